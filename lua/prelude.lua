@@ -1,0 +1,331 @@
+-- prelude.lua: loaded into every test file's Lua state before the file runs.
+--
+-- It defines the globals a test file uses (test, wait_until) and the test
+-- context `t` with its assertions.  The C side (src/lua/) provides the
+-- `provium` object, VMs, command results and consoles, and calls back into
+-- the runner table this chunk returns.
+
+local pv = ...  -- provium's private C helpers; not visible to test files
+
+local runner = {}
+local tests = {}
+local by_name = {}
+
+-- A unique value raised by t:skip(), so nothing else can look like a skip.
+local SKIP = setmetatable({}, { __tostring = function() return "skip" end })
+
+local TEST_OPTIONS = { tags = true, timeout = true, skip = true }
+
+-- Where a message should point: the innermost stack frame that belongs to
+-- the test file (not the prelude, not C).
+local function where()
+    local level = 2
+    while true do
+        local info = debug.getinfo(level, "Sl")
+        if not info then
+            return nil
+        end
+        if info.source == pv.chunkname and info.currentline > 0 then
+            return pv.path .. ":" .. info.currentline
+        end
+        level = level + 1
+    end
+end
+runner.where = where
+
+local function raise(msg)
+    local loc = where()
+    error(loc and (loc .. ": " .. msg) or msg, 0)
+end
+
+function test(name, opts, fn)
+    if fn == nil and type(opts) == "function" then
+        fn, opts = opts, {}
+    end
+    if type(name) ~= "string" or name == "" then
+        raise("test(): the first argument must be the test's name (a string)")
+    end
+    if type(opts) ~= "table" then
+        raise(string.format("test(%q): the options must be a table, e.g. {timeout = \"30s\"}", name))
+    end
+    if type(fn) ~= "function" then
+        raise(string.format("test(%q): the last argument must be the test's function", name))
+    end
+    for key in pairs(opts) do
+        if not TEST_OPTIONS[key] then
+            raise(string.format("test(%q): unknown option '%s' (known: skip, tags, timeout)",
+                                name, tostring(key)))
+        end
+    end
+    if by_name[name] then
+        raise(string.format("test %q is defined twice (first at line %d)", name,
+                            by_name[name].line))
+    end
+    local timeout_ns
+    if opts.timeout ~= nil then
+        local ok, ns = pcall(pv.parse_duration, opts.timeout)
+        if not ok then
+            raise(string.format("test(%q): timeout: %s", name, ns))
+        end
+        timeout_ns = ns
+    end
+    local tags = {}
+    if opts.tags ~= nil then
+        if type(opts.tags) ~= "table" then
+            raise(string.format("test(%q): tags must be a list of strings", name))
+        end
+        for _, tag in ipairs(opts.tags) do
+            tags[#tags + 1] = tostring(tag)
+        end
+    end
+    local skip = opts.skip
+    if skip ~= nil and skip ~= false then
+        skip = skip == true and "skipped" or tostring(skip)
+    else
+        skip = nil
+    end
+    local info = debug.getinfo(2, "l")
+    local entry = {
+        name = name, fn = fn, tags = tags, timeout_ns = timeout_ns, skip = skip,
+        line = info and info.currentline or 0,
+    }
+    tests[#tests + 1] = entry
+    by_name[name] = entry
+end
+
+-- Values as a message shows them: strings quoted, tables shallowly.
+local function show(v)
+    if type(v) == "string" then
+        return string.format("%q", v)
+    elseif type(v) == "table" and getmetatable(v) == nil then
+        local parts = {}
+        for i, item in ipairs(v) do
+            if i > 8 then
+                parts[#parts + 1] = "..."
+                break
+            end
+            parts[#parts + 1] = show(item)
+        end
+        for k, item in pairs(v) do
+            if type(k) ~= "number" or k < 1 or k > #v or math.type(k) ~= "integer" then
+                if #parts > 16 then
+                    parts[#parts + 1] = "..."
+                    break
+                end
+                parts[#parts + 1] = tostring(k) .. " = " .. show(item)
+            end
+        end
+        return "{" .. table.concat(parts, ", ") .. "}"
+    end
+    return tostring(v)
+end
+runner.show = show
+
+local function equal(a, b, seen)
+    if a == b then
+        return true
+    end
+    if type(a) ~= "table" or type(b) ~= "table" or getmetatable(a) or getmetatable(b) then
+        return false
+    end
+    seen = seen or {}
+    if seen[a] == b then
+        return true
+    end
+    seen[a] = b
+    for k, v in pairs(a) do
+        if not equal(v, b[k], seen) then
+            return false
+        end
+    end
+    for k in pairs(b) do
+        if a[k] == nil then
+            return false
+        end
+    end
+    return true
+end
+
+local T = {}
+T.__index = T
+T.__name = "provium.Test"
+
+local function prefixed(msg, text)
+    if msg ~= nil then
+        return tostring(msg) .. ": " .. text
+    end
+    return text
+end
+
+function T:fail(msg)
+    local loc = where()
+    local text = tostring(msg or "failed")
+    if loc then
+        text = loc .. ": " .. text
+    end
+    -- Recorded before raising: a pcall in the test cannot make it pass.
+    self._failures[#self._failures + 1] = text
+    error(text, 0)
+end
+
+function T:assert(cond, msg)
+    if not cond then
+        self:fail(msg or "assertion failed")
+    end
+    return cond
+end
+
+function T:assert_eq(expected, actual, msg)
+    if not equal(expected, actual) then
+        self:fail(prefixed(msg, "expected " .. show(expected) .. ", got " .. show(actual)))
+    end
+end
+
+function T:assert_neq(a, b, msg)
+    if equal(a, b) then
+        self:fail(prefixed(msg, "expected a value other than " .. show(a)))
+    end
+end
+
+function T:assert_contains(haystack, needle, msg)
+    local found = false
+    if type(haystack) == "string" then
+        found = string.find(haystack, tostring(needle), 1, true) ~= nil
+    elseif type(haystack) == "table" then
+        for _, v in pairs(haystack) do
+            if equal(v, needle) then
+                found = true
+                break
+            end
+        end
+    else
+        self:fail(prefixed(msg, "assert_contains: expected a string or a table, got " ..
+                           type(haystack)))
+    end
+    if not found then
+        local shown = show(haystack)
+        if #shown > 400 then
+            shown = shown:sub(1, 400) .. "..."
+        end
+        self:fail(prefixed(msg, show(needle) .. " not found in " .. shown))
+    end
+end
+
+function T:assert_raises(fn, msg)
+    if type(fn) ~= "function" then
+        self:fail("assert_raises: expected a function")
+    end
+    local ok, err = pcall(fn)
+    if ok then
+        self:fail(prefixed(msg, "expected an error, but none was raised"))
+    end
+    if err == SKIP then
+        error(err, 0)
+    end
+    return err
+end
+
+function T:skip(reason)
+    self._skipped = reason and tostring(reason) or "skipped"
+    error(SKIP, 0)
+end
+
+function T:log(msg)
+    local text = tostring(msg)
+    self._logs[#self._logs + 1] = text
+    pv.log(text)
+end
+
+function wait_until(fn, opts)
+    if type(fn) ~= "function" then
+        raise("wait_until: the first argument must be a function")
+    end
+    opts = opts or {}
+    local timeout = pv.parse_duration(opts.timeout or "10s")
+    local interval = pv.parse_duration(opts.interval or "100ms")
+    local deadline = pv.now() + timeout
+    local last_error
+    while true do
+        local ok, value = pcall(fn)
+        if ok and value then
+            return value
+        end
+        if not ok then
+            last_error = value
+        end
+        if pv.now() >= deadline then
+            local text = "wait_until: condition not met within " .. pv.format_duration(timeout)
+            if last_error ~= nil then
+                text = text .. " (last error: " .. tostring(last_error) .. ")"
+            end
+            raise(text)
+        end
+        pv.sleep(math.min(interval, deadline - pv.now()))
+    end
+end
+
+-- The test file's frames on the stack, innermost first, as
+-- "path:line: in function 'name'".
+local function traceback(level)
+    local lines = {}
+    while true do
+        local info = debug.getinfo(level + 1, "Sln")
+        if not info then
+            break
+        end
+        if info.source == pv.chunkname and info.currentline > 0 then
+            local what = info.name and ("in function '" .. info.name .. "'") or "in test"
+            lines[#lines + 1] = "\t" .. pv.path .. ":" .. info.currentline .. ": " .. what
+        end
+        level = level + 1
+    end
+    return table.concat(lines, "\n")
+end
+
+-- A message handler for xpcall: skips and recorded failures pass through;
+-- anything else gets a traceback limited to the test file.
+local function handler(err)
+    if err == SKIP then
+        return err
+    end
+    return { message = tostring(err), traceback = traceback(2) }
+end
+
+function runner.count()
+    return #tests
+end
+
+function runner.info(i)
+    local entry = tests[i]
+    return entry.name, entry.skip, entry.timeout_ns, entry.tags
+end
+
+-- Runs test i.  Returns status ("passed", "failed", "skipped"), a message
+-- and the test's log lines.
+function runner.run(i)
+    local entry = tests[i]
+    local t = setmetatable({ name = entry.name, _failures = {}, _logs = {} }, T)
+    if entry.skip then
+        return "skipped", entry.skip, t._logs
+    end
+    local ok, err = xpcall(entry.fn, handler, t)
+    if t._skipped and #t._failures == 0 then
+        return "skipped", t._skipped, t._logs
+    end
+    if #t._failures > 0 then
+        return "failed", t._failures[1], t._logs
+    end
+    if not ok then
+        if type(err) == "table" and err.message then
+            local text = err.message
+            if err.traceback ~= "" and not text:find("\n", 1, true) then
+                text = text .. "\nstack traceback:\n" .. err.traceback
+            end
+            return "failed", text, t._logs
+        end
+        return "failed", tostring(err), t._logs
+    end
+    return "passed", nil, t._logs
+end
+
+return runner

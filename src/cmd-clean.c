@@ -1,0 +1,94 @@
+/*
+ * cmd-clean.c: provium clean [--prefix P]: remove domains provium left behind
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cmd.h"
+#include "pv-autocleanups.h"
+#include "pv-clean.h"
+#include "pv-libvirt.h"
+
+typedef struct {
+    guint skipped_running;
+    guint failed;
+} PvCleanTally;
+
+static void
+pv_cmd_clean_report(const char *name, const PvMetadata *metadata, PvCleanDecision decision,
+                    const GError *error, gpointer user_data)
+{
+    PvCleanTally *tally = user_data;
+
+    switch (decision) {
+    case PV_CLEAN_REMOVE:
+        if (error) {
+            g_printerr("provium: %s\n", error->message);
+            tally->failed++;
+        } else {
+            g_print(_("removed %s (run %s, %s, vm '%s')\n"), name, metadata->run,
+                    metadata->file ? metadata->file : "?", metadata->vm ? metadata->vm : "?");
+        }
+        break;
+    case PV_CLEAN_SKIP_RUNNING:
+        g_print(_("kept %s: its run %s is still going (pid %" G_GINT64_FORMAT "); "
+                  "use --force to remove it anyway\n"), name, metadata->run, metadata->pid);
+        tally->skipped_running++;
+        break;
+    case PV_CLEAN_SKIP_PREFIX:
+    case PV_CLEAN_SKIP_NOT_OURS:
+        break;
+    }
+}
+
+int
+pv_cmd_clean(int argc, char **argv)
+{
+    g_autofree char *uri = NULL;
+    g_autofree char *prefix = NULL;
+    gboolean force = FALSE;
+    const GOptionEntry entries[] = {
+        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
+          N_("libvirt URI, as for virsh"), N_("URI") },
+        { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix,
+          N_("Only the domains of runs with this prefix"), N_("P") },
+        { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+          N_("Also remove domains of provium runs that are still going"), NULL },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    PvCleanTally tally = { 0 };
+    guint removed;
+
+    g_option_context_set_summary(context,
+        _("Destroys and undefines the domains provium created (those carrying provium's\n"
+          "metadata, never selected by name alone) and reports each one removed."));
+    g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+    g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
+    if (!pv_cmd_parse(context, &argc, &argv))
+        return PV_EXIT_USAGE;
+    if (argc > 1) {
+        g_printerr(_("provium: clean takes no arguments (see provium clean --help)\n"));
+        return PV_EXIT_USAGE;
+    }
+
+    conn = pv_libvirt_open(uri, &error);
+    if (!conn) {
+        pv_cmd_print_error(error);
+        return PV_EXIT_USAGE;
+    }
+    removed = pv_clean_domains(conn, prefix, force, pv_cmd_clean_report, &tally, &error);
+    if (error) {
+        pv_cmd_print_error(error);
+        return PV_EXIT_USAGE;
+    }
+    if (removed == 0 && tally.failed == 0 && tally.skipped_running == 0)
+        g_print(_("nothing to clean\n"));
+    else
+        g_print(g_dngettext(GETTEXT_PACKAGE, "removed %u domain\n", "removed %u domains\n",
+                            removed), removed);
+    return tally.failed ? PV_EXIT_FAILED : PV_EXIT_OK;
+}

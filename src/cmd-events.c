@@ -1,0 +1,64 @@
+/*
+ * cmd-events.c: provium events FILE: an event stream as JSON lines
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "cmd.h"
+#include "pv-events.h"
+
+int
+pv_cmd_events(int argc, char **argv)
+{
+    g_auto(GStrv) kinds = NULL;
+    g_auto(GStrv) files = NULL;
+    const GOptionEntry entries[] = {
+        { "kind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kinds,
+          N_("Only events of this kind (repeatable)"), N_("KIND") },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, N_("FILE") },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvEventReader) reader = NULL;
+    GVariant *event;
+
+    g_option_context_set_summary(context,
+        _("Prints a saved event stream (--save-events, or events.msgpack in a run\n"
+          "directory) as one JSON object per line, for jq and friends."));
+    g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+    g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
+    if (!pv_cmd_parse(context, &argc, &argv))
+        return PV_EXIT_USAGE;
+    if (!files || !files[0] || files[1]) {
+        g_printerr(_("provium: events takes one FILE (see provium events --help)\n"));
+        return PV_EXIT_USAGE;
+    }
+
+    reader = pv_event_reader_new(files[0], &error);
+    if (!reader)
+        goto fail;
+    while ((event = pv_event_reader_next(reader, &error))) {
+        g_autoptr(GVariant) owned = event;
+        g_autoptr(JsonNode) node = NULL;
+        g_autofree char *line = NULL;
+
+        if (kinds && !g_strv_contains((const char *const *)kinds, pv_event_get_kind(event)))
+            continue;
+        node = json_gvariant_serialize(event);
+        line = json_to_string(node, FALSE);
+        g_print("%s\n", line);
+    }
+    if (error)
+        goto fail;
+    if (pv_event_reader_truncated(reader))
+        g_printerr(_("provium: %s ends inside an event (the run was killed?); "
+                     "every whole event before it was printed\n"), files[0]);
+    return PV_EXIT_OK;
+
+ fail:
+    pv_cmd_print_error(error);
+    return PV_EXIT_USAGE;
+}

@@ -1,0 +1,78 @@
+/*
+ * cmd-list.c: provium list [PATH...]: test files and their tests, booting nothing
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cmd.h"
+#include "pv-discover.h"
+#include "pv-file.h"
+#include "pv-run.h"
+#include "pv-units.h"
+
+int
+pv_cmd_list(int argc, char **argv)
+{
+    g_autofree char *config = NULL;
+    g_autofree char *filter = NULL;
+    g_auto(GStrv) path_args = NULL;
+    const GOptionEntry entries[] = {
+        { "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
+          N_("Use this provium.conf instead of searching for one"), N_("FILE") },
+        { "filter", 0, 0, G_OPTION_ARG_STRING, &filter,
+          N_("List only test files whose path contains SUBSTR"), N_("SUBSTR") },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &path_args, NULL,
+          N_("[PATH...]") },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) paths = NULL;
+    g_autoptr(PvRun) run = NULL;
+    PvRunOptions options = { 0 };
+    gboolean broken = FALSE;
+    guint i;
+
+    g_option_context_set_summary(context,
+        _("Lists the test files under the PATHs and the tests each declares, without\n"
+          "connecting to libvirt or booting anything."));
+    g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+    g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
+    if (!pv_cmd_parse(context, &argc, &argv))
+        return PV_EXIT_USAGE;
+
+    paths = pv_discover((const char *const *)path_args, filter, &error);
+    if (!paths)
+        goto usage;
+    options.config_path = config;
+    run = pv_run_new(&options, &error);
+    if (!run)
+        goto usage;
+
+    for (i = 0; i < paths->len; i++) {
+        g_autoptr(PvFile) file = pv_file_new(run, paths->pdata[i]);
+        g_autoptr(GError) file_error = NULL;
+        guint t;
+
+        if (!pv_file_discover(file, &file_error)) {
+            g_print(_("%s: error: %s\n"), file->path, file_error->message);
+            broken = TRUE;
+            continue;
+        }
+        if (file->has_claim) {
+            g_autofree char *memory = pv_size_format(file->claim_memory);
+
+            g_print(_("%s (claim: memory %s, cpus %u)\n"), file->path, memory, file->claim_cpus);
+        } else {
+            g_print("%s\n", file->path);
+        }
+        for (t = 0; t < file->test_names->len; t++)
+            g_print("  %s\n", (const char *)file->test_names->pdata[t]);
+    }
+    return broken ? PV_EXIT_USAGE : PV_EXIT_OK;
+
+ usage:
+    pv_cmd_print_error(error);
+    return PV_EXIT_USAGE;
+}

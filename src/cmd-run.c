@@ -1,0 +1,283 @@
+/*
+ * cmd-run.c: provium [OPTION...] [PATH...]: run the test files under PATHs
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "pv-discover.h"
+#include "pv-dispatcher.h"
+#include "pv-error.h"
+#include "pv-libvirt.h"
+#include "pv-file.h"
+#include "pv-report-terminal.h"
+#include "pv-run.h"
+#include "pv-units.h"
+
+typedef struct {
+    char *uri;
+    char *config;
+    char *filter;
+    char *timeout;
+    char *prefix;
+    char *results_dir;
+    gboolean keep_failed;
+    gboolean verbose;
+    gboolean quiet;
+    gboolean version;
+    char **paths;
+} PvRunArgs;
+
+static void
+pv_run_args_clear(PvRunArgs *args)
+{
+    g_free(args->uri);
+    g_free(args->config);
+    g_free(args->filter);
+    g_free(args->timeout);
+    g_free(args->prefix);
+    g_free(args->results_dir);
+    g_strfreev(args->paths);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunArgs, pv_run_args_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunOptions, pv_run_options_clear)
+
+static gboolean
+pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
+{
+    options->timeout_ns = 5 * 60 * PV_NSEC_PER_SEC;
+    if (args->timeout && !pv_duration_parse(args->timeout, &options->timeout_ns, error)) {
+        g_prefix_error(error, "--timeout: ");
+        return FALSE;
+    }
+    if (args->prefix && !pv_run_check_prefix(args->prefix, error))
+        return FALSE;
+    if (args->verbose && args->quiet) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
+                            _("--verbose and --quiet contradict each other; choose one"));
+        return FALSE;
+    }
+    if (args->config && !g_file_test(args->config, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("--config: %s: no such file"),
+                    args->config);
+        return FALSE;
+    }
+    options->uri = g_steal_pointer(&args->uri);
+    options->config_path = g_steal_pointer(&args->config);
+    options->filter = g_steal_pointer(&args->filter);
+    options->prefix = g_steal_pointer(&args->prefix);
+    options->results_dir = g_steal_pointer(&args->results_dir);
+    options->keep_failed = args->keep_failed;
+    options->verbosity = args->verbose ? PV_VERBOSITY_VERBOSE :
+        args->quiet ? PV_VERBOSITY_QUIET : PV_VERBOSITY_NORMAL;
+    return TRUE;
+}
+
+/*
+ * Refuses to share a prefix with domains that already exist: they belong to
+ * another run (or an earlier one that left them), and names would clash.
+ */
+static gboolean
+pv_cmd_run_check_prefix_free(PvRun *run, GError **error)
+{
+    virDomainPtr *domains = NULL;
+    int n = virConnectListAllDomains(run->conn, &domains, 0);
+    g_autoptr(GString) taken = g_string_new(NULL);
+    guint count = 0;
+    int i;
+
+    if (n < 0) {
+        virResetLastError();
+        return TRUE;
+    }
+    for (i = 0; i < n; i++) {
+        const char *name = virDomainGetName(domains[i]);
+
+        if (name && g_str_has_prefix(name, run->prefix)) {
+            if (count < 5)
+                g_string_append_printf(taken, "%s%s", count ? ", " : "", name);
+            count++;
+        }
+        virDomainFree(domains[i]);
+    }
+    free(domains);
+    if (count == 0)
+        return TRUE;
+    g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                _("%u domain(s) with prefix '%s' already exist (%s%s); remove them with "
+                  "'provium clean --prefix %s' or choose another --prefix"),
+                count, run->prefix, taken->str, count > 5 ? ", ..." : "", run->prefix);
+    return FALSE;
+}
+
+static void
+pv_cmd_run_emit_started(PvRun *run, int argc, char **argv)
+{
+    g_auto(GVariantBuilder) args = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
+    g_autofree char *uri = virConnectGetURI(run->conn);
+    int i;
+
+    for (i = 0; i < argc; i++) {
+        g_autofree char *arg = g_utf8_make_valid(argv[i], -1);
+
+        g_variant_builder_add(&args, "s", arg);
+    }
+    pv_events_emitf(run->events, "run_started",
+                    "{'argv': <%@as>, 'uri': <%s>, 'version': <%s>, 'host': <%s>, "
+                    "'prefix': <%s>, 'dir': <%s>, 'pid': <%x>}",
+                    g_variant_builder_end(&args), uri ? uri : "", PACKAGE_VERSION, run->host,
+                    run->prefix, run->dir, run->pid);
+}
+
+static void
+pv_cmd_run_emit_discovered(PvRun *run, PvFile *file)
+{
+    g_auto(GVariantBuilder) tests = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
+    guint i;
+
+    for (i = 0; i < file->test_names->len; i++) {
+        g_autofree char *name = g_utf8_make_valid(file->test_names->pdata[i], -1);
+
+        g_variant_builder_add(&tests, "s", name);
+    }
+    pv_events_emitf(run->events, "file_discovered",
+                    "{'path': <%s>, 'tests': <%@as>, 'claim': <{'memory': <%t>, 'cpus': <%u>, "
+                    "'declared': <%b>}>}",
+                    file->path, g_variant_builder_end(&tests), (guint64)file->claim_memory,
+                    file->claim_cpus, file->has_claim);
+}
+
+int
+pv_cmd_run(int argc, char **argv)
+{
+    g_auto(PvRunArgs) args = { 0 };
+    g_auto(PvRunOptions) options = { 0 };
+    const GOptionEntry entries[] = {
+        { "connect", 'c', 0, G_OPTION_ARG_STRING, &args.uri,
+          N_("libvirt URI, as for virsh (default: $LIBVIRT_DEFAULT_URI, else libvirt's)"),
+          N_("URI") },
+        { "config", 0, 0, G_OPTION_ARG_FILENAME, &args.config,
+          N_("Use this provium.conf instead of searching for one"), N_("FILE") },
+        { "filter", 0, 0, G_OPTION_ARG_STRING, &args.filter,
+          N_("Run only test files whose path contains SUBSTR"), N_("SUBSTR") },
+        { "timeout", 0, 0, G_OPTION_ARG_STRING, &args.timeout,
+          N_("Time limit per file, e.g. 90s or 10m (default 5m; 0 disables)"),
+          N_("DURATION") },
+        { "prefix", 0, 0, G_OPTION_ARG_STRING, &args.prefix,
+          N_("Prefix of this run's domain names (default: pv-<run>-)"), N_("P") },
+        { "keep-failed", 0, 0, G_OPTION_ARG_NONE, &args.keep_failed,
+          N_("Leave the domains of failed files running, and print their names"), NULL },
+        { "results-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.results_dir,
+          N_("Where run directories go (default: .provium/runs)"), N_("DIR") },
+        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &args.verbose,
+          N_("Show test output (print, t:log) in each file's block"), NULL },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args.quiet,
+          N_("Show only files that did not pass, and the summary"), NULL },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &args.version,
+          N_("Print provium's version and exit"), NULL },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.paths, NULL,
+          N_("[PATH...]") },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) paths = NULL;
+    g_autoptr(GPtrArray) files = NULL;
+    g_autoptr(PvRun) run = NULL;
+    g_autoptr(PvTerminal) terminal = NULL;
+    g_autoptr(PvDispatcher) dispatcher = NULL;
+    guint passed = 0, failed = 0, skipped = 0;
+    guint errors = 0, cancelled = 0;
+    gint64 started = pv_events_now_ns();
+    guint i;
+
+    g_option_context_set_summary(context,
+        _("Runs every *.test.lua file under the PATHs (default: the current directory),\n"
+          "in sorted order, booting libvirt domains for the tests' VMs.\n\n"
+          "Other commands:\n"
+          "  provium list [PATH...]     list test files and their tests\n"
+          "  provium clean [--prefix P] destroy domains provium left behind"));
+    g_option_context_set_description(context,
+        _("Exit status: 0 when every test passed, 1 when a test failed, 2 for usage,\n"
+          "configuration or broken test files, 130 when interrupted.\n\n"
+          "See provium(1)."));
+    g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
+    g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
+    if (!pv_cmd_parse(context, &argc, &argv))
+        return PV_EXIT_USAGE;
+    if (args.version) {
+        g_print("provium %s\n", PACKAGE_VERSION);
+        return PV_EXIT_OK;
+    }
+    if (!pv_cmd_run_check(&args, &options, &error))
+        goto usage;
+
+    paths = pv_discover((const char *const *)args.paths, options.filter, &error);
+    if (!paths)
+        goto usage;
+    if (paths->len == 0 && options.filter) {
+        g_set_error(&error, PV_ERROR, PV_ERROR_USAGE,
+                    _("no test files (*.test.lua) match --filter '%s'"), options.filter);
+        goto usage;
+    }
+    if (paths->len == 0) {
+        g_set_error_literal(&error, PV_ERROR, PV_ERROR_USAGE,
+                            _("no test files (*.test.lua) found"));
+        goto usage;
+    }
+
+    run = pv_run_new(&options, &error);
+    if (!run)
+        goto usage;
+    files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_file_free);
+    for (i = 0; i < paths->len; i++) {
+        PvFile *file = pv_file_new(run, paths->pdata[i]);
+
+        g_ptr_array_add(files, file);
+        /* A broken provium.conf concerns every file: report it once, now. */
+        if (!pv_run_get_config(run, file->abs_path, &error))
+            goto usage;
+    }
+    if (!pv_run_connect(run, &error) || !pv_run_prepare_dir(run, &error) ||
+        !pv_cmd_run_check_prefix_free(run, &error))
+        goto usage;
+
+    terminal = pv_terminal_new(stdout, options.verbosity);
+    pv_events_add_listener(run->events, pv_terminal_on_event, terminal);
+    pv_cmd_run_emit_started(run, argc, argv);
+    for (i = 0; i < files->len; i++) {
+        PvFile *file = files->pdata[i];
+
+        pv_file_discover(file, NULL);
+        pv_cmd_run_emit_discovered(run, file);
+    }
+
+    dispatcher = pv_dispatcher_new(run, files);
+    pv_dispatcher_run(dispatcher);
+    /* The last safety net: nothing of this run outlives it unless kept. */
+    pv_domain_registry_destroy_all(run->domains);
+
+    for (i = 0; i < files->len; i++) {
+        PvFile *file = files->pdata[i];
+
+        errors += file->status == PV_FILE_ERROR;
+        cancelled += file->status == PV_FILE_CANCELLED;
+    }
+    pv_terminal_get_counts(terminal, &passed, &failed, &skipped);
+    pv_events_emitf(run->events, "run_finished",
+                    "{'passed': <%u>, 'failed': <%u>, 'skipped': <%u>, 'cancelled': <%u>, "
+                    "'errors': <%u>, 'duration_ns': <%x>}",
+                    passed, failed, skipped, cancelled, errors, pv_events_now_ns() - started);
+
+    if (pv_dispatcher_was_cancelled(dispatcher))
+        return PV_EXIT_CANCELLED;
+    if (errors > 0)
+        return PV_EXIT_USAGE;
+    return failed > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
+
+ usage:
+    pv_cmd_print_error(error);
+    return PV_EXIT_USAGE;
+}

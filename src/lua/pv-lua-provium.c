@@ -1,0 +1,183 @@
+/*
+ * pv-lua-provium.c: the `provium` object a test file starts from
+ *
+ *   local vm = provium:vm("web", "tiny", {memory = "512M", cpus = 1})
+ *   provium:claim({memory = "4G", cpus = 4})
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "pv-lua.h"
+#include "pv-vm.h"
+
+static void
+pv_lua_check_keys(lua_State *L, int table, const char *what, const char *const *known)
+{
+    lua_pushnil(L);
+    while (lua_next(L, table) != 0) {
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        gsize i;
+        gboolean ok = FALSE;
+
+        for (i = 0; key && known[i]; i++)
+            ok = ok || strcmp(key, known[i]) == 0;
+        if (!ok) {
+            luaL_Buffer b;
+
+            luaL_buffinit(L, &b);
+            for (i = 0; known[i]; i++) {
+                if (i)
+                    luaL_addstring(&b, ", ");
+                luaL_addstring(&b, known[i]);
+            }
+            luaL_pushresult(&b);
+            luaL_error(L, "%s: unknown option '%s' (known: %s)", what,
+                       key ? key : luaL_typename(L, -3), lua_tostring(L, -1));
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* provium:vm(name [, profile] [, options]) */
+static int
+pv_lua_provium_vm(lua_State *L)
+{
+    static const char *const known[] = { "memory", "cpus", NULL };
+    PvFile *file = pv_lua_get_file(L);
+    const char *name = luaL_checkstring(L, 2);
+    const char *profile_name = NULL;
+    int opts = 0;
+    guint64 memory = 0;
+    lua_Integer cpus = 0;
+    GError *error = NULL;
+    PvProfile *profile;
+    PvVm *vm;
+
+    if (!*name)
+        return luaL_error(L, "provium:vm(): the VM needs a name");
+    if (lua_type(L, 3) == LUA_TSTRING) {
+        profile_name = lua_tostring(L, 3);
+        if (!lua_isnoneornil(L, 4))
+            opts = 4;
+    } else if (lua_istable(L, 3)) {
+        opts = 3;
+    } else if (!lua_isnoneornil(L, 3)) {
+        return luaL_argerror(L, 3, "expected a profile name or an options table");
+    }
+    if (opts) {
+        luaL_checktype(L, opts, LUA_TTABLE);
+        pv_lua_check_keys(L, opts, "provium:vm()", known);
+        if (lua_getfield(L, opts, "memory") != LUA_TNIL)
+            memory = pv_lua_check_size(L, -1, "memory");
+        lua_pop(L, 1);
+        if (lua_getfield(L, opts, "cpus") != LUA_TNIL) {
+            cpus = luaL_checkinteger(L, -1);
+            if (cpus < 1 || cpus > 4096)
+                return luaL_error(L, "cpus: %d is not a number of vCPUs between 1 and 4096",
+                                  (int)cpus);
+        }
+        lua_pop(L, 1);
+    }
+
+    profile = pv_config_get_profile(file->config, profile_name, &error);
+    if (!profile)
+        pv_lua_raise_error(L, error);
+    if (memory)
+        profile->memory = memory;
+    if (cpus)
+        profile->cpus = cpus;
+    vm = pv_vm_new(file, name, profile);
+    pv_file_add_vm(file, vm);
+    pv_lua_vm_push(L, vm);
+    return 1;
+}
+
+/* provium:claim({memory = "4G", cpus = 4}) */
+static int
+pv_lua_provium_claim(lua_State *L)
+{
+    static const char *const known[] = { "memory", "cpus", NULL };
+    PvFile *file = pv_lua_get_file(L);
+    guint64 memory = 0;
+    lua_Integer cpus = 0;
+
+    luaL_checktype(L, 2, LUA_TTABLE);
+    pv_lua_check_keys(L, 2, "provium:claim()", known);
+    if (file->current_test)
+        return luaL_error(L, "provium:claim() belongs at the file's top level, not in a test");
+    if (file->has_claim && file->discovering)
+        return luaL_error(L, "claim already taken");
+    if (lua_getfield(L, 2, "memory") != LUA_TNIL)
+        memory = pv_lua_check_size(L, -1, "memory");
+    lua_pop(L, 1);
+    if (lua_getfield(L, 2, "cpus") != LUA_TNIL) {
+        cpus = luaL_checkinteger(L, -1);
+        if (cpus < 0 || cpus > 4096)
+            return luaL_error(L, "cpus: %d is not a number of vCPUs between 0 and 4096",
+                              (int)cpus);
+    }
+    lua_pop(L, 1);
+
+    if (!file->discovering) {
+        /* The claim was taken at dispatch from what discovery saw. */
+        if (file->claim_seen)
+            return luaL_error(L, "claim already taken");
+        file->claim_seen = TRUE;
+        if (!file->has_claim || file->claim_memory != memory || file->claim_cpus != cpus)
+            return luaL_error(L, "provium:claim() asked for something else when the file "
+                              "was discovered; the top level must do the same every time");
+        return 0;
+    }
+    file->has_claim = TRUE;
+    file->claim_memory = memory;
+    file->claim_cpus = cpus;
+    return 0;
+}
+
+static int
+pv_lua_provium_tostring(lua_State *L)
+{
+    PvFile *file = pv_lua_get_file(L);
+
+    lua_pushfstring(L, "provium (%s, run %s)", file->path, file->run->id);
+    return 1;
+}
+
+static const luaL_Reg pv_lua_provium_methods[] = {
+    { "vm", pv_lua_provium_vm },
+    { "claim", pv_lua_provium_claim },
+    { NULL, NULL },
+};
+
+static const luaL_Reg pv_lua_provium_meta[] = {
+    { "__tostring", pv_lua_provium_tostring },
+    { "__index", NULL },
+    { NULL, NULL },
+};
+
+/**
+ * pv_lua_provium_register:
+ *
+ * Sets the global `provium`.
+ */
+void
+pv_lua_provium_register(lua_State *L)
+{
+    PvFile *file = pv_lua_get_file(L);
+
+    lua_newtable(L);
+    luaL_newmetatable(L, PV_LUA_PROVIUM);
+    luaL_setfuncs(L, pv_lua_provium_meta, 0);
+    luaL_newlib(L, pv_lua_provium_methods);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_pushstring(L, file->run->id);
+    lua_setfield(L, -2, "run_id");
+    lua_pushstring(L, file->run->prefix);
+    lua_setfield(L, -2, "prefix");
+    lua_pushstring(L, file->path);
+    lua_setfield(L, -2, "file");
+    lua_setglobal(L, "provium");
+}

@@ -1,0 +1,388 @@
+/*
+ * pv-lua-vm.c: the VM class (provium.VM)
+ *
+ *   local vm = provium:vm("web"):boot()
+ *   local r = vm:run("uname -r")
+ *
+ * The userdata holds a pointer to a PvVm that the file owns and frees after
+ * the Lua state is closed, so the pointer is valid for the state's life.
+ * Arguments are checked (which may raise) before anything is allocated.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "pv-lua.h"
+#include "pv-units.h"
+#include "pv-vm.h"
+
+#define PV_LUA_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+typedef struct {
+    PvVm *vm;
+} PvLuaVm;
+
+static PvVm *
+pv_lua_check_vm(lua_State *L, int arg)
+{
+    PvLuaVm *ud = luaL_checkudata(L, arg, PV_LUA_VM);
+
+    return ud->vm;
+}
+
+/**
+ * pv_lua_vm_push:
+ * @vm: (transfer none): owned by the file
+ */
+void
+pv_lua_vm_push(lua_State *L, PvVm *vm)
+{
+    PvLuaVm *ud = lua_newuserdatauv(L, sizeof(PvLuaVm), 0);
+
+    ud->vm = vm;
+    luaL_setmetatable(L, PV_LUA_VM);
+}
+
+static void
+pv_lua_opt_table(lua_State *L, int arg, const char *what, const char *const *known)
+{
+    if (lua_isnoneornil(L, arg))
+        return;
+    luaL_checktype(L, arg, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, arg) != 0) {
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+        gsize i;
+        gboolean ok = FALSE;
+
+        for (i = 0; known[i]; i++)
+            ok = ok || strcmp(key, known[i]) == 0;
+        if (!ok)
+            luaL_error(L, "%s: unknown option '%s'", what, key);
+        lua_pop(L, 1);
+    }
+}
+
+/* vm:boot([{memory =, cpus =, timeout =, agent = false}]) -> vm */
+static int
+pv_lua_vm_boot(lua_State *L)
+{
+    static const char *const known[] = { "memory", "cpus", "timeout", "agent", NULL };
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    PvVmBootOptions options = { 0 };
+    GError *error = NULL;
+
+    pv_lua_opt_table(L, 2, "vm:boot()", known);
+    if (lua_istable(L, 2)) {
+        if (lua_getfield(L, 2, "memory") != LUA_TNIL)
+            options.memory = pv_lua_check_size(L, -1, "memory");
+        if (lua_getfield(L, 2, "cpus") != LUA_TNIL) {
+            lua_Integer cpus = luaL_checkinteger(L, -1);
+
+            if (cpus < 1 || cpus > 4096)
+                return luaL_error(L, "cpus: %d is not a number of vCPUs between 1 and 4096",
+                                  (int)cpus);
+            options.cpus = cpus;
+        }
+        if (lua_getfield(L, 2, "timeout") != LUA_TNIL)
+            options.timeout_ns = pv_lua_check_duration(L, -1, "timeout");
+        if (lua_getfield(L, 2, "agent") != LUA_TNIL)
+            options.no_agent = !lua_toboolean(L, -1);
+        lua_pop(L, 4);
+    }
+    if (!pv_vm_boot(vm, &options, &error))
+        pv_lua_raise_error(L, error);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/*
+ * Pushes "NAME=value" for each entry of the env table at @arg, plus a PATH
+ * when it has none.  Returns how many strings were pushed.
+ */
+static int
+pv_lua_push_env(lua_State *L, int arg)
+{
+    int n = 0;
+    gboolean has_path = FALSE;
+
+    lua_pushnil(L);
+    while (lua_next(L, arg) != 0) {
+        const char *name;
+
+        if (lua_type(L, -2) != LUA_TSTRING)
+            luaL_error(L, "env: keys must be variable names");
+        name = lua_tostring(L, -2);
+        if (!*name || strchr(name, '='))
+            luaL_error(L, "env: '%s' is not a variable name", name);
+        has_path = has_path || strcmp(name, "PATH") == 0;
+        luaL_checkstack(L, 2, "env");
+        lua_pushfstring(L, "%s=%s", name, luaL_tolstring(L, -1, NULL));
+        lua_remove(L, -2);          /* the tolstring copy */
+        lua_insert(L, -3);          /* below key and value */
+        lua_pop(L, 1);              /* the value */
+        n++;
+    }
+    if (!has_path) {
+        lua_pushstring(L, PV_LUA_DEFAULT_PATH);
+        n++;
+    }
+    return n;
+}
+
+/*
+ * vm:run("shell command" | {argv...} [, {stdin =, env =, timeout =}]) -> result
+ */
+static int
+pv_lua_vm_run(lua_State *L)
+{
+    static const char *const known[] = { "stdin", "env", "timeout", NULL };
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    PvAgentExec exec = { 0 };
+    PvAgentExecResult result = { 0 };
+    GError *error = NULL;
+    const char **args;
+    const char **env = NULL;
+    const char *command;
+    size_t stdin_len = 0;
+    const char *stdin_data = NULL;
+    gint64 timeout_ns = 0;
+    int argc;
+    int env_base;
+    int env_count = 0;
+    int i;
+    gboolean ok;
+
+    pv_lua_opt_table(L, 3, "vm:run()", known);
+    lua_settop(L, 3);
+
+    /* Everything that can raise comes first: the strings stay on the stack. */
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        command = lua_tostring(L, 2);
+        argc = 0;
+    } else if (lua_istable(L, 2)) {
+        argc = luaL_len(L, 2);
+        if (argc < 1)
+            return luaL_argerror(L, 2, "the argv table is empty");
+        luaL_checkstack(L, argc + 1, "argv");
+        for (i = 1; i <= argc; i++) {
+            lua_geti(L, 2, i);
+            if (!lua_isstring(L, -1))
+                return luaL_error(L, "vm:run(): argv[%d] is not a string", i);
+        }
+        lua_pushvalue(L, 4);
+        for (i = 5; i <= 3 + argc; i++) {
+            lua_pushstring(L, " ");
+            lua_pushvalue(L, i);
+        }
+        lua_concat(L, 2 * argc - 1);
+        command = lua_tostring(L, -1);
+    } else {
+        return luaL_argerror(L, 2, "expected a shell command (string) or an argv table");
+    }
+    if (lua_istable(L, 3)) {
+        if (lua_getfield(L, 3, "stdin") != LUA_TNIL)
+            stdin_data = luaL_checklstring(L, -1, &stdin_len);
+        if (lua_getfield(L, 3, "timeout") != LUA_TNIL)
+            timeout_ns = pv_lua_check_duration(L, -1, "timeout");
+        lua_pop(L, 1);
+        if (lua_getfield(L, 3, "env") != LUA_TNIL) {
+            luaL_checktype(L, -1, LUA_TTABLE);
+            env_base = lua_gettop(L);
+            env_count = pv_lua_push_env(L, env_base);
+        }
+    }
+
+    /* Nothing below raises until the C side is freed. */
+    args = g_new0(const char *, MAX(argc, 2) + 1);
+    if (argc == 0) {
+        exec.path = "/bin/sh";
+        args[0] = "-c";
+        args[1] = command;
+    } else {
+        exec.path = lua_tostring(L, 4);
+        for (i = 1; i < argc; i++)
+            args[i - 1] = lua_tostring(L, 4 + i);
+    }
+    if (env_count) {
+        env = g_new0(const char *, env_count + 1);
+        for (i = 0; i < env_count; i++)
+            env[i] = lua_tostring(L, env_base + 1 + i);
+    }
+    exec.args = args;
+    exec.env = env;
+    exec.input = stdin_data ? g_bytes_new_static(stdin_data, stdin_len) : NULL;
+    exec.deadline = timeout_ns ? g_get_monotonic_time() + timeout_ns / 1000 : G_MAXINT64;
+
+    ok = pv_vm_exec(vm, &exec, &result, &error);
+    g_free(args);
+    g_free(env);
+    g_clear_pointer(&exec.input, g_bytes_unref);
+    if (!ok)
+        pv_lua_raise_error(L, error);
+    pv_lua_result_push(L, command, &result);
+    pv_agent_exec_result_clear(&result);
+    return 1;
+}
+
+/* vm:write_file(path, data [, {mode = "0644"}]) */
+static int
+pv_lua_vm_write_file(lua_State *L)
+{
+    static const char *const known[] = { "mode", NULL };
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    size_t len = 0;
+    const char *data = luaL_checklstring(L, 3, &len);
+    const char *mode = NULL;
+    GError *error = NULL;
+    GBytes *bytes;
+    gboolean ok;
+
+    pv_lua_opt_table(L, 4, "vm:write_file()", known);
+    if (lua_istable(L, 4)) {
+        lua_getfield(L, 4, "mode");
+        if (!lua_isnil(L, -1)) {
+            mode = luaL_checkstring(L, -1);
+            if (strlen(mode) < 3 || strlen(mode) > 4 || strspn(mode, "01234567") != strlen(mode))
+                return luaL_error(L, "mode: '%s' is not an octal mode like \"0644\"", mode);
+        }
+    }
+    bytes = g_bytes_new_static(data, len);
+    ok = pv_vm_write_file(vm, path, bytes, mode, &error);
+    g_bytes_unref(bytes);
+    if (!ok)
+        pv_lua_raise_error(L, error);
+    return 0;
+}
+
+/* vm:read_file(path) -> string */
+static int
+pv_lua_vm_read_file(lua_State *L)
+{
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    GError *error = NULL;
+    GBytes *data = pv_vm_read_file(vm, path, &error);
+    gsize len;
+    const char *bytes;
+
+    if (!data)
+        pv_lua_raise_error(L, error);
+    bytes = g_bytes_get_data(data, &len);
+    lua_pushlstring(L, bytes ? bytes : "", len);
+    g_bytes_unref(data);
+    return 1;
+}
+
+/* vm:shutdown([{timeout = "60s"}]) */
+static int
+pv_lua_vm_shutdown(lua_State *L)
+{
+    static const char *const known[] = { "timeout", NULL };
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    gint64 timeout_ns = 0;
+    GError *error = NULL;
+
+    pv_lua_opt_table(L, 2, "vm:shutdown()", known);
+    if (lua_istable(L, 2) && lua_getfield(L, 2, "timeout") != LUA_TNIL)
+        timeout_ns = pv_lua_check_duration(L, -1, "timeout");
+    if (!pv_vm_shutdown(vm, timeout_ns, &error))
+        pv_lua_raise_error(L, error);
+    return 0;
+}
+
+static int
+pv_lua_vm_destroy(lua_State *L)
+{
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    GError *error = NULL;
+
+    if (!pv_vm_destroy(vm, &error))
+        pv_lua_raise_error(L, error);
+    return 0;
+}
+
+static int
+pv_lua_vm_console(lua_State *L)
+{
+    PvVm *vm = pv_lua_check_vm(L, 1);
+
+    if (!vm->console_log)
+        return luaL_error(L, "vm '%s' has no console yet: boot it first", vm->name);
+    pv_lua_console_push(L, vm);
+    return 1;
+}
+
+/* vm:name() -> the libvirt domain name, nil before the first boot */
+static int
+pv_lua_vm_name(lua_State *L)
+{
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    const char *name = pv_vm_domain_name(vm);
+
+    if (name)
+        lua_pushstring(L, name);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
+/* vm:state() -> "defined" | "starting" | "running" | "ready" | "stopped", reason */
+static int
+pv_lua_vm_state(lua_State *L)
+{
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    char *reason = NULL;
+    const char *state = pv_vm_state(vm, &reason);
+
+    lua_pushstring(L, state);
+    if (reason)
+        lua_pushstring(L, reason);
+    else
+        lua_pushnil(L);
+    g_free(reason);
+    return 2;
+}
+
+static int
+pv_lua_vm_tostring(lua_State *L)
+{
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    const char *domain = pv_vm_domain_name(vm);
+
+    lua_pushfstring(L, "provium.VM '%s' (%s%s%s)", vm->name, pv_vm_state(vm, NULL),
+                    domain ? ", domain " : "", domain ? domain : "");
+    return 1;
+}
+
+static const luaL_Reg pv_lua_vm_methods[] = {
+    { "boot", pv_lua_vm_boot },
+    { "run", pv_lua_vm_run },
+    { "write_file", pv_lua_vm_write_file },
+    { "read_file", pv_lua_vm_read_file },
+    { "console", pv_lua_vm_console },
+    { "shutdown", pv_lua_vm_shutdown },
+    { "destroy", pv_lua_vm_destroy },
+    { "name", pv_lua_vm_name },
+    { "state", pv_lua_vm_state },
+    { NULL, NULL },
+};
+
+static const luaL_Reg pv_lua_vm_meta[] = {
+    { "__tostring", pv_lua_vm_tostring },
+    { "__close", pv_lua_vm_destroy },
+    { "__index", NULL },
+    { NULL, NULL },
+};
+
+void
+pv_lua_vm_register(lua_State *L)
+{
+    luaL_newmetatable(L, PV_LUA_VM);
+    luaL_setfuncs(L, pv_lua_vm_meta, 0);
+    luaL_newlib(L, pv_lua_vm_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}

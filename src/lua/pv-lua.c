@@ -1,0 +1,465 @@
+/*
+ * pv-lua.c: a test file's Lua state
+ *
+ * Each test file gets its own lua_State, on its own worker thread, with the
+ * standard libraries, provium's classes and the prelude (lua/prelude.lua).
+ * The state's extra space holds the PvFile.  Scripts run under lua_pcall with
+ * a traceback handler; a count hook checks every few thousand instructions
+ * whether the test must stop (timeout, cancellation, a domain that died).
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <lualib.h>
+#include <string.h>
+
+#include "pv-datadir.h"
+#include "pv-error.h"
+#include "pv-lua.h"
+#include "pv-units.h"
+
+#define PV_LUA_RUNNER "provium.runner"
+#define PV_LUA_HOOK_COUNT 1000
+/* A test that swallowed an interrupt gets it again after this long... */
+#define PV_LUA_RERAISE_US (100 * 1000)
+/* ...and after this many times on every instruction, so it cannot go on. */
+#define PV_LUA_RERAISE_MAX 3
+
+/**
+ * pv_lua_get_file:
+ * Returns: (transfer none): the file this state runs
+ */
+PvFile *
+pv_lua_get_file(lua_State *L)
+{
+    return *(PvFile **)lua_getextraspace(L);
+}
+
+/**
+ * pv_lua_raise_error:
+ * @error: (transfer full)
+ *
+ * Raises @error's message as a Lua error, freeing @error first: nothing of
+ * it is left for the longjmp to leak.
+ */
+G_NORETURN int
+pv_lua_raise_error(lua_State *L, GError *error)
+{
+    luaL_where(L, 1);
+    lua_pushstring(L, error->message);
+    g_error_free(error);
+    lua_concat(L, 2);
+    lua_error(L);
+    g_assert_not_reached();
+}
+
+/**
+ * pv_lua_check_duration:
+ *
+ * A duration argument: a string ("30s") or a number of seconds.
+ * Returns: nanoseconds
+ */
+gint64
+pv_lua_check_duration(lua_State *L, int arg, const char *what)
+{
+    GError *error = NULL;
+    gint64 ns = 0;
+    const char *text;
+
+    if (lua_type(L, arg) == LUA_TNUMBER) {
+        lua_Number seconds = lua_tonumber(L, arg);
+
+        if (seconds < 0 || seconds > 1e9)
+            luaL_error(L, "%s: invalid duration %f", what, (double)seconds);
+        return (gint64)(seconds * 1e9);
+    }
+    text = luaL_checkstring(L, arg);
+    if (!pv_duration_parse(text, &ns, &error)) {
+        g_prefix_error(&error, "%s: ", what);
+        pv_lua_raise_error(L, error);
+    }
+    return ns;
+}
+
+/**
+ * pv_lua_check_size:
+ *
+ * A size argument: a string ("512M") or a number of bytes.
+ */
+guint64
+pv_lua_check_size(lua_State *L, int arg, const char *what)
+{
+    GError *error = NULL;
+    guint64 bytes = 0;
+    const char *text;
+
+    if (lua_type(L, arg) == LUA_TNUMBER) {
+        lua_Integer n;
+
+        if (!lua_isinteger(L, arg) || (n = lua_tointeger(L, arg)) < 0)
+            luaL_error(L, "%s: a size is a whole number of bytes or a string like \"512M\"",
+                       what);
+        return (guint64)lua_tointeger(L, arg);
+    }
+    text = luaL_checkstring(L, arg);
+    if (!pv_size_parse(text, &bytes, &error)) {
+        g_prefix_error(&error, "%s: ", what);
+        pv_lua_raise_error(L, error);
+    }
+    return bytes;
+}
+
+static void
+pv_lua_hook(lua_State *L, lua_Debug *ar)
+{
+    PvFile *file = pv_lua_get_file(L);
+    GError *error = NULL;
+    gint64 now;
+
+    if (pv_file_check(file, &error))
+        return;
+    now = g_get_monotonic_time();
+    if (file->raises > 0 && file->raises < PV_LUA_RERAISE_MAX &&
+        now - file->last_raise < PV_LUA_RERAISE_US) {
+        g_error_free(error);
+        return;
+    }
+    file->raises++;
+    file->last_raise = now;
+    if (file->raises >= PV_LUA_RERAISE_MAX)
+        lua_sethook(L, pv_lua_hook, LUA_MASKCOUNT, 1);
+    lua_pushstring(L, error->message);
+    g_error_free(error);
+    lua_error(L);
+}
+
+static void
+pv_lua_reset_hook(lua_State *L, PvFile *file)
+{
+    file->raises = 0;
+    file->last_raise = 0;
+    lua_sethook(L, pv_lua_hook, LUA_MASKCOUNT, PV_LUA_HOOK_COUNT);
+}
+
+/* print(): into the file's output, not onto the terminal mid-block. */
+static int
+pv_lua_print(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    int i;
+
+    luaL_buffinit(L, &b);
+    for (i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    pv_file_log(pv_lua_get_file(L), lua_tostring(L, -1));
+    return 0;
+}
+
+static int
+pv_lua_os_exit(lua_State *L)
+{
+    return luaL_error(L, "os.exit() would leave this file's VMs behind; "
+                      "use t:fail() or error() to stop a test");
+}
+
+static int
+pv_lua_helper_parse_duration(lua_State *L)
+{
+    lua_pushinteger(L, pv_lua_check_duration(L, 1, "duration"));
+    return 1;
+}
+
+static int
+pv_lua_helper_format_duration(lua_State *L)
+{
+    char *text = pv_duration_format(luaL_checkinteger(L, 1));
+
+    lua_pushstring(L, text);
+    g_free(text);
+    return 1;
+}
+
+static int
+pv_lua_helper_now(lua_State *L)
+{
+    lua_pushinteger(L, g_get_monotonic_time() * 1000);
+    return 1;
+}
+
+static int
+pv_lua_helper_sleep(lua_State *L)
+{
+    PvFile *file = pv_lua_get_file(L);
+    lua_Integer ns = luaL_checkinteger(L, 1);
+    GError *error = NULL;
+    gint64 until = g_get_monotonic_time() + MAX(ns, 0) / 1000;
+    PvWaitResult waited;
+
+    waited = pv_wake_wait(&file->wake, MIN(until, pv_file_deadline(file)), NULL, NULL, &error);
+    if (waited == PV_WAIT_INTERRUPTED || !pv_file_check(file, &error))
+        pv_lua_raise_error(L, error);
+    return 0;
+}
+
+static int
+pv_lua_helper_log(lua_State *L)
+{
+    pv_file_log(pv_lua_get_file(L), luaL_checkstring(L, 1));
+    return 0;
+}
+
+static const luaL_Reg pv_lua_helpers[] = {
+    { "parse_duration", pv_lua_helper_parse_duration },
+    { "format_duration", pv_lua_helper_format_duration },
+    { "now", pv_lua_helper_now },
+    { "sleep", pv_lua_helper_sleep },
+    { "log", pv_lua_helper_log },
+    { NULL, NULL },
+};
+
+/* The message handler: the error with a traceback, as lua.c's msghandler. */
+static int
+pv_lua_traceback(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+
+    if (!msg) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+static int
+pv_lua_docall(lua_State *L, int nargs, int nresults)
+{
+    int base = lua_gettop(L) - nargs;
+    int status;
+
+    lua_pushcfunction(L, pv_lua_traceback);
+    lua_insert(L, base);
+    status = lua_pcall(L, nargs, nresults, base);
+    lua_remove(L, base);
+    return status;
+}
+
+static gboolean
+pv_lua_load_prelude(lua_State *L, PvFile *file, GError **error)
+{
+    g_autofree char *path = pv_datadir_build_path("lua", "prelude.lua", NULL);
+    g_autofree char *chunkname = g_strconcat("@", file->path, NULL);
+    g_autofree char *code = NULL;
+    gsize len = 0;
+
+    if (!g_file_get_contents(path, &code, &len, NULL)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO,
+                    _("cannot read provium's Lua prelude %s (is provium installed?)"), path);
+        return FALSE;
+    }
+    if (luaL_loadbuffer(L, code, len, "=[provium prelude]") != LUA_OK) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return FALSE;
+    }
+    luaL_newlib(L, pv_lua_helpers);
+    lua_pushstring(L, chunkname);
+    lua_setfield(L, -2, "chunkname");
+    lua_pushstring(L, file->path);
+    lua_setfield(L, -2, "path");
+    if (pv_lua_docall(L, 1, 1) != LUA_OK) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("provium's Lua prelude failed: %s"),
+                    lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return FALSE;
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_RUNNER);
+    return TRUE;
+}
+
+/**
+ * pv_lua_new:
+ * @file: (transfer none): outlives the state
+ *
+ * A state with the standard libraries, provium's classes and the prelude.
+ * Returns: (transfer full): the state, or NULL with @error set
+ */
+lua_State *
+pv_lua_new(PvFile *file, GError **error)
+{
+    lua_State *L = luaL_newstate();
+
+    if (!L) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_IO, _("cannot create a Lua state"));
+        return NULL;
+    }
+    *(PvFile **)lua_getextraspace(L) = file;
+    luaL_openlibs(L);
+    lua_pushcfunction(L, pv_lua_print);
+    lua_setglobal(L, "print");
+    lua_getglobal(L, "os");
+    lua_pushcfunction(L, pv_lua_os_exit);
+    lua_setfield(L, -2, "exit");
+    lua_pop(L, 1);
+
+    pv_lua_result_register(L);
+    pv_lua_console_register(L);
+    pv_lua_vm_register(L);
+    pv_lua_provium_register(L);
+    if (!pv_lua_load_prelude(L, file, error)) {
+        lua_close(L);
+        return NULL;
+    }
+    pv_lua_reset_hook(L, file);
+    return L;
+}
+
+/**
+ * pv_lua_run_top_level:
+ *
+ * Loads the test file and runs its top level, which declares its tests.
+ * Errors name the file and line.
+ */
+gboolean
+pv_lua_run_top_level(lua_State *L, PvFile *file, GError **error)
+{
+    g_autofree char *code = NULL;
+    g_autofree char *chunkname = g_strconcat("@", file->path, NULL);
+    g_autoptr(GError) local_error = NULL;
+    gsize len = 0;
+
+    if (!g_file_get_contents(file->abs_path, &code, &len, &local_error)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", local_error->message);
+        return FALSE;
+    }
+    if (luaL_loadbufferx(L, code, len, chunkname, "t") != LUA_OK) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return FALSE;
+    }
+    if (pv_lua_docall(L, 0, 0) != LUA_OK) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        pv_lua_reset_hook(L, file);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+pv_lua_push_runner_fn(lua_State *L, const char *name)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_RUNNER);
+    lua_getfield(L, -1, name);
+    lua_remove(L, -2);
+}
+
+/*
+ * Calls a runner bookkeeping function with the hook off, so an interrupt
+ * cannot raise outside a protected call.
+ */
+static gboolean
+pv_lua_call_runner(lua_State *L, int nargs, int nresults)
+{
+    PvFile *file = pv_lua_get_file(L);
+    int status;
+
+    lua_sethook(L, NULL, 0, 0);
+    status = lua_pcall(L, nargs, nresults, 0);
+    pv_lua_reset_hook(L, file);
+    if (status != LUA_OK) {
+        lua_pop(L, 1);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/**
+ * pv_lua_test_count:
+ * Returns: how many tests the file declared
+ */
+guint
+pv_lua_test_count(lua_State *L)
+{
+    lua_Integer n;
+
+    pv_lua_push_runner_fn(L, "count");
+    if (!pv_lua_call_runner(L, 0, 1))
+        return 0;
+    n = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return n;
+}
+
+/**
+ * pv_lua_test_info:
+ * @index: 1-based
+ * @skip: (out) (transfer full): the skip reason, NULL when it runs
+ * @timeout_ns: (out): the test's own timeout, 0 for none
+ *
+ * Returns: (transfer full): the test's name
+ */
+char *
+pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns)
+{
+    char *name;
+
+    pv_lua_push_runner_fn(L, "info");
+    lua_pushinteger(L, index);
+    if (!pv_lua_call_runner(L, 1, 4)) {
+        *skip = NULL;
+        *timeout_ns = 0;
+        return g_strdup_printf("#%u", index);
+    }
+    name = g_strdup(lua_tostring(L, -4));
+    *skip = g_strdup(lua_tostring(L, -3));
+    *timeout_ns = lua_tointeger(L, -2);
+    lua_pop(L, 4);
+    return name;
+}
+
+static PvTestStatus
+pv_lua_status_from_string(const char *status)
+{
+    if (g_strcmp0(status, "passed") == 0)
+        return PV_TEST_PASSED;
+    if (g_strcmp0(status, "skipped") == 0)
+        return PV_TEST_SKIPPED;
+    return PV_TEST_FAILED;
+}
+
+/**
+ * pv_lua_run_test:
+ * @message: (out) (transfer full) (nullable): why it failed or was skipped
+ *
+ * Runs test @index.  Whatever the test does, this returns.
+ */
+PvTestStatus
+pv_lua_run_test(lua_State *L, guint index, char **message)
+{
+    PvFile *file = pv_lua_get_file(L);
+    PvTestStatus status;
+
+    pv_lua_reset_hook(L, file);
+    pv_lua_push_runner_fn(L, "run");
+    lua_pushinteger(L, index);
+    if (pv_lua_docall(L, 1, 2) != LUA_OK) {
+        /* Only an interrupt raised outside the test's own xpcall gets here. */
+        *message = g_strdup(lua_tostring(L, -1));
+        lua_pop(L, 1);
+        pv_lua_reset_hook(L, file);
+        return PV_TEST_FAILED;
+    }
+    status = pv_lua_status_from_string(lua_tostring(L, -2));
+    *message = g_strdup(lua_tostring(L, -1));
+    lua_pop(L, 2);
+    pv_lua_reset_hook(L, file);
+    return status;
+}

@@ -1,0 +1,36 @@
+/*
+ * pv-lua.h: a test file's Lua state
+ */
+#pragma once
+
+#include <glib.h>
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "pv-agent.h"
+#include "pv-file.h"
+
+#define PV_LUA_VM "provium.VM"
+#define PV_LUA_RESULT "provium.RunResult"
+#define PV_LUA_CONSOLE "provium.Console"
+#define PV_LUA_PROVIUM "provium.Provium"
+
+lua_State *pv_lua_new(PvFile *file, GError **error);
+gboolean pv_lua_run_top_level(lua_State *L, PvFile *file, GError **error);
+guint pv_lua_test_count(lua_State *L);
+char *pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns);
+PvTestStatus pv_lua_run_test(lua_State *L, guint index, char **message);
+
+PvFile *pv_lua_get_file(lua_State *L);
+G_NORETURN int pv_lua_raise_error(lua_State *L, GError *error);
+gint64 pv_lua_check_duration(lua_State *L, int arg, const char *what);
+guint64 pv_lua_check_size(lua_State *L, int arg, const char *what);
+
+/* One per class, in src/lua/pv-lua-<class>.c. */
+void pv_lua_vm_register(lua_State *L);
+void pv_lua_vm_push(lua_State *L, PvVm *vm);
+void pv_lua_result_register(lua_State *L);
+void pv_lua_result_push(lua_State *L, const char *command, const PvAgentExecResult *result);
+void pv_lua_console_register(lua_State *L);
+void pv_lua_console_push(lua_State *L, PvVm *vm);
+void pv_lua_provium_register(lua_State *L);

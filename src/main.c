@@ -1,0 +1,76 @@
+/*
+ * main.c: provium's entry point and table of subcommands
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "pv-error.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} PvCommand;
+
+static const PvCommand pv_commands[] = {
+    { "list", pv_cmd_list },
+    { "clean", pv_cmd_clean },
+    { "events", pv_cmd_events },
+};
+
+/**
+ * pv_cmd_print_error:
+ *
+ * The one line a user sees for a mistake or a failure outside tests.
+ */
+void
+pv_cmd_print_error(const GError *error)
+{
+    g_printerr("provium: %s\n", error->message);
+}
+
+/**
+ * pv_cmd_parse:
+ *
+ * g_option_context_parse() with provium's one-line error report.
+ * Returns: FALSE after printing the error
+ */
+gboolean
+pv_cmd_parse(GOptionContext *context, int *argc, char ***argv)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!g_option_context_parse(context, argc, argv, &error)) {
+        g_printerr(_("provium: %s (see provium --help)\n"), error->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+int
+main(int argc, char **argv)
+{
+    gsize i;
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, PV_LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+
+    if (argc > 1) {
+        for (i = 0; i < G_N_ELEMENTS(pv_commands); i++) {
+            if (strcmp(argv[1], pv_commands[i].name) == 0) {
+                g_autofree char *prgname = g_strconcat("provium ", argv[1], NULL);
+
+                /* --help then reads "Usage: provium list [OPTION...]". */
+                g_set_prgname(prgname);
+                return pv_commands[i].run(argc - 1, argv + 1);
+            }
+        }
+    }
+    g_set_prgname("provium");
+    return pv_cmd_run(argc, argv);
+}

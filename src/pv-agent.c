@@ -1,0 +1,378 @@
+/*
+ * pv-agent.c: the QEMU guest agent protocol, through libvirt
+ *
+ * Commands go through virDomainQemuAgentCommand() as JSON built and parsed
+ * with json-glib.  Data travels base64-encoded, so commands and files are
+ * binary-safe.  A command runs with guest-exec and is polled with
+ * guest-exec-status, backing off from a few milliseconds, so short commands
+ * return fast and long ones cost little.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <libvirt/libvirt-qemu.h>
+#include <string.h>
+
+#include "pv-agent.h"
+#include "pv-error.h"
+#include "pv-libvirt.h"
+
+/* Seconds libvirt waits for one agent reply. */
+#define PV_AGENT_CALL_TIMEOUT 30
+/* Bytes per guest-file-read/-write call. */
+#define PV_AGENT_FILE_CHUNK (1024 * 1024)
+#define PV_AGENT_POLL_FIRST_US 2000
+#define PV_AGENT_POLL_MAX_US 50000
+
+void
+pv_agent_exec_result_clear(PvAgentExecResult *result)
+{
+    g_clear_pointer(&result->out, g_bytes_unref);
+    g_clear_pointer(&result->err, g_bytes_unref);
+}
+
+/*
+ * Sends {"execute": @command, "arguments": @arguments} and returns the
+ * "return" member of the reply.
+ */
+static JsonNode *
+pv_agent_call(virDomain *dom, const char *command, JsonNode *arguments, GError **error)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonNode) request = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *text = NULL;
+    g_autofree char *reply = NULL;
+    JsonNode *root;
+    JsonObject *object;
+
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "execute");
+    json_builder_add_string_value(builder, command);
+    if (arguments) {
+        json_builder_set_member_name(builder, "arguments");
+        /* The builder takes a reference; @arguments stays the caller's. */
+        json_builder_add_value(builder, json_node_ref(arguments));
+    }
+    json_builder_end_object(builder);
+    request = json_builder_get_root(builder);
+    text = json_to_string(request, FALSE);
+
+    reply = virDomainQemuAgentCommand(dom, text, PV_AGENT_CALL_TIMEOUT, 0);
+    if (!reply) {
+        pv_libvirt_set_error(error, _("guest agent command %s failed"), command);
+        if (error && *error)
+            (*error)->code = PV_ERROR_GUEST;
+        return NULL;
+    }
+    if (!json_parser_load_from_data(parser, reply, -1, NULL) ||
+        !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root) ||
+        !json_object_has_member((object = json_node_get_object(root)), "return")) {
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("guest agent command %s: unexpected reply: %.200s"), command, reply);
+        return NULL;
+    }
+    return json_node_copy(json_object_get_member(object, "return"));
+}
+
+static JsonObject *
+pv_agent_return_object(JsonNode *ret, const char *command, GError **error)
+{
+    if (!ret || !JSON_NODE_HOLDS_OBJECT(ret)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("guest agent command %s: reply holds no object"), command);
+        return NULL;
+    }
+    return json_node_get_object(ret);
+}
+
+static GBytes *
+pv_agent_decode(JsonObject *object, const char *member)
+{
+    const char *b64 = json_object_get_string_member_with_default(object, member, NULL);
+    gsize len = 0;
+    guchar *data;
+
+    if (!b64 || !*b64)
+        return g_bytes_new(NULL, 0);
+    data = g_base64_decode(b64, &len);
+    return g_bytes_new_take(data, len);
+}
+
+static gboolean
+pv_agent_go_on(const PvAgentContext *ctx, GError **error)
+{
+    if (!pv_wake_check(ctx->wake, error))
+        return FALSE;
+    return !ctx->check || ctx->check(ctx->check_data, error);
+}
+
+static void
+pv_agent_kill(virDomain *dom, gint64 pid)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autofree char *pid_text = g_strdup_printf("%" G_GINT64_FORMAT, pid);
+    g_autoptr(JsonNode) args = NULL;
+    g_autoptr(JsonNode) ret = NULL;
+
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "path");
+    json_builder_add_string_value(builder, "kill");
+    json_builder_set_member_name(builder, "arg");
+    json_builder_begin_array(builder);
+    json_builder_add_string_value(builder, "-9");
+    json_builder_add_string_value(builder, pid_text);
+    json_builder_end_array(builder);
+    json_builder_end_object(builder);
+    args = json_builder_get_root(builder);
+    /* Best effort: the agent has no command to kill what it started. */
+    ret = pv_agent_call(dom, "guest-exec", args, NULL);
+}
+
+/**
+ * pv_agent_exec:
+ * @result: (out caller-allocates): filled on success
+ *
+ * Runs a program in the guest and collects its exit status and output.  A
+ * program still running at @exec->deadline is killed and reported with
+ * timed_out; that is not an error.
+ */
+gboolean
+pv_agent_exec(virDomain *dom, const PvAgentContext *ctx, const PvAgentExec *exec,
+              PvAgentExecResult *result, GError **error)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonNode) args = NULL;
+    g_autoptr(JsonNode) ret = NULL;
+    JsonObject *object;
+    gint64 pid;
+    gint64 interval = PV_AGENT_POLL_FIRST_US;
+    gsize i;
+
+    memset(result, 0, sizeof(*result));
+
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "path");
+    json_builder_add_string_value(builder, exec->path);
+    json_builder_set_member_name(builder, "arg");
+    json_builder_begin_array(builder);
+    for (i = 0; exec->args && exec->args[i]; i++)
+        json_builder_add_string_value(builder, exec->args[i]);
+    json_builder_end_array(builder);
+    if (exec->env) {
+        json_builder_set_member_name(builder, "env");
+        json_builder_begin_array(builder);
+        for (i = 0; exec->env[i]; i++)
+            json_builder_add_string_value(builder, exec->env[i]);
+        json_builder_end_array(builder);
+    }
+    if (exec->input && g_bytes_get_size(exec->input) > 0) {
+        gsize len;
+        const guchar *data = g_bytes_get_data(exec->input, &len);
+        g_autofree char *b64 = g_base64_encode(data, len);
+
+        json_builder_set_member_name(builder, "input-data");
+        json_builder_add_string_value(builder, b64);
+    }
+    json_builder_set_member_name(builder, "capture-output");
+    json_builder_add_boolean_value(builder, TRUE);
+    json_builder_end_object(builder);
+    args = json_builder_get_root(builder);
+
+    ret = pv_agent_call(dom, "guest-exec", args, error);
+    if (!ret || !(object = pv_agent_return_object(ret, "guest-exec", error)))
+        return FALSE;
+    pid = json_object_get_int_member_with_default(object, "pid", -1);
+    if (pid < 0) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
+                            _("guest agent command guest-exec returned no pid"));
+        return FALSE;
+    }
+
+    for (;;) {
+        g_autoptr(JsonBuilder) status_builder = json_builder_new();
+        g_autoptr(JsonNode) status_args = NULL;
+        g_autoptr(JsonNode) status = NULL;
+        JsonObject *st;
+        gint64 wake_at;
+
+        json_builder_begin_object(status_builder);
+        json_builder_set_member_name(status_builder, "pid");
+        json_builder_add_int_value(status_builder, pid);
+        json_builder_end_object(status_builder);
+        status_args = json_builder_get_root(status_builder);
+        status = pv_agent_call(dom, "guest-exec-status", status_args, error);
+        if (!status || !(st = pv_agent_return_object(status, "guest-exec-status", error)))
+            return FALSE;
+
+        if (json_object_get_boolean_member_with_default(st, "exited", FALSE)) {
+            result->out = pv_agent_decode(st, "out-data");
+            result->err = pv_agent_decode(st, "err-data");
+            result->truncated =
+                json_object_get_boolean_member_with_default(st, "out-truncated", FALSE) ||
+                json_object_get_boolean_member_with_default(st, "err-truncated", FALSE);
+            if (json_object_has_member(st, "signal")) {
+                result->signaled = TRUE;
+                result->signal = json_object_get_int_member(st, "signal");
+            } else {
+                result->exit_code = json_object_get_int_member_with_default(st, "exitcode", 0);
+            }
+            return TRUE;
+        }
+
+        if (g_get_monotonic_time() >= exec->deadline) {
+            pv_agent_kill(dom, pid);
+            result->timed_out = TRUE;
+            result->out = g_bytes_new(NULL, 0);
+            result->err = g_bytes_new(NULL, 0);
+            return TRUE;
+        }
+        wake_at = MIN(g_get_monotonic_time() + interval, exec->deadline);
+        if (pv_wake_wait(ctx->wake, wake_at, NULL, NULL, error) == PV_WAIT_INTERRUPTED)
+            return FALSE;
+        if (!pv_agent_go_on(ctx, error))
+            return FALSE;
+        interval = MIN(interval * 3 / 2, PV_AGENT_POLL_MAX_US);
+    }
+}
+
+static gint64
+pv_agent_file_open(virDomain *dom, const char *path, const char *mode, GError **error)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonNode) args = NULL;
+    g_autoptr(JsonNode) ret = NULL;
+
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "path");
+    json_builder_add_string_value(builder, path);
+    json_builder_set_member_name(builder, "mode");
+    json_builder_add_string_value(builder, mode);
+    json_builder_end_object(builder);
+    args = json_builder_get_root(builder);
+    ret = pv_agent_call(dom, "guest-file-open", args, error);
+    if (!ret)
+        return -1;
+    if (!JSON_NODE_HOLDS_VALUE(ret) || json_node_get_value_type(ret) != G_TYPE_INT64) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
+                            _("guest agent command guest-file-open returned no handle"));
+        return -1;
+    }
+    return json_node_get_int(ret);
+}
+
+static void
+pv_agent_file_close(virDomain *dom, gint64 handle)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonNode) args = NULL;
+    g_autoptr(JsonNode) ret = NULL;
+
+    json_builder_begin_object(builder);
+    json_builder_set_member_name(builder, "handle");
+    json_builder_add_int_value(builder, handle);
+    json_builder_end_object(builder);
+    args = json_builder_get_root(builder);
+    ret = pv_agent_call(dom, "guest-file-close", args, NULL);
+}
+
+/**
+ * pv_agent_file_write:
+ *
+ * Creates or replaces @path in the guest with @data.
+ */
+gboolean
+pv_agent_file_write(virDomain *dom, const PvAgentContext *ctx, const char *path, GBytes *data,
+                    GError **error)
+{
+    gsize len;
+    const guchar *bytes = g_bytes_get_data(data, &len);
+    gsize offset = 0;
+    gint64 handle = pv_agent_file_open(dom, path, "w", error);
+
+    if (handle < 0)
+        return FALSE;
+    while (offset < len) {
+        gsize n = MIN(len - offset, PV_AGENT_FILE_CHUNK);
+        g_autoptr(JsonBuilder) builder = json_builder_new();
+        g_autoptr(JsonNode) args = NULL;
+        g_autoptr(JsonNode) ret = NULL;
+        g_autofree char *b64 = g_base64_encode(bytes + offset, n);
+        JsonObject *object;
+        gint64 written;
+
+        if (!pv_agent_go_on(ctx, error))
+            goto fail;
+        json_builder_begin_object(builder);
+        json_builder_set_member_name(builder, "handle");
+        json_builder_add_int_value(builder, handle);
+        json_builder_set_member_name(builder, "buf-b64");
+        json_builder_add_string_value(builder, b64);
+        json_builder_end_object(builder);
+        args = json_builder_get_root(builder);
+        ret = pv_agent_call(dom, "guest-file-write", args, error);
+        if (!ret || !(object = pv_agent_return_object(ret, "guest-file-write", error)))
+            goto fail;
+        written = json_object_get_int_member_with_default(object, "count", 0);
+        if (written <= 0) {
+            g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
+                                _("the guest agent wrote nothing"));
+            goto fail;
+        }
+        offset += written;
+    }
+    pv_agent_file_close(dom, handle);
+    return TRUE;
+
+ fail:
+    pv_agent_file_close(dom, handle);
+    return FALSE;
+}
+
+/**
+ * pv_agent_file_read:
+ *
+ * Returns: (transfer full): the whole of @path in the guest, or NULL with
+ *   @error set
+ */
+GBytes *
+pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, GError **error)
+{
+    g_autoptr(GByteArray) content = g_byte_array_new();
+    gint64 handle = pv_agent_file_open(dom, path, "r", error);
+
+    if (handle < 0)
+        return NULL;
+    for (;;) {
+        g_autoptr(JsonBuilder) builder = json_builder_new();
+        g_autoptr(JsonNode) args = NULL;
+        g_autoptr(JsonNode) ret = NULL;
+        g_autoptr(GBytes) chunk = NULL;
+        JsonObject *object;
+
+        if (!pv_agent_go_on(ctx, error))
+            goto fail;
+        json_builder_begin_object(builder);
+        json_builder_set_member_name(builder, "handle");
+        json_builder_add_int_value(builder, handle);
+        json_builder_set_member_name(builder, "count");
+        json_builder_add_int_value(builder, PV_AGENT_FILE_CHUNK);
+        json_builder_end_object(builder);
+        args = json_builder_get_root(builder);
+        ret = pv_agent_call(dom, "guest-file-read", args, error);
+        if (!ret || !(object = pv_agent_return_object(ret, "guest-file-read", error)))
+            goto fail;
+        chunk = pv_agent_decode(object, "buf-b64");
+        g_byte_array_append(content, g_bytes_get_data(chunk, NULL), g_bytes_get_size(chunk));
+        if (json_object_get_boolean_member_with_default(object, "eof", FALSE) ||
+            g_bytes_get_size(chunk) == 0)
+            break;
+    }
+    pv_agent_file_close(dom, handle);
+    return g_byte_array_free_to_bytes(g_steal_pointer(&content));
+
+ fail:
+    pv_agent_file_close(dom, handle);
+    return NULL;
+}

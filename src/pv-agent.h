@@ -1,0 +1,51 @@
+/*
+ * pv-agent.h: the QEMU guest agent protocol, through libvirt
+ */
+#pragma once
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+#include "pv-wake.h"
+
+/**
+ * PvAgentCheckFunc:
+ *
+ * Asked between agent calls whether to go on; returns FALSE with @error set
+ * to stop (the test's or file's time is up).
+ */
+typedef gboolean (*PvAgentCheckFunc)(gpointer user_data, GError **error);
+
+typedef struct {
+    PvWake *wake;            /* interrupts end waits between calls */
+    PvAgentCheckFunc check;  /* nullable */
+    gpointer check_data;
+} PvAgentContext;
+
+typedef struct {
+    const char *path;              /* the program; looked up in the guest's PATH */
+    const char *const *args;       /* nullable, NULL-terminated: argv[1...] */
+    const char *const *env;        /* nullable, NULL-terminated "NAME=value" */
+    GBytes *input;                 /* nullable: standard input */
+    gint64 deadline;               /* monotonic; G_MAXINT64 for none */
+} PvAgentExec;
+
+typedef struct {
+    gboolean timed_out;   /* still running at the deadline (then killed) */
+    gboolean signaled;
+    int exit_code;        /* when exited normally */
+    int signal;           /* when killed by a signal */
+    GBytes *out;
+    GBytes *err;
+    gboolean truncated;   /* output longer than the agent keeps */
+} PvAgentExecResult;
+
+void pv_agent_exec_result_clear(PvAgentExecResult *result);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvAgentExecResult, pv_agent_exec_result_clear)
+
+gboolean pv_agent_exec(virDomain *dom, const PvAgentContext *ctx, const PvAgentExec *exec,
+                       PvAgentExecResult *result, GError **error);
+gboolean pv_agent_file_write(virDomain *dom, const PvAgentContext *ctx, const char *path,
+                             GBytes *data, GError **error);
+GBytes *pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path,
+                           GError **error);

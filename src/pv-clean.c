@@ -1,0 +1,200 @@
+/*
+ * pv-clean.c: finding and removing the domains provium created
+ *
+ * A domain is provium's only if it carries provium's <metadata> element;
+ * names are never enough.  A domain whose run is still going on this host is
+ * left alone unless forced, so cleaning up after one run cannot break another.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <libxml/parser.h>
+#include <signal.h>
+#include <string.h>
+
+#include "pv-autocleanups.h"
+#include "pv-clean.h"
+#include "pv-error.h"
+#include "pv-libvirt.h"
+#include "pv-template.h"
+
+void
+pv_metadata_clear(PvMetadata *metadata)
+{
+    g_clear_pointer(&metadata->run, g_free);
+    g_clear_pointer(&metadata->prefix, g_free);
+    g_clear_pointer(&metadata->file, g_free);
+    g_clear_pointer(&metadata->vm, g_free);
+    g_clear_pointer(&metadata->host, g_free);
+    metadata->pid = 0;
+}
+
+/**
+ * pv_metadata_parse:
+ * @xml: provium's metadata element, as virDomainGetMetadata() returns it
+ * @metadata: (out caller-allocates): filled on success
+ */
+gboolean
+pv_metadata_parse(const char *xml, PvMetadata *metadata, GError **error)
+{
+    g_autoptr(xmlDoc) doc = xmlReadMemory(xml, strlen(xml), "metadata.xml", NULL,
+                                          XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                          XML_PARSE_NOWARNING);
+    xmlNode *root;
+    xmlNode *child;
+
+    memset(metadata, 0, sizeof(*metadata));
+    root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (!root || !root->ns || !xmlStrEqual(root->ns->href, BAD_CAST PV_METADATA_URI)) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_LIBVIRT,
+                            _("not provium's domain metadata"));
+        return FALSE;
+    }
+    for (child = root->children; child; child = child->next) {
+        g_autoptr(PvXmlString) text = NULL;
+
+        if (child->type != XML_ELEMENT_NODE)
+            continue;
+        text = xmlNodeGetContent(child);
+        if (xmlStrEqual(child->name, BAD_CAST "run"))
+            metadata->run = g_strdup((const char *)text);
+        else if (xmlStrEqual(child->name, BAD_CAST "prefix"))
+            metadata->prefix = g_strdup((const char *)text);
+        else if (xmlStrEqual(child->name, BAD_CAST "file"))
+            metadata->file = g_strdup((const char *)text);
+        else if (xmlStrEqual(child->name, BAD_CAST "vm"))
+            metadata->vm = g_strdup((const char *)text);
+        else if (xmlStrEqual(child->name, BAD_CAST "host"))
+            metadata->host = g_strdup((const char *)text);
+        else if (xmlStrEqual(child->name, BAD_CAST "pid"))
+            metadata->pid = g_ascii_strtoll((const char *)text, NULL, 10);
+    }
+    return TRUE;
+}
+
+/**
+ * pv_metadata_get:
+ *
+ * Returns: whether @dom carries provium's metadata; @metadata is filled
+ *   when it does
+ */
+gboolean
+pv_metadata_get(virDomain *dom, PvMetadata *metadata)
+{
+    g_autofree char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT,
+                                                PV_METADATA_URI, 0);
+
+    if (!xml) {
+        virResetLastError();
+        memset(metadata, 0, sizeof(*metadata));
+        return FALSE;
+    }
+    return pv_metadata_parse(xml, metadata, NULL);
+}
+
+/**
+ * pv_clean_pid_is_provium:
+ *
+ * Whether a provium process with @pid runs on this machine.
+ */
+gboolean
+pv_clean_pid_is_provium(gint64 pid)
+{
+    g_autofree char *comm_path = NULL;
+    g_autofree char *comm = NULL;
+
+    if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno != EPERM))
+        return FALSE;
+    comm_path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/comm", pid);
+    if (!g_file_get_contents(comm_path, &comm, NULL, NULL))
+        return TRUE;  /* alive; cannot tell what it is: be careful */
+    return g_str_has_prefix(comm, "provium") || g_str_has_prefix(comm, "lt-provium");
+}
+
+/**
+ * pv_clean_decide:
+ * @metadata: (nullable): NULL when the domain has no provium metadata
+ * @prefix: (nullable): only domains of this prefix
+ * @alive: tells whether a provium pid on this host is still running
+ *
+ * Pure: what `provium clean` does with one domain.
+ */
+PvCleanDecision
+pv_clean_decide(const PvMetadata *metadata, const char *name, const char *prefix,
+                const char *this_host, PvPidAliveFunc alive, gboolean force)
+{
+    if (!metadata || !metadata->run)
+        return PV_CLEAN_SKIP_NOT_OURS;
+    if (prefix && (g_strcmp0(metadata->prefix, prefix) != 0 || !g_str_has_prefix(name, prefix)))
+        return PV_CLEAN_SKIP_PREFIX;
+    if (!force && g_strcmp0(metadata->host, this_host) == 0 && alive(metadata->pid))
+        return PV_CLEAN_SKIP_RUNNING;
+    return PV_CLEAN_REMOVE;
+}
+
+static gboolean
+pv_clean_remove(virDomain *dom, GError **error)
+{
+    const char *name = virDomainGetName(dom);
+    int persistent = virDomainIsPersistent(dom);
+
+    if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) {
+        pv_libvirt_set_error(error, _("cannot destroy domain '%s'"), name);
+        return FALSE;
+    }
+    if (persistent == 1 &&
+        virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+                               VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+                               VIR_DOMAIN_UNDEFINE_NVRAM) < 0) {
+        pv_libvirt_set_error(error, _("cannot undefine domain '%s'"), name);
+        return FALSE;
+    }
+    virResetLastError();
+    return TRUE;
+}
+
+/**
+ * pv_clean_domains:
+ * @prefix: (nullable): only this run prefix
+ * @force: also domains of provium runs still going
+ * @report: called for every provium domain (not for others)
+ *
+ * Destroys and undefines provium's domains on @conn.
+ * Returns: how many were removed; @error is set only when the domains could
+ *   not be listed
+ */
+guint
+pv_clean_domains(virConnect *conn, const char *prefix, gboolean force,
+                 PvCleanReportFunc report, gpointer user_data, GError **error)
+{
+    virDomainPtr *domains = NULL;
+    const char *host = g_get_host_name();
+    guint removed = 0;
+    int n;
+    int i;
+
+    n = virConnectListAllDomains(conn, &domains, 0);
+    if (n < 0) {
+        pv_libvirt_set_error(error, _("cannot list domains"));
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        g_auto(PvMetadata) metadata = { 0 };
+        g_autoptr(GError) local_error = NULL;
+        const char *name = virDomainGetName(domains[i]);
+        gboolean ours = pv_metadata_get(domains[i], &metadata);
+        PvCleanDecision decision = pv_clean_decide(ours ? &metadata : NULL, name, prefix,
+                                                   host, pv_clean_pid_is_provium, force);
+
+        if (decision == PV_CLEAN_REMOVE) {
+            if (pv_clean_remove(domains[i], &local_error))
+                removed++;
+        }
+        if (ours && report)
+            report(name, &metadata, decision, local_error, user_data);
+        virDomainFree(domains[i]);
+    }
+    free(domains);
+    return removed;
+}

@@ -1,0 +1,47 @@
+/*
+ * pv-clean.h: finding and removing the domains provium created
+ */
+#pragma once
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+/**
+ * PvMetadata:
+ *
+ * What provium writes into a domain's <metadata> (see pv-template.c).
+ */
+typedef struct {
+    char *run;
+    char *prefix;
+    char *file;
+    char *vm;
+    char *host;
+    gint64 pid;
+} PvMetadata;
+
+void pv_metadata_clear(PvMetadata *metadata);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvMetadata, pv_metadata_clear)
+gboolean pv_metadata_parse(const char *xml, PvMetadata *metadata, GError **error);
+gboolean pv_metadata_get(virDomain *dom, PvMetadata *metadata);
+
+typedef enum {
+    PV_CLEAN_REMOVE,
+    PV_CLEAN_SKIP_NOT_OURS,    /* no provium metadata */
+    PV_CLEAN_SKIP_PREFIX,      /* another prefix than the one asked for */
+    PV_CLEAN_SKIP_RUNNING,     /* its provium run is still going */
+} PvCleanDecision;
+
+typedef gboolean (*PvPidAliveFunc)(gint64 pid);
+
+PvCleanDecision pv_clean_decide(const PvMetadata *metadata, const char *name,
+                                const char *prefix, const char *this_host,
+                                PvPidAliveFunc alive, gboolean force);
+gboolean pv_clean_pid_is_provium(gint64 pid);
+
+typedef void (*PvCleanReportFunc)(const char *name, const PvMetadata *metadata,
+                                  PvCleanDecision decision, const GError *error,
+                                  gpointer user_data);
+
+guint pv_clean_domains(virConnect *conn, const char *prefix, gboolean force,
+                       PvCleanReportFunc report, gpointer user_data, GError **error);

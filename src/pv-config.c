@@ -1,0 +1,410 @@
+/*
+ * pv-config.c: provium.conf, its profiles, and where it is found
+ *
+ * A provium.conf is a GKeyFile of [profile NAME] groups.  It is read whole and
+ * checked when loaded (unknown groups and keys, malformed sizes), so a typo is
+ * reported once, before anything boots.  Paths are resolved against the
+ * file's directory; whether they exist is checked when a test asks for the
+ * profile, so a config may name images that only some hosts have.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "pv-config.h"
+#include "pv-datadir.h"
+#include "pv-error.h"
+#include "pv-units.h"
+
+struct _PvConfig {
+    char *path;          /* NULL for the built-in defaults */
+    char *display_path;  /* as shown in messages */
+    GHashTable *profiles; /* name -> PvProfile */
+};
+
+static const char *const pv_profile_keys[] = {
+    "template", "kernel", "initrd", "cmdline", "disk", "memory", "cpus", NULL
+};
+
+void
+pv_profile_free(PvProfile *profile)
+{
+    if (!profile)
+        return;
+    g_free(profile->name);
+    g_free(profile->origin);
+    g_free(profile->config_dir);
+    g_free(profile->template_name);
+    g_free(profile->template_path);
+    g_free(profile->kernel);
+    g_free(profile->initrd);
+    g_free(profile->cmdline);
+    g_free(profile->disk);
+    g_free(profile);
+}
+
+/**
+ * pv_profile_copy:
+ * Returns: (transfer full): a deep copy
+ */
+PvProfile *
+pv_profile_copy(const PvProfile *profile)
+{
+    PvProfile *copy = g_new0(PvProfile, 1);
+
+    copy->name = g_strdup(profile->name);
+    copy->origin = g_strdup(profile->origin);
+    copy->config_dir = g_strdup(profile->config_dir);
+    copy->template_name = g_strdup(profile->template_name);
+    copy->template_path = g_strdup(profile->template_path);
+    copy->kernel = g_strdup(profile->kernel);
+    copy->initrd = g_strdup(profile->initrd);
+    copy->cmdline = g_strdup(profile->cmdline);
+    copy->disk = g_strdup(profile->disk);
+    copy->memory = profile->memory;
+    copy->cpus = profile->cpus;
+    return copy;
+}
+
+static PvProfile *
+pv_profile_new_default(const char *name, const char *origin)
+{
+    PvProfile *profile = g_new0(PvProfile, 1);
+
+    profile->name = g_strdup(name);
+    profile->origin = g_strdup(origin);
+    profile->template_name = g_strdup("default");
+    profile->memory = PV_PROFILE_DEFAULT_MEMORY;
+    profile->cpus = PV_PROFILE_DEFAULT_CPUS;
+    return profile;
+}
+
+static PvConfig *
+pv_config_new(const char *path)
+{
+    PvConfig *config = g_new0(PvConfig, 1);
+
+    config->path = g_strdup(path);
+    config->display_path = g_strdup(path ? path : _("built-in defaults"));
+    config->profiles = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                             (GDestroyNotify)pv_profile_free);
+    return config;
+}
+
+/**
+ * pv_config_new_builtin:
+ *
+ * The configuration used when no provium.conf is found: one "default"
+ * profile with the default template, 256M and 1 vCPU.
+ * Returns: (transfer full)
+ */
+PvConfig *
+pv_config_new_builtin(void)
+{
+    PvConfig *config = pv_config_new(NULL);
+    PvProfile *profile = pv_profile_new_default(PV_PROFILE_DEFAULT, config->display_path);
+
+    g_hash_table_insert(config->profiles, profile->name, profile);
+    return config;
+}
+
+void
+pv_config_free(PvConfig *config)
+{
+    if (!config)
+        return;
+    g_free(config->path);
+    g_free(config->display_path);
+    g_hash_table_unref(config->profiles);
+    g_free(config);
+}
+
+/**
+ * pv_config_peek_path:
+ * Returns: (transfer none): the file, or a description of the built-in
+ *   defaults
+ */
+const char *
+pv_config_peek_path(PvConfig *config)
+{
+    return config->display_path;
+}
+
+static char *
+pv_config_resolve_path(const char *config_dir, const char *value)
+{
+    g_autofree char *expanded = NULL;
+
+    if (g_str_has_prefix(value, "~/"))
+        expanded = g_build_filename(g_get_home_dir(), value + 2, NULL);
+    else
+        expanded = g_strdup(value);
+    return g_canonicalize_filename(expanded, config_dir);
+}
+
+static gboolean
+pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
+                       const char *config_dir, GError **error)
+{
+    const char *name = group + strlen("profile ");
+    g_autoptr(PvProfile) profile = NULL;
+    g_auto(GStrv) keys = NULL;
+    gsize i;
+
+    name += strspn(name, " ");
+    if (!*name) {
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                    _("%s: [%s] has no profile name (write [profile NAME])"),
+                    config->display_path, group);
+        return FALSE;
+    }
+    if (g_hash_table_contains(config->profiles, name)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                    _("%s: profile '%s' is defined twice"), config->display_path, name);
+        return FALSE;
+    }
+
+    profile = pv_profile_new_default(name, config->display_path);
+    keys = g_key_file_get_keys(kf, group, NULL, NULL);
+    for (i = 0; keys && keys[i]; i++) {
+        const char *key = keys[i];
+        g_autofree char *value = g_key_file_get_string(kf, group, key, NULL);
+        g_autoptr(GError) local_error = NULL;
+
+        if (!value)
+            continue;
+        g_strstrip(value);
+        if (!g_strv_contains(pv_profile_keys, key)) {
+            g_autofree char *known = g_strjoinv(", ", (char **)pv_profile_keys);
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                        _("%s: [%s]: unknown key '%s' (known keys: %s)"),
+                        config->display_path, group, key, known);
+            return FALSE;
+        }
+        if (g_str_equal(key, "memory")) {
+            if (!pv_size_parse(value, &profile->memory, &local_error)) {
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s: [%s] memory: %s",
+                            config->display_path, group, local_error->message);
+                return FALSE;
+            }
+        } else if (g_str_equal(key, "cpus")) {
+            char *end = NULL;
+            guint64 cpus = g_ascii_strtoull(value, &end, 10);
+
+            if (!*value || *end || cpus < 1 || cpus > 4096) {
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                            _("%s: [%s] cpus: '%s' is not a number of vCPUs between 1 and 4096"),
+                            config->display_path, group, value);
+                return FALSE;
+            }
+            profile->cpus = cpus;
+        } else if (g_str_equal(key, "template")) {
+            g_free(profile->template_name);
+            profile->template_name = g_steal_pointer(&value);
+        } else if (g_str_equal(key, "cmdline")) {
+            g_free(profile->cmdline);
+            profile->cmdline = g_steal_pointer(&value);
+        } else {
+            char *path = pv_config_resolve_path(config_dir, value);
+
+            if (g_str_equal(key, "kernel"))
+                profile->kernel = path;
+            else if (g_str_equal(key, "initrd"))
+                profile->initrd = path;
+            else
+                profile->disk = path;
+        }
+    }
+    profile->config_dir = g_strdup(config_dir);
+    g_hash_table_insert(config->profiles, profile->name, profile);
+    g_steal_pointer(&profile);
+    return TRUE;
+}
+
+/**
+ * pv_config_load:
+ * @path: a provium.conf
+ *
+ * Reads and checks the whole file.
+ * Returns: (transfer full): the configuration, or NULL with @error set
+ */
+PvConfig *
+pv_config_load(const char *path, GError **error)
+{
+    g_autoptr(PvConfig) config = pv_config_new(path);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) local_error = NULL;
+    g_autofree char *abs_path = g_canonicalize_filename(path, NULL);
+    g_autofree char *config_dir = g_path_get_dirname(abs_path);
+    g_auto(GStrv) groups = NULL;
+    gsize i;
+
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local_error)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s: %s", path, local_error->message);
+        return NULL;
+    }
+
+    groups = g_key_file_get_groups(kf, NULL);
+    for (i = 0; groups[i]; i++) {
+        if (!g_str_has_prefix(groups[i], "profile ") && !g_str_equal(groups[i], "profile")) {
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                        _("%s: unknown group [%s] (write [profile NAME])"), path, groups[i]);
+            return NULL;
+        }
+        if (!pv_config_load_profile(config, kf, groups[i], config_dir, error))
+            return NULL;
+    }
+    if (!g_hash_table_contains(config->profiles, PV_PROFILE_DEFAULT)) {
+        PvProfile *profile = pv_profile_new_default(PV_PROFILE_DEFAULT, config->display_path);
+
+        profile->config_dir = g_strdup(config_dir);
+        g_hash_table_insert(config->profiles, profile->name, profile);
+    }
+    return g_steal_pointer(&config);
+}
+
+/*
+ * A template is named ("default": xml-templates/default.xml beside the config
+ * file, then provium's own) or given as a path ("my.xml", "t/vm.xml") relative
+ * to the config file.
+ */
+static char *
+pv_config_find_template(const char *config_dir, const char *name, GError **error)
+{
+    g_autofree char *local = NULL;
+    g_autofree char *shipped = NULL;
+    g_autofree char *file = NULL;
+
+    if (strchr(name, '/') || g_str_has_suffix(name, ".xml")) {
+        g_autofree char *path = pv_config_resolve_path(config_dir ? config_dir : ".", name);
+
+        if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                        _("template file '%s' does not exist"), path);
+            return NULL;
+        }
+        return g_steal_pointer(&path);
+    }
+
+    file = g_strconcat(name, ".xml", NULL);
+    if (config_dir) {
+        local = g_build_filename(config_dir, "xml-templates", file, NULL);
+        if (g_file_test(local, G_FILE_TEST_IS_REGULAR))
+            return g_steal_pointer(&local);
+    }
+    shipped = pv_datadir_build_path("xml-templates", file, NULL);
+    if (g_file_test(shipped, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer(&shipped);
+
+    if (local)
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                    _("no template '%s' (looked for %s and %s)"), name, local, shipped);
+    else
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                    _("no template '%s' (looked for %s)"), name, shipped);
+    return NULL;
+}
+
+static gboolean
+pv_config_check_file(const PvProfile *profile, const char *key, const char *path,
+                     GError **error)
+{
+    if (!path || g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        return TRUE;
+    g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                _("profile '%s' (%s): %s file '%s' does not exist"),
+                profile->name, profile->origin, key, path);
+    return FALSE;
+}
+
+/**
+ * pv_config_get_profile:
+ * @name: (nullable): the profile; NULL for "default"
+ *
+ * Looks the profile up and checks that the files it names exist.
+ * Returns: (transfer full): a copy with template_path resolved, or NULL with
+ *   @error set
+ */
+PvProfile *
+pv_config_get_profile(PvConfig *config, const char *name, GError **error)
+{
+    const PvProfile *found;
+    g_autoptr(PvProfile) profile = NULL;
+    g_autoptr(GError) local_error = NULL;
+    char *template_path;
+
+    if (!name)
+        name = PV_PROFILE_DEFAULT;
+    found = g_hash_table_lookup(config->profiles, name);
+    if (!found) {
+        g_autoptr(GList) names = g_hash_table_get_keys(config->profiles);
+        g_autoptr(GString) known = g_string_new(NULL);
+        GList *l;
+
+        names = g_list_sort(names, (GCompareFunc)g_strcmp0);
+        for (l = names; l; l = l->next)
+            g_string_append_printf(known, "%s%s", known->len ? ", " : "", (char *)l->data);
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                    _("unknown profile '%s' in %s (profiles: %s)"),
+                    name, config->display_path, known->str);
+        return NULL;
+    }
+
+    profile = pv_profile_copy(found);
+    template_path = pv_config_find_template(found->config_dir, found->template_name,
+                                            &local_error);
+    if (!template_path) {
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, _("profile '%s' (%s): %s"),
+                    name, profile->origin, local_error->message);
+        return NULL;
+    }
+    profile->template_path = template_path;
+
+    if (!pv_config_check_file(profile, "kernel", profile->kernel, error) ||
+        !pv_config_check_file(profile, "initrd", profile->initrd, error) ||
+        !pv_config_check_file(profile, "disk", profile->disk, error))
+        return NULL;
+    return g_steal_pointer(&profile);
+}
+
+/**
+ * pv_config_find:
+ * @test_file: a test file
+ *
+ * Looks for provium.conf beside @test_file and in each directory above it,
+ * then in $XDG_CONFIG_HOME/provium/ and the system configuration directory.
+ * Returns: (transfer full) (nullable): the path of the first found, or NULL
+ */
+char *
+pv_config_find(const char *test_file)
+{
+    g_autofree char *abs = g_canonicalize_filename(test_file, NULL);
+    g_autofree char *dir = g_path_get_dirname(abs);
+    const char *const fallbacks[] = {
+        g_get_user_config_dir(), PV_SYSCONFDIR, "/etc",
+    };
+    gsize i;
+
+    for (;;) {
+        g_autofree char *candidate = g_build_filename(dir, PV_CONFIG_FILENAME, NULL);
+        g_autofree char *parent = NULL;
+
+        if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR))
+            return g_steal_pointer(&candidate);
+        parent = g_path_get_dirname(dir);
+        if (g_str_equal(parent, dir))
+            break;
+        g_free(dir);
+        dir = g_steal_pointer(&parent);
+    }
+
+    for (i = 0; i < G_N_ELEMENTS(fallbacks); i++) {
+        g_autofree char *candidate = g_build_filename(fallbacks[i], "provium",
+                                                      PV_CONFIG_FILENAME, NULL);
+
+        if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR))
+            return g_steal_pointer(&candidate);
+    }
+    return NULL;
+}

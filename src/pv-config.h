@@ -1,0 +1,47 @@
+/*
+ * pv-config.h: provium.conf, its profiles, and where it is found
+ */
+#pragma once
+
+#include <glib.h>
+
+#define PV_CONFIG_FILENAME "provium.conf"
+#define PV_PROFILE_DEFAULT "default"
+#define PV_PROFILE_DEFAULT_MEMORY (256 * G_GUINT64_CONSTANT(1024) * 1024)
+#define PV_PROFILE_DEFAULT_CPUS 1
+
+/**
+ * PvProfile:
+ *
+ * One [profile NAME] group with every path made absolute.  Unset paths are
+ * NULL.  Sizes are already parsed, so a profile is always usable.
+ */
+typedef struct {
+    char *name;
+    char *origin;        /* "tests/provium.conf" or "built-in defaults" */
+    char *config_dir;    /* relative template names are looked up here first */
+    char *template_name; /* as written: "default" or "my.xml" */
+    char *template_path; /* resolved, NULL until pv_config_get_profile() finds it */
+    char *kernel;
+    char *initrd;
+    char *cmdline;
+    char *disk;
+    guint64 memory;
+    guint cpus;
+} PvProfile;
+
+PvProfile *pv_profile_copy(const PvProfile *profile);
+void pv_profile_free(PvProfile *profile);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvProfile, pv_profile_free)
+
+typedef struct _PvConfig PvConfig;
+
+PvConfig *pv_config_new_builtin(void);
+PvConfig *pv_config_load(const char *path, GError **error);
+void pv_config_free(PvConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvConfig, pv_config_free)
+
+const char *pv_config_peek_path(PvConfig *config);
+PvProfile *pv_config_get_profile(PvConfig *config, const char *name, GError **error);
+
+char *pv_config_find(const char *test_file);

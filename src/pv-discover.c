@@ -1,0 +1,135 @@
+/*
+ * pv-discover.c: finding *.test.lua files under the paths given
+ *
+ * A directory is searched recursively for *.test.lua (hidden directories,
+ * such as .provium and .git, are skipped); a file named on the command line
+ * is taken as it is, if it is Lua.  The result is sorted and free of
+ * duplicates, with paths as the user wrote them ("tests/boot.test.lua").
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "pv-discover.h"
+#include "pv-error.h"
+
+/* "./x" reads better as "x". */
+static char *
+pv_discover_display(const char *dir, const char *name)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+
+    if (g_str_has_prefix(path, "./"))
+        return g_strdup(path + 2);
+    return g_steal_pointer(&path);
+}
+
+static gboolean
+pv_discover_dir(const char *dir, GHashTable *visited, GPtrArray *found, GError **error)
+{
+    g_autoptr(GDir) d = NULL;
+    g_autoptr(GError) local_error = NULL;
+    const char *name;
+    GStatBuf st;
+    g_autofree char *key = NULL;
+
+    if (g_stat(dir, &st) < 0)
+        return TRUE;
+    /* Symlinked directories are followed, but each directory only once. */
+    key = g_strdup_printf("%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+    if (!g_hash_table_add(visited, g_steal_pointer(&key)))
+        return TRUE;
+
+    d = g_dir_open(dir, 0, &local_error);
+    if (!d) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", local_error->message);
+        return FALSE;
+    }
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = pv_discover_display(dir, name);
+
+        if (name[0] == '.')
+            continue;
+        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+            if (!pv_discover_dir(path, visited, found, error))
+                return FALSE;
+        } else if (g_str_has_suffix(name, PV_TEST_SUFFIX) &&
+                   g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+            g_ptr_array_add(found, g_steal_pointer(&path));
+        }
+    }
+    return TRUE;
+}
+
+static int
+pv_discover_compare(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/**
+ * pv_discover:
+ * @paths: (nullable): files and directories; NULL or empty for "."
+ * @filter: (nullable): keep only paths containing this
+ *
+ * Returns: (transfer full) (element-type utf8): the test files, sorted, or
+ *   NULL with @error set (a path that does not exist, a file that is not Lua)
+ */
+GPtrArray *
+pv_discover(const char *const *paths, const char *filter, GError **error)
+{
+    static const char *const here[] = { ".", NULL };
+    g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) visited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    GPtrArray *result = g_ptr_array_new_with_free_func(g_free);
+    gsize i;
+
+    if (!paths || !paths[0])
+        paths = here;
+    for (i = 0; paths[i]; i++) {
+        const char *path = paths[i];
+
+        if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s: no such file or directory"), path);
+            g_ptr_array_unref(result);
+            return NULL;
+        }
+        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+            g_autofree char *dir = g_strdup(path);
+            gsize len = strlen(dir);
+
+            while (len > 1 && dir[len - 1] == '/')
+                dir[--len] = '\0';
+            if (!pv_discover_dir(dir, visited, found, error)) {
+                g_ptr_array_unref(result);
+                return NULL;
+            }
+        } else if (g_str_has_suffix(path, ".lua")) {
+            g_ptr_array_add(found, g_strdup(path));
+        } else {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s: not a test file (test files end in %s)"), path, PV_TEST_SUFFIX);
+            g_ptr_array_unref(result);
+            return NULL;
+        }
+    }
+
+    g_ptr_array_sort(found, pv_discover_compare);
+    for (i = 0; i < found->len; i++) {
+        const char *path = found->pdata[i];
+
+        if (filter && !strstr(path, filter))
+            continue;
+        if (!g_hash_table_add(seen, (gpointer)path))
+            continue;
+        g_ptr_array_add(result, g_strdup(path));
+    }
+    return result;
+}

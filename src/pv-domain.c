@@ -1,0 +1,543 @@
+/*
+ * pv-domain.c: one libvirt domain's life, and the run's registry of them
+ *
+ * Domains are transient (virDomainCreateXML): stopping one removes it from
+ * libvirt.  Unless domains are to be kept after the run, they are also
+ * started with VIR_DOMAIN_START_AUTODESTROY, so libvirt destroys them if
+ * provium dies without cleaning up.
+ *
+ * libvirt's events arrive on the main thread.  The registry finds the domain
+ * by name (it is registered before it is created, so no event is missed) and
+ * updates its state under the owning worker's PvWake lock, then wakes the
+ * worker.  Names are never reused within a run, so a late event for a
+ * destroyed domain cannot touch a new one.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libvirt/virterror.h>
+
+#include "pv-autocleanups.h"
+#include "pv-domain.h"
+#include "pv-libvirt.h"
+
+struct _PvDomain {
+    gint ref;
+    PvDomainRegistry *registry;  /* outlives every domain */
+    char *name;
+    char *label;                 /* the VM's name in the test file */
+    virDomain *dom;              /* set once created */
+    PvWake *wake;                /* the owner's; its lock guards the fields below */
+    PvDomainState state;
+    gboolean stop_expected;
+    gboolean kept;
+    char *stop_reason;
+    PvDomainStoppedFunc stopped;
+    gpointer stopped_data;
+};
+
+struct _PvDomainRegistry {
+    GMutex lock;
+    virConnect *conn;
+    gboolean autodestroy;
+    GHashTable *by_name;     /* name -> PvDomain (a reference) */
+    GHashTable *used_names;  /* every name this run has used */
+    int lifecycle_id;
+    int agent_id;
+};
+
+static const char *const pv_domain_state_names[] = {
+    "starting", "running", "ready", "stopped",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(pv_domain_state_names) == PV_DOMAIN_STATE_LAST);
+
+const char *
+pv_domain_state_to_string(PvDomainState state)
+{
+    g_return_val_if_fail(state < PV_DOMAIN_STATE_LAST, "unknown");
+    return pv_domain_state_names[state];
+}
+
+PvDomain *
+pv_domain_ref(PvDomain *domain)
+{
+    g_atomic_int_inc(&domain->ref);
+    return domain;
+}
+
+void
+pv_domain_unref(PvDomain *domain)
+{
+    if (!domain || !g_atomic_int_dec_and_test(&domain->ref))
+        return;
+    if (domain->dom)
+        virDomainFree(domain->dom);
+    g_free(domain->name);
+    g_free(domain->label);
+    g_free(domain->stop_reason);
+    g_free(domain);
+}
+
+static PvDomain *
+pv_domain_registry_lookup(PvDomainRegistry *registry, virDomain *dom)
+{
+    const char *name = virDomainGetName(dom);
+    PvDomain *domain;
+
+    g_mutex_lock(&registry->lock);
+    domain = name ? g_hash_table_lookup(registry->by_name, name) : NULL;
+    if (domain)
+        pv_domain_ref(domain);
+    g_mutex_unlock(&registry->lock);
+    return domain;
+}
+
+static void
+pv_domain_registry_forget(PvDomainRegistry *registry, PvDomain *domain)
+{
+    g_mutex_lock(&registry->lock);
+    if (g_hash_table_lookup(registry->by_name, domain->name) == domain)
+        g_hash_table_remove(registry->by_name, domain->name);
+    g_mutex_unlock(&registry->lock);
+}
+
+static char *
+pv_domain_describe_stop(int event, int detail)
+{
+    if (event == VIR_DOMAIN_EVENT_CRASHED)
+        return g_strdup(_("the guest crashed"));
+    switch (detail) {
+    case VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN:
+        return g_strdup(_("the guest shut down"));
+    case VIR_DOMAIN_EVENT_STOPPED_DESTROYED:
+        return g_strdup(_("the domain was destroyed"));
+    case VIR_DOMAIN_EVENT_STOPPED_CRASHED:
+        return g_strdup(_("the guest crashed"));
+    case VIR_DOMAIN_EVENT_STOPPED_FAILED:
+        return g_strdup(_("the hypervisor process failed or was killed"));
+    case VIR_DOMAIN_EVENT_STOPPED_MIGRATED:
+        return g_strdup(_("the domain was migrated away"));
+    case VIR_DOMAIN_EVENT_STOPPED_SAVED:
+        return g_strdup(_("the domain was saved"));
+    default:
+        return g_strdup_printf(_("the domain stopped (libvirt reason %d)"), detail);
+    }
+}
+
+static int
+pv_domain_on_lifecycle(virConnect *conn, virDomain *dom, int event, int detail, void *opaque)
+{
+    PvDomainRegistry *registry = opaque;
+    g_autoptr(PvDomain) domain = NULL;
+    g_autofree char *reason = NULL;
+    gboolean unexpected = FALSE;
+
+    if (event != VIR_DOMAIN_EVENT_STOPPED && event != VIR_DOMAIN_EVENT_CRASHED)
+        return 0;
+    domain = pv_domain_registry_lookup(registry, dom);
+    if (!domain)
+        return 0;
+
+    reason = pv_domain_describe_stop(event, detail);
+    g_mutex_lock(&domain->wake->lock);
+    if (domain->state != PV_DOMAIN_STATE_STOPPED) {
+        domain->state = PV_DOMAIN_STATE_STOPPED;
+        g_free(domain->stop_reason);
+        domain->stop_reason = g_strdup(reason);
+        unexpected = !domain->stop_expected;
+    }
+    g_cond_broadcast(&domain->wake->cond);
+    g_mutex_unlock(&domain->wake->lock);
+
+    if (unexpected && domain->stopped)
+        domain->stopped(domain, reason, domain->stopped_data);
+    return 0;
+}
+
+static void
+pv_domain_on_agent(virConnect *conn, virDomain *dom, int state, int reason, void *opaque)
+{
+    PvDomainRegistry *registry = opaque;
+    g_autoptr(PvDomain) domain = pv_domain_registry_lookup(registry, dom);
+
+    if (!domain)
+        return;
+    g_mutex_lock(&domain->wake->lock);
+    if (state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED &&
+        domain->state != PV_DOMAIN_STATE_STOPPED)
+        domain->state = PV_DOMAIN_STATE_READY;
+    else if (state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED &&
+             domain->state == PV_DOMAIN_STATE_READY)
+        domain->state = PV_DOMAIN_STATE_RUNNING;
+    g_cond_broadcast(&domain->wake->cond);
+    g_mutex_unlock(&domain->wake->lock);
+}
+
+/**
+ * pv_domain_registry_new:
+ * @autodestroy: start domains so that libvirt destroys them when this
+ *   connection closes
+ *
+ * Subscribes to @conn's lifecycle and agent events.  Call on the main thread,
+ * after pv_libvirt_init().
+ * Returns: (transfer full): the registry, or NULL with @error set
+ */
+PvDomainRegistry *
+pv_domain_registry_new(virConnect *conn, gboolean autodestroy, GError **error)
+{
+    PvDomainRegistry *registry = g_new0(PvDomainRegistry, 1);
+
+    g_mutex_init(&registry->lock);
+    virConnectRef(conn);
+    registry->conn = conn;
+    registry->autodestroy = autodestroy;
+    registry->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                              (GDestroyNotify)pv_domain_unref);
+    registry->used_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    registry->lifecycle_id =
+        virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                         VIR_DOMAIN_EVENT_CALLBACK(pv_domain_on_lifecycle),
+                                         registry, NULL);
+    if (registry->lifecycle_id < 0) {
+        pv_libvirt_set_error(error, _("cannot subscribe to libvirt's domain events"));
+        pv_domain_registry_free(registry);
+        return NULL;
+    }
+    registry->agent_id =
+        virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE,
+                                         VIR_DOMAIN_EVENT_CALLBACK(pv_domain_on_agent),
+                                         registry, NULL);
+    /* Drivers without a guest agent (test:///) have no such event. */
+    if (registry->agent_id < 0)
+        virResetLastError();
+    return registry;
+}
+
+void
+pv_domain_registry_free(PvDomainRegistry *registry)
+{
+    if (!registry)
+        return;
+    if (registry->lifecycle_id >= 0)
+        virConnectDomainEventDeregisterAny(registry->conn, registry->lifecycle_id);
+    if (registry->agent_id >= 0)
+        virConnectDomainEventDeregisterAny(registry->conn, registry->agent_id);
+    g_hash_table_unref(registry->by_name);
+    g_hash_table_unref(registry->used_names);
+    virConnectClose(registry->conn);
+    g_mutex_clear(&registry->lock);
+    g_free(registry);
+}
+
+/**
+ * pv_domain_registry_claim_name:
+ * @base: the wanted name, e.g. "pv-3fa9c1-boot-web"
+ *
+ * Picks @base, or @base-2, @base-3...: a name this run has not used and no
+ * domain on the host has.
+ * Returns: (transfer full): the name
+ */
+char *
+pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base)
+{
+    guint n;
+
+    g_mutex_lock(&registry->lock);
+    for (n = 1;; n++) {
+        g_autofree char *name = n == 1 ? g_strdup(base) : g_strdup_printf("%s-%u", base, n);
+        g_autoptr(virDomain) existing = NULL;
+
+        if (g_hash_table_contains(registry->used_names, name))
+            continue;
+        existing = virDomainLookupByName(registry->conn, name);
+        if (existing)
+            continue;
+        virResetLastError();
+        g_hash_table_add(registry->used_names, g_strdup(name));
+        g_mutex_unlock(&registry->lock);
+        return g_steal_pointer(&name);
+    }
+}
+
+/**
+ * pv_domain_start:
+ * @name: from pv_domain_registry_claim_name()
+ * @label: what the test file calls it
+ * @wake: (transfer none): the owner's; must outlive the domain
+ * @stopped: (nullable): called when the domain stops unexpectedly
+ *
+ * Creates and starts a transient domain from @xml.
+ * Returns: (transfer full): the domain, or NULL with @error set
+ */
+PvDomain *
+pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
+                const char *xml, PvWake *wake, PvDomainStoppedFunc stopped, gpointer user_data,
+                GError **error)
+{
+    g_autoptr(PvDomain) domain = g_new0(PvDomain, 1);
+    virDomain *dom;
+
+    domain->ref = 1;
+    domain->registry = registry;
+    domain->name = g_strdup(name);
+    domain->label = g_strdup(label);
+    domain->wake = wake;
+    domain->state = PV_DOMAIN_STATE_STARTING;
+    domain->stopped = stopped;
+    domain->stopped_data = user_data;
+
+    g_mutex_lock(&registry->lock);
+    g_hash_table_replace(registry->by_name, domain->name, pv_domain_ref(domain));
+    g_mutex_unlock(&registry->lock);
+
+    dom = virDomainCreateXML(registry->conn, xml,
+                             registry->autodestroy ? VIR_DOMAIN_START_AUTODESTROY : 0);
+    if (!dom) {
+        pv_libvirt_set_error(error, _("cannot start domain '%s'"), name);
+        pv_domain_registry_forget(registry, domain);
+        return NULL;
+    }
+
+    g_mutex_lock(&wake->lock);
+    domain->dom = dom;
+    if (domain->state == PV_DOMAIN_STATE_STARTING)
+        domain->state = PV_DOMAIN_STATE_RUNNING;
+    g_mutex_unlock(&wake->lock);
+    return g_steal_pointer(&domain);
+}
+
+/**
+ * pv_domain_peek_name:
+ * Returns: (transfer none): the libvirt domain name
+ */
+const char *
+pv_domain_peek_name(PvDomain *domain)
+{
+    return domain->name;
+}
+
+/**
+ * pv_domain_peek_virdomain:
+ * Returns: (transfer none): the libvirt handle
+ */
+virDomain *
+pv_domain_peek_virdomain(PvDomain *domain)
+{
+    return domain->dom;
+}
+
+/**
+ * pv_domain_peek_label:
+ * Returns: (transfer none): the VM's name in the test file
+ */
+const char *
+pv_domain_peek_label(PvDomain *domain)
+{
+    return domain->label;
+}
+
+PvDomainState
+pv_domain_get_state(PvDomain *domain)
+{
+    PvDomainState state;
+
+    g_mutex_lock(&domain->wake->lock);
+    state = domain->state;
+    g_mutex_unlock(&domain->wake->lock);
+    return state;
+}
+
+/**
+ * pv_domain_dup_stop_reason:
+ * Returns: (transfer full) (nullable): why the domain stopped, if it did
+ */
+char *
+pv_domain_dup_stop_reason(PvDomain *domain)
+{
+    char *reason;
+
+    g_mutex_lock(&domain->wake->lock);
+    reason = g_strdup(domain->stop_reason);
+    g_mutex_unlock(&domain->wake->lock);
+    return reason;
+}
+
+static gboolean
+pv_domain_agent_or_stopped(gpointer data)
+{
+    PvDomain *domain = data;
+
+    return domain->state == PV_DOMAIN_STATE_READY || domain->state == PV_DOMAIN_STATE_STOPPED;
+}
+
+static gboolean
+pv_domain_is_stopped(gpointer data)
+{
+    PvDomain *domain = data;
+
+    return domain->state == PV_DOMAIN_STATE_STOPPED;
+}
+
+/**
+ * pv_domain_wait_agent:
+ * @deadline: monotonic time
+ *
+ * Waits for libvirt's agent-connected event.  PV_WAIT_READY also ends the
+ * wait when the domain stopped: check pv_domain_get_state().
+ */
+PvWaitResult
+pv_domain_wait_agent(PvDomain *domain, gint64 deadline, GError **error)
+{
+    return pv_wake_wait(domain->wake, deadline, pv_domain_agent_or_stopped, domain, error);
+}
+
+/**
+ * pv_domain_wait_stopped:
+ * @deadline: monotonic time
+ */
+PvWaitResult
+pv_domain_wait_stopped(PvDomain *domain, gint64 deadline, GError **error)
+{
+    return pv_wake_wait(domain->wake, deadline, pv_domain_is_stopped, domain, error);
+}
+
+static void
+pv_domain_mark_stopping(PvDomain *domain)
+{
+    g_mutex_lock(&domain->wake->lock);
+    domain->stop_expected = TRUE;
+    g_mutex_unlock(&domain->wake->lock);
+}
+
+static void
+pv_domain_mark_stopped(PvDomain *domain, const char *reason)
+{
+    g_mutex_lock(&domain->wake->lock);
+    if (domain->state != PV_DOMAIN_STATE_STOPPED) {
+        domain->state = PV_DOMAIN_STATE_STOPPED;
+        g_free(domain->stop_reason);
+        domain->stop_reason = g_strdup(reason);
+    }
+    g_mutex_unlock(&domain->wake->lock);
+    pv_domain_registry_forget(domain->registry, domain);
+}
+
+/**
+ * pv_domain_destroy:
+ *
+ * Stops the domain at once (libvirt's destroy: qemu is terminated).  A
+ * domain that is already gone is not an error.
+ */
+gboolean
+pv_domain_destroy(PvDomain *domain, GError **error)
+{
+    pv_domain_mark_stopping(domain);
+    if (domain->dom && pv_domain_get_state(domain) != PV_DOMAIN_STATE_STOPPED &&
+        virDomainDestroy(domain->dom) < 0 &&
+        !pv_libvirt_last_error_is(VIR_ERR_NO_DOMAIN) &&
+        !pv_libvirt_last_error_is(VIR_ERR_OPERATION_INVALID)) {
+        pv_libvirt_set_error(error, _("cannot destroy domain '%s'"), domain->name);
+        return FALSE;
+    }
+    virResetLastError();
+    pv_domain_mark_stopped(domain, _("destroyed by provium"));
+    return TRUE;
+}
+
+/**
+ * pv_domain_shutdown:
+ * @deadline: monotonic time by which the guest must have powered off
+ *
+ * Asks the guest to power off (through its agent when connected, else with
+ * the ACPI power button) and waits; a guest still running at @deadline, or
+ * an interrupted wait, is destroyed.
+ */
+gboolean
+pv_domain_shutdown(PvDomain *domain, gint64 deadline, GError **error)
+{
+    unsigned int flags;
+    g_autoptr(GError) wait_error = NULL;
+
+    pv_domain_mark_stopping(domain);
+    if (pv_domain_get_state(domain) == PV_DOMAIN_STATE_STOPPED) {
+        pv_domain_registry_forget(domain->registry, domain);
+        return TRUE;
+    }
+    flags = pv_domain_get_state(domain) == PV_DOMAIN_STATE_READY ?
+        VIR_DOMAIN_SHUTDOWN_GUEST_AGENT : VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN;
+    if (virDomainShutdownFlags(domain->dom, flags) < 0) {
+        virResetLastError();
+        return pv_domain_destroy(domain, error);
+    }
+    if (pv_domain_wait_stopped(domain, deadline, &wait_error) != PV_WAIT_READY)
+        return pv_domain_destroy(domain, error);
+    pv_domain_mark_stopped(domain, _("shut down by provium"));
+    return TRUE;
+}
+
+/**
+ * pv_domain_keep:
+ *
+ * Leaves the domain running after the run (--keep-failed):
+ * pv_domain_registry_destroy_all() skips it.
+ */
+void
+pv_domain_keep(PvDomain *domain)
+{
+    g_mutex_lock(&domain->wake->lock);
+    domain->kept = TRUE;
+    g_mutex_unlock(&domain->wake->lock);
+}
+
+/**
+ * pv_domain_registry_destroy_all:
+ *
+ * Destroys every running domain of the run that is not kept: on
+ * cancellation and as the last safety net before exit.  Safe from any
+ * thread, also while workers use the domains.
+ * Returns: how many were destroyed
+ */
+guint
+pv_domain_registry_destroy_all(PvDomainRegistry *registry)
+{
+    g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func((GDestroyNotify)pv_domain_unref);
+    GHashTableIter iter;
+    gpointer value;
+    guint destroyed = 0;
+    guint i;
+
+    g_mutex_lock(&registry->lock);
+    g_hash_table_iter_init(&iter, registry->by_name);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        g_ptr_array_add(domains, pv_domain_ref(value));
+    g_mutex_unlock(&registry->lock);
+
+    for (i = 0; i < domains->len; i++) {
+        PvDomain *domain = domains->pdata[i];
+        gboolean skip;
+
+        g_mutex_lock(&domain->wake->lock);
+        skip = domain->kept || !domain->dom;
+        g_mutex_unlock(&domain->wake->lock);
+        if (skip)
+            continue;
+        if (pv_domain_destroy(domain, NULL))
+            destroyed++;
+    }
+    return destroyed;
+}
+
+/**
+ * pv_domain_registry_count:
+ * Returns: how many domains of the run may still be running
+ */
+guint
+pv_domain_registry_count(PvDomainRegistry *registry)
+{
+    guint n;
+
+    g_mutex_lock(&registry->lock);
+    n = g_hash_table_size(registry->by_name);
+    g_mutex_unlock(&registry->lock);
+    return n;
+}

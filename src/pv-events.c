@@ -1,0 +1,549 @@
+/*
+ * pv-events.c: the event stream (msgpack maps written back to back)
+ *
+ * An event is built as a GVariant a{sv} (so in-process listeners read fields
+ * with g_variant_lookup() and JSON comes from json-glib), encoded to one
+ * msgpack map, and written with a single write(2) per event.  Any msgpack
+ * unpacker reads the stream, and a run killed mid-way leaves a prefix of whole
+ * events.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pv-error.h"
+#include "pv-events.h"
+
+typedef struct {
+    PvEventFunc func;
+    gpointer user_data;
+} PvEventListener;
+
+struct _PvEvents {
+    GMutex lock;
+    char *run_id;
+    GArray *fds;          /* int; the ones we opened are also in owned_fds */
+    GArray *owned_fds;
+    GArray *listeners;    /* PvEventListener */
+};
+
+/**
+ * pv_events_now_ns:
+ * Returns: nanoseconds since the epoch
+ */
+gint64
+pv_events_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (gint64)ts.tv_sec * G_GINT64_CONSTANT(1000000000) + ts.tv_nsec;
+}
+
+PvEvents *
+pv_events_new(const char *run_id)
+{
+    PvEvents *events = g_new0(PvEvents, 1);
+
+    g_mutex_init(&events->lock);
+    events->run_id = g_strdup(run_id);
+    events->fds = g_array_new(FALSE, FALSE, sizeof(int));
+    events->owned_fds = g_array_new(FALSE, FALSE, sizeof(int));
+    events->listeners = g_array_new(FALSE, FALSE, sizeof(PvEventListener));
+    return events;
+}
+
+void
+pv_events_free(PvEvents *events)
+{
+    guint i;
+
+    if (!events)
+        return;
+    for (i = 0; i < events->owned_fds->len; i++)
+        close(g_array_index(events->owned_fds, int, i));
+    g_array_unref(events->fds);
+    g_array_unref(events->owned_fds);
+    g_array_unref(events->listeners);
+    g_free(events->run_id);
+    g_mutex_clear(&events->lock);
+    g_free(events);
+}
+
+/**
+ * pv_events_add_file:
+ *
+ * Writes the stream to @path from now on, replacing what it held.
+ */
+gboolean
+pv_events_add_file(PvEvents *events, const char *path, GError **error)
+{
+    int fd = g_open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0644);
+
+    if (fd < 0) {
+        int saved = errno;
+
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot write events to %s: %s"),
+                    path, g_strerror(saved));
+        return FALSE;
+    }
+    g_mutex_lock(&events->lock);
+    g_array_append_val(events->fds, fd);
+    g_array_append_val(events->owned_fds, fd);
+    g_mutex_unlock(&events->lock);
+    return TRUE;
+}
+
+/**
+ * pv_events_add_fd:
+ * @fd: (transfer none): stays open after the sink is freed
+ */
+void
+pv_events_add_fd(PvEvents *events, int fd)
+{
+    g_mutex_lock(&events->lock);
+    g_array_append_val(events->fds, fd);
+    g_mutex_unlock(&events->lock);
+}
+
+void
+pv_events_add_listener(PvEvents *events, PvEventFunc func, gpointer user_data)
+{
+    PvEventListener listener = { func, user_data };
+
+    g_mutex_lock(&events->lock);
+    g_array_append_val(events->listeners, listener);
+    g_mutex_unlock(&events->lock);
+}
+
+static void
+pv_events_write_all(int fd, const char *data, gsize len)
+{
+    while (len > 0) {
+        gssize n = write(fd, data, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;  /* a broken reader must not stop the run */
+        data += n;
+        len -= n;
+    }
+}
+
+/**
+ * pv_events_emit:
+ * @kind: the event's kind, e.g. "file_dispatched"
+ * @fields: (nullable) (transfer floating): an a{sv} of the event's own fields
+ *
+ * Adds "kind", "ts" and "run", writes the event to every stream and hands it
+ * to every listener.
+ */
+void
+pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
+{
+    g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+    g_autoptr(GVariant) event = NULL;
+    g_autoptr(GBytes) bytes = NULL;
+    GVariantIter iter;
+    const char *key;
+    GVariant *value;
+    guint i;
+
+    g_variant_builder_add(&builder, "{sv}", "kind", g_variant_new_string(kind));
+    g_variant_builder_add(&builder, "{sv}", "ts", g_variant_new_int64(pv_events_now_ns()));
+    g_variant_builder_add(&builder, "{sv}", "run", g_variant_new_string(events->run_id));
+    if (fields) {
+        g_variant_ref_sink(fields);
+        g_variant_iter_init(&iter, fields);
+        while (g_variant_iter_next(&iter, "{&sv}", &key, &value)) {
+            g_variant_builder_add(&builder, "{sv}", key, value);
+            g_variant_unref(value);
+        }
+        g_variant_unref(fields);
+    }
+    event = g_variant_ref_sink(g_variant_builder_end(&builder));
+    bytes = pv_event_encode(event);
+
+    g_mutex_lock(&events->lock);
+    for (i = 0; i < events->fds->len; i++) {
+        gsize len;
+        const char *data = g_bytes_get_data(bytes, &len);
+
+        pv_events_write_all(g_array_index(events->fds, int, i), data, len);
+    }
+    for (i = 0; i < events->listeners->len; i++) {
+        PvEventListener *listener = &g_array_index(events->listeners, PvEventListener, i);
+
+        listener->func(event, listener->user_data);
+    }
+    g_mutex_unlock(&events->lock);
+}
+
+/**
+ * pv_events_emitf:
+ * @format: a g_variant_new_parsed() format for the fields' a{sv}, e.g.
+ *   "{'path': <%s>, 'boot_ns': <%x>}"
+ *
+ * pv_events_emit() with the fields built from a format.  Strings must be
+ * UTF-8.
+ */
+void
+pv_events_emitf(PvEvents *events, const char *kind, const char *format, ...)
+{
+    va_list ap;
+    GVariant *fields;
+
+    va_start(ap, format);
+    fields = g_variant_new_parsed_va(format, &ap);
+    va_end(ap);
+    pv_events_emit(events, kind, fields);
+}
+
+static void
+pv_event_pack(msgpack_packer *pk, GVariant *value)
+{
+    const GVariantType *type = g_variant_get_type(value);
+
+    if (g_variant_type_is_variant(type)) {
+        g_autoptr(GVariant) inner = g_variant_get_variant(value);
+
+        pv_event_pack(pk, inner);
+    } else if (g_variant_type_is_maybe(type)) {
+        g_autoptr(GVariant) inner = g_variant_get_maybe(value);
+
+        if (inner)
+            pv_event_pack(pk, inner);
+        else
+            msgpack_pack_nil(pk);
+    } else if (g_variant_type_is_subtype_of(type, G_VARIANT_TYPE("a{s*}"))) {
+        GVariantIter iter;
+        const char *key;
+        GVariant *child;
+
+        msgpack_pack_map(pk, g_variant_n_children(value));
+        g_variant_iter_init(&iter, value);
+        while (g_variant_iter_next(&iter, "{&s@*}", &key, &child)) {
+            msgpack_pack_str_with_body(pk, key, strlen(key));
+            pv_event_pack(pk, child);
+            g_variant_unref(child);
+        }
+    } else if (g_variant_type_is_array(type) || g_variant_type_is_tuple(type)) {
+        GVariantIter iter;
+        GVariant *child;
+
+        msgpack_pack_array(pk, g_variant_n_children(value));
+        g_variant_iter_init(&iter, value);
+        while ((child = g_variant_iter_next_value(&iter))) {
+            pv_event_pack(pk, child);
+            g_variant_unref(child);
+        }
+    } else {
+        switch (g_variant_classify(value)) {
+        case G_VARIANT_CLASS_BOOLEAN:
+            if (g_variant_get_boolean(value))
+                msgpack_pack_true(pk);
+            else
+                msgpack_pack_false(pk);
+            break;
+        case G_VARIANT_CLASS_BYTE:
+            msgpack_pack_uint64(pk, g_variant_get_byte(value));
+            break;
+        case G_VARIANT_CLASS_INT16:
+            msgpack_pack_int64(pk, g_variant_get_int16(value));
+            break;
+        case G_VARIANT_CLASS_UINT16:
+            msgpack_pack_uint64(pk, g_variant_get_uint16(value));
+            break;
+        case G_VARIANT_CLASS_INT32:
+            msgpack_pack_int64(pk, g_variant_get_int32(value));
+            break;
+        case G_VARIANT_CLASS_UINT32:
+            msgpack_pack_uint64(pk, g_variant_get_uint32(value));
+            break;
+        case G_VARIANT_CLASS_INT64:
+            msgpack_pack_int64(pk, g_variant_get_int64(value));
+            break;
+        case G_VARIANT_CLASS_UINT64:
+            msgpack_pack_uint64(pk, g_variant_get_uint64(value));
+            break;
+        case G_VARIANT_CLASS_DOUBLE:
+            msgpack_pack_double(pk, g_variant_get_double(value));
+            break;
+        case G_VARIANT_CLASS_STRING:
+        case G_VARIANT_CLASS_OBJECT_PATH:
+        case G_VARIANT_CLASS_SIGNATURE: {
+            gsize len;
+            const char *str = g_variant_get_string(value, &len);
+
+            msgpack_pack_str_with_body(pk, str, len);
+            break;
+        }
+        default:
+            msgpack_pack_nil(pk);
+            break;
+        }
+    }
+}
+
+/**
+ * pv_event_encode:
+ * @event: an a{sv}
+ *
+ * Returns: (transfer full): one msgpack map
+ */
+GBytes *
+pv_event_encode(GVariant *event)
+{
+    msgpack_sbuffer sbuf;
+    msgpack_packer pk;
+
+    msgpack_sbuffer_init(&sbuf);
+    msgpack_packer_init(&pk, &sbuf, msgpack_sbuffer_write);
+    pv_event_pack(&pk, event);
+    /* The GBytes takes the buffer over; sbuffer memory comes from malloc. */
+    return g_bytes_new_with_free_func(sbuf.data, sbuf.size, free, sbuf.data);
+}
+
+static GVariant *
+pv_event_unpack(const msgpack_object *obj, GError **error)
+{
+    switch (obj->type) {
+    case MSGPACK_OBJECT_NIL:
+        return g_variant_new_maybe(G_VARIANT_TYPE_VARIANT, NULL);
+    case MSGPACK_OBJECT_BOOLEAN:
+        return g_variant_new_boolean(obj->via.boolean);
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        if (obj->via.u64 > G_MAXINT64)
+            return g_variant_new_uint64(obj->via.u64);
+        return g_variant_new_int64((gint64)obj->via.u64);
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return g_variant_new_int64(obj->via.i64);
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        return g_variant_new_double(obj->via.f64);
+    case MSGPACK_OBJECT_STR: {
+        g_autofree char *str = g_utf8_make_valid(obj->via.str.ptr, obj->via.str.size);
+
+        return g_variant_new_string(str);
+    }
+    case MSGPACK_OBJECT_ARRAY: {
+        g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE("av"));
+        guint32 i;
+
+        for (i = 0; i < obj->via.array.size; i++) {
+            GVariant *child = pv_event_unpack(&obj->via.array.ptr[i], error);
+
+            if (!child)
+                return NULL;
+            g_variant_builder_add(&builder, "v", child);
+        }
+        return g_variant_builder_end(&builder);
+    }
+    case MSGPACK_OBJECT_MAP: {
+        g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+        guint32 i;
+
+        for (i = 0; i < obj->via.map.size; i++) {
+            const msgpack_object_kv *kv = &obj->via.map.ptr[i];
+            g_autofree char *key = NULL;
+            GVariant *child;
+
+            if (kv->key.type != MSGPACK_OBJECT_STR) {
+                g_set_error_literal(error, PV_ERROR, PV_ERROR_IO,
+                                    _("event map has a key that is not a string"));
+                return NULL;
+            }
+            key = g_utf8_make_valid(kv->key.via.str.ptr, kv->key.via.str.size);
+            child = pv_event_unpack(&kv->val, error);
+            if (!child)
+                return NULL;
+            g_variant_builder_add(&builder, "{sv}", key, child);
+        }
+        return g_variant_builder_end(&builder);
+    }
+    case MSGPACK_OBJECT_BIN:
+    case MSGPACK_OBJECT_EXT:
+    default:
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_IO,
+                            _("event holds a msgpack type provium does not write"));
+        return NULL;
+    }
+}
+
+/**
+ * pv_event_decode:
+ *
+ * Returns: (transfer full): the a{sv} for a map with a string "kind", or
+ *   NULL with @error set
+ */
+GVariant *
+pv_event_decode(const msgpack_object *obj, GError **error)
+{
+    g_autoptr(GVariant) event = NULL;
+
+    if (obj->type != MSGPACK_OBJECT_MAP) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_IO, _("event is not a msgpack map"));
+        return NULL;
+    }
+    event = pv_event_unpack(obj, error);
+    if (!event)
+        return NULL;
+    g_variant_ref_sink(event);
+    if (!pv_event_get_kind(event)) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_IO, _("event has no \"kind\""));
+        return NULL;
+    }
+    return g_steal_pointer(&event);
+}
+
+/**
+ * pv_event_get_kind:
+ * Returns: (transfer none) (nullable): the event's kind
+ */
+const char *
+pv_event_get_kind(GVariant *event)
+{
+    return pv_event_get_str(event, "kind");
+}
+
+/**
+ * pv_event_get_str:
+ * Returns: (transfer none) (nullable): the string field @key, or NULL when
+ *   missing or not a string
+ */
+const char *
+pv_event_get_str(GVariant *event, const char *key)
+{
+    g_autoptr(GVariant) value = g_variant_lookup_value(event, key, G_VARIANT_TYPE_STRING);
+
+    /* The string lives as long as @event: lookups return views into it. */
+    return value ? g_variant_get_string(value, NULL) : NULL;
+}
+
+/**
+ * pv_event_get_int:
+ * Returns: the integer field @key, or @fallback
+ */
+gint64
+pv_event_get_int(GVariant *event, const char *key, gint64 fallback)
+{
+    g_autoptr(GVariant) value = g_variant_lookup_value(event, key, NULL);
+
+    if (!value)
+        return fallback;
+    if (g_variant_is_of_type(value, G_VARIANT_TYPE_INT64))
+        return g_variant_get_int64(value);
+    if (g_variant_is_of_type(value, G_VARIANT_TYPE_UINT64))
+        return (gint64)g_variant_get_uint64(value);
+    if (g_variant_is_of_type(value, G_VARIANT_TYPE_INT32))
+        return g_variant_get_int32(value);
+    if (g_variant_is_of_type(value, G_VARIANT_TYPE_UINT32))
+        return g_variant_get_uint32(value);
+    if (g_variant_is_of_type(value, G_VARIANT_TYPE_DOUBLE))
+        return (gint64)g_variant_get_double(value);
+    return fallback;
+}
+
+struct _PvEventReader {
+    char *path;
+    GMappedFile *map;
+    const char *data;
+    gsize len;
+    gsize offset;
+    gboolean truncated;
+    msgpack_unpacked unpacked;
+};
+
+/**
+ * pv_event_reader_new:
+ *
+ * Opens a saved stream.
+ * Returns: (transfer full): a reader, or NULL with @error set
+ */
+PvEventReader *
+pv_event_reader_new(const char *path, GError **error)
+{
+    g_autoptr(GError) local_error = NULL;
+    GMappedFile *map = g_mapped_file_new(path, FALSE, &local_error);
+    PvEventReader *reader;
+
+    if (!map) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("cannot read %s: %s"),
+                    path, local_error->message);
+        return NULL;
+    }
+    reader = g_new0(PvEventReader, 1);
+    reader->path = g_strdup(path);
+    reader->map = map;
+    reader->data = g_mapped_file_get_contents(map);
+    reader->len = g_mapped_file_get_length(map);
+    msgpack_unpacked_init(&reader->unpacked);
+    return reader;
+}
+
+/**
+ * pv_event_reader_next:
+ *
+ * Returns: (transfer full) (nullable): the next event; NULL at the end of the
+ *   stream (a cut-off last event also ends it: see
+ *   pv_event_reader_truncated()) or with @error set when the data is not an
+ *   event stream
+ */
+GVariant *
+pv_event_reader_next(PvEventReader *reader, GError **error)
+{
+    msgpack_unpack_return ret;
+    size_t offset = reader->offset;
+    GVariant *event;
+
+    if (reader->offset >= reader->len)
+        return NULL;
+    ret = msgpack_unpack_next(&reader->unpacked, reader->data, reader->len, &offset);
+    if (ret == MSGPACK_UNPACK_CONTINUE) {
+        reader->truncated = TRUE;
+        reader->offset = reader->len;
+        return NULL;
+    }
+    if (ret != MSGPACK_UNPACK_SUCCESS && ret != MSGPACK_UNPACK_EXTRA_BYTES) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("%s: not a provium event stream (bad msgpack at byte %" G_GSIZE_FORMAT ")"),
+                    reader->path, reader->offset);
+        return NULL;
+    }
+    event = pv_event_decode(&reader->unpacked.data, error);
+    if (!event) {
+        g_prefix_error(error, _("%s: not a provium event stream (byte %" G_GSIZE_FORMAT "): "),
+                       reader->path, reader->offset);
+        return NULL;
+    }
+    reader->offset = offset;
+    return event;
+}
+
+/**
+ * pv_event_reader_truncated:
+ * Returns: whether the stream ended inside an event (a killed run)
+ */
+gboolean
+pv_event_reader_truncated(PvEventReader *reader)
+{
+    return reader->truncated;
+}
+
+void
+pv_event_reader_free(PvEventReader *reader)
+{
+    if (!reader)
+        return;
+    msgpack_unpacked_destroy(&reader->unpacked);
+    g_mapped_file_unref(reader->map);
+    g_free(reader->path);
+    g_free(reader);
+}

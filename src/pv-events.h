@@ -1,0 +1,45 @@
+/*
+ * pv-events.h: the event stream (msgpack maps written back to back)
+ */
+#pragma once
+
+#include <glib.h>
+#include <msgpack.h>
+
+/**
+ * PvEventFunc:
+ * @event: (transfer none): an a{sv} with at least "kind", "ts" and "run"
+ *
+ * A listener.  Listeners are called one at a time, in emission order, from
+ * whichever thread emitted, with the sink's lock held: they must not emit.
+ */
+typedef void (*PvEventFunc)(GVariant *event, gpointer user_data);
+
+typedef struct _PvEvents PvEvents;
+
+PvEvents *pv_events_new(const char *run_id);
+void pv_events_free(PvEvents *events);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvEvents, pv_events_free)
+
+gboolean pv_events_add_file(PvEvents *events, const char *path, GError **error);
+void pv_events_add_fd(PvEvents *events, int fd);
+void pv_events_add_listener(PvEvents *events, PvEventFunc func, gpointer user_data);
+void pv_events_emit(PvEvents *events, const char *kind, GVariant *fields);
+void pv_events_emitf(PvEvents *events, const char *kind, const char *format, ...);
+
+gint64 pv_events_now_ns(void);
+
+/* Encoding, shared by the sink, the reader and the tests. */
+GBytes *pv_event_encode(GVariant *event);
+GVariant *pv_event_decode(const msgpack_object *obj, GError **error);
+const char *pv_event_get_kind(GVariant *event);
+const char *pv_event_get_str(GVariant *event, const char *key);
+gint64 pv_event_get_int(GVariant *event, const char *key, gint64 fallback);
+
+typedef struct _PvEventReader PvEventReader;
+
+PvEventReader *pv_event_reader_new(const char *path, GError **error);
+GVariant *pv_event_reader_next(PvEventReader *reader, GError **error);
+gboolean pv_event_reader_truncated(PvEventReader *reader);
+void pv_event_reader_free(PvEventReader *reader);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvEventReader, pv_event_reader_free)

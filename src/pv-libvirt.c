@@ -1,0 +1,145 @@
+/*
+ * pv-libvirt.c: opening libvirt connections and turning its errors into GErrors
+ *
+ * libvirt keeps its last error per thread; every failing call is turned into
+ * a GError right where it happens (libvirt-glib's gvir_error_new pattern), and
+ * libvirt itself never prints.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libvirt-glib/libvirt-glib.h>
+#include <libvirt/virterror.h>
+#include <string.h>
+
+#include "pv-error.h"
+#include "pv-libvirt.h"
+
+static void
+pv_libvirt_quiet(void *user_data, virErrorPtr error)
+{
+}
+
+/**
+ * pv_libvirt_init:
+ *
+ * Silences libvirt's own error printing and makes the GLib main loop
+ * libvirt's event loop.  Call once, before the first connection.
+ */
+void
+pv_libvirt_init(void)
+{
+    static gsize done;
+
+    if (g_once_init_enter(&done)) {
+        virInitialize();
+        virSetErrorFunc(NULL, pv_libvirt_quiet);
+        gvir_event_register();
+        g_once_init_leave(&done, 1);
+    }
+}
+
+/**
+ * pv_libvirt_set_error:
+ * @format: what provium was doing, e.g. "cannot start domain '%s'"
+ *
+ * Sets @error to "@format: <libvirt's message>" with code PV_ERROR_LIBVIRT.
+ */
+void
+pv_libvirt_set_error(GError **error, const char *format, ...)
+{
+    va_list ap;
+    g_autofree char *what = NULL;
+    const char *msg = virGetLastErrorMessage();
+
+    va_start(ap, format);
+    what = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    g_set_error(error, PV_ERROR, PV_ERROR_LIBVIRT, "%s: %s", what,
+                msg ? msg : _("unknown libvirt error"));
+}
+
+/**
+ * pv_libvirt_last_error_is:
+ * Returns: whether this thread's last libvirt error has @code (a
+ *   virErrorNumber)
+ */
+gboolean
+pv_libvirt_last_error_is(int code)
+{
+    virErrorPtr err = virGetLastError();
+
+    return err && err->code == code;
+}
+
+/**
+ * pv_libvirt_open:
+ * @uri: (nullable): as for virsh -c; NULL for LIBVIRT_DEFAULT_URI or
+ *   libvirt's own default
+ *
+ * Opens a read-write connection, asking for credentials the way virsh does,
+ * with keepalive so a dead daemon is noticed.
+ * Returns: (transfer full): the connection, or NULL with @error set
+ */
+virConnect *
+pv_libvirt_open(const char *uri, GError **error)
+{
+    virConnect *conn;
+
+    pv_libvirt_init();
+    conn = virConnectOpenAuth(uri, virConnectAuthPtrDefault, 0);
+    if (!conn) {
+        const char *shown = uri ? uri : g_getenv("LIBVIRT_DEFAULT_URI");
+
+        if (shown)
+            pv_libvirt_set_error(error, _("cannot connect to libvirt at '%s'"), shown);
+        else
+            pv_libvirt_set_error(error, _("cannot connect to libvirt's default URI"));
+        return NULL;
+    }
+    /* Best effort: not every driver (test:///) supports keepalive. */
+    if (virConnectSetKeepAlive(conn, 5, 3) < 0)
+        virResetLastError();
+    return conn;
+}
+
+/**
+ * pv_libvirt_is_local:
+ *
+ * Whether the hypervisor runs on this machine, so that host files (PSI, KSM,
+ * console logs) are the host's.
+ */
+gboolean
+pv_libvirt_is_local(virConnect *conn)
+{
+    g_autofree char *uri = virConnectGetURI(conn);
+    g_autofree char *scheme = NULL;
+    const char *sep;
+
+    if (!uri)
+        return FALSE;
+    sep = strstr(uri, "://");
+    if (!sep)
+        return TRUE;
+    scheme = g_strndup(uri, sep - uri);
+    /* driver+transport://host/...: remote unless the transport is local */
+    if (strchr(scheme, '+') && !g_str_has_suffix(scheme, "+unix"))
+        return FALSE;
+    /* driver://host/...: a host part means remote */
+    return sep[3] == '/' || sep[3] == '\0';
+}
+
+/**
+ * pv_libvirt_has_kvm:
+ *
+ * Whether the host can run type='kvm' domains.
+ */
+gboolean
+pv_libvirt_has_kvm(virConnect *conn)
+{
+    g_autofree char *caps = virConnectGetDomainCapabilities(conn, NULL, NULL, NULL, "kvm", 0);
+
+    if (!caps)
+        virResetLastError();
+    return caps != NULL;
+}

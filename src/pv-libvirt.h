@@ -1,0 +1,15 @@
+/*
+ * pv-libvirt.h: opening libvirt connections and turning its errors into GErrors
+ */
+#pragma once
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+void pv_libvirt_init(void);
+void pv_libvirt_set_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+gboolean pv_libvirt_last_error_is(int code);
+virConnect *pv_libvirt_open(const char *uri, GError **error);
+gboolean pv_libvirt_is_local(virConnect *conn);
+gboolean pv_libvirt_has_kvm(virConnect *conn);

@@ -1,0 +1,285 @@
+/*
+ * pv-run.c: one invocation of provium: options, identity, connection, sinks
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pv-error.h"
+#include "pv-libvirt.h"
+#include "pv-run.h"
+
+#define PV_PREFIX_MAX 32
+
+void
+pv_run_options_clear(PvRunOptions *options)
+{
+    g_clear_pointer(&options->uri, g_free);
+    g_clear_pointer(&options->config_path, g_free);
+    g_clear_pointer(&options->filter, g_free);
+    g_clear_pointer(&options->prefix, g_free);
+    g_clear_pointer(&options->results_dir, g_free);
+}
+
+/**
+ * pv_run_make_id:
+ *
+ * A run id sorts by time and is unique enough for one host:
+ * "20261123-091512-3fa9c1".
+ * Returns: (transfer full)
+ */
+char *
+pv_run_make_id(void)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    g_autofree char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
+
+    return g_strdup_printf("%s-%06x", stamp, g_random_int_range(0, 0x1000000));
+}
+
+/**
+ * pv_run_default_prefix:
+ *
+ * "pv-3fa9c1-" for run "20261123-091512-3fa9c1".
+ * Returns: (transfer full)
+ */
+char *
+pv_run_default_prefix(const char *run_id)
+{
+    const char *dash = strrchr(run_id, '-');
+
+    return g_strdup_printf("pv-%s-", dash ? dash + 1 : run_id);
+}
+
+/**
+ * pv_run_check_prefix:
+ *
+ * A prefix is part of every domain name: letters, digits, '-', '_' and '.'.
+ */
+gboolean
+pv_run_check_prefix(const char *prefix, GError **error)
+{
+    const char *p;
+
+    if (!*prefix || strlen(prefix) > PV_PREFIX_MAX)
+        goto invalid;
+    for (p = prefix; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr("-_.", *p))
+            goto invalid;
+    }
+    return TRUE;
+
+ invalid:
+    g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                _("--prefix: invalid prefix '%s' (use up to %d letters, digits, '-', '_' or '.')"),
+                prefix, PV_PREFIX_MAX);
+    return FALSE;
+}
+
+/**
+ * pv_sanitize_name:
+ *
+ * @text made safe for a domain name or a file name: runs of anything but
+ * letters, digits, '_' and '.' become one '-', and the result is cut to
+ * @max_len bytes.
+ * Returns: (transfer full)
+ */
+char *
+pv_sanitize_name(const char *text, gsize max_len)
+{
+    GString *out = g_string_new(NULL);
+    const char *p;
+
+    for (p = text; *p && out->len < max_len; p++) {
+        if (g_ascii_isalnum(*p) || *p == '_' || *p == '.')
+            g_string_append_c(out, *p);
+        else if (out->len > 0 && out->str[out->len - 1] != '-')
+            g_string_append_c(out, '-');
+    }
+    while (out->len > 0 && out->str[out->len - 1] == '-')
+        g_string_truncate(out, out->len - 1);
+    if (out->len == 0)
+        g_string_append(out, "x");
+    return g_string_free(out, FALSE);
+}
+
+/**
+ * pv_write_file_atomic:
+ *
+ * Writes @path through a temporary file and a rename, so a reader never sees
+ * it half written.
+ */
+gboolean
+pv_write_file_atomic(const char *path, const char *data, gssize len, GError **error)
+{
+    g_autoptr(GError) local_error = NULL;
+
+    if (!g_file_set_contents_full(path, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
+                                  &local_error)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot write %s: %s"),
+                    path, local_error->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+pv_run_make_dir(PvRun *run, GError **error)
+{
+    const char *base = run->options->results_dir ? run->options->results_dir : ".provium/runs";
+    g_autofree char *abs_base = g_canonicalize_filename(base, NULL);
+    g_autofree char *vms = NULL;
+    g_autofree char *latest = NULL;
+    g_autofree char *latest_tmp = NULL;
+
+    run->dir = g_build_filename(abs_base, run->id, NULL);
+    vms = g_build_filename(run->dir, "vms", NULL);
+    if (g_mkdir_with_parents(vms, 0755) < 0) {
+        int saved = errno;
+
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot create the run directory %s: %s"),
+                    run->dir, g_strerror(saved));
+        return FALSE;
+    }
+    /* "latest" is replaced with a rename, so it always points somewhere. */
+    latest = g_build_filename(abs_base, "latest", NULL);
+    latest_tmp = g_strdup_printf("%s.%" G_GINT64_FORMAT ".tmp", latest, run->pid);
+    if (symlink(run->id, latest_tmp) == 0 && rename(latest_tmp, latest) < 0)
+        g_unlink(latest_tmp);
+    return TRUE;
+}
+
+/**
+ * pv_run_new:
+ * @options: (transfer none): must outlive the run
+ *
+ * Names the run; creates nothing and does not connect.
+ * Returns: (transfer full): the run, or NULL with @error set
+ */
+PvRun *
+pv_run_new(const PvRunOptions *options, GError **error)
+{
+    g_autoptr(PvRun) run = g_new0(PvRun, 1);
+
+    run->options = options;
+    run->id = pv_run_make_id();
+    run->prefix = options->prefix ? g_strdup(options->prefix) : pv_run_default_prefix(run->id);
+    run->host = g_strdup(g_get_host_name());
+    run->pid = getpid();
+    g_mutex_init(&run->lock);
+    run->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify)pv_config_free);
+    run->builtin_config = pv_config_new_builtin();
+    run->events = pv_events_new(run->id);
+    return g_steal_pointer(&run);
+}
+
+/**
+ * pv_run_prepare_dir:
+ *
+ * Creates the run's results directory, points "latest" at it and starts
+ * writing the event stream there.
+ */
+gboolean
+pv_run_prepare_dir(PvRun *run, GError **error)
+{
+    g_autofree char *events_path = NULL;
+
+    if (!pv_run_make_dir(run, error))
+        return FALSE;
+    events_path = g_build_filename(run->dir, "events.msgpack", NULL);
+    return pv_events_add_file(run->events, events_path, error);
+}
+
+/**
+ * pv_run_connect:
+ *
+ * Opens the libvirt connection and subscribes to its domain events.
+ */
+gboolean
+pv_run_connect(PvRun *run, GError **error)
+{
+    run->conn = pv_libvirt_open(run->options->uri, error);
+    if (!run->conn)
+        return FALSE;
+    run->local = pv_libvirt_is_local(run->conn);
+    run->no_kvm = !pv_libvirt_has_kvm(run->conn);
+    /* Kept domains must outlive the connection; the others must not. */
+    run->domains = pv_domain_registry_new(run->conn, !run->options->keep_failed, error);
+    return run->domains != NULL;
+}
+
+void
+pv_run_free(PvRun *run)
+{
+    if (!run)
+        return;
+    pv_domain_registry_free(run->domains);
+    if (run->conn)
+        virConnectClose(run->conn);
+    pv_events_free(run->events);
+    g_hash_table_unref(run->configs);
+    pv_config_free(run->builtin_config);
+    g_mutex_clear(&run->lock);
+    g_free(run->id);
+    g_free(run->prefix);
+    g_free(run->host);
+    g_free(run->dir);
+    g_free(run);
+}
+
+/**
+ * pv_run_get_config:
+ *
+ * The configuration for @test_file: --config, else the provium.conf found
+ * for it, else the built-in defaults.  Loaded once per file path.
+ * Returns: (transfer none): the configuration, or NULL with @error set
+ */
+PvConfig *
+pv_run_get_config(PvRun *run, const char *test_file, GError **error)
+{
+    g_autofree char *path = NULL;
+    PvConfig *config;
+
+    if (run->options->config_path)
+        path = g_canonicalize_filename(run->options->config_path, NULL);
+    else
+        path = pv_config_find(test_file);
+    if (!path)
+        return run->builtin_config;
+
+    g_mutex_lock(&run->lock);
+    config = g_hash_table_lookup(run->configs, path);
+    if (!config) {
+        g_autofree char *shown = NULL;
+        g_autofree char *cwd = g_get_current_dir();
+
+        /* Messages name the file as the user would type it. */
+        if (g_str_has_prefix(path, cwd) && path[strlen(cwd)] == '/')
+            shown = g_strdup(path + strlen(cwd) + 1);
+        else
+            shown = g_strdup(path);
+        config = pv_config_load(shown, error);
+        if (config)
+            g_hash_table_insert(run->configs, g_steal_pointer(&path), config);
+    }
+    g_mutex_unlock(&run->lock);
+    return config;
+}
+
+/**
+ * pv_run_vm_path:
+ *
+ * Returns: (transfer full): "<run dir>/vms/<domain><suffix>"
+ */
+char *
+pv_run_vm_path(PvRun *run, const char *domain, const char *suffix)
+{
+    g_autofree char *file = g_strconcat(domain, suffix, NULL);
+
+    return g_build_filename(run->dir, "vms", file, NULL);
+}

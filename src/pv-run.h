@@ -1,0 +1,71 @@
+/*
+ * pv-run.h: one invocation of provium: options, identity, connection, sinks
+ */
+#pragma once
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+#include "pv-config.h"
+#include "pv-domain.h"
+#include "pv-events.h"
+
+typedef enum {
+    PV_VERBOSITY_QUIET = -1,
+    PV_VERBOSITY_NORMAL = 0,
+    PV_VERBOSITY_VERBOSE = 1,
+} PvVerbosity;
+
+/**
+ * PvRunOptions:
+ *
+ * What the command line asked for, already parsed and checked.
+ */
+typedef struct {
+    char *uri;              /* NULL: LIBVIRT_DEFAULT_URI or libvirt's default */
+    char *config_path;      /* --config; NULL: search */
+    char *filter;
+    gint64 timeout_ns;      /* per file; 0: none */
+    char *prefix;           /* NULL: derived from the run id */
+    gboolean keep_failed;
+    PvVerbosity verbosity;
+    char *results_dir;      /* NULL: .provium/runs */
+} PvRunOptions;
+
+void pv_run_options_clear(PvRunOptions *options);
+
+typedef struct _PvRun PvRun;
+
+struct _PvRun {
+    const PvRunOptions *options;
+    char *id;
+    char *prefix;
+    char *host;
+    gint64 pid;
+    char *dir;                  /* this run's results directory */
+    virConnect *conn;
+    gboolean local;             /* the hypervisor runs on this machine */
+    gboolean no_kvm;
+    PvDomainRegistry *domains;
+    PvEvents *events;
+
+    GMutex lock;                /* guards configs */
+    GHashTable *configs;        /* provium.conf path -> PvConfig */
+    PvConfig *builtin_config;
+};
+
+char *pv_run_make_id(void);
+char *pv_run_default_prefix(const char *run_id);
+gboolean pv_run_check_prefix(const char *prefix, GError **error);
+
+PvRun *pv_run_new(const PvRunOptions *options, GError **error);
+gboolean pv_run_connect(PvRun *run, GError **error);
+gboolean pv_run_prepare_dir(PvRun *run, GError **error);
+void pv_run_free(PvRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvRun, pv_run_free)
+
+PvConfig *pv_run_get_config(PvRun *run, const char *test_file, GError **error);
+char *pv_run_vm_path(PvRun *run, const char *domain, const char *suffix);
+
+char *pv_sanitize_name(const char *text, gsize max_len);
+gboolean pv_write_file_atomic(const char *path, const char *data, gssize len, GError **error);

@@ -1,0 +1,457 @@
+/*
+ * pv-template.c: libvirt domain XML from a template and a request
+ *
+ * A template is ordinary libvirt domain XML.  Rendering parses it with
+ * libxml2, sets the elements provium owns (name, title, memory, vCPUs, boot,
+ * the overlay disk, the logged serial console, the agent channel, provium's
+ * metadata) and keeps everything else as the user wrote it.  Values only ever
+ * reach the document through libxml2's tree API, which escapes them.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libxml/parser.h>
+#include <string.h>
+
+#include "pv-autocleanups.h"
+#include "pv-error.h"
+#include "pv-template.h"
+
+static gboolean
+pv_xml_is(xmlNode *node, const char *name)
+{
+    return node->type == XML_ELEMENT_NODE && node->ns == NULL &&
+        xmlStrEqual(node->name, BAD_CAST name);
+}
+
+static xmlNode *
+pv_xml_find_child(xmlNode *parent, const char *name)
+{
+    xmlNode *child;
+
+    for (child = parent->children; child; child = child->next) {
+        if (pv_xml_is(child, name))
+            return child;
+    }
+    return NULL;
+}
+
+static void
+pv_xml_remove_children_named(xmlNode *parent, const char *name)
+{
+    xmlNode *child = parent->children;
+
+    while (child) {
+        xmlNode *next = child->next;
+
+        if (pv_xml_is(child, name)) {
+            xmlUnlinkNode(child);
+            xmlFreeNode(child);
+        }
+        child = next;
+    }
+}
+
+/* Replaces the text of @node with @text, taken literally (no entities). */
+static void
+pv_xml_set_text(xmlNode *node, const char *text)
+{
+    xmlNode *child = node->children;
+
+    while (child) {
+        xmlNode *next = child->next;
+
+        xmlUnlinkNode(child);
+        xmlFreeNode(child);
+        child = next;
+    }
+    xmlAddChild(node, xmlNewDocText(node->doc, BAD_CAST text));
+}
+
+static xmlNode *
+pv_xml_new_child(xmlNode *parent, const char *name, const char *text)
+{
+    xmlNode *node = xmlNewDocNode(parent->doc, NULL, BAD_CAST name, NULL);
+
+    if (text)
+        xmlAddChild(node, xmlNewDocText(parent->doc, BAD_CAST text));
+    return xmlAddChild(parent, node);
+}
+
+/* The first child named @name, created (first or last) when missing. */
+static xmlNode *
+pv_xml_ensure_child(xmlNode *parent, const char *name, gboolean first)
+{
+    xmlNode *node = pv_xml_find_child(parent, name);
+
+    if (node)
+        return node;
+    node = xmlNewDocNode(parent->doc, NULL, BAD_CAST name, NULL);
+    if (first && parent->children)
+        return xmlAddPrevSibling(parent->children, node);
+    return xmlAddChild(parent, node);
+}
+
+static xmlNode *
+pv_xml_set_child_text(xmlNode *parent, const char *name, const char *text, gboolean first)
+{
+    xmlNode *node = pv_xml_ensure_child(parent, name, first);
+
+    pv_xml_set_text(node, text);
+    return node;
+}
+
+static gboolean
+pv_xml_attr_equal(xmlNode *node, const char *attr, const char *value)
+{
+    g_autoptr(PvXmlString) got = xmlGetProp(node, BAD_CAST attr);
+
+    return got && xmlStrEqual(got, BAD_CAST value);
+}
+
+static void
+pv_template_set_memory(xmlNode *domain, guint64 bytes)
+{
+    g_autofree char *kib = g_strdup_printf("%" G_GUINT64_FORMAT, bytes / 1024);
+    xmlNode *memory = pv_xml_set_child_text(domain, "memory", kib, FALSE);
+    xmlNode *current;
+
+    xmlSetProp(memory, BAD_CAST "unit", BAD_CAST "KiB");
+    current = pv_xml_find_child(domain, "currentMemory");
+    if (!current) {
+        current = xmlNewDocNode(domain->doc, NULL, BAD_CAST "currentMemory", NULL);
+        xmlAddNextSibling(memory, current);
+    }
+    pv_xml_set_text(current, kib);
+    xmlSetProp(current, BAD_CAST "unit", BAD_CAST "KiB");
+}
+
+static void
+pv_template_set_boot(xmlNode *domain, const PvDomainRequest *request)
+{
+    xmlNode *os = pv_xml_ensure_child(domain, "os", FALSE);
+    const struct {
+        const char *element;
+        const char *value;
+    } boot[] = {
+        { "kernel", request->kernel },
+        { "initrd", request->initrd },
+        { "cmdline", request->cmdline },
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(boot); i++) {
+        if (!boot[i].value)
+            continue;
+        pv_xml_remove_children_named(os, boot[i].element);
+        pv_xml_new_child(os, boot[i].element, boot[i].value);
+    }
+}
+
+/* vda, vdb, ...: the first virtio disk name the template does not use. */
+static char *
+pv_template_free_disk_target(xmlNode *devices)
+{
+    xmlNode *disk;
+    char letter;
+
+    for (letter = 'a'; letter <= 'z'; letter++) {
+        g_autofree char *name = g_strdup_printf("vd%c", letter);
+        gboolean used = FALSE;
+
+        for (disk = devices->children; disk && !used; disk = disk->next) {
+            xmlNode *target;
+
+            if (!pv_xml_is(disk, "disk"))
+                continue;
+            target = pv_xml_find_child(disk, "target");
+            used = target && pv_xml_attr_equal(target, "dev", name);
+        }
+        if (!used)
+            return g_steal_pointer(&name);
+    }
+    return NULL;
+}
+
+static gboolean
+pv_template_add_disk(xmlNode *domain, xmlNode *devices, const PvDomainRequest *request,
+                     GError **error)
+{
+    g_autofree char *target_dev = pv_template_free_disk_target(devices);
+    xmlNode *disk;
+    xmlNode *node;
+    xmlNode *os;
+
+    if (!target_dev) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_TEMPLATE,
+                            _("the template uses every virtio disk name (vda to vdz)"));
+        return FALSE;
+    }
+    disk = pv_xml_new_child(devices, "disk", NULL);
+    xmlSetProp(disk, BAD_CAST "type", BAD_CAST "file");
+    xmlSetProp(disk, BAD_CAST "device", BAD_CAST "disk");
+    node = pv_xml_new_child(disk, "driver", NULL);
+    xmlSetProp(node, BAD_CAST "name", BAD_CAST "qemu");
+    xmlSetProp(node, BAD_CAST "type", BAD_CAST "qcow2");
+    node = pv_xml_new_child(disk, "source", NULL);
+    xmlSetProp(node, BAD_CAST "file", BAD_CAST request->disk);
+    node = pv_xml_new_child(disk, "target", NULL);
+    xmlSetProp(node, BAD_CAST "dev", BAD_CAST target_dev);
+    xmlSetProp(node, BAD_CAST "bus", BAD_CAST "virtio");
+
+    /* Without a kernel the disk is what boots, unless the template says. */
+    os = pv_xml_ensure_child(domain, "os", FALSE);
+    if (!request->kernel && !pv_xml_find_child(os, "kernel") && !pv_xml_find_child(os, "boot")) {
+        node = pv_xml_new_child(os, "boot", NULL);
+        xmlSetProp(node, BAD_CAST "dev", BAD_CAST "hd");
+    }
+    return TRUE;
+}
+
+static void
+pv_template_set_console(xmlNode *devices, const char *log_path)
+{
+    xmlNode *serial = pv_xml_find_child(devices, "serial");
+    xmlNode *node;
+
+    if (!serial) {
+        serial = pv_xml_new_child(devices, "serial", NULL);
+        xmlSetProp(serial, BAD_CAST "type", BAD_CAST "pty");
+        node = pv_xml_new_child(serial, "target", NULL);
+        xmlSetProp(node, BAD_CAST "port", BAD_CAST "0");
+        if (!pv_xml_find_child(devices, "console")) {
+            xmlNode *console = pv_xml_new_child(devices, "console", NULL);
+
+            xmlSetProp(console, BAD_CAST "type", BAD_CAST "pty");
+            node = pv_xml_new_child(console, "target", NULL);
+            xmlSetProp(node, BAD_CAST "type", BAD_CAST "serial");
+            xmlSetProp(node, BAD_CAST "port", BAD_CAST "0");
+        }
+    }
+    pv_xml_remove_children_named(serial, "log");
+    node = xmlNewDocNode(serial->doc, NULL, BAD_CAST "log", NULL);
+    xmlSetProp(node, BAD_CAST "file", BAD_CAST log_path);
+    xmlSetProp(node, BAD_CAST "append", BAD_CAST "off");
+    if (serial->children)
+        xmlAddPrevSibling(serial->children, node);
+    else
+        xmlAddChild(serial, node);
+}
+
+static void
+pv_template_ensure_agent_channel(xmlNode *devices)
+{
+    xmlNode *channel;
+    xmlNode *target;
+
+    for (channel = devices->children; channel; channel = channel->next) {
+        if (!pv_xml_is(channel, "channel"))
+            continue;
+        target = pv_xml_find_child(channel, "target");
+        if (target && pv_xml_attr_equal(target, "name", PV_AGENT_CHANNEL))
+            return;
+    }
+    channel = pv_xml_new_child(devices, "channel", NULL);
+    xmlSetProp(channel, BAD_CAST "type", BAD_CAST "unix");
+    target = pv_xml_new_child(channel, "target", NULL);
+    xmlSetProp(target, BAD_CAST "type", BAD_CAST "virtio");
+    xmlSetProp(target, BAD_CAST "name", BAD_CAST PV_AGENT_CHANNEL);
+}
+
+static void
+pv_template_set_metadata(xmlNode *domain, const PvDomainRequest *request)
+{
+    xmlNode *metadata = pv_xml_ensure_child(domain, "metadata", FALSE);
+    xmlNode *instance;
+    xmlNode *child;
+    xmlNs *ns;
+    g_autofree char *pid = g_strdup_printf("%" G_GINT64_FORMAT, request->pid);
+    const struct {
+        const char *element;
+        const char *value;
+    } fields[] = {
+        { "run", request->run_id },
+        { "prefix", request->prefix },
+        { "file", request->file },
+        { "vm", request->vm },
+        { "host", request->host },
+        { "pid", pid },
+    };
+    gsize i;
+
+    /* A template copied from a provium domain may carry an old instance. */
+    child = metadata->children;
+    while (child) {
+        xmlNode *next = child->next;
+
+        if (child->ns && xmlStrEqual(child->ns->href, BAD_CAST PV_METADATA_URI)) {
+            xmlUnlinkNode(child);
+            xmlFreeNode(child);
+        }
+        child = next;
+    }
+
+    instance = xmlNewDocNode(domain->doc, NULL, BAD_CAST "instance", NULL);
+    ns = xmlNewNs(instance, BAD_CAST PV_METADATA_URI, BAD_CAST PV_METADATA_PREFIX);
+    xmlSetNs(instance, ns);
+    xmlAddChild(metadata, instance);
+    for (i = 0; i < G_N_ELEMENTS(fields); i++) {
+        if (!fields[i].value)
+            continue;
+        child = xmlNewDocNode(domain->doc, ns, BAD_CAST fields[i].element, NULL);
+        xmlAddChild(child, xmlNewDocText(domain->doc, BAD_CAST fields[i].value));
+        xmlAddChild(instance, child);
+    }
+}
+
+static xmlDoc *
+pv_template_parse(const char *xml, gsize len, const char *template_path, GError **error)
+{
+    xmlParserCtxt *ctxt = xmlNewParserCtxt();
+    xmlDoc *doc;
+    xmlNode *root;
+
+    if (!ctxt) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_TEMPLATE, _("out of memory"));
+        return NULL;
+    }
+    doc = xmlCtxtReadMemory(ctxt, xml, len, template_path, NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+                            XML_PARSE_NOWARNING);
+    if (!doc) {
+        const xmlError *err = xmlCtxtGetLastError(ctxt);
+        g_autofree char *msg = g_strdup(err && err->message ? err->message : "");
+
+        g_strchomp(msg);
+        g_set_error(error, PV_ERROR, PV_ERROR_TEMPLATE,
+                    _("template %s is not well-formed XML: line %d: %s"),
+                    template_path, err ? err->line : 0, msg);
+        xmlFreeParserCtxt(ctxt);
+        return NULL;
+    }
+    xmlFreeParserCtxt(ctxt);
+
+    root = xmlDocGetRootElement(doc);
+    if (!root || !pv_xml_is(root, "domain")) {
+        g_set_error(error, PV_ERROR, PV_ERROR_TEMPLATE,
+                    _("template %s is not libvirt domain XML: the root element is <%s>, "
+                      "not <domain>"), template_path, root ? (const char *)root->name : "");
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/**
+ * pv_template_render:
+ * @template_xml: the template's text
+ * @template_path: where it came from, for messages
+ * @request: what to set
+ *
+ * Returns: (transfer full): the domain XML, or NULL with @error set
+ */
+char *
+pv_template_render(const char *template_xml, gsize len, const char *template_path,
+                   const PvDomainRequest *request, GError **error)
+{
+    g_autoptr(xmlDoc) doc = pv_template_parse(template_xml, len, template_path, error);
+    xmlNode *domain;
+    xmlNode *devices;
+    xmlChar *out = NULL;
+    int out_len = 0;
+    char *result;
+
+    if (!doc)
+        return NULL;
+    domain = xmlDocGetRootElement(doc);
+
+    /* The same guest runs, slower, under plain emulation. */
+    if (request->no_kvm && pv_xml_attr_equal(domain, "type", "kvm"))
+        xmlSetProp(domain, BAD_CAST "type", BAD_CAST "qemu");
+    /* Every domain needs its own identity; a fixed one would clash. */
+    pv_xml_remove_children_named(domain, "uuid");
+    if (request->title)
+        pv_xml_set_child_text(domain, "title", request->title, TRUE);
+    if (request->name)
+        pv_xml_set_child_text(domain, "name", request->name, TRUE);
+    if (request->memory)
+        pv_template_set_memory(domain, request->memory);
+    if (request->vcpus) {
+        g_autofree char *n = g_strdup_printf("%u", request->vcpus);
+
+        pv_xml_set_child_text(domain, "vcpu", n, FALSE);
+    }
+    pv_template_set_boot(domain, request);
+    if (request->nosharepages) {
+        xmlNode *backing = pv_xml_ensure_child(domain, "memoryBacking", FALSE);
+
+        pv_xml_ensure_child(backing, "nosharepages", FALSE);
+    }
+
+    devices = pv_xml_ensure_child(domain, "devices", FALSE);
+    if (request->disk && !pv_template_add_disk(domain, devices, request, error)) {
+        g_prefix_error(error, "%s: ", template_path);
+        return NULL;
+    }
+    if (request->console_log)
+        pv_template_set_console(devices, request->console_log);
+    pv_template_ensure_agent_channel(devices);
+    if (request->run_id)
+        pv_template_set_metadata(domain, request);
+
+    xmlDocDumpFormatMemoryEnc(doc, &out, &out_len, "UTF-8", 1);
+    if (!out) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_TEMPLATE, _("out of memory"));
+        return NULL;
+    }
+    /* The XML declaration is noise for libvirt and for readers. */
+    if (g_str_has_prefix((const char *)out, "<?xml")) {
+        const char *body = strchr((const char *)out, '\n');
+
+        result = g_strdup(body ? body + 1 : (const char *)out);
+    } else {
+        result = g_strdup((const char *)out);
+    }
+    xmlFree(out);
+    return result;
+}
+
+/**
+ * pv_template_render_file:
+ *
+ * pv_template_render() on the contents of @template_path.
+ * Returns: (transfer full): the domain XML, or NULL with @error set
+ */
+char *
+pv_template_render_file(const char *template_path, const PvDomainRequest *request,
+                        GError **error)
+{
+    g_autofree char *xml = NULL;
+    gsize len = 0;
+
+    if (!g_file_get_contents(template_path, &xml, &len, error)) {
+        g_prefix_error(error, _("cannot read template: "));
+        return NULL;
+    }
+    return pv_template_render(xml, len, template_path, request, error);
+}
+
+/**
+ * pv_template_check_file:
+ *
+ * Checks that @template_path is domain XML, without rendering it.
+ */
+gboolean
+pv_template_check_file(const char *template_path, GError **error)
+{
+    g_autofree char *xml = NULL;
+    gsize len = 0;
+    g_autoptr(xmlDoc) doc = NULL;
+
+    if (!g_file_get_contents(template_path, &xml, &len, error)) {
+        g_prefix_error(error, _("cannot read template: "));
+        return FALSE;
+    }
+    doc = pv_template_parse(xml, len, template_path, error);
+    return doc != NULL;
+}

@@ -20,8 +20,13 @@
 
 /* Seconds libvirt waits for one agent reply. */
 #define PV_AGENT_CALL_TIMEOUT 30
-/* Bytes per guest-file-read/-write call. */
-#define PV_AGENT_FILE_CHUNK (1024 * 1024)
+/*
+ * Bytes per guest-file-write call: qemu-ga (7.2) stops answering when one
+ * write request is much larger (256 KiB was seen to wedge it for the whole
+ * call timeout).  Reads have no such trouble.
+ */
+#define PV_AGENT_WRITE_CHUNK (48 * 1024)
+#define PV_AGENT_READ_CHUNK (1024 * 1024)
 #define PV_AGENT_POLL_FIRST_US 2000
 #define PV_AGENT_POLL_MAX_US 50000
 
@@ -294,7 +299,7 @@ pv_agent_file_write(virDomain *dom, const PvAgentContext *ctx, const char *path,
     if (handle < 0)
         return FALSE;
     while (offset < len) {
-        gsize n = MIN(len - offset, PV_AGENT_FILE_CHUNK);
+        gsize n = MIN(len - offset, PV_AGENT_WRITE_CHUNK);
         g_autoptr(JsonBuilder) builder = json_builder_new();
         g_autoptr(JsonNode) args = NULL;
         g_autoptr(JsonNode) ret = NULL;
@@ -357,7 +362,7 @@ pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, 
         json_builder_set_member_name(builder, "handle");
         json_builder_add_int_value(builder, handle);
         json_builder_set_member_name(builder, "count");
-        json_builder_add_int_value(builder, PV_AGENT_FILE_CHUNK);
+        json_builder_add_int_value(builder, PV_AGENT_READ_CHUNK);
         json_builder_end_object(builder);
         args = json_builder_get_root(builder);
         ret = pv_agent_call(dom, "guest-file-read", args, error);

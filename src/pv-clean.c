@@ -33,6 +33,7 @@ pv_metadata_clear(PvMetadata *metadata)
 /**
  * pv_metadata_parse:
  * @xml: provium's metadata element, as virDomainGetMetadata() returns it
+ *   (libvirt drops the namespace: the URI already selected the element)
  * @metadata: (out caller-allocates): filled on success
  */
 gboolean
@@ -46,7 +47,8 @@ pv_metadata_parse(const char *xml, PvMetadata *metadata, GError **error)
 
     memset(metadata, 0, sizeof(*metadata));
     root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!root || !root->ns || !xmlStrEqual(root->ns->href, BAD_CAST PV_METADATA_URI)) {
+    if (!root || !xmlStrEqual(root->name, BAD_CAST "instance") ||
+        (root->ns && !xmlStrEqual(root->ns->href, BAD_CAST PV_METADATA_URI))) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_LIBVIRT,
                             _("not provium's domain metadata"));
         return FALSE;

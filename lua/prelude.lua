@@ -318,7 +318,8 @@ function runner.run(i)
     if not ok then
         if type(err) == "table" and err.message then
             local text = err.message
-            if err.traceback ~= "" and not text:find("\n", 1, true) then
+            -- One frame adds nothing to a message that names its line.
+            if err.traceback:find("\n", 1, true) and not text:find("\n", 1, true) then
                 text = text .. "\nstack traceback:\n" .. err.traceback
             end
             return "failed", text, t._logs

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <libvirt-glib/libvirt-glib.h>
 #include <libvirt/virterror.h>
+#include <libxml/xmlerror.h>
 #include <string.h>
 
 #include "pv-error.h"
@@ -17,6 +18,11 @@
 
 static void
 pv_libvirt_quiet(void *user_data, virErrorPtr error)
+{
+}
+
+static void
+pv_libvirt_quiet_xml(void *user_data, const char *msg, ...)
 {
 }
 
@@ -34,6 +40,9 @@ pv_libvirt_init(void)
     if (g_once_init_enter(&done)) {
         virInitialize();
         virSetErrorFunc(NULL, pv_libvirt_quiet);
+        /* Drivers parsing XML in-process (test:///) would print through
+         * libxml2's default handler; their errors reach us through libvirt. */
+        xmlSetGenericErrorFunc(NULL, pv_libvirt_quiet_xml);
         gvir_event_register();
         g_once_init_leave(&done, 1);
     }

@@ -56,7 +56,8 @@ pv_lua_raise_error(lua_State *L, GError *error)
 /**
  * pv_lua_check_duration:
  *
- * A duration argument: a string ("30s") or a number of seconds.
+ * A duration argument: a string ("30s") or a number of seconds.  @what
+ * (nullable) prefixes the error message.
  * Returns: nanoseconds
  */
 gint64
@@ -70,12 +71,14 @@ pv_lua_check_duration(lua_State *L, int arg, const char *what)
         lua_Number seconds = lua_tonumber(L, arg);
 
         if (seconds < 0 || seconds > 1e9)
-            luaL_error(L, "%s: invalid duration %f", what, (double)seconds);
+            luaL_error(L, "%s%sinvalid duration %f", what ? what : "", what ? ": " : "",
+                       (double)seconds);
         return (gint64)(seconds * 1e9);
     }
     text = luaL_checkstring(L, arg);
     if (!pv_duration_parse(text, &ns, &error)) {
-        g_prefix_error(&error, "%s: ", what);
+        if (what)
+            g_prefix_error(&error, "%s: ", what);
         pv_lua_raise_error(L, error);
     }
     return ns;
@@ -171,7 +174,7 @@ pv_lua_os_exit(lua_State *L)
 static int
 pv_lua_helper_parse_duration(lua_State *L)
 {
-    lua_pushinteger(L, pv_lua_check_duration(L, 1, "duration"));
+    lua_pushinteger(L, pv_lua_check_duration(L, 1, NULL));
     return 1;
 }
 
@@ -223,18 +226,41 @@ static const luaL_Reg pv_lua_helpers[] = {
     { NULL, NULL },
 };
 
-/* The message handler: the error with a traceback, as lua.c's msghandler. */
+/*
+ * The message handler, as lua.c's msghandler: the error, then the frames of
+ * the test file (provium's own frames are noise to the file's author), when
+ * there is more than one.
+ */
 static int
 pv_lua_traceback(lua_State *L)
 {
+    PvFile *file = pv_lua_get_file(L);
     const char *msg = lua_tostring(L, 1);
+    luaL_Buffer b;
+    lua_Debug ar;
+    int level;
+    int frames = 0;
 
     if (!msg) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
             return 1;
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
-    luaL_traceback(L, L, msg, 1);
+    luaL_buffinit(L, &b);
+    for (level = 1; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Sln", &ar);
+        if (ar.currentline <= 0 || ar.source[0] != '@' || strcmp(ar.source + 1, file->path) != 0)
+            continue;
+        lua_pushfstring(L, "\n\t%s:%d: in %s", file->path, ar.currentline,
+                        *ar.what == 'm' ? "main chunk" : ar.name ? ar.name : "function");
+        luaL_addvalue(&b);
+        frames++;
+    }
+    luaL_pushresult(&b);
+    if (frames > 1)
+        lua_pushfstring(L, "%s\nstack traceback:%s", msg, lua_tostring(L, -1));
+    else
+        lua_pushstring(L, msg);
     return 1;
 }
 

@@ -304,32 +304,38 @@ pv_template_set_metadata(xmlNode *domain, const PvDomainRequest *request)
     }
 }
 
+/* Keeps libxml2's first error: later ones are mostly consequences. */
+static void
+pv_template_first_error(void *user_data, xmlErrorPtr error)
+{
+    xmlError *first = user_data;
+
+    if (first->code == XML_ERR_OK)
+        xmlCopyError(error, first);
+}
+
 static xmlDoc *
 pv_template_parse(const char *xml, gsize len, const char *template_path, GError **error)
 {
-    xmlParserCtxt *ctxt = xmlNewParserCtxt();
+    xmlError first = { 0 };
     xmlDoc *doc;
     xmlNode *root;
 
-    if (!ctxt) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_TEMPLATE, _("out of memory"));
-        return NULL;
-    }
-    doc = xmlCtxtReadMemory(ctxt, xml, len, template_path, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
+    /* Per thread: the handler collects instead of printing. */
+    xmlSetStructuredErrorFunc(&first, pv_template_first_error);
+    doc = xmlReadMemory(xml, len, template_path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+    xmlSetStructuredErrorFunc(NULL, NULL);
     if (!doc) {
-        const xmlError *err = xmlCtxtGetLastError(ctxt);
-        g_autofree char *msg = g_strdup(err && err->message ? err->message : "");
+        g_autofree char *msg = g_strdup(first.message ? first.message : "");
 
         g_strchomp(msg);
         g_set_error(error, PV_ERROR, PV_ERROR_TEMPLATE,
                     _("template %s is not well-formed XML: line %d: %s"),
-                    template_path, err ? err->line : 0, msg);
-        xmlFreeParserCtxt(ctxt);
+                    template_path, first.line, msg);
+        xmlResetError(&first);
         return NULL;
     }
-    xmlFreeParserCtxt(ctxt);
+    xmlResetError(&first);
 
     root = xmlDocGetRootElement(doc);
     if (!root || !pv_xml_is(root, "domain")) {
@@ -370,16 +376,34 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
         xmlSetProp(domain, BAD_CAST "type", BAD_CAST "qemu");
     /* Every domain needs its own identity; a fixed one would clash. */
     pv_xml_remove_children_named(domain, "uuid");
-    if (request->title)
-        pv_xml_set_child_text(domain, "title", request->title, TRUE);
     if (request->name)
         pv_xml_set_child_text(domain, "name", request->name, TRUE);
+    if (request->title && !pv_xml_find_child(domain, "title")) {
+        xmlNode *title = xmlNewDocNode(doc, NULL, BAD_CAST "title", NULL);
+        xmlNode *name = pv_xml_find_child(domain, "name");
+
+        if (name)
+            xmlAddNextSibling(name, title);
+        else
+            xmlAddChild(domain, title);
+    }
+    if (request->title)
+        pv_xml_set_child_text(domain, "title", request->title, FALSE);
     if (request->memory)
         pv_template_set_memory(domain, request->memory);
     if (request->vcpus) {
         g_autofree char *n = g_strdup_printf("%u", request->vcpus);
+        xmlNode *vcpu = pv_xml_find_child(domain, "vcpu");
+        xmlNode *after = pv_xml_find_child(domain, "currentMemory");
 
-        pv_xml_set_child_text(domain, "vcpu", n, FALSE);
+        if (!vcpu) {
+            vcpu = xmlNewDocNode(doc, NULL, BAD_CAST "vcpu", NULL);
+            if (after)
+                xmlAddNextSibling(after, vcpu);
+            else
+                xmlAddChild(domain, vcpu);
+        }
+        pv_xml_set_text(vcpu, n);
     }
     pv_template_set_boot(domain, request);
     if (request->nosharepages) {

@@ -1,0 +1,258 @@
+/*
+ * test-config.c: provium.conf, profiles, and where they are found
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "pv-config.h"
+#include "pv-error.h"
+#include "pv-units.h"
+
+typedef struct {
+    char *dir;
+} Fixture;
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autofree char *parent = g_path_get_dirname(path);
+
+    g_assert_cmpint(g_mkdir_with_parents(parent, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+}
+
+static void
+fixture_setup(Fixture *fx, gconstpointer data)
+{
+    fx->dir = g_dir_make_tmp("pv-config-XXXXXX", NULL);
+    g_assert_nonnull(fx->dir);
+}
+
+static void
+fixture_teardown(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", fx->dir);
+
+    g_assert_cmpint(system(cmd), ==, 0);
+    g_free(fx->dir);
+}
+
+static PvConfig *
+load(Fixture *fx, const char *text, GError **error)
+{
+    g_autofree char *path = g_build_filename(fx->dir, "provium.conf", NULL);
+
+    write_file(fx->dir, "provium.conf", text);
+    return pv_config_load(path, error);
+}
+
+static void
+test_profile_values(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvConfig) config = NULL;
+    g_autoptr(PvProfile) profile = NULL;
+    g_autofree char *kernel = g_build_filename(fx->dir, "img", "vmlinuz", NULL);
+
+    write_file(fx->dir, "img/vmlinuz", "k");
+    write_file(fx->dir, "img/initrd", "i");
+    config = load(fx, "# a comment\n"
+                  "[profile tiny]\n"
+                  "kernel = img/vmlinuz\n"
+                  "initrd = img/initrd\n"
+                  "cmdline = console=ttyS0 quiet\n"
+                  "memory = 512M\n"
+                  "cpus = 2\n", &error);
+    g_assert_no_error(error);
+    profile = pv_config_get_profile(config, "tiny", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(profile->name, ==, "tiny");
+    g_assert_cmpuint(profile->memory, ==, 512 * PV_MIB);
+    g_assert_cmpuint(profile->cpus, ==, 2);
+    g_assert_cmpstr(profile->cmdline, ==, "console=ttyS0 quiet");
+    /* Relative paths resolve against the config file's directory. */
+    g_assert_cmpstr(profile->kernel, ==, kernel);
+    g_assert_true(g_str_has_suffix(profile->initrd, "/img/initrd"));
+    g_assert_null(profile->disk);
+    /* The default template ships with provium. */
+    g_assert_true(g_str_has_suffix(profile->template_path, "/xml-templates/default.xml"));
+}
+
+static void
+test_default_profile(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvConfig) config = load(fx, "[profile other]\ncpus = 3\n", &error);
+    g_autoptr(PvProfile) profile = NULL;
+    g_autoptr(PvConfig) builtin = pv_config_new_builtin();
+
+    g_assert_no_error(error);
+    /* NULL asks for "default", which exists even when not written. */
+    profile = pv_config_get_profile(config, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(profile->name, ==, "default");
+    g_assert_cmpuint(profile->memory, ==, PV_PROFILE_DEFAULT_MEMORY);
+    g_assert_cmpuint(profile->cpus, ==, 1);
+    g_clear_pointer(&profile, pv_profile_free);
+
+    profile = pv_config_get_profile(builtin, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(profile->origin, ==, "built-in defaults");
+}
+
+static void
+test_errors(Fixture *fx, gconstpointer data)
+{
+    const struct {
+        const char *text;
+        const char *expect;
+    } cases[] = {
+        { "[profile a]\nmemory = 4X\n", "[profile a] memory: invalid size '4X'" },
+        { "[profile a]\ncpus = two\n", "[profile a] cpus: 'two' is not a number" },
+        { "[profile a]\ncpus = 0\n", "is not a number of vCPUs" },
+        { "[profile a]\nmemroy = 1G\n", "[profile a]: unknown key 'memroy' (known keys:" },
+        { "[profiles]\nx = 1\n", "unknown group [profiles]" },
+        { "[profile ]\n", "has no profile name" },
+        { "not a key file\n", "provium.conf:" },
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(PvConfig) config = load(fx, cases[i].text, &error);
+
+        g_assert_null(config);
+        g_assert_error(error, PV_ERROR, PV_ERROR_CONFIG);
+        g_test_message("%s -> %s", cases[i].text, error->message);
+        g_assert_nonnull(strstr(error->message, cases[i].expect));
+        /* Every message names the file. */
+        g_assert_nonnull(strstr(error->message, "provium.conf"));
+    }
+}
+
+static void
+test_unknown_profile(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvConfig) config = load(fx, "[profile b]\n[profile a]\n", &error);
+    g_autoptr(PvProfile) profile = NULL;
+
+    g_assert_no_error(error);
+    profile = pv_config_get_profile(config, "nope", &error);
+    g_assert_null(profile);
+    g_assert_error(error, PV_ERROR, PV_ERROR_CONFIG);
+    g_assert_nonnull(strstr(error->message, "unknown profile 'nope'"));
+    g_assert_nonnull(strstr(error->message, "(profiles: a, b, default)"));
+}
+
+static void
+test_missing_files(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvConfig) config = load(fx, "[profile a]\nkernel = no/such/vmlinuz\n"
+                                      "[profile b]\ntemplate = gone\n"
+                                      "[profile c]\ntemplate = t/mine.xml\n", &error);
+    g_autoptr(PvProfile) profile = NULL;
+
+    /* Loading does not require the files: only using the profile does. */
+    g_assert_no_error(error);
+    profile = pv_config_get_profile(config, "a", &error);
+    g_assert_null(profile);
+    g_assert_error(error, PV_ERROR, PV_ERROR_CONFIG);
+    g_assert_nonnull(strstr(error->message, "kernel file"));
+    g_assert_nonnull(strstr(error->message, "no/such/vmlinuz' does not exist"));
+    g_clear_error(&error);
+
+    profile = pv_config_get_profile(config, "b", &error);
+    g_assert_null(profile);
+    g_assert_nonnull(strstr(error->message, "no template 'gone'"));
+    g_clear_error(&error);
+
+    profile = pv_config_get_profile(config, "c", &error);
+    g_assert_null(profile);
+    g_assert_nonnull(strstr(error->message, "t/mine.xml' does not exist"));
+    g_clear_error(&error);
+
+    write_file(fx->dir, "t/mine.xml", "<domain/>");
+    profile = pv_config_get_profile(config, "c", &error);
+    g_assert_no_error(error);
+    g_assert_true(g_str_has_suffix(profile->template_path, "/t/mine.xml"));
+}
+
+static void
+test_local_template(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvConfig) config = NULL;
+    g_autoptr(PvProfile) profile = NULL;
+    g_autofree char *expected = g_build_filename(fx->dir, "xml-templates", "default.xml", NULL);
+
+    /* xml-templates/ beside the config wins over provium's own. */
+    write_file(fx->dir, "xml-templates/default.xml", "<domain/>");
+    config = load(fx, "[profile a]\n", &error);
+    g_assert_no_error(error);
+    profile = pv_config_get_profile(config, "a", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(profile->template_path, ==, expected);
+}
+
+static void
+test_find(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *test_file = g_build_filename(fx->dir, "a", "b", "x.test.lua", NULL);
+    g_autofree char *top = g_build_filename(fx->dir, "provium.conf", NULL);
+    g_autofree char *mid = g_build_filename(fx->dir, "a", "provium.conf", NULL);
+    g_autofree char *found = NULL;
+    g_autofree char *xdg = g_build_filename(fx->dir, "xdg", NULL);
+
+    write_file(fx->dir, "a/b/x.test.lua", "");
+    write_file(fx->dir, "provium.conf", "");
+    found = pv_config_find(test_file);
+    g_assert_cmpstr(found, ==, top);
+    g_free(found);
+
+    /* The nearest directory wins. */
+    write_file(fx->dir, "a/provium.conf", "");
+    found = pv_config_find(test_file);
+    g_assert_cmpstr(found, ==, mid);
+}
+
+static void
+test_find_xdg(void)
+{
+    if (g_test_subprocess()) {
+        g_autofree char *dir = g_dir_make_tmp("pv-xdg-XXXXXX", NULL);
+        g_autofree char *conf_dir = g_build_filename(dir, "provium", NULL);
+        g_autofree char *conf = g_build_filename(conf_dir, "provium.conf", NULL);
+        g_autofree char *found = NULL;
+
+        g_assert_cmpint(g_mkdir_with_parents(conf_dir, 0755), ==, 0);
+        g_assert_true(g_file_set_contents(conf, "", -1, NULL));
+        g_setenv("XDG_CONFIG_HOME", dir, TRUE);
+        found = pv_config_find("/nonexistent-dir/x.test.lua");
+        g_assert_cmpstr(found, ==, conf);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+    ADD("/config/profile/values", test_profile_values);
+    ADD("/config/profile/default", test_default_profile);
+    ADD("/config/profile/unknown", test_unknown_profile);
+    ADD("/config/profile/missing-files", test_missing_files);
+    ADD("/config/profile/local-template", test_local_template);
+    ADD("/config/load/errors", test_errors);
+    ADD("/config/find/walk-up", test_find);
+#undef ADD
+    g_test_add_func("/config/find/xdg", test_find_xdg);
+    return g_test_run();
+}

@@ -1,0 +1,144 @@
+/*
+ * test-template.c: golden files for domain XML rendering
+ *
+ * Each case in templatedata/ is NAME.in.xml (a template) and NAME.request (a
+ * key file of PvDomainRequest fields), with either NAME.out.xml (the domain
+ * XML expected) or NAME.err (a piece of the expected error).  Outputs are
+ * regenerated only with PV_TEST_REGENERATE_OUTPUT=1, and then reviewed.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pv-error.h"
+#include "pv-template.h"
+
+static char *
+data_path(const char *name, const char *suffix)
+{
+    g_autofree char *file = g_strconcat(name, suffix, NULL);
+
+    return g_build_filename(g_getenv("PV_TEST_SRCDIR"), "templatedata", file, NULL);
+}
+
+static char *
+request_string(GKeyFile *kf, const char *key)
+{
+    char *value = g_key_file_get_string(kf, "request", key, NULL);
+
+    return value ? g_strstrip(value) : NULL;
+}
+
+static void
+show_diff(const char *expected_path, const char *actual)
+{
+    g_autofree char *tmp = NULL;
+    int fd = g_file_open_tmp("pv-template-XXXXXX.xml", &tmp, NULL);
+    const char *argv[] = { "diff", "-u", expected_path, tmp, NULL };
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    g_assert_true(g_file_set_contents(tmp, actual, -1, NULL));
+    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL,
+                 NULL, NULL);
+    g_printerr("%s", out ? out : "");
+    g_unlink(tmp);
+}
+
+static void
+test_case(gconstpointer data)
+{
+    const char *name = data;
+    g_autofree char *in_path = data_path(name, ".in.xml");
+    g_autofree char *request_path = data_path(name, ".request");
+    g_autofree char *out_path = data_path(name, ".out.xml");
+    g_autofree char *err_path = data_path(name, ".err");
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *s_name = NULL, *s_title = NULL, *s_kernel = NULL, *s_initrd = NULL;
+    g_autofree char *s_cmdline = NULL, *s_disk = NULL, *s_log = NULL, *s_run = NULL;
+    g_autofree char *s_prefix = NULL, *s_file = NULL, *s_vm = NULL, *s_host = NULL;
+    g_autofree char *rendered = NULL;
+    PvDomainRequest request = { 0 };
+
+    g_assert_true(g_key_file_load_from_file(kf, request_path, G_KEY_FILE_NONE, &error));
+    g_assert_no_error(error);
+    request.name = s_name = request_string(kf, "name");
+    request.title = s_title = request_string(kf, "title");
+    request.kernel = s_kernel = request_string(kf, "kernel");
+    request.initrd = s_initrd = request_string(kf, "initrd");
+    request.cmdline = s_cmdline = request_string(kf, "cmdline");
+    request.disk = s_disk = request_string(kf, "disk");
+    request.console_log = s_log = request_string(kf, "console_log");
+    request.run_id = s_run = request_string(kf, "run_id");
+    request.prefix = s_prefix = request_string(kf, "prefix");
+    request.file = s_file = request_string(kf, "file");
+    request.vm = s_vm = request_string(kf, "vm");
+    request.host = s_host = request_string(kf, "host");
+    request.memory = g_key_file_get_uint64(kf, "request", "memory", NULL);
+    request.vcpus = g_key_file_get_integer(kf, "request", "vcpus", NULL);
+    request.pid = g_key_file_get_int64(kf, "request", "pid", NULL);
+    request.no_kvm = g_key_file_get_boolean(kf, "request", "no_kvm", NULL);
+    request.nosharepages = g_key_file_get_boolean(kf, "request", "nosharepages", NULL);
+
+    rendered = pv_template_render_file(in_path, &request, &error);
+
+    if (g_file_test(err_path, G_FILE_TEST_EXISTS)) {
+        g_autofree char *expected = NULL;
+
+        g_assert_true(g_file_get_contents(err_path, &expected, NULL, NULL));
+        g_strstrip(expected);
+        g_assert_null(rendered);
+        g_assert_error(error, PV_ERROR, PV_ERROR_TEMPLATE);
+        g_test_message("error: %s", error->message);
+        g_assert_nonnull(strstr(error->message, expected));
+        return;
+    }
+
+    g_assert_no_error(error);
+    g_assert_nonnull(rendered);
+    if (g_getenv("PV_TEST_REGENERATE_OUTPUT")) {
+        g_assert_true(g_file_set_contents(out_path, rendered, -1, NULL));
+        return;
+    }
+    {
+        g_autofree char *expected = NULL;
+
+        if (!g_file_get_contents(out_path, &expected, NULL, &error))
+            g_error("%s (run with PV_TEST_REGENERATE_OUTPUT=1 to create it, then review it)",
+                    error->message);
+        if (!g_str_equal(expected, rendered))
+            show_diff(out_path, rendered);
+        g_assert_cmpstr(rendered, ==, expected);
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autofree char *dir = NULL;
+    g_autoptr(GDir) d = NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *entry;
+    guint i;
+
+    g_test_init(&argc, &argv, NULL);
+    dir = g_build_filename(g_getenv("PV_TEST_SRCDIR"), "templatedata", NULL);
+    d = g_dir_open(dir, 0, NULL);
+    g_assert_nonnull(d);
+    while ((entry = g_dir_read_name(d))) {
+        if (g_str_has_suffix(entry, ".request"))
+            g_ptr_array_add(names, g_strndup(entry, strlen(entry) - strlen(".request")));
+    }
+    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    g_assert_cmpuint(names->len, >=, 7);
+    for (i = 0; i < names->len; i++) {
+        g_autofree char *path = g_strdup_printf("/template/%s", (char *)names->pdata[i]);
+
+        g_test_add_data_func(path, names->pdata[i], test_case);
+    }
+    return g_test_run();
+}

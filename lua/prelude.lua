@@ -39,7 +39,8 @@ local function raise(msg)
 end
 
 function test(name, opts, fn)
-    if fn == nil and type(opts) == "function" then
+    -- test(name, fn): the options are optional
+    if fn == nil then
         fn, opts = opts, {}
     end
     if type(name) ~= "string" or name == "" then
@@ -63,9 +64,9 @@ function test(name, opts, fn)
     end
     local timeout_ns
     if opts.timeout ~= nil then
-        local ok, ns = pcall(pv.parse_duration, opts.timeout)
-        if not ok then
-            raise(string.format("test(%q): timeout: %s", name, ns))
+        local ns, err = pv.parse_duration(opts.timeout)
+        if not ns then
+            raise(string.format("test(%q): timeout: %s", name, err))
         end
         timeout_ns = ns
     end
@@ -241,8 +242,15 @@ function wait_until(fn, opts)
         raise("wait_until: the first argument must be a function")
     end
     opts = opts or {}
-    local timeout = pv.parse_duration(opts.timeout or "10s")
-    local interval = pv.parse_duration(opts.interval or "100ms")
+    local timeout, err = pv.parse_duration(opts.timeout or "10s")
+    if not timeout then
+        raise("wait_until: timeout: " .. err)
+    end
+    local interval
+    interval, err = pv.parse_duration(opts.interval or "100ms")
+    if not interval then
+        raise("wait_until: interval: " .. err)
+    end
     local deadline = pv.now() + timeout
     local last_error
     while true do
@@ -288,7 +296,9 @@ local function handler(err)
     if err == SKIP then
         return err
     end
-    return { message = tostring(err), traceback = traceback(2) }
+    local text = type(err) == "string" and err or
+        string.format("(error object is a %s value) %s", type(err), tostring(err))
+    return { message = text, traceback = traceback(2) }
 end
 
 function runner.count()

@@ -80,7 +80,7 @@ pv_cmd_clean(int argc, char **argv)
         pv_cmd_print_error(error);
         return PV_EXIT_USAGE;
     }
-    removed = pv_clean_domains(conn, prefix, force, pv_cmd_clean_report, &tally, &error);
+    removed = pv_clean_domains(conn, prefix, force, NULL, pv_cmd_clean_report, &tally, &error);
     if (error) {
         pv_cmd_print_error(error);
         return PV_EXIT_USAGE;

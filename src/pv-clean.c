@@ -148,7 +148,9 @@ pv_clean_remove(virDomain *dom, GError **error)
     if (persistent == 1 &&
         virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
                                VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-                               VIR_DOMAIN_UNDEFINE_NVRAM) < 0) {
+                               VIR_DOMAIN_UNDEFINE_NVRAM) < 0 &&
+        /* Not every driver knows every flag. */
+        (!pv_libvirt_last_error_is(VIR_ERR_INVALID_ARG) || virDomainUndefine(dom) < 0)) {
         pv_libvirt_set_error(error, _("cannot undefine domain '%s'"), name);
         return FALSE;
     }
@@ -160,6 +162,8 @@ pv_clean_remove(virDomain *dom, GError **error)
  * pv_clean_domains:
  * @prefix: (nullable): only this run prefix
  * @force: also domains of provium runs still going
+ * @alive: (nullable): whether a run's pid still runs; NULL for
+ *   pv_clean_pid_is_provium()
  * @report: called for every provium domain (not for others)
  *
  * Destroys and undefines provium's domains on @conn.
@@ -167,7 +171,7 @@ pv_clean_remove(virDomain *dom, GError **error)
  *   not be listed
  */
 guint
-pv_clean_domains(virConnect *conn, const char *prefix, gboolean force,
+pv_clean_domains(virConnect *conn, const char *prefix, gboolean force, PvPidAliveFunc alive,
                  PvCleanReportFunc report, gpointer user_data, GError **error)
 {
     virDomainPtr *domains = NULL;
@@ -187,7 +191,9 @@ pv_clean_domains(virConnect *conn, const char *prefix, gboolean force,
         const char *name = virDomainGetName(domains[i]);
         gboolean ours = pv_metadata_get(domains[i], &metadata);
         PvCleanDecision decision = pv_clean_decide(ours ? &metadata : NULL, name, prefix,
-                                                   host, pv_clean_pid_is_provium, force);
+                                                   host,
+                                                   alive ? alive : pv_clean_pid_is_provium,
+                                                   force);
 
         if (decision == PV_CLEAN_REMOVE) {
             if (pv_clean_remove(domains[i], &local_error))

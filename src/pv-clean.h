@@ -44,4 +44,5 @@ typedef void (*PvCleanReportFunc)(const char *name, const PvMetadata *metadata,
                                   gpointer user_data);
 
 guint pv_clean_domains(virConnect *conn, const char *prefix, gboolean force,
-                       PvCleanReportFunc report, gpointer user_data, GError **error);
+                       PvPidAliveFunc alive, PvCleanReportFunc report, gpointer user_data,
+                       GError **error);

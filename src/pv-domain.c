@@ -39,7 +39,7 @@ struct _PvDomain {
 struct _PvDomainRegistry {
     GMutex lock;
     virConnect *conn;
-    gboolean autodestroy;
+    gint autodestroy;        /* atomic: cleared if the driver lacks it */
     GHashTable *by_name;     /* name -> PvDomain (a reference) */
     GHashTable *used_names;  /* every name this run has used */
     int lifecycle_id;
@@ -291,7 +291,14 @@ pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
     g_mutex_unlock(&registry->lock);
 
     dom = virDomainCreateXML(registry->conn, xml,
-                             registry->autodestroy ? VIR_DOMAIN_START_AUTODESTROY : 0);
+                             g_atomic_int_get(&registry->autodestroy) ?
+                             VIR_DOMAIN_START_AUTODESTROY : 0);
+    if (!dom && g_atomic_int_get(&registry->autodestroy) &&
+        pv_libvirt_last_error_is(VIR_ERR_INVALID_ARG)) {
+        /* Drivers without it (test:///) reject the flag: go on without. */
+        g_atomic_int_set(&registry->autodestroy, FALSE);
+        dom = virDomainCreateXML(registry->conn, xml, 0);
+    }
     if (!dom) {
         pv_libvirt_set_error(error, _("cannot start domain '%s'"), name);
         pv_domain_registry_forget(registry, domain);

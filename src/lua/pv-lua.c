@@ -35,17 +35,39 @@ pv_lua_get_file(lua_State *L)
     return *(PvFile **)lua_getextraspace(L);
 }
 
+/*
+ * Pushes "path:line: " for the innermost frame of the test file, or "" when
+ * the file is not on the stack.  Errors then point at the user's line even
+ * when raised through the prelude (wait_until, ...).
+ */
+static void
+pv_lua_where(lua_State *L)
+{
+    PvFile *file = pv_lua_get_file(L);
+    lua_Debug ar;
+    int level;
+
+    for (level = 1; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Sl", &ar);
+        if (ar.currentline > 0 && ar.source[0] == '@' && strcmp(ar.source + 1, file->path) == 0) {
+            lua_pushfstring(L, "%s:%d: ", file->path, ar.currentline);
+            return;
+        }
+    }
+    lua_pushliteral(L, "");
+}
+
 /**
  * pv_lua_raise_error:
  * @error: (transfer full)
  *
- * Raises @error's message as a Lua error, freeing @error first: nothing of
- * it is left for the longjmp to leak.
+ * Raises @error's message as a Lua error, located at the test file's line,
+ * freeing @error first: nothing of it is left for the longjmp to leak.
  */
 G_NORETURN int
 pv_lua_raise_error(lua_State *L, GError *error)
 {
-    luaL_where(L, 1);
+    pv_lua_where(L);
     lua_pushstring(L, error->message);
     g_error_free(error);
     lua_concat(L, 2);
@@ -171,10 +193,29 @@ pv_lua_os_exit(lua_State *L)
                       "use t:fail() or error() to stop a test");
 }
 
+/* pv.parse_duration(value) -> ns, or nil and the message */
 static int
 pv_lua_helper_parse_duration(lua_State *L)
 {
-    lua_pushinteger(L, pv_lua_check_duration(L, 1, NULL));
+    GError *error = NULL;
+    gint64 ns = 0;
+
+    if (lua_type(L, 1) == LUA_TNUMBER) {
+        lua_pushinteger(L, pv_lua_check_duration(L, 1, NULL));
+        return 1;
+    }
+    if (lua_type(L, 1) != LUA_TSTRING) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "expected a duration like \"30s\", got a %s", luaL_typename(L, 1));
+        return 2;
+    }
+    if (!pv_duration_parse(lua_tostring(L, 1), &ns, &error)) {
+        lua_pushnil(L);
+        lua_pushstring(L, error->message);
+        g_error_free(error);
+        return 2;
+    }
+    lua_pushinteger(L, ns);
     return 1;
 }
 

@@ -1,0 +1,144 @@
+/*
+ * test-clean.c: which domains provium clean removes
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "pv-autocleanups.h"
+#include "pv-clean.h"
+#include "pv-libvirt.h"
+#include "pv-template.h"
+
+static gboolean
+always_alive(gint64 pid)
+{
+    return TRUE;
+}
+
+static gboolean
+never_alive(gint64 pid)
+{
+    return FALSE;
+}
+
+static void
+test_decide(void)
+{
+    PvMetadata md = { (char *)"run1", (char *)"pv-a-", (char *)"/t/x.test.lua",
+                      (char *)"web", (char *)"host1", 42 };
+    PvMetadata no_run = { 0 };
+
+    g_assert_cmpint(pv_clean_decide(NULL, "pv-a-x-web", NULL, "host1", never_alive, FALSE), ==,
+                    PV_CLEAN_SKIP_NOT_OURS);
+    g_assert_cmpint(pv_clean_decide(&no_run, "pv-a-x-web", NULL, "host1", never_alive, TRUE),
+                    ==, PV_CLEAN_SKIP_NOT_OURS);
+    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, "host1", never_alive, FALSE), ==,
+                    PV_CLEAN_REMOVE);
+    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", "pv-a-", "host1", never_alive, FALSE),
+                    ==, PV_CLEAN_REMOVE);
+    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", "pv-b-", "host1", never_alive, FALSE),
+                    ==, PV_CLEAN_SKIP_PREFIX);
+    /* The metadata's prefix and the name must both match. */
+    g_assert_cmpint(pv_clean_decide(&md, "renamed", "pv-a-", "host1", never_alive, FALSE),
+                    ==, PV_CLEAN_SKIP_PREFIX);
+    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, "host1", always_alive, FALSE), ==,
+                    PV_CLEAN_SKIP_RUNNING);
+    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, "host1", always_alive, TRUE), ==,
+                    PV_CLEAN_REMOVE);
+    /* A pid on another host says nothing about this one. */
+    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, "host2", always_alive, FALSE), ==,
+                    PV_CLEAN_REMOVE);
+}
+
+static void
+test_metadata_parse(void)
+{
+    const char *with_ns =
+        "<provium:instance xmlns:provium='" PV_METADATA_URI "'>"
+        "<provium:run>r1</provium:run><provium:prefix>p-</provium:prefix>"
+        "<provium:vm>a &amp; b</provium:vm><provium:pid>12</provium:pid>"
+        "</provium:instance>";
+    const char *as_libvirt_returns =
+        "<instance>\n  <run>r2</run>\n  <host>h</host>\n</instance>";
+    g_auto(PvMetadata) md = { 0 };
+    g_auto(PvMetadata) md2 = { 0 };
+    PvMetadata other = { 0 };
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(pv_metadata_parse(with_ns, &md, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(md.run, ==, "r1");
+    g_assert_cmpstr(md.prefix, ==, "p-");
+    g_assert_cmpstr(md.vm, ==, "a & b");
+    g_assert_cmpint(md.pid, ==, 12);
+    g_assert_true(pv_metadata_parse(as_libvirt_returns, &md2, &error));
+    g_assert_cmpstr(md2.run, ==, "r2");
+    g_assert_cmpstr(md2.host, ==, "h");
+    g_assert_false(pv_metadata_parse("<instance xmlns='http://other/'/>", &other, &error));
+    g_assert_nonnull(error);
+    g_assert_false(pv_metadata_parse("not xml", &other, NULL));
+}
+
+static void
+define_domain(virConnect *conn, const char *name, gboolean ours, gboolean start)
+{
+    g_autoptr(virDomain) dom = NULL;
+    g_autofree char *xml = g_strdup_printf(
+        "<domain type='test'><name>%s</name><memory>65536</memory>"
+        "<os><type>hvm</type></os></domain>", name);
+
+    dom = virDomainDefineXML(conn, xml);
+    g_assert_nonnull(dom);
+    if (ours)
+        g_assert_cmpint(virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT,
+                                             "<instance><run>r</run><prefix>pv-c-</prefix>"
+                                             "<host>elsewhere</host><pid>1</pid></instance>",
+                                             "provium", PV_METADATA_URI, 0), ==, 0);
+    if (start)
+        g_assert_cmpint(virDomainCreate(dom), ==, 0);
+}
+
+static gboolean
+exists(virConnect *conn, const char *name)
+{
+    g_autoptr(virDomain) dom = virDomainLookupByName(conn, name);
+
+    virResetLastError();
+    return dom != NULL;
+}
+
+static void
+test_clean_test_driver(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = pv_libvirt_open("test:///default", &error);
+    guint removed;
+
+    g_assert_no_error(error);
+    define_domain(conn, "pv-c-mine-running", TRUE, TRUE);
+    define_domain(conn, "pv-c-mine-defined", TRUE, FALSE);
+    /* Named like ours, but without provium's metadata: not ours. */
+    define_domain(conn, "pv-c-impostor", FALSE, TRUE);
+    define_domain(conn, "pv-d-other-run", TRUE, FALSE);
+
+    removed = pv_clean_domains(conn, "pv-c-", FALSE, never_alive, NULL, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(removed, ==, 2);
+    g_assert_false(exists(conn, "pv-c-mine-running"));
+    g_assert_false(exists(conn, "pv-c-mine-defined"));
+    g_assert_true(exists(conn, "pv-c-impostor"));
+    g_assert_true(exists(conn, "pv-d-other-run"));
+    /* The driver's own domain is never touched. */
+    g_assert_true(exists(conn, "test"));
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/clean/decide", test_decide);
+    g_test_add_func("/clean/metadata/parse", test_metadata_parse);
+    g_test_add_func("/clean/test-driver", test_clean_test_driver);
+    return g_test_run();
+}

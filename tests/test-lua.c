@@ -1,0 +1,532 @@
+/*
+ * test-lua.c: the Lua API of test files, without a guest
+ *
+ * Each case writes a test file, discovers and runs it in-process, and looks
+ * at what a user would see: statuses, messages (with file and line), events.
+ * VMs boot on libvirt's test:///default driver, which creates domains but
+ * has no guest agent.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pv-autocleanups.h"
+#include "pv-clean.h"
+#include "pv-file.h"
+#include "pv-libvirt.h"
+#include "pv-run.h"
+#include "pv-units.h"
+#include "pv-vm.h"
+
+typedef struct {
+    char *dir;
+    PvRunOptions options;
+    PvRun *run;
+    GPtrArray *events;   /* GVariant */
+} Fixture;
+
+static void
+on_event(GVariant *event, gpointer user_data)
+{
+    Fixture *fx = user_data;
+
+    g_ptr_array_add(fx->events, g_variant_ref(event));
+}
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+}
+
+static void
+fixture_setup(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+
+    fx->dir = g_dir_make_tmp("pv-lua-XXXXXX", NULL);
+    write_file(fx->dir, "provium.conf",
+               "[profile default]\nmemory = 128M\n"
+               "[profile big]\nmemory = 2G\ncpus = 4\n");
+    fx->options.uri = g_strdup("test:///default");
+    fx->options.results_dir = g_build_filename(fx->dir, "runs", NULL);
+    fx->options.timeout_ns = 60 * PV_NSEC_PER_SEC;
+    fx->options.keep_failed = GPOINTER_TO_INT(data);
+    fx->run = pv_run_new(&fx->options, &error);
+    g_assert_no_error(error);
+    g_assert_true(pv_run_connect(fx->run, &error));
+    g_assert_no_error(error);
+    g_assert_true(pv_run_prepare_dir(fx->run, &error));
+    g_assert_no_error(error);
+    fx->events = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+    pv_events_add_listener(fx->run->events, on_event, fx);
+}
+
+static void
+fixture_teardown(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", fx->dir);
+
+    pv_run_free(fx->run);
+    pv_run_options_clear(&fx->options);
+    g_ptr_array_unref(fx->events);
+    g_assert_cmpint(system(cmd), ==, 0);
+    g_free(fx->dir);
+}
+
+/* Writes @code as NAME.test.lua, then discovers and runs it. */
+static PvFile *
+run_file(Fixture *fx, const char *name, const char *code)
+{
+    g_autofree char *file_name = g_strconcat(name, ".test.lua", NULL);
+    g_autofree char *path = g_build_filename(fx->dir, file_name, NULL);
+    PvFile *file;
+
+    write_file(fx->dir, file_name, code);
+    file = pv_file_new(fx->run, path);
+    if (pv_file_discover(file, NULL))
+        pv_file_execute(file);
+    return file;
+}
+
+static PvTestResult *
+result(PvFile *file, guint i)
+{
+    g_assert_cmpuint(i, <, file->results->len);
+    return file->results->pdata[i];
+}
+
+static void
+assert_result(PvFile *file, guint i, const char *name, PvTestStatus status,
+              const char *message_part)
+{
+    PvTestResult *r = result(file, i);
+
+    g_test_message("%s: %s: %s", r->name, pv_test_status_to_string(r->status),
+                   r->message ? r->message : "");
+    g_assert_cmpstr(r->name, ==, name);
+    g_assert_cmpstr(pv_test_status_to_string(r->status), ==, pv_test_status_to_string(status));
+    if (message_part) {
+        g_assert_nonnull(r->message);
+        g_assert_nonnull(strstr(r->message, message_part));
+    }
+}
+
+static gboolean
+domain_exists(Fixture *fx, const char *name)
+{
+    g_autoptr(virDomain) dom = virDomainLookupByName(fx->run->conn, name);
+
+    virResetLastError();
+    return dom != NULL;
+}
+
+static void
+test_assertions(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "asserts",
+        "test('passes', function(t)\n"
+        "  t:assert(true)\n"
+        "  t:assert_eq({1, {a = 'x'}}, {1, {a = 'x'}})\n"
+        "  t:assert_neq(1, 2)\n"
+        "  t:assert_contains('haystack', 'st')\n"
+        "  t:assert_contains({1, 2, 3}, 2)\n"
+        "  local err = t:assert_raises(function() error('boom') end)\n"
+        "  t:assert_contains(err, 'boom')\n"
+        "end)\n"
+        "test('eq fails', function(t)\n"
+        "  t:assert_eq('a', 'b', 'letters')\n"
+        "end)\n"
+        "test('assert fails', function(t) t:assert(false) end)\n"
+        "test('contains fails', function(t)\n"
+        "  t:assert_contains('abc', 'z')\n"
+        "end)\n"
+        "test('raises fails', function(t)\n"
+        "  t:assert_raises(function() end)\n"
+        "end)\n"
+        "test('fail', function(t) t:fail('by hand') end)\n");
+
+    g_assert_cmpstr(pv_file_status_to_string(file->status), ==, "failed");
+    assert_result(file, 0, "passes", PV_TEST_PASSED, NULL);
+    assert_result(file, 1, "eq fails", PV_TEST_FAILED,
+                  "asserts.test.lua:11: letters: expected \"a\", got \"b\"");
+    assert_result(file, 2, "assert fails", PV_TEST_FAILED, "asserts.test.lua:13: assertion failed");
+    assert_result(file, 3, "contains fails", PV_TEST_FAILED,
+                  "asserts.test.lua:15: \"z\" not found in \"abc\"");
+    assert_result(file, 4, "raises fails", PV_TEST_FAILED,
+                  ":18: expected an error, but none was raised");
+    assert_result(file, 5, "fail", PV_TEST_FAILED, "asserts.test.lua:20: by hand");
+}
+
+static void
+test_sticky(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "sticky",
+        "test('swallowed', function(t)\n"
+        "  pcall(function() t:assert_eq(1, 2) end)\n"
+        "end)\n"
+        "test('next one runs', function(t) end)\n");
+
+    assert_result(file, 0, "swallowed", PV_TEST_FAILED, "sticky.test.lua:2: expected 1, got 2");
+    assert_result(file, 1, "next one runs", PV_TEST_PASSED, NULL);
+}
+
+static void
+test_lua_error(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "errors",
+        "local function helper()\n"
+        "  local x = nil\n"
+        "  return x.field\n"
+        "end\n"
+        "test('nested', function(t)\n"
+        "  helper()\n"
+        "end)\n"
+        "test('direct', function(t) error('plain') end)\n"
+        "test('table error', function(t) error({}) end)\n");
+
+    assert_result(file, 0, "nested", PV_TEST_FAILED,
+                  "errors.test.lua:3: attempt to index a nil value (local 'x')\n"
+                  "stack traceback:\n");
+    g_assert_nonnull(strstr(result(file, 0)->message, "errors.test.lua:6: in test"));
+    assert_result(file, 1, "direct", PV_TEST_FAILED, "errors.test.lua:8: plain");
+    g_assert_null(strstr(result(file, 1)->message, "traceback"));
+    assert_result(file, 2, "table error", PV_TEST_FAILED, "(error object is a table value)");
+    g_assert_cmpstr(pv_file_status_to_string(file->status), ==, "failed");
+}
+
+static void
+test_skip(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "skips",
+        "test('by option', {skip = 'not ready'}, function(t) error('ran') end)\n"
+        "test('by option true', {skip = true}, function(t) error('ran') end)\n"
+        "test('by call', function(t) t:skip('no hardware'); error('ran') end)\n"
+        "test('skip after failure', function(t)\n"
+        "  pcall(t.fail, t, 'first')\n"
+        "  t:skip('too late')\n"
+        "end)\n");
+
+    assert_result(file, 0, "by option", PV_TEST_SKIPPED, "not ready");
+    assert_result(file, 1, "by option true", PV_TEST_SKIPPED, "skipped");
+    assert_result(file, 2, "by call", PV_TEST_SKIPPED, "no hardware");
+    assert_result(file, 3, "skip after failure", PV_TEST_FAILED, "first");
+}
+
+static void
+test_test_timeout(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "timeouts",
+        "test('spins', {timeout = '200ms'}, function(t) while true do end end)\n"
+        "test('swallows', {timeout = '200ms'}, function(t)\n"
+        "  while true do pcall(function() while true do end end) end\n"
+        "end)\n"
+        "test('sleeps', {timeout = 0.2}, function(t)\n"
+        "  wait_until(function() return false end, {timeout = '10s'})\n"
+        "end)\n"
+        "test('still runs', function(t) end)\n");
+
+    assert_result(file, 0, "spins", PV_TEST_FAILED, "the test timed out after 200ms");
+    assert_result(file, 1, "swallows", PV_TEST_FAILED, "the test timed out after 200ms");
+    assert_result(file, 2, "sleeps", PV_TEST_FAILED, "the test timed out after 200ms");
+    assert_result(file, 3, "still runs", PV_TEST_PASSED, NULL);
+    g_assert_cmpint(result(file, 0)->duration_ns, <, 2 * PV_NSEC_PER_SEC);
+}
+
+static void
+test_file_timeout(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = NULL;
+
+    fx->options.timeout_ns = 300 * PV_NSEC_PER_MSEC;
+    file = run_file(fx, "slow",
+        "test('first', function(t) end)\n"
+        "test('spins', function(t) while true do end end)\n"
+        "test('never', function(t) end)\n");
+
+    assert_result(file, 0, "first", PV_TEST_PASSED, NULL);
+    assert_result(file, 1, "spins", PV_TEST_FAILED, "the file timed out after 300ms (--timeout)");
+    assert_result(file, 2, "never", PV_TEST_NOT_RUN, "timed out");
+    g_assert_cmpstr(pv_file_status_to_string(file->status), ==, "failed");
+}
+
+static void
+test_broken_files(Fixture *fx, gconstpointer data)
+{
+    const struct {
+        const char *name;
+        const char *code;
+        const char *message;
+    } cases[] = {
+        { "syntax", "test('x', function(t) end\n", "syntax.test.lua:2: ')' expected" },
+        { "toplevel", "local x\nx.y = 1\n", "toplevel.test.lua:2: attempt to index" },
+        { "dupe", "test('a', function() end)\ntest('a', function() end)\n",
+          "dupe.test.lua:2: test \"a\" is defined twice (first at line 1)" },
+        { "badopt", "test('a', {tmeout = '1s'}, function() end)\n",
+          "badopt.test.lua:1: test(\"a\"): unknown option 'tmeout'" },
+        { "badtimeout", "test('a', {timeout = '5q'}, function() end)\n",
+          "badtimeout.test.lua:1: test(\"a\"): timeout: invalid duration '5q'" },
+        { "nofn", "test('a')\n", "nofn.test.lua:1: test(\"a\"): the last argument" },
+        { "claim2", "provium:claim({memory = '1G'})\nprovium:claim({memory = '1G'})\n",
+          "claim2.test.lua:2: claim already taken" },
+        { "bootearly", "provium:vm('a'):boot()\n", "runs only inside a test" },
+        { "exit", "os.exit(0)\n", "exit.test.lua:1: os.exit() would leave" },
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(PvFile) file = run_file(fx, cases[i].name, cases[i].code);
+
+        g_test_message("%s: %s", cases[i].name, file->error);
+        g_assert_cmpstr(pv_file_status_to_string(file->status), ==, "error");
+        g_assert_nonnull(file->error);
+        g_assert_nonnull(strstr(file->error, cases[i].message));
+    }
+}
+
+static void
+test_discovery(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *path = g_build_filename(fx->dir, "big.test.lua", NULL);
+    g_autoptr(PvFile) file = NULL;
+    g_autoptr(GError) error = NULL;
+
+    write_file(fx->dir, "big.test.lua",
+               "provium:claim({memory = '3G', cpus = 2})\n"
+               "local vm = provium:vm('w', 'big')\n"
+               "test('one', function(t) end)\n"
+               "test('two', function(t) end)\n");
+    file = pv_file_new(fx->run, path);
+    g_assert_true(pv_file_discover(file, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(file->test_names->len, ==, 2);
+    g_assert_cmpstr(file->test_names->pdata[1], ==, "two");
+    g_assert_true(file->has_claim);
+    g_assert_cmpuint(file->claim_memory, ==, 3 * PV_GIB);
+    g_assert_cmpuint(file->claim_cpus, ==, 2);
+    g_assert_cmpstr(file->stem, ==, "big");
+    /* Discovery made no domain. */
+    g_assert_cmpuint(file->vms->len, ==, 0);
+    pv_file_execute(file);
+    g_assert_cmpstr(pv_file_status_to_string(file->status), ==, "passed");
+}
+
+static void
+test_vm_errors(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "vmerr",
+        "test('profile', function(t) provium:vm('a', 'nope') end)\n"
+        "test('size', function(t) provium:vm('a', {memory = '4X'}) end)\n"
+        "test('tiny', function(t) provium:vm('a', {memory = 512}):boot() end)\n"
+        "test('option', function(t) provium:vm('a', {mem = '1G'}) end)\n"
+        "test('not booted', function(t) provium:vm('a'):run('true') end)\n"
+        "test('claim in test', function(t) provium:claim({cpus = 1}) end)\n");
+
+    assert_result(file, 0, "profile", PV_TEST_FAILED,
+                  "vmerr.test.lua:1: unknown profile 'nope' in ");
+    assert_result(file, 1, "size", PV_TEST_FAILED, "vmerr.test.lua:2: memory: invalid size '4X'");
+    assert_result(file, 2, "tiny", PV_TEST_FAILED, "memory 512 is too small for a VM");
+    assert_result(file, 3, "option", PV_TEST_FAILED, "unknown option 'mem'");
+    assert_result(file, 4, "not booted", PV_TEST_FAILED, "vm 'a' is not booted");
+    assert_result(file, 5, "claim in test", PV_TEST_FAILED, "belongs at the file's top level");
+}
+
+static void
+test_vm_test_driver(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = NULL;
+    g_autofree char *name = NULL;
+    guint i;
+
+    file = run_file(fx, "driver",
+        "local vm = provium:vm('web', 'big')\n"
+        "test('boots', function(t)\n"
+        "  t:assert_eq(nil, vm:name())\n"
+        "  t:assert_eq('defined', vm:state())\n"
+        "  t:assert_eq(vm, vm:boot({agent = false}))\n"
+        "  t:assert_eq('running', vm:state())\n"
+        "  print('domain', vm:name())\n"
+        "  t:assert_contains(tostring(vm), 'web')\n"
+        "end)\n"
+        "test('no agent', function(t)\n"
+        "  local err = t:assert_raises(function() vm:run('true') end)\n"
+        "  t:assert_contains(err, 'is not connected')\n"
+        "  t:assert_raises(function() vm:boot({agent = false}) end)\n"
+        "end)\n"
+        "test('destroy', function(t)\n"
+        "  local other = provium:vm('web'):boot({agent = false})\n"
+        "  t:assert_neq(vm:name(), other:name())\n"
+        "  other:destroy()\n"
+        "  t:assert_eq('stopped', other:state())\n"
+        "  other:destroy()\n"
+        "end)\n");
+
+    for (i = 0; i < file->results->len; i++)
+        assert_result(file, i, result(file, i)->name, PV_TEST_PASSED, NULL);
+    g_assert_cmpuint(file->vms->len, ==, 2);
+    name = g_strdup(pv_vm_domain_name(file->vms->pdata[0]));
+    g_assert_true(g_str_has_prefix(name, fx->run->prefix));
+    g_assert_true(g_str_has_suffix(name, "driver-web"));
+    /* The file ended: its domains are gone. */
+    g_assert_false(domain_exists(fx, name));
+    g_assert_false(domain_exists(fx, pv_vm_domain_name(file->vms->pdata[1])));
+
+    /* print() went to the event stream, with the test's name. */
+    for (i = 0; i < fx->events->len; i++) {
+        GVariant *event = fx->events->pdata[i];
+
+        if (g_str_equal(pv_event_get_kind(event), "test_log")) {
+            g_assert_cmpstr(pv_event_get_str(event, "name"), ==, "boots");
+            g_assert_true(g_str_has_prefix(pv_event_get_str(event, "text"), "domain\t"));
+            break;
+        }
+    }
+    g_assert_cmpuint(i, <, fx->events->len);
+
+    /* The rendered XML is kept in the run directory, with provium's metadata. */
+    {
+        g_autofree char *xml_file = g_strconcat(name, ".xml", NULL);
+        g_autofree char *xml_path = g_build_filename(fx->run->dir, "vms", xml_file, NULL);
+        g_autofree char *xml = NULL;
+
+        g_assert_true(g_file_get_contents(xml_path, &xml, NULL, NULL));
+        g_assert_nonnull(strstr(xml, "<provium:vm>web</provium:vm>"));
+        g_assert_nonnull(strstr(xml, "<memory unit=\"KiB\">2097152</memory>"));
+        g_assert_nonnull(strstr(xml, "<vcpu placement=\"static\">4</vcpu>"));
+    }
+}
+
+static gboolean
+pid_is_this_process(gint64 pid)
+{
+    return pid == getpid();
+}
+
+static void
+test_keep_failed(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "keep",
+        "test('fails with a vm', function(t)\n"
+        "  provium:vm('kept'):boot({agent = false})\n"
+        "  t:fail('on purpose')\n"
+        "end)\n");
+    g_autoptr(PvFile) passing = run_file(fx, "nokeep",
+        "test('passes', function(t) provium:vm('gone'):boot({agent = false}) end)\n");
+    const char *kept;
+    g_autoptr(virDomain) dom = NULL;
+    g_auto(PvMetadata) metadata = { 0 };
+
+    g_assert_cmpuint(file->kept->len, ==, 1);
+    kept = file->kept->pdata[0];
+    g_assert_true(domain_exists(fx, kept));
+    /* A passing file keeps nothing, even with --keep-failed. */
+    g_assert_cmpuint(passing->kept->len, ==, 0);
+    g_assert_false(domain_exists(fx, pv_vm_domain_name(passing->vms->pdata[0])));
+
+    dom = virDomainLookupByName(fx->run->conn, kept);
+    g_assert_true(pv_metadata_get(dom, &metadata));
+    g_assert_cmpstr(metadata.vm, ==, "kept");
+    g_assert_cmpstr(metadata.run, ==, fx->run->id);
+    g_assert_cmpstr(metadata.prefix, ==, fx->run->prefix);
+    g_assert_true(g_str_has_suffix(metadata.file, "/keep.test.lua"));
+    g_assert_cmpint(metadata.pid, ==, fx->run->pid);
+
+    /* This process is alive: clean leaves it unless forced. */
+    g_assert_cmpuint(pv_clean_domains(fx->run->conn, fx->run->prefix, FALSE, pid_is_this_process,
+                                      NULL, NULL, NULL),
+                     ==, 0);
+    g_assert_true(domain_exists(fx, kept));
+    g_assert_cmpuint(pv_clean_domains(fx->run->conn, fx->run->prefix, TRUE, pid_is_this_process,
+                                      NULL, NULL, NULL),
+                     ==, 1);
+    g_assert_false(domain_exists(fx, kept));
+}
+
+static void
+test_wait_until(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "wait",
+        "test('eventually', function(t)\n"
+        "  local n = 0\n"
+        "  local v = wait_until(function() n = n + 1; return n >= 3 and 'done' end,\n"
+        "                       {interval = '10ms'})\n"
+        "  t:assert_eq('done', v)\n"
+        "end)\n"
+        "test('never', function(t)\n"
+        "  wait_until(function() error('not yet') end, {timeout = '100ms', interval = '10ms'})\n"
+        "end)\n");
+
+    assert_result(file, 0, "eventually", PV_TEST_PASSED, NULL);
+    assert_result(file, 1, "never", PV_TEST_FAILED,
+                  "wait.test.lua:8: wait_until: condition not met within 100ms (last error: ");
+    g_assert_nonnull(strstr(result(file, 1)->message, "not yet"));
+}
+
+static gpointer
+cancel_later(gpointer data)
+{
+    PvFile *file = data;
+
+    g_usleep(200 * 1000);
+    pv_file_cancel(file, "cancelled by a signal");
+    return NULL;
+}
+
+static void
+test_cancel(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *path = g_build_filename(fx->dir, "cancel.test.lua", NULL);
+    g_autoptr(PvFile) file = NULL;
+    GThread *thread;
+
+    write_file(fx->dir, "cancel.test.lua",
+               "test('waits', function(t)\n"
+               "  pcall(wait_until, function() return false end, {timeout = '30s'})\n"
+               "  provium:vm('x'):boot({agent = false})\n"
+               "end)\n"
+               "test('never', function(t) end)\n");
+    file = pv_file_new(fx->run, path);
+    g_assert_true(pv_file_discover(file, NULL));
+    thread = g_thread_new("cancel", cancel_later, file);
+    pv_file_execute(file);
+    g_thread_join(thread);
+    assert_result(file, 0, "waits", PV_TEST_FAILED, "cancelled by a signal");
+    assert_result(file, 1, "never", PV_TEST_NOT_RUN, "cancelled");
+    g_assert_cmpstr(pv_file_status_to_string(file->status), ==, "cancelled");
+    /* The boot after the swallowed interrupt did not happen. */
+    g_assert_null(pv_vm_domain_name(file->vms->pdata[0]));
+}
+
+static void
+drop_debug(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    /* libvirt-glib's event loop logs every timer at debug level. */
+    g_log_set_handler("Libvirt.GLib", G_LOG_LEVEL_DEBUG, drop_debug, NULL);
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+    ADD("/lua/assert/messages", test_assertions);
+    ADD("/lua/assert/sticky", test_sticky);
+    ADD("/lua/error/traceback", test_lua_error);
+    ADD("/lua/skip", test_skip);
+    ADD("/lua/timeout/test", test_test_timeout);
+    ADD("/lua/timeout/file", test_file_timeout);
+    ADD("/lua/file/broken", test_broken_files);
+    ADD("/lua/file/discovery", test_discovery);
+    ADD("/lua/vm/errors", test_vm_errors);
+    ADD("/lua/vm/test-driver", test_vm_test_driver);
+    ADD("/lua/wait-until", test_wait_until);
+    ADD("/lua/cancel", test_cancel);
+#undef ADD
+    g_test_add("/lua/vm/keep-failed", Fixture, GINT_TO_POINTER(TRUE), fixture_setup,
+               test_keep_failed, fixture_teardown);
+    return g_test_run();
+}

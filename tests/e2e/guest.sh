@@ -1,0 +1,83 @@
+#!/bin/sh
+# One file exercising the guest API end to end on one real VM.
+. "$(dirname "$0")/lib.sh"
+
+write_conf
+cat > "$WORK/guest.test.lua" <<'LUA'
+local vm = provium:vm("g")
+
+test("boots and runs a shell command", function(t)
+    vm:boot()
+    t:assert_eq("ready", vm:state())
+    local r = vm:run("uname -s; echo err >&2")
+    r:assert_ok()
+    t:assert_eq("Linux\n", r.stdout)
+    t:assert_eq("err\n", r.stderr)
+end)
+
+test("argv form, no shell", function(t)
+    local r = vm:run({"/bin/echo", "a  b", "$HOME", "*"})
+    t:assert_eq("a  b $HOME *\n", r.stdout)
+end)
+
+test("stdin and environment", function(t)
+    local r = vm:run("cat; echo \"$A-$B\"", {stdin = "in\0put\n", env = {A = "1", B = "two"}})
+    t:assert_eq("in\0put\n1-two\n", r.stdout)
+end)
+
+test("exit status", function(t)
+    local r = vm:run("exit 7")
+    t:assert_eq(7, r.exit_code)
+    t:assert(not r:ok())
+    t:assert_contains(t:assert_raises(function() r:assert_ok() end), "exit code 7")
+end)
+
+test("binary file round trip", function(t)
+    local bytes = {}
+    for i = 0, 255 do bytes[#bytes + 1] = string.char(i) end
+    local blob = table.concat(bytes):rep(600)
+    vm:write_file("/tmp/blob", blob, {mode = "0600"})
+    t:assert(vm:read_file("/tmp/blob") == blob, "read back differs")
+    t:assert_eq("153600 -rw-------\n", vm:run("stat -c '%s %A' /tmp/blob").stdout)
+end)
+
+test("command timeout", function(t)
+    local r = vm:run("sleep 60", {timeout = "1s"})
+    t:assert(r.timed_out, "timed_out is set")
+    t:assert_eq(nil, r.exit_code)
+end)
+
+test("serial console", function(t)
+    local c = vm:console()
+    c:expect("agent started")
+    vm:run("echo marker-42 > /dev/ttyS0")
+    t:assert_eq("42", c:expect("marker%-(%d+)", "20s"))
+end)
+
+test("a failing assertion", function(t)
+    t:assert_eq("expected", (vm:run("echo actual").stdout:gsub("\n", "")))
+end)
+
+test("a Lua error", function(t)
+    local missing
+    return missing.field
+end)
+
+test("shutdown", function(t)
+    vm:shutdown()
+    t:assert_eq("stopped", vm:state())
+end)
+LUA
+
+run_provium "$WORK"
+check "exit status 1 when a test fails" status_is 1
+check "passing tests pass" out_has "PASS  binary file round trip"
+check "command timeout is reported in r.timed_out" out_has "PASS  command timeout"
+check "console expect" out_has "PASS  serial console"
+check "failure names file and line" out_has "guest.test.lua:52: expected \"expected\", got \"actual\""
+check "failure shows the console" out_has "--- console of vm 'g' (domain '${PREFIX}guest-g') ---"
+check "Lua error names file and line" out_has "guest.test.lua:57: attempt to index a nil value"
+check "summary line" grep -qx "8 passed, 2 failed, 0 skipped" "$WORK/out"
+check "nothing left in virsh list --all" no_domains_left
+check "overlays and logs stay in the run directory" \
+    test -f "$WORK/runs/latest/vms/${PREFIX}guest-g.console.log"

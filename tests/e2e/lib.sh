@@ -1,0 +1,83 @@
+# lib.sh: sourced by the end-to-end tests.  They boot real VMs under
+# qemu:///system from the project's test image and speak TAP.
+#
+# Each test script gets a private directory, a private domain prefix, and
+# checks after every run that nothing with its prefix is left in libvirt.
+
+set -u
+
+: "${PROVIUM:?run through make check}"
+: "${PV_TEST_IMAGE:?run through make check}"
+URI=qemu:///system
+export LIBVIRT_DEFAULT_URI=$URI
+
+name=$(basename "$0" .sh)
+WORK=$(mktemp -d "/tmp/pv-$name-XXXXXX")
+# QEMU runs as libvirt-qemu and must reach disk overlays in the run directory.
+chmod 0755 "$WORK"
+PREFIX="t$$-"
+tap_n=0
+tap_failed=0
+
+tap_finish() {
+    # Whatever happened, leave nothing behind.
+    for d in $(virsh list --all --name 2>/dev/null | grep "^$PREFIX"); do
+        virsh destroy "$d" >/dev/null 2>&1
+        virsh undefine "$d" >/dev/null 2>&1
+    done
+    rm -rf "$WORK"
+    echo "1..$tap_n"
+}
+trap tap_finish EXIT
+
+ok() {
+    tap_n=$((tap_n + 1))
+    echo "ok $tap_n - $1"
+}
+
+not_ok() {
+    tap_n=$((tap_n + 1))
+    tap_failed=1
+    echo "not ok $tap_n - $1"
+    for f in "$WORK/out" "$WORK/err"; do
+        [ -f "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | head -60
+    done
+}
+
+# check DESCRIPTION COMMAND...: one TAP line for whether COMMAND succeeds.
+check() {
+    desc=$1
+    shift
+    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# Writes $WORK/provium.conf with profiles on the test image.
+write_conf() {
+    cat > "$WORK/provium.conf" <<CONF
+[profile default]
+kernel = $PV_TEST_IMAGE/vmlinuz
+initrd = $PV_TEST_IMAGE/initrd.img
+cmdline = console=ttyS0 quiet
+memory = 256M
+cpus = 1
+
+[profile noagent]
+kernel = $PV_TEST_IMAGE/vmlinuz
+initrd = $PV_TEST_IMAGE/initrd.img
+cmdline = console=ttyS0 quiet provium.agent=0
+memory = 256M
+CONF
+}
+
+# run_provium ARGS...: runs provium with this test's prefix; sets $status.
+run_provium() {
+    "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" "$@" \
+        > "$WORK/out" 2> "$WORK/err"
+    status=$?
+}
+
+out_has() { grep -qF -- "$1" "$WORK/out"; }
+err_has() { grep -qF -- "$1" "$WORK/err"; }
+status_is() { [ "$status" -eq "$1" ]; }
+no_domains_left() { ! virsh list --all --name | grep -q "^$PREFIX"; }
+err_is_one_line() { [ "$(wc -l < "$WORK/err")" -eq 1 ]; }

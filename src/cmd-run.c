@@ -198,7 +198,8 @@ pv_cmd_run(int argc, char **argv)
           "in sorted order, booting libvirt domains for the tests' VMs.\n\n"
           "Other commands:\n"
           "  provium list [PATH...]     list test files and their tests\n"
-          "  provium clean [--prefix P] destroy domains provium left behind"));
+          "  provium clean [--prefix P] destroy domains provium left behind\n"
+          "  provium events FILE        print an event stream as JSON lines"));
     g_option_context_set_description(context,
         _("Exit status: 0 when every test passed, 1 when a test failed, 2 for usage,\n"
           "configuration or broken test files, 130 when interrupted.\n\n"

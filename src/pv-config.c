@@ -120,17 +120,6 @@ pv_config_free(PvConfig *config)
     g_free(config);
 }
 
-/**
- * pv_config_peek_path:
- * Returns: (transfer none): the file, or a description of the built-in
- *   defaults
- */
-const char *
-pv_config_peek_path(PvConfig *config)
-{
-    return config->display_path;
-}
-
 static char *
 pv_config_resolve_path(const char *config_dir, const char *value)
 {

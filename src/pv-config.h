@@ -41,7 +41,6 @@ PvConfig *pv_config_load(const char *path, GError **error);
 void pv_config_free(PvConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvConfig, pv_config_free)
 
-const char *pv_config_peek_path(PvConfig *config);
 PvProfile *pv_config_get_profile(PvConfig *config, const char *name, GError **error);
 
 char *pv_config_find(const char *test_file);

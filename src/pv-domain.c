@@ -533,18 +533,3 @@ pv_domain_registry_destroy_all(PvDomainRegistry *registry)
     }
     return destroyed;
 }
-
-/**
- * pv_domain_registry_count:
- * Returns: how many domains of the run may still be running
- */
-guint
-pv_domain_registry_count(PvDomainRegistry *registry)
-{
-    guint n;
-
-    g_mutex_lock(&registry->lock);
-    n = g_hash_table_size(registry->by_name);
-    g_mutex_unlock(&registry->lock);
-    return n;
-}

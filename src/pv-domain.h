@@ -37,7 +37,6 @@ PvDomainRegistry *pv_domain_registry_new(virConnect *conn, gboolean autodestroy,
 void pv_domain_registry_free(PvDomainRegistry *registry);
 char *pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base);
 guint pv_domain_registry_destroy_all(PvDomainRegistry *registry);
-guint pv_domain_registry_count(PvDomainRegistry *registry);
 
 PvDomain *pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
                           const char *xml, PvWake *wake, PvDomainStoppedFunc stopped,

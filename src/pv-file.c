@@ -472,7 +472,7 @@ pv_file_execute(PvFile *file)
 
     if (file->status == PV_FILE_ERROR)
         return;
-    if (pv_wake_pending(&file->wake) == PV_INTERRUPT_FILE && file->wake.code == PV_ERROR_CANCELLED)
+    if (pv_wake_is_cancelled(&file->wake))
         file->status = PV_FILE_CANCELLED;
     else if (pv_file_any_failed(file) || pv_wake_pending(&file->wake) == PV_INTERRUPT_FILE)
         file->status = PV_FILE_FAILED;

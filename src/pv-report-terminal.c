@@ -16,9 +16,9 @@
 #include "pv-units.h"
 
 typedef struct {
-    GString *tests;   /* the block's test lines, as they come */
-    GString *logs;    /* test_log lines, shown with -v */
-    gboolean failed;
+    GString *tests;       /* the block's test lines, as they come */
+    GString *logs;        /* test_log lines, shown with -v */
+    GString *test_logs;   /* the running test's, shown if it fails */
 } PvTerminalFile;
 
 struct _PvTerminal {
@@ -37,6 +37,7 @@ pv_terminal_file_free(PvTerminalFile *tf)
 {
     g_string_free(tf->tests, TRUE);
     g_string_free(tf->logs, TRUE);
+    g_string_free(tf->test_logs, TRUE);
     g_free(tf);
 }
 
@@ -72,6 +73,7 @@ pv_terminal_file(PvTerminal *terminal, const char *path)
         tf = g_new0(PvTerminalFile, 1);
         tf->tests = g_string_new(NULL);
         tf->logs = g_string_new(NULL);
+        tf->test_logs = g_string_new(NULL);
         g_hash_table_insert(terminal->files, g_strdup(path), tf);
     }
     return tf;
@@ -121,7 +123,6 @@ pv_terminal_on_test(PvTerminal *terminal, GVariant *event, const char *kind)
     } else if (g_str_equal(kind, "test_failed")) {
         word = "FAIL";
         terminal->failed++;
-        tf->failed = TRUE;
     } else if (g_str_equal(kind, "test_skipped")) {
         word = "SKIP";
         terminal->skipped++;
@@ -130,22 +131,22 @@ pv_terminal_on_test(PvTerminal *terminal, GVariant *event, const char *kind)
         terminal->not_run++;
     }
 
-    if (g_str_equal(word, "PASS"))
-        g_string_append_printf(tf->tests, "  %s%s%s  %s (%s)\n", pv_terminal_color(terminal, word),
-                               word, pv_terminal_color(terminal, "reset"), name, duration);
-    else if (g_str_equal(word, "FAIL"))
-        g_string_append_printf(tf->tests, "  %s%s%s  %s (%s)\n", pv_terminal_color(terminal, word),
-                               word, pv_terminal_color(terminal, "reset"), name, duration);
+    g_string_append_printf(tf->tests, "  %s%s%s  %s", pv_terminal_color(terminal, word), word,
+                           pv_terminal_color(terminal, "reset"), name);
+    /* Run tests say how long they took; the others why they did not run. */
+    if (g_str_equal(word, "PASS") || g_str_equal(word, "FAIL"))
+        g_string_append_printf(tf->tests, " (%s)\n", duration);
     else
-        g_string_append_printf(tf->tests, "  %s%s%s  %s: %s\n", pv_terminal_color(terminal, word),
-                               word, pv_terminal_color(terminal, "reset"), name,
-                               reason ? reason : "");
+        g_string_append_printf(tf->tests, ": %s\n", reason ? reason : "");
     if (g_str_equal(word, "FAIL")) {
         if (reason)
             pv_terminal_append_indented(tf->tests, reason, "        ");
+        if (tf->test_logs->len && terminal->verbosity != PV_VERBOSITY_VERBOSE)
+            g_string_append(tf->tests, tf->test_logs->str);
         if (excerpt)
             pv_terminal_append_indented(tf->tests, excerpt, "        ");
     }
+    g_string_truncate(tf->test_logs, 0);
 }
 
 static void
@@ -229,8 +230,10 @@ pv_terminal_on_event(GVariant *event, gpointer user_data)
         pv_terminal_on_test(terminal, event, kind);
     } else if (g_str_equal(kind, "test_log")) {
         PvTerminalFile *tf = pv_terminal_file(terminal, pv_event_get_str(event, "path"));
+        const char *text = pv_event_get_str(event, "text");
 
-        pv_terminal_append_indented(tf->logs, pv_event_get_str(event, "text"), "  | ");
+        pv_terminal_append_indented(tf->logs, text, "  | ");
+        pv_terminal_append_indented(tf->test_logs, text, "        | ");
     } else if (g_str_equal(kind, "file_completed")) {
         pv_terminal_on_file_completed(terminal, event);
     } else if (g_str_equal(kind, "run_finished")) {

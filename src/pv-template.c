@@ -459,23 +459,3 @@ pv_template_render_file(const char *template_path, const PvDomainRequest *reques
     }
     return pv_template_render(xml, len, template_path, request, error);
 }
-
-/**
- * pv_template_check_file:
- *
- * Checks that @template_path is domain XML, without rendering it.
- */
-gboolean
-pv_template_check_file(const char *template_path, GError **error)
-{
-    g_autofree char *xml = NULL;
-    gsize len = 0;
-    g_autoptr(xmlDoc) doc = NULL;
-
-    if (!g_file_get_contents(template_path, &xml, &len, error)) {
-        g_prefix_error(error, _("cannot read template: "));
-        return FALSE;
-    }
-    doc = pv_template_parse(xml, len, template_path, error);
-    return doc != NULL;
-}

@@ -41,4 +41,3 @@ char *pv_template_render(const char *template_xml, gsize len, const char *templa
                          const PvDomainRequest *request, GError **error);
 char *pv_template_render_file(const char *template_path, const PvDomainRequest *request,
                               GError **error);
-gboolean pv_template_check_file(const char *template_path, GError **error);

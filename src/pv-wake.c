@@ -24,19 +24,6 @@ pv_wake_clear(PvWake *wake)
 }
 
 /**
- * pv_wake_broadcast:
- *
- * Wakes the worker so it looks again at what it waits for.
- */
-void
-pv_wake_broadcast(PvWake *wake)
-{
-    g_mutex_lock(&wake->lock);
-    g_cond_broadcast(&wake->cond);
-    g_mutex_unlock(&wake->lock);
-}
-
-/**
  * pv_wake_interrupt:
  * @message: why, as the failed test will show it
  *
@@ -98,6 +85,23 @@ pv_wake_check(PvWake *wake, GError **error)
     ok = pv_wake_check_locked(wake, error);
     g_mutex_unlock(&wake->lock);
     return ok;
+}
+
+/**
+ * pv_wake_is_cancelled:
+ *
+ * Whether a file-wide interrupt is a cancellation (rather than a timeout).
+ */
+gboolean
+pv_wake_is_cancelled(PvWake *wake)
+{
+    gboolean cancelled;
+
+    g_mutex_lock(&wake->lock);
+    cancelled = g_atomic_int_get(&wake->pending) == PV_INTERRUPT_FILE &&
+        wake->code == PV_ERROR_CANCELLED;
+    g_mutex_unlock(&wake->lock);
+    return cancelled;
 }
 
 /**

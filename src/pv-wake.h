@@ -33,13 +33,13 @@ typedef struct {
 
 void pv_wake_init(PvWake *wake);
 void pv_wake_clear(PvWake *wake);
-void pv_wake_broadcast(PvWake *wake);
 void pv_wake_interrupt(PvWake *wake, PvInterruptScope scope, PvErrorCode code,
                        const char *message);
 PvInterruptScope pv_wake_pending(PvWake *wake);
 gboolean pv_wake_check(PvWake *wake, GError **error);
 gboolean pv_wake_check_locked(PvWake *wake, GError **error);
 void pv_wake_reset_test(PvWake *wake);
+gboolean pv_wake_is_cancelled(PvWake *wake);
 
 typedef enum {
     PV_WAIT_READY,

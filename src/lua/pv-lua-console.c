@@ -134,9 +134,5 @@ static const luaL_Reg pv_lua_console_meta[] = {
 void
 pv_lua_console_register(lua_State *L)
 {
-    luaL_newmetatable(L, PV_LUA_CONSOLE);
-    luaL_setfuncs(L, pv_lua_console_meta, 0);
-    luaL_newlib(L, pv_lua_console_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    pv_lua_register_class(L, PV_LUA_CONSOLE, pv_lua_console_meta, pv_lua_console_methods);
 }

@@ -7,38 +7,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "pv-lua.h"
 #include "pv-vm.h"
-
-static void
-pv_lua_check_keys(lua_State *L, int table, const char *what, const char *const *known)
-{
-    lua_pushnil(L);
-    while (lua_next(L, table) != 0) {
-        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-        gsize i;
-        gboolean ok = FALSE;
-
-        for (i = 0; key && known[i]; i++)
-            ok = ok || strcmp(key, known[i]) == 0;
-        if (!ok) {
-            luaL_Buffer b;
-
-            luaL_buffinit(L, &b);
-            for (i = 0; known[i]; i++) {
-                if (i)
-                    luaL_addstring(&b, ", ");
-                luaL_addstring(&b, known[i]);
-            }
-            luaL_pushresult(&b);
-            luaL_error(L, "%s: unknown option '%s' (known: %s)", what,
-                       key ? key : luaL_typename(L, -3), lua_tostring(L, -1));
-        }
-        lua_pop(L, 1);
-    }
-}
 
 /* provium:vm(name [, profile] [, options]) */
 static int
@@ -68,7 +39,7 @@ pv_lua_provium_vm(lua_State *L)
     }
     if (opts) {
         luaL_checktype(L, opts, LUA_TTABLE);
-        pv_lua_check_keys(L, opts, "provium:vm()", known);
+        pv_lua_check_options(L, opts, "provium:vm()", known);
         if (lua_getfield(L, opts, "memory") != LUA_TNIL)
             memory = pv_lua_check_size(L, -1, "memory");
         lua_pop(L, 1);
@@ -104,7 +75,7 @@ pv_lua_provium_claim(lua_State *L)
     lua_Integer cpus = 0;
 
     luaL_checktype(L, 2, LUA_TTABLE);
-    pv_lua_check_keys(L, 2, "provium:claim()", known);
+    pv_lua_check_options(L, 2, "provium:claim()", known);
     if (file->current_test)
         return luaL_error(L, "provium:claim() belongs at the file's top level, not in a test");
     if (file->has_claim && file->discovering)
@@ -167,12 +138,9 @@ pv_lua_provium_register(lua_State *L)
 {
     PvFile *file = pv_lua_get_file(L);
 
+    pv_lua_register_class(L, PV_LUA_PROVIUM, pv_lua_provium_meta, pv_lua_provium_methods);
     lua_newtable(L);
-    luaL_newmetatable(L, PV_LUA_PROVIUM);
-    luaL_setfuncs(L, pv_lua_provium_meta, 0);
-    luaL_newlib(L, pv_lua_provium_methods);
-    lua_setfield(L, -2, "__index");
-    lua_setmetatable(L, -2);
+    luaL_setmetatable(L, PV_LUA_PROVIUM);
     lua_pushstring(L, file->run->id);
     lua_setfield(L, -2, "run_id");
     lua_pushstring(L, file->run->prefix);

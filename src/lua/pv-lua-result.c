@@ -133,11 +133,7 @@ static const luaL_Reg pv_lua_result_meta[] = {
 void
 pv_lua_result_register(lua_State *L)
 {
-    luaL_newmetatable(L, PV_LUA_RESULT);
-    luaL_setfuncs(L, pv_lua_result_meta, 0);
-    luaL_newlib(L, pv_lua_result_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    pv_lua_register_class(L, PV_LUA_RESULT, pv_lua_result_meta, pv_lua_result_methods);
 }
 
 static void

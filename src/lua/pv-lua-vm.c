@@ -44,26 +44,6 @@ pv_lua_vm_push(lua_State *L, PvVm *vm)
     luaL_setmetatable(L, PV_LUA_VM);
 }
 
-static void
-pv_lua_opt_table(lua_State *L, int arg, const char *what, const char *const *known)
-{
-    if (lua_isnoneornil(L, arg))
-        return;
-    luaL_checktype(L, arg, LUA_TTABLE);
-    lua_pushnil(L);
-    while (lua_next(L, arg) != 0) {
-        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
-        gsize i;
-        gboolean ok = FALSE;
-
-        for (i = 0; known[i]; i++)
-            ok = ok || strcmp(key, known[i]) == 0;
-        if (!ok)
-            luaL_error(L, "%s: unknown option '%s'", what, key);
-        lua_pop(L, 1);
-    }
-}
-
 /* vm:boot([{memory =, cpus =, timeout =, agent = false}]) -> vm */
 static int
 pv_lua_vm_boot(lua_State *L)
@@ -73,7 +53,7 @@ pv_lua_vm_boot(lua_State *L)
     PvVmBootOptions options = { 0 };
     GError *error = NULL;
 
-    pv_lua_opt_table(L, 2, "vm:boot()", known);
+    pv_lua_check_options(L, 2, "vm:boot()", known);
     if (lua_istable(L, 2)) {
         if (lua_getfield(L, 2, "memory") != LUA_TNIL)
             options.memory = pv_lua_check_size(L, -1, "memory");
@@ -154,7 +134,7 @@ pv_lua_vm_run(lua_State *L)
     int i;
     gboolean ok;
 
-    pv_lua_opt_table(L, 3, "vm:run()", known);
+    pv_lua_check_options(L, 3, "vm:run()", known);
     lua_settop(L, 3);
 
     /* Everything that can raise comes first: the strings stay on the stack. */
@@ -240,7 +220,7 @@ pv_lua_vm_write_file(lua_State *L)
     GBytes *bytes;
     gboolean ok;
 
-    pv_lua_opt_table(L, 4, "vm:write_file()", known);
+    pv_lua_check_options(L, 4, "vm:write_file()", known);
     if (lua_istable(L, 4)) {
         lua_getfield(L, 4, "mode");
         if (!lua_isnil(L, -1)) {
@@ -285,7 +265,7 @@ pv_lua_vm_shutdown(lua_State *L)
     gint64 timeout_ns = 0;
     GError *error = NULL;
 
-    pv_lua_opt_table(L, 2, "vm:shutdown()", known);
+    pv_lua_check_options(L, 2, "vm:shutdown()", known);
     if (lua_istable(L, 2) && lua_getfield(L, 2, "timeout") != LUA_TNIL)
         timeout_ns = pv_lua_check_duration(L, -1, "timeout");
     if (!pv_vm_shutdown(vm, timeout_ns, &error))
@@ -380,9 +360,5 @@ static const luaL_Reg pv_lua_vm_meta[] = {
 void
 pv_lua_vm_register(lua_State *L)
 {
-    luaL_newmetatable(L, PV_LUA_VM);
-    luaL_setfuncs(L, pv_lua_vm_meta, 0);
-    luaL_newlib(L, pv_lua_vm_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
+    pv_lua_register_class(L, PV_LUA_VM, pv_lua_vm_meta, pv_lua_vm_methods);
 }

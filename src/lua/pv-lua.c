@@ -76,6 +76,63 @@ pv_lua_raise_error(lua_State *L, GError *error)
 }
 
 /**
+ * pv_lua_register_class:
+ * @meta: metamethods, with an "__index" entry (NULL) that becomes @methods
+ *
+ * Creates the metatable @name, as liolib.c does for its file handles.
+ */
+void
+pv_lua_register_class(lua_State *L, const char *name, const luaL_Reg *meta,
+                      const luaL_Reg *methods)
+{
+    luaL_newmetatable(L, name);
+    luaL_setfuncs(L, meta, 0);
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}
+
+/**
+ * pv_lua_check_options:
+ * @arg: a table, or none/nil
+ * @known: NULL-terminated option names
+ *
+ * Raises an error naming the first key of the table at @arg that is not
+ * in @known: a misspelt option must not be ignored.
+ */
+void
+pv_lua_check_options(lua_State *L, int arg, const char *what, const char *const *known)
+{
+    if (lua_isnoneornil(L, arg))
+        return;
+    luaL_checktype(L, arg, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, arg) != 0) {
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        gboolean ok = FALSE;
+        luaL_Buffer b;
+        gsize i;
+
+        for (i = 0; key && known[i]; i++)
+            ok = ok || strcmp(key, known[i]) == 0;
+        if (ok) {
+            lua_pop(L, 1);
+            continue;
+        }
+        luaL_buffinit(L, &b);
+        for (i = 0; known[i]; i++) {
+            if (i)
+                luaL_addstring(&b, ", ");
+            luaL_addstring(&b, known[i]);
+        }
+        luaL_pushresult(&b);
+        luaL_error(L, "%s: unknown option '%s' (known: %s)", what,
+                   key ? key : luaL_typename(L, -3), lua_tostring(L, -1));
+    }
+}
+
+/**
  * pv_lua_check_duration:
  *
  * A duration argument: a string ("30s") or a number of seconds.  @what

@@ -23,6 +23,9 @@ PvTestStatus pv_lua_run_test(lua_State *L, guint index, char **message);
 
 PvFile *pv_lua_get_file(lua_State *L);
 G_NORETURN int pv_lua_raise_error(lua_State *L, GError *error);
+void pv_lua_register_class(lua_State *L, const char *name, const luaL_Reg *meta,
+                           const luaL_Reg *methods);
+void pv_lua_check_options(lua_State *L, int arg, const char *what, const char *const *known);
 gint64 pv_lua_check_duration(lua_State *L, int arg, const char *what);
 guint64 pv_lua_check_size(lua_State *L, int arg, const char *what);
 

@@ -30,7 +30,7 @@ pv_cmd_list(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) paths = NULL;
     g_autoptr(PvRun) run = NULL;
-    PvRunOptions options = { 0 };
+    PvRunOptions options;
     gboolean broken = FALSE;
     guint i;
 
@@ -45,6 +45,7 @@ pv_cmd_list(int argc, char **argv)
     paths = pv_discover((const char *const *)path_args, filter, &error);
     if (!paths)
         goto usage;
+    pv_run_options_init(&options);
     options.config_path = config;
     run = pv_run_new(&options, &error);
     if (!run)

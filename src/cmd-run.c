@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "pv-clean.h"
 #include "pv-discover.h"
 #include "pv-dispatcher.h"
 #include "pv-error.h"
@@ -27,6 +28,17 @@ typedef struct {
     gboolean verbose;
     gboolean quiet;
     gboolean version;
+    char *mem;
+    int cpus;
+    double cpu_overcommit;
+    int jobs;
+    gboolean fail_fast;
+    char *host_reserve;
+    int boot_workers;
+    char *psi_threshold;
+    gboolean no_psi;
+    gboolean no_ksm;
+    gboolean force;
     char **paths;
 } PvRunArgs;
 
@@ -39,6 +51,9 @@ pv_run_args_clear(PvRunArgs *args)
     g_free(args->timeout);
     g_free(args->prefix);
     g_free(args->results_dir);
+    g_free(args->mem);
+    g_free(args->host_reserve);
+    g_free(args->psi_threshold);
     g_strfreev(args->paths);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunArgs, pv_run_args_clear)
@@ -47,13 +62,49 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunOptions, pv_run_options_clear)
 static gboolean
 pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
 {
-    options->timeout_ns = 5 * 60 * PV_NSEC_PER_SEC;
     if (args->timeout && !pv_duration_parse(args->timeout, &options->timeout_ns, error)) {
         g_prefix_error(error, "--timeout: ");
         return FALSE;
     }
     if (args->prefix && !pv_run_check_prefix(args->prefix, error))
         return FALSE;
+    if (args->mem && (!pv_size_parse(args->mem, &options->mem, error) || options->mem == 0)) {
+        g_clear_error(error);
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--mem: invalid size '%s' (write e.g. 16G)"), args->mem);
+        return FALSE;
+    }
+    if (args->host_reserve &&
+        !pv_size_parse(args->host_reserve, &options->host_reserve, error)) {
+        g_prefix_error(error, "--host-reserve: ");
+        return FALSE;
+    }
+    if (args->cpus < 0 || args->jobs < 0 || args->boot_workers < 0) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
+                            _("--cpus, --jobs and --boot-workers take a positive number"));
+        return FALSE;
+    }
+    options->cpus = args->cpus;
+    options->jobs = args->jobs;
+    options->boot_workers = args->boot_workers;
+    if (args->cpu_overcommit)
+        options->cpu_overcommit = args->cpu_overcommit;
+    {
+        gboolean clamped;
+        double kept = pv_pool_clamp_overcommit(options->cpu_overcommit, &clamped);
+
+        if (clamped)
+            g_printerr(_("provium: --cpu-overcommit %g is outside [0.5, 8.0]; using %g\n"),
+                       options->cpu_overcommit, kept);
+        options->cpu_overcommit = kept;
+    }
+    if (args->psi_threshold &&
+        !pv_psi_parse_threshold(args->psi_threshold, &options->psi_threshold, error))
+        return FALSE;
+    options->no_psi = args->no_psi;
+    options->no_ksm = args->no_ksm;
+    options->fail_fast = args->fail_fast;
+    options->force = args->force;
     if (args->verbose && args->quiet) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
                             _("--verbose and --quiet contradict each other; choose one"));
@@ -78,24 +129,35 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
 /*
  * Refuses to share a prefix with domains that already exist: they belong to
  * another run (or an earlier one that left them), and names would clash.
+ * --force removes them first, if they are provium's; a domain provium did
+ * not create is never touched.
  */
 static gboolean
 pv_cmd_run_check_prefix_free(PvRun *run, GError **error)
 {
     virDomainPtr *domains = NULL;
-    int n = virConnectListAllDomains(run->conn, &domains, 0);
+    int n;
     g_autoptr(GString) taken = g_string_new(NULL);
+    g_autofree char *foreign = NULL;
     guint count = 0;
     int i;
 
+    if (run->options->force &&
+        pv_clean_domains(run->conn, run->prefix, TRUE, NULL, NULL, NULL, error) == 0 &&
+        error && *error)
+        return FALSE;
+    n = virConnectListAllDomains(run->conn, &domains, 0);
     if (n < 0) {
         virResetLastError();
         return TRUE;
     }
     for (i = 0; i < n; i++) {
         const char *name = virDomainGetName(domains[i]);
+        g_auto(PvMetadata) metadata = { 0 };
 
         if (name && g_str_has_prefix(name, run->prefix)) {
+            if (!foreign && !pv_metadata_get(domains[i], &metadata))
+                foreign = g_strdup(name);
             if (count < 5)
                 g_string_append_printf(taken, "%s%s", count ? ", " : "", name);
             count++;
@@ -105,11 +167,50 @@ pv_cmd_run_check_prefix_free(PvRun *run, GError **error)
     free(domains);
     if (count == 0)
         return TRUE;
-    g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                _("%u domain(s) with prefix '%s' already exist (%s%s); remove them with "
-                  "'provium clean --prefix %s' or choose another --prefix"),
-                count, run->prefix, taken->str, count > 5 ? ", ..." : "", run->prefix);
+    if (foreign)
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("domain '%s' has the prefix '%s' but provium did not create it; "
+                      "choose another --prefix"), foreign, run->prefix);
+    else
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("%u domain(s) with prefix '%s' already exist (%s%s); remove them with "
+                      "--force or 'provium clean --prefix %s', or choose another --prefix"),
+                    count, run->prefix, taken->str, count > 5 ? ", ..." : "", run->prefix);
     return FALSE;
+}
+
+static void
+pv_cmd_run_tune_ksm(PvRun *run)
+{
+    g_autofree char *line = NULL;
+    gboolean tuned = FALSE;
+
+    if (run->options->no_ksm || !run->local)
+        return;
+    line = pv_host_tune_ksm("/sys/kernel/mm/ksm", &tuned);
+    g_printerr("%s\n", line);
+    pv_events_emitf(run->events, "ksm_tuned",
+                    "{'tuned': <%b>, 'run': <%b>, 'pages_to_scan': <%x>, "
+                    "'sleep_millisecs': <%x>, 'message': <%s>}",
+                    tuned, tuned, (gint64)1000, (gint64)100, line);
+}
+
+static void
+pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
+{
+    PvTerminal *terminal = user_data;
+    g_autofree char *used = pv_size_format(status->used.memory);
+    g_autofree char *total = pv_size_format(status->total.memory);
+    g_autofree char *line = NULL;
+
+    line = g_strdup_printf(_("[%u done, %u running, %u queued] pool: %s/%s, %g/%g vCPUs%s%s"),
+                           status->done, status->running, status->queued, used, total,
+                           status->used.mcpus / (double)PV_MCPU,
+                           status->total.mcpus / (double)PV_MCPU,
+                           status->head_blocked != PV_BLOCK_NONE ? _("; next waits: ") : "",
+                           status->head_blocked != PV_BLOCK_NONE ?
+                           pv_block_reason_to_string(status->head_blocked) : "");
+    pv_terminal_set_status(terminal, line);
 }
 
 static void
@@ -117,6 +218,7 @@ pv_cmd_run_emit_started(PvRun *run, int argc, char **argv)
 {
     g_auto(GVariantBuilder) args = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
     g_autofree char *uri = virConnectGetURI(run->conn);
+    PvAmount total = pv_pool_get_total(run->pool);
     int i;
 
     for (i = 0; i < argc; i++) {
@@ -126,9 +228,11 @@ pv_cmd_run_emit_started(PvRun *run, int argc, char **argv)
     }
     pv_events_emitf(run->events, "run_started",
                     "{'argv': <%@as>, 'uri': <%s>, 'version': <%s>, 'host': <%s>, "
-                    "'prefix': <%s>, 'dir': <%s>, 'pid': <%x>}",
+                    "'prefix': <%s>, 'dir': <%s>, 'pid': <%x>, "
+                    "'pool': <{'memory': <%t>, 'cpus': <%d>}>, 'host_cpus': <%u>}",
                     g_variant_builder_end(&args), uri ? uri : "", PACKAGE_VERSION, run->host,
-                    run->prefix, run->dir, run->pid);
+                    run->prefix, run->dir, run->pid, total.memory,
+                    total.mcpus / (double)PV_MCPU, run->host_cpus);
 }
 
 static void
@@ -177,6 +281,30 @@ pv_cmd_run(int argc, char **argv)
           N_("Show only files that did not pass, and the summary"), NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &args.version,
           N_("Print provium's version and exit"), NULL },
+        { "mem", 0, 0, G_OPTION_ARG_STRING, &args.mem,
+          N_("Memory budget of the pool (default: 80% of the host's)"), N_("SIZE") },
+        { "cpus", 0, 0, G_OPTION_ARG_INT, &args.cpus,
+          N_("vCPU budget of the pool (default: the host's online CPUs)"), N_("N") },
+        { "cpu-overcommit", 0, 0, G_OPTION_ARG_DOUBLE, &args.cpu_overcommit,
+          N_("Multiply the vCPU budget, 0.5 to 8.0 (default 1.0)"), N_("X") },
+        { "jobs", 'j', 0, G_OPTION_ARG_INT, &args.jobs,
+          N_("Run at most N files at once (default: as many as the pool allows)"), N_("N") },
+        { "fail-fast", 0, 0, G_OPTION_ARG_NONE, &args.fail_fast,
+          N_("Start no new file after one failed"), NULL },
+        { "host-reserve", 0, 0, G_OPTION_ARG_STRING, &args.host_reserve,
+          N_("Memory a boot must leave to the host (default 1.5G)"), N_("SIZE") },
+        { "boot-workers", 0, 0, G_OPTION_ARG_INT, &args.boot_workers,
+          N_("Boot at most N domains at once (default: as many vCPUs as host CPUs)"),
+          N_("N") },
+        { "psi-threshold", 0, 0, G_OPTION_ARG_STRING, &args.psi_threshold,
+          N_("Pause new work above this pressure: PCT (CPU) or cpu=PCT,memory=PCT "
+             "(default cpu=50,memory=10)"), N_("PCT") },
+        { "no-psi", 0, 0, G_OPTION_ARG_NONE, &args.no_psi,
+          N_("Ignore host pressure (PSI)"), NULL },
+        { "no-ksm", 0, 0, G_OPTION_ARG_NONE, &args.no_ksm,
+          N_("Leave KSM alone and mark domains <nosharepages/>"), NULL },
+        { "force", 0, 0, G_OPTION_ARG_NONE, &args.force,
+          N_("Remove provium's domains with this run's prefix before starting"), NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.paths, NULL,
           N_("[PATH...]") },
         { NULL },
@@ -189,7 +317,7 @@ pv_cmd_run(int argc, char **argv)
     g_autoptr(PvTerminal) terminal = NULL;
     g_autoptr(PvDispatcher) dispatcher = NULL;
     guint passed = 0, failed = 0, skipped = 0;
-    guint errors = 0, cancelled = 0;
+    guint errors = 0, cancelled = 0, not_run = 0;
     gint64 started = pv_events_now_ns();
     guint i;
 
@@ -208,6 +336,7 @@ pv_cmd_run(int argc, char **argv)
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     if (!pv_cmd_parse(context, &argc, &argv))
         return PV_EXIT_USAGE;
+    pv_run_options_init(&options);
     if (args.version) {
         g_print("provium %s\n", PACKAGE_VERSION);
         return PV_EXIT_OK;
@@ -241,13 +370,14 @@ pv_cmd_run(int argc, char **argv)
         if (!pv_run_get_config(run, file->abs_path, &error))
             goto usage;
     }
-    if (!pv_run_connect(run, &error) || !pv_run_prepare_dir(run, &error) ||
-        !pv_cmd_run_check_prefix_free(run, &error))
+    if (!pv_run_connect(run, &error) || !pv_run_make_pool(run, &error) ||
+        !pv_cmd_run_check_prefix_free(run, &error) || !pv_run_prepare_dir(run, &error))
         goto usage;
 
     terminal = pv_terminal_new(stdout, options.verbosity);
     pv_events_add_listener(run->events, pv_terminal_on_event, terminal);
     pv_cmd_run_emit_started(run, argc, argv);
+    pv_cmd_run_tune_ksm(run);
     for (i = 0; i < files->len; i++) {
         PvFile *file = files->pdata[i];
 
@@ -256,6 +386,7 @@ pv_cmd_run(int argc, char **argv)
     }
 
     dispatcher = pv_dispatcher_new(run, files);
+    pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, terminal);
     pv_dispatcher_run(dispatcher);
     /* The last safety net: nothing of this run outlives it unless kept. */
     pv_domain_registry_destroy_all(run->domains);
@@ -265,18 +396,20 @@ pv_cmd_run(int argc, char **argv)
 
         errors += file->status == PV_FILE_ERROR;
         cancelled += file->status == PV_FILE_CANCELLED;
+        not_run += file->status == PV_FILE_NOT_RUN;
     }
     pv_terminal_get_counts(terminal, &passed, &failed, &skipped);
     pv_events_emitf(run->events, "run_finished",
                     "{'passed': <%u>, 'failed': <%u>, 'skipped': <%u>, 'cancelled': <%u>, "
-                    "'errors': <%u>, 'duration_ns': <%x>}",
-                    passed, failed, skipped, cancelled, errors, pv_events_now_ns() - started);
+                    "'errors': <%u>, 'not_run': <%u>, 'duration_ns': <%x>}",
+                    passed, failed, skipped, cancelled, errors, not_run,
+                    pv_events_now_ns() - started);
 
     if (pv_dispatcher_was_cancelled(dispatcher))
         return PV_EXIT_CANCELLED;
     if (errors > 0)
         return PV_EXIT_USAGE;
-    return failed > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
+    return failed > 0 || not_run > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
 
  usage:
     pv_cmd_print_error(error);

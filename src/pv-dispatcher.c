@@ -2,33 +2,75 @@
  * pv-dispatcher.c: the file queue, admission and cancellation
  *
  * Runs on the main thread, in the GMainLoop that also carries libvirt's
- * events and the signal handlers.  Files are taken in discovery order; each
- * admitted file runs on its own worker thread, which reports back to the
- * main loop when it ends.
+ * events, the signal handlers, the PSI watch and a 1 Hz tick.  Files are
+ * taken in discovery order; the head of the queue runs when the jobs cap,
+ * host pressure and the pool allow, and a head that does not fit holds the
+ * files behind it (FIFO).  Each admitted file runs on its own worker thread,
+ * which reports back to the main loop when it ends; its reservation is then
+ * given back.
  */
 #include "config.h"
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <signal.h>
-#include <stdlib.h>
+#include <unistd.h>
 
+#define PV_DISPATCHER_PRIVATE
+#include "pv-dispatcher-private.h"
 #include "pv-dispatcher.h"
 #include "pv-domain.h"
+#include "pv-host.h"
 
 struct _PvDispatcher {
     PvRun *run;
-    GPtrArray *files;      /* PvFile, borrowed, discovery order */
-    guint next;            /* the first file not yet dispatched */
+    GPtrArray *files;       /* PvFile, borrowed, discovery order */
+    guint next;             /* the first file not yet dispatched */
     guint running;
-    guint max_running;
+    guint done;
+    gboolean stop_dispatch; /* --fail-fast tripped */
+    PvBlockReason head_blocked;
+    gint64 head_blocked_since;
     GMainLoop *loop;
-    guint signals;         /* how many SIGINT/SIGTERM arrived */
-    guint sigint_id;
-    guint sigterm_id;
+    guint signals;          /* how many SIGINT/SIGTERM arrived */
+    guint source_ids[3];    /* SIGINT, SIGTERM, tick */
+    GArray *psi_fds;        /* kernel PSI triggers, with their watches */
+    GArray *psi_watch_ids;
+    gboolean psi_known;
+    PvPsiReading psi;
+    PvDispatchStatusFunc status_func;
+    gpointer status_data;
 };
 
+/**
+ * pv_dispatcher_admit:
+ * @want: the head file's claim, or the per-file overhead
+ *
+ * Decides whether the head of the queue runs now.  On PV_BLOCK_NONE @want
+ * was taken from the pool.
+ * Returns: why the file must wait, or PV_BLOCK_NONE
+ */
+PvBlockReason
+pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want)
+{
+    if (state->jobs && state->running >= state->jobs)
+        return PV_BLOCK_JOBS_CAP;
+    if (state->psi_throttled)
+        return PV_BLOCK_PSI_PRESSURE;
+    if (!pv_pool_try_take(pool, want))
+        return PV_BLOCK_POOL_FULL;
+    return PV_BLOCK_NONE;
+}
+
 static void pv_dispatcher_pump(PvDispatcher *dispatcher);
+
+static PvAmount
+pv_dispatcher_want(PvFile *file)
+{
+    if (file->has_claim)
+        return pv_amount(file->claim_memory, file->claim_cpus);
+    return pv_amount(PV_FILE_OVERHEAD_MEMORY, 0);
+}
 
 static void
 pv_dispatcher_complete(PvDispatcher *dispatcher, PvFile *file)
@@ -37,6 +79,7 @@ pv_dispatcher_complete(PvDispatcher *dispatcher, PvFile *file)
     g_auto(GVariantBuilder) kept = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
     guint i;
 
+    dispatcher->done++;
     if (!file->finished_ns)
         file->finished_ns = pv_events_now_ns();
     for (i = 0; i < file->kept->len; i++)
@@ -52,6 +95,10 @@ pv_dispatcher_complete(PvDispatcher *dispatcher, PvFile *file)
                               g_variant_new_take_string(g_utf8_make_valid(file->error, -1)));
     g_variant_builder_add(&builder, "{sv}", "kept", g_variant_builder_end(&kept));
     pv_events_emit(dispatcher->run->events, "file_completed", g_variant_builder_end(&builder));
+
+    if (dispatcher->run->options->fail_fast && !dispatcher->stop_dispatch &&
+        (file->status == PV_FILE_FAILED || file->status == PV_FILE_ERROR))
+        dispatcher->stop_dispatch = TRUE;
 }
 
 typedef struct {
@@ -65,11 +112,18 @@ pv_dispatcher_finish_job(gpointer user_data)
     PvDispatchJob *job = user_data;
     PvDispatcher *dispatcher = job->dispatcher;
     PvFile *file = job->file;
+    PvPool *pool = dispatcher->run->pool;
 
     g_thread_join(file->thread);
     file->thread = NULL;
     file->finished_ns = pv_events_now_ns();
     dispatcher->running--;
+    pv_pool_give(pool, file->reservation);
+    pv_pool_file_ended(pool);
+    pv_events_emitf(dispatcher->run->events, "claim_released",
+                    "{'path': <%s>, 'memory': <%t>, 'cpus': <%d>}", file->path,
+                    file->reservation.memory, file->reservation.mcpus / (double)PV_MCPU);
+    file->reservation = (PvAmount){ 0, 0 };
     pv_dispatcher_complete(dispatcher, file);
     g_free(job);
     pv_dispatcher_pump(dispatcher);
@@ -87,28 +141,107 @@ pv_dispatcher_worker(gpointer user_data)
 }
 
 static void
-pv_dispatcher_start(PvDispatcher *dispatcher, PvFile *file)
+pv_dispatcher_start(PvDispatcher *dispatcher, PvFile *file, PvAmount taken)
 {
     PvDispatchJob *job = g_new0(PvDispatchJob, 1);
     g_autofree char *thread_name = g_strdup_printf("pv-%s", file->stem);
+    PvEvents *events = dispatcher->run->events;
 
     job->dispatcher = dispatcher;
     job->file = file;
     file->status = PV_FILE_RUNNING;
     file->started_ns = pv_events_now_ns();
-    pv_events_emitf(dispatcher->run->events, "file_dispatched",
-                    "{'path': <%s>, 'reservation': <{'memory': <%t>, 'cpus': <%u>}>}",
-                    file->path, (guint64)file->claim_memory, file->claim_cpus);
+    file->reservation = taken;
+    file->claim_left = file->has_claim ? taken : (PvAmount){ 0, 0 };
+    pv_pool_file_started(dispatcher->run->pool);
+    pv_events_emitf(events, "file_dispatched",
+                    "{'path': <%s>, 'reservation': <{'memory': <%t>, 'cpus': <%d>}>}",
+                    file->path, taken.memory, taken.mcpus / (double)PV_MCPU);
+    pv_events_emitf(events, "claim_acquired", "{'path': <%s>, 'memory': <%t>, 'cpus': <%d>}",
+                    file->path, taken.memory, taken.mcpus / (double)PV_MCPU);
     dispatcher->running++;
     /* Referenced by the job until joined in pv_dispatcher_finish_job(). */
     file->thread = g_thread_new(thread_name, pv_dispatcher_worker, job);
 }
 
 static void
+pv_dispatcher_set_head_blocked(PvDispatcher *dispatcher, PvFile *file, PvBlockReason reason)
+{
+    PvEvents *events = dispatcher->run->events;
+    g_autofree char *waiting_for = NULL;
+
+    if (reason == dispatcher->head_blocked)
+        return;
+    if (dispatcher->head_blocked != PV_BLOCK_NONE)
+        pv_events_emitf(events, "file_unblocked",
+                        "{'path': <%s>, 'reason': <%s>, 'blocked_ns': <%x>}", file->path,
+                        pv_block_reason_to_string(dispatcher->head_blocked),
+                        (g_get_monotonic_time() - dispatcher->head_blocked_since) * 1000);
+    dispatcher->head_blocked = reason;
+    dispatcher->head_blocked_since = g_get_monotonic_time();
+    if (reason == PV_BLOCK_NONE)
+        return;
+    switch (reason) {
+    case PV_BLOCK_JOBS_CAP:
+        waiting_for = g_strdup_printf(_("one of %u running files to end (--jobs)"),
+                                      dispatcher->running);
+        break;
+    case PV_BLOCK_PSI_PRESSURE:
+        waiting_for = g_strdup_printf(_("host pressure to drop (cpu %.1f%%, memory %.1f%%)"),
+                                      dispatcher->psi.cpu, dispatcher->psi.memory);
+        break;
+    default: {
+        g_autofree char *want = pv_amount_format(pv_dispatcher_want(file));
+
+        waiting_for = g_strdup_printf(file->has_claim ? _("its claim: %s") :
+                                      _("the per-file overhead: %s"), want);
+        break;
+    }
+    }
+    pv_events_emitf(events, "file_blocked", "{'path': <%s>, 'reason': <%s>, 'waiting_for': <%s>}",
+                    file->path, pv_block_reason_to_string(reason), waiting_for);
+}
+
+static void
+pv_dispatcher_skip(PvDispatcher *dispatcher, PvFile *file, PvFileStatus status,
+                   const char *why)
+{
+    file->status = status;
+    g_free(file->error);
+    file->error = g_strdup(why);
+    pv_dispatcher_complete(dispatcher, file);
+}
+
+static void
+pv_dispatcher_report_status(PvDispatcher *dispatcher)
+{
+    PvDispatchStatus status;
+
+    if (!dispatcher->status_func)
+        return;
+    status.done = dispatcher->done;
+    status.running = dispatcher->running;
+    status.queued = dispatcher->files->len - dispatcher->next;
+    status.used = pv_pool_get_used(dispatcher->run->pool);
+    status.total = pv_pool_get_total(dispatcher->run->pool);
+    status.head_blocked = dispatcher->head_blocked;
+    status.psi_throttled = g_atomic_int_get(&dispatcher->run->psi_throttled);
+    dispatcher->status_func(&status, dispatcher->status_data);
+}
+
+static void
 pv_dispatcher_pump(PvDispatcher *dispatcher)
 {
+    PvRun *run = dispatcher->run;
+
     while (dispatcher->next < dispatcher->files->len) {
         PvFile *file = dispatcher->files->pdata[dispatcher->next];
+        PvAdmission state = {
+            dispatcher->running, run->options->jobs,
+            !run->options->no_psi && g_atomic_int_get(&run->psi_throttled),
+        };
+        PvAmount want = pv_dispatcher_want(file);
+        PvBlockReason reason;
 
         if (file->status == PV_FILE_ERROR) {
             /* Broken at discovery: reported in its turn, never run. */
@@ -118,19 +251,116 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
         }
         if (dispatcher->signals > 0) {
             dispatcher->next++;
-            file->status = PV_FILE_CANCELLED;
-            g_free(file->error);
-            file->error = g_strdup(_("cancelled before it started"));
-            pv_dispatcher_complete(dispatcher, file);
+            pv_dispatcher_skip(dispatcher, file, PV_FILE_CANCELLED,
+                               _("cancelled before it started"));
             continue;
         }
-        if (dispatcher->running >= dispatcher->max_running)
+        if (dispatcher->stop_dispatch) {
+            dispatcher->next++;
+            pv_dispatcher_skip(dispatcher, file, PV_FILE_NOT_RUN,
+                               _("not run: an earlier file failed (--fail-fast)"));
+            continue;
+        }
+        if (!pv_amount_fits(want, pv_pool_get_total(run->pool))) {
+            g_autofree char *need = pv_amount_format(want);
+            g_autofree char *total = pv_amount_format(pv_pool_get_total(run->pool));
+            g_autofree char *why = g_strdup_printf(
+                _("%s: provium:claim() asks for %s, more than the whole pool (%s); claim less "
+                  "or give the pool more (--mem, --cpus)"), file->path, need, total);
+
+            dispatcher->next++;
+            pv_dispatcher_skip(dispatcher, file, PV_FILE_ERROR, why);
+            continue;
+        }
+        reason = pv_dispatcher_admit(run->pool, &state, want);
+        pv_dispatcher_set_head_blocked(dispatcher, file, reason);
+        if (reason != PV_BLOCK_NONE)
             break;
         dispatcher->next++;
-        pv_dispatcher_start(dispatcher, file);
+        pv_dispatcher_start(dispatcher, file, want);
     }
+    if (dispatcher->next >= dispatcher->files->len)
+        dispatcher->head_blocked = PV_BLOCK_NONE;
+    pv_dispatcher_report_status(dispatcher);
     if (dispatcher->running == 0 && dispatcher->next >= dispatcher->files->len)
         g_main_loop_quit(dispatcher->loop);
+}
+
+static void
+pv_dispatcher_update_psi(PvDispatcher *dispatcher)
+{
+    PvRun *run = dispatcher->run;
+    PvPsiReading reading;
+    gboolean throttled;
+
+    if (run->options->no_psi || !run->local || !pv_host_read_psi(&reading))
+        return;
+    throttled = pv_psi_throttled(&reading, &run->options->psi_threshold);
+    dispatcher->psi = reading;
+    if (dispatcher->psi_known && throttled == g_atomic_int_get(&run->psi_throttled))
+        return;
+    dispatcher->psi_known = TRUE;
+    g_atomic_int_set(&run->psi_throttled, throttled);
+    pv_events_emitf(run->events, "psi_state",
+                    "{'throttled': <%b>, 'cpu': <%d>, 'memory': <%d>}",
+                    throttled, reading.cpu, reading.memory);
+}
+
+static gboolean
+pv_dispatcher_on_psi_trigger(int fd, GIOCondition condition, gpointer user_data)
+{
+    PvDispatcher *dispatcher = user_data;
+
+    /* The kernel saw pressure pass the threshold: look now, not at the tick. */
+    pv_dispatcher_update_psi(dispatcher);
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+pv_dispatcher_watch_psi(PvDispatcher *dispatcher)
+{
+    const PvRunOptions *options = dispatcher->run->options;
+    const struct {
+        const char *resource;
+        double pct;
+    } triggers[] = {
+        { "cpu", options->psi_threshold.cpu },
+        { "memory", options->psi_threshold.memory },
+    };
+    gsize i;
+
+    if (options->no_psi || !dispatcher->run->local)
+        return;
+    pv_dispatcher_update_psi(dispatcher);
+    for (i = 0; i < G_N_ELEMENTS(triggers); i++) {
+        /* Where triggers are not permitted, the 1 Hz tick reads avg10. */
+        int fd = pv_host_psi_trigger_open(triggers[i].resource, triggers[i].pct);
+        guint id;
+
+        if (fd < 0)
+            continue;
+        id = g_unix_fd_add(fd, G_IO_PRI, pv_dispatcher_on_psi_trigger, dispatcher);
+        g_array_append_val(dispatcher->psi_fds, fd);
+        g_array_append_val(dispatcher->psi_watch_ids, id);
+    }
+}
+
+static gboolean
+pv_dispatcher_tick(gpointer user_data)
+{
+    PvDispatcher *dispatcher = user_data;
+    PvPool *pool = dispatcher->run->pool;
+    PvAmount used = pv_pool_get_used(pool);
+    PvAmount total = pv_pool_get_total(pool);
+
+    pv_dispatcher_update_psi(dispatcher);
+    pv_events_emitf(dispatcher->run->events, "pool_state",
+                    "{'used': <{'memory': <%t>, 'cpus': <%d>}>, "
+                    "'available': <{'memory': <%t>, 'cpus': <%d>}>}",
+                    used.memory, used.mcpus / (double)PV_MCPU, total.memory - used.memory,
+                    (total.mcpus - used.mcpus) / (double)PV_MCPU);
+    pv_dispatcher_pump(dispatcher);
+    return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -169,9 +399,24 @@ pv_dispatcher_new(PvRun *run, GPtrArray *files)
 
     dispatcher->run = run;
     dispatcher->files = g_ptr_array_ref(files);
-    dispatcher->max_running = 1;
     dispatcher->loop = g_main_loop_new(NULL, FALSE);
+    dispatcher->psi_fds = g_array_new(FALSE, FALSE, sizeof(int));
+    dispatcher->psi_watch_ids = g_array_new(FALSE, FALSE, sizeof(guint));
     return dispatcher;
+}
+
+/**
+ * pv_dispatcher_set_status_func:
+ *
+ * @func is called on the main thread whenever the queue moves, and once a
+ * second.
+ */
+void
+pv_dispatcher_set_status_func(PvDispatcher *dispatcher, PvDispatchStatusFunc func,
+                              gpointer user_data)
+{
+    dispatcher->status_func = func;
+    dispatcher->status_data = user_data;
 }
 
 /**
@@ -182,13 +427,23 @@ pv_dispatcher_new(PvRun *run, GPtrArray *files)
 void
 pv_dispatcher_run(PvDispatcher *dispatcher)
 {
-    dispatcher->sigint_id = g_unix_signal_add(SIGINT, pv_dispatcher_on_signal, dispatcher);
-    dispatcher->sigterm_id = g_unix_signal_add(SIGTERM, pv_dispatcher_on_signal, dispatcher);
+    guint i;
+
+    dispatcher->source_ids[0] = g_unix_signal_add(SIGINT, pv_dispatcher_on_signal, dispatcher);
+    dispatcher->source_ids[1] = g_unix_signal_add(SIGTERM, pv_dispatcher_on_signal, dispatcher);
+    dispatcher->source_ids[2] = g_timeout_add_seconds(1, pv_dispatcher_tick, dispatcher);
+    pv_dispatcher_watch_psi(dispatcher);
     pv_dispatcher_pump(dispatcher);
     if (dispatcher->running > 0 || dispatcher->next < dispatcher->files->len)
         g_main_loop_run(dispatcher->loop);
-    g_source_remove(dispatcher->sigint_id);
-    g_source_remove(dispatcher->sigterm_id);
+    for (i = 0; i < G_N_ELEMENTS(dispatcher->source_ids); i++)
+        g_source_remove(dispatcher->source_ids[i]);
+    for (i = 0; i < dispatcher->psi_watch_ids->len; i++) {
+        g_source_remove(g_array_index(dispatcher->psi_watch_ids, guint, i));
+        close(g_array_index(dispatcher->psi_fds, int, i));
+    }
+    g_array_set_size(dispatcher->psi_watch_ids, 0);
+    g_array_set_size(dispatcher->psi_fds, 0);
 }
 
 gboolean
@@ -204,5 +459,7 @@ pv_dispatcher_free(PvDispatcher *dispatcher)
         return;
     g_ptr_array_unref(dispatcher->files);
     g_main_loop_unref(dispatcher->loop);
+    g_array_unref(dispatcher->psi_fds);
+    g_array_unref(dispatcher->psi_watch_ids);
     g_free(dispatcher);
 }

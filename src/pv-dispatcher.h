@@ -10,7 +10,26 @@
 
 typedef struct _PvDispatcher PvDispatcher;
 
+/**
+ * PvDispatchStatus:
+ *
+ * A snapshot for the live status line.
+ */
+typedef struct {
+    guint done;
+    guint running;
+    guint queued;
+    PvAmount used;
+    PvAmount total;
+    PvBlockReason head_blocked;  /* why the head of the queue waits */
+    gboolean psi_throttled;
+} PvDispatchStatus;
+
+typedef void (*PvDispatchStatusFunc)(const PvDispatchStatus *status, gpointer user_data);
+
 PvDispatcher *pv_dispatcher_new(PvRun *run, GPtrArray *files);
+void pv_dispatcher_set_status_func(PvDispatcher *dispatcher, PvDispatchStatusFunc func,
+                                   gpointer user_data);
 void pv_dispatcher_run(PvDispatcher *dispatcher);
 gboolean pv_dispatcher_was_cancelled(PvDispatcher *dispatcher);
 void pv_dispatcher_free(PvDispatcher *dispatcher);

@@ -26,6 +26,7 @@ struct _PvDomain {
     PvDomainRegistry *registry;  /* outlives every domain */
     char *name;
     char *label;                 /* the VM's name in the test file */
+    guint64 memory;              /* what the guest was given, bytes */
     virDomain *dom;              /* set once created */
     PvWake *wake;                /* the owner's; its lock guards the fields below */
     PvDomainState state;
@@ -263,6 +264,7 @@ pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base)
  * pv_domain_start:
  * @name: from pv_domain_registry_claim_name()
  * @label: what the test file calls it
+ * @memory: the guest's memory, for the host guard
  * @wake: (transfer none): the owner's; must outlive the domain
  * @stopped: (nullable): called when the domain stops unexpectedly
  *
@@ -270,7 +272,7 @@ pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base)
  * Returns: (transfer full): the domain, or NULL with @error set
  */
 PvDomain *
-pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
+pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label, guint64 memory,
                 const char *xml, PvWake *wake, PvDomainStoppedFunc stopped, gpointer user_data,
                 GError **error)
 {
@@ -281,6 +283,7 @@ pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
     domain->registry = registry;
     domain->name = g_strdup(name);
     domain->label = g_strdup(label);
+    domain->memory = memory;
     domain->wake = wake;
     domain->state = PV_DOMAIN_STATE_STARTING;
     domain->stopped = stopped;
@@ -532,4 +535,56 @@ pv_domain_registry_destroy_all(PvDomainRegistry *registry)
             destroyed++;
     }
     return destroyed;
+}
+
+/**
+ * pv_domain_registry_unresident:
+ *
+ * Memory the run's running guests were given but do not use yet: the host's
+ * MemAvailable does not show it, and they may take it at any time.  A guest
+ * whose resident size libvirt cannot tell counts whole.
+ */
+guint64
+pv_domain_registry_unresident(PvDomainRegistry *registry)
+{
+    g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func((GDestroyNotify)pv_domain_unref);
+    GHashTableIter iter;
+    gpointer value;
+    guint64 total = 0;
+    guint i;
+
+    g_mutex_lock(&registry->lock);
+    g_hash_table_iter_init(&iter, registry->by_name);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        g_ptr_array_add(domains, pv_domain_ref(value));
+    g_mutex_unlock(&registry->lock);
+
+    for (i = 0; i < domains->len; i++) {
+        PvDomain *domain = domains->pdata[i];
+        virDomainMemoryStatStruct stats[VIR_DOMAIN_MEMORY_STAT_NR];
+        guint64 rss = 0;
+        virDomain *dom;
+        int n = 0;
+        int j;
+
+        g_mutex_lock(&domain->wake->lock);
+        dom = domain->state == PV_DOMAIN_STATE_STOPPED || domain->kept ? NULL : domain->dom;
+        if (dom)
+            virDomainRef(dom);
+        g_mutex_unlock(&domain->wake->lock);
+        if (!dom && pv_domain_get_state(domain) == PV_DOMAIN_STATE_STOPPED)
+            continue;
+        if (dom) {
+            n = virDomainMemoryStats(dom, stats, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+            virDomainFree(dom);
+            virResetLastError();
+        }
+        for (j = 0; j < n; j++) {
+            if (stats[j].tag == VIR_DOMAIN_MEMORY_STAT_RSS)
+                rss = stats[j].val * 1024;
+        }
+        if (rss < domain->memory)
+            total += domain->memory - rss;
+    }
+    return total;
 }

@@ -39,8 +39,9 @@ char *pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base
 guint pv_domain_registry_destroy_all(PvDomainRegistry *registry);
 
 PvDomain *pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
-                          const char *xml, PvWake *wake, PvDomainStoppedFunc stopped,
-                          gpointer user_data, GError **error);
+                          guint64 memory, const char *xml, PvWake *wake,
+                          PvDomainStoppedFunc stopped, gpointer user_data, GError **error);
+guint64 pv_domain_registry_unresident(PvDomainRegistry *registry);
 PvDomain *pv_domain_ref(PvDomain *domain);
 void pv_domain_unref(PvDomain *domain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvDomain, pv_domain_unref)

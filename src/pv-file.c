@@ -152,11 +152,56 @@ pv_file_deadline(PvFile *file)
 }
 
 /**
+ * pv_file_block:
+ * @waiting_for: what, for people: "vm 'web' (256M and 1 vCPU)"
+ *
+ * The worker starts waiting for the host or the pool: say why
+ * (file_blocked), and stop the file's clock, since waiting is not the test's
+ * time.  A change of reason is a new block.  Worker thread only.
+ */
+void
+pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for)
+{
+    if (file->blocked == reason)
+        return;
+    pv_file_unblock(file);
+    file->blocked = reason;
+    file->blocked_since = g_get_monotonic_time();
+    pv_events_emitf(file->run->events, "file_blocked",
+                    "{'path': <%s>, 'reason': <%s>, 'waiting_for': <%s>}",
+                    file->path, pv_block_reason_to_string(reason), waiting_for);
+}
+
+/**
+ * pv_file_unblock:
+ *
+ * The wait is over: the deadlines move by the time it took.
+ */
+void
+pv_file_unblock(PvFile *file)
+{
+    gint64 waited;
+
+    if (file->blocked == PV_BLOCK_NONE)
+        return;
+    waited = g_get_monotonic_time() - file->blocked_since;
+    if (file->file_deadline != G_MAXINT64)
+        file->file_deadline += waited;
+    if (file->test_deadline != G_MAXINT64)
+        file->test_deadline += waited;
+    pv_events_emitf(file->run->events, "file_unblocked",
+                    "{'path': <%s>, 'reason': <%s>, 'blocked_ns': <%x>}",
+                    file->path, pv_block_reason_to_string(file->blocked), waited * 1000);
+    file->blocked = PV_BLOCK_NONE;
+    file->blocked_since = 0;
+}
+
+/**
  * pv_file_check:
  *
  * Whether the worker may go on: not interrupted, and neither the test nor
- * the file out of time.  A timeout becomes an interrupt, so it stays.
- * Worker thread only.
+ * the file out of time (time spent blocked does not count).  A timeout
+ * becomes an interrupt, so it stays.  Worker thread only.
  */
 gboolean
 pv_file_check(PvFile *file, GError **error)
@@ -165,6 +210,8 @@ pv_file_check(PvFile *file, GError **error)
 
     if (!pv_wake_check(&file->wake, error))
         return FALSE;
+    if (file->blocked != PV_BLOCK_NONE)
+        return TRUE;
     now = g_get_monotonic_time();
     if (now >= file->file_deadline) {
         g_autofree char *limit = pv_duration_format(file->run->options->timeout_ns);
@@ -386,6 +433,9 @@ pv_file_run_test(PvFile *file, guint index)
     pv_file_add_result(file, name, status, (g_get_monotonic_time() - started) * 1000, message,
                        status == PV_TEST_FAILED ? pv_file_console_excerpt(file) : NULL);
 
+    /* Domains that stopped by themselves give back what they took. */
+    for (i = 0; i < file->vms->len; i++)
+        pv_vm_settle(file->vms->pdata[i]);
     g_clear_pointer(&file->current_test, g_free);
     file->test_deadline = G_MAXINT64;
     file->test_timeout_ns = 0;

@@ -59,6 +59,12 @@ struct _PvFile {
     guint claim_cpus;
     gboolean claim_seen;       /* the run's top level called provium:claim() */
 
+    /* The pool: taken at dispatch, given back by the dispatcher at the end. */
+    PvAmount reservation;
+    PvAmount claim_left;       /* what the claim still has for VMs */
+    PvBlockReason blocked;     /* what the worker waits for, if anything */
+    gint64 blocked_since;      /* monotonic; the file's clock stops meanwhile */
+
     /* The run, on the worker thread. */
     PvWake wake;
     lua_State *L;
@@ -92,3 +98,5 @@ gint64 pv_file_deadline(PvFile *file);
 void pv_file_log(PvFile *file, const char *text);
 void pv_file_add_vm(PvFile *file, PvVm *vm);
 void pv_file_on_domain_stopped(PvDomain *domain, const char *reason, gpointer user_data);
+void pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for);
+void pv_file_unblock(PvFile *file);

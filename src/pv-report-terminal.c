@@ -22,9 +22,12 @@ typedef struct {
 } PvTerminalFile;
 
 struct _PvTerminal {
+    GMutex lock;           /* blocks and the status line share the terminal */
     FILE *out;
     PvVerbosity verbosity;
     gboolean color;
+    gboolean tty;
+    char *status;          /* the live status line, on a TTY */
     GHashTable *files;   /* path -> PvTerminalFile */
     guint passed;
     guint failed;
@@ -46,10 +49,11 @@ pv_terminal_new(FILE *out, PvVerbosity verbosity)
 {
     PvTerminal *terminal = g_new0(PvTerminal, 1);
 
+    g_mutex_init(&terminal->lock);
     terminal->out = out;
     terminal->verbosity = verbosity;
-    terminal->color = isatty(fileno(out)) && !g_getenv("NO_COLOR") &&
-        g_strcmp0(g_getenv("TERM"), "dumb") != 0;
+    terminal->tty = isatty(fileno(out)) && g_strcmp0(g_getenv("TERM"), "dumb") != 0;
+    terminal->color = terminal->tty && !g_getenv("NO_COLOR");
     terminal->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify)pv_terminal_file_free);
     return terminal;
@@ -61,7 +65,58 @@ pv_terminal_free(PvTerminal *terminal)
     if (!terminal)
         return;
     g_hash_table_unref(terminal->files);
+    g_free(terminal->status);
+    g_mutex_clear(&terminal->lock);
     g_free(terminal);
+}
+
+/* Prints @text above the status line, which is then drawn again. */
+static void
+pv_terminal_print(PvTerminal *terminal, const char *text)
+{
+    g_mutex_lock(&terminal->lock);
+    if (terminal->status)
+        fputs("\r\033[K", terminal->out);
+    fputs(text, terminal->out);
+    if (terminal->status)
+        fputs(terminal->status, terminal->out);
+    fflush(terminal->out);
+    g_mutex_unlock(&terminal->lock);
+}
+
+/**
+ * pv_terminal_set_status:
+ *
+ * Replaces the live status line.  Only on a TTY; elsewhere nothing is shown.
+ */
+void
+pv_terminal_set_status(PvTerminal *terminal, const char *status)
+{
+    if (!terminal->tty)
+        return;
+    g_mutex_lock(&terminal->lock);
+    g_free(terminal->status);
+    terminal->status = g_strdup(status);
+    fprintf(terminal->out, "\r\033[K%s", status);
+    fflush(terminal->out);
+    g_mutex_unlock(&terminal->lock);
+}
+
+/**
+ * pv_terminal_end_status:
+ *
+ * Clears the status line for good.
+ */
+void
+pv_terminal_end_status(PvTerminal *terminal)
+{
+    g_mutex_lock(&terminal->lock);
+    if (terminal->status) {
+        fputs("\r\033[K", terminal->out);
+        fflush(terminal->out);
+        g_clear_pointer(&terminal->status, g_free);
+    }
+    g_mutex_unlock(&terminal->lock);
 }
 
 static PvTerminalFile *
@@ -165,7 +220,7 @@ pv_terminal_on_file_completed(PvTerminal *terminal, GVariant *event)
         return;
     g_string_append_printf(block, "%s %s%s%s (%s)\n", path, pv_terminal_color(terminal, status),
                            status, pv_terminal_color(terminal, "reset"), duration);
-    if (g_strcmp0(status, "error") == 0 && error)
+    if (error && !ok)
         pv_terminal_append_indented(block, error, "        ");
     g_string_append(block, tf->tests->str);
     if (terminal->verbosity == PV_VERBOSITY_VERBOSE && tf->logs->len)
@@ -186,8 +241,7 @@ pv_terminal_on_file_completed(PvTerminal *terminal, GVariant *event)
             g_variant_unref(child);
         }
     }
-    fputs(block->str, terminal->out);
-    fflush(terminal->out);
+    pv_terminal_print(terminal, block->str);
     g_hash_table_remove(terminal->files, path);
 }
 
@@ -196,21 +250,30 @@ pv_terminal_on_summary(PvTerminal *terminal, GVariant *event)
 {
     gint64 errors = pv_event_get_int(event, "errors", 0);
     gint64 cancelled = pv_event_get_int(event, "cancelled", 0);
+    gint64 not_run = pv_event_get_int(event, "not_run", 0);
+    g_autoptr(GString) text = g_string_new(NULL);
 
+    pv_terminal_end_status(terminal);
     if (errors > 0)
-        fprintf(terminal->out, g_dngettext(GETTEXT_PACKAGE, "%" G_GINT64_FORMAT
-                                           " file could not run (see above)\n",
-                                           "%" G_GINT64_FORMAT
-                                           " files could not run (see above)\n", errors),
-                errors);
+        g_string_append_printf(text, g_dngettext(GETTEXT_PACKAGE,
+                                                 "%" G_GINT64_FORMAT " file could not run "
+                                                 "(see above)\n",
+                                                 "%" G_GINT64_FORMAT " files could not run "
+                                                 "(see above)\n", errors), errors);
     if (cancelled > 0)
-        fprintf(terminal->out, g_dngettext(GETTEXT_PACKAGE, "%" G_GINT64_FORMAT
-                                           " file was cancelled\n",
-                                           "%" G_GINT64_FORMAT " files were cancelled\n",
-                                           cancelled), cancelled);
-    fprintf(terminal->out, _("%u passed, %u failed, %u skipped\n"),
-            terminal->passed, terminal->failed, terminal->skipped);
-    fflush(terminal->out);
+        g_string_append_printf(text, g_dngettext(GETTEXT_PACKAGE,
+                                                 "%" G_GINT64_FORMAT " file was cancelled\n",
+                                                 "%" G_GINT64_FORMAT " files were cancelled\n",
+                                                 cancelled), cancelled);
+    if (not_run > 0)
+        g_string_append_printf(text, g_dngettext(GETTEXT_PACKAGE,
+                                                 "%" G_GINT64_FORMAT " file was not run "
+                                                 "(--fail-fast)\n",
+                                                 "%" G_GINT64_FORMAT " files were not run "
+                                                 "(--fail-fast)\n", not_run), not_run);
+    g_string_append_printf(text, _("%u passed, %u failed, %u skipped\n"),
+                           terminal->passed, terminal->failed, terminal->skipped);
+    pv_terminal_print(terminal, text->str);
 }
 
 /**

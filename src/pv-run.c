@@ -15,6 +15,22 @@
 
 #define PV_PREFIX_MAX 32
 
+/**
+ * pv_run_options_init:
+ *
+ * The defaults, as documented in provium(1).
+ */
+void
+pv_run_options_init(PvRunOptions *options)
+{
+    memset(options, 0, sizeof(*options));
+    options->timeout_ns = 5 * 60 * G_GINT64_CONSTANT(1000000000);
+    options->cpu_overcommit = 1.0;
+    options->host_reserve = PV_HOST_DEFAULT_RESERVE;
+    options->psi_threshold.cpu = PV_PSI_DEFAULT_CPU_PCT;
+    options->psi_threshold.memory = PV_PSI_DEFAULT_MEMORY_PCT;
+}
+
 void
 pv_run_options_clear(PvRunOptions *options)
 {
@@ -171,6 +187,7 @@ pv_run_new(const PvRunOptions *options, GError **error)
     run->host = g_strdup(g_get_host_name());
     run->pid = getpid();
     g_mutex_init(&run->lock);
+    g_mutex_init(&run->guard_lock);
     run->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)pv_config_free);
     run->builtin_config = pv_config_new_builtin();
@@ -222,6 +239,9 @@ pv_run_free(PvRun *run)
     if (run->conn)
         virConnectClose(run->conn);
     pv_events_free(run->events);
+    pv_pool_free(run->pool);
+    pv_gate_free(run->gate);
+    g_mutex_clear(&run->guard_lock);
     g_hash_table_unref(run->configs);
     pv_config_free(run->builtin_config);
     g_mutex_clear(&run->lock);
@@ -230,6 +250,81 @@ pv_run_free(PvRun *run)
     g_free(run->host);
     g_free(run->dir);
     g_free(run);
+}
+
+/**
+ * pv_run_make_pool:
+ *
+ * Sizes the pool from the host libvirt runs on (80 % of its memory, its
+ * online CPUs) unless the options say, and the boot gate from its CPUs.
+ */
+gboolean
+pv_run_make_pool(PvRun *run, GError **error)
+{
+    const PvRunOptions *options = run->options;
+    g_autofree char *type = NULL;
+    guint64 host_memory = 0;
+    guint64 memory;
+    guint64 mcpus;
+
+    if (!pv_host_get_size(run->conn, &host_memory, &run->host_cpus, error))
+        return FALSE;
+    memory = options->mem ? options->mem : host_memory / 10 * 8;
+    mcpus = (guint64)((options->cpus ? options->cpus : run->host_cpus) *
+                      options->cpu_overcommit * PV_MCPU);
+    run->pool = pv_pool_new((PvAmount){ memory, mcpus });
+    run->gate = options->boot_workers ? pv_gate_new(options->boot_workers, TRUE)
+                                      : pv_gate_new(run->host_cpus, FALSE);
+    /* The host guard reads this machine's memory: only for a local QEMU. */
+    type = g_strdup(virConnectGetType(run->conn));
+    run->host_guard = run->local && g_strcmp0(type, "Test") != 0 &&
+        g_strcmp0(type, "TEST") != 0;
+    return TRUE;
+}
+
+/**
+ * pv_run_guard_enter:
+ * @memory: the VM's
+ *
+ * The host guard: whether MemAvailable leaves room for a VM of @memory, the
+ * host reserve, and what the run's guests were given but do not use yet.  On
+ * success the VM counts as unresident until pv_run_guard_leave(), so a burst
+ * of boots cannot all pass on one reading.
+ */
+gboolean
+pv_run_guard_enter(PvRun *run, guint64 memory)
+{
+    guint64 available = 0;
+    gboolean ok;
+
+    if (!run->host_guard)
+        return TRUE;
+    g_mutex_lock(&run->guard_lock);
+    ok = !pv_host_read_mem_available(run->conn, run->local, &available) ||
+        pv_host_guard_ok(available,
+                         pv_domain_registry_unresident(run->domains) + run->guard_pending,
+                         run->options->host_reserve, memory);
+    if (ok)
+        run->guard_pending += memory;
+    g_mutex_unlock(&run->guard_lock);
+    return ok;
+}
+
+/**
+ * pv_run_guard_leave:
+ *
+ * The VM passed the guard is now a domain (or failed to start): its memory
+ * is counted from the domain from now on.
+ */
+void
+pv_run_guard_leave(PvRun *run, guint64 memory)
+{
+    if (!run->host_guard)
+        return;
+    g_mutex_lock(&run->guard_lock);
+    g_assert(run->guard_pending >= memory);
+    run->guard_pending -= memory;
+    g_mutex_unlock(&run->guard_lock);
 }
 
 /**

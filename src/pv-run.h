@@ -9,6 +9,11 @@
 #include "pv-config.h"
 #include "pv-domain.h"
 #include "pv-events.h"
+#include "pv-host.h"
+#include "pv-pool.h"
+
+/* What a file without a claim holds while it runs. */
+#define PV_FILE_OVERHEAD_MEMORY (50 * G_GUINT64_CONSTANT(1024) * 1024)
 
 typedef enum {
     PV_VERBOSITY_QUIET = -1,
@@ -30,8 +35,22 @@ typedef struct {
     gboolean keep_failed;
     PvVerbosity verbosity;
     char *results_dir;      /* NULL: .provium/runs */
+
+    /* The pool and the host (issue: parallel dispatch) */
+    guint64 mem;            /* pool memory; 0: 80 % of the host's */
+    guint cpus;             /* pool vCPUs; 0: the host's online CPUs */
+    double cpu_overcommit;  /* multiplies the vCPU budget */
+    guint jobs;             /* files in flight at most; 0: the pool decides */
+    gboolean fail_fast;
+    guint64 host_reserve;
+    guint boot_workers;     /* domains booting at once; 0: by vCPUs */
+    gboolean no_psi;
+    PvPsiThreshold psi_threshold;
+    gboolean no_ksm;
+    gboolean force;
 } PvRunOptions;
 
+void pv_run_options_init(PvRunOptions *options);
 void pv_run_options_clear(PvRunOptions *options);
 
 typedef struct _PvRun PvRun;
@@ -49,6 +68,14 @@ struct _PvRun {
     PvDomainRegistry *domains;
     PvEvents *events;
 
+    PvPool *pool;
+    PvGate *gate;
+    guint host_cpus;
+    gboolean host_guard;        /* MemAvailable is the hypervisor's */
+    gint psi_throttled;         /* atomic; set by the main loop */
+    GMutex guard_lock;          /* the host guard: one boot passes at a time */
+    guint64 guard_pending;      /* memory of boots past the guard, not yet domains */
+
     GMutex lock;                /* guards configs */
     GHashTable *configs;        /* provium.conf path -> PvConfig */
     PvConfig *builtin_config;
@@ -61,6 +88,9 @@ gboolean pv_run_check_prefix(const char *prefix, GError **error);
 PvRun *pv_run_new(const PvRunOptions *options, GError **error);
 gboolean pv_run_connect(PvRun *run, GError **error);
 gboolean pv_run_prepare_dir(PvRun *run, GError **error);
+gboolean pv_run_make_pool(PvRun *run, GError **error);
+gboolean pv_run_guard_enter(PvRun *run, guint64 memory);
+void pv_run_guard_leave(PvRun *run, guint64 memory);
 void pv_run_free(PvRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvRun, pv_run_free)
 

@@ -118,38 +118,208 @@ pv_vm_fail_boot(PvVm *vm, PvWaitResult waited, gint64 timeout_ns, GError **error
     return FALSE;
 }
 
+/* Gives back what the VM took, to the pool or to the file's claim. */
+static void
+pv_vm_release_charge(PvVm *vm)
+{
+    if (!vm->charged)
+        return;
+    if (vm->charged_pool) {
+        pv_pool_give(vm->file->run->pool, vm->charge);
+    } else {
+        vm->file->claim_left.memory += vm->charge.memory;
+        vm->file->claim_left.mcpus += vm->charge.mcpus;
+    }
+    vm->charged = FALSE;
+}
+
+static gboolean
+pv_vm_pool_check(gpointer user_data, GError **error)
+{
+    return pv_file_check(user_data, error);
+}
+
+/*
+ * Takes the VM's memory and vCPUs: out of the file's claim (at once, or an
+ * error telling to raise the claim), or, without a claim, from the pool,
+ * waiting until they are free.
+ */
+static gboolean
+pv_vm_charge(PvVm *vm, GError **error)
+{
+    PvFile *file = vm->file;
+    PvPool *pool = file->run->pool;
+    PvAmount want = pv_amount(vm->memory, vm->cpus);
+    g_autofree char *who = g_strdup_printf(_("vm '%s'"), vm->name);
+    gboolean ok;
+
+    if (file->has_claim) {
+        if (!pv_amount_fits(want, file->claim_left)) {
+            g_autofree char *need = pv_amount_format(want);
+            g_autofree char *left = pv_amount_format(file->claim_left);
+            g_autofree char *claim = pv_amount_format(pv_amount(file->claim_memory,
+                                                                file->claim_cpus));
+
+            g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
+                        _("vm '%s' needs %s, but the file's claim has %s left (of %s): "
+                          "raise provium:claim()"), vm->name, need, left, claim);
+            return FALSE;
+        }
+        file->claim_left.memory -= want.memory;
+        file->claim_left.mcpus -= want.mcpus;
+        vm->charged_pool = FALSE;
+    } else {
+        if (!pv_pool_try_take(pool, want)) {
+            g_autofree char *amount = pv_amount_format(want);
+            g_autofree char *waiting_for = g_strdup_printf("%s (%s)", who, amount);
+
+            pv_file_block(file, PV_BLOCK_POOL_FULL, waiting_for);
+            ok = pv_pool_take_wait(pool, want, who, pv_vm_pool_check, file, NULL, error);
+            pv_file_unblock(file);
+            if (!ok)
+                return FALSE;
+        }
+        vm->charged_pool = TRUE;
+    }
+    vm->charge = want;
+    vm->charged = TRUE;
+    return TRUE;
+}
+
+/* How often a boot held back looks again, per reason. */
+static gint64
+pv_vm_admit_poll_us(PvBlockReason reason)
+{
+    switch (reason) {
+    case PV_BLOCK_BOOT_GATE:
+        return 20 * 1000;
+    case PV_BLOCK_HOST_MEMORY:
+        return 500 * 1000;
+    default:
+        return 200 * 1000;
+    }
+}
+
+/*
+ * Holds the boot until the host can take it: pressure (PSI) below the
+ * threshold, room in memory (the host guard), and room in the boot gate.
+ * On success the VM is inside the gate and counted by the guard.
+ */
+static gboolean
+pv_vm_admit(PvVm *vm, GError **error)
+{
+    PvFile *file = vm->file;
+    PvRun *run = file->run;
+    g_autofree char *amount = pv_amount_format(pv_amount(vm->memory, vm->cpus));
+    g_autofree char *waiting_for = g_strdup_printf(_("vm '%s' (%s)"), vm->name, amount);
+
+    for (;;) {
+        PvBlockReason reason;
+
+        if (!pv_file_check(file, error))
+            break;
+        if (!run->options->no_psi && g_atomic_int_get(&run->psi_throttled)) {
+            reason = PV_BLOCK_PSI_PRESSURE;
+        } else if (!pv_run_guard_enter(run, vm->memory)) {
+            reason = PV_BLOCK_HOST_MEMORY;
+        } else if (!pv_gate_try_enter(run->gate, vm->cpus)) {
+            pv_run_guard_leave(run, vm->memory);
+            reason = PV_BLOCK_BOOT_GATE;
+        } else {
+            pv_file_unblock(file);
+            return TRUE;
+        }
+        pv_file_block(file, reason, waiting_for);
+        if (pv_wake_wait(&file->wake, g_get_monotonic_time() + pv_vm_admit_poll_us(reason),
+                         NULL, NULL, error) == PV_WAIT_INTERRUPTED)
+            break;
+    }
+    pv_file_unblock(file);
+    return FALSE;
+}
+
+/* Starts the admitted VM's domain; the caller leaves the gate. */
+static PvDomain *
+pv_vm_start_domain(PvVm *vm, GError **error)
+{
+    PvFile *file = vm->file;
+    PvRun *run = file->run;
+    PvDomainRequest request = { 0 };
+    g_autofree char *vm_part = pv_sanitize_name(vm->name, 24);
+    g_autofree char *base = g_strdup_printf("%s%s-%s", run->prefix, file->stem, vm_part);
+    g_autofree char *name = pv_domain_registry_claim_name(run->domains, base);
+    g_autofree char *title = g_strdup_printf("provium: %s: %s", file->path, vm->name);
+    g_autofree char *xml = NULL;
+    g_autofree char *xml_path = pv_run_vm_path(run, name, ".xml");
+    g_autofree char *overlay = NULL;
+    PvDomain *domain;
+
+    g_free(vm->console_log);
+    vm->console_log = pv_run_vm_path(run, name, ".console.log");
+    if (vm->profile->disk) {
+        overlay = pv_run_vm_path(run, name, ".qcow2");
+        if (!pv_vm_make_overlay(vm, overlay, error))
+            return NULL;
+        g_free(vm->overlay);
+        vm->overlay = g_strdup(overlay);
+    }
+
+    request.name = name;
+    request.title = title;
+    request.memory = vm->memory;
+    request.vcpus = vm->cpus;
+    request.no_kvm = run->no_kvm;
+    request.kernel = vm->profile->kernel;
+    request.initrd = vm->profile->initrd;
+    request.cmdline = vm->profile->cmdline;
+    request.disk = overlay;
+    request.console_log = vm->console_log;
+    request.nosharepages = run->options->no_ksm;
+    request.run_id = run->id;
+    request.prefix = run->prefix;
+    request.file = file->abs_path;
+    request.vm = vm->name;
+    request.host = run->host;
+    request.pid = run->pid;
+    xml = pv_template_render_file(vm->profile->template_path, &request, error);
+    if (!xml) {
+        g_prefix_error(error, _("profile '%s': "), vm->profile->name);
+        return NULL;
+    }
+    if (!pv_write_file_atomic(xml_path, xml, -1, error))
+        return NULL;
+    domain = pv_domain_start(run->domains, name, vm->name, vm->memory, xml, &file->wake,
+                             pv_file_on_domain_stopped, file, error);
+    if (!domain)
+        g_prefix_error(error, _("vm '%s': "), vm->name);
+    return domain;
+}
+
 /**
  * pv_vm_boot:
  *
- * Renders the domain, starts it and waits for its guest agent (unless
- * @options says not to).  A domain that started stays running on failure, so
- * its console can be read and --keep-failed can keep it.
+ * Charges the VM, waits until the host can take its boot, renders and starts
+ * the domain and waits for its guest agent (unless @options says not to).
+ * A domain that started stays running on failure, so its console can be read
+ * and --keep-failed can keep it.
  */
 gboolean
 pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
 {
     PvFile *file = vm->file;
     PvRun *run = file->run;
-    PvDomainRequest request = { 0 };
-    g_autofree char *vm_part = NULL;
-    g_autofree char *base = NULL;
-    g_autofree char *name = NULL;
-    g_autofree char *title = NULL;
-    g_autofree char *xml = NULL;
-    g_autofree char *xml_path = NULL;
-    g_autofree char *overlay = NULL;
-    g_autofree char *pid = NULL;
     PvDomain *domain;
     gint64 started;
     gint64 timeout_ns;
     gint64 boot_deadline;
-    PvWaitResult waited;
+    PvWaitResult waited = PV_WAIT_READY;
 
     if (!file->current_test) {
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
                     _("vm:boot() runs only inside a test: move it into a test() function"));
         return FALSE;
     }
+    pv_vm_settle(vm);
     if (pv_vm_is_running(vm)) {
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("vm '%s' is already running (domain '%s')"),
                     vm->name, pv_domain_peek_name(vm->domain));
@@ -167,54 +337,19 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
                       "suffixed: write e.g. \"512M\")"), vm->name, shown);
         return FALSE;
     }
-    if (!pv_file_check(file, error))
+    if (!pv_file_check(file, error) || !pv_vm_charge(vm, error))
         return FALSE;
-
-    vm_part = pv_sanitize_name(vm->name, 24);
-    base = g_strdup_printf("%s%s-%s", run->prefix, file->stem, vm_part);
-    name = pv_domain_registry_claim_name(run->domains, base);
-    g_free(vm->console_log);
-    vm->console_log = pv_run_vm_path(run, name, ".console.log");
-    xml_path = pv_run_vm_path(run, name, ".xml");
-    if (vm->profile->disk) {
-        overlay = pv_run_vm_path(run, name, ".qcow2");
-        if (!pv_vm_make_overlay(vm, overlay, error))
-            return FALSE;
-        g_free(vm->overlay);
-        vm->overlay = g_strdup(overlay);
-    }
-
-    title = g_strdup_printf("provium: %s: %s", file->path, vm->name);
-    pid = g_strdup_printf("%" G_GINT64_FORMAT, run->pid);
-    request.name = name;
-    request.title = title;
-    request.memory = vm->memory;
-    request.vcpus = vm->cpus;
-    request.no_kvm = run->no_kvm;
-    request.kernel = vm->profile->kernel;
-    request.initrd = vm->profile->initrd;
-    request.cmdline = vm->profile->cmdline;
-    request.disk = overlay;
-    request.console_log = vm->console_log;
-    request.run_id = run->id;
-    request.prefix = run->prefix;
-    request.file = file->abs_path;
-    request.vm = vm->name;
-    request.host = run->host;
-    request.pid = run->pid;
-    xml = pv_template_render_file(vm->profile->template_path, &request, error);
-    if (!xml) {
-        g_prefix_error(error, _("profile '%s': "), vm->profile->name);
+    if (!pv_vm_admit(vm, error)) {
+        pv_vm_release_charge(vm);
         return FALSE;
     }
-    if (!pv_write_file_atomic(xml_path, xml, -1, error))
-        return FALSE;
 
     started = g_get_monotonic_time();
-    domain = pv_domain_start(run->domains, name, vm->name, xml, &file->wake,
-                             pv_file_on_domain_stopped, file, error);
+    domain = pv_vm_start_domain(vm, error);
+    pv_run_guard_leave(run, vm->memory);
     if (!domain) {
-        g_prefix_error(error, _("vm '%s': "), vm->name);
+        pv_gate_leave(run->gate, vm->cpus);
+        pv_vm_release_charge(vm);
         return FALSE;
     }
     g_clear_pointer(&vm->domain, pv_domain_unref);
@@ -222,18 +357,22 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
     vm->touched = TRUE;
     pv_events_emitf(run->events, "vm_spawned",
                     "{'path': <%s>, 'vm': <%s>, 'domain': <%s>, 'memory': <%t>, 'cpus': <%u>}",
-                    file->path, vm->name, name, (guint64)vm->memory, vm->cpus);
+                    file->path, vm->name, pv_domain_peek_name(domain), (guint64)vm->memory,
+                    vm->cpus);
 
+    timeout_ns = options->timeout_ns ? options->timeout_ns : PV_VM_BOOT_TIMEOUT_NS;
     if (!options->no_agent) {
-        timeout_ns = options->timeout_ns ? options->timeout_ns : PV_VM_BOOT_TIMEOUT_NS;
         boot_deadline = started + timeout_ns / 1000;
         waited = pv_domain_wait_agent(domain, MIN(boot_deadline, pv_file_deadline(file)), error);
-        if (waited != PV_WAIT_READY || pv_domain_get_state(domain) != PV_DOMAIN_STATE_READY)
-            return pv_vm_fail_boot(vm, waited, timeout_ns, error);
     }
+    pv_gate_leave(run->gate, vm->cpus);
+    if (!options->no_agent &&
+        (waited != PV_WAIT_READY || pv_domain_get_state(domain) != PV_DOMAIN_STATE_READY))
+        return pv_vm_fail_boot(vm, waited, timeout_ns, error);
     pv_events_emitf(run->events, "vm_ready",
                     "{'path': <%s>, 'vm': <%s>, 'domain': <%s>, 'boot_ns': <%x>}",
-                    file->path, vm->name, name, (g_get_monotonic_time() - started) * 1000);
+                    file->path, vm->name, pv_domain_peek_name(domain),
+                    (g_get_monotonic_time() - started) * 1000);
     return TRUE;
 }
 
@@ -410,6 +549,7 @@ pv_vm_shutdown(PvVm *vm, gint64 timeout_ns, GError **error)
         return FALSE;
     pv_vm_emit_stopped(vm, "shutdown");
     pv_vm_remove_overlay(vm);
+    pv_vm_release_charge(vm);
     return TRUE;
 }
 
@@ -428,6 +568,7 @@ pv_vm_destroy(PvVm *vm, GError **error)
         return FALSE;
     pv_vm_emit_stopped(vm, "destroyed");
     pv_vm_remove_overlay(vm);
+    pv_vm_release_charge(vm);
     return TRUE;
 }
 
@@ -441,10 +582,11 @@ void
 pv_vm_end(PvVm *vm, gboolean keep)
 {
     if (!pv_vm_is_running(vm)) {
-        pv_vm_remove_overlay(vm);
+        pv_vm_settle(vm);
         return;
     }
     if (keep) {
+        /* A kept domain keeps its charge: the pool knows it still runs. */
         pv_domain_keep(vm->domain);
         pv_vm_emit_stopped(vm, "kept");
         return;
@@ -452,6 +594,22 @@ pv_vm_end(PvVm *vm, gboolean keep)
     if (pv_domain_destroy(vm->domain, NULL))
         pv_vm_emit_stopped(vm, "destroyed");
     pv_vm_remove_overlay(vm);
+    pv_vm_release_charge(vm);
+}
+
+/**
+ * pv_vm_settle:
+ *
+ * A domain that stopped by itself (crash, poweroff) gives back its charge
+ * and overlay the next time its file looks: at the end of each test.
+ */
+void
+pv_vm_settle(PvVm *vm)
+{
+    if (vm->domain && pv_domain_get_state(vm->domain) == PV_DOMAIN_STATE_STOPPED) {
+        pv_vm_remove_overlay(vm);
+        pv_vm_release_charge(vm);
+    }
 }
 
 /**

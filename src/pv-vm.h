@@ -32,6 +32,9 @@ struct _PvVm {
     char *console_log;
     char *overlay;
     gboolean touched;          /* used in the running test: show its console */
+    PvAmount charge;           /* taken for the running domain */
+    gboolean charged_pool;     /* from the pool (no claim), else from the claim */
+    gboolean charged;
 };
 
 PvVm *pv_vm_new(PvFile *file, const char *name, PvProfile *profile);
@@ -50,5 +53,6 @@ const char *pv_vm_domain_name(PvVm *vm);
 char *pv_vm_console_tail(PvVm *vm, guint lines);
 char *pv_vm_console_text(PvVm *vm);
 void pv_vm_end(PvVm *vm, gboolean keep);
+void pv_vm_settle(PvVm *vm);
 
 char *pv_console_sanitize(const char *raw, gsize len);

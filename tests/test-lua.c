@@ -49,6 +49,7 @@ fixture_setup(Fixture *fx, gconstpointer data)
     g_autoptr(GError) error = NULL;
 
     fx->dir = g_dir_make_tmp("pv-lua-XXXXXX", NULL);
+    pv_run_options_init(&fx->options);
     write_file(fx->dir, "provium.conf",
                "[profile default]\nmemory = 128M\n"
                "[profile big]\nmemory = 2G\ncpus = 4\n");
@@ -59,6 +60,8 @@ fixture_setup(Fixture *fx, gconstpointer data)
     fx->run = pv_run_new(&fx->options, &error);
     g_assert_no_error(error);
     g_assert_true(pv_run_connect(fx->run, &error));
+    g_assert_no_error(error);
+    g_assert_true(pv_run_make_pool(fx->run, &error));
     g_assert_no_error(error);
     g_assert_true(pv_run_prepare_dir(fx->run, &error));
     g_assert_no_error(error);

@@ -18,7 +18,7 @@ packages="
     libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
     tini
     binutils cpio e2fsprogs xz-utils
-    libxml2-utils librsvg2-bin
+    libxml2-utils librsvg2-bin jq bsdutils
 "
 
 missing=""

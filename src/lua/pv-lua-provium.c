@@ -107,6 +107,17 @@ pv_lua_provium_claim(lua_State *L)
     return 0;
 }
 
+/* provium:sleep(duration): interruptible, unlike os.execute("sleep") */
+static int
+pv_lua_provium_sleep(lua_State *L)
+{
+    gint64 ns = pv_lua_check_duration(L, 2, "provium:sleep()");
+
+    lua_settop(L, 0);
+    lua_pushinteger(L, ns);
+    return pv_lua_sleep(L);
+}
+
 static int
 pv_lua_provium_tostring(lua_State *L)
 {
@@ -119,6 +130,7 @@ pv_lua_provium_tostring(lua_State *L)
 static const luaL_Reg pv_lua_provium_methods[] = {
     { "vm", pv_lua_provium_vm },
     { "claim", pv_lua_provium_claim },
+    { "sleep", pv_lua_provium_sleep },
     { NULL, NULL },
 };
 

@@ -293,8 +293,13 @@ pv_lua_helper_now(lua_State *L)
     return 1;
 }
 
-static int
-pv_lua_helper_sleep(lua_State *L)
+/**
+ * pv_lua_sleep:
+ *
+ * Sleeps for the nanoseconds at stack index 1, waking for interrupts.
+ */
+int
+pv_lua_sleep(lua_State *L)
 {
     PvFile *file = pv_lua_get_file(L);
     lua_Integer ns = luaL_checkinteger(L, 1);
@@ -319,7 +324,7 @@ static const luaL_Reg pv_lua_helpers[] = {
     { "parse_duration", pv_lua_helper_parse_duration },
     { "format_duration", pv_lua_helper_format_duration },
     { "now", pv_lua_helper_now },
-    { "sleep", pv_lua_helper_sleep },
+    { "sleep", pv_lua_sleep },
     { "log", pv_lua_helper_log },
     { NULL, NULL },
 };

@@ -27,6 +27,7 @@ void pv_lua_register_class(lua_State *L, const char *name, const luaL_Reg *meta,
                            const luaL_Reg *methods);
 void pv_lua_check_options(lua_State *L, int arg, const char *what, const char *const *known);
 gint64 pv_lua_check_duration(lua_State *L, int arg, const char *what);
+int pv_lua_sleep(lua_State *L);
 guint64 pv_lua_check_size(lua_State *L, int arg, const char *what);
 
 /* One per class, in src/lua/pv-lua-<class>.c. */

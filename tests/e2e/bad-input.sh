@@ -1,7 +1,7 @@
 #!/bin/sh
 # User mistakes: one clear line (or a failed test) naming the file and line
 # or the option, exit 2 for usage, and nothing left behind.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 write_conf
 mkdir "$WORK/t"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # A disk profile: each VM boots with its own qcow2 overlay of the base
 # image, which is never written.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 cp "$PV_TEST_IMAGE/data.img" "$WORK/base.img"
 chmod 0644 "$WORK/base.img"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # One file exercising the guest API end to end on one real VM.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 write_conf
 cat > "$WORK/guest.test.lua" <<'LUA'

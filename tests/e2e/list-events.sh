@@ -1,6 +1,6 @@
 #!/bin/sh
 # provium list boots nothing; provium events reads a run's stream back.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 write_conf
 cat > "$WORK/a.test.lua" <<'LUA'

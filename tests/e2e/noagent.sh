@@ -1,7 +1,7 @@
 #!/bin/sh
 # A guest whose agent never connects fails after the boot timeout, with its
 # console; and --keep-failed leaves it for virsh console, until clean.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 write_conf
 cat > "$WORK/mute.test.lua" <<'LUA'

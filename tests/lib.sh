@@ -1,5 +1,6 @@
-# lib.sh: sourced by the end-to-end tests.  They boot real VMs under
-# qemu:///system from the project's test image and speak TAP.
+# lib.sh: sourced by the shell tests.  They speak TAP; the end-to-end ones
+# (tests/e2e/) boot real VMs under qemu:///system from the project's test
+# image, the others use libvirt's test driver.
 #
 # Each test script gets a private directory, a private domain prefix, and
 # checks after every run that nothing with its prefix is left in libvirt.
@@ -81,3 +82,8 @@ err_has() { grep -qF -- "$1" "$WORK/err"; }
 status_is() { [ "$status" -eq "$1" ]; }
 no_domains_left() { ! virsh list --all --name | grep -q "^$PREFIX"; }
 err_is_one_line() { [ "$(wc -l < "$WORK/err")" -eq 1 ]; }
+
+# events FILTER: jq -s over the last run's event stream.
+events() {
+    "$PROVIUM" events "$WORK/runs/latest/events.msgpack" | jq -s "$1"
+}

@@ -1,0 +1,23 @@
+/*
+ * pv-dispatcher-private.h: the dispatcher's decisions, for its tests
+ */
+#pragma once
+
+#if !defined(PV_DISPATCHER_PRIVATE)
+# error "only pv-dispatcher.c and the tests include pv-dispatcher-private.h"
+#endif
+
+#include "pv-pool.h"
+
+/**
+ * PvAdmission:
+ *
+ * What the dispatcher knows when the head of the queue asks to run.
+ */
+typedef struct {
+    guint running;          /* files in flight */
+    guint jobs;             /* --jobs; 0 for no cap */
+    gboolean psi_throttled;
+} PvAdmission;
+
+PvBlockReason pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want);

@@ -422,7 +422,7 @@ pv_vm_explain_agent_error(PvVm *vm, GError **error)
     reason = pv_domain_dup_stop_reason(vm->domain);
     g_clear_error(error);
     g_set_error(error, PV_ERROR, PV_ERROR_DOMAIN_STOPPED,
-                _("vm '%s' (domain '%s') stopped: %s"),
+                _("vm '%s' (domain '%s') stopped unexpectedly: %s"),
                 vm->name, pv_domain_peek_name(vm->domain), reason ? reason : "?");
 }
 

@@ -1,0 +1,44 @@
+#!/bin/sh
+# A domain that stops under a test (QEMU killed, the guest powered off)
+# fails that test within a second, with libvirt's reason.
+. "$(dirname "$0")/../lib.sh"
+
+write_conf
+cat > "$WORK/killed.test.lua" <<'LUA'
+test("qemu is killed", function(t)
+    provium:vm("v"):boot():run("sleep 120")
+end)
+test("next test still runs", function(t) end)
+LUA
+cat > "$WORK/poweroff.test.lua" <<'LUA'
+test("guest powers off", function(t)
+    local vm = provium:vm("v"):boot()
+    vm:run("sleep 1; poweroff -f")
+    provium:sleep("60s")
+end)
+LUA
+
+"$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi -j 1 \
+    "$WORK/killed.test.lua" "$WORK/poweroff.test.lua" > "$WORK/out" 2> "$WORK/err" &
+pid=$!
+i=0
+until virsh domstate "${PREFIX}killed-v" 2>/dev/null | grep -q running || [ $i -ge 120 ]; do
+    sleep 0.5
+    i=$((i + 1))
+done
+sleep 6  # booted, and inside "sleep 120"
+killed_ns=$(date +%s%N)
+pkill -KILL -f "guest=${PREFIX}killed-v"
+wait $pid
+status=$?
+
+check "exit 1" status_is 1
+check "killed: the test fails with libvirt's reason" \
+    out_has "vm 'v' (domain '${PREFIX}killed-v') stopped unexpectedly: the hypervisor process failed or was killed"
+failed_ns=$(events '[.[] | select(.kind == "test_failed" and .name == "qemu is killed")][0].ts')
+check "killed: within a second" test $(( (failed_ns - killed_ns) / 1000000 )) -lt 1000
+check "killed: the next test still runs" out_has "PASS  next test still runs"
+check "poweroff: the test fails with the reason" out_has "stopped unexpectedly: the guest shut down"
+check "poweroff: not at its 60 s sleep" \
+    test "$(events '[.[] | select(.kind == "test_failed" and .name == "guest powers off")][0].duration_ns')" -lt 20000000000
+check "nothing left in virsh list --all" no_domains_left

@@ -1,0 +1,35 @@
+#!/bin/sh
+# SIGINT mid-run: queued files are cancelled, running tests interrupted,
+# every domain of the run destroyed, results printed, exit 130.
+. "$(dirname "$0")/../lib.sh"
+
+write_conf
+cat > "$WORK/a.test.lua" <<'LUA'
+test("waits a long time", function(t)
+    provium:vm("v"):boot():run("sleep 120")
+end)
+LUA
+cat > "$WORK/b.test.lua" <<'LUA'
+test("queued", function(t) end)
+LUA
+
+"$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" -j 1 "$WORK" \
+    > "$WORK/out" 2> "$WORK/err" &
+pid=$!
+i=0
+until virsh domstate "${PREFIX}a-v" 2>/dev/null | grep -q running || [ $i -ge 120 ]; do
+    sleep 0.5
+    i=$((i + 1))
+done
+sleep 5  # inside the test's command by now
+start=$(date +%s)
+kill -INT $pid
+wait $pid
+status=$?
+took=$(( $(date +%s) - start ))
+check "exit 130" status_is 130
+check "it stopped within 10 s" test "$took" -le 10
+check "the running test failed as cancelled" out_has "cancelled by a signal"
+check "the queued file is reported cancelled" out_has "b.test.lua cancelled"
+check "results so far and the summary are printed" out_has "0 passed, 1 failed, 0 skipped"
+check "nothing left in virsh list --all" no_domains_left

@@ -92,6 +92,25 @@ dispatch "$WORK/claims/over.test.lua"
 check "VM larger than the claim fails at once" \
     out_has "vm 'v' needs 512M and 1 vCPU, but the file's claim has 300M and 1 vCPU left (of 300M and 1 vCPU): raise provium:claim()"
 
+# Time spent waiting for the pool is not the file's: b lets a boot first,
+# waits about 1 s for a's memory, then works 0.5 s, under a 1.5 s --timeout.
+mkdir "$WORK/wait"
+printf '[profile default]\nmemory = 600M\n' > "$WORK/wait/provium.conf"
+echo 'test("holds", function(t) provium:vm("v"):boot({agent = false}); provium:sleep("1200ms") end)' \
+    > "$WORK/wait/a.test.lua"
+echo 'test("waits, then works", function(t)
+    provium:sleep("200ms")
+    provium:vm("v"):boot({agent = false})
+    provium:sleep("500ms")
+end)' \
+    > "$WORK/wait/b.test.lua"
+dispatch --mem 1G --timeout 1500ms "$WORK/wait"
+check "waiting does not count against --timeout: exit 0" status_is 0
+check "waiting does not count against --timeout: b really waited" \
+    test "$(events '[.[] | select(.kind == "file_unblocked" and (.path | endswith("/b.test.lua")))][0].blocked_ns')" -gt 800000000
+check "waiting does not count against --timeout: b took longer than the timeout" \
+    test "$(events '[.[] | select(.kind == "file_completed" and (.path | endswith("/b.test.lua")))][0].duration_ns')" -gt 1500000000
+
 # One unclaimed file booting three 400M VMs into 1G: waiting would never end.
 mkdir "$WORK/deadlock"
 echo 'test("three VMs", function(t)

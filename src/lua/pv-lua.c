@@ -62,11 +62,20 @@ pv_lua_where(lua_State *L)
  * @error: (transfer full)
  *
  * Raises @error's message as a Lua error, located at the test file's line,
- * freeing @error first: nothing of it is left for the longjmp to leak.
+ * freeing @error first: nothing of it is left for the longjmp to leak.  When
+ * the file was interrupted (a signal, a timeout, a domain that died), the
+ * interrupt is the cause and its reason is raised instead: the error is
+ * mostly its consequence ("guest agent disappeared").
  */
 G_NORETURN int
 pv_lua_raise_error(lua_State *L, GError *error)
 {
+    GError *interrupt = NULL;
+
+    if (!pv_wake_check(&pv_lua_get_file(L)->wake, &interrupt)) {
+        g_error_free(error);
+        error = interrupt;
+    }
     pv_lua_where(L);
     lua_pushstring(L, error->message);
     g_error_free(error);

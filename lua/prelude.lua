@@ -97,7 +97,8 @@ end
 -- Values as a message shows them: strings quoted, tables shallowly.
 local function show(v)
     if type(v) == "string" then
-        return string.format("%q", v)
+        -- %q writes a newline as a backslash and a newline: keep it on one line
+        return (string.format("%q", v):gsub("\\\n", "\\n"))
     elseif type(v) == "table" and getmetatable(v) == nil then
         local parts = {}
         for i, item in ipairs(v) do

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "pv-clean.h"
@@ -13,6 +14,8 @@
 #include "pv-error.h"
 #include "pv-libvirt.h"
 #include "pv-file.h"
+#include "pv-report-json.h"
+#include "pv-report-junit.h"
 #include "pv-report-terminal.h"
 #include "pv-run.h"
 #include "pv-units.h"
@@ -39,6 +42,10 @@ typedef struct {
     gboolean no_psi;
     gboolean no_ksm;
     gboolean force;
+    char *save_events;
+    gboolean events_stdout;
+    char *junit;
+    gboolean json;
     char **paths;
 } PvRunArgs;
 
@@ -54,6 +61,8 @@ pv_run_args_clear(PvRunArgs *args)
     g_free(args->mem);
     g_free(args->host_reserve);
     g_free(args->psi_threshold);
+    g_free(args->save_events);
+    g_free(args->junit);
     g_strfreev(args->paths);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunArgs, pv_run_args_clear)
@@ -105,6 +114,12 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
     options->no_ksm = args->no_ksm;
     options->fail_fast = args->fail_fast;
     options->force = args->force;
+    if (args->events_stdout && args->json) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
+                            _("--events-stdout and --json both write to standard output; "
+                              "choose one (--save-events FILE keeps the stream too)"));
+        return FALSE;
+    }
     if (args->verbose && args->quiet) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
                             _("--verbose and --quiet contradict each other; choose one"));
@@ -185,14 +200,29 @@ pv_cmd_run_tune_ksm(PvRun *run)
     g_autofree char *line = NULL;
     gboolean tuned = FALSE;
 
-    if (run->options->no_ksm || !run->local)
+    if (run->options->no_ksm || !run->host_local)
         return;
     line = pv_host_tune_ksm("/sys/kernel/mm/ksm", &tuned);
     g_printerr("%s\n", line);
     pv_events_emitf(run->events, "ksm_tuned",
-                    "{'tuned': <%b>, 'run': <%b>, 'pages_to_scan': <%x>, "
+                    "{'tuned': <%b>, 'ksm_run': <%b>, 'pages_to_scan': <%x>, "
                     "'sleep_millisecs': <%x>, 'message': <%s>}",
                     tuned, tuned, (gint64)1000, (gint64)100, line);
+}
+
+/* The run directory keeps each file's full (verbose) block. */
+static void
+pv_cmd_run_write_file_log(const PvReportFile *file, const char *block, gpointer user_data)
+{
+    PvRun *run = user_data;
+    g_autofree char *name = pv_sanitize_name(file->path, 200);
+    g_autofree char *log_name = g_strconcat(name, ".log", NULL);
+    g_autofree char *dir = g_build_filename(run->dir, "files", NULL);
+    g_autofree char *path = g_build_filename(dir, log_name, NULL);
+    g_autoptr(GError) error = NULL;
+
+    if (g_mkdir_with_parents(dir, 0755) < 0 || !pv_write_file_atomic(path, block, -1, &error))
+        g_printerr("provium: %s\n", error ? error->message : dir);
 }
 
 static void
@@ -305,6 +335,16 @@ pv_cmd_run(int argc, char **argv)
           N_("Leave KSM alone and mark domains <nosharepages/>"), NULL },
         { "force", 0, 0, G_OPTION_ARG_NONE, &args.force,
           N_("Remove provium's domains with this run's prefix before starting"), NULL },
+        { "save-events", 0, 0, G_OPTION_ARG_FILENAME, &args.save_events,
+          N_("Also write the event stream (msgpack) to FILE"), N_("FILE") },
+        { "events-stdout", 0, 0, G_OPTION_ARG_NONE, &args.events_stdout,
+          N_("Write the event stream to standard output; people's output goes to stderr"),
+          NULL },
+        { "junit", 0, 0, G_OPTION_ARG_FILENAME, &args.junit,
+          N_("Write a JUnit XML report to FILE"), N_("FILE") },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &args.json,
+          N_("Print one JSON object per file on standard output; people's output goes "
+             "to stderr"), NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.paths, NULL,
           N_("[PATH...]") },
         { NULL },
@@ -316,8 +356,13 @@ pv_cmd_run(int argc, char **argv)
     g_autoptr(PvRun) run = NULL;
     g_autoptr(PvTerminal) terminal = NULL;
     g_autoptr(PvDispatcher) dispatcher = NULL;
+    g_autoptr(PvTerminal) file_logs = NULL;
+    g_autoptr(PvJunit) junit = NULL;
+    g_autoptr(PvJson) json = NULL;
+    FILE *human;
     guint passed = 0, failed = 0, skipped = 0;
     guint errors = 0, cancelled = 0, not_run = 0;
+    PvAmount used;
     gint64 started = pv_events_now_ns();
     guint i;
 
@@ -327,7 +372,8 @@ pv_cmd_run(int argc, char **argv)
           "Other commands:\n"
           "  provium list [PATH...]     list test files and their tests\n"
           "  provium clean [--prefix P] destroy domains provium left behind\n"
-          "  provium events FILE        print an event stream as JSON lines"));
+          "  provium events FILE        print an event stream as JSON lines\n"
+          "  provium report FILE        a run's figures, leak check and timeline (--svg)"));
     g_option_context_set_description(context,
         _("Exit status: 0 when every test passed, 1 when a test failed, 2 for usage,\n"
           "configuration or broken test files, 130 when interrupted.\n\n"
@@ -374,8 +420,26 @@ pv_cmd_run(int argc, char **argv)
         !pv_cmd_run_check_prefix_free(run, &error) || !pv_run_prepare_dir(run, &error))
         goto usage;
 
-    terminal = pv_terminal_new(stdout, options.verbosity);
+    if (args.save_events && !pv_events_add_file(run->events, args.save_events, &error)) {
+        g_prefix_error(&error, "--save-events: ");
+        goto usage;
+    }
+    /* Standard output is for machines when they ask for it. */
+    human = args.events_stdout || args.json ? stderr : stdout;
+    if (args.events_stdout)
+        pv_events_add_fd(run->events, STDOUT_FILENO);
+    terminal = pv_terminal_new(human, options.verbosity);
     pv_events_add_listener(run->events, pv_terminal_on_event, terminal);
+    file_logs = pv_terminal_new_for_blocks(pv_cmd_run_write_file_log, run);
+    pv_events_add_listener(run->events, pv_terminal_on_event, file_logs);
+    if (args.junit) {
+        junit = pv_junit_new(args.junit, run->host);
+        pv_events_add_listener(run->events, pv_junit_on_event, junit);
+    }
+    if (args.json) {
+        json = pv_json_new(stdout);
+        pv_events_add_listener(run->events, pv_json_on_event, json);
+    }
     pv_cmd_run_emit_started(run, argc, argv);
     pv_cmd_run_tune_ksm(run);
     for (i = 0; i < files->len; i++) {
@@ -399,12 +463,18 @@ pv_cmd_run(int argc, char **argv)
         not_run += file->status == PV_FILE_NOT_RUN;
     }
     pv_terminal_get_counts(terminal, &passed, &failed, &skipped);
+    used = pv_pool_get_used(run->pool);
     pv_events_emitf(run->events, "run_finished",
                     "{'passed': <%u>, 'failed': <%u>, 'skipped': <%u>, 'cancelled': <%u>, "
-                    "'errors': <%u>, 'not_run': <%u>, 'duration_ns': <%x>}",
+                    "'errors': <%u>, 'not_run': <%u>, 'duration_ns': <%x>, "
+                    "'pool_used': <{'memory': <%t>, 'cpus': <%d>}>}",
                     passed, failed, skipped, cancelled, errors, not_run,
-                    pv_events_now_ns() - started);
+                    pv_events_now_ns() - started, used.memory, used.mcpus / (double)PV_MCPU);
 
+    if (junit && !pv_junit_write(junit, &error)) {
+        pv_cmd_print_error(error);
+        return PV_EXIT_USAGE;
+    }
     if (pv_dispatcher_was_cancelled(dispatcher))
         return PV_EXIT_CANCELLED;
     if (errors > 0)

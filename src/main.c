@@ -19,6 +19,7 @@ static const PvCommand pv_commands[] = {
     { "list", pv_cmd_list },
     { "clean", pv_cmd_clean },
     { "events", pv_cmd_events },
+    { "report", pv_cmd_report },
 };
 
 /**

@@ -113,6 +113,7 @@ pv_dispatcher_finish_job(gpointer user_data)
     PvDispatcher *dispatcher = job->dispatcher;
     PvFile *file = job->file;
     PvPool *pool = dispatcher->run->pool;
+    PvAmount used;
 
     g_thread_join(file->thread);
     file->thread = NULL;
@@ -120,9 +121,14 @@ pv_dispatcher_finish_job(gpointer user_data)
     dispatcher->running--;
     pv_pool_give(pool, file->reservation);
     pv_pool_file_ended(pool);
+    used = pv_pool_get_used(pool);
+    /* What the pool holds now, for the report's leak check. */
     pv_events_emitf(dispatcher->run->events, "claim_released",
-                    "{'path': <%s>, 'memory': <%t>, 'cpus': <%d>}", file->path,
-                    file->reservation.memory, file->reservation.mcpus / (double)PV_MCPU);
+                    "{'path': <%s>, 'memory': <%t>, 'cpus': <%d>, "
+                    "'pool_used': <{'memory': <%t>, 'cpus': <%d>}>, 'in_flight': <%u>}",
+                    file->path, file->reservation.memory,
+                    file->reservation.mcpus / (double)PV_MCPU, used.memory,
+                    used.mcpus / (double)PV_MCPU, dispatcher->running);
     file->reservation = (PvAmount){ 0, 0 };
     pv_dispatcher_complete(dispatcher, file);
     g_free(job);
@@ -293,7 +299,7 @@ pv_dispatcher_update_psi(PvDispatcher *dispatcher)
     PvPsiReading reading;
     gboolean throttled;
 
-    if (run->options->no_psi || !run->local || !pv_host_read_psi(&reading))
+    if (run->options->no_psi || !run->host_local || !pv_host_read_psi(&reading))
         return;
     throttled = pv_psi_throttled(&reading, &run->options->psi_threshold);
     dispatcher->psi = reading;
@@ -329,7 +335,7 @@ pv_dispatcher_watch_psi(PvDispatcher *dispatcher)
     };
     gsize i;
 
-    if (options->no_psi || !dispatcher->run->local)
+    if (options->no_psi || !dispatcher->run->host_local)
         return;
     pv_dispatcher_update_psi(dispatcher);
     for (i = 0; i < G_N_ELEMENTS(triggers); i++) {
@@ -345,20 +351,27 @@ pv_dispatcher_watch_psi(PvDispatcher *dispatcher)
     }
 }
 
-static gboolean
-pv_dispatcher_tick(gpointer user_data)
+static void
+pv_dispatcher_emit_pool_state(PvDispatcher *dispatcher)
 {
-    PvDispatcher *dispatcher = user_data;
     PvPool *pool = dispatcher->run->pool;
     PvAmount used = pv_pool_get_used(pool);
     PvAmount total = pv_pool_get_total(pool);
 
-    pv_dispatcher_update_psi(dispatcher);
     pv_events_emitf(dispatcher->run->events, "pool_state",
                     "{'used': <{'memory': <%t>, 'cpus': <%d>}>, "
                     "'available': <{'memory': <%t>, 'cpus': <%d>}>}",
                     used.memory, used.mcpus / (double)PV_MCPU, total.memory - used.memory,
                     (total.mcpus - used.mcpus) / (double)PV_MCPU);
+}
+
+static gboolean
+pv_dispatcher_tick(gpointer user_data)
+{
+    PvDispatcher *dispatcher = user_data;
+
+    pv_dispatcher_update_psi(dispatcher);
+    pv_dispatcher_emit_pool_state(dispatcher);
     pv_dispatcher_pump(dispatcher);
     return G_SOURCE_CONTINUE;
 }
@@ -433,9 +446,12 @@ pv_dispatcher_run(PvDispatcher *dispatcher)
     dispatcher->source_ids[1] = g_unix_signal_add(SIGTERM, pv_dispatcher_on_signal, dispatcher);
     dispatcher->source_ids[2] = g_timeout_add_seconds(1, pv_dispatcher_tick, dispatcher);
     pv_dispatcher_watch_psi(dispatcher);
+    /* The pool's use over time starts and ends with the run, not the tick. */
+    pv_dispatcher_emit_pool_state(dispatcher);
     pv_dispatcher_pump(dispatcher);
     if (dispatcher->running > 0 || dispatcher->next < dispatcher->files->len)
         g_main_loop_run(dispatcher->loop);
+    pv_dispatcher_emit_pool_state(dispatcher);
     for (i = 0; i < G_N_ELEMENTS(dispatcher->source_ids); i++)
         g_source_remove(dispatcher->source_ids[i]);
     for (i = 0; i < dispatcher->psi_watch_ids->len; i++) {

@@ -356,7 +356,7 @@ pv_event_unpack(const msgpack_object *obj, GError **error)
             GVariant *child;
 
             if (kv->key.type != MSGPACK_OBJECT_STR) {
-                g_set_error_literal(error, PV_ERROR, PV_ERROR_IO,
+                g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
                                     _("event map has a key that is not a string"));
                 return NULL;
             }
@@ -371,7 +371,7 @@ pv_event_unpack(const msgpack_object *obj, GError **error)
     case MSGPACK_OBJECT_BIN:
     case MSGPACK_OBJECT_EXT:
     default:
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_IO,
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
                             _("event holds a msgpack type provium does not write"));
         return NULL;
     }
@@ -389,7 +389,7 @@ pv_event_decode(const msgpack_object *obj, GError **error)
     g_autoptr(GVariant) event = NULL;
 
     if (obj->type != MSGPACK_OBJECT_MAP) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_IO, _("event is not a msgpack map"));
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE, _("event is not a msgpack map"));
         return NULL;
     }
     event = pv_event_unpack(obj, error);
@@ -397,7 +397,7 @@ pv_event_decode(const msgpack_object *obj, GError **error)
         return NULL;
     g_variant_ref_sink(event);
     if (!pv_event_get_kind(event)) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_IO, _("event has no \"kind\""));
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE, _("event has no \"kind\""));
         return NULL;
     }
     return g_steal_pointer(&event);

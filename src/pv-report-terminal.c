@@ -1,9 +1,10 @@
 /*
  * pv-report-terminal.c: per-file result blocks and the summary line
  *
- * An event listener.  It collects each file's test results and prints the
- * file's block whole when the file completes, so blocks of files running at
- * once never interleave; the summary line comes with run_finished.
+ * An event listener.  Each file's block is printed whole when the file
+ * completes, so blocks of files running at once never interleave; the
+ * summary line comes with run_finished.  On a TTY a live status line stays
+ * below the blocks.
  */
 #include "config.h"
 
@@ -15,47 +16,60 @@
 #include "pv-report-terminal.h"
 #include "pv-units.h"
 
-typedef struct {
-    GString *tests;       /* the block's test lines, as they come */
-    GString *logs;        /* test_log lines, shown with -v */
-    GString *test_logs;   /* the running test's, shown if it fails */
-} PvTerminalFile;
-
 struct _PvTerminal {
     GMutex lock;           /* blocks and the status line share the terminal */
     FILE *out;
+    PvTerminalBlockFunc block_func;
+    gpointer block_data;
     PvVerbosity verbosity;
     gboolean color;
     gboolean tty;
     char *status;          /* the live status line, on a TTY */
-    GHashTable *files;   /* path -> PvTerminalFile */
+    PvReportCollector *collector;
     guint passed;
     guint failed;
     guint skipped;
-    guint not_run;
 };
 
-static void
-pv_terminal_file_free(PvTerminalFile *tf)
-{
-    g_string_free(tf->tests, TRUE);
-    g_string_free(tf->logs, TRUE);
-    g_string_free(tf->test_logs, TRUE);
-    g_free(tf);
-}
-
-PvTerminal *
-pv_terminal_new(FILE *out, PvVerbosity verbosity)
+static PvTerminal *
+pv_terminal_alloc(PvVerbosity verbosity)
 {
     PvTerminal *terminal = g_new0(PvTerminal, 1);
 
     g_mutex_init(&terminal->lock);
-    terminal->out = out;
     terminal->verbosity = verbosity;
+    terminal->collector = pv_report_collector_new();
+    return terminal;
+}
+
+/**
+ * pv_terminal_new:
+ * @out: where blocks and the summary go
+ */
+PvTerminal *
+pv_terminal_new(FILE *out, PvVerbosity verbosity)
+{
+    PvTerminal *terminal = pv_terminal_alloc(verbosity);
+
+    terminal->out = out;
     terminal->tty = isatty(fileno(out)) && g_strcmp0(g_getenv("TERM"), "dumb") != 0;
     terminal->color = terminal->tty && !g_getenv("NO_COLOR");
-    terminal->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                            (GDestroyNotify)pv_terminal_file_free);
+    return terminal;
+}
+
+/**
+ * pv_terminal_new_for_blocks:
+ *
+ * A terminal that hands each file's verbose, uncolored block to @func (the
+ * run directory's file logs) and prints nothing.
+ */
+PvTerminal *
+pv_terminal_new_for_blocks(PvTerminalBlockFunc func, gpointer user_data)
+{
+    PvTerminal *terminal = pv_terminal_alloc(PV_VERBOSITY_VERBOSE);
+
+    terminal->block_func = func;
+    terminal->block_data = user_data;
     return terminal;
 }
 
@@ -64,7 +78,7 @@ pv_terminal_free(PvTerminal *terminal)
 {
     if (!terminal)
         return;
-    g_hash_table_unref(terminal->files);
+    pv_report_collector_free(terminal->collector);
     g_free(terminal->status);
     g_mutex_clear(&terminal->lock);
     g_free(terminal);
@@ -119,25 +133,10 @@ pv_terminal_end_status(PvTerminal *terminal)
     g_mutex_unlock(&terminal->lock);
 }
 
-static PvTerminalFile *
-pv_terminal_file(PvTerminal *terminal, const char *path)
-{
-    PvTerminalFile *tf = g_hash_table_lookup(terminal->files, path);
-
-    if (!tf) {
-        tf = g_new0(PvTerminalFile, 1);
-        tf->tests = g_string_new(NULL);
-        tf->logs = g_string_new(NULL);
-        tf->test_logs = g_string_new(NULL);
-        g_hash_table_insert(terminal->files, g_strdup(path), tf);
-    }
-    return tf;
-}
-
 static const char *
-pv_terminal_color(PvTerminal *terminal, const char *word)
+pv_terminal_color(gboolean color, const char *word)
 {
-    if (!terminal->color)
+    if (!color)
         return "";
     if (g_str_equal(word, "PASS") || g_str_equal(word, "passed"))
         return "\033[32m";
@@ -162,87 +161,91 @@ pv_terminal_append_indented(GString *out, const char *text, const char *indent)
     }
 }
 
-static void
-pv_terminal_on_test(PvTerminal *terminal, GVariant *event, const char *kind)
+static const char *
+pv_terminal_word(const char *status)
 {
-    PvTerminalFile *tf = pv_terminal_file(terminal, pv_event_get_str(event, "path"));
-    const char *name = pv_event_get_str(event, "name");
-    const char *reason = pv_event_get_str(event, "reason");
-    const char *excerpt = pv_event_get_str(event, "console_excerpt");
-    g_autofree char *duration = pv_duration_format(pv_event_get_int(event, "duration_ns", 0));
-    const char *word;
+    if (g_strcmp0(status, "passed") == 0)
+        return "PASS";
+    if (g_strcmp0(status, "failed") == 0)
+        return "FAIL";
+    if (g_strcmp0(status, "skipped") == 0)
+        return "SKIP";
+    return "----";
+}
 
-    if (g_str_equal(kind, "test_passed")) {
-        word = "PASS";
-        terminal->passed++;
-    } else if (g_str_equal(kind, "test_failed")) {
-        word = "FAIL";
-        terminal->failed++;
-    } else if (g_str_equal(kind, "test_skipped")) {
-        word = "SKIP";
-        terminal->skipped++;
-    } else {
-        word = "----";
-        terminal->not_run++;
-    }
+/**
+ * pv_terminal_format_block:
+ *
+ * A file's block: its status and duration, then each test with its status
+ * and duration (or why it did not run); under a failure its message, its
+ * log and its VMs' consoles; with -v every log line; and kept domains.
+ * Returns: (transfer full)
+ */
+char *
+pv_terminal_format_block(const PvReportFile *file, PvVerbosity verbosity, gboolean color)
+{
+    g_autoptr(GString) block = g_string_new(NULL);
+    g_autofree char *duration = pv_duration_format(file->duration_ns);
+    const char *status = file->status ? file->status : "?";
+    guint i;
 
-    g_string_append_printf(tf->tests, "  %s%s%s  %s", pv_terminal_color(terminal, word), word,
-                           pv_terminal_color(terminal, "reset"), name);
-    /* Run tests say how long they took; the others why they did not run. */
-    if (g_str_equal(word, "PASS") || g_str_equal(word, "FAIL"))
-        g_string_append_printf(tf->tests, " (%s)\n", duration);
-    else
-        g_string_append_printf(tf->tests, ": %s\n", reason ? reason : "");
-    if (g_str_equal(word, "FAIL")) {
-        if (reason)
-            pv_terminal_append_indented(tf->tests, reason, "        ");
-        if (tf->test_logs->len && terminal->verbosity != PV_VERBOSITY_VERBOSE)
-            g_string_append(tf->tests, tf->test_logs->str);
-        if (excerpt)
-            pv_terminal_append_indented(tf->tests, excerpt, "        ");
+    g_string_append_printf(block, "%s %s%s%s (%s)\n", file->path, pv_terminal_color(color, status),
+                           status, pv_terminal_color(color, "reset"), duration);
+    if (file->error && !g_str_equal(status, "passed"))
+        pv_terminal_append_indented(block, file->error, "        ");
+    for (i = 0; i < file->tests->len; i++) {
+        const PvReportTest *test = file->tests->pdata[i];
+        const char *word = pv_terminal_word(test->status);
+        g_autofree char *took = pv_duration_format(test->duration_ns);
+
+        g_string_append_printf(block, "  %s%s%s  %s", pv_terminal_color(color, word), word,
+                               pv_terminal_color(color, "reset"), test->name);
+        /* Run tests say how long they took; the others why they did not run. */
+        if (g_str_equal(word, "PASS") || g_str_equal(word, "FAIL"))
+            g_string_append_printf(block, " (%s)\n", took);
+        else
+            g_string_append_printf(block, ": %s\n", test->reason ? test->reason : "");
+        if (g_str_equal(word, "FAIL")) {
+            if (test->reason)
+                pv_terminal_append_indented(block, test->reason, "        ");
+            if (test->log->len && verbosity != PV_VERBOSITY_VERBOSE)
+                pv_terminal_append_indented(block, test->log->str, "        | ");
+            if (test->console_excerpt)
+                pv_terminal_append_indented(block, test->console_excerpt, "        ");
+        }
     }
-    g_string_truncate(tf->test_logs, 0);
+    if (verbosity == PV_VERBOSITY_VERBOSE && file->log->len)
+        pv_terminal_append_indented(block, file->log->str, "  | ");
+    for (i = 0; i < file->kept->len; i++) {
+        const char *name = file->kept->pdata[i];
+
+        g_string_append_printf(block, _("  kept: domain %s is still running "
+                                        "(virsh console %s; provium clean removes it)\n"),
+                               name, name);
+    }
+    return g_string_free(g_steal_pointer(&block), FALSE);
 }
 
 static void
-pv_terminal_on_file_completed(PvTerminal *terminal, GVariant *event)
+pv_terminal_on_file_completed(PvTerminal *terminal, PvReportFile *file)
 {
-    const char *path = pv_event_get_str(event, "path");
-    const char *status = pv_event_get_str(event, "status");
-    const char *error = pv_event_get_str(event, "error");
-    PvTerminalFile *tf = pv_terminal_file(terminal, path);
-    g_autofree char *duration = pv_duration_format(pv_event_get_int(event, "duration_ns", 0));
-    g_autoptr(GVariant) kept = g_variant_lookup_value(event, "kept", NULL);
-    g_autoptr(GString) block = g_string_new(NULL);
-    gboolean ok = g_strcmp0(status, "passed") == 0;
+    g_autofree char *block = NULL;
+    guint i;
 
-    if (terminal->verbosity == PV_VERBOSITY_QUIET && ok)
-        return;
-    g_string_append_printf(block, "%s %s%s%s (%s)\n", path, pv_terminal_color(terminal, status),
-                           status, pv_terminal_color(terminal, "reset"), duration);
-    if (error && !ok)
-        pv_terminal_append_indented(block, error, "        ");
-    g_string_append(block, tf->tests->str);
-    if (terminal->verbosity == PV_VERBOSITY_VERBOSE && tf->logs->len)
-        g_string_append(block, tf->logs->str);
-    if (kept) {
-        GVariantIter iter;
-        GVariant *child;
+    for (i = 0; i < file->tests->len; i++) {
+        const PvReportTest *test = file->tests->pdata[i];
 
-        g_variant_iter_init(&iter, kept);
-        while ((child = g_variant_iter_next_value(&iter))) {
-            g_autoptr(GVariant) inner = g_variant_is_of_type(child, G_VARIANT_TYPE_VARIANT) ?
-                g_variant_get_variant(child) : g_variant_ref(child);
-            const char *name = g_variant_get_string(inner, NULL);
-
-            g_string_append_printf(block, _("  kept: domain %s is still running "
-                                            "(virsh console %s; provium clean removes it)\n"),
-                                   name, name);
-            g_variant_unref(child);
-        }
+        terminal->passed += g_strcmp0(test->status, "passed") == 0;
+        terminal->failed += g_strcmp0(test->status, "failed") == 0;
+        terminal->skipped += g_strcmp0(test->status, "skipped") == 0;
     }
-    pv_terminal_print(terminal, block->str);
-    g_hash_table_remove(terminal->files, path);
+    if (terminal->verbosity == PV_VERBOSITY_QUIET && g_strcmp0(file->status, "passed") == 0)
+        return;
+    block = pv_terminal_format_block(file, terminal->verbosity, terminal->color);
+    if (terminal->block_func)
+        terminal->block_func(file, block, terminal->block_data);
+    else
+        pv_terminal_print(terminal, block);
 }
 
 static void
@@ -253,6 +256,8 @@ pv_terminal_on_summary(PvTerminal *terminal, GVariant *event)
     gint64 not_run = pv_event_get_int(event, "not_run", 0);
     g_autoptr(GString) text = g_string_new(NULL);
 
+    if (terminal->block_func)
+        return;
     pv_terminal_end_status(terminal);
     if (errors > 0)
         g_string_append_printf(text, g_dngettext(GETTEXT_PACKAGE,
@@ -286,22 +291,12 @@ void
 pv_terminal_on_event(GVariant *event, gpointer user_data)
 {
     PvTerminal *terminal = user_data;
-    const char *kind = pv_event_get_kind(event);
+    g_autoptr(PvReportFile) file = pv_report_collector_feed(terminal->collector, event);
 
-    if (g_str_has_prefix(kind, "test_") && !g_str_equal(kind, "test_started") &&
-        !g_str_equal(kind, "test_log")) {
-        pv_terminal_on_test(terminal, event, kind);
-    } else if (g_str_equal(kind, "test_log")) {
-        PvTerminalFile *tf = pv_terminal_file(terminal, pv_event_get_str(event, "path"));
-        const char *text = pv_event_get_str(event, "text");
-
-        pv_terminal_append_indented(tf->logs, text, "  | ");
-        pv_terminal_append_indented(tf->test_logs, text, "        | ");
-    } else if (g_str_equal(kind, "file_completed")) {
-        pv_terminal_on_file_completed(terminal, event);
-    } else if (g_str_equal(kind, "run_finished")) {
+    if (file)
+        pv_terminal_on_file_completed(terminal, file);
+    else if (g_strcmp0(pv_event_get_kind(event), "run_finished") == 0)
         pv_terminal_on_summary(terminal, event);
-    }
 }
 
 void

@@ -6,11 +6,17 @@
 #include <glib.h>
 #include <stdio.h>
 
+#include "pv-report-collect.h"
 #include "pv-run.h"
 
 typedef struct _PvTerminal PvTerminal;
 
+/* Called with each file's block instead of printing it. */
+typedef void (*PvTerminalBlockFunc)(const PvReportFile *file, const char *block,
+                                    gpointer user_data);
+
 PvTerminal *pv_terminal_new(FILE *out, PvVerbosity verbosity);
+PvTerminal *pv_terminal_new_for_blocks(PvTerminalBlockFunc func, gpointer user_data);
 void pv_terminal_free(PvTerminal *terminal);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvTerminal, pv_terminal_free)
 
@@ -19,3 +25,4 @@ void pv_terminal_set_status(PvTerminal *terminal, const char *status);
 void pv_terminal_end_status(PvTerminal *terminal);
 void pv_terminal_get_counts(PvTerminal *terminal, guint *passed, guint *failed,
                             guint *skipped);
+char *pv_terminal_format_block(const PvReportFile *file, PvVerbosity verbosity, gboolean color);

@@ -71,7 +71,8 @@ struct _PvRun {
     PvPool *pool;
     PvGate *gate;
     guint host_cpus;
-    gboolean host_guard;        /* MemAvailable is the hypervisor's */
+    gboolean host_guard;        /* a real hypervisor: its memory is worth guarding */
+    gboolean host_local;        /* ...on this machine: PSI and KSM are its */
     gint psi_throttled;         /* atomic; set by the main loop */
     GMutex guard_lock;          /* the host guard: one boot passes at a time */
     guint64 guard_pending;      /* memory of boots past the guard, not yet domains */

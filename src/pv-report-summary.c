@@ -1,0 +1,466 @@
+/*
+ * pv-report-summary.c: what a run's event stream says, in figures
+ *
+ * provium report reads a saved stream into a PvSummary: each file's life
+ * (dispatch, completion, the spans it spent blocked and why, its VMs'
+ * boots), the pool's use over time, peak and mean parallelism, time blocked
+ * per reason, and a leak check: every claim released, the pool empty
+ * whenever no file runs and at the end, every VM stopped (or kept on
+ * purpose).
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "pv-events.h"
+#include "pv-report-summary.h"
+#include "pv-units.h"
+
+PvBlockReason
+pv_block_reason_from_string(const char *text)
+{
+    guint i;
+
+    for (i = 0; i < PV_BLOCK_LAST; i++) {
+        if (g_strcmp0(text, pv_block_reason_to_string(i)) == 0)
+            return i;
+    }
+    return PV_BLOCK_NONE;
+}
+
+static void
+pv_summary_span_free(PvSummarySpan *span)
+{
+    g_free(span->waiting_for);
+    g_free(span);
+}
+
+static void
+pv_summary_vm_free(PvSummaryVm *vm)
+{
+    g_free(vm->name);
+    g_free(vm->domain);
+    g_free(vm->stop_reason);
+    g_free(vm);
+}
+
+static void
+pv_summary_file_free(PvSummaryFile *file)
+{
+    g_free(file->path);
+    g_free(file->status);
+    g_ptr_array_unref(file->spans);
+    g_ptr_array_unref(file->vms);
+    g_free(file);
+}
+
+void
+pv_summary_free(PvSummary *summary)
+{
+    if (!summary)
+        return;
+    g_free(summary->run);
+    g_free(summary->uri);
+    g_ptr_array_unref(summary->files);
+    g_array_unref(summary->pool);
+    g_ptr_array_unref(summary->leaks);
+    g_free(summary);
+}
+
+static PvSummaryFile *
+pv_summary_file(PvSummary *summary, GHashTable *by_path, const char *path)
+{
+    PvSummaryFile *file = g_hash_table_lookup(by_path, path);
+
+    if (!file) {
+        file = g_new0(PvSummaryFile, 1);
+        file->path = g_strdup(path);
+        file->spans = g_ptr_array_new_with_free_func((GDestroyNotify)pv_summary_span_free);
+        file->vms = g_ptr_array_new_with_free_func((GDestroyNotify)pv_summary_vm_free);
+        g_ptr_array_add(summary->files, file);
+        g_hash_table_insert(by_path, file->path, file);
+    }
+    return file;
+}
+
+static PvSummarySpan *
+pv_summary_open_span(PvSummaryFile *file)
+{
+    PvSummarySpan *span;
+
+    if (file->spans->len == 0)
+        return NULL;
+    span = file->spans->pdata[file->spans->len - 1];
+    return span->end_ns ? NULL : span;
+}
+
+static PvSummaryVm *
+pv_summary_vm(PvSummaryFile *file, const char *domain)
+{
+    guint i;
+
+    for (i = file->vms->len; i > 0; i--) {
+        PvSummaryVm *vm = file->vms->pdata[i - 1];
+
+        if (g_strcmp0(vm->domain, domain) == 0)
+            return vm;
+    }
+    return NULL;
+}
+
+static double
+pv_summary_get_double(GVariant *event, const char *key)
+{
+    g_autoptr(GVariant) value = g_variant_lookup_value(event, key, NULL);
+
+    if (!value)
+        return 0;
+    if (g_variant_is_of_type(value, G_VARIANT_TYPE_DOUBLE))
+        return g_variant_get_double(value);
+    return pv_event_get_int(event, key, 0);
+}
+
+/* Reads {"memory": bytes, "cpus": n} at @key. */
+static void
+pv_summary_get_amount(GVariant *event, const char *key, guint64 *memory, double *cpus)
+{
+    g_autoptr(GVariant) value = g_variant_lookup_value(event, key, G_VARIANT_TYPE_VARDICT);
+
+    *memory = 0;
+    *cpus = 0;
+    if (!value)
+        return;
+    *memory = pv_event_get_int(value, "memory", 0);
+    *cpus = pv_summary_get_double(value, "cpus");
+}
+
+static void
+pv_summary_leak(PvSummary *summary, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+pv_summary_leak(PvSummary *summary, const char *format, ...)
+{
+    va_list ap;
+
+    va_start(ap, format);
+    g_ptr_array_add(summary->leaks, g_strdup_vprintf(format, ap));
+    va_end(ap);
+}
+
+typedef struct {
+    gint64 ts;
+    int delta;
+} PvSummaryEdge;
+
+static int
+pv_summary_edge_compare(gconstpointer a, gconstpointer b)
+{
+    const PvSummaryEdge *x = a;
+    const PvSummaryEdge *y = b;
+
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return x->delta - y->delta;  /* an end before a start at the same time */
+}
+
+/* Peak and time-weighted mean of how many intervals are open at once. */
+static void
+pv_summary_concurrency(GArray *edges, gint64 start, gint64 end, guint *peak, double *mean)
+{
+    int open = 0;
+    gint64 last = start;
+    double area = 0;
+    guint i;
+
+    g_array_sort(edges, pv_summary_edge_compare);
+    *peak = 0;
+    for (i = 0; i < edges->len; i++) {
+        PvSummaryEdge *e = &g_array_index(edges, PvSummaryEdge, i);
+
+        area += (double)open * (e->ts - last);
+        last = e->ts;
+        open += e->delta;
+        *peak = MAX(*peak, (guint)MAX(open, 0));
+    }
+    area += (double)open * (end - last);
+    *mean = end > start ? area / (end - start) : 0;
+}
+
+static void
+pv_summary_finish(PvSummary *summary)
+{
+    g_autoptr(GArray) file_edges = g_array_new(FALSE, FALSE, sizeof(PvSummaryEdge));
+    g_autoptr(GArray) vm_edges = g_array_new(FALSE, FALSE, sizeof(PvSummaryEdge));
+    guint i;
+    guint j;
+
+    for (i = 0; i < summary->files->len; i++) {
+        PvSummaryFile *file = summary->files->pdata[i];
+        gint64 file_end = file->completed ? file->completed_ns : summary->end_ns;
+
+        if (file->dispatched) {
+            PvSummaryEdge up = { file->dispatched_ns, 1 };
+            PvSummaryEdge down = { file_end, -1 };
+
+            g_array_append_val(file_edges, up);
+            g_array_append_val(file_edges, down);
+        }
+        for (j = 0; j < file->spans->len; j++) {
+            PvSummarySpan *span = file->spans->pdata[j];
+
+            if (!span->end_ns)
+                span->end_ns = file_end;
+            summary->blocked_ns[span->reason] += span->end_ns - span->start_ns;
+        }
+        for (j = 0; j < PV_BLOCK_LAST; j++) {
+            guint k;
+
+            for (k = 0; k < file->spans->len; k++) {
+                if (((PvSummarySpan *)file->spans->pdata[k])->reason == j) {
+                    summary->blocked_files[j]++;
+                    break;
+                }
+            }
+        }
+        for (j = 0; j < file->vms->len; j++) {
+            PvSummaryVm *vm = file->vms->pdata[j];
+            PvSummaryEdge up = { vm->spawned_ns, 1 };
+            PvSummaryEdge down = { vm->stopped_ns ? vm->stopped_ns : summary->end_ns, -1 };
+
+            g_array_append_val(vm_edges, up);
+            g_array_append_val(vm_edges, down);
+            if (g_strcmp0(vm->stop_reason, "kept") == 0)
+                summary->kept++;
+            else if (!vm->stopped_ns)
+                pv_summary_leak(summary, _("vm '%s' (domain %s, %s) never stopped"),
+                                vm->name, vm->domain, file->path);
+        }
+        if (file->claim_open)
+            pv_summary_leak(summary, _("%s: its claim was never released"), file->path);
+        if (file->dispatched && !file->completed)
+            pv_summary_leak(summary, _("%s: dispatched but never completed"), file->path);
+    }
+    pv_summary_concurrency(file_edges, summary->start_ns, summary->end_ns, &summary->peak_files,
+                           &summary->mean_files);
+    pv_summary_concurrency(vm_edges, summary->start_ns, summary->end_ns, &summary->peak_vms,
+                           &summary->mean_vms);
+    if (!summary->finished)
+        pv_summary_leak(summary, summary->truncated ?
+                        _("the stream ends inside an event: the run was killed") :
+                        _("the stream has no run_finished: the run did not end"));
+}
+
+/**
+ * pv_summary_new:
+ * @events: (element-type GVariant): a run's events, in order
+ * @truncated: the stream ended inside an event
+ *
+ * Returns: (transfer full)
+ */
+PvSummary *
+pv_summary_new(GPtrArray *events, gboolean truncated)
+{
+    PvSummary *summary = g_new0(PvSummary, 1);
+    g_autoptr(GHashTable) by_path = g_hash_table_new(g_str_hash, g_str_equal);
+    gboolean kept_any = FALSE;   /* a kept domain legitimately holds pool */
+    guint i;
+
+    summary->files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_summary_file_free);
+    summary->pool = g_array_new(FALSE, FALSE, sizeof(PvSummaryPoolSample));
+    summary->leaks = g_ptr_array_new_with_free_func(g_free);
+    summary->truncated = truncated;
+
+    for (i = 0; i < events->len; i++) {
+        GVariant *event = events->pdata[i];
+        const char *kind = pv_event_get_kind(event);
+        const char *path = pv_event_get_str(event, "path");
+        gint64 ts = pv_event_get_int(event, "ts", 0);
+        PvSummaryFile *file = path ? pv_summary_file(summary, by_path, path) : NULL;
+
+        if (i == 0)
+            summary->start_ns = summary->end_ns = ts;
+        summary->end_ns = MAX(summary->end_ns, ts);
+
+        if (g_str_equal(kind, "run_started")) {
+            summary->run = g_strdup(pv_event_get_str(event, "run"));
+            summary->uri = g_strdup(pv_event_get_str(event, "uri"));
+            summary->start_ns = ts;
+            pv_summary_get_amount(event, "pool", &summary->pool_memory, &summary->pool_cpus);
+        } else if (g_str_equal(kind, "file_dispatched") && file) {
+            PvSummarySpan *span = pv_summary_open_span(file);
+
+            if (span)
+                span->end_ns = ts;
+            file->dispatched = TRUE;
+            file->dispatched_ns = ts;
+        } else if (g_str_equal(kind, "file_blocked") && file) {
+            PvSummarySpan *span = pv_summary_open_span(file);
+
+            if (span)
+                span->end_ns = ts;
+            span = g_new0(PvSummarySpan, 1);
+            span->reason = pv_block_reason_from_string(pv_event_get_str(event, "reason"));
+            span->start_ns = ts;
+            span->queued = !file->dispatched;
+            span->waiting_for = g_strdup(pv_event_get_str(event, "waiting_for"));
+            g_ptr_array_add(file->spans, span);
+        } else if (g_str_equal(kind, "file_unblocked") && file) {
+            PvSummarySpan *span = pv_summary_open_span(file);
+
+            if (span)
+                span->end_ns = ts;
+        } else if (g_str_equal(kind, "claim_acquired") && file) {
+            file->claim_open = TRUE;
+        } else if (g_str_equal(kind, "claim_released") && file) {
+            guint64 memory;
+            double cpus;
+
+            file->claim_open = FALSE;
+            pv_summary_get_amount(event, "pool_used", &memory, &cpus);
+            if (pv_event_get_int(event, "in_flight", 1) == 0 && (memory || cpus > 0) &&
+                !kept_any) {
+                g_autofree char *held = pv_size_format(memory);
+
+                pv_summary_leak(summary, _("after %s released its claim no file ran, yet the "
+                                           "pool still held %s and %g vCPUs"), path, held, cpus);
+            }
+        } else if (g_str_equal(kind, "vm_spawned") && file) {
+            PvSummaryVm *vm = g_new0(PvSummaryVm, 1);
+
+            vm->name = g_strdup(pv_event_get_str(event, "vm"));
+            vm->domain = g_strdup(pv_event_get_str(event, "domain"));
+            vm->spawned_ns = ts;
+            g_ptr_array_add(file->vms, vm);
+        } else if (g_str_equal(kind, "vm_ready") && file) {
+            PvSummaryVm *vm = pv_summary_vm(file, pv_event_get_str(event, "domain"));
+
+            if (vm)
+                vm->ready_ns = ts;
+        } else if (g_str_equal(kind, "vm_stopped") && file) {
+            PvSummaryVm *vm = pv_summary_vm(file, pv_event_get_str(event, "domain"));
+
+            if (vm && !vm->stopped_ns) {
+                vm->stopped_ns = ts;
+                vm->stop_reason = g_strdup(pv_event_get_str(event, "reason"));
+                kept_any = kept_any || g_strcmp0(vm->stop_reason, "kept") == 0;
+            }
+        } else if (g_str_has_prefix(kind, "test_") && file && !g_str_equal(kind, "test_log") &&
+                   !g_str_equal(kind, "test_started")) {
+            file->tests++;
+            if (g_str_equal(kind, "test_failed"))
+                file->failed++;
+        } else if (g_str_equal(kind, "file_completed") && file) {
+            file->completed = TRUE;
+            file->completed_ns = ts;
+            file->duration_ns = pv_event_get_int(event, "duration_ns", 0);
+            g_free(file->status);
+            file->status = g_strdup(pv_event_get_str(event, "status"));
+        } else if (g_str_equal(kind, "pool_state")) {
+            PvSummaryPoolSample sample = { ts, 0, 0 };
+
+            pv_summary_get_amount(event, "used", &sample.memory, &sample.cpus);
+            g_array_append_val(summary->pool, sample);
+        } else if (g_str_equal(kind, "run_finished")) {
+            guint64 memory;
+            double cpus;
+
+            summary->finished = TRUE;
+            summary->passed = pv_event_get_int(event, "passed", 0);
+            summary->failed = pv_event_get_int(event, "failed", 0);
+            summary->skipped = pv_event_get_int(event, "skipped", 0);
+            pv_summary_get_amount(event, "pool_used", &memory, &cpus);
+            if ((memory || cpus > 0) && !kept_any) {
+                g_autofree char *held = pv_size_format(memory);
+
+                pv_summary_leak(summary, _("at the end the pool still held %s and %g vCPUs"),
+                                held, cpus);
+            }
+        }
+    }
+    pv_summary_finish(summary);
+    return summary;
+}
+
+static int
+pv_summary_compare_duration(gconstpointer a, gconstpointer b)
+{
+    const PvSummaryFile *x = *(PvSummaryFile *const *)a;
+    const PvSummaryFile *y = *(PvSummaryFile *const *)b;
+
+    if (x->duration_ns != y->duration_ns)
+        return x->duration_ns > y->duration_ns ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
+/**
+ * pv_summary_format:
+ *
+ * The report for people.
+ * Returns: (transfer full)
+ */
+char *
+pv_summary_format(const PvSummary *summary)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autoptr(GPtrArray) sorted = g_ptr_array_new();
+    g_autofree char *duration = pv_duration_format(summary->end_ns - summary->start_ns);
+    g_autofree char *pool_memory = pv_size_format(summary->pool_memory);
+    gboolean any_blocked = FALSE;
+    guint i;
+
+    g_string_append_printf(out, _("run %s on %s: %u files in %s; %u passed, %u failed, "
+                                  "%u skipped\n"),
+                           summary->run ? summary->run : "?", summary->uri ? summary->uri : "?",
+                           summary->files->len, duration, summary->passed, summary->failed,
+                           summary->skipped);
+    g_string_append_printf(out, _("pool: %s and %g vCPUs\n\n"), pool_memory, summary->pool_cpus);
+
+    g_string_append(out, _("files by duration:\n"));
+    for (i = 0; i < summary->files->len; i++)
+        g_ptr_array_add(sorted, summary->files->pdata[i]);
+    g_ptr_array_sort(sorted, pv_summary_compare_duration);
+    for (i = 0; i < sorted->len; i++) {
+        const PvSummaryFile *file = sorted->pdata[i];
+        g_autofree char *took = pv_duration_format(file->duration_ns);
+
+        g_string_append_printf(out, "  %8s  %-9s  %2u VM%s  %s\n", took,
+                               file->status ? file->status : "?", file->vms->len,
+                               file->vms->len == 1 ? " " : "s", file->path);
+    }
+
+    g_string_append_printf(out, _("\nparallelism: files peak %u, mean %.2f; VMs peak %u, "
+                                  "mean %.2f\n"),
+                           summary->peak_files, summary->mean_files, summary->peak_vms,
+                           summary->mean_vms);
+
+    g_string_append(out, _("\ntime blocked, by reason:\n"));
+    for (i = 1; i < PV_BLOCK_LAST; i++) {
+        g_autofree char *took = NULL;
+
+        if (!summary->blocked_files[i])
+            continue;
+        any_blocked = TRUE;
+        took = pv_duration_format(summary->blocked_ns[i]);
+        g_string_append_printf(out, "  %-13s %8s  (%u file%s)\n", pv_block_reason_to_string(i),
+                               took, summary->blocked_files[i],
+                               summary->blocked_files[i] == 1 ? "" : "s");
+    }
+    if (!any_blocked)
+        g_string_append(out, _("  nothing waited\n"));
+
+    g_string_append(out, _("\nleak check: "));
+    if (summary->leaks->len == 0) {
+        g_string_append(out, _("ok: every claim released, the pool empty whenever no file "
+                               "ran, every VM stopped"));
+        if (summary->kept)
+            g_string_append_printf(out, _(" (but %u kept on purpose, --keep-failed)"),
+                                   summary->kept);
+        g_string_append_c(out, '\n');
+    } else {
+        g_string_append_printf(out, _("%u problem(s)\n"), summary->leaks->len);
+        for (i = 0; i < summary->leaks->len; i++)
+            g_string_append_printf(out, "  %s\n", (const char *)summary->leaks->pdata[i]);
+    }
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}

@@ -1,0 +1,77 @@
+/*
+ * pv-report-summary.h: what a run's event stream says, in figures
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "pv-pool.h"
+
+typedef struct {
+    PvBlockReason reason;
+    gint64 start_ns;
+    gint64 end_ns;
+    gboolean queued;       /* before dispatch, at the head of the queue */
+    char *waiting_for;
+} PvSummarySpan;
+
+typedef struct {
+    char *name;
+    char *domain;
+    gint64 spawned_ns;
+    gint64 ready_ns;       /* 0: never ready */
+    gint64 stopped_ns;     /* 0: never stopped in the stream */
+    char *stop_reason;
+} PvSummaryVm;
+
+typedef struct {
+    char *path;
+    char *status;
+    gboolean dispatched;
+    gboolean completed;
+    gint64 dispatched_ns;
+    gint64 completed_ns;
+    gint64 duration_ns;
+    guint tests;
+    guint failed;
+    GPtrArray *spans;      /* PvSummarySpan */
+    GPtrArray *vms;        /* PvSummaryVm */
+    gboolean claim_open;   /* acquired and not released */
+} PvSummaryFile;
+
+typedef struct {
+    gint64 ts_ns;
+    guint64 memory;
+    double cpus;
+} PvSummaryPoolSample;
+
+typedef struct {
+    char *run;
+    char *uri;
+    gint64 start_ns;
+    gint64 end_ns;
+    gboolean finished;     /* run_finished seen */
+    gboolean truncated;    /* the stream ended inside an event */
+    guint passed;
+    guint failed;
+    guint skipped;
+    guint64 pool_memory;
+    double pool_cpus;
+    GPtrArray *files;      /* PvSummaryFile, in discovery order */
+    GArray *pool;          /* PvSummaryPoolSample */
+    guint peak_files;
+    double mean_files;
+    guint peak_vms;
+    double mean_vms;
+    gint64 blocked_ns[PV_BLOCK_LAST];
+    guint blocked_files[PV_BLOCK_LAST];
+    GPtrArray *leaks;      /* char *: what the leak check found; empty when clean */
+    guint kept;            /* domains kept on purpose (--keep-failed) */
+} PvSummary;
+
+PvSummary *pv_summary_new(GPtrArray *events, gboolean truncated);
+void pv_summary_free(PvSummary *summary);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvSummary, pv_summary_free)
+char *pv_summary_format(const PvSummary *summary);
+char *pv_summary_svg(const PvSummary *summary);
+PvBlockReason pv_block_reason_from_string(const char *text);

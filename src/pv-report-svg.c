@@ -1,0 +1,413 @@
+/*
+ * pv-report-svg.c: a run as a timeline picture (provium report --svg)
+ *
+ * One lane per file, in discovery order: the time it waited in the queue
+ * (dashed), the time it ran (a bar in its status's color), the spans it spent
+ * blocked inside the run (shaded and labelled with the reason where they are
+ * wide enough), and its VMs' boots (a dark stroke from start to agent
+ * connected, a dot at ready).  Below, the pool's memory and vCPU use.  Every
+ * mark has a <title>, so hovering in a browser explains it.  Built with
+ * libxml2, as all of provium's XML.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libxml/tree.h>
+#include <math.h>
+#include <string.h>
+
+#include "pv-autocleanups.h"
+#include "pv-report-summary.h"
+#include "pv-units.h"
+
+#define SVG_WIDTH 1100.0
+#define SVG_LABEL_W 270.0
+#define SVG_RIGHT 30.0
+#define SVG_PLOT_W (SVG_WIDTH - SVG_LABEL_W - SVG_RIGHT)
+#define SVG_LANE_H 22.0
+#define SVG_LANE_GAP 6.0
+#define SVG_TOP 104.0
+#define SVG_CHART_H 64.0
+
+typedef struct {
+    xmlDoc *doc;
+    xmlNode *root;
+    gint64 start;
+    gint64 end;
+} PvSvg;
+
+static const char *
+pv_svg_status_color(const char *status)
+{
+    if (g_strcmp0(status, "passed") == 0)
+        return "#2e7d32";
+    if (g_strcmp0(status, "failed") == 0)
+        return "#c62828";
+    if (g_strcmp0(status, "error") == 0)
+        return "#6a1b9a";
+    if (!status)
+        return "#1565c0";  /* still running when the stream ended */
+    return "#757575";
+}
+
+static const char *
+pv_svg_reason_color(PvBlockReason reason)
+{
+    static const char *const colors[] = {
+        "#9e9e9e", "#ef6c00", "#ad1457", "#4527a0", "#00838f", "#f9a825", "#5d4037",
+    };
+    G_STATIC_ASSERT(G_N_ELEMENTS(colors) == PV_BLOCK_LAST);
+
+    return colors[reason];
+}
+
+static char *
+pv_svg_num(double value)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+    return g_strdup(g_ascii_formatd(buf, sizeof(buf), "%.1f", value));
+}
+
+static double
+pv_svg_x(const PvSvg *svg, gint64 ts)
+{
+    double span = MAX(svg->end - svg->start, 1);
+
+    return SVG_LABEL_W + (double)(CLAMP(ts, svg->start, svg->end) - svg->start) / span * SVG_PLOT_W;
+}
+
+static xmlNode *
+pv_svg_node(xmlNode *parent, const char *name)
+{
+    return xmlNewChild(parent, NULL, BAD_CAST name, NULL);
+}
+
+static void
+pv_svg_attr(xmlNode *node, const char *name, const char *value)
+{
+    xmlSetProp(node, BAD_CAST name, BAD_CAST value);
+}
+
+static void
+pv_svg_attr_num(xmlNode *node, const char *name, double value)
+{
+    g_autofree char *text = pv_svg_num(value);
+
+    pv_svg_attr(node, name, text);
+}
+
+static void
+pv_svg_title(xmlNode *node, const char *text)
+{
+    xmlNode *title = pv_svg_node(node, "title");
+
+    xmlAddChild(title, xmlNewDocText(node->doc, BAD_CAST text));
+}
+
+static xmlNode *
+pv_svg_rect(xmlNode *parent, double x, double y, double w, double h, const char *fill)
+{
+    xmlNode *rect = pv_svg_node(parent, "rect");
+
+    pv_svg_attr_num(rect, "x", x);
+    pv_svg_attr_num(rect, "y", y);
+    pv_svg_attr_num(rect, "width", MAX(w, 1.0));
+    pv_svg_attr_num(rect, "height", h);
+    pv_svg_attr(rect, "fill", fill);
+    return rect;
+}
+
+static xmlNode *
+pv_svg_text(xmlNode *parent, double x, double y, const char *text, const char *anchor)
+{
+    xmlNode *node = pv_svg_node(parent, "text");
+
+    pv_svg_attr_num(node, "x", x);
+    pv_svg_attr_num(node, "y", y);
+    if (anchor)
+        pv_svg_attr(node, "text-anchor", anchor);
+    xmlAddChild(node, xmlNewDocText(parent->doc, BAD_CAST text));
+    return node;
+}
+
+static void
+pv_svg_line(xmlNode *parent, double x1, double y1, double x2, double y2, const char *stroke,
+            double width)
+{
+    xmlNode *line = pv_svg_node(parent, "line");
+
+    pv_svg_attr_num(line, "x1", x1);
+    pv_svg_attr_num(line, "y1", y1);
+    pv_svg_attr_num(line, "x2", x2);
+    pv_svg_attr_num(line, "y2", y2);
+    pv_svg_attr(line, "stroke", stroke);
+    pv_svg_attr_num(line, "stroke-width", width);
+}
+
+/* A tick step giving at most ten ticks. */
+static double
+pv_svg_tick_step(double seconds)
+{
+    static const double steps[] = {
+        0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200,
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(steps); i++) {
+        if (seconds / steps[i] <= 10)
+            return steps[i];
+    }
+    return ceil(seconds / 10 / 3600) * 3600;
+}
+
+static void
+pv_svg_axis(PvSvg *svg, double top, double bottom)
+{
+    double seconds = (svg->end - svg->start) / 1e9;
+    double step = pv_svg_tick_step(MAX(seconds, 0.1));
+    double t;
+
+    for (t = 0; t <= seconds + 1e-9; t += step) {
+        double x = SVG_LABEL_W + t / MAX(seconds, 1e-9) * SVG_PLOT_W;
+        g_autofree char *label = pv_duration_format((gint64)(t * 1e9));
+
+        pv_svg_line(svg->root, x, top, x, bottom, "#e0e0e0", 1);
+        pv_svg_text(svg->root, x, top - 6, label, "middle");
+    }
+}
+
+static void
+pv_svg_legend(PvSvg *svg, const PvSummary *summary, double y)
+{
+    const char *statuses[] = { "passed", "failed", "error", "cancelled" };
+    double x = SVG_LABEL_W;
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(statuses); i++) {
+        xmlNode *rect = pv_svg_rect(svg->root, x, y - 10, 14, 12, pv_svg_status_color(statuses[i]));
+
+        pv_svg_attr(rect, "fill-opacity", "0.35");
+        pv_svg_attr(rect, "stroke", pv_svg_status_color(statuses[i]));
+        pv_svg_text(svg->root, x + 18, y, statuses[i], NULL);
+        x += 26 + 7.0 * strlen(statuses[i]);
+    }
+    for (i = 1; i < PV_BLOCK_LAST; i++) {
+        if (!summary->blocked_files[i])
+            continue;
+        pv_svg_rect(svg->root, x, y - 10, 14, 12, pv_svg_reason_color(i));
+        pv_svg_text(svg->root, x + 18, y, pv_block_reason_to_string(i), NULL);
+        x += 26 + 7.0 * strlen(pv_block_reason_to_string(i));
+    }
+    pv_svg_line(svg->root, x, y - 4, x + 14, y - 4, "#212121", 3);
+    pv_svg_text(svg->root, x + 18, y, _("VM boot, then ready"), NULL);
+}
+
+static void
+pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index)
+{
+    double y = SVG_TOP + index * (SVG_LANE_H + SVG_LANE_GAP);
+    const char *color = pv_svg_status_color(file->status);
+    gsize len = strlen(file->path);
+    g_autofree char *label = len > 40 ? g_strconcat("…", file->path + len - 39, NULL)
+                                      : g_strdup(file->path);
+    xmlNode *node;
+    guint i;
+
+    if (index % 2 == 0) {
+        node = pv_svg_rect(svg->root, 0, y - SVG_LANE_GAP / 2, SVG_WIDTH, SVG_LANE_H + SVG_LANE_GAP,
+                           "#f5f5f5");
+    }
+    node = pv_svg_text(svg->root, SVG_LABEL_W - 8, y + 15, label, "end");
+    pv_svg_attr(node, "fill", file->status && g_str_equal(file->status, "passed") ? "#212121"
+                                                                                  : color);
+    pv_svg_title(node, file->path);
+
+    for (i = 0; i < file->spans->len; i++) {
+        const PvSummarySpan *span = file->spans->pdata[i];
+        double x1 = pv_svg_x(svg, span->start_ns);
+        double x2 = pv_svg_x(svg, span->end_ns);
+        g_autofree char *took = pv_duration_format(span->end_ns - span->start_ns);
+        g_autofree char *tip = g_strdup_printf("%s %s: %s%s%s", span->queued ? _("queued") :
+                                               _("blocked"),
+                                               pv_block_reason_to_string(span->reason), took,
+                                               span->waiting_for ? _(", waiting for ") : "",
+                                               span->waiting_for ? span->waiting_for : "");
+
+        if (!span->queued)
+            continue;
+        node = pv_svg_rect(svg->root, x1, y + 4, x2 - x1, SVG_LANE_H - 8,
+                           pv_svg_reason_color(span->reason));
+        pv_svg_attr(node, "fill-opacity", "0.25");
+        pv_svg_attr(node, "stroke", pv_svg_reason_color(span->reason));
+        pv_svg_attr(node, "stroke-dasharray", "3,2");
+        pv_svg_title(node, tip);
+    }
+
+    if (file->dispatched) {
+        double x1 = pv_svg_x(svg, file->dispatched_ns);
+        double x2 = pv_svg_x(svg, file->completed ? file->completed_ns : svg->end);
+        g_autofree char *took = pv_duration_format(file->duration_ns);
+        g_autofree char *tip = g_strdup_printf(_("%s: %s in %s, %u tests, %u VMs"), file->path,
+                                               file->status ? file->status : _("running"),
+                                               took, file->tests, file->vms->len);
+
+        node = pv_svg_rect(svg->root, x1, y, x2 - x1, SVG_LANE_H, color);
+        pv_svg_attr(node, "fill-opacity", "0.22");
+        pv_svg_attr(node, "stroke", color);
+        pv_svg_title(node, tip);
+    }
+
+    for (i = 0; i < file->spans->len; i++) {
+        const PvSummarySpan *span = file->spans->pdata[i];
+        double x1 = pv_svg_x(svg, span->start_ns);
+        double x2 = pv_svg_x(svg, span->end_ns);
+        g_autofree char *took = pv_duration_format(span->end_ns - span->start_ns);
+        g_autofree char *tip = g_strdup_printf(_("blocked %s: %s%s%s"),
+                                               pv_block_reason_to_string(span->reason), took,
+                                               span->waiting_for ? _(", waiting for ") : "",
+                                               span->waiting_for ? span->waiting_for : "");
+
+        if (span->queued)
+            continue;
+        node = pv_svg_rect(svg->root, x1, y + 3, x2 - x1, SVG_LANE_H - 6,
+                           pv_svg_reason_color(span->reason));
+        pv_svg_attr(node, "fill-opacity", "0.75");
+        pv_svg_title(node, tip);
+        /* Labelled in place where there is room: no legend hunt. */
+        if (x2 - x1 > 8.0 * strlen(pv_block_reason_to_string(span->reason))) {
+            node = pv_svg_text(svg->root, (x1 + x2) / 2, y + 15,
+                               pv_block_reason_to_string(span->reason), "middle");
+            pv_svg_attr(node, "fill", "#ffffff");
+            pv_svg_attr(node, "font-size", "11");
+        }
+    }
+
+    for (i = 0; i < file->vms->len; i++) {
+        const PvSummaryVm *vm = file->vms->pdata[i];
+        double x1 = pv_svg_x(svg, vm->spawned_ns);
+        double x2 = pv_svg_x(svg, vm->ready_ns ? vm->ready_ns : vm->spawned_ns);
+        g_autofree char *boot = pv_duration_format(vm->ready_ns ? vm->ready_ns - vm->spawned_ns : 0);
+        g_autofree char *tip = vm->ready_ns ?
+            g_strdup_printf(_("vm '%s' (%s): ready after %s"), vm->name, vm->domain, boot) :
+            g_strdup_printf(_("vm '%s' (%s): never ready"), vm->name, vm->domain);
+        xmlNode *group = pv_svg_node(svg->root, "g");
+
+        pv_svg_title(group, tip);
+        pv_svg_line(group, x1, y + SVG_LANE_H - 4, MAX(x2, x1 + 1), y + SVG_LANE_H - 4,
+                    "#212121", 3);
+        if (vm->ready_ns) {
+            node = pv_svg_node(group, "circle");
+            pv_svg_attr_num(node, "cx", x2);
+            pv_svg_attr_num(node, "cy", y + SVG_LANE_H - 4);
+            pv_svg_attr(node, "r", "3.5");
+            pv_svg_attr(node, "fill", "#212121");
+        }
+    }
+}
+
+/* The pool's use of one budget over time, as a step area. */
+static void
+pv_svg_pool_chart(PvSvg *svg, const PvSummary *summary, double y, gboolean memory)
+{
+    g_autoptr(GString) points = g_string_new(NULL);
+    double total = memory ? (double)summary->pool_memory : summary->pool_cpus;
+    g_autofree char *total_text = memory ? pv_size_format(summary->pool_memory)
+                                         : g_strdup_printf("%g", summary->pool_cpus);
+    g_autofree char *label = g_strdup_printf(memory ? _("pool memory (of %s)")
+                                                    : _("pool vCPUs (of %s)"), total_text);
+    double last_y = y + SVG_CHART_H;
+    double peak = 0;
+    g_autofree char *peak_text = NULL;
+    xmlNode *node;
+    guint i;
+
+    pv_svg_rect(svg->root, SVG_LABEL_W, y, SVG_PLOT_W, SVG_CHART_H, "#fafafa");
+    pv_svg_text(svg->root, SVG_LABEL_W - 8, y + 14, label, "end");
+    pv_svg_text(svg->root, SVG_LABEL_W - 8, y + SVG_CHART_H, "0", "end");
+    g_string_append_printf(points, "%.1f,%.1f", SVG_LABEL_W, y + SVG_CHART_H);
+    for (i = 0; i < summary->pool->len; i++) {
+        const PvSummaryPoolSample *s = &g_array_index(summary->pool, PvSummaryPoolSample, i);
+        double used = memory ? (double)s->memory : s->cpus;
+        double x = pv_svg_x(svg, s->ts_ns);
+        double py = y + SVG_CHART_H - (total > 0 ? used / total : 0) * SVG_CHART_H;
+
+        g_string_append_printf(points, " %.1f,%.1f %.1f,%.1f", x, last_y, x, py);
+        last_y = py;
+        peak = MAX(peak, used);
+    }
+    g_string_append_printf(points, " %.1f,%.1f %.1f,%.1f", SVG_LABEL_W + SVG_PLOT_W, last_y,
+                           SVG_LABEL_W + SVG_PLOT_W, y + SVG_CHART_H);
+    node = pv_svg_node(svg->root, "polygon");
+    pv_svg_attr(node, "points", points->str);
+    pv_svg_attr(node, "fill", memory ? "#1565c0" : "#00838f");
+    pv_svg_attr(node, "fill-opacity", "0.45");
+    peak_text = memory ? pv_size_format((guint64)peak) : g_strdup_printf("%g", peak);
+    {
+        g_autofree char *tip = g_strdup_printf(_("peak %s"), peak_text);
+
+        pv_svg_title(node, tip);
+        pv_svg_text(svg->root, SVG_LABEL_W - 8, y + 30, tip, "end");
+    }
+    pv_svg_line(svg->root, SVG_LABEL_W, y, SVG_LABEL_W + SVG_PLOT_W, y, "#9e9e9e", 1);
+}
+
+/**
+ * pv_summary_svg:
+ *
+ * Returns: (transfer full): the timeline as an SVG document
+ */
+char *
+pv_summary_svg(const PvSummary *summary)
+{
+    PvSvg svg = { 0 };
+    g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
+    g_autofree char *duration = pv_duration_format(summary->end_ns - summary->start_ns);
+    g_autofree char *title = g_strdup_printf(_("provium run %s"), summary->run ? summary->run : "?");
+    g_autofree char *subtitle = g_strdup_printf(_("%u files in %s: %u passed, %u failed, "
+                                                  "%u skipped; files at once: peak %u, mean "
+                                                  "%.2f"),
+                                                summary->files->len, duration, summary->passed,
+                                                summary->failed, summary->skipped,
+                                                summary->peak_files, summary->mean_files);
+    double lanes_bottom = SVG_TOP + summary->files->len * (SVG_LANE_H + SVG_LANE_GAP);
+    double height = lanes_bottom + 30 + 2 * (SVG_CHART_H + 22) + 20;
+    xmlChar *out = NULL;
+    int len = 0;
+    char *result;
+    xmlNode *node;
+    guint i;
+
+    svg.doc = doc;
+    svg.start = summary->start_ns;
+    svg.end = MAX(summary->end_ns, summary->start_ns + 1);
+    svg.root = xmlNewNode(NULL, BAD_CAST "svg");
+    xmlNewNs(svg.root, BAD_CAST "http://www.w3.org/2000/svg", NULL);
+    xmlDocSetRootElement(doc, svg.root);
+    pv_svg_attr_num(svg.root, "width", SVG_WIDTH);
+    pv_svg_attr_num(svg.root, "height", height);
+    {
+        g_autofree char *box = g_strdup_printf("0 0 %d %d", (int)SVG_WIDTH, (int)ceil(height));
+
+        pv_svg_attr(svg.root, "viewBox", box);
+    }
+    pv_svg_attr(svg.root, "font-family", "DejaVu Sans, Verdana, sans-serif");
+    pv_svg_attr(svg.root, "font-size", "12");
+    pv_svg_rect(svg.root, 0, 0, SVG_WIDTH, height, "#ffffff");
+
+    node = pv_svg_text(svg.root, 16, 26, title, NULL);
+    pv_svg_attr(node, "font-size", "18");
+    pv_svg_attr(node, "font-weight", "bold");
+    pv_svg_text(svg.root, 16, 46, subtitle, NULL);
+    pv_svg_legend(&svg, summary, 72);
+    pv_svg_axis(&svg, SVG_TOP - 8, lanes_bottom);
+    for (i = 0; i < summary->files->len; i++)
+        pv_svg_lane(&svg, summary->files->pdata[i], i);
+    pv_svg_pool_chart(&svg, summary, lanes_bottom + 30, TRUE);
+    pv_svg_pool_chart(&svg, summary, lanes_bottom + 30 + SVG_CHART_H + 22, FALSE);
+
+    xmlDocDumpFormatMemoryEnc(doc, &out, &len, "UTF-8", 1);
+    result = g_strndup((const char *)out, len);
+    xmlFree(out);
+    return result;
+}

@@ -1,0 +1,221 @@
+/*
+ * test-report.c: the figures provium report computes, on synthetic streams
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "pv-report-collect.h"
+#include "pv-report-json.h"
+#include "pv-report-summary.h"
+#include "pv-report-terminal.h"
+
+#define S 1000000000LL   /* one second in ns */
+
+/* Events as GVariant text, "%T" standing for a timestamp in seconds. */
+static GPtrArray *
+stream(const char *const *lines)
+{
+    GPtrArray *events = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+    gsize i;
+
+    for (i = 0; lines[i]; i++) {
+        g_autoptr(GError) error = NULL;
+        GVariant *event = g_variant_parse(G_VARIANT_TYPE_VARDICT, lines[i], NULL, NULL, &error);
+
+        g_assert_no_error(error);
+        g_ptr_array_add(events, g_variant_ref_sink(event));
+    }
+    return events;
+}
+
+static const char *const clean_run[] = {
+    "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>, 'uri': <'test:///default'>,"
+    " 'pool': <{'memory': <uint64 1073741824>, 'cpus': <2.0>}>}",
+    "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'a'>}",
+    "{'kind': <'claim_acquired'>, 'ts': <int64 0>, 'path': <'a'>}",
+    "{'kind': <'file_blocked'>, 'ts': <int64 0>, 'path': <'b'>, 'reason': <'pool_full'>}",
+    "{'kind': <'vm_spawned'>, 'ts': <int64 1000000000>, 'path': <'a'>, 'vm': <'v'>, 'domain': <'d1'>}",
+    "{'kind': <'vm_ready'>, 'ts': <int64 4000000000>, 'path': <'a'>, 'vm': <'v'>, 'domain': <'d1'>}",
+    "{'kind': <'test_passed'>, 'ts': <int64 5000000000>, 'path': <'a'>, 'name': <'t'>}",
+    "{'kind': <'vm_stopped'>, 'ts': <int64 5000000000>, 'path': <'a'>, 'vm': <'v'>, 'domain': <'d1'>, 'reason': <'destroyed'>}",
+    "{'kind': <'claim_released'>, 'ts': <int64 6000000000>, 'path': <'a'>, 'in_flight': <uint32 0>,"
+    " 'pool_used': <{'memory': <uint64 0>, 'cpus': <0.0>}>}",
+    "{'kind': <'file_completed'>, 'ts': <int64 6000000000>, 'path': <'a'>, 'status': <'passed'>,"
+    " 'duration_ns': <int64 6000000000>}",
+    "{'kind': <'file_unblocked'>, 'ts': <int64 6000000000>, 'path': <'b'>, 'reason': <'pool_full'>}",
+    "{'kind': <'file_dispatched'>, 'ts': <int64 6000000000>, 'path': <'b'>}",
+    "{'kind': <'claim_acquired'>, 'ts': <int64 6000000000>, 'path': <'b'>}",
+    "{'kind': <'file_blocked'>, 'ts': <int64 6000000000>, 'path': <'b'>, 'reason': <'boot_gate'>}",
+    "{'kind': <'file_unblocked'>, 'ts': <int64 7000000000>, 'path': <'b'>, 'reason': <'boot_gate'>}",
+    "{'kind': <'test_failed'>, 'ts': <int64 8000000000>, 'path': <'b'>, 'name': <'t'>}",
+    "{'kind': <'claim_released'>, 'ts': <int64 8000000000>, 'path': <'b'>, 'in_flight': <uint32 0>,"
+    " 'pool_used': <{'memory': <uint64 0>, 'cpus': <0.0>}>}",
+    "{'kind': <'file_completed'>, 'ts': <int64 8000000000>, 'path': <'b'>, 'status': <'failed'>,"
+    " 'duration_ns': <int64 2000000000>}",
+    "{'kind': <'run_finished'>, 'ts': <int64 8000000000>, 'passed': <uint32 1>, 'failed': <uint32 1>,"
+    " 'skipped': <uint32 0>, 'pool_used': <{'memory': <uint64 0>, 'cpus': <0.0>}>}",
+    NULL,
+};
+
+static void
+test_figures(void)
+{
+    g_autoptr(GPtrArray) events = stream(clean_run);
+    g_autoptr(PvSummary) summary = pv_summary_new(events, FALSE);
+    g_autofree char *text = pv_summary_format(summary);
+    g_autofree char *svg = pv_summary_svg(summary);
+
+    g_test_message("%s", text);
+    g_assert_cmpuint(summary->files->len, ==, 2);
+    g_assert_cmpuint(summary->peak_files, ==, 1);
+    /* a runs 0..6 s, b 6..8 s: one file all along */
+    g_assert_cmpfloat_with_epsilon(summary->mean_files, 1.0, 1e-9);
+    g_assert_cmpuint(summary->peak_vms, ==, 1);
+    /* one VM for 4 of 8 s */
+    g_assert_cmpfloat_with_epsilon(summary->mean_vms, 0.5, 1e-9);
+    g_assert_cmpint(summary->blocked_ns[PV_BLOCK_POOL_FULL], ==, 6 * S);
+    g_assert_cmpint(summary->blocked_ns[PV_BLOCK_BOOT_GATE], ==, 1 * S);
+    g_assert_cmpuint(summary->blocked_files[PV_BLOCK_POOL_FULL], ==, 1);
+    g_assert_cmpuint(summary->leaks->len, ==, 0);
+    g_assert_nonnull(strstr(text, "      6.0s  passed      1 VM   a\n"
+                                  "      2.0s  failed      0 VMs  b\n"));
+    g_assert_nonnull(strstr(text, "pool_full         6.0s  (1 file)"));
+    g_assert_nonnull(strstr(text, "leak check: ok"));
+    /* The queued span and the boot gate are both drawn, and every file. */
+    g_assert_nonnull(strstr(svg, "queued pool_full: 6.0s"));
+    g_assert_nonnull(strstr(svg, "blocked boot_gate: 1.0s"));
+    g_assert_nonnull(strstr(svg, ">a<title>a</title></text>"));
+    g_assert_nonnull(strstr(svg, ">b<title>b</title></text>"));
+}
+
+static void
+test_leaks(void)
+{
+    const char *const leaky[] = {
+        "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'a'>}",
+        "{'kind': <'claim_acquired'>, 'ts': <int64 0>, 'path': <'a'>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'b'>}",
+        "{'kind': <'claim_acquired'>, 'ts': <int64 0>, 'path': <'b'>}",
+        "{'kind': <'vm_spawned'>, 'ts': <int64 1>, 'path': <'b'>, 'vm': <'v'>, 'domain': <'d'>}",
+        "{'kind': <'claim_released'>, 'ts': <int64 2>, 'path': <'b'>, 'in_flight': <uint32 0>,"
+        " 'pool_used': <{'memory': <uint64 268435456>, 'cpus': <1.0>}>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 2>, 'path': <'b'>, 'status': <'passed'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 3>, 'path': <'a'>, 'status': <'passed'>}",
+        "{'kind': <'run_finished'>, 'ts': <int64 4>,"
+        " 'pool_used': <{'memory': <uint64 268435456>, 'cpus': <1.0>}>}",
+        NULL,
+    };
+    g_autoptr(GPtrArray) events = stream(leaky);
+    g_autoptr(PvSummary) summary = pv_summary_new(events, FALSE);
+    g_autofree char *text = pv_summary_format(summary);
+
+    g_test_message("%s", text);
+    g_assert_nonnull(strstr(text, "leak check: 4 problem(s)"));
+    g_assert_nonnull(strstr(text, "after b released its claim no file ran, yet the pool still "
+                            "held 256M and 1 vCPUs"));
+    g_assert_nonnull(strstr(text, "at the end the pool still held 256M"));
+    g_assert_nonnull(strstr(text, "vm 'v' (domain d, b) never stopped"));
+    g_assert_nonnull(strstr(text, "a: its claim was never released"));
+}
+
+static void
+test_kept_is_not_a_leak(void)
+{
+    const char *const kept[] = {
+        "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'a'>}",
+        "{'kind': <'claim_acquired'>, 'ts': <int64 0>, 'path': <'a'>}",
+        "{'kind': <'vm_spawned'>, 'ts': <int64 1>, 'path': <'a'>, 'vm': <'v'>, 'domain': <'d'>}",
+        "{'kind': <'vm_stopped'>, 'ts': <int64 2>, 'path': <'a'>, 'vm': <'v'>, 'domain': <'d'>, 'reason': <'kept'>}",
+        "{'kind': <'claim_released'>, 'ts': <int64 2>, 'path': <'a'>, 'in_flight': <uint32 0>,"
+        " 'pool_used': <{'memory': <uint64 268435456>, 'cpus': <1.0>}>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 2>, 'path': <'a'>, 'status': <'failed'>}",
+        "{'kind': <'run_finished'>, 'ts': <int64 3>,"
+        " 'pool_used': <{'memory': <uint64 268435456>, 'cpus': <1.0>}>}",
+        NULL,
+    };
+    g_autoptr(GPtrArray) events = stream(kept);
+    g_autoptr(PvSummary) summary = pv_summary_new(events, FALSE);
+    g_autofree char *text = pv_summary_format(summary);
+
+    g_assert_cmpuint(summary->leaks->len, ==, 0);
+    g_assert_nonnull(strstr(text, "(but 1 kept on purpose, --keep-failed)"));
+}
+
+static void
+test_truncated(void)
+{
+    g_autoptr(GPtrArray) events = stream(clean_run);
+    g_autoptr(PvSummary) summary = NULL;
+
+    g_ptr_array_set_size(events, 10);
+    summary = pv_summary_new(events, TRUE);
+    g_assert_cmpuint(summary->leaks->len, >=, 1);
+    g_assert_cmpstr(g_ptr_array_index(summary->leaks, summary->leaks->len - 1), ==,
+                    "the stream ends inside an event: the run was killed");
+}
+
+static void
+test_block_and_json(void)
+{
+    const char *const lines[] = {
+        "{'kind': <'file_dispatched'>, 'ts': <int64 5>, 'path': <'t/x.test.lua'>}",
+        "{'kind': <'test_started'>, 'ts': <int64 6>, 'path': <'t/x.test.lua'>, 'name': <'one'>}",
+        "{'kind': <'test_log'>, 'ts': <int64 7>, 'path': <'t/x.test.lua'>, 'name': <'one'>,"
+        " 'text': <'step'>}",
+        "{'kind': <'test_failed'>, 'ts': <int64 8>, 'path': <'t/x.test.lua'>, 'name': <'one'>,"
+        " 'duration_ns': <int64 1500000000>, 'reason': <'t/x.test.lua:3: no'>,"
+        " 'console_excerpt': <'--- console ---\\nlast line'>}",
+        "{'kind': <'test_skipped'>, 'ts': <int64 9>, 'path': <'t/x.test.lua'>, 'name': <'two'>,"
+        " 'duration_ns': <int64 0>, 'reason': <'later'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 10>, 'path': <'t/x.test.lua'>,"
+        " 'status': <'failed'>, 'duration_ns': <int64 2000000000>, 'kept': <['d1']>}",
+        NULL,
+    };
+    g_autoptr(GPtrArray) events = stream(lines);
+    g_autoptr(PvReportCollector) collector = pv_report_collector_new();
+    g_autoptr(PvReportFile) file = NULL;
+    g_autofree char *block = NULL;
+    g_autofree char *json = NULL;
+    guint i;
+
+    for (i = 0; i < events->len; i++) {
+        PvReportFile *done = pv_report_collector_feed(collector, events->pdata[i]);
+
+        if (done)
+            file = done;
+    }
+    g_assert_nonnull(file);
+    block = pv_terminal_format_block(file, 0, FALSE);
+    g_assert_cmpstr(block, ==,
+                    "t/x.test.lua failed (2.0s)\n"
+                    "  FAIL  one (1.5s)\n"
+                    "        t/x.test.lua:3: no\n"
+                    "        | step\n"
+                    "        --- console ---\n"
+                    "        last line\n"
+                    "  SKIP  two: later\n"
+                    "  kept: domain d1 is still running (virsh console d1; provium clean "
+                    "removes it)\n");
+    json = pv_json_format_file(file);
+    g_assert_cmpstr(json, ==,
+                    "{\"path\":\"t/x.test.lua\",\"status\":\"failed\",\"duration_ns\":2000000000,"
+                    "\"duration\":2.0,\"tests\":[{\"name\":\"one\",\"status\":\"failed\","
+                    "\"duration_ns\":1500000000,\"message\":\"t/x.test.lua:3: no\"},"
+                    "{\"name\":\"two\",\"status\":\"skipped\",\"duration_ns\":0,"
+                    "\"message\":\"later\"}]}");
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/report/figures", test_figures);
+    g_test_add_func("/report/leaks", test_leaks);
+    g_test_add_func("/report/kept", test_kept_is_not_a_leak);
+    g_test_add_func("/report/truncated", test_truncated);
+    g_test_add_func("/report/block-and-json", test_block_and_json);
+    return g_test_run();
+}

@@ -219,10 +219,12 @@ pv_cmd_run_write_file_log(const PvReportFile *file, const char *block, gpointer 
     g_autofree char *log_name = g_strconcat(name, ".log", NULL);
     g_autofree char *dir = g_build_filename(run->dir, "files", NULL);
     g_autofree char *path = g_build_filename(dir, log_name, NULL);
-    g_autoptr(GError) error = NULL;
 
-    if (g_mkdir_with_parents(dir, 0755) < 0 || !pv_write_file_atomic(path, block, -1, &error))
-        g_printerr("provium: %s\n", error ? error->message : dir);
+    if (!g_file_test(dir, G_FILE_TEST_IS_DIR) && g_mkdir_with_parents(dir, 0755) < 0) {
+        g_printerr(_("provium: cannot create %s\n"), dir);
+        return;
+    }
+    pv_run_write_later(run, path, block);
 }
 
 static void
@@ -263,6 +265,32 @@ pv_cmd_run_emit_started(PvRun *run, int argc, char **argv)
                     g_variant_builder_end(&args), uri ? uri : "", PACKAGE_VERSION, run->host,
                     run->prefix, run->dir, run->pid, total.memory,
                     total.mcpus / (double)PV_MCPU, run->host_cpus);
+}
+
+static void pv_cmd_run_emit_discovered(PvRun *run, PvFile *file);
+
+static void
+pv_cmd_run_discover_one(gpointer data, gpointer user_data)
+{
+    pv_file_discover(data, NULL);
+}
+
+/*
+ * Discovery runs each file's top level: independent per file, so spread over
+ * the CPUs; the events then come in discovery order.
+ */
+static void
+pv_cmd_run_discover(PvRun *run, GPtrArray *files)
+{
+    GThreadPool *pool = g_thread_pool_new(pv_cmd_run_discover_one, NULL,
+                                          MAX(g_get_num_processors(), 1), FALSE, NULL);
+    guint i;
+
+    for (i = 0; i < files->len; i++)
+        g_thread_pool_push(pool, files->pdata[i], NULL);
+    g_thread_pool_free(pool, FALSE, TRUE);
+    for (i = 0; i < files->len; i++)
+        pv_cmd_run_emit_discovered(run, files->pdata[i]);
 }
 
 static void
@@ -442,12 +470,7 @@ pv_cmd_run(int argc, char **argv)
     }
     pv_cmd_run_emit_started(run, argc, argv);
     pv_cmd_run_tune_ksm(run);
-    for (i = 0; i < files->len; i++) {
-        PvFile *file = files->pdata[i];
-
-        pv_file_discover(file, NULL);
-        pv_cmd_run_emit_discovered(run, file);
-    }
+    pv_cmd_run_discover(run, files);
 
     dispatcher = pv_dispatcher_new(run, files);
     pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, terminal);
@@ -471,6 +494,7 @@ pv_cmd_run(int argc, char **argv)
                     passed, failed, skipped, cancelled, errors, not_run,
                     pv_events_now_ns() - started, used.memory, used.mcpus / (double)PV_MCPU);
 
+    pv_run_flush_writes(run);
     if (junit && !pv_junit_write(junit, &error)) {
         pv_cmd_print_error(error);
         return PV_EXIT_USAGE;

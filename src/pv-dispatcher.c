@@ -113,6 +113,7 @@ pv_dispatcher_finish_job(gpointer user_data)
     PvDispatcher *dispatcher = job->dispatcher;
     PvFile *file = job->file;
     PvPool *pool = dispatcher->run->pool;
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
     PvAmount used;
 
     g_thread_join(file->thread);
@@ -123,12 +124,13 @@ pv_dispatcher_finish_job(gpointer user_data)
     pv_pool_file_ended(pool);
     used = pv_pool_get_used(pool);
     /* What the pool holds now, for the report's leak check. */
-    pv_events_emitf(dispatcher->run->events, "claim_released",
-                    "{'path': <%s>, 'memory': <%t>, 'cpus': <%d>, "
-                    "'pool_used': <{'memory': <%t>, 'cpus': <%d>}>, 'in_flight': <%u>}",
-                    file->path, file->reservation.memory,
-                    file->reservation.mcpus / (double)PV_MCPU, used.memory,
-                    used.mcpus / (double)PV_MCPU, dispatcher->running);
+    pv_event_add_str(&fields, "path", file->path);
+    pv_event_add_uint(&fields, "memory", file->reservation.memory);
+    g_variant_builder_add(&fields, "{sv}", "cpus",
+                          g_variant_new_double(file->reservation.mcpus / (double)PV_MCPU));
+    pv_event_add_amount(&fields, "pool_used", used.memory, used.mcpus / (double)PV_MCPU);
+    pv_event_add_uint(&fields, "in_flight", dispatcher->running);
+    pv_events_emit(dispatcher->run->events, "claim_released", g_variant_builder_end(&fields));
     file->reservation = (PvAmount){ 0, 0 };
     pv_dispatcher_complete(dispatcher, file);
     g_free(job);
@@ -152,6 +154,8 @@ pv_dispatcher_start(PvDispatcher *dispatcher, PvFile *file, PvAmount taken)
     PvDispatchJob *job = g_new0(PvDispatchJob, 1);
     g_autofree char *thread_name = g_strdup_printf("pv-%s", file->stem);
     PvEvents *events = dispatcher->run->events;
+    g_auto(GVariantBuilder) dispatched = PV_EVENT_FIELDS_INIT;
+    g_auto(GVariantBuilder) acquired = PV_EVENT_FIELDS_INIT;
 
     job->dispatcher = dispatcher;
     job->file = file;
@@ -160,11 +164,14 @@ pv_dispatcher_start(PvDispatcher *dispatcher, PvFile *file, PvAmount taken)
     file->reservation = taken;
     file->claim_left = file->has_claim ? taken : (PvAmount){ 0, 0 };
     pv_pool_file_started(dispatcher->run->pool);
-    pv_events_emitf(events, "file_dispatched",
-                    "{'path': <%s>, 'reservation': <{'memory': <%t>, 'cpus': <%d>}>}",
-                    file->path, taken.memory, taken.mcpus / (double)PV_MCPU);
-    pv_events_emitf(events, "claim_acquired", "{'path': <%s>, 'memory': <%t>, 'cpus': <%d>}",
-                    file->path, taken.memory, taken.mcpus / (double)PV_MCPU);
+    pv_event_add_str(&dispatched, "path", file->path);
+    pv_event_add_amount(&dispatched, "reservation", taken.memory, taken.mcpus / (double)PV_MCPU);
+    pv_events_emit(events, "file_dispatched", g_variant_builder_end(&dispatched));
+    pv_event_add_str(&acquired, "path", file->path);
+    pv_event_add_uint(&acquired, "memory", taken.memory);
+    g_variant_builder_add(&acquired, "{sv}", "cpus",
+                          g_variant_new_double(taken.mcpus / (double)PV_MCPU));
+    pv_events_emit(events, "claim_acquired", g_variant_builder_end(&acquired));
     dispatcher->running++;
     /* Referenced by the job until joined in pv_dispatcher_finish_job(). */
     file->thread = g_thread_new(thread_name, pv_dispatcher_worker, job);

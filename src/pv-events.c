@@ -186,6 +186,35 @@ pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
     g_mutex_unlock(&events->lock);
 }
 
+void
+pv_event_add_str(GVariantBuilder *fields, const char *key, const char *value)
+{
+    g_variant_builder_add(fields, "{sv}", key, g_variant_new_string(value));
+}
+
+void
+pv_event_add_int(GVariantBuilder *fields, const char *key, gint64 value)
+{
+    g_variant_builder_add(fields, "{sv}", key, g_variant_new_int64(value));
+}
+
+void
+pv_event_add_uint(GVariantBuilder *fields, const char *key, guint64 value)
+{
+    g_variant_builder_add(fields, "{sv}", key, g_variant_new_uint64(value));
+}
+
+/* {memory: bytes, cpus: float}, as pool_state and claims carry it */
+void
+pv_event_add_amount(GVariantBuilder *fields, const char *key, guint64 memory, double cpus)
+{
+    g_auto(GVariantBuilder) amount = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_uint(&amount, "memory", memory);
+    g_variant_builder_add(&amount, "{sv}", "cpus", g_variant_new_double(cpus));
+    g_variant_builder_add(fields, "{sv}", key, g_variant_builder_end(&amount));
+}
+
 /**
  * pv_events_emitf:
  * @format: a g_variant_new_parsed() format for the fields' a{sv}, e.g.

@@ -29,6 +29,17 @@ void pv_events_emitf(PvEvents *events, const char *kind, const char *format, ...
 
 gint64 pv_events_now_ns(void);
 
+/*
+ * Building an event's fields directly, for the events emitted for every file
+ * and test: pv_events_emitf() parses its format each time, which was a
+ * twentieth of a 1,000-file dispatch's CPU.
+ */
+#define PV_EVENT_FIELDS_INIT G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT)
+void pv_event_add_str(GVariantBuilder *fields, const char *key, const char *value);
+void pv_event_add_int(GVariantBuilder *fields, const char *key, gint64 value);
+void pv_event_add_uint(GVariantBuilder *fields, const char *key, guint64 value);
+void pv_event_add_amount(GVariantBuilder *fields, const char *key, guint64 memory, double cpus);
+
 /* Encoding, shared by the sink, the reader and the tests. */
 GBytes *pv_event_encode(GVariant *event);
 GVariant *pv_event_decode(const msgpack_object *obj, GError **error);

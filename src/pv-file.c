@@ -107,6 +107,7 @@ pv_file_free(PvFile *file)
     g_ptr_array_unref(file->test_names);
     g_ptr_array_unref(file->kept);
     pv_wake_clear(&file->wake);
+    g_clear_pointer(&file->source, g_bytes_unref);
     g_free(file->path);
     g_free(file->abs_path);
     g_free(file->stem);
@@ -135,9 +136,12 @@ void
 pv_file_log(PvFile *file, const char *text)
 {
     g_autofree char *valid = g_utf8_make_valid(text, -1);
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
-    pv_events_emitf(file->run->events, "test_log", "{'path': <%s>, 'name': <%s>, 'text': <%s>}",
-                    file->path, file->current_test ? file->current_test : "", valid);
+    pv_event_add_str(&fields, "path", file->path);
+    pv_event_add_str(&fields, "name", file->current_test ? file->current_test : "");
+    pv_event_add_str(&fields, "text", valid);
+    pv_events_emit(file->run->events, "test_log", g_variant_builder_end(&fields));
 }
 
 /**
@@ -167,9 +171,14 @@ pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for)
     pv_file_unblock(file);
     file->blocked = reason;
     file->blocked_since = g_get_monotonic_time();
-    pv_events_emitf(file->run->events, "file_blocked",
-                    "{'path': <%s>, 'reason': <%s>, 'waiting_for': <%s>}",
-                    file->path, pv_block_reason_to_string(reason), waiting_for);
+    {
+        g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+        pv_event_add_str(&fields, "path", file->path);
+        pv_event_add_str(&fields, "reason", pv_block_reason_to_string(reason));
+        pv_event_add_str(&fields, "waiting_for", waiting_for);
+        pv_events_emit(file->run->events, "file_blocked", g_variant_builder_end(&fields));
+    }
 }
 
 /**
@@ -180,6 +189,7 @@ pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for)
 void
 pv_file_unblock(PvFile *file)
 {
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
     gint64 waited;
 
     if (file->blocked == PV_BLOCK_NONE)
@@ -189,9 +199,10 @@ pv_file_unblock(PvFile *file)
         file->file_deadline += waited;
     if (file->test_deadline != G_MAXINT64)
         file->test_deadline += waited;
-    pv_events_emitf(file->run->events, "file_unblocked",
-                    "{'path': <%s>, 'reason': <%s>, 'blocked_ns': <%x>}",
-                    file->path, pv_block_reason_to_string(file->blocked), waited * 1000);
+    pv_event_add_str(&fields, "path", file->path);
+    pv_event_add_str(&fields, "reason", pv_block_reason_to_string(file->blocked));
+    pv_event_add_int(&fields, "blocked_ns", waited * 1000);
+    pv_events_emit(file->run->events, "file_unblocked", g_variant_builder_end(&fields));
     file->blocked = PV_BLOCK_NONE;
     file->blocked_since = 0;
 }
@@ -246,10 +257,8 @@ pv_file_on_domain_stopped(PvDomain *domain, const char *reason, gpointer user_da
                                            pv_domain_peek_label(domain),
                                            pv_domain_peek_name(domain), reason);
 
-    pv_events_emitf(file->run->events, "vm_stopped",
-                    "{'path': <%s>, 'vm': <%s>, 'domain': <%s>, 'reason': <%s>}",
-                    file->path, pv_domain_peek_label(domain), pv_domain_peek_name(domain),
-                    reason);
+    pv_vm_emit_stopped_event(file, pv_domain_peek_label(domain), pv_domain_peek_name(domain),
+                             reason);
     pv_wake_interrupt(&file->wake, PV_INTERRUPT_TEST, PV_ERROR_DOMAIN_STOPPED, msg);
 }
 
@@ -404,8 +413,13 @@ pv_file_run_test(PvFile *file, guint index)
     guint i;
 
     name = pv_lua_test_info(file->L, index, &skip, &timeout_ns);
-    pv_events_emitf(file->run->events, "test_started", "{'path': <%s>, 'name': <%s>}",
-                    file->path, name);
+    {
+        g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+        pv_event_add_str(&fields, "path", file->path);
+        pv_event_add_str(&fields, "name", name);
+        pv_events_emit(file->run->events, "test_started", g_variant_builder_end(&fields));
+    }
     if (skip) {
         pv_file_add_result(file, name, PV_TEST_SKIPPED, 0, g_steal_pointer(&skip), NULL);
         return;
@@ -519,6 +533,7 @@ pv_file_execute(PvFile *file)
 
     pv_file_end_vms(file);
     pv_file_close_lua(file);
+    g_clear_pointer(&file->source, g_bytes_unref);
 
     if (file->status == PV_FILE_ERROR)
         return;

@@ -50,6 +50,7 @@ struct _PvFile {
     char *path;            /* as shown to the user */
     char *abs_path;
     char *stem;            /* "boot" for boot.test.lua, safe in domain names */
+    GBytes *source;        /* read once, at discovery */
     PvConfig *config;      /* borrowed from the run */
 
     /* Learned when the file is discovered. */

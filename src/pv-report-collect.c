@@ -108,7 +108,9 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
     const char *path = pv_event_get_str(event, "path");
     PvReportFile *file;
 
-    if (!kind || !path)
+    /* Queued files need nothing yet: 10,000 of them would all hold one. */
+    if (!kind || !path || g_str_equal(kind, "file_discovered") ||
+        g_str_equal(kind, "file_blocked") || g_str_equal(kind, "file_unblocked"))
         return NULL;
     file = pv_report_collector_file(collector, path);
 

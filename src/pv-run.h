@@ -74,11 +74,14 @@ struct _PvRun {
     gboolean host_guard;        /* a real hypervisor: its memory is worth guarding */
     gboolean host_local;        /* ...on this machine: PSI and KSM are its */
     gint psi_throttled;         /* atomic; set by the main loop */
+    GThreadPool *writer;        /* writes report files off the emitting threads */
     GMutex guard_lock;          /* the host guard: one boot passes at a time */
     guint64 guard_pending;      /* memory of boots past the guard, not yet domains */
 
     GMutex lock;                /* guards configs */
     GHashTable *configs;        /* provium.conf path -> PvConfig */
+    GHashTable *config_paths;   /* test file directory -> provium.conf path ("" none) */
+    GHashTable *templates;      /* template path -> GBytes, read once per run */
     PvConfig *builtin_config;
 };
 
@@ -97,6 +100,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvRun, pv_run_free)
 
 PvConfig *pv_run_get_config(PvRun *run, const char *test_file, GError **error);
 char *pv_run_vm_path(PvRun *run, const char *domain, const char *suffix);
+GBytes *pv_run_get_template(PvRun *run, const char *path, GError **error);
 
 char *pv_sanitize_name(const char *text, gsize max_len);
 gboolean pv_write_file_atomic(const char *path, const char *data, gssize len, GError **error);
+void pv_run_write_later(PvRun *run, const char *path, const char *data);
+void pv_run_flush_writes(PvRun *run);

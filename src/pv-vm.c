@@ -252,6 +252,7 @@ pv_vm_start_domain(PvVm *vm, GError **error)
     g_autofree char *xml = NULL;
     g_autofree char *xml_path = pv_run_vm_path(run, name, ".xml");
     g_autofree char *overlay = NULL;
+    g_autoptr(GBytes) template = NULL;
     PvDomain *domain;
 
     g_free(vm->console_log);
@@ -281,7 +282,13 @@ pv_vm_start_domain(PvVm *vm, GError **error)
     request.vm = vm->name;
     request.host = run->host;
     request.pid = run->pid;
-    xml = pv_template_render_file(vm->profile->template_path, &request, error);
+    template = pv_run_get_template(run, vm->profile->template_path, error);
+    if (template) {
+        gsize len;
+        const char *text = g_bytes_get_data(template, &len);
+
+        xml = pv_template_render(text, len, vm->profile->template_path, &request, error);
+    }
     if (!xml) {
         g_prefix_error(error, _("profile '%s': "), vm->profile->name);
         return NULL;
@@ -355,10 +362,16 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
     g_clear_pointer(&vm->domain, pv_domain_unref);
     vm->domain = domain;
     vm->touched = TRUE;
-    pv_events_emitf(run->events, "vm_spawned",
-                    "{'path': <%s>, 'vm': <%s>, 'domain': <%s>, 'memory': <%t>, 'cpus': <%u>}",
-                    file->path, vm->name, pv_domain_peek_name(domain), (guint64)vm->memory,
-                    vm->cpus);
+    {
+        g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+        pv_event_add_str(&fields, "path", file->path);
+        pv_event_add_str(&fields, "vm", vm->name);
+        pv_event_add_str(&fields, "domain", pv_domain_peek_name(domain));
+        pv_event_add_uint(&fields, "memory", vm->memory);
+        pv_event_add_uint(&fields, "cpus", vm->cpus);
+        pv_events_emit(run->events, "vm_spawned", g_variant_builder_end(&fields));
+    }
 
     timeout_ns = options->timeout_ns ? options->timeout_ns : PV_VM_BOOT_TIMEOUT_NS;
     if (!options->no_agent) {
@@ -369,10 +382,15 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
     if (!options->no_agent &&
         (waited != PV_WAIT_READY || pv_domain_get_state(domain) != PV_DOMAIN_STATE_READY))
         return pv_vm_fail_boot(vm, waited, timeout_ns, error);
-    pv_events_emitf(run->events, "vm_ready",
-                    "{'path': <%s>, 'vm': <%s>, 'domain': <%s>, 'boot_ns': <%x>}",
-                    file->path, vm->name, pv_domain_peek_name(domain),
-                    (g_get_monotonic_time() - started) * 1000);
+    {
+        g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+        pv_event_add_str(&fields, "path", file->path);
+        pv_event_add_str(&fields, "vm", vm->name);
+        pv_event_add_str(&fields, "domain", pv_domain_peek_name(domain));
+        pv_event_add_int(&fields, "boot_ns", (g_get_monotonic_time() - started) * 1000);
+        pv_events_emit(run->events, "vm_ready", g_variant_builder_end(&fields));
+    }
     return TRUE;
 }
 
@@ -514,12 +532,27 @@ pv_vm_read_file(PvVm *vm, const char *path, GError **error)
     return data;
 }
 
+/**
+ * pv_vm_emit_stopped_event:
+ *
+ * vm_stopped, also from the main thread when a domain stopped by itself.
+ */
+void
+pv_vm_emit_stopped_event(PvFile *file, const char *vm, const char *domain, const char *reason)
+{
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_str(&fields, "path", file->path);
+    pv_event_add_str(&fields, "vm", vm);
+    pv_event_add_str(&fields, "domain", domain);
+    pv_event_add_str(&fields, "reason", reason);
+    pv_events_emit(file->run->events, "vm_stopped", g_variant_builder_end(&fields));
+}
+
 static void
 pv_vm_emit_stopped(PvVm *vm, const char *reason)
 {
-    pv_events_emitf(vm->file->run->events, "vm_stopped",
-                    "{'path': <%s>, 'vm': <%s>, 'domain': <%s>, 'reason': <%s>}",
-                    vm->file->path, vm->name, pv_domain_peek_name(vm->domain), reason);
+    pv_vm_emit_stopped_event(vm->file, vm->name, pv_domain_peek_name(vm->domain), reason);
 }
 
 static void

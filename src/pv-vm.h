@@ -54,5 +54,7 @@ char *pv_vm_console_tail(PvVm *vm, guint lines);
 char *pv_vm_console_text(PvVm *vm);
 void pv_vm_end(PvVm *vm, gboolean keep);
 void pv_vm_settle(PvVm *vm);
+void pv_vm_emit_stopped_event(PvFile *file, const char *vm, const char *domain,
+                              const char *reason);
 
 char *pv_console_sanitize(const char *raw, gsize len);

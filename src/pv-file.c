@@ -100,8 +100,6 @@ pv_file_free(PvFile *file)
     if (!file)
         return;
     g_assert(!file->L);
-    if (file->thread)
-        g_thread_unref(file->thread);
     g_ptr_array_unref(file->vms);
     g_ptr_array_unref(file->results);
     g_ptr_array_unref(file->test_names);

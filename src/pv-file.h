@@ -82,7 +82,6 @@ struct _PvFile {
     guint raises;
     gint64 started_ns;
     gint64 finished_ns;
-    GThread *thread;
     GPtrArray *kept;           /* names of domains kept for --keep-failed */
 };
 

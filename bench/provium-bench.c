@@ -1,0 +1,608 @@
+/*
+ * provium-bench.c: how fast provium dispatches, and how close to the CPU
+ * lower bound it runs real VMs compared with a plain virsh script (make bench)
+ *
+ * 1. Dispatch overhead on libvirt's test:///default: 1,000 files, each
+ *    booting one VM without a guest and destroying it (run directory on
+ *    tmpfs, and on disk for comparison); then 10,000 queued files.
+ * 2. Real VMs under qemu:///system with the project's test image: N = 8
+ *    files, each booting one VM (256 MiB, 1 vCPU) and running one command;
+ *    against the same domain XML through virsh + xargs -P 1, 2, 4; and the
+ *    CPU lower bound, N x (CPU seconds of one such VM in QEMU and libvirtd)
+ *    / online CPUs.
+ * 3. provium for N = 1, 2, 4, 8, 16.
+ *
+ * Shared machines are noisy: the real-VM runs are repeated, interleaved
+ * (provium, then each virsh variant, then again), and the medians compared,
+ * so a slow minute weighs on all of them alike.  Each run starts on a quiet
+ * host (CPU pressure avg10 under 5 %): provium pauses new boots while the
+ * host is under pressure, and the pressure the previous run left would
+ * otherwise be charged to it.
+ *
+ * Prints a table, and last one machine-readable line.  Needs the README's
+ * set-up (libvirtd running, the test image built).
+ */
+#include "config.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <libvirt/libvirt.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pv-events.h"
+#include "pv-template.h"
+#include "pv-units.h"
+
+#define BENCH_VM_MEMORY (256 * PV_MIB)
+#define BENCH_N 8
+#define BENCH_POLL "0.5"
+#define BENCH_REPS 3
+
+typedef struct {
+    char *work;           /* scratch directory, removed at the end */
+    char *provium;
+    char *image;
+    char *prefix;         /* of every domain the bench makes */
+    guint cpus;
+    guint runs;           /* provium runs, for distinct prefixes */
+} Bench;
+
+typedef struct {
+    double wall_s;
+    long maxrss_kb;
+    int status;
+} Run;
+
+static double
+now_s(void)
+{
+    return g_get_monotonic_time() / 1e6;
+}
+
+/* Runs @argv to completion; the child's peak RSS comes from wait4(). */
+static Run
+bench_run(char **argv, const char *cwd, gboolean quiet)
+{
+    Run run = { 0 };
+    g_autoptr(GError) error = NULL;
+    struct rusage usage;
+    GPid pid;
+    int status = 0;
+    double start = now_s();
+
+    if (!g_spawn_async(cwd, argv, NULL,
+                       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH |
+                       (quiet ? G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL : 0),
+                       NULL, NULL, &pid, &error))
+        g_error("cannot run %s: %s", argv[0], error->message);
+    if (wait4(pid, &status, 0, &usage) < 0)
+        g_error("wait4: %s", g_strerror(errno));
+    run.wall_s = now_s() - start;
+    run.maxrss_kb = usage.ru_maxrss;
+    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return run;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!g_file_set_contents(path, text, -1, &error))
+        g_error("%s", error->message);
+}
+
+static char *
+make_corpus(Bench *b, const char *name, guint n, const char *conf, const char *test)
+{
+    g_autofree char *dir = g_build_filename(b->work, name, NULL);
+    g_autofree char *conf_path = g_build_filename(dir, "provium.conf", NULL);
+    guint i;
+
+    g_mkdir_with_parents(dir, 0755);
+    write_file(conf_path, conf);
+    for (i = 0; i < n; i++) {
+        g_autofree char *file = g_strdup_printf("%s/f%05u.test.lua", dir, i);
+
+        write_file(file, test);
+    }
+    return g_steal_pointer(&dir);
+}
+
+static int
+compare_double(gconstpointer a, gconstpointer b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static double
+median(double *values, guint n)
+{
+    double sorted[16];
+
+    g_assert(n > 0 && n <= G_N_ELEMENTS(sorted));
+    memcpy(sorted, values, n * sizeof(double));
+    qsort(sorted, n, sizeof(double), compare_double);
+    return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+static double
+minimum(const double *values, guint n)
+{
+    double m = values[0];
+    guint i;
+
+    for (i = 1; i < n; i++)
+        m = MIN(m, values[i]);
+    return m;
+}
+
+static double
+maximum(const double *values, guint n)
+{
+    double m = values[0];
+    guint i;
+
+    for (i = 1; i < n; i++)
+        m = MAX(m, values[i]);
+    return m;
+}
+
+/* Per-file durations (dispatch to completion) from a run's stream. */
+static GArray *
+file_durations(const char *events_path)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(double));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvEventReader) reader = pv_event_reader_new(events_path, &error);
+    GVariant *event;
+
+    if (!reader)
+        g_error("%s", error->message);
+    while ((event = pv_event_reader_next(reader, &error))) {
+        if (g_strcmp0(pv_event_get_kind(event), "file_completed") == 0) {
+            double ms = pv_event_get_int(event, "duration_ns", 0) / 1e6;
+
+            g_array_append_val(out, ms);
+        }
+        g_variant_unref(event);
+    }
+    g_array_sort(out, compare_double);
+    return out;
+}
+
+static char *
+bench_prefix(Bench *b)
+{
+    return g_strdup_printf("%sr%u-", b->prefix, b->runs++);
+}
+
+typedef struct {
+    double files_per_s;
+    double mean_ms;
+    double p99_ms;
+    double wall_s;
+    long rss_kb;
+} Dispatch;
+
+static Dispatch
+bench_dispatch(Bench *b, const char *corpus, guint n, const char *results)
+{
+    g_autofree char *prefix = bench_prefix(b);
+    g_autofree char *events = g_build_filename(b->work, "dispatch.msgpack", NULL);
+    char *argv[] = {
+        b->provium, (char *)"-q", (char *)"-c", (char *)"test:///default", (char *)"--no-psi",
+        (char *)"--no-ksm", (char *)"--prefix", prefix, (char *)"--results-dir", (char *)results,
+        (char *)"--save-events", events, (char *)corpus, NULL,
+    };
+    Run run = bench_run(argv, b->work, TRUE);
+    g_autoptr(GArray) durations = NULL;
+    Dispatch d = { 0 };
+    double sum = 0;
+    guint i;
+
+    if (run.status != 0)
+        g_error("provium failed (exit %d) on %s", run.status, corpus);
+    durations = file_durations(events);
+    if (durations->len != n)
+        g_error("%u files completed, not %u", durations->len, n);
+    for (i = 0; i < durations->len; i++)
+        sum += g_array_index(durations, double, i);
+    d.wall_s = run.wall_s;
+    d.files_per_s = n / run.wall_s;
+    d.mean_ms = sum / n;
+    d.p99_ms = g_array_index(durations, double, MIN(n - 1, (guint)(n * 0.99)));
+    d.rss_kb = run.maxrss_kb;
+    g_unlink(events);
+    return d;
+}
+
+static void
+rm_rf(const char *path)
+{
+    char *argv[] = { (char *)"rm", (char *)"-rf", (char *)path, NULL };
+
+    bench_run(argv, "/", TRUE);
+}
+
+static char *
+vm_conf(Bench *b)
+{
+    return g_strdup_printf("[profile default]\nkernel = %s/vmlinuz\ninitrd = %s/initrd.img\n"
+                           "cmdline = console=ttyS0 quiet\nmemory = 256M\ncpus = 1\n",
+                           b->image, b->image);
+}
+
+static const char *vm_test =
+    "test(\"boots and runs a command\", function(t)\n"
+    "    provium:vm(\"v\"):boot():run(\"uname -r\"):assert_ok()\n"
+    "end)\n";
+
+/* Waits (up to a minute) until the CPU pressure avg10 is under 5 %. */
+static void
+bench_settle(void)
+{
+    guint i;
+
+    for (i = 0; i < 120; i++) {
+        g_autofree char *text = NULL;
+        const char *avg;
+
+        if (!g_file_get_contents("/proc/pressure/cpu", &text, NULL, NULL) ||
+            !(avg = strstr(text, "avg10=")) || g_ascii_strtod(avg + 6, NULL) < 5.0)
+            return;
+        g_usleep(500 * 1000);
+    }
+}
+
+/* provium with default settings on @n one-VM files: the makespan. */
+static double
+bench_provium(Bench *b, guint n)
+{
+    g_autofree char *name = g_strdup_printf("vms%u", n);
+    g_autofree char *conf = vm_conf(b);
+    g_autofree char *corpus = make_corpus(b, name, n, conf, vm_test);
+    g_autofree char *prefix = bench_prefix(b);
+    g_autofree char *results = g_build_filename(b->work, "runs", NULL);
+    char *argv[] = {
+        b->provium, (char *)"-q", (char *)"-c", (char *)"qemu:///system", (char *)"--prefix",
+        prefix, (char *)"--results-dir", results, corpus, NULL,
+    };
+    Run run;
+
+    bench_settle();
+    run = bench_run(argv, b->work, TRUE);
+    if (run.status != 0)
+        g_error("provium failed (exit %d) on %u real VMs; see %s", run.status, n, results);
+    return run.wall_s;
+}
+
+/*
+ * The plain way, one VM per invocation: virsh create, poll guest-ping, run
+ * the command with guest-exec, poll guest-exec-status, virsh destroy.  With
+ * MEASURE set it prints the QEMU process's CPU ticks before destroying.
+ */
+static const char *vm_script =
+    "#!/bin/sh\n"
+    "# One VM, the way a sysadmin's script would: virsh and the guest agent.\n"
+    "xml=$1\n"
+    "name=$(basename \"$xml\" .xml)\n"
+    "virsh -q -c qemu:///system create \"$xml\" >/dev/null || exit 1\n"
+    "agent() { virsh -q -c qemu:///system qemu-agent-command \"$name\" \"$1\"; }\n"
+    "until agent '{\"execute\":\"guest-ping\"}' >/dev/null 2>&1; do sleep " BENCH_POLL "; done\n"
+    "pid=$(agent '{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"uname\",\"arg\":[\"-r\"],"
+    "\"capture-output\":true}}' | sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p')\n"
+    "until agent \"{\\\"execute\\\":\\\"guest-exec-status\\\",\\\"arguments\\\":{\\\"pid\\\":$pid}}\" "
+    "| grep -q '\"exited\":true'; do sleep " BENCH_POLL "; done\n"
+    "if [ -n \"$MEASURE\" ]; then\n"
+    "    q=$(pgrep -f \"guest=$name,\")\n"
+    "    awk '{ print \"qemu_ticks\", $14 + $15 }' /proc/$q/stat\n"
+    "fi\n"
+    "virsh -q -c qemu:///system destroy \"$name\" >/dev/null\n";
+
+/* The same domain XML provium renders, one file per VM. */
+static char *
+render_vms(Bench *b, const char *name, guint n)
+{
+    g_autofree char *dir = g_build_filename(b->work, name, NULL);
+    g_autofree char *list_path = g_build_filename(dir, "list", NULL);
+    g_autofree char *template = g_build_filename(PV_ABS_TOP_SRCDIR, "xml-templates",
+                                                 "default.xml", NULL);
+    g_autofree char *kernel = g_build_filename(b->image, "vmlinuz", NULL);
+    g_autofree char *initrd = g_build_filename(b->image, "initrd.img", NULL);
+    g_autoptr(GString) list = g_string_new(NULL);
+    g_autofree char *run_prefix = bench_prefix(b);
+    guint i;
+
+    g_mkdir_with_parents(dir, 0755);
+    for (i = 0; i < n; i++) {
+        g_autofree char *domain = g_strdup_printf("%sv%u", run_prefix, i);
+        g_autofree char *xml_file = g_strdup_printf("%s/%s.xml", dir, domain);
+        g_autofree char *log = g_strdup_printf("%s/%s.console.log", dir, domain);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *xml = NULL;
+        PvDomainRequest request = { 0 };
+
+        request.name = domain;
+        request.title = "provium-bench";
+        request.memory = BENCH_VM_MEMORY;
+        request.vcpus = 1;
+        request.no_kvm = !g_file_test("/dev/kvm", G_FILE_TEST_EXISTS);
+        request.kernel = kernel;
+        request.initrd = initrd;
+        request.cmdline = "console=ttyS0 quiet";
+        request.console_log = log;
+        request.run_id = "bench";
+        request.prefix = run_prefix;
+        request.file = "provium-bench";
+        request.vm = "v";
+        request.host = g_get_host_name();
+        request.pid = getpid();
+        xml = pv_template_render_file(template, &request, &error);
+        if (!xml)
+            g_error("%s", error->message);
+        write_file(xml_file, xml);
+        g_string_append_printf(list, "%s\n", xml_file);
+    }
+    write_file(list_path, list->str);
+    return g_steal_pointer(&list_path);
+}
+
+static double
+bench_virsh(Bench *b, guint n, guint parallel)
+{
+    g_autofree char *name = g_strdup_printf("virsh-p%u-n%u", parallel, n);
+    g_autofree char *list = render_vms(b, name, n);
+    g_autofree char *script = g_build_filename(b->work, "vm.sh", NULL);
+    g_autofree char *p = g_strdup_printf("%u", parallel);
+    g_autofree char *cmd = g_strdup_printf("xargs -P %s -n 1 sh '%s' < '%s'", p, script, list);
+    char *argv[] = { (char *)"sh", (char *)"-c", cmd, NULL };
+    Run run;
+
+    bench_settle();
+    run = bench_run(argv, b->work, TRUE);
+    if (run.status != 0)
+        g_error("the virsh baseline failed (P=%u, exit %d)", parallel, run.status);
+    return run.wall_s;
+}
+
+static double
+libvirtd_cpu_s(void)
+{
+    g_autofree char *pid = NULL;
+    g_autofree char *stat_path = NULL;
+    g_autofree char *stat = NULL;
+    g_auto(GStrv) fields = NULL;
+    const char *argv[] = { "pgrep", "-o", "-x", "libvirtd", NULL };
+    const char *rest;
+
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &pid, NULL,
+                      NULL, NULL) || !*g_strstrip(pid))
+        return 0;
+    stat_path = g_strdup_printf("/proc/%s/stat", pid);
+    if (!g_file_get_contents(stat_path, &stat, NULL, NULL) || !(rest = strrchr(stat, ')')))
+        return 0;
+    fields = g_strsplit(rest + 2, " ", 0);
+    /* utime and stime are fields 14 and 15; the split starts at field 3 */
+    return (g_ascii_strtod(fields[11], NULL) + g_ascii_strtod(fields[12], NULL)) /
+        sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds one VM costs (QEMU + libvirtd), measured the plain way, one VM
+ * at a time, BENCH_REPS times: the median. */
+static double
+bench_cpu_per_vm(Bench *b)
+{
+    g_autofree char *list = render_vms(b, "measure", BENCH_REPS);
+    double cpu[BENCH_REPS];
+    g_autofree char *script = g_build_filename(b->work, "vm.sh", NULL);
+    g_autofree char *xmls = NULL;
+    g_auto(GStrv) files = NULL;
+    guint i;
+
+    g_file_get_contents(list, &xmls, NULL, NULL);
+    files = g_strsplit(g_strstrip(xmls), "\n", -1);
+    for (i = 0; files[i]; i++) {
+        const char *argv[] = { "sh", script, files[i], NULL };
+        g_auto(GStrv) envp = g_environ_setenv(g_get_environ(), "MEASURE", "1", TRUE);
+        g_autofree char *out = NULL;
+        double before;
+        double qemu;
+        const char *tick;
+
+        bench_settle();
+        before = libvirtd_cpu_s();
+
+        if (!g_spawn_sync(b->work, (char **)argv, envp, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                          NULL, NULL, NULL) || !(tick = strstr(out, "qemu_ticks ")))
+            g_error("cannot measure one VM's CPU");
+        qemu = g_ascii_strtod(tick + strlen("qemu_ticks "), NULL) / sysconf(_SC_CLK_TCK);
+        cpu[i] = qemu + libvirtd_cpu_s() - before;
+    }
+    return median(cpu, i);
+}
+
+static void
+bench_cleanup(Bench *b)
+{
+    g_autofree char *prefix = g_strdup_printf("--prefix=%s", b->prefix);
+    char *argv[] = { b->provium, (char *)"clean", (char *)"--force", prefix, NULL };
+    char *virsh_argv[] = { (char *)"sh", (char *)"-c", NULL, NULL };
+    g_autofree char *cmd = g_strdup_printf(
+        "for d in $(virsh -q -c qemu:///system list --all --name | grep '^%s'); do "
+        "virsh -q -c qemu:///system destroy $d; done >/dev/null 2>&1", b->prefix);
+
+    bench_run(argv, "/", TRUE);
+    virsh_argv[2] = cmd;
+    bench_run(virsh_argv, "/", TRUE);
+    rm_rf(b->work);
+}
+
+static Bench *the_bench;
+
+static void
+on_signal(int sig)
+{
+    if (the_bench)
+        bench_cleanup(the_bench);
+    _exit(128 + sig);
+}
+
+int
+main(int argc, char **argv)
+{
+    Bench b = { 0 };
+    gboolean quick = FALSE;
+    GOptionEntry entries[] = {
+        { "quick", 0, 0, G_OPTION_ARG_NONE, &quick,
+          "Fewer sizes (1,000-file dispatch, N = 8 only), for trying the bench out", NULL },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *conf = NULL;
+    g_autofree char *tmpfs = NULL;
+    g_autofree char *disk_runs = NULL;
+    g_autofree char *corpus1k = NULL;
+    g_autofree char *corpus10k = NULL;
+    g_autofree char *virsh_version = NULL;
+    Dispatch d1k, d1k_disk, d10k = { 0 };
+    double cpu_per_vm, makespan, bound, best_virsh = 0;
+    double provium_s[BENCH_REPS];
+    double virsh_runs[3][BENCH_REPS];
+    double virsh_s[3];
+    guint virsh_reps[3];
+    const guint ps[] = { 1, 2, 4 };
+    guint rep;
+    const guint scale[] = { 1, 2, 4, 8, 16 };
+    const char *test_driver_vm =
+        "test(\"boots and destroys\", function(t)\n"
+        "    provium:vm(\"v\"):boot({agent = false}):destroy()\n"
+        "end)\n";
+    guint i;
+
+    g_option_context_add_main_entries(context, entries, NULL);
+    if (!g_option_context_parse(context, &argc, &argv, &error)) {
+        g_printerr("provium-bench: %s\n", error->message);
+        return 2;
+    }
+    b.provium = g_strdup(g_getenv("PROVIUM") ? g_getenv("PROVIUM")
+                                              : PV_ABS_TOP_BUILDDIR "/src/provium");
+    b.image = g_strdup(g_getenv("PV_TEST_IMAGE") ? g_getenv("PV_TEST_IMAGE")
+                                                  : PV_ABS_TOP_BUILDDIR "/image");
+    b.cpus = g_get_num_processors();
+    b.prefix = g_strdup_printf("bench%d-", (int)getpid());
+    if (!g_file_test(b.provium, G_FILE_TEST_IS_EXECUTABLE) ||
+        !g_file_test(b.image, G_FILE_TEST_IS_DIR)) {
+        g_printerr("provium-bench: needs %s and the test image in %s (run make bench)\n",
+                   b.provium, b.image);
+        return 2;
+    }
+    /* QEMU reads the work directory: not under /root. */
+    b.work = g_dir_make_tmp("provium-bench-XXXXXX", &error);
+    if (!b.work) {
+        g_printerr("provium-bench: %s\n", error->message);
+        return 2;
+    }
+    g_chmod(b.work, 0755);
+    the_bench = &b;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+
+    /* 1. dispatch */
+    conf = g_strdup("[profile default]\nmemory = 256M\ncpus = 1\n");
+    tmpfs = g_strdup_printf("/dev/shm/provium-bench-%d", (int)getpid());
+    disk_runs = g_build_filename(b.work, "runs-disk", NULL);
+    corpus1k = make_corpus(&b, "dispatch1k", 1000, conf, test_driver_vm);
+    d1k = bench_dispatch(&b, corpus1k, 1000, tmpfs);
+    rm_rf(tmpfs);
+    d1k_disk = bench_dispatch(&b, corpus1k, 1000, disk_runs);
+    rm_rf(disk_runs);
+    if (!quick) {
+        corpus10k = make_corpus(&b, "dispatch10k", 10000, conf, test_driver_vm);
+        d10k = bench_dispatch(&b, corpus10k, 10000, tmpfs);
+        rm_rf(tmpfs);
+        rm_rf(corpus10k);
+    }
+
+    /* 2. real VMs */
+    write_file(g_build_filename(b.work, "vm.sh", NULL), vm_script);
+    cpu_per_vm = bench_cpu_per_vm(&b);
+    bound = BENCH_N * cpu_per_vm / b.cpus;
+    /* Interleaved; -P 1, twice as slow as the rest and far behind, runs once. */
+    memset(virsh_reps, 0, sizeof(virsh_reps));
+    for (rep = 0; rep < BENCH_REPS; rep++) {
+        provium_s[rep] = bench_provium(&b, BENCH_N);
+        for (i = 0; i < G_N_ELEMENTS(ps); i++) {
+            if (ps[i] == 1 && rep > 0)
+                continue;
+            virsh_runs[i][virsh_reps[i]++] = bench_virsh(&b, BENCH_N, ps[i]);
+        }
+    }
+    makespan = median(provium_s, BENCH_REPS);
+    for (i = 0; i < G_N_ELEMENTS(ps); i++) {
+        virsh_s[i] = median(virsh_runs[i], virsh_reps[i]);
+        best_virsh = i == 0 ? virsh_s[i] : MIN(best_virsh, virsh_s[i]);
+    }
+
+    g_spawn_command_line_sync("virsh -q -c qemu:///system version --daemon", &virsh_version,
+                              NULL, NULL, NULL);
+    g_print("provium-bench on %s: %u CPUs, %s (%s)\n\n", g_get_host_name(), b.cpus,
+            g_file_test("/dev/kvm", G_FILE_TEST_EXISTS) ? "KVM" : "no KVM: QEMU emulation",
+            "test image: Debian cloud kernel + busybox + qemu-guest-agent");
+    g_print("1. dispatch on test:///default (one VM per file, no guest)\n");
+    g_print("   %-34s %8s %10s %10s %10s %10s\n", "", "wall", "files/s", "mean/file",
+            "p99/file", "peak RSS");
+    g_print("   %-34s %7.2fs %10.0f %8.1fms %8.1fms %7.1fMiB\n", "1,000 files, run dir on tmpfs",
+            d1k.wall_s, d1k.files_per_s, d1k.mean_ms, d1k.p99_ms, d1k.rss_kb / 1024.0);
+    g_print("   %-34s %7.2fs %10.0f %8.1fms %8.1fms %7.1fMiB\n", "1,000 files, run dir on disk",
+            d1k_disk.wall_s, d1k_disk.files_per_s, d1k_disk.mean_ms, d1k_disk.p99_ms,
+            d1k_disk.rss_kb / 1024.0);
+    if (!quick)
+        g_print("   %-34s %7.2fs %10.0f %8.1fms %8.1fms %7.1fMiB\n",
+                "10,000 files queued, tmpfs", d10k.wall_s, d10k.files_per_s, d10k.mean_ms,
+                d10k.p99_ms, d10k.rss_kb / 1024.0);
+    g_print("\n2. real VMs on qemu:///system: N = %u files, each one VM (256 MiB, 1 vCPU) "
+            "running uname -r\n", BENCH_N);
+    g_print("   CPU per VM (QEMU + libvirtd, measured): %.2f s; lower bound = N x that / %u "
+            "CPUs = %.1f s\n", cpu_per_vm, b.cpus, bound);
+    g_print("   %-30s %10s %14s %14s %16s\n", "", "makespan", "x lower bound",
+            "provium faster", "runs (min..max)");
+    g_print("   %-30s %9.1fs %14.2f %14s %3u (%.1f..%.1fs)\n", "provium, default settings",
+            makespan, makespan / bound, "", BENCH_REPS, minimum(provium_s, BENCH_REPS),
+            maximum(provium_s, BENCH_REPS));
+    for (i = 0; i < G_N_ELEMENTS(ps); i++) {
+        g_autofree char *label = g_strdup_printf("virsh script, xargs -P %u", ps[i]);
+
+        g_print("   %-30s %9.1fs %14.2f %13.2fx %3u (%.1f..%.1fs)\n", label, virsh_s[i],
+                virsh_s[i] / bound, virsh_s[i] / makespan, virsh_reps[i],
+                minimum(virsh_runs[i], virsh_reps[i]), maximum(virsh_runs[i], virsh_reps[i]));
+    }
+    g_print("   (medians; the virsh script polls guest-ping and guest-exec-status every %s s)\n",
+            BENCH_POLL);
+
+    if (!quick) {
+        g_print("\n3. scaling: provium, default settings\n");
+        g_print("   %4s %10s %12s %14s\n", "N", "makespan", "lower bound", "x lower bound");
+        for (i = 0; i < G_N_ELEMENTS(scale); i++) {
+            double s = scale[i] == BENCH_N ? makespan : bench_provium(&b, scale[i]);
+            double lb = scale[i] * cpu_per_vm / b.cpus;
+
+            g_print("   %4u %9.1fs %11.1fs %14.2f\n", scale[i], s, lb, s / lb);
+        }
+    }
+
+    bench_cleanup(&b);
+    g_print("\nbench: dispatch_files_per_s=%.0f makespan_s=%.2f best_virsh_s=%.2f "
+            "lower_bound_s=%.2f ratio_to_bound=%.3f speedup_vs_virsh=%.3f\n",
+            d1k.files_per_s, makespan, best_virsh, bound, makespan / bound,
+            best_virsh / makespan);
+    return 0;
+}

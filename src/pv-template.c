@@ -314,6 +314,139 @@ pv_template_first_error(void *user_data, xmlErrorPtr error)
         xmlCopyError(error, first);
 }
 
+/* The first child named @name, placed right after @after when created. */
+static xmlNode *
+pv_xml_ensure_child_after(xmlNode *parent, const char *name, const char *after)
+{
+    xmlNode *node = pv_xml_find_child(parent, name);
+    xmlNode *anchor;
+
+    if (node)
+        return node;
+    node = xmlNewDocNode(parent->doc, NULL, BAD_CAST name, NULL);
+    anchor = pv_xml_find_child(parent, after);
+    if (anchor)
+        return xmlAddNextSibling(anchor, node);
+    return xmlAddChild(parent, node);
+}
+
+static void
+pv_xml_set_props(xmlNode *node, const char *const *props)
+{
+    gsize i;
+
+    for (i = 0; props[i]; i += 2)
+        xmlSetProp(node, BAD_CAST props[i], BAD_CAST props[i + 1]);
+}
+
+static xmlNode *
+pv_xml_new_child_props(xmlNode *parent, const char *name, const char *const *props)
+{
+    xmlNode *node = pv_xml_new_child(parent, name, NULL);
+
+    pv_xml_set_props(node, props);
+    return node;
+}
+
+/* <cpu><topology>: the guest sees llcs sockets, each its own LLC. */
+static void
+pv_template_set_topology(xmlNode *domain, const PvDomainRequest *request, gboolean kvm)
+{
+    xmlNode *cpu = pv_xml_ensure_child(domain, "cpu", FALSE);
+    g_autofree char *sockets = g_strdup_printf("%u", request->llcs);
+    g_autofree char *cores = g_strdup_printf("%u", request->cores);
+    g_autofree char *threads = g_strdup_printf("%u", request->threads);
+    const char *const props[] = {
+        "sockets", sockets, "dies", "1", "cores", cores, "threads", threads, NULL,
+    };
+
+    if (request->perf && kvm) {
+        xmlUnsetProp(cpu, BAD_CAST "match");
+        xmlSetProp(cpu, BAD_CAST "mode", BAD_CAST "host-passthrough");
+        pv_xml_remove_children_named(cpu, "model");
+    }
+    pv_xml_remove_children_named(cpu, "topology");
+    pv_xml_new_child_props(cpu, "topology", props);
+}
+
+static void
+pv_template_set_perf(xmlNode *domain, const PvDomainRequest *request, gboolean kvm)
+{
+    const PvPerfPlan *plan = request->perf;
+    xmlNode *cputune;
+    xmlNode *numatune;
+    xmlNode *node;
+    g_autofree char *emulator = g_strdup_printf("%u", plan->emulator_cpu);
+    g_autofree char *last = g_strdup_printf("%u", plan->nvcpus - 1);
+    g_autofree char *vcpus = plan->nvcpus > 1 ? g_strdup_printf("0-%s", last) : g_strdup("0");
+    guint i;
+
+    pv_xml_remove_children_named(domain, "cputune");
+    cputune = pv_xml_ensure_child_after(domain, "cputune", "vcpu");
+    for (i = 0; i < plan->nvcpus; i++) {
+        g_autofree char *vcpu = g_strdup_printf("%u", i);
+        g_autofree char *cpuset = g_strdup_printf("%u", plan->vcpu_cpus[i]);
+        const char *const props[] = { "vcpu", vcpu, "cpuset", cpuset, NULL };
+
+        pv_xml_new_child_props(cputune, "vcpupin", props);
+    }
+    {
+        const char *const props[] = { "cpuset", emulator, NULL };
+
+        pv_xml_new_child_props(cputune, "emulatorpin", props);
+    }
+    if (request->realtime) {
+        const char *const vcpu_props[] = {
+            "vcpus", vcpus, "scheduler", "fifo", "priority", "1", NULL,
+        };
+        const char *const emulator_props[] = { "scheduler", "fifo", "priority", "2", NULL };
+
+        pv_xml_new_child_props(cputune, "vcpusched", vcpu_props);
+        pv_xml_new_child_props(cputune, "emulatorsched", emulator_props);
+    }
+
+    pv_xml_remove_children_named(domain, "numatune");
+    numatune = pv_xml_ensure_child_after(domain, "numatune", "cputune");
+    {
+        const char *const props[] = { "mode", "strict", "nodeset", plan->nodeset, NULL };
+
+        pv_xml_new_child_props(numatune, "memory", props);
+    }
+
+    if (plan->hugepages) {
+        xmlNode *backing = pv_xml_ensure_child(domain, "memoryBacking", FALSE);
+        const char *const props[] = { "size", "2048", "unit", "KiB", NULL };
+
+        pv_xml_remove_children_named(backing, "hugepages");
+        node = pv_xml_new_child(backing, "hugepages", NULL);
+        pv_xml_new_child_props(node, "page", props);
+    }
+
+    if (kvm) {
+        /* KVM_HINTS_REALTIME, and let the guest turn off host halt polling. */
+        xmlNode *features = pv_xml_ensure_child(domain, "features", FALSE);
+        xmlNode *hints = pv_xml_ensure_child(features, "kvm", FALSE);
+        const char *const on[] = { "state", "on", NULL };
+
+        pv_xml_remove_children_named(hints, "hint-dedicated");
+        pv_xml_remove_children_named(hints, "poll-control");
+        pv_xml_new_child_props(hints, "hint-dedicated", on);
+        pv_xml_new_child_props(hints, "poll-control", on);
+    }
+}
+
+static void
+pv_template_set_budget(xmlNode *domain, const char *cpuset)
+{
+    xmlNode *vcpu = pv_xml_ensure_child(domain, "vcpu", FALSE);
+    xmlNode *cputune = pv_xml_ensure_child_after(domain, "cputune", "vcpu");
+    const char *const props[] = { "cpuset", cpuset, NULL };
+
+    xmlSetProp(vcpu, BAD_CAST "cpuset", BAD_CAST cpuset);
+    pv_xml_remove_children_named(cputune, "emulatorpin");
+    pv_xml_new_child_props(cputune, "emulatorpin", props);
+}
+
 static xmlDoc *
 pv_template_parse(const char *xml, gsize len, const char *template_path, GError **error)
 {
@@ -406,6 +539,12 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
         pv_xml_set_text(vcpu, n);
     }
     pv_template_set_boot(domain, request);
+    if (request->llcs)
+        pv_template_set_topology(domain, request, pv_xml_attr_equal(domain, "type", "kvm"));
+    if (request->perf)
+        pv_template_set_perf(domain, request, pv_xml_attr_equal(domain, "type", "kvm"));
+    else if (request->cpuset)
+        pv_template_set_budget(domain, request->cpuset);
     if (request->nosharepages) {
         xmlNode *backing = pv_xml_ensure_child(domain, "memoryBacking", FALSE);
 

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "pv-perf.h"
+
 #define PV_METADATA_URI "http://provium.org/xmlns/domain/1.0"
 #define PV_METADATA_PREFIX "provium"
 #define PV_AGENT_CHANNEL "org.qemu.guest_agent.0"
@@ -27,6 +29,15 @@ typedef struct {
     const char *disk;        /* a qcow2 overlay made for this domain */
     const char *console_log;
     gboolean nosharepages;
+
+    /* Performance mode: the guest's LLC topology, the pinning plan */
+    guint llcs;              /* 0: leave <cpu> alone */
+    guint cores;
+    guint threads;
+    const PvPerfPlan *perf;
+    gboolean realtime;       /* SCHED_FIFO vCPUs and emulator */
+    /* Budgeted mode: vCPUs and emulator confined to a shared CPU set */
+    const char *cpuset;
 
     /* <metadata>: who made this domain */
     const char *run_id;

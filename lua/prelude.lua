@@ -294,7 +294,7 @@ end
 -- A message handler for xpcall: skips and recorded failures pass through;
 -- anything else gets a traceback limited to the test file.
 local function handler(err)
-    if err == SKIP then
+    if err == SKIP or (type(err) == "table" and err.provium_skip) then
         return err
     end
     local text = type(err) == "string" and err or
@@ -320,6 +320,10 @@ function runner.run(i)
         return "skipped", entry.skip, t._logs
     end
     local ok, err = xpcall(entry.fn, handler, t)
+    if not ok and type(err) == "table" and err.provium_skip then
+        -- the host cannot do what the test asked (performance mode)
+        t._skipped = err.provium_skip
+    end
     if t._skipped and #t._failures == 0 then
         return "skipped", t._skipped, t._logs
     end

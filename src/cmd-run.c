@@ -46,6 +46,10 @@ typedef struct {
     gboolean events_stdout;
     char *junit;
     gboolean json;
+    char *lock_dir;
+    gboolean perf_strict;
+    gboolean no_perf_mode;
+    int cpu_cap;
     char **paths;
 } PvRunArgs;
 
@@ -63,6 +67,7 @@ pv_run_args_clear(PvRunArgs *args)
     g_free(args->psi_threshold);
     g_free(args->save_events);
     g_free(args->junit);
+    g_free(args->lock_dir);
     g_strfreev(args->paths);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunArgs, pv_run_args_clear)
@@ -114,6 +119,15 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
     options->no_ksm = args->no_ksm;
     options->fail_fast = args->fail_fast;
     options->force = args->force;
+    if (args->cpu_cap < 0) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
+                            _("--cpu-cap takes a positive number of CPUs"));
+        return FALSE;
+    }
+    options->lock_dir = g_steal_pointer(&args->lock_dir);
+    options->perf_strict = args->perf_strict;
+    options->no_perf_mode = args->no_perf_mode;
+    options->cpu_cap = args->cpu_cap;
     if (args->events_stdout && args->json) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
                             _("--events-stdout and --json both write to standard output; "
@@ -370,6 +384,17 @@ pv_cmd_run(int argc, char **argv)
           NULL },
         { "junit", 0, 0, G_OPTION_ARG_FILENAME, &args.junit,
           N_("Write a JUnit XML report to FILE"), N_("FILE") },
+        { "lock-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.lock_dir,
+          N_("Where performance mode's LLC locks live (default /run/provium/locks)"),
+          N_("DIR") },
+        { "perf-strict", 0, 0, G_OPTION_ARG_NONE, &args.perf_strict,
+          N_("Fail, rather than skip, tests whose performance mode the host cannot give"),
+          NULL },
+        { "no-perf-mode", 0, 0, G_OPTION_ARG_NONE, &args.no_perf_mode,
+          N_("Run performance-mode VMs as ordinary VMs on a shared CPU set"), NULL },
+        { "cpu-cap", 0, 0, G_OPTION_ARG_INT, &args.cpu_cap,
+          N_("With --no-perf-mode: the shared CPU set's size (default 30% of online CPUs)"),
+          N_("N") },
         { "json", 0, 0, G_OPTION_ARG_NONE, &args.json,
           N_("Print one JSON object per file on standard output; people's output goes "
              "to stderr"), NULL },
@@ -401,7 +426,8 @@ pv_cmd_run(int argc, char **argv)
           "  provium list [PATH...]     list test files and their tests\n"
           "  provium clean [--prefix P] destroy domains provium left behind\n"
           "  provium events FILE        print an event stream as JSON lines\n"
-          "  provium report FILE        a run's figures, leak check and timeline (--svg)"));
+          "  provium report FILE        a run's figures, leak check and timeline (--svg)\n"
+          "  provium locks              who holds performance mode's LLC groups"));
     g_option_context_set_description(context,
         _("Exit status: 0 when every test passed, 1 when a test failed, 2 for usage,\n"
           "configuration or broken test files, 130 when interrupted.\n\n"
@@ -470,6 +496,10 @@ pv_cmd_run(int argc, char **argv)
     }
     pv_cmd_run_emit_started(run, argc, argv);
     pv_cmd_run_tune_ksm(run);
+    if (options.no_perf_mode)
+        g_printerr(_("provium: --no-perf-mode: performance-mode VMs run as ordinary VMs on a "
+                     "shared CPU set; pinning, NUMA binding, hugepages and realtime do not "
+                     "apply\n"));
     pv_cmd_run_discover(run, files);
 
     dispatcher = pv_dispatcher_new(run, files);

@@ -20,6 +20,7 @@ static const PvCommand pv_commands[] = {
     { "clean", pv_cmd_clean },
     { "events", pv_cmd_events },
     { "report", pv_cmd_report },
+    { "locks", pv_cmd_locks },
 };
 
 /**

@@ -24,7 +24,8 @@ struct _PvConfig {
 };
 
 static const char *const pv_profile_keys[] = {
-    "template", "kernel", "initrd", "cmdline", "disk", "memory", "cpus", NULL
+    "template", "kernel", "initrd", "cmdline", "disk", "memory", "cpus",
+    "performance_mode", "llcs", "cores", "threads", NULL
 };
 
 void
@@ -64,6 +65,10 @@ pv_profile_copy(const PvProfile *profile)
     copy->disk = g_strdup(profile->disk);
     copy->memory = profile->memory;
     copy->cpus = profile->cpus;
+    copy->performance_mode = profile->performance_mode;
+    copy->llcs = profile->llcs;
+    copy->cores = profile->cores;
+    copy->threads = profile->threads;
     return copy;
 }
 
@@ -77,6 +82,9 @@ pv_profile_new_default(const char *name, const char *origin)
     profile->template_name = g_strdup("default");
     profile->memory = PV_PROFILE_DEFAULT_MEMORY;
     profile->cpus = PV_PROFILE_DEFAULT_CPUS;
+    profile->llcs = 1;
+    profile->cores = 1;
+    profile->threads = 1;
     return profile;
 }
 
@@ -177,17 +185,36 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
                             config->display_path, group, local_error->message);
                 return FALSE;
             }
-        } else if (g_str_equal(key, "cpus")) {
+        } else if (g_str_equal(key, "cpus") || g_str_equal(key, "llcs") ||
+                   g_str_equal(key, "cores") || g_str_equal(key, "threads")) {
             char *end = NULL;
-            guint64 cpus = g_ascii_strtoull(value, &end, 10);
+            guint64 n = g_ascii_strtoull(value, &end, 10);
 
-            if (!*value || *end || cpus < 1 || cpus > 4096) {
+            if (!*value || *end || n < 1 || n > 4096) {
                 g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
-                            _("%s: [%s] cpus: '%s' is not a number of vCPUs between 1 and 4096"),
-                            config->display_path, group, value);
+                            _("%s: [%s] %s: '%s' is not a number between 1 and 4096"),
+                            config->display_path, group, key, value);
                 return FALSE;
             }
-            profile->cpus = cpus;
+            if (g_str_equal(key, "cpus"))
+                profile->cpus = n;
+            else if (g_str_equal(key, "llcs"))
+                profile->llcs = n;
+            else if (g_str_equal(key, "cores"))
+                profile->cores = n;
+            else
+                profile->threads = n;
+        } else if (g_str_equal(key, "performance_mode")) {
+            if (!g_key_file_get_boolean(kf, group, key, &local_error)) {
+                if (local_error) {
+                    g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                                _("%s: [%s] performance_mode: '%s' is not true or false"),
+                                config->display_path, group, value);
+                    return FALSE;
+                }
+            } else {
+                profile->performance_mode = TRUE;
+            }
         } else if (g_str_equal(key, "template")) {
             g_free(profile->template_name);
             profile->template_name = g_steal_pointer(&value);

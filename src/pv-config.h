@@ -28,6 +28,10 @@ typedef struct {
     char *disk;
     guint64 memory;
     guint cpus;
+    gboolean performance_mode;
+    guint llcs;
+    guint cores;
+    guint threads;
 } PvProfile;
 
 PvProfile *pv_profile_copy(const PvProfile *profile);

@@ -66,6 +66,7 @@ pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want)
 }
 
 static void pv_dispatcher_pump(PvDispatcher *dispatcher);
+static void pv_dispatcher_release_llcs(PvDispatcher *dispatcher, PvFile *file);
 
 static PvAmount
 pv_dispatcher_want(PvFile *file)
@@ -122,6 +123,7 @@ pv_dispatcher_finish_job(gpointer user_data)
     file->finished_ns = pv_events_now_ns();
     dispatcher->running--;
     pv_pool_give(pool, file->reservation);
+    pv_dispatcher_release_llcs(dispatcher, file);
     pv_pool_file_ended(pool);
     used = pv_pool_get_used(pool);
     /* What the pool holds now, for the report's leak check. */
@@ -176,6 +178,53 @@ pv_dispatcher_start(PvDispatcher *dispatcher, PvFile *file, PvAmount taken)
     g_thread_pool_push(dispatcher->workers, job, NULL);
 }
 
+/*
+ * A file that claims LLC groups gets them, whole and exclusively, before it
+ * starts: any free groups, all or none.  A host that has fewer than it asks
+ * for never will: the file runs without, and its performance VMs skip.
+ */
+static PvBlockReason
+pv_dispatcher_take_llcs(PvDispatcher *dispatcher, PvFile *file)
+{
+    PvRun *run = dispatcher->run;
+    g_autoptr(GError) error = NULL;
+    g_autofree gboolean *unusable = NULL;
+    g_autoptr(GArray) groups = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autofree char *holder = NULL;
+    PvTopology *topology;
+    gboolean busy = FALSE;
+    guint g;
+
+    if (!file->claim_llcs || run->options->no_perf_mode)
+        return PV_BLOCK_NONE;
+    topology = pv_run_get_topology(run, &error);
+    if (!topology || topology->groups->len < file->claim_llcs)
+        return PV_BLOCK_NONE;
+    unusable = pv_locks_unusable(run->locks, topology->groups->len, PV_LOCK_EXCLUSIVE);
+    for (g = 0; g < topology->groups->len && groups->len < file->claim_llcs; g++) {
+        if (!unusable[g])
+            g_array_append_val(groups, g);
+    }
+    if (groups->len < file->claim_llcs)
+        return PV_BLOCK_LLC_BUSY;
+    holder = g_strdup_printf("pid %" G_GINT64_FORMAT ", prefix %s, %s (claim)\n", run->pid,
+                             run->prefix, file->path);
+    /* On an I/O error the file runs without: its VMs' boots report it. */
+    if (!pv_locks_take(run->locks, file, (const guint *)groups->data, groups->len,
+                       PV_LOCK_EXCLUSIVE, holder, &busy, &error))
+        return busy ? PV_BLOCK_LLC_BUSY : PV_BLOCK_NONE;
+    file->llc_claim_held = TRUE;
+    return PV_BLOCK_NONE;
+}
+
+/* The groups of its claim, and those its VMs took: held until the file ends. */
+static void
+pv_dispatcher_release_llcs(PvDispatcher *dispatcher, PvFile *file)
+{
+    pv_locks_release(dispatcher->run->locks, file);
+    file->llc_claim_held = FALSE;
+}
+
 static void
 pv_dispatcher_set_head_blocked(PvDispatcher *dispatcher, PvFile *file, PvBlockReason reason)
 {
@@ -201,6 +250,9 @@ pv_dispatcher_set_head_blocked(PvDispatcher *dispatcher, PvFile *file, PvBlockRe
     case PV_BLOCK_PSI_PRESSURE:
         waiting_for = g_strdup_printf(_("host pressure to drop (cpu %.1f%%, memory %.1f%%)"),
                                       dispatcher->psi.cpu, dispatcher->psi.memory);
+        break;
+    case PV_BLOCK_LLC_BUSY:
+        waiting_for = g_strdup_printf(_("%u free LLC group(s) for its claim"), file->claim_llcs);
         break;
     default: {
         g_autofree char *want = pv_amount_format(pv_dispatcher_want(file));
@@ -284,7 +336,14 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
             pv_dispatcher_skip(dispatcher, file, PV_FILE_ERROR, why);
             continue;
         }
-        reason = pv_dispatcher_admit(run->pool, &state, want);
+        reason = state.jobs && state.running >= state.jobs ? PV_BLOCK_JOBS_CAP :
+            state.psi_throttled ? PV_BLOCK_PSI_PRESSURE :
+            pv_dispatcher_take_llcs(dispatcher, file);
+        if (reason == PV_BLOCK_NONE) {
+            reason = pv_dispatcher_admit(run->pool, &state, want);
+            if (reason != PV_BLOCK_NONE)
+                pv_dispatcher_release_llcs(dispatcher, file);
+        }
         pv_dispatcher_set_head_blocked(dispatcher, file, reason);
         if (reason != PV_BLOCK_NONE)
             break;

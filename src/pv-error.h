@@ -24,6 +24,7 @@ typedef enum {
     PV_ERROR_RESOURCES,  /* the pool or the host cannot provide what was asked */
     PV_ERROR_IO,         /* a local file */
     PV_ERROR_DOMAIN_STOPPED, /* a domain stopped while it was in use */
+    PV_ERROR_PERF_UNAVAILABLE, /* the host can never give performance mode */
 
     PV_ERROR_LAST
 } PvErrorCode;

@@ -153,6 +153,16 @@ pv_file_deadline(PvFile *file)
     return MIN(file->file_deadline, file->test_deadline);
 }
 
+/*
+ * Waits that only another file of the run can end, by giving back pool or
+ * LLC groups; when every file in flight waits so, none ever will.
+ */
+static gboolean
+pv_file_waits_on_files(PvBlockReason reason)
+{
+    return reason == PV_BLOCK_POOL_FULL || reason == PV_BLOCK_LLC_BUSY;
+}
+
 /**
  * pv_file_block:
  * @waiting_for: what, for people: "vm 'web' (256M and 1 vCPU)"
@@ -167,6 +177,8 @@ pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for)
     if (file->blocked == reason)
         return;
     pv_file_unblock(file);
+    if (pv_file_waits_on_files(reason))
+        g_atomic_int_inc(&file->run->blocked_files);
     file->blocked = reason;
     file->blocked_since = g_get_monotonic_time();
     {
@@ -201,6 +213,8 @@ pv_file_unblock(PvFile *file)
     pv_event_add_str(&fields, "reason", pv_block_reason_to_string(file->blocked));
     pv_event_add_int(&fields, "blocked_ns", waited * 1000);
     pv_events_emit(file->run->events, "file_unblocked", g_variant_builder_end(&fields));
+    if (pv_file_waits_on_files(file->blocked))
+        g_atomic_int_add(&file->run->blocked_files, -1);
     file->blocked = PV_BLOCK_NONE;
     file->blocked_since = 0;
 }

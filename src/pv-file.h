@@ -58,6 +58,8 @@ struct _PvFile {
     gboolean has_claim;
     guint64 claim_memory;
     guint claim_cpus;
+    guint claim_llcs;          /* LLC groups for the whole file */
+    gboolean llc_claim_held;   /* the dispatcher took them: its VMs use only those */
     gboolean claim_seen;       /* the run's top level called provium:claim() */
 
     /* The pool: taken at dispatch, given back by the dispatcher at the end. */

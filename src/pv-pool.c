@@ -227,6 +227,17 @@ pv_pool_file_ended(PvPool *pool)
     g_mutex_unlock(&pool->lock);
 }
 
+guint
+pv_pool_get_in_flight(PvPool *pool)
+{
+    guint n;
+
+    g_mutex_lock(&pool->lock);
+    n = pool->in_flight;
+    g_mutex_unlock(&pool->lock);
+    return n;
+}
+
 /**
  * pv_pool_take_wait:
  * @who: the VM, for messages: "vm 'web'"

@@ -61,6 +61,7 @@ gboolean pv_pool_try_take(PvPool *pool, PvAmount amount);
 void pv_pool_give(PvPool *pool, PvAmount amount);
 void pv_pool_file_started(PvPool *pool);
 void pv_pool_file_ended(PvPool *pool);
+guint pv_pool_get_in_flight(PvPool *pool);
 
 /**
  * PvPoolCheckFunc:

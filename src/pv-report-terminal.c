@@ -26,6 +26,7 @@ struct _PvTerminal {
     gboolean tty;
     char *status;          /* the live status line, on a TTY */
     PvReportCollector *collector;
+    GHashTable *warned;    /* performance-mode warnings already printed */
     guint passed;
     guint failed;
     guint skipped;
@@ -39,6 +40,7 @@ pv_terminal_alloc(PvVerbosity verbosity)
     g_mutex_init(&terminal->lock);
     terminal->verbosity = verbosity;
     terminal->collector = pv_report_collector_new();
+    terminal->warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return terminal;
 }
 
@@ -79,6 +81,7 @@ pv_terminal_free(PvTerminal *terminal)
     if (!terminal)
         return;
     pv_report_collector_free(terminal->collector);
+    g_hash_table_unref(terminal->warned);
     g_free(terminal->status);
     g_mutex_clear(&terminal->lock);
     g_free(terminal);
@@ -281,6 +284,45 @@ pv_terminal_on_summary(PvTerminal *terminal, GVariant *event)
     pv_terminal_print(terminal, text->str);
 }
 
+/* Each performance-mode warning once per run; notes with -v. */
+static void
+pv_terminal_on_perf_plan(PvTerminal *terminal, GVariant *event)
+{
+    const char *keys[] = { "warnings", "notes" };
+    gsize k;
+
+    for (k = 0; k < G_N_ELEMENTS(keys); k++) {
+        g_autoptr(GVariant) list = g_variant_lookup_value(event, keys[k], NULL);
+        GVariantIter iter;
+        GVariant *child;
+
+        if (!list || (k == 1 && terminal->verbosity != PV_VERBOSITY_VERBOSE))
+            continue;
+        g_variant_iter_init(&iter, list);
+        while ((child = g_variant_iter_next_value(&iter))) {
+            g_autoptr(GVariant) inner = g_variant_is_of_type(child, G_VARIANT_TYPE_VARIANT) ?
+                g_variant_get_variant(child) : g_variant_ref(child);
+            const char *text = g_variant_get_string(inner, NULL);
+
+            if (g_hash_table_add(terminal->warned, g_strdup(text)))
+                g_printerr(_("provium: performance mode: %s\n"), text);
+            g_variant_unref(child);
+        }
+    }
+}
+
+/* The host cannot give a test its performance mode: say so right away. */
+static void
+pv_terminal_on_skip(PvTerminal *terminal, GVariant *event)
+{
+    const char *reason = pv_event_get_str(event, "reason");
+
+    if (!reason || !g_str_has_prefix(reason, "perf_mode_unavailable"))
+        return;
+    g_printerr(_("provium: SKIP: %s (%s, test \"%s\")\n"), reason,
+               pv_event_get_str(event, "path"), pv_event_get_str(event, "name"));
+}
+
 /**
  * pv_terminal_on_event:
  * @user_data: the PvTerminal
@@ -293,10 +335,18 @@ pv_terminal_on_event(GVariant *event, gpointer user_data)
     PvTerminal *terminal = user_data;
     g_autoptr(PvReportFile) file = pv_report_collector_feed(terminal->collector, event);
 
+    const char *kind = pv_event_get_kind(event);
+
     if (file)
         pv_terminal_on_file_completed(terminal, file);
-    else if (g_strcmp0(pv_event_get_kind(event), "run_finished") == 0)
+    else if (terminal->block_func)
+        return;
+    else if (g_strcmp0(kind, "run_finished") == 0)
         pv_terminal_on_summary(terminal, event);
+    else if (g_strcmp0(kind, "perf_plan") == 0)
+        pv_terminal_on_perf_plan(terminal, event);
+    else if (g_strcmp0(kind, "test_skipped") == 0)
+        pv_terminal_on_skip(terminal, event);
 }
 
 void

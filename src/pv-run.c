@@ -40,6 +40,7 @@ pv_run_options_clear(PvRunOptions *options)
     g_clear_pointer(&options->filter, g_free);
     g_clear_pointer(&options->prefix, g_free);
     g_clear_pointer(&options->results_dir, g_free);
+    g_clear_pointer(&options->lock_dir, g_free);
 }
 
 /**
@@ -221,6 +222,8 @@ pv_run_new(const PvRunOptions *options, GError **error)
                                            (GDestroyNotify)g_bytes_unref);
     run->builtin_config = pv_config_new_builtin();
     run->events = pv_events_new(run->id);
+    run->locks = pv_locks_new(options->lock_dir ? options->lock_dir : PV_LOCKS_DEFAULT_DIR);
+    run->realtime = -1;
     return g_steal_pointer(&run);
 }
 
@@ -321,6 +324,8 @@ pv_run_free(PvRun *run)
         virConnectClose(run->conn);
     pv_events_free(run->events);
     pv_pool_free(run->pool);
+    pv_locks_free(run->locks);
+    pv_topology_free(run->topology);
     pv_gate_free(run->gate);
     g_mutex_clear(&run->guard_lock);
     g_hash_table_unref(run->configs);
@@ -510,4 +515,47 @@ pv_run_get_template(PvRun *run, const char *path, GError **error)
     g_bytes_ref(bytes);
     g_mutex_unlock(&run->lock);
     return bytes;
+}
+
+/**
+ * pv_run_get_topology:
+ *
+ * The host's CPUs and LLC groups, from libvirt's capabilities, read once;
+ * the free hugepages of each node are read again on every call.
+ * Returns: (transfer none): the topology, or NULL with @error set
+ */
+PvTopology *
+pv_run_get_topology(PvRun *run, GError **error)
+{
+    PvTopology *topology;
+    guint node;
+
+    g_mutex_lock(&run->lock);
+    if (!run->topology) {
+        g_autofree char *caps = virConnectGetCapabilities(run->conn);
+
+        if (!caps) {
+            g_mutex_unlock(&run->lock);
+            pv_libvirt_set_error(error, _("cannot read the host's capabilities"));
+            return NULL;
+        }
+        run->topology = pv_topology_parse(caps, error);
+        if (!run->topology) {
+            g_mutex_unlock(&run->lock);
+            return NULL;
+        }
+    }
+    topology = run->topology;
+    for (node = 0; node < topology->nodes; node++) {
+        unsigned int size = 2048;
+        unsigned long long count = 0;
+
+        if (virNodeGetFreePages(run->conn, 1, &size, node, 1, &count, 0) < 0) {
+            virResetLastError();
+            count = 0;
+        }
+        g_array_index(topology->free_hugepages, guint64, node) = count;
+    }
+    g_mutex_unlock(&run->lock);
+    return topology;
 }

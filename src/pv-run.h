@@ -10,6 +10,8 @@
 #include "pv-domain.h"
 #include "pv-events.h"
 #include "pv-host.h"
+#include "pv-locks.h"
+#include "pv-perf.h"
 #include "pv-pool.h"
 
 /* What a file without a claim holds while it runs. */
@@ -48,6 +50,12 @@ typedef struct {
     PvPsiThreshold psi_threshold;
     gboolean no_ksm;
     gboolean force;
+
+    /* Performance mode */
+    char *lock_dir;         /* NULL: /run/provium/locks */
+    gboolean perf_strict;   /* unavailable is a failure, not a skip */
+    gboolean no_perf_mode;  /* budgeted mode instead */
+    guint cpu_cap;          /* budgeted mode's CPUs; 0: 30 % of online */
 } PvRunOptions;
 
 void pv_run_options_init(PvRunOptions *options);
@@ -76,6 +84,10 @@ struct _PvRun {
     gint psi_throttled;         /* atomic; set by the main loop */
     GThreadPool *writer;        /* writes report files off the emitting threads */
     GMutex guard_lock;          /* the host guard: one boot passes at a time */
+    PvLocks *locks;             /* LLC groups, shared with other runs */
+    PvTopology *topology;       /* read once, under lock */
+    gint realtime;              /* atomic: -1 not tried, 0 refused, 1 works */
+    gint blocked_files;         /* atomic: files waiting for another's pool or LLC groups */
     guint64 guard_pending;      /* memory of boots past the guard, not yet domains */
 
     GMutex lock;                /* guards configs */
@@ -101,6 +113,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvRun, pv_run_free)
 PvConfig *pv_run_get_config(PvRun *run, const char *test_file, GError **error);
 char *pv_run_vm_path(PvRun *run, const char *domain, const char *suffix);
 GBytes *pv_run_get_template(PvRun *run, const char *path, GError **error);
+PvTopology *pv_run_get_topology(PvRun *run, GError **error);
 
 char *pv_sanitize_name(const char *text, gsize max_len);
 gboolean pv_write_file_atomic(const char *path, const char *data, gssize len, GError **error);

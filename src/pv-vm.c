@@ -15,6 +15,8 @@
 
 #include "pv-error.h"
 #include "pv-file.h"
+#include "pv-locks.h"
+#include "pv-perf.h"
 #include "pv-template.h"
 #include "pv-units.h"
 #include "pv-vm.h"
@@ -27,6 +29,7 @@ pv_vm_new(PvFile *file, const char *name, PvProfile *profile)
 {
     PvVm *vm = g_new0(PvVm, 1);
 
+    vm->llc_groups = g_array_new(FALSE, FALSE, sizeof(guint));
     vm->file = file;
     vm->name = g_strdup(name);
     vm->profile = profile;
@@ -41,6 +44,7 @@ pv_vm_free(PvVm *vm)
     if (!vm)
         return;
     g_clear_pointer(&vm->domain, pv_domain_unref);
+    g_array_unref(vm->llc_groups);
     pv_profile_free(vm->profile);
     g_free(vm->name);
     g_free(vm->console_log);
@@ -118,10 +122,14 @@ pv_vm_fail_boot(PvVm *vm, PvWaitResult waited, gint64 timeout_ns, GError **error
     return FALSE;
 }
 
-/* Gives back what the VM took, to the pool or to the file's claim. */
+/*
+ * Gives back what the VM took: its share of the pool or claim, and its LLC
+ * groups to the file, which holds them until it ends.
+ */
 static void
 pv_vm_release_charge(PvVm *vm)
 {
+    g_array_set_size(vm->llc_groups, 0);
     if (!vm->charged)
         return;
     if (vm->charged_pool) {
@@ -238,16 +246,301 @@ pv_vm_admit(PvVm *vm, GError **error)
     return FALSE;
 }
 
+/*
+ * What performance mode (or budgeted mode) adds to a boot: the guest's LLC
+ * topology, and either a pinning plan or a shared CPU set, with the LLC
+ * groups they hold.
+ */
+typedef struct {
+    gboolean on;
+    PvPerfRequest request;
+    PvPerfPlan *plan;       /* performance mode */
+    char *cpuset;           /* budgeted mode */
+} PvVmPerf;
+
+static void
+pv_vm_perf_clear(PvVmPerf *perf)
+{
+    g_clear_pointer(&perf->plan, pv_perf_plan_free);
+    g_clear_pointer(&perf->cpuset, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvVmPerf, pv_vm_perf_clear)
+
+static char *
+pv_vm_holder(PvVm *vm)
+{
+    PvRun *run = vm->file->run;
+
+    return g_strdup_printf("pid %" G_GINT64_FORMAT ", prefix %s, %s, vm '%s'\n", run->pid,
+                           run->prefix, vm->file->path, vm->name);
+}
+
+/*
+ * A wait for LLC groups can deadlock only inside this run: when the groups
+ * are held by its own files and every file in flight waits for another.
+ */
+static gboolean
+pv_vm_llc_deadlock(PvVm *vm, const gboolean *unusable, guint ngroups)
+{
+    PvRun *run = vm->file->run;
+    guint g;
+
+    for (g = 0; g < ngroups; g++) {
+        if (unusable[g] && !pv_locks_held(run->locks, NULL, g))
+            return FALSE;  /* another run holds one: it will end */
+    }
+    return (guint)g_atomic_int_get(&run->blocked_files) >= pv_pool_get_in_flight(run->pool);
+}
+
+/* Per group: used by another running VM of the file (exclusively). */
+static gboolean *
+pv_vm_groups_in_use(PvVm *vm, guint ngroups)
+{
+    gboolean *in_use = g_new0(gboolean, MAX(ngroups, 1));
+    guint i;
+    guint j;
+
+    for (i = 0; i < vm->file->vms->len; i++) {
+        const PvVm *other = vm->file->vms->pdata[i];
+
+        for (j = 0; other != vm && j < other->llc_groups->len; j++)
+            in_use[g_array_index(other->llc_groups, guint, j)] = TRUE;
+    }
+    return in_use;
+}
+
+static void
+pv_vm_emit_perf(PvVm *vm, const PvVmPerf *perf, GPtrArray *warnings)
+{
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+    g_auto(GVariantBuilder) warned = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
+    g_auto(GVariantBuilder) notes = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
+    g_autofree char *plan = NULL;
+    guint i;
+
+    pv_event_add_str(&fields, "path", vm->file->path);
+    pv_event_add_str(&fields, "vm", vm->name);
+    pv_event_add_str(&fields, "mode", perf->plan ? "performance" : "budgeted");
+    if (perf->plan) {
+        plan = pv_perf_plan_describe(perf->plan);
+        pv_event_add_str(&fields, "plan", plan);
+        for (i = 0; i < perf->plan->notes->len; i++)
+            g_variant_builder_add(&notes, "s", (const char *)perf->plan->notes->pdata[i]);
+    } else {
+        pv_event_add_str(&fields, "cpuset", perf->cpuset);
+    }
+    for (i = 0; i < warnings->len; i++)
+        g_variant_builder_add(&warned, "s", (const char *)warnings->pdata[i]);
+    g_variant_builder_add(&fields, "{sv}", "warnings", g_variant_builder_end(&warned));
+    g_variant_builder_add(&fields, "{sv}", "notes", g_variant_builder_end(&notes));
+    pv_events_emit(vm->file->run->events, "perf_plan", g_variant_builder_end(&fields));
+}
+
+/* "procs_running" of /proc/stat: how many tasks want a CPU right now. */
+static guint
+pv_vm_host_running(void)
+{
+    g_autofree char *stat = NULL;
+    const char *line;
+
+    if (!g_file_get_contents("/proc/stat", &stat, NULL, NULL) ||
+        !(line = strstr(stat, "procs_running ")))
+        return 0;
+    return (guint)g_ascii_strtoull(line + strlen("procs_running "), NULL, 10);
+}
+
+/* The warnings performance mode gives rather than failing. */
+static GPtrArray *
+pv_vm_perf_warnings(PvVm *vm, const PvVmPerf *perf)
+{
+    PvRun *run = vm->file->run;
+    GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
+    guint running;
+    guint i;
+
+    if (!perf->plan)
+        return warnings;
+    for (i = 0; i < perf->plan->warnings->len; i++)
+        g_ptr_array_add(warnings, g_strdup(perf->plan->warnings->pdata[i]));
+    if (run->no_kvm)
+        g_ptr_array_add(warnings, g_strdup(_("no KVM: plain emulation cannot give timing "
+                                             "isolation; pinning, NUMA and hugepages are "
+                                             "applied all the same")));
+    if (run->host_local && (running = pv_vm_host_running()) > perf->plan->nvcpus / 2 + 1)
+        g_ptr_array_add(warnings,
+                        g_strdup_printf(_("host load: %u tasks running, above half of %u "
+                                          "vCPUs; results may be noisy"),
+                                        running - 1, perf->plan->nvcpus));
+    return warnings;
+}
+
+/*
+ * Budgeted mode: a shared CPU set of --cpu-cap CPUs (default 30 % of the
+ * online CPUs), at least the VM's vCPUs, over groups nobody holds alone.
+ */
+static PvPerfOutcome
+pv_vm_plan_budget(PvVm *vm, PvVmPerf *perf, const PvTopology *topology,
+                  const gboolean *unusable, GArray *groups, char **reason)
+{
+    const PvRunOptions *options = vm->file->run->options;
+    guint online = topology->cpus->len;
+    guint cap = options->cpu_cap ? options->cpu_cap : MAX((online * 3 + 9) / 10, 1);
+
+    cap = MAX(cap, vm->cpus);
+    g_clear_pointer(&perf->cpuset, g_free);
+    if (cap > online) {
+        *reason = g_strdup_printf(_("budgeted mode needs %u CPUs; the host has %u"), cap,
+                                  online);
+        return PV_PERF_UNAVAILABLE;
+    }
+    perf->cpuset = pv_perf_budget_cpuset(topology, cap, unusable, groups);
+    if (!perf->cpuset) {
+        *reason = g_strdup_printf(_("%u CPUs outside exclusively held LLC groups"), cap);
+        return PV_PERF_BUSY;
+    }
+    return PV_PERF_OK;
+}
+
+/*
+ * Performance mode: a pinning plan on groups that are free, or that the file
+ * holds and none of its other VMs uses.  With a claim, only the claimed
+ * groups.  What the file's own VMs hold is no reason to wait: they live
+ * until the test ends.
+ */
+static PvPerfOutcome
+pv_vm_plan_perf(PvVm *vm, PvVmPerf *perf, const PvTopology *topology,
+                const gboolean *probe, GArray *groups, char **reason)
+{
+    PvFile *file = vm->file;
+    PvLocks *locks = file->run->locks;
+    guint ngroups = topology->groups->len;
+    g_autofree gboolean *in_use = pv_vm_groups_in_use(vm, ngroups);
+    g_autofree gboolean *unusable = g_new0(gboolean, MAX(ngroups, 1));
+    g_autofree gboolean *ours = NULL;
+    PvPerfOutcome outcome;
+    guint g;
+
+    if (file->claim_llcs && !file->llc_claim_held) {
+        *reason = g_strdup_printf(_("the file claims %u LLC group(s); the host has %u"),
+                                  file->claim_llcs, ngroups);
+        return PV_PERF_UNAVAILABLE;
+    }
+    if (file->llc_claim_held)
+        ours = g_new0(gboolean, ngroups);
+    for (g = 0; g < ngroups; g++) {
+        gboolean held = pv_locks_held(locks, file, g);
+
+        unusable[g] = held ? in_use[g] : probe[g];
+        if (ours)
+            ours[g] = held && !in_use[g];
+    }
+    g_clear_pointer(&perf->plan, pv_perf_plan_free);
+    outcome = pv_perf_plan(topology, &perf->request, unusable, ours, &perf->plan, reason);
+    if (outcome == PV_PERF_BUSY) {
+        g_autoptr(PvPerfPlan) alone = NULL;
+        g_autofree char *why = NULL;
+
+        /* Would it fit were it not for the file's own VMs? */
+        if (pv_perf_plan(topology, &perf->request, in_use, NULL, &alone, &why) != PV_PERF_OK) {
+            g_free(*reason);
+            *reason = g_strdup_printf(_("the file's other VMs use the LLC groups it needs "
+                                        "(the host has %u)"), ngroups);
+            return PV_PERF_UNAVAILABLE;
+        }
+    }
+    if (outcome == PV_PERF_OK)
+        g_array_append_vals(groups, perf->plan->groups->data, perf->plan->groups->len);
+    return outcome;
+}
+
+/*
+ * Places a performance-mode VM (or, with --no-perf-mode, confines it to a
+ * shared CPU set) and takes the LLC groups that needs for the file, waiting
+ * with reason llc_busy while other holders have them.  A host that can
+ * never do it is PV_ERROR_PERF_UNAVAILABLE.
+ */
+static gboolean
+pv_vm_place(PvVm *vm, PvVmPerf *perf, GError **error)
+{
+    PvFile *file = vm->file;
+    PvRun *run = file->run;
+    g_autofree char *holder = pv_vm_holder(vm);
+    g_autofree char *waiting_for = g_strdup_printf(_("LLC groups for vm '%s'"), vm->name);
+    PvLockMode mode = run->options->no_perf_mode ? PV_LOCK_SHARED : PV_LOCK_EXCLUSIVE;
+    PvTopology *topology = pv_run_get_topology(run, error);
+    gboolean ok = FALSE;
+
+    if (!topology)
+        return FALSE;
+    for (;;) {
+        guint ngroups = topology->groups->len;
+        g_autofree gboolean *probe = pv_locks_unusable(run->locks, ngroups, mode);
+        g_autoptr(GArray) groups = g_array_new(FALSE, FALSE, sizeof(guint));
+        g_autofree char *reason = NULL;
+        PvPerfOutcome outcome;
+        gboolean busy = FALSE;
+        guint g;
+
+        if (!pv_file_check(file, error))
+            break;
+        if (mode == PV_LOCK_SHARED) {
+            /* What the file holds shared it may share again. */
+            for (g = 0; g < ngroups; g++)
+                probe[g] = probe[g] && !pv_locks_held(run->locks, file, g);
+            outcome = pv_vm_plan_budget(vm, perf, topology, probe, groups, &reason);
+        } else {
+            outcome = pv_vm_plan_perf(vm, perf, topology, probe, groups, &reason);
+        }
+        if (outcome == PV_PERF_UNAVAILABLE) {
+            g_set_error(error, PV_ERROR, PV_ERROR_PERF_UNAVAILABLE,
+                        "perf_mode_unavailable: %s", reason);
+            break;
+        }
+        if (outcome == PV_PERF_OK &&
+            pv_locks_take(run->locks, file, (const guint *)groups->data, groups->len, mode,
+                          holder, &busy, error)) {
+            g_array_append_vals(vm->llc_groups, groups->data, groups->len);
+            ok = TRUE;
+            break;
+        }
+        if (outcome == PV_PERF_OK && !busy)
+            break;  /* @error is set */
+        for (g = 0; g < ngroups; g++)
+            probe[g] = probe[g] && !pv_locks_held(run->locks, file, g);
+        if (pv_vm_llc_deadlock(vm, probe, ngroups)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
+                        _("vm '%s' waits for LLC groups that this run's other files hold, and "
+                          "they all wait too: this would never end.  Claim the groups for the "
+                          "file (provium:claim{llcs = N})"), vm->name);
+            break;
+        }
+        pv_file_block(file, PV_BLOCK_LLC_BUSY, waiting_for);
+        if (pv_wake_wait(&file->wake, g_get_monotonic_time() + 200 * 1000, NULL, NULL,
+                         error) == PV_WAIT_INTERRUPTED)
+            break;
+    }
+    pv_file_unblock(file);
+    return ok;
+}
+
+/*
+ * libvirt refuses SCHED_FIFO where the host gives its domains no realtime
+ * budget (seen here: the machine cgroup's cpu.rt_runtime_us is 0).
+ */
+static gboolean
+pv_vm_realtime_refused(const GError *error)
+{
+    return error && strstr(error->message, "scheduler") != NULL;
+}
+
 /* Starts the admitted VM's domain; the caller leaves the gate. */
 static PvDomain *
-pv_vm_start_domain(PvVm *vm, GError **error)
+pv_vm_start_domain(PvVm *vm, const char *name, const PvVmPerf *perf, gboolean realtime,
+                   GError **error)
 {
     PvFile *file = vm->file;
     PvRun *run = file->run;
     PvDomainRequest request = { 0 };
-    g_autofree char *vm_part = pv_sanitize_name(vm->name, 24);
-    g_autofree char *base = g_strdup_printf("%s%s-%s", run->prefix, file->stem, vm_part);
-    g_autofree char *name = pv_domain_registry_claim_name(run->domains, base);
     g_autofree char *title = g_strdup_printf("provium: %s: %s", file->path, vm->name);
     g_autofree char *xml = NULL;
     g_autofree char *xml_path = pv_run_vm_path(run, name, ".xml");
@@ -257,7 +550,7 @@ pv_vm_start_domain(PvVm *vm, GError **error)
 
     g_free(vm->console_log);
     vm->console_log = pv_run_vm_path(run, name, ".console.log");
-    if (vm->profile->disk) {
+    if (vm->profile->disk && !vm->overlay) {
         overlay = pv_run_vm_path(run, name, ".qcow2");
         if (!pv_vm_make_overlay(vm, overlay, error))
             return NULL;
@@ -273,9 +566,17 @@ pv_vm_start_domain(PvVm *vm, GError **error)
     request.kernel = vm->profile->kernel;
     request.initrd = vm->profile->initrd;
     request.cmdline = vm->profile->cmdline;
-    request.disk = overlay;
+    request.disk = vm->overlay;
     request.console_log = vm->console_log;
     request.nosharepages = run->options->no_ksm;
+    if (perf->on) {
+        request.llcs = perf->request.llcs;
+        request.cores = perf->request.cores;
+        request.threads = perf->request.threads;
+        request.perf = perf->plan;
+        request.cpuset = perf->cpuset;
+        request.realtime = realtime;
+    }
     request.run_id = run->id;
     request.prefix = run->prefix;
     request.file = file->abs_path;
@@ -315,7 +616,14 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
 {
     PvFile *file = vm->file;
     PvRun *run = file->run;
+    g_auto(PvVmPerf) perf = { 0 };
+    g_autoptr(GPtrArray) warnings = NULL;
+    g_autoptr(GError) rt_error = NULL;
+    g_autofree char *vm_part = NULL;
+    g_autofree char *base = NULL;
+    g_autofree char *name = NULL;
     PvDomain *domain;
+    gboolean realtime;
     gint64 started;
     gint64 timeout_ns;
     gint64 boot_deadline;
@@ -336,6 +644,16 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
         vm->memory = options->memory;
     if (options->cpus)
         vm->cpus = options->cpus;
+    perf.on = options->performance_mode < 0 ? vm->profile->performance_mode
+                                            : options->performance_mode;
+    if (perf.on) {
+        perf.request.llcs = options->llcs ? options->llcs : vm->profile->llcs;
+        perf.request.cores = options->cores ? options->cores : vm->profile->cores;
+        perf.request.threads = options->threads ? options->threads : vm->profile->threads;
+        perf.request.memory = vm->memory;
+        /* The guest gets exactly its topology's vCPUs. */
+        vm->cpus = perf.request.llcs * perf.request.cores * perf.request.threads;
+    }
     if (vm->memory < PV_VM_MIN_MEMORY) {
         g_autofree char *shown = pv_size_format(vm->memory);
 
@@ -344,15 +662,32 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
                       "suffixed: write e.g. \"512M\")"), vm->name, shown);
         return FALSE;
     }
-    if (!pv_file_check(file, error) || !pv_vm_charge(vm, error))
+    if (!pv_file_check(file, error) || (perf.on && !pv_vm_place(vm, &perf, error)))
         return FALSE;
-    if (!pv_vm_admit(vm, error)) {
+    if (!pv_vm_charge(vm, error) || !pv_vm_admit(vm, error)) {
         pv_vm_release_charge(vm);
         return FALSE;
     }
 
+    vm_part = pv_sanitize_name(vm->name, 24);
+    base = g_strdup_printf("%s%s-%s", run->prefix, file->stem, vm_part);
+    name = pv_domain_registry_claim_name(run->domains, base);
+    warnings = pv_vm_perf_warnings(vm, &perf);
+    realtime = perf.plan && g_atomic_int_get(&run->realtime) != 0;
     started = g_get_monotonic_time();
-    domain = pv_vm_start_domain(vm, error);
+    domain = pv_vm_start_domain(vm, name, &perf, realtime, realtime ? &rt_error : error);
+    if (!domain && realtime && pv_vm_realtime_refused(rt_error)) {
+        /* Not permitted: a warning, and the same domain without SCHED_FIFO. */
+        g_atomic_int_set(&run->realtime, 0);
+        domain = pv_vm_start_domain(vm, name, &perf, FALSE, error);
+    } else if (!domain && realtime) {
+        g_propagate_error(error, g_steal_pointer(&rt_error));
+    } else if (domain && realtime) {
+        g_atomic_int_set(&run->realtime, 1);
+    }
+    if (perf.plan && g_atomic_int_get(&run->realtime) == 0)
+        g_ptr_array_add(warnings, g_strdup(_("realtime scheduling is not permitted for the "
+                                             "domain here: vCPUs run without SCHED_FIFO")));
     pv_run_guard_leave(run, vm->memory);
     if (!domain) {
         pv_gate_leave(run->gate, vm->cpus);
@@ -362,6 +697,8 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
     g_clear_pointer(&vm->domain, pv_domain_unref);
     vm->domain = domain;
     vm->touched = TRUE;
+    if (perf.on)
+        pv_vm_emit_perf(vm, &perf, warnings);
     {
         g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 

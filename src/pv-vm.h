@@ -20,6 +20,10 @@ typedef struct {
     guint cpus;           /* 0: the VM's */
     gint64 timeout_ns;    /* until the agent connects; 0: the default */
     gboolean no_agent;    /* ready as soon as the domain runs */
+    int performance_mode; /* -1: the profile's */
+    guint llcs;           /* 0: the profile's */
+    guint cores;
+    guint threads;
 } PvVmBootOptions;
 
 struct _PvVm {
@@ -35,6 +39,7 @@ struct _PvVm {
     PvAmount charge;           /* taken for the running domain */
     gboolean charged_pool;     /* from the pool (no claim), else from the claim */
     gboolean charged;
+    GArray *llc_groups;        /* guint: LLC groups locked for the running domain */
 };
 
 PvVm *pv_vm_new(PvFile *file, const char *name, PvProfile *profile);

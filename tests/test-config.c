@@ -65,13 +65,28 @@ test_profile_values(Fixture *fx, gconstpointer data)
                   "initrd = img/initrd\n"
                   "cmdline = console=ttyS0 quiet\n"
                   "memory = 512M\n"
-                  "cpus = 2\n", &error);
+                  "cpus = 2\n"
+                  "[profile fast]\n"
+                  "performance_mode = true\n"
+                  "llcs = 2\n"
+                  "cores = 3\n"
+                  "threads = 2\n", &error);
     g_assert_no_error(error);
+    profile = pv_config_get_profile(config, "fast", &error);
+    g_assert_no_error(error);
+    g_assert_true(profile->performance_mode);
+    g_assert_cmpuint(profile->llcs, ==, 2);
+    g_assert_cmpuint(profile->cores, ==, 3);
+    g_assert_cmpuint(profile->threads, ==, 2);
+    g_clear_pointer(&profile, pv_profile_free);
+
     profile = pv_config_get_profile(config, "tiny", &error);
     g_assert_no_error(error);
     g_assert_cmpstr(profile->name, ==, "tiny");
     g_assert_cmpuint(profile->memory, ==, 512 * PV_MIB);
     g_assert_cmpuint(profile->cpus, ==, 2);
+    g_assert_false(profile->performance_mode);
+    g_assert_cmpuint(profile->llcs, ==, 1);
     g_assert_cmpstr(profile->cmdline, ==, "console=ttyS0 quiet");
     /* Relative paths resolve against the config file's directory. */
     g_assert_cmpstr(profile->kernel, ==, kernel);
@@ -112,7 +127,9 @@ test_errors(Fixture *fx, gconstpointer data)
     } cases[] = {
         { "[profile a]\nmemory = 4X\n", "[profile a] memory: invalid size '4X'" },
         { "[profile a]\ncpus = two\n", "[profile a] cpus: 'two' is not a number" },
-        { "[profile a]\ncpus = 0\n", "is not a number of vCPUs" },
+        { "[profile a]\ncpus = 0\n", "[profile a] cpus: '0' is not a number between 1 and 4096" },
+        { "[profile a]\nllcs = 0\n", "[profile a] llcs: '0' is not a number between 1 and 4096" },
+        { "[profile a]\nperformance_mode = maybe\n", "[profile a] performance_mode: 'maybe' is not true or false" },
         { "[profile a]\nmemroy = 1G\n", "[profile a]: unknown key 'memroy' (known keys:" },
         { "[profiles]\nx = 1\n", "unknown group [profiles]" },
         { "[profile ]\n", "has no profile name" },

@@ -327,7 +327,8 @@ test_vm_errors(Fixture *fx, gconstpointer data)
         "test('tiny', function(t) provium:vm('a', {memory = 512}):boot() end)\n"
         "test('option', function(t) provium:vm('a', {mem = '1G'}) end)\n"
         "test('not booted', function(t) provium:vm('a'):run('true') end)\n"
-        "test('claim in test', function(t) provium:claim({cpus = 1}) end)\n");
+        "test('claim in test', function(t) provium:claim({cpus = 1}) end)\n"
+        "test('cores', function(t) provium:vm('a', {performance_mode = true, cores = 0}) end)\n");
 
     assert_result(file, 0, "profile", PV_TEST_FAILED,
                   "vmerr.test.lua:1: unknown profile 'nope' in ");
@@ -336,6 +337,8 @@ test_vm_errors(Fixture *fx, gconstpointer data)
     assert_result(file, 3, "option", PV_TEST_FAILED, "unknown option 'mem'");
     assert_result(file, 4, "not booted", PV_TEST_FAILED, "vm 'a' is not booted");
     assert_result(file, 5, "claim in test", PV_TEST_FAILED, "belongs at the file's top level");
+    assert_result(file, 6, "cores", PV_TEST_FAILED,
+                  "vmerr.test.lua:7: cores: 0 is not a number between 1 and 4096");
 }
 
 static void

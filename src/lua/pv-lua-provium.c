@@ -11,17 +11,24 @@
 #include "pv-lua.h"
 #include "pv-vm.h"
 
-/* provium:vm(name [, profile] [, options]) */
+/*
+ * provium:vm(name [, profile] [, {memory =, cpus =,
+ *            performance_mode =, llcs =, cores =, threads =}])
+ */
 static int
 pv_lua_provium_vm(lua_State *L)
 {
-    static const char *const known[] = { "memory", "cpus", NULL };
+    static const char *const known[] = {
+        "memory", "cpus", "performance_mode", "llcs", "cores", "threads", NULL,
+    };
     PvFile *file = pv_lua_get_file(L);
     const char *name = luaL_checkstring(L, 2);
     const char *profile_name = NULL;
     int opts = 0;
     guint64 memory = 0;
     lua_Integer cpus = 0;
+    int performance_mode = -1;
+    guint llcs = 0, cores = 0, threads = 0;
     GError *error = NULL;
     PvProfile *profile;
     PvVm *vm;
@@ -49,7 +56,15 @@ pv_lua_provium_vm(lua_State *L)
                 return luaL_error(L, "cpus: %d is not a number of vCPUs between 1 and 4096",
                                   (int)cpus);
         }
-        lua_pop(L, 1);
+        if (lua_getfield(L, opts, "performance_mode") != LUA_TNIL)
+            performance_mode = lua_toboolean(L, -1);
+        if (lua_getfield(L, opts, "llcs") != LUA_TNIL)
+            llcs = pv_lua_check_count(L, -1, "llcs");
+        if (lua_getfield(L, opts, "cores") != LUA_TNIL)
+            cores = pv_lua_check_count(L, -1, "cores");
+        if (lua_getfield(L, opts, "threads") != LUA_TNIL)
+            threads = pv_lua_check_count(L, -1, "threads");
+        lua_settop(L, opts);
     }
 
     profile = pv_config_get_profile(file->config, profile_name, &error);
@@ -59,20 +74,29 @@ pv_lua_provium_vm(lua_State *L)
         profile->memory = memory;
     if (cpus)
         profile->cpus = cpus;
+    if (performance_mode >= 0)
+        profile->performance_mode = performance_mode;
+    if (llcs)
+        profile->llcs = llcs;
+    if (cores)
+        profile->cores = cores;
+    if (threads)
+        profile->threads = threads;
     vm = pv_vm_new(file, name, profile);
     pv_file_add_vm(file, vm);
     pv_lua_vm_push(L, vm);
     return 1;
 }
 
-/* provium:claim({memory = "4G", cpus = 4}) */
+/* provium:claim({memory = "4G", cpus = 4, llcs = 2}) */
 static int
 pv_lua_provium_claim(lua_State *L)
 {
-    static const char *const known[] = { "memory", "cpus", NULL };
+    static const char *const known[] = { "memory", "cpus", "llcs", NULL };
     PvFile *file = pv_lua_get_file(L);
     guint64 memory = 0;
     lua_Integer cpus = 0;
+    lua_Integer llcs = 0;
 
     luaL_checktype(L, 2, LUA_TTABLE);
     pv_lua_check_options(L, 2, "provium:claim()", known);
@@ -90,13 +114,21 @@ pv_lua_provium_claim(lua_State *L)
                               (int)cpus);
     }
     lua_pop(L, 1);
+    if (lua_getfield(L, 2, "llcs") != LUA_TNIL) {
+        llcs = luaL_checkinteger(L, -1);
+        if (llcs < 0 || llcs > 4096)
+            return luaL_error(L, "llcs: %d is not a number of LLC groups between 0 and 4096",
+                              (int)llcs);
+    }
+    lua_pop(L, 1);
 
     if (!file->discovering) {
         /* The claim was taken at dispatch from what discovery saw. */
         if (file->claim_seen)
             return luaL_error(L, "claim already taken");
         file->claim_seen = TRUE;
-        if (!file->has_claim || file->claim_memory != memory || file->claim_cpus != cpus)
+        if (!file->has_claim || file->claim_memory != memory || file->claim_cpus != cpus ||
+            file->claim_llcs != llcs)
             return luaL_error(L, "provium:claim() asked for something else when the file "
                               "was discovered; the top level must do the same every time");
         return 0;
@@ -104,6 +136,7 @@ pv_lua_provium_claim(lua_State *L)
     file->has_claim = TRUE;
     file->claim_memory = memory;
     file->claim_cpus = cpus;
+    file->claim_llcs = llcs;
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "pv-error.h"
 #include "pv-lua.h"
 #include "pv-units.h"
 #include "pv-vm.h"
@@ -44,15 +45,42 @@ pv_lua_vm_push(lua_State *L, PvVm *vm)
     luaL_setmetatable(L, PV_LUA_VM);
 }
 
-/* vm:boot([{memory =, cpus =, timeout =, agent = false}]) -> vm */
+/*
+ * Performance mode the host can never give: a skip, visible and counted, or
+ * with --perf-strict a failure.  The prelude turns {provium_skip = reason}
+ * into the test's skip.
+ */
+static G_NORETURN void
+pv_lua_vm_raise_unavailable(lua_State *L, GError *error)
+{
+    PvFile *file = pv_lua_get_file(L);
+
+    if (file->run->options->perf_strict)
+        pv_lua_raise_error(L, error);
+    lua_createtable(L, 0, 1);
+    lua_pushstring(L, error->message);
+    g_error_free(error);
+    lua_setfield(L, -2, "provium_skip");
+    lua_error(L);
+    g_assert_not_reached();
+}
+
+/*
+ * vm:boot([{memory =, cpus =, timeout =, agent = false,
+ *           performance_mode = true, llcs =, cores =, threads =}]) -> vm
+ */
 static int
 pv_lua_vm_boot(lua_State *L)
 {
-    static const char *const known[] = { "memory", "cpus", "timeout", "agent", NULL };
+    static const char *const known[] = {
+        "memory", "cpus", "timeout", "agent", "performance_mode", "llcs", "cores", "threads",
+        NULL,
+    };
     PvVm *vm = pv_lua_check_vm(L, 1);
     PvVmBootOptions options = { 0 };
     GError *error = NULL;
 
+    options.performance_mode = -1;
     pv_lua_check_options(L, 2, "vm:boot()", known);
     if (lua_istable(L, 2)) {
         if (lua_getfield(L, 2, "memory") != LUA_TNIL)
@@ -69,10 +97,21 @@ pv_lua_vm_boot(lua_State *L)
             options.timeout_ns = pv_lua_check_duration(L, -1, "timeout");
         if (lua_getfield(L, 2, "agent") != LUA_TNIL)
             options.no_agent = !lua_toboolean(L, -1);
-        lua_pop(L, 4);
+        if (lua_getfield(L, 2, "performance_mode") != LUA_TNIL)
+            options.performance_mode = lua_toboolean(L, -1);
+        if (lua_getfield(L, 2, "llcs") != LUA_TNIL)
+            options.llcs = pv_lua_check_count(L, -1, "llcs");
+        if (lua_getfield(L, 2, "cores") != LUA_TNIL)
+            options.cores = pv_lua_check_count(L, -1, "cores");
+        if (lua_getfield(L, 2, "threads") != LUA_TNIL)
+            options.threads = pv_lua_check_count(L, -1, "threads");
+        lua_settop(L, 2);
     }
-    if (!pv_vm_boot(vm, &options, &error))
+    if (!pv_vm_boot(vm, &options, &error)) {
+        if (error->domain == PV_ERROR && error->code == PV_ERROR_PERF_UNAVAILABLE)
+            pv_lua_vm_raise_unavailable(L, error);
         pv_lua_raise_error(L, error);
+    }
     lua_settop(L, 1);
     return 1;
 }

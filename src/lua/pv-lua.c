@@ -658,3 +658,18 @@ pv_lua_run_test(lua_State *L, guint index, char **message)
     pv_lua_reset_hook(L, file);
     return status;
 }
+
+/**
+ * pv_lua_check_count:
+ *
+ * A count argument (llcs, cores, threads): a whole number from 1 to 4096.
+ */
+guint
+pv_lua_check_count(lua_State *L, int arg, const char *what)
+{
+    lua_Integer n = luaL_checkinteger(L, arg);
+
+    if (n < 1 || n > 4096)
+        luaL_error(L, "%s: %d is not a number between 1 and 4096", what, (int)n);
+    return n;
+}

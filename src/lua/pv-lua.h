@@ -29,6 +29,7 @@ void pv_lua_check_options(lua_State *L, int arg, const char *what, const char *c
 gint64 pv_lua_check_duration(lua_State *L, int arg, const char *what);
 int pv_lua_sleep(lua_State *L);
 guint64 pv_lua_check_size(lua_State *L, int arg, const char *what);
+guint pv_lua_check_count(lua_State *L, int arg, const char *what);
 
 /* One per class, in src/lua/pv-lua-<class>.c. */
 void pv_lua_vm_register(lua_State *L);

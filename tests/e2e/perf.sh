@@ -1,0 +1,153 @@
+#!/bin/sh
+# Performance mode with real VMs on this host (2 CPUs, one LLC group): a
+# 1x1x1 VM is pinned, its emulator on the other CPU, its memory bound to the
+# node; what the host can never do is skipped (or fails with --perf-strict);
+# the one LLC group goes to one file at a time, in this run and across runs;
+# --no-perf-mode confines the VM to a shared CPU set instead.
+. "$(dirname "$0")/../lib.sh"
+
+write_conf
+LOCKS="$WORK/locks"
+
+# virsh's view of the domain, from inside the test while it runs.
+mkdir "$WORK/pinned"
+cp "$WORK/provium.conf" "$WORK/pinned/"
+cat > "$WORK/pinned/pinned.test.lua" <<'LUA'
+local function virsh(args)
+    local p = io.popen("virsh " .. args .. " 2>&1")
+    local out = p:read("a")
+    p:close()
+    return out
+end
+
+test("pinned VM", function(t)
+    local vm = provium:vm("fast"):boot({performance_mode = true, llcs = 1, cores = 1, threads = 1})
+    local pins = virsh("vcpupin " .. vm:name())
+    t:log(pins)
+    t:assert(pins:match("\n%s*0%s+0%s*\n"), "vCPU 0 pinned to host CPU 0")
+    local emu = virsh("emulatorpin " .. vm:name())
+    t:log(emu)
+    t:assert(emu:match("%*:%s+1%s*\n"), "emulator threads on host CPU 1")
+    local numa = virsh("numatune " .. vm:name())
+    t:log(numa)
+    t:assert(numa:match("numa_mode%s*:%s*strict"), "strict NUMA mode")
+    t:assert(numa:match("numa_nodeset%s*:%s*0"), "nodeset 0")
+    -- The guest sees its topology: one LLC group of one core of one thread.
+    t:assert_eq("0", vm:run("cat /sys/devices/system/cpu/online"):assert_ok().stdout:match("%S+"))
+    t:assert_eq("0", vm:run("cat /sys/devices/system/cpu/cpu0/cache/index3/shared_cpu_list")
+                         :assert_ok().stdout:match("%S+"))
+end)
+LUA
+run_provium --lock-dir "$LOCKS" "$WORK/pinned"
+check "1x1x1: exit 0" status_is 0
+check "1x1x1: vcpupin, emulatorpin, numatune and the guest's view" out_has "PASS  pinned VM"
+check "1x1x1: the plan is an event" \
+    test "$(events '[.[] | select(.kind == "perf_plan")][0] | [.mode, (.plan | split("\n")[0])] | join(" ")')" = '"performance vcpus: 0->0"'
+check "1x1x1: emulation is a warning, said once" \
+    test "$(grep -c "performance mode: no KVM" "$WORK/err")" -eq 1
+check "1x1x1: missing hugepages are a warning" err_has "performance mode: 0 free 2 MiB hugepages on node(s) 0"
+check "1x1x1: the lock is released" sh -c "'$PROVIUM' locks --lock-dir '$LOCKS' | grep -qx 'no LLC group is held'"
+check "1x1x1: nothing left" no_domains_left
+
+# More than the host can ever give: skipped, visibly; the file goes on.
+mkdir "$WORK/big"
+cp "$WORK/provium.conf" "$WORK/big/"
+cat > "$WORK/big/big.test.lua" <<'LUA'
+test("four cores", function(t)
+    provium:vm("big"):boot({performance_mode = true, llcs = 1, cores = 4, threads = 1})
+    t:fail("booted a VM the host cannot pin")
+end)
+test("ordinary", function(t) end)
+LUA
+run_provium --lock-dir "$LOCKS" "$WORK/big"
+check "cores=4: exit 0" status_is 0
+check "cores=4: the SKIP line" \
+    err_has 'provium: SKIP: perf_mode_unavailable: needs 5 online CPUs (llcs 1 x cores 4 x threads 1, +1 for the emulator); the host has 2'
+check "cores=4: counted as skipped" out_has "1 passed, 0 failed, 1 skipped"
+check "cores=4: reported with reason perf_mode_unavailable" \
+    test "$(events '[.[] | select(.kind == "test_skipped")][0].reason | startswith("perf_mode_unavailable: ")')" = true
+check "cores=4: no domain was defined" \
+    test "$(events '[.[] | select(.kind == "vm_spawned")] | length')" -eq 0
+
+run_provium --lock-dir "$LOCKS" --perf-strict "$WORK/big"
+check "--perf-strict: exit 1" status_is 1
+check "--perf-strict: the test fails with the reason" \
+    out_has "big.test.lua:2: perf_mode_unavailable: needs 5 online CPUs"
+check "--perf-strict: the other test still passes" out_has "PASS  ordinary"
+
+# Two files needing the one LLC group: the second waits (llc_busy) and runs
+# its performance VM only when the first file has ended.
+mkdir "$WORK/two"
+cp "$WORK/provium.conf" "$WORK/two/"
+cat > "$WORK/two/a.test.lua" <<'LUA'
+test("pinned", function(t)
+    provium:vm("fast"):boot({performance_mode = true}):run("sleep 1"):assert_ok()
+end)
+LUA
+# The same asked through provium:vm() on a profile without performance keys.
+cat > "$WORK/two/b.test.lua" <<'LUA'
+test("pinned", function(t)
+    provium:vm("plain", {performance_mode = true, llcs = 1, cores = 1, threads = 1})
+        :boot():run("sleep 1"):assert_ok()
+end)
+LUA
+run_provium --lock-dir "$LOCKS" --no-psi "$WORK/two"
+check "two files: exit 0" status_is 0
+check "two files: both ran at once (the pool allowed it)" \
+    test "$(events '[.[] | select(.kind == "file_dispatched")] | length')" -eq 2
+check "two files: the second waited with reason llc_busy" \
+    test "$(events '[.[] | select(.kind == "file_blocked") | .reason] | unique | join(",")')" = '"llc_busy"'
+check "two files: the second VM started after the first file ended" \
+    test "$(events '([.[] | select(.kind == "file_completed")][0].ts)
+                   < ([.[] | select(.kind == "vm_spawned")][1].ts)')" = true
+check "two files: nothing left" no_domains_left
+
+# Across runs: a second provium waits for the group the first holds, and
+# provium locks names the holder meanwhile.
+mkdir "$WORK/hold"
+cp "$WORK/provium.conf" "$WORK/hold/"
+cat > "$WORK/hold/hold.test.lua" <<'LUA'
+test("holds the group", function(t)
+    provium:vm("fast"):boot({performance_mode = true}):run("sleep 6"):assert_ok()
+end)
+LUA
+HOLD_PREFIX="${PREFIX%-}h-"
+"$PROVIUM" -c "$URI" --prefix "$HOLD_PREFIX" --results-dir "$WORK/hold-runs" --lock-dir "$LOCKS" \
+    "$WORK/hold" > "$WORK/hold.out" 2>&1 &
+holder=$!
+i=0
+until "$PROVIUM" locks --lock-dir "$LOCKS" > "$WORK/locks.out" 2>&1 &&
+      grep -q "hold.test.lua" "$WORK/locks.out" || [ $i -ge 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+check "provium locks names the holder" \
+    grep -q "^LLC group 0: exclusive: pid $holder, prefix $HOLD_PREFIX, .*hold.test.lua, vm 'fast'" \
+    "$WORK/locks.out"
+rm -rf "$WORK/runs"
+run_provium --lock-dir "$LOCKS" "$WORK/pinned"
+wait $holder
+check "the first run passed" grep -q "^1 passed, 0 failed" "$WORK/hold.out"
+check "the second run passed" status_is 0
+check "the second run waited with reason llc_busy" \
+    test "$(events '[.[] | select(.kind == "file_blocked")][0].reason')" = '"llc_busy"'
+first_end=$("$PROVIUM" events "$WORK/hold-runs/latest/events.msgpack" |
+            jq -s '[.[] | select(.kind == "vm_stopped")][0].ts')
+check "the second run's VM started after the first run's stopped" \
+    test "$(events "[.[] | select(.kind == \"vm_spawned\")][0].ts > $first_end")" = true
+check "nothing left (either run)" sh -c "! virsh list --all --name | grep -q -e '^$PREFIX' -e '^$HOLD_PREFIX'"
+"$PROVIUM" clean -c "$URI" --prefix "$HOLD_PREFIX" > /dev/null 2>&1
+
+# Budgeted mode: an ordinary VM on a shared CPU set, said once.
+run_provium --lock-dir "$LOCKS" --no-perf-mode --cpu-cap 1 "$WORK/big" "$WORK/two"
+check "--no-perf-mode: exit 0" status_is 0
+check "--no-perf-mode: said once" \
+    test "$(grep -c -- "--no-perf-mode: performance-mode VMs run as ordinary VMs" "$WORK/err")" -eq 1
+check "--no-perf-mode: no performance warnings" sh -c "! grep -q 'performance mode:' '$WORK/err'"
+check "--no-perf-mode: 4 vCPUs cannot share 2 CPUs: skipped" \
+    err_has "provium: SKIP: perf_mode_unavailable: budgeted mode needs 4 CPUs; the host has 2"
+check "--no-perf-mode: the VMs got a shared cpuset" \
+    test "$(events '[.[] | select(.kind == "perf_plan") | .mode + " " + .cpuset] | unique | join(",")')" = '"budgeted 0"'
+check "--no-perf-mode: the files shared the group (no wait)" \
+    test "$(events '[.[] | select(.kind == "file_blocked" and .reason == "llc_busy")] | length')" -eq 0
+check "--no-perf-mode: nothing left" no_domains_left

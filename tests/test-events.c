@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "golden.h"
 #include "pv-error.h"
 #include "pv-events.h"
 
@@ -64,17 +65,8 @@ static void
 compare_golden(const char *name, const char *actual)
 {
     g_autofree char *path = data_path(name);
-    g_autofree char *expected = NULL;
-    g_autoptr(GError) error = NULL;
 
-    if (g_getenv("PV_TEST_REGENERATE_OUTPUT")) {
-        g_assert_true(g_file_set_contents(path, actual, -1, NULL));
-        return;
-    }
-    if (!g_file_get_contents(path, &expected, NULL, &error))
-        g_error("%s (run with PV_TEST_REGENERATE_OUTPUT=1 to create it, then review it)",
-                error->message);
-    g_assert_cmpstr(actual, ==, expected);
+    pv_test_compare_golden(path, actual);
 }
 
 static void

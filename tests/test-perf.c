@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "golden.h"
 #include "pv-error.h"
 #include "pv-perf.h"
 #include "pv-template.h"
@@ -38,22 +39,6 @@ load_host(const char *name)
     topology = pv_topology_parse(xml, &error);
     g_assert_no_error(error);
     return topology;
-}
-
-static void
-compare_golden(const char *path, const char *actual)
-{
-    g_autofree char *expected = NULL;
-    g_autoptr(GError) error = NULL;
-
-    if (g_getenv("PV_TEST_REGENERATE_OUTPUT")) {
-        g_assert_true(g_file_set_contents(path, actual, -1, NULL));
-        return;
-    }
-    if (!g_file_get_contents(path, &expected, NULL, &error))
-        g_error("%s (run with PV_TEST_REGENERATE_OUTPUT=1 to create it, then review it)",
-                error->message);
-    g_assert_cmpstr(actual, ==, expected);
 }
 
 static void
@@ -182,13 +167,13 @@ test_case(gconstpointer data)
         dom.realtime = g_key_file_get_boolean(kf, "case", "realtime", NULL);
         xml = pv_template_render_file(template, &dom, &error);
         g_assert_no_error(error);
-        compare_golden(xml_path, xml);
+        pv_test_compare_golden(xml_path, xml);
     } else {
         text = g_strdup_printf("outcome: %s\nreason: %s\n",
                                outcome == PV_PERF_BUSY ? "busy" : "unavailable", reason);
     }
     g_test_message("%s", text);
-    compare_golden(plan_path, text);
+    pv_test_compare_golden(plan_path, text);
 }
 
 static void

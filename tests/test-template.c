@@ -8,10 +8,9 @@
  */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "golden.h"
 #include "pv-error.h"
 #include "pv-template.h"
 
@@ -29,23 +28,6 @@ request_string(GKeyFile *kf, const char *key)
     char *value = g_key_file_get_string(kf, "request", key, NULL);
 
     return value ? g_strstrip(value) : NULL;
-}
-
-static void
-show_diff(const char *expected_path, const char *actual)
-{
-    g_autofree char *tmp = NULL;
-    int fd = g_file_open_tmp("pv-template-XXXXXX.xml", &tmp, NULL);
-    const char *argv[] = { "diff", "-u", expected_path, tmp, NULL };
-    g_autofree char *out = NULL;
-
-    g_assert_cmpint(fd, >=, 0);
-    close(fd);
-    g_assert_true(g_file_set_contents(tmp, actual, -1, NULL));
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL,
-                 NULL, NULL);
-    g_printerr("%s", out ? out : "");
-    g_unlink(tmp);
 }
 
 static void
@@ -100,20 +82,7 @@ test_case(gconstpointer data)
 
     g_assert_no_error(error);
     g_assert_nonnull(rendered);
-    if (g_getenv("PV_TEST_REGENERATE_OUTPUT")) {
-        g_assert_true(g_file_set_contents(out_path, rendered, -1, NULL));
-        return;
-    }
-    {
-        g_autofree char *expected = NULL;
-
-        if (!g_file_get_contents(out_path, &expected, NULL, &error))
-            g_error("%s (run with PV_TEST_REGENERATE_OUTPUT=1 to create it, then review it)",
-                    error->message);
-        if (!g_str_equal(expected, rendered))
-            show_diff(out_path, rendered);
-        g_assert_cmpstr(rendered, ==, expected);
-    }
+    pv_test_compare_golden(out_path, rendered);
 }
 
 int

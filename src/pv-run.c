@@ -520,33 +520,44 @@ pv_run_get_template(PvRun *run, const char *path, GError **error)
 /**
  * pv_run_get_topology:
  *
- * The host's CPUs and LLC groups, from libvirt's capabilities, read once;
- * the free hugepages of each node are read again on every call.
+ * The host's CPUs and LLC groups, from libvirt's capabilities, read once and
+ * not changed after; its free_hugepages stay zero (see
+ * pv_run_get_free_hugepages()).
  * Returns: (transfer none): the topology, or NULL with @error set
  */
 PvTopology *
 pv_run_get_topology(PvRun *run, GError **error)
 {
     PvTopology *topology;
-    guint node;
 
     g_mutex_lock(&run->lock);
     if (!run->topology) {
         g_autofree char *caps = virConnectGetCapabilities(run->conn);
 
-        if (!caps) {
-            g_mutex_unlock(&run->lock);
+        if (!caps)
             pv_libvirt_set_error(error, _("cannot read the host's capabilities"));
-            return NULL;
-        }
-        run->topology = pv_topology_parse(caps, error);
-        if (!run->topology) {
-            g_mutex_unlock(&run->lock);
-            return NULL;
-        }
+        else
+            run->topology = pv_topology_parse(caps, error);
     }
     topology = run->topology;
-    for (node = 0; node < topology->nodes; node++) {
+    g_mutex_unlock(&run->lock);
+    return topology;
+}
+
+/**
+ * pv_run_get_free_hugepages:
+ *
+ * The free 2 MiB hugepages of each of the host's @nodes NUMA nodes, read
+ * from libvirt now; 0 where it cannot tell.
+ * Returns: (transfer full) (element-type guint64)
+ */
+GArray *
+pv_run_get_free_hugepages(PvRun *run, guint nodes)
+{
+    GArray *free_pages = g_array_sized_new(FALSE, TRUE, sizeof(guint64), nodes);
+    guint node;
+
+    for (node = 0; node < nodes; node++) {
         unsigned int size = 2048;
         unsigned long long count = 0;
 
@@ -554,8 +565,7 @@ pv_run_get_topology(PvRun *run, GError **error)
             virResetLastError();
             count = 0;
         }
-        g_array_index(topology->free_hugepages, guint64, node) = count;
+        g_array_append_vals(free_pages, &(guint64){ count }, 1);
     }
-    g_mutex_unlock(&run->lock);
-    return topology;
+    return free_pages;
 }

@@ -87,6 +87,7 @@ struct _PvRun {
     PvLocks *locks;             /* LLC groups, shared with other runs */
     PvTopology *topology;       /* read once, under lock */
     gint realtime;              /* atomic: -1 not tried, 0 refused, 1 works */
+    gint no_hugetlbfs;          /* atomic: libvirt refused hugepages for want of a mount */
     gint blocked_files;         /* atomic: files waiting for another's pool or LLC groups */
     guint64 guard_pending;      /* memory of boots past the guard, not yet domains */
 
@@ -114,6 +115,7 @@ PvConfig *pv_run_get_config(PvRun *run, const char *test_file, GError **error);
 char *pv_run_vm_path(PvRun *run, const char *domain, const char *suffix);
 GBytes *pv_run_get_template(PvRun *run, const char *path, GError **error);
 PvTopology *pv_run_get_topology(PvRun *run, GError **error);
+GArray *pv_run_get_free_hugepages(PvRun *run, guint nodes);
 
 char *pv_sanitize_name(const char *text, gsize max_len);
 gboolean pv_write_file_atomic(const char *path, const char *data, gssize len, GError **error);

@@ -336,17 +336,31 @@ pv_vm_emit_perf(PvVm *vm, const PvVmPerf *perf, GPtrArray *warnings)
     pv_events_emit(vm->file->run->events, "perf_plan", g_variant_builder_end(&fields));
 }
 
-/* "procs_running" of /proc/stat: how many tasks want a CPU right now. */
+/*
+ * "procs_running" of /proc/stat, less the thread reading it: how many other
+ * tasks want a CPU.  The least of a few samples 10 ms apart, so that a
+ * passing burst (this run's own threads, libvirtd answering) is not load.
+ */
 static guint
 pv_vm_host_running(void)
 {
-    g_autofree char *stat = NULL;
-    const char *line;
+    guint least = G_MAXUINT;
+    guint i;
 
-    if (!g_file_get_contents("/proc/stat", &stat, NULL, NULL) ||
-        !(line = strstr(stat, "procs_running ")))
-        return 0;
-    return (guint)g_ascii_strtoull(line + strlen("procs_running "), NULL, 10);
+    for (i = 0; i < 5 && least > 0; i++) {
+        g_autofree char *stat = NULL;
+        const char *line;
+        guint64 n;
+
+        if (i)
+            g_usleep(10 * 1000);
+        if (!g_file_get_contents("/proc/stat", &stat, NULL, NULL) ||
+            !(line = strstr(stat, "procs_running ")))
+            return 0;
+        n = g_ascii_strtoull(line + strlen("procs_running "), NULL, 10);
+        least = MIN(least, n > 0 ? n - 1 : 0);
+    }
+    return least;
 }
 
 /* The warnings performance mode gives rather than failing. */
@@ -366,11 +380,11 @@ pv_vm_perf_warnings(PvVm *vm, const PvVmPerf *perf)
         g_ptr_array_add(warnings, g_strdup(_("no KVM: plain emulation cannot give timing "
                                              "isolation; pinning, NUMA and hugepages are "
                                              "applied all the same")));
-    if (run->host_local && (running = pv_vm_host_running()) > perf->plan->nvcpus / 2 + 1)
+    if (run->host_local && (running = pv_vm_host_running()) > perf->plan->nvcpus / 2)
         g_ptr_array_add(warnings,
-                        g_strdup_printf(_("host load: %u tasks running, above half of %u "
-                                          "vCPUs; results may be noisy"),
-                                        running - 1, perf->plan->nvcpus));
+                        g_strdup_printf(_("host load: %u other tasks running, above half of "
+                                          "the VM's %u vCPUs; results may be noisy"),
+                                        running, perf->plan->nvcpus));
     return warnings;
 }
 
@@ -467,12 +481,16 @@ pv_vm_place(PvVm *vm, PvVmPerf *perf, GError **error)
     g_autofree char *holder = pv_vm_holder(vm);
     g_autofree char *waiting_for = g_strdup_printf(_("LLC groups for vm '%s'"), vm->name);
     PvLockMode mode = run->options->no_perf_mode ? PV_LOCK_SHARED : PV_LOCK_EXCLUSIVE;
-    PvTopology *topology = pv_run_get_topology(run, error);
+    const PvTopology *host = pv_run_get_topology(run, error);
     gboolean ok = FALSE;
 
-    if (!topology)
+    if (!host)
         return FALSE;
     for (;;) {
+        /* The host's topology with its free hugepages of now. */
+        g_autoptr(GArray) free_pages = pv_run_get_free_hugepages(run, host->nodes);
+        PvTopology now = *host;
+        const PvTopology *topology = &now;
         guint ngroups = topology->groups->len;
         g_autofree gboolean *probe = pv_locks_unusable(run->locks, ngroups, mode);
         g_autoptr(GArray) groups = g_array_new(FALSE, FALSE, sizeof(guint));
@@ -481,6 +499,7 @@ pv_vm_place(PvVm *vm, PvVmPerf *perf, GError **error)
         gboolean busy = FALSE;
         guint g;
 
+        now.free_hugepages = free_pages;
         if (!pv_file_check(file, error))
             break;
         if (mode == PV_LOCK_SHARED) {
@@ -531,6 +550,25 @@ static gboolean
 pv_vm_realtime_refused(const GError *error)
 {
     return error && strstr(error->message, "scheduler") != NULL;
+}
+
+/*
+ * Free hugepages are no use to libvirt without a hugetlbfs mount (seen
+ * here: none mounted, "hugetlbfs filesystem is not mounted").
+ */
+static gboolean
+pv_vm_hugetlbfs_missing(const GError *error)
+{
+    return error && strstr(error->message, "hugetlbfs") != NULL;
+}
+
+static void
+pv_vm_drop_hugepages(PvVmPerf *perf, GPtrArray *warnings)
+{
+    perf->plan->hugepages = FALSE;
+    g_ptr_array_add(warnings, g_strdup(_("hugepages are free, but libvirt has no hugetlbfs "
+                                         "mount to use them (hugetlbfs_mount in qemu.conf): "
+                                         "the guest's memory uses regular pages")));
 }
 
 /* Starts the admitted VM's domain; the caller leaves the gate. */
@@ -618,7 +656,6 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
     PvRun *run = file->run;
     g_auto(PvVmPerf) perf = { 0 };
     g_autoptr(GPtrArray) warnings = NULL;
-    g_autoptr(GError) rt_error = NULL;
     g_autofree char *vm_part = NULL;
     g_autofree char *base = NULL;
     g_autofree char *name = NULL;
@@ -674,16 +711,29 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
     name = pv_domain_registry_claim_name(run->domains, base);
     warnings = pv_vm_perf_warnings(vm, &perf);
     realtime = perf.plan && g_atomic_int_get(&run->realtime) != 0;
+    if (perf.plan && perf.plan->hugepages && g_atomic_int_get(&run->no_hugetlbfs))
+        pv_vm_drop_hugepages(&perf, warnings);
     started = g_get_monotonic_time();
-    domain = pv_vm_start_domain(vm, name, &perf, realtime, realtime ? &rt_error : error);
-    if (!domain && realtime && pv_vm_realtime_refused(rt_error)) {
-        /* Not permitted: a warning, and the same domain without SCHED_FIFO. */
-        g_atomic_int_set(&run->realtime, 0);
-        domain = pv_vm_start_domain(vm, name, &perf, FALSE, error);
-    } else if (!domain && realtime) {
-        g_propagate_error(error, g_steal_pointer(&rt_error));
-    } else if (domain && realtime) {
-        g_atomic_int_set(&run->realtime, 1);
+    for (;;) {
+        g_autoptr(GError) start_error = NULL;
+
+        domain = pv_vm_start_domain(vm, name, &perf, realtime, &start_error);
+        if (domain) {
+            if (realtime)
+                g_atomic_int_set(&run->realtime, 1);
+            break;
+        }
+        /* What the host refuses is a warning, and the same domain without it. */
+        if (realtime && pv_vm_realtime_refused(start_error)) {
+            g_atomic_int_set(&run->realtime, 0);
+            realtime = FALSE;
+        } else if (perf.plan && perf.plan->hugepages && pv_vm_hugetlbfs_missing(start_error)) {
+            g_atomic_int_set(&run->no_hugetlbfs, 1);
+            pv_vm_drop_hugepages(&perf, warnings);
+        } else {
+            g_propagate_error(error, g_steal_pointer(&start_error));
+            break;
+        }
     }
     if (perf.plan && g_atomic_int_get(&run->realtime) == 0)
         g_ptr_array_add(warnings, g_strdup(_("realtime scheduling is not permitted for the "

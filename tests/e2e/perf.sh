@@ -49,6 +49,24 @@ check "1x1x1: missing hugepages are a warning" err_has "performance mode: 0 free
 check "1x1x1: the lock is released" sh -c "'$PROVIUM' locks --lock-dir '$LOCKS' | grep -qx 'no LLC group is held'"
 check "1x1x1: nothing left" no_domains_left
 
+# A busy host: a warning, not a failure.
+mkdir "$WORK/load"
+cp "$WORK/provium.conf" "$WORK/load/"
+cat > "$WORK/load/load.test.lua" <<'LUA'
+test("under load", function(t)
+    provium:vm("fast"):boot({performance_mode = true, agent = false}):destroy()
+end)
+LUA
+yes > /dev/null &
+busy1=$!
+yes > /dev/null &
+busy2=$!
+run_provium --lock-dir "$LOCKS" "$WORK/load"
+kill "$busy1" "$busy2"
+check "host load: exit 0" status_is 0
+check "host load: a warning" err_has "performance mode: host load: "
+check "host load: nothing left" no_domains_left
+
 # More than the host can ever give: skipped, visibly; the file goes on.
 mkdir "$WORK/big"
 cp "$WORK/provium.conf" "$WORK/big/"

@@ -250,6 +250,9 @@ test_find_xdg(void)
         g_assert_true(g_file_set_contents(conf, "", -1, NULL));
         g_setenv("XDG_CONFIG_HOME", dir, TRUE);
         found = pv_config_find("/nonexistent-dir/x.test.lua");
+        g_unlink(conf);
+        g_rmdir(conf_dir);
+        g_rmdir(dir);
         g_assert_cmpstr(found, ==, conf);
         return;
     }

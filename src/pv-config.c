@@ -424,3 +424,17 @@ pv_config_find(const char *test_file)
     }
     return NULL;
 }
+
+/**
+ * pv_config_get_default_memory:
+ *
+ * The memory of a VM of the default profile: what a file without a claim
+ * most likely boots.
+ */
+guint64
+pv_config_get_default_memory(PvConfig *config)
+{
+    const PvProfile *found = g_hash_table_lookup(config->profiles, PV_PROFILE_DEFAULT);
+
+    return found ? found->memory : PV_PROFILE_DEFAULT_MEMORY;
+}

@@ -46,5 +46,6 @@ void pv_config_free(PvConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvConfig, pv_config_free)
 
 PvProfile *pv_config_get_profile(PvConfig *config, const char *name, GError **error);
+guint64 pv_config_get_default_memory(PvConfig *config);
 
 char *pv_config_find(const char *test_file);

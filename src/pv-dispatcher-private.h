@@ -18,6 +18,7 @@ typedef struct {
     guint running;          /* files in flight */
     guint jobs;             /* --jobs; 0 for no cap */
     gboolean psi_throttled;
+    guint64 headroom;       /* unclaimed: the memory of the VM it likely boots */
 } PvAdmission;
 
 PvBlockReason pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want);

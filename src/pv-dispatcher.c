@@ -50,7 +50,8 @@ struct _PvDispatcher {
  * @want: the head file's claim, or the per-file overhead
  *
  * Decides whether the head of the queue runs now.  On PV_BLOCK_NONE @want
- * was taken from the pool.
+ * was taken from the pool: a claim as it is, an overhead (@state's headroom
+ * set) through pv_pool_try_take_overhead().
  * Returns: why the file must wait, or PV_BLOCK_NONE
  */
 PvBlockReason
@@ -60,7 +61,8 @@ pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want)
         return PV_BLOCK_JOBS_CAP;
     if (state->psi_throttled)
         return PV_BLOCK_PSI_PRESSURE;
-    if (!pv_pool_try_take(pool, want))
+    if (state->headroom ? !pv_pool_try_take_overhead(pool, want.memory, state->headroom)
+                        : !pv_pool_try_take(pool, want))
         return PV_BLOCK_POOL_FULL;
     return PV_BLOCK_NONE;
 }
@@ -122,7 +124,10 @@ pv_dispatcher_finish_job(gpointer user_data)
 
     file->finished_ns = pv_events_now_ns();
     dispatcher->running--;
-    pv_pool_give(pool, file->reservation);
+    if (file->has_claim)
+        pv_pool_give(pool, file->reservation);
+    else
+        pv_pool_give_overhead(pool, file->reservation.memory);
     pv_dispatcher_release_llcs(dispatcher, file);
     pv_pool_file_ended(pool);
     used = pv_pool_get_used(pool);
@@ -303,6 +308,7 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
         PvAdmission state = {
             dispatcher->running, run->options->jobs,
             !run->options->no_psi && g_atomic_int_get(&run->psi_throttled),
+            file->has_claim || !file->config ? 0 : pv_config_get_default_memory(file->config),
         };
         PvAmount want = pv_dispatcher_want(file);
         PvBlockReason reason;

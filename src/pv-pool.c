@@ -78,6 +78,8 @@ struct _PvPool {
     PvAmount total;
     PvAmount used;
     guint in_flight;       /* files dispatched and not yet ended */
+    guint64 overheads;     /* memory of unclaimed files' overheads, in used */
+    guint64 largest_vm;    /* memory of the largest VM asked of the pool yet */
     GList *waiters;        /* PvPoolWaiter, oldest first */
     guint64 next_seq;
 };
@@ -224,6 +226,66 @@ pv_pool_file_ended(PvPool *pool)
     pool->in_flight--;
     pv_pool_check_deadlock_locked(pool);
     g_cond_broadcast(&pool->cond);
+    g_mutex_unlock(&pool->lock);
+}
+
+/**
+ * pv_pool_try_take_overhead:
+ * @memory: an unclaimed file's overhead
+ * @headroom: memory of the VM the file most likely boots
+ *
+ * Takes an unclaimed file's overhead if it fits now, and if the overheads
+ * of all unclaimed files in flight still leave room for the largest of
+ * @headroom and the VMs asked of the pool so far.  Overheads alone then
+ * never fill the pool: were every file in flight waiting for a VM, none
+ * holding one, the largest VM would still fit.
+ */
+gboolean
+pv_pool_try_take_overhead(PvPool *pool, guint64 memory, guint64 headroom)
+{
+    PvAmount amount = { memory, 0 };
+    gboolean ok;
+
+    g_mutex_lock(&pool->lock);
+    /* A pool too small for such a VM still runs one file at a time. */
+    headroom = MIN(MAX(headroom, pool->largest_vm), pool->total.memory - MIN(memory, pool->total.memory));
+    ok = !pool->waiters && pv_amount_fits(amount, pv_pool_room_locked(pool)) &&
+         pool->overheads + memory + headroom <= pool->total.memory;
+    if (ok) {
+        pool->used.memory += memory;
+        pool->overheads += memory;
+    }
+    g_mutex_unlock(&pool->lock);
+    return ok;
+}
+
+/**
+ * pv_pool_give_overhead:
+ *
+ * Returns what pv_pool_try_take_overhead() took, and wakes the waiters.
+ */
+void
+pv_pool_give_overhead(PvPool *pool, guint64 memory)
+{
+    g_mutex_lock(&pool->lock);
+    g_assert(memory <= pool->overheads && memory <= pool->used.memory);
+    pool->overheads -= memory;
+    pool->used.memory -= memory;
+    g_cond_broadcast(&pool->cond);
+    g_mutex_unlock(&pool->lock);
+}
+
+/**
+ * pv_pool_note_vm:
+ *
+ * A VM is about to ask the pool for @amount: later files' overheads leave
+ * room for one that large.
+ */
+void
+pv_pool_note_vm(PvPool *pool, PvAmount amount)
+{
+    g_mutex_lock(&pool->lock);
+    pool->largest_vm = MAX(pool->largest_vm, amount.memory);
     g_mutex_unlock(&pool->lock);
 }
 

@@ -62,6 +62,9 @@ void pv_pool_give(PvPool *pool, PvAmount amount);
 void pv_pool_file_started(PvPool *pool);
 void pv_pool_file_ended(PvPool *pool);
 guint pv_pool_get_in_flight(PvPool *pool);
+gboolean pv_pool_try_take_overhead(PvPool *pool, guint64 memory, guint64 headroom);
+void pv_pool_give_overhead(PvPool *pool, guint64 memory);
+void pv_pool_note_vm(PvPool *pool, PvAmount amount);
 
 /**
  * PvPoolCheckFunc:

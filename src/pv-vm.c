@@ -177,6 +177,7 @@ pv_vm_charge(PvVm *vm, GError **error)
         file->claim_left.mcpus -= want.mcpus;
         vm->charged_pool = FALSE;
     } else {
+        pv_pool_note_vm(pool, want);
         if (!pv_pool_try_take(pool, want)) {
             g_autofree char *amount = pv_amount_format(want);
             g_autofree char *waiting_for = g_strdup_printf("%s (%s)", who, amount);

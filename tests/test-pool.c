@@ -335,6 +335,49 @@ test_gate_workers(void)
     pv_gate_leave(gate, 1);
 }
 
+/*
+ * Unclaimed files' overheads leave room for a VM: were every file in
+ * flight waiting for one, the pool would still fit it (seen in CI: twenty
+ * 50M overheads in a 1G pool, and no 256M VM could boot).
+ */
+static void
+test_overhead_headroom(void)
+{
+    g_autoptr(PvPool) pool = pv_pool_new(pv_amount(1024 * MIB, 4));
+    g_autoptr(PvPool) tiny = pv_pool_new(pv_amount(200 * MIB, 4));
+    PvAdmission state = { 0, 0, FALSE, 256 * MIB };
+    PvAmount overhead = pv_amount(50 * MIB, 0);
+    guint admitted = 0;
+
+    while (pv_dispatcher_admit(pool, &state, overhead) == PV_BLOCK_NONE)
+        admitted++;
+    /* 15 x 50M + 256M <= 1024M < 16 x 50M + 256M */
+    g_assert_cmpuint(admitted, ==, 15);
+    g_assert_cmpuint(pv_pool_get_used(pool).memory, ==, 750 * MIB);
+    pv_pool_give_overhead(pool, 50 * MIB);
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, overhead), ==, PV_BLOCK_NONE);
+
+    /* A bigger VM asked for once: later files leave room for it too. */
+    pv_pool_note_vm(pool, pv_amount(400 * MIB, 1));
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, overhead), ==, PV_BLOCK_POOL_FULL);
+    for (admitted = 0; admitted < 4; admitted++)
+        pv_pool_give_overhead(pool, 50 * MIB);
+    /* 11 x 50M + 50M + 400M <= 1024M < 12 x 50M + 50M + 400M */
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, overhead), ==, PV_BLOCK_NONE);
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, overhead), ==, PV_BLOCK_POOL_FULL);
+    g_assert_cmpuint(pv_pool_get_used(pool).memory, ==, 600 * MIB);
+
+    /* A pool too small for such a VM runs one file at a time, not none. */
+    g_assert_cmpint(pv_dispatcher_admit(tiny, &state, overhead), ==, PV_BLOCK_NONE);
+    g_assert_cmpint(pv_dispatcher_admit(tiny, &state, overhead), ==, PV_BLOCK_POOL_FULL);
+    pv_pool_give_overhead(tiny, 50 * MIB);
+    g_assert_cmpint(pv_dispatcher_admit(tiny, &state, overhead), ==, PV_BLOCK_NONE);
+    pv_pool_give_overhead(tiny, 50 * MIB);
+    for (admitted = 0; admitted < 12; admitted++)
+        pv_pool_give_overhead(pool, 50 * MIB);
+    g_assert_cmpuint(pv_pool_get_used(pool).memory, ==, 0);
+}
+
 static void
 test_admission(void)
 {
@@ -399,6 +442,7 @@ main(int argc, char **argv)
     g_test_add_func("/gate/vcpus", test_gate_vcpus);
     g_test_add_func("/gate/workers", test_gate_workers);
     g_test_add_func("/dispatcher/admission", test_admission);
+    g_test_add_func("/dispatcher/overhead-headroom", test_overhead_headroom);
     g_test_add_func("/dispatcher/block-reasons", test_block_names);
     return g_test_run();
 }

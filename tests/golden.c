@@ -9,6 +9,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "golden.h"
@@ -55,4 +56,37 @@ pv_test_compare_golden(const char *path, const char *actual)
     if (!g_str_equal(expected, actual))
         pv_test_show_diff(path, actual);
     g_assert_cmpstr(actual, ==, expected);
+}
+
+static gint
+pv_test_compare_names(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
+/**
+ * pv_test_list_cases:
+ * @subdir: the data directory under $PV_TEST_SRCDIR: "perfdata"
+ * @suffix: what names a case: ".case"
+ *
+ * The cases of a golden-file test: each file in @subdir ending in @suffix,
+ * without it, sorted.
+ * Returns: (transfer full) (element-type utf8): keep it until g_test_run()
+ *   returns, the tests borrow its names
+ */
+GPtrArray *
+pv_test_list_cases(const char *subdir, const char *suffix)
+{
+    g_autofree char *dir = g_build_filename(g_getenv("PV_TEST_SRCDIR"), subdir, NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *entry;
+
+    g_assert_nonnull(d);
+    while ((entry = g_dir_read_name(d))) {
+        if (g_str_has_suffix(entry, suffix))
+            g_ptr_array_add(names, g_strndup(entry, strlen(entry) - strlen(suffix)));
+    }
+    g_ptr_array_sort(names, pv_test_compare_names);
+    return names;
 }

@@ -88,21 +88,11 @@ test_case(gconstpointer data)
 int
 main(int argc, char **argv)
 {
-    g_autofree char *dir = NULL;
-    g_autoptr(GDir) d = NULL;
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    const char *entry;
+    g_autoptr(GPtrArray) names = NULL;
     guint i;
 
     g_test_init(&argc, &argv, NULL);
-    dir = g_build_filename(g_getenv("PV_TEST_SRCDIR"), "templatedata", NULL);
-    d = g_dir_open(dir, 0, NULL);
-    g_assert_nonnull(d);
-    while ((entry = g_dir_read_name(d))) {
-        if (g_str_has_suffix(entry, ".request"))
-            g_ptr_array_add(names, g_strndup(entry, strlen(entry) - strlen(".request")));
-    }
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    names = pv_test_list_cases("templatedata", ".request");
     g_assert_cmpuint(names->len, >=, 7);
     for (i = 0; i < names->len; i++) {
         g_autofree char *path = g_strdup_printf("/template/%s", (char *)names->pdata[i]);

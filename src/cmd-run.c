@@ -50,6 +50,8 @@ typedef struct {
     gboolean perf_strict;
     gboolean no_perf_mode;
     int cpu_cap;
+    char *virt_type;
+    char *cache_dir;
     char **paths;
 } PvRunArgs;
 
@@ -68,6 +70,8 @@ pv_run_args_clear(PvRunArgs *args)
     g_free(args->save_events);
     g_free(args->junit);
     g_free(args->lock_dir);
+    g_free(args->virt_type);
+    g_free(args->cache_dir);
     g_strfreev(args->paths);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunArgs, pv_run_args_clear)
@@ -144,6 +148,12 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
                     args->config);
         return FALSE;
     }
+    if (args->virt_type && !pv_virt_type_from_string(args->virt_type, &options->virt_type)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--virt-type: '%s' is not kvm, qemu or auto"), args->virt_type);
+        return FALSE;
+    }
+    options->cache_dir = g_steal_pointer(&args->cache_dir);
     options->uri = g_steal_pointer(&args->uri);
     options->config_path = g_steal_pointer(&args->config);
     options->filter = g_steal_pointer(&args->filter);
@@ -275,10 +285,14 @@ pv_cmd_run_emit_started(PvRun *run, int argc, char **argv)
     pv_events_emitf(run->events, "run_started",
                     "{'argv': <%@as>, 'uri': <%s>, 'version': <%s>, 'host': <%s>, "
                     "'prefix': <%s>, 'dir': <%s>, 'pid': <%x>, "
-                    "'pool': <{'memory': <%t>, 'cpus': <%d>}>, 'host_cpus': <%u>}",
+                    "'pool': <{'memory': <%t>, 'cpus': <%d>}>, 'host_cpus': <%u>, "
+                    "'virt_type': <%s>, 'virt_auto': <%s>, 'virt_reason': <%s>}",
                     g_variant_builder_end(&args), uri ? uri : "", PACKAGE_VERSION, run->host,
                     run->prefix, run->dir, run->pid, total.memory,
-                    total.mcpus / (double)PV_MCPU, run->host_cpus);
+                    total.mcpus / (double)PV_MCPU, run->host_cpus,
+                    pv_virt_type_to_string(run->options->virt_type),
+                    pv_virt_type_to_string(run->virt_auto),
+                    run->virt_reason ? run->virt_reason : "");
 }
 
 static void pv_cmd_run_emit_discovered(PvRun *run, PvFile *file);
@@ -395,6 +409,12 @@ pv_cmd_run(int argc, char **argv)
         { "cpu-cap", 0, 0, G_OPTION_ARG_INT, &args.cpu_cap,
           N_("With --no-perf-mode: the shared CPU set's size (default 30% of online CPUs)"),
           N_("N") },
+        { "virt-type", 0, 0, G_OPTION_ARG_STRING, &args.virt_type,
+          N_("Accelerator: kvm, qemu (plain emulation) or auto, KVM where QEMU can really "
+             "use it (default auto)"), N_("kvm|qemu|auto") },
+        { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.cache_dir,
+          N_("Where provium caches what it learned of the host (default /var/cache/provium "
+             "as root, else $XDG_CACHE_HOME/provium)"), N_("DIR") },
         { "json", 0, 0, G_OPTION_ARG_NONE, &args.json,
           N_("Print one JSON object per file on standard output; people's output goes "
              "to stderr"), NULL },
@@ -427,7 +447,8 @@ pv_cmd_run(int argc, char **argv)
           "  provium clean [--prefix P] destroy domains provium left behind\n"
           "  provium events FILE        print an event stream as JSON lines\n"
           "  provium report FILE        a run's figures, leak check and timeline (--svg)\n"
-          "  provium locks              who holds performance mode's LLC groups"));
+          "  provium locks              who holds performance mode's LLC groups\n"
+          "  provium doctor             can this host run the tests, and how well"));
     g_option_context_set_description(context,
         _("Exit status: 0 when every test passed, 1 when a test failed, 2 for usage,\n"
           "configuration or broken test files, 130 when interrupted.\n\n"
@@ -495,6 +516,8 @@ pv_cmd_run(int argc, char **argv)
         pv_events_add_listener(run->events, pv_json_on_event, json);
     }
     pv_cmd_run_emit_started(run, argc, argv);
+    if (options.verbosity == PV_VERBOSITY_VERBOSE && options.virt_type == PV_VIRT_AUTO)
+        g_printerr(_("provium: --virt-type auto: %s\n"), run->virt_reason);
     pv_cmd_run_tune_ksm(run);
     if (options.no_perf_mode)
         g_printerr(_("provium: --no-perf-mode: performance-mode VMs run as ordinary VMs on a "

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <signal.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -21,6 +22,7 @@ static const PvCommand pv_commands[] = {
     { "events", pv_cmd_events },
     { "report", pv_cmd_report },
     { "locks", pv_cmd_locks },
+    { "doctor", pv_cmd_doctor },
 };
 
 /**
@@ -57,6 +59,9 @@ main(int argc, char **argv)
 {
     gsize i;
 
+    /* A closed reader (| head) or libvirt's socket closing under a keepalive
+     * reply is an EPIPE to handle, not a reason to die without cleaning up. */
+    signal(SIGPIPE, SIG_IGN);
     setlocale(LC_ALL, "");
     bindtextdomain(GETTEXT_PACKAGE, PV_LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");

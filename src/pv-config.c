@@ -25,7 +25,7 @@ struct _PvConfig {
 
 static const char *const pv_profile_keys[] = {
     "template", "kernel", "initrd", "cmdline", "disk", "memory", "cpus",
-    "performance_mode", "llcs", "cores", "threads", NULL
+    "performance_mode", "llcs", "cores", "threads", "virt_type", "virt-type", NULL
 };
 
 void
@@ -69,6 +69,7 @@ pv_profile_copy(const PvProfile *profile)
     copy->llcs = profile->llcs;
     copy->cores = profile->cores;
     copy->threads = profile->threads;
+    copy->virt_type = profile->virt_type;
     return copy;
 }
 
@@ -214,6 +215,13 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
                 }
             } else {
                 profile->performance_mode = TRUE;
+            }
+        } else if (g_str_equal(key, "virt_type") || g_str_equal(key, "virt-type")) {
+            if (!pv_virt_type_from_string(value, &profile->virt_type)) {
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                            _("%s: [%s] %s: '%s' is not kvm, qemu or auto"),
+                            config->display_path, group, key, value);
+                return FALSE;
             }
         } else if (g_str_equal(key, "template")) {
             g_free(profile->template_name);
@@ -437,4 +445,29 @@ pv_config_get_default_memory(PvConfig *config)
     const PvProfile *found = g_hash_table_lookup(config->profiles, PV_PROFILE_DEFAULT);
 
     return found ? found->memory : PV_PROFILE_DEFAULT_MEMORY;
+}
+
+static gint
+pv_config_compare_names(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
+/**
+ * pv_config_list_profiles:
+ *
+ * Returns: (transfer full) (element-type utf8): the profiles' names, sorted
+ */
+GPtrArray *
+pv_config_list_profiles(PvConfig *config)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter iter;
+    gpointer name;
+
+    g_hash_table_iter_init(&iter, config->profiles);
+    while (g_hash_table_iter_next(&iter, &name, NULL))
+        g_ptr_array_add(names, g_strdup(name));
+    g_ptr_array_sort(names, pv_config_compare_names);
+    return names;
 }

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "pv-virt.h"
+
 #define PV_CONFIG_FILENAME "provium.conf"
 #define PV_PROFILE_DEFAULT "default"
 #define PV_PROFILE_DEFAULT_MEMORY (256 * G_GUINT64_CONSTANT(1024) * 1024)
@@ -32,6 +34,7 @@ typedef struct {
     guint llcs;
     guint cores;
     guint threads;
+    PvVirtType virt_type;   /* virt_type = kvm|qemu|auto; AUTO unless set */
 } PvProfile;
 
 PvProfile *pv_profile_copy(const PvProfile *profile);
@@ -47,5 +50,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvConfig, pv_config_free)
 
 PvProfile *pv_config_get_profile(PvConfig *config, const char *name, GError **error);
 guint64 pv_config_get_default_memory(PvConfig *config);
+GPtrArray *pv_config_list_profiles(PvConfig *config);
 
 char *pv_config_find(const char *test_file);

@@ -40,6 +40,7 @@ pv_run_options_clear(PvRunOptions *options)
     g_clear_pointer(&options->filter, g_free);
     g_clear_pointer(&options->prefix, g_free);
     g_clear_pointer(&options->results_dir, g_free);
+    g_clear_pointer(&options->cache_dir, g_free);
     g_clear_pointer(&options->lock_dir, g_free);
 }
 
@@ -247,16 +248,30 @@ pv_run_prepare_dir(PvRun *run, GError **error)
 /**
  * pv_run_connect:
  *
- * Opens the libvirt connection and subscribes to its domain events.
+ * Opens the libvirt connection, subscribes to its domain events and decides
+ * what --virt-type auto means on the host (a probe boot the first time, see
+ * pv-virt.c).
  */
 gboolean
 pv_run_connect(PvRun *run, GError **error)
 {
+    g_autofree char *cache_dir = NULL;
+
     run->conn = pv_libvirt_open(run->options->uri, error);
     if (!run->conn)
         return FALSE;
     run->local = pv_libvirt_is_local(run->conn);
-    run->no_kvm = !pv_libvirt_has_kvm(run->conn);
+    cache_dir = run->options->cache_dir ? g_strdup(run->options->cache_dir)
+                                        : pv_cache_dir_default();
+    run->virt = pv_virt_new(run->conn, run->local, cache_dir);
+    /* An explicit --virt-type overrides every profile: auto is never asked. */
+    if (run->options->virt_type == PV_VIRT_AUTO) {
+        run->virt_auto = pv_virt_get_auto(run->virt, &run->virt_reason);
+    } else {
+        run->virt_auto = run->options->virt_type;
+        run->virt_reason = g_strdup_printf(_("--virt-type %s"),
+                                           pv_virt_type_to_string(run->options->virt_type));
+    }
     /* Kept domains must outlive the connection; the others must not. */
     run->domains = pv_domain_registry_new(run->conn, !run->options->keep_failed, error);
     return run->domains != NULL;
@@ -320,6 +335,8 @@ pv_run_free(PvRun *run)
         return;
     pv_run_flush_writes(run);
     pv_domain_registry_free(run->domains);
+    pv_virt_free(run->virt);
+    g_free(run->virt_reason);
     if (run->conn)
         virConnectClose(run->conn);
     pv_events_free(run->events);

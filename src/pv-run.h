@@ -13,6 +13,7 @@
 #include "pv-locks.h"
 #include "pv-perf.h"
 #include "pv-pool.h"
+#include "pv-virt.h"
 
 /* What a file without a claim holds while it runs. */
 #define PV_FILE_OVERHEAD_MEMORY (50 * G_GUINT64_CONSTANT(1024) * 1024)
@@ -37,6 +38,8 @@ typedef struct {
     gboolean keep_failed;
     PvVerbosity verbosity;
     char *results_dir;      /* NULL: .provium/runs */
+    PvVirtType virt_type;   /* --virt-type; AUTO leaves it to profiles and the host */
+    char *cache_dir;        /* --cache-dir; NULL: pv_cache_dir_default() */
 
     /* The pool and the host (issue: parallel dispatch) */
     guint64 mem;            /* pool memory; 0: 80 % of the host's */
@@ -72,7 +75,9 @@ struct _PvRun {
     char *dir;                  /* this run's results directory */
     virConnect *conn;
     gboolean local;             /* the hypervisor runs on this machine */
-    gboolean no_kvm;
+    PvVirt *virt;               /* what QEMU can really do here */
+    PvVirtType virt_auto;       /* what --virt-type auto means here: KVM or QEMU */
+    char *virt_reason;          /* why, in one line */
     PvDomainRegistry *domains;
     PvEvents *events;
 

@@ -486,12 +486,14 @@ pv_template_parse(const char *xml, gsize len, const char *template_path, GError 
  * @template_xml: the template's text
  * @template_path: where it came from, for messages
  * @request: what to set
+ * @rendered_type: (out) (optional): the domain's accelerator as rendered:
+ *   PV_VIRT_KVM, PV_VIRT_QEMU, or PV_VIRT_AUTO for another hypervisor's type
  *
  * Returns: (transfer full): the domain XML, or NULL with @error set
  */
 char *
 pv_template_render(const char *template_xml, gsize len, const char *template_path,
-                   const PvDomainRequest *request, GError **error)
+                   const PvDomainRequest *request, PvVirtType *rendered_type, GError **error)
 {
     g_autoptr(xmlDoc) doc = pv_template_parse(template_xml, len, template_path, error);
     xmlNode *domain;
@@ -499,14 +501,18 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
     xmlChar *out = NULL;
     int out_len = 0;
     char *result;
+    PvVirtType type;
 
     if (!doc)
         return NULL;
     domain = xmlDocGetRootElement(doc);
 
-    /* The same guest runs, slower, under plain emulation. */
-    if (request->no_kvm && pv_xml_attr_equal(domain, "type", "kvm"))
-        xmlSetProp(domain, BAD_CAST "type", BAD_CAST "qemu");
+    /* The accelerator asked for; a template of another hypervisor keeps its own. */
+    if (request->virt_type != PV_VIRT_AUTO &&
+        (pv_xml_attr_equal(domain, "type", "kvm") || pv_xml_attr_equal(domain, "type", "qemu")))
+        xmlSetProp(domain, BAD_CAST "type", BAD_CAST pv_virt_type_to_string(request->virt_type));
+    type = pv_xml_attr_equal(domain, "type", "kvm") ? PV_VIRT_KVM :
+        pv_xml_attr_equal(domain, "type", "qemu") ? PV_VIRT_QEMU : PV_VIRT_AUTO;
     /* Every domain needs its own identity; a fixed one would clash. */
     pv_xml_remove_children_named(domain, "uuid");
     if (request->name)
@@ -576,6 +582,8 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
         result = g_strdup((const char *)out);
     }
     xmlFree(out);
+    if (rendered_type)
+        *rendered_type = type;
     return result;
 }
 
@@ -587,7 +595,7 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
  */
 char *
 pv_template_render_file(const char *template_path, const PvDomainRequest *request,
-                        GError **error)
+                        PvVirtType *rendered_type, GError **error)
 {
     g_autofree char *xml = NULL;
     gsize len = 0;
@@ -596,5 +604,5 @@ pv_template_render_file(const char *template_path, const PvDomainRequest *reques
         g_prefix_error(error, _("cannot read template: "));
         return NULL;
     }
-    return pv_template_render(xml, len, template_path, request, error);
+    return pv_template_render(xml, len, template_path, request, rendered_type, error);
 }

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "pv-perf.h"
+#include "pv-virt.h"
 
 #define PV_METADATA_URI "http://provium.org/xmlns/domain/1.0"
 #define PV_METADATA_PREFIX "provium"
@@ -22,7 +23,8 @@ typedef struct {
     const char *title;
     guint64 memory;          /* bytes */
     guint vcpus;
-    gboolean no_kvm;         /* the host has no KVM: type='kvm' becomes 'qemu' */
+    PvVirtType virt_type;    /* AUTO: the template's type; KVM, QEMU: replaces type='kvm'
+                                and type='qemu' */
     const char *kernel;
     const char *initrd;
     const char *cmdline;
@@ -49,6 +51,7 @@ typedef struct {
 } PvDomainRequest;
 
 char *pv_template_render(const char *template_xml, gsize len, const char *template_path,
-                         const PvDomainRequest *request, GError **error);
+                         const PvDomainRequest *request, PvVirtType *rendered_type,
+                         GError **error);
 char *pv_template_render_file(const char *template_path, const PvDomainRequest *request,
-                              GError **error);
+                              PvVirtType *rendered_type, GError **error);

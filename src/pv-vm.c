@@ -21,6 +21,9 @@
 #include "pv-units.h"
 #include "pv-vm.h"
 
+/* When a KVM guest's silent console makes provium ask whether KVM hangs here. */
+#define PV_VM_KVM_SILENT_US (10 * G_USEC_PER_SEC)
+
 /* Below this, a size was surely meant in other units ("memory = 512"). */
 #define PV_VM_MIN_MEMORY (16 * PV_MIB)
 
@@ -377,10 +380,6 @@ pv_vm_perf_warnings(PvVm *vm, const PvVmPerf *perf)
         return warnings;
     for (i = 0; i < perf->plan->warnings->len; i++)
         g_ptr_array_add(warnings, g_strdup(perf->plan->warnings->pdata[i]));
-    if (run->no_kvm)
-        g_ptr_array_add(warnings, g_strdup(_("no KVM: plain emulation cannot give timing "
-                                             "isolation; pinning, NUMA and hugepages are "
-                                             "applied all the same")));
     if (run->host_local && (running = pv_vm_host_running()) > perf->plan->nvcpus / 2)
         g_ptr_array_add(warnings,
                         g_strdup_printf(_("host load: %u other tasks running, above half of "
@@ -572,6 +571,45 @@ pv_vm_drop_hugepages(PvVmPerf *perf, GPtrArray *warnings)
                                          "the guest's memory uses regular pages")));
 }
 
+/*
+ * The accelerator the VM asks for: --virt-type when given, else its
+ * profile's virt_type, else what auto means on this host (AUTO here keeps the
+ * template's own type, where KVM is usable).
+ */
+static PvVirtType
+pv_vm_requested_virt_type(PvVm *vm)
+{
+    PvRun *run = vm->file->run;
+
+    if (run->options->virt_type != PV_VIRT_AUTO)
+        return run->options->virt_type;
+    if (vm->profile->virt_type != PV_VIRT_AUTO)
+        return vm->profile->virt_type;
+    return run->virt_auto == PV_VIRT_KVM ? PV_VIRT_AUTO : PV_VIRT_QEMU;
+}
+
+/*
+ * A KVM domain did not start, or stays silent: when the probe (run now, or
+ * cached) blames KVM on this host, @error becomes one line naming the cause
+ * and the switch instead of libvirt's or the boot timeout's.
+ * Returns: whether it did
+ */
+static gboolean
+pv_vm_explain_kvm(PvVm *vm, GError **error)
+{
+    g_auto(PvProbeResult) probe = { 0 };
+    g_autofree char *diagnosis = NULL;
+
+    pv_virt_get_probe(vm->file->run->virt, TRUE, &probe);
+    diagnosis = pv_virt_diagnose(&probe);
+    if (!diagnosis)
+        return FALSE;
+    if (error && *error)
+        g_clear_error(error);
+    g_set_error(error, PV_ERROR, PV_ERROR_LIBVIRT, "%s", diagnosis);
+    return TRUE;
+}
+
 /* Starts the admitted VM's domain; the caller leaves the gate. */
 static PvDomain *
 pv_vm_start_domain(PvVm *vm, const char *name, const PvVmPerf *perf, gboolean realtime,
@@ -601,7 +639,7 @@ pv_vm_start_domain(PvVm *vm, const char *name, const PvVmPerf *perf, gboolean re
     request.title = title;
     request.memory = vm->memory;
     request.vcpus = vm->cpus;
-    request.no_kvm = run->no_kvm;
+    request.virt_type = pv_vm_requested_virt_type(vm);
     request.kernel = vm->profile->kernel;
     request.initrd = vm->profile->initrd;
     request.cmdline = vm->profile->cmdline;
@@ -627,7 +665,8 @@ pv_vm_start_domain(PvVm *vm, const char *name, const PvVmPerf *perf, gboolean re
         gsize len;
         const char *text = g_bytes_get_data(template, &len);
 
-        xml = pv_template_render(text, len, vm->profile->template_path, &request, error);
+        xml = pv_template_render(text, len, vm->profile->template_path, &request,
+                                 &vm->virt_type, error);
     }
     if (!xml) {
         g_prefix_error(error, _("profile '%s': "), vm->profile->name);
@@ -640,6 +679,40 @@ pv_vm_start_domain(PvVm *vm, const char *name, const PvVmPerf *perf, gboolean re
     if (!domain)
         g_prefix_error(error, _("vm '%s': "), vm->name);
     return domain;
+}
+
+/* Whether the VM's console has shown no text yet. */
+static gboolean
+pv_vm_console_silent(PvVm *vm)
+{
+    g_autofree char *text = pv_vm_console_text(vm);
+
+    return !text || !*g_strstrip(text);
+}
+
+/*
+ * Waits for the guest agent.  A KVM guest whose console is still empty after
+ * a few seconds may be one that nested KVM hangs: when the probe says KVM
+ * guests hang here, the boot fails now with the cause and the switch
+ * (PV_WAIT_INTERRUPTED, @error set) rather than at its timeout.
+ */
+static PvWaitResult
+pv_vm_wait_agent(PvVm *vm, gint64 deadline, GError **error)
+{
+    gint64 look = g_get_monotonic_time() + PV_VM_KVM_SILENT_US;
+    PvWaitResult waited;
+
+    if (vm->virt_type == PV_VIRT_KVM && vm->file->run->local && look < deadline) {
+        waited = pv_domain_wait_agent(vm->domain, look, error);
+        if (waited != PV_WAIT_TIMEOUT)
+            return waited;
+        if (pv_vm_console_silent(vm) && pv_vm_explain_kvm(vm, error)) {
+            g_prefix_error(error, _("vm '%s' (domain '%s') printed nothing on its console "
+                                    "under KVM: "), vm->name, pv_domain_peek_name(vm->domain));
+            return PV_WAIT_INTERRUPTED;
+        }
+    }
+    return pv_domain_wait_agent(vm->domain, deadline, error);
 }
 
 /**
@@ -732,6 +805,9 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
             g_atomic_int_set(&run->no_hugetlbfs, 1);
             pv_vm_drop_hugepages(&perf, warnings);
         } else {
+            if (vm->virt_type == PV_VIRT_KVM && pv_vm_explain_kvm(vm, &start_error))
+                g_prefix_error(&start_error, _("vm '%s': cannot start domain '%s' under KVM: "),
+                               vm->name, name);
             g_propagate_error(error, g_steal_pointer(&start_error));
             break;
         }
@@ -739,6 +815,10 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
     if (perf.plan && g_atomic_int_get(&run->realtime) == 0)
         g_ptr_array_add(warnings, g_strdup(_("realtime scheduling is not permitted for the "
                                              "domain here: vCPUs run without SCHED_FIFO")));
+    if (perf.plan && vm->virt_type != PV_VIRT_KVM)
+        g_ptr_array_add(warnings, g_strdup(_("no KVM: plain emulation cannot give timing "
+                                             "isolation; pinning, NUMA and hugepages are "
+                                             "applied all the same")));
     pv_run_guard_leave(run, vm->memory);
     if (!domain) {
         pv_gate_leave(run->gate, vm->cpus);
@@ -764,7 +844,7 @@ pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
     timeout_ns = options->timeout_ns ? options->timeout_ns : PV_VM_BOOT_TIMEOUT_NS;
     if (!options->no_agent) {
         boot_deadline = started + timeout_ns / 1000;
-        waited = pv_domain_wait_agent(domain, MIN(boot_deadline, pv_file_deadline(file)), error);
+        waited = pv_vm_wait_agent(vm, MIN(boot_deadline, pv_file_deadline(file)), error);
     }
     pv_gate_leave(run->gate, vm->cpus);
     if (!options->no_agent &&

@@ -8,6 +8,7 @@
 #include "pv-agent.h"
 #include "pv-config.h"
 #include "pv-domain.h"
+#include "pv-pool.h"
 
 typedef struct _PvFile PvFile;
 typedef struct _PvVm PvVm;
@@ -40,6 +41,7 @@ struct _PvVm {
     gboolean charged_pool;     /* from the pool (no claim), else from the claim */
     gboolean charged;
     GArray *llc_groups;        /* guint: LLC groups locked for the running domain */
+    PvVirtType virt_type;      /* the accelerator of the current or last domain */
 };
 
 PvVm *pv_vm_new(PvFile *file, const char *name, PvProfile *profile);

@@ -163,9 +163,13 @@ test_case(gconstpointer data)
         dom.cores = request.cores;
         dom.threads = request.threads;
         dom.perf = plan;
-        dom.no_kvm = g_key_file_get_boolean(kf, "case", "no_kvm", NULL);
+        {
+            g_autofree char *virt = g_key_file_get_string(kf, "case", "virt_type", NULL);
+
+            g_assert_true(!virt || pv_virt_type_from_string(g_strstrip(virt), &dom.virt_type));
+        }
         dom.realtime = g_key_file_get_boolean(kf, "case", "realtime", NULL);
-        xml = pv_template_render_file(template, &dom, &error);
+        xml = pv_template_render_file(template, &dom, NULL, &error);
         g_assert_no_error(error);
         pv_test_compare_golden(xml_path, xml);
     } else {

@@ -44,6 +44,7 @@ test_case(gconstpointer data)
     g_autofree char *s_cmdline = NULL, *s_disk = NULL, *s_log = NULL, *s_run = NULL;
     g_autofree char *s_prefix = NULL, *s_file = NULL, *s_vm = NULL, *s_host = NULL;
     g_autofree char *rendered = NULL;
+    g_autofree char *s_virt = NULL;
     PvDomainRequest request = { 0 };
 
     g_assert_true(g_key_file_load_from_file(kf, request_path, G_KEY_FILE_NONE, &error));
@@ -63,10 +64,11 @@ test_case(gconstpointer data)
     request.memory = g_key_file_get_uint64(kf, "request", "memory", NULL);
     request.vcpus = g_key_file_get_integer(kf, "request", "vcpus", NULL);
     request.pid = g_key_file_get_int64(kf, "request", "pid", NULL);
-    request.no_kvm = g_key_file_get_boolean(kf, "request", "no_kvm", NULL);
+    s_virt = request_string(kf, "virt_type");
+    g_assert_true(!s_virt || pv_virt_type_from_string(s_virt, &request.virt_type));
     request.nosharepages = g_key_file_get_boolean(kf, "request", "nosharepages", NULL);
 
-    rendered = pv_template_render_file(in_path, &request, &error);
+    rendered = pv_template_render_file(in_path, &request, NULL, &error);
 
     if (g_file_test(err_path, G_FILE_TEST_EXISTS)) {
         g_autofree char *expected = NULL;

@@ -3,13 +3,15 @@
 # busybox and qemu-guest-agent, from Debian's own packages (apt-get download).
 #
 #   tools/build-test-image.sh OUTDIR
+#   tools/build-test-image.sh --check   (what provium doctor runs: can it be
+#                                        built here? downloads nothing)
 #
 # Writes OUTDIR/vmlinuz, OUTDIR/initrd.img and OUTDIR/data.img (a small ext4
 # disk for disk-profile tests).  Rebuilds only when the package versions or this
 # script change (OUTDIR/stamp records them).
 set -eu
 
-out=${1:?usage: build-test-image.sh OUTDIR}
+out=${1:?usage: build-test-image.sh OUTDIR | --check}
 arch=amd64
 kernel_meta=linux-image-cloud-amd64
 libs="libc6 libgcc-s1 libglib2.0-0 libpcre2-8-0 libffi8 libmount1 libblkid1
@@ -23,9 +25,22 @@ for tool in apt-get apt-cache dpkg-deb readelf cpio gzip mke2fs sha256sum; do
     }
 done
 
-kernel_pkg=$(apt-cache depends "$kernel_meta" | awk '/Depends: linux-image-/ { print $2; exit }')
-[ -n "$kernel_pkg" ] || { echo "build-test-image: cannot resolve $kernel_meta" >&2; exit 1; }
+kernel_pkg=$(apt-cache depends "$kernel_meta" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
+[ -n "$kernel_pkg" ] || { echo "build-test-image: cannot resolve $kernel_meta (apt-get update?)" >&2; exit 1; }
 pkgs="$kernel_pkg busybox-static qemu-guest-agent $libs"
+
+if [ "$out" = --check ]; then
+    for p in $pkgs; do
+        candidate=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ { print $2 }')
+        case "$candidate" in
+        ""|"(none)")
+            echo "build-test-image: no candidate for package $p (apt-get update?)" >&2
+            exit 1 ;;
+        esac
+    done
+    echo "its packages resolve from apt ($kernel_pkg, busybox-static, qemu-guest-agent)"
+    exit 0
+fi
 
 # The stamp: this script plus the exact version of every input package.
 stamp=$( { cat "$0"; for p in $pkgs; do

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Prepare a Debian 12 machine to build, test and run provium:
 #   - install the build dependencies, libvirt, QEMU and the test tools;
-#   - start virtlogd and libvirtd when they are not running.
+#   - give /dev/kvm udev's ownership where no udev manages it;
+#   - start virtlogd and libvirtd when they are not running;
+#   - end with `provium doctor` when provium is built or installed.
 #
 # Safe to run again: installed packages and running daemons are left alone.
 # Runs itself through sudo when not root.
@@ -34,6 +36,22 @@ if [ -n "$missing" ]; then
     apt-get install -y -q --no-install-recommends $missing
 fi
 
+# /dev/kvm: udev makes it root:kvm 0660 on Debian, and QEMU (libvirt-qemu, in
+# group kvm) relies on that.  Containers and minimal VMs without udev leave
+# it root:root 0600, and every KVM boot fails with "Permission denied".  Done
+# before libvirtd starts, which reads the device's state for its
+# capabilities.  (Whether KVM then really works, nested KVM may still hang
+# guests, is provium's probe's business: see provium doctor.)
+udev_running() {
+    pgrep -x systemd-udevd >/dev/null 2>&1 || pgrep -x udevd >/dev/null 2>&1
+}
+if [ -c /dev/kvm ] && ! udev_running && getent group kvm >/dev/null &&
+   [ "$(stat -c %G:%a /dev/kvm)" != "kvm:660" ]; then
+    echo "setup-debian: no udev manages /dev/kvm: giving it udev's ownership (root:kvm 0660)"
+    chgrp kvm /dev/kvm
+    chmod 0660 /dev/kvm
+fi
+
 # libvirt's system daemons.  With systemd, systemd runs them.  Without it
 # (containers, minimal VMs), start them here.  libvirtd runs under
 # "tini -s", a child subreaper: QEMU processes are daemonized by libvirt and
@@ -59,3 +77,15 @@ until virsh -q -c qemu:///system version >/dev/null 2>&1; do
 done
 echo "setup-debian: ready ($(virsh -q -c qemu:///system version --daemon 2>/dev/null |
     sed -n 's/^Running against daemon: /libvirtd /p'))"
+
+# The doctor: what this host can do, once provium is there to ask.
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ -x "$top/src/provium" ]; then
+    doctor="$top/src/provium"
+elif command -v provium >/dev/null 2>&1; then
+    doctor=provium
+else
+    echo "setup-debian: build provium, then run 'provium doctor' to check this host"
+    exit 0
+fi
+"$doctor" doctor -c qemu:///system

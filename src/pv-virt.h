@@ -1,0 +1,79 @@
+/*
+ * pv-virt.h: which accelerator guests run under (KVM or plain QEMU), decided
+ * from what QEMU can really do on the host
+ */
+#pragma once
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+/**
+ * PvVirtType:
+ *
+ * The domain type provium asks libvirt for.  AUTO picks KVM where a probe
+ * boot shows QEMU can use it, else plain emulation.
+ */
+typedef enum {
+    PV_VIRT_AUTO,
+    PV_VIRT_KVM,
+    PV_VIRT_QEMU,
+
+    PV_VIRT_LAST
+} PvVirtType;
+
+const char *pv_virt_type_to_string(PvVirtType type);
+gboolean pv_virt_type_from_string(const char *text, PvVirtType *type);
+
+/**
+ * PvProbeVerdict:
+ *
+ * What a probe boot of a tiny KVM guest (firmware only, no disk) showed.
+ */
+typedef enum {
+    PV_PROBE_NONE,          /* not probed: libvirt offers no KVM, or a remote host */
+    PV_PROBE_OK,            /* the firmware got through to its boot message */
+    PV_PROBE_FAILED,        /* the domain did not start: libvirt's reason */
+    PV_PROBE_HANGS,         /* started, then stalled, while plain emulation got through */
+    PV_PROBE_INCONCLUSIVE,  /* plain emulation did not get through either */
+
+    PV_PROBE_LAST
+} PvProbeVerdict;
+
+const char *pv_probe_verdict_to_string(PvProbeVerdict verdict);
+gboolean pv_probe_verdict_from_string(const char *text, PvProbeVerdict *verdict);
+
+typedef struct {
+    PvProbeVerdict verdict;
+    char *message;          /* nullable: libvirt's error, or what the console showed */
+    gint64 duration_us;     /* how long the probe took when it ran (0 from the cache) */
+    gboolean cached;
+} PvProbeResult;
+
+void pv_probe_result_clear(PvProbeResult *result);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvProbeResult, pv_probe_result_clear)
+
+/* Pure decisions, for the tests. */
+gboolean pv_virt_console_reached(const char *console_text);
+PvVirtType pv_virt_choose(gboolean libvirt_has_kvm, gboolean local, const PvProbeResult *probe,
+                          char **reason);
+char *pv_virt_diagnose(const PvProbeResult *probe);
+char *pv_virt_cache_key(const char *uri, const char *boot_id, unsigned long libvirt_version,
+                        unsigned long hypervisor_version, const char *kvm_device);
+gboolean pv_virt_cache_lookup(const char *path, const char *uri, const char *key,
+                              PvProbeResult *result);
+gboolean pv_virt_cache_store(const char *path, const char *uri, const char *key,
+                             const PvProbeResult *result, GError **error);
+
+typedef struct _PvVirt PvVirt;
+
+PvVirt *pv_virt_new(virConnect *conn, gboolean local, const char *cache_dir);
+void pv_virt_free(PvVirt *virt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvVirt, pv_virt_free)
+
+gboolean pv_virt_libvirt_has_kvm(PvVirt *virt);
+void pv_virt_get_probe(PvVirt *virt, gboolean use_cache, PvProbeResult *result);
+PvVirtType pv_virt_get_auto(PvVirt *virt, char **reason);
+gboolean pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us,
+                            PvProbeResult *result);
+
+char *pv_cache_dir_default(void);

@@ -86,9 +86,9 @@ pv_doctor_check_kvm(GPtrArray *checks, PvVirt *virt, gboolean local, gboolean us
         break;
     case PV_PROBE_HANGS:
         pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "kvm",
-                                           _("a probe guest started under KVM and stalled in "
-                                             "its firmware (%s; %s) while plain emulation got "
-                                             "through: nested KVM hangs guests here; "
+                                           _("a probe guest started under KVM and stalled "
+                                             "before long mode (%s; %s) while plain emulation "
+                                             "got through: nested KVM hangs guests here; "
                                              "--virt-type auto uses plain emulation"),
                                            probe.message ? probe.message : "?", how));
         break;

@@ -6,14 +6,17 @@
  * that QEMU can use it: the device may be root-only (a container without
  * udev), or KVM may be nested in a way that lets guests start and then stall
  * before their first console line.  So where libvirt offers KVM on a local
- * host, provium boots a probe: a 32 MiB guest with nothing but its firmware,
- * which prints its boot messages on the serial console (SeaBIOS with
- * useserial) and gives up at once for want of a disk.  Reaching "Booting
- * from ..." takes a fraction of a second under KVM and under emulation.
+ * host, provium boots a probe: a 32 MiB guest whose "kernel" is a 271-byte
+ * multiboot image of provium's own (src/probe/probe.S) that writes a line to
+ * the serial port in protected mode, turns on paging and long mode as every
+ * x86-64 kernel does, and writes another.  Where nested KVM hangs guests,
+ * it hangs there too (seen on the CI kind of machine: SeaBIOS still gets
+ * through under KVM, a Linux kernel and this image do not); elsewhere it
+ * takes milliseconds.
  *
  *   - the KVM domain does not start: KVM is not usable (libvirt's reason);
- *   - it starts but the firmware never gets through, while a plain-emulation
- *     probe does: KVM guests hang here;
+ *   - it starts but never reaches long mode, while a plain-emulation probe
+ *     does: KVM guests hang here;
  *   - neither gets through: inconclusive (plain emulation is used, and
  *     nothing is cached).
  *
@@ -38,6 +41,7 @@
 #include "pv-template.h"
 #include "pv-virt.h"
 #include "pv-vm.h"
+#include "probe/probe-image.h"
 
 #define PV_VIRT_PROBE_KVM_TIMEOUT_US (10 * G_USEC_PER_SEC)
 #define PV_VIRT_PROBE_QEMU_TIMEOUT_US (20 * G_USEC_PER_SEC)
@@ -52,8 +56,6 @@ static const char pv_virt_probe_template[] =
     "  <vcpu>1</vcpu>\n"
     "  <os>\n"
     "    <type arch='x86_64' machine='pc'>hvm</type>\n"
-    "    <boot dev='hd'/>\n"
-    "    <bios useserial='yes'/>\n"
     "  </os>\n"
     "  <on_poweroff>destroy</on_poweroff>\n"
     "  <on_reboot>destroy</on_reboot>\n"
@@ -140,23 +142,12 @@ pv_probe_result_copy(PvProbeResult *to, const PvProbeResult *from)
  * pv_virt_console_reached:
  * @console_text: the probe's console, sanitized
  *
- * Whether the probe's firmware got through to its boot message: SeaBIOS
- * prints "Booting from ..." and, with no disk, "Boot failed" or "No bootable
- * device".  A guest stalled by nested KVM prints its banner at most.
+ * Whether the probe's guest got to long mode and said so.
  */
 gboolean
 pv_virt_console_reached(const char *console_text)
 {
-    static const char *const milestones[] = {
-        "Booting from", "Boot failed", "No bootable device",
-    };
-    gsize i;
-
-    for (i = 0; console_text && i < G_N_ELEMENTS(milestones); i++) {
-        if (strstr(console_text, milestones[i]))
-            return TRUE;
-    }
-    return FALSE;
+    return console_text && strstr(console_text, "provium-probe: long mode\n") != NULL;
 }
 
 /**
@@ -344,9 +335,9 @@ pv_virt_sleep(gint64 us)
  * @result: (out caller-allocates): OK (reached), FAILED (did not start, with
  *   libvirt's reason) or HANGS (started, never reached: for @type alone)
  *
- * Boots one probe guest and watches its console until the firmware gets
- * through or @timeout_us passes from the domain's start, then destroys it.
- * Returns: whether the firmware got through
+ * Boots one probe guest and watches its console until it reaches long mode
+ * or @timeout_us passes from the domain's start, then destroys it.
+ * Returns: whether it reached long mode
  */
 gboolean
 pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us, PvProbeResult *result)
@@ -354,6 +345,7 @@ pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us, PvProbe
     g_autoptr(GError) error = NULL;
     g_autofree char *dir = g_dir_make_tmp("provium-probe-XXXXXX", &error);
     g_autofree char *console = NULL;
+    g_autofree char *image = NULL;
     g_autofree char *name = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *pid = NULL;
@@ -370,9 +362,17 @@ pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us, PvProbe
         result->message = g_strdup(error->message);
         return FALSE;
     }
-    /* virtlogd writes the log; QEMU itself needs nothing here. */
+    /* QEMU (its own user) reads the image; virtlogd writes the log. */
     g_chmod(dir, 0755);
     console = g_build_filename(dir, "console.log", NULL);
+    image = g_build_filename(dir, "probe.img", NULL);
+    if (!g_file_set_contents_full(image, (const char *)pv_probe_image, sizeof(pv_probe_image),
+                                  G_FILE_SET_CONTENTS_NONE, 0644, &error)) {
+        result->verdict = PV_PROBE_INCONCLUSIVE;
+        result->message = g_strdup(error->message);
+        g_rmdir(dir);
+        return FALSE;
+    }
     name = g_strdup_printf("pv-probe-%d-%s-%06x", (int)getpid(), pv_virt_type_to_string(type),
                            g_random_int_range(0, 0x1000000));
     pid = g_strdup_printf("%d", (int)getpid());
@@ -380,6 +380,7 @@ pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us, PvProbe
     request.title = "provium: accelerator probe";
     request.virt_type = type;
     request.console_log = console;
+    request.kernel = image;
     request.run_id = "probe";
     request.prefix = "pv-probe-";
     request.vm = pv_virt_type_to_string(type);
@@ -423,6 +424,7 @@ pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us, PvProbe
     }
     result->duration_us = g_get_monotonic_time() - started;
     g_unlink(console);
+    g_unlink(image);
     g_rmdir(dir);
     return reached;
 }
@@ -541,8 +543,8 @@ pv_virt_run_probe(PvVirt *virt, PvProbeResult *result)
         return;
     if (!pv_virt_probe_boot(virt->conn, PV_VIRT_QEMU, PV_VIRT_PROBE_QEMU_TIMEOUT_US, &qemu)) {
         g_free(result->message);
-        result->message = g_strdup_printf(_("neither KVM nor plain emulation got through the "
-                                            "firmware (plain emulation: %s)"),
+        result->message = g_strdup_printf(_("neither KVM nor plain emulation got the probe "
+                                            "guest to long mode (plain emulation: %s)"),
                                           qemu.message ? qemu.message : "?");
         result->verdict = PV_PROBE_INCONCLUSIVE;
     }

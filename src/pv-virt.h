@@ -27,11 +27,12 @@ gboolean pv_virt_type_from_string(const char *text, PvVirtType *type);
 /**
  * PvProbeVerdict:
  *
- * What a probe boot of a tiny KVM guest (firmware only, no disk) showed.
+ * What a probe boot of a tiny KVM guest (src/probe/probe.S: protected mode,
+ * then paging and long mode, a line on the serial console after each) showed.
  */
 typedef enum {
     PV_PROBE_NONE,          /* not probed: libvirt offers no KVM, or a remote host */
-    PV_PROBE_OK,            /* the firmware got through to its boot message */
+    PV_PROBE_OK,            /* the guest reached long mode and said so */
     PV_PROBE_FAILED,        /* the domain did not start: libvirt's reason */
     PV_PROBE_HANGS,         /* started, then stalled, while plain emulation got through */
     PV_PROBE_INCONCLUSIVE,  /* plain emulation did not get through either */

@@ -438,3 +438,30 @@ pv_config_get_default_memory(PvConfig *config)
 
     return found ? found->memory : PV_PROFILE_DEFAULT_MEMORY;
 }
+
+static int
+pv_config_compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/**
+ * pv_config_dup_profile_names:
+ *
+ * Returns: (transfer full): the names of @config's profiles, sorted
+ */
+char **
+pv_config_dup_profile_names(PvConfig *config)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter iter;
+    gpointer name;
+
+    g_hash_table_iter_init(&iter, config->profiles);
+    while (g_hash_table_iter_next(&iter, &name, NULL))
+        g_ptr_array_add(names, g_strdup(name));
+    g_ptr_array_sort(names, pv_config_compare_names);
+    g_ptr_array_add(names, NULL);
+    g_ptr_array_set_free_func(names, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
+}

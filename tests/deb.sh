@@ -92,6 +92,11 @@ for path in \
     ./usr/share/doc/provium/examples/.luarc.json; do
     check "the package installs $path" grep -qxF "$path" "$WORK/out"
 done
+# Each translation of po/LINGUAS, where Debian puts them.
+for lang in $(sed 's/#.*//' "$srcdir/po/LINGUAS"); do
+    check "the package installs the $lang translation" \
+        grep -qxF "./usr/share/locale/$lang/LC_MESSAGES/provium.mo" "$WORK/out"
+done
 check "Depends: the shared libraries (shlibs), libvirt0 among them" \
     sh -c "dpkg-deb -f '$deb' Depends | grep -q 'libvirt0' && dpkg-deb -f '$deb' Depends | grep -q 'liblua5.4'"
 check "Recommends: libvirt-daemon-system, qemu-system-x86, qemu-utils" \

@@ -512,6 +512,8 @@ fixture_setup(Fixture *fx, gconstpointer data)
 static void
 fixture_teardown(Fixture *fx, gconstpointer data)
 {
+    g_autofree char *conf = g_build_filename(fx->dir, "provium.conf", NULL);
+
     lua_close(fx->L);
     pv_file_free(fx->file);
     pv_run_free(fx->run);
@@ -520,7 +522,7 @@ fixture_teardown(Fixture *fx, gconstpointer data)
     pv_api_clear(&fx->stubs);
     g_hash_table_unref(fx->types);
     g_string_free(fx->problems, TRUE);
-    g_assert_cmpint(g_remove(g_build_filename(fx->dir, "provium.conf", NULL)), ==, 0);
+    g_assert_cmpint(g_remove(conf), ==, 0);
     g_assert_cmpint(g_rmdir(fx->dir), ==, 0);
     g_free(fx->dir);
 }

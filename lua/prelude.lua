@@ -15,6 +15,7 @@ local by_name = {}
 local SKIP = setmetatable({}, { __tostring = function() return "skip" end })
 
 local TEST_OPTIONS = { tags = true, timeout = true, skip = true }
+local WAIT_OPTIONS = { timeout = true, interval = true }
 
 -- Where a message should point: the innermost stack frame that belongs to
 -- the test file (not the prelude, not C).
@@ -243,6 +244,15 @@ function wait_until(fn, opts)
         raise("wait_until: the first argument must be a function")
     end
     opts = opts or {}
+    if type(opts) ~= "table" then
+        raise("wait_until: the options must be a table, e.g. {timeout = \"30s\"}")
+    end
+    for key in pairs(opts) do
+        if not WAIT_OPTIONS[key] then
+            raise(string.format("wait_until: unknown option '%s' (known: interval, timeout)",
+                                tostring(key)))
+        end
+    end
     local timeout, err = pv.parse_duration(opts.timeout or "10s")
     if not timeout then
         raise("wait_until: timeout: " .. err)

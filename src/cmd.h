@@ -19,6 +19,8 @@ int pv_cmd_events(int argc, char **argv);
 int pv_cmd_report(int argc, char **argv);
 int pv_cmd_locks(int argc, char **argv);
 int pv_cmd_doctor(int argc, char **argv);
+int pv_cmd_complete(int argc, char **argv);
 
 void pv_cmd_print_error(const GError *error);
+void pv_cmd_print_names(void);
 gboolean pv_cmd_parse(GOptionContext *context, int *argc, char ***argv);

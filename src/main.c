@@ -23,7 +23,24 @@ static const PvCommand pv_commands[] = {
     { "report", pv_cmd_report },
     { "locks", pv_cmd_locks },
     { "doctor", pv_cmd_doctor },
+    { "__complete", pv_cmd_complete },  /* hidden: for the shell completion */
 };
+
+/**
+ * pv_cmd_print_names:
+ *
+ * The subcommands' names, one a line, for the shell completion; hidden
+ * ones (starting with '_') left out.
+ */
+void
+pv_cmd_print_names(void)
+{
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(pv_commands); i++)
+        if (pv_commands[i].name[0] != '_')
+            g_print("%s\n", pv_commands[i].name);
+}
 
 /**
  * pv_cmd_print_error:

@@ -21,6 +21,7 @@ packages="
     tini
     binutils cpio e2fsprogs xz-utils
     libxml2-utils librsvg2-bin jq bsdutils
+    dpkg-dev debhelper lintian bash-completion
 "
 
 missing=""

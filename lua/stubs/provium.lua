@@ -1,0 +1,253 @@
+---@meta provium
+-- Type stubs of provium's Lua API for the Lua Language Server (LuaLS): an
+-- editor with LuaLS completes `vm:run(` and flags a wrong argument type in a
+-- *.test.lua file once its .luarc.json lists this directory under
+-- "workspace.library" (see examples/.luarc.json).  Never loaded by provium.
+--
+-- tests/test-stubs.c keeps this file honest against a real provium Lua
+-- state: every global, method and field the bindings (src/lua/*.c) and the
+-- prelude (lua/prelude.lua) define must appear here, nothing may appear
+-- here that they do not define, and each provium.*Options class must list
+-- exactly the options its function accepts.  A new binding therefore fails
+-- `make check` until it is described here.
+
+---A size: "512M", "2G", "1536K" or a number of bytes.
+---@alias provium.Size string|integer
+
+---A duration: "500ms", "30s", "5m", "1h" or a number of seconds.
+---@alias provium.Duration string|number
+
+---@alias provium.VmState "defined"|"starting"|"running"|"ready"|"stopped"
+
+-------------------------------------------------------------------------------
+-- Declaring tests (lua/prelude.lua)
+
+---@class provium.TestOptions
+---@field timeout? provium.Duration The test's own time limit
+---@field skip? string|boolean Skip the test; a string says why
+---@field tags? string[] Tags, for selecting tests
+
+---Declares a test.  Tests run in the order they are declared; a failed
+---assertion or a Lua error fails the test and the file goes on with the next.
+---@param name string Unique within the file
+---@param opts provium.TestOptions
+---@param fn fun(t: provium.Test)
+---@overload fun(name: string, fn: fun(t: provium.Test))
+function test(name, opts, fn) end
+
+---@class provium.WaitOptions
+---@field timeout? provium.Duration Give up after this long (default "10s")
+---@field interval? provium.Duration Between two calls of fn (default "100ms")
+
+---Calls fn until it returns a true value (errors count as false) and
+---returns that value; raises when the timeout passes, with fn's last error.
+---@generic T
+---@param fn fun(): T
+---@param opts? provium.WaitOptions
+---@return T
+function wait_until(fn, opts) end
+
+-------------------------------------------------------------------------------
+-- The test context, passed to each test's function (lua/prelude.lua)
+
+---@class provium.Test
+---@field name string The test's name
+local Test = {}
+
+---Fails the test with msg (recorded even if the error is caught).
+---@param msg? string
+function Test:fail(msg) end
+
+---Fails the test unless cond is true; returns cond.
+---@generic T
+---@param cond T
+---@param msg? string
+---@return T
+function Test:assert(cond, msg) end
+
+---Fails unless expected equals actual (tables are compared deeply).
+---@param expected any
+---@param actual any
+---@param msg? string
+function Test:assert_eq(expected, actual, msg) end
+
+---Fails if a equals b (tables are compared deeply).
+---@param a any
+---@param b any
+---@param msg? string
+function Test:assert_neq(a, b, msg) end
+
+---Fails unless the string haystack contains needle (plain text), or the
+---table haystack has a value equal to needle.
+---@param haystack string|table
+---@param needle any
+---@param msg? string
+function Test:assert_contains(haystack, needle, msg) end
+
+---Fails unless fn raises an error; returns the error.
+---@param fn fun()
+---@param msg? string
+---@return any err
+function Test:assert_raises(fn, msg) end
+
+---Ends the test as skipped.
+---@param reason? string
+function Test:skip(reason) end
+
+---Adds a line to the test's log (shown with -v and in the event stream).
+---@param msg any
+function Test:log(msg) end
+
+-------------------------------------------------------------------------------
+-- The provium object (src/lua/pv-lua-provium.c)
+
+---@class provium.VmOptions
+---@field memory? provium.Size
+---@field cpus? integer vCPUs, 1 to 4096
+---@field performance_mode? boolean Host CPUs of its own (see the README)
+---@field llcs? integer Performance mode: last-level-cache groups
+---@field cores? integer Performance mode: cores per LLC group
+---@field threads? integer Performance mode: threads per core
+
+---@class provium.ClaimOptions
+---@field memory? provium.Size The most the file's VMs use at once
+---@field cpus? integer The most vCPUs the file's VMs use at once
+---@field llcs? integer LLC groups to lock for the whole file (performance mode)
+
+---@class provium.Provium
+---@field run_id string This run's id
+---@field prefix string This run's domain name prefix
+---@field file string The test file's path, as given
+provium = {}
+
+---Declares a VM from a profile of provium.conf (default "default"); the
+---options override the profile.  Boots nothing: see VM:boot().
+---  provium:vm("web")  provium:vm("web", "tiny")  provium:vm("web", {memory = "512M"})
+---  provium:vm("web", "tiny", {cpus = 2})
+---@param name string The VM's name, unique in the file
+---@param profile? string|provium.VmOptions A profile name, or the options
+---@param opts? provium.VmOptions When a profile name is given
+---@return provium.VM
+function provium:vm(name, profile, opts) end
+
+---At the file's top level: what the file's VMs need at most, taken from the
+---pool when the file starts and held until it ends.
+---@param opts provium.ClaimOptions
+function provium:claim(opts) end
+
+---Sleeps; a signal or a timeout interrupts it.
+---@param duration provium.Duration
+function provium:sleep(duration) end
+
+-------------------------------------------------------------------------------
+-- VMs (src/lua/pv-lua-vm.c)
+
+---@class provium.BootOptions
+---@field memory? provium.Size
+---@field cpus? integer
+---@field timeout? provium.Duration Until the guest agent connects (default "2m")
+---@field agent? boolean false: do not wait for the guest agent
+---@field performance_mode? boolean
+---@field llcs? integer
+---@field cores? integer
+---@field threads? integer
+
+---@class provium.RunOptions
+---@field stdin? string Written to the command's standard input
+---@field env? table<string, string|number> Environment variables (PATH has a default)
+---@field timeout? provium.Duration
+
+---@class provium.WriteFileOptions
+---@field mode? string An octal mode such as "0644"
+
+---@class provium.ShutdownOptions
+---@field timeout? provium.Duration How long the guest has to power off
+
+---A VM of the test file: an ordinary libvirt domain once booted.  As a
+---to-be-closed variable (`local vm <close> = ...`) it is destroyed at the
+---end of its scope.
+---@class provium.VM
+local VM = {}
+
+---Boots the VM and waits for its guest agent; returns the VM.
+---@param opts? provium.BootOptions
+---@return provium.VM
+function VM:boot(opts) end
+
+---Runs a command in the guest: a string goes through /bin/sh -c, a table
+---is an argv (no shell).
+---@param command string|string[]
+---@param opts? provium.RunOptions
+---@return provium.RunResult
+function VM:run(command, opts) end
+
+---Writes a file in the guest.
+---@param path string
+---@param data string
+---@param opts? provium.WriteFileOptions
+function VM:write_file(path, data, opts) end
+
+---Reads a file of the guest.
+---@param path string
+---@return string
+function VM:read_file(path) end
+
+---The VM's serial console (after boot).
+---@return provium.Console
+function VM:console() end
+
+---Powers the guest off and waits for it to stop.
+---@param opts? provium.ShutdownOptions
+function VM:shutdown(opts) end
+
+---Destroys the domain at once.
+function VM:destroy() end
+
+---The libvirt domain's name, nil before the first boot.
+---@return string?
+function VM:name() end
+
+---The VM's state, and for a stopped VM why it stopped.
+---@return provium.VmState state
+---@return string? reason
+function VM:state() end
+
+-------------------------------------------------------------------------------
+-- Command results (src/lua/pv-lua-result.c)
+
+---@class provium.RunResult
+---@field command string The command as written
+---@field exit_code integer? nil when the command timed out or was killed
+---@field signal integer? The signal that killed the command
+---@field timed_out boolean
+---@field truncated boolean The output was cut at provium's limit
+---@field stdout string
+---@field stderr string
+local RunResult = {}
+
+---True when the command exited with 0 and did not time out.
+---@return boolean
+function RunResult:ok() end
+
+---Raises (with the command, its status and the end of stderr) unless ok();
+---returns the result.
+---@param msg? string
+---@return provium.RunResult
+function RunResult:assert_ok(msg) end
+
+-------------------------------------------------------------------------------
+-- Serial consoles (src/lua/pv-lua-console.c)
+
+---@class provium.Console
+local Console = {}
+
+---Waits until the Lua pattern appears on the console after the previous
+---match of this console object; returns its first capture or the match.
+---@param pattern string A Lua pattern
+---@param timeout? provium.Duration Default "30s"
+---@return string
+function Console:expect(pattern, timeout) end
+
+---Everything the console printed so far.
+---@return string
+function Console:text() end

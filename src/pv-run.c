@@ -219,6 +219,7 @@ pv_run_new(const PvRunOptions *options, GError **error)
     run->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)pv_config_free);
     run->config_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    run->config_refusals = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     run->templates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify)g_bytes_unref);
     run->builtin_config = pv_config_new_builtin();
@@ -347,6 +348,7 @@ pv_run_free(PvRun *run)
     g_mutex_clear(&run->guard_lock);
     g_hash_table_unref(run->configs);
     g_hash_table_unref(run->config_paths);
+    g_hash_table_unref(run->config_refusals);
     g_hash_table_unref(run->templates);
     pv_config_free(run->builtin_config);
     g_mutex_clear(&run->lock);
@@ -461,8 +463,12 @@ pv_run_get_config(PvRun *run, const char *test_file, GError **error)
         dir = g_path_get_dirname(abs);
         found = g_hash_table_lookup(run->config_paths, dir);
         if (!found) {
-            char *searched = pv_config_find(abs);
+            char *refused = NULL;
+            char *searched = pv_config_find(abs, &refused);
 
+            /* Once per run, however many directories lead to the file. */
+            if (refused && g_hash_table_add(run->config_refusals, refused))
+                g_printerr("provium: %s\n", refused);
             found = searched ? searched : g_strdup("");
             g_hash_table_insert(run->config_paths, g_strdup(dir), (char *)found);
         }

@@ -140,6 +140,8 @@ pv_write_file_atomic(const char *path, const char *data, gssize len, GError **er
     g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
     int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
     gsize left = len < 0 ? strlen(data) : (gsize)len;
+    /* On failure, the template names what mkstemp tried, not a file it made. */
+    gboolean made = fd >= 0;
     int saved;
 
     if (fd < 0)
@@ -166,7 +168,8 @@ pv_write_file_atomic(const char *path, const char *data, gssize len, GError **er
     saved = errno;
     if (fd >= 0)
         close(fd);
-    g_unlink(tmp);
+    if (made)
+        g_unlink(tmp);
     g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot write %s: %s"), path, g_strerror(saved));
     return FALSE;
 }

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "pv-error.h"

@@ -189,8 +189,11 @@ pv_doctor_check_profiles(GPtrArray *checks, PvDoctorArgs *args, const char *caps
     } else {
         const char *dir = args->paths && args->paths[0] ? args->paths[0] : ".";
         g_autofree char *probe = g_build_filename(dir, "doctor.test.lua", NULL);
+        g_autofree char *refused = NULL;
 
-        path = pv_config_find(probe);
+        path = pv_config_find(probe, &refused);
+        if (refused)
+            pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "config", "%s", refused));
     }
     config = path ? pv_config_load(path, &error) : pv_config_new_builtin();
     if (!config) {

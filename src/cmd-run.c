@@ -218,20 +218,50 @@ pv_cmd_run_check_prefix_free(PvRun *run, GError **error)
     return FALSE;
 }
 
-static void
+static GVariant *
+pv_cmd_run_ksm_settings(const PvKsmSettings *settings)
+{
+    return g_variant_new_parsed("{'run': <%x>, 'pages_to_scan': <%x>, 'sleep_millisecs': <%x>}",
+                                settings->values[PV_KSM_RUN],
+                                settings->values[PV_KSM_PAGES_TO_SCAN],
+                                settings->values[PV_KSM_SLEEP_MILLISECS]);
+}
+
+static PvKsm *
 pv_cmd_run_tune_ksm(PvRun *run)
 {
-    g_autofree char *line = NULL;
-    gboolean tuned = FALSE;
+    PvKsm *ksm;
 
     if (run->options->no_ksm || !run->host_local)
+        return NULL;
+    ksm = pv_host_tune_ksm(PV_KSM_SYSFS_DIR, PV_KSM_STATE_DIR);
+    g_printerr("%s\n", ksm->message);
+    if (ksm->have_previous)
+        pv_events_emitf(run->events, "ksm_tuned",
+                        "{'tuned': <%b>, 'ksm_run': <%b>, 'pages_to_scan': <%x>, "
+                        "'sleep_millisecs': <%x>, 'previous': <%@a{sv}>, 'message': <%s>}",
+                        ksm->tuned, ksm->written.values[PV_KSM_RUN] == 1,
+                        ksm->written.values[PV_KSM_PAGES_TO_SCAN],
+                        ksm->written.values[PV_KSM_SLEEP_MILLISECS],
+                        pv_cmd_run_ksm_settings(&ksm->previous), ksm->message);
+    else
+        pv_events_emitf(run->events, "ksm_tuned", "{'tuned': <%b>, 'message': <%s>}",
+                        ksm->tuned, ksm->message);
+    return ksm;
+}
+
+/* The last provium run on the host to end puts the host's KSM settings back. */
+static void
+pv_cmd_run_restore_ksm(PvRun *run, PvKsm *ksm)
+{
+    g_autofree char *line = ksm ? pv_host_restore_ksm(ksm) : NULL;
+
+    if (!line)
         return;
-    line = pv_host_tune_ksm("/sys/kernel/mm/ksm", &tuned);
     g_printerr("%s\n", line);
-    pv_events_emitf(run->events, "ksm_tuned",
-                    "{'tuned': <%b>, 'ksm_run': <%b>, 'pages_to_scan': <%x>, "
-                    "'sleep_millisecs': <%x>, 'message': <%s>}",
-                    tuned, tuned, (gint64)1000, (gint64)100, line);
+    pv_events_emitf(run->events, "ksm_restored",
+                    "{'restored': <%b>, 'previous': <%@a{sv}>, 'message': <%s>}",
+                    ksm->restored, pv_cmd_run_ksm_settings(&ksm->previous), line);
 }
 
 /* The run directory keeps each file's full (verbose) block. */
@@ -432,6 +462,7 @@ pv_cmd_run(int argc, char **argv)
     g_autoptr(PvTerminal) file_logs = NULL;
     g_autoptr(PvJunit) junit = NULL;
     g_autoptr(PvJson) json = NULL;
+    g_autoptr(PvKsm) ksm = NULL;
     FILE *human;
     guint passed = 0, failed = 0, skipped = 0;
     guint errors = 0, cancelled = 0, not_run = 0;
@@ -518,7 +549,7 @@ pv_cmd_run(int argc, char **argv)
     pv_cmd_run_emit_started(run, argc, argv);
     if (options.verbosity == PV_VERBOSITY_VERBOSE && options.virt_type == PV_VIRT_AUTO)
         g_printerr(_("provium: --virt-type auto: %s\n"), run->virt_reason);
-    pv_cmd_run_tune_ksm(run);
+    ksm = pv_cmd_run_tune_ksm(run);
     if (options.no_perf_mode)
         g_printerr(_("provium: --no-perf-mode: performance-mode VMs run as ordinary VMs on a "
                      "shared CPU set; pinning, NUMA binding, hugepages and realtime do not "
@@ -530,6 +561,7 @@ pv_cmd_run(int argc, char **argv)
     pv_dispatcher_run(dispatcher);
     /* The last safety net: nothing of this run outlives it unless kept. */
     pv_domain_registry_destroy_all(run->domains);
+    pv_cmd_run_restore_ksm(run, ksm);
 
     for (i = 0; i < files->len; i++) {
         PvFile *file = files->pdata[i];

@@ -9,12 +9,15 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pv-config.h"
 #include "pv-datadir.h"
 #include "pv-error.h"
+#include "pv-safe.h"
 #include "pv-units.h"
 
 struct _PvConfig {
@@ -392,16 +395,47 @@ pv_config_get_profile(PvConfig *config, const char *name, GError **error)
     return g_steal_pointer(&profile);
 }
 
+/*
+ * Whether @path, a provium.conf, may decide what VMs are made of: not when
+ * someone else than you (or root) could have written it or put it there.
+ * The first refusal goes to @refused.  Returns: whether to use it
+ */
+static gboolean
+pv_config_trusted(const char *path, const struct stat *dir_st, char **refused)
+{
+    g_autofree char *dir_why = dir_st ? pv_safe_untrusted(dir_st) : NULL;
+    g_autofree char *why = NULL;
+    struct stat st;
+
+    if (dir_why)
+        why = g_strdup_printf(_("its directory is %s"), dir_why);
+    else if (stat(path, &st) < 0)
+        why = g_strdup(g_strerror(errno));
+    else
+        why = pv_safe_untrusted(&st);
+    if (why && refused && !*refused)
+        *refused = g_strdup_printf(_("not using %s: %s; pass --config to use it"), path, why);
+    return !why;
+}
+
 /**
  * pv_config_find:
  * @test_file: a test file
+ * @refused: (out) (optional) (transfer full) (nullable): why a provium.conf
+ *   that was found is not used, for people
  *
  * Looks for provium.conf beside @test_file and in each directory above it,
  * then in $XDG_CONFIG_HOME/provium/ and the system configuration directory.
+ * As git does with repositories, the climb stops at a directory that
+ * someone else than you (or root) owns or that everyone may write, such as
+ * /tmp; a provium.conf in such a directory, or one such a user could have
+ * written, is passed over as if it were not there: as root, a file planted
+ * by any user would decide kernel, disk and template.  @refused then says
+ * which file and why.
  * Returns: (transfer full) (nullable): the path of the first found, or NULL
  */
 char *
-pv_config_find(const char *test_file)
+pv_config_find(const char *test_file, char **refused)
 {
     g_autofree char *abs = g_canonicalize_filename(test_file, NULL);
     g_autofree char *dir = g_path_get_dirname(abs);
@@ -410,14 +444,22 @@ pv_config_find(const char *test_file)
     };
     gsize i;
 
+    if (refused)
+        *refused = NULL;
     for (;;) {
         g_autofree char *candidate = g_build_filename(dir, PV_CONFIG_FILENAME, NULL);
         g_autofree char *parent = NULL;
+        g_autofree char *dir_why = NULL;
+        struct stat dir_st;
+        gboolean dir_known = stat(dir, &dir_st) == 0;
 
-        if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR))
+        if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR) &&
+            pv_config_trusted(candidate, dir_known ? &dir_st : NULL, refused))
             return g_steal_pointer(&candidate);
+        if (dir_known)
+            dir_why = pv_safe_untrusted(&dir_st);
         parent = g_path_get_dirname(dir);
-        if (g_str_equal(parent, dir))
+        if (dir_why || g_str_equal(parent, dir))
             break;
         g_free(dir);
         dir = g_steal_pointer(&parent);
@@ -427,7 +469,8 @@ pv_config_find(const char *test_file)
         g_autofree char *candidate = g_build_filename(fallbacks[i], "provium",
                                                       PV_CONFIG_FILENAME, NULL);
 
-        if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR))
+        if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR) &&
+            pv_config_trusted(candidate, NULL, refused))
             return g_steal_pointer(&candidate);
     }
     return NULL;

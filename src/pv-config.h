@@ -52,4 +52,4 @@ PvProfile *pv_config_get_profile(PvConfig *config, const char *name, GError **er
 guint64 pv_config_get_default_memory(PvConfig *config);
 GPtrArray *pv_config_list_profiles(PvConfig *config);
 
-char *pv_config_find(const char *test_file);
+char *pv_config_find(const char *test_file, char **refused);

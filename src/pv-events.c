@@ -12,13 +12,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pv-error.h"
 #include "pv-events.h"
+#include "pv-safe.h"
 
 typedef struct {
     PvEventFunc func;
@@ -79,20 +79,18 @@ pv_events_free(PvEvents *events)
 /**
  * pv_events_add_file:
  *
- * Writes the stream to @path from now on, replacing what it held.
+ * Writes the stream to @path from now on, replacing what it held.  @path
+ * must be a regular file or nothing: a symbolic link is not followed, and a
+ * FIFO or a device is refused rather than blocked on.
  */
 gboolean
 pv_events_add_file(PvEvents *events, const char *path, GError **error)
 {
-    int fd = g_open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0644);
+    int fd = pv_safe_openat(AT_FDCWD, NULL, path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND,
+                            0644, error);
 
-    if (fd < 0) {
-        int saved = errno;
-
-        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot write events to %s: %s"),
-                    path, g_strerror(saved));
+    if (fd < 0)
         return FALSE;
-    }
     g_mutex_lock(&events->lock);
     g_array_append_val(events->fds, fd);
     g_array_append_val(events->owned_fds, fd);

@@ -8,19 +8,27 @@
  * releases with its last descriptor.  An exclusive holder writes who it is
  * into the lock file; a shared one into llc-N.shared-PID-SEQ beside it.
  * Within a run, each group is held by an owner (a file), until it lets go.
+ *
+ * The directory is shared by every user's runs and its files are written as
+ * root: it must be yours or root's and not writable by everyone, and its
+ * files are opened relative to it without following links, never a FIFO or
+ * anything but a regular file (pv_safe_openat()).
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pv-error.h"
 #include "pv-locks.h"
+#include "pv-safe.h"
 
 typedef struct {
     guint group;
@@ -76,35 +84,47 @@ pv_locks_free(PvLocks *locks)
     g_free(locks);
 }
 
-static char *
-pv_locks_path(const char *dir, guint group)
-{
-    g_autofree char *name = g_strdup_printf("llc-%u.lock", group);
-
-    return g_build_filename(dir, name, NULL);
-}
-
+/*
+ * The lock directory, made if @create, opened and checked.  Its own check's
+ * message says what is wrong; this adds what to do.
+ */
 static int
-pv_locks_open(PvLocks *locks, guint group, GError **error)
+pv_locks_open_dir(const char *dir, gboolean create, GError **error)
 {
-    g_autofree char *path = pv_locks_path(locks->dir, group);
-    int fd;
+    g_autoptr(GError) local_error = NULL;
+    int dirfd;
 
-    if (g_mkdir_with_parents(locks->dir, 0755) < 0) {
+    if (create && g_mkdir_with_parents(dir, 0755) < 0) {
         int saved = errno;
 
         g_set_error(error, PV_ERROR, PV_ERROR_IO,
                     _("cannot create the lock directory %s: %s (choose one with --lock-dir)"),
-                    locks->dir, g_strerror(saved));
+                    dir, g_strerror(saved));
         return -1;
     }
-    fd = g_open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int saved = errno;
+    dirfd = pv_safe_dir_open(dir, &local_error);
+    if (dirfd < 0)
+        g_set_error(error, PV_ERROR, PV_ERROR_IO,
+                    _("%s; choose another lock directory with --lock-dir"),
+                    local_error->message);
+    return dirfd;
+}
 
-        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot open %s: %s"), path,
-                    g_strerror(saved));
-    }
+/* Opens @group's lock file; @dirfd, when asked for, stays open for its records. */
+static int
+pv_locks_open(PvLocks *locks, guint group, int *dirfd_out, GError **error)
+{
+    g_autofree char *name = g_strdup_printf("llc-%u.lock", group);
+    int dirfd = pv_locks_open_dir(locks->dir, TRUE, error);
+    int fd;
+
+    if (dirfd < 0)
+        return -1;
+    fd = pv_safe_openat(dirfd, locks->dir, name, O_RDWR | O_CREAT, 0644, error);
+    if (fd >= 0 && dirfd_out)
+        *dirfd_out = dirfd;
+    else
+        close(dirfd);
     return fd;
 }
 
@@ -140,30 +160,41 @@ pv_locks_release_locked(PvLocks *locks, gconstpointer owner, guint group)
 
 /*
  * Writes who holds @held: into the lock file for an exclusive holder, into a
- * record of its own, flocked while it holds, for a shared one.
+ * record of its own, flocked while it holds, for a shared one.  The record is
+ * made under a name nobody else has (O_EXCL, in a directory only we write),
+ * locked and written before it appears under its name.
  */
 static void
-pv_locks_record(PvLocks *locks, PvHeldLock *held, const char *holder)
+pv_locks_record(PvLocks *locks, int dirfd, PvHeldLock *held, const char *holder)
 {
     g_autofree char *name = NULL;
     g_autofree char *tmp = NULL;
+    int fd;
 
     if (held->mode == PV_LOCK_EXCLUSIVE) {
         if (ftruncate(held->fd, 0) < 0 || write(held->fd, holder, strlen(holder)) < 0)
             g_debug("cannot record the holder of LLC group %u", held->group);
         return;
     }
-    /* Locked and written before it appears under its name. */
     name = g_strdup_printf("llc-%u.shared-%d-%u", held->group, (int)getpid(), ++locks->seq);
-    held->shared_path = g_build_filename(locks->dir, name, NULL);
-    tmp = g_strconcat(held->shared_path, ".tmp", NULL);
-    held->shared_fd = g_open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (held->shared_fd < 0 || flock(held->shared_fd, LOCK_EX) < 0 ||
-        write(held->shared_fd, holder, strlen(holder)) < 0 ||
-        g_rename(tmp, held->shared_path) < 0) {
-        g_debug("cannot record a shared holder of LLC group %u", held->group);
-        g_unlink(tmp);
+    tmp = g_strconcat(name, ".tmp", NULL);
+    fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST) {
+        /* Left by a killed provium that had our pid: ours to remove. */
+        unlinkat(dirfd, tmp, 0);
+        fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     }
+    if (fd < 0 || flock(fd, LOCK_EX) < 0 || write(fd, holder, strlen(holder)) < 0 ||
+        renameat(dirfd, tmp, dirfd, name) < 0) {
+        g_debug("cannot record a shared holder of LLC group %u", held->group);
+        if (fd >= 0) {
+            unlinkat(dirfd, tmp, 0);
+            close(fd);
+        }
+        return;
+    }
+    held->shared_fd = fd;
+    held->shared_path = g_build_filename(locks->dir, name, NULL);
 }
 
 /**
@@ -188,10 +219,11 @@ pv_locks_take(PvLocks *locks, gconstpointer owner, const guint *groups, guint n,
     g_mutex_lock(&locks->lock);
     for (i = 0; i < n && ok; i++) {
         PvHeldLock held = { groups[i], owner, -1, mode, NULL, -1 };
+        int dirfd = -1;
 
         if (pv_locks_held_locked(locks, owner, groups[i]))
             continue;
-        held.fd = pv_locks_open(locks, groups[i], error);
+        held.fd = pv_locks_open(locks, groups[i], &dirfd, error);
         if (held.fd < 0) {
             ok = FALSE;
         } else if (flock(held.fd, (mode == PV_LOCK_EXCLUSIVE ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
@@ -204,10 +236,12 @@ pv_locks_take(PvLocks *locks, gconstpointer owner, const guint *groups, guint n,
                             groups[i], g_strerror(saved));
             ok = FALSE;
         } else {
-            pv_locks_record(locks, &held, holder);
+            pv_locks_record(locks, dirfd, &held, holder);
             g_array_append_val(locks->held, held);
             g_array_append_val(taken, groups[i]);
         }
+        if (dirfd >= 0)
+            close(dirfd);
     }
     for (i = 0; !ok && i < taken->len; i++)
         pv_locks_release_locked(locks, owner, g_array_index(taken, guint, i));
@@ -259,7 +293,8 @@ pv_locks_held(PvLocks *locks, gconstpointer owner, guint group)
 /**
  * pv_locks_unusable:
  *
- * Probes each group: could it be taken in @mode now?
+ * Probes each group: could it be taken in @mode now?  A group whose lock
+ * cannot be opened at all is not busy: pv_locks_take() then says why.
  * Returns: (transfer full): per group, TRUE when it could not
  */
 gboolean *
@@ -269,12 +304,10 @@ pv_locks_unusable(PvLocks *locks, guint ngroups, PvLockMode mode)
     guint g;
 
     for (g = 0; g < ngroups; g++) {
-        int fd = pv_locks_open(locks, g, NULL);
+        int fd = pv_locks_open(locks, g, NULL, NULL);
 
-        if (fd < 0) {
-            unusable[g] = TRUE;
+        if (fd < 0)
             continue;
-        }
         /* A probe lock, dropped at once: another descriptor, so it sees ours too. */
         unusable[g] = flock(fd, (mode == PV_LOCK_EXCLUSIVE ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0;
         close(fd);
@@ -282,18 +315,34 @@ pv_locks_unusable(PvLocks *locks, guint ngroups, PvLockMode mode)
     return unusable;
 }
 
-/* Whether nobody holds @path exclusively: we could share it. */
-static gboolean
-pv_locks_is_free(const char *path)
+/*
+ * Opens one of the directory's entries to read it.  Returns -1 with @error
+ * for what is not a regular file, without when it went away meanwhile.
+ */
+static int
+pv_locks_open_entry(int dirfd, const char *dir, const char *name, GError **error)
 {
-    int fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
-    gboolean free;
+    struct stat st;
 
-    if (fd < 0)
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return -1;
+    return pv_safe_openat(dirfd, dir, name, O_RDONLY, 0, S_ISREG(st.st_mode) ? NULL : error);
+}
+
+/* Whether somebody holds @fd exclusively; then @text is what the holder wrote. */
+static gboolean
+pv_locks_read_holder(int fd, char **text)
+{
+    g_autoptr(GString) buf = g_string_new(NULL);
+    char chunk[512];
+    gssize n;
+
+    if (flock(fd, LOCK_SH | LOCK_NB) == 0)
         return FALSE;
-    free = flock(fd, LOCK_SH | LOCK_NB) == 0;
-    close(fd);
-    return free;
+    while ((n = read(fd, chunk, sizeof(chunk))) > 0 && buf->len < 4096)
+        g_string_append_len(buf, chunk, n);
+    *text = g_string_free(g_steal_pointer(&buf), FALSE);
+    return TRUE;
 }
 
 static int
@@ -324,51 +373,62 @@ pv_locks_list(const char *dir, GError **error)
 {
     g_autoptr(GPtrArray) holders =
         g_ptr_array_new_with_free_func((GDestroyNotify)pv_lock_holder_free);
-    g_autoptr(GDir) d = NULL;
     g_autoptr(GError) local_error = NULL;
-    const char *name;
+    DIR *d;
+    struct dirent *entry;
+    int dirfd;
 
-    d = g_dir_open(dir, 0, &local_error);
+    if (!g_file_test(dir, G_FILE_TEST_EXISTS))
+        return g_steal_pointer(&holders);
+    dirfd = pv_locks_open_dir(dir, FALSE, error);
+    if (dirfd < 0)
+        return NULL;
+    d = fdopendir(dirfd);
     if (!d) {
-        if (g_error_matches(local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-            return g_steal_pointer(&holders);
-        g_set_error(error, PV_ERROR, PV_ERROR_IO, "%s", local_error->message);
+        int saved = errno;
+
+        close(dirfd);
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot read the directory %s: %s"), dir,
+                    g_strerror(saved));
         return NULL;
     }
-    while ((name = g_dir_read_name(d))) {
-        g_autofree char *path = g_build_filename(dir, name, NULL);
-        g_autofree char *text = NULL;
+    while ((entry = readdir(d))) {
+        const char *name = entry->d_name;
+        PvLockHolder *holder;
+        char *text = NULL;
+        gboolean held;
         guint group;
         int pid;
         guint seq;
         char tail[8];
+        gboolean shared = sscanf(name, "llc-%u.shared-%d-%u%1s", &group, &pid, &seq, tail) == 3;
+        int fd;
 
-        if (sscanf(name, "llc-%u.shared-%d-%u%1s", &group, &pid, &seq, tail) == 3) {
-            PvLockHolder *holder;
-
-            if (pv_locks_is_free(path)) {
-                g_unlink(path);  /* its holder died before removing it */
-                continue;
-            }
-            if (!g_file_get_contents(path, &text, NULL, NULL))
-                continue;
-            holder = g_new0(PvLockHolder, 1);
-            holder->group = group;
-            holder->holder = g_steal_pointer(&text);
-            g_ptr_array_add(holders, holder);
-        } else if (sscanf(name, "llc-%u.lock%1s", &group, tail) == 1) {
-            PvLockHolder *holder;
-
-            /* Free, or held shared only: what it says is an old holder's. */
-            if (pv_locks_is_free(path) || !g_file_get_contents(path, &text, NULL, NULL))
-                continue;
-            holder = g_new0(PvLockHolder, 1);
-            holder->group = group;
-            holder->exclusive = TRUE;
-            holder->holder = g_steal_pointer(&text);
-            g_ptr_array_add(holders, holder);
+        if (!shared && sscanf(name, "llc-%u.lock%1s", &group, tail) != 1)
+            continue;
+        fd = pv_locks_open_entry(dirfd, dir, name, &local_error);
+        if (local_error) {
+            closedir(d);
+            g_propagate_error(error, g_steal_pointer(&local_error));
+            return NULL;
         }
+        if (fd < 0)
+            continue;
+        /* A lock free, or held shared only: what it says is an old holder's. */
+        held = pv_locks_read_holder(fd, &text);
+        close(fd);
+        if (!held) {
+            if (shared)
+                unlinkat(dirfd, name, 0);  /* its holder died before removing it */
+            continue;
+        }
+        holder = g_new0(PvLockHolder, 1);
+        holder->group = group;
+        holder->exclusive = !shared;
+        holder->holder = text;
+        g_ptr_array_add(holders, holder);
     }
+    closedir(d);
     g_ptr_array_sort(holders, pv_locks_compare_holder);
     return g_steal_pointer(&holders);
 }

@@ -140,6 +140,8 @@ pv_write_file_atomic(const char *path, const char *data, gssize len, GError **er
     g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
     int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
     gsize left = len < 0 ? strlen(data) : (gsize)len;
+    /* On failure, the template names what mkstemp tried, not a file it made. */
+    gboolean made = fd >= 0;
     int saved;
 
     if (fd < 0)
@@ -166,7 +168,8 @@ pv_write_file_atomic(const char *path, const char *data, gssize len, GError **er
     saved = errno;
     if (fd >= 0)
         close(fd);
-    g_unlink(tmp);
+    if (made)
+        g_unlink(tmp);
     g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot write %s: %s"), path, g_strerror(saved));
     return FALSE;
 }
@@ -219,6 +222,7 @@ pv_run_new(const PvRunOptions *options, GError **error)
     run->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)pv_config_free);
     run->config_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    run->config_refusals = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     run->templates = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify)g_bytes_unref);
     run->builtin_config = pv_config_new_builtin();
@@ -347,6 +351,7 @@ pv_run_free(PvRun *run)
     g_mutex_clear(&run->guard_lock);
     g_hash_table_unref(run->configs);
     g_hash_table_unref(run->config_paths);
+    g_hash_table_unref(run->config_refusals);
     g_hash_table_unref(run->templates);
     pv_config_free(run->builtin_config);
     g_mutex_clear(&run->lock);
@@ -461,8 +466,12 @@ pv_run_get_config(PvRun *run, const char *test_file, GError **error)
         dir = g_path_get_dirname(abs);
         found = g_hash_table_lookup(run->config_paths, dir);
         if (!found) {
-            char *searched = pv_config_find(abs);
+            char *refused = NULL;
+            char *searched = pv_config_find(abs, &refused);
 
+            /* Once per run, however many directories lead to the file. */
+            if (refused && g_hash_table_add(run->config_refusals, refused))
+                g_printerr("provium: %s\n", refused);
             found = searched ? searched : g_strdup("");
             g_hash_table_insert(run->config_paths, g_strdup(dir), (char *)found);
         }

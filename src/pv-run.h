@@ -99,6 +99,7 @@ struct _PvRun {
     GMutex lock;                /* guards configs */
     GHashTable *configs;        /* provium.conf path -> PvConfig */
     GHashTable *config_paths;   /* test file directory -> provium.conf path ("" none) */
+    GHashTable *config_refusals; /* why a provium.conf found was not used: said once */
     GHashTable *templates;      /* template path -> GBytes, read once per run */
     PvConfig *builtin_config;
 };

@@ -5,6 +5,8 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pv-config.h"
 #include "pv-error.h"
@@ -227,14 +229,126 @@ test_find(Fixture *fx, gconstpointer data)
 
     write_file(fx->dir, "a/b/x.test.lua", "");
     write_file(fx->dir, "provium.conf", "");
-    found = pv_config_find(test_file);
+    found = pv_config_find(test_file, NULL);
     g_assert_cmpstr(found, ==, top);
     g_free(found);
 
     /* The nearest directory wins. */
     write_file(fx->dir, "a/provium.conf", "");
-    found = pv_config_find(test_file);
+    found = pv_config_find(test_file, NULL);
     g_assert_cmpstr(found, ==, mid);
+}
+
+/*
+ * Finds the config for fx->dir/a/b/x.test.lua, where a/provium.conf and
+ * provium.conf above it exist, and checks that a/provium.conf is refused
+ * for @reason.  The one above is used when only the file is refused, as if
+ * it were not there, but not when the directory a/ is: the climb stops.
+ */
+static void
+assert_refused(Fixture *fx, const char *reason, gboolean dir_refused)
+{
+    g_autofree char *test_file = g_build_filename(fx->dir, "a", "b", "x.test.lua", NULL);
+    g_autofree char *top = g_build_filename(fx->dir, "provium.conf", NULL);
+    g_autofree char *mid = g_build_filename(fx->dir, "a", "provium.conf", NULL);
+    g_autofree char *found = NULL;
+    g_autofree char *refused = NULL;
+    g_autofree char *expected = NULL;
+
+    found = pv_config_find(test_file, &refused);
+    g_test_message("%s", refused ? refused : "(none)");
+    if (dir_refused)
+        g_assert_cmpstr(found, !=, top);
+    else
+        g_assert_cmpstr(found, ==, top);
+    expected = g_strdup_printf("not using %s: %s; pass --config to use it", mid, reason);
+    g_assert_cmpstr(refused, ==, expected);
+}
+
+static void
+setup_planted(Fixture *fx)
+{
+    write_file(fx->dir, "a/b/x.test.lua", "");
+    write_file(fx->dir, "a/provium.conf", "");
+    write_file(fx->dir, "provium.conf", "");
+}
+
+static void
+test_find_writable(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *a = g_build_filename(fx->dir, "a", NULL);
+    g_autofree char *mid = g_build_filename(a, "provium.conf", NULL);
+
+    setup_planted(fx);
+    /* Anyone could have written it, or put it there: as /tmp/provium.conf. */
+    g_assert_cmpint(chmod(mid, 0666), ==, 0);
+    assert_refused(fx, "writable by everyone", FALSE);
+    g_assert_cmpint(chmod(mid, 0644), ==, 0);
+    g_assert_cmpint(chmod(a, 01777), ==, 0);
+    assert_refused(fx, "its directory is writable by everyone", TRUE);
+}
+
+static void
+test_find_owner(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *test_file = g_build_filename(fx->dir, "a", "b", "x.test.lua", NULL);
+    g_autofree char *a = g_build_filename(fx->dir, "a", NULL);
+    g_autofree char *mid = g_build_filename(a, "provium.conf", NULL);
+    g_autofree char *top = g_build_filename(fx->dir, "provium.conf", NULL);
+    g_autofree char *found = NULL;
+    g_autofree char *refused = NULL;
+    g_autofree char *reason = NULL;
+
+    if (geteuid() != 0) {
+        g_test_skip("needs root to give files to another user");
+        return;
+    }
+    setup_planted(fx);
+    reason = g_strdup_printf("owned by uid 65534, not by you (%s)", g_get_user_name());
+    g_assert_cmpint(chown(mid, 65534, 65534), ==, 0);
+    assert_refused(fx, reason, FALSE);
+    g_free(reason);
+
+    /* Another user's directory: what it holds, and what is above, is not used. */
+    g_assert_cmpint(chown(mid, 0, 0), ==, 0);
+    g_assert_cmpint(chown(a, 65534, 65534), ==, 0);
+    reason = g_strdup_printf("its directory is owned by uid 65534, not by you (%s)",
+                             g_get_user_name());
+    assert_refused(fx, reason, TRUE);
+    g_assert_cmpint(g_unlink(mid), ==, 0);
+    found = pv_config_find(test_file, &refused);
+    g_assert_cmpstr(found, !=, top);
+    g_assert_null(refused);
+}
+
+static void
+test_find_sudo(void)
+{
+    if (geteuid() != 0) {
+        g_test_skip("needs root to give files to another user");
+        return;
+    }
+    if (g_test_subprocess()) {
+        g_autofree char *dir = g_dir_make_tmp("pv-sudo-XXXXXX", NULL);
+        g_autofree char *conf = g_build_filename(dir, "provium.conf", NULL);
+        g_autofree char *test_file = g_build_filename(dir, "x.test.lua", NULL);
+        g_autofree char *found = NULL;
+        g_autofree char *refused = NULL;
+
+        /* Root under sudo trusts the files of the user who ran sudo, as git does. */
+        g_assert_true(g_file_set_contents(conf, "", -1, NULL));
+        g_assert_cmpint(chown(conf, 65534, 65534), ==, 0);
+        g_assert_cmpint(chown(dir, 65534, 65534), ==, 0);
+        g_setenv("SUDO_UID", "65534", TRUE);
+        found = pv_config_find(test_file, &refused);
+        g_unlink(conf);
+        g_rmdir(dir);
+        g_assert_cmpstr(found, ==, conf);
+        g_assert_null(refused);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
 }
 
 static void
@@ -249,7 +363,7 @@ test_find_xdg(void)
         g_assert_cmpint(g_mkdir_with_parents(conf_dir, 0755), ==, 0);
         g_assert_true(g_file_set_contents(conf, "", -1, NULL));
         g_setenv("XDG_CONFIG_HOME", dir, TRUE);
-        found = pv_config_find("/nonexistent-dir/x.test.lua");
+        found = pv_config_find("/nonexistent-dir/x.test.lua", NULL);
         g_unlink(conf);
         g_rmdir(conf_dir);
         g_rmdir(dir);
@@ -272,7 +386,10 @@ main(int argc, char **argv)
     ADD("/config/profile/local-template", test_local_template);
     ADD("/config/load/errors", test_errors);
     ADD("/config/find/walk-up", test_find);
+    ADD("/config/find/writable", test_find_writable);
+    ADD("/config/find/owner", test_find_owner);
 #undef ADD
     g_test_add_func("/config/find/xdg", test_find_xdg);
+    g_test_add_func("/config/find/sudo", test_find_sudo);
     return g_test_run();
 }

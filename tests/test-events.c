@@ -77,7 +77,8 @@ test_kinds(void)
         "run_started", "ksm_tuned", "file_discovered", "psi_state", "pool_state",
         "file_blocked", "file_unblocked", "file_dispatched", "claim_acquired", "test_started",
         "test_log", "vm_spawned", "vm_ready", "test_passed", "test_failed", "test_skipped",
-        "test_not_run", "vm_stopped", "claim_released", "file_completed", "run_finished",
+        "test_not_run", "vm_stopped", "claim_released", "file_completed", "ksm_restored",
+        "run_finished",
     };
     gsize i;
 

@@ -7,7 +7,10 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "pv-error.h"
 #include "pv-host.h"
@@ -106,40 +109,242 @@ test_guard(void)
     g_assert_false(pv_host_guard_ok(4 * PV_GIB, 2 * PV_GIB, reserve, PV_GIB));
 }
 
+/*
+ * A KSM sysfs directory and a state directory of the tests' own, so several
+ * "runs" (PvKsm handles, or child processes) tune and restore them.
+ */
+typedef struct {
+    char *dir;
+    char *sysfs;
+    char *state;
+} KsmFixture;
+
 static void
-test_ksm(void)
+write_knobs(KsmFixture *fx, const char *run, const char *pages, const char *sleep)
 {
-    g_autofree char *dir = g_dir_make_tmp("pv-ksm-XXXXXX", NULL);
-    const char *knobs[] = { "run", "pages_to_scan", "sleep_millisecs" };
-    const char *want[] = { "1", "1000", "100" };
+    const char *values[] = { run, pages, sleep };
+    PvKsmKnob knob;
+
+    for (knob = 0; knob < PV_KSM_LAST; knob++) {
+        g_autofree char *path = g_build_filename(fx->sysfs, pv_ksm_knob_to_string(knob), NULL);
+
+        if (values[knob])
+            g_assert_true(g_file_set_contents(path, values[knob], -1, NULL));
+    }
+}
+
+/* The knobs as "run pages sleep". */
+static char *
+read_knobs(KsmFixture *fx)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    PvKsmKnob knob;
+
+    for (knob = 0; knob < PV_KSM_LAST; knob++) {
+        g_autofree char *path = g_build_filename(fx->sysfs, pv_ksm_knob_to_string(knob), NULL);
+        g_autofree char *text = NULL;
+
+        g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+        g_string_append_printf(out, "%s%s", out->len ? " " : "", g_strstrip(text));
+    }
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static void
+ksm_setup(KsmFixture *fx, gconstpointer data)
+{
+    fx->dir = g_dir_make_tmp("pv-ksm-XXXXXX", NULL);
+    g_assert_nonnull(fx->dir);
+    fx->sysfs = g_build_filename(fx->dir, "ksm", NULL);
+    fx->state = g_build_filename(fx->dir, "run", "provium", NULL);
+    g_assert_cmpint(g_mkdir(fx->sysfs, 0755), ==, 0);
+    /* What a host has before provium: ksmd stopped, the kernel's defaults. */
+    write_knobs(fx, "0\n", "100\n", "20\n");
+}
+
+static void
+ksm_teardown(KsmFixture *fx, gconstpointer data)
+{
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", fx->dir);
+
+    g_assert_cmpint(system(cmd), ==, 0);
+    g_free(fx->dir);
+    g_free(fx->sysfs);
+    g_free(fx->state);
+}
+
+static void
+assert_settings(const PvKsmSettings *settings, gint64 run, gint64 pages, gint64 sleep)
+{
+    g_assert_cmpint(settings->values[PV_KSM_RUN], ==, run);
+    g_assert_cmpint(settings->values[PV_KSM_PAGES_TO_SCAN], ==, pages);
+    g_assert_cmpint(settings->values[PV_KSM_SLEEP_MILLISECS], ==, sleep);
+}
+
+static void
+test_ksm_restore(KsmFixture *fx, gconstpointer data)
+{
+    g_autoptr(PvKsm) ksm = pv_host_tune_ksm(fx->sysfs, fx->state);
+    g_autofree char *knobs = NULL;
     g_autofree char *line = NULL;
-    g_autofree char *missing = g_build_filename(dir, "nope", NULL);
-    gboolean tuned = TRUE;
-    gsize i;
 
-    for (i = 0; i < G_N_ELEMENTS(knobs); i++) {
-        g_autofree char *path = g_build_filename(dir, knobs[i], NULL);
+    g_assert_true(ksm->tuned);
+    g_assert_true(ksm->have_previous);
+    assert_settings(&ksm->previous, 0, 100, 20);
+    assert_settings(&ksm->written, 1, 1000, 100);
+    g_assert_cmpstr(ksm->message, ==,
+                    "provium: ksm tuned: run 0 -> 1, pages_to_scan 100 -> 1000, "
+                    "sleep_millisecs 20 -> 100 (put back when the last provium run on this "
+                    "host ends)");
+    knobs = read_knobs(fx);
+    g_assert_cmpstr(knobs, ==, "1 1000 100");
 
-        g_assert_true(g_file_set_contents(path, "0\n", -1, NULL));
+    /* The only run ends: the host gets its own settings back. */
+    line = pv_host_restore_ksm(ksm);
+    g_assert_cmpstr(line, ==,
+                    "provium: ksm put back: run 0, pages_to_scan 100, sleep_millisecs 20");
+    g_assert_true(ksm->restored);
+    g_free(knobs);
+    knobs = read_knobs(fx);
+    g_assert_cmpstr(knobs, ==, "0 100 20");
+    /* Once only. */
+    g_clear_pointer(&line, g_free);
+    line = pv_host_restore_ksm(ksm);
+    g_assert_null(line);
+}
+
+static void
+test_ksm_overlap(KsmFixture *fx, gconstpointer data)
+{
+    g_autoptr(PvKsm) a = pv_host_tune_ksm(fx->sysfs, fx->state);
+    g_autoptr(PvKsm) b = NULL;
+    g_autoptr(PvKsm) c = NULL;
+    g_autofree char *line = NULL;
+    g_autofree char *knobs = NULL;
+
+    /* B starts while A runs: what it finds is A's tuning, not the host's. */
+    b = pv_host_tune_ksm(fx->sysfs, fx->state);
+    g_assert_true(b->tuned);
+    assert_settings(&b->previous, 0, 100, 20);
+
+    /* A ends first: B still runs, KSM stays tuned. */
+    line = pv_host_restore_ksm(a);
+    g_assert_null(line);
+    g_assert_false(a->restored);
+    knobs = read_knobs(fx);
+    g_assert_cmpstr(knobs, ==, "1 1000 100");
+
+    /* C starts and B ends: C is the last, and puts the host's settings back. */
+    c = pv_host_tune_ksm(fx->sysfs, fx->state);
+    assert_settings(&c->previous, 0, 100, 20);
+    line = pv_host_restore_ksm(b);
+    g_assert_null(line);
+    line = pv_host_restore_ksm(c);
+    g_assert_nonnull(line);
+    g_free(knobs);
+    knobs = read_knobs(fx);
+    g_assert_cmpstr(knobs, ==, "0 100 20");
+}
+
+/* A run in a child process that tunes KSM, then is killed. */
+static void
+tune_and_die(KsmFixture *fx)
+{
+    pid_t child = fork();
+    int status = 0;
+
+    g_assert_cmpint(child, >=, 0);
+    if (child == 0) {
+        PvKsm *ksm = pv_host_tune_ksm(fx->sysfs, fx->state);
+
+        if (!ksm->tuned)
+            _exit(3);
+        raise(SIGKILL);
+        _exit(4);
     }
-    line = pv_host_tune_ksm(dir, &tuned);
-    g_assert_true(tuned);
-    g_assert_cmpstr(line, ==, "provium: ksm tuned (run = on, pages_to_scan = 1000, "
-                    "sleep_millisecs = 100)");
-    for (i = 0; i < G_N_ELEMENTS(knobs); i++) {
-        g_autofree char *path = g_build_filename(dir, knobs[i], NULL);
-        g_autofree char *value = NULL;
+    g_assert_cmpint(waitpid(child, &status, 0), ==, child);
+    g_assert_true(WIFSIGNALED(status));
+    g_assert_cmpint(WTERMSIG(status), ==, SIGKILL);
+}
 
-        g_assert_true(g_file_get_contents(path, &value, NULL, NULL));
-        g_assert_cmpstr(value, ==, want[i]);
-        g_unlink(path);
-    }
-    g_rmdir(dir);
+static void
+test_ksm_killed(KsmFixture *fx, gconstpointer data)
+{
+    g_autoptr(PvKsm) ksm = NULL;
+    g_autofree char *line = NULL;
+    g_autofree char *knobs = NULL;
+
+    /* The last run was killed: KSM stays tuned... */
+    tune_and_die(fx);
+    knobs = read_knobs(fx);
+    g_assert_cmpstr(knobs, ==, "1 1000 100");
+
+    /* ...until the next run ends, which puts back the host's, not the killed run's. */
+    ksm = pv_host_tune_ksm(fx->sysfs, fx->state);
+    assert_settings(&ksm->previous, 0, 100, 20);
+    line = pv_host_restore_ksm(ksm);
+    g_assert_nonnull(line);
+    g_free(knobs);
+    knobs = read_knobs(fx);
+    g_assert_cmpstr(knobs, ==, "0 100 20");
+    g_clear_pointer(&ksm, pv_ksm_free);
     g_clear_pointer(&line, g_free);
 
-    line = pv_host_tune_ksm(missing, &tuned);
-    g_assert_false(tuned);
-    g_assert_true(g_str_has_prefix(line, "provium: ksm not tuned ("));
+    /* Killed, then the administrator set KSM: theirs are the host's settings now. */
+    tune_and_die(fx);
+    write_knobs(fx, NULL, "500\n", NULL);
+    ksm = pv_host_tune_ksm(fx->sysfs, fx->state);
+    assert_settings(&ksm->previous, 1, 500, 100);
+    line = pv_host_restore_ksm(ksm);
+    g_free(knobs);
+    knobs = read_knobs(fx);
+    g_assert_cmpstr(knobs, ==, "1 500 100");
+}
+
+static void
+test_ksm_changed(KsmFixture *fx, gconstpointer data)
+{
+    g_autoptr(PvKsm) ksm = pv_host_tune_ksm(fx->sysfs, fx->state);
+    g_autofree char *line = NULL;
+    g_autofree char *knobs = NULL;
+
+    /* Someone set KSM while provium ran: the end leaves their setting. */
+    write_knobs(fx, NULL, NULL, "50\n");
+    line = pv_host_restore_ksm(ksm);
+    g_assert_cmpstr(line, ==,
+                    "provium: ksm left as it is: changed while provium ran (run 1, "
+                    "pages_to_scan 1000, sleep_millisecs 50)");
+    g_assert_false(ksm->restored);
+    knobs = read_knobs(fx);
+    g_assert_cmpstr(knobs, ==, "1 1000 50");
+}
+
+static void
+test_ksm_unavailable(KsmFixture *fx, gconstpointer data)
+{
+    g_autofree char *missing = g_build_filename(fx->dir, "nope", NULL);
+    g_autoptr(PvKsm) ksm = pv_host_tune_ksm(missing, fx->state);
+    g_autoptr(PvKsm) unsafe = NULL;
+    g_autofree char *line = NULL;
+    g_autofree char *knobs = NULL;
+    g_autofree char *expected = NULL;
+
+    g_assert_false(ksm->tuned);
+    g_assert_false(ksm->have_previous);
+    g_assert_true(g_str_has_prefix(ksm->message, "provium: ksm not tuned ("));
+    g_assert_nonnull(strstr(ksm->message, missing));
+    line = pv_host_restore_ksm(ksm);
+    g_assert_null(line);
+
+    /* What to put back lives where only root writes. */
+    g_assert_cmpint(g_mkdir_with_parents(fx->state, 0755), ==, 0);
+    g_assert_cmpint(g_chmod(fx->state, 0777), ==, 0);
+    unsafe = pv_host_tune_ksm(fx->sysfs, fx->state);
+    g_assert_false(unsafe->tuned);
+    expected = g_strdup_printf("provium: ksm not tuned (%s is writable by everyone)", fx->state);
+    g_assert_cmpstr(unsafe->message, ==, expected);
+    knobs = read_knobs(fx);
+    g_assert_cmpstr(knobs, ==, "0 100 20");
 }
 
 int
@@ -151,6 +356,12 @@ main(int argc, char **argv)
     g_test_add_func("/host/psi/throttled", test_psi_throttled);
     g_test_add_func("/host/meminfo", test_meminfo);
     g_test_add_func("/host/guard", test_guard);
-    g_test_add_func("/host/ksm", test_ksm);
+#define ADD(path, fn) g_test_add(path, KsmFixture, NULL, ksm_setup, fn, ksm_teardown)
+    ADD("/host/ksm/restore", test_ksm_restore);
+    ADD("/host/ksm/overlap", test_ksm_overlap);
+    ADD("/host/ksm/killed", test_ksm_killed);
+    ADD("/host/ksm/changed", test_ksm_changed);
+    ADD("/host/ksm/unavailable", test_ksm_unavailable);
+#undef ADD
     return g_test_run();
 }

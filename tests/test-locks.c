@@ -8,11 +8,14 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pv-error.h"
 #include "pv-locks.h"
 
 typedef struct {
@@ -311,6 +314,199 @@ test_owners(Fixture *fx, gconstpointer data)
     g_assert_true(pv_locks_take(locks, &b, &group, 1, PV_LOCK_EXCLUSIVE, "b\n", &busy, &error));
 }
 
+/* What another user put in a lock directory: a file provium must not touch. */
+static char *
+make_victim(Fixture *fx)
+{
+    g_autofree char *victim = g_build_filename(fx->dir, "victim", NULL);
+
+    g_assert_true(g_file_set_contents(victim, "precious\n", -1, NULL));
+    return g_steal_pointer(&victim);
+}
+
+static void
+assert_victim_intact(const char *victim)
+{
+    g_autofree char *text = NULL;
+
+    g_assert_true(g_file_get_contents(victim, &text, NULL, NULL));
+    g_assert_cmpstr(text, ==, "precious\n");
+}
+
+static void
+test_symlink_lock(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvLocks) locks = pv_locks_new(fx->dir);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *victim = make_victim(fx);
+    g_autofree char *lock = g_build_filename(fx->dir, "llc-0.lock", NULL);
+    g_autofree gboolean *unusable = NULL;
+    guint group = 0;
+    gboolean busy = TRUE;
+    int owner;
+
+    /* A link where the lock file goes is neither followed nor truncated. */
+    g_assert_cmpint(symlink(victim, lock), ==, 0);
+    g_assert_false(pv_locks_take(locks, &owner, &group, 1, PV_LOCK_EXCLUSIVE, "holder\n",
+                                 &busy, &error));
+    g_assert_false(busy);
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_assert_nonnull(strstr(error->message, lock));
+    g_assert_nonnull(strstr(error->message, "symbolic link"));
+    assert_victim_intact(victim);
+
+    /* Not busy either: the take says why rather than waiting for ever. */
+    unusable = pv_locks_unusable(locks, 1, PV_LOCK_EXCLUSIVE);
+    g_assert_false(unusable[0]);
+    g_clear_error(&error);
+    g_assert_null(pv_locks_list(fx->dir, &error));
+    g_assert_nonnull(strstr(error->message, "symbolic link"));
+    assert_victim_intact(victim);
+}
+
+static void
+test_symlink_shared_record(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvLocks) locks = pv_locks_new(fx->dir);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) holders = NULL;
+    g_autofree char *victim = make_victim(fx);
+    /* The name the first shared record of this process used to be written under. */
+    g_autofree char *name = g_strdup_printf("llc-0.shared-%d-1.tmp", (int)getpid());
+    g_autofree char *tmp = g_build_filename(fx->dir, name, NULL);
+    guint group = 0;
+    gboolean busy = FALSE;
+    int owner;
+
+    g_assert_cmpint(symlink(victim, tmp), ==, 0);
+    g_assert_true(pv_locks_take(locks, &owner, &group, 1, PV_LOCK_SHARED, "holder\n", &busy,
+                                &error));
+    g_assert_no_error(error);
+    assert_victim_intact(victim);
+    holders = list(fx);
+    g_assert_cmpuint(holders->len, ==, 1);
+    g_assert_cmpstr(((PvLockHolder *)holders->pdata[0])->holder, ==, "holder\n");
+}
+
+static void
+test_fifo(void)
+{
+    if (g_test_subprocess()) {
+        g_autofree char *dir = g_dir_make_tmp("pv-locks-XXXXXX", NULL);
+        g_autofree char *fifo = g_build_filename(dir, "llc-0.lock", NULL);
+        g_autoptr(PvLocks) locks = pv_locks_new(dir);
+        g_autoptr(GError) list_error = NULL;
+        g_autoptr(GError) take_error = NULL;
+        g_autoptr(GPtrArray) holders = NULL;
+        guint group = 0;
+        gboolean busy = TRUE;
+        gboolean taken;
+        int owner;
+
+        g_assert_cmpint(mkfifo(fifo, 0644), ==, 0);
+        /* provium locks used to block for ever opening it. */
+        holders = pv_locks_list(dir, &list_error);
+        taken = pv_locks_take(locks, &owner, &group, 1, PV_LOCK_EXCLUSIVE, "holder\n", &busy,
+                              &take_error);
+        g_unlink(fifo);
+        g_rmdir(dir);
+        g_assert_null(holders);
+        g_assert_nonnull(strstr(list_error->message, "not a regular file"));
+        g_assert_false(taken);
+        g_assert_false(busy);
+        g_assert_nonnull(strstr(take_error->message, "not a regular file"));
+        return;
+    }
+    g_test_trap_subprocess(NULL, 10 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+}
+
+/* Takes group 0 in @fx's directory, expecting @reason in the refusal. */
+static void
+assert_dir_refused(Fixture *fx, const char *reason)
+{
+    g_autoptr(PvLocks) locks = pv_locks_new(fx->dir);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *lock = g_build_filename(fx->dir, "llc-0.lock", NULL);
+    guint group = 0;
+    gboolean busy = TRUE;
+    int owner;
+
+    g_assert_false(pv_locks_take(locks, &owner, &group, 1, PV_LOCK_EXCLUSIVE, "holder\n",
+                                 &busy, &error));
+    g_assert_false(busy);
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_test_message("%s", error->message);
+    g_assert_nonnull(strstr(error->message, fx->dir));
+    g_assert_nonnull(strstr(error->message, reason));
+    g_assert_nonnull(strstr(error->message, "--lock-dir"));
+    g_assert_false(g_file_test(lock, G_FILE_TEST_EXISTS));
+    g_clear_error(&error);
+    g_assert_null(pv_locks_list(fx->dir, &error));
+    g_assert_nonnull(strstr(error->message, reason));
+}
+
+static void
+test_dir_writable(Fixture *fx, gconstpointer data)
+{
+    g_assert_cmpint(chmod(fx->dir, 0777), ==, 0);
+    assert_dir_refused(fx, "writable by everyone");
+    /* The sticky bit does not stop anyone from planting a name. */
+    g_assert_cmpint(chmod(fx->dir, 01777), ==, 0);
+    assert_dir_refused(fx, "writable by everyone");
+}
+
+static void
+test_dir_owner(Fixture *fx, gconstpointer data)
+{
+    if (geteuid() != 0) {
+        g_test_skip("needs root to give the directory to another user");
+        return;
+    }
+    g_assert_cmpint(chown(fx->dir, 65534, 65534), ==, 0);
+    assert_dir_refused(fx, "owned by uid 65534, not by you");
+}
+
+/* Whatever the umask, nobody else may write what the locks create. */
+static void
+test_modes(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvLocks) locks = pv_locks_new(fx->dir);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDir) d = NULL;
+    g_autofree char *sub = g_build_filename(fx->dir, "sub", NULL);
+    g_autoptr(PvLocks) sub_locks = pv_locks_new(sub);
+    guint groups[] = { 0, 1 };
+    gboolean busy = FALSE;
+    const char *name;
+    mode_t saved = umask(0);
+    GStatBuf st;
+    int a;
+    int b;
+
+    g_assert_true(pv_locks_take(locks, &a, &groups[0], 1, PV_LOCK_EXCLUSIVE, "a\n", &busy,
+                                &error));
+    g_assert_true(pv_locks_take(locks, &b, &groups[1], 1, PV_LOCK_SHARED, "b\n", &busy,
+                                &error));
+    g_assert_true(pv_locks_take(sub_locks, &a, &groups[0], 1, PV_LOCK_SHARED, "a\n", &busy,
+                                &error));
+    umask(saved);
+    g_assert_no_error(error);
+    g_assert_cmpint(g_stat(sub, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0022, ==, 0);
+    d = g_dir_open(fx->dir, 0, NULL);
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(fx->dir, name, NULL);
+
+        g_assert_cmpint(g_lstat(path, &st), ==, 0);
+        g_test_message("%s %o", name, st.st_mode);
+        g_assert_cmpint(st.st_mode & 0022, ==, 0);
+    }
+    pv_locks_release(sub_locks, &a);
+    g_clear_pointer(&sub_locks, pv_locks_free);
+    remove_tree(sub);
+}
+
 static void
 test_bad_dir(void)
 {
@@ -336,6 +532,16 @@ main(int argc, char **argv)
                fixture_teardown);
     g_test_add("/locks/shared", Fixture, NULL, fixture_setup, test_shared, fixture_teardown);
     g_test_add("/locks/owners", Fixture, NULL, fixture_setup, test_owners, fixture_teardown);
+    g_test_add("/locks/symlink/lock", Fixture, NULL, fixture_setup, test_symlink_lock,
+               fixture_teardown);
+    g_test_add("/locks/symlink/shared-record", Fixture, NULL, fixture_setup,
+               test_symlink_shared_record, fixture_teardown);
+    g_test_add_func("/locks/fifo", test_fifo);
+    g_test_add("/locks/dir/writable", Fixture, NULL, fixture_setup, test_dir_writable,
+               fixture_teardown);
+    g_test_add("/locks/dir/owner", Fixture, NULL, fixture_setup, test_dir_owner,
+               fixture_teardown);
+    g_test_add("/locks/modes", Fixture, NULL, fixture_setup, test_modes, fixture_teardown);
     g_test_add_func("/locks/bad-dir", test_bad_dir);
     return g_test_run();
 }

@@ -1,0 +1,12 @@
+/*
+ * pv-safe.h: files and directories that nobody else can swap under provium
+ */
+#pragma once
+
+#include <glib.h>
+#include <sys/stat.h>
+
+char *pv_safe_untrusted(const struct stat *st);
+int pv_safe_dir_open(const char *dir, GError **error);
+int pv_safe_openat(int dirfd, const char *dir, const char *name, int flags, mode_t mode,
+                   GError **error);

@@ -1,0 +1,180 @@
+/*
+ * test-safe.c: files provium writes on a shared host (pv-safe.c and
+ * pv_write_file_atomic())
+ *
+ * This program defines g_unlink() itself, so provium's calls to it land
+ * here and are recorded: a name removed that was never created leaves no
+ * other trace.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pv-error.h"
+#include "pv-run.h"
+#include "pv-safe.h"
+
+static GPtrArray *unlinked;
+
+int
+g_unlink(const char *filename)
+{
+    if (unlinked)
+        g_ptr_array_add(unlinked, g_strdup(filename));
+    return unlinkat(AT_FDCWD, filename, 0);
+}
+
+static char *
+make_dir(void)
+{
+    g_autoptr(GError) error = NULL;
+    char *dir = g_dir_make_tmp("pv-safe-XXXXXX", &error);
+
+    g_assert_no_error(error);
+    return dir;
+}
+
+static void
+remove_dir(const char *dir)
+{
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+
+    g_assert_cmpint(system(cmd), ==, 0);
+}
+
+/* Out of descriptors, mkstemp fails: nothing is removed in its place. */
+static void
+test_atomic_mkstemp_fails(void)
+{
+    if (g_test_subprocess()) {
+        g_autofree char *dir = make_dir();
+        g_autofree char *path = g_build_filename(dir, "report.xml", NULL);
+        g_autoptr(GError) error = NULL;
+        struct rlimit saved;
+        struct rlimit none;
+        gboolean ok;
+        int lowest = dup(0);
+        guint i;
+
+        g_assert_cmpint(lowest, >=, 0);
+        close(lowest);
+        g_assert_cmpint(getrlimit(RLIMIT_NOFILE, &saved), ==, 0);
+        none = saved;
+        none.rlim_cur = lowest;
+        unlinked = g_ptr_array_new_with_free_func(g_free);
+        g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &none), ==, 0);
+        ok = pv_write_file_atomic(path, "<testsuites/>", -1, &error);
+        g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &saved), ==, 0);
+        g_assert_false(ok);
+        g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+        g_assert_nonnull(strstr(error->message, path));
+        g_assert_nonnull(strstr(error->message, g_strerror(EMFILE)));
+        for (i = 0; i < unlinked->len; i++)
+            g_test_message("removed %s", (char *)unlinked->pdata[i]);
+        g_assert_cmpuint(unlinked->len, ==, 0);
+        g_clear_pointer(&unlinked, g_ptr_array_unref);
+        remove_dir(dir);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+}
+
+/* A write that fails after mkstemp removes its own temporary file, and only it. */
+static void
+test_atomic_rename_fails(void)
+{
+    g_autofree char *dir = make_dir();
+    g_autofree char *path = g_build_filename(dir, "sub", NULL);
+    g_autofree char *inside = g_build_filename(path, "x", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GDir) d = NULL;
+
+    /* rename() cannot replace a non-empty directory. */
+    g_assert_cmpint(g_mkdir(path, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(inside, "", -1, NULL));
+    unlinked = g_ptr_array_new_with_free_func(g_free);
+    g_assert_false(pv_write_file_atomic(path, "data", -1, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_assert_cmpuint(unlinked->len, ==, 1);
+    g_assert_true(g_str_has_prefix(unlinked->pdata[0], path));
+    g_clear_pointer(&unlinked, g_ptr_array_unref);
+    d = g_dir_open(dir, 0, NULL);
+    g_assert_cmpstr(g_dir_read_name(d), ==, "sub");
+    g_assert_null(g_dir_read_name(d));
+    remove_dir(dir);
+}
+
+/* Whatever the umask, what provium writes nobody else may write. */
+static void
+test_atomic_modes(void)
+{
+    g_autofree char *dir = make_dir();
+    g_autofree char *path = g_build_filename(dir, "report.xml", NULL);
+    g_autoptr(GError) error = NULL;
+    mode_t saved;
+    GStatBuf st;
+
+    g_assert_true(g_file_set_contents(path, "old", -1, NULL));
+    g_assert_cmpint(g_chmod(path, 0666), ==, 0);
+    saved = umask(0);
+    g_assert_true(pv_write_file_atomic(path, "new", -1, &error));
+    umask(saved);
+    g_assert_no_error(error);
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0644);
+    remove_dir(dir);
+}
+
+static void
+test_open_refuses(void)
+{
+    g_autofree char *dir = make_dir();
+    g_autofree char *victim = g_build_filename(dir, "victim", NULL);
+    g_autofree char *sym = g_build_filename(dir, "link", NULL);
+    g_autofree char *fifo = g_build_filename(dir, "fifo", NULL);
+    g_autofree char *hard = g_build_filename(dir, "hard", NULL);
+    g_autofree char *text = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(g_file_set_contents(victim, "precious", -1, NULL));
+    g_assert_cmpint(symlink(victim, sym), ==, 0);
+    g_assert_cmpint(mkfifo(fifo, 0644), ==, 0);
+    g_assert_cmpint(link(victim, hard), ==, 0);
+
+    g_assert_cmpint(pv_safe_openat(AT_FDCWD, NULL, sym, O_WRONLY | O_CREAT | O_TRUNC, 0644,
+                                   &error), ==, -1);
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_assert_nonnull(strstr(error->message, "is a symbolic link"));
+    g_clear_error(&error);
+    /* Neither a writer nor a reader waits for the other end of a FIFO. */
+    g_assert_cmpint(pv_safe_openat(AT_FDCWD, NULL, fifo, O_WRONLY | O_CREAT, 0644, &error),
+                    ==, -1);
+    g_assert_nonnull(strstr(error->message, "is not a regular file"));
+    g_clear_error(&error);
+    g_assert_cmpint(pv_safe_openat(AT_FDCWD, NULL, fifo, O_RDONLY, 0, &error), ==, -1);
+    g_assert_nonnull(strstr(error->message, "is not a regular file"));
+    g_clear_error(&error);
+    g_assert_cmpint(pv_safe_openat(AT_FDCWD, NULL, hard, O_WRONLY | O_TRUNC, 0, &error), ==, -1);
+    g_assert_nonnull(strstr(error->message, "other hard links"));
+    g_assert_true(g_file_get_contents(victim, &text, NULL, NULL));
+    g_assert_cmpstr(text, ==, "precious");
+    remove_dir(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/safe/atomic/mkstemp-fails", test_atomic_mkstemp_fails);
+    g_test_add_func("/safe/atomic/rename-fails", test_atomic_rename_fails);
+    g_test_add_func("/safe/atomic/modes", test_atomic_modes);
+    g_test_add_func("/safe/open/refuses", test_open_refuses);
+    return g_test_run();
+}

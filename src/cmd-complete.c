@@ -39,7 +39,7 @@ pv_cmd_complete_profiles(int argc, char **argv)
         /* A test file here would be configured by what pv_config_find() finds for it. */
         g_autofree char *here = g_build_filename(cwd, "completion.test.lua", NULL);
 
-        config_path = pv_config_find(here);
+        config_path = pv_config_find(here, NULL);
     }
     config = config_path ? pv_config_load(config_path, &error) : pv_config_new_builtin();
     if (!config) {

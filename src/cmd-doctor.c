@@ -68,7 +68,8 @@ pv_doctor_check_kvm(GPtrArray *checks, PvVirt *virt, gboolean local, gboolean us
     }
     pv_virt_get_probe(virt, use_cache, &probe);
     took = pv_doctor_seconds(probe.duration_us);
-    how = probe.cached ? g_strdup(_("cached; --probe boots it again")) : g_steal_pointer(&took);
+    how = probe.cached ? g_strdup(_("cached; --probe boots it again"))
+                       : g_strdup_printf(_("probed in %s"), took);
     switch (probe.verdict) {
     case PV_PROBE_OK:
         pv_doctor_add(checks, pv_check_new(PV_CHECK_PASS, "kvm",
@@ -86,11 +87,10 @@ pv_doctor_check_kvm(GPtrArray *checks, PvVirt *virt, gboolean local, gboolean us
         break;
     case PV_PROBE_HANGS:
         pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "kvm",
-                                           _("a probe guest started under KVM and stalled "
-                                             "before long mode (%s; %s) while plain emulation "
-                                             "got through: nested KVM hangs guests here; "
-                                             "--virt-type auto uses plain emulation"),
-                                           probe.message ? probe.message : "?", how));
+                                           _("KVM guests stall here: %s (%s; nested "
+                                             "virtualization?): --virt-type auto uses plain "
+                                             "emulation"), probe.message ? probe.message : "?",
+                                           how));
         break;
     default:
         pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "kvm",

@@ -9,16 +9,17 @@
  * host, provium boots a probe: a 32 MiB guest whose "kernel" is a 271-byte
  * multiboot image of provium's own (src/probe/probe.S) that writes a line to
  * the serial port in protected mode, turns on paging and long mode as every
- * x86-64 kernel does, and writes another.  Where nested KVM hangs guests,
- * it hangs there too (seen on the CI kind of machine: SeaBIOS still gets
- * through under KVM, a Linux kernel and this image do not); elsewhere it
- * takes milliseconds.
+ * x86-64 kernel does, and writes another; then the same under plain
+ * emulation.  Both take milliseconds where KVM works.  On the CI kind of
+ * machine, nested KVM runs SeaBIOS slowly, takes 4 to 5 s to bring this image
+ * to long mode (emulation: 0.05 s), and a Linux kernel prints nothing in two
+ * minutes: such a KVM is no use.
  *
  *   - the KVM domain does not start: KVM is not usable (libvirt's reason);
- *   - it starts but never reaches long mode, while a plain-emulation probe
- *     does: KVM guests hang here;
- *   - neither gets through: inconclusive (plain emulation is used, and
- *     nothing is cached).
+ *   - it starts but never reaches long mode, or reaches it much later than
+ *     plain emulation does: KVM guests stall here;
+ *   - plain emulation does not get through: inconclusive when KVM did not
+ *     either (plain emulation is used, and nothing is cached).
  *
  * The verdict is cached per libvirt URI, keyed by the host's boot, libvirt's
  * and QEMU's versions and /dev/kvm's owner and mode, so runs do not pay for
@@ -38,6 +39,7 @@
 
 #include "pv-error.h"
 #include "pv-libvirt.h"
+#include "pv-safe.h"
 #include "pv-template.h"
 #include "pv-virt.h"
 #include "pv-vm.h"
@@ -125,6 +127,7 @@ pv_probe_result_clear(PvProbeResult *result)
     g_clear_pointer(&result->message, g_free);
     result->verdict = PV_PROBE_NONE;
     result->duration_us = 0;
+    result->reach_us = 0;
     result->cached = FALSE;
 }
 
@@ -135,6 +138,7 @@ pv_probe_result_copy(PvProbeResult *to, const PvProbeResult *from)
     to->verdict = from->verdict;
     to->message = g_strdup(from->message);
     to->duration_us = from->duration_us;
+    to->reach_us = from->reach_us;
     to->cached = from->cached;
 }
 
@@ -178,8 +182,9 @@ pv_virt_choose(gboolean libvirt_has_kvm, gboolean local, const PvProbeResult *pr
                                     "emulation"), probe->message ? probe->message : "?");
         return PV_VIRT_QEMU;
     case PV_PROBE_HANGS:
-        *reason = g_strdup(_("KVM guests hang here before their first console line (nested "
-                             "virtualization?): guests run under plain emulation"));
+        *reason = g_strdup_printf(_("KVM guests stall here (%s; nested virtualization?): "
+                                    "guests run under plain emulation"),
+                                  probe->message ? probe->message : "?");
         return PV_VIRT_QEMU;
     case PV_PROBE_INCONCLUSIVE:
         *reason = g_strdup(_("a probe guest got through neither under KVM nor under plain "
@@ -210,10 +215,10 @@ pv_virt_diagnose(const PvProbeResult *probe)
                                  "--virt-type qemu, or --virt-type auto to choose by itself"),
                                probe->message ? probe->message : "?");
     case PV_PROBE_HANGS:
-        return g_strdup(_("KVM guests hang on this host before their first console line (a "
-                          "probe guest stalled under KVM while plain emulation got through; "
-                          "nested virtualization?): run with --virt-type qemu, or "
-                          "--virt-type auto to choose by itself"));
+        return g_strdup_printf(_("KVM guests stall on this host (%s; nested "
+                                 "virtualization?): run with --virt-type qemu, or "
+                                 "--virt-type auto to choose by itself"),
+                               probe->message ? probe->message : "?");
     default:
         return NULL;
     }
@@ -332,8 +337,9 @@ pv_virt_sleep(gint64 us)
 /**
  * pv_virt_probe_boot:
  * @type: PV_VIRT_KVM or PV_VIRT_QEMU
- * @result: (out caller-allocates): OK (reached), FAILED (did not start, with
- *   libvirt's reason) or HANGS (started, never reached: for @type alone)
+ * @result: (out caller-allocates): OK (reached, @result->reach_us after the
+ *   domain started), FAILED (did not start, with libvirt's reason) or HANGS
+ *   (started, never reached: for @type alone)
  *
  * Boots one probe guest and watches its console until it reaches long mode
  * or @timeout_us passes from the domain's start, then destroys it.
@@ -411,6 +417,7 @@ pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us, PvProbe
                 break;
             pv_virt_sleep(PV_VIRT_PROBE_POLL_US);
         }
+        result->reach_us = g_get_monotonic_time() - (deadline - timeout_us);
         if (virDomainDestroy(dom) < 0)
             virResetLastError();
         virDomainFree(dom);
@@ -531,23 +538,67 @@ pv_virt_current_key(PvVirt *virt)
                              device);
 }
 
-/* KVM first; when it does not get through, plain emulation tells why. */
+/**
+ * pv_virt_judge:
+ * @kvm: the KVM probe's outcome (OK or HANGS)
+ * @qemu: the plain-emulation probe's
+ * @result: (out caller-allocates): the verdict on KVM
+ *
+ * KVM is usable when its probe reached long mode no later than about when
+ * plain emulation's did: twice its time and a second more, which a working
+ * KVM (milliseconds) never comes near, on any load.
+ */
+void
+pv_virt_judge(const PvProbeResult *kvm, const PvProbeResult *qemu, PvProbeResult *result)
+{
+    pv_probe_result_clear(result);
+    if (qemu->verdict != PV_PROBE_OK) {
+        /* Nothing to compare with: a KVM that got there is taken at its word. */
+        result->verdict = kvm->verdict == PV_PROBE_OK ? PV_PROBE_OK : PV_PROBE_INCONCLUSIVE;
+        if (result->verdict == PV_PROBE_INCONCLUSIVE)
+            result->message = g_strdup_printf(_("neither KVM nor plain emulation got the probe "
+                                                "guest to long mode (plain emulation: %s)"),
+                                              qemu->message ? qemu->message : "?");
+        return;
+    }
+    if (kvm->verdict != PV_PROBE_OK) {
+        result->verdict = PV_PROBE_HANGS;
+        result->message = g_strdup_printf(_("a probe guest stalled under KVM (%s) and reached "
+                                            "long mode in %.2f s under plain emulation"),
+                                          kvm->message ? kvm->message : "?",
+                                          qemu->reach_us / (double)G_USEC_PER_SEC);
+        return;
+    }
+    if (kvm->reach_us > 2 * qemu->reach_us + G_USEC_PER_SEC) {
+        result->verdict = PV_PROBE_HANGS;
+        result->message = g_strdup_printf(_("a probe guest reached long mode in %.1f s under "
+                                            "KVM against %.2f s under plain emulation"),
+                                          kvm->reach_us / (double)G_USEC_PER_SEC,
+                                          qemu->reach_us / (double)G_USEC_PER_SEC);
+        return;
+    }
+    result->verdict = PV_PROBE_OK;
+    result->reach_us = kvm->reach_us;
+}
+
+/*
+ * KVM, then plain emulation to compare with: a KVM that gets there much later
+ * than emulation is one whose guests crawl or stall.
+ */
 static void
 pv_virt_run_probe(PvVirt *virt, PvProbeResult *result)
 {
+    g_auto(PvProbeResult) kvm = { 0 };
     g_auto(PvProbeResult) qemu = { 0 };
     gint64 started = g_get_monotonic_time();
 
-    if (pv_virt_probe_boot(virt->conn, PV_VIRT_KVM, PV_VIRT_PROBE_KVM_TIMEOUT_US, result) ||
-        result->verdict == PV_PROBE_FAILED)
+    pv_virt_probe_boot(virt->conn, PV_VIRT_KVM, PV_VIRT_PROBE_KVM_TIMEOUT_US, &kvm);
+    if (kvm.verdict == PV_PROBE_FAILED) {
+        pv_probe_result_copy(result, &kvm);
         return;
-    if (!pv_virt_probe_boot(virt->conn, PV_VIRT_QEMU, PV_VIRT_PROBE_QEMU_TIMEOUT_US, &qemu)) {
-        g_free(result->message);
-        result->message = g_strdup_printf(_("neither KVM nor plain emulation got the probe "
-                                            "guest to long mode (plain emulation: %s)"),
-                                          qemu.message ? qemu.message : "?");
-        result->verdict = PV_PROBE_INCONCLUSIVE;
     }
+    pv_virt_probe_boot(virt->conn, PV_VIRT_QEMU, PV_VIRT_PROBE_QEMU_TIMEOUT_US, &qemu);
+    pv_virt_judge(&kvm, &qemu, result);
     result->duration_us = g_get_monotonic_time() - started;
 }
 
@@ -564,8 +615,12 @@ pv_virt_probe_cached(PvVirt *virt, gboolean use_cache, PvProbeResult *result)
     g_autofree char *lock_path = NULL;
     g_autoptr(GError) error = NULL;
     int lock_fd = -1;
+    int dir_fd;
 
-    if (virt->cache_dir && g_mkdir_with_parents(virt->cache_dir, 0755) == 0) {
+    /* A cache directory someone else controls is no cache (pv-safe.c). */
+    if (virt->cache_dir && g_mkdir_with_parents(virt->cache_dir, 0755) == 0 &&
+        (dir_fd = pv_safe_dir_open(virt->cache_dir, &error)) >= 0) {
+        close(dir_fd);
         path = g_build_filename(virt->cache_dir, PV_VIRT_CACHE_FILE, NULL);
         lock_path = g_strconcat(path, ".lock", NULL);
         lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -574,6 +629,9 @@ pv_virt_probe_cached(PvVirt *virt, gboolean use_cache, PvProbeResult *result)
             lock_fd = -1;
         }
     }
+    if (error)
+        g_debug("not caching the probe's verdict: %s", error->message);
+    g_clear_error(&error);
     if (!uri)
         uri = g_strdup("");
     if (!(use_cache && path && pv_virt_cache_lookup(path, uri, key, result))) {

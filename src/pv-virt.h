@@ -34,7 +34,8 @@ typedef enum {
     PV_PROBE_NONE,          /* not probed: libvirt offers no KVM, or a remote host */
     PV_PROBE_OK,            /* the guest reached long mode and said so */
     PV_PROBE_FAILED,        /* the domain did not start: libvirt's reason */
-    PV_PROBE_HANGS,         /* started, then stalled, while plain emulation got through */
+    PV_PROBE_HANGS,         /* started, then stalled or crawled, while plain emulation got
+                               through at once */
     PV_PROBE_INCONCLUSIVE,  /* plain emulation did not get through either */
 
     PV_PROBE_LAST
@@ -47,6 +48,7 @@ typedef struct {
     PvProbeVerdict verdict;
     char *message;          /* nullable: libvirt's error, or what the console showed */
     gint64 duration_us;     /* how long the probe took when it ran (0 from the cache) */
+    gint64 reach_us;        /* from the domain's start to long mode (OK) */
     gboolean cached;
 } PvProbeResult;
 
@@ -58,6 +60,7 @@ gboolean pv_virt_console_reached(const char *console_text);
 PvVirtType pv_virt_choose(gboolean libvirt_has_kvm, gboolean local, const PvProbeResult *probe,
                           char **reason);
 char *pv_virt_diagnose(const PvProbeResult *probe);
+void pv_virt_judge(const PvProbeResult *kvm, const PvProbeResult *qemu, PvProbeResult *result);
 char *pv_virt_cache_key(const char *uri, const char *boot_id, unsigned long libvirt_version,
                         unsigned long hypervisor_version, const char *kvm_device);
 gboolean pv_virt_cache_lookup(const char *path, const char *uri, const char *key,

@@ -91,7 +91,7 @@ test_choose(void)
     /* Nested KVM that hangs guests. */
     probe_set(&probe, PV_PROBE_HANGS, "the console stayed empty");
     g_assert_cmpint(pv_virt_choose(TRUE, TRUE, &probe, &reason), ==, PV_VIRT_QEMU);
-    g_assert_nonnull(strstr(reason, "hang"));
+    g_assert_nonnull(strstr(reason, "stall"));
     g_clear_pointer(&reason, g_free);
 
     /* Neither got through: emulation, the safe choice. */
@@ -123,9 +123,10 @@ test_diagnose(void)
     g_assert_nonnull(strstr(failed, "--virt-type qemu"));
     g_assert_null(strchr(failed, '\n'));
 
-    probe_set(&probe, PV_PROBE_HANGS, "the console stayed empty");
+    probe_set(&probe, PV_PROBE_HANGS, "a probe guest reached long mode in 5.2 s under KVM");
     hangs = pv_virt_diagnose(&probe);
-    g_assert_nonnull(strstr(hangs, "hang"));
+    g_assert_nonnull(strstr(hangs, "stall"));
+    g_assert_nonnull(strstr(hangs, "5.2 s under KVM"));
     g_assert_nonnull(strstr(hangs, "--virt-type qemu"));
     g_assert_null(strchr(hangs, '\n'));
 
@@ -136,6 +137,55 @@ test_diagnose(void)
     g_assert_null(pv_virt_diagnose(&probe));
     probe_set(&probe, PV_PROBE_INCONCLUSIVE, "neither");
     g_assert_null(pv_virt_diagnose(&probe));
+}
+
+static void
+probe_reached(PvProbeResult *probe, PvProbeVerdict verdict, double seconds)
+{
+    probe_set(probe, verdict, verdict == PV_PROBE_OK ? NULL : "the console stayed empty");
+    probe->reach_us = seconds * G_USEC_PER_SEC;
+}
+
+/* KVM against plain emulation, as measured on three kinds of host. */
+static void
+test_judge(void)
+{
+    g_auto(PvProbeResult) kvm = { 0 };
+    g_auto(PvProbeResult) qemu = { 0 };
+    g_auto(PvProbeResult) verdict = { 0 };
+
+    /* A working KVM: milliseconds, even on a busy host where emulation takes 0.6 s. */
+    probe_reached(&kvm, PV_PROBE_OK, 0.05);
+    probe_reached(&qemu, PV_PROBE_OK, 0.6);
+    pv_virt_judge(&kvm, &qemu, &verdict);
+    g_assert_cmpint(verdict.verdict, ==, PV_PROBE_OK);
+
+    /* No faster than emulation, within noise: still fine. */
+    probe_reached(&kvm, PV_PROBE_OK, 0.9);
+    probe_reached(&qemu, PV_PROBE_OK, 0.3);
+    pv_virt_judge(&kvm, &qemu, &verdict);
+    g_assert_cmpint(verdict.verdict, ==, PV_PROBE_OK);
+
+    /* The CI kind of machine: nested KVM crawls to long mode in 5 s. */
+    probe_reached(&kvm, PV_PROBE_OK, 5.2);
+    probe_reached(&qemu, PV_PROBE_OK, 0.05);
+    pv_virt_judge(&kvm, &qemu, &verdict);
+    g_assert_cmpint(verdict.verdict, ==, PV_PROBE_HANGS);
+    g_assert_nonnull(strstr(verdict.message, "5.2 s under KVM"));
+
+    /* ... or never gets there within the probe's time. */
+    probe_reached(&kvm, PV_PROBE_HANGS, 0);
+    pv_virt_judge(&kvm, &qemu, &verdict);
+    g_assert_cmpint(verdict.verdict, ==, PV_PROBE_HANGS);
+    g_assert_nonnull(strstr(verdict.message, "stalled under KVM"));
+
+    /* Emulation failing too: nothing to blame KVM for, and nothing to compare with. */
+    probe_reached(&qemu, PV_PROBE_HANGS, 0);
+    pv_virt_judge(&kvm, &qemu, &verdict);
+    g_assert_cmpint(verdict.verdict, ==, PV_PROBE_INCONCLUSIVE);
+    probe_reached(&kvm, PV_PROBE_OK, 0.05);
+    pv_virt_judge(&kvm, &qemu, &verdict);
+    g_assert_cmpint(verdict.verdict, ==, PV_PROBE_OK);
 }
 
 static void
@@ -363,6 +413,7 @@ main(int argc, char **argv)
     g_test_add_func("/virt/probe/console-reached", test_console_reached);
     g_test_add_func("/virt/choose", test_choose);
     g_test_add_func("/virt/diagnose", test_diagnose);
+    g_test_add_func("/virt/judge", test_judge);
     g_test_add_func("/virt/cache/key", test_cache_key);
     g_test_add_func("/virt/cache/roundtrip", test_cache_roundtrip);
     g_test_add_func("/doctor/dac-label", test_dac_label);

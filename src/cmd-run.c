@@ -267,17 +267,15 @@ pv_cmd_run_emit_started(PvRun *run, int argc, char **argv)
     PvAmount total = pv_pool_get_total(run->pool);
     int i;
 
-    for (i = 0; i < argc; i++) {
-        g_autofree char *arg = g_utf8_make_valid(argv[i], -1);
-
-        g_variant_builder_add(&args, "s", arg);
-    }
+    for (i = 0; i < argc; i++)
+        g_variant_builder_add_value(&args, pv_event_new_str(argv[i]));
     pv_events_emitf(run->events, "run_started",
-                    "{'argv': <%@as>, 'uri': <%s>, 'version': <%s>, 'host': <%s>, "
-                    "'prefix': <%s>, 'dir': <%s>, 'pid': <%x>, "
+                    "{'argv': <%@as>, 'uri': <%@s>, 'version': <%s>, 'host': <%@s>, "
+                    "'prefix': <%s>, 'dir': <%@s>, 'pid': <%x>, "
                     "'pool': <{'memory': <%t>, 'cpus': <%d>}>, 'host_cpus': <%u>}",
-                    g_variant_builder_end(&args), uri ? uri : "", PACKAGE_VERSION, run->host,
-                    run->prefix, run->dir, run->pid, total.memory,
+                    g_variant_builder_end(&args), pv_event_new_str(uri ? uri : ""),
+                    PACKAGE_VERSION, pv_event_new_str(run->host), run->prefix,
+                    pv_event_new_str(run->dir), run->pid, total.memory,
                     total.mcpus / (double)PV_MCPU, run->host_cpus);
 }
 
@@ -313,15 +311,13 @@ pv_cmd_run_emit_discovered(PvRun *run, PvFile *file)
     g_auto(GVariantBuilder) tests = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
     guint i;
 
-    for (i = 0; i < file->test_names->len; i++) {
-        g_autofree char *name = g_utf8_make_valid(file->test_names->pdata[i], -1);
-
-        g_variant_builder_add(&tests, "s", name);
-    }
+    for (i = 0; i < file->test_names->len; i++)
+        g_variant_builder_add_value(&tests, pv_event_new_str(file->test_names->pdata[i]));
     pv_events_emitf(run->events, "file_discovered",
-                    "{'path': <%s>, 'tests': <%@as>, 'claim': <{'memory': <%t>, 'cpus': <%u>, "
+                    "{'path': <%@s>, 'tests': <%@as>, 'claim': <{'memory': <%t>, 'cpus': <%u>, "
                     "'declared': <%b>}>}",
-                    file->path, g_variant_builder_end(&tests), (guint64)file->claim_memory,
+                    pv_event_new_str(file->path), g_variant_builder_end(&tests),
+                    (guint64)file->claim_memory,
                     file->claim_cpus, file->has_claim);
 }
 

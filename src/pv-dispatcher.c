@@ -90,15 +90,14 @@ pv_dispatcher_complete(PvDispatcher *dispatcher, PvFile *file)
         file->finished_ns = pv_events_now_ns();
     for (i = 0; i < file->kept->len; i++)
         g_variant_builder_add(&kept, "s", (const char *)file->kept->pdata[i]);
-    g_variant_builder_add(&builder, "{sv}", "path", g_variant_new_string(file->path));
+    pv_event_add_str(&builder, "path", file->path);
     g_variant_builder_add(&builder, "{sv}", "status",
                           g_variant_new_string(pv_file_status_to_string(file->status)));
     g_variant_builder_add(&builder, "{sv}", "duration_ns",
                           g_variant_new_int64(file->started_ns ?
                                               file->finished_ns - file->started_ns : 0));
     if (file->error)
-        g_variant_builder_add(&builder, "{sv}", "error",
-                              g_variant_new_take_string(g_utf8_make_valid(file->error, -1)));
+        pv_event_add_str(&builder, "error", file->error);
     g_variant_builder_add(&builder, "{sv}", "kept", g_variant_builder_end(&kept));
     pv_events_emit(dispatcher->run->events, "file_completed", g_variant_builder_end(&builder));
 
@@ -240,7 +239,8 @@ pv_dispatcher_set_head_blocked(PvDispatcher *dispatcher, PvFile *file, PvBlockRe
         return;
     if (dispatcher->head_blocked != PV_BLOCK_NONE)
         pv_events_emitf(events, "file_unblocked",
-                        "{'path': <%s>, 'reason': <%s>, 'blocked_ns': <%x>}", file->path,
+                        "{'path': <%@s>, 'reason': <%s>, 'blocked_ns': <%x>}",
+                        pv_event_new_str(file->path),
                         pv_block_reason_to_string(dispatcher->head_blocked),
                         (g_get_monotonic_time() - dispatcher->head_blocked_since) * 1000);
     dispatcher->head_blocked = reason;
@@ -267,8 +267,9 @@ pv_dispatcher_set_head_blocked(PvDispatcher *dispatcher, PvFile *file, PvBlockRe
         break;
     }
     }
-    pv_events_emitf(events, "file_blocked", "{'path': <%s>, 'reason': <%s>, 'waiting_for': <%s>}",
-                    file->path, pv_block_reason_to_string(reason), waiting_for);
+    pv_events_emitf(events, "file_blocked",
+                    "{'path': <%@s>, 'reason': <%s>, 'waiting_for': <%s>}",
+                    pv_event_new_str(file->path), pv_block_reason_to_string(reason), waiting_for);
 }
 
 static void

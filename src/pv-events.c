@@ -19,6 +19,7 @@
 
 #include "pv-error.h"
 #include "pv-events.h"
+#include "pv-text.h"
 
 typedef struct {
     PvEventFunc func;
@@ -186,10 +187,28 @@ pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
     g_mutex_unlock(&events->lock);
 }
 
+/**
+ * pv_event_new_str:
+ * @value: any bytes: a path, a test's name or output, a guest's output
+ *
+ * The one way a string reaches an event: GVariant, msgpack and JSON
+ * strings are UTF-8, and a name that is not (a Latin-1 file name, a test
+ * named "bad \xff") must not crash the run or vanish from its reports.
+ * Invalid bytes become "\xNN" (pv_text_make_valid()).
+ * Returns: (transfer floating): a string GVariant
+ */
+GVariant *
+pv_event_new_str(const char *value)
+{
+    if (g_utf8_validate(value, -1, NULL))
+        return g_variant_new_string(value);
+    return g_variant_new_take_string(pv_text_make_valid(value, -1));
+}
+
 void
 pv_event_add_str(GVariantBuilder *fields, const char *key, const char *value)
 {
-    g_variant_builder_add(fields, "{sv}", key, g_variant_new_string(value));
+    g_variant_builder_add(fields, "{sv}", key, pv_event_new_str(value));
 }
 
 void
@@ -220,8 +239,9 @@ pv_event_add_amount(GVariantBuilder *fields, const char *key, guint64 memory, do
  * @format: a g_variant_new_parsed() format for the fields' a{sv}, e.g.
  *   "{'path': <%s>, 'boot_ns': <%x>}"
  *
- * pv_events_emit() with the fields built from a format.  Strings must be
- * UTF-8.
+ * pv_events_emit() with the fields built from a format.  Its "%s" takes
+ * only provium's own strings (UTF-8): anything from outside (paths, names,
+ * output) goes in with "%@s" and pv_event_new_str().
  */
 void
 pv_events_emitf(PvEvents *events, const char *kind, const char *format, ...)

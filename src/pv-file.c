@@ -133,12 +133,11 @@ pv_file_add_vm(PvFile *file, PvVm *vm)
 void
 pv_file_log(PvFile *file, const char *text)
 {
-    g_autofree char *valid = g_utf8_make_valid(text, -1);
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", file->path);
     pv_event_add_str(&fields, "name", file->current_test ? file->current_test : "");
-    pv_event_add_str(&fields, "text", valid);
+    pv_event_add_str(&fields, "text", text);
     pv_events_emit(file->run->events, "test_log", g_variant_builder_end(&fields));
 }
 
@@ -384,16 +383,13 @@ pv_file_emit_test(PvFile *file, PvTestResult *result)
         kind = "test_failed";
         break;
     }
-    g_variant_builder_add(&builder, "{sv}", "path", g_variant_new_string(file->path));
-    g_variant_builder_add(&builder, "{sv}", "name", g_variant_new_string(result->name));
-    g_variant_builder_add(&builder, "{sv}", "duration_ns",
-                          g_variant_new_int64(result->duration_ns));
+    pv_event_add_str(&builder, "path", file->path);
+    pv_event_add_str(&builder, "name", result->name);
+    pv_event_add_int(&builder, "duration_ns", result->duration_ns);
     if (result->message)
-        g_variant_builder_add(&builder, "{sv}", "reason",
-                              g_variant_new_take_string(g_utf8_make_valid(result->message, -1)));
+        pv_event_add_str(&builder, "reason", result->message);
     if (result->console_excerpt)
-        g_variant_builder_add(&builder, "{sv}", "console_excerpt",
-                              g_variant_new_string(result->console_excerpt));
+        pv_event_add_str(&builder, "console_excerpt", result->console_excerpt);
     pv_events_emit(file->run->events, kind, g_variant_builder_end(&builder));
 }
 

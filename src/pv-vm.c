@@ -18,6 +18,7 @@
 #include "pv-locks.h"
 #include "pv-perf.h"
 #include "pv-template.h"
+#include "pv-text.h"
 #include "pv-units.h"
 #include "pv-vm.h"
 
@@ -580,7 +581,11 @@ pv_vm_start_domain(PvVm *vm, const char *name, const PvVmPerf *perf, gboolean re
     PvFile *file = vm->file;
     PvRun *run = file->run;
     PvDomainRequest request = { 0 };
-    g_autofree char *title = g_strdup_printf("provium: %s: %s", file->path, vm->name);
+    /* Names from outside reach libvirt's XML, which must be UTF-8. */
+    g_autofree char *file_name = pv_text_make_valid(file->abs_path, -1);
+    g_autofree char *vm_name = pv_text_make_valid(vm->name, -1);
+    g_autofree char *shown = pv_text_make_valid(file->path, -1);
+    g_autofree char *title = g_strdup_printf("provium: %s: %s", shown, vm_name);
     g_autofree char *xml = NULL;
     g_autofree char *xml_path = pv_run_vm_path(run, name, ".xml");
     g_autofree char *overlay = NULL;
@@ -618,8 +623,8 @@ pv_vm_start_domain(PvVm *vm, const char *name, const PvVmPerf *perf, gboolean re
     }
     request.run_id = run->id;
     request.prefix = run->prefix;
-    request.file = file->abs_path;
-    request.vm = vm->name;
+    request.file = file_name;
+    request.vm = vm_name;
     request.host = run->host;
     request.pid = run->pid;
     template = pv_run_get_template(run, vm->profile->template_path, error);

@@ -1,0 +1,8 @@
+/*
+ * pv-text.h: text from outside (test files, guests, file names) made safe
+ */
+#pragma once
+
+#include <glib.h>
+
+char *pv_text_make_valid(const char *text, gssize len);

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Input that once crashed provium, or turned a failure into a pass, on
+# libvirt's test driver (no guests).  Each case is what a user could write.
+. "$(dirname "$0")/lib.sh"
+
+T="test:///default"
+run_t() {
+    "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi --no-ksm "$@" \
+        > "$WORK/out" 2> "$WORK/err"
+    status=$?
+}
+
+# A test name that is not UTF-8 reaches the events, the terminal and JUnit
+# escaped, and its failure counts.
+mkdir "$WORK/utf8"
+printf 'test("bad \\xff name", function(t) print("out") t:fail("x") end)\ntest("fine", function(t) end)\n' \
+    > "$WORK/utf8/names.test.lua"
+# VM names reach vm_spawned, and waiting_for when the pool is full: vm2
+# boots once vm1's VM holds the pool (a mark file says so).
+printf '[profile default]\nmemory = 256M\n' > "$WORK/utf8/provium.conf"
+printf 'test("holds", function(t)\n  provium:vm("v\\xff"):boot({agent = false})\n  io.open("%s", "w"):close()\n  provium:sleep("1s")\nend)\n' \
+    "$WORK/utf8.mark" > "$WORK/utf8/vm1.test.lua"
+printf 'test("waits", function(t)\n  wait_until(function() return io.open("%s") end, {timeout = "60s"})\n  provium:vm("w\\xff"):boot({agent = false})\nend)\n' \
+    "$WORK/utf8.mark" > "$WORK/utf8/vm2.test.lua"
+run_t --junit "$WORK/utf8.xml" --mem 400M "$WORK/utf8"
+check "name not UTF-8: no crash, the failure fails the run (exit 1)" status_is 1
+check "name not UTF-8: shown with the byte escaped" out_has 'FAIL  bad \xff name'
+check "name not UTF-8: counted" grep -qx "3 passed, 1 failed, 0 skipped" "$WORK/out"
+check "name not UTF-8: JUnit is valid" \
+    xmllint --noout --schema "$PV_TEST_SRCDIR/reportdata/junit.xsd" "$WORK/utf8.xml"
+check "name not UTF-8: the event stream names it" \
+    test "$(events '[.[] | select(.kind == "test_failed")][0].name')" = '"bad \\xff name"'
+check "VM name not UTF-8: in vm_spawned" \
+    test "$(events '[.[] | select(.kind == "vm_spawned") | .vm] | sort | join(",")')" = '"v\\xff,w\\xff"'
+check "VM name not UTF-8: in waiting_for" \
+    test "$(events '[.[] | select(.kind == "file_blocked" and (.waiting_for | startswith("vm ")))][0].waiting_for')" = '"vm '"'w\\\\xff'"' (256M and 1 vCPU)"'

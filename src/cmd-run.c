@@ -410,7 +410,7 @@ pv_cmd_run(int argc, char **argv)
     g_autoptr(PvJson) json = NULL;
     FILE *human;
     guint passed = 0, failed = 0, skipped = 0;
-    guint errors = 0, cancelled = 0, not_run = 0;
+    guint errors = 0, cancelled = 0, not_run = 0, failed_files = 0;
     PvAmount used;
     gint64 started = pv_events_now_ns();
     guint i;
@@ -504,14 +504,23 @@ pv_cmd_run(int argc, char **argv)
     /* The last safety net: nothing of this run outlives it unless kept. */
     pv_domain_registry_destroy_all(run->domains);
 
+    /* The outcome comes from the files themselves, never from a reporter. */
     for (i = 0; i < files->len; i++) {
         PvFile *file = files->pdata[i];
+        guint t;
 
         errors += file->status == PV_FILE_ERROR;
         cancelled += file->status == PV_FILE_CANCELLED;
         not_run += file->status == PV_FILE_NOT_RUN;
+        failed_files += file->status == PV_FILE_FAILED;
+        for (t = 0; t < file->results->len; t++) {
+            const PvTestResult *result = file->results->pdata[t];
+
+            passed += result->status == PV_TEST_PASSED;
+            failed += result->status == PV_TEST_FAILED;
+            skipped += result->status == PV_TEST_SKIPPED;
+        }
     }
-    pv_terminal_get_counts(terminal, &passed, &failed, &skipped);
     used = pv_pool_get_used(run->pool);
     pv_events_emitf(run->events, "run_finished",
                     "{'passed': <%u>, 'failed': <%u>, 'skipped': <%u>, 'cancelled': <%u>, "
@@ -529,7 +538,7 @@ pv_cmd_run(int argc, char **argv)
         return PV_EXIT_CANCELLED;
     if (errors > 0)
         return PV_EXIT_USAGE;
-    return failed > 0 || not_run > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
+    return failed > 0 || failed_files > 0 || not_run > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
 
  usage:
     pv_cmd_print_error(error);

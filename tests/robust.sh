@@ -34,3 +34,13 @@ check "VM name not UTF-8: in vm_spawned" \
     test "$(events '[.[] | select(.kind == "vm_spawned") | .vm] | sort | join(",")')" = '"v\\xff,w\\xff"'
 check "VM name not UTF-8: in waiting_for" \
     test "$(events '[.[] | select(.kind == "file_blocked" and (.waiting_for | startswith("vm ")))][0].waiting_for')" = '"vm '"'w\\\\xff'"' (256M and 1 vCPU)"'
+
+# A failing test in a file whose path is not UTF-8 is a failure.
+mkdir "$WORK/path"
+printf 'test("fails", function(t) t:fail("x") end)\n' > "$WORK/path/bad$(printf '\377').test.lua"
+run_t --junit "$WORK/path.xml" "$WORK/path"
+check "path not UTF-8: the failure fails the run (exit 1)" status_is 1
+check "path not UTF-8: counted" grep -qx "0 passed, 1 failed, 0 skipped" "$WORK/out"
+check "path not UTF-8: shown with the byte escaped" out_has "$WORK/path/bad\\xff.test.lua failed"
+check "path not UTF-8: in JUnit" \
+    test "$(xmllint --xpath 'concat(/testsuites/@tests, " ", /testsuites/@failures)' "$WORK/path.xml")" = "1 1"

@@ -91,6 +91,7 @@ pv_file_new(PvRun *run, const char *path)
     file->status = PV_FILE_QUEUED;
     file->file_deadline = G_MAXINT64;
     file->test_deadline = G_MAXINT64;
+    file->top_level_deadline = G_MAXINT64;
     return file;
 }
 
@@ -150,6 +151,20 @@ gint64
 pv_file_deadline(PvFile *file)
 {
     return MIN(file->file_deadline, file->test_deadline);
+}
+
+/**
+ * pv_file_top_level_timeout:
+ *
+ * Returns: how long the file's top level may run, in nanoseconds
+ */
+gint64
+pv_file_top_level_timeout(PvFile *file)
+{
+    gint64 timeout_ns = file->run->options->timeout_ns;
+
+    return timeout_ns > 0 ? MIN(timeout_ns, PV_FILE_TOP_LEVEL_TIMEOUT_NS)
+                          : PV_FILE_TOP_LEVEL_TIMEOUT_NS;
 }
 
 /*
@@ -235,6 +250,16 @@ pv_file_check(PvFile *file, GError **error)
     if (file->blocked != PV_BLOCK_NONE)
         return TRUE;
     now = g_get_monotonic_time();
+    if (now >= file->top_level_deadline) {
+        g_autofree char *limit = pv_duration_format(pv_file_top_level_timeout(file));
+        g_autofree char *msg = g_strdup_printf(_("%s: the top level did not return within %s; "
+                                                 "it must only declare tests (test(), "
+                                                 "provium:vm(), provium:claim()) and return"),
+                                               file->path, limit);
+
+        pv_wake_interrupt(&file->wake, PV_INTERRUPT_FILE, PV_ERROR_TIMEOUT, msg);
+        return pv_wake_check(&file->wake, error);
+    }
     if (now >= file->file_deadline) {
         g_autofree char *limit = pv_duration_format(file->run->options->timeout_ns);
         g_autofree char *msg = g_strdup_printf(_("the file timed out after %s (--timeout)"),

@@ -4,8 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 
 T="test:///default"
+# timeout(1) turns a hang into a failed check rather than a stuck test.
 run_t() {
-    "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi --no-ksm "$@" \
+    timeout 120 "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi --no-ksm "$@" \
         > "$WORK/out" 2> "$WORK/err"
     status=$?
 }
@@ -44,3 +45,18 @@ check "path not UTF-8: counted" grep -qx "0 passed, 1 failed, 0 skipped" "$WORK/
 check "path not UTF-8: shown with the byte escaped" out_has "$WORK/path/bad\\xff.test.lua failed"
 check "path not UTF-8: in JUnit" \
     test "$(xmllint --xpath 'concat(/testsuites/@tests, " ", /testsuites/@failures)' "$WORK/path.xml")" = "1 1"
+
+# A top level that never returns ends the file, at discovery as in the run.
+mkdir "$WORK/loop"
+echo 'while true do end' > "$WORK/loop/loop.test.lua"
+echo 'test("fine", function(t) end)' > "$WORK/loop/fine.test.lua"
+run_t --timeout 2s "$WORK/loop"
+check "endless top level: the run ends, the file is broken (exit 2)" status_is 2
+check "endless top level: says why, with the limit" \
+    out_has "$WORK/loop/loop.test.lua: the top level did not return within 2.0s"
+check "endless top level: the other file ran" out_has "PASS  fine"
+timeout 120 "$PROVIUM" list "$WORK/loop" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "endless top level: provium list ends (exit 2)" status_is 2
+check "endless top level: provium list says why" \
+    out_has "$WORK/loop/loop.test.lua: error: $WORK/loop/loop.test.lua: the top level did not return within 10.0s;"

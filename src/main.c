@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <signal.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -57,6 +58,12 @@ main(int argc, char **argv)
 {
     gsize i;
 
+    /*
+     * A reader that goes away (provium --events-stdout | head) must not kill
+     * a run with domains to destroy: writes to it fail with EPIPE instead,
+     * which the event sink and the reporters let pass.
+     */
+    signal(SIGPIPE, SIG_IGN);
     setlocale(LC_ALL, "");
     bindtextdomain(GETTEXT_PACKAGE, PV_LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");

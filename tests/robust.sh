@@ -60,3 +60,14 @@ status=$?
 check "endless top level: provium list ends (exit 2)" status_is 2
 check "endless top level: provium list says why" \
     out_has "$WORK/loop/loop.test.lua: error: $WORK/loop/loop.test.lua: the top level did not return within 10.0s;"
+
+# A reader that goes away (| head) does not kill the run: it ends as usual,
+# with its run directory complete.
+mkdir "$WORK/pipe"
+printf 'test("a", function(t)\n  provium:sleep("500ms")\n  print("after the reader left")\nend)\n' \
+    > "$WORK/pipe/a.test.lua"
+{ timeout 120 "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi --no-ksm \
+      --events-stdout "$WORK/pipe" 2> "$WORK/err"; echo $? > "$WORK/pipe.status"; } | head -c 10 > /dev/null
+check "--events-stdout | head: exit 0, not killed by SIGPIPE" test "$(cat "$WORK/pipe.status")" = 0
+check "--events-stdout | head: the run finished" \
+    test "$(events '[.[] | select(.kind == "run_finished")] | length')" = 1

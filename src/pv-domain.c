@@ -31,6 +31,7 @@ struct _PvDomain {
     PvWake *wake;                /* the owner's; its lock guards the fields below */
     PvDomainState state;
     gboolean stop_expected;
+    gboolean stop_reported;
     gboolean kept;
     char *stop_reason;
     PvDomainStoppedFunc stopped;
@@ -483,6 +484,43 @@ pv_domain_shutdown(PvDomain *domain, gint64 deadline, GError **error)
         return pv_domain_destroy(domain, error);
     pv_domain_mark_stopped(domain, _("shut down by provium"));
     return TRUE;
+}
+
+/**
+ * pv_domain_claim_stop_report:
+ *
+ * A stop is reported (vm_stopped) by whoever sees it first: the worker that
+ * stopped the domain or found it stopped, or the main thread when it
+ * stopped by itself.
+ * Returns: TRUE for the first caller, FALSE for every later one
+ */
+gboolean
+pv_domain_claim_stop_report(PvDomain *domain)
+{
+    gboolean first;
+
+    g_mutex_lock(&domain->wake->lock);
+    first = !domain->stop_reported;
+    domain->stop_reported = TRUE;
+    g_mutex_unlock(&domain->wake->lock);
+    return first;
+}
+
+/**
+ * pv_domain_stop_was_expected:
+ *
+ * Returns: whether provium stopped (or was stopping) the domain, rather than
+ *   the domain stopping by itself
+ */
+gboolean
+pv_domain_stop_was_expected(PvDomain *domain)
+{
+    gboolean expected;
+
+    g_mutex_lock(&domain->wake->lock);
+    expected = domain->stop_expected;
+    g_mutex_unlock(&domain->wake->lock);
+    return expected;
 }
 
 /**

@@ -293,8 +293,9 @@ pv_file_on_domain_stopped(PvDomain *domain, const char *reason, gpointer user_da
                                            pv_domain_peek_label(domain),
                                            pv_domain_peek_name(domain), reason);
 
-    pv_vm_emit_stopped_event(file, pv_domain_peek_label(domain), pv_domain_peek_name(domain),
-                             reason);
+    if (pv_domain_claim_stop_report(domain))
+        pv_vm_emit_stopped_event(file, pv_domain_peek_label(domain),
+                                 pv_domain_peek_name(domain), reason);
     pv_wake_interrupt(&file->wake, PV_INTERRUPT_TEST, PV_ERROR_DOMAIN_STOPPED, msg);
 }
 

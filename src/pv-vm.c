@@ -942,10 +942,12 @@ pv_vm_emit_stopped_event(PvFile *file, const char *vm, const char *domain, const
     pv_events_emit(file->run->events, "vm_stopped", g_variant_builder_end(&fields));
 }
 
+/* vm_stopped, once per domain (see pv_domain_claim_stop_report()). */
 static void
 pv_vm_emit_stopped(PvVm *vm, const char *reason)
 {
-    pv_vm_emit_stopped_event(vm->file, vm->name, pv_domain_peek_name(vm->domain), reason);
+    if (pv_domain_claim_stop_report(vm->domain))
+        pv_vm_emit_stopped_event(vm->file, vm->name, pv_domain_peek_name(vm->domain), reason);
 }
 
 static void
@@ -1026,13 +1028,20 @@ pv_vm_end(PvVm *vm, gboolean keep)
 /**
  * pv_vm_settle:
  *
- * A domain that stopped by itself (crash, poweroff) gives back its charge
- * and overlay the next time its file looks: at the end of each test.
+ * A domain that stopped by itself (crash, poweroff), or that the run
+ * destroyed on a signal, gives back its charge and overlay the next time its
+ * file looks: at the end of each test, and when the file ends.  Its stop is
+ * reported here if no one has yet: "destroyed" when the run did it.
  */
 void
 pv_vm_settle(PvVm *vm)
 {
     if (vm->domain && pv_domain_get_state(vm->domain) == PV_DOMAIN_STATE_STOPPED) {
+        g_autofree char *reason = NULL;
+
+        if (!pv_domain_stop_was_expected(vm->domain))
+            reason = pv_domain_dup_stop_reason(vm->domain);
+        pv_vm_emit_stopped(vm, reason ? reason : "destroyed");
         pv_vm_remove_overlay(vm);
         pv_vm_release_charge(vm);
     }

@@ -71,3 +71,33 @@ printf 'test("a", function(t)\n  provium:sleep("500ms")\n  print("after the read
 check "--events-stdout | head: exit 0, not killed by SIGPIPE" test "$(cat "$WORK/pipe.status")" = 0
 check "--events-stdout | head: the run finished" \
     test "$(events '[.[] | select(.kind == "run_finished")] | length')" = 1
+
+# SIGINT destroys the run's domains: each one's vm_stopped says so, and the
+# report of the cancelled run finds no leak.
+mkdir "$WORK/sigint"
+# The test holds its worker a second after the signal (os.execute() does
+# not look at it), so the run, not the file's end, destroys the domain.
+cat > "$WORK/sigint/a.test.lua" <<'LUA'
+test("waits", function(t)
+    provium:vm("v"):boot({agent = false})
+    pcall(provium.sleep, provium, "60s")
+    os.execute("sleep 1")
+end)
+LUA
+"$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/sigruns" --no-psi --no-ksm "$WORK/sigint" \
+    > "$WORK/out" 2> "$WORK/err" &
+pid=$!
+i=0
+until "$PROVIUM" events "$WORK/sigruns/latest/events.msgpack" --kind vm_spawned 2>/dev/null | grep -q . ||
+      [ $i -ge 200 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+kill -INT $pid
+wait $pid
+status=$?
+check "SIGINT: exit 130" status_is 130
+check "SIGINT: the destroyed domain has its vm_stopped" \
+    test "$("$PROVIUM" events "$WORK/sigruns/latest/events.msgpack" --kind vm_stopped | jq -r .reason)" = destroyed
+no_leak() { "$PROVIUM" report "$1" > "$WORK/report"; }
+check "SIGINT: provium report finds no leak" no_leak "$WORK/sigruns/latest/events.msgpack"

@@ -24,6 +24,9 @@
 #include "pv-domain.h"
 #include "pv-host.h"
 
+/* How long a second signal waits for domains being created, to destroy them. */
+#define PV_DISPATCHER_CREATE_WAIT_US (30 * G_USEC_PER_SEC)
+
 struct _PvDispatcher {
     PvRun *run;
     GPtrArray *files;       /* PvFile, borrowed, discovery order */
@@ -456,8 +459,19 @@ pv_dispatcher_on_signal(gpointer user_data)
 
     dispatcher->signals++;
     if (dispatcher->signals > 1) {
-        /* Second signal: no waiting for workers. */
+        /*
+         * Second signal: no waiting for workers, only for the domains being
+         * created right now, which would come up after provium is gone.
+         */
+        guint left = pv_domain_registry_close(dispatcher->run->domains,
+                                              g_get_monotonic_time() +
+                                              PV_DISPATCHER_CREATE_WAIT_US);
+
         pv_domain_registry_destroy_all(dispatcher->run->domains);
+        if (left > 0)
+            fprintf(stderr, _("provium: %u domain(s) of this run were still being created after "
+                              "30s and may be left: look for prefix '%s' in virsh list --all\n"),
+                    left, dispatcher->run->prefix);
         fprintf(stderr, _("provium: interrupted again; destroyed this run's domains, exiting\n"));
         _exit(130);
     }
@@ -468,6 +482,8 @@ pv_dispatcher_on_signal(gpointer user_data)
         if (file->status == PV_FILE_RUNNING)
             pv_file_cancel(file, _("cancelled by a signal"));
     }
+    /* No new domain, and those being created are destroyed as they start. */
+    pv_domain_registry_close(dispatcher->run->domains, 0);
     pv_domain_registry_destroy_all(dispatcher->run->domains);
     pv_dispatcher_pump(dispatcher);
     return G_SOURCE_CONTINUE;

@@ -37,6 +37,7 @@ PvDomainRegistry *pv_domain_registry_new(virConnect *conn, gboolean autodestroy,
 void pv_domain_registry_free(PvDomainRegistry *registry);
 char *pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base);
 guint pv_domain_registry_destroy_all(PvDomainRegistry *registry);
+guint pv_domain_registry_close(PvDomainRegistry *registry, gint64 deadline);
 
 PvDomain *pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
                           guint64 memory, const char *xml, PvWake *wake,

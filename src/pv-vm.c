@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pv-console.h"
 #include "pv-error.h"
 #include "pv-file.h"
 #include "pv-locks.h"
@@ -1081,49 +1082,6 @@ pv_vm_domain_name(PvVm *vm)
 }
 
 /**
- * pv_console_sanitize:
- *
- * Console output made printable: escape sequences and control characters
- * (but newlines and tabs) removed, invalid UTF-8 replaced.
- * Returns: (transfer full)
- */
-char *
-pv_console_sanitize(const char *raw, gsize len)
-{
-    GString *out = g_string_sized_new(len);
-    gsize i = 0;
-
-    while (i < len) {
-        guchar c = raw[i];
-
-        if (c == 0x1b) {
-            i++;
-            if (i < len && raw[i] == '[') {
-                /* CSI: parameters, then one final byte in 0x40..0x7e */
-                i++;
-                while (i < len && !((guchar)raw[i] >= 0x40 && (guchar)raw[i] <= 0x7e))
-                    i++;
-                i++;
-            } else if (i < len) {
-                i++;
-            }
-            continue;
-        }
-        if (c < 0x20 && c != '\n' && c != '\t') {
-            i++;
-            continue;
-        }
-        g_string_append_c(out, c);
-        i++;
-    }
-    {
-        g_autofree char *text = g_string_free(out, FALSE);
-
-        return g_utf8_make_valid(text, -1);
-    }
-}
-
-/**
  * pv_vm_console_text:
  * Returns: (transfer full) (nullable): everything the VM's serial console
  *   printed, sanitized; NULL before the first boot
@@ -1148,17 +1106,8 @@ char *
 pv_vm_console_tail(PvVm *vm, guint lines)
 {
     g_autofree char *text = pv_vm_console_text(vm);
-    g_auto(GStrv) all = NULL;
-    g_autoptr(GPtrArray) kept = g_ptr_array_new();
-    gssize i;
 
     if (!text)
         return NULL;
-    all = g_strsplit(text, "\n", -1);
-    for (i = g_strv_length(all) - 1; i >= 0 && kept->len < lines; i--) {
-        if (*g_strstrip(all[i]))
-            g_ptr_array_insert(kept, 0, all[i]);
-    }
-    g_ptr_array_add(kept, NULL);
-    return g_strjoinv("\n", (char **)kept->pdata);
+    return pv_console_tail(text, lines);
 }

@@ -59,19 +59,37 @@ pv_console_sanitize(const char *raw, gsize len)
  * pv_console_tail:
  * @text: sanitized console text
  *
- * Returns: (transfer full): the last @lines non-empty lines of @text
+ * Returns: (transfer full): the last @lines non-empty lines of @text,
+ *   stripped, each cut to its last PV_CONSOLE_LINE_MAX characters; "" when
+ *   there are none (a guest that never printed)
  */
 char *
 pv_console_tail(const char *text, guint lines)
 {
-    g_auto(GStrv) all = NULL;
-    g_autoptr(GPtrArray) kept = g_ptr_array_new();
-    gssize i;
+    g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func(g_free);
+    const char *end = text + strlen(text);
 
-    all = g_strsplit(text, "\n", -1);
-    for (i = g_strv_length(all) - 1; i >= 0 && kept->len < lines; i--) {
-        if (*g_strstrip(all[i]))
-            g_ptr_array_insert(kept, 0, all[i]);
+    /* From the end, line by line: only what is kept is copied. */
+    while (end > text && kept->len < lines) {
+        const char *start = end;
+        char *line;
+
+        while (start > text && start[-1] != '\n')
+            start--;
+        line = g_strstrip(g_strndup(start, end - start));
+        if (g_utf8_strlen(line, -1) > PV_CONSOLE_LINE_MAX) {
+            const char *cut = g_utf8_offset_to_pointer(line + strlen(line),
+                                                       -(PV_CONSOLE_LINE_MAX - 1));
+            char *shorter = g_strconcat("\u2026", cut, NULL);
+
+            g_free(line);
+            line = shorter;
+        }
+        if (*line)
+            g_ptr_array_insert(kept, 0, line);
+        else
+            g_free(line);
+        end = start > text ? start - 1 : text;
     }
     g_ptr_array_add(kept, NULL);
     return g_strjoinv("\n", (char **)kept->pdata);

@@ -1100,14 +1100,10 @@ pv_vm_console_text(PvVm *vm)
 /**
  * pv_vm_console_tail:
  * Returns: (transfer full) (nullable): the last @lines non-empty lines of
- *   the console
+ *   the console (pv_console_read_tail())
  */
 char *
 pv_vm_console_tail(PvVm *vm, guint lines)
 {
-    g_autofree char *text = pv_vm_console_text(vm);
-
-    if (!text)
-        return NULL;
-    return pv_console_tail(text, lines);
+    return vm->console_log ? pv_console_read_tail(vm->console_log, lines) : NULL;
 }

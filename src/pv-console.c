@@ -94,10 +94,10 @@ pv_console_is_control(guchar c)
  * pv_console_sanitize_append:
  * @final: no more output follows @raw
  *
- * Appends @raw to @out made printable: escape sequences and control
- * characters (but newlines and tabs) removed, the rest valid UTF-8
- * (pv_text_make_valid()).  Unless @final, stops before an escape sequence
- * or a UTF-8 character that the next output may finish.
+ * Appends @raw to @out made printable: escape sequences and C0 control
+ * characters (but newlines and tabs) removed, the rest as
+ * pv_text_sanitize() makes it.  Unless @final, stops before an escape
+ * sequence or a UTF-8 character that the next output may finish.
  * Returns: how many bytes of @raw were used; the caller keeps the rest
  */
 gsize
@@ -128,9 +128,9 @@ pv_console_sanitize_append(GString *out, const char *raw, gsize len, gboolean fi
         if (i == len && !final)
             end -= pv_console_unfinished_char(raw + start, len - start);
         if (end > start) {
-            g_autofree char *valid = pv_text_make_valid(raw + start, end - start);
+            g_autofree char *text = pv_text_sanitize(raw + start, end - start);
 
-            g_string_append(out, valid);
+            g_string_append(out, text);
         }
         if (end < i)
             return end;

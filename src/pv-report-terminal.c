@@ -14,6 +14,7 @@
 
 #include "pv-events.h"
 #include "pv-report-terminal.h"
+#include "pv-text.h"
 #include "pv-units.h"
 
 struct _PvTerminal {
@@ -309,11 +310,16 @@ static void
 pv_terminal_on_skip(PvTerminal *terminal, GVariant *event)
 {
     const char *reason = pv_event_get_str(event, "reason");
+    const char *raw_path = pv_event_get_str(event, "path");
+    const char *raw_name = pv_event_get_str(event, "name");
+    g_autofree char *path = NULL;
+    g_autofree char *name = NULL;
 
     if (!reason || !g_str_has_prefix(reason, "perf_mode_unavailable"))
         return;
-    g_printerr(_("provium: SKIP: %s (%s, test \"%s\")\n"), reason,
-               pv_event_get_str(event, "path"), pv_event_get_str(event, "name"));
+    path = pv_text_sanitize(raw_path ? raw_path : "", -1);
+    name = pv_text_sanitize(raw_name ? raw_name : "", -1);
+    g_printerr(_("provium: SKIP: %s (%s, test \"%s\")\n"), reason, path, name);
 }
 
 /**

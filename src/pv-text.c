@@ -1,9 +1,13 @@
 /*
  * pv-text.c: text from outside (test files, guests, file names) made safe
  *
- * Test names, paths, test output and a guest's output are bytes.
- * pv_text_make_valid() makes them fit anything that needs UTF-8: the event
- * stream (GVariant strings, msgpack str, JSON) and libvirt's XML.
+ * Test names, paths, test output and a guest's output are bytes.  Two steps
+ * make them safe: pv_text_make_valid() for anything that needs UTF-8 (the
+ * event stream: GVariant strings, msgpack str, JSON; libvirt's XML), and
+ * pv_text_sanitize() for what people and XML readers see (the terminal,
+ * JUnit, the run directory's logs, the SVG timeline), where control
+ * characters would move the cursor, change colors or titles, or make the
+ * XML unreadable.
  */
 #include "config.h"
 
@@ -56,5 +60,55 @@ pv_text_make_valid(const char *text, gssize len)
         return g_strdup(text);
     out = g_string_sized_new(len < 0 ? strlen(text) : (gsize)len);
     pv_text_append_valid(out, text, len);
+    return g_string_free(out, FALSE);
+}
+
+/*
+ * What XML 1.0 and a terminal take as they are: not C0 controls other than
+ * tab and newline, DEL, C1 controls (a terminal may read U+009B as CSI), nor
+ * U+FFFE and U+FFFF, which XML forbids.
+ */
+static gboolean
+pv_text_is_safe(gunichar c)
+{
+    if (c == '\n' || c == '\t')
+        return TRUE;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+        return FALSE;
+    return c != 0xfffe && c != 0xffff;
+}
+
+/**
+ * pv_text_sanitize:
+ * @len: bytes of @text, or -1 up to its NUL
+ *
+ * The one place text from outside is made fit for people and XML: valid
+ * UTF-8 (invalid bytes as "\xNN"), carriage returns dropped, other control
+ * characters shown as their Unicode control pictures (ESC as U+241B "␛",
+ * DEL as U+2421 "␡"), and C1 controls, U+FFFE and U+FFFF as U+FFFD.
+ * Newlines and tabs stay.
+ * Returns: (transfer full)
+ */
+char *
+pv_text_sanitize(const char *text, gssize len)
+{
+    g_autofree char *valid = pv_text_make_valid(text, len);
+    GString *out = g_string_sized_new(strlen(valid));
+    const char *p;
+
+    for (p = valid; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (pv_text_is_safe(c))
+            g_string_append_len(out, p, g_utf8_next_char(p) - p);
+        else if (c == '\r')
+            continue;
+        else if (c < 0x20)
+            g_string_append_unichar(out, 0x2400 + c);
+        else if (c == 0x7f)
+            g_string_append_unichar(out, 0x2421);
+        else
+            g_string_append_unichar(out, 0xfffd);
+    }
     return g_string_free(out, FALSE);
 }

@@ -6,3 +6,4 @@
 #include <glib.h>
 
 char *pv_text_make_valid(const char *text, gssize len);
+char *pv_text_sanitize(const char *text, gssize len);

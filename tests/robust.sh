@@ -101,3 +101,23 @@ check "SIGINT: the destroyed domain has its vm_stopped" \
     test "$("$PROVIUM" events "$WORK/sigruns/latest/events.msgpack" --kind vm_stopped | jq -r .reason)" = destroyed
 no_leak() { "$PROVIUM" report "$1" > "$WORK/report"; }
 check "SIGINT: provium report finds no leak" no_leak "$WORK/sigruns/latest/events.msgpack"
+
+# Control characters in test output and failure messages reach neither the
+# terminal nor JUnit raw: they show as control pictures (ESC as U+241B).
+mkdir "$WORK/ctl"
+cat > "$WORK/ctl/ctl.test.lua" <<'LUA'
+test("colors \27[2J", function(t)
+    print("out \27[31mred\27[0m \7 \r over \127 \194\155")
+    t:fail("bad \1 byte \27]0;title\7 and \239\191\191")
+end)
+LUA
+run_t -v --junit "$WORK/ctl.xml" "$WORK/ctl"
+check "control characters: JUnit is valid" \
+    xmllint --noout --schema "$PV_TEST_SRCDIR/reportdata/junit.xsd" "$WORK/ctl.xml"
+check "control characters: none reaches the terminal" \
+    sh -c "! tr -d '\n\t' < '$WORK/out' | LC_ALL=C grep -q '[[:cntrl:]]'"
+check "control characters: shown as control pictures" out_has "FAIL  colors ␛[2J"
+check "control characters: in the failure message" out_has "bad ␁ byte ␛]0;title␇ and �"
+check "control characters: in the output" out_has "out ␛[31mred␛[0m ␇  over ␡ �"
+check "control characters: the event stream keeps them" \
+    test "$(events '[.[] | select(.kind == "test_log")][0].text')" = "\"out \\u001b[31mred\\u001b[0m \\u0007 \\r over \\u007f $(printf '\302\233')\""

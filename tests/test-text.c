@@ -39,6 +39,45 @@ test_make_valid(void)
     }
 }
 
+static void
+test_sanitize(void)
+{
+    const struct {
+        const char *in;
+        gssize len;
+        const char *out;
+    } cases[] = {
+        { "plain\ttext\n", -1, "plain\ttext\n" },
+        { "caf\xc3\xa9", -1, "caf\xc3\xa9" },
+        /* Colors, a bell, a screen clear: shown, not obeyed. */
+        { "\033[31mred\033[0m\a", -1, "\xe2\x90\x9b[31mred\xe2\x90\x9b[0m\xe2\x90\x87" },
+        { "\033[2J", -1, "\xe2\x90\x9b[2J" },
+        /* A carriage return would let a line overwrite another. */
+        { "FAIL\rPASS\r\n", -1, "FAILPASS\n" },
+        { "nul \0 and \001", 11, "nul \\x00 and \xe2\x90\x81" },
+        { "del \177", -1, "del \xe2\x90\xa1" },
+        /* C1 CSI, and what XML 1.0 forbids. */
+        { "c1 \xc2\x9b" "2J", -1, "c1 \xef\xbf\xbd" "2J" },
+        { "non \xef\xbf\xbe \xef\xbf\xbf", -1, "non \xef\xbf\xbd \xef\xbf\xbd" },
+        { "bad \xff", -1, "bad \\xff" },
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *out = pv_text_sanitize(cases[i].in, cases[i].len);
+        const char *p;
+
+        g_assert_cmpstr(out, ==, cases[i].out);
+        g_assert_true(g_utf8_validate(out, -1, NULL));
+        for (p = out; *p; p = g_utf8_next_char(p)) {
+            gunichar c = g_utf8_get_char(p);
+
+            g_assert_true(c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f &&
+                                                      !(c >= 0x80 && c <= 0x9f)));
+        }
+    }
+}
+
 /* Whatever a string holds, the event keeps it, readable. */
 static void
 test_event_strings(void)
@@ -58,6 +97,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/text/make-valid", test_make_valid);
+    g_test_add_func("/text/sanitize", test_sanitize);
     g_test_add_func("/text/event-strings", test_event_strings);
     return g_test_run();
 }

@@ -259,6 +259,45 @@ test_svg_labels(void)
     g_assert_nonnull(strstr(svg, "vm 'bell\xe2\x90\x87'"));
 }
 
+/* Timestamps and durations at the ends of their range: figures, not UB. */
+static void
+test_extreme_ts(void)
+{
+    const char *const lines[] = {
+        "{'kind': <'run_started'>, 'ts': <int64 -9223372036854775808>, 'run': <'r'>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 -9223372036854775808>, 'path': <'a'>}",
+        "{'kind': <'file_blocked'>, 'ts': <int64 -9223372036854775807>, 'path': <'a'>,"
+        " 'reason': <'pool_full'>}",
+        "{'kind': <'vm_spawned'>, 'ts': <int64 0>, 'path': <'a'>, 'vm': <'v'>, 'domain': <'d'>}",
+        "{'kind': <'vm_ready'>, 'ts': <int64 9223372036854775807>, 'path': <'a'>, 'vm': <'v'>,"
+        " 'domain': <'d'>}",
+        "{'kind': <'file_blocked'>, 'ts': <int64 9223372036854775807>, 'path': <'a'>,"
+        " 'reason': <'pool_full'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 9223372036854775807>, 'path': <'a'>,"
+        " 'status': <'passed'>, 'duration_ns': <int64 -9223372036854775808>}",
+        "{'kind': <'run_finished'>, 'ts': <int64 9223372036854775807>}",
+        NULL,
+    };
+    g_autoptr(GPtrArray) events = stream(lines);
+    g_autoptr(PvSummary) summary = pv_summary_new(events, FALSE);
+    g_autofree char *text = pv_summary_format(summary);
+    g_autofree char *svg = pv_summary_svg(summary);
+    xmlDoc *doc;
+
+    g_test_message("%s", text);
+    g_assert_cmpint(summary->end_ns, >=, summary->start_ns);
+    g_assert_cmpint(summary->blocked_ns[PV_BLOCK_POOL_FULL], >=, 0);
+    g_assert_cmpfloat(summary->mean_files, >=, 0);
+    g_assert_cmpfloat(summary->mean_files, <=, 1);
+    g_assert_nonnull(strstr(text, "files peak 1"));
+    doc = xmlReadMemory(svg, strlen(svg), "run.svg", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                        XML_PARSE_NOWARNING);
+    g_assert_nonnull(doc);
+    xmlFreeDoc(doc);
+    g_assert_null(strstr(svg, "nan"));
+    g_assert_null(strstr(svg, "inf"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -269,5 +308,6 @@ main(int argc, char **argv)
     g_test_add_func("/report/truncated", test_truncated);
     g_test_add_func("/report/block-and-json", test_block_and_json);
     g_test_add_func("/report/svg/labels", test_svg_labels);
+    g_test_add_func("/report/extreme-ts", test_extreme_ts);
     return g_test_run();
 }

@@ -112,3 +112,19 @@ pv_text_sanitize(const char *text, gssize len)
     }
     return g_string_free(out, FALSE);
 }
+
+/**
+ * pv_text_one_line:
+ *
+ * pv_text_sanitize() with newlines and tabs as spaces: for a domain's
+ * <title>, which libvirt refuses on more than one line.
+ * Returns: (transfer full)
+ */
+char *
+pv_text_one_line(const char *text)
+{
+    char *line = pv_text_sanitize(text, -1);
+
+    g_strdelimit(line, "\n\t", ' ');
+    return line;
+}

@@ -7,3 +7,4 @@
 
 char *pv_text_make_valid(const char *text, gssize len);
 char *pv_text_sanitize(const char *text, gssize len);
+char *pv_text_one_line(const char *text);

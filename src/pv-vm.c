@@ -582,11 +582,12 @@ pv_vm_start_domain(PvVm *vm, const char *name, const PvVmPerf *perf, gboolean re
     PvFile *file = vm->file;
     PvRun *run = file->run;
     PvDomainRequest request = { 0 };
-    /* Names from outside reach libvirt's XML, which must be UTF-8. */
+    /* Names from outside reach libvirt's XML, which must be UTF-8... */
     g_autofree char *file_name = pv_text_make_valid(file->abs_path, -1);
     g_autofree char *vm_name = pv_text_make_valid(vm->name, -1);
-    g_autofree char *shown = pv_text_make_valid(file->path, -1);
-    g_autofree char *title = g_strdup_printf("provium: %s: %s", shown, vm_name);
+    g_autofree char *about = g_strdup_printf("provium: %s: %s", file->path, vm->name);
+    /* ...and a title one line. */
+    g_autofree char *title = pv_text_one_line(about);
     g_autofree char *xml = NULL;
     g_autofree char *xml_path = pv_run_vm_path(run, name, ".xml");
     g_autofree char *overlay = NULL;

@@ -121,3 +121,14 @@ check "control characters: in the failure message" out_has "bad ␁ byte ␛]0;t
 check "control characters: in the output" out_has "out ␛[31mred␛[0m ␇  over ␡ �"
 check "control characters: the event stream keeps them" \
     test "$(events '[.[] | select(.kind == "test_log")][0].text')" = "\"out \\u001b[31mred\\u001b[0m \\u0007 \\r over \\u007f $(printf '\302\233')\""
+
+# A newline (or another control character) in a file or VM name does not
+# keep the VM from booting: libvirt refuses it in <title>.
+mkdir "$WORK/nl"
+printf 'test("boots", function(t)\n  provium:vm("two\\nlines\\t!"):boot({agent = false})\nend)\n' \
+    > "$WORK/nl/new
+line.test.lua"
+run_t "$WORK/nl"
+check "newline in names: the VM boots (exit 0)" status_is 0
+check "newline in names: the title has none" \
+    sh -c "grep -q '<title>provium: .*/nl/new line.test.lua: two lines !</title>' '$WORK/runs/latest/vms/'*.xml"

@@ -78,6 +78,14 @@ test_sanitize(void)
     }
 }
 
+static void
+test_one_line(void)
+{
+    g_autofree char *line = pv_text_one_line("provium: a\nb.test.lua: v\tw\r\n\033");
+
+    g_assert_cmpstr(line, ==, "provium: a b.test.lua: v w \xe2\x90\x9b");
+}
+
 /* Whatever a string holds, the event keeps it, readable. */
 static void
 test_event_strings(void)
@@ -98,6 +106,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/text/make-valid", test_make_valid);
     g_test_add_func("/text/sanitize", test_sanitize);
+    g_test_add_func("/text/one-line", test_one_line);
     g_test_add_func("/text/event-strings", test_event_strings);
     return g_test_run();
 }

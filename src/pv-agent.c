@@ -39,18 +39,15 @@ pv_agent_exec_result_clear(PvAgentExecResult *result)
 
 /*
  * Sends {"execute": @command, "arguments": @arguments} and returns the
- * "return" member of the reply.
+ * reply's text, for a pv_agent_parse_*() function.
  */
-static JsonNode *
+static char *
 pv_agent_call(virDomain *dom, const char *command, JsonNode *arguments, GError **error)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
     g_autoptr(JsonNode) request = NULL;
-    g_autoptr(JsonParser) parser = json_parser_new();
     g_autofree char *text = NULL;
-    g_autofree char *reply = NULL;
-    JsonNode *root;
-    JsonObject *object;
+    char *reply;
 
     json_builder_begin_object(builder);
     json_builder_set_member_name(builder, "execute");
@@ -71,6 +68,17 @@ pv_agent_call(virDomain *dom, const char *command, JsonNode *arguments, GError *
             (*error)->code = PV_ERROR_GUEST;
         return NULL;
     }
+    return reply;
+}
+
+/* The "return" member of @reply. */
+static JsonNode *
+pv_agent_parse_reply(const char *command, const char *reply, GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonNode *root;
+    JsonObject *object;
+
     if (!json_parser_load_from_data(parser, reply, -1, NULL) ||
         !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root) ||
         !json_object_has_member((object = json_node_get_object(root)), "return")) {
@@ -105,6 +113,128 @@ pv_agent_decode(JsonObject *object, const char *member)
     return g_bytes_new_take(data, len);
 }
 
+/**
+ * pv_agent_parse_exec_pid:
+ * @reply: guest-exec's reply text
+ * @pid: (out): the started process
+ */
+gboolean
+pv_agent_parse_exec_pid(const char *reply, gint64 *pid, GError **error)
+{
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply("guest-exec", reply, error);
+    JsonObject *object;
+    gint64 value;
+
+    if (!ret || !(object = pv_agent_return_object(ret, "guest-exec", error)))
+        return FALSE;
+    value = json_object_get_int_member_with_default(object, "pid", -1);
+    if (value < 0) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
+                            _("guest agent command guest-exec returned no pid"));
+        return FALSE;
+    }
+    *pid = value;
+    return TRUE;
+}
+
+/**
+ * pv_agent_parse_exec_status:
+ * @reply: guest-exec-status's reply text
+ * @exited: (out): whether the process has ended
+ * @result: (out caller-allocates): its status and output, once it exited
+ */
+gboolean
+pv_agent_parse_exec_status(const char *reply, gboolean *exited, PvAgentExecResult *result,
+                           GError **error)
+{
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply("guest-exec-status", reply, error);
+    JsonObject *st;
+
+    if (!ret || !(st = pv_agent_return_object(ret, "guest-exec-status", error)))
+        return FALSE;
+    *exited = json_object_get_boolean_member_with_default(st, "exited", FALSE);
+    if (!*exited)
+        return TRUE;
+    result->out = pv_agent_decode(st, "out-data");
+    result->err = pv_agent_decode(st, "err-data");
+    result->truncated =
+        json_object_get_boolean_member_with_default(st, "out-truncated", FALSE) ||
+        json_object_get_boolean_member_with_default(st, "err-truncated", FALSE);
+    if (json_object_has_member(st, "signal")) {
+        result->signaled = TRUE;
+        result->signal = json_object_get_int_member(st, "signal");
+    } else {
+        result->exit_code = json_object_get_int_member_with_default(st, "exitcode", 0);
+    }
+    return TRUE;
+}
+
+/**
+ * pv_agent_parse_file_open:
+ * @reply: guest-file-open's reply text
+ * @handle: (out): the guest file's handle
+ */
+gboolean
+pv_agent_parse_file_open(const char *reply, gint64 *handle, GError **error)
+{
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply("guest-file-open", reply, error);
+
+    if (!ret)
+        return FALSE;
+    if (!JSON_NODE_HOLDS_VALUE(ret) || json_node_get_value_type(ret) != G_TYPE_INT64) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
+                            _("guest agent command guest-file-open returned no handle"));
+        return FALSE;
+    }
+    *handle = json_node_get_int(ret);
+    return TRUE;
+}
+
+/**
+ * pv_agent_parse_file_write:
+ * @reply: guest-file-write's reply text
+ * @count: (out): how many bytes the guest wrote, at least 1
+ */
+gboolean
+pv_agent_parse_file_write(const char *reply, gint64 *count, GError **error)
+{
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply("guest-file-write", reply, error);
+    JsonObject *object;
+    gint64 written;
+
+    if (!ret || !(object = pv_agent_return_object(ret, "guest-file-write", error)))
+        return FALSE;
+    written = json_object_get_int_member_with_default(object, "count", 0);
+    if (written <= 0) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST, _("the guest agent wrote nothing"));
+        return FALSE;
+    }
+    *count = written;
+    return TRUE;
+}
+
+/**
+ * pv_agent_parse_file_read:
+ * @reply: guest-file-read's reply text
+ * @content: the file so far; the chunk read is appended
+ * @eof: (out): whether the file ends there
+ */
+gboolean
+pv_agent_parse_file_read(const char *reply, GByteArray *content, gboolean *eof, GError **error)
+{
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply("guest-file-read", reply, error);
+    g_autoptr(GBytes) chunk = NULL;
+    JsonObject *object;
+
+    if (!ret || !(object = pv_agent_return_object(ret, "guest-file-read", error)))
+        return FALSE;
+    chunk = pv_agent_decode(object, "buf-b64");
+    g_byte_array_append(content, g_bytes_get_data(chunk, NULL), g_bytes_get_size(chunk));
+    *eof = json_object_get_boolean_member_with_default(object, "eof", FALSE) ||
+        g_bytes_get_size(chunk) == 0;
+    return TRUE;
+}
+
 static gboolean
 pv_agent_go_on(const PvAgentContext *ctx, GError **error)
 {
@@ -119,7 +249,7 @@ pv_agent_kill(virDomain *dom, gint64 pid)
     g_autoptr(JsonBuilder) builder = json_builder_new();
     g_autofree char *pid_text = g_strdup_printf("%" G_GINT64_FORMAT, pid);
     g_autoptr(JsonNode) args = NULL;
-    g_autoptr(JsonNode) ret = NULL;
+    g_autofree char *reply = NULL;
 
     json_builder_begin_object(builder);
     json_builder_set_member_name(builder, "path");
@@ -132,7 +262,7 @@ pv_agent_kill(virDomain *dom, gint64 pid)
     json_builder_end_object(builder);
     args = json_builder_get_root(builder);
     /* Best effort: the agent has no command to kill what it started. */
-    ret = pv_agent_call(dom, "guest-exec", args, NULL);
+    reply = pv_agent_call(dom, "guest-exec", args, NULL);
 }
 
 /**
@@ -149,8 +279,7 @@ pv_agent_exec(virDomain *dom, const PvAgentContext *ctx, const PvAgentExec *exec
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
     g_autoptr(JsonNode) args = NULL;
-    g_autoptr(JsonNode) ret = NULL;
-    JsonObject *object;
+    g_autofree char *reply = NULL;
     gint64 pid;
     gint64 interval = PV_AGENT_POLL_FIRST_US;
     gsize i;
@@ -185,21 +314,15 @@ pv_agent_exec(virDomain *dom, const PvAgentContext *ctx, const PvAgentExec *exec
     json_builder_end_object(builder);
     args = json_builder_get_root(builder);
 
-    ret = pv_agent_call(dom, "guest-exec", args, error);
-    if (!ret || !(object = pv_agent_return_object(ret, "guest-exec", error)))
+    reply = pv_agent_call(dom, "guest-exec", args, error);
+    if (!reply || !pv_agent_parse_exec_pid(reply, &pid, error))
         return FALSE;
-    pid = json_object_get_int_member_with_default(object, "pid", -1);
-    if (pid < 0) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
-                            _("guest agent command guest-exec returned no pid"));
-        return FALSE;
-    }
 
     for (;;) {
         g_autoptr(JsonBuilder) status_builder = json_builder_new();
         g_autoptr(JsonNode) status_args = NULL;
-        g_autoptr(JsonNode) status = NULL;
-        JsonObject *st;
+        g_autofree char *status = NULL;
+        gboolean exited = FALSE;
         gint64 wake_at;
 
         json_builder_begin_object(status_builder);
@@ -208,23 +331,10 @@ pv_agent_exec(virDomain *dom, const PvAgentContext *ctx, const PvAgentExec *exec
         json_builder_end_object(status_builder);
         status_args = json_builder_get_root(status_builder);
         status = pv_agent_call(dom, "guest-exec-status", status_args, error);
-        if (!status || !(st = pv_agent_return_object(status, "guest-exec-status", error)))
+        if (!status || !pv_agent_parse_exec_status(status, &exited, result, error))
             return FALSE;
-
-        if (json_object_get_boolean_member_with_default(st, "exited", FALSE)) {
-            result->out = pv_agent_decode(st, "out-data");
-            result->err = pv_agent_decode(st, "err-data");
-            result->truncated =
-                json_object_get_boolean_member_with_default(st, "out-truncated", FALSE) ||
-                json_object_get_boolean_member_with_default(st, "err-truncated", FALSE);
-            if (json_object_has_member(st, "signal")) {
-                result->signaled = TRUE;
-                result->signal = json_object_get_int_member(st, "signal");
-            } else {
-                result->exit_code = json_object_get_int_member_with_default(st, "exitcode", 0);
-            }
+        if (exited)
             return TRUE;
-        }
 
         if (g_get_monotonic_time() >= exec->deadline) {
             pv_agent_kill(dom, pid);
@@ -247,7 +357,8 @@ pv_agent_file_open(virDomain *dom, const char *path, const char *mode, GError **
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
     g_autoptr(JsonNode) args = NULL;
-    g_autoptr(JsonNode) ret = NULL;
+    g_autofree char *reply = NULL;
+    gint64 handle = -1;
 
     json_builder_begin_object(builder);
     json_builder_set_member_name(builder, "path");
@@ -256,15 +367,10 @@ pv_agent_file_open(virDomain *dom, const char *path, const char *mode, GError **
     json_builder_add_string_value(builder, mode);
     json_builder_end_object(builder);
     args = json_builder_get_root(builder);
-    ret = pv_agent_call(dom, "guest-file-open", args, error);
-    if (!ret)
+    reply = pv_agent_call(dom, "guest-file-open", args, error);
+    if (!reply || !pv_agent_parse_file_open(reply, &handle, error))
         return -1;
-    if (!JSON_NODE_HOLDS_VALUE(ret) || json_node_get_value_type(ret) != G_TYPE_INT64) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
-                            _("guest agent command guest-file-open returned no handle"));
-        return -1;
-    }
-    return json_node_get_int(ret);
+    return handle;
 }
 
 static void
@@ -272,14 +378,14 @@ pv_agent_file_close(virDomain *dom, gint64 handle)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
     g_autoptr(JsonNode) args = NULL;
-    g_autoptr(JsonNode) ret = NULL;
+    g_autofree char *reply = NULL;
 
     json_builder_begin_object(builder);
     json_builder_set_member_name(builder, "handle");
     json_builder_add_int_value(builder, handle);
     json_builder_end_object(builder);
     args = json_builder_get_root(builder);
-    ret = pv_agent_call(dom, "guest-file-close", args, NULL);
+    reply = pv_agent_call(dom, "guest-file-close", args, NULL);
 }
 
 /**
@@ -302,10 +408,9 @@ pv_agent_file_write(virDomain *dom, const PvAgentContext *ctx, const char *path,
         gsize n = MIN(len - offset, PV_AGENT_WRITE_CHUNK);
         g_autoptr(JsonBuilder) builder = json_builder_new();
         g_autoptr(JsonNode) args = NULL;
-        g_autoptr(JsonNode) ret = NULL;
+        g_autofree char *reply = NULL;
         g_autofree char *b64 = g_base64_encode(bytes + offset, n);
-        JsonObject *object;
-        gint64 written;
+        gint64 written = 0;
 
         if (!pv_agent_go_on(ctx, error))
             goto fail;
@@ -316,15 +421,9 @@ pv_agent_file_write(virDomain *dom, const PvAgentContext *ctx, const char *path,
         json_builder_add_string_value(builder, b64);
         json_builder_end_object(builder);
         args = json_builder_get_root(builder);
-        ret = pv_agent_call(dom, "guest-file-write", args, error);
-        if (!ret || !(object = pv_agent_return_object(ret, "guest-file-write", error)))
+        reply = pv_agent_call(dom, "guest-file-write", args, error);
+        if (!reply || !pv_agent_parse_file_write(reply, &written, error))
             goto fail;
-        written = json_object_get_int_member_with_default(object, "count", 0);
-        if (written <= 0) {
-            g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
-                                _("the guest agent wrote nothing"));
-            goto fail;
-        }
         offset += written;
     }
     pv_agent_file_close(dom, handle);
@@ -352,9 +451,8 @@ pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, 
     for (;;) {
         g_autoptr(JsonBuilder) builder = json_builder_new();
         g_autoptr(JsonNode) args = NULL;
-        g_autoptr(JsonNode) ret = NULL;
-        g_autoptr(GBytes) chunk = NULL;
-        JsonObject *object;
+        g_autofree char *reply = NULL;
+        gboolean eof = FALSE;
 
         if (!pv_agent_go_on(ctx, error))
             goto fail;
@@ -365,13 +463,10 @@ pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, 
         json_builder_add_int_value(builder, PV_AGENT_READ_CHUNK);
         json_builder_end_object(builder);
         args = json_builder_get_root(builder);
-        ret = pv_agent_call(dom, "guest-file-read", args, error);
-        if (!ret || !(object = pv_agent_return_object(ret, "guest-file-read", error)))
+        reply = pv_agent_call(dom, "guest-file-read", args, error);
+        if (!reply || !pv_agent_parse_file_read(reply, content, &eof, error))
             goto fail;
-        chunk = pv_agent_decode(object, "buf-b64");
-        g_byte_array_append(content, g_bytes_get_data(chunk, NULL), g_bytes_get_size(chunk));
-        if (json_object_get_boolean_member_with_default(object, "eof", FALSE) ||
-            g_bytes_get_size(chunk) == 0)
+        if (eof)
             break;
     }
     pv_agent_file_close(dom, handle);

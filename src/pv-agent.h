@@ -49,3 +49,16 @@ gboolean pv_agent_file_write(virDomain *dom, const PvAgentContext *ctx, const ch
                              GBytes *data, GError **error);
 GBytes *pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path,
                            GError **error);
+
+/*
+ * Reading the guest agent's replies: each takes the reply's text as
+ * virDomainQemuAgentCommand() returned it ({"return": ...}), so they run
+ * without libvirt (tests, fuzzing).
+ */
+gboolean pv_agent_parse_exec_pid(const char *reply, gint64 *pid, GError **error);
+gboolean pv_agent_parse_exec_status(const char *reply, gboolean *exited,
+                                    PvAgentExecResult *result, GError **error);
+gboolean pv_agent_parse_file_open(const char *reply, gint64 *handle, GError **error);
+gboolean pv_agent_parse_file_write(const char *reply, gint64 *count, GError **error);
+gboolean pv_agent_parse_file_read(const char *reply, GByteArray *content, gboolean *eof,
+                                  GError **error);

@@ -17,6 +17,8 @@
 #include "pv-agent.h"
 #include "pv-error.h"
 #include "pv-libvirt.h"
+#include "pv-text.h"
+#include "pv-units.h"
 
 /* Seconds libvirt waits for one agent reply. */
 #define PV_AGENT_CALL_TIMEOUT 30
@@ -27,6 +29,8 @@
  */
 #define PV_AGENT_WRITE_CHUNK (48 * 1024)
 #define PV_AGENT_READ_CHUNK (1024 * 1024)
+/* Deeper than any reply nests (libvirt's own parser stops at 32). */
+#define PV_AGENT_REPLY_MAX_DEPTH 64
 #define PV_AGENT_POLL_FIRST_US 2000
 #define PV_AGENT_POLL_MAX_US 50000
 
@@ -71,6 +75,36 @@ pv_agent_call(virDomain *dom, const char *command, JsonNode *arguments, GError *
     return reply;
 }
 
+/*
+ * Whether @text nests arrays and objects deeper than any reply does:
+ * json-glib parses recursively, and a million '[' would overflow the stack.
+ * (libvirt refuses such replies too; this keeps the parsers safe alone.)
+ */
+static gboolean
+pv_agent_too_deep(const char *text)
+{
+    gboolean in_string = FALSE;
+    guint depth = 0;
+    const char *p;
+
+    for (p = text; *p; p++) {
+        if (in_string) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                in_string = FALSE;
+        } else if (*p == '"') {
+            in_string = TRUE;
+        } else if (*p == '[' || *p == '{') {
+            if (++depth > PV_AGENT_REPLY_MAX_DEPTH)
+                return TRUE;
+        } else if ((*p == ']' || *p == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return FALSE;
+}
+
 /* The "return" member of @reply. */
 static JsonNode *
 pv_agent_parse_reply(const char *command, const char *reply, GError **error)
@@ -79,11 +113,19 @@ pv_agent_parse_reply(const char *command, const char *reply, GError **error)
     JsonNode *root;
     JsonObject *object;
 
+    if (pv_agent_too_deep(reply)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("guest agent command %s: the reply nests deeper than %d levels"),
+                    command, PV_AGENT_REPLY_MAX_DEPTH);
+        return NULL;
+    }
     if (!json_parser_load_from_data(parser, reply, -1, NULL) ||
         !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root) ||
         !json_object_has_member((object = json_node_get_object(root)), "return")) {
+        g_autofree char *shown = pv_text_sanitize(reply, MIN(strlen(reply), 200));
+
         g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
-                    _("guest agent command %s: unexpected reply: %.200s"), command, reply);
+                    _("guest agent command %s: unexpected reply: %s"), command, shown);
         return NULL;
     }
     return json_node_copy(json_object_get_member(object, "return"));
@@ -100,17 +142,75 @@ pv_agent_return_object(JsonNode *ret, const char *command, GError **error)
     return json_node_get_object(ret);
 }
 
-static GBytes *
-pv_agent_decode(JsonObject *object, const char *member)
+/*
+ * Typed members of a reply.  Each returns FALSE with @error set when
+ * @member is there (and not null) but of another type; a missing member
+ * leaves the output alone and is not an error.
+ */
+static gboolean
+pv_agent_type_error(const char *command, const char *member, const char *type, GError **error)
 {
-    const char *b64 = json_object_get_string_member_with_default(object, member, NULL);
-    gsize len = 0;
-    guchar *data;
+    g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                _("guest agent command %s: \"%s\" is not %s"), command, member, type);
+    return FALSE;
+}
 
-    if (!b64 || !*b64)
-        return g_bytes_new(NULL, 0);
-    data = g_base64_decode(b64, &len);
-    return g_bytes_new_take(data, len);
+static JsonNode *
+pv_agent_member(JsonObject *object, const char *member)
+{
+    JsonNode *node = json_object_get_member(object, member);
+
+    return node && !JSON_NODE_HOLDS_NULL(node) ? node : NULL;
+}
+
+static gboolean
+pv_agent_get_int(JsonObject *object, const char *command, const char *member, gint64 *value,
+                 GError **error)
+{
+    JsonNode *node = pv_agent_member(object, member);
+
+    if (!node)
+        return TRUE;
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+        return pv_agent_type_error(command, member, _("an integer"), error);
+    *value = json_node_get_int(node);
+    return TRUE;
+}
+
+static gboolean
+pv_agent_get_bool(JsonObject *object, const char *command, const char *member, gboolean *value,
+                  GError **error)
+{
+    JsonNode *node = pv_agent_member(object, member);
+
+    if (!node)
+        return TRUE;
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+        return pv_agent_type_error(command, member, _("true or false"), error);
+    *value = json_node_get_boolean(node);
+    return TRUE;
+}
+
+/* A base64 member, decoded; missing is empty. */
+static gboolean
+pv_agent_get_data(JsonObject *object, const char *command, const char *member, GBytes **data,
+                  GError **error)
+{
+    JsonNode *node = pv_agent_member(object, member);
+    const char *b64;
+    guchar *decoded;
+    gsize len = 0;
+
+    if (node && (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING))
+        return pv_agent_type_error(command, member, _("a base64 string"), error);
+    b64 = node ? json_node_get_string(node) : NULL;
+    if (!b64 || !*b64) {
+        *data = g_bytes_new(NULL, 0);
+        return TRUE;
+    }
+    decoded = g_base64_decode(b64, &len);
+    *data = g_bytes_new_take(decoded, len);
+    return TRUE;
 }
 
 /**
@@ -127,7 +227,9 @@ pv_agent_parse_exec_pid(const char *reply, gint64 *pid, GError **error)
 
     if (!ret || !(object = pv_agent_return_object(ret, "guest-exec", error)))
         return FALSE;
-    value = json_object_get_int_member_with_default(object, "pid", -1);
+    value = -1;
+    if (!pv_agent_get_int(object, "guest-exec", "pid", &value, error))
+        return FALSE;
     if (value < 0) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
                             _("guest agent command guest-exec returned no pid"));
@@ -141,31 +243,69 @@ pv_agent_parse_exec_pid(const char *reply, gint64 *pid, GError **error)
  * pv_agent_parse_exec_status:
  * @reply: guest-exec-status's reply text
  * @exited: (out): whether the process has ended
- * @result: (out caller-allocates): its status and output, once it exited
+ * @result: (out caller-allocates): its status and output, once it exited;
+ *   untouched on failure
+ *
+ * An exit code is 0 to 4294967295 (a Windows guest's is a DWORD), a
+ * signal 1 to 255; a process that exited with neither, or a member of the
+ * wrong type, is an error: a failure must never read as a success.
  */
 gboolean
 pv_agent_parse_exec_status(const char *reply, gboolean *exited, PvAgentExecResult *result,
                            GError **error)
 {
-    g_autoptr(JsonNode) ret = pv_agent_parse_reply("guest-exec-status", reply, error);
+    const char *command = "guest-exec-status";
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply(command, reply, error);
+    g_autoptr(GBytes) out = NULL;
+    g_autoptr(GBytes) err = NULL;
+    gboolean done = FALSE;
+    gboolean out_truncated = FALSE;
+    gboolean err_truncated = FALSE;
+    gint64 exit_code = -1;
+    gint64 signal = -1;
     JsonObject *st;
 
-    if (!ret || !(st = pv_agent_return_object(ret, "guest-exec-status", error)))
+    if (!ret || !(st = pv_agent_return_object(ret, command, error)) ||
+        !pv_agent_get_bool(st, command, "exited", &done, error))
         return FALSE;
-    *exited = json_object_get_boolean_member_with_default(st, "exited", FALSE);
-    if (!*exited)
+    if (!done) {
+        *exited = FALSE;
         return TRUE;
-    result->out = pv_agent_decode(st, "out-data");
-    result->err = pv_agent_decode(st, "err-data");
-    result->truncated =
-        json_object_get_boolean_member_with_default(st, "out-truncated", FALSE) ||
-        json_object_get_boolean_member_with_default(st, "err-truncated", FALSE);
-    if (json_object_has_member(st, "signal")) {
-        result->signaled = TRUE;
-        result->signal = json_object_get_int_member(st, "signal");
-    } else {
-        result->exit_code = json_object_get_int_member_with_default(st, "exitcode", 0);
     }
+    if (!pv_agent_get_data(st, command, "out-data", &out, error) ||
+        !pv_agent_get_data(st, command, "err-data", &err, error) ||
+        !pv_agent_get_bool(st, command, "out-truncated", &out_truncated, error) ||
+        !pv_agent_get_bool(st, command, "err-truncated", &err_truncated, error) ||
+        !pv_agent_get_int(st, command, "exitcode", &exit_code, error) ||
+        !pv_agent_get_int(st, command, "signal", &signal, error))
+        return FALSE;
+    if (pv_agent_member(st, "signal") && (signal < 1 || signal > 255)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("guest agent command %s: signal %" G_GINT64_FORMAT " is not a signal "
+                      "number"), command, signal);
+        return FALSE;
+    }
+    if (!pv_agent_member(st, "signal") &&
+        (!pv_agent_member(st, "exitcode") || exit_code < 0 || exit_code > G_MAXUINT32)) {
+        if (pv_agent_member(st, "exitcode"))
+            g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                        _("guest agent command %s: exit code %" G_GINT64_FORMAT " is out of "
+                          "range"), command, exit_code);
+        else
+            g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                        _("guest agent command %s: the command exited without an exit code "
+                          "or a signal"), command);
+        return FALSE;
+    }
+    *exited = TRUE;
+    result->out = g_steal_pointer(&out);
+    result->err = g_steal_pointer(&err);
+    result->truncated = out_truncated || err_truncated;
+    result->signaled = pv_agent_member(st, "signal") != NULL;
+    if (result->signaled)
+        result->signal = signal;
+    else
+        result->exit_code = exit_code;
     return TRUE;
 }
 
@@ -181,7 +321,8 @@ pv_agent_parse_file_open(const char *reply, gint64 *handle, GError **error)
 
     if (!ret)
         return FALSE;
-    if (!JSON_NODE_HOLDS_VALUE(ret) || json_node_get_value_type(ret) != G_TYPE_INT64) {
+    if (!JSON_NODE_HOLDS_VALUE(ret) || json_node_get_value_type(ret) != G_TYPE_INT64 ||
+        json_node_get_int(ret) < 0) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
                             _("guest agent command guest-file-open returned no handle"));
         return FALSE;
@@ -204,7 +345,9 @@ pv_agent_parse_file_write(const char *reply, gint64 *count, GError **error)
 
     if (!ret || !(object = pv_agent_return_object(ret, "guest-file-write", error)))
         return FALSE;
-    written = json_object_get_int_member_with_default(object, "count", 0);
+    written = 0;
+    if (!pv_agent_get_int(object, "guest-file-write", "count", &written, error))
+        return FALSE;
     if (written <= 0) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST, _("the guest agent wrote nothing"));
         return FALSE;
@@ -218,20 +361,38 @@ pv_agent_parse_file_write(const char *reply, gint64 *count, GError **error)
  * @reply: guest-file-read's reply text
  * @content: the file so far; the chunk read is appended
  * @eof: (out): whether the file ends there
+ *
+ * A file larger than PV_AGENT_READ_MAX is an error (@content is left as
+ * it was): a guest that never says eof must not fill provium's memory.
  */
 gboolean
 pv_agent_parse_file_read(const char *reply, GByteArray *content, gboolean *eof, GError **error)
 {
-    g_autoptr(JsonNode) ret = pv_agent_parse_reply("guest-file-read", reply, error);
+    const char *command = "guest-file-read";
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply(command, reply, error);
     g_autoptr(GBytes) chunk = NULL;
+    gboolean at_end = FALSE;
     JsonObject *object;
+    gsize len;
 
-    if (!ret || !(object = pv_agent_return_object(ret, "guest-file-read", error)))
+    if (!ret || !(object = pv_agent_return_object(ret, command, error)) ||
+        !pv_agent_get_bool(object, command, "eof", &at_end, error))
         return FALSE;
-    chunk = pv_agent_decode(object, "buf-b64");
-    g_byte_array_append(content, g_bytes_get_data(chunk, NULL), g_bytes_get_size(chunk));
-    *eof = json_object_get_boolean_member_with_default(object, "eof", FALSE) ||
-        g_bytes_get_size(chunk) == 0;
+    if (!pv_agent_member(object, "buf-b64"))
+        return pv_agent_type_error(command, "buf-b64", _("a base64 string"), error);
+    if (!pv_agent_get_data(object, command, "buf-b64", &chunk, error))
+        return FALSE;
+    len = g_bytes_get_size(chunk);
+    if (len > PV_AGENT_READ_MAX - MIN(content->len, PV_AGENT_READ_MAX)) {
+        g_autofree char *max = pv_size_format(PV_AGENT_READ_MAX);
+
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("the file is larger than %s, the most vm:read_file() reads; read it in "
+                      "parts with vm:run() (split, dd)"), max);
+        return FALSE;
+    }
+    g_byte_array_append(content, g_bytes_get_data(chunk, NULL), len);
+    *eof = at_end || len == 0;
     return TRUE;
 }
 

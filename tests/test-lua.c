@@ -556,6 +556,14 @@ test_run_result(Fixture *fx, gconstpointer data)
                                    "10\n11\n12\n13\n14\n15\n16\n17\n18\n19\n20\n21\n22"));
     g_clear_pointer(&text, g_free);
 
+    /* A Windows guest's exit code, whole. */
+    failed.exit_code = G_GINT64_CONSTANT(3221225477);
+    failed.err = empty;
+    text = eval_result(fx, &failed, assert_ok);
+    g_assert_true(g_str_has_suffix(text, "failed with exit code 3221225477"));
+    g_clear_pointer(&text, g_free);
+    failed.exit_code = 3;
+
     /* tostring() names the command, then its status. */
     failed.err = empty;
     text = eval_result(fx, &failed, "return tostring(r)");

@@ -80,14 +80,14 @@ pv_lua_result_assert_ok(lua_State *L)
         lua_pop(L, 1);
         lua_getfield(L, 1, "signal");
         if (!lua_isnil(L, -1)) {
-            lua_pushfstring(L, "command '%s' was killed by signal %d", command ? command : "?",
-                            (int)lua_tointeger(L, -1));
+            lua_pushfstring(L, "command '%s' was killed by signal %I", command ? command : "?",
+                            lua_tointeger(L, -1));
             lua_remove(L, -2);
         } else {
             lua_pop(L, 1);
             lua_getfield(L, 1, "exit_code");
-            lua_pushfstring(L, "command '%s' failed with exit code %d", command ? command : "?",
-                            (int)lua_tointeger(L, -1));
+            lua_pushfstring(L, "command '%s' failed with exit code %I", command ? command : "?",
+                            lua_tointeger(L, -1));
             lua_remove(L, -2);
         }
     }

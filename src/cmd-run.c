@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,7 +34,7 @@ typedef struct {
     gboolean version;
     char *mem;
     int cpus;
-    double cpu_overcommit;
+    char *cpu_overcommit;
     int jobs;
     gboolean fail_fast;
     char *host_reserve;
@@ -64,6 +65,7 @@ pv_run_args_clear(PvRunArgs *args)
     g_free(args->results_dir);
     g_free(args->mem);
     g_free(args->host_reserve);
+    g_free(args->cpu_overcommit);
     g_free(args->psi_threshold);
     g_free(args->save_events);
     g_free(args->junit);
@@ -101,8 +103,19 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
     options->cpus = args->cpus;
     options->jobs = args->jobs;
     options->boot_workers = args->boot_workers;
-    if (args->cpu_overcommit)
-        options->cpu_overcommit = args->cpu_overcommit;
+    if (args->cpu_overcommit) {
+        char *end = NULL;
+        double x = g_ascii_strtod(args->cpu_overcommit, &end);
+
+        /* 0 is a value like any other (clamped below), not "unset". */
+        if (end == args->cpu_overcommit || *end || !isfinite(x)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("--cpu-overcommit: '%s' is not a number (write e.g. 1.5)"),
+                        args->cpu_overcommit);
+            return FALSE;
+        }
+        options->cpu_overcommit = x;
+    }
     {
         gboolean clamped;
         double kept = pv_pool_clamp_overcommit(options->cpu_overcommit, &clamped);
@@ -259,15 +272,16 @@ pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
     pv_terminal_set_status(terminal, line);
 }
 
+/* @argv: the command line as given, before option parsing took from it */
 static void
-pv_cmd_run_emit_started(PvRun *run, int argc, char **argv)
+pv_cmd_run_emit_started(PvRun *run, char **argv)
 {
     g_auto(GVariantBuilder) args = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
     g_autofree char *uri = virConnectGetURI(run->conn);
     PvAmount total = pv_pool_get_total(run->pool);
     int i;
 
-    for (i = 0; i < argc; i++)
+    for (i = 0; argv[i]; i++)
         g_variant_builder_add_value(&args, pv_event_new_str(argv[i]));
     pv_events_emitf(run->events, "run_started",
                     "{'argv': <%@as>, 'uri': <%@s>, 'version': <%s>, 'host': <%@s>, "
@@ -353,7 +367,7 @@ pv_cmd_run(int argc, char **argv)
           N_("Memory budget of the pool (default: 80% of the host's)"), N_("SIZE") },
         { "cpus", 0, 0, G_OPTION_ARG_INT, &args.cpus,
           N_("vCPU budget of the pool (default: the host's online CPUs)"), N_("N") },
-        { "cpu-overcommit", 0, 0, G_OPTION_ARG_DOUBLE, &args.cpu_overcommit,
+        { "cpu-overcommit", 0, 0, G_OPTION_ARG_STRING, &args.cpu_overcommit,
           N_("Multiply the vCPU budget, 0.5 to 8.0 (default 1.0)"), N_("X") },
         { "jobs", 'j', 0, G_OPTION_ARG_INT, &args.jobs,
           N_("Run at most N files at once (default: as many as the pool allows)"), N_("N") },
@@ -400,6 +414,8 @@ pv_cmd_run(int argc, char **argv)
     };
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
     g_autoptr(GError) error = NULL;
+    /* Option parsing takes from argv: run_started records it whole. */
+    g_auto(GStrv) given = g_strdupv(argv);
     g_autoptr(GPtrArray) paths = NULL;
     g_autoptr(GPtrArray) files = NULL;
     g_autoptr(PvRun) run = NULL;
@@ -490,7 +506,7 @@ pv_cmd_run(int argc, char **argv)
         json = pv_json_new(stdout);
         pv_events_add_listener(run->events, pv_json_on_event, json);
     }
-    pv_cmd_run_emit_started(run, argc, argv);
+    pv_cmd_run_emit_started(run, given);
     pv_cmd_run_tune_ksm(run);
     if (options.no_perf_mode)
         g_printerr(_("provium: --no-perf-mode: performance-mode VMs run as ordinary VMs on a "

@@ -144,7 +144,8 @@ pv_events_write_all(int fd, const char *data, gsize len)
  * @fields: (nullable) (transfer floating): an a{sv} of the event's own fields
  *
  * Adds "kind", "ts" and "run", writes the event to every stream and hands it
- * to every listener.
+ * to every listener.  The time is read under the sink's lock, so the
+ * timestamps of a stream are in its order, whatever thread emits.
  */
 void
 pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
@@ -157,22 +158,21 @@ pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
     GVariant *value;
     guint i;
 
+    if (fields)
+        g_variant_ref_sink(fields);
+    g_mutex_lock(&events->lock);
     g_variant_builder_add(&builder, "{sv}", "kind", g_variant_new_string(kind));
     g_variant_builder_add(&builder, "{sv}", "ts", g_variant_new_int64(pv_events_now_ns()));
     g_variant_builder_add(&builder, "{sv}", "run", g_variant_new_string(events->run_id));
     if (fields) {
-        g_variant_ref_sink(fields);
         g_variant_iter_init(&iter, fields);
         while (g_variant_iter_next(&iter, "{&sv}", &key, &value)) {
             g_variant_builder_add(&builder, "{sv}", key, value);
             g_variant_unref(value);
         }
-        g_variant_unref(fields);
     }
     event = g_variant_ref_sink(g_variant_builder_end(&builder));
     bytes = pv_event_encode(event);
-
-    g_mutex_lock(&events->lock);
     for (i = 0; i < events->fds->len; i++) {
         gsize len;
         const char *data = g_bytes_get_data(bytes, &len);
@@ -185,6 +185,8 @@ pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
         listener->func(event, listener->user_data);
     }
     g_mutex_unlock(&events->lock);
+    if (fields)
+        g_variant_unref(fields);
 }
 
 /**

@@ -132,3 +132,19 @@ run_t "$WORK/nl"
 check "newline in names: the VM boots (exit 0)" status_is 0
 check "newline in names: the title has none" \
     sh -c "grep -q '<title>provium: .*/nl/new line.test.lua: two lines !</title>' '$WORK/runs/latest/vms/'*.xml"
+
+# --cpu-overcommit 0 is clamped like any value outside [0.5, 8.0], and
+# run_started records the command line as given.
+mkdir "$WORK/opts"
+echo 'test("fine", function(t) end)' > "$WORK/opts/a.test.lua"
+run_t --cpus 4 --cpu-overcommit 0 "$WORK/opts"
+check "--cpu-overcommit 0: says it is clamped" \
+    err_has "provium: --cpu-overcommit 0 is outside [0.5, 8.0]; using 0.5"
+check "--cpu-overcommit 0: the pool has 4 x 0.5 vCPUs" \
+    test "$(events '[.[] | select(.kind == "run_started")][0].pool.cpus')" = 2
+check "run_started: argv as given, options included" \
+    test "$(events '[.[] | select(.kind == "run_started")][0].argv[1:] | join(" ")')" = "\"-c $T --prefix $PREFIX --results-dir $WORK/runs --no-psi --no-ksm --cpus 4 --cpu-overcommit 0 $WORK/opts\""
+run_t --cpu-overcommit nan "$WORK/opts"
+check "--cpu-overcommit nan: exit 2" status_is 2
+check "--cpu-overcommit nan: one line naming the option" \
+    err_has "provium: --cpu-overcommit: 'nan' is not a number (write e.g. 1.5)"

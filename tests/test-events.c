@@ -361,6 +361,53 @@ test_shrinks(void)
     g_unlink(path);
 }
 
+static gpointer
+emit_many(gpointer data)
+{
+    guint i;
+
+    for (i = 0; i < 20000; i++)
+        pv_events_emit(data, "pool_state", NULL);
+    return NULL;
+}
+
+/* Threads emit at once: the stream's timestamps are in stream order. */
+static void
+test_ts_order(void)
+{
+    g_autoptr(PvEvents) events = pv_events_new("run-x");
+    g_autoptr(PvEventReader) reader = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = NULL;
+    GThread *threads[4];
+    GVariant *event;
+    gint64 last = 0;
+    guint n = 0;
+    guint late = 0;
+    guint i;
+    int fd = g_file_open_tmp("pv-order-XXXXXX", &path, NULL);
+
+    close(fd);
+    g_assert_true(pv_events_add_file(events, path, &error));
+    for (i = 0; i < G_N_ELEMENTS(threads); i++)
+        threads[i] = g_thread_new("emit", emit_many, events);
+    for (i = 0; i < G_N_ELEMENTS(threads); i++)
+        g_thread_join(threads[i]);
+    reader = pv_event_reader_new(path, &error);
+    while ((event = pv_event_reader_next(reader, &error))) {
+        gint64 ts = pv_event_get_int(event, "ts", 0);
+
+        late += ts < last;
+        last = MAX(last, ts);
+        n++;
+        g_variant_unref(event);
+    }
+    g_assert_no_error(error);
+    g_assert_cmpuint(n, ==, 4 * 20000);
+    g_assert_cmpuint(late, ==, 0);
+    g_unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -374,5 +421,6 @@ main(int argc, char **argv)
     g_test_add_func("/events/empty-strings", test_empty_strings);
     g_test_add_func("/events/odd-numbers", test_odd_numbers);
     g_test_add_func("/events/shrinks", test_shrinks);
+    g_test_add_func("/events/ts-order", test_ts_order);
     return g_test_run();
 }

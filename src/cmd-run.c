@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,7 +34,7 @@ typedef struct {
     gboolean version;
     char *mem;
     int cpus;
-    double cpu_overcommit;
+    char *cpu_overcommit;
     int jobs;
     gboolean fail_fast;
     char *host_reserve;
@@ -66,6 +67,7 @@ pv_run_args_clear(PvRunArgs *args)
     g_free(args->results_dir);
     g_free(args->mem);
     g_free(args->host_reserve);
+    g_free(args->cpu_overcommit);
     g_free(args->psi_threshold);
     g_free(args->save_events);
     g_free(args->junit);
@@ -105,8 +107,19 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
     options->cpus = args->cpus;
     options->jobs = args->jobs;
     options->boot_workers = args->boot_workers;
-    if (args->cpu_overcommit)
-        options->cpu_overcommit = args->cpu_overcommit;
+    if (args->cpu_overcommit) {
+        char *end = NULL;
+        double x = g_ascii_strtod(args->cpu_overcommit, &end);
+
+        /* 0 is a value like any other (clamped below), not "unset". */
+        if (end == args->cpu_overcommit || *end || !isfinite(x)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("--cpu-overcommit: '%s' is not a number (write e.g. 1.5)"),
+                        args->cpu_overcommit);
+            return FALSE;
+        }
+        options->cpu_overcommit = x;
+    }
     {
         gboolean clamped;
         double kept = pv_pool_clamp_overcommit(options->cpu_overcommit, &clamped);
@@ -299,30 +312,29 @@ pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
     pv_terminal_set_status(terminal, line);
 }
 
+/* @argv: the command line as given, before option parsing took from it */
 static void
-pv_cmd_run_emit_started(PvRun *run, int argc, char **argv)
+pv_cmd_run_emit_started(PvRun *run, char **argv)
 {
     g_auto(GVariantBuilder) args = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
     g_autofree char *uri = virConnectGetURI(run->conn);
     PvAmount total = pv_pool_get_total(run->pool);
     int i;
 
-    for (i = 0; i < argc; i++) {
-        g_autofree char *arg = g_utf8_make_valid(argv[i], -1);
-
-        g_variant_builder_add(&args, "s", arg);
-    }
+    for (i = 0; argv[i]; i++)
+        g_variant_builder_add_value(&args, pv_event_new_str(argv[i]));
     pv_events_emitf(run->events, "run_started",
-                    "{'argv': <%@as>, 'uri': <%s>, 'version': <%s>, 'host': <%s>, "
-                    "'prefix': <%s>, 'dir': <%s>, 'pid': <%x>, "
+                    "{'argv': <%@as>, 'uri': <%@s>, 'version': <%s>, 'host': <%@s>, "
+                    "'prefix': <%s>, 'dir': <%@s>, 'pid': <%x>, "
                     "'pool': <{'memory': <%t>, 'cpus': <%d>}>, 'host_cpus': <%u>, "
-                    "'virt_type': <%s>, 'virt_auto': <%s>, 'virt_reason': <%s>}",
-                    g_variant_builder_end(&args), uri ? uri : "", PACKAGE_VERSION, run->host,
-                    run->prefix, run->dir, run->pid, total.memory,
+                    "'virt_type': <%s>, 'virt_auto': <%s>, 'virt_reason': <%@s>}",
+                    g_variant_builder_end(&args), pv_event_new_str(uri ? uri : ""),
+                    PACKAGE_VERSION, pv_event_new_str(run->host), run->prefix,
+                    pv_event_new_str(run->dir), run->pid, total.memory,
                     total.mcpus / (double)PV_MCPU, run->host_cpus,
                     pv_virt_type_to_string(run->options->virt_type),
                     pv_virt_type_to_string(run->virt_auto),
-                    run->virt_reason ? run->virt_reason : "");
+                    pv_event_new_str(run->virt_reason ? run->virt_reason : ""));
 }
 
 static void pv_cmd_run_emit_discovered(PvRun *run, PvFile *file);
@@ -357,15 +369,13 @@ pv_cmd_run_emit_discovered(PvRun *run, PvFile *file)
     g_auto(GVariantBuilder) tests = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
     guint i;
 
-    for (i = 0; i < file->test_names->len; i++) {
-        g_autofree char *name = g_utf8_make_valid(file->test_names->pdata[i], -1);
-
-        g_variant_builder_add(&tests, "s", name);
-    }
+    for (i = 0; i < file->test_names->len; i++)
+        g_variant_builder_add_value(&tests, pv_event_new_str(file->test_names->pdata[i]));
     pv_events_emitf(run->events, "file_discovered",
-                    "{'path': <%s>, 'tests': <%@as>, 'claim': <{'memory': <%t>, 'cpus': <%u>, "
+                    "{'path': <%@s>, 'tests': <%@as>, 'claim': <{'memory': <%t>, 'cpus': <%u>, "
                     "'declared': <%b>}>}",
-                    file->path, g_variant_builder_end(&tests), (guint64)file->claim_memory,
+                    pv_event_new_str(file->path), g_variant_builder_end(&tests),
+                    (guint64)file->claim_memory,
                     file->claim_cpus, file->has_claim);
 }
 
@@ -401,7 +411,7 @@ pv_cmd_run(int argc, char **argv)
           N_("Memory budget of the pool (default: 80% of the host's)"), N_("SIZE") },
         { "cpus", 0, 0, G_OPTION_ARG_INT, &args.cpus,
           N_("vCPU budget of the pool (default: the host's online CPUs)"), N_("N") },
-        { "cpu-overcommit", 0, 0, G_OPTION_ARG_DOUBLE, &args.cpu_overcommit,
+        { "cpu-overcommit", 0, 0, G_OPTION_ARG_STRING, &args.cpu_overcommit,
           N_("Multiply the vCPU budget, 0.5 to 8.0 (default 1.0)"), N_("X") },
         { "jobs", 'j', 0, G_OPTION_ARG_INT, &args.jobs,
           N_("Run at most N files at once (default: as many as the pool allows)"), N_("N") },
@@ -454,6 +464,8 @@ pv_cmd_run(int argc, char **argv)
     };
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
     g_autoptr(GError) error = NULL;
+    /* Option parsing takes from argv: run_started records it whole. */
+    g_auto(GStrv) given = g_strdupv(argv);
     g_autoptr(GPtrArray) paths = NULL;
     g_autoptr(GPtrArray) files = NULL;
     g_autoptr(PvRun) run = NULL;
@@ -465,7 +477,7 @@ pv_cmd_run(int argc, char **argv)
     g_autoptr(PvKsm) ksm = NULL;
     FILE *human;
     guint passed = 0, failed = 0, skipped = 0;
-    guint errors = 0, cancelled = 0, not_run = 0;
+    guint errors = 0, cancelled = 0, not_run = 0, failed_files = 0;
     PvAmount used;
     gint64 started = pv_events_now_ns();
     guint i;
@@ -546,7 +558,7 @@ pv_cmd_run(int argc, char **argv)
         json = pv_json_new(stdout);
         pv_events_add_listener(run->events, pv_json_on_event, json);
     }
-    pv_cmd_run_emit_started(run, argc, argv);
+    pv_cmd_run_emit_started(run, given);
     if (options.verbosity == PV_VERBOSITY_VERBOSE && options.virt_type == PV_VIRT_AUTO)
         g_printerr(_("provium: --virt-type auto: %s\n"), run->virt_reason);
     ksm = pv_cmd_run_tune_ksm(run);
@@ -563,14 +575,23 @@ pv_cmd_run(int argc, char **argv)
     pv_domain_registry_destroy_all(run->domains);
     pv_cmd_run_restore_ksm(run, ksm);
 
+    /* The outcome comes from the files themselves, never from a reporter. */
     for (i = 0; i < files->len; i++) {
         PvFile *file = files->pdata[i];
+        guint t;
 
         errors += file->status == PV_FILE_ERROR;
         cancelled += file->status == PV_FILE_CANCELLED;
         not_run += file->status == PV_FILE_NOT_RUN;
+        failed_files += file->status == PV_FILE_FAILED;
+        for (t = 0; t < file->results->len; t++) {
+            const PvTestResult *result = file->results->pdata[t];
+
+            passed += result->status == PV_TEST_PASSED;
+            failed += result->status == PV_TEST_FAILED;
+            skipped += result->status == PV_TEST_SKIPPED;
+        }
     }
-    pv_terminal_get_counts(terminal, &passed, &failed, &skipped);
     used = pv_pool_get_used(run->pool);
     pv_events_emitf(run->events, "run_finished",
                     "{'passed': <%u>, 'failed': <%u>, 'skipped': <%u>, 'cancelled': <%u>, "
@@ -588,7 +609,7 @@ pv_cmd_run(int argc, char **argv)
         return PV_EXIT_CANCELLED;
     if (errors > 0)
         return PV_EXIT_USAGE;
-    return failed > 0 || not_run > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
+    return failed > 0 || failed_files > 0 || not_run > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
 
  usage:
     pv_cmd_print_error(error);

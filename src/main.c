@@ -76,8 +76,11 @@ main(int argc, char **argv)
 {
     gsize i;
 
-    /* A closed reader (| head) or libvirt's socket closing under a keepalive
-     * reply is an EPIPE to handle, not a reason to die without cleaning up. */
+    /*
+     * A reader that goes away (provium --events-stdout | head) must not kill
+     * a run with domains to destroy: writes to it fail with EPIPE instead,
+     * which the event sink and the reporters let pass.
+     */
     signal(SIGPIPE, SIG_IGN);
     setlocale(LC_ALL, "");
     bindtextdomain(GETTEXT_PACKAGE, PV_LOCALEDIR);

@@ -17,6 +17,8 @@
 #include "pv-agent.h"
 #include "pv-error.h"
 #include "pv-libvirt.h"
+#include "pv-text.h"
+#include "pv-units.h"
 
 /* Seconds libvirt waits for one agent reply. */
 #define PV_AGENT_CALL_TIMEOUT 30
@@ -27,6 +29,8 @@
  */
 #define PV_AGENT_WRITE_CHUNK (48 * 1024)
 #define PV_AGENT_READ_CHUNK (1024 * 1024)
+/* Deeper than any reply nests (libvirt's own parser stops at 32). */
+#define PV_AGENT_REPLY_MAX_DEPTH 64
 #define PV_AGENT_POLL_FIRST_US 2000
 #define PV_AGENT_POLL_MAX_US 50000
 
@@ -39,18 +43,15 @@ pv_agent_exec_result_clear(PvAgentExecResult *result)
 
 /*
  * Sends {"execute": @command, "arguments": @arguments} and returns the
- * "return" member of the reply.
+ * reply's text, for a pv_agent_parse_*() function.
  */
-static JsonNode *
+static char *
 pv_agent_call(virDomain *dom, const char *command, JsonNode *arguments, GError **error)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
     g_autoptr(JsonNode) request = NULL;
-    g_autoptr(JsonParser) parser = json_parser_new();
     g_autofree char *text = NULL;
-    g_autofree char *reply = NULL;
-    JsonNode *root;
-    JsonObject *object;
+    char *reply;
 
     json_builder_begin_object(builder);
     json_builder_set_member_name(builder, "execute");
@@ -71,11 +72,60 @@ pv_agent_call(virDomain *dom, const char *command, JsonNode *arguments, GError *
             (*error)->code = PV_ERROR_GUEST;
         return NULL;
     }
+    return reply;
+}
+
+/*
+ * Whether @text nests arrays and objects deeper than any reply does:
+ * json-glib parses recursively, and a million '[' would overflow the stack.
+ * (libvirt refuses such replies too; this keeps the parsers safe alone.)
+ */
+static gboolean
+pv_agent_too_deep(const char *text)
+{
+    gboolean in_string = FALSE;
+    guint depth = 0;
+    const char *p;
+
+    for (p = text; *p; p++) {
+        if (in_string) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                in_string = FALSE;
+        } else if (*p == '"') {
+            in_string = TRUE;
+        } else if (*p == '[' || *p == '{') {
+            if (++depth > PV_AGENT_REPLY_MAX_DEPTH)
+                return TRUE;
+        } else if ((*p == ']' || *p == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return FALSE;
+}
+
+/* The "return" member of @reply. */
+static JsonNode *
+pv_agent_parse_reply(const char *command, const char *reply, GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonNode *root;
+    JsonObject *object;
+
+    if (pv_agent_too_deep(reply)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("guest agent command %s: the reply nests deeper than %d levels"),
+                    command, PV_AGENT_REPLY_MAX_DEPTH);
+        return NULL;
+    }
     if (!json_parser_load_from_data(parser, reply, -1, NULL) ||
         !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root) ||
         !json_object_has_member((object = json_node_get_object(root)), "return")) {
+        g_autofree char *shown = pv_text_sanitize(reply, MIN(strlen(reply), 200));
+
         g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
-                    _("guest agent command %s: unexpected reply: %.200s"), command, reply);
+                    _("guest agent command %s: unexpected reply: %s"), command, shown);
         return NULL;
     }
     return json_node_copy(json_object_get_member(object, "return"));
@@ -92,17 +142,258 @@ pv_agent_return_object(JsonNode *ret, const char *command, GError **error)
     return json_node_get_object(ret);
 }
 
-static GBytes *
-pv_agent_decode(JsonObject *object, const char *member)
+/*
+ * Typed members of a reply.  Each returns FALSE with @error set when
+ * @member is there (and not null) but of another type; a missing member
+ * leaves the output alone and is not an error.
+ */
+static gboolean
+pv_agent_type_error(const char *command, const char *member, const char *type, GError **error)
 {
-    const char *b64 = json_object_get_string_member_with_default(object, member, NULL);
-    gsize len = 0;
-    guchar *data;
+    g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                _("guest agent command %s: \"%s\" is not %s"), command, member, type);
+    return FALSE;
+}
 
-    if (!b64 || !*b64)
-        return g_bytes_new(NULL, 0);
-    data = g_base64_decode(b64, &len);
-    return g_bytes_new_take(data, len);
+static JsonNode *
+pv_agent_member(JsonObject *object, const char *member)
+{
+    JsonNode *node = json_object_get_member(object, member);
+
+    return node && !JSON_NODE_HOLDS_NULL(node) ? node : NULL;
+}
+
+static gboolean
+pv_agent_get_int(JsonObject *object, const char *command, const char *member, gint64 *value,
+                 GError **error)
+{
+    JsonNode *node = pv_agent_member(object, member);
+
+    if (!node)
+        return TRUE;
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+        return pv_agent_type_error(command, member, _("an integer"), error);
+    *value = json_node_get_int(node);
+    return TRUE;
+}
+
+static gboolean
+pv_agent_get_bool(JsonObject *object, const char *command, const char *member, gboolean *value,
+                  GError **error)
+{
+    JsonNode *node = pv_agent_member(object, member);
+
+    if (!node)
+        return TRUE;
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+        return pv_agent_type_error(command, member, _("true or false"), error);
+    *value = json_node_get_boolean(node);
+    return TRUE;
+}
+
+/* A base64 member, decoded; missing is empty. */
+static gboolean
+pv_agent_get_data(JsonObject *object, const char *command, const char *member, GBytes **data,
+                  GError **error)
+{
+    JsonNode *node = pv_agent_member(object, member);
+    const char *b64;
+    guchar *decoded;
+    gsize len = 0;
+
+    if (node && (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING))
+        return pv_agent_type_error(command, member, _("a base64 string"), error);
+    b64 = node ? json_node_get_string(node) : NULL;
+    if (!b64 || !*b64) {
+        *data = g_bytes_new(NULL, 0);
+        return TRUE;
+    }
+    decoded = g_base64_decode(b64, &len);
+    *data = g_bytes_new_take(decoded, len);
+    return TRUE;
+}
+
+/**
+ * pv_agent_parse_exec_pid:
+ * @reply: guest-exec's reply text
+ * @pid: (out): the started process
+ */
+gboolean
+pv_agent_parse_exec_pid(const char *reply, gint64 *pid, GError **error)
+{
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply("guest-exec", reply, error);
+    JsonObject *object;
+    gint64 value;
+
+    if (!ret || !(object = pv_agent_return_object(ret, "guest-exec", error)))
+        return FALSE;
+    value = -1;
+    if (!pv_agent_get_int(object, "guest-exec", "pid", &value, error))
+        return FALSE;
+    if (value < 0) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
+                            _("guest agent command guest-exec returned no pid"));
+        return FALSE;
+    }
+    *pid = value;
+    return TRUE;
+}
+
+/**
+ * pv_agent_parse_exec_status:
+ * @reply: guest-exec-status's reply text
+ * @exited: (out): whether the process has ended
+ * @result: (out caller-allocates): its status and output, once it exited;
+ *   untouched on failure
+ *
+ * An exit code is 0 to 4294967295 (a Windows guest's is a DWORD), a
+ * signal 1 to 255; a process that exited with neither, or a member of the
+ * wrong type, is an error: a failure must never read as a success.
+ */
+gboolean
+pv_agent_parse_exec_status(const char *reply, gboolean *exited, PvAgentExecResult *result,
+                           GError **error)
+{
+    const char *command = "guest-exec-status";
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply(command, reply, error);
+    g_autoptr(GBytes) out = NULL;
+    g_autoptr(GBytes) err = NULL;
+    gboolean done = FALSE;
+    gboolean out_truncated = FALSE;
+    gboolean err_truncated = FALSE;
+    gint64 exit_code = -1;
+    gint64 signal = -1;
+    JsonObject *st;
+
+    if (!ret || !(st = pv_agent_return_object(ret, command, error)) ||
+        !pv_agent_get_bool(st, command, "exited", &done, error))
+        return FALSE;
+    if (!done) {
+        *exited = FALSE;
+        return TRUE;
+    }
+    if (!pv_agent_get_data(st, command, "out-data", &out, error) ||
+        !pv_agent_get_data(st, command, "err-data", &err, error) ||
+        !pv_agent_get_bool(st, command, "out-truncated", &out_truncated, error) ||
+        !pv_agent_get_bool(st, command, "err-truncated", &err_truncated, error) ||
+        !pv_agent_get_int(st, command, "exitcode", &exit_code, error) ||
+        !pv_agent_get_int(st, command, "signal", &signal, error))
+        return FALSE;
+    if (pv_agent_member(st, "signal") && (signal < 1 || signal > 255)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("guest agent command %s: signal %" G_GINT64_FORMAT " is not a signal "
+                      "number"), command, signal);
+        return FALSE;
+    }
+    if (!pv_agent_member(st, "signal") &&
+        (!pv_agent_member(st, "exitcode") || exit_code < 0 || exit_code > G_MAXUINT32)) {
+        if (pv_agent_member(st, "exitcode"))
+            g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                        _("guest agent command %s: exit code %" G_GINT64_FORMAT " is out of "
+                          "range"), command, exit_code);
+        else
+            g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                        _("guest agent command %s: the command exited without an exit code "
+                          "or a signal"), command);
+        return FALSE;
+    }
+    *exited = TRUE;
+    result->out = g_steal_pointer(&out);
+    result->err = g_steal_pointer(&err);
+    result->truncated = out_truncated || err_truncated;
+    result->signaled = pv_agent_member(st, "signal") != NULL;
+    if (result->signaled)
+        result->signal = signal;
+    else
+        result->exit_code = exit_code;
+    return TRUE;
+}
+
+/**
+ * pv_agent_parse_file_open:
+ * @reply: guest-file-open's reply text
+ * @handle: (out): the guest file's handle
+ */
+gboolean
+pv_agent_parse_file_open(const char *reply, gint64 *handle, GError **error)
+{
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply("guest-file-open", reply, error);
+
+    if (!ret)
+        return FALSE;
+    if (!JSON_NODE_HOLDS_VALUE(ret) || json_node_get_value_type(ret) != G_TYPE_INT64 ||
+        json_node_get_int(ret) < 0) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
+                            _("guest agent command guest-file-open returned no handle"));
+        return FALSE;
+    }
+    *handle = json_node_get_int(ret);
+    return TRUE;
+}
+
+/**
+ * pv_agent_parse_file_write:
+ * @reply: guest-file-write's reply text
+ * @count: (out): how many bytes the guest wrote, at least 1
+ */
+gboolean
+pv_agent_parse_file_write(const char *reply, gint64 *count, GError **error)
+{
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply("guest-file-write", reply, error);
+    JsonObject *object;
+    gint64 written;
+
+    if (!ret || !(object = pv_agent_return_object(ret, "guest-file-write", error)))
+        return FALSE;
+    written = 0;
+    if (!pv_agent_get_int(object, "guest-file-write", "count", &written, error))
+        return FALSE;
+    if (written <= 0) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST, _("the guest agent wrote nothing"));
+        return FALSE;
+    }
+    *count = written;
+    return TRUE;
+}
+
+/**
+ * pv_agent_parse_file_read:
+ * @reply: guest-file-read's reply text
+ * @content: the file so far; the chunk read is appended
+ * @eof: (out): whether the file ends there
+ *
+ * A file larger than PV_AGENT_READ_MAX is an error (@content is left as
+ * it was): a guest that never says eof must not fill provium's memory.
+ */
+gboolean
+pv_agent_parse_file_read(const char *reply, GByteArray *content, gboolean *eof, GError **error)
+{
+    const char *command = "guest-file-read";
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply(command, reply, error);
+    g_autoptr(GBytes) chunk = NULL;
+    gboolean at_end = FALSE;
+    JsonObject *object;
+    gsize len;
+
+    if (!ret || !(object = pv_agent_return_object(ret, command, error)) ||
+        !pv_agent_get_bool(object, command, "eof", &at_end, error))
+        return FALSE;
+    if (!pv_agent_member(object, "buf-b64"))
+        return pv_agent_type_error(command, "buf-b64", _("a base64 string"), error);
+    if (!pv_agent_get_data(object, command, "buf-b64", &chunk, error))
+        return FALSE;
+    len = g_bytes_get_size(chunk);
+    if (len > PV_AGENT_READ_MAX - MIN(content->len, PV_AGENT_READ_MAX)) {
+        g_autofree char *max = pv_size_format(PV_AGENT_READ_MAX);
+
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("the file is larger than %s, the most vm:read_file() reads; read it in "
+                      "parts with vm:run() (split, dd)"), max);
+        return FALSE;
+    }
+    g_byte_array_append(content, g_bytes_get_data(chunk, NULL), len);
+    *eof = at_end || len == 0;
+    return TRUE;
 }
 
 static gboolean
@@ -119,7 +410,7 @@ pv_agent_kill(virDomain *dom, gint64 pid)
     g_autoptr(JsonBuilder) builder = json_builder_new();
     g_autofree char *pid_text = g_strdup_printf("%" G_GINT64_FORMAT, pid);
     g_autoptr(JsonNode) args = NULL;
-    g_autoptr(JsonNode) ret = NULL;
+    g_autofree char *reply = NULL;
 
     json_builder_begin_object(builder);
     json_builder_set_member_name(builder, "path");
@@ -132,7 +423,7 @@ pv_agent_kill(virDomain *dom, gint64 pid)
     json_builder_end_object(builder);
     args = json_builder_get_root(builder);
     /* Best effort: the agent has no command to kill what it started. */
-    ret = pv_agent_call(dom, "guest-exec", args, NULL);
+    reply = pv_agent_call(dom, "guest-exec", args, NULL);
 }
 
 /**
@@ -149,8 +440,7 @@ pv_agent_exec(virDomain *dom, const PvAgentContext *ctx, const PvAgentExec *exec
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
     g_autoptr(JsonNode) args = NULL;
-    g_autoptr(JsonNode) ret = NULL;
-    JsonObject *object;
+    g_autofree char *reply = NULL;
     gint64 pid;
     gint64 interval = PV_AGENT_POLL_FIRST_US;
     gsize i;
@@ -185,21 +475,15 @@ pv_agent_exec(virDomain *dom, const PvAgentContext *ctx, const PvAgentExec *exec
     json_builder_end_object(builder);
     args = json_builder_get_root(builder);
 
-    ret = pv_agent_call(dom, "guest-exec", args, error);
-    if (!ret || !(object = pv_agent_return_object(ret, "guest-exec", error)))
+    reply = pv_agent_call(dom, "guest-exec", args, error);
+    if (!reply || !pv_agent_parse_exec_pid(reply, &pid, error))
         return FALSE;
-    pid = json_object_get_int_member_with_default(object, "pid", -1);
-    if (pid < 0) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
-                            _("guest agent command guest-exec returned no pid"));
-        return FALSE;
-    }
 
     for (;;) {
         g_autoptr(JsonBuilder) status_builder = json_builder_new();
         g_autoptr(JsonNode) status_args = NULL;
-        g_autoptr(JsonNode) status = NULL;
-        JsonObject *st;
+        g_autofree char *status = NULL;
+        gboolean exited = FALSE;
         gint64 wake_at;
 
         json_builder_begin_object(status_builder);
@@ -208,23 +492,10 @@ pv_agent_exec(virDomain *dom, const PvAgentContext *ctx, const PvAgentExec *exec
         json_builder_end_object(status_builder);
         status_args = json_builder_get_root(status_builder);
         status = pv_agent_call(dom, "guest-exec-status", status_args, error);
-        if (!status || !(st = pv_agent_return_object(status, "guest-exec-status", error)))
+        if (!status || !pv_agent_parse_exec_status(status, &exited, result, error))
             return FALSE;
-
-        if (json_object_get_boolean_member_with_default(st, "exited", FALSE)) {
-            result->out = pv_agent_decode(st, "out-data");
-            result->err = pv_agent_decode(st, "err-data");
-            result->truncated =
-                json_object_get_boolean_member_with_default(st, "out-truncated", FALSE) ||
-                json_object_get_boolean_member_with_default(st, "err-truncated", FALSE);
-            if (json_object_has_member(st, "signal")) {
-                result->signaled = TRUE;
-                result->signal = json_object_get_int_member(st, "signal");
-            } else {
-                result->exit_code = json_object_get_int_member_with_default(st, "exitcode", 0);
-            }
+        if (exited)
             return TRUE;
-        }
 
         if (g_get_monotonic_time() >= exec->deadline) {
             pv_agent_kill(dom, pid);
@@ -247,7 +518,8 @@ pv_agent_file_open(virDomain *dom, const char *path, const char *mode, GError **
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
     g_autoptr(JsonNode) args = NULL;
-    g_autoptr(JsonNode) ret = NULL;
+    g_autofree char *reply = NULL;
+    gint64 handle = -1;
 
     json_builder_begin_object(builder);
     json_builder_set_member_name(builder, "path");
@@ -256,15 +528,10 @@ pv_agent_file_open(virDomain *dom, const char *path, const char *mode, GError **
     json_builder_add_string_value(builder, mode);
     json_builder_end_object(builder);
     args = json_builder_get_root(builder);
-    ret = pv_agent_call(dom, "guest-file-open", args, error);
-    if (!ret)
+    reply = pv_agent_call(dom, "guest-file-open", args, error);
+    if (!reply || !pv_agent_parse_file_open(reply, &handle, error))
         return -1;
-    if (!JSON_NODE_HOLDS_VALUE(ret) || json_node_get_value_type(ret) != G_TYPE_INT64) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
-                            _("guest agent command guest-file-open returned no handle"));
-        return -1;
-    }
-    return json_node_get_int(ret);
+    return handle;
 }
 
 static void
@@ -272,14 +539,14 @@ pv_agent_file_close(virDomain *dom, gint64 handle)
 {
     g_autoptr(JsonBuilder) builder = json_builder_new();
     g_autoptr(JsonNode) args = NULL;
-    g_autoptr(JsonNode) ret = NULL;
+    g_autofree char *reply = NULL;
 
     json_builder_begin_object(builder);
     json_builder_set_member_name(builder, "handle");
     json_builder_add_int_value(builder, handle);
     json_builder_end_object(builder);
     args = json_builder_get_root(builder);
-    ret = pv_agent_call(dom, "guest-file-close", args, NULL);
+    reply = pv_agent_call(dom, "guest-file-close", args, NULL);
 }
 
 /**
@@ -302,10 +569,9 @@ pv_agent_file_write(virDomain *dom, const PvAgentContext *ctx, const char *path,
         gsize n = MIN(len - offset, PV_AGENT_WRITE_CHUNK);
         g_autoptr(JsonBuilder) builder = json_builder_new();
         g_autoptr(JsonNode) args = NULL;
-        g_autoptr(JsonNode) ret = NULL;
+        g_autofree char *reply = NULL;
         g_autofree char *b64 = g_base64_encode(bytes + offset, n);
-        JsonObject *object;
-        gint64 written;
+        gint64 written = 0;
 
         if (!pv_agent_go_on(ctx, error))
             goto fail;
@@ -316,15 +582,9 @@ pv_agent_file_write(virDomain *dom, const PvAgentContext *ctx, const char *path,
         json_builder_add_string_value(builder, b64);
         json_builder_end_object(builder);
         args = json_builder_get_root(builder);
-        ret = pv_agent_call(dom, "guest-file-write", args, error);
-        if (!ret || !(object = pv_agent_return_object(ret, "guest-file-write", error)))
+        reply = pv_agent_call(dom, "guest-file-write", args, error);
+        if (!reply || !pv_agent_parse_file_write(reply, &written, error))
             goto fail;
-        written = json_object_get_int_member_with_default(object, "count", 0);
-        if (written <= 0) {
-            g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST,
-                                _("the guest agent wrote nothing"));
-            goto fail;
-        }
         offset += written;
     }
     pv_agent_file_close(dom, handle);
@@ -352,9 +612,8 @@ pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, 
     for (;;) {
         g_autoptr(JsonBuilder) builder = json_builder_new();
         g_autoptr(JsonNode) args = NULL;
-        g_autoptr(JsonNode) ret = NULL;
-        g_autoptr(GBytes) chunk = NULL;
-        JsonObject *object;
+        g_autofree char *reply = NULL;
+        gboolean eof = FALSE;
 
         if (!pv_agent_go_on(ctx, error))
             goto fail;
@@ -365,13 +624,10 @@ pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, 
         json_builder_add_int_value(builder, PV_AGENT_READ_CHUNK);
         json_builder_end_object(builder);
         args = json_builder_get_root(builder);
-        ret = pv_agent_call(dom, "guest-file-read", args, error);
-        if (!ret || !(object = pv_agent_return_object(ret, "guest-file-read", error)))
+        reply = pv_agent_call(dom, "guest-file-read", args, error);
+        if (!reply || !pv_agent_parse_file_read(reply, content, &eof, error))
             goto fail;
-        chunk = pv_agent_decode(object, "buf-b64");
-        g_byte_array_append(content, g_bytes_get_data(chunk, NULL), g_bytes_get_size(chunk));
-        if (json_object_get_boolean_member_with_default(object, "eof", FALSE) ||
-            g_bytes_get_size(chunk) == 0)
+        if (eof)
             break;
     }
     pv_agent_file_close(dom, handle);

@@ -30,10 +30,13 @@ typedef struct {
     gint64 deadline;               /* monotonic; G_MAXINT64 for none */
 } PvAgentExec;
 
+/* The largest file vm:read_file() reads: beyond, an error. */
+#define PV_AGENT_READ_MAX (64 * 1024 * 1024)
+
 typedef struct {
     gboolean timed_out;   /* still running at the deadline (then killed) */
     gboolean signaled;
-    int exit_code;        /* when exited normally */
+    gint64 exit_code;     /* when exited normally: 0 to 4294967295 */
     int signal;           /* when killed by a signal */
     GBytes *out;
     GBytes *err;
@@ -49,3 +52,18 @@ gboolean pv_agent_file_write(virDomain *dom, const PvAgentContext *ctx, const ch
                              GBytes *data, GError **error);
 GBytes *pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path,
                            GError **error);
+
+/*
+ * Reading the guest agent's replies: each takes the reply's text as
+ * virDomainQemuAgentCommand() returned it ({"return": ...}), so they run
+ * without libvirt (tests, fuzzing).  A guest is not trusted: whatever it
+ * replies gives a result or an error (PV_ERROR_GUEST), never a crash, a
+ * GLib critical, or a result it did not mean.
+ */
+gboolean pv_agent_parse_exec_pid(const char *reply, gint64 *pid, GError **error);
+gboolean pv_agent_parse_exec_status(const char *reply, gboolean *exited,
+                                    PvAgentExecResult *result, GError **error);
+gboolean pv_agent_parse_file_open(const char *reply, gint64 *handle, GError **error);
+gboolean pv_agent_parse_file_write(const char *reply, gint64 *count, GError **error);
+gboolean pv_agent_parse_file_read(const char *reply, GByteArray *content, gboolean *eof,
+                                  GError **error);

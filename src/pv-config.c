@@ -148,7 +148,8 @@ static gboolean
 pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
                        const char *config_dir, GError **error)
 {
-    const char *name = group + strlen("profile ");
+    /* "[profile]" alone has no space after the word. */
+    const char *name = g_str_equal(group, "profile") ? "" : group + strlen("profile ");
     g_autoptr(PvProfile) profile = NULL;
     g_auto(GStrv) keys = NULL;
     gsize i;
@@ -170,12 +171,9 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
     keys = g_key_file_get_keys(kf, group, NULL, NULL);
     for (i = 0; keys && keys[i]; i++) {
         const char *key = keys[i];
-        g_autofree char *value = g_key_file_get_string(kf, group, key, NULL);
+        g_autofree char *value = NULL;
         g_autoptr(GError) local_error = NULL;
 
-        if (!value)
-            continue;
-        g_strstrip(value);
         if (!g_strv_contains(pv_profile_keys, key)) {
             g_autofree char *known = g_strjoinv(", ", (char **)pv_profile_keys);
             g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
@@ -183,6 +181,20 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
                         config->display_path, group, key, known);
             return FALSE;
         }
+        /* A value GKeyFile refuses (not UTF-8, a bad escape) is an error, never skipped. */
+        value = g_key_file_get_string(kf, group, key, &local_error);
+        if (!value) {
+            if (g_error_matches(local_error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_UNKNOWN_ENCODING))
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                            _("%s: [%s] %s: the value is not valid UTF-8"),
+                            config->display_path, group, key);
+            else
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s: [%s] %s: %s",
+                            config->display_path, group, key, local_error->message);
+            return FALSE;
+        }
+        g_clear_error(&local_error);  /* a doubtful escape is kept as written */
+        g_strstrip(value);
         if (g_str_equal(key, "memory")) {
             if (!pv_size_parse(value, &profile->memory, &local_error)) {
                 g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s: [%s] memory: %s",

@@ -24,6 +24,9 @@
 #include "pv-domain.h"
 #include "pv-host.h"
 
+/* How long a second signal waits for domains being created, to destroy them. */
+#define PV_DISPATCHER_CREATE_WAIT_US (30 * G_USEC_PER_SEC)
+
 struct _PvDispatcher {
     PvRun *run;
     GPtrArray *files;       /* PvFile, borrowed, discovery order */
@@ -90,15 +93,14 @@ pv_dispatcher_complete(PvDispatcher *dispatcher, PvFile *file)
         file->finished_ns = pv_events_now_ns();
     for (i = 0; i < file->kept->len; i++)
         g_variant_builder_add(&kept, "s", (const char *)file->kept->pdata[i]);
-    g_variant_builder_add(&builder, "{sv}", "path", g_variant_new_string(file->path));
+    pv_event_add_str(&builder, "path", file->path);
     g_variant_builder_add(&builder, "{sv}", "status",
                           g_variant_new_string(pv_file_status_to_string(file->status)));
     g_variant_builder_add(&builder, "{sv}", "duration_ns",
                           g_variant_new_int64(file->started_ns ?
                                               file->finished_ns - file->started_ns : 0));
     if (file->error)
-        g_variant_builder_add(&builder, "{sv}", "error",
-                              g_variant_new_take_string(g_utf8_make_valid(file->error, -1)));
+        pv_event_add_str(&builder, "error", file->error);
     g_variant_builder_add(&builder, "{sv}", "kept", g_variant_builder_end(&kept));
     pv_events_emit(dispatcher->run->events, "file_completed", g_variant_builder_end(&builder));
 
@@ -240,7 +242,8 @@ pv_dispatcher_set_head_blocked(PvDispatcher *dispatcher, PvFile *file, PvBlockRe
         return;
     if (dispatcher->head_blocked != PV_BLOCK_NONE)
         pv_events_emitf(events, "file_unblocked",
-                        "{'path': <%s>, 'reason': <%s>, 'blocked_ns': <%x>}", file->path,
+                        "{'path': <%@s>, 'reason': <%s>, 'blocked_ns': <%x>}",
+                        pv_event_new_str(file->path),
                         pv_block_reason_to_string(dispatcher->head_blocked),
                         (g_get_monotonic_time() - dispatcher->head_blocked_since) * 1000);
     dispatcher->head_blocked = reason;
@@ -267,8 +270,9 @@ pv_dispatcher_set_head_blocked(PvDispatcher *dispatcher, PvFile *file, PvBlockRe
         break;
     }
     }
-    pv_events_emitf(events, "file_blocked", "{'path': <%s>, 'reason': <%s>, 'waiting_for': <%s>}",
-                    file->path, pv_block_reason_to_string(reason), waiting_for);
+    pv_events_emitf(events, "file_blocked",
+                    "{'path': <%@s>, 'reason': <%s>, 'waiting_for': <%s>}",
+                    pv_event_new_str(file->path), pv_block_reason_to_string(reason), waiting_for);
 }
 
 static void
@@ -455,8 +459,19 @@ pv_dispatcher_on_signal(gpointer user_data)
 
     dispatcher->signals++;
     if (dispatcher->signals > 1) {
-        /* Second signal: no waiting for workers. */
+        /*
+         * Second signal: no waiting for workers, only for the domains being
+         * created right now, which would come up after provium is gone.
+         */
+        guint left = pv_domain_registry_close(dispatcher->run->domains,
+                                              g_get_monotonic_time() +
+                                              PV_DISPATCHER_CREATE_WAIT_US);
+
         pv_domain_registry_destroy_all(dispatcher->run->domains);
+        if (left > 0)
+            fprintf(stderr, _("provium: %u domain(s) of this run were still being created after "
+                              "30s and may be left: look for prefix '%s' in virsh list --all\n"),
+                    left, dispatcher->run->prefix);
         fprintf(stderr, _("provium: interrupted again; destroyed this run's domains, exiting\n"));
         _exit(130);
     }
@@ -467,6 +482,8 @@ pv_dispatcher_on_signal(gpointer user_data)
         if (file->status == PV_FILE_RUNNING)
             pv_file_cancel(file, _("cancelled by a signal"));
     }
+    /* No new domain, and those being created are destroyed as they start. */
+    pv_domain_registry_close(dispatcher->run->domains, 0);
     pv_domain_registry_destroy_all(dispatcher->run->domains);
     pv_dispatcher_pump(dispatcher);
     return G_SOURCE_CONTINUE;

@@ -31,6 +31,7 @@ struct _PvDomain {
     PvWake *wake;                /* the owner's; its lock guards the fields below */
     PvDomainState state;
     gboolean stop_expected;
+    gboolean stop_reported;
     gboolean kept;
     char *stop_reason;
     PvDomainStoppedFunc stopped;
@@ -39,6 +40,9 @@ struct _PvDomain {
 
 struct _PvDomainRegistry {
     GMutex lock;
+    GCond created;           /* broadcast when a creation ends */
+    guint creating;          /* under lock: virDomainCreateXML() calls in flight */
+    gboolean closed;         /* under lock: the run is stopping, no new domain */
     virConnect *conn;
     gint autodestroy;        /* atomic: cleared if the driver lacks it */
     GHashTable *by_name;     /* name -> PvDomain (a reference) */
@@ -189,6 +193,7 @@ pv_domain_registry_new(virConnect *conn, gboolean autodestroy, GError **error)
     PvDomainRegistry *registry = g_new0(PvDomainRegistry, 1);
 
     g_mutex_init(&registry->lock);
+    g_cond_init(&registry->created);
     virConnectRef(conn);
     registry->conn = conn;
     registry->autodestroy = autodestroy;
@@ -226,6 +231,7 @@ pv_domain_registry_free(PvDomainRegistry *registry)
     g_hash_table_unref(registry->by_name);
     g_hash_table_unref(registry->used_names);
     virConnectClose(registry->conn);
+    g_cond_clear(&registry->created);
     g_mutex_clear(&registry->lock);
     g_free(registry);
 }
@@ -268,7 +274,9 @@ pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base)
  * @wake: (transfer none): the owner's; must outlive the domain
  * @stopped: (nullable): called when the domain stops unexpectedly
  *
- * Creates and starts a transient domain from @xml.
+ * Creates and starts a transient domain from @xml.  Once the registry is
+ * closed (the run is stopping) no domain starts, and one whose creation was
+ * in flight is destroyed as soon as it exists.
  * Returns: (transfer full): the domain, or NULL with @error set
  */
 PvDomain *
@@ -278,6 +286,7 @@ pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
 {
     g_autoptr(PvDomain) domain = g_new0(PvDomain, 1);
     virDomain *dom;
+    gboolean closed;
 
     domain->ref = 1;
     domain->registry = registry;
@@ -290,8 +299,17 @@ pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
     domain->stopped_data = user_data;
 
     g_mutex_lock(&registry->lock);
-    g_hash_table_replace(registry->by_name, domain->name, pv_domain_ref(domain));
+    closed = registry->closed;
+    if (!closed) {
+        g_hash_table_replace(registry->by_name, domain->name, pv_domain_ref(domain));
+        registry->creating++;
+    }
     g_mutex_unlock(&registry->lock);
+    if (closed) {
+        g_set_error(error, PV_ERROR, PV_ERROR_CANCELLED,
+                    _("domain '%s' was not started: the run is stopping"), name);
+        return NULL;
+    }
 
     dom = virDomainCreateXML(registry->conn, xml,
                              g_atomic_int_get(&registry->autodestroy) ?
@@ -302,8 +320,31 @@ pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
         g_atomic_int_set(&registry->autodestroy, FALSE);
         dom = virDomainCreateXML(registry->conn, xml, 0);
     }
-    if (!dom) {
+    if (!dom)
         pv_libvirt_set_error(error, _("cannot start domain '%s'"), name);
+
+    /*
+     * Stopped while this one was being created: it must not outlive the run
+     * (with --keep-failed libvirt would not destroy it).  Destroyed before
+     * the creation counts as ended, so pv_domain_registry_close() can wait
+     * for it.
+     */
+    g_mutex_lock(&registry->lock);
+    closed = registry->closed;
+    g_mutex_unlock(&registry->lock);
+    if (dom && closed) {
+        virDomainDestroy(dom);
+        virDomainFree(dom);
+        virResetLastError();
+        dom = NULL;
+        g_set_error(error, PV_ERROR, PV_ERROR_CANCELLED,
+                    _("domain '%s' was destroyed as it started: the run is stopping"), name);
+    }
+    g_mutex_lock(&registry->lock);
+    registry->creating--;
+    g_cond_broadcast(&registry->created);
+    g_mutex_unlock(&registry->lock);
+    if (!dom) {
         pv_domain_registry_forget(registry, domain);
         return NULL;
     }
@@ -486,6 +527,43 @@ pv_domain_shutdown(PvDomain *domain, gint64 deadline, GError **error)
 }
 
 /**
+ * pv_domain_claim_stop_report:
+ *
+ * A stop is reported (vm_stopped) by whoever sees it first: the worker that
+ * stopped the domain or found it stopped, or the main thread when it
+ * stopped by itself.
+ * Returns: TRUE for the first caller, FALSE for every later one
+ */
+gboolean
+pv_domain_claim_stop_report(PvDomain *domain)
+{
+    gboolean first;
+
+    g_mutex_lock(&domain->wake->lock);
+    first = !domain->stop_reported;
+    domain->stop_reported = TRUE;
+    g_mutex_unlock(&domain->wake->lock);
+    return first;
+}
+
+/**
+ * pv_domain_stop_was_expected:
+ *
+ * Returns: whether provium stopped (or was stopping) the domain, rather than
+ *   the domain stopping by itself
+ */
+gboolean
+pv_domain_stop_was_expected(PvDomain *domain)
+{
+    gboolean expected;
+
+    g_mutex_lock(&domain->wake->lock);
+    expected = domain->stop_expected;
+    g_mutex_unlock(&domain->wake->lock);
+    return expected;
+}
+
+/**
  * pv_domain_keep:
  *
  * Leaves the domain running after the run (--keep-failed):
@@ -535,6 +613,31 @@ pv_domain_registry_destroy_all(PvDomainRegistry *registry)
             destroyed++;
     }
     return destroyed;
+}
+
+/**
+ * pv_domain_registry_close:
+ * @deadline: monotonic time until which to wait for domains being created
+ *
+ * The run is stopping: no domain starts from now on, and each one whose
+ * virDomainCreateXML() is in flight is destroyed by its worker as soon as
+ * it exists.  Waits until @deadline for those, so that a caller about to
+ * exit leaves none behind.  Any thread.
+ * Returns: how many creations were still in flight at @deadline
+ */
+guint
+pv_domain_registry_close(PvDomainRegistry *registry, gint64 deadline)
+{
+    guint creating;
+
+    g_mutex_lock(&registry->lock);
+    registry->closed = TRUE;
+    while (registry->creating > 0 &&
+           g_cond_wait_until(&registry->created, &registry->lock, deadline))
+        ;
+    creating = registry->creating;
+    g_mutex_unlock(&registry->lock);
+    return creating;
 }
 
 /**

@@ -37,6 +37,7 @@ PvDomainRegistry *pv_domain_registry_new(virConnect *conn, gboolean autodestroy,
 void pv_domain_registry_free(PvDomainRegistry *registry);
 char *pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base);
 guint pv_domain_registry_destroy_all(PvDomainRegistry *registry);
+guint pv_domain_registry_close(PvDomainRegistry *registry, gint64 deadline);
 
 PvDomain *pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
                           guint64 memory, const char *xml, PvWake *wake,
@@ -56,3 +57,5 @@ PvWaitResult pv_domain_wait_stopped(PvDomain *domain, gint64 deadline, GError **
 gboolean pv_domain_shutdown(PvDomain *domain, gint64 deadline, GError **error);
 gboolean pv_domain_destroy(PvDomain *domain, GError **error);
 void pv_domain_keep(PvDomain *domain);
+gboolean pv_domain_claim_stop_report(PvDomain *domain);
+gboolean pv_domain_stop_was_expected(PvDomain *domain);

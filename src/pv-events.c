@@ -19,6 +19,7 @@
 #include "pv-error.h"
 #include "pv-events.h"
 #include "pv-safe.h"
+#include "pv-text.h"
 
 typedef struct {
     PvEventFunc func;
@@ -141,7 +142,8 @@ pv_events_write_all(int fd, const char *data, gsize len)
  * @fields: (nullable) (transfer floating): an a{sv} of the event's own fields
  *
  * Adds "kind", "ts" and "run", writes the event to every stream and hands it
- * to every listener.
+ * to every listener.  The time is read under the sink's lock, so the
+ * timestamps of a stream are in its order, whatever thread emits.
  */
 void
 pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
@@ -154,22 +156,21 @@ pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
     GVariant *value;
     guint i;
 
+    if (fields)
+        g_variant_ref_sink(fields);
+    g_mutex_lock(&events->lock);
     g_variant_builder_add(&builder, "{sv}", "kind", g_variant_new_string(kind));
     g_variant_builder_add(&builder, "{sv}", "ts", g_variant_new_int64(pv_events_now_ns()));
     g_variant_builder_add(&builder, "{sv}", "run", g_variant_new_string(events->run_id));
     if (fields) {
-        g_variant_ref_sink(fields);
         g_variant_iter_init(&iter, fields);
         while (g_variant_iter_next(&iter, "{&sv}", &key, &value)) {
             g_variant_builder_add(&builder, "{sv}", key, value);
             g_variant_unref(value);
         }
-        g_variant_unref(fields);
     }
     event = g_variant_ref_sink(g_variant_builder_end(&builder));
     bytes = pv_event_encode(event);
-
-    g_mutex_lock(&events->lock);
     for (i = 0; i < events->fds->len; i++) {
         gsize len;
         const char *data = g_bytes_get_data(bytes, &len);
@@ -182,12 +183,32 @@ pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
         listener->func(event, listener->user_data);
     }
     g_mutex_unlock(&events->lock);
+    if (fields)
+        g_variant_unref(fields);
+}
+
+/**
+ * pv_event_new_str:
+ * @value: any bytes: a path, a test's name or output, a guest's output
+ *
+ * The one way a string reaches an event: GVariant, msgpack and JSON
+ * strings are UTF-8, and a name that is not (a Latin-1 file name, a test
+ * named "bad \xff") must not crash the run or vanish from its reports.
+ * Invalid bytes become "\xNN" (pv_text_make_valid()).
+ * Returns: (transfer floating): a string GVariant
+ */
+GVariant *
+pv_event_new_str(const char *value)
+{
+    if (g_utf8_validate(value, -1, NULL))
+        return g_variant_new_string(value);
+    return g_variant_new_take_string(pv_text_make_valid(value, -1));
 }
 
 void
 pv_event_add_str(GVariantBuilder *fields, const char *key, const char *value)
 {
-    g_variant_builder_add(fields, "{sv}", key, g_variant_new_string(value));
+    g_variant_builder_add(fields, "{sv}", key, pv_event_new_str(value));
 }
 
 void
@@ -218,8 +239,9 @@ pv_event_add_amount(GVariantBuilder *fields, const char *key, guint64 memory, do
  * @format: a g_variant_new_parsed() format for the fields' a{sv}, e.g.
  *   "{'path': <%s>, 'boot_ns': <%x>}"
  *
- * pv_events_emit() with the fields built from a format.  Strings must be
- * UTF-8.
+ * pv_events_emit() with the fields built from a format.  Its "%s" takes
+ * only provium's own strings (UTF-8): anything from outside (paths, names,
+ * output) goes in with "%@s" and pv_event_new_str().
  */
 void
 pv_events_emitf(PvEvents *events, const char *kind, const char *format, ...)
@@ -355,11 +377,12 @@ pv_event_unpack(const msgpack_object *obj, GError **error)
     case MSGPACK_OBJECT_FLOAT32:
     case MSGPACK_OBJECT_FLOAT64:
         return g_variant_new_double(obj->via.f64);
-    case MSGPACK_OBJECT_STR: {
-        g_autofree char *str = g_utf8_make_valid(obj->via.str.ptr, obj->via.str.size);
-
-        return g_variant_new_string(str);
-    }
+    case MSGPACK_OBJECT_STR:
+        /* An empty string may come with no pointer at all. */
+        if (obj->via.str.size == 0)
+            return g_variant_new_string("");
+        return g_variant_new_take_string(pv_text_make_valid(obj->via.str.ptr,
+                                                            obj->via.str.size));
     case MSGPACK_OBJECT_ARRAY: {
         g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE("av"));
         guint32 i;
@@ -387,7 +410,8 @@ pv_event_unpack(const msgpack_object *obj, GError **error)
                                     _("event map has a key that is not a string"));
                 return NULL;
             }
-            key = g_utf8_make_valid(kv->key.via.str.ptr, kv->key.via.str.size);
+            key = kv->key.via.str.size == 0 ? g_strdup("") :
+                pv_text_make_valid(kv->key.via.str.ptr, kv->key.via.str.size);
             child = pv_event_unpack(&kv->val, error);
             if (!child)
                 return NULL;
@@ -456,7 +480,9 @@ pv_event_get_str(GVariant *event, const char *key)
 
 /**
  * pv_event_get_int:
- * Returns: the integer field @key, or @fallback
+ * Returns: the integer field @key (a double truncated, an unsigned integer
+ *   above G_MAXINT64 as G_MAXINT64), or @fallback when it is missing, not a
+ *   number, or a double no gint64 can hold
  */
 gint64
 pv_event_get_int(GVariant *event, const char *key, gint64 fallback)
@@ -468,24 +494,39 @@ pv_event_get_int(GVariant *event, const char *key, gint64 fallback)
     if (g_variant_is_of_type(value, G_VARIANT_TYPE_INT64))
         return g_variant_get_int64(value);
     if (g_variant_is_of_type(value, G_VARIANT_TYPE_UINT64))
-        return (gint64)g_variant_get_uint64(value);
+        return (gint64)MIN(g_variant_get_uint64(value), (guint64)G_MAXINT64);
     if (g_variant_is_of_type(value, G_VARIANT_TYPE_INT32))
         return g_variant_get_int32(value);
     if (g_variant_is_of_type(value, G_VARIANT_TYPE_UINT32))
         return g_variant_get_uint32(value);
-    if (g_variant_is_of_type(value, G_VARIANT_TYPE_DOUBLE))
-        return (gint64)g_variant_get_double(value);
+    if (g_variant_is_of_type(value, G_VARIANT_TYPE_DOUBLE)) {
+        double d = g_variant_get_double(value);
+
+        /* Beyond the range (or NaN) the conversion is undefined: not a number here. */
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+            return fallback;
+        return (gint64)d;
+    }
     return fallback;
 }
 
+/* Bytes read from a saved stream at a time. */
+#define PV_EVENT_READ_CHUNK (64 * 1024)
+
+/*
+ * A saved stream is read with read(2), a chunk at a time, into a streaming
+ * unpacker: memory does not grow with the file, and a file that shrinks
+ * while read (memory-mapped, it raised SIGBUS) just ends sooner.
+ */
 struct _PvEventReader {
     char *path;
-    GMappedFile *map;
-    const char *data;
-    gsize len;
-    gsize offset;
-    gboolean truncated;
+    int fd;
+    msgpack_unpacker unpacker;
     msgpack_unpacked unpacked;
+    gsize offset;        /* where the next event starts */
+    gsize fed;           /* bytes read from the file */
+    gboolean done;       /* the end, or an error */
+    gboolean truncated;
 };
 
 /**
@@ -497,22 +538,51 @@ struct _PvEventReader {
 PvEventReader *
 pv_event_reader_new(const char *path, GError **error)
 {
-    g_autoptr(GError) local_error = NULL;
-    GMappedFile *map = g_mapped_file_new(path, FALSE, &local_error);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     PvEventReader *reader;
 
-    if (!map) {
+    if (fd < 0) {
+        int saved = errno;
+
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("cannot read %s: %s"),
-                    path, local_error->message);
+                    path, g_strerror(saved));
         return NULL;
     }
     reader = g_new0(PvEventReader, 1);
     reader->path = g_strdup(path);
-    reader->map = map;
-    reader->data = g_mapped_file_get_contents(map);
-    reader->len = g_mapped_file_get_length(map);
+    reader->fd = fd;
+    if (!msgpack_unpacker_init(&reader->unpacker, PV_EVENT_READ_CHUNK))
+        g_error("out of memory");
     msgpack_unpacked_init(&reader->unpacked);
     return reader;
+}
+
+/* Reads the next chunk into the unpacker; FALSE at the end or on error. */
+static gboolean
+pv_event_reader_fill(PvEventReader *reader, GError **error)
+{
+    gssize n;
+
+    if (!msgpack_unpacker_reserve_buffer(&reader->unpacker, PV_EVENT_READ_CHUNK))
+        g_error("out of memory");
+    do {
+        n = read(reader->fd, msgpack_unpacker_buffer(&reader->unpacker),
+                 msgpack_unpacker_buffer_capacity(&reader->unpacker));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        int saved = errno;
+
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("cannot read %s: %s"),
+                    reader->path, g_strerror(saved));
+        return FALSE;
+    }
+    if (n == 0) {
+        reader->truncated = reader->fed > reader->offset;
+        return FALSE;
+    }
+    msgpack_unpacker_buffer_consumed(&reader->unpacker, n);
+    reader->fed += n;
+    return TRUE;
 }
 
 /**
@@ -526,32 +596,36 @@ pv_event_reader_new(const char *path, GError **error)
 GVariant *
 pv_event_reader_next(PvEventReader *reader, GError **error)
 {
-    msgpack_unpack_return ret;
-    size_t offset = reader->offset;
-    GVariant *event;
+    while (!reader->done) {
+        size_t size = 0;
+        msgpack_unpack_return ret = msgpack_unpacker_next_with_size(&reader->unpacker,
+                                                                    &reader->unpacked, &size);
 
-    if (reader->offset >= reader->len)
-        return NULL;
-    ret = msgpack_unpack_next(&reader->unpacked, reader->data, reader->len, &offset);
-    if (ret == MSGPACK_UNPACK_CONTINUE) {
-        reader->truncated = TRUE;
-        reader->offset = reader->len;
-        return NULL;
+        if (ret == MSGPACK_UNPACK_SUCCESS) {
+            gsize at = reader->offset;
+            GVariant *event;
+
+            reader->offset += size;
+            event = pv_event_decode(&reader->unpacked.data, error);
+            if (!event) {
+                reader->done = TRUE;
+                g_prefix_error(error,
+                               _("%s: not a provium event stream (byte %" G_GSIZE_FORMAT "): "),
+                               reader->path, at);
+            }
+            return event;
+        }
+        if (ret != MSGPACK_UNPACK_CONTINUE) {
+            reader->done = TRUE;
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s: not a provium event stream (bad msgpack at byte %" G_GSIZE_FORMAT
+                          ")"), reader->path, reader->offset);
+            return NULL;
+        }
+        if (!pv_event_reader_fill(reader, error))
+            reader->done = TRUE;
     }
-    if (ret != MSGPACK_UNPACK_SUCCESS && ret != MSGPACK_UNPACK_EXTRA_BYTES) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("%s: not a provium event stream (bad msgpack at byte %" G_GSIZE_FORMAT ")"),
-                    reader->path, reader->offset);
-        return NULL;
-    }
-    event = pv_event_decode(&reader->unpacked.data, error);
-    if (!event) {
-        g_prefix_error(error, _("%s: not a provium event stream (byte %" G_GSIZE_FORMAT "): "),
-                       reader->path, reader->offset);
-        return NULL;
-    }
-    reader->offset = offset;
-    return event;
+    return NULL;
 }
 
 /**
@@ -570,7 +644,8 @@ pv_event_reader_free(PvEventReader *reader)
     if (!reader)
         return;
     msgpack_unpacked_destroy(&reader->unpacked);
-    g_mapped_file_unref(reader->map);
+    msgpack_unpacker_destroy(&reader->unpacker);
+    close(reader->fd);
     g_free(reader->path);
     g_free(reader);
 }

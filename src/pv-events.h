@@ -35,6 +35,7 @@ gint64 pv_events_now_ns(void);
  * twentieth of a 1,000-file dispatch's CPU.
  */
 #define PV_EVENT_FIELDS_INIT G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT)
+GVariant *pv_event_new_str(const char *value);
 void pv_event_add_str(GVariantBuilder *fields, const char *key, const char *value);
 void pv_event_add_int(GVariantBuilder *fields, const char *key, gint64 value);
 void pv_event_add_uint(GVariantBuilder *fields, const char *key, guint64 value);

@@ -91,6 +91,7 @@ pv_file_new(PvRun *run, const char *path)
     file->status = PV_FILE_QUEUED;
     file->file_deadline = G_MAXINT64;
     file->test_deadline = G_MAXINT64;
+    file->top_level_deadline = G_MAXINT64;
     return file;
 }
 
@@ -133,12 +134,11 @@ pv_file_add_vm(PvFile *file, PvVm *vm)
 void
 pv_file_log(PvFile *file, const char *text)
 {
-    g_autofree char *valid = g_utf8_make_valid(text, -1);
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", file->path);
     pv_event_add_str(&fields, "name", file->current_test ? file->current_test : "");
-    pv_event_add_str(&fields, "text", valid);
+    pv_event_add_str(&fields, "text", text);
     pv_events_emit(file->run->events, "test_log", g_variant_builder_end(&fields));
 }
 
@@ -151,6 +151,20 @@ gint64
 pv_file_deadline(PvFile *file)
 {
     return MIN(file->file_deadline, file->test_deadline);
+}
+
+/**
+ * pv_file_top_level_timeout:
+ *
+ * Returns: how long the file's top level may run, in nanoseconds
+ */
+gint64
+pv_file_top_level_timeout(PvFile *file)
+{
+    gint64 timeout_ns = file->run->options->timeout_ns;
+
+    return timeout_ns > 0 ? MIN(timeout_ns, PV_FILE_TOP_LEVEL_TIMEOUT_NS)
+                          : PV_FILE_TOP_LEVEL_TIMEOUT_NS;
 }
 
 /*
@@ -236,6 +250,16 @@ pv_file_check(PvFile *file, GError **error)
     if (file->blocked != PV_BLOCK_NONE)
         return TRUE;
     now = g_get_monotonic_time();
+    if (now >= file->top_level_deadline) {
+        g_autofree char *limit = pv_duration_format(pv_file_top_level_timeout(file));
+        g_autofree char *msg = g_strdup_printf(_("%s: the top level did not return within %s; "
+                                                 "it must only declare tests (test(), "
+                                                 "provium:vm(), provium:claim()) and return"),
+                                               file->path, limit);
+
+        pv_wake_interrupt(&file->wake, PV_INTERRUPT_FILE, PV_ERROR_TIMEOUT, msg);
+        return pv_wake_check(&file->wake, error);
+    }
     if (now >= file->file_deadline) {
         g_autofree char *limit = pv_duration_format(file->run->options->timeout_ns);
         g_autofree char *msg = g_strdup_printf(_("the file timed out after %s (--timeout)"),
@@ -269,8 +293,9 @@ pv_file_on_domain_stopped(PvDomain *domain, const char *reason, gpointer user_da
                                            pv_domain_peek_label(domain),
                                            pv_domain_peek_name(domain), reason);
 
-    pv_vm_emit_stopped_event(file, pv_domain_peek_label(domain), pv_domain_peek_name(domain),
-                             reason);
+    if (pv_domain_claim_stop_report(domain))
+        pv_vm_emit_stopped_event(file, pv_domain_peek_label(domain),
+                                 pv_domain_peek_name(domain), reason);
     pv_wake_interrupt(&file->wake, PV_INTERRUPT_TEST, PV_ERROR_DOMAIN_STOPPED, msg);
 }
 
@@ -384,16 +409,13 @@ pv_file_emit_test(PvFile *file, PvTestResult *result)
         kind = "test_failed";
         break;
     }
-    g_variant_builder_add(&builder, "{sv}", "path", g_variant_new_string(file->path));
-    g_variant_builder_add(&builder, "{sv}", "name", g_variant_new_string(result->name));
-    g_variant_builder_add(&builder, "{sv}", "duration_ns",
-                          g_variant_new_int64(result->duration_ns));
+    pv_event_add_str(&builder, "path", file->path);
+    pv_event_add_str(&builder, "name", result->name);
+    pv_event_add_int(&builder, "duration_ns", result->duration_ns);
     if (result->message)
-        g_variant_builder_add(&builder, "{sv}", "reason",
-                              g_variant_new_take_string(g_utf8_make_valid(result->message, -1)));
+        pv_event_add_str(&builder, "reason", result->message);
     if (result->console_excerpt)
-        g_variant_builder_add(&builder, "{sv}", "console_excerpt",
-                              g_variant_new_string(result->console_excerpt));
+        pv_event_add_str(&builder, "console_excerpt", result->console_excerpt);
     pv_events_emit(file->run->events, kind, g_variant_builder_end(&builder));
 }
 

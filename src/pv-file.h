@@ -42,6 +42,12 @@ typedef struct {
     char *console_excerpt;
 } PvTestResult;
 
+/*
+ * A file's top level only declares its tests: it gets this long, or
+ * --timeout if shorter, each time it runs (discovery, then the run).
+ */
+#define PV_FILE_TOP_LEVEL_TIMEOUT_NS (10 * G_GINT64_CONSTANT(1000000000))
+
 typedef struct _PvFile PvFile;
 typedef struct _PvVm PvVm;
 
@@ -80,6 +86,7 @@ struct _PvFile {
     gint64 file_deadline;      /* monotonic; G_MAXINT64 for none */
     gint64 test_deadline;
     gint64 test_timeout_ns;
+    gint64 top_level_deadline; /* while the top level runs; G_MAXINT64 otherwise */
     gint64 last_raise;         /* when the Lua hook last raised an interrupt */
     guint raises;
     gint64 started_ns;
@@ -97,6 +104,7 @@ void pv_file_cancel(PvFile *file, const char *reason);
 
 gboolean pv_file_check(PvFile *file, GError **error);
 gint64 pv_file_deadline(PvFile *file);
+gint64 pv_file_top_level_timeout(PvFile *file);
 void pv_file_log(PvFile *file, const char *text);
 void pv_file_add_vm(PvFile *file, PvVm *vm);
 void pv_file_on_domain_stopped(PvDomain *domain, const char *reason, gpointer user_data);

@@ -4,7 +4,10 @@
  * The reporters (terminal, run directory, JUnit, JSON) all see a file the
  * same way: its tests with status, duration, reason, console excerpt and
  * log, handed over whole when the file completes.  They work the same on a
- * live run and on a saved stream.
+ * live run and on a saved stream.  Every string they get is sanitized
+ * (pv_text_sanitize()): test output and a guest's output may hold escape
+ * sequences and control characters, which must reach neither a terminal
+ * nor XML.  The event stream keeps them as they were.
  */
 #include "config.h"
 
@@ -12,6 +15,7 @@
 
 #include "pv-events.h"
 #include "pv-report-collect.h"
+#include "pv-text.h"
 
 struct _PvReportCollector {
     GHashTable *files;   /* path -> PvReportFile, until completed */
@@ -47,7 +51,7 @@ pv_report_collector_new(void)
 {
     PvReportCollector *collector = g_new0(PvReportCollector, 1);
 
-    collector->files = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+    collector->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify)pv_report_file_free);
     return collector;
 }
@@ -68,13 +72,22 @@ pv_report_collector_file(PvReportCollector *collector, const char *path)
 
     if (!file) {
         file = g_new0(PvReportFile, 1);
-        file->path = g_strdup(path);
+        file->path = pv_text_sanitize(path, -1);
         file->tests = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_test_free);
         file->kept = g_ptr_array_new_with_free_func(g_free);
         file->log = g_string_new(NULL);
-        g_hash_table_insert(collector->files, file->path, file);
+        g_hash_table_insert(collector->files, g_strdup(path), file);
     }
     return file;
+}
+
+/* The string field @key made fit to show, or NULL. */
+static char *
+pv_report_get_text(GVariant *event, const char *key)
+{
+    const char *value = pv_event_get_str(event, key);
+
+    return value ? pv_text_sanitize(value, -1) : NULL;
 }
 
 /* The test the next log line or result belongs to. */
@@ -119,27 +132,32 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
     } else if (g_str_equal(kind, "vm_spawned")) {
         file->vms++;
     } else if (g_str_equal(kind, "test_started")) {
-        pv_report_file_test(file, pv_event_get_str(event, "name"));
-    } else if (g_str_equal(kind, "test_log")) {
-        const char *name = pv_event_get_str(event, "name");
-        const char *text = pv_event_get_str(event, "text");
+        g_autofree char *name = pv_report_get_text(event, "name");
 
+        pv_report_file_test(file, name ? name : "");
+    } else if (g_str_equal(kind, "test_log")) {
+        g_autofree char *name = pv_report_get_text(event, "name");
+        g_autofree char *text = pv_report_get_text(event, "text");
+
+        if (!text)
+            text = g_strdup("");
         if (name && *name)
             g_string_append_printf(pv_report_file_test(file, name)->log, "%s\n", text);
         g_string_append_printf(file->log, "%s%s%s\n", name && *name ? name : "",
                                name && *name ? ": " : "", text);
     } else if (g_str_has_prefix(kind, "test_")) {
-        PvReportTest *test = pv_report_file_test(file, pv_event_get_str(event, "name"));
+        g_autofree char *name = pv_report_get_text(event, "name");
+        PvReportTest *test = pv_report_file_test(file, name ? name : "");
 
         test->status = g_strdup(kind + strlen("test_"));
         test->duration_ns = pv_event_get_int(event, "duration_ns", 0);
-        test->reason = g_strdup(pv_event_get_str(event, "reason"));
-        test->console_excerpt = g_strdup(pv_event_get_str(event, "console_excerpt"));
+        test->reason = pv_report_get_text(event, "reason");
+        test->console_excerpt = pv_report_get_text(event, "console_excerpt");
     } else if (g_str_equal(kind, "file_completed")) {
         g_autoptr(GVariant) kept = g_variant_lookup_value(event, "kept", NULL);
 
-        file->status = g_strdup(pv_event_get_str(event, "status"));
-        file->error = g_strdup(pv_event_get_str(event, "error"));
+        file->status = pv_report_get_text(event, "status");
+        file->error = pv_report_get_text(event, "error");
         file->duration_ns = pv_event_get_int(event, "duration_ns", 0);
         if (kept) {
             GVariantIter iter;
@@ -151,11 +169,17 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
                     g_variant_get_variant(child) : g_variant_ref(child);
 
                 if (g_variant_is_of_type(inner, G_VARIANT_TYPE_STRING))
-                    g_ptr_array_add(file->kept, g_variant_dup_string(inner, NULL));
+                    g_ptr_array_add(file->kept,
+                                    pv_text_sanitize(g_variant_get_string(inner, NULL), -1));
                 g_variant_unref(child);
             }
         }
-        g_hash_table_steal(collector->files, file->path);
+        {
+            gpointer key = NULL;
+
+            g_hash_table_steal_extended(collector->files, path, &key, NULL);
+            g_free(key);
+        }
         return file;
     }
     return NULL;

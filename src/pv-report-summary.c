@@ -17,6 +17,19 @@
 #include "pv-report-summary.h"
 #include "pv-units.h"
 
+/*
+ * Timestamps are read into [0, G_MAXINT64 / 2] (until the year 2116): the
+ * difference of two never overflows, whatever a stream holds.
+ */
+#define PV_SUMMARY_TS_MAX (G_MAXINT64 / 2)
+
+/* @a + @b for non-negative durations, stopping at G_MAXINT64. */
+static gint64
+pv_summary_add_ns(gint64 a, gint64 b)
+{
+    return a > G_MAXINT64 - b ? G_MAXINT64 : a + b;
+}
+
 PvBlockReason
 pv_block_reason_from_string(const char *text)
 {
@@ -211,7 +224,9 @@ pv_summary_finish(PvSummary *summary)
 
             if (!span->end_ns)
                 span->end_ns = file_end;
-            summary->blocked_ns[span->reason] += span->end_ns - span->start_ns;
+            summary->blocked_ns[span->reason] =
+                pv_summary_add_ns(summary->blocked_ns[span->reason],
+                                  MAX(span->end_ns - span->start_ns, 0));
         }
         for (j = 0; j < PV_BLOCK_LAST; j++) {
             guint k;
@@ -275,7 +290,7 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
         GVariant *event = events->pdata[i];
         const char *kind = pv_event_get_kind(event);
         const char *path = pv_event_get_str(event, "path");
-        gint64 ts = pv_event_get_int(event, "ts", 0);
+        gint64 ts = CLAMP(pv_event_get_int(event, "ts", 0), 0, PV_SUMMARY_TS_MAX);
         PvSummaryFile *file = path ? pv_summary_file(summary, by_path, path) : NULL;
 
         if (i == 0)

@@ -18,6 +18,7 @@
 
 #include "pv-autocleanups.h"
 #include "pv-report-summary.h"
+#include "pv-text.h"
 #include "pv-units.h"
 
 #define SVG_WIDTH 1100.0
@@ -97,12 +98,19 @@ pv_svg_attr_num(xmlNode *node, const char *name, double value)
     pv_svg_attr(node, name, text);
 }
 
+/* All text goes in through here: names and reasons may hold anything. */
+static void
+pv_svg_add_text(xmlNode *node, const char *text)
+{
+    g_autofree char *shown = pv_text_sanitize(text, -1);
+
+    xmlAddChild(node, xmlNewDocText(node->doc, BAD_CAST shown));
+}
+
 static void
 pv_svg_title(xmlNode *node, const char *text)
 {
-    xmlNode *title = pv_svg_node(node, "title");
-
-    xmlAddChild(title, xmlNewDocText(node->doc, BAD_CAST text));
+    pv_svg_add_text(pv_svg_node(node, "title"), text);
 }
 
 static xmlNode *
@@ -127,7 +135,7 @@ pv_svg_text(xmlNode *parent, double x, double y, const char *text, const char *a
     pv_svg_attr_num(node, "y", y);
     if (anchor)
         pv_svg_attr(node, "text-anchor", anchor);
-    xmlAddChild(node, xmlNewDocText(parent->doc, BAD_CAST text));
+    pv_svg_add_text(node, text);
     return node;
 }
 
@@ -208,9 +216,10 @@ pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index)
 {
     double y = SVG_TOP + index * (SVG_LANE_H + SVG_LANE_GAP);
     const char *color = pv_svg_status_color(file->status);
-    gsize len = strlen(file->path);
-    g_autofree char *label = len > 40 ? g_strconcat("…", file->path + len - 39, NULL)
-                                      : g_strdup(file->path);
+    const char *end = file->path + strlen(file->path);
+    /* The end of a long path, cut between characters. */
+    g_autofree char *label = g_utf8_strlen(file->path, -1) > 40 ?
+        g_strconcat("…", g_utf8_offset_to_pointer(end, -39), NULL) : g_strdup(file->path);
     xmlNode *node;
     guint i;
 

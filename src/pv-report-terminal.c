@@ -14,6 +14,7 @@
 
 #include "pv-events.h"
 #include "pv-report-terminal.h"
+#include "pv-text.h"
 #include "pv-units.h"
 
 struct _PvTerminal {
@@ -27,9 +28,6 @@ struct _PvTerminal {
     char *status;          /* the live status line, on a TTY */
     PvReportCollector *collector;
     GHashTable *warned;    /* performance-mode warnings already printed */
-    guint passed;
-    guint failed;
-    guint skipped;
 };
 
 static PvTerminal *
@@ -233,15 +231,7 @@ static void
 pv_terminal_on_file_completed(PvTerminal *terminal, PvReportFile *file)
 {
     g_autofree char *block = NULL;
-    guint i;
 
-    for (i = 0; i < file->tests->len; i++) {
-        const PvReportTest *test = file->tests->pdata[i];
-
-        terminal->passed += g_strcmp0(test->status, "passed") == 0;
-        terminal->failed += g_strcmp0(test->status, "failed") == 0;
-        terminal->skipped += g_strcmp0(test->status, "skipped") == 0;
-    }
     if (terminal->verbosity == PV_VERBOSITY_QUIET && g_strcmp0(file->status, "passed") == 0)
         return;
     block = pv_terminal_format_block(file, terminal->verbosity, terminal->color);
@@ -251,9 +241,13 @@ pv_terminal_on_file_completed(PvTerminal *terminal, PvReportFile *file)
         pv_terminal_print(terminal, block);
 }
 
+/* The counts are the run's own (run_finished), not what reached this reporter. */
 static void
 pv_terminal_on_summary(PvTerminal *terminal, GVariant *event)
 {
+    gint64 passed = pv_event_get_int(event, "passed", 0);
+    gint64 failed = pv_event_get_int(event, "failed", 0);
+    gint64 skipped = pv_event_get_int(event, "skipped", 0);
     gint64 errors = pv_event_get_int(event, "errors", 0);
     gint64 cancelled = pv_event_get_int(event, "cancelled", 0);
     gint64 not_run = pv_event_get_int(event, "not_run", 0);
@@ -279,8 +273,8 @@ pv_terminal_on_summary(PvTerminal *terminal, GVariant *event)
                                                  "(--fail-fast)\n",
                                                  "%" G_GINT64_FORMAT " files were not run "
                                                  "(--fail-fast)\n", not_run), not_run);
-    g_string_append_printf(text, _("%u passed, %u failed, %u skipped\n"),
-                           terminal->passed, terminal->failed, terminal->skipped);
+    g_string_append_printf(text, _("%" G_GINT64_FORMAT " passed, %" G_GINT64_FORMAT " failed, "
+                                   "%" G_GINT64_FORMAT " skipped\n"), passed, failed, skipped);
     pv_terminal_print(terminal, text->str);
 }
 
@@ -316,11 +310,16 @@ static void
 pv_terminal_on_skip(PvTerminal *terminal, GVariant *event)
 {
     const char *reason = pv_event_get_str(event, "reason");
+    const char *raw_path = pv_event_get_str(event, "path");
+    const char *raw_name = pv_event_get_str(event, "name");
+    g_autofree char *path = NULL;
+    g_autofree char *name = NULL;
 
     if (!reason || !g_str_has_prefix(reason, "perf_mode_unavailable"))
         return;
-    g_printerr(_("provium: SKIP: %s (%s, test \"%s\")\n"), reason,
-               pv_event_get_str(event, "path"), pv_event_get_str(event, "name"));
+    path = pv_text_sanitize(raw_path ? raw_path : "", -1);
+    name = pv_text_sanitize(raw_name ? raw_name : "", -1);
+    g_printerr(_("provium: SKIP: %s (%s, test \"%s\")\n"), reason, path, name);
 }
 
 /**
@@ -347,12 +346,4 @@ pv_terminal_on_event(GVariant *event, gpointer user_data)
         pv_terminal_on_perf_plan(terminal, event);
     else if (g_strcmp0(kind, "test_skipped") == 0)
         pv_terminal_on_skip(terminal, event);
-}
-
-void
-pv_terminal_get_counts(PvTerminal *terminal, guint *passed, guint *failed, guint *skipped)
-{
-    *passed = terminal->passed;
-    *failed = terminal->failed;
-    *skipped = terminal->skipped;
 }

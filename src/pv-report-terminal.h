@@ -23,6 +23,4 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvTerminal, pv_terminal_free)
 void pv_terminal_on_event(GVariant *event, gpointer user_data);
 void pv_terminal_set_status(PvTerminal *terminal, const char *status);
 void pv_terminal_end_status(PvTerminal *terminal);
-void pv_terminal_get_counts(PvTerminal *terminal, guint *passed, guint *failed,
-                            guint *skipped);
 char *pv_terminal_format_block(const PvReportFile *file, PvVerbosity verbosity, gboolean color);

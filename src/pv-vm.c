@@ -13,11 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pv-console.h"
 #include "pv-error.h"
 #include "pv-file.h"
 #include "pv-locks.h"
 #include "pv-perf.h"
 #include "pv-template.h"
+#include "pv-text.h"
 #include "pv-units.h"
 #include "pv-vm.h"
 
@@ -618,7 +620,12 @@ pv_vm_start_domain(PvVm *vm, const char *name, const PvVmPerf *perf, gboolean re
     PvFile *file = vm->file;
     PvRun *run = file->run;
     PvDomainRequest request = { 0 };
-    g_autofree char *title = g_strdup_printf("provium: %s: %s", file->path, vm->name);
+    /* Names from outside reach libvirt's XML, which must be UTF-8... */
+    g_autofree char *file_name = pv_text_make_valid(file->abs_path, -1);
+    g_autofree char *vm_name = pv_text_make_valid(vm->name, -1);
+    g_autofree char *about = g_strdup_printf("provium: %s: %s", file->path, vm->name);
+    /* ...and a title one line. */
+    g_autofree char *title = pv_text_one_line(about);
     g_autofree char *xml = NULL;
     g_autofree char *xml_path = pv_run_vm_path(run, name, ".xml");
     g_autofree char *overlay = NULL;
@@ -656,8 +663,8 @@ pv_vm_start_domain(PvVm *vm, const char *name, const PvVmPerf *perf, gboolean re
     }
     request.run_id = run->id;
     request.prefix = run->prefix;
-    request.file = file->abs_path;
-    request.vm = vm->name;
+    request.file = file_name;
+    request.vm = vm_name;
     request.host = run->host;
     request.pid = run->pid;
     template = pv_run_get_template(run, vm->profile->template_path, error);
@@ -1017,10 +1024,12 @@ pv_vm_emit_stopped_event(PvFile *file, const char *vm, const char *domain, const
     pv_events_emit(file->run->events, "vm_stopped", g_variant_builder_end(&fields));
 }
 
+/* vm_stopped, once per domain (see pv_domain_claim_stop_report()). */
 static void
 pv_vm_emit_stopped(PvVm *vm, const char *reason)
 {
-    pv_vm_emit_stopped_event(vm->file, vm->name, pv_domain_peek_name(vm->domain), reason);
+    if (pv_domain_claim_stop_report(vm->domain))
+        pv_vm_emit_stopped_event(vm->file, vm->name, pv_domain_peek_name(vm->domain), reason);
 }
 
 static void
@@ -1101,13 +1110,20 @@ pv_vm_end(PvVm *vm, gboolean keep)
 /**
  * pv_vm_settle:
  *
- * A domain that stopped by itself (crash, poweroff) gives back its charge
- * and overlay the next time its file looks: at the end of each test.
+ * A domain that stopped by itself (crash, poweroff), or that the run
+ * destroyed on a signal, gives back its charge and overlay the next time its
+ * file looks: at the end of each test, and when the file ends.  Its stop is
+ * reported here if no one has yet: "destroyed" when the run did it.
  */
 void
 pv_vm_settle(PvVm *vm)
 {
     if (vm->domain && pv_domain_get_state(vm->domain) == PV_DOMAIN_STATE_STOPPED) {
+        g_autofree char *reason = NULL;
+
+        if (!pv_domain_stop_was_expected(vm->domain))
+            reason = pv_domain_dup_stop_reason(vm->domain);
+        pv_vm_emit_stopped(vm, reason ? reason : "destroyed");
         pv_vm_remove_overlay(vm);
         pv_vm_release_charge(vm);
     }
@@ -1147,49 +1163,6 @@ pv_vm_domain_name(PvVm *vm)
 }
 
 /**
- * pv_console_sanitize:
- *
- * Console output made printable: escape sequences and control characters
- * (but newlines and tabs) removed, invalid UTF-8 replaced.
- * Returns: (transfer full)
- */
-char *
-pv_console_sanitize(const char *raw, gsize len)
-{
-    GString *out = g_string_sized_new(len);
-    gsize i = 0;
-
-    while (i < len) {
-        guchar c = raw[i];
-
-        if (c == 0x1b) {
-            i++;
-            if (i < len && raw[i] == '[') {
-                /* CSI: parameters, then one final byte in 0x40..0x7e */
-                i++;
-                while (i < len && !((guchar)raw[i] >= 0x40 && (guchar)raw[i] <= 0x7e))
-                    i++;
-                i++;
-            } else if (i < len) {
-                i++;
-            }
-            continue;
-        }
-        if (c < 0x20 && c != '\n' && c != '\t') {
-            i++;
-            continue;
-        }
-        g_string_append_c(out, c);
-        i++;
-    }
-    {
-        g_autofree char *text = g_string_free(out, FALSE);
-
-        return g_utf8_make_valid(text, -1);
-    }
-}
-
-/**
  * pv_vm_console_text:
  * Returns: (transfer full) (nullable): everything the VM's serial console
  *   printed, sanitized; NULL before the first boot
@@ -1208,23 +1181,10 @@ pv_vm_console_text(PvVm *vm)
 /**
  * pv_vm_console_tail:
  * Returns: (transfer full) (nullable): the last @lines non-empty lines of
- *   the console
+ *   the console (pv_console_read_tail())
  */
 char *
 pv_vm_console_tail(PvVm *vm, guint lines)
 {
-    g_autofree char *text = pv_vm_console_text(vm);
-    g_auto(GStrv) all = NULL;
-    g_autoptr(GPtrArray) kept = g_ptr_array_new();
-    gssize i;
-
-    if (!text)
-        return NULL;
-    all = g_strsplit(text, "\n", -1);
-    for (i = g_strv_length(all) - 1; i >= 0 && kept->len < lines; i--) {
-        if (*g_strstrip(all[i]))
-            g_ptr_array_insert(kept, 0, all[i]);
-    }
-    g_ptr_array_add(kept, NULL);
-    return g_strjoinv("\n", (char **)kept->pdata);
+    return vm->console_log ? pv_console_read_tail(vm->console_log, lines) : NULL;
 }

@@ -7,6 +7,7 @@
 
 #include "pv-agent.h"
 #include "pv-config.h"
+#include "pv-console.h"
 #include "pv-domain.h"
 #include "pv-pool.h"
 
@@ -63,5 +64,3 @@ void pv_vm_end(PvVm *vm, gboolean keep);
 void pv_vm_settle(PvVm *vm);
 void pv_vm_emit_stopped_event(PvFile *file, const char *vm, const char *domain,
                               const char *reason);
-
-char *pv_console_sanitize(const char *raw, gsize len);

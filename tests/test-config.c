@@ -135,9 +135,25 @@ test_errors(Fixture *fx, gconstpointer data)
         { "[profile a]\nmemroy = 1G\n", "[profile a]: unknown key 'memroy' (known keys:" },
         { "[profiles]\nx = 1\n", "unknown group [profiles]" },
         { "[profile ]\n", "has no profile name" },
+        { "[profile]\n", "[profile] has no profile name" },
+        /* A value that is not UTF-8 is not skipped: its key is checked. */
+        { "[profile a]\nmemroy = \xff\n", "[profile a]: unknown key 'memroy' (known keys:" },
+        { "[profile a]\nmemory = 1\xff\n", "[profile a] memory: the value is not valid UTF-8" },
+        { "[profile a]\nkernel = /boot/\xff\n",
+          "[profile a] kernel: the value is not valid UTF-8" },
         { "not a key file\n", "provium.conf:" },
     };
+    g_autoptr(GError) escape_error = NULL;
+    g_autoptr(PvConfig) escaped = NULL;
+    g_autoptr(PvProfile) profile = NULL;
     gsize i;
+
+    /* What GKeyFile doubts but returns is kept as written, as before. */
+    escaped = load(fx, "[profile a]\ncmdline = a\\q\nmemory = 1G\n", &escape_error);
+    g_assert_no_error(escape_error);
+    profile = pv_config_get_profile(escaped, "a", &escape_error);
+    g_assert_no_error(escape_error);
+    g_assert_cmpstr(profile->cmdline, ==, "a\\q");
 
     for (i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(GError) error = NULL;

@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -275,6 +276,139 @@ test_sink(void)
     g_unlink(path);
 }
 
+static char *
+write_bytes(const char *bytes, gsize len)
+{
+    g_autofree char *path = NULL;
+    int fd = g_file_open_tmp("pv-events-XXXXXX.msgpack", &path, NULL);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, bytes, len), ==, (gssize)len);
+    close(fd);
+    return g_steal_pointer(&path);
+}
+
+/* Empty strings, as keys and values, also first in the stream. */
+static void
+test_empty_strings(void)
+{
+    /* {"": "", "kind": "x"}, then {"kind": "y", "a": ""} */
+    static const char bytes[] = "\x82\xa0\xa0\xa4kind\xa1x" "\x82\xa4kind\xa1y\xa1" "a\xa0";
+    g_autofree char *path = write_bytes(bytes, sizeof(bytes) - 1);
+    g_autoptr(PvEventReader) reader = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) first = NULL;
+    g_autoptr(GVariant) second = NULL;
+
+    reader = pv_event_reader_new(path, &error);
+    g_assert_no_error(error);
+    first = pv_event_reader_next(reader, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(first);
+    g_assert_cmpstr(pv_event_get_kind(first), ==, "x");
+    g_assert_cmpstr(pv_event_get_str(first, ""), ==, "");
+    second = pv_event_reader_next(reader, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(pv_event_get_str(second, "a"), ==, "");
+    g_assert_null(pv_event_reader_next(reader, &error));
+    g_assert_no_error(error);
+    g_unlink(path);
+}
+
+/* Integer fields holding what no integer can: the fallback, not UB. */
+static void
+test_odd_numbers(void)
+{
+    g_autoptr(GVariant) event = g_variant_ref_sink(g_variant_new_parsed(
+        "{'kind': <'x'>, 'big': <1e300>, 'small': <-1e300>, 'nan': <%d>, 'frac': <12.7>,"
+        " 'huge': <uint64 18446744073709551615>}", NAN));
+
+    g_assert_cmpint(pv_event_get_int(event, "big", 7), ==, 7);
+    g_assert_cmpint(pv_event_get_int(event, "small", 7), ==, 7);
+    g_assert_cmpint(pv_event_get_int(event, "nan", 7), ==, 7);
+    g_assert_cmpint(pv_event_get_int(event, "frac", 7), ==, 12);
+    g_assert_cmpint(pv_event_get_int(event, "huge", 7), ==, G_MAXINT64);
+}
+
+/* A stream that shrinks while read (a run rewriting it): no SIGBUS. */
+static void
+test_shrinks(void)
+{
+    g_autoptr(PvEvents) events = pv_events_new("run-x");
+    g_autoptr(PvEventReader) reader = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = NULL;
+    GVariant *event;
+    int fd = g_file_open_tmp("pv-shrink-XXXXXX", &path, NULL);
+    guint n = 0;
+    guint i;
+
+    close(fd);
+    g_assert_true(pv_events_add_file(events, path, &error));
+    for (i = 0; i < 50000; i++)
+        pv_events_emitf(events, "test_log", "{'path': <%s>, 'text': <%s>}", "a.test.lua",
+                        "a line of output long enough to fill pages quickly");
+    reader = pv_event_reader_new(path, &error);
+    g_assert_no_error(error);
+    event = pv_event_reader_next(reader, &error);
+    g_assert_nonnull(event);
+    g_variant_unref(event);
+    g_assert_cmpint(truncate(path, 0), ==, 0);
+    while ((event = pv_event_reader_next(reader, &error))) {
+        g_variant_unref(event);
+        n++;
+    }
+    g_assert_cmpuint(n, <, 50000);
+    g_unlink(path);
+}
+
+static gpointer
+emit_many(gpointer data)
+{
+    guint i;
+
+    for (i = 0; i < 20000; i++)
+        pv_events_emit(data, "pool_state", NULL);
+    return NULL;
+}
+
+/* Threads emit at once: the stream's timestamps are in stream order. */
+static void
+test_ts_order(void)
+{
+    g_autoptr(PvEvents) events = pv_events_new("run-x");
+    g_autoptr(PvEventReader) reader = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = NULL;
+    GThread *threads[4];
+    GVariant *event;
+    gint64 last = 0;
+    guint n = 0;
+    guint late = 0;
+    guint i;
+    int fd = g_file_open_tmp("pv-order-XXXXXX", &path, NULL);
+
+    close(fd);
+    g_assert_true(pv_events_add_file(events, path, &error));
+    for (i = 0; i < G_N_ELEMENTS(threads); i++)
+        threads[i] = g_thread_new("emit", emit_many, events);
+    for (i = 0; i < G_N_ELEMENTS(threads); i++)
+        g_thread_join(threads[i]);
+    reader = pv_event_reader_new(path, &error);
+    while ((event = pv_event_reader_next(reader, &error))) {
+        gint64 ts = pv_event_get_int(event, "ts", 0);
+
+        late += ts < last;
+        last = MAX(last, ts);
+        n++;
+        g_variant_unref(event);
+    }
+    g_assert_no_error(error);
+    g_assert_cmpuint(n, ==, 4 * 20000);
+    g_assert_cmpuint(late, ==, 0);
+    g_unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -285,5 +419,9 @@ main(int argc, char **argv)
     g_test_add_func("/events/cut", test_cut);
     g_test_add_func("/events/not-a-stream", test_not_a_stream);
     g_test_add_func("/events/sink", test_sink);
+    g_test_add_func("/events/empty-strings", test_empty_strings);
+    g_test_add_func("/events/odd-numbers", test_odd_numbers);
+    g_test_add_func("/events/shrinks", test_shrinks);
+    g_test_add_func("/events/ts-order", test_ts_order);
     return g_test_run();
 }

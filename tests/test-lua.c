@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lua/pv-lua.h"
 #include "pv-autocleanups.h"
 #include "pv-clean.h"
 #include "pv-file.h"
@@ -507,6 +508,71 @@ test_cancel(Fixture *fx, gconstpointer data)
     g_assert_null(pv_vm_domain_name(file->vms->pdata[0]));
 }
 
+/* Runs @code in a state where the global r is a RunResult of @result. */
+static char *
+eval_result(Fixture *fx, const PvAgentExecResult *result, const char *code)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = g_build_filename(fx->dir, "result.test.lua", NULL);
+    g_autoptr(PvFile) file = pv_file_new(fx->run, path);
+    lua_State *L = pv_lua_new(file, &error);
+    char *out;
+
+    g_assert_no_error(error);
+    pv_lua_result_push(L, "the command", result);
+    lua_setglobal(L, "r");
+    g_assert_cmpint(luaL_dostring(L, code), ==, LUA_OK);
+    out = g_strdup(lua_tostring(L, -1));
+    lua_close(L);
+    return out;
+}
+
+static void
+test_run_result(Fixture *fx, gconstpointer data)
+{
+    const char *assert_ok = "local ok, err = pcall(function() r:assert_ok() end) return err";
+    g_autoptr(GBytes) empty = g_bytes_new_static("", 0);
+    g_autoptr(GBytes) newline = g_bytes_new_static("\n", 1);
+    g_autoptr(GBytes) blank = g_bytes_new_static(" \n \n", 4);
+    g_autoptr(GBytes) lines = g_bytes_new_static("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n"
+                                                 "13\n14\n15\n16\n17\n18\n19\n20\n21\n22\n",
+                                                 56);
+    PvAgentExecResult failed = { FALSE, FALSE, 3, 0, empty, newline, FALSE };
+    PvAgentExecResult killed = { FALSE, TRUE, 0, 9, empty, empty, FALSE };
+    g_autofree char *text = NULL;
+
+    /* stderr holding only a newline: no negative length, no empty tail. */
+    text = eval_result(fx, &failed, assert_ok);
+    g_assert_true(g_str_has_suffix(text, "]:1: command 'the command' failed with exit code 3"));
+    g_clear_pointer(&text, g_free);
+    failed.err = blank;
+    text = eval_result(fx, &failed, assert_ok);
+    g_assert_true(g_str_has_suffix(text, "failed with exit code 3"));
+    g_clear_pointer(&text, g_free);
+    /* The last 20 lines of stderr. */
+    failed.err = lines;
+    text = eval_result(fx, &failed, assert_ok);
+    g_assert_true(g_str_has_suffix(text, "failed with exit code 3; stderr:\n3\n4\n5\n6\n7\n8\n9\n"
+                                   "10\n11\n12\n13\n14\n15\n16\n17\n18\n19\n20\n21\n22"));
+    g_clear_pointer(&text, g_free);
+
+    /* A Windows guest's exit code, whole. */
+    failed.exit_code = G_GINT64_CONSTANT(3221225477);
+    failed.err = empty;
+    text = eval_result(fx, &failed, assert_ok);
+    g_assert_true(g_str_has_suffix(text, "failed with exit code 3221225477"));
+    g_clear_pointer(&text, g_free);
+    failed.exit_code = 3;
+
+    /* tostring() names the command, then its status. */
+    failed.err = empty;
+    text = eval_result(fx, &failed, "return tostring(r)");
+    g_assert_cmpstr(text, ==, "provium.RunResult('the command': exit code 3)");
+    g_clear_pointer(&text, g_free);
+    text = eval_result(fx, &killed, "return tostring(r)");
+    g_assert_cmpstr(text, ==, "provium.RunResult('the command': killed by signal 9)");
+}
+
 static void
 drop_debug(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
@@ -531,6 +597,7 @@ main(int argc, char **argv)
     ADD("/lua/vm/test-driver", test_vm_test_driver);
     ADD("/lua/wait-until", test_wait_until);
     ADD("/lua/cancel", test_cancel);
+    ADD("/lua/run-result", test_run_result);
 #undef ADD
     g_test_add("/lua/vm/keep-failed", Fixture, GINT_TO_POINTER(TRUE), fixture_setup,
                test_keep_failed, fixture_teardown);

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <libxml/parser.h>
 #include <string.h>
 
 #include "pv-report-collect.h"
@@ -208,6 +209,95 @@ test_block_and_json(void)
                     "\"message\":\"later\"}]}");
 }
 
+/* Whatever the names hold, the timeline is well-formed UTF-8 XML. */
+static void
+test_svg_labels(void)
+{
+    /* 5 bytes, then two-byte characters: the label's cut falls inside one. */
+    g_autoptr(GString) path = g_string_new("test/");
+    g_autofree char *run_started = NULL;
+    g_autofree char *dispatched = NULL;
+    g_autofree char *blocked = NULL;
+    g_autofree char *spawned = NULL;
+    const char *lines[6];
+    g_autoptr(GPtrArray) events = NULL;
+    g_autoptr(PvSummary) summary = NULL;
+    g_autofree char *svg = NULL;
+    xmlDoc *doc;
+    guint i;
+
+    for (i = 0; i < 30; i++)
+        g_string_append(path, "\xc3\xa9");
+    g_string_append(path, "x.test.lua");
+    run_started = g_strdup("{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>}");
+    dispatched = g_strdup_printf("{'kind': <'file_dispatched'>, 'ts': <int64 1>, 'path': <'%s'>}",
+                                 path->str);
+    blocked = g_strdup_printf("{'kind': <'file_blocked'>, 'ts': <int64 2>, 'path': <'%s'>,"
+                              " 'reason': <'pool_full'>, 'waiting_for': <'vm \\u001b[2J'>}",
+                              path->str);
+    spawned = g_strdup_printf("{'kind': <'vm_spawned'>, 'ts': <int64 3>, 'path': <'%s'>,"
+                              " 'vm': <'bell\\u0007'>, 'domain': <'d'>}", path->str);
+    lines[0] = run_started;
+    lines[1] = dispatched;
+    lines[2] = blocked;
+    lines[3] = spawned;
+    lines[4] = "{'kind': <'run_finished'>, 'ts': <int64 4>}";
+    lines[5] = NULL;
+    events = stream(lines);
+    summary = pv_summary_new(events, FALSE);
+    svg = pv_summary_svg(summary);
+    g_assert_true(g_utf8_validate(svg, -1, NULL));
+    doc = xmlReadMemory(svg, strlen(svg), "run.svg", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                        XML_PARSE_NOWARNING);
+    g_assert_nonnull(doc);
+    xmlFreeDoc(doc);
+    /* The label keeps the end of the path, whole characters. */
+    g_assert_nonnull(strstr(svg, ">\xe2\x80\xa6\xc3\xa9\xc3\xa9"));
+    g_assert_nonnull(strstr(svg, "\xc3\xa9x.test.lua<title>"));
+    /* Control characters are shown, not written. */
+    g_assert_nonnull(strstr(svg, "vm \xe2\x90\x9b[2J"));
+    g_assert_nonnull(strstr(svg, "vm 'bell\xe2\x90\x87'"));
+}
+
+/* Timestamps and durations at the ends of their range: figures, not UB. */
+static void
+test_extreme_ts(void)
+{
+    const char *const lines[] = {
+        "{'kind': <'run_started'>, 'ts': <int64 -9223372036854775808>, 'run': <'r'>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 -9223372036854775808>, 'path': <'a'>}",
+        "{'kind': <'file_blocked'>, 'ts': <int64 -9223372036854775807>, 'path': <'a'>,"
+        " 'reason': <'pool_full'>}",
+        "{'kind': <'vm_spawned'>, 'ts': <int64 0>, 'path': <'a'>, 'vm': <'v'>, 'domain': <'d'>}",
+        "{'kind': <'vm_ready'>, 'ts': <int64 9223372036854775807>, 'path': <'a'>, 'vm': <'v'>,"
+        " 'domain': <'d'>}",
+        "{'kind': <'file_blocked'>, 'ts': <int64 9223372036854775807>, 'path': <'a'>,"
+        " 'reason': <'pool_full'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 9223372036854775807>, 'path': <'a'>,"
+        " 'status': <'passed'>, 'duration_ns': <int64 -9223372036854775808>}",
+        "{'kind': <'run_finished'>, 'ts': <int64 9223372036854775807>}",
+        NULL,
+    };
+    g_autoptr(GPtrArray) events = stream(lines);
+    g_autoptr(PvSummary) summary = pv_summary_new(events, FALSE);
+    g_autofree char *text = pv_summary_format(summary);
+    g_autofree char *svg = pv_summary_svg(summary);
+    xmlDoc *doc;
+
+    g_test_message("%s", text);
+    g_assert_cmpint(summary->end_ns, >=, summary->start_ns);
+    g_assert_cmpint(summary->blocked_ns[PV_BLOCK_POOL_FULL], >=, 0);
+    g_assert_cmpfloat(summary->mean_files, >=, 0);
+    g_assert_cmpfloat(summary->mean_files, <=, 1);
+    g_assert_nonnull(strstr(text, "files peak 1"));
+    doc = xmlReadMemory(svg, strlen(svg), "run.svg", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                        XML_PARSE_NOWARNING);
+    g_assert_nonnull(doc);
+    xmlFreeDoc(doc);
+    g_assert_null(strstr(svg, "nan"));
+    g_assert_null(strstr(svg, "inf"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -217,5 +307,7 @@ main(int argc, char **argv)
     g_test_add_func("/report/kept", test_kept_is_not_a_leak);
     g_test_add_func("/report/truncated", test_truncated);
     g_test_add_func("/report/block-and-json", test_block_and_json);
+    g_test_add_func("/report/svg/labels", test_svg_labels);
+    g_test_add_func("/report/extreme-ts", test_extreme_ts);
     return g_test_run();
 }

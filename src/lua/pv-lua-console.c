@@ -7,9 +7,13 @@
  *
  * expect() searches with a Lua pattern from where the previous match of this
  * console object ended, so successive expects follow the output in order.
+ * It reads the log incrementally (PvConsoleReader) and searches the latest
+ * PV_CONSOLE_WINDOW of text: half of it is kept between reads, so a match
+ * up to half a window long is always found.
  */
 #include "config.h"
 
+#include "pv-console.h"
 #include "pv-lua.h"
 #include "pv-units.h"
 #include "pv-vm.h"
@@ -19,7 +23,8 @@
 
 typedef struct {
     PvVm *vm;
-    lua_Integer position;  /* 1-based index where the next search starts */
+    PvConsoleReader *reader;  /* of the log last read; NULL before */
+    guint64 position;         /* where the next search starts, in that log's text */
 } PvLuaConsole;
 
 static PvLuaConsole *
@@ -34,8 +39,73 @@ pv_lua_console_push(lua_State *L, PvVm *vm)
     PvLuaConsole *ud = lua_newuserdatauv(L, sizeof(PvLuaConsole), 0);
 
     ud->vm = vm;
-    ud->position = 1;
+    ud->reader = NULL;
+    ud->position = 0;
     luaL_setmetatable(L, PV_LUA_CONSOLE);
+}
+
+static int
+pv_lua_console_gc(lua_State *L)
+{
+    PvLuaConsole *console = pv_lua_check_console(L, 1);
+
+    g_clear_pointer(&console->reader, pv_console_reader_free);
+    return 0;
+}
+
+/*
+ * The reader of the VM's current log: a new boot writes a new log, and the
+ * search starts again at its beginning.
+ */
+static PvConsoleReader *
+pv_lua_console_reader(PvLuaConsole *console)
+{
+    const char *path = console->vm->console_log;
+
+    if (console->reader && g_strcmp0(pv_console_reader_peek_path(console->reader), path) != 0)
+        g_clear_pointer(&console->reader, pv_console_reader_free);
+    if (!console->reader && path) {
+        console->reader = pv_console_reader_new(path);
+        console->position = 0;
+    }
+    return console->reader;
+}
+
+/*
+ * Searches the window for the pattern at stack index 2, from the console's
+ * position.  On a match pushes the first capture (or the match) and
+ * returns TRUE.
+ */
+static gboolean
+pv_lua_console_find(lua_State *L, PvLuaConsole *console)
+{
+    gsize len;
+    guint64 start;
+    const char *text = pv_console_reader_peek_window(console->reader, &len, &start);
+    guint64 from = console->position > start ? console->position - start : 0;
+    int top = lua_gettop(L);
+
+    lua_getglobal(L, "string");
+    lua_getfield(L, -1, "find");
+    lua_pushlstring(L, text, len);
+    lua_pushvalue(L, 2);
+    lua_pushinteger(L, (lua_Integer)MIN(from, len) + 1);
+    lua_call(L, 3, LUA_MULTRET);        /* top + 2: start, top + 3: end, then captures */
+    if (lua_isnil(L, top + 2)) {
+        lua_settop(L, top);
+        return FALSE;
+    }
+    {
+        lua_Integer first = lua_tointeger(L, top + 2);
+        lua_Integer last = lua_tointeger(L, top + 3);
+
+        console->position = start + last;
+        if (lua_gettop(L) >= top + 4)
+            lua_pushvalue(L, top + 4);
+        else
+            lua_pushlstring(L, text + first - 1, last - first + 1);
+    }
+    return TRUE;
 }
 
 static void
@@ -67,27 +137,26 @@ pv_lua_console_expect(lua_State *L)
     PvFile *file = pv_lua_get_file(L);
     gint64 deadline = g_get_monotonic_time() + timeout_ns / 1000;
     GError *error = NULL;
+    gboolean first = TRUE;
 
     console->vm->touched = TRUE;
+    lua_settop(L, 3);
     for (;;) {
-        lua_settop(L, 3);
-        pv_lua_console_push_text(L, console->vm);   /* 4: the text so far */
-        lua_getglobal(L, "string");                  /* 5 */
-        lua_getfield(L, 5, "find");                  /* 6 */
-        lua_pushvalue(L, 4);
-        lua_pushvalue(L, 2);
-        lua_pushinteger(L, console->position);
-        lua_call(L, 3, LUA_MULTRET);                 /* 6: start, 7: end, 8...: captures */
-        if (!lua_isnil(L, 6)) {
-            lua_Integer start = lua_tointeger(L, 6);
-            lua_Integer end = lua_tointeger(L, 7);
+        PvConsoleReader *reader = pv_lua_console_reader(console);
+        /* Half a window at a time: each byte is searched about twice. */
+        gsize got = reader ? pv_console_reader_read(reader, PV_CONSOLE_WINDOW / 2) : 0;
 
-            console->position = end + 1;
-            if (lua_gettop(L) >= 8)
-                lua_pushvalue(L, 8);
-            else
-                lua_pushlstring(L, lua_tostring(L, 4) + start - 1, end - start + 1);
-            return 1;
+        if (reader && (got > 0 || first)) {
+            if (pv_lua_console_find(L, console))
+                return 1;
+            pv_console_reader_trim(reader, PV_CONSOLE_WINDOW / 2);
+        }
+        first = FALSE;
+        if (got == PV_CONSOLE_WINDOW / 2) {
+            /* More is waiting: read on, but stop when told to. */
+            if (!pv_file_check(file, &error))
+                pv_lua_raise_error(L, error);
+            continue;
         }
 
         if (g_get_monotonic_time() >= deadline) {
@@ -126,6 +195,7 @@ static const luaL_Reg pv_lua_console_methods[] = {
 };
 
 static const luaL_Reg pv_lua_console_meta[] = {
+    { "__gc", pv_lua_console_gc },
     { "__tostring", pv_lua_console_tostring },
     { "__index", NULL },
     { NULL, NULL },

@@ -33,22 +33,20 @@ pv_lua_result_ok(lua_State *L)
     return 1;
 }
 
-/* The last lines of @text, indented, for a message. */
+/* The last lines of @text, without trailing blanks, for a message. */
 static void
 pv_lua_push_tail(lua_State *L, const char *text, size_t len)
 {
-    size_t start = len;
+    size_t start;
     int lines = 0;
 
-    while (start > 0 && (text[start - 1] == '\n' || text[start - 1] == ' '))
-        len = --start;
-    while (start > 0 && lines < PV_LUA_RESULT_STDERR_LINES) {
-        start--;
-        if (text[start] == '\n')
-            lines++;
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+        len--;
+    /* Back to just after the newline that ends the line before the last N. */
+    for (start = len; start > 0; start--) {
+        if (text[start - 1] == '\n' && ++lines == PV_LUA_RESULT_STDERR_LINES)
+            break;
     }
-    if (start > 0 || text[start] == '\n')
-        start++;
     lua_pushlstring(L, text + start, len - start);
 }
 
@@ -82,22 +80,24 @@ pv_lua_result_assert_ok(lua_State *L)
         lua_pop(L, 1);
         lua_getfield(L, 1, "signal");
         if (!lua_isnil(L, -1)) {
-            lua_pushfstring(L, "command '%s' was killed by signal %d", command ? command : "?",
-                            (int)lua_tointeger(L, -1));
+            lua_pushfstring(L, "command '%s' was killed by signal %I", command ? command : "?",
+                            lua_tointeger(L, -1));
             lua_remove(L, -2);
         } else {
             lua_pop(L, 1);
             lua_getfield(L, 1, "exit_code");
-            lua_pushfstring(L, "command '%s' failed with exit code %d", command ? command : "?",
-                            (int)lua_tointeger(L, -1));
+            lua_pushfstring(L, "command '%s' failed with exit code %I", command ? command : "?",
+                            lua_tointeger(L, -1));
             lua_remove(L, -2);
         }
     }
-    if (err && err_len > 0) {
+    pv_lua_push_tail(L, err ? err : "", err_len);
+    if (luaL_len(L, -1) > 0) {
         lua_pushliteral(L, "; stderr:\n");
-        pv_lua_push_tail(L, err, err_len);
+        lua_insert(L, -2);
         lua_concat(L, 5);
     } else {
+        lua_pop(L, 1);
         lua_concat(L, 3);
     }
     return lua_error(L);
@@ -106,15 +106,23 @@ pv_lua_result_assert_ok(lua_State *L)
 static int
 pv_lua_result_tostring(lua_State *L)
 {
+    const char *command;
+
     luaL_checktype(L, 1, LUA_TTABLE);
-    lua_getfield(L, 1, "command");
-    lua_getfield(L, 1, "exit_code");
-    lua_getfield(L, 1, "timed_out");
-    if (lua_toboolean(L, -1))
-        lua_pushfstring(L, "provium.RunResult('%s': timed out)", lua_tostring(L, -3));
+    lua_settop(L, 1);
+    lua_getfield(L, 1, "command");      /* 2 */
+    lua_getfield(L, 1, "exit_code");    /* 3 */
+    lua_getfield(L, 1, "timed_out");    /* 4 */
+    lua_getfield(L, 1, "signal");       /* 5 */
+    command = lua_isstring(L, 2) ? lua_tostring(L, 2) : "?";
+    if (lua_toboolean(L, 4))
+        lua_pushfstring(L, "provium.RunResult('%s': timed out)", command);
+    else if (lua_isinteger(L, 5))
+        lua_pushfstring(L, "provium.RunResult('%s': killed by signal %I)", command,
+                        lua_tointeger(L, 5));
     else
-        lua_pushfstring(L, "provium.RunResult('%s': exit code %s)", lua_tostring(L, -3),
-                        luaL_tolstring(L, -2, NULL));
+        lua_pushfstring(L, "provium.RunResult('%s': exit code %s)", command,
+                        luaL_tolstring(L, 3, NULL));
     return 1;
 }
 

@@ -512,8 +512,8 @@ pv_lua_new(PvFile *file, GError **error)
 /**
  * pv_lua_run_top_level:
  *
- * Loads the test file and runs its top level, which declares its tests.
- * Errors name the file and line.
+ * Loads the test file and runs its top level, which declares its tests,
+ * within pv_file_top_level_timeout().  Errors name the file and line.
  */
 gboolean
 pv_lua_run_top_level(lua_State *L, PvFile *file, GError **error)
@@ -522,6 +522,7 @@ pv_lua_run_top_level(lua_State *L, PvFile *file, GError **error)
     g_autoptr(GError) local_error = NULL;
     const char *code;
     gsize len = 0;
+    int status;
 
     /* Discovery reads the file; the run runs what discovery saw. */
     if (!file->source) {
@@ -539,7 +540,10 @@ pv_lua_run_top_level(lua_State *L, PvFile *file, GError **error)
         lua_pop(L, 1);
         return FALSE;
     }
-    if (pv_lua_docall(L, 0, 0) != LUA_OK) {
+    file->top_level_deadline = g_get_monotonic_time() + pv_file_top_level_timeout(file) / 1000;
+    status = pv_lua_docall(L, 0, 0);
+    file->top_level_deadline = G_MAXINT64;
+    if (status != LUA_OK) {
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
         pv_lua_reset_hook(L, file);

@@ -63,13 +63,17 @@ test("a Lua error", function(t)
     return missing.field
 end)
 
+test("a guest's stderr with escape sequences", function(t)
+    vm:run("printf 'in \\033[31mred\\033[0m \\a\\n' >&2; exit 3"):assert_ok()
+end)
+
 test("shutdown", function(t)
     vm:shutdown()
     t:assert_eq("stopped", vm:state())
 end)
 LUA
 
-run_provium "$WORK"
+run_provium --junit "$WORK/junit.xml" "$WORK"
 check "exit status 1 when a test fails" status_is 1
 check "passing tests pass" out_has "PASS  binary file round trip"
 check "command timeout is reported in r.timed_out" out_has "PASS  command timeout"
@@ -77,7 +81,13 @@ check "console expect" out_has "PASS  serial console"
 check "failure names file and line" out_has "guest.test.lua:52: expected \"expected\", got \"actual\""
 check "failure shows the console" out_has "--- console of vm 'g' (domain '${PREFIX}guest-g') ---"
 check "Lua error names file and line" out_has "guest.test.lua:57: attempt to index a nil value"
-check "summary line" grep -qx "8 passed, 2 failed, 0 skipped" "$WORK/out"
+check "a guest's stderr: shown with control pictures" out_has "stderr:"
+check "a guest's stderr: its escape sequences shown, not obeyed" out_has "in ␛[31mred␛[0m ␇"
+check "a guest's stderr: no control character reaches the terminal" \
+    sh -c "! tr -d '\n\t' < '$WORK/out' | LC_ALL=C grep -q '[[:cntrl:]]'"
+check "a guest's stderr: JUnit is valid" \
+    xmllint --noout --schema "$PV_TEST_SRCDIR/reportdata/junit.xsd" "$WORK/junit.xml"
+check "summary line" grep -qx "8 passed, 3 failed, 0 skipped" "$WORK/out"
 check "nothing left in virsh list --all" no_domains_left
 check "overlays and logs stay in the run directory" \
     test -f "$WORK/runs/latest/vms/${PREFIX}guest-g.console.log"

@@ -33,3 +33,30 @@ check "the running test failed as cancelled" out_has "cancelled by a signal"
 check "the queued file is reported cancelled" out_has "b.test.lua cancelled"
 check "results so far and the summary are printed" out_has "0 passed, 1 failed, 0 skipped"
 check "nothing left in virsh list --all" no_domains_left
+
+# A second signal exits at once, yet leaves no domain behind, not even one
+# whose creation was in flight (--keep-failed: libvirt would not destroy it).
+mkdir "$WORK/twice"
+for f in c d e f; do
+    printf 'test("boots", function(t)\n  provium:vm("v"):boot():run("sleep 120")\nend)\n' \
+        > "$WORK/twice/$f.test.lua"
+done
+cp "$WORK/provium.conf" "$WORK/twice/"
+"$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" --keep-failed --no-psi \
+    "$WORK/twice" > "$WORK/out" 2> "$WORK/err" &
+pid=$!
+i=0
+# The first domain is listed while virDomainCreateXML() is still running.
+until virsh list --all --name 2>/dev/null | grep -q "^$PREFIX" || [ $i -ge 600 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+kill -INT $pid
+sleep 0.05
+kill -INT $pid
+wait $pid
+status=$?
+sleep 5  # a creation provium left in flight would have come up by now
+check "second signal: exit 130" status_is 130
+check "second signal: says it destroyed the run's domains" err_has "interrupted again; destroyed this run's domains"
+check "second signal: nothing left in virsh list --all" no_domains_left

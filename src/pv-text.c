@@ -1,0 +1,130 @@
+/*
+ * pv-text.c: text from outside (test files, guests, file names) made safe
+ *
+ * Test names, paths, test output and a guest's output are bytes.  Two steps
+ * make them safe: pv_text_make_valid() for anything that needs UTF-8 (the
+ * event stream: GVariant strings, msgpack str, JSON; libvirt's XML), and
+ * pv_text_sanitize() for what people and XML readers see (the terminal,
+ * JUnit, the run directory's logs, the SVG timeline), where control
+ * characters would move the cursor, change colors or titles, or make the
+ * XML unreadable.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "pv-text.h"
+
+/**
+ * pv_text_append_valid:
+ * @len: bytes of @text, or -1 up to its NUL
+ *
+ * Appends @text to @out as valid UTF-8: each byte that is not part of a
+ * valid UTF-8 character becomes the four characters "\xNN", so distinct
+ * names stay distinct (a Latin-1 "café" and "cafè" do not both become
+ * "caf?").  A NUL inside @len also counts as invalid.
+ */
+static void
+pv_text_append_valid(GString *out, const char *text, gssize len)
+{
+    const char *p = text;
+    const char *end;
+    gsize left = len < 0 ? strlen(text) : (gsize)len;
+
+    while (left > 0) {
+        if (g_utf8_validate_len(p, left, &end)) {
+            g_string_append_len(out, p, left);
+            return;
+        }
+        g_string_append_len(out, p, end - p);
+        left -= end - p;
+        g_string_append_printf(out, "\\x%02x", (guchar)*end);
+        p = end + 1;
+        left--;
+    }
+}
+
+/**
+ * pv_text_make_valid:
+ * @len: bytes of @text, or -1 up to its NUL
+ *
+ * Returns: (transfer full): @text as valid UTF-8 (see
+ *   pv_text_append_valid()); a copy when it already was
+ */
+char *
+pv_text_make_valid(const char *text, gssize len)
+{
+    GString *out;
+
+    if (len < 0 && g_utf8_validate(text, -1, NULL))
+        return g_strdup(text);
+    out = g_string_sized_new(len < 0 ? strlen(text) : (gsize)len);
+    pv_text_append_valid(out, text, len);
+    return g_string_free(out, FALSE);
+}
+
+/*
+ * What XML 1.0 and a terminal take as they are: not C0 controls other than
+ * tab and newline, DEL, C1 controls (a terminal may read U+009B as CSI), nor
+ * U+FFFE and U+FFFF, which XML forbids.
+ */
+static gboolean
+pv_text_is_safe(gunichar c)
+{
+    if (c == '\n' || c == '\t')
+        return TRUE;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+        return FALSE;
+    return c != 0xfffe && c != 0xffff;
+}
+
+/**
+ * pv_text_sanitize:
+ * @len: bytes of @text, or -1 up to its NUL
+ *
+ * The one place text from outside is made fit for people and XML: valid
+ * UTF-8 (invalid bytes as "\xNN"), carriage returns dropped, other control
+ * characters shown as their Unicode control pictures (ESC as U+241B "␛",
+ * DEL as U+2421 "␡"), and C1 controls, U+FFFE and U+FFFF as U+FFFD.
+ * Newlines and tabs stay.
+ * Returns: (transfer full)
+ */
+char *
+pv_text_sanitize(const char *text, gssize len)
+{
+    g_autofree char *valid = pv_text_make_valid(text, len);
+    GString *out = g_string_sized_new(strlen(valid));
+    const char *p;
+
+    for (p = valid; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+
+        if (pv_text_is_safe(c))
+            g_string_append_len(out, p, g_utf8_next_char(p) - p);
+        else if (c == '\r')
+            continue;
+        else if (c < 0x20)
+            g_string_append_unichar(out, 0x2400 + c);
+        else if (c == 0x7f)
+            g_string_append_unichar(out, 0x2421);
+        else
+            g_string_append_unichar(out, 0xfffd);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/**
+ * pv_text_one_line:
+ *
+ * pv_text_sanitize() with newlines and tabs as spaces: for a domain's
+ * <title>, which libvirt refuses on more than one line.
+ * Returns: (transfer full)
+ */
+char *
+pv_text_one_line(const char *text)
+{
+    char *line = pv_text_sanitize(text, -1);
+
+    g_strdelimit(line, "\n\t", ' ');
+    return line;
+}

@@ -1,0 +1,10 @@
+/*
+ * pv-text.h: text from outside (test files, guests, file names) made safe
+ */
+#pragma once
+
+#include <glib.h>
+
+char *pv_text_make_valid(const char *text, gssize len);
+char *pv_text_sanitize(const char *text, gssize len);
+char *pv_text_one_line(const char *text);

@@ -1,6 +1,6 @@
 #!/bin/sh
-# The KVM probe's guest image compiled into provium (src/probe/probe-image.h)
-# is what src/probe/probe.S assembles to: nobody changes one without the
+# The KVM probe's guest image compiled into provium (src/libvirt/probe/probe-image.h)
+# is what src/libvirt/probe/probe.S assembles to: nobody changes one without the
 # other.  Skipped where binutils cannot assemble 32-bit x86.
 
 
@@ -12,9 +12,9 @@ fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 "$top/tools/make-probe-image.sh" "$top" "$out"
-if cmp -s "$out" "$top/src/probe/probe-image.h"; then
-    echo "ok 1 - src/probe/probe-image.h is src/probe/probe.S assembled"
+if cmp -s "$out" "$top/src/libvirt/probe/probe-image.h"; then
+    echo "ok 1 - src/libvirt/probe/probe-image.h is src/libvirt/probe/probe.S assembled"
 else
-    echo "not ok 1 - src/probe/probe-image.h is stale: run tools/make-probe-image.sh . src/probe/probe-image.h"
+    echo "not ok 1 - src/libvirt/probe/probe-image.h is stale: run tools/make-probe-image.sh . src/libvirt/probe/probe-image.h"
 fi
 echo "1..1"

@@ -27,7 +27,7 @@ gboolean pv_virt_type_from_string(const char *text, PvVirtType *type);
 /**
  * PvProbeVerdict:
  *
- * What a probe boot of a tiny KVM guest (src/probe/probe.S: protected mode,
+ * What a probe boot of a tiny KVM guest (src/libvirt/probe/probe.S: protected mode,
  * then paging and long mode, a line on the serial console after each) showed.
  */
 typedef enum {

@@ -7,7 +7,7 @@
  * udev), or KVM may be nested in a way that lets guests start and then stall
  * before their first console line.  So where libvirt offers KVM on a local
  * host, provium boots a probe: a 32 MiB guest whose "kernel" is a 271-byte
- * multiboot image of provium's own (src/probe/probe.S) that writes a line to
+ * multiboot image of provium's own (src/libvirt/probe/probe.S) that writes a line to
  * the serial port in protected mode, turns on paging and long mode as every
  * x86-64 kernel does, and writes another; then the same under plain
  * emulation.  Both take milliseconds where KVM works.  On the CI kind of

@@ -1,13 +1,19 @@
 /*
- * test-clean.c: which domains provium clean removes
+ * test-clean.c: which domains provium clean removes, and the ownership
+ * records of networks
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pv-autocleanups.h"
 #include "pv-clean.h"
+#include "pv-error.h"
 #include "pv-libvirt.h"
+#include "pv-network-record.h"
 #include "pv-template.h"
 
 static gboolean
@@ -133,6 +139,104 @@ test_clean_test_driver(void)
     g_assert_true(exists(conn, "test"));
 }
 
+static char *
+make_record_dir(void)
+{
+    g_autoptr(GError) error = NULL;
+    char *dir = g_dir_make_tmp("pv-records-XXXXXX", &error);
+
+    g_assert_no_error(error);
+    return dir;
+}
+
+static void
+remove_dir(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+
+        g_unlink(path);
+    }
+    g_rmdir(dir);
+}
+
+static void
+test_records(void)
+{
+    g_autofree char *dir = make_record_dir();
+    g_autofree char *uuid = g_uuid_string_random();
+    g_autofree char *other_uuid = g_uuid_string_random();
+    g_autofree char *data = NULL;
+    g_autofree char *stray = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(PvNetworkRecord) parsed = { 0 };
+    PvNetworkRecord rec = {
+        .name = (char *)"pv-a-x-lan", .uuid = uuid, .bridge = (char *)"pv-0123456789",
+        .uri = (char *)"test:///default", .run = (char *)"r1", .prefix = (char *)"pv-a-",
+        .file = (char *)"/t/x y.test.lua", .net = (char *)"lan",
+        .host = (char *)g_get_host_name(), .pid = getpid(),
+        .pid_start = pv_process_start_time(getpid()),
+    };
+    PvNetworkRecord dead = rec;
+    const PvNetworkRecord *got;
+
+    g_assert_cmpuint(rec.pid_start, >, 0);
+    data = pv_network_record_to_data(&rec);
+    g_assert_true(pv_network_record_parse(data, &parsed, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(parsed.file, ==, "/t/x y.test.lua");
+    g_assert_cmpint(parsed.pid, ==, getpid());
+    g_assert_false(pv_network_record_parse("[network]\nname=x\n", &parsed, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_clear_error(&error);
+
+    /* This process made it: alive; the same pid started at another time
+     * (a recycled pid) or a pid that is gone: dead. */
+    g_assert_true(pv_network_record_owner_alive(&rec));
+    dead.pid_start = rec.pid_start + 1;
+    g_assert_false(pv_network_record_owner_alive(&dead));
+    dead.pid = G_MAXINT32;
+    g_assert_false(pv_network_record_owner_alive(&dead));
+
+    g_assert_true(pv_network_record_write(dir, &rec, &error));
+    g_assert_no_error(error);
+    /* Not records: a temporary file, a record under another UUID's name. */
+    stray = g_build_filename(dir, "x.network.tmp-1", NULL);
+    g_assert_true(g_file_set_contents(stray, data, -1, NULL));
+    g_free(stray);
+    stray = g_strdup_printf("%s/%s.network", dir, other_uuid);
+    g_assert_true(g_file_set_contents(stray, data, -1, NULL));
+    records = pv_network_record_list(dir, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(records->len, ==, 1);
+    got = records->pdata[0];
+    g_assert_cmpstr(got->uuid, ==, uuid);
+    g_assert_cmpstr(got->bridge, ==, "pv-0123456789");
+    g_assert_cmpuint(got->pid_start, ==, rec.pid_start);
+
+    g_assert_true(pv_network_record_remove(dir, uuid, &error));
+    g_assert_true(pv_network_record_remove(dir, uuid, &error));
+    g_assert_no_error(error);
+    g_assert_false(pv_network_record_remove(dir, "../../etc/passwd", &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_clear_error(&error);
+
+    /* A directory everyone may write is not trusted. */
+    g_assert_cmpint(chmod(dir, 0777), ==, 0);
+    g_assert_null(pv_network_record_list(dir, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_assert_nonnull(strstr(error->message, "writable by everyone"));
+    g_clear_error(&error);
+    g_assert_false(pv_network_record_write(dir, &rec, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_assert_cmpint(chmod(dir, 0700), ==, 0);
+    remove_dir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -140,5 +244,6 @@ main(int argc, char **argv)
     g_test_add_func("/clean/decide", test_decide);
     g_test_add_func("/clean/metadata/parse", test_metadata_parse);
     g_test_add_func("/clean/test-driver", test_clean_test_driver);
+    g_test_add_func("/clean/network/records", test_records);
     return g_test_run();
 }

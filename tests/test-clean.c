@@ -1,6 +1,6 @@
 /*
- * test-clean.c: which domains provium clean removes, and the ownership
- * records of networks
+ * test-clean.c: which domains and networks provium clean removes, and the
+ * ownership records of networks
  */
 #include "config.h"
 
@@ -13,7 +13,7 @@
 #include "pv-clean.h"
 #include "pv-error.h"
 #include "pv-libvirt.h"
-#include "pv-network-record.h"
+#include "pv-network-host.h"
 #include "pv-template.h"
 
 static gboolean
@@ -139,6 +139,47 @@ test_clean_test_driver(void)
     g_assert_true(exists(conn, "test"));
 }
 
+static gboolean
+record_always_alive(const PvNetworkRecord *record)
+{
+    return TRUE;
+}
+
+static gboolean
+record_never_alive(const PvNetworkRecord *record)
+{
+    return FALSE;
+}
+
+static void
+test_network_decide(void)
+{
+    PvNetworkRecord rec = {
+        .name = (char *)"pv-a-x-lan", .uuid = (char *)"u", .uri = (char *)"qemu:///system",
+        .run = (char *)"r", .prefix = (char *)"pv-a-", .pid = 42,
+    };
+
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu:///system", NULL, record_never_alive,
+                                            FALSE), ==, PV_CLEAN_REMOVE);
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu:///system", "pv-a-",
+                                            record_never_alive, FALSE), ==, PV_CLEAN_REMOVE);
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu:///system", "pv-b-",
+                                            record_never_alive, FALSE), ==,
+                    PV_CLEAN_SKIP_PREFIX);
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu:///system", NULL, record_always_alive,
+                                            FALSE), ==, PV_CLEAN_SKIP_RUNNING);
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu:///system", NULL, record_always_alive,
+                                            TRUE), ==, PV_CLEAN_REMOVE);
+    /* Made through another URI: only a clean connected there removes it. */
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu+ssh://h/system", NULL,
+                                            record_never_alive, TRUE), ==,
+                    PV_CLEAN_SKIP_ELSEWHERE);
+    rec.name = (char *)"renamed";
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu:///system", "pv-a-",
+                                            record_never_alive, FALSE), ==,
+                    PV_CLEAN_SKIP_PREFIX);
+}
+
 static char *
 make_record_dir(void)
 {
@@ -237,6 +278,128 @@ test_records(void)
     remove_dir(dir);
 }
 
+static gboolean
+network_exists(virConnect *conn, const char *name)
+{
+    g_autoptr(virNetwork) net = virNetworkLookupByName(conn, name);
+
+    virResetLastError();
+    return net != NULL;
+}
+
+typedef struct {
+    guint removed;
+    guint kept;
+    guint gone;
+    guint elsewhere;
+} NetworkTally;
+
+static void
+count_network(const PvNetworkRecord *record, PvCleanDecision decision, gboolean existed,
+              const GError *error, gpointer user_data)
+{
+    NetworkTally *tally = user_data;
+
+    g_assert_no_error(error);
+    if (decision == PV_CLEAN_REMOVE && existed)
+        tally->removed++;
+    else if (decision == PV_CLEAN_REMOVE)
+        tally->gone++;
+    else if (decision == PV_CLEAN_SKIP_RUNNING)
+        tally->kept++;
+    else if (decision == PV_CLEAN_SKIP_ELSEWHERE)
+        tally->elsewhere++;
+}
+
+static void
+test_clean_networks_test_driver(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = pv_libvirt_open("test:///default", &error);
+    g_autoptr(PvNetworkInventory) inventory = pv_network_inventory_new();
+    g_autoptr(PvNetworkPlan) plan = pv_network_plan_new("r", "pv-n-", "/t/x.test.lua", "x");
+    g_autoptr(virNetwork) foreign = NULL;
+    g_autofree char *dir = make_record_dir();
+    g_autofree char *elsewhere_uuid = g_uuid_string_random();
+    PvNetworkOptions options = { "192.168.70.0/24", NULL, FALSE, NULL };
+    PvNetworkOptions with_host = { "192.168.71.0/24", "192.168.71.1", TRUE, NULL };
+    PvNetwork *lan;
+    PvNetwork *wan;
+    PvNetworkRecord elsewhere = {
+        .name = (char *)"pv-n-x-remote", .uuid = elsewhere_uuid,
+        .uri = (char *)"qemu+ssh://elsewhere/system", .run = (char *)"r",
+        .prefix = (char *)"pv-n-", .host = (char *)g_get_host_name(), .pid = 1,
+    };
+    NetworkTally tally = { 0 };
+    guint removed;
+
+    g_assert_no_error(error);
+    g_assert_true(pv_network_inventory_add_host(inventory, conn, dir, &error));
+    g_assert_no_error(error);
+    /* The test driver's own network. */
+    g_assert_true(g_hash_table_contains(inventory->networks, "default"));
+    lan = pv_network_plan_add(plan, "lan", &options, inventory, &error);
+    g_assert_no_error(error);
+    wan = pv_network_plan_add(plan, "wan", &with_host, inventory, &error);
+    g_assert_no_error(error);
+    g_assert_true(pv_network_create(conn, plan, lan, dir, &error));
+    g_assert_no_error(error);
+    g_assert_true(pv_network_is_live(lan));
+    g_assert_true(pv_network_create(conn, plan, wan, dir, &error));
+    g_assert_no_error(error);
+    g_assert_true(network_exists(conn, "pv-n-x-lan"));
+    /* Named like ours, made by someone else: never touched. */
+    foreign = virNetworkCreateXML(conn, "<network><name>pv-n-x-lan-foreign</name>"
+                                  "<bridge name='foreign0'/></network>");
+    g_assert_nonnull(foreign);
+    /* A record of a network made through another URI. */
+    g_assert_true(pv_network_record_write(dir, &elsewhere, &error));
+
+    /* Its creator (this test) still runs: kept. */
+    removed = pv_clean_networks(conn, dir, "pv-n-", FALSE, NULL, count_network, &tally,
+                                &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(removed, ==, 0);
+    g_assert_cmpuint(tally.kept, ==, 2);
+    g_assert_cmpuint(tally.elsewhere, ==, 1);
+    g_assert_true(network_exists(conn, "pv-n-x-lan"));
+
+    /* Another prefix: nothing of ours. */
+    memset(&tally, 0, sizeof(tally));
+    removed = pv_clean_networks(conn, dir, "pv-o-", FALSE, record_never_alive, count_network,
+                                &tally, &error);
+    g_assert_cmpuint(removed, ==, 0);
+    g_assert_cmpuint(tally.kept + tally.removed + tally.elsewhere, ==, 0);
+
+    /* One gone behind provium's back: its record is just forgotten. */
+    g_assert_true(pv_network_destroy(conn, wan, dir, &error));
+    g_assert_no_error(error);
+    g_assert_false(pv_network_is_live(wan));
+    g_assert_true(pv_network_record_write(dir, &(PvNetworkRecord) {
+        .name = (char *)pv_network_peek_name(wan), .uuid = (char *)pv_network_peek_uuid(wan),
+        .uri = (char *)"test:///default", .run = (char *)"r", .prefix = (char *)"pv-n-",
+        .pid = 1 }, &error));
+
+    memset(&tally, 0, sizeof(tally));
+    removed = pv_clean_networks(conn, dir, NULL, FALSE, record_never_alive, count_network,
+                                &tally, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(removed, ==, 1);
+    g_assert_cmpuint(tally.gone, ==, 1);
+    g_assert_false(network_exists(conn, "pv-n-x-lan"));
+    g_assert_true(network_exists(conn, "pv-n-x-lan-foreign"));
+    g_assert_true(network_exists(conn, "default"));
+
+    /* What is left: the other URI's record, nothing else. */
+    {
+        g_autoptr(GPtrArray) left = pv_network_record_list(dir, &error);
+
+        g_assert_cmpuint(left->len, ==, 1);
+        g_assert_cmpstr(((PvNetworkRecord *)left->pdata[0])->uuid, ==, elsewhere_uuid);
+    }
+    remove_dir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -244,6 +407,8 @@ main(int argc, char **argv)
     g_test_add_func("/clean/decide", test_decide);
     g_test_add_func("/clean/metadata/parse", test_metadata_parse);
     g_test_add_func("/clean/test-driver", test_clean_test_driver);
+    g_test_add_func("/clean/network/decide", test_network_decide);
     g_test_add_func("/clean/network/records", test_records);
+    g_test_add_func("/clean/network/test-driver", test_clean_networks_test_driver);
     return g_test_run();
 }

@@ -383,15 +383,17 @@ pv_network_route_clash(const PvCidr *cidr, GArray *routes)
 }
 
 static gboolean
-pv_network_check_host_routes(const PvNetwork *net, const char *cidr_text,
-                             PvNetworkInventory *inventory, GError **error)
+pv_network_check_host_routes(const PvNetwork *net, PvNetworkInventory *inventory,
+                             GError **error)
 {
     const PvRoute *route = pv_network_route_clash(&net->cidr, inventory->routes);
     g_autofree char *dest = NULL;
+    g_autofree char *cidr_text = NULL;
 
     if (!route)
         return TRUE;
     dest = pv_cidr_to_string(&route->dest);
+    cidr_text = pv_cidr_to_string(&net->cidr);
     if (g_hash_table_contains(inventory->provium_bridges, route->iface))
         g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
                     _("network '%s': cidr %s is in use on the host by another provium "
@@ -536,8 +538,7 @@ pv_network_plan_add(PvNetworkPlan *plan, const char *net, const PvNetworkOptions
             return NULL;
         }
     }
-    if (network->has_host &&
-        !pv_network_check_host_routes(network, options->cidr, inventory, error))
+    if (network->has_host && !pv_network_check_host_routes(network, inventory, error))
         return NULL;
     if (pv_network_has_dhcp_server(network))
         pv_network_set_range(network);
@@ -551,6 +552,33 @@ pv_network_plan_add(PvNetworkPlan *plan, const char *net, const PvNetworkOptions
     network->uuid = g_uuid_string_random();
     g_ptr_array_add(plan->networks, g_ptr_array_steal_index(holder, 0));
     return network;
+}
+
+/**
+ * pv_network_plan_check_routes:
+ * @inventory: refreshed (pv_network_inventory_add_host()) just before
+ *
+ * Checks again, against the host's routes now, the networks of @plan that
+ * give the host an address and do not exist yet: another file's network may
+ * have taken their CIDR on the host since they were declared.  Call it right
+ * before creating them.
+ * Returns: FALSE with @error set as pv_network_plan_add() does
+ *   (PV_ERROR_RESOURCES: another provium network holds the CIDR, wait)
+ */
+gboolean
+pv_network_plan_check_routes(PvNetworkPlan *plan, PvNetworkInventory *inventory,
+                             GError **error)
+{
+    guint i;
+
+    for (i = 0; i < plan->networks->len; i++) {
+        const PvNetwork *net = plan->networks->pdata[i];
+
+        if (net->has_host && !net->live &&
+            !pv_network_check_host_routes(net, inventory, error))
+            return FALSE;
+    }
+    return TRUE;
 }
 
 /* Returns: (transfer none) (nullable): the network @net of the file */

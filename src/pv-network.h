@@ -116,6 +116,8 @@ PvNetwork *pv_network_plan_add(PvNetworkPlan *plan, const char *net,
 const char *pv_network_plan_peek_run_id(PvNetworkPlan *plan);
 const char *pv_network_plan_peek_prefix(PvNetworkPlan *plan);
 const char *pv_network_plan_peek_file(PvNetworkPlan *plan);
+gboolean pv_network_plan_check_routes(PvNetworkPlan *plan, PvNetworkInventory *inventory,
+                                      GError **error);
 PvNetwork *pv_network_plan_lookup(PvNetworkPlan *plan, const char *net);
 GPtrArray *pv_network_plan_peek_networks(PvNetworkPlan *plan);
 const PvNic *pv_network_plan_add_nic(PvNetworkPlan *plan, const char *vm, guint index,

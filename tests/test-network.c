@@ -172,6 +172,7 @@ assert_add_error(PvNetworkPlan *plan, PvNetworkInventory *inventory, const char 
 static void
 test_plan_networks(void)
 {
+    g_autoptr(GError) error = NULL;
     g_autoptr(PvNetworkInventory) inventory = make_inventory();
     g_autoptr(PvNetworkPlan) plan = pv_network_plan_new("run1", "pv-r1-", "/t/lan.test.lua",
                                                         "lan");
@@ -245,6 +246,20 @@ test_plan_networks(void)
      * nor does a route that is down. */
     add_network(plan, inventory, "iso", "192.0.2.0/24", NULL, FALSE, NULL);
     add_network(plan, inventory, "wg", "10.1.0.0/24", "10.1.0.1", FALSE, NULL);
+
+    /* Before creating them: another provium network took wan's cidr since. */
+    g_assert_true(pv_network_plan_check_routes(plan, inventory, &error));
+    g_assert_no_error(error);
+    g_array_append_val(inventory->routes, ((PvRoute) { g_strdup("pv-9876543210"),
+                                                       { 0x0a090000, 24 } }));
+    g_hash_table_add(inventory->provium_bridges, g_strdup("pv-9876543210"));
+    g_assert_false(pv_network_plan_check_routes(plan, inventory, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_RESOURCES);
+    g_assert_nonnull(strstr(error->message, "network 'wan': cidr 10.9.0.0/24 is in use"));
+    g_clear_error(&error);
+    /* wan exists already: its own route is no clash. */
+    pv_network_set_live(wan, TRUE);
+    g_assert_true(pv_network_plan_check_routes(plan, inventory, &error));
 }
 
 static void

@@ -110,7 +110,7 @@ pv_network_take_ip(const PvNetwork *net, const char *vm, const char *ip, guint32
         shown = pv_cidr_to_string(&net->cidr);
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
                     _("vm '%s': network '%s' (%s) has no address left to give: use a larger "
-                      "cidr, or give the VM an ip"), vm, net->net, shown);
+                      "cidr"), vm, net->net, shown);
         return FALSE;
     }
     if (!pv_network_parse_member(net->net, &net->cidr, "ip", ip, addr, error)) {

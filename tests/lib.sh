@@ -17,15 +17,22 @@ WORK=$(mktemp -d "/tmp/pv-$name-XXXXXX")
 # QEMU runs as libvirt-qemu and must reach disk overlays in the run directory.
 chmod 0755 "$WORK"
 PREFIX="t$$-"
+# Where provium records the networks it creates (as root).
+NETWORK_RECORDS=/run/provium/networks
 tap_n=0
 tap_failed=0
 
 tap_finish() {
-    # Whatever happened, leave nothing behind.
+    # Whatever happened, leave nothing behind: domains, then networks and
+    # provium's records of them.
     for d in $(virsh list --all --name 2>/dev/null | grep "^$PREFIX"); do
         virsh destroy "$d" >/dev/null 2>&1
         virsh undefine "$d" >/dev/null 2>&1
     done
+    for n in $(virsh net-list --all --name 2>/dev/null | grep "^$PREFIX"); do
+        virsh net-destroy "$n" >/dev/null 2>&1
+    done
+    grep -lx "prefix=$PREFIX" "$NETWORK_RECORDS"/*.network 2>/dev/null | xargs -r rm -f
     rm -rf "$WORK"
     echo "1..$tap_n"
 }
@@ -81,6 +88,10 @@ out_has() { grep -qF -- "$1" "$WORK/out"; }
 err_has() { grep -qF -- "$1" "$WORK/err"; }
 status_is() { [ "$status" -eq "$1" ]; }
 no_domains_left() { ! virsh list --all --name | grep -q "^$PREFIX"; }
+no_networks_left() {
+    ! virsh net-list --all --name | grep -q "^$PREFIX" &&
+        ! grep -qx "prefix=$PREFIX" "$NETWORK_RECORDS"/*.network 2>/dev/null
+}
 err_is_one_line() { [ "$(wc -l < "$WORK/err")" -eq 1 ]; }
 
 # events FILTER: jq -s over the last run's event stream.

@@ -1,13 +1,19 @@
 /*
- * test-clean.c: which domains provium clean removes
+ * test-clean.c: which domains and networks provium clean removes, and the
+ * ownership records of networks
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pv-autocleanups.h"
 #include "pv-clean.h"
+#include "pv-error.h"
 #include "pv-libvirt.h"
+#include "pv-network-host.h"
 #include "pv-template.h"
 
 static gboolean
@@ -133,6 +139,267 @@ test_clean_test_driver(void)
     g_assert_true(exists(conn, "test"));
 }
 
+static gboolean
+record_always_alive(const PvNetworkRecord *record)
+{
+    return TRUE;
+}
+
+static gboolean
+record_never_alive(const PvNetworkRecord *record)
+{
+    return FALSE;
+}
+
+static void
+test_network_decide(void)
+{
+    PvNetworkRecord rec = {
+        .name = (char *)"pv-a-x-lan", .uuid = (char *)"u", .uri = (char *)"qemu:///system",
+        .run = (char *)"r", .prefix = (char *)"pv-a-", .pid = 42,
+    };
+
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu:///system", NULL, record_never_alive,
+                                            FALSE), ==, PV_CLEAN_REMOVE);
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu:///system", "pv-a-",
+                                            record_never_alive, FALSE), ==, PV_CLEAN_REMOVE);
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu:///system", "pv-b-",
+                                            record_never_alive, FALSE), ==,
+                    PV_CLEAN_SKIP_PREFIX);
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu:///system", NULL, record_always_alive,
+                                            FALSE), ==, PV_CLEAN_SKIP_RUNNING);
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu:///system", NULL, record_always_alive,
+                                            TRUE), ==, PV_CLEAN_REMOVE);
+    /* Made through another URI: only a clean connected there removes it. */
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu+ssh://h/system", NULL,
+                                            record_never_alive, TRUE), ==,
+                    PV_CLEAN_SKIP_ELSEWHERE);
+    rec.name = (char *)"renamed";
+    g_assert_cmpint(pv_clean_network_decide(&rec, "qemu:///system", "pv-a-",
+                                            record_never_alive, FALSE), ==,
+                    PV_CLEAN_SKIP_PREFIX);
+}
+
+static char *
+make_record_dir(void)
+{
+    g_autoptr(GError) error = NULL;
+    char *dir = g_dir_make_tmp("pv-records-XXXXXX", &error);
+
+    g_assert_no_error(error);
+    return dir;
+}
+
+static void
+remove_dir(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+
+        g_unlink(path);
+    }
+    g_rmdir(dir);
+}
+
+static void
+test_records(void)
+{
+    g_autofree char *dir = make_record_dir();
+    g_autofree char *uuid = g_uuid_string_random();
+    g_autofree char *other_uuid = g_uuid_string_random();
+    g_autofree char *data = NULL;
+    g_autofree char *stray = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(PvNetworkRecord) parsed = { 0 };
+    PvNetworkRecord rec = {
+        .name = (char *)"pv-a-x-lan", .uuid = uuid, .bridge = (char *)"pv-0123456789",
+        .uri = (char *)"test:///default", .run = (char *)"r1", .prefix = (char *)"pv-a-",
+        .file = (char *)"/t/x y.test.lua", .net = (char *)"lan",
+        .host = (char *)g_get_host_name(), .pid = getpid(),
+        .pid_start = pv_process_start_time(getpid()),
+    };
+    PvNetworkRecord dead = rec;
+    const PvNetworkRecord *got;
+
+    g_assert_cmpuint(rec.pid_start, >, 0);
+    data = pv_network_record_to_data(&rec);
+    g_assert_true(pv_network_record_parse(data, &parsed, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(parsed.file, ==, "/t/x y.test.lua");
+    g_assert_cmpint(parsed.pid, ==, getpid());
+    g_assert_false(pv_network_record_parse("[network]\nname=x\n", &parsed, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_clear_error(&error);
+
+    /* This process made it: alive; the same pid started at another time
+     * (a recycled pid) or a pid that is gone: dead. */
+    g_assert_true(pv_network_record_owner_alive(&rec));
+    dead.pid_start = rec.pid_start + 1;
+    g_assert_false(pv_network_record_owner_alive(&dead));
+    dead.pid = G_MAXINT32;
+    g_assert_false(pv_network_record_owner_alive(&dead));
+
+    g_assert_true(pv_network_record_write(dir, &rec, &error));
+    g_assert_no_error(error);
+    /* Not records: a temporary file, a record under another UUID's name. */
+    stray = g_build_filename(dir, "x.network.tmp-1", NULL);
+    g_assert_true(g_file_set_contents(stray, data, -1, NULL));
+    g_free(stray);
+    stray = g_strdup_printf("%s/%s.network", dir, other_uuid);
+    g_assert_true(g_file_set_contents(stray, data, -1, NULL));
+    records = pv_network_record_list(dir, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(records->len, ==, 1);
+    got = records->pdata[0];
+    g_assert_cmpstr(got->uuid, ==, uuid);
+    g_assert_cmpstr(got->bridge, ==, "pv-0123456789");
+    g_assert_cmpuint(got->pid_start, ==, rec.pid_start);
+
+    g_assert_true(pv_network_record_remove(dir, uuid, &error));
+    g_assert_true(pv_network_record_remove(dir, uuid, &error));
+    g_assert_no_error(error);
+    g_assert_false(pv_network_record_remove(dir, "../../etc/passwd", &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_clear_error(&error);
+
+    /* A directory everyone may write is not trusted. */
+    g_assert_cmpint(chmod(dir, 0777), ==, 0);
+    g_assert_null(pv_network_record_list(dir, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_assert_nonnull(strstr(error->message, "writable by everyone"));
+    g_clear_error(&error);
+    g_assert_false(pv_network_record_write(dir, &rec, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_assert_cmpint(chmod(dir, 0700), ==, 0);
+    remove_dir(dir);
+}
+
+static gboolean
+network_exists(virConnect *conn, const char *name)
+{
+    g_autoptr(virNetwork) net = virNetworkLookupByName(conn, name);
+
+    virResetLastError();
+    return net != NULL;
+}
+
+typedef struct {
+    guint removed;
+    guint kept;
+    guint gone;
+    guint elsewhere;
+} NetworkTally;
+
+static void
+count_network(const PvNetworkRecord *record, PvCleanDecision decision, gboolean existed,
+              const GError *error, gpointer user_data)
+{
+    NetworkTally *tally = user_data;
+
+    g_assert_no_error(error);
+    if (decision == PV_CLEAN_REMOVE && existed)
+        tally->removed++;
+    else if (decision == PV_CLEAN_REMOVE)
+        tally->gone++;
+    else if (decision == PV_CLEAN_SKIP_RUNNING)
+        tally->kept++;
+    else if (decision == PV_CLEAN_SKIP_ELSEWHERE)
+        tally->elsewhere++;
+}
+
+static void
+test_clean_networks_test_driver(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = pv_libvirt_open("test:///default", &error);
+    g_autoptr(PvNetworkInventory) inventory = pv_network_inventory_new();
+    g_autoptr(PvNetworkPlan) plan = pv_network_plan_new("r", "pv-n-", "/t/x.test.lua", "x");
+    g_autoptr(virNetwork) foreign = NULL;
+    g_autofree char *dir = make_record_dir();
+    g_autofree char *elsewhere_uuid = g_uuid_string_random();
+    PvNetworkOptions options = { "192.168.70.0/24", NULL, FALSE, NULL };
+    PvNetworkOptions with_host = { "192.168.71.0/24", "192.168.71.1", TRUE, NULL };
+    PvNetwork *lan;
+    PvNetwork *wan;
+    PvNetworkRecord elsewhere = {
+        .name = (char *)"pv-n-x-remote", .uuid = elsewhere_uuid,
+        .uri = (char *)"qemu+ssh://elsewhere/system", .run = (char *)"r",
+        .prefix = (char *)"pv-n-", .host = (char *)g_get_host_name(), .pid = 1,
+    };
+    NetworkTally tally = { 0 };
+    guint removed;
+
+    g_assert_no_error(error);
+    g_assert_true(pv_network_inventory_add_host(inventory, conn, dir, &error));
+    g_assert_no_error(error);
+    /* The test driver's own network. */
+    g_assert_true(g_hash_table_contains(inventory->networks, "default"));
+    lan = pv_network_plan_add(plan, "lan", &options, inventory, &error);
+    g_assert_no_error(error);
+    wan = pv_network_plan_add(plan, "wan", &with_host, inventory, &error);
+    g_assert_no_error(error);
+    g_assert_true(pv_network_create(conn, plan, lan, dir, &error));
+    g_assert_no_error(error);
+    g_assert_true(pv_network_is_live(lan));
+    g_assert_true(pv_network_create(conn, plan, wan, dir, &error));
+    g_assert_no_error(error);
+    g_assert_true(network_exists(conn, "pv-n-x-lan"));
+    /* Named like ours, made by someone else: never touched. */
+    foreign = virNetworkCreateXML(conn, "<network><name>pv-n-x-lan-foreign</name>"
+                                  "<bridge name='foreign0'/></network>");
+    g_assert_nonnull(foreign);
+    /* A record of a network made through another URI. */
+    g_assert_true(pv_network_record_write(dir, &elsewhere, &error));
+
+    /* Its creator (this test) still runs: kept. */
+    removed = pv_clean_networks(conn, dir, "pv-n-", FALSE, NULL, count_network, &tally,
+                                &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(removed, ==, 0);
+    g_assert_cmpuint(tally.kept, ==, 2);
+    g_assert_cmpuint(tally.elsewhere, ==, 1);
+    g_assert_true(network_exists(conn, "pv-n-x-lan"));
+
+    /* Another prefix: nothing of ours. */
+    memset(&tally, 0, sizeof(tally));
+    removed = pv_clean_networks(conn, dir, "pv-o-", FALSE, record_never_alive, count_network,
+                                &tally, &error);
+    g_assert_cmpuint(removed, ==, 0);
+    g_assert_cmpuint(tally.kept + tally.removed + tally.elsewhere, ==, 0);
+
+    /* One gone behind provium's back: its record is just forgotten. */
+    g_assert_true(pv_network_destroy(conn, wan, dir, &error));
+    g_assert_no_error(error);
+    g_assert_false(pv_network_is_live(wan));
+    g_assert_true(pv_network_record_write(dir, &(PvNetworkRecord) {
+        .name = (char *)pv_network_peek_name(wan), .uuid = (char *)pv_network_peek_uuid(wan),
+        .uri = (char *)"test:///default", .run = (char *)"r", .prefix = (char *)"pv-n-",
+        .pid = 1 }, &error));
+
+    memset(&tally, 0, sizeof(tally));
+    removed = pv_clean_networks(conn, dir, NULL, FALSE, record_never_alive, count_network,
+                                &tally, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(removed, ==, 1);
+    g_assert_cmpuint(tally.gone, ==, 1);
+    g_assert_false(network_exists(conn, "pv-n-x-lan"));
+    g_assert_true(network_exists(conn, "pv-n-x-lan-foreign"));
+    g_assert_true(network_exists(conn, "default"));
+
+    /* What is left: the other URI's record, nothing else. */
+    {
+        g_autoptr(GPtrArray) left = pv_network_record_list(dir, &error);
+
+        g_assert_cmpuint(left->len, ==, 1);
+        g_assert_cmpstr(((PvNetworkRecord *)left->pdata[0])->uuid, ==, elsewhere_uuid);
+    }
+    remove_dir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -140,5 +407,8 @@ main(int argc, char **argv)
     g_test_add_func("/clean/decide", test_decide);
     g_test_add_func("/clean/metadata/parse", test_metadata_parse);
     g_test_add_func("/clean/test-driver", test_clean_test_driver);
+    g_test_add_func("/clean/network/decide", test_network_decide);
+    g_test_add_func("/clean/network/records", test_records);
+    g_test_add_func("/clean/network/test-driver", test_clean_networks_test_driver);
     return g_test_run();
 }

@@ -2,9 +2,11 @@
  * test-template.c: golden files for domain XML rendering
  *
  * Each case in templatedata/ is NAME.in.xml (a template) and NAME.request (a
- * key file of PvDomainRequest fields), with either NAME.out.xml (the domain
- * XML expected) or NAME.err (a piece of the expected error).  Outputs are
- * regenerated only with PV_TEST_REGENERATE_OUTPUT=1, and then reviewed.
+ * key file of PvDomainRequest fields; nics is a list of "NETWORK MAC" or
+ * "NETWORK MAC down"), with either NAME.out.xml (the domain XML expected) or
+ * NAME.err (a piece of the expected error).  Outputs are regenerated only
+ * with PV_TEST_REGENERATE_OUTPUT=1, and then reviewed.  Last, the XML that
+ * pulls or plugs a live NIC's cable.
  */
 #include "config.h"
 
@@ -30,6 +32,29 @@ request_string(GKeyFile *kf, const char *key)
     return value ? g_strstrip(value) : NULL;
 }
 
+/* nics = NETWORK MAC [down];...: the strings stay in @words. */
+static GArray *
+request_nics(GKeyFile *kf, GPtrArray *words)
+{
+    g_auto(GStrv) entries = g_key_file_get_string_list(kf, "request", "nics", NULL, NULL);
+    GArray *nics = g_array_new(FALSE, TRUE, sizeof(PvDomainNic));
+    gsize i;
+
+    for (i = 0; entries && entries[i]; i++) {
+        char **fields = g_strsplit(g_strstrip(entries[i]), " ", 3);
+        PvDomainNic nic = { 0 };
+
+        g_assert_nonnull(fields[0]);
+        g_assert_nonnull(fields[1]);
+        g_ptr_array_add(words, fields);
+        nic.network = fields[0];
+        nic.mac = fields[1];
+        nic.link_down = g_strcmp0(fields[2], "down") == 0;
+        g_array_append_val(nics, nic);
+    }
+    return nics;
+}
+
 static void
 test_case(gconstpointer data)
 {
@@ -45,6 +70,8 @@ test_case(gconstpointer data)
     g_autofree char *s_prefix = NULL, *s_file = NULL, *s_vm = NULL, *s_host = NULL;
     g_autofree char *rendered = NULL;
     g_autofree char *s_virt = NULL;
+    g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    g_autoptr(GArray) nics = NULL;
     PvDomainRequest request = { 0 };
 
     g_assert_true(g_key_file_load_from_file(kf, request_path, G_KEY_FILE_NONE, &error));
@@ -67,6 +94,9 @@ test_case(gconstpointer data)
     s_virt = request_string(kf, "virt_type");
     g_assert_true(!s_virt || pv_virt_type_from_string(s_virt, &request.virt_type));
     request.nosharepages = g_key_file_get_boolean(kf, "request", "nosharepages", NULL);
+    nics = request_nics(kf, words);
+    request.nics = (const PvDomainNic *)nics->data;
+    request.n_nics = nics->len;
 
     rendered = pv_template_render_file(in_path, &request, NULL, &error);
 
@@ -87,6 +117,47 @@ test_case(gconstpointer data)
     pv_test_compare_golden(out_path, rendered);
 }
 
+static void
+test_link_xml(void)
+{
+    const char *domain =
+        "<domain type='qemu'><name>d</name><devices>"
+        "<interface type='network'><mac address='52:54:00:aa:bb:01'/>"
+        "<source network='n1'/><model type='virtio'/><alias name='net0'/></interface>"
+        "<interface type='network'><mac address='52:54:00:AA:BB:02'/>"
+        "<source network='n2'/><model type='virtio'/><link state='up'/></interface>"
+        "</devices></domain>";
+    g_autoptr(GError) error = NULL;
+    g_autofree char *down = pv_template_nic_link_xml(domain, "52:54:00:aa:bb:01", FALSE,
+                                                          &error);
+    g_autofree char *up = NULL;
+    g_autofree char *none = NULL;
+
+    g_assert_no_error(error);
+    g_assert_cmpstr(down, ==,
+                    "<interface type=\"network\">\n"
+                    "  <mac address=\"52:54:00:aa:bb:01\"/>\n"
+                    "  <source network=\"n1\"/>\n"
+                    "  <model type=\"virtio\"/>\n"
+                    "  <alias name=\"net0\"/>\n"
+                    "  <link state=\"down\"/>\n"
+                    "</interface>");
+    /* MACs compare without case; an existing <link> is changed, not doubled. */
+    up = pv_template_nic_link_xml(domain, "52:54:00:aa:bb:02", TRUE, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(up, "<link state=\"up\"/>"));
+    g_assert_null(strstr(strstr(up, "<link") + 1, "<link"));
+    g_assert_nonnull(strstr(up, "network=\"n2\""));
+
+    none = pv_template_nic_link_xml(domain, "52:54:00:aa:bb:03", TRUE, &error);
+    g_assert_null(none);
+    g_assert_error(error, PV_ERROR, PV_ERROR_LIBVIRT);
+    g_clear_error(&error);
+    g_assert_null(pv_template_nic_link_xml("<network/>", "52:54:00:aa:bb:01", TRUE,
+                                                &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_LIBVIRT);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -101,5 +172,6 @@ main(int argc, char **argv)
 
         g_test_add_data_func(path, names->pdata[i], test_case);
     }
+    g_test_add_func("/template/nic-link-xml", test_link_xml);
     return g_test_run();
 }

@@ -185,6 +185,35 @@ while true; do
 done
 SH
 chmod 0755 "$root/init"
+
+# The script busybox udhcpc runs (its default path): provium runs udhcpc
+# through the guest agent on networks where libvirt serves DHCP; nothing
+# starts it at boot.
+mkdir -p "$root/etc/udhcpc"
+cat > "$root/etc/udhcpc/default.script" <<'SH'
+#!/bin/sh
+# udhcpc's events: $interface, $ip, $mask (prefix length), $router, $dns.
+case $1 in
+deconfig)
+    ip addr flush dev "$interface"
+    ip link set dev "$interface" up
+    ;;
+bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/$mask" dev "$interface"
+    for r in $router; do
+        ip route replace default via "$r" dev "$interface"
+        break
+    done
+    if [ -n "$dns" ]; then
+        : > /etc/resolv.conf
+        for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done
+    fi
+    ;;
+esac
+exit 0
+SH
+chmod 0755 "$root/etc/udhcpc/default.script"
 echo "provium-guest" > "$root/etc/hostname"
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Prepare a Debian 12 machine to build, test and run provium:
-#   - install the build dependencies, libvirt, QEMU and the test tools;
+#   - install the build dependencies, libvirt, QEMU (and dnsmasq, libvirt's
+#     DHCP server for networks with a host address) and the test tools;
 #   - give /dev/kvm udev's ownership where no udev manages it;
 #   - start virtlogd and libvirtd when they are not running;
 #   - end with `provium doctor` when provium is built or installed.
@@ -18,6 +19,7 @@ packages="
     libglib2.0-dev libvirt-dev libvirt-glib-1.0-dev libxml2-dev
     liblua5.4-dev libmsgpack-dev libjson-glib-dev
     libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
+    dnsmasq-base
     tini
     binutils cpio e2fsprogs xz-utils
     libxml2-utils librsvg2-bin jq bsdutils

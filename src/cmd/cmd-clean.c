@@ -1,5 +1,6 @@
 /*
- * cmd-clean.c: provium clean [--prefix P]: remove domains provium left behind
+ * cmd-clean.c: provium clean [--prefix P]: remove domains and networks provium
+ * left behind
  */
 #include "config.h"
 
@@ -11,8 +12,9 @@
 #include "pv-libvirt.h"
 
 typedef struct {
-    guint skipped_running;
+    guint skipped;
     guint failed;
+    guint forgotten;
 } PvCleanTally;
 
 static void
@@ -34,7 +36,46 @@ pv_cmd_clean_report(const char *name, const PvMetadata *metadata, PvCleanDecisio
     case PV_CLEAN_SKIP_RUNNING:
         g_print(_("kept %s: its run %s is still going (pid %" G_GINT64_FORMAT "); "
                   "use --force to remove it anyway\n"), name, metadata->run, metadata->pid);
-        tally->skipped_running++;
+        tally->skipped++;
+        break;
+    case PV_CLEAN_SKIP_PREFIX:
+    case PV_CLEAN_SKIP_NOT_OURS:
+    case PV_CLEAN_SKIP_ELSEWHERE:
+        break;
+    }
+}
+
+static void
+pv_cmd_clean_report_network(const PvNetworkRecord *record, PvCleanDecision decision,
+                            gboolean existed, const GError *error, gpointer user_data)
+{
+    PvCleanTally *tally = user_data;
+
+    switch (decision) {
+    case PV_CLEAN_REMOVE:
+        if (error) {
+            g_printerr("provium: %s\n", error->message);
+            tally->failed++;
+        } else if (existed) {
+            g_print(_("removed network %s (run %s, %s, network '%s')\n"), record->name,
+                    record->run, record->file ? record->file : "?",
+                    record->net ? record->net : "?");
+        } else {
+            g_print(_("forgot network %s of run %s: it no longer exists\n"), record->name,
+                    record->run);
+            tally->forgotten++;
+        }
+        break;
+    case PV_CLEAN_SKIP_RUNNING:
+        g_print(_("kept network %s: its run %s is still going (pid %" G_GINT64_FORMAT "); "
+                  "use --force to remove it anyway\n"), record->name, record->run,
+                record->pid);
+        tally->skipped++;
+        break;
+    case PV_CLEAN_SKIP_ELSEWHERE:
+        g_print(_("kept network %s: it was made through %s; clean it with -c %s\n"),
+                record->name, record->uri, record->uri);
+        tally->skipped++;
         break;
     case PV_CLEAN_SKIP_PREFIX:
     case PV_CLEAN_SKIP_NOT_OURS:
@@ -52,20 +93,25 @@ pv_cmd_clean(int argc, char **argv)
         { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
           N_("libvirt URI, as for virsh"), N_("URI") },
         { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix,
-          N_("Only the domains of runs with this prefix"), N_("P") },
+          N_("Only the domains and networks of runs with this prefix"), N_("P") },
         { "force", 0, 0, G_OPTION_ARG_NONE, &force,
-          N_("Also remove domains of provium runs that are still going"), NULL },
+          N_("Also remove domains and networks of provium runs that are still going"),
+          NULL },
         { NULL },
     };
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
+    g_autofree char *record_dir = pv_network_record_dir_default();
     PvCleanTally tally = { 0 };
     guint removed;
+    guint removed_networks;
 
     g_option_context_set_summary(context,
         _("Destroys and undefines the domains provium created (those carrying provium's\n"
-          "metadata, never selected by name alone) and reports each one removed."));
+          "metadata, never selected by name alone), then destroys the networks it\n"
+          "created (those it recorded in /run/provium/networks, still under the\n"
+          "recorded UUID and name), and reports each one removed."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     if (!pv_cmd_parse(context, &argc, &argv))
@@ -85,10 +131,21 @@ pv_cmd_clean(int argc, char **argv)
         pv_cmd_print_error(error);
         return PV_EXIT_USAGE;
     }
-    if (removed == 0 && tally.failed == 0 && tally.skipped_running == 0)
+    /* After the domains: a network goes once nothing is plugged into it. */
+    removed_networks = pv_clean_networks(conn, record_dir, prefix, force, NULL,
+                                         pv_cmd_clean_report_network, &tally, &error);
+    if (error) {
+        pv_cmd_print_error(error);
+        return PV_EXIT_USAGE;
+    }
+    if (removed == 0 && removed_networks == 0 && tally.failed == 0 && tally.skipped == 0 &&
+        tally.forgotten == 0) {
         g_print(_("nothing to clean\n"));
-    else
+    } else {
         g_print(g_dngettext(GETTEXT_PACKAGE, "removed %u domain\n", "removed %u domains\n",
                             removed), removed);
+        g_print(g_dngettext(GETTEXT_PACKAGE, "removed %u network\n", "removed %u networks\n",
+                            removed_networks), removed_networks);
+    }
     return tally.failed ? PV_EXIT_FAILED : PV_EXIT_OK;
 }

@@ -1,9 +1,12 @@
 /*
- * pv-clean.c: finding and removing the domains provium created
+ * pv-clean.c: finding and removing the domains and networks provium created
  *
- * A domain is provium's only if it carries provium's <metadata> element;
- * names are never enough.  A domain whose run is still going on this host is
- * left alone unless forced, so cleaning up after one run cannot break another.
+ * A domain is provium's only if it carries provium's <metadata> element; a
+ * network only if provium recorded it (pv-network-record.c: libvirt 9.0
+ * networks have no metadata) and libvirt still has it under the recorded
+ * UUID and name.  Names are never enough.  What belongs to a run still going
+ * on this host is left alone unless forced, so cleaning up after one run
+ * cannot break another.
  */
 #include "config.h"
 
@@ -17,6 +20,7 @@
 #include "pv-clean.h"
 #include "pv-error.h"
 #include "pv-libvirt.h"
+#include "pv-network-host.h"
 #include "pv-template.h"
 
 void
@@ -204,5 +208,71 @@ pv_clean_domains(virConnect *conn, const char *prefix, gboolean force, PvPidAliv
         virDomainFree(domains[i]);
     }
     free(domains);
+    return removed;
+}
+
+/**
+ * pv_clean_network_decide:
+ * @uri: the URI `provium clean` is connected to (virConnectGetURI())
+ * @prefix: (nullable): only networks of this prefix
+ * @alive: whether the run that made a network still goes
+ *
+ * Pure: what `provium clean` does with one recorded network.
+ */
+PvCleanDecision
+pv_clean_network_decide(const PvNetworkRecord *record, const char *uri, const char *prefix,
+                        PvNetworkAliveFunc alive, gboolean force)
+{
+    if (prefix && (g_strcmp0(record->prefix, prefix) != 0 ||
+                   !g_str_has_prefix(record->name, prefix)))
+        return PV_CLEAN_SKIP_PREFIX;
+    if (g_strcmp0(record->uri, uri) != 0)
+        return PV_CLEAN_SKIP_ELSEWHERE;
+    if (!force && alive(record))
+        return PV_CLEAN_SKIP_RUNNING;
+    return PV_CLEAN_REMOVE;
+}
+
+/**
+ * pv_clean_networks:
+ * @record_dir: where the ownership records are
+ * @prefix: (nullable): only this run prefix
+ * @force: also networks of provium runs still going
+ * @alive: (nullable): NULL for pv_network_record_owner_alive()
+ * @report: called for every recorded network
+ *
+ * Destroys the networks provium recorded on @conn's host whose run is over,
+ * and forgets the records of those already gone.  Call it after
+ * pv_clean_domains(): a network goes after the domains on it.
+ * Returns: how many networks were destroyed; @error is set only when the
+ *   records could not be read
+ */
+guint
+pv_clean_networks(virConnect *conn, const char *record_dir, const char *prefix,
+                  gboolean force, PvNetworkAliveFunc alive, PvCleanNetworkReportFunc report,
+                  gpointer user_data, GError **error)
+{
+    g_autoptr(GPtrArray) records = pv_network_record_list(record_dir, error);
+    g_autofree char *uri = virConnectGetURI(conn);
+    guint removed = 0;
+    guint i;
+
+    if (!records)
+        return 0;
+    for (i = 0; i < records->len; i++) {
+        const PvNetworkRecord *record = records->pdata[i];
+        g_autoptr(GError) local_error = NULL;
+        gboolean existed = FALSE;
+        PvCleanDecision decision =
+            pv_clean_network_decide(record, uri, prefix,
+                                    alive ? alive : pv_network_record_owner_alive, force);
+
+        if (decision == PV_CLEAN_REMOVE &&
+            pv_network_destroy_recorded(conn, record, record_dir, &existed, &local_error) &&
+            existed)
+            removed++;
+        if (report)
+            report(record, decision, existed, local_error, user_data);
+    }
     return removed;
 }

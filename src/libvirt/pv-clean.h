@@ -1,10 +1,12 @@
 /*
- * pv-clean.h: finding and removing the domains provium created
+ * pv-clean.h: finding and removing the domains and networks provium created
  */
 #pragma once
 
 #include <glib.h>
 #include <libvirt/libvirt.h>
+
+#include "pv-network-record.h"
 
 /**
  * PvMetadata:
@@ -30,6 +32,7 @@ typedef enum {
     PV_CLEAN_SKIP_NOT_OURS,    /* no provium metadata */
     PV_CLEAN_SKIP_PREFIX,      /* another prefix than the one asked for */
     PV_CLEAN_SKIP_RUNNING,     /* its provium run is still going */
+    PV_CLEAN_SKIP_ELSEWHERE,   /* a network made through another libvirt URI */
 } PvCleanDecision;
 
 typedef gboolean (*PvPidAliveFunc)(gint64 pid);
@@ -46,3 +49,17 @@ typedef void (*PvCleanReportFunc)(const char *name, const PvMetadata *metadata,
 guint pv_clean_domains(virConnect *conn, const char *prefix, gboolean force,
                        PvPidAliveFunc alive, PvCleanReportFunc report, gpointer user_data,
                        GError **error);
+
+typedef gboolean (*PvNetworkAliveFunc)(const PvNetworkRecord *record);
+
+PvCleanDecision pv_clean_network_decide(const PvNetworkRecord *record, const char *uri,
+                                        const char *prefix, PvNetworkAliveFunc alive,
+                                        gboolean force);
+
+typedef void (*PvCleanNetworkReportFunc)(const PvNetworkRecord *record,
+                                         PvCleanDecision decision, gboolean existed,
+                                         const GError *error, gpointer user_data);
+
+guint pv_clean_networks(virConnect *conn, const char *record_dir, const char *prefix,
+                        gboolean force, PvNetworkAliveFunc alive,
+                        PvCleanNetworkReportFunc report, gpointer user_data, GError **error);

@@ -3,9 +3,10 @@
  *
  * A template is ordinary libvirt domain XML.  Rendering parses it with
  * libxml2, sets the elements provium owns (name, title, memory, vCPUs, boot,
- * the overlay disk, the logged serial console, the agent channel, provium's
- * metadata) and keeps everything else as the user wrote it.  Values only ever
- * reach the document through libxml2's tree API, which escapes them.
+ * the overlay disk, the NICs on provium's networks, the logged serial
+ * console, the agent channel, provium's metadata) and keeps everything else
+ * as the user wrote it.  Values only ever reach the document through
+ * libxml2's tree API, which escapes them.
  */
 #include "config.h"
 
@@ -348,6 +349,42 @@ pv_xml_new_child_props(xmlNode *parent, const char *name, const char *const *pro
     return node;
 }
 
+/*
+ * One <interface> per NIC asked for, after the template's own (kept as
+ * written, so a template's NIC stays the guest's first), each with its link
+ * state set so a later update can pull the cable.
+ */
+static void
+pv_template_add_nics(xmlNode *devices, const PvDomainRequest *request)
+{
+    xmlNode *last = NULL;
+    xmlNode *child;
+    guint i;
+
+    for (child = devices->children; child; child = child->next) {
+        if (pv_xml_is(child, "interface"))
+            last = child;
+    }
+    for (i = 0; i < request->n_nics; i++) {
+        const PvDomainNic *nic = &request->nics[i];
+        xmlNode *iface = xmlNewDocNode(devices->doc, NULL, BAD_CAST "interface", NULL);
+        const char *const mac[] = { "address", nic->mac, NULL };
+        const char *const source[] = { "network", nic->network, NULL };
+        const char *const model[] = { "type", "virtio", NULL };
+        const char *const link[] = { "state", nic->link_down ? "down" : "up", NULL };
+
+        xmlSetProp(iface, BAD_CAST "type", BAD_CAST "network");
+        if (last)
+            last = xmlAddNextSibling(last, iface);
+        else
+            last = xmlAddChild(devices, iface);
+        pv_xml_new_child_props(iface, "mac", mac);
+        pv_xml_new_child_props(iface, "source", source);
+        pv_xml_new_child_props(iface, "model", model);
+        pv_xml_new_child_props(iface, "link", link);
+    }
+}
+
 /* <cpu><topology>: the guest sees llcs sockets, each its own LLC. */
 static void
 pv_template_set_topology(xmlNode *domain, const PvDomainRequest *request, gboolean kvm)
@@ -562,6 +599,7 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
         g_prefix_error(error, "%s: ", template_path);
         return NULL;
     }
+    pv_template_add_nics(devices, request);
     if (request->console_log)
         pv_template_set_console(devices, request->console_log);
     pv_template_ensure_agent_channel(devices);
@@ -585,6 +623,68 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
     if (rendered_type)
         *rendered_type = type;
     return result;
+}
+
+/* The <interface> of @devices whose MAC is @mac, compared without case. */
+static xmlNode *
+pv_xml_find_interface(xmlNode *devices, const char *mac)
+{
+    xmlNode *iface;
+
+    for (iface = devices ? devices->children : NULL; iface; iface = iface->next) {
+        xmlNode *mac_node;
+        g_autoptr(PvXmlString) address = NULL;
+
+        if (!pv_xml_is(iface, "interface") || !(mac_node = pv_xml_find_child(iface, "mac")))
+            continue;
+        address = xmlGetProp(mac_node, BAD_CAST "address");
+        if (address && g_ascii_strcasecmp((const char *)address, mac) == 0)
+            return iface;
+    }
+    return NULL;
+}
+
+/**
+ * pv_template_nic_link_xml:
+ * @domain_xml: the running domain's XML (virDomainGetXMLDesc)
+ *
+ * The domain's own <interface> with MAC @mac, its link state set: what
+ * virDomainUpdateDeviceFlags() takes to pull or plug the cable.  Starting
+ * from the live definition keeps everything libvirt compares (model,
+ * source, alias) as it is, so it works on a template's own NICs too.
+ * Returns: (transfer full): the element, or NULL with @error set
+ */
+char *
+pv_template_nic_link_xml(const char *domain_xml, const char *mac, gboolean up,
+                         GError **error)
+{
+    g_autoptr(xmlDoc) doc = xmlReadMemory(domain_xml, strlen(domain_xml), "domain.xml", NULL,
+                                          XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                          XML_PARSE_NOWARNING);
+    g_autoptr(xmlBuffer) buffer = NULL;
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    xmlNode *iface;
+    xmlNode *link;
+
+    if (!root || !pv_xml_is(root, "domain")) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_LIBVIRT,
+                            _("libvirt gave a domain description that is not domain XML"));
+        return NULL;
+    }
+    iface = pv_xml_find_interface(pv_xml_find_child(root, "devices"), mac);
+    if (!iface) {
+        g_set_error(error, PV_ERROR, PV_ERROR_LIBVIRT,
+                    _("the domain has no network interface with MAC %s"), mac);
+        return NULL;
+    }
+    link = pv_xml_find_child(iface, "link");
+    if (!link)
+        link = pv_xml_new_child(iface, "link", NULL);
+    xmlSetProp(link, BAD_CAST "state", BAD_CAST(up ? "up" : "down"));
+    buffer = xmlBufferCreate();
+    if (xmlNodeDump(buffer, doc, iface, 0, 1) < 0)
+        g_error("out of memory");
+    return g_strdup((const char *)xmlBufferContent(buffer));
 }
 
 /**

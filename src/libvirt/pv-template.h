@@ -13,6 +13,17 @@
 #define PV_AGENT_CHANNEL "org.qemu.guest_agent.0"
 
 /**
+ * PvDomainNic:
+ *
+ * A NIC provium adds to a domain: a virtio NIC on a libvirt network.
+ */
+typedef struct {
+    const char *network;     /* the libvirt network's name */
+    const char *mac;         /* "52:54:00:xx:xx:xx" */
+    gboolean link_down;      /* start with the cable pulled */
+} PvDomainNic;
+
+/**
  * PvDomainRequest:
  *
  * Everything provium sets in a template.  NULL strings and zero numbers
@@ -31,6 +42,8 @@ typedef struct {
     const char *disk;        /* a qcow2 overlay made for this domain */
     const char *console_log;
     gboolean nosharepages;
+    const PvDomainNic *nics; /* added after the template's own NICs, which are kept */
+    guint n_nics;
 
     /* Performance mode: the guest's LLC topology, the pinning plan */
     guint llcs;              /* 0: leave <cpu> alone */
@@ -55,3 +68,5 @@ char *pv_template_render(const char *template_xml, gsize len, const char *templa
                          GError **error);
 char *pv_template_render_file(const char *template_path, const PvDomainRequest *request,
                               PvVirtType *rendered_type, GError **error);
+char *pv_template_nic_link_xml(const char *domain_xml, const char *mac, gboolean up,
+                               GError **error);

@@ -27,9 +27,18 @@ pv_virConnectClose(virConnect *conn)
         virConnectClose(conn);
 }
 
+static inline void
+pv_virNetworkFree(virNetwork *net)
+{
+    if (net)
+        virNetworkFree(net);
+}
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, pv_virDomainFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, pv_virConnectClose)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, pv_virNetworkFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlBuffer, xmlBufferFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(lua_State, lua_close)

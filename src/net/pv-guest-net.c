@@ -1,0 +1,213 @@
+/*
+ * pv-guest-net.c: a running guest's NICs: addresses and link state
+ *
+ * The guest agent names the guest's interface that has a NIC's MAC (qemu-ga's
+ * guest-network-get-interfaces, through virDomainInterfaceAddresses()), and
+ * runs `ip` (static addresses) or `udhcpc` (DHCP) there with guest-exec:
+ * arguments, never a shell line.  Link state is the NIC's <link state> in
+ * the live domain, changed with virDomainUpdateDeviceFlags(): the guest sees
+ * its carrier go, as when a cable is pulled.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "pv-error.h"
+#include "pv-guest-net.h"
+#include "pv-libvirt.h"
+#include "pv-template.h"
+
+/* How often to look again for an address the guest's own DHCP client gets. */
+#define PV_GUEST_NET_POLL_US (200 * 1000)
+
+/**
+ * pv_guest_net_find_interface:
+ * @addresses: (out) (optional) (transfer full): its IPv4 addresses
+ *
+ * Asks the guest agent which interface has MAC @mac.
+ * Returns: (transfer full): the interface's name in the guest ("eth0"), or
+ *   NULL with @error set (PV_ERROR_GUEST)
+ */
+char *
+pv_guest_net_find_interface(virDomain *dom, const char *mac, GStrv *addresses, GError **error)
+{
+    virDomainInterfacePtr *ifaces = NULL;
+    char *name = NULL;
+    int n = virDomainInterfaceAddresses(dom, &ifaces, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
+                                        0);
+    int i;
+
+    if (n < 0) {
+        pv_libvirt_set_error(error, _("cannot list the guest's interfaces"));
+        if (error && *error)
+            (*error)->code = PV_ERROR_GUEST;
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (!name && ifaces[i]->hwaddr && g_ascii_strcasecmp(ifaces[i]->hwaddr, mac) == 0) {
+            g_autoptr(GStrvBuilder) found = g_strv_builder_new();
+            size_t j;
+
+            name = g_strdup(ifaces[i]->name);
+            for (j = 0; j < ifaces[i]->naddrs; j++) {
+                if (ifaces[i]->addrs[j].type == VIR_IP_ADDR_TYPE_IPV4)
+                    g_strv_builder_add(found, ifaces[i]->addrs[j].addr);
+            }
+            if (addresses)
+                *addresses = g_strv_builder_end(found);
+        }
+        virDomainInterfaceFree(ifaces[i]);
+    }
+    free(ifaces);
+    if (!name)
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("the guest has no interface with MAC %s (is virtio_net loaded?)"), mac);
+    return name;
+}
+
+/* Runs @path with @args in the guest; fails unless it exits 0. */
+static gboolean
+pv_guest_net_run(virDomain *dom, const PvAgentContext *ctx, gint64 deadline,
+                 const char *path, const char *const *args, GError **error)
+{
+    g_auto(PvAgentExecResult) result = { 0 };
+    g_autofree char *line = NULL;
+    g_autofree char *joined = g_strjoinv(" ", (char **)args);
+    PvAgentExec exec = { .path = path, .args = args, .deadline = deadline };
+
+    if (!pv_agent_exec(dom, ctx, &exec, &result, error))
+        return FALSE;
+    if (!result.timed_out && !result.signaled && result.exit_code == 0)
+        return TRUE;
+    line = g_strndup(g_bytes_get_data(result.err, NULL), g_bytes_get_size(result.err));
+    g_strstrip(line);
+    if (result.timed_out)
+        g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT, _("'%s %s' in the guest did not end"),
+                    path, joined);
+    else
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("'%s %s' in the guest failed (exit %" G_GINT64_FORMAT "): %s"), path,
+                    joined, result.signaled ? 128 + (gint64)result.signal : result.exit_code,
+                    line);
+    return FALSE;
+}
+
+static gboolean
+pv_guest_net_has(GStrv addresses, const char *ip)
+{
+    return addresses && g_strv_contains((const char *const *)addresses, ip);
+}
+
+static gboolean
+pv_guest_net_set_static(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
+                        const char *ifname, GStrv addresses, gint64 deadline, GError **error)
+{
+    g_autofree char *cidr = g_strdup_printf("%s/%u", nic->ip, nic->prefix);
+    const char *const up[] = { "link", "set", "dev", ifname, "up", NULL };
+    const char *const add[] = { "addr", "add", cidr, "dev", ifname, NULL };
+    const char *const route[] = {
+        "route", "replace", "default", "via", nic->gateway, "dev", ifname, NULL,
+    };
+
+    if (!pv_guest_net_run(dom, ctx, deadline, "ip", up, error) ||
+        (!pv_guest_net_has(addresses, nic->ip) &&
+         !pv_guest_net_run(dom, ctx, deadline, "ip", add, error)))
+        return FALSE;
+    return !nic->gateway || pv_guest_net_run(dom, ctx, deadline, "ip", route, error);
+}
+
+/* A DHCP client run once through the agent (the test image's busybox
+ * udhcpc); where there is none, the guest's own client must get the lease:
+ * wait for the address until @deadline. */
+static gboolean
+pv_guest_net_dhcp(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
+                  const char *ifname, gint64 deadline, GError **error)
+{
+    const char *const args[] = { "-i", ifname, "-q", "-n", "-t", "10", "-T", "1", NULL };
+    g_autoptr(GError) client_error = NULL;
+
+    if (pv_guest_net_run(dom, ctx, deadline, "udhcpc", args, &client_error))
+        g_clear_error(&client_error);
+    for (;;) {
+        g_auto(GStrv) addresses = NULL;
+        g_autofree char *name = pv_guest_net_find_interface(dom, nic->mac, &addresses, error);
+
+        if (!name)
+            return FALSE;
+        if (pv_guest_net_has(addresses, nic->ip))
+            return TRUE;
+        if (g_get_monotonic_time() >= deadline) {
+            g_autofree char *had = addresses && *addresses ?
+                g_strjoinv(", ", addresses) : g_strdup(_("none"));
+
+            g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
+                        _("%s did not get %s by DHCP (it has: %s)%s%s"), ifname, nic->ip, had,
+                        client_error ? ": " : "", client_error ? client_error->message : "");
+            return FALSE;
+        }
+        if (pv_wake_wait(ctx->wake, MIN(deadline, g_get_monotonic_time() + PV_GUEST_NET_POLL_US),
+                         NULL, NULL, error) == PV_WAIT_INTERRUPTED)
+            return FALSE;
+    }
+}
+
+/**
+ * pv_guest_net_configure:
+ * @nic: as planned (pv_network_plan_add_nic())
+ * @deadline: monotonic time by which the guest must have the address
+ *
+ * Gives the guest @nic's address: through `ip` for PV_NIC_ADDRESS_AGENT
+ * (and, on a NAT network, a default route through the host), through DHCP
+ * for PV_NIC_ADDRESS_DHCP.  Returns once the guest has it.  Setting it again
+ * is harmless.
+ */
+gboolean
+pv_guest_net_configure(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
+                       gint64 deadline, GError **error)
+{
+    g_auto(GStrv) addresses = NULL;
+    g_autofree char *ifname = pv_guest_net_find_interface(dom, nic->mac, &addresses, error);
+    gboolean ok;
+
+    if (!ifname) {
+        g_prefix_error(error, _("vm '%s': network '%s': "), nic->vm, nic->net);
+        return FALSE;
+    }
+    if (nic->addressing == PV_NIC_ADDRESS_DHCP)
+        ok = pv_guest_net_dhcp(dom, ctx, nic, ifname, deadline, error);
+    else
+        ok = pv_guest_net_set_static(dom, ctx, nic, ifname, addresses, deadline, error);
+    if (!ok)
+        g_prefix_error(error, _("vm '%s': network '%s': "), nic->vm, nic->net);
+    return ok;
+}
+
+/**
+ * pv_guest_net_set_link:
+ *
+ * Pulls (@up FALSE) or plugs back the virtual cable of the domain's NIC
+ * with MAC @mac.
+ */
+gboolean
+pv_guest_net_set_link(virDomain *dom, const char *mac, gboolean up, GError **error)
+{
+    g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
+    g_autofree char *iface = NULL;
+
+    if (!xml) {
+        pv_libvirt_set_error(error, _("cannot read the definition of domain '%s'"),
+                             virDomainGetName(dom));
+        return FALSE;
+    }
+    iface = pv_template_nic_link_xml(xml, mac, up, error);
+    if (!iface)
+        return FALSE;
+    if (virDomainUpdateDeviceFlags(dom, iface, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        pv_libvirt_set_error(error, up ? _("cannot set the link of %s up in domain '%s'") :
+                             _("cannot set the link of %s down in domain '%s'"), mac,
+                             virDomainGetName(dom));
+        return FALSE;
+    }
+    return TRUE;
+}

@@ -1,0 +1,380 @@
+/*
+ * pv-network-record.c: who made each of provium's libvirt networks
+ *
+ * libvirt 9.0 networks have no <metadata> element, so a network cannot say
+ * who made it the way provium's domains do.  Instead, each network provium
+ * creates has a record: a key file UUID.network in a directory of this
+ * machine (/run/provium/networks as root), written before
+ * virNetworkCreateXML() and removed after the network is destroyed.  The
+ * UUID is provium's own choice, in the network's XML, so a record matches
+ * one network exactly; the creator's pid and start time tell whether the
+ * run that made it still goes.  A network without a record is never
+ * provium's to remove.
+ *
+ * The directory holds records of every run of every user who writes there:
+ * it must be root's or yours and not writable by everyone, and its files are
+ * opened without following links (pv_safe_openat()).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pv-error.h"
+#include "pv-network-record.h"
+#include "pv-safe.h"
+
+#define PV_NETWORK_RECORD_GROUP "network"
+#define PV_NETWORK_RECORD_SUFFIX ".network"
+#define PV_NETWORK_RECORD_MAX 8192
+
+void
+pv_network_record_clear(PvNetworkRecord *record)
+{
+    g_clear_pointer(&record->name, g_free);
+    g_clear_pointer(&record->uuid, g_free);
+    g_clear_pointer(&record->bridge, g_free);
+    g_clear_pointer(&record->uri, g_free);
+    g_clear_pointer(&record->run, g_free);
+    g_clear_pointer(&record->prefix, g_free);
+    g_clear_pointer(&record->file, g_free);
+    g_clear_pointer(&record->net, g_free);
+    g_clear_pointer(&record->host, g_free);
+    record->pid = 0;
+    record->pid_start = 0;
+}
+
+void
+pv_network_record_free(PvNetworkRecord *record)
+{
+    if (!record)
+        return;
+    pv_network_record_clear(record);
+    g_free(record);
+}
+
+static const char *const pv_network_record_keys[] = {
+    "name", "uuid", "bridge", "uri", "run", "prefix", "file", "net", "host",
+};
+
+/* The string fields, in the order of pv_network_record_keys. */
+static char **
+pv_network_record_field(PvNetworkRecord *record, gsize i)
+{
+    char **fields[] = {
+        &record->name, &record->uuid, &record->bridge, &record->uri, &record->run,
+        &record->prefix, &record->file, &record->net, &record->host,
+    };
+
+    G_STATIC_ASSERT(G_N_ELEMENTS(fields) == G_N_ELEMENTS(pv_network_record_keys));
+    return fields[i];
+}
+
+/**
+ * pv_network_record_to_data:
+ * Returns: (transfer full): @record as a key file
+ */
+char *
+pv_network_record_to_data(const PvNetworkRecord *record)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(pv_network_record_keys); i++) {
+        const char *value = *pv_network_record_field((PvNetworkRecord *)record, i);
+
+        if (value)
+            g_key_file_set_string(kf, PV_NETWORK_RECORD_GROUP, pv_network_record_keys[i],
+                                  value);
+    }
+    g_key_file_set_int64(kf, PV_NETWORK_RECORD_GROUP, "pid", record->pid);
+    g_key_file_set_uint64(kf, PV_NETWORK_RECORD_GROUP, "pid_start", record->pid_start);
+    return g_key_file_to_data(kf, NULL, NULL);
+}
+
+/**
+ * pv_network_record_parse:
+ * @record: (out caller-allocates): filled on success
+ *
+ * Reads a record; name, uuid, uri, run and pid are required.
+ */
+gboolean
+pv_network_record_parse(const char *data, PvNetworkRecord *record, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_auto(PvNetworkRecord) out = { 0 };
+    g_autoptr(GError) local_error = NULL;
+    gsize i;
+
+    if (!g_key_file_load_from_data(kf, data, -1, G_KEY_FILE_NONE, &local_error)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("not a network record: %s"),
+                    local_error->message);
+        return FALSE;
+    }
+    for (i = 0; i < G_N_ELEMENTS(pv_network_record_keys); i++)
+        *pv_network_record_field(&out, i) =
+            g_key_file_get_string(kf, PV_NETWORK_RECORD_GROUP, pv_network_record_keys[i],
+                                  NULL);
+    out.pid = g_key_file_get_int64(kf, PV_NETWORK_RECORD_GROUP, "pid", &local_error);
+    if (!local_error)
+        out.pid_start = g_key_file_get_uint64(kf, PV_NETWORK_RECORD_GROUP, "pid_start",
+                                              NULL);
+    if (local_error || !out.name || !out.uuid || !out.uri || !out.run || out.pid <= 0) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_IO,
+                            _("not a network record: name, uuid, uri, run or pid is missing"));
+        return FALSE;
+    }
+    *record = out;
+    memset(&out, 0, sizeof(out));
+    return TRUE;
+}
+
+/**
+ * pv_network_record_dir_default:
+ *
+ * /run/provium/networks for root; for another user, provium/networks in
+ * their runtime directory ($XDG_RUNTIME_DIR), which only they can write.
+ * Returns: (transfer full)
+ */
+char *
+pv_network_record_dir_default(void)
+{
+    if (geteuid() == 0)
+        return g_strdup(PV_NETWORK_RECORD_DIR);
+    return g_build_filename(g_get_user_runtime_dir(), "provium", "networks", NULL);
+}
+
+static char *
+pv_network_record_file_name(const char *uuid)
+{
+    return g_strconcat(uuid, PV_NETWORK_RECORD_SUFFIX, NULL);
+}
+
+/* A UUID as libvirt writes it: nothing that could leave the directory. */
+static gboolean
+pv_network_record_uuid_ok(const char *uuid)
+{
+    return uuid && g_uuid_string_is_valid(uuid);
+}
+
+/**
+ * pv_network_record_write:
+ * @dir: created when missing
+ *
+ * Writes @record as @dir/UUID.network, through a temporary file and a
+ * rename, so a reader never sees half a record.
+ */
+gboolean
+pv_network_record_write(const char *dir, const PvNetworkRecord *record, GError **error)
+{
+    g_autofree char *data = pv_network_record_to_data(record);
+    g_autofree char *name = NULL;
+    g_autofree char *tmp = NULL;
+    gsize len = strlen(data);
+    gsize done = 0;
+    int dirfd;
+    int fd;
+    int saved;
+
+    if (!pv_network_record_uuid_ok(record->uuid)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("'%s' is not a UUID"),
+                    record->uuid ? record->uuid : "");
+        return FALSE;
+    }
+    if (g_mkdir_with_parents(dir, 0755) < 0) {
+        saved = errno;
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot create the directory %s: %s"), dir,
+                    g_strerror(saved));
+        return FALSE;
+    }
+    dirfd = pv_safe_dir_open(dir, error);
+    if (dirfd < 0)
+        return FALSE;
+    name = pv_network_record_file_name(record->uuid);
+    tmp = g_strdup_printf("%s.tmp-%d", name, (int)getpid());
+    fd = pv_safe_openat(dirfd, dir, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644, error);
+    if (fd < 0) {
+        close(dirfd);
+        return FALSE;
+    }
+    while (done < len) {
+        gssize n = write(fd, data + done, len - done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += n;
+    }
+    saved = errno;
+    close(fd);
+    if (done < len || renameat(dirfd, tmp, dirfd, name) < 0) {
+        if (done == len)
+            saved = errno;
+        unlinkat(dirfd, tmp, 0);
+        close(dirfd);
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot write %s/%s: %s"), dir, name,
+                    g_strerror(saved));
+        return FALSE;
+    }
+    close(dirfd);
+    return TRUE;
+}
+
+/**
+ * pv_network_record_remove:
+ *
+ * Removes the record of the network @uuid; a record already gone is fine.
+ */
+gboolean
+pv_network_record_remove(const char *dir, const char *uuid, GError **error)
+{
+    g_autofree char *name = NULL;
+    int dirfd;
+    int saved = 0;
+
+    if (!pv_network_record_uuid_ok(uuid)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("'%s' is not a UUID"), uuid ? uuid : "");
+        return FALSE;
+    }
+    dirfd = pv_safe_dir_open(dir, error);
+    if (dirfd < 0)
+        return FALSE;
+    name = pv_network_record_file_name(uuid);
+    if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+        saved = errno;
+    close(dirfd);
+    if (saved) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot remove %s/%s: %s"), dir, name,
+                    g_strerror(saved));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static PvNetworkRecord *
+pv_network_record_read(int dirfd, const char *dir, const char *name)
+{
+    g_autoptr(PvNetworkRecord) record = g_new0(PvNetworkRecord, 1);
+    g_autofree char *uuid = g_strndup(name, strlen(name) - strlen(PV_NETWORK_RECORD_SUFFIX));
+    char buf[PV_NETWORK_RECORD_MAX + 1];
+    gsize len = 0;
+    gssize n;
+    int fd = pv_safe_openat(dirfd, dir, name, O_RDONLY, 0, NULL);
+
+    if (fd < 0)
+        return NULL;
+    while (len < PV_NETWORK_RECORD_MAX) {
+        n = read(fd, buf + len, PV_NETWORK_RECORD_MAX - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += n;
+    }
+    close(fd);
+    buf[len] = '\0';
+    /* A record names its own file: anything else is not one of provium's. */
+    if (!pv_network_record_parse(buf, record, NULL) || g_strcmp0(record->uuid, uuid) != 0)
+        return NULL;
+    return g_steal_pointer(&record);
+}
+
+/**
+ * pv_network_record_list:
+ *
+ * Reads every record in @dir.  Files that are not records (a temporary file
+ * of a writer killed midway, anything unreadable) are passed over.
+ * Returns: (transfer full) (element-type PvNetworkRecord): the records,
+ *   none when @dir does not exist; NULL with @error set when @dir cannot be
+ *   trusted or read
+ */
+GPtrArray *
+pv_network_record_list(const char *dir, GError **error)
+{
+    g_autoptr(GPtrArray) records =
+        g_ptr_array_new_with_free_func((GDestroyNotify)pv_network_record_free);
+    struct dirent *entry;
+    DIR *d;
+    int dirfd;
+
+    if (!g_file_test(dir, G_FILE_TEST_EXISTS))
+        return g_steal_pointer(&records);
+    dirfd = pv_safe_dir_open(dir, error);
+    if (dirfd < 0)
+        return NULL;
+    d = fdopendir(dirfd);
+    if (!d) {
+        int saved = errno;
+
+        close(dirfd);
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot read the directory %s: %s"), dir,
+                    g_strerror(saved));
+        return NULL;
+    }
+    while ((entry = readdir(d))) {
+        PvNetworkRecord *record;
+
+        if (!g_str_has_suffix(entry->d_name, PV_NETWORK_RECORD_SUFFIX))
+            continue;
+        record = pv_network_record_read(dirfd, dir, entry->d_name);
+        if (record)
+            g_ptr_array_add(records, record);
+    }
+    closedir(d);
+    return g_steal_pointer(&records);
+}
+
+/**
+ * pv_process_start_time:
+ *
+ * When process @pid started (field 22 of /proc/PID/stat, in clock ticks
+ * after boot): with the pid, it names one process, even after pids wrap.
+ * Returns: the start time, or 0 when there is no such process
+ */
+guint64
+pv_process_start_time(gint64 pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/stat", pid);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) fields = NULL;
+    const char *after_comm;
+
+    if (pid <= 0 || !g_file_get_contents(path, &text, NULL, NULL))
+        return 0;
+    /* The command name may hold spaces and parentheses: skip to its last ')'. */
+    after_comm = strrchr(text, ')');
+    if (!after_comm)
+        return 0;
+    fields = g_strsplit(after_comm + 1, " ", 0);
+    /* fields[0] is empty (the space after ')'), fields[1] is field 3. */
+    if (g_strv_length(fields) < 21)
+        return 0;
+    return g_ascii_strtoull(fields[20], NULL, 10);
+}
+
+/**
+ * pv_network_record_owner_alive:
+ *
+ * Whether the process that made the network of @record still runs: its pid
+ * exists and started when the record says.  A record of another machine's
+ * process (a shared /run) counts as alive: nothing here can tell.
+ */
+gboolean
+pv_network_record_owner_alive(const PvNetworkRecord *record)
+{
+    guint64 start;
+
+    if (g_strcmp0(record->host, g_get_host_name()) != 0)
+        return TRUE;
+    if (kill((pid_t)record->pid, 0) < 0 && errno != EPERM)
+        return FALSE;
+    start = pv_process_start_time(record->pid);
+    return start == 0 || record->pid_start == 0 || start == record->pid_start;
+}

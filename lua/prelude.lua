@@ -235,7 +235,6 @@ end
 
 function T:log(msg)
     local text = tostring(msg)
-    self._logs[#self._logs + 1] = text
     pv.log(text)
 end
 
@@ -321,24 +320,26 @@ function runner.info(i)
     return entry.name, entry.skip, entry.timeout_ns, entry.tags
 end
 
--- Runs test i.  Returns status ("passed", "failed", "skipped"), a message
--- and the test's log lines.
+-- Runs test i.  Returns its status ("passed", "failed", "skipped"), a
+-- message, and for a skip the host imposed its cause ("perf_mode_unavailable").
 function runner.run(i)
     local entry = tests[i]
-    local t = setmetatable({ name = entry.name, _failures = {}, _logs = {} }, T)
+    local t = setmetatable({ name = entry.name, _failures = {} }, T)
     if entry.skip then
-        return "skipped", entry.skip, t._logs
+        return "skipped", entry.skip, nil
     end
     local ok, err = xpcall(entry.fn, handler, t)
+    local cause
     if not ok and type(err) == "table" and err.provium_skip then
         -- the host cannot do what the test asked (performance mode)
         t._skipped = err.provium_skip
+        cause = err.cause
     end
     if t._skipped and #t._failures == 0 then
-        return "skipped", t._skipped, t._logs
+        return "skipped", t._skipped, cause
     end
     if #t._failures > 0 then
-        return "failed", t._failures[1], t._logs
+        return "failed", t._failures[1], nil
     end
     if not ok then
         if type(err) == "table" and err.message then
@@ -347,11 +348,11 @@ function runner.run(i)
             if err.traceback:find("\n", 1, true) and not text:find("\n", 1, true) then
                 text = text .. "\nstack traceback:\n" .. err.traceback
             end
-            return "failed", text, t._logs
+            return "failed", text, nil
         end
-        return "failed", tostring(err), t._logs
+        return "failed", tostring(err), nil
     end
-    return "passed", nil, t._logs
+    return "passed", nil, nil
 end
 
 return runner

@@ -13,7 +13,7 @@
 
 typedef struct {
     const char *name;
-    int (*run)(int argc, char **argv);
+    PvCommandFunc run;
 } PvCommand;
 
 static const PvCommand pv_commands[] = {
@@ -43,32 +43,36 @@ pv_cmd_print_names(void)
 }
 
 /**
- * pv_cmd_print_error:
- *
- * The one line a user sees for a mistake or a failure outside tests.
- */
-void
-pv_cmd_print_error(const GError *error)
-{
-    g_printerr("provium: %s\n", error->message);
-}
-
-/**
  * pv_cmd_parse:
  *
- * g_option_context_parse() with provium's one-line error report.
- * Returns: FALSE after printing the error
+ * g_option_context_parse() with provium's one-line error.
  */
 gboolean
-pv_cmd_parse(GOptionContext *context, int *argc, char ***argv)
+pv_cmd_parse(GOptionContext *context, int *argc, char ***argv, GError **error)
 {
-    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) local_error = NULL;
 
-    if (!g_option_context_parse(context, argc, argv, &error)) {
-        g_printerr(_("provium: %s (see provium --help)\n"), error->message);
+    if (!g_option_context_parse(context, argc, argv, &local_error)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("%s (see provium --help)"),
+                    local_error->message);
         return FALSE;
     }
     return TRUE;
+}
+
+/* Runs @command; its error, if any, is the one line printed, here only. */
+static int
+pv_main_run(PvCommandFunc command, int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    int status = command(argc, argv, &error);
+
+    if (error) {
+        g_printerr("provium: %s\n", error->message);
+        if (status == PV_EXIT_OK)
+            status = PV_EXIT_USAGE;
+    }
+    return status;
 }
 
 int
@@ -94,10 +98,10 @@ main(int argc, char **argv)
 
                 /* --help then reads "Usage: provium list [OPTION...]". */
                 g_set_prgname(prgname);
-                return pv_commands[i].run(argc - 1, argv + 1);
+                return pv_main_run(pv_commands[i].run, argc - 1, argv + 1);
             }
         }
     }
     g_set_prgname("provium");
-    return pv_cmd_run(argc, argv);
+    return pv_main_run(pv_cmd_run, argc, argv);
 }

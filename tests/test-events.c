@@ -1,11 +1,15 @@
 /*
  * test-events.c: the event encoder and the stream reader
  *
- * eventsdata/events.txt holds one event of every kind as GVariant text.
- * Each is encoded and compared byte for byte with events.hex; the stream is
- * read back and compared with events.jsonl (what provium events prints); and
- * the stream cut at every byte still yields every whole event before the
- * cut.  Outputs are regenerated only with PV_TEST_REGENERATE_OUTPUT=1.
+ * One event of every kind is made by its constructor (pv-event-kinds.c),
+ * with its timestamp fixed; each is encoded and compared byte for byte with
+ * eventsdata/events.hex; the stream is read back and compared with
+ * events.jsonl (what provium events prints); and the stream cut at every
+ * byte still yields every whole event before the cut.  Outputs are
+ * regenerated only with PV_TEST_REGENERATE_OUTPUT=1.
+ *
+ * The schema is checked against doc/events.md both ways: a kind or field
+ * emitted but not documented, or documented but never emitted, fails.
  */
 #include "config.h"
 
@@ -17,6 +21,7 @@
 
 #include "golden.h"
 #include "pv-error.h"
+#include "pv-event-kinds.h"
 #include "pv-events.h"
 
 static char *
@@ -25,28 +30,107 @@ data_path(const char *name)
     return g_build_filename(g_getenv("PV_TEST_SRCDIR"), "eventsdata", name, NULL);
 }
 
+static void
+collect(GVariant *event, gpointer user_data)
+{
+    g_ptr_array_add(user_data, g_variant_ref(event));
+}
+
+/* @event with its ts set to @ts: the constructors stamp the time of now. */
+static GVariant *
+with_ts(GVariant *event, gint64 ts)
+{
+    g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+    GVariantIter iter;
+    const char *key;
+    GVariant *value;
+
+    g_variant_iter_init(&iter, event);
+    while (g_variant_iter_next(&iter, "{&sv}", &key, &value)) {
+        if (g_str_equal(key, "ts"))
+            g_variant_builder_add(&builder, "{sv}", key, g_variant_new_int64(ts));
+        else
+            g_variant_builder_add(&builder, "{sv}", key, value);
+        g_variant_unref(value);
+    }
+    return g_variant_ref_sink(g_variant_builder_end(&builder));
+}
+
+/* One event of every kind, as a run of one file would emit them. */
 static GPtrArray *
 load_events(void)
 {
-    g_autofree char *path = data_path("events.txt");
-    g_autofree char *text = NULL;
-    g_auto(GStrv) lines = NULL;
-    GPtrArray *events = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
-    gsize i;
+    g_autoptr(PvEvents) events = pv_events_new("20261123-091512-3fa9c1");
+    g_autoptr(GPtrArray) made = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+    g_autoptr(GPtrArray) tests = g_ptr_array_new();
+    g_autoptr(GPtrArray) none = g_ptr_array_new();
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new();
+    g_autoptr(GPtrArray) notes = g_ptr_array_new();
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+    g_auto(GVariantBuilder) knobs = PV_EVENT_FIELDS_INIT;
+    g_auto(GVariantBuilder) previous = PV_EVENT_FIELDS_INIT;
+    g_auto(GVariantBuilder) again = PV_EVENT_FIELDS_INIT;
+    const char *argv[] = { "provium", "tests/", NULL };
+    const guint counts[6] = { 1, 1, 1, 0, 0, 1 };
+    PvAmount pool = { G_GUINT64_CONSTANT(20220821504), 2000 };
+    PvAmount claim = { 1073741824, 1000 };
+    const char *path = "tests/boot.test.lua";
+    guint i;
 
-    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-    lines = g_strsplit(text, "\n", -1);
-    for (i = 0; lines[i]; i++) {
-        g_autoptr(GError) error = NULL;
-        GVariant *event;
+    g_ptr_array_add(tests, "boots");
+    g_ptr_array_add(tests, "bad \xff name");
+    g_ptr_array_add(warnings, "hugepages: 256 needed on node 0, 0 free: regular pages");
+    g_ptr_array_add(notes, "no cache banks: each die is one LLC group");
+    pv_event_add_int(&knobs, "pages_to_scan", 1000);
+    pv_event_add_int(&knobs, "sleep_millisecs", 100);
+    pv_event_add_int(&previous, "run", 0);
+    pv_event_add_int(&previous, "pages_to_scan", 100);
+    pv_event_add_int(&previous, "sleep_millisecs", 20);
+    pv_event_add_int(&again, "run", 0);
+    pv_event_add_int(&again, "pages_to_scan", 100);
+    pv_event_add_int(&again, "sleep_millisecs", 20);
+    g_variant_builder_add(&knobs, "{sv}", "ksm_run", g_variant_new_boolean(TRUE));
+    pv_events_add_listener(events, collect, made);
 
-        if (!*lines[i] || lines[i][0] == '#')
-            continue;
-        event = g_variant_parse(G_VARIANT_TYPE_VARDICT, lines[i], NULL, NULL, &error);
-        g_assert_no_error(error);
-        g_ptr_array_add(events, g_variant_ref_sink(event));
-    }
-    return events;
+    pv_event_run_started(events, argv, "qemu:///system", "ci", "pv-3fa9c1-",
+                         "/srv/.provium/runs/20261123-091512-3fa9c1", 4242, pool, 2, "auto",
+                         "qemu", "QEMU cannot use KVM here: guests run under plain emulation");
+    pv_event_ksm_tuned(events, TRUE, g_variant_builder_end(&knobs),
+                       g_variant_builder_end(&previous),
+                       "provium: ksm tuned (run = on, pages_to_scan = 1000, "
+                       "sleep_millisecs = 100)");
+    pv_event_file_discovered(events, path, tests, 0, 0, FALSE);
+    pv_event_psi_state(events, FALSE, 0.25, 0.0);
+    pv_event_pool_state(events, (PvAmount){ 0, 0 }, pool);
+    pv_event_file_blocked(events, path, PV_BLOCK_POOL_FULL, "the per-file overhead: 50M");
+    pv_event_file_unblocked(events, path, PV_BLOCK_POOL_FULL, 1500000);
+    pv_event_file_dispatched(events, path, pv_amount(52428800, 0));
+    pv_event_claim_acquired(events, path, pv_amount(52428800, 0));
+    pv_event_test_started(events, path, "boots");
+    pv_event_test_log(events, path, "boots", "hello\twith a tab");
+    pv_event_vm_spawned(events, path, "web", "pv-3fa9c1-boot-web", 268435456, 1);
+    pv_event_perf_plan(events, path, "web", "vcpus: 0->1\nemulator: 0", NULL, warnings, notes);
+    pv_event_vm_ready(events, path, "web", "pv-3fa9c1-boot-web", 3800000000);
+    pv_event_test_ended(events, path, "boots", "passed", 4100000000, NULL, NULL, NULL);
+    pv_event_test_ended(events, path, "bad \xff name", "failed", 12000000, NULL,
+                        "tests/boot.test.lua:9: expected 1, got 2",
+                        "--- console of vm 'web' (domain 'pv-3fa9c1-boot-web') ---\nlogin:");
+    pv_event_test_ended(events, path, "perf", "skipped", 1000, "perf_mode_unavailable",
+                        "the host has 2 CPUs", NULL);
+    pv_event_test_ended(events, path, "later", "not_run", 0, NULL, "cancelled by a signal",
+                        NULL);
+    pv_event_vm_stopped(events, path, "web", "pv-3fa9c1-boot-web", "file_ended");
+    pv_event_claim_released(events, path, pv_amount(52428800, 0), (PvAmount){ 0, 0 }, 0);
+    pv_event_file_completed(events, path, "failed", 4200000000, NULL, none);
+    pv_event_run_interrupted(events, 1, "interrupted; stopping (interrupt again to exit at once)");
+    pv_event_ksm_restored(events, TRUE, g_variant_builder_end(&again),
+                          "provium: ksm settings restored");
+    pv_event_run_finished(events, counts, 4300000000, (PvAmount){ 0, 0 });
+    (void)claim;
+
+    for (i = 0; i < made->len; i++)
+        g_ptr_array_add(out, with_ts(made->pdata[i], G_GINT64_CONSTANT(1763889312000000001) + i));
+    return out;
 }
 
 static char *
@@ -70,28 +154,146 @@ compare_golden(const char *name, const char *actual)
     pv_test_compare_golden(path, actual);
 }
 
+/* The field names of one row of doc/events.md's table, and which are optional. */
 static void
-test_kinds(void)
+parse_doc_fields(const char *cell, GString *required, GString *optional)
 {
-    g_autoptr(GPtrArray) events = load_events();
-    const char *kinds[] = {
-        "run_started", "ksm_tuned", "file_discovered", "psi_state", "pool_state",
-        "file_blocked", "file_unblocked", "file_dispatched", "claim_acquired", "test_started",
-        "test_log", "vm_spawned", "vm_ready", "test_passed", "test_failed", "test_skipped",
-        "test_not_run", "vm_stopped", "claim_released", "file_completed", "ksm_restored",
-        "run_finished",
-    };
+    const char *p = cell;
+
+    while (*p) {
+        const char *start = p;
+        int depth = 0;
+        const char *name;
+        const char *end;
+        const char *paren;
+        g_autofree char *entry = NULL;
+
+        /* One entry: up to the next comma outside parentheses. */
+        while (*p && !(*p == ',' && depth == 0)) {
+            depth += *p == '(';
+            depth -= *p == ')';
+            p++;
+        }
+        entry = g_strndup(start, p - start);
+        if (*p)
+            p++;
+        name = strchr(entry, '`');
+        if (!name)
+            continue;
+        end = strchr(name + 1, '`');
+        g_assert_nonnull(end);
+        paren = strchr(end, '(');
+        if (paren) {
+            g_autofree char *type = g_strndup(paren + 1, strcspn(paren + 1, ":)"));
+
+            if (strstr(type, "optional")) {
+                g_string_append_printf(optional, "%s%.*s", optional->len ? " " : "",
+                                       (int)(end - name - 1), name + 1);
+                continue;
+            }
+        }
+        g_string_append_printf(required, "%s%.*s", required->len ? " " : "",
+                               (int)(end - name - 1), name + 1);
+    }
+}
+
+/*
+ * doc/events.md's table is the schema: every kind and field the
+ * constructors may emit is there, and everything there is emitted.
+ */
+static void
+test_schema_is_documented(void)
+{
+    g_autofree char *doc = NULL;
+    g_autofree char *path = g_build_filename(g_getenv("PV_TEST_SRCDIR"), "..", "doc",
+                                             "events.md", NULL);
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(GHashTable) documented = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                             NULL);
+    const PvEventSchema *schemas;
+    gboolean in_kinds = FALSE;
+    guint n;
     gsize i;
 
-    /* Every documented kind has its golden line, with the common fields. */
-    g_assert_cmpuint(events->len, ==, G_N_ELEMENTS(kinds));
+    g_assert_true(g_file_get_contents(path, &doc, NULL, NULL));
+    lines = g_strsplit(doc, "\n", -1);
+    schemas = pv_event_schemas(&n);
+    for (i = 0; lines[i]; i++) {
+        g_autofree char *kind = NULL;
+        g_autoptr(GString) required = g_string_new(NULL);
+        g_autoptr(GString) optional = g_string_new(NULL);
+        const PvEventSchema *schema;
+        const char *cell;
+
+        if (g_str_has_prefix(lines[i], "## "))
+            in_kinds = g_str_equal(lines[i], "## Kinds");
+        if (!in_kinds || !g_str_has_prefix(lines[i], "| `"))
+            continue;
+        kind = g_strndup(lines[i] + 3, strcspn(lines[i] + 3, "`"));
+        cell = strstr(lines[i] + 3, "| ");
+        g_assert_nonnull(cell);
+        parse_doc_fields(cell + 2, required, optional);
+        schema = pv_event_schema_lookup(kind);
+        g_test_message("%s: required '%s', optional '%s'", kind, required->str, optional->str);
+        if (!schema)
+            g_error("doc/events.md documents kind '%s', which provium never emits", kind);
+        g_assert_cmpstr(required->str, ==, schema->fields);
+        g_assert_cmpstr(optional->str, ==, schema->optional);
+        g_hash_table_add(documented, g_steal_pointer(&kind));
+    }
+    for (i = 0; i < n; i++) {
+        if (!g_hash_table_contains(documented, schemas[i].kind))
+            g_error("kind '%s' is emitted (%s) but not in doc/events.md", schemas[i].kind,
+                    schemas[i].constructor);
+    }
+}
+
+/* Every kind has a constructor that makes it, and what it makes matches. */
+static void
+test_constructors(void)
+{
+    g_autoptr(GPtrArray) events = load_events();
+    g_autoptr(GHashTable) made = g_hash_table_new(g_str_hash, g_str_equal);
+    const PvEventSchema *schemas;
+    guint n;
+    guint i;
+
     for (i = 0; i < events->len; i++) {
         GVariant *event = events->pdata[i];
+        g_autofree char *problem = NULL;
 
-        g_assert_cmpstr(pv_event_get_kind(event), ==, kinds[i]);
-        g_assert_cmpint(pv_event_get_int(event, "ts", 0), >, 0);
         g_assert_cmpstr(pv_event_get_str(event, "run"), ==, "20261123-091512-3fa9c1");
+        if (!pv_event_check_schema(event, &problem))
+            g_error("%s", problem);
+        g_hash_table_add(made, (gpointer)pv_event_get_kind(event));
     }
+    schemas = pv_event_schemas(&n);
+    for (i = 0; i < n; i++) {
+        if (!g_hash_table_contains(made, schemas[i].kind))
+            g_error("kind '%s' has no sample in load_events()", schemas[i].kind);
+    }
+}
+
+/* The check itself catches what it must. */
+static void
+test_schema_check(void)
+{
+    g_autoptr(GVariant) extra = g_variant_ref_sink(g_variant_new_parsed(
+        "{'kind': <'test_started'>, 'ts': <int64 1>, 'run': <'r'>, 'path': <'p'>, "
+        "'name': <'n'>, 'surprise': <1>}"));
+    g_autoptr(GVariant) missing = g_variant_ref_sink(g_variant_new_parsed(
+        "{'kind': <'test_started'>, 'ts': <int64 1>, 'run': <'r'>, 'path': <'p'>}"));
+    g_autoptr(GVariant) unknown = g_variant_ref_sink(g_variant_new_parsed(
+        "{'kind': <'made_up'>, 'ts': <int64 1>, 'run': <'r'>}"));
+    g_autofree char *p1 = NULL;
+    g_autofree char *p2 = NULL;
+    g_autofree char *p3 = NULL;
+
+    g_assert_false(pv_event_check_schema(extra, &p1));
+    g_assert_nonnull(strstr(p1, "'surprise'"));
+    g_assert_false(pv_event_check_schema(missing, &p2));
+    g_assert_nonnull(strstr(p2, "'name' is missing"));
+    g_assert_false(pv_event_check_schema(unknown, &p3));
 }
 
 static void
@@ -254,9 +456,8 @@ test_sink(void)
     close(fd);
     g_assert_true(pv_events_add_file(events, path, &error));
     pv_events_add_listener(events, on_event, seen);
-    pv_events_emitf(events, "vm_ready", "{'path': <%s>, 'boot_ns': <%x>}", "a.test.lua",
-                    (gint64)42);
-    pv_events_emit(events, "run_finished", NULL);
+    pv_event_vm_ready(events, "a.test.lua", "web", "d", 42);
+    g_variant_unref(pv_events_emit(events, "run_finished", NULL));
     /* Listeners see what the file gets, in order, with the common fields. */
     g_assert_cmpuint(seen->len, ==, 2);
     g_assert_cmpstr(pv_event_get_kind(seen->pdata[0]), ==, "vm_ready");
@@ -346,8 +547,8 @@ test_shrinks(void)
     close(fd);
     g_assert_true(pv_events_add_file(events, path, &error));
     for (i = 0; i < 50000; i++)
-        pv_events_emitf(events, "test_log", "{'path': <%s>, 'text': <%s>}", "a.test.lua",
-                        "a line of output long enough to fill pages quickly");
+        pv_event_test_log(events, "a.test.lua", "t",
+                          "a line of output long enough to fill pages quickly");
     reader = pv_event_reader_new(path, &error);
     g_assert_no_error(error);
     event = pv_event_reader_next(reader, &error);
@@ -368,7 +569,7 @@ emit_many(gpointer data)
     guint i;
 
     for (i = 0; i < 20000; i++)
-        pv_events_emit(data, "pool_state", NULL);
+        g_variant_unref(pv_events_emit(data, "pool_state", NULL));
     return NULL;
 }
 
@@ -413,7 +614,9 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/events/kinds", test_kinds);
+    g_test_add_func("/events/schema/documented", test_schema_is_documented);
+    g_test_add_func("/events/schema/constructors", test_constructors);
+    g_test_add_func("/events/schema/check", test_schema_check);
     g_test_add_func("/events/encode", test_encode);
     g_test_add_func("/events/round-trip", test_round_trip);
     g_test_add_func("/events/cut", test_cut);

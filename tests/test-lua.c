@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lua/pv-lua.h"
+#include "pv-lua.h"
 #include "pv-autocleanups.h"
 #include "pv-clean.h"
 #include "pv-file.h"
@@ -58,16 +58,15 @@ fixture_setup(Fixture *fx, gconstpointer data)
     fx->options.results_dir = g_build_filename(fx->dir, "runs", NULL);
     fx->options.timeout_ns = 60 * PV_NSEC_PER_SEC;
     fx->options.keep_failed = GPOINTER_TO_INT(data);
-    fx->run = pv_run_new(&fx->options, &error);
-    g_assert_no_error(error);
+    fx->run = pv_run_new(&fx->options);
     g_assert_true(pv_run_connect(fx->run, &error));
     g_assert_no_error(error);
-    g_assert_true(pv_run_make_pool(fx->run, &error));
+    g_assert_true(pv_run_make_resources(fx->run, &error));
     g_assert_no_error(error);
     g_assert_true(pv_run_prepare_dir(fx->run, &error));
     g_assert_no_error(error);
     fx->events = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
-    pv_events_add_listener(fx->run->events, on_event, fx);
+    pv_events_add_listener(pv_run_peek_events(fx->run), on_event, fx);
 }
 
 static void
@@ -82,6 +81,19 @@ fixture_teardown(Fixture *fx, gconstpointer data)
     g_free(fx->dir);
 }
 
+/* What the dispatcher does around a file's run. */
+static void
+execute(Fixture *fx, PvFile *file)
+{
+    PvResources *resources = pv_run_peek_resources(fx->run);
+
+    pv_file_set_budget(file, pv_pool_peek_budget(pv_resources_peek_pool(resources)), FALSE);
+    pv_sched_file_started(pv_resources_peek_sched(resources));
+    pv_lua_run_file(file);
+    pv_resources_release_llcs(resources, file);
+    pv_sched_file_ended(pv_resources_peek_sched(resources));
+}
+
 /* Writes @code as NAME.test.lua, then discovers and runs it. */
 static PvFile *
 run_file(Fixture *fx, const char *name, const char *code)
@@ -92,38 +104,80 @@ run_file(Fixture *fx, const char *name, const char *code)
 
     write_file(fx->dir, file_name, code);
     file = pv_file_new(fx->run, path);
-    if (pv_file_discover(file, NULL))
-        pv_file_execute(file);
+    if (pv_lua_discover_file(file, NULL))
+        execute(fx, file);
     return file;
 }
 
-static PvTestResult *
-result(PvFile *file, guint i)
+/* A test's result as its event says it: test_passed, test_failed... */
+typedef struct {
+    const char *name;
+    const char *status;
+    const char *message;
+    gint64 duration_ns;
+} Result;
+
+static Result
+result_of(Fixture *fx, PvFile *file, guint i)
 {
-    g_assert_cmpuint(i, <, file->results->len);
-    return file->results->pdata[i];
+    Result r = { 0 };
+    guint seen = 0;
+    guint k;
+
+    for (k = 0; k < fx->events->len; k++) {
+        GVariant *event = fx->events->pdata[k];
+        const char *kind = pv_event_get_kind(event);
+
+        if (!g_str_has_prefix(kind, "test_") || g_str_equal(kind, "test_started") ||
+            g_str_equal(kind, "test_log") ||
+            g_strcmp0(pv_event_get_str(event, "path"), pv_file_peek_path(file)) != 0)
+            continue;
+        if (seen++ < i)
+            continue;
+        r.name = pv_event_get_str(event, "name");
+        r.status = kind + strlen("test_");
+        r.message = pv_event_get_str(event, "reason");
+        r.duration_ns = pv_event_get_int(event, "duration_ns", -1);
+        return r;
+    }
+    g_assert_not_reached();
 }
 
-static void
-assert_result(PvFile *file, guint i, const char *name, PvTestStatus status,
-              const char *message_part)
+static guint
+results_of(Fixture *fx, PvFile *file)
 {
-    PvTestResult *r = result(file, i);
+    guint counts[PV_TEST_STATUS_LAST];
+    guint n = 0;
+    guint i;
 
-    g_test_message("%s: %s: %s", r->name, pv_test_status_to_string(r->status),
-                   r->message ? r->message : "");
-    g_assert_cmpstr(r->name, ==, name);
-    g_assert_cmpstr(pv_test_status_to_string(r->status), ==, pv_test_status_to_string(status));
+    pv_file_count_results(file, counts);
+    for (i = 0; i < PV_TEST_STATUS_LAST; i++)
+        n += counts[i];
+    return n;
+}
+
+#define result(file, i) result_of(fx, file, i)
+#define assert_result(file, i, name, status, part) assert_result_of(fx, file, i, name, status, part)
+
+static void
+assert_result_of(Fixture *fx, PvFile *file, guint i, const char *name, PvTestStatus status,
+                 const char *message_part)
+{
+    Result r = result_of(fx, file, i);
+
+    g_test_message("%s: %s: %s", r.name, r.status, r.message ? r.message : "");
+    g_assert_cmpstr(r.name, ==, name);
+    g_assert_cmpstr(r.status, ==, pv_test_status_to_string(status));
     if (message_part) {
-        g_assert_nonnull(r->message);
-        g_assert_nonnull(strstr(r->message, message_part));
+        g_assert_nonnull(r.message);
+        g_assert_nonnull(strstr(r.message, message_part));
     }
 }
 
 static gboolean
 domain_exists(Fixture *fx, const char *name)
 {
-    g_autoptr(virDomain) dom = virDomainLookupByName(fx->run->conn, name);
+    g_autoptr(virDomain) dom = virDomainLookupByName(pv_run_peek_conn(fx->run), name);
 
     virResetLastError();
     return dom != NULL;
@@ -154,7 +208,7 @@ test_assertions(Fixture *fx, gconstpointer data)
         "end)\n"
         "test('fail', function(t) t:fail('by hand') end)\n");
 
-    g_assert_cmpstr(pv_file_status_to_string(file->status), ==, "failed");
+    g_assert_cmpstr(pv_file_status_to_string(pv_file_get_status(file)), ==, "failed");
     assert_result(file, 0, "passes", PV_TEST_PASSED, NULL);
     assert_result(file, 1, "eq fails", PV_TEST_FAILED,
                   "asserts.test.lua:11: letters: expected \"a\", got \"b\"");
@@ -196,11 +250,11 @@ test_lua_error(Fixture *fx, gconstpointer data)
     assert_result(file, 0, "nested", PV_TEST_FAILED,
                   "errors.test.lua:3: attempt to index a nil value (local 'x')\n"
                   "stack traceback:\n");
-    g_assert_nonnull(strstr(result(file, 0)->message, "errors.test.lua:6: in test"));
+    g_assert_nonnull(strstr(result(file, 0).message, "errors.test.lua:6: in test"));
     assert_result(file, 1, "direct", PV_TEST_FAILED, "errors.test.lua:8: plain");
-    g_assert_null(strstr(result(file, 1)->message, "traceback"));
+    g_assert_null(strstr(result(file, 1).message, "traceback"));
     assert_result(file, 2, "table error", PV_TEST_FAILED, "(error object is a table value)");
-    g_assert_cmpstr(pv_file_status_to_string(file->status), ==, "failed");
+    g_assert_cmpstr(pv_file_status_to_string(pv_file_get_status(file)), ==, "failed");
 }
 
 static void
@@ -238,7 +292,7 @@ test_test_timeout(Fixture *fx, gconstpointer data)
     assert_result(file, 1, "swallows", PV_TEST_FAILED, "the test timed out after 200ms");
     assert_result(file, 2, "sleeps", PV_TEST_FAILED, "the test timed out after 200ms");
     assert_result(file, 3, "still runs", PV_TEST_PASSED, NULL);
-    g_assert_cmpint(result(file, 0)->duration_ns, <, 2 * PV_NSEC_PER_SEC);
+    g_assert_cmpint(result(file, 0).duration_ns, <, 2 * PV_NSEC_PER_SEC);
 }
 
 static void
@@ -255,7 +309,7 @@ test_file_timeout(Fixture *fx, gconstpointer data)
     assert_result(file, 0, "first", PV_TEST_PASSED, NULL);
     assert_result(file, 1, "spins", PV_TEST_FAILED, "the file timed out after 300ms (--timeout)");
     assert_result(file, 2, "never", PV_TEST_NOT_RUN, "timed out");
-    g_assert_cmpstr(pv_file_status_to_string(file->status), ==, "failed");
+    g_assert_cmpstr(pv_file_status_to_string(pv_file_get_status(file)), ==, "failed");
 }
 
 static void
@@ -285,10 +339,10 @@ test_broken_files(Fixture *fx, gconstpointer data)
     for (i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(PvFile) file = run_file(fx, cases[i].name, cases[i].code);
 
-        g_test_message("%s: %s", cases[i].name, file->error);
-        g_assert_cmpstr(pv_file_status_to_string(file->status), ==, "error");
-        g_assert_nonnull(file->error);
-        g_assert_nonnull(strstr(file->error, cases[i].message));
+        g_test_message("%s: %s", cases[i].name, pv_file_peek_error(file));
+        g_assert_cmpstr(pv_file_status_to_string(pv_file_get_status(file)), ==, "error");
+        g_assert_nonnull(pv_file_peek_error(file));
+        g_assert_nonnull(strstr(pv_file_peek_error(file), cases[i].message));
     }
 }
 
@@ -305,18 +359,18 @@ test_discovery(Fixture *fx, gconstpointer data)
                "test('one', function(t) end)\n"
                "test('two', function(t) end)\n");
     file = pv_file_new(fx->run, path);
-    g_assert_true(pv_file_discover(file, &error));
+    g_assert_true(pv_lua_discover_file(file, &error));
     g_assert_no_error(error);
-    g_assert_cmpuint(file->test_names->len, ==, 2);
-    g_assert_cmpstr(file->test_names->pdata[1], ==, "two");
-    g_assert_true(file->has_claim);
-    g_assert_cmpuint(file->claim_memory, ==, 3 * PV_GIB);
-    g_assert_cmpuint(file->claim_cpus, ==, 2);
-    g_assert_cmpstr(file->stem, ==, "big");
-    /* Discovery made no domain. */
-    g_assert_cmpuint(file->vms->len, ==, 0);
-    pv_file_execute(file);
-    g_assert_cmpstr(pv_file_status_to_string(file->status), ==, "passed");
+    g_assert_cmpuint(pv_file_get_test_count(file), ==, 2);
+    g_assert_cmpstr(pv_file_peek_test_name(file, 1), ==, "two");
+    g_assert_true(pv_file_peek_claim(file)->declared);
+    g_assert_cmpuint(pv_file_peek_claim(file)->memory, ==, 3 * PV_GIB);
+    g_assert_cmpuint(pv_file_peek_claim(file)->cpus, ==, 2);
+    g_assert_cmpstr(pv_file_peek_stem(file), ==, "big");
+    /* Discovery made no domain, and keeps no VM. */
+    g_assert_cmpuint(pv_file_get_vm_count(file), ==, 0);
+    execute(fx, file);
+    g_assert_cmpstr(pv_file_status_to_string(pv_file_get_status(file)), ==, "passed");
 }
 
 static void
@@ -372,15 +426,15 @@ test_vm_test_driver(Fixture *fx, gconstpointer data)
         "  other:destroy()\n"
         "end)\n");
 
-    for (i = 0; i < file->results->len; i++)
-        assert_result(file, i, result(file, i)->name, PV_TEST_PASSED, NULL);
-    g_assert_cmpuint(file->vms->len, ==, 2);
-    name = g_strdup(pv_vm_domain_name(file->vms->pdata[0]));
-    g_assert_true(g_str_has_prefix(name, fx->run->prefix));
+    for (i = 0; i < results_of(fx, file); i++)
+        assert_result(file, i, result(file, i).name, PV_TEST_PASSED, NULL);
+    g_assert_cmpuint(pv_file_get_vm_count(file), ==, 2);
+    name = g_strdup(pv_vm_peek_domain_name(pv_file_peek_vm(file, 0)));
+    g_assert_true(g_str_has_prefix(name, pv_run_peek_prefix(fx->run)));
     g_assert_true(g_str_has_suffix(name, "driver-web"));
     /* The file ended: its domains are gone. */
     g_assert_false(domain_exists(fx, name));
-    g_assert_false(domain_exists(fx, pv_vm_domain_name(file->vms->pdata[1])));
+    g_assert_false(domain_exists(fx, pv_vm_peek_domain_name(pv_file_peek_vm(file, 1))));
 
     /* print() went to the event stream, with the test's name. */
     for (i = 0; i < fx->events->len; i++) {
@@ -397,7 +451,8 @@ test_vm_test_driver(Fixture *fx, gconstpointer data)
     /* The rendered XML is kept in the run directory, with provium's metadata. */
     {
         g_autofree char *xml_file = g_strconcat(name, ".xml", NULL);
-        g_autofree char *xml_path = g_build_filename(fx->run->dir, "vms", xml_file, NULL);
+        g_autofree char *xml_path = g_build_filename(pv_run_peek_dir(fx->run), "vms", xml_file,
+                                                     NULL);
         g_autofree char *xml = NULL;
 
         g_assert_true(g_file_get_contents(xml_path, &xml, NULL, NULL));
@@ -427,27 +482,27 @@ test_keep_failed(Fixture *fx, gconstpointer data)
     g_autoptr(virDomain) dom = NULL;
     g_auto(PvMetadata) metadata = { 0 };
 
-    g_assert_cmpuint(file->kept->len, ==, 1);
-    kept = file->kept->pdata[0];
+    g_assert_cmpuint(pv_file_peek_kept(file)->len, ==, 1);
+    kept = pv_file_peek_kept(file)->pdata[0];
     g_assert_true(domain_exists(fx, kept));
     /* A passing file keeps nothing, even with --keep-failed. */
-    g_assert_cmpuint(passing->kept->len, ==, 0);
-    g_assert_false(domain_exists(fx, pv_vm_domain_name(passing->vms->pdata[0])));
+    g_assert_cmpuint(pv_file_peek_kept(passing)->len, ==, 0);
+    g_assert_false(domain_exists(fx, pv_vm_peek_domain_name(pv_file_peek_vm(passing, 0))));
 
-    dom = virDomainLookupByName(fx->run->conn, kept);
+    dom = virDomainLookupByName(pv_run_peek_conn(fx->run), kept);
     g_assert_true(pv_metadata_get(dom, &metadata));
     g_assert_cmpstr(metadata.vm, ==, "kept");
-    g_assert_cmpstr(metadata.run, ==, fx->run->id);
-    g_assert_cmpstr(metadata.prefix, ==, fx->run->prefix);
+    g_assert_cmpstr(metadata.run, ==, pv_run_peek_id(fx->run));
+    g_assert_cmpstr(metadata.prefix, ==, pv_run_peek_prefix(fx->run));
     g_assert_true(g_str_has_suffix(metadata.file, "/keep.test.lua"));
-    g_assert_cmpint(metadata.pid, ==, fx->run->pid);
+    g_assert_cmpint(metadata.pid, ==, pv_run_get_pid(fx->run));
 
     /* This process is alive: clean leaves it unless forced. */
-    g_assert_cmpuint(pv_clean_domains(fx->run->conn, fx->run->prefix, FALSE, pid_is_this_process,
+    g_assert_cmpuint(pv_clean_domains(pv_run_peek_conn(fx->run), pv_run_peek_prefix(fx->run), FALSE, pid_is_this_process,
                                       NULL, NULL, NULL),
                      ==, 0);
     g_assert_true(domain_exists(fx, kept));
-    g_assert_cmpuint(pv_clean_domains(fx->run->conn, fx->run->prefix, TRUE, pid_is_this_process,
+    g_assert_cmpuint(pv_clean_domains(pv_run_peek_conn(fx->run), pv_run_peek_prefix(fx->run), TRUE, pid_is_this_process,
                                       NULL, NULL, NULL),
                      ==, 1);
     g_assert_false(domain_exists(fx, kept));
@@ -470,7 +525,7 @@ test_wait_until(Fixture *fx, gconstpointer data)
     assert_result(file, 0, "eventually", PV_TEST_PASSED, NULL);
     assert_result(file, 1, "never", PV_TEST_FAILED,
                   "wait.test.lua:8: wait_until: condition not met within 100ms (last error: ");
-    g_assert_nonnull(strstr(result(file, 1)->message, "not yet"));
+    g_assert_nonnull(strstr(result(file, 1).message, "not yet"));
 }
 
 static gpointer
@@ -497,15 +552,15 @@ test_cancel(Fixture *fx, gconstpointer data)
                "end)\n"
                "test('never', function(t) end)\n");
     file = pv_file_new(fx->run, path);
-    g_assert_true(pv_file_discover(file, NULL));
+    g_assert_true(pv_lua_discover_file(file, NULL));
     thread = g_thread_new("cancel", cancel_later, file);
-    pv_file_execute(file);
+    execute(fx, file);
     g_thread_join(thread);
     assert_result(file, 0, "waits", PV_TEST_FAILED, "cancelled by a signal");
     assert_result(file, 1, "never", PV_TEST_NOT_RUN, "cancelled");
-    g_assert_cmpstr(pv_file_status_to_string(file->status), ==, "cancelled");
+    g_assert_cmpstr(pv_file_status_to_string(pv_file_get_status(file)), ==, "cancelled");
     /* The boot after the swallowed interrupt did not happen. */
-    g_assert_null(pv_vm_domain_name(file->vms->pdata[0]));
+    g_assert_null(pv_vm_peek_domain_name(pv_file_peek_vm(file, 0)));
 }
 
 /* Runs @code in a state where the global r is a RunResult of @result. */
@@ -515,7 +570,8 @@ eval_result(Fixture *fx, const PvAgentExecResult *result, const char *code)
     g_autoptr(GError) error = NULL;
     g_autofree char *path = g_build_filename(fx->dir, "result.test.lua", NULL);
     g_autoptr(PvFile) file = pv_file_new(fx->run, path);
-    lua_State *L = pv_lua_new(file, &error);
+    PvLuaFile lua_file = { file, FALSE };
+    lua_State *L = pv_lua_new(&lua_file, &error);
     char *out;
 
     g_assert_no_error(error);

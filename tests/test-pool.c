@@ -1,7 +1,7 @@
 /*
  * test-pool.c: the pool, the boot gate and the dispatcher's admission
  *
- * Pure decisions: no host, no libvirt.  Waits use real (short) time.
+ * Pure decisions: no host, no libvirt.  Waiting is pv-sched's: tests/test-sched.c.
  */
 #include "config.h"
 
@@ -28,17 +28,18 @@ static void
 test_take_give(void)
 {
     g_autoptr(PvPool) pool = pv_pool_new(pv_amount(1024 * MIB, 2));
+    PvBudget *budget = pv_pool_peek_budget(pool);
 
-    g_assert_true(pv_pool_try_take(pool, pv_amount(512 * MIB, 1)));
-    g_assert_true(pv_pool_try_take(pool, pv_amount(512 * MIB, 1)));
+    g_assert_true(pv_budget_try_take(budget, pv_amount(512 * MIB, 1)));
+    g_assert_true(pv_budget_try_take(budget, pv_amount(512 * MIB, 1)));
     assert_used(pool, 1024 * MIB, 2000);
     /* Either budget alone can be what is missing. */
-    g_assert_false(pv_pool_try_take(pool, pv_amount(1, 0)));
-    pv_pool_give(pool, pv_amount(512 * MIB, 1));
-    g_assert_false(pv_pool_try_take(pool, pv_amount(256 * MIB, 2)));
-    g_assert_true(pv_pool_try_take(pool, pv_amount(256 * MIB, 1)));
-    pv_pool_give(pool, pv_amount(256 * MIB, 1));
-    pv_pool_give(pool, pv_amount(512 * MIB, 1));
+    g_assert_false(pv_budget_try_take(budget, pv_amount(1, 0)));
+    pv_budget_give(budget, pv_amount(512 * MIB, 1));
+    g_assert_false(pv_budget_try_take(budget, pv_amount(256 * MIB, 2)));
+    g_assert_true(pv_budget_try_take(budget, pv_amount(256 * MIB, 1)));
+    pv_budget_give(budget, pv_amount(256 * MIB, 1));
+    pv_budget_give(budget, pv_amount(512 * MIB, 1));
     assert_used(pool, 0, 0);
 }
 
@@ -65,185 +66,62 @@ test_fractional_cpus(void)
     /* 2 CPUs at 1.5x: three 1-vCPU VMs, not four. */
     PvAmount total = { 4096 * MIB, (guint64)(2 * 1.5 * PV_MCPU) };
     g_autoptr(PvPool) pool = pv_pool_new(total);
+    PvBudget *budget = pv_pool_peek_budget(pool);
     g_autofree char *text = pv_amount_format(pv_pool_get_total(pool));
 
     g_assert_cmpstr(text, ==, "4G and 3 vCPUs");
-    g_assert_true(pv_pool_try_take(pool, pv_amount(MIB, 1)));
-    g_assert_true(pv_pool_try_take(pool, pv_amount(MIB, 1)));
-    g_assert_true(pv_pool_try_take(pool, pv_amount(MIB, 1)));
-    g_assert_false(pv_pool_try_take(pool, pv_amount(MIB, 1)));
+    g_assert_true(pv_budget_try_take(budget, pv_amount(MIB, 1)));
+    g_assert_true(pv_budget_try_take(budget, pv_amount(MIB, 1)));
+    g_assert_true(pv_budget_try_take(budget, pv_amount(MIB, 1)));
+    g_assert_false(pv_budget_try_take(budget, pv_amount(MIB, 1)));
 }
+
+static gint released;
 
 static void
-test_larger_than_pool(void)
+count_released(gpointer user_data)
 {
-    g_autoptr(PvPool) pool = pv_pool_new(pv_amount(1024 * MIB, 2));
-    g_autoptr(GError) error = NULL;
-
-    pv_pool_file_started(pool);
-    g_assert_false(pv_pool_take_wait(pool, pv_amount(2048 * MIB, 1), "vm 'big'", NULL, NULL,
-                                     NULL, &error));
-    g_assert_error(error, PV_ERROR, PV_ERROR_RESOURCES);
-    g_assert_nonnull(strstr(error->message, "vm 'big' needs 2G and 1 vCPU, more than the whole "
-                            "pool (1G and 2 vCPUs)"));
-    assert_used(pool, 0, 0);
-    pv_pool_file_ended(pool);
+    released++;
 }
 
-typedef struct {
-    PvPool *pool;
-    PvAmount amount;
-    gboolean ok;
-    gboolean waited;
-    GError *error;
-    gint64 done_at;
-} Waiter;
-
-static gpointer
-waiter_thread(gpointer data)
-{
-    Waiter *w = data;
-
-    w->ok = pv_pool_take_wait(w->pool, w->amount, "vm 'w'", NULL, NULL, &w->waited, &w->error);
-    w->done_at = g_get_monotonic_time();
-    return NULL;
-}
-
+/* A claim is a budget of its own, carved out of the pool and given back whole. */
 static void
-test_wait_for_release(void)
-{
-    g_autoptr(PvPool) pool = pv_pool_new(pv_amount(1024 * MIB, 2));
-    Waiter w = { pool, pv_amount(768 * MIB, 1) };
-    GThread *thread;
-    gint64 given;
-
-    pv_pool_file_started(pool);
-    pv_pool_file_started(pool);  /* another file, busy elsewhere: no deadlock */
-    g_assert_true(pv_pool_try_take(pool, pv_amount(512 * MIB, 1)));
-    thread = g_thread_new("waiter", waiter_thread, &w);
-    g_usleep(150 * 1000);
-    /* A file is not admitted past a waiting VM. */
-    g_assert_false(pv_pool_try_take(pool, pv_amount(MIB, 0)));
-    given = g_get_monotonic_time();
-    pv_pool_give(pool, pv_amount(512 * MIB, 1));
-    g_thread_join(thread);
-    g_assert_no_error(w.error);
-    g_assert_true(w.ok);
-    g_assert_true(w.waited);
-    g_assert_cmpint(w.done_at, >=, given);
-    assert_used(pool, 768 * MIB, 1000);
-    pv_pool_give(pool, w.amount);
-    pv_pool_file_ended(pool);
-    pv_pool_file_ended(pool);
-}
-
-static void
-test_deadlock(void)
+test_claim(void)
 {
     g_autoptr(PvPool) pool = pv_pool_new(pv_amount(1024 * MIB, 4));
-    Waiter a = { pool, pv_amount(384 * MIB, 1) };
-    Waiter b = { pool, pv_amount(384 * MIB, 1) };
-    GThread *ta;
-    GThread *tb;
+    PvBudget *root = pv_pool_peek_budget(pool);
+    PvBudget *claim;
+    PvAmount left;
 
-    /* Two files in flight, each holding 512M (say, one VM each). */
-    pv_pool_file_started(pool);
-    pv_pool_file_started(pool);
-    g_assert_true(pv_pool_try_take(pool, pv_amount(512 * MIB, 1)));
-    g_assert_true(pv_pool_try_take(pool, pv_amount(512 * MIB, 1)));
-    ta = g_thread_new("a", waiter_thread, &a);
-    g_usleep(150 * 1000);
-    g_assert_null(a.error);   /* one file still runs: no deadlock yet */
-    tb = g_thread_new("b", waiter_thread, &b);
-    g_thread_join(tb);
-    /* b closed the cycle: it gives up; a still waits. */
-    g_assert_false(b.ok);
-    g_assert_error(b.error, PV_ERROR, PV_ERROR_RESOURCES);
-    g_assert_nonnull(strstr(b.error->message, "every running file is waiting for the pool"));
-    g_assert_nonnull(strstr(b.error->message, "provium:claim()"));
-    /* b's file ends, giving back its 512M: a goes. */
-    pv_pool_give(pool, pv_amount(512 * MIB, 1));
-    pv_pool_file_ended(pool);
-    g_thread_join(ta);
-    g_assert_no_error(a.error);
-    g_assert_true(a.ok);
-    pv_pool_give(pool, a.amount);
-    pv_pool_give(pool, pv_amount(512 * MIB, 1));
-    pv_pool_file_ended(pool);
+    released = 0;
+    pv_pool_set_released_func(pool, count_released, NULL);
+    g_assert_null(pv_budget_claim(root, pv_amount(2048 * MIB, 1)));
+    claim = pv_budget_claim(root, pv_amount(768 * MIB, 2));
+    g_assert_nonnull(claim);
+    g_assert_true(pv_budget_is_claim(claim));
+    g_assert_false(pv_budget_is_claim(root));
+    assert_used(pool, 768 * MIB, 2000);
+    /* Its VMs take from it, not from the pool... */
+    g_assert_true(pv_budget_try_take(claim, pv_amount(512 * MIB, 1)));
+    assert_used(pool, 768 * MIB, 2000);
+    left = pv_budget_get_left(claim);
+    g_assert_cmpuint(left.memory, ==, 256 * MIB);
+    g_assert_cmpuint(left.mcpus, ==, 1000);
+    g_assert_false(pv_budget_try_take(claim, pv_amount(512 * MIB, 1)));
+    /* ...while the pool's other users have what is left of the pool. */
+    g_assert_true(pv_budget_try_take(root, pv_amount(256 * MIB, 2)));
+    g_assert_false(pv_budget_try_take(root, pv_amount(1, 0)));
+    pv_budget_give(root, pv_amount(256 * MIB, 2));
+    pv_budget_give(claim, pv_amount(512 * MIB, 1));
+    /* The file ends: the whole claim goes back, and waiters hear of it. */
+    released = 0;
+    pv_budget_release_claim(claim);
+    g_assert_cmpint(released, ==, 1);
     assert_used(pool, 0, 0);
-    g_clear_error(&b.error);
-}
-
-static void
-test_deadlock_single_file(void)
-{
-    g_autoptr(PvPool) pool = pv_pool_new(pv_amount(600 * MIB, 4));
-    Waiter w = { pool, pv_amount(256 * MIB, 1) };
-
-    /* One unclaimed file booting three 256M VMs into 600M. */
-    pv_pool_file_started(pool);
-    g_assert_true(pv_pool_try_take(pool, pv_amount(256 * MIB, 1)));
-    g_assert_true(pv_pool_try_take(pool, pv_amount(256 * MIB, 1)));
-    waiter_thread(&w);
-    g_assert_false(w.ok);
-    g_assert_error(w.error, PV_ERROR, PV_ERROR_RESOURCES);
-    g_clear_error(&w.error);
-    pv_pool_give(pool, pv_amount(512 * MIB, 2));
-    pv_pool_file_ended(pool);
-}
-
-static gboolean
-stop_check(gpointer data, GError **error)
-{
-    if (!g_atomic_int_get((gint *)data))
-        return TRUE;
-    g_set_error_literal(error, PV_ERROR, PV_ERROR_CANCELLED, "cancelled");
-    return FALSE;
 }
 
 typedef struct {
-    PvPool *pool;
-    gint stop;
-    GError *error;
-    gboolean ok;
-} CheckedWaiter;
-
-static gpointer
-checked_waiter_thread(gpointer data)
-{
-    CheckedWaiter *w = data;
-
-    w->ok = pv_pool_take_wait(w->pool, pv_amount(MIB, 2), "vm 'c'", stop_check, &w->stop, NULL,
-                              &w->error);
-    return NULL;
-}
-
-static void
-test_wait_interrupted(void)
-{
-    g_autoptr(PvPool) pool = pv_pool_new(pv_amount(1024 * MIB, 2));
-    CheckedWaiter w = { pool };
-    GThread *thread;
-
-    pv_pool_file_started(pool);
-    pv_pool_file_started(pool);
-    g_assert_true(pv_pool_try_take(pool, pv_amount(MIB, 2)));
-    thread = g_thread_new("checked", checked_waiter_thread, &w);
-    g_usleep(50 * 1000);
-    g_atomic_int_set(&w.stop, 1);
-    g_thread_join(thread);
-    g_assert_false(w.ok);
-    g_assert_error(w.error, PV_ERROR, PV_ERROR_CANCELLED);
-    g_clear_error(&w.error);
-    /* Nothing was taken by the waiter that gave up. */
-    assert_used(pool, MIB, 2000);
-    pv_pool_give(pool, pv_amount(MIB, 2));
-    pv_pool_file_ended(pool);
-    pv_pool_file_ended(pool);
-}
-
-typedef struct {
-    PvPool *pool;
+    PvBudget *budget;
     guint seed;
     guint ops;
 } RandomWorker;
@@ -262,18 +140,18 @@ random_worker(gpointer data)
         if (release) {
             guint k = g_rand_int_range(rand, 0, held->len);
 
-            pv_pool_give(rw->pool, g_array_index(held, PvAmount, k));
+            pv_budget_give(rw->budget, g_array_index(held, PvAmount, k));
             g_array_remove_index_fast(held, k);
         } else {
             PvAmount want = { (guint64)g_rand_int_range(rand, 1, 300) * MIB,
                               (guint64)g_rand_int_range(rand, 0, 1500) };
 
-            if (pv_pool_try_take(rw->pool, want))
+            if (pv_budget_try_take(rw->budget, want))
                 g_array_append_val(held, want);
         }
     }
     for (i = 0; i < held->len; i++)
-        pv_pool_give(rw->pool, g_array_index(held, PvAmount, i));
+        pv_budget_give(rw->budget, g_array_index(held, PvAmount, i));
     g_array_unref(held);
     g_rand_free(rand);
     return NULL;
@@ -283,13 +161,14 @@ static void
 test_random(void)
 {
     g_autoptr(PvPool) pool = pv_pool_new(pv_amount(2048 * MIB, 4));
+    PvBudget *claim = pv_budget_claim(pv_pool_peek_budget(pool), pv_amount(512 * MIB, 1));
     RandomWorker workers[4];
     GThread *threads[4];
     guint i;
 
-    /* 4 threads x 5000 operations, against each other. */
+    /* 4 threads x 5000 operations, against each other, on the pool and a claim. */
     for (i = 0; i < G_N_ELEMENTS(workers); i++) {
-        workers[i].pool = pool;
+        workers[i].budget = i % 2 ? claim : pv_pool_peek_budget(pool);
         workers[i].seed = g_test_rand_int();
         workers[i].ops = 5000;
         threads[i] = g_thread_new("random", random_worker, &workers[i]);
@@ -297,8 +176,9 @@ test_random(void)
     for (i = 0; i < G_N_ELEMENTS(workers); i++)
         g_thread_join(threads[i]);
     /* Exactly full again: nothing lost, nothing made up. */
+    pv_budget_release_claim(claim);
     assert_used(pool, 0, 0);
-    g_assert_true(pv_pool_try_take(pool, pv_pool_get_total(pool)));
+    g_assert_true(pv_budget_try_take(pv_pool_peek_budget(pool), pv_pool_get_total(pool)));
 }
 
 static void
@@ -345,33 +225,33 @@ test_overhead_headroom(void)
 {
     g_autoptr(PvPool) pool = pv_pool_new(pv_amount(1024 * MIB, 4));
     g_autoptr(PvPool) tiny = pv_pool_new(pv_amount(200 * MIB, 4));
-    PvAdmission state = { 0, 0, FALSE, 256 * MIB };
+    PvAdmission state = { 0, 0, FALSE, 256 * MIB, FALSE, 0, 0 };
     PvAmount overhead = pv_amount(50 * MIB, 0);
     guint admitted = 0;
 
-    while (pv_dispatcher_admit(pool, &state, overhead) == PV_BLOCK_NONE)
+    while (pv_dispatcher_admit(pool, &state, overhead, FALSE, NULL) == PV_BLOCK_NONE)
         admitted++;
     /* 15 x 50M + 256M <= 1024M < 16 x 50M + 256M */
     g_assert_cmpuint(admitted, ==, 15);
     g_assert_cmpuint(pv_pool_get_used(pool).memory, ==, 750 * MIB);
     pv_pool_give_overhead(pool, 50 * MIB);
-    g_assert_cmpint(pv_dispatcher_admit(pool, &state, overhead), ==, PV_BLOCK_NONE);
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, overhead, FALSE, NULL), ==, PV_BLOCK_NONE);
 
     /* A bigger VM asked for once: later files leave room for it too. */
     pv_pool_note_vm(pool, pv_amount(400 * MIB, 1));
-    g_assert_cmpint(pv_dispatcher_admit(pool, &state, overhead), ==, PV_BLOCK_POOL_FULL);
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, overhead, FALSE, NULL), ==, PV_BLOCK_POOL_FULL);
     for (admitted = 0; admitted < 4; admitted++)
         pv_pool_give_overhead(pool, 50 * MIB);
     /* 11 x 50M + 50M + 400M <= 1024M < 12 x 50M + 50M + 400M */
-    g_assert_cmpint(pv_dispatcher_admit(pool, &state, overhead), ==, PV_BLOCK_NONE);
-    g_assert_cmpint(pv_dispatcher_admit(pool, &state, overhead), ==, PV_BLOCK_POOL_FULL);
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, overhead, FALSE, NULL), ==, PV_BLOCK_NONE);
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, overhead, FALSE, NULL), ==, PV_BLOCK_POOL_FULL);
     g_assert_cmpuint(pv_pool_get_used(pool).memory, ==, 600 * MIB);
 
     /* A pool too small for such a VM runs one file at a time, not none. */
-    g_assert_cmpint(pv_dispatcher_admit(tiny, &state, overhead), ==, PV_BLOCK_NONE);
-    g_assert_cmpint(pv_dispatcher_admit(tiny, &state, overhead), ==, PV_BLOCK_POOL_FULL);
+    g_assert_cmpint(pv_dispatcher_admit(tiny, &state, overhead, FALSE, NULL), ==, PV_BLOCK_NONE);
+    g_assert_cmpint(pv_dispatcher_admit(tiny, &state, overhead, FALSE, NULL), ==, PV_BLOCK_POOL_FULL);
     pv_pool_give_overhead(tiny, 50 * MIB);
-    g_assert_cmpint(pv_dispatcher_admit(tiny, &state, overhead), ==, PV_BLOCK_NONE);
+    g_assert_cmpint(pv_dispatcher_admit(tiny, &state, overhead, FALSE, NULL), ==, PV_BLOCK_NONE);
     pv_pool_give_overhead(tiny, 50 * MIB);
     for (admitted = 0; admitted < 12; admitted++)
         pv_pool_give_overhead(pool, 50 * MIB);
@@ -382,36 +262,54 @@ static void
 test_admission(void)
 {
     g_autoptr(PvPool) pool = pv_pool_new(pv_amount(1024 * MIB, 2));
-    PvAdmission state = { 0, 0, FALSE };
+    PvAdmission state = { 0 };
     /* A queue: the head claims 800M and blocks the small file behind it. */
     PvAmount queue[] = {
         pv_amount(400 * MIB, 1), pv_amount(800 * MIB, 1), pv_amount(50 * MIB, 0),
     };
-    guint head = 0;
+    PvBudget *claims[2] = { NULL, NULL };
 
-    g_assert_cmpint(pv_dispatcher_admit(pool, &state, queue[head]), ==, PV_BLOCK_NONE);
-    head++;
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, queue[0], TRUE, &claims[0]), ==,
+                    PV_BLOCK_NONE);
+    g_assert_nonnull(claims[0]);
     state.running++;
-    g_assert_cmpint(pv_dispatcher_admit(pool, &state, queue[head]), ==, PV_BLOCK_POOL_FULL);
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, queue[1], TRUE, &claims[1]), ==,
+                    PV_BLOCK_POOL_FULL);
+    g_assert_null(claims[1]);
     /* FIFO: the dispatcher asks for the head only; the 50M file waits
      * although it would fit. */
     g_assert_true(pv_amount_fits(queue[2], (PvAmount){ 624 * MIB, 1000 }));
-    pv_pool_give(pool, queue[0]);
+    pv_budget_release_claim(claims[0]);
     state.running--;
-    g_assert_cmpint(pv_dispatcher_admit(pool, &state, queue[head]), ==, PV_BLOCK_NONE);
-    head++;
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, queue[1], TRUE, &claims[1]), ==,
+                    PV_BLOCK_NONE);
     state.running++;
-    g_assert_cmpint(pv_dispatcher_admit(pool, &state, queue[head]), ==, PV_BLOCK_NONE);
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, queue[2], FALSE, NULL), ==, PV_BLOCK_NONE);
     state.running++;
 
     /* The other reasons come before the pool. */
     state.jobs = 2;
-    g_assert_cmpint(pv_dispatcher_admit(pool, &state, pv_amount(MIB, 0)), ==, PV_BLOCK_JOBS_CAP);
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, pv_amount(MIB, 0), FALSE, NULL), ==,
+                    PV_BLOCK_JOBS_CAP);
     state.jobs = 0;
     state.psi_throttled = TRUE;
-    g_assert_cmpint(pv_dispatcher_admit(pool, &state, pv_amount(MIB, 0)), ==,
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, pv_amount(MIB, 0), FALSE, NULL), ==,
                     PV_BLOCK_PSI_PRESSURE);
+    state.psi_throttled = FALSE;
+    /* LLC groups: a claim of 2 with 1 free waits, and takes nothing meanwhile. */
+    state.llcs_wanted = 2;
+    state.llcs_free = 1;
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, pv_amount(MIB, 0), TRUE, NULL), ==,
+                    PV_BLOCK_LLC_BUSY);
+    state.llcs_wanted = 0;
+    /* VMs of running files waiting for the pool come before new files. */
+    state.vms_waiting = TRUE;
+    g_assert_cmpint(pv_dispatcher_admit(pool, &state, pv_amount(MIB, 0), FALSE, NULL), ==,
+                    PV_BLOCK_POOL_FULL);
     assert_used(pool, 850 * MIB, 1000);
+    pv_budget_release_claim(claims[1]);
+    pv_pool_give_overhead(pool, 50 * MIB);
+    assert_used(pool, 0, 0);
 }
 
 static void
@@ -433,11 +331,7 @@ main(int argc, char **argv)
     g_test_add_func("/pool/take-give", test_take_give);
     g_test_add_func("/pool/overcommit/clamp", test_overcommit);
     g_test_add_func("/pool/overcommit/fractional", test_fractional_cpus);
-    g_test_add_func("/pool/claim/larger-than-pool", test_larger_than_pool);
-    g_test_add_func("/pool/wait/release", test_wait_for_release);
-    g_test_add_func("/pool/wait/interrupted", test_wait_interrupted);
-    g_test_add_func("/pool/deadlock/two-files", test_deadlock);
-    g_test_add_func("/pool/deadlock/one-file", test_deadlock_single_file);
+    g_test_add_func("/pool/claim", test_claim);
     g_test_add_func("/pool/random", test_random);
     g_test_add_func("/gate/vcpus", test_gate_vcpus);
     g_test_add_func("/gate/workers", test_gate_workers);

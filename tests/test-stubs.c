@@ -54,6 +54,7 @@ typedef struct {
     PvRunOptions options;
     PvRun *run;
     PvFile *file;
+    PvLuaFile lua_file;
     lua_State *L;
     PvApi bound;        /* what the Lua state has */
     PvApi stubs;        /* what the stubs say */
@@ -196,14 +197,14 @@ read_registry(Fixture *fx)
 static void
 read_test_context(Fixture *fx)
 {
-    static const char code[] = "test('probe', function(t) PV_PROBE_T = t end)\n";
     g_autoptr(GError) error = NULL;
     g_autofree char *message = NULL;
+    g_autofree char *cause = NULL;
 
-    fx->file->source = g_bytes_new_static(code, strlen(code));
-    g_assert_true(pv_lua_run_top_level(fx->L, fx->file, &error));
+    /* probe.test.lua: test('probe', function(t) PV_PROBE_T = t end) */
+    g_assert_true(pv_lua_run_top_level(fx->L, &error));
     g_assert_no_error(error);
-    g_assert_cmpint(pv_lua_run_test(fx->L, 1, &message), ==, PV_TEST_PASSED);
+    g_assert_cmpint(pv_lua_run_test(fx->L, 1, &cause, &message), ==, PV_TEST_PASSED);
     g_assert_cmpint(lua_getglobal(fx->L, "PV_PROBE_T"), ==, LUA_TTABLE);
     add_object(&fx->bound, fx->L, -1);
     lua_pop(fx->L, 1);
@@ -483,14 +484,16 @@ fixture_setup(Fixture *fx, gconstpointer data)
     conf = g_build_filename(fx->dir, "provium.conf", NULL);
     g_assert_true(g_file_set_contents(conf, "[profile default]\nmemory = 128M\n", -1, NULL));
     path = g_build_filename(fx->dir, "probe.test.lua", NULL);
+    g_assert_true(g_file_set_contents(path, "test('probe', function(t) PV_PROBE_T = t end)\n",
+                                      -1, NULL));
     pv_run_options_init(&fx->options);
     fx->options.config_path = g_strdup(conf);
-    fx->run = pv_run_new(&fx->options, &error);
-    g_assert_no_error(error);
+    fx->run = pv_run_new(&fx->options);
     fx->file = pv_file_new(fx->run, path);
-    fx->file->config = pv_run_get_config(fx->run, path, &error);
+    g_assert_true(pv_file_load_config(fx->file, &error));
     g_assert_no_error(error);
-    fx->L = pv_lua_new(fx->file, &error);
+    fx->lua_file.file = fx->file;
+    fx->L = pv_lua_new(&fx->lua_file, &error);
     g_assert_no_error(error);
 
     pv_api_init(&fx->bound);
@@ -513,6 +516,7 @@ static void
 fixture_teardown(Fixture *fx, gconstpointer data)
 {
     g_autofree char *conf = g_build_filename(fx->dir, "provium.conf", NULL);
+    g_autofree char *probe = g_build_filename(fx->dir, "probe.test.lua", NULL);
 
     lua_close(fx->L);
     pv_file_free(fx->file);
@@ -523,6 +527,7 @@ fixture_teardown(Fixture *fx, gconstpointer data)
     g_hash_table_unref(fx->types);
     g_string_free(fx->problems, TRUE);
     g_assert_cmpint(g_remove(conf), ==, 0);
+    g_remove(probe);
     g_assert_cmpint(g_rmdir(fx->dir), ==, 0);
     g_free(fx->dir);
 }

@@ -139,6 +139,16 @@ function provium:claim(opts) end
 ---@param duration provium.Duration
 function provium:sleep(duration) end
 
+---Boots VMs together and returns when every guest agent is connected: their
+---memory and vCPUs are taken all at once, and each starts as soon as the
+---boot gate lets it.  When one fails, the call fails with every failed VM's
+---reason and console, and the VMs that did boot are destroyed.
+---  provium.boot({east, west})
+---@param vms provium.VM[]
+---@param opts? provium.BootOptions For every VM of the call
+---@return provium.VM[] vms
+function provium.boot(vms, opts) end
+
 -------------------------------------------------------------------------------
 -- VMs (src/lua/pv-lua-vm.c)
 
@@ -169,10 +179,22 @@ function provium:sleep(duration) end
 ---@class provium.VM
 local VM = {}
 
----Boots the VM and waits for its guest agent; returns the VM.
+---Boots the VM and waits for its guest agent; returns the VM.  A VM made
+---inside a test ends with that test; one made at the top level, with the
+---file.
 ---@param opts? provium.BootOptions
 ---@return provium.VM
 function VM:boot(opts) end
+
+---Starts booting the VM and returns once its domain started; VM:wait()
+---waits for its guest agent.  Several VMs started in turn boot together.
+---@param opts? provium.BootOptions
+---@return provium.VM
+function VM:start(opts) end
+
+---Waits until the guest agent of a VM that VM:start() started is connected.
+---@return provium.VM
+function VM:wait() end
 
 ---Runs a command in the guest: a string goes through /bin/sh -c, a table
 ---is an argv (no shell).

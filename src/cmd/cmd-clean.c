@@ -84,7 +84,7 @@ pv_cmd_clean_report_network(const PvNetworkRecord *record, PvCleanDecision decis
 }
 
 int
-pv_cmd_clean(int argc, char **argv)
+pv_cmd_clean(int argc, char **argv, GError **out_error)
 {
     g_autofree char *uri = NULL;
     g_autofree char *prefix = NULL;
@@ -114,28 +114,29 @@ pv_cmd_clean(int argc, char **argv)
           "recorded UUID and name), and reports each one removed."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
-    if (!pv_cmd_parse(context, &argc, &argv))
+    if (!pv_cmd_parse(context, &argc, &argv, out_error))
         return PV_EXIT_USAGE;
     if (argc > 1) {
-        g_printerr(_("provium: clean takes no arguments (see provium clean --help)\n"));
+        g_set_error(out_error, PV_ERROR, PV_ERROR_USAGE,
+                    _("clean takes no arguments (see provium clean --help)"));
         return PV_EXIT_USAGE;
     }
 
     conn = pv_libvirt_open(uri, &error);
     if (!conn) {
-        pv_cmd_print_error(error);
+        g_propagate_error(out_error, g_steal_pointer(&error));
         return PV_EXIT_USAGE;
     }
     removed = pv_clean_domains(conn, prefix, force, NULL, pv_cmd_clean_report, &tally, &error);
     if (error) {
-        pv_cmd_print_error(error);
+        g_propagate_error(out_error, g_steal_pointer(&error));
         return PV_EXIT_USAGE;
     }
     /* After the domains: a network goes once nothing is plugged into it. */
     removed_networks = pv_clean_networks(conn, record_dir, prefix, force, NULL,
                                          pv_cmd_clean_report_network, &tally, &error);
     if (error) {
-        pv_cmd_print_error(error);
+        g_propagate_error(out_error, g_steal_pointer(&error));
         return PV_EXIT_USAGE;
     }
     if (removed == 0 && removed_networks == 0 && tally.failed == 0 && tally.skipped == 0 &&

@@ -18,7 +18,7 @@
 #include "pv-config.h"
 
 static int
-pv_cmd_complete_profiles(int argc, char **argv)
+pv_cmd_complete_profiles(int argc, char **argv, GError **out_error)
 {
     g_autofree char *config_path = NULL;
     const GOptionEntry entries[] = {
@@ -32,7 +32,7 @@ pv_cmd_complete_profiles(int argc, char **argv)
     gsize i;
 
     g_option_context_add_main_entries(context, entries, NULL);
-    if (!pv_cmd_parse(context, &argc, &argv))
+    if (!pv_cmd_parse(context, &argc, &argv, out_error))
         return PV_EXIT_USAGE;
     if (!config_path) {
         g_autofree char *cwd = g_get_current_dir();
@@ -43,7 +43,7 @@ pv_cmd_complete_profiles(int argc, char **argv)
     }
     config = config_path ? pv_config_load(config_path, &error) : pv_config_new_builtin();
     if (!config) {
-        pv_cmd_print_error(error);
+        g_propagate_error(out_error, g_steal_pointer(&error));
         return PV_EXIT_USAGE;
     }
     names = pv_config_list_profiles(config);
@@ -53,15 +53,16 @@ pv_cmd_complete_profiles(int argc, char **argv)
 }
 
 int
-pv_cmd_complete(int argc, char **argv)
+pv_cmd_complete(int argc, char **argv, GError **out_error)
 {
     if (argc >= 2 && g_str_equal(argv[1], "commands")) {
         pv_cmd_print_names();
         return PV_EXIT_OK;
     }
     if (argc >= 2 && g_str_equal(argv[1], "profiles"))
-        return pv_cmd_complete_profiles(argc - 1, argv + 1);
-    g_printerr(_("provium: __complete takes 'commands' or 'profiles' "
-                 "(it serves the shell completion)\n"));
+        return pv_cmd_complete_profiles(argc - 1, argv + 1, out_error);
+    g_set_error_literal(out_error, PV_ERROR, PV_ERROR_USAGE,
+                        _("__complete takes 'commands' or 'profiles' (it serves the shell "
+                          "completion)"));
     return PV_EXIT_USAGE;
 }

@@ -258,7 +258,7 @@ pv_doctor_check_image(GPtrArray *checks)
 }
 
 int
-pv_cmd_doctor(int argc, char **argv)
+pv_cmd_doctor(int argc, char **argv, GError **out_error)
 {
     g_auto(PvDoctorArgs) args = { 0 };
     const GOptionEntry entries[] = {
@@ -296,14 +296,16 @@ pv_cmd_doctor(int argc, char **argv)
         _("Exit status: 0 when nothing failed, 1 when a check failed, 2 for usage."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
-    if (!pv_cmd_parse(context, &argc, &argv))
+    if (!pv_cmd_parse(context, &argc, &argv, out_error))
         return PV_EXIT_USAGE;
     if (args.paths && args.paths[0] && args.paths[1]) {
-        g_printerr(_("provium doctor: one PATH at most (see provium doctor --help)\n"));
+        g_set_error(out_error, PV_ERROR, PV_ERROR_USAGE,
+                    _("one PATH at most (see provium doctor --help)"));
         return PV_EXIT_USAGE;
     }
     if (args.config && !g_file_test(args.config, G_FILE_TEST_IS_REGULAR)) {
-        g_printerr(_("provium: --config: %s: no such file\n"), args.config);
+        g_set_error(out_error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--config: %s: no such file"), args.config);
         return PV_EXIT_USAGE;
     }
 

@@ -10,7 +10,7 @@
 #include "pv-events.h"
 
 int
-pv_cmd_events(int argc, char **argv)
+pv_cmd_events(int argc, char **argv, GError **out_error)
 {
     g_auto(GStrv) kinds = NULL;
     g_auto(GStrv) files = NULL;
@@ -30,10 +30,11 @@ pv_cmd_events(int argc, char **argv)
           "directory) as one JSON object per line, for jq and friends."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
-    if (!pv_cmd_parse(context, &argc, &argv))
+    if (!pv_cmd_parse(context, &argc, &argv, out_error))
         return PV_EXIT_USAGE;
     if (!files || !files[0] || files[1]) {
-        g_printerr(_("provium: events takes one FILE (see provium events --help)\n"));
+        g_set_error(out_error, PV_ERROR, PV_ERROR_USAGE,
+                    _("events takes one FILE (see provium events --help)"));
         return PV_EXIT_USAGE;
     }
 
@@ -59,6 +60,6 @@ pv_cmd_events(int argc, char **argv)
     return PV_EXIT_OK;
 
  fail:
-    pv_cmd_print_error(error);
+    g_propagate_error(out_error, g_steal_pointer(&error));
     return PV_EXIT_USAGE;
 }

@@ -8,11 +8,12 @@
 #include "cmd.h"
 #include "pv-discover.h"
 #include "pv-file.h"
+#include "pv-lua.h"
 #include "pv-run.h"
 #include "pv-units.h"
 
 int
-pv_cmd_list(int argc, char **argv)
+pv_cmd_list(int argc, char **argv, GError **out_error)
 {
     g_autofree char *config = NULL;
     g_autofree char *filter = NULL;
@@ -39,7 +40,7 @@ pv_cmd_list(int argc, char **argv)
           "connecting to libvirt or booting anything."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
-    if (!pv_cmd_parse(context, &argc, &argv))
+    if (!pv_cmd_parse(context, &argc, &argv, out_error))
         return PV_EXIT_USAGE;
 
     paths = pv_discover((const char *const *)path_args, filter, &error);
@@ -47,33 +48,34 @@ pv_cmd_list(int argc, char **argv)
         goto usage;
     pv_run_options_init(&options);
     options.config_path = config;
-    run = pv_run_new(&options, &error);
-    if (!run)
-        goto usage;
+    run = pv_run_new(&options);
 
     for (i = 0; i < paths->len; i++) {
         g_autoptr(PvFile) file = pv_file_new(run, paths->pdata[i]);
         g_autoptr(GError) file_error = NULL;
+        const PvClaimSpec *claim;
         guint t;
 
-        if (!pv_file_discover(file, &file_error)) {
-            g_print(_("%s: error: %s\n"), file->path, file_error->message);
+        if (!pv_lua_discover_file(file, &file_error)) {
+            g_print(_("%s: error: %s\n"), pv_file_peek_path(file), file_error->message);
             broken = TRUE;
             continue;
         }
-        if (file->has_claim) {
-            g_autofree char *memory = pv_size_format(file->claim_memory);
+        claim = pv_file_peek_claim(file);
+        if (claim->declared) {
+            g_autofree char *memory = pv_size_format(claim->memory);
 
-            g_print(_("%s (claim: memory %s, cpus %u)\n"), file->path, memory, file->claim_cpus);
+            g_print(_("%s (claim: memory %s, cpus %u)\n"), pv_file_peek_path(file), memory,
+                    claim->cpus);
         } else {
-            g_print("%s\n", file->path);
+            g_print("%s\n", pv_file_peek_path(file));
         }
-        for (t = 0; t < file->test_names->len; t++)
-            g_print("  %s\n", (const char *)file->test_names->pdata[t]);
+        for (t = 0; t < pv_file_get_test_count(file); t++)
+            g_print("  %s\n", pv_file_peek_test_name(file, t));
     }
     return broken ? PV_EXIT_USAGE : PV_EXIT_OK;
 
  usage:
-    pv_cmd_print_error(error);
+    g_propagate_error(out_error, g_steal_pointer(&error));
     return PV_EXIT_USAGE;
 }

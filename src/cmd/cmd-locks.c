@@ -9,7 +9,7 @@
 #include "pv-locks.h"
 
 int
-pv_cmd_locks(int argc, char **argv)
+pv_cmd_locks(int argc, char **argv, GError **out_error)
 {
     g_autofree char *dir = NULL;
     const GOptionEntry entries[] = {
@@ -27,11 +27,11 @@ pv_cmd_locks(int argc, char **argv)
           "(performance mode) or shared (--no-perf-mode), and who holds them."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
-    if (!pv_cmd_parse(context, &argc, &argv))
+    if (!pv_cmd_parse(context, &argc, &argv, out_error))
         return PV_EXIT_USAGE;
     holders = pv_locks_list(dir ? dir : PV_LOCKS_DEFAULT_DIR, &error);
     if (!holders) {
-        pv_cmd_print_error(error);
+        g_propagate_error(out_error, g_steal_pointer(&error));
         return PV_EXIT_USAGE;
     }
     if (holders->len == 0)

@@ -6,12 +6,13 @@
 #include <glib/gi18n.h>
 
 #include "cmd.h"
+#include "pv-safe.h"
 #include "pv-events.h"
 #include "pv-report-summary.h"
 #include "pv-run.h"
 
 int
-pv_cmd_report(int argc, char **argv)
+pv_cmd_report(int argc, char **argv, GError **out_error)
 {
     g_autofree char *svg_path = NULL;
     g_auto(GStrv) files = NULL;
@@ -35,10 +36,11 @@ pv_cmd_report(int argc, char **argv)
           "reason, VMs per file, and a leak check.  Exits 1 when the leak check fails."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
-    if (!pv_cmd_parse(context, &argc, &argv))
+    if (!pv_cmd_parse(context, &argc, &argv, out_error))
         return PV_EXIT_USAGE;
     if (!files || !files[0] || files[1]) {
-        g_printerr(_("provium: report takes one FILE (see provium report --help)\n"));
+        g_set_error(out_error, PV_ERROR, PV_ERROR_USAGE,
+                    _("report takes one FILE (see provium report --help)"));
         return PV_EXIT_USAGE;
     }
 
@@ -67,6 +69,6 @@ pv_cmd_report(int argc, char **argv)
     return summary->leaks->len ? PV_EXIT_FAILED : PV_EXIT_OK;
 
  fail:
-    pv_cmd_print_error(error);
+    g_propagate_error(out_error, g_steal_pointer(&error));
     return PV_EXIT_USAGE;
 }

@@ -3,18 +3,22 @@
  */
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <signal.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "pv-text.h"
 #include "pv-clean.h"
 #include "pv-discover.h"
 #include "pv-dispatcher.h"
 #include "pv-error.h"
 #include "pv-libvirt.h"
 #include "pv-file.h"
+#include "pv-lua.h"
 #include "pv-report-json.h"
 #include "pv-report-junit.h"
 #include "pv-report-terminal.h"
@@ -187,6 +191,8 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
 static gboolean
 pv_cmd_run_check_prefix_free(PvRun *run, GError **error)
 {
+    virConnect *conn = pv_run_peek_conn(run);
+    const char *prefix = pv_run_peek_prefix(run);
     virDomainPtr *domains = NULL;
     int n;
     g_autoptr(GString) taken = g_string_new(NULL);
@@ -194,11 +200,10 @@ pv_cmd_run_check_prefix_free(PvRun *run, GError **error)
     guint count = 0;
     int i;
 
-    if (run->options->force &&
-        pv_clean_domains(run->conn, run->prefix, TRUE, NULL, NULL, NULL, error) == 0 &&
-        error && *error)
+    if (pv_run_peek_options(run)->force &&
+        pv_clean_domains(conn, prefix, TRUE, NULL, NULL, NULL, error) == 0 && error && *error)
         return FALSE;
-    n = virConnectListAllDomains(run->conn, &domains, 0);
+    n = virConnectListAllDomains(conn, &domains, 0);
     if (n < 0) {
         virResetLastError();
         return TRUE;
@@ -207,7 +212,7 @@ pv_cmd_run_check_prefix_free(PvRun *run, GError **error)
         const char *name = virDomainGetName(domains[i]);
         g_auto(PvMetadata) metadata = { 0 };
 
-        if (name && g_str_has_prefix(name, run->prefix)) {
+        if (name && g_str_has_prefix(name, prefix)) {
             if (!foreign && !pv_metadata_get(domains[i], &metadata))
                 foreign = g_strdup(name);
             if (count < 5)
@@ -222,44 +227,46 @@ pv_cmd_run_check_prefix_free(PvRun *run, GError **error)
     if (foreign)
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
                     _("domain '%s' has the prefix '%s' but provium did not create it; "
-                      "choose another --prefix"), foreign, run->prefix);
+                      "choose another --prefix"), foreign, prefix);
     else
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
                     _("%u domain(s) with prefix '%s' already exist (%s%s); remove them with "
                       "--force or 'provium clean --prefix %s', or choose another --prefix"),
-                    count, run->prefix, taken->str, count > 5 ? ", ..." : "", run->prefix);
+                    count, prefix, taken->str, count > 5 ? ", ..." : "", prefix);
     return FALSE;
 }
 
 static GVariant *
 pv_cmd_run_ksm_settings(const PvKsmSettings *settings)
 {
-    return g_variant_new_parsed("{'run': <%x>, 'pages_to_scan': <%x>, 'sleep_millisecs': <%x>}",
-                                settings->values[PV_KSM_RUN],
-                                settings->values[PV_KSM_PAGES_TO_SCAN],
-                                settings->values[PV_KSM_SLEEP_MILLISECS]);
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_int(&fields, "run", settings->values[PV_KSM_RUN]);
+    pv_event_add_int(&fields, "pages_to_scan", settings->values[PV_KSM_PAGES_TO_SCAN]);
+    pv_event_add_int(&fields, "sleep_millisecs", settings->values[PV_KSM_SLEEP_MILLISECS]);
+    return g_variant_builder_end(&fields);
 }
 
 static PvKsm *
 pv_cmd_run_tune_ksm(PvRun *run)
 {
+    g_auto(GVariantBuilder) knobs = PV_EVENT_FIELDS_INIT;
     PvKsm *ksm;
 
-    if (run->options->no_ksm || !run->host_local)
+    if (pv_run_peek_options(run)->no_ksm || !pv_run_host_is_local(run))
         return NULL;
     ksm = pv_host_tune_ksm(PV_KSM_SYSFS_DIR, PV_KSM_STATE_DIR);
     g_printerr("%s\n", ksm->message);
-    if (ksm->have_previous)
-        pv_events_emitf(run->events, "ksm_tuned",
-                        "{'tuned': <%b>, 'ksm_run': <%b>, 'pages_to_scan': <%x>, "
-                        "'sleep_millisecs': <%x>, 'previous': <%@a{sv}>, 'message': <%s>}",
-                        ksm->tuned, ksm->written.values[PV_KSM_RUN] == 1,
-                        ksm->written.values[PV_KSM_PAGES_TO_SCAN],
-                        ksm->written.values[PV_KSM_SLEEP_MILLISECS],
-                        pv_cmd_run_ksm_settings(&ksm->previous), ksm->message);
-    else
-        pv_events_emitf(run->events, "ksm_tuned", "{'tuned': <%b>, 'message': <%s>}",
-                        ksm->tuned, ksm->message);
+    if (!ksm->have_previous) {
+        pv_event_ksm_tuned(pv_run_peek_events(run), ksm->tuned, NULL, NULL, ksm->message);
+        return ksm;
+    }
+    g_variant_builder_add(&knobs, "{sv}", "ksm_run",
+                          g_variant_new_boolean(ksm->written.values[PV_KSM_RUN] == 1));
+    pv_event_add_int(&knobs, "pages_to_scan", ksm->written.values[PV_KSM_PAGES_TO_SCAN]);
+    pv_event_add_int(&knobs, "sleep_millisecs", ksm->written.values[PV_KSM_SLEEP_MILLISECS]);
+    pv_event_ksm_tuned(pv_run_peek_events(run), ksm->tuned, g_variant_builder_end(&knobs),
+                       pv_cmd_run_ksm_settings(&ksm->previous), ksm->message);
     return ksm;
 }
 
@@ -272,9 +279,8 @@ pv_cmd_run_restore_ksm(PvRun *run, PvKsm *ksm)
     if (!line)
         return;
     g_printerr("%s\n", line);
-    pv_events_emitf(run->events, "ksm_restored",
-                    "{'restored': <%b>, 'previous': <%@a{sv}>, 'message': <%s>}",
-                    ksm->restored, pv_cmd_run_ksm_settings(&ksm->previous), line);
+    pv_event_ksm_restored(pv_run_peek_events(run), ksm->restored,
+                          pv_cmd_run_ksm_settings(&ksm->previous), line);
 }
 
 /* The run directory keeps each file's full (verbose) block. */
@@ -284,7 +290,7 @@ pv_cmd_run_write_file_log(const PvReportFile *file, const char *block, gpointer 
     PvRun *run = user_data;
     g_autofree char *name = pv_sanitize_name(file->path, 200);
     g_autofree char *log_name = g_strconcat(name, ".log", NULL);
-    g_autofree char *dir = g_build_filename(run->dir, "files", NULL);
+    g_autofree char *dir = g_build_filename(pv_run_peek_dir(run), "files", NULL);
     g_autofree char *path = g_build_filename(dir, log_name, NULL);
 
     if (!g_file_test(dir, G_FILE_TEST_IS_DIR) && g_mkdir_with_parents(dir, 0755) < 0) {
@@ -312,37 +318,34 @@ pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
     pv_terminal_set_status(terminal, line);
 }
 
+/* What the library has to say to people, on the terminal. */
+static void
+pv_cmd_run_note(const char *line, gpointer user_data)
+{
+    g_printerr("provium: %s\n", line);
+}
+
 /* @argv: the command line as given, before option parsing took from it */
 static void
 pv_cmd_run_emit_started(PvRun *run, char **argv)
 {
-    g_auto(GVariantBuilder) args = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
-    g_autofree char *uri = virConnectGetURI(run->conn);
-    PvAmount total = pv_pool_get_total(run->pool);
-    int i;
+    g_autofree char *uri = virConnectGetURI(pv_run_peek_conn(run));
+    const char *reason = NULL;
+    PvVirtType virt_auto = pv_run_get_virt_auto(run, &reason);
 
-    for (i = 0; argv[i]; i++)
-        g_variant_builder_add_value(&args, pv_event_new_str(argv[i]));
-    pv_events_emitf(run->events, "run_started",
-                    "{'argv': <%@as>, 'uri': <%@s>, 'version': <%s>, 'host': <%@s>, "
-                    "'prefix': <%s>, 'dir': <%@s>, 'pid': <%x>, "
-                    "'pool': <{'memory': <%t>, 'cpus': <%d>}>, 'host_cpus': <%u>, "
-                    "'virt_type': <%s>, 'virt_auto': <%s>, 'virt_reason': <%@s>}",
-                    g_variant_builder_end(&args), pv_event_new_str(uri ? uri : ""),
-                    PACKAGE_VERSION, pv_event_new_str(run->host), run->prefix,
-                    pv_event_new_str(run->dir), run->pid, total.memory,
-                    total.mcpus / (double)PV_MCPU, run->host_cpus,
-                    pv_virt_type_to_string(run->options->virt_type),
-                    pv_virt_type_to_string(run->virt_auto),
-                    pv_event_new_str(run->virt_reason ? run->virt_reason : ""));
+    pv_event_run_started(pv_run_peek_events(run), (const char *const *)argv, uri,
+                         pv_run_peek_host(run), pv_run_peek_prefix(run), pv_run_peek_dir(run),
+                         pv_run_get_pid(run),
+                         pv_pool_get_total(pv_resources_peek_pool(pv_run_peek_resources(run))),
+                         pv_run_get_host_cpus(run),
+                         pv_virt_type_to_string(pv_run_peek_options(run)->virt_type),
+                         pv_virt_type_to_string(virt_auto), reason);
 }
-
-static void pv_cmd_run_emit_discovered(PvRun *run, PvFile *file);
 
 static void
 pv_cmd_run_discover_one(gpointer data, gpointer user_data)
 {
-    pv_file_discover(data, NULL);
+    pv_lua_discover_file(data, NULL);
 }
 
 /*
@@ -359,28 +362,102 @@ pv_cmd_run_discover(PvRun *run, GPtrArray *files)
     for (i = 0; i < files->len; i++)
         g_thread_pool_push(pool, files->pdata[i], NULL);
     g_thread_pool_free(pool, FALSE, TRUE);
-    for (i = 0; i < files->len; i++)
-        pv_cmd_run_emit_discovered(run, files->pdata[i]);
+    for (i = 0; i < files->len; i++) {
+        PvFile *file = files->pdata[i];
+        const PvClaimSpec *claim = pv_file_peek_claim(file);
+        g_autoptr(GPtrArray) tests = g_ptr_array_new();
+        guint t;
+
+        for (t = 0; t < pv_file_get_test_count(file); t++)
+            g_ptr_array_add(tests, (gpointer)pv_file_peek_test_name(file, t));
+        pv_event_file_discovered(pv_run_peek_events(run), pv_file_peek_path(file), tests,
+                                 claim->memory, claim->cpus, claim->declared);
+    }
 }
 
-static void
-pv_cmd_run_emit_discovered(PvRun *run, PvFile *file)
+typedef struct {
+    PvRun *run;
+    PvDispatcher *dispatcher;
+    guint signals;
+} PvCmdRunSignals;
+
+/* How long a second signal waits for domains being created, to destroy them. */
+#define PV_CMD_RUN_CREATE_WAIT_US (30 * G_USEC_PER_SEC)
+
+/*
+ * SIGINT or SIGTERM: the run stops, its domains are destroyed, the results
+ * so far are printed.  A second one exits at once, waiting only for the
+ * domains being created right now, which would come up after provium is
+ * gone.
+ */
+static gboolean
+pv_cmd_run_on_signal(gpointer user_data)
 {
-    g_auto(GVariantBuilder) tests = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
+    PvCmdRunSignals *signals = user_data;
+    PvDomainRegistry *domains = pv_run_peek_domains(signals->run);
+    const char *message;
+
+    signals->signals++;
+    if (signals->signals > 1) {
+        guint left = pv_domain_registry_close(domains, g_get_monotonic_time() +
+                                              PV_CMD_RUN_CREATE_WAIT_US);
+
+        pv_domain_registry_destroy_all(domains);
+        if (left > 0)
+            g_printerr(_("provium: %u domain(s) of this run were still being created after "
+                         "30s and may be left: look for prefix '%s' in virsh list --all\n"),
+                       left, pv_run_peek_prefix(signals->run));
+        message = _("interrupted again; destroyed this run's domains, exiting");
+        pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
+        g_printerr("provium: %s\n", message);
+        _exit(PV_EXIT_CANCELLED);
+    }
+    message = _("interrupted; stopping (interrupt again to exit at once)");
+    pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
+    g_printerr("provium: %s\n", message);
+    pv_dispatcher_interrupt(signals->dispatcher);
+    /* No new domain, and those being created are destroyed as they start. */
+    pv_domain_registry_close(domains, 0);
+    pv_domain_registry_destroy_all(domains);
+    return G_SOURCE_CONTINUE;
+}
+
+/*
+ * The run's outcome, from the files themselves, never from a reporter:
+ * run_finished, and the exit status.
+ */
+static int
+pv_cmd_run_finish(PvRun *run, GPtrArray *files, gint64 started, gboolean cancelled)
+{
+    /* passed, failed, skipped, cancelled, errors, not_run */
+    guint counts[6] = { 0 };
+    guint failed_files = 0;
     guint i;
 
-    for (i = 0; i < file->test_names->len; i++)
-        g_variant_builder_add_value(&tests, pv_event_new_str(file->test_names->pdata[i]));
-    pv_events_emitf(run->events, "file_discovered",
-                    "{'path': <%@s>, 'tests': <%@as>, 'claim': <{'memory': <%t>, 'cpus': <%u>, "
-                    "'declared': <%b>}>}",
-                    pv_event_new_str(file->path), g_variant_builder_end(&tests),
-                    (guint64)file->claim_memory,
-                    file->claim_cpus, file->has_claim);
+    for (i = 0; i < files->len; i++) {
+        PvFileStatus status = pv_file_get_status(files->pdata[i]);
+        guint tests[PV_TEST_STATUS_LAST];
+
+        pv_file_count_results(files->pdata[i], tests);
+        counts[0] += tests[PV_TEST_PASSED];
+        counts[1] += tests[PV_TEST_FAILED];
+        counts[2] += tests[PV_TEST_SKIPPED];
+        counts[3] += status == PV_FILE_CANCELLED;
+        counts[4] += status == PV_FILE_ERROR;
+        counts[5] += status == PV_FILE_NOT_RUN;
+        failed_files += status == PV_FILE_FAILED;
+    }
+    pv_event_run_finished(pv_run_peek_events(run), counts, pv_events_now_ns() - started,
+                          pv_pool_get_used(pv_resources_peek_pool(pv_run_peek_resources(run))));
+    if (cancelled)
+        return PV_EXIT_CANCELLED;
+    if (counts[4] > 0)
+        return PV_EXIT_USAGE;
+    return counts[1] > 0 || failed_files > 0 || counts[5] > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
 }
 
 int
-pv_cmd_run(int argc, char **argv)
+pv_cmd_run(int argc, char **argv, GError **out_error)
 {
     g_auto(PvRunArgs) args = { 0 };
     g_auto(PvRunOptions) options = { 0 };
@@ -475,11 +552,12 @@ pv_cmd_run(int argc, char **argv)
     g_autoptr(PvJunit) junit = NULL;
     g_autoptr(PvJson) json = NULL;
     g_autoptr(PvKsm) ksm = NULL;
+    PvCmdRunSignals signals = { 0 };
+    guint signal_ids[2];
+    PvEvents *events;
     FILE *human;
-    guint passed = 0, failed = 0, skipped = 0;
-    guint errors = 0, cancelled = 0, not_run = 0, failed_files = 0;
-    PvAmount used;
     gint64 started = pv_events_now_ns();
+    int status;
     guint i;
 
     g_option_context_set_summary(context,
@@ -498,7 +576,7 @@ pv_cmd_run(int argc, char **argv)
           "See provium(1)."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
-    if (!pv_cmd_parse(context, &argc, &argv))
+    if (!pv_cmd_parse(context, &argc, &argv, out_error))
         return PV_EXIT_USAGE;
     pv_run_options_init(&options);
     if (args.version) {
@@ -522,45 +600,48 @@ pv_cmd_run(int argc, char **argv)
         goto usage;
     }
 
-    run = pv_run_new(&options, &error);
-    if (!run)
-        goto usage;
+    run = pv_run_new(&options);
+    pv_run_set_note_func(run, pv_cmd_run_note, NULL);
     files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_file_free);
     for (i = 0; i < paths->len; i++) {
         PvFile *file = pv_file_new(run, paths->pdata[i]);
 
         g_ptr_array_add(files, file);
         /* A broken provium.conf concerns every file: report it once, now. */
-        if (!pv_run_get_config(run, file->abs_path, &error))
+        if (!pv_run_get_config(run, pv_file_peek_abs_path(file), &error))
             goto usage;
     }
-    if (!pv_run_connect(run, &error) || !pv_run_make_pool(run, &error) ||
+    if (!pv_run_connect(run, &error) || !pv_run_make_resources(run, &error) ||
         !pv_cmd_run_check_prefix_free(run, &error) || !pv_run_prepare_dir(run, &error))
         goto usage;
-
-    if (args.save_events && !pv_events_add_file(run->events, args.save_events, &error)) {
+    events = pv_run_peek_events(run);
+    if (args.save_events && !pv_events_add_file(events, args.save_events, &error)) {
         g_prefix_error(&error, "--save-events: ");
         goto usage;
     }
     /* Standard output is for machines when they ask for it. */
     human = args.events_stdout || args.json ? stderr : stdout;
     if (args.events_stdout)
-        pv_events_add_fd(run->events, STDOUT_FILENO);
+        pv_events_add_fd(events, STDOUT_FILENO);
     terminal = pv_terminal_new(human, options.verbosity);
-    pv_events_add_listener(run->events, pv_terminal_on_event, terminal);
+    pv_events_add_listener(events, pv_terminal_on_event, terminal);
     file_logs = pv_terminal_new_for_blocks(pv_cmd_run_write_file_log, run);
-    pv_events_add_listener(run->events, pv_terminal_on_event, file_logs);
+    pv_events_add_listener(events, pv_terminal_on_event, file_logs);
     if (args.junit) {
-        junit = pv_junit_new(args.junit, run->host);
-        pv_events_add_listener(run->events, pv_junit_on_event, junit);
+        junit = pv_junit_new(args.junit, pv_run_peek_host(run));
+        pv_events_add_listener(events, pv_junit_on_event, junit);
     }
     if (args.json) {
         json = pv_json_new(stdout);
-        pv_events_add_listener(run->events, pv_json_on_event, json);
+        pv_events_add_listener(events, pv_json_on_event, json);
     }
     pv_cmd_run_emit_started(run, given);
-    if (options.verbosity == PV_VERBOSITY_VERBOSE && options.virt_type == PV_VIRT_AUTO)
-        g_printerr(_("provium: --virt-type auto: %s\n"), run->virt_reason);
+    if (options.verbosity == PV_VERBOSITY_VERBOSE && options.virt_type == PV_VIRT_AUTO) {
+        const char *reason = NULL;
+
+        pv_run_get_virt_auto(run, &reason);
+        g_printerr(_("provium: --virt-type auto: %s\n"), reason);
+    }
     ksm = pv_cmd_run_tune_ksm(run);
     if (options.no_perf_mode)
         g_printerr(_("provium: --no-perf-mode: performance-mode VMs run as ordinary VMs on a "
@@ -568,50 +649,25 @@ pv_cmd_run(int argc, char **argv)
                      "apply\n"));
     pv_cmd_run_discover(run, files);
 
-    dispatcher = pv_dispatcher_new(run, files);
+    dispatcher = pv_dispatcher_new(run, files, pv_lua_run_file);
     pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, terminal);
+    signals.run = run;
+    signals.dispatcher = dispatcher;
+    signal_ids[0] = g_unix_signal_add(SIGINT, pv_cmd_run_on_signal, &signals);
+    signal_ids[1] = g_unix_signal_add(SIGTERM, pv_cmd_run_on_signal, &signals);
     pv_dispatcher_run(dispatcher);
+    g_source_remove(signal_ids[0]);
+    g_source_remove(signal_ids[1]);
     /* The last safety net: nothing of this run outlives it unless kept. */
-    pv_domain_registry_destroy_all(run->domains);
+    pv_domain_registry_destroy_all(pv_run_peek_domains(run));
     pv_cmd_run_restore_ksm(run, ksm);
-
-    /* The outcome comes from the files themselves, never from a reporter. */
-    for (i = 0; i < files->len; i++) {
-        PvFile *file = files->pdata[i];
-        guint t;
-
-        errors += file->status == PV_FILE_ERROR;
-        cancelled += file->status == PV_FILE_CANCELLED;
-        not_run += file->status == PV_FILE_NOT_RUN;
-        failed_files += file->status == PV_FILE_FAILED;
-        for (t = 0; t < file->results->len; t++) {
-            const PvTestResult *result = file->results->pdata[t];
-
-            passed += result->status == PV_TEST_PASSED;
-            failed += result->status == PV_TEST_FAILED;
-            skipped += result->status == PV_TEST_SKIPPED;
-        }
-    }
-    used = pv_pool_get_used(run->pool);
-    pv_events_emitf(run->events, "run_finished",
-                    "{'passed': <%u>, 'failed': <%u>, 'skipped': <%u>, 'cancelled': <%u>, "
-                    "'errors': <%u>, 'not_run': <%u>, 'duration_ns': <%x>, "
-                    "'pool_used': <{'memory': <%t>, 'cpus': <%d>}>}",
-                    passed, failed, skipped, cancelled, errors, not_run,
-                    pv_events_now_ns() - started, used.memory, used.mcpus / (double)PV_MCPU);
-
+    status = pv_cmd_run_finish(run, files, started, pv_dispatcher_was_cancelled(dispatcher));
     pv_run_flush_writes(run);
-    if (junit && !pv_junit_write(junit, &error)) {
-        pv_cmd_print_error(error);
-        return PV_EXIT_USAGE;
-    }
-    if (pv_dispatcher_was_cancelled(dispatcher))
-        return PV_EXIT_CANCELLED;
-    if (errors > 0)
-        return PV_EXIT_USAGE;
-    return failed > 0 || failed_files > 0 || not_run > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
+    if (junit && !pv_junit_write(junit, &error))
+        goto usage;
+    return status;
 
  usage:
-    pv_cmd_print_error(error);
+    g_propagate_error(out_error, g_steal_pointer(&error));
     return PV_EXIT_USAGE;
 }

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "pv-error.h"
+
 enum {
     PV_EXIT_OK = 0,
     PV_EXIT_FAILED = 1,      /* a test failed */
@@ -12,15 +14,24 @@ enum {
     PV_EXIT_CANCELLED = 130, /* SIGINT/SIGTERM */
 };
 
-int pv_cmd_run(int argc, char **argv);
-int pv_cmd_list(int argc, char **argv);
-int pv_cmd_clean(int argc, char **argv);
-int pv_cmd_events(int argc, char **argv);
-int pv_cmd_report(int argc, char **argv);
-int pv_cmd_locks(int argc, char **argv);
-int pv_cmd_doctor(int argc, char **argv);
-int pv_cmd_complete(int argc, char **argv);
+/**
+ * PvCommandFunc:
+ * @error: set for the one line main() prints for a mistake or a failure
+ *   outside tests
+ *
+ * A subcommand.  It prints its own output, never its error.
+ * Returns: the exit status (PV_EXIT_USAGE, or more, when @error is set)
+ */
+typedef int (*PvCommandFunc)(int argc, char **argv, GError **error);
 
-void pv_cmd_print_error(const GError *error);
+int pv_cmd_run(int argc, char **argv, GError **error);
+int pv_cmd_list(int argc, char **argv, GError **error);
+int pv_cmd_clean(int argc, char **argv, GError **error);
+int pv_cmd_events(int argc, char **argv, GError **error);
+int pv_cmd_report(int argc, char **argv, GError **error);
+int pv_cmd_locks(int argc, char **argv, GError **error);
+int pv_cmd_doctor(int argc, char **argv, GError **error);
+int pv_cmd_complete(int argc, char **argv, GError **error);
+
 void pv_cmd_print_names(void);
-gboolean pv_cmd_parse(GOptionContext *context, int *argc, char ***argv);
+gboolean pv_cmd_parse(GOptionContext *context, int *argc, char ***argv, GError **error);

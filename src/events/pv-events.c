@@ -143,13 +143,15 @@ pv_events_write_all(int fd, const char *data, gsize len)
  *
  * Adds "kind", "ts" and "run", writes the event to every stream and hands it
  * to every listener.  The time is read under the sink's lock, so the
- * timestamps of a stream are in its order, whatever thread emits.
+ * timestamps of a stream are in its order, whatever thread emits.  Only the
+ * constructors of pv-event-kinds.c call this.
+ * Returns: (transfer full): the event as emitted
  */
-void
+GVariant *
 pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
 {
     g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
-    g_autoptr(GVariant) event = NULL;
+    GVariant *event;
     g_autoptr(GBytes) bytes = NULL;
     GVariantIter iter;
     const char *key;
@@ -185,6 +187,7 @@ pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
     g_mutex_unlock(&events->lock);
     if (fields)
         g_variant_unref(fields);
+    return event;
 }
 
 /**
@@ -232,27 +235,6 @@ pv_event_add_amount(GVariantBuilder *fields, const char *key, guint64 memory, do
     pv_event_add_uint(&amount, "memory", memory);
     g_variant_builder_add(&amount, "{sv}", "cpus", g_variant_new_double(cpus));
     g_variant_builder_add(fields, "{sv}", key, g_variant_builder_end(&amount));
-}
-
-/**
- * pv_events_emitf:
- * @format: a g_variant_new_parsed() format for the fields' a{sv}, e.g.
- *   "{'path': <%s>, 'boot_ns': <%x>}"
- *
- * pv_events_emit() with the fields built from a format.  Its "%s" takes
- * only provium's own strings (UTF-8): anything from outside (paths, names,
- * output) goes in with "%@s" and pv_event_new_str().
- */
-void
-pv_events_emitf(PvEvents *events, const char *kind, const char *format, ...)
-{
-    va_list ap;
-    GVariant *fields;
-
-    va_start(ap, format);
-    fields = g_variant_new_parsed_va(format, &ap);
-    va_end(ap);
-    pv_events_emit(events, kind, fields);
 }
 
 static void

@@ -24,16 +24,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvEvents, pv_events_free)
 gboolean pv_events_add_file(PvEvents *events, const char *path, GError **error);
 void pv_events_add_fd(PvEvents *events, int fd);
 void pv_events_add_listener(PvEvents *events, PvEventFunc func, gpointer user_data);
-void pv_events_emit(PvEvents *events, const char *kind, GVariant *fields);
-void pv_events_emitf(PvEvents *events, const char *kind, const char *format, ...);
+GVariant *pv_events_emit(PvEvents *events, const char *kind, GVariant *fields);
 
 gint64 pv_events_now_ns(void);
 
-/*
- * Building an event's fields directly, for the events emitted for every file
- * and test: pv_events_emitf() parses its format each time, which was a
- * twentieth of a 1,000-file dispatch's CPU.
- */
+/* Building an event's fields, for the constructors of pv-event-kinds.c. */
 #define PV_EVENT_FIELDS_INIT G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT)
 GVariant *pv_event_new_str(const char *value);
 void pv_event_add_str(GVariantBuilder *fields, const char *key, const char *value);

@@ -618,3 +618,33 @@ pv_host_restore_ksm(PvKsm *ksm)
     flock(ksm->state_fd, LOCK_UN);
     return line;
 }
+
+/**
+ * pv_host_read_running:
+ *
+ * "procs_running" of /proc/stat, less the thread reading it: how many other
+ * tasks want a CPU.  The least of a few samples 10 ms apart, so that a
+ * passing burst (this run's own threads, libvirtd answering) is not load.
+ * Returns: 0 where it cannot tell
+ */
+guint
+pv_host_read_running(void)
+{
+    guint least = G_MAXUINT;
+    guint i;
+
+    for (i = 0; i < 5 && least > 0; i++) {
+        g_autofree char *stat = NULL;
+        const char *line;
+        guint64 n;
+
+        if (i)
+            g_usleep(10 * 1000);
+        if (!g_file_get_contents("/proc/stat", &stat, NULL, NULL) ||
+            !(line = strstr(stat, "procs_running ")))
+            return 0;
+        n = g_ascii_strtoull(line + strlen("procs_running "), NULL, 10);
+        least = MIN(least, n > 0 ? n - 1 : 0);
+    }
+    return least;
+}

@@ -73,3 +73,4 @@ PvKsm *pv_host_tune_ksm(const char *sysfs_dir, const char *state_dir);
 char *pv_host_restore_ksm(PvKsm *ksm);
 void pv_ksm_free(PvKsm *ksm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvKsm, pv_ksm_free)
+guint pv_host_read_running(void);

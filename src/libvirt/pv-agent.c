@@ -67,9 +67,8 @@ pv_agent_call(virDomain *dom, const char *command, JsonNode *arguments, GError *
 
     reply = virDomainQemuAgentCommand(dom, text, PV_AGENT_CALL_TIMEOUT, 0);
     if (!reply) {
-        pv_libvirt_set_error(error, _("guest agent command %s failed"), command);
-        if (error && *error)
-            (*error)->code = PV_ERROR_GUEST;
+        pv_libvirt_set_error_code(error, PV_ERROR_GUEST, _("guest agent command %s failed"),
+                                  command);
         return NULL;
     }
     return reply;

@@ -34,8 +34,8 @@ struct _PvDomain {
     gboolean stop_reported;
     gboolean kept;
     char *stop_reason;
-    PvDomainStoppedFunc stopped;
-    gpointer stopped_data;
+    PvDomainCallbacks callbacks;
+    gboolean ready_told;
 };
 
 struct _PvDomainRegistry {
@@ -154,8 +154,8 @@ pv_domain_on_lifecycle(virConnect *conn, virDomain *dom, int event, int detail, 
     g_cond_broadcast(&domain->wake->cond);
     g_mutex_unlock(&domain->wake->lock);
 
-    if (unexpected && domain->stopped)
-        domain->stopped(domain, reason, domain->stopped_data);
+    if (unexpected && domain->callbacks.stopped)
+        domain->callbacks.stopped(domain, reason, domain->callbacks.user_data);
     return 0;
 }
 
@@ -164,18 +164,24 @@ pv_domain_on_agent(virConnect *conn, virDomain *dom, int state, int reason, void
 {
     PvDomainRegistry *registry = opaque;
     g_autoptr(PvDomain) domain = pv_domain_registry_lookup(registry, dom);
+    gboolean first_ready = FALSE;
 
     if (!domain)
         return;
     g_mutex_lock(&domain->wake->lock);
     if (state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED &&
-        domain->state != PV_DOMAIN_STATE_STOPPED)
+        domain->state != PV_DOMAIN_STATE_STOPPED) {
         domain->state = PV_DOMAIN_STATE_READY;
-    else if (state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED &&
-             domain->state == PV_DOMAIN_STATE_READY)
+        first_ready = !domain->ready_told;
+        domain->ready_told = TRUE;
+    } else if (state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED &&
+               domain->state == PV_DOMAIN_STATE_READY) {
         domain->state = PV_DOMAIN_STATE_RUNNING;
+    }
     g_cond_broadcast(&domain->wake->cond);
     g_mutex_unlock(&domain->wake->lock);
+    if (first_ready && domain->callbacks.ready)
+        domain->callbacks.ready(domain, domain->callbacks.user_data);
 }
 
 /**
@@ -272,7 +278,8 @@ pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base)
  * @label: what the test file calls it
  * @memory: the guest's memory, for the host guard
  * @wake: (transfer none): the owner's; must outlive the domain
- * @stopped: (nullable): called when the domain stops unexpectedly
+ * @callbacks: (nullable): told when the domain stops unexpectedly, and when
+ *   its guest agent first connects
  *
  * Creates and starts a transient domain from @xml.  Once the registry is
  * closed (the run is stopping) no domain starts, and one whose creation was
@@ -281,7 +288,7 @@ pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base)
  */
 PvDomain *
 pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label, guint64 memory,
-                const char *xml, PvWake *wake, PvDomainStoppedFunc stopped, gpointer user_data,
+                const char *xml, PvWake *wake, const PvDomainCallbacks *callbacks,
                 GError **error)
 {
     g_autoptr(PvDomain) domain = g_new0(PvDomain, 1);
@@ -295,8 +302,8 @@ pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
     domain->memory = memory;
     domain->wake = wake;
     domain->state = PV_DOMAIN_STATE_STARTING;
-    domain->stopped = stopped;
-    domain->stopped_data = user_data;
+    if (callbacks)
+        domain->callbacks = *callbacks;
 
     g_mutex_lock(&registry->lock);
     closed = registry->closed;
@@ -321,7 +328,7 @@ pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
         dom = virDomainCreateXML(registry->conn, xml, 0);
     }
     if (!dom)
-        pv_libvirt_set_error(error, _("cannot start domain '%s'"), name);
+        pv_libvirt_set_start_error(error, _("cannot start domain '%s'"), name);
 
     /*
      * Stopped while this one was being created: it must not outlive the run
@@ -396,6 +403,18 @@ pv_domain_get_state(PvDomain *domain)
     state = domain->state;
     g_mutex_unlock(&domain->wake->lock);
     return state;
+}
+
+/**
+ * pv_domain_peek_state_locked:
+ *
+ * pv_domain_get_state() with the owner's wake lock already held (in a
+ * pv_wake_wait() ready function).
+ */
+PvDomainState
+pv_domain_peek_state_locked(PvDomain *domain)
+{
+    return domain->state;
 }
 
 /**

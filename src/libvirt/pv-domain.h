@@ -32,6 +32,20 @@ typedef struct _PvDomainRegistry PvDomainRegistry;
  */
 typedef void (*PvDomainStoppedFunc)(PvDomain *domain, const char *reason, gpointer user_data);
 
+/**
+ * PvDomainReadyFunc:
+ *
+ * Called on the main thread when the domain's guest agent connects for the
+ * first time: its boot is over.
+ */
+typedef void (*PvDomainReadyFunc)(PvDomain *domain, gpointer user_data);
+
+typedef struct {
+    PvDomainStoppedFunc stopped;   /* nullable */
+    PvDomainReadyFunc ready;       /* nullable */
+    gpointer user_data;            /* see PvDomainStoppedFunc */
+} PvDomainCallbacks;
+
 PvDomainRegistry *pv_domain_registry_new(virConnect *conn, gboolean autodestroy,
                                          GError **error);
 void pv_domain_registry_free(PvDomainRegistry *registry);
@@ -41,7 +55,7 @@ guint pv_domain_registry_close(PvDomainRegistry *registry, gint64 deadline);
 
 PvDomain *pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
                           guint64 memory, const char *xml, PvWake *wake,
-                          PvDomainStoppedFunc stopped, gpointer user_data, GError **error);
+                          const PvDomainCallbacks *callbacks, GError **error);
 guint64 pv_domain_registry_unresident(PvDomainRegistry *registry);
 PvDomain *pv_domain_ref(PvDomain *domain);
 void pv_domain_unref(PvDomain *domain);
@@ -51,6 +65,7 @@ const char *pv_domain_peek_name(PvDomain *domain);
 const char *pv_domain_peek_label(PvDomain *domain);
 virDomain *pv_domain_peek_virdomain(PvDomain *domain);
 PvDomainState pv_domain_get_state(PvDomain *domain);
+PvDomainState pv_domain_peek_state_locked(PvDomain *domain);
 char *pv_domain_dup_stop_reason(PvDomain *domain);
 PvWaitResult pv_domain_wait_agent(PvDomain *domain, gint64 deadline, GError **error);
 PvWaitResult pv_domain_wait_stopped(PvDomain *domain, gint64 deadline, GError **error);

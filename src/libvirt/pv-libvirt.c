@@ -69,6 +69,52 @@ pv_libvirt_set_error(GError **error, const char *format, ...)
 }
 
 /**
+ * pv_libvirt_set_error_code:
+ *
+ * pv_libvirt_set_error() with the code the caller's layer means (a guest
+ * agent's failure is PV_ERROR_GUEST).
+ */
+void
+pv_libvirt_set_error_code(GError **error, PvErrorCode code, const char *format, ...)
+{
+    va_list ap;
+    g_autofree char *what = NULL;
+    const char *msg = virGetLastErrorMessage();
+
+    va_start(ap, format);
+    what = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    g_set_error(error, PV_ERROR, code, "%s: %s", what, msg ? msg : _("unknown libvirt error"));
+}
+
+/**
+ * pv_libvirt_set_start_error:
+ *
+ * A domain did not start: what libvirt refused, classified where its error
+ * is at hand.  libvirt gives no codes for these, only its text (seen with
+ * libvirt 9.0): SCHED_FIFO refused where the host gives domains no realtime
+ * budget ("...scheduler..."), hugepages without a hugetlbfs mount
+ * ("hugetlbfs filesystem is not mounted").
+ */
+void
+pv_libvirt_set_start_error(GError **error, const char *format, ...)
+{
+    va_list ap;
+    g_autofree char *what = NULL;
+    const char *msg = virGetLastErrorMessage();
+    PvErrorCode code = PV_ERROR_LIBVIRT;
+
+    if (msg && strstr(msg, "scheduler"))
+        code = PV_ERROR_NO_REALTIME;
+    else if (msg && strstr(msg, "hugetlbfs"))
+        code = PV_ERROR_NO_HUGETLBFS;
+    va_start(ap, format);
+    what = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    g_set_error(error, PV_ERROR, code, "%s: %s", what, msg ? msg : _("unknown libvirt error"));
+}
+
+/**
  * pv_libvirt_last_error_is:
  * Returns: whether this thread's last libvirt error has @code (a
  *   virErrorNumber)

@@ -37,12 +37,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pv-console.h"
 #include "pv-error.h"
 #include "pv-libvirt.h"
 #include "pv-safe.h"
 #include "pv-template.h"
 #include "pv-virt.h"
-#include "pv-vm.h"
 #include "probe/probe-image.h"
 
 #define PV_VIRT_PROBE_KVM_TIMEOUT_US (10 * G_USEC_PER_SEC)

@@ -60,7 +60,7 @@ pv_lua_console_gc(lua_State *L)
 static PvConsoleReader *
 pv_lua_console_reader(PvLuaConsole *console)
 {
-    const char *path = console->vm->console_log;
+    const char *path = pv_vm_peek_console_log(console->vm);
 
     if (console->reader && g_strcmp0(pv_console_reader_peek_path(console->reader), path) != 0)
         g_clear_pointer(&console->reader, pv_console_reader_free);
@@ -139,7 +139,7 @@ pv_lua_console_expect(lua_State *L)
     GError *error = NULL;
     gboolean first = TRUE;
 
-    console->vm->touched = TRUE;
+    pv_vm_touch(console->vm);
     lua_settop(L, 3);
     for (;;) {
         PvConsoleReader *reader = pv_lua_console_reader(console);
@@ -165,13 +165,13 @@ pv_lua_console_expect(lua_State *L)
 
             luaL_where(L, 1);
             lua_pushfstring(L, "console of vm '%s': %s not seen within %s; last lines:\n%s",
-                            console->vm->name, pattern, timeout, tail ? tail : "");
+                            pv_vm_peek_name(console->vm), pattern, timeout, tail ? tail : "");
             g_free(timeout);
             g_free(tail);
             lua_concat(L, 2);
             return lua_error(L);
         }
-        if (pv_wake_wait(&file->wake, MIN(g_get_monotonic_time() + PV_LUA_CONSOLE_POLL_US,
+        if (pv_wake_wait(pv_file_peek_wake(file), MIN(g_get_monotonic_time() + PV_LUA_CONSOLE_POLL_US,
                                           MIN(deadline, pv_file_deadline(file))),
                          NULL, NULL, &error) == PV_WAIT_INTERRUPTED ||
             !pv_file_check(file, &error))
@@ -184,7 +184,7 @@ pv_lua_console_tostring(lua_State *L)
 {
     PvLuaConsole *console = pv_lua_check_console(L, 1);
 
-    lua_pushfstring(L, "provium.Console (vm '%s')", console->vm->name);
+    lua_pushfstring(L, "provium.Console (vm '%s')", pv_vm_peek_name(console->vm));
     return 1;
 }
 

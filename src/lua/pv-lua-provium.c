@@ -3,6 +3,7 @@
  *
  *   local vm = provium:vm("web", "tiny", {memory = "512M", cpus = 1})
  *   provium:claim({memory = "4G", cpus = 4})
+ *   provium.boot({east, west})
  */
 #include "config.h"
 
@@ -11,27 +12,17 @@
 #include "pv-lua.h"
 #include "pv-vm.h"
 
-/*
- * provium:vm(name [, profile] [, {memory =, cpus =,
- *            performance_mode =, llcs =, cores =, threads =}])
- */
+/* provium:vm(name [, profile] [, {memory =, cpus =, performance_mode =, llcs =, ...}]) */
 static int
 pv_lua_provium_vm(lua_State *L)
 {
-    static const char *const known[] = {
-        "memory", "cpus", "performance_mode", "llcs", "cores", "threads", NULL,
-    };
     PvFile *file = pv_lua_get_file(L);
     const char *name = luaL_checkstring(L, 2);
     const char *profile_name = NULL;
-    int opts = 0;
-    guint64 memory = 0;
-    lua_Integer cpus = 0;
-    int performance_mode = -1;
-    guint llcs = 0, cores = 0, threads = 0;
+    PvVmBootOptions options;
     GError *error = NULL;
     PvProfile *profile;
-    PvVm *vm;
+    int opts = 0;
 
     if (!*name)
         return luaL_error(L, "provium:vm(): the VM needs a name");
@@ -44,47 +35,15 @@ pv_lua_provium_vm(lua_State *L)
     } else if (!lua_isnoneornil(L, 3)) {
         return luaL_argerror(L, 3, "expected a profile name or an options table");
     }
+    pv_vm_boot_options_init(&options);
     if (opts) {
         luaL_checktype(L, opts, LUA_TTABLE);
-        pv_lua_check_options(L, opts, "provium:vm()", known);
-        if (lua_getfield(L, opts, "memory") != LUA_TNIL)
-            memory = pv_lua_check_size(L, -1, "memory");
-        lua_pop(L, 1);
-        if (lua_getfield(L, opts, "cpus") != LUA_TNIL) {
-            cpus = luaL_checkinteger(L, -1);
-            if (cpus < 1 || cpus > 4096)
-                return luaL_error(L, "cpus: %d is not a number of vCPUs between 1 and 4096",
-                                  (int)cpus);
-        }
-        if (lua_getfield(L, opts, "performance_mode") != LUA_TNIL)
-            performance_mode = lua_toboolean(L, -1);
-        if (lua_getfield(L, opts, "llcs") != LUA_TNIL)
-            llcs = pv_lua_check_count(L, -1, "llcs");
-        if (lua_getfield(L, opts, "cores") != LUA_TNIL)
-            cores = pv_lua_check_count(L, -1, "cores");
-        if (lua_getfield(L, opts, "threads") != LUA_TNIL)
-            threads = pv_lua_check_count(L, -1, "threads");
-        lua_settop(L, opts);
+        pv_lua_check_vm_options(L, opts, "provium:vm()", FALSE, &options);
     }
-
-    profile = pv_config_get_profile(file->config, profile_name, &error);
+    profile = pv_config_get_profile(pv_file_peek_config(file), profile_name, &error);
     if (!profile)
         pv_lua_raise_error(L, error);
-    if (memory)
-        profile->memory = memory;
-    if (cpus)
-        profile->cpus = cpus;
-    if (performance_mode >= 0)
-        profile->performance_mode = performance_mode;
-    if (llcs)
-        profile->llcs = llcs;
-    if (cores)
-        profile->cores = cores;
-    if (threads)
-        profile->threads = threads;
-    vm = pv_vm_new(file, name, profile);
-    pv_file_add_vm(file, vm);
-    pv_lua_vm_push(L, vm);
+    pv_lua_vm_push(L, pv_vm_new(file, name, profile, &options.vm));
     return 1;
 }
 
@@ -93,50 +52,47 @@ static int
 pv_lua_provium_claim(lua_State *L)
 {
     static const char *const known[] = { "memory", "cpus", "llcs", NULL };
-    PvFile *file = pv_lua_get_file(L);
-    guint64 memory = 0;
-    lua_Integer cpus = 0;
-    lua_Integer llcs = 0;
+    PvLuaFile *lua_file = pv_lua_peek(L);
+    PvClaimSpec claim = { TRUE, 0, 0, 0 };
+    lua_Integer n;
 
     luaL_checktype(L, 2, LUA_TTABLE);
     pv_lua_check_options(L, 2, "provium:claim()", known);
-    if (file->current_test)
+    if (pv_file_peek_current_test(lua_file->file))
         return luaL_error(L, "provium:claim() belongs at the file's top level, not in a test");
-    if (file->has_claim && file->discovering)
-        return luaL_error(L, "claim already taken");
     if (lua_getfield(L, 2, "memory") != LUA_TNIL)
-        memory = pv_lua_check_size(L, -1, "memory");
+        claim.memory = pv_lua_check_size(L, -1, "memory");
     lua_pop(L, 1);
     if (lua_getfield(L, 2, "cpus") != LUA_TNIL) {
-        cpus = luaL_checkinteger(L, -1);
-        if (cpus < 0 || cpus > 4096)
-            return luaL_error(L, "cpus: %d is not a number of vCPUs between 0 and 4096",
-                              (int)cpus);
+        n = luaL_checkinteger(L, -1);
+        if (n < 0 || n > 4096)
+            return luaL_error(L, "cpus: %d is not a number of vCPUs between 0 and 4096", (int)n);
+        claim.cpus = n;
     }
     lua_pop(L, 1);
     if (lua_getfield(L, 2, "llcs") != LUA_TNIL) {
-        llcs = luaL_checkinteger(L, -1);
-        if (llcs < 0 || llcs > 4096)
+        n = luaL_checkinteger(L, -1);
+        if (n < 0 || n > 4096)
             return luaL_error(L, "llcs: %d is not a number of LLC groups between 0 and 4096",
-                              (int)llcs);
+                              (int)n);
+        claim.llcs = n;
     }
     lua_pop(L, 1);
 
-    if (!file->discovering) {
+    if (lua_file->claim_seen)
+        return luaL_error(L, "claim already taken");
+    lua_file->claim_seen = TRUE;
+    if (!lua_file->discovering) {
         /* The claim was taken at dispatch from what discovery saw. */
-        if (file->claim_seen)
-            return luaL_error(L, "claim already taken");
-        file->claim_seen = TRUE;
-        if (!file->has_claim || file->claim_memory != memory || file->claim_cpus != cpus ||
-            file->claim_llcs != llcs)
+        const PvClaimSpec *seen = &lua_file->claim;
+
+        if (!seen->declared || seen->memory != claim.memory || seen->cpus != claim.cpus ||
+            seen->llcs != claim.llcs)
             return luaL_error(L, "provium:claim() asked for something else when the file "
                               "was discovered; the top level must do the same every time");
         return 0;
     }
-    file->has_claim = TRUE;
-    file->claim_memory = memory;
-    file->claim_cpus = cpus;
-    file->claim_llcs = llcs;
+    lua_file->claim = claim;
     return 0;
 }
 
@@ -156,7 +112,8 @@ pv_lua_provium_tostring(lua_State *L)
 {
     PvFile *file = pv_lua_get_file(L);
 
-    lua_pushfstring(L, "provium (%s, run %s)", file->path, file->run->id);
+    lua_pushfstring(L, "provium (%s, run %s)", pv_file_peek_path(file),
+                    pv_run_peek_id(pv_file_peek_run(file)));
     return 1;
 }
 
@@ -176,21 +133,24 @@ static const luaL_Reg pv_lua_provium_meta[] = {
 /**
  * pv_lua_provium_register:
  *
- * Sets the global `provium`.
+ * Sets the global `provium`: its methods, its fields, and provium.boot().
  */
 void
 pv_lua_provium_register(lua_State *L)
 {
     PvFile *file = pv_lua_get_file(L);
+    PvRun *run = pv_file_peek_run(file);
 
     pv_lua_register_class(L, PV_LUA_PROVIUM, pv_lua_provium_meta, pv_lua_provium_methods);
     lua_newtable(L);
     luaL_setmetatable(L, PV_LUA_PROVIUM);
-    lua_pushstring(L, file->run->id);
+    lua_pushstring(L, pv_run_peek_id(run));
     lua_setfield(L, -2, "run_id");
-    lua_pushstring(L, file->run->prefix);
+    lua_pushstring(L, pv_run_peek_prefix(run));
     lua_setfield(L, -2, "prefix");
-    lua_pushstring(L, file->path);
+    lua_pushstring(L, pv_file_peek_path(file));
     lua_setfield(L, -2, "file");
+    lua_pushcfunction(L, pv_lua_vm_boot_all);
+    lua_setfield(L, -2, "boot");
     lua_setglobal(L, "provium");
 }

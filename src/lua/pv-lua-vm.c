@@ -24,7 +24,13 @@ typedef struct {
     PvVm *vm;
 } PvLuaVm;
 
-static PvVm *
+/**
+ * pv_lua_check_vm:
+ *
+ * luaL_checkudata() for a provium.VM.
+ * Returns: (transfer none): its VM, owned by the file
+ */
+PvVm *
 pv_lua_check_vm(lua_State *L, int arg)
 {
     PvLuaVm *ud = luaL_checkudata(L, arg, PV_LUA_VM);
@@ -45,22 +51,74 @@ pv_lua_vm_push(lua_State *L, PvVm *vm)
     luaL_setmetatable(L, PV_LUA_VM);
 }
 
+/**
+ * pv_lua_check_vm_options:
+ * @arg: an options table
+ * @boot: also vm:boot()'s own options (timeout, agent)
+ * @options: (inout): set from the table
+ *
+ * The one parser of a VM's options, for provium:vm() and for vm:boot(),
+ * vm:start() and provium.boot(): a misspelt option is an error naming it.
+ */
+void
+pv_lua_check_vm_options(lua_State *L, int arg, const char *what, gboolean boot,
+                        PvVmBootOptions *options)
+{
+    static const char *const vm_known[] = {
+        "memory", "cpus", "performance_mode", "llcs", "cores", "threads", NULL,
+    };
+    static const char *const boot_known[] = {
+        "memory", "cpus", "performance_mode", "llcs", "cores", "threads", "timeout", "agent",
+        NULL,
+    };
+    int top = lua_gettop(L);
+
+    pv_lua_check_options(L, arg, what, boot ? boot_known : vm_known);
+    if (!lua_istable(L, arg))
+        return;
+    if (lua_getfield(L, arg, "memory") != LUA_TNIL)
+        options->vm.memory = pv_lua_check_size(L, -1, "memory");
+    if (lua_getfield(L, arg, "cpus") != LUA_TNIL)
+        options->vm.cpus = pv_lua_check_count(L, -1, "cpus");
+    if (lua_getfield(L, arg, "performance_mode") != LUA_TNIL)
+        options->vm.performance_mode = lua_toboolean(L, -1);
+    if (lua_getfield(L, arg, "llcs") != LUA_TNIL)
+        options->vm.llcs = pv_lua_check_count(L, -1, "llcs");
+    if (lua_getfield(L, arg, "cores") != LUA_TNIL)
+        options->vm.cores = pv_lua_check_count(L, -1, "cores");
+    if (lua_getfield(L, arg, "threads") != LUA_TNIL)
+        options->vm.threads = pv_lua_check_count(L, -1, "threads");
+    if (boot) {
+        if (lua_getfield(L, arg, "timeout") != LUA_TNIL)
+            options->timeout_ns = pv_lua_check_duration(L, -1, "timeout");
+        if (lua_getfield(L, arg, "agent") != LUA_TNIL)
+            options->no_agent = !lua_toboolean(L, -1);
+    }
+    lua_settop(L, top);
+}
+
 /*
- * Performance mode the host can never give: a skip, visible and counted, or
- * with --perf-strict a failure.  The prelude turns {provium_skip = reason}
- * into the test's skip.
+ * A boot's error, raised.  Performance mode the host can never give is a
+ * skip, visible and counted (or with --perf-strict a failure): the prelude
+ * turns {provium_skip = reason, cause = code} into the test's skip.
  */
 static G_NORETURN void
-pv_lua_vm_raise_unavailable(lua_State *L, GError *error)
+pv_lua_vm_raise_boot_error(lua_State *L, GError *error)
 {
-    PvFile *file = pv_lua_get_file(L);
+    PvRun *run = pv_file_peek_run(pv_lua_get_file(L));
 
-    if (file->run->options->perf_strict)
+    if (!g_error_matches(error, PV_ERROR, PV_ERROR_PERF_UNAVAILABLE))
         pv_lua_raise_error(L, error);
-    lua_createtable(L, 0, 1);
+    if (pv_run_peek_options(run)->perf_strict) {
+        g_prefix_error(&error, "perf_mode_unavailable: ");
+        pv_lua_raise_error(L, error);
+    }
+    lua_createtable(L, 0, 2);
     lua_pushstring(L, error->message);
     g_error_free(error);
     lua_setfield(L, -2, "provium_skip");
+    lua_pushliteral(L, "perf_mode_unavailable");
+    lua_setfield(L, -2, "cause");
     lua_error(L);
     g_assert_not_reached();
 }
@@ -72,47 +130,97 @@ pv_lua_vm_raise_unavailable(lua_State *L, GError *error)
 static int
 pv_lua_vm_boot(lua_State *L)
 {
-    static const char *const known[] = {
-        "memory", "cpus", "timeout", "agent", "performance_mode", "llcs", "cores", "threads",
-        NULL,
-    };
     PvVm *vm = pv_lua_check_vm(L, 1);
-    PvVmBootOptions options = { 0 };
+    PvVmBootOptions options;
     GError *error = NULL;
 
-    options.performance_mode = -1;
-    pv_lua_check_options(L, 2, "vm:boot()", known);
-    if (lua_istable(L, 2)) {
-        if (lua_getfield(L, 2, "memory") != LUA_TNIL)
-            options.memory = pv_lua_check_size(L, -1, "memory");
-        if (lua_getfield(L, 2, "cpus") != LUA_TNIL) {
-            lua_Integer cpus = luaL_checkinteger(L, -1);
-
-            if (cpus < 1 || cpus > 4096)
-                return luaL_error(L, "cpus: %d is not a number of vCPUs between 1 and 4096",
-                                  (int)cpus);
-            options.cpus = cpus;
-        }
-        if (lua_getfield(L, 2, "timeout") != LUA_TNIL)
-            options.timeout_ns = pv_lua_check_duration(L, -1, "timeout");
-        if (lua_getfield(L, 2, "agent") != LUA_TNIL)
-            options.no_agent = !lua_toboolean(L, -1);
-        if (lua_getfield(L, 2, "performance_mode") != LUA_TNIL)
-            options.performance_mode = lua_toboolean(L, -1);
-        if (lua_getfield(L, 2, "llcs") != LUA_TNIL)
-            options.llcs = pv_lua_check_count(L, -1, "llcs");
-        if (lua_getfield(L, 2, "cores") != LUA_TNIL)
-            options.cores = pv_lua_check_count(L, -1, "cores");
-        if (lua_getfield(L, 2, "threads") != LUA_TNIL)
-            options.threads = pv_lua_check_count(L, -1, "threads");
-        lua_settop(L, 2);
-    }
-    if (!pv_vm_boot(vm, &options, &error)) {
-        if (error->domain == PV_ERROR && error->code == PV_ERROR_PERF_UNAVAILABLE)
-            pv_lua_vm_raise_unavailable(L, error);
-        pv_lua_raise_error(L, error);
-    }
+    pv_vm_boot_options_init(&options);
+    pv_lua_check_vm_options(L, 2, "vm:boot()", TRUE, &options);
+    if (!pv_vm_boot(vm, &options, &error))
+        pv_lua_vm_raise_boot_error(L, error);
     lua_settop(L, 1);
+    return 1;
+}
+
+/* vm:start([options]) -> vm: booting; vm:wait() waits for its agent */
+static int
+pv_lua_vm_start(lua_State *L)
+{
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    PvVmBootOptions options;
+    GError *error = NULL;
+
+    pv_vm_boot_options_init(&options);
+    pv_lua_check_vm_options(L, 2, "vm:start()", TRUE, &options);
+    if (!pv_vm_start(vm, &options, &error))
+        pv_lua_vm_raise_boot_error(L, error);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* vm:wait() -> vm, once its agent is connected */
+static int
+pv_lua_vm_wait(lua_State *L)
+{
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    GError *error = NULL;
+
+    if (!pv_vm_wait(vm, &error))
+        pv_lua_raise_error(L, error);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/**
+ * pv_lua_vm_boot_all:
+ *
+ * provium.boot({vm, ...} [, options]) -> the VMs: boots them together and
+ * returns when every agent is connected.  provium:boot(...) works too.
+ */
+int
+pv_lua_vm_boot_all(lua_State *L)
+{
+    PvVmBootOptions options;
+    GError *error = NULL;
+    g_autofree PvVm **vms = NULL;
+    int list = 1;
+    lua_Integer n;
+    lua_Integer i;
+
+    /* provium:boot{...}: the provium table comes first */
+    if (lua_istable(L, 1) && luaL_getmetafield(L, 1, "__name") != LUA_TNIL) {
+        gboolean is_provium = g_strcmp0(lua_tostring(L, -1), PV_LUA_PROVIUM) == 0;
+
+        lua_pop(L, 1);
+        list = is_provium ? 2 : 1;
+    }
+    luaL_checktype(L, list, LUA_TTABLE);
+    n = luaL_len(L, list);
+    if (n < 1)
+        return luaL_argerror(L, list, "a list of VMs to boot, e.g. {east, west}");
+    if (n > 1024)
+        return luaL_argerror(L, list, "more than 1024 VMs");
+    pv_vm_boot_options_init(&options);
+    pv_lua_check_vm_options(L, list + 1, "provium.boot()", TRUE, &options);
+    for (i = 1; i <= n; i++) {
+        lua_geti(L, list, i);
+        if (!luaL_testudata(L, -1, PV_LUA_VM))
+            return luaL_error(L, "provium.boot(): element %d is not a VM (from provium:vm())",
+                              (int)i);
+        lua_pop(L, 1);
+    }
+    /* Nothing below raises until the C side is freed. */
+    vms = g_new0(PvVm *, n);
+    for (i = 1; i <= n; i++) {
+        lua_geti(L, list, i);
+        vms[i - 1] = pv_lua_check_vm(L, -1);
+        lua_pop(L, 1);
+    }
+    if (!pv_vm_boot_all(vms, n, &options, &error)) {
+        g_clear_pointer(&vms, g_free);
+        pv_lua_vm_raise_boot_error(L, error);
+    }
+    lua_pushvalue(L, list);
     return 1;
 }
 
@@ -328,8 +436,8 @@ pv_lua_vm_console(lua_State *L)
 {
     PvVm *vm = pv_lua_check_vm(L, 1);
 
-    if (!vm->console_log)
-        return luaL_error(L, "vm '%s' has no console yet: boot it first", vm->name);
+    if (!pv_vm_peek_console_log(vm))
+        return luaL_error(L, "vm '%s' has no console yet: boot it first", pv_vm_peek_name(vm));
     pv_lua_console_push(L, vm);
     return 1;
 }
@@ -339,7 +447,7 @@ static int
 pv_lua_vm_name(lua_State *L)
 {
     PvVm *vm = pv_lua_check_vm(L, 1);
-    const char *name = pv_vm_domain_name(vm);
+    const char *name = pv_vm_peek_domain_name(vm);
 
     if (name)
         lua_pushstring(L, name);
@@ -369,15 +477,17 @@ static int
 pv_lua_vm_tostring(lua_State *L)
 {
     PvVm *vm = pv_lua_check_vm(L, 1);
-    const char *domain = pv_vm_domain_name(vm);
+    const char *domain = pv_vm_peek_domain_name(vm);
 
-    lua_pushfstring(L, "provium.VM '%s' (%s%s%s)", vm->name, pv_vm_state(vm, NULL),
+    lua_pushfstring(L, "provium.VM '%s' (%s%s%s)", pv_vm_peek_name(vm), pv_vm_state(vm, NULL),
                     domain ? ", domain " : "", domain ? domain : "");
     return 1;
 }
 
 static const luaL_Reg pv_lua_vm_methods[] = {
     { "boot", pv_lua_vm_boot },
+    { "start", pv_lua_vm_start },
+    { "wait", pv_lua_vm_wait },
     { "run", pv_lua_vm_run },
     { "write_file", pv_lua_vm_write_file },
     { "read_file", pv_lua_vm_read_file },

@@ -26,13 +26,23 @@
 #define PV_LUA_RERAISE_MAX 3
 
 /**
+ * pv_lua_peek:
+ * Returns: (transfer none): what the state knows of its file
+ */
+PvLuaFile *
+pv_lua_peek(lua_State *L)
+{
+    return *(PvLuaFile **)lua_getextraspace(L);
+}
+
+/**
  * pv_lua_get_file:
  * Returns: (transfer none): the file this state runs
  */
 PvFile *
 pv_lua_get_file(lua_State *L)
 {
-    return *(PvFile **)lua_getextraspace(L);
+    return pv_lua_peek(L)->file;
 }
 
 /*
@@ -49,8 +59,8 @@ pv_lua_where(lua_State *L)
 
     for (level = 1; lua_getstack(L, level, &ar); level++) {
         lua_getinfo(L, "Sl", &ar);
-        if (ar.currentline > 0 && ar.source[0] == '@' && strcmp(ar.source + 1, file->path) == 0) {
-            lua_pushfstring(L, "%s:%d: ", file->path, ar.currentline);
+        if (ar.currentline > 0 && ar.source[0] == '@' && strcmp(ar.source + 1, pv_file_peek_path(file)) == 0) {
+            lua_pushfstring(L, "%s:%d: ", pv_file_peek_path(file), ar.currentline);
             return;
         }
     }
@@ -72,7 +82,7 @@ pv_lua_raise_error(lua_State *L, GError *error)
 {
     GError *interrupt = NULL;
 
-    if (!pv_wake_check(&pv_lua_get_file(L)->wake, &interrupt)) {
+    if (!pv_wake_check(pv_file_peek_wake(pv_lua_get_file(L)), &interrupt)) {
         g_error_free(error);
         error = interrupt;
     }
@@ -203,21 +213,21 @@ pv_lua_check_size(lua_State *L, int arg, const char *what)
 static void
 pv_lua_hook(lua_State *L, lua_Debug *ar)
 {
-    PvFile *file = pv_lua_get_file(L);
+    PvLuaFile *lua_file = pv_lua_peek(L);
     GError *error = NULL;
     gint64 now;
 
-    if (pv_file_check(file, &error))
+    if (pv_file_check(lua_file->file, &error))
         return;
     now = g_get_monotonic_time();
-    if (file->raises > 0 && file->raises < PV_LUA_RERAISE_MAX &&
-        now - file->last_raise < PV_LUA_RERAISE_US) {
+    if (lua_file->raises > 0 && lua_file->raises < PV_LUA_RERAISE_MAX &&
+        now - lua_file->last_raise < PV_LUA_RERAISE_US) {
         g_error_free(error);
         return;
     }
-    file->raises++;
-    file->last_raise = now;
-    if (file->raises >= PV_LUA_RERAISE_MAX)
+    lua_file->raises++;
+    lua_file->last_raise = now;
+    if (lua_file->raises >= PV_LUA_RERAISE_MAX)
         lua_sethook(L, pv_lua_hook, LUA_MASKCOUNT, 1);
     lua_pushstring(L, error->message);
     g_error_free(error);
@@ -225,10 +235,12 @@ pv_lua_hook(lua_State *L, lua_Debug *ar)
 }
 
 static void
-pv_lua_reset_hook(lua_State *L, PvFile *file)
+pv_lua_reset_hook(lua_State *L)
 {
-    file->raises = 0;
-    file->last_raise = 0;
+    PvLuaFile *lua_file = pv_lua_peek(L);
+
+    lua_file->raises = 0;
+    lua_file->last_raise = 0;
     lua_sethook(L, pv_lua_hook, LUA_MASKCOUNT, PV_LUA_HOOK_COUNT);
 }
 
@@ -316,7 +328,8 @@ pv_lua_sleep(lua_State *L)
     gint64 until = g_get_monotonic_time() + MAX(ns, 0) / 1000;
     PvWaitResult waited;
 
-    waited = pv_wake_wait(&file->wake, MIN(until, pv_file_deadline(file)), NULL, NULL, &error);
+    waited = pv_wake_wait(pv_file_peek_wake(file), MIN(until, pv_file_deadline(file)), NULL,
+                          NULL, &error);
     if (waited == PV_WAIT_INTERRUPTED || !pv_file_check(file, &error))
         pv_lua_raise_error(L, error);
     return 0;
@@ -361,9 +374,9 @@ pv_lua_traceback(lua_State *L)
     luaL_buffinit(L, &b);
     for (level = 1; lua_getstack(L, level, &ar); level++) {
         lua_getinfo(L, "Sln", &ar);
-        if (ar.currentline <= 0 || ar.source[0] != '@' || strcmp(ar.source + 1, file->path) != 0)
+        if (ar.currentline <= 0 || ar.source[0] != '@' || strcmp(ar.source + 1, pv_file_peek_path(file)) != 0)
             continue;
-        lua_pushfstring(L, "\n\t%s:%d: in %s", file->path, ar.currentline,
+        lua_pushfstring(L, "\n\t%s:%d: in %s", pv_file_peek_path(file), ar.currentline,
                         *ar.what == 'm' ? "main chunk" : ar.name ? ar.name : "function");
         luaL_addvalue(&b);
         frames++;
@@ -444,7 +457,7 @@ pv_lua_prelude_bytecode(GError **error)
 static gboolean
 pv_lua_load_prelude(lua_State *L, PvFile *file, GError **error)
 {
-    g_autofree char *chunkname = g_strconcat("@", file->path, NULL);
+    g_autofree char *chunkname = g_strconcat("@", pv_file_peek_path(file), NULL);
     g_autoptr(GBytes) bytecode = pv_lua_prelude_bytecode(error);
     gsize len = 0;
     const char *data;
@@ -460,7 +473,7 @@ pv_lua_load_prelude(lua_State *L, PvFile *file, GError **error)
     luaL_newlib(L, pv_lua_helpers);
     lua_pushstring(L, chunkname);
     lua_setfield(L, -2, "chunkname");
-    lua_pushstring(L, file->path);
+    lua_pushstring(L, pv_file_peek_path(file));
     lua_setfield(L, -2, "path");
     if (pv_lua_docall(L, 1, 1) != LUA_OK) {
         g_set_error(error, PV_ERROR, PV_ERROR_IO, _("provium's Lua prelude failed: %s"),
@@ -474,21 +487,22 @@ pv_lua_load_prelude(lua_State *L, PvFile *file, GError **error)
 
 /**
  * pv_lua_new:
- * @file: (transfer none): outlives the state
+ * @lua_file: (transfer none): outlives the state
  *
  * A state with the standard libraries, provium's classes and the prelude.
  * Returns: (transfer full): the state, or NULL with @error set
  */
 lua_State *
-pv_lua_new(PvFile *file, GError **error)
+pv_lua_new(PvLuaFile *lua_file, GError **error)
 {
     lua_State *L = luaL_newstate();
+    PvFile *file = lua_file->file;
 
     if (!L) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_IO, _("cannot create a Lua state"));
         return NULL;
     }
-    *(PvFile **)lua_getextraspace(L) = file;
+    *(PvLuaFile **)lua_getextraspace(L) = lua_file;
     luaL_openlibs(L);
     lua_pushcfunction(L, pv_lua_print);
     lua_setglobal(L, "print");
@@ -505,7 +519,7 @@ pv_lua_new(PvFile *file, GError **error)
         lua_close(L);
         return NULL;
     }
-    pv_lua_reset_hook(L, file);
+    pv_lua_reset_hook(L);
     return L;
 }
 
@@ -516,37 +530,30 @@ pv_lua_new(PvFile *file, GError **error)
  * within pv_file_top_level_timeout().  Errors name the file and line.
  */
 gboolean
-pv_lua_run_top_level(lua_State *L, PvFile *file, GError **error)
+pv_lua_run_top_level(lua_State *L, GError **error)
 {
-    g_autofree char *chunkname = g_strconcat("@", file->path, NULL);
-    g_autoptr(GError) local_error = NULL;
+    PvFile *file = pv_lua_get_file(L);
+    g_autofree char *chunkname = g_strconcat("@", pv_file_peek_path(file), NULL);
+    g_autoptr(GBytes) source = pv_file_read_source(file, error);
     const char *code;
     gsize len = 0;
     int status;
 
-    /* Discovery reads the file; the run runs what discovery saw. */
-    if (!file->source) {
-        char *text = NULL;
-
-        if (!g_file_get_contents(file->abs_path, &text, &len, &local_error)) {
-            g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", local_error->message);
-            return FALSE;
-        }
-        file->source = g_bytes_new_take(text, len);
-    }
-    code = g_bytes_get_data(file->source, &len);
+    if (!source)
+        return FALSE;
+    code = g_bytes_get_data(source, &len);
     if (luaL_loadbufferx(L, code, len, chunkname, "t") != LUA_OK) {
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
         return FALSE;
     }
-    file->top_level_deadline = g_get_monotonic_time() + pv_file_top_level_timeout(file) / 1000;
+    pv_file_begin_top_level(file);
     status = pv_lua_docall(L, 0, 0);
-    file->top_level_deadline = G_MAXINT64;
+    pv_file_end_top_level(file);
     if (status != LUA_OK) {
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
-        pv_lua_reset_hook(L, file);
+        pv_lua_reset_hook(L);
         return FALSE;
     }
     return TRUE;
@@ -567,12 +574,11 @@ pv_lua_push_runner_fn(lua_State *L, const char *name)
 static gboolean
 pv_lua_call_runner(lua_State *L, int nargs, int nresults)
 {
-    PvFile *file = pv_lua_get_file(L);
     int status;
 
     lua_sethook(L, NULL, 0, 0);
     status = lua_pcall(L, nargs, nresults, 0);
-    pv_lua_reset_hook(L, file);
+    pv_lua_reset_hook(L);
     if (status != LUA_OK) {
         lua_pop(L, 1);
         return FALSE;
@@ -636,30 +642,33 @@ pv_lua_status_from_string(const char *status)
 
 /**
  * pv_lua_run_test:
+ * @cause: (out) (transfer full) (nullable): for a skip the host imposed, its
+ *   code ("perf_mode_unavailable")
  * @message: (out) (transfer full) (nullable): why it failed or was skipped
  *
  * Runs test @index.  Whatever the test does, this returns.
  */
 PvTestStatus
-pv_lua_run_test(lua_State *L, guint index, char **message)
+pv_lua_run_test(lua_State *L, guint index, char **cause, char **message)
 {
-    PvFile *file = pv_lua_get_file(L);
     PvTestStatus status;
 
-    pv_lua_reset_hook(L, file);
+    *cause = NULL;
+    pv_lua_reset_hook(L);
     pv_lua_push_runner_fn(L, "run");
     lua_pushinteger(L, index);
-    if (pv_lua_docall(L, 1, 2) != LUA_OK) {
+    if (pv_lua_docall(L, 1, 3) != LUA_OK) {
         /* Only an interrupt raised outside the test's own xpcall gets here. */
         *message = g_strdup(lua_tostring(L, -1));
         lua_pop(L, 1);
-        pv_lua_reset_hook(L, file);
+        pv_lua_reset_hook(L);
         return PV_TEST_FAILED;
     }
-    status = pv_lua_status_from_string(lua_tostring(L, -2));
-    *message = g_strdup(lua_tostring(L, -1));
-    lua_pop(L, 2);
-    pv_lua_reset_hook(L, file);
+    status = pv_lua_status_from_string(lua_tostring(L, -3));
+    *message = g_strdup(lua_tostring(L, -2));
+    *cause = g_strdup(lua_tostring(L, -1));
+    lua_pop(L, 3);
+    pv_lua_reset_hook(L);
     return status;
 }
 

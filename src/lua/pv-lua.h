@@ -9,19 +9,42 @@
 
 #include "pv-agent.h"
 #include "pv-file.h"
+#include "pv-vm.h"
 
 #define PV_LUA_VM "provium.VM"
 #define PV_LUA_RESULT "provium.RunResult"
 #define PV_LUA_CONSOLE "provium.Console"
 #define PV_LUA_PROVIUM "provium.Provium"
 
-lua_State *pv_lua_new(PvFile *file, GError **error);
-gboolean pv_lua_run_top_level(lua_State *L, PvFile *file, GError **error);
+/**
+ * PvLuaFile:
+ *
+ * What a file's Lua state knows beyond the file: whether it only discovers
+ * (the top level runs to declare, nothing boots), the claim the top level
+ * declared, and the interrupt hook's bookkeeping.  The state's extra space
+ * points at it.
+ */
+typedef struct {
+    PvFile *file;
+    gboolean discovering;
+    PvClaimSpec claim;         /* provium:claim(), as declared */
+    gboolean claim_seen;
+    guint raises;              /* times the hook raised the pending interrupt */
+    gint64 last_raise;
+} PvLuaFile;
+
+/* pv-lua-runner.c: what the run calls */
+gboolean pv_lua_discover_file(PvFile *file, GError **error);
+void pv_lua_run_file(PvFile *file);
+
+/* pv-lua.c: the state, and what the classes share */
+lua_State *pv_lua_new(PvLuaFile *lua_file, GError **error);
+PvLuaFile *pv_lua_peek(lua_State *L);
+PvFile *pv_lua_get_file(lua_State *L);
+gboolean pv_lua_run_top_level(lua_State *L, GError **error);
 guint pv_lua_test_count(lua_State *L);
 char *pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns);
-PvTestStatus pv_lua_run_test(lua_State *L, guint index, char **message);
-
-PvFile *pv_lua_get_file(lua_State *L);
+PvTestStatus pv_lua_run_test(lua_State *L, guint index, char **cause, char **message);
 G_NORETURN int pv_lua_raise_error(lua_State *L, GError *error);
 void pv_lua_register_class(lua_State *L, const char *name, const luaL_Reg *meta,
                            const luaL_Reg *methods);
@@ -34,6 +57,10 @@ guint pv_lua_check_count(lua_State *L, int arg, const char *what);
 /* One per class, in src/lua/pv-lua-<class>.c. */
 void pv_lua_vm_register(lua_State *L);
 void pv_lua_vm_push(lua_State *L, PvVm *vm);
+PvVm *pv_lua_check_vm(lua_State *L, int arg);
+void pv_lua_check_vm_options(lua_State *L, int arg, const char *what, gboolean boot,
+                             PvVmBootOptions *options);
+int pv_lua_vm_boot_all(lua_State *L);
 void pv_lua_result_register(lua_State *L);
 void pv_lua_result_push(lua_State *L, const char *command, const PvAgentExecResult *result);
 void pv_lua_console_register(lua_State *L);

@@ -13,6 +13,7 @@
 #include <libxml/tree.h>
 #include <string.h>
 
+#include "pv-safe.h"
 #include "pv-autocleanups.h"
 #include "pv-error.h"
 #include "pv-events.h"

@@ -309,17 +309,19 @@ pv_terminal_on_perf_plan(PvTerminal *terminal, GVariant *event)
 static void
 pv_terminal_on_skip(PvTerminal *terminal, GVariant *event)
 {
+    const char *cause = pv_event_get_str(event, "cause");
     const char *reason = pv_event_get_str(event, "reason");
     const char *raw_path = pv_event_get_str(event, "path");
     const char *raw_name = pv_event_get_str(event, "name");
     g_autofree char *path = NULL;
     g_autofree char *name = NULL;
 
-    if (!reason || !g_str_has_prefix(reason, "perf_mode_unavailable"))
+    if (!cause)
         return;
     path = pv_text_sanitize(raw_path ? raw_path : "", -1);
     name = pv_text_sanitize(raw_name ? raw_name : "", -1);
-    g_printerr(_("provium: SKIP: %s (%s, test \"%s\")\n"), reason, path, name);
+    g_printerr(_("provium: SKIP: %s: %s (%s, test \"%s\")\n"), cause, reason ? reason : "",
+               path, name);
 }
 
 /**

@@ -19,6 +19,10 @@ typedef struct {
     guint jobs;             /* --jobs; 0 for no cap */
     gboolean psi_throttled;
     guint64 headroom;       /* unclaimed: the memory of the VM it likely boots */
+    gboolean vms_waiting;   /* VMs of running files wait for the pool: they come first */
+    guint llcs_wanted;      /* LLC groups the file claims */
+    guint llcs_free;        /* LLC groups nobody holds now */
 } PvAdmission;
 
-PvBlockReason pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want);
+PvBlockReason pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want,
+                                  gboolean claim, PvBudget **budget);

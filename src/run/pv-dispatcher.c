@@ -2,117 +2,133 @@
  * pv-dispatcher.c: the file queue, admission and cancellation
  *
  * Runs on the main thread, in the GMainLoop that also carries libvirt's
- * events, the signal handlers, the PSI watch and a 1 Hz tick.  Files are
- * taken in discovery order; the head of the queue runs when the jobs cap,
- * host pressure and the pool allow, and a head that does not fit holds the
- * files behind it (FIFO).  Each admitted file runs, whole, on one worker
- * thread of a pool that grows to as many files as run at once (threads are
- * reused: creating one per file was a tenth of a 1,000-file dispatch), and
- * reports back to the main loop when it ends; its reservation is then given
- * back.
+ * events, the PSI watch and a 1 Hz tick.  Files are taken in discovery
+ * order; the head of the queue runs when the jobs cap, host pressure, the
+ * LLC groups and the pool allow, and a head that does not fit holds the
+ * files behind it (FIFO).  A claim becomes a budget of the file's own in the
+ * pool; a file without one holds a small overhead.  Each admitted file runs,
+ * whole, on one worker thread of a pool that grows to as many files as run
+ * at once (threads are reused: creating one per file was a tenth of a
+ * 1,000-file dispatch), and reports back to the main loop when it ends; what
+ * it held is then given back.
+ *
+ * The queue is looked at again whenever the run's resources change (a VM
+ * gave back its memory, a file ended, pressure fell), and once a second.
  */
 #include "config.h"
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
-#include <signal.h>
 #include <unistd.h>
 
 #define PV_DISPATCHER_PRIVATE
 #include "pv-dispatcher-private.h"
 #include "pv-dispatcher.h"
-#include "pv-domain.h"
 #include "pv-host.h"
-
-/* How long a second signal waits for domains being created, to destroy them. */
-#define PV_DISPATCHER_CREATE_WAIT_US (30 * G_USEC_PER_SEC)
+#include "pv-locks.h"
 
 struct _PvDispatcher {
     PvRun *run;
+    PvResources *resources;
     GPtrArray *files;       /* PvFile, borrowed, discovery order */
+    PvFileRunFunc run_file;
     guint next;             /* the first file not yet dispatched */
     guint running;
     guint done;
     gboolean stop_dispatch; /* --fail-fast tripped */
+    gboolean interrupted;   /* a signal: nothing new starts */
     PvBlockReason head_blocked;
     gint64 head_blocked_since;
     GMainLoop *loop;
     GThreadPool *workers;
-    guint signals;          /* how many SIGINT/SIGTERM arrived */
-    guint source_ids[3];    /* SIGINT, SIGTERM, tick */
+    guint tick_id;
+    gint pump_pending;      /* atomic: a pump is queued on the main loop */
     GArray *psi_fds;        /* kernel PSI triggers, with their watches */
     GArray *psi_watch_ids;
-    gboolean psi_known;
     PvPsiReading psi;
+    gboolean psi_known;
     PvDispatchStatusFunc status_func;
     gpointer status_data;
 };
 
+/* What the dispatcher keeps of a file it started, until it ends. */
+typedef struct {
+    PvDispatcher *dispatcher;
+    PvFile *file;
+    PvAmount taken;         /* the claim, or the overhead */
+    PvBudget *claim;        /* NULL without one */
+} PvDispatchJob;
+
 /**
  * pv_dispatcher_admit:
  * @want: the head file's claim, or the per-file overhead
+ * @claim: whether @want is a claim (else an overhead)
+ * @budget: (out) (optional): on PV_BLOCK_NONE with a claim, the claim's budget
  *
- * Decides whether the head of the queue runs now.  On PV_BLOCK_NONE @want
- * was taken from the pool: a claim as it is, an overhead (@state's headroom
- * set) through pv_pool_try_take_overhead().
+ * Decides whether the head of the queue runs now, in order: the jobs cap,
+ * host pressure, LLC groups, VMs waiting for the pool (they come first), the
+ * pool.  On PV_BLOCK_NONE @want was taken from the pool: a claim as a budget
+ * of its own, an overhead through pv_pool_try_take_overhead().
  * Returns: why the file must wait, or PV_BLOCK_NONE
  */
 PvBlockReason
-pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want)
+pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want, gboolean claim,
+                    PvBudget **budget)
 {
+    PvBudget *taken = NULL;
+
     if (state->jobs && state->running >= state->jobs)
         return PV_BLOCK_JOBS_CAP;
     if (state->psi_throttled)
         return PV_BLOCK_PSI_PRESSURE;
-    if (state->headroom ? !pv_pool_try_take_overhead(pool, want.memory, state->headroom)
-                        : !pv_pool_try_take(pool, want))
+    if (state->llcs_wanted > state->llcs_free)
+        return PV_BLOCK_LLC_BUSY;
+    if (state->vms_waiting)
         return PV_BLOCK_POOL_FULL;
+    if (claim) {
+        taken = pv_budget_claim(pv_pool_peek_budget(pool), want);
+        if (!taken)
+            return PV_BLOCK_POOL_FULL;
+    } else if (!pv_pool_try_take_overhead(pool, want.memory, state->headroom)) {
+        return PV_BLOCK_POOL_FULL;
+    }
+    if (budget)
+        *budget = taken;
     return PV_BLOCK_NONE;
 }
 
 static void pv_dispatcher_pump(PvDispatcher *dispatcher);
-static void pv_dispatcher_release_llcs(PvDispatcher *dispatcher, PvFile *file);
 
 static PvAmount
 pv_dispatcher_want(PvFile *file)
 {
-    if (file->has_claim)
-        return pv_amount(file->claim_memory, file->claim_cpus);
+    const PvClaimSpec *claim = pv_file_peek_claim(file);
+
+    if (claim->declared)
+        return pv_amount(claim->memory, claim->cpus);
     return pv_amount(PV_FILE_OVERHEAD_MEMORY, 0);
 }
 
 static void
 pv_dispatcher_complete(PvDispatcher *dispatcher, PvFile *file)
 {
-    g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
-    g_auto(GVariantBuilder) kept = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
-    guint i;
+    gint64 started = 0;
+    gint64 finished = 0;
 
     dispatcher->done++;
-    if (!file->finished_ns)
-        file->finished_ns = pv_events_now_ns();
-    for (i = 0; i < file->kept->len; i++)
-        g_variant_builder_add(&kept, "s", (const char *)file->kept->pdata[i]);
-    pv_event_add_str(&builder, "path", file->path);
-    g_variant_builder_add(&builder, "{sv}", "status",
-                          g_variant_new_string(pv_file_status_to_string(file->status)));
-    g_variant_builder_add(&builder, "{sv}", "duration_ns",
-                          g_variant_new_int64(file->started_ns ?
-                                              file->finished_ns - file->started_ns : 0));
-    if (file->error)
-        pv_event_add_str(&builder, "error", file->error);
-    g_variant_builder_add(&builder, "{sv}", "kept", g_variant_builder_end(&kept));
-    pv_events_emit(dispatcher->run->events, "file_completed", g_variant_builder_end(&builder));
-
-    if (dispatcher->run->options->fail_fast && !dispatcher->stop_dispatch &&
-        (file->status == PV_FILE_FAILED || file->status == PV_FILE_ERROR))
+    pv_file_get_times(file, &started, &finished);
+    if (!finished) {
+        finished = pv_events_now_ns();
+        pv_file_set_times(file, 0, finished);
+    }
+    pv_event_file_completed(pv_run_peek_events(dispatcher->run), pv_file_peek_path(file),
+                            pv_file_status_to_string(pv_file_get_status(file)),
+                            started ? finished - started : 0, pv_file_peek_error(file),
+                            pv_file_peek_kept(file));
+    if (pv_run_peek_options(dispatcher->run)->fail_fast && !dispatcher->stop_dispatch &&
+        (pv_file_get_status(file) == PV_FILE_FAILED || pv_file_get_status(file) == PV_FILE_ERROR))
         dispatcher->stop_dispatch = TRUE;
 }
-
-typedef struct {
-    PvDispatcher *dispatcher;
-    PvFile *file;
-} PvDispatchJob;
 
 static gboolean
 pv_dispatcher_finish_job(gpointer user_data)
@@ -120,28 +136,20 @@ pv_dispatcher_finish_job(gpointer user_data)
     PvDispatchJob *job = user_data;
     PvDispatcher *dispatcher = job->dispatcher;
     PvFile *file = job->file;
-    PvPool *pool = dispatcher->run->pool;
-    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
-    PvAmount used;
+    PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
 
-    file->finished_ns = pv_events_now_ns();
+    pv_file_set_times(file, 0, pv_events_now_ns());
     dispatcher->running--;
-    if (file->has_claim)
-        pv_pool_give(pool, file->reservation);
+    if (job->claim)
+        pv_budget_release_claim(job->claim);
     else
-        pv_pool_give_overhead(pool, file->reservation.memory);
-    pv_dispatcher_release_llcs(dispatcher, file);
-    pv_pool_file_ended(pool);
-    used = pv_pool_get_used(pool);
+        pv_pool_give_overhead(pool, job->taken.memory);
+    pv_resources_release_llcs(dispatcher->resources, file);
+    /* What it held went back first: the others are not deadlocked by its end. */
+    pv_sched_file_ended(pv_resources_peek_sched(dispatcher->resources));
     /* What the pool holds now, for the report's leak check. */
-    pv_event_add_str(&fields, "path", file->path);
-    pv_event_add_uint(&fields, "memory", file->reservation.memory);
-    g_variant_builder_add(&fields, "{sv}", "cpus",
-                          g_variant_new_double(file->reservation.mcpus / (double)PV_MCPU));
-    pv_event_add_amount(&fields, "pool_used", used.memory, used.mcpus / (double)PV_MCPU);
-    pv_event_add_uint(&fields, "in_flight", dispatcher->running);
-    pv_events_emit(dispatcher->run->events, "claim_released", g_variant_builder_end(&fields));
-    file->reservation = (PvAmount){ 0, 0 };
+    pv_event_claim_released(pv_run_peek_events(dispatcher->run), pv_file_peek_path(file),
+                            job->taken, pv_pool_get_used(pool), dispatcher->running);
     pv_dispatcher_complete(dispatcher, file);
     g_free(job);
     pv_dispatcher_pump(dispatcher);
@@ -153,36 +161,45 @@ pv_dispatcher_worker(gpointer data, gpointer user_data)
 {
     PvDispatchJob *job = data;
 
-    pv_file_execute(job->file);
+    job->dispatcher->run_file(job->file);
     g_idle_add_full(G_PRIORITY_HIGH, pv_dispatcher_finish_job, job, NULL);
 }
 
 static void
-pv_dispatcher_start(PvDispatcher *dispatcher, PvFile *file, PvAmount taken)
+pv_dispatcher_start(PvDispatcher *dispatcher, PvFile *file, PvAmount taken, PvBudget *claim,
+                    gboolean llc_claim_held)
 {
     PvDispatchJob *job = g_new0(PvDispatchJob, 1);
-    PvEvents *events = dispatcher->run->events;
-    g_auto(GVariantBuilder) dispatched = PV_EVENT_FIELDS_INIT;
-    g_auto(GVariantBuilder) acquired = PV_EVENT_FIELDS_INIT;
+    PvEvents *events = pv_run_peek_events(dispatcher->run);
+    PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
 
     job->dispatcher = dispatcher;
     job->file = file;
-    file->status = PV_FILE_RUNNING;
-    file->started_ns = pv_events_now_ns();
-    file->reservation = taken;
-    file->claim_left = file->has_claim ? taken : (PvAmount){ 0, 0 };
-    pv_pool_file_started(dispatcher->run->pool);
-    pv_event_add_str(&dispatched, "path", file->path);
-    pv_event_add_amount(&dispatched, "reservation", taken.memory, taken.mcpus / (double)PV_MCPU);
-    pv_events_emit(events, "file_dispatched", g_variant_builder_end(&dispatched));
-    pv_event_add_str(&acquired, "path", file->path);
-    pv_event_add_uint(&acquired, "memory", taken.memory);
-    g_variant_builder_add(&acquired, "{sv}", "cpus",
-                          g_variant_new_double(taken.mcpus / (double)PV_MCPU));
-    pv_events_emit(events, "claim_acquired", g_variant_builder_end(&acquired));
+    job->taken = taken;
+    job->claim = claim;
+    pv_file_set_status(file, PV_FILE_RUNNING, NULL);
+    pv_file_set_times(file, pv_events_now_ns(), 0);
+    pv_file_set_budget(file, claim ? claim : pv_pool_peek_budget(pool), llc_claim_held);
+    pv_sched_file_started(pv_resources_peek_sched(dispatcher->resources));
+    pv_event_file_dispatched(events, pv_file_peek_path(file), taken);
+    pv_event_claim_acquired(events, pv_file_peek_path(file), taken);
     dispatcher->running++;
     /* No limit: the pool, not the thread pool, decides how many run. */
     g_thread_pool_push(dispatcher->workers, job, NULL);
+}
+
+/* LLC groups nobody holds exclusively now. */
+static guint
+pv_dispatcher_free_llcs(PvDispatcher *dispatcher, guint ngroups)
+{
+    PvLocks *locks = pv_resources_peek_locks(dispatcher->resources);
+    g_autofree gboolean *unusable = pv_locks_unusable(locks, ngroups, PV_LOCK_EXCLUSIVE);
+    guint free_groups = 0;
+    guint g;
+
+    for (g = 0; g < ngroups; g++)
+        free_groups += !unusable[g];
+    return free_groups;
 }
 
 /*
@@ -190,62 +207,43 @@ pv_dispatcher_start(PvDispatcher *dispatcher, PvFile *file, PvAmount taken)
  * starts: any free groups, all or none.  A host that has fewer than it asks
  * for never will: the file runs without, and its performance VMs skip.
  */
-static PvBlockReason
-pv_dispatcher_take_llcs(PvDispatcher *dispatcher, PvFile *file)
+static gboolean
+pv_dispatcher_take_llcs(PvDispatcher *dispatcher, PvFile *file, guint llcs, guint ngroups)
 {
     PvRun *run = dispatcher->run;
-    g_autoptr(GError) error = NULL;
-    g_autofree gboolean *unusable = NULL;
+    PvLocks *locks = pv_resources_peek_locks(dispatcher->resources);
+    g_autofree gboolean *unusable = pv_locks_unusable(locks, ngroups, PV_LOCK_EXCLUSIVE);
     g_autoptr(GArray) groups = g_array_new(FALSE, FALSE, sizeof(guint));
     g_autofree char *holder = NULL;
-    PvTopology *topology;
+    g_autoptr(GError) error = NULL;
     gboolean busy = FALSE;
     guint g;
 
-    if (!file->claim_llcs || run->options->no_perf_mode)
-        return PV_BLOCK_NONE;
-    topology = pv_run_get_topology(run, &error);
-    if (!topology || topology->groups->len < file->claim_llcs)
-        return PV_BLOCK_NONE;
-    unusable = pv_locks_unusable(run->locks, topology->groups->len, PV_LOCK_EXCLUSIVE);
-    for (g = 0; g < topology->groups->len && groups->len < file->claim_llcs; g++) {
+    for (g = 0; g < ngroups && groups->len < llcs; g++) {
         if (!unusable[g])
             g_array_append_val(groups, g);
     }
-    if (groups->len < file->claim_llcs)
-        return PV_BLOCK_LLC_BUSY;
-    holder = g_strdup_printf("pid %" G_GINT64_FORMAT ", prefix %s, %s (claim)\n", run->pid,
-                             run->prefix, file->path);
-    /* On an I/O error the file runs without: its VMs' boots report it. */
-    if (!pv_locks_take(run->locks, file, (const guint *)groups->data, groups->len,
-                       PV_LOCK_EXCLUSIVE, holder, &busy, &error))
-        return busy ? PV_BLOCK_LLC_BUSY : PV_BLOCK_NONE;
-    file->llc_claim_held = TRUE;
-    return PV_BLOCK_NONE;
-}
-
-/* The groups of its claim, and those its VMs took: held until the file ends. */
-static void
-pv_dispatcher_release_llcs(PvDispatcher *dispatcher, PvFile *file)
-{
-    pv_locks_release(dispatcher->run->locks, file);
-    file->llc_claim_held = FALSE;
+    if (groups->len < llcs)
+        return FALSE;
+    holder = g_strdup_printf("pid %" G_GINT64_FORMAT ", prefix %s, %s (claim)\n",
+                             pv_run_get_pid(run), pv_run_peek_prefix(run),
+                             pv_file_peek_path(file));
+    return pv_locks_take(locks, file, (const guint *)groups->data, groups->len,
+                         PV_LOCK_EXCLUSIVE, holder, &busy, &error);
 }
 
 static void
 pv_dispatcher_set_head_blocked(PvDispatcher *dispatcher, PvFile *file, PvBlockReason reason)
 {
-    PvEvents *events = dispatcher->run->events;
+    PvEvents *events = pv_run_peek_events(dispatcher->run);
+    const PvClaimSpec *claim = pv_file_peek_claim(file);
     g_autofree char *waiting_for = NULL;
 
     if (reason == dispatcher->head_blocked)
         return;
     if (dispatcher->head_blocked != PV_BLOCK_NONE)
-        pv_events_emitf(events, "file_unblocked",
-                        "{'path': <%@s>, 'reason': <%s>, 'blocked_ns': <%x>}",
-                        pv_event_new_str(file->path),
-                        pv_block_reason_to_string(dispatcher->head_blocked),
-                        (g_get_monotonic_time() - dispatcher->head_blocked_since) * 1000);
+        pv_event_file_unblocked(events, pv_file_peek_path(file), dispatcher->head_blocked,
+                                (g_get_monotonic_time() - dispatcher->head_blocked_since) * 1000);
     dispatcher->head_blocked = reason;
     dispatcher->head_blocked_since = g_get_monotonic_time();
     if (reason == PV_BLOCK_NONE)
@@ -260,34 +258,31 @@ pv_dispatcher_set_head_blocked(PvDispatcher *dispatcher, PvFile *file, PvBlockRe
                                       dispatcher->psi.cpu, dispatcher->psi.memory);
         break;
     case PV_BLOCK_LLC_BUSY:
-        waiting_for = g_strdup_printf(_("%u free LLC group(s) for its claim"), file->claim_llcs);
+        waiting_for = g_strdup_printf(_("%u free LLC group(s) for its claim"), claim->llcs);
         break;
     default: {
         g_autofree char *want = pv_amount_format(pv_dispatcher_want(file));
 
-        waiting_for = g_strdup_printf(file->has_claim ? _("its claim: %s") :
+        waiting_for = g_strdup_printf(claim->declared ? _("its claim: %s") :
                                       _("the per-file overhead: %s"), want);
         break;
     }
     }
-    pv_events_emitf(events, "file_blocked",
-                    "{'path': <%@s>, 'reason': <%s>, 'waiting_for': <%s>}",
-                    pv_event_new_str(file->path), pv_block_reason_to_string(reason), waiting_for);
+    pv_event_file_blocked(events, pv_file_peek_path(file), reason, waiting_for);
 }
 
 static void
 pv_dispatcher_skip(PvDispatcher *dispatcher, PvFile *file, PvFileStatus status,
                    const char *why)
 {
-    file->status = status;
-    g_free(file->error);
-    file->error = g_strdup(why);
+    pv_file_set_status(file, status, why);
     pv_dispatcher_complete(dispatcher, file);
 }
 
 static void
 pv_dispatcher_report_status(PvDispatcher *dispatcher)
 {
+    PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
     PvDispatchStatus status;
 
     if (!dispatcher->status_func)
@@ -295,35 +290,81 @@ pv_dispatcher_report_status(PvDispatcher *dispatcher)
     status.done = dispatcher->done;
     status.running = dispatcher->running;
     status.queued = dispatcher->files->len - dispatcher->next;
-    status.used = pv_pool_get_used(dispatcher->run->pool);
-    status.total = pv_pool_get_total(dispatcher->run->pool);
+    status.used = pv_pool_get_used(pool);
+    status.total = pv_pool_get_total(pool);
     status.head_blocked = dispatcher->head_blocked;
-    status.psi_throttled = g_atomic_int_get(&dispatcher->run->psi_throttled);
     dispatcher->status_func(&status, dispatcher->status_data);
+}
+
+/* Admits the head of the queue, if it may run now. */
+static PvBlockReason
+pv_dispatcher_try_head(PvDispatcher *dispatcher, PvFile *file)
+{
+    PvRun *run = dispatcher->run;
+    const PvRunOptions *options = pv_run_peek_options(run);
+    const PvClaimSpec *claim = pv_file_peek_claim(file);
+    PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
+    PvConfig *config = pv_file_peek_config(file);
+    PvAmount want = pv_dispatcher_want(file);
+    PvAdmission state = {
+        dispatcher->running, options->jobs,
+        !options->no_psi && pv_resources_is_throttled(dispatcher->resources),
+        claim->declared || !config ? 0 : pv_config_get_default_memory(config),
+        pv_sched_count_waiting(pv_resources_peek_sched(dispatcher->resources),
+                               PV_BLOCK_POOL_FULL) > 0,
+        0, 0,
+    };
+    PvBudget *budget = NULL;
+    PvBlockReason reason;
+    gboolean llcs = FALSE;
+
+    if (claim->llcs && !options->no_perf_mode) {
+        g_autoptr(GError) error = NULL;
+        PvTopology *topology = pv_run_get_topology(run, &error);
+
+        /* A host that has fewer groups than claimed never will: its VMs skip. */
+        if (topology && topology->groups->len >= claim->llcs) {
+            state.llcs_wanted = claim->llcs;
+            state.llcs_free = pv_dispatcher_free_llcs(dispatcher, topology->groups->len);
+            llcs = TRUE;
+        }
+    }
+    reason = pv_dispatcher_admit(pool, &state, want, claim->declared, &budget);
+    if (reason != PV_BLOCK_NONE)
+        return reason;
+    if (llcs) {
+        PvTopology *topology = pv_run_get_topology(run, NULL);
+
+        if (!pv_dispatcher_take_llcs(dispatcher, file, claim->llcs, topology->groups->len)) {
+            /* Another run took them meanwhile. */
+            if (budget)
+                pv_budget_release_claim(budget);
+            else
+                pv_pool_give_overhead(pool, want.memory);
+            return PV_BLOCK_LLC_BUSY;
+        }
+    }
+    pv_dispatcher_set_head_blocked(dispatcher, file, PV_BLOCK_NONE);
+    pv_dispatcher_start(dispatcher, file, want, budget, llcs);
+    return PV_BLOCK_NONE;
 }
 
 static void
 pv_dispatcher_pump(PvDispatcher *dispatcher)
 {
-    PvRun *run = dispatcher->run;
+    PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
 
     while (dispatcher->next < dispatcher->files->len) {
         PvFile *file = dispatcher->files->pdata[dispatcher->next];
-        PvAdmission state = {
-            dispatcher->running, run->options->jobs,
-            !run->options->no_psi && g_atomic_int_get(&run->psi_throttled),
-            file->has_claim || !file->config ? 0 : pv_config_get_default_memory(file->config),
-        };
-        PvAmount want = pv_dispatcher_want(file);
         PvBlockReason reason;
 
-        if (file->status == PV_FILE_ERROR) {
+        if (pv_file_get_status(file) == PV_FILE_ERROR) {
             /* Broken at discovery: reported in its turn, never run. */
             dispatcher->next++;
             pv_dispatcher_complete(dispatcher, file);
             continue;
         }
-        if (dispatcher->signals > 0) {
+        if (dispatcher->interrupted) {
             dispatcher->next++;
             pv_dispatcher_skip(dispatcher, file, PV_FILE_CANCELLED,
                                _("cancelled before it started"));
@@ -335,30 +376,23 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
                                _("not run: an earlier file failed (--fail-fast)"));
             continue;
         }
-        if (!pv_amount_fits(want, pv_pool_get_total(run->pool))) {
-            g_autofree char *need = pv_amount_format(want);
-            g_autofree char *total = pv_amount_format(pv_pool_get_total(run->pool));
+        if (!pv_amount_fits(pv_dispatcher_want(file), pv_pool_get_total(pool))) {
+            g_autofree char *need = pv_amount_format(pv_dispatcher_want(file));
+            g_autofree char *total = pv_amount_format(pv_pool_get_total(pool));
             g_autofree char *why = g_strdup_printf(
                 _("%s: provium:claim() asks for %s, more than the whole pool (%s); claim less "
-                  "or give the pool more (--mem, --cpus)"), file->path, need, total);
+                  "or give the pool more (--mem, --cpus)"), pv_file_peek_path(file), need, total);
 
             dispatcher->next++;
             pv_dispatcher_skip(dispatcher, file, PV_FILE_ERROR, why);
             continue;
         }
-        reason = state.jobs && state.running >= state.jobs ? PV_BLOCK_JOBS_CAP :
-            state.psi_throttled ? PV_BLOCK_PSI_PRESSURE :
-            pv_dispatcher_take_llcs(dispatcher, file);
-        if (reason == PV_BLOCK_NONE) {
-            reason = pv_dispatcher_admit(run->pool, &state, want);
-            if (reason != PV_BLOCK_NONE)
-                pv_dispatcher_release_llcs(dispatcher, file);
-        }
-        pv_dispatcher_set_head_blocked(dispatcher, file, reason);
-        if (reason != PV_BLOCK_NONE)
+        reason = pv_dispatcher_try_head(dispatcher, file);
+        if (reason != PV_BLOCK_NONE) {
+            pv_dispatcher_set_head_blocked(dispatcher, file, reason);
             break;
+        }
         dispatcher->next++;
-        pv_dispatcher_start(dispatcher, file, want);
     }
     if (dispatcher->next >= dispatcher->files->len)
         dispatcher->head_blocked = PV_BLOCK_NONE;
@@ -367,24 +401,44 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
         g_main_loop_quit(dispatcher->loop);
 }
 
+static gboolean
+pv_dispatcher_pump_idle(gpointer user_data)
+{
+    PvDispatcher *dispatcher = user_data;
+
+    g_atomic_int_set(&dispatcher->pump_pending, FALSE);
+    pv_dispatcher_pump(dispatcher);
+    return G_SOURCE_REMOVE;
+}
+
+/* The resources changed (any thread): look at the queue again, once. */
+static gboolean
+pv_dispatcher_on_changed(gpointer user_data)
+{
+    PvDispatcher *dispatcher = user_data;
+
+    if (g_atomic_int_compare_and_exchange(&dispatcher->pump_pending, FALSE, TRUE))
+        g_idle_add(pv_dispatcher_pump_idle, dispatcher);
+    return G_SOURCE_REMOVE;
+}
+
 static void
 pv_dispatcher_update_psi(PvDispatcher *dispatcher)
 {
     PvRun *run = dispatcher->run;
+    const PvRunOptions *options = pv_run_peek_options(run);
     PvPsiReading reading;
     gboolean throttled;
 
-    if (run->options->no_psi || !run->host_local || !pv_host_read_psi(&reading))
+    if (options->no_psi || !pv_run_host_is_local(run) || !pv_host_read_psi(&reading))
         return;
-    throttled = pv_psi_throttled(&reading, &run->options->psi_threshold);
+    throttled = pv_psi_throttled(&reading, &options->psi_threshold);
     dispatcher->psi = reading;
-    if (dispatcher->psi_known && throttled == g_atomic_int_get(&run->psi_throttled))
+    if (dispatcher->psi_known && throttled == pv_resources_is_throttled(dispatcher->resources))
         return;
     dispatcher->psi_known = TRUE;
-    g_atomic_int_set(&run->psi_throttled, throttled);
-    pv_events_emitf(run->events, "psi_state",
-                    "{'throttled': <%b>, 'cpu': <%d>, 'memory': <%d>}",
-                    throttled, reading.cpu, reading.memory);
+    pv_event_psi_state(pv_run_peek_events(run), throttled, reading.cpu, reading.memory);
+    pv_resources_set_throttled(dispatcher->resources, throttled);
 }
 
 static gboolean
@@ -400,7 +454,7 @@ pv_dispatcher_on_psi_trigger(int fd, GIOCondition condition, gpointer user_data)
 static void
 pv_dispatcher_watch_psi(PvDispatcher *dispatcher)
 {
-    const PvRunOptions *options = dispatcher->run->options;
+    const PvRunOptions *options = pv_run_peek_options(dispatcher->run);
     const struct {
         const char *resource;
         double pct;
@@ -410,7 +464,7 @@ pv_dispatcher_watch_psi(PvDispatcher *dispatcher)
     };
     gsize i;
 
-    if (options->no_psi || !dispatcher->run->host_local)
+    if (options->no_psi || !pv_run_host_is_local(dispatcher->run))
         return;
     pv_dispatcher_update_psi(dispatcher);
     for (i = 0; i < G_N_ELEMENTS(triggers); i++) {
@@ -429,17 +483,19 @@ pv_dispatcher_watch_psi(PvDispatcher *dispatcher)
 static void
 pv_dispatcher_emit_pool_state(PvDispatcher *dispatcher)
 {
-    PvPool *pool = dispatcher->run->pool;
+    PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
     PvAmount used = pv_pool_get_used(pool);
     PvAmount total = pv_pool_get_total(pool);
+    PvAmount available = { total.memory - used.memory, total.mcpus - used.mcpus };
 
-    pv_events_emitf(dispatcher->run->events, "pool_state",
-                    "{'used': <{'memory': <%t>, 'cpus': <%d>}>, "
-                    "'available': <{'memory': <%t>, 'cpus': <%d>}>}",
-                    used.memory, used.mcpus / (double)PV_MCPU, total.memory - used.memory,
-                    (total.mcpus - used.mcpus) / (double)PV_MCPU);
+    pv_event_pool_state(pv_run_peek_events(dispatcher->run), used, available);
 }
 
+/*
+ * Once a second: pressure (where no trigger told), the pool's use over time,
+ * and what no release announces (another run gave back LLC groups, the
+ * host's available memory moved): waiters look again.
+ */
 static gboolean
 pv_dispatcher_tick(gpointer user_data)
 {
@@ -447,63 +503,50 @@ pv_dispatcher_tick(gpointer user_data)
 
     pv_dispatcher_update_psi(dispatcher);
     pv_dispatcher_emit_pool_state(dispatcher);
-    pv_dispatcher_pump(dispatcher);
+    pv_resources_changed(dispatcher->resources);
     return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-pv_dispatcher_on_signal(gpointer user_data)
+/**
+ * pv_dispatcher_interrupt:
+ *
+ * A signal: the running files are cancelled, the queued ones will be
+ * reported cancelled, and nothing new starts.  Main thread.
+ */
+void
+pv_dispatcher_interrupt(PvDispatcher *dispatcher)
 {
-    PvDispatcher *dispatcher = user_data;
     guint i;
 
-    dispatcher->signals++;
-    if (dispatcher->signals > 1) {
-        /*
-         * Second signal: no waiting for workers, only for the domains being
-         * created right now, which would come up after provium is gone.
-         */
-        guint left = pv_domain_registry_close(dispatcher->run->domains,
-                                              g_get_monotonic_time() +
-                                              PV_DISPATCHER_CREATE_WAIT_US);
-
-        pv_domain_registry_destroy_all(dispatcher->run->domains);
-        if (left > 0)
-            fprintf(stderr, _("provium: %u domain(s) of this run were still being created after "
-                              "30s and may be left: look for prefix '%s' in virsh list --all\n"),
-                    left, dispatcher->run->prefix);
-        fprintf(stderr, _("provium: interrupted again; destroyed this run's domains, exiting\n"));
-        _exit(130);
-    }
-    fprintf(stderr, _("provium: interrupted; stopping (interrupt again to exit at once)\n"));
+    dispatcher->interrupted = TRUE;
     for (i = 0; i < dispatcher->files->len; i++) {
         PvFile *file = dispatcher->files->pdata[i];
 
-        if (file->status == PV_FILE_RUNNING)
+        if (pv_file_get_status(file) == PV_FILE_RUNNING)
             pv_file_cancel(file, _("cancelled by a signal"));
     }
-    /* No new domain, and those being created are destroyed as they start. */
-    pv_domain_registry_close(dispatcher->run->domains, 0);
-    pv_domain_registry_destroy_all(dispatcher->run->domains);
     pv_dispatcher_pump(dispatcher);
-    return G_SOURCE_CONTINUE;
 }
 
 /**
  * pv_dispatcher_new:
  * @files: (element-type PvFile): discovered files, in order; borrowed
+ * @run_file: what runs a file on its worker thread
  */
 PvDispatcher *
-pv_dispatcher_new(PvRun *run, GPtrArray *files)
+pv_dispatcher_new(PvRun *run, GPtrArray *files, PvFileRunFunc run_file)
 {
     PvDispatcher *dispatcher = g_new0(PvDispatcher, 1);
 
     dispatcher->run = run;
+    dispatcher->resources = pv_run_peek_resources(run);
     dispatcher->files = g_ptr_array_ref(files);
+    dispatcher->run_file = run_file;
     dispatcher->loop = g_main_loop_new(NULL, FALSE);
     dispatcher->workers = g_thread_pool_new(pv_dispatcher_worker, NULL, -1, FALSE, NULL);
     dispatcher->psi_fds = g_array_new(FALSE, FALSE, sizeof(int));
     dispatcher->psi_watch_ids = g_array_new(FALSE, FALSE, sizeof(guint));
+    pv_resources_set_changed_func(dispatcher->resources, pv_dispatcher_on_changed, dispatcher);
     return dispatcher;
 }
 
@@ -531,9 +574,7 @@ pv_dispatcher_run(PvDispatcher *dispatcher)
 {
     guint i;
 
-    dispatcher->source_ids[0] = g_unix_signal_add(SIGINT, pv_dispatcher_on_signal, dispatcher);
-    dispatcher->source_ids[1] = g_unix_signal_add(SIGTERM, pv_dispatcher_on_signal, dispatcher);
-    dispatcher->source_ids[2] = g_timeout_add_seconds(1, pv_dispatcher_tick, dispatcher);
+    dispatcher->tick_id = g_timeout_add_seconds(1, pv_dispatcher_tick, dispatcher);
     pv_dispatcher_watch_psi(dispatcher);
     /* The pool's use over time starts and ends with the run, not the tick. */
     pv_dispatcher_emit_pool_state(dispatcher);
@@ -541,8 +582,7 @@ pv_dispatcher_run(PvDispatcher *dispatcher)
     if (dispatcher->running > 0 || dispatcher->next < dispatcher->files->len)
         g_main_loop_run(dispatcher->loop);
     pv_dispatcher_emit_pool_state(dispatcher);
-    for (i = 0; i < G_N_ELEMENTS(dispatcher->source_ids); i++)
-        g_source_remove(dispatcher->source_ids[i]);
+    g_source_remove(dispatcher->tick_id);
     for (i = 0; i < dispatcher->psi_watch_ids->len; i++) {
         g_source_remove(g_array_index(dispatcher->psi_watch_ids, guint, i));
         close(g_array_index(dispatcher->psi_fds, int, i));
@@ -554,7 +594,7 @@ pv_dispatcher_run(PvDispatcher *dispatcher)
 gboolean
 pv_dispatcher_was_cancelled(PvDispatcher *dispatcher)
 {
-    return dispatcher->signals > 0;
+    return dispatcher->interrupted;
 }
 
 void
@@ -564,6 +604,10 @@ pv_dispatcher_free(PvDispatcher *dispatcher)
         return;
     /* Every job has finished (the loop ran until none ran). */
     g_thread_pool_free(dispatcher->workers, FALSE, TRUE);
+    pv_resources_set_changed_func(dispatcher->resources, NULL, NULL);
+    /* A pump queued by a late release must not outlive the dispatcher. */
+    while (g_source_remove_by_user_data(dispatcher))
+        ;
     g_ptr_array_unref(dispatcher->files);
     g_main_loop_unref(dispatcher->loop);
     g_array_unref(dispatcher->psi_fds);

@@ -22,15 +22,23 @@ typedef struct {
     PvAmount used;
     PvAmount total;
     PvBlockReason head_blocked;  /* why the head of the queue waits */
-    gboolean psi_throttled;
 } PvDispatchStatus;
 
 typedef void (*PvDispatchStatusFunc)(const PvDispatchStatus *status, gpointer user_data);
 
-PvDispatcher *pv_dispatcher_new(PvRun *run, GPtrArray *files);
+/**
+ * PvFileRunFunc:
+ *
+ * Runs @file to its end on a worker thread, whatever happens (the Lua
+ * layer's pv_lua_run_file()).
+ */
+typedef void (*PvFileRunFunc)(PvFile *file);
+
+PvDispatcher *pv_dispatcher_new(PvRun *run, GPtrArray *files, PvFileRunFunc run_file);
 void pv_dispatcher_set_status_func(PvDispatcher *dispatcher, PvDispatchStatusFunc func,
                                    gpointer user_data);
 void pv_dispatcher_run(PvDispatcher *dispatcher);
+void pv_dispatcher_interrupt(PvDispatcher *dispatcher);
 gboolean pv_dispatcher_was_cancelled(PvDispatcher *dispatcher);
 void pv_dispatcher_free(PvDispatcher *dispatcher);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvDispatcher, pv_dispatcher_free)

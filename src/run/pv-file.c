@@ -1,26 +1,30 @@
 /*
- * pv-file.c: one test file: its discovery, and its run on a worker thread
+ * pv-file.c: one test file: what it declared, its tests' results, its time,
+ * and the VMs it owns
  *
- * Discovery runs the file's top level once in a short-lived Lua state, to
- * learn its tests and its claim without booting anything (provium list, the
- * dispatcher's admission).  The run then happens on the file's own worker
- * thread in a fresh state: top level, then each test in order.  However the
- * file ends, every VM it made is destroyed (or kept, with --keep-failed) and
- * the state is closed.
+ * A file is discovered once (its top level run in a short-lived Lua state,
+ * to learn its tests and its claim without booting anything), then run on a
+ * worker thread of its own.  What runs it is the Lua layer
+ * (src/lua/pv-lua-runner.c), which calls in here as tests begin and end;
+ * this module keeps the file's state, time and results, and the VMs it owns
+ * as opaque objects with their operations, so the file layer knows neither
+ * Lua nor VMs.
+ *
+ * A VM made inside a test belongs to that test: when the test ends, however
+ * it ends, its domain is destroyed and what it took is given back.  A VM
+ * made at the top level belongs to the file and can serve several tests; it
+ * ends with the file.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "lua/pv-lua.h"
 #include "pv-error.h"
 #include "pv-file.h"
+#include "pv-run.h"
+#include "pv-text.h"
 #include "pv-units.h"
-#include "pv-vm.h"
-
-/* Console lines a failed test shows per VM. */
-#define PV_FILE_EXCERPT_LINES 10
 
 static const char *const pv_test_status_names[] = {
     "passed", "failed", "skipped", "not_run",
@@ -46,14 +50,52 @@ pv_file_status_to_string(PvFileStatus status)
     return pv_file_status_names[status];
 }
 
-static void
-pv_test_result_free(PvTestResult *result)
-{
-    g_free(result->name);
-    g_free(result->message);
-    g_free(result->console_excerpt);
-    g_free(result);
-}
+typedef struct {
+    gpointer vm;
+    const PvFileVmOps *ops;
+    gint test;                 /* the test that made it; -1: the top level */
+    gboolean ended;            /* its scope is over */
+} PvFileVm;
+
+struct _PvFile {
+    PvRun *run;
+    char *path;                /* as shown to the user */
+    char *abs_path;
+    char *stem;                /* "boot" for boot.test.lua, safe in domain names */
+    GBytes *source;            /* read once, at discovery */
+    PvConfig *config;          /* borrowed from the run */
+
+    /* Learned when the file is discovered. */
+    GPtrArray *test_names;
+    PvClaimSpec claim;
+
+    /* The pool: set by the dispatcher when the file starts. */
+    PvBudget *budget;          /* its claim, or the pool; borrowed */
+    gboolean llc_claim_held;
+
+    PvWake wake;
+    GArray *vms;               /* PvFileVm */
+    guint counts[PV_TEST_STATUS_LAST];
+    gboolean any_failed;
+    PvFileStatus status;
+    char *error;               /* why the file is broken or stopped */
+    char *current_test;        /* NULL between tests */
+    gint test_index;           /* of the current test, from 0; -1 between tests */
+    gint tests_begun;
+    PvBlockReason blocked;     /* what the worker waits for, if anything */
+    gint64 blocked_since;      /* monotonic; the file's clock stops meanwhile */
+    gint64 file_deadline;      /* monotonic; G_MAXINT64 for none */
+    gint64 test_deadline;
+    gint64 test_timeout_ns;
+    gint64 test_started;
+    gint64 top_level_deadline; /* while the top level runs; G_MAXINT64 otherwise */
+    gint64 started_ns;
+    gint64 finished_ns;
+    GPtrArray *kept;           /* names of domains kept for --keep-failed */
+};
+
+/* Console lines a failed test shows per VM. */
+#define PV_FILE_EXCERPT_LINES 10
 
 /* "boot" for tests/boot.test.lua */
 static char *
@@ -85,14 +127,27 @@ pv_file_new(PvRun *run, const char *path)
     file->stem = pv_file_stem(path);
     file->test_names = g_ptr_array_new_with_free_func(g_free);
     pv_wake_init(&file->wake);
-    file->vms = g_ptr_array_new_with_free_func((GDestroyNotify)pv_vm_free);
-    file->results = g_ptr_array_new_with_free_func((GDestroyNotify)pv_test_result_free);
+    file->vms = g_array_new(FALSE, TRUE, sizeof(PvFileVm));
     file->kept = g_ptr_array_new_with_free_func(g_free);
     file->status = PV_FILE_QUEUED;
+    file->test_index = -1;
     file->file_deadline = G_MAXINT64;
     file->test_deadline = G_MAXINT64;
     file->top_level_deadline = G_MAXINT64;
     return file;
+}
+
+static void
+pv_file_free_vms(PvFile *file)
+{
+    guint i;
+
+    for (i = 0; i < file->vms->len; i++) {
+        PvFileVm *entry = &g_array_index(file->vms, PvFileVm, i);
+
+        entry->ops->free(entry->vm);
+    }
+    g_array_set_size(file->vms, 0);
 }
 
 void
@@ -100,9 +155,8 @@ pv_file_free(PvFile *file)
 {
     if (!file)
         return;
-    g_assert(!file->L);
-    g_ptr_array_unref(file->vms);
-    g_ptr_array_unref(file->results);
+    pv_file_free_vms(file);
+    g_array_unref(file->vms);
     g_ptr_array_unref(file->test_names);
     g_ptr_array_unref(file->kept);
     pv_wake_clear(&file->wake);
@@ -115,14 +169,194 @@ pv_file_free(PvFile *file)
     g_free(file);
 }
 
+PvRun *
+pv_file_peek_run(PvFile *file)
+{
+    return file->run;
+}
+
+const char *
+pv_file_peek_path(PvFile *file)
+{
+    return file->path;
+}
+
+const char *
+pv_file_peek_abs_path(PvFile *file)
+{
+    return file->abs_path;
+}
+
+const char *
+pv_file_peek_stem(PvFile *file)
+{
+    return file->stem;
+}
+
+PvWake *
+pv_file_peek_wake(PvFile *file)
+{
+    return &file->wake;
+}
+
 /**
- * pv_file_add_vm:
- * @vm: (transfer full)
+ * pv_file_load_config:
+ *
+ * Finds the file's provium.conf (loaded once per run).
+ */
+gboolean
+pv_file_load_config(PvFile *file, GError **error)
+{
+    file->config = pv_run_get_config(file->run, file->abs_path, error);
+    return file->config != NULL;
+}
+
+PvConfig *
+pv_file_peek_config(PvFile *file)
+{
+    return file->config;
+}
+
+/**
+ * pv_file_read_source:
+ *
+ * The file's text, read at discovery: the run runs what discovery saw.
+ * Returns: (transfer full): the bytes, or NULL with @error set
+ */
+GBytes *
+pv_file_read_source(PvFile *file, GError **error)
+{
+    if (!file->source) {
+        char *text = NULL;
+        gsize len = 0;
+        g_autoptr(GError) local_error = NULL;
+
+        if (!g_file_get_contents(file->abs_path, &text, &len, &local_error)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", local_error->message);
+            return NULL;
+        }
+        file->source = g_bytes_new_take(text, len);
+    }
+    return g_bytes_ref(file->source);
+}
+
+void
+pv_file_drop_source(PvFile *file)
+{
+    g_clear_pointer(&file->source, g_bytes_unref);
+}
+
+/**
+ * pv_file_set_discovered:
+ * @test_names: (transfer container): the tests' names, in order
  */
 void
-pv_file_add_vm(PvFile *file, PvVm *vm)
+pv_file_set_discovered(PvFile *file, GPtrArray *test_names, const PvClaimSpec *claim)
 {
-    g_ptr_array_add(file->vms, vm);
+    g_ptr_array_unref(file->test_names);
+    file->test_names = test_names;
+    file->claim = *claim;
+}
+
+const PvClaimSpec *
+pv_file_peek_claim(PvFile *file)
+{
+    return &file->claim;
+}
+
+guint
+pv_file_get_test_count(PvFile *file)
+{
+    return file->test_names->len;
+}
+
+const char *
+pv_file_peek_test_name(PvFile *file, guint index)
+{
+    return index < file->test_names->len ? file->test_names->pdata[index] : NULL;
+}
+
+/**
+ * pv_file_set_budget:
+ * @budget: (transfer none): its claim, or the pool; outlives the file's run
+ *
+ * Where the file's VMs take their memory and vCPUs from.
+ */
+void
+pv_file_set_budget(PvFile *file, PvBudget *budget, gboolean llc_claim_held)
+{
+    file->budget = budget;
+    file->llc_claim_held = llc_claim_held;
+}
+
+PvBudget *
+pv_file_peek_budget(PvFile *file)
+{
+    return file->budget;
+}
+
+gboolean
+pv_file_holds_llc_claim(PvFile *file)
+{
+    return file->llc_claim_held;
+}
+
+PvFileStatus
+pv_file_get_status(PvFile *file)
+{
+    return file->status;
+}
+
+/**
+ * pv_file_set_status:
+ * @error: (nullable): why, when it did not run or broke
+ */
+void
+pv_file_set_status(PvFile *file, PvFileStatus status, const char *error)
+{
+    file->status = status;
+    if (error) {
+        g_free(file->error);
+        file->error = g_strdup(error);
+    }
+}
+
+const char *
+pv_file_peek_error(PvFile *file)
+{
+    return file->error;
+}
+
+GPtrArray *
+pv_file_peek_kept(PvFile *file)
+{
+    return file->kept;
+}
+
+/**
+ * pv_file_count_results:
+ * @counts: (out): how many tests ended with each status
+ */
+void
+pv_file_count_results(PvFile *file, guint counts[PV_TEST_STATUS_LAST])
+{
+    memcpy(counts, file->counts, sizeof(file->counts));
+}
+
+void
+pv_file_set_times(PvFile *file, gint64 started_ns, gint64 finished_ns)
+{
+    if (started_ns)
+        file->started_ns = started_ns;
+    if (finished_ns)
+        file->finished_ns = finished_ns;
+}
+
+void
+pv_file_get_times(PvFile *file, gint64 *started_ns, gint64 *finished_ns)
+{
+    *started_ns = file->started_ns;
+    *finished_ns = file->finished_ns;
 }
 
 /**
@@ -134,12 +368,8 @@ pv_file_add_vm(PvFile *file, PvVm *vm)
 void
 pv_file_log(PvFile *file, const char *text)
 {
-    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
-
-    pv_event_add_str(&fields, "path", file->path);
-    pv_event_add_str(&fields, "name", file->current_test ? file->current_test : "");
-    pv_event_add_str(&fields, "text", text);
-    pv_events_emit(file->run->events, "test_log", g_variant_builder_end(&fields));
+    pv_event_test_log(pv_run_peek_events(file->run), file->path,
+                      file->current_test ? file->current_test : "", text);
 }
 
 /**
@@ -150,7 +380,7 @@ pv_file_log(PvFile *file, const char *text)
 gint64
 pv_file_deadline(PvFile *file)
 {
-    return MIN(file->file_deadline, file->test_deadline);
+    return MIN(MIN(file->file_deadline, file->test_deadline), file->top_level_deadline);
 }
 
 /**
@@ -161,20 +391,10 @@ pv_file_deadline(PvFile *file)
 gint64
 pv_file_top_level_timeout(PvFile *file)
 {
-    gint64 timeout_ns = file->run->options->timeout_ns;
+    gint64 timeout_ns = pv_run_peek_options(file->run)->timeout_ns;
 
     return timeout_ns > 0 ? MIN(timeout_ns, PV_FILE_TOP_LEVEL_TIMEOUT_NS)
                           : PV_FILE_TOP_LEVEL_TIMEOUT_NS;
-}
-
-/*
- * Waits that only another file of the run can end, by giving back pool or
- * LLC groups; when every file in flight waits so, none ever will.
- */
-static gboolean
-pv_file_waits_on_files(PvBlockReason reason)
-{
-    return reason == PV_BLOCK_POOL_FULL || reason == PV_BLOCK_LLC_BUSY;
 }
 
 /**
@@ -191,18 +411,11 @@ pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for)
     if (file->blocked == reason)
         return;
     pv_file_unblock(file);
-    if (pv_file_waits_on_files(reason))
-        g_atomic_int_inc(&file->run->blocked_files);
+    if (reason == PV_BLOCK_NONE)
+        return;
     file->blocked = reason;
     file->blocked_since = g_get_monotonic_time();
-    {
-        g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
-
-        pv_event_add_str(&fields, "path", file->path);
-        pv_event_add_str(&fields, "reason", pv_block_reason_to_string(reason));
-        pv_event_add_str(&fields, "waiting_for", waiting_for);
-        pv_events_emit(file->run->events, "file_blocked", g_variant_builder_end(&fields));
-    }
+    pv_event_file_blocked(pv_run_peek_events(file->run), file->path, reason, waiting_for);
 }
 
 /**
@@ -213,7 +426,6 @@ pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for)
 void
 pv_file_unblock(PvFile *file)
 {
-    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
     gint64 waited;
 
     if (file->blocked == PV_BLOCK_NONE)
@@ -223,12 +435,8 @@ pv_file_unblock(PvFile *file)
         file->file_deadline += waited;
     if (file->test_deadline != G_MAXINT64)
         file->test_deadline += waited;
-    pv_event_add_str(&fields, "path", file->path);
-    pv_event_add_str(&fields, "reason", pv_block_reason_to_string(file->blocked));
-    pv_event_add_int(&fields, "blocked_ns", waited * 1000);
-    pv_events_emit(file->run->events, "file_unblocked", g_variant_builder_end(&fields));
-    if (pv_file_waits_on_files(file->blocked))
-        g_atomic_int_add(&file->run->blocked_files, -1);
+    pv_event_file_unblocked(pv_run_peek_events(file->run), file->path, file->blocked,
+                            waited * 1000);
     file->blocked = PV_BLOCK_NONE;
     file->blocked_since = 0;
 }
@@ -243,6 +451,7 @@ pv_file_unblock(PvFile *file)
 gboolean
 pv_file_check(PvFile *file, GError **error)
 {
+    const PvRunOptions *options = pv_run_peek_options(file->run);
     gint64 now;
 
     if (!pv_wake_check(&file->wake, error))
@@ -261,7 +470,7 @@ pv_file_check(PvFile *file, GError **error)
         return pv_wake_check(&file->wake, error);
     }
     if (now >= file->file_deadline) {
-        g_autofree char *limit = pv_duration_format(file->run->options->timeout_ns);
+        g_autofree char *limit = pv_duration_format(options->timeout_ns);
         g_autofree char *msg = g_strdup_printf(_("the file timed out after %s (--timeout)"),
                                                limit);
 
@@ -279,24 +488,15 @@ pv_file_check(PvFile *file, GError **error)
 }
 
 /**
- * pv_file_on_domain_stopped:
- * @user_data: the PvFile
+ * pv_file_interrupt_test:
  *
- * A domain of this file stopped without being asked: the running test fails
- * now, with libvirt's reason, rather than at its timeout.  Main thread.
+ * The running test fails now with @message (a domain of the file died).
+ * Any thread.
  */
 void
-pv_file_on_domain_stopped(PvDomain *domain, const char *reason, gpointer user_data)
+pv_file_interrupt_test(PvFile *file, PvErrorCode code, const char *message)
 {
-    PvFile *file = user_data;
-    g_autofree char *msg = g_strdup_printf(_("vm '%s' (domain '%s') stopped unexpectedly: %s"),
-                                           pv_domain_peek_label(domain),
-                                           pv_domain_peek_name(domain), reason);
-
-    if (pv_domain_claim_stop_report(domain))
-        pv_vm_emit_stopped_event(file, pv_domain_peek_label(domain),
-                                 pv_domain_peek_name(domain), reason);
-    pv_wake_interrupt(&file->wake, PV_INTERRUPT_TEST, PV_ERROR_DOMAIN_STOPPED, msg);
+    pv_wake_interrupt(&file->wake, PV_INTERRUPT_TEST, code, message);
 }
 
 /**
@@ -311,57 +511,142 @@ pv_file_cancel(PvFile *file, const char *reason)
     pv_wake_interrupt(&file->wake, PV_INTERRUPT_FILE, PV_ERROR_CANCELLED, reason);
 }
 
-static void
-pv_file_close_lua(PvFile *file)
+/**
+ * pv_file_begin:
+ *
+ * The file's run starts, on its worker thread: its clock starts.
+ */
+void
+pv_file_begin(PvFile *file)
 {
-    if (file->L) {
-        lua_close(file->L);
-        file->L = NULL;
-    }
+    gint64 timeout_ns = pv_run_peek_options(file->run)->timeout_ns;
+
+    file->status = PV_FILE_RUNNING;
+    if (timeout_ns > 0)
+        file->file_deadline = g_get_monotonic_time() + timeout_ns / 1000;
 }
 
 /**
- * pv_file_discover:
+ * pv_file_begin_top_level:
  *
- * Runs the top level to learn the file's tests and claim.  Boots nothing.
- * On failure the file is broken (PV_FILE_ERROR) and @error says why, with
- * the file and line.
+ * The top level runs (at discovery, then at the start of the run): it may
+ * only declare, and gets pv_file_top_level_timeout() to do it.
+ */
+void
+pv_file_begin_top_level(PvFile *file)
+{
+    file->top_level_deadline = g_get_monotonic_time() + pv_file_top_level_timeout(file) / 1000;
+}
+
+void
+pv_file_end_top_level(PvFile *file)
+{
+    file->top_level_deadline = G_MAXINT64;
+}
+
+gboolean
+pv_file_in_top_level(PvFile *file)
+{
+    return file->top_level_deadline != G_MAXINT64;
+}
+
+/**
+ * pv_file_add_vm:
+ * @vm: (transfer full): freed with @ops->free when the file is freed
+ *
+ * The file owns @vm: the running test's, or the file's when made at the top
+ * level.
+ */
+void
+pv_file_add_vm(PvFile *file, gpointer vm, const PvFileVmOps *ops)
+{
+    PvFileVm entry = { vm, ops, file->test_index, FALSE };
+
+    g_array_append_val(file->vms, entry);
+}
+
+/**
+ * pv_file_drop_vms:
+ *
+ * Forgets the VMs the top level declared at discovery, which boots nothing:
+ * the run declares them again.
+ */
+void
+pv_file_drop_vms(PvFile *file)
+{
+    pv_file_free_vms(file);
+}
+
+guint
+pv_file_get_vm_count(PvFile *file)
+{
+    return file->vms->len;
+}
+
+gpointer
+pv_file_peek_vm(PvFile *file, guint index)
+{
+    return g_array_index(file->vms, PvFileVm, index).vm;
+}
+
+/**
+ * pv_file_vm_in_scope:
+ *
+ * Returns: FALSE once the test that made @vm has ended
  */
 gboolean
-pv_file_discover(PvFile *file, GError **error)
+pv_file_vm_in_scope(PvFile *file, gpointer vm)
 {
-    g_autoptr(GError) local_error = NULL;
-    guint n;
     guint i;
 
-    file->config = pv_run_get_config(file->run, file->abs_path, &local_error);
-    if (!file->config)
-        goto fail;
-    file->discovering = TRUE;
-    file->L = pv_lua_new(file, &local_error);
-    if (!file->L || !pv_lua_run_top_level(file->L, file, &local_error))
-        goto fail;
-    n = pv_lua_test_count(file->L);
-    for (i = 1; i <= n; i++) {
-        g_autofree char *skip = NULL;
-        gint64 timeout_ns;
+    for (i = 0; i < file->vms->len; i++) {
+        PvFileVm *entry = &g_array_index(file->vms, PvFileVm, i);
 
-        g_ptr_array_add(file->test_names, pv_lua_test_info(file->L, i, &skip, &timeout_ns));
+        if (entry->vm == vm)
+            return !entry->ended;
     }
-    pv_file_close_lua(file);
-    g_ptr_array_set_size(file->vms, 0);
-    file->discovering = FALSE;
-    return TRUE;
-
- fail:
-    pv_file_close_lua(file);
-    g_ptr_array_set_size(file->vms, 0);
-    file->discovering = FALSE;
-    file->status = PV_FILE_ERROR;
-    g_free(file->error);
-    file->error = g_strdup(local_error->message);
-    g_propagate_error(error, g_steal_pointer(&local_error));
     return FALSE;
+}
+
+const char *
+pv_file_peek_current_test(PvFile *file)
+{
+    return file->current_test;
+}
+
+static void
+pv_file_add_result(PvFile *file, const char *name, PvTestStatus status, gint64 duration_ns,
+                   const char *cause, const char *message, const char *excerpt)
+{
+    file->counts[status]++;
+    if (status == PV_TEST_FAILED)
+        file->any_failed = TRUE;
+    pv_event_test_ended(pv_run_peek_events(file->run), file->path, name,
+                        pv_test_status_to_string(status), duration_ns, cause, message, excerpt);
+}
+
+/**
+ * pv_file_begin_test:
+ * @timeout_ns: the test's own time limit; 0 for none
+ */
+void
+pv_file_begin_test(PvFile *file, const char *name, gint64 timeout_ns)
+{
+    guint i;
+
+    pv_event_test_started(pv_run_peek_events(file->run), file->path, name);
+    for (i = 0; i < file->vms->len; i++) {
+        PvFileVm *entry = &g_array_index(file->vms, PvFileVm, i);
+
+        entry->ops->untouch(entry->vm);
+    }
+    pv_wake_reset_test(&file->wake);
+    g_free(file->current_test);
+    file->current_test = g_strdup(name);
+    file->test_index = file->tests_begun++;
+    file->test_timeout_ns = timeout_ns;
+    file->test_started = g_get_monotonic_time();
+    file->test_deadline = timeout_ns ? file->test_started + timeout_ns / 1000 : G_MAXINT64;
 }
 
 static char *
@@ -371,209 +656,133 @@ pv_file_console_excerpt(PvFile *file)
     guint i;
 
     for (i = 0; i < file->vms->len; i++) {
-        PvVm *vm = file->vms->pdata[i];
-        g_autofree char *tail = NULL;
+        PvFileVm *entry = &g_array_index(file->vms, PvFileVm, i);
+        g_autofree char *excerpt = entry->ops->excerpt(entry->vm);
 
-        if (!vm->touched || !vm->domain)
-            continue;
-        tail = pv_vm_console_tail(vm, PV_FILE_EXCERPT_LINES);
-        if (!tail || !*tail)
-            continue;
-        g_string_append_printf(out, "%s--- console of vm '%s' (domain '%s') ---\n%s\n",
-                               out->len ? "" : "", vm->name, pv_vm_domain_name(vm), tail);
+        if (excerpt)
+            g_string_append_printf(out, "%s%s", out->len ? "\n" : "", excerpt);
     }
-    if (out->len == 0)
-        return NULL;
-    g_string_truncate(out, out->len - 1);
-    return g_string_free(g_steal_pointer(&out), FALSE);
+    return out->len ? g_string_free(g_steal_pointer(&out), FALSE) : NULL;
 }
 
+/* The VMs of a scope that is over: destroyed, or kept for --keep-failed. */
 static void
-pv_file_emit_test(PvFile *file, PvTestResult *result)
+pv_file_end_scope(PvFile *file, gint test, PvVmEnd why, gboolean keep)
 {
-    g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
-    const char *kind;
-
-    switch (result->status) {
-    case PV_TEST_PASSED:
-        kind = "test_passed";
-        break;
-    case PV_TEST_SKIPPED:
-        kind = "test_skipped";
-        break;
-    case PV_TEST_NOT_RUN:
-        kind = "test_not_run";
-        break;
-    case PV_TEST_FAILED:
-    default:
-        kind = "test_failed";
-        break;
-    }
-    pv_event_add_str(&builder, "path", file->path);
-    pv_event_add_str(&builder, "name", result->name);
-    pv_event_add_int(&builder, "duration_ns", result->duration_ns);
-    if (result->message)
-        pv_event_add_str(&builder, "reason", result->message);
-    if (result->console_excerpt)
-        pv_event_add_str(&builder, "console_excerpt", result->console_excerpt);
-    pv_events_emit(file->run->events, kind, g_variant_builder_end(&builder));
-}
-
-static void
-pv_file_add_result(PvFile *file, const char *name, PvTestStatus status, gint64 duration_ns,
-                   char *message, char *excerpt)
-{
-    PvTestResult *result = g_new0(PvTestResult, 1);
-
-    result->name = g_strdup(name);
-    result->status = status;
-    result->duration_ns = duration_ns;
-    result->message = message;
-    result->console_excerpt = excerpt;
-    g_ptr_array_add(file->results, result);
-    pv_file_emit_test(file, result);
-}
-
-static void
-pv_file_run_test(PvFile *file, guint index)
-{
-    g_autofree char *name = NULL;
-    g_autofree char *skip = NULL;
-    char *message = NULL;
-    gint64 timeout_ns = 0;
-    gint64 started;
-    PvTestStatus status;
-    g_autoptr(GError) interrupt = NULL;
     guint i;
 
-    name = pv_lua_test_info(file->L, index, &skip, &timeout_ns);
-    {
-        g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+    for (i = 0; i < file->vms->len; i++) {
+        PvFileVm *entry = &g_array_index(file->vms, PvFileVm, i);
+        gboolean running;
 
-        pv_event_add_str(&fields, "path", file->path);
-        pv_event_add_str(&fields, "name", name);
-        pv_events_emit(file->run->events, "test_started", g_variant_builder_end(&fields));
+        if (entry->ended || (test >= 0 && entry->test != test))
+            continue;
+        running = entry->ops->running(entry->vm);
+        entry->ops->end(entry->vm, why, keep);
+        entry->ended = TRUE;
+        if (keep && running)
+            g_ptr_array_add(file->kept, g_strdup(entry->ops->domain_name(entry->vm)));
     }
-    if (skip) {
-        pv_file_add_result(file, name, PV_TEST_SKIPPED, 0, g_steal_pointer(&skip), NULL);
-        return;
-    }
+}
 
-    for (i = 0; i < file->vms->len; i++)
-        ((PvVm *)file->vms->pdata[i])->touched = FALSE;
-    pv_wake_reset_test(&file->wake);
-    g_free(file->current_test);
-    file->current_test = g_strdup(name);
-    file->test_timeout_ns = timeout_ns;
-    started = g_get_monotonic_time();
-    file->test_deadline = timeout_ns ? started + timeout_ns / 1000 : G_MAXINT64;
+/**
+ * pv_file_end_test:
+ * @cause: (nullable): for a skip the host imposed, its code
+ *   ("perf_mode_unavailable")
+ * @message: (nullable): why it failed or was skipped
+ *
+ * The test ended: its result is recorded (an interrupt fails it even if the
+ * test caught the error), and the VMs it made end with it.
+ */
+void
+pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause, const char *message)
+{
+    g_autoptr(GError) interrupt = NULL;
+    g_autofree char *excerpt = NULL;
+    gboolean keep;
+    guint i;
 
-    status = pv_lua_run_test(file->L, index, &message);
-
-    /* An interrupt fails the test even if the test caught the error. */
     if (!pv_file_check(file, &interrupt) && status != PV_TEST_FAILED) {
         status = PV_TEST_FAILED;
-        g_free(message);
-        message = g_strdup(interrupt->message);
+        message = interrupt->message;
+        cause = NULL;
     }
     if (status == PV_TEST_FAILED && !message)
-        message = g_strdup(_("failed"));
-    pv_file_add_result(file, name, status, (g_get_monotonic_time() - started) * 1000, message,
-                       status == PV_TEST_FAILED ? pv_file_console_excerpt(file) : NULL);
+        message = _("failed");
+    if (status == PV_TEST_FAILED)
+        excerpt = pv_file_console_excerpt(file);
+    pv_file_add_result(file, file->current_test, status,
+                       (g_get_monotonic_time() - file->test_started) * 1000,
+                       status == PV_TEST_SKIPPED ? cause : NULL, message, excerpt);
 
-    /* Domains that stopped by themselves give back what they took. */
-    for (i = 0; i < file->vms->len; i++)
-        pv_vm_settle(file->vms->pdata[i]);
+    keep = pv_run_peek_options(file->run)->keep_failed && status == PV_TEST_FAILED;
+    pv_file_end_scope(file, file->test_index, PV_VM_END_TEST, keep);
+    /* Domains of the file's that stopped by themselves give back what they took. */
+    for (i = 0; i < file->vms->len; i++) {
+        PvFileVm *entry = &g_array_index(file->vms, PvFileVm, i);
+
+        entry->ops->settle(entry->vm);
+    }
     g_clear_pointer(&file->current_test, g_free);
+    file->test_index = -1;
     file->test_deadline = G_MAXINT64;
     file->test_timeout_ns = 0;
     pv_wake_reset_test(&file->wake);
 }
 
-static gboolean
-pv_file_any_failed(PvFile *file)
+/**
+ * pv_file_skip_test:
+ *
+ * A test declared with a skip: reported, never run.
+ */
+void
+pv_file_skip_test(PvFile *file, const char *name, const char *reason)
 {
-    guint i;
-
-    for (i = 0; i < file->results->len; i++) {
-        if (((PvTestResult *)file->results->pdata[i])->status == PV_TEST_FAILED)
-            return TRUE;
-    }
-    return FALSE;
-}
-
-static void
-pv_file_end_vms(PvFile *file)
-{
-    gboolean keep = file->run->options->keep_failed &&
-        (pv_file_any_failed(file) || file->status == PV_FILE_ERROR);
-    guint i;
-
-    for (i = 0; i < file->vms->len; i++) {
-        PvVm *vm = file->vms->pdata[i];
-        gboolean running = vm->domain &&
-            pv_domain_get_state(vm->domain) != PV_DOMAIN_STATE_STOPPED;
-
-        pv_vm_end(vm, keep);
-        if (keep && running)
-            g_ptr_array_add(file->kept, g_strdup(pv_vm_domain_name(vm)));
-    }
+    pv_event_test_started(pv_run_peek_events(file->run), file->path, name);
+    pv_file_add_result(file, name, PV_TEST_SKIPPED, 0, NULL, reason, NULL);
 }
 
 /**
- * pv_file_execute:
+ * pv_file_not_run:
+ * @from: the first test that does not run, from 0
  *
- * The worker thread's body: runs the file to its end, whatever happens, and
- * leaves the outcome in @file (status, error, results, kept domains).
+ * The file was cancelled or ran out of time: the rest does not run.
  */
 void
-pv_file_execute(PvFile *file)
+pv_file_not_run(PvFile *file, guint from, const char *reason)
 {
-    g_autoptr(GError) error = NULL;
-    guint n = file->test_names->len;
     guint i;
 
-    file->status = PV_FILE_RUNNING;
-    if (file->run->options->timeout_ns > 0)
-        file->file_deadline = g_get_monotonic_time() + file->run->options->timeout_ns / 1000;
+    for (i = from; i < file->test_names->len; i++)
+        pv_file_add_result(file, file->test_names->pdata[i], PV_TEST_NOT_RUN, 0, NULL, reason,
+                           NULL);
+    if (!file->error)
+        file->error = g_strdup(reason);
+}
 
-    file->L = pv_lua_new(file, &error);
-    if (!file->L || !pv_lua_run_top_level(file->L, file, &error)) {
-        file->status = PV_FILE_ERROR;
-        file->error = g_strdup(error->message);
-        n = 0;
-    } else if (pv_lua_test_count(file->L) != n) {
-        file->status = PV_FILE_ERROR;
-        file->error = g_strdup_printf(_("%s: the top level declared %u tests when discovered "
-                                        "and %u now; it must do the same every time"),
-                                      file->path, n, pv_lua_test_count(file->L));
-        n = 0;
-    }
+/**
+ * pv_file_end:
+ * @error: (nullable): why the file broke (PV_FILE_ERROR), if it did
+ *
+ * The file's run is over, however it went: the VMs it still owns end (or
+ * are kept), and its status is settled.
+ */
+void
+pv_file_end(PvFile *file, const char *error)
+{
+    gboolean keep;
 
-    for (i = 1; i <= n; i++) {
-        g_autoptr(GError) stop = NULL;
-
-        if (!pv_file_check(file, &stop)) {
-            /* Cancelled or out of time: the rest does not run. */
-            for (; i <= n; i++)
-                pv_file_add_result(file, file->test_names->pdata[i - 1], PV_TEST_NOT_RUN, 0,
-                                   g_strdup(stop->message), NULL);
-            if (!file->error)
-                file->error = g_strdup(stop->message);
-            break;
-        }
-        pv_file_run_test(file, i);
-    }
-
-    pv_file_end_vms(file);
-    pv_file_close_lua(file);
-    g_clear_pointer(&file->source, g_bytes_unref);
-
+    if (error)
+        pv_file_set_status(file, PV_FILE_ERROR, error);
+    keep = pv_run_peek_options(file->run)->keep_failed &&
+        (file->any_failed || file->status == PV_FILE_ERROR);
+    pv_file_end_scope(file, -1, PV_VM_END_FILE, keep);
+    pv_file_drop_source(file);
     if (file->status == PV_FILE_ERROR)
         return;
     if (pv_wake_is_cancelled(&file->wake))
         file->status = PV_FILE_CANCELLED;
-    else if (pv_file_any_failed(file) || pv_wake_pending(&file->wake) == PV_INTERRUPT_FILE)
+    else if (file->any_failed || pv_wake_pending(&file->wake) == PV_INTERRUPT_FILE)
         file->status = PV_FILE_FAILED;
     else
         file->status = PV_FILE_PASSED;

@@ -1,11 +1,13 @@
 /*
- * pv-file.h: one test file: its discovery, and its run on a worker thread
+ * pv-file.h: one test file: what it declared, its tests' results, its time,
+ * and the VMs it owns
  */
 #pragma once
 
 #include <glib.h>
-#include <lua.h>
 
+#include "pv-config.h"
+#include "pv-pool.h"
 #include "pv-run.h"
 #include "pv-wake.h"
 
@@ -34,79 +36,119 @@ typedef enum {
 
 const char *pv_file_status_to_string(PvFileStatus status);
 
-typedef struct {
-    char *name;
-    PvTestStatus status;
-    gint64 duration_ns;
-    char *message;
-    char *console_excerpt;
-} PvTestResult;
-
 /*
  * A file's top level only declares its tests: it gets this long, or
  * --timeout if shorter, each time it runs (discovery, then the run).
  */
 #define PV_FILE_TOP_LEVEL_TIMEOUT_NS (10 * G_GINT64_CONSTANT(1000000000))
 
+/**
+ * PvClaimSpec:
+ *
+ * What a file's provium:claim() asks for, learned at discovery.
+ */
+typedef struct {
+    gboolean declared;
+    guint64 memory;
+    guint cpus;
+    guint llcs;
+} PvClaimSpec;
+
+/**
+ * PvVmEnd:
+ *
+ * Why a VM's domain ends without the test asking: what vm_stopped says.
+ */
+typedef enum {
+    PV_VM_END_TEST,     /* the test that made it ended: "test_ended" */
+    PV_VM_END_FILE,     /* its file ended: "file_ended" */
+
+    PV_VM_END_LAST
+} PvVmEnd;
+
+/**
+ * PvFileVmOps:
+ *
+ * What a file asks of the VMs it owns, without knowing what a VM is (the VM
+ * layer sits above files).
+ */
+typedef struct {
+    /* The scope is over: destroy, or keep (--keep-failed); say which. */
+    void (*end)(gpointer vm, PvVmEnd why, gboolean keep);
+    /* Whether its domain still runs. */
+    gboolean (*running)(gpointer vm);
+    /* A domain that stopped by itself gives back what it took. */
+    void (*settle)(gpointer vm);
+    /* Its last console lines, if the running test used it; NULL otherwise. */
+    char *(*excerpt)(gpointer vm);
+    /* A test starts: forget which VMs the last one used. */
+    void (*untouch)(gpointer vm);
+    const char *(*domain_name)(gpointer vm);
+    GDestroyNotify free;
+} PvFileVmOps;
+
 typedef struct _PvFile PvFile;
-typedef struct _PvVm PvVm;
-
-struct _PvFile {
-    PvRun *run;
-    char *path;            /* as shown to the user */
-    char *abs_path;
-    char *stem;            /* "boot" for boot.test.lua, safe in domain names */
-    GBytes *source;        /* read once, at discovery */
-    PvConfig *config;      /* borrowed from the run */
-
-    /* Learned when the file is discovered. */
-    GPtrArray *test_names;
-    gboolean has_claim;
-    guint64 claim_memory;
-    guint claim_cpus;
-    guint claim_llcs;          /* LLC groups for the whole file */
-    gboolean llc_claim_held;   /* the dispatcher took them: its VMs use only those */
-    gboolean claim_seen;       /* the run's top level called provium:claim() */
-
-    /* The pool: taken at dispatch, given back by the dispatcher at the end. */
-    PvAmount reservation;
-    PvAmount claim_left;       /* what the claim still has for VMs */
-    PvBlockReason blocked;     /* what the worker waits for, if anything */
-    gint64 blocked_since;      /* monotonic; the file's clock stops meanwhile */
-
-    /* The run, on the worker thread. */
-    PvWake wake;
-    lua_State *L;
-    gboolean discovering;
-    GPtrArray *vms;            /* PvVm, owned */
-    GPtrArray *results;        /* PvTestResult, owned */
-    PvFileStatus status;
-    char *error;               /* why the file is broken or stopped */
-    char *current_test;        /* NULL between tests */
-    gint64 file_deadline;      /* monotonic; G_MAXINT64 for none */
-    gint64 test_deadline;
-    gint64 test_timeout_ns;
-    gint64 top_level_deadline; /* while the top level runs; G_MAXINT64 otherwise */
-    gint64 last_raise;         /* when the Lua hook last raised an interrupt */
-    guint raises;
-    gint64 started_ns;
-    gint64 finished_ns;
-    GPtrArray *kept;           /* names of domains kept for --keep-failed */
-};
 
 PvFile *pv_file_new(PvRun *run, const char *path);
 void pv_file_free(PvFile *file);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvFile, pv_file_free)
 
-gboolean pv_file_discover(PvFile *file, GError **error);
-void pv_file_execute(PvFile *file);
-void pv_file_cancel(PvFile *file, const char *reason);
+PvRun *pv_file_peek_run(PvFile *file);
+const char *pv_file_peek_path(PvFile *file);
+const char *pv_file_peek_abs_path(PvFile *file);
+const char *pv_file_peek_stem(PvFile *file);
+PvWake *pv_file_peek_wake(PvFile *file);
 
+/* What discovery learned */
+gboolean pv_file_load_config(PvFile *file, GError **error);
+PvConfig *pv_file_peek_config(PvFile *file);
+GBytes *pv_file_read_source(PvFile *file, GError **error);
+void pv_file_drop_source(PvFile *file);
+void pv_file_set_discovered(PvFile *file, GPtrArray *test_names, const PvClaimSpec *claim);
+const PvClaimSpec *pv_file_peek_claim(PvFile *file);
+guint pv_file_get_test_count(PvFile *file);
+const char *pv_file_peek_test_name(PvFile *file, guint index);
+
+/* Its place in the pool, set by the dispatcher */
+void pv_file_set_budget(PvFile *file, PvBudget *budget, gboolean llc_claim_held);
+PvBudget *pv_file_peek_budget(PvFile *file);
+gboolean pv_file_holds_llc_claim(PvFile *file);
+
+/* Its state and outcome */
+PvFileStatus pv_file_get_status(PvFile *file);
+void pv_file_set_status(PvFile *file, PvFileStatus status, const char *error);
+const char *pv_file_peek_error(PvFile *file);
+GPtrArray *pv_file_peek_kept(PvFile *file);
+void pv_file_count_results(PvFile *file, guint counts[PV_TEST_STATUS_LAST]);
+void pv_file_set_times(PvFile *file, gint64 started_ns, gint64 finished_ns);
+void pv_file_get_times(PvFile *file, gint64 *started_ns, gint64 *finished_ns);
+
+/* The run of its tests, on its worker thread */
+void pv_file_begin(PvFile *file);
+void pv_file_begin_top_level(PvFile *file);
+void pv_file_end_top_level(PvFile *file);
+gboolean pv_file_in_top_level(PvFile *file);
+void pv_file_begin_test(PvFile *file, const char *name, gint64 timeout_ns);
+void pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause,
+                      const char *message);
+void pv_file_skip_test(PvFile *file, const char *name, const char *reason);
+void pv_file_not_run(PvFile *file, guint from, const char *reason);
+const char *pv_file_peek_current_test(PvFile *file);
+void pv_file_end(PvFile *file, const char *error);
+
+/* Time, interrupts and waits */
 gboolean pv_file_check(PvFile *file, GError **error);
 gint64 pv_file_deadline(PvFile *file);
 gint64 pv_file_top_level_timeout(PvFile *file);
-void pv_file_log(PvFile *file, const char *text);
-void pv_file_add_vm(PvFile *file, PvVm *vm);
-void pv_file_on_domain_stopped(PvDomain *domain, const char *reason, gpointer user_data);
+void pv_file_cancel(PvFile *file, const char *reason);
 void pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for);
 void pv_file_unblock(PvFile *file);
+void pv_file_log(PvFile *file, const char *text);
+void pv_file_interrupt_test(PvFile *file, PvErrorCode code, const char *message);
+
+/* The VMs it owns */
+void pv_file_add_vm(PvFile *file, gpointer vm, const PvFileVmOps *ops);
+void pv_file_drop_vms(PvFile *file);
+guint pv_file_get_vm_count(PvFile *file);
+gpointer pv_file_peek_vm(PvFile *file, guint index);
+gboolean pv_file_vm_in_scope(PvFile *file, gpointer vm);

@@ -1,5 +1,12 @@
 /*
- * pv-run.c: one invocation of provium: options, identity, connection, sinks
+ * pv-run.c: one invocation of provium: options, identity, connection, and
+ * the services its files share
+ *
+ * The run owns the libvirt connection and its domain registry, the event
+ * sink, the resources its files wait for (pv-resources.c), what it learned
+ * of the host (the accelerator, its topology, what libvirt refused), and
+ * caches of provium.conf files and templates.  Everything else reads them
+ * through the accessors below.
  */
 #include "config.h"
 
@@ -13,6 +20,38 @@
 #include "pv-error.h"
 #include "pv-libvirt.h"
 #include "pv-run.h"
+#include "pv-safe.h"
+
+struct _PvRun {
+    const PvRunOptions *options;
+    char *id;
+    char *prefix;
+    char *host;
+    gint64 pid;
+    char *dir;                  /* this run's results directory */
+    virConnect *conn;
+    gboolean local;             /* the hypervisor runs on this machine */
+    gboolean host_local;        /* ...and is a real one: PSI and KSM are its */
+    guint host_cpus;
+    PvVirt *virt;               /* what QEMU can really do here */
+    PvVirtType virt_auto;       /* what --virt-type auto means here: KVM or QEMU */
+    char *virt_reason;          /* why, in one line */
+    PvDomainRegistry *domains;
+    PvEvents *events;
+    PvResources *resources;
+    gint host_facts[PV_HOST_FACT_LAST];  /* atomic */
+    GThreadPool *writer;        /* writes report files off the emitting threads */
+    PvRunNoteFunc note;
+    gpointer note_data;
+
+    GMutex lock;                /* guards the caches */
+    GHashTable *configs;        /* provium.conf path -> PvConfig */
+    GHashTable *config_paths;   /* test file directory -> provium.conf path ("" none) */
+    GHashTable *config_refusals;  /* what was said of provium.conf files not used */
+    GHashTable *templates;      /* template path -> GBytes, read once per run */
+    PvTopology *topology;       /* read once */
+    PvConfig *builtin_config;
+};
 
 #define PV_PREFIX_MAX 32
 
@@ -99,81 +138,6 @@ pv_run_check_prefix(const char *prefix, GError **error)
     return FALSE;
 }
 
-/**
- * pv_sanitize_name:
- *
- * @text made safe for a domain name or a file name: runs of anything but
- * letters, digits, '_' and '.' become one '-', and the result is cut to
- * @max_len bytes.
- * Returns: (transfer full)
- */
-char *
-pv_sanitize_name(const char *text, gsize max_len)
-{
-    GString *out = g_string_new(NULL);
-    const char *p;
-
-    for (p = text; *p && out->len < max_len; p++) {
-        if (g_ascii_isalnum(*p) || *p == '_' || *p == '.')
-            g_string_append_c(out, *p);
-        else if (out->len > 0 && out->str[out->len - 1] != '-')
-            g_string_append_c(out, '-');
-    }
-    while (out->len > 0 && out->str[out->len - 1] == '-')
-        g_string_truncate(out, out->len - 1);
-    if (out->len == 0)
-        g_string_append(out, "x");
-    return g_string_free(out, FALSE);
-}
-
-/**
- * pv_write_file_atomic:
- *
- * Writes @path through a temporary file and a rename, so a reader never sees
- * it half written.  Without fsync: these are reports, not data that must
- * survive a power cut, and a sync per file made dispatch I/O-bound (two
- * syncs per test file, a third of a 1,000-file run's time).
- */
-gboolean
-pv_write_file_atomic(const char *path, const char *data, gssize len, GError **error)
-{
-    g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
-    int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
-    gsize left = len < 0 ? strlen(data) : (gsize)len;
-    /* On failure, the template names what mkstemp tried, not a file it made. */
-    gboolean made = fd >= 0;
-    int saved;
-
-    if (fd < 0)
-        goto fail;
-    while (left > 0) {
-        gssize n = write(fd, data, left);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            goto fail;
-        data += n;
-        left -= n;
-    }
-    if (close(fd) < 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) == 0)
-        return TRUE;
-
- fail:
-    saved = errno;
-    if (fd >= 0)
-        close(fd);
-    if (made)
-        g_unlink(tmp);
-    g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot write %s: %s"), path, g_strerror(saved));
-    return FALSE;
-}
-
 static gboolean
 pv_run_make_dir(PvRun *run, GError **error)
 {
@@ -205,12 +169,13 @@ pv_run_make_dir(PvRun *run, GError **error)
  * @options: (transfer none): must outlive the run
  *
  * Names the run; creates nothing and does not connect.
- * Returns: (transfer full): the run, or NULL with @error set
+ * Returns: (transfer full): the run
  */
 PvRun *
-pv_run_new(const PvRunOptions *options, GError **error)
+pv_run_new(const PvRunOptions *options)
 {
-    g_autoptr(PvRun) run = g_new0(PvRun, 1);
+    PvRun *run = g_new0(PvRun, 1);
+    guint i;
 
     run->options = options;
     run->id = pv_run_make_id();
@@ -218,7 +183,6 @@ pv_run_new(const PvRunOptions *options, GError **error)
     run->host = g_strdup(g_get_host_name());
     run->pid = getpid();
     g_mutex_init(&run->lock);
-    g_mutex_init(&run->guard_lock);
     run->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)pv_config_free);
     run->config_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -227,9 +191,40 @@ pv_run_new(const PvRunOptions *options, GError **error)
                                            (GDestroyNotify)g_bytes_unref);
     run->builtin_config = pv_config_new_builtin();
     run->events = pv_events_new(run->id);
-    run->locks = pv_locks_new(options->lock_dir ? options->lock_dir : PV_LOCKS_DEFAULT_DIR);
-    run->realtime = -1;
-    return g_steal_pointer(&run);
+    for (i = 0; i < PV_HOST_FACT_LAST; i++)
+        run->host_facts[i] = -1;
+    return run;
+}
+
+/**
+ * pv_run_set_note_func:
+ *
+ * Where pv_run_note() lines go; without one, nowhere.
+ */
+void
+pv_run_set_note_func(PvRun *run, PvRunNoteFunc func, gpointer user_data)
+{
+    run->note = func;
+    run->note_data = user_data;
+}
+
+/**
+ * pv_run_note:
+ *
+ * A line for people, through the note function.  Any thread.
+ */
+void
+pv_run_note(PvRun *run, const char *format, ...)
+{
+    g_autofree char *line = NULL;
+    va_list ap;
+
+    if (!run->note)
+        return;
+    va_start(ap, format);
+    line = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    run->note(line, run->note_data);
 }
 
 /**
@@ -293,7 +288,7 @@ pv_run_do_write(gpointer data, gpointer user_data)
     g_autoptr(GError) error = NULL;
 
     if (!pv_write_file_atomic(w->path, w->data, -1, &error))
-        g_printerr("provium: %s\n", error->message);
+        pv_run_note(user_data, "%s", error->message);
     g_free(w->path);
     g_free(w->data);
     g_free(w);
@@ -312,7 +307,7 @@ pv_run_write_later(PvRun *run, const char *path, const char *data)
     PvWrite *w = g_new0(PvWrite, 1);
 
     if (!run->writer)
-        run->writer = g_thread_pool_new(pv_run_do_write, NULL, 1, FALSE, NULL);
+        run->writer = g_thread_pool_new(pv_run_do_write, run, 1, FALSE, NULL);
     w->path = g_strdup(path);
     w->data = g_strdup(data);
     g_thread_pool_push(run->writer, w, NULL);
@@ -344,11 +339,8 @@ pv_run_free(PvRun *run)
     if (run->conn)
         virConnectClose(run->conn);
     pv_events_free(run->events);
-    pv_pool_free(run->pool);
-    pv_locks_free(run->locks);
+    pv_resources_free(run->resources);
     pv_topology_free(run->topology);
-    pv_gate_free(run->gate);
-    g_mutex_clear(&run->guard_lock);
     g_hash_table_unref(run->configs);
     g_hash_table_unref(run->config_paths);
     g_hash_table_unref(run->config_refusals);
@@ -362,82 +354,181 @@ pv_run_free(PvRun *run)
     g_free(run);
 }
 
+/* The host guard's reading: MemAvailable, and what guests do not use yet. */
+static gboolean
+pv_run_read_memory(gpointer user_data, guint64 *available, guint64 *unresident)
+{
+    PvRun *run = user_data;
+
+    if (!pv_host_read_mem_available(run->conn, run->local, available))
+        return FALSE;
+    *unresident = pv_domain_registry_unresident(run->domains);
+    return TRUE;
+}
+
 /**
- * pv_run_make_pool:
+ * pv_run_make_resources:
  *
  * Sizes the pool from the host libvirt runs on (80 % of its memory, its
  * online CPUs) unless the options say, and the boot gate from its CPUs.
  */
 gboolean
-pv_run_make_pool(PvRun *run, GError **error)
+pv_run_make_resources(PvRun *run, GError **error)
 {
     const PvRunOptions *options = run->options;
+    PvResourcesConfig config = { { 0 } };
     g_autofree char *type = NULL;
     guint64 host_memory = 0;
-    guint64 memory;
-    guint64 mcpus;
+    gboolean guard;
 
     if (!pv_host_get_size(run->conn, &host_memory, &run->host_cpus, error))
         return FALSE;
-    memory = options->mem ? options->mem : host_memory / 10 * 8;
-    mcpus = (guint64)((options->cpus ? options->cpus : run->host_cpus) *
-                      options->cpu_overcommit * PV_MCPU);
-    run->pool = pv_pool_new((PvAmount){ memory, mcpus });
-    run->gate = options->boot_workers ? pv_gate_new(options->boot_workers, TRUE)
-                                      : pv_gate_new(run->host_cpus, FALSE);
+    config.pool.memory = options->mem ? options->mem : host_memory / 10 * 8;
+    config.pool.mcpus = (guint64)((options->cpus ? options->cpus : run->host_cpus) *
+                                  options->cpu_overcommit * PV_MCPU);
+    config.gate_limit = options->boot_workers ? options->boot_workers : run->host_cpus;
+    config.gate_counts_domains = options->boot_workers > 0;
+    config.lock_dir = options->lock_dir;
+    config.host_reserve = options->host_reserve;
     /*
      * libvirt's test driver runs no guests: nothing to guard.  PSI and KSM
      * are files of this machine: only for a hypervisor running here.
      */
     type = g_strdup(virConnectGetType(run->conn));
-    run->host_guard = g_ascii_strcasecmp(type ? type : "", "test") != 0;
-    run->host_local = run->host_guard && run->local;
+    guard = g_ascii_strcasecmp(type ? type : "", "test") != 0;
+    run->host_local = guard && run->local;
+    if (guard) {
+        config.read_memory = pv_run_read_memory;
+        config.read_memory_data = run;
+    }
+    run->resources = pv_resources_new(&config);
     return TRUE;
 }
 
-/**
- * pv_run_guard_enter:
- * @memory: the VM's
- *
- * The host guard: whether MemAvailable leaves room for a VM of @memory, the
- * host reserve, and what the run's guests were given but do not use yet.  On
- * success the VM counts as unresident until pv_run_guard_leave(), so a burst
- * of boots cannot all pass on one reading.
- */
-gboolean
-pv_run_guard_enter(PvRun *run, guint64 memory)
+const PvRunOptions *
+pv_run_peek_options(PvRun *run)
 {
-    guint64 available = 0;
-    gboolean ok;
+    return run->options;
+}
 
-    if (!run->host_guard)
-        return TRUE;
-    g_mutex_lock(&run->guard_lock);
-    ok = !pv_host_read_mem_available(run->conn, run->local, &available) ||
-        pv_host_guard_ok(available,
-                         pv_domain_registry_unresident(run->domains) + run->guard_pending,
-                         run->options->host_reserve, memory);
-    if (ok)
-        run->guard_pending += memory;
-    g_mutex_unlock(&run->guard_lock);
-    return ok;
+const char *
+pv_run_peek_id(PvRun *run)
+{
+    return run->id;
+}
+
+const char *
+pv_run_peek_prefix(PvRun *run)
+{
+    return run->prefix;
+}
+
+const char *
+pv_run_peek_host(PvRun *run)
+{
+    return run->host;
+}
+
+gint64
+pv_run_get_pid(PvRun *run)
+{
+    return run->pid;
 }
 
 /**
- * pv_run_guard_leave:
- *
- * The VM passed the guard is now a domain (or failed to start): its memory
- * is counted from the domain from now on.
+ * pv_run_peek_dir:
+ * Returns: (transfer none) (nullable): the run directory, once prepared
  */
-void
-pv_run_guard_leave(PvRun *run, guint64 memory)
+const char *
+pv_run_peek_dir(PvRun *run)
 {
-    if (!run->host_guard)
-        return;
-    g_mutex_lock(&run->guard_lock);
-    g_assert(run->guard_pending >= memory);
-    run->guard_pending -= memory;
-    g_mutex_unlock(&run->guard_lock);
+    return run->dir;
+}
+
+virConnect *
+pv_run_peek_conn(PvRun *run)
+{
+    return run->conn;
+}
+
+/**
+ * pv_run_is_local:
+ *
+ * Whether the hypervisor runs on this machine (console logs are readable).
+ */
+gboolean
+pv_run_is_local(PvRun *run)
+{
+    return run->local;
+}
+
+/**
+ * pv_run_host_is_local:
+ *
+ * Whether a real hypervisor runs on this machine: its PSI and KSM are ours
+ * to read and tune.
+ */
+gboolean
+pv_run_host_is_local(PvRun *run)
+{
+    return run->host_local;
+}
+
+guint
+pv_run_get_host_cpus(PvRun *run)
+{
+    return run->host_cpus;
+}
+
+PvEvents *
+pv_run_peek_events(PvRun *run)
+{
+    return run->events;
+}
+
+PvDomainRegistry *
+pv_run_peek_domains(PvRun *run)
+{
+    return run->domains;
+}
+
+PvResources *
+pv_run_peek_resources(PvRun *run)
+{
+    return run->resources;
+}
+
+PvVirt *
+pv_run_peek_virt(PvRun *run)
+{
+    return run->virt;
+}
+
+/**
+ * pv_run_get_virt_auto:
+ * @reason: (out) (optional) (transfer none): why, in one line
+ *
+ * Returns: what --virt-type auto means on this host (KVM or QEMU), or the
+ *   option's value when one was given
+ */
+PvVirtType
+pv_run_get_virt_auto(PvRun *run, const char **reason)
+{
+    if (reason)
+        *reason = run->virt_reason;
+    return run->virt_auto;
+}
+
+gint
+pv_run_get_host_fact(PvRun *run, PvHostFact fact)
+{
+    return g_atomic_int_get(&run->host_facts[fact]);
+}
+
+void
+pv_run_set_host_fact(PvRun *run, PvHostFact fact, gint value)
+{
+    g_atomic_int_set(&run->host_facts[fact], value);
 }
 
 /**
@@ -471,7 +562,7 @@ pv_run_get_config(PvRun *run, const char *test_file, GError **error)
 
             /* Once per run, however many directories lead to the file. */
             if (refused && g_hash_table_add(run->config_refusals, refused))
-                g_printerr("provium: %s\n", refused);
+                pv_run_note(run, "%s", refused);
             found = searched ? searched : g_strdup("");
             g_hash_table_insert(run->config_paths, g_strdup(dir), (char *)found);
         }

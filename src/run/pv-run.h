@@ -1,5 +1,6 @@
 /*
- * pv-run.h: one invocation of provium: options, identity, connection, sinks
+ * pv-run.h: one invocation of provium: options, identity, connection, and
+ * the services its files share
  */
 #pragma once
 
@@ -8,11 +9,11 @@
 
 #include "pv-config.h"
 #include "pv-domain.h"
+#include "pv-event-kinds.h"
 #include "pv-events.h"
 #include "pv-host.h"
-#include "pv-locks.h"
 #include "pv-perf.h"
-#include "pv-pool.h"
+#include "pv-resources.h"
 #include "pv-virt.h"
 
 /* What a file without a claim holds while it runs. */
@@ -41,7 +42,7 @@ typedef struct {
     PvVirtType virt_type;   /* --virt-type; AUTO leaves it to profiles and the host */
     char *cache_dir;        /* --cache-dir; NULL: pv_cache_dir_default() */
 
-    /* The pool and the host (issue: parallel dispatch) */
+    /* The pool and the host */
     guint64 mem;            /* pool memory; 0: 80 % of the host's */
     guint cpus;             /* pool vCPUs; 0: the host's online CPUs */
     double cpu_overcommit;  /* multiplies the vCPU budget */
@@ -64,66 +65,66 @@ typedef struct {
 void pv_run_options_init(PvRunOptions *options);
 void pv_run_options_clear(PvRunOptions *options);
 
+/**
+ * PvRunNoteFunc:
+ *
+ * A line for people that is not a test's result (a provium.conf not used, a
+ * report file not written): the command decides where it goes.
+ */
+typedef void (*PvRunNoteFunc)(const char *line, gpointer user_data);
+
 typedef struct _PvRun PvRun;
-
-struct _PvRun {
-    const PvRunOptions *options;
-    char *id;
-    char *prefix;
-    char *host;
-    gint64 pid;
-    char *dir;                  /* this run's results directory */
-    virConnect *conn;
-    gboolean local;             /* the hypervisor runs on this machine */
-    PvVirt *virt;               /* what QEMU can really do here */
-    PvVirtType virt_auto;       /* what --virt-type auto means here: KVM or QEMU */
-    char *virt_reason;          /* why, in one line */
-    PvDomainRegistry *domains;
-    PvEvents *events;
-
-    PvPool *pool;
-    PvGate *gate;
-    guint host_cpus;
-    gboolean host_guard;        /* a real hypervisor: its memory is worth guarding */
-    gboolean host_local;        /* ...on this machine: PSI and KSM are its */
-    gint psi_throttled;         /* atomic; set by the main loop */
-    GThreadPool *writer;        /* writes report files off the emitting threads */
-    GMutex guard_lock;          /* the host guard: one boot passes at a time */
-    PvLocks *locks;             /* LLC groups, shared with other runs */
-    PvTopology *topology;       /* read once, under lock */
-    gint realtime;              /* atomic: -1 not tried, 0 refused, 1 works */
-    gint no_hugetlbfs;          /* atomic: libvirt refused hugepages for want of a mount */
-    gint blocked_files;         /* atomic: files waiting for another's pool or LLC groups */
-    guint64 guard_pending;      /* memory of boots past the guard, not yet domains */
-
-    GMutex lock;                /* guards configs */
-    GHashTable *configs;        /* provium.conf path -> PvConfig */
-    GHashTable *config_paths;   /* test file directory -> provium.conf path ("" none) */
-    GHashTable *config_refusals; /* why a provium.conf found was not used: said once */
-    GHashTable *templates;      /* template path -> GBytes, read once per run */
-    PvConfig *builtin_config;
-};
 
 char *pv_run_make_id(void);
 char *pv_run_default_prefix(const char *run_id);
 gboolean pv_run_check_prefix(const char *prefix, GError **error);
 
-PvRun *pv_run_new(const PvRunOptions *options, GError **error);
-gboolean pv_run_connect(PvRun *run, GError **error);
-gboolean pv_run_prepare_dir(PvRun *run, GError **error);
-gboolean pv_run_make_pool(PvRun *run, GError **error);
-gboolean pv_run_guard_enter(PvRun *run, guint64 memory);
-void pv_run_guard_leave(PvRun *run, guint64 memory);
+PvRun *pv_run_new(const PvRunOptions *options);
 void pv_run_free(PvRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvRun, pv_run_free)
+
+void pv_run_set_note_func(PvRun *run, PvRunNoteFunc func, gpointer user_data);
+void pv_run_note(PvRun *run, const char *format, ...) G_GNUC_PRINTF(2, 3);
+gboolean pv_run_connect(PvRun *run, GError **error);
+gboolean pv_run_make_resources(PvRun *run, GError **error);
+gboolean pv_run_prepare_dir(PvRun *run, GError **error);
+
+const PvRunOptions *pv_run_peek_options(PvRun *run);
+const char *pv_run_peek_id(PvRun *run);
+const char *pv_run_peek_prefix(PvRun *run);
+const char *pv_run_peek_host(PvRun *run);
+gint64 pv_run_get_pid(PvRun *run);
+const char *pv_run_peek_dir(PvRun *run);
+virConnect *pv_run_peek_conn(PvRun *run);
+gboolean pv_run_is_local(PvRun *run);
+gboolean pv_run_host_is_local(PvRun *run);
+guint pv_run_get_host_cpus(PvRun *run);
+PvEvents *pv_run_peek_events(PvRun *run);
+PvDomainRegistry *pv_run_peek_domains(PvRun *run);
+PvResources *pv_run_peek_resources(PvRun *run);
+PvVirt *pv_run_peek_virt(PvRun *run);
+PvVirtType pv_run_get_virt_auto(PvRun *run, const char **reason);
 
 PvConfig *pv_run_get_config(PvRun *run, const char *test_file, GError **error);
 char *pv_run_vm_path(PvRun *run, const char *domain, const char *suffix);
 GBytes *pv_run_get_template(PvRun *run, const char *path, GError **error);
 PvTopology *pv_run_get_topology(PvRun *run, GError **error);
 GArray *pv_run_get_free_hugepages(PvRun *run, guint nodes);
+/**
+ * PvHostFact:
+ *
+ * What libvirt refused on this host, learned by trying: -1 not tried yet,
+ * 0 refused, 1 works.
+ */
+typedef enum {
+    PV_HOST_FACT_REALTIME,    /* SCHED_FIFO for a domain's vCPUs */
+    PV_HOST_FACT_HUGETLBFS,   /* hugepages through a hugetlbfs mount */
 
-char *pv_sanitize_name(const char *text, gsize max_len);
-gboolean pv_write_file_atomic(const char *path, const char *data, gssize len, GError **error);
+    PV_HOST_FACT_LAST
+} PvHostFact;
+
+gint pv_run_get_host_fact(PvRun *run, PvHostFact fact);
+void pv_run_set_host_fact(PvRun *run, PvHostFact fact, gint value);
+
 void pv_run_write_later(PvRun *run, const char *path, const char *data);
 void pv_run_flush_writes(PvRun *run);

@@ -1,14 +1,12 @@
 /*
- * pv-pool.c: the memory/vCPU pool, per-VM waits, deadlock detection, boot gate
+ * pv-pool.c: the memory/vCPU pool, the files' claims in it, and the boot gate
  *
- * The pool has two budgets.  Files take their claim (or the per-file
- * overhead) when dispatched, without waiting: the dispatcher keeps them
- * queued instead.  VMs of files without a claim take their memory and vCPUs
- * when they boot, and wait for them.  Everything taken is given back.
- *
- * A wait can never deadlock: when every file in flight is waiting on the
- * pool and no waiter fits, the newest waiter (the one that closed the cycle)
- * gives up with an error that says so.
+ * The pool is a budget of memory and vCPUs.  A file that declares a claim
+ * gets it as a budget of its own, taken out of the pool when the file is
+ * dispatched and given back whole when it ends; its VMs take from the claim.
+ * VMs of files without a claim take from the pool itself, and such files
+ * hold a small overhead meanwhile.  Budgets never wait: whoever must, waits
+ * through pv-sched.c, and the pool says when something comes back.
  *
  * Pure logic: no host, no libvirt.  Thread-safe.
  */
@@ -19,9 +17,6 @@
 #include "pv-error.h"
 #include "pv-pool.h"
 #include "pv-units.h"
-
-/* How often a waiter looks at its file (interrupts, timeouts). */
-#define PV_POOL_POLL_US (100 * 1000)
 
 static const char *const pv_block_reason_names[] = {
     "none", "pool_full", "psi_pressure", "host_memory", "jobs_cap", "boot_gate", "llc_busy",
@@ -66,22 +61,20 @@ pv_pool_clamp_overcommit(double overcommit, gboolean *clamped)
     return kept;
 }
 
-typedef struct {
-    guint64 seq;
-    PvAmount amount;
-    gboolean deadlocked;
-} PvPoolWaiter;
+struct _PvBudget {
+    PvPool *pool;        /* the pool's lock guards the fields below */
+    PvBudget *parent;    /* NULL for the pool itself */
+    PvAmount total;
+    PvAmount used;
+};
 
 struct _PvPool {
     GMutex lock;
-    GCond cond;
-    PvAmount total;
-    PvAmount used;
-    guint in_flight;       /* files dispatched and not yet ended */
-    guint64 overheads;     /* memory of unclaimed files' overheads, in used */
+    PvBudget root;
+    guint64 overheads;     /* memory of unclaimed files' overheads, in root.used */
     guint64 largest_vm;    /* memory of the largest VM asked of the pool yet */
-    GList *waiters;        /* PvPoolWaiter, oldest first */
-    guint64 next_seq;
+    PvPoolReleasedFunc released;
+    gpointer released_data;
 };
 
 PvPool *
@@ -90,8 +83,8 @@ pv_pool_new(PvAmount total)
     PvPool *pool = g_new0(PvPool, 1);
 
     g_mutex_init(&pool->lock);
-    g_cond_init(&pool->cond);
-    pool->total = total;
+    pool->root.pool = pool;
+    pool->root.total = total;
     return pool;
 }
 
@@ -100,16 +93,33 @@ pv_pool_free(PvPool *pool)
 {
     if (!pool)
         return;
-    g_assert(!pool->waiters);
-    g_cond_clear(&pool->cond);
     g_mutex_clear(&pool->lock);
     g_free(pool);
+}
+
+/**
+ * pv_pool_set_released_func:
+ *
+ * @func is called after anything is given back, so waiters can try again.
+ */
+void
+pv_pool_set_released_func(PvPool *pool, PvPoolReleasedFunc func, gpointer user_data)
+{
+    pool->released = func;
+    pool->released_data = user_data;
+}
+
+static void
+pv_pool_released(PvPool *pool)
+{
+    if (pool->released)
+        pool->released(pool->released_data);
 }
 
 PvAmount
 pv_pool_get_total(PvPool *pool)
 {
-    return pool->total;
+    return pool->root.total;
 }
 
 PvAmount
@@ -118,115 +128,142 @@ pv_pool_get_used(PvPool *pool)
     PvAmount used;
 
     g_mutex_lock(&pool->lock);
-    used = pool->used;
+    used = pool->root.used;
     g_mutex_unlock(&pool->lock);
     return used;
 }
 
+/**
+ * pv_pool_peek_budget:
+ *
+ * Returns: (transfer none): the whole pool, as a budget VMs take from
+ */
+PvBudget *
+pv_pool_peek_budget(PvPool *pool)
+{
+    return &pool->root;
+}
+
 static PvAmount
-pv_pool_room_locked(PvPool *pool)
+pv_budget_room_locked(PvBudget *budget)
 {
     PvAmount room = {
-        pool->total.memory - pool->used.memory,
-        pool->total.mcpus - pool->used.mcpus,
+        budget->total.memory - budget->used.memory,
+        budget->total.mcpus - budget->used.mcpus,
     };
 
     return room;
 }
 
-/*
- * Deadlock: every file in flight waits here and no waiter fits.  The newest
- * waiter is marked; it wakes and gives up, and its file goes on (and, by
- * ending or freeing VMs, lets the others through).
- */
-static void
-pv_pool_check_deadlock_locked(PvPool *pool)
-{
-    PvAmount room = pv_pool_room_locked(pool);
-    GList *l;
-    guint waiting = 0;
-    PvPoolWaiter *newest = NULL;
-
-    for (l = pool->waiters; l; l = l->next) {
-        PvPoolWaiter *w = l->data;
-
-        if (w->deadlocked)
-            return;  /* one is already giving up */
-        if (pv_amount_fits(w->amount, room))
-            return;
-        waiting++;
-        newest = w;
-    }
-    if (newest && waiting >= pool->in_flight) {
-        newest->deadlocked = TRUE;
-        g_cond_broadcast(&pool->cond);
-    }
-}
-
 /**
- * pv_pool_try_take:
+ * pv_budget_try_take:
  *
- * Takes @amount if it fits now.  Waiting VMs come first: a file is not
- * admitted past them.
+ * Takes @amount out of @budget if it fits now.
  */
 gboolean
-pv_pool_try_take(PvPool *pool, PvAmount amount)
+pv_budget_try_take(PvBudget *budget, PvAmount amount)
 {
+    PvPool *pool = budget->pool;
     gboolean ok;
 
     g_mutex_lock(&pool->lock);
-    ok = !pool->waiters && pv_amount_fits(amount, pv_pool_room_locked(pool));
-    if (ok) {
-        pool->used.memory += amount.memory;
-        pool->used.mcpus += amount.mcpus;
-    }
+    ok = pv_amount_fits(amount, pv_budget_room_locked(budget));
+    if (ok)
+        budget->used = pv_amount_add(budget->used, amount);
     g_mutex_unlock(&pool->lock);
     return ok;
 }
 
 /**
- * pv_pool_give:
+ * pv_budget_give:
  *
- * Returns what was taken, and wakes the waiters.
+ * Gives back what pv_budget_try_take() took.
  */
 void
-pv_pool_give(PvPool *pool, PvAmount amount)
+pv_budget_give(PvBudget *budget, PvAmount amount)
 {
+    PvPool *pool = budget->pool;
+
     g_mutex_lock(&pool->lock);
-    g_assert(amount.memory <= pool->used.memory && amount.mcpus <= pool->used.mcpus);
-    pool->used.memory -= amount.memory;
-    pool->used.mcpus -= amount.mcpus;
-    g_cond_broadcast(&pool->cond);
+    g_assert(amount.memory <= budget->used.memory && amount.mcpus <= budget->used.mcpus);
+    budget->used.memory -= amount.memory;
+    budget->used.mcpus -= amount.mcpus;
     g_mutex_unlock(&pool->lock);
+    pv_pool_released(pool);
+}
+
+PvAmount
+pv_budget_get_total(PvBudget *budget)
+{
+    return budget->total;
+}
+
+PvAmount
+pv_budget_get_left(PvBudget *budget)
+{
+    PvAmount left;
+
+    g_mutex_lock(&budget->pool->lock);
+    left = pv_budget_room_locked(budget);
+    g_mutex_unlock(&budget->pool->lock);
+    return left;
+}
+
+gboolean
+pv_budget_is_claim(PvBudget *budget)
+{
+    return budget->parent != NULL;
 }
 
 /**
- * pv_pool_file_started:
+ * pv_budget_claim:
  *
- * A file was dispatched: one more that may wait on the pool.
+ * A file's claim: @amount taken out of @parent now, as a budget of its own
+ * that the file's VMs take from and give back to.
+ * Returns: (transfer full) (nullable): the claim, or NULL when @amount does
+ *   not fit @parent now
  */
-void
-pv_pool_file_started(PvPool *pool)
+PvBudget *
+pv_budget_claim(PvBudget *parent, PvAmount amount)
 {
+    PvPool *pool = parent->pool;
+    PvBudget *claim = NULL;
+
     g_mutex_lock(&pool->lock);
-    pool->in_flight++;
+    if (pv_amount_fits(amount, pv_budget_room_locked(parent))) {
+        parent->used = pv_amount_add(parent->used, amount);
+        claim = g_new0(PvBudget, 1);
+        claim->pool = pool;
+        claim->parent = parent;
+        claim->total = amount;
+    }
     g_mutex_unlock(&pool->lock);
+    return claim;
 }
 
 /**
- * pv_pool_file_ended:
+ * pv_budget_release_claim:
  *
- * A file ended: the others may now all be waiting, with nothing to come.
+ * The file ended: its whole claim goes back, whatever its VMs still hold
+ * (kept domains count no more once their file has ended).
  */
 void
-pv_pool_file_ended(PvPool *pool)
+pv_budget_release_claim(PvBudget *claim)
 {
+    PvPool *pool;
+
+    if (!claim)
+        return;
+    g_return_if_fail(claim->parent);
+    pool = claim->pool;
     g_mutex_lock(&pool->lock);
-    g_assert(pool->in_flight > 0);
-    pool->in_flight--;
-    pv_pool_check_deadlock_locked(pool);
-    g_cond_broadcast(&pool->cond);
+    g_assert(claim->total.memory <= claim->parent->used.memory &&
+             claim->total.mcpus <= claim->parent->used.mcpus);
+    claim->parent->used.memory -= claim->total.memory;
+    claim->parent->used.mcpus -= claim->total.mcpus;
     g_mutex_unlock(&pool->lock);
+    g_free(claim);
+    pv_pool_released(pool);
 }
 
 /**
@@ -244,15 +281,16 @@ gboolean
 pv_pool_try_take_overhead(PvPool *pool, guint64 memory, guint64 headroom)
 {
     PvAmount amount = { memory, 0 };
+    guint64 total = pool->root.total.memory;
     gboolean ok;
 
     g_mutex_lock(&pool->lock);
     /* A pool too small for such a VM still runs one file at a time. */
-    headroom = MIN(MAX(headroom, pool->largest_vm), pool->total.memory - MIN(memory, pool->total.memory));
-    ok = !pool->waiters && pv_amount_fits(amount, pv_pool_room_locked(pool)) &&
-         pool->overheads + memory + headroom <= pool->total.memory;
+    headroom = MIN(MAX(headroom, pool->largest_vm), total - MIN(memory, total));
+    ok = pv_amount_fits(amount, pv_budget_room_locked(&pool->root)) &&
+         pool->overheads + memory + headroom <= total;
     if (ok) {
-        pool->used.memory += memory;
+        pool->root.used.memory += memory;
         pool->overheads += memory;
     }
     g_mutex_unlock(&pool->lock);
@@ -262,17 +300,17 @@ pv_pool_try_take_overhead(PvPool *pool, guint64 memory, guint64 headroom)
 /**
  * pv_pool_give_overhead:
  *
- * Returns what pv_pool_try_take_overhead() took, and wakes the waiters.
+ * Returns what pv_pool_try_take_overhead() took.
  */
 void
 pv_pool_give_overhead(PvPool *pool, guint64 memory)
 {
     g_mutex_lock(&pool->lock);
-    g_assert(memory <= pool->overheads && memory <= pool->used.memory);
+    g_assert(memory <= pool->overheads && memory <= pool->root.used.memory);
     pool->overheads -= memory;
-    pool->used.memory -= memory;
-    g_cond_broadcast(&pool->cond);
+    pool->root.used.memory -= memory;
     g_mutex_unlock(&pool->lock);
+    pv_pool_released(pool);
 }
 
 /**
@@ -287,101 +325,6 @@ pv_pool_note_vm(PvPool *pool, PvAmount amount)
     g_mutex_lock(&pool->lock);
     pool->largest_vm = MAX(pool->largest_vm, amount.memory);
     g_mutex_unlock(&pool->lock);
-}
-
-guint
-pv_pool_get_in_flight(PvPool *pool)
-{
-    guint n;
-
-    g_mutex_lock(&pool->lock);
-    n = pool->in_flight;
-    g_mutex_unlock(&pool->lock);
-    return n;
-}
-
-/**
- * pv_pool_take_wait:
- * @who: the VM, for messages: "vm 'web'"
- * @check: (nullable): asked every few tenths of a second whether to go on
- * @waited: (out) (optional): set when the call had to wait
- *
- * Takes @amount, waiting until it fits.  Fails at once when @amount is more
- * than the whole pool, and when waiting would deadlock.
- */
-gboolean
-pv_pool_take_wait(PvPool *pool, PvAmount amount, const char *who, PvPoolCheckFunc check,
-                  gpointer user_data, gboolean *waited, GError **error)
-{
-    PvPoolWaiter waiter = { 0 };
-    GList *link = NULL;
-    gboolean ok = FALSE;
-
-    if (waited)
-        *waited = FALSE;
-    if (!pv_amount_fits(amount, pool->total)) {
-        g_autofree char *want = pv_amount_format(amount);
-        g_autofree char *total = pv_amount_format(pool->total);
-
-        g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
-                    _("%s needs %s, more than the whole pool (%s); use a smaller VM or a "
-                      "bigger pool (--mem, --cpus)"), who, want, total);
-        return FALSE;
-    }
-
-    g_mutex_lock(&pool->lock);
-    waiter.seq = pool->next_seq++;
-    waiter.amount = amount;
-    for (;;) {
-        gint64 until;
-
-        /*
-         * Whoever fits goes: holding a small VM back behind a big one could
-         * stall every file while the pool has room.
-         */
-        if (pv_amount_fits(amount, pv_pool_room_locked(pool))) {
-            pool->used.memory += amount.memory;
-            pool->used.mcpus += amount.mcpus;
-            ok = TRUE;
-            break;
-        }
-        if (!link) {
-            pool->waiters = g_list_append(pool->waiters, &waiter);
-            link = g_list_last(pool->waiters);
-            if (waited)
-                *waited = TRUE;
-            pv_pool_check_deadlock_locked(pool);
-        }
-        if (waiter.deadlocked) {
-            g_autofree char *want = pv_amount_format(amount);
-
-            g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
-                        _("%s needs %s, but every running file is waiting for the pool and "
-                          "none can go on: this would never end.  Give the files a "
-                          "provium:claim() for their VMs (or a bigger pool, --mem, --cpus)"),
-                        who, want);
-            break;
-        }
-        until = g_get_monotonic_time() + PV_POOL_POLL_US;
-        g_cond_wait_until(&pool->cond, &pool->lock, until);
-        if (check && g_get_monotonic_time() >= until) {
-            gboolean go_on;
-
-            g_mutex_unlock(&pool->lock);
-            go_on = check(user_data, error);
-            g_mutex_lock(&pool->lock);
-            if (!go_on)
-                break;
-        }
-    }
-    if (link) {
-        pool->waiters = g_list_delete_link(pool->waiters, link);
-        /* The next waiter may fit now, or be the newest of a cycle. */
-        pv_pool_check_deadlock_locked(pool);
-        g_cond_broadcast(&pool->cond);
-    }
-    g_mutex_unlock(&pool->lock);
-    return ok;
 }
 
 struct _PvGate {
@@ -416,13 +359,6 @@ pv_gate_free(PvGate *gate)
         return;
     g_mutex_clear(&gate->lock);
     g_free(gate);
-}
-
-guint64
-pv_gate_get_limit(PvGate *gate, gboolean *count_domains)
-{
-    *count_domains = gate->count_domains;
-    return gate->limit;
 }
 
 /**

@@ -1,5 +1,5 @@
 /*
- * pv-pool.h: the memory/vCPU pool, per-VM waits, deadlock detection, boot gate
+ * pv-pool.h: the memory/vCPU pool, the files' claims in it, and the boot gate
  */
 #pragma once
 
@@ -32,6 +32,14 @@ pv_amount_fits(PvAmount want, PvAmount room)
     return want.memory <= room.memory && want.mcpus <= room.mcpus;
 }
 
+static inline PvAmount
+pv_amount_add(PvAmount a, PvAmount b)
+{
+    PvAmount sum = { a.memory + b.memory, a.mcpus + b.mcpus };
+
+    return sum;
+}
+
 char *pv_amount_format(PvAmount amount);
 double pv_pool_clamp_overcommit(double overcommit, gboolean *clamped);
 
@@ -50,34 +58,35 @@ typedef enum {
 const char *pv_block_reason_to_string(PvBlockReason reason);
 
 typedef struct _PvPool PvPool;
+typedef struct _PvBudget PvBudget;
+
+/**
+ * PvPoolReleasedFunc:
+ *
+ * Called after something was given back to the pool (not under its lock):
+ * whoever waits for it may now fit.
+ */
+typedef void (*PvPoolReleasedFunc)(gpointer user_data);
 
 PvPool *pv_pool_new(PvAmount total);
 void pv_pool_free(PvPool *pool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvPool, pv_pool_free)
 
+void pv_pool_set_released_func(PvPool *pool, PvPoolReleasedFunc func, gpointer user_data);
 PvAmount pv_pool_get_total(PvPool *pool);
 PvAmount pv_pool_get_used(PvPool *pool);
-gboolean pv_pool_try_take(PvPool *pool, PvAmount amount);
-void pv_pool_give(PvPool *pool, PvAmount amount);
-void pv_pool_file_started(PvPool *pool);
-void pv_pool_file_ended(PvPool *pool);
-guint pv_pool_get_in_flight(PvPool *pool);
+PvBudget *pv_pool_peek_budget(PvPool *pool);
 gboolean pv_pool_try_take_overhead(PvPool *pool, guint64 memory, guint64 headroom);
 void pv_pool_give_overhead(PvPool *pool, guint64 memory);
 void pv_pool_note_vm(PvPool *pool, PvAmount amount);
 
-/**
- * PvPoolCheckFunc:
- *
- * Asked while waiting whether the waiter may go on waiting; returns FALSE
- * with @error set to give up (the file was interrupted or ran out of time).
- * Called without the pool's lock.
- */
-typedef gboolean (*PvPoolCheckFunc)(gpointer user_data, GError **error);
-
-gboolean pv_pool_take_wait(PvPool *pool, PvAmount amount, const char *who,
-                           PvPoolCheckFunc check, gpointer user_data, gboolean *waited,
-                           GError **error);
+PvBudget *pv_budget_claim(PvBudget *parent, PvAmount amount);
+void pv_budget_release_claim(PvBudget *claim);
+gboolean pv_budget_is_claim(PvBudget *budget);
+gboolean pv_budget_try_take(PvBudget *budget, PvAmount amount);
+void pv_budget_give(PvBudget *budget, PvAmount amount);
+PvAmount pv_budget_get_total(PvBudget *budget);
+PvAmount pv_budget_get_left(PvBudget *budget);
 
 typedef struct _PvGate PvGate;
 
@@ -86,4 +95,3 @@ void pv_gate_free(PvGate *gate);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvGate, pv_gate_free)
 gboolean pv_gate_try_enter(PvGate *gate, guint vcpus);
 void pv_gate_leave(PvGate *gate, guint vcpus);
-guint64 pv_gate_get_limit(PvGate *gate, gboolean *count_domains);

@@ -28,6 +28,7 @@
 typedef struct {
     guint64 seq;
     PvWake *wake;
+    PvBlockReason reason;      /* of its last blocked try */
     gboolean on_files;
     guint tried_generation;    /* the generation of its last blocked try */
     gint deadlocked;           /* atomic: read by the wake's ready function */
@@ -134,6 +135,25 @@ pv_sched_get_in_flight(PvSched *sched)
 }
 
 /**
+ * pv_sched_count_waiting:
+ *
+ * Returns: how many waiters wait for @reason now (the dispatcher admits no
+ *   file past VMs waiting for the pool)
+ */
+guint
+pv_sched_count_waiting(PvSched *sched, PvBlockReason reason)
+{
+    guint n = 0;
+    GList *l;
+
+    g_mutex_lock(&sched->lock);
+    for (l = sched->waiters; l; l = l->next)
+        n += ((PvSchedWaiter *)l->data)->reason == reason;
+    g_mutex_unlock(&sched->lock);
+    return n;
+}
+
+/**
  * pv_sched_get_generation:
  *
  * How many times pv_sched_notify() was called: what a waiter compares with.
@@ -200,6 +220,9 @@ pv_sched_wait(PvSched *sched, const PvSchedWait *wait, GError **error)
     gboolean ok = FALSE;
     GList *link;
 
+    /* Interrupted already: nothing is taken, even what is free. */
+    if (wait->check && !wait->check(wait->user_data, error))
+        return FALSE;
     g_mutex_lock(&sched->lock);
     waiter.seq = sched->next_seq++;
     waiter.wake = wait->wake;
@@ -212,11 +235,19 @@ pv_sched_wait(PvSched *sched, const PvSchedWait *wait, GError **error)
         PvWaitResult waited;
 
         if (g_atomic_int_get(&waiter.deadlocked)) {
-            g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
-                        _("%s waits for what this run's other files hold, and they all wait "
-                          "too: this would never end.  Give the files a provium:claim() for "
-                          "their VMs and LLC groups (or a bigger pool, --mem, --cpus)"),
-                        wait->who ? wait->who : "?");
+            const char *who = wait->who ? wait->who : "?";
+
+            if (reason == PV_BLOCK_LLC_BUSY)
+                g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
+                            _("%s waits for LLC groups that this run's other files hold, and "
+                              "they all wait too: this would never end.  Claim the groups for "
+                              "the file (provium:claim{llcs = N})"), who);
+            else
+                g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
+                            _("%s needs %s, but every running file is waiting for the pool and "
+                              "none can go on: this would never end.  Give the files a "
+                              "provium:claim() for their VMs (or a bigger pool, --mem, --cpus)"),
+                            who, wait->need ? wait->need : "?");
             break;
         }
         tried = wait->try_take(wait->user_data, &reason, &on_files, error);
@@ -226,6 +257,7 @@ pv_sched_wait(PvSched *sched, const PvSchedWait *wait, GError **error)
         }
         if (tried == PV_SCHED_FAILED)
             break;
+        waiter.reason = reason;
         waiter.on_files = on_files;
         waiter.tried_generation = sched->generation;
         pv_sched_check_deadlock_locked(sched);

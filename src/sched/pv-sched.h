@@ -61,6 +61,7 @@ typedef struct {
     PvSchedCheckFunc check;    /* nullable */
     gpointer user_data;
     const char *who;           /* for the deadlock message: "vm 'web'" */
+    const char *need;          /* nullable: what it waits for, "256M and 1 vCPU" */
 } PvSchedWait;
 
 PvSched *pv_sched_new(void);
@@ -73,3 +74,4 @@ guint pv_sched_get_in_flight(PvSched *sched);
 void pv_sched_notify(PvSched *sched);
 gboolean pv_sched_wait(PvSched *sched, const PvSchedWait *wait, GError **error);
 guint pv_sched_get_generation(PvSched *sched);
+guint pv_sched_count_waiting(PvSched *sched, PvBlockReason reason);

@@ -25,6 +25,8 @@ typedef enum {
     PV_ERROR_IO,         /* a local file */
     PV_ERROR_DOMAIN_STOPPED, /* a domain stopped while it was in use */
     PV_ERROR_PERF_UNAVAILABLE, /* the host can never give performance mode */
+    PV_ERROR_NO_REALTIME,    /* libvirt refuses SCHED_FIFO for domains here */
+    PV_ERROR_NO_HUGETLBFS,   /* libvirt has no hugetlbfs mount for hugepages */
 
     PV_ERROR_LAST
 } PvErrorCode;

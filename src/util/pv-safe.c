@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #include <unistd.h>
 
@@ -153,4 +155,52 @@ pv_safe_openat(int dirfd, const char *dir, const char *name, int flags, mode_t m
         return -1;
     }
     return fd;
+}
+
+/**
+ * pv_write_file_atomic:
+ *
+ * Writes @path through a temporary file and a rename, so a reader never sees
+ * it half written.  Without fsync: these are reports, not data that must
+ * survive a power cut, and a sync per file made dispatch I/O-bound (two
+ * syncs per test file, a third of a 1,000-file run's time).
+ */
+gboolean
+pv_write_file_atomic(const char *path, const char *data, gssize len, GError **error)
+{
+    g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
+    int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
+    gsize left = len < 0 ? strlen(data) : (gsize)len;
+    /* On failure, the template names what mkstemp tried, not a file it made. */
+    gboolean made = fd >= 0;
+    int saved;
+
+    if (fd < 0)
+        goto fail;
+    while (left > 0) {
+        gssize n = write(fd, data, left);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            goto fail;
+        data += n;
+        left -= n;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) == 0)
+        return TRUE;
+
+ fail:
+    saved = errno;
+    if (fd >= 0)
+        close(fd);
+    if (made)
+        g_unlink(tmp);
+    g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot write %s: %s"), path, g_strerror(saved));
+    return FALSE;
 }

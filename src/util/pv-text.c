@@ -128,3 +128,30 @@ pv_text_one_line(const char *text)
     g_strdelimit(line, "\n\t", ' ');
     return line;
 }
+
+/**
+ * pv_sanitize_name:
+ *
+ * @text made safe for a domain name or a file name: runs of anything but
+ * letters, digits, '_' and '.' become one '-', and the result is cut to
+ * @max_len bytes.
+ * Returns: (transfer full)
+ */
+char *
+pv_sanitize_name(const char *text, gsize max_len)
+{
+    GString *out = g_string_new(NULL);
+    const char *p;
+
+    for (p = text; *p && out->len < max_len; p++) {
+        if (g_ascii_isalnum(*p) || *p == '_' || *p == '.')
+            g_string_append_c(out, *p);
+        else if (out->len > 0 && out->str[out->len - 1] != '-')
+            g_string_append_c(out, '-');
+    }
+    while (out->len > 0 && out->str[out->len - 1] == '-')
+        g_string_truncate(out, out->len - 1);
+    if (out->len == 0)
+        g_string_append(out, "x");
+    return g_string_free(out, FALSE);
+}

@@ -7,48 +7,54 @@
 
 #include "pv-agent.h"
 #include "pv-config.h"
-#include "pv-console.h"
-#include "pv-domain.h"
-#include "pv-pool.h"
+#include "pv-file.h"
 
-typedef struct _PvFile PvFile;
 typedef struct _PvVm PvVm;
 
 #define PV_VM_BOOT_TIMEOUT_NS (120 * G_GINT64_CONSTANT(1000000000))
 #define PV_VM_SHUTDOWN_TIMEOUT_NS (60 * G_GINT64_CONSTANT(1000000000))
 
+/**
+ * PvVmOptions:
+ *
+ * What provium:vm() and vm:boot() may say beyond the profile.  Zero (and -1
+ * for performance_mode) leaves the profile's.
+ */
 typedef struct {
-    guint64 memory;       /* 0: the VM's */
-    guint cpus;           /* 0: the VM's */
-    gint64 timeout_ns;    /* until the agent connects; 0: the default */
-    gboolean no_agent;    /* ready as soon as the domain runs */
-    int performance_mode; /* -1: the profile's */
-    guint llcs;           /* 0: the profile's */
-    guint cores;
-    guint threads;
-} PvVmBootOptions;
-
-struct _PvVm {
-    PvFile *file;
-    char *name;
-    PvProfile *profile;
     guint64 memory;
     guint cpus;
-    PvDomain *domain;          /* the current or last domain */
-    char *console_log;
-    char *overlay;
-    gboolean touched;          /* used in the running test: show its console */
-    PvAmount charge;           /* taken for the running domain */
-    gboolean charged_pool;     /* from the pool (no claim), else from the claim */
-    gboolean charged;
-    GArray *llc_groups;        /* guint: LLC groups locked for the running domain */
-    PvVirtType virt_type;      /* the accelerator of the current or last domain */
-};
+    int performance_mode;
+    guint llcs;
+    guint cores;
+    guint threads;
+} PvVmOptions;
 
-PvVm *pv_vm_new(PvFile *file, const char *name, PvProfile *profile);
-void pv_vm_free(PvVm *vm);
+void pv_vm_options_init(PvVmOptions *options);
+void pv_vm_options_apply(PvVmOptions *options, const PvVmOptions *over);
+
+typedef struct {
+    PvVmOptions vm;        /* over provium:vm()'s, for this boot */
+    gint64 timeout_ns;     /* until the agent connects; 0: the default */
+    gboolean no_agent;     /* ready as soon as the domain runs */
+} PvVmBootOptions;
+
+void pv_vm_boot_options_init(PvVmBootOptions *options);
+
+PvVm *pv_vm_new(PvFile *file, const char *name, PvProfile *profile,
+                const PvVmOptions *options);
+
+const char *pv_vm_peek_name(PvVm *vm);
+const char *pv_vm_peek_domain_name(PvVm *vm);
+const char *pv_vm_peek_console_log(PvVm *vm);
+const char *pv_vm_state(PvVm *vm, char **reason);
+gboolean pv_vm_check_scope(PvVm *vm, GError **error);
 
 gboolean pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error);
+gboolean pv_vm_boot_all(PvVm *const *vms, guint n, const PvVmBootOptions *options,
+                        GError **error);
+gboolean pv_vm_start(PvVm *vm, const PvVmBootOptions *options, GError **error);
+gboolean pv_vm_wait(PvVm *vm, GError **error);
+
 gboolean pv_vm_exec(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result,
                     GError **error);
 gboolean pv_vm_write_file(PvVm *vm, const char *path, GBytes *data, const char *mode,
@@ -56,11 +62,6 @@ gboolean pv_vm_write_file(PvVm *vm, const char *path, GBytes *data, const char *
 GBytes *pv_vm_read_file(PvVm *vm, const char *path, GError **error);
 gboolean pv_vm_shutdown(PvVm *vm, gint64 timeout_ns, GError **error);
 gboolean pv_vm_destroy(PvVm *vm, GError **error);
-const char *pv_vm_state(PvVm *vm, char **reason);
-const char *pv_vm_domain_name(PvVm *vm);
+void pv_vm_touch(PvVm *vm);
 char *pv_vm_console_tail(PvVm *vm, guint lines);
 char *pv_vm_console_text(PvVm *vm);
-void pv_vm_end(PvVm *vm, gboolean keep);
-void pv_vm_settle(PvVm *vm);
-void pv_vm_emit_stopped_event(PvFile *file, const char *vm, const char *domain,
-                              const char *reason);

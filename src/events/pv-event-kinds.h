@@ -1,0 +1,79 @@
+/*
+ * pv-event-kinds.h: one typed constructor per event kind, and the schema
+ * doc/events.md documents
+ *
+ * Nothing outside src/events/ emits an event any other way: each kind has
+ * exactly the fields its schema entry names (tests/test-events checks the
+ * schema against doc/events.md, tests/events-used.sh that every kind is
+ * emitted somewhere), and an event that does not match its schema is a
+ * critical, fatal under make check.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "pv-events.h"
+#include "pv-pool.h"
+
+/**
+ * PvEventSchema:
+ *
+ * A kind, the constructor that emits it, and its fields beyond kind, ts and
+ * run: space-separated names, always present or optional.
+ */
+typedef struct {
+    const char *kind;
+    const char *constructor;
+    const char *fields;
+    const char *optional;
+} PvEventSchema;
+
+const PvEventSchema *pv_event_schemas(guint *n);
+const PvEventSchema *pv_event_schema_lookup(const char *kind);
+gboolean pv_event_check_schema(GVariant *event, char **problem);
+
+/* A run */
+void pv_event_run_started(PvEvents *events, const char *const *argv, const char *uri,
+                          const char *host, const char *prefix, const char *dir, gint64 pid,
+                          PvAmount pool, guint host_cpus, const char *virt_type,
+                          const char *virt_auto, const char *virt_reason);
+void pv_event_run_interrupted(PvEvents *events, guint signals, const char *message);
+void pv_event_run_finished(PvEvents *events, const guint counts[6], gint64 duration_ns,
+                           PvAmount pool_used);
+void pv_event_ksm_tuned(PvEvents *events, gboolean tuned, GVariant *knobs, GVariant *previous,
+                        const char *message);
+void pv_event_ksm_restored(PvEvents *events, gboolean restored, GVariant *previous,
+                           const char *message);
+void pv_event_psi_state(PvEvents *events, gboolean throttled, double cpu, double memory);
+void pv_event_pool_state(PvEvents *events, PvAmount used, PvAmount available);
+
+/* Files */
+void pv_event_file_discovered(PvEvents *events, const char *path, GPtrArray *tests,
+                              guint64 claim_memory, guint claim_cpus, gboolean declared);
+void pv_event_file_blocked(PvEvents *events, const char *path, PvBlockReason reason,
+                           const char *waiting_for);
+void pv_event_file_unblocked(PvEvents *events, const char *path, PvBlockReason reason,
+                             gint64 blocked_ns);
+void pv_event_file_dispatched(PvEvents *events, const char *path, PvAmount reservation);
+void pv_event_claim_acquired(PvEvents *events, const char *path, PvAmount claim);
+void pv_event_claim_released(PvEvents *events, const char *path, PvAmount claim,
+                             PvAmount pool_used, guint in_flight);
+void pv_event_file_completed(PvEvents *events, const char *path, const char *status,
+                             gint64 duration_ns, const char *error, GPtrArray *kept);
+
+/* Tests */
+void pv_event_test_started(PvEvents *events, const char *path, const char *name);
+void pv_event_test_log(PvEvents *events, const char *path, const char *name, const char *text);
+void pv_event_test_ended(PvEvents *events, const char *path, const char *name,
+                         const char *status, gint64 duration_ns, const char *cause,
+                         const char *reason, const char *console_excerpt);
+
+/* VMs */
+void pv_event_vm_spawned(PvEvents *events, const char *path, const char *vm, const char *domain,
+                         guint64 memory, guint cpus);
+void pv_event_vm_ready(PvEvents *events, const char *path, const char *vm, const char *domain,
+                       gint64 boot_ns);
+void pv_event_vm_stopped(PvEvents *events, const char *path, const char *vm,
+                         const char *domain, const char *reason);
+void pv_event_perf_plan(PvEvents *events, const char *path, const char *vm, const char *plan,
+                        const char *cpuset, GPtrArray *warnings, GPtrArray *notes);

@@ -1,0 +1,855 @@
+/*
+ * pv-vm-boot.c: booting VMs, one or several together
+ *
+ * A boot is a pipeline, each stage waiting through pv_sched_wait() (woken
+ * by releases, never polling):
+ *
+ *   1. acquire: the VMs' memory and vCPUs, all together or not at all, out
+ *      of the file's claim or the pool (pool_full), and for performance
+ *      mode their host CPUs in LLC groups (llc_busy);
+ *   2. start, each in turn: the host must take the boot (PSI pressure, the
+ *      host guard's memory, room in the boot gate), then the domain request
+ *      is assembled (pv-vm-request.c), rendered and started;
+ *   3. wait until every agent is connected.  A VM leaves the boot gate when
+ *      its agent connects (a libvirt event, on the main thread), so the
+ *      next VM of the call starts while the others still wait.
+ *
+ * provium.boot({a, b, c}) runs the three stages over its VMs; vm:start() the
+ * first two for one VM, vm:wait() the last; vm:boot() all three for one.
+ * When one VM of a call fails, the call fails with every failed VM's reason
+ * and console; the VMs that did boot are destroyed, and the failed ones are
+ * left as they are, so --keep-failed can keep them.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PV_VM_PRIVATE
+#include "pv-console.h"
+#include "pv-error.h"
+#include "pv-safe.h"
+#include "pv-text.h"
+#include "pv-units.h"
+#include "pv-vm-private.h"
+
+/* When a KVM guest's silent console makes provium ask whether KVM hangs here. */
+#define PV_VM_KVM_SILENT_US (10 * G_USEC_PER_SEC)
+/* Console lines a failed boot of several VMs shows per VM. */
+#define PV_VM_BOOT_EXCERPT_LINES 10
+
+void
+pv_vm_boot_free(PvVmBoot *boot)
+{
+    if (!boot)
+        return;
+    pv_vm_placement_clear(&boot->placement);
+    g_clear_error(&boot->error);
+    g_free(boot);
+}
+
+/* What a boot may start from: inside a test, in scope, not running. */
+static gboolean
+pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error)
+{
+    PvVmOptions merged = vm->options;
+    PvVmBoot *boot;
+
+    vm->touched = TRUE;
+    if (!pv_file_check(vm->file, error))
+        return FALSE;
+    if (!pv_file_peek_current_test(vm->file)) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
+                            _("vm:boot() runs only inside a test: move it into a test() "
+                              "function"));
+        return FALSE;
+    }
+    if (!pv_vm_check_scope(vm, error))
+        return FALSE;
+    if (vm->boot) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("vm '%s' is already booting: call vm:wait() first"), vm->name);
+        return FALSE;
+    }
+    /* A domain that stopped by itself gives back what it took first. */
+    pv_vm_settle_stopped(vm);
+    if (pv_vm_is_running(vm)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("vm '%s' is already running (domain '%s')"), vm->name,
+                    pv_domain_peek_name(vm->domain));
+        return FALSE;
+    }
+    pv_vm_options_apply(&merged, &options->vm);
+    boot = g_new0(PvVmBoot, 1);
+    if (!pv_vm_shape_make(vm->profile, &merged, vm->name, &boot->shape, error)) {
+        pv_vm_boot_free(boot);
+        return FALSE;
+    }
+    boot->timeout_ns = options->timeout_ns ? options->timeout_ns : PV_VM_BOOT_TIMEOUT_NS;
+    boot->no_agent = options->no_agent;
+    vm->boot = boot;
+    return TRUE;
+}
+
+/* The boot is over, however it went: what only a boot holds goes back. */
+static void
+pv_vm_boot_finish(PvVm *vm)
+{
+    pv_vm_leave_gate(vm);
+    g_clear_pointer(&vm->boot, pv_vm_boot_free);
+}
+
+/* A VM that will not boot after all (an earlier one of its call failed). */
+static void
+pv_vm_boot_abandon(PvVm *vm)
+{
+    pv_vm_release_charge(vm);
+    pv_vm_boot_finish(vm);
+}
+
+typedef struct {
+    PvVm *const *vms;
+    guint n;
+    PvAmount total;
+    PvTopology *host;       /* with free hugepages of now; NULL when no VM is in perf mode */
+    PvFile *file;
+    const char *who;        /* "vm 'a'", "vms 'a', 'b'" */
+} PvVmAcquire;
+
+/* Stage 1's try: the VMs' charges all at once, and their LLC groups. */
+static PvSchedTry
+pv_vm_try_acquire(gpointer user_data, PvBlockReason *reason, gboolean *on_files,
+                  GError **error)
+{
+    PvVmAcquire *acquire = user_data;
+    PvBudget *budget = pv_file_peek_budget(acquire->file);
+    guint i;
+
+    for (i = 0; i < acquire->n; i++) {
+        PvVm *vm = acquire->vms[i];
+        PvSchedTry tried;
+
+        if (!vm->boot->shape.perf || vm->llc_groups->len > 0)
+            continue;
+        tried = pv_vm_try_place(vm, vm->boot, acquire->host, reason, on_files, error);
+        if (tried != PV_SCHED_GRANTED)
+            return tried;
+    }
+    if (!pv_budget_is_claim(budget) &&
+        !pv_amount_fits(acquire->total, pv_budget_get_total(budget))) {
+        g_autofree char *need = pv_amount_format(acquire->total);
+        g_autofree char *total = pv_amount_format(pv_budget_get_total(budget));
+
+        g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
+                    _("%s needs %s, more than the whole pool (%s); use a smaller VM or a "
+                      "bigger pool (--mem, --cpus)"), acquire->who, need, total);
+        return PV_SCHED_FAILED;
+    }
+    if (!pv_budget_try_take(budget, acquire->total)) {
+        if (pv_budget_is_claim(budget)) {
+            g_autofree char *need = pv_amount_format(acquire->total);
+            g_autofree char *left = pv_amount_format(pv_budget_get_left(budget));
+            g_autofree char *total = pv_amount_format(pv_budget_get_total(budget));
+
+            /* The claim's other VMs live until their scope ends: no waiting for them. */
+            g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
+                        _("%s needs %s, but the file's claim has %s left (of %s): raise "
+                          "provium:claim()"), acquire->who, need, left, total);
+            return PV_SCHED_FAILED;
+        }
+        *reason = PV_BLOCK_POOL_FULL;
+        *on_files = TRUE;
+        return PV_SCHED_BLOCKED;
+    }
+    for (i = 0; i < acquire->n; i++) {
+        PvVm *vm = acquire->vms[i];
+
+        vm->charge = pv_amount(vm->boot->shape.memory, vm->boot->shape.cpus);
+        vm->charged = TRUE;
+    }
+    return PV_SCHED_GRANTED;
+}
+
+/* What a worker of the file says while it waits: file_blocked / file_unblocked. */
+typedef struct {
+    PvFile *file;
+    const char *waiting_for;
+    gpointer try_data;
+    PvSchedTryFunc try_take;
+} PvVmWait;
+
+static PvSchedTry
+pv_vm_wait_try(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GError **error)
+{
+    PvVmWait *wait = user_data;
+
+    return wait->try_take(wait->try_data, reason, on_files, error);
+}
+
+static void
+pv_vm_wait_blocked(gpointer user_data, PvBlockReason reason)
+{
+    PvVmWait *wait = user_data;
+
+    if (reason == PV_BLOCK_NONE)
+        pv_file_unblock(wait->file);
+    else
+        pv_file_block(wait->file, reason, wait->waiting_for);
+}
+
+static gboolean
+pv_vm_wait_check(gpointer user_data, GError **error)
+{
+    return pv_file_check(((PvVmWait *)user_data)->file, error);
+}
+
+static gboolean
+pv_vm_sched_wait(PvVm *vm, const char *who, const char *need, const char *waiting_for,
+                 PvSchedTryFunc try_take, gpointer data, GError **error)
+{
+    PvVmWait wait = { vm->file, waiting_for, data, try_take };
+    PvSchedWait sched_wait = {
+        pv_file_peek_wake(vm->file), G_MAXINT64, pv_vm_wait_try, pv_vm_wait_blocked,
+        pv_vm_wait_check, &wait, who, need,
+    };
+
+    return pv_sched_wait(pv_resources_peek_sched(pv_run_peek_resources(vm->run)), &sched_wait,
+                         error);
+}
+
+/* Stage 1 for the VMs of one call. */
+static gboolean
+pv_vm_acquire(PvVm *const *vms, guint n, GError **error)
+{
+    PvVmAcquire acquire = { vms, n, { 0, 0 }, NULL, vms[0]->file, NULL };
+    PvPool *pool = pv_resources_peek_pool(pv_run_peek_resources(vms[0]->run));
+    g_autoptr(GArray) free_pages = NULL;
+    g_autoptr(GString) waiting_for = g_string_new(NULL);
+    g_autofree char *amount = NULL;
+    g_autofree char *who = NULL;
+    PvTopology now;
+    gboolean ok;
+    guint i;
+
+    for (i = 0; i < n; i++) {
+        PvAmount one = pv_amount(vms[i]->boot->shape.memory, vms[i]->boot->shape.cpus);
+
+        acquire.total = pv_amount_add(acquire.total, one);
+        pv_pool_note_vm(pool, one);
+        g_string_append_printf(waiting_for, "%s'%s'", i ? ", " : "", vms[i]->name);
+        if (vms[i]->boot->shape.perf && !acquire.host) {
+            const PvTopology *host = pv_run_get_topology(vms[i]->run, error);
+
+            if (!host)
+                return FALSE;
+            /* The host's topology with its free hugepages of now. */
+            free_pages = pv_run_get_free_hugepages(vms[i]->run, host->nodes);
+            now = *host;
+            now.free_hugepages = free_pages;
+            acquire.host = &now;
+        }
+    }
+    amount = pv_amount_format(acquire.total);
+    g_string_prepend(waiting_for, n == 1 ? _("vm ") : _("vms "));
+    who = g_strdup(waiting_for->str);
+    acquire.who = who;
+    g_string_append_printf(waiting_for, " (%s)", amount);
+    ok = pv_vm_sched_wait(vms[0], who, amount, waiting_for->str, pv_vm_try_acquire, &acquire,
+                          error);
+    if (!ok) {
+        /* LLC groups stay the file's; nothing else was taken. */
+        for (i = 0; i < n; i++)
+            g_array_set_size(vms[i]->llc_groups, 0);
+    }
+    return ok;
+}
+
+/* Stage 2's try: the host takes the boot (pressure, memory, the gate). */
+static PvSchedTry
+pv_vm_try_host(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GError **error)
+{
+    PvVm *vm = user_data;
+
+    *reason = pv_resources_try_boot(pv_run_peek_resources(vm->run), vm->boot->shape.memory,
+                                    vm->boot->shape.cpus);
+    *on_files = FALSE;
+    return *reason == PV_BLOCK_NONE ? PV_SCHED_GRANTED : PV_SCHED_BLOCKED;
+}
+
+/* qcow2 images start with "QFI\xfb"; anything else is taken as raw. */
+static const char *
+pv_vm_image_format(const char *path)
+{
+    guchar magic[4] = { 0 };
+    int fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
+    gssize got = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    return got == 4 && memcmp(magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
+}
+
+static gboolean
+pv_vm_make_overlay(PvVm *vm, const char *overlay, GError **error)
+{
+    const char *argv[] = {
+        PV_QEMU_IMG, "create", "-q", "-f", "qcow2",
+        "-F", pv_vm_image_format(vm->profile->disk), "-b", vm->profile->disk, overlay, NULL,
+    };
+    g_autofree char *err_text = NULL;
+    int status = 0;
+    g_autoptr(GError) local_error = NULL;
+
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                      NULL, &err_text, &status, &local_error)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot run %s: %s"),
+                    PV_QEMU_IMG, local_error->message);
+        return FALSE;
+    }
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO,
+                    _("cannot make a disk overlay of %s: %s"), vm->profile->disk,
+                    g_strstrip(err_text));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* A domain of the file stopped without being asked (main thread). */
+static void
+pv_vm_on_stopped(PvDomain *domain, const char *reason, gpointer user_data)
+{
+    PvVm *vm = user_data;
+    g_autofree char *msg = g_strdup_printf(_("vm '%s' (domain '%s') stopped unexpectedly: %s"),
+                                           vm->name, pv_domain_peek_name(domain), reason);
+
+    pv_vm_leave_gate(vm);
+    if (pv_domain_claim_stop_report(domain))
+        pv_event_vm_stopped(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file), vm->name,
+                            pv_domain_peek_name(domain), reason);
+    pv_file_interrupt_test(vm->file, PV_ERROR_DOMAIN_STOPPED, msg);
+}
+
+/* Its guest agent connected (main thread): the boot is over, the next may go. */
+static void
+pv_vm_on_ready(PvDomain *domain, gpointer user_data)
+{
+    pv_vm_leave_gate(user_data);
+}
+
+/* Renders the VM's domain and starts it; the VM is inside the gate. */
+static PvDomain *
+pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error)
+{
+    PvRun *run = vm->run;
+    PvVmBoot *boot = vm->boot;
+    const char *reason = NULL;
+    g_autofree char *file_name = pv_text_make_valid(pv_file_peek_abs_path(vm->file), -1);
+    g_autofree char *vm_name = pv_text_make_valid(vm->name, -1);
+    g_autofree char *xml = NULL;
+    g_autofree char *title = NULL;
+    g_autofree char *xml_path = pv_run_vm_path(run, name, ".xml");
+    g_autoptr(GBytes) template = NULL;
+    PvVmRequestInputs inputs = { 0 };
+    PvDomainRequest request;
+    PvDomainCallbacks callbacks = { pv_vm_on_stopped, pv_vm_on_ready, vm };
+    PvDomain *domain;
+
+    g_free(vm->console_log);
+    vm->console_log = pv_run_vm_path(run, name, ".console.log");
+    if (vm->profile->disk && !vm->overlay) {
+        g_autofree char *overlay = pv_run_vm_path(run, name, ".qcow2");
+
+        if (!pv_vm_make_overlay(vm, overlay, error))
+            return NULL;
+        vm->overlay = g_steal_pointer(&overlay);
+    }
+    inputs.domain = name;
+    inputs.file = file_name;
+    inputs.file_shown = pv_file_peek_path(vm->file);
+    inputs.vm = vm_name;
+    inputs.run_id = pv_run_peek_id(run);
+    inputs.prefix = pv_run_peek_prefix(run);
+    inputs.host = pv_run_peek_host(run);
+    inputs.pid = pv_run_get_pid(run);
+    inputs.console_log = vm->console_log;
+    inputs.overlay = vm->overlay;
+    inputs.virt_type = pv_vm_virt_request(pv_run_peek_options(run)->virt_type,
+                                          vm->profile->virt_type,
+                                          pv_run_get_virt_auto(run, &reason));
+    inputs.nosharepages = pv_run_peek_options(run)->no_ksm;
+    inputs.plan = boot->placement.plan;
+    inputs.cpuset = boot->placement.cpuset;
+    inputs.realtime = realtime;
+    pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
+    template = pv_run_get_template(run, vm->profile->template_path, error);
+    if (template) {
+        gsize len;
+        const char *text = g_bytes_get_data(template, &len);
+
+        xml = pv_template_render(text, len, vm->profile->template_path, &request,
+                                 &vm->virt_type, error);
+    }
+    if (!xml) {
+        g_prefix_error(error, _("profile '%s': "), vm->profile->name);
+        return NULL;
+    }
+    if (!pv_write_file_atomic(xml_path, xml, -1, error))
+        return NULL;
+    domain = pv_domain_start(pv_run_peek_domains(run), name, vm->name, boot->shape.memory, xml,
+                             pv_file_peek_wake(vm->file), &callbacks, error);
+    if (!domain)
+        g_prefix_error(error, _("vm '%s': "), vm->name);
+    return domain;
+}
+
+/*
+ * A KVM domain did not start, or stays silent: when the probe (run now, or
+ * cached) blames KVM on this host, @error becomes one line naming the cause
+ * and the switch instead of libvirt's or the boot timeout's.
+ * Returns: whether it did
+ */
+static gboolean
+pv_vm_explain_kvm(PvVm *vm, GError **error)
+{
+    g_auto(PvProbeResult) probe = { 0 };
+    g_autofree char *diagnosis = NULL;
+
+    pv_virt_get_probe(pv_run_peek_virt(vm->run), TRUE, &probe);
+    diagnosis = pv_virt_diagnose(&probe);
+    if (!diagnosis)
+        return FALSE;
+    if (error && *error)
+        g_clear_error(error);
+    g_set_error(error, PV_ERROR, PV_ERROR_LIBVIRT, "%s", diagnosis);
+    return TRUE;
+}
+
+static void
+pv_vm_drop_hugepages(PvVmBoot *boot)
+{
+    boot->placement.plan->hugepages = FALSE;
+    g_ptr_array_add(boot->placement.warnings,
+                    g_strdup(_("hugepages are free, but libvirt has no hugetlbfs mount to use "
+                               "them (hugetlbfs_mount in qemu.conf): the guest's memory uses "
+                               "regular pages")));
+}
+
+/*
+ * Starts the domain, falling back from what the host refuses (realtime
+ * scheduling, hugepages without hugetlbfs) to a warning and the same domain
+ * without it.
+ */
+static PvDomain *
+pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
+{
+    PvRun *run = vm->run;
+    PvVmBoot *boot = vm->boot;
+    PvPerfPlan *plan = boot->placement.plan;
+    gboolean realtime = plan && pv_run_get_host_fact(run, PV_HOST_FACT_REALTIME) != 0;
+    PvDomain *domain = NULL;
+
+    if (plan && plan->hugepages && pv_run_get_host_fact(run, PV_HOST_FACT_HUGETLBFS) == 0)
+        pv_vm_drop_hugepages(boot);
+    for (;;) {
+        g_autoptr(GError) start_error = NULL;
+
+        domain = pv_vm_start_domain(vm, name, realtime, &start_error);
+        if (domain) {
+            if (realtime)
+                pv_run_set_host_fact(run, PV_HOST_FACT_REALTIME, 1);
+            break;
+        }
+        if (realtime && g_error_matches(start_error, PV_ERROR, PV_ERROR_NO_REALTIME)) {
+            pv_run_set_host_fact(run, PV_HOST_FACT_REALTIME, 0);
+            realtime = FALSE;
+        } else if (plan && plan->hugepages &&
+                   g_error_matches(start_error, PV_ERROR, PV_ERROR_NO_HUGETLBFS)) {
+            pv_run_set_host_fact(run, PV_HOST_FACT_HUGETLBFS, 0);
+            pv_vm_drop_hugepages(boot);
+        } else {
+            if (vm->virt_type == PV_VIRT_KVM && pv_vm_explain_kvm(vm, &start_error))
+                g_prefix_error(&start_error, _("vm '%s': cannot start domain '%s' under KVM: "),
+                               vm->name, name);
+            g_propagate_error(error, g_steal_pointer(&start_error));
+            break;
+        }
+    }
+    if (plan && pv_run_get_host_fact(run, PV_HOST_FACT_REALTIME) == 0)
+        g_ptr_array_add(boot->placement.warnings,
+                        g_strdup(_("realtime scheduling is not permitted for the domain here: "
+                                   "vCPUs run without SCHED_FIFO")));
+    if (plan && vm->virt_type != PV_VIRT_KVM)
+        g_ptr_array_add(boot->placement.warnings,
+                        g_strdup(_("no KVM: plain emulation cannot give timing isolation; "
+                                   "pinning, NUMA and hugepages are applied all the same")));
+    return domain;
+}
+
+/* Stage 2 for one VM: waits for the host, then starts its domain. */
+static gboolean
+pv_vm_start_one(PvVm *vm, GError **error)
+{
+    PvRun *run = vm->run;
+    PvResources *resources = pv_run_peek_resources(run);
+    PvVmBoot *boot = vm->boot;
+    g_autofree char *amount = pv_amount_format(pv_amount(boot->shape.memory, boot->shape.cpus));
+    g_autofree char *waiting_for = g_strdup_printf(_("vm '%s' (%s)"), vm->name, amount);
+    g_autofree char *vm_part = pv_sanitize_name(vm->name, 24);
+    g_autofree char *base = NULL;
+    g_autofree char *name = NULL;
+    PvDomain *domain;
+
+    if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
+        return FALSE;
+    vm->gate_vcpus = boot->shape.cpus;
+    g_atomic_int_set(&vm->in_gate, TRUE);
+    base = g_strdup_printf("%s%s-%s", pv_run_peek_prefix(run), pv_file_peek_stem(vm->file),
+                           vm_part);
+    name = pv_domain_registry_claim_name(pv_run_peek_domains(run), base);
+    boot->placement.warnings = pv_vm_perf_warnings(vm, boot);
+    boot->started = g_get_monotonic_time();
+    domain = pv_vm_start_with_fallbacks(vm, name, error);
+    pv_resources_boot_started(resources, boot->shape.memory);
+    if (!domain) {
+        pv_vm_leave_gate(vm);
+        return FALSE;
+    }
+    g_clear_pointer(&vm->domain, pv_domain_unref);
+    vm->domain = domain;
+    if (boot->shape.perf) {
+        g_autofree char *described = boot->placement.plan ?
+            pv_perf_plan_describe(boot->placement.plan) : NULL;
+
+        pv_event_perf_plan(pv_run_peek_events(run), pv_file_peek_path(vm->file), vm->name,
+                           described, boot->placement.cpuset, boot->placement.warnings,
+                           boot->placement.plan ? boot->placement.plan->notes : NULL);
+    }
+    pv_event_vm_spawned(pv_run_peek_events(run), pv_file_peek_path(vm->file), vm->name,
+                        pv_domain_peek_name(domain), boot->shape.memory, boot->shape.cpus);
+    if (boot->no_agent) {
+        pv_vm_leave_gate(vm);
+        boot->ready = TRUE;
+    }
+    return TRUE;
+}
+
+/* Whether the VM's console has shown no text yet. */
+static gboolean
+pv_vm_console_silent(PvVm *vm)
+{
+    g_autofree char *tail = pv_vm_console_tail(vm, 1);
+
+    return !tail || !*g_strstrip(tail);
+}
+
+/*
+ * Where a started VM's boot stands: TRUE once it settled (ready, or failed
+ * with boot->error set).  A KVM guest whose console is still empty after a
+ * few seconds may be one that nested KVM hangs: when the probe says KVM
+ * guests stall here, it fails now with the cause and the switch.
+ */
+static gboolean
+pv_vm_boot_settled(PvVm *vm, gint64 now)
+{
+    PvVmBoot *boot = vm->boot;
+    g_autofree char *reason = NULL;
+    g_autofree char *timeout = NULL;
+
+    if (boot->ready || boot->error)
+        return TRUE;
+    switch (pv_domain_get_state(vm->domain)) {
+    case PV_DOMAIN_STATE_READY:
+        boot->ready = TRUE;
+        pv_event_vm_ready(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file), vm->name,
+                          pv_domain_peek_name(vm->domain), (now - boot->started) * 1000);
+        return TRUE;
+    case PV_DOMAIN_STATE_STOPPED:
+        reason = pv_domain_dup_stop_reason(vm->domain);
+        g_set_error(&boot->error, PV_ERROR, PV_ERROR_DOMAIN_STOPPED,
+                    _("vm '%s' (domain '%s') stopped while booting: %s"), vm->name,
+                    pv_domain_peek_name(vm->domain), reason ? reason : "?");
+        return TRUE;
+    default:
+        break;
+    }
+    if (vm->virt_type == PV_VIRT_KVM && pv_run_is_local(vm->run) &&
+        now >= boot->started + PV_VM_KVM_SILENT_US && pv_vm_console_silent(vm) &&
+        pv_vm_explain_kvm(vm, &boot->error)) {
+        g_prefix_error(&boot->error, _("vm '%s' (domain '%s') printed nothing on its console "
+                                       "under KVM: "), vm->name, pv_domain_peek_name(vm->domain));
+        return TRUE;
+    }
+    if (now >= boot->started + boot->timeout_ns / 1000) {
+        timeout = pv_duration_format(boot->timeout_ns);
+        g_set_error(&boot->error, PV_ERROR, PV_ERROR_TIMEOUT,
+                    _("the guest agent of vm '%s' (domain '%s') did not connect within %s"),
+                    vm->name, pv_domain_peek_name(vm->domain), timeout);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+typedef struct {
+    PvVm *const *vms;
+    guint n;
+    PvDomainState *seen;    /* each domain's state when last looked at */
+} PvVmWatch;
+
+/* With the wake's lock held: whether a domain changed state since. */
+static gboolean
+pv_vm_any_changed(gpointer user_data)
+{
+    PvVmWatch *watch = user_data;
+    guint i;
+
+    for (i = 0; i < watch->n; i++) {
+        if (pv_domain_peek_state_locked(watch->vms[i]->domain) != watch->seen[i])
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/*
+ * Stage 3: waits until every started VM settled.  Returns FALSE with @error
+ * set only when the wait itself is interrupted (a signal, the file's or the
+ * test's time); each VM's own failure is in its boot->error.
+ */
+static gboolean
+pv_vm_wait_all(PvVm *const *vms, guint n, GError **error)
+{
+    PvFile *file = vms[0]->file;
+    g_autofree PvDomainState *seen = g_new0(PvDomainState, MAX(n, 1));
+    PvVmWatch watch = { vms, n, seen };
+
+    for (;;) {
+        gint64 now = g_get_monotonic_time();
+        gint64 next = G_MAXINT64;
+        gboolean all = TRUE;
+        guint i;
+
+        for (i = 0; i < n; i++) {
+            PvVmBoot *boot = vms[i]->boot;
+
+            seen[i] = pv_domain_get_state(vms[i]->domain);
+            if (pv_vm_boot_settled(vms[i], now))
+                continue;
+            all = FALSE;
+            next = MIN(next, boot->started + boot->timeout_ns / 1000);
+            if (vms[i]->virt_type == PV_VIRT_KVM && now < boot->started + PV_VM_KVM_SILENT_US)
+                next = MIN(next, boot->started + PV_VM_KVM_SILENT_US);
+        }
+        if (all)
+            return TRUE;
+        if (!pv_file_check(file, error))
+            return FALSE;
+        /* Domain events and interrupts come through the file's wake. */
+        if (pv_wake_wait(pv_file_peek_wake(file), MIN(next, pv_file_deadline(file)),
+                         pv_vm_any_changed, &watch, error) == PV_WAIT_INTERRUPTED)
+            return FALSE;
+    }
+}
+
+/* The call's error: one VM's as it is, several VMs' each with its console. */
+static void
+pv_vm_boot_report(PvVm *const *vms, guint n, GError **error)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+    PvErrorCode code = PV_ERROR_GUEST;
+    guint failed = 0;
+    guint i;
+
+    for (i = 0; i < n; i++)
+        failed += vms[i]->boot && vms[i]->boot->error;
+    for (i = 0; i < n; i++) {
+        PvVmBoot *boot = vms[i]->boot;
+        g_autofree char *tail = NULL;
+
+        if (!boot || !boot->error)
+            continue;
+        if (n == 1) {
+            /* A copy: pv_vm_boot_unwind() still tells failed VMs by it. */
+            g_propagate_error(error, g_error_copy(boot->error));
+            return;
+        }
+        code = boot->error->code;
+        g_string_append_printf(text, "\n  %s", boot->error->message);
+        tail = pv_vm_console_tail(vms[i], PV_VM_BOOT_EXCERPT_LINES);
+        if (tail && *tail)
+            g_string_append_printf(text, "\n--- console of vm '%s' ---\n%s", vms[i]->name, tail);
+    }
+    g_set_error(error, PV_ERROR, code, g_dngettext(GETTEXT_PACKAGE, "%u of %u VMs did not boot:%s",
+                                                   "%u of %u VMs did not boot:%s", failed),
+                failed, n, text->str);
+}
+
+/* A boot call failed: the VMs that did boot are destroyed, the failed ones kept. */
+static void
+pv_vm_boot_unwind(PvVm *const *vms, guint n)
+{
+    guint i;
+
+    for (i = 0; i < n; i++) {
+        PvVm *vm = vms[i];
+
+        if (!vm->boot)
+            continue;
+        if (vm->boot->error) {
+            pv_vm_boot_finish(vm);
+        } else if (vm->domain && vm->boot->started && pv_vm_is_running(vm)) {
+            pv_vm_boot_finish(vm);
+            pv_vm_destroy(vm, NULL);
+        } else {
+            pv_vm_boot_abandon(vm);
+        }
+    }
+}
+
+/**
+ * pv_vm_boot_all:
+ * @vms: (array length=n): VMs of one file, none running
+ *
+ * Boots the VMs together: their charges all at once, each domain started as
+ * the boot gate lets it, and returns when every agent is connected.  On
+ * failure @error names each VM that failed, with its console; the others
+ * are destroyed.
+ */
+gboolean
+pv_vm_boot_all(PvVm *const *vms, guint n, const PvVmBootOptions *options, GError **error)
+{
+    g_autoptr(GError) interrupted = NULL;
+    PvFile *file = vms[0]->file;
+    gboolean failed = FALSE;
+    guint prepared;
+    guint started;
+    guint i;
+
+    for (i = 0; i < n; i++) {
+        guint j;
+
+        for (j = 0; j < i; j++) {
+            if (vms[j] == vms[i]) {
+                g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                            _("vm '%s' is asked to boot twice in one call"), vms[i]->name);
+                return FALSE;
+            }
+        }
+        if (vms[i]->file != file) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("vm '%s' belongs to another file"), vms[i]->name);
+            return FALSE;
+        }
+    }
+    for (prepared = 0; prepared < n; prepared++) {
+        if (!pv_vm_boot_prepare(vms[prepared], options, error)) {
+            for (i = 0; i < prepared; i++)
+                pv_vm_boot_finish(vms[i]);
+            return FALSE;
+        }
+    }
+    if (!pv_vm_acquire(vms, n, error)) {
+        for (i = 0; i < n; i++)
+            pv_vm_boot_finish(vms[i]);
+        return FALSE;
+    }
+
+    /* One after the other, as the host takes them; a failure ends the starting. */
+    for (started = 0; started < n && !failed; started++) {
+        g_autoptr(GError) start_error = NULL;
+
+        if (pv_vm_start_one(vms[started], &start_error))
+            continue;
+        if (!pv_file_check(file, &interrupted))
+            break;
+        vms[started]->boot->error = g_steal_pointer(&start_error);
+        failed = TRUE;
+    }
+    if (!interrupted && !failed && pv_vm_wait_all(vms, n, &interrupted)) {
+        for (i = 0; i < n; i++)
+            failed = failed || vms[i]->boot->error;
+    }
+    if (interrupted) {
+        /* A signal, or the test's or file's time: that is the error. */
+        pv_vm_boot_unwind(vms, n);
+        g_propagate_error(error, g_steal_pointer(&interrupted));
+        return FALSE;
+    }
+    if (failed) {
+        pv_vm_boot_report(vms, n, error);
+        pv_vm_boot_unwind(vms, n);
+        return FALSE;
+    }
+    for (i = 0; i < n; i++)
+        pv_vm_boot_finish(vms[i]);
+    return TRUE;
+}
+
+/**
+ * pv_vm_boot:
+ *
+ * Charges the VM, waits until the host can take its boot, renders and starts
+ * the domain and waits for its guest agent (unless @options says not to).
+ * A domain that started stays running on failure, so its console can be read
+ * and --keep-failed can keep it.
+ */
+gboolean
+pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)
+{
+    return pv_vm_boot_all(&vm, 1, options, error);
+}
+
+/**
+ * pv_vm_start:
+ *
+ * The first half of vm:boot(): returns once the domain started; its agent
+ * connects meanwhile, and pv_vm_wait() waits for it.
+ */
+gboolean
+pv_vm_start(PvVm *vm, const PvVmBootOptions *options, GError **error)
+{
+    if (!pv_vm_boot_prepare(vm, options, error))
+        return FALSE;
+    if (!pv_vm_acquire(&vm, 1, error)) {
+        pv_vm_boot_finish(vm);
+        return FALSE;
+    }
+    if (!pv_vm_start_one(vm, error)) {
+        pv_vm_boot_abandon(vm);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/**
+ * pv_vm_wait:
+ *
+ * The second half of vm:boot(): waits until the guest agent of a VM
+ * pv_vm_start() started is connected.
+ */
+gboolean
+pv_vm_wait(PvVm *vm, GError **error)
+{
+    if (!pv_vm_check_scope(vm, error))
+        return FALSE;
+    if (!vm->boot) {
+        if (vm->domain && pv_domain_get_state(vm->domain) == PV_DOMAIN_STATE_READY)
+            return TRUE;
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("vm '%s' is not booting: call vm:start() first"), vm->name);
+        return FALSE;
+    }
+    if (!pv_vm_wait_all(&vm, 1, error)) {
+        pv_vm_boot_finish(vm);
+        return FALSE;
+    }
+    if (vm->boot->error) {
+        g_propagate_error(error, g_steal_pointer(&vm->boot->error));
+        pv_vm_boot_finish(vm);
+        return FALSE;
+    }
+    pv_vm_boot_finish(vm);
+    return TRUE;
+}

@@ -1,0 +1,71 @@
+/*
+ * pv-vm-private.h: what the files of src/vm/ share about a VM
+ */
+#pragma once
+
+#if !defined(PV_VM_PRIVATE)
+# error "only src/vm/ includes pv-vm-private.h"
+#endif
+
+#include "pv-domain.h"
+#include "pv-file.h"
+#include "pv-perf.h"
+#include "pv-pool.h"
+#include "pv-run.h"
+#include "pv-vm-request.h"
+#include "pv-vm.h"
+
+/*
+ * What performance mode (or budgeted mode) adds to a boot: either a pinning
+ * plan or a shared CPU set, with the LLC groups they hold.
+ */
+typedef struct {
+    PvPerfPlan *plan;       /* performance mode */
+    char *cpuset;           /* budgeted mode */
+    GPtrArray *warnings;    /* what the host could not give */
+} PvVmPlacement;
+
+void pv_vm_placement_clear(PvVmPlacement *placement);
+
+/* A boot from vm:start() to the end of vm:wait(). */
+typedef struct {
+    PvVmShape shape;
+    PvVmPlacement placement;
+    gint64 timeout_ns;
+    gboolean no_agent;
+    gint64 started;          /* monotonic: when the domain started */
+    gboolean ready;          /* its agent connected (or it needs none) */
+    GError *error;           /* why it did not boot */
+} PvVmBoot;
+
+struct _PvVm {
+    PvFile *file;             /* the owner; outlives the VM's use */
+    PvRun *run;
+    char *name;
+    PvProfile *profile;
+    PvVmOptions options;      /* provium:vm()'s */
+    PvDomain *domain;         /* the current or last domain */
+    char *console_log;
+    char *overlay;
+    gboolean touched;         /* used in the running test: show its console */
+    PvAmount charge;          /* taken from the file's budget for the domain */
+    gboolean charged;
+    GArray *llc_groups;       /* guint: LLC groups locked for the running domain */
+    PvVirtType virt_type;     /* the accelerator of the current or last domain */
+    PvVmBoot *boot;           /* a boot under way: from vm:start() to vm:wait()'s end */
+    gint in_gate;             /* atomic: booting inside the gate (domain callbacks read it) */
+    guint gate_vcpus;
+};
+
+gboolean pv_vm_is_running(PvVm *vm);
+void pv_vm_release_charge(PvVm *vm);
+void pv_vm_leave_gate(PvVm *vm);
+void pv_vm_settle_stopped(PvVm *vm);
+void pv_vm_boot_free(PvVmBoot *boot);
+void pv_vm_emit_stopped(PvVm *vm, const char *reason);
+char *pv_vm_describe(PvVm *vm);
+
+/* pv-vm-place.c */
+PvSchedTry pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host,
+                           PvBlockReason *reason, gboolean *on_files, GError **error);
+GPtrArray *pv_vm_perf_warnings(PvVm *vm, const PvVmBoot *boot);

@@ -186,19 +186,23 @@ test_gate_vcpus(void)
 {
     g_autoptr(PvGate) gate = pv_gate_new(2, FALSE);
 
-    g_assert_true(pv_gate_try_enter(gate, 1));
-    g_assert_true(pv_gate_try_enter(gate, 1));
-    g_assert_false(pv_gate_try_enter(gate, 1));
+    g_assert_true(pv_gate_try_enter(gate, 1, FALSE));
+    g_assert_true(pv_gate_try_enter(gate, 1, FALSE));
+    g_assert_false(pv_gate_try_enter(gate, 1, FALSE));
     pv_gate_leave(gate, 1);
-    g_assert_false(pv_gate_try_enter(gate, 2));
-    g_assert_true(pv_gate_try_enter(gate, 1));
+    g_assert_false(pv_gate_try_enter(gate, 2, FALSE));
+    g_assert_true(pv_gate_try_enter(gate, 1, FALSE));
     pv_gate_leave(gate, 1);
     pv_gate_leave(gate, 1);
     /* Larger than the gate: goes alone. */
-    g_assert_true(pv_gate_try_enter(gate, 4));
-    g_assert_false(pv_gate_try_enter(gate, 1));
+    g_assert_true(pv_gate_try_enter(gate, 4, FALSE));
+    g_assert_false(pv_gate_try_enter(gate, 1, FALSE));
     pv_gate_leave(gate, 4);
-    g_assert_true(pv_gate_try_enter(gate, 1));
+    g_assert_true(pv_gate_try_enter(gate, 1, FALSE));
+    /* Alone (host pressure): only when nothing else boots. */
+    g_assert_false(pv_gate_try_enter(gate, 1, TRUE));
+    pv_gate_leave(gate, 1);
+    g_assert_true(pv_gate_try_enter(gate, 1, TRUE));
     pv_gate_leave(gate, 1);
 }
 
@@ -208,10 +212,10 @@ test_gate_workers(void)
     g_autoptr(PvGate) gate = pv_gate_new(1, TRUE);
 
     /* --boot-workers 1: one domain at a time, whatever its vCPUs. */
-    g_assert_true(pv_gate_try_enter(gate, 4));
-    g_assert_false(pv_gate_try_enter(gate, 1));
+    g_assert_true(pv_gate_try_enter(gate, 4, FALSE));
+    g_assert_false(pv_gate_try_enter(gate, 1, FALSE));
     pv_gate_leave(gate, 4);
-    g_assert_true(pv_gate_try_enter(gate, 1));
+    g_assert_true(pv_gate_try_enter(gate, 1, FALSE));
     pv_gate_leave(gate, 1);
 }
 
@@ -295,6 +299,16 @@ test_admission(void)
     state.psi_throttled = TRUE;
     g_assert_cmpint(pv_dispatcher_admit(pool, &state, pv_amount(MIB, 0), FALSE, NULL), ==,
                     PV_BLOCK_PSI_PRESSURE);
+    /* As make -l: with nothing of the run in flight, pressure does not hold
+     * the first file (a host busy with others' work would stall it). */
+    {
+        PvAdmission idle = state;
+
+        idle.running = 0;
+        g_assert_cmpint(pv_dispatcher_admit(pool, &idle, pv_amount(MIB, 0), FALSE, NULL), ==,
+                        PV_BLOCK_NONE);
+        pv_pool_give_overhead(pool, MIB);
+    }
     state.psi_throttled = FALSE;
     /* LLC groups: a claim of 2 with 1 free waits, and takes nothing meanwhile. */
     state.llcs_wanted = 2;

@@ -500,7 +500,8 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
           N_("Boot at most N domains at once (default: as many vCPUs as host CPUs)"),
           N_("N") },
         { "psi-threshold", 0, 0, G_OPTION_ARG_STRING, &args.psi_threshold,
-          N_("Pause new work above this pressure: PCT (CPU) or cpu=PCT,memory=PCT "
+          N_("Above this pressure, start no new work while other work runs (as make -l): "
+             "PCT (CPU) or cpu=PCT,memory=PCT "
              "(default cpu=50,memory=10)"), N_("PCT") },
         { "no-psi", 0, 0, G_OPTION_ARG_NONE, &args.no_psi,
           N_("Ignore host pressure (PSI)"), NULL },

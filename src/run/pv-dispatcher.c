@@ -66,8 +66,9 @@ typedef struct {
  * @budget: (out) (optional): on PV_BLOCK_NONE with a claim, the claim's budget
  *
  * Decides whether the head of the queue runs now, in order: the jobs cap,
- * host pressure, LLC groups, VMs waiting for the pool (they come first), the
- * pool.  On PV_BLOCK_NONE @want was taken from the pool: a claim as a budget
+ * host pressure (as make -l: only while another file of the run is in
+ * flight, so a host busy with others' work slows the run but never stalls
+ * it), LLC groups, VMs waiting for the pool (they come first), the pool.  On PV_BLOCK_NONE @want was taken from the pool: a claim as a budget
  * of its own, an overhead through pv_pool_try_take_overhead().
  * Returns: why the file must wait, or PV_BLOCK_NONE
  */
@@ -79,7 +80,7 @@ pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want, gbool
 
     if (state->jobs && state->running >= state->jobs)
         return PV_BLOCK_JOBS_CAP;
-    if (state->psi_throttled)
+    if (state->psi_throttled && state->running > 0)
         return PV_BLOCK_PSI_PRESSURE;
     if (state->llcs_wanted > state->llcs_free)
         return PV_BLOCK_LLC_BUSY;

@@ -365,16 +365,17 @@ pv_gate_free(PvGate *gate)
  * pv_gate_try_enter:
  *
  * Lets a domain of @vcpus start booting if the gate has room.  A domain
- * larger than the whole gate goes when nothing else boots.
+ * larger than the whole gate goes when nothing else boots; with @alone, a
+ * domain goes only then.
  */
 gboolean
-pv_gate_try_enter(PvGate *gate, guint vcpus)
+pv_gate_try_enter(PvGate *gate, guint vcpus, gboolean alone)
 {
     guint64 weight = gate->count_domains ? 1 : vcpus;
     gboolean ok;
 
     g_mutex_lock(&gate->lock);
-    ok = gate->domains == 0 || gate->inside + weight <= gate->limit;
+    ok = gate->domains == 0 || (!alone && gate->inside + weight <= gate->limit);
     if (ok) {
         gate->inside += weight;
         gate->domains++;

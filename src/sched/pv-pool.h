@@ -93,5 +93,5 @@ typedef struct _PvGate PvGate;
 PvGate *pv_gate_new(guint64 limit, gboolean count_domains);
 void pv_gate_free(PvGate *gate);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvGate, pv_gate_free)
-gboolean pv_gate_try_enter(PvGate *gate, guint vcpus);
+gboolean pv_gate_try_enter(PvGate *gate, guint vcpus, gboolean alone);
 void pv_gate_leave(PvGate *gate, guint vcpus);

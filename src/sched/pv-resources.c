@@ -167,20 +167,22 @@ pv_resources_guard_enter(PvResources *resources, guint64 memory)
  * pv_resources_try_boot:
  *
  * Lets a VM of @memory and @vcpus start booting if the host can take it
- * now: pressure below the threshold, room in memory, room in the boot gate.
+ * now: room in memory, room in the boot gate, and pressure below the
+ * threshold (as make -l: pressure holds a boot only while another of the
+ * run's domains boots, so a host busy with others' work never stalls it).
  * All or nothing.
  * Returns: PV_BLOCK_NONE when it may start, else what it waits for
  */
 PvBlockReason
 pv_resources_try_boot(PvResources *resources, guint64 memory, guint vcpus)
 {
-    if (g_atomic_int_get(&resources->throttled))
-        return PV_BLOCK_PSI_PRESSURE;
+    gboolean throttled = g_atomic_int_get(&resources->throttled);
+
     if (!pv_resources_guard_enter(resources, memory))
         return PV_BLOCK_HOST_MEMORY;
-    if (!pv_gate_try_enter(resources->gate, vcpus)) {
+    if (!pv_gate_try_enter(resources->gate, vcpus, throttled)) {
         pv_resources_boot_started(resources, memory);
-        return PV_BLOCK_BOOT_GATE;
+        return throttled ? PV_BLOCK_PSI_PRESSURE : PV_BLOCK_BOOT_GATE;
     }
     return PV_BLOCK_NONE;
 }

@@ -7,9 +7,10 @@
  *   1. acquire: the VMs' memory and vCPUs, all together or not at all, out
  *      of the file's claim or the pool (pool_full), and for performance
  *      mode their host CPUs in LLC groups (llc_busy);
- *   2. start, each in turn: the host must take the boot (PSI pressure, the
- *      host guard's memory, room in the boot gate), then the domain request
- *      is assembled (pv-vm-request.c), rendered and started;
+ *   2. start, each in turn (pv-vm-start.c): the host must take the boot
+ *      (PSI pressure, the host guard's memory, room in the boot gate), then
+ *      the domain request is assembled (pv-vm-request.c), rendered and
+ *      started;
  *   3. wait until every agent is connected.  A VM leaves the boot gate when
  *      its agent connects (a libvirt event, on the main thread), so the
  *      next VM of the call starts while the others still wait.
@@ -23,16 +24,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <fcntl.h>
-#include <string.h>
-#include <unistd.h>
 
 #define PV_VM_PRIVATE
-#include "pv-console.h"
 #include "pv-error.h"
-#include "pv-safe.h"
-#include "pv-text.h"
 #include "pv-units.h"
 #include "pv-vm-private.h"
 
@@ -206,7 +200,7 @@ pv_vm_wait_check(gpointer user_data, GError **error)
     return pv_file_check(((PvVmWait *)user_data)->file, error);
 }
 
-static gboolean
+gboolean
 pv_vm_sched_wait(PvVm *vm, const char *who, const char *need, const char *waiting_for,
                  PvSchedTryFunc try_take, gpointer data, GError **error)
 {
@@ -265,276 +259,6 @@ pv_vm_acquire(PvVm *const *vms, guint n, GError **error)
             g_array_set_size(vms[i]->llc_groups, 0);
     }
     return ok;
-}
-
-/* Stage 2's try: the host takes the boot (pressure, memory, the gate). */
-static PvSchedTry
-pv_vm_try_host(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GError **error)
-{
-    PvVm *vm = user_data;
-
-    *reason = pv_resources_try_boot(pv_run_peek_resources(vm->run), vm->boot->shape.memory,
-                                    vm->boot->shape.cpus);
-    *on_files = FALSE;
-    return *reason == PV_BLOCK_NONE ? PV_SCHED_GRANTED : PV_SCHED_BLOCKED;
-}
-
-/* qcow2 images start with "QFI\xfb"; anything else is taken as raw. */
-static const char *
-pv_vm_image_format(const char *path)
-{
-    guchar magic[4] = { 0 };
-    int fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
-    gssize got = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
-
-    if (fd >= 0)
-        close(fd);
-    return got == 4 && memcmp(magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
-}
-
-static gboolean
-pv_vm_make_overlay(PvVm *vm, const char *overlay, GError **error)
-{
-    const char *argv[] = {
-        PV_QEMU_IMG, "create", "-q", "-f", "qcow2",
-        "-F", pv_vm_image_format(vm->profile->disk), "-b", vm->profile->disk, overlay, NULL,
-    };
-    g_autofree char *err_text = NULL;
-    int status = 0;
-    g_autoptr(GError) local_error = NULL;
-
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                      NULL, &err_text, &status, &local_error)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot run %s: %s"),
-                    PV_QEMU_IMG, local_error->message);
-        return FALSE;
-    }
-    if (!g_spawn_check_wait_status(status, NULL)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_IO,
-                    _("cannot make a disk overlay of %s: %s"), vm->profile->disk,
-                    g_strstrip(err_text));
-        return FALSE;
-    }
-    return TRUE;
-}
-
-/* A domain of the file stopped without being asked (main thread). */
-static void
-pv_vm_on_stopped(PvDomain *domain, const char *reason, gpointer user_data)
-{
-    PvVm *vm = user_data;
-    g_autofree char *msg = g_strdup_printf(_("vm '%s' (domain '%s') stopped unexpectedly: %s"),
-                                           vm->name, pv_domain_peek_name(domain), reason);
-
-    pv_vm_leave_gate(vm);
-    if (pv_domain_claim_stop_report(domain))
-        pv_event_vm_stopped(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file), vm->name,
-                            pv_domain_peek_name(domain), reason);
-    pv_file_interrupt_test(vm->file, PV_ERROR_DOMAIN_STOPPED, msg);
-}
-
-/* Its guest agent connected (main thread): the boot is over, the next may go. */
-static void
-pv_vm_on_ready(PvDomain *domain, gpointer user_data)
-{
-    pv_vm_leave_gate(user_data);
-}
-
-/* Renders the VM's domain and starts it; the VM is inside the gate. */
-static PvDomain *
-pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error)
-{
-    PvRun *run = vm->run;
-    PvVmBoot *boot = vm->boot;
-    const char *reason = NULL;
-    g_autofree char *file_name = pv_text_make_valid(pv_file_peek_abs_path(vm->file), -1);
-    g_autofree char *vm_name = pv_text_make_valid(vm->name, -1);
-    g_autofree char *xml = NULL;
-    g_autofree char *title = NULL;
-    g_autofree char *xml_path = pv_run_vm_path(run, name, ".xml");
-    g_autoptr(GBytes) template = NULL;
-    PvVmRequestInputs inputs = { 0 };
-    PvDomainRequest request;
-    PvDomainCallbacks callbacks = { pv_vm_on_stopped, pv_vm_on_ready, vm };
-    PvDomain *domain;
-
-    g_free(vm->console_log);
-    vm->console_log = pv_run_vm_path(run, name, ".console.log");
-    if (vm->profile->disk && !vm->overlay) {
-        g_autofree char *overlay = pv_run_vm_path(run, name, ".qcow2");
-
-        if (!pv_vm_make_overlay(vm, overlay, error))
-            return NULL;
-        vm->overlay = g_steal_pointer(&overlay);
-    }
-    inputs.domain = name;
-    inputs.file = file_name;
-    inputs.file_shown = pv_file_peek_path(vm->file);
-    inputs.vm = vm_name;
-    inputs.run_id = pv_run_peek_id(run);
-    inputs.prefix = pv_run_peek_prefix(run);
-    inputs.host = pv_run_peek_host(run);
-    inputs.pid = pv_run_get_pid(run);
-    inputs.console_log = vm->console_log;
-    inputs.overlay = vm->overlay;
-    inputs.virt_type = pv_vm_virt_request(pv_run_peek_options(run)->virt_type,
-                                          vm->profile->virt_type,
-                                          pv_run_get_virt_auto(run, &reason));
-    inputs.nosharepages = pv_run_peek_options(run)->no_ksm;
-    inputs.plan = boot->placement.plan;
-    inputs.cpuset = boot->placement.cpuset;
-    inputs.realtime = realtime;
-    pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
-    template = pv_run_get_template(run, vm->profile->template_path, error);
-    if (template) {
-        gsize len;
-        const char *text = g_bytes_get_data(template, &len);
-
-        xml = pv_template_render(text, len, vm->profile->template_path, &request,
-                                 &vm->virt_type, error);
-    }
-    if (!xml) {
-        g_prefix_error(error, _("profile '%s': "), vm->profile->name);
-        return NULL;
-    }
-    if (!pv_write_file_atomic(xml_path, xml, -1, error))
-        return NULL;
-    domain = pv_domain_start(pv_run_peek_domains(run), name, vm->name, boot->shape.memory, xml,
-                             pv_file_peek_wake(vm->file), &callbacks, error);
-    if (!domain)
-        g_prefix_error(error, _("vm '%s': "), vm->name);
-    return domain;
-}
-
-/*
- * A KVM domain did not start, or stays silent: when the probe (run now, or
- * cached) blames KVM on this host, @error becomes one line naming the cause
- * and the switch instead of libvirt's or the boot timeout's.
- * Returns: whether it did
- */
-static gboolean
-pv_vm_explain_kvm(PvVm *vm, GError **error)
-{
-    g_auto(PvProbeResult) probe = { 0 };
-    g_autofree char *diagnosis = NULL;
-
-    pv_virt_get_probe(pv_run_peek_virt(vm->run), TRUE, &probe);
-    diagnosis = pv_virt_diagnose(&probe);
-    if (!diagnosis)
-        return FALSE;
-    if (error && *error)
-        g_clear_error(error);
-    g_set_error(error, PV_ERROR, PV_ERROR_LIBVIRT, "%s", diagnosis);
-    return TRUE;
-}
-
-static void
-pv_vm_drop_hugepages(PvVmBoot *boot)
-{
-    boot->placement.plan->hugepages = FALSE;
-    g_ptr_array_add(boot->placement.warnings,
-                    g_strdup(_("hugepages are free, but libvirt has no hugetlbfs mount to use "
-                               "them (hugetlbfs_mount in qemu.conf): the guest's memory uses "
-                               "regular pages")));
-}
-
-/*
- * Starts the domain, falling back from what the host refuses (realtime
- * scheduling, hugepages without hugetlbfs) to a warning and the same domain
- * without it.
- */
-static PvDomain *
-pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
-{
-    PvRun *run = vm->run;
-    PvVmBoot *boot = vm->boot;
-    PvPerfPlan *plan = boot->placement.plan;
-    gboolean realtime = plan && pv_run_get_host_fact(run, PV_HOST_FACT_REALTIME) != 0;
-    PvDomain *domain = NULL;
-
-    if (plan && plan->hugepages && pv_run_get_host_fact(run, PV_HOST_FACT_HUGETLBFS) == 0)
-        pv_vm_drop_hugepages(boot);
-    for (;;) {
-        g_autoptr(GError) start_error = NULL;
-
-        domain = pv_vm_start_domain(vm, name, realtime, &start_error);
-        if (domain) {
-            if (realtime)
-                pv_run_set_host_fact(run, PV_HOST_FACT_REALTIME, 1);
-            break;
-        }
-        if (realtime && g_error_matches(start_error, PV_ERROR, PV_ERROR_NO_REALTIME)) {
-            pv_run_set_host_fact(run, PV_HOST_FACT_REALTIME, 0);
-            realtime = FALSE;
-        } else if (plan && plan->hugepages &&
-                   g_error_matches(start_error, PV_ERROR, PV_ERROR_NO_HUGETLBFS)) {
-            pv_run_set_host_fact(run, PV_HOST_FACT_HUGETLBFS, 0);
-            pv_vm_drop_hugepages(boot);
-        } else {
-            if (vm->virt_type == PV_VIRT_KVM && pv_vm_explain_kvm(vm, &start_error))
-                g_prefix_error(&start_error, _("vm '%s': cannot start domain '%s' under KVM: "),
-                               vm->name, name);
-            g_propagate_error(error, g_steal_pointer(&start_error));
-            break;
-        }
-    }
-    if (plan && pv_run_get_host_fact(run, PV_HOST_FACT_REALTIME) == 0)
-        g_ptr_array_add(boot->placement.warnings,
-                        g_strdup(_("realtime scheduling is not permitted for the domain here: "
-                                   "vCPUs run without SCHED_FIFO")));
-    if (plan && vm->virt_type != PV_VIRT_KVM)
-        g_ptr_array_add(boot->placement.warnings,
-                        g_strdup(_("no KVM: plain emulation cannot give timing isolation; "
-                                   "pinning, NUMA and hugepages are applied all the same")));
-    return domain;
-}
-
-/* Stage 2 for one VM: waits for the host, then starts its domain. */
-static gboolean
-pv_vm_start_one(PvVm *vm, GError **error)
-{
-    PvRun *run = vm->run;
-    PvResources *resources = pv_run_peek_resources(run);
-    PvVmBoot *boot = vm->boot;
-    g_autofree char *amount = pv_amount_format(pv_amount(boot->shape.memory, boot->shape.cpus));
-    g_autofree char *waiting_for = g_strdup_printf(_("vm '%s' (%s)"), vm->name, amount);
-    g_autofree char *vm_part = pv_sanitize_name(vm->name, 24);
-    g_autofree char *base = NULL;
-    g_autofree char *name = NULL;
-    PvDomain *domain;
-
-    if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
-        return FALSE;
-    vm->gate_vcpus = boot->shape.cpus;
-    g_atomic_int_set(&vm->in_gate, TRUE);
-    base = g_strdup_printf("%s%s-%s", pv_run_peek_prefix(run), pv_file_peek_stem(vm->file),
-                           vm_part);
-    name = pv_domain_registry_claim_name(pv_run_peek_domains(run), base);
-    boot->placement.warnings = pv_vm_perf_warnings(vm, boot);
-    boot->started = g_get_monotonic_time();
-    domain = pv_vm_start_with_fallbacks(vm, name, error);
-    pv_resources_boot_started(resources, boot->shape.memory);
-    if (!domain) {
-        pv_vm_leave_gate(vm);
-        return FALSE;
-    }
-    g_clear_pointer(&vm->domain, pv_domain_unref);
-    vm->domain = domain;
-    if (boot->shape.perf) {
-        g_autofree char *described = boot->placement.plan ?
-            pv_perf_plan_describe(boot->placement.plan) : NULL;
-
-        pv_event_perf_plan(pv_run_peek_events(run), pv_file_peek_path(vm->file), vm->name,
-                           described, boot->placement.cpuset, boot->placement.warnings,
-                           boot->placement.plan ? boot->placement.plan->notes : NULL);
-    }
-    pv_event_vm_spawned(pv_run_peek_events(run), pv_file_peek_path(vm->file), vm->name,
-                        pv_domain_peek_name(domain), boot->shape.memory, boot->shape.cpus);
-    if (boot->no_agent) {
-        pv_vm_leave_gate(vm);
-        boot->ready = TRUE;
-    }
-    return TRUE;
 }
 
 /* Whether the VM's console has shown no text yet. */

@@ -1,0 +1,56 @@
+/*
+ * pv-file-private.h: what pv-file.c and pv-file-test.c share about a file
+ */
+#pragma once
+
+#if !defined(PV_FILE_PRIVATE)
+# error "only src/run/pv-file*.c include pv-file-private.h"
+#endif
+
+#include "pv-file.h"
+
+typedef struct {
+    gpointer vm;
+    const PvFileVmOps *ops;
+    gint test;                 /* the test that made it; -1: the top level */
+    gboolean ended;            /* its scope is over */
+} PvFileVm;
+
+struct _PvFile {
+    PvRun *run;
+    char *path;                /* as shown to the user */
+    char *abs_path;
+    char *stem;                /* "boot" for boot.test.lua, safe in domain names */
+    GBytes *source;            /* read once, at discovery */
+    PvConfig *config;          /* borrowed from the run */
+
+    /* Learned when the file is discovered. */
+    GPtrArray *test_names;
+    PvClaimSpec claim;
+
+    /* The pool: set by the dispatcher when the file starts. */
+    PvBudget *budget;          /* its claim, or the pool; borrowed */
+    gboolean llc_claim_held;
+
+    PvWake wake;
+    GArray *vms;               /* PvFileVm */
+    guint counts[PV_TEST_STATUS_LAST];
+    gboolean any_failed;
+    PvFileStatus status;
+    char *error;               /* why the file is broken or stopped */
+    char *current_test;        /* NULL between tests */
+    gint test_index;           /* of the current test, from 0; -1 between tests */
+    gint tests_begun;
+    PvBlockReason blocked;     /* what the worker waits for, if anything */
+    gint64 blocked_since;      /* monotonic; the file's clock stops meanwhile */
+    gint64 file_deadline;      /* monotonic; G_MAXINT64 for none */
+    gint64 test_deadline;
+    gint64 test_timeout_ns;
+    gint64 test_started;
+    gint64 top_level_deadline; /* while the top level runs; G_MAXINT64 otherwise */
+    gint64 started_ns;
+    gint64 finished_ns;
+    GPtrArray *kept;           /* names of domains kept for --keep-failed */
+};
+
+void pv_file_free_vms(PvFile *file);

@@ -1,0 +1,25 @@
+#!/bin/sh
+# po/POTFILES.in lists exactly the sources with translatable strings: a
+# file missing from it would never reach the translators, a file listed but
+# gone breaks "make update-po".
+top=$PV_TEST_SRCDIR/..
+n=0
+cd "$top" || exit 1
+for f in $(grep -l '_("\|N_("' src/*.c src/*/*.c | sort); do
+    n=$((n + 1))
+    if grep -qx "$f" po/POTFILES.in; then
+        echo "ok $n - $f is in po/POTFILES.in"
+    else
+        echo "not ok $n - $f has translatable strings but is not in po/POTFILES.in"
+    fi
+done
+for f in $(grep -v '^#' po/POTFILES.in); do
+    n=$((n + 1))
+    if [ -f "$f" ]; then
+        echo "ok $n - po/POTFILES.in: $f exists"
+    else
+        echo "not ok $n - po/POTFILES.in lists $f, which does not exist"
+    fi
+done
+[ "$n" -ge 20 ] || { n=$((n + 1)); echo "not ok $n - too few sources found in $top/src"; }
+echo "1..$n"

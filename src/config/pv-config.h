@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "pv-virt.h"
+#include "pv-template.h"
 
 #define PV_CONFIG_FILENAME "provium.conf"
 #define PV_PROFILE_DEFAULT "default"

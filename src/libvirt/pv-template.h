@@ -6,11 +6,27 @@
 #include <glib.h>
 
 #include "pv-perf.h"
-#include "pv-virt.h"
 
 #define PV_METADATA_URI "http://provium.org/xmlns/domain/1.0"
 #define PV_METADATA_PREFIX "provium"
 #define PV_AGENT_CHANNEL "org.qemu.guest_agent.0"
+
+/**
+ * PvVirtType:
+ *
+ * The domain type provium asks libvirt for.  AUTO picks KVM where a probe
+ * boot shows QEMU can use it, else plain emulation.
+ */
+typedef enum {
+    PV_VIRT_AUTO,
+    PV_VIRT_KVM,
+    PV_VIRT_QEMU,
+
+    PV_VIRT_LAST
+} PvVirtType;
+
+const char *pv_virt_type_to_string(PvVirtType type);
+gboolean pv_virt_type_from_string(const char *text, PvVirtType *type);
 
 /**
  * PvDomainNic:

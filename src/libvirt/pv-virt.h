@@ -7,22 +7,7 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
-/**
- * PvVirtType:
- *
- * The domain type provium asks libvirt for.  AUTO picks KVM where a probe
- * boot shows QEMU can use it, else plain emulation.
- */
-typedef enum {
-    PV_VIRT_AUTO,
-    PV_VIRT_KVM,
-    PV_VIRT_QEMU,
-
-    PV_VIRT_LAST
-} PvVirtType;
-
-const char *pv_virt_type_to_string(PvVirtType type);
-gboolean pv_virt_type_from_string(const char *text, PvVirtType *type);
+#include "pv-template.h"
 
 /**
  * PvProbeVerdict:

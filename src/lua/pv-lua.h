@@ -37,14 +37,16 @@ typedef struct {
 gboolean pv_lua_discover_file(PvFile *file, GError **error);
 void pv_lua_run_file(PvFile *file);
 
-/* pv-lua.c: the state, and what the classes share */
+/* pv-lua.c: the state, its prelude, and running what the file declared */
 lua_State *pv_lua_new(PvLuaFile *lua_file, GError **error);
-PvLuaFile *pv_lua_peek(lua_State *L);
-PvFile *pv_lua_get_file(lua_State *L);
 gboolean pv_lua_run_top_level(lua_State *L, GError **error);
 guint pv_lua_test_count(lua_State *L);
 char *pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns);
 PvTestStatus pv_lua_run_test(lua_State *L, guint index, char **cause, char **message);
+
+/* pv-lua-common.c: what the classes share (they call nothing else of src/lua/) */
+PvLuaFile *pv_lua_peek(lua_State *L);
+PvFile *pv_lua_get_file(lua_State *L);
 G_NORETURN int pv_lua_raise_error(lua_State *L, GError *error);
 void pv_lua_register_class(lua_State *L, const char *name, const luaL_Reg *meta,
                            const luaL_Reg *methods);

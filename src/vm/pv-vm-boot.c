@@ -35,16 +35,6 @@
 /* Console lines a failed boot of several VMs shows per VM. */
 #define PV_VM_BOOT_EXCERPT_LINES 10
 
-void
-pv_vm_boot_free(PvVmBoot *boot)
-{
-    if (!boot)
-        return;
-    pv_vm_placement_clear(&boot->placement);
-    g_clear_error(&boot->error);
-    g_free(boot);
-}
-
 /* What a boot may start from: inside a test, in scope, not running. */
 static gboolean
 pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error)
@@ -165,53 +155,6 @@ pv_vm_try_acquire(gpointer user_data, PvBlockReason *reason, gboolean *on_files,
         vm->charged = TRUE;
     }
     return PV_SCHED_GRANTED;
-}
-
-/* What a worker of the file says while it waits: file_blocked / file_unblocked. */
-typedef struct {
-    PvFile *file;
-    const char *waiting_for;
-    gpointer try_data;
-    PvSchedTryFunc try_take;
-} PvVmWait;
-
-static PvSchedTry
-pv_vm_wait_try(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GError **error)
-{
-    PvVmWait *wait = user_data;
-
-    return wait->try_take(wait->try_data, reason, on_files, error);
-}
-
-static void
-pv_vm_wait_blocked(gpointer user_data, PvBlockReason reason)
-{
-    PvVmWait *wait = user_data;
-
-    if (reason == PV_BLOCK_NONE)
-        pv_file_unblock(wait->file);
-    else
-        pv_file_block(wait->file, reason, wait->waiting_for);
-}
-
-static gboolean
-pv_vm_wait_check(gpointer user_data, GError **error)
-{
-    return pv_file_check(((PvVmWait *)user_data)->file, error);
-}
-
-gboolean
-pv_vm_sched_wait(PvVm *vm, const char *who, const char *need, const char *waiting_for,
-                 PvSchedTryFunc try_take, gpointer data, GError **error)
-{
-    PvVmWait wait = { vm->file, waiting_for, data, try_take };
-    PvSchedWait sched_wait = {
-        pv_file_peek_wake(vm->file), G_MAXINT64, pv_vm_wait_try, pv_vm_wait_blocked,
-        pv_vm_wait_check, &wait, who, need,
-    };
-
-    return pv_sched_wait(pv_resources_peek_sched(pv_run_peek_resources(vm->run)), &sched_wait,
-                         error);
 }
 
 /* Stage 1 for the VMs of one call. */

@@ -64,15 +64,13 @@ void pv_vm_settle_stopped(PvVm *vm);
 void pv_vm_boot_free(PvVmBoot *boot);
 void pv_vm_emit_stopped(PvVm *vm, const char *reason);
 char *pv_vm_describe(PvVm *vm);
+gboolean pv_vm_sched_wait(PvVm *vm, const char *who, const char *need, const char *waiting_for,
+                          PvSchedTryFunc try_take, gpointer data, GError **error);
 
 /* pv-vm-place.c */
 PvSchedTry pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host,
                            PvBlockReason *reason, gboolean *on_files, GError **error);
 GPtrArray *pv_vm_perf_warnings(PvVm *vm, const PvVmBoot *boot);
-
-/* pv-vm-boot.c */
-gboolean pv_vm_sched_wait(PvVm *vm, const char *who, const char *need, const char *waiting_for,
-                          PvSchedTryFunc try_take, gpointer data, GError **error);
 
 /* pv-vm-start.c */
 gboolean pv_vm_start_one(PvVm *vm, GError **error);

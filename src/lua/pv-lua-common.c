@@ -1,0 +1,238 @@
+/*
+ * pv-lua-common.c: what the Lua classes share: the file a state runs,
+ * raising a GError at the user's line, registering a class, and checking
+ * arguments (option tables, sizes, durations, counts)
+ *
+ * The classes (pv-lua-provium.c, pv-lua-vm.c, pv-lua-result.c,
+ * pv-lua-console.c) use only this file, and pv-lua.c (the state) registers
+ * them: no file of src/lua/ calls back into the one that calls it.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "pv-error.h"
+#include "pv-lua.h"
+#include "pv-units.h"
+
+/**
+ * pv_lua_peek:
+ * Returns: (transfer none): what the state knows of its file
+ */
+PvLuaFile *
+pv_lua_peek(lua_State *L)
+{
+    return *(PvLuaFile **)lua_getextraspace(L);
+}
+
+/**
+ * pv_lua_get_file:
+ * Returns: (transfer none): the file this state runs
+ */
+PvFile *
+pv_lua_get_file(lua_State *L)
+{
+    return pv_lua_peek(L)->file;
+}
+
+/*
+ * Pushes "path:line: " for the innermost frame of the test file, or "" when
+ * the file is not on the stack.  Errors then point at the user's line even
+ * when raised through the prelude (wait_until, ...).
+ */
+static void
+pv_lua_where(lua_State *L)
+{
+    PvFile *file = pv_lua_get_file(L);
+    lua_Debug ar;
+    int level;
+
+    for (level = 1; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Sl", &ar);
+        if (ar.currentline > 0 && ar.source[0] == '@' && strcmp(ar.source + 1, pv_file_peek_path(file)) == 0) {
+            lua_pushfstring(L, "%s:%d: ", pv_file_peek_path(file), ar.currentline);
+            return;
+        }
+    }
+    lua_pushliteral(L, "");
+}
+
+/**
+ * pv_lua_raise_error:
+ * @error: (transfer full)
+ *
+ * Raises @error's message as a Lua error, located at the test file's line,
+ * freeing @error first: nothing of it is left for the longjmp to leak.  When
+ * the file was interrupted (a signal, a timeout, a domain that died), the
+ * interrupt is the cause and its reason is raised instead: the error is
+ * mostly its consequence ("guest agent disappeared").
+ */
+G_NORETURN int
+pv_lua_raise_error(lua_State *L, GError *error)
+{
+    GError *interrupt = NULL;
+
+    if (!pv_wake_check(pv_file_peek_wake(pv_lua_get_file(L)), &interrupt)) {
+        g_error_free(error);
+        error = interrupt;
+    }
+    pv_lua_where(L);
+    lua_pushstring(L, error->message);
+    g_error_free(error);
+    lua_concat(L, 2);
+    lua_error(L);
+    g_assert_not_reached();
+}
+
+/**
+ * pv_lua_register_class:
+ * @meta: metamethods, with an "__index" entry (NULL) that becomes @methods
+ *
+ * Creates the metatable @name, as liolib.c does for its file handles.
+ */
+void
+pv_lua_register_class(lua_State *L, const char *name, const luaL_Reg *meta,
+                      const luaL_Reg *methods)
+{
+    luaL_newmetatable(L, name);
+    luaL_setfuncs(L, meta, 0);
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+}
+
+/**
+ * pv_lua_check_options:
+ * @arg: a table, or none/nil
+ * @known: NULL-terminated option names
+ *
+ * Raises an error naming the first key of the table at @arg that is not
+ * in @known: a misspelt option must not be ignored.
+ */
+void
+pv_lua_check_options(lua_State *L, int arg, const char *what, const char *const *known)
+{
+    if (lua_isnoneornil(L, arg))
+        return;
+    luaL_checktype(L, arg, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, arg) != 0) {
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        gboolean ok = FALSE;
+        luaL_Buffer b;
+        gsize i;
+
+        for (i = 0; key && known[i]; i++)
+            ok = ok || strcmp(key, known[i]) == 0;
+        if (ok) {
+            lua_pop(L, 1);
+            continue;
+        }
+        luaL_buffinit(L, &b);
+        for (i = 0; known[i]; i++) {
+            if (i)
+                luaL_addstring(&b, ", ");
+            luaL_addstring(&b, known[i]);
+        }
+        luaL_pushresult(&b);
+        luaL_error(L, "%s: unknown option '%s' (known: %s)", what,
+                   key ? key : luaL_typename(L, -3), lua_tostring(L, -1));
+    }
+}
+
+/**
+ * pv_lua_check_duration:
+ *
+ * A duration argument: a string ("30s") or a number of seconds.  @what
+ * (nullable) prefixes the error message.
+ * Returns: nanoseconds
+ */
+gint64
+pv_lua_check_duration(lua_State *L, int arg, const char *what)
+{
+    GError *error = NULL;
+    gint64 ns = 0;
+    const char *text;
+
+    if (lua_type(L, arg) == LUA_TNUMBER) {
+        lua_Number seconds = lua_tonumber(L, arg);
+
+        if (seconds < 0 || seconds > 1e9)
+            luaL_error(L, "%s%sinvalid duration %f", what ? what : "", what ? ": " : "",
+                       (double)seconds);
+        return (gint64)(seconds * 1e9);
+    }
+    text = luaL_checkstring(L, arg);
+    if (!pv_duration_parse(text, &ns, &error)) {
+        if (what)
+            g_prefix_error(&error, "%s: ", what);
+        pv_lua_raise_error(L, error);
+    }
+    return ns;
+}
+
+/**
+ * pv_lua_check_size:
+ *
+ * A size argument: a string ("512M") or a number of bytes.
+ */
+guint64
+pv_lua_check_size(lua_State *L, int arg, const char *what)
+{
+    GError *error = NULL;
+    guint64 bytes = 0;
+    const char *text;
+
+    if (lua_type(L, arg) == LUA_TNUMBER) {
+        lua_Integer n;
+
+        if (!lua_isinteger(L, arg) || (n = lua_tointeger(L, arg)) < 0)
+            luaL_error(L, "%s: a size is a whole number of bytes or a string like \"512M\"",
+                       what);
+        return (guint64)lua_tointeger(L, arg);
+    }
+    text = luaL_checkstring(L, arg);
+    if (!pv_size_parse(text, &bytes, &error)) {
+        g_prefix_error(&error, "%s: ", what);
+        pv_lua_raise_error(L, error);
+    }
+    return bytes;
+}
+
+/**
+ * pv_lua_sleep:
+ *
+ * Sleeps for the nanoseconds at stack index 1, waking for interrupts.
+ */
+int
+pv_lua_sleep(lua_State *L)
+{
+    PvFile *file = pv_lua_get_file(L);
+    lua_Integer ns = luaL_checkinteger(L, 1);
+    GError *error = NULL;
+    gint64 until = g_get_monotonic_time() + MAX(ns, 0) / 1000;
+    PvWaitResult waited;
+
+    waited = pv_wake_wait(pv_file_peek_wake(file), MIN(until, pv_file_deadline(file)), NULL,
+                          NULL, &error);
+    if (waited == PV_WAIT_INTERRUPTED || !pv_file_check(file, &error))
+        pv_lua_raise_error(L, error);
+    return 0;
+}
+
+/**
+ * pv_lua_check_count:
+ *
+ * A count argument (llcs, cores, threads): a whole number from 1 to 4096.
+ */
+guint
+pv_lua_check_count(lua_State *L, int arg, const char *what)
+{
+    lua_Integer n = luaL_checkinteger(L, arg);
+
+    if (n < 1 || n > 4096)
+        luaL_error(L, "%s: %d is not a number between 1 and 4096", what, (int)n);
+    return n;
+}

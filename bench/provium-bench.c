@@ -11,6 +11,9 @@
  *    CPU lower bound, N x (CPU seconds of one such VM in QEMU and libvirtd)
  *    / online CPUs.
  * 3. provium for N = 1, 2, 4, 8, 16.
+ * 4. One test that needs 3 VMs: booted one after the other (vm:boot()
+ *    each), and together (provium.boot{...}, --boot-workers 3), against one
+ *    VM's boot and the CPU bound of three boots.
  *
  * Shared machines are noisy: the real-VM runs are repeated, interleaved
  * (provium, then each virsh variant, then again), and the medians compared,
@@ -288,6 +291,55 @@ bench_provium(Bench *b, guint n)
     return run.wall_s;
 }
 
+static const char *boot3_sequential =
+    "test(\"three VMs, one after the other\", function(t)\n"
+    "    local vms = { provium:vm(\"a\"):boot(), provium:vm(\"b\"):boot(),\n"
+    "                  provium:vm(\"c\"):boot() }\n"
+    "    for _, vm in ipairs(vms) do vm:run(\"uname -r\"):assert_ok() end\n"
+    "end)\n";
+
+static const char *boot3_parallel =
+    "test(\"three VMs together\", function(t)\n"
+    "    local vms = { provium:vm(\"a\"), provium:vm(\"b\"), provium:vm(\"c\") }\n"
+    "    provium.boot(vms)\n"
+    "    for _, vm in ipairs(vms) do vm:run(\"uname -r\"):assert_ok() end\n"
+    "end)\n";
+
+/*
+ * One file of @test on real VMs, with @option (may be NULL): the run's wall
+ * time.  Three 1-vCPU VMs need a vCPU budget of 3: the pool is
+ * overcommitted twice.
+ */
+static double
+bench_one_file(Bench *b, const char *name, const char *test, const char *option)
+{
+    g_autofree char *conf = vm_conf(b);
+    g_autofree char *corpus = make_corpus(b, name, 1, conf, test);
+    g_autofree char *prefix = bench_prefix(b);
+    g_autofree char *results = g_build_filename(b->work, "runs", NULL);
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    Run run;
+
+    g_ptr_array_add(argv, b->provium);
+    g_ptr_array_add(argv, (char *)"-q");
+    g_ptr_array_add(argv, (char *)"-c");
+    g_ptr_array_add(argv, (char *)"qemu:///system");
+    g_ptr_array_add(argv, (char *)"--prefix");
+    g_ptr_array_add(argv, prefix);
+    g_ptr_array_add(argv, (char *)"--results-dir");
+    g_ptr_array_add(argv, results);
+    g_ptr_array_add(argv, (char *)"--cpu-overcommit=2");
+    if (option)
+        g_ptr_array_add(argv, (char *)option);
+    g_ptr_array_add(argv, corpus);
+    g_ptr_array_add(argv, NULL);
+    bench_settle();
+    run = bench_run((char **)argv->pdata, b->work, TRUE);
+    if (run.status != 0)
+        g_error("provium failed (exit %d) on %s; see %s", run.status, name, results);
+    return run.wall_s;
+}
+
 /*
  * The plain way, one VM per invocation: virsh create, poll guest-ping, run
  * the command with guest-exec, poll guest-exec-status, virsh destroy.  With
@@ -511,6 +563,8 @@ main(int argc, char **argv)
     double virsh_runs[3][BENCH_REPS];
     double virsh_s[3];
     guint virsh_reps[3];
+    double one_runs[BENCH_REPS], seq_runs[BENCH_REPS], par_runs[BENCH_REPS];
+    double one_s, seq_s, par_s;
     const guint ps[] = { 1, 2, 4 };
     guint rep;
     const guint scale[] = { 1, 2, 4, 8, 16 };
@@ -636,9 +690,34 @@ main(int argc, char **argv)
         }
     }
 
+    /* 4. one test, three VMs: interleaved like 2. */
+    for (rep = 0; rep < BENCH_REPS; rep++) {
+        one_runs[rep] = bench_one_file(&b, "boot1", vm_test, NULL);
+        seq_runs[rep] = bench_one_file(&b, "boot3seq", boot3_sequential, NULL);
+        par_runs[rep] = bench_one_file(&b, "boot3par", boot3_parallel, "--boot-workers=3");
+    }
+    one_s = median(one_runs, BENCH_REPS);
+    seq_s = median(seq_runs, BENCH_REPS);
+    par_s = median(par_runs, BENCH_REPS);
+    g_print("\n4. one test needing 3 VMs (256 MiB, 1 vCPU each), each running uname -r\n");
+    g_print("   %-44s %10s %10s %16s\n", "", "wall", "x one VM", "runs (min..max)");
+    g_print("   %-44s %9.1fs %10.2f %3u (%.1f..%.1fs)\n", "one VM: vm:boot()", one_s, 1.0,
+            BENCH_REPS, minimum(one_runs, BENCH_REPS), maximum(one_runs, BENCH_REPS));
+    g_print("   %-44s %9.1fs %10.2f %3u (%.1f..%.1fs)\n", "3 VMs, vm:boot() one after the other",
+            seq_s, seq_s / one_s, BENCH_REPS, minimum(seq_runs, BENCH_REPS),
+            maximum(seq_runs, BENCH_REPS));
+    g_print("   %-44s %9.1fs %10.2f %3u (%.1f..%.1fs)\n",
+            "3 VMs, provium.boot{...}, --boot-workers 3", par_s, par_s / one_s, BENCH_REPS,
+            minimum(par_runs, BENCH_REPS), maximum(par_runs, BENCH_REPS));
+    g_print("   (at best, with each boot keeping one CPU busy: 3 boots / min(%u CPUs, 3) ="
+            " %.2f x one VM)\n", b.cpus, 3.0 / MIN(b.cpus, 3));
+
     bench_cleanup(&b);
     g_print("\nbench: dispatch_files_per_s=%.0f makespan_s=%.2f best_virsh_s=%.2f "
-            "lower_bound_s=%.2f ratio_to_bound=%.3f speedup_vs_virsh=%.3f\n",
-            d1k.files_per_s, makespan, best_virsh, bound, ratio, best_virsh / makespan);
+            "lower_bound_s=%.2f ratio_to_bound=%.3f speedup_vs_virsh=%.3f "
+            "boot1_s=%.2f boot3_sequential_s=%.2f boot3_parallel_s=%.2f "
+            "parallel_to_one=%.3f parallel_speedup=%.3f\n",
+            d1k.files_per_s, makespan, best_virsh, bound, ratio, best_virsh / makespan,
+            one_s, seq_s, par_s, par_s / one_s, seq_s / par_s);
     return 0;
 }

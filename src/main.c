@@ -60,6 +60,24 @@ pv_cmd_parse(GOptionContext *context, int *argc, char ***argv, GError **error)
     return TRUE;
 }
 
+/**
+ * pv_cmd_open_events:
+ * @files: the command's remaining arguments
+ *
+ * The one saved event stream that `provium @command FILE` reads.
+ * Returns: (transfer full): its reader, or NULL with @error set (usage)
+ */
+PvEventReader *
+pv_cmd_open_events(char **files, const char *command, GError **error)
+{
+    if (!files || !files[0] || files[1]) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("%s takes one FILE (see provium %s --help)"), command, command);
+        return NULL;
+    }
+    return pv_event_reader_new(files[0], error);
+}
+
 /* Runs @command; its error, if any, is the one line printed, here only. */
 static int
 pv_main_run(PvCommandFunc command, int argc, char **argv)

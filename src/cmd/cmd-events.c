@@ -32,13 +32,7 @@ pv_cmd_events(int argc, char **argv, GError **out_error)
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     if (!pv_cmd_parse(context, &argc, &argv, out_error))
         return PV_EXIT_USAGE;
-    if (!files || !files[0] || files[1]) {
-        g_set_error(out_error, PV_ERROR, PV_ERROR_USAGE,
-                    _("events takes one FILE (see provium events --help)"));
-        return PV_EXIT_USAGE;
-    }
-
-    reader = pv_event_reader_new(files[0], &error);
+    reader = pv_cmd_open_events(files, "events", &error);
     if (!reader)
         goto fail;
     while ((event = pv_event_reader_next(reader, &error))) {

@@ -38,13 +38,7 @@ pv_cmd_report(int argc, char **argv, GError **out_error)
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     if (!pv_cmd_parse(context, &argc, &argv, out_error))
         return PV_EXIT_USAGE;
-    if (!files || !files[0] || files[1]) {
-        g_set_error(out_error, PV_ERROR, PV_ERROR_USAGE,
-                    _("report takes one FILE (see provium report --help)"));
-        return PV_EXIT_USAGE;
-    }
-
-    reader = pv_event_reader_new(files[0], &error);
+    reader = pv_cmd_open_events(files, "report", &error);
     if (!reader)
         goto fail;
     while ((event = pv_event_reader_next(reader, &error)))

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "pv-error.h"
+#include "pv-events.h"
 
 enum {
     PV_EXIT_OK = 0,
@@ -35,3 +36,4 @@ int pv_cmd_complete(int argc, char **argv, GError **error);
 
 void pv_cmd_print_names(void);
 gboolean pv_cmd_parse(GOptionContext *context, int *argc, char ***argv, GError **error);
+PvEventReader *pv_cmd_open_events(char **files, const char *command, GError **error);

@@ -383,15 +383,9 @@ pv_locks_list(const char *dir, GError **error)
     dirfd = pv_locks_open_dir(dir, FALSE, error);
     if (dirfd < 0)
         return NULL;
-    d = fdopendir(dirfd);
-    if (!d) {
-        int saved = errno;
-
-        close(dirfd);
-        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot read the directory %s: %s"), dir,
-                    g_strerror(saved));
+    d = pv_safe_fdopendir(dirfd, dir, error);
+    if (!d)
         return NULL;
-    }
     while ((entry = readdir(d))) {
         const char *name = entry->d_name;
         PvLockHolder *holder;

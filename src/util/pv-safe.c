@@ -89,6 +89,28 @@ pv_safe_dir_open(const char *dir, GError **error)
 }
 
 /**
+ * pv_safe_fdopendir:
+ * @dirfd: (transfer full): closed on failure too
+ * @dir: @dirfd's path, for messages
+ *
+ * Returns: a stream to read @dirfd's entries, or NULL with @error set
+ */
+DIR *
+pv_safe_fdopendir(int dirfd, const char *dir, GError **error)
+{
+    DIR *d = fdopendir(dirfd);
+
+    if (!d) {
+        int saved = errno;
+
+        close(dirfd);
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot read the directory %s: %s"), dir,
+                    g_strerror(saved));
+    }
+    return d;
+}
+
+/**
  * pv_safe_openat:
  * @dirfd: a directory, or AT_FDCWD
  * @dir: (nullable): @dirfd's path, for messages; NULL when @name is a whole path

@@ -3,11 +3,13 @@
  */
 #pragma once
 
+#include <dirent.h>
 #include <glib.h>
 #include <sys/stat.h>
 
 char *pv_safe_untrusted(const struct stat *st);
 int pv_safe_dir_open(const char *dir, GError **error);
+DIR *pv_safe_fdopendir(int dirfd, const char *dir, GError **error);
 int pv_safe_openat(int dirfd, const char *dir, const char *name, int flags, mode_t mode,
                    GError **error);
 gboolean pv_write_file_atomic(const char *path, const char *data, gssize len, GError **error);

@@ -129,8 +129,6 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
 
     if (g_str_equal(kind, "file_dispatched")) {
         file->started_ns = pv_event_get_int(event, "ts", 0);
-    } else if (g_str_equal(kind, "vm_spawned")) {
-        file->vms++;
     } else if (g_str_equal(kind, "test_started")) {
         g_autofree char *name = pv_report_get_text(event, "name");
 

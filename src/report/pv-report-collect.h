@@ -23,7 +23,6 @@ typedef struct {
     GPtrArray *tests;      /* PvReportTest, in order */
     GString *log;          /* every log line, with its test's name */
     GPtrArray *kept;       /* domain names */
-    guint vms;
 } PvReportFile;
 
 void pv_report_file_free(PvReportFile *file);

@@ -25,7 +25,7 @@ stream(const char *const *lines)
         GVariant *event = g_variant_parse(G_VARIANT_TYPE_VARDICT, lines[i], NULL, NULL, &error);
 
         g_assert_no_error(error);
-        g_ptr_array_add(events, g_variant_ref_sink(event));
+        g_ptr_array_add(events, event);  /* g_variant_parse() gives a full reference */
     }
     return events;
 }

@@ -245,14 +245,12 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
             g_free(profile->cmdline);
             profile->cmdline = g_steal_pointer(&value);
         } else {
-            char *path = pv_config_resolve_path(config_dir, value);
+            char **path = g_str_equal(key, "kernel") ? &profile->kernel :
+                g_str_equal(key, "initrd") ? &profile->initrd : &profile->disk;
 
-            if (g_str_equal(key, "kernel"))
-                profile->kernel = path;
-            else if (g_str_equal(key, "initrd"))
-                profile->initrd = path;
-            else
-                profile->disk = path;
+            /* A key written twice (or in a group written twice) is listed twice. */
+            g_free(*path);
+            *path = pv_config_resolve_path(config_dir, value);
         }
     }
     profile->config_dir = g_strdup(config_dir);

@@ -435,6 +435,37 @@ test_not_a_stream(void)
     g_unlink(path);
 }
 
+/*
+ * A stream that ends in a header promising 2^32 - 1 elements is a cut one
+ * (each element takes a byte at least), not a reason to allocate 100 GB.
+ */
+static void
+test_huge_header(void)
+{
+    g_autoptr(GPtrArray) events = load_events();
+    g_autoptr(GArray) ends = g_array_new(FALSE, FALSE, sizeof(gsize));
+    g_autofree char *path = write_stream(events, ends);
+    g_autoptr(PvEventReader) reader = NULL;
+    g_autoptr(GError) error = NULL;
+    FILE *file = fopen(path, "a");
+    guint n = 0;
+    GVariant *event;
+
+    g_assert_nonnull(file);
+    g_assert_cmpint(fwrite("\x81\xa4kind\xdd\xff\xff\xff\xff", 1, 11, file), ==, 11);
+    fclose(file);
+    reader = pv_event_reader_new(path, &error);
+    g_assert_no_error(error);
+    while ((event = pv_event_reader_next(reader, &error))) {
+        g_variant_unref(event);
+        n++;
+    }
+    g_assert_no_error(error);
+    g_assert_cmpuint(n, ==, events->len);
+    g_assert_true(pv_event_reader_truncated(reader));
+    g_unlink(path);
+}
+
 static void
 on_event(GVariant *event, gpointer user_data)
 {
@@ -621,6 +652,7 @@ main(int argc, char **argv)
     g_test_add_func("/events/round-trip", test_round_trip);
     g_test_add_func("/events/cut", test_cut);
     g_test_add_func("/events/not-a-stream", test_not_a_stream);
+    g_test_add_func("/events/huge-header", test_huge_header);
     g_test_add_func("/events/sink", test_sink);
     g_test_add_func("/events/empty-strings", test_empty_strings);
     g_test_add_func("/events/odd-numbers", test_odd_numbers);

@@ -567,6 +567,77 @@ pv_event_reader_fill(PvEventReader *reader, GError **error)
     return TRUE;
 }
 
+/*
+ * Whether the msgpack item at @offset can be whole within @len bytes, judged
+ * from its headers alone.  msgpack's unpacker allocates room for every
+ * element an array or map header promises before reading any: 5 bytes that
+ * promise 2^32 elements would ask for 100 GB.  Every item takes at least a
+ * byte, so a header promising more items than there are bytes left means
+ * the stream ends inside this event.
+ */
+static gboolean
+pv_event_reader_fits(const guchar *data, gsize len, gsize offset)
+{
+    /*
+     * Bytes of the length field after each type byte from 0xc4 to 0xdf: bin,
+     * ext, float, uint, int (the value itself), fixext (its type), str,
+     * array, map.
+     */
+    static const guchar fields[] = {
+        1, 2, 4, 1, 2, 4, 4, 8, 1, 2, 4, 8, 1, 2, 4, 8, 1, 1, 1, 1, 1, 1, 2, 4, 2, 4, 2, 4,
+    };
+    guint64 pending = 1;  /* items still to come */
+
+    while (pending > 0) {
+        guint byte;
+        gsize field = 0;
+        guint64 n = 0;      /* what the length field says */
+        guint64 size = 0;   /* bytes after the length field */
+        guint64 items = 0;  /* items it holds */
+        gsize i;
+
+        if (offset >= len)
+            return FALSE;
+        byte = data[offset++];
+        pending--;
+        if (byte == 0xc1)
+            return TRUE;  /* never used: msgpack's to refuse */
+        if (byte >= 0xc4 && byte <= 0xdf)
+            field = fields[byte - 0xc4];
+        if (field > len - offset)
+            return FALSE;
+        for (i = 0; i < field; i++)
+            n = n << 8 | data[offset + i];
+        offset += field;
+
+        if (byte >= 0x80 && byte <= 0x8f)
+            items = 2 * (byte & 0x0f);            /* fixmap */
+        else if (byte >= 0x90 && byte <= 0x9f)
+            items = byte & 0x0f;                  /* fixarray */
+        else if (byte >= 0xa0 && byte <= 0xbf)
+            size = byte & 0x1f;                   /* fixstr */
+        else if ((byte >= 0xc4 && byte <= 0xc6) || (byte >= 0xd9 && byte <= 0xdb))
+            size = n;                             /* bin, str */
+        else if (byte >= 0xc7 && byte <= 0xc9)
+            size = 1 + n;                         /* ext: its type, its data */
+        else if (byte >= 0xd4 && byte <= 0xd8)
+            size = 1 << (byte - 0xd4);            /* fixext's data */
+        else if (byte == 0xdc || byte == 0xdd)
+            items = n;                            /* array */
+        else if (byte == 0xde || byte == 0xdf)
+            items = 2 * n;                        /* map */
+        /* The rest (fixints, nil, booleans, numbers) is whole already. */
+
+        if (size > len - offset)
+            return FALSE;
+        offset += size;
+        pending += items;
+        if (pending > len - offset)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /**
  * pv_event_reader_next:
  *
@@ -579,10 +650,17 @@ GVariant *
 pv_event_reader_next(PvEventReader *reader, GError **error)
 {
     while (!reader->done) {
+        const guchar *data = (const guchar *)reader->unpacker.buffer + reader->unpacker.off;
         size_t size = 0;
-        msgpack_unpack_return ret = msgpack_unpacker_next_with_size(&reader->unpacker,
-                                                                    &reader->unpacked, &size);
+        msgpack_unpack_return ret;
 
+        /* Only whole events reach the unpacker (see pv_event_reader_fits()). */
+        if (!pv_event_reader_fits(data, reader->unpacker.used - reader->unpacker.off, 0)) {
+            if (!pv_event_reader_fill(reader, error))
+                reader->done = TRUE;
+            continue;
+        }
+        ret = msgpack_unpacker_next_with_size(&reader->unpacker, &reader->unpacked, &size);
         if (ret == MSGPACK_UNPACK_SUCCESS) {
             gsize at = reader->offset;
             GVariant *event;

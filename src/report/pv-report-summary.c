@@ -298,6 +298,9 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
         summary->end_ns = MAX(summary->end_ns, ts);
 
         if (g_str_equal(kind, "run_started")) {
+            /* Streams joined with cat(1) start more than one run. */
+            g_free(summary->run);
+            g_free(summary->uri);
             summary->run = g_strdup(pv_event_get_str(event, "run"));
             summary->uri = g_strdup(pv_event_get_str(event, "uri"));
             summary->start_ns = ts;

@@ -111,6 +111,35 @@ test_deep(void)
     g_assert_error(error, PV_ERROR, PV_ERROR_GUEST);
 }
 
+/* Two values in one reply: json-glib 1.6 would take the last, and leak the first. */
+static void
+test_two_values(void)
+{
+    const char *const replies[] = {
+        "{\"return\": {\"pid\": 1}}{\"return\": {\"pid\": 2}}",
+        "{\"return\": {\"pid\": 1}} [2]",
+        "1 {\"return\": {\"pid\": 2}}",
+        NULL,
+    };
+    g_autoptr(GError) error = NULL;
+    gint64 pid = 0;
+    gsize i;
+
+    for (i = 0; replies[i]; i++) {
+        g_assert_false(pv_agent_parse_exec_pid(replies[i], &pid, &error));
+        g_assert_error(error, PV_ERROR, PV_ERROR_GUEST);
+        g_assert_nonnull(strstr(error->message, "unexpected reply"));
+        g_assert_cmpint(pid, ==, 0);
+        g_clear_error(&error);
+    }
+
+    /* Brackets inside strings are text; white space around is fine. */
+    g_assert_true(pv_agent_parse_exec_pid(" {\"return\": {\"pid\": 7, \"x\": \"}{\\\"\"}}\n",
+                                          &pid, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(pid, ==, 7);
+}
+
 static void
 test_pid_handle_count(void)
 {
@@ -233,6 +262,7 @@ main(int argc, char **argv)
     g_test_add_func("/agent/exec-status", test_exec_status);
     g_test_add_func("/agent/exec-status/hostile", test_exec_status_hostile);
     g_test_add_func("/agent/deep", test_deep);
+    g_test_add_func("/agent/two-values", test_two_values);
     g_test_add_func("/agent/pid-handle-count", test_pid_handle_count);
     g_test_add_func("/agent/file-read", test_file_read);
     g_test_add_func("/agent/file-read/cap", test_file_read_cap);

@@ -104,6 +104,39 @@ pv_agent_too_deep(const char *text)
     return FALSE;
 }
 
+/*
+ * Whether @text is one JSON object and nothing else, judged from its
+ * brackets.  json-glib 1.6 reads a value followed by an array or an object
+ * ("{...}{...}", "1[]") as the last of them and leaks the others.  (libvirt
+ * hands over one object it wrote itself; this keeps the parser safe alone.)
+ */
+static gboolean
+pv_agent_one_object(const char *text)
+{
+    const char *space = " \t\r\n";
+    gboolean in_string = FALSE;
+    guint depth = 0;
+    const char *p = text + strspn(text, space);
+
+    if (*p != '{')
+        return FALSE;
+    for (; *p; p++) {
+        if (in_string) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                in_string = FALSE;
+        } else if (*p == '"') {
+            in_string = TRUE;
+        } else if (*p == '[' || *p == '{') {
+            depth++;
+        } else if ((*p == ']' || *p == '}') && --depth == 0) {
+            return p[1 + strspn(p + 1, space)] == '\0';
+        }
+    }
+    return FALSE;
+}
+
 /* The "return" member of @reply. */
 static JsonNode *
 pv_agent_parse_reply(const char *command, const char *reply, GError **error)
@@ -118,7 +151,7 @@ pv_agent_parse_reply(const char *command, const char *reply, GError **error)
                     command, PV_AGENT_REPLY_MAX_DEPTH);
         return NULL;
     }
-    if (!json_parser_load_from_data(parser, reply, -1, NULL) ||
+    if (!pv_agent_one_object(reply) || !json_parser_load_from_data(parser, reply, -1, NULL) ||
         !(root = json_parser_get_root(parser)) || !JSON_NODE_HOLDS_OBJECT(root) ||
         !json_object_has_member((object = json_node_get_object(root)), "return")) {
         g_autofree char *shown = pv_text_sanitize(reply, MIN(strlen(reply), 200));

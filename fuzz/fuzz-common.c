@@ -49,13 +49,13 @@ void
 pv_fuzz_init(void)
 {
     static gboolean done;
-    const char *base = g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : NULL;
-    g_autofree char *template = g_build_filename(base ? base : g_get_tmp_dir(),
-                                                 "pv-fuzz-XXXXXX", NULL);
+    g_autofree char *template = NULL;
 
     if (done)
         return;
     done = TRUE;
+    template = g_build_filename(g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ?
+                                "/dev/shm" : g_get_tmp_dir(), "pv-fuzz-XXXXXX", NULL);
     g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
     g_log_set_writer_func(pv_fuzz_log_writer, NULL, NULL);
     pv_fuzz_dir = g_mkdtemp(template) ? g_steal_pointer(&template) : NULL;

@@ -1,5 +1,5 @@
 /*
- * fuzz-config.c: loading provium.conf (src/pv-config.c)
+ * fuzz-config.c: loading provium.conf (src/config/pv-config.c)
  *
  * The input is a whole provium.conf.  Every profile it names is then looked
  * up, as a test asking for it would (paths resolve under a private

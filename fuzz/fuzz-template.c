@@ -1,10 +1,13 @@
 /*
- * fuzz-template.c: rendering a domain template (src/pv-template.c)
+ * fuzz-template.c: rendering a domain template (src/libvirt/pv-template.c)
  *
  * The input is a template's XML.  It is rendered for three fixed requests
  * that between them set everything provium sets: an ordinary VM with a disk
- * on a host without KVM, a performance-mode VM, and a budgeted one.  What
- * comes out must be well-formed XML with provium's values in it.
+ * and two NICs under plain emulation, a performance-mode VM under KVM, and
+ * a budgeted one of the template's own type.  What comes out must be
+ * well-formed XML with provium's values in it.  The input is also read as a
+ * running domain's XML whose NIC's cable is pulled
+ * (pv_template_nic_link_xml()).
  */
 #include "config.h"
 
@@ -18,12 +21,17 @@
 static void
 pv_fuzz_render(const uint8_t *data, size_t size, const PvDomainRequest *request)
 {
+    PvVirtType type = PV_VIRT_LAST;
     g_autofree char *xml = pv_template_render((const char *)data, size, "fuzz.xml", request,
-                                              NULL);
+                                              &type, NULL);
     g_autoptr(xmlDoc) doc = NULL;
 
     if (!xml)
         return;
+    PV_FUZZ_ASSERT(type < PV_VIRT_LAST);
+    /* A template of another hypervisor (type='xen', none) keeps its own. */
+    if (request->virt_type != PV_VIRT_AUTO && type != PV_VIRT_AUTO)
+        PV_FUZZ_ASSERT(type == request->virt_type);
     doc = xmlReadMemory(xml, strlen(xml), "rendered.xml", NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     PV_FUZZ_ASSERT(doc);
@@ -42,12 +50,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .nodeset = (char *)"0",
         .hugepages = TRUE,
     };
+    const PvDomainNic nics[] = {
+        { .network = "pv-fuzz-net", .mac = "52:54:00:12:34:56" },
+        { .network = "pv-fuzz-net2", .mac = "52:54:00:12:34:57", .link_down = TRUE },
+    };
     const PvDomainRequest plain = {
         .name = "pv-fuzz-web",
         .title = "web.test.lua: web <&>",
         .memory = 512 * 1024 * 1024,
         .vcpus = 2,
-        .no_kvm = TRUE,
+        .virt_type = PV_VIRT_QEMU,
+        .nics = nics,
+        .n_nics = G_N_ELEMENTS(nics),
         .kernel = "/var/tmp/vmlinuz",
         .initrd = "/var/tmp/initrd.img",
         .cmdline = "console=ttyS0 quiet",
@@ -63,6 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     const PvDomainRequest perf = {
         .name = "pv-fuzz-perf",
+        .virt_type = PV_VIRT_KVM,
         .memory = 1024 * 1024 * 1024,
         .vcpus = 4,
         .llcs = 2,
@@ -85,5 +100,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pv_fuzz_render(data, size, &plain);
     pv_fuzz_render(data, size, &perf);
     pv_fuzz_render(data, size, &budget);
+    {
+        g_autofree char *text = g_strndup((const char *)data, size);
+        g_autofree char *link = pv_template_nic_link_xml(text, "52:54:00:12:34:56", FALSE, NULL);
+
+        if (link)
+            PV_FUZZ_ASSERT(strstr(link, "down"));
+    }
     return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * fuzz-units.c: sizes and durations (src/pv-units.c)
+ * fuzz-units.c: sizes and durations (src/util/pv-units.c)
  *
  * The input is the text a user writes after --mem, --timeout or memory =.
  * Besides not crashing: what provium prints for a value it read, it reads

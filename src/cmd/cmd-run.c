@@ -230,8 +230,13 @@ pv_cmd_run_check_prefix_free(PvRun *run, GError **error)
                       "choose another --prefix"), foreign, prefix);
     else
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("%u domain(s) with prefix '%s' already exist (%s%s); remove them with "
-                      "--force or 'provium clean --prefix %s', or choose another --prefix"),
+                    g_dngettext(GETTEXT_PACKAGE,
+                                "%u domain with prefix '%s' already exists (%s%s); remove it "
+                                "with --force or 'provium clean --prefix %s', or choose another "
+                                "--prefix",
+                                "%u domains with prefix '%s' already exist (%s%s); remove them "
+                                "with --force or 'provium clean --prefix %s', or choose another "
+                                "--prefix", count),
                     count, prefix, taken->str, count > 5 ? ", ..." : "", prefix);
     return FALSE;
 }
@@ -404,8 +409,13 @@ pv_cmd_run_on_signal(gpointer user_data)
 
         pv_domain_registry_destroy_all(domains);
         if (left > 0)
-            g_printerr(_("provium: %u domain(s) of this run were still being created after "
-                         "30s and may be left: look for prefix '%s' in virsh list --all\n"),
+            g_printerr(g_dngettext(GETTEXT_PACKAGE,
+                                   "provium: %u domain of this run was still being created "
+                                   "after 30s and may be left: look for prefix '%s' in virsh "
+                                   "list --all\n",
+                                   "provium: %u domains of this run were still being created "
+                                   "after 30s and may be left: look for prefix '%s' in virsh "
+                                   "list --all\n", left),
                        left, pv_run_peek_prefix(signals->run));
         message = _("interrupted again; destroyed this run's domains, exiting");
         pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);

@@ -592,7 +592,7 @@ pv_event_reader_next(PvEventReader *reader, GError **error)
             if (!event) {
                 reader->done = TRUE;
                 g_prefix_error(error,
-                               _("%s: not a provium event stream (byte %" G_GSIZE_FORMAT "): "),
+                               _("%s: not a provium event stream (byte %zu): "),
                                reader->path, at);
             }
             return event;
@@ -600,8 +600,8 @@ pv_event_reader_next(PvEventReader *reader, GError **error)
         if (ret != MSGPACK_UNPACK_CONTINUE) {
             reader->done = TRUE;
             g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("%s: not a provium event stream (bad msgpack at byte %" G_GSIZE_FORMAT
-                          ")"), reader->path, reader->offset);
+                        _("%s: not a provium event stream (bad msgpack at byte %zu)"),
+                        reader->path, reader->offset);
             return NULL;
         }
         if (!pv_event_reader_fill(reader, error))

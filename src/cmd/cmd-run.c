@@ -18,6 +18,7 @@
 #include "pv-error.h"
 #include "pv-libvirt.h"
 #include "pv-file.h"
+#include "pv-i18n.h"
 #include "pv-lua.h"
 #include "pv-report-json.h"
 #include "pv-report-junit.h"
@@ -257,10 +258,14 @@ pv_cmd_run_tune_ksm(PvRun *run)
 {
     g_auto(GVariantBuilder) knobs = PV_EVENT_FIELDS_INIT;
     PvKsm *ksm;
+    locale_t previous;
 
     if (pv_run_peek_options(run)->no_ksm || !pv_run_host_is_local(run))
         return NULL;
+    /* Its message is recorded too (see pv-i18n.c). */
+    previous = pv_i18n_untranslated_begin();
     ksm = pv_host_tune_ksm(PV_KSM_SYSFS_DIR, PV_KSM_STATE_DIR);
+    pv_i18n_end(previous);
     g_printerr("%s\n", ksm->message);
     if (!ksm->have_previous) {
         pv_event_ksm_tuned(pv_run_peek_events(run), ksm->tuned, NULL, NULL, ksm->message);
@@ -279,8 +284,10 @@ pv_cmd_run_tune_ksm(PvRun *run)
 static void
 pv_cmd_run_restore_ksm(PvRun *run, PvKsm *ksm)
 {
+    locale_t previous = pv_i18n_untranslated_begin();
     g_autofree char *line = ksm ? pv_host_restore_ksm(ksm) : NULL;
 
+    pv_i18n_end(previous);
     if (!line)
         return;
     g_printerr("%s\n", line);
@@ -350,7 +357,11 @@ pv_cmd_run_emit_started(PvRun *run, char **argv)
 static void
 pv_cmd_run_discover_one(gpointer data, gpointer user_data)
 {
+    /* Why a file broke goes into the records (see pv-i18n.c). */
+    locale_t previous = pv_i18n_untranslated_begin();
+
     pv_lua_discover_file(data, NULL);
+    pv_i18n_end(previous);
 }
 
 /*
@@ -417,14 +428,14 @@ pv_cmd_run_on_signal(gpointer user_data)
                                    "after 30s and may be left: look for prefix '%s' in virsh "
                                    "list --all\n", left),
                        left, pv_run_peek_prefix(signals->run));
-        message = _("interrupted again; destroyed this run's domains, exiting");
+        message = N_("interrupted again; destroyed this run's domains, exiting");
         pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
-        g_printerr("provium: %s\n", message);
+        g_printerr("provium: %s\n", _(message));
         _exit(PV_EXIT_CANCELLED);
     }
-    message = _("interrupted; stopping (interrupt again to exit at once)");
+    message = N_("interrupted; stopping (interrupt again to exit at once)");
     pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
-    g_printerr("provium: %s\n", message);
+    g_printerr("provium: %s\n", _(message));
     pv_dispatcher_interrupt(signals->dispatcher);
     /* No new domain, and those being created are destroyed as they start. */
     pv_domain_registry_close(domains, 0);

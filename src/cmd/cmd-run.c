@@ -506,6 +506,7 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
         { "version", 0, 0, G_OPTION_ARG_NONE, &args.version,
           N_("Print provium's version and exit"), NULL },
         { "mem", 0, 0, G_OPTION_ARG_STRING, &args.mem,
+          /* xgettext:no-c-format */
           N_("Memory budget of the pool (default: 80% of the host's)"), N_("SIZE") },
         { "cpus", 0, 0, G_OPTION_ARG_INT, &args.cpus,
           N_("vCPU budget of the pool (default: the host's online CPUs)"), N_("N") },
@@ -546,6 +547,7 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
         { "no-perf-mode", 0, 0, G_OPTION_ARG_NONE, &args.no_perf_mode,
           N_("Run performance-mode VMs as ordinary VMs on a shared CPU set"), NULL },
         { "cpu-cap", 0, 0, G_OPTION_ARG_INT, &args.cpu_cap,
+          /* xgettext:no-c-format */
           N_("With --no-perf-mode: the shared CPU set's size (default 30% of online CPUs)"),
           N_("N") },
         { "virt-type", 0, 0, G_OPTION_ARG_STRING, &args.virt_type,

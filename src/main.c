@@ -96,6 +96,7 @@ pv_main_run(PvCommandFunc command, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+    const char *localedir;
     gsize i;
 
     /*
@@ -105,7 +106,9 @@ main(int argc, char **argv)
      */
     signal(SIGPIPE, SIG_IGN);
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, PV_LOCALEDIR);
+    /* PROVIUM_LOCALEDIR: the catalogs of a build tree, for tests/i18n.sh. */
+    localedir = g_getenv("PROVIUM_LOCALEDIR");
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : PV_LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 

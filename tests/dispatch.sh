@@ -165,7 +165,7 @@ XML
 URI_OVERRIDE="test://$WORK/node.xml"
 dispatch "$WORK/ff/f1.test.lua"
 check "prefix in use: exit 2" status_is 2
-check "prefix in use: says which, and what to do" err_has "domain(s) with prefix '$PREFIX' already exist (${PREFIX}old-vm); remove them with --force"
+check "prefix in use: says which, and what to do" err_has "1 domain with prefix '$PREFIX' already exists (${PREFIX}old-vm); remove it with --force"
 dispatch --force "$WORK/ff/f1.test.lua"
 check "--force: removes provium's domain of that prefix and runs" status_is 0
 PREFIX=mine- dispatch --force "$WORK/ff/f1.test.lua"

@@ -21,5 +21,22 @@ for f in $(grep -v '^#' po/POTFILES.in); do
         echo "not ok $n - po/POTFILES.in lists $f, which does not exist"
     fi
 done
+# A message must reach xgettext whole: it does not expand G_GINT64_FORMAT
+# and friends and stops at the '%' before them, leaving a msgid (such as
+# "%") that no translation can ever match.
+pot=$(mktemp)
+# shellcheck disable=SC2046
+xgettext $(sed -n 's/^XGETTEXT_OPTIONS = //p' po/Makevars) -f po/POTFILES.in -o "$pot"
+n=$((n + 1))
+cut=$(msgcat --no-wrap "$pot" 2>/dev/null | awk '
+    /^msgid/ { in_id = 1 } /^msgstr/ { in_id = 0 }
+    in_id && /(^|[^%])(%%)*%"$/ { print }')
+rm -f "$pot"
+if [ -z "$cut" ]; then
+    echo "ok $n - xgettext reads every translatable message whole"
+else
+    echo "not ok $n - xgettext cut messages at a '%' (a G_G*_FORMAT macro in them?)"
+    echo "$cut" | sed 's/^/# /'
+fi
 [ "$n" -ge 20 ] || { n=$((n + 1)); echo "not ok $n - too few sources found in $top/src"; }
 echo "1..$n"

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 #include "cmd.h"
 #include "pv-autocleanups.h"
@@ -34,7 +35,7 @@ pv_cmd_clean_report(const char *name, const PvMetadata *metadata, PvCleanDecisio
         }
         break;
     case PV_CLEAN_SKIP_RUNNING:
-        g_print(_("kept %s: its run %s is still going (pid %" G_GINT64_FORMAT "); "
+        g_print(_("kept %s: its run %s is still going (pid %" PRId64 "); "
                   "use --force to remove it anyway\n"), name, metadata->run, metadata->pid);
         tally->skipped++;
         break;
@@ -67,7 +68,7 @@ pv_cmd_clean_report_network(const PvNetworkRecord *record, PvCleanDecision decis
         }
         break;
     case PV_CLEAN_SKIP_RUNNING:
-        g_print(_("kept network %s: its run %s is still going (pid %" G_GINT64_FORMAT "); "
+        g_print(_("kept network %s: its run %s is still going (pid %" PRId64 "); "
                   "use --force to remove it anyway\n"), record->name, record->run,
                 record->pid);
         tally->skipped++;

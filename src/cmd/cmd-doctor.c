@@ -286,6 +286,9 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
     virConnect *conn;
     gboolean local = TRUE;
     guint counts[PV_CHECK_LAST] = { 0 };
+    g_autofree char *passed = NULL;
+    g_autofree char *warnings = NULL;
+    g_autofree char *failed = NULL;
     guint i;
 
     g_option_context_set_summary(context,
@@ -361,8 +364,14 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
         g_print("%s  %-16s %s\n", pv_check_status_to_string(check->status), check->name,
                 check->message);
     }
-    g_print(_("provium doctor: %u passed, %u warnings, %u failed\n"), counts[PV_CHECK_PASS],
-            counts[PV_CHECK_WARN], counts[PV_CHECK_FAIL]);
+    passed = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u passed", "%u passed",
+                                         counts[PV_CHECK_PASS]), counts[PV_CHECK_PASS]);
+    warnings = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u warning", "%u warnings",
+                                           counts[PV_CHECK_WARN]), counts[PV_CHECK_WARN]);
+    failed = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u failed", "%u failed",
+                                         counts[PV_CHECK_FAIL]), counts[PV_CHECK_FAIL]);
+    /* TRANSLATORS: the checks' counts, in the order passed, warnings, failed */
+    g_print(_("provium doctor: %s, %s, %s\n"), passed, warnings, failed);
     g_clear_pointer(&virt, pv_virt_free);
     if (conn)
         virConnectClose(conn);

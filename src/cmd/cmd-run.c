@@ -18,6 +18,7 @@
 #include "pv-error.h"
 #include "pv-libvirt.h"
 #include "pv-file.h"
+#include "pv-i18n.h"
 #include "pv-lua.h"
 #include "pv-report-json.h"
 #include "pv-report-junit.h"
@@ -230,8 +231,13 @@ pv_cmd_run_check_prefix_free(PvRun *run, GError **error)
                       "choose another --prefix"), foreign, prefix);
     else
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("%u domain(s) with prefix '%s' already exist (%s%s); remove them with "
-                      "--force or 'provium clean --prefix %s', or choose another --prefix"),
+                    g_dngettext(GETTEXT_PACKAGE,
+                                "%u domain with prefix '%s' already exists (%s%s); remove it "
+                                "with --force or 'provium clean --prefix %s', or choose another "
+                                "--prefix",
+                                "%u domains with prefix '%s' already exist (%s%s); remove them "
+                                "with --force or 'provium clean --prefix %s', or choose another "
+                                "--prefix", count),
                     count, prefix, taken->str, count > 5 ? ", ..." : "", prefix);
     return FALSE;
 }
@@ -252,10 +258,14 @@ pv_cmd_run_tune_ksm(PvRun *run)
 {
     g_auto(GVariantBuilder) knobs = PV_EVENT_FIELDS_INIT;
     PvKsm *ksm;
+    locale_t previous;
 
     if (pv_run_peek_options(run)->no_ksm || !pv_run_host_is_local(run))
         return NULL;
+    /* Its message is recorded too (see pv-i18n.c). */
+    previous = pv_i18n_untranslated_begin();
     ksm = pv_host_tune_ksm(PV_KSM_SYSFS_DIR, PV_KSM_STATE_DIR);
+    pv_i18n_end(previous);
     g_printerr("%s\n", ksm->message);
     if (!ksm->have_previous) {
         pv_event_ksm_tuned(pv_run_peek_events(run), ksm->tuned, NULL, NULL, ksm->message);
@@ -274,8 +284,10 @@ pv_cmd_run_tune_ksm(PvRun *run)
 static void
 pv_cmd_run_restore_ksm(PvRun *run, PvKsm *ksm)
 {
+    locale_t previous = pv_i18n_untranslated_begin();
     g_autofree char *line = ksm ? pv_host_restore_ksm(ksm) : NULL;
 
+    pv_i18n_end(previous);
     if (!line)
         return;
     g_printerr("%s\n", line);
@@ -345,7 +357,11 @@ pv_cmd_run_emit_started(PvRun *run, char **argv)
 static void
 pv_cmd_run_discover_one(gpointer data, gpointer user_data)
 {
+    /* Why a file broke goes into the records (see pv-i18n.c). */
+    locale_t previous = pv_i18n_untranslated_begin();
+
     pv_lua_discover_file(data, NULL);
+    pv_i18n_end(previous);
 }
 
 /*
@@ -404,17 +420,22 @@ pv_cmd_run_on_signal(gpointer user_data)
 
         pv_domain_registry_destroy_all(domains);
         if (left > 0)
-            g_printerr(_("provium: %u domain(s) of this run were still being created after "
-                         "30s and may be left: look for prefix '%s' in virsh list --all\n"),
+            g_printerr(g_dngettext(GETTEXT_PACKAGE,
+                                   "provium: %u domain of this run was still being created "
+                                   "after 30s and may be left: look for prefix '%s' in virsh "
+                                   "list --all\n",
+                                   "provium: %u domains of this run were still being created "
+                                   "after 30s and may be left: look for prefix '%s' in virsh "
+                                   "list --all\n", left),
                        left, pv_run_peek_prefix(signals->run));
-        message = _("interrupted again; destroyed this run's domains, exiting");
+        message = N_("interrupted again; destroyed this run's domains, exiting");
         pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
-        g_printerr("provium: %s\n", message);
+        g_printerr("provium: %s\n", _(message));
         _exit(PV_EXIT_CANCELLED);
     }
-    message = _("interrupted; stopping (interrupt again to exit at once)");
+    message = N_("interrupted; stopping (interrupt again to exit at once)");
     pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
-    g_printerr("provium: %s\n", message);
+    g_printerr("provium: %s\n", _(message));
     pv_dispatcher_interrupt(signals->dispatcher);
     /* No new domain, and those being created are destroyed as they start. */
     pv_domain_registry_close(domains, 0);
@@ -485,6 +506,7 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
         { "version", 0, 0, G_OPTION_ARG_NONE, &args.version,
           N_("Print provium's version and exit"), NULL },
         { "mem", 0, 0, G_OPTION_ARG_STRING, &args.mem,
+          /* xgettext:no-c-format */
           N_("Memory budget of the pool (default: 80% of the host's)"), N_("SIZE") },
         { "cpus", 0, 0, G_OPTION_ARG_INT, &args.cpus,
           N_("vCPU budget of the pool (default: the host's online CPUs)"), N_("N") },
@@ -525,6 +547,7 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
         { "no-perf-mode", 0, 0, G_OPTION_ARG_NONE, &args.no_perf_mode,
           N_("Run performance-mode VMs as ordinary VMs on a shared CPU set"), NULL },
         { "cpu-cap", 0, 0, G_OPTION_ARG_INT, &args.cpu_cap,
+          /* xgettext:no-c-format */
           N_("With --no-perf-mode: the shared CPU set's size (default 30% of online CPUs)"),
           N_("N") },
         { "virt-type", 0, 0, G_OPTION_ARG_STRING, &args.virt_type,

@@ -18,6 +18,7 @@
 
 #include "pv-error.h"
 #include "pv-events.h"
+#include "pv-i18n.h"
 #include "pv-safe.h"
 #include "pv-text.h"
 
@@ -156,6 +157,7 @@ pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
     GVariantIter iter;
     const char *key;
     GVariant *value;
+    locale_t previous;
     guint i;
 
     if (fields)
@@ -179,11 +181,14 @@ pv_events_emit(PvEvents *events, const char *kind, GVariant *fields)
 
         pv_events_write_all(g_array_index(events->fds, int, i), data, len);
     }
+    /* The reporters speak to people, whichever thread emits (see pv-i18n.c). */
+    previous = pv_i18n_translated_begin();
     for (i = 0; i < events->listeners->len; i++) {
         PvEventListener *listener = &g_array_index(events->listeners, PvEventListener, i);
 
         listener->func(event, listener->user_data);
     }
+    pv_i18n_end(previous);
     g_mutex_unlock(&events->lock);
     if (fields)
         g_variant_unref(fields);
@@ -670,7 +675,7 @@ pv_event_reader_next(PvEventReader *reader, GError **error)
             if (!event) {
                 reader->done = TRUE;
                 g_prefix_error(error,
-                               _("%s: not a provium event stream (byte %" G_GSIZE_FORMAT "): "),
+                               _("%s: not a provium event stream (byte %zu): "),
                                reader->path, at);
             }
             return event;
@@ -678,8 +683,8 @@ pv_event_reader_next(PvEventReader *reader, GError **error)
         if (ret != MSGPACK_UNPACK_CONTINUE) {
             reader->done = TRUE;
             g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("%s: not a provium event stream (bad msgpack at byte %" G_GSIZE_FORMAT
-                          ")"), reader->path, reader->offset);
+                        _("%s: not a provium event stream (bad msgpack at byte %zu)"),
+                        reader->path, reader->offset);
             return NULL;
         }
         if (!pv_event_reader_fill(reader, error))

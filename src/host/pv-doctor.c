@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 #include <pwd.h>
@@ -256,14 +257,14 @@ pv_doctor_check_hugepages(const char *mounts, guint64 free_pages)
 
         if (free_pages > 0)
             return pv_check_new(PV_CHECK_PASS, "hugepages",
-                                _("hugetlbfs at %s, %" G_GUINT64_FORMAT " free 2 MiB pages"),
+                                _("hugetlbfs at %s, %" PRIu64 " free 2 MiB pages"),
                                 dir, free_pages);
         return pv_check_new(PV_CHECK_WARN, "hugepages",
                             _("hugetlbfs at %s, but no free 2 MiB pages: performance mode uses "
                               "regular pages (reserve some: sysctl vm.nr_hugepages=N)"), dir);
     }
     return pv_check_new(PV_CHECK_WARN, "hugepages",
-                        _("no hugetlbfs mounted (%" G_GUINT64_FORMAT " free 2 MiB pages): "
+                        _("no hugetlbfs mounted (%" PRIu64 " free 2 MiB pages): "
                           "performance mode uses regular pages (mount -t hugetlbfs none "
                           "/dev/hugepages, and restart libvirtd)"), free_pages);
 }

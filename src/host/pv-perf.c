@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 #include <string.h>
@@ -540,8 +541,8 @@ pv_perf_plan(const PvTopology *topology, const PvPerfRequest *request,
     p->hugepages = pages_needed > 0 && pages_free >= pages_needed;
     if (!p->hugepages)
         g_ptr_array_add(p->warnings,
-                        g_strdup_printf(_("%" G_GUINT64_FORMAT " free 2 MiB hugepages on node(s) "
-                                          "%s, %" G_GUINT64_FORMAT " needed: the guest's memory "
+                        g_strdup_printf(_("%" PRIu64 " free 2 MiB hugepages on node(s) "
+                                          "%s, %" PRIu64 " needed: the guest's memory "
                                           "uses regular pages"),
                                         pages_free, p->nodeset, pages_needed));
     *plan = g_steal_pointer(&p);

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <json-glib/json-glib.h>
 #include <libvirt/libvirt-qemu.h>
 #include <string.h>
@@ -313,7 +314,7 @@ pv_agent_parse_exec_status(const char *reply, gboolean *exited, PvAgentExecResul
         return FALSE;
     if (pv_agent_member(st, "signal") && (signal < 1 || signal > 255)) {
         g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
-                    _("guest agent command %s: signal %" G_GINT64_FORMAT " is not a signal "
+                    _("guest agent command %s: signal %" PRId64 " is not a signal "
                       "number"), command, signal);
         return FALSE;
     }
@@ -321,7 +322,7 @@ pv_agent_parse_exec_status(const char *reply, gboolean *exited, PvAgentExecResul
         (!pv_agent_member(st, "exitcode") || exit_code < 0 || exit_code > G_MAXUINT32)) {
         if (pv_agent_member(st, "exitcode"))
             g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
-                        _("guest agent command %s: exit code %" G_GINT64_FORMAT " is out of "
+                        _("guest agent command %s: exit code %" PRId64 " is out of "
                           "range"), command, exit_code);
         else
             g_set_error(error, PV_ERROR, PV_ERROR_GUEST,

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "pv-error.h"
@@ -87,7 +88,7 @@ pv_guest_net_run(virDomain *dom, const PvAgentContext *ctx, gint64 deadline,
                     path, joined);
     else
         g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
-                    _("'%s %s' in the guest failed (exit %" G_GINT64_FORMAT "): %s"), path,
+                    _("'%s %s' in the guest failed (exit %" PRId64 "): %s"), path,
                     joined, result.signaled ? 128 + (gint64)result.signal : result.exit_code,
                     line);
     return FALSE;

@@ -412,6 +412,29 @@ pv_summary_compare_duration(gconstpointer a, gconstpointer b)
 }
 
 /**
+ * pv_summary_format_counts:
+ *
+ * "3 passed, 1 failed, 0 skipped", each count with its language's plural form.
+ * Returns: (transfer full)
+ */
+char *
+pv_summary_format_counts(guint passed, guint failed, guint skipped)
+{
+    /* TRANSLATORS: the first part of "3 passed, 1 failed, 0 skipped" */
+    g_autofree char *p = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u passed", "%u passed",
+                                                     passed), passed);
+    /* TRANSLATORS: the second part of "3 passed, 1 failed, 0 skipped" */
+    g_autofree char *f = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u failed", "%u failed",
+                                                     failed), failed);
+    /* TRANSLATORS: the third part of "3 passed, 1 failed, 0 skipped" */
+    g_autofree char *s = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u skipped", "%u skipped",
+                                                     skipped), skipped);
+
+    /* TRANSLATORS: "3 passed, 1 failed, 0 skipped", from the three parts above */
+    return g_strdup_printf(_("%s, %s, %s"), p, f, s);
+}
+
+/**
  * pv_summary_format:
  *
  * The report for people.
@@ -424,14 +447,18 @@ pv_summary_format(const PvSummary *summary)
     g_autoptr(GPtrArray) sorted = g_ptr_array_new();
     g_autofree char *duration = pv_duration_format(summary->end_ns - summary->start_ns);
     g_autofree char *pool_memory = pv_size_format(summary->pool_memory);
+    g_autofree char *files = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u file", "%u files",
+                                                         summary->files->len),
+                                             summary->files->len);
+    g_autofree char *counts = pv_summary_format_counts(summary->passed, summary->failed,
+                                                       summary->skipped);
     gboolean any_blocked = FALSE;
     guint i;
 
-    g_string_append_printf(out, _("run %s on %s: %u files in %s; %u passed, %u failed, "
-                                  "%u skipped\n"),
+    /* TRANSLATORS: "run ID on URI: 3 files in 1m05s; 3 passed, 1 failed, 0 skipped" */
+    g_string_append_printf(out, _("run %s on %s: %s in %s; %s\n"),
                            summary->run ? summary->run : "?", summary->uri ? summary->uri : "?",
-                           summary->files->len, duration, summary->passed, summary->failed,
-                           summary->skipped);
+                           files, duration, counts);
     g_string_append_printf(out, _("pool: %s and %g vCPUs\n\n"), pool_memory, summary->pool_cpus);
 
     g_string_append(out, _("files by duration:\n"));
@@ -442,9 +469,11 @@ pv_summary_format(const PvSummary *summary)
         const PvSummaryFile *file = sorted->pdata[i];
         g_autofree char *took = pv_duration_format(file->duration_ns);
 
-        g_string_append_printf(out, "  %8s  %-9s  %2u VM%s  %s\n", took,
-                               file->status ? file->status : "?", file->vms->len,
-                               file->vms->len == 1 ? " " : "s", file->path);
+        /* TRANSLATORS: a column: pad the singular to the plural's width */
+        g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE, "  %8s  %-9s  %2u VM   %s\n",
+                                                "  %8s  %-9s  %2u VMs  %s\n", file->vms->len),
+                               took, file->status ? file->status : "?", file->vms->len,
+                               file->path);
     }
 
     g_string_append_printf(out, _("\nparallelism: files peak %u, mean %.2f; VMs peak %u, "
@@ -460,9 +489,10 @@ pv_summary_format(const PvSummary *summary)
             continue;
         any_blocked = TRUE;
         took = pv_duration_format(summary->blocked_ns[i]);
-        g_string_append_printf(out, "  %-13s %8s  (%u file%s)\n", pv_block_reason_to_string(i),
-                               took, summary->blocked_files[i],
-                               summary->blocked_files[i] == 1 ? "" : "s");
+        g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE, "  %-13s %8s  (%u file)\n",
+                                                "  %-13s %8s  (%u files)\n",
+                                                summary->blocked_files[i]),
+                               pv_block_reason_to_string(i), took, summary->blocked_files[i]);
     }
     if (!any_blocked)
         g_string_append(out, _("  nothing waited\n"));
@@ -472,11 +502,14 @@ pv_summary_format(const PvSummary *summary)
         g_string_append(out, _("ok: every claim released, the pool empty whenever no file "
                                "ran, every VM stopped"));
         if (summary->kept)
-            g_string_append_printf(out, _(" (but %u kept on purpose, --keep-failed)"),
-                                   summary->kept);
+            g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE,
+                                                    " (but %u kept on purpose, --keep-failed)",
+                                                    " (but %u kept on purpose, --keep-failed)",
+                                                    summary->kept), summary->kept);
         g_string_append_c(out, '\n');
     } else {
-        g_string_append_printf(out, _("%u problem(s)\n"), summary->leaks->len);
+        g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE, "%u problem\n", "%u problems\n",
+                                                summary->leaks->len), summary->leaks->len);
         for (i = 0; i < summary->leaks->len; i++)
             g_string_append_printf(out, "  %s\n", (const char *)summary->leaks->pdata[i]);
     }

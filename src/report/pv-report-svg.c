@@ -257,9 +257,15 @@ pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index)
         double x1 = pv_svg_x(svg, file->dispatched_ns);
         double x2 = pv_svg_x(svg, file->completed ? file->completed_ns : svg->end);
         g_autofree char *took = pv_duration_format(file->duration_ns);
-        g_autofree char *tip = g_strdup_printf(_("%s: %s in %s, %u tests, %u VMs"), file->path,
+        g_autofree char *tests = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u test",
+                                                             "%u tests", file->tests),
+                                                 file->tests);
+        g_autofree char *vms = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u VM", "%u VMs",
+                                                           file->vms->len), file->vms->len);
+        /* TRANSLATORS: "FILE: passed in 12s, 3 tests, 2 VMs" */
+        g_autofree char *tip = g_strdup_printf(_("%s: %s in %s, %s, %s"), file->path,
                                                file->status ? file->status : _("running"),
-                                               took, file->tests, file->vms->len);
+                                               took, tests, vms);
 
         node = pv_svg_rect(svg->root, x1, y, x2 - x1, SVG_LANE_H, color);
         pv_svg_attr(node, "fill-opacity", "0.22");
@@ -373,12 +379,16 @@ pv_summary_svg(const PvSummary *summary)
     g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
     g_autofree char *duration = pv_duration_format(summary->end_ns - summary->start_ns);
     g_autofree char *title = g_strdup_printf(_("provium run %s"), summary->run ? summary->run : "?");
-    g_autofree char *subtitle = g_strdup_printf(_("%u files in %s: %u passed, %u failed, "
-                                                  "%u skipped; files at once: peak %u, mean "
-                                                  "%.2f"),
-                                                summary->files->len, duration, summary->passed,
-                                                summary->failed, summary->skipped,
-                                                summary->peak_files, summary->mean_files);
+    g_autofree char *files = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u file", "%u files",
+                                                         summary->files->len),
+                                             summary->files->len);
+    g_autofree char *counts = pv_summary_format_counts(summary->passed, summary->failed,
+                                                       summary->skipped);
+    /* TRANSLATORS: "3 files in 1m05s: 3 passed, 1 failed, 0 skipped; files at once: ..." */
+    g_autofree char *subtitle = g_strdup_printf(_("%s in %s: %s; files at once: peak %u, "
+                                                  "mean %.2f"),
+                                                files, duration, counts, summary->peak_files,
+                                                summary->mean_files);
     double lanes_bottom = SVG_TOP + summary->files->len * (SVG_LANE_H + SVG_LANE_GAP);
     double height = lanes_bottom + 30 + 2 * (SVG_CHART_H + 22) + 20;
     xmlChar *out = NULL;

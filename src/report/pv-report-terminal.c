@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pv-events.h"
+#include "pv-report-summary.h"
 #include "pv-report-terminal.h"
 #include "pv-text.h"
 #include "pv-units.h"
@@ -245,36 +246,34 @@ pv_terminal_on_file_completed(PvTerminal *terminal, PvReportFile *file)
 static void
 pv_terminal_on_summary(PvTerminal *terminal, GVariant *event)
 {
-    gint64 passed = pv_event_get_int(event, "passed", 0);
-    gint64 failed = pv_event_get_int(event, "failed", 0);
-    gint64 skipped = pv_event_get_int(event, "skipped", 0);
-    gint64 errors = pv_event_get_int(event, "errors", 0);
-    gint64 cancelled = pv_event_get_int(event, "cancelled", 0);
-    gint64 not_run = pv_event_get_int(event, "not_run", 0);
+    guint passed = pv_event_get_int(event, "passed", 0);
+    guint failed = pv_event_get_int(event, "failed", 0);
+    guint skipped = pv_event_get_int(event, "skipped", 0);
+    guint errors = pv_event_get_int(event, "errors", 0);
+    guint cancelled = pv_event_get_int(event, "cancelled", 0);
+    guint not_run = pv_event_get_int(event, "not_run", 0);
     g_autoptr(GString) text = g_string_new(NULL);
+    g_autofree char *counts = NULL;
 
     if (terminal->block_func)
         return;
     pv_terminal_end_status(terminal);
     if (errors > 0)
         g_string_append_printf(text, g_dngettext(GETTEXT_PACKAGE,
-                                                 "%" G_GINT64_FORMAT " file could not run "
-                                                 "(see above)\n",
-                                                 "%" G_GINT64_FORMAT " files could not run "
-                                                 "(see above)\n", errors), errors);
+                                                 "%u file could not run (see above)\n",
+                                                 "%u files could not run (see above)\n",
+                                                 errors), errors);
     if (cancelled > 0)
-        g_string_append_printf(text, g_dngettext(GETTEXT_PACKAGE,
-                                                 "%" G_GINT64_FORMAT " file was cancelled\n",
-                                                 "%" G_GINT64_FORMAT " files were cancelled\n",
-                                                 cancelled), cancelled);
+        g_string_append_printf(text, g_dngettext(GETTEXT_PACKAGE, "%u file was cancelled\n",
+                                                 "%u files were cancelled\n", cancelled),
+                               cancelled);
     if (not_run > 0)
         g_string_append_printf(text, g_dngettext(GETTEXT_PACKAGE,
-                                                 "%" G_GINT64_FORMAT " file was not run "
-                                                 "(--fail-fast)\n",
-                                                 "%" G_GINT64_FORMAT " files were not run "
-                                                 "(--fail-fast)\n", not_run), not_run);
-    g_string_append_printf(text, _("%" G_GINT64_FORMAT " passed, %" G_GINT64_FORMAT " failed, "
-                                   "%" G_GINT64_FORMAT " skipped\n"), passed, failed, skipped);
+                                                 "%u file was not run (--fail-fast)\n",
+                                                 "%u files were not run (--fail-fast)\n",
+                                                 not_run), not_run);
+    counts = pv_summary_format_counts(passed, failed, skipped);
+    g_string_append_printf(text, "%s\n", counts);
     pv_terminal_print(terminal, text->str);
 }
 

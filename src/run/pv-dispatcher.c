@@ -25,6 +25,7 @@
 #include "pv-dispatcher-private.h"
 #include "pv-dispatcher.h"
 #include "pv-host.h"
+#include "pv-i18n.h"
 #include "pv-locks.h"
 
 struct _PvDispatcher {
@@ -161,8 +162,11 @@ static void
 pv_dispatcher_worker(gpointer data, gpointer user_data)
 {
     PvDispatchJob *job = data;
+    /* What a file's run says goes into the records (see pv-i18n.c). */
+    locale_t previous = pv_i18n_untranslated_begin();
 
     job->dispatcher->run_file(job->file);
+    pv_i18n_end(previous);
     g_idle_add_full(G_PRIORITY_HIGH, pv_dispatcher_finish_job, job, NULL);
 }
 
@@ -354,6 +358,8 @@ static void
 pv_dispatcher_pump(PvDispatcher *dispatcher)
 {
     PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
+    /* Why files wait or are skipped goes into the records (see pv-i18n.c). */
+    locale_t previous = pv_i18n_untranslated_begin();
 
     while (dispatcher->next < dispatcher->files->len) {
         PvFile *file = dispatcher->files->pdata[dispatcher->next];
@@ -400,6 +406,7 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
     pv_dispatcher_report_status(dispatcher);
     if (dispatcher->running == 0 && dispatcher->next >= dispatcher->files->len)
         g_main_loop_quit(dispatcher->loop);
+    pv_i18n_end(previous);
 }
 
 static gboolean
@@ -517,6 +524,7 @@ pv_dispatcher_tick(gpointer user_data)
 void
 pv_dispatcher_interrupt(PvDispatcher *dispatcher)
 {
+    locale_t previous = pv_i18n_untranslated_begin();
     guint i;
 
     dispatcher->interrupted = TRUE;
@@ -526,6 +534,7 @@ pv_dispatcher_interrupt(PvDispatcher *dispatcher)
         if (pv_file_get_status(file) == PV_FILE_RUNNING)
             pv_file_cancel(file, _("cancelled by a signal"));
     }
+    pv_i18n_end(previous);
     pv_dispatcher_pump(dispatcher);
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "pv-error.h"
+#include "pv-i18n.h"
 #include "pv-libvirt.h"
 #include "pv-run.h"
 #include "pv-safe.h"
@@ -255,6 +256,7 @@ gboolean
 pv_run_connect(PvRun *run, GError **error)
 {
     g_autofree char *cache_dir = NULL;
+    locale_t previous;
 
     run->conn = pv_libvirt_open(run->options->uri, error);
     if (!run->conn)
@@ -264,6 +266,7 @@ pv_run_connect(PvRun *run, GError **error)
                                         : pv_cache_dir_default();
     run->virt = pv_virt_new(run->conn, run->local, cache_dir);
     /* An explicit --virt-type overrides every profile: auto is never asked. */
+    previous = pv_i18n_untranslated_begin();    /* virt_reason is recorded */
     if (run->options->virt_type == PV_VIRT_AUTO) {
         run->virt_auto = pv_virt_get_auto(run->virt, &run->virt_reason);
     } else {
@@ -271,6 +274,7 @@ pv_run_connect(PvRun *run, GError **error)
         run->virt_reason = g_strdup_printf(_("--virt-type %s"),
                                            pv_virt_type_to_string(run->options->virt_type));
     }
+    pv_i18n_end(previous);
     /* Kept domains must outlive the connection; the others must not. */
     run->domains = pv_domain_registry_new(run->conn, !run->options->keep_failed, error);
     return run->domains != NULL;

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 #include "pv-error.h"
 #include "pv-pool.h"
@@ -40,8 +41,8 @@ pv_amount_format(PvAmount amount)
     g_autofree char *memory = pv_size_format(amount.memory);
 
     if (amount.mcpus % PV_MCPU == 0)
-        return g_strdup_printf(amount.mcpus == PV_MCPU ? _("%s and %" G_GUINT64_FORMAT " vCPU")
-                                                        : _("%s and %" G_GUINT64_FORMAT " vCPUs"),
+        return g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%s and %" PRIu64 " vCPU",
+                                           "%s and %" PRIu64 " vCPUs", amount.mcpus / PV_MCPU),
                                memory, amount.mcpus / PV_MCPU);
     return g_strdup_printf(_("%s and %.2f vCPUs"), memory, amount.mcpus / (double)PV_MCPU);
 }

@@ -77,7 +77,12 @@ function test(name, opts, fn)
             raise(string.format("test(%q): tags must be a list of strings", name))
         end
         for _, tag in ipairs(opts.tags) do
-            tags[#tags + 1] = tostring(tag)
+            if type(tag) ~= "string" or not tag:match("^[%w_.:-]+$") then
+                raise(string.format("test(%q): tag %q is not a tag: a tag is a string of " ..
+                                    "letters, digits, '-', '_', '.', ':'", name,
+                                    tostring(tag)))
+            end
+            tags[#tags + 1] = tag
         end
     end
     local skip = opts.skip

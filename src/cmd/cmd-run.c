@@ -23,12 +23,14 @@
 #include "pv-report-junit.h"
 #include "pv-report-terminal.h"
 #include "pv-run.h"
+#include "pv-tags.h"
 #include "pv-units.h"
 
 typedef struct {
     char *uri;
     char *config;
     char *filter;
+    char *tags;
     char *timeout;
     char *prefix;
     char *results_dir;
@@ -66,6 +68,7 @@ pv_run_args_clear(PvRunArgs *args)
     g_free(args->uri);
     g_free(args->config);
     g_free(args->filter);
+    g_free(args->tags);
     g_free(args->timeout);
     g_free(args->prefix);
     g_free(args->results_dir);
@@ -90,6 +93,8 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
         g_prefix_error(error, "--timeout: ");
         return FALSE;
     }
+    if (args->tags && !(options->tags = pv_tags_parse(args->tags, error)))
+        return FALSE;
     if (args->prefix && !pv_run_check_prefix(args->prefix, error))
         return FALSE;
     if (args->mem && (!pv_size_parse(args->mem, &options->mem, error) || options->mem == 0)) {
@@ -350,11 +355,15 @@ pv_cmd_run_discover_one(gpointer data, gpointer user_data)
 
 /*
  * Discovery runs each file's top level: independent per file, so spread over
- * the CPUs; the events then come in discovery order.
+ * the CPUs; the events then come in discovery order.  With --tags, a file
+ * none of whose tests is selected is dropped here: it is neither run nor
+ * reported, so nothing of it boots, not even at its top level.
  */
-static void
-pv_cmd_run_discover(PvRun *run, GPtrArray *files)
+static gboolean
+pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
 {
+    const PvRunOptions *options = pv_run_peek_options(run);
+
     GThreadPool *pool = g_thread_pool_new(pv_cmd_run_discover_one, NULL,
                                           MAX(g_get_num_processors(), 1), FALSE, NULL);
     guint i;
@@ -362,17 +371,36 @@ pv_cmd_run_discover(PvRun *run, GPtrArray *files)
     for (i = 0; i < files->len; i++)
         g_thread_pool_push(pool, files->pdata[i], NULL);
     g_thread_pool_free(pool, FALSE, TRUE);
+    for (i = 0; options->tags && i < files->len; ) {
+        PvFile *file = files->pdata[i];
+
+        if (pv_file_get_status(file) != PV_FILE_ERROR && pv_file_get_selected_count(file) == 0)
+            g_ptr_array_remove_index(files, i);
+        else
+            i++;
+    }
+    if (files->len == 0) {
+        g_autofree char *spec = g_strjoinv(",", options->tags);
+
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("no test matches --tags '%s' ('provium list' shows each test's tags)"),
+                    spec);
+        return FALSE;
+    }
     for (i = 0; i < files->len; i++) {
         PvFile *file = files->pdata[i];
         const PvClaimSpec *claim = pv_file_peek_claim(file);
         g_autoptr(GPtrArray) tests = g_ptr_array_new();
         guint t;
 
-        for (t = 0; t < pv_file_get_test_count(file); t++)
-            g_ptr_array_add(tests, (gpointer)pv_file_peek_test_name(file, t));
+        for (t = 0; t < pv_file_get_test_count(file); t++) {
+            if (pv_file_test_is_selected(file, t))
+                g_ptr_array_add(tests, (gpointer)pv_file_peek_test_name(file, t));
+        }
         pv_event_file_discovered(pv_run_peek_events(run), pv_file_peek_path(file), tests,
                                  claim->memory, claim->cpus, claim->declared);
     }
+    return TRUE;
 }
 
 typedef struct {
@@ -469,6 +497,9 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
           N_("Use this provium.conf instead of searching for one"), N_("FILE") },
         { "filter", 0, 0, G_OPTION_ARG_STRING, &args.filter,
           N_("Run only test files whose path contains SUBSTR"), N_("SUBSTR") },
+        { "tags", 0, 0, G_OPTION_ARG_STRING, &args.tags,
+          N_("Run only tests having any of these tags; !TAG excludes, e.g. 'net,!slow'"),
+          N_("TAG,...") },
         { "timeout", 0, 0, G_OPTION_ARG_STRING, &args.timeout,
           N_("Time limit per file, e.g. 90s or 10m (default 5m; 0 disables)"),
           N_("DURATION") },
@@ -648,7 +679,10 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
         g_printerr(_("provium: --no-perf-mode: performance-mode VMs run as ordinary VMs on a "
                      "shared CPU set; pinning, NUMA binding, hugepages and realtime do not "
                      "apply\n"));
-    pv_cmd_run_discover(run, files);
+    if (!pv_cmd_run_discover(run, files, &error)) {
+        pv_cmd_run_restore_ksm(run, ksm);
+        goto usage;
+    }
 
     dispatcher = pv_dispatcher_new(run, files, pv_lua_run_file);
     pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, terminal);

@@ -402,11 +402,12 @@ pv_lua_test_count(lua_State *L)
  * @index: 1-based
  * @skip: (out) (transfer full): the skip reason, NULL when it runs
  * @timeout_ns: (out): the test's own timeout, 0 for none
+ * @tags: (out) (optional) (transfer full): its tags, NULL-terminated
  *
  * Returns: (transfer full): the test's name
  */
 char *
-pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns)
+pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns, char ***tags)
 {
     char *name;
 
@@ -415,11 +416,25 @@ pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns)
     if (!pv_lua_call_runner(L, 1, 4)) {
         *skip = NULL;
         *timeout_ns = 0;
+        if (tags)
+            *tags = g_new0(char *, 1);
         return g_strdup_printf("#%u", index);
     }
     name = g_strdup(lua_tostring(L, -4));
     *skip = g_strdup(lua_tostring(L, -3));
     *timeout_ns = lua_tointeger(L, -2);
+    if (tags) {
+        /* The prelude made it: a list of strings. */
+        lua_Unsigned n = lua_istable(L, -1) ? lua_rawlen(L, -1) : 0;
+        lua_Unsigned i;
+
+        *tags = g_new0(char *, n + 1);
+        for (i = 0; i < n; i++) {
+            lua_rawgeti(L, -1, (lua_Integer)i + 1);
+            (*tags)[i] = g_strdup(lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+    }
     lua_pop(L, 4);
     return name;
 }

@@ -41,7 +41,8 @@ void pv_lua_run_file(PvFile *file);
 lua_State *pv_lua_new(PvLuaFile *lua_file, GError **error);
 gboolean pv_lua_run_top_level(lua_State *L, GError **error);
 guint pv_lua_test_count(lua_State *L);
-char *pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns);
+char *pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns,
+                       char ***tags);
 PvTestStatus pv_lua_run_test(lua_State *L, guint index, char **cause, char **message);
 
 /* pv-lua-common.c: what the classes share (they call nothing else of src/lua/) */

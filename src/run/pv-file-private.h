@@ -26,6 +26,9 @@ struct _PvFile {
 
     /* Learned when the file is discovered. */
     GPtrArray *test_names;
+    GPtrArray *test_tags;      /* char **, per test */
+    GArray *test_selected;     /* gboolean, per test: --tags chose it */
+    guint selected;            /* how many */
     PvClaimSpec claim;
 
     /* The pool: set by the dispatcher when the file starts. */
@@ -40,6 +43,7 @@ struct _PvFile {
     char *error;               /* why the file is broken or stopped */
     char *current_test;        /* NULL between tests */
     gint test_index;           /* of the current test, from 0; -1 between tests */
+    guint current_declared;    /* the current test's place among those declared */
     gint tests_begun;
     PvBlockReason blocked;     /* what the worker waits for, if anything */
     gint64 blocked_since;      /* monotonic; the file's clock stops meanwhile */

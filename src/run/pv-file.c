@@ -21,6 +21,7 @@
 #define PV_FILE_PRIVATE
 #include "pv-file-private.h"
 #include "pv-run.h"
+#include "pv-tags.h"
 #include "pv-text.h"
 #include "pv-units.h"
 
@@ -77,6 +78,8 @@ pv_file_new(PvRun *run, const char *path)
     file->abs_path = g_canonicalize_filename(path, NULL);
     file->stem = pv_file_stem(path);
     file->test_names = g_ptr_array_new_with_free_func(g_free);
+    file->test_tags = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    file->test_selected = g_array_new(FALSE, TRUE, sizeof(gboolean));
     pv_wake_init(&file->wake);
     file->vms = g_array_new(FALSE, TRUE, sizeof(PvFileVm));
     file->kept = g_ptr_array_new_with_free_func(g_free);
@@ -109,6 +112,8 @@ pv_file_free(PvFile *file)
     pv_file_free_vms(file);
     g_array_unref(file->vms);
     g_ptr_array_unref(file->test_names);
+    g_ptr_array_unref(file->test_tags);
+    g_array_unref(file->test_selected);
     g_ptr_array_unref(file->kept);
     pv_wake_clear(&file->wake);
     g_clear_pointer(&file->source, g_bytes_unref);
@@ -200,13 +205,30 @@ pv_file_drop_source(PvFile *file)
 /**
  * pv_file_set_discovered:
  * @test_names: (transfer container): the tests' names, in order
+ * @test_tags: (transfer container): their tags (char **), in order
+ *
+ * What the top level declared; the tests that --tags selects will run.
  */
 void
-pv_file_set_discovered(PvFile *file, GPtrArray *test_names, const PvClaimSpec *claim)
+pv_file_set_discovered(PvFile *file, GPtrArray *test_names, GPtrArray *test_tags,
+                       const PvClaimSpec *claim)
 {
+    const char *const *spec = (const char *const *)pv_run_peek_options(file->run)->tags;
+    guint i;
+
     g_ptr_array_unref(file->test_names);
     file->test_names = test_names;
+    g_ptr_array_unref(file->test_tags);
+    file->test_tags = test_tags;
     file->claim = *claim;
+    g_array_set_size(file->test_selected, test_names->len);
+    file->selected = 0;
+    for (i = 0; i < test_names->len; i++) {
+        gboolean selected = pv_tags_select(spec, test_tags->pdata[i]);
+
+        g_array_index(file->test_selected, gboolean, i) = selected;
+        file->selected += selected;
+    }
 }
 
 const PvClaimSpec *
@@ -225,6 +247,41 @@ const char *
 pv_file_peek_test_name(PvFile *file, guint index)
 {
     return index < file->test_names->len ? file->test_names->pdata[index] : NULL;
+}
+
+/**
+ * pv_file_peek_test_tags:
+ * Returns: (transfer none): the tags of test @index (from 0), NULL-terminated
+ */
+const char *const *
+pv_file_peek_test_tags(PvFile *file, guint index)
+{
+    static const char *const none[] = { NULL };
+
+    return index < file->test_tags->len ? file->test_tags->pdata[index] : none;
+}
+
+/**
+ * pv_file_test_is_selected:
+ *
+ * Returns: whether test @index (from 0) runs: --tags chose it
+ */
+gboolean
+pv_file_test_is_selected(PvFile *file, guint index)
+{
+    return index < file->test_selected->len &&
+        g_array_index(file->test_selected, gboolean, index);
+}
+
+/**
+ * pv_file_get_selected_count:
+ *
+ * Returns: how many of its tests run; a file with none is not run at all
+ */
+guint
+pv_file_get_selected_count(PvFile *file)
+{
+    return file->selected;
 }
 
 /**

@@ -104,10 +104,14 @@ gboolean pv_file_load_config(PvFile *file, GError **error);
 PvConfig *pv_file_peek_config(PvFile *file);
 GBytes *pv_file_read_source(PvFile *file, GError **error);
 void pv_file_drop_source(PvFile *file);
-void pv_file_set_discovered(PvFile *file, GPtrArray *test_names, const PvClaimSpec *claim);
+void pv_file_set_discovered(PvFile *file, GPtrArray *test_names, GPtrArray *test_tags,
+                            const PvClaimSpec *claim);
 const PvClaimSpec *pv_file_peek_claim(PvFile *file);
 guint pv_file_get_test_count(PvFile *file);
 const char *pv_file_peek_test_name(PvFile *file, guint index);
+const char *const *pv_file_peek_test_tags(PvFile *file, guint index);
+gboolean pv_file_test_is_selected(PvFile *file, guint index);
+guint pv_file_get_selected_count(PvFile *file);
 
 /* Its place in the pool, set by the dispatcher */
 void pv_file_set_budget(PvFile *file, PvBudget *budget, gboolean llc_claim_held);
@@ -128,10 +132,10 @@ void pv_file_begin(PvFile *file);
 void pv_file_begin_top_level(PvFile *file);
 void pv_file_end_top_level(PvFile *file);
 gboolean pv_file_in_top_level(PvFile *file);
-void pv_file_begin_test(PvFile *file, const char *name, gint64 timeout_ns);
+void pv_file_begin_test(PvFile *file, guint index, gint64 timeout_ns);
 void pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause,
                       const char *message);
-void pv_file_skip_test(PvFile *file, const char *name, const char *reason);
+void pv_file_skip_test(PvFile *file, guint index, const char *reason);
 void pv_file_not_run(PvFile *file, guint from, const char *reason);
 const char *pv_file_peek_current_test(PvFile *file);
 void pv_file_end(PvFile *file, const char *error);

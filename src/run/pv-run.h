@@ -34,6 +34,7 @@ typedef struct {
     char *uri;              /* NULL: LIBVIRT_DEFAULT_URI or libvirt's default */
     char *config_path;      /* --config; NULL: search */
     char *filter;
+    char **tags;               /* --tags, pv_tags_parse()'s terms; NULL: every test */
     gint64 timeout_ns;      /* per file; 0: none */
     char *prefix;           /* NULL: derived from the run id */
     gboolean keep_failed;

@@ -56,6 +56,7 @@ gint64 pv_lua_check_duration(lua_State *L, int arg, const char *what);
 int pv_lua_sleep(lua_State *L);
 guint64 pv_lua_check_size(lua_State *L, int arg, const char *what);
 guint pv_lua_check_count(lua_State *L, int arg, const char *what);
+guint pv_lua_check_console_checks(lua_State *L, int arg, const char *what);
 
 /* One per class, in src/lua/pv-lua-<class>.c. */
 void pv_lua_vm_register(lua_State *L);

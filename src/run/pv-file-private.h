@@ -55,6 +55,20 @@ struct _PvFile {
     gint64 started_ns;
     gint64 finished_ns;
     GPtrArray *kept;           /* names of domains kept for --keep-failed */
+
+    /* Console checks (pv-file-console.c): the worker and the main thread. */
+    GMutex console_lock;
+    GPtrArray *consoles;       /* PvFileConsole */
+    gboolean console_test;     /* a test runs: the tick reads the consoles */
+    char *console_problem;     /* the first one the running test met */
+    gpointer console_problem_vm;
+    gboolean console_interrupted;
 };
 
+typedef struct _PvFileConsole PvFileConsole;
+
 void pv_file_free_vms(PvFile *file);
+void pv_file_console_free(PvFileConsole *console);
+void pv_file_unwatch_console(PvFile *file, gpointer vm);
+void pv_file_consoles_begin_test(PvFile *file);
+char *pv_file_consoles_end_test(PvFile *file, gpointer *vm);

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "pv-error.h"
 #define PV_FILE_PRIVATE
@@ -76,6 +77,20 @@ pv_file_vm_in_scope(PvFile *file, gpointer vm)
     return FALSE;
 }
 
+/* Its console shows in the failed test's excerpt, used or not. */
+static void
+pv_file_touch_vm(PvFile *file, gpointer vm)
+{
+    guint i;
+
+    for (i = 0; i < file->vms->len; i++) {
+        PvFileVm *entry = &g_array_index(file->vms, PvFileVm, i);
+
+        if (entry->vm == vm)
+            entry->ops->touch(entry->vm);
+    }
+}
+
 const char *
 pv_file_peek_current_test(PvFile *file)
 {
@@ -114,6 +129,7 @@ pv_file_begin_test(PvFile *file, guint index, gint64 timeout_ns)
         entry->ops->untouch(entry->vm);
     }
     pv_wake_reset_test(&file->wake);
+    pv_file_consoles_begin_test(file);
     g_free(file->current_test);
     file->current_test = g_strdup(name);
     file->current_declared = index;
@@ -154,6 +170,7 @@ pv_file_end_scope(PvFile *file, gint test, PvVmEnd why, gboolean keep)
         running = entry->ops->running(entry->vm);
         entry->ops->end(entry->vm, why, keep);
         entry->ended = TRUE;
+        pv_file_unwatch_console(file, entry->vm);
         if (keep && running)
             g_ptr_array_add(file->kept, g_strdup(entry->ops->domain_name(entry->vm)));
     }
@@ -173,9 +190,24 @@ pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause, const cha
 {
     g_autoptr(GError) interrupt = NULL;
     g_autofree char *excerpt = NULL;
+    gpointer sick_vm = NULL;
+    g_autofree char *problem = pv_file_consoles_end_test(file, &sick_vm);
+    g_autofree char *both = NULL;
     gboolean keep;
     guint i;
 
+    /* A sick kernel fails the test, whatever the test saw; its line comes first. */
+    if (problem) {
+        pv_file_touch_vm(file, sick_vm);
+        if (status != PV_TEST_FAILED) {
+            status = PV_TEST_FAILED;
+            message = problem;
+            cause = NULL;
+        } else if (!message || !strstr(message, problem)) {
+            both = g_strdup_printf("%s\n%s", problem, message ? message : "");
+            message = both;
+        }
+    }
     if (!pv_file_check(file, &interrupt) && status != PV_TEST_FAILED) {
         status = PV_TEST_FAILED;
         message = interrupt->message;

@@ -83,6 +83,8 @@ pv_file_new(PvRun *run, const char *path)
     pv_wake_init(&file->wake);
     file->vms = g_array_new(FALSE, TRUE, sizeof(PvFileVm));
     file->kept = g_ptr_array_new_with_free_func(g_free);
+    g_mutex_init(&file->console_lock);
+    file->consoles = g_ptr_array_new_with_free_func((GDestroyNotify)pv_file_console_free);
     file->status = PV_FILE_QUEUED;
     file->test_index = -1;
     file->file_deadline = G_MAXINT64;
@@ -115,6 +117,9 @@ pv_file_free(PvFile *file)
     g_ptr_array_unref(file->test_tags);
     g_array_unref(file->test_selected);
     g_ptr_array_unref(file->kept);
+    g_ptr_array_unref(file->consoles);
+    g_mutex_clear(&file->console_lock);
+    g_free(file->console_problem);
     pv_wake_clear(&file->wake);
     g_clear_pointer(&file->source, g_bytes_unref);
     g_free(file->path);

@@ -83,6 +83,8 @@ typedef struct {
     char *(*excerpt)(gpointer vm);
     /* A test starts: forget which VMs the last one used. */
     void (*untouch)(gpointer vm);
+    /* The running test's failure concerns it: show its console. */
+    void (*touch)(gpointer vm);
     const char *(*domain_name)(gpointer vm);
     GDestroyNotify free;
 } PvFileVmOps;
@@ -149,6 +151,12 @@ void pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for);
 void pv_file_unblock(PvFile *file);
 void pv_file_log(PvFile *file, const char *text);
 void pv_file_interrupt_test(PvFile *file, PvErrorCode code, const char *message);
+
+/* The consoles of its VMs, checked while tests run (pv-file-console.c) */
+void pv_file_watch_console(PvFile *file, gpointer vm, const char *who, const char *path,
+                           guint ignore);
+void pv_file_allow_console(PvFile *file, gpointer vm, guint checks);
+void pv_file_scan_consoles(PvFile *file);
 
 /* The VMs it owns */
 void pv_file_add_vm(PvFile *file, gpointer vm, const PvFileVmOps *ops);

@@ -35,6 +35,7 @@ typedef struct {
     char *prefix;
     char *results_dir;
     gboolean keep_failed;
+    gboolean debug_on_failure;
     gboolean verbose;
     gboolean quiet;
     gboolean version;
@@ -182,6 +183,18 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
     options->prefix = g_steal_pointer(&args->prefix);
     options->results_dir = g_steal_pointer(&args->results_dir);
     options->keep_failed = args->keep_failed;
+    if (args->debug_on_failure) {
+        /* The prompt's VMs stay for virsh console after it, as --keep-failed's. */
+        options->keep_failed = TRUE;
+        if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+            /* One file at a time: the prompt has the terminal, and no clock runs. */
+            options->debug_on_failure = TRUE;
+            options->jobs = 1;
+        } else {
+            g_printerr(_("provium: --debug-on-failure: standard input is not a terminal; "
+                         "failed tests' domains are kept, as with --keep-failed\n"));
+        }
+    }
     options->verbosity = args->verbose ? PV_VERBOSITY_VERBOSE :
         args->quiet ? PV_VERBOSITY_QUIET : PV_VERBOSITY_NORMAL;
     return TRUE;
@@ -507,6 +520,9 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
           N_("Prefix of this run's domain names (default: pv-<run>-)"), N_("P") },
         { "keep-failed", 0, 0, G_OPTION_ARG_NONE, &args.keep_failed,
           N_("Leave the domains of failed files running, and print their names"), NULL },
+        { "debug-on-failure", 0, 0, G_OPTION_ARG_NONE, &args.debug_on_failure,
+          N_("On a terminal, open a Lua prompt in a failed test, with its VMs kept; runs one "
+             "file at a time (without a terminal: --keep-failed)"), NULL },
         { "results-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.results_dir,
           N_("Where run directories go (default: .provium/runs)"), N_("DIR") },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &args.verbose,
@@ -685,7 +701,9 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     }
 
     dispatcher = pv_dispatcher_new(run, files, pv_lua_run_file);
-    pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, terminal);
+    /* A status line would write over the prompt. */
+    if (!options.debug_on_failure)
+        pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, terminal);
     signals.run = run;
     signals.dispatcher = dispatcher;
     signal_ids[0] = g_unix_signal_add(SIGINT, pv_cmd_run_on_signal, &signals);

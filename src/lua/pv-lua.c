@@ -49,7 +49,12 @@ pv_lua_hook(lua_State *L, lua_Debug *ar)
     lua_error(L);
 }
 
-static void
+/**
+ * pv_lua_reset_hook:
+ *
+ * The interrupt hook back to its usual pace, with no raise counted.
+ */
+void
 pv_lua_reset_hook(lua_State *L)
 {
     PvLuaFile *lua_file = pv_lua_peek(L);
@@ -142,6 +147,10 @@ static const luaL_Reg pv_lua_helpers[] = {
     { "now", pv_lua_helper_now },
     { "sleep", pv_lua_sleep },
     { "log", pv_lua_helper_log },
+    { "debug_begin", pv_lua_debug_begin },
+    { "debug_end", pv_lua_debug_end },
+    { "debug_write", pv_lua_debug_write },
+    { "readline", pv_lua_debug_readline },
     { NULL, NULL },
 };
 
@@ -249,8 +258,9 @@ pv_lua_prelude_bytecode(GError **error)
 }
 
 static gboolean
-pv_lua_load_prelude(lua_State *L, PvFile *file, GError **error)
+pv_lua_load_prelude(lua_State *L, PvLuaFile *lua_file, GError **error)
 {
+    PvFile *file = lua_file->file;
     g_autofree char *chunkname = g_strconcat("@", pv_file_peek_path(file), NULL);
     g_autoptr(GBytes) bytecode = pv_lua_prelude_bytecode(error);
     gsize len = 0;
@@ -269,6 +279,9 @@ pv_lua_load_prelude(lua_State *L, PvFile *file, GError **error)
     lua_setfield(L, -2, "chunkname");
     lua_pushstring(L, pv_file_peek_path(file));
     lua_setfield(L, -2, "path");
+    lua_pushboolean(L, !lua_file->discovering &&
+                    pv_run_peek_options(pv_file_peek_run(file))->debug_on_failure);
+    lua_setfield(L, -2, "debug_on_failure");
     if (pv_lua_docall(L, 1, 1) != LUA_OK) {
         g_set_error(error, PV_ERROR, PV_ERROR_IO, _("provium's Lua prelude failed: %s"),
                     lua_tostring(L, -1));
@@ -290,7 +303,6 @@ lua_State *
 pv_lua_new(PvLuaFile *lua_file, GError **error)
 {
     lua_State *L = luaL_newstate();
-    PvFile *file = lua_file->file;
 
     if (!L) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_IO, _("cannot create a Lua state"));
@@ -309,7 +321,7 @@ pv_lua_new(PvLuaFile *lua_file, GError **error)
     pv_lua_console_register(L);
     pv_lua_vm_register(L);
     pv_lua_provium_register(L);
-    if (!pv_lua_load_prelude(L, file, error)) {
+    if (!pv_lua_load_prelude(L, lua_file, error)) {
         lua_close(L);
         return NULL;
     }

@@ -52,6 +52,7 @@ struct _PvFile {
     gint64 test_timeout_ns;
     gint64 test_started;
     gint64 top_level_deadline; /* while the top level runs; G_MAXINT64 otherwise */
+    gint64 paused_since;       /* monotonic: --debug-on-failure's prompt; 0 otherwise */
     gint64 started_ns;
     gint64 finished_ns;
     GPtrArray *kept;           /* names of domains kept for --keep-failed */

@@ -91,6 +91,27 @@ pv_file_touch_vm(PvFile *file, gpointer vm)
     }
 }
 
+/**
+ * pv_file_dup_running_domains:
+ *
+ * Returns: (transfer full): the names of the domains of the VMs in scope
+ *   that run now: the running test's and the file's
+ */
+GPtrArray *
+pv_file_dup_running_domains(PvFile *file)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    guint i;
+
+    for (i = 0; i < file->vms->len; i++) {
+        PvFileVm *entry = &g_array_index(file->vms, PvFileVm, i);
+
+        if (!entry->ended && entry->ops->running(entry->vm))
+            g_ptr_array_add(names, g_strdup(entry->ops->domain_name(entry->vm)));
+    }
+    return names;
+}
+
 const char *
 pv_file_peek_current_test(PvFile *file)
 {

@@ -469,7 +469,7 @@ pv_file_check(PvFile *file, GError **error)
 
     if (!pv_wake_check(&file->wake, error))
         return FALSE;
-    if (file->blocked != PV_BLOCK_NONE)
+    if (file->blocked != PV_BLOCK_NONE || file->paused_since)
         return TRUE;
     now = g_get_monotonic_time();
     if (now >= file->top_level_deadline) {
@@ -498,6 +498,42 @@ pv_file_check(PvFile *file, GError **error)
         return pv_wake_check(&file->wake, error);
     }
     return TRUE;
+}
+
+/**
+ * pv_file_pause:
+ *
+ * --debug-on-failure's prompt opens on the failed test: the file's clock
+ * stops, and the test's interrupt (its timeout, a console check) is spent,
+ * so the prompt can use its VMs.  A cancellation still holds.  Worker
+ * thread only.
+ */
+void
+pv_file_pause(PvFile *file)
+{
+    pv_wake_reset_test(&file->wake);
+    if (!file->paused_since)
+        file->paused_since = g_get_monotonic_time();
+}
+
+/**
+ * pv_file_resume:
+ *
+ * The prompt closed: the deadlines move by the time it was open.
+ */
+void
+pv_file_resume(PvFile *file)
+{
+    gint64 paused;
+
+    if (!file->paused_since)
+        return;
+    paused = g_get_monotonic_time() - file->paused_since;
+    if (file->file_deadline != G_MAXINT64)
+        file->file_deadline += paused;
+    if (file->test_deadline != G_MAXINT64)
+        file->test_deadline += paused;
+    file->paused_since = 0;
 }
 
 /**

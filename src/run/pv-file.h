@@ -151,6 +151,8 @@ void pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for);
 void pv_file_unblock(PvFile *file);
 void pv_file_log(PvFile *file, const char *text);
 void pv_file_interrupt_test(PvFile *file, PvErrorCode code, const char *message);
+void pv_file_pause(PvFile *file);
+void pv_file_resume(PvFile *file);
 
 /* The consoles of its VMs, checked while tests run (pv-file-console.c) */
 void pv_file_watch_console(PvFile *file, gpointer vm, const char *who, const char *path,
@@ -164,3 +166,4 @@ void pv_file_drop_vms(PvFile *file);
 guint pv_file_get_vm_count(PvFile *file);
 gpointer pv_file_peek_vm(PvFile *file, guint index);
 gboolean pv_file_vm_in_scope(PvFile *file, gpointer vm);
+GPtrArray *pv_file_dup_running_domains(PvFile *file);

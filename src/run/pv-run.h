@@ -38,6 +38,7 @@ typedef struct {
     gint64 timeout_ns;      /* per file; 0: none */
     char *prefix;           /* NULL: derived from the run id */
     gboolean keep_failed;
+    gboolean debug_on_failure; /* a Lua prompt when a test fails (a TTY, one file at a time) */
     PvVerbosity verbosity;
     char *results_dir;      /* NULL: .provium/runs */
     PvVirtType virt_type;   /* --virt-type; AUTO leaves it to profiles and the host */

@@ -357,6 +357,16 @@ end
 -- expression first, whose values are printed, else as a statement); it
 -- ends at the end of input, "cont", or when the run is cancelled.
 local function debug_prompt(vars, test, message)
+    -- print() at the prompt shows on the terminal, not in the file's log.
+    if vars.print == nil then
+        vars.print = function(...)
+            local parts = table.pack(...)
+            for i = 1, parts.n do
+                parts[i] = tostring(parts[i])
+            end
+            pv.debug_write(table.concat(parts, "\t", 1, parts.n))
+        end
+    end
     local env = setmetatable({}, {
         __index = function(_, key)
             local value = vars[key]

@@ -36,6 +36,7 @@ LUA
 $PTY 'expect:provium> ' 'send:marker' 'expect:provium> ' 'send:inner' \
     'expect:provium> ' 'send:top:state()' 'expect:provium> ' 'send:x = 41 + 1' \
     'expect:provium> ' 'send:x, t.name' 'expect:provium> ' 'send:nosuch()' \
+    'expect:provium> ' 'send:print("printed", 1)' \
     'expect:provium> ' 'send:cont' \
     'expect:provium> ' 'send:caught' 'expect:provium> ' 'eof' \
     -- $PV --debug-on-failure "$WORK/t" > "$WORK/out" 2> "$WORK/err"
@@ -56,6 +57,7 @@ check "the file's top-level VM" grep -qx '"running"	nil' "$WORK/out"
 check "a statement, then its value; t is the test" grep -qx '42	"fails"' "$WORK/out"
 check "an error is shown, the prompt goes on" \
     grep -qx "error: prompt:1: attempt to call a nil value (global 'nosuch')" "$WORK/out"
+check "print() shows on the terminal" grep -qx 'printed	1' "$WORK/out"
 check "a failure the test caught: its prompt, with its locals" \
     grep -qx '"still here"' "$WORK/out"
 check "the run went on: the next test" out_has "PASS  passes after"

@@ -376,7 +376,6 @@ static gboolean
 pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
 {
     const PvRunOptions *options = pv_run_peek_options(run);
-
     GThreadPool *pool = g_thread_pool_new(pv_cmd_run_discover_one, NULL,
                                           MAX(g_get_num_processors(), 1), FALSE, NULL);
     guint i;
@@ -392,7 +391,7 @@ pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
         else
             i++;
     }
-    if (files->len == 0) {
+    if (options->tags && files->len == 0) {
         g_autofree char *spec = g_strjoinv(",", options->tags);
 
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,

@@ -4,12 +4,6 @@
 # known ones.  tests/e2e/console-checks.sh sees them at work.
 . "$(dirname "$0")/lib.sh"
 
-T="test:///default"
-run_t() {
-    "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi --no-ksm "$@" \
-        > "$WORK/out" 2> "$WORK/err"
-    status=$?
-}
 KNOWN="(known: panic, oops, bug, oom, segfault, call_trace, all)"
 
 mkdir "$WORK/t"

@@ -6,7 +6,6 @@
 # it behaves as --keep-failed.  tests/e2e/debug-prompt.sh runs vm:run() in it.
 . "$(dirname "$0")/lib.sh"
 
-T="test:///default"
 PTY="python3 $PV_TEST_SRCDIR/pty-session.py"
 PV="$PROVIUM -c $T --prefix $PREFIX --results-dir $WORK/runs --no-psi --no-ksm"
 

@@ -4,12 +4,6 @@
 # provium list, and the mistakes a user can make.
 . "$(dirname "$0")/lib.sh"
 
-T="test:///default"
-run_t() {
-    "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi --no-ksm "$@" \
-        > "$WORK/out" 2> "$WORK/err"
-    status=$?
-}
 # ev FILTER: jq -rs over the last run's event stream (strings unquoted).
 ev() { "$PROVIUM" events "$WORK/runs/latest/events.msgpack" | jq -rs "$1"; }
 names() { ev '[.[] | select(.kind == "test_started") | .name] | sort | join(",")'; }

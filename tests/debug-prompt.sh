@@ -36,6 +36,7 @@ $PTY 'expect:provium> ' 'send:marker' 'expect:provium> ' 'send:inner' \
     'expect:provium> ' 'send:top:state()' 'expect:provium> ' 'send:x = 41 + 1' \
     'expect:provium> ' 'send:x, t.name' 'expect:provium> ' 'send:nosuch()' \
     'expect:provium> ' 'send:print("printed", 1)' \
+    'expect:provium> ' 'send:provium:sleep("4s")' \
     'expect:provium> ' 'send:cont' \
     'expect:provium> ' 'send:caught' 'expect:provium> ' 'eof' \
     -- $PV --debug-on-failure "$WORK/t" > "$WORK/out" 2> "$WORK/err"
@@ -61,6 +62,10 @@ check "a failure the test caught: its prompt, with its locals" \
     grep -qx '"still here"' "$WORK/out"
 check "the run went on: the next test" out_has "PASS  passes after"
 check "the run went on: the next file" out_has "PASS  b runs too"
+check "the test's duration leaves the prompt out" \
+    test "$("$PROVIUM" events "$WORK/runs/latest/events.msgpack" |
+            jq -rs '[.[] | select(.kind == "test_failed" and .name == "fails")][0].duration_ns')" \
+         -lt 3000000000
 check "one file at a time" \
     test "$("$PROVIUM" events "$WORK/runs/latest/events.msgpack" | jq -rs '
         [.[] | select(.kind == "file_dispatched" or .kind == "file_completed")

@@ -519,7 +519,8 @@ pv_file_pause(PvFile *file)
 /**
  * pv_file_resume:
  *
- * The prompt closed: the deadlines move by the time it was open.
+ * The prompt closed: the deadlines move by the time it was open, which the
+ * test's duration does not count either.
  */
 void
 pv_file_resume(PvFile *file)
@@ -533,6 +534,7 @@ pv_file_resume(PvFile *file)
         file->file_deadline += paused;
     if (file->test_deadline != G_MAXINT64)
         file->test_deadline += paused;
+    file->test_started += paused;
     file->paused_since = 0;
 }
 

@@ -77,7 +77,12 @@ function test(name, opts, fn)
             raise(string.format("test(%q): tags must be a list of strings", name))
         end
         for _, tag in ipairs(opts.tags) do
-            tags[#tags + 1] = tostring(tag)
+            if type(tag) ~= "string" or not tag:match("^[%w_.:-]+$") then
+                raise(string.format("test(%q): tag %q is not a tag: a tag is a string of " ..
+                                    "letters, digits, '-', '_', '.', ':'", name,
+                                    tostring(tag)))
+            end
+            tags[#tags + 1] = tag
         end
     end
     local skip = opts.skip
@@ -153,6 +158,10 @@ local T = {}
 T.__index = T
 T.__name = "provium.Test"
 
+-- --debug-on-failure: opens the prompt on the running test's first failure,
+-- where it happens (defined below).
+local debug_on_failure
+
 local function prefixed(msg, text)
     if msg ~= nil then
         return tostring(msg) .. ": " .. text
@@ -168,6 +177,7 @@ function T:fail(msg)
     end
     -- Recorded before raising: a pcall in the test cannot make it pass.
     self._failures[#self._failures + 1] = text
+    debug_on_failure(text)
     error(text, 0)
 end
 
@@ -300,14 +310,127 @@ local function traceback(level)
     return table.concat(lines, "\n")
 end
 
+-- The upvalues of @fn (a test file's function: the file's top-level VMs).
+local function debug_upvalues(vars, fn)
+    local i = 1
+    while true do
+        local name, value = debug.getupvalue(fn, i)
+        if not name then
+            break
+        end
+        if name ~= "_ENV" and vars[name] == nil then
+            vars[name] = value
+        end
+        i = i + 1
+    end
+end
+
+-- --debug-on-failure: the variables a prompt sees.  From the innermost
+-- frame of the test file outwards, each frame's locals, then its function's
+-- upvalues; an inner name hides an outer one.
+local function debug_frames(vars)
+    local level = 2
+    while true do
+        local info = debug.getinfo(level, "Sf")
+        if not info then
+            break
+        end
+        if info.source == pv.chunkname then
+            local i = 1
+            while true do
+                local name, value = debug.getlocal(level, i)
+                if not name then
+                    break
+                end
+                if name:sub(1, 1) ~= "(" and vars[name] == nil then
+                    vars[name] = value
+                end
+                i = i + 1
+            end
+            debug_upvalues(vars, info.func)
+        end
+        level = level + 1
+    end
+end
+
+-- The prompt: each line is evaluated in the test's environment (as an
+-- expression first, whose values are printed, else as a statement); it
+-- ends at the end of input, "cont", or when the run is cancelled.
+local function debug_prompt(vars, test, message)
+    -- print() at the prompt shows on the terminal, not in the file's log.
+    if vars.print == nil then
+        vars.print = function(...)
+            local parts = table.pack(...)
+            for i = 1, parts.n do
+                parts[i] = tostring(parts[i])
+            end
+            pv.debug_write(table.concat(parts, "\t", 1, parts.n))
+        end
+    end
+    local env = setmetatable({}, {
+        __index = function(_, key)
+            local value = vars[key]
+            if value == nil then
+                value = _ENV[key]
+            end
+            return value
+        end,
+        __newindex = vars,
+    })
+    pv.debug_begin(test, message)
+    while true do
+        local line = pv.readline("provium> ")
+        if line == nil or line:match("^%s*cont%s*$") then
+            break
+        end
+        if line:match("%S") then
+            local chunk, err = load("return " .. line, "=prompt", "t", env)
+            if not chunk then
+                chunk, err = load(line, "=prompt", "t", env)
+            end
+            if not chunk then
+                pv.debug_write(err)
+            else
+                local results = table.pack(pcall(chunk))
+                if not results[1] then
+                    pv.debug_write("error: " .. tostring(results[2]))
+                elseif results.n > 1 then
+                    local shown = {}
+                    for i = 2, results.n do
+                        shown[#shown + 1] = runner.show(results[i])
+                    end
+                    pv.debug_write(table.concat(shown, "\t"))
+                end
+            end
+        end
+    end
+    pv.debug_end()
+end
+
+-- The running test, for the prompt.
+local current
+
+function debug_on_failure(message)
+    if pv.debug_on_failure and current and not current.prompted then
+        local vars = { t = current.t }
+        current.prompted = true
+        debug_frames(vars)
+        debug_upvalues(vars, current.fn)
+        pcall(debug_prompt, vars, current.name, message)
+    end
+end
+
 -- A message handler for xpcall: skips and recorded failures pass through;
--- anything else gets a traceback limited to the test file.
+-- anything else gets a traceback limited to the test file.  With
+-- --debug-on-failure, a failure opens the prompt here, where the failing
+-- frames' locals still are.
 local function handler(err)
     if err == SKIP or (type(err) == "table" and err.provium_skip) then
         return err
     end
     local text = type(err) == "string" and err or
         string.format("(error object is a %s value) %s", type(err), tostring(err))
+    debug_on_failure(text)
     return { message = text, traceback = traceback(2) }
 end
 
@@ -328,7 +451,9 @@ function runner.run(i)
     if entry.skip then
         return "skipped", entry.skip, nil
     end
+    current = { t = t, name = entry.name, fn = entry.fn }
     local ok, err = xpcall(entry.fn, handler, t)
+    current = nil
     local cause
     if not ok and type(err) == "table" and err.provium_skip then
         -- the host cannot do what the test asked (performance mode)

@@ -84,6 +84,15 @@ run_provium() {
     status=$?
 }
 
+# run_t ARGS...: the same on libvirt's test driver ($T), for tests without
+# guests; sets $status.
+T="test:///default"
+run_t() {
+    "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi --no-ksm "$@" \
+        > "$WORK/out" 2> "$WORK/err"
+    status=$?
+}
+
 out_has() { grep -qF -- "$1" "$WORK/out"; }
 err_has() { grep -qF -- "$1" "$WORK/err"; }
 status_is() { [ "$status" -eq "$1" ]; }

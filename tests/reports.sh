@@ -4,12 +4,6 @@
 # doc/events.md promises.
 . "$(dirname "$0")/lib.sh"
 
-T="test:///default"
-run_t() {
-    "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi --no-ksm "$@" \
-        > "$WORK/out" 2> "$WORK/err"
-    status=$?
-}
 
 mkdir "$WORK/t"
 cat > "$WORK/t/a.test.lua" <<'LUA'

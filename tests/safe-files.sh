@@ -5,12 +5,6 @@
 # writable by others.
 . "$(dirname "$0")/lib.sh"
 
-T="test:///default"
-run_t() {
-    "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi --no-ksm "$@" \
-        > "$WORK/out" 2> "$WORK/err"
-    status=$?
-}
 # skip DESCRIPTION REASON: one skipped TAP line.
 skip() {
     tap_n=$((tap_n + 1))

@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "pv-console-check.h"
 #include "pv-console.h"
 
 static void
@@ -244,6 +245,124 @@ test_read_tail(Fixture *fx, gconstpointer data)
     g_assert_null(pv_console_read_tail("/nonexistent/console.log", 10));
 }
 
+/* What each line of a sick (or healthy) kernel's console shows. */
+static void
+test_check_line(void)
+{
+    const struct {
+        const char *line;
+        PvConsoleCheck check;
+    } cases[] = {
+        { "[   12.345678] Kernel panic - not syncing: sysrq triggered crash",
+          PV_CONSOLE_CHECK_PANIC },
+        { "Kernel panic - not syncing: VFS: Unable to mount root fs", PV_CONSOLE_CHECK_PANIC },
+        { "[    3.100000] Oops: 0002 [#1] PREEMPT SMP NOPTI", PV_CONSOLE_CHECK_OOPS },
+        { "[    3.1] Oops: general protection fault, probably for non-canonical address",
+          PV_CONSOLE_CHECK_OOPS },
+        { "[   41.6] Internal error: Oops - BUG: 00000000f2000800 [#1] SMP",
+          PV_CONSOLE_CHECK_OOPS },
+        { "[    2.000001] BUG: kernel NULL pointer dereference, address: 0000000000000000",
+          PV_CONSOLE_CHECK_BUG },
+        { "[   22.000000] BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1:12]",
+          PV_CONSOLE_CHECK_BUG },
+        { "[    9.9] kernel BUG at mm/slub.c:4012!", PV_CONSOLE_CHECK_BUG },
+        { "[  101.2] Out of memory: Killed process 321 (stress) total-vm:1048576kB",
+          PV_CONSOLE_CHECK_OOM },
+        { "[  101.2] Out of memory: Kill process 321 (stress) score 900", PV_CONSOLE_CHECK_OOM },
+        { "[   55.0] crash[412]: segfault at 0 ip 000055d0c1 sp 00007ffd error 6 in crash",
+          PV_CONSOLE_CHECK_SEGFAULT },
+        { "[    3.2] Call Trace:", PV_CONSOLE_CHECK_CALL_TRACE },
+        { "[    3.2]  <TASK>", PV_CONSOLE_CHECK_LAST },
+        /* After the shell's prompt, on the same line. */
+        { "/ # [    6.408938] Oops: 0002 [#1] SMP", PV_CONSOLE_CHECK_OOPS },
+        { "root@vm:~# [   22.0] BUG: soft lockup - CPU#0 stuck", PV_CONSOLE_CHECK_BUG },
+        { "[x] BUG: not the kernel's", PV_CONSOLE_CHECK_LAST },
+        { "[    3.2] Call trace:", PV_CONSOLE_CHECK_CALL_TRACE },
+        /* Healthy lines, some close. */
+        { "[    0.000000] Linux version 6.1.0-27-cloud-amd64", PV_CONSOLE_CHECK_LAST },
+        { "[    1.2] Run /init as init process", PV_CONSOLE_CHECK_LAST },
+        { "provium agent started", PV_CONSOLE_CHECK_LAST },
+        { "DEBUG: no BUG: here", PV_CONSOLE_CHECK_LAST },
+        { "Oopsie daisy", PV_CONSOLE_CHECK_LAST },
+        { "[    1.0] panic=10 on the command line", PV_CONSOLE_CHECK_LAST },
+        { "grep 'segfault' /var/log/messages", PV_CONSOLE_CHECK_LAST },
+        { "", PV_CONSOLE_CHECK_LAST },
+        { "[ unterminated", PV_CONSOLE_CHECK_LAST },
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        PvConsoleCheck got = pv_console_check_line(cases[i].line, strlen(cases[i].line));
+
+        if (got != cases[i].check)
+            g_error("'%s': expected %s, got %s", cases[i].line,
+                    cases[i].check == PV_CONSOLE_CHECK_LAST ? "nothing" :
+                    pv_console_check_to_string(cases[i].check),
+                    got == PV_CONSOLE_CHECK_LAST ? "nothing" : pv_console_check_to_string(got));
+    }
+    /* Only the given length is looked at. */
+    g_assert_cmpint(pv_console_check_line("Call Trace:", 4), ==, PV_CONSOLE_CHECK_LAST);
+}
+
+static void
+test_check_names(void)
+{
+    g_autofree char *names = pv_console_check_names();
+    guint mask = 0;
+
+    g_assert_cmpstr(names, ==, "panic, oops, bug, oom, segfault, call_trace, all");
+    g_assert_true(pv_console_check_from_string("oom", &mask));
+    g_assert_true(pv_console_check_from_string("segfault", &mask));
+    g_assert_cmpuint(mask, ==, (1u << PV_CONSOLE_CHECK_OOM) | (1u << PV_CONSOLE_CHECK_SEGFAULT));
+    g_assert_false(pv_console_check_from_string("Oops", &mask));
+    g_assert_false(pv_console_check_from_string("", &mask));
+    g_assert_true(pv_console_check_from_string("all", &mask));
+    g_assert_cmpuint(mask, ==, PV_CONSOLE_CHECKS_ALL);
+}
+
+/* Each whole line is checked once, as the log grows; skipped checks pass. */
+static void
+test_check_scan(Fixture *fx, gconstpointer data)
+{
+    PvConsoleScan scan;
+    PvConsoleCheck check = PV_CONSOLE_CHECK_LAST;
+    g_autofree char *line = NULL;
+    g_autofree char *big = g_strnfill(100 * 1024, 'x');
+
+    pv_console_scan_init(&scan, fx->path);
+    g_assert_null(pv_console_scan(&scan, 0, &check));   /* no log yet */
+    append(fx->path, "booting\n[    1.0] Kernel pan");
+    g_assert_null(pv_console_scan(&scan, 0, &check));   /* the line is not whole */
+    append(fx->path, "ic - not syncing: Fatal exception\n");
+    line = pv_console_scan(&scan, 0, &check);
+    g_assert_cmpstr(line, ==, "[    1.0] Kernel panic - not syncing: Fatal exception");
+    g_assert_cmpint(check, ==, PV_CONSOLE_CHECK_PANIC);
+    g_clear_pointer(&line, g_free);
+    g_assert_null(pv_console_scan(&scan, 0, &check));   /* once */
+
+    /* Skipped: passed over; the next one is found, then the one after. */
+    append(fx->path, "[2.0] Out of memory: Killed process 7 (x)\n"
+           "\033[31m[2.1] BUG: soft lockup\033[0m\n[2.2] Call Trace:\n");
+    line = pv_console_scan(&scan, 1u << PV_CONSOLE_CHECK_OOM, &check);
+    g_assert_cmpstr(line, ==, "[2.1] BUG: soft lockup");
+    g_assert_cmpint(check, ==, PV_CONSOLE_CHECK_BUG);
+    g_clear_pointer(&line, g_free);
+    line = pv_console_scan(&scan, 0, &check);
+    g_assert_cmpint(check, ==, PV_CONSOLE_CHECK_CALL_TRACE);
+    g_clear_pointer(&line, g_free);
+    g_assert_null(pv_console_scan(&scan, PV_CONSOLE_CHECKS_ALL, &check));
+
+    /* A line that never ends is checked anyway, in pieces. */
+    append(fx->path, big);
+    append(fx->path, big);
+    append(fx->path, "Oops: 0000 [#1]");
+    g_assert_null(pv_console_scan(&scan, 0, &check));
+    append(fx->path, "\nsegv[1]: segfault at 0 ip 0\n");
+    line = pv_console_scan(&scan, 0, &check);
+    g_assert_cmpint(check, ==, PV_CONSOLE_CHECK_SEGFAULT);
+    pv_console_scan_clear(&scan);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -251,11 +370,14 @@ main(int argc, char **argv)
     g_test_add_func("/console/tail", test_tail);
     g_test_add_func("/console/sanitize", test_sanitize);
     g_test_add_func("/console/sanitize/split", test_sanitize_split);
+    g_test_add_func("/console/check/line", test_check_line);
+    g_test_add_func("/console/check/names", test_check_names);
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
     ADD("/console/reader/incremental", test_reader_incremental);
     ADD("/console/reader/rollover", test_reader_rollover);
     ADD("/console/reader/flood", test_reader_flood);
     ADD("/console/read-tail", test_read_tail);
+    ADD("/console/check/scan", test_check_scan);
 #undef ADD
     return g_test_run();
 }

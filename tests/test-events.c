@@ -75,6 +75,7 @@ load_events(void)
     PvAmount pool = { G_GUINT64_CONSTANT(20220821504), 2000 };
     PvAmount claim = { 1073741824, 1000 };
     const char *path = "tests/boot.test.lua";
+    const char *const slow[] = { "slow", "net", NULL };
     guint i;
 
     g_ptr_array_add(tests, "boots");
@@ -106,18 +107,18 @@ load_events(void)
     pv_event_file_unblocked(events, path, PV_BLOCK_POOL_FULL, 1500000);
     pv_event_file_dispatched(events, path, pv_amount(52428800, 0));
     pv_event_claim_acquired(events, path, pv_amount(52428800, 0));
-    pv_event_test_started(events, path, "boots");
+    pv_event_test_started(events, path, "boots", slow);
     pv_event_test_log(events, path, "boots", "hello\twith a tab");
     pv_event_vm_spawned(events, path, "web", "pv-3fa9c1-boot-web", 268435456, 1);
     pv_event_perf_plan(events, path, "web", "vcpus: 0->1\nemulator: 0", NULL, warnings, notes);
     pv_event_vm_ready(events, path, "web", "pv-3fa9c1-boot-web", 3800000000);
-    pv_event_test_ended(events, path, "boots", "passed", 4100000000, NULL, NULL, NULL);
-    pv_event_test_ended(events, path, "bad \xff name", "failed", 12000000, NULL,
+    pv_event_test_ended(events, path, "boots", slow, "passed", 4100000000, NULL, NULL, NULL);
+    pv_event_test_ended(events, path, "bad \xff name", NULL, "failed", 12000000, NULL,
                         "tests/boot.test.lua:9: expected 1, got 2",
                         "--- console of vm 'web' (domain 'pv-3fa9c1-boot-web') ---\nlogin:");
-    pv_event_test_ended(events, path, "perf", "skipped", 1000, "perf_mode_unavailable",
+    pv_event_test_ended(events, path, "perf", NULL, "skipped", 1000, "perf_mode_unavailable",
                         "the host has 2 CPUs", NULL);
-    pv_event_test_ended(events, path, "later", "not_run", 0, NULL, "cancelled by a signal",
+    pv_event_test_ended(events, path, "later", NULL, "not_run", 0, NULL, "cancelled by a signal",
                         NULL);
     pv_event_vm_stopped(events, path, "web", "pv-3fa9c1-boot-web", "file_ended");
     pv_event_claim_released(events, path, pv_amount(52428800, 0), (PvAmount){ 0, 0 }, 0);
@@ -280,7 +281,7 @@ test_schema_check(void)
 {
     g_autoptr(GVariant) extra = g_variant_ref_sink(g_variant_new_parsed(
         "{'kind': <'test_started'>, 'ts': <int64 1>, 'run': <'r'>, 'path': <'p'>, "
-        "'name': <'n'>, 'surprise': <1>}"));
+        "'name': <'n'>, 'tags': <@as []>, 'surprise': <1>}"));
     g_autoptr(GVariant) missing = g_variant_ref_sink(g_variant_new_parsed(
         "{'kind': <'test_started'>, 'ts': <int64 1>, 'run': <'r'>, 'path': <'p'>}"));
     g_autoptr(GVariant) unknown = g_variant_ref_sink(g_variant_new_parsed(

@@ -167,7 +167,8 @@ test_block_and_json(void)
         "{'kind': <'test_log'>, 'ts': <int64 7>, 'path': <'t/x.test.lua'>, 'name': <'one'>,"
         " 'text': <'step'>}",
         "{'kind': <'test_failed'>, 'ts': <int64 8>, 'path': <'t/x.test.lua'>, 'name': <'one'>,"
-        " 'duration_ns': <int64 1500000000>, 'reason': <'t/x.test.lua:3: no'>,"
+        " 'tags': <['slow', 'net']>, 'duration_ns': <int64 1500000000>,"
+        " 'reason': <'t/x.test.lua:3: no'>,"
         " 'console_excerpt': <'--- console ---\\nlast line'>}",
         "{'kind': <'test_skipped'>, 'ts': <int64 9>, 'path': <'t/x.test.lua'>, 'name': <'two'>,"
         " 'duration_ns': <int64 0>, 'reason': <'later'>}",
@@ -204,8 +205,9 @@ test_block_and_json(void)
     g_assert_cmpstr(json, ==,
                     "{\"path\":\"t/x.test.lua\",\"status\":\"failed\",\"duration_ns\":2000000000,"
                     "\"duration\":2.0,\"tests\":[{\"name\":\"one\",\"status\":\"failed\","
+                    "\"tags\":[\"slow\",\"net\"],"
                     "\"duration_ns\":1500000000,\"message\":\"t/x.test.lua:3: no\"},"
-                    "{\"name\":\"two\",\"status\":\"skipped\",\"duration_ns\":0,"
+                    "{\"name\":\"two\",\"status\":\"skipped\",\"tags\":[],\"duration_ns\":0,"
                     "\"message\":\"later\"}]}");
 }
 

@@ -108,6 +108,7 @@ function Test:log(msg) end
 ---@field llcs? integer Performance mode: last-level-cache groups
 ---@field cores? integer Performance mode: cores per LLC group
 ---@field threads? integer Performance mode: threads per core
+---@field console_ignore? provium.ConsoleCheck|provium.ConsoleCheck[] Console checks turned off
 
 ---@class provium.ClaimOptions
 ---@field memory? provium.Size The most the file's VMs use at once
@@ -260,8 +261,16 @@ function RunResult:assert_ok(msg) end
 -------------------------------------------------------------------------------
 -- Serial consoles (src/lua/pv-lua-console.c)
 
+---@alias provium.ConsoleCheck "panic"|"oops"|"bug"|"oom"|"segfault"|"call_trace"|"all"
+
 ---@class provium.Console
 local Console = {}
+
+---The running test expects these on the console: they do not fail it.
+---Until the test ends.
+---@param ... provium.ConsoleCheck
+---@return provium.Console
+function Console:allow(...) end
 
 ---Waits until the Lua pattern appears on the console after the previous
 ---match of this console object; returns its first capture or the match.

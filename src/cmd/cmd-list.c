@@ -10,6 +10,7 @@
 #include "pv-file.h"
 #include "pv-lua.h"
 #include "pv-run.h"
+#include "pv-tags.h"
 #include "pv-units.h"
 
 int
@@ -17,12 +18,17 @@ pv_cmd_list(int argc, char **argv, GError **out_error)
 {
     g_autofree char *config = NULL;
     g_autofree char *filter = NULL;
+    g_autofree char *tags = NULL;
+    g_auto(GStrv) tag_terms = NULL;
     g_auto(GStrv) path_args = NULL;
     const GOptionEntry entries[] = {
         { "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
           N_("Use this provium.conf instead of searching for one"), N_("FILE") },
         { "filter", 0, 0, G_OPTION_ARG_STRING, &filter,
           N_("List only test files whose path contains SUBSTR"), N_("SUBSTR") },
+        { "tags", 0, 0, G_OPTION_ARG_STRING, &tags,
+          N_("List only tests having any of these tags; !TAG excludes, e.g. 'net,!slow'"),
+          N_("TAG,...") },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &path_args, NULL,
           N_("[PATH...]") },
         { NULL },
@@ -43,10 +49,13 @@ pv_cmd_list(int argc, char **argv, GError **out_error)
     if (!pv_cmd_parse(context, &argc, &argv, out_error))
         return PV_EXIT_USAGE;
 
+    pv_run_options_init(&options);
+    if (tags && !(tag_terms = pv_tags_parse(tags, &error)))
+        goto usage;
+    options.tags = tag_terms;
     paths = pv_discover((const char *const *)path_args, filter, &error);
     if (!paths)
         goto usage;
-    pv_run_options_init(&options);
     options.config_path = config;
     run = pv_run_new(&options);
 
@@ -61,6 +70,9 @@ pv_cmd_list(int argc, char **argv, GError **out_error)
             broken = TRUE;
             continue;
         }
+        /* As a run, a file none of whose tests --tags selects is left out. */
+        if (options.tags && pv_file_get_selected_count(file) == 0)
+            continue;
         claim = pv_file_peek_claim(file);
         if (claim->declared) {
             g_autofree char *memory = pv_size_format(claim->memory);
@@ -70,8 +82,17 @@ pv_cmd_list(int argc, char **argv, GError **out_error)
         } else {
             g_print("%s\n", pv_file_peek_path(file));
         }
-        for (t = 0; t < pv_file_get_test_count(file); t++)
-            g_print("  %s\n", pv_file_peek_test_name(file, t));
+        for (t = 0; t < pv_file_get_test_count(file); t++) {
+            const char *const *test_tags = pv_file_peek_test_tags(file, t);
+            g_autofree char *shown = g_strjoinv(", ", (char **)test_tags);
+
+            if (!pv_file_test_is_selected(file, t))
+                continue;
+            if (*shown)
+                g_print("  %s [%s]\n", pv_file_peek_test_name(file, t), shown);
+            else
+                g_print("  %s\n", pv_file_peek_test_name(file, t));
+        }
     }
     return broken ? PV_EXIT_USAGE : PV_EXIT_OK;
 

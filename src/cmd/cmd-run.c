@@ -24,16 +24,19 @@
 #include "pv-report-junit.h"
 #include "pv-report-terminal.h"
 #include "pv-run.h"
+#include "pv-tags.h"
 #include "pv-units.h"
 
 typedef struct {
     char *uri;
     char *config;
     char *filter;
+    char *tags;
     char *timeout;
     char *prefix;
     char *results_dir;
     gboolean keep_failed;
+    gboolean debug_on_failure;
     gboolean verbose;
     gboolean quiet;
     gboolean version;
@@ -67,6 +70,7 @@ pv_run_args_clear(PvRunArgs *args)
     g_free(args->uri);
     g_free(args->config);
     g_free(args->filter);
+    g_free(args->tags);
     g_free(args->timeout);
     g_free(args->prefix);
     g_free(args->results_dir);
@@ -91,6 +95,8 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
         g_prefix_error(error, "--timeout: ");
         return FALSE;
     }
+    if (args->tags && !(options->tags = pv_tags_parse(args->tags, error)))
+        return FALSE;
     if (args->prefix && !pv_run_check_prefix(args->prefix, error))
         return FALSE;
     if (args->mem && (!pv_size_parse(args->mem, &options->mem, error) || options->mem == 0)) {
@@ -178,6 +184,18 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
     options->prefix = g_steal_pointer(&args->prefix);
     options->results_dir = g_steal_pointer(&args->results_dir);
     options->keep_failed = args->keep_failed;
+    if (args->debug_on_failure) {
+        /* The prompt's VMs stay for virsh console after it, as --keep-failed's. */
+        options->keep_failed = TRUE;
+        if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+            /* One file at a time: the prompt has the terminal, and no clock runs. */
+            options->debug_on_failure = TRUE;
+            options->jobs = 1;
+        } else {
+            g_printerr(_("provium: --debug-on-failure: standard input is not a terminal; "
+                         "failed tests' domains are kept, as with --keep-failed\n"));
+        }
+    }
     options->verbosity = args->verbose ? PV_VERBOSITY_VERBOSE :
         args->quiet ? PV_VERBOSITY_QUIET : PV_VERBOSITY_NORMAL;
     return TRUE;
@@ -366,11 +384,14 @@ pv_cmd_run_discover_one(gpointer data, gpointer user_data)
 
 /*
  * Discovery runs each file's top level: independent per file, so spread over
- * the CPUs; the events then come in discovery order.
+ * the CPUs; the events then come in discovery order.  With --tags, a file
+ * none of whose tests is selected is dropped here: it is neither run nor
+ * reported, so nothing of it boots, not even at its top level.
  */
-static void
-pv_cmd_run_discover(PvRun *run, GPtrArray *files)
+static gboolean
+pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
 {
+    const PvRunOptions *options = pv_run_peek_options(run);
     GThreadPool *pool = g_thread_pool_new(pv_cmd_run_discover_one, NULL,
                                           MAX(g_get_num_processors(), 1), FALSE, NULL);
     guint i;
@@ -378,17 +399,36 @@ pv_cmd_run_discover(PvRun *run, GPtrArray *files)
     for (i = 0; i < files->len; i++)
         g_thread_pool_push(pool, files->pdata[i], NULL);
     g_thread_pool_free(pool, FALSE, TRUE);
+    for (i = 0; options->tags && i < files->len; ) {
+        PvFile *file = files->pdata[i];
+
+        if (pv_file_get_status(file) != PV_FILE_ERROR && pv_file_get_selected_count(file) == 0)
+            g_ptr_array_remove_index(files, i);
+        else
+            i++;
+    }
+    if (options->tags && files->len == 0) {
+        g_autofree char *spec = g_strjoinv(",", options->tags);
+
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("no test matches --tags '%s' ('provium list' shows each test's tags)"),
+                    spec);
+        return FALSE;
+    }
     for (i = 0; i < files->len; i++) {
         PvFile *file = files->pdata[i];
         const PvClaimSpec *claim = pv_file_peek_claim(file);
         g_autoptr(GPtrArray) tests = g_ptr_array_new();
         guint t;
 
-        for (t = 0; t < pv_file_get_test_count(file); t++)
-            g_ptr_array_add(tests, (gpointer)pv_file_peek_test_name(file, t));
+        for (t = 0; t < pv_file_get_test_count(file); t++) {
+            if (pv_file_test_is_selected(file, t))
+                g_ptr_array_add(tests, (gpointer)pv_file_peek_test_name(file, t));
+        }
         pv_event_file_discovered(pv_run_peek_events(run), pv_file_peek_path(file), tests,
                                  claim->memory, claim->cpus, claim->declared);
     }
+    return TRUE;
 }
 
 typedef struct {
@@ -490,6 +530,9 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
           N_("Use this provium.conf instead of searching for one"), N_("FILE") },
         { "filter", 0, 0, G_OPTION_ARG_STRING, &args.filter,
           N_("Run only test files whose path contains SUBSTR"), N_("SUBSTR") },
+        { "tags", 0, 0, G_OPTION_ARG_STRING, &args.tags,
+          N_("Run only tests having any of these tags; !TAG excludes, e.g. 'net,!slow'"),
+          N_("TAG,...") },
         { "timeout", 0, 0, G_OPTION_ARG_STRING, &args.timeout,
           N_("Time limit per file, e.g. 90s or 10m (default 5m; 0 disables)"),
           N_("DURATION") },
@@ -497,6 +540,9 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
           N_("Prefix of this run's domain names (default: pv-<run>-)"), N_("P") },
         { "keep-failed", 0, 0, G_OPTION_ARG_NONE, &args.keep_failed,
           N_("Leave the domains of failed files running, and print their names"), NULL },
+        { "debug-on-failure", 0, 0, G_OPTION_ARG_NONE, &args.debug_on_failure,
+          N_("On a terminal, open a Lua prompt in a failed test, with its VMs kept; runs one "
+             "file at a time (without a terminal: --keep-failed)"), NULL },
         { "results-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.results_dir,
           N_("Where run directories go (default: .provium/runs)"), N_("DIR") },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &args.verbose,
@@ -671,10 +717,15 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
         g_printerr(_("provium: --no-perf-mode: performance-mode VMs run as ordinary VMs on a "
                      "shared CPU set; pinning, NUMA binding, hugepages and realtime do not "
                      "apply\n"));
-    pv_cmd_run_discover(run, files);
+    if (!pv_cmd_run_discover(run, files, &error)) {
+        pv_cmd_run_restore_ksm(run, ksm);
+        goto usage;
+    }
 
     dispatcher = pv_dispatcher_new(run, files, pv_lua_run_file);
-    pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, terminal);
+    /* A status line would write over the prompt. */
+    if (!options.debug_on_failure)
+        pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, terminal);
     signals.run = run;
     signals.dispatcher = dispatcher;
     signal_ids[0] = g_unix_signal_add(SIGINT, pv_cmd_run_on_signal, &signals);

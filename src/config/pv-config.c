@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "pv-config.h"
+#include "pv-console-check.h"
 #include "pv-datadir.h"
 #include "pv-error.h"
 #include "pv-safe.h"
@@ -28,7 +29,8 @@ struct _PvConfig {
 
 static const char *const pv_profile_keys[] = {
     "template", "kernel", "initrd", "cmdline", "disk", "memory", "cpus",
-    "performance_mode", "llcs", "cores", "threads", "virt_type", "virt-type", NULL
+    "performance_mode", "llcs", "cores", "threads", "virt_type", "virt-type", "console_ignore",
+    NULL
 };
 
 void
@@ -73,6 +75,7 @@ pv_profile_copy(const PvProfile *profile)
     copy->cores = profile->cores;
     copy->threads = profile->threads;
     copy->virt_type = profile->virt_type;
+    copy->console_ignore = profile->console_ignore;
     return copy;
 }
 
@@ -237,6 +240,22 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
                             _("%s: [%s] %s: '%s' is not kvm, qemu or auto"),
                             config->display_path, group, key, value);
                 return FALSE;
+            }
+        } else if (g_str_equal(key, "console_ignore")) {
+            g_auto(GStrv) names = g_strsplit(value, ",", -1);
+            guint n;
+
+            for (n = 0; names[n]; n++) {
+                g_strstrip(names[n]);
+                if (!pv_console_check_from_string(names[n], &profile->console_ignore)) {
+                    g_autofree char *known = pv_console_check_names();
+
+                    g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                                _("%s: [%s] console_ignore: '%s' is not a console check "
+                                  "(known: %s)"), config->display_path, group, names[n],
+                                known);
+                    return FALSE;
+                }
             }
         } else if (g_str_equal(key, "template")) {
             g_free(profile->template_name);

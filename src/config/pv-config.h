@@ -35,6 +35,7 @@ typedef struct {
     guint cores;
     guint threads;
     PvVirtType virt_type;   /* virt_type = kvm|qemu|auto; AUTO unless set */
+    guint console_ignore;   /* console checks turned off: PvConsoleCheck bits */
 } PvProfile;
 
 PvProfile *pv_profile_copy(const PvProfile *profile);

@@ -26,17 +26,17 @@ static const PvEventSchema pv_event_schema[] = {
     { "file_unblocked", "pv_event_file_unblocked", "path reason blocked_ns", "" },
     { "file_dispatched", "pv_event_file_dispatched", "path reservation", "" },
     { "claim_acquired", "pv_event_claim_acquired", "path memory cpus", "" },
-    { "test_started", "pv_event_test_started", "path name", "" },
+    { "test_started", "pv_event_test_started", "path name tags", "" },
     { "test_log", "pv_event_test_log", "path name text", "" },
     { "vm_spawned", "pv_event_vm_spawned", "path vm domain memory cpus", "" },
     { "perf_plan", "pv_event_perf_plan", "path vm mode warnings notes", "plan cpuset" },
     { "vm_ready", "pv_event_vm_ready", "path vm domain boot_ns", "" },
     { "vm_stopped", "pv_event_vm_stopped", "path vm domain reason", "" },
-    { "test_passed", "pv_event_test_ended", "path name duration_ns", "" },
-    { "test_failed", "pv_event_test_ended", "path name duration_ns reason",
+    { "test_passed", "pv_event_test_ended", "path name tags duration_ns", "" },
+    { "test_failed", "pv_event_test_ended", "path name tags duration_ns reason",
       "console_excerpt" },
-    { "test_skipped", "pv_event_test_ended", "path name duration_ns reason", "cause" },
-    { "test_not_run", "pv_event_test_ended", "path name duration_ns reason", "" },
+    { "test_skipped", "pv_event_test_ended", "path name tags duration_ns reason", "cause" },
+    { "test_not_run", "pv_event_test_ended", "path name tags duration_ns reason", "" },
     { "claim_released", "pv_event_claim_released",
       "path memory cpus pool_used in_flight", "" },
     { "file_completed", "pv_event_file_completed", "path status duration_ns kept", "error" },
@@ -177,6 +177,18 @@ pv_event_add_strv(GVariantBuilder *fields, const char *key, GPtrArray *strings)
 
     for (i = 0; strings && i < strings->len; i++)
         g_variant_builder_add_value(&array, pv_event_new_str(strings->pdata[i]));
+    g_variant_builder_add(fields, "{sv}", key, g_variant_builder_end(&array));
+}
+
+/* @strings: (nullable): NULL-terminated */
+static void
+pv_event_add_strings(GVariantBuilder *fields, const char *key, const char *const *strings)
+{
+    g_auto(GVariantBuilder) array = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_STRING_ARRAY);
+    guint i;
+
+    for (i = 0; strings && strings[i]; i++)
+        g_variant_builder_add_value(&array, pv_event_new_str(strings[i]));
     g_variant_builder_add(fields, "{sv}", key, g_variant_builder_end(&array));
 }
 
@@ -402,13 +414,19 @@ pv_event_file_completed(PvEvents *events, const char *path, const char *status,
     pv_event_emit_checked(events, "file_completed", &fields);
 }
 
+/**
+ * pv_event_test_started:
+ * @tags: (nullable): the test's tags, NULL-terminated
+ */
 void
-pv_event_test_started(PvEvents *events, const char *path, const char *name)
+pv_event_test_started(PvEvents *events, const char *path, const char *name,
+                      const char *const *tags)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
     pv_event_add_str(&fields, "name", name);
+    pv_event_add_strings(&fields, "tags", tags);
     pv_event_emit_checked(events, "test_started", &fields);
 }
 
@@ -425,6 +443,7 @@ pv_event_test_log(PvEvents *events, const char *path, const char *name, const ch
 
 /**
  * pv_event_test_ended:
+ * @tags: (nullable): the test's tags, NULL-terminated
  * @status: "passed", "failed", "skipped" or "not_run": the kind is test_@status
  * @cause: (nullable): for a skip the host imposed, its code
  *   ("perf_mode_unavailable")
@@ -432,15 +451,16 @@ pv_event_test_log(PvEvents *events, const char *path, const char *name, const ch
  * @console_excerpt: (nullable): for a failure
  */
 void
-pv_event_test_ended(PvEvents *events, const char *path, const char *name, const char *status,
-                    gint64 duration_ns, const char *cause, const char *reason,
-                    const char *console_excerpt)
+pv_event_test_ended(PvEvents *events, const char *path, const char *name,
+                    const char *const *tags, const char *status, gint64 duration_ns,
+                    const char *cause, const char *reason, const char *console_excerpt)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
     g_autofree char *kind = g_strconcat("test_", status, NULL);
 
     pv_event_add_str(&fields, "path", path);
     pv_event_add_str(&fields, "name", name);
+    pv_event_add_strings(&fields, "tags", tags);
     pv_event_add_int(&fields, "duration_ns", duration_ns);
     if (cause)
         pv_event_add_str(&fields, "cause", cause);

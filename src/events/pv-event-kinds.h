@@ -62,11 +62,12 @@ void pv_event_file_completed(PvEvents *events, const char *path, const char *sta
                              gint64 duration_ns, const char *error, GPtrArray *kept);
 
 /* Tests */
-void pv_event_test_started(PvEvents *events, const char *path, const char *name);
+void pv_event_test_started(PvEvents *events, const char *path, const char *name,
+                           const char *const *tags);
 void pv_event_test_log(PvEvents *events, const char *path, const char *name, const char *text);
 void pv_event_test_ended(PvEvents *events, const char *path, const char *name,
-                         const char *status, gint64 duration_ns, const char *cause,
-                         const char *reason, const char *console_excerpt);
+                         const char *const *tags, const char *status, gint64 duration_ns,
+                         const char *cause, const char *reason, const char *console_excerpt);
 
 /* VMs */
 void pv_event_vm_spawned(PvEvents *events, const char *path, const char *vm, const char *domain,

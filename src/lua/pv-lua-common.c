@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "pv-console-check.h"
 #include "pv-error.h"
 #include "pv-lua.h"
 #include "pv-units.h"
@@ -235,4 +236,69 @@ pv_lua_check_count(lua_State *L, int arg, const char *what)
     if (n < 1 || n > 4096)
         luaL_error(L, "%s: %d is not a number between 1 and 4096", what, (int)n);
     return n;
+}
+
+/* Adds the check @name names to @mask, or raises an error naming the known ones. */
+static void
+pv_lua_add_console_check(lua_State *L, const char *name, const char *what, guint *mask)
+{
+    char *known;
+
+    if (pv_console_check_from_string(name, mask))
+        return;
+    known = pv_console_check_names();
+    lua_pushstring(L, known);
+    g_free(known);
+    luaL_error(L, "%s: '%s' is not a console check (known: %s)", what, name,
+               lua_tostring(L, -1));
+}
+
+/**
+ * pv_lua_check_console_checks:
+ *
+ * Console checks (console_ignore, console:allow()): a name ("oops"), names
+ * separated by commas, "all", or a list of names.
+ * Returns: their PvConsoleCheck bits
+ */
+guint
+pv_lua_check_console_checks(lua_State *L, int arg, const char *what)
+{
+    guint mask = 0;
+    lua_Integer i;
+
+    arg = lua_absindex(L, arg);
+    if (lua_type(L, arg) == LUA_TSTRING) {
+        const char *spec = lua_tostring(L, arg);
+
+        while (*spec) {
+            const char *end = strchr(spec, ',');
+            size_t len = end ? (size_t)(end - spec) : strlen(spec);
+
+            while (len > 0 && spec[0] == ' ') {
+                spec++;
+                len--;
+            }
+            while (len > 0 && spec[len - 1] == ' ')
+                len--;
+            lua_pushlstring(L, spec, len);
+            pv_lua_add_console_check(L, lua_tostring(L, -1), what, &mask);
+            lua_pop(L, 1);
+            if (!end)
+                break;
+            spec = end + 1;
+        }
+        return mask;
+    }
+    if (!lua_istable(L, arg))
+        luaL_error(L, "%s: expected a console check's name or a list of them, e.g. "
+                   "{\"oom\", \"segfault\"}", what);
+    for (i = 1; lua_rawgeti(L, arg, i) != LUA_TNIL; i++) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "%s: expected a console check's name, got a %s", what,
+                       luaL_typename(L, -1));
+        pv_lua_add_console_check(L, lua_tostring(L, -1), what, &mask);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return mask;
 }

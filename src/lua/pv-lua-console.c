@@ -4,6 +4,7 @@
  *   local c = vm:console()
  *   c:expect("login:", "30s") -> matched text
  *   c:text() -> everything so far
+ *   c:allow("oops") -> c: the running test expects an Oops on this console
  *
  * expect() searches with a Lua pattern from where the previous match of this
  * console object ended, so successive expects follow the output in order.
@@ -179,6 +180,33 @@ pv_lua_console_expect(lua_State *L)
     }
 }
 
+/*
+ * console:allow(check, ...): the running test expects these on the console
+ * ("panic", "oops", "bug", "oom", "segfault", "call_trace", "all"): they do
+ * not fail it.  Until the test ends.
+ */
+static int
+pv_lua_console_allow(lua_State *L)
+{
+    PvLuaConsole *console = pv_lua_check_console(L, 1);
+    PvFile *file = pv_lua_get_file(L);
+    guint mask = 0;
+    int n = lua_gettop(L);
+    int i;
+
+    if (n < 2)
+        return luaL_error(L, "console:allow(): name the checks the test expects, e.g. "
+                          "console:allow(\"oops\")");
+    for (i = 2; i <= n; i++)
+        mask |= pv_lua_check_console_checks(L, i, "console:allow()");
+    if (!pv_file_peek_current_test(file))
+        return luaL_error(L, "console:allow() is for inside a test: at the top level, turn "
+                          "checks off with provium:vm()'s console_ignore");
+    pv_file_allow_console(file, console->vm, mask);
+    lua_settop(L, 1);
+    return 1;
+}
+
 static int
 pv_lua_console_tostring(lua_State *L)
 {
@@ -189,6 +217,7 @@ pv_lua_console_tostring(lua_State *L)
 }
 
 static const luaL_Reg pv_lua_console_methods[] = {
+    { "allow", pv_lua_console_allow },
     { "expect", pv_lua_console_expect },
     { "text", pv_lua_console_text },
     { NULL, NULL },

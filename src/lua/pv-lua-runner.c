@@ -30,6 +30,7 @@ pv_lua_discover_file(PvFile *file, GError **error)
     g_autoptr(lua_State) L = NULL;
     PvLuaFile lua_file = { file, TRUE };
     GPtrArray *names;
+    GPtrArray *tags;
     guint n;
     guint i;
 
@@ -40,13 +41,16 @@ pv_lua_discover_file(PvFile *file, GError **error)
         goto fail;
     n = pv_lua_test_count(L);
     names = g_ptr_array_new_full(n, g_free);
+    tags = g_ptr_array_new_full(n, (GDestroyNotify)g_strfreev);
     for (i = 1; i <= n; i++) {
         g_autofree char *skip = NULL;
         gint64 timeout_ns;
+        char **test_tags = NULL;
 
-        g_ptr_array_add(names, pv_lua_test_info(L, i, &skip, &timeout_ns));
+        g_ptr_array_add(names, pv_lua_test_info(L, i, &skip, &timeout_ns, &test_tags));
+        g_ptr_array_add(tags, test_tags);
     }
-    pv_file_set_discovered(file, names, &lua_file.claim);
+    pv_file_set_discovered(file, names, tags, &lua_file.claim);
     g_clear_pointer(&L, lua_close);
     pv_file_drop_vms(file);
     return TRUE;
@@ -70,12 +74,12 @@ pv_lua_run_one(lua_State *L, PvFile *file, guint index)
     gint64 timeout_ns = 0;
     PvTestStatus status;
 
-    name = pv_lua_test_info(L, index, &skip, &timeout_ns);
+    name = pv_lua_test_info(L, index, &skip, &timeout_ns, NULL);
     if (skip) {
-        pv_file_skip_test(file, name, skip);
+        pv_file_skip_test(file, index - 1, skip);
         return;
     }
-    pv_file_begin_test(file, name, timeout_ns);
+    pv_file_begin_test(file, index - 1, timeout_ns);
     status = pv_lua_run_test(L, index, &cause, &message);
     pv_file_end_test(file, status, cause, message);
 }
@@ -116,7 +120,9 @@ pv_lua_run_file(PvFile *file)
             pv_file_not_run(file, i - 1, stop->message);
             break;
         }
-        pv_lua_run_one(L, file, i);
+        /* A test --tags did not choose is not run, nor reported. */
+        if (pv_file_test_is_selected(file, i - 1))
+            pv_lua_run_one(L, file, i);
     }
     /* The VMs end before the state that refers to them closes. */
     pv_file_end(file, broken);

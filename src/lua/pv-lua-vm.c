@@ -65,7 +65,8 @@ pv_lua_check_vm_options(lua_State *L, int arg, const char *what, gboolean boot,
                         PvVmBootOptions *options)
 {
     static const char *const vm_known[] = {
-        "memory", "cpus", "performance_mode", "llcs", "cores", "threads", NULL,
+        "memory", "cpus", "performance_mode", "llcs", "cores", "threads", "console_ignore",
+        NULL,
     };
     static const char *const boot_known[] = {
         "memory", "cpus", "performance_mode", "llcs", "cores", "threads", "timeout", "agent",
@@ -88,6 +89,8 @@ pv_lua_check_vm_options(lua_State *L, int arg, const char *what, gboolean boot,
         options->vm.cores = pv_lua_check_count(L, -1, "cores");
     if (lua_getfield(L, arg, "threads") != LUA_TNIL)
         options->vm.threads = pv_lua_check_count(L, -1, "threads");
+    if (!boot && lua_getfield(L, arg, "console_ignore") != LUA_TNIL)
+        options->vm.console_ignore = pv_lua_check_console_checks(L, -1, "console_ignore");
     if (boot) {
         if (lua_getfield(L, arg, "timeout") != LUA_TNIL)
             options->timeout_ns = pv_lua_check_duration(L, -1, "timeout");

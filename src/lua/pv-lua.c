@@ -49,7 +49,12 @@ pv_lua_hook(lua_State *L, lua_Debug *ar)
     lua_error(L);
 }
 
-static void
+/**
+ * pv_lua_reset_hook:
+ *
+ * The interrupt hook back to its usual pace, with no raise counted.
+ */
+void
 pv_lua_reset_hook(lua_State *L)
 {
     PvLuaFile *lua_file = pv_lua_peek(L);
@@ -142,6 +147,10 @@ static const luaL_Reg pv_lua_helpers[] = {
     { "now", pv_lua_helper_now },
     { "sleep", pv_lua_sleep },
     { "log", pv_lua_helper_log },
+    { "debug_begin", pv_lua_debug_begin },
+    { "debug_end", pv_lua_debug_end },
+    { "debug_write", pv_lua_debug_write },
+    { "readline", pv_lua_debug_readline },
     { NULL, NULL },
 };
 
@@ -249,8 +258,9 @@ pv_lua_prelude_bytecode(GError **error)
 }
 
 static gboolean
-pv_lua_load_prelude(lua_State *L, PvFile *file, GError **error)
+pv_lua_load_prelude(lua_State *L, PvLuaFile *lua_file, GError **error)
 {
+    PvFile *file = lua_file->file;
     g_autofree char *chunkname = g_strconcat("@", pv_file_peek_path(file), NULL);
     g_autoptr(GBytes) bytecode = pv_lua_prelude_bytecode(error);
     gsize len = 0;
@@ -269,6 +279,9 @@ pv_lua_load_prelude(lua_State *L, PvFile *file, GError **error)
     lua_setfield(L, -2, "chunkname");
     lua_pushstring(L, pv_file_peek_path(file));
     lua_setfield(L, -2, "path");
+    lua_pushboolean(L, !lua_file->discovering &&
+                    pv_run_peek_options(pv_file_peek_run(file))->debug_on_failure);
+    lua_setfield(L, -2, "debug_on_failure");
     if (pv_lua_docall(L, 1, 1) != LUA_OK) {
         g_set_error(error, PV_ERROR, PV_ERROR_IO, _("provium's Lua prelude failed: %s"),
                     lua_tostring(L, -1));
@@ -290,7 +303,6 @@ lua_State *
 pv_lua_new(PvLuaFile *lua_file, GError **error)
 {
     lua_State *L = luaL_newstate();
-    PvFile *file = lua_file->file;
 
     if (!L) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_IO, _("cannot create a Lua state"));
@@ -309,7 +321,7 @@ pv_lua_new(PvLuaFile *lua_file, GError **error)
     pv_lua_console_register(L);
     pv_lua_vm_register(L);
     pv_lua_provium_register(L);
-    if (!pv_lua_load_prelude(L, file, error)) {
+    if (!pv_lua_load_prelude(L, lua_file, error)) {
         lua_close(L);
         return NULL;
     }
@@ -402,11 +414,12 @@ pv_lua_test_count(lua_State *L)
  * @index: 1-based
  * @skip: (out) (transfer full): the skip reason, NULL when it runs
  * @timeout_ns: (out): the test's own timeout, 0 for none
+ * @tags: (out) (optional) (transfer full): its tags, NULL-terminated
  *
  * Returns: (transfer full): the test's name
  */
 char *
-pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns)
+pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns, char ***tags)
 {
     char *name;
 
@@ -415,11 +428,25 @@ pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns)
     if (!pv_lua_call_runner(L, 1, 4)) {
         *skip = NULL;
         *timeout_ns = 0;
+        if (tags)
+            *tags = g_new0(char *, 1);
         return g_strdup_printf("#%u", index);
     }
     name = g_strdup(lua_tostring(L, -4));
     *skip = g_strdup(lua_tostring(L, -3));
     *timeout_ns = lua_tointeger(L, -2);
+    if (tags) {
+        /* The prelude made it: a list of strings. */
+        lua_Unsigned n = lua_istable(L, -1) ? lua_rawlen(L, -1) : 0;
+        lua_Unsigned i;
+
+        *tags = g_new0(char *, n + 1);
+        for (i = 0; i < n; i++) {
+            lua_rawgeti(L, -1, (lua_Integer)i + 1);
+            (*tags)[i] = g_strdup(lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+    }
     lua_pop(L, 4);
     return name;
 }

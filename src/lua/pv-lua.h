@@ -41,8 +41,16 @@ void pv_lua_run_file(PvFile *file);
 lua_State *pv_lua_new(PvLuaFile *lua_file, GError **error);
 gboolean pv_lua_run_top_level(lua_State *L, GError **error);
 guint pv_lua_test_count(lua_State *L);
-char *pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns);
+char *pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns,
+                       char ***tags);
 PvTestStatus pv_lua_run_test(lua_State *L, guint index, char **cause, char **message);
+void pv_lua_reset_hook(lua_State *L);
+
+/* pv-lua-debug.c: --debug-on-failure's prompt, helpers of the prelude */
+int pv_lua_debug_begin(lua_State *L);
+int pv_lua_debug_end(lua_State *L);
+int pv_lua_debug_write(lua_State *L);
+int pv_lua_debug_readline(lua_State *L);
 
 /* pv-lua-common.c: what the classes share (they call nothing else of src/lua/) */
 PvLuaFile *pv_lua_peek(lua_State *L);
@@ -55,6 +63,7 @@ gint64 pv_lua_check_duration(lua_State *L, int arg, const char *what);
 int pv_lua_sleep(lua_State *L);
 guint64 pv_lua_check_size(lua_State *L, int arg, const char *what);
 guint pv_lua_check_count(lua_State *L, int arg, const char *what);
+guint pv_lua_check_console_checks(lua_State *L, int arg, const char *what);
 
 /* One per class, in src/lua/pv-lua-<class>.c. */
 void pv_lua_vm_register(lua_State *L);

@@ -28,6 +28,7 @@ pv_report_test_free(PvReportTest *test)
     g_free(test->status);
     g_free(test->reason);
     g_free(test->console_excerpt);
+    g_ptr_array_unref(test->tags);
     g_string_free(test->log, TRUE);
     g_free(test);
 }
@@ -90,6 +91,27 @@ pv_report_get_text(GVariant *event, const char *key)
     return value ? pv_text_sanitize(value, -1) : NULL;
 }
 
+/* Appends the strings of the array @key of @event, sanitized, to @out. */
+static void
+pv_report_add_strings(GVariant *event, const char *key, GPtrArray *out)
+{
+    g_autoptr(GVariant) array = g_variant_lookup_value(event, key, NULL);
+    GVariantIter iter;
+    GVariant *child;
+
+    if (!array || !g_variant_is_container(array))
+        return;
+    g_variant_iter_init(&iter, array);
+    while ((child = g_variant_iter_next_value(&iter))) {
+        g_autoptr(GVariant) inner = g_variant_is_of_type(child, G_VARIANT_TYPE_VARIANT) ?
+            g_variant_get_variant(child) : g_variant_ref(child);
+
+        if (g_variant_is_of_type(inner, G_VARIANT_TYPE_STRING))
+            g_ptr_array_add(out, pv_text_sanitize(g_variant_get_string(inner, NULL), -1));
+        g_variant_unref(child);
+    }
+}
+
 /* The test the next log line or result belongs to. */
 static PvReportTest *
 pv_report_file_test(PvReportFile *file, const char *name)
@@ -103,6 +125,7 @@ pv_report_file_test(PvReportFile *file, const char *name)
     }
     test = g_new0(PvReportTest, 1);
     test->name = g_strdup(name);
+    test->tags = g_ptr_array_new_with_free_func(g_free);
     test->log = g_string_new(NULL);
     g_ptr_array_add(file->tests, test);
     return test;
@@ -151,27 +174,13 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
         test->duration_ns = pv_event_get_int(event, "duration_ns", 0);
         test->reason = pv_report_get_text(event, "reason");
         test->console_excerpt = pv_report_get_text(event, "console_excerpt");
+        g_ptr_array_set_size(test->tags, 0);
+        pv_report_add_strings(event, "tags", test->tags);
     } else if (g_str_equal(kind, "file_completed")) {
-        g_autoptr(GVariant) kept = g_variant_lookup_value(event, "kept", NULL);
-
         file->status = pv_report_get_text(event, "status");
         file->error = pv_report_get_text(event, "error");
         file->duration_ns = pv_event_get_int(event, "duration_ns", 0);
-        if (kept) {
-            GVariantIter iter;
-            GVariant *child;
-
-            g_variant_iter_init(&iter, kept);
-            while ((child = g_variant_iter_next_value(&iter))) {
-                g_autoptr(GVariant) inner = g_variant_is_of_type(child, G_VARIANT_TYPE_VARIANT) ?
-                    g_variant_get_variant(child) : g_variant_ref(child);
-
-                if (g_variant_is_of_type(inner, G_VARIANT_TYPE_STRING))
-                    g_ptr_array_add(file->kept,
-                                    pv_text_sanitize(g_variant_get_string(inner, NULL), -1));
-                g_variant_unref(child);
-            }
-        }
+        pv_report_add_strings(event, "kept", file->kept);
         {
             gpointer key = NULL;
 

@@ -11,6 +11,7 @@ typedef struct {
     gint64 duration_ns;
     char *reason;          /* nullable */
     char *console_excerpt; /* nullable */
+    GPtrArray *tags;       /* char *: the test's tags */
     GString *log;          /* the test's print() and t:log() lines */
 } PvReportTest;
 

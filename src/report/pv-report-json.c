@@ -3,7 +3,7 @@
  *
  * Printed as each file completes, one line each:
  *   {"path": ..., "status": ..., "duration_ns": ..., "duration": 4.2,
- *    "error": ..., "tests": [{"name", "status", "duration_ns", "message"}]}
+ *    "error": ..., "tests": [{"name", "status", "tags", "duration_ns", "message"}]}
  */
 #include "config.h"
 
@@ -45,6 +45,7 @@ pv_json_format_file(const PvReportFile *file)
     g_autoptr(JsonBuilder) b = json_builder_new();
     g_autoptr(JsonNode) root = NULL;
     guint i;
+    guint t;
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "path");
@@ -69,6 +70,11 @@ pv_json_format_file(const PvReportFile *file)
         json_builder_add_string_value(b, test->name);
         json_builder_set_member_name(b, "status");
         json_builder_add_string_value(b, test->status);
+        json_builder_set_member_name(b, "tags");
+        json_builder_begin_array(b);
+        for (t = 0; t < test->tags->len; t++)
+            json_builder_add_string_value(b, test->tags->pdata[t]);
+        json_builder_end_array(b);
         json_builder_set_member_name(b, "duration_ns");
         json_builder_add_int_value(b, test->duration_ns);
         json_builder_set_member_name(b, "message");

@@ -141,6 +141,24 @@ pv_junit_add_text_child(xmlNode *parent, const char *name, const char *text)
     return node;
 }
 
+/* A test's tags, as properties the way pytest's record_property writes them. */
+static void
+pv_junit_add_tags(xmlNode *testcase, GPtrArray *tags)
+{
+    xmlNode *properties;
+    guint i;
+
+    if (tags->len == 0)
+        return;
+    properties = xmlNewChild(testcase, NULL, BAD_CAST "properties", NULL);
+    for (i = 0; i < tags->len; i++) {
+        xmlNode *property = xmlNewChild(properties, NULL, BAD_CAST "property", NULL);
+
+        pv_junit_set_prop(property, "name", "tag");
+        pv_junit_set_prop(property, "value", tags->pdata[i]);
+    }
+}
+
 static void
 pv_junit_add_file(xmlNode *suites, const PvJunit *junit, const PvReportFile *file,
                   guint *tests, guint *failures, guint *errors, guint *skipped)
@@ -184,6 +202,7 @@ pv_junit_add_file(xmlNode *suites, const PvJunit *junit, const PvReportFile *fil
         pv_junit_set_prop(testcase, "name", test->name);
         pv_junit_set_prop(testcase, "classname", classname);
         pv_junit_set_seconds(testcase, test->duration_ns);
+        pv_junit_add_tags(testcase, test->tags);
         n++;
         if (g_strcmp0(test->status, "failed") == 0) {
             g_autofree char *text = g_strconcat(test->reason ? test->reason : "",

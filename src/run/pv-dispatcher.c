@@ -501,17 +501,23 @@ pv_dispatcher_emit_pool_state(PvDispatcher *dispatcher)
 
 /*
  * Once a second: pressure (where no trigger told), the pool's use over time,
- * and what no release announces (another run gave back LLC groups, the
- * host's available memory moved): waiters look again.
+ * what no release announces (another run gave back LLC groups, the host's
+ * available memory moved): waiters look again; and the consoles of the
+ * running tests' VMs.
  */
 static gboolean
 pv_dispatcher_tick(gpointer user_data)
 {
     PvDispatcher *dispatcher = user_data;
 
+    guint i;
+
     pv_dispatcher_update_psi(dispatcher);
     pv_dispatcher_emit_pool_state(dispatcher);
     pv_resources_changed(dispatcher->resources);
+    /* A kernel that panicked in a running test fails it now. */
+    for (i = 0; i < dispatcher->next; i++)
+        pv_file_scan_consoles(dispatcher->files->pdata[i]);
     return G_SOURCE_CONTINUE;
 }
 

@@ -26,6 +26,9 @@ struct _PvFile {
 
     /* Learned when the file is discovered. */
     GPtrArray *test_names;
+    GPtrArray *test_tags;      /* char **, per test */
+    GArray *test_selected;     /* gboolean, per test: --tags chose it */
+    guint selected;            /* how many */
     PvClaimSpec claim;
 
     /* The pool: set by the dispatcher when the file starts. */
@@ -40,6 +43,7 @@ struct _PvFile {
     char *error;               /* why the file is broken or stopped */
     char *current_test;        /* NULL between tests */
     gint test_index;           /* of the current test, from 0; -1 between tests */
+    guint current_declared;    /* the current test's place among those declared */
     gint tests_begun;
     PvBlockReason blocked;     /* what the worker waits for, if anything */
     gint64 blocked_since;      /* monotonic; the file's clock stops meanwhile */
@@ -48,9 +52,24 @@ struct _PvFile {
     gint64 test_timeout_ns;
     gint64 test_started;
     gint64 top_level_deadline; /* while the top level runs; G_MAXINT64 otherwise */
+    gint64 paused_since;       /* monotonic: --debug-on-failure's prompt; 0 otherwise */
     gint64 started_ns;
     gint64 finished_ns;
     GPtrArray *kept;           /* names of domains kept for --keep-failed */
+
+    /* Console checks (pv-file-console.c): the worker and the main thread. */
+    GMutex console_lock;
+    GPtrArray *consoles;       /* PvFileConsole */
+    gboolean console_test;     /* a test runs: the tick reads the consoles */
+    char *console_problem;     /* the first one the running test met */
+    gpointer console_problem_vm;
+    gboolean console_interrupted;
 };
 
+typedef struct _PvFileConsole PvFileConsole;
+
 void pv_file_free_vms(PvFile *file);
+void pv_file_console_free(PvFileConsole *console);
+void pv_file_unwatch_console(PvFile *file, gpointer vm);
+void pv_file_consoles_begin_test(PvFile *file);
+char *pv_file_consoles_end_test(PvFile *file, gpointer *vm);

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "pv-error.h"
 #define PV_FILE_PRIVATE
@@ -76,41 +77,83 @@ pv_file_vm_in_scope(PvFile *file, gpointer vm)
     return FALSE;
 }
 
+/* Its console shows in the failed test's excerpt, used or not. */
+static void
+pv_file_touch_vm(PvFile *file, gpointer vm)
+{
+    guint i;
+
+    for (i = 0; i < file->vms->len; i++) {
+        PvFileVm *entry = &g_array_index(file->vms, PvFileVm, i);
+
+        if (entry->vm == vm)
+            entry->ops->touch(entry->vm);
+    }
+}
+
+/**
+ * pv_file_dup_running_domains:
+ *
+ * Returns: (transfer full): the names of the domains of the VMs in scope
+ *   that run now: the running test's and the file's
+ */
+GPtrArray *
+pv_file_dup_running_domains(PvFile *file)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    guint i;
+
+    for (i = 0; i < file->vms->len; i++) {
+        PvFileVm *entry = &g_array_index(file->vms, PvFileVm, i);
+
+        if (!entry->ended && entry->ops->running(entry->vm))
+            g_ptr_array_add(names, g_strdup(entry->ops->domain_name(entry->vm)));
+    }
+    return names;
+}
+
 const char *
 pv_file_peek_current_test(PvFile *file)
 {
     return file->current_test;
 }
 
+/* @index: the test's, as declared, from 0 */
 static void
-pv_file_add_result(PvFile *file, const char *name, PvTestStatus status, gint64 duration_ns,
+pv_file_add_result(PvFile *file, guint index, PvTestStatus status, gint64 duration_ns,
                    const char *cause, const char *message, const char *excerpt)
 {
     file->counts[status]++;
     if (status == PV_TEST_FAILED)
         file->any_failed = TRUE;
-    pv_event_test_ended(pv_run_peek_events(file->run), file->path, name,
+    pv_event_test_ended(pv_run_peek_events(file->run), file->path,
+                        pv_file_peek_test_name(file, index), pv_file_peek_test_tags(file, index),
                         pv_test_status_to_string(status), duration_ns, cause, message, excerpt);
 }
 
 /**
  * pv_file_begin_test:
+ * @index: the test, as declared, from 0
  * @timeout_ns: the test's own time limit; 0 for none
  */
 void
-pv_file_begin_test(PvFile *file, const char *name, gint64 timeout_ns)
+pv_file_begin_test(PvFile *file, guint index, gint64 timeout_ns)
 {
+    const char *name = pv_file_peek_test_name(file, index);
     guint i;
 
-    pv_event_test_started(pv_run_peek_events(file->run), file->path, name);
+    pv_event_test_started(pv_run_peek_events(file->run), file->path, name,
+                          pv_file_peek_test_tags(file, index));
     for (i = 0; i < file->vms->len; i++) {
         PvFileVm *entry = &g_array_index(file->vms, PvFileVm, i);
 
         entry->ops->untouch(entry->vm);
     }
     pv_wake_reset_test(&file->wake);
+    pv_file_consoles_begin_test(file);
     g_free(file->current_test);
     file->current_test = g_strdup(name);
+    file->current_declared = index;
     file->test_index = file->tests_begun++;
     file->test_timeout_ns = timeout_ns;
     file->test_started = g_get_monotonic_time();
@@ -148,6 +191,7 @@ pv_file_end_scope(PvFile *file, gint test, PvVmEnd why, gboolean keep)
         running = entry->ops->running(entry->vm);
         entry->ops->end(entry->vm, why, keep);
         entry->ended = TRUE;
+        pv_file_unwatch_console(file, entry->vm);
         if (keep && running)
             g_ptr_array_add(file->kept, g_strdup(entry->ops->domain_name(entry->vm)));
     }
@@ -167,9 +211,24 @@ pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause, const cha
 {
     g_autoptr(GError) interrupt = NULL;
     g_autofree char *excerpt = NULL;
+    gpointer sick_vm = NULL;
+    g_autofree char *problem = pv_file_consoles_end_test(file, &sick_vm);
+    g_autofree char *both = NULL;
     gboolean keep;
     guint i;
 
+    /* A sick kernel fails the test, whatever the test saw; its line comes first. */
+    if (problem) {
+        pv_file_touch_vm(file, sick_vm);
+        if (status != PV_TEST_FAILED) {
+            status = PV_TEST_FAILED;
+            message = problem;
+            cause = NULL;
+        } else if (!message || !strstr(message, problem)) {
+            both = g_strdup_printf("%s\n%s", problem, message ? message : "");
+            message = both;
+        }
+    }
     if (!pv_file_check(file, &interrupt) && status != PV_TEST_FAILED) {
         status = PV_TEST_FAILED;
         message = interrupt->message;
@@ -179,7 +238,7 @@ pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause, const cha
         message = _("failed");
     if (status == PV_TEST_FAILED)
         excerpt = pv_file_console_excerpt(file);
-    pv_file_add_result(file, file->current_test, status,
+    pv_file_add_result(file, file->current_declared, status,
                        (g_get_monotonic_time() - file->test_started) * 1000,
                        status == PV_TEST_SKIPPED ? cause : NULL, message, excerpt);
 
@@ -204,26 +263,30 @@ pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause, const cha
  * A test declared with a skip: reported, never run.
  */
 void
-pv_file_skip_test(PvFile *file, const char *name, const char *reason)
+pv_file_skip_test(PvFile *file, guint index, const char *reason)
 {
-    pv_event_test_started(pv_run_peek_events(file->run), file->path, name);
-    pv_file_add_result(file, name, PV_TEST_SKIPPED, 0, NULL, reason, NULL);
+    pv_event_test_started(pv_run_peek_events(file->run), file->path,
+                          pv_file_peek_test_name(file, index),
+                          pv_file_peek_test_tags(file, index));
+    pv_file_add_result(file, index, PV_TEST_SKIPPED, 0, NULL, reason, NULL);
 }
 
 /**
  * pv_file_not_run:
  * @from: the first test that does not run, from 0
  *
- * The file was cancelled or ran out of time: the rest does not run.
+ * The file was cancelled or ran out of time: the rest of the tests --tags
+ * selected does not run.
  */
 void
 pv_file_not_run(PvFile *file, guint from, const char *reason)
 {
     guint i;
 
-    for (i = from; i < file->test_names->len; i++)
-        pv_file_add_result(file, file->test_names->pdata[i], PV_TEST_NOT_RUN, 0, NULL, reason,
-                           NULL);
+    for (i = from; i < file->test_names->len; i++) {
+        if (pv_file_test_is_selected(file, i))
+            pv_file_add_result(file, i, PV_TEST_NOT_RUN, 0, NULL, reason, NULL);
+    }
     if (!file->error)
         file->error = g_strdup(reason);
 }

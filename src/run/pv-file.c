@@ -21,6 +21,7 @@
 #define PV_FILE_PRIVATE
 #include "pv-file-private.h"
 #include "pv-run.h"
+#include "pv-tags.h"
 #include "pv-text.h"
 #include "pv-units.h"
 
@@ -77,9 +78,13 @@ pv_file_new(PvRun *run, const char *path)
     file->abs_path = g_canonicalize_filename(path, NULL);
     file->stem = pv_file_stem(path);
     file->test_names = g_ptr_array_new_with_free_func(g_free);
+    file->test_tags = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    file->test_selected = g_array_new(FALSE, TRUE, sizeof(gboolean));
     pv_wake_init(&file->wake);
     file->vms = g_array_new(FALSE, TRUE, sizeof(PvFileVm));
     file->kept = g_ptr_array_new_with_free_func(g_free);
+    g_mutex_init(&file->console_lock);
+    file->consoles = g_ptr_array_new_with_free_func((GDestroyNotify)pv_file_console_free);
     file->status = PV_FILE_QUEUED;
     file->test_index = -1;
     file->file_deadline = G_MAXINT64;
@@ -109,7 +114,12 @@ pv_file_free(PvFile *file)
     pv_file_free_vms(file);
     g_array_unref(file->vms);
     g_ptr_array_unref(file->test_names);
+    g_ptr_array_unref(file->test_tags);
+    g_array_unref(file->test_selected);
     g_ptr_array_unref(file->kept);
+    g_ptr_array_unref(file->consoles);
+    g_mutex_clear(&file->console_lock);
+    g_free(file->console_problem);
     pv_wake_clear(&file->wake);
     g_clear_pointer(&file->source, g_bytes_unref);
     g_free(file->path);
@@ -200,13 +210,30 @@ pv_file_drop_source(PvFile *file)
 /**
  * pv_file_set_discovered:
  * @test_names: (transfer container): the tests' names, in order
+ * @test_tags: (transfer container): their tags (char **), in order
+ *
+ * What the top level declared; the tests that --tags selects will run.
  */
 void
-pv_file_set_discovered(PvFile *file, GPtrArray *test_names, const PvClaimSpec *claim)
+pv_file_set_discovered(PvFile *file, GPtrArray *test_names, GPtrArray *test_tags,
+                       const PvClaimSpec *claim)
 {
+    const char *const *spec = (const char *const *)pv_run_peek_options(file->run)->tags;
+    guint i;
+
     g_ptr_array_unref(file->test_names);
     file->test_names = test_names;
+    g_ptr_array_unref(file->test_tags);
+    file->test_tags = test_tags;
     file->claim = *claim;
+    g_array_set_size(file->test_selected, test_names->len);
+    file->selected = 0;
+    for (i = 0; i < test_names->len; i++) {
+        gboolean selected = pv_tags_select(spec, test_tags->pdata[i]);
+
+        g_array_index(file->test_selected, gboolean, i) = selected;
+        file->selected += selected;
+    }
 }
 
 const PvClaimSpec *
@@ -225,6 +252,41 @@ const char *
 pv_file_peek_test_name(PvFile *file, guint index)
 {
     return index < file->test_names->len ? file->test_names->pdata[index] : NULL;
+}
+
+/**
+ * pv_file_peek_test_tags:
+ * Returns: (transfer none): the tags of test @index (from 0), NULL-terminated
+ */
+const char *const *
+pv_file_peek_test_tags(PvFile *file, guint index)
+{
+    static const char *const none[] = { NULL };
+
+    return index < file->test_tags->len ? file->test_tags->pdata[index] : none;
+}
+
+/**
+ * pv_file_test_is_selected:
+ *
+ * Returns: whether test @index (from 0) runs: --tags chose it
+ */
+gboolean
+pv_file_test_is_selected(PvFile *file, guint index)
+{
+    return index < file->test_selected->len &&
+        g_array_index(file->test_selected, gboolean, index);
+}
+
+/**
+ * pv_file_get_selected_count:
+ *
+ * Returns: how many of its tests run; a file with none is not run at all
+ */
+guint
+pv_file_get_selected_count(PvFile *file)
+{
+    return file->selected;
 }
 
 /**
@@ -407,7 +469,7 @@ pv_file_check(PvFile *file, GError **error)
 
     if (!pv_wake_check(&file->wake, error))
         return FALSE;
-    if (file->blocked != PV_BLOCK_NONE)
+    if (file->blocked != PV_BLOCK_NONE || file->paused_since)
         return TRUE;
     now = g_get_monotonic_time();
     if (now >= file->top_level_deadline) {
@@ -436,6 +498,44 @@ pv_file_check(PvFile *file, GError **error)
         return pv_wake_check(&file->wake, error);
     }
     return TRUE;
+}
+
+/**
+ * pv_file_pause:
+ *
+ * --debug-on-failure's prompt opens on the failed test: the file's clock
+ * stops, and the test's interrupt (its timeout, a console check) is spent,
+ * so the prompt can use its VMs.  A cancellation still holds.  Worker
+ * thread only.
+ */
+void
+pv_file_pause(PvFile *file)
+{
+    pv_wake_reset_test(&file->wake);
+    if (!file->paused_since)
+        file->paused_since = g_get_monotonic_time();
+}
+
+/**
+ * pv_file_resume:
+ *
+ * The prompt closed: the deadlines move by the time it was open, which the
+ * test's duration does not count either.
+ */
+void
+pv_file_resume(PvFile *file)
+{
+    gint64 paused;
+
+    if (!file->paused_since)
+        return;
+    paused = g_get_monotonic_time() - file->paused_since;
+    if (file->file_deadline != G_MAXINT64)
+        file->file_deadline += paused;
+    if (file->test_deadline != G_MAXINT64)
+        file->test_deadline += paused;
+    file->test_started += paused;
+    file->paused_since = 0;
 }
 
 /**

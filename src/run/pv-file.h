@@ -83,6 +83,8 @@ typedef struct {
     char *(*excerpt)(gpointer vm);
     /* A test starts: forget which VMs the last one used. */
     void (*untouch)(gpointer vm);
+    /* The running test's failure concerns it: show its console. */
+    void (*touch)(gpointer vm);
     const char *(*domain_name)(gpointer vm);
     GDestroyNotify free;
 } PvFileVmOps;
@@ -104,10 +106,14 @@ gboolean pv_file_load_config(PvFile *file, GError **error);
 PvConfig *pv_file_peek_config(PvFile *file);
 GBytes *pv_file_read_source(PvFile *file, GError **error);
 void pv_file_drop_source(PvFile *file);
-void pv_file_set_discovered(PvFile *file, GPtrArray *test_names, const PvClaimSpec *claim);
+void pv_file_set_discovered(PvFile *file, GPtrArray *test_names, GPtrArray *test_tags,
+                            const PvClaimSpec *claim);
 const PvClaimSpec *pv_file_peek_claim(PvFile *file);
 guint pv_file_get_test_count(PvFile *file);
 const char *pv_file_peek_test_name(PvFile *file, guint index);
+const char *const *pv_file_peek_test_tags(PvFile *file, guint index);
+gboolean pv_file_test_is_selected(PvFile *file, guint index);
+guint pv_file_get_selected_count(PvFile *file);
 
 /* Its place in the pool, set by the dispatcher */
 void pv_file_set_budget(PvFile *file, PvBudget *budget, gboolean llc_claim_held);
@@ -128,10 +134,10 @@ void pv_file_begin(PvFile *file);
 void pv_file_begin_top_level(PvFile *file);
 void pv_file_end_top_level(PvFile *file);
 gboolean pv_file_in_top_level(PvFile *file);
-void pv_file_begin_test(PvFile *file, const char *name, gint64 timeout_ns);
+void pv_file_begin_test(PvFile *file, guint index, gint64 timeout_ns);
 void pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause,
                       const char *message);
-void pv_file_skip_test(PvFile *file, const char *name, const char *reason);
+void pv_file_skip_test(PvFile *file, guint index, const char *reason);
 void pv_file_not_run(PvFile *file, guint from, const char *reason);
 const char *pv_file_peek_current_test(PvFile *file);
 void pv_file_end(PvFile *file, const char *error);
@@ -145,6 +151,14 @@ void pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for);
 void pv_file_unblock(PvFile *file);
 void pv_file_log(PvFile *file, const char *text);
 void pv_file_interrupt_test(PvFile *file, PvErrorCode code, const char *message);
+void pv_file_pause(PvFile *file);
+void pv_file_resume(PvFile *file);
+
+/* The consoles of its VMs, checked while tests run (pv-file-console.c) */
+void pv_file_watch_console(PvFile *file, gpointer vm, const char *who, const char *path,
+                           guint ignore);
+void pv_file_allow_console(PvFile *file, gpointer vm, guint checks);
+void pv_file_scan_consoles(PvFile *file);
 
 /* The VMs it owns */
 void pv_file_add_vm(PvFile *file, gpointer vm, const PvFileVmOps *ops);
@@ -152,3 +166,4 @@ void pv_file_drop_vms(PvFile *file);
 guint pv_file_get_vm_count(PvFile *file);
 gpointer pv_file_peek_vm(PvFile *file, guint index);
 gboolean pv_file_vm_in_scope(PvFile *file, gpointer vm);
+GPtrArray *pv_file_dup_running_domains(PvFile *file);

@@ -78,6 +78,7 @@ pv_run_options_clear(PvRunOptions *options)
     g_clear_pointer(&options->uri, g_free);
     g_clear_pointer(&options->config_path, g_free);
     g_clear_pointer(&options->filter, g_free);
+    g_clear_pointer(&options->tags, g_strfreev);
     g_clear_pointer(&options->prefix, g_free);
     g_clear_pointer(&options->results_dir, g_free);
     g_clear_pointer(&options->cache_dir, g_free);

@@ -34,9 +34,11 @@ typedef struct {
     char *uri;              /* NULL: LIBVIRT_DEFAULT_URI or libvirt's default */
     char *config_path;      /* --config; NULL: search */
     char *filter;
+    char **tags;               /* --tags, pv_tags_parse()'s terms; NULL: every test */
     gint64 timeout_ns;      /* per file; 0: none */
     char *prefix;           /* NULL: derived from the run id */
     gboolean keep_failed;
+    gboolean debug_on_failure; /* a Lua prompt when a test fails (a TTY, one file at a time) */
     PvVerbosity verbosity;
     char *results_dir;      /* NULL: .provium/runs */
     PvVirtType virt_type;   /* --virt-type; AUTO leaves it to profiles and the host */

@@ -47,6 +47,8 @@ pv_vm_options_apply(PvVmOptions *options, const PvVmOptions *over)
         options->cores = over->cores;
     if (over->threads)
         options->threads = over->threads;
+    if (over->console_ignore)
+        options->console_ignore = over->console_ignore;
 }
 
 void

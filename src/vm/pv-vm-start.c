@@ -158,8 +158,16 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
         return NULL;
     domain = pv_domain_start(pv_run_peek_domains(run), name, vm->name, boot->shape.memory, xml,
                              pv_file_peek_wake(vm->file), &callbacks, error);
-    if (!domain)
+    if (!domain) {
         g_prefix_error(error, _("vm '%s': "), vm->name);
+        return NULL;
+    }
+    {
+        g_autofree char *who = g_strdup_printf(_("vm '%s' (domain '%s')"), vm->name, name);
+
+        pv_file_watch_console(vm->file, vm, who, vm->console_log,
+                              vm->profile->console_ignore | vm->options.console_ignore);
+    }
     return domain;
 }
 

@@ -41,6 +41,7 @@ static const PvFileVmOps pv_vm_file_ops = {
     (void (*)(gpointer))pv_vm_settle_stopped,
     pv_vm_excerpt,
     pv_vm_untouch,
+    (void (*)(gpointer))pv_vm_touch,
     (const char *(*)(gpointer))pv_vm_peek_domain_name,
     pv_vm_free,
 };

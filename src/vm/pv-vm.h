@@ -27,6 +27,7 @@ typedef struct {
     guint llcs;
     guint cores;
     guint threads;
+    guint console_ignore;  /* console checks turned off: PvConsoleCheck bits */
 } PvVmOptions;
 
 void pv_vm_options_init(PvVmOptions *options);

@@ -570,7 +570,8 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
           "  provium events FILE        print an event stream as JSON lines\n"
           "  provium report FILE        a run's figures, leak check and timeline (--svg)\n"
           "  provium locks              who holds performance mode's LLC groups\n"
-          "  provium doctor             can this host run the tests, and how well"));
+          "  provium doctor             can this host run the tests, and how well\n\n"
+          "-c URI, --config FILE, -v and -q may also come before a command's name."));
     g_option_context_set_description(context,
         _("Exit status: 0 when every test passed, 1 when a test failed, 2 for usage,\n"
           "configuration or broken test files, 130 when interrupted.\n\n"

@@ -22,6 +22,7 @@
 #include "pv-report-json.h"
 #include "pv-report-junit.h"
 #include "pv-report-terminal.h"
+#include "pv-plan.h"
 #include "pv-run.h"
 #include "pv-units.h"
 
@@ -57,6 +58,7 @@ typedef struct {
     int cpu_cap;
     char *virt_type;
     char *cache_dir;
+    char *order;
     char **paths;
 } PvRunArgs;
 
@@ -78,6 +80,7 @@ pv_run_args_clear(PvRunArgs *args)
     g_free(args->lock_dir);
     g_free(args->virt_type);
     g_free(args->cache_dir);
+    g_free(args->order);
     g_strfreev(args->paths);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunArgs, pv_run_args_clear)
@@ -170,6 +173,11 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
                     _("--virt-type: '%s' is not kvm, qemu or auto"), args->virt_type);
         return FALSE;
     }
+    if (args->order && !pv_order_from_string(args->order, &options->order)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--order: '%s' is not fifo or longest-first"), args->order);
+        return FALSE;
+    }
     options->cache_dir = g_steal_pointer(&args->cache_dir);
     options->uri = g_steal_pointer(&args->uri);
     options->config_path = g_steal_pointer(&args->config);
@@ -256,7 +264,9 @@ pv_cmd_run_tune_ksm(PvRun *run)
     if (pv_run_peek_options(run)->no_ksm || !pv_run_host_is_local(run))
         return NULL;
     ksm = pv_host_tune_ksm(PV_KSM_SYSFS_DIR, PV_KSM_STATE_DIR);
-    g_printerr("%s\n", ksm->message);
+    /* The startup line says tuned or not; what was written, with -v. */
+    if (pv_run_peek_options(run)->verbosity == PV_VERBOSITY_VERBOSE || !ksm->tuned)
+        g_printerr("%s\n", ksm->message);
     if (!ksm->have_previous) {
         pv_event_ksm_tuned(pv_run_peek_events(run), ksm->tuned, NULL, NULL, ksm->message);
         return ksm;
@@ -300,22 +310,89 @@ pv_cmd_run_write_file_log(const PvReportFile *file, const char *block, gpointer 
     pv_run_write_later(run, path, block);
 }
 
+/* What the status line shows besides the dispatcher's snapshot. */
+typedef struct {
+    PvTerminal *terminal;
+    gint64 expected_ns;     /* the run's expected time; -1 unknown */
+    gint64 started;         /* monotonic, µs */
+} PvCmdRunStatus;
+
 static void
 pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
 {
-    PvTerminal *terminal = user_data;
+    PvCmdRunStatus *data = user_data;
     g_autofree char *used = pv_size_format(status->used.memory);
     g_autofree char *total = pv_size_format(status->total.memory);
     g_autofree char *line = NULL;
+    g_autofree char *left = NULL;
 
-    line = g_strdup_printf(_("[%u done, %u running, %u queued] pool: %s/%s, %g/%g vCPUs%s%s"),
+    if (data->expected_ns >= 0) {
+        gint64 elapsed = (g_get_monotonic_time() - data->started) * 1000;
+        g_autofree char *expected = pv_duration_format(data->expected_ns);
+
+        if (elapsed < data->expected_ns) {
+            g_autofree char *rest = pv_duration_format(data->expected_ns - elapsed);
+
+            left = g_strdup_printf(_("; expected %s, about %s left"), expected, rest);
+        } else {
+            left = g_strdup_printf(_("; expected %s, running over"), expected);
+        }
+    }
+    line = g_strdup_printf(_("[%u done, %u running, %u queued] pool: %s/%s, %g/%g vCPUs%s%s%s"),
                            status->done, status->running, status->queued, used, total,
                            status->used.mcpus / (double)PV_MCPU,
                            status->total.mcpus / (double)PV_MCPU,
+                           left ? left : "",
                            status->head_blocked != PV_BLOCK_NONE ? _("; next waits: ") : "",
                            status->head_blocked != PV_BLOCK_NONE ?
                            pv_block_reason_to_string(status->head_blocked) : "");
-    pv_terminal_set_status(terminal, line);
+    pv_terminal_set_status(data->terminal, line);
+}
+
+/*
+ * One line on stderr as the run starts: the pool, the boot gate, PSI, KSM,
+ * the host, and the expected run time when the history gives one.
+ */
+static void
+pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan)
+{
+    const PvRunOptions *options = pv_run_peek_options(run);
+    PvAmount total = pv_pool_get_total(pv_resources_peek_pool(pv_run_peek_resources(run)));
+    g_autofree char *memory = pv_size_format(total.memory);
+    g_autofree char *uri = virConnectGetURI(pv_run_peek_conn(run));
+    g_autofree char *gate = NULL;
+    g_autofree char *psi = NULL;
+    g_autofree char *expected = NULL;
+    const char *ksm_state;
+
+    if (options->verbosity == PV_VERBOSITY_QUIET)
+        return;
+    gate = options->boot_workers ?
+        g_strdup_printf(_("%u domains"), options->boot_workers) :
+        g_strdup_printf(_("%u vCPUs"), pv_run_get_host_cpus(run));
+    if (options->no_psi)
+        psi = g_strdup(_("off (--no-psi)"));
+    else if (!pv_run_host_is_local(run))
+        psi = g_strdup(_("not this host's"));
+    else
+        psi = g_strdup_printf(_("cpu %g%%, memory %g%%"), options->psi_threshold.cpu,
+                              options->psi_threshold.memory);
+    if (options->no_ksm)
+        ksm_state = _("off (--no-ksm)");
+    else if (!ksm)
+        ksm_state = _("not this host's");
+    else
+        ksm_state = ksm->tuned ? _("tuned") : _("not tuned");
+    if (pv_plan_get_expected(plan) >= 0) {
+        g_autofree char *duration = pv_duration_format(pv_plan_get_expected(plan));
+
+        expected = g_strdup_printf(_("; expected run time %s (%s)"), duration,
+                                   pv_order_to_string(options->order));
+    }
+    g_printerr(_("provium: pool %s memory, %g vCPUs; boot gate %s at once; PSI %s; KSM %s; "
+                 "host %s (%s)%s\n"),
+               memory, total.mcpus / (double)PV_MCPU, gate, psi, ksm_state,
+               pv_run_peek_host(run), uri ? uri : "?", expected ? expected : "");
 }
 
 /* What the library has to say to people, on the terminal. */
@@ -533,6 +610,10 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
         { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.cache_dir,
           N_("Where provium caches what it learned of the host (default /var/cache/provium "
              "as root, else $XDG_CACHE_HOME/provium)"), N_("DIR") },
+        { "order", 0, 0, G_OPTION_ARG_STRING, &args.order,
+          N_("The order files start in: longest-first, by their duration history (the "
+             "default; discovery order without one), or fifo, discovery order"),
+          N_("fifo|longest-first") },
         { "json", 0, 0, G_OPTION_ARG_NONE, &args.json,
           N_("Print one JSON object per file on standard output; people's output goes "
              "to stderr"), NULL },
@@ -553,6 +634,8 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     g_autoptr(PvJunit) junit = NULL;
     g_autoptr(PvJson) json = NULL;
     g_autoptr(PvKsm) ksm = NULL;
+    g_autoptr(PvPlan) plan = NULL;
+    PvCmdRunStatus status_data = { NULL, -1, g_get_monotonic_time() };
     PvCmdRunSignals signals = { 0 };
     guint signal_ids[2];
     PvEvents *events;
@@ -650,13 +733,18 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
                      "shared CPU set; pinning, NUMA binding, hugepages and realtime do not "
                      "apply\n"));
     pv_cmd_run_discover(run, files);
+    plan = pv_plan_new(run, files);
+    pv_cmd_run_print_startup(run, ksm, plan);
 
-    dispatcher = pv_dispatcher_new(run, files, pv_lua_run_file);
-    pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, terminal);
+    dispatcher = pv_dispatcher_new(run, pv_plan_peek_queue(plan), pv_lua_run_file);
+    status_data.terminal = terminal;
+    status_data.expected_ns = pv_plan_get_expected(plan);
+    pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, &status_data);
     signals.run = run;
     signals.dispatcher = dispatcher;
     signal_ids[0] = g_unix_signal_add(SIGINT, pv_cmd_run_on_signal, &signals);
     signal_ids[1] = g_unix_signal_add(SIGTERM, pv_cmd_run_on_signal, &signals);
+    status_data.started = g_get_monotonic_time();
     pv_dispatcher_run(dispatcher);
     g_source_remove(signal_ids[0]);
     g_source_remove(signal_ids[1]);
@@ -664,6 +752,7 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     pv_domain_registry_destroy_all(pv_run_peek_domains(run));
     pv_cmd_run_restore_ksm(run, ksm);
     status = pv_cmd_run_finish(run, files, started, pv_dispatcher_was_cancelled(dispatcher));
+    pv_plan_save(plan);
     pv_run_flush_writes(run);
     if (junit && !pv_junit_write(junit, &error))
         goto usage;

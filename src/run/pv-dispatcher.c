@@ -2,8 +2,9 @@
  * pv-dispatcher.c: the file queue, admission and cancellation
  *
  * Runs on the main thread, in the GMainLoop that also carries libvirt's
- * events, the PSI watch and a 1 Hz tick.  Files are taken in discovery
- * order; the head of the queue runs when the jobs cap, host pressure, the
+ * events, the PSI watch and a 1 Hz tick.  Files are taken in the order
+ * they are given (the plan's, pv-plan.c: longest first or discovery order);
+ * the head of the queue runs when the jobs cap, host pressure, the
  * LLC groups and the pool allow, and a head that does not fit holds the
  * files behind it (FIFO).  A claim becomes a budget of the file's own in the
  * pool; a file without one holds a small overhead.  Each admitted file runs,
@@ -30,7 +31,7 @@
 struct _PvDispatcher {
     PvRun *run;
     PvResources *resources;
-    GPtrArray *files;       /* PvFile, borrowed, discovery order */
+    GPtrArray *files;       /* PvFile, borrowed, in the order they start */
     PvFileRunFunc run_file;
     guint next;             /* the first file not yet dispatched */
     guint running;
@@ -531,7 +532,8 @@ pv_dispatcher_interrupt(PvDispatcher *dispatcher)
 
 /**
  * pv_dispatcher_new:
- * @files: (element-type PvFile): discovered files, in order; borrowed
+ * @files: (element-type PvFile): discovered files, in the order they start;
+ *   borrowed
  * @run_file: what runs a file on its worker thread
  */
 PvDispatcher *

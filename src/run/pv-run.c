@@ -28,6 +28,7 @@ struct _PvRun {
     char *prefix;
     char *host;
     gint64 pid;
+    char *base;                 /* where run directories go (absolute) */
     char *dir;                  /* this run's results directory */
     virConnect *conn;
     gboolean local;             /* the hypervisor runs on this machine */
@@ -141,8 +142,7 @@ pv_run_check_prefix(const char *prefix, GError **error)
 static gboolean
 pv_run_make_dir(PvRun *run, GError **error)
 {
-    const char *base = run->options->results_dir ? run->options->results_dir : ".provium/runs";
-    g_autofree char *abs_base = g_canonicalize_filename(base, NULL);
+    const char *abs_base = run->base;
     g_autofree char *vms = NULL;
     g_autofree char *latest = NULL;
     g_autofree char *latest_tmp = NULL;
@@ -182,6 +182,8 @@ pv_run_new(const PvRunOptions *options)
     run->prefix = options->prefix ? g_strdup(options->prefix) : pv_run_default_prefix(run->id);
     run->host = g_strdup(g_get_host_name());
     run->pid = getpid();
+    run->base = g_canonicalize_filename(options->results_dir ? options->results_dir
+                                                             : PV_RESULTS_DIR_DEFAULT, NULL);
     g_mutex_init(&run->lock);
     run->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)pv_config_free);
@@ -351,6 +353,7 @@ pv_run_free(PvRun *run)
     g_free(run->prefix);
     g_free(run->host);
     g_free(run->dir);
+    g_free(run->base);
     g_free(run);
 }
 
@@ -443,6 +446,18 @@ const char *
 pv_run_peek_dir(PvRun *run)
 {
     return run->dir;
+}
+
+/**
+ * pv_run_peek_results_base:
+ *
+ * Returns: (transfer none): where run directories go (--results-dir),
+ *   absolute
+ */
+const char *
+pv_run_peek_results_base(PvRun *run)
+{
+    return run->base;
 }
 
 virConnect *

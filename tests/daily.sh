@@ -80,3 +80,57 @@ dispatch -j 1 "$WORK/mixed"
 check "missing history after earlier runs: one warning" \
     test "$(grep -c "no duration history in $WORK/runs" "$WORK/err")" -eq 1
 check "nothing left" no_domains_left
+
+# --retries: a failed file runs again; a test that fails, then passes, is flaky.
+mkdir "$WORK/flaky"
+cat > "$WORK/flaky/flaky.test.lua" <<LUA
+local mark = "$WORK/flaky.mark"
+test("fails the first time", function(t)
+    provium:vm("v"):boot({agent = false})
+    local f = io.open(mark)
+    if not f then
+        io.open(mark, "w"):close()
+        t:fail("first time fails")
+    end
+    f:close()
+end)
+test("always passes", function(t) end)
+LUA
+echo 'test("never passes", function(t) t:fail("broken for good") end)' > "$WORK/flaky/bad.test.lua"
+dispatch --junit "$WORK/flaky.xml" "$WORK/flaky"
+check "without --retries: the flaky test fails the run (exit 1)" status_is 1
+check "without --retries: no file is retried" test "$(events '[.[] | select(.kind == "file_retried")] | length')" -eq 0
+rm -f "$WORK/flaky.mark"
+dispatch --retries 2 --junit "$WORK/flaky.xml" "$WORK/flaky"
+check "--retries 2: a test failing for good still fails the run (exit 1)" status_is 1
+check "--retries 2: the failing file ran 3 times" \
+    test "$(events '[.[] | select(.kind == "test_failed" and .name == "never passes")] | length')" -eq 3
+check "--retries 2: file_retried says the attempt and what failed" \
+    test "$(events '[.[] | select(.kind == "file_retried" and (.path | endswith("flaky.test.lua")))][0] | [.attempt, .attempts, .failed[0]] | join(",")' | tr -d '"')" = "2,3,fails the first time"
+check "--retries 2: the flaky file is not retried once it passed" \
+    test "$(events '[.[] | select(.kind == "file_retried" and (.path | endswith("flaky.test.lua")))] | length')" -eq 1
+check "--retries 2: test_flaky carries the earlier failure" \
+    test "$(events '[.[] | select(.kind == "test_flaky")][0].failures[0]' | tr -d '"')" = "$WORK/flaky/flaky.test.lua:7: first time fails"
+check "--retries 2: the terminal shows FLAKY, not PASS" out_has "  FLAKY  fails the first time"
+check "--retries 2: and the earlier failure under it" out_has "failed first: $WORK/flaky/flaky.test.lua:7: first time fails"
+check "--retries 2: the summary counts it apart" \
+    grep -qx "1 passed, 1 failed, 0 skipped, 1 flaky (passed after failing)" "$WORK/out"
+check "--retries 2: run_finished counts it" test "$(events '[.[] | select(.kind == "run_finished")][0].flaky')" -eq 1
+check "--retries 2: JUnit is valid" \
+    xmllint --noout --schema "$PV_TEST_SRCDIR/reportdata/junit.xsd" "$WORK/flaky.xml"
+check "--retries 2: JUnit has a <flakyFailure> with the message, as Surefire writes it" \
+    test "$(xmllint --xpath 'string(//testcase[@name="fails the first time"]/flakyFailure/@message)' "$WORK/flaky.xml")" = "$WORK/flaky/flaky.test.lua:7: first time fails"
+check "--retries 2: JUnit counts the flaky test as no failure" \
+    test "$(xmllint --xpath 'string(//testsuite[contains(@name, "flaky.test.lua")]/@failures)' "$WORK/flaky.xml")" = 0
+check "--retries 2: every VM of every attempt stopped" \
+    test "$(events '[.[] | select(.kind == "vm_spawned")] | length')" -eq "$(events '[.[] | select(.kind == "vm_stopped")] | length')"
+rm -f "$WORK/flaky.mark" "$WORK/flaky/bad.test.lua"
+dispatch --retries 1 --json "$WORK/flaky"
+check "--retries 1: only flaky: the run passes (exit 0)" status_is 0
+check "--json: the test's status is flaky, with its failures" \
+    test "$(jq -r '.tests[0] | [.status, (.failures | length)] | join(",")' "$WORK/out")" = "flaky,1"
+check "--json: the file says how many attempts" test "$(jq '.attempts' "$WORK/out")" -eq 2
+dispatch --retries=-1 "$WORK/flaky"
+check "--retries -1: usage error (exit 2)" status_is 2
+check "--retries -1: one line" err_is_one_line
+check "nothing left" no_domains_left

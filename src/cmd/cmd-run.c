@@ -41,6 +41,7 @@ typedef struct {
     int cpus;
     char *cpu_overcommit;
     int jobs;
+    int retries;
     gboolean fail_fast;
     char *host_reserve;
     int boot_workers;
@@ -106,6 +107,12 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
         g_prefix_error(error, "--host-reserve: ");
         return FALSE;
     }
+    if (args->retries < 0) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--retries: %d is not a number of retries (0 or more)"), args->retries);
+        return FALSE;
+    }
+    options->retries = args->retries;
     if (args->cpus < 0 || args->jobs < 0 || args->boot_workers < 0) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
                             _("--cpus, --jobs and --boot-workers take a positive number"));
@@ -506,8 +513,8 @@ pv_cmd_run_on_signal(gpointer user_data)
 static int
 pv_cmd_run_finish(PvRun *run, GPtrArray *files, gint64 started, gboolean cancelled)
 {
-    /* passed, failed, skipped, cancelled, errors, not_run */
-    guint counts[6] = { 0 };
+    /* passed, failed, skipped, flaky, cancelled, errors, not_run */
+    guint counts[PV_RUN_COUNTS] = { 0 };
     guint failed_files = 0;
     guint i;
 
@@ -519,18 +526,20 @@ pv_cmd_run_finish(PvRun *run, GPtrArray *files, gint64 started, gboolean cancell
         counts[0] += tests[PV_TEST_PASSED];
         counts[1] += tests[PV_TEST_FAILED];
         counts[2] += tests[PV_TEST_SKIPPED];
-        counts[3] += status == PV_FILE_CANCELLED;
-        counts[4] += status == PV_FILE_ERROR;
-        counts[5] += status == PV_FILE_NOT_RUN;
+        counts[3] += tests[PV_TEST_FLAKY];
+        counts[4] += status == PV_FILE_CANCELLED;
+        counts[5] += status == PV_FILE_ERROR;
+        counts[6] += status == PV_FILE_NOT_RUN;
         failed_files += status == PV_FILE_FAILED;
     }
     pv_event_run_finished(pv_run_peek_events(run), counts, pv_events_now_ns() - started,
                           pv_pool_get_used(pv_resources_peek_pool(pv_run_peek_resources(run))));
     if (cancelled)
         return PV_EXIT_CANCELLED;
-    if (counts[4] > 0)
+    if (counts[5] > 0)
         return PV_EXIT_USAGE;
-    return counts[1] > 0 || failed_files > 0 || counts[5] > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
+    /* A flaky test passed in the end: it does not fail the run. */
+    return counts[1] > 0 || failed_files > 0 || counts[6] > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
 }
 
 int
@@ -553,6 +562,9 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
           N_("Prefix of this run's domain names (default: pv-<run>-)"), N_("P") },
         { "keep-failed", 0, 0, G_OPTION_ARG_NONE, &args.keep_failed,
           N_("Leave the domains of failed files running, and print their names"), NULL },
+        { "retries", 0, 0, G_OPTION_ARG_INT, &args.retries,
+          N_("Run a failed file again, up to N times; a test that fails and then passes "
+             "is reported flaky (default 0)"), N_("N") },
         { "results-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.results_dir,
           N_("Where run directories go (default: .provium/runs)"), N_("DIR") },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &args.verbose,

@@ -29,6 +29,7 @@ pv_report_test_free(PvReportTest *test)
     g_free(test->reason);
     g_free(test->console_excerpt);
     g_string_free(test->log, TRUE);
+    g_ptr_array_unref(test->failures);
     g_free(test);
 }
 
@@ -76,6 +77,7 @@ pv_report_collector_file(PvReportCollector *collector, const char *path)
         file->tests = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_test_free);
         file->kept = g_ptr_array_new_with_free_func(g_free);
         file->log = g_string_new(NULL);
+        file->attempts = 1;
         g_hash_table_insert(collector->files, g_strdup(path), file);
     }
     return file;
@@ -88,6 +90,27 @@ pv_report_get_text(GVariant *event, const char *key)
     const char *value = pv_event_get_str(event, key);
 
     return value ? pv_text_sanitize(value, -1) : NULL;
+}
+
+/* The strings of the array field @key, made fit to show, added to @out. */
+static void
+pv_report_get_texts(GVariant *event, const char *key, GPtrArray *out)
+{
+    g_autoptr(GVariant) list = g_variant_lookup_value(event, key, NULL);
+    GVariantIter iter;
+    GVariant *child;
+
+    if (!list || !g_variant_is_container(list))
+        return;
+    g_variant_iter_init(&iter, list);
+    while ((child = g_variant_iter_next_value(&iter))) {
+        g_autoptr(GVariant) inner = g_variant_is_of_type(child, G_VARIANT_TYPE_VARIANT) ?
+            g_variant_get_variant(child) : g_variant_ref(child);
+
+        if (g_variant_is_of_type(inner, G_VARIANT_TYPE_STRING))
+            g_ptr_array_add(out, pv_text_sanitize(g_variant_get_string(inner, NULL), -1));
+        g_variant_unref(child);
+    }
 }
 
 /* The test the next log line or result belongs to. */
@@ -104,6 +127,7 @@ pv_report_file_test(PvReportFile *file, const char *name)
     test = g_new0(PvReportTest, 1);
     test->name = g_strdup(name);
     test->log = g_string_new(NULL);
+    test->failures = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(file->tests, test);
     return test;
 }
@@ -151,27 +175,18 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
         test->duration_ns = pv_event_get_int(event, "duration_ns", 0);
         test->reason = pv_report_get_text(event, "reason");
         test->console_excerpt = pv_report_get_text(event, "console_excerpt");
+        pv_report_get_texts(event, "failures", test->failures);
+    } else if (g_str_equal(kind, "file_retried")) {
+        /* The new attempt's results supersede these. */
+        file->attempts = pv_event_get_int(event, "attempt", file->attempts + 1);
+        g_ptr_array_set_size(file->tests, 0);
+        if (file->log->len)
+            g_string_append_printf(file->log, "(attempt %u)\n", file->attempts);
     } else if (g_str_equal(kind, "file_completed")) {
-        g_autoptr(GVariant) kept = g_variant_lookup_value(event, "kept", NULL);
-
         file->status = pv_report_get_text(event, "status");
         file->error = pv_report_get_text(event, "error");
         file->duration_ns = pv_event_get_int(event, "duration_ns", 0);
-        if (kept) {
-            GVariantIter iter;
-            GVariant *child;
-
-            g_variant_iter_init(&iter, kept);
-            while ((child = g_variant_iter_next_value(&iter))) {
-                g_autoptr(GVariant) inner = g_variant_is_of_type(child, G_VARIANT_TYPE_VARIANT) ?
-                    g_variant_get_variant(child) : g_variant_ref(child);
-
-                if (g_variant_is_of_type(inner, G_VARIANT_TYPE_STRING))
-                    g_ptr_array_add(file->kept,
-                                    pv_text_sanitize(g_variant_get_string(inner, NULL), -1));
-                g_variant_unref(child);
-            }
-        }
+        pv_report_get_texts(event, "kept", file->kept);
         {
             gpointer key = NULL;
 

@@ -368,6 +368,10 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
             file->tests++;
             if (g_str_equal(kind, "test_failed"))
                 file->failed++;
+        } else if (g_str_equal(kind, "file_retried") && file) {
+            /* The new attempt's tests supersede these. */
+            file->tests = 0;
+            file->failed = 0;
         } else if (g_str_equal(kind, "file_completed") && file) {
             file->completed = TRUE;
             file->completed_ns = ts;
@@ -387,6 +391,7 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
             summary->passed = pv_event_get_int(event, "passed", 0);
             summary->failed = pv_event_get_int(event, "failed", 0);
             summary->skipped = pv_event_get_int(event, "skipped", 0);
+            summary->flaky = pv_event_get_int(event, "flaky", 0);
             pv_summary_get_amount(event, "pool_used", &memory, &cpus);
             if ((memory || cpus > 0) && !kept_any) {
                 g_autofree char *held = pv_size_format(memory);
@@ -427,11 +432,19 @@ pv_summary_format(const PvSummary *summary)
     gboolean any_blocked = FALSE;
     guint i;
 
-    g_string_append_printf(out, _("run %s on %s: %u files in %s; %u passed, %u failed, "
-                                  "%u skipped\n"),
-                           summary->run ? summary->run : "?", summary->uri ? summary->uri : "?",
-                           summary->files->len, duration, summary->passed, summary->failed,
-                           summary->skipped);
+    if (summary->flaky)
+        g_string_append_printf(out, _("run %s on %s: %u files in %s; %u passed, %u failed, "
+                                      "%u skipped, %u flaky\n"),
+                               summary->run ? summary->run : "?",
+                               summary->uri ? summary->uri : "?", summary->files->len, duration,
+                               summary->passed, summary->failed, summary->skipped,
+                               summary->flaky);
+    else
+        g_string_append_printf(out, _("run %s on %s: %u files in %s; %u passed, %u failed, "
+                                      "%u skipped\n"),
+                               summary->run ? summary->run : "?",
+                               summary->uri ? summary->uri : "?", summary->files->len, duration,
+                               summary->passed, summary->failed, summary->skipped);
     g_string_append_printf(out, _("pool: %s and %g vCPUs\n\n"), pool_memory, summary->pool_cpus);
 
     g_string_append(out, _("files by duration:\n"));

@@ -55,6 +55,7 @@ typedef struct {
     guint passed;
     guint failed;
     guint skipped;
+    guint flaky;
     guint64 pool_memory;
     double pool_cpus;
     GPtrArray *files;      /* PvSummaryFile, in discovery order */

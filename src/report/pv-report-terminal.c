@@ -171,6 +171,8 @@ pv_terminal_word(const char *status)
         return "FAIL";
     if (g_strcmp0(status, "skipped") == 0)
         return "SKIP";
+    if (g_strcmp0(status, "flaky") == 0)
+        return "FLAKY";
     return "----";
 }
 
@@ -189,9 +191,16 @@ pv_terminal_format_block(const PvReportFile *file, PvVerbosity verbosity, gboole
     g_autofree char *duration = pv_duration_format(file->duration_ns);
     const char *status = file->status ? file->status : "?";
     guint i;
+    guint f;
 
-    g_string_append_printf(block, "%s %s%s%s (%s)\n", file->path, pv_terminal_color(color, status),
-                           status, pv_terminal_color(color, "reset"), duration);
+    if (file->attempts > 1)
+        g_string_append_printf(block, _("%s %s%s%s (%s, %u attempts)\n"), file->path,
+                               pv_terminal_color(color, status), status,
+                               pv_terminal_color(color, "reset"), duration, file->attempts);
+    else
+        g_string_append_printf(block, "%s %s%s%s (%s)\n", file->path,
+                               pv_terminal_color(color, status), status,
+                               pv_terminal_color(color, "reset"), duration);
     if (file->error && !g_str_equal(status, "passed"))
         pv_terminal_append_indented(block, file->error, "        ");
     for (i = 0; i < file->tests->len; i++) {
@@ -202,7 +211,7 @@ pv_terminal_format_block(const PvReportFile *file, PvVerbosity verbosity, gboole
         g_string_append_printf(block, "  %s%s%s  %s", pv_terminal_color(color, word), word,
                                pv_terminal_color(color, "reset"), test->name);
         /* Run tests say how long they took; the others why they did not run. */
-        if (g_str_equal(word, "PASS") || g_str_equal(word, "FAIL"))
+        if (g_str_equal(word, "PASS") || g_str_equal(word, "FAIL") || g_str_equal(word, "FLAKY"))
             g_string_append_printf(block, " (%s)\n", took);
         else
             g_string_append_printf(block, ": %s\n", test->reason ? test->reason : "");
@@ -213,6 +222,12 @@ pv_terminal_format_block(const PvReportFile *file, PvVerbosity verbosity, gboole
                 pv_terminal_append_indented(block, test->log->str, "        | ");
             if (test->console_excerpt)
                 pv_terminal_append_indented(block, test->console_excerpt, "        ");
+        }
+        for (f = 0; test->failures && f < test->failures->len; f++) {
+            g_autofree char *earlier = g_strdup_printf(_("failed first: %s"),
+                                                       (char *)test->failures->pdata[f]);
+
+            pv_terminal_append_indented(block, earlier, "        ");
         }
     }
     if (verbosity == PV_VERBOSITY_VERBOSE && file->log->len)
@@ -232,7 +247,8 @@ pv_terminal_on_file_completed(PvTerminal *terminal, PvReportFile *file)
 {
     g_autofree char *block = NULL;
 
-    if (terminal->verbosity == PV_VERBOSITY_QUIET && g_strcmp0(file->status, "passed") == 0)
+    if (terminal->verbosity == PV_VERBOSITY_QUIET && g_strcmp0(file->status, "passed") == 0 &&
+        file->attempts == 1)
         return;
     block = pv_terminal_format_block(file, terminal->verbosity, terminal->color);
     if (terminal->block_func)
@@ -248,6 +264,7 @@ pv_terminal_on_summary(PvTerminal *terminal, GVariant *event)
     gint64 passed = pv_event_get_int(event, "passed", 0);
     gint64 failed = pv_event_get_int(event, "failed", 0);
     gint64 skipped = pv_event_get_int(event, "skipped", 0);
+    gint64 flaky = pv_event_get_int(event, "flaky", 0);
     gint64 errors = pv_event_get_int(event, "errors", 0);
     gint64 cancelled = pv_event_get_int(event, "cancelled", 0);
     gint64 not_run = pv_event_get_int(event, "not_run", 0);
@@ -273,8 +290,15 @@ pv_terminal_on_summary(PvTerminal *terminal, GVariant *event)
                                                  "(--fail-fast)\n",
                                                  "%" G_GINT64_FORMAT " files were not run "
                                                  "(--fail-fast)\n", not_run), not_run);
-    g_string_append_printf(text, _("%" G_GINT64_FORMAT " passed, %" G_GINT64_FORMAT " failed, "
-                                   "%" G_GINT64_FORMAT " skipped\n"), passed, failed, skipped);
+    if (flaky > 0)
+        g_string_append_printf(text, _("%" G_GINT64_FORMAT " passed, %" G_GINT64_FORMAT
+                                       " failed, %" G_GINT64_FORMAT " skipped, %" G_GINT64_FORMAT
+                                       " flaky (passed after failing)\n"),
+                               passed, failed, skipped, flaky);
+    else
+        g_string_append_printf(text, _("%" G_GINT64_FORMAT " passed, %" G_GINT64_FORMAT
+                                       " failed, %" G_GINT64_FORMAT " skipped\n"),
+                               passed, failed, skipped);
     pv_terminal_print(terminal, text->str);
 }
 

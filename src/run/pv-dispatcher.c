@@ -163,7 +163,10 @@ pv_dispatcher_worker(gpointer data, gpointer user_data)
 {
     PvDispatchJob *job = data;
 
-    job->dispatcher->run_file(job->file);
+    /* --retries: a failed file runs again, holding what it held. */
+    do
+        job->dispatcher->run_file(job->file);
+    while (pv_file_retry(job->file));
     g_idle_add_full(G_PRIORITY_HIGH, pv_dispatcher_finish_job, job, NULL);
 }
 
@@ -523,8 +526,10 @@ pv_dispatcher_interrupt(PvDispatcher *dispatcher)
     dispatcher->interrupted = TRUE;
     for (i = 0; i < dispatcher->files->len; i++) {
         PvFile *file = dispatcher->files->pdata[i];
+        PvFileStatus status = pv_file_get_status(file);
 
-        if (pv_file_get_status(file) == PV_FILE_RUNNING)
+        /* A failed one may be about to run again (--retries): not any more. */
+        if (status == PV_FILE_RUNNING || status == PV_FILE_FAILED)
             pv_file_cancel(file, _("cancelled by a signal"));
     }
     pv_dispatcher_pump(dispatcher);

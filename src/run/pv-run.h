@@ -41,6 +41,7 @@ typedef struct {
     gint64 timeout_ns;      /* per file; 0: none */
     char *prefix;           /* NULL: derived from the run id */
     gboolean keep_failed;
+    guint retries;          /* a failed file runs again up to this many times */
     PvVerbosity verbosity;
     char *results_dir;      /* NULL: PV_RESULTS_DIR_DEFAULT */
     PvOrder order;          /* --order */

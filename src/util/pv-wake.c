@@ -105,6 +105,29 @@ pv_wake_is_cancelled(PvWake *wake)
 }
 
 /**
+ * pv_wake_reset_unless_cancelled:
+ *
+ * Forgets any interrupt (a timeout) so the worker can start over, unless
+ * it is a cancellation, which stays.
+ * Returns: FALSE when cancelled
+ */
+gboolean
+pv_wake_reset_unless_cancelled(PvWake *wake)
+{
+    gboolean cancelled;
+
+    g_mutex_lock(&wake->lock);
+    cancelled = g_atomic_int_get(&wake->pending) == PV_INTERRUPT_FILE &&
+        wake->code == PV_ERROR_CANCELLED;
+    if (!cancelled) {
+        g_atomic_int_set(&wake->pending, PV_INTERRUPT_NONE);
+        g_clear_pointer(&wake->message, g_free);
+    }
+    g_mutex_unlock(&wake->lock);
+    return !cancelled;
+}
+
+/**
  * pv_wake_reset_test:
  *
  * Forgets a test's interrupt once the test has ended; a file-wide one stays.

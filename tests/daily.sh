@@ -134,3 +134,38 @@ dispatch --retries=-1 "$WORK/flaky"
 check "--retries -1: usage error (exit 2)" status_is 2
 check "--retries -1: one line" err_is_one_line
 check "nothing left" no_domains_left
+
+# --rerun-failed: only the files that failed in the latest run.
+mkdir "$WORK/rerun"
+for f in a b c; do echo 'test("passes", function(t) end)' > "$WORK/rerun/$f.test.lua"; done
+echo 'test("fails", function(t) t:fail("no") end)' > "$WORK/rerun/d.test.lua"
+echo 'this is not lua' > "$WORK/rerun/e.test.lua"
+rerun() {
+    run_t -c "$T" --prefix "$PREFIX" --results-dir "$WORK/rerun-runs" --no-psi --no-ksm "$@"
+}
+rerun_dispatched() {
+    "$PROVIUM" events "$WORK/rerun-runs/latest/events.msgpack" |
+        jq -s '[.[] | select(.kind == "file_completed") | .path | split("/") | last] | sort | join(",")' | tr -d '"'
+}
+rerun --rerun-failed
+check "--rerun-failed with no earlier run: usage error (exit 2)" status_is 2
+check "--rerun-failed with no earlier run: one line naming the directory" \
+    sh -c "[ \$(wc -l < '$WORK/err') -eq 1 ] && grep -qF 'no earlier run in $WORK/rerun-runs' '$WORK/err'"
+rerun "$WORK/rerun"
+check "a run with a failing and a broken file (exit 2)" status_is 2
+check "its run directory lists the failed files" \
+    test "$(xargs -n1 basename < "$WORK/rerun-runs/latest/failed.list" | tr '\n' ,)" = "d.test.lua,e.test.lua,"
+rerun --rerun-failed
+check "--rerun-failed: only the failed and the broken file ran" \
+    test "$(rerun_dispatched)" = "d.test.lua,e.test.lua"
+echo 'test("fails", function(t) end)' > "$WORK/rerun/d.test.lua"
+rerun --rerun-failed --filter d.test
+check "--rerun-failed --filter: only the fixed file, which passes (exit 0)" status_is 0
+check "--rerun-failed --filter: ran d alone" test "$(rerun_dispatched)" = "d.test.lua"
+rerun --rerun-failed
+check "--rerun-failed after a run where nothing failed: exit 0" status_is 0
+check "--rerun-failed after a run where nothing failed: says so" \
+    err_has "no file failed in the latest run ($WORK/rerun-runs/"
+rerun --rerun-failed "$WORK/rerun"
+check "--rerun-failed with a PATH: usage error (exit 2)" status_is 2
+check "--rerun-failed with a PATH: one line" err_is_one_line

@@ -23,6 +23,7 @@
 #include "pv-report-junit.h"
 #include "pv-report-terminal.h"
 #include "pv-plan.h"
+#include "pv-results.h"
 #include "pv-run.h"
 #include "pv-units.h"
 
@@ -34,6 +35,7 @@ typedef struct {
     char *prefix;
     char *results_dir;
     gboolean keep_failed;
+    gboolean rerun_failed;
     gboolean verbose;
     gboolean quiet;
     gboolean version;
@@ -542,6 +544,23 @@ pv_cmd_run_finish(PvRun *run, GPtrArray *files, gint64 started, gboolean cancell
     return counts[1] > 0 || failed_files > 0 || counts[6] > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
 }
 
+/* The run directory lists the files that failed, for --rerun-failed. */
+static void
+pv_cmd_run_write_failed(PvRun *run, GPtrArray *files)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+    g_autofree char *path = g_build_filename(pv_run_peek_dir(run), PV_RESULTS_FAILED_LIST, NULL);
+    guint i;
+
+    for (i = 0; i < files->len; i++) {
+        PvFileStatus status = pv_file_get_status(files->pdata[i]);
+
+        if (status == PV_FILE_FAILED || status == PV_FILE_ERROR)
+            g_string_append_printf(text, "%s\n", pv_file_peek_abs_path(files->pdata[i]));
+    }
+    pv_run_write_later(run, path, text->str);
+}
+
 int
 pv_cmd_run(int argc, char **argv, GError **out_error)
 {
@@ -562,6 +581,8 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
           N_("Prefix of this run's domain names (default: pv-<run>-)"), N_("P") },
         { "keep-failed", 0, 0, G_OPTION_ARG_NONE, &args.keep_failed,
           N_("Leave the domains of failed files running, and print their names"), NULL },
+        { "rerun-failed", 0, 0, G_OPTION_ARG_NONE, &args.rerun_failed,
+          N_("Run only the files that failed in the latest run (of --results-dir)"), NULL },
         { "retries", 0, 0, G_OPTION_ARG_INT, &args.retries,
           N_("Run a failed file again, up to N times; a test that fails and then passes "
              "is reported flaky (default 0)"), N_("N") },
@@ -637,6 +658,7 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     g_autoptr(GError) error = NULL;
     /* Option parsing takes from argv: run_started records it whole. */
     g_auto(GStrv) given = g_strdupv(argv);
+    g_autoptr(GPtrArray) failed = NULL;
     g_autoptr(GPtrArray) paths = NULL;
     g_autoptr(GPtrArray) files = NULL;
     g_autoptr(PvRun) run = NULL;
@@ -683,7 +705,28 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     if (!pv_cmd_run_check(&args, &options, &error))
         goto usage;
 
-    paths = pv_discover((const char *const *)args.paths, options.filter, &error);
+    if (args.rerun_failed) {
+        g_autofree char *base = pv_results_base(options.results_dir);
+        g_autofree char *latest = NULL;
+
+        if (args.paths) {
+            g_set_error_literal(&error, PV_ERROR, PV_ERROR_USAGE,
+                                _("--rerun-failed takes no PATH: it runs the files that failed "
+                                  "in the latest run (narrow them with --filter)"));
+            goto usage;
+        }
+        failed = pv_results_read_failed(base, &latest, &error);
+        if (!failed)
+            goto usage;
+        if (failed->len == 0) {
+            g_printerr(_("provium: no file failed in the latest run (%s): nothing to run\n"),
+                       latest);
+            return PV_EXIT_OK;
+        }
+        g_ptr_array_add(failed, NULL);
+    }
+    paths = pv_discover(failed ? (const char *const *)failed->pdata
+                               : (const char *const *)args.paths, options.filter, &error);
     if (!paths)
         goto usage;
     if (paths->len == 0 && options.filter) {
@@ -765,6 +808,7 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     pv_cmd_run_restore_ksm(run, ksm);
     status = pv_cmd_run_finish(run, files, started, pv_dispatcher_was_cancelled(dispatcher));
     pv_plan_save(plan);
+    pv_cmd_run_write_failed(run, files);
     pv_run_flush_writes(run);
     if (junit && !pv_junit_write(junit, &error))
         goto usage;

@@ -3,7 +3,9 @@
  *
  * --results-dir (default .provium/runs) holds one directory per run, named
  * by its id ("20261123-091512-3fa9c1", so they sort by time), "latest"
- * pointing at the newest, and the duration history.  Old run directories
+ * pointing at the newest, and the duration history.  Each run directory
+ * lists the files that failed in it (PV_RESULTS_FAILED_LIST), which
+ * --rerun-failed reads from the latest.  Old run directories
  * are removed so that the last --keep-runs stay; only directories named as
  * provium names runs are touched, and removal never follows a symbolic
  * link out of them.
@@ -20,6 +22,62 @@
 
 #include "pv-error.h"
 #include "pv-results.h"
+
+/**
+ * pv_results_base:
+ * @results_dir: (nullable): --results-dir
+ *
+ * Returns: (transfer full): where run directories go, absolute
+ */
+char *
+pv_results_base(const char *results_dir)
+{
+    return g_canonicalize_filename(results_dir ? results_dir : PV_RESULTS_DIR_DEFAULT, NULL);
+}
+
+/**
+ * pv_results_read_failed:
+ * @base: the results directory
+ * @run_dir: (out) (transfer full): the latest run's directory, for messages
+ *
+ * The files that failed in the latest run, from its directory.
+ * Returns: (transfer full) (element-type filename): their absolute paths,
+ *   maybe none; NULL with @error set (usage) when there is no latest run or
+ *   it did not list them
+ */
+GPtrArray *
+pv_results_read_failed(const char *base, char **run_dir, GError **error)
+{
+    g_autofree char *latest = g_build_filename(base, "latest", NULL);
+    g_autofree char *target = g_file_read_link(latest, NULL);
+    g_autofree char *dir = NULL;
+    g_autofree char *list = NULL;
+    g_autofree char *text = NULL;
+    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) lines = NULL;
+    gsize i;
+
+    if (!target || !pv_results_is_run_name(target)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--rerun-failed: no earlier run in %s (see --results-dir)"), base);
+        return NULL;
+    }
+    dir = g_build_filename(base, target, NULL);
+    list = g_build_filename(dir, PV_RESULTS_FAILED_LIST, NULL);
+    if (!g_file_get_contents(list, &text, NULL, NULL)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--rerun-failed: the latest run (%s) did not finish, or an older provium "
+                      "made it: it has no %s; run the tests again"), dir, PV_RESULTS_FAILED_LIST);
+        return NULL;
+    }
+    lines = g_strsplit(text, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+        if (*lines[i])
+            g_ptr_array_add(paths, g_strdup(lines[i]));
+    }
+    *run_dir = g_steal_pointer(&dir);
+    return g_steal_pointer(&paths);
+}
 
 /**
  * pv_results_is_run_name:

@@ -19,6 +19,7 @@
 
 #include "pv-error.h"
 #include "pv-libvirt.h"
+#include "pv-results.h"
 #include "pv-run.h"
 #include "pv-safe.h"
 
@@ -182,8 +183,7 @@ pv_run_new(const PvRunOptions *options)
     run->prefix = options->prefix ? g_strdup(options->prefix) : pv_run_default_prefix(run->id);
     run->host = g_strdup(g_get_host_name());
     run->pid = getpid();
-    run->base = g_canonicalize_filename(options->results_dir ? options->results_dir
-                                                             : PV_RESULTS_DIR_DEFAULT, NULL);
+    run->base = pv_results_base(options->results_dir);
     g_mutex_init(&run->lock);
     run->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)pv_config_free);

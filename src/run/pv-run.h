@@ -20,9 +20,6 @@
 /* What a file without a claim holds while it runs. */
 #define PV_FILE_OVERHEAD_MEMORY (50 * G_GUINT64_CONSTANT(1024) * 1024)
 
-/* Where run directories go without --results-dir. */
-#define PV_RESULTS_DIR_DEFAULT ".provium/runs"
-
 typedef enum {
     PV_VERBOSITY_QUIET = -1,
     PV_VERBOSITY_NORMAL = 0,
@@ -43,7 +40,7 @@ typedef struct {
     gboolean keep_failed;
     guint retries;          /* a failed file runs again up to this many times */
     PvVerbosity verbosity;
-    char *results_dir;      /* NULL: PV_RESULTS_DIR_DEFAULT */
+    char *results_dir;      /* NULL: PV_RESULTS_DIR_DEFAULT (pv-results.h) */
     PvOrder order;          /* --order */
     PvVirtType virt_type;   /* --virt-type; AUTO leaves it to profiles and the host */
     char *cache_dir;        /* --cache-dir; NULL: pv_cache_dir_default() */

@@ -169,3 +169,107 @@ check "--rerun-failed after a run where nothing failed: says so" \
 rerun --rerun-failed "$WORK/rerun"
 check "--rerun-failed with a PATH: usage error (exit 2)" status_is 2
 check "--rerun-failed with a PATH: one line" err_is_one_line
+
+# provium.conf's [run] group: defaults for the run's options; the command
+# line wins.
+mkdir "$WORK/conf"
+cat > "$WORK/conf/flaky.test.lua" <<LUA
+local mark = "$WORK/conf.mark"
+test("fails the first time", function(t)
+    local f = io.open(mark)
+    if not f then
+        io.open(mark, "w"):close()
+        t:fail("first time fails")
+    end
+    f:close()
+end)
+LUA
+cat > "$WORK/conf/provium.conf" <<CONF
+[profile default]
+memory = 128M
+
+[run]
+retries = 1
+results_dir = conf-runs
+no-psi = true
+CONF
+conf_run() {
+    run_t -c "$T" --prefix "$PREFIX" --no-ksm "$@"
+}
+rm -f "$WORK/conf.mark"
+conf_run "$WORK/conf"
+check "[run] retries = 1: the flaky test passes in the end (exit 0)" status_is 0
+check "[run] results_dir, relative to the file: the run directory is there" \
+    test -s "$WORK/conf/conf-runs/latest/events.msgpack"
+check "[run] retries = 1: the file was retried" \
+    test "$("$PROVIUM" events "$WORK/conf/conf-runs/latest/events.msgpack" | jq -s '[.[] | select(.kind == "file_retried")] | length')" -eq 1
+check "[run] no-psi = true: the startup line says PSI is off" err_has "PSI off (--no-psi)"
+rm -f "$WORK/conf.mark"
+conf_run --retries 0 --results-dir "$WORK/conf-cli-runs" "$WORK/conf"
+check "--retries 0 on the command line wins over [run] (exit 1)" status_is 1
+check "--results-dir on the command line wins over [run]" \
+    test -s "$WORK/conf-cli-runs/latest/events.msgpack"
+printf '[run]\nretries = 1\n\njobs = many\n' > "$WORK/conf/provium.conf"
+conf_run "$WORK/conf"
+check "[run] jobs = many: configuration error (exit 2)" status_is 2
+check "[run] jobs = many: one line" err_is_one_line
+check "[run] jobs = many: names the file and line" \
+    err_has "$WORK/conf/provium.conf:4: [run] jobs: 'many' is not a number"
+printf '[run]\nmem = lots\n' > "$WORK/conf/provium.conf"
+conf_run "$WORK/conf"
+check "[run] mem = lots: names the file and line, and what to write" \
+    err_has "$WORK/conf/provium.conf:2: [run] mem: --mem: invalid size 'lots' (write e.g. 16G)"
+conf_run --mem 1G "$WORK/conf"
+check "[run] mem = lots: a mistake even when the command line gives --mem (exit 2)" status_is 2
+printf '[run]\nretries = 1\njbos = 2\n' > "$WORK/conf/provium.conf"
+conf_run "$WORK/conf"
+check "[run] unknown key: configuration error (exit 2)" status_is 2
+check "[run] unknown key: one line naming the file, line and key" \
+    sh -c "[ \$(wc -l < '$WORK/err') -eq 1 ] && grep -qF \"$WORK/conf/provium.conf:3: [run]: unknown key 'jbos'\" '$WORK/err'"
+run_t list "$WORK/conf"
+check "[run] unknown key: provium list refuses the file too (exit 2)" status_is 2
+printf '[run]\nretries = 1\n' > "$WORK/conf/provium.conf"
+cp "$WORK/conf/provium.conf" "$WORK/other.conf"
+printf '[run]\nretries = x\n' > "$WORK/conf/provium.conf"
+rm -f "$WORK/conf.mark"
+conf_run --config "$WORK/other.conf" --results-dir "$WORK/conf-runs2" "$WORK/conf"
+check "--config: its [run] group is the one used (exit 0)" status_is 0
+
+# Old run directories are pruned: the last --keep-runs (default 20) stay.
+mkdir "$WORK/keep"
+echo 'test("passes", function(t) end)' > "$WORK/keep/a.test.lua"
+keep() {
+    run_t -c "$T" --prefix "$PREFIX" --results-dir "$WORK/keep-runs" --no-psi --no-ksm "$@" "$WORK/keep"
+}
+# Run directories: real directories named as provium names runs.
+runs() {
+    find "$WORK/keep-runs" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' |
+        grep -Ec '^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$'
+}
+mkdir -p "$WORK/keep-runs/not-a-run" "$WORK/keep-runs/20000101-000000-zzzzzz"
+i=0
+while [ $i -lt 22 ]; do
+    mkdir -p "$WORK/keep-runs/20000101-0000$(printf %02d $i)-abcdef/files"
+    echo x > "$WORK/keep-runs/20000101-0000$(printf %02d $i)-abcdef/files/a.log"
+    i=$((i + 1))
+done
+ln -s "$WORK/keep" "$WORK/keep-runs/20000101-000099-abcdef"
+keep
+check "keep-runs default: exit 0" status_is 0
+check "keep-runs default: 20 run directories stay (this run's among them)" test "$(runs)" -eq 20
+check "keep-runs default: the oldest went" test ! -e "$WORK/keep-runs/20000101-000000-abcdef"
+check "keep-runs default: the newest stayed" test -d "$WORK/keep-runs/20000101-000021-abcdef"
+check "keep-runs default: this run's directory stayed" test -s "$WORK/keep-runs/latest/events.msgpack"
+check "keep-runs: a directory not named as a run stays" test -d "$WORK/keep-runs/not-a-run"
+check "keep-runs: nor one almost named as a run" test -d "$WORK/keep-runs/20000101-000000-zzzzzz"
+check "keep-runs: a link is not a run directory, and what it points to stays" \
+    test -L "$WORK/keep-runs/20000101-000099-abcdef" -a -f "$WORK/keep/a.test.lua"
+check "keep-runs: the history stays" test -s "$WORK/keep-runs/history.json"
+keep --keep-runs 3
+check "--keep-runs 3: three stay" test "$(runs)" -eq 3
+keep --keep-runs 0
+keep --keep-runs 0
+check "--keep-runs 0: all stay" test "$(runs)" -eq 5
+keep --keep-runs=-2
+check "--keep-runs -2: usage error (exit 2)" status_is 2
+check "nothing left" no_domains_left

@@ -6,11 +6,12 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <signal.h>
-#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#define PV_CMD_RUN_PRIVATE
+#include "cmd-run-options.h"
 #include "pv-text.h"
 #include "pv-clean.h"
 #include "pv-discover.h"
@@ -27,177 +28,7 @@
 #include "pv-run.h"
 #include "pv-units.h"
 
-typedef struct {
-    char *uri;
-    char *config;
-    char *filter;
-    char *timeout;
-    char *prefix;
-    char *results_dir;
-    gboolean keep_failed;
-    gboolean rerun_failed;
-    gboolean verbose;
-    gboolean quiet;
-    gboolean version;
-    char *mem;
-    int cpus;
-    char *cpu_overcommit;
-    int jobs;
-    int retries;
-    gboolean fail_fast;
-    char *host_reserve;
-    int boot_workers;
-    char *psi_threshold;
-    gboolean no_psi;
-    gboolean no_ksm;
-    gboolean force;
-    char *save_events;
-    gboolean events_stdout;
-    char *junit;
-    gboolean json;
-    char *lock_dir;
-    gboolean perf_strict;
-    gboolean no_perf_mode;
-    int cpu_cap;
-    char *virt_type;
-    char *cache_dir;
-    char *order;
-    char **paths;
-} PvRunArgs;
 
-static void
-pv_run_args_clear(PvRunArgs *args)
-{
-    g_free(args->uri);
-    g_free(args->config);
-    g_free(args->filter);
-    g_free(args->timeout);
-    g_free(args->prefix);
-    g_free(args->results_dir);
-    g_free(args->mem);
-    g_free(args->host_reserve);
-    g_free(args->cpu_overcommit);
-    g_free(args->psi_threshold);
-    g_free(args->save_events);
-    g_free(args->junit);
-    g_free(args->lock_dir);
-    g_free(args->virt_type);
-    g_free(args->cache_dir);
-    g_free(args->order);
-    g_strfreev(args->paths);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunArgs, pv_run_args_clear)
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunOptions, pv_run_options_clear)
-
-static gboolean
-pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
-{
-    if (args->timeout && !pv_duration_parse(args->timeout, &options->timeout_ns, error)) {
-        g_prefix_error(error, "--timeout: ");
-        return FALSE;
-    }
-    if (args->prefix && !pv_run_check_prefix(args->prefix, error))
-        return FALSE;
-    if (args->mem && (!pv_size_parse(args->mem, &options->mem, error) || options->mem == 0)) {
-        g_clear_error(error);
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--mem: invalid size '%s' (write e.g. 16G)"), args->mem);
-        return FALSE;
-    }
-    if (args->host_reserve &&
-        !pv_size_parse(args->host_reserve, &options->host_reserve, error)) {
-        g_prefix_error(error, "--host-reserve: ");
-        return FALSE;
-    }
-    if (args->retries < 0) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--retries: %d is not a number of retries (0 or more)"), args->retries);
-        return FALSE;
-    }
-    options->retries = args->retries;
-    if (args->cpus < 0 || args->jobs < 0 || args->boot_workers < 0) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
-                            _("--cpus, --jobs and --boot-workers take a positive number"));
-        return FALSE;
-    }
-    options->cpus = args->cpus;
-    options->jobs = args->jobs;
-    options->boot_workers = args->boot_workers;
-    if (args->cpu_overcommit) {
-        char *end = NULL;
-        double x = g_ascii_strtod(args->cpu_overcommit, &end);
-
-        /* 0 is a value like any other (clamped below), not "unset". */
-        if (end == args->cpu_overcommit || *end || !isfinite(x)) {
-            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("--cpu-overcommit: '%s' is not a number (write e.g. 1.5)"),
-                        args->cpu_overcommit);
-            return FALSE;
-        }
-        options->cpu_overcommit = x;
-    }
-    {
-        gboolean clamped;
-        double kept = pv_pool_clamp_overcommit(options->cpu_overcommit, &clamped);
-
-        if (clamped)
-            g_printerr(_("provium: --cpu-overcommit %g is outside [0.5, 8.0]; using %g\n"),
-                       options->cpu_overcommit, kept);
-        options->cpu_overcommit = kept;
-    }
-    if (args->psi_threshold &&
-        !pv_psi_parse_threshold(args->psi_threshold, &options->psi_threshold, error))
-        return FALSE;
-    options->no_psi = args->no_psi;
-    options->no_ksm = args->no_ksm;
-    options->fail_fast = args->fail_fast;
-    options->force = args->force;
-    if (args->cpu_cap < 0) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
-                            _("--cpu-cap takes a positive number of CPUs"));
-        return FALSE;
-    }
-    options->lock_dir = g_steal_pointer(&args->lock_dir);
-    options->perf_strict = args->perf_strict;
-    options->no_perf_mode = args->no_perf_mode;
-    options->cpu_cap = args->cpu_cap;
-    if (args->events_stdout && args->json) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
-                            _("--events-stdout and --json both write to standard output; "
-                              "choose one (--save-events FILE keeps the stream too)"));
-        return FALSE;
-    }
-    if (args->verbose && args->quiet) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
-                            _("--verbose and --quiet contradict each other; choose one"));
-        return FALSE;
-    }
-    if (args->config && !g_file_test(args->config, G_FILE_TEST_IS_REGULAR)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("--config: %s: no such file"),
-                    args->config);
-        return FALSE;
-    }
-    if (args->virt_type && !pv_virt_type_from_string(args->virt_type, &options->virt_type)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--virt-type: '%s' is not kvm, qemu or auto"), args->virt_type);
-        return FALSE;
-    }
-    if (args->order && !pv_order_from_string(args->order, &options->order)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--order: '%s' is not fifo or longest-first"), args->order);
-        return FALSE;
-    }
-    options->cache_dir = g_steal_pointer(&args->cache_dir);
-    options->uri = g_steal_pointer(&args->uri);
-    options->config_path = g_steal_pointer(&args->config);
-    options->filter = g_steal_pointer(&args->filter);
-    options->prefix = g_steal_pointer(&args->prefix);
-    options->results_dir = g_steal_pointer(&args->results_dir);
-    options->keep_failed = args->keep_failed;
-    options->verbosity = args->verbose ? PV_VERBOSITY_VERBOSE :
-        args->quiet ? PV_VERBOSITY_QUIET : PV_VERBOSITY_NORMAL;
-    return TRUE;
-}
 
 /*
  * Refuses to share a prefix with domains that already exist: they belong to
@@ -544,6 +375,19 @@ pv_cmd_run_finish(PvRun *run, GPtrArray *files, gint64 started, gboolean cancell
     return counts[1] > 0 || failed_files > 0 || counts[6] > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
 }
 
+/* Old run directories go: the last --keep-runs stay, this one among them. */
+static void
+pv_cmd_run_prune(PvRun *run)
+{
+    g_autoptr(GError) error = NULL;
+    guint keep = pv_run_peek_options(run)->keep_runs;
+
+    pv_results_prune(pv_run_peek_results_base(run), keep, pv_run_peek_id(run), &error);
+    if (error)
+        pv_run_note(run, _("old run directories were not all removed (--keep-runs): %s"),
+                    error->message);
+}
+
 /* The run directory lists the files that failed, for --rerun-failed. */
 static void
 pv_cmd_run_write_failed(PvRun *run, GPtrArray *files)
@@ -566,95 +410,6 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
 {
     g_auto(PvRunArgs) args = { 0 };
     g_auto(PvRunOptions) options = { 0 };
-    const GOptionEntry entries[] = {
-        { "connect", 'c', 0, G_OPTION_ARG_STRING, &args.uri,
-          N_("libvirt URI, as for virsh (default: $LIBVIRT_DEFAULT_URI, else libvirt's)"),
-          N_("URI") },
-        { "config", 0, 0, G_OPTION_ARG_FILENAME, &args.config,
-          N_("Use this provium.conf instead of searching for one"), N_("FILE") },
-        { "filter", 0, 0, G_OPTION_ARG_STRING, &args.filter,
-          N_("Run only test files whose path contains SUBSTR"), N_("SUBSTR") },
-        { "timeout", 0, 0, G_OPTION_ARG_STRING, &args.timeout,
-          N_("Time limit per file, e.g. 90s or 10m (default 5m; 0 disables)"),
-          N_("DURATION") },
-        { "prefix", 0, 0, G_OPTION_ARG_STRING, &args.prefix,
-          N_("Prefix of this run's domain names (default: pv-<run>-)"), N_("P") },
-        { "keep-failed", 0, 0, G_OPTION_ARG_NONE, &args.keep_failed,
-          N_("Leave the domains of failed files running, and print their names"), NULL },
-        { "rerun-failed", 0, 0, G_OPTION_ARG_NONE, &args.rerun_failed,
-          N_("Run only the files that failed in the latest run (of --results-dir)"), NULL },
-        { "retries", 0, 0, G_OPTION_ARG_INT, &args.retries,
-          N_("Run a failed file again, up to N times; a test that fails and then passes "
-             "is reported flaky (default 0)"), N_("N") },
-        { "results-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.results_dir,
-          N_("Where run directories go (default: .provium/runs)"), N_("DIR") },
-        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &args.verbose,
-          N_("Show test output (print, t:log) in each file's block"), NULL },
-        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args.quiet,
-          N_("Show only files that did not pass, and the summary"), NULL },
-        { "version", 0, 0, G_OPTION_ARG_NONE, &args.version,
-          N_("Print provium's version and exit"), NULL },
-        { "mem", 0, 0, G_OPTION_ARG_STRING, &args.mem,
-          N_("Memory budget of the pool (default: 80% of the host's)"), N_("SIZE") },
-        { "cpus", 0, 0, G_OPTION_ARG_INT, &args.cpus,
-          N_("vCPU budget of the pool (default: the host's online CPUs)"), N_("N") },
-        { "cpu-overcommit", 0, 0, G_OPTION_ARG_STRING, &args.cpu_overcommit,
-          N_("Multiply the vCPU budget, 0.5 to 8.0 (default 1.0)"), N_("X") },
-        { "jobs", 'j', 0, G_OPTION_ARG_INT, &args.jobs,
-          N_("Run at most N files at once (default: as many as the pool allows)"), N_("N") },
-        { "fail-fast", 0, 0, G_OPTION_ARG_NONE, &args.fail_fast,
-          N_("Start no new file after one failed"), NULL },
-        { "host-reserve", 0, 0, G_OPTION_ARG_STRING, &args.host_reserve,
-          N_("Memory a boot must leave to the host (default 1.5G)"), N_("SIZE") },
-        { "boot-workers", 0, 0, G_OPTION_ARG_INT, &args.boot_workers,
-          N_("Boot at most N domains at once (default: as many vCPUs as host CPUs)"),
-          N_("N") },
-        { "psi-threshold", 0, 0, G_OPTION_ARG_STRING, &args.psi_threshold,
-          N_("Above this pressure, start no new work while other work runs (as make -l): "
-             "PCT (CPU) or cpu=PCT,memory=PCT "
-             "(default cpu=50,memory=10)"), N_("PCT") },
-        { "no-psi", 0, 0, G_OPTION_ARG_NONE, &args.no_psi,
-          N_("Ignore host pressure (PSI)"), NULL },
-        { "no-ksm", 0, 0, G_OPTION_ARG_NONE, &args.no_ksm,
-          N_("Leave KSM alone and mark domains <nosharepages/>"), NULL },
-        { "force", 0, 0, G_OPTION_ARG_NONE, &args.force,
-          N_("Remove provium's domains with this run's prefix before starting"), NULL },
-        { "save-events", 0, 0, G_OPTION_ARG_FILENAME, &args.save_events,
-          N_("Also write the event stream (msgpack) to FILE"), N_("FILE") },
-        { "events-stdout", 0, 0, G_OPTION_ARG_NONE, &args.events_stdout,
-          N_("Write the event stream to standard output; people's output goes to stderr"),
-          NULL },
-        { "junit", 0, 0, G_OPTION_ARG_FILENAME, &args.junit,
-          N_("Write a JUnit XML report to FILE"), N_("FILE") },
-        { "lock-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.lock_dir,
-          N_("Where performance mode's LLC locks live (default /run/provium/locks)"),
-          N_("DIR") },
-        { "perf-strict", 0, 0, G_OPTION_ARG_NONE, &args.perf_strict,
-          N_("Fail, rather than skip, tests whose performance mode the host cannot give"),
-          NULL },
-        { "no-perf-mode", 0, 0, G_OPTION_ARG_NONE, &args.no_perf_mode,
-          N_("Run performance-mode VMs as ordinary VMs on a shared CPU set"), NULL },
-        { "cpu-cap", 0, 0, G_OPTION_ARG_INT, &args.cpu_cap,
-          N_("With --no-perf-mode: the shared CPU set's size (default 30% of online CPUs)"),
-          N_("N") },
-        { "virt-type", 0, 0, G_OPTION_ARG_STRING, &args.virt_type,
-          N_("Accelerator: kvm, qemu (plain emulation) or auto, KVM where QEMU can really "
-             "use it (default auto)"), N_("kvm|qemu|auto") },
-        { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.cache_dir,
-          N_("Where provium caches what it learned of the host (default /var/cache/provium "
-             "as root, else $XDG_CACHE_HOME/provium)"), N_("DIR") },
-        { "order", 0, 0, G_OPTION_ARG_STRING, &args.order,
-          N_("The order files start in: longest-first, by their duration history (the "
-             "default; discovery order without one), or fifo, discovery order"),
-          N_("fifo|longest-first") },
-        { "json", 0, 0, G_OPTION_ARG_NONE, &args.json,
-          N_("Print one JSON object per file on standard output; people's output goes "
-             "to stderr"), NULL },
-        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.paths, NULL,
-          N_("[PATH...]") },
-        { NULL },
-    };
-    g_autoptr(GOptionContext) context = g_option_context_new(NULL);
     g_autoptr(GError) error = NULL;
     /* Option parsing takes from argv: run_started records it whole. */
     g_auto(GStrv) given = g_strdupv(argv);
@@ -678,31 +433,15 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     int status;
     guint i;
 
-    g_option_context_set_summary(context,
-        _("Runs every *.test.lua file under the PATHs (default: the current directory),\n"
-          "in sorted order, booting libvirt domains for the tests' VMs.\n\n"
-          "Other commands:\n"
-          "  provium list [PATH...]     list test files and their tests\n"
-          "  provium clean [--prefix P] destroy domains provium left behind\n"
-          "  provium events FILE        print an event stream as JSON lines\n"
-          "  provium report FILE        a run's figures, leak check and timeline (--svg)\n"
-          "  provium locks              who holds performance mode's LLC groups\n"
-          "  provium doctor             can this host run the tests, and how well\n\n"
-          "-c URI, --config FILE, -v and -q may also come before a command's name."));
-    g_option_context_set_description(context,
-        _("Exit status: 0 when every test passed, 1 when a test failed, 2 for usage,\n"
-          "configuration or broken test files, 130 when interrupted.\n\n"
-          "See provium(1)."));
-    g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-    g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
-    if (!pv_cmd_parse(context, &argc, &argv, out_error))
+    if (!pv_cmd_run_parse_args(&argc, &argv, &args, out_error))
         return PV_EXIT_USAGE;
     pv_run_options_init(&options);
     if (args.version) {
         g_print("provium %s\n", PACKAGE_VERSION);
         return PV_EXIT_OK;
     }
-    if (!pv_cmd_run_check(&args, &options, &error))
+    if (!pv_cmd_run_apply_config(&args, &error) ||
+        !pv_cmd_run_check(&args, &options, FALSE, &error))
         goto usage;
 
     if (args.rerun_failed) {
@@ -755,6 +494,7 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
         !pv_cmd_run_check_prefix_free(run, &error) || !pv_run_prepare_dir(run, &error))
         goto usage;
     events = pv_run_peek_events(run);
+    pv_cmd_run_prune(run);
     if (args.save_events && !pv_events_add_file(events, args.save_events, &error)) {
         g_prefix_error(&error, "--save-events: ");
         goto usage;

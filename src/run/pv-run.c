@@ -68,6 +68,7 @@ pv_run_options_init(PvRunOptions *options)
     memset(options, 0, sizeof(*options));
     options->timeout_ns = 5 * 60 * G_GINT64_CONSTANT(1000000000);
     options->cpu_overcommit = 1.0;
+    options->keep_runs = PV_RUN_KEEP_RUNS_DEFAULT;
     options->host_reserve = PV_HOST_DEFAULT_RESERVE;
     options->psi_threshold.cpu = PV_PSI_DEFAULT_CPU_PCT;
     options->psi_threshold.memory = PV_PSI_DEFAULT_MEMORY_PCT;

@@ -17,6 +17,9 @@
 #include "pv-resources.h"
 #include "pv-virt.h"
 
+/* How many run directories stay without --keep-runs. */
+#define PV_RUN_KEEP_RUNS_DEFAULT 20
+
 /* What a file without a claim holds while it runs. */
 #define PV_FILE_OVERHEAD_MEMORY (50 * G_GUINT64_CONSTANT(1024) * 1024)
 
@@ -39,6 +42,7 @@ typedef struct {
     char *prefix;           /* NULL: derived from the run id */
     gboolean keep_failed;
     guint retries;          /* a failed file runs again up to this many times */
+    guint keep_runs;        /* run directories kept; 0 keeps all */
     PvVerbosity verbosity;
     char *results_dir;      /* NULL: PV_RESULTS_DIR_DEFAULT (pv-results.h) */
     PvOrder order;          /* --order */

@@ -103,7 +103,7 @@ pv_file_add_result(PvFile *file, const char *name, PvTestStatus status, gint64 d
             failures = g_ptr_array_new_with_free_func(g_free);
             g_hash_table_insert(file->failures, g_strdup(name), failures);
         }
-        g_ptr_array_add(failures, g_strdup(message));
+        g_ptr_array_add(failures, g_strdup(message ? message : ""));
         g_ptr_array_add(file->failed_now, g_strdup(name));
     }
     pv_event_test_ended(pv_run_peek_events(file->run), file->path, name,
@@ -298,11 +298,9 @@ pv_file_retry(PvFile *file)
 
     if (file->status != PV_FILE_FAILED || file->attempt >= retries)
         return FALSE;
-    /* A cancellation stays, and ends the file; a timeout is forgotten. */
-    if (!pv_wake_reset_unless_cancelled(&file->wake)) {
-        file->status = PV_FILE_CANCELLED;
+    /* A cancellation stays, and the file stays failed; a timeout is forgotten. */
+    if (!pv_wake_reset_unless_cancelled(&file->wake))
         return FALSE;
-    }
     file->attempt++;
     pv_event_file_retried(pv_run_peek_events(file->run), file->path, file->attempt + 1,
                           retries + 1, file->failed_now);
@@ -316,11 +314,4 @@ pv_file_retry(PvFile *file)
     file->file_deadline = G_MAXINT64;
     file->test_deadline = G_MAXINT64;
     return TRUE;
-}
-
-/* Which attempt runs, from 0 (--retries). */
-guint
-pv_file_get_attempt(PvFile *file)
-{
-    return file->attempt;
 }

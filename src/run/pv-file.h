@@ -137,7 +137,6 @@ void pv_file_not_run(PvFile *file, guint from, const char *reason);
 const char *pv_file_peek_current_test(PvFile *file);
 void pv_file_end(PvFile *file, const char *error);
 gboolean pv_file_retry(PvFile *file);
-guint pv_file_get_attempt(PvFile *file);
 
 /* Time, interrupts and waits */
 gboolean pv_file_check(PvFile *file, GError **error);

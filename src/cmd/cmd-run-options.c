@@ -44,6 +44,15 @@ pv_run_args_clear(PvRunArgs *args)
     g_strfreev(args->paths);
 }
 
+/* Nothing given: the int options know "not given" from 0. */
+static void
+pv_run_args_init(PvRunArgs *args)
+{
+    memset(args, 0, sizeof(*args));
+    args->cpus = args->jobs = args->retries = args->boot_workers = PV_ARG_UNSET;
+    args->cpu_cap = args->keep_runs = PV_ARG_UNSET;
+}
+
 /**
  * pv_cmd_run_parse_args:
  *
@@ -145,8 +154,7 @@ pv_cmd_run_parse_args(int *argc, char ***argv, PvRunArgs *args, GError **error)
     };
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
 
-    args->cpus = args->jobs = args->retries = args->boot_workers = PV_ARG_UNSET;
-    args->cpu_cap = args->keep_runs = PV_ARG_UNSET;
+    pv_run_args_init(args);
     g_option_context_set_summary(context,
         _("Runs every *.test.lua file under the PATHs (default: the current directory),\n"
           "in sorted order, booting libvirt domains for the tests' VMs.\n\n"
@@ -434,8 +442,7 @@ pv_cmd_run_apply_config(PvRunArgs *args, GError **error)
         g_auto(PvRunArgs) alone = { 0 };
         g_auto(PvRunOptions) options = { 0 };
 
-        alone.cpus = alone.jobs = alone.retries = alone.boot_workers = PV_ARG_UNSET;
-        alone.cpu_cap = alone.keep_runs = PV_ARG_UNSET;
+        pv_run_args_init(&alone);
         pv_run_options_init(&options);
         if (!pv_cmd_run_apply_setting(&alone, setting, config_dir, error) ||
             !pv_cmd_run_check(&alone, &options, TRUE, error) ||

@@ -29,7 +29,7 @@ pv_report_test_free(PvReportTest *test)
     g_free(test->reason);
     g_free(test->console_excerpt);
     g_string_free(test->log, TRUE);
-    g_ptr_array_unref(test->failures);
+    g_clear_pointer(&test->failures, g_ptr_array_unref);
     g_free(test);
 }
 

@@ -78,7 +78,7 @@ pv_json_format_file(const PvReportFile *file)
             json_builder_add_string_value(b, test->reason);
         else
             json_builder_add_null_value(b);
-        if (test->failures->len) {
+        if (test->failures && test->failures->len) {
             guint f;
 
             json_builder_set_member_name(b, "failures");

@@ -200,7 +200,7 @@ pv_junit_add_file(xmlNode *suites, const PvJunit *junit, const PvReportFile *fil
         } else if (g_strcmp0(test->status, "flaky") == 0) {
             guint f;
 
-            for (f = 0; f < test->failures->len; f++) {
+            for (f = 0; test->failures && f < test->failures->len; f++) {
                 const char *reason = test->failures->pdata[f];
                 g_autofree char *first = pv_junit_first_line(reason);
                 xmlNode *flaky = xmlNewChild(testcase, NULL, BAD_CAST "flakyFailure", NULL);

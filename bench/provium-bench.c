@@ -14,6 +14,10 @@
  * 4. One test that needs 3 VMs: booted one after the other (vm:boot()
  *    each), and together (provium.boot{...}, --boot-workers 3), against one
  *    VM's boot and the CPU bound of three boots.
+ * 5. The order files start in, on test:///default: short files and one
+ *    long file found last, two at a time, in discovery order and longest
+ *    first (from the duration history of a first run), against the lower
+ *    bound max(total / 2, longest).  --order-only runs just this.
  *
  * Shared machines are noisy: the real-VM runs are repeated, interleaved
  * (provium, then each virsh variant, then again), and the medians compared,
@@ -43,6 +47,7 @@
 #include "pv-libvirt.h"
 #include "pv-template.h"
 #include "pv-units.h"
+#include "pv-virt.h"
 
 #define BENCH_VM_MEMORY (256 * PV_MIB)
 #define BENCH_N 8
@@ -229,6 +234,88 @@ bench_dispatch(Bench *b, const char *corpus, guint n, const char *results)
     d.rss_kb = run.maxrss_kb;
     g_unlink(events);
     return d;
+}
+
+#define BENCH_ORDER_SHORT 7
+#define BENCH_ORDER_JOBS 2
+
+/* A run of the order corpus; its wall time. */
+static double
+bench_order_run(Bench *b, const char *corpus, const char *results, const char *order,
+                const char *events)
+{
+    g_autofree char *prefix = bench_prefix(b);
+    g_autofree char *order_arg = g_strdup_printf("--order=%s", order);
+    char *argv[] = {
+        b->provium, (char *)"-q", (char *)"-c", (char *)"test:///default", (char *)"--no-psi",
+        (char *)"--no-ksm", (char *)"-j", (char *)G_STRINGIFY(BENCH_ORDER_JOBS),
+        (char *)"--prefix", prefix, (char *)"--results-dir", (char *)results, order_arg,
+        (char *)"--save-events", (char *)events, (char *)corpus, NULL,
+    };
+    Run run = bench_run(argv, b->work, TRUE);
+
+    if (run.status != 0)
+        g_error("provium failed (exit %d) on %s", run.status, corpus);
+    return run.wall_s;
+}
+
+typedef struct {
+    double fifo_s;
+    double lpt_s;
+    double bound_s;
+} Order;
+
+/*
+ * 7 files of 0.5 s and one of 3 s found last, 2 at a time: in discovery
+ * order the long one starts when the short ones are nearly done.
+ */
+static Order
+bench_order(Bench *b)
+{
+    g_autofree char *dir = g_build_filename(b->work, "order", NULL);
+    g_autofree char *results = g_build_filename(b->work, "order-runs", NULL);
+    g_autofree char *events = g_build_filename(b->work, "order.msgpack", NULL);
+    g_autofree char *long_file = g_build_filename(dir, "zz-long.test.lua", NULL);
+    g_autoptr(GArray) durations = NULL;
+    double fifo[BENCH_REPS], lpt[BENCH_REPS];
+    double sum = 0, longest = 0;
+    Order o;
+    guint i;
+
+    g_free(make_corpus(b, "order", BENCH_ORDER_SHORT, "",
+                       "test(\"short\", function(t) provium:sleep(\"500ms\") end)\n"));
+    write_file(long_file, "test(\"long\", function(t) provium:sleep(\"3s\") end)\n");
+    /* The first run writes the history the others order by. */
+    bench_order_run(b, dir, results, "fifo", events);
+    durations = file_durations(events);
+    for (i = 0; i < durations->len; i++) {
+        sum += g_array_index(durations, double, i) / 1e3;
+        longest = MAX(longest, g_array_index(durations, double, i) / 1e3);
+    }
+    o.bound_s = MAX(sum / BENCH_ORDER_JOBS, longest);
+    for (i = 0; i < BENCH_REPS; i++) {
+        fifo[i] = bench_order_run(b, dir, results, "fifo", events);
+        lpt[i] = bench_order_run(b, dir, results, "longest-first", events);
+    }
+    o.fifo_s = median(fifo, BENCH_REPS);
+    o.lpt_s = median(lpt, BENCH_REPS);
+    g_unlink(events);
+    return o;
+}
+
+static void
+bench_order_print(const Order *o)
+{
+    g_print("\n5. order: %u files of 0.5 s and one of 3 s found last, -j %u, test:///default\n",
+            BENCH_ORDER_SHORT, BENCH_ORDER_JOBS);
+    g_print("   lower bound max(total / %u, longest) = %.2f s (from a first run's durations)\n",
+            BENCH_ORDER_JOBS, o->bound_s);
+    g_print("   %-34s %10s %14s\n", "", "makespan", "x lower bound");
+    g_print("   %-34s %9.2fs %14.2f\n", "discovery order (--order fifo)", o->fifo_s,
+            o->fifo_s / o->bound_s);
+    g_print("   %-34s %9.2fs %14.2f\n", "longest first (the default)", o->lpt_s,
+            o->lpt_s / o->bound_s);
+    g_print("   (medians of %u runs each, interleaved)\n", BENCH_REPS);
 }
 
 static void
@@ -542,9 +629,13 @@ main(int argc, char **argv)
 {
     Bench b = { 0 };
     gboolean quick = FALSE;
+    gboolean order_only = FALSE;
+    Order order;
     GOptionEntry entries[] = {
         { "quick", 0, 0, G_OPTION_ARG_NONE, &quick,
           "Fewer sizes (1,000-file dispatch, N = 8 only), for trying the bench out", NULL },
+        { "order-only", 0, 0, G_OPTION_ARG_NONE, &order_only,
+          "Only section 5, the order files start in (test:///default, about 30 s)", NULL },
         { NULL },
     };
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
@@ -601,6 +692,16 @@ main(int argc, char **argv)
     the_bench = &b;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+
+    if (order_only) {
+        order = bench_order(&b);
+        bench_order_print(&order);
+        bench_cleanup(&b);
+        g_print("\nbench: order_fifo_s=%.2f order_lpt_s=%.2f order_bound_s=%.2f "
+                "order_fifo_ratio=%.3f order_lpt_ratio=%.3f\n", order.fifo_s, order.lpt_s,
+                order.bound_s, order.fifo_s / order.bound_s, order.lpt_s / order.bound_s);
+        return 0;
+    }
 
     /* 1. dispatch */
     conf = g_strdup("[profile default]\nmemory = 256M\ncpus = 1\n");
@@ -712,12 +813,18 @@ main(int argc, char **argv)
     g_print("   (at best, with each boot keeping one CPU busy: 3 boots / min(%u CPUs, 3) ="
             " %.2f x one VM)\n", b.cpus, 3.0 / MIN(b.cpus, 3));
 
+    /* 5. the order files start in */
+    order = bench_order(&b);
+    bench_order_print(&order);
+
     bench_cleanup(&b);
     g_print("\nbench: dispatch_files_per_s=%.0f makespan_s=%.2f best_virsh_s=%.2f "
             "lower_bound_s=%.2f ratio_to_bound=%.3f speedup_vs_virsh=%.3f "
             "boot1_s=%.2f boot3_sequential_s=%.2f boot3_parallel_s=%.2f "
-            "parallel_to_one=%.3f parallel_speedup=%.3f\n",
+            "parallel_to_one=%.3f parallel_speedup=%.3f "
+            "order_fifo_ratio=%.3f order_lpt_ratio=%.3f\n",
             d1k.files_per_s, makespan, best_virsh, bound, ratio, best_virsh / makespan,
-            one_s, seq_s, par_s, par_s / one_s, seq_s / par_s);
+            one_s, seq_s, par_s, par_s / one_s, seq_s / par_s,
+            order.fifo_s / order.bound_s, order.lpt_s / order.bound_s);
     return 0;
 }

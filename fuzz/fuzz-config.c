@@ -3,7 +3,7 @@
  *
  * The input is a whole provium.conf.  Every profile it names is then looked
  * up, as a test asking for it would (paths resolve under a private
- * directory, so lookups fail quietly).
+ * directory, so lookups fail quietly), and the [run] group read.
  */
 #include "config.h"
 
@@ -35,10 +35,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         g_autoptr(PvProfile) profile = NULL;
         g_autoptr(PvProfile) copy = NULL;
 
+        /* [run] holds no profile. */
+        if (!g_str_has_prefix(groups[i], "profile"))
+            continue;
         name += strspn(name, " ");
         profile = pv_config_get_profile(config, name, NULL);
         if (profile)
             copy = pv_profile_copy(profile);
+    }
+    for (i = 0; i < pv_config_peek_run_settings(config)->len; i++) {
+        const PvConfigSetting *setting = pv_config_peek_run_settings(config)->pdata[i];
+
+        /* Only known keys are kept, as options' names. */
+        PV_FUZZ_ASSERT(g_strv_contains(pv_config_run_keys(), setting->key));
     }
     pv_profile_free(pv_config_get_profile(config, NULL, NULL));
     /* No group name holds a ']' */

@@ -11,19 +11,28 @@
 #include "cmd.h"
 #include "pv-error.h"
 
+/* The options that apply to every command, also given before its name. */
+typedef enum {
+    PV_GLOBAL_CONNECT = 1 << 0,   /* -c, --connect URI */
+    PV_GLOBAL_CONFIG = 1 << 1,    /* --config FILE */
+    PV_GLOBAL_VERBOSE = 1 << 2,   /* -v, --verbose */
+    PV_GLOBAL_QUIET = 1 << 3,     /* -q, --quiet */
+} PvGlobalOption;
+
 typedef struct {
     const char *name;
     PvCommandFunc run;
+    guint globals;    /* PvGlobalOption: which of them the command takes */
 } PvCommand;
 
 static const PvCommand pv_commands[] = {
-    { "list", pv_cmd_list },
-    { "clean", pv_cmd_clean },
-    { "events", pv_cmd_events },
-    { "report", pv_cmd_report },
-    { "locks", pv_cmd_locks },
-    { "doctor", pv_cmd_doctor },
-    { "__complete", pv_cmd_complete },  /* hidden: for the shell completion */
+    { "list", pv_cmd_list, PV_GLOBAL_CONFIG },
+    { "clean", pv_cmd_clean, PV_GLOBAL_CONNECT },
+    { "events", pv_cmd_events, 0 },
+    { "report", pv_cmd_report, 0 },
+    { "locks", pv_cmd_locks, 0 },
+    { "doctor", pv_cmd_doctor, PV_GLOBAL_CONNECT | PV_GLOBAL_CONFIG },
+    { "__complete", pv_cmd_complete, 0 },  /* hidden: for the shell completion */
 };
 
 /**
@@ -93,11 +102,103 @@ pv_main_run(PvCommandFunc command, int argc, char **argv)
     return status;
 }
 
+/*
+ * Which global option @arg is, and whether it takes the next argument as its
+ * value ("-c URI", "--config FILE"; not "-cURI" or "--config=FILE").
+ * Returns: 0 when @arg is not one
+ */
+static guint
+pv_main_global_option(const char *arg, gboolean *takes_next)
+{
+    *takes_next = FALSE;
+    if (g_str_equal(arg, "-c") || g_str_equal(arg, "--connect")) {
+        *takes_next = TRUE;
+        return PV_GLOBAL_CONNECT;
+    }
+    if ((g_str_has_prefix(arg, "-c") && arg[2]) || g_str_has_prefix(arg, "--connect="))
+        return PV_GLOBAL_CONNECT;
+    if (g_str_equal(arg, "--config")) {
+        *takes_next = TRUE;
+        return PV_GLOBAL_CONFIG;
+    }
+    if (g_str_has_prefix(arg, "--config="))
+        return PV_GLOBAL_CONFIG;
+    if (g_str_equal(arg, "-v") || g_str_equal(arg, "--verbose"))
+        return PV_GLOBAL_VERBOSE;
+    if (g_str_equal(arg, "-q") || g_str_equal(arg, "--quiet"))
+        return PV_GLOBAL_QUIET;
+    return 0;
+}
+
+static const PvCommand *
+pv_main_find_command(const char *name)
+{
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(pv_commands); i++) {
+        if (strcmp(name, pv_commands[i].name) == 0)
+            return &pv_commands[i];
+    }
+    return NULL;
+}
+
+/*
+ * "provium -c URI clean --force" runs "clean -c URI --force", as virsh
+ * does: the global options before a command's name move after it.
+ * Returns: (transfer container): the command's argv (argv[0] its name), or
+ *   NULL when no command follows the global options (then provium runs
+ *   tests, with argv as given); NULL with @error set when the command does
+ *   not take one of them
+ */
+static char **
+pv_main_command_argv(int argc, char **argv, const PvCommand **command, GError **error)
+{
+    g_autoptr(GPtrArray) globals = g_ptr_array_new();
+    g_autofree char **out = NULL;
+    int i = 1;
+    int j;
+    int n = 0;
+
+    *command = NULL;
+    while (i < argc) {
+        gboolean takes_next;
+        guint option = pv_main_global_option(argv[i], &takes_next);
+
+        if (!option)
+            break;
+        g_ptr_array_add(globals, GUINT_TO_POINTER(option));
+        i += takes_next && i + 1 < argc ? 2 : 1;
+    }
+    if (i >= argc || !(*command = pv_main_find_command(argv[i])))
+        return NULL;
+    out = g_new0(char *, argc + 1);
+    out[n++] = argv[i];
+    for (j = 1; j < i; j++) {
+        gboolean takes_next;
+        guint option = pv_main_global_option(argv[j], &takes_next);
+
+        if (!((*command)->globals & option)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s does not apply to 'provium %s' (see provium %s --help)"),
+                        argv[j], argv[i], argv[i]);
+            return NULL;
+        }
+        out[n++] = argv[j];
+        if (takes_next && j + 1 < i)
+            out[n++] = argv[++j];
+    }
+    for (j = i + 1; j < argc; j++)
+        out[n++] = argv[j];
+    return g_steal_pointer(&out);
+}
+
 int
 main(int argc, char **argv)
 {
     const char *localedir;
-    gsize i;
+    g_autoptr(GError) error = NULL;
+    g_autofree char **command_argv = NULL;
+    const PvCommand *command = NULL;
 
     /*
      * A reader that goes away (provium --events-stdout | head) must not kill
@@ -112,16 +213,17 @@ main(int argc, char **argv)
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 
-    if (argc > 1) {
-        for (i = 0; i < G_N_ELEMENTS(pv_commands); i++) {
-            if (strcmp(argv[1], pv_commands[i].name) == 0) {
-                g_autofree char *prgname = g_strconcat("provium ", argv[1], NULL);
+    command_argv = pv_main_command_argv(argc, argv, &command, &error);
+    if (error) {
+        g_printerr("provium: %s\n", error->message);
+        return PV_EXIT_USAGE;
+    }
+    if (command_argv) {
+        g_autofree char *prgname = g_strconcat("provium ", command->name, NULL);
 
-                /* --help then reads "Usage: provium list [OPTION...]". */
-                g_set_prgname(prgname);
-                return pv_main_run(pv_commands[i].run, argc - 1, argv + 1);
-            }
-        }
+        /* --help then reads "Usage: provium list [OPTION...]". */
+        g_set_prgname(prgname);
+        return pv_main_run(command->run, g_strv_length(command_argv), command_argv);
     }
     g_set_prgname("provium");
     return pv_main_run(pv_cmd_run, argc, argv);

@@ -69,7 +69,7 @@ check "first word: nothing printed" quiet
 complete_line "$PROVIUM" li
 check "a command from its start" is "list "
 
-complete_line "$PROVIUM" --ke
+complete_line "$PROVIUM" --keep-f
 check "a run's option from --help" is "--keep-failed "
 
 complete_line "$PROVIUM" list --

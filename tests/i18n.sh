@@ -92,7 +92,7 @@ check "report: German, with plural forms" \
 for l in en de; do
     lang=$l
     [ "$l" = en ] && lang=
-    run_in "$lang" --jobs 1 --save-events "$WORK/$l.msgpack" --junit "$WORK/$l.xml" --json "$WORK/t"
+    run_in "$lang" --jobs 1 --order fifo --save-events "$WORK/$l.msgpack" --junit "$WORK/$l.xml" --json "$WORK/t"
     mv "$WORK/out" "$WORK/$l.json"
     "$PROVIUM" events "$WORK/$l.msgpack" |
         jq -c 'select(.kind != "pool_state" and .kind != "psi_state")

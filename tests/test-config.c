@@ -390,6 +390,71 @@ test_find_xdg(void)
     g_test_trap_assert_passed();
 }
 
+/* [run]: each key with its value and line, '_' written as '-'. */
+static void
+test_run_group(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvConfig) config = load(fx, "[profile default]\n"
+                                      "memory = 128M\n"
+                                      "\n"
+                                      "[run]\n"
+                                      "# defaults for this project\n"
+                                      "mem = 8G\n"
+                                      "psi_threshold = cpu=80,memory=20\n"
+                                      "  retries =  2  \n"
+                                      "no-ksm = true\n", &error);
+    GPtrArray *run;
+    const PvConfigSetting *s;
+
+    g_assert_no_error(error);
+    run = pv_config_peek_run_settings(config);
+    g_assert_cmpuint(run->len, ==, 4);
+    s = run->pdata[0];
+    g_assert_cmpstr(s->key, ==, "mem");
+    g_assert_cmpstr(s->value, ==, "8G");
+    g_assert_cmpuint(s->line, ==, 6);
+    s = run->pdata[1];
+    g_assert_cmpstr(s->key, ==, "psi-threshold");
+    g_assert_cmpstr(s->value, ==, "cpu=80,memory=20");
+    g_assert_cmpuint(s->line, ==, 7);
+    s = run->pdata[2];
+    g_assert_cmpstr(s->key, ==, "retries");
+    g_assert_cmpstr(s->value, ==, "2");
+    g_assert_cmpuint(s->line, ==, 8);
+    s = run->pdata[3];
+    g_assert_cmpstr(s->key, ==, "no-ksm");
+    g_assert_cmpuint(s->line, ==, 9);
+    /* The profiles are read as before. */
+    g_assert_cmpuint(pv_config_get_default_memory(config), ==, 128 * PV_MIB);
+}
+
+static void
+test_run_group_errors(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvConfig) config = load(fx, "[run]\n"
+                                      "jobs = 2\n"
+                                      "\n"
+                                      "memory = 8G\n", &error);
+    g_autoptr(PvConfig) none = NULL;
+    g_autofree char *where = g_strdup_printf("%s/provium.conf:4: [run]: unknown key 'memory' "
+                                             "(known keys: connect, mem,", fx->dir);
+    const char *const *keys = pv_config_run_keys();
+
+    g_assert_null(config);
+    g_assert_error(error, PV_ERROR, PV_ERROR_CONFIG);
+    g_assert_true(g_str_has_prefix(error->message, where));
+    g_clear_error(&error);
+    /* Without a [run] group: nothing. */
+    none = load(fx, "[profile default]\n", &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(pv_config_peek_run_settings(none)->len, ==, 0);
+    g_assert_true(g_strv_contains(keys, "retries"));
+    g_assert_true(g_strv_contains(keys, "results-dir"));
+    g_assert_false(g_strv_contains(keys, "config"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -401,6 +466,8 @@ main(int argc, char **argv)
     ADD("/config/profile/missing-files", test_missing_files);
     ADD("/config/profile/local-template", test_local_template);
     ADD("/config/load/errors", test_errors);
+    ADD("/config/run/values", test_run_group);
+    ADD("/config/run/errors", test_run_group_errors);
     ADD("/config/find/walk-up", test_find);
     ADD("/config/find/writable", test_find_writable);
     ADD("/config/find/owner", test_find_owner);

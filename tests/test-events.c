@@ -71,7 +71,9 @@ load_events(void)
     g_auto(GVariantBuilder) previous = PV_EVENT_FIELDS_INIT;
     g_auto(GVariantBuilder) again = PV_EVENT_FIELDS_INIT;
     const char *argv[] = { "provium", "tests/", NULL };
-    const guint counts[6] = { 1, 1, 1, 0, 0, 1 };
+    const guint counts[PV_RUN_COUNTS] = { 1, 1, 1, 1, 0, 0, 1 };
+    g_autoptr(GPtrArray) failures = g_ptr_array_new();
+    g_autoptr(GPtrArray) failed = g_ptr_array_new();
     PvAmount pool = { G_GUINT64_CONSTANT(20220821504), 2000 };
     PvAmount claim = { 1073741824, 1000 };
     const char *path = "tests/boot.test.lua";
@@ -120,6 +122,10 @@ load_events(void)
                         "the host has 2 CPUs", NULL);
     pv_event_test_ended(events, path, "later", NULL, "not_run", 0, NULL, "cancelled by a signal",
                         NULL);
+    g_ptr_array_add(failures, "tests/boot.test.lua:12: timed out");
+    g_ptr_array_add(failed, "boots");
+    pv_event_file_retried(events, path, 2, 3, failed);
+    pv_event_test_flaky(events, path, "boots", 3900000000, failures);
     pv_event_vm_stopped(events, path, "web", "pv-3fa9c1-boot-web", "file_ended");
     pv_event_claim_released(events, path, pv_amount(52428800, 0), (PvAmount){ 0, 0 }, 0);
     pv_event_file_completed(events, path, "failed", 4200000000, NULL, none);

@@ -204,7 +204,7 @@ test_block_and_json(void)
     json = pv_json_format_file(file);
     g_assert_cmpstr(json, ==,
                     "{\"path\":\"t/x.test.lua\",\"status\":\"failed\",\"duration_ns\":2000000000,"
-                    "\"duration\":2.0,\"tests\":[{\"name\":\"one\",\"status\":\"failed\","
+                    "\"duration\":2.0,\"attempts\":1,\"tests\":[{\"name\":\"one\",\"status\":\"failed\","
                     "\"tags\":[\"slow\",\"net\"],"
                     "\"duration_ns\":1500000000,\"message\":\"t/x.test.lua:3: no\"},"
                     "{\"name\":\"two\",\"status\":\"skipped\",\"tags\":[],\"duration_ns\":0,"

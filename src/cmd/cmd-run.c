@@ -6,11 +6,12 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <signal.h>
-#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#define PV_CMD_RUN_PRIVATE
+#include "cmd-run-options.h"
 #include "pv-text.h"
 #include "pv-clean.h"
 #include "pv-discover.h"
@@ -23,183 +24,13 @@
 #include "pv-report-json.h"
 #include "pv-report-junit.h"
 #include "pv-report-terminal.h"
+#include "pv-plan.h"
+#include "pv-results.h"
 #include "pv-run.h"
 #include "pv-tags.h"
 #include "pv-units.h"
 
-typedef struct {
-    char *uri;
-    char *config;
-    char *filter;
-    char *tags;
-    char *timeout;
-    char *prefix;
-    char *results_dir;
-    gboolean keep_failed;
-    gboolean debug_on_failure;
-    gboolean verbose;
-    gboolean quiet;
-    gboolean version;
-    char *mem;
-    int cpus;
-    char *cpu_overcommit;
-    int jobs;
-    gboolean fail_fast;
-    char *host_reserve;
-    int boot_workers;
-    char *psi_threshold;
-    gboolean no_psi;
-    gboolean no_ksm;
-    gboolean force;
-    char *save_events;
-    gboolean events_stdout;
-    char *junit;
-    gboolean json;
-    char *lock_dir;
-    gboolean perf_strict;
-    gboolean no_perf_mode;
-    int cpu_cap;
-    char *virt_type;
-    char *cache_dir;
-    char **paths;
-} PvRunArgs;
 
-static void
-pv_run_args_clear(PvRunArgs *args)
-{
-    g_free(args->uri);
-    g_free(args->config);
-    g_free(args->filter);
-    g_free(args->tags);
-    g_free(args->timeout);
-    g_free(args->prefix);
-    g_free(args->results_dir);
-    g_free(args->mem);
-    g_free(args->host_reserve);
-    g_free(args->cpu_overcommit);
-    g_free(args->psi_threshold);
-    g_free(args->save_events);
-    g_free(args->junit);
-    g_free(args->lock_dir);
-    g_free(args->virt_type);
-    g_free(args->cache_dir);
-    g_strfreev(args->paths);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunArgs, pv_run_args_clear)
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunOptions, pv_run_options_clear)
-
-static gboolean
-pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, GError **error)
-{
-    if (args->timeout && !pv_duration_parse(args->timeout, &options->timeout_ns, error)) {
-        g_prefix_error(error, "--timeout: ");
-        return FALSE;
-    }
-    if (args->tags && !(options->tags = pv_tags_parse(args->tags, error)))
-        return FALSE;
-    if (args->prefix && !pv_run_check_prefix(args->prefix, error))
-        return FALSE;
-    if (args->mem && (!pv_size_parse(args->mem, &options->mem, error) || options->mem == 0)) {
-        g_clear_error(error);
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--mem: invalid size '%s' (write e.g. 16G)"), args->mem);
-        return FALSE;
-    }
-    if (args->host_reserve &&
-        !pv_size_parse(args->host_reserve, &options->host_reserve, error)) {
-        g_prefix_error(error, "--host-reserve: ");
-        return FALSE;
-    }
-    if (args->cpus < 0 || args->jobs < 0 || args->boot_workers < 0) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
-                            _("--cpus, --jobs and --boot-workers take a positive number"));
-        return FALSE;
-    }
-    options->cpus = args->cpus;
-    options->jobs = args->jobs;
-    options->boot_workers = args->boot_workers;
-    if (args->cpu_overcommit) {
-        char *end = NULL;
-        double x = g_ascii_strtod(args->cpu_overcommit, &end);
-
-        /* 0 is a value like any other (clamped below), not "unset". */
-        if (end == args->cpu_overcommit || *end || !isfinite(x)) {
-            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("--cpu-overcommit: '%s' is not a number (write e.g. 1.5)"),
-                        args->cpu_overcommit);
-            return FALSE;
-        }
-        options->cpu_overcommit = x;
-    }
-    {
-        gboolean clamped;
-        double kept = pv_pool_clamp_overcommit(options->cpu_overcommit, &clamped);
-
-        if (clamped)
-            g_printerr(_("provium: --cpu-overcommit %g is outside [0.5, 8.0]; using %g\n"),
-                       options->cpu_overcommit, kept);
-        options->cpu_overcommit = kept;
-    }
-    if (args->psi_threshold &&
-        !pv_psi_parse_threshold(args->psi_threshold, &options->psi_threshold, error))
-        return FALSE;
-    options->no_psi = args->no_psi;
-    options->no_ksm = args->no_ksm;
-    options->fail_fast = args->fail_fast;
-    options->force = args->force;
-    if (args->cpu_cap < 0) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
-                            _("--cpu-cap takes a positive number of CPUs"));
-        return FALSE;
-    }
-    options->lock_dir = g_steal_pointer(&args->lock_dir);
-    options->perf_strict = args->perf_strict;
-    options->no_perf_mode = args->no_perf_mode;
-    options->cpu_cap = args->cpu_cap;
-    if (args->events_stdout && args->json) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
-                            _("--events-stdout and --json both write to standard output; "
-                              "choose one (--save-events FILE keeps the stream too)"));
-        return FALSE;
-    }
-    if (args->verbose && args->quiet) {
-        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
-                            _("--verbose and --quiet contradict each other; choose one"));
-        return FALSE;
-    }
-    if (args->config && !g_file_test(args->config, G_FILE_TEST_IS_REGULAR)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("--config: %s: no such file"),
-                    args->config);
-        return FALSE;
-    }
-    if (args->virt_type && !pv_virt_type_from_string(args->virt_type, &options->virt_type)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--virt-type: '%s' is not kvm, qemu or auto"), args->virt_type);
-        return FALSE;
-    }
-    options->cache_dir = g_steal_pointer(&args->cache_dir);
-    options->uri = g_steal_pointer(&args->uri);
-    options->config_path = g_steal_pointer(&args->config);
-    options->filter = g_steal_pointer(&args->filter);
-    options->prefix = g_steal_pointer(&args->prefix);
-    options->results_dir = g_steal_pointer(&args->results_dir);
-    options->keep_failed = args->keep_failed;
-    if (args->debug_on_failure) {
-        /* The prompt's VMs stay for virsh console after it, as --keep-failed's. */
-        options->keep_failed = TRUE;
-        if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
-            /* One file at a time: the prompt has the terminal, and no clock runs. */
-            options->debug_on_failure = TRUE;
-            options->jobs = 1;
-        } else {
-            g_printerr(_("provium: --debug-on-failure: standard input is not a terminal; "
-                         "failed tests' domains are kept, as with --keep-failed\n"));
-        }
-    }
-    options->verbosity = args->verbose ? PV_VERBOSITY_VERBOSE :
-        args->quiet ? PV_VERBOSITY_QUIET : PV_VERBOSITY_NORMAL;
-    return TRUE;
-}
 
 /*
  * Refuses to share a prefix with domains that already exist: they belong to
@@ -284,7 +115,9 @@ pv_cmd_run_tune_ksm(PvRun *run)
     previous = pv_i18n_untranslated_begin();
     ksm = pv_host_tune_ksm(PV_KSM_SYSFS_DIR, PV_KSM_STATE_DIR);
     pv_i18n_end(previous);
-    g_printerr("%s\n", ksm->message);
+    /* The startup line says tuned or not; what was written, with -v. */
+    if (pv_run_peek_options(run)->verbosity == PV_VERBOSITY_VERBOSE || !ksm->tuned)
+        g_printerr("%s\n", ksm->message);
     if (!ksm->have_previous) {
         pv_event_ksm_tuned(pv_run_peek_events(run), ksm->tuned, NULL, NULL, ksm->message);
         return ksm;
@@ -330,22 +163,89 @@ pv_cmd_run_write_file_log(const PvReportFile *file, const char *block, gpointer 
     pv_run_write_later(run, path, block);
 }
 
+/* What the status line shows besides the dispatcher's snapshot. */
+typedef struct {
+    PvTerminal *terminal;
+    gint64 expected_ns;     /* the run's expected time; -1 unknown */
+    gint64 started;         /* monotonic, µs */
+} PvCmdRunStatus;
+
 static void
 pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
 {
-    PvTerminal *terminal = user_data;
+    PvCmdRunStatus *data = user_data;
     g_autofree char *used = pv_size_format(status->used.memory);
     g_autofree char *total = pv_size_format(status->total.memory);
     g_autofree char *line = NULL;
+    g_autofree char *left = NULL;
 
-    line = g_strdup_printf(_("[%u done, %u running, %u queued] pool: %s/%s, %g/%g vCPUs%s%s"),
+    if (data->expected_ns >= 0) {
+        gint64 elapsed = (g_get_monotonic_time() - data->started) * 1000;
+        g_autofree char *expected = pv_duration_format(data->expected_ns);
+
+        if (elapsed < data->expected_ns) {
+            g_autofree char *rest = pv_duration_format(data->expected_ns - elapsed);
+
+            left = g_strdup_printf(_("; expected %s, about %s left"), expected, rest);
+        } else {
+            left = g_strdup_printf(_("; expected %s, running over"), expected);
+        }
+    }
+    line = g_strdup_printf(_("[%u done, %u running, %u queued] pool: %s/%s, %g/%g vCPUs%s%s%s"),
                            status->done, status->running, status->queued, used, total,
                            status->used.mcpus / (double)PV_MCPU,
                            status->total.mcpus / (double)PV_MCPU,
+                           left ? left : "",
                            status->head_blocked != PV_BLOCK_NONE ? _("; next waits: ") : "",
                            status->head_blocked != PV_BLOCK_NONE ?
                            pv_block_reason_to_string(status->head_blocked) : "");
-    pv_terminal_set_status(terminal, line);
+    pv_terminal_set_status(data->terminal, line);
+}
+
+/*
+ * One line on stderr as the run starts: the pool, the boot gate, PSI, KSM,
+ * the host, and the expected run time when the history gives one.
+ */
+static void
+pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan)
+{
+    const PvRunOptions *options = pv_run_peek_options(run);
+    PvAmount total = pv_pool_get_total(pv_resources_peek_pool(pv_run_peek_resources(run)));
+    g_autofree char *memory = pv_size_format(total.memory);
+    g_autofree char *uri = virConnectGetURI(pv_run_peek_conn(run));
+    g_autofree char *gate = NULL;
+    g_autofree char *psi = NULL;
+    g_autofree char *expected = NULL;
+    const char *ksm_state;
+
+    if (options->verbosity == PV_VERBOSITY_QUIET)
+        return;
+    gate = options->boot_workers ?
+        g_strdup_printf(_("%u domains"), options->boot_workers) :
+        g_strdup_printf(_("%u vCPUs"), pv_run_get_host_cpus(run));
+    if (options->no_psi)
+        psi = g_strdup(_("off (--no-psi)"));
+    else if (!pv_run_host_is_local(run))
+        psi = g_strdup(_("not this host's"));
+    else
+        psi = g_strdup_printf(_("cpu %g%%, memory %g%%"), options->psi_threshold.cpu,
+                              options->psi_threshold.memory);
+    if (options->no_ksm)
+        ksm_state = _("off (--no-ksm)");
+    else if (!ksm)
+        ksm_state = _("not this host's");
+    else
+        ksm_state = ksm->tuned ? _("tuned") : _("not tuned");
+    if (pv_plan_get_expected(plan) >= 0) {
+        g_autofree char *duration = pv_duration_format(pv_plan_get_expected(plan));
+
+        expected = g_strdup_printf(_("; expected run time %s (%s)"), duration,
+                                   pv_order_to_string(options->order));
+    }
+    g_printerr(_("provium: pool %s memory, %g vCPUs; boot gate %s at once; PSI %s; KSM %s; "
+                 "host %s (%s)%s\n"),
+               memory, total.mcpus / (double)PV_MCPU, gate, psi, ksm_state,
+               pv_run_peek_host(run), uri ? uri : "?", expected ? expected : "");
 }
 
 /* What the library has to say to people, on the terminal. */
@@ -490,8 +390,8 @@ pv_cmd_run_on_signal(gpointer user_data)
 static int
 pv_cmd_run_finish(PvRun *run, GPtrArray *files, gint64 started, gboolean cancelled)
 {
-    /* passed, failed, skipped, cancelled, errors, not_run */
-    guint counts[6] = { 0 };
+    /* passed, failed, skipped, flaky, cancelled, errors, not_run */
+    guint counts[PV_RUN_COUNTS] = { 0 };
     guint failed_files = 0;
     guint i;
 
@@ -503,18 +403,50 @@ pv_cmd_run_finish(PvRun *run, GPtrArray *files, gint64 started, gboolean cancell
         counts[0] += tests[PV_TEST_PASSED];
         counts[1] += tests[PV_TEST_FAILED];
         counts[2] += tests[PV_TEST_SKIPPED];
-        counts[3] += status == PV_FILE_CANCELLED;
-        counts[4] += status == PV_FILE_ERROR;
-        counts[5] += status == PV_FILE_NOT_RUN;
+        counts[3] += tests[PV_TEST_FLAKY];
+        counts[4] += status == PV_FILE_CANCELLED;
+        counts[5] += status == PV_FILE_ERROR;
+        counts[6] += status == PV_FILE_NOT_RUN;
         failed_files += status == PV_FILE_FAILED;
     }
     pv_event_run_finished(pv_run_peek_events(run), counts, pv_events_now_ns() - started,
                           pv_pool_get_used(pv_resources_peek_pool(pv_run_peek_resources(run))));
     if (cancelled)
         return PV_EXIT_CANCELLED;
-    if (counts[4] > 0)
+    if (counts[5] > 0)
         return PV_EXIT_USAGE;
-    return counts[1] > 0 || failed_files > 0 || counts[5] > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
+    /* A flaky test passed in the end: it does not fail the run. */
+    return counts[1] > 0 || failed_files > 0 || counts[6] > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
+}
+
+/* Old run directories go: the last --keep-runs stay, this one among them. */
+static void
+pv_cmd_run_prune(PvRun *run)
+{
+    g_autoptr(GError) error = NULL;
+    guint keep = pv_run_peek_options(run)->keep_runs;
+
+    pv_results_prune(pv_run_peek_results_base(run), keep, pv_run_peek_id(run), &error);
+    if (error)
+        pv_run_note(run, _("old run directories were not all removed (--keep-runs): %s"),
+                    error->message);
+}
+
+/* The run directory lists the files that failed, for --rerun-failed. */
+static void
+pv_cmd_run_write_failed(PvRun *run, GPtrArray *files)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+    g_autofree char *path = g_build_filename(pv_run_peek_dir(run), PV_RESULTS_FAILED_LIST, NULL);
+    guint i;
+
+    for (i = 0; i < files->len; i++) {
+        PvFileStatus status = pv_file_get_status(files->pdata[i]);
+
+        if (status == PV_FILE_FAILED || status == PV_FILE_ERROR)
+            g_string_append_printf(text, "%s\n", pv_file_peek_abs_path(files->pdata[i]));
+    }
+    pv_run_write_later(run, path, text->str);
 }
 
 int
@@ -522,97 +454,10 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
 {
     g_auto(PvRunArgs) args = { 0 };
     g_auto(PvRunOptions) options = { 0 };
-    const GOptionEntry entries[] = {
-        { "connect", 'c', 0, G_OPTION_ARG_STRING, &args.uri,
-          N_("libvirt URI, as for virsh (default: $LIBVIRT_DEFAULT_URI, else libvirt's)"),
-          N_("URI") },
-        { "config", 0, 0, G_OPTION_ARG_FILENAME, &args.config,
-          N_("Use this provium.conf instead of searching for one"), N_("FILE") },
-        { "filter", 0, 0, G_OPTION_ARG_STRING, &args.filter,
-          N_("Run only test files whose path contains SUBSTR"), N_("SUBSTR") },
-        { "tags", 0, 0, G_OPTION_ARG_STRING, &args.tags,
-          N_("Run only tests having any of these tags; !TAG excludes, e.g. 'net,!slow'"),
-          N_("TAG,...") },
-        { "timeout", 0, 0, G_OPTION_ARG_STRING, &args.timeout,
-          N_("Time limit per file, e.g. 90s or 10m (default 5m; 0 disables)"),
-          N_("DURATION") },
-        { "prefix", 0, 0, G_OPTION_ARG_STRING, &args.prefix,
-          N_("Prefix of this run's domain names (default: pv-<run>-)"), N_("P") },
-        { "keep-failed", 0, 0, G_OPTION_ARG_NONE, &args.keep_failed,
-          N_("Leave the domains of failed files running, and print their names"), NULL },
-        { "debug-on-failure", 0, 0, G_OPTION_ARG_NONE, &args.debug_on_failure,
-          N_("On a terminal, open a Lua prompt in a failed test, with its VMs kept; runs one "
-             "file at a time (without a terminal: --keep-failed)"), NULL },
-        { "results-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.results_dir,
-          N_("Where run directories go (default: .provium/runs)"), N_("DIR") },
-        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &args.verbose,
-          N_("Show test output (print, t:log) in each file's block"), NULL },
-        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args.quiet,
-          N_("Show only files that did not pass, and the summary"), NULL },
-        { "version", 0, 0, G_OPTION_ARG_NONE, &args.version,
-          N_("Print provium's version and exit"), NULL },
-        { "mem", 0, 0, G_OPTION_ARG_STRING, &args.mem,
-          /* xgettext:no-c-format */
-          N_("Memory budget of the pool (default: 80% of the host's)"), N_("SIZE") },
-        { "cpus", 0, 0, G_OPTION_ARG_INT, &args.cpus,
-          N_("vCPU budget of the pool (default: the host's online CPUs)"), N_("N") },
-        { "cpu-overcommit", 0, 0, G_OPTION_ARG_STRING, &args.cpu_overcommit,
-          N_("Multiply the vCPU budget, 0.5 to 8.0 (default 1.0)"), N_("X") },
-        { "jobs", 'j', 0, G_OPTION_ARG_INT, &args.jobs,
-          N_("Run at most N files at once (default: as many as the pool allows)"), N_("N") },
-        { "fail-fast", 0, 0, G_OPTION_ARG_NONE, &args.fail_fast,
-          N_("Start no new file after one failed"), NULL },
-        { "host-reserve", 0, 0, G_OPTION_ARG_STRING, &args.host_reserve,
-          N_("Memory a boot must leave to the host (default 1.5G)"), N_("SIZE") },
-        { "boot-workers", 0, 0, G_OPTION_ARG_INT, &args.boot_workers,
-          N_("Boot at most N domains at once (default: as many vCPUs as host CPUs)"),
-          N_("N") },
-        { "psi-threshold", 0, 0, G_OPTION_ARG_STRING, &args.psi_threshold,
-          N_("Above this pressure, start no new work while other work runs (as make -l): "
-             "PCT (CPU) or cpu=PCT,memory=PCT "
-             "(default cpu=50,memory=10)"), N_("PCT") },
-        { "no-psi", 0, 0, G_OPTION_ARG_NONE, &args.no_psi,
-          N_("Ignore host pressure (PSI)"), NULL },
-        { "no-ksm", 0, 0, G_OPTION_ARG_NONE, &args.no_ksm,
-          N_("Leave KSM alone and mark domains <nosharepages/>"), NULL },
-        { "force", 0, 0, G_OPTION_ARG_NONE, &args.force,
-          N_("Remove provium's domains with this run's prefix before starting"), NULL },
-        { "save-events", 0, 0, G_OPTION_ARG_FILENAME, &args.save_events,
-          N_("Also write the event stream (msgpack) to FILE"), N_("FILE") },
-        { "events-stdout", 0, 0, G_OPTION_ARG_NONE, &args.events_stdout,
-          N_("Write the event stream to standard output; people's output goes to stderr"),
-          NULL },
-        { "junit", 0, 0, G_OPTION_ARG_FILENAME, &args.junit,
-          N_("Write a JUnit XML report to FILE"), N_("FILE") },
-        { "lock-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.lock_dir,
-          N_("Where performance mode's LLC locks live (default /run/provium/locks)"),
-          N_("DIR") },
-        { "perf-strict", 0, 0, G_OPTION_ARG_NONE, &args.perf_strict,
-          N_("Fail, rather than skip, tests whose performance mode the host cannot give"),
-          NULL },
-        { "no-perf-mode", 0, 0, G_OPTION_ARG_NONE, &args.no_perf_mode,
-          N_("Run performance-mode VMs as ordinary VMs on a shared CPU set"), NULL },
-        { "cpu-cap", 0, 0, G_OPTION_ARG_INT, &args.cpu_cap,
-          /* xgettext:no-c-format */
-          N_("With --no-perf-mode: the shared CPU set's size (default 30% of online CPUs)"),
-          N_("N") },
-        { "virt-type", 0, 0, G_OPTION_ARG_STRING, &args.virt_type,
-          N_("Accelerator: kvm, qemu (plain emulation) or auto, KVM where QEMU can really "
-             "use it (default auto)"), N_("kvm|qemu|auto") },
-        { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.cache_dir,
-          N_("Where provium caches what it learned of the host (default /var/cache/provium "
-             "as root, else $XDG_CACHE_HOME/provium)"), N_("DIR") },
-        { "json", 0, 0, G_OPTION_ARG_NONE, &args.json,
-          N_("Print one JSON object per file on standard output; people's output goes "
-             "to stderr"), NULL },
-        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.paths, NULL,
-          N_("[PATH...]") },
-        { NULL },
-    };
-    g_autoptr(GOptionContext) context = g_option_context_new(NULL);
     g_autoptr(GError) error = NULL;
     /* Option parsing takes from argv: run_started records it whole. */
     g_auto(GStrv) given = g_strdupv(argv);
+    g_autoptr(GPtrArray) failed = NULL;
     g_autoptr(GPtrArray) paths = NULL;
     g_autoptr(GPtrArray) files = NULL;
     g_autoptr(PvRun) run = NULL;
@@ -622,6 +467,8 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     g_autoptr(PvJunit) junit = NULL;
     g_autoptr(PvJson) json = NULL;
     g_autoptr(PvKsm) ksm = NULL;
+    g_autoptr(PvPlan) plan = NULL;
+    PvCmdRunStatus status_data = { NULL, -1, g_get_monotonic_time() };
     PvCmdRunSignals signals = { 0 };
     guint signal_ids[2];
     PvEvents *events;
@@ -630,33 +477,39 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     int status;
     guint i;
 
-    g_option_context_set_summary(context,
-        _("Runs every *.test.lua file under the PATHs (default: the current directory),\n"
-          "in sorted order, booting libvirt domains for the tests' VMs.\n\n"
-          "Other commands:\n"
-          "  provium list [PATH...]     list test files and their tests\n"
-          "  provium clean [--prefix P] destroy domains provium left behind\n"
-          "  provium events FILE        print an event stream as JSON lines\n"
-          "  provium report FILE        a run's figures, leak check and timeline (--svg)\n"
-          "  provium locks              who holds performance mode's LLC groups\n"
-          "  provium doctor             can this host run the tests, and how well"));
-    g_option_context_set_description(context,
-        _("Exit status: 0 when every test passed, 1 when a test failed, 2 for usage,\n"
-          "configuration or broken test files, 130 when interrupted.\n\n"
-          "See provium(1)."));
-    g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
-    g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
-    if (!pv_cmd_parse(context, &argc, &argv, out_error))
+    if (!pv_cmd_run_parse_args(&argc, &argv, &args, out_error))
         return PV_EXIT_USAGE;
     pv_run_options_init(&options);
     if (args.version) {
         g_print("provium %s\n", PACKAGE_VERSION);
         return PV_EXIT_OK;
     }
-    if (!pv_cmd_run_check(&args, &options, &error))
+    if (!pv_cmd_run_apply_config(&args, &error) ||
+        !pv_cmd_run_check(&args, &options, FALSE, &error))
         goto usage;
 
-    paths = pv_discover((const char *const *)args.paths, options.filter, &error);
+    if (args.rerun_failed) {
+        g_autofree char *base = pv_results_base(options.results_dir);
+        g_autofree char *latest = NULL;
+
+        if (args.paths) {
+            g_set_error_literal(&error, PV_ERROR, PV_ERROR_USAGE,
+                                _("--rerun-failed takes no PATH: it runs the files that failed "
+                                  "in the latest run (narrow them with --filter)"));
+            goto usage;
+        }
+        failed = pv_results_read_failed(base, &latest, &error);
+        if (!failed)
+            goto usage;
+        if (failed->len == 0) {
+            g_printerr(_("provium: no file failed in the latest run (%s): nothing to run\n"),
+                       latest);
+            return PV_EXIT_OK;
+        }
+        g_ptr_array_add(failed, NULL);
+    }
+    paths = pv_discover(failed ? (const char *const *)failed->pdata
+                               : (const char *const *)args.paths, options.filter, &error);
     if (!paths)
         goto usage;
     if (paths->len == 0 && options.filter) {
@@ -685,6 +538,7 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
         !pv_cmd_run_check_prefix_free(run, &error) || !pv_run_prepare_dir(run, &error))
         goto usage;
     events = pv_run_peek_events(run);
+    pv_cmd_run_prune(run);
     if (args.save_events && !pv_events_add_file(events, args.save_events, &error)) {
         g_prefix_error(&error, "--save-events: ");
         goto usage;
@@ -721,15 +575,20 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
         pv_cmd_run_restore_ksm(run, ksm);
         goto usage;
     }
+    plan = pv_plan_new(run, files);
+    pv_cmd_run_print_startup(run, ksm, plan);
 
-    dispatcher = pv_dispatcher_new(run, files, pv_lua_run_file);
+    dispatcher = pv_dispatcher_new(run, pv_plan_peek_queue(plan), pv_lua_run_file);
+    status_data.terminal = terminal;
+    status_data.expected_ns = pv_plan_get_expected(plan);
     /* A status line would write over the prompt. */
     if (!options.debug_on_failure)
-        pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, terminal);
+        pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, &status_data);
     signals.run = run;
     signals.dispatcher = dispatcher;
     signal_ids[0] = g_unix_signal_add(SIGINT, pv_cmd_run_on_signal, &signals);
     signal_ids[1] = g_unix_signal_add(SIGTERM, pv_cmd_run_on_signal, &signals);
+    status_data.started = g_get_monotonic_time();
     pv_dispatcher_run(dispatcher);
     g_source_remove(signal_ids[0]);
     g_source_remove(signal_ids[1]);
@@ -737,6 +596,8 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     pv_domain_registry_destroy_all(pv_run_peek_domains(run));
     pv_cmd_run_restore_ksm(run, ksm);
     status = pv_cmd_run_finish(run, files, started, pv_dispatcher_was_cancelled(dispatcher));
+    pv_plan_save(plan);
+    pv_cmd_run_write_failed(run, files);
     pv_run_flush_writes(run);
     if (junit && !pv_junit_write(junit, &error))
         goto usage;

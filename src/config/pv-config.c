@@ -1,9 +1,10 @@
 /*
  * pv-config.c: provium.conf, its profiles, and where it is found
  *
- * A provium.conf is a GKeyFile of [profile NAME] groups.  It is read whole and
- * checked when loaded (unknown groups and keys, malformed sizes), so a typo is
- * reported once, before anything boots.  Paths are resolved against the
+ * A provium.conf is a GKeyFile of [profile NAME] groups and one [run] group
+ * of defaults for the run's options.  It is read whole and checked when
+ * loaded (unknown groups and keys, malformed sizes), so a typo is reported
+ * once, before anything boots.  Paths are resolved against the
  * file's directory; whether they exist is checked when a test asks for the
  * profile, so a config may name images that only some hosts have.
  */
@@ -25,7 +26,39 @@ struct _PvConfig {
     char *path;          /* NULL for the built-in defaults */
     char *display_path;  /* as shown in messages */
     GHashTable *profiles; /* name -> PvProfile */
+    GPtrArray *run;       /* PvConfigSetting: the [run] group, in file order */
 };
+
+/*
+ * The [run] group's keys: the run options that have a value or are a
+ * switch (cmd-run-options.c maps each to its option).  Written with '-' or
+ * '_'.
+ */
+static const char *const pv_run_keys[] = {
+    "connect", "mem", "cpus", "cpu-overcommit", "jobs", "timeout", "host-reserve",
+    "boot-workers", "psi-threshold", "retries", "results-dir", "keep-runs", "virt-type",
+    "order", "cache-dir", "lock-dir", "cpu-cap", "fail-fast", "no-psi", "no-ksm",
+    "keep-failed", "perf-strict", "no-perf-mode", NULL
+};
+
+/**
+ * pv_config_run_keys:
+ *
+ * Returns: (transfer none): the keys a [run] group may hold, NULL-ended
+ */
+const char *const *
+pv_config_run_keys(void)
+{
+    return pv_run_keys;
+}
+
+static void
+pv_config_setting_free(PvConfigSetting *setting)
+{
+    g_free(setting->key);
+    g_free(setting->value);
+    g_free(setting);
+}
 
 static const char *const pv_profile_keys[] = {
     "template", "kernel", "initrd", "cmdline", "disk", "memory", "cpus",
@@ -104,6 +137,7 @@ pv_config_new(const char *path)
     config->display_path = g_strdup(path ? path : _("built-in defaults"));
     config->profiles = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                              (GDestroyNotify)pv_profile_free);
+    config->run = g_ptr_array_new_with_free_func((GDestroyNotify)pv_config_setting_free);
     return config;
 }
 
@@ -132,6 +166,7 @@ pv_config_free(PvConfig *config)
     g_free(config->path);
     g_free(config->display_path);
     g_hash_table_unref(config->profiles);
+    g_ptr_array_unref(config->run);
     g_free(config);
 }
 
@@ -278,6 +313,75 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
     return TRUE;
 }
 
+/*
+ * The line of @key in [@group] of @text, from 1; 0 when not found.  GKeyFile
+ * does not say: a mistake in a [run] key must name its line.
+ */
+static guint
+pv_config_key_line(const char *text, const char *group, const char *key)
+{
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    gboolean in_group = FALSE;
+    guint found = 0;
+    guint i;
+
+    for (i = 0; lines[i]; i++) {
+        char *line = g_strstrip(lines[i]);
+        char *eq;
+
+        if (*line == '[') {
+            char *end = strchr(line, ']');
+
+            in_group = end && (gsize)(end - line - 1) == strlen(group) &&
+                strncmp(line + 1, group, strlen(group)) == 0;
+            continue;
+        }
+        if (!in_group || *line == '#' || !(eq = strchr(line, '=')))
+            continue;
+        *eq = '\0';
+        /* The last one counts, as for GKeyFile. */
+        if (g_str_equal(g_strstrip(line), key))
+            found = i + 1;
+    }
+    return found;
+}
+
+static gboolean
+pv_config_load_run(PvConfig *config, GKeyFile *kf, const char *text, GError **error)
+{
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, "run", NULL, NULL);
+    gsize i;
+
+    for (i = 0; keys && keys[i]; i++) {
+        g_autofree char *name = g_strdelimit(g_strdup(keys[i]), "_", '-');
+        g_autoptr(GError) local_error = NULL;
+        g_autofree char *value = NULL;
+        PvConfigSetting *setting;
+        guint line = pv_config_key_line(text, "run", keys[i]);
+
+        if (!g_strv_contains(pv_run_keys, name)) {
+            g_autofree char *known = g_strjoinv(", ", (char **)pv_run_keys);
+
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                        _("%s:%u: [run]: unknown key '%s' (known keys: %s)"),
+                        config->display_path, line, keys[i], known);
+            return FALSE;
+        }
+        value = g_key_file_get_string(kf, "run", keys[i], &local_error);
+        if (!value) {
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s:%u: [run] %s: %s",
+                        config->display_path, line, keys[i], local_error->message);
+            return FALSE;
+        }
+        setting = g_new0(PvConfigSetting, 1);
+        setting->key = g_steal_pointer(&name);
+        setting->value = g_strdup(g_strstrip(value));
+        setting->line = line;
+        g_ptr_array_add(config->run, setting);
+    }
+    return TRUE;
+}
+
 /**
  * pv_config_load:
  * @path: a provium.conf
@@ -293,19 +397,28 @@ pv_config_load(const char *path, GError **error)
     g_autoptr(GError) local_error = NULL;
     g_autofree char *abs_path = g_canonicalize_filename(path, NULL);
     g_autofree char *config_dir = g_path_get_dirname(abs_path);
+    g_autofree char *text = NULL;
+    gsize len = 0;
     g_auto(GStrv) groups = NULL;
     gsize i;
 
-    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local_error)) {
+    if (!g_file_get_contents(path, &text, &len, &local_error) ||
+        !g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &local_error)) {
         g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s: %s", path, local_error->message);
         return NULL;
     }
 
     groups = g_key_file_get_groups(kf, NULL);
     for (i = 0; groups[i]; i++) {
+        if (g_str_equal(groups[i], "run")) {
+            if (!pv_config_load_run(config, kf, text, error))
+                return NULL;
+            continue;
+        }
         if (!g_str_has_prefix(groups[i], "profile ") && !g_str_equal(groups[i], "profile")) {
             g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
-                        _("%s: unknown group [%s] (write [profile NAME])"), path, groups[i]);
+                        _("%s: unknown group [%s] (write [profile NAME] or [run])"), path,
+                        groups[i]);
             return NULL;
         }
         if (!pv_config_load_profile(config, kf, groups[i], config_dir, error))
@@ -542,4 +655,27 @@ pv_config_list_profiles(PvConfig *config)
         g_ptr_array_add(names, g_strdup(name));
     g_ptr_array_sort(names, pv_config_compare_names);
     return names;
+}
+
+/**
+ * pv_config_peek_run_settings:
+ *
+ * Returns: (transfer none) (element-type PvConfigSetting): the [run] group,
+ *   in file order; empty without one
+ */
+GPtrArray *
+pv_config_peek_run_settings(PvConfig *config)
+{
+    return config->run;
+}
+
+/**
+ * pv_config_peek_path:
+ *
+ * Returns: (transfer none): the file as shown in messages
+ */
+const char *
+pv_config_peek_path(PvConfig *config)
+{
+    return config->display_path;
 }

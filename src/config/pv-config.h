@@ -42,6 +42,18 @@ PvProfile *pv_profile_copy(const PvProfile *profile);
 void pv_profile_free(PvProfile *profile);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvProfile, pv_profile_free)
 
+/**
+ * PvConfigSetting:
+ *
+ * One key of the [run] group: a default for the run option of the same
+ * name, as written (the command checks the value).
+ */
+typedef struct {
+    char *key;           /* the option's name: "mem", "psi-threshold" */
+    char *value;
+    guint line;          /* in the file, from 1 */
+} PvConfigSetting;
+
 typedef struct _PvConfig PvConfig;
 
 PvConfig *pv_config_new_builtin(void);
@@ -52,5 +64,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvConfig, pv_config_free)
 PvProfile *pv_config_get_profile(PvConfig *config, const char *name, GError **error);
 guint64 pv_config_get_default_memory(PvConfig *config);
 GPtrArray *pv_config_list_profiles(PvConfig *config);
+const char *const *pv_config_run_keys(void);
+GPtrArray *pv_config_peek_run_settings(PvConfig *config);
+const char *pv_config_peek_path(PvConfig *config);
 
 char *pv_config_find(const char *test_file, char **refused);

@@ -37,11 +37,13 @@ static const PvEventSchema pv_event_schema[] = {
       "console_excerpt" },
     { "test_skipped", "pv_event_test_ended", "path name tags duration_ns reason", "cause" },
     { "test_not_run", "pv_event_test_ended", "path name tags duration_ns reason", "" },
+    { "test_flaky", "pv_event_test_flaky", "path name duration_ns failures", "" },
+    { "file_retried", "pv_event_file_retried", "path attempt attempts failed", "" },
     { "claim_released", "pv_event_claim_released",
       "path memory cpus pool_used in_flight", "" },
     { "file_completed", "pv_event_file_completed", "path status duration_ns kept", "error" },
     { "run_finished", "pv_event_run_finished",
-      "passed failed skipped cancelled errors not_run duration_ns pool_used", "" },
+      "passed failed skipped flaky cancelled errors not_run duration_ns pool_used", "" },
 };
 
 /**
@@ -231,15 +233,17 @@ pv_event_run_interrupted(PvEvents *events, guint signals, const char *message)
 
 /**
  * pv_event_run_finished:
- * @counts: passed, failed, skipped, cancelled, errors, not_run
+ * @counts: passed, failed, skipped, flaky (tests); cancelled, errors, not_run
+ *   (files)
  */
 void
-pv_event_run_finished(PvEvents *events, const guint counts[6], gint64 duration_ns,
+pv_event_run_finished(PvEvents *events, const guint counts[PV_RUN_COUNTS], gint64 duration_ns,
                       PvAmount pool_used)
 {
     static const char *const names[] = {
-        "passed", "failed", "skipped", "cancelled", "errors", "not_run",
+        "passed", "failed", "skipped", "flaky", "cancelled", "errors", "not_run",
     };
+    G_STATIC_ASSERT(G_N_ELEMENTS(names) == PV_RUN_COUNTS);
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
     gsize i;
 
@@ -469,6 +473,46 @@ pv_event_test_ended(PvEvents *events, const char *path, const char *name,
     if (console_excerpt)
         pv_event_add_str(&fields, "console_excerpt", console_excerpt);
     pv_event_emit_checked(events, kind, &fields);
+}
+
+/**
+ * pv_event_test_flaky:
+ * @failures: (element-type utf8): the reason of each earlier attempt in
+ *   which the test failed, oldest first
+ *
+ * A test passed after failing in an earlier attempt of its file
+ * (--retries).
+ */
+void
+pv_event_test_flaky(PvEvents *events, const char *path, const char *name, gint64 duration_ns,
+                    GPtrArray *failures)
+{
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_str(&fields, "path", path);
+    pv_event_add_str(&fields, "name", name);
+    pv_event_add_int(&fields, "duration_ns", duration_ns);
+    pv_event_add_strv(&fields, "failures", failures);
+    pv_event_emit_checked(events, "test_flaky", &fields);
+}
+
+/**
+ * pv_event_file_retried:
+ * @attempt: the attempt that starts now, from 2
+ * @attempts: at most, 1 + --retries
+ * @failed: (element-type utf8): the tests that failed in the attempt before
+ */
+void
+pv_event_file_retried(PvEvents *events, const char *path, guint attempt, guint attempts,
+                      GPtrArray *failed)
+{
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_str(&fields, "path", path);
+    pv_event_add_uint(&fields, "attempt", attempt);
+    pv_event_add_uint(&fields, "attempts", attempts);
+    pv_event_add_strv(&fields, "failed", failed);
+    pv_event_emit_checked(events, "file_retried", &fields);
 }
 
 void

@@ -38,8 +38,10 @@ void pv_event_run_started(PvEvents *events, const char *const *argv, const char 
                           PvAmount pool, guint host_cpus, const char *virt_type,
                           const char *virt_auto, const char *virt_reason);
 void pv_event_run_interrupted(PvEvents *events, guint signals, const char *message);
-void pv_event_run_finished(PvEvents *events, const guint counts[6], gint64 duration_ns,
-                           PvAmount pool_used);
+/* run_finished's counts: passed, failed, skipped, flaky, cancelled, errors, not_run */
+#define PV_RUN_COUNTS 7
+void pv_event_run_finished(PvEvents *events, const guint counts[PV_RUN_COUNTS],
+                           gint64 duration_ns, PvAmount pool_used);
 void pv_event_ksm_tuned(PvEvents *events, gboolean tuned, GVariant *knobs, GVariant *previous,
                         const char *message);
 void pv_event_ksm_restored(PvEvents *events, gboolean restored, GVariant *previous,
@@ -60,6 +62,8 @@ void pv_event_claim_released(PvEvents *events, const char *path, PvAmount claim,
                              PvAmount pool_used, guint in_flight);
 void pv_event_file_completed(PvEvents *events, const char *path, const char *status,
                              gint64 duration_ns, const char *error, GPtrArray *kept);
+void pv_event_file_retried(PvEvents *events, const char *path, guint attempt, guint attempts,
+                           GPtrArray *failed);
 
 /* Tests */
 void pv_event_test_started(PvEvents *events, const char *path, const char *name,
@@ -68,6 +72,8 @@ void pv_event_test_log(PvEvents *events, const char *path, const char *name, con
 void pv_event_test_ended(PvEvents *events, const char *path, const char *name,
                          const char *const *tags, const char *status, gint64 duration_ns,
                          const char *cause, const char *reason, const char *console_excerpt);
+void pv_event_test_flaky(PvEvents *events, const char *path, const char *name,
+                         gint64 duration_ns, GPtrArray *failures);
 
 /* VMs */
 void pv_event_vm_spawned(PvEvents *events, const char *path, const char *vm, const char *domain,

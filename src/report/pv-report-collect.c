@@ -30,6 +30,7 @@ pv_report_test_free(PvReportTest *test)
     g_free(test->console_excerpt);
     g_ptr_array_unref(test->tags);
     g_string_free(test->log, TRUE);
+    g_clear_pointer(&test->failures, g_ptr_array_unref);
     g_free(test);
 }
 
@@ -77,6 +78,7 @@ pv_report_collector_file(PvReportCollector *collector, const char *path)
         file->tests = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_test_free);
         file->kept = g_ptr_array_new_with_free_func(g_free);
         file->log = g_string_new(NULL);
+        file->attempts = 1;
         g_hash_table_insert(collector->files, g_strdup(path), file);
     }
     return file;
@@ -127,6 +129,7 @@ pv_report_file_test(PvReportFile *file, const char *name)
     test->name = g_strdup(name);
     test->tags = g_ptr_array_new_with_free_func(g_free);
     test->log = g_string_new(NULL);
+    test->failures = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(file->tests, test);
     return test;
 }
@@ -176,6 +179,13 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
         test->console_excerpt = pv_report_get_text(event, "console_excerpt");
         g_ptr_array_set_size(test->tags, 0);
         pv_report_add_strings(event, "tags", test->tags);
+        pv_report_add_strings(event, "failures", test->failures);
+    } else if (g_str_equal(kind, "file_retried")) {
+        /* The new attempt's results supersede these. */
+        file->attempts = pv_event_get_int(event, "attempt", file->attempts + 1);
+        g_ptr_array_set_size(file->tests, 0);
+        if (file->log->len)
+            g_string_append_printf(file->log, "(attempt %u)\n", file->attempts);
     } else if (g_str_equal(kind, "file_completed")) {
         file->status = pv_report_get_text(event, "status");
         file->error = pv_report_get_text(event, "error");

@@ -7,12 +7,13 @@
 
 typedef struct {
     char *name;
-    char *status;          /* "passed", "failed", "skipped", "not_run" */
+    char *status;          /* "passed", "failed", "skipped", "not_run", "flaky" */
     gint64 duration_ns;
     char *reason;          /* nullable */
     char *console_excerpt; /* nullable */
     GPtrArray *tags;       /* char *: the test's tags */
     GString *log;          /* the test's print() and t:log() lines */
+    GPtrArray *failures;   /* flaky: the reasons of its earlier failed attempts */
 } PvReportTest;
 
 typedef struct {
@@ -24,6 +25,7 @@ typedef struct {
     GPtrArray *tests;      /* PvReportTest, in order */
     GString *log;          /* every log line, with its test's name */
     GPtrArray *kept;       /* domain names */
+    guint attempts;        /* how many times it ran (--retries); 1 at least */
 } PvReportFile;
 
 void pv_report_file_free(PvReportFile *file);

@@ -56,6 +56,8 @@ pv_json_format_file(const PvReportFile *file)
     json_builder_add_int_value(b, file->duration_ns);
     json_builder_set_member_name(b, "duration");
     json_builder_add_double_value(b, file->duration_ns / 1e9);
+    json_builder_set_member_name(b, "attempts");
+    json_builder_add_int_value(b, file->attempts);
     if (file->error) {
         json_builder_set_member_name(b, "error");
         json_builder_add_string_value(b, file->error);
@@ -82,6 +84,15 @@ pv_json_format_file(const PvReportFile *file)
             json_builder_add_string_value(b, test->reason);
         else
             json_builder_add_null_value(b);
+        if (test->failures && test->failures->len) {
+            guint f;
+
+            json_builder_set_member_name(b, "failures");
+            json_builder_begin_array(b);
+            for (f = 0; f < test->failures->len; f++)
+                json_builder_add_string_value(b, test->failures->pdata[f]);
+            json_builder_end_array(b);
+        }
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

@@ -3,8 +3,10 @@
  *
  * One <testsuite> per test file, one <testcase> per test: a failure carries
  * its message as the message attribute and, as text, the whole reason and
- * the console excerpt; a skip its reason; a broken file an <error>.  This is
- * the dialect Jenkins and GitLab read.  Written with libxml2, atomically,
+ * the console excerpt; a skip its reason; a broken file an <error>; a flaky
+ * test (--retries) passes with a <flakyFailure> per earlier failure, as
+ * Maven Surefire writes it (message and type, the whole reason in
+ * <stackTrace>).  This is the dialect Jenkins and GitLab read.  Written with libxml2, atomically,
  * when the run finishes.
  */
 #include "config.h"
@@ -214,6 +216,18 @@ pv_junit_add_file(xmlNode *suites, const PvJunit *junit, const PvReportFile *fil
             pv_junit_set_prop(failure, "message", message);
             pv_junit_set_prop(failure, "type", "failure");
             failed++;
+        } else if (g_strcmp0(test->status, "flaky") == 0) {
+            guint f;
+
+            for (f = 0; test->failures && f < test->failures->len; f++) {
+                const char *reason = test->failures->pdata[f];
+                g_autofree char *first = pv_junit_first_line(reason);
+                xmlNode *flaky = xmlNewChild(testcase, NULL, BAD_CAST "flakyFailure", NULL);
+
+                pv_junit_set_prop(flaky, "message", first);
+                pv_junit_set_prop(flaky, "type", "failure");
+                pv_junit_add_text_child(flaky, "stackTrace", reason);
+            }
         } else if (g_strcmp0(test->status, "passed") != 0) {
             xmlNode *skip = xmlNewChild(testcase, NULL, BAD_CAST "skipped", NULL);
 

@@ -368,6 +368,10 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
             file->tests++;
             if (g_str_equal(kind, "test_failed"))
                 file->failed++;
+        } else if (g_str_equal(kind, "file_retried") && file) {
+            /* The new attempt's tests supersede these. */
+            file->tests = 0;
+            file->failed = 0;
         } else if (g_str_equal(kind, "file_completed") && file) {
             file->completed = TRUE;
             file->completed_ns = ts;
@@ -387,6 +391,7 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
             summary->passed = pv_event_get_int(event, "passed", 0);
             summary->failed = pv_event_get_int(event, "failed", 0);
             summary->skipped = pv_event_get_int(event, "skipped", 0);
+            summary->flaky = pv_event_get_int(event, "flaky", 0);
             pv_summary_get_amount(event, "pool_used", &memory, &cpus);
             if ((memory || cpus > 0) && !kept_any) {
                 g_autofree char *held = pv_size_format(memory);
@@ -414,11 +419,12 @@ pv_summary_compare_duration(gconstpointer a, gconstpointer b)
 /**
  * pv_summary_format_counts:
  *
- * "3 passed, 1 failed, 0 skipped", each count with its language's plural form.
+ * "3 passed, 1 failed, 0 skipped", each count with its language's plural form,
+ * and ", 1 flaky (passed after failing)" when @flaky is not 0.
  * Returns: (transfer full)
  */
 char *
-pv_summary_format_counts(guint passed, guint failed, guint skipped)
+pv_summary_format_counts(guint passed, guint failed, guint skipped, guint flaky)
 {
     /* TRANSLATORS: the first part of "3 passed, 1 failed, 0 skipped" */
     g_autofree char *p = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u passed", "%u passed",
@@ -431,7 +437,14 @@ pv_summary_format_counts(guint passed, guint failed, guint skipped)
                                                      skipped), skipped);
 
     /* TRANSLATORS: "3 passed, 1 failed, 0 skipped", from the three parts above */
-    return g_strdup_printf(_("%s, %s, %s"), p, f, s);
+    g_autofree char *counts = g_strdup_printf(_("%s, %s, %s"), p, f, s);
+
+    if (flaky == 0)
+        return g_steal_pointer(&counts);
+    /* TRANSLATORS: "3 passed, 1 failed, 0 skipped" followed by the flaky tests (--retries) */
+    return g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%s, %u flaky (passed after failing)",
+                                       "%s, %u flaky (passed after failing)", flaky),
+                           counts, flaky);
 }
 
 /**
@@ -451,7 +464,7 @@ pv_summary_format(const PvSummary *summary)
                                                          summary->files->len),
                                              summary->files->len);
     g_autofree char *counts = pv_summary_format_counts(summary->passed, summary->failed,
-                                                       summary->skipped);
+                                                       summary->skipped, summary->flaky);
     gboolean any_blocked = FALSE;
     guint i;
 

@@ -55,6 +55,7 @@ typedef struct {
     guint passed;
     guint failed;
     guint skipped;
+    guint flaky;
     guint64 pool_memory;
     double pool_cpus;
     GPtrArray *files;      /* PvSummaryFile, in discovery order */
@@ -72,7 +73,7 @@ typedef struct {
 PvSummary *pv_summary_new(GPtrArray *events, gboolean truncated);
 void pv_summary_free(PvSummary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvSummary, pv_summary_free)
-char *pv_summary_format_counts(guint passed, guint failed, guint skipped);
+char *pv_summary_format_counts(guint passed, guint failed, guint skipped, guint flaky);
 char *pv_summary_format(const PvSummary *summary);
 char *pv_summary_svg(const PvSummary *summary);
 PvBlockReason pv_block_reason_from_string(const char *text);

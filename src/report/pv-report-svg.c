@@ -383,7 +383,7 @@ pv_summary_svg(const PvSummary *summary)
                                                          summary->files->len),
                                              summary->files->len);
     g_autofree char *counts = pv_summary_format_counts(summary->passed, summary->failed,
-                                                       summary->skipped);
+                                                       summary->skipped, summary->flaky);
     /* TRANSLATORS: "3 files in 1m05s: 3 passed, 1 failed, 0 skipped; files at once: ..." */
     g_autofree char *subtitle = g_strdup_printf(_("%s in %s: %s; files at once: peak %u, "
                                                   "mean %.2f"),

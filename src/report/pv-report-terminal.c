@@ -172,6 +172,8 @@ pv_terminal_word(const char *status)
         return "FAIL";
     if (g_strcmp0(status, "skipped") == 0)
         return "SKIP";
+    if (g_strcmp0(status, "flaky") == 0)
+        return "FLAKY";
     return "----";
 }
 
@@ -190,9 +192,16 @@ pv_terminal_format_block(const PvReportFile *file, PvVerbosity verbosity, gboole
     g_autofree char *duration = pv_duration_format(file->duration_ns);
     const char *status = file->status ? file->status : "?";
     guint i;
+    guint f;
 
-    g_string_append_printf(block, "%s %s%s%s (%s)\n", file->path, pv_terminal_color(color, status),
-                           status, pv_terminal_color(color, "reset"), duration);
+    if (file->attempts > 1)
+        g_string_append_printf(block, _("%s %s%s%s (%s, %u attempts)\n"), file->path,
+                               pv_terminal_color(color, status), status,
+                               pv_terminal_color(color, "reset"), duration, file->attempts);
+    else
+        g_string_append_printf(block, "%s %s%s%s (%s)\n", file->path,
+                               pv_terminal_color(color, status), status,
+                               pv_terminal_color(color, "reset"), duration);
     if (file->error && !g_str_equal(status, "passed"))
         pv_terminal_append_indented(block, file->error, "        ");
     for (i = 0; i < file->tests->len; i++) {
@@ -203,7 +212,7 @@ pv_terminal_format_block(const PvReportFile *file, PvVerbosity verbosity, gboole
         g_string_append_printf(block, "  %s%s%s  %s", pv_terminal_color(color, word), word,
                                pv_terminal_color(color, "reset"), test->name);
         /* Run tests say how long they took; the others why they did not run. */
-        if (g_str_equal(word, "PASS") || g_str_equal(word, "FAIL"))
+        if (g_str_equal(word, "PASS") || g_str_equal(word, "FAIL") || g_str_equal(word, "FLAKY"))
             g_string_append_printf(block, " (%s)\n", took);
         else
             g_string_append_printf(block, ": %s\n", test->reason ? test->reason : "");
@@ -214,6 +223,12 @@ pv_terminal_format_block(const PvReportFile *file, PvVerbosity verbosity, gboole
                 pv_terminal_append_indented(block, test->log->str, "        | ");
             if (test->console_excerpt)
                 pv_terminal_append_indented(block, test->console_excerpt, "        ");
+        }
+        for (f = 0; test->failures && f < test->failures->len; f++) {
+            g_autofree char *earlier = g_strdup_printf(_("failed first: %s"),
+                                                       (char *)test->failures->pdata[f]);
+
+            pv_terminal_append_indented(block, earlier, "        ");
         }
     }
     if (verbosity == PV_VERBOSITY_VERBOSE && file->log->len)
@@ -233,7 +248,8 @@ pv_terminal_on_file_completed(PvTerminal *terminal, PvReportFile *file)
 {
     g_autofree char *block = NULL;
 
-    if (terminal->verbosity == PV_VERBOSITY_QUIET && g_strcmp0(file->status, "passed") == 0)
+    if (terminal->verbosity == PV_VERBOSITY_QUIET && g_strcmp0(file->status, "passed") == 0 &&
+        file->attempts == 1)
         return;
     block = pv_terminal_format_block(file, terminal->verbosity, terminal->color);
     if (terminal->block_func)
@@ -249,6 +265,7 @@ pv_terminal_on_summary(PvTerminal *terminal, GVariant *event)
     guint passed = pv_event_get_int(event, "passed", 0);
     guint failed = pv_event_get_int(event, "failed", 0);
     guint skipped = pv_event_get_int(event, "skipped", 0);
+    guint flaky = pv_event_get_int(event, "flaky", 0);
     guint errors = pv_event_get_int(event, "errors", 0);
     guint cancelled = pv_event_get_int(event, "cancelled", 0);
     guint not_run = pv_event_get_int(event, "not_run", 0);
@@ -272,7 +289,7 @@ pv_terminal_on_summary(PvTerminal *terminal, GVariant *event)
                                                  "%u file was not run (--fail-fast)\n",
                                                  "%u files were not run (--fail-fast)\n",
                                                  not_run), not_run);
-    counts = pv_summary_format_counts(passed, failed, skipped);
+    counts = pv_summary_format_counts(passed, failed, skipped, flaky);
     g_string_append_printf(text, "%s\n", counts);
     pv_terminal_print(terminal, text->str);
 }

@@ -2,8 +2,9 @@
  * pv-dispatcher.c: the file queue, admission and cancellation
  *
  * Runs on the main thread, in the GMainLoop that also carries libvirt's
- * events, the PSI watch and a 1 Hz tick.  Files are taken in discovery
- * order; the head of the queue runs when the jobs cap, host pressure, the
+ * events, the PSI watch and a 1 Hz tick.  Files are taken in the order
+ * they are given (the plan's, pv-plan.c: longest first or discovery order);
+ * the head of the queue runs when the jobs cap, host pressure, the
  * LLC groups and the pool allow, and a head that does not fit holds the
  * files behind it (FIFO).  A claim becomes a budget of the file's own in the
  * pool; a file without one holds a small overhead.  Each admitted file runs,
@@ -31,7 +32,7 @@
 struct _PvDispatcher {
     PvRun *run;
     PvResources *resources;
-    GPtrArray *files;       /* PvFile, borrowed, discovery order */
+    GPtrArray *files;       /* PvFile, borrowed, in the order they start */
     PvFileRunFunc run_file;
     guint next;             /* the first file not yet dispatched */
     guint running;
@@ -165,7 +166,10 @@ pv_dispatcher_worker(gpointer data, gpointer user_data)
     /* What a file's run says goes into the records (see pv-i18n.c). */
     locale_t previous = pv_i18n_untranslated_begin();
 
-    job->dispatcher->run_file(job->file);
+    /* --retries: a failed file runs again, holding what it held. */
+    do
+        job->dispatcher->run_file(job->file);
+    while (pv_file_retry(job->file));
     pv_i18n_end(previous);
     g_idle_add_full(G_PRIORITY_HIGH, pv_dispatcher_finish_job, job, NULL);
 }
@@ -536,8 +540,10 @@ pv_dispatcher_interrupt(PvDispatcher *dispatcher)
     dispatcher->interrupted = TRUE;
     for (i = 0; i < dispatcher->files->len; i++) {
         PvFile *file = dispatcher->files->pdata[i];
+        PvFileStatus status = pv_file_get_status(file);
 
-        if (pv_file_get_status(file) == PV_FILE_RUNNING)
+        /* A failed one may be about to run again (--retries): not any more. */
+        if (status == PV_FILE_RUNNING || status == PV_FILE_FAILED)
             pv_file_cancel(file, _("cancelled by a signal"));
     }
     pv_i18n_end(previous);
@@ -546,7 +552,8 @@ pv_dispatcher_interrupt(PvDispatcher *dispatcher)
 
 /**
  * pv_dispatcher_new:
- * @files: (element-type PvFile): discovered files, in order; borrowed
+ * @files: (element-type PvFile): discovered files, in the order they start;
+ *   borrowed
  * @run_file: what runs a file on its worker thread
  */
 PvDispatcher *

@@ -45,6 +45,9 @@ struct _PvFile {
     gint test_index;           /* of the current test, from 0; -1 between tests */
     guint current_declared;    /* the current test's place among those declared */
     gint tests_begun;
+    guint attempt;             /* from 0; --retries runs a failed file again */
+    GHashTable *failures;      /* test name -> GPtrArray of its earlier attempts' reasons */
+    GPtrArray *failed_now;     /* names of the tests that failed in this attempt */
     PvBlockReason blocked;     /* what the worker waits for, if anything */
     gint64 blocked_since;      /* monotonic; the file's clock stops meanwhile */
     gint64 file_deadline;      /* monotonic; G_MAXINT64 for none */

@@ -123,12 +123,36 @@ static void
 pv_file_add_result(PvFile *file, guint index, PvTestStatus status, gint64 duration_ns,
                    const char *cause, const char *message, const char *excerpt)
 {
+    const char *name = pv_file_peek_test_name(file, index);
+    GPtrArray *failures = g_hash_table_lookup(file->failures, name);
+
+    /* Passed after failing in an earlier attempt: not a plain pass. */
+    if (status == PV_TEST_PASSED && failures) {
+        file->counts[PV_TEST_FLAKY]++;
+        pv_event_test_flaky(pv_run_peek_events(file->run), file->path, name, duration_ns,
+                            failures);
+        return;
+    }
     file->counts[status]++;
-    if (status == PV_TEST_FAILED)
+    if (status == PV_TEST_FAILED) {
         file->any_failed = TRUE;
-    pv_event_test_ended(pv_run_peek_events(file->run), file->path,
-                        pv_file_peek_test_name(file, index), pv_file_peek_test_tags(file, index),
+        if (!failures) {
+            failures = g_ptr_array_new_with_free_func(g_free);
+            g_hash_table_insert(file->failures, g_strdup(name), failures);
+        }
+        g_ptr_array_add(failures, g_strdup(message ? message : ""));
+        g_ptr_array_add(file->failed_now, g_strdup(name));
+    }
+    pv_event_test_ended(pv_run_peek_events(file->run), file->path, name,
+                        pv_file_peek_test_tags(file, index),
                         pv_test_status_to_string(status), duration_ns, cause, message, excerpt);
+}
+
+/* Whether a failure now is final: no attempt of --retries is left. */
+static gboolean
+pv_file_last_attempt(PvFile *file)
+{
+    return file->attempt >= pv_run_peek_options(file->run)->retries;
 }
 
 /**
@@ -242,7 +266,8 @@ pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause, const cha
                        (g_get_monotonic_time() - file->test_started) * 1000,
                        status == PV_TEST_SKIPPED ? cause : NULL, message, excerpt);
 
-    keep = pv_run_peek_options(file->run)->keep_failed && status == PV_TEST_FAILED;
+    keep = pv_run_peek_options(file->run)->keep_failed && status == PV_TEST_FAILED &&
+        pv_file_last_attempt(file);
     pv_file_end_scope(file, file->test_index, PV_VM_END_TEST, keep);
     /* Domains of the file's that stopped by themselves give back what they took. */
     for (i = 0; i < file->vms->len; i++) {
@@ -306,7 +331,7 @@ pv_file_end(PvFile *file, const char *error)
     if (error)
         pv_file_set_status(file, PV_FILE_ERROR, error);
     keep = pv_run_peek_options(file->run)->keep_failed &&
-        (file->any_failed || file->status == PV_FILE_ERROR);
+        (file->any_failed || file->status == PV_FILE_ERROR) && pv_file_last_attempt(file);
     pv_file_end_scope(file, -1, PV_VM_END_FILE, keep);
     pv_file_drop_source(file);
     if (file->status == PV_FILE_ERROR)
@@ -317,4 +342,39 @@ pv_file_end(PvFile *file, const char *error)
         file->status = PV_FILE_FAILED;
     else
         file->status = PV_FILE_PASSED;
+}
+
+/**
+ * pv_file_retry:
+ *
+ * After pv_file_end(): a file that failed (not broken, not cancelled) with
+ * an attempt of --retries left starts over: file_retried says which tests
+ * failed, its results are forgotten but for those failures (a test that
+ * passes now is flaky), and its clock starts again.  Its VMs have all
+ * ended.  Worker thread.
+ * Returns: whether the file runs again
+ */
+gboolean
+pv_file_retry(PvFile *file)
+{
+    guint retries = pv_run_peek_options(file->run)->retries;
+
+    if (file->status != PV_FILE_FAILED || file->attempt >= retries)
+        return FALSE;
+    /* A cancellation stays, and the file stays failed; a timeout is forgotten. */
+    if (!pv_wake_reset_unless_cancelled(&file->wake))
+        return FALSE;
+    file->attempt++;
+    pv_event_file_retried(pv_run_peek_events(file->run), file->path, file->attempt + 1,
+                          retries + 1, file->failed_now);
+    g_ptr_array_set_size(file->failed_now, 0);
+    memset(file->counts, 0, sizeof(file->counts));
+    file->any_failed = FALSE;
+    file->status = PV_FILE_RUNNING;
+    g_clear_pointer(&file->error, g_free);
+    file->tests_begun = 0;
+    file->test_index = -1;
+    file->file_deadline = G_MAXINT64;
+    file->test_deadline = G_MAXINT64;
+    return TRUE;
 }

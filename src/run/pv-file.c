@@ -26,7 +26,7 @@
 #include "pv-units.h"
 
 static const char *const pv_test_status_names[] = {
-    "passed", "failed", "skipped", "not_run",
+    "passed", "failed", "skipped", "not_run", "flaky",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(pv_test_status_names) == PV_TEST_STATUS_LAST);
 
@@ -85,6 +85,9 @@ pv_file_new(PvRun *run, const char *path)
     file->kept = g_ptr_array_new_with_free_func(g_free);
     g_mutex_init(&file->console_lock);
     file->consoles = g_ptr_array_new_with_free_func((GDestroyNotify)pv_file_console_free);
+    file->failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify)g_ptr_array_unref);
+    file->failed_now = g_ptr_array_new_with_free_func(g_free);
     file->status = PV_FILE_QUEUED;
     file->test_index = -1;
     file->file_deadline = G_MAXINT64;
@@ -120,6 +123,8 @@ pv_file_free(PvFile *file)
     g_ptr_array_unref(file->consoles);
     g_mutex_clear(&file->console_lock);
     g_free(file->console_problem);
+    g_hash_table_unref(file->failures);
+    g_ptr_array_unref(file->failed_now);
     pv_wake_clear(&file->wake);
     g_clear_pointer(&file->source, g_bytes_unref);
     g_free(file->path);

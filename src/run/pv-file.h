@@ -16,6 +16,7 @@ typedef enum {
     PV_TEST_FAILED,
     PV_TEST_SKIPPED,
     PV_TEST_NOT_RUN,
+    PV_TEST_FLAKY,      /* failed in an earlier attempt (--retries), passed now */
 
     PV_TEST_STATUS_LAST
 } PvTestStatus;
@@ -141,6 +142,7 @@ void pv_file_skip_test(PvFile *file, guint index, const char *reason);
 void pv_file_not_run(PvFile *file, guint from, const char *reason);
 const char *pv_file_peek_current_test(PvFile *file);
 void pv_file_end(PvFile *file, const char *error);
+gboolean pv_file_retry(PvFile *file);
 
 /* Time, interrupts and waits */
 gboolean pv_file_check(PvFile *file, GError **error);

@@ -20,6 +20,7 @@
 #include "pv-error.h"
 #include "pv-i18n.h"
 #include "pv-libvirt.h"
+#include "pv-results.h"
 #include "pv-run.h"
 #include "pv-safe.h"
 
@@ -29,6 +30,7 @@ struct _PvRun {
     char *prefix;
     char *host;
     gint64 pid;
+    char *base;                 /* where run directories go (absolute) */
     char *dir;                  /* this run's results directory */
     virConnect *conn;
     gboolean local;             /* the hypervisor runs on this machine */
@@ -67,6 +69,7 @@ pv_run_options_init(PvRunOptions *options)
     memset(options, 0, sizeof(*options));
     options->timeout_ns = 5 * 60 * G_GINT64_CONSTANT(1000000000);
     options->cpu_overcommit = 1.0;
+    options->keep_runs = PV_RUN_KEEP_RUNS_DEFAULT;
     options->host_reserve = PV_HOST_DEFAULT_RESERVE;
     options->psi_threshold.cpu = PV_PSI_DEFAULT_CPU_PCT;
     options->psi_threshold.memory = PV_PSI_DEFAULT_MEMORY_PCT;
@@ -143,8 +146,7 @@ pv_run_check_prefix(const char *prefix, GError **error)
 static gboolean
 pv_run_make_dir(PvRun *run, GError **error)
 {
-    const char *base = run->options->results_dir ? run->options->results_dir : ".provium/runs";
-    g_autofree char *abs_base = g_canonicalize_filename(base, NULL);
+    const char *abs_base = run->base;
     g_autofree char *vms = NULL;
     g_autofree char *latest = NULL;
     g_autofree char *latest_tmp = NULL;
@@ -184,6 +186,7 @@ pv_run_new(const PvRunOptions *options)
     run->prefix = options->prefix ? g_strdup(options->prefix) : pv_run_default_prefix(run->id);
     run->host = g_strdup(g_get_host_name());
     run->pid = getpid();
+    run->base = pv_results_base(options->results_dir);
     g_mutex_init(&run->lock);
     run->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)pv_config_free);
@@ -356,6 +359,7 @@ pv_run_free(PvRun *run)
     g_free(run->prefix);
     g_free(run->host);
     g_free(run->dir);
+    g_free(run->base);
     g_free(run);
 }
 
@@ -448,6 +452,18 @@ const char *
 pv_run_peek_dir(PvRun *run)
 {
     return run->dir;
+}
+
+/**
+ * pv_run_peek_results_base:
+ *
+ * Returns: (transfer none): where run directories go (--results-dir),
+ *   absolute
+ */
+const char *
+pv_run_peek_results_base(PvRun *run)
+{
+    return run->base;
 }
 
 virConnect *

@@ -12,9 +12,13 @@
 #include "pv-event-kinds.h"
 #include "pv-events.h"
 #include "pv-host.h"
+#include "pv-order.h"
 #include "pv-perf.h"
 #include "pv-resources.h"
 #include "pv-virt.h"
+
+/* How many run directories stay without --keep-runs. */
+#define PV_RUN_KEEP_RUNS_DEFAULT 20
 
 /* What a file without a claim holds while it runs. */
 #define PV_FILE_OVERHEAD_MEMORY (50 * G_GUINT64_CONSTANT(1024) * 1024)
@@ -39,8 +43,11 @@ typedef struct {
     char *prefix;           /* NULL: derived from the run id */
     gboolean keep_failed;
     gboolean debug_on_failure; /* a Lua prompt when a test fails (a TTY, one file at a time) */
+    guint retries;          /* a failed file runs again up to this many times */
+    guint keep_runs;        /* run directories kept; 0 keeps all */
     PvVerbosity verbosity;
-    char *results_dir;      /* NULL: .provium/runs */
+    char *results_dir;      /* NULL: PV_RESULTS_DIR_DEFAULT (pv-results.h) */
+    PvOrder order;          /* --order */
     PvVirtType virt_type;   /* --virt-type; AUTO leaves it to profiles and the host */
     char *cache_dir;        /* --cache-dir; NULL: pv_cache_dir_default() */
 
@@ -97,6 +104,7 @@ const char *pv_run_peek_prefix(PvRun *run);
 const char *pv_run_peek_host(PvRun *run);
 gint64 pv_run_get_pid(PvRun *run);
 const char *pv_run_peek_dir(PvRun *run);
+const char *pv_run_peek_results_base(PvRun *run);
 virConnect *pv_run_peek_conn(PvRun *run);
 gboolean pv_run_is_local(PvRun *run);
 gboolean pv_run_host_is_local(PvRun *run);

@@ -87,6 +87,14 @@ pv_wake_check(PvWake *wake, GError **error)
     return ok;
 }
 
+/* With @wake's lock held: whether the pending interrupt is a cancellation. */
+static gboolean
+pv_wake_cancelled_locked(PvWake *wake)
+{
+    return g_atomic_int_get(&wake->pending) == PV_INTERRUPT_FILE &&
+        wake->code == PV_ERROR_CANCELLED;
+}
+
 /**
  * pv_wake_is_cancelled:
  *
@@ -98,10 +106,31 @@ pv_wake_is_cancelled(PvWake *wake)
     gboolean cancelled;
 
     g_mutex_lock(&wake->lock);
-    cancelled = g_atomic_int_get(&wake->pending) == PV_INTERRUPT_FILE &&
-        wake->code == PV_ERROR_CANCELLED;
+    cancelled = pv_wake_cancelled_locked(wake);
     g_mutex_unlock(&wake->lock);
     return cancelled;
+}
+
+/**
+ * pv_wake_reset_unless_cancelled:
+ *
+ * Forgets any interrupt (a timeout) so the worker can start over, unless
+ * it is a cancellation, which stays.
+ * Returns: FALSE when cancelled
+ */
+gboolean
+pv_wake_reset_unless_cancelled(PvWake *wake)
+{
+    gboolean cancelled;
+
+    g_mutex_lock(&wake->lock);
+    cancelled = pv_wake_cancelled_locked(wake);
+    if (!cancelled) {
+        g_atomic_int_set(&wake->pending, PV_INTERRUPT_NONE);
+        g_clear_pointer(&wake->message, g_free);
+    }
+    g_mutex_unlock(&wake->lock);
+    return !cancelled;
 }
 
 /**

@@ -40,6 +40,7 @@ gboolean pv_wake_check(PvWake *wake, GError **error);
 gboolean pv_wake_check_locked(PvWake *wake, GError **error);
 void pv_wake_reset_test(PvWake *wake);
 gboolean pv_wake_is_cancelled(PvWake *wake);
+gboolean pv_wake_reset_unless_cancelled(PvWake *wake);
 
 typedef enum {
     PV_WAIT_READY,

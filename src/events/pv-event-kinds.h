@@ -61,6 +61,13 @@ void pv_event_claim_released(PvEvents *events, const char *path, PvAmount claim,
 void pv_event_file_completed(PvEvents *events, const char *path, const char *status,
                              gint64 duration_ns, const char *error, GPtrArray *kept);
 
+/* Networks */
+void pv_event_network_created(PvEvents *events, const char *path, const char *net,
+                              const char *network, const char *bridge, const char *cidr,
+                              const char *host, gboolean dhcp, const char *forward);
+void pv_event_network_destroyed(PvEvents *events, const char *path, const char *net,
+                                const char *network);
+
 /* Tests */
 void pv_event_test_started(PvEvents *events, const char *path, const char *name);
 void pv_event_test_log(PvEvents *events, const char *path, const char *name, const char *text);
@@ -75,5 +82,7 @@ void pv_event_vm_ready(PvEvents *events, const char *path, const char *vm, const
                        gint64 boot_ns);
 void pv_event_vm_stopped(PvEvents *events, const char *path, const char *vm,
                          const char *domain, const char *reason);
+void pv_event_vm_link(PvEvents *events, const char *path, const char *vm, const char *domain,
+                      const char *net, gboolean up);
 void pv_event_perf_plan(PvEvents *events, const char *path, const char *vm, const char *plan,
                         const char *cpuset, GPtrArray *warnings, GPtrArray *notes);

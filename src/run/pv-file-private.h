@@ -8,6 +8,7 @@
 #endif
 
 #include "pv-file.h"
+#include "pv-network.h"
 
 typedef struct {
     gpointer vm;
@@ -51,6 +52,11 @@ struct _PvFile {
     gint64 started_ns;
     gint64 finished_ns;
     GPtrArray *kept;           /* names of domains kept for --keep-failed */
+
+    /* Its networks (pv-file-net.c) */
+    PvNetworkPlan *networks;   /* NULL until the top level declares one */
+    PvNetworkInventory *net_discovery;  /* what discovery checks against */
+    gboolean networks_created; /* the top level is over: no more networks */
 };
 
 void pv_file_free_vms(PvFile *file);

@@ -107,6 +107,7 @@ pv_file_free(PvFile *file)
     if (!file)
         return;
     pv_file_free_vms(file);
+    pv_file_drop_networks(file);
     g_array_unref(file->vms);
     g_ptr_array_unref(file->test_names);
     g_ptr_array_unref(file->kept);

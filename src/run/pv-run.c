@@ -19,6 +19,7 @@
 
 #include "pv-error.h"
 #include "pv-libvirt.h"
+#include "pv-network-host.h"
 #include "pv-run.h"
 #include "pv-safe.h"
 
@@ -51,6 +52,10 @@ struct _PvRun {
     GHashTable *templates;      /* template path -> GBytes, read once per run */
     PvTopology *topology;       /* read once */
     PvConfig *builtin_config;
+
+    GMutex net_lock;            /* guards the network inventory */
+    PvNetworkInventory *net_inventory;  /* NULL until a file declares a network */
+    char *net_record_dir;
 };
 
 #define PV_PREFIX_MAX 32
@@ -183,6 +188,8 @@ pv_run_new(const PvRunOptions *options)
     run->host = g_strdup(g_get_host_name());
     run->pid = getpid();
     g_mutex_init(&run->lock);
+    g_mutex_init(&run->net_lock);
+    run->net_record_dir = pv_network_record_dir_default();
     run->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)pv_config_free);
     run->config_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -276,6 +283,53 @@ pv_run_connect(PvRun *run, GError **error)
     return run->domains != NULL;
 }
 
+/**
+ * pv_run_peek_network_record_dir:
+ *
+ * Where the run records the networks it creates (doc/networks.md).
+ */
+const char *
+pv_run_peek_network_record_dir(PvRun *run)
+{
+    return run->net_record_dir;
+}
+
+/**
+ * pv_run_lock_networks:
+ * @refresh: read what the libvirt host uses again (before creating networks)
+ *
+ * The run's network inventory (one per connection: the names, bridges and
+ * MACs in use on the host and taken by the run's files), locked until
+ * pv_run_unlock_networks().  Read from the host the first time.  Any worker.
+ * Returns: (transfer none): the inventory, or NULL with @error set (and
+ *   nothing locked)
+ */
+PvNetworkInventory *
+pv_run_lock_networks(PvRun *run, gboolean refresh, GError **error)
+{
+    g_mutex_lock(&run->net_lock);
+    if (!run->net_inventory) {
+        g_autoptr(PvNetworkInventory) inventory = pv_network_inventory_new();
+
+        if (!pv_network_inventory_add_host(inventory, run->conn, run->net_record_dir, error)) {
+            g_mutex_unlock(&run->net_lock);
+            return NULL;
+        }
+        run->net_inventory = g_steal_pointer(&inventory);
+    } else if (refresh && !pv_network_inventory_add_host(run->net_inventory, run->conn,
+                                                         run->net_record_dir, error)) {
+        g_mutex_unlock(&run->net_lock);
+        return NULL;
+    }
+    return run->net_inventory;
+}
+
+void
+pv_run_unlock_networks(PvRun *run)
+{
+    g_mutex_unlock(&run->net_lock);
+}
+
 typedef struct {
     char *path;
     char *data;
@@ -347,6 +401,9 @@ pv_run_free(PvRun *run)
     g_hash_table_unref(run->templates);
     pv_config_free(run->builtin_config);
     g_mutex_clear(&run->lock);
+    pv_network_inventory_free(run->net_inventory);
+    g_mutex_clear(&run->net_lock);
+    g_free(run->net_record_dir);
     g_free(run->id);
     g_free(run->prefix);
     g_free(run->host);

@@ -43,6 +43,7 @@
 #include "pv-libvirt.h"
 #include "pv-template.h"
 #include "pv-units.h"
+#include "pv-virt.h"
 
 #define BENCH_VM_MEMORY (256 * PV_MIB)
 #define BENCH_N 8

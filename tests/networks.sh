@@ -79,6 +79,11 @@ check "network_destroyed per network, after the domains" \
                     ([.[] | select(.kind == "vm_stopped")] | last | .ts)')" = true
 check "no record left" sh -c "! grep -qx 'prefix=$PREFIX' $NETWORK_RECORDS/*.network 2>/dev/null"
 
+"$PROVIUM" list "$WORK/ok.test.lua" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "provium list, which does not connect, lists a file with networks" \
+    sh -c "[ $status -eq 0 ] && grep -q 'the plan' '$WORK/out'"
+
 # A template's own NIC is kept, before provium's.
 mkdir "$WORK/tpl"
 sed 's|</devices>|<interface type="user"><mac address="52:54:00:aa:bb:cc"/></interface></devices>|' \

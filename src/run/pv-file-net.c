@@ -36,9 +36,12 @@ pv_file_net_lock(PvFile *file, GError **error)
         return pv_run_lock_networks(file->run, FALSE, error);
     if (!file->net_discovery) {
         g_autoptr(PvNetworkInventory) inventory = pv_network_inventory_new();
+        virConnect *conn = pv_run_peek_conn(file->run);
 
-        if (!pv_network_inventory_add_host(inventory, pv_run_peek_conn(file->run),
-                                           pv_run_peek_network_record_dir(file->run), error))
+        /* provium list does not connect: the host's routes stay unknown, unchecked. */
+        if (conn && !pv_network_inventory_add_host(inventory, conn,
+                                                   pv_run_peek_network_record_dir(file->run),
+                                                   error))
             return NULL;
         file->net_discovery = g_steal_pointer(&inventory);
     }

@@ -186,53 +186,81 @@ pv_file_release_nics(PvFile *file, const char *vm)
     }
 }
 
-/**
- * pv_file_create_networks:
- *
- * Creates the networks the top level declared, before the first test:
- * checked again against the host's routes now (another run or file may
- * hold a CIDR of the file's on the host), each recorded as provium's, then
- * made a transient libvirt network (network_created).  Those created stay
- * for pv_file_end() even when a later one fails.
- */
-gboolean
-pv_file_create_networks(PvFile *file, GError **error)
+/* How often a file waiting for a CIDR another provium network holds looks again. */
+#define PV_FILE_NET_POLL_US (G_USEC_PER_SEC)
+
+/* Creates the file's networks not created yet; the run's inventory is locked. */
+static gboolean
+pv_file_net_create_all(PvFile *file, GError **error)
 {
     PvRun *run = file->run;
-    PvNetworkInventory *inventory;
-    GPtrArray *networks;
-    gboolean ok = TRUE;
+    GPtrArray *networks = pv_network_plan_peek_networks(file->networks);
     guint i;
 
-    file->networks_created = TRUE;
-    if (!file->networks || pv_network_plan_peek_networks(file->networks)->len == 0)
-        return TRUE;
-    inventory = pv_run_lock_networks(run, TRUE, error);
-    if (!inventory)
-        return FALSE;
-    if (!pv_network_plan_check_routes(file->networks, inventory, error)) {
-        pv_run_unlock_networks(run);
-        return FALSE;
-    }
-    pv_run_unlock_networks(run);
-    networks = pv_network_plan_peek_networks(file->networks);
-    for (i = 0; ok && i < networks->len; i++) {
+    for (i = 0; i < networks->len; i++) {
         PvNetwork *net = networks->pdata[i];
         g_autofree char *cidr = NULL;
 
         if (pv_network_is_live(net))
             continue;
-        ok = pv_network_create(pv_run_peek_conn(run), file->networks, net,
-                               pv_run_peek_network_record_dir(run), error);
-        if (!ok)
-            break;
+        if (!pv_network_create(pv_run_peek_conn(run), file->networks, net,
+                               pv_run_peek_network_record_dir(run), error))
+            return FALSE;
         cidr = pv_cidr_to_string(pv_network_peek_cidr(net));
         pv_event_network_created(pv_run_peek_events(run), file->path, pv_network_peek_net(net),
                                  pv_network_peek_name(net), pv_network_peek_bridge(net), cidr,
                                  pv_network_peek_host(net), pv_network_has_dhcp_server(net),
                                  pv_network_forward_to_string(pv_network_get_forward(net)));
     }
-    return ok;
+    return TRUE;
+}
+
+/**
+ * pv_file_create_networks:
+ *
+ * Creates the networks the top level declared, before the first test:
+ * checked again against the host's routes now, each recorded as provium's,
+ * then made a transient libvirt network (network_created).  While a network
+ * with a host address of another file or run holds one of the file's CIDRs
+ * on the host, the file waits (file_blocked network_busy), its clock
+ * stopped; a signal ends the wait.  The check and the creation are one step
+ * for the run's files.  Those created stay for pv_file_end() even when a
+ * later one fails.
+ */
+gboolean
+pv_file_create_networks(PvFile *file, GError **error)
+{
+    PvRun *run = file->run;
+    gboolean ok;
+
+    file->networks_created = TRUE;
+    if (!file->networks || pv_network_plan_peek_networks(file->networks)->len == 0)
+        return TRUE;
+    for (;;) {
+        g_autoptr(GError) busy = NULL;
+        PvNetworkInventory *inventory = pv_run_lock_networks(run, TRUE, error);
+
+        if (!inventory)
+            break;
+        if (pv_network_plan_check_routes(file->networks, inventory, &busy)) {
+            ok = pv_file_net_create_all(file, error);
+            pv_run_unlock_networks(run);
+            pv_file_unblock(file);
+            return ok;
+        }
+        pv_run_unlock_networks(run);
+        if (!g_error_matches(busy, PV_ERROR, PV_ERROR_RESOURCES)) {
+            g_propagate_error(error, g_steal_pointer(&busy));
+            break;
+        }
+        pv_file_block(file, PV_BLOCK_NETWORK_BUSY, busy->message);
+        if (!pv_file_check(file, error) ||
+            pv_wake_wait(&file->wake, g_get_monotonic_time() + PV_FILE_NET_POLL_US, NULL, NULL,
+                         error) == PV_WAIT_INTERRUPTED)
+            break;
+    }
+    pv_file_unblock(file);
+    return FALSE;
 }
 
 /**

@@ -302,16 +302,3 @@ pv_file_destroy_networks(PvFile *file)
                                    pv_network_peek_net(net), pv_network_peek_name(net));
     }
 }
-
-/**
- * pv_file_drop_networks:
- *
- * Forgets the networks (none created) the top level declared at discovery.
- */
-void
-pv_file_drop_networks(PvFile *file)
-{
-    g_clear_pointer(&file->networks, pv_network_plan_free);
-    g_clear_pointer(&file->net_discovery, pv_network_inventory_free);
-    file->networks_created = FALSE;
-}

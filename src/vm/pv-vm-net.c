@@ -45,20 +45,6 @@ pv_vm_add_nics(PvVm *vm, const PvVmNicSpec *nics, guint n, GError **error)
     return TRUE;
 }
 
-/**
- * pv_vm_release_nics:
- *
- * The VM's scope ended: its NICs leave the file's networks.
- */
-void
-pv_vm_release_nics(PvVm *vm)
-{
-    if (vm->nics->len == 0)
-        return;
-    g_ptr_array_set_size(vm->nics, 0);
-    pv_file_release_nics(vm->file, vm->name);
-}
-
 /* The VM's first NIC on network @net of the file. */
 static const PvNic *
 pv_vm_lookup_nic(PvVm *vm, const char *net, GError **error)

@@ -74,10 +74,11 @@ PvSchedTry pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host,
                            PvBlockReason *reason, gboolean *on_files, GError **error);
 GPtrArray *pv_vm_perf_warnings(PvVm *vm, const PvVmBoot *boot);
 
+void pv_vm_release_nics(PvVm *vm);
+
 /* pv-vm-net.c */
 PvDomainNic *pv_vm_domain_nics(PvVm *vm);
 gboolean pv_vm_configure_nics(PvVm *vm, GError **error);
-void pv_vm_release_nics(PvVm *vm);
 
 /* pv-vm-start.c */
 gboolean pv_vm_start_one(PvVm *vm, GError **error);

@@ -405,6 +405,21 @@ pv_vm_destroy(PvVm *vm, GError **error)
     return TRUE;
 }
 
+/**
+ * pv_vm_release_nics:
+ *
+ * The VM's scope ended (or its NICs could not all be planned): its NICs
+ * leave the file's networks (pv-vm-net.c plans them).
+ */
+void
+pv_vm_release_nics(PvVm *vm)
+{
+    if (vm->nics->len == 0)
+        return;
+    g_ptr_array_set_size(vm->nics, 0);
+    pv_file_release_nics(vm->file, vm->name);
+}
+
 /*
  * The VM's scope is over: its domain is destroyed, or kept (--keep-failed).
  * vm_stopped says which scope ended: "test_ended" or "file_ended".

@@ -109,11 +109,16 @@ load_events(void)
     pv_event_file_unblocked(events, path, PV_BLOCK_POOL_FULL, 1500000);
     pv_event_file_dispatched(events, path, pv_amount(52428800, 0));
     pv_event_claim_acquired(events, path, pv_amount(52428800, 0));
+    pv_event_network_created(events, path, "lan", "pv-3fa9c1-boot-lan", "pv-3963dfddd3",
+                             "192.168.100.0/24", NULL, FALSE, "none");
+    pv_event_network_created(events, path, "wan", "pv-3fa9c1-boot-wan", "pv-0a5e1c7b42",
+                             "10.9.0.0/24", "10.9.0.1", TRUE, "nat");
     pv_event_test_started(events, path, "boots", slow);
     pv_event_test_log(events, path, "boots", "hello\twith a tab");
     pv_event_vm_spawned(events, path, "web", "pv-3fa9c1-boot-web", 268435456, 1);
     pv_event_perf_plan(events, path, "web", "vcpus: 0->1\nemulator: 0", NULL, warnings, notes);
     pv_event_vm_ready(events, path, "web", "pv-3fa9c1-boot-web", 3800000000);
+    pv_event_vm_link(events, path, "web", "pv-3fa9c1-boot-web", "lan", FALSE);
     pv_event_test_ended(events, path, "boots", slow, "passed", 4100000000, NULL, NULL, NULL);
     pv_event_test_ended(events, path, "bad \xff name", NULL, "failed", 12000000, NULL,
                         "tests/boot.test.lua:9: expected 1, got 2",
@@ -127,6 +132,7 @@ load_events(void)
     pv_event_file_retried(events, path, 2, 3, failed);
     pv_event_test_flaky(events, path, "boots", 3900000000, failures);
     pv_event_vm_stopped(events, path, "web", "pv-3fa9c1-boot-web", "file_ended");
+    pv_event_network_destroyed(events, path, "lan", "pv-3fa9c1-boot-lan");
     pv_event_claim_released(events, path, pv_amount(52428800, 0), (PvAmount){ 0, 0 }, 0);
     pv_event_file_completed(events, path, "failed", 4200000000, NULL, none);
     pv_event_run_interrupted(events, 1, "interrupted; stopping (interrupt again to exit at once)");

@@ -239,9 +239,13 @@ test_plan_networks(void)
     assert_add_error(plan, inventory, "dmz", "192.0.2.0/25", "192.0.2.1", NULL, PV_ERROR_USAGE,
                      "cidr 192.0.2.0/25 clashes with the host's route to 192.0.2.0/24 "
                      "(dev eth0)");
-    /* Another provium network's route: busy, not wrong. */
-    assert_add_error(plan, inventory, "dmz", "172.16.5.0/24", NULL, "nat", PV_ERROR_RESOURCES,
-                     "is in use on the host by another provium network");
+    /* Another provium network's route: busy, not wrong; said before creation. */
+    add_network(twin, inventory, "dmz", "172.16.5.0/24", NULL, FALSE, "nat");
+    g_assert_false(pv_network_plan_check_routes(twin, inventory, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_RESOURCES);
+    g_assert_nonnull(strstr(error->message, "network 'dmz': cidr 172.16.5.0/24 is in use on "
+                                            "the host by another provium network"));
+    g_clear_error(&error);
     /* An isolated network gives the host no address: no route to clash with;
      * nor does a route that is down. */
     add_network(plan, inventory, "iso", "192.0.2.0/24", NULL, FALSE, NULL);

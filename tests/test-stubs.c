@@ -36,6 +36,8 @@ static const struct {
     { "provium.WaitOptions", "wait_until(function() return true end, PROBE)" },
     { "provium.VmOptions", "provium:vm('probe', PROBE)" },
     { "provium.ClaimOptions", "provium:claim(PROBE)" },
+    { "provium.NetworkOptions", "provium:network('probe', PROBE)" },
+    { "provium.NicOptions", "provium:vm('probe', {nics = {PROBE}})" },
     { "provium.BootOptions", "provium:vm('probe'):boot(PROBE)" },
     { "provium.RunOptions", "provium:vm('probe'):run('true', PROBE)" },
     { "provium.WriteFileOptions", "provium:vm('probe'):write_file('/f', 'x', PROBE)" },

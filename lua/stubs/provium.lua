@@ -109,6 +109,17 @@ function Test:log(msg) end
 ---@field cores? integer Performance mode: cores per LLC group
 ---@field threads? integer Performance mode: threads per core
 ---@field console_ignore? provium.ConsoleCheck|provium.ConsoleCheck[] Console checks turned off
+---@field nics? (string|provium.NicOptions)[] One NIC per entry, on the file's networks, in order
+
+---@class provium.NicOptions
+---@field net string The network's name in the file (or the table provium:network() returned)
+---@field ip? string A fixed address in it; else provium picks one
+
+---@class provium.NetworkOptions
+---@field cidr string "192.168.100.0/24": the network's addresses
+---@field dhcp? boolean Addresses by DHCP (with host: libvirt's dnsmasq, fixed leases)
+---@field host? string The host's address on the network; none: isolated from the host
+---@field forward? "nat" Route the guests out through the host
 
 ---@class provium.ClaimOptions
 ---@field memory? provium.Size The most the file's VMs use at once
@@ -130,6 +141,15 @@ provium = {}
 ---@param opts? provium.VmOptions When a profile name is given
 ---@return provium.VM
 function provium:vm(name, profile, opts) end
+
+---At the file's top level: a network of this file alone, a transient libvirt
+---network created before the first test and destroyed when the file ends.
+---  provium:network("lan", {cidr = "192.168.100.0/24", dhcp = true})
+---@param name string 1 to 24 letters, digits, '-', '_' or '.'
+---@param opts provium.NetworkOptions
+---@return table network name, cidr, host, dhcp, forward ("none" or "nat"), and libvirt's
+---  network (its name) and bridge
+function provium:network(name, opts) end
 
 ---At the file's top level: what the file's VMs need at most, taken from the
 ---pool when the file starts and held until it ends.
@@ -229,6 +249,22 @@ function VM:destroy() end
 ---The libvirt domain's name, nil before the first boot.
 ---@return string?
 function VM:name() end
+
+---The address provium gave the VM's NIC on network net (known before the boot).
+---@param net string
+---@return string
+function VM:ip(net) end
+
+---The MAC address of the VM's NIC on network net.
+---@param net string
+---@return string
+function VM:mac(net) end
+
+---Pulls (false) or plugs back (true) the virtual cable of the VM's NIC on net.
+---@param net string
+---@param up boolean
+---@return provium.VM self
+function VM:link(net, up) end
 
 ---The VM's state, and for a stopped VM why it stopped.
 ---@return provium.VmState state

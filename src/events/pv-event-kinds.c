@@ -26,12 +26,16 @@ static const PvEventSchema pv_event_schema[] = {
     { "file_unblocked", "pv_event_file_unblocked", "path reason blocked_ns", "" },
     { "file_dispatched", "pv_event_file_dispatched", "path reservation", "" },
     { "claim_acquired", "pv_event_claim_acquired", "path memory cpus", "" },
+    { "network_created", "pv_event_network_created",
+      "path net network bridge cidr dhcp forward", "host" },
+    { "network_destroyed", "pv_event_network_destroyed", "path net network", "" },
     { "test_started", "pv_event_test_started", "path name tags", "" },
     { "test_log", "pv_event_test_log", "path name text", "" },
     { "vm_spawned", "pv_event_vm_spawned", "path vm domain memory cpus", "" },
     { "perf_plan", "pv_event_perf_plan", "path vm mode warnings notes", "plan cpuset" },
     { "vm_ready", "pv_event_vm_ready", "path vm domain boot_ns", "" },
     { "vm_stopped", "pv_event_vm_stopped", "path vm domain reason", "" },
+    { "vm_link", "pv_event_vm_link", "path vm domain net up", "" },
     { "test_passed", "pv_event_test_ended", "path name tags duration_ns", "" },
     { "test_failed", "pv_event_test_ended", "path name tags duration_ns reason",
       "console_excerpt" },
@@ -553,6 +557,62 @@ pv_event_vm_stopped(PvEvents *events, const char *path, const char *vm, const ch
     pv_event_add_str(&fields, "domain", domain);
     pv_event_add_str(&fields, "reason", reason);
     pv_event_emit_checked(events, "vm_stopped", &fields);
+}
+
+/**
+ * pv_event_vm_link:
+ * @up: the NIC's virtual cable is plugged in
+ */
+void
+pv_event_vm_link(PvEvents *events, const char *path, const char *vm, const char *domain,
+                 const char *net, gboolean up)
+{
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_str(&fields, "path", path);
+    pv_event_add_str(&fields, "vm", vm);
+    pv_event_add_str(&fields, "domain", domain);
+    pv_event_add_str(&fields, "net", net);
+    pv_event_add_bool(&fields, "up", up);
+    pv_event_emit_checked(events, "vm_link", &fields);
+}
+
+/**
+ * pv_event_network_created:
+ * @net: the network's name in the test file
+ * @network: the libvirt network's name
+ * @host: (nullable): the host's address on it
+ * @forward: "none" (isolated) or "nat"
+ */
+void
+pv_event_network_created(PvEvents *events, const char *path, const char *net,
+                         const char *network, const char *bridge, const char *cidr,
+                         const char *host, gboolean dhcp, const char *forward)
+{
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_str(&fields, "path", path);
+    pv_event_add_str(&fields, "net", net);
+    pv_event_add_str(&fields, "network", network);
+    pv_event_add_str(&fields, "bridge", bridge);
+    pv_event_add_str(&fields, "cidr", cidr);
+    if (host)
+        pv_event_add_str(&fields, "host", host);
+    pv_event_add_bool(&fields, "dhcp", dhcp);
+    pv_event_add_str(&fields, "forward", forward);
+    pv_event_emit_checked(events, "network_created", &fields);
+}
+
+void
+pv_event_network_destroyed(PvEvents *events, const char *path, const char *net,
+                           const char *network)
+{
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_str(&fields, "path", path);
+    pv_event_add_str(&fields, "net", net);
+    pv_event_add_str(&fields, "network", network);
+    pv_event_emit_checked(events, "network_destroyed", &fields);
 }
 
 /**

@@ -65,6 +65,13 @@ void pv_event_file_completed(PvEvents *events, const char *path, const char *sta
 void pv_event_file_retried(PvEvents *events, const char *path, guint attempt, guint attempts,
                            GPtrArray *failed);
 
+/* Networks */
+void pv_event_network_created(PvEvents *events, const char *path, const char *net,
+                              const char *network, const char *bridge, const char *cidr,
+                              const char *host, gboolean dhcp, const char *forward);
+void pv_event_network_destroyed(PvEvents *events, const char *path, const char *net,
+                                const char *network);
+
 /* Tests */
 void pv_event_test_started(PvEvents *events, const char *path, const char *name,
                            const char *const *tags);
@@ -82,5 +89,7 @@ void pv_event_vm_ready(PvEvents *events, const char *path, const char *vm, const
                        gint64 boot_ns);
 void pv_event_vm_stopped(PvEvents *events, const char *path, const char *vm,
                          const char *domain, const char *reason);
+void pv_event_vm_link(PvEvents *events, const char *path, const char *vm, const char *domain,
+                      const char *net, gboolean up);
 void pv_event_perf_plan(PvEvents *events, const char *path, const char *vm, const char *plan,
                         const char *cpuset, GPtrArray *warnings, GPtrArray *notes);

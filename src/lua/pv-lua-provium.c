@@ -12,16 +12,84 @@
 #include "pv-lua.h"
 #include "pv-vm.h"
 
-/* provium:vm(name [, profile] [, {memory =, cpus =, performance_mode =, llcs =, ...}]) */
+/* NICs one VM may have: more is surely a mistake in the file. */
+#define PV_LUA_MAX_NICS 16
+
+/* A NIC's network at @arg: "lan", or the table provium:network() returned. */
+static const char *
+pv_lua_provium_check_net(lua_State *L, int arg, guint index)
+{
+    if (lua_type(L, arg) != LUA_TSTRING)
+        luaL_error(L, "nics[%d]: give a network's name, or {net = \"lan\", ip = \"...\"}",
+                   (int)index + 1);
+    return lua_tostring(L, arg);
+}
+
+/*
+ * nics = {"lan", {net = "wan", ip = "10.9.0.5"}}: into @nics, borrowing
+ * strings the function leaves on the stack.
+ * Returns: how many
+ */
+static guint
+pv_lua_provium_check_nics(lua_State *L, int arg, PvVmNicSpec *nics)
+{
+    static const char *const known[] = { "net", "ip", NULL };
+    lua_Integer n;
+    lua_Integer i;
+    int list;
+
+    if (lua_getfield(L, arg, "nics") == LUA_TNIL)
+        return 0;
+    list = lua_gettop(L);
+    luaL_checktype(L, list, LUA_TTABLE);
+    n = luaL_len(L, list);
+    if (n > PV_LUA_MAX_NICS)
+        luaL_error(L, "nics: %d NICs; a VM may have %d at most", (int)n, PV_LUA_MAX_NICS);
+    for (i = 1; i <= n; i++) {
+        PvVmNicSpec *nic = &nics[i - 1];
+        int item;
+
+        luaL_checkstack(L, 6, NULL);
+        lua_geti(L, list, i);
+        item = lua_gettop(L);
+        nic->ip = NULL;
+        if (lua_type(L, item) != LUA_TTABLE) {
+            nic->net = pv_lua_provium_check_net(L, item, i - 1);
+        } else if (lua_getfield(L, item, "network") == LUA_TSTRING &&
+                   lua_getfield(L, item, "name") == LUA_TSTRING) {
+            /* A network provium:network() returned. */
+            nic->net = lua_tostring(L, -1);
+        } else {
+            pv_lua_check_options(L, item, "nics[]", known);
+            lua_getfield(L, item, "net");
+            if (lua_type(L, -1) == LUA_TTABLE)
+                lua_getfield(L, -1, "name");
+            nic->net = pv_lua_provium_check_net(L, lua_gettop(L), i - 1);
+            if (lua_getfield(L, item, "ip") != LUA_TNIL) {
+                if (lua_type(L, -1) != LUA_TSTRING)
+                    luaL_error(L, "nics[%d]: ip must be a string such as \"192.168.100.10\"",
+                               (int)i);
+                nic->ip = lua_tostring(L, -1);
+            }
+        }
+    }
+    return n;
+}
+
+/* provium:vm(name [, profile] [, {memory =, cpus =, performance_mode =, llcs =, ...,
+ *                               nics = {"lan", {net = "wan", ip = "10.9.0.5"}}}]) */
 static int
 pv_lua_provium_vm(lua_State *L)
 {
     PvFile *file = pv_lua_get_file(L);
     const char *name = luaL_checkstring(L, 2);
     const char *profile_name = NULL;
+    PvVmNicSpec nics[PV_LUA_MAX_NICS];
+    guint n_nics = 0;
     PvVmBootOptions options;
     GError *error = NULL;
     PvProfile *profile;
+    PvVm *vm;
     int opts = 0;
 
     if (!*name)
@@ -39,11 +107,80 @@ pv_lua_provium_vm(lua_State *L)
     if (opts) {
         luaL_checktype(L, opts, LUA_TTABLE);
         pv_lua_check_vm_options(L, opts, "provium:vm()", FALSE, &options);
+        n_nics = pv_lua_provium_check_nics(L, opts, nics);
     }
     profile = pv_config_get_profile(pv_file_peek_config(file), profile_name, &error);
     if (!profile)
         pv_lua_raise_error(L, error);
-    pv_lua_vm_push(L, pv_vm_new(file, name, profile, &options.vm));
+    vm = pv_vm_new(file, name, profile, &options.vm);
+    if (!pv_vm_add_nics(vm, nics, n_nics, &error))
+        pv_lua_raise_error(L, error);
+    pv_lua_vm_push(L, vm);
+    return 1;
+}
+
+/* The string at field @key of the table at @arg, left on the stack; NULL when absent. */
+static const char *
+pv_lua_provium_opt_string(lua_State *L, int arg, const char *key)
+{
+    int type = lua_getfield(L, arg, key);
+
+    if (type == LUA_TNIL)
+        return NULL;
+    if (type != LUA_TSTRING)
+        luaL_error(L, "provium:network(): %s must be a string", key);
+    return lua_tostring(L, -1);
+}
+
+/*
+ * provium:network(name, {cidr = "192.168.100.0/24", dhcp = true, host = "...",
+ *                        forward = "nat"}) -> {name =, cidr =, network =, bridge =, ...}
+ */
+static int
+pv_lua_provium_network(lua_State *L)
+{
+    static const char *const known[] = { "cidr", "dhcp", "host", "forward", NULL };
+    PvFile *file = pv_lua_get_file(L);
+    const char *name = luaL_checkstring(L, 2);
+    PvNetworkOptions options = { 0 };
+    GError *error = NULL;
+    const PvCidr *cidr;
+    PvNetwork *net;
+
+    luaL_checktype(L, 3, LUA_TTABLE);
+    pv_lua_check_options(L, 3, "provium:network()", known);
+    if (pv_file_peek_current_test(file))
+        return luaL_error(L, "provium:network() belongs at the file's top level, not in a "
+                          "test");
+    lua_settop(L, 3);
+    options.cidr = pv_lua_provium_opt_string(L, 3, "cidr");
+    options.host = pv_lua_provium_opt_string(L, 3, "host");
+    options.forward = pv_lua_provium_opt_string(L, 3, "forward");
+    if (lua_getfield(L, 3, "dhcp") != LUA_TNIL) {
+        luaL_checktype(L, -1, LUA_TBOOLEAN);
+        options.dhcp = lua_toboolean(L, -1);
+    }
+    net = pv_file_add_network(file, name, &options, &error);
+    if (!net)
+        pv_lua_raise_error(L, error);
+
+    lua_createtable(L, 0, 7);
+    lua_pushstring(L, pv_network_peek_net(net));
+    lua_setfield(L, -2, "name");
+    cidr = pv_network_peek_cidr(net);
+    lua_pushfstring(L, "%d.%d.%d.%d/%d", (int)(cidr->addr >> 24), (int)(cidr->addr >> 16) & 0xff,
+                    (int)(cidr->addr >> 8) & 0xff, (int)cidr->addr & 0xff, (int)cidr->prefix);
+    lua_setfield(L, -2, "cidr");
+    lua_pushstring(L, pv_network_peek_host(net));
+    lua_setfield(L, -2, "host");
+    lua_pushboolean(L, options.dhcp);
+    lua_setfield(L, -2, "dhcp");
+    lua_pushstring(L, pv_network_forward_to_string(pv_network_get_forward(net)));
+    lua_setfield(L, -2, "forward");
+    lua_pushstring(L, pv_network_peek_name(net));
+    lua_setfield(L, -2, "network");
+    lua_pushstring(L, pv_network_peek_bridge(net));
+    lua_setfield(L, -2, "bridge");
     return 1;
 }
 
@@ -119,6 +256,7 @@ pv_lua_provium_tostring(lua_State *L)
 
 static const luaL_Reg pv_lua_provium_methods[] = {
     { "vm", pv_lua_provium_vm },
+    { "network", pv_lua_provium_network },
     { "claim", pv_lua_provium_claim },
     { "sleep", pv_lua_provium_sleep },
     { NULL, NULL },

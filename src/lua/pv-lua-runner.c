@@ -111,6 +111,10 @@ pv_lua_run_file(PvFile *file)
                                    "%u now; it must do the same every time"),
                                  pv_file_peek_path(file), n, pv_lua_test_count(L));
         n = 0;
+    } else if (!pv_file_create_networks(file, &error)) {
+        /* Before the first test, so before the first boot. */
+        broken = g_strdup_printf("%s: %s", pv_file_peek_path(file), error->message);
+        n = 0;
     }
     for (i = 1; i <= n; i++) {
         g_autoptr(GError) stop = NULL;

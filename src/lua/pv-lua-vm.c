@@ -66,7 +66,7 @@ pv_lua_check_vm_options(lua_State *L, int arg, const char *what, gboolean boot,
 {
     static const char *const vm_known[] = {
         "memory", "cpus", "performance_mode", "llcs", "cores", "threads", "console_ignore",
-        NULL,
+        "nics", NULL,
     };
     static const char *const boot_known[] = {
         "memory", "cpus", "performance_mode", "llcs", "cores", "threads", "timeout", "agent",
@@ -459,6 +459,53 @@ pv_lua_vm_name(lua_State *L)
     return 1;
 }
 
+/* vm:ip(net) -> the address provium gave the VM on its file's network @net */
+static int
+pv_lua_vm_ip(lua_State *L)
+{
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    const char *net = luaL_checkstring(L, 2);
+    GError *error = NULL;
+    const char *ip = pv_vm_peek_nic_ip(vm, net, &error);
+
+    if (!ip)
+        pv_lua_raise_error(L, error);
+    lua_pushstring(L, ip);
+    return 1;
+}
+
+/* vm:mac(net) -> the MAC address of the VM's NIC on @net */
+static int
+pv_lua_vm_mac(lua_State *L)
+{
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    const char *net = luaL_checkstring(L, 2);
+    GError *error = NULL;
+    const char *mac = pv_vm_peek_nic_mac(vm, net, &error);
+
+    if (!mac)
+        pv_lua_raise_error(L, error);
+    lua_pushstring(L, mac);
+    return 1;
+}
+
+/* vm:link(net, up) -> vm: false pulls the NIC's virtual cable, true plugs it back */
+static int
+pv_lua_vm_link(lua_State *L)
+{
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    const char *net = luaL_checkstring(L, 2);
+    gboolean up;
+    GError *error = NULL;
+
+    luaL_checktype(L, 3, LUA_TBOOLEAN);
+    up = lua_toboolean(L, 3);
+    if (!pv_vm_set_link(vm, net, up, &error))
+        pv_lua_raise_error(L, error);
+    lua_settop(L, 1);
+    return 1;
+}
+
 /* vm:state() -> "defined" | "starting" | "running" | "ready" | "stopped", reason */
 static int
 pv_lua_vm_state(lua_State *L)
@@ -499,6 +546,9 @@ static const luaL_Reg pv_lua_vm_methods[] = {
     { "destroy", pv_lua_vm_destroy },
     { "name", pv_lua_vm_name },
     { "state", pv_lua_vm_state },
+    { "ip", pv_lua_vm_ip },
+    { "mac", pv_lua_vm_mac },
+    { "link", pv_lua_vm_link },
     { NULL, NULL },
 };
 

@@ -176,7 +176,9 @@ pv_network_inventory_add_host(PvNetworkInventory *inventory, virConnect *conn,
     for (i = 0; i < records->len; i++) {
         const PvNetworkRecord *record = records->pdata[i];
 
-        if (record->bridge && g_strcmp0(record->uri, uri) == 0)
+        /* A network whose maker died stays until provium clean: no use waiting for it. */
+        if (record->bridge && g_strcmp0(record->uri, uri) == 0 &&
+            pv_network_record_owner_alive(record))
             g_hash_table_add(inventory->provium_bridges, g_strdup(record->bridge));
     }
     return TRUE;

@@ -366,30 +366,35 @@ pv_network_parse_member(const char *net, const PvCidr *cidr, const char *what,
     return TRUE;
 }
 
-/* The route of the host that @cidr clashes with, if any.  The default route
+/* The route of the host that @cidr clashes with, if any, among those through
+ * a provium network's bridge (@provium) or the others.  The default route
  * covers everything and clashes with nothing. */
 static const PvRoute *
-pv_network_route_clash(const PvCidr *cidr, GArray *routes)
+pv_network_route_clash(const PvCidr *cidr, PvNetworkInventory *inventory, gboolean provium)
 {
     guint i;
 
-    for (i = 0; routes && i < routes->len; i++) {
-        const PvRoute *route = &g_array_index(routes, PvRoute, i);
+    for (i = 0; inventory->routes && i < inventory->routes->len; i++) {
+        const PvRoute *route = &g_array_index(inventory->routes, PvRoute, i);
 
-        if (route->dest.prefix > 0 && pv_cidr_overlaps(cidr, &route->dest))
+        if (route->dest.prefix > 0 && pv_cidr_overlaps(cidr, &route->dest) &&
+            g_hash_table_contains(inventory->provium_bridges, route->iface) == provium)
             return route;
     }
     return NULL;
 }
 
+/* @busy: also the routes of other provium networks, which end by themselves */
 static gboolean
 pv_network_check_host_routes(const PvNetwork *net, PvNetworkInventory *inventory,
-                             GError **error)
+                             gboolean busy, GError **error)
 {
-    const PvRoute *route = pv_network_route_clash(&net->cidr, inventory->routes);
+    const PvRoute *route = pv_network_route_clash(&net->cidr, inventory, FALSE);
     g_autofree char *dest = NULL;
     g_autofree char *cidr_text = NULL;
 
+    if (!route && busy)
+        route = pv_network_route_clash(&net->cidr, inventory, TRUE);
     if (!route)
         return TRUE;
     dest = pv_cidr_to_string(&route->dest);
@@ -476,8 +481,9 @@ pv_network_pick_bridge(const char *name, PvNetworkInventory *inventory, GError *
  * its host address and DHCP range.  Refused: a bad name, a malformed CIDR, a
  * host address outside the network, a CIDR overlapping another network of
  * the file, and, for a network that gives the host an address (host, or
- * NAT), a CIDR that clashes with a route of the host (PV_ERROR_RESOURCES
- * when that route is another provium network's: waiting would help).
+ * NAT), a CIDR that clashes with a route of the host's own.  A route of
+ * another provium network is no mistake: it ends by itself, and
+ * pv_network_plan_check_routes() says so right before creation.
  * Returns: (transfer none): the network, owned by @plan; NULL with @error
  *   set (PV_ERROR_USAGE: the file's mistake)
  */
@@ -538,7 +544,7 @@ pv_network_plan_add(PvNetworkPlan *plan, const char *net, const PvNetworkOptions
             return NULL;
         }
     }
-    if (network->has_host && !pv_network_check_host_routes(network, inventory, error))
+    if (network->has_host && !pv_network_check_host_routes(network, inventory, FALSE, error))
         return NULL;
     if (pv_network_has_dhcp_server(network))
         pv_network_set_range(network);
@@ -575,7 +581,7 @@ pv_network_plan_check_routes(PvNetworkPlan *plan, PvNetworkInventory *inventory,
         const PvNetwork *net = plan->networks->pdata[i];
 
         if (net->has_host && !net->live &&
-            !pv_network_check_host_routes(net, inventory, error))
+            !pv_network_check_host_routes(net, inventory, TRUE, error))
             return FALSE;
     }
     return TRUE;

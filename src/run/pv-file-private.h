@@ -8,6 +8,7 @@
 #endif
 
 #include "pv-file.h"
+#include "pv-network.h"
 
 typedef struct {
     gpointer vm;
@@ -67,6 +68,10 @@ struct _PvFile {
     char *console_problem;     /* the first one the running test met */
     gpointer console_problem_vm;
     gboolean console_interrupted;
+    /* Its networks (pv-file-net.c) */
+    PvNetworkPlan *networks;   /* NULL until the top level declares one */
+    PvNetworkInventory *net_discovery;  /* what discovery checks against */
+    gboolean networks_created; /* the top level is over: no more networks */
 };
 
 typedef struct _PvFileConsole PvFileConsole;

@@ -44,6 +44,7 @@ void
 pv_file_drop_vms(PvFile *file)
 {
     pv_file_free_vms(file);
+    pv_file_drop_networks(file);
 }
 
 guint
@@ -333,6 +334,7 @@ pv_file_end(PvFile *file, const char *error)
     keep = pv_run_peek_options(file->run)->keep_failed &&
         (file->any_failed || file->status == PV_FILE_ERROR) && pv_file_last_attempt(file);
     pv_file_end_scope(file, -1, PV_VM_END_FILE, keep);
+    pv_file_destroy_networks(file);
     pv_file_drop_source(file);
     if (file->status == PV_FILE_ERROR)
         return;

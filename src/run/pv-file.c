@@ -109,12 +109,28 @@ pv_file_free_vms(PvFile *file)
     g_array_set_size(file->vms, 0);
 }
 
+/**
+ * pv_file_drop_networks:
+ *
+ * Forgets the file's networks (pv-file-net.c): those the top level declared
+ * at discovery, none created, or, when the file is freed, those it
+ * destroyed.
+ */
+void
+pv_file_drop_networks(PvFile *file)
+{
+    g_clear_pointer(&file->networks, pv_network_plan_free);
+    g_clear_pointer(&file->net_discovery, pv_network_inventory_free);
+    file->networks_created = FALSE;
+}
+
 void
 pv_file_free(PvFile *file)
 {
     if (!file)
         return;
     pv_file_free_vms(file);
+    pv_file_drop_networks(file);
     g_array_unref(file->vms);
     g_ptr_array_unref(file->test_names);
     g_ptr_array_unref(file->test_tags);

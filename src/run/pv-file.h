@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "pv-config.h"
+#include "pv-network.h"
 #include "pv-pool.h"
 #include "pv-run.h"
 #include "pv-wake.h"
@@ -169,3 +170,13 @@ guint pv_file_get_vm_count(PvFile *file);
 gpointer pv_file_peek_vm(PvFile *file, guint index);
 gboolean pv_file_vm_in_scope(PvFile *file, gpointer vm);
 GPtrArray *pv_file_dup_running_domains(PvFile *file);
+
+/* Its networks (pv-file-net.c) */
+PvNetwork *pv_file_add_network(PvFile *file, const char *net, const PvNetworkOptions *options,
+                               GError **error);
+const PvNic *pv_file_add_nic(PvFile *file, const char *vm, guint index, const char *net,
+                             const char *ip, GError **error);
+void pv_file_release_nics(PvFile *file, const char *vm);
+gboolean pv_file_create_networks(PvFile *file, GError **error);
+void pv_file_destroy_networks(PvFile *file);
+void pv_file_drop_networks(PvFile *file);

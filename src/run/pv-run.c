@@ -21,6 +21,7 @@
 #include "pv-i18n.h"
 #include "pv-libvirt.h"
 #include "pv-results.h"
+#include "pv-network-host.h"
 #include "pv-run.h"
 #include "pv-safe.h"
 
@@ -54,6 +55,10 @@ struct _PvRun {
     GHashTable *templates;      /* template path -> GBytes, read once per run */
     PvTopology *topology;       /* read once */
     PvConfig *builtin_config;
+
+    GMutex net_lock;            /* guards the network inventory */
+    PvNetworkInventory *net_inventory;  /* NULL until a file declares a network */
+    char *net_record_dir;
 };
 
 #define PV_PREFIX_MAX 32
@@ -188,6 +193,8 @@ pv_run_new(const PvRunOptions *options)
     run->pid = getpid();
     run->base = pv_results_base(options->results_dir);
     g_mutex_init(&run->lock);
+    g_mutex_init(&run->net_lock);
+    run->net_record_dir = pv_network_record_dir_default();
     run->configs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)pv_config_free);
     run->config_paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -284,6 +291,53 @@ pv_run_connect(PvRun *run, GError **error)
     return run->domains != NULL;
 }
 
+/**
+ * pv_run_peek_network_record_dir:
+ *
+ * Where the run records the networks it creates (doc/networks.md).
+ */
+const char *
+pv_run_peek_network_record_dir(PvRun *run)
+{
+    return run->net_record_dir;
+}
+
+/**
+ * pv_run_lock_networks:
+ * @refresh: read what the libvirt host uses again (before creating networks)
+ *
+ * The run's network inventory (one per connection: the names, bridges and
+ * MACs in use on the host and taken by the run's files), locked until
+ * pv_run_unlock_networks().  Read from the host the first time.  Any worker.
+ * Returns: (transfer none): the inventory, or NULL with @error set (and
+ *   nothing locked)
+ */
+PvNetworkInventory *
+pv_run_lock_networks(PvRun *run, gboolean refresh, GError **error)
+{
+    g_mutex_lock(&run->net_lock);
+    if (!run->net_inventory) {
+        g_autoptr(PvNetworkInventory) inventory = pv_network_inventory_new();
+
+        if (!pv_network_inventory_add_host(inventory, run->conn, run->net_record_dir, error)) {
+            g_mutex_unlock(&run->net_lock);
+            return NULL;
+        }
+        run->net_inventory = g_steal_pointer(&inventory);
+    } else if (refresh && !pv_network_inventory_add_host(run->net_inventory, run->conn,
+                                                         run->net_record_dir, error)) {
+        g_mutex_unlock(&run->net_lock);
+        return NULL;
+    }
+    return run->net_inventory;
+}
+
+void
+pv_run_unlock_networks(PvRun *run)
+{
+    g_mutex_unlock(&run->net_lock);
+}
+
 typedef struct {
     char *path;
     char *data;
@@ -355,6 +409,9 @@ pv_run_free(PvRun *run)
     g_hash_table_unref(run->templates);
     pv_config_free(run->builtin_config);
     g_mutex_clear(&run->lock);
+    pv_network_inventory_free(run->net_inventory);
+    g_mutex_clear(&run->net_lock);
+    g_free(run->net_record_dir);
     g_free(run->id);
     g_free(run->prefix);
     g_free(run->host);

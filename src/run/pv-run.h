@@ -13,6 +13,7 @@
 #include "pv-events.h"
 #include "pv-host.h"
 #include "pv-order.h"
+#include "pv-network.h"
 #include "pv-perf.h"
 #include "pv-resources.h"
 #include "pv-virt.h"
@@ -135,6 +136,10 @@ typedef enum {
 
 gint pv_run_get_host_fact(PvRun *run, PvHostFact fact);
 void pv_run_set_host_fact(PvRun *run, PvHostFact fact, gint value);
+
+const char *pv_run_peek_network_record_dir(PvRun *run);
+PvNetworkInventory *pv_run_lock_networks(PvRun *run, gboolean refresh, GError **error);
+void pv_run_unlock_networks(PvRun *run);
 
 void pv_run_write_later(PvRun *run, const char *path, const char *data);
 void pv_run_flush_writes(PvRun *run);

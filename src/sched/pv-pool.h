@@ -51,6 +51,7 @@ typedef enum {
     PV_BLOCK_JOBS_CAP,
     PV_BLOCK_BOOT_GATE,
     PV_BLOCK_LLC_BUSY,
+    PV_BLOCK_NETWORK_BUSY,   /* a CIDR of the file's is another provium network's on the host */
 
     PV_BLOCK_LAST
 } PvBlockReason;

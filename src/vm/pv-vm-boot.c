@@ -438,6 +438,17 @@ pv_vm_boot_all(PvVm *const *vms, guint n, const PvVmBootOptions *options, GError
         for (i = 0; i < n; i++)
             failed = failed || vms[i]->boot->error;
     }
+    /* Every agent is up: the NICs get their addresses before the boot returns. */
+    for (i = 0; !interrupted && !failed && i < n; i++) {
+        g_autoptr(GError) net_error = NULL;
+
+        if (pv_vm_configure_nics(vms[i], &net_error))
+            continue;
+        if (!pv_file_check(file, &interrupted))
+            break;
+        vms[i]->boot->error = g_steal_pointer(&net_error);
+        failed = TRUE;
+    }
     if (interrupted) {
         /* A signal, or the test's or file's time: that is the error. */
         pv_vm_boot_unwind(vms, n);
@@ -514,6 +525,10 @@ pv_vm_wait(PvVm *vm, GError **error)
     }
     if (vm->boot->error) {
         g_propagate_error(error, g_steal_pointer(&vm->boot->error));
+        pv_vm_boot_finish(vm);
+        return FALSE;
+    }
+    if (!pv_vm_configure_nics(vm, error)) {
         pv_vm_boot_finish(vm);
         return FALSE;
     }

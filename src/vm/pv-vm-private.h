@@ -55,6 +55,7 @@ struct _PvVm {
     PvVmBoot *boot;           /* a boot under way: from vm:start() to vm:wait()'s end */
     gint in_gate;             /* atomic: booting inside the gate (domain callbacks read it) */
     guint gate_vcpus;
+    GPtrArray *nics;          /* const PvNic *, borrowed from the file's plan, in order */
 };
 
 gboolean pv_vm_is_running(PvVm *vm);
@@ -64,6 +65,7 @@ void pv_vm_settle_stopped(PvVm *vm);
 void pv_vm_boot_free(PvVmBoot *boot);
 void pv_vm_emit_stopped(PvVm *vm, const char *reason);
 char *pv_vm_describe(PvVm *vm);
+void pv_vm_agent_context(PvVm *vm, PvAgentContext *ctx);
 gboolean pv_vm_sched_wait(PvVm *vm, const char *who, const char *need, const char *waiting_for,
                           PvSchedTryFunc try_take, gpointer data, GError **error);
 
@@ -71,6 +73,12 @@ gboolean pv_vm_sched_wait(PvVm *vm, const char *who, const char *need, const cha
 PvSchedTry pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host,
                            PvBlockReason *reason, gboolean *on_files, GError **error);
 GPtrArray *pv_vm_perf_warnings(PvVm *vm, const PvVmBoot *boot);
+
+void pv_vm_release_nics(PvVm *vm);
+
+/* pv-vm-net.c */
+PvDomainNic *pv_vm_domain_nics(PvVm *vm);
+gboolean pv_vm_configure_nics(PvVm *vm, GError **error);
 
 /* pv-vm-start.c */
 gboolean pv_vm_start_one(PvVm *vm, GError **error);

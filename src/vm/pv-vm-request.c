@@ -142,6 +142,8 @@ pv_vm_request_fill(PvDomainRequest *request, const PvProfile *profile, const PvV
     request->disk = inputs->overlay;
     request->console_log = inputs->console_log;
     request->nosharepages = inputs->nosharepages;
+    request->nics = inputs->nics;
+    request->n_nics = inputs->n_nics;
     if (shape->perf) {
         request->llcs = shape->perf_request.llcs;
         request->cores = shape->perf_request.cores;

@@ -49,6 +49,8 @@ typedef struct {
     const PvPerfPlan *plan;     /* nullable: performance mode's pinning */
     const char *cpuset;         /* nullable: budgeted mode's shared CPUs */
     gboolean realtime;
+    const PvDomainNic *nics;    /* nullable: NICs on the file's networks */
+    guint n_nics;
 } PvVmRequestInputs;
 
 void pv_vm_request_fill(PvDomainRequest *request, const PvProfile *profile,

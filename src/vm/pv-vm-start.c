@@ -110,6 +110,7 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     g_autofree char *title = NULL;
     g_autofree char *xml_path = pv_run_vm_path(run, name, ".xml");
     g_autoptr(GBytes) template = NULL;
+    g_autofree PvDomainNic *nics = NULL;
     PvVmRequestInputs inputs = { 0 };
     PvDomainRequest request;
     PvDomainCallbacks callbacks = { pv_vm_on_stopped, pv_vm_on_ready, vm };
@@ -141,6 +142,9 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     inputs.plan = boot->placement.plan;
     inputs.cpuset = boot->placement.cpuset;
     inputs.realtime = realtime;
+    nics = pv_vm_domain_nics(vm);
+    inputs.nics = nics;
+    inputs.n_nics = vm->nics->len;
     pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
     template = pv_run_get_template(run, vm->profile->template_path, error);
     if (template) {

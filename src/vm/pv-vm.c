@@ -60,6 +60,7 @@ pv_vm_new(PvFile *file, const char *name, PvProfile *profile, const PvVmOptions 
     PvVm *vm = g_new0(PvVm, 1);
 
     vm->llc_groups = g_array_new(FALSE, FALSE, sizeof(guint));
+    vm->nics = g_ptr_array_new();
     vm->file = file;
     vm->run = pv_file_peek_run(file);
     vm->name = g_strdup(name);
@@ -77,6 +78,7 @@ pv_vm_free(gpointer data)
     g_clear_pointer(&vm->boot, pv_vm_boot_free);
     g_clear_pointer(&vm->domain, pv_domain_unref);
     g_array_unref(vm->llc_groups);
+    g_ptr_array_unref(vm->nics);
     pv_profile_free(vm->profile);
     g_free(vm->name);
     g_free(vm->console_log);
@@ -280,7 +282,8 @@ pv_vm_check_cb(gpointer user_data, GError **error)
     return pv_file_check(user_data, error);
 }
 
-static void
+/* What agent calls for the VM check while they wait: its file's wake and time. */
+void
 pv_vm_agent_context(PvVm *vm, PvAgentContext *ctx)
 {
     ctx->wake = pv_file_peek_wake(vm->file);
@@ -403,6 +406,21 @@ pv_vm_destroy(PvVm *vm, GError **error)
     return TRUE;
 }
 
+/**
+ * pv_vm_release_nics:
+ *
+ * The VM's scope ended (or its NICs could not all be planned): its NICs
+ * leave the file's networks (pv-vm-net.c plans them).
+ */
+void
+pv_vm_release_nics(PvVm *vm)
+{
+    if (vm->nics->len == 0)
+        return;
+    g_ptr_array_set_size(vm->nics, 0);
+    pv_file_release_nics(vm->file, vm->name);
+}
+
 /*
  * The VM's scope is over: its domain is destroyed, or kept (--keep-failed).
  * vm_stopped says which scope ended: "test_ended" or "file_ended".
@@ -414,10 +432,11 @@ pv_vm_end(gpointer data, PvVmEnd why, gboolean keep)
 
     if (!pv_vm_is_running(vm)) {
         pv_vm_settle_stopped(vm);
+        pv_vm_release_nics(vm);
         return;
     }
     if (keep) {
-        /* A kept domain keeps its charge: the pool knows it still runs. */
+        /* A kept domain keeps its charge (the pool knows it still runs) and its NICs. */
         pv_domain_keep(vm->domain);
         pv_vm_leave_gate(vm);
         pv_vm_emit_stopped(vm, "kept");
@@ -425,6 +444,7 @@ pv_vm_end(gpointer data, PvVmEnd why, gboolean keep)
     }
     pv_domain_destroy(vm->domain, NULL);
     pv_vm_stopped(vm, why == PV_VM_END_TEST ? "test_ended" : "file_ended");
+    pv_vm_release_nics(vm);
 }
 
 /**

@@ -56,6 +56,21 @@ gboolean pv_vm_boot_all(PvVm *const *vms, guint n, const PvVmBootOptions *option
 gboolean pv_vm_start(PvVm *vm, const PvVmBootOptions *options, GError **error);
 gboolean pv_vm_wait(PvVm *vm, GError **error);
 
+/**
+ * PvVmNicSpec:
+ *
+ * One NIC as provium:vm()'s nics asks for it.
+ */
+typedef struct {
+    const char *net;         /* the network's name in the test file */
+    const char *ip;          /* nullable: provium picks the address */
+} PvVmNicSpec;
+
+gboolean pv_vm_add_nics(PvVm *vm, const PvVmNicSpec *nics, guint n, GError **error);
+const char *pv_vm_peek_nic_ip(PvVm *vm, const char *net, GError **error);
+const char *pv_vm_peek_nic_mac(PvVm *vm, const char *net, GError **error);
+gboolean pv_vm_set_link(PvVm *vm, const char *net, gboolean up, GError **error);
+
 gboolean pv_vm_exec(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result,
                     GError **error);
 gboolean pv_vm_write_file(PvVm *vm, const char *path, GBytes *data, const char *mode,

@@ -1,0 +1,304 @@
+/*
+ * pv-file-net.c: a test file's networks: planned as the file declares them,
+ * created before its first test, destroyed when it ends
+ *
+ * The file owns its PvNetworkPlan (src/net/pv-network.c); the run owns the
+ * inventory of what the libvirt host uses, shared by its files under a lock
+ * (pv_run_lock_networks()).  At discovery the top level declares the same
+ * networks, which are checked (file:line for the file's mistakes) against an
+ * inventory of the file's own and never created.  doc/networks.md is the
+ * design.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "pv-error.h"
+#define PV_FILE_PRIVATE
+#include "pv-file-private.h"
+#include "pv-network-host.h"
+
+/* Discovery runs the top level before the file begins: nothing is created then. */
+static gboolean
+pv_file_net_discovering(PvFile *file)
+{
+    return file->status == PV_FILE_QUEUED;
+}
+
+/*
+ * The inventory the file's plan checks against, locked for a run; release
+ * it with pv_file_net_unlock().
+ */
+static PvNetworkInventory *
+pv_file_net_lock(PvFile *file, GError **error)
+{
+    if (!pv_file_net_discovering(file))
+        return pv_run_lock_networks(file->run, FALSE, error);
+    if (!file->net_discovery) {
+        g_autoptr(PvNetworkInventory) inventory = pv_network_inventory_new();
+        virConnect *conn = pv_run_peek_conn(file->run);
+
+        /* provium list does not connect: the host's routes stay unknown, unchecked. */
+        if (conn && !pv_network_inventory_add_host(inventory, conn,
+                                                   pv_run_peek_network_record_dir(file->run),
+                                                   error))
+            return NULL;
+        file->net_discovery = g_steal_pointer(&inventory);
+    }
+    return file->net_discovery;
+}
+
+static void
+pv_file_net_unlock(PvFile *file)
+{
+    if (!pv_file_net_discovering(file))
+        pv_run_unlock_networks(file->run);
+}
+
+static PvNetworkPlan *
+pv_file_net_plan(PvFile *file)
+{
+    if (!file->networks) {
+        PvRun *run = file->run;
+
+        file->networks = pv_network_plan_new(pv_run_peek_id(run), pv_run_peek_prefix(run),
+                                             file->abs_path, file->stem);
+    }
+    return file->networks;
+}
+
+/**
+ * pv_file_add_network:
+ * @net: the network's name in the test file
+ *
+ * provium:network(): plans a network of the file (pv_network_plan_add()).
+ * Returns: (transfer none): the network, owned by the file; NULL with
+ *   @error set (PV_ERROR_USAGE: the file's mistake)
+ */
+PvNetwork *
+pv_file_add_network(PvFile *file, const char *net, const PvNetworkOptions *options,
+                    GError **error)
+{
+    PvNetworkInventory *inventory;
+    PvNetwork *network;
+
+    if (file->networks_created) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
+                            _("provium:network() belongs at the file's top level, before its "
+                              "tests: move it there"));
+        return NULL;
+    }
+    inventory = pv_file_net_lock(file, error);
+    if (!inventory)
+        return NULL;
+    network = pv_network_plan_add(pv_file_net_plan(file), net, options, inventory, error);
+    pv_file_net_unlock(file);
+    return network;
+}
+
+/* Whether VM @vm already has NICs on the file's networks. */
+static gboolean
+pv_file_vm_has_nics(PvFile *file, const char *vm)
+{
+    GPtrArray *networks = pv_network_plan_peek_networks(file->networks);
+    guint i;
+    guint j;
+
+    for (i = 0; i < networks->len; i++) {
+        GPtrArray *nics = pv_network_peek_nics(networks->pdata[i]);
+
+        for (j = 0; j < nics->len; j++) {
+            if (g_str_equal(((PvNic *)nics->pdata[j])->vm, vm))
+                return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/**
+ * pv_file_add_nic:
+ * @vm: the VM's name in the test file
+ * @index: the NIC's position among the VM's, from 0
+ * @ip: (nullable): the address the file gives
+ *
+ * Plans a NIC of @vm on the file's network @net (pv_network_plan_add_nic()).
+ * On a network that already exists and serves DHCP, its fixed lease is
+ * added now.
+ * Returns: (transfer none): the NIC, owned by the file until
+ *   pv_file_release_nics(); NULL with @error set
+ */
+const PvNic *
+pv_file_add_nic(PvFile *file, const char *vm, guint index, const char *net, const char *ip,
+                GError **error)
+{
+    PvNetworkPlan *plan = pv_file_net_plan(file);
+    PvNetworkInventory *inventory;
+    PvNetwork *network;
+    const PvNic *nic;
+
+    if (index == 0 && pv_file_vm_has_nics(file, vm)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("vm '%s': another VM of that name with NICs is in use in this file: "
+                      "give each VM its own name"), vm);
+        return NULL;
+    }
+    inventory = pv_file_net_lock(file, error);
+    if (!inventory)
+        return NULL;
+    nic = pv_network_plan_add_nic(plan, vm, index, net, ip, inventory, error);
+    pv_file_net_unlock(file);
+    if (!nic)
+        return NULL;
+    network = pv_network_plan_lookup(plan, net);
+    if (pv_network_is_live(network) && pv_network_has_dhcp_server(network) &&
+        !pv_network_add_lease(pv_run_peek_conn(file->run), network, nic, error))
+        return NULL;
+    return nic;
+}
+
+/**
+ * pv_file_release_nics:
+ *
+ * VM @vm of the file ended: its NICs are forgotten, their addresses and
+ * MACs free again, their fixed leases removed.  The PvNic pointers
+ * pv_file_add_nic() returned for it are gone.
+ */
+void
+pv_file_release_nics(PvFile *file, const char *vm)
+{
+    g_autoptr(GPtrArray) nics = NULL;
+    PvNetworkInventory *inventory;
+    guint i;
+
+    if (!file->networks)
+        return;
+    inventory = pv_file_net_lock(file, NULL);
+    if (!inventory)
+        return;
+    nics = pv_network_plan_take_vm_nics(file->networks, vm, inventory);
+    pv_file_net_unlock(file);
+    for (i = 0; i < nics->len; i++) {
+        const PvNic *nic = nics->pdata[i];
+        PvNetwork *network = pv_network_plan_lookup(file->networks, nic->net);
+
+        if (network && pv_network_is_live(network) && pv_network_has_dhcp_server(network))
+            pv_network_remove_lease(pv_run_peek_conn(file->run), network, nic, NULL);
+    }
+}
+
+/* How often a file waiting for a CIDR another provium network holds looks again. */
+#define PV_FILE_NET_POLL_US (G_USEC_PER_SEC)
+
+/* Creates the file's networks not created yet; the run's inventory is locked. */
+static gboolean
+pv_file_net_create_all(PvFile *file, GError **error)
+{
+    PvRun *run = file->run;
+    GPtrArray *networks = pv_network_plan_peek_networks(file->networks);
+    guint i;
+
+    for (i = 0; i < networks->len; i++) {
+        PvNetwork *net = networks->pdata[i];
+        g_autofree char *cidr = NULL;
+
+        if (pv_network_is_live(net))
+            continue;
+        if (!pv_network_create(pv_run_peek_conn(run), file->networks, net,
+                               pv_run_peek_network_record_dir(run), error))
+            return FALSE;
+        cidr = pv_cidr_to_string(pv_network_peek_cidr(net));
+        pv_event_network_created(pv_run_peek_events(run), file->path, pv_network_peek_net(net),
+                                 pv_network_peek_name(net), pv_network_peek_bridge(net), cidr,
+                                 pv_network_peek_host(net), pv_network_has_dhcp_server(net),
+                                 pv_network_forward_to_string(pv_network_get_forward(net)));
+    }
+    return TRUE;
+}
+
+/**
+ * pv_file_create_networks:
+ *
+ * Creates the networks the top level declared, before the first test:
+ * checked again against the host's routes now, each recorded as provium's,
+ * then made a transient libvirt network (network_created).  While a network
+ * with a host address of another file or run holds one of the file's CIDRs
+ * on the host, the file waits (file_blocked network_busy), its clock
+ * stopped; a signal ends the wait.  The check and the creation are one step
+ * for the run's files.  Those created stay for pv_file_end() even when a
+ * later one fails.
+ */
+gboolean
+pv_file_create_networks(PvFile *file, GError **error)
+{
+    PvRun *run = file->run;
+    gboolean ok;
+
+    file->networks_created = TRUE;
+    if (!file->networks || pv_network_plan_peek_networks(file->networks)->len == 0)
+        return TRUE;
+    for (;;) {
+        g_autoptr(GError) busy = NULL;
+        PvNetworkInventory *inventory = pv_run_lock_networks(run, TRUE, error);
+
+        if (!inventory)
+            break;
+        if (pv_network_plan_check_routes(file->networks, inventory, &busy)) {
+            ok = pv_file_net_create_all(file, error);
+            pv_run_unlock_networks(run);
+            pv_file_unblock(file);
+            return ok;
+        }
+        pv_run_unlock_networks(run);
+        if (!g_error_matches(busy, PV_ERROR, PV_ERROR_RESOURCES)) {
+            g_propagate_error(error, g_steal_pointer(&busy));
+            break;
+        }
+        pv_file_block(file, PV_BLOCK_NETWORK_BUSY, busy->message);
+        if (!pv_file_check(file, error) ||
+            pv_wake_wait(&file->wake, g_get_monotonic_time() + PV_FILE_NET_POLL_US, NULL, NULL,
+                         error) == PV_WAIT_INTERRUPTED)
+            break;
+    }
+    pv_file_unblock(file);
+    return FALSE;
+}
+
+/**
+ * pv_file_destroy_networks:
+ *
+ * The file ended, and its domains with it: its networks go
+ * (network_destroyed).  When --keep-failed kept a domain of the file, they
+ * stay with it; `provium clean` removes them after the run.
+ */
+void
+pv_file_destroy_networks(PvFile *file)
+{
+    PvRun *run = file->run;
+    GPtrArray *networks;
+    guint i;
+
+    if (!file->networks)
+        return;
+    networks = pv_network_plan_peek_networks(file->networks);
+    for (i = 0; i < networks->len; i++) {
+        PvNetwork *net = networks->pdata[i];
+        g_autoptr(GError) error = NULL;
+
+        if (!pv_network_is_live(net))
+            continue;
+        if (file->kept->len > 0) {
+            pv_run_note(run, _("%s: network '%s' (%s) is kept with the file's kept domains: "
+                               "provium clean removes it after the run"), file->path,
+                        pv_network_peek_net(net), pv_network_peek_name(net));
+            continue;
+        }
+        if (!pv_network_destroy(pv_run_peek_conn(run), net,
+                                pv_run_peek_network_record_dir(run), &error)) {
+            pv_run_note(run, _("%s: %s: provium clean removes it after the run"), file->path,
+                        error->message);
+            continue;
+        }
+        pv_event_network_destroyed(pv_run_peek_events(run), file->path,
+                                   pv_network_peek_net(net), pv_network_peek_name(net));
+    }
+}

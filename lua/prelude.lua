@@ -355,8 +355,9 @@ end
 
 -- The prompt: each line is evaluated in the test's environment (as an
 -- expression first, whose values are printed, else as a statement); it
--- ends at the end of input, "cont", or when the run is cancelled.
-local function debug_prompt(vars, test, message)
+-- ends at the end of input, "cont", or when the run is cancelled.  begin()
+-- says what the prompt is for as it opens.
+local function debug_prompt(vars, begin)
     -- print() at the prompt shows on the terminal, not in the file's log.
     if vars.print == nil then
         vars.print = function(...)
@@ -377,7 +378,7 @@ local function debug_prompt(vars, test, message)
         end,
         __newindex = vars,
     })
-    pv.debug_begin(test, message)
+    begin()
     while true do
         local line = pv.readline("provium> ")
         if line == nil or line:match("^%s*cont%s*$") then
@@ -416,7 +417,17 @@ function debug_on_failure(message)
         current.prompted = true
         debug_frames(vars)
         debug_upvalues(vars, current.fn)
-        pcall(debug_prompt, vars, current.name, message)
+        local name = current.name
+        pcall(debug_prompt, vars, function() pv.debug_begin(name, message) end)
+    end
+end
+
+-- provium shell (cmd-shell.c): the file it writes boots a VM of @profile in
+-- its one test and opens the prompt with `vm` and `t` in scope.  Test files
+-- of a run do not see it.
+if pv.shell then
+    function provium_shell_prompt(vm, t, profile)
+        debug_prompt({ vm = vm, t = t }, function() pv.shell_begin(profile) end)
     end
 end
 

@@ -20,15 +20,15 @@ echo notes > notes.txt
 
 cat > "$WORK/bin/provium" <<SH
 #!/bin/sh
-if [ "\$1 \$2" = "shell --help" ]; then
-    printf 'Usage:\n  provium shell [OPTION…] [PROFILE]\n\nHelp Options:\n'
+if [ "\$1 \$2" = "future --help" ]; then
+    printf 'Usage:\n  provium future [OPTION…] [PROFILE]\n\nHelp Options:\n'
     printf '  -h, --help                     Show help options\n\nApplication Options:\n'
     printf '  --config=FILE                  Use this provium.conf\n'
     printf '  --virt-type=kvm|qemu|auto      Accelerator\n'
     exit 0
 fi
 if [ "\$1 \$2" = "__complete commands" ]; then
-    "$PROVIUM" "\$@" && echo shell
+    "$PROVIUM" "\$@" && echo future
     exit
 fi
 exec "$PROVIUM" "\$@"
@@ -60,7 +60,7 @@ quiet() { [ ! -s "$WORK/err" ]; }
 
 complete_line "$PROVIUM" ""
 check "first word: every command" \
-    sh -c "for c in list clean events report locks; do grep -qx \$c '$WORK/out' || exit 1; done"
+    sh -c "for c in list clean events report locks doctor shell; do grep -qx \$c '$WORK/out' || exit 1; done"
 check "first word: not the hidden __complete" lacks __complete
 check "first word: test files and directories" sh -c "grep -qx a.test.lua '$WORK/out' && grep -qx sub '$WORK/out'"
 check "first word: not other files" lacks notes.txt
@@ -100,31 +100,43 @@ check "a value nothing can guess (P): nothing" is ""
 complete_line "$PROVIUM" -c ""
 check "a short option's value (URI): nothing" is ""
 
-# What the provium under test cannot show yet, through the wrapper.
-complete_line "$FAKE" sh
-check "a new command completes" is "shell "
+complete_line "$PROVIUM" sh
+check "shell from its start" is "shell "
 
-complete_line "$FAKE" shell ""
+complete_line "$PROVIUM" shell ""
+check "shell PROFILE: the profiles of ./provium.conf" is "alpha beta default "
+
+complete_line "$PROVIUM" shell --config other.conf ""
+check "shell PROFILE: the profiles of --config FILE" is "default gamma "
+
+complete_line "$PROVIUM" shell --p
+check "shell's own options" is "--prefix "
+
+# What the provium under test cannot show yet, through the wrapper.
+complete_line "$FAKE" fu
+check "a new command completes" is "future "
+
+complete_line "$FAKE" future ""
 check "PROFILE: the profiles of ./provium.conf" is "alpha beta default "
 
-complete_line "$FAKE" shell --config other.conf ""
+complete_line "$FAKE" future --config other.conf ""
 check "PROFILE: the profiles of --config FILE" is "default gamma "
 
-complete_line "$FAKE" shell --config = other.conf ""
+complete_line "$FAKE" future --config = other.conf ""
 check "PROFILE: the profiles of --config=FILE" is "default gamma "
 
-complete_line "$FAKE" shell --config broken.conf ""
+complete_line "$FAKE" future --config broken.conf ""
 check "PROFILE of a broken provium.conf: nothing" is ""
 check "PROFILE of a broken provium.conf: nothing printed" quiet
 
-complete_line "$FAKE" shell --virt-type ""
+complete_line "$FAKE" future --virt-type ""
 check "an option whose --help says kvm|qemu|auto" is "auto kvm qemu "
 
-complete_line "$FAKE" shell --virt-type = q
+complete_line "$FAKE" future --virt-type = q
 check "... after --virt-type= (bash splits at =)" is "qemu "
 
 cd sub/deeper || exit 1
-complete_line "$FAKE" shell ""
+complete_line "$FAKE" future ""
 check "PROFILE: provium.conf found in a directory above" is "alpha beta default "
 cd "$WORK/proj" || exit 1
 

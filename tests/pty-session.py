@@ -3,7 +3,8 @@
 # as a person at a terminal would, and prints everything it wrote (the
 # transcript); exits with COMMAND's exit status, or 99 when a step timed out.
 # Steps, in order: "expect:TEXT" waits for TEXT, "send:LINE" types LINE and
-# Enter, "eof" types Ctrl-D.  Used by the tests of --debug-on-failure.
+# Enter, "eof" types Ctrl-D, "intr" types Ctrl-C.  Used by the tests of
+# --debug-on-failure and provium shell.
 import os
 import pty
 import select
@@ -59,6 +60,8 @@ for step in steps:
         os.write(fd, step[len("send:"):].encode() + b"\n")
     elif step == "eof":
         os.write(fd, b"\x04")
+    elif step == "intr":
+        os.write(fd, b"\x03")
     else:
         sys.exit("pty-session: unknown step %r" % step)
 

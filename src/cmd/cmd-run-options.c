@@ -85,6 +85,9 @@ pv_cmd_run_parse_args(int *argc, char ***argv, PvRunArgs *args, GError **error)
         { "debug-on-failure", 0, 0, G_OPTION_ARG_NONE, &args->debug_on_failure,
           N_("On a terminal, open a Lua prompt in a failed test, with its VMs kept; runs one "
              "file at a time (without a terminal: --keep-failed)"), NULL },
+        /* Hidden: provium shell's generated file opens its prompt (cmd-shell.c). */
+        { "shell-prompt", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &args->shell, NULL,
+          NULL },
         { "rerun-failed", 0, 0, G_OPTION_ARG_NONE, &args->rerun_failed,
           N_("Run only the files that failed in the latest run (of --results-dir)"), NULL },
         { "retries", 0, 0, G_OPTION_ARG_INT, &args->retries,
@@ -175,7 +178,8 @@ pv_cmd_run_parse_args(int *argc, char ***argv, PvRunArgs *args, GError **error)
           "  provium events FILE        print an event stream as JSON lines\n"
           "  provium report FILE        a run's figures, leak check and timeline (--svg)\n"
           "  provium locks              who holds performance mode's LLC groups\n"
-          "  provium doctor             can this host run the tests, and how well\n\n"
+          "  provium doctor             can this host run the tests, and how well\n"
+          "  provium shell [PROFILE]    boot one VM and open a Lua prompt with it\n\n"
           "-c URI, --config FILE, -v and -q may also come before a command's name."));
     g_option_context_set_description(context,
         _("Exit status: 0 when every test passed, 1 when a test failed, 2 for usage,\n"
@@ -322,6 +326,11 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, gboolean quiet, GError 
             g_printerr(_("provium: --debug-on-failure: standard input is not a terminal; "
                          "failed tests' domains are kept, as with --keep-failed\n"));
         }
+    }
+    if (args->shell) {
+        /* provium shell checked for a terminal; the prompt has it to itself. */
+        options->shell = TRUE;
+        options->jobs = 1;
     }
     options->verbosity = args->verbose ? PV_VERBOSITY_VERBOSE :
         args->quiet ? PV_VERBOSITY_QUIET : PV_VERBOSITY_NORMAL;

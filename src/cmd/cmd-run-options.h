@@ -30,6 +30,7 @@ typedef struct {
     char *results_dir;
     gboolean keep_failed;
     gboolean debug_on_failure;
+    gboolean shell;
     gboolean rerun_failed;
     gboolean verbose;
     gboolean quiet;

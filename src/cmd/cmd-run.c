@@ -582,7 +582,7 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     status_data.terminal = terminal;
     status_data.expected_ns = pv_plan_get_expected(plan);
     /* A status line would write over the prompt. */
-    if (!options.debug_on_failure)
+    if (!options.debug_on_failure && !options.shell)
         pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, &status_data);
     signals.run = run;
     signals.dispatcher = dispatcher;

@@ -7,7 +7,9 @@
  * cannot do: read a line from the terminal while watching for the run's
  * cancellation, say which domains are kept, and stop the file's clock while
  * the prompt is open.  The run dispatches one file at a time meanwhile
- * (cmd-run.c), so the prompt has the terminal to itself.
+ * (cmd-run.c), so the prompt has the terminal to itself.  provium shell
+ * (cmd-shell.c) opens the same prompt in the one test of a file it writes,
+ * its VM booted.
  */
 #include "config.h"
 
@@ -22,6 +24,19 @@
 /* How often a prompt waiting for a line looks whether the run was cancelled. */
 #define PV_LUA_DEBUG_POLL_MS 200
 
+/*
+ * The prompt opens: the file's clock stops.
+ * Returns: (transfer full): the domains of the file running now, for
+ *   virsh console
+ */
+static GPtrArray *
+pv_lua_debug_open(lua_State *L, PvFile *file)
+{
+    pv_file_pause(file);
+    pv_lua_reset_hook(L);
+    return pv_file_dup_running_domains(file);
+}
+
 /* pv.debug_begin(test, message): the prompt opens */
 int
 pv_lua_debug_begin(lua_State *L)
@@ -30,12 +45,9 @@ pv_lua_debug_begin(lua_State *L)
     const char *test = luaL_checkstring(L, 1);
     const char *message = luaL_checkstring(L, 2);
     const char *uri = pv_run_peek_options(pv_file_peek_run(file))->uri;
-    g_autoptr(GPtrArray) domains = NULL;
+    g_autoptr(GPtrArray) domains = pv_lua_debug_open(L, file);
     guint i;
 
-    pv_file_pause(file);
-    pv_lua_reset_hook(L);
-    domains = pv_file_dup_running_domains(file);
     fputc('\n', stderr);
     fprintf(stderr, _("provium: %s: test '%s' failed:\n%s\n"), pv_file_peek_path(file), test,
             message);
@@ -44,6 +56,25 @@ pv_lua_debug_begin(lua_State *L)
                 uri ? uri : "", (const char *)domains->pdata[i]);
     fputs(_("provium: a Lua prompt in the test's environment (its locals, its VMs: "
             "vm:run(\"...\") works); Ctrl-D or 'cont' continues the run\n"), stderr);
+    fflush(stderr);
+    return 0;
+}
+
+/* pv.shell_begin(profile): provium shell's prompt opens, its VM up */
+int
+pv_lua_shell_begin(lua_State *L)
+{
+    PvFile *file = pv_lua_get_file(L);
+    const char *profile = luaL_checkstring(L, 1);
+    const char *uri = pv_run_peek_options(pv_file_peek_run(file))->uri;
+    g_autoptr(GPtrArray) domains = pv_lua_debug_open(L, file);
+    guint i;
+
+    for (i = 0; i < domains->len; i++)
+        fprintf(stderr, _("provium: profile '%s' is up: virsh%s%s console %s\n"), profile,
+                uri ? " -c " : "", uri ? uri : "", (const char *)domains->pdata[i]);
+    fputs(_("provium: a Lua prompt with the VM as 'vm' (vm:run(\"uname -a\") works); "
+            "Ctrl-D or 'cont' destroys it and exits\n"), stderr);
     fflush(stderr);
     return 0;
 }

@@ -149,6 +149,7 @@ static const luaL_Reg pv_lua_helpers[] = {
     { "log", pv_lua_helper_log },
     { "debug_begin", pv_lua_debug_begin },
     { "debug_end", pv_lua_debug_end },
+    { "shell_begin", pv_lua_shell_begin },
     { "debug_write", pv_lua_debug_write },
     { "readline", pv_lua_debug_readline },
     { NULL, NULL },
@@ -282,6 +283,8 @@ pv_lua_load_prelude(lua_State *L, PvLuaFile *lua_file, GError **error)
     lua_pushboolean(L, !lua_file->discovering &&
                     pv_run_peek_options(pv_file_peek_run(file))->debug_on_failure);
     lua_setfield(L, -2, "debug_on_failure");
+    lua_pushboolean(L, pv_run_peek_options(pv_file_peek_run(file))->shell);
+    lua_setfield(L, -2, "shell");
     if (pv_lua_docall(L, 1, 1) != LUA_OK) {
         g_set_error(error, PV_ERROR, PV_ERROR_IO, _("provium's Lua prelude failed: %s"),
                     lua_tostring(L, -1));

@@ -46,9 +46,10 @@ char *pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_n
 PvTestStatus pv_lua_run_test(lua_State *L, guint index, char **cause, char **message);
 void pv_lua_reset_hook(lua_State *L);
 
-/* pv-lua-debug.c: --debug-on-failure's prompt, helpers of the prelude */
+/* pv-lua-debug.c: --debug-on-failure's and provium shell's prompt, helpers of the prelude */
 int pv_lua_debug_begin(lua_State *L);
 int pv_lua_debug_end(lua_State *L);
+int pv_lua_shell_begin(lua_State *L);
 int pv_lua_debug_write(lua_State *L);
 int pv_lua_debug_readline(lua_State *L);
 

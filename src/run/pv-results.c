@@ -178,6 +178,18 @@ pv_results_remove_at(int parent, const char *name, GError **error)
 }
 
 /**
+ * pv_results_remove:
+ * @path: a directory (or a file)
+ *
+ * Removes @path and all it holds, never following a link.
+ */
+gboolean
+pv_results_remove(const char *path, GError **error)
+{
+    return pv_results_remove_at(AT_FDCWD, path, error);
+}
+
+/**
  * pv_results_prune:
  * @keep: how many run directories stay, @current among them; 0 keeps all
  * @current: (nullable): this run's id, never removed

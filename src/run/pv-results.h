@@ -14,4 +14,5 @@ char *pv_results_base(const char *results_dir);
 gboolean pv_results_is_run_name(const char *name);
 GPtrArray *pv_results_read_failed(const char *base, char **run_dir, GError **error);
 GPtrArray *pv_results_list_runs(const char *base);
+gboolean pv_results_remove(const char *path, GError **error);
 guint pv_results_prune(const char *base, guint keep, const char *current, GError **error);

@@ -44,6 +44,7 @@ typedef struct {
     char *prefix;           /* NULL: derived from the run id */
     gboolean keep_failed;
     gboolean debug_on_failure; /* a Lua prompt when a test fails (a TTY, one file at a time) */
+    gboolean shell;         /* provium shell: its file may open the prompt (a TTY, one file) */
     guint retries;          /* a failed file runs again up to this many times */
     guint keep_runs;        /* run directories kept; 0 keeps all */
     PvVerbosity verbosity;

@@ -1,0 +1,38 @@
+#!/bin/sh
+# provium shell with a real guest, driven through a pseudo-terminal: the
+# profile of the provium.conf found from the current directory boots, the
+# prompt names its console and has it as `vm`; Ctrl-D destroys it, and so
+# does Ctrl-C (exit 130).  Nothing is left: no domain, no temporary
+# directory.  tests/shell.sh has its mistakes.
+. "$(dirname "$0")/../lib.sh"
+
+write_conf
+mkdir "$WORK/sub"
+cd "$WORK/sub" || exit 1
+PTY="python3 $PV_TEST_SRCDIR/pty-session.py"
+
+# session FILE STEP...: provium shell under a terminal; the transcript, as a
+# person reads it (no carriage returns, no colors), goes to $WORK/out.
+session() {
+    $PTY "$@" -- "$PROVIUM" shell -c "$URI" --prefix "$PREFIX" > "$WORK/raw" 2> "$WORK/err"
+    status=$?
+    tr -d '\r' < "$WORK/raw" | sed 's/\x1b\[[0-9;]*m//g' > "$WORK/out"
+}
+
+session 'expect:provium> ' 'send:vm:run("uname -s").stdout' \
+    'expect:provium> ' 'send:t.name' \
+    'expect:provium> ' 'eof'
+check "Ctrl-D: exit 0" status_is 0
+check "the VM's console, for virsh" \
+    out_has "provium: profile 'default' is up: virsh -c $URI console ${PREFIX}shell-shell"
+check "how to leave" out_has "Ctrl-D or 'cont' destroys it and exits"
+check "vm:run() reaches the guest" grep -qx '"Linux\\n"' "$WORK/out"
+check "t is in scope" grep -qx '"shell"' "$WORK/out"
+check "no domain left after Ctrl-D" no_domains_left
+check "nothing recorded in the current directory" test -z "$(ls -A "$WORK/sub")"
+
+session 'expect:provium> ' 'intr' 'expect:cancelled'
+check "Ctrl-C: exit 130" status_is 130
+check "no domain left after Ctrl-C" no_domains_left
+dir=$(sed -n 's|^\(/[^ ]*/provium-shell-[^/]*\)/shell.test.lua.*|\1|p' "$WORK/out" | head -1)
+check "its temporary directory is gone" sh -c "[ -n '$dir' ] && [ ! -e '$dir' ]"

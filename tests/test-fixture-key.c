@@ -1,8 +1,9 @@
 /*
- * test-fixture-key.c: fixture keys and file digests
+ * test-fixture-key.c: fixture keys, file digests, manifests and the LRU choice
  *
  * A key changes with every input that reaches the saved state and with
- * nothing else.
+ * nothing else; a manifest that is truncated or tampered with is refused;
+ * eviction takes the least recently used entries not in use.
  */
 #include "config.h"
 
@@ -15,6 +16,8 @@
 #include "pv-digest.h"
 #include "pv-error.h"
 #include "pv-fixture-key.h"
+#include "pv-fixture-manifest.h"
+#include "pv-fixture-store.h"
 #include "pv-units.h"
 
 typedef struct {
@@ -112,15 +115,17 @@ test_digest_bytes(void)
 
     g_assert_cmpstr(abc, ==, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     g_assert_true(pv_digest_is_hex(abc));
-    g_assert_false(pv_digest_is_hex("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"));
+    g_assert_false(pv_digest_is_hex("BA7816BF8F01CFEA414140DE5DAE2223"
+                                    "B00361A396177A9CB410FF61F20015AD"));
     g_assert_false(pv_digest_is_hex("abc"));
 }
 
 static void
 test_key_parts_are_delimited(void)
 {
-    g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func((GDestroyNotify)pv_fixture_key_part_free);
-    g_autoptr(GPtrArray) b = g_ptr_array_new_with_free_func((GDestroyNotify)pv_fixture_key_part_free);
+    GDestroyNotify free_part = (GDestroyNotify)pv_fixture_key_part_free;
+    g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func(free_part);
+    g_autoptr(GPtrArray) b = g_ptr_array_new_with_free_func(free_part);
     g_autofree char *ka = NULL;
     g_autofree char *kb = NULL;
 
@@ -303,6 +308,212 @@ test_digest_cache(KeyFixture *fx, gconstpointer data)
     g_assert_cmpuint(pv_digest_cache_prune(records), ==, 1);
 }
 
+static PvFixtureManifest *
+sample_manifest(void)
+{
+    g_autoptr(PvFixtureManifest) manifest = pv_fixture_manifest_new("", "web");
+
+    g_ptr_array_add(manifest->inputs, pv_fixture_key_part_new("name", "web"));
+    g_ptr_array_add(manifest->inputs, pv_fixture_key_part_new("kernel", "sha256:00"));
+    g_free(manifest->key);
+    manifest->key = pv_fixture_key_digest(manifest->inputs);
+    manifest->created = 1764400000;
+    pv_fixture_manifest_add_file(manifest, "slots/0/memory.state", 104857600,
+                                 "ba7816bf8f01cfea414140de5dae2223"
+                                 "b00361a396177a9cb410ff61f20015ad");
+    pv_fixture_manifest_add_file(manifest, "disk.qcow2", 196608,
+                                 "e3b0c44298fc1c149afbf4c8996fb924"
+                                 "27ae41e4649b934ca495991b7852b855");
+    return g_steal_pointer(&manifest);
+}
+
+static void
+test_manifest_roundtrip(void)
+{
+    g_autoptr(PvFixtureManifest) manifest = sample_manifest();
+    g_autofree char *text = pv_fixture_manifest_to_json(manifest);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvFixtureManifest) parsed = pv_fixture_manifest_parse(text, -1, manifest->key, -1,
+                                                                    &error);
+    g_autofree char *again = NULL;
+
+    g_assert_no_error(error);
+    g_assert_cmpstr(parsed->name, ==, "web");
+    g_assert_cmpstr(parsed->provium_version, ==, PACKAGE_VERSION);
+    g_assert_cmpint(parsed->created, ==, 1764400000);
+    g_assert_cmpint(parsed->slot, ==, -1);
+    g_assert_cmpuint(parsed->files->len, ==, 2);
+    g_assert_cmpstr(((PvFixtureFile *)parsed->files->pdata[0])->path, ==, "disk.qcow2");
+    g_assert_cmpuint(pv_fixture_manifest_get_size(parsed), ==, 104857600 + 196608);
+    again = pv_fixture_manifest_to_json(parsed);
+    g_assert_cmpstr(again, ==, text);
+
+    /* A slot's manifest carries its domain's name and UUID. */
+    {
+        g_autoptr(PvFixtureManifest) slot = pv_fixture_manifest_new(manifest->key, "web");
+        g_autofree char *slot_text = NULL;
+        g_autoptr(PvFixtureManifest) slot_parsed = NULL;
+
+        slot->slot = 3;
+        slot->domain_name = g_strdup("pvfx-0011aabb-0123456789ab-3");
+        slot->uuid = g_strdup("01234567-89ab-8def-8123-456789abcdef");
+        slot_text = pv_fixture_manifest_to_json(slot);
+        slot_parsed = pv_fixture_manifest_parse(slot_text, -1, manifest->key, 3, &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(slot_parsed->domain_name, ==, "pvfx-0011aabb-0123456789ab-3");
+        g_assert_null(pv_fixture_manifest_parse(slot_text, -1, manifest->key, 2, NULL));
+        g_assert_null(pv_fixture_manifest_parse(slot_text, -1, manifest->key, -1, NULL));
+    }
+}
+
+/* A manifest cut short anywhere is refused. */
+static void
+test_manifest_truncated(void)
+{
+    g_autoptr(PvFixtureManifest) manifest = sample_manifest();
+    g_autofree char *text = pv_fixture_manifest_to_json(manifest);
+    gsize len = strlen(text);
+    gsize i;
+
+    for (i = 0; i < len; i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(PvFixtureManifest) parsed = pv_fixture_manifest_parse(text, i, manifest->key,
+                                                                        -1, &error);
+
+        if (parsed)
+            g_error("a manifest cut at %zu of %zu bytes was accepted", i, len);
+        g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+        g_assert_true(g_str_has_prefix(error->message, "its manifest is invalid: "));
+    }
+}
+
+static void
+assert_refused(const char *text, const char *key, const char *why)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvFixtureManifest) parsed = pv_fixture_manifest_parse(text, -1, key, -1, &error);
+
+    g_assert_null(parsed);
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_test_message("%s", error->message);
+    g_assert_nonnull(strstr(error->message, why));
+}
+
+static void
+test_manifest_invalid(void)
+{
+    g_autoptr(PvFixtureManifest) manifest = sample_manifest();
+    g_autofree char *good = pv_fixture_manifest_to_json(manifest);
+    g_autofree char *other_key = g_strnfill(64, 'a');
+    const char *bad_paths[] = { "../escape", "/abs", "a//b", "manifest.json", "a/./b", "sp ace",
+                                "", NULL };
+    guint i;
+
+    assert_refused(good, other_key, "another key");
+    assert_refused("[]", manifest->key, "not a JSON object");
+    assert_refused("{\"format\": 2}", manifest->key, "unknown format");
+    for (i = 0; bad_paths[i]; i++) {
+        g_autoptr(PvFixtureManifest) bad = sample_manifest();
+        g_autofree char *text = NULL;
+
+        pv_fixture_manifest_add_file(bad, bad_paths[i], 1, ((PvFixtureFile *)
+                                                            bad->files->pdata[0])->sha256);
+        text = pv_fixture_manifest_to_json(bad);
+        assert_refused(text, bad->key, "bad file record");
+        g_assert_false(pv_fixture_manifest_path_is_safe(bad_paths[i]));
+    }
+    {
+        g_autoptr(PvFixtureManifest) bad = sample_manifest();
+        g_autofree char *text = NULL;
+
+        g_free(((PvFixtureFile *)bad->files->pdata[0])->sha256);
+        ((PvFixtureFile *)bad->files->pdata[0])->sha256 = g_strdup("not-a-digest");
+        text = pv_fixture_manifest_to_json(bad);
+        assert_refused(text, bad->key, "bad file record");
+    }
+    {
+        g_autoptr(PvFixtureManifest) bad = sample_manifest();
+        g_autofree char *text = NULL;
+
+        /* An input changed by hand no longer gives the key. */
+        g_free(((PvFixtureKeyPart *)bad->inputs->pdata[1])->value);
+        ((PvFixtureKeyPart *)bad->inputs->pdata[1])->value = g_strdup("sha256:01");
+        text = pv_fixture_manifest_to_json(bad);
+        assert_refused(text, bad->key, "do not give its key");
+    }
+    g_assert_true(pv_fixture_manifest_path_is_safe("slots/12/memory.state"));
+}
+
+static PvFixtureInfo *
+info(const char *key, guint64 size, gint64 last_used, gboolean in_use, const char *problem)
+{
+    PvFixtureInfo *i = g_new0(PvFixtureInfo, 1);
+
+    i->key = g_strdup(key);
+    i->size = size;
+    i->last_used = last_used;
+    i->created = 0;
+    i->in_use = in_use;
+    i->problem = g_strdup(problem);
+    return i;
+}
+
+static char *
+chosen(GPtrArray *infos, guint64 max)
+{
+    g_autofree gboolean *evict = pv_fixture_lru_choose((PvFixtureInfo *const *)infos->pdata,
+                                                       infos->len, max);
+    GString *out = g_string_new(NULL);
+    guint i;
+
+    for (i = 0; i < infos->len; i++)
+        if (evict[i])
+            g_string_append(out, ((PvFixtureInfo *)infos->pdata[i])->key);
+    return g_string_free(out, FALSE);
+}
+
+static void
+test_lru(void)
+{
+    g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)pv_fixture_info_free);
+    g_autofree char *none = NULL;
+    g_autofree char *two = NULL;
+    g_autofree char *all = NULL;
+    g_autofree char *skip_used = NULL;
+    g_autofree char *corrupt = NULL;
+    g_autofree char *tie = NULL;
+
+    /* Order in the array says nothing: last use does. */
+    g_ptr_array_add(infos, info("c", 100, 300, FALSE, NULL));
+    g_ptr_array_add(infos, info("a", 100, 100, FALSE, NULL));
+    g_ptr_array_add(infos, info("b", 100, 200, FALSE, NULL));
+    none = chosen(infos, 300);
+    g_assert_cmpstr(none, ==, "");
+    two = chosen(infos, 150);
+    g_assert_cmpstr(two, ==, "ab");
+    all = chosen(infos, 0);
+    g_assert_cmpstr(all, ==, "cab");
+
+    /* The least recently used is in use: the next ones go, and the store may stay over. */
+    ((PvFixtureInfo *)infos->pdata[1])->in_use = TRUE;
+    skip_used = chosen(infos, 150);
+    g_assert_cmpstr(skip_used, ==, "cb");
+
+    /* A corrupt entry goes whatever the cap, unless in use. */
+    g_ptr_array_add(infos, info("d", 10, 400, FALSE, "its manifest is invalid"));
+    g_ptr_array_add(infos, info("e", 10, 400, TRUE, "its manifest is invalid"));
+    corrupt = chosen(infos, 1000);
+    g_assert_cmpstr(corrupt, ==, "d");
+
+    /* Ties: by key. */
+    g_ptr_array_set_size(infos, 0);
+    g_ptr_array_add(infos, info("y", 100, 100, FALSE, NULL));
+    g_ptr_array_add(infos, info("x", 100, 100, FALSE, NULL));
+    tie = chosen(infos, 100);
+    g_assert_cmpstr(tie, ==, "x");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -317,5 +528,9 @@ main(int argc, char **argv)
                key_teardown);
     g_test_add("/fixture/key/missing-kernel", KeyFixture, NULL, key_setup,
                test_key_missing_kernel, key_teardown);
+    g_test_add_func("/fixture/manifest/roundtrip", test_manifest_roundtrip);
+    g_test_add_func("/fixture/manifest/truncated", test_manifest_truncated);
+    g_test_add_func("/fixture/manifest/invalid", test_manifest_invalid);
+    g_test_add_func("/fixture/lru", test_lru);
     return g_test_run();
 }

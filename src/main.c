@@ -23,6 +23,7 @@ static const PvCommand pv_commands[] = {
     { "report", pv_cmd_report },
     { "locks", pv_cmd_locks },
     { "doctor", pv_cmd_doctor },
+    { "fixture", pv_cmd_fixture },
     { "__complete", pv_cmd_complete },  /* hidden: for the shell completion */
 };
 

@@ -158,6 +158,29 @@ test_link_xml(void)
     g_assert_error(error, PV_ERROR, PV_ERROR_LIBVIRT);
 }
 
+/* The golden inputs of the shipped templates are copies of them. */
+static void
+test_shipped(void)
+{
+    static const char *const names[] = { "default", "full" };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *file = g_strconcat(names[i], ".xml", NULL);
+        g_autofree char *shipped_path = g_build_filename(g_getenv("PV_TEST_SRCDIR"), "..",
+                                                         "xml-templates", file, NULL);
+        g_autofree char *copy_path = data_path(names[i], ".in.xml");
+        g_autofree char *shipped = NULL;
+        g_autofree char *copy = NULL;
+
+        g_assert_true(g_file_get_contents(shipped_path, &shipped, NULL, NULL));
+        g_assert_true(g_file_get_contents(copy_path, &copy, NULL, NULL));
+        if (strcmp(shipped, copy) != 0)
+            g_error("templatedata/%s.in.xml is not xml-templates/%s.xml: copy it, then "
+                    "regenerate the outputs", names[i], names[i]);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -167,6 +190,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     names = pv_test_list_cases("templatedata", ".request");
     g_assert_cmpuint(names->len, >=, 7);
+    g_test_add_func("/template/shipped", test_shipped);
     for (i = 0; i < names->len; i++) {
         g_autofree char *path = g_strdup_printf("/template/%s", (char *)names->pdata[i]);
 

@@ -174,6 +174,27 @@ pv_template_free_disk_target(xmlNode *devices)
     return NULL;
 }
 
+/*
+ * qboot (the default template's firmware) starts a kernel given directly and
+ * nothing else: a disk's own bootloader would never run, and the boot would
+ * only time out.
+ */
+static gboolean
+pv_template_firmware_boots_disks(xmlNode *os, GError **error)
+{
+    xmlNode *loader = pv_xml_find_child(os, "loader");
+    g_autoptr(PvXmlString) firmware = loader ? xmlNodeGetContent(loader) : NULL;
+
+    if (firmware && g_str_has_suffix(g_strstrip((char *)firmware), "/qboot.rom")) {
+        g_set_error(error, PV_ERROR, PV_ERROR_TEMPLATE,
+                    _("the template's firmware %s starts only a kernel given directly, not a "
+                      "disk's own bootloader: give the profile a kernel, or use template = full"),
+                    (const char *)firmware);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 pv_template_add_disk(xmlNode *domain, xmlNode *devices, const PvDomainRequest *request,
                      GError **error)
@@ -202,6 +223,9 @@ pv_template_add_disk(xmlNode *domain, xmlNode *devices, const PvDomainRequest *r
 
     /* Without a kernel the disk is what boots, unless the template says. */
     os = pv_xml_ensure_child(domain, "os", FALSE);
+    if (!request->kernel && !pv_xml_find_child(os, "kernel") &&
+        !pv_template_firmware_boots_disks(os, error))
+        return FALSE;
     if (!request->kernel && !pv_xml_find_child(os, "kernel") && !pv_xml_find_child(os, "boot")) {
         node = pv_xml_new_child(os, "boot", NULL);
         xmlSetProp(node, BAD_CAST "dev", BAD_CAST "hd");

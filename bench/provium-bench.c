@@ -14,6 +14,11 @@
  * 4. One test that needs 3 VMs: booted one after the other (vm:boot()
  *    each), and together (provium.boot{...}, --boot-workers 3), against one
  *    VM's boot and the CPU bound of three boots.
+ * 5. The CPU seconds one cold boot costs QEMU, from start to a connected
+ *    guest agent: with the full machine (xml-templates/full.xml: SeaBIOS,
+ *    USB, the old default), the default template, and the default with the
+ *    kernel's crypto self-tests skipped (a profile's command line),
+ *    interleaved.
  *
  * Shared machines are noisy: the real-VM runs are repeated, interleaved
  * (provium, then each virsh variant, then again), and the medians compared,
@@ -48,6 +53,10 @@
 #define BENCH_N 8
 #define BENCH_POLL "0.5"
 #define BENCH_REPS 3
+#define BENCH_BOOT_REPS 9
+#define BENCH_CMDLINE "console=ttyS0 quiet"
+/* Skips the kernel's crypto self-tests at boot: a profile's choice, shown for its cost. */
+#define BENCH_CMDLINE_NOTESTS BENCH_CMDLINE " cryptomgr.notests"
 
 typedef struct {
     char *work;           /* scratch directory, removed at the end */
@@ -243,7 +252,7 @@ static char *
 vm_conf(Bench *b)
 {
     return g_strdup_printf("[profile default]\nkernel = %s/vmlinuz\ninitrd = %s/initrd.img\n"
-                           "cmdline = console=ttyS0 quiet\nmemory = 256M\ncpus = 1\n",
+                           "cmdline = " BENCH_CMDLINE "\nmemory = 256M\ncpus = 1\n",
                            b->image, b->image);
 }
 
@@ -389,14 +398,15 @@ static const char *vm_script =
     "fi\n"
     "virsh -q -c qemu:///system destroy \"$name\" >/dev/null\n";
 
-/* The same domain XML provium renders, one file per VM. */
+/* The same domain XML provium renders from xml-templates/TEMPLATE.xml, one file per VM. */
 static char *
-render_vms(Bench *b, const char *name, guint n)
+render_vms(Bench *b, const char *name, guint n, const char *template_name, const char *cmdline)
 {
     g_autofree char *dir = g_build_filename(b->work, name, NULL);
     g_autofree char *list_path = g_build_filename(dir, "list", NULL);
+    g_autofree char *template_file = g_strconcat(template_name, ".xml", NULL);
     g_autofree char *template = g_build_filename(PV_ABS_TOP_SRCDIR, "xml-templates",
-                                                 "default.xml", NULL);
+                                                 template_file, NULL);
     g_autofree char *kernel = g_build_filename(b->image, "vmlinuz", NULL);
     g_autofree char *initrd = g_build_filename(b->image, "initrd.img", NULL);
     g_autoptr(GString) list = g_string_new(NULL);
@@ -419,7 +429,7 @@ render_vms(Bench *b, const char *name, guint n)
         request.virt_type = bench_virt_type();
         request.kernel = kernel;
         request.initrd = initrd;
-        request.cmdline = "console=ttyS0 quiet";
+        request.cmdline = cmdline;
         request.console_log = log;
         request.run_id = "bench";
         request.prefix = run_prefix;
@@ -441,7 +451,7 @@ static double
 bench_virsh(Bench *b, guint n, guint parallel)
 {
     g_autofree char *name = g_strdup_printf("virsh-p%u-n%u", parallel, n);
-    g_autofree char *list = render_vms(b, name, n);
+    g_autofree char *list = render_vms(b, name, n, "default", BENCH_CMDLINE);
     g_autofree char *script = g_build_filename(b->work, "vm.sh", NULL);
     g_autofree char *p = g_strdup_printf("%u", parallel);
     g_autofree char *cmd = g_strdup_printf("xargs -P %s -n 1 sh '%s' < '%s'", p, script, list);
@@ -482,7 +492,7 @@ static double
 bench_cpu_per_vm(Bench *b)
 {
     g_autofree char *name = g_strdup_printf("measure%u", b->runs);
-    g_autofree char *list = render_vms(b, name, 1);
+    g_autofree char *list = render_vms(b, name, 1, "default", BENCH_CMDLINE);
     g_autofree char *script = g_build_filename(b->work, "vm.sh", NULL);
     g_autofree char *xmls = NULL;
     g_auto(GStrv) files = NULL;
@@ -509,6 +519,39 @@ bench_cpu_per_vm(Bench *b)
         cpu = qemu + libvirtd_cpu_s() - before;
     }
     return cpu;
+}
+
+static const char *boot_script =
+    "#!/bin/sh\n"
+    "# One cold boot: start, wait for the guest agent, QEMU's CPU time, destroy.\n"
+    "xml=$1\n"
+    "name=$(basename \"$xml\" .xml)\n"
+    "virsh -q -c qemu:///system create \"$xml\" >/dev/null || exit 1\n"
+    "until virsh -q -c qemu:///system qemu-agent-command \"$name\" '{\"execute\":\"guest-ping\"}' "
+    ">/dev/null 2>&1; do sleep 0.1; done\n"
+    "q=$(pgrep -f \"guest=$name,\")\n"
+    "awk '{ print \"qemu_ticks\", $14 + $15 }' /proc/$q/stat\n"
+    "virsh -q -c qemu:///system destroy \"$name\" >/dev/null\n";
+
+/* CPU seconds of QEMU for one cold boot to a connected agent. */
+static double
+bench_boot_cpu(Bench *b, const char *template_name, const char *cmdline)
+{
+    g_autofree char *name = g_strdup_printf("boot-%s-%u", template_name, b->runs);
+    g_autofree char *list = render_vms(b, name, 1, template_name, cmdline);
+    g_autofree char *script = g_build_filename(b->work, "boot.sh", NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *out = NULL;
+    const char *argv[] = { "sh", script, NULL, NULL };
+    const char *tick;
+
+    g_file_get_contents(list, &xml, NULL, NULL);
+    argv[2] = g_strstrip(xml);
+    bench_settle();
+    if (!g_spawn_sync(b->work, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                      NULL, NULL, NULL) || !(tick = strstr(out, "qemu_ticks ")))
+        g_error("cannot measure a cold boot with the %s template", template_name);
+    return g_ascii_strtod(tick + strlen("qemu_ticks "), NULL) / sysconf(_SC_CLK_TCK);
 }
 
 static void
@@ -562,6 +605,11 @@ main(int argc, char **argv)
     double ratios[BENCH_REPS];
     double virsh_runs[3][BENCH_REPS];
     double virsh_s[3];
+    double boot_default[BENCH_BOOT_REPS];
+    double boot_full[BENCH_BOOT_REPS];
+    double boot_notests[BENCH_BOOT_REPS];
+    double boot_default_s, boot_full_s, boot_notests_s;
+    guint boot_reps;
     guint virsh_reps[3];
     double one_runs[BENCH_REPS], seq_runs[BENCH_REPS], par_runs[BENCH_REPS];
     double one_s, seq_s, par_s;
@@ -712,12 +760,36 @@ main(int argc, char **argv)
     g_print("   (at best, with each boot keeping one CPU busy: 3 boots / min(%u CPUs, 3) ="
             " %.2f x one VM)\n", b.cpus, 3.0 / MIN(b.cpus, 3));
 
+    /* 5. cold boots: the templates, and a kernel command line, interleaved */
+    write_file(g_build_filename(b.work, "boot.sh", NULL), boot_script);
+    boot_reps = quick ? 3 : BENCH_BOOT_REPS;
+    for (rep = 0; rep < boot_reps; rep++) {
+        boot_full[rep] = bench_boot_cpu(&b, "full", BENCH_CMDLINE);
+        boot_default[rep] = bench_boot_cpu(&b, "default", BENCH_CMDLINE);
+        boot_notests[rep] = bench_boot_cpu(&b, "default", BENCH_CMDLINE_NOTESTS);
+    }
+    boot_full_s = median(boot_full, boot_reps);
+    boot_default_s = median(boot_default, boot_reps);
+    boot_notests_s = median(boot_notests, boot_reps);
+    g_print("\n5. cold boots: QEMU's CPU seconds from start to a connected guest agent\n"
+            "   (median of %u, interleaved; min..max; cmdline %s)\n", boot_reps, BENCH_CMDLINE);
+    g_print("   %-44s %6.2f s (%.2f..%.2f)\n", "template = full (SeaBIOS, USB: as before)",
+            boot_full_s, minimum(boot_full, boot_reps), maximum(boot_full, boot_reps));
+    g_print("   %-44s %6.2f s (%.2f..%.2f)  %+.0f %%\n", "default template (qboot, no USB)",
+            boot_default_s, minimum(boot_default, boot_reps), maximum(boot_default, boot_reps),
+            100.0 * (boot_default_s / boot_full_s - 1.0));
+    g_print("   %-44s %6.2f s (%.2f..%.2f)  %+.0f %%\n", "default, cmdline + cryptomgr.notests",
+            boot_notests_s, minimum(boot_notests, boot_reps), maximum(boot_notests, boot_reps),
+            100.0 * (boot_notests_s / boot_full_s - 1.0));
+
     bench_cleanup(&b);
     g_print("\nbench: dispatch_files_per_s=%.0f makespan_s=%.2f best_virsh_s=%.2f "
             "lower_bound_s=%.2f ratio_to_bound=%.3f speedup_vs_virsh=%.3f "
             "boot1_s=%.2f boot3_sequential_s=%.2f boot3_parallel_s=%.2f "
-            "parallel_to_one=%.3f parallel_speedup=%.3f\n",
+            "parallel_to_one=%.3f parallel_speedup=%.3f "
+            "boot_cpu_s=%.2f boot_cpu_full_s=%.2f boot_cpu_notests_s=%.2f\n",
             d1k.files_per_s, makespan, best_virsh, bound, ratio, best_virsh / makespan,
-            one_s, seq_s, par_s, par_s / one_s, seq_s / par_s);
+            one_s, seq_s, par_s, par_s / one_s, seq_s / par_s,
+            boot_default_s, boot_full_s, boot_notests_s);
     return 0;
 }

@@ -106,6 +106,9 @@ pv_domain_registry_forget(PvDomainRegistry *registry, PvDomain *domain)
     g_mutex_unlock(&registry->lock);
 }
 
+static void pv_domain_mark_stopping(PvDomain *domain);
+static void pv_domain_mark_stopped(PvDomain *domain, const char *reason);
+
 static char *
 pv_domain_describe_stop(int event, int detail)
 {
@@ -272,27 +275,18 @@ pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base)
     }
 }
 
-/**
- * pv_domain_start:
- * @name: from pv_domain_registry_claim_name()
- * @label: what the test file calls it
- * @memory: the guest's memory, for the host guard
- * @wake: (transfer none): the owner's; must outlive the domain
- * @callbacks: (nullable): told when the domain stops unexpectedly, and when
- *   its guest agent first connects
- *
- * Creates and starts a transient domain from @xml.  Once the registry is
- * closed (the run is stopping) no domain starts, and one whose creation was
- * in flight is destroyed as soon as it exists.
- * Returns: (transfer full): the domain, or NULL with @error set
+/*
+ * Creates the domain @name: from @xml, or, with @state_path, by restoring
+ * the state saved there (@xml then replaces what libvirt may change: the
+ * console log, the metadata, the disk).
  */
-PvDomain *
-pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label, guint64 memory,
-                const char *xml, PvWake *wake, const PvDomainCallbacks *callbacks,
-                GError **error)
+static PvDomain *
+pv_domain_launch(PvDomainRegistry *registry, const char *name, const char *label,
+                 guint64 memory, const char *xml, const char *state_path, PvWake *wake,
+                 const PvDomainCallbacks *callbacks, GError **error)
 {
     g_autoptr(PvDomain) domain = g_new0(PvDomain, 1);
-    virDomain *dom;
+    virDomain *dom = NULL;
     gboolean closed;
 
     domain->ref = 1;
@@ -318,17 +312,26 @@ pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
         return NULL;
     }
 
-    dom = virDomainCreateXML(registry->conn, xml,
-                             g_atomic_int_get(&registry->autodestroy) ?
-                             VIR_DOMAIN_START_AUTODESTROY : 0);
-    if (!dom && g_atomic_int_get(&registry->autodestroy) &&
-        pv_libvirt_last_error_is(VIR_ERR_INVALID_ARG)) {
-        /* Drivers without it (test:///) reject the flag: go on without. */
-        g_atomic_int_set(&registry->autodestroy, FALSE);
-        dom = virDomainCreateXML(registry->conn, xml, 0);
+    if (state_path) {
+        /* libvirt has no AUTODESTROY for a restore: the registry destroys it at exit. */
+        if (virDomainRestoreFlags(registry->conn, state_path, xml, VIR_DOMAIN_SAVE_RUNNING) < 0)
+            pv_libvirt_set_start_error(error, _("cannot restore domain '%s' from %s"), name,
+                                       state_path);
+        else if (!(dom = virDomainLookupByName(registry->conn, name)))
+            pv_libvirt_set_error(error, _("domain '%s' was restored, but is gone"), name);
+    } else {
+        dom = virDomainCreateXML(registry->conn, xml,
+                                 g_atomic_int_get(&registry->autodestroy) ?
+                                 VIR_DOMAIN_START_AUTODESTROY : 0);
+        if (!dom && g_atomic_int_get(&registry->autodestroy) &&
+            pv_libvirt_last_error_is(VIR_ERR_INVALID_ARG)) {
+            /* Drivers without it (test:///) reject the flag: go on without. */
+            g_atomic_int_set(&registry->autodestroy, FALSE);
+            dom = virDomainCreateXML(registry->conn, xml, 0);
+        }
+        if (!dom)
+            pv_libvirt_set_start_error(error, _("cannot start domain '%s'"), name);
     }
-    if (!dom)
-        pv_libvirt_set_start_error(error, _("cannot start domain '%s'"), name);
 
     /*
      * Stopped while this one was being created: it must not outlive the run
@@ -362,6 +365,103 @@ pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
         domain->state = PV_DOMAIN_STATE_RUNNING;
     g_mutex_unlock(&wake->lock);
     return g_steal_pointer(&domain);
+}
+
+/**
+ * pv_domain_start:
+ * @name: from pv_domain_registry_claim_name()
+ * @label: what the test file calls it
+ * @memory: the guest's memory, for the host guard
+ * @wake: (transfer none): the owner's; must outlive the domain
+ * @callbacks: (nullable): told when the domain stops unexpectedly, and when
+ *   its guest agent first connects
+ *
+ * Creates and starts a transient domain from @xml.  Once the registry is
+ * closed (the run is stopping) no domain starts, and one whose creation was
+ * in flight is destroyed as soon as it exists.
+ * Returns: (transfer full): the domain, or NULL with @error set
+ */
+PvDomain *
+pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label, guint64 memory,
+                const char *xml, PvWake *wake, const PvDomainCallbacks *callbacks,
+                GError **error)
+{
+    return pv_domain_launch(registry, name, label, memory, xml, NULL, wake, callbacks, error);
+}
+
+/**
+ * pv_domain_restore:
+ * @name: the name the state was saved under (libvirt restores under no other)
+ * @state_path: what pv_domain_save() wrote
+ * @xml: the saved domain's XML (virDomainSaveImageGetXMLDesc()) with what
+ *   may change: console log, metadata, disk
+ *
+ * pv_domain_start(), from a saved state: the guest runs on from where it
+ * was saved.  Its guest agent is not known to be connected: see
+ * pv_domain_set_ready().
+ * Returns: (transfer full): the domain, or NULL with @error set
+ */
+PvDomain *
+pv_domain_restore(PvDomainRegistry *registry, const char *name, const char *label,
+                  guint64 memory, const char *state_path, const char *xml, PvWake *wake,
+                  const PvDomainCallbacks *callbacks, GError **error)
+{
+    return pv_domain_launch(registry, name, label, memory, xml, state_path, wake, callbacks,
+                            error);
+}
+
+/**
+ * pv_domain_save_image_xml:
+ *
+ * Returns: (transfer full): the domain XML a state file was saved with, or
+ *   NULL with @error set
+ */
+char *
+pv_domain_save_image_xml(PvDomainRegistry *registry, const char *state_path, GError **error)
+{
+    char *xml = virDomainSaveImageGetXMLDesc(registry->conn, state_path,
+                                             VIR_DOMAIN_SAVE_IMAGE_XML_SECURE);
+
+    if (!xml)
+        pv_libvirt_set_error(error, _("cannot read the domain of the saved state %s"),
+                             state_path);
+    return xml;
+}
+
+/**
+ * pv_domain_save:
+ *
+ * Saves the running guest's memory and device state into @path; the domain
+ * stops (an expected stop).
+ */
+gboolean
+pv_domain_save(PvDomain *domain, const char *path, GError **error)
+{
+    pv_domain_mark_stopping(domain);
+    if (virDomainSave(domain->dom, path) < 0) {
+        pv_libvirt_set_error(error, _("cannot save domain '%s' into %s"), domain->name, path);
+        return FALSE;
+    }
+    pv_domain_mark_stopped(domain, _("saved by provium"));
+    return TRUE;
+}
+
+/**
+ * pv_domain_set_ready:
+ *
+ * The guest agent answers (a restored guest's agent connection comes back
+ * without libvirt's agent event): the domain is ready, as after that event.
+ */
+void
+pv_domain_set_ready(PvDomain *domain)
+{
+    g_mutex_lock(&domain->wake->lock);
+    if (domain->state == PV_DOMAIN_STATE_RUNNING) {
+        domain->state = PV_DOMAIN_STATE_READY;
+        domain->ready_told = TRUE;
+    }
+    g_cond_broadcast(&domain->wake->cond);
+    g_mutex_unlock(&domain->wake->lock);
 }
 
 /**

@@ -508,6 +508,8 @@ pv_template_set_budget(xmlNode *domain, const char *cpuset)
     pv_xml_new_child_props(cputune, "emulatorpin", props);
 }
 
+static char *pv_template_dump(xmlDoc *doc, GError **error);
+
 static xmlDoc *
 pv_template_parse(const char *xml, gsize len, const char *template_path, GError **error)
 {
@@ -587,8 +589,6 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
     g_autoptr(xmlDoc) doc = pv_template_parse(template_xml, len, template_path, error);
     xmlNode *domain;
     xmlNode *devices;
-    xmlChar *out = NULL;
-    int out_len = 0;
     char *result;
     PvVirtType type;
 
@@ -606,6 +606,16 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
     pv_xml_remove_children_named(domain, "uuid");
     if (request->name)
         pv_xml_set_child_text(domain, "name", request->name, TRUE);
+    if (request->uuid) {
+        xmlNode *uuid = xmlNewDocNode(doc, NULL, BAD_CAST "uuid", NULL);
+        xmlNode *name = pv_xml_find_child(domain, "name");
+
+        pv_xml_set_text(uuid, request->uuid);
+        if (name)
+            xmlAddNextSibling(name, uuid);
+        else
+            xmlAddChild(domain, uuid);
+    }
     if (request->title && !pv_xml_find_child(domain, "title")) {
         xmlNode *title = xmlNewDocNode(doc, NULL, BAD_CAST "title", NULL);
         xmlNode *name = pv_xml_find_child(domain, "name");
@@ -658,6 +668,20 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
     if (request->run_id)
         pv_template_set_metadata(domain, request);
 
+    result = pv_template_dump(doc, error);
+    if (result && rendered_type)
+        *rendered_type = type;
+    return result;
+}
+
+/* The document as libvirt takes it, without the XML declaration. */
+static char *
+pv_template_dump(xmlDoc *doc, GError **error)
+{
+    xmlChar *out = NULL;
+    int out_len = 0;
+    char *result;
+
     xmlDocDumpFormatMemoryEnc(doc, &out, &out_len, "UTF-8", 1);
     if (!out) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_TEMPLATE, _("out of memory"));
@@ -672,9 +696,54 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
         result = g_strdup((const char *)out);
     }
     xmlFree(out);
-    if (rendered_type)
-        *rendered_type = type;
     return result;
+}
+
+/**
+ * pv_template_restore_xml:
+ * @saved_xml: the XML a state was saved with (virDomainSaveImageGetXMLDesc())
+ * @request: its console_log, metadata fields and disk; nothing else is used
+ *
+ * The XML to restore a saved state with: the saved domain as it was, with
+ * this run's console log, metadata and disk overlay.  libvirt refuses any
+ * change to the guest's devices, so nothing else changes.
+ * Returns: (transfer full): the domain XML, or NULL with @error set
+ */
+char *
+pv_template_restore_xml(const char *saved_xml, const PvDomainRequest *request, GError **error)
+{
+    g_autoptr(xmlDoc) doc = xmlReadMemory(saved_xml, strlen(saved_xml), "saved.xml", NULL,
+                                          XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                          XML_PARSE_NOWARNING);
+    xmlNode *domain = doc ? xmlDocGetRootElement(doc) : NULL;
+    xmlNode *devices;
+
+    if (!domain || !pv_xml_is(domain, "domain")) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_LIBVIRT,
+                            _("libvirt gave a saved domain description that is not domain "
+                              "XML"));
+        return NULL;
+    }
+    devices = pv_xml_ensure_child(domain, "devices", FALSE);
+    if (request->disk) {
+        xmlNode *disk;
+
+        for (disk = devices->children; disk; disk = disk->next) {
+            xmlNode *source;
+
+            if (!pv_xml_is(disk, "disk") || !pv_xml_attr_equal(disk, "device", "disk") ||
+                !(source = pv_xml_find_child(disk, "source")))
+                continue;
+            xmlSetProp(source, BAD_CAST "file", BAD_CAST request->disk);
+            pv_xml_remove_children_named(disk, "backingStore");
+            break;
+        }
+    }
+    if (request->console_log)
+        pv_template_set_console(devices, request->console_log);
+    if (request->run_id)
+        pv_template_set_metadata(domain, request);
+    return pv_template_dump(doc, error);
 }
 
 /* The <interface> of @devices whose MAC is @mac, compared without case. */

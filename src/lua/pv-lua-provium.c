@@ -12,7 +12,11 @@
 #include "pv-lua.h"
 #include "pv-vm.h"
 
-/* provium:vm(name [, profile] [, {memory =, cpus =, performance_mode =, llcs =, ...}]) */
+/*
+ * provium:vm(name [, profile] [, {memory =, cpus =, performance_mode =, llcs =, ...}])
+ * provium:vm(name [, profile], {fixture = NAME}): restored from a fixture; the
+ * fixture's profile unless one is given
+ */
 static int
 pv_lua_provium_vm(lua_State *L)
 {
@@ -22,6 +26,9 @@ pv_lua_provium_vm(lua_State *L)
     PvVmBootOptions options;
     GError *error = NULL;
     PvProfile *profile;
+    PvVmFixture *fixture;
+    char *fixture_profile = NULL;
+    PvVm *vm;
     int opts = 0;
 
     if (!*name)
@@ -40,10 +47,19 @@ pv_lua_provium_vm(lua_State *L)
         luaL_checktype(L, opts, LUA_TTABLE);
         pv_lua_check_vm_options(L, opts, "provium:vm()", FALSE, &options);
     }
-    profile = pv_config_get_profile(pv_file_peek_config(file), profile_name, &error);
-    if (!profile)
+    /* Raises before it holds anything; pushes the fixture's setup function. */
+    fixture = pv_lua_fixture_vm(L, opts, &fixture_profile);
+    profile = pv_config_get_profile(pv_file_peek_config(file),
+                                    profile_name ? profile_name : fixture_profile, &error);
+    g_free(fixture_profile);
+    if (!profile) {
+        pv_vm_fixture_free(fixture);
         pv_lua_raise_error(L, error);
-    pv_lua_vm_push(L, pv_vm_new(file, name, profile, &options.vm));
+    }
+    vm = pv_vm_new(file, name, profile, &options.vm);
+    if (fixture)
+        pv_lua_fixture_attach(L, vm, fixture);
+    pv_lua_vm_push(L, vm);
     return 1;
 }
 

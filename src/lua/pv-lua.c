@@ -321,6 +321,7 @@ pv_lua_new(PvLuaFile *lua_file, GError **error)
     pv_lua_console_register(L);
     pv_lua_vm_register(L);
     pv_lua_provium_register(L);
+    pv_lua_fixture_register(L);
     if (!pv_lua_load_prelude(L, lua_file, error)) {
         lua_close(L);
         return NULL;

@@ -77,3 +77,7 @@ void pv_lua_result_push(lua_State *L, const char *command, const PvAgentExecResu
 void pv_lua_console_register(lua_State *L);
 void pv_lua_console_push(lua_State *L, PvVm *vm);
 void pv_lua_provium_register(lua_State *L);
+void pv_lua_fixture_register(lua_State *L);
+PvVmFixture *pv_lua_fixture_vm(lua_State *L, int opts, char **fixture_profile);
+void pv_lua_fixture_attach(lua_State *L, PvVm *vm, PvVmFixture *fixture);
+gboolean pv_lua_fixture_setup(PvVm *vm, gpointer user_data, GError **error);

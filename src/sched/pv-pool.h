@@ -51,6 +51,7 @@ typedef enum {
     PV_BLOCK_JOBS_CAP,
     PV_BLOCK_BOOT_GATE,
     PV_BLOCK_LLC_BUSY,
+    PV_BLOCK_FIXTURE_BUILD,   /* another process builds the fixture it needs */
 
     PV_BLOCK_LAST
 } PvBlockReason;

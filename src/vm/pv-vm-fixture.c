@@ -115,13 +115,14 @@ pv_vm_fixture_key(PvVm *vm, PvFixtureStore *store, const char *hypervisor, GErro
 
 /*
  * Boots the VM under @name and @uuid, runs the setup and saves the guest
- * into @dir.  On failure the domain is destroyed and @error carries the
- * console's last lines.
+ * into @dir.  On failure the domain is destroyed, and @console (when not
+ * NULL) gets the console's last lines: the test's own failure shows the
+ * VM's console, the files waiting for the build need them in its message.
  */
 static gboolean
 pv_vm_fixture_make_state(PvVm *vm, const PvVmBootOptions *options, const char *name,
                          const char *uuid, const char *dir, PvVmFixtureSetupFunc setup,
-                         gpointer user_data, GError **error)
+                         gpointer user_data, char **console, GError **error)
 {
     g_autofree char *state = g_build_filename(dir, PV_VM_FIXTURE_STATE, NULL);
     g_autofree char *tail = NULL;
@@ -147,11 +148,11 @@ pv_vm_fixture_make_state(PvVm *vm, const PvVmBootOptions *options, const char *n
     tail = pv_vm_console_tail(vm, PV_VM_FIXTURE_EXCERPT_LINES);
     if (pv_vm_is_running(vm))
         pv_vm_destroy(vm, NULL);
+    if (console)
+        *console = g_strdup(tail);
     g_set_error(error, local_error->domain, local_error->code,
-                _("fixture '%s' (%s) did not build: %s%s%s"), vm->fixture->name,
-                vm->fixture->path, local_error->message,
-                tail && *tail ? _("\n--- console of the fixture's build ---\n") : "",
-                tail && *tail ? tail : "");
+                _("fixture '%s' (%s) did not build: %s"), vm->fixture->name,
+                vm->fixture->path, local_error->message);
     return FALSE;
 }
 
@@ -200,6 +201,7 @@ pv_vm_fixture_build(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
     g_autofree char *uuid = pv_fixture_store_slot_uuid(store, key->key, 0);
     g_autofree char *dir = pv_fixture_build_get_slot_dir(build);
     g_autoptr(GError) local_error = NULL;
+    g_autofree char *console = NULL;
     PvFixtureEntry *entry = NULL;
     gint64 started = g_get_monotonic_time();
     gboolean ok;
@@ -209,14 +211,18 @@ pv_vm_fixture_build(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
         (g_set_error(&local_error, PV_ERROR, PV_ERROR_IO, _("cannot make %s: %s"), dir,
                      g_strerror(errno)), FALSE);
     ok = ok && pv_vm_fixture_make_state(vm, options, name, uuid, dir, setup, user_data,
-                                        &local_error);
+                                        &console, &local_error);
     ok = ok && pv_fixture_build_commit(build, key, vm->fixture->name, &entry, &local_error);
     pv_event_fixture_build_finished(events, path, vm->name, vm->fixture->name, key->key,
                                     (g_get_monotonic_time() - started) * 1000,
                                     ok ? NULL : local_error->message);
     if (!ok) {
+        g_autofree char *failure = console && *console ?
+            g_strdup_printf(_("%s\n--- console of the fixture's build ---\n%s"),
+                            local_error->message, console) : g_strdup(local_error->message);
+
         /* Nothing is cached; the files waiting for it fail with this. */
-        pv_fixture_build_fail(build, local_error->message);
+        pv_fixture_build_fail(build, failure);
         g_propagate_error(error, g_steal_pointer(&local_error));
         return NULL;
     }
@@ -341,7 +347,8 @@ pv_vm_boot_fixture(PvVm *vm, const PvVmBootOptions *options, PvVmFixtureSetupFun
         /* Every state is in use: this slot's is made as a build, under its name. */
         if (!pv_vm_fixture_make_state(vm, options, pv_fixture_slot_get_domain_name(slot),
                                       pv_fixture_slot_get_uuid(slot),
-                                      pv_fixture_slot_get_dir(slot), setup, user_data, error) ||
+                                      pv_fixture_slot_get_dir(slot), setup, user_data, NULL,
+                                      error) ||
             !pv_fixture_slot_commit(slot, error))
             return FALSE;
     }

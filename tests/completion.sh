@@ -101,7 +101,7 @@ complete_line "$PROVIUM" -c ""
 check "a short option's value (URI): nothing" is ""
 
 complete_line "$PROVIUM" fixture ""
-check "fixture: its commands, from its usage line" is "list prune "
+check "fixture: its commands, from its usage line" is "build list prune "
 
 complete_line "$PROVIUM" fixture prune --
 check "fixture: its options" sh -c "grep -qx -- --max-size '$WORK/out' && grep -qx -- --cache-dir '$WORK/out'"

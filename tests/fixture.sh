@@ -1,5 +1,5 @@
 #!/bin/sh
-# provium fixture list|prune on a cache of stand-in entries (tests/fixture-tool
+# provium fixture list|prune (and build's mistakes) on a cache of stand-in entries (tests/fixture-tool
 # makes them the way a fixture build will, and holds one in use as a run
 # restoring it would).  No VM.
 . "$(dirname "$0")/lib.sh"
@@ -81,10 +81,21 @@ check "prune: the store is empty" sh -c "[ -z \"\$(ls '$STORE/entries')\" ]"
 # Mistakes: one line, exit 2.
 fixture
 check "no command: exit 2" status_is 2
-check "no command: one line" err_is "provium: fixture takes one command: list or prune (see provium fixture --help)"
-fixture build
-check "build: not here yet: exit 2" status_is 2
-check "build: one line" err_is "provium: unknown fixture command 'build': list or prune (see provium fixture --help)"
+check "no command: one line" err_is "provium: fixture takes one command: build, list or prune (see provium fixture --help)"
+fixture rebuild
+check "an unknown command: exit 2" status_is 2
+check "an unknown command: one line" err_is "provium: unknown fixture command 'rebuild': build, list or prune (see provium fixture --help)"
+mkdir "$WORK/nofixtures"
+fixture build -c test:///default "$WORK/nofixtures"
+check "build: no fixture files: exit 2" status_is 2
+check "build: no fixture files: one line" err_is "provium: no fixture files (*.fixture.lua) found"
+echo 'return 1' > "$WORK/nofixtures/x.test.lua"
+fixture build -c test:///default "$WORK/nofixtures/x.test.lua"
+check "build: a test file: exit 2" status_is 2
+check "build: a test file: one line" err_is "provium: $WORK/nofixtures/x.test.lua: not a fixture file (fixture files end in .fixture.lua)"
+fixture build --help
+check "build --help: a run's options" out_has "--cache-dir"
+check "build --help: says what it does" out_has "Builds every fixture"
 fixture prune --max-size lots --cache-dir "$CACHE"
 check "bad --max-size: exit 2" status_is 2
 check "bad --max-size: names the option" sh -c "grep -q '^provium: --max-size: ' '$WORK/err'"
@@ -101,4 +112,5 @@ check "a cache everyone may write: refused, with what to do" \
 fixture --help
 check "--help: exit 0" status_is 0
 check "--help: the commands" sh -c "grep -q '  list ' '$WORK/out' && grep -q '  prune ' '$WORK/out'"
-check "--help: the usage names them" out_has "provium fixture [OPTION…] list|prune"
+check "--help: build too" grep -q '  build ' "$WORK/out"
+check "--help: the usage names them" out_has "provium fixture [OPTION…] build|list|prune"

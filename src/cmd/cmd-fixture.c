@@ -1,5 +1,7 @@
 /*
- * cmd-fixture.c: provium fixture list|prune: the cache of prepared VMs
+ * cmd-fixture.c: provium fixture build|list|prune: the cache of prepared VMs
+ *
+ * build is a run of the fixture files (cmd-run.c); list and prune are here.
  */
 #include "config.h"
 
@@ -130,17 +132,22 @@ pv_cmd_fixture(int argc, char **argv, GError **out_error)
           N_("prune: what the cache may keep, e.g. 5G (default 10G; 0 removes every "
              "fixture not in use)"), N_("SIZE") },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &words, NULL,
-          N_("list|prune") },
+          N_("build|list|prune") },
         { NULL },
     };
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
     g_autoptr(GError) error = NULL;
     guint64 max_size = PV_FIXTURE_STORE_DEFAULT_MAX_SIZE;
 
+    /* build takes a run's options: the run parses them */
+    if (argc > 1 && strcmp(argv[1], "build") == 0)
+        return pv_cmd_fixture_build(argc - 1, argv + 1, out_error);
     g_option_context_set_summary(context,
         _("The cache of fixtures: prepared VMs, built once and restored from their saved\n"
           "state by the test files that use them.\n"
           "\n"
+          "  build   build the fixtures (*.fixture.lua) under the PATHs that are not\n"
+          "          cached; takes the options of a run (provium fixture build --help)\n"
           "  list    every cached fixture: key, name, size, age, last use, slots\n"
           "  prune   remove corrupt fixtures, then the least recently used, until the\n"
           "          cache holds at most --max-size; a fixture in use is never removed"));
@@ -152,11 +159,11 @@ pv_cmd_fixture(int argc, char **argv, GError **out_error)
         (strcmp(words[0], "list") != 0 && strcmp(words[0], "prune") != 0)) {
         if (words && words[0] && !words[1])
             g_set_error(out_error, PV_ERROR, PV_ERROR_USAGE,
-                        _("unknown fixture command '%s': list or prune "
+                        _("unknown fixture command '%s': build, list or prune "
                           "(see provium fixture --help)"), words[0]);
         else
             g_set_error_literal(out_error, PV_ERROR, PV_ERROR_USAGE,
-                                _("fixture takes one command: list or prune "
+                                _("fixture takes one command: build, list or prune "
                                   "(see provium fixture --help)"));
         return PV_EXIT_USAGE;
     }

@@ -517,8 +517,12 @@ pv_cmd_run_finish(PvRun *run, GPtrArray *files, gint64 started, gboolean cancell
     return counts[1] > 0 || failed_files > 0 || counts[5] > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
 }
 
-int
-pv_cmd_run(int argc, char **argv, GError **out_error)
+/*
+ * provium [PATH...] runs the test files; provium fixture build [PATH...] the
+ * fixture files, each as a file with one test that boots a VM of it.
+ */
+static int
+pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
 {
     g_auto(PvRunArgs) args = { 0 };
     g_auto(PvRunOptions) options = { 0 };
@@ -630,16 +634,23 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     int status;
     guint i;
 
-    g_option_context_set_summary(context,
-        _("Runs every *.test.lua file under the PATHs (default: the current directory),\n"
-          "in sorted order, booting libvirt domains for the tests' VMs.\n\n"
-          "Other commands:\n"
-          "  provium list [PATH...]     list test files and their tests\n"
-          "  provium clean [--prefix P] destroy domains provium left behind\n"
-          "  provium events FILE        print an event stream as JSON lines\n"
-          "  provium report FILE        a run's figures, leak check and timeline (--svg)\n"
-          "  provium locks              who holds performance mode's LLC groups\n"
-          "  provium doctor             can this host run the tests, and how well"));
+    if (fixtures)
+        g_option_context_set_summary(context,
+            _("Builds every fixture (*.fixture.lua) under the PATHs (default: the current\n"
+              "directory) that the fixture cache lacks, as a test would, so that the test\n"
+              "files that use them restore them at once.  Takes the options of a run."));
+    else
+        g_option_context_set_summary(context,
+            _("Runs every *.test.lua file under the PATHs (default: the current directory),\n"
+              "in sorted order, booting libvirt domains for the tests' VMs.\n\n"
+              "Other commands:\n"
+              "  provium list [PATH...]     list test files and their tests\n"
+              "  provium clean [--prefix P] destroy domains provium left behind\n"
+              "  provium events FILE        print an event stream as JSON lines\n"
+              "  provium report FILE        a run's figures, leak check and timeline (--svg)\n"
+              "  provium locks              who holds performance mode's LLC groups\n"
+              "  provium doctor             can this host run the tests, and how well\n"
+              "  provium fixture build|list|prune   the cache of prepared VMs"));
     g_option_context_set_description(context,
         _("Exit status: 0 when every test passed, 1 when a test failed, 2 for usage,\n"
           "configuration or broken test files, 130 when interrupted.\n\n"
@@ -656,9 +667,15 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     if (!pv_cmd_run_check(&args, &options, &error))
         goto usage;
 
-    paths = pv_discover((const char *const *)args.paths, options.filter, &error);
+    paths = pv_discover_suffix((const char *const *)args.paths, options.filter,
+                               fixtures ? PV_FIXTURE_SUFFIX : PV_TEST_SUFFIX, &error);
     if (!paths)
         goto usage;
+    if (paths->len == 0 && fixtures) {
+        g_set_error_literal(&error, PV_ERROR, PV_ERROR_USAGE,
+                            _("no fixture files (*.fixture.lua) found"));
+        goto usage;
+    }
     if (paths->len == 0 && options.filter) {
         g_set_error(&error, PV_ERROR, PV_ERROR_USAGE,
                     _("no test files (*.test.lua) match --filter '%s'"), options.filter);
@@ -745,4 +762,21 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
  usage:
     g_propagate_error(out_error, g_steal_pointer(&error));
     return PV_EXIT_USAGE;
+}
+
+int
+pv_cmd_run(int argc, char **argv, GError **error)
+{
+    return pv_cmd_run_files(argc, argv, FALSE, error);
+}
+
+/**
+ * pv_cmd_fixture_build:
+ *
+ * provium fixture build [RUN OPTIONS] [PATH...]: @argv starts at "build".
+ */
+int
+pv_cmd_fixture_build(int argc, char **argv, GError **error)
+{
+    return pv_cmd_run_files(argc, argv, TRUE, error);
 }

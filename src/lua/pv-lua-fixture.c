@@ -26,7 +26,6 @@
 #define PV_LUA_FIXTURE "provium.Fixture"
 #define PV_LUA_FIXTURE_SETUPS "provium.fixture_setups"
 #define PV_LUA_FIXTURE_DIR "fixtures"
-#define PV_LUA_FIXTURE_SUFFIX ".fixture.lua"
 
 /* fixture(name, {profile =, inputs = {...}}, function(vm) ... end) -> a fixture */
 static int
@@ -77,6 +76,10 @@ pv_lua_fixture_find(PvFile *file, const char *name)
     g_autofree char *leaf = g_strconcat(name, PV_LUA_FIXTURE_SUFFIX, NULL);
     g_autofree char *dir = g_path_get_dirname(pv_file_peek_abs_path(file));
 
+    /* provium fixture build runs the fixture file itself. */
+    if (g_str_has_suffix(pv_file_peek_abs_path(file), leaf) &&
+        strcmp(strrchr(pv_file_peek_abs_path(file), '/') + 1, leaf) == 0)
+        return g_strdup(pv_file_peek_abs_path(file));
     for (;;) {
         g_autofree char *path = g_build_filename(dir, PV_LUA_FIXTURE_DIR, leaf, NULL);
         g_autofree char *conf = g_build_filename(dir, PV_CONFIG_FILENAME, NULL);

@@ -15,6 +15,7 @@
 #define PV_LUA_RESULT "provium.RunResult"
 #define PV_LUA_CONSOLE "provium.Console"
 #define PV_LUA_PROVIUM "provium.Provium"
+#define PV_LUA_FIXTURE_SUFFIX ".fixture.lua"
 
 /**
  * PvLuaFile:

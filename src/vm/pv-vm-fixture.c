@@ -10,7 +10,8 @@
  *      (another process builds it: file_blocked fixture_build, then look
  *      again);
  *   3. a build boots the VM under slot 0's domain name and UUID, runs the
- *      fixture's setup on it, saves it into the build and commits: a build
+ *      fixture's setup on it, saves it into the build (with a disk, its
+ *      overlay goes with the memory state) and commits: a build
  *      that fails caches nothing, and the files waiting for it fail with
  *      its reason;
  *   4. the VM claims a slot (one state serves one domain at a time; a slot
@@ -23,6 +24,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <glib/gi18n.h>
 
 #define PV_VM_PRIVATE
@@ -35,6 +37,7 @@
 /* Console lines a failed build's error carries. */
 #define PV_VM_FIXTURE_EXCERPT_LINES 20
 #define PV_VM_FIXTURE_STATE "memory.state"
+#define PV_VM_FIXTURE_DISK "disk.qcow2"
 
 void
 pv_vm_fixture_free(PvVmFixture *fixture)
@@ -136,6 +139,18 @@ pv_vm_fixture_make_state(PvVm *vm, const PvVmBootOptions *options, const char *n
     ok = pv_vm_boot(vm, options, &local_error) && setup(vm, user_data, &local_error);
     if (ok) {
         ok = pv_domain_save(vm->domain, state, &local_error);
+        /* The memory state goes with the disk it was saved with: the overlay
+         * (over the profile's disk) becomes the slot's, before stopping
+         * removes it. */
+        if (ok && vm->overlay) {
+            g_autofree char *disk = g_build_filename(dir, PV_VM_FIXTURE_DISK, NULL);
+            g_autoptr(GFile) from = g_file_new_for_path(vm->overlay);
+            g_autoptr(GFile) to = g_file_new_for_path(disk);
+
+            ok = g_file_move(from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, &local_error);
+            if (ok)
+                g_clear_pointer(&vm->overlay, g_free);
+        }
         if (ok) {
             pv_vm_emit_stopped(vm, "saved");
             pv_vm_settle_stopped(vm);
@@ -269,6 +284,8 @@ pv_vm_fixture_restore(PvVm *vm, const PvVmBootOptions *options, GError **error)
     PvFixtureSlot *slot = vm->fixture_slot;
     g_autofree char *state = g_build_filename(pv_fixture_slot_get_dir(slot),
                                               PV_VM_FIXTURE_STATE, NULL);
+    g_autofree char *disk = vm->profile->disk ?
+        g_build_filename(pv_fixture_slot_get_dir(slot), PV_VM_FIXTURE_DISK, NULL) : NULL;
     gboolean ok;
 
     if (!pv_vm_boot_prepare(vm, options, error))
@@ -279,7 +296,7 @@ pv_vm_fixture_restore(PvVm *vm, const PvVmBootOptions *options, GError **error)
     }
     g_free(vm->domain_name);
     vm->domain_name = g_strdup(pv_fixture_slot_get_domain_name(slot));
-    ok = pv_vm_restore_one(vm, state, error);
+    ok = pv_vm_restore_one(vm, state, disk, error);
     if (vm->domain && g_strcmp0(pv_domain_peek_name(vm->domain), vm->domain_name) == 0)
         vm->fixture_domain = vm->domain;
     if (ok)
@@ -319,13 +336,6 @@ pv_vm_boot_fixture(PvVm *vm, const PvVmBootOptions *options, PvVmFixtureSetupFun
     if (!pv_vm_boot_prepare(vm, options, error))
         return FALSE;
     pv_vm_boot_finish(vm);
-    if (vm->profile->disk) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("fixture '%s' (%s): profile '%s' has a disk, and fixtures of disk "
-                      "profiles are not supported yet: use a profile without one"),
-                    vm->fixture->name, vm->fixture->path, vm->profile->name);
-        return FALSE;
-    }
     store = pv_run_get_fixture_store(vm->run, &hypervisor, error);
     if (!store)
         return FALSE;

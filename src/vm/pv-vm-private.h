@@ -92,5 +92,6 @@ GPtrArray *pv_vm_perf_warnings(PvVm *vm, const PvVmBoot *boot);
 
 /* pv-vm-start.c */
 gboolean pv_vm_start_one(PvVm *vm, GError **error);
-gboolean pv_vm_restore_one(PvVm *vm, const char *state_path, GError **error);
+gboolean pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk,
+                           GError **error);
 gboolean pv_vm_explain_kvm(PvVm *vm, GError **error);

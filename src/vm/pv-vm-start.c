@@ -49,12 +49,13 @@ pv_vm_image_format(const char *path)
     return got == 4 && memcmp(magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
 }
 
+/* A qcow2 overlay of @base: what the domain writes goes there, never into @base. */
 static gboolean
-pv_vm_make_overlay(PvVm *vm, const char *overlay, GError **error)
+pv_vm_make_overlay(const char *base, const char *overlay, GError **error)
 {
     const char *argv[] = {
         PV_QEMU_IMG, "create", "-q", "-f", "qcow2",
-        "-F", pv_vm_image_format(vm->profile->disk), "-b", vm->profile->disk, overlay, NULL,
+        "-F", pv_vm_image_format(base), "-b", base, overlay, NULL,
     };
     g_autofree char *err_text = NULL;
     int status = 0;
@@ -68,8 +69,7 @@ pv_vm_make_overlay(PvVm *vm, const char *overlay, GError **error)
     }
     if (!g_spawn_check_wait_status(status, NULL)) {
         g_set_error(error, PV_ERROR, PV_ERROR_IO,
-                    _("cannot make a disk overlay of %s: %s"), vm->profile->disk,
-                    g_strstrip(err_text));
+                    _("cannot make a disk overlay of %s: %s"), base, g_strstrip(err_text));
         return FALSE;
     }
     return TRUE;
@@ -120,7 +120,7 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     if (vm->profile->disk && !vm->overlay) {
         g_autofree char *overlay = pv_run_vm_path(run, name, ".qcow2");
 
-        if (!pv_vm_make_overlay(vm, overlay, error))
+        if (!pv_vm_make_overlay(vm->profile->disk, overlay, error))
             return NULL;
         vm->overlay = g_steal_pointer(&overlay);
     }
@@ -310,12 +310,13 @@ pv_vm_start_one(PvVm *vm, GError **error)
 
 /*
  * Restores the VM's domain from @state_path under vm->domain_name, with this
- * run's console log and metadata, and waits until its guest agent answers
+ * run's console log and metadata (and with @disk, the disk state saved with
+ * it, under a new overlay of its own), and waits until its guest agent answers
  * (a restored agent connection comes back without libvirt's event); then
  * sets the guest's clock from the host's.  The VM is charged (stage 1).
  */
 gboolean
-pv_vm_restore_one(PvVm *vm, const char *state_path, GError **error)
+pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **error)
 {
     PvRun *run = vm->run;
     PvVmBoot *boot = vm->boot;
@@ -342,6 +343,17 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, GError **error)
     g_free(vm->console_log);
     vm->console_log = pv_run_vm_path(run, name, ".console.log");
     xml_path = pv_run_vm_path(run, name, ".xml");
+    /* The saved disk state is the base of the VM's own overlay: never written. */
+    if (disk) {
+        g_autofree char *overlay = pv_run_vm_path(run, name, ".qcow2");
+
+        if (!pv_vm_make_overlay(disk, overlay, error)) {
+            pv_vm_leave_gate(vm);
+            return FALSE;
+        }
+        g_free(vm->overlay);
+        vm->overlay = g_steal_pointer(&overlay);
+    }
     inputs.domain = name;
     inputs.file = file_name;
     inputs.file_shown = pv_file_peek_path(vm->file);

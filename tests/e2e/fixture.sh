@@ -171,7 +171,50 @@ timeout 20 "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs-k2"
 check "after a killed build the next run builds again" \
     [ "$("$PROVIUM" events "$WORK/runs-k2/latest/events.msgpack" | jq -s '[.[] | select(.kind == "fixture_build_started")] | length')" = 1 ]
 
-# 7. Mistakes: one line each.
+# 7. A disk profile: the fixture keeps its disk state; restored VMs write
+# to their own overlays; neither the cached disk nor the base is written.
+cp "$PV_TEST_IMAGE/data.img" "$WORK/base.img"
+chmod 0644 "$WORK/base.img"
+base_sum=$(sha256sum < "$WORK/base.img")
+cat >> "$WORK/provium.conf" <<CONF
+
+[profile data]
+kernel = $PV_TEST_IMAGE/vmlinuz
+initrd = $PV_TEST_IMAGE/initrd.img
+cmdline = console=ttyS0 quiet
+disk = base.img
+CONF
+cat > "$WORK/fixtures/disky.fixture.lua" <<'LUA'
+return fixture("disky", {profile = "data"}, function(vm)
+    vm:run("mkdir -p /mnt && mount /dev/vda /mnt && echo from-fixture > /mnt/fx.txt && sync")
+        :assert_ok()
+end)
+LUA
+mkdir "$WORK/disky"
+cat > "$WORK/disky/disky.test.lua" <<'LUA'
+local vm = provium:vm("f", {fixture = "disky"})
+test("the fixture's disk state is there", function(t)
+    vm:boot()
+    t:assert_eq("from-fixture\n", vm:read_file("/mnt/fx.txt"))
+    vm:run("echo changed > /mnt/fx.txt && sync"):assert_ok()
+    vm:reset()
+    t:assert_eq("from-fixture\n", vm:read_file("/mnt/fx.txt"))
+end)
+LUA
+fx "$WORK/disky"
+check "a disk fixture: first run passes" status_is 0
+disk_key=$(events '[.[] | select(.kind == "fixture_build_finished")] | .[0].key')
+cached_disk=$CACHE/fixtures/entries/$(echo "$disk_key" | tr -d '"')/slots/0/disk.qcow2
+check "a disk fixture keeps its disk state" test -f "$cached_disk"
+cached_sum=$(sha256sum < "$cached_disk")
+fx "$WORK/disky"
+check "a disk fixture: second run restores and passes" status_is 0
+check "a disk fixture: no build the second time" [ "$(count fixture_build_started)" = 0 ]
+check "the cached disk state is never written" test "$(sha256sum < "$cached_disk")" = "$cached_sum"
+check "the base image is never written" test "$(sha256sum < "$WORK/base.img")" = "$base_sum"
+check "restored overlays are removed" sh -c "! ls '$WORK'/runs/latest/vms/*.qcow2 2>/dev/null"
+
+# 8. Mistakes: one line each.
 cat > "$WORK/missing.test.lua" <<'LUA'
 local vm = provium:vm("e", {fixture = "nosuch"})
 test("never runs", function(t) end)

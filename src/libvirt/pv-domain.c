@@ -20,6 +20,7 @@
 #include "pv-autocleanups.h"
 #include "pv-domain.h"
 #include "pv-libvirt.h"
+#include "pv-template.h"
 
 struct _PvDomain {
     gint ref;
@@ -408,6 +409,31 @@ pv_domain_restore(PvDomainRegistry *registry, const char *name, const char *labe
 {
     return pv_domain_launch(registry, name, label, memory, xml, state_path, wake, callbacks,
                             error);
+}
+
+/**
+ * pv_domain_registry_destroy_stale:
+ * @name: a name only one holder may use at a time (a fixture slot's, whose
+ *   lock the caller holds)
+ *
+ * A domain of provium's (it has provium's metadata) still running under
+ * @name belongs to no one any more: a run that was killed, or kept it with
+ * --keep-failed, and ended.  It is destroyed; anything else is left alone.
+ * Returns: whether one was destroyed
+ */
+gboolean
+pv_domain_registry_destroy_stale(PvDomainRegistry *registry, const char *name)
+{
+    g_autoptr(virDomain) dom = virDomainLookupByName(registry->conn, name);
+    g_autofree char *metadata = NULL;
+    gboolean destroyed = FALSE;
+
+    if (dom)
+        metadata = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, PV_METADATA_URI, 0);
+    if (metadata)
+        destroyed = virDomainDestroy(dom) == 0;
+    virResetLastError();
+    return destroyed;
 }
 
 /**

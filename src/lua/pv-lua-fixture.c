@@ -277,7 +277,11 @@ pv_lua_fixture_setup(PvVm *vm, gpointer user_data, GError **error)
     int top = lua_gettop(L);
     g_autofree char *text = NULL;
 
-    luaL_checkstack(L, 4, "fixture setup");
+    /* Called from C with things to free: nothing here may raise. */
+    if (!lua_checkstack(L, 4)) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST, _("out of Lua stack"));
+        return FALSE;
+    }
     lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_SETUPS);
     lua_pushlightuserdata(L, vm);
     lua_gettable(L, -2);

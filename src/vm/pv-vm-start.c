@@ -365,6 +365,9 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     inputs.console_log = vm->console_log;
     inputs.overlay = vm->overlay;
     pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
+    if (pv_domain_registry_destroy_stale(pv_run_peek_domains(run), name))
+        pv_run_note(run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
+                           "run that ended"), pv_file_peek_path(vm->file), name);
     saved = pv_domain_save_image_xml(pv_run_peek_domains(run), state_path, error);
     if (saved)
         xml = pv_template_restore_xml(saved, &request, error);

@@ -19,6 +19,10 @@
  *    USB, the old default), the default template, and the default with the
  *    kernel's crypto self-tests skipped (a profile's command line),
  *    interleaved.
+ * 6. N files whose VMs restore one fixture: with a cold cache (one build,
+ *    the states of the slots that run at once, then restores) and a warm
+ *    one (restores only), against the same cold-boot CPU lower bound as 2.
+ *    --fixtures-only measures that bound and runs this section alone.
  *
  * Shared machines are noisy: the real-VM runs are repeated, interleaved
  * (provium, then each virsh variant, then again), and the medians compared,
@@ -48,6 +52,7 @@
 #include "pv-libvirt.h"
 #include "pv-template.h"
 #include "pv-units.h"
+#include "pv-virt.h"
 
 #define BENCH_VM_MEMORY (256 * PV_MIB)
 #define BENCH_N 8
@@ -554,6 +559,77 @@ bench_boot_cpu(Bench *b, const char *template_name, const char *cmdline)
     return g_ascii_strtod(tick + strlen("qemu_ticks "), NULL) / sysconf(_SC_CLK_TCK);
 }
 
+static const char *fixture_test =
+    "local vm = provium:vm(\"v\", {fixture = \"base\"})\n"
+    "test(\"restores and runs uname -r\", function(t)\n"
+    "    vm:boot()\n"
+    "    vm:run(\"uname -r\"):assert_ok()\n"
+    "end)\n";
+
+static const char *fixture_def =
+    "return fixture(\"base\", {}, function(vm)\n"
+    "    vm:run(\"echo prepared > /tmp/prepared\"):assert_ok()\n"
+    "end)\n";
+
+/* N files restoring one fixture from @cache: the run's wall time. */
+static double
+bench_fixture_run(Bench *b, const char *corpus, const char *cache)
+{
+    g_autofree char *prefix = bench_prefix(b);
+    g_autofree char *results = g_build_filename(b->work, "runs", NULL);
+    char *argv[] = {
+        b->provium, (char *)"-q", (char *)"-c", (char *)"qemu:///system", (char *)"--prefix",
+        prefix, (char *)"--results-dir", results, (char *)"--cache-dir", (char *)cache,
+        (char *)corpus, NULL,
+    };
+    Run run;
+
+    bench_settle();
+    run = bench_run(argv, b->work, TRUE);
+    if (run.status != 0)
+        g_error("provium failed (exit %d) on %u files of a fixture; see %s", run.status,
+                BENCH_N, results);
+    return run.wall_s;
+}
+
+/*
+ * 6. fixtures: per repetition a cold cache (a new cache directory), then the
+ * same cache warm.  Prints its table; the medians in @cold and @warm.
+ */
+static void
+bench_fixtures(Bench *b, double bound, guint reps, double *cold, double *warm)
+{
+    g_autofree char *conf = vm_conf(b);
+    g_autofree char *corpus = make_corpus(b, "fixture", BENCH_N, conf, fixture_test);
+    g_autofree char *fixtures = g_build_filename(corpus, "fixtures", NULL);
+    g_autofree char *def = g_build_filename(fixtures, "base.fixture.lua", NULL);
+    double cold_runs[BENCH_REPS];
+    double warm_runs[BENCH_REPS];
+    guint rep;
+
+    g_mkdir_with_parents(fixtures, 0755);
+    write_file(def, fixture_def);
+    for (rep = 0; rep < reps; rep++) {
+        g_autofree char *name = g_strdup_printf("cache%u", rep);
+        g_autofree char *cache = g_build_filename(b->work, name, NULL);
+
+        cold_runs[rep] = bench_fixture_run(b, corpus, cache);
+        warm_runs[rep] = bench_fixture_run(b, corpus, cache);
+        rm_rf(cache);
+    }
+    *cold = median(cold_runs, reps);
+    *warm = median(warm_runs, reps);
+    g_print("\n6. fixtures: N = %u files, each one VM restored from one fixture, running "
+            "uname -r\n", BENCH_N);
+    g_print("   %-44s %10s %14s %16s\n", "", "makespan", "x lower bound", "runs (min..max)");
+    g_print("   %-44s %9.1fs %14.2f %3u (%.1f..%.1fs)\n",
+            "cold cache (one build, then restores)", *cold, *cold / bound, reps,
+            minimum(cold_runs, reps), maximum(cold_runs, reps));
+    g_print("   %-44s %9.1fs %14.2f %3u (%.1f..%.1fs)\n", "warm cache (restores only)", *warm,
+            *warm / bound, reps, minimum(warm_runs, reps), maximum(warm_runs, reps));
+    g_print("   (the lower bound is N cold boots' CPU over %u CPUs: %.1f s)\n", b->cpus, bound);
+}
+
 static void
 bench_cleanup(Bench *b)
 {
@@ -585,9 +661,13 @@ main(int argc, char **argv)
 {
     Bench b = { 0 };
     gboolean quick = FALSE;
+    gboolean fixtures_only = FALSE;
+    double fixture_cold = 0, fixture_warm = 0;
     GOptionEntry entries[] = {
         { "quick", 0, 0, G_OPTION_ARG_NONE, &quick,
           "Fewer sizes (1,000-file dispatch, N = 8 only), for trying the bench out", NULL },
+        { "fixtures-only", 0, 0, G_OPTION_ARG_NONE, &fixtures_only,
+          "Only section 6 (fixtures), with the CPU lower bound it is compared to", NULL },
         { NULL },
     };
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
@@ -649,6 +729,21 @@ main(int argc, char **argv)
     the_bench = &b;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+
+    if (fixtures_only) {
+        guint reps = quick ? 1 : BENCH_REPS;
+
+        write_file(g_build_filename(b.work, "vm.sh", NULL), vm_script);
+        for (rep = 0; rep < reps; rep++)
+            cpu_runs[rep] = bench_cpu_per_vm(&b);
+        bound = BENCH_N * median(cpu_runs, reps) / b.cpus;
+        bench_fixtures(&b, bound, reps, &fixture_cold, &fixture_warm);
+        bench_cleanup(&b);
+        g_print("\nbench: lower_bound_s=%.2f fixture_cold_s=%.2f fixture_warm_s=%.2f "
+                "fixture_cold_ratio=%.3f fixture_warm_ratio=%.3f\n", bound, fixture_cold,
+                fixture_warm, fixture_cold / bound, fixture_warm / bound);
+        return 0;
+    }
 
     /* 1. dispatch */
     conf = g_strdup("[profile default]\nmemory = 256M\ncpus = 1\n");
@@ -782,14 +877,19 @@ main(int argc, char **argv)
             boot_notests_s, minimum(boot_notests, boot_reps), maximum(boot_notests, boot_reps),
             100.0 * (boot_notests_s / boot_full_s - 1.0));
 
+    /* 6. fixtures, against section 2's bound */
+    bench_fixtures(&b, bound, quick ? 1 : BENCH_REPS, &fixture_cold, &fixture_warm);
+
     bench_cleanup(&b);
     g_print("\nbench: dispatch_files_per_s=%.0f makespan_s=%.2f best_virsh_s=%.2f "
             "lower_bound_s=%.2f ratio_to_bound=%.3f speedup_vs_virsh=%.3f "
             "boot1_s=%.2f boot3_sequential_s=%.2f boot3_parallel_s=%.2f "
             "parallel_to_one=%.3f parallel_speedup=%.3f "
-            "boot_cpu_s=%.2f boot_cpu_full_s=%.2f boot_cpu_notests_s=%.2f\n",
+            "boot_cpu_s=%.2f boot_cpu_full_s=%.2f boot_cpu_notests_s=%.2f "
+            "fixture_cold_ratio=%.3f fixture_warm_ratio=%.3f\n",
             d1k.files_per_s, makespan, best_virsh, bound, ratio, best_virsh / makespan,
             one_s, seq_s, par_s, par_s / one_s, seq_s / par_s,
-            boot_default_s, boot_full_s, boot_notests_s);
+            boot_default_s, boot_full_s, boot_notests_s,
+            fixture_cold / bound, fixture_warm / bound);
     return 0;
 }

@@ -250,7 +250,8 @@ pv_vm_fixture_entry(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
                     const PvVmBootOptions *options, PvVmFixtureSetupFunc setup,
                     gpointer user_data, GError **error)
 {
-    g_autofree char *holder = g_strdup_printf(_("pid %" G_GINT64_FORMAT ", run %s, %s"),
+    /* A record (the build lock, fixture_build_waiting): not translated. */
+    g_autofree char *holder = g_strdup_printf("pid %" G_GINT64_FORMAT ", run %s, %s",
                                               pv_run_get_pid(vm->run), pv_run_peek_id(vm->run),
                                               pv_file_peek_path(vm->file));
 

@@ -9,7 +9,9 @@
  * libvirt's events arrive on the main thread.  The registry finds the domain
  * by name (it is registered before it is created, so no event is missed) and
  * updates its state under the owning worker's PvWake lock, then wakes the
- * worker.  Names are never reused within a run, so a late event for a
+ * worker.  Names are not reused within a run, but for a fixture slot's (a
+ * build's domain, then the one restored from its save): events are matched
+ * to the domain by libvirt's id too, so a late event for a saved or
  * destroyed domain cannot touch a new one.
  */
 #include "config.h"
@@ -133,6 +135,21 @@ pv_domain_describe_stop(int event, int detail)
     }
 }
 
+/*
+ * With the wake's lock held: whether an event of libvirt's @dom is about
+ * @domain.  A fixture slot's name serves a build's domain and then the
+ * domain restored from its save (pv_domain_restore()): a late event of the
+ * saved one must not touch the restored one.  Their libvirt ids differ; a
+ * domain still being created has none yet, and cannot have been saved.
+ */
+static gboolean
+pv_domain_event_is_ours(PvDomain *domain, virDomain *dom, gboolean saved)
+{
+    if (domain->dom)
+        return virDomainGetID(domain->dom) == virDomainGetID(dom);
+    return !saved;
+}
+
 static int
 pv_domain_on_lifecycle(virConnect *conn, virDomain *dom, int event, int detail, void *opaque)
 {
@@ -149,6 +166,11 @@ pv_domain_on_lifecycle(virConnect *conn, virDomain *dom, int event, int detail, 
 
     reason = pv_domain_describe_stop(event, detail);
     g_mutex_lock(&domain->wake->lock);
+    if (!pv_domain_event_is_ours(domain, dom, event == VIR_DOMAIN_EVENT_STOPPED &&
+                                 detail == VIR_DOMAIN_EVENT_STOPPED_SAVED)) {
+        g_mutex_unlock(&domain->wake->lock);
+        return 0;
+    }
     if (domain->state != PV_DOMAIN_STATE_STOPPED) {
         domain->state = PV_DOMAIN_STATE_STOPPED;
         g_free(domain->stop_reason);
@@ -173,6 +195,10 @@ pv_domain_on_agent(virConnect *conn, virDomain *dom, int state, int reason, void
     if (!domain)
         return;
     g_mutex_lock(&domain->wake->lock);
+    if (!pv_domain_event_is_ours(domain, dom, FALSE)) {
+        g_mutex_unlock(&domain->wake->lock);
+        return;
+    }
     if (state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED &&
         domain->state != PV_DOMAIN_STATE_STOPPED) {
         domain->state = PV_DOMAIN_STATE_READY;
@@ -300,10 +326,16 @@ pv_domain_launch(PvDomainRegistry *registry, const char *name, const char *label
     if (callbacks)
         domain->callbacks = *callbacks;
 
+    /*
+     * A new domain is registered before it exists, so no event of it is
+     * missed.  A restored one only once it exists (with its libvirt id):
+     * until then, events under its name are its saved predecessor's.
+     */
     g_mutex_lock(&registry->lock);
     closed = registry->closed;
     if (!closed) {
-        g_hash_table_replace(registry->by_name, domain->name, pv_domain_ref(domain));
+        if (!state_path)
+            g_hash_table_replace(registry->by_name, domain->name, pv_domain_ref(domain));
         registry->creating++;
     }
     g_mutex_unlock(&registry->lock);
@@ -365,6 +397,19 @@ pv_domain_launch(PvDomainRegistry *registry, const char *name, const char *label
     if (domain->state == PV_DOMAIN_STATE_STARTING)
         domain->state = PV_DOMAIN_STATE_RUNNING;
     g_mutex_unlock(&wake->lock);
+    if (state_path) {
+        g_mutex_lock(&registry->lock);
+        g_hash_table_replace(registry->by_name, domain->name, pv_domain_ref(domain));
+        g_mutex_unlock(&registry->lock);
+        /* Stopped before it was registered: its event went unheard. */
+        if (virDomainIsActive(dom) == 0) {
+            g_mutex_lock(&wake->lock);
+            domain->state = PV_DOMAIN_STATE_STOPPED;
+            domain->stop_reason = g_strdup(_("the domain stopped as it was restored"));
+            g_mutex_unlock(&wake->lock);
+        }
+        virResetLastError();
+    }
     return g_steal_pointer(&domain);
 }
 

@@ -32,7 +32,7 @@ check "list: exit 0" status_is 0
 check "list: header" out_matches '^KEY +NAME +SIZE +AGE +LAST USE +SLOTS$'
 short=$(printf %.12s "$web")
 check "list: key, name, size, age, last use, slots" \
-    out_matches "^$short  web +2(\\.0)?M +[0-9]+s +5s  1$"
+    out_matches "^$short  web +2(\\.0)?M +[0-9]+s +([5-9]|[1-5][0-9])s  1$"
 check "list: most recently used first" \
     sh -c "awk 'NR > 1 { print \$2 }' '$WORK/out' | head -3 | tr '\n' ' ' | grep -qx 'web mid old '"
 check "list: last use in hours" out_matches ' old +1(\.0)?M +[0-9]+s +2h  1$'

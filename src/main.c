@@ -32,6 +32,7 @@ static const PvCommand pv_commands[] = {
     { "report", pv_cmd_report, 0 },
     { "locks", pv_cmd_locks, 0 },
     { "doctor", pv_cmd_doctor, PV_GLOBAL_CONNECT | PV_GLOBAL_CONFIG },
+    { "fixture", pv_cmd_fixture, 0 },
     { "__complete", pv_cmd_complete, 0 },  /* hidden: for the shell completion */
 };
 

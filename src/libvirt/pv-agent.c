@@ -670,3 +670,42 @@ pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, 
     pv_agent_file_close(dom, handle);
     return NULL;
 }
+
+/**
+ * pv_agent_ping:
+ * @timeout_s: how long the one call may take
+ *
+ * Whether the guest agent answers guest-ping now.  A restored guest's agent
+ * answers again without libvirt's agent-connected event.
+ */
+gboolean
+pv_agent_ping(virDomain *dom, int timeout_s, GError **error)
+{
+    char *reply = virDomainQemuAgentCommand(dom, "{\"execute\":\"guest-ping\"}", timeout_s, 0);
+
+    if (!reply) {
+        pv_libvirt_set_error_code(error, PV_ERROR_GUEST, _("the guest agent did not answer"));
+        return FALSE;
+    }
+    free(reply);
+    return TRUE;
+}
+
+/**
+ * pv_agent_set_time:
+ *
+ * Sets the guest's clock to the host's (guest-set-time): a restored guest's
+ * clock stands where it was saved.
+ */
+gboolean
+pv_agent_set_time(virDomain *dom, GError **error)
+{
+    gint64 now = g_get_real_time();
+
+    if (virDomainSetTime(dom, now / G_USEC_PER_SEC, (now % G_USEC_PER_SEC) * 1000, 0) < 0) {
+        pv_libvirt_set_error_code(error, PV_ERROR_GUEST,
+                                  _("cannot set the guest's clock through its agent"));
+        return FALSE;
+    }
+    return TRUE;
+}

@@ -56,7 +56,7 @@ pv_svg_reason_color(PvBlockReason reason)
 {
     static const char *const colors[] = {
         "#9e9e9e", "#ef6c00", "#ad1457", "#4527a0", "#00838f", "#f9a825", "#5d4037",
-        "#2e7d32",
+        "#2e7d32", "#0277bd",
     };
     G_STATIC_ASSERT(G_N_ELEMENTS(colors) == PV_BLOCK_LAST);
 

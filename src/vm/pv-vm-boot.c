@@ -36,7 +36,7 @@
 #define PV_VM_BOOT_EXCERPT_LINES 10
 
 /* What a boot may start from: inside a test, in scope, not running. */
-static gboolean
+gboolean
 pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error)
 {
     PvVmOptions merged = vm->options;
@@ -79,7 +79,7 @@ pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error)
 }
 
 /* The boot is over, however it went: what only a boot holds goes back. */
-static void
+void
 pv_vm_boot_finish(PvVm *vm)
 {
     pv_vm_leave_gate(vm);
@@ -87,7 +87,7 @@ pv_vm_boot_finish(PvVm *vm)
 }
 
 /* A VM that will not boot after all (an earlier one of its call failed). */
-static void
+void
 pv_vm_boot_abandon(PvVm *vm)
 {
     pv_vm_release_charge(vm);
@@ -158,7 +158,7 @@ pv_vm_try_acquire(gpointer user_data, PvBlockReason *reason, gboolean *on_files,
 }
 
 /* Stage 1 for the VMs of one call. */
-static gboolean
+gboolean
 pv_vm_acquire(PvVm *const *vms, guint n, GError **error)
 {
     PvVmAcquire acquire = { vms, n, { 0, 0 }, NULL, vms[0]->file, NULL };

@@ -361,7 +361,11 @@ pv_vm_boot_report(PvVm *const *vms, guint n, GError **error)
                 failed, n, text->str);
 }
 
-/* A boot call failed: the VMs that did boot are destroyed, the failed ones kept. */
+/*
+ * A boot call failed: the VMs that did boot are destroyed, the failed ones
+ * whose domain runs are kept (their console, --keep-failed), and the others
+ * give their charge back.
+ */
 static void
 pv_vm_boot_unwind(PvVm *const *vms, guint n)
 {
@@ -372,7 +376,8 @@ pv_vm_boot_unwind(PvVm *const *vms, guint n)
 
         if (!vm->boot)
             continue;
-        if (vm->boot->error) {
+        if (vm->boot->error && pv_vm_is_running(vm)) {
+            /* With its charge, until its scope ends. */
             pv_vm_boot_finish(vm);
         } else if (vm->domain && vm->boot->started && pv_vm_is_running(vm)) {
             pv_vm_boot_finish(vm);

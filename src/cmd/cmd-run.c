@@ -221,8 +221,10 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan)
     if (options->verbosity == PV_VERBOSITY_QUIET)
         return;
     gate = options->boot_workers ?
-        g_strdup_printf(_("%u domains"), options->boot_workers) :
-        g_strdup_printf(_("%u vCPUs"), pv_run_get_host_cpus(run));
+        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u domain", "%u domains",
+                                    options->boot_workers), options->boot_workers) :
+        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u vCPU", "%u vCPUs",
+                                    pv_run_get_host_cpus(run)), pv_run_get_host_cpus(run));
     if (options->no_psi)
         psi = g_strdup(_("off (--no-psi)"));
     else if (!pv_run_host_is_local(run))

@@ -447,7 +447,6 @@ pv_run_make_resources(PvRun *run, GError **error)
 {
     const PvRunOptions *options = run->options;
     PvResourcesConfig config = { { 0 } };
-    g_autofree char *type = NULL;
     guint64 host_memory = 0;
     gboolean guard;
 
@@ -464,8 +463,7 @@ pv_run_make_resources(PvRun *run, GError **error)
      * libvirt's test driver runs no guests: nothing to guard.  PSI and KSM
      * are files of this machine: only for a hypervisor running here.
      */
-    type = g_strdup(virConnectGetType(run->conn));
-    guard = g_ascii_strcasecmp(type ? type : "", "test") != 0;
+    guard = !pv_libvirt_is_test(run->conn);
     run->host_local = guard && run->local;
     if (guard) {
         config.read_memory = pv_run_read_memory;

@@ -18,6 +18,16 @@
  *    long file found last, two at a time, in discovery order and longest
  *    first (from the duration history of a first run), against the lower
  *    bound max(total / 2, longest).  --order-only runs just this.
+ * 6. What a network of the file adds to a one-VM file.
+ * 7. The CPU seconds one cold boot costs QEMU, from start to a connected
+ *    guest agent: with the full machine (xml-templates/full.xml: SeaBIOS,
+ *    USB, the old default), the default template, and the default with the
+ *    kernel's crypto self-tests skipped (a profile's command line),
+ *    interleaved.
+ * 8. N files whose VMs restore one fixture: with a cold cache (one build,
+ *    the states of the slots that run at once, then restores) and a warm
+ *    one (restores only), against the same cold-boot CPU lower bound as 2.
+ *    --fixtures-only measures that bound and runs this section alone.
  *
  * Shared machines are noisy: the real-VM runs are repeated, interleaved
  * (provium, then each virsh variant, then again), and the medians compared,
@@ -53,6 +63,10 @@
 #define BENCH_N 8
 #define BENCH_POLL "0.5"
 #define BENCH_REPS 3
+#define BENCH_BOOT_REPS 9
+#define BENCH_CMDLINE "console=ttyS0 quiet"
+/* Skips the kernel's crypto self-tests at boot: a profile's choice, shown for its cost. */
+#define BENCH_CMDLINE_NOTESTS BENCH_CMDLINE " cryptomgr.notests"
 
 typedef struct {
     char *work;           /* scratch directory, removed at the end */
@@ -330,7 +344,7 @@ static char *
 vm_conf(Bench *b)
 {
     return g_strdup_printf("[profile default]\nkernel = %s/vmlinuz\ninitrd = %s/initrd.img\n"
-                           "cmdline = console=ttyS0 quiet\nmemory = 256M\ncpus = 1\n",
+                           "cmdline = " BENCH_CMDLINE "\nmemory = 256M\ncpus = 1\n",
                            b->image, b->image);
 }
 
@@ -483,14 +497,15 @@ static const char *vm_script =
     "fi\n"
     "virsh -q -c qemu:///system destroy \"$name\" >/dev/null\n";
 
-/* The same domain XML provium renders, one file per VM. */
+/* The same domain XML provium renders from xml-templates/TEMPLATE.xml, one file per VM. */
 static char *
-render_vms(Bench *b, const char *name, guint n)
+render_vms(Bench *b, const char *name, guint n, const char *template_name, const char *cmdline)
 {
     g_autofree char *dir = g_build_filename(b->work, name, NULL);
     g_autofree char *list_path = g_build_filename(dir, "list", NULL);
+    g_autofree char *template_file = g_strconcat(template_name, ".xml", NULL);
     g_autofree char *template = g_build_filename(PV_ABS_TOP_SRCDIR, "xml-templates",
-                                                 "default.xml", NULL);
+                                                 template_file, NULL);
     g_autofree char *kernel = g_build_filename(b->image, "vmlinuz", NULL);
     g_autofree char *initrd = g_build_filename(b->image, "initrd.img", NULL);
     g_autoptr(GString) list = g_string_new(NULL);
@@ -513,7 +528,7 @@ render_vms(Bench *b, const char *name, guint n)
         request.virt_type = bench_virt_type();
         request.kernel = kernel;
         request.initrd = initrd;
-        request.cmdline = "console=ttyS0 quiet";
+        request.cmdline = cmdline;
         request.console_log = log;
         request.run_id = "bench";
         request.prefix = run_prefix;
@@ -535,7 +550,7 @@ static double
 bench_virsh(Bench *b, guint n, guint parallel)
 {
     g_autofree char *name = g_strdup_printf("virsh-p%u-n%u", parallel, n);
-    g_autofree char *list = render_vms(b, name, n);
+    g_autofree char *list = render_vms(b, name, n, "default", BENCH_CMDLINE);
     g_autofree char *script = g_build_filename(b->work, "vm.sh", NULL);
     g_autofree char *p = g_strdup_printf("%u", parallel);
     g_autofree char *cmd = g_strdup_printf("xargs -P %s -n 1 sh '%s' < '%s'", p, script, list);
@@ -576,7 +591,7 @@ static double
 bench_cpu_per_vm(Bench *b)
 {
     g_autofree char *name = g_strdup_printf("measure%u", b->runs);
-    g_autofree char *list = render_vms(b, name, 1);
+    g_autofree char *list = render_vms(b, name, 1, "default", BENCH_CMDLINE);
     g_autofree char *script = g_build_filename(b->work, "vm.sh", NULL);
     g_autofree char *xmls = NULL;
     g_auto(GStrv) files = NULL;
@@ -603,6 +618,110 @@ bench_cpu_per_vm(Bench *b)
         cpu = qemu + libvirtd_cpu_s() - before;
     }
     return cpu;
+}
+
+static const char *boot_script =
+    "#!/bin/sh\n"
+    "# One cold boot: start, wait for the guest agent, QEMU's CPU time, destroy.\n"
+    "xml=$1\n"
+    "name=$(basename \"$xml\" .xml)\n"
+    "virsh -q -c qemu:///system create \"$xml\" >/dev/null || exit 1\n"
+    "until virsh -q -c qemu:///system qemu-agent-command \"$name\" '{\"execute\":\"guest-ping\"}' "
+    ">/dev/null 2>&1; do sleep 0.1; done\n"
+    "q=$(pgrep -f \"guest=$name,\")\n"
+    "awk '{ print \"qemu_ticks\", $14 + $15 }' /proc/$q/stat\n"
+    "virsh -q -c qemu:///system destroy \"$name\" >/dev/null\n";
+
+/* CPU seconds of QEMU for one cold boot to a connected agent. */
+static double
+bench_boot_cpu(Bench *b, const char *template_name, const char *cmdline)
+{
+    g_autofree char *name = g_strdup_printf("boot-%s-%u", template_name, b->runs);
+    g_autofree char *list = render_vms(b, name, 1, template_name, cmdline);
+    g_autofree char *script = g_build_filename(b->work, "boot.sh", NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *out = NULL;
+    const char *argv[] = { "sh", script, NULL, NULL };
+    const char *tick;
+
+    g_file_get_contents(list, &xml, NULL, NULL);
+    argv[2] = g_strstrip(xml);
+    bench_settle();
+    if (!g_spawn_sync(b->work, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                      NULL, NULL, NULL) || !(tick = strstr(out, "qemu_ticks ")))
+        g_error("cannot measure a cold boot with the %s template", template_name);
+    return g_ascii_strtod(tick + strlen("qemu_ticks "), NULL) / sysconf(_SC_CLK_TCK);
+}
+
+static const char *fixture_test =
+    "local vm = provium:vm(\"v\", {fixture = \"base\"})\n"
+    "test(\"restores and runs uname -r\", function(t)\n"
+    "    vm:boot()\n"
+    "    vm:run(\"uname -r\"):assert_ok()\n"
+    "end)\n";
+
+static const char *fixture_def =
+    "return fixture(\"base\", {}, function(vm)\n"
+    "    vm:run(\"echo prepared > /tmp/prepared\"):assert_ok()\n"
+    "end)\n";
+
+/* N files restoring one fixture from @cache: the run's wall time. */
+static double
+bench_fixture_run(Bench *b, const char *corpus, const char *cache)
+{
+    g_autofree char *prefix = bench_prefix(b);
+    g_autofree char *results = g_build_filename(b->work, "runs", NULL);
+    char *argv[] = {
+        b->provium, (char *)"-q", (char *)"-c", (char *)"qemu:///system", (char *)"--prefix",
+        prefix, (char *)"--results-dir", results, (char *)"--cache-dir", (char *)cache,
+        (char *)corpus, NULL,
+    };
+    Run run;
+
+    bench_settle();
+    run = bench_run(argv, b->work, TRUE);
+    if (run.status != 0)
+        g_error("provium failed (exit %d) on %u files of a fixture; see %s", run.status,
+                BENCH_N, results);
+    return run.wall_s;
+}
+
+/*
+ * 6. fixtures: per repetition a cold cache (a new cache directory), then the
+ * same cache warm.  Prints its table; the medians in @cold and @warm.
+ */
+static void
+bench_fixtures(Bench *b, double bound, guint reps, double *cold, double *warm)
+{
+    g_autofree char *conf = vm_conf(b);
+    g_autofree char *corpus = make_corpus(b, "fixture", BENCH_N, conf, fixture_test);
+    g_autofree char *fixtures = g_build_filename(corpus, "fixtures", NULL);
+    g_autofree char *def = g_build_filename(fixtures, "base.fixture.lua", NULL);
+    double cold_runs[BENCH_REPS];
+    double warm_runs[BENCH_REPS];
+    guint rep;
+
+    g_mkdir_with_parents(fixtures, 0755);
+    write_file(def, fixture_def);
+    for (rep = 0; rep < reps; rep++) {
+        g_autofree char *name = g_strdup_printf("cache%u", rep);
+        g_autofree char *cache = g_build_filename(b->work, name, NULL);
+
+        cold_runs[rep] = bench_fixture_run(b, corpus, cache);
+        warm_runs[rep] = bench_fixture_run(b, corpus, cache);
+        rm_rf(cache);
+    }
+    *cold = median(cold_runs, reps);
+    *warm = median(warm_runs, reps);
+    g_print("\n6. fixtures: N = %u files, each one VM restored from one fixture, running "
+            "uname -r\n", BENCH_N);
+    g_print("   %-44s %10s %14s %16s\n", "", "makespan", "x lower bound", "runs (min..max)");
+    g_print("   %-44s %9.1fs %14.2f %3u (%.1f..%.1fs)\n",
+            "cold cache (one build, then restores)", *cold, *cold / bound, reps,
+            minimum(cold_runs, reps), maximum(cold_runs, reps));
+    g_print("   %-44s %9.1fs %14.2f %3u (%.1f..%.1fs)\n", "warm cache (restores only)", *warm,
+            *warm / bound, reps, minimum(warm_runs, reps), maximum(warm_runs, reps));
+    g_print("   (the lower bound is N cold boots' CPU over %u CPUs: %.1f s)\n", b->cpus, bound);
 }
 
 static void
@@ -637,12 +756,16 @@ main(int argc, char **argv)
     Bench b = { 0 };
     gboolean quick = FALSE;
     gboolean order_only = FALSE;
+    gboolean fixtures_only = FALSE;
+    double fixture_cold = 0, fixture_warm = 0;
     Order order;
     GOptionEntry entries[] = {
         { "quick", 0, 0, G_OPTION_ARG_NONE, &quick,
           "Fewer sizes (1,000-file dispatch, N = 8 only), for trying the bench out", NULL },
         { "order-only", 0, 0, G_OPTION_ARG_NONE, &order_only,
           "Only section 5, the order files start in (test:///default, about 30 s)", NULL },
+        { "fixtures-only", 0, 0, G_OPTION_ARG_NONE, &fixtures_only,
+          "Only section 8 (fixtures), with the CPU lower bound it is compared to", NULL },
         { NULL },
     };
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
@@ -660,6 +783,11 @@ main(int argc, char **argv)
     double ratios[BENCH_REPS];
     double virsh_runs[3][BENCH_REPS];
     double virsh_s[3];
+    double boot_default[BENCH_BOOT_REPS];
+    double boot_full[BENCH_BOOT_REPS];
+    double boot_notests[BENCH_BOOT_REPS];
+    double boot_default_s, boot_full_s, boot_notests_s;
+    guint boot_reps;
     guint virsh_reps[3];
     double one_runs[BENCH_REPS], seq_runs[BENCH_REPS], par_runs[BENCH_REPS];
     double net_runs[BENCH_REPS];
@@ -708,6 +836,20 @@ main(int argc, char **argv)
         g_print("\nbench: order_fifo_s=%.2f order_lpt_s=%.2f order_bound_s=%.2f "
                 "order_fifo_ratio=%.3f order_lpt_ratio=%.3f\n", order.fifo_s, order.lpt_s,
                 order.bound_s, order.fifo_s / order.bound_s, order.lpt_s / order.bound_s);
+        return 0;
+    }
+    if (fixtures_only) {
+        guint reps = quick ? 1 : BENCH_REPS;
+
+        write_file(g_build_filename(b.work, "vm.sh", NULL), vm_script);
+        for (rep = 0; rep < reps; rep++)
+            cpu_runs[rep] = bench_cpu_per_vm(&b);
+        bound = BENCH_N * median(cpu_runs, reps) / b.cpus;
+        bench_fixtures(&b, bound, reps, &fixture_cold, &fixture_warm);
+        bench_cleanup(&b);
+        g_print("\nbench: lower_bound_s=%.2f fixture_cold_s=%.2f fixture_warm_s=%.2f "
+                "fixture_cold_ratio=%.3f fixture_warm_ratio=%.3f\n", bound, fixture_cold,
+                fixture_warm, fixture_cold / bound, fixture_warm / bound);
         return 0;
     }
 
@@ -834,6 +976,30 @@ main(int argc, char **argv)
             maximum(net_runs, BENCH_REPS));
     g_print("   the network's create + destroy: %.2f s, %.3f of the one-VM file\n",
             net_s - one_s, (net_s - one_s) / one_s);
+    /* 7. cold boots: the templates, and a kernel command line, interleaved */
+    write_file(g_build_filename(b.work, "boot.sh", NULL), boot_script);
+    boot_reps = quick ? 3 : BENCH_BOOT_REPS;
+    for (rep = 0; rep < boot_reps; rep++) {
+        boot_full[rep] = bench_boot_cpu(&b, "full", BENCH_CMDLINE);
+        boot_default[rep] = bench_boot_cpu(&b, "default", BENCH_CMDLINE);
+        boot_notests[rep] = bench_boot_cpu(&b, "default", BENCH_CMDLINE_NOTESTS);
+    }
+    boot_full_s = median(boot_full, boot_reps);
+    boot_default_s = median(boot_default, boot_reps);
+    boot_notests_s = median(boot_notests, boot_reps);
+    g_print("\n7. cold boots: QEMU's CPU seconds from start to a connected guest agent\n"
+            "   (median of %u, interleaved; min..max; cmdline %s)\n", boot_reps, BENCH_CMDLINE);
+    g_print("   %-44s %6.2f s (%.2f..%.2f)\n", "template = full (SeaBIOS, USB: as before)",
+            boot_full_s, minimum(boot_full, boot_reps), maximum(boot_full, boot_reps));
+    g_print("   %-44s %6.2f s (%.2f..%.2f)  %+.0f %%\n", "default template (qboot, no USB)",
+            boot_default_s, minimum(boot_default, boot_reps), maximum(boot_default, boot_reps),
+            100.0 * (boot_default_s / boot_full_s - 1.0));
+    g_print("   %-44s %6.2f s (%.2f..%.2f)  %+.0f %%\n", "default, cmdline + cryptomgr.notests",
+            boot_notests_s, minimum(boot_notests, boot_reps), maximum(boot_notests, boot_reps),
+            100.0 * (boot_notests_s / boot_full_s - 1.0));
+
+    /* 8. fixtures, against section 2's bound */
+    bench_fixtures(&b, bound, quick ? 1 : BENCH_REPS, &fixture_cold, &fixture_warm);
 
     bench_cleanup(&b);
     g_print("\nbench: dispatch_files_per_s=%.0f makespan_s=%.2f best_virsh_s=%.2f "
@@ -841,10 +1007,14 @@ main(int argc, char **argv)
             "boot1_s=%.2f boot3_sequential_s=%.2f boot3_parallel_s=%.2f "
             "parallel_to_one=%.3f parallel_speedup=%.3f "
             "order_fifo_ratio=%.3f order_lpt_ratio=%.3f boot1_network_s=%.2f "
-            "network_to_boot=%.3f\n",
+            "network_to_boot=%.3f "
+            "boot_cpu_s=%.2f boot_cpu_full_s=%.2f boot_cpu_notests_s=%.2f "
+            "fixture_cold_ratio=%.3f fixture_warm_ratio=%.3f\n",
             d1k.files_per_s, makespan, best_virsh, bound, ratio, best_virsh / makespan,
             one_s, seq_s, par_s, par_s / one_s, seq_s / par_s,
             order.fifo_s / order.bound_s, order.lpt_s / order.bound_s, net_s,
-            (net_s - one_s) / one_s);
+            (net_s - one_s) / one_s,
+            boot_default_s, boot_full_s, boot_notests_s,
+            fixture_cold / bound, fixture_warm / bound);
     return 0;
 }

@@ -60,7 +60,7 @@ quiet() { [ ! -s "$WORK/err" ]; }
 
 complete_line "$PROVIUM" ""
 check "first word: every command" \
-    sh -c "for c in list clean events report locks doctor shell; do grep -qx \$c '$WORK/out' || exit 1; done"
+    sh -c "for c in list clean events report locks doctor fixture shell; do grep -qx \$c '$WORK/out' || exit 1; done"
 check "first word: not the hidden __complete" lacks __complete
 check "first word: test files and directories" sh -c "grep -qx a.test.lua '$WORK/out' && grep -qx sub '$WORK/out'"
 check "first word: not other files" lacks notes.txt
@@ -99,6 +99,12 @@ check "a value nothing can guess (P): nothing" is ""
 
 complete_line "$PROVIUM" -c ""
 check "a short option's value (URI): nothing" is ""
+
+complete_line "$PROVIUM" fixture ""
+check "fixture: its commands, from its usage line" is "build list prune "
+
+complete_line "$PROVIUM" fixture prune --
+check "fixture: its options" sh -c "grep -qx -- --max-size '$WORK/out' && grep -qx -- --cache-dir '$WORK/out'"
 
 complete_line "$PROVIUM" sh
 check "shell from its start" is "shell "

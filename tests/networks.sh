@@ -143,11 +143,5 @@ bad samename 'provium:network("lan", {cidr = "192.168.100.0/24"})
 provium:vm("v", {nics = {"lan"}})
 provium:vm("v", {nics = {"lan"}})' \
     "3: vm 'v': another VM of that name with NICs is in use in this file"
-dest=$(ip -4 route show | awk '$1 ~ /^[0-9.]+\.0\/(8|9|1[0-9]|2[0-4])$/ && $1 !~ /^(127|0)\./ {print $1; exit}')
-if [ -n "$dest" ]; then
-    host=$(echo "$dest" | sed 's|\.0/[0-9]*$|.1|')
-    bad route "provium:network(\"wan\", {cidr = \"$dest\", host = \"$host\"})" \
-        "1: network 'wan': cidr $dest clashes with the host's route to $dest"
-else
-    ok "route clash # SKIP the host has no route to clash with"
-fi
+# A CIDR that clashes with one of this machine's routes: tests/e2e/net.sh (the
+# test driver's networks are on no host, so its routes are not checked).

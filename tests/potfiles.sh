@@ -24,13 +24,19 @@ done
 # A message must reach xgettext whole: it does not expand G_GINT64_FORMAT
 # and friends and stops at the '%' before them, leaving a msgid (such as
 # "%") that no translation can ever match.
-pot=$(mktemp)
+# msgcat refuses a file whose name does not end in .pot (its charset is
+# still CHARSET), and its failure must not read as "nothing cut".
+pot=$(mktemp --suffix=.pot)
 # shellcheck disable=SC2046
 xgettext $(sed -n 's/^XGETTEXT_OPTIONS = //p' po/Makevars) -f po/POTFILES.in -o "$pot"
 n=$((n + 1))
-cut=$(msgcat --no-wrap "$pot" 2>/dev/null | awk '
-    /^msgid/ { in_id = 1 } /^msgstr/ { in_id = 0 }
-    in_id && /(^|[^%])(%%)*%"$/ { print }')
+if ids=$(msgcat --no-wrap "$pot" 2>&1); then
+    cut=$(printf '%s\n' "$ids" | awk '
+        /^msgid/ { in_id = 1 } /^msgstr/ { in_id = 0 }
+        in_id && /(^|[^%])(%%)*%"$/ { print }')
+else
+    cut="msgcat failed: $ids"
+fi
 rm -f "$pot"
 if [ -z "$cut" ]; then
     echo "ok $n - xgettext reads every translatable message whole"

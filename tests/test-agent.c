@@ -255,6 +255,32 @@ test_file_read_hostile(void)
     }
 }
 
+/* json-glib 1.6 leaks a string holding half a surrogate pair: refused first. */
+static void
+test_lone_surrogate(void)
+{
+    const char *const replies[] = {
+        "{\"return\": {\"exit\\ud800\\u0000\": {}}}",
+        "{\"return\": {\"pid\": 1, \"x\": \"\\udc00\"}}",
+        "{\"return\": {\"pid\": 1, \"x\": \"\\ud800\"}}",
+        NULL,
+    };
+    g_autoptr(GError) error = NULL;
+    gint64 pid = 0;
+    gsize i;
+
+    for (i = 0; replies[i]; i++) {
+        g_assert_false(pv_agent_parse_exec_pid(replies[i], &pid, &error));
+        g_assert_error(error, PV_ERROR, PV_ERROR_GUEST);
+        g_clear_error(&error);
+    }
+    /* A whole pair, and an escaped backslash before a u, are fine. */
+    g_assert_true(pv_agent_parse_exec_pid("{\"return\": {\"pid\": 3, \"x\": \"\\ud83d\\ude00 \\\\ud800\"}}",
+                                          &pid, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(pid, ==, 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -263,6 +289,7 @@ main(int argc, char **argv)
     g_test_add_func("/agent/exec-status/hostile", test_exec_status_hostile);
     g_test_add_func("/agent/deep", test_deep);
     g_test_add_func("/agent/two-values", test_two_values);
+    g_test_add_func("/agent/lone-surrogate", test_lone_surrogate);
     g_test_add_func("/agent/pid-handle-count", test_pid_handle_count);
     g_test_add_func("/agent/file-read", test_file_read);
     g_test_add_func("/agent/file-read/cap", test_file_read_cap);

@@ -133,6 +133,15 @@ load_events(void)
     pv_event_test_flaky(events, path, "boots", 3900000000, failures);
     pv_event_vm_stopped(events, path, "web", "pv-3fa9c1-boot-web", "file_ended");
     pv_event_network_destroyed(events, path, "lan", "pv-3fa9c1-boot-lan");
+    pv_event_fixture_build_waiting(events, path, "db", "base", "3b9ea7753e12f76e",
+                                   "pid 42, run 20261123-091512-aaaaaa, b.test.lua");
+    pv_event_fixture_build_started(events, path, "db", "base", "3b9ea7753e12f76e");
+    pv_event_fixture_build_finished(events, path, "db", "base", "3b9ea7753e12f76e", 8300000000,
+                                    NULL);
+    pv_event_fixture_build_finished(events, path, "db", "base", "3b9ea7753e12f76e", 1000,
+                                    "fixture 'base' did not build: its setup failed");
+    pv_event_vm_restored(events, path, "db", "pvfx-3a8cae1d-3b9ea7753e12-0", "base",
+                         "3b9ea7753e12f76e", 0, 880000000);
     pv_event_claim_released(events, path, pv_amount(52428800, 0), (PvAmount){ 0, 0 }, 0);
     pv_event_file_completed(events, path, "failed", 4200000000, NULL, none);
     pv_event_run_interrupted(events, 1, "interrupted; stopping (interrupt again to exit at once)");

@@ -332,6 +332,7 @@ test_block_names(void)
     const char *names[] = {
         "none", "pool_full", "psi_pressure", "host_memory", "jobs_cap", "boot_gate", "llc_busy",
         "network_busy",
+        "fixture_build",
     };
     guint i;
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <libxml/parser.h>
+#include <libxml/xpath.h>
 #include <string.h>
 
 #include "pv-report-collect.h"
@@ -261,6 +262,77 @@ test_svg_labels(void)
     g_assert_nonnull(strstr(svg, "vm 'bell\xe2\x90\x87'"));
 }
 
+/* The y of the stroke of @vm's boot, from its <title>, or -1. */
+static double
+svg_boot_y(xmlDoc *doc, const char *vm)
+{
+    g_autofree char *expr = g_strdup_printf("//*[local-name()='g'][starts-with(*[local-name()="
+                                            "'title'], \"vm '%s' \")]/*[local-name()='line']/@y1",
+                                            vm);
+    xmlXPathContext *ctx = xmlXPathNewContext(doc);
+    xmlXPathObject *found = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+    double y = -1;
+
+    if (found && found->nodesetval && found->nodesetval->nodeNr == 1) {
+        xmlChar *text = xmlNodeGetContent(found->nodesetval->nodeTab[0]);
+
+        y = g_ascii_strtod((const char *)text, NULL);
+        xmlFree(text);
+    }
+    xmlXPathFreeObject(found);
+    xmlXPathFreeContext(ctx);
+    return y;
+}
+
+/* Boots that overlap (provium.boot{...}) are drawn one above the other. */
+static void
+test_svg_overlapping_boots(void)
+{
+    const char *const lines[] = {
+        "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'a'>}",
+        "{'kind': <'vm_spawned'>, 'ts': <int64 1000000000>, 'path': <'a'>, 'vm': <'x'>, 'domain': <'dx'>}",
+        "{'kind': <'vm_spawned'>, 'ts': <int64 2000000000>, 'path': <'a'>, 'vm': <'y'>, 'domain': <'dy'>}",
+        "{'kind': <'vm_spawned'>, 'ts': <int64 3000000000>, 'path': <'a'>, 'vm': <'z'>, 'domain': <'dz'>}",
+        "{'kind': <'vm_ready'>, 'ts': <int64 10000000000>, 'path': <'a'>, 'vm': <'x'>, 'domain': <'dx'>}",
+        "{'kind': <'vm_ready'>, 'ts': <int64 11000000000>, 'path': <'a'>, 'vm': <'y'>, 'domain': <'dy'>}",
+        "{'kind': <'vm_ready'>, 'ts': <int64 12000000000>, 'path': <'a'>, 'vm': <'z'>, 'domain': <'dz'>}",
+        /* After the three: back in the first row. */
+        "{'kind': <'vm_spawned'>, 'ts': <int64 13000000000>, 'path': <'a'>, 'vm': <'w'>, 'domain': <'dw'>}",
+        "{'kind': <'vm_ready'>, 'ts': <int64 15000000000>, 'path': <'a'>, 'vm': <'w'>, 'domain': <'dw'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 16000000000>, 'path': <'a'>, 'status': <'passed'>,"
+        " 'duration_ns': <int64 16000000000>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 16000000000>, 'path': <'b'>}",
+        "{'kind': <'vm_spawned'>, 'ts': <int64 16000000000>, 'path': <'b'>, 'vm': <'v'>, 'domain': <'dv'>}",
+        "{'kind': <'vm_ready'>, 'ts': <int64 18000000000>, 'path': <'b'>, 'vm': <'v'>, 'domain': <'dv'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 20000000000>, 'path': <'b'>, 'status': <'passed'>,"
+        " 'duration_ns': <int64 4000000000>}",
+        "{'kind': <'run_finished'>, 'ts': <int64 20000000000>}",
+        NULL,
+    };
+    g_autoptr(GPtrArray) events = stream(lines);
+    g_autoptr(PvSummary) summary = pv_summary_new(events, FALSE);
+    g_autofree char *svg = pv_summary_svg(summary);
+    xmlDoc *doc = xmlReadMemory(svg, strlen(svg), "run.svg", NULL, XML_PARSE_NONET);
+    double x, y, z, w, v;
+
+    g_assert_nonnull(doc);
+    x = svg_boot_y(doc, "x");
+    y = svg_boot_y(doc, "y");
+    z = svg_boot_y(doc, "z");
+    w = svg_boot_y(doc, "w");
+    v = svg_boot_y(doc, "v");
+    xmlFreeDoc(doc);
+    g_test_message("boots at y %g %g %g %g, next lane's %g", x, y, z, w, v);
+    g_assert_cmpfloat(z, >, 0);
+    /* Three rows, a stroke (3 units wide) apart. */
+    g_assert_cmpfloat(x - y, >=, 3);
+    g_assert_cmpfloat(y - z, >=, 3);
+    g_assert_cmpfloat(w, ==, x);
+    /* The lane grew to hold them: the next lane's boot is below them all. */
+    g_assert_cmpfloat(v, >, x + 3);
+}
+
 /* Timestamps and durations at the ends of their range: figures, not UB. */
 static void
 test_extreme_ts(void)
@@ -310,6 +382,7 @@ main(int argc, char **argv)
     g_test_add_func("/report/truncated", test_truncated);
     g_test_add_func("/report/block-and-json", test_block_and_json);
     g_test_add_func("/report/svg/labels", test_svg_labels);
+    g_test_add_func("/report/svg/overlapping-boots", test_svg_overlapping_boots);
     g_test_add_func("/report/extreme-ts", test_extreme_ts);
     return g_test_run();
 }

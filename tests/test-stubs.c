@@ -42,6 +42,7 @@ static const struct {
     { "provium.RunOptions", "provium:vm('probe'):run('true', PROBE)" },
     { "provium.WriteFileOptions", "provium:vm('probe'):write_file('/f', 'x', PROBE)" },
     { "provium.ShutdownOptions", "provium:vm('probe'):shutdown(PROBE)" },
+    { "provium.FixtureOptions", "fixture('probe', PROBE, function() end)" },
 };
 
 typedef struct {

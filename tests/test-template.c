@@ -158,6 +158,69 @@ test_link_xml(void)
     g_assert_error(error, PV_ERROR, PV_ERROR_LIBVIRT);
 }
 
+/* A saved domain restored: its console log, metadata and disk change, nothing else. */
+static void
+test_restore_xml(void)
+{
+    const char *saved =
+        "<domain type='qemu'><name>pvfx-1-2-0</name><uuid>8c1f0000-0000-8000-8000-000000000001</uuid>"
+        "<metadata><provium:instance xmlns:provium='" PV_METADATA_URI "'>"
+        "<provium:run>old-run</provium:run></provium:instance></metadata>"
+        "<devices><disk type='file' device='disk'><source file='/old/overlay.qcow2'/>"
+        "<backingStore type='file'><source file='/base.img'/></backingStore>"
+        "<target dev='vda' bus='virtio'/></disk>"
+        "<serial type='pty'><log file='/old/console.log' append='off'/>"
+        "<target port='0'/></serial></devices></domain>";
+    PvDomainRequest request = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+
+    request.console_log = "/runs/r/vms/pvfx-1-2-0.console.log";
+    request.disk = "/runs/r/vms/pvfx-1-2-0.qcow2";
+    request.run_id = "new-run";
+    request.prefix = "pv-";
+    request.file = "a.test.lua";
+    request.vm = "a";
+    request.host = "h";
+    request.pid = 42;
+    xml = pv_template_restore_xml(saved, &request, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(xml, "<name>pvfx-1-2-0</name>"));
+    g_assert_nonnull(strstr(xml, "<uuid>8c1f0000-0000-8000-8000-000000000001</uuid>"));
+    g_assert_nonnull(strstr(xml, "file=\"/runs/r/vms/pvfx-1-2-0.console.log\""));
+    g_assert_null(strstr(xml, "/old/console.log"));
+    g_assert_nonnull(strstr(xml, "<provium:run>new-run</provium:run>"));
+    g_assert_null(strstr(xml, "old-run"));
+    g_assert_nonnull(strstr(xml, "<source file=\"/runs/r/vms/pvfx-1-2-0.qcow2\"/>"));
+    g_assert_null(strstr(xml, "backingStore"));
+
+    g_assert_null(pv_template_restore_xml("<network/>", &request, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_LIBVIRT);
+}
+
+/* The golden inputs of the shipped templates are copies of them. */
+static void
+test_shipped(void)
+{
+    static const char *const names[] = { "default", "full" };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *file = g_strconcat(names[i], ".xml", NULL);
+        g_autofree char *shipped_path = g_build_filename(g_getenv("PV_TEST_SRCDIR"), "..",
+                                                         "xml-templates", file, NULL);
+        g_autofree char *copy_path = data_path(names[i], ".in.xml");
+        g_autofree char *shipped = NULL;
+        g_autofree char *copy = NULL;
+
+        g_assert_true(g_file_get_contents(shipped_path, &shipped, NULL, NULL));
+        g_assert_true(g_file_get_contents(copy_path, &copy, NULL, NULL));
+        if (strcmp(shipped, copy) != 0)
+            g_error("templatedata/%s.in.xml is not xml-templates/%s.xml: copy it, then "
+                    "regenerate the outputs", names[i], names[i]);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -167,11 +230,13 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     names = pv_test_list_cases("templatedata", ".request");
     g_assert_cmpuint(names->len, >=, 7);
+    g_test_add_func("/template/shipped", test_shipped);
     for (i = 0; i < names->len; i++) {
         g_autofree char *path = g_strdup_printf("/template/%s", (char *)names->pdata[i]);
 
         g_test_add_data_func(path, names->pdata[i], test_case);
     }
     g_test_add_func("/template/nic-link-xml", test_link_xml);
+    g_test_add_func("/template/restore-xml", test_restore_xml);
     return g_test_run();
 }

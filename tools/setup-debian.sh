@@ -17,7 +17,7 @@ fi
 packages="
     autoconf automake autopoint gettext make gcc pkg-config
     libglib2.0-dev libvirt-dev libvirt-glib-1.0-dev libxml2-dev
-    liblua5.4-dev libmsgpack-dev libjson-glib-dev
+    liblua5.4-dev libmsgpack-dev libjson-glib-dev nettle-dev
     libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
     dnsmasq-base
     tini

@@ -110,6 +110,7 @@ function Test:log(msg) end
 ---@field threads? integer Performance mode: threads per core
 ---@field console_ignore? provium.ConsoleCheck|provium.ConsoleCheck[] Console checks turned off
 ---@field nics? (string|provium.NicOptions)[] One NIC per entry, on the file's networks, in order
+---@field fixture? string Restore the VM from fixtures/NAME.fixture.lua (no memory, cpus or performance mode with it)
 
 ---@class provium.NicOptions
 ---@field net string The network's name in the file (or the table provium:network() returned)
@@ -169,6 +170,27 @@ function provium:sleep(duration) end
 ---@param opts? provium.BootOptions For every VM of the call
 ---@return provium.VM[] vms
 function provium.boot(vms, opts) end
+
+---A file of the host, relative to the file whose code calls it (a fixture's
+---file, or the test file): its bytes.
+---@param path string
+---@return string
+function provium.read_host_file(path) end
+
+---@class provium.FixtureOptions
+---@field profile? string The profile its VM boots (default "default")
+---@field inputs? string[] Files its setup reads, relative to the fixture file: a change rebuilds it
+
+---@class provium.Fixture
+
+---In fixtures/NAME.fixture.lua: return fixture("NAME", {...}, function(vm) ... end).
+---The setup runs once on a booted VM; its state is saved and restored by
+---every VM made with {fixture = "NAME"}.
+---@param name string The file's NAME
+---@param opts provium.FixtureOptions
+---@param setup fun(vm: provium.VM)
+---@return provium.Fixture
+function fixture(name, opts, setup) end
 
 -------------------------------------------------------------------------------
 -- VMs (src/lua/pv-lua-vm.c)
@@ -245,6 +267,11 @@ function VM:shutdown(opts) end
 
 ---Destroys the domain at once.
 function VM:destroy() end
+
+---A VM made with {fixture = NAME}: back to the fixture's saved state (its
+---domain is destroyed and restored again).
+---@return provium.VM
+function VM:reset() end
 
 ---The libvirt domain's name, nil before the first boot.
 ---@return string?

@@ -58,11 +58,13 @@ pv_run_args_init(PvRunArgs *args)
 
 /**
  * pv_cmd_run_parse_args:
+ * @fixtures: for provium fixture build: its summary in --help
  *
  * The command line into @args; int options not given are PV_ARG_UNSET.
  */
 gboolean
-pv_cmd_run_parse_args(int *argc, char ***argv, PvRunArgs *args, GError **error)
+pv_cmd_run_parse_args(int *argc, char ***argv, gboolean fixtures, PvRunArgs *args,
+                      GError **error)
 {
     const GOptionEntry entries[] = {
         { "connect", 'c', 0, G_OPTION_ARG_STRING, &args->uri,
@@ -169,18 +171,25 @@ pv_cmd_run_parse_args(int *argc, char ***argv, PvRunArgs *args, GError **error)
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
 
     pv_run_args_init(args);
-    g_option_context_set_summary(context,
-        _("Runs every *.test.lua file under the PATHs (default: the current directory),\n"
-          "in sorted order, booting libvirt domains for the tests' VMs.\n\n"
-          "Other commands:\n"
-          "  provium list [PATH...]     list test files and their tests\n"
-          "  provium clean [--prefix P] destroy domains provium left behind\n"
-          "  provium events FILE        print an event stream as JSON lines\n"
-          "  provium report FILE        a run's figures, leak check and timeline (--svg)\n"
-          "  provium locks              who holds performance mode's LLC groups\n"
-          "  provium doctor             can this host run the tests, and how well\n"
-          "  provium shell [PROFILE]    boot one VM and open a Lua prompt with it\n\n"
-          "-c URI, --config FILE, -v and -q may also come before a command's name."));
+    if (fixtures)
+        g_option_context_set_summary(context,
+            _("Builds every fixture (*.fixture.lua) under the PATHs (default: the current\n"
+              "directory) that the fixture cache lacks, as a test would, so that the test\n"
+              "files that use them restore them at once.  Takes the options of a run."));
+    else
+        g_option_context_set_summary(context,
+            _("Runs every *.test.lua file under the PATHs (default: the current directory),\n"
+              "in sorted order, booting libvirt domains for the tests' VMs.\n\n"
+              "Other commands:\n"
+              "  provium list [PATH...]     list test files and their tests\n"
+              "  provium clean [--prefix P] destroy domains provium left behind\n"
+              "  provium events FILE        print an event stream as JSON lines\n"
+              "  provium report FILE        a run's figures, leak check and timeline (--svg)\n"
+              "  provium locks              who holds performance mode's LLC groups\n"
+              "  provium doctor             can this host run the tests, and how well\n"
+              "  provium shell [PROFILE]    boot one VM and open a Lua prompt with it\n"
+              "  provium fixture build|list|prune   the cache of prepared VMs\n\n"
+              "-c URI, --config FILE, -v and -q may also come before a command's name."));
     g_option_context_set_description(context,
         _("Exit status: 0 when every test passed, 1 when a test failed, 2 for usage,\n"
           "configuration or broken test files, 130 when interrupted.\n\n"

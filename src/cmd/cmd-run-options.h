@@ -66,7 +66,8 @@ void pv_run_args_clear(PvRunArgs *args);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunArgs, pv_run_args_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvRunOptions, pv_run_options_clear)
 
-gboolean pv_cmd_run_parse_args(int *argc, char ***argv, PvRunArgs *args, GError **error);
+gboolean pv_cmd_run_parse_args(int *argc, char ***argv, gboolean fixtures, PvRunArgs *args,
+                               GError **error);
 gboolean pv_cmd_run_apply_config(PvRunArgs *args, GError **error);
 gboolean pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, gboolean quiet,
                           GError **error);

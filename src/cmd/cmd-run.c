@@ -221,8 +221,10 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan)
     if (options->verbosity == PV_VERBOSITY_QUIET)
         return;
     gate = options->boot_workers ?
-        g_strdup_printf(_("%u domains"), options->boot_workers) :
-        g_strdup_printf(_("%u vCPUs"), pv_run_get_host_cpus(run));
+        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u domain", "%u domains",
+                                    options->boot_workers), options->boot_workers) :
+        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u vCPU", "%u vCPUs",
+                                    pv_run_get_host_cpus(run)), pv_run_get_host_cpus(run));
     if (options->no_psi)
         psi = g_strdup(_("off (--no-psi)"));
     else if (!pv_run_host_is_local(run))
@@ -449,8 +451,12 @@ pv_cmd_run_write_failed(PvRun *run, GPtrArray *files)
     pv_run_write_later(run, path, text->str);
 }
 
-int
-pv_cmd_run(int argc, char **argv, GError **out_error)
+/*
+ * provium [PATH...] runs the test files; provium fixture build [PATH...] the
+ * fixture files, each as a file with one test that boots a VM of it.
+ */
+static int
+pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
 {
     g_auto(PvRunArgs) args = { 0 };
     g_auto(PvRunOptions) options = { 0 };
@@ -477,7 +483,7 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
     int status;
     guint i;
 
-    if (!pv_cmd_run_parse_args(&argc, &argv, &args, out_error))
+    if (!pv_cmd_run_parse_args(&argc, &argv, fixtures, &args, out_error))
         return PV_EXIT_USAGE;
     pv_run_options_init(&options);
     if (args.version) {
@@ -508,10 +514,16 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
         }
         g_ptr_array_add(failed, NULL);
     }
-    paths = pv_discover(failed ? (const char *const *)failed->pdata
-                               : (const char *const *)args.paths, options.filter, &error);
+    paths = pv_discover_suffix(failed ? (const char *const *)failed->pdata
+                                      : (const char *const *)args.paths, options.filter,
+                               fixtures ? PV_FIXTURE_SUFFIX : PV_TEST_SUFFIX, &error);
     if (!paths)
         goto usage;
+    if (paths->len == 0 && fixtures) {
+        g_set_error_literal(&error, PV_ERROR, PV_ERROR_USAGE,
+                            _("no fixture files (*.fixture.lua) found"));
+        goto usage;
+    }
     if (paths->len == 0 && options.filter) {
         g_set_error(&error, PV_ERROR, PV_ERROR_USAGE,
                     _("no test files (*.test.lua) match --filter '%s'"), options.filter);
@@ -606,4 +618,21 @@ pv_cmd_run(int argc, char **argv, GError **out_error)
  usage:
     g_propagate_error(out_error, g_steal_pointer(&error));
     return PV_EXIT_USAGE;
+}
+
+int
+pv_cmd_run(int argc, char **argv, GError **error)
+{
+    return pv_cmd_run_files(argc, argv, FALSE, error);
+}
+
+/**
+ * pv_cmd_fixture_build:
+ *
+ * provium fixture build [RUN OPTIONS] [PATH...]: @argv starts at "build".
+ */
+int
+pv_cmd_fixture_build(int argc, char **argv, GError **error)
+{
+    return pv_cmd_run_files(argc, argv, TRUE, error);
 }

@@ -32,6 +32,8 @@ int pv_cmd_events(int argc, char **argv, GError **error);
 int pv_cmd_report(int argc, char **argv, GError **error);
 int pv_cmd_locks(int argc, char **argv, GError **error);
 int pv_cmd_doctor(int argc, char **argv, GError **error);
+int pv_cmd_fixture(int argc, char **argv, GError **error);
+int pv_cmd_fixture_build(int argc, char **argv, GError **error);
 int pv_cmd_shell(int argc, char **argv, GError **error);
 int pv_cmd_complete(int argc, char **argv, GError **error);
 

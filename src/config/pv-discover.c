@@ -30,7 +30,8 @@ pv_discover_display(const char *dir, const char *name)
 }
 
 static gboolean
-pv_discover_dir(const char *dir, GHashTable *visited, GPtrArray *found, GError **error)
+pv_discover_dir(const char *dir, const char *suffix, GHashTable *visited, GPtrArray *found,
+                GError **error)
 {
     g_autoptr(GDir) d = NULL;
     g_autoptr(GError) local_error = NULL;
@@ -56,9 +57,9 @@ pv_discover_dir(const char *dir, GHashTable *visited, GPtrArray *found, GError *
         if (name[0] == '.')
             continue;
         if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-            if (!pv_discover_dir(path, visited, found, error))
+            if (!pv_discover_dir(path, suffix, visited, found, error))
                 return FALSE;
-        } else if (g_str_has_suffix(name, PV_TEST_SUFFIX) &&
+        } else if (g_str_has_suffix(name, suffix) &&
                    g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
             g_ptr_array_add(found, g_steal_pointer(&path));
         }
@@ -82,6 +83,20 @@ pv_discover_compare(gconstpointer a, gconstpointer b)
  */
 GPtrArray *
 pv_discover(const char *const *paths, const char *filter, GError **error)
+{
+    return pv_discover_suffix(paths, filter, PV_TEST_SUFFIX, error);
+}
+
+/**
+ * pv_discover_suffix:
+ * @suffix: what the files of a directory end in: PV_TEST_SUFFIX, or
+ *   PV_FIXTURE_SUFFIX for `provium fixture build`
+ *
+ * pv_discover() for other files than test files.
+ */
+GPtrArray *
+pv_discover_suffix(const char *const *paths, const char *filter, const char *suffix,
+                   GError **error)
 {
     static const char *const here[] = { ".", NULL };
     g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
@@ -107,15 +122,21 @@ pv_discover(const char *const *paths, const char *filter, GError **error)
 
             while (len > 1 && dir[len - 1] == '/')
                 dir[--len] = '\0';
-            if (!pv_discover_dir(dir, visited, found, error)) {
+            if (!pv_discover_dir(dir, suffix, visited, found, error)) {
                 g_ptr_array_unref(result);
                 return NULL;
             }
-        } else if (g_str_has_suffix(path, ".lua")) {
+        } else if (g_str_has_suffix(path, strcmp(suffix, PV_TEST_SUFFIX) == 0 ? ".lua" :
+                                      suffix)) {
             g_ptr_array_add(found, g_strdup(path));
-        } else {
+        } else if (strcmp(suffix, PV_TEST_SUFFIX) == 0) {
             g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
                         _("%s: not a test file (test files end in %s)"), path, PV_TEST_SUFFIX);
+            g_ptr_array_unref(result);
+            return NULL;
+        } else {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s: not a fixture file (fixture files end in %s)"), path, suffix);
             g_ptr_array_unref(result);
             return NULL;
         }

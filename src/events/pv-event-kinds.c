@@ -36,6 +36,12 @@ static const PvEventSchema pv_event_schema[] = {
     { "vm_ready", "pv_event_vm_ready", "path vm domain boot_ns", "" },
     { "vm_stopped", "pv_event_vm_stopped", "path vm domain reason", "" },
     { "vm_link", "pv_event_vm_link", "path vm domain net up", "" },
+    { "fixture_build_started", "pv_event_fixture_build_started", "path vm fixture key", "" },
+    { "fixture_build_waiting", "pv_event_fixture_build_waiting",
+      "path vm fixture key holder", "" },
+    { "fixture_build_finished", "pv_event_fixture_build_finished",
+      "path vm fixture key duration_ns ok", "error" },
+    { "vm_restored", "pv_event_vm_restored", "path vm domain fixture key slot restore_ns", "" },
     { "test_passed", "pv_event_test_ended", "path name tags duration_ns", "" },
     { "test_failed", "pv_event_test_ended", "path name tags duration_ns reason",
       "console_excerpt" },
@@ -557,6 +563,75 @@ pv_event_vm_stopped(PvEvents *events, const char *path, const char *vm, const ch
     pv_event_add_str(&fields, "domain", domain);
     pv_event_add_str(&fields, "reason", reason);
     pv_event_emit_checked(events, "vm_stopped", &fields);
+}
+
+void
+pv_event_fixture_build_started(PvEvents *events, const char *path, const char *vm,
+                               const char *fixture, const char *key)
+{
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_str(&fields, "path", path);
+    pv_event_add_str(&fields, "vm", vm);
+    pv_event_add_str(&fields, "fixture", fixture);
+    pv_event_add_str(&fields, "key", key);
+    pv_event_emit_checked(events, "fixture_build_started", &fields);
+}
+
+/**
+ * pv_event_fixture_build_waiting:
+ * @holder: who builds it, as the builder wrote it
+ */
+void
+pv_event_fixture_build_waiting(PvEvents *events, const char *path, const char *vm,
+                               const char *fixture, const char *key, const char *holder)
+{
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_str(&fields, "path", path);
+    pv_event_add_str(&fields, "vm", vm);
+    pv_event_add_str(&fields, "fixture", fixture);
+    pv_event_add_str(&fields, "key", key);
+    pv_event_add_str(&fields, "holder", holder ? holder : "");
+    pv_event_emit_checked(events, "fixture_build_waiting", &fields);
+}
+
+/**
+ * pv_event_fixture_build_finished:
+ * @error: (nullable): why it failed
+ */
+void
+pv_event_fixture_build_finished(PvEvents *events, const char *path, const char *vm,
+                                const char *fixture, const char *key, gint64 duration_ns,
+                                const char *error)
+{
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_str(&fields, "path", path);
+    pv_event_add_str(&fields, "vm", vm);
+    pv_event_add_str(&fields, "fixture", fixture);
+    pv_event_add_str(&fields, "key", key);
+    pv_event_add_int(&fields, "duration_ns", duration_ns);
+    pv_event_add_bool(&fields, "ok", error == NULL);
+    if (error)
+        pv_event_add_str(&fields, "error", error);
+    pv_event_emit_checked(events, "fixture_build_finished", &fields);
+}
+
+void
+pv_event_vm_restored(PvEvents *events, const char *path, const char *vm, const char *domain,
+                     const char *fixture, const char *key, guint slot, gint64 restore_ns)
+{
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_str(&fields, "path", path);
+    pv_event_add_str(&fields, "vm", vm);
+    pv_event_add_str(&fields, "domain", domain);
+    pv_event_add_str(&fields, "fixture", fixture);
+    pv_event_add_str(&fields, "key", key);
+    pv_event_add_int(&fields, "slot", slot);
+    pv_event_add_int(&fields, "restore_ns", restore_ns);
+    pv_event_emit_checked(events, "vm_restored", &fields);
 }
 
 /**

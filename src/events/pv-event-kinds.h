@@ -87,6 +87,16 @@ void pv_event_vm_spawned(PvEvents *events, const char *path, const char *vm, con
                          guint64 memory, guint cpus);
 void pv_event_vm_ready(PvEvents *events, const char *path, const char *vm, const char *domain,
                        gint64 boot_ns);
+void pv_event_fixture_build_started(PvEvents *events, const char *path, const char *vm,
+                                    const char *fixture, const char *key);
+void pv_event_fixture_build_waiting(PvEvents *events, const char *path, const char *vm,
+                                    const char *fixture, const char *key, const char *holder);
+void pv_event_fixture_build_finished(PvEvents *events, const char *path, const char *vm,
+                                     const char *fixture, const char *key, gint64 duration_ns,
+                                     const char *error);
+void pv_event_vm_restored(PvEvents *events, const char *path, const char *vm,
+                          const char *domain, const char *fixture, const char *key, guint slot,
+                          gint64 restore_ns);
 void pv_event_vm_stopped(PvEvents *events, const char *path, const char *vm,
                          const char *domain, const char *reason);
 void pv_event_vm_link(PvEvents *events, const char *path, const char *vm, const char *domain,

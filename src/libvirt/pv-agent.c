@@ -105,11 +105,30 @@ pv_agent_too_deep(const char *text)
     return FALSE;
 }
 
+/* The code unit of the escape "\\uXXXX" at @p, or -1 when @p holds none. */
+static int
+pv_agent_unicode_escape(const char *p)
+{
+    int unit = 0;
+    int i;
+
+    if (p[0] != '\\' || p[1] != 'u')
+        return -1;
+    for (i = 2; i < 6; i++) {
+        if (!g_ascii_isxdigit(p[i]))
+            return -1;
+        unit = unit * 16 + g_ascii_xdigit_value(p[i]);
+    }
+    return unit;
+}
+
 /*
  * Whether @text is one JSON object and nothing else, judged from its
  * brackets.  json-glib 1.6 reads a value followed by an array or an object
- * ("{...}{...}", "1[]") as the last of them and leaks the others.  (libvirt
- * hands over one object it wrote itself; this keeps the parser safe alone.)
+ * ("{...}{...}", "1[]") as the last of them and leaks the others, and leaks
+ * a string whose surrogate escape is not one of a pair ("\\ud800\\u0000"),
+ * so those are refused here.  (libvirt hands over one object it wrote
+ * itself; this keeps the parser safe alone.)
  */
 static gboolean
 pv_agent_one_object(const char *text)
@@ -123,10 +142,21 @@ pv_agent_one_object(const char *text)
         return FALSE;
     for (; *p; p++) {
         if (in_string) {
-            if (*p == '\\' && p[1])
+            int unit = pv_agent_unicode_escape(p);
+
+            if (unit >= 0xdc00 && unit <= 0xdfff)
+                return FALSE;  /* the second of a pair, alone */
+            if (unit >= 0xd800 && unit <= 0xdbff) {
+                int second = pv_agent_unicode_escape(p + 6);
+
+                if (second < 0xdc00 || second > 0xdfff)
+                    return FALSE;  /* the first of a pair, alone */
+                p += 11;
+            } else if (*p == '\\' && p[1]) {
                 p++;
-            else if (*p == '"')
+            } else if (*p == '"') {
                 in_string = FALSE;
+            }
         } else if (*p == '"') {
             in_string = TRUE;
         } else if (*p == '[' || *p == '{') {
@@ -669,4 +699,43 @@ pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, 
  fail:
     pv_agent_file_close(dom, handle);
     return NULL;
+}
+
+/**
+ * pv_agent_ping:
+ * @timeout_s: how long the one call may take
+ *
+ * Whether the guest agent answers guest-ping now.  A restored guest's agent
+ * answers again without libvirt's agent-connected event.
+ */
+gboolean
+pv_agent_ping(virDomain *dom, int timeout_s, GError **error)
+{
+    char *reply = virDomainQemuAgentCommand(dom, "{\"execute\":\"guest-ping\"}", timeout_s, 0);
+
+    if (!reply) {
+        pv_libvirt_set_error_code(error, PV_ERROR_GUEST, _("the guest agent did not answer"));
+        return FALSE;
+    }
+    free(reply);
+    return TRUE;
+}
+
+/**
+ * pv_agent_set_time:
+ *
+ * Sets the guest's clock to the host's (guest-set-time): a restored guest's
+ * clock stands where it was saved.
+ */
+gboolean
+pv_agent_set_time(virDomain *dom, GError **error)
+{
+    gint64 now = g_get_real_time();
+
+    if (virDomainSetTime(dom, now / G_USEC_PER_SEC, (now % G_USEC_PER_SEC) * 1000, 0) < 0) {
+        pv_libvirt_set_error_code(error, PV_ERROR_GUEST,
+                                  _("cannot set the guest's clock through its agent"));
+        return FALSE;
+    }
+    return TRUE;
 }

@@ -9,7 +9,9 @@
  * libvirt's events arrive on the main thread.  The registry finds the domain
  * by name (it is registered before it is created, so no event is missed) and
  * updates its state under the owning worker's PvWake lock, then wakes the
- * worker.  Names are never reused within a run, so a late event for a
+ * worker.  Names are not reused within a run, but for a fixture slot's (a
+ * build's domain, then the one restored from its save): events are matched
+ * to the domain by libvirt's id too, so a late event for a saved or
  * destroyed domain cannot touch a new one.
  */
 #include "config.h"
@@ -20,6 +22,7 @@
 #include "pv-autocleanups.h"
 #include "pv-domain.h"
 #include "pv-libvirt.h"
+#include "pv-template.h"
 
 struct _PvDomain {
     gint ref;
@@ -106,6 +109,9 @@ pv_domain_registry_forget(PvDomainRegistry *registry, PvDomain *domain)
     g_mutex_unlock(&registry->lock);
 }
 
+static void pv_domain_mark_stopping(PvDomain *domain);
+static void pv_domain_mark_stopped(PvDomain *domain, const char *reason);
+
 static char *
 pv_domain_describe_stop(int event, int detail)
 {
@@ -129,6 +135,21 @@ pv_domain_describe_stop(int event, int detail)
     }
 }
 
+/*
+ * With the wake's lock held: whether an event of libvirt's @dom is about
+ * @domain.  A fixture slot's name serves a build's domain and then the
+ * domain restored from its save (pv_domain_restore()): a late event of the
+ * saved one must not touch the restored one.  Their libvirt ids differ; a
+ * domain still being created has none yet, and cannot have been saved.
+ */
+static gboolean
+pv_domain_event_is_ours(PvDomain *domain, virDomain *dom, gboolean saved)
+{
+    if (domain->dom)
+        return virDomainGetID(domain->dom) == virDomainGetID(dom);
+    return !saved;
+}
+
 static int
 pv_domain_on_lifecycle(virConnect *conn, virDomain *dom, int event, int detail, void *opaque)
 {
@@ -145,6 +166,11 @@ pv_domain_on_lifecycle(virConnect *conn, virDomain *dom, int event, int detail, 
 
     reason = pv_domain_describe_stop(event, detail);
     g_mutex_lock(&domain->wake->lock);
+    if (!pv_domain_event_is_ours(domain, dom, event == VIR_DOMAIN_EVENT_STOPPED &&
+                                 detail == VIR_DOMAIN_EVENT_STOPPED_SAVED)) {
+        g_mutex_unlock(&domain->wake->lock);
+        return 0;
+    }
     if (domain->state != PV_DOMAIN_STATE_STOPPED) {
         domain->state = PV_DOMAIN_STATE_STOPPED;
         g_free(domain->stop_reason);
@@ -169,6 +195,10 @@ pv_domain_on_agent(virConnect *conn, virDomain *dom, int state, int reason, void
     if (!domain)
         return;
     g_mutex_lock(&domain->wake->lock);
+    if (!pv_domain_event_is_ours(domain, dom, FALSE)) {
+        g_mutex_unlock(&domain->wake->lock);
+        return;
+    }
     if (state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED &&
         domain->state != PV_DOMAIN_STATE_STOPPED) {
         domain->state = PV_DOMAIN_STATE_READY;
@@ -272,27 +302,18 @@ pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base)
     }
 }
 
-/**
- * pv_domain_start:
- * @name: from pv_domain_registry_claim_name()
- * @label: what the test file calls it
- * @memory: the guest's memory, for the host guard
- * @wake: (transfer none): the owner's; must outlive the domain
- * @callbacks: (nullable): told when the domain stops unexpectedly, and when
- *   its guest agent first connects
- *
- * Creates and starts a transient domain from @xml.  Once the registry is
- * closed (the run is stopping) no domain starts, and one whose creation was
- * in flight is destroyed as soon as it exists.
- * Returns: (transfer full): the domain, or NULL with @error set
+/*
+ * Creates the domain @name: from @xml, or, with @state_path, by restoring
+ * the state saved there (@xml then replaces what libvirt may change: the
+ * console log, the metadata, the disk).
  */
-PvDomain *
-pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label, guint64 memory,
-                const char *xml, PvWake *wake, const PvDomainCallbacks *callbacks,
-                GError **error)
+static PvDomain *
+pv_domain_launch(PvDomainRegistry *registry, const char *name, const char *label,
+                 guint64 memory, const char *xml, const char *state_path, PvWake *wake,
+                 const PvDomainCallbacks *callbacks, GError **error)
 {
     g_autoptr(PvDomain) domain = g_new0(PvDomain, 1);
-    virDomain *dom;
+    virDomain *dom = NULL;
     gboolean closed;
 
     domain->ref = 1;
@@ -305,10 +326,16 @@ pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
     if (callbacks)
         domain->callbacks = *callbacks;
 
+    /*
+     * A new domain is registered before it exists, so no event of it is
+     * missed.  A restored one only once it exists (with its libvirt id):
+     * until then, events under its name are its saved predecessor's.
+     */
     g_mutex_lock(&registry->lock);
     closed = registry->closed;
     if (!closed) {
-        g_hash_table_replace(registry->by_name, domain->name, pv_domain_ref(domain));
+        if (!state_path)
+            g_hash_table_replace(registry->by_name, domain->name, pv_domain_ref(domain));
         registry->creating++;
     }
     g_mutex_unlock(&registry->lock);
@@ -318,17 +345,26 @@ pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
         return NULL;
     }
 
-    dom = virDomainCreateXML(registry->conn, xml,
-                             g_atomic_int_get(&registry->autodestroy) ?
-                             VIR_DOMAIN_START_AUTODESTROY : 0);
-    if (!dom && g_atomic_int_get(&registry->autodestroy) &&
-        pv_libvirt_last_error_is(VIR_ERR_INVALID_ARG)) {
-        /* Drivers without it (test:///) reject the flag: go on without. */
-        g_atomic_int_set(&registry->autodestroy, FALSE);
-        dom = virDomainCreateXML(registry->conn, xml, 0);
+    if (state_path) {
+        /* libvirt has no AUTODESTROY for a restore: the registry destroys it at exit. */
+        if (virDomainRestoreFlags(registry->conn, state_path, xml, VIR_DOMAIN_SAVE_RUNNING) < 0)
+            pv_libvirt_set_start_error(error, _("cannot restore domain '%s' from %s"), name,
+                                       state_path);
+        else if (!(dom = virDomainLookupByName(registry->conn, name)))
+            pv_libvirt_set_error(error, _("domain '%s' was restored, but is gone"), name);
+    } else {
+        dom = virDomainCreateXML(registry->conn, xml,
+                                 g_atomic_int_get(&registry->autodestroy) ?
+                                 VIR_DOMAIN_START_AUTODESTROY : 0);
+        if (!dom && g_atomic_int_get(&registry->autodestroy) &&
+            pv_libvirt_last_error_is(VIR_ERR_INVALID_ARG)) {
+            /* Drivers without it (test:///) reject the flag: go on without. */
+            g_atomic_int_set(&registry->autodestroy, FALSE);
+            dom = virDomainCreateXML(registry->conn, xml, 0);
+        }
+        if (!dom)
+            pv_libvirt_set_start_error(error, _("cannot start domain '%s'"), name);
     }
-    if (!dom)
-        pv_libvirt_set_start_error(error, _("cannot start domain '%s'"), name);
 
     /*
      * Stopped while this one was being created: it must not outlive the run
@@ -361,7 +397,142 @@ pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
     if (domain->state == PV_DOMAIN_STATE_STARTING)
         domain->state = PV_DOMAIN_STATE_RUNNING;
     g_mutex_unlock(&wake->lock);
+    if (state_path) {
+        g_mutex_lock(&registry->lock);
+        g_hash_table_replace(registry->by_name, domain->name, pv_domain_ref(domain));
+        g_mutex_unlock(&registry->lock);
+        /* Stopped before it was registered: its event went unheard. */
+        if (virDomainIsActive(dom) == 0) {
+            g_mutex_lock(&wake->lock);
+            domain->state = PV_DOMAIN_STATE_STOPPED;
+            domain->stop_reason = g_strdup(_("the domain stopped as it was restored"));
+            g_mutex_unlock(&wake->lock);
+        }
+        virResetLastError();
+    }
     return g_steal_pointer(&domain);
+}
+
+/**
+ * pv_domain_start:
+ * @name: from pv_domain_registry_claim_name()
+ * @label: what the test file calls it
+ * @memory: the guest's memory, for the host guard
+ * @wake: (transfer none): the owner's; must outlive the domain
+ * @callbacks: (nullable): told when the domain stops unexpectedly, and when
+ *   its guest agent first connects
+ *
+ * Creates and starts a transient domain from @xml.  Once the registry is
+ * closed (the run is stopping) no domain starts, and one whose creation was
+ * in flight is destroyed as soon as it exists.
+ * Returns: (transfer full): the domain, or NULL with @error set
+ */
+PvDomain *
+pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label, guint64 memory,
+                const char *xml, PvWake *wake, const PvDomainCallbacks *callbacks,
+                GError **error)
+{
+    return pv_domain_launch(registry, name, label, memory, xml, NULL, wake, callbacks, error);
+}
+
+/**
+ * pv_domain_restore:
+ * @name: the name the state was saved under (libvirt restores under no other)
+ * @state_path: what pv_domain_save() wrote
+ * @xml: the saved domain's XML (virDomainSaveImageGetXMLDesc()) with what
+ *   may change: console log, metadata, disk
+ *
+ * pv_domain_start(), from a saved state: the guest runs on from where it
+ * was saved.  Its guest agent is not known to be connected: see
+ * pv_domain_set_ready().
+ * Returns: (transfer full): the domain, or NULL with @error set
+ */
+PvDomain *
+pv_domain_restore(PvDomainRegistry *registry, const char *name, const char *label,
+                  guint64 memory, const char *state_path, const char *xml, PvWake *wake,
+                  const PvDomainCallbacks *callbacks, GError **error)
+{
+    return pv_domain_launch(registry, name, label, memory, xml, state_path, wake, callbacks,
+                            error);
+}
+
+/**
+ * pv_domain_registry_destroy_stale:
+ * @name: a name only one holder may use at a time (a fixture slot's, whose
+ *   lock the caller holds)
+ *
+ * A domain of provium's (it has provium's metadata) still running under
+ * @name belongs to no one any more: a run that was killed, or kept it with
+ * --keep-failed, and ended.  It is destroyed; anything else is left alone.
+ * Returns: whether one was destroyed
+ */
+gboolean
+pv_domain_registry_destroy_stale(PvDomainRegistry *registry, const char *name)
+{
+    g_autoptr(virDomain) dom = virDomainLookupByName(registry->conn, name);
+    g_autofree char *metadata = NULL;
+    gboolean destroyed = FALSE;
+
+    if (dom)
+        metadata = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, PV_METADATA_URI, 0);
+    if (metadata)
+        destroyed = virDomainDestroy(dom) == 0;
+    virResetLastError();
+    return destroyed;
+}
+
+/**
+ * pv_domain_save_image_xml:
+ *
+ * Returns: (transfer full): the domain XML a state file was saved with, or
+ *   NULL with @error set
+ */
+char *
+pv_domain_save_image_xml(PvDomainRegistry *registry, const char *state_path, GError **error)
+{
+    char *xml = virDomainSaveImageGetXMLDesc(registry->conn, state_path,
+                                             VIR_DOMAIN_SAVE_IMAGE_XML_SECURE);
+
+    if (!xml)
+        pv_libvirt_set_error(error, _("cannot read the domain of the saved state %s"),
+                             state_path);
+    return xml;
+}
+
+/**
+ * pv_domain_save:
+ *
+ * Saves the running guest's memory and device state into @path; the domain
+ * stops (an expected stop).
+ */
+gboolean
+pv_domain_save(PvDomain *domain, const char *path, GError **error)
+{
+    pv_domain_mark_stopping(domain);
+    if (virDomainSave(domain->dom, path) < 0) {
+        pv_libvirt_set_error(error, _("cannot save domain '%s' into %s"), domain->name, path);
+        return FALSE;
+    }
+    pv_domain_mark_stopped(domain, _("saved by provium"));
+    return TRUE;
+}
+
+/**
+ * pv_domain_set_ready:
+ *
+ * The guest agent answers (a restored guest's agent connection comes back
+ * without libvirt's agent event): the domain is ready, as after that event.
+ */
+void
+pv_domain_set_ready(PvDomain *domain)
+{
+    g_mutex_lock(&domain->wake->lock);
+    if (domain->state == PV_DOMAIN_STATE_RUNNING) {
+        domain->state = PV_DOMAIN_STATE_READY;
+        domain->ready_told = TRUE;
+    }
+    g_cond_broadcast(&domain->wake->cond);
+    g_mutex_unlock(&domain->wake->lock);
 }
 
 /**

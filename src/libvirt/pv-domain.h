@@ -56,6 +56,14 @@ guint pv_domain_registry_close(PvDomainRegistry *registry, gint64 deadline);
 PvDomain *pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,
                           guint64 memory, const char *xml, PvWake *wake,
                           const PvDomainCallbacks *callbacks, GError **error);
+PvDomain *pv_domain_restore(PvDomainRegistry *registry, const char *name, const char *label,
+                            guint64 memory, const char *state_path, const char *xml,
+                            PvWake *wake, const PvDomainCallbacks *callbacks, GError **error);
+gboolean pv_domain_registry_destroy_stale(PvDomainRegistry *registry, const char *name);
+char *pv_domain_save_image_xml(PvDomainRegistry *registry, const char *state_path,
+                               GError **error);
+gboolean pv_domain_save(PvDomain *domain, const char *path, GError **error);
+void pv_domain_set_ready(PvDomain *domain);
 guint64 pv_domain_registry_unresident(PvDomainRegistry *registry);
 PvDomain *pv_domain_ref(PvDomain *domain);
 void pv_domain_unref(PvDomain *domain);

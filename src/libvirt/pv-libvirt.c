@@ -159,6 +159,20 @@ pv_libvirt_open(const char *uri, GError **error)
 }
 
 /**
+ * pv_libvirt_is_test:
+ *
+ * Whether @conn is libvirt's test driver (test:///default): it runs no
+ * guests, and its networks are on no host.
+ */
+gboolean
+pv_libvirt_is_test(virConnect *conn)
+{
+    const char *type = virConnectGetType(conn);
+
+    return type && g_ascii_strcasecmp(type, "test") == 0;
+}
+
+/**
  * pv_libvirt_is_local:
  *
  * Whether the hypervisor runs on this machine, so that host files (PSI, KSM,

@@ -17,4 +17,5 @@ void pv_libvirt_set_start_error(GError **error, const char *format, ...) G_GNUC_
 gboolean pv_libvirt_last_error_is(int code);
 virConnect *pv_libvirt_open(const char *uri, GError **error);
 gboolean pv_libvirt_is_local(virConnect *conn);
+gboolean pv_libvirt_is_test(virConnect *conn);
 gboolean pv_libvirt_has_kvm(virConnect *conn);

@@ -174,6 +174,27 @@ pv_template_free_disk_target(xmlNode *devices)
     return NULL;
 }
 
+/*
+ * qboot (the default template's firmware) starts a kernel given directly and
+ * nothing else: a disk's own bootloader would never run, and the boot would
+ * only time out.
+ */
+static gboolean
+pv_template_firmware_boots_disks(xmlNode *os, GError **error)
+{
+    xmlNode *loader = pv_xml_find_child(os, "loader");
+    g_autoptr(PvXmlString) firmware = loader ? xmlNodeGetContent(loader) : NULL;
+
+    if (firmware && g_str_has_suffix(g_strstrip((char *)firmware), "/qboot.rom")) {
+        g_set_error(error, PV_ERROR, PV_ERROR_TEMPLATE,
+                    _("the template's firmware %s starts only a kernel given directly, not a "
+                      "disk's own bootloader: give the profile a kernel, or use template = full"),
+                    (const char *)firmware);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 pv_template_add_disk(xmlNode *domain, xmlNode *devices, const PvDomainRequest *request,
                      GError **error)
@@ -202,6 +223,9 @@ pv_template_add_disk(xmlNode *domain, xmlNode *devices, const PvDomainRequest *r
 
     /* Without a kernel the disk is what boots, unless the template says. */
     os = pv_xml_ensure_child(domain, "os", FALSE);
+    if (!request->kernel && !pv_xml_find_child(os, "kernel") &&
+        !pv_template_firmware_boots_disks(os, error))
+        return FALSE;
     if (!request->kernel && !pv_xml_find_child(os, "kernel") && !pv_xml_find_child(os, "boot")) {
         node = pv_xml_new_child(os, "boot", NULL);
         xmlSetProp(node, BAD_CAST "dev", BAD_CAST "hd");
@@ -484,6 +508,8 @@ pv_template_set_budget(xmlNode *domain, const char *cpuset)
     pv_xml_new_child_props(cputune, "emulatorpin", props);
 }
 
+static char *pv_template_dump(xmlDoc *doc, GError **error);
+
 static xmlDoc *
 pv_template_parse(const char *xml, gsize len, const char *template_path, GError **error)
 {
@@ -563,8 +589,6 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
     g_autoptr(xmlDoc) doc = pv_template_parse(template_xml, len, template_path, error);
     xmlNode *domain;
     xmlNode *devices;
-    xmlChar *out = NULL;
-    int out_len = 0;
     char *result;
     PvVirtType type;
 
@@ -582,6 +606,16 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
     pv_xml_remove_children_named(domain, "uuid");
     if (request->name)
         pv_xml_set_child_text(domain, "name", request->name, TRUE);
+    if (request->uuid) {
+        xmlNode *uuid = xmlNewDocNode(doc, NULL, BAD_CAST "uuid", NULL);
+        xmlNode *name = pv_xml_find_child(domain, "name");
+
+        pv_xml_set_text(uuid, request->uuid);
+        if (name)
+            xmlAddNextSibling(name, uuid);
+        else
+            xmlAddChild(domain, uuid);
+    }
     if (request->title && !pv_xml_find_child(domain, "title")) {
         xmlNode *title = xmlNewDocNode(doc, NULL, BAD_CAST "title", NULL);
         xmlNode *name = pv_xml_find_child(domain, "name");
@@ -634,6 +668,20 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
     if (request->run_id)
         pv_template_set_metadata(domain, request);
 
+    result = pv_template_dump(doc, error);
+    if (result && rendered_type)
+        *rendered_type = type;
+    return result;
+}
+
+/* The document as libvirt takes it, without the XML declaration. */
+static char *
+pv_template_dump(xmlDoc *doc, GError **error)
+{
+    xmlChar *out = NULL;
+    int out_len = 0;
+    char *result;
+
     xmlDocDumpFormatMemoryEnc(doc, &out, &out_len, "UTF-8", 1);
     if (!out) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_TEMPLATE, _("out of memory"));
@@ -648,9 +696,54 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
         result = g_strdup((const char *)out);
     }
     xmlFree(out);
-    if (rendered_type)
-        *rendered_type = type;
     return result;
+}
+
+/**
+ * pv_template_restore_xml:
+ * @saved_xml: the XML a state was saved with (virDomainSaveImageGetXMLDesc())
+ * @request: its console_log, metadata fields and disk; nothing else is used
+ *
+ * The XML to restore a saved state with: the saved domain as it was, with
+ * this run's console log, metadata and disk overlay.  libvirt refuses any
+ * change to the guest's devices, so nothing else changes.
+ * Returns: (transfer full): the domain XML, or NULL with @error set
+ */
+char *
+pv_template_restore_xml(const char *saved_xml, const PvDomainRequest *request, GError **error)
+{
+    g_autoptr(xmlDoc) doc = xmlReadMemory(saved_xml, strlen(saved_xml), "saved.xml", NULL,
+                                          XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                          XML_PARSE_NOWARNING);
+    xmlNode *domain = doc ? xmlDocGetRootElement(doc) : NULL;
+    xmlNode *devices;
+
+    if (!domain || !pv_xml_is(domain, "domain")) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_LIBVIRT,
+                            _("libvirt gave a saved domain description that is not domain "
+                              "XML"));
+        return NULL;
+    }
+    devices = pv_xml_ensure_child(domain, "devices", FALSE);
+    if (request->disk) {
+        xmlNode *disk;
+
+        for (disk = devices->children; disk; disk = disk->next) {
+            xmlNode *source;
+
+            if (!pv_xml_is(disk, "disk") || !pv_xml_attr_equal(disk, "device", "disk") ||
+                !(source = pv_xml_find_child(disk, "source")))
+                continue;
+            xmlSetProp(source, BAD_CAST "file", BAD_CAST request->disk);
+            pv_xml_remove_children_named(disk, "backingStore");
+            break;
+        }
+    }
+    if (request->console_log)
+        pv_template_set_console(devices, request->console_log);
+    if (request->run_id)
+        pv_template_set_metadata(domain, request);
+    return pv_template_dump(doc, error);
 }
 
 /* The <interface> of @devices whose MAC is @mac, compared without case. */

@@ -47,6 +47,7 @@ typedef struct {
  */
 typedef struct {
     const char *name;
+    const char *uuid;        /* NULL: libvirt makes one */
     const char *title;
     guint64 memory;          /* bytes */
     guint vcpus;
@@ -84,5 +85,7 @@ char *pv_template_render(const char *template_xml, gsize len, const char *templa
                          GError **error);
 char *pv_template_render_file(const char *template_path, const PvDomainRequest *request,
                               PvVirtType *rendered_type, GError **error);
+char *pv_template_restore_xml(const char *saved_xml, const PvDomainRequest *request,
+                              GError **error);
 char *pv_template_nic_link_xml(const char *domain_xml, const char *mac, gboolean up,
                                GError **error);

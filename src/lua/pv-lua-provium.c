@@ -76,8 +76,12 @@ pv_lua_provium_check_nics(lua_State *L, int arg, PvVmNicSpec *nics)
     return n;
 }
 
-/* provium:vm(name [, profile] [, {memory =, cpus =, performance_mode =, llcs =, ...,
- *                               nics = {"lan", {net = "wan", ip = "10.9.0.5"}}}]) */
+/*
+ * provium:vm(name [, profile] [, {memory =, cpus =, performance_mode =, llcs =, ...,
+ *                               nics = {"lan", {net = "wan", ip = "10.9.0.5"}}}])
+ * provium:vm(name [, profile], {fixture = NAME}): restored from a fixture; the
+ * fixture's profile unless one is given
+ */
 static int
 pv_lua_provium_vm(lua_State *L)
 {
@@ -89,6 +93,8 @@ pv_lua_provium_vm(lua_State *L)
     PvVmBootOptions options;
     GError *error = NULL;
     PvProfile *profile;
+    PvVmFixture *fixture;
+    char *fixture_profile = NULL;
     PvVm *vm;
     int opts = 0;
 
@@ -109,10 +115,18 @@ pv_lua_provium_vm(lua_State *L)
         pv_lua_check_vm_options(L, opts, "provium:vm()", FALSE, &options);
         n_nics = pv_lua_provium_check_nics(L, opts, nics);
     }
-    profile = pv_config_get_profile(pv_file_peek_config(file), profile_name, &error);
-    if (!profile)
+    /* Raises before it holds anything; pushes the fixture's setup function. */
+    fixture = pv_lua_fixture_vm(L, opts, &fixture_profile);
+    profile = pv_config_get_profile(pv_file_peek_config(file),
+                                    profile_name ? profile_name : fixture_profile, &error);
+    g_free(fixture_profile);
+    if (!profile) {
+        pv_vm_fixture_free(fixture);
         pv_lua_raise_error(L, error);
+    }
     vm = pv_vm_new(file, name, profile, &options.vm);
+    if (fixture)
+        pv_lua_fixture_attach(L, vm, fixture);
     if (!pv_vm_add_nics(vm, nics, n_nics, &error))
         pv_lua_raise_error(L, error);
     pv_lua_vm_push(L, vm);

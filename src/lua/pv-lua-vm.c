@@ -66,7 +66,7 @@ pv_lua_check_vm_options(lua_State *L, int arg, const char *what, gboolean boot,
 {
     static const char *const vm_known[] = {
         "memory", "cpus", "performance_mode", "llcs", "cores", "threads", "console_ignore",
-        "nics", NULL,
+        "nics", "fixture", NULL,
     };
     static const char *const boot_known[] = {
         "memory", "cpus", "performance_mode", "llcs", "cores", "threads", "timeout", "agent",
@@ -139,8 +139,30 @@ pv_lua_vm_boot(lua_State *L)
 
     pv_vm_boot_options_init(&options);
     pv_lua_check_vm_options(L, 2, "vm:boot()", TRUE, &options);
-    if (!pv_vm_boot(vm, &options, &error))
+    if (pv_vm_peek_fixture(vm)) {
+        if (options.vm.memory || options.vm.cpus || options.vm.performance_mode != -1 ||
+            options.vm.llcs || options.vm.cores || options.vm.threads || options.no_agent)
+            return luaL_error(L, "vm:boot(): vm '%s' is restored from fixture '%s': only "
+                              "timeout goes with it (the fixture's profile sets the rest)",
+                              pv_vm_peek_name(vm), pv_vm_peek_fixture(vm)->name);
+        if (!pv_vm_boot_fixture(vm, &options, pv_lua_fixture_setup, L, &error))
+            pv_lua_raise_error(L, error);
+    } else if (!pv_vm_boot(vm, &options, &error)) {
         pv_lua_vm_raise_boot_error(L, error);
+    }
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* vm:reset() -> vm, back to its fixture's saved state */
+static int
+pv_lua_vm_reset(lua_State *L)
+{
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    GError *error = NULL;
+
+    if (!pv_vm_reset(vm, &error))
+        pv_lua_raise_error(L, error);
     lua_settop(L, 1);
     return 1;
 }
@@ -155,6 +177,9 @@ pv_lua_vm_start(lua_State *L)
 
     pv_vm_boot_options_init(&options);
     pv_lua_check_vm_options(L, 2, "vm:start()", TRUE, &options);
+    if (pv_vm_peek_fixture(vm))
+        return luaL_error(L, "vm:start(): vm '%s' is restored from fixture '%s': use "
+                          "vm:boot()", pv_vm_peek_name(vm), pv_vm_peek_fixture(vm)->name);
     if (!pv_vm_start(vm, &options, &error))
         pv_lua_vm_raise_boot_error(L, error);
     lua_settop(L, 1);
@@ -210,6 +235,9 @@ pv_lua_vm_boot_all(lua_State *L)
         if (!luaL_testudata(L, -1, PV_LUA_VM))
             return luaL_error(L, "provium.boot(): element %d is not a VM (from provium:vm())",
                               (int)i);
+        if (pv_vm_peek_fixture(pv_lua_check_vm(L, -1)))
+            return luaL_error(L, "provium.boot(): vm '%s' is restored from a fixture: boot it "
+                              "with vm:boot()", pv_vm_peek_name(pv_lua_check_vm(L, -1)));
         lua_pop(L, 1);
     }
     /* Nothing below raises until the C side is freed. */
@@ -544,6 +572,7 @@ static const luaL_Reg pv_lua_vm_methods[] = {
     { "console", pv_lua_vm_console },
     { "shutdown", pv_lua_vm_shutdown },
     { "destroy", pv_lua_vm_destroy },
+    { "reset", pv_lua_vm_reset },
     { "name", pv_lua_vm_name },
     { "state", pv_lua_vm_state },
     { "ip", pv_lua_vm_ip },

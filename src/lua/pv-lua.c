@@ -324,6 +324,7 @@ pv_lua_new(PvLuaFile *lua_file, GError **error)
     pv_lua_console_register(L);
     pv_lua_vm_register(L);
     pv_lua_provium_register(L);
+    pv_lua_fixture_register(L);
     if (!pv_lua_load_prelude(L, lua_file, error)) {
         lua_close(L);
         return NULL;
@@ -351,6 +352,23 @@ pv_lua_run_top_level(lua_State *L, GError **error)
     if (!source)
         return FALSE;
     code = g_bytes_get_data(source, &len);
+    /* provium fixture build: a fixture file is a file of one test booting its VM. */
+    if (g_str_has_suffix(pv_file_peek_path(file), PV_LUA_FIXTURE_SUFFIX)) {
+        g_autofree char *base = g_path_get_basename(pv_file_peek_path(file));
+
+        base[strlen(base) - strlen(PV_LUA_FIXTURE_SUFFIX)] = '\0';
+        g_bytes_unref(source);
+        if (strspn(base, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+            strlen(base))
+            source = g_bytes_new_static("error(\"a fixture's file name is letters, digits, "
+                                        "'_', '.' and '-'\")\n", 0);
+        else
+            source = g_bytes_new_take(g_strdup_printf(
+                "local vm = provium:vm(\"build\", {fixture = \"%s\"})\n"
+                "test(\"build fixture %s\", function() vm:boot() end)\n", base, base), 0);
+        code = g_bytes_get_data(source, NULL);
+        len = strlen(code);
+    }
     if (luaL_loadbufferx(L, code, len, chunkname, "t") != LUA_OK) {
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);

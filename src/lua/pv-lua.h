@@ -15,6 +15,7 @@
 #define PV_LUA_RESULT "provium.RunResult"
 #define PV_LUA_CONSOLE "provium.Console"
 #define PV_LUA_PROVIUM "provium.Provium"
+#define PV_LUA_FIXTURE_SUFFIX ".fixture.lua"
 
 /**
  * PvLuaFile:
@@ -78,3 +79,7 @@ void pv_lua_result_push(lua_State *L, const char *command, const PvAgentExecResu
 void pv_lua_console_register(lua_State *L);
 void pv_lua_console_push(lua_State *L, PvVm *vm);
 void pv_lua_provium_register(lua_State *L);
+void pv_lua_fixture_register(lua_State *L);
+PvVmFixture *pv_lua_fixture_vm(lua_State *L, int opts, char **fixture_profile);
+void pv_lua_fixture_attach(lua_State *L, PvVm *vm, PvVmFixture *fixture);
+gboolean pv_lua_fixture_setup(PvVm *vm, gpointer user_data, GError **error);

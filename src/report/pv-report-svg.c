@@ -5,9 +5,10 @@
  * (dashed), the time it ran (a bar in its status's color), the spans it spent
  * blocked inside the run (shaded and labelled with the reason where they are
  * wide enough), and its VMs' boots (a dark stroke from start to agent
- * connected, a dot at ready).  Below, the pool's memory and vCPU use.  Every
- * mark has a <title>, so hovering in a browser explains it.  Built with
- * libxml2, as all of provium's XML.
+ * connected, a dot at ready; boots that overlap, as provium.boot{...}'s do,
+ * one above the other, the lane growing to hold them).  Below, the pool's
+ * memory and vCPU use.  Every mark has a <title>, so hovering in a browser
+ * explains it.  Built with libxml2, as all of provium's XML.
  */
 #include "config.h"
 
@@ -27,6 +28,7 @@
 #define SVG_PLOT_W (SVG_WIDTH - SVG_LABEL_W - SVG_RIGHT)
 #define SVG_LANE_H 22.0
 #define SVG_LANE_GAP 6.0
+#define SVG_BOOT_ROW_H 5.0
 #define SVG_TOP 104.0
 #define SVG_CHART_H 64.0
 
@@ -56,7 +58,7 @@ pv_svg_reason_color(PvBlockReason reason)
 {
     static const char *const colors[] = {
         "#9e9e9e", "#ef6c00", "#ad1457", "#4527a0", "#00838f", "#f9a825", "#5d4037",
-        "#2e7d32",
+        "#2e7d32", "#0277bd",
     };
     G_STATIC_ASSERT(G_N_ELEMENTS(colors) == PV_BLOCK_LAST);
 
@@ -212,10 +214,53 @@ pv_svg_legend(PvSvg *svg, const PvSummary *summary, double y)
     pv_svg_text(svg->root, x + 18, y, _("VM boot, then ready"), NULL);
 }
 
-static void
-pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index)
+/* Where a boot's stroke ends: at ready, or where it started when never ready. */
+static gint64
+pv_svg_boot_end(const PvSummaryVm *vm)
 {
-    double y = SVG_TOP + index * (SVG_LANE_H + SVG_LANE_GAP);
+    return vm->ready_ns ? vm->ready_ns : vm->spawned_ns;
+}
+
+/*
+ * Rows for the file's VM boots, so that overlapping boots do not hide one
+ * another: each boot goes in the lowest row free when it starts.  @rows gets
+ * each VM's row.  Returns: how many rows, at least one
+ */
+static guint
+pv_svg_boot_rows(const PvSummaryFile *file, guint *rows)
+{
+    g_autoptr(GArray) ends = g_array_new(FALSE, FALSE, sizeof(gint64));
+    guint i;
+
+    for (i = 0; i < file->vms->len; i++) {
+        const PvSummaryVm *vm = file->vms->pdata[i];
+        gint64 end = pv_svg_boot_end(vm);
+        guint row;
+
+        for (row = 0; row < ends->len; row++) {
+            if (g_array_index(ends, gint64, row) <= vm->spawned_ns)
+                break;
+        }
+        if (row == ends->len)
+            g_array_append_val(ends, end);
+        else
+            g_array_index(ends, gint64, row) = end;
+        rows[i] = row;
+    }
+    return MAX(ends->len, 1);
+}
+
+static double
+pv_svg_lane_height(guint boot_rows)
+{
+    return SVG_LANE_H + (boot_rows - 1) * SVG_BOOT_ROW_H;
+}
+
+static void
+pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index, double y)
+{
+    g_autofree guint *rows = g_new0(guint, MAX(file->vms->len, 1));
+    double lane_h = pv_svg_lane_height(pv_svg_boot_rows(file, rows));
     const char *color = pv_svg_status_color(file->status);
     const char *end = file->path + strlen(file->path);
     /* The end of a long path, cut between characters. */
@@ -225,10 +270,10 @@ pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index)
     guint i;
 
     if (index % 2 == 0) {
-        node = pv_svg_rect(svg->root, 0, y - SVG_LANE_GAP / 2, SVG_WIDTH, SVG_LANE_H + SVG_LANE_GAP,
+        node = pv_svg_rect(svg->root, 0, y - SVG_LANE_GAP / 2, SVG_WIDTH, lane_h + SVG_LANE_GAP,
                            "#f5f5f5");
     }
-    node = pv_svg_text(svg->root, SVG_LABEL_W - 8, y + 15, label, "end");
+    node = pv_svg_text(svg->root, SVG_LABEL_W - 8, y + lane_h / 2 + 4, label, "end");
     pv_svg_attr(node, "fill", file->status && g_str_equal(file->status, "passed") ? "#212121"
                                                                                   : color);
     pv_svg_title(node, file->path);
@@ -246,7 +291,7 @@ pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index)
 
         if (!span->queued)
             continue;
-        node = pv_svg_rect(svg->root, x1, y + 4, x2 - x1, SVG_LANE_H - 8,
+        node = pv_svg_rect(svg->root, x1, y + 4, x2 - x1, lane_h - 8,
                            pv_svg_reason_color(span->reason));
         pv_svg_attr(node, "fill-opacity", "0.25");
         pv_svg_attr(node, "stroke", pv_svg_reason_color(span->reason));
@@ -268,7 +313,7 @@ pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index)
                                                file->status ? file->status : _("running"),
                                                took, tests, vms);
 
-        node = pv_svg_rect(svg->root, x1, y, x2 - x1, SVG_LANE_H, color);
+        node = pv_svg_rect(svg->root, x1, y, x2 - x1, lane_h, color);
         pv_svg_attr(node, "fill-opacity", "0.22");
         pv_svg_attr(node, "stroke", color);
         pv_svg_title(node, tip);
@@ -286,13 +331,13 @@ pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index)
 
         if (span->queued)
             continue;
-        node = pv_svg_rect(svg->root, x1, y + 3, x2 - x1, SVG_LANE_H - 6,
+        node = pv_svg_rect(svg->root, x1, y + 3, x2 - x1, lane_h - 6,
                            pv_svg_reason_color(span->reason));
         pv_svg_attr(node, "fill-opacity", "0.75");
         pv_svg_title(node, tip);
         /* Labelled in place where there is room: no legend hunt. */
         if (x2 - x1 > 8.0 * strlen(pv_block_reason_to_string(span->reason))) {
-            node = pv_svg_text(svg->root, (x1 + x2) / 2, y + 15,
+            node = pv_svg_text(svg->root, (x1 + x2) / 2, y + lane_h / 2 + 4,
                                pv_block_reason_to_string(span->reason), "middle");
             pv_svg_attr(node, "fill", "#ffffff");
             pv_svg_attr(node, "font-size", "11");
@@ -302,7 +347,8 @@ pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index)
     for (i = 0; i < file->vms->len; i++) {
         const PvSummaryVm *vm = file->vms->pdata[i];
         double x1 = pv_svg_x(svg, vm->spawned_ns);
-        double x2 = pv_svg_x(svg, vm->ready_ns ? vm->ready_ns : vm->spawned_ns);
+        double x2 = pv_svg_x(svg, pv_svg_boot_end(vm));
+        double row_y = y + lane_h - 4 - rows[i] * SVG_BOOT_ROW_H;
         g_autofree char *boot = pv_duration_format(vm->ready_ns ? vm->ready_ns - vm->spawned_ns : 0);
         g_autofree char *tip = vm->ready_ns ?
             g_strdup_printf(_("vm '%s' (%s): ready after %s"), vm->name, vm->domain, boot) :
@@ -310,12 +356,11 @@ pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index)
         xmlNode *group = pv_svg_node(svg->root, "g");
 
         pv_svg_title(group, tip);
-        pv_svg_line(group, x1, y + SVG_LANE_H - 4, MAX(x2, x1 + 1), y + SVG_LANE_H - 4,
-                    "#212121", 3);
+        pv_svg_line(group, x1, row_y, MAX(x2, x1 + 1), row_y, "#212121", 3);
         if (vm->ready_ns) {
             node = pv_svg_node(group, "circle");
             pv_svg_attr_num(node, "cx", x2);
-            pv_svg_attr_num(node, "cy", y + SVG_LANE_H - 4);
+            pv_svg_attr_num(node, "cy", row_y);
             pv_svg_attr(node, "r", "3.5");
             pv_svg_attr(node, "fill", "#212121");
         }
@@ -390,13 +435,26 @@ pv_summary_svg(const PvSummary *summary)
                                                   "mean %.2f"),
                                                 files, duration, counts, summary->peak_files,
                                                 summary->mean_files);
-    double lanes_bottom = SVG_TOP + summary->files->len * (SVG_LANE_H + SVG_LANE_GAP);
-    double height = lanes_bottom + 30 + 2 * (SVG_CHART_H + 22) + 20;
+    g_autofree double *lane_y = g_new0(double, summary->files->len + 1);
+    double lanes_bottom;
+    double height;
     xmlChar *out = NULL;
     int len = 0;
     char *result;
     xmlNode *node;
     guint i;
+
+    /* Each lane as high as its overlapping boots need. */
+    lane_y[0] = SVG_TOP;
+    for (i = 0; i < summary->files->len; i++) {
+        const PvSummaryFile *file = summary->files->pdata[i];
+        g_autofree guint *rows = g_new0(guint, MAX(file->vms->len, 1));
+
+        lane_y[i + 1] = lane_y[i] + pv_svg_lane_height(pv_svg_boot_rows(file, rows)) +
+            SVG_LANE_GAP;
+    }
+    lanes_bottom = lane_y[summary->files->len];
+    height = lanes_bottom + 30 + 2 * (SVG_CHART_H + 22) + 20;
 
     svg.doc = doc;
     svg.start = summary->start_ns;
@@ -422,7 +480,7 @@ pv_summary_svg(const PvSummary *summary)
     pv_svg_legend(&svg, summary, 72);
     pv_svg_axis(&svg, SVG_TOP - 8, lanes_bottom);
     for (i = 0; i < summary->files->len; i++)
-        pv_svg_lane(&svg, summary->files->pdata[i], i);
+        pv_svg_lane(&svg, summary->files->pdata[i], i, lane_y[i]);
     pv_svg_pool_chart(&svg, summary, lanes_bottom + 30, TRUE);
     pv_svg_pool_chart(&svg, summary, lanes_bottom + 30 + SVG_CHART_H + 22, FALSE);
 

@@ -195,7 +195,9 @@ pv_terminal_format_block(const PvReportFile *file, PvVerbosity verbosity, gboole
     guint f;
 
     if (file->attempts > 1)
-        g_string_append_printf(block, _("%s %s%s%s (%s, %u attempts)\n"), file->path,
+        g_string_append_printf(block, g_dngettext(GETTEXT_PACKAGE, "%s %s%s%s (%s, %u attempt)\n",
+                                                  "%s %s%s%s (%s, %u attempts)\n",
+                                                  file->attempts), file->path,
                                pv_terminal_color(color, status), status,
                                pv_terminal_color(color, "reset"), duration, file->attempts);
     else

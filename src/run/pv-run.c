@@ -59,6 +59,8 @@ struct _PvRun {
     GMutex net_lock;            /* guards the network inventory */
     PvNetworkInventory *net_inventory;  /* NULL until a file declares a network */
     char *net_record_dir;
+    PvFixtureStore *fixtures;   /* opened on first use */
+    char *hypervisor;           /* "QEMU 7.2.0, libvirt 9.0.0", for fixture keys */
 };
 
 #define PV_PREFIX_MAX 32
@@ -408,6 +410,8 @@ pv_run_free(PvRun *run)
     g_hash_table_unref(run->config_refusals);
     g_hash_table_unref(run->templates);
     pv_config_free(run->builtin_config);
+    pv_fixture_store_free(run->fixtures);
+    g_free(run->hypervisor);
     g_mutex_clear(&run->lock);
     pv_network_inventory_free(run->net_inventory);
     g_mutex_clear(&run->net_lock);
@@ -443,7 +447,6 @@ pv_run_make_resources(PvRun *run, GError **error)
 {
     const PvRunOptions *options = run->options;
     PvResourcesConfig config = { { 0 } };
-    g_autofree char *type = NULL;
     guint64 host_memory = 0;
     gboolean guard;
 
@@ -460,8 +463,7 @@ pv_run_make_resources(PvRun *run, GError **error)
      * libvirt's test driver runs no guests: nothing to guard.  PSI and KSM
      * are files of this machine: only for a hypervisor running here.
      */
-    type = g_strdup(virConnectGetType(run->conn));
-    guard = g_ascii_strcasecmp(type ? type : "", "test") != 0;
+    guard = !pv_libvirt_is_test(run->conn);
     run->host_local = guard && run->local;
     if (guard) {
         config.read_memory = pv_run_read_memory;
@@ -710,6 +712,51 @@ pv_run_get_template(PvRun *run, const char *path, GError **error)
     g_bytes_ref(bytes);
     g_mutex_unlock(&run->lock);
     return bytes;
+}
+
+/**
+ * pv_run_get_fixture_store:
+ * @hypervisor: (out) (transfer none): what restores the states, for keys
+ *
+ * The host's fixture cache (doc/fixtures.md), opened on first use.  A state
+ * must be a file libvirtd reads: on a remote libvirt host fixtures are
+ * refused for now.
+ * Returns: (transfer none): the store, or NULL with @error set
+ */
+PvFixtureStore *
+pv_run_get_fixture_store(PvRun *run, const char **hypervisor, GError **error)
+{
+    PvFixtureStore *store;
+
+    if (!run->local) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("fixtures need the libvirt host to be this machine (their saved states "
+                      "are local files); %s is not: boot without fixture ="),
+                    run->options->uri ? run->options->uri : "?");
+        return NULL;
+    }
+    g_mutex_lock(&run->lock);
+    if (!run->fixtures) {
+        g_autofree char *dir = pv_fixture_store_default_dir(run->options->cache_dir);
+
+        run->fixtures = pv_fixture_store_open(dir, error);
+    }
+    if (run->fixtures && !run->hypervisor) {
+        unsigned long qemu = 0;
+        unsigned long lib = 0;
+
+        virConnectGetVersion(run->conn, &qemu);
+        virConnectGetLibVersion(run->conn, &lib);
+        virResetLastError();
+        run->hypervisor = g_strdup_printf("%s %lu.%lu.%lu, libvirt %lu.%lu.%lu",
+                                          virConnectGetType(run->conn),
+                                          qemu / 1000000, qemu / 1000 % 1000, qemu % 1000,
+                                          lib / 1000000, lib / 1000 % 1000, lib % 1000);
+    }
+    store = run->fixtures;
+    g_mutex_unlock(&run->lock);
+    *hypervisor = run->hypervisor;
+    return store;
 }
 
 /**

@@ -11,6 +11,7 @@
 #include "pv-domain.h"
 #include "pv-event-kinds.h"
 #include "pv-events.h"
+#include "pv-fixture-store.h"
 #include "pv-host.h"
 #include "pv-order.h"
 #include "pv-network.h"
@@ -120,6 +121,7 @@ PvVirtType pv_run_get_virt_auto(PvRun *run, const char **reason);
 PvConfig *pv_run_get_config(PvRun *run, const char *test_file, GError **error);
 char *pv_run_vm_path(PvRun *run, const char *domain, const char *suffix);
 GBytes *pv_run_get_template(PvRun *run, const char *path, GError **error);
+PvFixtureStore *pv_run_get_fixture_store(PvRun *run, const char **hypervisor, GError **error);
 PvTopology *pv_run_get_topology(PvRun *run, GError **error);
 GArray *pv_run_get_free_hugepages(PvRun *run, guint nodes);
 /**

@@ -22,6 +22,7 @@
 static const char *const pv_block_reason_names[] = {
     "none", "pool_full", "psi_pressure", "host_memory", "jobs_cap", "boot_gate", "llc_busy",
     "network_busy",
+    "fixture_build",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(pv_block_reason_names) == PV_BLOCK_LAST);
 

@@ -36,7 +36,7 @@
 #define PV_VM_BOOT_EXCERPT_LINES 10
 
 /* What a boot may start from: inside a test, in scope, not running. */
-static gboolean
+gboolean
 pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error)
 {
     PvVmOptions merged = vm->options;
@@ -79,7 +79,7 @@ pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error)
 }
 
 /* The boot is over, however it went: what only a boot holds goes back. */
-static void
+void
 pv_vm_boot_finish(PvVm *vm)
 {
     pv_vm_leave_gate(vm);
@@ -87,7 +87,7 @@ pv_vm_boot_finish(PvVm *vm)
 }
 
 /* A VM that will not boot after all (an earlier one of its call failed). */
-static void
+void
 pv_vm_boot_abandon(PvVm *vm)
 {
     pv_vm_release_charge(vm);
@@ -128,8 +128,12 @@ pv_vm_try_acquire(gpointer user_data, PvBlockReason *reason, gboolean *on_files,
         g_autofree char *total = pv_amount_format(pv_budget_get_total(budget));
 
         g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
-                    _("%s needs %s, more than the whole pool (%s); use a smaller VM or a "
-                      "bigger pool (--mem, --cpus)"), acquire->who, need, total);
+                    g_dngettext(GETTEXT_PACKAGE,
+                                "%s needs %s, more than the whole pool (%s); use a smaller VM "
+                                "or a bigger pool (--mem, --cpus)",
+                                "%s need %s, more than the whole pool (%s); boot fewer or "
+                                "smaller VMs at once, or use a bigger pool (--mem, --cpus)",
+                                acquire->n), acquire->who, need, total);
         return PV_SCHED_FAILED;
     }
     if (!pv_budget_try_take(budget, acquire->total)) {
@@ -140,8 +144,12 @@ pv_vm_try_acquire(gpointer user_data, PvBlockReason *reason, gboolean *on_files,
 
             /* The claim's other VMs live until their scope ends: no waiting for them. */
             g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
-                        _("%s needs %s, but the file's claim has %s left (of %s): raise "
-                          "provium:claim()"), acquire->who, need, left, total);
+                        g_dngettext(GETTEXT_PACKAGE,
+                                    "%s needs %s, but the file's claim has %s left (of %s): "
+                                    "raise provium:claim()",
+                                    "%s need %s, but the file's claim has %s left (of %s): "
+                                    "raise provium:claim()", acquire->n),
+                        acquire->who, need, left, total);
             return PV_SCHED_FAILED;
         }
         *reason = PV_BLOCK_POOL_FULL;
@@ -158,7 +166,7 @@ pv_vm_try_acquire(gpointer user_data, PvBlockReason *reason, gboolean *on_files,
 }
 
 /* Stage 1 for the VMs of one call. */
-static gboolean
+gboolean
 pv_vm_acquire(PvVm *const *vms, guint n, GError **error)
 {
     PvVmAcquire acquire = { vms, n, { 0, 0 }, NULL, vms[0]->file, NULL };
@@ -353,7 +361,11 @@ pv_vm_boot_report(PvVm *const *vms, guint n, GError **error)
                 failed, n, text->str);
 }
 
-/* A boot call failed: the VMs that did boot are destroyed, the failed ones kept. */
+/*
+ * A boot call failed: the VMs that did boot are destroyed, the failed ones
+ * whose domain runs are kept (their console, --keep-failed), and the others
+ * give their charge back.
+ */
 static void
 pv_vm_boot_unwind(PvVm *const *vms, guint n)
 {
@@ -364,7 +376,8 @@ pv_vm_boot_unwind(PvVm *const *vms, guint n)
 
         if (!vm->boot)
             continue;
-        if (vm->boot->error) {
+        if (vm->boot->error && pv_vm_is_running(vm)) {
+            /* With its charge, until its scope ends. */
             pv_vm_boot_finish(vm);
         } else if (vm->domain && vm->boot->started && pv_vm_is_running(vm)) {
             pv_vm_boot_finish(vm);

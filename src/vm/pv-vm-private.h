@@ -9,6 +9,7 @@
 
 #include "pv-domain.h"
 #include "pv-file.h"
+#include "pv-fixture-store.h"
 #include "pv-perf.h"
 #include "pv-pool.h"
 #include "pv-run.h"
@@ -56,7 +57,18 @@ struct _PvVm {
     gint in_gate;             /* atomic: booting inside the gate (domain callbacks read it) */
     guint gate_vcpus;
     GPtrArray *nics;          /* const PvNic *, borrowed from the file's plan, in order */
+
+    /* A VM of a fixture (pv-vm-fixture.c) */
+    PvVmFixture *fixture;
+    char *fixture_key;
+    PvFixtureEntry *fixture_entry;  /* held while its domain lives */
+    PvFixtureSlot *fixture_slot;    /* the slot its domain is restored under */
+    PvDomain *fixture_domain;       /* identity only: the domain restored from the slot */
+    char *domain_name;        /* the next domain's name and UUID, when they are the */
+    char *domain_uuid;        /* fixture slot's; NULL: a new name, libvirt's UUID */
 };
+
+void pv_vm_fixture_release(PvVm *vm);
 
 gboolean pv_vm_is_running(PvVm *vm);
 void pv_vm_release_charge(PvVm *vm);
@@ -68,6 +80,12 @@ char *pv_vm_describe(PvVm *vm);
 void pv_vm_agent_context(PvVm *vm, PvAgentContext *ctx);
 gboolean pv_vm_sched_wait(PvVm *vm, const char *who, const char *need, const char *waiting_for,
                           PvSchedTryFunc try_take, gpointer data, GError **error);
+
+/* pv-vm-boot.c */
+gboolean pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error);
+gboolean pv_vm_acquire(PvVm *const *vms, guint n, GError **error);
+void pv_vm_boot_finish(PvVm *vm);
+void pv_vm_boot_abandon(PvVm *vm);
 
 /* pv-vm-place.c */
 PvSchedTry pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host,
@@ -82,4 +100,6 @@ gboolean pv_vm_configure_nics(PvVm *vm, GError **error);
 
 /* pv-vm-start.c */
 gboolean pv_vm_start_one(PvVm *vm, GError **error);
+gboolean pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk,
+                           GError **error);
 gboolean pv_vm_explain_kvm(PvVm *vm, GError **error);

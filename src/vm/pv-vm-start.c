@@ -49,12 +49,13 @@ pv_vm_image_format(const char *path)
     return got == 4 && memcmp(magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
 }
 
+/* A qcow2 overlay of @base: what the domain writes goes there, never into @base. */
 static gboolean
-pv_vm_make_overlay(PvVm *vm, const char *overlay, GError **error)
+pv_vm_make_overlay(const char *base, const char *overlay, GError **error)
 {
     const char *argv[] = {
         PV_QEMU_IMG, "create", "-q", "-f", "qcow2",
-        "-F", pv_vm_image_format(vm->profile->disk), "-b", vm->profile->disk, overlay, NULL,
+        "-F", pv_vm_image_format(base), "-b", base, overlay, NULL,
     };
     g_autofree char *err_text = NULL;
     int status = 0;
@@ -68,8 +69,7 @@ pv_vm_make_overlay(PvVm *vm, const char *overlay, GError **error)
     }
     if (!g_spawn_check_wait_status(status, NULL)) {
         g_set_error(error, PV_ERROR, PV_ERROR_IO,
-                    _("cannot make a disk overlay of %s: %s"), vm->profile->disk,
-                    g_strstrip(err_text));
+                    _("cannot make a disk overlay of %s: %s"), base, g_strstrip(err_text));
         return FALSE;
     }
     return TRUE;
@@ -121,7 +121,7 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     if (vm->profile->disk && !vm->overlay) {
         g_autofree char *overlay = pv_run_vm_path(run, name, ".qcow2");
 
-        if (!pv_vm_make_overlay(vm, overlay, error))
+        if (!pv_vm_make_overlay(vm->profile->disk, overlay, error))
             return NULL;
         vm->overlay = g_steal_pointer(&overlay);
     }
@@ -146,6 +146,7 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     inputs.nics = nics;
     inputs.n_nics = vm->nics->len;
     pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
+    request.uuid = vm->domain_uuid;
     template = pv_run_get_template(run, vm->profile->template_path, error);
     if (template) {
         gsize len;
@@ -278,7 +279,9 @@ pv_vm_start_one(PvVm *vm, GError **error)
     g_atomic_int_set(&vm->in_gate, TRUE);
     base = g_strdup_printf("%s%s-%s", pv_run_peek_prefix(run), pv_file_peek_stem(vm->file),
                            vm_part);
-    name = pv_domain_registry_claim_name(pv_run_peek_domains(run), base);
+    /* A fixture's build boots under its slot's name (pv-vm-fixture.c). */
+    name = vm->domain_name ? g_strdup(vm->domain_name) :
+        pv_domain_registry_claim_name(pv_run_peek_domains(run), base);
     boot->placement.warnings = pv_vm_perf_warnings(vm, boot);
     boot->started = g_get_monotonic_time();
     domain = pv_vm_start_with_fallbacks(vm, name, error);
@@ -303,5 +306,123 @@ pv_vm_start_one(PvVm *vm, GError **error)
         pv_vm_leave_gate(vm);
         boot->ready = TRUE;
     }
+    return TRUE;
+}
+
+/* How long one guest-ping of a restored guest may take. */
+#define PV_VM_PING_TIMEOUT_S 1
+
+/*
+ * Restores the VM's domain from @state_path under vm->domain_name, with this
+ * run's console log and metadata (and with @disk, the disk state saved with
+ * it, under a new overlay of its own), and waits until its guest agent answers
+ * (a restored agent connection comes back without libvirt's event); then
+ * sets the guest's clock from the host's.  The VM is charged (stage 1).
+ */
+gboolean
+pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **error)
+{
+    PvRun *run = vm->run;
+    PvVmBoot *boot = vm->boot;
+    g_autofree char *amount = pv_amount_format(pv_amount(boot->shape.memory, boot->shape.cpus));
+    g_autofree char *waiting_for = g_strdup_printf(_("vm '%s' (%s)"), vm->name, amount);
+    g_autofree char *file_name = pv_text_make_valid(pv_file_peek_abs_path(vm->file), -1);
+    g_autofree char *vm_name = pv_text_make_valid(vm->name, -1);
+    g_autofree char *saved = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *xml_path = NULL;
+    g_autofree char *title = NULL;
+    PvVmRequestInputs inputs = { 0 };
+    PvDomainRequest request;
+    PvDomainCallbacks callbacks = { pv_vm_on_stopped, pv_vm_on_ready, vm };
+    const char *name = vm->domain_name;
+    PvDomain *domain;
+    gint64 deadline;
+
+    if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
+        return FALSE;
+    vm->gate_vcpus = boot->shape.cpus;
+    g_atomic_int_set(&vm->in_gate, TRUE);
+    boot->started = g_get_monotonic_time();
+    g_free(vm->console_log);
+    vm->console_log = pv_run_vm_path(run, name, ".console.log");
+    xml_path = pv_run_vm_path(run, name, ".xml");
+    /* The saved disk state is the base of the VM's own overlay: never written. */
+    if (disk) {
+        g_autofree char *overlay = pv_run_vm_path(run, name, ".qcow2");
+
+        if (!pv_vm_make_overlay(disk, overlay, error)) {
+            pv_vm_leave_gate(vm);
+            return FALSE;
+        }
+        g_free(vm->overlay);
+        vm->overlay = g_steal_pointer(&overlay);
+    }
+    inputs.domain = name;
+    inputs.file = file_name;
+    inputs.file_shown = pv_file_peek_path(vm->file);
+    inputs.vm = vm_name;
+    inputs.run_id = pv_run_peek_id(run);
+    inputs.prefix = pv_run_peek_prefix(run);
+    inputs.host = pv_run_peek_host(run);
+    inputs.pid = pv_run_get_pid(run);
+    inputs.console_log = vm->console_log;
+    inputs.overlay = vm->overlay;
+    pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
+    if (pv_domain_registry_destroy_stale(pv_run_peek_domains(run), name))
+        pv_run_note(run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
+                           "run that ended"), pv_file_peek_path(vm->file), name);
+    saved = pv_domain_save_image_xml(pv_run_peek_domains(run), state_path, error);
+    if (saved)
+        xml = pv_template_restore_xml(saved, &request, error);
+    if (!xml || !pv_write_file_atomic(xml_path, xml, -1, error)) {
+        pv_vm_leave_gate(vm);
+        return FALSE;
+    }
+    domain = pv_domain_restore(pv_run_peek_domains(run), name, vm->name, boot->shape.memory,
+                               state_path, xml, pv_file_peek_wake(vm->file), &callbacks, error);
+    pv_resources_boot_started(pv_run_peek_resources(run), boot->shape.memory);
+    if (!domain) {
+        g_prefix_error(error, _("vm '%s': "), vm->name);
+        pv_vm_leave_gate(vm);
+        return FALSE;
+    }
+    g_clear_pointer(&vm->domain, pv_domain_unref);
+    vm->domain = domain;
+
+    deadline = boot->started + boot->timeout_ns / 1000;
+    for (;;) {
+        g_autoptr(GError) ping_error = NULL;
+        g_autoptr(GError) ignored = NULL;
+        g_autofree char *reason = NULL;
+
+        if (pv_agent_ping(pv_domain_peek_virdomain(domain), PV_VM_PING_TIMEOUT_S, &ping_error))
+            break;
+        if (!pv_file_check(vm->file, error))
+            return FALSE;
+        if (pv_domain_get_state(domain) == PV_DOMAIN_STATE_STOPPED) {
+            reason = pv_domain_dup_stop_reason(domain);
+            g_set_error(error, PV_ERROR, PV_ERROR_DOMAIN_STOPPED,
+                        _("vm '%s' (domain '%s') stopped while being restored: %s"), vm->name,
+                        name, reason ? reason : "?");
+            return FALSE;
+        }
+        if (g_get_monotonic_time() >= deadline) {
+            g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
+                        _("the guest agent of vm '%s' (domain '%s') did not answer after its "
+                          "restore: %s"), vm->name, name, ping_error->message);
+            return FALSE;
+        }
+        /* The file's wake ends this pause early on an interrupt or a stop. */
+        pv_wake_wait(pv_file_peek_wake(vm->file),
+                     g_get_monotonic_time() + G_USEC_PER_SEC / 10, NULL, NULL, &ignored);
+    }
+    pv_domain_set_ready(domain);
+    pv_vm_leave_gate(vm);
+    if (!pv_agent_set_time(pv_domain_peek_virdomain(domain), error)) {
+        g_prefix_error(error, _("vm '%s' (domain '%s'): "), vm->name, name);
+        return FALSE;
+    }
+    boot->ready = TRUE;
     return TRUE;
 }

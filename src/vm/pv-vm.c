@@ -77,6 +77,9 @@ pv_vm_free(gpointer data)
 
     g_clear_pointer(&vm->boot, pv_vm_boot_free);
     g_clear_pointer(&vm->domain, pv_domain_unref);
+    pv_vm_fixture_release(vm);
+    pv_vm_fixture_free(vm->fixture);
+    g_free(vm->fixture_key);
     g_array_unref(vm->llc_groups);
     g_ptr_array_unref(vm->nics);
     pv_profile_free(vm->profile);
@@ -222,6 +225,9 @@ pv_vm_stopped(PvVm *vm, const char *reason)
     pv_vm_emit_stopped(vm, reason);
     pv_vm_remove_overlay(vm);
     pv_vm_release_charge(vm);
+    /* Settling may come again for the same domain: the slot goes back once. */
+    if (vm->fixture_domain && vm->fixture_domain == vm->domain)
+        pv_vm_fixture_release(vm);
 }
 
 static gboolean

@@ -41,6 +41,33 @@ typedef struct {
 
 void pv_vm_boot_options_init(PvVmBootOptions *options);
 
+/**
+ * PvVmFixture:
+ * @name: fixture("web", ...)'s name
+ * @path: the file that defines it, fixtures/NAME.fixture.lua
+ * @text: its contents (the key hashes them)
+ * @inputs: (nullable): the declared inputs, relative to @path's directory
+ *
+ * The fixture a VM is restored from, as its definition file says.
+ */
+typedef struct {
+    char *name;
+    char *path;
+    char *text;
+    gsize text_len;
+    char **inputs;
+} PvVmFixture;
+
+void pv_vm_fixture_free(PvVmFixture *fixture);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvVmFixture, pv_vm_fixture_free)
+
+/**
+ * PvVmFixtureSetupFunc:
+ *
+ * Runs a fixture's setup on @vm, booted and its agent connected.
+ */
+typedef gboolean (*PvVmFixtureSetupFunc)(PvVm *vm, gpointer user_data, GError **error);
+
 PvVm *pv_vm_new(PvFile *file, const char *name, PvProfile *profile,
                 const PvVmOptions *options);
 
@@ -70,6 +97,11 @@ gboolean pv_vm_add_nics(PvVm *vm, const PvVmNicSpec *nics, guint n, GError **err
 const char *pv_vm_peek_nic_ip(PvVm *vm, const char *net, GError **error);
 const char *pv_vm_peek_nic_mac(PvVm *vm, const char *net, GError **error);
 gboolean pv_vm_set_link(PvVm *vm, const char *net, gboolean up, GError **error);
+void pv_vm_set_fixture(PvVm *vm, PvVmFixture *fixture);
+const PvVmFixture *pv_vm_peek_fixture(PvVm *vm);
+gboolean pv_vm_boot_fixture(PvVm *vm, const PvVmBootOptions *options,
+                            PvVmFixtureSetupFunc setup, gpointer user_data, GError **error);
+gboolean pv_vm_reset(PvVm *vm, GError **error);
 
 gboolean pv_vm_exec(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result,
                     GError **error);

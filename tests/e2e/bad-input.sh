@@ -41,6 +41,20 @@ run_provium "$WORK/tpl"
 check "template that is not domain XML: a failed test" status_is 1
 check "template that is not domain XML: says so" out_has "is not libvirt domain XML: the root element is <network>"
 
+# The default template's qboot cannot run a disk's own bootloader: said at
+# once, not after the boot timeout.
+mkdir "$WORK/boot"
+cp "$PV_TEST_IMAGE/data.img" "$WORK/boot/base.img"
+printf '[profile default]\ndisk = base.img\n' > "$WORK/boot/provium.conf"
+printf 'test("a", function(t)\n  provium:vm("w"):boot()\nend)\n' > "$WORK/boot/t.test.lua"
+run_provium "$WORK/boot"
+check "a disk without a kernel, default template: a failed test" status_is 1
+check "a disk without a kernel, default template: names file, line and profile" \
+    out_has "t.test.lua:2: profile 'default': "
+check "a disk without a kernel, default template: says why and what to do" \
+    out_has "default.xml: the template's firmware /usr/share/qemu/qboot.rom starts only a kernel given directly, not a disk's own bootloader: give the profile a kernel, or use template = full"
+check "a disk without a kernel: nothing left in virsh list --all" no_domains_left
+
 printf '[profile default]\nmemroy = 1G\n' > "$WORK/tpl/provium.conf"
 run_provium "$WORK/tpl"
 check "config typo: exit 2" status_is 2

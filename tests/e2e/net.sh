@@ -226,3 +226,22 @@ check "clean: a foreign network with a similar name is untouched" \
     sh -c "virsh net-list --name | grep -qx '${PREFIX}sigint-lan-2'"
 virsh net-destroy "${PREFIX}sigint-lan-2" >/dev/null 2>&1
 check "clean: no record left" no_networks_left
+
+# A CIDR that clashes with one of this machine's routes, with a host address:
+# one line with file:line, exit 2, no network made.
+dest=$(ip -4 route show | awk '$1 ~ /^[0-9.]+\.0\/(8|9|1[0-9]|2[0-4])$/ && $1 !~ /^(127|0)\./ {print $1; exit}')
+if [ -n "$dest" ]; then
+    host=$(echo "$dest" | sed 's|\.0/[0-9]*$|.1|')
+    mkdir "$WORK/route"
+    cp "$WORK/provium.conf" "$WORK/route/"
+    printf 'provium:network("wan", {cidr = "%s", host = "%s"})\ntest("x", function(t) end)\n' \
+        "$dest" "$host" > "$WORK/route/route.test.lua"
+    run_provium --no-psi "$WORK/route"
+    check "route clash: exit 2" status_is 2
+    check "route clash: one line with file and line" \
+        test "$(grep -cF -- "route.test.lua:1: network 'wan': cidr $dest clashes with the host's route to $dest" "$WORK/out")" -eq 1
+    check "route clash: no network made" \
+        test "$(events '[.[] | select(.kind == "network_created")] | length')" -eq 0
+else
+    ok "route clash # SKIP the host has no route to clash with"
+fi

@@ -1,0 +1,345 @@
+/*
+ * pv-lua-fixture.c: fixtures in Lua (doc/fixtures.md)
+ *
+ *   -- fixtures/web.fixture.lua
+ *   return fixture("web", {profile = "tiny", inputs = {"files/app.conf"}}, function(vm)
+ *     vm:write_file("/etc/app.conf", provium.read_host_file("files/app.conf"))
+ *   end)
+ *
+ *   -- a test file
+ *   local vm = provium:vm("a", {fixture = "web"})
+ *
+ * fixture() only describes; provium:vm() finds and loads the fixture file
+ * (checking it at discovery already), and vm:boot() hands its setup
+ * function to pv_vm_boot_fixture(), which calls it when a build needs it.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "pv-config.h"
+#include "pv-error.h"
+#include "pv-lua.h"
+
+#define PV_LUA_FIXTURE "provium.Fixture"
+#define PV_LUA_FIXTURE_SETUPS "provium.fixture_setups"
+#define PV_LUA_FIXTURE_DIR "fixtures"
+
+/* fixture(name, {profile =, inputs = {...}}, function(vm) ... end) -> a fixture */
+static int
+pv_lua_fixture_new(lua_State *L)
+{
+    static const char *const known[] = { "profile", "inputs", NULL };
+    const char *name = luaL_checkstring(L, 1);
+    lua_Integer n;
+    lua_Integer i;
+
+    if (!*name)
+        return luaL_argerror(L, 1, "the fixture needs a name");
+    luaL_checktype(L, 2, LUA_TTABLE);
+    luaL_checktype(L, 3, LUA_TFUNCTION);
+    pv_lua_check_options(L, 2, "fixture()", known);
+    lua_createtable(L, 0, 4);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "name");
+    if (lua_getfield(L, 2, "profile") != LUA_TNIL && lua_type(L, -1) != LUA_TSTRING)
+        return luaL_error(L, "fixture(): profile must be a profile's name");
+    lua_setfield(L, -2, "profile");
+    lua_createtable(L, 0, 0);
+    if (lua_getfield(L, 2, "inputs") != LUA_TNIL) {
+        if (!lua_istable(L, -1))
+            return luaL_error(L, "fixture(): inputs must be a list of files");
+        n = luaL_len(L, -1);
+        for (i = 1; i <= n; i++) {
+            if (lua_geti(L, -1, i) != LUA_TSTRING || !*lua_tostring(L, -1))
+                return luaL_error(L, "fixture(): inputs[%d] is not a file name", (int)i);
+            lua_seti(L, -3, i);
+        }
+    }
+    lua_pop(L, 1);
+    lua_setfield(L, -2, "inputs");
+    lua_pushvalue(L, 3);
+    lua_setfield(L, -2, "setup");
+    luaL_setmetatable(L, PV_LUA_FIXTURE);
+    return 1;
+}
+
+/*
+ * fixtures/NAME.fixture.lua in the test file's directory or the nearest one
+ * above it that has it; the climb stops at the directory of a provium.conf.
+ */
+static char *
+pv_lua_fixture_find(PvFile *file, const char *name)
+{
+    g_autofree char *leaf = g_strconcat(name, PV_LUA_FIXTURE_SUFFIX, NULL);
+    g_autofree char *dir = g_path_get_dirname(pv_file_peek_abs_path(file));
+
+    /* provium fixture build runs the fixture file itself. */
+    if (g_str_has_suffix(pv_file_peek_abs_path(file), leaf) &&
+        strcmp(strrchr(pv_file_peek_abs_path(file), '/') + 1, leaf) == 0)
+        return g_strdup(pv_file_peek_abs_path(file));
+    for (;;) {
+        g_autofree char *path = g_build_filename(dir, PV_LUA_FIXTURE_DIR, leaf, NULL);
+        g_autofree char *conf = g_build_filename(dir, PV_CONFIG_FILENAME, NULL);
+        g_autofree char *parent = NULL;
+
+        if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
+            return g_steal_pointer(&path);
+        parent = g_path_get_dirname(dir);
+        if (g_file_test(conf, G_FILE_TEST_EXISTS) || strcmp(parent, dir) == 0)
+            return NULL;
+        g_free(dir);
+        dir = g_steal_pointer(&parent);
+    }
+}
+
+/* Frees what a load holds, then raises the message. */
+static G_NORETURN void
+pv_lua_fixture_fail(lua_State *L, char *path, char *text, const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    lua_pushvfstring(L, format, args);
+    va_end(args);
+    g_free(path);
+    g_free(text);
+    lua_error(L);
+    g_assert_not_reached();
+}
+
+/*
+ * Loads fixture @name: pushes its setup function, and returns the fixture
+ * with *@profile (transfer full, nullable) its profile's name.  Raises on a
+ * missing or wrong file, holding nothing then.
+ */
+static PvVmFixture *
+pv_lua_fixture_load(lua_State *L, PvFile *file, const char *name, char **profile)
+{
+    PvVmFixture *fixture;
+    GError *error = NULL;
+    GPtrArray *inputs;
+    char *path;
+    char *text = NULL;
+    gsize len = 0;
+    int status;
+    gboolean is_fixture = FALSE;
+    lua_Integer n;
+    lua_Integer i;
+
+    if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        luaL_error(L, "fixture '%s': a fixture's name is a file name, without '/'", name);
+    path = pv_lua_fixture_find(file, name);
+    if (!path)
+        luaL_error(L, "fixture '%s': no %s/%s%s beside %s or in a directory above it", name,
+                   PV_LUA_FIXTURE_DIR, name, PV_LUA_FIXTURE_SUFFIX, pv_file_peek_path(file));
+    if (!g_file_get_contents(path, &text, &len, &error)) {
+        lua_pushfstring(L, "fixture '%s': %s", name, error->message);
+        g_error_free(error);
+        pv_lua_fixture_fail(L, path, text, "%s", lua_tostring(L, -1));
+    }
+    lua_pushfstring(L, "@%s", path);
+    status = luaL_loadbuffer(L, text, len, lua_tostring(L, -1));
+    lua_remove(L, -2);
+    if (status == LUA_OK)
+        status = lua_pcall(L, 0, 1, 0);
+    if (status != LUA_OK)
+        pv_lua_fixture_fail(L, path, text, "%s", luaL_tolstring(L, -1, NULL));
+    if (lua_istable(L, -1) && lua_getmetatable(L, -1)) {
+        luaL_getmetatable(L, PV_LUA_FIXTURE);
+        is_fixture = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+    }
+    if (!is_fixture)
+        pv_lua_fixture_fail(L, path, text, "%s: the file must return fixture(\"%s\", {...}, "
+                            "function(vm) ... end)", path, name);
+    lua_getfield(L, -1, "name");
+    if (strcmp(lua_tostring(L, -1), name) != 0)
+        pv_lua_fixture_fail(L, path, text, "%s: it defines fixture '%s', not '%s': name the "
+                            "file after it", path, lua_tostring(L, -1), name);
+    lua_pop(L, 1);
+
+    /* Nothing raises from here on. */
+    fixture = g_new0(PvVmFixture, 1);
+    fixture->name = g_strdup(name);
+    fixture->path = path;
+    fixture->text = text;
+    fixture->text_len = len;
+    lua_getfield(L, -1, "inputs");
+    n = lua_rawlen(L, -1);
+    inputs = g_ptr_array_new();
+    for (i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        g_ptr_array_add(inputs, g_strdup(lua_tostring(L, -1)));
+        lua_pop(L, 1);
+    }
+    g_ptr_array_add(inputs, NULL);
+    fixture->inputs = (char **)g_ptr_array_free(inputs, FALSE);
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "profile");
+    *profile = g_strdup(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    lua_getfield(L, -1, "setup");
+    lua_remove(L, -2);
+    return fixture;
+}
+
+/**
+ * pv_lua_fixture_vm:
+ * @opts: the options table of provium:vm()
+ * @fixture_profile: (out) (transfer full) (nullable): the fixture's profile
+ *
+ * provium:vm()'s fixture = NAME, when the table has one: loads the fixture
+ * file.  Call pv_lua_fixture_attach() with the VM afterwards.
+ * Returns: (transfer full) (nullable): the fixture, its setup function
+ *   pushed; NULL and nothing pushed without fixture =
+ */
+PvVmFixture *
+pv_lua_fixture_vm(lua_State *L, int opts, char **fixture_profile)
+{
+    PvVmFixture *fixture;
+    const char *name;
+    static const char *const shape[] = {
+        "memory", "cpus", "performance_mode", "llcs", "cores", "threads", NULL,
+    };
+    guint i;
+
+    if (!opts || lua_getfield(L, opts, "fixture") == LUA_TNIL) {
+        if (opts)
+            lua_pop(L, 1);
+        return NULL;
+    }
+    name = lua_tostring(L, -1);
+    if (lua_type(L, -1) != LUA_TSTRING || !*name)
+        luaL_error(L, "provium:vm(): fixture must be a fixture's name");
+    for (i = 0; shape[i]; i++) {
+        if (lua_getfield(L, opts, shape[i]) != LUA_TNIL)
+            luaL_error(L, "provium:vm(): %s and fixture do not go together: the fixture's "
+                       "profile sets what its VMs are", shape[i]);
+        lua_pop(L, 1);
+    }
+    fixture = pv_lua_fixture_load(L, pv_lua_get_file(L), name, fixture_profile);
+    lua_remove(L, -2);
+    return fixture;
+}
+
+/**
+ * pv_lua_fixture_attach:
+ *
+ * Gives @vm the fixture and the setup function on the stack's top (popped).
+ */
+void
+pv_lua_fixture_attach(lua_State *L, PvVm *vm, PvVmFixture *fixture)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_SETUPS) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_SETUPS);
+    }
+    lua_pushlightuserdata(L, vm);
+    lua_pushvalue(L, -3);
+    lua_settable(L, -3);
+    lua_pop(L, 2);
+    pv_vm_set_fixture(vm, fixture);
+}
+
+/* The message of a Lua error value, whatever it is. */
+static char *
+pv_lua_fixture_error_text(lua_State *L)
+{
+    char *text;
+
+    if (lua_istable(L, -1) && lua_getfield(L, -1, "provium_skip") == LUA_TSTRING) {
+        text = g_strdup_printf(_("the setup skipped: %s"), lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return text;
+    }
+    if (lua_istable(L, -1))
+        lua_pop(L, 1);
+    text = g_strdup(luaL_tolstring(L, -1, NULL));
+    lua_pop(L, 1);
+    return text;
+}
+
+/**
+ * pv_lua_fixture_setup:
+ * @user_data: the lua_State
+ *
+ * A PvVmFixtureSetupFunc: calls the fixture's setup function with @vm.
+ */
+gboolean
+pv_lua_fixture_setup(PvVm *vm, gpointer user_data, GError **error)
+{
+    lua_State *L = user_data;
+    int top = lua_gettop(L);
+    g_autofree char *text = NULL;
+
+    /* Called from C with things to free: nothing here may raise. */
+    if (!lua_checkstack(L, 4)) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST, _("out of Lua stack"));
+        return FALSE;
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_SETUPS);
+    lua_pushlightuserdata(L, vm);
+    lua_gettable(L, -2);
+    pv_lua_vm_push(L, vm);
+    if (lua_pcall(L, 1, 0, 0) == LUA_OK) {
+        lua_settop(L, top);
+        return TRUE;
+    }
+    text = pv_lua_fixture_error_text(L);
+    lua_settop(L, top);
+    g_set_error(error, PV_ERROR, PV_ERROR_GUEST, _("its setup failed: %s"), text);
+    return FALSE;
+}
+
+/*
+ * provium.read_host_file(path) -> the file's bytes, a path relative to the
+ * file whose code calls it (a fixture file, or a test file).
+ */
+static int
+pv_lua_read_host_file(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    g_autofree char *dir = NULL;
+    g_autofree char *full = NULL;
+    g_autofree char *contents = NULL;
+    g_autoptr(GError) error = NULL;
+    gsize len = 0;
+    lua_Debug ar;
+
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "S", &ar) && ar.source[0] == '@')
+        dir = g_path_get_dirname(ar.source + 1);
+    else
+        dir = g_path_get_dirname(pv_file_peek_abs_path(pv_lua_get_file(L)));
+    full = g_canonicalize_filename(path, dir);
+    if (!g_file_get_contents(full, &contents, &len, &error))
+        return luaL_error(L, "provium.read_host_file(): %s", error->message);
+    lua_pushlstring(L, contents, len);
+    return 1;
+}
+
+/**
+ * pv_lua_fixture_register:
+ *
+ * The global fixture() and provium.read_host_file(); after
+ * pv_lua_provium_register().
+ */
+void
+pv_lua_fixture_register(lua_State *L)
+{
+    static const luaL_Reg meta[] = { { NULL, NULL } };
+
+    luaL_newmetatable(L, PV_LUA_FIXTURE);
+    luaL_setfuncs(L, meta, 0);
+    lua_pop(L, 1);
+    lua_pushcfunction(L, pv_lua_fixture_new);
+    lua_setglobal(L, "fixture");
+    lua_getglobal(L, "provium");
+    lua_pushcfunction(L, pv_lua_read_host_file);
+    lua_setfield(L, -2, "read_host_file");
+    lua_pop(L, 1);
+}

@@ -1,0 +1,424 @@
+/*
+ * pv-vm-fixture.c: VMs restored from a fixture (doc/fixtures.md)
+ *
+ * provium:vm("a", {fixture = "web"}) gives the VM a fixture; its vm:boot()
+ * then restores the fixture's saved state instead of booting:
+ *
+ *   1. the key: the fixture file, its inputs, the profile, the accelerator
+ *      and the hypervisor (pv-fixture-key.c);
+ *   2. the store says hit, build (the key's build lock is ours) or wait
+ *      (another process builds it: file_blocked fixture_build, then look
+ *      again);
+ *   3. a build boots the VM under slot 0's domain name and UUID, runs the
+ *      fixture's setup on it, saves it into the build (with a disk, its
+ *      overlay goes with the memory state) and commits: a build
+ *      that fails caches nothing, and the files waiting for it fail with
+ *      its reason;
+ *   4. the VM claims a slot (one state serves one domain at a time; a slot
+ *      without a state is made the way a build is, for that slot) and is
+ *      restored from it, its agent answering and its clock set.
+ *
+ * The VM holds the entry and its slot while its domain lives; vm:reset()
+ * restores the same slot again.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+
+#define PV_VM_PRIVATE
+#include "pv-error.h"
+#include "pv-fixture-key.h"
+#include "pv-vm-private.h"
+
+/* How often a waiter for another process's build looks at its file's interrupts. */
+#define PV_VM_FIXTURE_WAIT_SLICE_US (G_USEC_PER_SEC / 5)
+/* Console lines a failed build's error carries. */
+#define PV_VM_FIXTURE_EXCERPT_LINES 20
+#define PV_VM_FIXTURE_STATE "memory.state"
+#define PV_VM_FIXTURE_DISK "disk.qcow2"
+
+void
+pv_vm_fixture_free(PvVmFixture *fixture)
+{
+    if (!fixture)
+        return;
+    g_free(fixture->name);
+    g_free(fixture->path);
+    g_free(fixture->text);
+    g_strfreev(fixture->inputs);
+    g_free(fixture);
+}
+
+/**
+ * pv_vm_set_fixture:
+ * @fixture: (transfer full)
+ *
+ * The VM boots from @fixture from now on.
+ */
+void
+pv_vm_set_fixture(PvVm *vm, PvVmFixture *fixture)
+{
+    pv_vm_fixture_free(vm->fixture);
+    vm->fixture = fixture;
+}
+
+/**
+ * pv_vm_peek_fixture:
+ * Returns: (transfer none) (nullable): the VM's fixture
+ */
+const PvVmFixture *
+pv_vm_peek_fixture(PvVm *vm)
+{
+    return vm->fixture;
+}
+
+/**
+ * pv_vm_fixture_release:
+ *
+ * The VM's restored domain is gone: its slot and entry go back to the store.
+ */
+void
+pv_vm_fixture_release(PvVm *vm)
+{
+    g_clear_pointer(&vm->fixture_slot, pv_fixture_slot_free);
+    g_clear_pointer(&vm->fixture_entry, pv_fixture_entry_free);
+    vm->fixture_domain = NULL;
+    g_clear_pointer(&vm->domain_name, g_free);
+    g_clear_pointer(&vm->domain_uuid, g_free);
+}
+
+/* The fixture's key, as pv-fixture-key.c computes it. */
+static PvFixtureKey *
+pv_vm_fixture_key(PvVm *vm, PvFixtureStore *store, const char *hypervisor, GError **error)
+{
+    g_autofree char *dir = g_path_get_dirname(vm->fixture->path);
+    const char *reason = NULL;
+    PvFixtureKeyInputs inputs = { 0 };
+    PvFixtureKey *key;
+
+    inputs.name = vm->fixture->name;
+    inputs.definition = vm->fixture->text;
+    inputs.definition_len = vm->fixture->text_len;
+    inputs.inputs = (const char *const *)vm->fixture->inputs;
+    inputs.input_dir = dir;
+    inputs.profile = vm->profile;
+    inputs.virt_type = pv_vm_virt_request(pv_run_peek_options(vm->run)->virt_type,
+                                          vm->profile->virt_type,
+                                          pv_run_get_virt_auto(vm->run, &reason));
+    if (inputs.virt_type == PV_VIRT_AUTO)
+        inputs.virt_type = pv_run_get_virt_auto(vm->run, &reason);
+    inputs.hypervisor = hypervisor;
+    key = pv_fixture_key_compute(&inputs, pv_fixture_store_peek_digests(store), error);
+    if (!key)
+        g_prefix_error(error, _("fixture '%s' (%s): "), vm->fixture->name, vm->fixture->path);
+    return key;
+}
+
+/*
+ * Boots the VM under @name and @uuid, runs the setup and saves the guest
+ * into @dir.  On failure the domain is destroyed, and @console (when not
+ * NULL) gets the console's last lines: the test's own failure shows the
+ * VM's console, the files waiting for the build need them in its message.
+ */
+static gboolean
+pv_vm_fixture_make_state(PvVm *vm, const PvVmBootOptions *options, const char *name,
+                         const char *uuid, const char *dir, PvVmFixtureSetupFunc setup,
+                         gpointer user_data, char **console, GError **error)
+{
+    g_autofree char *state = g_build_filename(dir, PV_VM_FIXTURE_STATE, NULL);
+    g_autofree char *tail = NULL;
+    g_autoptr(GError) local_error = NULL;
+    gboolean ok;
+
+    g_free(vm->domain_name);
+    vm->domain_name = g_strdup(name);
+    g_free(vm->domain_uuid);
+    vm->domain_uuid = g_strdup(uuid);
+    ok = pv_vm_boot(vm, options, &local_error) && setup(vm, user_data, &local_error);
+    if (ok) {
+        ok = pv_domain_save(vm->domain, state, &local_error);
+        /* The memory state goes with the disk it was saved with: the overlay
+         * (over the profile's disk) becomes the slot's, before stopping
+         * removes it. */
+        if (ok && vm->overlay) {
+            g_autofree char *disk = g_build_filename(dir, PV_VM_FIXTURE_DISK, NULL);
+            g_autoptr(GFile) from = g_file_new_for_path(vm->overlay);
+            g_autoptr(GFile) to = g_file_new_for_path(disk);
+
+            ok = g_file_move(from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, &local_error);
+            if (ok)
+                g_clear_pointer(&vm->overlay, g_free);
+        }
+        if (ok) {
+            pv_vm_emit_stopped(vm, "saved");
+            pv_vm_settle_stopped(vm);
+        }
+    }
+    g_clear_pointer(&vm->domain_uuid, g_free);
+    g_clear_pointer(&vm->domain_name, g_free);
+    if (ok)
+        return TRUE;
+    tail = pv_vm_console_tail(vm, PV_VM_FIXTURE_EXCERPT_LINES);
+    if (pv_vm_is_running(vm))
+        pv_vm_destroy(vm, NULL);
+    if (console)
+        *console = g_strdup(tail);
+    g_set_error(error, local_error->domain, local_error->code,
+                _("fixture '%s' (%s) did not build: %s"), vm->fixture->name,
+                vm->fixture->path, local_error->message);
+    return FALSE;
+}
+
+/* Another process builds the key: wait for it, interruptibly, saying so. */
+static gboolean
+pv_vm_fixture_wait(PvVm *vm, PvFixtureWait *wait, GError **error)
+{
+    const char *holder = pv_fixture_wait_peek_holder(wait);
+    g_autofree char *waiting_for = g_strdup_printf(_("fixture '%s' built by %s"),
+                                                   vm->fixture->name, holder ? holder : "?");
+    g_autofree char *failure = NULL;
+    gboolean ok = TRUE;
+
+    pv_event_fixture_build_waiting(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file),
+                                   vm->name, vm->fixture->name, vm->fixture_key, holder);
+    pv_file_block(vm->file, PV_BLOCK_FIXTURE_BUILD, waiting_for);
+    while (!pv_fixture_wait_is_done(wait)) {
+        g_autoptr(GError) slice_error = NULL;
+
+        if (!pv_file_check(vm->file, error)) {
+            ok = FALSE;
+            break;
+        }
+        pv_fixture_wait_block(wait, g_get_monotonic_time() + PV_VM_FIXTURE_WAIT_SLICE_US, NULL,
+                              &slice_error);
+    }
+    pv_file_unblock(vm->file);
+    if (ok && (failure = pv_fixture_wait_get_failure(wait))) {
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("fixture '%s' (%s) did not build in %s: %s"), vm->fixture->name,
+                    vm->fixture->path, holder ? holder : "another process", failure);
+        ok = FALSE;
+    }
+    return ok;
+}
+
+/* Builds the key (its build lock is ours) and commits the entry. */
+static PvFixtureEntry *
+pv_vm_fixture_build(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
+                    PvFixtureBuild *build, const PvVmBootOptions *options,
+                    PvVmFixtureSetupFunc setup, gpointer user_data, GError **error)
+{
+    PvEvents *events = pv_run_peek_events(vm->run);
+    const char *path = pv_file_peek_path(vm->file);
+    g_autofree char *name = pv_fixture_store_slot_domain_name(store, key->key, 0);
+    g_autofree char *uuid = pv_fixture_store_slot_uuid(store, key->key, 0);
+    g_autofree char *dir = pv_fixture_build_get_slot_dir(build);
+    g_autoptr(GError) local_error = NULL;
+    g_autofree char *console = NULL;
+    PvFixtureEntry *entry = NULL;
+    gint64 started = g_get_monotonic_time();
+    gboolean ok;
+
+    pv_event_fixture_build_started(events, path, vm->name, vm->fixture->name, key->key);
+    ok = g_mkdir_with_parents(dir, 0700) == 0 ||
+        (g_set_error(&local_error, PV_ERROR, PV_ERROR_IO, _("cannot make %s: %s"), dir,
+                     g_strerror(errno)), FALSE);
+    ok = ok && pv_vm_fixture_make_state(vm, options, name, uuid, dir, setup, user_data,
+                                        &console, &local_error);
+    ok = ok && pv_fixture_build_commit(build, key, vm->fixture->name, &entry, &local_error);
+    pv_event_fixture_build_finished(events, path, vm->name, vm->fixture->name, key->key,
+                                    (g_get_monotonic_time() - started) * 1000,
+                                    ok ? NULL : local_error->message);
+    if (!ok) {
+        g_autofree char *failure = console && *console ?
+            g_strdup_printf(_("%s\n--- console of the fixture's build ---\n%s"),
+                            local_error->message, console) : g_strdup(local_error->message);
+
+        /* Nothing is cached; the files waiting for it fail with this. */
+        pv_fixture_build_fail(build, failure);
+        g_propagate_error(error, g_steal_pointer(&local_error));
+        return NULL;
+    }
+    return entry;
+}
+
+/* The store's entry for the VM's fixture: found, built here, or built by another. */
+static PvFixtureEntry *
+pv_vm_fixture_entry(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
+                    const PvVmBootOptions *options, PvVmFixtureSetupFunc setup,
+                    gpointer user_data, GError **error)
+{
+    /* A record (the build lock, fixture_build_waiting): not translated. */
+    g_autofree char *holder = g_strdup_printf("pid %" G_GINT64_FORMAT ", run %s, %s",
+                                              pv_run_get_pid(vm->run), pv_run_peek_id(vm->run),
+                                              pv_file_peek_path(vm->file));
+
+    for (;;) {
+        g_auto(PvFixtureAcquisition) acquisition = { 0 };
+
+        if (!pv_fixture_store_acquire(store, key->key, holder, &acquisition, error))
+            return NULL;
+        if (acquisition.warning)
+            pv_run_note(vm->run, "%s: %s", pv_file_peek_path(vm->file), acquisition.warning);
+        switch (acquisition.outcome) {
+        case PV_FIXTURE_HIT:
+            return g_steal_pointer(&acquisition.entry);
+        case PV_FIXTURE_BUILD:
+            return pv_vm_fixture_build(vm, store, key, acquisition.build, options, setup,
+                                       user_data, error);
+        case PV_FIXTURE_WAIT:
+            if (!pv_vm_fixture_wait(vm, acquisition.wait, error))
+                return NULL;
+            break;
+        default:
+            g_assert_not_reached();
+        }
+    }
+}
+
+/* Restores the VM from its claimed slot. */
+static gboolean
+pv_vm_fixture_restore(PvVm *vm, const PvVmBootOptions *options, GError **error)
+{
+    PvFixtureSlot *slot = vm->fixture_slot;
+    g_autofree char *state = g_build_filename(pv_fixture_slot_get_dir(slot),
+                                              PV_VM_FIXTURE_STATE, NULL);
+    g_autofree char *disk = vm->profile->disk ?
+        g_build_filename(pv_fixture_slot_get_dir(slot), PV_VM_FIXTURE_DISK, NULL) : NULL;
+    gboolean ok;
+
+    if (!pv_vm_boot_prepare(vm, options, error))
+        return FALSE;
+    if (!pv_vm_acquire(&vm, 1, error)) {
+        pv_vm_boot_finish(vm);
+        return FALSE;
+    }
+    g_free(vm->domain_name);
+    vm->domain_name = g_strdup(pv_fixture_slot_get_domain_name(slot));
+    ok = pv_vm_restore_one(vm, state, disk, error);
+    if (vm->domain && g_strcmp0(pv_domain_peek_name(vm->domain), vm->domain_name) == 0)
+        vm->fixture_domain = vm->domain;
+    if (ok)
+        pv_event_vm_restored(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file), vm->name,
+                             pv_domain_peek_name(vm->domain), vm->fixture->name,
+                             vm->fixture_key, pv_fixture_slot_get_index(slot),
+                             (g_get_monotonic_time() - vm->boot->started) * 1000);
+    if (!ok && !(vm->domain && pv_vm_is_running(vm)))
+        pv_vm_boot_abandon(vm);
+    else
+        pv_vm_boot_finish(vm);
+    return ok;
+}
+
+/**
+ * pv_vm_boot_fixture:
+ * @setup: runs the fixture's setup on a build's VM
+ *
+ * vm:boot() of a VM with a fixture: restores the fixture's saved state,
+ * building it first when the host has none (with @setup), waiting when
+ * another process builds it.  Returns with the guest agent answering and
+ * the guest's clock set.
+ */
+gboolean
+pv_vm_boot_fixture(PvVm *vm, const PvVmBootOptions *options, PvVmFixtureSetupFunc setup,
+                   gpointer user_data, GError **error)
+{
+    const char *hypervisor = NULL;
+    PvFixtureStore *store;
+    g_autoptr(PvFixtureKey) key = NULL;
+    g_autoptr(PvFixtureEntry) entry = NULL;
+    g_autoptr(PvFixtureSlot) slot = NULL;
+
+    g_return_val_if_fail(vm->fixture, FALSE);
+    vm->touched = TRUE;
+    /* What a boot checks, before the store is touched. */
+    if (!pv_vm_boot_prepare(vm, options, error))
+        return FALSE;
+    pv_vm_boot_finish(vm);
+    store = pv_run_get_fixture_store(vm->run, &hypervisor, error);
+    if (!store)
+        return FALSE;
+    key = pv_vm_fixture_key(vm, store, hypervisor, error);
+    if (!key)
+        return FALSE;
+    g_free(vm->fixture_key);
+    vm->fixture_key = g_strdup(key->key);
+    entry = pv_vm_fixture_entry(vm, store, key, options, setup, user_data, error);
+    if (!entry)
+        return FALSE;
+    slot = pv_fixture_entry_claim_slot(entry, error);
+    if (!slot)
+        return FALSE;
+    if (pv_fixture_slot_peek_warning(slot))
+        pv_run_note(vm->run, "%s: %s", pv_file_peek_path(vm->file),
+                    pv_fixture_slot_peek_warning(slot));
+    if (!pv_fixture_slot_is_ready(slot)) {
+        /* Every state is in use: this slot's is made as a build, under its name. */
+        if (!pv_vm_fixture_make_state(vm, options, pv_fixture_slot_get_domain_name(slot),
+                                      pv_fixture_slot_get_uuid(slot),
+                                      pv_fixture_slot_get_dir(slot), setup, user_data, NULL,
+                                      error) ||
+            !pv_fixture_slot_commit(slot, error))
+            return FALSE;
+    }
+    pv_vm_fixture_release(vm);
+    vm->fixture_entry = g_steal_pointer(&entry);
+    vm->fixture_slot = g_steal_pointer(&slot);
+    if (!pv_vm_fixture_restore(vm, options, error)) {
+        if (!pv_vm_is_running(vm))
+            pv_vm_fixture_release(vm);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/**
+ * pv_vm_reset:
+ *
+ * Puts a VM restored from a fixture back to the fixture's state: its domain
+ * is destroyed (vm_stopped reason "reset") and restored again from its slot.
+ */
+gboolean
+pv_vm_reset(PvVm *vm, GError **error)
+{
+    PvVmBootOptions options;
+
+    vm->touched = TRUE;
+    if (!pv_vm_check_scope(vm, error))
+        return FALSE;
+    if (!vm->fixture) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("vm '%s' has no fixture to go back to: vm:reset() is for VMs made with "
+                      "{fixture = NAME}"), vm->name);
+        return FALSE;
+    }
+    if (!vm->fixture_slot) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("vm '%s' is not booted: call vm:boot() first"), vm->name);
+        return FALSE;
+    }
+    if (pv_vm_is_running(vm)) {
+        /* The slot stays ours: pv_vm_stopped() must not give it back. */
+        PvFixtureSlot *slot = g_steal_pointer(&vm->fixture_slot);
+        PvFixtureEntry *entry = g_steal_pointer(&vm->fixture_entry);
+        gboolean ok = pv_domain_destroy(vm->domain, error);
+
+        if (ok) {
+            pv_vm_emit_stopped(vm, "reset");
+            pv_vm_settle_stopped(vm);
+        }
+        vm->fixture_slot = slot;
+        vm->fixture_entry = entry;
+        if (!ok)
+            return FALSE;
+    }
+    pv_vm_boot_options_init(&options);
+    if (!pv_vm_fixture_restore(vm, &options, error)) {
+        if (!pv_vm_is_running(vm))
+            pv_vm_fixture_release(vm);
+        return FALSE;
+    }
+    return TRUE;
+}

@@ -1,0 +1,238 @@
+#!/bin/sh
+# Fixtures end to end: built once, restored after, rebuilt when an input
+# changes, reset between tests, shared by two runs at once; a failed or
+# killed build caches nothing.
+. "$(dirname "$0")/../lib.sh"
+
+CACHE=$WORK/cache
+write_conf
+mkdir -p "$WORK/fixtures" "$WORK/files"
+echo "conf-1" > "$WORK/files/app.conf"
+cat > "$WORK/fixtures/web.fixture.lua" <<'LUA'
+return fixture("web", {profile = "default", inputs = {"../files/app.conf"}}, function(vm)
+    vm:write_file("/etc/app.conf", provium.read_host_file("../files/app.conf"))
+    vm:run("echo set-up > /tmp/setup-marker"):assert_ok()
+end)
+LUA
+cat > "$WORK/fixtures/broken.fixture.lua" <<'LUA'
+return fixture("broken", {}, function(vm)
+    vm:run("echo broken-setup-ran > /dev/ttyS0")
+    error("the setup breaks on purpose")
+end)
+LUA
+cat > "$WORK/fixtures/slow.fixture.lua" <<'LUA'
+return fixture("slow", {}, function(vm)
+    vm:run("sleep 300")
+end)
+LUA
+mkdir "$WORK/web" "$WORK/web2" "$WORK/broken" "$WORK/slow"
+cat > "$WORK/web/web.test.lua" <<'LUA'
+local vm = provium:vm("a", {fixture = "web"})
+test("restored with its setup done", function(t)
+    vm:boot()
+    t:assert_eq("ready", vm:state())
+    t:assert_eq("set-up\n", vm:read_file("/tmp/setup-marker"))
+    print("conf: " .. vm:read_file("/etc/app.conf"))
+    local skew = tonumber(vm:run("date +%s").stdout) - os.time()
+    t:assert(math.abs(skew) <= 5, "the guest's clock is off by " .. skew .. " s")
+    vm:run("echo dirty > /tmp/dirty"):assert_ok()
+end)
+test("vm:reset() drops the first test's changes", function(t)
+    t:assert(vm:run("test -e /tmp/dirty"):ok(), "the change is there before the reset")
+    vm:reset()
+    t:assert(not vm:run("test -e /tmp/dirty"):ok(), "the change is gone after the reset")
+    t:assert_eq("set-up\n", vm:read_file("/tmp/setup-marker"))
+end)
+LUA
+cat > "$WORK/web2/web2.test.lua" <<'LUA'
+local vm = provium:vm("b", {fixture = "web"})
+test("another file, the same fixture", function(t)
+    vm:boot()
+    t:assert_eq("set-up\n", vm:read_file("/tmp/setup-marker"))
+end)
+LUA
+cat > "$WORK/broken/broken.test.lua" <<'LUA'
+test("needs a fixture whose setup fails", function(t)
+    provium:vm("c", {fixture = "broken"}):boot()
+end)
+LUA
+cat > "$WORK/slow/slow.test.lua" <<'LUA'
+test("needs a fixture that takes long", function(t)
+    provium:vm("d", {fixture = "slow"}):boot()
+end)
+LUA
+
+fx() { run_provium --cache-dir "$CACHE" "$@"; }
+# The fixture slots' domains are named after the store, not the prefix: a
+# failed check must not leave them to lib.sh's cleanup, which misses them.
+fixture_cleanup() {
+    id=$(cat "$CACHE/fixtures/id" 2>/dev/null)
+    [ -n "$id" ] || return 0
+    for d in $(virsh list --name 2>/dev/null | grep "^pvfx-$id-"); do
+        virsh destroy "$d" >/dev/null 2>&1
+    done
+}
+trap 'fixture_cleanup; tap_finish' EXIT
+count() { events "[.[] | select(.kind == \"$1\")] | length"; }
+store_id() { cat "$CACHE/fixtures/id" 2>/dev/null; }
+no_fixture_domains() {
+    id=$(store_id)
+    [ -z "$id" ] || ! virsh list --all --name | grep -q "^pvfx-$id-"
+}
+entries() { ls "$CACHE/fixtures/entries" 2>/dev/null | wc -l; }
+
+# 1. A cold cache: the first boot builds, then restores.
+fx "$WORK/web"
+check "first run passes" status_is 0
+check "first run builds the fixture once" [ "$(count fixture_build_started)" = 1 ]
+check "the build finished ok" \
+    [ "$(events '[.[] | select(.kind == "fixture_build_finished") | .ok] | .[0]')" = true ]
+check "the build saved its VM" \
+    [ "$(events '[.[] | select(.kind == "vm_stopped" and .reason == "saved")] | length')" = 1 ]
+check "first run restores after the build, and at the reset" \
+    [ "$(count vm_restored)" = 2 ]
+check "the setup read the host file" \
+    events '[.[] | select(.kind == "test_log")] | map(.text) | join("")' | grep -q "conf-1"
+check "one entry is cached" [ "$(entries)" = 1 ]
+check "no domain left" no_domains_left
+check "no fixture domain left" no_fixture_domains
+
+# 2. A warm cache: restored, no boot.
+fx "$WORK/web"
+check "second run passes" status_is 0
+check "second run builds nothing" [ "$(count fixture_build_started)" = 0 ]
+check "second run boots no VM" [ "$(count vm_spawned)" = 0 ]
+check "second run restores" [ "$(count vm_restored)" = 2 ]
+check "a restore reports its time" \
+    events '[.[] | select(.kind == "vm_restored") | .restore_ns > 0] | all' | grep -qx true
+check "fixture list shows it" sh -c "'$PROVIUM' fixture list --cache-dir '$CACHE' | grep -q ' web '"
+
+# provium fixture build pre-warms: the run after it restores.
+echo "conf-1b" > "$WORK/files/app.conf"
+"$PROVIUM" fixture build -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" \
+    --cache-dir "$CACHE" "$WORK/fixtures/web.fixture.lua" > "$WORK/out" 2> "$WORK/err"
+check "fixture build passes" [ $? = 0 ]
+check "fixture build builds" [ "$(count fixture_build_started)" = 1 ]
+fx "$WORK/web"
+check "after fixture build a run builds nothing" [ "$(count fixture_build_started)" = 0 ]
+check "after fixture build a run restores" [ "$(count vm_restored)" = 2 ]
+
+# 3. A changed input rebuilds.
+before=$(entries)
+echo "conf-2" > "$WORK/files/app.conf"
+fx "$WORK/web"
+check "a changed input: passes" status_is 0
+check "a changed input rebuilds" [ "$(count fixture_build_started)" = 1 ]
+check "the rebuilt fixture has the new input" \
+    events '[.[] | select(.kind == "test_log")] | map(.text) | join("")' | grep -q "conf-2"
+check "the rebuild is one more entry" [ "$(entries)" = $((before + 1)) ]
+
+# 4. Two runs at once need a cold fixture: one builds, the other waits.
+echo "conf-3" > "$WORK/files/app.conf"
+"$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs-a" --cache-dir "$CACHE" \
+    "$WORK/web" > "$WORK/out-a" 2>&1 &
+pid_a=$!
+"$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs-b" --cache-dir "$CACHE" \
+    "$WORK/web2" > "$WORK/out-b" 2>&1
+status_b=$?
+wait $pid_a
+status_a=$?
+both() {
+    "$PROVIUM" events "$WORK/runs-a/latest/events.msgpack"
+    "$PROVIUM" events "$WORK/runs-b/latest/events.msgpack"
+}
+check "both runs pass" [ "$status_a$status_b" = 00 ]
+[ "$status_a$status_b" = 00 ] || sed 's/^/# /' "$WORK/out-a" "$WORK/out-b"
+check "two runs at once build once" \
+    [ "$(both | jq -s '[.[] | select(.kind == "fixture_build_started")] | length')" = 1 ]
+check "the other run waits for the build" \
+    [ "$(both | jq -s '[.[] | select(.kind == "fixture_build_waiting")] | length')" = 1 ]
+check "the waiter is blocked with reason fixture_build" \
+    [ "$(both | jq -s '[.[] | select(.kind == "file_blocked" and .reason == "fixture_build")] | length')" = 1 ]
+check "no fixture domain left after two runs" no_fixture_domains
+
+# 5. A failed build fails the test with its reason and console, caches nothing.
+before=$(entries)
+fx "$WORK/broken"
+check "a failed build fails the run" status_is 1
+check "the failure names the setup's error" out_has "the setup breaks on purpose"
+check "the failure shows the build's console" out_has "broken-setup-ran"
+check "the failed build is reported" \
+    [ "$(events '[.[] | select(.kind == "fixture_build_finished") | .ok] | .[0]')" = false ]
+check "a failed build caches nothing" [ "$(entries)" = "$before" ]
+check "no fixture domain left after a failed build" no_fixture_domains
+
+# 6. SIGKILL during a build leaves no entry; the next run builds again.
+"$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs-k" --cache-dir "$CACHE" \
+    "$WORK/slow" > "$WORK/out-k" 2>&1 &
+pid_k=$!
+id=$(store_id)
+n=0
+until virsh list --name | grep -q "^pvfx-$id-" || [ $n -ge 600 ]; do sleep 0.2; n=$((n + 1)); done
+sleep 3
+kill -KILL $pid_k
+wait $pid_k 2>/dev/null
+check "the killed build was under way" [ $n -lt 600 ]
+check "a killed build leaves no entry" [ "$(entries)" = "$before" ]
+n=0
+until no_fixture_domains || [ $n -ge 50 ]; do sleep 0.2; n=$((n + 1)); done
+check "a killed build's domain goes with it" no_fixture_domains
+timeout 20 "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs-k2" \
+    --cache-dir "$CACHE" "$WORK/slow" > /dev/null 2>&1
+check "after a killed build the next run builds again" \
+    [ "$("$PROVIUM" events "$WORK/runs-k2/latest/events.msgpack" | jq -s '[.[] | select(.kind == "fixture_build_started")] | length')" = 1 ]
+
+# 7. A disk profile: the fixture keeps its disk state; restored VMs write
+# to their own overlays; neither the cached disk nor the base is written.
+cp "$PV_TEST_IMAGE/data.img" "$WORK/base.img"
+chmod 0644 "$WORK/base.img"
+base_sum=$(sha256sum < "$WORK/base.img")
+cat >> "$WORK/provium.conf" <<CONF
+
+[profile data]
+kernel = $PV_TEST_IMAGE/vmlinuz
+initrd = $PV_TEST_IMAGE/initrd.img
+cmdline = console=ttyS0 quiet
+disk = base.img
+CONF
+cat > "$WORK/fixtures/disky.fixture.lua" <<'LUA'
+return fixture("disky", {profile = "data"}, function(vm)
+    vm:run("mkdir -p /mnt && mount /dev/vda /mnt && echo from-fixture > /mnt/fx.txt && sync")
+        :assert_ok()
+end)
+LUA
+mkdir "$WORK/disky"
+cat > "$WORK/disky/disky.test.lua" <<'LUA'
+local vm = provium:vm("f", {fixture = "disky"})
+test("the fixture's disk state is there", function(t)
+    vm:boot()
+    t:assert_eq("from-fixture\n", vm:read_file("/mnt/fx.txt"))
+    vm:run("echo changed > /mnt/fx.txt && sync"):assert_ok()
+    vm:reset()
+    t:assert_eq("from-fixture\n", vm:read_file("/mnt/fx.txt"))
+end)
+LUA
+fx "$WORK/disky"
+check "a disk fixture: first run passes" status_is 0
+disk_key=$(events '[.[] | select(.kind == "fixture_build_finished")] | .[0].key')
+cached_disk=$CACHE/fixtures/entries/$(echo "$disk_key" | tr -d '"')/slots/0/disk.qcow2
+check "a disk fixture keeps its disk state" test -f "$cached_disk"
+cached_sum=$(sha256sum < "$cached_disk")
+fx "$WORK/disky"
+check "a disk fixture: second run restores and passes" status_is 0
+check "a disk fixture: no build the second time" [ "$(count fixture_build_started)" = 0 ]
+check "the cached disk state is never written" test "$(sha256sum < "$cached_disk")" = "$cached_sum"
+check "the base image is never written" test "$(sha256sum < "$WORK/base.img")" = "$base_sum"
+check "restored overlays are removed" sh -c "! ls '$WORK'/runs/latest/vms/*.qcow2 2>/dev/null"
+
+# 8. Mistakes: one line each.
+cat > "$WORK/missing.test.lua" <<'LUA'
+local vm = provium:vm("e", {fixture = "nosuch"})
+test("never runs", function(t) end)
+LUA
+fx "$WORK/missing.test.lua"
+check "a missing fixture file is named" \
+    grep -q "no fixtures/nosuch.fixture.lua" "$WORK/out" "$WORK/err"
+rm "$WORK/missing.test.lua"
+check "no domain left at the end" no_domains_left
+check "no fixture domain left at the end" no_fixture_domains

@@ -1,6 +1,6 @@
 #!/bin/sh
 # A domain that stops under a test (QEMU killed, the guest powered off)
-# fails that test within a second, with libvirt's reason.
+# fails that test at once (not at a timeout), with libvirt's reason.
 . "$(dirname "$0")/../lib.sh"
 
 write_conf
@@ -36,7 +36,10 @@ check "exit 1" status_is 1
 check "killed: the test fails with libvirt's reason" \
     out_has "vm 'v' (domain '${PREFIX}killed-v') stopped unexpectedly: the hypervisor process failed or was killed"
 failed_ns=$(events '[.[] | select(.kind == "test_failed" and .name == "qemu is killed")][0].ts')
-check "killed: within a second" test $(( (failed_ns - killed_ns) / 1000000 )) -lt 1000
+# Promptly, not when "sleep 120" or the agent call's 30 s timeout ends: a
+# bound that still separates those on a loaded host.
+check "killed: within 15 s, not at the agent's timeout" \
+    test $(( (failed_ns - killed_ns) / 1000000 )) -lt 15000
 check "killed: the next test still runs" out_has "PASS  next test still runs"
 check "poweroff: the test fails with the reason" out_has "stopped unexpectedly: the guest shut down"
 # Measured from the agent connecting, so a slow boot on a loaded host does

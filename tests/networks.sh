@@ -84,6 +84,19 @@ status=$?
 check "provium list, which does not connect, lists a file with networks" \
     sh -c "[ $status -eq 0 ] && grep -q 'the plan' '$WORK/out'"
 
+# provium list boots nothing: top-level VMs whose kernel is on another
+# machine (an installed package's examples) are listed, not refused.
+mkdir "$WORK/elsewhere"
+printf '[profile default]\nkernel = /nonexistent/vmlinuz\nmemory = 256M\n' > "$WORK/elsewhere/provium.conf"
+cp "$WORK/ok.test.lua" "$WORK/elsewhere/"
+"$PROVIUM" list "$WORK/elsewhere" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "provium list: a profile's missing kernel does not stop the listing" \
+    sh -c "[ $status -eq 0 ] && grep -q 'the plan' '$WORK/out'"
+run_t "$WORK/elsewhere"
+check "a run still refuses it, with file and line" \
+    sh -c "[ $status -eq 2 ] && grep -q 'ok.test.lua:[0-9]*: .*kernel file .*/nonexistent/vmlinuz. does not exist' '$WORK/out'"
+
 # A template's own NIC is kept, before provium's.
 mkdir "$WORK/tpl"
 sed 's|</devices>|<interface type="user"><mac address="52:54:00:aa:bb:cc"/></interface></devices>|' \

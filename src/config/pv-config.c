@@ -498,6 +498,22 @@ pv_config_check_file(const PvProfile *profile, const char *key, const char *path
 PvProfile *
 pv_config_get_profile(PvConfig *config, const char *name, GError **error)
 {
+    return pv_config_lookup_profile(config, name, TRUE, error);
+}
+
+/**
+ * pv_config_lookup_profile:
+ * @name: (nullable): the profile; NULL for "default"
+ * @check_files: whether its kernel, initrd and disk must exist (not for
+ *   provium list, which boots nothing: the files may be on another machine)
+ *
+ * Returns: (transfer full): a copy with template_path resolved, or NULL with
+ *   @error set
+ */
+PvProfile *
+pv_config_lookup_profile(PvConfig *config, const char *name, gboolean check_files,
+                         GError **error)
+{
     const PvProfile *found;
     g_autoptr(PvProfile) profile = NULL;
     g_autoptr(GError) local_error = NULL;
@@ -530,6 +546,8 @@ pv_config_get_profile(PvConfig *config, const char *name, GError **error)
     }
     profile->template_path = template_path;
 
+    if (!check_files)
+        return g_steal_pointer(&profile);
     if (!pv_config_check_file(profile, "kernel", profile->kernel, error) ||
         !pv_config_check_file(profile, "initrd", profile->initrd, error) ||
         !pv_config_check_file(profile, "disk", profile->disk, error))

@@ -62,6 +62,8 @@ void pv_config_free(PvConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvConfig, pv_config_free)
 
 PvProfile *pv_config_get_profile(PvConfig *config, const char *name, GError **error);
+PvProfile *pv_config_lookup_profile(PvConfig *config, const char *name, gboolean check_files,
+                                     GError **error);
 guint64 pv_config_get_default_memory(PvConfig *config);
 GPtrArray *pv_config_list_profiles(PvConfig *config);
 const char *const *pv_config_run_keys(void);

@@ -117,8 +117,10 @@ pv_lua_provium_vm(lua_State *L)
     }
     /* Raises before it holds anything; pushes the fixture's setup function. */
     fixture = pv_lua_fixture_vm(L, opts, &fixture_profile);
-    profile = pv_config_get_profile(pv_file_peek_config(file),
-                                    profile_name ? profile_name : fixture_profile, &error);
+    /* provium list connects to nothing and boots nothing: no files to check. */
+    profile = pv_config_lookup_profile(pv_file_peek_config(file),
+                                       profile_name ? profile_name : fixture_profile,
+                                       pv_run_peek_conn(pv_file_peek_run(file)) != NULL, &error);
     g_free(fixture_profile);
     if (!profile) {
         pv_vm_fixture_free(fixture);

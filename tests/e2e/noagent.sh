@@ -4,8 +4,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 write_conf
+# 30 s: long enough for a guest on a loaded host to print why before it is cut.
 cat > "$WORK/mute.test.lua" <<'LUA'
--- Long enough for a guest on a loaded host to print why before it is cut.
 test("agent never connects", function(t)
     provium:vm("mute", "noagent"):boot({timeout = "30s"})
 end)

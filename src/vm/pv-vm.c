@@ -262,7 +262,10 @@ pv_vm_require_agent(PvVm *vm, GError **error)
 
 /*
  * An agent call failed: if that is because the domain is stopping, say so
- * instead (libvirt's lifecycle event may trail the agent's error a little).
+ * instead.  libvirt's lifecycle event may trail the agent's error: by more
+ * than half a second on a loaded host (QEMU killed under guest-exec-status
+ * read as "Connection reset by peer"), so up to 3 s.  Only a failed agent
+ * call waits, and a running domain's agent failing is rare.
  */
 static void
 pv_vm_explain_agent_error(PvVm *vm, GError **error)
@@ -272,7 +275,7 @@ pv_vm_explain_agent_error(PvVm *vm, GError **error)
 
     if (!error || !*error || (*error)->domain != PV_ERROR || (*error)->code != PV_ERROR_GUEST)
         return;
-    pv_domain_wait_stopped(vm->domain, g_get_monotonic_time() + G_USEC_PER_SEC / 2, &ignored);
+    pv_domain_wait_stopped(vm->domain, g_get_monotonic_time() + 3 * G_USEC_PER_SEC, &ignored);
     if (pv_domain_get_state(vm->domain) != PV_DOMAIN_STATE_STOPPED)
         return;
     reason = pv_domain_dup_stop_reason(vm->domain);

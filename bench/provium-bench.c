@@ -713,7 +713,7 @@ bench_fixtures(Bench *b, double bound, guint reps, double *cold, double *warm)
     }
     *cold = median(cold_runs, reps);
     *warm = median(warm_runs, reps);
-    g_print("\n6. fixtures: N = %u files, each one VM restored from one fixture, running "
+    g_print("\n8. fixtures: N = %u files, each one VM restored from one fixture, running "
             "uname -r\n", BENCH_N);
     g_print("   %-44s %10s %14s %16s\n", "", "makespan", "x lower bound", "runs (min..max)");
     g_print("   %-44s %9.1fs %14.2f %3u (%.1f..%.1fs)\n",

@@ -97,6 +97,29 @@ pv_vm_on_ready(PvDomain *domain, gpointer user_data)
     pv_vm_leave_gate(user_data);
 }
 
+/*
+ * What names a domain of @vm in its request (booted or restored): its name,
+ * its file and run, its console log and overlay.  @file_name and @vm_name
+ * are the valid-UTF-8 forms the caller keeps alive.
+ */
+static void
+pv_vm_request_identity(PvVm *vm, const char *name, const char *file_name,
+                       const char *vm_name, PvVmRequestInputs *inputs)
+{
+    PvRun *run = vm->run;
+
+    inputs->domain = name;
+    inputs->file = file_name;
+    inputs->file_shown = pv_file_peek_path(vm->file);
+    inputs->vm = vm_name;
+    inputs->run_id = pv_run_peek_id(run);
+    inputs->prefix = pv_run_peek_prefix(run);
+    inputs->host = pv_run_peek_host(run);
+    inputs->pid = pv_run_get_pid(run);
+    inputs->console_log = vm->console_log;
+    inputs->overlay = vm->overlay;
+}
+
 /* Renders the VM's domain and starts it; the VM is inside the gate. */
 static PvDomain *
 pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error)
@@ -125,16 +148,7 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
             return NULL;
         vm->overlay = g_steal_pointer(&overlay);
     }
-    inputs.domain = name;
-    inputs.file = file_name;
-    inputs.file_shown = pv_file_peek_path(vm->file);
-    inputs.vm = vm_name;
-    inputs.run_id = pv_run_peek_id(run);
-    inputs.prefix = pv_run_peek_prefix(run);
-    inputs.host = pv_run_peek_host(run);
-    inputs.pid = pv_run_get_pid(run);
-    inputs.console_log = vm->console_log;
-    inputs.overlay = vm->overlay;
+    pv_vm_request_identity(vm, name, file_name, vm_name, &inputs);
     inputs.virt_type = pv_vm_virt_request(pv_run_peek_options(run)->virt_type,
                                           vm->profile->virt_type,
                                           pv_run_get_virt_auto(run, &reason));
@@ -358,16 +372,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
         g_free(vm->overlay);
         vm->overlay = g_steal_pointer(&overlay);
     }
-    inputs.domain = name;
-    inputs.file = file_name;
-    inputs.file_shown = pv_file_peek_path(vm->file);
-    inputs.vm = vm_name;
-    inputs.run_id = pv_run_peek_id(run);
-    inputs.prefix = pv_run_peek_prefix(run);
-    inputs.host = pv_run_peek_host(run);
-    inputs.pid = pv_run_get_pid(run);
-    inputs.console_log = vm->console_log;
-    inputs.overlay = vm->overlay;
+    pv_vm_request_identity(vm, name, file_name, vm_name, &inputs);
     pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
     if (pv_domain_registry_destroy_stale(pv_run_peek_domains(run), name))
         pv_run_note(run, _("%s: destroyed domain '%s', left running on its fixture slot by a "

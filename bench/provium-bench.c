@@ -377,9 +377,9 @@ bench_settle(void)
     }
 }
 
-/* provium with default settings on @n one-VM files: the makespan. */
+/* @provium (a build of provium) with default settings on @n one-VM files: the makespan. */
 static double
-bench_provium(Bench *b, guint n)
+bench_provium_at(Bench *b, const char *provium, guint n)
 {
     g_autofree char *name = g_strdup_printf("vms%u", n);
     g_autofree char *conf = vm_conf(b);
@@ -387,7 +387,7 @@ bench_provium(Bench *b, guint n)
     g_autofree char *prefix = bench_prefix(b);
     g_autofree char *results = g_build_filename(b->work, "runs", NULL);
     char *argv[] = {
-        b->provium, (char *)"-q", (char *)"-c", (char *)"qemu:///system", (char *)"--prefix",
+        (char *)provium, (char *)"-q", (char *)"-c", (char *)"qemu:///system", (char *)"--prefix",
         prefix, (char *)"--results-dir", results, corpus, NULL,
     };
     Run run;
@@ -395,8 +395,14 @@ bench_provium(Bench *b, guint n)
     bench_settle();
     run = bench_run(argv, b->work, TRUE);
     if (run.status != 0)
-        g_error("provium failed (exit %d) on %u real VMs; see %s", run.status, n, results);
+        g_error("%s failed (exit %d) on %u real VMs; see %s", provium, run.status, n, results);
     return run.wall_s;
+}
+
+static double
+bench_provium(Bench *b, guint n)
+{
+    return bench_provium_at(b, b->provium, n);
 }
 
 static const char *boot3_sequential =
@@ -750,6 +756,62 @@ on_signal(int sig)
     _exit(128 + sig);
 }
 
+/*
+ * --vms-only: section 2 alone, without xargs -P 1 (far behind), and with
+ * another build of provium (--compare) interleaved in each repetition, so
+ * that two commits are compared on the same host minutes apart.
+ */
+static int
+bench_vms_only(Bench *b, const char *compare)
+{
+    double cpu_runs[BENCH_REPS], mine[BENCH_REPS], theirs[BENCH_REPS];
+    double virsh_runs[2][BENCH_REPS];
+    double cpu_per_vm, bound, mine_s, theirs_s = 0, virsh_s[2];
+    const guint ps[] = { 2, 4 };
+    guint rep, i;
+
+    write_file(g_build_filename(b->work, "vm.sh", NULL), vm_script);
+    for (rep = 0; rep < BENCH_REPS; rep++) {
+        cpu_runs[rep] = bench_cpu_per_vm(b);
+        mine[rep] = bench_provium(b, BENCH_N);
+        if (compare)
+            theirs[rep] = bench_provium_at(b, compare, BENCH_N);
+        for (i = 0; i < G_N_ELEMENTS(ps); i++)
+            virsh_runs[i][rep] = bench_virsh(b, BENCH_N, ps[i]);
+    }
+    cpu_per_vm = median(cpu_runs, BENCH_REPS);
+    bound = BENCH_N * cpu_per_vm / b->cpus;
+    mine_s = median(mine, BENCH_REPS);
+    if (compare)
+        theirs_s = median(theirs, BENCH_REPS);
+    g_print("2. real VMs on qemu:///system: N = %u files, each one VM (256 MiB, 1 vCPU) "
+            "running uname -r\n", BENCH_N);
+    g_print("   CPU per VM: %.2f s (%.2f..%.2f); lower bound = N x that / %u CPUs = %.1f s\n",
+            cpu_per_vm, minimum(cpu_runs, BENCH_REPS), maximum(cpu_runs, BENCH_REPS), b->cpus,
+            bound);
+    g_print("   %-44s %10s %14s %16s\n", "", "makespan", "x lower bound", "runs (min..max)");
+    g_print("   %-44s %9.1fs %14.2f %3u (%.1f..%.1fs)\n", b->provium, mine_s, mine_s / bound,
+            BENCH_REPS, minimum(mine, BENCH_REPS), maximum(mine, BENCH_REPS));
+    if (compare)
+        g_print("   %-44s %9.1fs %14.2f %3u (%.1f..%.1fs)\n", compare, theirs_s,
+                theirs_s / bound, BENCH_REPS, minimum(theirs, BENCH_REPS),
+                maximum(theirs, BENCH_REPS));
+    for (i = 0; i < G_N_ELEMENTS(ps); i++) {
+        g_autofree char *label = g_strdup_printf("virsh script, xargs -P %u", ps[i]);
+
+        virsh_s[i] = median(virsh_runs[i], BENCH_REPS);
+        g_print("   %-44s %9.1fs %14.2f %3u (%.1f..%.1fs)\n", label, virsh_s[i],
+                virsh_s[i] / bound, BENCH_REPS, minimum(virsh_runs[i], BENCH_REPS),
+                maximum(virsh_runs[i], BENCH_REPS));
+    }
+    bench_cleanup(b);
+    g_print("\nbench: lower_bound_s=%.2f makespan_s=%.2f ratio_to_bound=%.3f "
+            "compare_makespan_s=%.2f compare_ratio_to_bound=%.3f virsh_p2_s=%.2f "
+            "virsh_p4_s=%.2f\n", bound, mine_s, mine_s / bound, theirs_s, theirs_s / bound,
+            virsh_s[0], virsh_s[1]);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -757,6 +819,8 @@ main(int argc, char **argv)
     gboolean quick = FALSE;
     gboolean order_only = FALSE;
     gboolean fixtures_only = FALSE;
+    gboolean vms_only = FALSE;
+    g_autofree char *compare = NULL;
     double fixture_cold = 0, fixture_warm = 0;
     Order order;
     GOptionEntry entries[] = {
@@ -766,6 +830,10 @@ main(int argc, char **argv)
           "Only section 5, the order files start in (test:///default, about 30 s)", NULL },
         { "fixtures-only", 0, 0, G_OPTION_ARG_NONE, &fixtures_only,
           "Only section 8 (fixtures), with the CPU lower bound it is compared to", NULL },
+        { "vms-only", 0, 0, G_OPTION_ARG_NONE, &vms_only,
+          "Only section 2 (N real VMs against virsh -P 2 and -P 4)", NULL },
+        { "compare", 0, 0, G_OPTION_ARG_FILENAME, &compare,
+          "With --vms-only: another build of provium, run in each repetition too", "PROVIUM" },
         { NULL },
     };
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
@@ -838,6 +906,12 @@ main(int argc, char **argv)
                 order.bound_s, order.fifo_s / order.bound_s, order.lpt_s / order.bound_s);
         return 0;
     }
+    if (compare && !vms_only) {
+        g_printerr("provium-bench: --compare goes with --vms-only\n");
+        return 2;
+    }
+    if (vms_only)
+        return bench_vms_only(&b, compare);
     if (fixtures_only) {
         guint reps = quick ? 1 : BENCH_REPS;
 

@@ -86,9 +86,20 @@ while IFS= read -r line; do
         if [ -f "$test.log" ]; then
             echo "# from sanitized/build/$test.log:"
             # The start of a sanitizer's report says what and where.
+            # The result's own explanation: the comment lines after its
+            # "not ok N" (a TAP test's) ...
+            number=${rest#* }
+            number=${number%% *}
+            explained=$(awk -v n="$number" '
+                found && /^#/ { print; if (++shown == 60) exit; next }
+                found { exit }
+                $1 == "not" && $2 == "ok" && $3 == n { found = 1 }' "$test.log")
+            [ -z "$explained" ] || printf '%s\n' "$explained"
+            # ... and the start of a sanitizer's report, which says what and
+            # where; without either, the log's end.
             if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$test.log"; then
                 sed -nE '/ERROR: [A-Za-z]+Sanitizer|runtime error:/,$p' "$test.log" | head -60
-            else
+            elif [ -z "$explained" ]; then
                 tail -40 "$test.log"
             fi | sed 's/^/# /'
         fi

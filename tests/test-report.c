@@ -333,6 +333,102 @@ test_svg_overlapping_boots(void)
     g_assert_cmpfloat(v, >, x + 3);
 }
 
+/* The title of the one element of @doc matching @xpath, or NULL. */
+static char *
+svg_find_title(xmlDoc *doc, const char *xpath)
+{
+    xmlXPathContext *ctx = xmlXPathNewContext(doc);
+    xmlXPathObject *found = xmlXPathEvalExpression(BAD_CAST xpath, ctx);
+    char *title = NULL;
+
+    if (found && found->nodesetval && found->nodesetval->nodeNr == 1) {
+        xmlChar *text = xmlNodeGetContent(found->nodesetval->nodeTab[0]);
+
+        title = g_strdup((const char *)text);
+        xmlFree(text);
+    }
+    xmlXPathFreeObject(found);
+    xmlXPathFreeContext(ctx);
+    return title;
+}
+
+/*
+ * Fixtures on the timeline: a's build (a band), b waiting for it (a span
+ * blocked with fixture_build), both VMs restored (their own color, from the
+ * restore's start), and a failed build of c.  Restored VMs count as VMs.
+ */
+static void
+test_svg_fixtures(void)
+{
+    const char *const lines[] = {
+        "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'a'>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'b'>}",
+        "{'kind': <'fixture_build_started'>, 'ts': <int64 1000000000>, 'path': <'a'>, 'vm': <'v'>,"
+        " 'fixture': <'web'>, 'key': <'k1'>}",
+        "{'kind': <'fixture_build_waiting'>, 'ts': <int64 1000000000>, 'path': <'b'>, 'vm': <'v'>,"
+        " 'fixture': <'web'>, 'key': <'k1'>, 'holder': <'pid 1'>}",
+        "{'kind': <'file_blocked'>, 'ts': <int64 1000000000>, 'path': <'b'>, 'reason': <'fixture_build'>}",
+        "{'kind': <'fixture_build_finished'>, 'ts': <int64 9000000000>, 'path': <'a'>, 'vm': <'v'>,"
+        " 'fixture': <'web'>, 'key': <'k1'>, 'duration_ns': <int64 8000000000>, 'ok': <true>}",
+        "{'kind': <'file_unblocked'>, 'ts': <int64 9000000000>, 'path': <'b'>}",
+        "{'kind': <'vm_restored'>, 'ts': <int64 10000000000>, 'path': <'a'>, 'vm': <'v'>,"
+        " 'domain': <'da'>, 'fixture': <'web'>, 'key': <'k1'>, 'slot': <uint32 0>,"
+        " 'restore_ns': <int64 1000000000>}",
+        "{'kind': <'vm_restored'>, 'ts': <int64 11000000000>, 'path': <'b'>, 'vm': <'v'>,"
+        " 'domain': <'db'>, 'fixture': <'web'>, 'key': <'k1'>, 'slot': <uint32 1>,"
+        " 'restore_ns': <int64 2000000000>}",
+        "{'kind': <'vm_stopped'>, 'ts': <int64 12000000000>, 'path': <'a'>, 'vm': <'v'>, 'domain': <'da'>, 'reason': <'destroyed'>}",
+        "{'kind': <'vm_stopped'>, 'ts': <int64 12000000000>, 'path': <'b'>, 'vm': <'v'>, 'domain': <'db'>, 'reason': <'destroyed'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 12000000000>, 'path': <'a'>, 'status': <'passed'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 12000000000>, 'path': <'b'>, 'status': <'passed'>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 12000000000>, 'path': <'c'>}",
+        "{'kind': <'fixture_build_started'>, 'ts': <int64 12000000000>, 'path': <'c'>, 'vm': <'v'>,"
+        " 'fixture': <'db'>, 'key': <'k2'>}",
+        "{'kind': <'fixture_build_finished'>, 'ts': <int64 14000000000>, 'path': <'c'>, 'vm': <'v'>,"
+        " 'fixture': <'db'>, 'key': <'k2'>, 'duration_ns': <int64 2000000000>, 'ok': <false>,"
+        " 'error': <'setup failed'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 14000000000>, 'path': <'c'>, 'status': <'failed'>}",
+        "{'kind': <'run_finished'>, 'ts': <int64 14000000000>}",
+        NULL,
+    };
+    g_autoptr(GPtrArray) events = stream(lines);
+    g_autoptr(PvSummary) summary = pv_summary_new(events, FALSE);
+    g_autofree char *svg = pv_summary_svg(summary);
+    xmlDoc *doc = xmlReadMemory(svg, strlen(svg), "run.svg", NULL, XML_PARSE_NONET);
+    g_autofree char *built = NULL;
+    g_autofree char *failed = NULL;
+    g_autofree char *restored = NULL;
+    g_autofree char *waited = NULL;
+    g_autofree char *stroke = NULL;
+
+    g_assert_nonnull(doc);
+    g_assert_cmpuint(summary->fixture_builds, ==, 2);
+    g_assert_cmpuint(summary->restored_vms, ==, 2);
+    /* Both restores overlap from 9 to 10 s; no VM is left running. */
+    g_assert_cmpuint(summary->peak_vms, ==, 2);
+    g_assert_cmpuint(summary->leaks->len, ==, 0);
+    g_assert_cmpint(summary->blocked_ns[PV_BLOCK_FIXTURE_BUILD], ==, 8 * S);
+
+    built = svg_find_title(doc, "//*[local-name()='rect']/*[local-name()='title']"
+                           "[starts-with(., \"fixture 'web'\")]");
+    g_assert_cmpstr(built, ==, "fixture 'web' (key k1): built in 8.0s");
+    failed = svg_find_title(doc, "//*[local-name()='rect']/*[local-name()='title']"
+                            "[starts-with(., \"fixture 'db'\")]");
+    g_assert_cmpstr(failed, ==, "fixture 'db' (key k2): build failed after 2.0s");
+    restored = svg_find_title(doc, "//*[local-name()='g']/*[local-name()='title']"
+                              "[contains(., '(db)')]");
+    g_assert_cmpstr(restored, ==, "vm 'v' (db): restored from fixture 'web' in 2.0s");
+    waited = svg_find_title(doc, "//*[local-name()='rect']/*[local-name()='title']"
+                            "[starts-with(., 'blocked fixture_build')]");
+    g_assert_cmpstr(waited, ==, "blocked fixture_build: 8.0s");
+    /* Restores are drawn in their own color, from where they began. */
+    stroke = svg_find_title(doc, "//*[local-name()='g'][*[local-name()='title']"
+                            "[contains(., '(da)')]]/*[local-name()='line']/@stroke");
+    g_assert_cmpstr(stroke, ==, "#00897b");
+    xmlFreeDoc(doc);
+}
+
 /* Timestamps and durations at the ends of their range: figures, not UB. */
 static void
 test_extreme_ts(void)
@@ -383,6 +479,7 @@ main(int argc, char **argv)
     g_test_add_func("/report/block-and-json", test_block_and_json);
     g_test_add_func("/report/svg/labels", test_svg_labels);
     g_test_add_func("/report/svg/overlapping-boots", test_svg_overlapping_boots);
+    g_test_add_func("/report/svg/fixtures", test_svg_fixtures);
     g_test_add_func("/report/extreme-ts", test_extreme_ts);
     return g_test_run();
 }

@@ -497,6 +497,20 @@ pv_event_get_int(GVariant *event, const char *key, gint64 fallback)
     return fallback;
 }
 
+/**
+ * pv_event_get_bool:
+ *
+ * Returns: the boolean field @key, or @fallback when it is missing or of
+ *   another type
+ */
+gboolean
+pv_event_get_bool(GVariant *event, const char *key, gboolean fallback)
+{
+    g_autoptr(GVariant) value = g_variant_lookup_value(event, key, G_VARIANT_TYPE_BOOLEAN);
+
+    return value ? g_variant_get_boolean(value) : fallback;
+}
+
 /* Bytes read from a saved stream at a time. */
 #define PV_EVENT_READ_CHUNK (64 * 1024)
 

@@ -42,6 +42,7 @@ GVariant *pv_event_decode(const msgpack_object *obj, GError **error);
 const char *pv_event_get_kind(GVariant *event);
 const char *pv_event_get_str(GVariant *event, const char *key);
 gint64 pv_event_get_int(GVariant *event, const char *key, gint64 fallback);
+gboolean pv_event_get_bool(GVariant *event, const char *key, gboolean fallback);
 
 typedef struct _PvEventReader PvEventReader;
 

@@ -55,7 +55,16 @@ pv_summary_vm_free(PvSummaryVm *vm)
     g_free(vm->name);
     g_free(vm->domain);
     g_free(vm->stop_reason);
+    g_free(vm->fixture);
     g_free(vm);
+}
+
+static void
+pv_summary_build_free(PvSummaryBuild *build)
+{
+    g_free(build->fixture);
+    g_free(build->key);
+    g_free(build);
 }
 
 static void
@@ -65,6 +74,7 @@ pv_summary_file_free(PvSummaryFile *file)
     g_free(file->status);
     g_ptr_array_unref(file->spans);
     g_ptr_array_unref(file->vms);
+    g_ptr_array_unref(file->builds);
     g_free(file);
 }
 
@@ -91,6 +101,7 @@ pv_summary_file(PvSummary *summary, GHashTable *by_path, const char *path)
         file->path = g_strdup(path);
         file->spans = g_ptr_array_new_with_free_func((GDestroyNotify)pv_summary_span_free);
         file->vms = g_ptr_array_new_with_free_func((GDestroyNotify)pv_summary_vm_free);
+        file->builds = g_ptr_array_new_with_free_func((GDestroyNotify)pv_summary_build_free);
         g_ptr_array_add(summary->files, file);
         g_hash_table_insert(by_path, file->path, file);
     }
@@ -238,11 +249,13 @@ pv_summary_finish(PvSummary *summary)
                 }
             }
         }
+        summary->fixture_builds += file->builds->len;
         for (j = 0; j < file->vms->len; j++) {
             PvSummaryVm *vm = file->vms->pdata[j];
             PvSummaryEdge up = { vm->spawned_ns, 1 };
             PvSummaryEdge down = { vm->stopped_ns ? vm->stopped_ns : summary->end_ns, -1 };
 
+            summary->restored_vms += vm->fixture != NULL;
             g_array_append_val(vm_edges, up);
             g_array_append_val(vm_edges, down);
             if (g_strcmp0(vm->stop_reason, "kept") == 0)
@@ -350,6 +363,37 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
             vm->domain = g_strdup(pv_event_get_str(event, "domain"));
             vm->spawned_ns = ts;
             g_ptr_array_add(file->vms, vm);
+        } else if (g_str_equal(kind, "vm_restored") && file) {
+            /* A restored VM has no vm_spawned: its restore began restore_ns ago. */
+            PvSummaryVm *vm = g_new0(PvSummaryVm, 1);
+            gint64 took = CLAMP(pv_event_get_int(event, "restore_ns", 0), 0, ts);
+
+            vm->name = g_strdup(pv_event_get_str(event, "vm"));
+            vm->domain = g_strdup(pv_event_get_str(event, "domain"));
+            vm->fixture = g_strdup(pv_event_get_str(event, "fixture"));
+            vm->spawned_ns = ts - took;
+            vm->ready_ns = ts;
+            g_ptr_array_add(file->vms, vm);
+        } else if (g_str_equal(kind, "fixture_build_started") && file) {
+            PvSummaryBuild *build = g_new0(PvSummaryBuild, 1);
+
+            build->fixture = g_strdup(pv_event_get_str(event, "fixture"));
+            build->key = g_strdup(pv_event_get_str(event, "key"));
+            build->start_ns = ts;
+            g_ptr_array_add(file->builds, build);
+        } else if (g_str_equal(kind, "fixture_build_finished") && file) {
+            const char *key = pv_event_get_str(event, "key");
+            guint k;
+
+            for (k = file->builds->len; k > 0; k--) {
+                PvSummaryBuild *build = file->builds->pdata[k - 1];
+
+                if (!build->end_ns && g_strcmp0(build->key, key) == 0) {
+                    build->end_ns = MAX(ts, build->start_ns);
+                    build->ok = pv_event_get_bool(event, "ok", FALSE);
+                    break;
+                }
+            }
         } else if (g_str_equal(kind, "vm_ready") && file) {
             PvSummaryVm *vm = pv_summary_vm(file, pv_event_get_str(event, "domain"));
 

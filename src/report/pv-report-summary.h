@@ -22,7 +22,17 @@ typedef struct {
     gint64 ready_ns;       /* 0: never ready */
     gint64 stopped_ns;     /* 0: never stopped in the stream */
     char *stop_reason;
+    char *fixture;         /* restored from this fixture (vm_restored); NULL: booted */
 } PvSummaryVm;
+
+/* A fixture's build, from fixture_build_started to fixture_build_finished. */
+typedef struct {
+    char *fixture;
+    char *key;
+    gint64 start_ns;
+    gint64 end_ns;         /* 0: not finished in the stream */
+    gboolean ok;
+} PvSummaryBuild;
 
 typedef struct {
     char *path;
@@ -36,6 +46,7 @@ typedef struct {
     guint failed;
     GPtrArray *spans;      /* PvSummarySpan */
     GPtrArray *vms;        /* PvSummaryVm */
+    GPtrArray *builds;     /* PvSummaryBuild */
     gboolean claim_open;   /* acquired and not released */
 } PvSummaryFile;
 
@@ -68,6 +79,8 @@ typedef struct {
     guint blocked_files[PV_BLOCK_LAST];
     GPtrArray *leaks;      /* char *: what the leak check found; empty when clean */
     guint kept;            /* domains kept on purpose (--keep-failed) */
+    guint restored_vms;    /* VMs restored from fixtures */
+    guint fixture_builds;  /* fixture builds started */
 } PvSummary;
 
 PvSummary *pv_summary_new(GPtrArray *events, gboolean truncated);

@@ -6,7 +6,11 @@
  * blocked inside the run (shaded and labelled with the reason where they are
  * wide enough), and its VMs' boots (a dark stroke from start to agent
  * connected, a dot at ready; boots that overlap, as provium.boot{...}'s do,
- * one above the other, the lane growing to hold them).  Below, the pool's
+ * one above the other, the lane growing to hold them; a VM restored from a
+ * fixture in teal, from the start of its restore to its agent answering),
+ * and the fixtures it built (a brown band along the lane's top, from
+ * fixture_build_started to _finished; a file waiting for another's build is
+ * a span blocked with reason fixture_build).  Below, the pool's
  * memory and vCPU use.  Every mark has a <title>, so hovering in a browser
  * explains it.  Built with libxml2, as all of provium's XML.
  */
@@ -31,6 +35,9 @@
 #define SVG_BOOT_ROW_H 5.0
 #define SVG_TOP 104.0
 #define SVG_CHART_H 64.0
+#define SVG_BOOT_COLOR "#212121"
+#define SVG_RESTORE_COLOR "#00897b"
+#define SVG_BUILD_COLOR "#8d6e63"
 
 typedef struct {
     xmlDoc *doc;
@@ -210,8 +217,18 @@ pv_svg_legend(PvSvg *svg, const PvSummary *summary, double y)
         pv_svg_text(svg->root, x + 18, y, pv_block_reason_to_string(i), NULL);
         x += 26 + 7.0 * strlen(pv_block_reason_to_string(i));
     }
-    pv_svg_line(svg->root, x, y - 4, x + 14, y - 4, "#212121", 3);
+    pv_svg_line(svg->root, x, y - 4, x + 14, y - 4, SVG_BOOT_COLOR, 3);
     pv_svg_text(svg->root, x + 18, y, _("VM boot, then ready"), NULL);
+    x += 26 + 7.0 * g_utf8_strlen(_("VM boot, then ready"), -1);
+    if (summary->restored_vms) {
+        pv_svg_line(svg->root, x, y - 4, x + 14, y - 4, SVG_RESTORE_COLOR, 3);
+        pv_svg_text(svg->root, x + 18, y, _("VM restored from a fixture"), NULL);
+        x += 26 + 7.0 * g_utf8_strlen(_("VM restored from a fixture"), -1);
+    }
+    if (summary->fixture_builds) {
+        pv_svg_rect(svg->root, x, y - 7, 14, 5, SVG_BUILD_COLOR);
+        pv_svg_text(svg->root, x + 18, y, _("fixture build"), NULL);
+    }
 }
 
 /* Where a boot's stroke ends: at ready, or where it started when never ready. */
@@ -344,25 +361,48 @@ pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index, double y)
         }
     }
 
+    for (i = 0; i < file->builds->len; i++) {
+        const PvSummaryBuild *build = file->builds->pdata[i];
+        double x1 = pv_svg_x(svg, build->start_ns);
+        double x2 = pv_svg_x(svg, build->end_ns ? build->end_ns : svg->end);
+        g_autofree char *took = pv_duration_format((build->end_ns ? build->end_ns : svg->end) -
+                                                   build->start_ns);
+        g_autofree char *tip = !build->end_ns ?
+            g_strdup_printf(_("fixture '%s' (key %s): building for %s, unfinished"),
+                            build->fixture, build->key, took) : build->ok ?
+            g_strdup_printf(_("fixture '%s' (key %s): built in %s"), build->fixture,
+                            build->key, took) :
+            g_strdup_printf(_("fixture '%s' (key %s): build failed after %s"), build->fixture,
+                            build->key, took);
+
+        node = pv_svg_rect(svg->root, x1, y + 1, x2 - x1, 4, SVG_BUILD_COLOR);
+        if (build->end_ns && !build->ok)
+            pv_svg_attr(node, "stroke", pv_svg_status_color("failed"));
+        pv_svg_title(node, tip);
+    }
+
     for (i = 0; i < file->vms->len; i++) {
         const PvSummaryVm *vm = file->vms->pdata[i];
         double x1 = pv_svg_x(svg, vm->spawned_ns);
         double x2 = pv_svg_x(svg, pv_svg_boot_end(vm));
         double row_y = y + lane_h - 4 - rows[i] * SVG_BOOT_ROW_H;
+        const char *stroke = vm->fixture ? SVG_RESTORE_COLOR : SVG_BOOT_COLOR;
         g_autofree char *boot = pv_duration_format(vm->ready_ns ? vm->ready_ns - vm->spawned_ns : 0);
-        g_autofree char *tip = vm->ready_ns ?
+        g_autofree char *tip = vm->fixture ?
+            g_strdup_printf(_("vm '%s' (%s): restored from fixture '%s' in %s"), vm->name,
+                            vm->domain, vm->fixture, boot) : vm->ready_ns ?
             g_strdup_printf(_("vm '%s' (%s): ready after %s"), vm->name, vm->domain, boot) :
             g_strdup_printf(_("vm '%s' (%s): never ready"), vm->name, vm->domain);
         xmlNode *group = pv_svg_node(svg->root, "g");
 
         pv_svg_title(group, tip);
-        pv_svg_line(group, x1, row_y, MAX(x2, x1 + 1), row_y, "#212121", 3);
+        pv_svg_line(group, x1, row_y, MAX(x2, x1 + 1), row_y, stroke, 3);
         if (vm->ready_ns) {
             node = pv_svg_node(group, "circle");
             pv_svg_attr_num(node, "cx", x2);
             pv_svg_attr_num(node, "cy", row_y);
             pv_svg_attr(node, "r", "3.5");
-            pv_svg_attr(node, "fill", "#212121");
+            pv_svg_attr(node, "fill", stroke);
         }
     }
 }

@@ -26,7 +26,14 @@ until virsh domstate "${PREFIX}killed-v" 2>/dev/null | grep -q running || [ $i -
     sleep 0.5
     i=$((i + 1))
 done
-sleep 6  # booted, and inside "sleep 120"
+# Booted (its agent answers; on a loaded host that can take well over the
+# usual 4 s), then inside "sleep 120": the kill must come after the boot.
+until virsh -q qemu-agent-command "${PREFIX}killed-v" '{"execute":"guest-ping"}' \
+        --timeout 2 > /dev/null 2>&1 || [ $i -ge 240 ]; do
+    sleep 0.5
+    i=$((i + 1))
+done
+sleep 2
 killed_ns=$(date +%s%N)
 pkill -KILL -f "guest=${PREFIX}killed-v"
 wait $pid

@@ -21,7 +21,14 @@ until virsh domstate "${PREFIX}a-v" 2>/dev/null | grep -q running || [ $i -ge 12
     sleep 0.5
     i=$((i + 1))
 done
-sleep 5  # inside the test's command by now
+# Booted (its agent answers, however loaded the host), then inside the
+# test's command.
+until virsh -q qemu-agent-command "${PREFIX}a-v" '{"execute":"guest-ping"}' \
+        --timeout 2 > /dev/null 2>&1 || [ $i -ge 240 ]; do
+    sleep 0.5
+    i=$((i + 1))
+done
+sleep 2
 start=$(date +%s)
 kill -INT $pid
 wait $pid

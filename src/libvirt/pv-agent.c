@@ -126,9 +126,10 @@ pv_agent_unicode_escape(const char *p)
  * Whether @text is one JSON object and nothing else, judged from its
  * brackets.  json-glib 1.6 reads a value followed by an array or an object
  * ("{...}{...}", "1[]") as the last of them and leaks the others, and leaks
- * a string whose surrogate escape is not one of a pair ("\\ud800\\u0000"),
- * so those are refused here.  (libvirt hands over one object it wrote
- * itself; this keeps the parser safe alone.)
+ * a string whose surrogate escape is not one of a pair ("\\ud800\\u0000")
+ * or whose escape is not JSON's ("\\ud8\"", "\\x"), so those are refused
+ * here.  (libvirt hands over one object it wrote itself; this keeps the
+ * parser safe alone.)
  */
 static gboolean
 pv_agent_one_object(const char *text)
@@ -152,7 +153,9 @@ pv_agent_one_object(const char *text)
                 if (second < 0xdc00 || second > 0xdfff)
                     return FALSE;  /* the first of a pair, alone */
                 p += 11;
-            } else if (*p == '\\' && p[1]) {
+            } else if (*p == '\\') {
+                if (!p[1] || !strchr("\"\\/bfnrtu", p[1]) || (p[1] == 'u' && unit < 0))
+                    return FALSE;  /* not an escape of JSON's, or \u without four digits */
                 p++;
             } else if (*p == '"') {
                 in_string = FALSE;

@@ -181,29 +181,33 @@ test_random(void)
     g_assert_true(pv_budget_try_take(pv_pool_peek_budget(pool), pv_pool_get_total(pool)));
 }
 
+/* Weights for a boot of @vcpus. */
+#define BOOT(gate, vcpus) pv_gate_weigh((gate), (vcpus), FALSE)
+#define RESTORE(gate, vcpus) pv_gate_weigh((gate), (vcpus), TRUE)
+
 static void
 test_gate_vcpus(void)
 {
     g_autoptr(PvGate) gate = pv_gate_new(2, FALSE);
 
-    g_assert_true(pv_gate_try_enter(gate, 1, FALSE));
-    g_assert_true(pv_gate_try_enter(gate, 1, FALSE));
-    g_assert_false(pv_gate_try_enter(gate, 1, FALSE));
-    pv_gate_leave(gate, 1);
-    g_assert_false(pv_gate_try_enter(gate, 2, FALSE));
-    g_assert_true(pv_gate_try_enter(gate, 1, FALSE));
-    pv_gate_leave(gate, 1);
-    pv_gate_leave(gate, 1);
+    g_assert_true(pv_gate_try_enter(gate, BOOT(gate, 1), FALSE));
+    g_assert_true(pv_gate_try_enter(gate, BOOT(gate, 1), FALSE));
+    g_assert_false(pv_gate_try_enter(gate, BOOT(gate, 1), FALSE));
+    pv_gate_leave(gate, BOOT(gate, 1));
+    g_assert_false(pv_gate_try_enter(gate, BOOT(gate, 2), FALSE));
+    g_assert_true(pv_gate_try_enter(gate, BOOT(gate, 1), FALSE));
+    pv_gate_leave(gate, BOOT(gate, 1));
+    pv_gate_leave(gate, BOOT(gate, 1));
     /* Larger than the gate: goes alone. */
-    g_assert_true(pv_gate_try_enter(gate, 4, FALSE));
-    g_assert_false(pv_gate_try_enter(gate, 1, FALSE));
-    pv_gate_leave(gate, 4);
-    g_assert_true(pv_gate_try_enter(gate, 1, FALSE));
+    g_assert_true(pv_gate_try_enter(gate, BOOT(gate, 4), FALSE));
+    g_assert_false(pv_gate_try_enter(gate, BOOT(gate, 1), FALSE));
+    pv_gate_leave(gate, BOOT(gate, 4));
+    g_assert_true(pv_gate_try_enter(gate, BOOT(gate, 1), FALSE));
     /* Alone (host pressure): only when nothing else boots. */
-    g_assert_false(pv_gate_try_enter(gate, 1, TRUE));
-    pv_gate_leave(gate, 1);
-    g_assert_true(pv_gate_try_enter(gate, 1, TRUE));
-    pv_gate_leave(gate, 1);
+    g_assert_false(pv_gate_try_enter(gate, BOOT(gate, 1), TRUE));
+    pv_gate_leave(gate, BOOT(gate, 1));
+    g_assert_true(pv_gate_try_enter(gate, BOOT(gate, 1), TRUE));
+    pv_gate_leave(gate, BOOT(gate, 1));
 }
 
 static void
@@ -212,11 +216,41 @@ test_gate_workers(void)
     g_autoptr(PvGate) gate = pv_gate_new(1, TRUE);
 
     /* --boot-workers 1: one domain at a time, whatever its vCPUs. */
-    g_assert_true(pv_gate_try_enter(gate, 4, FALSE));
-    g_assert_false(pv_gate_try_enter(gate, 1, FALSE));
-    pv_gate_leave(gate, 4);
-    g_assert_true(pv_gate_try_enter(gate, 1, FALSE));
-    pv_gate_leave(gate, 1);
+    g_assert_true(pv_gate_try_enter(gate, BOOT(gate, 4), FALSE));
+    g_assert_false(pv_gate_try_enter(gate, BOOT(gate, 1), FALSE));
+    pv_gate_leave(gate, BOOT(gate, 4));
+    g_assert_true(pv_gate_try_enter(gate, BOOT(gate, 1), FALSE));
+    pv_gate_leave(gate, BOOT(gate, 1));
+}
+
+/*
+ * A restore weighs what it costs, not a boot: whatever its vCPUs, less than
+ * one CPU, so a restore of an 8-vCPU guest goes beside a boot of one vCPU in
+ * a gate of 2 CPUs, where a boot of it would go only alone.
+ */
+static void
+test_gate_restore(void)
+{
+    g_autoptr(PvGate) gate = pv_gate_new(2, FALSE);
+    g_autoptr(PvGate) workers = pv_gate_new(1, TRUE);
+
+    g_assert_cmpuint(RESTORE(gate, 1), <, BOOT(gate, 1));
+    g_assert_cmpuint(RESTORE(gate, 8), ==, RESTORE(gate, 1));
+    g_assert_true(pv_gate_try_enter(gate, BOOT(gate, 1), FALSE));
+    g_assert_true(pv_gate_try_enter(gate, RESTORE(gate, 8), FALSE));
+    g_assert_false(pv_gate_try_enter(gate, BOOT(gate, 1), FALSE));
+    pv_gate_leave(gate, RESTORE(gate, 8));
+    g_assert_true(pv_gate_try_enter(gate, BOOT(gate, 1), FALSE));
+    pv_gate_leave(gate, BOOT(gate, 1));
+    pv_gate_leave(gate, BOOT(gate, 1));
+    /* Two restores at once in a gate of 2 CPUs (each keeps most of one busy). */
+    g_assert_true(pv_gate_try_enter(gate, RESTORE(gate, 1), FALSE));
+    g_assert_true(pv_gate_try_enter(gate, RESTORE(gate, 1), FALSE));
+    g_assert_false(pv_gate_try_enter(gate, RESTORE(gate, 1), FALSE));
+    pv_gate_leave(gate, RESTORE(gate, 1));
+    pv_gate_leave(gate, RESTORE(gate, 1));
+    /* --boot-workers 1: a restore is less than one boot there too. */
+    g_assert_cmpuint(RESTORE(workers, 1), <, BOOT(workers, 4));
 }
 
 /*
@@ -350,6 +384,7 @@ main(int argc, char **argv)
     g_test_add_func("/pool/claim", test_claim);
     g_test_add_func("/pool/random", test_random);
     g_test_add_func("/gate/vcpus", test_gate_vcpus);
+    g_test_add_func("/gate/restore", test_gate_restore);
     g_test_add_func("/gate/workers", test_gate_workers);
     g_test_add_func("/dispatcher/admission", test_admission);
     g_test_add_func("/dispatcher/overhead-headroom", test_overhead_headroom);

@@ -332,15 +332,15 @@ pv_pool_note_vm(PvPool *pool, PvAmount amount)
 
 struct _PvGate {
     GMutex lock;
-    guint64 limit;
+    guint64 limit;          /* in PV_GATE_CPU units */
     gboolean count_domains;
-    guint64 inside;         /* vCPUs (or domains) booting */
+    guint64 inside;         /* the weights of the domains booting */
     guint domains;
 };
 
 /**
  * pv_gate_new:
- * @limit: vCPUs, or domains when @count_domains
+ * @limit: CPUs, or domains when @count_domains
  *
  * The boot gate: how much may boot at once.
  */
@@ -350,9 +350,28 @@ pv_gate_new(guint64 limit, gboolean count_domains)
     PvGate *gate = g_new0(PvGate, 1);
 
     g_mutex_init(&gate->lock);
-    gate->limit = MAX(limit, 1);
+    gate->limit = MIN(MAX(limit, 1), G_MAXUINT32) * PV_GATE_CPU;
     gate->count_domains = count_domains;
     return gate;
+}
+
+/**
+ * pv_gate_weigh:
+ * @restore: the domain is restored from a saved state, not booted
+ *
+ * Returns: what the domain weighs in the gate: PV_GATE_CPU per vCPU for a
+ *   boot (per domain when the gate counts domains, --boot-workers), and
+ *   PV_GATE_RESTORE_WEIGHT for a restore, which costs that much in either
+ *   case
+ */
+guint
+pv_gate_weigh(PvGate *gate, guint vcpus, gboolean restore)
+{
+    if (restore)
+        return PV_GATE_RESTORE_WEIGHT;
+    if (gate->count_domains)
+        return PV_GATE_CPU;
+    return MIN(MAX(vcpus, 1), G_MAXUINT / PV_GATE_CPU) * PV_GATE_CPU;
 }
 
 void
@@ -366,15 +385,15 @@ pv_gate_free(PvGate *gate)
 
 /**
  * pv_gate_try_enter:
+ * @weight: pv_gate_weigh()'s
  *
- * Lets a domain of @vcpus start booting if the gate has room.  A domain
+ * Lets a domain start booting if the gate has room for @weight.  A domain
  * larger than the whole gate goes when nothing else boots; with @alone, a
  * domain goes only then.
  */
 gboolean
-pv_gate_try_enter(PvGate *gate, guint vcpus, gboolean alone)
+pv_gate_try_enter(PvGate *gate, guint weight, gboolean alone)
 {
-    guint64 weight = gate->count_domains ? 1 : vcpus;
     gboolean ok;
 
     g_mutex_lock(&gate->lock);
@@ -393,10 +412,8 @@ pv_gate_try_enter(PvGate *gate, guint vcpus, gboolean alone)
  * The domain finished booting (or failed to).
  */
 void
-pv_gate_leave(PvGate *gate, guint vcpus)
+pv_gate_leave(PvGate *gate, guint weight)
 {
-    guint64 weight = gate->count_domains ? 1 : vcpus;
-
     g_mutex_lock(&gate->lock);
     g_assert(gate->inside >= weight && gate->domains > 0);
     gate->inside -= weight;

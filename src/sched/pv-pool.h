@@ -95,5 +95,19 @@ typedef struct _PvGate PvGate;
 PvGate *pv_gate_new(guint64 limit, gboolean count_domains);
 void pv_gate_free(PvGate *gate);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvGate, pv_gate_free)
-gboolean pv_gate_try_enter(PvGate *gate, guint vcpus, gboolean alone);
-void pv_gate_leave(PvGate *gate, guint vcpus);
+/*
+ * What a domain weighs in the boot gate, in thousandths of a CPU kept busy
+ * while it is inside: a cold boot, one CPU per vCPU (a booting guest keeps
+ * its vCPUs busy until its agent connects).  A restore from a fixture's
+ * saved state is read by one QEMU thread whatever the vCPUs: measured on the
+ * CI machine kind (QEMU TCG, 256 MiB guest), QEMU and libvirtd together keep
+ * 0.86 to 0.96 of a CPU busy from the restore's start to the agent
+ * answering, for 0.65 to 0.95 s where a boot takes 4 to 5 CPU-s
+ * (doc/fixtures.md).
+ */
+#define PV_GATE_CPU 1000
+#define PV_GATE_RESTORE_WEIGHT 900
+
+guint pv_gate_weigh(PvGate *gate, guint vcpus, gboolean restore);
+gboolean pv_gate_try_enter(PvGate *gate, guint weight, gboolean alone);
+void pv_gate_leave(PvGate *gate, guint weight);

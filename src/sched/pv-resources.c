@@ -164,9 +164,22 @@ pv_resources_guard_enter(PvResources *resources, guint64 memory)
 }
 
 /**
- * pv_resources_try_boot:
+ * pv_resources_gate_weigh:
  *
- * Lets a VM of @memory and @vcpus start booting if the host can take it
+ * Returns: what a domain of @vcpus weighs in the boot gate, booted or
+ *   restored (pv_gate_weigh())
+ */
+guint
+pv_resources_gate_weigh(PvResources *resources, guint vcpus, gboolean restore)
+{
+    return pv_gate_weigh(resources->gate, vcpus, restore);
+}
+
+/**
+ * pv_resources_try_boot:
+ * @gate_weight: pv_resources_gate_weigh()'s
+ *
+ * Lets a VM of @memory start booting if the host can take it
  * now: room in memory, room in the boot gate, and pressure below the
  * threshold (as make -l: pressure holds a boot only while another of the
  * run's domains boots, so a host busy with others' work never stalls it).
@@ -174,13 +187,13 @@ pv_resources_guard_enter(PvResources *resources, guint64 memory)
  * Returns: PV_BLOCK_NONE when it may start, else what it waits for
  */
 PvBlockReason
-pv_resources_try_boot(PvResources *resources, guint64 memory, guint vcpus)
+pv_resources_try_boot(PvResources *resources, guint64 memory, guint gate_weight)
 {
     gboolean throttled = g_atomic_int_get(&resources->throttled);
 
     if (!pv_resources_guard_enter(resources, memory))
         return PV_BLOCK_HOST_MEMORY;
-    if (!pv_gate_try_enter(resources->gate, vcpus, throttled)) {
+    if (!pv_gate_try_enter(resources->gate, gate_weight, throttled)) {
         pv_resources_boot_started(resources, memory);
         return throttled ? PV_BLOCK_PSI_PRESSURE : PV_BLOCK_BOOT_GATE;
     }
@@ -211,9 +224,9 @@ pv_resources_boot_started(PvResources *resources, guint64 memory)
  * start): it leaves the boot gate, and the next may go.  Any thread.
  */
 void
-pv_resources_boot_over(PvResources *resources, guint vcpus)
+pv_resources_boot_over(PvResources *resources, guint gate_weight)
 {
-    pv_gate_leave(resources->gate, vcpus);
+    pv_gate_leave(resources->gate, gate_weight);
     pv_resources_changed(resources);
 }
 

@@ -50,7 +50,8 @@ void pv_resources_changed(PvResources *resources);
 void pv_resources_set_throttled(PvResources *resources, gboolean throttled);
 gboolean pv_resources_is_throttled(PvResources *resources);
 
-PvBlockReason pv_resources_try_boot(PvResources *resources, guint64 memory, guint vcpus);
+guint pv_resources_gate_weigh(PvResources *resources, guint vcpus, gboolean restore);
+PvBlockReason pv_resources_try_boot(PvResources *resources, guint64 memory, guint gate_weight);
 void pv_resources_boot_started(PvResources *resources, guint64 memory);
-void pv_resources_boot_over(PvResources *resources, guint vcpus);
+void pv_resources_boot_over(PvResources *resources, guint gate_weight);
 void pv_resources_release_llcs(PvResources *resources, gconstpointer owner);

@@ -55,7 +55,7 @@ struct _PvVm {
     PvVirtType virt_type;     /* the accelerator of the current or last domain */
     PvVmBoot *boot;           /* a boot under way: from vm:start() to vm:wait()'s end */
     gint in_gate;             /* atomic: booting inside the gate (domain callbacks read it) */
-    guint gate_vcpus;
+    guint gate_weight;        /* what it weighs in the gate (pv_resources_gate_weigh()) */
     GPtrArray *nics;          /* const PvNic *, borrowed from the file's plan, in order */
 
     /* A VM of a fixture (pv-vm-fixture.c) */

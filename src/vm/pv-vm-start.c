@@ -24,14 +24,17 @@
 #include "pv-units.h"
 #include "pv-vm-private.h"
 
-/* Stage 2's try: the host takes the boot (pressure, memory, the gate). */
+/*
+ * Stage 2's try: the host takes the boot (pressure, memory, the gate, where
+ * the VM weighs vm->gate_weight).
+ */
 static PvSchedTry
 pv_vm_try_host(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GError **error)
 {
     PvVm *vm = user_data;
 
     *reason = pv_resources_try_boot(pv_run_peek_resources(vm->run), vm->boot->shape.memory,
-                                    vm->boot->shape.cpus);
+                                    vm->gate_weight);
     *on_files = FALSE;
     return *reason == PV_BLOCK_NONE ? PV_SCHED_GRANTED : PV_SCHED_BLOCKED;
 }
@@ -287,9 +290,10 @@ pv_vm_start_one(PvVm *vm, GError **error)
     g_autofree char *name = NULL;
     PvDomain *domain;
 
+    vm->gate_weight = pv_resources_gate_weigh(pv_run_peek_resources(run), boot->shape.cpus,
+                                              FALSE);
     if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
         return FALSE;
-    vm->gate_vcpus = boot->shape.cpus;
     g_atomic_int_set(&vm->in_gate, TRUE);
     base = g_strdup_printf("%s%s-%s", pv_run_peek_prefix(run), pv_file_peek_stem(vm->file),
                            vm_part);
@@ -353,9 +357,11 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     PvDomain *domain;
     gint64 deadline;
 
+    /* A restore weighs what it costs, less than a boot (pv-pool.h). */
+    vm->gate_weight = pv_resources_gate_weigh(pv_run_peek_resources(run), boot->shape.cpus,
+                                              TRUE);
     if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
         return FALSE;
-    vm->gate_vcpus = boot->shape.cpus;
     g_atomic_int_set(&vm->in_gate, TRUE);
     boot->started = g_get_monotonic_time();
     g_free(vm->console_log);

@@ -180,7 +180,7 @@ void
 pv_vm_leave_gate(PvVm *vm)
 {
     if (g_atomic_int_compare_and_exchange(&vm->in_gate, TRUE, FALSE))
-        pv_resources_boot_over(pv_run_peek_resources(vm->run), vm->gate_vcpus);
+        pv_resources_boot_over(pv_run_peek_resources(vm->run), vm->gate_weight);
 }
 
 /**

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Fixtures end to end: built once, restored after, rebuilt when an input
-# changes, reset between tests, shared by two runs at once; a failed or
-# killed build caches nothing.
+# changes or its entry is truncated (with a warning), reset between tests,
+# shared by two runs at once; a failed or killed build caches nothing.
 . "$(dirname "$0")/../lib.sh"
 
 CACHE=$WORK/cache
@@ -126,6 +126,31 @@ check "a changed input rebuilds" [ "$(count fixture_build_started)" = 1 ]
 check "the rebuilt fixture has the new input" \
     events '[.[] | select(.kind == "test_log")] | map(.text) | join("")' | grep -q "conf-2"
 check "the rebuild is one more entry" [ "$(entries)" = $((before + 1)) ]
+
+# 3b. A truncated cache entry is found, made again, and said so: a slot's
+# saved state (the slot is made again), then the entry's manifest (the
+# entry is built again).
+latest_entry() { ls -td "$CACHE"/fixtures/entries/*/ | head -n 1; }
+entry=$(latest_entry)
+truncate -s 100 "$entry/slots/0/memory.state"
+fx "$WORK/web"
+check "a truncated slot state: passes" status_is 0
+check "a truncated slot state: a warning names it corrupt" \
+    grep -q "slot 0 of the cached fixture .* is corrupt (memory.state has 100 bytes.*); making it again" "$WORK/err"
+check "a truncated slot state is made again" \
+    [ "$(stat -c %s "$entry/slots/0/memory.state")" -gt 1000000 ]
+before=$(entries)
+truncate -s 10 "$entry/manifest.json"
+fx "$WORK/web"
+check "a truncated manifest: passes" status_is 0
+check "a truncated manifest: a warning names the entry corrupt" \
+    grep -q "the cached fixture .* is corrupt (.*); rebuilding it" "$WORK/err"
+check "a truncated manifest: the entry is built again" [ "$(count fixture_build_started)" = 1 ]
+check "a truncated manifest: the corrupt entry is replaced, not kept beside" \
+    [ "$(entries)" = "$before" ]
+fx "$WORK/web"
+check "after the rebuild: restored, not built" [ "$(count fixture_build_started)" = 0 ]
+check "after the rebuild: no warning" sh -c '! grep -q corrupt "$1"' _ "$WORK/err"
 
 # 4. Two runs at once need a cold fixture: one builds, the other waits.
 echo "conf-3" > "$WORK/files/app.conf"

@@ -195,39 +195,115 @@ pv_svg_axis(PvSvg *svg, double top, double bottom)
     }
 }
 
-static void
-pv_svg_legend(PvSvg *svg, const PvSummary *summary, double y)
+#define SVG_LEGEND_Y 72.0
+#define SVG_LEGEND_ROW_H 18.0
+
+typedef enum {
+    PV_SVG_KEY_STATUS,   /* a bar's color */
+    PV_SVG_KEY_REASON,   /* a blocked span's color */
+    PV_SVG_KEY_STROKE,   /* a VM's stroke */
+    PV_SVG_KEY_BAND,     /* a fixture build's band */
+} PvSvgKeyKind;
+
+typedef struct {
+    PvSvgKeyKind kind;
+    const char *color;
+    const char *label;
+} PvSvgKey;
+
+/* The legend's keys: statuses, the reasons this run blocked for, the marks. */
+static GArray *
+pv_svg_legend_keys(const PvSummary *summary)
 {
     const char *statuses[] = { "passed", "failed", "error", "cancelled" };
-    double x = SVG_LABEL_W;
+    GArray *keys = g_array_new(FALSE, FALSE, sizeof(PvSvgKey));
+    PvSvgKey key;
     gsize i;
 
     for (i = 0; i < G_N_ELEMENTS(statuses); i++) {
-        xmlNode *rect = pv_svg_rect(svg->root, x, y - 10, 14, 12, pv_svg_status_color(statuses[i]));
-
-        pv_svg_attr(rect, "fill-opacity", "0.35");
-        pv_svg_attr(rect, "stroke", pv_svg_status_color(statuses[i]));
-        pv_svg_text(svg->root, x + 18, y, statuses[i], NULL);
-        x += 26 + 7.0 * strlen(statuses[i]);
+        key = (PvSvgKey){ PV_SVG_KEY_STATUS, pv_svg_status_color(statuses[i]), statuses[i] };
+        g_array_append_val(keys, key);
     }
     for (i = 1; i < PV_BLOCK_LAST; i++) {
         if (!summary->blocked_files[i])
             continue;
-        pv_svg_rect(svg->root, x, y - 10, 14, 12, pv_svg_reason_color(i));
-        pv_svg_text(svg->root, x + 18, y, pv_block_reason_to_string(i), NULL);
-        x += 26 + 7.0 * strlen(pv_block_reason_to_string(i));
+        key = (PvSvgKey){ PV_SVG_KEY_REASON, pv_svg_reason_color(i),
+                          pv_block_reason_to_string(i) };
+        g_array_append_val(keys, key);
     }
-    pv_svg_line(svg->root, x, y - 4, x + 14, y - 4, SVG_BOOT_COLOR, 3);
-    pv_svg_text(svg->root, x + 18, y, _("VM boot, then ready"), NULL);
-    x += 26 + 7.0 * g_utf8_strlen(_("VM boot, then ready"), -1);
+    key = (PvSvgKey){ PV_SVG_KEY_STROKE, SVG_BOOT_COLOR, _("VM boot, then ready") };
+    g_array_append_val(keys, key);
     if (summary->restored_vms) {
-        pv_svg_line(svg->root, x, y - 4, x + 14, y - 4, SVG_RESTORE_COLOR, 3);
-        pv_svg_text(svg->root, x + 18, y, _("VM restored from a fixture"), NULL);
-        x += 26 + 7.0 * g_utf8_strlen(_("VM restored from a fixture"), -1);
+        key = (PvSvgKey){ PV_SVG_KEY_STROKE, SVG_RESTORE_COLOR, _("VM restored from a fixture") };
+        g_array_append_val(keys, key);
     }
     if (summary->fixture_builds) {
-        pv_svg_rect(svg->root, x, y - 7, 14, 5, SVG_BUILD_COLOR);
-        pv_svg_text(svg->root, x + 18, y, _("fixture build"), NULL);
+        key = (PvSvgKey){ PV_SVG_KEY_BAND, SVG_BUILD_COLOR, _("fixture build") };
+        g_array_append_val(keys, key);
+    }
+    return keys;
+}
+
+static double
+pv_svg_key_width(const PvSvgKey *key)
+{
+    return 26 + 7.0 * g_utf8_strlen(key->label, -1);
+}
+
+/* How many rows the legend takes, wrapped at the picture's width. */
+static guint
+pv_svg_legend_rows(GArray *keys)
+{
+    double x = SVG_LABEL_W;
+    guint rows = 1;
+    guint i;
+
+    for (i = 0; i < keys->len; i++) {
+        double w = pv_svg_key_width(&g_array_index(keys, PvSvgKey, i));
+
+        if (x + w > SVG_WIDTH - SVG_RIGHT && x > SVG_LABEL_W) {
+            rows++;
+            x = SVG_LABEL_W;
+        }
+        x += w;
+    }
+    return rows;
+}
+
+static void
+pv_svg_legend(PvSvg *svg, GArray *keys)
+{
+    double x = SVG_LABEL_W;
+    double y = SVG_LEGEND_Y;
+    guint i;
+
+    for (i = 0; i < keys->len; i++) {
+        const PvSvgKey *key = &g_array_index(keys, PvSvgKey, i);
+        double w = pv_svg_key_width(key);
+        xmlNode *rect;
+
+        if (x + w > SVG_WIDTH - SVG_RIGHT && x > SVG_LABEL_W) {
+            x = SVG_LABEL_W;
+            y += SVG_LEGEND_ROW_H;
+        }
+        switch (key->kind) {
+        case PV_SVG_KEY_STATUS:
+            rect = pv_svg_rect(svg->root, x, y - 10, 14, 12, key->color);
+            pv_svg_attr(rect, "fill-opacity", "0.35");
+            pv_svg_attr(rect, "stroke", key->color);
+            break;
+        case PV_SVG_KEY_REASON:
+            pv_svg_rect(svg->root, x, y - 10, 14, 12, key->color);
+            break;
+        case PV_SVG_KEY_STROKE:
+            pv_svg_line(svg->root, x, y - 4, x + 14, y - 4, key->color, 3);
+            break;
+        case PV_SVG_KEY_BAND:
+            pv_svg_rect(svg->root, x, y - 7, 14, 5, key->color);
+            break;
+        }
+        pv_svg_text(svg->root, x + 18, y, key->label, NULL);
+        x += w;
     }
 }
 
@@ -476,6 +552,7 @@ pv_summary_svg(const PvSummary *summary)
                                                 files, duration, counts, summary->peak_files,
                                                 summary->mean_files);
     g_autofree double *lane_y = g_new0(double, summary->files->len + 1);
+    g_autoptr(GArray) keys = pv_svg_legend_keys(summary);
     double lanes_bottom;
     double height;
     xmlChar *out = NULL;
@@ -484,8 +561,8 @@ pv_summary_svg(const PvSummary *summary)
     xmlNode *node;
     guint i;
 
-    /* Each lane as high as its overlapping boots need. */
-    lane_y[0] = SVG_TOP;
+    /* Each lane as high as its overlapping boots need, below the legend. */
+    lane_y[0] = SVG_TOP + (pv_svg_legend_rows(keys) - 1) * SVG_LEGEND_ROW_H;
     for (i = 0; i < summary->files->len; i++) {
         const PvSummaryFile *file = summary->files->pdata[i];
         g_autofree guint *rows = g_new0(guint, MAX(file->vms->len, 1));
@@ -517,8 +594,8 @@ pv_summary_svg(const PvSummary *summary)
     pv_svg_attr(node, "font-size", "18");
     pv_svg_attr(node, "font-weight", "bold");
     pv_svg_text(svg.root, 16, 46, subtitle, NULL);
-    pv_svg_legend(&svg, summary, 72);
-    pv_svg_axis(&svg, SVG_TOP - 8, lanes_bottom);
+    pv_svg_legend(&svg, keys);
+    pv_svg_axis(&svg, lane_y[0] - 8, lanes_bottom);
     for (i = 0; i < summary->files->len; i++)
         pv_svg_lane(&svg, summary->files->pdata[i], i, lane_y[i]);
     pv_svg_pool_chart(&svg, summary, lanes_bottom + 30, TRUE);

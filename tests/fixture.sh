@@ -114,3 +114,20 @@ check "--help: exit 0" status_is 0
 check "--help: the commands" sh -c "grep -q '  list ' '$WORK/out' && grep -q '  prune ' '$WORK/out'"
 check "--help: build too" grep -q '  build ' "$WORK/out"
 check "--help: the usage names them" out_has "provium fixture [OPTION…] build|list|prune"
+
+# provium.read_host_file() reads relative to the calling file, also when the
+# test file was named by a relative path (it crashed: a relative directory
+# reached g_canonicalize_filename()).
+mkdir "$WORK/host-file"
+echo "from the host" > "$WORK/host-file/data.txt"
+cat > "$WORK/host-file/reads.test.lua" <<'LUA'
+local text = provium.read_host_file("data.txt")
+test("reads a file beside it", function(t)
+    t:assert_eq("from the host\n", text)
+    t:assert_eq(text, provium.read_host_file("data.txt"))
+end)
+LUA
+(cd "$WORK" && run_t host-file/reads.test.lua && echo "$status" > "$WORK/status")
+status=$(cat "$WORK/status")
+check "read_host_file, a test file named relatively: passes" status_is 0
+check "read_host_file, a test file named relatively: the test ran" out_has "1 passed, 0 failed"

@@ -315,6 +315,12 @@ pv_lua_read_host_file(lua_State *L)
         dir = g_path_get_dirname(ar.source + 1);
     else
         dir = g_path_get_dirname(pv_file_peek_abs_path(pv_lua_get_file(L)));
+    /* A test file's chunk is named as given on the command line, maybe relative. */
+    if (!g_path_is_absolute(dir)) {
+        g_autofree char *relative = g_steal_pointer(&dir);
+
+        dir = g_canonicalize_filename(relative, NULL);
+    }
     full = g_canonicalize_filename(path, dir);
     if (!g_file_get_contents(full, &contents, &len, &error))
         return luaL_error(L, "provium.read_host_file(): %s", error->message);

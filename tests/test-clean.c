@@ -48,6 +48,11 @@ test_decide(void)
     /* The metadata's prefix and the name must both match. */
     g_assert_cmpint(pv_clean_decide(&md, "renamed", "pv-a-", "host1", never_alive, FALSE),
                     ==, PV_CLEAN_SKIP_PREFIX);
+    /* A VM restored from a fixture is named after its slot: its prefix is in its metadata. */
+    g_assert_cmpint(pv_clean_decide(&md, "pvfx-3a9e21c4-5c1399e7e2a7-0", "pv-a-", "host1",
+                                    never_alive, FALSE), ==, PV_CLEAN_REMOVE);
+    g_assert_cmpint(pv_clean_decide(&md, "pvfx-3a9e21c4-5c1399e7e2a7-0", "pv-b-", "host1",
+                                    never_alive, FALSE), ==, PV_CLEAN_SKIP_PREFIX);
     g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, "host1", always_alive, FALSE), ==,
                     PV_CLEAN_SKIP_RUNNING);
     g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, "host1", always_alive, TRUE), ==,

@@ -19,6 +19,7 @@
 #include "pv-autocleanups.h"
 #include "pv-clean.h"
 #include "pv-error.h"
+#include "pv-fixture-store.h"
 #include "pv-libvirt.h"
 #include "pv-network-host.h"
 #include "pv-template.h"
@@ -124,7 +125,9 @@ pv_clean_pid_is_provium(gint64 pid)
  * @prefix: (nullable): only domains of this prefix
  * @alive: tells whether a provium pid on this host is still running
  *
- * Pure: what `provium clean` does with one domain.
+ * Pure: what `provium clean` does with one domain.  With @prefix, the
+ * domain's metadata must name that prefix and its name start with it, or,
+ * for a VM restored from a fixture, with a fixture slot's prefix.
  */
 PvCleanDecision
 pv_clean_decide(const PvMetadata *metadata, const char *name, const char *prefix,
@@ -132,7 +135,9 @@ pv_clean_decide(const PvMetadata *metadata, const char *name, const char *prefix
 {
     if (!metadata || !metadata->run)
         return PV_CLEAN_SKIP_NOT_OURS;
-    if (prefix && (g_strcmp0(metadata->prefix, prefix) != 0 || !g_str_has_prefix(name, prefix)))
+    if (prefix && (g_strcmp0(metadata->prefix, prefix) != 0 ||
+                   !(g_str_has_prefix(name, prefix) ||
+                     g_str_has_prefix(name, PV_FIXTURE_DOMAIN_PREFIX))))
         return PV_CLEAN_SKIP_PREFIX;
     if (!force && g_strcmp0(metadata->host, this_host) == 0 && alive(metadata->pid))
         return PV_CLEAN_SKIP_RUNNING;

@@ -37,6 +37,8 @@ struct _PvDomain {
     gboolean stop_reported;
     gboolean kept;
     char *stop_reason;
+    int pending_stop_id;         /* a stop heard while being created: its libvirt id; -1 none */
+    char *pending_stop_reason;
     PvDomainCallbacks callbacks;
     gboolean ready_told;
 };
@@ -83,6 +85,7 @@ pv_domain_unref(PvDomain *domain)
     g_free(domain->name);
     g_free(domain->label);
     g_free(domain->stop_reason);
+    g_free(domain->pending_stop_reason);
     g_free(domain);
 }
 
@@ -138,9 +141,11 @@ pv_domain_describe_stop(int event, int detail)
 /*
  * With the wake's lock held: whether an event of libvirt's @dom is about
  * @domain.  A fixture slot's name serves a build's domain and then the
- * domain restored from its save (pv_domain_restore()): a late event of the
- * saved one must not touch the restored one.  Their libvirt ids differ; a
- * domain still being created has none yet, and cannot have been saved.
+ * domain restored from its save (pv_domain_restore()), and a killed run's
+ * domain of that name may still be going away when another run's starts:
+ * a late event of the other one must not touch ours.  Their libvirt ids
+ * differ.  A domain still being created has no id yet (see
+ * pv_domain_on_lifecycle()) and cannot have been saved.
  */
 static gboolean
 pv_domain_event_is_ours(PvDomain *domain, virDomain *dom, gboolean saved)
@@ -168,6 +173,14 @@ pv_domain_on_lifecycle(virConnect *conn, virDomain *dom, int event, int detail, 
     g_mutex_lock(&domain->wake->lock);
     if (!pv_domain_event_is_ours(domain, dom, event == VIR_DOMAIN_EVENT_STOPPED &&
                                  detail == VIR_DOMAIN_EVENT_STOPPED_SAVED)) {
+        g_mutex_unlock(&domain->wake->lock);
+        return 0;
+    }
+    /* Still being created: whose stop it is is known once ours has its id. */
+    if (!domain->dom) {
+        domain->pending_stop_id = (int)virDomainGetID(dom);
+        g_free(domain->pending_stop_reason);
+        domain->pending_stop_reason = g_steal_pointer(&reason);
         g_mutex_unlock(&domain->wake->lock);
         return 0;
     }
@@ -323,6 +336,7 @@ pv_domain_launch(PvDomainRegistry *registry, const char *name, const char *label
     domain->memory = memory;
     domain->wake = wake;
     domain->state = PV_DOMAIN_STATE_STARTING;
+    domain->pending_stop_id = -1;
     if (callbacks)
         domain->callbacks = *callbacks;
 
@@ -396,6 +410,19 @@ pv_domain_launch(PvDomainRegistry *registry, const char *name, const char *label
     domain->dom = dom;
     if (domain->state == PV_DOMAIN_STATE_STARTING)
         domain->state = PV_DOMAIN_STATE_RUNNING;
+    /*
+     * A stop heard meanwhile was ours only if it has our id; the caller,
+     * waiting for the boot or the restore, finds the domain stopped (the
+     * stopped callback is the main thread's, for stops after this).
+     */
+    if (domain->pending_stop_id >= 0 && (int)virDomainGetID(dom) == domain->pending_stop_id) {
+        domain->state = PV_DOMAIN_STATE_STOPPED;
+        g_free(domain->stop_reason);
+        domain->stop_reason = g_steal_pointer(&domain->pending_stop_reason);
+    }
+    domain->pending_stop_id = -1;
+    g_clear_pointer(&domain->pending_stop_reason, g_free);
+    g_cond_broadcast(&wake->cond);
     g_mutex_unlock(&wake->lock);
     if (state_path) {
         g_mutex_lock(&registry->lock);

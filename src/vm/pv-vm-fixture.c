@@ -204,6 +204,18 @@ pv_vm_fixture_wait(PvVm *vm, PvFixtureWait *wait, GError **error)
     return ok;
 }
 
+/* After a build the cache goes back under its cap (least recently used first). */
+static void
+pv_vm_fixture_prune(PvVm *vm, PvFixtureStore *store)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!pv_fixture_store_prune(store, PV_FIXTURE_STORE_DEFAULT_MAX_SIZE, NULL, NULL, NULL,
+                                &error))
+        pv_run_note(vm->run, _("%s: cannot keep the fixture cache under %s: %s"),
+                    pv_file_peek_path(vm->file), "10G", error->message);
+}
+
 /* Builds the key (its build lock is ours) and commits the entry. */
 static PvFixtureEntry *
 pv_vm_fixture_build(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
@@ -236,11 +248,21 @@ pv_vm_fixture_build(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
             g_strdup_printf(_("%s\n--- console of the fixture's build ---\n%s"),
                             local_error->message, console) : g_strdup(local_error->message);
 
-        /* Nothing is cached; the files waiting for it fail with this. */
-        pv_fixture_build_fail(build, failure);
+        /*
+         * Nothing is cached.  A build this run cut short (a signal, a
+         * timeout; the setup's error then says so only in its text) did not
+         * fail: it is abandoned when the acquisition is freed, as if killed,
+         * and a file waiting for it builds it instead.  Otherwise the files
+         * waiting for it fail with this.
+         */
+        if (!g_error_matches(local_error, PV_ERROR, PV_ERROR_CANCELLED) &&
+            !g_error_matches(local_error, PV_ERROR, PV_ERROR_TIMEOUT) &&
+            pv_file_check(vm->file, NULL))
+            pv_fixture_build_fail(build, failure);
         g_propagate_error(error, g_steal_pointer(&local_error));
         return NULL;
     }
+    pv_vm_fixture_prune(vm, store);
     return entry;
 }
 

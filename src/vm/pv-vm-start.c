@@ -297,9 +297,16 @@ pv_vm_start_one(PvVm *vm, GError **error)
     g_atomic_int_set(&vm->in_gate, TRUE);
     base = g_strdup_printf("%s%s-%s", pv_run_peek_prefix(run), pv_file_peek_stem(vm->file),
                            vm_part);
-    /* A fixture's build boots under its slot's name (pv-vm-fixture.c). */
+    /*
+     * A fixture's build boots under its slot's name (pv-vm-fixture.c), which
+     * its lock makes ours: a domain still there is a killed run's, on its
+     * way out (libvirt's autodestroy) or left behind.
+     */
     name = vm->domain_name ? g_strdup(vm->domain_name) :
         pv_domain_registry_claim_name(pv_run_peek_domains(run), base);
+    if (vm->domain_name && pv_domain_registry_destroy_stale(pv_run_peek_domains(run), name))
+        pv_run_note(run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
+                           "run that ended"), pv_file_peek_path(vm->file), name);
     boot->placement.warnings = pv_vm_perf_warnings(vm, boot);
     boot->started = g_get_monotonic_time();
     domain = pv_vm_start_with_fallbacks(vm, name, error);

@@ -207,6 +207,58 @@ timeout 20 "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs-k2"
 check "after a killed build the next run builds again" \
     [ "$("$PROVIUM" events "$WORK/runs-k2/latest/events.msgpack" | jq -s '[.[] | select(.kind == "fixture_build_started")] | length')" = 1 ]
 
+# 6b. The run building a fixture is stopped (SIGINT: it gives the build up;
+# SIGKILL): a run waiting for it builds it instead, and passes.
+mkdir -p "$WORK/takeover"
+cat > "$WORK/fixtures/takeover.fixture.lua" <<'LUA'
+return fixture("takeover", {}, function(vm)
+    vm:run("sleep 6"):assert_ok()
+end)
+LUA
+cat > "$WORK/takeover/takeover.test.lua" <<'LUA'
+test("needs a fixture another run was building", function(t)
+    provium:vm("e", {fixture = "takeover"}):boot():run("true"):assert_ok()
+end)
+LUA
+for sig in INT KILL; do
+    # Each time a new input, so a new key: a cold build again.
+    echo "$sig" > "$WORK/takeover/round"
+    sed -i "s|{}, function|{inputs = {\"../takeover/round\"}}, function|" \
+        "$WORK/fixtures/takeover.fixture.lua"
+    "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs-builder" \
+        --cache-dir "$CACHE" "$WORK/takeover" > "$WORK/out-builder" 2>&1 &
+    pid_b=$!
+    n=0
+    until virsh list --name | grep -q "^pvfx-$(store_id)-" || [ $n -ge 600 ]; do
+        sleep 0.2
+        n=$((n + 1))
+    done
+    "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs-waiter" \
+        --cache-dir "$CACHE" "$WORK/takeover" > "$WORK/out" 2> "$WORK/err" &
+    pid_w=$!
+    n=0
+    until [ -s "$WORK/runs-waiter/latest/events.msgpack" ] &&
+          "$PROVIUM" events --kind fixture_build_waiting \
+              "$WORK/runs-waiter/latest/events.msgpack" 2>/dev/null | grep -q . ||
+          [ $n -ge 300 ]; do
+        sleep 0.2
+        n=$((n + 1))
+    done
+    kill -$sig $pid_b
+    wait $pid_b 2>/dev/null
+    wait $pid_w
+    status=$?
+    waiter_events() {
+        "$PROVIUM" events "$WORK/runs-waiter/latest/events.msgpack" | jq -s "$1"
+    }
+    check "SIG$sig on the builder: the waiter waited for its build" [ $n -lt 300 ]
+    check "SIG$sig on the builder: the waiter passes" status_is 0
+    check "SIG$sig on the builder: the waiter built it" \
+        [ "$(waiter_events '[.[] | select(.kind == "fixture_build_finished" and .ok)] | length')" = 1 ]
+    check "SIG$sig on the builder: no fixture domain left" no_fixture_domains
+done
+sed -i 's|{inputs = {"../takeover/round"}}|{}|' "$WORK/fixtures/takeover.fixture.lua"
+
 # 7. A disk profile: the fixture keeps its disk state; restored VMs write
 # to their own overlays; neither the cached disk nor the base is written.
 cp "$PV_TEST_IMAGE/data.img" "$WORK/base.img"

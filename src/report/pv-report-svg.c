@@ -238,7 +238,7 @@ pv_svg_legend_keys(const PvSummary *summary)
         g_array_append_val(keys, key);
     }
     if (summary->fixture_builds) {
-        key = (PvSvgKey){ PV_SVG_KEY_BAND, SVG_BUILD_COLOR, _("fixture build") };
+        key = (PvSvgKey){ PV_SVG_KEY_BAND, SVG_BUILD_COLOR, _("building a fixture") };
         g_array_append_val(keys, key);
     }
     return keys;

@@ -25,6 +25,8 @@
 
 #define PV_LUA_FIXTURE "provium.Fixture"
 #define PV_LUA_FIXTURE_SETUPS "provium.fixture_setups"
+/* While a fixture's setup runs: its PvVmFixture (light userdata). */
+#define PV_LUA_FIXTURE_BUILDING "provium.fixture_building"
 #define PV_LUA_FIXTURE_DIR "fixtures"
 
 /* fixture(name, {profile =, inputs = {...}}, function(vm) ... end) -> a fixture */
@@ -282,23 +284,50 @@ pv_lua_fixture_setup(PvVm *vm, gpointer user_data, GError **error)
         g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST, _("out of Lua stack"));
         return FALSE;
     }
+    lua_pushlightuserdata(L, (gpointer)pv_vm_peek_fixture(vm));
+    lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING);
     lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_SETUPS);
     lua_pushlightuserdata(L, vm);
     lua_gettable(L, -2);
     pv_lua_vm_push(L, vm);
     if (lua_pcall(L, 1, 0, 0) == LUA_OK) {
         lua_settop(L, top);
+        lua_pushnil(L);
+        lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING);
         return TRUE;
     }
     text = pv_lua_fixture_error_text(L);
     lua_settop(L, top);
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING);
     g_set_error(error, PV_ERROR, PV_ERROR_GUEST, _("its setup failed: %s"), text);
     return FALSE;
 }
 
 /*
+ * Whether @full may be read while @fixture's setup runs: one of its
+ * declared inputs (relative to its file), which the key hashes.  Another
+ * file could change without the fixture being built again.
+ */
+static gboolean
+pv_lua_fixture_declares(const PvVmFixture *fixture, const char *full)
+{
+    g_autofree char *dir = g_path_get_dirname(fixture->path);
+    guint i;
+
+    for (i = 0; fixture->inputs && fixture->inputs[i]; i++) {
+        g_autofree char *declared = g_canonicalize_filename(fixture->inputs[i], dir);
+
+        if (g_str_equal(declared, full))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/*
  * provium.read_host_file(path) -> the file's bytes, a path relative to the
- * file whose code calls it (a fixture file, or a test file).
+ * file whose code calls it (a fixture file, or a test file).  In a
+ * fixture's setup, only its declared inputs.
  */
 static int
 pv_lua_read_host_file(lua_State *L)
@@ -322,6 +351,15 @@ pv_lua_read_host_file(lua_State *L)
         dir = g_canonicalize_filename(relative, NULL);
     }
     full = g_canonicalize_filename(path, dir);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING) == LUA_TLIGHTUSERDATA &&
+        !pv_lua_fixture_declares(lua_touserdata(L, -1), full)) {
+        const PvVmFixture *fixture = lua_touserdata(L, -1);
+
+        return luaL_error(L, "provium.read_host_file(): %s is not among the inputs of fixture "
+                          "'%s': add it to its inputs, or a change to it would not build the "
+                          "fixture again", path, fixture->name);
+    }
+    lua_pop(L, 1);
     if (!g_file_get_contents(full, &contents, &len, &error))
         return luaL_error(L, "provium.read_host_file(): %s", error->message);
     lua_pushlstring(L, contents, len);

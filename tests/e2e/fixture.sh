@@ -187,6 +187,26 @@ check "the failed build is reported" \
 check "a failed build caches nothing" [ "$(entries)" = "$before" ]
 check "no fixture domain left after a failed build" no_fixture_domains
 
+# 5b. A setup may read only the host files its key knows: its inputs.
+mkdir -p "$WORK/undeclared"
+echo "not an input" > "$WORK/files/other.conf"
+cat > "$WORK/fixtures/undeclared.fixture.lua" <<'LUA'
+return fixture("undeclared", {inputs = {"../files/app.conf"}}, function(vm)
+    provium.read_host_file("../files/app.conf")
+    vm:write_file("/etc/other.conf", provium.read_host_file("../files/other.conf"))
+end)
+LUA
+cat > "$WORK/undeclared/undeclared.test.lua" <<'LUA'
+test("needs a fixture reading an undeclared file", function(t)
+    provium:vm("u", {fixture = "undeclared"}):boot()
+end)
+LUA
+fx "$WORK/undeclared"
+check "an undeclared host file: the build fails the test" status_is 1
+check "an undeclared host file: says which and what to do" \
+    out_has "../files/other.conf is not among the inputs of fixture 'undeclared': add it to its inputs"
+check "an undeclared host file: no fixture domain left" no_fixture_domains
+
 # 6. SIGKILL during a build leaves no entry; the next run builds again.
 "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs-k" --cache-dir "$CACHE" \
     "$WORK/slow" > "$WORK/out-k" 2>&1 &

@@ -780,11 +780,16 @@ pv_domain_stop_was_expected(PvDomain *domain)
     return expected;
 }
 
+/* A kept domain's description (virsh desc), which later runs look for. */
+#define PV_DOMAIN_KEPT_DESCRIPTION \
+    "provium: kept after a failed test (--keep-failed); provium clean removes it"
+
 /**
  * pv_domain_keep:
  *
  * Leaves the domain running after the run (--keep-failed):
- * pv_domain_registry_destroy_all() skips it.
+ * pv_domain_registry_destroy_all() skips it, and its description says so,
+ * for later runs (pv_domain_registry_is_kept()).
  */
 void
 pv_domain_keep(PvDomain *domain)
@@ -792,6 +797,34 @@ pv_domain_keep(PvDomain *domain)
     g_mutex_lock(&domain->wake->lock);
     domain->kept = TRUE;
     g_mutex_unlock(&domain->wake->lock);
+    if (domain->dom &&
+        virDomainSetMetadata(domain->dom, VIR_DOMAIN_METADATA_DESCRIPTION,
+                             PV_DOMAIN_KEPT_DESCRIPTION, NULL, NULL,
+                             VIR_DOMAIN_AFFECT_LIVE) < 0)
+        g_debug("cannot mark domain '%s' kept", domain->name);
+    virResetLastError();
+}
+
+/**
+ * pv_domain_registry_is_kept:
+ *
+ * Returns: whether a domain of provium's named @name runs, kept after a
+ *   failed test by a run that ended (pv_domain_keep()): a fixture slot's
+ *   name then stays its own until provium clean removes it
+ */
+gboolean
+pv_domain_registry_is_kept(PvDomainRegistry *registry, const char *name)
+{
+    g_autoptr(virDomain) dom = virDomainLookupByName(registry->conn, name);
+    g_autofree char *metadata = NULL;
+    g_autofree char *description = NULL;
+
+    if (dom && virDomainIsActive(dom) == 1) {
+        metadata = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, PV_METADATA_URI, 0);
+        description = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_DESCRIPTION, NULL, 0);
+    }
+    virResetLastError();
+    return metadata && g_strcmp0(description, PV_DOMAIN_KEPT_DESCRIPTION) == 0;
 }
 
 /**

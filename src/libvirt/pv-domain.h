@@ -60,6 +60,7 @@ PvDomain *pv_domain_restore(PvDomainRegistry *registry, const char *name, const 
                             guint64 memory, const char *state_path, const char *xml,
                             PvWake *wake, const PvDomainCallbacks *callbacks, GError **error);
 gboolean pv_domain_registry_destroy_stale(PvDomainRegistry *registry, const char *name);
+gboolean pv_domain_registry_is_kept(PvDomainRegistry *registry, const char *name);
 char *pv_domain_save_image_xml(PvDomainRegistry *registry, const char *state_path,
                                GError **error);
 gboolean pv_domain_save(PvDomain *domain, const char *path, GError **error);

@@ -334,6 +334,29 @@ pv_vm_fixture_restore(PvVm *vm, const PvVmBootOptions *options, GError **error)
     return ok;
 }
 
+/*
+ * Claims a slot of @entry whose name no kept domain holds: a VM kept after
+ * a failed test (--keep-failed) by a run that ended still runs under its
+ * slot's name, and is the user's to look at until provium clean removes it.
+ * The slots passed over are held until a free one is found, so the claim
+ * does not find them again.
+ */
+static PvFixtureSlot *
+pv_vm_fixture_claim_slot(PvVm *vm, PvFixtureEntry *entry, GError **error)
+{
+    g_autoptr(GPtrArray) passed = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)pv_fixture_slot_free);
+
+    for (;;) {
+        PvFixtureSlot *slot = pv_fixture_entry_claim_slot(entry, error);
+
+        if (!slot || !pv_domain_registry_is_kept(pv_run_peek_domains(vm->run),
+                                                 pv_fixture_slot_get_domain_name(slot)))
+            return slot;
+        g_ptr_array_add(passed, slot);
+    }
+}
+
 /**
  * pv_vm_boot_fixture:
  * @setup: runs the fixture's setup on a build's VM
@@ -370,7 +393,7 @@ pv_vm_boot_fixture(PvVm *vm, const PvVmBootOptions *options, PvVmFixtureSetupFun
     entry = pv_vm_fixture_entry(vm, store, key, options, setup, user_data, error);
     if (!entry)
         return FALSE;
-    slot = pv_fixture_entry_claim_slot(entry, error);
+    slot = pv_vm_fixture_claim_slot(vm, entry, error);
     if (!slot)
         return FALSE;
     if (pv_fixture_slot_peek_warning(slot))

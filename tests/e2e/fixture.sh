@@ -322,6 +322,36 @@ check "the cached disk state is never written" test "$(sha256sum < "$cached_disk
 check "the base image is never written" test "$(sha256sum < "$WORK/base.img")" = "$base_sum"
 check "restored overlays are removed" sh -c "! ls '$WORK'/runs/latest/vms/*.qcow2 2>/dev/null"
 
+# 7b. A restored VM kept after a failed test (--keep-failed) stays the
+# user's: the next run restores another slot and leaves it running;
+# provium clean --prefix removes it.
+mkdir -p "$WORK/kept"
+cat > "$WORK/kept/kept.test.lua" <<'LUA'
+local vm = provium:vm("k", {fixture = "web"})
+test("fails, its VM kept", function(t)
+    vm:boot()
+    vm:run("echo look-at-me > /tmp/kept-marker"):assert_ok()
+    t:assert(false, "fails on purpose")
+end)
+LUA
+fx --keep-failed "$WORK/kept"
+kept=$(events '[.[] | select(.kind == "vm_restored")][0].domain' | tr -d '"')
+check "kept: the test failed" status_is 1
+check "kept: its restored domain still runs" \
+    sh -c "virsh domstate '$kept' 2>/dev/null | grep -q running"
+fx "$WORK/web"
+check "kept: the next run passes" status_is 0
+check "kept: the next run restored other slots" \
+    [ "$(events "[.[] | select(.kind == \"vm_restored\" and .domain == \"$kept\")] | length")" = 0 ]
+check "kept: the kept domain still runs, untouched" \
+    sh -c "virsh domstate '$kept' 2>/dev/null | grep -q running &&
+           virsh -q qemu-agent-command '$kept' \
+             '{\"execute\":\"guest-exec\",\"arguments\":{\"path\":\"cat\",\"arg\":[\"/tmp/kept-marker\"]}}' \
+             > /dev/null"
+"$PROVIUM" clean --prefix "$PREFIX" > "$WORK/out" 2> "$WORK/err"
+check "kept: provium clean --prefix removes it" \
+    sh -c "! virsh list --all --name | grep -qx '$kept'"
+
 # 8. Mistakes: one line each.
 cat > "$WORK/missing.test.lua" <<'LUA'
 local vm = provium:vm("e", {fixture = "nosuch"})

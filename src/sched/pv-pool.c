@@ -359,18 +359,18 @@ pv_gate_new(guint64 limit, gboolean count_domains)
  * pv_gate_weigh:
  * @restore: the domain is restored from a saved state, not booted
  *
- * Returns: what the domain weighs in the gate: PV_GATE_CPU per vCPU for a
- *   boot (per domain when the gate counts domains, --boot-workers), and
- *   PV_GATE_RESTORE_WEIGHT for a restore, which costs that much in either
- *   case
+ * Returns: what the domain weighs in the gate: where it counts domains
+ *   (--boot-workers N: at most N at once, restores too), one; else
+ *   PV_GATE_CPU per vCPU for a boot and PV_GATE_RESTORE_WEIGHT for a
+ *   restore, whatever its vCPUs
  */
 guint
 pv_gate_weigh(PvGate *gate, guint vcpus, gboolean restore)
 {
-    if (restore)
-        return PV_GATE_RESTORE_WEIGHT;
     if (gate->count_domains)
         return PV_GATE_CPU;
+    if (restore)
+        return PV_GATE_RESTORE_WEIGHT;
     return MIN(MAX(vcpus, 1), G_MAXUINT / PV_GATE_CPU) * PV_GATE_CPU;
 }
 

@@ -212,8 +212,12 @@ pv_vm_fixture_prune(PvVm *vm, PvFixtureStore *store)
 
     if (!pv_fixture_store_prune(store, PV_FIXTURE_STORE_DEFAULT_MAX_SIZE, NULL, NULL, NULL,
                                 &error))
+    {
+        g_autofree char *cap = pv_size_format(PV_FIXTURE_STORE_DEFAULT_MAX_SIZE);
+
         pv_run_note(vm->run, _("%s: cannot keep the fixture cache under %s: %s"),
-                    pv_file_peek_path(vm->file), "10G", error->message);
+                    pv_file_peek_path(vm->file), cap, error->message);
+    }
 }
 
 /* Builds the key (its build lock is ours) and commits the entry. */
@@ -249,14 +253,14 @@ pv_vm_fixture_build(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
                             local_error->message, console) : g_strdup(local_error->message);
 
         /*
-         * Nothing is cached.  A build this run cut short (a signal, a
-         * timeout; the setup's error then says so only in its text) did not
-         * fail: it is abandoned when the acquisition is freed, as if killed,
-         * and a file waiting for it builds it instead.  Otherwise the files
-         * waiting for it fail with this.
+         * Nothing is cached.  A build this run cut short (a signal, the
+         * file's or the test's timeout: the file cannot go on; the setup's
+         * error then says so only in its text) did not fail: it is abandoned
+         * when the acquisition is freed, as if killed, and a file waiting for
+         * it builds it instead.  Otherwise (the build's own boot timing out
+         * included) the files waiting for it fail with this.
          */
         if (!g_error_matches(local_error, PV_ERROR, PV_ERROR_CANCELLED) &&
-            !g_error_matches(local_error, PV_ERROR, PV_ERROR_TIMEOUT) &&
             pv_file_check(vm->file, NULL))
             pv_fixture_build_fail(build, failure);
         g_propagate_error(error, g_steal_pointer(&local_error));

@@ -37,7 +37,8 @@ struct _PvDomain {
     gboolean stop_reported;
     gboolean kept;
     char *stop_reason;
-    int pending_stop_id;         /* a stop heard while being created: its libvirt id; -1 none */
+    gboolean pending_stop;       /* a stop heard while being created ... */
+    unsigned int pending_stop_id;  /* ... its libvirt id (maybe (unsigned)-1: none) */
     char *pending_stop_reason;
     PvDomainCallbacks callbacks;
     gboolean ready_told;
@@ -138,21 +139,54 @@ pv_domain_describe_stop(int event, int detail)
     }
 }
 
+#define PV_DOMAIN_NO_ID ((unsigned int)-1)
+
 /*
- * With the wake's lock held: whether an event of libvirt's @dom is about
- * @domain.  A fixture slot's name serves a build's domain and then the
- * domain restored from its save (pv_domain_restore()), and a killed run's
- * domain of that name may still be going away when another run's starts:
- * a late event of the other one must not touch ours.  Their libvirt ids
- * differ.  A domain still being created has no id yet (see
- * pv_domain_on_lifecycle()) and cannot have been saved.
+ * Whether our domain @ours still runs, for a stop event that carries no id
+ * (libvirt clears a domain's id before it sends the event of a destroy or
+ * a save): -1 when unknown.  An RPC: call it without locks held.
+ */
+static int
+pv_domain_handle_is_active(virDomain *ours)
+{
+    int active = ours ? virDomainIsActive(ours) : -1;
+
+    virResetLastError();
+    return active;
+}
+
+/*
+ * With the wake's lock held: whether a stop event of libvirt's @dom is
+ * about @domain.  A fixture slot's name (and UUID) serves a build's domain
+ * and then the domain restored from its save (pv_domain_restore()), and a
+ * killed run's domain of that name may still be going away when another
+ * run's starts: a late event of the other one must not touch ours.  With
+ * an id, the ids tell; without one, whether ours still runs (@ours_active,
+ * pv_domain_handle_is_active(), looked up by the UUID only one domain can
+ * have at a time).  A domain still being created cannot have been saved;
+ * other stops are judged once it exists (pv_domain_on_lifecycle()).
  */
 static gboolean
-pv_domain_event_is_ours(PvDomain *domain, virDomain *dom, gboolean saved)
+pv_domain_event_is_ours(PvDomain *domain, virDomain *dom, gboolean saved, int ours_active)
 {
-    if (domain->dom)
+    if (!domain->dom)
+        return !saved;
+    if (virDomainGetID(dom) != PV_DOMAIN_NO_ID)
         return virDomainGetID(domain->dom) == virDomainGetID(dom);
-    return !saved;
+    return ours_active != 1;
+}
+
+/* A new reference to the domain's libvirt handle, or NULL before it exists. */
+static virDomain *
+pv_domain_dup_handle(PvDomain *domain)
+{
+    virDomain *ours = NULL;
+
+    g_mutex_lock(&domain->wake->lock);
+    if (domain->dom && virDomainRef(domain->dom) == 0)
+        ours = domain->dom;
+    g_mutex_unlock(&domain->wake->lock);
+    return ours;
 }
 
 static int
@@ -162,6 +196,7 @@ pv_domain_on_lifecycle(virConnect *conn, virDomain *dom, int event, int detail, 
     g_autoptr(PvDomain) domain = NULL;
     g_autofree char *reason = NULL;
     gboolean unexpected = FALSE;
+    int ours_active = -1;
 
     if (event != VIR_DOMAIN_EVENT_STOPPED && event != VIR_DOMAIN_EVENT_CRASHED)
         return 0;
@@ -170,15 +205,21 @@ pv_domain_on_lifecycle(virConnect *conn, virDomain *dom, int event, int detail, 
         return 0;
 
     reason = pv_domain_describe_stop(event, detail);
+    if (virDomainGetID(dom) == PV_DOMAIN_NO_ID) {
+        g_autoptr(virDomain) ours = pv_domain_dup_handle(domain);
+
+        ours_active = pv_domain_handle_is_active(ours);
+    }
     g_mutex_lock(&domain->wake->lock);
     if (!pv_domain_event_is_ours(domain, dom, event == VIR_DOMAIN_EVENT_STOPPED &&
-                                 detail == VIR_DOMAIN_EVENT_STOPPED_SAVED)) {
+                                 detail == VIR_DOMAIN_EVENT_STOPPED_SAVED, ours_active)) {
         g_mutex_unlock(&domain->wake->lock);
         return 0;
     }
-    /* Still being created: whose stop it is is known once ours has its id. */
+    /* Still being created: whose stop it is is known once ours exists. */
     if (!domain->dom) {
-        domain->pending_stop_id = (int)virDomainGetID(dom);
+        domain->pending_stop = TRUE;
+        domain->pending_stop_id = virDomainGetID(dom);
         g_free(domain->pending_stop_reason);
         domain->pending_stop_reason = g_steal_pointer(&reason);
         g_mutex_unlock(&domain->wake->lock);
@@ -208,7 +249,8 @@ pv_domain_on_agent(virConnect *conn, virDomain *dom, int state, int reason, void
     if (!domain)
         return;
     g_mutex_lock(&domain->wake->lock);
-    if (!pv_domain_event_is_ours(domain, dom, FALSE)) {
+    /* A running domain's event: it has its id. */
+    if (!pv_domain_event_is_ours(domain, dom, FALSE, -1)) {
         g_mutex_unlock(&domain->wake->lock);
         return;
     }
@@ -328,6 +370,9 @@ pv_domain_launch(PvDomainRegistry *registry, const char *name, const char *label
     g_autoptr(PvDomain) domain = g_new0(PvDomain, 1);
     virDomain *dom = NULL;
     gboolean closed;
+    gboolean pending;
+    unsigned int pending_id;
+    g_autofree char *pending_reason = NULL;
 
     domain->ref = 1;
     domain->registry = registry;
@@ -336,7 +381,6 @@ pv_domain_launch(PvDomainRegistry *registry, const char *name, const char *label
     domain->memory = memory;
     domain->wake = wake;
     domain->state = PV_DOMAIN_STATE_STARTING;
-    domain->pending_stop_id = -1;
     if (callbacks)
         domain->callbacks = *callbacks;
 
@@ -410,20 +454,29 @@ pv_domain_launch(PvDomainRegistry *registry, const char *name, const char *label
     domain->dom = dom;
     if (domain->state == PV_DOMAIN_STATE_STARTING)
         domain->state = PV_DOMAIN_STATE_RUNNING;
-    /*
-     * A stop heard meanwhile was ours only if it has our id; the caller,
-     * waiting for the boot or the restore, finds the domain stopped (the
-     * stopped callback is the main thread's, for stops after this).
-     */
-    if (domain->pending_stop_id >= 0 && (int)virDomainGetID(dom) == domain->pending_stop_id) {
-        domain->state = PV_DOMAIN_STATE_STOPPED;
-        g_free(domain->stop_reason);
-        domain->stop_reason = g_steal_pointer(&domain->pending_stop_reason);
-    }
-    domain->pending_stop_id = -1;
-    g_clear_pointer(&domain->pending_stop_reason, g_free);
-    g_cond_broadcast(&wake->cond);
+    pending = domain->pending_stop;
+    pending_id = domain->pending_stop_id;
+    pending_reason = g_steal_pointer(&domain->pending_stop_reason);
+    domain->pending_stop = FALSE;
     g_mutex_unlock(&wake->lock);
+    /*
+     * A stop heard meanwhile was ours only if it has our id or, without an
+     * id, if ours no longer runs.  Events from now on find the handle.  The
+     * caller, waiting for the boot or the restore, finds the domain stopped
+     * (the stopped callback is not called: the caller may free what it was
+     * given before the main thread would run it).
+     */
+    if (pending && (pending_id != PV_DOMAIN_NO_ID ? virDomainGetID(dom) == pending_id
+                                                   : pv_domain_handle_is_active(dom) != 1)) {
+        g_mutex_lock(&wake->lock);
+        if (domain->state != PV_DOMAIN_STATE_STOPPED) {
+            domain->state = PV_DOMAIN_STATE_STOPPED;
+            g_free(domain->stop_reason);
+            domain->stop_reason = g_strdup(pending_reason);
+        }
+        g_cond_broadcast(&wake->cond);
+        g_mutex_unlock(&wake->lock);
+    }
     if (state_path) {
         g_mutex_lock(&registry->lock);
         g_hash_table_replace(registry->by_name, domain->name, pv_domain_ref(domain));

@@ -54,4 +54,32 @@ check "poweroff: the test fails with the reason" out_has "stopped unexpectedly: 
 ready_ns=$(events '[.[] | select(.kind == "vm_ready" and .domain == "'"${PREFIX}poweroff-v"'")][0].ts')
 failed_ns=$(events '[.[] | select(.kind == "test_failed" and .name == "guest powers off")][0].ts')
 check "poweroff: not at its 60 s sleep" test $(( (failed_ns - ready_ns) / 1000000000 )) -lt 45
+
+# Someone destroys the domain with virsh (libvirt's event then carries no
+# domain id): the test fails at once with that reason.
+cat > "$WORK/destroyed.test.lua" <<'LUA'
+test("domain destroyed from outside", function(t)
+    provium:vm("v"):boot():run("sleep 120")
+end)
+LUA
+"$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi \
+    "$WORK/destroyed.test.lua" > "$WORK/out" 2> "$WORK/err" &
+pid=$!
+i=0
+until virsh -q qemu-agent-command "${PREFIX}destroyed-v" '{"execute":"guest-ping"}' \
+        --timeout 2 > /dev/null 2>&1 || [ $i -ge 240 ]; do
+    sleep 0.5
+    i=$((i + 1))
+done
+sleep 2
+destroyed_ns=$(date +%s%N)
+virsh destroy "${PREFIX}destroyed-v" > /dev/null 2>&1
+wait $pid
+status=$?
+check "virsh destroy: exit 1" status_is 1
+check "virsh destroy: the test fails with the reason" \
+    out_has "vm 'v' (domain '${PREFIX}destroyed-v') stopped unexpectedly: the domain was destroyed"
+failed_ns=$(events '[.[] | select(.kind == "test_failed")][0].ts')
+check "virsh destroy: within 15 s, not at the agent's timeout" \
+    test $(( (failed_ns - destroyed_ns) / 1000000 )) -lt 15000
 check "nothing left in virsh list --all" no_domains_left

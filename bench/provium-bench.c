@@ -874,6 +874,20 @@ main(int argc, char **argv)
         g_printerr("provium-bench: %s\n", error->message);
         return 2;
     }
+    if (compare && !vms_only) {
+        g_printerr("provium-bench: --compare goes with --vms-only\n");
+        return 2;
+    }
+    /* The runs start in the work directory: a relative path would not be found there. */
+    if (compare) {
+        g_autofree char *relative = g_steal_pointer(&compare);
+
+        compare = g_canonicalize_filename(relative, NULL);
+        if (!g_file_test(compare, G_FILE_TEST_IS_EXECUTABLE)) {
+            g_printerr("provium-bench: --compare: %s is not an executable provium\n", compare);
+            return 2;
+        }
+    }
     b.provium = g_strdup(g_getenv("PROVIUM") ? g_getenv("PROVIUM")
                                               : PV_ABS_TOP_BUILDDIR "/src/provium");
     b.image = g_strdup(g_getenv("PV_TEST_IMAGE") ? g_getenv("PV_TEST_IMAGE")
@@ -905,10 +919,6 @@ main(int argc, char **argv)
                 "order_fifo_ratio=%.3f order_lpt_ratio=%.3f\n", order.fifo_s, order.lpt_s,
                 order.bound_s, order.fifo_s / order.bound_s, order.lpt_s / order.bound_s);
         return 0;
-    }
-    if (compare && !vms_only) {
-        g_printerr("provium-bench: --compare goes with --vms-only\n");
-        return 2;
     }
     if (vms_only)
         return bench_vms_only(&b, compare);

@@ -87,16 +87,19 @@ while IFS= read -r line; do
             echo "# from sanitized/build/$test.log:"
             # The start of a sanitizer's report says what and where.
             # The result's own explanation: the comment lines after its
-            # "not ok N" (a TAP test's) ...
+            # "not ok N", as tests/lib.sh writes them ("# out: ...") ...
             number=${rest#* }
             number=${number%% *}
             explained=$(awk -v n="$number" '
                 found && /^#/ { print; if (++shown == 60) exit; next }
+                found && /^(PASS|FAIL|XFAIL|XPASS|SKIP|ERROR): / { next }
                 found { exit }
-                $1 == "not" && $2 == "ok" && $3 == n { found = 1 }' "$test.log")
+                $1 == "not" && $2 == "ok" && $3 == n { found = 1 }' "$test.log" |
+                grep -E '^# (out|err): ')
             [ -z "$explained" ] || printf '%s\n' "$explained"
             # ... and the start of a sanitizer's report, which says what and
-            # where; without either, the log's end.
+            # where; without either (a GTest program writes its message
+            # before the result), the log's end.
             if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$test.log"; then
                 sed -nE '/ERROR: [A-Za-z]+Sanitizer|runtime error:/,$p' "$test.log" | head -60
             elif [ -z "$explained" ]; then

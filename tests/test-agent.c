@@ -294,7 +294,7 @@ test_bad_escape(void)
         "{\"return\": {\"pid\": 1, \"x\": \"\\u12\"}}",
         "{\"return\": {\"pid\": 1, \"x\": \"\\uzzzz\"}}",
         "{\"return\": {\"pid\": 1, \"x\": \"\\x41\"}}",
-        "{\"return\": {\"pid\": 1, \"x\": \"\\\"}}",
+        "{\"return\": {\"pid\": 1, \"x\": \"\\a\"}}",
         NULL,
     };
     g_autoptr(GError) error = NULL;

@@ -17,6 +17,7 @@
 
 #include <glib/gi18n.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pv-config.h"
@@ -280,10 +281,12 @@ pv_lua_fixture_setup(PvVm *vm, gpointer user_data, GError **error)
     g_autofree char *text = NULL;
 
     /* Called from C with things to free: nothing here may raise. */
-    if (!lua_checkstack(L, 4)) {
+    if (!lua_checkstack(L, 5)) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_GUEST, _("out of Lua stack"));
         return FALSE;
     }
+    /* The fixture being built, over any whose setup boots this one (put back after). */
+    lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING);
     lua_pushlightuserdata(L, (gpointer)pv_vm_peek_fixture(vm));
     lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING);
     lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_SETUPS);
@@ -291,37 +294,75 @@ pv_lua_fixture_setup(PvVm *vm, gpointer user_data, GError **error)
     lua_gettable(L, -2);
     pv_lua_vm_push(L, vm);
     if (lua_pcall(L, 1, 0, 0) == LUA_OK) {
-        lua_settop(L, top);
-        lua_pushnil(L);
+        lua_settop(L, top + 1);
         lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING);
         return TRUE;
     }
     text = pv_lua_fixture_error_text(L);
-    lua_settop(L, top);
-    lua_pushnil(L);
+    lua_settop(L, top + 1);
     lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING);
     g_set_error(error, PV_ERROR, PV_ERROR_GUEST, _("its setup failed: %s"), text);
     return FALSE;
 }
 
+/* @path with its symbolic links resolved, as the kernel opens it; else as written. */
+static char *
+pv_lua_fixture_real_path(const char *path)
+{
+    char *real = realpath(path, NULL);
+    char *copy;
+
+    if (!real)
+        return g_strdup(path);
+    copy = g_strdup(real);
+    free(real);
+    return copy;
+}
+
 /*
  * Whether @full may be read while @fixture's setup runs: one of its
  * declared inputs (relative to its file), which the key hashes.  Another
- * file could change without the fixture being built again.
+ * file could change without the fixture being built again.  Compared as
+ * opened, so "link/../x" and the file it names are one.
  */
 static gboolean
 pv_lua_fixture_declares(const PvVmFixture *fixture, const char *full)
 {
     g_autofree char *dir = g_path_get_dirname(fixture->path);
+    g_autofree char *wanted = pv_lua_fixture_real_path(full);
     guint i;
 
     for (i = 0; fixture->inputs && fixture->inputs[i]; i++) {
-        g_autofree char *declared = g_canonicalize_filename(fixture->inputs[i], dir);
+        g_autofree char *declared = g_path_is_absolute(fixture->inputs[i]) ?
+            g_strdup(fixture->inputs[i]) : g_build_filename(dir, fixture->inputs[i], NULL);
+        g_autofree char *real = pv_lua_fixture_real_path(declared);
 
-        if (g_str_equal(declared, full))
+        if (g_str_equal(real, wanted))
             return TRUE;
     }
     return FALSE;
+}
+
+/*
+ * The bytes of @path, relative to @dir, for provium.read_host_file(); in
+ * @building's setup, only one of its inputs.  NULL with @error set.
+ */
+static char *
+pv_lua_fixture_read(const char *path, const char *dir, const PvVmFixture *building,
+                    gsize *len, GError **error)
+{
+    g_autofree char *full = g_canonicalize_filename(path, dir);
+    char *contents = NULL;
+
+    if (building && !pv_lua_fixture_declares(building, full)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    "%s is not among the inputs of fixture '%s': add it to its inputs, or a "
+                    "change to it would not build the fixture again", path, building->name);
+        return NULL;
+    }
+    if (!g_file_get_contents(full, &contents, len, error))
+        return NULL;
+    return contents;
 }
 
 /*
@@ -333,10 +374,10 @@ static int
 pv_lua_read_host_file(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    g_autofree char *dir = NULL;
-    g_autofree char *full = NULL;
-    g_autofree char *contents = NULL;
-    g_autoptr(GError) error = NULL;
+    const PvVmFixture *building = NULL;
+    char *dir = NULL;
+    char *contents;
+    GError *error = NULL;
     gsize len = 0;
     lua_Debug ar;
 
@@ -346,23 +387,24 @@ pv_lua_read_host_file(lua_State *L)
         dir = g_path_get_dirname(pv_file_peek_abs_path(pv_lua_get_file(L)));
     /* A test file's chunk is named as given on the command line, maybe relative. */
     if (!g_path_is_absolute(dir)) {
-        g_autofree char *relative = g_steal_pointer(&dir);
+        char *relative = dir;
 
         dir = g_canonicalize_filename(relative, NULL);
+        g_free(relative);
     }
-    full = g_canonicalize_filename(path, dir);
-    if (lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING) == LUA_TLIGHTUSERDATA &&
-        !pv_lua_fixture_declares(lua_touserdata(L, -1), full)) {
-        const PvVmFixture *fixture = lua_touserdata(L, -1);
-
-        return luaL_error(L, "provium.read_host_file(): %s is not among the inputs of fixture "
-                          "'%s': add it to its inputs, or a change to it would not build the "
-                          "fixture again", path, fixture->name);
-    }
+    if (lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING) == LUA_TLIGHTUSERDATA)
+        building = lua_touserdata(L, -1);
     lua_pop(L, 1);
-    if (!g_file_get_contents(full, &contents, &len, &error))
-        return luaL_error(L, "provium.read_host_file(): %s", error->message);
+    contents = pv_lua_fixture_read(path, dir, building, &len, &error);
+    g_free(dir);
+    /* Nothing of C's may be live when lua_error() jumps out. */
+    if (!contents) {
+        lua_pushfstring(L, "provium.read_host_file(): %s", error->message);
+        g_error_free(error);
+        return lua_error(L);
+    }
     lua_pushlstring(L, contents, len);
+    g_free(contents);
     return 1;
 }
 

@@ -304,6 +304,15 @@ pv_vm_start_one(PvVm *vm, GError **error)
      */
     name = vm->domain_name ? g_strdup(vm->domain_name) :
         pv_domain_registry_claim_name(pv_run_peek_domains(run), base);
+    /* One kept by --keep-failed is the user's (pv-vm-fixture.c). */
+    if (vm->domain_name && pv_domain_registry_is_kept(pv_run_peek_domains(run), name)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
+                    _("domain '%s', which this fixture's build needs, was kept after a failed "
+                      "test (--keep-failed); remove it with provium clean"), name);
+        pv_resources_boot_started(resources, boot->shape.memory);
+        pv_vm_leave_gate(vm);
+        return FALSE;
+    }
     if (vm->domain_name && pv_domain_registry_destroy_stale(pv_run_peek_domains(run), name))
         pv_run_note(run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
                            "run that ended"), pv_file_peek_path(vm->file), name);

@@ -77,7 +77,12 @@ started=$(date +%s)
     dpkg-buildpackage -us -uc -b) > "$WORK/build.log" 2>&1
 status=$?
 echo "# dpkg-buildpackage -us -uc -b: $(($(date +%s) - started)) s"
-tail -40 "$WORK/build.log" > "$WORK/err"
+# What failed in dh_auto_test's make check (VERBOSE=1 puts the failed
+# tests' logs in build.log), then how the build ended.
+{
+    grep -E '^(FAIL|ERROR): |^# (out|err|not passed): ' "$WORK/build.log" | head -40
+    tail -20 "$WORK/build.log"
+} > "$WORK/err"
 check "dpkg-buildpackage -us -uc -b succeeds" status_is 0
 check "it makes provium_${version}_$arch.deb" test -f "$deb"
 check "dh_auto_test ran the unit tests and they passed" \

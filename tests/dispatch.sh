@@ -36,6 +36,13 @@ done
 dispatch --mem 1G --cpus 4 "$WORK/many"
 check "300 files: exit 0" status_is 0
 check "300 files: all passed" grep -qx "300 passed, 0 failed, 0 skipped" "$WORK/out"
+# Seen once in CI, on a loaded machine, not reproduced: say which file and why
+# (the first 60 lines of the output that not_ok shows are passed files).
+if [ "$status" -ne 0 ]; then
+    grep -vE '(passed \(|  PASS  )' "$WORK/out" | head -40 | sed 's/^/# not passed: /'
+    events '[.[] | select(.kind == "file_completed" and .status != "passed")]' | head -40 |
+        sed 's/^/# /'
+fi
 check "300 files: every dispatched file completed" \
     test "$(count file_dispatched)" -eq 300 -a "$(count file_completed)" -eq 300
 check "300 files: every claim released" \

@@ -402,8 +402,10 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
         } else if (g_str_equal(kind, "vm_stopped") && file) {
             PvSummaryVm *vm = pv_summary_vm(file, pv_event_get_str(event, "domain"));
 
+            /* The first stop counts; one at ts 0 leaves stopped_ns 0 for the next. */
             if (vm && !vm->stopped_ns) {
                 vm->stopped_ns = ts;
+                g_free(vm->stop_reason);
                 vm->stop_reason = g_strdup(pv_event_get_str(event, "reason"));
                 kept_any = kept_any || g_strcmp0(vm->stop_reason, "kept") == 0;
             }

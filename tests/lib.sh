@@ -101,6 +101,18 @@ no_networks_left() {
     ! virsh net-list --all --name | grep -q "^$PREFIX" &&
         ! grep -qx "prefix=$PREFIX" "$NETWORK_RECORDS"/*.network 2>/dev/null
 }
+# Waits until domain $1 has booted (its guest agent answers; on a loaded
+# host well over the usual 4 s, so up to 2 min), then 2 s more: the test's
+# command is under way.
+wait_in_command() {
+    n=0
+    until virsh -q qemu-agent-command "$1" '{"execute":"guest-ping"}' --timeout 2 \
+            > /dev/null 2>&1 || [ $n -ge 240 ]; do
+        sleep 0.5
+        n=$((n + 1))
+    done
+    sleep 2
+}
 err_is_one_line() { [ "$(wc -l < "$WORK/err")" -eq 1 ]; }
 
 # events FILTER: jq -s over the last run's event stream.

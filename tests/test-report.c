@@ -262,6 +262,25 @@ test_svg_labels(void)
     g_assert_nonnull(strstr(svg, "vm 'bell\xe2\x90\x87'"));
 }
 
+/* The text of the one node of @doc matching @xpath, or NULL. */
+static char *
+svg_find_text(xmlDoc *doc, const char *xpath)
+{
+    xmlXPathContext *ctx = xmlXPathNewContext(doc);
+    xmlXPathObject *found = xmlXPathEvalExpression(BAD_CAST xpath, ctx);
+    char *text = NULL;
+
+    if (found && found->nodesetval && found->nodesetval->nodeNr == 1) {
+        xmlChar *content = xmlNodeGetContent(found->nodesetval->nodeTab[0]);
+
+        text = g_strdup((const char *)content);
+        xmlFree(content);
+    }
+    xmlXPathFreeObject(found);
+    xmlXPathFreeContext(ctx);
+    return text;
+}
+
 /* The y of the stroke of @vm's boot, from its <title>, or -1. */
 static double
 svg_boot_y(xmlDoc *doc, const char *vm)
@@ -269,19 +288,9 @@ svg_boot_y(xmlDoc *doc, const char *vm)
     g_autofree char *expr = g_strdup_printf("//*[local-name()='g'][starts-with(*[local-name()="
                                             "'title'], \"vm '%s' \")]/*[local-name()='line']/@y1",
                                             vm);
-    xmlXPathContext *ctx = xmlXPathNewContext(doc);
-    xmlXPathObject *found = xmlXPathEvalExpression(BAD_CAST expr, ctx);
-    double y = -1;
+    g_autofree char *y = svg_find_text(doc, expr);
 
-    if (found && found->nodesetval && found->nodesetval->nodeNr == 1) {
-        xmlChar *text = xmlNodeGetContent(found->nodesetval->nodeTab[0]);
-
-        y = g_ascii_strtod((const char *)text, NULL);
-        xmlFree(text);
-    }
-    xmlXPathFreeObject(found);
-    xmlXPathFreeContext(ctx);
-    return y;
+    return y ? g_ascii_strtod(y, NULL) : -1;
 }
 
 /* Boots that overlap (provium.boot{...}) are drawn one above the other. */
@@ -331,25 +340,6 @@ test_svg_overlapping_boots(void)
     g_assert_cmpfloat(w, ==, x);
     /* The lane grew to hold them: the next lane's boot is below them all. */
     g_assert_cmpfloat(v, >, x + 3);
-}
-
-/* The title of the one element of @doc matching @xpath, or NULL. */
-static char *
-svg_find_title(xmlDoc *doc, const char *xpath)
-{
-    xmlXPathContext *ctx = xmlXPathNewContext(doc);
-    xmlXPathObject *found = xmlXPathEvalExpression(BAD_CAST xpath, ctx);
-    char *title = NULL;
-
-    if (found && found->nodesetval && found->nodesetval->nodeNr == 1) {
-        xmlChar *text = xmlNodeGetContent(found->nodesetval->nodeTab[0]);
-
-        title = g_strdup((const char *)text);
-        xmlFree(text);
-    }
-    xmlXPathFreeObject(found);
-    xmlXPathFreeContext(ctx);
-    return title;
 }
 
 /*
@@ -410,20 +400,20 @@ test_svg_fixtures(void)
     g_assert_cmpuint(summary->leaks->len, ==, 0);
     g_assert_cmpint(summary->blocked_ns[PV_BLOCK_FIXTURE_BUILD], ==, 8 * S);
 
-    built = svg_find_title(doc, "//*[local-name()='rect']/*[local-name()='title']"
+    built = svg_find_text(doc, "//*[local-name()='rect']/*[local-name()='title']"
                            "[starts-with(., \"fixture 'web'\")]");
     g_assert_cmpstr(built, ==, "fixture 'web' (key k1): built in 8.0s");
-    failed = svg_find_title(doc, "//*[local-name()='rect']/*[local-name()='title']"
+    failed = svg_find_text(doc, "//*[local-name()='rect']/*[local-name()='title']"
                             "[starts-with(., \"fixture 'db'\")]");
     g_assert_cmpstr(failed, ==, "fixture 'db' (key k2): build failed after 2.0s");
-    restored = svg_find_title(doc, "//*[local-name()='g']/*[local-name()='title']"
+    restored = svg_find_text(doc, "//*[local-name()='g']/*[local-name()='title']"
                               "[contains(., '(db)')]");
     g_assert_cmpstr(restored, ==, "vm 'v' (db): restored from fixture 'web' in 2.0s");
-    waited = svg_find_title(doc, "//*[local-name()='rect']/*[local-name()='title']"
+    waited = svg_find_text(doc, "//*[local-name()='rect']/*[local-name()='title']"
                             "[starts-with(., 'blocked fixture_build')]");
     g_assert_cmpstr(waited, ==, "blocked fixture_build: 8.0s");
     /* Restores are drawn in their own color, from where they began. */
-    stroke = svg_find_title(doc, "//*[local-name()='g'][*[local-name()='title']"
+    stroke = svg_find_text(doc, "//*[local-name()='g'][*[local-name()='title']"
                             "[contains(., '(da)')]]/*[local-name()='line']/@stroke");
     g_assert_cmpstr(stroke, ==, "#00897b");
     xmlFreeDoc(doc);

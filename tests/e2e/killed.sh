@@ -21,19 +21,8 @@ LUA
 "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi -j 1 \
     "$WORK/killed.test.lua" "$WORK/poweroff.test.lua" > "$WORK/out" 2> "$WORK/err" &
 pid=$!
-i=0
-until virsh domstate "${PREFIX}killed-v" 2>/dev/null | grep -q running || [ $i -ge 120 ]; do
-    sleep 0.5
-    i=$((i + 1))
-done
-# Booted (its agent answers; on a loaded host that can take well over the
-# usual 4 s), then inside "sleep 120": the kill must come after the boot.
-until virsh -q qemu-agent-command "${PREFIX}killed-v" '{"execute":"guest-ping"}' \
-        --timeout 2 > /dev/null 2>&1 || [ $i -ge 240 ]; do
-    sleep 0.5
-    i=$((i + 1))
-done
-sleep 2
+# Inside "sleep 120": the kill must come after the boot.
+wait_in_command "${PREFIX}killed-v"
 killed_ns=$(date +%s%N)
 pkill -KILL -f "guest=${PREFIX}killed-v"
 wait $pid
@@ -65,13 +54,7 @@ LUA
 "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi \
     "$WORK/destroyed.test.lua" > "$WORK/out" 2> "$WORK/err" &
 pid=$!
-i=0
-until virsh -q qemu-agent-command "${PREFIX}destroyed-v" '{"execute":"guest-ping"}' \
-        --timeout 2 > /dev/null 2>&1 || [ $i -ge 240 ]; do
-    sleep 0.5
-    i=$((i + 1))
-done
-sleep 2
+wait_in_command "${PREFIX}destroyed-v"
 destroyed_ns=$(date +%s%N)
 virsh destroy "${PREFIX}destroyed-v" > /dev/null 2>&1
 wait $pid

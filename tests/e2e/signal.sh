@@ -16,19 +16,7 @@ LUA
 "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" -j 1 "$WORK" \
     > "$WORK/out" 2> "$WORK/err" &
 pid=$!
-i=0
-until virsh domstate "${PREFIX}a-v" 2>/dev/null | grep -q running || [ $i -ge 120 ]; do
-    sleep 0.5
-    i=$((i + 1))
-done
-# Booted (its agent answers, however loaded the host), then inside the
-# test's command.
-until virsh -q qemu-agent-command "${PREFIX}a-v" '{"execute":"guest-ping"}' \
-        --timeout 2 > /dev/null 2>&1 || [ $i -ge 240 ]; do
-    sleep 0.5
-    i=$((i + 1))
-done
-sleep 2
+wait_in_command "${PREFIX}a-v"
 start=$(date +%s)
 kill -INT $pid
 wait $pid

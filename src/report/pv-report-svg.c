@@ -495,6 +495,7 @@ pv_svg_pool_chart(PvSvg *svg, const PvSummary *summary, double y, gboolean memor
                                                     : _("pool vCPUs (of %s)"), total_text);
     double last_y = y + SVG_CHART_H;
     double peak = 0;
+    guint64 peak_memory = 0;
     g_autofree char *peak_text = NULL;
     xmlNode *node;
     guint i;
@@ -512,6 +513,7 @@ pv_svg_pool_chart(PvSvg *svg, const PvSummary *summary, double y, gboolean memor
         g_string_append_printf(points, " %.1f,%.1f %.1f,%.1f", x, last_y, x, py);
         last_y = py;
         peak = MAX(peak, used);
+        peak_memory = MAX(peak_memory, s->memory);
     }
     g_string_append_printf(points, " %.1f,%.1f %.1f,%.1f", SVG_LABEL_W + SVG_PLOT_W, last_y,
                            SVG_LABEL_W + SVG_PLOT_W, y + SVG_CHART_H);
@@ -519,7 +521,8 @@ pv_svg_pool_chart(PvSvg *svg, const PvSummary *summary, double y, gboolean memor
     pv_svg_attr(node, "points", points->str);
     pv_svg_attr(node, "fill", memory ? "#1565c0" : "#00838f");
     pv_svg_attr(node, "fill-opacity", "0.45");
-    peak_text = memory ? pv_size_format((guint64)peak) : g_strdup_printf("%g", peak);
+    /* Sizes as integers: a double near 2^64 does not convert back. */
+    peak_text = memory ? pv_size_format(peak_memory) : g_strdup_printf("%g", peak);
     {
         g_autofree char *tip = g_strdup_printf(_("peak %s"), peak_text);
 

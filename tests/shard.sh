@@ -28,8 +28,10 @@ while [ $i -le 30 ]; do
         "$i" $((i % 2)) "$ms" > "$dir/f$(printf %02d $i).test.lua"
     i=$((i + 1))
 done
-# jq -e, quietly: whether FILTER holds.
-jqe() { jq -e "$@" > /dev/null; }
+# jqe ARGS...: whether jq's filter holds (false without input).
+jqe() { [ "$(jq "$@")" = true ]; }
+# same A B: A is B, and not empty.
+same() { [ -n "$1" ] && [ "$1" = "$2" ]; }
 # jq -r over --json's output: the sorted keys, comma-separated.
 keys() { jq -r '[.files[].key] | sort | join(",")' "$@"; }
 ALL=$(cd "$C" && find . -name '*.test.lua' | sed 's|^\./||' | sort | paste -sd, -)
@@ -103,7 +105,7 @@ while [ $k -le 3 ]; do
     check "run --shard $k/3: and this share's expected run time" err_has "; expected run time "
     ev_paths=$(events '[.[] | select(.kind == "file_discovered") | .path] | sort | join(",")' | tr -d '"')
     check "run --shard $k/3: the files list --shard $k/3 shows" \
-        test "$ev_paths" = "$(jq -r '[.files[].path] | sort | join(",")' "$WORK/share$k.json" 2>/dev/null || true)"
+        same "$ev_paths" "$(jq -r '[.files[].path] | sort | join(",")' "$WORK/share$k.json")"
     events '.[] | select(.kind == "file_completed") | .path' | tr -d '"' >> "$WORK/union"
     passed=$((passed + $(events '[.[] | select(.kind == "test_passed")] | length')))
     k=$((k + 1))
@@ -127,16 +129,18 @@ check "history merge of a missing file: one line naming it" \
     sh -c "grep -qF '$WORK/missing.json' '$WORK/err' && [ \$(wc -l < '$WORK/err') -eq 1 ]"
 check "history merge of a missing file: nothing written" test ! -e "$WORK/m2.json"
 "$PROVIUM" history merge "$WORK/m2.json" > "$WORK/out" 2> "$WORK/err"
-check "history merge without IN: exit 2, one line" sh -c "[ $? -eq 2 ] && [ \$(wc -l < '$WORK/err') -eq 1 ]"
+check "history merge without IN: exit 2, one line saying so" \
+    sh -c "[ $? -eq 2 ] && [ \$(wc -l < '$WORK/err') -eq 1 ] && grep -q 'OUT and at least one IN' '$WORK/err'"
 "$PROVIUM" history > "$WORK/out" 2> "$WORK/err"
-check "history without a command: exit 2, one line" sh -c "[ $? -eq 2 ] && [ \$(wc -l < '$WORK/err') -eq 1 ]"
+check "history without a command: exit 2, one line naming merge" \
+    sh -c "[ $? -eq 2 ] && [ \$(wc -l < '$WORK/err') -eq 1 ] && grep -q 'merge OUT IN' '$WORK/err'"
 
 # GitLab's parallel: and Bazel's shard_count.
 "$PROVIUM" list --json --shard 2/3 --history "$WORK/base.json" "$C" > "$WORK/want.json"
 CI_NODE_INDEX=2 CI_NODE_TOTAL=3 "$PROVIUM" list --json --shard env --history "$WORK/base.json" \
     "$C" > "$WORK/out" 2> "$WORK/err"
 check "GitLab: CI_NODE_INDEX=2 CI_NODE_TOTAL=3 is share 2/3" \
-    test "$(keys "$WORK/out")" = "$(keys "$WORK/want.json")"
+    same "$(keys "$WORK/out")" "$(keys "$WORK/want.json")"
 CI_NODE_TOTAL=1 "$PROVIUM" list --json --shard env --history "$WORK/base.json" \
     "$C" > "$WORK/out" 2> "$WORK/err"
 check "GitLab: CI_NODE_TOTAL=1 alone (no parallel:) is the whole corpus" \
@@ -147,8 +151,8 @@ run_t --shard env --history "$WORK/bazel.json" "$C"
 unset TEST_SHARD_INDEX TEST_TOTAL_SHARDS TEST_SHARD_STATUS_FILE
 check "Bazel: exit 0" status_is 0
 check "Bazel: TEST_SHARD_INDEX=1 TEST_TOTAL_SHARDS=3 is share 2/3" \
-    test "$(events '[.[] | select(.kind == "file_discovered") | .path] | sort | join(",")' | tr -d '"')" \
-         = "$(jq -r '[.files[].path] | sort | join(",")' "$WORK/want.json")"
+    same "$(events '[.[] | select(.kind == "file_discovered") | .path] | sort | join(",")' | tr -d '"')" \
+         "$(jq -r '[.files[].path] | sort | join(",")' "$WORK/want.json")"
 check "Bazel: TEST_SHARD_STATUS_FILE touched" test -f "$WORK/status"
 run_t --shard env "$C"
 check "--shard env without a CI's variables: exit 2" status_is 2

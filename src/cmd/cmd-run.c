@@ -386,6 +386,9 @@ pv_cmd_run_take_share(PvRun *run, PvPlan *plan, GPtrArray *files, PvCmdRunShare 
 {
     const PvShard *shard = &pv_run_peek_options(run)->shard;
     g_autoptr(PvPlanShares) shares = pv_plan_split(plan, files, shard->mode, shard->total);
+    /* Each share's files, borrowed. */
+    g_autoptr(GPtrArray) each = g_ptr_array_new_full(shard->total,
+                                                     (GDestroyNotify)g_ptr_array_unref);
     guint s;
     guint i;
 
@@ -393,18 +396,15 @@ pv_cmd_run_take_share(PvRun *run, PvPlan *plan, GPtrArray *files, PvCmdRunShare 
     out->mode = shares->mode;
     out->fingerprint = g_strdup(shares->fingerprint);
     out->longest_ns = -1;
+    for (s = 0; s < shard->total; s++)
+        g_ptr_array_add(each, g_ptr_array_new());
+    for (i = 0; i < files->len; i++)
+        g_ptr_array_add(each->pdata[shares->share[i]], files->pdata[i]);
     for (s = 0; s < shard->total; s++) {
-        g_autoptr(GPtrArray) share = g_ptr_array_new();
-        gint64 expected;
+        GPtrArray *share = each->pdata[s];
 
-        if (shares->counts[s] == 0)
-            continue;
-        for (i = 0; i < files->len; i++) {
-            if (shares->share[i] == s)
-                g_ptr_array_add(share, files->pdata[i]);
-        }
-        expected = pv_plan_estimate(plan, share);
-        out->longest_ns = MAX(out->longest_ns, expected);
+        if (share->len)
+            out->longest_ns = MAX(out->longest_ns, pv_plan_estimate(plan, share));
     }
     for (i = files->len; i-- > 0; ) {
         if (shares->share[i] != shard->index - 1)

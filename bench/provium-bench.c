@@ -28,6 +28,11 @@
  *    the states of the slots that run at once, then restores) and a warm
  *    one (restores only), against the same cold-boot CPU lower bound as 2.
  *    --fixtures-only measures that bound and runs this section alone.
+ * 9. A corpus over CI jobs, on test:///default: 30 files sleeping 0.1 s to
+ *    2 s in 3 shares run at once (one file at a time each), split by
+ *    expected duration (time:, from a first run's history) and by hash:;
+ *    the longest share against the ideal, the three shares' total / 3.
+ *    --shard-only runs just this.
  *
  * Shared machines are noisy: the real-VM runs are repeated, interleaved
  * (provium, then each virsh variant, then again), and the medians compared,
@@ -330,6 +335,139 @@ bench_order_print(const Order *o)
     g_print("   %-34s %9.2fs %14.2f\n", "longest first (the default)", o->lpt_s,
             o->lpt_s / o->bound_s);
     g_print("   (medians of %u runs each, interleaved)\n", BENCH_REPS);
+}
+
+#define BENCH_SHARD_FILES 30
+#define BENCH_SHARDS 3
+
+typedef struct {
+    double time_s;        /* the longest share, split by time: */
+    double time_ideal_s;  /* the three shares' total / 3 */
+    double hash_s;
+    double hash_ideal_s;
+} Shard;
+
+/*
+ * The 3 shares of @corpus by @mode, run at once as 3 CI jobs would, one
+ * file at a time each, each from its own copy of @history.  Returns: the
+ * longest share's wall time; @ideal: the shares' total / 3.
+ */
+static double
+bench_shard_runs(Bench *b, const char *corpus, const char *history, const char *mode,
+                 double *ideal)
+{
+    g_autofree char *base = NULL;
+    GPid pids[BENCH_SHARDS];
+    double ends[BENCH_SHARDS];
+    double start;
+    double total = 0, longest = 0;
+    guint done = 0;
+    guint k;
+
+    if (!g_file_get_contents(history, &base, NULL, NULL))
+        g_error("no history in %s", history);
+    start = now_s();
+    for (k = 0; k < BENCH_SHARDS; k++) {
+        g_autofree char *prefix = bench_prefix(b);
+        g_autofree char *results = g_strdup_printf("%s/shard-runs-%u", b->work, k + 1);
+        g_autofree char *copy = g_strdup_printf("%s/shard-history-%u.json", b->work, k + 1);
+        g_autofree char *shard = g_strdup_printf("%s:%u/%u", mode, k + 1, BENCH_SHARDS);
+        char *argv[] = {
+            b->provium, (char *)"-q", (char *)"-c", (char *)"test:///default",
+            (char *)"--no-psi", (char *)"--no-ksm", (char *)"-j", (char *)"1",
+            (char *)"--prefix", prefix, (char *)"--results-dir", results,
+            (char *)"--history", copy, (char *)"--shard", shard, (char *)corpus, NULL,
+        };
+        g_autoptr(GError) error = NULL;
+
+        write_file(copy, base);
+        if (!g_spawn_async(b->work, argv, NULL,
+                           G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                           G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pids[k], &error))
+            g_error("cannot run %s: %s", b->provium, error->message);
+    }
+    while (done < BENCH_SHARDS) {
+        int status = 0;
+        GPid pid = waitpid(-1, &status, 0);
+
+        if (pid < 0)
+            g_error("waitpid: %s", g_strerror(errno));
+        for (k = 0; k < BENCH_SHARDS; k++) {
+            if (pids[k] != pid)
+                continue;
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                g_error("provium --shard %s:%u/%u failed on %s", mode, k + 1, BENCH_SHARDS,
+                        corpus);
+            ends[k] = now_s() - start;
+            done++;
+        }
+    }
+    for (k = 0; k < BENCH_SHARDS; k++) {
+        total += ends[k];
+        longest = MAX(longest, ends[k]);
+    }
+    *ideal = total / BENCH_SHARDS;
+    return longest;
+}
+
+/*
+ * 30 files of 0.1 s to 1 s and three of 2 s; a first run writes the
+ * history time: splits by; then time: and hash: in turn.
+ */
+static Shard
+bench_shard(Bench *b)
+{
+    g_autofree char *dir = g_build_filename(b->work, "shard", NULL);
+    g_autofree char *history = g_build_filename(b->work, "shard-history.json", NULL);
+    g_autofree char *prefix = bench_prefix(b);
+    g_autofree char *results = g_build_filename(b->work, "shard-runs", NULL);
+    double time_runs[BENCH_REPS], time_ideal[BENCH_REPS];
+    double hash_runs[BENCH_REPS], hash_ideal[BENCH_REPS];
+    char *argv[] = {
+        b->provium, (char *)"-q", (char *)"-c", (char *)"test:///default", (char *)"--no-psi",
+        (char *)"--no-ksm", (char *)"--prefix", prefix, (char *)"--results-dir", results,
+        (char *)"--history", history, dir, NULL,
+    };
+    Shard s;
+    Run run;
+    guint i;
+
+    g_mkdir_with_parents(dir, 0755);
+    write_file(g_build_filename(dir, "provium.conf", NULL), "");
+    for (i = 0; i < BENCH_SHARD_FILES; i++) {
+        g_autofree char *file = g_strdup_printf("%s/f%02u.test.lua", dir, i);
+        guint ms = i % 10 == 9 ? 2000 : 100 + (i * 37 % 10) * 100;
+        g_autofree char *test = g_strdup_printf(
+            "test(\"sleeps\", function(t) provium:sleep(\"%ums\") end)\n", ms);
+
+        write_file(file, test);
+    }
+    run = bench_run(argv, b->work, TRUE);
+    if (run.status != 0)
+        g_error("provium failed (exit %d) on %s", run.status, dir);
+    for (i = 0; i < BENCH_REPS; i++) {
+        time_runs[i] = bench_shard_runs(b, dir, history, "time", &time_ideal[i]);
+        hash_runs[i] = bench_shard_runs(b, dir, history, "hash", &hash_ideal[i]);
+    }
+    s.time_s = median(time_runs, BENCH_REPS);
+    s.time_ideal_s = median(time_ideal, BENCH_REPS);
+    s.hash_s = median(hash_runs, BENCH_REPS);
+    s.hash_ideal_s = median(hash_ideal, BENCH_REPS);
+    return s;
+}
+
+static void
+bench_shard_print(const Shard *s)
+{
+    g_print("\n9. shards: %u files sleeping 0.1 s to 2 s, in %u shares run at once, one file at "
+            "a time each,\n   test:///default\n", BENCH_SHARD_FILES, BENCH_SHARDS);
+    g_print("   %-34s %14s %18s %8s\n", "", "longest share", "ideal (total / 3)", "x ideal");
+    g_print("   %-34s %13.2fs %17.2fs %8.2f\n", "hash:K/3", s->hash_s, s->hash_ideal_s,
+            s->hash_s / s->hash_ideal_s);
+    g_print("   %-34s %13.2fs %17.2fs %8.2f\n", "time:K/3 (the default)", s->time_s,
+            s->time_ideal_s, s->time_s / s->time_ideal_s);
+    g_print("   (medians of %u runs each, interleaved; time: from a first run's history)\n",
+            BENCH_REPS);
 }
 
 static void
@@ -820,7 +958,9 @@ main(int argc, char **argv)
     gboolean order_only = FALSE;
     gboolean fixtures_only = FALSE;
     gboolean vms_only = FALSE;
+    gboolean shard_only = FALSE;
     g_autofree char *compare = NULL;
+    Shard shard;
     double fixture_cold = 0, fixture_warm = 0;
     Order order;
     GOptionEntry entries[] = {
@@ -828,6 +968,9 @@ main(int argc, char **argv)
           "Fewer sizes (1,000-file dispatch, N = 8 only), for trying the bench out", NULL },
         { "order-only", 0, 0, G_OPTION_ARG_NONE, &order_only,
           "Only section 5, the order files start in (test:///default, about 30 s)", NULL },
+        { "shard-only", 0, 0, G_OPTION_ARG_NONE, &shard_only,
+          "Only section 9, a corpus in 3 shares by time: and hash: (test:///default, "
+          "about 1 min)", NULL },
         { "fixtures-only", 0, 0, G_OPTION_ARG_NONE, &fixtures_only,
           "Only section 8 (fixtures), with the CPU lower bound it is compared to", NULL },
         { "vms-only", 0, 0, G_OPTION_ARG_NONE, &vms_only,
@@ -918,6 +1061,16 @@ main(int argc, char **argv)
         g_print("\nbench: order_fifo_s=%.2f order_lpt_s=%.2f order_bound_s=%.2f "
                 "order_fifo_ratio=%.3f order_lpt_ratio=%.3f\n", order.fifo_s, order.lpt_s,
                 order.bound_s, order.fifo_s / order.bound_s, order.lpt_s / order.bound_s);
+        return 0;
+    }
+    if (shard_only) {
+        shard = bench_shard(&b);
+        bench_shard_print(&shard);
+        bench_cleanup(&b);
+        g_print("\nbench: shard_time_s=%.2f shard_hash_s=%.2f shard_ideal_s=%.2f "
+                "shard_time_ratio=%.3f shard_hash_ratio=%.3f\n", shard.time_s, shard.hash_s,
+                shard.time_ideal_s, shard.time_s / shard.time_ideal_s,
+                shard.hash_s / shard.hash_ideal_s);
         return 0;
     }
     if (vms_only)
@@ -1085,6 +1238,10 @@ main(int argc, char **argv)
     /* 8. fixtures, against section 2's bound */
     bench_fixtures(&b, bound, quick ? 1 : BENCH_REPS, &fixture_cold, &fixture_warm);
 
+    /* 9. a corpus over CI jobs */
+    shard = bench_shard(&b);
+    bench_shard_print(&shard);
+
     bench_cleanup(&b);
     g_print("\nbench: dispatch_files_per_s=%.0f makespan_s=%.2f best_virsh_s=%.2f "
             "lower_bound_s=%.2f ratio_to_bound=%.3f speedup_vs_virsh=%.3f "
@@ -1093,12 +1250,14 @@ main(int argc, char **argv)
             "order_fifo_ratio=%.3f order_lpt_ratio=%.3f boot1_network_s=%.2f "
             "network_to_boot=%.3f "
             "boot_cpu_s=%.2f boot_cpu_full_s=%.2f boot_cpu_notests_s=%.2f "
-            "fixture_cold_ratio=%.3f fixture_warm_ratio=%.3f\n",
+            "fixture_cold_ratio=%.3f fixture_warm_ratio=%.3f "
+            "shard_time_ratio=%.3f shard_hash_ratio=%.3f\n",
             d1k.files_per_s, makespan, best_virsh, bound, ratio, best_virsh / makespan,
             one_s, seq_s, par_s, par_s / one_s, seq_s / par_s,
             order.fifo_s / order.bound_s, order.lpt_s / order.bound_s, net_s,
             (net_s - one_s) / one_s,
             boot_default_s, boot_full_s, boot_notests_s,
-            fixture_cold / bound, fixture_warm / bound);
+            fixture_cold / bound, fixture_warm / bound,
+            shard.time_s / shard.time_ideal_s, shard.hash_s / shard.hash_ideal_s);
     return 0;
 }

@@ -34,6 +34,7 @@ static const PvCommand pv_commands[] = {
     { "doctor", pv_cmd_doctor, PV_GLOBAL_CONNECT | PV_GLOBAL_CONFIG },
     { "shell", pv_cmd_shell, PV_GLOBAL_CONNECT | PV_GLOBAL_CONFIG },
     { "fixture", pv_cmd_fixture, 0 },
+    { "history", pv_cmd_history, 0 },
     { "__complete", pv_cmd_complete, 0 },  /* hidden: for the shell completion */
 };
 

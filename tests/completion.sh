@@ -60,7 +60,7 @@ quiet() { [ ! -s "$WORK/err" ]; }
 
 complete_line "$PROVIUM" ""
 check "first word: every command" \
-    sh -c "for c in list clean events report locks doctor fixture shell; do grep -qx \$c '$WORK/out' || exit 1; done"
+    sh -c "for c in list clean events report locks doctor fixture shell history; do grep -qx \$c '$WORK/out' || exit 1; done"
 check "first word: not the hidden __complete" lacks __complete
 check "first word: test files and directories" sh -c "grep -qx a.test.lua '$WORK/out' && grep -qx sub '$WORK/out'"
 check "first word: not other files" lacks notes.txt
@@ -105,6 +105,24 @@ check "fixture: its commands, from its usage line" is "build list prune "
 
 complete_line "$PROVIUM" fixture prune --
 check "fixture: its options" sh -c "grep -qx -- --max-size '$WORK/out' && grep -qx -- --cache-dir '$WORK/out'"
+
+complete_line "$PROVIUM" history ""
+check "history: its command, from its usage line" is "merge "
+
+complete_line "$PROVIUM" history merge ""
+check "history merge OUT: files" sh -c "grep -qx notes.txt '$WORK/out' && grep -qx sub '$WORK/out'"
+
+complete_line "$PROVIUM" history merge out.json ""
+check "history merge OUT IN: files" has notes.txt
+
+complete_line "$PROVIUM" history merge out.json a.json ""
+check "history merge OUT IN IN...: files again" has notes.txt
+
+complete_line "$PROVIUM" --shard ""
+check "--shard: the word its --help spells out, env" is "env "
+
+complete_line "$PROVIUM" list --shard 1/2 ""
+check "a positional argument after an option's value: PATH" is "a.test.lua sub "
 
 complete_line "$PROVIUM" sh
 check "shell from its start" is "shell "

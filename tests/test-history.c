@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "pv-error.h"
 #include "pv-history.h"
 #include "pv-order.h"
 
@@ -39,11 +40,11 @@ test_history_missing(void)
     g_autofree char *dir = make_dir();
     g_autofree char *path = g_build_filename(dir, PV_HISTORY_FILENAME, NULL);
     g_autofree char *warning = NULL;
-    g_autoptr(PvHistory) history = pv_history_load(path, &warning);
+    g_autoptr(PvHistory) history = pv_history_load(path, "/t", &warning);
 
     g_assert_null(warning);
     g_assert_cmpuint(pv_history_count(history), ==, 0);
-    g_assert_cmpint(pv_history_get(history, "/t/a.test.lua"), ==, -1);
+    g_assert_cmpint(pv_history_get(history, "a.test.lua"), ==, -1);
     remove_dir(dir);
 }
 
@@ -53,9 +54,11 @@ test_history_corrupt(void)
     const char *const broken[] = {
         "{\"version\": 1, \"files\": {\"/t/a.test.lua\": {\"duration_ns\": 5",  /* cut short */
         "[1, 2, 3]",
-        "{\"version\": 2, \"files\": {}}",
+        "{\"version\": 3, \"files\": {}}",
         "{\"version\": 1, \"files\": {\"/t/a.test.lua\": 7}}",
         "{\"version\": 1, \"files\": {\"/t/a.test.lua\": {\"duration_ns\": -3}}}",
+        "{\"version\": 2, \"files\": {\"a.test.lua\": 7}}",
+        "{\"version\": 2, \"files\": []}",
         "\xff\xfe not json",
     };
     g_autofree char *dir = make_dir();
@@ -69,19 +72,19 @@ test_history_corrupt(void)
         g_autoptr(GError) error = NULL;
 
         g_assert_true(g_file_set_contents(path, broken[i], -1, NULL));
-        history = pv_history_load(path, &warning);
+        history = pv_history_load(path, "/t", &warning);
         g_assert_nonnull(warning);
         g_assert_nonnull(strstr(warning, path));
         g_assert_cmpuint(pv_history_count(history), ==, 0);
         /* The run writes a new one over it. */
-        pv_history_record(history, "/t/b.test.lua", S(2));
+        pv_history_record(history, "b.test.lua", S(2));
         g_assert_true(pv_history_save(history, &error));
         g_assert_no_error(error);
         g_clear_pointer(&warning, g_free);
-        again = pv_history_load(path, &warning);
+        again = pv_history_load(path, "/t", &warning);
         g_assert_null(warning);
-        g_assert_cmpint(pv_history_get(again, "/t/b.test.lua"), ==, S(2));
-        g_assert_cmpint(pv_history_get(again, "/t/a.test.lua"), ==, -1);
+        g_assert_cmpint(pv_history_get(again, "b.test.lua"), ==, S(2));
+        g_assert_cmpint(pv_history_get(again, "a.test.lua"), ==, -1);
     }
     remove_dir(dir);
 }
@@ -93,31 +96,31 @@ test_history_merge(void)
     g_autofree char *dir = make_dir();
     g_autofree char *path = g_build_filename(dir, PV_HISTORY_FILENAME, NULL);
     g_autofree char *warning = NULL;
-    g_autoptr(PvHistory) first = pv_history_load(path, &warning);
-    g_autoptr(PvHistory) second = pv_history_load(path, &warning);
+    g_autoptr(PvHistory) first = pv_history_load(path, "/t", &warning);
+    g_autoptr(PvHistory) second = pv_history_load(path, "/t", &warning);
     g_autoptr(PvHistory) third = NULL;
     g_autoptr(PvHistory) seen = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *text = NULL;
 
-    pv_history_record(first, "/t/a.test.lua", S(10));
-    pv_history_record(first, "/t/b.test.lua", S(4));
-    pv_history_record(second, "/t/c.test.lua", S(1));
+    pv_history_record(first, "a.test.lua", S(10));
+    pv_history_record(first, "b.test.lua", S(4));
+    pv_history_record(second, "c.test.lua", S(1));
     g_assert_true(pv_history_save(first, &error));
     g_assert_true(pv_history_save(second, &error));
     g_assert_no_error(error);
 
-    third = pv_history_load(path, &warning);
+    third = pv_history_load(path, "/t", &warning);
     g_assert_null(warning);
-    g_assert_cmpint(pv_history_get(third, "/t/a.test.lua"), ==, S(10));
-    g_assert_cmpint(pv_history_get(third, "/t/b.test.lua"), ==, S(4));
-    g_assert_cmpint(pv_history_get(third, "/t/c.test.lua"), ==, S(1));
+    g_assert_cmpint(pv_history_get(third, "a.test.lua"), ==, S(10));
+    g_assert_cmpint(pv_history_get(third, "b.test.lua"), ==, S(4));
+    g_assert_cmpint(pv_history_get(third, "c.test.lua"), ==, S(1));
     /* A new duration counts half; the others stay. */
-    pv_history_record(third, "/t/a.test.lua", S(20));
+    pv_history_record(third, "a.test.lua", S(20));
     g_assert_true(pv_history_save(third, &error));
-    seen = pv_history_load(path, &warning);
-    g_assert_cmpint(pv_history_get(seen, "/t/a.test.lua"), ==, S(15));
-    g_assert_cmpint(pv_history_get(seen, "/t/b.test.lua"), ==, S(4));
+    seen = pv_history_load(path, "/t", &warning);
+    g_assert_cmpint(pv_history_get(seen, "a.test.lua"), ==, S(15));
+    g_assert_cmpint(pv_history_get(seen, "b.test.lua"), ==, S(4));
     g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
     g_assert_nonnull(strstr(text, "\"runs\" : 2"));
     /* Written through a rename: no temporary file is left beside it. */
@@ -138,11 +141,164 @@ test_history_nothing_recorded(void)
     g_autofree char *dir = make_dir();
     g_autofree char *path = g_build_filename(dir, PV_HISTORY_FILENAME, NULL);
     g_autofree char *warning = NULL;
-    g_autoptr(PvHistory) history = pv_history_load(path, &warning);
+    g_autoptr(PvHistory) history = pv_history_load(path, "/t", &warning);
     g_autoptr(GError) error = NULL;
 
     g_assert_true(pv_history_save(history, &error));
     g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+    remove_dir(dir);
+}
+
+static void
+test_history_key(void)
+{
+    const struct {
+        const char *root;
+        const char *abs_path;
+        const char *key;
+    } cases[] = {
+        { "/builds/p/tests", "/builds/p/tests/net/a.test.lua", "net/a.test.lua" },
+        { "/builds/p/tests/", "/builds/p/tests/a.test.lua", "a.test.lua" },
+        { "/", "/a.test.lua", "a.test.lua" },
+        /* Not under the root: the path itself, which no relative key equals. */
+        { "/builds/p/tests", "/builds/p/tests2/a.test.lua", "/builds/p/tests2/a.test.lua" },
+        { "/builds/p/tests", "/builds/p/tests", "/builds/p/tests" },
+        { NULL, "/x/a.test.lua", "/x/a.test.lua" },
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *key = pv_history_make_key(cases[i].root, cases[i].abs_path);
+
+        g_assert_cmpstr(key, ==, cases[i].key);
+    }
+}
+
+/*
+ * A clone in another directory reads the history a run in the first wrote,
+ * and a history of an older provium, keyed by absolute paths, is read for
+ * the files under the corpus root.
+ */
+static void
+test_history_moved(void)
+{
+    g_autofree char *dir = make_dir();
+    g_autofree char *path = g_build_filename(dir, PV_HISTORY_FILENAME, NULL);
+    g_autofree char *warning = NULL;
+    g_autofree char *text = NULL;
+    g_autoptr(PvHistory) first = pv_history_load(path, "/home/me/corpus", &warning);
+    g_autoptr(PvHistory) clone = NULL;
+    g_autoptr(PvHistory) old = NULL;
+    g_autoptr(PvHistory) again = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *a = pv_history_make_key("/home/me/corpus", "/home/me/corpus/net/a.test.lua");
+    g_autofree char *b = pv_history_make_key("/builds/ci/corpus", "/builds/ci/corpus/net/a.test.lua");
+
+    pv_history_record(first, a, S(3));
+    g_assert_true(pv_history_save(first, &error));
+    clone = pv_history_load(path, "/builds/ci/corpus", &warning);
+    g_assert_null(warning);
+    g_assert_cmpint(pv_history_get(clone, b), ==, S(3));
+
+    g_assert_true(g_file_set_contents(path,
+        "{\"version\": 1, \"files\": {"
+        "\"/home/me/corpus/net/a.test.lua\": {\"duration_ns\": 5000000000, \"runs\": 2},"
+        "\"/home/me/corpus/b.test.lua\": {\"duration_ns\": 1000000000, \"runs\": 1},"
+        "\"/elsewhere/c.test.lua\": {\"duration_ns\": 9000000000, \"runs\": 1}}}", -1, NULL));
+    old = pv_history_load(path, "/home/me/corpus", &warning);
+    g_assert_null(warning);
+    g_assert_cmpuint(pv_history_count(old), ==, 2);
+    g_assert_cmpint(pv_history_get(old, "net/a.test.lua"), ==, S(5));
+    g_assert_cmpint(pv_history_get(old, "b.test.lua"), ==, S(1));
+    g_assert_cmpint(pv_history_get(old, "c.test.lua"), ==, -1);
+    g_assert_cmpint(pv_history_get(old, "/elsewhere/c.test.lua"), ==, -1);
+    /* Saving writes the new format, keyed by relative paths. */
+    pv_history_record(old, "b.test.lua", S(3));
+    g_assert_true(pv_history_save(old, &error));
+    g_assert_no_error(error);
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    g_assert_nonnull(strstr(text, "\"version\" : 2"));
+    g_assert_null(strstr(text, "/home/me"));
+    g_assert_null(strstr(text, "elsewhere"));
+    again = pv_history_load(path, "/somewhere/else", &warning);
+    g_assert_cmpint(pv_history_get(again, "net/a.test.lua"), ==, S(5));
+    g_assert_cmpint(pv_history_get(again, "b.test.lua"), ==, S(2));
+    remove_dir(dir);
+}
+
+static char *
+write_history(const char *dir, const char *name, const char *text)
+{
+    char *path = g_build_filename(dir, name, NULL);
+
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+#define ENTRY(key, s, ts) \
+    "\"" key "\": {\"duration_ns\": " #s "000000000, \"runs\": 1, \"ts\": " #ts "}"
+
+/* The histories of three shards: of each file, its latest run's entry. */
+static void
+test_history_merge_files(void)
+{
+    g_autofree char *dir = make_dir();
+    g_autofree char *one = write_history(dir, "1.json", "{\"version\": 2, \"files\": {"
+                                         ENTRY("a", 1, 100) "," ENTRY("b", 2, 100) ","
+                                         ENTRY("c", 3, 100) "}}");
+    g_autofree char *two = write_history(dir, "2.json", "{\"version\": 2, \"files\": {"
+                                         ENTRY("a", 10, 200) "," ENTRY("b", 20, 50) ","
+                                         ENTRY("c", 30, 100) "}}");
+    g_autofree char *three = write_history(dir, "3.json", "{\"version\": 2, \"files\": {"
+                                           ENTRY("d", 4, 1) "}}");
+    g_autofree char *old = write_history(dir, "old.json", "{\"version\": 1, \"files\": {"
+                                         "\"/x/a\": {\"duration_ns\": 1}}}");
+    g_autofree char *broken = write_history(dir, "broken.json", "{\"version\": 2");
+    g_autofree char *missing = g_build_filename(dir, "missing.json", NULL);
+    g_autofree char *out = g_build_filename(dir, "out.json", NULL);
+    const char *inputs[] = { one, two, three, NULL };
+    const char *with_old[] = { one, old, NULL };
+    const char *with_broken[] = { one, broken, NULL };
+    const char *with_missing[] = { one, missing, NULL };
+    g_autofree char *warning = NULL;
+    g_autoptr(PvHistory) merged = NULL;
+    g_autoptr(GError) error = NULL;
+    guint count = 0;
+
+    g_assert_true(pv_history_merge_files(out, inputs, &count, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(count, ==, 4);
+    merged = pv_history_load(out, "/r", &warning);
+    g_assert_null(warning);
+    g_assert_cmpint(pv_history_get(merged, "a"), ==, S(10));  /* newer in 2 */
+    g_assert_cmpint(pv_history_get(merged, "b"), ==, S(2));   /* newer in 1 */
+    g_assert_cmpint(pv_history_get(merged, "c"), ==, S(30));  /* as new: the later input */
+    g_assert_cmpint(pv_history_get(merged, "d"), ==, S(4));
+
+    /* OUT may be an input. */
+    inputs[0] = out;
+    inputs[2] = NULL;
+    g_assert_true(pv_history_merge_files(out, inputs, &count, &error));
+    g_assert_cmpuint(count, ==, 4);
+
+    /* A mistake writes nothing, and says which file. */
+    g_unlink(out);
+    g_assert_false(pv_history_merge_files(out, with_old, &count, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_USAGE);
+    g_assert_nonnull(strstr(error->message, old));
+    g_assert_nonnull(strstr(error->message, "absolute paths"));
+    g_clear_error(&error);
+    g_assert_false(pv_history_merge_files(out, with_broken, &count, &error));
+    g_assert_nonnull(strstr(error->message, broken));
+    g_clear_error(&error);
+    g_assert_false(pv_history_merge_files(out, with_missing, &count, &error));
+    g_assert_nonnull(strstr(error->message, missing));
+    g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+    g_unlink(one);
+    g_unlink(two);
+    g_unlink(three);
+    g_unlink(old);
+    g_unlink(broken);
     remove_dir(dir);
 }
 
@@ -239,6 +395,9 @@ main(int argc, char **argv)
     g_test_add_func("/history/corrupt", test_history_corrupt);
     g_test_add_func("/history/merge", test_history_merge);
     g_test_add_func("/history/nothing-recorded", test_history_nothing_recorded);
+    g_test_add_func("/history/key", test_history_key);
+    g_test_add_func("/history/moved", test_history_moved);
+    g_test_add_func("/history/merge-files", test_history_merge_files);
     g_test_add_func("/order/longest-first", test_order_longest_first);
     g_test_add_func("/order/unknown-is-median", test_order_unknown_is_median);
     g_test_add_func("/order/no-history", test_order_no_history);

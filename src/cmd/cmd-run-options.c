@@ -10,8 +10,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <math.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,6 +24,7 @@
 #include "pv-config.h"
 #include "pv-error.h"
 #include "pv-order.h"
+#include "pv-shard.h"
 #include "pv-tags.h"
 #include "pv-units.h"
 
@@ -44,7 +48,10 @@ pv_run_args_clear(PvRunArgs *args)
     g_free(args->virt_type);
     g_free(args->cache_dir);
     g_free(args->order);
+    g_free(args->shard);
+    g_free(args->history);
     g_strfreev(args->paths);
+    g_free(args->config_used);
 }
 
 /* Nothing given: the int options know "not given" from 0. */
@@ -161,6 +168,14 @@ pv_cmd_run_parse_args(int *argc, char ***argv, gboolean fixtures, PvRunArgs *arg
           N_("The order files start in: longest-first, by their duration history (the "
              "default; discovery order without one), or fifo, discovery order"),
           N_("fifo|longest-first") },
+        { "shard", 0, 0, G_OPTION_ARG_STRING, &args->shard,
+          N_("Run share K of N of the selected files, for one of N CI jobs: by expected "
+             "duration (time:, the default), hash: or slice:; env takes GitLab's "
+             "CI_NODE_INDEX/CI_NODE_TOTAL or Bazel's TEST_SHARD_INDEX/TEST_TOTAL_SHARDS"),
+          N_("[MODE:]K/N|env") },
+        { "history", 0, 0, G_OPTION_ARG_FILENAME, &args->history,
+          N_("The duration history to read and update (default: history.json in the "
+             "results directory)"), N_("FILE") },
         { "json", 0, 0, G_OPTION_ARG_NONE, &args->json,
           N_("Print one JSON object per file on standard output; people's output goes "
              "to stderr"), NULL },
@@ -185,6 +200,7 @@ pv_cmd_run_parse_args(int *argc, char ***argv, gboolean fixtures, PvRunArgs *arg
               "  provium clean [--prefix P] destroy domains provium left behind\n"
               "  provium events FILE        print an event stream as JSON lines\n"
               "  provium report FILE        a run's figures, leak check and timeline (--svg)\n"
+              "  provium history merge OUT IN...   combine the duration histories of shards\n"
               "  provium locks              who holds performance mode's LLC groups\n"
               "  provium doctor             can this host run the tests, and how well\n"
               "  provium shell [PROFILE]    boot one VM and open a Lua prompt with it\n"
@@ -197,6 +213,84 @@ pv_cmd_run_parse_args(int *argc, char ***argv, gboolean fixtures, PvRunArgs *arg
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     return pv_cmd_parse(context, argc, argv, error);
+}
+
+/* touch(1) @path: made if missing, its times set to now; a link is not followed. */
+static gboolean
+pv_cmd_run_touch(const char *path, GError **error)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+
+    if (fd < 0 || futimens(fd, NULL) < 0) {
+        int saved = errno;
+
+        if (fd >= 0)
+            close(fd);
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, "%s: %s", path, g_strerror(saved));
+        return FALSE;
+    }
+    close(fd);
+    return TRUE;
+}
+
+/*
+ * --shard: parsed; "env" resolved from the environment, Bazel's status
+ * file touched as its test encyclopedia asks of a runner that shards.
+ */
+static gboolean
+pv_cmd_run_check_shard(const char *text, PvShard *shard, GError **error)
+{
+    g_auto(GStrv) envp = NULL;
+    g_autofree char *status_file = NULL;
+    g_autoptr(GError) touch_error = NULL;
+
+    if (!pv_shard_parse(text, shard, error))
+        return FALSE;
+    if (!shard->from_env)
+        return TRUE;
+    envp = g_get_environ();
+    if (!pv_shard_from_env((const char *const *)envp, shard, &status_file, error))
+        return FALSE;
+    if (status_file && !pv_cmd_run_touch(status_file, &touch_error))
+        g_printerr(_("provium: --shard env: cannot touch TEST_SHARD_STATUS_FILE: %s\n"),
+                   touch_error->message);
+    return TRUE;
+}
+
+/**
+ * pv_cmd_check_history:
+ * @text: --history FILE
+ * @path: (out) (transfer full): FILE, absolute
+ *
+ * FILE need not exist (a CI's first run has no cache), but its directory
+ * must, and it must not be a directory.
+ */
+gboolean
+pv_cmd_check_history(const char *text, char **path, GError **error)
+{
+    g_autofree char *abs_path = NULL;
+    g_autofree char *dir = NULL;
+
+    if (!*text) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
+                            _("--history: the file name is empty"));
+        return FALSE;
+    }
+    abs_path = g_canonicalize_filename(text, NULL);
+    dir = g_path_get_dirname(abs_path);
+    if (g_file_test(abs_path, G_FILE_TEST_IS_DIR)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--history: %s is a directory; name the history file in it"), text);
+        return FALSE;
+    }
+    if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--history: %s: no such directory"), dir);
+        return FALSE;
+    }
+    g_free(*path);
+    *path = g_steal_pointer(&abs_path);
+    return TRUE;
 }
 
 /**
@@ -312,6 +406,10 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, gboolean quiet, GError 
                     _("--virt-type: '%s' is not kvm, qemu or auto"), args->virt_type);
         return FALSE;
     }
+    if (args->shard && !pv_cmd_run_check_shard(args->shard, &options->shard, error))
+        return FALSE;
+    if (args->history && !pv_cmd_check_history(args->history, &options->history, error))
+        return FALSE;
     if (args->order && !pv_order_from_string(args->order, &options->order)) {
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
                     _("--order: '%s' is not fifo or longest-first"), args->order);
@@ -436,16 +534,24 @@ pv_cmd_run_apply_setting(PvRunArgs *args, const PvConfigSetting *setting,
     return FALSE;
 }
 
-/* The provium.conf a run uses for [run]: --config, else the first PATH's. */
-static char *
-pv_cmd_run_find_config(PvRunArgs *args, char **refused)
+/**
+ * pv_cmd_find_config:
+ * @config: (nullable): --config
+ * @paths: (nullable): the PATHs
+ * @refused: (out) (transfer full) (nullable): pv_config_find()'s
+ *
+ * Returns: (transfer full) (nullable): the provium.conf a run uses for
+ *   [run] and as its corpus root: --config, else the first PATH's
+ */
+char *
+pv_cmd_find_config(const char *config, char **paths, char **refused)
 {
-    const char *first = args->paths && args->paths[0] ? args->paths[0] : ".";
+    const char *first = paths && paths[0] ? paths[0] : ".";
     g_autofree char *probe = NULL;
 
     *refused = NULL;
-    if (args->config)
-        return g_strdup(args->config);
+    if (config)
+        return g_strdup(config);
     /* pv_config_find() starts beside a test file: one in the directory. */
     probe = g_file_test(first, G_FILE_TEST_IS_DIR) ?
         g_build_filename(first, "provium.test.lua", NULL) : g_strdup(first);
@@ -464,7 +570,7 @@ gboolean
 pv_cmd_run_apply_config(PvRunArgs *args, GError **error)
 {
     g_autofree char *refused = NULL;
-    g_autofree char *path = pv_cmd_run_find_config(args, &refused);
+    g_autofree char *path = pv_cmd_find_config(args->config, args->paths, &refused);
     g_autofree char *abs_path = NULL;
     g_autofree char *config_dir = NULL;
     g_autoptr(PvConfig) config = NULL;
@@ -479,6 +585,8 @@ pv_cmd_run_apply_config(PvRunArgs *args, GError **error)
         return FALSE;
     abs_path = g_canonicalize_filename(path, NULL);
     config_dir = g_path_get_dirname(abs_path);
+    g_free(args->config_used);
+    args->config_used = g_strdup(abs_path);
     settings = pv_config_peek_run_settings(config);
     for (i = 0; i < settings->len; i++) {
         const PvConfigSetting *setting = settings->pdata[i];
@@ -497,5 +605,33 @@ pv_cmd_run_apply_config(PvRunArgs *args, GError **error)
             return FALSE;
         }
     }
+    return TRUE;
+}
+
+/**
+ * pv_cmd_config_results_dir:
+ * @config: (nullable): --config
+ * @paths: (nullable): the PATHs
+ * @results_dir: (inout) (transfer full) (nullable): --results-dir; set
+ *   from [run] results-dir of the provium.conf a run would use when NULL
+ *
+ * For commands that read what a run writes (provium list: the duration
+ * history), the results directory a run with these PATHs would use.
+ * Returns: FALSE with @error set when that provium.conf's [run] is wrong
+ */
+gboolean
+pv_cmd_config_results_dir(const char *config, char **paths, char **results_dir,
+                          GError **error)
+{
+    g_auto(PvRunArgs) args = { 0 };
+
+    pv_run_args_init(&args);
+    args.config = g_strdup(config);
+    args.paths = g_strdupv(paths);
+    args.results_dir = g_strdup(*results_dir);
+    if (!pv_cmd_run_apply_config(&args, error))
+        return FALSE;
+    g_free(*results_dir);
+    *results_dir = g_steal_pointer(&args.results_dir);
     return TRUE;
 }

@@ -59,7 +59,10 @@ typedef struct {
     char *virt_type;
     char *cache_dir;
     char *order;
+    char *shard;
+    char *history;
     char **paths;
+    char *config_used;      /* the provium.conf whose [run] applied; NULL: none */
 } PvRunArgs;
 
 void pv_run_args_clear(PvRunArgs *args);

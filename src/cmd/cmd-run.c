@@ -163,6 +163,22 @@ pv_cmd_run_write_file_log(const PvReportFile *file, const char *block, gpointer 
     pv_run_write_later(run, path, block);
 }
 
+/* What the startup line says of --shard. */
+typedef struct {
+    guint files;            /* in this share */
+    guint all;              /* in every share */
+    PvShardMode mode;       /* as applied */
+    gint64 longest_ns;      /* the longest share's expected run time; -1 unknown */
+    char *fingerprint;
+} PvCmdRunShare;
+
+static void
+pv_cmd_run_share_clear(PvCmdRunShare *share)
+{
+    g_clear_pointer(&share->fingerprint, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvCmdRunShare, pv_cmd_run_share_clear)
+
 /* What the status line shows besides the dispatcher's snapshot. */
 typedef struct {
     PvTerminal *terminal;
@@ -207,7 +223,7 @@ pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
  * the host, and the expected run time when the history gives one.
  */
 static void
-pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan)
+pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunShare *share)
 {
     const PvRunOptions *options = pv_run_peek_options(run);
     PvAmount total = pv_pool_get_total(pv_resources_peek_pool(pv_run_peek_resources(run)));
@@ -216,6 +232,7 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan)
     g_autofree char *gate = NULL;
     g_autofree char *psi = NULL;
     g_autofree char *expected = NULL;
+    g_autofree char *sharing = NULL;
     const char *ksm_state;
 
     if (options->verbosity == PV_VERBOSITY_QUIET)
@@ -244,10 +261,28 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan)
         expected = g_strdup_printf(_("; expected run time %s (%s)"), duration,
                                    pv_order_to_string(options->order));
     }
+    if (options->shard.total) {
+        const char *mode = options->shard.mode == PV_SHARD_TIME && share->mode == PV_SHARD_HASH ?
+            _("hash (no duration history)") : pv_shard_mode_to_string(share->mode);
+
+        if (share->longest_ns >= 0) {
+            g_autofree char *longest = pv_duration_format(share->longest_ns);
+
+            sharing = g_strdup_printf(_("; share %u/%u by %s (partition %s): %u of %u files, "
+                                        "the longest share expected to take %s"),
+                                      options->shard.index, options->shard.total, mode,
+                                      share->fingerprint, share->files, share->all, longest);
+        } else {
+            sharing = g_strdup_printf(_("; share %u/%u by %s (partition %s): %u of %u files"),
+                                      options->shard.index, options->shard.total, mode,
+                                      share->fingerprint, share->files, share->all);
+        }
+    }
     g_printerr(_("provium: pool %s memory, %g vCPUs; boot gate %s at once; PSI %s; KSM %s; "
-                 "host %s (%s)%s\n"),
+                 "host %s (%s)%s%s\n"),
                memory, total.mcpus / (double)PV_MCPU, gate, psi, ksm_state,
-               pv_run_peek_host(run), uri ? uri : "?", expected ? expected : "");
+               pv_run_peek_host(run), uri ? uri : "?", expected ? expected : "",
+               sharing ? sharing : "");
 }
 
 /* What the library has to say to people, on the terminal. */
@@ -317,6 +352,15 @@ pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
                     spec);
         return FALSE;
     }
+    return TRUE;
+}
+
+/* file_discovered for each file this run runs (with --shard, its share's). */
+static void
+pv_cmd_run_emit_discovered(PvRun *run, GPtrArray *files)
+{
+    guint i;
+
     for (i = 0; i < files->len; i++) {
         PvFile *file = files->pdata[i];
         const PvClaimSpec *claim = pv_file_peek_claim(file);
@@ -330,7 +374,43 @@ pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
         pv_event_file_discovered(pv_run_peek_events(run), pv_file_peek_path(file), tests,
                                  claim->memory, claim->cpus, claim->declared);
     }
-    return TRUE;
+}
+
+/*
+ * --shard K/N: @files keeps share K's files, in discovery order, and the
+ * others are dropped before anything of them is reported or run.  The
+ * longest share's run time is estimated as this one's is, on this pool.
+ */
+static void
+pv_cmd_run_take_share(PvRun *run, PvPlan *plan, GPtrArray *files, PvCmdRunShare *out)
+{
+    const PvShard *shard = &pv_run_peek_options(run)->shard;
+    g_autoptr(PvPlanShares) shares = pv_plan_split(plan, files, shard->mode, shard->total);
+    /* Each share's files, borrowed. */
+    g_autoptr(GPtrArray) each = g_ptr_array_new_full(shard->total,
+                                                     (GDestroyNotify)g_ptr_array_unref);
+    guint s;
+    guint i;
+
+    out->all = files->len;
+    out->mode = shares->mode;
+    out->fingerprint = g_strdup(shares->fingerprint);
+    out->longest_ns = -1;
+    for (s = 0; s < shard->total; s++)
+        g_ptr_array_add(each, g_ptr_array_new());
+    for (i = 0; i < files->len; i++)
+        g_ptr_array_add(each->pdata[shares->share[i]], files->pdata[i]);
+    for (s = 0; s < shard->total; s++) {
+        GPtrArray *share = each->pdata[s];
+
+        if (share->len)
+            out->longest_ns = MAX(out->longest_ns, pv_plan_estimate(plan, share));
+    }
+    for (i = files->len; i-- > 0; ) {
+        if (shares->share[i] != shard->index - 1)
+            g_ptr_array_remove_index(files, i);
+    }
+    out->files = files->len;
 }
 
 typedef struct {
@@ -474,6 +554,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     g_autoptr(PvJson) json = NULL;
     g_autoptr(PvKsm) ksm = NULL;
     g_autoptr(PvPlan) plan = NULL;
+    g_auto(PvCmdRunShare) share = { 0 };
     PvCmdRunStatus status_data = { NULL, -1, g_get_monotonic_time() };
     PvCmdRunSignals signals = { 0 };
     guint signal_ids[2];
@@ -535,6 +616,10 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         goto usage;
     }
 
+    /* History keys and hash shares are relative to it. */
+    options.corpus_root = pv_discover_root(args.config_used,
+                                           failed ? (const char *const *)failed->pdata
+                                                  : (const char *const *)args.paths, paths);
     run = pv_run_new(&options);
     pv_run_set_note_func(run, pv_cmd_run_note, NULL);
     files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_file_free);
@@ -587,8 +672,19 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         pv_cmd_run_restore_ksm(run, ksm);
         goto usage;
     }
-    plan = pv_plan_new(run, files);
-    pv_cmd_run_print_startup(run, ksm, plan);
+    plan = pv_plan_new(run);
+    if (options.shard.total)
+        pv_cmd_run_take_share(run, plan, files, &share);
+    pv_cmd_run_emit_discovered(run, files);
+    pv_plan_order(plan, files);
+    pv_cmd_run_print_startup(run, ksm, plan, &share);
+    if (options.shard.total && files->len == 0)
+        g_printerr(g_dngettext(GETTEXT_PACKAGE,
+                               "provium: share %u/%u is empty (%u file in %u shares): nothing "
+                               "to run\n",
+                               "provium: share %u/%u is empty (%u files in %u shares): nothing "
+                               "to run\n", share.all),
+                   options.shard.index, options.shard.total, share.all, options.shard.total);
 
     dispatcher = pv_dispatcher_new(run, pv_plan_peek_queue(plan), pv_lua_run_file);
     status_data.terminal = terminal;

@@ -154,3 +154,84 @@ pv_discover_suffix(const char *const *paths, const char *filter, const char *suf
     }
     return result;
 }
+
+/* Whether @path is @dir or below it (both canonical). */
+static gboolean
+pv_discover_is_under(const char *path, const char *dir)
+{
+    gsize len = strlen(dir);
+
+    if (g_str_equal(dir, "/"))
+        return path[0] == '/';
+    return strncmp(path, dir, len) == 0 && (path[len] == '/' || path[len] == '\0');
+}
+
+/* The deepest directory both @a and @b are in or are (canonical, absolute). */
+static char *
+pv_discover_common(const char *a, const char *b)
+{
+    gsize end = 0;
+    gsize i;
+
+    for (i = 0; a[i] && a[i] == b[i]; i++) {
+        if (a[i] == '/')
+            end = i;
+    }
+    if ((!a[i] || a[i] == '/') && (!b[i] || b[i] == '/'))
+        end = i;
+    return end == 0 ? g_strdup("/") : g_strndup(a, end);
+}
+
+/**
+ * pv_discover_root:
+ * @config: (nullable): the provium.conf in use
+ * @paths: (nullable): the PATHs as given; NULL or empty for "."
+ * @files: (element-type filename): what pv_discover() found under them
+ *
+ * The corpus root, which test files are known by a path relative to (the
+ * duration history, hash shares), so that a clone of the corpus in another
+ * directory, or on another machine, knows them by the same names: the
+ * directory of @config when every file is below it, else the deepest
+ * directory that holds every PATH (a PATH that is a file counts as its
+ * directory).
+ * Returns: (transfer full): an absolute path, without a trailing slash
+ */
+char *
+pv_discover_root(const char *config, const char *const *paths, GPtrArray *files)
+{
+    static const char *const here[] = { ".", NULL };
+    g_autofree char *root = NULL;
+    guint i;
+
+    if (config) {
+        g_autofree char *abs_config = g_canonicalize_filename(config, NULL);
+        gboolean all = TRUE;
+
+        root = g_path_get_dirname(abs_config);
+        for (i = 0; all && i < files->len; i++) {
+            g_autofree char *abs_path = g_canonicalize_filename(files->pdata[i], NULL);
+
+            all = pv_discover_is_under(abs_path, root);
+        }
+        if (all)
+            return g_steal_pointer(&root);
+        g_clear_pointer(&root, g_free);
+    }
+    if (!paths || !paths[0])
+        paths = here;
+    for (i = 0; paths[i]; i++) {
+        g_autofree char *abs_path = g_canonicalize_filename(paths[i], NULL);
+        g_autofree char *dir = g_file_test(abs_path, G_FILE_TEST_IS_DIR) ?
+            g_steal_pointer(&abs_path) : g_path_get_dirname(abs_path);
+
+        if (!root) {
+            root = g_steal_pointer(&dir);
+        } else {
+            char *common = pv_discover_common(root, dir);
+
+            g_free(root);
+            root = common;
+        }
+    }
+    return g_steal_pointer(&root);
+}

@@ -12,3 +12,4 @@
 GPtrArray *pv_discover_suffix(const char *const *paths, const char *filter, const char *suffix,
                               GError **error);
 GPtrArray *pv_discover(const char *const *paths, const char *filter, GError **error);
+char *pv_discover_root(const char *config, const char *const *paths, GPtrArray *files);

@@ -1,10 +1,20 @@
 /*
  * pv-history.c: how long each test file took in earlier runs
  *
- * One JSON file under the results directory (history.json), keyed by the
- * test file's absolute path:
+ * One JSON file, history.json under the results directory or --history
+ * FILE, keyed by the test file's path relative to the corpus root (the
+ * directory of the provium.conf in use, else the common root of the
+ * PATHs), so a clone in another directory, or another CI runner, reads the
+ * same history:
  *
- *     {"version": 1, "files": {"/abs/a.test.lua": {"duration_ns": 4200000000, "runs": 3}}}
+ *     {"version": 2, "files": {"net/a.test.lua":
+ *         {"duration_ns": 4200000000, "runs": 3, "ts": 1796000000000000000}}}
+ *
+ * ts is when the file last ran (ns since the epoch, as events' ts):
+ * `provium history merge` keeps the newest entry of each file.  Version 1,
+ * keyed by absolute paths, is still read: the entries under the corpus root
+ * are taken (by their path below it), the others left out; the next save
+ * writes version 2.
  *
  * A file's expected duration follows its runs: each new one counts half
  * (an exponential average), so a file that got slower is believed within a
@@ -19,36 +29,66 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 #include "pv-error.h"
 #include "pv-history.h"
 #include "pv-safe.h"
 
-#define PV_HISTORY_VERSION 1
+#define PV_HISTORY_VERSION 2
+/* Keyed by absolute paths: read, mapped under the corpus root. */
+#define PV_HISTORY_VERSION_ABSOLUTE 1
 
 typedef struct {
     gint64 duration_ns;
     gint64 runs;
+    gint64 ts;              /* when it last ran, ns since the epoch; 0 unknown */
 } PvHistoryEntry;
 
 struct _PvHistory {
     char *path;
-    GHashTable *known;      /* abs path -> PvHistoryEntry: as loaded */
-    GHashTable *recorded;   /* abs path -> gint64 *: this run's durations */
+    char *root;             /* the corpus root: for version 1's absolute keys */
+    GHashTable *known;      /* key -> PvHistoryEntry: as loaded */
+    GHashTable *recorded;   /* key -> gint64 *: this run's durations */
 };
 
+/**
+ * pv_history_make_key:
+ * @root: the corpus root, absolute
+ * @abs_path: a test file's absolute path
+ *
+ * Returns: (transfer full): @abs_path relative to @root ("net/a.test.lua"),
+ *   or @abs_path itself when it is not under @root
+ */
+char *
+pv_history_make_key(const char *root, const char *abs_path)
+{
+    gsize len = root ? strlen(root) : 0;
+
+    while (len > 1 && root[len - 1] == '/')
+        len--;
+    if (len == 1 && root[0] == '/' && abs_path[0] == '/' && abs_path[1])
+        return g_strdup(abs_path + 1);
+    if (len > 0 && strncmp(abs_path, root, len) == 0 && abs_path[len] == '/' &&
+        abs_path[len + 1])
+        return g_strdup(abs_path + len + 1);
+    return g_strdup(abs_path);
+}
+
 /*
- * Reads @path into @entries.  Returns: FALSE with @why set when it is
- * there but not a history
+ * Reads @path into @entries.  @root: the corpus root, to read version 1's
+ * absolute keys; NULL refuses them.  Returns: FALSE with @why set when it
+ * is there but not a history
  */
 static gboolean
-pv_history_read(const char *path, GHashTable *entries, char **why)
+pv_history_read(const char *path, const char *root, GHashTable *entries, char **why)
 {
     g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GError) error = NULL;
     g_autoptr(GList) members = NULL;
-    JsonObject *root;
+    JsonObject *root_object;
     JsonObject *files;
+    gint64 version;
     GList *l;
 
     if (!json_parser_load_from_file(parser, path, &error)) {
@@ -57,15 +97,22 @@ pv_history_read(const char *path, GHashTable *entries, char **why)
     }
     if (!JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
         goto invalid;
-    root = json_node_get_object(json_parser_get_root(parser));
-    if (json_object_get_int_member_with_default(root, "version", 0) != PV_HISTORY_VERSION ||
-        !json_object_has_member(root, "files") ||
-        !JSON_NODE_HOLDS_OBJECT(json_object_get_member(root, "files")))
+    root_object = json_node_get_object(json_parser_get_root(parser));
+    version = json_object_get_int_member_with_default(root_object, "version", 0);
+    if ((version != PV_HISTORY_VERSION && version != PV_HISTORY_VERSION_ABSOLUTE) ||
+        !json_object_has_member(root_object, "files") ||
+        !JSON_NODE_HOLDS_OBJECT(json_object_get_member(root_object, "files")))
         goto invalid;
-    files = json_object_get_object_member(root, "files");
+    if (version == PV_HISTORY_VERSION_ABSOLUTE && !root) {
+        *why = g_strdup(_("a history of an older provium, keyed by absolute paths; a run "
+                          "with --history reading it writes it anew"));
+        return FALSE;
+    }
+    files = json_object_get_object_member(root_object, "files");
     members = json_object_get_members(files);
     for (l = members; l; l = l->next) {
         JsonNode *node = json_object_get_member(files, l->data);
+        g_autofree char *key = NULL;
         JsonObject *file;
         PvHistoryEntry *entry;
 
@@ -75,11 +122,19 @@ pv_history_read(const char *path, GHashTable *entries, char **why)
         entry = g_new0(PvHistoryEntry, 1);
         entry->duration_ns = json_object_get_int_member_with_default(file, "duration_ns", -1);
         entry->runs = json_object_get_int_member_with_default(file, "runs", 1);
+        entry->ts = json_object_get_int_member_with_default(file, "ts", 0);
         if (entry->duration_ns < 0) {
             g_free(entry);
             goto invalid;
         }
-        g_hash_table_insert(entries, g_strdup(l->data), entry);
+        /* Version 1: what lies under the corpus root, by its path below it. */
+        key = version == PV_HISTORY_VERSION ? g_strdup(l->data) :
+            pv_history_make_key(root, l->data);
+        if (key[0] == '/') {
+            g_free(entry);
+            continue;
+        }
+        g_hash_table_insert(entries, g_steal_pointer(&key), entry);
     }
     return TRUE;
 
@@ -97,7 +152,10 @@ pv_history_new_entries(void)
 
 /**
  * pv_history_load:
- * @path: the history file (PV_HISTORY_FILENAME under the results directory)
+ * @path: the history file (PV_HISTORY_FILENAME under the results directory,
+ *   or --history)
+ * @root: the corpus root, absolute: a version 1 history's absolute keys
+ *   under it are read
  * @warning: (out) (transfer full) (nullable): set when @path exists but
  *   cannot be read: what to tell people, once
  *
@@ -105,16 +163,18 @@ pv_history_new_entries(void)
  *   cannot be read
  */
 PvHistory *
-pv_history_load(const char *path, char **warning)
+pv_history_load(const char *path, const char *root, char **warning)
 {
     PvHistory *history = g_new0(PvHistory, 1);
     g_autofree char *why = NULL;
 
     *warning = NULL;
     history->path = g_strdup(path);
+    history->root = g_strdup(root ? root : "/");
     history->known = pv_history_new_entries();
     history->recorded = pv_history_new_entries();
-    if (g_file_test(path, G_FILE_TEST_EXISTS) && !pv_history_read(path, history->known, &why))
+    if (g_file_test(path, G_FILE_TEST_EXISTS) &&
+        !pv_history_read(path, history->root, history->known, &why))
         *warning = g_strdup_printf(_("ignoring the duration history %s (%s); files start in "
                                      "discovery order, and this run writes a new one"),
                                    path, why);
@@ -127,6 +187,7 @@ pv_history_free(PvHistory *history)
     if (!history)
         return;
     g_free(history->path);
+    g_free(history->root);
     g_hash_table_unref(history->known);
     g_hash_table_unref(history->recorded);
     g_free(history);
@@ -134,7 +195,7 @@ pv_history_free(PvHistory *history)
 
 /**
  * pv_history_get:
- * @file: a test file's absolute path
+ * @file: a test file's key (pv_history_make_key())
  *
  * Returns: how long @file is expected to take, in nanoseconds; -1 when the
  *   history does not know it
@@ -157,8 +218,8 @@ pv_history_count(PvHistory *history)
 /**
  * pv_history_record:
  *
- * @file ran to its end in @duration_ns this run: saved by
- * pv_history_save().  Main thread.
+ * @file (its key, pv_history_make_key()) ran to its end in @duration_ns
+ * this run: saved by pv_history_save().  Main thread.
  */
 void
 pv_history_record(PvHistory *history, const char *file, gint64 duration_ns)
@@ -174,7 +235,7 @@ pv_history_record(PvHistory *history, const char *file, gint64 duration_ns)
 }
 
 static void
-pv_history_merge(GHashTable *entries, const char *file, gint64 duration_ns)
+pv_history_merge(GHashTable *entries, const char *file, gint64 duration_ns, gint64 ts)
 {
     PvHistoryEntry *entry = g_hash_table_lookup(entries, file);
 
@@ -186,37 +247,19 @@ pv_history_merge(GHashTable *entries, const char *file, gint64 duration_ns)
         entry->duration_ns = entry->duration_ns / 2 + duration_ns / 2;
     }
     entry->runs++;
+    entry->ts = ts;
 }
 
-/**
- * pv_history_save:
- *
- * Merges this run's durations into the history as it is on disk now and
- * replaces it atomically.  Nothing recorded: nothing written.
- */
-gboolean
-pv_history_save(PvHistory *history, GError **error)
+/* @entries as a history file at @path, replaced atomically. */
+static gboolean
+pv_history_write(const char *path, GHashTable *entries, GError **error)
 {
-    g_autoptr(GHashTable) entries = pv_history_new_entries();
     g_autoptr(JsonBuilder) builder = json_builder_new();
     g_autoptr(JsonGenerator) generator = json_generator_new();
     g_autoptr(JsonNode) root = NULL;
     g_autoptr(GList) files = NULL;
-    g_autofree char *why = NULL;
     g_autofree char *text = NULL;
-    GHashTableIter iter;
-    gpointer key;
-    gpointer value;
     GList *l;
-
-    if (g_hash_table_size(history->recorded) == 0)
-        return TRUE;
-    /* What another run saved meanwhile is kept; a broken file is replaced. */
-    if (g_file_test(history->path, G_FILE_TEST_EXISTS))
-        pv_history_read(history->path, entries, &why);
-    g_hash_table_iter_init(&iter, history->recorded);
-    while (g_hash_table_iter_next(&iter, &key, &value))
-        pv_history_merge(entries, key, *(gint64 *)value);
 
     json_builder_begin_object(builder);
     json_builder_set_member_name(builder, "version");
@@ -233,6 +276,8 @@ pv_history_save(PvHistory *history, GError **error)
         json_builder_add_int_value(builder, entry->duration_ns);
         json_builder_set_member_name(builder, "runs");
         json_builder_add_int_value(builder, entry->runs);
+        json_builder_set_member_name(builder, "ts");
+        json_builder_add_int_value(builder, entry->ts);
         json_builder_end_object(builder);
     }
     json_builder_end_object(builder);
@@ -241,5 +286,84 @@ pv_history_save(PvHistory *history, GError **error)
     json_generator_set_root(generator, root);
     json_generator_set_pretty(generator, TRUE);
     text = json_generator_to_data(generator, NULL);
-    return pv_write_file_atomic(history->path, text, -1, error);
+    return pv_write_file_atomic(path, text, -1, error);
+}
+
+/**
+ * pv_history_save:
+ *
+ * Merges this run's durations into the history as it is on disk now and
+ * replaces it atomically; each file recorded gets this moment as its ts.
+ * Nothing recorded: nothing written.
+ */
+gboolean
+pv_history_save(PvHistory *history, GError **error)
+{
+    g_autoptr(GHashTable) entries = pv_history_new_entries();
+    g_autofree char *why = NULL;
+    gint64 now = g_get_real_time() * 1000;
+    GHashTableIter iter;
+    gpointer key;
+    gpointer value;
+
+    if (g_hash_table_size(history->recorded) == 0)
+        return TRUE;
+    /* What another run saved meanwhile is kept; a broken file is replaced. */
+    if (g_file_test(history->path, G_FILE_TEST_EXISTS))
+        pv_history_read(history->path, history->root, entries, &why);
+    g_hash_table_iter_init(&iter, history->recorded);
+    while (g_hash_table_iter_next(&iter, &key, &value))
+        pv_history_merge(entries, key, *(gint64 *)value, now);
+    return pv_history_write(history->path, entries, error);
+}
+
+/**
+ * pv_history_merge_files:
+ * @out: the history to write (may be one of @inputs)
+ * @inputs: histories, each as a run wrote it (version 2)
+ * @count: (out): how many files @out knows
+ *
+ * `provium history merge`: the histories of N shards into one; of a file
+ * several know, the entry of the latest run (ts) is kept, of equal ones the
+ * later input's.
+ * Returns: FALSE with @error set (usage) when an input is missing or not a
+ *   history this provium writes; @out is not touched then
+ */
+gboolean
+pv_history_merge_files(const char *out, const char *const *inputs, guint *count,
+                       GError **error)
+{
+    g_autoptr(GHashTable) merged = pv_history_new_entries();
+    guint i;
+
+    for (i = 0; inputs[i]; i++) {
+        g_autoptr(GHashTable) entries = pv_history_new_entries();
+        g_autofree char *why = NULL;
+        GHashTableIter iter;
+        gpointer key;
+        gpointer value;
+
+        if (!g_file_test(inputs[i], G_FILE_TEST_IS_REGULAR)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("%s: no such file"), inputs[i]);
+            return FALSE;
+        }
+        if (!pv_history_read(inputs[i], NULL, entries, &why)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s: %s", inputs[i], why);
+            return FALSE;
+        }
+        g_hash_table_iter_init(&iter, entries);
+        while (g_hash_table_iter_next(&iter, &key, &value)) {
+            PvHistoryEntry *entry = value;
+            PvHistoryEntry *known = g_hash_table_lookup(merged, key);
+
+            if (known && known->ts > entry->ts)
+                continue;
+            g_hash_table_iter_steal(&iter);
+            g_hash_table_replace(merged, key, entry);
+        }
+    }
+    if (!pv_history_write(out, merged, error))
+        return FALSE;
+    *count = g_hash_table_size(merged);
+    return TRUE;
 }

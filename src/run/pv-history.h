@@ -9,7 +9,9 @@
 
 typedef struct _PvHistory PvHistory;
 
-PvHistory *pv_history_load(const char *path, char **warning);
+char *pv_history_make_key(const char *root, const char *abs_path);
+
+PvHistory *pv_history_load(const char *path, const char *root, char **warning);
 void pv_history_free(PvHistory *history);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvHistory, pv_history_free)
 
@@ -17,3 +19,6 @@ gint64 pv_history_get(PvHistory *history, const char *file);
 guint pv_history_count(PvHistory *history);
 void pv_history_record(PvHistory *history, const char *file, gint64 duration_ns);
 gboolean pv_history_save(PvHistory *history, GError **error);
+
+gboolean pv_history_merge_files(const char *out, const char *const *inputs, guint *count,
+                                GError **error);

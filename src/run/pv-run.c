@@ -91,6 +91,8 @@ pv_run_options_clear(PvRunOptions *options)
     g_clear_pointer(&options->tags, g_strfreev);
     g_clear_pointer(&options->prefix, g_free);
     g_clear_pointer(&options->results_dir, g_free);
+    g_clear_pointer(&options->history, g_free);
+    g_clear_pointer(&options->corpus_root, g_free);
     g_clear_pointer(&options->cache_dir, g_free);
     g_clear_pointer(&options->lock_dir, g_free);
 }

@@ -17,6 +17,7 @@
 #include "pv-network.h"
 #include "pv-perf.h"
 #include "pv-resources.h"
+#include "pv-shard.h"
 #include "pv-virt.h"
 
 /* How many run directories stay without --keep-runs. */
@@ -51,6 +52,9 @@ typedef struct {
     PvVerbosity verbosity;
     char *results_dir;      /* NULL: PV_RESULTS_DIR_DEFAULT (pv-results.h) */
     PvOrder order;          /* --order */
+    PvShard shard;          /* --shard, resolved; total 0: the whole corpus */
+    char *history;          /* --history, absolute; NULL: history.json in the results dir */
+    char *corpus_root;      /* absolute: history keys and hash shares are relative to it */
     PvVirtType virt_type;   /* --virt-type; AUTO leaves it to profiles and the host */
     char *cache_dir;        /* --cache-dir; NULL: pv_cache_dir_default() */
 

@@ -47,6 +47,13 @@ function test(name, opts, fn)
     if type(name) ~= "string" or name == "" then
         raise("test(): the first argument must be the test's name (a string)")
     end
+    -- C, the events and the reports would cut the name there ("a\0one" and
+    -- "a\0two" would be one test "a").
+    if name:find("\0", 1, true) then
+        raise(string.format("test(%q): the test's name holds a NUL byte (\\0), which names, " ..
+                            "paths, a command's arguments and its environment cannot hold",
+                            name))
+    end
     if type(opts) ~= "table" then
         raise(string.format("test(%q): the options must be a table, e.g. {timeout = \"30s\"}", name))
     end

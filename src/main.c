@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "pv-error.h"
+#include "pv-text.h"
 
 /* The options that apply to every command, also given before its name. */
 typedef enum {
@@ -97,7 +98,10 @@ pv_main_run(PvCommandFunc command, int argc, char **argv)
     int status = command(argc, argv, &error);
 
     if (error) {
-        g_printerr("provium: %s\n", error->message);
+        /* It may quote a file's name or a guest's words: no escape sequence gets through. */
+        g_autofree char *message = pv_text_sanitize(error->message, -1);
+
+        g_printerr("provium: %s\n", message);
         if (status == PV_EXIT_OK)
             status = PV_EXIT_USAGE;
     }

@@ -29,7 +29,7 @@
 
 ---Declares a test.  Tests run in the order they are declared; a failed
 ---assertion or a Lua error fails the test and the file goes on with the next.
----@param name string Unique within the file
+---@param name string Unique within the file; no NUL byte
 ---@param opts provium.TestOptions
 ---@param fn fun(t: provium.Test)
 ---@overload fun(name: string, fn: fun(t: provium.Test))

@@ -11,6 +11,7 @@
 #include "pv-lua.h"
 #include "pv-run.h"
 #include "pv-tags.h"
+#include "pv-text.h"
 #include "pv-units.h"
 
 int
@@ -62,11 +63,15 @@ pv_cmd_list(int argc, char **argv, GError **out_error)
     for (i = 0; i < paths->len; i++) {
         g_autoptr(PvFile) file = pv_file_new(run, paths->pdata[i]);
         g_autoptr(GError) file_error = NULL;
+        /* Names from outside reach the terminal escaped, each on its line. */
+        g_autofree char *path = pv_text_name(pv_file_peek_path(file));
         const PvClaimSpec *claim;
         guint t;
 
         if (!pv_lua_discover_file(file, &file_error)) {
-            g_print(_("%s: error: %s\n"), pv_file_peek_path(file), file_error->message);
+            g_autofree char *message = pv_text_sanitize(file_error->message, -1);
+
+            g_print(_("%s: error: %s\n"), path, message);
             broken = TRUE;
             continue;
         }
@@ -77,21 +82,21 @@ pv_cmd_list(int argc, char **argv, GError **out_error)
         if (claim->declared) {
             g_autofree char *memory = pv_size_format(claim->memory);
 
-            g_print(_("%s (claim: memory %s, cpus %u)\n"), pv_file_peek_path(file), memory,
-                    claim->cpus);
+            g_print(_("%s (claim: memory %s, cpus %u)\n"), path, memory, claim->cpus);
         } else {
-            g_print("%s\n", pv_file_peek_path(file));
+            g_print("%s\n", path);
         }
         for (t = 0; t < pv_file_get_test_count(file); t++) {
             const char *const *test_tags = pv_file_peek_test_tags(file, t);
             g_autofree char *shown = g_strjoinv(", ", (char **)test_tags);
+            g_autofree char *name = pv_text_name(pv_file_peek_test_name(file, t));
 
             if (!pv_file_test_is_selected(file, t))
                 continue;
             if (*shown)
-                g_print("  %s [%s]\n", pv_file_peek_test_name(file, t), shown);
+                g_print("  %s [%s]\n", name, shown);
             else
-                g_print("  %s\n", pv_file_peek_test_name(file, t));
+                g_print("  %s\n", name);
         }
     }
     return broken ? PV_EXIT_USAGE : PV_EXIT_OK;

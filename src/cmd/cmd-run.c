@@ -254,7 +254,10 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan)
 static void
 pv_cmd_run_note(const char *line, gpointer user_data)
 {
-    g_printerr("provium: %s\n", line);
+    /* A note may name a file: no escape sequence of its name reaches the terminal. */
+    g_autofree char *shown = pv_text_sanitize(line, -1);
+
+    g_printerr("provium: %s\n", shown);
 }
 
 /* @argv: the command line as given, before option parsing took from it */

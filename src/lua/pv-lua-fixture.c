@@ -35,7 +35,7 @@ static int
 pv_lua_fixture_new(lua_State *L)
 {
     static const char *const known[] = { "profile", "inputs", NULL };
-    const char *name = luaL_checkstring(L, 1);
+    const char *name = pv_lua_check_text(L, 1, "fixture(): the fixture's name");
     lua_Integer n;
     lua_Integer i;
 
@@ -49,6 +49,8 @@ pv_lua_fixture_new(lua_State *L)
     lua_setfield(L, -2, "name");
     if (lua_getfield(L, 2, "profile") != LUA_TNIL && lua_type(L, -1) != LUA_TSTRING)
         return luaL_error(L, "fixture(): profile must be a profile's name");
+    if (!lua_isnil(L, -1))
+        pv_lua_to_text(L, -1, "fixture(): profile");
     lua_setfield(L, -2, "profile");
     lua_createtable(L, 0, 0);
     if (lua_getfield(L, 2, "inputs") != LUA_TNIL) {
@@ -56,7 +58,8 @@ pv_lua_fixture_new(lua_State *L)
             return luaL_error(L, "fixture(): inputs must be a list of files");
         n = luaL_len(L, -1);
         for (i = 1; i <= n; i++) {
-            if (lua_geti(L, -1, i) != LUA_TSTRING || !*lua_tostring(L, -1))
+            if (lua_geti(L, -1, i) != LUA_TSTRING ||
+                !*pv_lua_to_text(L, -1, "fixture(): inputs[]"))
                 return luaL_error(L, "fixture(): inputs[%d] is not a file name", (int)i);
             lua_seti(L, -3, i);
         }
@@ -148,8 +151,13 @@ pv_lua_fixture_load(lua_State *L, PvFile *file, const char *name, char **profile
     lua_remove(L, -2);
     if (status == LUA_OK)
         status = lua_pcall(L, 0, 1, 0);
-    if (status != LUA_OK)
-        pv_lua_fixture_fail(L, path, text, "%s", luaL_tolstring(L, -1, NULL));
+    if (status != LUA_OK) {
+        /* The message whole: a NUL in it is shown, not the end of it. */
+        luaL_tolstring(L, -1, NULL);
+        g_free(path);
+        g_free(text);
+        lua_error(L);
+    }
     if (lua_istable(L, -1) && lua_getmetatable(L, -1)) {
         luaL_getmetatable(L, PV_LUA_FIXTURE);
         is_fixture = lua_rawequal(L, -1, -2);
@@ -214,8 +222,10 @@ pv_lua_fixture_vm(lua_State *L, int opts, char **fixture_profile)
             lua_pop(L, 1);
         return NULL;
     }
-    name = lua_tostring(L, -1);
-    if (lua_type(L, -1) != LUA_TSTRING || !*name)
+    if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "provium:vm(): fixture must be a fixture's name");
+    name = pv_lua_to_text(L, -1, "provium:vm(): fixture");
+    if (!*name)
         luaL_error(L, "provium:vm(): fixture must be a fixture's name");
     for (i = 0; shape[i]; i++) {
         if (lua_getfield(L, opts, shape[i]) != LUA_TNIL)
@@ -262,7 +272,8 @@ pv_lua_fixture_error_text(lua_State *L)
     }
     if (lua_istable(L, -1))
         lua_pop(L, 1);
-    text = g_strdup(luaL_tolstring(L, -1, NULL));
+    luaL_tolstring(L, -1, NULL);
+    text = pv_lua_dup_message(L, -1);
     lua_pop(L, 1);
     return text;
 }
@@ -373,7 +384,7 @@ pv_lua_fixture_read(const char *path, const char *dir, const PvVmFixture *buildi
 static int
 pv_lua_read_host_file(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = pv_lua_check_text(L, 1, "provium.read_host_file(): path");
     const PvVmFixture *building = NULL;
     char *dir = NULL;
     char *contents;

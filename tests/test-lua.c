@@ -747,6 +747,40 @@ test_nul_messages(Fixture *fx, gconstpointer data)
     g_assert_nonnull(strstr(pv_file_peek_error(top), "nultop.test.lua:1: top\\x00level"));
 }
 
+/*
+ * A coroutine that outlives its test and calls its t:fail() fails no other
+ * test silently: the call is an error of its own, saying the test ended.
+ */
+static void
+test_coroutine_after_end(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "late",
+        "local co, co2, co3\n"
+        "test('first', function(t)\n"
+        "  co = coroutine.wrap(function() coroutine.yield() t:fail('late') end)\n"
+        "  co()\n"
+        "  co2 = coroutine.create(function() coroutine.yield() t:fail('later') end)\n"
+        "  coroutine.resume(co2)\n"
+        "  co3 = coroutine.wrap(function() coroutine.yield() t:skip('gone') end)\n"
+        "  co3()\n"
+        "end)\n"
+        "test('second', function(t) co() end)\n"
+        "test('third', function(t)\n"
+        "  local ok, err = coroutine.resume(co2)\n"
+        "  t:assert_eq(false, ok)\n"
+        "  t:assert_contains(err, 'test \"first\" has ended')\n"
+        "end)\n"
+        "test('fourth', function(t) co3() end)\n");
+
+    assert_result(file, 0, "first", PV_TEST_PASSED, NULL);
+    assert_result(file, 1, "second", PV_TEST_FAILED,
+                  "late.test.lua:3: t:fail(\"late\"): test \"first\" has ended; a test's t "
+                  "works only while it runs");
+    assert_result(file, 2, "third", PV_TEST_PASSED, NULL);
+    assert_result(file, 3, "fourth", PV_TEST_FAILED,
+                  "late.test.lua:7: t:skip(\"gone\"): test \"first\" has ended");
+}
+
 static void
 drop_debug(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
@@ -776,6 +810,7 @@ main(int argc, char **argv)
     ADD("/lua/nul/arguments", test_nul_arguments);
     ADD("/lua/nul/network", test_nul_network);
     ADD("/lua/nul/messages", test_nul_messages);
+    ADD("/lua/coroutine-after-end", test_coroutine_after_end);
 #undef ADD
     g_test_add("/lua/vm/keep-failed", Fixture, GINT_TO_POINTER(TRUE), fixture_setup,
                test_keep_failed, fixture_teardown);

@@ -54,7 +54,9 @@ function wait_until(fn, opts) end
 ---@field name string The test's name
 local Test = {}
 
----Fails the test with msg (recorded even if the error is caught).
+---Fails the test with msg (recorded even if the error is caught).  Only
+---while the test runs: from a coroutine that outlived it, an error saying
+---the test has ended.
 ---@param msg? string
 function Test:fail(msg) end
 
@@ -90,7 +92,7 @@ function Test:assert_contains(haystack, needle, msg) end
 ---@return any err
 function Test:assert_raises(fn, msg) end
 
----Ends the test as skipped.
+---Ends the test as skipped (only while it runs, as t:fail()).
 ---@param reason? string
 function Test:skip(reason) end
 

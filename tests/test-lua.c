@@ -781,6 +781,51 @@ test_coroutine_after_end(Fixture *fx, gconstpointer data)
                   "late.test.lua:7: t:skip(\"gone\"): test \"first\" has ended");
 }
 
+/*
+ * provium.read_host_file()'s relative path: from the test file's directory,
+ * whoever calls it (a helper module in sub/, pcall); in a fixture file, from
+ * the fixture file's.
+ */
+static void
+test_read_host_file_base(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *sub = g_build_filename(fx->dir, "sub", NULL);
+    g_autofree char *fixtures = g_build_filename(fx->dir, "fixtures", NULL);
+    g_autofree char *code = NULL;
+    g_autoptr(PvFile) file = NULL;
+
+    g_assert_cmpint(g_mkdir(sub, 0755), ==, 0);
+    g_assert_cmpint(g_mkdir(fixtures, 0755), ==, 0);
+    write_file(fx->dir, "x.txt", "top");
+    write_file(sub, "x.txt", "sub");
+    write_file(fixtures, "x.txt", "fixture");
+    write_file(sub, "helper.lua",
+               "return {\n"
+               "  direct = function() return provium.read_host_file('x.txt') end,\n"
+               "  pcalled = function() return select(2, pcall(provium.read_host_file, 'x.txt')) end,\n"
+               "}\n");
+    write_file(fixtures, "f.fixture.lua",
+               "seen_by_fixture = provium.read_host_file('x.txt')\n"
+               "return fixture('f', {inputs = {'x.txt'}}, function(vm) end)\n");
+    code = g_strdup_printf(
+        "local helper = dofile('%s/sub/helper.lua')\n"
+        "test('helper', function(t)\n"
+        "  t:assert_eq('top', provium.read_host_file('x.txt'))\n"
+        "  t:assert_eq('top', select(2, pcall(provium.read_host_file, 'x.txt')))\n"
+        "  t:assert_eq('top', helper.direct())\n"
+        "  t:assert_eq('top', helper.pcalled())\n"
+        "  t:assert_eq('sub', provium.read_host_file('sub/x.txt'))\n"
+        "end)\n"
+        "test('fixture', function(t)\n"
+        "  provium:vm('a', {fixture = 'f'})\n"
+        "  t:assert_eq('fixture', seen_by_fixture)\n"
+        "  t:assert_eq('top', provium.read_host_file('x.txt'))\n"
+        "end)\n", fx->dir);
+    file = run_file(fx, "hostfile", code);
+    assert_result(file, 0, "helper", PV_TEST_PASSED, NULL);
+    assert_result(file, 1, "fixture", PV_TEST_PASSED, NULL);
+}
+
 static void
 drop_debug(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
@@ -811,6 +856,7 @@ main(int argc, char **argv)
     ADD("/lua/nul/network", test_nul_network);
     ADD("/lua/nul/messages", test_nul_messages);
     ADD("/lua/coroutine-after-end", test_coroutine_after_end);
+    ADD("/lua/read-host-file/base", test_read_host_file_base);
 #undef ADD
     g_test_add("/lua/vm/keep-failed", Fixture, GINT_TO_POINTER(TRUE), fixture_setup,
                test_keep_failed, fixture_teardown);

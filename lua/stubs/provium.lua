@@ -173,8 +173,9 @@ function provium:sleep(duration) end
 ---@return provium.VM[] vms
 function provium.boot(vms, opts) end
 
----A file of the host, relative to the file whose code calls it (a fixture's
----file, or the test file): its bytes.
+---A file of the host: its bytes.  A relative path is from the test file's
+---directory, whatever code calls it (a helper module, pcall()); in a fixture
+---file (its top level and its setup), from the fixture file's.
 ---@param path string
 ---@return string
 function provium.read_host_file(path) end

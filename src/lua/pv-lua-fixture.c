@@ -28,6 +28,8 @@
 #define PV_LUA_FIXTURE_SETUPS "provium.fixture_setups"
 /* While a fixture's setup runs: its PvVmFixture (light userdata). */
 #define PV_LUA_FIXTURE_BUILDING "provium.fixture_building"
+/* While a fixture file's top level runs: its path (a string). */
+#define PV_LUA_FIXTURE_LOADING "provium.fixture_loading"
 #define PV_LUA_FIXTURE_DIR "fixtures"
 
 /* fixture(name, {profile =, inputs = {...}}, function(vm) ... end) -> a fixture */
@@ -149,8 +151,16 @@ pv_lua_fixture_load(lua_State *L, PvFile *file, const char *name, char **profile
     lua_pushfstring(L, "@%s", path);
     status = luaL_loadbuffer(L, text, len, lua_tostring(L, -1));
     lua_remove(L, -2);
-    if (status == LUA_OK)
+    if (status == LUA_OK) {
+        /* Its provium.read_host_file() reads beside it; put back after (nested loads). */
+        lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_LOADING);
+        lua_insert(L, -2);
+        lua_pushstring(L, path);
+        lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_LOADING);
         status = lua_pcall(L, 0, 1, 0);
+        lua_insert(L, -2);
+        lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_LOADING);
+    }
     if (status != LUA_OK) {
         /* The message whole: a NUL in it is shown, not the end of it. */
         luaL_tolstring(L, -1, NULL);
@@ -377,8 +387,37 @@ pv_lua_fixture_read(const char *path, const char *dir, const PvVmFixture *buildi
 }
 
 /*
- * provium.read_host_file(path) -> the file's bytes, a path relative to the
- * file whose code calls it (a fixture file, or a test file).  In a
+ * The directory a relative path of provium.read_host_file() starts from:
+ * the fixture file's while its top level or its setup runs (where its
+ * inputs are declared), else the test file's.  Never the call stack's: a
+ * pcall(), a helper module in another directory or a coroutine reads the
+ * same file as a direct call.
+ */
+static char *
+pv_lua_fixture_base_dir(lua_State *L, const PvVmFixture *building)
+{
+    char *dir;
+
+    if (building)
+        dir = g_path_get_dirname(building->path);
+    else if (lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_LOADING) == LUA_TSTRING)
+        dir = g_path_get_dirname(lua_tostring(L, -1));
+    else
+        dir = g_path_get_dirname(pv_file_peek_abs_path(pv_lua_get_file(L)));
+    if (!building)
+        lua_pop(L, 1);
+    if (!g_path_is_absolute(dir)) {
+        char *relative = dir;
+
+        dir = g_canonicalize_filename(relative, NULL);
+        g_free(relative);
+    }
+    return dir;
+}
+
+/*
+ * provium.read_host_file(path) -> the file's bytes, a relative path from
+ * the test file's directory (a fixture file's, in a fixture file).  In a
  * fixture's setup, only its declared inputs.
  */
 static int
@@ -390,22 +429,11 @@ pv_lua_read_host_file(lua_State *L)
     char *contents;
     GError *error = NULL;
     gsize len = 0;
-    lua_Debug ar;
 
-    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "S", &ar) && ar.source[0] == '@')
-        dir = g_path_get_dirname(ar.source + 1);
-    else
-        dir = g_path_get_dirname(pv_file_peek_abs_path(pv_lua_get_file(L)));
-    /* A test file's chunk is named as given on the command line, maybe relative. */
-    if (!g_path_is_absolute(dir)) {
-        char *relative = dir;
-
-        dir = g_canonicalize_filename(relative, NULL);
-        g_free(relative);
-    }
     if (lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING) == LUA_TLIGHTUSERDATA)
         building = lua_touserdata(L, -1);
     lua_pop(L, 1);
+    dir = pv_lua_fixture_base_dir(L, building);
     contents = pv_lua_fixture_read(path, dir, building, &len, &error);
     g_free(dir);
     /* Nothing of C's may be live when lua_error() jumps out. */

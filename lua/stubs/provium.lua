@@ -214,7 +214,7 @@ function fixture(name, opts, setup) end
 ---@field timeout? provium.Duration
 
 ---@class provium.WriteFileOptions
----@field mode? string An octal mode such as "0644"
+---@field mode? string An octal mode such as "0600"; without it a new file is 0644, an existing one keeps its mode
 
 ---@class provium.ShutdownOptions
 ---@field timeout? provium.Duration How long the guest has to power off

@@ -80,3 +80,12 @@ check "newline, U+202E in names: provium list shows them escaped" \
     test "$(cat "$WORK/out")" = "$WORK/nl/new␊line\\u{202E}.test.lua
   x␊  PASS  y\\u{202E}z"
 
+# [profile NAME] written twice was merged silently.
+mkdir "$WORK/dup"
+printf '[profile default]\nmemory = 128M\n\n[profile default]\ncpus = 2\n' > "$WORK/dup/provium.conf"
+echo 'test("fine", function(t) end)' > "$WORK/dup/a.test.lua"
+run_t "$WORK/dup"
+check "profile written twice: exit 2" status_is 2
+check "profile written twice: names both lines" \
+    err_has "provium.conf:4: [profile default] is written twice (first at line 1)"
+

@@ -89,3 +89,14 @@ check "profile written twice: exit 2" status_is 2
 check "profile written twice: names both lines" \
     err_has "provium.conf:4: [profile default] is written twice (first at line 1)"
 
+# A history entry no run measured (INT64_MAX) was believed: "expected run
+# time 2562047h".
+mkdir "$WORK/hist"
+echo 'test("fine", function(t) end)' > "$WORK/hist/a.test.lua"
+echo 'test("fine", function(t) end)' > "$WORK/hist/b.test.lua"
+mkdir -p "$WORK/runs"
+printf '{"version": 1, "files": {"%s": {"duration_ns": 9223372036854775807, "runs": 1}, "%s": {"duration_ns": 2000000000, "runs": 1}}}\n' \
+    "$WORK/hist/a.test.lua" "$WORK/hist/b.test.lua" > "$WORK/runs/history.json"
+run_t "$WORK/hist"
+check "absurd history entry: the run goes on (exit 0)" status_is 0
+check "absurd history entry: not believed" err_has "expected run time 2.0s (longest-first)"

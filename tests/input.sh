@@ -80,6 +80,21 @@ check "newline, U+202E in names: provium list shows them escaped" \
     test "$(cat "$WORK/out")" = "$WORK/nl/new␊line\\u{202E}.test.lua
   x␊  PASS  y\\u{202E}z"
 
+# provium events --kind that names no kind printed nothing and exited 0.
+mkdir "$WORK/ev"
+echo 'test("fine", function(t) end)' > "$WORK/ev/a.test.lua"
+run_t "$WORK/ev"
+"$PROVIUM" events --kind file_complete "$WORK/runs/latest/events.msgpack" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "events --kind with no such kind: exit 2" status_is 2
+check "events --kind with no such kind: names it and the kinds" \
+    err_has "provium: --kind: 'file_complete' is not an event kind (kinds: run_started, "
+check "events --kind with no such kind: one line" err_is_one_line
+"$PROVIUM" events --kind file_completed "$WORK/runs/latest/events.msgpack" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "events --kind with a kind: exit 0, its events" \
+    sh -c "[ $status -eq 0 ] && [ \$(wc -l < '$WORK/out') -eq 1 ]"
+
 # [profile NAME] written twice was merged silently.
 mkdir "$WORK/dup"
 printf '[profile default]\nmemory = 128M\n\n[profile default]\ncpus = 2\n' > "$WORK/dup/provium.conf"

@@ -95,6 +95,22 @@ status=$?
 check "events --kind with a kind: exit 0, its events" \
     sh -c "[ $status -eq 0 ] && [ \$(wc -l < '$WORK/out') -eq 1 ]"
 
+# A run option before a command's name made the name a test path:
+# "provium: shell: no such file or directory".
+(cd "$WORK" && "$PROVIUM" -c "$T" --prefix "$PREFIX" shell default > "$WORK/out" 2> "$WORK/err")
+status=$?
+check "run option before a command: exit 2" status_is 2
+check "run option before a command: says which options may come first" \
+    err_has "provium: 'shell' is a command, but an option before it made it a test path: only these options may come before 'shell': -c/--connect, --config; give the others after it (see provium shell --help)"
+check "run option before a command: one line" err_is_one_line
+# A directory of that name is a path like any other.
+mkdir "$WORK/cmd" "$WORK/cmd/shell"
+echo 'test("fine", function(t) end)' > "$WORK/cmd/shell/a.test.lua"
+(cd "$WORK/cmd" && timeout 120 "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" \
+     --no-psi --no-ksm shell > "$WORK/out" 2> "$WORK/err")
+status=$?
+check "a directory named like a command: runs (exit 0)" status_is 0
+
 # [profile NAME] written twice was merged silently.
 mkdir "$WORK/dup"
 printf '[profile default]\nmemory = 128M\n\n[profile default]\ncpus = 2\n' > "$WORK/dup/provium.conf"

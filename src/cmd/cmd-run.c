@@ -493,6 +493,11 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         g_print("provium %s\n", PACKAGE_VERSION);
         return PV_EXIT_OK;
     }
+    /* "provium --prefix P shell": the command's name is no test path. */
+    for (i = 0; !fixtures && args.paths && args.paths[i]; i++) {
+        if (!pv_cmd_check_path(args.paths[i], out_error))
+            return PV_EXIT_USAGE;
+    }
     if (!pv_cmd_run_apply_config(&args, &error) ||
         !pv_cmd_run_check(&args, &options, FALSE, &error))
         goto usage;

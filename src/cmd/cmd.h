@@ -38,5 +38,6 @@ int pv_cmd_shell(int argc, char **argv, GError **error);
 int pv_cmd_complete(int argc, char **argv, GError **error);
 
 void pv_cmd_print_names(void);
+gboolean pv_cmd_check_path(const char *path, GError **error);
 gboolean pv_cmd_parse(GOptionContext *context, int *argc, char ***argv, GError **error);
 PvEventReader *pv_cmd_open_events(char **files, const char *command, GError **error);

@@ -47,6 +47,13 @@ function test(name, opts, fn)
     if type(name) ~= "string" or name == "" then
         raise("test(): the first argument must be the test's name (a string)")
     end
+    -- C, the events and the reports would cut the name there ("a\0one" and
+    -- "a\0two" would be one test "a").
+    if name:find("\0", 1, true) then
+        raise(string.format("test(%q): the test's name holds a NUL byte (\\0), which names, " ..
+                            "paths, a command's arguments and its environment cannot hold",
+                            name))
+    end
     if type(opts) ~= "table" then
         raise(string.format("test(%q): the options must be a table, e.g. {timeout = \"30s\"}", name))
     end
@@ -169,7 +176,19 @@ local function prefixed(msg, text)
     return text
 end
 
+-- A test's `t` used after the test ended (from a coroutine or a callback
+-- that outlived it): an error of its own, never a result of the test
+-- running then.
+local function check_running(self, method, msg)
+    if self._ended then
+        raise(string.format("t:%s(%s): test %s has ended; a test's t works only while it " ..
+                            "runs (a coroutine that outlived it?)", method,
+                            msg ~= nil and show(msg) or "", show(self.name)))
+    end
+end
+
 function T:fail(msg)
+    check_running(self, "fail", msg)
     local loc = where()
     local text = tostring(msg or "failed")
     if loc then
@@ -239,6 +258,7 @@ function T:assert_raises(fn, msg)
 end
 
 function T:skip(reason)
+    check_running(self, "skip", reason)
     self._skipped = reason and tostring(reason) or "skipped"
     error(SKIP, 0)
 end
@@ -465,6 +485,7 @@ function runner.run(i)
     current = { t = t, name = entry.name, fn = entry.fn }
     local ok, err = xpcall(entry.fn, handler, t)
     current = nil
+    t._ended = true
     local cause
     if not ok and type(err) == "table" and err.provium_skip then
         -- the host cannot do what the test asked (performance mode)

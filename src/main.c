@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "pv-error.h"
+#include "pv-text.h"
 
 /* The options that apply to every command, also given before its name. */
 typedef enum {
@@ -90,6 +91,65 @@ pv_cmd_open_events(char **files, const char *command, GError **error)
     return pv_event_reader_new(files[0], error);
 }
 
+/* The global options @globals lets come before a command's name, for people. */
+static char *
+pv_main_describe_globals(guint globals)
+{
+    static const struct {
+        guint option;
+        const char *shown;
+    } names[] = {
+        { PV_GLOBAL_CONNECT, "-c/--connect" },
+        { PV_GLOBAL_CONFIG, "--config" },
+        { PV_GLOBAL_VERBOSE, "-v/--verbose" },
+        { PV_GLOBAL_QUIET, "-q/--quiet" },
+    };
+    GString *out = g_string_new(NULL);
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (globals & names[i].option)
+            g_string_append_printf(out, "%s%s", out->len ? ", " : "", names[i].shown);
+    }
+    return g_string_free(out, FALSE);
+}
+
+static const PvCommand *pv_main_find_command(const char *name);
+
+/**
+ * pv_cmd_check_path:
+ * @path: a PATH argument of a run
+ *
+ * "provium -c URI --prefix P shell default": an option before a command's
+ * name that is not one of the command's global options makes provium run
+ * tests, and the command's name a path ("shell: no such file or
+ * directory").  When @path names no file but a command, says instead which
+ * options may come before that command's name.
+ * Returns: FALSE with @error set (usage) then
+ */
+gboolean
+pv_cmd_check_path(const char *path, GError **error)
+{
+    const PvCommand *command = pv_main_find_command(path);
+    g_autofree char *globals = NULL;
+
+    if (!command || command->name[0] == '_' || g_file_test(path, G_FILE_TEST_EXISTS))
+        return TRUE;
+    if (!command->globals) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("'%s' is a command, but an option before it made it a test path: give "
+                      "the options of 'provium %s' after its name (see provium %s --help)"),
+                    command->name, command->name, command->name);
+        return FALSE;
+    }
+    globals = pv_main_describe_globals(command->globals);
+    g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                _("'%s' is a command, but an option before it made it a test path: only "
+                  "these options may come before '%s': %s; give the others after it (see "
+                  "provium %s --help)"), command->name, command->name, globals, command->name);
+    return FALSE;
+}
+
 /* Runs @command; its error, if any, is the one line printed, here only. */
 static int
 pv_main_run(PvCommandFunc command, int argc, char **argv)
@@ -98,7 +158,10 @@ pv_main_run(PvCommandFunc command, int argc, char **argv)
     int status = command(argc, argv, &error);
 
     if (error) {
-        g_printerr("provium: %s\n", error->message);
+        /* It may quote a file's name or a guest's words: no escape sequence gets through. */
+        g_autofree char *message = pv_text_sanitize(error->message, -1);
+
+        g_printerr("provium: %s\n", message);
         if (status == PV_EXIT_OK)
             status = PV_EXIT_USAGE;
     }

@@ -80,3 +80,22 @@ check "without a terminal: one line says it keeps domains instead" \
 check "without a terminal: no prompt" sh -c "! grep -q 'provium>' '$WORK/out' '$WORK/err'"
 check "without a terminal: the failed file's domain is kept" \
     out_has "kept: domain ${PREFIX}a-top is still running"
+
+# What the file gives the prompt's terminal is escaped: a test's name with
+# an escape sequence, a NUL in the failure and in what print() shows.
+mkdir "$WORK/esc"
+printf '[profile default]\nmemory = 128M\n' > "$WORK/esc/provium.conf"
+cat > "$WORK/esc/e.test.lua" <<'LUA'
+test("x \27]0;title\7 y", function(t) t:fail("boom\0tail") end)
+LUA
+$PTY 'expect:provium> ' 'send:print("p\0q")' 'expect:provium> ' 'eof' \
+    -- $PV --debug-on-failure "$WORK/esc" > "$WORK/out" 2> "$WORK/err"
+status=$?
+tr -d '\r' < "$WORK/out" | sed 's/\x1b\[[0-9;]*m//g' > "$WORK/transcript"
+mv "$WORK/transcript" "$WORK/out"
+check "escaped for the prompt: exit 1" status_is 1
+check "escaped for the prompt: the test's name" out_has "test 'x ␛]0;title␇ y' failed:"
+check "escaped for the prompt: no other escape sequence" \
+    sh -c "! LC_ALL=C grep -q \"$(printf '\033')\" '$WORK/out'"
+check "escaped for the prompt: a NUL in the failure" out_has "e.test.lua:1: boom\\x00tail"
+check "escaped for the prompt: a NUL in print()" grep -qx 'p\\x00q' "$WORK/out"

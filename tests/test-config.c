@@ -142,6 +142,12 @@ test_errors(Fixture *fx, gconstpointer data)
         { "[profile a]\nkernel = /boot/\xff\n",
           "[profile a] kernel: the value is not valid UTF-8" },
         { "not a key file\n", "provium.conf:" },
+        /* GKeyFile would merge them: the second would change the first. */
+        { "[profile a]\nmemory = 1G\n\n[profile a]\ncpus = 2\n",
+          "provium.conf:4: [profile a] is written twice (first at line 1)" },
+        { "[profile a]\n[profile  a] \n", "provium.conf:2: [profile a] is written twice (first at line 1)" },
+        { "[run]\njobs = 2\n[profile a]\n[run]\njobs = 3\n",
+          "provium.conf:4: [run] is written twice (first at line 1)" },
     };
     g_autoptr(GError) escape_error = NULL;
     g_autoptr(PvConfig) escaped = NULL;

@@ -135,6 +135,49 @@ test_history_merge(void)
     remove_dir(dir);
 }
 
+/*
+ * A duration no run measured (INT64_MAX: "expected run time 2562047h") is
+ * not believed: that file counts as unknown, the others stay, and its next
+ * run replaces it.  Zero, and up to a week, are believed.
+ */
+static void
+test_history_absurd(void)
+{
+    g_autofree char *dir = make_dir();
+    g_autofree char *path = g_build_filename(dir, PV_HISTORY_FILENAME, NULL);
+    g_autofree char *warning = NULL;
+    g_autoptr(PvHistory) history = NULL;
+    g_autoptr(PvHistory) again = NULL;
+    g_autoptr(GError) error = NULL;
+    const gint64 week = S(7 * 24 * 3600);
+    g_autofree char *text = g_strdup_printf(
+        "{\"version\": 2, \"files\": {"
+        "\"max.test.lua\": {\"duration_ns\": 9223372036854775807, \"runs\": 1},"
+        "\"eight-days.test.lua\": {\"duration_ns\": %" G_GINT64_FORMAT ", \"runs\": 1},"
+        "\"week.test.lua\": {\"duration_ns\": %" G_GINT64_FORMAT ", \"runs\": 1},"
+        "\"zero.test.lua\": {\"duration_ns\": 0, \"runs\": 1},"
+        "\"a.test.lua\": {\"duration_ns\": 5000000000, \"runs\": 2}}}",
+        week + S(24 * 3600), week);
+
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    history = pv_history_load(path, "/t", &warning);
+    g_assert_null(warning);
+    g_assert_cmpint(pv_history_get(history, "max.test.lua"), ==, -1);
+    g_assert_cmpint(pv_history_get(history, "eight-days.test.lua"), ==, -1);
+    g_assert_cmpint(pv_history_get(history, "week.test.lua"), ==, week);
+    g_assert_cmpint(pv_history_get(history, "zero.test.lua"), ==, 0);
+    g_assert_cmpint(pv_history_get(history, "a.test.lua"), ==, S(5));
+    g_assert_cmpuint(pv_history_count(history), ==, 3);
+    /* The next run of the file replaces the entry, not averages with it. */
+    pv_history_record(history, "max.test.lua", S(3));
+    g_assert_true(pv_history_save(history, &error));
+    g_assert_no_error(error);
+    again = pv_history_load(path, "/t", &warning);
+    g_assert_cmpint(pv_history_get(again, "max.test.lua"), ==, S(3));
+    g_assert_cmpint(pv_history_get(again, "a.test.lua"), ==, S(5));
+    remove_dir(dir);
+}
+
 static void
 test_history_nothing_recorded(void)
 {
@@ -394,6 +437,7 @@ main(int argc, char **argv)
     g_test_add_func("/history/missing", test_history_missing);
     g_test_add_func("/history/corrupt", test_history_corrupt);
     g_test_add_func("/history/merge", test_history_merge);
+    g_test_add_func("/history/absurd", test_history_absurd);
     g_test_add_func("/history/nothing-recorded", test_history_nothing_recorded);
     g_test_add_func("/history/key", test_history_key);
     g_test_add_func("/history/moved", test_history_moved);

@@ -629,6 +629,203 @@ test_run_result(Fixture *fx, gconstpointer data)
     g_assert_cmpstr(text, ==, "provium.RunResult('the command': killed by signal 9)");
 }
 
+/* A name with a NUL byte: "a\0one" and "a\0two" were one test "a", the second FLAKY. */
+static void
+test_nul_test_name(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "nulname",
+        "test('a\\0one', function(t) t:fail('x') end)\n"
+        "test('a\\0two', function(t) end)\n");
+
+    g_test_message("%s", pv_file_peek_error(file));
+    g_assert_cmpstr(pv_file_status_to_string(pv_file_get_status(file)), ==, "error");
+    g_assert_nonnull(strstr(pv_file_peek_error(file),
+                            "nulname.test.lua:1: test(\"a\\0one\"): the test's name holds a NUL "
+                            "byte (\\0)"));
+    g_assert_cmpuint(results_of(fx, file), ==, 0);
+}
+
+/* Where a NUL cannot travel (names, paths, argv, env), an error at the line. */
+static void
+test_nul_arguments(Fixture *fx, gconstpointer data)
+{
+    static const struct {
+        const char *code;
+        const char *message;
+    } cases[] = {
+        { "provium:vm('a\\0b')", "provium:vm(): the VM's name \"a\\x00b\" holds a NUL byte" },
+        { "provium:vm('a', 'default\\0x')", "provium:vm(): the profile \"default\\x00x\" holds" },
+        { "provium:vm('a', {memory = '1G\\0x'})", "memory \"1G\\x00x\" holds a NUL byte" },
+        { "provium:vm('a', {['memory\\0x'] = '1G'})", "option \"memory\\x00x\" holds a NUL byte" },
+        { "provium:vm('a', {console_ignore = 'oops\\0x'})", "\"oops\\x00x\" holds a NUL byte" },
+        { "provium:vm('a', {nics = {'lan\\0x'}})", "nics[]: net \"lan\\x00x\" holds a NUL byte" },
+        { "provium:vm('a'):write_file('/tmp/a\\0b', 'x')", "path \"/tmp/a\\x00b\" holds a NUL" },
+        { "provium:vm('a'):write_file('/tmp/a', 'x', {mode = '0644\\0'})", "mode \"0644\\x00\"" },
+        { "provium:vm('a'):read_file('/tmp/a\\0b')", "path \"/tmp/a\\x00b\" holds a NUL byte" },
+        { "provium:vm('a'):run('echo a\\0b')", "the command \"echo a\\x00b\" holds a NUL byte" },
+        { "provium:vm('a'):run({'/bin/echo', 'a\\0b'})", "an argument \"a\\x00b\" holds a NUL" },
+        { "provium:vm('a'):run({'/bin/ec\\0ho'})", "an argument \"/bin/ec\\x00ho\" holds" },
+        { "provium:vm('a'):run('env', {env = {['A\\0B'] = '1'}})", "the name \"A\\x00B\" holds" },
+        { "provium:vm('a'):run('env', {env = {A = '1\\0B'}})", "env: a value \"1\\x00B\" holds" },
+        { "provium:vm('a'):ip('lan\\0x')", "\"lan\\x00x\" holds a NUL byte" },
+        { "provium:sleep('1s\\0junk')", "\"1s\\x00junk\" holds a NUL byte" },
+        { "provium.read_host_file('x\\0y')", "path \"x\\x00y\" holds a NUL byte" },
+        { "provium:vm('a', {fixture = 'f\\0x'})", "fixture \"f\\x00x\" holds a NUL byte" },
+        { "fixture('f\\0x', {}, function() end)", "the fixture's name \"f\\x00x\" holds a NUL" },
+        { "wait_until(function() return true end, {timeout = '1s\\0x'})",
+          "wait_until: timeout: a duration cannot hold a NUL byte" },
+    };
+    g_autoptr(GString) code = g_string_new(NULL);
+    g_autoptr(PvFile) file = NULL;
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++)
+        g_string_append_printf(code, "test('case %u', function(t)\n  %s\nend)\n", (guint)i,
+                               cases[i].code);
+    file = run_file(fx, "nulargs", code->str);
+    g_assert_cmpuint(results_of(fx, file), ==, G_N_ELEMENTS(cases));
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *name = g_strdup_printf("case %u", (guint)i);
+        g_autofree char *line = g_strdup_printf("%s:%u: ", pv_file_peek_path(file),
+                                                (guint)i * 3 + 2);
+
+        assert_result(file, i, name, PV_TEST_FAILED, cases[i].message);
+        /* One error, at the caller's line. */
+        g_assert_true(g_str_has_prefix(result(file, i).message, line));
+    }
+    /* The unbooted VMs were never touched: the argument was refused first. */
+    for (i = 0; i < fx->events->len; i++)
+        g_assert_cmpstr(pv_event_get_kind(fx->events->pdata[i]), !=, "vm_spawned");
+}
+
+/* A network's name at the top level, where networks are declared. */
+static void
+test_nul_network(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "nulnet",
+        "provium:network('lan\\0x', {cidr = '192.168.100.0/24'})\n"
+        "test('a', function(t) end)\n");
+
+    g_assert_cmpstr(pv_file_status_to_string(pv_file_get_status(file)), ==, "error");
+    g_assert_nonnull(strstr(pv_file_peek_error(file),
+                            "nulnet.test.lua:1: provium:network(): the network's name "
+                            "\"lan\\x00x\" holds a NUL byte"));
+}
+
+/* Where a NUL can travel escaped (messages, output), it is shown, not the end. */
+static void
+test_nul_messages(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "nulmsg",
+        "test('fail', function(t) t:fail('boom\\0tail') end)\n"
+        "test('error', function(t) error('e\\0rr') end)\n"
+        "test('nested', function(t)\n"
+        "  local function f() error('n\\0ested') end\n"
+        "  f()\n"
+        "end)\n"
+        "test('output', function(t) print('x\\0y', 'z') t:log('l\\0m') end)\n"
+        "test('skipped', {skip = 'not\\0yet'}, function(t) end)\n");
+    g_autoptr(PvFile) top = run_file(fx, "nultop", "error('top\\0level')\n");
+    guint logs = 0;
+    guint i;
+
+    assert_result(file, 0, "fail", PV_TEST_FAILED, "nulmsg.test.lua:1: boom\\x00tail");
+    assert_result(file, 1, "error", PV_TEST_FAILED, "nulmsg.test.lua:2: e\\x00rr");
+    assert_result(file, 2, "nested", PV_TEST_FAILED,
+                  "nulmsg.test.lua:4: n\\x00ested\nstack traceback:");
+    assert_result(file, 3, "output", PV_TEST_PASSED, NULL);
+    assert_result(file, 4, "skipped", PV_TEST_SKIPPED, "not\\x00yet");
+    for (i = 0; i < fx->events->len; i++) {
+        GVariant *event = fx->events->pdata[i];
+
+        if (!g_str_equal(pv_event_get_kind(event), "test_log"))
+            continue;
+        g_assert_cmpstr(pv_event_get_str(event, "text"), ==, logs == 0 ? "x\\x00y\tz" : "l\\x00m");
+        logs++;
+    }
+    g_assert_cmpuint(logs, ==, 2);
+    g_assert_nonnull(strstr(pv_file_peek_error(top), "nultop.test.lua:1: top\\x00level"));
+}
+
+/*
+ * A coroutine that outlives its test and calls its t:fail() fails no other
+ * test silently: the call is an error of its own, saying the test ended.
+ */
+static void
+test_coroutine_after_end(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "late",
+        "local co, co2, co3\n"
+        "test('first', function(t)\n"
+        "  co = coroutine.wrap(function() coroutine.yield() t:fail('late') end)\n"
+        "  co()\n"
+        "  co2 = coroutine.create(function() coroutine.yield() t:fail('later') end)\n"
+        "  coroutine.resume(co2)\n"
+        "  co3 = coroutine.wrap(function() coroutine.yield() t:skip('gone') end)\n"
+        "  co3()\n"
+        "end)\n"
+        "test('second', function(t) co() end)\n"
+        "test('third', function(t)\n"
+        "  local ok, err = coroutine.resume(co2)\n"
+        "  t:assert_eq(false, ok)\n"
+        "  t:assert_contains(err, 'test \"first\" has ended')\n"
+        "end)\n"
+        "test('fourth', function(t) co3() end)\n");
+
+    assert_result(file, 0, "first", PV_TEST_PASSED, NULL);
+    assert_result(file, 1, "second", PV_TEST_FAILED,
+                  "late.test.lua:3: t:fail(\"late\"): test \"first\" has ended; a test's t "
+                  "works only while it runs");
+    assert_result(file, 2, "third", PV_TEST_PASSED, NULL);
+    assert_result(file, 3, "fourth", PV_TEST_FAILED,
+                  "late.test.lua:7: t:skip(\"gone\"): test \"first\" has ended");
+}
+
+/*
+ * provium.read_host_file()'s relative path: from the test file's directory,
+ * whoever calls it (a helper module in sub/, pcall); in a fixture file, from
+ * the fixture file's.
+ */
+static void
+test_read_host_file_base(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *sub = g_build_filename(fx->dir, "sub", NULL);
+    g_autofree char *fixtures = g_build_filename(fx->dir, "fixtures", NULL);
+    g_autofree char *code = NULL;
+    g_autoptr(PvFile) file = NULL;
+
+    g_assert_cmpint(g_mkdir(sub, 0755), ==, 0);
+    g_assert_cmpint(g_mkdir(fixtures, 0755), ==, 0);
+    write_file(fx->dir, "x.txt", "top");
+    write_file(sub, "x.txt", "sub");
+    write_file(fixtures, "x.txt", "fixture");
+    write_file(sub, "helper.lua",
+               "return {\n"
+               "  direct = function() return provium.read_host_file('x.txt') end,\n"
+               "  pcalled = function() return select(2, pcall(provium.read_host_file, 'x.txt')) end,\n"
+               "}\n");
+    write_file(fixtures, "f.fixture.lua",
+               "seen_by_fixture = provium.read_host_file('x.txt')\n"
+               "return fixture('f', {inputs = {'x.txt'}}, function(vm) end)\n");
+    code = g_strdup_printf(
+        "local helper = dofile('%s/sub/helper.lua')\n"
+        "test('helper', function(t)\n"
+        "  t:assert_eq('top', provium.read_host_file('x.txt'))\n"
+        "  t:assert_eq('top', select(2, pcall(provium.read_host_file, 'x.txt')))\n"
+        "  t:assert_eq('top', helper.direct())\n"
+        "  t:assert_eq('top', helper.pcalled())\n"
+        "  t:assert_eq('sub', provium.read_host_file('sub/x.txt'))\n"
+        "end)\n"
+        "test('fixture', function(t)\n"
+        "  provium:vm('a', {fixture = 'f'})\n"
+        "  t:assert_eq('fixture', seen_by_fixture)\n"
+        "  t:assert_eq('top', provium.read_host_file('x.txt'))\n"
+        "end)\n", fx->dir);
+    file = run_file(fx, "hostfile", code);
+    assert_result(file, 0, "helper", PV_TEST_PASSED, NULL);
+    assert_result(file, 1, "fixture", PV_TEST_PASSED, NULL);
+}
+
 static void
 drop_debug(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
@@ -654,6 +851,12 @@ main(int argc, char **argv)
     ADD("/lua/wait-until", test_wait_until);
     ADD("/lua/cancel", test_cancel);
     ADD("/lua/run-result", test_run_result);
+    ADD("/lua/nul/test-name", test_nul_test_name);
+    ADD("/lua/nul/arguments", test_nul_arguments);
+    ADD("/lua/nul/network", test_nul_network);
+    ADD("/lua/nul/messages", test_nul_messages);
+    ADD("/lua/coroutine-after-end", test_coroutine_after_end);
+    ADD("/lua/read-host-file/base", test_read_host_file_base);
 #undef ADD
     g_test_add("/lua/vm/keep-failed", Fixture, GINT_TO_POINTER(TRUE), fixture_setup,
                test_keep_failed, fixture_teardown);

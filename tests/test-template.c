@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <libxml/parser.h>
 #include <string.h>
 
 #include "golden.h"
@@ -198,6 +199,57 @@ test_restore_xml(void)
     g_assert_error(error, PV_ERROR, PV_ERROR_LIBVIRT);
 }
 
+/*
+ * Control characters in a VM's or a file's name reach the domain XML as
+ * XML 1.0 allows (libvirt refused "&#1;": "PCDATA invalid Char value 1"),
+ * in a new domain as in a restored one.
+ */
+static void
+test_control_chars(void)
+{
+    g_autofree char *in_path = data_path("default", ".in.xml");
+    PvDomainRequest request = { 0 };
+    const char *saved = "<domain type='qemu'><name>pvfx-1</name><devices/></domain>";
+    g_autoptr(GError) error = NULL;
+    g_autofree char *rendered = NULL;
+    g_autofree char *restored = NULL;
+    const char *xmls[2];
+    guint i;
+
+    request.name = "pv-x-e-31mred-a-b";
+    request.title = "provium: e\xe2\x90\x9b[31mred.test.lua: a\xe2\x90\x81" "b";
+    request.memory = 256 * 1024 * 1024;
+    request.vcpus = 1;
+    request.kernel = "/images/vmlinuz";
+    request.run_id = "r";
+    request.prefix = "pv-x-";
+    request.file = "/t/e\033[31mred\n.test.lua";
+    request.vm = "a\001b\x7f\xc2\x9b";
+    request.host = "h";
+    request.pid = 1;
+    rendered = pv_template_render_file(in_path, &request, NULL, &error);
+    g_assert_no_error(error);
+    restored = pv_template_restore_xml(saved, &request, &error);
+    g_assert_no_error(error);
+    xmls[0] = rendered;
+    xmls[1] = restored;
+    for (i = 0; i < G_N_ELEMENTS(xmls); i++) {
+        xmlDoc *doc;
+
+        g_test_message("%s", xmls[i]);
+        g_assert_null(strstr(xmls[i], "&#"));
+        /* What libvirt does with it: parsed as XML 1.0, with no error at all. */
+        doc = xmlReadMemory(xmls[i], strlen(xmls[i]), "domain.xml", NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        g_assert_nonnull(doc);
+        xmlFreeDoc(doc);
+        g_assert_nonnull(strstr(xmls[i], "<provium:vm>a\xe2\x90\x81" "b\xe2\x90\xa1"
+                                "\xef\xbf\xbd</provium:vm>"));
+        g_assert_nonnull(strstr(xmls[i], "<provium:file>/t/e\xe2\x90\x9b[31mred\n.test.lua"
+                                "</provium:file>"));
+    }
+}
+
 /* The golden inputs of the shipped templates are copies of them. */
 static void
 test_shipped(void)
@@ -238,5 +290,6 @@ main(int argc, char **argv)
     }
     g_test_add_func("/template/nic-link-xml", test_link_xml);
     g_test_add_func("/template/restore-xml", test_restore_xml);
+    g_test_add_func("/template/control-chars", test_control_chars);
     return g_test_run();
 }

@@ -60,6 +60,11 @@ test_sanitize(void)
         { "c1 \xc2\x9b" "2J", -1, "c1 \xef\xbf\xbd" "2J" },
         { "non \xef\xbf\xbe \xef\xbf\xbf", -1, "non \xef\xbf\xbd \xef\xbf\xbd" },
         { "bad \xff", -1, "bad \\xff" },
+        /* A right-to-left override would show "fdp.exe" as "exe.pdf". */
+        { "a\xe2\x80\xae" "fdp.exe", -1, "a\\u{202E}fdp.exe" },
+        { "\xe2\x81\xa6x\xe2\x81\xa9 \xe2\x80\x8f", -1, "\\u{2066}x\\u{2069} \\u{200F}" },
+        /* Right-to-left text itself is shown as it is. */
+        { "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d", -1, "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d" },
     };
     gsize i;
 
@@ -86,6 +91,30 @@ test_one_line(void)
     g_assert_cmpstr(line, ==, "provium: a b.test.lua: v w \xe2\x90\x9b");
 }
 
+/* A name stays on its line: nothing in it starts another or hides a part. */
+static void
+test_name(void)
+{
+    const struct {
+        const char *in;
+        const char *out;
+    } cases[] = {
+        { "tests/boot.test.lua", "tests/boot.test.lua" },
+        { "x\n  PASS  y", "x\xe2\x90\x8a  PASS  y" },
+        { "a\tb\rc", "a\xe2\x90\x89" "b\xe2\x90\x8d" "c" },
+        { "e\033[31mred.test.lua", "e\xe2\x90\x9b[31mred.test.lua" },
+        { "x\xe2\x80\xaez", "x\\u{202E}z" },
+        { "bad \xff", "bad \\xff" },
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *out = pv_text_name(cases[i].in);
+
+        g_assert_cmpstr(out, ==, cases[i].out);
+    }
+}
+
 /* Whatever a string holds, the event keeps it, readable. */
 static void
 test_event_strings(void)
@@ -107,6 +136,7 @@ main(int argc, char **argv)
     g_test_add_func("/text/make-valid", test_make_valid);
     g_test_add_func("/text/sanitize", test_sanitize);
     g_test_add_func("/text/one-line", test_one_line);
+    g_test_add_func("/text/name", test_name);
     g_test_add_func("/text/event-strings", test_event_strings);
     return g_test_run();
 }

@@ -29,7 +29,7 @@
 
 ---Declares a test.  Tests run in the order they are declared; a failed
 ---assertion or a Lua error fails the test and the file goes on with the next.
----@param name string Unique within the file
+---@param name string Unique within the file; no NUL byte
 ---@param opts provium.TestOptions
 ---@param fn fun(t: provium.Test)
 ---@overload fun(name: string, fn: fun(t: provium.Test))
@@ -54,7 +54,9 @@ function wait_until(fn, opts) end
 ---@field name string The test's name
 local Test = {}
 
----Fails the test with msg (recorded even if the error is caught).
+---Fails the test with msg (recorded even if the error is caught).  Only
+---while the test runs: from a coroutine that outlived it, an error saying
+---the test has ended.
 ---@param msg? string
 function Test:fail(msg) end
 
@@ -90,7 +92,7 @@ function Test:assert_contains(haystack, needle, msg) end
 ---@return any err
 function Test:assert_raises(fn, msg) end
 
----Ends the test as skipped.
+---Ends the test as skipped (only while it runs, as t:fail()).
 ---@param reason? string
 function Test:skip(reason) end
 
@@ -171,8 +173,9 @@ function provium:sleep(duration) end
 ---@return provium.VM[] vms
 function provium.boot(vms, opts) end
 
----A file of the host, relative to the file whose code calls it (a fixture's
----file, or the test file): its bytes.
+---A file of the host: its bytes.  A relative path is from the test file's
+---directory, whatever code calls it (a helper module, pcall()); in a fixture
+---file (its top level and its setup), from the fixture file's.
 ---@param path string
 ---@return string
 function provium.read_host_file(path) end
@@ -211,7 +214,7 @@ function fixture(name, opts, setup) end
 ---@field timeout? provium.Duration
 
 ---@class provium.WriteFileOptions
----@field mode? string An octal mode such as "0644"
+---@field mode? string An octal mode such as "0600"; without it a new file is 0644, an existing one keeps its mode
 
 ---@class provium.ShutdownOptions
 ---@field timeout? provium.Duration How long the guest has to power off

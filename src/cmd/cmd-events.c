@@ -7,7 +7,35 @@
 #include <json-glib/json-glib.h>
 
 #include "cmd.h"
+#include "pv-event-kinds.h"
 #include "pv-events.h"
+
+/*
+ * A --kind that names no kind would print nothing and exit 0, as if the
+ * stream had none: a typo ("file_block") must be a usage error.
+ */
+static gboolean
+pv_cmd_events_check_kinds(char **kinds, GError **error)
+{
+    g_autoptr(GString) known = NULL;
+    const PvEventSchema *schemas;
+    guint n;
+    guint i;
+    guint k;
+
+    for (i = 0; kinds && kinds[i]; i++) {
+        if (pv_event_schema_lookup(kinds[i]))
+            continue;
+        schemas = pv_event_schemas(&n);
+        known = g_string_new(NULL);
+        for (k = 0; k < n; k++)
+            g_string_append_printf(known, "%s%s", k ? ", " : "", schemas[k].kind);
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--kind: '%s' is not an event kind (kinds: %s)"), kinds[i], known->str);
+        return FALSE;
+    }
+    return TRUE;
+}
 
 int
 pv_cmd_events(int argc, char **argv, GError **out_error)
@@ -30,7 +58,8 @@ pv_cmd_events(int argc, char **argv, GError **out_error)
           "directory) as one JSON object per line, for jq and friends."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
-    if (!pv_cmd_parse(context, &argc, &argv, out_error))
+    if (!pv_cmd_parse(context, &argc, &argv, out_error) ||
+        !pv_cmd_events_check_kinds(kinds, out_error))
         return PV_EXIT_USAGE;
     reader = pv_cmd_open_events(files, "events", &error);
     if (!reader)

@@ -15,6 +15,7 @@
 #include "pv-plan.h"
 #include "pv-run.h"
 #include "pv-tags.h"
+#include "pv-text.h"
 #include "pv-units.h"
 
 /* The version of --json's format: a script checks it. */
@@ -24,30 +25,34 @@ static void
 pv_cmd_list_print(PvFile *file)
 {
     const PvClaimSpec *claim = pv_file_peek_claim(file);
+    /* Names from outside reach the terminal escaped, each on its line. */
+    g_autofree char *path = pv_text_name(pv_file_peek_path(file));
     guint t;
 
     if (pv_file_get_status(file) == PV_FILE_ERROR) {
-        g_print(_("%s: error: %s\n"), pv_file_peek_path(file), pv_file_peek_error(file));
+        g_autofree char *message = pv_text_sanitize(pv_file_peek_error(file), -1);
+
+        g_print(_("%s: error: %s\n"), path, message);
         return;
     }
     if (claim->declared) {
         g_autofree char *memory = pv_size_format(claim->memory);
 
-        g_print(_("%s (claim: memory %s, cpus %u)\n"), pv_file_peek_path(file), memory,
-                claim->cpus);
+        g_print(_("%s (claim: memory %s, cpus %u)\n"), path, memory, claim->cpus);
     } else {
-        g_print("%s\n", pv_file_peek_path(file));
+        g_print("%s\n", path);
     }
     for (t = 0; t < pv_file_get_test_count(file); t++) {
         const char *const *test_tags = pv_file_peek_test_tags(file, t);
         g_autofree char *shown = g_strjoinv(", ", (char **)test_tags);
+        g_autofree char *name = pv_text_name(pv_file_peek_test_name(file, t));
 
         if (!pv_file_test_is_selected(file, t))
             continue;
         if (*shown)
-            g_print("  %s [%s]\n", pv_file_peek_test_name(file, t), shown);
+            g_print("  %s [%s]\n", name, shown);
         else
-            g_print("  %s\n", pv_file_peek_test_name(file, t));
+            g_print("  %s\n", name);
     }
 }
 

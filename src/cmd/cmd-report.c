@@ -10,6 +10,7 @@
 #include "pv-events.h"
 #include "pv-report-summary.h"
 #include "pv-run.h"
+#include "pv-text.h"
 
 int
 pv_cmd_report(int argc, char **argv, GError **out_error)
@@ -51,7 +52,12 @@ pv_cmd_report(int argc, char **argv, GError **out_error)
     }
     summary = pv_summary_new(events, pv_event_reader_truncated(reader));
     text = pv_summary_format(summary);
-    g_print("%s", text);
+    {
+        /* Paths and names from the stream may hold escape sequences. */
+        g_autofree char *shown = pv_text_sanitize(text, -1);
+
+        g_print("%s", shown);
+    }
     if (svg_path) {
         g_autofree char *svg = pv_summary_svg(summary);
 

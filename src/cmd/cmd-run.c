@@ -289,7 +289,10 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
 static void
 pv_cmd_run_note(const char *line, gpointer user_data)
 {
-    g_printerr("provium: %s\n", line);
+    /* A note may name a file: no escape sequence of its name reaches the terminal. */
+    g_autofree char *shown = pv_text_sanitize(line, -1);
+
+    g_printerr("provium: %s\n", shown);
 }
 
 /* @argv: the command line as given, before option parsing took from it */
@@ -570,6 +573,11 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     if (args.version) {
         g_print("provium %s\n", PACKAGE_VERSION);
         return PV_EXIT_OK;
+    }
+    /* "provium --prefix P shell": the command's name is no test path. */
+    for (i = 0; !fixtures && args.paths && args.paths[i]; i++) {
+        if (!pv_cmd_check_path(args.paths[i], out_error))
+            return PV_EXIT_USAGE;
     }
     if (!pv_cmd_run_apply_config(&args, &error) ||
         !pv_cmd_run_check(&args, &options, FALSE, &error))

@@ -44,5 +44,6 @@ char *pv_cmd_find_config(const char *config, char **paths, char **refused);
 gboolean pv_cmd_check_history(const char *text, char **path, GError **error);
 gboolean pv_cmd_config_results_dir(const char *config, char **paths, char **results_dir,
                                    GError **error);
+gboolean pv_cmd_check_path(const char *path, GError **error);
 gboolean pv_cmd_parse(GOptionContext *context, int *argc, char ***argv, GError **error);
 PvEventReader *pv_cmd_open_events(char **files, const char *command, GError **error);

@@ -346,6 +346,45 @@ pv_config_key_line(const char *text, const char *group, const char *key)
     return found;
 }
 
+/*
+ * GKeyFile merges a group written twice into one, silently: the second
+ * [profile tiny] would change the first.  Refuses the second, naming both
+ * lines.  Profiles' names compare as pv_config_load_profile() reads them.
+ */
+static gboolean
+pv_config_check_groups(PvConfig *config, const char *text, GError **error)
+{
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    guint i;
+
+    for (i = 0; lines[i]; i++) {
+        char *line = g_strstrip(lines[i]);
+        char *end = strchr(line, ']');
+        g_autofree char *group = NULL;
+        gpointer first;
+
+        if (*line != '[' || !end || end[1 + strspn(end + 1, " \t")])
+            continue;
+        group = g_strndup(line + 1, end - line - 1);
+        if (g_str_has_prefix(group, "profile ")) {
+            const char *name = group + strlen("profile ");
+            char *normal = g_strconcat("profile ", name + strspn(name, " "), NULL);
+
+            g_free(group);
+            group = normal;
+        }
+        if (g_hash_table_lookup_extended(seen, group, NULL, &first)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                        _("%s:%u: [%s] is written twice (first at line %u): write each group "
+                          "once"), config->display_path, i + 1, group, GPOINTER_TO_UINT(first));
+            return FALSE;
+        }
+        g_hash_table_insert(seen, g_steal_pointer(&group), GUINT_TO_POINTER(i + 1));
+    }
+    return TRUE;
+}
+
 static gboolean
 pv_config_load_run(PvConfig *config, GKeyFile *kf, const char *text, GError **error)
 {
@@ -408,6 +447,8 @@ pv_config_load(const char *path, GError **error)
         return NULL;
     }
 
+    if (!pv_config_check_groups(config, text, error))
+        return NULL;
     groups = g_key_file_get_groups(kf, NULL);
     for (i = 0; groups[i]; i++) {
         if (g_str_equal(groups[i], "run")) {

@@ -17,6 +17,7 @@
 #include "pv-autocleanups.h"
 #include "pv-error.h"
 #include "pv-template.h"
+#include "pv-text.h"
 
 static gboolean
 pv_xml_is(xmlNode *node, const char *name)
@@ -321,10 +322,17 @@ pv_template_set_metadata(xmlNode *domain, const PvDomainRequest *request)
     xmlSetNs(instance, ns);
     xmlAddChild(metadata, instance);
     for (i = 0; i < G_N_ELEMENTS(fields); i++) {
+        g_autofree char *text = NULL;
+
         if (!fields[i].value)
             continue;
+        /*
+         * A VM's or a file's name may hold control characters, which XML 1.0
+         * cannot carry even as references: libvirt would refuse the domain.
+         */
+        text = pv_text_sanitize(fields[i].value, -1);
         child = xmlNewDocNode(domain->doc, ns, BAD_CAST fields[i].element, NULL);
-        xmlAddChild(child, xmlNewDocText(domain->doc, BAD_CAST fields[i].value));
+        xmlAddChild(child, xmlNewDocText(domain->doc, BAD_CAST text));
         xmlAddChild(instance, child);
     }
 }

@@ -1,7 +1,8 @@
 /*
  * pv-lua-common.c: what the Lua classes share: the file a state runs,
  * raising a GError at the user's line, registering a class, and checking
- * arguments (option tables, sizes, durations, counts)
+ * arguments (option tables, sizes, durations, counts, strings that cannot
+ * hold a NUL byte)
  *
  * The classes (pv-lua-provium.c, pv-lua-vm.c, pv-lua-result.c,
  * pv-lua-console.c) use only this file, and pv-lua.c (the state) registers
@@ -15,7 +16,11 @@
 #include "pv-console-check.h"
 #include "pv-error.h"
 #include "pv-lua.h"
+#include "pv-text.h"
 #include "pv-units.h"
+
+/* How much of a refused string its error message shows. */
+#define PV_LUA_SHOWN_MAX 64
 
 /**
  * pv_lua_peek:
@@ -86,6 +91,82 @@ pv_lua_raise_error(lua_State *L, GError *error)
     g_assert_not_reached();
 }
 
+/* Raises, at the caller's line, that @what holds a NUL byte. */
+static G_NORETURN void
+pv_lua_raise_nul(lua_State *L, const char *text, size_t len, const char *what)
+{
+    char *shown = pv_text_make_valid(text, MIN(len, PV_LUA_SHOWN_MAX));
+
+    lua_pushstring(L, shown);
+    g_free(shown);
+    luaL_error(L, _("%s \"%s%s\" holds a NUL byte (\\0), which names, paths, a command's "
+                    "arguments and its environment cannot hold"),
+               what, lua_tostring(L, -1), len > PV_LUA_SHOWN_MAX ? "..." : "");
+    g_assert_not_reached();
+}
+
+/**
+ * pv_lua_check_text:
+ * @arg: an argument of the running function
+ * @what: what it is, for the message ("vm:write_file(): path")
+ *
+ * luaL_checkstring() for what cannot hold a NUL byte: a name, a path, a
+ * command or one of its arguments, the environment.  C, the guest agent and
+ * libvirt would cut it at the NUL without a word ("/tmp/a\0b" written as
+ * "/tmp/a"): it is an error at the caller's line instead.
+ * Returns: (transfer none): the string, on the stack
+ */
+const char *
+pv_lua_check_text(lua_State *L, int arg, const char *what)
+{
+    size_t len = 0;
+    const char *text = luaL_checklstring(L, arg, &len);
+
+    if (strlen(text) != len)
+        pv_lua_raise_nul(L, text, len, what);
+    return text;
+}
+
+/**
+ * pv_lua_to_text:
+ * @idx: a string (or a number) on the stack
+ *
+ * pv_lua_check_text() for a value already known to be a string: a field of
+ * an options table, an element of a list.
+ * Returns: (transfer none): the string, converted in place from a number
+ */
+const char *
+pv_lua_to_text(lua_State *L, int idx, const char *what)
+{
+    size_t len = 0;
+    const char *text = lua_tolstring(L, idx, &len);
+
+    if (text && strlen(text) != len)
+        pv_lua_raise_nul(L, text, len, what);
+    return text;
+}
+
+/**
+ * pv_lua_dup_message:
+ * @idx: a string on the stack (a message, a test's output)
+ *
+ * A copy of a string that may hold NUL bytes for what only takes text (the
+ * event stream, a GError): each NUL shown as "\x00", not cutting it short.
+ * Returns: (transfer full) (nullable): NULL when @idx is not a string
+ */
+char *
+pv_lua_dup_message(lua_State *L, int idx)
+{
+    size_t len = 0;
+    const char *text = lua_tolstring(L, idx, &len);
+
+    if (!text)
+        return NULL;
+    if (strlen(text) == len)
+        return g_strdup(text);
+    return pv_text_make_valid(text, len);
+}
+
 /**
  * pv_lua_register_class:
  * @meta: metamethods, with an "__index" entry (NULL) that becomes @methods
@@ -120,12 +201,14 @@ pv_lua_check_options(lua_State *L, int arg, const char *what, const char *const 
     luaL_checktype(L, arg, LUA_TTABLE);
     lua_pushnil(L);
     while (lua_next(L, arg) != 0) {
-        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        size_t key_len = 0;
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &key_len) : NULL;
         gboolean ok = FALSE;
         luaL_Buffer b;
         gsize i;
 
-        for (i = 0; key && known[i]; i++)
+        /* "memory\0x" is not "memory": it would be ignored. */
+        for (i = 0; key && strlen(key) == key_len && known[i]; i++)
             ok = ok || strcmp(key, known[i]) == 0;
         if (ok) {
             lua_pop(L, 1);
@@ -138,6 +221,10 @@ pv_lua_check_options(lua_State *L, int arg, const char *what, const char *const 
             luaL_addstring(&b, known[i]);
         }
         luaL_pushresult(&b);
+        if (key && strlen(key) != key_len) {
+            lua_pushfstring(L, "%s: option", what);
+            pv_lua_to_text(L, -4, lua_tostring(L, -1));
+        }
         luaL_error(L, "%s: unknown option '%s' (known: %s)", what,
                    key ? key : luaL_typename(L, -3), lua_tostring(L, -1));
     }
@@ -165,7 +252,7 @@ pv_lua_check_duration(lua_State *L, int arg, const char *what)
                        (double)seconds);
         return (gint64)(seconds * 1e9);
     }
-    text = luaL_checkstring(L, arg);
+    text = pv_lua_check_text(L, arg, what ? what : "duration");
     if (!pv_duration_parse(text, &ns, &error)) {
         if (what)
             g_prefix_error(&error, "%s: ", what);
@@ -194,7 +281,7 @@ pv_lua_check_size(lua_State *L, int arg, const char *what)
                        what);
         return (guint64)lua_tointeger(L, arg);
     }
-    text = luaL_checkstring(L, arg);
+    text = pv_lua_check_text(L, arg, what);
     if (!pv_size_parse(text, &bytes, &error)) {
         g_prefix_error(&error, "%s: ", what);
         pv_lua_raise_error(L, error);
@@ -268,7 +355,7 @@ pv_lua_check_console_checks(lua_State *L, int arg, const char *what)
 
     arg = lua_absindex(L, arg);
     if (lua_type(L, arg) == LUA_TSTRING) {
-        const char *spec = lua_tostring(L, arg);
+        const char *spec = pv_lua_to_text(L, arg, what);
 
         while (*spec) {
             const char *end = strchr(spec, ',');
@@ -296,7 +383,7 @@ pv_lua_check_console_checks(lua_State *L, int arg, const char *what)
         if (lua_type(L, -1) != LUA_TSTRING)
             luaL_error(L, "%s: expected a console check's name, got a %s", what,
                        luaL_typename(L, -1));
-        pv_lua_add_console_check(L, lua_tostring(L, -1), what, &mask);
+        pv_lua_add_console_check(L, pv_lua_to_text(L, -1, what), what, &mask);
         lua_pop(L, 1);
     }
     lua_pop(L, 1);

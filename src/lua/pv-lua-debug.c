@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "pv-lua.h"
+#include "pv-text.h"
 
 /* How often a prompt waiting for a line looks whether the run was cancelled. */
 #define PV_LUA_DEBUG_POLL_MS 200
@@ -43,14 +44,19 @@ pv_lua_debug_begin(lua_State *L)
 {
     PvFile *file = pv_lua_get_file(L);
     const char *test = luaL_checkstring(L, 1);
-    const char *message = luaL_checkstring(L, 2);
+    size_t message_len = 0;
+    const char *message = luaL_checklstring(L, 2, &message_len);
     const char *uri = pv_run_peek_options(pv_file_peek_run(file))->uri;
     g_autoptr(GPtrArray) domains = pv_lua_debug_open(L, file);
+    /* Names and the message from the file reach the terminal escaped, whole. */
+    g_autofree char *path_shown = pv_text_name(pv_file_peek_path(file));
+    g_autofree char *test_shown = pv_text_name(test);
+    g_autofree char *message_shown = pv_text_sanitize(message, message_len);
     guint i;
 
     fputc('\n', stderr);
-    fprintf(stderr, _("provium: %s: test '%s' failed:\n%s\n"), pv_file_peek_path(file), test,
-            message);
+    fprintf(stderr, _("provium: %s: test '%s' failed:\n%s\n"), path_shown, test_shown,
+            message_shown);
     for (i = 0; i < domains->len; i++)
         fprintf(stderr, _("provium: kept running: virsh%s%s console %s\n"), uri ? " -c " : "",
                 uri ? uri : "", (const char *)domains->pdata[i]);
@@ -88,12 +94,17 @@ pv_lua_debug_end(lua_State *L)
     return 0;
 }
 
-/* pv.debug_write(text): to the terminal, a line */
+/* pv.debug_write(text): to the terminal, a line, escaped (a NUL shown, not its end) */
 int
 pv_lua_debug_write(lua_State *L)
 {
-    fprintf(stderr, "%s\n", luaL_checkstring(L, 1));
+    size_t len = 0;
+    const char *text = luaL_checklstring(L, 1, &len);
+    char *shown = pv_text_sanitize(text, len);
+
+    fprintf(stderr, "%s\n", shown);
     fflush(stderr);
+    g_free(shown);
     return 0;
 }
 

@@ -28,6 +28,8 @@
 #define PV_LUA_FIXTURE_SETUPS "provium.fixture_setups"
 /* While a fixture's setup runs: its PvVmFixture (light userdata). */
 #define PV_LUA_FIXTURE_BUILDING "provium.fixture_building"
+/* While a fixture file's top level runs: its path (a string). */
+#define PV_LUA_FIXTURE_LOADING "provium.fixture_loading"
 #define PV_LUA_FIXTURE_DIR "fixtures"
 
 /* fixture(name, {profile =, inputs = {...}}, function(vm) ... end) -> a fixture */
@@ -35,7 +37,7 @@ static int
 pv_lua_fixture_new(lua_State *L)
 {
     static const char *const known[] = { "profile", "inputs", NULL };
-    const char *name = luaL_checkstring(L, 1);
+    const char *name = pv_lua_check_text(L, 1, "fixture(): the fixture's name");
     lua_Integer n;
     lua_Integer i;
 
@@ -49,6 +51,8 @@ pv_lua_fixture_new(lua_State *L)
     lua_setfield(L, -2, "name");
     if (lua_getfield(L, 2, "profile") != LUA_TNIL && lua_type(L, -1) != LUA_TSTRING)
         return luaL_error(L, "fixture(): profile must be a profile's name");
+    if (!lua_isnil(L, -1))
+        pv_lua_to_text(L, -1, "fixture(): profile");
     lua_setfield(L, -2, "profile");
     lua_createtable(L, 0, 0);
     if (lua_getfield(L, 2, "inputs") != LUA_TNIL) {
@@ -56,7 +60,8 @@ pv_lua_fixture_new(lua_State *L)
             return luaL_error(L, "fixture(): inputs must be a list of files");
         n = luaL_len(L, -1);
         for (i = 1; i <= n; i++) {
-            if (lua_geti(L, -1, i) != LUA_TSTRING || !*lua_tostring(L, -1))
+            if (lua_geti(L, -1, i) != LUA_TSTRING ||
+                !*pv_lua_to_text(L, -1, "fixture(): inputs[]"))
                 return luaL_error(L, "fixture(): inputs[%d] is not a file name", (int)i);
             lua_seti(L, -3, i);
         }
@@ -146,10 +151,23 @@ pv_lua_fixture_load(lua_State *L, PvFile *file, const char *name, char **profile
     lua_pushfstring(L, "@%s", path);
     status = luaL_loadbuffer(L, text, len, lua_tostring(L, -1));
     lua_remove(L, -2);
-    if (status == LUA_OK)
+    if (status == LUA_OK) {
+        /* Its provium.read_host_file() reads beside it; put back after (nested loads). */
+        lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_LOADING);
+        lua_insert(L, -2);
+        lua_pushstring(L, path);
+        lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_LOADING);
         status = lua_pcall(L, 0, 1, 0);
-    if (status != LUA_OK)
-        pv_lua_fixture_fail(L, path, text, "%s", luaL_tolstring(L, -1, NULL));
+        lua_insert(L, -2);
+        lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_LOADING);
+    }
+    if (status != LUA_OK) {
+        /* The message whole: a NUL in it is shown, not the end of it. */
+        luaL_tolstring(L, -1, NULL);
+        g_free(path);
+        g_free(text);
+        lua_error(L);
+    }
     if (lua_istable(L, -1) && lua_getmetatable(L, -1)) {
         luaL_getmetatable(L, PV_LUA_FIXTURE);
         is_fixture = lua_rawequal(L, -1, -2);
@@ -214,8 +232,10 @@ pv_lua_fixture_vm(lua_State *L, int opts, char **fixture_profile)
             lua_pop(L, 1);
         return NULL;
     }
-    name = lua_tostring(L, -1);
-    if (lua_type(L, -1) != LUA_TSTRING || !*name)
+    if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "provium:vm(): fixture must be a fixture's name");
+    name = pv_lua_to_text(L, -1, "provium:vm(): fixture");
+    if (!*name)
         luaL_error(L, "provium:vm(): fixture must be a fixture's name");
     for (i = 0; shape[i]; i++) {
         if (lua_getfield(L, opts, shape[i]) != LUA_TNIL)
@@ -262,7 +282,8 @@ pv_lua_fixture_error_text(lua_State *L)
     }
     if (lua_istable(L, -1))
         lua_pop(L, 1);
-    text = g_strdup(luaL_tolstring(L, -1, NULL));
+    luaL_tolstring(L, -1, NULL);
+    text = pv_lua_dup_message(L, -1);
     lua_pop(L, 1);
     return text;
 }
@@ -366,35 +387,53 @@ pv_lua_fixture_read(const char *path, const char *dir, const PvVmFixture *buildi
 }
 
 /*
- * provium.read_host_file(path) -> the file's bytes, a path relative to the
- * file whose code calls it (a fixture file, or a test file).  In a
- * fixture's setup, only its declared inputs.
+ * The directory a relative path of provium.read_host_file() starts from:
+ * the fixture file's while its top level or its setup runs (where its
+ * inputs are declared), else the test file's.  Never the call stack's: a
+ * pcall(), a helper module in another directory or a coroutine reads the
+ * same file as a direct call.
  */
-static int
-pv_lua_read_host_file(lua_State *L)
+static char *
+pv_lua_fixture_base_dir(lua_State *L, const PvVmFixture *building)
 {
-    const char *path = luaL_checkstring(L, 1);
-    const PvVmFixture *building = NULL;
-    char *dir = NULL;
-    char *contents;
-    GError *error = NULL;
-    gsize len = 0;
-    lua_Debug ar;
+    char *dir;
 
-    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "S", &ar) && ar.source[0] == '@')
-        dir = g_path_get_dirname(ar.source + 1);
+    if (building)
+        dir = g_path_get_dirname(building->path);
+    else if (lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_LOADING) == LUA_TSTRING)
+        dir = g_path_get_dirname(lua_tostring(L, -1));
     else
         dir = g_path_get_dirname(pv_file_peek_abs_path(pv_lua_get_file(L)));
-    /* A test file's chunk is named as given on the command line, maybe relative. */
+    if (!building)
+        lua_pop(L, 1);
     if (!g_path_is_absolute(dir)) {
         char *relative = dir;
 
         dir = g_canonicalize_filename(relative, NULL);
         g_free(relative);
     }
+    return dir;
+}
+
+/*
+ * provium.read_host_file(path) -> the file's bytes, a relative path from
+ * the test file's directory (a fixture file's, in a fixture file).  In a
+ * fixture's setup, only its declared inputs.
+ */
+static int
+pv_lua_read_host_file(lua_State *L)
+{
+    const char *path = pv_lua_check_text(L, 1, "provium.read_host_file(): path");
+    const PvVmFixture *building = NULL;
+    char *dir = NULL;
+    char *contents;
+    GError *error = NULL;
+    gsize len = 0;
+
     if (lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING) == LUA_TLIGHTUSERDATA)
         building = lua_touserdata(L, -1);
     lua_pop(L, 1);
+    dir = pv_lua_fixture_base_dir(L, building);
     contents = pv_lua_fixture_read(path, dir, building, &len, &error);
     g_free(dir);
     /* Nothing of C's may be live when lua_error() jumps out. */

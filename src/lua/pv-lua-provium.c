@@ -22,7 +22,7 @@ pv_lua_provium_check_net(lua_State *L, int arg, guint index)
     if (lua_type(L, arg) != LUA_TSTRING)
         luaL_error(L, "nics[%d]: give a network's name, or {net = \"lan\", ip = \"...\"}",
                    (int)index + 1);
-    return lua_tostring(L, arg);
+    return pv_lua_to_text(L, arg, "nics[]: net");
 }
 
 /*
@@ -58,7 +58,7 @@ pv_lua_provium_check_nics(lua_State *L, int arg, PvVmNicSpec *nics)
         } else if (lua_getfield(L, item, "network") == LUA_TSTRING &&
                    lua_getfield(L, item, "name") == LUA_TSTRING) {
             /* A network provium:network() returned. */
-            nic->net = lua_tostring(L, -1);
+            nic->net = pv_lua_to_text(L, -1, "nics[]: net");
         } else {
             pv_lua_check_options(L, item, "nics[]", known);
             lua_getfield(L, item, "net");
@@ -69,7 +69,7 @@ pv_lua_provium_check_nics(lua_State *L, int arg, PvVmNicSpec *nics)
                 if (lua_type(L, -1) != LUA_TSTRING)
                     luaL_error(L, "nics[%d]: ip must be a string such as \"192.168.100.10\"",
                                (int)i);
-                nic->ip = lua_tostring(L, -1);
+                nic->ip = pv_lua_to_text(L, -1, "nics[]: ip");
             }
         }
     }
@@ -86,7 +86,7 @@ static int
 pv_lua_provium_vm(lua_State *L)
 {
     PvFile *file = pv_lua_get_file(L);
-    const char *name = luaL_checkstring(L, 2);
+    const char *name = pv_lua_check_text(L, 2, "provium:vm(): the VM's name");
     const char *profile_name = NULL;
     PvVmNicSpec nics[PV_LUA_MAX_NICS];
     guint n_nics = 0;
@@ -101,7 +101,7 @@ pv_lua_provium_vm(lua_State *L)
     if (!*name)
         return luaL_error(L, "provium:vm(): the VM needs a name");
     if (lua_type(L, 3) == LUA_TSTRING) {
-        profile_name = lua_tostring(L, 3);
+        profile_name = pv_lua_to_text(L, 3, "provium:vm(): the profile");
         if (!lua_isnoneornil(L, 4))
             opts = 4;
     } else if (lua_istable(L, 3)) {
@@ -145,7 +145,7 @@ pv_lua_provium_opt_string(lua_State *L, int arg, const char *key)
         return NULL;
     if (type != LUA_TSTRING)
         luaL_error(L, "provium:network(): %s must be a string", key);
-    return lua_tostring(L, -1);
+    return pv_lua_to_text(L, -1, key);
 }
 
 /*
@@ -157,7 +157,7 @@ pv_lua_provium_network(lua_State *L)
 {
     static const char *const known[] = { "cidr", "dhcp", "host", "forward", NULL };
     PvFile *file = pv_lua_get_file(L);
-    const char *name = luaL_checkstring(L, 2);
+    const char *name = pv_lua_check_text(L, 2, "provium:network(): the network's name");
     PvNetworkOptions options = { 0 };
     GError *error = NULL;
     const PvCidr *cidr;

@@ -68,9 +68,12 @@ pv_lua_result_assert_ok(lua_State *L)
     lua_getfield(L, 1, "stderr");
     err = lua_tolstring(L, -1, &err_len);
     luaL_where(L, 1);
-    if (msg)
-        lua_pushfstring(L, "%s: ", msg);
-    else
+    if (msg) {
+        /* Concatenated, not formatted: a NUL in it is not its end. */
+        lua_pushvalue(L, 2);
+        lua_pushliteral(L, ": ");
+        lua_concat(L, 2);
+    } else
         lua_pushliteral(L, "");
     lua_getfield(L, 1, "timed_out");
     if (lua_toboolean(L, -1)) {

@@ -271,12 +271,13 @@ pv_lua_push_env(lua_State *L, int arg)
 
         if (lua_type(L, -2) != LUA_TSTRING)
             luaL_error(L, "env: keys must be variable names");
-        name = lua_tostring(L, -2);
+        name = pv_lua_to_text(L, -2, "vm:run(): env: the name");
         if (!*name || strchr(name, '='))
             luaL_error(L, "env: '%s' is not a variable name", name);
         has_path = has_path || strcmp(name, "PATH") == 0;
         luaL_checkstack(L, 2, "env");
-        lua_pushfstring(L, "%s=%s", name, luaL_tolstring(L, -1, NULL));
+        luaL_tolstring(L, -1, NULL);
+        lua_pushfstring(L, "%s=%s", name, pv_lua_to_text(L, -1, "vm:run(): env: a value"));
         lua_remove(L, -2);          /* the tolstring copy */
         lua_insert(L, -3);          /* below key and value */
         lua_pop(L, 1);              /* the value */
@@ -317,7 +318,7 @@ pv_lua_vm_run(lua_State *L)
 
     /* Everything that can raise comes first: the strings stay on the stack. */
     if (lua_type(L, 2) == LUA_TSTRING) {
-        command = lua_tostring(L, 2);
+        command = pv_lua_to_text(L, 2, "vm:run(): the command");
         argc = 0;
     } else if (lua_istable(L, 2)) {
         argc = luaL_len(L, 2);
@@ -328,6 +329,7 @@ pv_lua_vm_run(lua_State *L)
             lua_geti(L, 2, i);
             if (!lua_isstring(L, -1))
                 return luaL_error(L, "vm:run(): argv[%d] is not a string", i);
+            pv_lua_to_text(L, -1, "vm:run(): an argument");
         }
         lua_pushvalue(L, 4);
         for (i = 5; i <= 3 + argc; i++) {
@@ -390,7 +392,7 @@ pv_lua_vm_write_file(lua_State *L)
 {
     static const char *const known[] = { "mode", NULL };
     PvVm *vm = pv_lua_check_vm(L, 1);
-    const char *path = luaL_checkstring(L, 2);
+    const char *path = pv_lua_check_text(L, 2, "vm:write_file(): path");
     size_t len = 0;
     const char *data = luaL_checklstring(L, 3, &len);
     const char *mode = NULL;
@@ -402,7 +404,7 @@ pv_lua_vm_write_file(lua_State *L)
     if (lua_istable(L, 4)) {
         lua_getfield(L, 4, "mode");
         if (!lua_isnil(L, -1)) {
-            mode = luaL_checkstring(L, -1);
+            mode = pv_lua_check_text(L, -1, "vm:write_file(): mode");
             if (strlen(mode) < 3 || strlen(mode) > 4 || strspn(mode, "01234567") != strlen(mode))
                 return luaL_error(L, "mode: '%s' is not an octal mode like \"0644\"", mode);
         }
@@ -420,7 +422,7 @@ static int
 pv_lua_vm_read_file(lua_State *L)
 {
     PvVm *vm = pv_lua_check_vm(L, 1);
-    const char *path = luaL_checkstring(L, 2);
+    const char *path = pv_lua_check_text(L, 2, "vm:read_file(): path");
     GError *error = NULL;
     GBytes *data = pv_vm_read_file(vm, path, &error);
     gsize len;
@@ -492,7 +494,7 @@ static int
 pv_lua_vm_ip(lua_State *L)
 {
     PvVm *vm = pv_lua_check_vm(L, 1);
-    const char *net = luaL_checkstring(L, 2);
+    const char *net = pv_lua_check_text(L, 2, "vm:ip(): the network's name");
     GError *error = NULL;
     const char *ip = pv_vm_peek_nic_ip(vm, net, &error);
 
@@ -507,7 +509,7 @@ static int
 pv_lua_vm_mac(lua_State *L)
 {
     PvVm *vm = pv_lua_check_vm(L, 1);
-    const char *net = luaL_checkstring(L, 2);
+    const char *net = pv_lua_check_text(L, 2, "vm:mac(): the network's name");
     GError *error = NULL;
     const char *mac = pv_vm_peek_nic_mac(vm, net, &error);
 
@@ -522,7 +524,7 @@ static int
 pv_lua_vm_link(lua_State *L)
 {
     PvVm *vm = pv_lua_check_vm(L, 1);
-    const char *net = luaL_checkstring(L, 2);
+    const char *net = pv_lua_check_text(L, 2, "vm:link(): the network's name");
     gboolean up;
     GError *error = NULL;
 

@@ -70,6 +70,7 @@ pv_lua_print(lua_State *L)
 {
     int n = lua_gettop(L);
     luaL_Buffer b;
+    char *text;
     int i;
 
     luaL_buffinit(L, &b);
@@ -80,7 +81,9 @@ pv_lua_print(lua_State *L)
         luaL_addvalue(&b);
     }
     luaL_pushresult(&b);
-    pv_file_log(pv_lua_get_file(L), lua_tostring(L, -1));
+    text = pv_lua_dup_message(L, -1);
+    pv_file_log(pv_lua_get_file(L), text);
+    g_free(text);
     return 0;
 }
 
@@ -105,6 +108,11 @@ pv_lua_helper_parse_duration(lua_State *L)
     if (lua_type(L, 1) != LUA_TSTRING) {
         lua_pushnil(L);
         lua_pushfstring(L, "expected a duration like \"30s\", got a %s", luaL_typename(L, 1));
+        return 2;
+    }
+    if (strlen(lua_tostring(L, 1)) != lua_rawlen(L, 1)) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "a duration cannot hold a NUL byte (\\0)");
         return 2;
     }
     if (!pv_duration_parse(lua_tostring(L, 1), &ns, &error)) {
@@ -137,7 +145,12 @@ pv_lua_helper_now(lua_State *L)
 static int
 pv_lua_helper_log(lua_State *L)
 {
-    pv_file_log(pv_lua_get_file(L), luaL_checkstring(L, 1));
+    char *text;
+
+    luaL_checkstring(L, 1);
+    text = pv_lua_dup_message(L, 1);
+    pv_file_log(pv_lua_get_file(L), text);
+    g_free(text);
     return 0;
 }
 
@@ -165,6 +178,7 @@ pv_lua_traceback(lua_State *L)
 {
     PvFile *file = pv_lua_get_file(L);
     const char *msg = lua_tostring(L, 1);
+    int msg_index = 1;
     luaL_Buffer b;
     lua_Debug ar;
     int level;
@@ -174,6 +188,7 @@ pv_lua_traceback(lua_State *L)
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
             return 1;
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+        msg_index = lua_gettop(L);
     }
     luaL_buffinit(L, &b);
     for (level = 1; lua_getstack(L, level, &ar); level++) {
@@ -186,10 +201,15 @@ pv_lua_traceback(lua_State *L)
         frames++;
     }
     luaL_pushresult(&b);
-    if (frames > 1)
-        lua_pushfstring(L, "%s\nstack traceback:%s", msg, lua_tostring(L, -1));
-    else
-        lua_pushstring(L, msg);
+    if (frames <= 1) {
+        lua_pushvalue(L, msg_index);
+        return 1;
+    }
+    /* Concatenated, not formatted: a NUL in the message is not its end. */
+    lua_pushvalue(L, msg_index);
+    lua_pushliteral(L, "\nstack traceback:");
+    lua_rotate(L, -3, 2);
+    lua_concat(L, 3);
     return 1;
 }
 
@@ -370,7 +390,9 @@ pv_lua_run_top_level(lua_State *L, GError **error)
         len = strlen(code);
     }
     if (luaL_loadbufferx(L, code, len, chunkname, "t") != LUA_OK) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", lua_tostring(L, -1));
+        g_autofree char *message = pv_lua_dup_message(L, -1);
+
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", message);
         lua_pop(L, 1);
         return FALSE;
     }
@@ -378,7 +400,9 @@ pv_lua_run_top_level(lua_State *L, GError **error)
     status = pv_lua_docall(L, 0, 0);
     pv_file_end_top_level(file);
     if (status != LUA_OK) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", lua_tostring(L, -1));
+        g_autofree char *message = pv_lua_dup_message(L, -1);
+
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", message);
         lua_pop(L, 1);
         pv_lua_reset_hook(L);
         return FALSE;
@@ -454,7 +478,7 @@ pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns, cha
         return g_strdup_printf("#%u", index);
     }
     name = g_strdup(lua_tostring(L, -4));
-    *skip = g_strdup(lua_tostring(L, -3));
+    *skip = pv_lua_dup_message(L, -3);
     *timeout_ns = lua_tointeger(L, -2);
     if (tags) {
         /* The prelude made it: a list of strings. */
@@ -501,13 +525,13 @@ pv_lua_run_test(lua_State *L, guint index, char **cause, char **message)
     lua_pushinteger(L, index);
     if (pv_lua_docall(L, 1, 3) != LUA_OK) {
         /* Only an interrupt raised outside the test's own xpcall gets here. */
-        *message = g_strdup(lua_tostring(L, -1));
+        *message = pv_lua_dup_message(L, -1);
         lua_pop(L, 1);
         pv_lua_reset_hook(L);
         return PV_TEST_FAILED;
     }
     status = pv_lua_status_from_string(lua_tostring(L, -3));
-    *message = g_strdup(lua_tostring(L, -2));
+    *message = pv_lua_dup_message(L, -2);
     *cause = g_strdup(lua_tostring(L, -1));
     lua_pop(L, 3);
     pv_lua_reset_hook(L);

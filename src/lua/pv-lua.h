@@ -61,6 +61,9 @@ G_NORETURN int pv_lua_raise_error(lua_State *L, GError *error);
 void pv_lua_register_class(lua_State *L, const char *name, const luaL_Reg *meta,
                            const luaL_Reg *methods);
 void pv_lua_check_options(lua_State *L, int arg, const char *what, const char *const *known);
+const char *pv_lua_check_text(lua_State *L, int arg, const char *what);
+const char *pv_lua_to_text(lua_State *L, int idx, const char *what);
+char *pv_lua_dup_message(lua_State *L, int idx);
 gint64 pv_lua_check_duration(lua_State *L, int arg, const char *what);
 int pv_lua_sleep(lua_State *L);
 guint64 pv_lua_check_size(lua_State *L, int arg, const char *what);

@@ -7,7 +7,8 @@
  * live run and on a saved stream.  Every string they get is sanitized
  * (pv_text_sanitize()): test output and a guest's output may hold escape
  * sequences and control characters, which must reach neither a terminal
- * nor XML.  The event stream keeps them as they were.
+ * nor XML; names (a file's path, a test's name) are kept on one line
+ * (pv_text_name()).  The event stream keeps them as they were.
  */
 #include "config.h"
 
@@ -74,7 +75,7 @@ pv_report_collector_file(PvReportCollector *collector, const char *path)
 
     if (!file) {
         file = g_new0(PvReportFile, 1);
-        file->path = pv_text_sanitize(path, -1);
+        file->path = pv_text_name(path);
         file->tests = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_test_free);
         file->kept = g_ptr_array_new_with_free_func(g_free);
         file->log = g_string_new(NULL);
@@ -91,6 +92,15 @@ pv_report_get_text(GVariant *event, const char *key)
     const char *value = pv_event_get_str(event, key);
 
     return value ? pv_text_sanitize(value, -1) : NULL;
+}
+
+/* The name at @key made fit to show on one line, or NULL. */
+static char *
+pv_report_get_name(GVariant *event, const char *key)
+{
+    const char *value = pv_event_get_str(event, key);
+
+    return value ? pv_text_name(value) : NULL;
 }
 
 /* Appends the strings of the array @key of @event, sanitized, to @out. */
@@ -156,11 +166,11 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
     if (g_str_equal(kind, "file_dispatched")) {
         file->started_ns = pv_event_get_int(event, "ts", 0);
     } else if (g_str_equal(kind, "test_started")) {
-        g_autofree char *name = pv_report_get_text(event, "name");
+        g_autofree char *name = pv_report_get_name(event, "name");
 
         pv_report_file_test(file, name ? name : "");
     } else if (g_str_equal(kind, "test_log")) {
-        g_autofree char *name = pv_report_get_text(event, "name");
+        g_autofree char *name = pv_report_get_name(event, "name");
         g_autofree char *text = pv_report_get_text(event, "text");
 
         if (!text)
@@ -170,7 +180,7 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
         g_string_append_printf(file->log, "%s%s%s\n", name && *name ? name : "",
                                name && *name ? ": " : "", text);
     } else if (g_str_has_prefix(kind, "test_")) {
-        g_autofree char *name = pv_report_get_text(event, "name");
+        g_autofree char *name = pv_report_get_name(event, "name");
         PvReportTest *test = pv_report_file_test(file, name ? name : "");
 
         test->status = g_strdup(kind + strlen("test_"));

@@ -336,8 +336,8 @@ pv_terminal_on_skip(PvTerminal *terminal, GVariant *event)
 
     if (!cause)
         return;
-    path = pv_text_sanitize(raw_path ? raw_path : "", -1);
-    name = pv_text_sanitize(raw_name ? raw_name : "", -1);
+    path = pv_text_name(raw_path ? raw_path : "");
+    name = pv_text_name(raw_name ? raw_name : "");
     g_printerr(_("provium: SKIP: %s: %s (%s, test \"%s\")\n"), cause, reason ? reason : "",
                path, name);
 }

@@ -22,7 +22,10 @@
  * into what is there now (another run may have saved meanwhile), then
  * replaces it with a rename, so a reader never sees it half written.  A
  * history that is missing or cannot be read is an empty one: the run goes
- * on in discovery order, and says so once.
+ * on in discovery order, and says so once.  An entry of more than
+ * PV_HISTORY_MAX_NS is not believed (a file of the history edited by hand,
+ * or by another user): that file counts as unknown, and its next run
+ * replaces the entry.
  */
 #include "config.h"
 
@@ -38,6 +41,8 @@
 #define PV_HISTORY_VERSION 2
 /* Keyed by absolute paths: read, mapped under the corpus root. */
 #define PV_HISTORY_VERSION_ABSOLUTE 1
+/* No test file runs for a week: a longer duration is not one provium measured. */
+#define PV_HISTORY_MAX_NS (G_GINT64_CONSTANT(7) * 24 * 3600 * G_GINT64_CONSTANT(1000000000))
 
 typedef struct {
     gint64 duration_ns;
@@ -126,6 +131,11 @@ pv_history_read(const char *path, const char *root, GHashTable *entries, char **
         if (entry->duration_ns < 0) {
             g_free(entry);
             goto invalid;
+        }
+        if (entry->duration_ns > PV_HISTORY_MAX_NS) {
+            /* "expected run time 2562047h": the file counts as unknown. */
+            g_free(entry);
+            continue;
         }
         /* Version 1: what lies under the corpus root, by its path below it. */
         key = version == PV_HISTORY_VERSION ? g_strdup(l->data) :
@@ -227,7 +237,7 @@ pv_history_record(PvHistory *history, const char *file, gint64 duration_ns)
     gint64 *value;
 
     /* JSON keys are UTF-8: a file whose path is not has no history. */
-    if (!g_utf8_validate(file, -1, NULL))
+    if (!g_utf8_validate(file, -1, NULL) || duration_ns > PV_HISTORY_MAX_NS)
         return;
     value = g_new(gint64, 1);
     *value = MAX(duration_ns, 0);

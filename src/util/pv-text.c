@@ -7,7 +7,9 @@
  * pv_text_sanitize() for what people and XML readers see (the terminal,
  * JUnit, the run directory's logs, the SVG timeline), where control
  * characters would move the cursor, change colors or titles, or make the
- * XML unreadable.
+ * XML unreadable, and bidirectional controls would show text in another
+ * order than it is (a U+202E in a file name).  pv_text_name() keeps a name
+ * (a file's path, a test's name) on its one line.
  */
 #include "config.h"
 
@@ -78,19 +80,20 @@ pv_text_is_safe(gunichar c)
     return c != 0xfffe && c != 0xffff;
 }
 
-/**
- * pv_text_sanitize:
- * @len: bytes of @text, or -1 up to its NUL
- *
- * The one place text from outside is made fit for people and XML: valid
- * UTF-8 (invalid bytes as "\xNN"), carriage returns dropped, other control
- * characters shown as their Unicode control pictures (ESC as U+241B "␛",
- * DEL as U+2421 "␡"), and C1 controls, U+FFFE and U+FFFF as U+FFFD.
- * Newlines and tabs stay.
- * Returns: (transfer full)
+/*
+ * Unicode's bidirectional controls (marks, embeddings, overrides, isolates):
+ * invisible, they make a terminal or a browser show the text around them in
+ * another order than it is written ("Trojan Source").
  */
-char *
-pv_text_sanitize(const char *text, gssize len)
+static gboolean
+pv_text_is_bidi_control(gunichar c)
+{
+    return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+        (c >= 0x2066 && c <= 0x2069);
+}
+
+static char *
+pv_text_sanitize_full(const char *text, gssize len, gboolean one_line)
 {
     g_autofree char *valid = pv_text_make_valid(text, len);
     GString *out = g_string_sized_new(strlen(valid));
@@ -99,18 +102,54 @@ pv_text_sanitize(const char *text, gssize len)
     for (p = valid; *p; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
 
-        if (pv_text_is_safe(c))
+        if (pv_text_is_safe(c) && !(one_line && (c == '\n' || c == '\t')) &&
+            !pv_text_is_bidi_control(c))
             g_string_append_len(out, p, g_utf8_next_char(p) - p);
-        else if (c == '\r')
+        else if (c == '\r' && !one_line)
             continue;
         else if (c < 0x20)
             g_string_append_unichar(out, 0x2400 + c);
         else if (c == 0x7f)
             g_string_append_unichar(out, 0x2421);
+        else if (pv_text_is_bidi_control(c))
+            /* As Lua writes it in a string: the file's author can find it. */
+            g_string_append_printf(out, "\\u{%04X}", c);
         else
             g_string_append_unichar(out, 0xfffd);
     }
     return g_string_free(out, FALSE);
+}
+
+/**
+ * pv_text_sanitize:
+ * @len: bytes of @text, or -1 up to its NUL
+ *
+ * The one place text from outside is made fit for people and XML: valid
+ * UTF-8 (invalid bytes as "\xNN"), carriage returns dropped, other control
+ * characters shown as their Unicode control pictures (ESC as U+241B "␛",
+ * DEL as U+2421 "␡"), bidirectional controls as "\u{202E}", and C1
+ * controls, U+FFFE and U+FFFF as U+FFFD.  Newlines and tabs stay.
+ * Returns: (transfer full)
+ */
+char *
+pv_text_sanitize(const char *text, gssize len)
+{
+    return pv_text_sanitize_full(text, len, FALSE);
+}
+
+/**
+ * pv_text_name:
+ *
+ * A name from outside (a file's path, a test's or a VM's name) as people
+ * see it, on the one line it belongs to: pv_text_sanitize() with newlines,
+ * tabs and carriage returns shown as control pictures too ("␊"), so no name
+ * can start a line of its own ("  PASS  ...") or hide part of itself.
+ * Returns: (transfer full)
+ */
+char *
+pv_text_name(const char *text)
+{
+    return pv_text_sanitize_full(text, -1, TRUE);
 }
 
 /**

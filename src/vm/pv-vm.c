@@ -320,33 +320,63 @@ pv_vm_exec(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result, GError 
     return TRUE;
 }
 
+/* PV_VM_FILE_MODE: what a file vm:write_file() creates without a mode gets. */
+#define PV_VM_FILE_MODE "0644"
+
+/* Whether @path exists in the guest (test -e), through its agent. */
+static gboolean
+pv_vm_file_exists(PvVm *vm, const char *path, gboolean *exists, GError **error)
+{
+    g_auto(PvAgentExecResult) result = { 0 };
+    const char *args[] = { "-e", path, NULL };
+    PvAgentExec exec = { "test", args, NULL, NULL, G_MAXINT64 };
+
+    if (!pv_vm_exec(vm, &exec, &result, error))
+        return FALSE;
+    if (result.signaled || result.exit_code > 1) {
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST, _("test -e %s failed in vm '%s': %.*s"),
+                    path, vm->name, (int)g_bytes_get_size(result.err),
+                    (const char *)g_bytes_get_data(result.err, NULL));
+        return FALSE;
+    }
+    *exists = result.exit_code == 0;
+    return TRUE;
+}
+
 /**
  * pv_vm_write_file:
- * @mode: (nullable): octal permissions, e.g. "0644"; NULL leaves the agent's
+ * @mode: (nullable): octal permissions, e.g. "0644"; NULL: a new file gets
+ *   PV_VM_FILE_MODE (the agent would leave it 0666), an existing one keeps
+ *   its own
  */
 gboolean
 pv_vm_write_file(PvVm *vm, const char *path, GBytes *data, const char *mode, GError **error)
 {
     PvAgentContext ctx;
     g_auto(PvAgentExecResult) result = { 0 };
-    const char *args[] = { mode, path, NULL };
+    const char *args[] = { mode ? mode : PV_VM_FILE_MODE, path, NULL };
     PvAgentExec chmod_exec = { "chmod", args, NULL, NULL, G_MAXINT64 };
+    gboolean exists = FALSE;
 
     if (!pv_vm_require_agent(vm, error))
         return FALSE;
+    if (!mode && !pv_vm_file_exists(vm, path, &exists, error)) {
+        g_prefix_error(error, _("cannot write %s in vm '%s': "), path, vm->name);
+        return FALSE;
+    }
     pv_vm_agent_context(vm, &ctx);
     if (!pv_agent_file_write(pv_domain_peek_virdomain(vm->domain), &ctx, path, data, error)) {
         pv_vm_explain_agent_error(vm, error);
         g_prefix_error(error, _("cannot write %s in vm '%s': "), path, vm->name);
         return FALSE;
     }
-    if (!mode)
+    if (exists)
         return TRUE;
     if (!pv_vm_exec(vm, &chmod_exec, &result, error))
         return FALSE;
     if (result.signaled || result.exit_code != 0) {
         g_set_error(error, PV_ERROR, PV_ERROR_GUEST, _("cannot chmod %s %s in vm '%s': %.*s"),
-                    mode, path, vm->name, (int)g_bytes_get_size(result.err),
+                    args[0], path, vm->name, (int)g_bytes_get_size(result.err),
                     (const char *)g_bytes_get_data(result.err, NULL));
         return FALSE;
     }

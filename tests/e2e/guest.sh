@@ -67,6 +67,28 @@ test("a guest's stderr with escape sequences", function(t)
     vm:run("printf 'in \\033[31mred\\033[0m \\a\\n' >&2; exit 3"):assert_ok()
 end)
 
+test("a NUL where it cannot travel: an error, nothing cut short", function(t)
+    -- Cut at the NUL, they ran /bin/echo a, set A, wrote /tmp/a.
+    for _, f in ipairs({
+        function() vm:run({"/bin/echo", "a\0b"}) end,
+        function() vm:run("env", {env = {["A\0B"] = "1"}}) end,
+        function() vm:run("env", {env = {A = "1\0B"}}) end,
+        function() vm:write_file("/tmp/a\0b", "x") end,
+    }) do
+        t:assert_contains(t:assert_raises(f), "holds a NUL byte")
+    end
+    t:assert_eq(1, vm:run("test -e /tmp/a").exit_code, "/tmp/a was not written")
+end)
+
+test("write_file: a new file is 0644, an existing one keeps its mode", function(t)
+    vm:write_file("/tmp/new", "x")
+    t:assert_eq("-rw-r--r--\n", vm:run("stat -c '%A' /tmp/new").stdout)
+    vm:run("echo old > /tmp/script; chmod 0750 /tmp/script"):assert_ok()
+    vm:write_file("/tmp/script", "#!/bin/sh\n")
+    t:assert_eq("-rwxr-x---\n", vm:run("stat -c '%A' /tmp/script").stdout)
+    t:assert_eq("#!/bin/sh\n", vm:read_file("/tmp/script"))
+end)
+
 test("shutdown", function(t)
     vm:shutdown()
     t:assert_eq("stopped", vm:state())
@@ -87,7 +109,11 @@ check "a guest's stderr: no control character reaches the terminal" \
     sh -c "! tr -d '\n\t' < '$WORK/out' | LC_ALL=C grep -q '[[:cntrl:]]'"
 check "a guest's stderr: JUnit is valid" \
     xmllint --noout --schema "$PV_TEST_SRCDIR/reportdata/junit.xsd" "$WORK/junit.xml"
-check "summary line" grep -qx "8 passed, 3 failed, 0 skipped" "$WORK/out"
+check "summary line" grep -qx "10 passed, 3 failed, 0 skipped" "$WORK/out"
+check "a NUL where it cannot travel: an error" \
+    out_has "PASS  a NUL where it cannot travel: an error, nothing cut short"
+check "write_file: a new file is 0644, an existing one keeps its mode" \
+    out_has "PASS  write_file: a new file is 0644, an existing one keeps its mode"
 check "nothing left in virsh list --all" no_domains_left
 check "overlays and logs stay in the run directory" \
     test -f "$WORK/runs/latest/vms/${PREFIX}guest-g.console.log"

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pv-doctor.h"
 #include "pv-error.h"
 #include "pv-i18n.h"
 #include "pv-libvirt.h"
@@ -714,6 +715,26 @@ pv_run_get_template(PvRun *run, const char *path, GError **error)
     return bytes;
 }
 
+/*
+ * The user libvirt runs QEMU as (the DAC base label of its capabilities), or
+ * -1 when it does not say.  The lock is held.
+ */
+static gint64
+pv_run_get_qemu_uid(PvRun *run)
+{
+    g_autofree char *caps = virConnectGetCapabilities(run->conn);
+    uid_t uid;
+    gid_t gid;
+
+    if (!caps) {
+        virResetLastError();
+        return -1;
+    }
+    if (!pv_doctor_parse_dac_label(caps, pv_virt_type_to_string(run->virt_auto), &uid, &gid))
+        return -1;
+    return uid;
+}
+
 /**
  * pv_run_get_fixture_store:
  * @hypervisor: (out) (transfer none): what restores the states, for keys
@@ -740,6 +761,8 @@ pv_run_get_fixture_store(PvRun *run, const char **hypervisor, GError **error)
         g_autofree char *dir = pv_fixture_store_default_dir(run->options->cache_dir);
 
         run->fixtures = pv_fixture_store_open(dir, error);
+        if (run->fixtures)
+            pv_fixture_store_set_qemu_uid(run->fixtures, pv_run_get_qemu_uid(run));
     }
     if (run->fixtures && !run->hypervisor) {
         unsigned long qemu = 0;

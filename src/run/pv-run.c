@@ -34,6 +34,7 @@ struct _PvRun {
     gint64 pid;
     char *base;                 /* where run directories go (absolute) */
     char *dir;                  /* this run's results directory */
+    int dir_lock;               /* holds its lock (pv_results_start_run()); -1 */
     virConnect *conn;
     gboolean local;             /* the hypervisor runs on this machine */
     gboolean host_local;        /* ...and is a real one: PSI and KSM are its */
@@ -159,7 +160,10 @@ pv_run_make_dir(PvRun *run, GError **error)
     g_autofree char *latest = NULL;
     g_autofree char *latest_tmp = NULL;
 
-    run->dir = g_build_filename(abs_base, run->id, NULL);
+    /* Locked while the run lives: no other run prunes it. */
+    run->dir = pv_results_start_run(abs_base, run->id, &run->dir_lock, error);
+    if (!run->dir)
+        return FALSE;
     vms = g_build_filename(run->dir, "vms", NULL);
     if (g_mkdir_with_parents(vms, 0755) < 0) {
         int saved = errno;
@@ -195,6 +199,7 @@ pv_run_new(const PvRunOptions *options)
     run->host = g_strdup(g_get_host_name());
     run->pid = getpid();
     run->base = pv_results_base(options->results_dir);
+    run->dir_lock = -1;
     g_mutex_init(&run->lock);
     g_mutex_init(&run->net_lock);
     run->net_record_dir = pv_network_record_dir_default();
@@ -421,6 +426,8 @@ pv_run_free(PvRun *run)
     g_free(run->prefix);
     g_free(run->host);
     g_free(run->dir);
+    if (run->dir_lock >= 0)
+        close(run->dir_lock);
     g_free(run->base);
     g_free(run);
 }

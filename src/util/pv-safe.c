@@ -271,6 +271,68 @@ pv_safe_openat(int dirfd, const char *dir, const char *name, int flags, mode_t m
 }
 
 /**
+ * pv_safe_check_output:
+ * @path: a file provium will write when the run ends, or all along
+ * @replace: it is written through a rename (pv_write_file_atomic()), which
+ *   replaces whatever @path names; else opened (pv_safe_openat()), which
+ *   refuses a link or anything but a regular file
+ *
+ * Checks, before a run starts, that @path can be written then: its
+ * directory exists and may be written, and @path is not a directory (nor,
+ * unless @replace, what pv_safe_openat() refuses).  Makes nothing.
+ * Returns: FALSE with @error (usage) saying why
+ */
+gboolean
+pv_safe_check_output(const char *path, gboolean replace, GError **error)
+{
+    g_autofree char *dir = NULL;
+    struct stat st;
+
+    if (!*path) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
+                            _("an empty path: give a file's path"));
+        return FALSE;
+    }
+    if (lstat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s is a directory: give a file's path"), path);
+            return FALSE;
+        }
+        if (!replace && S_ISLNK(st.st_mode)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s is a symbolic link, which provium does not follow "
+                          "(remove it or use another path)"), path);
+            return FALSE;
+        }
+        if (!replace && !S_ISREG(st.st_mode)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s is not a regular file (remove it or use another path)"), path);
+            return FALSE;
+        }
+        if (!replace && st.st_nlink > 1) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s has other hard links (remove it or use another path)"), path);
+            return FALSE;
+        }
+    }
+    dir = g_path_get_dirname(path);
+    if (stat(dir, &st) < 0 || access(dir, W_OK | X_OK) < 0) {
+        int saved = errno;
+
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("cannot write %s: %s"), path,
+                    g_strerror(saved));
+        return FALSE;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("cannot write %s: %s"), path,
+                    g_strerror(ENOTDIR));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/**
  * pv_write_file_atomic:
  *
  * Writes @path through a temporary file and a rename, so a reader never sees

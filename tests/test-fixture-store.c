@@ -582,6 +582,195 @@ test_prune_leftovers(Fixture *fx, gconstpointer data)
     g_assert_cmpuint(count_dir(fx, "locks"), ==, 1);
 }
 
+/* The uid of nobody, another user than root: the tests give files to it. */
+#define OTHER_UID 65534
+
+/* Whether @error refuses @path (under the store) for @why, naming it. */
+static void
+assert_refused(const GError *error, const char *path, const char *why)
+{
+    g_autofree char *expected = g_strdup_printf("%s is %s: ", path, why);
+
+    g_assert_nonnull(error);
+    g_test_message("%s", error->message);
+    g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+    g_assert_true(g_str_has_prefix(error->message, expected));
+    g_assert_nonnull(strstr(error->message, "--cache-dir"));
+    g_assert_null(strchr(error->message, '\n'));
+}
+
+static char *
+owned_by_other(void)
+{
+    return g_strdup_printf("owned by uid %d, not by you (%s)", OTHER_UID, g_get_user_name());
+}
+
+/*
+ * A slot's saved state that someone else owns, or everyone may write, is
+ * refused before anything restores it, naming it; it is not judged
+ * corrupt and removed either.
+ */
+static void
+test_untrusted_slot(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFixtureKey) key = make_key("web");
+    g_autoptr(PvFixtureEntry) entry = acquire_and_build(fx, key, "web");
+    g_autofree char *state = entry_path(fx, key, "slots/0/memory.state");
+    g_autofree char *slot_dir = entry_path(fx, key, "slots/0");
+    g_autofree char *other = owned_by_other();
+    g_autoptr(GError) error = NULL;
+    PvFixtureSlot *slot;
+
+    if (geteuid() != 0) {
+        g_test_skip("needs root to give files to another user");
+        return;
+    }
+    g_assert_cmpint(chmod(state, 0666), ==, 0);
+    slot = pv_fixture_entry_claim_slot(entry, &error);
+    g_assert_null(slot);
+    assert_refused(error, state, "writable by everyone");
+    g_clear_error(&error);
+
+    g_assert_cmpint(chmod(state, 0644), ==, 0);
+    g_assert_cmpint(chown(state, OTHER_UID, OTHER_UID), ==, 0);
+    slot = pv_fixture_entry_claim_slot(entry, &error);
+    g_assert_null(slot);
+    assert_refused(error, state, other);
+    g_assert_true(g_file_test(state, G_FILE_TEST_IS_REGULAR));
+    g_clear_error(&error);
+
+    /* The slot's directory, whatever it holds. */
+    g_assert_cmpint(chown(state, 0, 0), ==, 0);
+    g_assert_cmpint(chown(slot_dir, OTHER_UID, OTHER_UID), ==, 0);
+    slot = pv_fixture_entry_claim_slot(entry, &error);
+    g_assert_null(slot);
+    assert_refused(error, slot_dir, other);
+    g_clear_error(&error);
+
+    g_assert_cmpint(chown(slot_dir, 0, 0), ==, 0);
+    slot = pv_fixture_entry_claim_slot(entry, &error);
+    g_assert_no_error(error);
+    g_assert_true(pv_fixture_slot_is_ready(slot));
+    pv_fixture_slot_free(slot);
+}
+
+/* An entry someone else owns, or its manifest or files, is refused, not used or removed. */
+static void
+test_untrusted_entry(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFixtureKey) key = make_key("web");
+    g_autoptr(PvFixtureEntry) built = acquire_and_build(fx, key, "web");
+    g_autofree char *dir = entry_path(fx, key, NULL);
+    g_autofree char *manifest = entry_path(fx, key, "manifest.json");
+    g_autofree char *disk = entry_path(fx, key, "disk.qcow2");
+    g_autofree char *other = owned_by_other();
+    const char *const paths[] = { dir, manifest, disk };
+    guint i;
+
+    if (geteuid() != 0) {
+        g_test_skip("needs root to give files to another user");
+        return;
+    }
+    g_clear_pointer(&built, pv_fixture_entry_free);
+    for (i = 0; i < G_N_ELEMENTS(paths); i++) {
+        g_auto(PvFixtureAcquisition) acq = { 0 };
+        g_autoptr(GError) error = NULL;
+
+        g_test_message("owned by another: %s", paths[i]);
+        g_assert_cmpint(chown(paths[i], OTHER_UID, OTHER_UID), ==, 0);
+        g_assert_false(pv_fixture_store_acquire(fx->store, key->key, "test", &acq, &error));
+        assert_refused(error, paths[i], other);
+        g_assert_true(g_file_test(paths[i], G_FILE_TEST_EXISTS));
+        g_assert_cmpint(chown(paths[i], 0, 0), ==, 0);
+    }
+    {
+        g_auto(PvFixtureAcquisition) acq = { 0 };
+        g_autoptr(GError) error = NULL;
+
+        g_assert_true(pv_fixture_store_acquire(fx->store, key->key, "test", &acq, &error));
+        g_assert_no_error(error);
+        g_assert_cmpint(acq.outcome, ==, PV_FIXTURE_HIT);
+    }
+}
+
+/* A store's directory someone else owns is refused when the store is opened. */
+static void
+test_untrusted_store_dir(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *entries = g_build_filename(fx->dir, "entries", NULL);
+    g_autofree char *other = owned_by_other();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvFixtureStore) store = NULL;
+
+    if (geteuid() != 0) {
+        g_test_skip("needs root to give files to another user");
+        return;
+    }
+    g_assert_cmpint(chown(entries, OTHER_UID, OTHER_UID), ==, 0);
+    store = pv_fixture_store_open(fx->dir, &error);
+    g_assert_null(store);
+    assert_refused(error, entries, other);
+}
+
+/*
+ * libvirt gives the disks a domain opens to the user QEMU runs as, and
+ * leaves a backing file so: files of that user pass, directories and
+ * manifests do not, nor a state only root's libvirt reads.
+ */
+static void
+test_qemu_owned(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFixtureKey) key = make_key("web");
+    g_autoptr(PvFixtureEntry) built = acquire_and_build(fx, key, "web");
+    g_autofree char *disk = entry_path(fx, key, "disk.qcow2");
+    g_autofree char *state = entry_path(fx, key, "slots/0/memory.state");
+    g_autofree char *manifest = entry_path(fx, key, "manifest.json");
+    g_autofree char *other = owned_by_other();
+    g_auto(PvFixtureAcquisition) acq = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvFixtureSlot) slot = NULL;
+
+    if (geteuid() != 0) {
+        g_test_skip("needs root to give files to another user");
+        return;
+    }
+    g_clear_pointer(&built, pv_fixture_entry_free);
+    pv_fixture_store_set_qemu_uid(fx->store, OTHER_UID);
+    g_assert_cmpint(chown(disk, OTHER_UID, OTHER_UID), ==, 0);
+    g_assert_cmpint(chown(state, OTHER_UID, OTHER_UID), ==, 0);
+    g_assert_true(pv_fixture_store_acquire(fx->store, key->key, "test", &acq, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(acq.outcome, ==, PV_FIXTURE_HIT);
+    slot = pv_fixture_entry_claim_slot(acq.entry, &error);
+    g_assert_no_error(error);
+    g_assert_false(pv_fixture_slot_check_private(slot, "memory.state", &error));
+    assert_refused(error, state, other);
+    g_clear_error(&error);
+    g_assert_cmpint(chown(state, 0, 0), ==, 0);
+    g_assert_true(pv_fixture_slot_check_private(slot, "memory.state", &error));
+    g_assert_no_error(error);
+    g_clear_pointer(&slot, pv_fixture_slot_free);
+    pv_fixture_acquisition_clear(&acq);
+
+    /* Writable by everyone, it is refused whoever owns it. */
+    g_assert_cmpint(chmod(disk, 0666), ==, 0);
+    g_assert_false(pv_fixture_store_acquire(fx->store, key->key, "test", &acq, &error));
+    assert_refused(error, disk, "writable by everyone");
+    g_clear_error(&error);
+    g_assert_cmpint(chmod(disk, 0644), ==, 0);
+
+    g_assert_cmpint(chown(manifest, OTHER_UID, OTHER_UID), ==, 0);
+    g_assert_false(pv_fixture_store_acquire(fx->store, key->key, "test", &acq, &error));
+    assert_refused(error, manifest, other);
+    g_clear_error(&error);
+    g_assert_cmpint(chown(manifest, 0, 0), ==, 0);
+
+    /* Without a QEMU user, the disk is someone else's. */
+    pv_fixture_store_set_qemu_uid(fx->store, -1);
+    g_assert_false(pv_fixture_store_acquire(fx->store, key->key, "test", &acq, &error));
+    assert_refused(error, disk, other);
+}
+
 static void
 test_unsafe_dir(void)
 {
@@ -623,6 +812,10 @@ main(int argc, char **argv)
     ADD("/fixture/store/slots", test_slots);
     ADD("/fixture/store/evict", test_evict);
     ADD("/fixture/store/prune-leftovers", test_prune_leftovers);
+    ADD("/fixture/store/untrusted-slot", test_untrusted_slot);
+    ADD("/fixture/store/untrusted-entry", test_untrusted_entry);
+    ADD("/fixture/store/untrusted-store-dir", test_untrusted_store_dir);
+    ADD("/fixture/store/qemu-owned", test_qemu_owned);
 #undef ADD
     g_test_add_func("/fixture/store/unsafe-dir", test_unsafe_dir);
     g_test_add_func("/fixture/store/default-dir", test_default_dir);

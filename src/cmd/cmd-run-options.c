@@ -24,6 +24,8 @@
 #include "pv-config.h"
 #include "pv-error.h"
 #include "pv-order.h"
+#include "pv-results.h"
+#include "pv-safe.h"
 #include "pv-shard.h"
 #include "pv-tags.h"
 #include "pv-units.h"
@@ -98,7 +100,8 @@ pv_cmd_run_parse_args(int *argc, char ***argv, gboolean fixtures, PvRunArgs *arg
         { "shell-prompt", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &args->shell, NULL,
           NULL },
         { "rerun-failed", 0, 0, G_OPTION_ARG_NONE, &args->rerun_failed,
-          N_("Run only the files that failed in the latest run (of --results-dir)"), NULL },
+          N_("Run only the files that failed in the latest run (of --results-dir) and are "
+             "under the PATHs (default: the current directory)"), NULL },
         { "retries", 0, 0, G_OPTION_ARG_INT, &args->retries,
           N_("Run a failed file again, up to N times; a test that fails and then passes "
              "is reported flaky (default 0)"), N_("N") },
@@ -391,6 +394,21 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, gboolean quiet, GError 
                               "choose one (--save-events FILE keeps the stream too)"));
         return FALSE;
     }
+    if (args->results_dir && !*args->results_dir) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--results-dir: an empty path; give a directory (without the option: "
+                      "%s)"), PV_RESULTS_DIR_DEFAULT);
+        return FALSE;
+    }
+    /* Written when the run ends: a mistake must not wait until then. */
+    if (args->junit && !pv_safe_check_output(args->junit, TRUE, error)) {
+        g_prefix_error(error, "--junit: ");
+        return FALSE;
+    }
+    if (args->save_events && !pv_safe_check_output(args->save_events, FALSE, error)) {
+        g_prefix_error(error, "--save-events: ");
+        return FALSE;
+    }
     if (args->verbose && args->quiet) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
                             _("--verbose and --quiet contradict each other; choose one"));
@@ -498,8 +516,10 @@ pv_cmd_run_apply_setting(PvRunArgs *args, const PvConfigSetting *setting,
             continue;
         switch (pv_run_key_map[i].kind) {
         case PV_RUN_KEY_STRING:
+            /* An empty results-dir stays so, for pv_cmd_run_check() to refuse. */
             if (!*(char **)field)
-                *(char **)field = g_str_has_suffix(setting->key, "-dir") ?
+                *(char **)field = g_str_has_suffix(setting->key, "-dir") &&
+                    (*setting->value || !g_str_equal(setting->key, "results-dir")) ?
                     g_canonicalize_filename(setting->value, config_dir) :
                     g_strdup(setting->value);
             return TRUE;

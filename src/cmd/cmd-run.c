@@ -535,6 +535,59 @@ pv_cmd_run_write_failed(PvRun *run, GPtrArray *files)
 }
 
 /*
+ * --rerun-failed: the files that failed in the latest run, under the PATHs
+ * (the current directory without one), NULL-terminated in *@failed; none
+ * (said so) when none failed.  A file elsewhere is not run, and said so:
+ * what the list names is not the user's to run by this command.
+ */
+static gboolean
+pv_cmd_run_read_failed(PvRunArgs *args, PvRunOptions *options, GPtrArray **failed,
+                       GError **error)
+{
+    g_autofree char *base = pv_results_base(options->results_dir);
+    g_autofree char *latest = NULL;
+    g_autoptr(GPtrArray) paths = pv_results_read_failed(base, &latest, error);
+    g_autoptr(GPtrArray) outside = NULL;
+    g_autofree char *here = g_get_current_dir();
+
+    if (!paths)
+        return FALSE;
+    if (paths->len == 0) {
+        g_printerr(_("provium: no file failed in the latest run (%s): nothing to run\n"),
+                   latest);
+        *failed = g_steal_pointer(&paths);
+        return TRUE;
+    }
+    outside = pv_results_keep_under(paths, (const char *const *)args->paths);
+    if (paths->len == 0 && args->paths) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--rerun-failed: no file that failed in the latest run (%s) is under the "
+                      "PATHs given; %s is not (give its directory as PATH)"), latest,
+                    (const char *)outside->pdata[0]);
+        return FALSE;
+    }
+    if (paths->len == 0) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--rerun-failed: no file that failed in the latest run (%s) is under the "
+                      "current directory %s; %s is not (give its directory as PATH)"), latest,
+                    here, (const char *)outside->pdata[0]);
+        return FALSE;
+    }
+    if (outside->len > 0)
+        g_printerr(g_dngettext(GETTEXT_PACKAGE,
+                               "provium: --rerun-failed: %u file that failed in the latest run "
+                               "is not under the PATHs (or the current directory) and is not "
+                               "run: %s\n",
+                               "provium: --rerun-failed: %u files that failed in the latest run "
+                               "are not under the PATHs (or the current directory) and are not "
+                               "run, such as %s\n", outside->len),
+                   outside->len, (const char *)outside->pdata[0]);
+    g_ptr_array_add(paths, NULL);
+    *failed = g_steal_pointer(&paths);
+    return TRUE;
+}
+
+/*
  * provium [PATH...] runs the test files; provium fixture build [PATH...] the
  * fixture files, each as a file with one test that boots a VM of it.
  */
@@ -583,26 +636,17 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         !pv_cmd_run_check(&args, &options, FALSE, &error))
         goto usage;
 
-    if (args.rerun_failed) {
+    /* Its runs decide what --rerun-failed runs, and its old ones are removed. */
+    {
         g_autofree char *base = pv_results_base(options.results_dir);
-        g_autofree char *latest = NULL;
 
-        if (args.paths) {
-            g_set_error_literal(&error, PV_ERROR, PV_ERROR_USAGE,
-                                _("--rerun-failed takes no PATH: it runs the files that failed "
-                                  "in the latest run (narrow them with --filter)"));
+        if (!pv_results_check_base(base, &error))
             goto usage;
-        }
-        failed = pv_results_read_failed(base, &latest, &error);
-        if (!failed)
-            goto usage;
-        if (failed->len == 0) {
-            g_printerr(_("provium: no file failed in the latest run (%s): nothing to run\n"),
-                       latest);
-            return PV_EXIT_OK;
-        }
-        g_ptr_array_add(failed, NULL);
     }
+    if (args.rerun_failed && !pv_cmd_run_read_failed(&args, &options, &failed, &error))
+        goto usage;
+    if (failed && failed->len == 0)
+        return PV_EXIT_OK;
     paths = pv_discover_suffix(failed ? (const char *const *)failed->pdata
                                       : (const char *const *)args.paths, options.filter,
                                fixtures ? PV_FIXTURE_SUFFIX : PV_TEST_SUFFIX, &error);

@@ -597,20 +597,17 @@ pv_config_lookup_profile(PvConfig *config, const char *name, gboolean check_file
 }
 
 /*
- * Whether @path, a provium.conf, may decide what VMs are made of: not when
- * someone else than you (or root) could have written it or put it there.
+ * Whether @path, a provium.conf of the fallbacks, may decide what VMs are
+ * made of: not when someone else than you (or root) could have written it.
  * The first refusal goes to @refused.  Returns: whether to use it
  */
 static gboolean
-pv_config_trusted(const char *path, const struct stat *dir_st, char **refused)
+pv_config_trusted(const char *path, char **refused)
 {
-    g_autofree char *dir_why = dir_st ? pv_safe_untrusted(dir_st) : NULL;
     g_autofree char *why = NULL;
     struct stat st;
 
-    if (dir_why)
-        why = g_strdup_printf(_("its directory is %s"), dir_why);
-    else if (stat(path, &st) < 0)
+    if (stat(path, &st) < 0)
         why = g_strdup(g_strerror(errno));
     else
         why = pv_safe_untrusted(&st);
@@ -629,10 +626,10 @@ pv_config_trusted(const char *path, const struct stat *dir_st, char **refused)
  * then in $XDG_CONFIG_HOME/provium/ and the system configuration directory.
  * As git does with repositories, the climb stops at a directory that
  * someone else than you (or root) owns or that everyone may write, such as
- * /tmp; a provium.conf in such a directory, or one such a user could have
- * written, is passed over as if it were not there: as root, a file planted
- * by any user would decide kernel, disk and template.  @refused then says
- * which file and why.
+ * /tmp (pv_safe_find_up()); a provium.conf in such a directory, or one such
+ * a user could have written, is passed over as if it were not there: as
+ * root, a file planted by any user would decide kernel, disk and template.
+ * @refused then says which file and why.
  * Returns: (transfer full) (nullable): the path of the first found, or NULL
  */
 char *
@@ -640,38 +637,36 @@ pv_config_find(const char *test_file, char **refused)
 {
     g_autofree char *abs = g_canonicalize_filename(test_file, NULL);
     g_autofree char *dir = g_path_get_dirname(abs);
+    g_autofree char *untrusted = NULL;
+    g_autofree char *why = NULL;
     const char *const fallbacks[] = {
         g_get_user_config_dir(), PV_SYSCONFDIR, "/etc",
     };
+    char *found;
     gsize i;
 
     if (refused)
         *refused = NULL;
-    for (;;) {
-        g_autofree char *candidate = g_build_filename(dir, PV_CONFIG_FILENAME, NULL);
-        g_autofree char *parent = NULL;
-        g_autofree char *dir_why = NULL;
-        struct stat dir_st;
-        gboolean dir_known = stat(dir, &dir_st) == 0;
+    found = pv_safe_find_up(dir, PV_CONFIG_FILENAME, NULL, TRUE, &untrusted, &why);
+    if (untrusted && refused) {
+        gboolean is_file = g_str_has_suffix(untrusted, "/" PV_CONFIG_FILENAME);
+        g_autofree char *file = is_file ? g_strdup(untrusted) :
+            g_build_filename(untrusted, PV_CONFIG_FILENAME, NULL);
+        g_autofree char *reason = is_file ? g_strdup(why) :
+            g_strdup_printf(_("its directory is %s"), why);
 
-        if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR) &&
-            pv_config_trusted(candidate, dir_known ? &dir_st : NULL, refused))
-            return g_steal_pointer(&candidate);
-        if (dir_known)
-            dir_why = pv_safe_untrusted(&dir_st);
-        parent = g_path_get_dirname(dir);
-        if (dir_why || g_str_equal(parent, dir))
-            break;
-        g_free(dir);
-        dir = g_steal_pointer(&parent);
+        *refused = g_strdup_printf(_("not using %s: %s; pass --config to use it"), file,
+                                   reason);
     }
+    if (found)
+        return found;
 
     for (i = 0; i < G_N_ELEMENTS(fallbacks); i++) {
         g_autofree char *candidate = g_build_filename(fallbacks[i], "provium",
                                                       PV_CONFIG_FILENAME, NULL);
 
         if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR) &&
-            pv_config_trusted(candidate, NULL, refused))
+            pv_config_trusted(candidate, refused))
             return g_steal_pointer(&candidate);
     }
     return NULL;

@@ -23,6 +23,7 @@
 #include "pv-config.h"
 #include "pv-error.h"
 #include "pv-lua.h"
+#include "pv-safe.h"
 
 #define PV_LUA_FIXTURE "provium.Fixture"
 #define PV_LUA_FIXTURE_SETUPS "provium.fixture_setups"
@@ -76,31 +77,33 @@ pv_lua_fixture_new(lua_State *L)
 
 /*
  * fixtures/NAME.fixture.lua in the test file's directory or the nearest one
- * above it that has it; the climb stops at the directory of a provium.conf.
+ * above it that has it; the climb stops at the directory of a provium.conf,
+ * and, as provium.conf's own search does, at a directory someone else than
+ * you (or root) owns or everyone may write (pv_safe_find_up()).  A fixture
+ * file found that someone else could have written or put there sets
+ * @refused: it would run as you (as root, often), even in provium list.
  */
 static char *
-pv_lua_fixture_find(PvFile *file, const char *name)
+pv_lua_fixture_find(PvFile *file, const char *name, char **refused)
 {
     g_autofree char *leaf = g_strconcat(name, PV_LUA_FIXTURE_SUFFIX, NULL);
+    g_autofree char *rel = g_build_filename(PV_LUA_FIXTURE_DIR, leaf, NULL);
     g_autofree char *dir = g_path_get_dirname(pv_file_peek_abs_path(file));
+    g_autofree char *untrusted = NULL;
+    g_autofree char *why = NULL;
+    char *path;
 
+    *refused = NULL;
     /* provium fixture build runs the fixture file itself. */
     if (g_str_has_suffix(pv_file_peek_abs_path(file), leaf) &&
         strcmp(strrchr(pv_file_peek_abs_path(file), '/') + 1, leaf) == 0)
         return g_strdup(pv_file_peek_abs_path(file));
-    for (;;) {
-        g_autofree char *path = g_build_filename(dir, PV_LUA_FIXTURE_DIR, leaf, NULL);
-        g_autofree char *conf = g_build_filename(dir, PV_CONFIG_FILENAME, NULL);
-        g_autofree char *parent = NULL;
-
-        if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
-            return g_steal_pointer(&path);
-        parent = g_path_get_dirname(dir);
-        if (g_file_test(conf, G_FILE_TEST_EXISTS) || strcmp(parent, dir) == 0)
-            return NULL;
-        g_free(dir);
-        dir = g_steal_pointer(&parent);
-    }
+    path = pv_safe_find_up(dir, rel, PV_CONFIG_FILENAME, FALSE, &untrusted, &why);
+    if (path && untrusted)
+        *refused = g_strdup_printf("fixture '%s': not running %s: %s is %s (someone else "
+                                   "could have put it there); fix that, or keep the fixture "
+                                   "where only you can write", name, path, untrusted, why);
+    return path;
 }
 
 /* Frees what a load holds, then raises the message. */
@@ -130,6 +133,7 @@ pv_lua_fixture_load(lua_State *L, PvFile *file, const char *name, char **profile
     GError *error = NULL;
     GPtrArray *inputs;
     char *path;
+    char *refused = NULL;
     char *text = NULL;
     gsize len = 0;
     int status;
@@ -139,7 +143,12 @@ pv_lua_fixture_load(lua_State *L, PvFile *file, const char *name, char **profile
 
     if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
         luaL_error(L, "fixture '%s': a fixture's name is a file name, without '/'", name);
-    path = pv_lua_fixture_find(file, name);
+    path = pv_lua_fixture_find(file, name, &refused);
+    if (refused) {
+        lua_pushstring(L, refused);
+        g_free(refused);
+        pv_lua_fixture_fail(L, path, NULL, "%s", lua_tostring(L, -1));
+    }
     if (!path)
         luaL_error(L, "fixture '%s': no %s/%s%s beside %s or in a directory above it", name,
                    PV_LUA_FIXTURE_DIR, name, PV_LUA_FIXTURE_SUFFIX, pv_file_peek_path(file));

@@ -9,6 +9,13 @@
  * are removed so that the last --keep-runs stay; only directories named as
  * provium names runs are touched, and removal never follows a symbolic
  * link out of them.
+ *
+ * What the directory holds decides what --rerun-failed runs, so it must be
+ * yours or root's and not writable by everyone, as the fixture cache and
+ * the lock directory (pv_results_check_base()).  A run holds a lock on its
+ * directory (PV_RESULTS_LOCK, flock) while it lives: pruning passes over a
+ * locked one.  The lock file holds when the run started, to the
+ * microsecond: it orders runs whose names say the same second.
  */
 #include "config.h"
 
@@ -16,12 +23,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "pv-error.h"
 #include "pv-results.h"
+#include "pv-safe.h"
+
+/* In a run directory: locked (flock) by its run while it lives. */
+#define PV_RESULTS_LOCK "run.lock"
 
 /**
  * pv_results_base:
@@ -33,6 +46,120 @@ char *
 pv_results_base(const char *results_dir)
 {
     return g_canonicalize_filename(results_dir ? results_dir : PV_RESULTS_DIR_DEFAULT, NULL);
+}
+
+/*
+ * Opens @base, made first if @create, and checks it (pv_safe_dir_open()).
+ * Returns: its descriptor, or -1 with @error set
+ */
+static int
+pv_results_open_base(const char *base, gboolean create, GError **error)
+{
+    g_autoptr(GError) local_error = NULL;
+    int fd;
+
+    if (create && g_mkdir_with_parents(base, 0755) < 0) {
+        int saved = errno;
+
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("cannot create the results directory %s: %s (choose one with "
+                      "--results-dir)"), base, g_strerror(saved));
+        return -1;
+    }
+    fd = pv_safe_dir_open(base, &local_error);
+    if (fd < 0)
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("%s; choose another results directory with --results-dir"),
+                    local_error->message);
+    return fd;
+}
+
+/**
+ * pv_results_check_base:
+ * @base: the results directory (absolute)
+ *
+ * Checks that @base, a symbolic link followed, is yours or root's and not
+ * writable by everyone (pv_safe_dir_open()), as the fixture cache and the
+ * lock directory are: anyone who may write it may plant a run whose list
+ * of failed files --rerun-failed runs.  A missing @base passes: it is made
+ * and checked when the run starts (pv_results_start_run()).
+ * Returns: FALSE with @error (usage) naming it and what to do
+ */
+gboolean
+pv_results_check_base(const char *base, GError **error)
+{
+    int fd;
+
+    if (!g_file_test(base, G_FILE_TEST_EXISTS))
+        return TRUE;
+    fd = pv_results_open_base(base, FALSE, error);
+    if (fd < 0)
+        return FALSE;
+    close(fd);
+    return TRUE;
+}
+
+/**
+ * pv_results_start_run:
+ * @base: the results directory
+ * @id: the run's id
+ * @lock_fd: (out): holds the run directory's lock: close it when the run ends
+ *
+ * Makes @base (checked as pv_results_check_base() does) and the run's
+ * directory in it, locked for as long as @lock_fd is open, so that no other
+ * run prunes it.  It appears under its name already locked: it is made
+ * under a temporary name, locked, then renamed.
+ * Returns: (transfer full): the run directory's path, or NULL with @error set
+ */
+char *
+pv_results_start_run(const char *base, const char *id, int *lock_fd, GError **error)
+{
+    g_autofree char *tmp = g_strdup_printf(".%s.tmp", id);
+    g_autofree char *tmp_path = g_build_filename(base, tmp, NULL);
+    g_autofree char *dir = g_build_filename(base, id, NULL);
+    g_autofree char *started = NULL;
+    int basefd;
+    int tmpfd = -1;
+    int fd = -1;
+    int saved;
+
+    basefd = pv_results_open_base(base, TRUE, error);
+    if (basefd < 0)
+        return NULL;
+    if (mkdirat(basefd, tmp, 0755) < 0 ||
+        (tmpfd = openat(basefd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        goto fail;
+    fd = pv_safe_openat(tmpfd, tmp_path, PV_RESULTS_LOCK, O_RDWR | O_CREAT | O_EXCL, 0644,
+                        error);
+    if (fd < 0) {
+        close(tmpfd);
+        unlinkat(basefd, tmp, AT_REMOVEDIR);
+        close(basefd);
+        return NULL;
+    }
+    started = g_strdup_printf("%" G_GINT64_FORMAT "\n", g_get_real_time());
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0 ||
+        write(fd, started, strlen(started)) != (gssize)strlen(started) ||
+        renameat(basefd, tmp, basefd, id) < 0)
+        goto fail;
+    close(tmpfd);
+    close(basefd);
+    *lock_fd = fd;
+    return g_steal_pointer(&dir);
+
+ fail:
+    saved = errno;
+    if (fd >= 0) {
+        close(fd);
+        unlinkat(tmpfd, PV_RESULTS_LOCK, 0);
+    }
+    if (tmpfd >= 0)
+        close(tmpfd);
+    unlinkat(basefd, tmp, AT_REMOVEDIR);
+    close(basefd);
+    g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot create the run directory %s: %s"), dir,
+                g_strerror(saved));
+    return NULL;
 }
 
 /**
@@ -79,6 +206,56 @@ pv_results_read_failed(const char *base, char **run_dir, GError **error)
     return g_steal_pointer(&paths);
 }
 
+/* Whether @path is @dir or under it; both canonical. */
+static gboolean
+pv_results_is_under(const char *path, const char *dir)
+{
+    gsize len = strlen(dir);
+
+    if (g_str_equal(dir, "/"))
+        return TRUE;
+    return strncmp(path, dir, len) == 0 && (path[len] == '\0' || path[len] == '/');
+}
+
+/**
+ * pv_results_keep_under:
+ * @paths: (element-type filename): absolute paths (the latest run's failed
+ *   files); made canonical, and those not under @corpus removed
+ * @corpus: (nullable): PATHs as given, files or directories, relative to
+ *   the current directory; NULL for the current directory
+ *
+ * --rerun-failed runs only what a run of @corpus would: a list of failed
+ * files names what root would run, and a file elsewhere is not the user's
+ * to run by this command.
+ * Returns: (transfer full) (element-type filename): the paths removed
+ */
+GPtrArray *
+pv_results_keep_under(GPtrArray *paths, const char *const *corpus)
+{
+    const char *const here[] = { ".", NULL };
+    g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *outside = g_ptr_array_new_with_free_func(g_free);
+    guint i;
+    guint j;
+
+    for (j = 0; (corpus ? corpus : here)[j]; j++)
+        g_ptr_array_add(dirs, g_canonicalize_filename((corpus ? corpus : here)[j], NULL));
+    for (i = 0; i < paths->len; ) {
+        char *path = g_canonicalize_filename(paths->pdata[i], NULL);
+        gboolean under = FALSE;
+
+        g_free(paths->pdata[i]);
+        paths->pdata[i] = path;
+        for (j = 0; j < dirs->len && !under; j++)
+            under = pv_results_is_under(path, dirs->pdata[j]);
+        if (under)
+            i++;
+        else
+            g_ptr_array_add(outside, g_ptr_array_steal_index(paths, i));
+    }
+    return outside;
+}
+
 /**
  * pv_results_is_run_name:
  *
@@ -102,10 +279,48 @@ pv_results_is_run_name(const char *name)
     return TRUE;
 }
 
-static gint
-pv_results_compare_names(gconstpointer a, gconstpointer b)
+/* A run directory, and when its run started (µs since the epoch; 0 unknown). */
+typedef struct {
+    char *name;
+    gint64 started;
+} PvResultsRun;
+
+/* When the run of directory @path started, from its lock file; 0 when it does not say. */
+static gint64
+pv_results_read_start(const char *path)
 {
-    return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+    g_autofree char *lock = g_build_filename(path, PV_RESULTS_LOCK, NULL);
+    char text[32];
+    gint64 started = 0;
+    ssize_t n;
+    int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd < 0)
+        return 0;
+    n = read(fd, text, sizeof(text) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    text[n] = '\0';
+    g_strchomp(text);
+    if (!g_ascii_string_to_signed(text, 10, 0, G_MAXINT64, &started, NULL))
+        return 0;
+    return started;
+}
+
+/* Oldest first: by the second the name gives, then by start, then by name. */
+static gint
+pv_results_compare_runs(gconstpointer a, gconstpointer b)
+{
+    const PvResultsRun *x = a;
+    const PvResultsRun *y = b;
+    int by_second = strncmp(x->name, y->name, PV_RESULTS_SECOND_LEN);
+
+    if (by_second)
+        return by_second;
+    if (x->started != y->started)
+        return x->started < y->started ? -1 : 1;
+    return strcmp(x->name, y->name);
 }
 
 /**
@@ -113,28 +328,52 @@ pv_results_compare_names(gconstpointer a, gconstpointer b)
  * @base: the results directory
  *
  * Returns: (transfer full) (element-type utf8): the run directories under
- *   @base (real directories, not links), oldest first; empty when @base
- *   cannot be read
+ *   @base (real directories, not links), oldest first: by the second their
+ *   names give, then, within a second, in the order they started; empty
+ *   when @base cannot be read
  */
 GPtrArray *
 pv_results_list_runs(const char *base)
 {
     GPtrArray *runs = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GArray) found = g_array_new(FALSE, FALSE, sizeof(PvResultsRun));
     g_autoptr(GDir) dir = g_dir_open(base, 0, NULL);
     const char *name;
+    guint i;
 
     while (dir && (name = g_dir_read_name(dir))) {
         g_autofree char *path = NULL;
+        PvResultsRun run = { NULL, 0 };
         struct stat st;
 
         if (!pv_results_is_run_name(name))
             continue;
         path = g_build_filename(base, name, NULL);
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            g_ptr_array_add(runs, g_strdup(name));
+        if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+            continue;
+        run.started = pv_results_read_start(path);
+        run.name = g_strdup(name);
+        g_array_append_val(found, run);
     }
-    g_ptr_array_sort(runs, pv_results_compare_names);
+    g_array_sort(found, pv_results_compare_runs);
+    for (i = 0; i < found->len; i++)
+        g_ptr_array_add(runs, g_array_index(found, PvResultsRun, i).name);
     return runs;
+}
+
+/* Whether run directory @name under @basefd belongs to a run still going (it holds its lock). */
+static gboolean
+pv_results_run_is_live(int basefd, const char *name)
+{
+    g_autofree char *lock = g_build_filename(name, PV_RESULTS_LOCK, NULL);
+    int fd = openat(basefd, lock, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    gboolean live;
+
+    if (fd < 0)
+        return FALSE;
+    live = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+    close(fd);
+    return live;
 }
 
 /* Removes @name under @parent and all it holds, never following a link. */
@@ -194,7 +433,9 @@ pv_results_remove(const char *path, GError **error)
  * @keep: how many run directories stay, @current among them; 0 keeps all
  * @current: (nullable): this run's id, never removed
  *
- * Removes the oldest run directories under @base so that @keep stay.
+ * Removes the oldest run directories under @base so that @keep stay, never
+ * one whose run is still going (it holds its directory's lock): more than
+ * @keep stay then.
  * Returns: how many were removed; on a failure, those before it, with
  *   @error set
  */
@@ -220,7 +461,7 @@ pv_results_prune(const char *base, guint keep, const char *current, GError **err
     for (i = 0; i < runs->len - keep; i++) {
         const char *name = runs->pdata[i];
 
-        if (current && g_str_equal(name, current))
+        if ((current && g_str_equal(name, current)) || pv_results_run_is_live(basefd, name))
             continue;
         if (!pv_results_remove_at(basefd, name, error)) {
             g_prefix_error(error, "%s: ", base);

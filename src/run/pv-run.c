@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pv-doctor.h"
 #include "pv-error.h"
 #include "pv-i18n.h"
 #include "pv-libvirt.h"
@@ -33,6 +34,7 @@ struct _PvRun {
     gint64 pid;
     char *base;                 /* where run directories go (absolute) */
     char *dir;                  /* this run's results directory */
+    int dir_lock;               /* holds its lock (pv_results_start_run()); -1 */
     virConnect *conn;
     gboolean local;             /* the hypervisor runs on this machine */
     gboolean host_local;        /* ...and is a real one: PSI and KSM are its */
@@ -160,7 +162,10 @@ pv_run_make_dir(PvRun *run, GError **error)
     g_autofree char *latest = NULL;
     g_autofree char *latest_tmp = NULL;
 
-    run->dir = g_build_filename(abs_base, run->id, NULL);
+    /* Locked while the run lives: no other run prunes it. */
+    run->dir = pv_results_start_run(abs_base, run->id, &run->dir_lock, error);
+    if (!run->dir)
+        return FALSE;
     vms = g_build_filename(run->dir, "vms", NULL);
     if (g_mkdir_with_parents(vms, 0755) < 0) {
         int saved = errno;
@@ -196,6 +201,7 @@ pv_run_new(const PvRunOptions *options)
     run->host = g_strdup(g_get_host_name());
     run->pid = getpid();
     run->base = pv_results_base(options->results_dir);
+    run->dir_lock = -1;
     g_mutex_init(&run->lock);
     g_mutex_init(&run->net_lock);
     run->net_record_dir = pv_network_record_dir_default();
@@ -422,6 +428,8 @@ pv_run_free(PvRun *run)
     g_free(run->prefix);
     g_free(run->host);
     g_free(run->dir);
+    if (run->dir_lock >= 0)
+        close(run->dir_lock);
     g_free(run->base);
     g_free(run);
 }
@@ -716,6 +724,26 @@ pv_run_get_template(PvRun *run, const char *path, GError **error)
     return bytes;
 }
 
+/*
+ * The user libvirt runs QEMU as (the DAC base label of its capabilities), or
+ * -1 when it does not say.  The lock is held.
+ */
+static gint64
+pv_run_get_qemu_uid(PvRun *run)
+{
+    g_autofree char *caps = virConnectGetCapabilities(run->conn);
+    uid_t uid;
+    gid_t gid;
+
+    if (!caps) {
+        virResetLastError();
+        return -1;
+    }
+    if (!pv_doctor_parse_dac_label(caps, pv_virt_type_to_string(run->virt_auto), &uid, &gid))
+        return -1;
+    return uid;
+}
+
 /**
  * pv_run_get_fixture_store:
  * @hypervisor: (out) (transfer none): what restores the states, for keys
@@ -742,6 +770,8 @@ pv_run_get_fixture_store(PvRun *run, const char **hypervisor, GError **error)
         g_autofree char *dir = pv_fixture_store_default_dir(run->options->cache_dir);
 
         run->fixtures = pv_fixture_store_open(dir, error);
+        if (run->fixtures)
+            pv_fixture_store_set_qemu_uid(run->fixtures, pv_run_get_qemu_uid(run));
     }
     if (run->fixtures && !run->hypervisor) {
         unsigned long qemu = 0;

@@ -54,6 +54,97 @@ pv_safe_untrusted(const struct stat *st)
     return NULL;
 }
 
+/*
+ * Whether @dir (its status @dir_st, NULL when it could not be read) and each
+ * component of @name below it are trusted (pv_safe_untrusted(), links
+ * followed).  When not: the first that is not goes to @untrusted, why to @why.
+ */
+static gboolean
+pv_safe_chain_trusted(const char *dir, const struct stat *dir_st, const char *name,
+                      char **untrusted, char **why)
+{
+    g_auto(GStrv) parts = g_strsplit(name, "/", -1);
+    g_autofree char *path = g_strdup(dir);
+    struct stat st;
+    gsize i;
+
+    *why = dir_st ? pv_safe_untrusted(dir_st) : g_strdup(g_strerror(ENOENT));
+    for (i = 0; !*why && parts[i]; i++) {
+        char *next = g_build_filename(path, parts[i], NULL);
+
+        g_free(path);
+        path = next;
+        if (!*parts[i])
+            continue;
+        *why = stat(path, &st) < 0 ? g_strdup(g_strerror(errno)) : pv_safe_untrusted(&st);
+    }
+    if (!*why)
+        return TRUE;
+    *untrusted = g_steal_pointer(&path);
+    return FALSE;
+}
+
+/**
+ * pv_safe_find_up:
+ * @start: an absolute directory
+ * @name: a file's name, or a relative path to one ("fixtures/web.fixture.lua")
+ * @stop: (nullable): a file's name: a directory that holds one ends the climb
+ * @pass_over: climb on past a @name found that is not trusted
+ * @untrusted: (out) (transfer full) (nullable): when a @name found was not
+ *   trusted (the first one, with @pass_over): the first directory or file on
+ *   its way that is not, "/tmp" or "/tmp/fixtures/web.fixture.lua"
+ * @why: (out) (transfer full) (nullable): why @untrusted is not, to follow
+ *   "is": "writable by everyone"
+ *
+ * Looks for @name in @start and in each directory above it.  As git does
+ * with repositories, the climb ends at a directory that someone else than
+ * you (or root) owns or that everyone may write, such as /tmp, once @name
+ * was looked for there; at a directory that holds @stop; and at /.  A @name
+ * found is trusted when the directory it was found in and each component of
+ * @name are (pv_safe_untrusted(), links followed): as root, a file any user
+ * could have written or put there would decide what root runs.
+ * Returns: (transfer full) (nullable): the first @name found that is
+ *   trusted; without @pass_over, the first found, trusted or not (then
+ *   @untrusted is set); NULL when there is none
+ */
+char *
+pv_safe_find_up(const char *start, const char *name, const char *stop, gboolean pass_over,
+                char **untrusted, char **why)
+{
+    g_autofree char *dir = g_strdup(start);
+
+    *untrusted = *why = NULL;
+    for (;;) {
+        g_autofree char *candidate = g_build_filename(dir, name, NULL);
+        g_autofree char *stop_path = stop ? g_build_filename(dir, stop, NULL) : NULL;
+        g_autofree char *parent = NULL;
+        g_autofree char *dir_why = NULL;
+        g_autofree char *bad = NULL;
+        g_autofree char *bad_why = NULL;
+        struct stat dir_st;
+        gboolean dir_known = stat(dir, &dir_st) == 0;
+
+        if (g_file_test(candidate, G_FILE_TEST_IS_REGULAR)) {
+            if (pv_safe_chain_trusted(dir, dir_known ? &dir_st : NULL, name, &bad, &bad_why))
+                return g_steal_pointer(&candidate);
+            if (!*untrusted) {
+                *untrusted = g_steal_pointer(&bad);
+                *why = g_steal_pointer(&bad_why);
+            }
+            if (!pass_over)
+                return g_steal_pointer(&candidate);
+        }
+        if (dir_known)
+            dir_why = pv_safe_untrusted(&dir_st);
+        parent = g_path_get_dirname(dir);
+        if (dir_why || (stop_path && g_file_test(stop_path, G_FILE_TEST_EXISTS)) ||
+            g_str_equal(parent, dir))
+            return NULL;
+        g_free(dir);
+        dir = g_steal_pointer(&parent);
+    }
+}
+
 /**
  * pv_safe_dir_open:
  *
@@ -177,6 +268,68 @@ pv_safe_openat(int dirfd, const char *dir, const char *name, int flags, mode_t m
         return -1;
     }
     return fd;
+}
+
+/**
+ * pv_safe_check_output:
+ * @path: a file provium will write when the run ends, or all along
+ * @replace: it is written through a rename (pv_write_file_atomic()), which
+ *   replaces whatever @path names; else opened (pv_safe_openat()), which
+ *   refuses a link or anything but a regular file
+ *
+ * Checks, before a run starts, that @path can be written then: its
+ * directory exists and may be written, and @path is not a directory (nor,
+ * unless @replace, what pv_safe_openat() refuses).  Makes nothing.
+ * Returns: FALSE with @error (usage) saying why
+ */
+gboolean
+pv_safe_check_output(const char *path, gboolean replace, GError **error)
+{
+    g_autofree char *dir = NULL;
+    struct stat st;
+
+    if (!*path) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
+                            _("an empty path: give a file's path"));
+        return FALSE;
+    }
+    if (lstat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s is a directory: give a file's path"), path);
+            return FALSE;
+        }
+        if (!replace && S_ISLNK(st.st_mode)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s is a symbolic link, which provium does not follow "
+                          "(remove it or use another path)"), path);
+            return FALSE;
+        }
+        if (!replace && !S_ISREG(st.st_mode)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s is not a regular file (remove it or use another path)"), path);
+            return FALSE;
+        }
+        if (!replace && st.st_nlink > 1) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("%s has other hard links (remove it or use another path)"), path);
+            return FALSE;
+        }
+    }
+    dir = g_path_get_dirname(path);
+    if (stat(dir, &st) < 0 || access(dir, W_OK | X_OK) < 0) {
+        int saved = errno;
+
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("cannot write %s: %s"), path,
+                    g_strerror(saved));
+        return FALSE;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("cannot write %s: %s"), path,
+                    g_strerror(ENOTDIR));
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /**

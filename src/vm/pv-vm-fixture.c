@@ -315,6 +315,9 @@ pv_vm_fixture_restore(PvVm *vm, const PvVmBootOptions *options, GError **error)
         g_build_filename(pv_fixture_slot_get_dir(slot), PV_VM_FIXTURE_DISK, NULL) : NULL;
     gboolean ok;
 
+    /* The slot's disk may be QEMU's user's; its state, which root's libvirt reads, not. */
+    if (!pv_fixture_slot_check_private(slot, PV_VM_FIXTURE_STATE, error))
+        return FALSE;
     if (!pv_vm_boot_prepare(vm, options, error))
         return FALSE;
     if (!pv_vm_acquire(&vm, 1, error)) {

@@ -152,6 +152,26 @@ fx "$WORK/web"
 check "after the rebuild: restored, not built" [ "$(count fixture_build_started)" = 0 ]
 check "after the rebuild: no warning" sh -c '! grep -q corrupt "$1"' _ "$WORK/err"
 
+# 3c. A saved state another user owns, mode 0666, is refused before
+# libvirt restores it (it carries the domain's XML), naming it, and left
+# alone; given back to root, it is restored again.
+entry=$(latest_entry)
+state=${entry%/}/slots/0/memory.state
+chown 65534:65534 "$state"
+chmod 0666 "$state"
+fx "$WORK/web"
+check "another user's saved state: the test fails" status_is 1
+check "another user's saved state: nothing is restored" [ "$(count vm_restored)" = 0 ]
+check "another user's saved state: one line names it and why" \
+    out_has "$state is owned by uid 65534, not by you ($(id -un))"
+check "another user's saved state: left where it is" test -f "$state"
+check "another user's saved state: no domain left" no_fixture_domains
+chown 0:0 "$state"
+chmod 0600 "$state"
+fx "$WORK/web"
+check "given back, the saved state is restored again" \
+    [ "$status:$(count vm_restored)" = "0:2" ]
+
 # 4. Two runs at once need a cold fixture: one builds, the other waits.
 echo "conf-3" > "$WORK/files/app.conf"
 "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs-a" --cache-dir "$CACHE" \

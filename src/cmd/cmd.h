@@ -39,4 +39,4 @@ int pv_cmd_complete(int argc, char **argv, GError **error);
 
 void pv_cmd_print_names(void);
 gboolean pv_cmd_parse(GOptionContext *context, int *argc, char ***argv, GError **error);
-PvEventReader *pv_cmd_open_events(char **files, const char *command, GError **error);
+gboolean pv_cmd_check_streams(char **files, const char *command, GError **error);

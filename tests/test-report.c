@@ -631,6 +631,7 @@ test_merge_overlap(void)
     g_autofree char *text = pv_report_format(report);
     g_autofree char *dir = g_dir_make_tmp("pv-report-XXXXXX", NULL);
     g_autofree char *junit = g_build_filename(dir, "junit.xml", NULL);
+    g_autofree char *page = NULL;
     g_autoptr(GError) error = NULL;
     const PvReportTest *x = find_test(report, "c/a.test.lua", "x");
     const PvReportTest *y = find_test(report, "c/b.test.lua", "y");
@@ -681,6 +682,10 @@ test_merge_overlap(void)
     xmlFreeDoc(doc);
     g_unlink(junit);
     g_rmdir(dir);
+
+    /* The page shows each stream's result under the test's name. */
+    page = pv_report_html(report, NULL);
+    g_assert_nonnull(strstr(page, "<span class=\"why\">results: failed (s1), passed (s2)</span>"));
 }
 
 /* One band per stream on one time axis, each file's bar a link when asked. */

@@ -501,6 +501,26 @@ pv_page_filters(PvHtml *html, const PvReport *report)
     pv_html_close(html, "form");
 }
 
+/* A test that several streams ran: each one's result, under its name. */
+static void
+pv_page_results(PvHtml *html, const PvReportTest *test)
+{
+    g_autoptr(GString) results = g_string_new(NULL);
+    guint i;
+
+    for (i = 0; i < test->attempts->len; i++) {
+        const PvReportTest *result = test->attempts->pdata[i];
+
+        g_string_append_printf(results, "%s%s (%s)", i ? ", " : "",
+                               pv_page_status_label(result->status),
+                               result->origin ? result->origin : "?");
+    }
+    pv_html_open(html, "span", "class", "why", NULL);
+    /* TRANSLATORS: a test several streams ran: "results: passed (a.msgpack), failed (b...)" */
+    pv_html_printf(html, _("results: %s"), results->str);
+    pv_html_close(html, "span");
+}
+
 /* The table: a body per file (its row, then its tests'), in path order. */
 static void
 pv_page_table(PvHtml *html, const PvReport *report, GHashTable *trends)
@@ -563,6 +583,8 @@ pv_page_table(PvHtml *html, const PvReport *report, GHashTable *trends)
                 pv_html_text(html, test->name);
             if (test->reason && g_strcmp0(test->status, "skipped") == 0)
                 pv_html_element(html, "span", test->reason, "class", "why", NULL);
+            if (!test->origin && test->attempts && test->attempts->len)
+                pv_page_results(html, test);
             pv_html_close(html, "td");
             pv_page_tags(html, test->tags);
             pv_page_duration_cell(html, test->duration_ns);

@@ -74,21 +74,22 @@ pv_cmd_parse(GOptionContext *context, int *argc, char ***argv, GError **error)
 }
 
 /**
- * pv_cmd_open_events:
+ * pv_cmd_check_streams:
  * @files: the command's remaining arguments
  *
- * The one saved event stream that `provium @command FILE` reads.
- * Returns: (transfer full): its reader, or NULL with @error set (usage)
+ * Returns: whether `provium @command` was given the one or more event
+ *   streams or run directories it reads; FALSE with @error set (usage)
  */
-PvEventReader *
-pv_cmd_open_events(char **files, const char *command, GError **error)
+gboolean
+pv_cmd_check_streams(char **files, const char *command, GError **error)
 {
-    if (!files || !files[0] || files[1]) {
+    if (!files || !files[0]) {
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("%s takes one FILE (see provium %s --help)"), command, command);
-        return NULL;
+                    _("%s takes one or more event streams or run directories "
+                      "(see provium %s --help)"), command, command);
+        return FALSE;
     }
-    return pv_event_reader_new(files[0], error);
+    return TRUE;
 }
 
 /* The global options @globals lets come before a command's name, for people. */

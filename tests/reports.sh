@@ -62,3 +62,100 @@ check "every emitted kind is documented" sh -c "
     comm -13 '$WORK/documented' '$WORK/emitted' > '$WORK/undocumented' &&
     test -s '$WORK/emitted' &&
     test ! -s '$WORK/undocumented' || { sed 's/^/# undocumented: /' '$WORK/undocumented'; false; }"
+
+# provium report of several streams: a corpus run in three --filter shares,
+# as CI jobs would, reads as one unsharded run of it: the same totals, the
+# same JUnit test cases, each once.
+mkdir "$WORK/corpus"
+for s in s1 s2 s3; do
+    cat > "$WORK/corpus/$s-a.test.lua" <<LUA
+test("passes", {tags = {"$s"}}, function(t) print("in $s") end)
+test("skips", {skip = "not here"}, function(t) end)
+LUA
+done
+echo 'test("fails", function(t) t:fail("no") end)' > "$WORK/corpus/s2-b.test.lua"
+echo 'test("broken", function(t) end' > "$WORK/corpus/s3-b.test.lua"
+echo 'test("more", function(t) end) test("and more", function(t) end)' > "$WORK/corpus/s1-b.test.lua"
+# "N files ...; P passed, F failed, S skipped": the first line of a report.
+totals() { sed -n '1s/.*: \([0-9]* files\{0,1\}\) in [^;]*; /\1; /p' "$1"; }
+# Each <testcase> as "class name outcome", sorted.
+junit_cases() {
+    n=$(xmllint --xpath 'count(//testcase)' "$1")
+    i=1
+    while [ "$i" -le "$n" ]; do
+        printf '%s\n' "$(xmllint --xpath "concat((//testcase)[$i]/@classname, ' ',
+            (//testcase)[$i]/@name, ' ', name((//testcase)[$i]/*[self::failure or self::error or
+                                                                   self::skipped or
+                                                                   self::flakyFailure][1]))" "$1")"
+        i=$((i + 1))
+    done | sort
+}
+junit_totals() {
+    xmllint --xpath 'concat(/testsuites/@tests, " ", /testsuites/@failures, " ",
+                            /testsuites/@errors, " ", /testsuites/@skipped)' "$1"
+}
+run_t --junit "$WORK/whole.xml" "$WORK/corpus"
+"$PROVIUM" report "$WORK/runs/latest" > "$WORK/whole.txt"
+for s in s1 s2 s3; do
+    run_t --filter "/$s-" --save-events "$WORK/$s.msgpack" "$WORK/corpus"
+done
+"$PROVIUM" report --junit "$WORK/shares.xml" --svg "$WORK/shares.svg" \
+    "$WORK/s1.msgpack" "$WORK/s2.msgpack" "$WORK/s3.msgpack" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report of three shares: exit 0 (every leak check clean)" status_is 0
+check "report of three shares: the unsharded run's totals" \
+    test "$(totals "$WORK/out")" = "$(totals "$WORK/whole.txt")" -a -n "$(totals "$WORK/whole.txt")"
+check "report of three shares: says it read three runs" grep -q '^3 runs: ' "$WORK/out"
+check "report of three shares: a leak check per run" \
+    test "$(grep -c '^  \[[123]\] ok$' "$WORK/out")" -eq 3
+check "report of three shares: JUnit validates against the schema" \
+    xmllint --noout --schema "$PV_TEST_SRCDIR/reportdata/junit.xsd" "$WORK/shares.xml"
+check "report of three shares: the unsharded run's JUnit totals" \
+    test "$(junit_totals "$WORK/shares.xml")" = "$(junit_totals "$WORK/whole.xml")"
+junit_cases "$WORK/whole.xml" > "$WORK/whole.cases"
+junit_cases "$WORK/shares.xml" > "$WORK/shares.cases"
+check "report of three shares: the unsharded run's JUnit test cases, each once" \
+    cmp -s "$WORK/whole.cases" "$WORK/shares.cases"
+check "report of three shares: the test cases are all there" \
+    test "$(wc -l < "$WORK/shares.cases")" -eq 10
+check "report of three shares: the timeline has a band per stream" \
+    test "$(xmllint --xpath "count(//*[local-name()='text'][starts-with(., '[')])" "$WORK/shares.svg")" -eq 3
+
+# A share run again (a retried CI job): its tests count once, with both results.
+run_t --filter "/s1-" --save-events "$WORK/s1-again.msgpack" "$WORK/corpus"
+"$PROVIUM" report "$WORK/s1.msgpack" > "$WORK/s1.txt"
+"$PROVIUM" report --junit "$WORK/again.xml" "$WORK/s1.msgpack" "$WORK/s1-again.msgpack" \
+    > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "a share reported twice: exit 0" status_is 0
+check "a share reported twice: its tests count once" \
+    test "$(totals "$WORK/out")" = "$(totals "$WORK/s1.txt")"
+check "a share reported twice: the text says which tests both ran" \
+    grep -q "^  $WORK/corpus/s1-a.test.lua: passes: passed \[1\], passed \[2\]; counted passed$" \
+        "$WORK/out"
+check "a share reported twice: one JUnit test case each, with both results" \
+    test "$(xmllint --xpath 'count(//testcase)' "$WORK/again.xml") $(xmllint --xpath 'count(//testcase[@name="passes"]/properties/property[@name="provium.result"])' "$WORK/again.xml")" = "4 2"
+
+# provium events of several streams: each line says which.
+"$PROVIUM" events "$WORK/s1.msgpack" "$WORK/runs/latest" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "events of two streams: exit 0" status_is 0
+check "events of two streams: every event of both" \
+    test "$(wc -l < "$WORK/out")" -eq $(( $("$PROVIUM" events "$WORK/s1.msgpack" | wc -l) + $("$PROVIUM" events "$WORK/runs/latest/events.msgpack" | wc -l) ))
+check "events of two streams: each line's origin, as given" \
+    test "$(jq -r .origin "$WORK/out" | uniq | tr '\n' ' ')" = "$WORK/s1.msgpack $WORK/runs/latest "
+check "events of one stream: no origin field" \
+    test "$("$PROVIUM" events "$WORK/s1.msgpack" | jq -s 'map(has("origin")) | any')" = false
+
+# Mistakes: one line, exit 2, nothing written.
+"$PROVIUM" report --html "$WORK/mistake.html" "$WORK/s1.msgpack" "$WORK/corpus" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report of a directory without a stream: exit 2" status_is 2
+check "report of a directory without a stream: one line" err_is_one_line
+check "report of a directory without a stream: it names it" \
+    err_has "$WORK/corpus is a directory without events.msgpack"
+check "report of a directory without a stream: no page" test ! -e "$WORK/mistake.html"
+"$PROVIUM" events > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "events without a stream: exit 2" status_is 2
+check "events without a stream: one line" err_is_one_line

@@ -3,14 +3,18 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 #include <string.h>
 
+#include "pv-html.h"
 #include "pv-report-collect.h"
+#include "pv-report-html.h"
 #include "pv-report-json.h"
 #include "pv-report-summary.h"
 #include "pv-report-terminal.h"
+#include "pv-report.h"
 
 #define S 1000000000LL   /* one second in ns */
 
@@ -281,6 +285,40 @@ svg_find_text(xmlDoc *doc, const char *xpath)
     return text;
 }
 
+/* @xpath's value as a string (count(), string(), ...). */
+static char *
+xpath_string(xmlDoc *doc, const char *xpath)
+{
+    xmlXPathContext *ctx = xmlXPathNewContext(doc);
+    xmlXPathObject *found = xmlXPathEvalExpression(BAD_CAST xpath, ctx);
+    xmlChar *value = found ? xmlXPathCastToString(found) : NULL;
+    char *text = g_strdup((const char *)value);
+
+    xmlFree(value);
+    xmlXPathFreeObject(found);
+    xmlXPathFreeContext(ctx);
+    return text;
+}
+
+static void
+assert_xpath(xmlDoc *doc, const char *xpath, const char *expected)
+{
+    g_autofree char *got = xpath_string(doc, xpath);
+
+    if (g_strcmp0(got, expected) != 0)
+        g_test_message("%s", xpath);
+    g_assert_cmpstr(got, ==, expected);
+}
+
+/* Whether @xpath finds anything. */
+static void
+assert_xpath_found(xmlDoc *doc, const char *xpath)
+{
+    g_autofree char *expr = g_strdup_printf("count(%s) > 0", xpath);
+
+    assert_xpath(doc, expr, "true");
+}
+
 /* The y of the stroke of @vm's boot, from its <title>, or -1. */
 static double
 svg_boot_y(xmlDoc *doc, const char *vm)
@@ -458,6 +496,467 @@ test_extreme_ts(void)
     g_assert_null(strstr(svg, "inf"));
 }
 
+
+/*
+ * A run of one share of a corpus: run_started, then for each "PATH TEST
+ * STATUS" a file with that test (files in order, one test line each).
+ */
+static GPtrArray *
+share(const char *run, gint64 start, const char *const *results)
+{
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+    gint64 ts = start;
+    guint passed = 0, failed = 0, skipped = 0;
+    gsize i;
+
+    g_ptr_array_add(lines, g_strdup_printf("{'kind': <'run_started'>,"
+                                           " 'ts': <int64 %" G_GINT64_FORMAT ">,"
+                                           " 'run': <'%s'>, 'host': <'h-%s'>,"
+                                           " 'uri': <'test:///default'>}", ts, run, run));
+    for (i = 0; results[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(results[i], " ", 3);
+        const char *status = f[2];
+
+        g_ptr_array_add(lines, g_strdup_printf("{'kind': <'file_dispatched'>, 'ts': <int64 %"
+                                               G_GINT64_FORMAT ">, 'path': <'%s'>}", ts, f[0]));
+        g_ptr_array_add(lines, g_strdup_printf("{'kind': <'test_started'>, 'ts': <int64 %"
+                                               G_GINT64_FORMAT ">, 'path': <'%s'>, 'name': <'%s'>,"
+                                               " 'tags': <['t-%s']>}", ts, f[0], f[1], f[1]));
+        ts += S;
+        g_ptr_array_add(lines, g_strdup_printf("{'kind': <'test_%s'>,"
+                                               " 'ts': <int64 %" G_GINT64_FORMAT ">,"
+                                               " 'path': <'%s'>, 'name': <'%s'>,"
+                                               " 'duration_ns': <int64 %" G_GINT64_FORMAT ">,"
+                                               " 'reason': <'%s:3: %s in %s'>}",
+                                               status, ts, f[0], f[1], (gint64)S, f[0], status,
+                                               run));
+        g_ptr_array_add(lines, g_strdup_printf("{'kind': <'file_completed'>, 'ts': <int64 %"
+                                               G_GINT64_FORMAT ">, 'path': <'%s'>,"
+                                               " 'status': <'%s'>, 'duration_ns': <int64 %"
+                                               G_GINT64_FORMAT ">}", ts, f[0],
+                                               g_str_equal(status, "failed") ? "failed" : "passed",
+                                               (gint64)S));
+        passed += g_str_equal(status, "passed");
+        failed += g_str_equal(status, "failed");
+        skipped += g_str_equal(status, "skipped");
+    }
+    g_ptr_array_add(lines, g_strdup_printf("{'kind': <'run_finished'>,"
+                                           " 'ts': <int64 %" G_GINT64_FORMAT ">,"
+                                           " 'passed': <uint32 %u>, 'failed': <uint32 %u>,"
+                                           " 'skipped': <uint32 %u>}", ts, passed, failed,
+                                           skipped));
+    g_ptr_array_add(lines, NULL);
+    return stream((const char *const *)lines->pdata);
+}
+
+/* The report of the shares, each an array of "PATH TEST STATUS", NULL-ended. */
+static PvReport *
+report_of(const char *const *const *shares, guint n)
+{
+    PvReport *report = pv_report_new();
+    guint i;
+
+    for (i = 0; i < n; i++) {
+        g_autofree char *run = g_strdup_printf("s%u", i + 1);
+        g_autoptr(GPtrArray) events = share(run, i * 100 * S, shares[i]);
+
+        pv_report_add_stream(report, run, events, FALSE);
+    }
+    pv_report_finish(report);
+    return report;
+}
+
+static const PvReportTest *
+find_test(const PvReport *report, const char *path, const char *name)
+{
+    guint f;
+    guint t;
+
+    for (f = 0; f < report->files->len; f++) {
+        const PvReportFile *file = report->files->pdata[f];
+
+        for (t = 0; g_str_equal(file->path, path) && t < file->tests->len; t++) {
+            const PvReportTest *test = file->tests->pdata[t];
+
+            if (g_str_equal(test->name, name))
+                return test;
+        }
+    }
+    return NULL;
+}
+
+/* Three shares of one corpus: one report, every file and test once. */
+static void
+test_merge_shares(void)
+{
+    const char *const one[] = { "c/a.test.lua x passed", "c/d.test.lua x failed", NULL };
+    const char *const two[] = { "c/b.test.lua x skipped", NULL };
+    const char *const three[] = { "c/c.test.lua x passed", NULL };
+    const char *const *const shares[] = { one, two, three };
+    g_autoptr(PvReport) report = report_of(shares, 3);
+    g_autofree char *text = pv_report_format(report);
+
+    g_test_message("%s", text);
+    g_assert_cmpuint(report->streams->len, ==, 3);
+    g_assert_cmpuint(report->files->len, ==, 4);
+    /* By path, whatever share ran them. */
+    g_assert_cmpstr(((PvReportFile *)report->files->pdata[0])->path, ==, "c/a.test.lua");
+    g_assert_cmpstr(((PvReportFile *)report->files->pdata[3])->path, ==, "c/d.test.lua");
+    g_assert_cmpuint(report->passed, ==, 2);
+    g_assert_cmpuint(report->failed, ==, 1);
+    g_assert_cmpuint(report->skipped, ==, 1);
+    g_assert_cmpuint(report->shared->len, ==, 0);
+    g_assert_cmpint(report->start_ns, ==, 0);
+    g_assert_cmpint(report->end_ns, ==, 201 * S);
+    g_assert_nonnull(strstr(text, "3 runs: 4 files in 3m21s; 2 passed, 1 failed, 1 skipped\n"));
+    g_assert_nonnull(strstr(text, "  [2] s2: run s2 on test:///default, host h-s2: 1 file in "
+                                  "1.0s; 0 passed, 0 failed, 1 skipped\n"));
+    g_assert_nonnull(strstr(text, "failed      0 VMs  c/d.test.lua  [1]\n"));
+    g_assert_nonnull(strstr(text, "leak check, per run:\n  [1] ok\n  [2] ok\n  [3] ok\n"));
+    g_assert_null(strstr(text, "more than one stream"));
+}
+
+/*
+ * A share run twice (a CI job retried) and an overlap: the tests they share
+ * count once, with every result, and the text says which.
+ */
+static void
+test_merge_overlap(void)
+{
+    const char *const first[] = { "c/a.test.lua x failed", "c/b.test.lua y passed", NULL };
+    const char *const again[] = { "c/a.test.lua x passed", "c/b.test.lua y passed", NULL };
+    const char *const other[] = { "c/c.test.lua z failed", "c/a.test.lua w skipped", NULL };
+    const char *const *const shares[] = { first, again, other };
+    g_autoptr(PvReport) report = report_of(shares, 3);
+    g_autofree char *text = pv_report_format(report);
+    g_autofree char *dir = g_dir_make_tmp("pv-report-XXXXXX", NULL);
+    g_autofree char *junit = g_build_filename(dir, "junit.xml", NULL);
+    g_autofree char *page = NULL;
+    g_autoptr(GError) error = NULL;
+    const PvReportTest *x = find_test(report, "c/a.test.lua", "x");
+    const PvReportTest *y = find_test(report, "c/b.test.lua", "y");
+    const PvReportTest *w = find_test(report, "c/a.test.lua", "w");
+    xmlDoc *doc;
+
+    g_test_message("%s", text);
+    g_assert_cmpuint(report->files->len, ==, 3);
+    g_assert_cmpuint(report->shared_files, ==, 2);
+    g_assert_cmpuint(report->shared->len, ==, 2);
+    /* x failed, then passed: flaky, once; y passed twice: passed, once. */
+    g_assert_cmpuint(report->passed, ==, 1);
+    g_assert_cmpuint(report->flaky, ==, 1);
+    g_assert_cmpuint(report->failed, ==, 1);
+    g_assert_cmpuint(report->skipped, ==, 1);
+    g_assert_cmpstr(x->status, ==, "flaky");
+    g_assert_cmpuint(x->attempts->len, ==, 2);
+    g_assert_cmpstr(((PvReportTest *)x->attempts->pdata[0])->status, ==, "failed");
+    g_assert_cmpstr(((PvReportTest *)x->attempts->pdata[0])->origin, ==, "s1");
+    g_assert_cmpstr(((PvReportTest *)x->attempts->pdata[1])->status, ==, "passed");
+    g_assert_cmpuint(((PvReportTest *)x->attempts->pdata[1])->stream, ==, 2);
+    g_assert_cmpuint(x->failures->len, ==, 1);
+    g_assert_cmpstr(x->failures->pdata[0], ==, "c/a.test.lua:3: failed in s1");
+    g_assert_cmpstr(y->status, ==, "passed");
+    /* A test only the third share ran is in the same file, once. */
+    g_assert_nonnull(w);
+    g_assert_cmpstr(w->status, ==, "skipped");
+    /* The file failed in one share; its tests passed in the end. */
+    g_assert_cmpstr(((PvReportFile *)report->files->pdata[0])->status, ==, "passed");
+    g_assert_nonnull(strstr(text, "2 tests ran in more than one stream, and count once each:\n"
+                                  "  c/a.test.lua: x: failed [1], passed [2]; counted flaky\n"
+                                  "  c/b.test.lua: y: passed [1], passed [2]; counted passed\n"));
+
+    /* One <testcase> each; the shared ones say each stream's result. */
+    g_assert_true(pv_report_write_junit(report, junit, &error));
+    g_assert_no_error(error);
+    doc = xmlReadFile(junit, NULL, XML_PARSE_NONET);
+    g_assert_nonnull(doc);
+    assert_xpath(doc, "string(/testsuites/@tests)", "4");
+    assert_xpath(doc, "string(count(//testcase[@name='x']))", "1");
+    assert_xpath(doc, "string(//testcase[@name='x']/flakyFailure/@message)",
+                    "c/a.test.lua:3: failed in s1");
+    assert_xpath(doc, "string(//testcase[@name='x']/properties/"
+                                       "property[@name='provium.result'][2]/@value)",
+                    "s2: passed");
+    assert_xpath(doc, "string(//testsuite[@name='c/c.test.lua']/@hostname)",
+                    "h-s3");
+    xmlFreeDoc(doc);
+    g_unlink(junit);
+    g_rmdir(dir);
+
+    /* The page shows each stream's result under the test's name. */
+    page = pv_report_html(report, NULL);
+    g_assert_nonnull(strstr(page, "<span class=\"why\">results: failed (s1), passed (s2)</span>"));
+}
+
+/* One band per stream on one time axis, each file's bar a link when asked. */
+static void
+test_merge_svg(void)
+{
+    const char *const one[] = { "c/a.test.lua x passed", NULL };
+    const char *const two[] = { "c/b.test.lua x failed", NULL };
+    const char *const *const shares[] = { one, two };
+    g_autoptr(PvReport) report = report_of(shares, 2);
+    g_autoptr(GHashTable) links = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autofree char *svg = NULL;
+    g_autofree char *fragment = NULL;
+    xmlDoc *doc;
+
+    svg = pv_report_svg(report, NULL, FALSE);
+    doc = xmlReadMemory(svg, strlen(svg), "run.svg", NULL, XML_PARSE_NONET);
+    g_assert_nonnull(doc);
+    assert_xpath(doc, "string(/*/*[local-name()='text'][1])", "provium: 2 runs");
+    assert_xpath_found(doc, "//*[local-name()='text'][starts-with(., '[1] s1: run s1, "
+                                        "host h-s1')]");
+    assert_xpath_found(doc, "//*[local-name()='text'][starts-with(., '[2] s2: ')]");
+    assert_xpath(doc, "string(count(//*[local-name()='a']))", "0");
+    xmlFreeDoc(doc);
+    g_assert_true(g_str_has_prefix(svg, "<?xml"));
+
+    g_hash_table_insert(links, "c/b.test.lua", "#f-2");
+    fragment = pv_report_svg(report, links, TRUE);
+    g_assert_true(g_str_has_prefix(fragment, "<svg "));
+    doc = xmlReadMemory(fragment, strlen(fragment), "run.svg", NULL, XML_PARSE_NONET);
+    g_assert_nonnull(doc);
+    /* b's label and bar; a has no section to link to. */
+    assert_xpath(doc, "string(count(//*[local-name()='a']))", "2");
+    assert_xpath(doc, "string(//*[local-name()='a'][1]/@*[local-name()='href'])",
+                    "#f-2");
+    xmlFreeDoc(doc);
+}
+
+/* --retries: each attempt's result stays with the test, for the page. */
+static void
+test_collect_attempts(void)
+{
+    const char *const lines[] = {
+        "{'kind': <'file_dispatched'>, 'ts': <int64 1>, 'path': <'f'>}",
+        "{'kind': <'test_started'>, 'ts': <int64 1>, 'path': <'f'>, 'name': <'t'>,"
+        " 'tags': <['net']>}",
+        "{'kind': <'test_log'>, 'ts': <int64 1>, 'path': <'f'>, 'name': <'t'>, 'text': <'try 1'>}",
+        "{'kind': <'test_failed'>, 'ts': <int64 2>, 'path': <'f'>, 'name': <'t'>,"
+        " 'tags': <['net']>, 'duration_ns': <int64 5>, 'reason': <'f:2: no'>,"
+        " 'console_excerpt': <'--- console of vm \\'v\\' (domain \\'d\\') ---\\nboom'>}",
+        "{'kind': <'file_retried'>, 'ts': <int64 3>, 'path': <'f'>, 'attempt': <uint32 2>}",
+        "{'kind': <'test_started'>, 'ts': <int64 3>, 'path': <'f'>, 'name': <'t'>,"
+        " 'tags': <['net']>}",
+        "{'kind': <'test_flaky'>, 'ts': <int64 4>, 'path': <'f'>, 'name': <'t'>,"
+        " 'duration_ns': <int64 6>, 'failures': <['f:2: no']>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 5>, 'path': <'f'>, 'status': <'passed'>}",
+        NULL,
+    };
+    g_autoptr(GPtrArray) events = stream(lines);
+    g_autoptr(PvReportCollector) collector = pv_report_collector_new();
+    g_autoptr(PvReportFile) file = NULL;
+    const PvReportTest *test;
+    const PvReportTest *first;
+    guint i;
+
+    for (i = 0; i < events->len; i++) {
+        PvReportFile *done = pv_report_collector_feed(collector, events->pdata[i]);
+
+        if (done)
+            file = done;
+    }
+    g_assert_nonnull(file);
+    g_assert_cmpuint(file->tests->len, ==, 1);
+    test = file->tests->pdata[0];
+    g_assert_cmpstr(test->status, ==, "flaky");
+    g_assert_cmpuint(test->attempt, ==, 2);
+    /* test_flaky has no tags: test_started's stay. */
+    g_assert_cmpuint(test->tags->len, ==, 1);
+    g_assert_cmpuint(test->attempts->len, ==, 1);
+    first = test->attempts->pdata[0];
+    g_assert_cmpuint(first->attempt, ==, 1);
+    g_assert_cmpstr(first->status, ==, "failed");
+    g_assert_cmpstr(first->log->str, ==, "try 1\n");
+    g_assert_nonnull(strstr(first->console_excerpt, "boom"));
+}
+
+/* Whatever a name or an output holds, it is text on the page, never markup. */
+static void
+test_html_escape(void)
+{
+    const struct {
+        const char *in;
+        const char *out;
+    } cases[] = {
+        { "plain", "plain" },
+        { "<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;" },
+        { "a & b \"c\" 'd'", "a &amp; b &quot;c&quot; &#39;d&#39;" },
+        { "&amp;", "&amp;amp;" },
+        { "</style><b>", "&lt;/style&gt;&lt;b&gt;" },
+        /* Control characters are shown, a carriage return dropped, invalid bytes spelled. */
+        { "esc \x1b[2J bell \x07 cr\r", "esc \xe2\x90\x9b[2J bell \xe2\x90\x87 cr" },
+        { "bad \xff byte", "bad \\xff byte" },
+        { "line\n\ttab", "line\n\ttab" },
+        /* Noncharacters HTML refuses: U+FDD0, U+FFFE, U+1FFFF. */
+        { "\xef\xb7\x90|\xef\xbf\xbe|\xf0\x9f\xbf\xbf", "\xef\xbf\xbd|\xef\xbf\xbd|\xef\xbf\xbd" },
+        { "caf\xc3\xa9 \xe2\x9c\x93", "caf\xc3\xa9 \xe2\x9c\x93" },
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *got = pv_html_escape(cases[i].in);
+
+        g_assert_cmpstr(got, ==, cases[i].out);
+    }
+}
+
+/* Attribute values and text through the writer: one element each, well-formed. */
+static void
+test_html_writer(void)
+{
+    g_autoptr(PvHtml) html = pv_html_new();
+    g_autofree char *page = NULL;
+    const char *body;
+    xmlDoc *doc;
+
+    pv_html_open(html, "div", "id", "x\" onclick=\"alert(1)", "title", NULL, NULL);
+    pv_html_element(html, "p", "</div><script>", "data-x", "'", NULL);
+    pv_html_void(html, "input", "value", "<>", NULL);
+    pv_html_printf(html, "%s & %d", "<b>", 1);
+    page = pv_html_end(html);
+    g_assert_cmpstr(page, ==, "<!DOCTYPE html>\n"
+                    "<div id=\"x&quot; onclick=&quot;alert(1)\">"
+                    "<p data-x=\"&#39;\">&lt;/div&gt;&lt;script&gt;</p>\n"
+                    "<input value=\"&lt;&gt;\" />&lt;b&gt; &amp; 1</div>\n");
+    body = page + strlen("<!DOCTYPE html>\n");
+    doc = xmlReadMemory(body, strlen(body), "page.html", NULL, XML_PARSE_NONET);
+    g_assert_nonnull(doc);
+    xmlFreeDoc(doc);
+}
+
+/*
+ * The page of a run with a failure (its location, output, each VM's
+ * console), a flaky test (each attempt), a skip and a broken file, names
+ * full of markup: well-formed, the one script provium's, everything shown.
+ */
+static void
+test_html_page(void)
+{
+    const char *const lines[] = {
+        "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r1'>, 'host': <'h<1>'>,"
+        " 'uri': <'test:///default'>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'t/a<b>.test.lua'>}",
+        "{'kind': <'test_started'>, 'ts': <int64 0>, 'path': <'t/a<b>.test.lua'>,"
+        " 'name': <'<script>alert(\"x\")</script>'>, 'tags': <['net&slow']>}",
+        "{'kind': <'test_log'>, 'ts': <int64 0>, 'path': <'t/a<b>.test.lua'>,"
+        " 'name': <'<script>alert(\"x\")</script>'>, 'text': <'out <put> \\u001b[31m'>}",
+        "{'kind': <'test_failed'>, 'ts': <int64 1000000000>, 'path': <'t/a<b>.test.lua'>,"
+        " 'name': <'<script>alert(\"x\")</script>'>, 'tags': <['net&slow']>,"
+        " 'duration_ns': <int64 1000000000>,"
+        " 'reason': <'t/a<b>.test.lua:12: expected 1, got 2 ]]>'>,"
+        " 'console_excerpt': <'--- console of vm \\'web\\' (domain \\'d-web\\') ---\\nweb says <hi>\\n"
+        "--- console of vm \\'db\\' (domain \\'d-db\\') ---\\ndb: Oops'>}",
+        "{'kind': <'test_started'>, 'ts': <int64 1000000000>, 'path': <'t/a<b>.test.lua'>,"
+        " 'name': <'later'>}",
+        "{'kind': <'test_skipped'>, 'ts': <int64 1000000000>, 'path': <'t/a<b>.test.lua'>,"
+        " 'name': <'later'>, 'duration_ns': <int64 0>, 'reason': <'not today'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 1000000000>, 'path': <'t/a<b>.test.lua'>,"
+        " 'status': <'failed'>, 'duration_ns': <int64 1000000000>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'t/f.test.lua'>}",
+        "{'kind': <'test_started'>, 'ts': <int64 0>, 'path': <'t/f.test.lua'>, 'name': <'wobbly'>}",
+        "{'kind': <'test_failed'>, 'ts': <int64 1>, 'path': <'t/f.test.lua'>, 'name': <'wobbly'>,"
+        " 'duration_ns': <int64 1>, 'reason': <'t/f.test.lua:2: first time'>}",
+        "{'kind': <'file_retried'>, 'ts': <int64 2>, 'path': <'t/f.test.lua'>, 'attempt': <uint32 2>}",
+        "{'kind': <'test_started'>, 'ts': <int64 2>, 'path': <'t/f.test.lua'>, 'name': <'wobbly'>}",
+        "{'kind': <'test_flaky'>, 'ts': <int64 3>, 'path': <'t/f.test.lua'>, 'name': <'wobbly'>,"
+        " 'duration_ns': <int64 1>, 'failures': <['t/f.test.lua:2: first time']>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 3>, 'path': <'t/f.test.lua'>,"
+        " 'status': <'passed'>, 'duration_ns': <int64 3>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 3>, 'path': <'t/broken.test.lua'>,"
+        " 'status': <'error'>, 'duration_ns': <int64 0>, 'error': <'t/broken.test.lua:1: \\'end\\' "
+        "expected'>}",
+        "{'kind': <'run_finished'>, 'ts': <int64 1000000000>, 'passed': <uint32 0>,"
+        " 'failed': <uint32 1>, 'skipped': <uint32 1>, 'flaky': <uint32 1>}",
+        NULL,
+    };
+    g_autoptr(GPtrArray) events = stream(lines);
+    g_autoptr(PvReport) report = pv_report_new();
+    g_autoptr(GHashTable) trends = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                                         (GDestroyNotify)g_array_unref);
+    GArray *points = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_autofree char *page = NULL;
+    const char *body;
+    xmlDoc *doc;
+    gint64 ns;
+
+    pv_report_add_stream(report, "runs/r1", events, FALSE);
+    pv_report_finish(report);
+    for (ns = 1; ns <= 3; ns++) {
+        gint64 value = ns * S;
+
+        g_array_append_val(points, value);
+    }
+    g_hash_table_insert(trends, "t/f.test.lua", points);
+    page = pv_report_html(report, trends);
+    g_assert_true(g_str_has_prefix(page, "<!DOCTYPE html>\n"));
+    body = page + strlen("<!DOCTYPE html>\n");
+    g_assert_true(g_utf8_validate(page, -1, NULL));
+    doc = xmlReadMemory(body, strlen(body), "page.html", NULL, XML_PARSE_NONET);
+    g_assert_nonnull(doc);
+#define HTML(x) "*[local-name()='" x "']"
+    /* The one script and style are provium's. */
+    assert_xpath(doc, "string(count(//" HTML("script") "))", "1");
+    assert_xpath(doc, "string(count(//" HTML("style") "))", "1");
+    assert_xpath(doc, "string(count(//@*[starts-with(local-name(), 'on')]))",
+                    "0");
+    /* The figures. */
+    assert_xpath(doc, "string(//" HTML("span") "[@class='count s-failed']"
+                                       "/@data-count)", "1");
+    assert_xpath(doc, "string(//" HTML("span") "[@class='count s-flaky']"
+                                       "/@data-count)", "1");
+    assert_xpath(doc, "string(//" HTML("span") "[@class='count s-error']"
+                                       "/@data-count)", "1");
+    /* The failure: its message, where, its output, each VM's console under its name. */
+    assert_xpath(doc, "string(//" HTML("article") "[@id='t-1-1']//"
+                                       HTML("span") "[@class='name'])",
+                    "<script>alert(\"x\")</script>");
+    assert_xpath(doc, "string(//" HTML("article") "[@id='t-1-1']/"
+                                       HTML("pre") "[@class='reason'])",
+                    "t/a<b>.test.lua:12: expected 1, got 2 ]]>");
+    assert_xpath(doc, "string(//" HTML("article") "[@id='t-1-1']/"
+                                       HTML("p") "[@class='where']/" HTML("code") ")",
+                    "t/a<b>.test.lua:12");
+    assert_xpath(doc, "string(//" HTML("article") "[@id='t-1-1']/"
+                                       HTML("pre") "[@class='log'])",
+                    "out <put> \xe2\x90\x9b[31m\n");
+    assert_xpath(doc, "string(//" HTML("article") "[@id='t-1-1']/"
+                                       HTML("h4") "[2])", "console of vm 'web' (domain 'd-web')");
+    assert_xpath(doc, "string(//" HTML("article") "[@id='t-1-1']/"
+                                       HTML("pre") "[@class='console'][1])", "web says <hi>");
+    assert_xpath(doc, "string(//" HTML("article") "[@id='t-1-1']/"
+                                       HTML("pre") "[@class='console'][2])", "db: Oops");
+    /* The flaky test: each attempt; the broken file's error. */
+    assert_xpath(doc, "string(count(//" HTML("section") "[@id='flaky']//"
+                                       HTML("ol") "[@class='attempts']/" HTML("li") "))", "2");
+    assert_xpath(doc, "string(//" HTML("section") "[@id='flaky']//"
+                                       HTML("pre") "[@class='reason'])",
+                    "t/f.test.lua:2: first time");
+    assert_xpath_found(doc, "//" HTML("article") "[contains(@class, 'p-error')]/"
+                                        HTML("pre") "[starts-with(., 't/broken.test.lua:1')]");
+    /* The table: a body per file, a row per test, the skip's reason, tags. */
+    assert_xpath(doc, "string(count(//" HTML("tbody") "))", "3");
+    assert_xpath(doc, "string(count(//" HTML("tr") "[@class='r-test']))", "3");
+    assert_xpath(doc, "string(//" HTML("tr") "[@data-name='later']/@data-status)",
+                    "skipped");
+    assert_xpath(doc, "string(//" HTML("tr") "[@data-status='failed']//"
+                                       HTML("span") "[@class='tag'])", "net&slow");
+    /* The failed test's row links to its failure; the timeline's bars to the files. */
+    assert_xpath(doc, "string(//" HTML("tr") "[@data-status='failed']//"
+                                       HTML("a") "/@href)", "#t-1-1");
+    /* Three labels, two bars: the broken file never ran. */
+    assert_xpath(doc, "string(count(//" HTML("div") "[@class='figure']//"
+                                       HTML("a") "))", "5");
+    /* The trend, where there is one. */
+    assert_xpath(doc, "string(//" HTML("tbody") "[@id='f-3']//"
+                                       HTML("svg") "[@class='spark']/@aria-label)",
+                    "the last 3 runs: 1.0s, 2.0s, 3.0s");
+    assert_xpath(doc, "string(count(//" HTML("svg") "[@class='spark']))", "1");
+#undef HTML
+    xmlFreeDoc(doc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -471,5 +970,12 @@ main(int argc, char **argv)
     g_test_add_func("/report/svg/overlapping-boots", test_svg_overlapping_boots);
     g_test_add_func("/report/svg/fixtures", test_svg_fixtures);
     g_test_add_func("/report/extreme-ts", test_extreme_ts);
+    g_test_add_func("/report/merge/shares", test_merge_shares);
+    g_test_add_func("/report/merge/overlap", test_merge_overlap);
+    g_test_add_func("/report/merge/svg", test_merge_svg);
+    g_test_add_func("/report/collect/attempts", test_collect_attempts);
+    g_test_add_func("/report/html/escape", test_html_escape);
+    g_test_add_func("/report/html/writer", test_html_writer);
+    g_test_add_func("/report/html/page", test_html_page);
     return g_test_run();
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Prepare a Debian 12 machine to build, test and run provium:
 #   - install the build dependencies, libvirt, QEMU (and dnsmasq, libvirt's
-#     DHCP server for networks with a host address) and the test tools;
+#     DHCP server for networks with a host address) and the test tools
+#     (Chromium, tidy and Python for the report page's browser test);
 #   - give /dev/kvm udev's ownership where no udev manages it;
 #   - start virtlogd and libvirtd when they are not running;
 #   - end with `provium doctor` when provium is built or installed.
@@ -23,6 +24,7 @@ packages="
     tini
     binutils cpio e2fsprogs xz-utils
     libxml2-utils librsvg2-bin jq bsdutils
+    chromium tidy python3
     dpkg-dev debhelper lintian bash-completion
 "
 

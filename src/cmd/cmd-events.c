@@ -1,5 +1,5 @@
 /*
- * cmd-events.c: provium events FILE: an event stream as JSON lines
+ * cmd-events.c: provium events FILE...: event streams as JSON lines
  */
 #include "config.h"
 
@@ -9,6 +9,43 @@
 #include "cmd.h"
 #include "pv-event-kinds.h"
 #include "pv-events.h"
+#include "pv-report.h"
+#include "pv-text.h"
+
+/*
+ * Prints the events of @reader (of @origin) that @kinds selects (NULL: all),
+ * each with the field "origin" when @tag (several streams).
+ */
+static gboolean
+pv_cmd_events_print(PvEventReader *reader, const char *origin, char **kinds, gboolean tag,
+                    GError **error)
+{
+    g_autofree char *shown = pv_text_make_valid(origin, -1);
+    g_autoptr(GError) local = NULL;
+    GVariant *event;
+
+    while ((event = pv_event_reader_next(reader, &local))) {
+        g_autoptr(GVariant) owned = event;
+        g_autoptr(JsonNode) node = NULL;
+        g_autofree char *line = NULL;
+
+        if (kinds && !g_strv_contains((const char *const *)kinds, pv_event_get_kind(event)))
+            continue;
+        node = json_gvariant_serialize(event);
+        if (tag && JSON_NODE_HOLDS_OBJECT(node))
+            json_object_set_string_member(json_node_get_object(node), "origin", shown);
+        line = json_to_string(node, FALSE);
+        g_print("%s\n", line);
+    }
+    if (local) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+    if (pv_event_reader_truncated(reader))
+        g_printerr(_("provium: %s ends inside an event (the run was killed?); "
+                     "every whole event before it was printed\n"), origin);
+    return TRUE;
+}
 
 /*
  * A --kind that names no kind would print nothing and exit 0, as if the
@@ -45,41 +82,40 @@ pv_cmd_events(int argc, char **argv, GError **out_error)
     const GOptionEntry entries[] = {
         { "kind", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kinds,
           N_("Only events of this kind (repeatable)"), N_("KIND") },
-        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, N_("FILE") },
+        { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL,
+          N_("FILE...") },
         { NULL },
     };
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
     g_autoptr(GError) error = NULL;
-    g_autoptr(PvEventReader) reader = NULL;
-    GVariant *event;
+    g_autoptr(GPtrArray) readers = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)pv_event_reader_free);
+    guint i;
 
     g_option_context_set_summary(context,
-        _("Prints a saved event stream (--save-events, or events.msgpack in a run\n"
-          "directory) as one JSON object per line, for jq and friends."));
+        _("Prints saved event streams (--save-events, or a run directory and its\n"
+          "events.msgpack) as one JSON object per line, for jq and friends.  With\n"
+          "several, one after the other, each line with the field \"origin\": the stream\n"
+          "or run directory it came from, as given."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     if (!pv_cmd_parse(context, &argc, &argv, out_error) ||
         !pv_cmd_events_check_kinds(kinds, out_error))
         return PV_EXIT_USAGE;
-    reader = pv_cmd_open_events(files, "events", &error);
-    if (!reader)
+    if (!pv_cmd_check_streams(files, "events", &error))
         goto fail;
-    while ((event = pv_event_reader_next(reader, &error))) {
-        g_autoptr(GVariant) owned = event;
-        g_autoptr(JsonNode) node = NULL;
-        g_autofree char *line = NULL;
+    /* Every one readable before anything is printed. */
+    for (i = 0; files[i]; i++) {
+        PvEventReader *reader = pv_report_open_stream(files[i], &error);
 
-        if (kinds && !g_strv_contains((const char *const *)kinds, pv_event_get_kind(event)))
-            continue;
-        node = json_gvariant_serialize(event);
-        line = json_to_string(node, FALSE);
-        g_print("%s\n", line);
+        if (!reader)
+            goto fail;
+        g_ptr_array_add(readers, reader);
     }
-    if (error)
-        goto fail;
-    if (pv_event_reader_truncated(reader))
-        g_printerr(_("provium: %s ends inside an event (the run was killed?); "
-                     "every whole event before it was printed\n"), files[0]);
+    for (i = 0; files[i]; i++) {
+        if (!pv_cmd_events_print(readers->pdata[i], files[i], kinds, files[1] != NULL, &error))
+            goto fail;
+    }
     return PV_EXIT_OK;
 
  fail:

@@ -24,6 +24,7 @@
 #include "pv-config.h"
 #include "pv-error.h"
 #include "pv-order.h"
+#include "pv-report-html.h"
 #include "pv-results.h"
 #include "pv-safe.h"
 #include "pv-shard.h"
@@ -46,6 +47,7 @@ pv_run_args_clear(PvRunArgs *args)
     g_free(args->psi_threshold);
     g_free(args->save_events);
     g_free(args->junit);
+    g_free(args->html);
     g_free(args->lock_dir);
     g_free(args->virt_type);
     g_free(args->cache_dir);
@@ -149,6 +151,9 @@ pv_cmd_run_parse_args(int *argc, char ***argv, gboolean fixtures, PvRunArgs *arg
           NULL },
         { "junit", 0, 0, G_OPTION_ARG_FILENAME, &args->junit,
           N_("Write a JUnit XML report to FILE"), N_("FILE") },
+        { "html", 0, 0, G_OPTION_ARG_FILENAME, &args->html,
+          N_("Write a report page to FILE as the run ends (one HTML file that works "
+             "offline)"), N_("FILE") },
         { "lock-dir", 0, 0, G_OPTION_ARG_FILENAME, &args->lock_dir,
           N_("Where performance mode's LLC locks live (default /run/provium/locks)"),
           N_("DIR") },
@@ -409,6 +414,8 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, gboolean quiet, GError 
         g_prefix_error(error, "--save-events: ");
         return FALSE;
     }
+    if (args->html && !pv_report_html_check_path(args->html, error))
+        return FALSE;
     if (args->verbose && args->quiet) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
                             _("--verbose and --quiet contradict each other; choose one"));

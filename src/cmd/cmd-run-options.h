@@ -50,6 +50,7 @@ typedef struct {
     char *save_events;
     gboolean events_stdout;
     char *junit;
+    char *html;
     gboolean json;
     char *lock_dir;
     gboolean perf_strict;

@@ -21,6 +21,7 @@
 #include "pv-file.h"
 #include "pv-i18n.h"
 #include "pv-lua.h"
+#include "pv-report-html.h"
 #include "pv-report-json.h"
 #include "pv-report-junit.h"
 #include "pv-report-terminal.h"
@@ -534,6 +535,20 @@ pv_cmd_run_write_failed(PvRun *run, GPtrArray *files)
     pv_run_write_later(run, path, text->str);
 }
 
+/* --html: the page of this run, from its run directory's stream, as provium report makes it. */
+static gboolean
+pv_cmd_run_write_html(PvRun *run, const char *path, GError **error)
+{
+    const char *dir[] = { pv_run_peek_dir(run), NULL };
+    g_autoptr(PvReport) report = pv_report_load(dir, error);
+
+    if (!report) {
+        g_prefix_error(error, "--html: ");
+        return FALSE;
+    }
+    return pv_report_write_html(report, path, error);
+}
+
 /*
  * --rerun-failed: the files that failed in the latest run, under the PATHs
  * (the current directory without one), NULL-terminated in *@failed; none
@@ -760,6 +775,8 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     pv_cmd_run_write_failed(run, files);
     pv_run_flush_writes(run);
     if (junit && !pv_junit_write(junit, &error))
+        goto usage;
+    if (args.html && !pv_cmd_run_write_html(run, args.html, &error))
         goto usage;
     return status;
 

@@ -46,4 +46,4 @@ gboolean pv_cmd_config_results_dir(const char *config, char **paths, char **resu
                                    GError **error);
 gboolean pv_cmd_check_path(const char *path, GError **error);
 gboolean pv_cmd_parse(GOptionContext *context, int *argc, char ***argv, GError **error);
-PvEventReader *pv_cmd_open_events(char **files, const char *command, GError **error);
+gboolean pv_cmd_check_streams(char **files, const char *command, GError **error);

@@ -22,9 +22,11 @@ struct _PvReportCollector {
     GHashTable *files;   /* path -> PvReportFile, until completed */
 };
 
-static void
+void
 pv_report_test_free(PvReportTest *test)
 {
+    if (!test)
+        return;
     g_free(test->name);
     g_free(test->status);
     g_free(test->reason);
@@ -32,6 +34,8 @@ pv_report_test_free(PvReportTest *test)
     g_ptr_array_unref(test->tags);
     g_string_free(test->log, TRUE);
     g_clear_pointer(&test->failures, g_ptr_array_unref);
+    g_clear_pointer(&test->attempts, g_ptr_array_unref);
+    g_free(test->origin);
     g_free(test);
 }
 
@@ -45,7 +49,10 @@ pv_report_file_free(PvReportFile *file)
     g_free(file->error);
     g_ptr_array_unref(file->tests);
     g_ptr_array_unref(file->kept);
+    g_ptr_array_unref(file->earlier);
     g_string_free(file->log, TRUE);
+    g_free(file->origin);
+    g_free(file->host);
     g_free(file);
 }
 
@@ -78,6 +85,7 @@ pv_report_collector_file(PvReportCollector *collector, const char *path)
         file->path = pv_text_name(path);
         file->tests = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_test_free);
         file->kept = g_ptr_array_new_with_free_func(g_free);
+        file->earlier = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_test_free);
         file->log = g_string_new(NULL);
         file->attempts = 1;
         g_hash_table_insert(collector->files, g_strdup(path), file);
@@ -129,6 +137,7 @@ static PvReportTest *
 pv_report_file_test(PvReportFile *file, const char *name)
 {
     PvReportTest *test;
+    guint i;
 
     if (file->tests->len > 0) {
         test = file->tests->pdata[file->tests->len - 1];
@@ -140,6 +149,17 @@ pv_report_file_test(PvReportFile *file, const char *name)
     test->tags = g_ptr_array_new_with_free_func(g_free);
     test->log = g_string_new(NULL);
     test->failures = g_ptr_array_new_with_free_func(g_free);
+    test->attempt = file->attempts;
+    test->attempts = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_test_free);
+    /* Its results in the earlier attempts, oldest first, go with it. */
+    for (i = 0; i < file->earlier->len; ) {
+        PvReportTest *earlier = file->earlier->pdata[i];
+
+        if (g_str_equal(earlier->name, name))
+            g_ptr_array_add(test->attempts, g_ptr_array_steal_index(file->earlier, i));
+        else
+            i++;
+    }
     g_ptr_array_add(file->tests, test);
     return test;
 }
@@ -167,8 +187,9 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
         file->started_ns = pv_event_get_int(event, "ts", 0);
     } else if (g_str_equal(kind, "test_started")) {
         g_autofree char *name = pv_report_get_name(event, "name");
+        PvReportTest *test = pv_report_file_test(file, name ? name : "");
 
-        pv_report_file_test(file, name ? name : "");
+        pv_report_add_strings(event, "tags", test->tags);
     } else if (g_str_equal(kind, "test_log")) {
         g_autofree char *name = pv_report_get_name(event, "name");
         g_autofree char *text = pv_report_get_text(event, "text");
@@ -182,18 +203,23 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
     } else if (g_str_has_prefix(kind, "test_")) {
         g_autofree char *name = pv_report_get_name(event, "name");
         PvReportTest *test = pv_report_file_test(file, name ? name : "");
+        g_autoptr(GVariant) tags = g_variant_lookup_value(event, "tags", NULL);
 
         test->status = g_strdup(kind + strlen("test_"));
         test->duration_ns = pv_event_get_int(event, "duration_ns", 0);
         test->reason = pv_report_get_text(event, "reason");
         test->console_excerpt = pv_report_get_text(event, "console_excerpt");
-        g_ptr_array_set_size(test->tags, 0);
-        pv_report_add_strings(event, "tags", test->tags);
+        /* test_flaky has none: test_started's stay. */
+        if (tags) {
+            g_ptr_array_set_size(test->tags, 0);
+            pv_report_add_strings(event, "tags", test->tags);
+        }
         pv_report_add_strings(event, "failures", test->failures);
     } else if (g_str_equal(kind, "file_retried")) {
         /* The new attempt's results supersede these. */
         file->attempts = pv_event_get_int(event, "attempt", file->attempts + 1);
-        g_ptr_array_set_size(file->tests, 0);
+        g_ptr_array_extend_and_steal(file->earlier, g_steal_pointer(&file->tests));
+        file->tests = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_test_free);
         if (file->log->len)
             g_string_append_printf(file->log, "(attempt %u)\n", file->attempts);
     } else if (g_str_equal(kind, "file_completed")) {

@@ -5,7 +5,9 @@
 
 #include <glib.h>
 
-typedef struct {
+typedef struct _PvReportTest PvReportTest;
+
+struct _PvReportTest {
     char *name;
     char *status;          /* "passed", "failed", "skipped", "not_run", "flaky" */
     gint64 duration_ns;
@@ -14,7 +16,16 @@ typedef struct {
     GPtrArray *tags;       /* char *: the test's tags */
     GString *log;          /* the test's print() and t:log() lines */
     GPtrArray *failures;   /* flaky: the reasons of its earlier failed attempts */
-} PvReportTest;
+    guint attempt;         /* the file's attempt this result is of (--retries), from 1 */
+    /*
+     * PvReportTest: its results in the file's earlier attempts, oldest
+     * first; when a report reads several streams and the test is in more
+     * than one, every result of it, each with its origin (pv-report.c)
+     */
+    GPtrArray *attempts;
+    char *origin;          /* nullable: the stream it came from, when a report reads streams */
+    guint stream;          /* that stream's place among the report's, from 1; 0 in a run */
+};
 
 typedef struct {
     char *path;
@@ -26,8 +37,13 @@ typedef struct {
     GString *log;          /* every log line, with its test's name */
     GPtrArray *kept;       /* domain names */
     guint attempts;        /* how many times it ran (--retries); 1 at least */
+    GPtrArray *earlier;    /* PvReportTest: earlier attempts' results not yet claimed */
+    char *origin;          /* nullable: the stream it came from, when a report reads several */
+    char *host;            /* nullable: its run's host, when a report reads streams */
 } PvReportFile;
 
+void pv_report_test_free(PvReportTest *test);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvReportTest, pv_report_test_free)
 void pv_report_file_free(PvReportFile *file);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvReportFile, pv_report_file_free)
 

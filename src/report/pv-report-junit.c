@@ -7,7 +7,9 @@
  * test (--retries) passes with a <flakyFailure> per earlier failure, as
  * Maven Surefire writes it (message and type, the whole reason in
  * <stackTrace>).  This is the dialect Jenkins and GitLab read.  Written with libxml2, atomically,
- * when the run finishes.
+ * when the run finishes.  provium report writes one from several runs' streams
+ * (pv-report.c): a test that more than one of them ran is one <testcase>,
+ * with a property per result ("provium.result": "STREAM: status").
  */
 #include "config.h"
 
@@ -143,38 +145,57 @@ pv_junit_add_text_child(xmlNode *parent, const char *name, const char *text)
     return node;
 }
 
-/* A test's tags, as properties the way pytest's record_property writes them. */
 static void
-pv_junit_add_tags(xmlNode *testcase, GPtrArray *tags)
+pv_junit_add_property(xmlNode **properties, xmlNode *testcase, const char *name,
+                      const char *value)
 {
-    xmlNode *properties;
+    xmlNode *property;
+
+    if (!*properties)
+        *properties = xmlNewChild(testcase, NULL, BAD_CAST "properties", NULL);
+    property = xmlNewChild(*properties, NULL, BAD_CAST "property", NULL);
+    pv_junit_set_prop(property, "name", name);
+    pv_junit_set_prop(property, "value", value);
+}
+
+/*
+ * A test's tags, as properties the way pytest's record_property writes them,
+ * and, for a test that several streams ran, each one's result.
+ */
+static void
+pv_junit_add_properties(xmlNode *testcase, const PvReportTest *test)
+{
+    xmlNode *properties = NULL;
     guint i;
 
-    if (tags->len == 0)
-        return;
-    properties = xmlNewChild(testcase, NULL, BAD_CAST "properties", NULL);
-    for (i = 0; i < tags->len; i++) {
-        xmlNode *property = xmlNewChild(properties, NULL, BAD_CAST "property", NULL);
+    for (i = 0; i < test->tags->len; i++)
+        pv_junit_add_property(&properties, testcase, "tag", test->tags->pdata[i]);
+    for (i = 0; !test->origin && test->attempts && i < test->attempts->len; i++) {
+        const PvReportTest *result = test->attempts->pdata[i];
+        g_autofree char *value = NULL;
 
-        pv_junit_set_prop(property, "name", "tag");
-        pv_junit_set_prop(property, "value", tags->pdata[i]);
+        if (!result->origin)
+            continue;
+        value = g_strdup_printf("%s: %s", result->origin, result->status);
+        pv_junit_add_property(&properties, testcase, "provium.result", value);
     }
 }
 
 static void
-pv_junit_add_file(xmlNode *suites, const PvJunit *junit, const PvReportFile *file,
-                  guint *tests, guint *failures, guint *errors, guint *skipped)
+pv_junit_add_file(xmlNode *suites, const char *host, gint64 started_ns,
+                  const PvReportFile *file, guint *tests, guint *failures, guint *errors,
+                  guint *skipped)
 {
     xmlNode *suite = xmlNewChild(suites, NULL, BAD_CAST "testsuite", NULL);
     g_autofree char *classname = pv_junit_classname(file->path);
     g_autofree char *timestamp = pv_junit_timestamp(file->started_ns ? file->started_ns
-                                                                     : junit->started_ns);
+                                                                     : started_ns);
     guint n = 0, failed = 0, errored = 0, skips = 0;
     guint i;
 
     pv_junit_set_prop(suite, "name", file->path);
     pv_junit_set_prop(suite, "timestamp", timestamp);
-    pv_junit_set_prop(suite, "hostname", junit->host);
+    pv_junit_set_prop(suite, "hostname", file->host ? file->host : host);
     pv_junit_set_seconds(suite, file->duration_ns);
 
     if (g_strcmp0(file->status, "error") == 0 || (file->error && file->tests->len == 0)) {
@@ -204,7 +225,7 @@ pv_junit_add_file(xmlNode *suites, const PvJunit *junit, const PvReportFile *fil
         pv_junit_set_prop(testcase, "name", test->name);
         pv_junit_set_prop(testcase, "classname", classname);
         pv_junit_set_seconds(testcase, test->duration_ns);
-        pv_junit_add_tags(testcase, test->tags);
+        pv_junit_add_properties(testcase, test);
         n++;
         if (g_strcmp0(test->status, "failed") == 0) {
             g_autofree char *text = g_strconcat(test->reason ? test->reason : "",
@@ -250,16 +271,19 @@ pv_junit_add_file(xmlNode *suites, const PvJunit *junit, const PvReportFile *fil
 }
 
 /**
- * pv_junit_write:
+ * pv_junit_write_files:
+ * @host: the suites' hostname, for files that do not name theirs
+ * @files: (element-type PvReportFile): one suite each
  *
- * Writes the report for every file completed so far, atomically.
+ * Writes the report of @files to @path, atomically.
  */
 gboolean
-pv_junit_write(PvJunit *junit, GError **error)
+pv_junit_write_files(const char *path, const char *host, GPtrArray *files, gint64 started_ns,
+                     gint64 duration_ns, GError **error)
 {
     g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
     xmlNode *suites = xmlNewNode(NULL, BAD_CAST "testsuites");
-    g_autofree char *timestamp = pv_junit_timestamp(junit->started_ns);
+    g_autofree char *timestamp = pv_junit_timestamp(started_ns);
     guint tests = 0, failures = 0, errors = 0, skipped = 0;
     xmlChar *out = NULL;
     int len = 0;
@@ -269,19 +293,31 @@ pv_junit_write(PvJunit *junit, GError **error)
     xmlDocSetRootElement(doc, suites);
     pv_junit_set_prop(suites, "name", "provium");
     pv_junit_set_prop(suites, "timestamp", timestamp);
-    pv_junit_set_seconds(suites, junit->duration_ns);
-    for (i = 0; i < junit->files->len; i++)
-        pv_junit_add_file(suites, junit, junit->files->pdata[i], &tests, &failures, &errors,
-                          &skipped);
+    pv_junit_set_seconds(suites, duration_ns);
+    for (i = 0; i < files->len; i++)
+        pv_junit_add_file(suites, host, started_ns, files->pdata[i], &tests, &failures,
+                          &errors, &skipped);
     pv_junit_set_uint(suites, "tests", tests);
     pv_junit_set_uint(suites, "failures", failures);
     pv_junit_set_uint(suites, "errors", errors);
     pv_junit_set_uint(suites, "skipped", skipped);
 
     xmlDocDumpFormatMemoryEnc(doc, &out, &len, "UTF-8", 1);
-    ok = pv_write_file_atomic(junit->path, (const char *)out, len, error);
+    ok = pv_write_file_atomic(path, (const char *)out, len, error);
     xmlFree(out);
     if (!ok)
         g_prefix_error(error, "--junit: ");
     return ok;
+}
+
+/**
+ * pv_junit_write:
+ *
+ * Writes the report for every file completed so far, atomically.
+ */
+gboolean
+pv_junit_write(PvJunit *junit, GError **error)
+{
+    return pv_junit_write_files(junit->path, junit->host, junit->files, junit->started_ns,
+                                junit->duration_ns, error);
 }

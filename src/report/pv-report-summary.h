@@ -89,4 +89,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvSummary, pv_summary_free)
 char *pv_summary_format_counts(guint passed, guint failed, guint skipped, guint flaky);
 char *pv_summary_format(const PvSummary *summary);
 char *pv_summary_svg(const PvSummary *summary);
+
+/* How pv_summary_svg_many() draws. */
+typedef struct {
+    const char *title;     /* nullable: "provium run ID", of the first */
+    const char *subtitle;  /* nullable: the first's figures */
+    GHashTable *links;     /* nullable: path -> href: each file's label and bar link there */
+    gboolean fragment;     /* an <svg> element for a page, not a document */
+} PvSvgOptions;
+
+char *pv_summary_svg_many(const PvSummary *const *summaries, const char *const *labels,
+                          guint n, const PvSvgOptions *options);
 PvBlockReason pv_block_reason_from_string(const char *text);

@@ -12,7 +12,11 @@
  * fixture_build_started to _finished; a file waiting for another's build is
  * a span blocked with reason fixture_build).  Below, the pool's
  * memory and vCPU use.  Every mark has a <title>, so hovering in a browser
- * explains it.  Built with libxml2, as all of provium's XML.
+ * explains it.  Several runs (provium report of several streams) are bands
+ * one below the other, each with its heading, lanes and pool, on one time
+ * axis: shares of a corpus run at once on several CI machines.  For the
+ * report page, each file's label and bar link to its section.  Built with
+ * libxml2, as all of provium's XML.
  */
 #include "config.h"
 
@@ -39,9 +43,15 @@
 #define SVG_RESTORE_COLOR "#00897b"
 #define SVG_BUILD_COLOR "#8d6e63"
 
+#define SVG_BAND_HEAD_H 48.0
+#define SVG_BAND_GAP 20.0
+#define SVG_XLINK_NS "http://www.w3.org/1999/xlink"
+
 typedef struct {
     xmlDoc *doc;
     xmlNode *root;
+    xmlNs *xlink;          /* nullable: links wanted */
+    GHashTable *links;     /* nullable: path -> href */
     gint64 start;
     gint64 end;
 } PvSvg;
@@ -211,21 +221,33 @@ typedef struct {
     const char *label;
 } PvSvgKey;
 
-/* The legend's keys: statuses, the reasons this run blocked for, the marks. */
+/* The legend's keys: statuses, the reasons these runs blocked for, the marks. */
 static GArray *
-pv_svg_legend_keys(const PvSummary *summary)
+pv_svg_legend_keys(const PvSummary *const *summaries, guint n)
 {
     const char *statuses[] = { "passed", "failed", "error", "cancelled" };
     GArray *keys = g_array_new(FALSE, FALSE, sizeof(PvSvgKey));
+    guint blocked_files[PV_BLOCK_LAST] = { 0 };
+    guint restored_vms = 0;
+    guint fixture_builds = 0;
     PvSvgKey key;
     gsize i;
+
+    for (i = 0; i < n; i++) {
+        guint r;
+
+        for (r = 0; r < PV_BLOCK_LAST; r++)
+            blocked_files[r] += summaries[i]->blocked_files[r];
+        restored_vms += summaries[i]->restored_vms;
+        fixture_builds += summaries[i]->fixture_builds;
+    }
 
     for (i = 0; i < G_N_ELEMENTS(statuses); i++) {
         key = (PvSvgKey){ PV_SVG_KEY_STATUS, pv_svg_status_color(statuses[i]), statuses[i] };
         g_array_append_val(keys, key);
     }
     for (i = 1; i < PV_BLOCK_LAST; i++) {
-        if (!summary->blocked_files[i])
+        if (!blocked_files[i])
             continue;
         key = (PvSvgKey){ PV_SVG_KEY_REASON, pv_svg_reason_color(i),
                           pv_block_reason_to_string(i) };
@@ -233,11 +255,11 @@ pv_svg_legend_keys(const PvSummary *summary)
     }
     key = (PvSvgKey){ PV_SVG_KEY_STROKE, SVG_BOOT_COLOR, _("VM boot, then ready") };
     g_array_append_val(keys, key);
-    if (summary->restored_vms) {
+    if (restored_vms) {
         key = (PvSvgKey){ PV_SVG_KEY_STROKE, SVG_RESTORE_COLOR, _("VM restored from a fixture") };
         g_array_append_val(keys, key);
     }
-    if (summary->fixture_builds) {
+    if (fixture_builds) {
         key = (PvSvgKey){ PV_SVG_KEY_BAND, SVG_BUILD_COLOR, _("building a fixture") };
         g_array_append_val(keys, key);
     }
@@ -349,6 +371,20 @@ pv_svg_lane_height(guint boot_rows)
     return SVG_LANE_H + (boot_rows - 1) * SVG_BOOT_ROW_H;
 }
 
+/* Where a mark of @path goes: a link to its section when the page has one. */
+static xmlNode *
+pv_svg_link(PvSvg *svg, const char *path)
+{
+    const char *href = svg->links ? g_hash_table_lookup(svg->links, path) : NULL;
+    xmlNode *link;
+
+    if (!href)
+        return svg->root;
+    link = pv_svg_node(svg->root, "a");
+    xmlNewNsProp(link, svg->xlink, BAD_CAST "href", BAD_CAST href);
+    return link;
+}
+
 static void
 pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index, double y)
 {
@@ -366,7 +402,8 @@ pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index, double y)
         node = pv_svg_rect(svg->root, 0, y - SVG_LANE_GAP / 2, SVG_WIDTH, lane_h + SVG_LANE_GAP,
                            "#f5f5f5");
     }
-    node = pv_svg_text(svg->root, SVG_LABEL_W - 8, y + lane_h / 2 + 4, label, "end");
+    node = pv_svg_text(pv_svg_link(svg, file->path), SVG_LABEL_W - 8, y + lane_h / 2 + 4, label,
+                       "end");
     pv_svg_attr(node, "fill", file->status && g_str_equal(file->status, "passed") ? "#212121"
                                                                                   : color);
     pv_svg_title(node, file->path);
@@ -406,7 +443,7 @@ pv_svg_lane(PvSvg *svg, const PvSummaryFile *file, guint index, double y)
                                                file->status ? file->status : _("running"),
                                                took, tests, vms);
 
-        node = pv_svg_rect(svg->root, x1, y, x2 - x1, lane_h, color);
+        node = pv_svg_rect(pv_svg_link(svg, file->path), x1, y, x2 - x1, lane_h, color);
         pv_svg_attr(node, "fill-opacity", "0.22");
         pv_svg_attr(node, "stroke", color);
         pv_svg_title(node, tip);
@@ -532,40 +569,13 @@ pv_svg_pool_chart(PvSvg *svg, const PvSummary *summary, double y, gboolean memor
     pv_svg_line(svg->root, SVG_LABEL_W, y, SVG_LABEL_W + SVG_PLOT_W, y, "#9e9e9e", 1);
 }
 
-/**
- * pv_summary_svg:
- *
- * Returns: (transfer full): the timeline as an SVG document
- */
-char *
-pv_summary_svg(const PvSummary *summary)
+/* The height of a band's lanes, and each lane's top from @top (@lane_y, one more). */
+static double
+pv_svg_layout_lanes(const PvSummary *summary, double top, double *lane_y)
 {
-    PvSvg svg = { 0 };
-    g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
-    g_autofree char *duration = pv_duration_format(summary->end_ns - summary->start_ns);
-    g_autofree char *title = g_strdup_printf(_("provium run %s"), summary->run ? summary->run : "?");
-    g_autofree char *files = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u file", "%u files",
-                                                         summary->files->len),
-                                             summary->files->len);
-    g_autofree char *counts = pv_summary_format_counts(summary->passed, summary->failed,
-                                                       summary->skipped, summary->flaky);
-    /* TRANSLATORS: "3 files in 1m05s: 3 passed, 1 failed, 0 skipped; files at once: ..." */
-    g_autofree char *subtitle = g_strdup_printf(_("%s in %s: %s; files at once: peak %u, "
-                                                  "mean %.2f"),
-                                                files, duration, counts, summary->peak_files,
-                                                summary->mean_files);
-    g_autofree double *lane_y = g_new0(double, summary->files->len + 1);
-    g_autoptr(GArray) keys = pv_svg_legend_keys(summary);
-    double lanes_bottom;
-    double height;
-    xmlChar *out = NULL;
-    int len = 0;
-    char *result;
-    xmlNode *node;
     guint i;
 
-    /* Each lane as high as its overlapping boots need, below the legend. */
-    lane_y[0] = SVG_TOP + (pv_svg_legend_rows(keys) - 1) * SVG_LEGEND_ROW_H;
+    lane_y[0] = top;
     for (i = 0; i < summary->files->len; i++) {
         const PvSummaryFile *file = summary->files->pdata[i];
         g_autofree guint *rows = g_new0(guint, MAX(file->vms->len, 1));
@@ -573,17 +583,98 @@ pv_summary_svg(const PvSummary *summary)
         lane_y[i + 1] = lane_y[i] + pv_svg_lane_height(pv_svg_boot_rows(file, rows)) +
             SVG_LANE_GAP;
     }
-    lanes_bottom = lane_y[summary->files->len];
-    height = lanes_bottom + 30 + 2 * (SVG_CHART_H + 22) + 20;
+    return lane_y[summary->files->len];
+}
+
+/* One run: its heading (@label, nullable), its lanes and its pool, from @top. */
+static double
+pv_svg_band(PvSvg *svg, const PvSummary *summary, const char *label, double top)
+{
+    g_autofree double *lane_y = g_new0(double, summary->files->len + 1);
+    double lanes_bottom;
+    guint i;
+
+    if (label) {
+        xmlNode *node;
+
+        pv_svg_line(svg->root, 16, top, SVG_WIDTH - SVG_RIGHT, top, "#9e9e9e", 1);
+        node = pv_svg_text(svg->root, 16, top + 16, label, NULL);
+        pv_svg_attr(node, "font-weight", "bold");
+        top += SVG_BAND_HEAD_H;
+    }
+    lanes_bottom = pv_svg_layout_lanes(summary, top, lane_y);
+    pv_svg_axis(svg, lane_y[0] - 8, lanes_bottom);
+    for (i = 0; i < summary->files->len; i++)
+        pv_svg_lane(svg, summary->files->pdata[i], i, lane_y[i]);
+    pv_svg_pool_chart(svg, summary, lanes_bottom + 30, TRUE);
+    pv_svg_pool_chart(svg, summary, lanes_bottom + 30 + SVG_CHART_H + 22, FALSE);
+    return lanes_bottom + 30 + 2 * (SVG_CHART_H + 22);
+}
+
+/**
+ * pv_summary_svg_many:
+ * @summaries: (array length=n): one run each, @n at least 1
+ * @labels: (array length=n) (nullable): each band's heading; NULL for one run
+ *
+ * Returns: (transfer full): the timeline of the runs, one band each on one
+ *   time axis, as an SVG document (or element: @options->fragment)
+ */
+char *
+pv_summary_svg_many(const PvSummary *const *summaries, const char *const *labels, guint n,
+                    const PvSvgOptions *options)
+{
+    const PvSummary *summary = summaries[0];
+    PvSvg svg = { 0 };
+    g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
+    g_autofree char *duration = pv_duration_format(summary->end_ns - summary->start_ns);
+    g_autofree char *title = options->title ? g_strdup(options->title) :
+        g_strdup_printf(_("provium run %s"), summary->run ? summary->run : "?");
+    g_autofree char *files = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u file", "%u files",
+                                                         summary->files->len),
+                                             summary->files->len);
+    g_autofree char *counts = pv_summary_format_counts(summary->passed, summary->failed,
+                                                       summary->skipped, summary->flaky);
+    /* TRANSLATORS: "3 files in 1m05s: 3 passed, 1 failed, 0 skipped; files at once: ..." */
+    g_autofree char *subtitle = options->subtitle ? g_strdup(options->subtitle) :
+        g_strdup_printf(_("%s in %s: %s; files at once: peak %u, mean %.2f"),
+                        files, duration, counts, summary->peak_files, summary->mean_files);
+    g_autoptr(GArray) keys = pv_svg_legend_keys(summaries, n);
+    double top = SVG_TOP + (pv_svg_legend_rows(keys) - 1) * SVG_LEGEND_ROW_H;
+    double y;
+    double height;
+    char *result;
+    xmlNode *node;
+    guint i;
+
+    /* Each band as high as its lanes and their overlapping boots need. */
+    height = top;
+    for (i = 0; i < n; i++) {
+        g_autofree double *lane_y = g_new0(double, summaries[i]->files->len + 1);
+
+        height = pv_svg_layout_lanes(summaries[i], height + (labels ? SVG_BAND_HEAD_H : 0),
+                                     lane_y) + 30 + 2 * (SVG_CHART_H + 22) + SVG_BAND_GAP;
+    }
+    height = height - SVG_BAND_GAP + 20;
 
     svg.doc = doc;
     svg.start = summary->start_ns;
-    svg.end = MAX(summary->end_ns, summary->start_ns + 1);
+    svg.end = summary->end_ns;
+    for (i = 1; i < n; i++) {
+        svg.start = MIN(svg.start, summaries[i]->start_ns);
+        svg.end = MAX(svg.end, summaries[i]->end_ns);
+    }
+    svg.end = MAX(svg.end, svg.start + 1);
+    svg.links = options->links;
     svg.root = xmlNewNode(NULL, BAD_CAST "svg");
     xmlNewNs(svg.root, BAD_CAST "http://www.w3.org/2000/svg", NULL);
+    if (svg.links)
+        svg.xlink = xmlNewNs(svg.root, BAD_CAST SVG_XLINK_NS, BAD_CAST "xlink");
     xmlDocSetRootElement(doc, svg.root);
-    pv_svg_attr_num(svg.root, "width", SVG_WIDTH);
-    pv_svg_attr_num(svg.root, "height", height);
+    /* In a page, the page sizes it. */
+    if (!options->fragment) {
+        pv_svg_attr_num(svg.root, "width", SVG_WIDTH);
+        pv_svg_attr_num(svg.root, "height", height);
+    }
     {
         g_autofree char *box = g_strdup_printf("0 0 %d %d", (int)SVG_WIDTH, (int)ceil(height));
 
@@ -598,14 +689,35 @@ pv_summary_svg(const PvSummary *summary)
     pv_svg_attr(node, "font-weight", "bold");
     pv_svg_text(svg.root, 16, 46, subtitle, NULL);
     pv_svg_legend(&svg, keys);
-    pv_svg_axis(&svg, lane_y[0] - 8, lanes_bottom);
-    for (i = 0; i < summary->files->len; i++)
-        pv_svg_lane(&svg, summary->files->pdata[i], i, lane_y[i]);
-    pv_svg_pool_chart(&svg, summary, lanes_bottom + 30, TRUE);
-    pv_svg_pool_chart(&svg, summary, lanes_bottom + 30 + SVG_CHART_H + 22, FALSE);
+    y = top;
+    for (i = 0; i < n; i++)
+        y = pv_svg_band(&svg, summaries[i], labels ? labels[i] : NULL, y) + SVG_BAND_GAP;
 
-    xmlDocDumpFormatMemoryEnc(doc, &out, &len, "UTF-8", 1);
-    result = g_strndup((const char *)out, len);
-    xmlFree(out);
+    if (options->fragment) {
+        g_autoptr(xmlBuffer) buffer = xmlBufferCreate();
+
+        xmlNodeDump(buffer, doc, svg.root, 0, 0);
+        result = g_strndup((const char *)xmlBufferContent(buffer), xmlBufferLength(buffer));
+    } else {
+        xmlChar *out = NULL;
+        int len = 0;
+
+        xmlDocDumpFormatMemoryEnc(doc, &out, &len, "UTF-8", 1);
+        result = g_strndup((const char *)out, len);
+        xmlFree(out);
+    }
     return result;
+}
+
+/**
+ * pv_summary_svg:
+ *
+ * Returns: (transfer full): the timeline as an SVG document
+ */
+char *
+pv_summary_svg(const PvSummary *summary)
+{
+    const PvSvgOptions options = { 0 };
+
+    return pv_summary_svg_many(&summary, NULL, 1, &options);
 }

@@ -50,6 +50,12 @@ check "report: the picture renders to a non-empty PNG" sh -c "
     test \$(stat -c %s '$WORK/run.png') -gt 5000 &&
     test \"\$(od -An -tx1 -N8 '$WORK/run.png' | tr -d ' ')\" = 89504e470d0a1a0a"
 
+# The report page: the failure with the console tail of the VM it used.
+"$PROVIUM" report "$WORK/run.msgpack" --html "$WORK/run.html" > /dev/null 2> "$WORK/err"
+failure="//*[local-name()='article'][contains(@class, 'p-failed')]"
+check "report page: the failure's console, under its VM's name" \
+    test "$(xmllint --xpath "count($failure/*[local-name()='h4'][starts-with(., \"console of vm 'one'\")]/following-sibling::*[1][local-name()='pre' and @class='console' and string-length(.) > 0])" "$WORK/run.html")" -eq 1
+
 # The stream of a killed run ends inside an event.
 head -c $(( $(stat -c %s "$WORK/run.msgpack") - 40 )) "$WORK/run.msgpack" > "$WORK/cut.msgpack"
 "$PROVIUM" report "$WORK/cut.msgpack" > "$WORK/out" 2> "$WORK/err"

@@ -1,0 +1,683 @@
+/*
+ * pv-report.c: one report from one or more runs' event streams
+ *
+ * provium report reads each stream it is given (a saved stream, or a run
+ * directory's events.msgpack) whole: a PvSummary of each (its figures, its
+ * timeline band, its own leak check: claims and pools are per run), and
+ * each file's results as the other reporters see them (pv-report-collect.c).
+ * The files are then merged by path, and their tests by name, so that a CI
+ * job split into shares reads as the one run it stands for: every test
+ * once.  A test found in more than one stream (shares that overlapped by
+ * mistake, a job run again) is not counted twice: it is one test whose
+ * attempts hold each stream's result, with its origin, and whose status
+ * says what they say together (failed and passed: flaky; the same: that).
+ * The text says which tests that was.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "pv-error.h"
+#include "pv-report-junit.h"
+#include "pv-report.h"
+#include "pv-units.h"
+
+/**
+ * pv_report_open_stream:
+ * @origin: an event stream, or a run directory (its events.msgpack)
+ *
+ * Returns: (transfer full): a reader, or NULL with @error set (usage)
+ */
+PvEventReader *
+pv_report_open_stream(const char *origin, GError **error)
+{
+    g_autofree char *inside = NULL;
+
+    if (!g_file_test(origin, G_FILE_TEST_IS_DIR))
+        return pv_event_reader_new(origin, error);
+    inside = g_build_filename(origin, PV_REPORT_EVENTS_FILENAME, NULL);
+    if (!g_file_test(inside, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("%s is a directory without %s: give an event stream (--save-events) or a "
+                      "run directory"), origin, PV_REPORT_EVENTS_FILENAME);
+        return NULL;
+    }
+    return pv_event_reader_new(inside, error);
+}
+
+static void
+pv_report_stream_free(PvReportStream *stream)
+{
+    g_free(stream->origin);
+    g_free(stream->run);
+    g_free(stream->host);
+    g_free(stream->dir);
+    pv_summary_free(stream->summary);
+    g_free(stream);
+}
+
+PvReport *
+pv_report_new(void)
+{
+    PvReport *report = g_new0(PvReport, 1);
+
+    report->streams = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_stream_free);
+    report->files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_file_free);
+    report->shared = g_array_new(FALSE, FALSE, sizeof(PvReportShared));
+    return report;
+}
+
+void
+pv_report_free(PvReport *report)
+{
+    if (!report)
+        return;
+    g_ptr_array_unref(report->streams);
+    g_ptr_array_unref(report->files);
+    g_array_unref(report->shared);
+    g_free(report);
+}
+
+/*
+ * The status of a test that ran in several streams: theirs when they agree,
+ * flaky when it passed in one and failed in another, else the gravest.
+ */
+static const char *
+pv_report_merged_status(GPtrArray *results)
+{
+    static const char *const gravest[] = { "failed", "flaky", "passed", "not_run", "skipped" };
+    const PvReportTest *first = results->pdata[0];
+    gboolean same = TRUE;
+    gboolean passed = FALSE;
+    gboolean failed = FALSE;
+    gsize g;
+    guint i;
+
+    for (i = 0; i < results->len; i++) {
+        const PvReportTest *result = results->pdata[i];
+
+        same = same && g_strcmp0(result->status, first->status) == 0;
+        passed = passed || g_strcmp0(result->status, "passed") == 0 ||
+            g_strcmp0(result->status, "flaky") == 0;
+        failed = failed || g_strcmp0(result->status, "failed") == 0;
+    }
+    if (same)
+        return first->status;
+    if (passed && failed)
+        return "flaky";
+    for (g = 0; g < G_N_ELEMENTS(gravest); g++) {
+        for (i = 0; i < results->len; i++) {
+            if (g_strcmp0(((PvReportTest *)results->pdata[i])->status, gravest[g]) == 0)
+                return gravest[g];
+        }
+    }
+    return first->status;
+}
+
+static void
+pv_report_copy_strings(GPtrArray *to, GPtrArray *from)
+{
+    guint i;
+
+    for (i = 0; from && i < from->len; i++)
+        g_ptr_array_add(to, g_strdup(from->pdata[i]));
+}
+
+/*
+ * One test from its results in several streams (@results, in stream order,
+ * taken): its figures are those of the result that stands for it (one with
+ * the merged status, or that passed when it is flaky), its attempts every
+ * result of every stream, oldest attempt of each first.
+ */
+static PvReportTest *
+pv_report_merge_test(GPtrArray *results)
+{
+    const char *status = pv_report_merged_status(results);
+    const PvReportTest *lead = results->pdata[0];
+    PvReportTest *test = g_new0(PvReportTest, 1);
+    guint i;
+
+    for (i = 0; i < results->len; i++) {
+        const PvReportTest *result = results->pdata[i];
+
+        if (g_strcmp0(result->status, status) == 0 ||
+            (g_str_equal(status, "flaky") && g_strcmp0(result->status, "passed") == 0)) {
+            lead = result;
+            break;
+        }
+    }
+    test->name = g_strdup(lead->name);
+    test->status = g_strdup(status);
+    test->duration_ns = lead->duration_ns;
+    test->reason = g_strdup(lead->reason);
+    test->console_excerpt = g_strdup(lead->console_excerpt);
+    test->tags = g_ptr_array_new_with_free_func(g_free);
+    pv_report_copy_strings(test->tags, lead->tags);
+    test->log = g_string_new(lead->log->str);
+    test->failures = g_ptr_array_new_with_free_func(g_free);
+    test->attempt = lead->attempt;
+    test->attempts = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_test_free);
+    for (i = 0; i < results->len; i++) {
+        PvReportTest *result = results->pdata[i];
+
+        /* The reasons of every failed attempt, as a flaky test lists them. */
+        pv_report_copy_strings(test->failures, result->failures);
+        if (g_strcmp0(result->status, "failed") == 0)
+            g_ptr_array_add(test->failures, g_strdup(result->reason ? result->reason : ""));
+        g_ptr_array_extend_and_steal(test->attempts, g_steal_pointer(&result->attempts));
+        result->attempts = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_test_free);
+        g_ptr_array_add(test->attempts, result);
+        results->pdata[i] = NULL;
+    }
+    return test;
+}
+
+/* Takes @file's tests into @results (name -> results), names in @order as first seen. */
+static void
+pv_report_take_tests(PvReportFile *file, GHashTable *results, GPtrArray *order)
+{
+    guint i;
+
+    for (i = 0; i < file->tests->len; i++) {
+        PvReportTest *test = file->tests->pdata[i];
+        GPtrArray *same = g_hash_table_lookup(results, test->name);
+
+        if (!same) {
+            same = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_test_free);
+            g_hash_table_insert(results, g_strdup(test->name), same);
+            g_ptr_array_add(order, g_strdup(test->name));
+        }
+        g_ptr_array_add(same, test);
+        file->tests->pdata[i] = NULL;
+    }
+}
+
+/* Adds what @file, the same path in another stream, says of the file to @into. */
+static void
+pv_report_merge_file(PvReportFile *into, const PvReportFile *file)
+{
+    into->duration_ns = MAX(into->duration_ns, file->duration_ns);
+    into->attempts = MAX(into->attempts, file->attempts);
+    if (file->started_ns && (!into->started_ns || file->started_ns < into->started_ns))
+        into->started_ns = file->started_ns;
+    if (!into->error && file->error)
+        into->error = g_strdup(file->error);
+    /* The graver status; whether it failed in the end, its tests say. */
+    if (g_strcmp0(file->status, "error") == 0 || g_strcmp0(into->status, "passed") == 0) {
+        g_free(into->status);
+        into->status = g_strdup(file->status);
+    }
+    if (file->log->len)
+        g_string_append_printf(into->log, "(%s)\n%s", file->origin, file->log->str);
+    pv_report_copy_strings(into->kept, file->kept);
+}
+
+/*
+ * @file's tests, from @results (name -> every stream's results), in @order:
+ * one each.
+ */
+static void
+pv_report_settle_file(PvReport *report, PvReportFile *file, GHashTable *results,
+                      GPtrArray *order)
+{
+    gboolean failed = FALSE;
+    guint i;
+
+    g_ptr_array_set_size(file->tests, 0);
+    for (i = 0; i < order->len; i++) {
+        GPtrArray *same = g_hash_table_lookup(results, order->pdata[i]);
+        PvReportTest *test;
+
+        if (same->len == 1) {
+            test = g_ptr_array_steal_index(same, 0);
+        } else {
+            PvReportShared shared = { file, NULL };
+
+            test = pv_report_merge_test(same);
+            shared.test = test;
+            g_array_append_val(report->shared, shared);
+        }
+        failed = failed || g_strcmp0(test->status, "failed") == 0;
+        g_ptr_array_add(file->tests, test);
+    }
+    /* Failed in one stream, passed when run again: its tests say it passed. */
+    if (g_strcmp0(file->status, "failed") == 0 && !failed && file->tests->len > 0) {
+        g_free(file->status);
+        file->status = g_strdup("passed");
+    }
+}
+
+/**
+ * pv_report_add_stream:
+ * @origin: what the stream was read from, as given
+ * @events: (element-type GVariant): its events, in order
+ * @truncated: it ended inside an event
+ */
+void
+pv_report_add_stream(PvReport *report, const char *origin, GPtrArray *events,
+                     gboolean truncated)
+{
+    PvReportStream *stream = g_new0(PvReportStream, 1);
+    g_autoptr(PvReportCollector) collector = pv_report_collector_new();
+    guint i;
+
+    stream->origin = g_strdup(origin);
+    stream->summary = pv_summary_new(events, truncated);
+    for (i = 0; i < events->len; i++) {
+        GVariant *event = events->pdata[i];
+        PvReportFile *file;
+
+        if (g_str_equal(pv_event_get_kind(event), "run_started")) {
+            g_free(stream->run);
+            g_free(stream->host);
+            g_free(stream->dir);
+            stream->run = g_strdup(pv_event_get_str(event, "run"));
+            stream->host = g_strdup(pv_event_get_str(event, "host"));
+            stream->dir = g_strdup(pv_event_get_str(event, "dir"));
+        }
+        file = pv_report_collector_feed(collector, event);
+        if (file) {
+            guint t;
+
+            file->origin = g_strdup(origin);
+            file->host = g_strdup(stream->host);
+            for (t = 0; t < file->tests->len; t++) {
+                PvReportTest *test = file->tests->pdata[t];
+                guint a;
+
+                test->origin = g_strdup(origin);
+                test->stream = report->streams->len + 1;
+                for (a = 0; a < test->attempts->len; a++) {
+                    PvReportTest *attempt = test->attempts->pdata[a];
+
+                    attempt->origin = g_strdup(origin);
+                    attempt->stream = test->stream;
+                }
+            }
+            g_ptr_array_add(report->files, file);
+        }
+    }
+    if (report->streams->len == 0 || stream->summary->start_ns < report->start_ns)
+        report->start_ns = stream->summary->start_ns;
+    report->end_ns = MAX(report->end_ns, stream->summary->end_ns);
+    g_ptr_array_add(report->streams, stream);
+}
+
+static int
+pv_report_compare_paths(gconstpointer a, gconstpointer b)
+{
+    const PvReportFile *x = *(PvReportFile *const *)a;
+    const PvReportFile *y = *(PvReportFile *const *)b;
+
+    return strcmp(x->path, y->path);
+}
+
+static void
+pv_report_count(PvReport *report)
+{
+    guint i;
+    guint t;
+
+    for (i = 0; i < report->files->len; i++) {
+        const PvReportFile *file = report->files->pdata[i];
+
+        report->errors += g_strcmp0(file->status, "error") == 0;
+        for (t = 0; t < file->tests->len; t++) {
+            const char *status = ((PvReportTest *)file->tests->pdata[t])->status;
+
+            report->passed += g_strcmp0(status, "passed") == 0;
+            report->failed += g_strcmp0(status, "failed") == 0;
+            report->skipped += g_strcmp0(status, "skipped") == 0;
+            report->flaky += g_strcmp0(status, "flaky") == 0;
+            report->not_run += g_strcmp0(status, "not_run") == 0;
+        }
+    }
+}
+
+/**
+ * pv_report_finish:
+ *
+ * Merges the streams' files by path, each test once, and counts.  Call once,
+ * after the last pv_report_add_stream().
+ */
+void
+pv_report_finish(PvReport *report)
+{
+    g_autoptr(GPtrArray) all = g_steal_pointer(&report->files);
+    g_autoptr(GHashTable) by_path = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) shared = g_hash_table_new(g_str_hash, g_str_equal);
+    guint i;
+    guint j;
+
+    report->files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_file_free);
+    for (i = 0; i < all->len; i++) {
+        PvReportFile *file = all->pdata[i];
+
+        if (!g_hash_table_contains(by_path, file->path)) {
+            g_hash_table_insert(by_path, file->path, file);
+            g_ptr_array_add(report->files, g_steal_pointer(&all->pdata[i]));
+        } else if (g_hash_table_add(shared, g_hash_table_lookup(by_path, file->path))) {
+            report->shared_files++;
+        }
+    }
+    /* A file that ran in more than one stream (in stream order): each test once. */
+    for (i = 0; i < report->files->len; i++) {
+        PvReportFile *file = report->files->pdata[i];
+        g_autoptr(GHashTable) results = NULL;
+        g_autoptr(GPtrArray) order = NULL;
+
+        if (!g_hash_table_contains(shared, file))
+            continue;
+        results = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify)g_ptr_array_unref);
+        order = g_ptr_array_new_with_free_func(g_free);
+        pv_report_take_tests(file, results, order);
+        for (j = 0; j < all->len; j++) {
+            PvReportFile *other = all->pdata[j];
+
+            if (other && g_str_equal(other->path, file->path)) {
+                pv_report_merge_file(file, other);
+                pv_report_take_tests(other, results, order);
+            }
+        }
+        pv_report_settle_file(report, file, results, order);
+    }
+    g_ptr_array_sort(report->files, pv_report_compare_paths);
+    pv_report_count(report);
+}
+
+/**
+ * pv_report_load:
+ * @origins: event streams or run directories, at least one
+ *
+ * Reads each whole and merges them (pv_report_finish()).
+ * Returns: (transfer full): the report, or NULL with @error set (usage)
+ */
+PvReport *
+pv_report_load(const char *const *origins, GError **error)
+{
+    g_autoptr(PvReport) report = pv_report_new();
+    gsize i;
+
+    for (i = 0; origins[i]; i++) {
+        g_autoptr(PvEventReader) reader = pv_report_open_stream(origins[i], error);
+        g_autoptr(GPtrArray) events = NULL;
+        g_autoptr(GError) local = NULL;
+        GVariant *event;
+
+        if (!reader)
+            return NULL;
+        events = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+        while ((event = pv_event_reader_next(reader, &local)))
+            g_ptr_array_add(events, event);
+        if (local) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return NULL;
+        }
+        if (events->len == 0) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE, _("%s holds no events"), origins[i]);
+            return NULL;
+        }
+        pv_report_add_stream(report, origins[i], events, pv_event_reader_truncated(reader));
+    }
+    pv_report_finish(report);
+    return g_steal_pointer(&report);
+}
+
+/* Returns: how many problems the streams' leak checks found, together */
+guint
+pv_report_count_leaks(const PvReport *report)
+{
+    guint leaks = 0;
+    guint i;
+
+    for (i = 0; i < report->streams->len; i++)
+        leaks += ((PvReportStream *)report->streams->pdata[i])->summary->leaks->len;
+    return leaks;
+}
+
+typedef struct {
+    const PvSummaryFile *file;
+    guint stream;          /* from 1 */
+} PvReportLane;
+
+static int
+pv_report_compare_lanes(gconstpointer a, gconstpointer b)
+{
+    const PvReportLane *x = a;
+    const PvReportLane *y = b;
+
+    if (x->file->duration_ns != y->file->duration_ns)
+        return x->file->duration_ns > y->file->duration_ns ? -1 : 1;
+    if (x->stream != y->stream)
+        return x->stream < y->stream ? -1 : 1;
+    return strcmp(x->file->path, y->file->path);
+}
+
+/* The figures of several streams: what pv_summary_format() says of one. */
+static void
+pv_report_format_streams(const PvReport *report, GString *out)
+{
+    g_autoptr(GArray) lanes = g_array_new(FALSE, FALSE, sizeof(PvReportLane));
+    g_autofree char *duration = pv_duration_format(report->end_ns - report->start_ns);
+    g_autofree char *files = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u file", "%u files",
+                                                         report->files->len),
+                                             report->files->len);
+    g_autofree char *counts = pv_summary_format_counts(report->passed, report->failed,
+                                                       report->skipped, report->flaky);
+    gint64 blocked_ns[PV_BLOCK_LAST] = { 0 };
+    guint blocked_files[PV_BLOCK_LAST] = { 0 };
+    gboolean any_blocked = FALSE;
+    guint n = report->streams->len;
+    guint i;
+    guint j;
+
+    /* TRANSLATORS: "3 runs: 12 files in 1m05s; 30 passed, 1 failed, 0 skipped" */
+    g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE, "%u run: %s in %s; %s\n",
+                                            "%u runs: %s in %s; %s\n", n),
+                           n, files, duration, counts);
+    for (i = 0; i < n; i++) {
+        const PvReportStream *stream = report->streams->pdata[i];
+        const PvSummary *summary = stream->summary;
+        g_autofree char *took = pv_duration_format(summary->end_ns - summary->start_ns);
+        g_autofree char *its_files = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u file",
+                                                                 "%u files",
+                                                                 summary->files->len),
+                                                     summary->files->len);
+        g_autofree char *its_counts = pv_summary_format_counts(summary->passed, summary->failed,
+                                                               summary->skipped, summary->flaky);
+
+        /* TRANSLATORS: "[1] DIR: run ID on URI, host H: 3 files in 20s; 3 passed, ..." */
+        g_string_append_printf(out, _("  [%u] %s: run %s on %s, host %s: %s in %s; %s\n"),
+                               i + 1, stream->origin, stream->run ? stream->run : "?",
+                               summary->uri ? summary->uri : "?",
+                               stream->host ? stream->host : "?", its_files, took, its_counts);
+        for (j = 0; j < summary->files->len; j++) {
+            PvReportLane lane = { summary->files->pdata[j], i + 1 };
+
+            g_array_append_val(lanes, lane);
+        }
+        for (j = 1; j < PV_BLOCK_LAST; j++) {
+            blocked_ns[j] = MIN(blocked_ns[j], G_MAXINT64 - summary->blocked_ns[j]) +
+                summary->blocked_ns[j];
+            blocked_files[j] += summary->blocked_files[j];
+        }
+    }
+
+    g_string_append(out, _("\nfiles by duration:\n"));
+    g_array_sort(lanes, pv_report_compare_lanes);
+    for (i = 0; i < lanes->len; i++) {
+        const PvReportLane *lane = &g_array_index(lanes, PvReportLane, i);
+        g_autofree char *took = pv_duration_format(lane->file->duration_ns);
+
+        /* TRANSLATORS: a column: pad the singular to the plural's width; [N]: its run */
+        g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE,
+                                                "  %8s  %-9s  %2u VM   %s  [%u]\n",
+                                                "  %8s  %-9s  %2u VMs  %s  [%u]\n",
+                                                lane->file->vms->len),
+                               took, lane->file->status ? lane->file->status : "?",
+                               lane->file->vms->len, lane->file->path, lane->stream);
+    }
+
+    g_string_append(out, _("\nparallelism:\n"));
+    for (i = 0; i < n; i++) {
+        const PvSummary *summary = ((PvReportStream *)report->streams->pdata[i])->summary;
+
+        g_string_append_printf(out, _("  [%u] files peak %u, mean %.2f; VMs peak %u, "
+                                      "mean %.2f\n"),
+                               i + 1, summary->peak_files, summary->mean_files,
+                               summary->peak_vms, summary->mean_vms);
+    }
+
+    g_string_append(out, _("\ntime blocked, by reason:\n"));
+    for (i = 1; i < PV_BLOCK_LAST; i++) {
+        g_autofree char *took = NULL;
+
+        if (!blocked_files[i])
+            continue;
+        any_blocked = TRUE;
+        took = pv_duration_format(blocked_ns[i]);
+        g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE, "  %-13s %8s  (%u file)\n",
+                                                "  %-13s %8s  (%u files)\n", blocked_files[i]),
+                               pv_block_reason_to_string(i), took, blocked_files[i]);
+    }
+    if (!any_blocked)
+        g_string_append(out, _("  nothing waited\n"));
+
+    g_string_append(out, _("\nleak check, per run:\n"));
+    for (i = 0; i < n; i++) {
+        const PvSummary *summary = ((PvReportStream *)report->streams->pdata[i])->summary;
+
+        if (summary->leaks->len == 0) {
+            g_string_append_printf(out, _("  [%u] ok\n"), i + 1);
+            continue;
+        }
+        g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE, "  [%u] %u problem\n",
+                                                "  [%u] %u problems\n", summary->leaks->len),
+                               i + 1, summary->leaks->len);
+        for (j = 0; j < summary->leaks->len; j++)
+            g_string_append_printf(out, "      %s\n", (const char *)summary->leaks->pdata[j]);
+    }
+}
+
+/* The tests found in more than one stream, each with every result. */
+static void
+pv_report_format_shared(const PvReport *report, GString *out)
+{
+    guint i;
+    guint a;
+
+    if (report->shared->len == 0)
+        return;
+    g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE,
+                                            "\n%u test ran in more than one stream, "
+                                            "and counts once:\n",
+                                            "\n%u tests ran in more than one stream, "
+                                            "and count once each:\n", report->shared->len),
+                           report->shared->len);
+    for (i = 0; i < report->shared->len; i++) {
+        const PvReportShared *shared = &g_array_index(report->shared, PvReportShared, i);
+        g_autoptr(GString) results = g_string_new(NULL);
+
+        for (a = 0; a < shared->test->attempts->len; a++) {
+            const PvReportTest *result = shared->test->attempts->pdata[a];
+
+            g_string_append_printf(results, "%s%s [%u]", a ? ", " : "", result->status,
+                                   result->stream);
+        }
+        /* TRANSLATORS: "FILE: TEST: failed [1], passed [2]; counted flaky" */
+        g_string_append_printf(out, _("  %s: %s: %s; counted %s\n"), shared->file->path,
+                               shared->test->name, results->str, shared->test->status);
+    }
+}
+
+/**
+ * pv_report_format:
+ *
+ * The report for people: pv_summary_format()'s for one stream; for several,
+ * the same figures over all of them, each run's line and leak check, and
+ * the tests that more than one stream ran.
+ * Returns: (transfer full)
+ */
+char *
+pv_report_format(const PvReport *report)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    if (report->streams->len == 1) {
+        g_autofree char *one = pv_summary_format(((PvReportStream *)report->streams->pdata[0])
+                                                 ->summary);
+
+        g_string_append(out, one);
+    } else {
+        pv_report_format_streams(report, out);
+    }
+    pv_report_format_shared(report, out);
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/**
+ * pv_report_svg:
+ * @links: (nullable): path -> href: each file's bar links there
+ * @fragment: an <svg> element to put in a page, not a document
+ *
+ * Returns: (transfer full): the timeline, one band per stream
+ */
+char *
+pv_report_svg(const PvReport *report, GHashTable *links, gboolean fragment)
+{
+    g_autoptr(GPtrArray) summaries = g_ptr_array_new();
+    g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *title = NULL;
+    g_autofree char *subtitle = NULL;
+    PvSvgOptions options = { NULL, NULL, links, fragment };
+    guint i;
+
+    for (i = 0; i < report->streams->len; i++) {
+        const PvReportStream *stream = report->streams->pdata[i];
+        const PvSummary *summary = stream->summary;
+        g_autofree char *counts = pv_summary_format_counts(summary->passed, summary->failed,
+                                                           summary->skipped, summary->flaky);
+
+        g_ptr_array_add(summaries, (gpointer)summary);
+        /* TRANSLATORS: a band of the timeline: "[1] DIR: run ID, host H; 3 passed, ..." */
+        g_ptr_array_add(labels, g_strdup_printf(_("[%u] %s: run %s, host %s; %s"), i + 1,
+                                                stream->origin, stream->run ? stream->run : "?",
+                                                stream->host ? stream->host : "?", counts));
+    }
+    if (report->streams->len > 1) {
+        g_autofree char *duration = pv_duration_format(report->end_ns - report->start_ns);
+        g_autofree char *files = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u file",
+                                                             "%u files", report->files->len),
+                                                 report->files->len);
+        g_autofree char *counts = pv_summary_format_counts(report->passed, report->failed,
+                                                           report->skipped, report->flaky);
+
+        title = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "provium: %u run",
+                                            "provium: %u runs", report->streams->len),
+                                report->streams->len);
+        /* TRANSLATORS: "12 files in 1m05s: 30 passed, 1 failed, 0 skipped" */
+        subtitle = g_strdup_printf(_("%s in %s: %s"), files, duration, counts);
+        options.title = title;
+        options.subtitle = subtitle;
+    }
+    return pv_summary_svg_many((const PvSummary *const *)summaries->pdata,
+                               report->streams->len > 1 ?
+                               (const char *const *)labels->pdata : NULL,
+                               summaries->len, &options);
+}
+
+/**
+ * pv_report_write_junit:
+ *
+ * One JUnit report of every file and test, each once, atomically.
+ */
+gboolean
+pv_report_write_junit(const PvReport *report, const char *path, GError **error)
+{
+    const PvReportStream *first = report->streams->pdata[0];
+
+    return pv_junit_write_files(path, first->host ? first->host : "", report->files,
+                                report->start_ns, report->end_ns - report->start_ns, error);
+}

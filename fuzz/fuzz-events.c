@@ -4,7 +4,10 @@
  *
  * The input is a saved events.msgpack.  Every event the reader returns is
  * printed as JSON, as `provium events` does; the events then go through
- * `provium report`'s summary, its text and its SVG timeline.
+ * `provium report`'s summary, its text and its SVG timeline, and as two
+ * streams at once (each test in both: merged, reported once) through the
+ * report of several runs and its HTML page, which must stay well-formed
+ * whatever names and output the stream holds.
  */
 #include "config.h"
 
@@ -12,7 +15,11 @@
 
 #include "fuzz.h"
 #include "pv-events.h"
+#include "pv-report-html.h"
 #include "pv-report-summary.h"
+#include "pv-report.h"
+
+#include <libxml/parser.h>
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -24,6 +31,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_autoptr(PvSummary) summary = NULL;
     g_autofree char *text = NULL;
     g_autofree char *svg = NULL;
+    g_autoptr(PvReport) report = NULL;
+    g_autofree char *report_text = NULL;
+    g_autofree char *html = NULL;
+    xmlDoc *doc;
     GVariant *event;
 
     pv_fuzz_init();
@@ -46,5 +57,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text = pv_summary_format(summary);
     svg = pv_summary_svg(summary);
     PV_FUZZ_ASSERT(text && svg);
+
+    report = pv_report_new();
+    pv_report_add_stream(report, "a", events, pv_event_reader_truncated(reader));
+    pv_report_add_stream(report, "b", events, FALSE);
+    pv_report_finish(report);
+    report_text = pv_report_format(report);
+    html = pv_report_html(report, NULL);
+    PV_FUZZ_ASSERT(report_text && html);
+    doc = xmlReadMemory(html, strlen(html), "page.html", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    PV_FUZZ_ASSERT(doc);
+    xmlFreeDoc(doc);
     return 0;
 }

@@ -4,16 +4,20 @@
 #
 # Each test script gets a private directory, a private domain prefix, and
 # checks after every run that nothing with its prefix is left in libvirt.
+#
+# PV_TEST_URI runs the end-to-end ones against another libvirt (a second
+# daemon of tests/libvirt-host.sh: tests/e2e/unlike-host.sh does), and
+# PV_TEST_TMPDIR puts the private directory where that daemon sees it.
 
 set -u
 
 : "${PROVIUM:?run through make check}"
 : "${PV_TEST_IMAGE:?run through make check}"
-URI=qemu:///system
+URI=${PV_TEST_URI:-qemu:///system}
 export LIBVIRT_DEFAULT_URI=$URI
 
 name=$(basename "$0" .sh)
-WORK=$(mktemp -d "/tmp/pv-$name-XXXXXX")
+WORK=$(mktemp -d "${PV_TEST_TMPDIR:-/tmp}/pv-$name-XXXXXX")
 # QEMU runs as libvirt-qemu and must reach disk overlays in the run directory.
 chmod 0755 "$WORK"
 PREFIX="t$$-"
@@ -21,6 +25,14 @@ PREFIX="t$$-"
 NETWORK_RECORDS=/run/provium/networks
 tap_n=0
 tap_failed=0
+tap_at_exit=""
+
+# at_exit COMMAND: run when the test ends, after its domains and networks
+# are gone, before its directory goes.
+at_exit() {
+    tap_at_exit="$tap_at_exit
+$1"
+}
 
 tap_finish() {
     # Whatever happened, leave nothing behind: domains, then networks and
@@ -33,6 +45,7 @@ tap_finish() {
         virsh net-destroy "$n" >/dev/null 2>&1
     done
     grep -lx "prefix=$PREFIX" "$NETWORK_RECORDS"/*.network 2>/dev/null | xargs -r rm -f
+    eval "$tap_at_exit"
     rm -rf "$WORK"
     echo "1..$tap_n"
 }
@@ -114,6 +127,21 @@ wait_in_command() {
     sleep 2
 }
 err_is_one_line() { [ "$(wc -l < "$WORK/err")" -eq 1 ]; }
+
+# doctor_json [ARGS...]: provium doctor --json on $URI into $WORK/doctor.json,
+# what the tests learn of the host from (never a line's wording); sets $status.
+doctor_json() {
+    "$PROVIUM" doctor --json -c "$URI" "$@" > "$WORK/doctor.json" 2> "$WORK/doctor.err"
+    status=$?
+}
+
+# fact CHECK KEY: the fact KEY of the doctor's check CHECK, its id (the first
+# of that id) or its name ("profile hidden"), as jq -r prints it ("null"
+# when the check did not record it).
+fact() {
+    jq -r --arg c "$1" --arg key "$2" \
+        '[.checks[] | select(.id == $c or .name == $c)][0][$key]' "$WORK/doctor.json"
+}
 
 # events FILTER: jq -s over the last run's event stream.
 events() {

@@ -1,7 +1,7 @@
 /*
  * test-virt.c: choosing the accelerator (--virt-type auto), the probe's
- * verdict and its cache, the diagnosis of a broken KVM, and provium doctor's
- * checks
+ * verdict and its cache, the diagnosis of a broken or missing KVM, and provium
+ * doctor's checks, their facts and --json
  *
  * The probe itself boots guests; here its verdicts are given, so every kind
  * of host (no /dev/kvm, a root-only one, a nested KVM that hangs guests) is
@@ -118,13 +118,13 @@ test_diagnose(void)
     g_autofree char *hangs = NULL;
 
     probe_set(&probe, PV_PROBE_FAILED, "Could not access KVM kernel module: Permission denied");
-    failed = pv_virt_diagnose(&probe);
+    failed = pv_virt_diagnose(TRUE, &probe);
     g_assert_nonnull(strstr(failed, "Permission denied"));
     g_assert_nonnull(strstr(failed, "--virt-type qemu"));
     g_assert_null(strchr(failed, '\n'));
 
     probe_set(&probe, PV_PROBE_HANGS, "a probe guest reached long mode in 5.2 s under KVM");
-    hangs = pv_virt_diagnose(&probe);
+    hangs = pv_virt_diagnose(TRUE, &probe);
     g_assert_nonnull(strstr(hangs, "stall"));
     g_assert_nonnull(strstr(hangs, "5.2 s under KVM"));
     g_assert_nonnull(strstr(hangs, "--virt-type qemu"));
@@ -132,11 +132,31 @@ test_diagnose(void)
 
     /* Where KVM works (or was not probed), a silent guest is the guest's business. */
     probe_set(&probe, PV_PROBE_OK, NULL);
-    g_assert_null(pv_virt_diagnose(&probe));
+    g_assert_null(pv_virt_diagnose(TRUE, &probe));
     probe_set(&probe, PV_PROBE_NONE, NULL);
-    g_assert_null(pv_virt_diagnose(&probe));
+    g_assert_null(pv_virt_diagnose(TRUE, &probe));
     probe_set(&probe, PV_PROBE_INCONCLUSIVE, "neither");
-    g_assert_null(pv_virt_diagnose(&probe));
+    g_assert_null(pv_virt_diagnose(TRUE, &probe));
+}
+
+/*
+ * No /dev/kvm (the CI kind of machine): nothing is probed, and libvirt's
+ * "Emulator ... does not support virt type 'kvm'" names no way out; the
+ * diagnosis names the switch, in one line.
+ */
+static void
+test_diagnose_no_kvm(void)
+{
+    g_auto(PvProbeResult) probe = { 0 };
+    g_autofree char *none = NULL;
+
+    probe_set(&probe, PV_PROBE_NONE, NULL);
+    none = pv_virt_diagnose(FALSE, &probe);
+    g_assert_nonnull(none);
+    g_assert_nonnull(strstr(none, "--virt-type kvm is not available on this host"));
+    g_assert_nonnull(strstr(none, "--virt-type qemu"));
+    g_assert_nonnull(strstr(none, "auto"));
+    g_assert_null(strchr(none, '\n'));
 }
 
 static void
@@ -280,15 +300,15 @@ test_dac_label(void)
     uid_t uid = 0;
     gid_t gid = 0;
 
-    g_assert_true(pv_doctor_parse_dac_label(caps_dac, "qemu", &uid, &gid));
+    g_assert_true(pv_qemu_user_parse_caps(caps_dac, "qemu", &uid, &gid));
     g_assert_cmpuint(uid, ==, 64055);
     g_assert_cmpuint(gid, ==, 107);
-    g_assert_true(pv_doctor_parse_dac_label(caps_dac, "kvm", &uid, &gid));
+    g_assert_true(pv_qemu_user_parse_caps(caps_dac, "kvm", &uid, &gid));
     g_assert_cmpuint(gid, ==, 64055);
-    g_assert_false(pv_doctor_parse_dac_label(caps_dac, "xen", &uid, &gid));
-    g_assert_false(pv_doctor_parse_dac_label("<capabilities/>", "qemu", &uid, &gid));
-    g_assert_false(pv_doctor_parse_dac_label("not xml", "qemu", &uid, &gid));
-    g_assert_false(pv_doctor_parse_dac_label(
+    g_assert_false(pv_qemu_user_parse_caps(caps_dac, "xen", &uid, &gid));
+    g_assert_false(pv_qemu_user_parse_caps("<capabilities/>", "qemu", &uid, &gid));
+    g_assert_false(pv_qemu_user_parse_caps("not xml", "qemu", &uid, &gid));
+    g_assert_false(pv_qemu_user_parse_caps(
         "<capabilities><host><secmodel><model>dac</model>"
         "<baselabel type='qemu'>64055:107</baselabel></secmodel></host></capabilities>",
         "qemu", &uid, &gid));
@@ -301,8 +321,14 @@ test_user_can_read(void)
     g_autofree char *dir = g_dir_make_tmp("pv-doctor-XXXXXX", NULL);
     g_autofree char *inner = g_build_filename(dir, "private", NULL);
     g_autofree char *image = g_build_filename(inner, "vmlinuz", NULL);
+    g_autofree char *later = g_build_filename(dir, "runs", "later", NULL);
     g_autofree char *blocker = NULL;
+    g_autofree char *fix = NULL;
+    g_autofree char *want_fix = NULL;
     g_autoptr(GPtrArray) checks = g_ptr_array_new_with_free_func((GDestroyNotify)pv_check_free);
+    g_autoptr(PvQemuUser) nobody = pv_qemu_user_new(65534, 65534);
+    g_autoptr(PvQemuUser) root = pv_qemu_user_new(0, 0);
+    g_autoptr(PvQemuUser) again = NULL;
     PvProfile profile = { 0 };
     const PvCheck *check;
 
@@ -311,45 +337,193 @@ test_user_can_read(void)
         g_rmdir(dir);
         return;
     }
+    g_assert_true(pv_qemu_user_is_checked(nobody));
     g_assert_cmpint(g_chmod(dir, 0755), ==, 0);
     g_assert_cmpint(g_mkdir(inner, 0700), ==, 0);
     g_assert_true(g_file_set_contents(image, "kernel", -1, NULL));
     g_assert_cmpint(g_chmod(image, 0644), ==, 0);
 
     /* nobody may not enter the 0700 directory */
-    g_assert_false(pv_doctor_user_can_read(image, 65534, 65534, &blocker));
+    g_assert_false(pv_qemu_user_can_read(nobody, image, &blocker));
     g_assert_cmpstr(blocker, ==, inner);
     g_clear_pointer(&blocker, g_free);
-    g_assert_true(pv_doctor_user_can_read(image, 0, 0, NULL));
+    g_assert_false(pv_qemu_user_can_enter(nobody, inner, &blocker));
+    g_assert_cmpstr(blocker, ==, inner);
+    g_clear_pointer(&blocker, g_free);
+    g_assert_true(pv_qemu_user_can_enter(nobody, dir, NULL));
+    /* what does not exist yet is made under the last directory that does */
+    g_assert_true(pv_qemu_user_can_enter(nobody, later, NULL));
+    g_assert_true(pv_qemu_user_can_read(root, image, NULL));
+
+    fix = pv_qemu_user_format_fix(nobody, inner);
+    want_fix = g_strdup_printf("setfacl -m u:%s:x %s", pv_qemu_user_peek_name(nobody), inner);
+    g_assert_cmpstr(fix, ==, want_fix);
 
     profile.name = (char *)"private";
     profile.origin = (char *)"t/provium.conf";
     profile.kernel = image;
-    pv_doctor_check_profile(checks, &profile, 65534, 65534);
+    pv_doctor_check_profile(checks, &profile, nobody);
     g_assert_cmpuint(checks->len, ==, 1);
     check = checks->pdata[0];
     g_assert_cmpint(check->status, ==, PV_CHECK_FAIL);
+    g_assert_cmpstr(check->id, ==, "profile");
+    g_assert_cmpstr(check->name, ==, "profile private");
     g_assert_nonnull(strstr(check->message, inner));
+    g_assert_nonnull(strstr(check->message, fix));
+    g_assert_cmpstr(json_object_get_string_member(check->facts, "blocker"), ==, inner);
+    g_assert_cmpstr(json_object_get_string_member(check->facts, "fix"), ==, fix);
+    g_assert_false(json_object_get_boolean_member(check->facts, "reachable"));
+    g_assert_cmpint(json_object_get_int_member(check->facts, "qemu_uid"), ==, 65534);
 
+    /* The answers are kept: a new user object asks the kernel again. */
     g_assert_cmpint(g_chmod(inner, 0755), ==, 0);
-    g_assert_true(pv_doctor_user_can_read(image, 65534, 65534, NULL));
+    g_assert_false(pv_qemu_user_can_read(nobody, image, NULL));
+    again = pv_qemu_user_new(65534, 65534);
+    g_assert_true(pv_qemu_user_can_read(again, image, NULL));
     g_ptr_array_set_size(checks, 0);
-    pv_doctor_check_profile(checks, &profile, 65534, 65534);
+    pv_doctor_check_profile(checks, &profile, again);
     check = checks->pdata[0];
     g_assert_cmpint(check->status, ==, PV_CHECK_PASS);
+    g_assert_true(json_object_get_boolean_member(check->facts, "reachable"));
 
     /* The file itself unreadable: libvirt usually relabels it, so a warning. */
     g_assert_cmpint(g_chmod(image, 0600), ==, 0);
-    g_assert_false(pv_doctor_user_can_read(image, 65534, 65534, &blocker));
+    g_assert_false(pv_qemu_user_can_read(again, image, &blocker));
     g_assert_cmpstr(blocker, ==, image);
     g_ptr_array_set_size(checks, 0);
-    pv_doctor_check_profile(checks, &profile, 65534, 65534);
+    pv_doctor_check_profile(checks, &profile, again);
     check = checks->pdata[0];
     g_assert_cmpint(check->status, ==, PV_CHECK_WARN);
 
     g_unlink(image);
     g_rmdir(inner);
     g_rmdir(dir);
+}
+
+/* The results directory: where the overlays QEMU opens go. */
+static void
+test_results_dir(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("pv-doctor-XXXXXX", NULL);
+    g_autofree char *runs = g_build_filename(dir, ".provium", "runs", NULL);
+    g_autoptr(PvQemuUser) nobody = NULL;
+    g_autoptr(PvQemuUser) again = NULL;
+    g_autoptr(PvCheck) blocked = NULL;
+    g_autoptr(PvCheck) warned = NULL;
+    g_autoptr(PvCheck) open = NULL;
+
+    if (geteuid() != 0) {
+        g_test_skip("needs root, to ask as another user");
+        g_rmdir(dir);
+        return;
+    }
+    /* g_dir_make_tmp() makes it 0700, as mktemp -d does */
+    nobody = pv_qemu_user_new(65534, 65534);
+    blocked = pv_doctor_check_results_dir(runs, nobody, TRUE);
+    g_assert_cmpint(blocked->status, ==, PV_CHECK_FAIL);
+    g_assert_cmpstr(blocked->id, ==, "results_dir");
+    g_assert_cmpstr(json_object_get_string_member(blocked->facts, "blocker"), ==, dir);
+    g_assert_cmpstr(json_object_get_string_member(blocked->facts, "dir"), ==, runs);
+    g_assert_nonnull(strstr(blocked->message, "setfacl -m u:"));
+    g_assert_nonnull(strstr(blocked->message, "--results-dir"));
+    warned = pv_doctor_check_results_dir(runs, nobody, FALSE);
+    g_assert_cmpint(warned->status, ==, PV_CHECK_WARN);
+
+    g_assert_cmpint(g_chmod(dir, 0755), ==, 0);
+    again = pv_qemu_user_new(65534, 65534);
+    open = pv_doctor_check_results_dir(runs, again, TRUE);
+    g_assert_cmpint(open->status, ==, PV_CHECK_PASS);
+    g_assert_true(json_object_get_boolean_member(open->facts, "reachable"));
+    g_rmdir(dir);
+}
+
+/*
+ * The LLC groups, from libvirt's capabilities: a host without cache banks
+ * (the CI kind) and one with them; the counts are facts, their words plural
+ * forms ("1 LLC group").
+ */
+static void
+test_llc(void)
+{
+    g_autofree char *none_path = g_build_filename(g_getenv("PV_TEST_SRCDIR"), "perfdata",
+                                                  "host-1s2c.xml", NULL);
+    g_autofree char *banks_path = g_build_filename(g_getenv("PV_TEST_SRCDIR"), "perfdata",
+                                                   "host-2s2n-smt.xml", NULL);
+    g_autofree char *none_caps = NULL;
+    g_autofree char *banks_caps = NULL;
+    g_autoptr(PvCheck) none = NULL;
+    g_autoptr(PvCheck) banks = NULL;
+    g_autoptr(PvCheck) broken = NULL;
+
+    g_assert_true(g_file_get_contents(none_path, &none_caps, NULL, NULL));
+    g_assert_true(g_file_get_contents(banks_path, &banks_caps, NULL, NULL));
+    none = pv_doctor_check_llc(none_caps);
+    g_assert_cmpint(none->status, ==, PV_CHECK_WARN);
+    g_assert_cmpstr(none->id, ==, "llc");
+    g_assert_false(json_object_get_boolean_member(none->facts, "from_cache_banks"));
+    g_assert_cmpint(json_object_get_int_member(none->facts, "cpus"), ==, 2);
+    g_assert_cmpint(json_object_get_int_member(none->facts, "llc_groups"), ==, 1);
+    g_assert_nonnull(strstr(none->message, "(2 CPUs, 1 LLC group)"));
+
+    banks = pv_doctor_check_llc(banks_caps);
+    g_assert_cmpint(banks->status, ==, PV_CHECK_PASS);
+    g_assert_true(json_object_get_boolean_member(banks->facts, "from_cache_banks"));
+    g_assert_cmpint(json_object_get_int_member(banks->facts, "llc_groups"), ==, 2);
+    g_assert_nonnull(strstr(banks->message, "CPUs in 2 LLC groups, from libvirt's cache banks"));
+
+    broken = pv_doctor_check_llc("<capabilities/>");
+    g_assert_cmpint(broken->status, ==, PV_CHECK_WARN);
+    g_assert_false(json_object_get_boolean_member(broken->facts, "readable"));
+}
+
+/* --json: one document, each check an object with its id, status and facts. */
+static void
+test_json(void)
+{
+    g_autoptr(GPtrArray) checks = g_ptr_array_new_with_free_func((GDestroyNotify)pv_check_free);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *text = NULL;
+    PvCheck *check;
+    JsonObject *root;
+    JsonArray *array;
+    JsonObject *first;
+    JsonObject *second;
+
+    check = pv_check_new(PV_CHECK_PASS, "llc", "%u CPUs", 4u);
+    pv_check_set_int(check, "cpus", 4);
+    pv_check_set_bool(check, "from_cache_banks", TRUE);
+    g_ptr_array_add(checks, check);
+    check = pv_check_new(PV_CHECK_FAIL, "profile", "cannot reach \"it\"\n");
+    pv_check_set_name(check, "profile default");
+    pv_check_set_string(check, "blocker", "/home/ann");
+    pv_check_set_string(check, "fix", NULL);
+    pv_check_set_double(check, "seconds", 1.5);
+    g_ptr_array_add(checks, check);
+
+    text = pv_doctor_format_json(checks);
+    g_assert_true(g_str_has_suffix(text, "}\n"));
+    g_assert_true(json_parser_load_from_data(parser, text, -1, NULL));
+    root = json_node_get_object(json_parser_get_root(parser));
+    g_assert_cmpint(json_object_get_int_member(root, "passed"), ==, 1);
+    g_assert_cmpint(json_object_get_int_member(root, "warnings"), ==, 0);
+    g_assert_cmpint(json_object_get_int_member(root, "failed"), ==, 1);
+    array = json_object_get_array_member(root, "checks");
+    g_assert_cmpuint(json_array_get_length(array), ==, 2);
+    first = json_array_get_object_element(array, 0);
+    g_assert_cmpstr(json_object_get_string_member(first, "id"), ==, "llc");
+    g_assert_cmpstr(json_object_get_string_member(first, "name"), ==, "llc");
+    g_assert_cmpstr(json_object_get_string_member(first, "status"), ==, "PASS");
+    g_assert_cmpstr(json_object_get_string_member(first, "message"), ==, "4 CPUs");
+    g_assert_cmpint(json_object_get_int_member(first, "cpus"), ==, 4);
+    g_assert_true(json_object_get_boolean_member(first, "from_cache_banks"));
+    second = json_array_get_object_element(array, 1);
+    g_assert_cmpstr(json_object_get_string_member(second, "id"), ==, "profile");
+    g_assert_cmpstr(json_object_get_string_member(second, "name"), ==, "profile default");
+    g_assert_cmpstr(json_object_get_string_member(second, "status"), ==, "FAIL");
+    g_assert_cmpstr(json_object_get_string_member(second, "message"), ==, "cannot reach \"it\"\n");
+    g_assert_cmpstr(json_object_get_string_member(second, "blocker"), ==, "/home/ann");
+    g_assert_true(json_object_get_null_member(second, "fix"));
+    g_assert_cmpfloat(json_object_get_double_member(second, "seconds"), ==, 1.5);
 }
 
 static void
@@ -413,11 +587,15 @@ main(int argc, char **argv)
     g_test_add_func("/virt/probe/console-reached", test_console_reached);
     g_test_add_func("/virt/choose", test_choose);
     g_test_add_func("/virt/diagnose", test_diagnose);
+    g_test_add_func("/virt/diagnose/no-kvm", test_diagnose_no_kvm);
     g_test_add_func("/virt/judge", test_judge);
     g_test_add_func("/virt/cache/key", test_cache_key);
     g_test_add_func("/virt/cache/roundtrip", test_cache_roundtrip);
     g_test_add_func("/doctor/dac-label", test_dac_label);
     g_test_add_func("/doctor/user-can-read", test_user_can_read);
+    g_test_add_func("/doctor/results-dir", test_results_dir);
+    g_test_add_func("/doctor/llc", test_llc);
+    g_test_add_func("/doctor/json", test_json);
     g_test_add_func("/doctor/hugepages", test_hugepages);
     g_test_add_func("/doctor/psi-ksm", test_psi_ksm);
     return g_test_run();

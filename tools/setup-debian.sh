@@ -5,6 +5,8 @@
 #     (Chromium, tidy and Python for the report page's browser test);
 #   - give /dev/kvm udev's ownership where no udev manages it;
 #   - start virtlogd and libvirtd when they are not running;
+#   - let the user QEMU runs as reach this checkout (an ACL on each
+#     directory above it that it may not enter, as virt-manager does);
 #   - end with `provium doctor` when provium is built or installed.
 #
 # Safe to run again: installed packages and running daemons are left alone.
@@ -21,7 +23,7 @@ packages="
     liblua5.4-dev libmsgpack-dev libjson-glib-dev nettle-dev
     libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
     dnsmasq-base
-    tini
+    tini acl
     binutils cpio e2fsprogs xz-utils
     libxml2-utils librsvg2-bin jq bsdutils
     chromium tidy python3
@@ -83,8 +85,16 @@ done
 echo "setup-debian: ready ($(virsh -q -c qemu:///system version --daemon 2>/dev/null |
     sed -n 's/^Running against daemon: /libvirtd /p'))"
 
-# The doctor: what this host can do, once provium is there to ask.
+# QEMU runs as libvirt's user (libvirt-qemu), not root: it must be able to
+# enter every directory above the test image and the run directories.  A
+# checkout in a home directory (0700 on Debian 12) or under a `mktemp -d`
+# keeps it out, and every boot would fail with "could not open kernel
+# file": give that one user search permission there, and say so.
 top=$(cd "$(dirname "$0")/.." && pwd)
+sh "$top/tools/qemu-search-acl.sh" -c qemu:///system "$top" ||
+    echo "setup-debian: QEMU's user may not reach $top (see provium doctor)" >&2
+
+# The doctor: what this host can do, once provium is there to ask.
 if [ -x "$top/src/provium" ]; then
     doctor="$top/src/provium"
 elif command -v provium >/dev/null 2>&1; then

@@ -1,5 +1,8 @@
 /*
  * cmd-doctor.c: provium doctor: can this host run provium's tests, and how well
+ *
+ * One line per check, or with --json one document whose checks carry their
+ * facts (host/pv-doctor.c): what tests and scripts read instead of wording.
  */
 #include "config.h"
 
@@ -11,15 +14,18 @@
 #include "pv-config.h"
 #include "pv-datadir.h"
 #include "pv-doctor.h"
+#include "pv-i18n.h"
 #include "pv-libvirt.h"
-#include "pv-perf.h"
+#include "pv-results.h"
 #include "pv-virt.h"
 
 typedef struct {
     char *uri;
     char *config;
     char *cache_dir;
+    char *results_dir;
     gboolean probe;
+    gboolean json;
     char **paths;
 } PvDoctorArgs;
 
@@ -29,6 +35,7 @@ pv_doctor_args_clear(PvDoctorArgs *args)
     g_free(args->uri);
     g_free(args->config);
     g_free(args->cache_dir);
+    g_free(args->results_dir);
     g_strfreev(args->paths);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvDoctorArgs, pv_doctor_args_clear)
@@ -46,112 +53,96 @@ pv_doctor_seconds(gint64 us)
 }
 
 /* kvm: what libvirt offers, and what a probe guest showed. */
+static PvCheck *
+pv_doctor_judge_kvm(PvVirt *virt, gboolean local, const PvProbeResult *probe)
+{
+    g_autofree char *took = NULL;
+    g_autofree char *how = NULL;
+    const char *message = probe->message ? probe->message : "?";
+
+    if (!pv_virt_libvirt_has_kvm(virt))
+        return pv_check_new(PV_CHECK_WARN, "kvm",
+                            _("libvirt offers no KVM here (no /dev/kvm?): guests run under plain "
+                              "emulation, several times slower"));
+    if (!local)
+        return pv_check_new(PV_CHECK_WARN, "kvm",
+                            _("libvirt offers KVM on the remote host; not probed (the probe "
+                              "reads the console locally)"));
+    took = pv_doctor_seconds(probe->duration_us);
+    how = probe->cached ? g_strdup(_("cached; --probe boots it again"))
+                        : g_strdup_printf(_("probed in %s"), took);
+    switch (probe->verdict) {
+    case PV_PROBE_OK:
+        return pv_check_new(PV_CHECK_PASS, "kvm",
+                            _("a probe guest booted under KVM (%s): --virt-type auto uses KVM"),
+                            how);
+    case PV_PROBE_FAILED:
+        return pv_check_new(PV_CHECK_WARN, "kvm",
+                            _("QEMU cannot use KVM: %s (%s): --virt-type auto uses plain "
+                              "emulation; where no udev manages /dev/kvm, give it udev's "
+                              "ownership: chgrp kvm /dev/kvm && chmod 0660 /dev/kvm "
+                              "(tools/setup-debian.sh does)"), message, how);
+    case PV_PROBE_HANGS:
+        return pv_check_new(PV_CHECK_WARN, "kvm",
+                            _("KVM guests stall here: %s (%s; nested virtualization?): "
+                              "--virt-type auto uses plain emulation"), message, how);
+    default:
+        return pv_check_new(PV_CHECK_WARN, "kvm",
+                            _("inconclusive: %s: --virt-type auto uses plain emulation"),
+                            message);
+    }
+}
+
+/*
+ * Facts: "libvirt_kvm" (libvirt offers type='kvm'), "verdict" (the probe's:
+ * none, ok, failed, hangs, inconclusive), "cached", and "auto", what
+ * --virt-type auto uses here.
+ */
 static void
 pv_doctor_check_kvm(GPtrArray *checks, PvVirt *virt, gboolean local, gboolean use_cache)
 {
     g_auto(PvProbeResult) probe = { 0 };
-    g_autofree char *took = NULL;
-    g_autofree char *how = NULL;
+    g_autofree char *reason = NULL;
+    PvCheck *check;
 
-    if (!pv_virt_libvirt_has_kvm(virt)) {
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "kvm",
-                                           _("libvirt offers no KVM here (no /dev/kvm?): "
-                                             "guests run under plain emulation, several times "
-                                             "slower")));
-        return;
-    }
-    if (!local) {
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "kvm",
-                                           _("libvirt offers KVM on the remote host; not "
-                                             "probed (the probe reads the console locally)")));
-        return;
-    }
     pv_virt_get_probe(virt, use_cache, &probe);
-    took = pv_doctor_seconds(probe.duration_us);
-    how = probe.cached ? g_strdup(_("cached; --probe boots it again"))
-                       : g_strdup_printf(_("probed in %s"), took);
-    switch (probe.verdict) {
-    case PV_PROBE_OK:
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_PASS, "kvm",
-                                           _("a probe guest booted under KVM (%s): "
-                                             "--virt-type auto uses KVM"), how));
-        break;
-    case PV_PROBE_FAILED:
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "kvm",
-                                           _("QEMU cannot use KVM: %s (%s): --virt-type auto "
-                                             "uses plain emulation; where no udev manages "
-                                             "/dev/kvm, give it udev's ownership: chgrp kvm "
-                                             "/dev/kvm && chmod 0660 /dev/kvm "
-                                             "(tools/setup-debian.sh does)"),
-                                           probe.message ? probe.message : "?", how));
-        break;
-    case PV_PROBE_HANGS:
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "kvm",
-                                           _("KVM guests stall here: %s (%s; nested "
-                                             "virtualization?): --virt-type auto uses plain "
-                                             "emulation"), probe.message ? probe.message : "?",
-                                           how));
-        break;
-    default:
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "kvm",
-                                           _("inconclusive: %s: --virt-type auto uses plain "
-                                             "emulation"), probe.message ? probe.message : "?"));
-        break;
-    }
+    check = pv_doctor_judge_kvm(virt, local, &probe);
+    pv_check_set_bool(check, "libvirt_kvm", pv_virt_libvirt_has_kvm(virt));
+    pv_check_set_string(check, "verdict", pv_probe_verdict_to_string(probe.verdict));
+    pv_check_set_bool(check, "cached", probe.cached);
+    pv_check_set_string(check, "auto", pv_virt_type_to_string(pv_virt_get_auto(virt, &reason)));
+    pv_doctor_add(checks, check);
 }
 
-/* qemu: plain emulation must work, or nothing boots. */
+/* qemu: plain emulation must work, or nothing boots.  Facts: "probed", "boots". */
 static void
 pv_doctor_check_qemu(GPtrArray *checks, virConnect *conn, gboolean local)
 {
     g_auto(PvProbeResult) probe = { 0 };
     g_autofree char *took = NULL;
+    PvCheck *check;
 
     if (!local) {
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "qemu",
-                                           _("remote host: not probed")));
+        check = pv_check_new(PV_CHECK_WARN, "qemu", _("remote host: not probed"));
+        pv_check_set_bool(check, "probed", FALSE);
+        pv_doctor_add(checks, check);
         return;
     }
     if (pv_virt_probe_boot(conn, PV_VIRT_QEMU, 20 * G_USEC_PER_SEC, &probe)) {
         took = pv_doctor_seconds(probe.duration_us);
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_PASS, "qemu",
-                                           _("a probe guest booted under plain emulation "
-                                             "(%s)"), took));
-        return;
+        check = pv_check_new(PV_CHECK_PASS, "qemu",
+                             _("a probe guest booted under plain emulation (%s)"), took);
+        pv_check_set_double(check, "seconds", probe.duration_us / (double)G_USEC_PER_SEC);
+    } else {
+        check = pv_check_new(PV_CHECK_FAIL, "qemu",
+                             _("a probe guest did not boot under plain emulation: %s: is "
+                               "qemu-system-x86 installed, and does 'virsh -c qemu:///system "
+                               "domcapabilities --virttype qemu' work?"),
+                             probe.message ? probe.message : "?");
     }
-    pv_doctor_add(checks, pv_check_new(PV_CHECK_FAIL, "qemu",
-                                       _("a probe guest did not boot under plain emulation: "
-                                         "%s: is qemu-system-x86 installed, and does "
-                                         "'virsh -c qemu:///system domcapabilities "
-                                         "--virttype qemu' work?"),
-                                       probe.message ? probe.message : "?"));
-}
-
-static void
-pv_doctor_check_cache(GPtrArray *checks, const char *caps)
-{
-    g_autoptr(GError) error = NULL;
-    PvTopology *topology = caps ? pv_topology_parse(caps, &error) : NULL;
-
-    if (!topology) {
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "llc",
-                                           _("cannot read the host's topology from libvirt (%s): "
-                                             "performance mode is unavailable"),
-                                           error ? error->message : "?"));
-        return;
-    }
-    if (topology->from_cache)
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_PASS, "llc",
-                                           _("%u CPUs in %u LLC groups, from libvirt's cache "
-                                             "banks"), topology->cpus->len,
-                                           topology->groups->len));
-    else
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "llc",
-                                           _("libvirt reports no cache banks: performance mode "
-                                             "counts each die as one LLC group (%u CPUs, %u "
-                                             "groups)"), topology->cpus->len,
-                                           topology->groups->len));
-    pv_topology_free(topology);
+    pv_check_set_bool(check, "probed", TRUE);
+    pv_check_set_bool(check, "boots", check->status == PV_CHECK_PASS);
+    pv_doctor_add(checks, check);
 }
 
 static guint64
@@ -172,6 +163,33 @@ pv_doctor_free_hugepages(virConnect *conn)
     return total;
 }
 
+/* The results directory a run would use: --results-dir, [run] results-dir, the default. */
+static char *
+pv_doctor_results_dir(PvDoctorArgs *args, PvConfig *config, const char *config_path)
+{
+    GPtrArray *settings = pv_config_peek_run_settings(config);
+    guint i;
+
+    if (args->results_dir)
+        return pv_results_base(args->results_dir);
+    for (i = 0; config_path && i < settings->len; i++) {
+        const PvConfigSetting *setting = settings->pdata[i];
+
+        if (g_str_equal(setting->key, "results-dir") && *setting->value) {
+            g_autofree char *abs = g_canonicalize_filename(config_path, NULL);
+            g_autofree char *dir = g_path_get_dirname(abs);
+
+            return g_canonicalize_filename(setting->value, dir);
+        }
+    }
+    return pv_results_base(NULL);
+}
+
+/*
+ * The provium.conf, then what QEMU's user (from libvirt's capabilities)
+ * can reach: each profile's files, and the results directory where the
+ * disk overlays go.
+ */
 static void
 pv_doctor_check_profiles(GPtrArray *checks, PvDoctorArgs *args, const char *caps,
                          gboolean local)
@@ -179,9 +197,11 @@ pv_doctor_check_profiles(GPtrArray *checks, PvDoctorArgs *args, const char *caps
     g_autoptr(GError) error = NULL;
     g_autoptr(PvConfig) config = NULL;
     g_autofree char *path = NULL;
+    g_autofree char *results_dir = NULL;
     g_autoptr(GPtrArray) names = NULL;
-    uid_t uid = 0;
-    gid_t gid = 0;
+    g_autoptr(PvQemuUser) user = NULL;
+    gboolean disks = FALSE;
+    PvCheck *check;
     guint i;
 
     if (args->config) {
@@ -200,20 +220,25 @@ pv_doctor_check_profiles(GPtrArray *checks, PvDoctorArgs *args, const char *caps
         pv_doctor_add(checks, pv_check_new(PV_CHECK_FAIL, "config", "%s", error->message));
         return;
     }
-    pv_doctor_add(checks, pv_check_new(PV_CHECK_PASS, "config",
-                                       path ? _("using %s") : _("no provium.conf found: the "
-                                                               "built-in defaults"),
-                                       path));
+    check = pv_check_new(PV_CHECK_PASS, "config",
+                         path ? _("using %s") : _("no provium.conf found: the built-in defaults"),
+                         path);
+    pv_check_set_string(check, "path", path);
+    pv_doctor_add(checks, check);
     if (!local) {
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "profiles",
-                                           _("remote host: its files are not checked from "
-                                             "here")));
+        check = pv_check_new(PV_CHECK_WARN, "profiles",
+                             _("remote host: its files are not checked from here"));
+        pv_check_set_bool(check, "checked", FALSE);
+        pv_doctor_add(checks, check);
         return;
     }
-    if (!caps || !pv_doctor_parse_dac_label(caps, "qemu", &uid, &gid)) {
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "profiles",
-                                           _("libvirt names no user QEMU runs as (no DAC "
-                                             "security model): files not checked")));
+    user = pv_qemu_user_new_from_caps(caps);
+    if (!user) {
+        check = pv_check_new(PV_CHECK_WARN, "profiles",
+                             _("libvirt names no user QEMU runs as (no DAC security model): "
+                               "files not checked"));
+        pv_check_set_bool(check, "checked", FALSE);
+        pv_doctor_add(checks, check);
         return;
     }
     names = pv_config_list_profiles(config);
@@ -221,14 +246,24 @@ pv_doctor_check_profiles(GPtrArray *checks, PvDoctorArgs *args, const char *caps
         g_autoptr(PvProfile) profile = pv_config_get_profile(config, names->pdata[i], &error);
 
         if (!profile) {
-            pv_doctor_add(checks, pv_check_new(PV_CHECK_FAIL, "profile", "%s", error->message));
+            g_autofree char *name = g_strdup_printf("profile %s",
+                                                    (const char *)names->pdata[i]);
+
+            check = pv_check_new(PV_CHECK_FAIL, "profile", "%s", error->message);
+            pv_check_set_name(check, name);
+            pv_check_set_string(check, "profile", names->pdata[i]);
+            pv_doctor_add(checks, check);
             g_clear_error(&error);
             continue;
         }
-        pv_doctor_check_profile(checks, profile, uid, gid);
+        disks = disks || profile->disk;
+        pv_doctor_check_profile(checks, profile, user);
     }
+    results_dir = pv_doctor_results_dir(args, config, path);
+    pv_doctor_add(checks, pv_doctor_check_results_dir(results_dir, user, disks));
 }
 
+/* Facts: "buildable". */
 static void
 pv_doctor_check_image(GPtrArray *checks)
 {
@@ -238,23 +273,76 @@ pv_doctor_check_image(GPtrArray *checks)
     g_autofree char *err = NULL;
     g_autoptr(GError) error = NULL;
     int status = 0;
+    PvCheck *check;
 
-    if (!g_file_test(script, G_FILE_TEST_IS_REGULAR)) {
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "test image",
-                                           _("%s is missing (is provium installed?)"), script));
-        return;
-    }
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                      &status, &error)) {
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "test image", "%s", error->message));
-        return;
-    }
-    if (g_spawn_check_wait_status(status, NULL))
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_PASS, "test image", "%s",
-                                           g_strstrip(out)));
+    if (!g_file_test(script, G_FILE_TEST_IS_REGULAR))
+        check = pv_check_new(PV_CHECK_WARN, "test_image",
+                             _("%s is missing (is provium installed?)"), script);
+    else if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, &error))
+        check = pv_check_new(PV_CHECK_WARN, "test_image", "%s", error->message);
+    else if (g_spawn_check_wait_status(status, NULL))
+        check = pv_check_new(PV_CHECK_PASS, "test_image", "%s", g_strstrip(out));
     else
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "test image",
-                                           _("cannot be built here: %s"), g_strstrip(err)));
+        check = pv_check_new(PV_CHECK_WARN, "test_image", _("cannot be built here: %s"),
+                             g_strstrip(err));
+    pv_check_set_name(check, "test image");
+    pv_check_set_bool(check, "buildable", check->status == PV_CHECK_PASS);
+    pv_doctor_add(checks, check);
+}
+
+/* One line per check, then the counts. */
+static void
+pv_doctor_print(GPtrArray *checks)
+{
+    guint counts[PV_CHECK_LAST] = { 0 };
+    g_autofree char *passed = NULL;
+    g_autofree char *warnings = NULL;
+    g_autofree char *failed = NULL;
+    guint i;
+
+    for (i = 0; i < checks->len; i++) {
+        const PvCheck *check = checks->pdata[i];
+
+        counts[check->status]++;
+        g_print("%s  %-16s %s\n", pv_check_status_to_string(check->status), check->name,
+                check->message);
+    }
+    passed = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u passed", "%u passed",
+                                         counts[PV_CHECK_PASS]), counts[PV_CHECK_PASS]);
+    warnings = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u warning", "%u warnings",
+                                           counts[PV_CHECK_WARN]), counts[PV_CHECK_WARN]);
+    failed = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u failed", "%u failed",
+                                         counts[PV_CHECK_FAIL]), counts[PV_CHECK_FAIL]);
+    /* TRANSLATORS: the checks' counts, in the order passed, warnings, failed */
+    g_print(_("provium doctor: %s, %s, %s\n"), passed, warnings, failed);
+}
+
+/* Facts: "uri", "local", "libvirt_version", "hypervisor", "hypervisor_version". */
+static PvCheck *
+pv_doctor_check_libvirt(virConnect *conn, gboolean local)
+{
+    g_autofree char *uri = virConnectGetURI(conn);
+    g_autofree char *lib_text = NULL;
+    g_autofree char *hv_text = NULL;
+    const char *hv_type = virConnectGetType(conn);
+    unsigned long lib = 0;
+    unsigned long hv = 0;
+    PvCheck *check;
+
+    if (virConnectGetLibVersion(conn, &lib) < 0 || virConnectGetVersion(conn, &hv) < 0)
+        virResetLastError();
+    lib_text = g_strdup_printf("%lu.%lu.%lu", lib / 1000000, lib / 1000 % 1000, lib % 1000);
+    hv_text = g_strdup_printf("%lu.%lu.%lu", hv / 1000000, hv / 1000 % 1000, hv % 1000);
+    check = pv_check_new(PV_CHECK_PASS, "libvirt", _("connected to %s (libvirt %s, %s %s)"),
+                         uri ? uri : "?", lib_text, hv_type ? hv_type : "?", hv_text);
+    pv_check_set_bool(check, "connected", TRUE);
+    pv_check_set_string(check, "uri", uri);
+    pv_check_set_bool(check, "local", local);
+    pv_check_set_string(check, "libvirt_version", lib_text);
+    pv_check_set_string(check, "hypervisor", hv_type);
+    pv_check_set_string(check, "hypervisor_version", hv_text);
+    return check;
 }
 
 int
@@ -267,11 +355,16 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
           N_("URI") },
         { "config", 0, 0, G_OPTION_ARG_FILENAME, &args.config,
           N_("Check the profiles of this provium.conf instead of the one found"), N_("FILE") },
+        { "results-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.results_dir,
+          N_("Check this results directory instead of the one a run would use"), N_("DIR") },
         { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.cache_dir,
           N_("Where the probe's verdict is cached (default /var/cache/provium as root, else "
              "$XDG_CACHE_HOME/provium)"), N_("DIR") },
         { "probe", 0, 0, G_OPTION_ARG_NONE, &args.probe,
           N_("Boot the KVM probe again, whatever the cache says"), NULL },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &args.json,
+          N_("Print one JSON document: each check with its id, status and what it found"),
+          NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.paths, NULL,
           N_("[PATH]") },
         { NULL },
@@ -285,10 +378,8 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
     g_autofree char *mounts = NULL;
     virConnect *conn;
     gboolean local = TRUE;
-    guint counts[PV_CHECK_LAST] = { 0 };
-    g_autofree char *passed = NULL;
-    g_autofree char *warnings = NULL;
-    g_autofree char *failed = NULL;
+    gboolean failed = FALSE;
+    locale_t previous = (locale_t)0;
     guint i;
 
     g_option_context_set_summary(context,
@@ -311,26 +402,26 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
                     _("--config: %s: no such file"), args.config);
         return PV_EXIT_USAGE;
     }
+    if (args.results_dir && !*args.results_dir) {
+        g_set_error(out_error, PV_ERROR, PV_ERROR_USAGE,
+                    _("--results-dir: an empty path: give a directory"));
+        return PV_EXIT_USAGE;
+    }
+    /* --json is a record: its words stay English, whatever the locale. */
+    if (args.json)
+        previous = pv_i18n_untranslated_begin();
 
     conn = pv_libvirt_open(args.uri, &error);
     if (!conn) {
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_FAIL, "libvirt",
-                                           _("%s: start libvirtd (tools/setup-debian.sh does), "
-                                             "or give the URI with -c"), error->message));
-    } else {
-        g_autofree char *uri = virConnectGetURI(conn);
-        unsigned long lib = 0;
-        unsigned long hv = 0;
+        PvCheck *check = pv_check_new(PV_CHECK_FAIL, "libvirt",
+                                      _("%s: start libvirtd (tools/setup-debian.sh does), or "
+                                        "give the URI with -c"), error->message);
 
+        pv_check_set_bool(check, "connected", FALSE);
+        pv_doctor_add(checks, check);
+    } else {
         local = pv_libvirt_is_local(conn);
-        if (virConnectGetLibVersion(conn, &lib) < 0 || virConnectGetVersion(conn, &hv) < 0)
-            virResetLastError();
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_PASS, "libvirt",
-                                           _("connected to %s (libvirt %lu.%lu.%lu, %s "
-                                             "%lu.%lu.%lu)"), uri ? uri : "?",
-                                           lib / 1000000, lib / 1000 % 1000, lib % 1000,
-                                           virConnectGetType(conn), hv / 1000000,
-                                           hv / 1000 % 1000, hv % 1000));
+        pv_doctor_add(checks, pv_doctor_check_libvirt(conn, local));
         cache_dir = args.cache_dir ? g_strdup(args.cache_dir) : pv_cache_dir_default();
         virt = pv_virt_new(conn, local, cache_dir);
         caps = virConnectGetCapabilities(conn);
@@ -354,26 +445,21 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
                                              "checked from here (provium skips them too)")));
     }
     if (conn)
-        pv_doctor_check_cache(checks, caps);
+        pv_doctor_add(checks, pv_doctor_check_llc(caps));
     pv_doctor_check_image(checks);
 
-    for (i = 0; i < checks->len; i++) {
-        const PvCheck *check = checks->pdata[i];
+    if (args.json) {
+        g_autofree char *text = pv_doctor_format_json(checks);
 
-        counts[check->status]++;
-        g_print("%s  %-16s %s\n", pv_check_status_to_string(check->status), check->name,
-                check->message);
+        pv_i18n_end(previous);
+        g_print("%s", text);
+    } else {
+        pv_doctor_print(checks);
     }
-    passed = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u passed", "%u passed",
-                                         counts[PV_CHECK_PASS]), counts[PV_CHECK_PASS]);
-    warnings = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u warning", "%u warnings",
-                                           counts[PV_CHECK_WARN]), counts[PV_CHECK_WARN]);
-    failed = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u failed", "%u failed",
-                                         counts[PV_CHECK_FAIL]), counts[PV_CHECK_FAIL]);
-    /* TRANSLATORS: the checks' counts, in the order passed, warnings, failed */
-    g_print(_("provium doctor: %s, %s, %s\n"), passed, warnings, failed);
+    for (i = 0; i < checks->len; i++)
+        failed = failed || ((PvCheck *)checks->pdata[i])->status == PV_CHECK_FAIL;
     g_clear_pointer(&virt, pv_virt_free);
     if (conn)
         virConnectClose(conn);
-    return counts[PV_CHECK_FAIL] > 0 ? PV_EXIT_FAILED : PV_EXIT_OK;
+    return failed ? PV_EXIT_FAILED : PV_EXIT_OK;
 }

@@ -5,24 +5,20 @@
  * PASS, WARN (provium works, with less: emulation instead of KVM, regular
  * pages instead of hugepages) or FAIL (tests will not run), with what to do.
  * The checks that only read text or files take them as arguments, so the
- * tests can give them any host.
+ * tests can give them any host.  Each check has a stable id and records
+ * what it found as facts, which `provium doctor --json` prints: tests and
+ * scripts read those, never the lines' wording.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
-#include <grp.h>
 #include <inttypes.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "pv-autocleanups.h"
 #include "pv-doctor.h"
+#include "pv-perf.h"
 
 static const char *const pv_check_status_names[] = { "PASS", "WARN", "FAIL" };
 G_STATIC_ASSERT(G_N_ELEMENTS(pv_check_status_names) == PV_CHECK_LAST);
@@ -35,16 +31,18 @@ pv_check_status_to_string(PvCheckStatus status)
 }
 
 PvCheck *
-pv_check_new(PvCheckStatus status, const char *name, const char *format, ...)
+pv_check_new(PvCheckStatus status, const char *id, const char *format, ...)
 {
     PvCheck *check = g_new0(PvCheck, 1);
     va_list ap;
 
     check->status = status;
-    check->name = g_strdup(name);
+    check->id = g_strdup(id);
+    check->name = g_strdup(id);
     va_start(ap, format);
     check->message = g_strdup_vprintf(format, ap);
     va_end(ap);
+    check->facts = json_object_new();
     return check;
 }
 
@@ -53,133 +51,135 @@ pv_check_free(PvCheck *check)
 {
     if (!check)
         return;
+    g_free(check->id);
     g_free(check->name);
     g_free(check->message);
+    g_clear_pointer(&check->facts, json_object_unref);
     g_free(check);
 }
 
 /**
- * pv_doctor_parse_dac_label:
- * @caps_xml: libvirt's host capabilities
- * @virt_type: "kvm" or "qemu"
+ * pv_check_set_name:
  *
- * Finds the user and group QEMU runs as, from the DAC security model's base
- * label ("+64055:+64055").
- * Returns: whether the capabilities name them
+ * What the line shows instead of the id ("profile default").
  */
-gboolean
-pv_doctor_parse_dac_label(const char *caps_xml, const char *virt_type, uid_t *uid, gid_t *gid)
+void
+pv_check_set_name(PvCheck *check, const char *name)
 {
-    g_autoptr(xmlDoc) doc = xmlReadMemory(caps_xml, strlen(caps_xml), "capabilities.xml", NULL,
-                                          XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                          XML_PARSE_NOWARNING);
-    g_autoptr(xmlXPathContext) ctx = doc ? xmlXPathNewContext(doc) : NULL;
-    g_autoptr(xmlXPathObject) found = NULL;
-    g_autofree char *xpath = g_strdup_printf(
-        "/capabilities/host/secmodel[model='dac']/baselabel[@type='%s']", virt_type);
-    g_autoptr(PvXmlString) label = NULL;
-    const char *p;
-    char *end = NULL;
-    guint64 u;
-    guint64 g;
-
-    if (!ctx)
-        return FALSE;
-    found = xmlXPathEvalExpression(BAD_CAST xpath, ctx);
-    if (!found || !found->nodesetval || found->nodesetval->nodeNr < 1)
-        return FALSE;
-    label = xmlNodeGetContent(found->nodesetval->nodeTab[0]);
-    p = (const char *)label;
-    if (!p || *p++ != '+')
-        return FALSE;
-    u = g_ascii_strtoull(p, &end, 10);
-    if (end == p || *end != ':' || end[1] != '+')
-        return FALSE;
-    p = end + 2;
-    g = g_ascii_strtoull(p, &end, 10);
-    if (end == p || *end)
-        return FALSE;
-    *uid = u;
-    *gid = g;
-    return TRUE;
-}
-
-/* In a forked child: the kernel's own answer for the user, ACLs included. */
-static gboolean
-pv_doctor_access_as(const char *path, int mode, uid_t uid, gid_t gid, const gid_t *groups,
-                    int ngroups)
-{
-    pid_t pid;
-    int status = 0;
-
-    if (geteuid() != 0 || uid == geteuid())
-        return access(path, mode) == 0;
-    pid = fork();
-    if (pid < 0)
-        return access(path, mode) == 0;
-    if (pid == 0) {
-        /* async-signal-safe calls only: the parent has threads */
-        if (setgroups(ngroups, groups) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
-            _exit(2);
-        _exit(access(path, mode) == 0 ? 0 : 1);
-    }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    g_free(check->name);
+    check->name = g_strdup(name);
 }
 
 /**
- * pv_doctor_user_can_read:
- * @blocker: (out) (optional) (transfer full): the first directory the user
- *   cannot search, or @path itself when it is the file that cannot be read
+ * pv_check_set_string:
+ * @value: (nullable): NULL for JSON's null
  *
- * Whether @uid (with @gid and the user's supplementary groups) can read
- * @path.  As root the answer is the kernel's, asked in a child that became
- * that user; otherwise it is this process's own access.
+ * Records a fact of the check, a field of its --json object.
  */
-gboolean
-pv_doctor_user_can_read(const char *path, uid_t uid, gid_t gid, char **blocker)
+void
+pv_check_set_string(PvCheck *check, const char *key, const char *value)
 {
-    g_autofree char *abs = g_canonicalize_filename(path, NULL);
-    g_auto(GStrv) parts = g_strsplit(abs, "/", -1);
-    g_autoptr(GString) dir = g_string_new("");
-    gid_t groups[64];
-    int ngroups = G_N_ELEMENTS(groups);
-    struct passwd *pw = getpwuid(uid);
-    gsize i;
+    if (value)
+        json_object_set_string_member(check->facts, key, value);
+    else
+        json_object_set_null_member(check->facts, key);
+}
 
-    groups[0] = gid;
-    if (!pw || getgrouplist(pw->pw_name, gid, groups, &ngroups) < 0)
-        ngroups = 1;
-    /* Every directory on the way, then the file. */
-    for (i = 0; parts[i] && parts[i + 1]; i++) {
-        if (i > 0)
-            g_string_append_c(dir, '/');
-        g_string_append(dir, parts[i]);
-        if (!pv_doctor_access_as(dir->len ? dir->str : "/", X_OK, uid, gid, groups, ngroups)) {
-            if (blocker)
-                *blocker = g_strdup(dir->len ? dir->str : "/");
-            return FALSE;
+void
+pv_check_set_int(PvCheck *check, const char *key, gint64 value)
+{
+    json_object_set_int_member(check->facts, key, value);
+}
+
+void
+pv_check_set_bool(PvCheck *check, const char *key, gboolean value)
+{
+    json_object_set_boolean_member(check->facts, key, value);
+}
+
+void
+pv_check_set_double(PvCheck *check, const char *key, double value)
+{
+    json_object_set_double_member(check->facts, key, value);
+}
+
+/**
+ * pv_doctor_format_json:
+ * @checks: (element-type PvCheck)
+ *
+ * `provium doctor --json`: one object, "checks" an array with one object
+ * per check ("id", "name", "status", "message" and the check's facts), then
+ * the counts "passed", "warnings", "failed".
+ * Returns: (transfer full): the document, ending in a newline
+ */
+char *
+pv_doctor_format_json(GPtrArray *checks)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = NULL;
+    guint counts[PV_CHECK_LAST] = { 0 };
+    g_autofree char *text = NULL;
+    guint i;
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "checks");
+    json_builder_begin_array(b);
+    for (i = 0; i < checks->len; i++) {
+        const PvCheck *check = checks->pdata[i];
+        g_autoptr(GList) keys = json_object_get_members(check->facts);
+        GList *k;
+
+        counts[check->status]++;
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "id");
+        json_builder_add_string_value(b, check->id);
+        json_builder_set_member_name(b, "name");
+        json_builder_add_string_value(b, check->name);
+        json_builder_set_member_name(b, "status");
+        json_builder_add_string_value(b, pv_check_status_to_string(check->status));
+        json_builder_set_member_name(b, "message");
+        json_builder_add_string_value(b, check->message);
+        for (k = keys; k; k = k->next) {
+            json_builder_set_member_name(b, k->data);
+            json_builder_add_value(b, json_object_dup_member(check->facts, k->data));
         }
+        json_builder_end_object(b);
     }
-    if (!pv_doctor_access_as(abs, R_OK, uid, gid, groups, ngroups)) {
-        if (blocker)
-            *blocker = g_strdup(abs);
-        return FALSE;
-    }
-    return TRUE;
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "passed");
+    json_builder_add_int_value(b, counts[PV_CHECK_PASS]);
+    json_builder_set_member_name(b, "warnings");
+    json_builder_add_int_value(b, counts[PV_CHECK_WARN]);
+    json_builder_set_member_name(b, "failed");
+    json_builder_add_int_value(b, counts[PV_CHECK_FAIL]);
+    json_builder_end_object(b);
+    root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    text = json_generator_to_data(gen, NULL);
+    return g_strconcat(text, "\n", NULL);
+}
+
+/* What the user QEMU runs as is called in the lines below. */
+static void
+pv_doctor_set_user(PvCheck *check, const PvQemuUser *user)
+{
+    pv_check_set_string(check, "qemu_user", pv_qemu_user_peek_name(user));
+    pv_check_set_int(check, "qemu_uid", pv_qemu_user_get_uid(user));
 }
 
 /**
  * pv_doctor_check_profile:
+ * @user: the user QEMU runs as
  *
- * One line per profile: whether QEMU, running as @uid:@gid, can reach its
- * kernel, initrd and disk.  (libvirt relabels the files themselves for
- * QEMU, but not the directories above them: an image under /root is the
+ * One line per profile: whether QEMU can reach its kernel, initrd and
+ * disk.  (libvirt relabels the files themselves for QEMU, but not the
+ * directories above them: a checkout in a 0700 home directory is the
  * classic.)
  */
 void
-pv_doctor_check_profile(GPtrArray *checks, const PvProfile *profile, uid_t uid, gid_t gid)
+pv_doctor_check_profile(GPtrArray *checks, const PvProfile *profile, PvQemuUser *user)
 {
     const struct {
         const char *key;
@@ -191,47 +191,154 @@ pv_doctor_check_profile(GPtrArray *checks, const PvProfile *profile, uid_t uid, 
     };
     g_autofree char *name = g_strdup_printf("profile %s", profile->name);
     g_autoptr(GString) checked = g_string_new(NULL);
+    const char *who = pv_qemu_user_peek_name(user);
+    unsigned uid = pv_qemu_user_get_uid(user);
+    PvCheck *check;
     gsize i;
 
     for (i = 0; i < G_N_ELEMENTS(files); i++) {
         g_autofree char *blocker = NULL;
+        g_autofree char *fix = NULL;
 
         if (!files[i].path)
             continue;
         if (!g_file_test(files[i].path, G_FILE_TEST_IS_REGULAR)) {
-            g_ptr_array_add(checks, pv_check_new(PV_CHECK_FAIL, name,
-                                                 _("%s: %s %s does not exist: fix the path"),
-                                                 profile->origin, files[i].key,
-                                                 files[i].path));
-            return;
+            check = pv_check_new(PV_CHECK_FAIL, "profile",
+                                 _("%s: %s %s does not exist: fix the path"),
+                                 profile->origin, files[i].key, files[i].path);
+            pv_check_set_bool(check, "exists", FALSE);
+        } else if (pv_qemu_user_can_read(user, files[i].path, &blocker)) {
+            g_string_append_printf(checked, "%s%s", checked->len ? ", " : "", files[i].key);
+            continue;
+        } else if (g_str_equal(blocker, files[i].path)) {
+            check = pv_check_new(PV_CHECK_WARN, "profile",
+                                 _("%s: QEMU (%s, uid %u) cannot read %s %s itself; libvirt "
+                                   "usually relabels it at boot, but a read-only or NFS file "
+                                   "stays unreadable: chmod o+r it to be sure"),
+                                 profile->origin, who, uid, files[i].key, files[i].path);
+            pv_check_set_bool(check, "reachable", TRUE);
+        } else {
+            fix = pv_qemu_user_format_fix(user, blocker);
+            check = pv_check_new(PV_CHECK_FAIL, "profile",
+                                 _("%s: QEMU (%s, uid %u) cannot reach %s %s: it may not "
+                                   "enter %s; let it in with %s (as virt-manager does), or "
+                                   "move the file"),
+                                 profile->origin, who, uid, files[i].key, files[i].path,
+                                 blocker, fix);
+            pv_check_set_bool(check, "reachable", FALSE);
+            pv_check_set_string(check, "fix", fix);
         }
-        if (!pv_doctor_user_can_read(files[i].path, uid, gid, &blocker)) {
-            if (g_str_equal(blocker, files[i].path))
-                g_ptr_array_add(checks, pv_check_new(
-                    PV_CHECK_WARN, name,
-                    _("%s: QEMU (uid %u) cannot read %s %s itself; libvirt usually relabels "
-                      "it at boot, but a read-only or NFS file stays unreadable: "
-                      "chmod o+r it to be sure"),
-                    profile->origin, (unsigned)uid, files[i].key, files[i].path));
-            else
-                g_ptr_array_add(checks, pv_check_new(
-                    PV_CHECK_FAIL, name,
-                    _("%s: QEMU (uid %u) cannot reach %s %s: it may not enter %s; move the "
-                      "file elsewhere or let it in (chmod o+x %s)"),
-                    profile->origin, (unsigned)uid, files[i].key, files[i].path, blocker,
-                    blocker));
-            return;
-        }
-        g_string_append_printf(checked, "%s%s", checked->len ? ", " : "", files[i].key);
+        pv_check_set_name(check, name);
+        pv_check_set_string(check, "profile", profile->name);
+        pv_check_set_string(check, "origin", profile->origin);
+        pv_check_set_string(check, "file", files[i].key);
+        pv_check_set_string(check, "path", files[i].path);
+        pv_check_set_string(check, "blocker", blocker);
+        pv_doctor_set_user(check, user);
+        g_ptr_array_add(checks, check);
+        return;
     }
     if (checked->len == 0)
-        g_ptr_array_add(checks, pv_check_new(PV_CHECK_PASS, name,
-                                             _("%s: names no kernel or disk (the template "
-                                               "boots what it says)"), profile->origin));
+        check = pv_check_new(PV_CHECK_PASS, "profile",
+                             _("%s: names no kernel or disk (the template boots what it says)"),
+                             profile->origin);
     else
-        g_ptr_array_add(checks, pv_check_new(PV_CHECK_PASS, name,
-                                             _("%s: QEMU (uid %u) can read its %s"),
-                                             profile->origin, (unsigned)uid, checked->str));
+        check = pv_check_new(PV_CHECK_PASS, "profile", _("%s: QEMU (%s, uid %u) can read its %s"),
+                             profile->origin, who, uid, checked->str);
+    pv_check_set_name(check, name);
+    pv_check_set_string(check, "profile", profile->name);
+    pv_check_set_string(check, "origin", profile->origin);
+    pv_check_set_bool(check, "reachable", TRUE);
+    pv_check_set_string(check, "blocker", NULL);
+    pv_doctor_set_user(check, user);
+    g_ptr_array_add(checks, check);
+}
+
+/**
+ * pv_doctor_check_results_dir:
+ * @dir: the results directory (--results-dir), which need not exist yet
+ * @user: the user QEMU runs as
+ * @needed: whether a profile boots a disk (overlays go into the run
+ *   directory): a failure then, else a warning
+ *
+ * Whether QEMU can reach the run directories, where provium puts the disk
+ * overlays it boots.
+ */
+PvCheck *
+pv_doctor_check_results_dir(const char *dir, PvQemuUser *user, gboolean needed)
+{
+    g_autofree char *abs = g_canonicalize_filename(dir, NULL);
+    g_autofree char *blocker = NULL;
+    g_autofree char *fix = NULL;
+    PvCheck *check;
+
+    if (pv_qemu_user_can_enter(user, abs, &blocker)) {
+        check = pv_check_new(PV_CHECK_PASS, "results_dir",
+                             _("QEMU (%s, uid %u) can reach %s, where runs keep their disk "
+                               "overlays"), pv_qemu_user_peek_name(user),
+                             (unsigned)pv_qemu_user_get_uid(user), abs);
+    } else {
+        fix = pv_qemu_user_format_fix(user, blocker);
+        check = pv_check_new(needed ? PV_CHECK_FAIL : PV_CHECK_WARN, "results_dir",
+                             _("QEMU (%s, uid %u) cannot reach %s, where runs keep their disk "
+                               "overlays: it may not enter %s; let it in with %s (as "
+                               "virt-manager does), or give --results-dir elsewhere"),
+                             pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
+                             abs, blocker, fix);
+        pv_check_set_string(check, "fix", fix);
+    }
+    pv_check_set_name(check, "results dir");
+    pv_check_set_string(check, "dir", abs);
+    pv_check_set_bool(check, "reachable", blocker == NULL);
+    pv_check_set_string(check, "blocker", blocker);
+    pv_doctor_set_user(check, user);
+    return check;
+}
+
+/**
+ * pv_doctor_check_llc:
+ * @caps_xml: (nullable): libvirt's host capabilities
+ *
+ * The LLC groups performance mode uses: libvirt's cache banks, else one per
+ * die.  Facts: "cpus", "llc_groups", "from_cache_banks".
+ */
+PvCheck *
+pv_doctor_check_llc(const char *caps_xml)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvTopology) topology = caps_xml ? pv_topology_parse(caps_xml, &error) : NULL;
+    g_autofree char *cpus = NULL;
+    g_autofree char *groups = NULL;
+    PvCheck *check;
+    guint ncpus;
+    guint ngroups;
+
+    if (!topology) {
+        check = pv_check_new(PV_CHECK_WARN, "llc",
+                             _("cannot read the host's topology from libvirt (%s): performance "
+                               "mode is unavailable"), error ? error->message : "?");
+        pv_check_set_bool(check, "readable", FALSE);
+        return check;
+    }
+    ncpus = topology->cpus->len;
+    ngroups = topology->groups->len;
+    cpus = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u CPU", "%u CPUs", ncpus), ncpus);
+    groups = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u LLC group", "%u LLC groups",
+                                         ngroups), ngroups);
+    if (topology->from_cache)
+        check = pv_check_new(PV_CHECK_PASS, "llc",
+                             /* TRANSLATORS: "2 CPUs in 1 LLC group, from ..." */
+                             _("%s in %s, from libvirt's cache banks"), cpus, groups);
+    else
+        check = pv_check_new(PV_CHECK_WARN, "llc",
+                             /* TRANSLATORS: "... (2 CPUs, 1 LLC group)" */
+                             _("libvirt reports no cache banks: performance mode counts each "
+                               "die as one LLC group (%s, %s)"), cpus, groups);
+    pv_check_set_bool(check, "readable", TRUE);
+    pv_check_set_int(check, "cpus", ncpus);
+    pv_check_set_int(check, "llc_groups", ngroups);
+    pv_check_set_bool(check, "from_cache_banks", topology->from_cache);
+    return check;
 }
 
 /**
@@ -243,30 +350,38 @@ PvCheck *
 pv_doctor_check_hugepages(const char *mounts, guint64 free_pages)
 {
     g_auto(GStrv) lines = g_strsplit(mounts ? mounts : "", "\n", -1);
-    const char *where = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *pages = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                                         "%" PRIu64 " free 2 MiB page",
+                                                         "%" PRIu64 " free 2 MiB pages",
+                                                         MIN(free_pages, G_MAXULONG)),
+                                             free_pages);
+    PvCheck *check;
     gsize i;
 
-    for (i = 0; lines[i] && !where; i++) {
+    for (i = 0; lines[i] && !dir; i++) {
         g_auto(GStrv) fields = g_strsplit(lines[i], " ", 4);
 
         if (g_strv_length(fields) >= 3 && g_str_equal(fields[2], "hugetlbfs"))
-            where = lines[i] + strlen(fields[0]) + 1;
+            dir = g_strdup(fields[1]);
     }
-    if (where) {
-        g_autofree char *dir = g_strndup(where, strcspn(where, " "));
-
-        if (free_pages > 0)
-            return pv_check_new(PV_CHECK_PASS, "hugepages",
-                                _("hugetlbfs at %s, %" PRIu64 " free 2 MiB pages"),
-                                dir, free_pages);
-        return pv_check_new(PV_CHECK_WARN, "hugepages",
-                            _("hugetlbfs at %s, but no free 2 MiB pages: performance mode uses "
-                              "regular pages (reserve some: sysctl vm.nr_hugepages=N)"), dir);
-    }
-    return pv_check_new(PV_CHECK_WARN, "hugepages",
-                        _("no hugetlbfs mounted (%" PRIu64 " free 2 MiB pages): "
-                          "performance mode uses regular pages (mount -t hugetlbfs none "
-                          "/dev/hugepages, and restart libvirtd)"), free_pages);
+    if (dir && free_pages > 0)
+        /* TRANSLATORS: "hugetlbfs at /dev/hugepages, 512 free 2 MiB pages" */
+        check = pv_check_new(PV_CHECK_PASS, "hugepages", _("hugetlbfs at %s, %s"), dir, pages);
+    else if (dir)
+        check = pv_check_new(PV_CHECK_WARN, "hugepages",
+                             _("hugetlbfs at %s, but no free 2 MiB pages: performance mode "
+                               "uses regular pages (reserve some: sysctl vm.nr_hugepages=N)"),
+                             dir);
+    else
+        check = pv_check_new(PV_CHECK_WARN, "hugepages",
+                             /* TRANSLATORS: "no hugetlbfs mounted (0 free 2 MiB pages): ..." */
+                             _("no hugetlbfs mounted (%s): performance mode uses regular pages "
+                               "(mount -t hugetlbfs none /dev/hugepages, and restart "
+                               "libvirtd)"), pages);
+    pv_check_set_string(check, "hugetlbfs", dir);
+    pv_check_set_int(check, "free_2m_pages", MIN(free_pages, G_MAXINT64));
+    return check;
 }
 
 /**
@@ -277,20 +392,26 @@ PvCheck *
 pv_doctor_check_psi(const char *proc_dir)
 {
     static const char *const resources[] = { "cpu", "memory" };
+    PvCheck *check;
     gsize i;
 
     for (i = 0; i < G_N_ELEMENTS(resources); i++) {
         g_autofree char *path = g_build_filename(proc_dir, "pressure", resources[i], NULL);
         g_autofree char *text = NULL;
 
-        if (!g_file_get_contents(path, &text, NULL, NULL))
-            return pv_check_new(PV_CHECK_WARN, "psi",
-                                _("%s is not readable (a kernel without PSI, or psi=0): provium "
-                                  "cannot pause new work when the host is under pressure"),
-                                path);
+        if (!g_file_get_contents(path, &text, NULL, NULL)) {
+            check = pv_check_new(PV_CHECK_WARN, "psi",
+                                 _("%s is not readable (a kernel without PSI, or psi=0): "
+                                   "provium cannot pause new work when the host is under "
+                                   "pressure"), path);
+            pv_check_set_bool(check, "readable", FALSE);
+            return check;
+        }
     }
-    return pv_check_new(PV_CHECK_PASS, "psi", _("%s/pressure/cpu and memory are readable"),
-                        proc_dir);
+    check = pv_check_new(PV_CHECK_PASS, "psi", _("%s/pressure/cpu and memory are readable"),
+                         proc_dir);
+    pv_check_set_bool(check, "readable", TRUE);
+    return check;
 }
 
 /**
@@ -301,11 +422,16 @@ PvCheck *
 pv_doctor_check_ksm(const char *sysfs_dir)
 {
     g_autofree char *run = g_build_filename(sysfs_dir, "run", NULL);
+    gboolean writable = access(run, W_OK) == 0;
+    PvCheck *check;
 
-    if (access(run, W_OK) == 0)
-        return pv_check_new(PV_CHECK_PASS, "ksm", _("%s is writable: provium tunes KSM "
-                                                    "(--no-ksm leaves it alone)"), sysfs_dir);
-    return pv_check_new(PV_CHECK_WARN, "ksm",
-                        _("%s is not writable (not root, or a container): provium leaves KSM "
-                          "as it is, so guests share fewer pages"), run);
+    if (writable)
+        check = pv_check_new(PV_CHECK_PASS, "ksm", _("%s is writable: provium tunes KSM "
+                                                     "(--no-ksm leaves it alone)"), sysfs_dir);
+    else
+        check = pv_check_new(PV_CHECK_WARN, "ksm",
+                             _("%s is not writable (not root, or a container): provium leaves "
+                               "KSM as it is, so guests share fewer pages"), run);
+    pv_check_set_bool(check, "writable", writable);
+    return check;
 }

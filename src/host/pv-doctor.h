@@ -4,9 +4,11 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <sys/types.h>
 
 #include "pv-config.h"
+#include "pv-qemu-user.h"
 
 typedef enum {
     PV_CHECK_PASS,
@@ -22,23 +24,30 @@ const char *pv_check_status_to_string(PvCheckStatus status);
  * PvCheck:
  *
  * One line of `provium doctor`: what was checked, how it went, and what to
- * do when it did not go well.
+ * do when it did not go well; for --json, also what was found, as fields.
  */
 typedef struct {
     PvCheckStatus status;
-    char *name;       /* "libvirt", "kvm", "profile default", ... */
+    char *id;         /* stable, for --json: "libvirt", "kvm", "profile", "llc", ... */
+    char *name;       /* shown: the id, or "profile default", "test image" */
     char *message;
+    JsonObject *facts;
 } PvCheck;
 
 void pv_check_free(PvCheck *check);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvCheck, pv_check_free)
-PvCheck *pv_check_new(PvCheckStatus status, const char *name, const char *format, ...)
+PvCheck *pv_check_new(PvCheckStatus status, const char *id, const char *format, ...)
     G_GNUC_PRINTF(3, 4);
+void pv_check_set_name(PvCheck *check, const char *name);
+void pv_check_set_string(PvCheck *check, const char *key, const char *value);
+void pv_check_set_int(PvCheck *check, const char *key, gint64 value);
+void pv_check_set_bool(PvCheck *check, const char *key, gboolean value);
+void pv_check_set_double(PvCheck *check, const char *key, double value);
+char *pv_doctor_format_json(GPtrArray *checks);
 
-gboolean pv_doctor_parse_dac_label(const char *caps_xml, const char *virt_type, uid_t *uid,
-                                   gid_t *gid);
-gboolean pv_doctor_user_can_read(const char *path, uid_t uid, gid_t gid, char **blocker);
-void pv_doctor_check_profile(GPtrArray *checks, const PvProfile *profile, uid_t uid, gid_t gid);
+void pv_doctor_check_profile(GPtrArray *checks, const PvProfile *profile, PvQemuUser *user);
+PvCheck *pv_doctor_check_results_dir(const char *dir, PvQemuUser *user, gboolean needed);
+PvCheck *pv_doctor_check_llc(const char *caps_xml);
 PvCheck *pv_doctor_check_hugepages(const char *mounts, guint64 free_pages);
 PvCheck *pv_doctor_check_psi(const char *proc_dir);
 PvCheck *pv_doctor_check_ksm(const char *sysfs_dir);

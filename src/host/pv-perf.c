@@ -425,8 +425,13 @@ pv_perf_plan(const PvTopology *topology, const PvPerfRequest *request,
         return PV_PERF_UNAVAILABLE;
     }
     if (nvcpus + 1 > online) {
-        *reason = g_strdup_printf(_("needs %u online CPUs (llcs %u x cores %u x threads %u, "
-                                    "+1 for the emulator); the host has %u"),
+        *reason = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                              "needs %u online CPU (llcs %u x cores %u x "
+                                              "threads %u, +1 for the emulator); the host has "
+                                              "%u",
+                                              "needs %u online CPUs (llcs %u x cores %u x "
+                                              "threads %u, +1 for the emulator); the host has "
+                                              "%u", nvcpus + 1),
                                   nvcpus + 1, request->llcs, request->cores, request->threads,
                                   online);
         return PV_PERF_UNAVAILABLE;
@@ -439,17 +444,42 @@ pv_perf_plan(const PvTopology *topology, const PvPerfRequest *request,
         available += fits && (ours ? ours[g] : !(unusable && unusable[g]));
     }
     if (eligible < request->llcs) {
-        *reason = g_strdup_printf(_("needs %u LLC group(s) that each fit %u core(s) x %u "
-                                    "thread(s); the host has %u such (of %u LLC groups)"),
-                                  request->llcs, request->cores, request->threads, eligible,
-                                  topology->groups->len);
+        g_autofree char *cores = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u core",
+                                                             "%u cores", request->cores),
+                                                 request->cores);
+        g_autofree char *threads = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u thread",
+                                                               "%u threads", request->threads),
+                                                   request->threads);
+        g_autofree char *total = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u LLC group",
+                                                             "%u LLC groups",
+                                                             topology->groups->len),
+                                                 topology->groups->len);
+
+        /* TRANSLATORS: "needs 2 LLC groups that each fit 4 cores x 2 threads; the host has
+         * 1 such (of 3 LLC groups)"; the second, third and last %s are "N cores",
+         * "N threads" and "N LLC groups" */
+        *reason = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                              "needs %u LLC group that fits %s x %s; the host "
+                                              "has %u such (of %s)",
+                                              "needs %u LLC groups that each fit %s x %s; the "
+                                              "host has %u such (of %s)", request->llcs),
+                                  request->llcs, cores, threads, eligible, total);
         return PV_PERF_UNAVAILABLE;
     }
     if (available < request->llcs) {
-        *reason = g_strdup_printf(ours ? _("needs %u LLC group(s); the file's claim holds %u "
-                                           "that fit") :
-                                  _("needs %u LLC group(s); %u free now"),
-                                  request->llcs, available);
+        if (ours)
+            *reason = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                                  "needs %u LLC group; the file's claim holds "
+                                                  "%u that fit",
+                                                  "needs %u LLC groups; the file's claim holds "
+                                                  "%u that fit", request->llcs),
+                                      request->llcs, available);
+        else
+            *reason = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                                  "needs %u LLC group; %u free now",
+                                                  "needs %u LLC groups; %u free now",
+                                                  request->llcs),
+                                      request->llcs, available);
         return ours ? PV_PERF_UNAVAILABLE : PV_PERF_BUSY;
     }
 

@@ -173,14 +173,20 @@ pv_virt_choose(gboolean libvirt_has_kvm, gboolean local, const PvProbeResult *pr
 
 /**
  * pv_virt_diagnose:
+ * @libvirt_has_kvm: whether libvirt offers type='kvm' domains on the host
  *
- * Why a KVM domain failed to start or stays silent, when the probe knows.
+ * Why a KVM domain failed to start or stays silent, when libvirt or the
+ * probe knows.
  * Returns: (transfer full) (nullable): the cause and the switch, in one
- *   line; NULL when the probe does not blame KVM
+ *   line; NULL when neither blames KVM
  */
 char *
-pv_virt_diagnose(const PvProbeResult *probe)
+pv_virt_diagnose(gboolean libvirt_has_kvm, const PvProbeResult *probe)
 {
+    if (!libvirt_has_kvm)
+        return g_strdup(_("--virt-type kvm is not available on this host: libvirt offers no "
+                          "KVM (no /dev/kvm?); use --virt-type qemu, or --virt-type auto to "
+                          "choose by itself"));
     switch (probe->verdict) {
     case PV_PROBE_FAILED:
         return g_strdup_printf(_("QEMU cannot use KVM on this host (%s): run with "

@@ -44,7 +44,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvProbeResult, pv_probe_result_clear)
 gboolean pv_virt_console_reached(const char *console_text);
 PvVirtType pv_virt_choose(gboolean libvirt_has_kvm, gboolean local, const PvProbeResult *probe,
                           char **reason);
-char *pv_virt_diagnose(const PvProbeResult *probe);
+char *pv_virt_diagnose(gboolean libvirt_has_kvm, const PvProbeResult *probe);
 void pv_virt_judge(const PvProbeResult *kvm, const PvProbeResult *qemu, PvProbeResult *result);
 char *pv_virt_cache_key(const char *uri, const char *boot_id, unsigned long libvirt_version,
                         unsigned long hypervisor_version, const char *kvm_device);

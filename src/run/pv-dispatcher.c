@@ -267,7 +267,10 @@ pv_dispatcher_set_head_blocked(PvDispatcher *dispatcher, PvFile *file, PvBlockRe
                                       dispatcher->psi.cpu, dispatcher->psi.memory);
         break;
     case PV_BLOCK_LLC_BUSY:
-        waiting_for = g_strdup_printf(_("%u free LLC group(s) for its claim"), claim->llcs);
+        waiting_for = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                                  "%u free LLC group for its claim",
+                                                  "%u free LLC groups for its claim",
+                                                  claim->llcs), claim->llcs);
         break;
     default: {
         g_autofree char *want = pv_amount_format(pv_dispatcher_want(file));

@@ -56,6 +56,8 @@ struct _PvRun {
     GHashTable *config_refusals;  /* what was said of provium.conf files not used */
     GHashTable *templates;      /* template path -> GBytes, read once per run */
     PvTopology *topology;       /* read once */
+    PvQemuUser *qemu_user;      /* read once, when qemu_user_read */
+    gboolean qemu_user_read;
     PvConfig *builtin_config;
 
     GMutex net_lock;            /* guards the network inventory */
@@ -413,6 +415,7 @@ pv_run_free(PvRun *run)
     pv_events_free(run->events);
     pv_resources_free(run->resources);
     pv_topology_free(run->topology);
+    pv_qemu_user_free(run->qemu_user);
     g_hash_table_unref(run->configs);
     g_hash_table_unref(run->config_paths);
     g_hash_table_unref(run->config_refusals);
@@ -816,6 +819,37 @@ pv_run_get_topology(PvRun *run, GError **error)
     topology = run->topology;
     g_mutex_unlock(&run->lock);
     return topology;
+}
+
+/**
+ * pv_run_peek_qemu_user:
+ *
+ * The user QEMU runs as on this machine's libvirt (from its capabilities),
+ * to ask what it can reach before a boot: NULL for a remote host or the
+ * test driver (the paths are not this machine's), where libvirt has no DAC
+ * model (QEMU runs as root), or where provium cannot ask as that user (not
+ * root).  Read once; safe from any thread.
+ * Returns: (transfer none) (nullable)
+ */
+PvQemuUser *
+pv_run_peek_qemu_user(PvRun *run)
+{
+    PvQemuUser *user;
+
+    g_mutex_lock(&run->lock);
+    if (!run->qemu_user_read && run->host_local) {
+        g_autofree char *caps = virConnectGetCapabilities(run->conn);
+
+        if (!caps)
+            virResetLastError();
+        run->qemu_user = pv_qemu_user_new_from_caps(caps);
+        if (run->qemu_user && !pv_qemu_user_is_checked(run->qemu_user))
+            g_clear_pointer(&run->qemu_user, pv_qemu_user_free);
+    }
+    run->qemu_user_read = TRUE;
+    user = run->qemu_user;
+    g_mutex_unlock(&run->lock);
+    return user;
 }
 
 /**

@@ -16,6 +16,7 @@
 #include "pv-order.h"
 #include "pv-network.h"
 #include "pv-perf.h"
+#include "pv-qemu-user.h"
 #include "pv-resources.h"
 #include "pv-shard.h"
 #include "pv-virt.h"
@@ -127,6 +128,7 @@ char *pv_run_vm_path(PvRun *run, const char *domain, const char *suffix);
 GBytes *pv_run_get_template(PvRun *run, const char *path, GError **error);
 PvFixtureStore *pv_run_get_fixture_store(PvRun *run, const char **hypervisor, GError **error);
 PvTopology *pv_run_get_topology(PvRun *run, GError **error);
+PvQemuUser *pv_run_peek_qemu_user(PvRun *run);
 GArray *pv_run_get_free_hugepages(PvRun *run, guint nodes);
 /**
  * PvHostFact:

@@ -64,13 +64,18 @@ pv_vm_plan_budget(PvVm *vm, PvVmBoot *boot, const PvTopology *topology,
     cap = MAX(cap, boot->shape.cpus);
     g_clear_pointer(&boot->placement.cpuset, g_free);
     if (cap > online) {
-        *reason = g_strdup_printf(_("budgeted mode needs %u CPUs; the host has %u"), cap,
-                                  online);
+        *reason = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                              "budgeted mode needs %u CPU; the host has %u",
+                                              "budgeted mode needs %u CPUs; the host has %u",
+                                              cap), cap, online);
         return PV_PERF_UNAVAILABLE;
     }
     boot->placement.cpuset = pv_perf_budget_cpuset(topology, cap, unusable, groups);
     if (!boot->placement.cpuset) {
-        *reason = g_strdup_printf(_("%u CPUs outside exclusively held LLC groups"), cap);
+        *reason = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                              "%u CPU outside exclusively held LLC groups",
+                                              "%u CPUs outside exclusively held LLC groups",
+                                              cap), cap);
         return PV_PERF_BUSY;
     }
     return PV_PERF_OK;
@@ -97,8 +102,10 @@ pv_vm_plan_perf(PvVm *vm, PvVmBoot *boot, const PvTopology *topology, const gboo
     guint g;
 
     if (claim->llcs && !pv_file_holds_llc_claim(file)) {
-        *reason = g_strdup_printf(_("the file claims %u LLC group(s); the host has %u"),
-                                  claim->llcs, ngroups);
+        *reason = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                              "the file claims %u LLC group; the host has %u",
+                                              "the file claims %u LLC groups; the host has %u",
+                                              claim->llcs), claim->llcs, ngroups);
         return PV_PERF_UNAVAILABLE;
     }
     if (pv_file_holds_llc_claim(file))

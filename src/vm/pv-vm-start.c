@@ -2,8 +2,9 @@
  * pv-vm-start.c: stage 2 of a boot, starting one VM's domain
  *
  * The host must take the boot first (pressure, memory, the boot gate: a
- * wait through pv_vm_sched_wait()).  Then the domain gets its name, its
- * disk overlay and its console log, the request is assembled
+ * wait through pv_vm_sched_wait()), once QEMU's user can reach its files
+ * (pv_vm_check_reach()).  Then the domain gets its name, its disk overlay
+ * and its console log, the request is assembled
  * (pv-vm-request.c) and rendered from the profile's template, and libvirt
  * starts it.  What the host refuses (realtime scheduling, hugepages without
  * hugetlbfs) becomes a warning and the same domain without it; a KVM domain
@@ -76,6 +77,66 @@ pv_vm_make_overlay(const char *base, const char *overlay, GError **error)
         return FALSE;
     }
     return TRUE;
+}
+
+/*
+ * Whether QEMU, as the user libvirt runs it as, can reach what this domain
+ * makes it open: the kernel, initrd and disk (@disk: the profile's, or a
+ * fixture's saved state) and the run directory the overlay goes into.
+ * libvirt relabels those files for that user but not the directories above
+ * them, so a checkout in a 0700 home directory would end in QEMU's "could
+ * not open kernel file ...: Permission denied": the boot fails here
+ * instead, naming the directory and the fix.  A file itself unreadable is
+ * left to libvirt's relabelling.
+ */
+static gboolean
+pv_vm_check_reach(PvVm *vm, const char *disk, GError **error)
+{
+    PvQemuUser *user = pv_run_peek_qemu_user(vm->run);
+    const struct {
+        const char *key;
+        const char *path;
+    } files[] = {
+        { "kernel", vm->profile->kernel },
+        { "initrd", vm->profile->initrd },
+        { "disk", disk },
+    };
+    g_autofree char *overlay = NULL;
+    g_autofree char *run_dir = NULL;
+    g_autofree char *blocker = NULL;
+    g_autofree char *fix = NULL;
+    gsize i;
+
+    if (!user)
+        return TRUE;
+    for (i = 0; i < G_N_ELEMENTS(files); i++) {
+        if (!files[i].path || pv_qemu_user_can_read(user, files[i].path, &blocker) ||
+            g_str_equal(blocker, files[i].path)) {
+            g_clear_pointer(&blocker, g_free);
+            continue;
+        }
+        fix = pv_qemu_user_format_fix(user, blocker);
+        g_set_error(error, PV_ERROR, PV_ERROR_IO,
+                    _("vm '%s': QEMU runs as %s (uid %u), which may not enter %s on the way to "
+                      "its %s %s: let it in with %s (as virt-manager does), or move the file"),
+                    vm->name, pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
+                    blocker, files[i].key, files[i].path, fix);
+        return FALSE;
+    }
+    if (!disk)
+        return TRUE;
+    overlay = pv_run_vm_path(vm->run, "overlay", ".qcow2");
+    run_dir = g_path_get_dirname(overlay);
+    if (pv_qemu_user_can_enter(user, run_dir, &blocker))
+        return TRUE;
+    fix = pv_qemu_user_format_fix(user, blocker);
+    g_set_error(error, PV_ERROR, PV_ERROR_IO,
+                _("vm '%s': QEMU runs as %s (uid %u), which may not enter %s on the way to the "
+                  "run directory %s, where its disk overlay goes: let it in with %s (as "
+                  "virt-manager does), or give --results-dir elsewhere"),
+                vm->name, pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
+                blocker, run_dir, fix);
+    return FALSE;
 }
 
 /* A domain of the file stopped without being asked (main thread). */
@@ -194,9 +255,10 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
 }
 
 /*
- * A KVM domain did not start, or stays silent: when the probe (run now, or
- * cached) blames KVM on this host, @error becomes one line naming the cause
- * and the switch instead of libvirt's or the boot timeout's.
+ * A KVM domain did not start, or stays silent: when libvirt offers no KVM
+ * here, or the probe (run now, or cached) blames KVM on this host, @error
+ * becomes one line naming the cause and the switch instead of libvirt's or
+ * the boot timeout's.
  * Returns: whether it did
  */
 gboolean
@@ -206,7 +268,7 @@ pv_vm_explain_kvm(PvVm *vm, GError **error)
     g_autofree char *diagnosis = NULL;
 
     pv_virt_get_probe(pv_run_peek_virt(vm->run), TRUE, &probe);
-    diagnosis = pv_virt_diagnose(&probe);
+    diagnosis = pv_virt_diagnose(pv_virt_libvirt_has_kvm(pv_run_peek_virt(vm->run)), &probe);
     if (!diagnosis)
         return FALSE;
     if (error && *error)
@@ -290,6 +352,8 @@ pv_vm_start_one(PvVm *vm, GError **error)
     g_autofree char *name = NULL;
     PvDomain *domain;
 
+    if (!pv_vm_check_reach(vm, vm->profile->disk, error))
+        return FALSE;
     vm->gate_weight = pv_resources_gate_weigh(pv_run_peek_resources(run), boot->shape.cpus,
                                               FALSE);
     if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
@@ -373,6 +437,8 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     PvDomain *domain;
     gint64 deadline;
 
+    if (!pv_vm_check_reach(vm, disk, error))
+        return FALSE;
     /* A restore weighs what it costs, less than a boot (pv-pool.h). */
     vm->gate_weight = pv_resources_gate_weigh(pv_run_peek_resources(run), boot->shape.cpus,
                                               TRUE);

@@ -1,12 +1,13 @@
 #!/bin/sh
 # The accelerator: provium doctor's verdict on this host, --virt-type auto
 # following it, --virt-type kvm failing fast with the cause and the switch
-# where KVM is not usable here (root-only /dev/kvm, nested KVM that hangs),
-# --virt-type qemu and the profile key, and bad values.
+# where KVM is not usable here (no /dev/kvm, a root-only one, nested KVM that
+# hangs), --virt-type qemu and the profile key, and bad values.
 #
 # Which case this host is depends on the machine: the checks that depend on
-# it ask the doctor first, so every kind of host runs the same assertions
-# for its own case.
+# it ask provium doctor --json first, so every kind of host runs the same
+# assertions for its own case; tests/e2e/unlike-host.sh runs this file
+# against a host without /dev/kvm.
 . "$(dirname "$0")/../lib.sh"
 
 write_conf
@@ -20,35 +21,55 @@ test("boots", function(t)
 end)
 LUA
 
-# doctor: one line per check, plain emulation works, exit 0 with no FAIL.
+# doctor: one line per check, exit 0 with no FAIL.
 "$PROVIUM" doctor -c "$URI" --cache-dir "$CACHE" "$WORK/t" > "$WORK/out" 2> "$WORK/err"
 status=$?
 check "doctor: exit 0" status_is 0
 check "doctor: every line is PASS, WARN or FAIL, then the summary" \
     sh -c "grep -vE '^(PASS|WARN|FAIL)  ' '$WORK/out' | grep -qx 'provium doctor: [0-9]* passed, [0-9]* warnings\{0,1\}, 0 failed'"
-check "doctor: plain emulation boots" grep -q '^PASS  qemu ' "$WORK/out"
-check "doctor: the profiles' images are readable by QEMU" grep -q '^PASS  profile default ' "$WORK/out"
-check "doctor: a verdict on KVM" grep -qE '^(PASS|WARN)  kvm ' "$WORK/out"
-if grep -q '^PASS  kvm ' "$WORK/out"; then kvm_ok=1; else kvm_ok=0; fi
-echo "# this host: KVM usable: $kvm_ok"
+# --json: the same checks, with their facts.
+doctor_json --cache-dir "$CACHE" "$WORK/t"
+check "doctor --json: exit 0" status_is 0
+check "doctor --json: one check per line of the text" \
+    test "$(jq '.checks | length' "$WORK/doctor.json")" -eq "$(grep -cE '^(PASS|WARN|FAIL)  ' "$WORK/out")"
+check "doctor --json: nothing failed" test "$(jq .failed "$WORK/doctor.json")" -eq 0
+local_host=$(fact libvirt local)
+check "doctor --json: local or remote" sh -c "[ '$local_host' = true ] || [ '$local_host' = false ]"
+if [ "$local_host" = true ]; then
+    check "doctor: plain emulation boots" test "$(fact qemu boots)" = true
+    check "doctor: the profiles' images are readable by QEMU" test "$(fact profile reachable)" = true
+else
+    check "doctor: a remote host is not probed" test "$(fact qemu probed)" = false
+    check "doctor: a remote host's files are not checked from here" test "$(fact profiles checked)" = false
+fi
+check "doctor: a verdict on KVM" sh -c "[ '$(fact kvm auto)' = kvm ] || [ '$(fact kvm auto)' = qemu ]"
+if [ "$(fact kvm auto)" = kvm ]; then kvm_ok=1; else kvm_ok=0; fi
+echo "# this host: KVM usable: $kvm_ok (libvirt offers KVM: $(fact kvm libvirt_kvm), probe: $(fact kvm verdict)), local: $local_host"
 
 # The verdict is cached: the second doctor does not boot the KVM probe again.
-"$PROVIUM" doctor -c "$URI" --cache-dir "$CACHE" "$WORK/t" > "$WORK/out" 2> "$WORK/err"
-if grep -q 'offers no KVM' "$WORK/out"; then
+doctor_json --cache-dir "$CACHE" "$WORK/t"
+if [ "$(fact kvm libvirt_kvm)" = false ]; then
     ok "doctor: the KVM verdict is cached (no KVM here: nothing to cache)"
+elif [ "$local_host" = false ]; then
+    ok "doctor: the KVM verdict is cached (a remote host is not probed)"
 else
-    check "doctor: the KVM verdict is cached" grep -q '^[A-Z]*  kvm .*cached' "$WORK/out"
+    check "doctor: the KVM verdict is cached" test "$(fact kvm cached)" = true
 fi
 
 # An image QEMU cannot reach: under a directory only root may enter.
 mkdir -m 0700 "$WORK/private"
 cp "$PV_TEST_IMAGE/vmlinuz" "$WORK/private/"
 printf '[profile hidden]\nkernel = %s/private/vmlinuz\n' "$WORK" > "$WORK/hidden.conf"
-"$PROVIUM" doctor -c "$URI" --cache-dir "$CACHE" --config "$WORK/hidden.conf" > "$WORK/out" 2> "$WORK/err"
-status=$?
-check "doctor: an unreachable image: exit 1" status_is 1
-check "doctor: names the directory QEMU may not enter" \
-    grep -q "^FAIL  profile hidden .*may not enter $WORK/private" "$WORK/out"
+doctor_json --cache-dir "$CACHE" --config "$WORK/hidden.conf"
+if [ "$local_host" = true ]; then
+    check "doctor: an unreachable image: exit 1" status_is 1
+    check "doctor: names the directory QEMU may not enter" \
+        test "$(fact 'profile hidden' blocker)" = "$WORK/private"
+    check "doctor: ... and the ACL that lets it in" \
+        test "$(fact 'profile hidden' fix)" = "setfacl -m u:$(fact 'profile hidden' qemu_user):x $WORK/private"
+else
+    ok "doctor: an unreachable image (a remote host's files are not checked from here)"
+fi
 
 # auto follows the doctor's verdict.
 run_provium --cache-dir "$CACHE" "$WORK/t"

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pv-doctor.h"
+#include "pv-qemu-user.h"
 #include "pv-error.h"
 #include "pv-i18n.h"
 #include "pv-libvirt.h"
@@ -742,7 +742,7 @@ pv_run_get_qemu_uid(PvRun *run)
         virResetLastError();
         return -1;
     }
-    if (!pv_doctor_parse_dac_label(caps, pv_virt_type_to_string(run->virt_auto), &uid, &gid))
+    if (!pv_qemu_user_parse_caps(caps, pv_virt_type_to_string(run->virt_auto), &uid, &gid))
         return -1;
     return uid;
 }

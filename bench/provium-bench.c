@@ -69,7 +69,7 @@
 #define BENCH_POLL "0.5"
 #define BENCH_REPS 3
 #define BENCH_BOOT_REPS 9
-#define BENCH_CMDLINE "console=ttyS0 quiet"
+#define BENCH_CMDLINE "console=ttyS0 quiet no_timer_check"
 /* Skips the kernel's crypto self-tests at boot: a profile's choice, shown for its cost. */
 #define BENCH_CMDLINE_NOTESTS BENCH_CMDLINE " cryptomgr.notests"
 

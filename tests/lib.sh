@@ -78,14 +78,14 @@ write_conf() {
 [profile default]
 kernel = $PV_TEST_IMAGE/vmlinuz
 initrd = $PV_TEST_IMAGE/initrd.img
-cmdline = console=ttyS0 quiet
+cmdline = console=ttyS0 quiet no_timer_check
 memory = 256M
 cpus = 1
 
 [profile noagent]
 kernel = $PV_TEST_IMAGE/vmlinuz
 initrd = $PV_TEST_IMAGE/initrd.img
-cmdline = console=ttyS0 quiet provium.agent=0
+cmdline = console=ttyS0 quiet no_timer_check provium.agent=0
 memory = 256M
 CONF
 }

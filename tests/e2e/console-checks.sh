@@ -11,13 +11,13 @@ cat >> "$WORK/provium.conf" <<CONF
 [profile tolerant]
 kernel = $PV_TEST_IMAGE/vmlinuz
 initrd = $PV_TEST_IMAGE/initrd.img
-cmdline = console=ttyS0 quiet
+cmdline = console=ttyS0 quiet no_timer_check
 memory = 256M
 console_ignore = oops, bug
 
 [profile noroot]
 kernel = $PV_TEST_IMAGE/vmlinuz
-cmdline = console=ttyS0 quiet
+cmdline = console=ttyS0 quiet no_timer_check
 memory = 256M
 CONF
 # What an Oops prints, at KERN_ALERT so a quiet console shows it.

@@ -10,7 +10,7 @@ cat > "$WORK/provium.conf" <<CONF
 [profile data]
 kernel = $PV_TEST_IMAGE/vmlinuz
 initrd = $PV_TEST_IMAGE/initrd.img
-cmdline = console=ttyS0 quiet
+cmdline = console=ttyS0 quiet no_timer_check
 disk = base.img
 CONF
 cat > "$WORK/disk.test.lua" <<'LUA'

@@ -37,7 +37,7 @@ write_files() {
 [profile default]
 kernel = $2/vmlinuz
 initrd = $2/initrd.img
-cmdline = console=ttyS0 quiet
+cmdline = console=ttyS0 quiet no_timer_check
 memory = 256M
 disk = $2/data.img
 CONF

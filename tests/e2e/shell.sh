@@ -15,7 +15,7 @@ cat >> "$WORK/provium.conf" <<CONF
 [profile $ODD]
 kernel = $PV_TEST_IMAGE/vmlinuz
 initrd = $PV_TEST_IMAGE/initrd.img
-cmdline = console=ttyS0 quiet
+cmdline = console=ttyS0 quiet no_timer_check
 memory = 192M
 CONF
 mkdir "$WORK/sub"

@@ -97,7 +97,7 @@ check "--virt-type qemu: passes" status_is 0
 check "--virt-type qemu: the domain's type is qemu" grep -q '<domain type="qemu"' "$WORK"/runs/latest/vms/*.xml
 
 # The profile key; --virt-type overrides it.
-printf '[profile default]\nkernel = %s/vmlinuz\ninitrd = %s/initrd.img\ncmdline = console=ttyS0 quiet\nvirt_type = qemu\n' \
+printf '[profile default]\nkernel = %s/vmlinuz\ninitrd = %s/initrd.img\ncmdline = console=ttyS0 quiet no_timer_check\nvirt_type = qemu\n' \
     "$PV_TEST_IMAGE" "$PV_TEST_IMAGE" > "$WORK/t/provium.conf"
 run_provium --cache-dir "$CACHE" "$WORK/t"
 check "profile virt_type = qemu: passes" status_is 0

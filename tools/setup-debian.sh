@@ -1,7 +1,8 @@
 #!/bin/sh
 # Prepare a Debian 12 machine to build, test and run provium:
 #   - install the build dependencies, libvirt, QEMU (and dnsmasq, libvirt's
-#     DHCP server for networks with a host address) and the test tools;
+#     DHCP server for networks with a host address) and the test tools
+#     (mmdebstrap for the Debian guest, tools/build-debian-image.sh);
 #   - give /dev/kvm udev's ownership where no udev manages it;
 #   - start virtlogd and libvirtd when they are not running;
 #   - end with `provium doctor` when provium is built or installed.
@@ -21,7 +22,7 @@ packages="
     libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
     dnsmasq-base
     tini
-    binutils cpio e2fsprogs xz-utils
+    binutils cpio e2fsprogs xz-utils mmdebstrap
     libxml2-utils librsvg2-bin jq bsdutils
     dpkg-dev debhelper lintian bash-completion
 "

@@ -2,7 +2,8 @@
 # Prepare a Debian 12 machine to build, test and run provium:
 #   - install the build dependencies, libvirt, QEMU (and dnsmasq, libvirt's
 #     DHCP server for networks with a host address) and the test tools
-#     (Chromium, tidy and Python for the report page's browser test);
+#     (Chromium, tidy and Python for the report page's browser test;
+#     mmdebstrap for the Debian guest, tools/build-debian-image.sh);
 #   - give /dev/kvm udev's ownership where no udev manages it;
 #   - start virtlogd and libvirtd when they are not running;
 #   - let the user QEMU runs as reach this checkout (an ACL on each
@@ -24,7 +25,7 @@ packages="
     libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
     dnsmasq-base
     tini acl
-    binutils cpio e2fsprogs xz-utils
+    binutils cpio e2fsprogs xz-utils mmdebstrap
     libxml2-utils librsvg2-bin jq bsdutils
     chromium tidy python3
     dpkg-dev debhelper lintian bash-completion

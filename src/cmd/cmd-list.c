@@ -36,6 +36,7 @@ pv_cmd_list(int argc, char **argv, GError **out_error)
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) paths = NULL;
+    g_autoptr(GPtrArray) files = NULL;
     g_autoptr(PvRun) run = NULL;
     PvRunOptions options;
     gboolean broken = FALSE;
@@ -58,15 +59,19 @@ pv_cmd_list(int argc, char **argv, GError **out_error)
         goto usage;
     options.config_path = config;
     run = pv_run_new(&options);
+    files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_file_free);
+    for (i = 0; i < paths->len; i++)
+        g_ptr_array_add(files, pv_file_new(run, paths->pdata[i]));
+    /* Each top level bounded: one that never returns breaks its file. */
+    pv_lua_discover_files(files, g_get_num_processors(), FALSE);
 
-    for (i = 0; i < paths->len; i++) {
-        g_autoptr(PvFile) file = pv_file_new(run, paths->pdata[i]);
-        g_autoptr(GError) file_error = NULL;
+    for (i = 0; i < files->len; i++) {
+        PvFile *file = files->pdata[i];
         const PvClaimSpec *claim;
         guint t;
 
-        if (!pv_lua_discover_file(file, &file_error)) {
-            g_print(_("%s: error: %s\n"), pv_file_peek_path(file), file_error->message);
+        if (pv_file_get_status(file) == PV_FILE_ERROR) {
+            g_print(_("%s: error: %s\n"), pv_file_peek_path(file), pv_file_peek_error(file));
             broken = TRUE;
             continue;
         }

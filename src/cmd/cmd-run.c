@@ -274,19 +274,10 @@ pv_cmd_run_emit_started(PvRun *run, char **argv)
                          pv_virt_type_to_string(virt_auto), reason);
 }
 
-static void
-pv_cmd_run_discover_one(gpointer data, gpointer user_data)
-{
-    /* Why a file broke goes into the records (see pv-i18n.c). */
-    locale_t previous = pv_i18n_untranslated_begin();
-
-    pv_lua_discover_file(data, NULL);
-    pv_i18n_end(previous);
-}
-
 /*
  * Discovery runs each file's top level: independent per file, so spread over
- * the CPUs; the events then come in discovery order.  With --tags, a file
+ * the CPUs, each bounded (a top level that never returns breaks its file);
+ * the events then come in discovery order.  With --tags, a file
  * none of whose tests is selected is dropped here: it is neither run nor
  * reported, so nothing of it boots, not even at its top level.
  */
@@ -294,13 +285,10 @@ static gboolean
 pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
 {
     const PvRunOptions *options = pv_run_peek_options(run);
-    GThreadPool *pool = g_thread_pool_new(pv_cmd_run_discover_one, NULL,
-                                          MAX(g_get_num_processors(), 1), FALSE, NULL);
     guint i;
 
-    for (i = 0; i < files->len; i++)
-        g_thread_pool_push(pool, files->pdata[i], NULL);
-    g_thread_pool_free(pool, FALSE, TRUE);
+    /* Why a file broke goes into the records (see pv-i18n.c). */
+    pv_lua_discover_files(files, g_get_num_processors(), TRUE);
     for (i = 0; options->tags && i < files->len; ) {
         PvFile *file = files->pdata[i];
 

@@ -3,7 +3,9 @@
 # --timeout or a signal, whatever the file does (a debug hook of its own, a
 # finalizer that loops, a C function that runs long, at the top level or in
 # a test): its VMs are destroyed, it is reported timed out or cancelled, and
-# the run ends with its results (tests/e2e/ends.sh: the same with guests).
+# the run ends with its results.  SIGHUP, SIGTERM and SIGINT end a run the
+# same way, and a second signal removes the run's networks and their records
+# too (tests/e2e/ends.sh: the same with guests and host addresses).
 . "$(dirname "$0")/lib.sh"
 
 T="test:///default"
@@ -37,6 +39,7 @@ wait_marked() {
     done
 }
 took_under() { [ $(( $(date +%s) - start )) -lt "$1" ]; }
+no_records_left() { ! grep -qx "prefix=$PREFIX" "$NETWORK_RECORDS"/*.network 2>/dev/null; }
 stopped_reason() {
     test "$(events '[.[] | select(.kind == "vm_stopped") | .reason] | join(",")')" = "\"$1\""
 }
@@ -223,3 +226,59 @@ check "stuck top level: within its time and a grace" took_under 30
 check "stuck top level: the run names file and line" \
     out_has "$WORK/top/cfind.test.lua:2: the top level did not return within 2.0s (stuck in"
 check "stuck top level: the other file ran" out_has "PASS  fine"
+
+# SIGHUP (an ssh session dropped) ends a run as SIGINT does: its domains
+# destroyed, its networks and their records removed, exit 130.
+mkdir "$WORK/hup"
+cp "$WORK/provium.conf" "$WORK/hup/"
+cat > "$WORK/hup/a.test.lua" <<LUA
+local lan = provium:network("lan", {cidr = "10.77.0.0/24", host = "10.77.0.1"})
+test("waits", function(t)
+  provium:vm("v", {nics = {"lan"}}):boot({agent = false})
+  io.open("$WORK/hup.mark", "w"):close()
+  provium:sleep("60s")
+end)
+LUA
+start_b "$WORK/hup"
+wait_marked "$WORK/hup.mark"
+check "SIGHUP: the run made a network record" \
+    grep -qx "prefix=$PREFIX" "$NETWORK_RECORDS"/*.network
+start=$(date +%s)
+kill -HUP $pid
+wait_b
+check "SIGHUP: exit 130" status_is 130
+check "SIGHUP: at once" took_under 10
+check "SIGHUP: the test is cancelled" out_has "cancelled by a signal"
+check "SIGHUP: results printed" grep -qx "0 passed, 1 failed, 0 skipped" "$WORK/out"
+check "SIGHUP: network_destroyed" \
+    test "$(events '[.[] | select(.kind == "network_destroyed")] | length')" = 1
+check "SIGHUP: no record left" no_records_left
+check "SIGHUP: nothing left" no_domains_left
+
+# A second signal exits at once, and removes the networks of the run and
+# their records as well as its domains.  The file holds its worker (in C
+# code; not os.execute(), during which system(3) ignores SIGINT) after the
+# first, so the second one finds its network.
+mkdir "$WORK/twice"
+cp "$WORK/provium.conf" "$WORK/twice/"
+cat > "$WORK/twice/a.test.lua" <<LUA
+local lan = provium:network("lan", {cidr = "10.78.0.0/24", host = "10.78.0.1"})
+test("waits", function(t)
+  provium:vm("v", {nics = {"lan"}}):boot({agent = false})
+  io.open("$WORK/twice.mark", "w"):close()
+  string.find(("a"):rep(2e5), ".-.-.-.-.-b")
+end)
+LUA
+start_b "$WORK/twice"
+wait_marked "$WORK/twice.mark"
+check "second signal: the run made a network record" \
+    grep -qx "prefix=$PREFIX" "$NETWORK_RECORDS"/*.network
+kill -INT $pid
+sleep 0.5
+kill -INT $pid
+wait_b
+check "second signal: exit 130" status_is 130
+check "second signal: says it destroyed the run's domains and networks" \
+    err_has "interrupted again; destroyed this run's domains and networks, exiting"
+check "second signal: no record left" no_records_left
+check "second signal: nothing left" no_domains_left

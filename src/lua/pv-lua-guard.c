@@ -26,6 +26,12 @@
  *   replaced here, and provium's own calls) the marks are put back as they
  *   were when called, and pv_lua_raise_error() unmarks before it raises.
  *
+ * What it does not cover, counted as provium's code (so never given up, and
+ * safe): the file's Lua that provium's code runs without a call of its own
+ * (a __tostring or __index of a value given to a binding), a message handler
+ * of xpcall while a binding's error is raised with luaL_error(), and what
+ * follows an error a finalizer catches; the hook still interrupts them.
+ *
  * Nothing here calls another file of src/lua/: they all call this one.
  */
 #include "config.h"

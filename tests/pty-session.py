@@ -3,8 +3,9 @@
 # as a person at a terminal would, and prints everything it wrote (the
 # transcript); exits with COMMAND's exit status, or 99 when a step timed out.
 # Steps, in order: "expect:TEXT" waits for TEXT, "send:LINE" types LINE and
-# Enter, "eof" types Ctrl-D, "intr" types Ctrl-C.  Used by the tests of
-# --debug-on-failure and provium shell.
+# Enter, "eof" types Ctrl-D, "intr" types Ctrl-C, "hangup" closes the
+# terminal (as a dropped ssh session does: SIGHUP), the last step.  Used by
+# the tests of --debug-on-failure and provium shell.
 import os
 import pty
 import select
@@ -62,10 +63,23 @@ for step in steps:
         os.write(fd, b"\x04")
     elif step == "intr":
         os.write(fd, b"\x03")
+    elif step == "hangup":
+        os.close(fd)
+        fd = None
+        break
     else:
         sys.exit("pty-session: unknown step %r" % step)
 
-while read_some(time.time() + TIMEOUT):
+while fd is not None and read_some(time.time() + TIMEOUT):
     pass
-_, status = os.waitpid(pid, 0)
+deadline = time.time() + TIMEOUT
+while True:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    if time.time() > deadline:
+        sys.stderr.write("pty-session: the command did not end\n")
+        os.kill(pid, 9)
+        finish(99)
+    time.sleep(0.1)
 finish(os.waitstatus_to_exitcode(status))

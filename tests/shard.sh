@@ -235,6 +235,6 @@ for k in 1 2 3; do
 done
 check "examples: every file in exactly one of 3 shares" \
     test "$(jq -rs '[.[].files[].key] | sort | join(",")' "$WORK/union")" \
-         = "$(cd "$EX" && ls *.test.lua | sort | paste -sd, -)"
+         = "$(cd "$EX" && find . -name '*.test.lua' | sed 's|^\./||' | LC_ALL=C sort | paste -sd, -)"
 
 check "nothing left" no_domains_left

@@ -288,17 +288,19 @@ pv_cmd_list(int argc, char **argv, GError **out_error)
     options.config_path = config;
     options.results_dir = results_dir;
     run = pv_run_new(&options);
-
     files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_file_free);
-    for (i = 0; i < paths->len; i++) {
-        PvFile *file = pv_file_new(run, paths->pdata[i]);
+    for (i = 0; i < paths->len; i++)
+        g_ptr_array_add(files, pv_file_new(run, paths->pdata[i]));
+    /* Each top level bounded: one that never returns breaks its file. */
+    pv_lua_discover_files(files, g_get_num_processors(), FALSE);
+
+    for (i = files->len; i-- > 0; ) {
+        PvFile *file = files->pdata[i];
 
         /* As a run, a file none of whose tests --tags selects is left out. */
-        if (pv_lua_discover_file(file, NULL) && options.tags &&
+        if (pv_file_get_status(file) != PV_FILE_ERROR && options.tags &&
             pv_file_get_selected_count(file) == 0)
-            pv_file_free(file);
-        else
-            g_ptr_array_add(files, file);
+            g_ptr_array_remove_index(files, i);
     }
     if (shard_text || json)
         plan = pv_plan_new(run);

@@ -313,19 +313,10 @@ pv_cmd_run_emit_started(PvRun *run, char **argv)
                          pv_virt_type_to_string(virt_auto), reason);
 }
 
-static void
-pv_cmd_run_discover_one(gpointer data, gpointer user_data)
-{
-    /* Why a file broke goes into the records (see pv-i18n.c). */
-    locale_t previous = pv_i18n_untranslated_begin();
-
-    pv_lua_discover_file(data, NULL);
-    pv_i18n_end(previous);
-}
-
 /*
  * Discovery runs each file's top level: independent per file, so spread over
- * the CPUs; the events then come in discovery order.  With --tags, a file
+ * the CPUs, each bounded (a top level that never returns breaks its file);
+ * the events then come in discovery order.  With --tags, a file
  * none of whose tests is selected is dropped here: it is neither run nor
  * reported, so nothing of it boots, not even at its top level.
  */
@@ -333,13 +324,10 @@ static gboolean
 pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
 {
     const PvRunOptions *options = pv_run_peek_options(run);
-    GThreadPool *pool = g_thread_pool_new(pv_cmd_run_discover_one, NULL,
-                                          MAX(g_get_num_processors(), 1), FALSE, NULL);
     guint i;
 
-    for (i = 0; i < files->len; i++)
-        g_thread_pool_push(pool, files->pdata[i], NULL);
-    g_thread_pool_free(pool, FALSE, TRUE);
+    /* Why a file broke goes into the records (see pv-i18n.c). */
+    pv_lua_discover_files(files, g_get_num_processors(), TRUE);
     for (i = 0; options->tags && i < files->len; ) {
         PvFile *file = files->pdata[i];
 
@@ -427,10 +415,12 @@ typedef struct {
 #define PV_CMD_RUN_CREATE_WAIT_US (30 * G_USEC_PER_SEC)
 
 /*
- * SIGINT or SIGTERM: the run stops, its domains are destroyed, the results
- * so far are printed.  A second one exits at once, waiting only for the
- * domains being created right now, which would come up after provium is
- * gone.
+ * SIGINT, SIGTERM or SIGHUP (a terminal or ssh session gone): the run
+ * stops, its domains are destroyed, its files end (their networks with
+ * them; a file stuck in its own code is given up, pv-dispatcher.c), the
+ * results so far are printed.  A second one exits at once, after
+ * destroying the run's domains (waiting only for those being created right
+ * now, which would come up after provium is gone) and its networks.
  */
 static gboolean
 pv_cmd_run_on_signal(gpointer user_data)
@@ -443,8 +433,18 @@ pv_cmd_run_on_signal(gpointer user_data)
     if (signals->signals > 1) {
         guint left = pv_domain_registry_close(domains, g_get_monotonic_time() +
                                               PV_CMD_RUN_CREATE_WAIT_US);
+        guint networks_left;
 
         pv_domain_registry_destroy_all(domains);
+        /* After the domains on them; no file of the run creates one after this. */
+        networks_left = pv_run_destroy_networks(signals->run);
+        if (networks_left > 0)
+            g_printerr(g_dngettext(GETTEXT_PACKAGE,
+                                   "provium: %u network of this run could not be destroyed: "
+                                   "'provium clean' removes it\n",
+                                   "provium: %u networks of this run could not be destroyed: "
+                                   "'provium clean' removes them\n", networks_left),
+                       networks_left);
         if (left > 0)
             g_printerr(g_dngettext(GETTEXT_PACKAGE,
                                    "provium: %u domain of this run was still being created "
@@ -454,7 +454,7 @@ pv_cmd_run_on_signal(gpointer user_data)
                                    "after 30s and may be left: look for prefix '%s' in virsh "
                                    "list --all\n", left),
                        left, pv_run_peek_prefix(signals->run));
-        message = N_("interrupted again; destroyed this run's domains, exiting");
+        message = N_("interrupted again; destroyed this run's domains and networks, exiting");
         pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
         g_printerr("provium: %s\n", _(message));
         _exit(PV_EXIT_CANCELLED);
@@ -628,7 +628,8 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     g_auto(PvCmdRunShare) share = { 0 };
     PvCmdRunStatus status_data = { NULL, -1, g_get_monotonic_time() };
     PvCmdRunSignals signals = { 0 };
-    guint signal_ids[2];
+    const int handled[] = { SIGINT, SIGTERM, SIGHUP };
+    guint signal_ids[G_N_ELEMENTS(handled)];
     PvEvents *events;
     FILE *human;
     gint64 started = pv_events_now_ns();
@@ -761,12 +762,12 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, &status_data);
     signals.run = run;
     signals.dispatcher = dispatcher;
-    signal_ids[0] = g_unix_signal_add(SIGINT, pv_cmd_run_on_signal, &signals);
-    signal_ids[1] = g_unix_signal_add(SIGTERM, pv_cmd_run_on_signal, &signals);
+    for (i = 0; i < G_N_ELEMENTS(handled); i++)
+        signal_ids[i] = g_unix_signal_add(handled[i], pv_cmd_run_on_signal, &signals);
     status_data.started = g_get_monotonic_time();
     pv_dispatcher_run(dispatcher);
-    g_source_remove(signal_ids[0]);
-    g_source_remove(signal_ids[1]);
+    for (i = 0; i < G_N_ELEMENTS(handled); i++)
+        g_source_remove(signal_ids[i]);
     /* The last safety net: nothing of this run outlives it unless kept. */
     pv_domain_registry_destroy_all(pv_run_peek_domains(run));
     pv_cmd_run_restore_ksm(run, ksm);

@@ -5,8 +5,9 @@
  * hold a NUL byte)
  *
  * The classes (pv-lua-provium.c, pv-lua-vm.c, pv-lua-result.c,
- * pv-lua-console.c) use only this file, and pv-lua.c (the state) registers
- * them: no file of src/lua/ calls back into the one that calls it.
+ * pv-lua-console.c) use only this file and the guard (pv-lua-guard.c), and
+ * pv-lua.c (the state) registers them: no file of src/lua/ calls back into
+ * the one that calls it.
  */
 #include "config.h"
 
@@ -87,6 +88,8 @@ pv_lua_raise_error(lua_State *L, GError *error)
     lua_pushstring(L, error->message);
     g_error_free(error);
     lua_concat(L, 2);
+    /* What handles the error is the file's code. */
+    pv_lua_guard_raise(L);
     lua_error(L);
     g_assert_not_reached();
 }
@@ -169,18 +172,21 @@ pv_lua_dup_message(lua_State *L, int idx)
 
 /**
  * pv_lua_register_class:
- * @meta: metamethods, with an "__index" entry (NULL) that becomes @methods
+ * @meta: (transfer none): static: metamethods, with an "__index" entry
+ *   (NULL) that becomes @methods
+ * @methods: (transfer none): static
  *
- * Creates the metatable @name, as liolib.c does for its file handles.
+ * Creates the metatable @name, as liolib.c does for its file handles, its
+ * functions guarded (pv_lua_push_function()).
  */
 void
 pv_lua_register_class(lua_State *L, const char *name, const luaL_Reg *meta,
                       const luaL_Reg *methods)
 {
     luaL_newmetatable(L, name);
-    luaL_setfuncs(L, meta, 0);
+    pv_lua_set_functions(L, meta);
     lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
+    pv_lua_set_functions(L, methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 }

@@ -85,13 +85,17 @@ pv_lua_console_find(lua_State *L, PvLuaConsole *console)
     const char *text = pv_console_reader_peek_window(console->reader, &len, &start);
     guint64 from = console->position > start ? console->position - start : 0;
     int top = lua_gettop(L);
+    PvLuaMark mark;
 
     lua_getglobal(L, "string");
     lua_getfield(L, -1, "find");
     lua_pushlstring(L, text, len);
     lua_pushvalue(L, 2);
     lua_pushinteger(L, (lua_Integer)MIN(from, len) + 1);
+    /* The file's pattern may take long: the file's code, for the watchdog. */
+    mark = pv_lua_user_begin(L);
     lua_call(L, 3, LUA_MULTRET);        /* top + 2: start, top + 3: end, then captures */
+    pv_lua_user_end(L, mark);
     if (lua_isnil(L, top + 2)) {
         lua_settop(L, top);
         return FALSE;

@@ -161,12 +161,16 @@ pv_lua_fixture_load(lua_State *L, PvFile *file, const char *name, char **profile
     status = luaL_loadbuffer(L, text, len, lua_tostring(L, -1));
     lua_remove(L, -2);
     if (status == LUA_OK) {
+        PvLuaMark mark;
+
         /* Its provium.read_host_file() reads beside it; put back after (nested loads). */
         lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_LOADING);
         lua_insert(L, -2);
         lua_pushstring(L, path);
         lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_LOADING);
+        mark = pv_lua_user_begin(L);
         status = lua_pcall(L, 0, 1, 0);
+        pv_lua_user_end(L, mark);
         lua_insert(L, -2);
         lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_LOADING);
     }
@@ -309,6 +313,8 @@ pv_lua_fixture_setup(PvVm *vm, gpointer user_data, GError **error)
     lua_State *L = user_data;
     int top = lua_gettop(L);
     g_autofree char *text = NULL;
+    PvLuaMark mark;
+    int status;
 
     /* Called from C with things to free: nothing here may raise. */
     if (!lua_checkstack(L, 5)) {
@@ -323,7 +329,10 @@ pv_lua_fixture_setup(PvVm *vm, gpointer user_data, GError **error)
     lua_pushlightuserdata(L, vm);
     lua_gettable(L, -2);
     pv_lua_vm_push(L, vm);
-    if (lua_pcall(L, 1, 0, 0) == LUA_OK) {
+    mark = pv_lua_user_begin(L);
+    status = lua_pcall(L, 1, 0, 0);
+    pv_lua_user_end(L, mark);
+    if (status == LUA_OK) {
         lua_settop(L, top + 1);
         lua_setfield(L, LUA_REGISTRYINDEX, PV_LUA_FIXTURE_BUILDING);
         return TRUE;
@@ -465,15 +474,15 @@ pv_lua_read_host_file(lua_State *L)
 void
 pv_lua_fixture_register(lua_State *L)
 {
-    static const luaL_Reg meta[] = { { NULL, NULL } };
+    static const luaL_Reg fixture = { "fixture", pv_lua_fixture_new };
+    static const luaL_Reg read_host_file = { "read_host_file", pv_lua_read_host_file };
 
     luaL_newmetatable(L, PV_LUA_FIXTURE);
-    luaL_setfuncs(L, meta, 0);
     lua_pop(L, 1);
-    lua_pushcfunction(L, pv_lua_fixture_new);
+    pv_lua_push_function(L, &fixture);
     lua_setglobal(L, "fixture");
     lua_getglobal(L, "provium");
-    lua_pushcfunction(L, pv_lua_read_host_file);
+    pv_lua_push_function(L, &read_host_file);
     lua_setfield(L, -2, "read_host_file");
     lua_pop(L, 1);
 }

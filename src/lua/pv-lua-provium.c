@@ -292,6 +292,7 @@ static const luaL_Reg pv_lua_provium_meta[] = {
 void
 pv_lua_provium_register(lua_State *L)
 {
+    static const luaL_Reg boot = { "boot", pv_lua_vm_boot_all };
     PvFile *file = pv_lua_get_file(L);
     PvRun *run = pv_file_peek_run(file);
 
@@ -304,7 +305,7 @@ pv_lua_provium_register(lua_State *L)
     lua_setfield(L, -2, "prefix");
     lua_pushstring(L, pv_file_peek_path(file));
     lua_setfield(L, -2, "file");
-    lua_pushcfunction(L, pv_lua_vm_boot_all);
+    pv_lua_push_function(L, &boot);
     lua_setfield(L, -2, "boot");
     lua_setglobal(L, "provium");
 }

@@ -7,6 +7,10 @@
  * thread in a fresh state: top level, then each test in order, each told to
  * the file (pv_file_begin_test() / pv_file_end_test()), which keeps the
  * results, the time and the VMs.
+ *
+ * Discovery of many files (a run's, provium list's) is bounded: a top level
+ * the hook cannot stop (a C function that runs long, a finalizer, a debug
+ * hook) is given up after its time, the file broken, and the others go on.
  */
 #include "config.h"
 
@@ -14,6 +18,7 @@
 
 #include "pv-autocleanups.h"
 #include "pv-error.h"
+#include "pv-i18n.h"
 #include "pv-lua.h"
 
 /**
@@ -27,7 +32,7 @@ gboolean
 pv_lua_discover_file(PvFile *file, GError **error)
 {
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(lua_State) L = NULL;
+    g_autoptr(PvLuaState) L = NULL;
     PvLuaFile lua_file = { file, TRUE };
     GPtrArray *names;
     GPtrArray *tags;
@@ -51,16 +56,136 @@ pv_lua_discover_file(PvFile *file, GError **error)
         g_ptr_array_add(tags, test_tags);
     }
     pv_file_set_discovered(file, names, tags, &lua_file.claim);
-    g_clear_pointer(&L, lua_close);
+    g_clear_pointer(&L, pv_lua_close);
     pv_file_drop_vms(file);
     return TRUE;
 
  fail:
-    g_clear_pointer(&L, lua_close);
+    g_clear_pointer(&L, pv_lua_close);
     pv_file_drop_vms(file);
     pv_file_set_status(file, PV_FILE_ERROR, local_error->message);
     g_propagate_error(error, g_steal_pointer(&local_error));
     return FALSE;
+}
+
+typedef struct {
+    GMutex lock;
+    GCond cond;
+    guint left;                /* files not discovered yet */
+    gboolean untranslated;
+} PvLuaDiscovery;
+
+typedef struct {
+    PvLuaDiscovery *discovery;
+    PvFile *file;
+    gint64 started;            /* under lock: monotonic; 0 until it starts */
+    gboolean done;             /* under lock */
+    PvWakeWatch watch;         /* the watchdog's */
+} PvLuaDiscoveryJob;
+
+static void
+pv_lua_discover_one(gpointer data, gpointer user_data)
+{
+    PvLuaDiscoveryJob *job = data;
+    PvLuaDiscovery *discovery = user_data;
+    /* Why a file broke goes into the records of a run (see pv-i18n.c). */
+    locale_t previous = discovery->untranslated ? pv_i18n_untranslated_begin() : NULL;
+
+    g_mutex_lock(&discovery->lock);
+    job->started = g_get_monotonic_time();
+    g_mutex_unlock(&discovery->lock);
+    /* A worker given up does not come back from here. */
+    pv_lua_discover_file(job->file, NULL);
+    if (previous)
+        pv_i18n_end(previous);
+    g_mutex_lock(&discovery->lock);
+    job->done = TRUE;
+    discovery->left--;
+    g_cond_broadcast(&discovery->cond);
+    g_mutex_unlock(&discovery->lock);
+}
+
+/* With the discovery's lock held: gives up the files stuck past their time. */
+static guint
+pv_lua_discover_watch(PvLuaDiscovery *discovery, PvLuaDiscoveryJob *jobs, guint n)
+{
+    gint64 now = g_get_monotonic_time();
+    guint given_up = 0;
+    guint i;
+
+    for (i = 0; i < n; i++) {
+        PvLuaDiscoveryJob *job = &jobs[i];
+        gint64 due;
+
+        if (job->done || !job->started)
+            continue;
+        due = job->started + pv_file_top_level_timeout(job->file) / 1000;
+        if (!pv_wake_give_up(pv_file_peek_wake(job->file), &job->watch, due,
+                             PV_FILE_GIVE_UP_GRACE_US, now))
+            continue;
+        if (discovery->untranslated) {
+            locale_t previous = pv_i18n_untranslated_begin();
+
+            pv_file_give_up(job->file);
+            pv_i18n_end(previous);
+        } else {
+            pv_file_give_up(job->file);
+        }
+        job->done = TRUE;
+        discovery->left--;
+        given_up++;
+    }
+    return given_up;
+}
+
+/**
+ * pv_lua_discover_files:
+ * @files: (element-type PvFile)
+ * @threads: how many files at once
+ * @untranslated: whether what is said of the files goes into records (a
+ *   run's events: see pv-i18n.c) rather than to people
+ *
+ * Discovers @files (pv_lua_discover_file()), @threads at a time.  A file
+ * whose discovery the hook cannot stop (a C function that runs long, a
+ * finalizer, a debug hook) is given up after its top level's time
+ * (pv_file_top_level_timeout()) and a grace: broken, with the line its top
+ * level was at; its thread is left to itself, and another takes its place.
+ */
+void
+pv_lua_discover_files(GPtrArray *files, guint threads, gboolean untranslated)
+{
+    PvLuaDiscovery discovery = { .left = files->len, .untranslated = untranslated };
+    g_autofree PvLuaDiscoveryJob *jobs = g_new0(PvLuaDiscoveryJob, files->len);
+    GThreadPool *pool;
+    guint given_up = 0;
+    guint i;
+
+    g_mutex_init(&discovery.lock);
+    g_cond_init(&discovery.cond);
+    pool = g_thread_pool_new(pv_lua_discover_one, &discovery, MAX(threads, 1), FALSE, NULL);
+    for (i = 0; i < files->len; i++) {
+        jobs[i].discovery = &discovery;
+        jobs[i].file = files->pdata[i];
+        g_thread_pool_push(pool, &jobs[i], NULL);
+    }
+    g_mutex_lock(&discovery.lock);
+    while (discovery.left > 0) {
+        guint now_given_up;
+
+        g_cond_wait_until(&discovery.cond, &discovery.lock,
+                          g_get_monotonic_time() + G_USEC_PER_SEC / 2);
+        now_given_up = pv_lua_discover_watch(&discovery, jobs, files->len);
+        /* A thread given up stays busy: another takes its place. */
+        if (now_given_up) {
+            given_up += now_given_up;
+            g_thread_pool_set_max_threads(pool, MAX(threads, 1) + given_up, NULL);
+        }
+    }
+    g_mutex_unlock(&discovery.lock);
+    /* Not waiting for the threads given up: they never end (nor touch the discovery). */
+    g_thread_pool_free(pool, FALSE, given_up == 0);
+    g_mutex_clear(&discovery.lock);
+    g_cond_clear(&discovery.cond);
 }
 
 /* One test: declared skipped, or run to its end, whatever it does. */
@@ -94,7 +219,7 @@ void
 pv_lua_run_file(PvFile *file)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(lua_State) L = NULL;
+    g_autoptr(PvLuaState) L = NULL;
     PvLuaFile lua_file = { file, FALSE };
     g_autofree char *broken = NULL;
     guint n = pv_file_get_test_count(file);

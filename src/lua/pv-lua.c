@@ -4,8 +4,10 @@
  * Each test file gets its own lua_State, on its own worker thread, with the
  * standard libraries, provium's classes and the prelude (lua/prelude.lua).
  * The state's extra space holds the PvFile.  Scripts run under lua_pcall with
- * a traceback handler; a count hook checks every few thousand instructions
- * whether the test must stop (timeout, cancellation, a domain that died).
+ * a traceback handler; a count hook (pv-lua-hook.c) checks every thousand
+ * instructions whether the test must stop (timeout, cancellation, a domain
+ * that died), and the guard (pv-lua-guard.c) tells a watchdog when the
+ * worker runs the file's code rather than provium's.
  */
 #include "config.h"
 
@@ -19,50 +21,6 @@
 #include "pv-units.h"
 
 #define PV_LUA_RUNNER "provium.runner"
-#define PV_LUA_HOOK_COUNT 1000
-/* A test that swallowed an interrupt gets it again after this long... */
-#define PV_LUA_RERAISE_US (100 * 1000)
-/* ...and after this many times on every instruction, so it cannot go on. */
-#define PV_LUA_RERAISE_MAX 3
-
-static void
-pv_lua_hook(lua_State *L, lua_Debug *ar)
-{
-    PvLuaFile *lua_file = pv_lua_peek(L);
-    GError *error = NULL;
-    gint64 now;
-
-    if (pv_file_check(lua_file->file, &error))
-        return;
-    now = g_get_monotonic_time();
-    if (lua_file->raises > 0 && lua_file->raises < PV_LUA_RERAISE_MAX &&
-        now - lua_file->last_raise < PV_LUA_RERAISE_US) {
-        g_error_free(error);
-        return;
-    }
-    lua_file->raises++;
-    lua_file->last_raise = now;
-    if (lua_file->raises >= PV_LUA_RERAISE_MAX)
-        lua_sethook(L, pv_lua_hook, LUA_MASKCOUNT, 1);
-    lua_pushstring(L, error->message);
-    g_error_free(error);
-    lua_error(L);
-}
-
-/**
- * pv_lua_reset_hook:
- *
- * The interrupt hook back to its usual pace, with no raise counted.
- */
-void
-pv_lua_reset_hook(lua_State *L)
-{
-    PvLuaFile *lua_file = pv_lua_peek(L);
-
-    lua_file->raises = 0;
-    lua_file->last_raise = 0;
-    lua_sethook(L, pv_lua_hook, LUA_MASKCOUNT, PV_LUA_HOOK_COUNT);
-}
 
 /* print(): into the file's output, not onto the terminal mid-block. */
 static int
@@ -213,15 +171,20 @@ pv_lua_traceback(lua_State *L)
     return 1;
 }
 
+/* Calls the file's code (the function under @nargs arguments) with the traceback handler. */
 static int
 pv_lua_docall(lua_State *L, int nargs, int nresults)
 {
+    static const luaL_Reg traceback = { "traceback", pv_lua_traceback };
     int base = lua_gettop(L) - nargs;
+    PvLuaMark mark;
     int status;
 
-    lua_pushcfunction(L, pv_lua_traceback);
+    pv_lua_push_function(L, &traceback);
     lua_insert(L, base);
+    mark = pv_lua_user_begin(L);
     status = lua_pcall(L, nargs, nresults, base);
+    pv_lua_user_end(L, mark);
     lua_remove(L, base);
     return status;
 }
@@ -295,7 +258,8 @@ pv_lua_load_prelude(lua_State *L, PvLuaFile *lua_file, GError **error)
         lua_pop(L, 1);
         return FALSE;
     }
-    luaL_newlib(L, pv_lua_helpers);
+    lua_createtable(L, 0, G_N_ELEMENTS(pv_lua_helpers) - 1);
+    pv_lua_set_functions(L, pv_lua_helpers);
     lua_pushstring(L, chunkname);
     lua_setfield(L, -2, "chunkname");
     lua_pushstring(L, pv_file_peek_path(file));
@@ -325,6 +289,8 @@ pv_lua_load_prelude(lua_State *L, PvLuaFile *lua_file, GError **error)
 lua_State *
 pv_lua_new(PvLuaFile *lua_file, GError **error)
 {
+    static const luaL_Reg print = { "print", pv_lua_print };
+    static const luaL_Reg os_exit = { "exit", pv_lua_os_exit };
     lua_State *L = luaL_newstate();
 
     if (!L) {
@@ -333,10 +299,12 @@ pv_lua_new(PvLuaFile *lua_file, GError **error)
     }
     *(PvLuaFile **)lua_getextraspace(L) = lua_file;
     luaL_openlibs(L);
-    lua_pushcfunction(L, pv_lua_print);
+    pv_lua_guard_register(L);
+    pv_lua_hook_register(L);
+    pv_lua_push_function(L, &print);
     lua_setglobal(L, "print");
     lua_getglobal(L, "os");
-    lua_pushcfunction(L, pv_lua_os_exit);
+    pv_lua_push_function(L, &os_exit);
     lua_setfield(L, -2, "exit");
     lua_pop(L, 1);
 
@@ -397,14 +365,18 @@ pv_lua_run_top_level(lua_State *L, GError **error)
         return FALSE;
     }
     pv_file_begin_top_level(file);
+    /* The hook notes its lines: where it is stuck, should it never return. */
+    pv_lua_peek(L)->track_lines = TRUE;
+    pv_lua_reset_hook(L);
     status = pv_lua_docall(L, 0, 0);
+    pv_lua_peek(L)->track_lines = FALSE;
+    pv_lua_reset_hook(L);
     pv_file_end_top_level(file);
     if (status != LUA_OK) {
         g_autofree char *message = pv_lua_dup_message(L, -1);
 
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE, "%s", message);
         lua_pop(L, 1);
-        pv_lua_reset_hook(L);
         return FALSE;
     }
     return TRUE;
@@ -425,10 +397,13 @@ pv_lua_push_runner_fn(lua_State *L, const char *name)
 static gboolean
 pv_lua_call_runner(lua_State *L, int nargs, int nresults)
 {
+    PvLuaMark mark;
     int status;
 
     lua_sethook(L, NULL, 0, 0);
+    mark = pv_lua_user_begin(L);
     status = lua_pcall(L, nargs, nresults, 0);
+    pv_lua_user_end(L, mark);
     pv_lua_reset_hook(L);
     if (status != LUA_OK) {
         lua_pop(L, 1);

@@ -22,7 +22,8 @@
  *
  * What a file's Lua state knows beyond the file: whether it only discovers
  * (the top level runs to declare, nothing boots), the claim the top level
- * declared, and the interrupt hook's bookkeeping.  The state's extra space
+ * declared, the interrupt hook's bookkeeping, and the guard's
+ * (pv-lua-guard.c).  The state's extra space (and every thread's of it)
  * points at it.
  */
 typedef struct {
@@ -32,10 +33,28 @@ typedef struct {
     gboolean claim_seen;
     guint raises;              /* times the hook raised the pending interrupt */
     gint64 last_raise;
+    gboolean track_lines;      /* the top level runs: the hook notes its line */
+    gboolean user_hooks;       /* the file set a debug hook of its own */
+    guint gc_depth;            /* provium's frame that holds the collector (its depth); 0 none */
 } PvLuaFile;
+
+/**
+ * PvLuaMark:
+ *
+ * Where the guard was (pv_lua_guard_mark()): provium's frames running, and
+ * which of them holds the collector.
+ */
+typedef struct {
+    guint depth;
+    guint gc_depth;
+} PvLuaMark;
+
+/* A state of a test file, closed with pv_lua_close(). */
+typedef lua_State PvLuaState;
 
 /* pv-lua-runner.c: what the run calls */
 gboolean pv_lua_discover_file(PvFile *file, GError **error);
+void pv_lua_discover_files(GPtrArray *files, guint threads, gboolean untranslated);
 void pv_lua_run_file(PvFile *file);
 
 /* pv-lua.c: the state, its prelude, and running what the file declared */
@@ -45,7 +64,24 @@ guint pv_lua_test_count(lua_State *L);
 char *pv_lua_test_info(lua_State *L, guint index, char **skip, gint64 *timeout_ns,
                        char ***tags);
 PvTestStatus pv_lua_run_test(lua_State *L, guint index, char **cause, char **message);
+
+/* pv-lua-hook.c: the interrupt hook, and the file's debug hooks behind it */
 void pv_lua_reset_hook(lua_State *L);
+void pv_lua_hook_register(lua_State *L);
+
+/* pv-lua-guard.c: provium's code or the file's, for the watchdog */
+void pv_lua_guard_register(lua_State *L);
+void pv_lua_push_function(lua_State *L, const luaL_Reg *reg);
+void pv_lua_set_functions(lua_State *L, const luaL_Reg *regs);
+guint pv_lua_guard_enter(lua_State *L);
+void pv_lua_guard_exit(lua_State *L, guint depth);
+PvLuaMark pv_lua_guard_mark(lua_State *L);
+void pv_lua_guard_unwind(lua_State *L, PvLuaMark mark);
+void pv_lua_guard_raise(lua_State *L);
+PvLuaMark pv_lua_user_begin(lua_State *L);
+void pv_lua_user_end(lua_State *L, PvLuaMark mark);
+void pv_lua_close(PvLuaState *L);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvLuaState, pv_lua_close)
 
 /* pv-lua-debug.c: --debug-on-failure's and provium shell's prompt, helpers of the prelude */
 int pv_lua_debug_begin(lua_State *L);

@@ -15,6 +15,14 @@
  *
  * The queue is looked at again whenever the run's resources change (a VM
  * gave back its memory, a file ended, pressure fell), and once a second.
+ *
+ * The same tick is a watchdog: a file whose worker the Lua hook cannot stop
+ * at its timeout or on a signal (stuck in a C function, a finalizer, a
+ * debug hook) is given up a grace later (pv_wake_give_up()): another worker
+ * ends it in its place (pv_file_give_up(): its VMs destroyed, its networks
+ * removed, reported timed out or cancelled), what it held goes back, and
+ * the run goes on and ends without waiting for the stuck thread, which
+ * never touches anything of the run again.
  */
 #include "config.h"
 
@@ -43,6 +51,8 @@ struct _PvDispatcher {
     gint64 head_blocked_since;
     GMainLoop *loop;
     GThreadPool *workers;
+    GPtrArray *jobs;        /* PvDispatchJob, running */
+    guint given_up;         /* files given up: their workers never end */
     guint tick_id;
     gint pump_pending;      /* atomic: a pump is queued on the main loop */
     GArray *psi_fds;        /* kernel PSI triggers, with their watches */
@@ -59,6 +69,8 @@ typedef struct {
     PvFile *file;
     PvAmount taken;         /* the claim, or the overhead */
     PvBudget *claim;        /* NULL without one */
+    PvWakeWatch watch;      /* the watchdog's, main thread */
+    gboolean given_up;      /* its worker is stuck: another ends the file */
 } PvDispatchJob;
 
 /**
@@ -143,6 +155,7 @@ pv_dispatcher_finish_job(gpointer user_data)
 
     pv_file_set_times(file, 0, pv_events_now_ns());
     dispatcher->running--;
+    g_ptr_array_remove_fast(dispatcher->jobs, job);
     if (job->claim)
         pv_budget_release_claim(job->claim);
     else
@@ -166,10 +179,15 @@ pv_dispatcher_worker(gpointer data, gpointer user_data)
     /* What a file's run says goes into the records (see pv-i18n.c). */
     locale_t previous = pv_i18n_untranslated_begin();
 
-    /* --retries: a failed file runs again, holding what it held. */
-    do
-        job->dispatcher->run_file(job->file);
-    while (pv_file_retry(job->file));
+    if (job->given_up) {
+        /* Its own worker is stuck: this one ends the file in its place. */
+        pv_file_give_up(job->file);
+    } else {
+        /* --retries: a failed file runs again, holding what it held. */
+        do
+            job->dispatcher->run_file(job->file);
+        while (pv_file_retry(job->file));
+    }
     pv_i18n_end(previous);
     g_idle_add_full(G_PRIORITY_HIGH, pv_dispatcher_finish_job, job, NULL);
 }
@@ -193,6 +211,7 @@ pv_dispatcher_start(PvDispatcher *dispatcher, PvFile *file, PvAmount taken, PvBu
     pv_event_file_dispatched(events, pv_file_peek_path(file), taken);
     pv_event_claim_acquired(events, pv_file_peek_path(file), taken);
     dispatcher->running++;
+    g_ptr_array_add(dispatcher->jobs, job);
     /* No limit: the pool, not the thread pool, decides how many run. */
     g_thread_pool_push(dispatcher->workers, job, NULL);
 }
@@ -507,16 +526,39 @@ pv_dispatcher_emit_pool_state(PvDispatcher *dispatcher)
 }
 
 /*
+ * The watchdog: a running file whose worker is stuck in the file's own code
+ * past its timeout or interrupt is given up; another worker (a new thread:
+ * the pool has no limit) ends it in its place.
+ */
+static void
+pv_dispatcher_watch(PvDispatcher *dispatcher)
+{
+    gint64 now = g_get_monotonic_time();
+    guint i;
+
+    for (i = 0; i < dispatcher->jobs->len; i++) {
+        PvDispatchJob *job = dispatcher->jobs->pdata[i];
+        PvWake *wake = pv_file_peek_wake(job->file);
+
+        if (job->given_up || !pv_wake_give_up(wake, &job->watch, pv_wake_get_due(wake),
+                                              PV_FILE_GIVE_UP_GRACE_US, now))
+            continue;
+        job->given_up = TRUE;
+        dispatcher->given_up++;
+        g_thread_pool_push(dispatcher->workers, job, NULL);
+    }
+}
+
+/*
  * Once a second: pressure (where no trigger told), the pool's use over time,
  * what no release announces (another run gave back LLC groups, the host's
- * available memory moved): waiters look again; and the consoles of the
- * running tests' VMs.
+ * available memory moved): waiters look again; the consoles of the running
+ * tests' VMs; and the watchdog.
  */
 static gboolean
 pv_dispatcher_tick(gpointer user_data)
 {
     PvDispatcher *dispatcher = user_data;
-
     guint i;
 
     pv_dispatcher_update_psi(dispatcher);
@@ -525,6 +567,7 @@ pv_dispatcher_tick(gpointer user_data)
     /* A kernel that panicked in a running test fails it now. */
     for (i = 0; i < dispatcher->next; i++)
         pv_file_scan_consoles(dispatcher->files->pdata[i]);
+    pv_dispatcher_watch(dispatcher);
     return G_SOURCE_CONTINUE;
 }
 
@@ -570,6 +613,7 @@ pv_dispatcher_new(PvRun *run, GPtrArray *files, PvFileRunFunc run_file)
     dispatcher->run_file = run_file;
     dispatcher->loop = g_main_loop_new(NULL, FALSE);
     dispatcher->workers = g_thread_pool_new(pv_dispatcher_worker, NULL, -1, FALSE, NULL);
+    dispatcher->jobs = g_ptr_array_new();
     dispatcher->psi_fds = g_array_new(FALSE, FALSE, sizeof(int));
     dispatcher->psi_watch_ids = g_array_new(FALSE, FALSE, sizeof(guint));
     pv_resources_set_changed_func(dispatcher->resources, pv_dispatcher_on_changed, dispatcher);
@@ -628,8 +672,9 @@ pv_dispatcher_free(PvDispatcher *dispatcher)
 {
     if (!dispatcher)
         return;
-    /* Every job has finished (the loop ran until none ran). */
-    g_thread_pool_free(dispatcher->workers, FALSE, TRUE);
+    /* Every job has finished (the loop ran until none ran): not the workers given up. */
+    g_thread_pool_free(dispatcher->workers, FALSE, dispatcher->given_up == 0);
+    g_ptr_array_unref(dispatcher->jobs);
     pv_resources_set_changed_func(dispatcher->resources, NULL, NULL);
     /* A pump queued by a late release must not outlive the dispatcher. */
     while (g_source_remove_by_user_data(dispatcher))

@@ -46,6 +46,9 @@ struct _PvFile {
     gint test_index;           /* of the current test, from 0; -1 between tests */
     guint current_declared;    /* the current test's place among those declared */
     gint tests_begun;
+    guint next_test;           /* the first test, as declared, not begun yet */
+    gboolean ended;            /* pv_file_end() ran for this attempt */
+    gint top_level_line;       /* the top level's line last run; 0 unknown */
     guint attempt;             /* from 0; --retries runs a failed file again */
     GHashTable *failures;      /* test name -> GPtrArray of its earlier attempts' reasons */
     GPtrArray *failed_now;     /* names of the tests that failed in this attempt */
@@ -77,6 +80,7 @@ struct _PvFile {
 typedef struct _PvFileConsole PvFileConsole;
 
 void pv_file_free_vms(PvFile *file);
+void pv_file_publish_deadline(PvFile *file);
 void pv_file_console_free(PvFileConsole *console);
 void pv_file_unwatch_console(PvFile *file, gpointer vm);
 void pv_file_consoles_begin_test(PvFile *file);

@@ -179,10 +179,12 @@ pv_file_begin_test(PvFile *file, guint index, gint64 timeout_ns)
     g_free(file->current_test);
     file->current_test = g_strdup(name);
     file->current_declared = index;
+    file->next_test = index + 1;
     file->test_index = file->tests_begun++;
     file->test_timeout_ns = timeout_ns;
     file->test_started = g_get_monotonic_time();
     file->test_deadline = timeout_ns ? file->test_started + timeout_ns / 1000 : G_MAXINT64;
+    pv_file_publish_deadline(file);
 }
 
 static char *
@@ -280,6 +282,7 @@ pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause, const cha
     file->test_index = -1;
     file->test_deadline = G_MAXINT64;
     file->test_timeout_ns = 0;
+    pv_file_publish_deadline(file);
     pv_wake_reset_test(&file->wake);
 }
 
@@ -295,6 +298,7 @@ pv_file_skip_test(PvFile *file, guint index, const char *reason)
                           pv_file_peek_test_name(file, index),
                           pv_file_peek_test_tags(file, index));
     pv_file_add_result(file, index, PV_TEST_SKIPPED, 0, NULL, reason, NULL);
+    file->next_test = index + 1;
 }
 
 /**
@@ -336,6 +340,7 @@ pv_file_end(PvFile *file, const char *error)
     pv_file_end_scope(file, -1, PV_VM_END_FILE, keep);
     pv_file_destroy_networks(file);
     pv_file_drop_source(file);
+    file->ended = TRUE;
     if (file->status == PV_FILE_ERROR)
         return;
     if (pv_wake_is_cancelled(&file->wake))
@@ -378,5 +383,63 @@ pv_file_retry(PvFile *file)
     file->test_index = -1;
     file->file_deadline = G_MAXINT64;
     file->test_deadline = G_MAXINT64;
+    pv_file_publish_deadline(file);
     return TRUE;
+}
+
+/**
+ * pv_file_give_up:
+ *
+ * The file's worker did not stop at its timeout or on a signal (a C
+ * function that runs long, a finalizer, a debug hook: Lua runs no hook in
+ * those), and the watchdog gave it up (pv_wake_give_up()): this ends the
+ * file in its place, on another thread, as its worker would have.  The
+ * running test fails with the reason (its timeout, the signal), the tests
+ * after it do not run, the file's VMs and networks end (pv_file_end()), and
+ * the file is reported timed out or cancelled.  At discovery (no run yet),
+ * the file is broken.  The worker never touches the file again.
+ */
+void
+pv_file_give_up(PvFile *file)
+{
+    g_autoptr(GError) stop = NULL;
+    g_autofree char *grace = pv_duration_format(PV_FILE_GIVE_UP_GRACE_US * 1000);
+    g_autofree char *message = NULL;
+
+    /* Whatever it waited for or paused for, its clock runs now. */
+    file->blocked = PV_BLOCK_NONE;
+    file->paused_since = 0;
+    if (pv_file_in_top_level(file)) {
+        message = pv_file_top_level_message(file, TRUE);
+        pv_file_end_top_level(file);
+        if (file->status == PV_FILE_QUEUED)
+            pv_file_set_status(file, PV_FILE_ERROR, message);
+        else
+            pv_file_end(file, message);
+        return;
+    }
+    if (file->status == PV_FILE_QUEUED) {
+        g_autofree char *limit = pv_duration_format(pv_file_top_level_timeout(file));
+
+        message = g_strdup_printf(_("%s: discovering the file did not end within %s (stuck in "
+                                    "a finalizer)"), file->path, limit);
+        pv_file_set_status(file, PV_FILE_ERROR, message);
+        return;
+    }
+    /* An overdue deadline becomes the interrupt it would have been. */
+    pv_file_check(file, &stop);
+    message = g_strdup_printf(_("%s; the file did not stop within %s after it (stuck in a C "
+                                "function, a finalizer or a debug hook): given up"),
+                              stop ? stop->message : _("the file was stopped"), grace);
+    if (file->current_test)
+        pv_file_end_test(file, PV_TEST_FAILED, NULL, message);
+    if (file->ended) {
+        pv_file_set_status(file, pv_wake_is_cancelled(&file->wake) ? PV_FILE_CANCELLED
+                                                                   : PV_FILE_FAILED, message);
+        return;
+    }
+    pv_file_not_run(file, file->next_test, message);
+    pv_file_end(file, NULL);
+    if (file->status == PV_FILE_PASSED)
+        pv_file_set_status(file, PV_FILE_FAILED, message);
 }

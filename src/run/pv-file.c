@@ -129,6 +129,9 @@ pv_file_free(PvFile *file)
 {
     if (!file)
         return;
+    /* Given up (pv_file_give_up()): its stuck worker may still read its wake. */
+    if (pv_wake_is_abandoned(&file->wake))
+        return;
     pv_file_free_vms(file);
     pv_file_drop_networks(file);
     g_array_unref(file->vms);
@@ -418,6 +421,21 @@ pv_file_deadline(PvFile *file)
 }
 
 /**
+ * pv_file_publish_deadline:
+ *
+ * The deadlines changed (or the clock stopped or started again): the
+ * watchdog learns when the worker's time is up (pv_wake_set_deadline()).
+ * Worker thread only.
+ */
+void
+pv_file_publish_deadline(PvFile *file)
+{
+    pv_wake_set_deadline(&file->wake,
+                         file->blocked != PV_BLOCK_NONE || file->paused_since ?
+                         G_MAXINT64 : pv_file_deadline(file));
+}
+
+/**
  * pv_file_top_level_timeout:
  *
  * Returns: how long the file's top level may run, in nanoseconds
@@ -449,6 +467,7 @@ pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for)
         return;
     file->blocked = reason;
     file->blocked_since = g_get_monotonic_time();
+    pv_file_publish_deadline(file);
     pv_event_file_blocked(pv_run_peek_events(file->run), file->path, reason, waiting_for);
 }
 
@@ -473,6 +492,7 @@ pv_file_unblock(PvFile *file)
                             waited * 1000);
     file->blocked = PV_BLOCK_NONE;
     file->blocked_since = 0;
+    pv_file_publish_deadline(file);
 }
 
 /**
@@ -494,11 +514,7 @@ pv_file_check(PvFile *file, GError **error)
         return TRUE;
     now = g_get_monotonic_time();
     if (now >= file->top_level_deadline) {
-        g_autofree char *limit = pv_duration_format(pv_file_top_level_timeout(file));
-        g_autofree char *msg = g_strdup_printf(_("%s: the top level did not return within %s; "
-                                                 "it must only declare tests (test(), "
-                                                 "provium:vm(), provium:claim()) and return"),
-                                               file->path, limit);
+        g_autofree char *msg = pv_file_top_level_message(file, FALSE);
 
         pv_wake_interrupt(&file->wake, PV_INTERRUPT_FILE, PV_ERROR_TIMEOUT, msg);
         return pv_wake_check(&file->wake, error);
@@ -535,6 +551,7 @@ pv_file_pause(PvFile *file)
     pv_wake_reset_test(&file->wake);
     if (!file->paused_since)
         file->paused_since = g_get_monotonic_time();
+    pv_file_publish_deadline(file);
 }
 
 /**
@@ -557,6 +574,7 @@ pv_file_resume(PvFile *file)
         file->test_deadline += paused;
     file->test_started += paused;
     file->paused_since = 0;
+    pv_file_publish_deadline(file);
 }
 
 /**
@@ -594,8 +612,11 @@ pv_file_begin(PvFile *file)
     gint64 timeout_ns = pv_run_peek_options(file->run)->timeout_ns;
 
     file->status = PV_FILE_RUNNING;
+    file->next_test = 0;
+    file->ended = FALSE;
     if (timeout_ns > 0)
         file->file_deadline = g_get_monotonic_time() + timeout_ns / 1000;
+    pv_file_publish_deadline(file);
 }
 
 /**
@@ -608,12 +629,52 @@ void
 pv_file_begin_top_level(PvFile *file)
 {
     file->top_level_deadline = g_get_monotonic_time() + pv_file_top_level_timeout(file) / 1000;
+    file->top_level_line = 0;
+    pv_file_publish_deadline(file);
 }
 
 void
 pv_file_end_top_level(PvFile *file)
 {
     file->top_level_deadline = G_MAXINT64;
+    pv_file_publish_deadline(file);
+}
+
+/**
+ * pv_file_set_top_level_line:
+ *
+ * The top level runs line @line of the file: where it is stuck, should it
+ * not return.  Worker thread only.
+ */
+void
+pv_file_set_top_level_line(PvFile *file, gint line)
+{
+    file->top_level_line = line;
+}
+
+/**
+ * pv_file_top_level_message:
+ * @stuck: whether the hook could not interrupt it (a C function, a
+ *   finalizer, a debug hook): it was given up
+ *
+ * Returns: (transfer full): why the top level failed: it did not return in
+ *   time (given up: with the line it was at, when known)
+ */
+char *
+pv_file_top_level_message(PvFile *file, gboolean stuck)
+{
+    g_autofree char *limit = pv_duration_format(pv_file_top_level_timeout(file));
+    g_autofree char *where = file->top_level_line > 0 ?
+        g_strdup_printf("%s:%d", file->path, file->top_level_line) : g_strdup(file->path);
+
+    if (stuck)
+        return g_strdup_printf(_("%s: the top level did not return within %s (stuck in a C "
+                                 "function, a finalizer or a debug hook); it must only declare "
+                                 "tests (test(), provium:vm(), provium:claim()) and return"),
+                               where, limit);
+    return g_strdup_printf(_("%s: the top level did not return within %s; it must only "
+                             "declare tests (test(), provium:vm(), provium:claim()) and return"),
+                           file->path, limit);
 }
 
 gboolean

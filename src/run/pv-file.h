@@ -44,6 +44,13 @@ const char *pv_file_status_to_string(PvFileStatus status);
  */
 #define PV_FILE_TOP_LEVEL_TIMEOUT_NS (10 * G_GINT64_CONSTANT(1000000000))
 
+/*
+ * A worker the Lua hook cannot stop (a C function that runs long, a
+ * finalizer, a debug hook) is given up this long after its timeout or
+ * interrupt (pv_file_give_up()).
+ */
+#define PV_FILE_GIVE_UP_GRACE_US (2 * G_USEC_PER_SEC)
+
 /**
  * PvClaimSpec:
  *
@@ -136,6 +143,8 @@ void pv_file_begin(PvFile *file);
 void pv_file_begin_top_level(PvFile *file);
 void pv_file_end_top_level(PvFile *file);
 gboolean pv_file_in_top_level(PvFile *file);
+void pv_file_set_top_level_line(PvFile *file, gint line);
+char *pv_file_top_level_message(PvFile *file, gboolean stuck);
 void pv_file_begin_test(PvFile *file, guint index, gint64 timeout_ns);
 void pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause,
                       const char *message);
@@ -144,6 +153,7 @@ void pv_file_not_run(PvFile *file, guint from, const char *reason);
 const char *pv_file_peek_current_test(PvFile *file);
 void pv_file_end(PvFile *file, const char *error);
 gboolean pv_file_retry(PvFile *file);
+void pv_file_give_up(PvFile *file);
 
 /* Time, interrupts and waits */
 gboolean pv_file_check(PvFile *file, GError **error);

@@ -350,6 +350,39 @@ pv_run_unlock_networks(PvRun *run)
     g_mutex_unlock(&run->net_lock);
 }
 
+/**
+ * pv_run_destroy_networks:
+ *
+ * Destroys every network this run recorded that is still there, and its
+ * record: for a second signal, which exits without letting the files end.
+ * The inventory stays locked after, so none of the run's files creates
+ * another one before the process exits.  Main thread.
+ * Returns: how many could not be destroyed (`provium clean` removes them)
+ */
+guint
+pv_run_destroy_networks(PvRun *run)
+{
+    g_autoptr(GPtrArray) records = NULL;
+    g_autofree char *uri = NULL;
+    guint left = 0;
+    guint i;
+
+    g_mutex_lock(&run->net_lock);
+    if (!run->conn || !(uri = virConnectGetURI(run->conn)))
+        return 0;
+    records = pv_network_record_list(run->net_record_dir, NULL);
+    for (i = 0; records && i < records->len; i++) {
+        const PvNetworkRecord *record = records->pdata[i];
+
+        if (g_strcmp0(record->run, run->id) != 0 || g_strcmp0(record->uri, uri) != 0 ||
+            record->pid != run->pid)
+            continue;
+        if (!pv_network_destroy_recorded(run->conn, record, run->net_record_dir, NULL, NULL))
+            left++;
+    }
+    return left;
+}
+
 typedef struct {
     char *path;
     char *data;

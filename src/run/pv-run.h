@@ -149,6 +149,7 @@ void pv_run_set_host_fact(PvRun *run, PvHostFact fact, gint value);
 const char *pv_run_peek_network_record_dir(PvRun *run);
 PvNetworkInventory *pv_run_lock_networks(PvRun *run, gboolean refresh, GError **error);
 void pv_run_unlock_networks(PvRun *run);
+guint pv_run_destroy_networks(PvRun *run);
 
 void pv_run_write_later(PvRun *run, const char *path, const char *data);
 void pv_run_flush_writes(PvRun *run);

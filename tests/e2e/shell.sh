@@ -2,8 +2,8 @@
 # provium shell with a real guest, driven through a pseudo-terminal: the
 # profile of the provium.conf found from the current directory boots, the
 # prompt names its console and has it as `vm`; Ctrl-D destroys it, and so
-# does Ctrl-C (exit 130).  Nothing is left: no domain, no temporary
-# directory.  A profile's name reaches the Lua as it is, quotes and all.
+# do Ctrl-C and a terminal that goes away (SIGHUP; exit 130).  Nothing is
+# left: no domain, no temporary directory.  A profile's name reaches the Lua as it is, quotes and all.
 # tests/shell.sh has its mistakes.
 . "$(dirname "$0")/../lib.sh"
 
@@ -53,3 +53,14 @@ check "... its VM answers" grep -qx 'true' "$WORK/out"
 check "no domain left after Ctrl-C" no_domains_left
 dir=$(sed -n 's|^\(/[^ ]*/provium-shell-[^/]*\)/shell.test.lua.*|\1|p' "$WORK/out" | head -1)
 check "its temporary directory is gone" sh -c "[ -n '$dir' ] && [ ! -e '$dir' ]"
+
+# The terminal goes away (an ssh session dropped): SIGHUP ends the shell as
+# Ctrl-C does.
+profile=
+mkdir "$WORK/tmp"
+export TMPDIR="$WORK/tmp"
+session 'expect:provium> ' 'send:vm:run("true"):ok()' 'expect:true' 'hangup'
+unset TMPDIR
+check "hangup: exit 130" status_is 130
+check "no domain left after a hangup" no_domains_left
+check "its temporary directory is gone after a hangup" test -z "$(ls -A "$WORK/tmp")"

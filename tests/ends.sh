@@ -200,6 +200,28 @@ check "stuck, SIGTERM: cancelled, given up" \
 check "stuck, SIGTERM: its VM destroyed" stopped_reason destroyed
 check "stuck, SIGTERM: nothing left" no_domains_left
 
+# timeout(1) itself sends its SIGTERM twice (to provium, then to its process
+# group): one interruption, not a second signal's exit at once; the run ends
+# with its results and its JUnit.
+mkdir "$WORK/tmo"
+cp "$WORK/provium.conf" "$WORK/tmo/"
+cat > "$WORK/tmo/a.test.lua" <<LUA
+test("waits", function(t)
+  provium:vm("v"):boot({agent = false})
+  while true do end
+end)
+LUA
+start=$(date +%s)
+timeout --preserve-status -k 30 3 "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" \
+    --no-psi --no-ksm --timeout 0 --junit "$WORK/tmo.xml" "$WORK/tmo" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "under timeout(1): exit 130" status_is 130
+check "under timeout(1): one interruption, the results printed" \
+    sh -c "! grep -q 'interrupted again' '$WORK/err' && grep -q '^0 passed, 1 failed' '$WORK/out'"
+check "under timeout(1): JUnit written" test -s "$WORK/tmo.xml"
+check "under timeout(1): its VM destroyed" stopped_reason destroyed
+check "under timeout(1): nothing left" no_domains_left
+
 # The top level: C code that runs long, or a finalizer that loops when the
 # state closes, breaks its file at discovery (provium list, a run) with one
 # line naming the file (and line), exit 2; the other files go on.

@@ -223,6 +223,10 @@ test_plan_networks(void)
                      "has a prefix of /31: use /8 to /30");
     assert_add_error(plan, inventory, "dmz", "127.0.0.0/8", NULL, NULL, PV_ERROR_USAGE,
                      "overlaps the loopback block");
+    assert_add_error(plan, inventory, "dmz", "169.254.0.0/16", "169.254.0.1", NULL,
+                     PV_ERROR_USAGE, "cidr '169.254.0.0/16' overlaps the link-local block");
+    assert_add_error(plan, inventory, "dmz", "169.254.169.0/24", NULL, NULL, PV_ERROR_USAGE,
+                     "overlaps the link-local block (169.254.0.0/16)");
     assert_add_error(plan, inventory, "dmz", "192.168.7.0/24", "192.168.8.1", NULL,
                      PV_ERROR_USAGE,
                      "network 'dmz': host 192.168.8.1 is outside the network 192.168.7.0/24");

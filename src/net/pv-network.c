@@ -297,6 +297,8 @@ static const struct {
 } pv_network_reserved[] = {
     { 0x00000000, 8, N_("'this network' block (0.0.0.0/8)") },
     { 0x7f000000, 8, N_("loopback block (127.0.0.0/8)") },
+    /* A host route over it would take the cloud metadata address (169.254.169.254). */
+    { 0xa9fe0000, 16, N_("link-local block (169.254.0.0/16)") },
     { 0xe0000000, 4, N_("multicast block (224.0.0.0/4)") },
     { 0xf0000000, 4, N_("reserved block (240.0.0.0/4)") },
 };

@@ -368,14 +368,14 @@ contents(const char *path)
  * and .err, as the @n-th command (names are never reused).
  */
 static int
-run_wrapped(const char *dir, int n, const char *path, const char *const *args, char **out,
-            char **err)
+run_wrapped(const char *dir, int n, const char *path, const char *const *args,
+            const char *const *env, char **out, char **err)
 {
     g_autofree char *out_name = g_strdup_printf(".provium-run-%d.out", n);
     g_autofree char *err_name = g_strdup_printf(".provium-run-%d.err", n);
     g_autofree char *out_path = g_build_filename(dir, out_name, NULL);
     g_autofree char *err_path = g_build_filename(dir, err_name, NULL);
-    PvAgentExec exec = { path, args, NULL, NULL, G_MAXINT64 };
+    PvAgentExec exec = { path, args, env, NULL, G_MAXINT64 };
     g_autofree const char **wrapper = pv_agent_run_wrapper_args(&exec, dir, out_path,
                                                                 err_path);
     g_autofree char *shell_out = NULL;
@@ -407,6 +407,7 @@ test_run_wrapper(void)
     const char *const killed[] = { "-c", "kill -9 $$", NULL };
     const char *const code[] = { "-c", "exit 137", NULL };
     const char *const argv[] = { "%s|", "a  b", "$HOME", "*", NULL };
+    const char *const env[] = { "A-B=1", "C=two words", "PATH=/usr/bin:/bin", NULL };
     PvAgentExec exec = { "/bin/sh", script, NULL, NULL, G_MAXINT64 };
     g_autofree const char **wrapper = NULL;
     g_autoptr(GDir) left = NULL;
@@ -429,7 +430,7 @@ test_run_wrapper(void)
     g_assert_cmpstr(err, ==, "planted");
     g_clear_pointer(&err, g_free);
 
-    status = run_wrapped(dir, 1, "/bin/sh", script, &out, &err);
+    status = run_wrapped(dir, 1, "/bin/sh", script, NULL, &out, &err);
     g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
     g_assert_cmpstr(out, ==, "out\n");
     g_assert_cmpstr(err, ==, "err\n");
@@ -437,19 +438,24 @@ test_run_wrapper(void)
     g_clear_pointer(&err, g_free);
 
     /* Killed by a signal is not an exit code above 128, nor the other way round. */
-    status = run_wrapped(dir, 2, "/bin/sh", killed, &out, &err);
+    status = run_wrapped(dir, 2, "/bin/sh", killed, NULL, &out, &err);
     g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     g_clear_pointer(&out, g_free);
     g_clear_pointer(&err, g_free);
-    status = run_wrapped(dir, 3, "/bin/sh", code, &out, &err);
+    status = run_wrapped(dir, 3, "/bin/sh", code, NULL, &out, &err);
     g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 137);
     g_clear_pointer(&out, g_free);
     g_clear_pointer(&err, g_free);
 
-    /* An argv runs as given: no shell sees its words. */
-    status = run_wrapped(dir, 4, "printf", argv, &out, &err);
+    /* An argv runs as given: no shell sees its words; an environment is exactly the one given. */
+    status = run_wrapped(dir, 4, "printf", argv, NULL, &out, &err);
     g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     g_assert_cmpstr(out, ==, "a  b|$HOME|*|");
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    status = run_wrapped(dir, 5, "env", NULL, env, &out, &err);
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    g_assert_cmpstr(out, ==, "A-B=1\nC=two words\nPATH=/usr/bin:/bin\n");
     g_clear_pointer(&out, g_free);
     g_clear_pointer(&err, g_free);
 
@@ -470,8 +476,8 @@ test_run_wrapper(void)
     for (i = 0; i < 2; i++) {
         g_autofree char *path = g_build_filename(dir, g_dir_read_name(left), NULL);
 
-        g_assert_true(g_str_has_suffix(path, "/.provium-run-4.out") ||
-                      g_str_has_suffix(path, "/.provium-run-4.err"));
+        g_assert_true(g_str_has_suffix(path, "/.provium-run-5.out") ||
+                      g_str_has_suffix(path, "/.provium-run-5.err"));
         g_unlink(path);
     }
     g_assert_null(g_dir_read_name(left));
@@ -501,7 +507,7 @@ test_run_wrapper_cleanup(void)
     g_assert_true(g_file_set_contents(old_out, "x", -1, NULL));
     g_assert_true(g_file_set_contents(old_err, "", -1, NULL));
     g_assert_true(g_file_set_contents(other, "x", -1, NULL));
-    g_assert_cmpint(run_wrapped(dir, 1, "/bin/sh", ls, &out, &err), ==, 0);
+    g_assert_cmpint(run_wrapped(dir, 1, "/bin/sh", ls, NULL, &out, &err), ==, 0);
     /* The command ran after its own files were made. */
     g_assert_nonnull(strstr(out, ".provium-run-1.out\n"));
     g_assert_nonnull(strstr(out, ".provium-run-1.err\n"));

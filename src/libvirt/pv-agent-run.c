@@ -68,7 +68,10 @@ static const char pv_agent_run_wrapper[] =
  *
  * What follows PV_AGENT_RUN_SHELL in the argv that runs @exec with its
  * output in @out and @err: the shell removes the files of earlier commands
- * in @dir, then replaces itself with the command.
+ * in @dir, then replaces itself with the command.  With @exec->env, it is
+ * `env -i -- NAME=value... PATH ARG...`, so the command has exactly that
+ * environment, as guest-exec gives it (a shell would drop names it cannot
+ * hold, such as "A-B", and add its own); the shell runs in the agent's.
  * Returns: (transfer container): NULL-terminated; the strings are borrowed
  *   from @exec and the arguments
  */
@@ -85,6 +88,13 @@ pv_agent_run_wrapper_args(const PvAgentExec *exec, const char *dir, const char *
     g_ptr_array_add(args, (gpointer)dir);
     g_ptr_array_add(args, (gpointer)out);
     g_ptr_array_add(args, (gpointer)err);
+    if (exec->env) {
+        g_ptr_array_add(args, (gpointer)"env");
+        g_ptr_array_add(args, (gpointer)"-i");
+        g_ptr_array_add(args, (gpointer)"--");
+        for (i = 0; exec->env[i]; i++)
+            g_ptr_array_add(args, (gpointer)exec->env[i]);
+    }
     g_ptr_array_add(args, (gpointer)exec->path);
     for (i = 0; exec->args && exec->args[i]; i++)
         g_ptr_array_add(args, (gpointer)exec->args[i]);
@@ -167,6 +177,7 @@ pv_agent_run(virDomain *dom, const PvAgentContext *ctx, const PvAgentExec *exec,
 
     wrapped.path = PV_AGENT_RUN_SHELL;
     wrapped.args = args;
+    wrapped.env = NULL;
     if (!pv_agent_exec(dom, ctx, &wrapped, &ran, error))
         return FALSE;
     /* The shell said something itself: the command never started. */

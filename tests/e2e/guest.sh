@@ -82,6 +82,10 @@ end)
 
 test("a command after large output", function(t)
     t:assert_eq("after\n", vm:run("echo after").stdout)
+    -- Through a shell, an argv still gets exactly the environment given.
+    local env = vm:run({"env"}, {env = {["A-B"] = "1"}}).stdout
+    t:assert_contains(env, "A-B=1\n")
+    t:assert(not env:find("PWD="), env)
     -- The large output's files are gone from the guest's memory.
     t:assert_eq("0\n", vm:run("find /tmp -name '.provium-run-*' -size +1000k | wc -l").stdout)
 end)

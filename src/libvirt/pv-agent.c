@@ -477,7 +477,6 @@ pv_agent_parse_file_read_capped(const char *reply, GByteArray *content, gsize ca
 gboolean
 pv_agent_parse_file_read(const char *reply, GByteArray *content, gboolean *eof, GError **error)
 {
-    g_autoptr(GError) local_error = NULL;
     gboolean larger = FALSE;
 
     if (pv_agent_parse_file_read_capped(reply, content, PV_AGENT_READ_MAX, eof, &larger,

@@ -140,6 +140,10 @@ provium:vm("b", {nics = {{net = "lan", ip = "192.168.100.5"}}})' \
     "3: vm 'b': ip 192.168.100.5 on network 'lan' is already vm 'a''s"
 bad hostbits 'provium:network("lan", {cidr = "192.168.100.5/24"})' \
     "1: network 'lan': cidr '192.168.100.5/24' has host bits set: write the network's address, \"192.168.100.0/24\""
+# A host route over the cloud metadata address (169.254.169.254): refused
+# as loopback is.
+bad linklocal 'provium:network("meta", {cidr = "169.254.0.0/16", host = "169.254.0.1"})' \
+    "1: network 'meta': cidr '169.254.0.0/16' overlaps the link-local block (169.254.0.0/16)"
 bad option 'provium:network("lan", {cidr = "192.168.100.0/24", dhcpd = true})' \
     "1: provium:network(): unknown option 'dhcpd'"
 bad forward 'provium:network("lan", {cidr = "192.168.100.0/24", forward = "route"})' \

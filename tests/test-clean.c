@@ -185,6 +185,87 @@ test_network_decide(void)
                     PV_CLEAN_SKIP_PREFIX);
 }
 
+/* A pid that runs, started at 100; 7, which runs, start unknown; no other. */
+static gboolean
+probe_some(gint64 pid, guint64 *start)
+{
+    *start = pid == 42 ? 100 : 0;
+    return pid == 42 || pid == 7;
+}
+
+/*
+ * A run that finds a network in its way removes it only with proof that the
+ * run that made it is over: the record's machine and boot are this one's,
+ * and its pid runs no more (or is another process).
+ */
+static void
+test_network_owner(void)
+{
+    PvNetworkRecord rec = {
+        .name = (char *)"pv-a-x-lan", .uuid = (char *)"u", .uri = (char *)"qemu:///system",
+        .run = (char *)"r", .host = (char *)"h", .machine = (char *)"m1", .boot = (char *)"b1",
+        .pid = 42, .pid_start = 100,
+    };
+    PvNetworkRecord self = {
+        .name = (char *)"n", .uuid = (char *)"u", .uri = (char *)"qemu:///system",
+        .run = (char *)"r", .host = (char *)g_get_host_name(),
+        .machine = (char *)pv_machine_id(), .boot = (char *)pv_boot_id(),
+        .pid = getpid(), .pid_start = pv_process_start_time(getpid()),
+    };
+
+    g_assert_cmpint(pv_network_record_judge(&rec, "m1", "b1", probe_some), ==,
+                    PV_NETWORK_OWNER_ALIVE);
+    rec.pid_start = 99;
+    g_assert_cmpint(pv_network_record_judge(&rec, "m1", "b1", probe_some), ==,
+                    PV_NETWORK_OWNER_REUSED);
+    rec.pid = 43;
+    g_assert_cmpint(pv_network_record_judge(&rec, "m1", "b1", probe_some), ==,
+                    PV_NETWORK_OWNER_GONE);
+    /* A start time that cannot be read proves nothing. */
+    rec.pid = 7;
+    g_assert_cmpint(pv_network_record_judge(&rec, "m1", "b1", probe_some), ==,
+                    PV_NETWORK_OWNER_ALIVE);
+    /* Another machine or boot, or a record without them: its pid means nothing here. */
+    rec.pid = 43;
+    g_assert_cmpint(pv_network_record_judge(&rec, "m2", "b1", probe_some), ==,
+                    PV_NETWORK_OWNER_UNKNOWN);
+    g_assert_cmpint(pv_network_record_judge(&rec, "m1", "b2", probe_some), ==,
+                    PV_NETWORK_OWNER_UNKNOWN);
+    g_assert_cmpint(pv_network_record_judge(&rec, NULL, NULL, probe_some), ==,
+                    PV_NETWORK_OWNER_UNKNOWN);
+    rec.boot = NULL;
+    g_assert_cmpint(pv_network_record_judge(&rec, "m1", "b1", probe_some), ==,
+                    PV_NETWORK_OWNER_UNKNOWN);
+    rec.machine = NULL;
+    rec.boot = (char *)"b1";
+    g_assert_cmpint(pv_network_record_judge(&rec, "m1", "b1", probe_some), ==,
+                    PV_NETWORK_OWNER_UNKNOWN);
+
+    /* On this machine: this process is alive; a pid that is gone is proof. */
+    g_assert_nonnull(pv_machine_id());
+    g_assert_nonnull(pv_boot_id());
+    g_assert_cmpint(pv_network_record_owner(&self), ==, PV_NETWORK_OWNER_ALIVE);
+    g_assert_true(pv_network_record_owner_maybe_alive(&self));
+    self.pid_start++;
+    g_assert_cmpint(pv_network_record_owner(&self), ==, PV_NETWORK_OWNER_REUSED);
+    self.pid = G_MAXINT32;
+    g_assert_cmpint(pv_network_record_owner(&self), ==, PV_NETWORK_OWNER_GONE);
+    g_assert_false(pv_network_record_owner_maybe_alive(&self));
+    /* The same record from another boot: unknown, so not removed. */
+    self.boot = (char *)"00000000-0000-0000-0000-000000000000";
+    g_assert_true(pv_network_record_owner_maybe_alive(&self));
+    /* What provium clean decides with that judgement. */
+    self.boot = (char *)pv_boot_id();
+    g_assert_cmpint(pv_clean_network_decide(&self, "qemu:///system", NULL,
+                                            pv_network_record_owner_maybe_alive, FALSE), ==,
+                    PV_CLEAN_REMOVE);
+    self.pid = getpid();
+    self.pid_start = pv_process_start_time(getpid());
+    g_assert_cmpint(pv_clean_network_decide(&self, "qemu:///system", NULL,
+                                            pv_network_record_owner_maybe_alive, FALSE), ==,
+                    PV_CLEAN_SKIP_RUNNING);
+}
+
 static char *
 make_record_dir(void)
 {
@@ -224,7 +305,8 @@ test_records(void)
         .name = (char *)"pv-a-x-lan", .uuid = uuid, .bridge = (char *)"pv-0123456789",
         .uri = (char *)"test:///default", .run = (char *)"r1", .prefix = (char *)"pv-a-",
         .file = (char *)"/t/x y.test.lua", .net = (char *)"lan",
-        .host = (char *)g_get_host_name(), .pid = getpid(),
+        .host = (char *)g_get_host_name(), .machine = (char *)pv_machine_id(),
+        .boot = (char *)pv_boot_id(), .pid = getpid(),
         .pid_start = pv_process_start_time(getpid()),
     };
     PvNetworkRecord dead = rec;
@@ -235,6 +317,8 @@ test_records(void)
     g_assert_true(pv_network_record_parse(data, &parsed, &error));
     g_assert_no_error(error);
     g_assert_cmpstr(parsed.file, ==, "/t/x y.test.lua");
+    g_assert_cmpstr(parsed.machine, ==, pv_machine_id());
+    g_assert_cmpstr(parsed.boot, ==, pv_boot_id());
     g_assert_cmpint(parsed.pid, ==, getpid());
     g_assert_false(pv_network_record_parse("[network]\nname=x\n", &parsed, &error));
     g_assert_error(error, PV_ERROR, PV_ERROR_IO);
@@ -414,6 +498,7 @@ main(int argc, char **argv)
     g_test_add_func("/clean/test-driver", test_clean_test_driver);
     g_test_add_func("/clean/network/decide", test_network_decide);
     g_test_add_func("/clean/network/records", test_records);
+    g_test_add_func("/clean/network/owner", test_network_owner);
     g_test_add_func("/clean/network/test-driver", test_clean_networks_test_driver);
     return g_test_run();
 }

@@ -148,6 +148,9 @@ load_events(void)
     pv_event_ksm_restored(events, TRUE, g_variant_builder_end(&again),
                           "provium: ksm settings restored");
     pv_event_run_finished(events, counts, 4300000000, (PvAmount){ 0, 0 });
+    /* Kinds added since, last, so the golden files only grow. */
+    pv_event_network_reclaimed(events, path, "pv-aa11bb-boot-wan", "pv-0a5e1c7b42",
+                               "20261123-080000-aa11bb", 4100, "process_gone");
     (void)claim;
 
     for (i = 0; i < made->len; i++)

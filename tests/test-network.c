@@ -223,6 +223,10 @@ test_plan_networks(void)
                      "has a prefix of /31: use /8 to /30");
     assert_add_error(plan, inventory, "dmz", "127.0.0.0/8", NULL, NULL, PV_ERROR_USAGE,
                      "overlaps the loopback block");
+    assert_add_error(plan, inventory, "dmz", "169.254.0.0/16", "169.254.0.1", NULL,
+                     PV_ERROR_USAGE, "cidr '169.254.0.0/16' overlaps the link-local block");
+    assert_add_error(plan, inventory, "dmz", "169.254.169.0/24", NULL, NULL, PV_ERROR_USAGE,
+                     "overlaps the link-local block (169.254.0.0/16)");
     assert_add_error(plan, inventory, "dmz", "192.168.7.0/24", "192.168.8.1", NULL,
                      PV_ERROR_USAGE,
                      "network 'dmz': host 192.168.8.1 is outside the network 192.168.7.0/24");
@@ -264,6 +268,64 @@ test_plan_networks(void)
     /* wan exists already: its own route is no clash. */
     pv_network_set_live(wan, TRUE);
     g_assert_true(pv_network_plan_check_routes(plan, inventory, &error));
+}
+
+/*
+ * A network left by a run that is provably over (the inventory's
+ * dead_bridges): its route is no mistake of the file, and no reason to
+ * wait; it is named for removal before creation.  One whose run is not
+ * provably over is the host's route, said with provium clean.
+ */
+static void
+test_plan_dead_network(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvNetworkInventory) inventory = make_inventory();
+    g_autoptr(PvNetworkPlan) plan = pv_network_plan_new("run2", "pv-r2-", "/t/wan.test.lua",
+                                                        "wan");
+    g_autoptr(GPtrArray) dead = NULL;
+    PvNetworkRecord *record = g_new0(PvNetworkRecord, 1);
+    PvNetwork *wan;
+
+    record->name = g_strdup("pv-r1-wan-wan");
+    record->bridge = g_strdup("pv-5555555555");
+    record->run = g_strdup("run1");
+    g_array_append_val(inventory->routes, ((PvRoute) { g_strdup("pv-5555555555"),
+                                                       { 0x0a090000, 24 } }));
+    g_array_append_val(inventory->routes, ((PvRoute) { g_strdup("pv-6666666666"),
+                                                       { 0x0a0b0000, 24 } }));
+    g_hash_table_add(inventory->recorded_bridges, g_strdup("pv-5555555555"));
+    g_hash_table_add(inventory->recorded_bridges, g_strdup("pv-6666666666"));
+    g_hash_table_insert(inventory->dead_bridges, g_strdup("pv-5555555555"), record);
+
+    /* At discovery and before creation: no clash, one network to remove. */
+    wan = add_network(plan, inventory, "wan", "10.9.0.0/16", "10.9.0.1", FALSE, NULL);
+    add_network(plan, inventory, "iso", "10.12.0.0/24", NULL, FALSE, NULL);
+    g_assert_true(pv_network_plan_check_routes(plan, inventory, &error));
+    g_assert_no_error(error);
+    dead = pv_network_plan_dead_clashes(plan, inventory);
+    g_assert_cmpuint(dead->len, ==, 1);
+    g_assert_true(dead->pdata[0] == record);
+    g_clear_pointer(&dead, g_ptr_array_unref);
+    /* Once the network exists, nothing of the dead one is in its way. */
+    pv_network_set_live(wan, TRUE);
+    dead = pv_network_plan_dead_clashes(plan, inventory);
+    g_assert_cmpuint(dead->len, ==, 0);
+
+    /* An isolated network gives the host no address: a dead route is not in its way. */
+    g_clear_pointer(&dead, g_ptr_array_unref);
+    g_clear_pointer(&plan, pv_network_plan_free);
+    plan = pv_network_plan_new("run2", "pv-r2-", "/t/wan.test.lua", "wan");
+    add_network(plan, inventory, "wan", "10.9.0.0/24", NULL, FALSE, NULL);
+    dead = pv_network_plan_dead_clashes(plan, inventory);
+    g_assert_cmpuint(dead->len, ==, 0);
+
+    /* Recorded, but not provably over: the host's route, with what to do. */
+    assert_add_error(plan, inventory, "lab", "10.11.0.0/24", "10.11.0.1", NULL,
+                     PV_ERROR_USAGE, "clashes with the host's route to 10.11.0.0/24 (dev "
+                     "pv-6666666666), which a provium network holds whose run provium cannot "
+                     "prove is over (made on another machine or boot, or a domain is still "
+                     "on it): run provium clean once that run is over");
 }
 
 static void
@@ -459,6 +521,7 @@ main(int argc, char **argv)
     g_test_add_func("/network/ipv4/cidr", test_cidr);
     g_test_add_func("/network/ipv4/routes", test_routes);
     g_test_add_func("/network/plan/networks", test_plan_networks);
+    g_test_add_func("/network/plan/dead-network", test_plan_dead_network);
     g_test_add_func("/network/plan/bridge-and-mac", test_bridge_and_mac);
     g_test_add_func("/network/plan/nics", test_plan_nics);
     g_test_add_func("/network/xml", test_xml);

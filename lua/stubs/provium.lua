@@ -243,7 +243,8 @@ function VM:start(opts) end
 function VM:wait() end
 
 ---Runs a command in the guest: a string goes through /bin/sh -c, a table
----is an argv (no shell).
+---is an argv (no shell).  Its output arrives whole, up to 64 MiB of each
+---stream (more raises an error), through files in the guest's /tmp.
 ---@param command string|string[]
 ---@param opts? provium.RunOptions
 ---@return provium.RunResult
@@ -309,7 +310,7 @@ function VM:state() end
 ---@field exit_code integer? nil when the command timed out or was killed
 ---@field signal integer? The signal that killed the command
 ---@field timed_out boolean
----@field truncated boolean The output was cut at provium's limit
+---@field truncated boolean Always false: output arrives whole, or vm:run() raises
 ---@field stdout string
 ---@field stderr string
 local RunResult = {}

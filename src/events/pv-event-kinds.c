@@ -29,6 +29,8 @@ static const PvEventSchema pv_event_schema[] = {
     { "network_created", "pv_event_network_created",
       "path net network bridge cidr dhcp forward", "host" },
     { "network_destroyed", "pv_event_network_destroyed", "path net network", "" },
+    { "network_reclaimed", "pv_event_network_reclaimed",
+      "path network bridge owner_run owner_pid reason", "" },
     { "test_started", "pv_event_test_started", "path name tags", "" },
     { "test_log", "pv_event_test_log", "path name text", "" },
     { "vm_spawned", "pv_event_vm_spawned", "path vm domain memory cpus", "" },
@@ -688,6 +690,30 @@ pv_event_network_destroyed(PvEvents *events, const char *path, const char *net,
     pv_event_add_str(&fields, "net", net);
     pv_event_add_str(&fields, "network", network);
     pv_event_emit_checked(events, "network_destroyed", &fields);
+}
+
+/**
+ * pv_event_network_reclaimed:
+ * @path: the file whose network needed the addresses
+ * @network: the libvirt network removed
+ * @owner_run: the run that made it, which is over
+ * @owner_pid: that run's pid
+ * @reason: why the run is known to be over: "process_gone" or "pid_reused"
+ */
+void
+pv_event_network_reclaimed(PvEvents *events, const char *path, const char *network,
+                           const char *bridge, const char *owner_run, gint64 owner_pid,
+                           const char *reason)
+{
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+
+    pv_event_add_str(&fields, "path", path);
+    pv_event_add_str(&fields, "network", network);
+    pv_event_add_str(&fields, "bridge", bridge);
+    pv_event_add_str(&fields, "owner_run", owner_run);
+    pv_event_add_int(&fields, "owner_pid", owner_pid);
+    pv_event_add_str(&fields, "reason", reason);
+    pv_event_emit_checked(events, "network_reclaimed", &fields);
 }
 
 /**

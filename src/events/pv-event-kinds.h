@@ -71,6 +71,9 @@ void pv_event_network_created(PvEvents *events, const char *path, const char *ne
                               const char *host, gboolean dhcp, const char *forward);
 void pv_event_network_destroyed(PvEvents *events, const char *path, const char *net,
                                 const char *network);
+void pv_event_network_reclaimed(PvEvents *events, const char *path, const char *network,
+                                const char *bridge, const char *owner_run, gint64 owner_pid,
+                                const char *reason);
 
 /* Tests */
 void pv_event_test_started(PvEvents *events, const char *path, const char *name,

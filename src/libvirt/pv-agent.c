@@ -422,17 +422,24 @@ pv_agent_parse_file_write(const char *reply, gint64 *count, GError **error)
     return TRUE;
 }
 
-/**
- * pv_agent_parse_file_read:
- * @reply: guest-file-read's reply text
- * @content: the file so far; the chunk read is appended
- * @eof: (out): whether the file ends there
- *
- * A file larger than PV_AGENT_READ_MAX is an error (@content is left as
- * it was): a guest that never says eof must not fill provium's memory.
+static void
+pv_agent_set_read_file_too_large(GError **error)
+{
+    g_autofree char *max = pv_size_format(PV_AGENT_READ_MAX);
+
+    g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                _("the file is larger than %s, the most vm:read_file() reads; read it in "
+                  "parts with vm:run() (split, dd)"), max);
+}
+
+/*
+ * One guest-file-read reply, appended to @content unless it would take
+ * @content beyond @cap bytes: then @larger is set, @content left as it was,
+ * and FALSE returned without an error.
  */
-gboolean
-pv_agent_parse_file_read(const char *reply, GByteArray *content, gboolean *eof, GError **error)
+static gboolean
+pv_agent_parse_file_read_capped(const char *reply, GByteArray *content, gsize cap,
+                                gboolean *eof, gboolean *larger, GError **error)
 {
     const char *command = "guest-file-read";
     g_autoptr(JsonNode) ret = pv_agent_parse_reply(command, reply, error);
@@ -449,17 +456,35 @@ pv_agent_parse_file_read(const char *reply, GByteArray *content, gboolean *eof, 
     if (!pv_agent_get_data(object, command, "buf-b64", &chunk, error))
         return FALSE;
     len = g_bytes_get_size(chunk);
-    if (len > PV_AGENT_READ_MAX - MIN(content->len, PV_AGENT_READ_MAX)) {
-        g_autofree char *max = pv_size_format(PV_AGENT_READ_MAX);
-
-        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
-                    _("the file is larger than %s, the most vm:read_file() reads; read it in "
-                      "parts with vm:run() (split, dd)"), max);
+    if (len > cap - MIN(content->len, cap)) {
+        *larger = TRUE;
         return FALSE;
     }
     g_byte_array_append(content, g_bytes_get_data(chunk, NULL), len);
     *eof = at_end || len == 0;
     return TRUE;
+}
+
+/**
+ * pv_agent_parse_file_read:
+ * @reply: guest-file-read's reply text
+ * @content: the file so far; the chunk read is appended
+ * @eof: (out): whether the file ends there
+ *
+ * A file larger than PV_AGENT_READ_MAX is an error (@content is left as
+ * it was): a guest that never says eof must not fill provium's memory.
+ */
+gboolean
+pv_agent_parse_file_read(const char *reply, GByteArray *content, gboolean *eof, GError **error)
+{
+    gboolean larger = FALSE;
+
+    if (pv_agent_parse_file_read_capped(reply, content, PV_AGENT_READ_MAX, eof, &larger,
+                                        error) && !larger)
+        return TRUE;
+    if (larger)
+        pv_agent_set_read_file_too_large(error);
+    return FALSE;
 }
 
 static gboolean
@@ -662,17 +687,22 @@ pv_agent_file_write(virDomain *dom, const PvAgentContext *ctx, const char *path,
 }
 
 /**
- * pv_agent_file_read:
+ * pv_agent_file_read_max:
+ * @max: the most to read, at most PV_AGENT_READ_MAX
+ * @larger: (out): whether @path holds more than @max bytes; then NULL is
+ *   returned without an error
  *
- * Returns: (transfer full): the whole of @path in the guest, or NULL with
- *   @error set
+ * Returns: (transfer full): the whole of @path in the guest, or NULL (with
+ *   @error set unless @larger)
  */
 GBytes *
-pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, GError **error)
+pv_agent_file_read_max(virDomain *dom, const PvAgentContext *ctx, const char *path, gsize max,
+                       gboolean *larger, GError **error)
 {
     g_autoptr(GByteArray) content = g_byte_array_new();
     gint64 handle = pv_agent_file_open(dom, path, "r", error);
 
+    *larger = FALSE;
     if (handle < 0)
         return NULL;
     for (;;) {
@@ -680,6 +710,8 @@ pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, 
         g_autoptr(JsonNode) args = NULL;
         g_autofree char *reply = NULL;
         gboolean eof = FALSE;
+        /* At @max, one byte more tells whether the file goes on. */
+        gsize count = MAX(MIN(max - MIN(content->len, max), PV_AGENT_READ_CHUNK), 1);
 
         if (!pv_agent_go_on(ctx, error))
             goto fail;
@@ -687,11 +719,11 @@ pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, 
         json_builder_set_member_name(builder, "handle");
         json_builder_add_int_value(builder, handle);
         json_builder_set_member_name(builder, "count");
-        json_builder_add_int_value(builder, PV_AGENT_READ_CHUNK);
+        json_builder_add_int_value(builder, count);
         json_builder_end_object(builder);
         args = json_builder_get_root(builder);
         reply = pv_agent_call(dom, "guest-file-read", args, error);
-        if (!reply || !pv_agent_parse_file_read(reply, content, &eof, error))
+        if (!reply || !pv_agent_parse_file_read_capped(reply, content, max, &eof, larger, error))
             goto fail;
         if (eof)
             break;
@@ -702,6 +734,23 @@ pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, 
  fail:
     pv_agent_file_close(dom, handle);
     return NULL;
+}
+
+/**
+ * pv_agent_file_read:
+ *
+ * Returns: (transfer full): the whole of @path in the guest, or NULL with
+ *   @error set (a file larger than PV_AGENT_READ_MAX is an error)
+ */
+GBytes *
+pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, GError **error)
+{
+    gboolean larger = FALSE;
+    GBytes *data = pv_agent_file_read_max(dom, ctx, path, PV_AGENT_READ_MAX, &larger, error);
+
+    if (larger)
+        pv_agent_set_read_file_too_large(error);
+    return data;
 }
 
 /**

@@ -32,6 +32,8 @@ typedef struct {
 
 /* The largest file vm:read_file() reads: beyond, an error. */
 #define PV_AGENT_READ_MAX (64 * 1024 * 1024)
+/* The most of each stream vm:run() keeps (pv_agent_run()): beyond, an error. */
+#define PV_AGENT_OUTPUT_MAX PV_AGENT_READ_MAX
 
 typedef struct {
     gboolean timed_out;   /* still running at the deadline (then killed) */
@@ -40,7 +42,7 @@ typedef struct {
     int signal;           /* when killed by a signal */
     GBytes *out;
     GBytes *err;
-    gboolean truncated;   /* output longer than the agent keeps */
+    gboolean truncated;   /* output longer than the agent keeps; never with pv_agent_run() */
 } PvAgentExecResult;
 
 void pv_agent_exec_result_clear(PvAgentExecResult *result);
@@ -54,6 +56,15 @@ gboolean pv_agent_ping(virDomain *dom, int timeout_s, GError **error);
 gboolean pv_agent_set_time(virDomain *dom, GError **error);
 GBytes *pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path,
                            GError **error);
+GBytes *pv_agent_file_read_max(virDomain *dom, const PvAgentContext *ctx, const char *path,
+                               gsize max, gboolean *larger, GError **error);
+
+/* vm:run(): output of any size, through files in the guest (pv-agent-run.c). */
+gboolean pv_agent_run(virDomain *dom, const PvAgentContext *ctx, const PvAgentExec *exec,
+                      PvAgentExecResult *result, GError **error);
+const char **pv_agent_run_wrapper_args(const PvAgentExec *exec, const char *dir,
+                                       const char *out, const char *err);
+void pv_agent_run_set_too_large(gboolean is_err, GError **error);
 
 /*
  * Reading the guest agent's replies: each takes the reply's text as

@@ -375,7 +375,7 @@ pv_lua_vm_run(lua_State *L)
     exec.input = stdin_data ? g_bytes_new_static(stdin_data, stdin_len) : NULL;
     exec.deadline = timeout_ns ? g_get_monotonic_time() + timeout_ns / 1000 : G_MAXINT64;
 
-    ok = pv_vm_exec(vm, &exec, &result, &error);
+    ok = pv_vm_run(vm, &exec, &result, &error);
     g_free(args);
     g_free(env);
     g_clear_pointer(&exec.input, g_bytes_unref);

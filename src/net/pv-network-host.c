@@ -91,6 +91,8 @@ pv_network_inventory_add_domains(PvNetworkInventory *inventory, virConnect *conn
         /* A domain that went away meanwhile has no MACs to take. */
         pv_xml_collect(xml, "/domain/devices/interface/mac/@address", inventory->macs);
         pv_xml_collect(xml, "/domain/devices/interface/target/@dev", inventory->interfaces);
+        pv_xml_collect(xml, "/domain/devices/interface/source/@network", inventory->attached);
+        pv_xml_collect(xml, "/domain/devices/interface/source/@bridge", inventory->attached);
         virDomainFree(doms[i]);
     }
     free(doms);
@@ -153,7 +155,10 @@ pv_network_inventory_add_local(PvNetworkInventory *inventory, GError **error)
  * and bridge names, the MACs of domains and networks, and, when the host is
  * this machine, its routes (replacing those known before).  On a remote
  * host the routes stay unknown: libvirt refuses a network whose address
- * clashes with a route there itself.
+ * clashes with a route there itself.  The bridges of provium's networks
+ * are sorted, from their records, into those that may be in use
+ * (provium_bridges) and those of runs that are provably over with no
+ * domain on them (dead_bridges), as things are now.
  */
 gboolean
 pv_network_inventory_add_host(PvNetworkInventory *inventory, virConnect *conn,
@@ -163,6 +168,7 @@ pv_network_inventory_add_host(PvNetworkInventory *inventory, virConnect *conn,
     g_autofree char *uri = virConnectGetURI(conn);
     guint i;
 
+    g_hash_table_remove_all(inventory->attached);
     if (!pv_network_inventory_add_networks(inventory, conn, error) ||
         !pv_network_inventory_add_domains(inventory, conn, error))
         return FALSE;
@@ -175,13 +181,27 @@ pv_network_inventory_add_host(PvNetworkInventory *inventory, virConnect *conn,
     records = pv_network_record_list(record_dir, error);
     if (!records)
         return FALSE;
+    /* Whose each bridge is follows from the records as they are now. */
+    g_hash_table_remove_all(inventory->recorded_bridges);
+    g_hash_table_remove_all(inventory->provium_bridges);
+    g_hash_table_remove_all(inventory->dead_bridges);
     for (i = 0; i < records->len; i++) {
-        const PvNetworkRecord *record = records->pdata[i];
+        PvNetworkRecord *record = records->pdata[i];
 
-        /* A network whose maker died stays until provium clean: no use waiting for it. */
-        if (record->bridge && g_strcmp0(record->uri, uri) == 0 &&
-            pv_network_record_owner_alive(record))
+        if (!record->bridge || g_strcmp0(record->uri, uri) != 0)
+            continue;
+        g_hash_table_add(inventory->recorded_bridges, g_strdup(record->bridge));
+        if (!pv_network_record_owner_maybe_alive(record) &&
+            !g_hash_table_contains(inventory->attached, record->name) &&
+            !g_hash_table_contains(inventory->attached, record->bridge)) {
+            /* Its run is over and nothing is on it: the next run that needs it removes it. */
+            g_hash_table_insert(inventory->dead_bridges, g_strdup(record->bridge),
+                                g_steal_pointer(&records->pdata[i]));
+        } else if (pv_network_record_owner_alive(record)) {
             g_hash_table_add(inventory->provium_bridges, g_strdup(record->bridge));
+        }
+        /* Else its maker died, unprovably or with a kept domain on it: it stays
+         * until provium clean, and its route is the host's to a new network. */
     }
     return TRUE;
 }
@@ -212,6 +232,8 @@ pv_network_create(virConnect *conn, PvNetworkPlan *plan, PvNetwork *net,
         .file = (char *)pv_network_plan_peek_file(plan),
         .net = (char *)pv_network_peek_net(net),
         .host = (char *)g_get_host_name(),
+        .machine = (char *)pv_machine_id(),
+        .boot = (char *)pv_boot_id(),
         .pid = getpid(),
         .pid_start = pv_process_start_time(getpid()),
     };

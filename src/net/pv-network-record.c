@@ -11,6 +11,13 @@
  * run that made it still goes.  A network without a record is never
  * provium's to remove.
  *
+ * Two judgements of the creator: `provium clean`, which a person runs,
+ * takes a record of this host name whose pid is gone as over
+ * (pv_network_record_owner_alive()); a run that finds a network in its way
+ * removes it only with proof (pv_network_record_owner()): the record names
+ * this machine (machine-id) and this boot (boot_id), so its pid means this
+ * machine's process now.
+ *
  * The directory holds records of every run of every user who writes there:
  * it must be root's or yours and not writable by everyone, and its files are
  * opened without following links (pv_safe_openat()).
@@ -46,6 +53,8 @@ pv_network_record_clear(PvNetworkRecord *record)
     g_clear_pointer(&record->file, g_free);
     g_clear_pointer(&record->net, g_free);
     g_clear_pointer(&record->host, g_free);
+    g_clear_pointer(&record->machine, g_free);
+    g_clear_pointer(&record->boot, g_free);
     record->pid = 0;
     record->pid_start = 0;
 }
@@ -60,7 +69,7 @@ pv_network_record_free(PvNetworkRecord *record)
 }
 
 static const char *const pv_network_record_keys[] = {
-    "name", "uuid", "bridge", "uri", "run", "prefix", "file", "net", "host",
+    "name", "uuid", "bridge", "uri", "run", "prefix", "file", "net", "host", "machine", "boot",
 };
 
 /* The string fields, in the order of pv_network_record_keys. */
@@ -69,7 +78,8 @@ pv_network_record_field(PvNetworkRecord *record, gsize i)
 {
     char **fields[] = {
         &record->name, &record->uuid, &record->bridge, &record->uri, &record->run,
-        &record->prefix, &record->file, &record->net, &record->host,
+        &record->prefix, &record->file, &record->net, &record->host, &record->machine,
+        &record->boot,
     };
 
     G_STATIC_ASSERT(G_N_ELEMENTS(fields) == G_N_ELEMENTS(pv_network_record_keys));
@@ -371,4 +381,118 @@ pv_network_record_owner_alive(const PvNetworkRecord *record)
         return FALSE;
     start = pv_process_start_time(record->pid);
     return start == 0 || record->pid_start == 0 || start == record->pid_start;
+}
+
+/* The first line of @path, stripped; NULL when unreadable or empty. */
+static char *
+pv_read_id(const char *path)
+{
+    g_autofree char *text = NULL;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return NULL;
+    g_strstrip(text);
+    return *text && !strchr(text, '\n') ? g_steal_pointer(&text) : NULL;
+}
+
+/**
+ * pv_machine_id:
+ *
+ * Returns: (nullable): this machine's /etc/machine-id, read once
+ */
+const char *
+pv_machine_id(void)
+{
+    static char *id;
+    static gsize done;
+
+    if (g_once_init_enter(&done)) {
+        id = pv_read_id("/etc/machine-id");
+        if (!id)
+            id = pv_read_id("/var/lib/dbus/machine-id");
+        g_once_init_leave(&done, 1);
+    }
+    return id;
+}
+
+/**
+ * pv_boot_id:
+ *
+ * Returns: (nullable): the kernel's id of this boot, read once
+ */
+const char *
+pv_boot_id(void)
+{
+    static char *id;
+    static gsize done;
+
+    if (g_once_init_enter(&done)) {
+        id = pv_read_id("/proc/sys/kernel/random/boot_id");
+        g_once_init_leave(&done, 1);
+    }
+    return id;
+}
+
+/**
+ * pv_process_probe:
+ * @start: (out): when @pid started (pv_process_start_time()), 0 if unknown
+ *
+ * Returns: whether a process @pid runs on this machine (one this user may
+ *   not signal runs too)
+ */
+gboolean
+pv_process_probe(gint64 pid, guint64 *start)
+{
+    *start = 0;
+    if (pid <= 0 || pid > G_MAXINT32 || (kill((pid_t)pid, 0) < 0 && errno != EPERM))
+        return FALSE;
+    *start = pv_process_start_time(pid);
+    return TRUE;
+}
+
+/**
+ * pv_network_record_judge:
+ * @machine: (nullable): this machine's id
+ * @boot: (nullable): this boot's id
+ * @probe: whether a pid runs here, and since when
+ *
+ * Pure: what @record's creator is, seen from @machine in @boot.  A pid means
+ * something only on the machine and in the boot it was recorded in: without
+ * both ids, or with others, nothing is proved.
+ */
+PvNetworkOwner
+pv_network_record_judge(const PvNetworkRecord *record, const char *machine, const char *boot,
+                        PvProcessProbeFunc probe)
+{
+    guint64 start = 0;
+
+    if (!record->machine || !record->boot || !machine || !boot ||
+        !g_str_equal(record->machine, machine) || !g_str_equal(record->boot, boot))
+        return PV_NETWORK_OWNER_UNKNOWN;
+    if (!probe(record->pid, &start))
+        return PV_NETWORK_OWNER_GONE;
+    if (start != 0 && record->pid_start != 0 && start != record->pid_start)
+        return PV_NETWORK_OWNER_REUSED;
+    return PV_NETWORK_OWNER_ALIVE;
+}
+
+/* pv_network_record_judge() on this machine, now. */
+PvNetworkOwner
+pv_network_record_owner(const PvNetworkRecord *record)
+{
+    return pv_network_record_judge(record, pv_machine_id(), pv_boot_id(), pv_process_probe);
+}
+
+/**
+ * pv_network_record_owner_maybe_alive:
+ *
+ * FALSE only when @record's run is provably over (pv_network_record_owner()):
+ * the PvNetworkAliveFunc of a run that removes a network in its way.
+ */
+gboolean
+pv_network_record_owner_maybe_alive(const PvNetworkRecord *record)
+{
+    PvNetworkOwner owner = pv_network_record_owner(record);
+
+    return owner != PV_NETWORK_OWNER_GONE && owner != PV_NETWORK_OWNER_REUSED;
 }

@@ -23,7 +23,9 @@ typedef struct {
     char *prefix;
     char *file;
     char *net;               /* the network's name in the test file */
-    char *host;              /* the machine provium ran on */
+    char *host;              /* the machine provium ran on: its host name */
+    char *machine;           /* ... its /etc/machine-id (nullable: older records) */
+    char *boot;              /* ... and its boot, /proc/sys/kernel/random/boot_id (nullable) */
     gint64 pid;
     guint64 pid_start;       /* the creator's start time, clock ticks after boot */
 } PvNetworkRecord;
@@ -44,3 +46,29 @@ GPtrArray *pv_network_record_list(const char *dir, GError **error);
 
 guint64 pv_process_start_time(gint64 pid);
 gboolean pv_network_record_owner_alive(const PvNetworkRecord *record);
+
+const char *pv_machine_id(void);
+const char *pv_boot_id(void);
+
+/**
+ * PvNetworkOwner:
+ *
+ * What is known of the process that made a recorded network.  Only GONE and
+ * REUSED are proof that its run is over: the record was made on this
+ * machine since it booted, and no process of that pid and start time runs.
+ */
+typedef enum {
+    PV_NETWORK_OWNER_ALIVE,    /* its pid runs, started when the record says (or unknown) */
+    PV_NETWORK_OWNER_UNKNOWN,  /* another machine or boot, or a record without them */
+    PV_NETWORK_OWNER_GONE,     /* no process has its pid */
+    PV_NETWORK_OWNER_REUSED,   /* its pid is a process started at another time */
+} PvNetworkOwner;
+
+/* Whether @pid runs; @start: its start time, 0 when it cannot be read. */
+typedef gboolean (*PvProcessProbeFunc)(gint64 pid, guint64 *start);
+
+gboolean pv_process_probe(gint64 pid, guint64 *start);
+PvNetworkOwner pv_network_record_judge(const PvNetworkRecord *record, const char *machine,
+                                       const char *boot, PvProcessProbeFunc probe);
+PvNetworkOwner pv_network_record_owner(const PvNetworkRecord *record);
+gboolean pv_network_record_owner_maybe_alive(const PvNetworkRecord *record);

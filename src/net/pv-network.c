@@ -163,6 +163,10 @@ pv_network_inventory_new(void)
     inventory->interfaces = pv_string_set_new();
     inventory->macs = pv_string_set_new();
     inventory->provium_bridges = pv_string_set_new();
+    inventory->recorded_bridges = pv_string_set_new();
+    inventory->attached = pv_string_set_new();
+    inventory->dead_bridges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                    (GDestroyNotify)pv_network_record_free);
     return inventory;
 }
 
@@ -175,6 +179,9 @@ pv_network_inventory_free(PvNetworkInventory *inventory)
     g_hash_table_unref(inventory->interfaces);
     g_hash_table_unref(inventory->macs);
     g_hash_table_unref(inventory->provium_bridges);
+    g_hash_table_unref(inventory->recorded_bridges);
+    g_hash_table_unref(inventory->attached);
+    g_hash_table_unref(inventory->dead_bridges);
     if (inventory->routes)
         g_array_unref(inventory->routes);
     g_free(inventory);
@@ -297,6 +304,8 @@ static const struct {
 } pv_network_reserved[] = {
     { 0x00000000, 8, N_("'this network' block (0.0.0.0/8)") },
     { 0x7f000000, 8, N_("loopback block (127.0.0.0/8)") },
+    /* A host route over it would take the cloud metadata address (169.254.169.254). */
+    { 0xa9fe0000, 16, N_("link-local block (169.254.0.0/16)") },
     { 0xe0000000, 4, N_("multicast block (224.0.0.0/4)") },
     { 0xf0000000, 4, N_("reserved block (240.0.0.0/4)") },
 };
@@ -366,11 +375,27 @@ pv_network_parse_member(const char *net, const PvCidr *cidr, const char *what,
     return TRUE;
 }
 
-/* The route of the host that @cidr clashes with, if any, among those through
- * a provium network's bridge (@provium) or the others.  The default route
- * covers everything and clashes with nothing. */
+/* Whose a route of the host is, by the interface it goes through. */
+typedef enum {
+    PV_ROUTE_HOST,       /* the host's own: a network with a host address may not take it */
+    PV_ROUTE_PROVIUM,    /* a provium network's that may still be in use: it ends by itself */
+    PV_ROUTE_DEAD,       /* a provium network's whose run is provably over: removable */
+} PvRouteOwner;
+
+static PvRouteOwner
+pv_network_route_owner(PvNetworkInventory *inventory, const PvRoute *route)
+{
+    if (g_hash_table_contains(inventory->dead_bridges, route->iface))
+        return PV_ROUTE_DEAD;
+    if (g_hash_table_contains(inventory->provium_bridges, route->iface))
+        return PV_ROUTE_PROVIUM;
+    return PV_ROUTE_HOST;
+}
+
+/* The route of the host of @owner that @cidr clashes with, if any.  The
+ * default route covers everything and clashes with nothing. */
 static const PvRoute *
-pv_network_route_clash(const PvCidr *cidr, PvNetworkInventory *inventory, gboolean provium)
+pv_network_route_clash(const PvCidr *cidr, PvNetworkInventory *inventory, PvRouteOwner owner)
 {
     guint i;
 
@@ -378,32 +403,43 @@ pv_network_route_clash(const PvCidr *cidr, PvNetworkInventory *inventory, gboole
         const PvRoute *route = &g_array_index(inventory->routes, PvRoute, i);
 
         if (route->dest.prefix > 0 && pv_cidr_overlaps(cidr, &route->dest) &&
-            g_hash_table_contains(inventory->provium_bridges, route->iface) == provium)
+            pv_network_route_owner(inventory, route) == owner)
             return route;
     }
     return NULL;
 }
 
-/* @busy: also the routes of other provium networks, which end by themselves */
+/*
+ * @busy: also the routes of other provium networks, which end by themselves.
+ * Routes of networks whose run is over are no clash: the caller removes
+ * those networks first (pv_network_plan_dead_clashes()).
+ */
 static gboolean
 pv_network_check_host_routes(const PvNetwork *net, PvNetworkInventory *inventory,
                              gboolean busy, GError **error)
 {
-    const PvRoute *route = pv_network_route_clash(&net->cidr, inventory, FALSE);
+    const PvRoute *route = pv_network_route_clash(&net->cidr, inventory, PV_ROUTE_HOST);
     g_autofree char *dest = NULL;
     g_autofree char *cidr_text = NULL;
 
     if (!route && busy)
-        route = pv_network_route_clash(&net->cidr, inventory, TRUE);
+        route = pv_network_route_clash(&net->cidr, inventory, PV_ROUTE_PROVIUM);
     if (!route)
         return TRUE;
     dest = pv_cidr_to_string(&route->dest);
     cidr_text = pv_cidr_to_string(&net->cidr);
-    if (g_hash_table_contains(inventory->provium_bridges, route->iface))
+    if (pv_network_route_owner(inventory, route) == PV_ROUTE_PROVIUM)
         g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
                     _("network '%s': cidr %s is in use on the host by another provium "
                       "network (route %s on %s), and a network with a host address takes "
                       "its cidr on the host: wait for it to end, or choose other addresses"),
+                    net->net, cidr_text, dest, route->iface);
+    else if (g_hash_table_contains(inventory->recorded_bridges, route->iface))
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("network '%s': cidr %s clashes with the host's route to %s (dev %s), "
+                      "which a provium network holds whose run provium cannot prove is over "
+                      "(made on another machine or boot, or a domain is still on it): run "
+                      "provium clean once that run is over, or choose other addresses"),
                     net->net, cidr_text, dest, route->iface);
     else
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
@@ -483,7 +519,9 @@ pv_network_pick_bridge(const char *name, PvNetworkInventory *inventory, GError *
  * the file, and, for a network that gives the host an address (host, or
  * NAT), a CIDR that clashes with a route of the host's own.  A route of
  * another provium network is no mistake: it ends by itself, and
- * pv_network_plan_check_routes() says so right before creation.
+ * pv_network_plan_check_routes() says so right before creation; nor is one
+ * of a network whose run is provably over, removed before creation
+ * (pv_network_plan_dead_clashes()).
  * Returns: (transfer none): the network, owned by @plan; NULL with @error
  *   set (PV_ERROR_USAGE: the file's mistake)
  */
@@ -585,6 +623,41 @@ pv_network_plan_check_routes(PvNetworkPlan *plan, PvNetworkInventory *inventory,
             return FALSE;
     }
     return TRUE;
+}
+
+/**
+ * pv_network_plan_dead_clashes:
+ *
+ * The networks left by runs that are provably over (@inventory's
+ * dead_bridges) whose routes are in the way of a network of @plan that
+ * gives the host an address and does not exist yet: remove them, then
+ * refresh @inventory, before pv_network_plan_check_routes().
+ * Returns: (transfer container) (element-type PvNetworkRecord): each once,
+ *   owned by @inventory; empty when none is in the way
+ */
+GPtrArray *
+pv_network_plan_dead_clashes(PvNetworkPlan *plan, PvNetworkInventory *inventory)
+{
+    GPtrArray *records = g_ptr_array_new();
+    guint i;
+    guint j;
+
+    for (i = 0; i < plan->networks->len; i++) {
+        const PvNetwork *net = plan->networks->pdata[i];
+
+        if (!net->has_host || net->live)
+            continue;
+        for (j = 0; inventory->routes && j < inventory->routes->len; j++) {
+            const PvRoute *route = &g_array_index(inventory->routes, PvRoute, j);
+            PvNetworkRecord *record = g_hash_table_lookup(inventory->dead_bridges,
+                                                          route->iface);
+
+            if (record && route->dest.prefix > 0 && pv_cidr_overlaps(&net->cidr, &route->dest) &&
+                !g_ptr_array_find(records, record, NULL))
+                g_ptr_array_add(records, record);
+        }
+    }
+    return records;
 }
 
 /* Returns: (transfer none) (nullable): the network @net of the file */

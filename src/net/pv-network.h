@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "pv-ipv4.h"
+#include "pv-network-record.h"
 
 #define PV_NETWORK_NAME_MAX 24   /* a network's name in a test file */
 #define PV_BRIDGE_NAME_MAX 15    /* Linux: IFNAMSIZ - 1 */
@@ -96,6 +97,12 @@ typedef struct {
     GHashTable *interfaces;        /* interface names: bridges, taps, NICs */
     GHashTable *macs;              /* MAC addresses, lowercase */
     GHashTable *provium_bridges;   /* bridges of provium's networks (ownership records) */
+    GHashTable *recorded_bridges;  /* bridges of every recorded provium network */
+    GHashTable *attached;          /* networks and bridges a domain's interface is on */
+    /* bridge -> PvNetworkRecord (owned): provium networks of runs that are
+     * provably over, no domain on them; a run that needs their CIDR on the
+     * host removes them */
+    GHashTable *dead_bridges;
     GArray *routes;                /* PvRoute: the host's IPv4 routes; NULL: unknown */
 } PvNetworkInventory;
 
@@ -118,6 +125,7 @@ const char *pv_network_plan_peek_prefix(PvNetworkPlan *plan);
 const char *pv_network_plan_peek_file(PvNetworkPlan *plan);
 gboolean pv_network_plan_check_routes(PvNetworkPlan *plan, PvNetworkInventory *inventory,
                                       GError **error);
+GPtrArray *pv_network_plan_dead_clashes(PvNetworkPlan *plan, PvNetworkInventory *inventory);
 PvNetwork *pv_network_plan_lookup(PvNetworkPlan *plan, const char *net);
 GPtrArray *pv_network_plan_peek_networks(PvNetworkPlan *plan);
 const PvNic *pv_network_plan_add_nic(PvNetworkPlan *plan, const char *vm, guint index,

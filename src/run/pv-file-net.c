@@ -12,7 +12,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
+#include "pv-clean.h"
 #include "pv-error.h"
 #define PV_FILE_PRIVATE
 #include "pv-file-private.h"
@@ -215,6 +217,69 @@ pv_file_net_create_all(PvFile *file, GError **error)
     return TRUE;
 }
 
+/*
+ * Removes the networks of runs that are provably over whose routes are in
+ * the way of the file's (pv_network_plan_dead_clashes()), as provium clean
+ * would (pv_clean_network_decide()), but only with proof that their run is
+ * over: one line and a network_reclaimed event each.  The run's inventory
+ * is locked.
+ * @removed: (out): whether one was, so the inventory is to be read again
+ */
+static gboolean
+pv_file_net_reclaim(PvFile *file, PvNetworkInventory *inventory, gboolean *removed,
+                    GError **error)
+{
+    PvRun *run = file->run;
+    virConnect *conn = pv_run_peek_conn(run);
+    g_autoptr(GPtrArray) dead = pv_network_plan_dead_clashes(file->networks, inventory);
+    g_autofree char *uri = NULL;
+    guint i;
+
+    *removed = FALSE;
+    if (dead->len == 0)
+        return TRUE;
+    uri = virConnectGetURI(conn);
+    for (i = 0; i < dead->len; i++) {
+        const PvNetworkRecord *record = dead->pdata[i];
+        PvNetworkOwner owner = pv_network_record_owner(record);
+        g_autoptr(GError) local_error = NULL;
+        gboolean existed = FALSE;
+
+        if (pv_clean_network_decide(record, uri, NULL, pv_network_record_owner_maybe_alive,
+                                    FALSE) != PV_CLEAN_REMOVE)
+            continue;
+        if (!pv_network_destroy_recorded(conn, record, pv_run_peek_network_record_dir(run),
+                                         &existed, &local_error)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_LIBVIRT,
+                        _("network '%s' (bridge %s), left by run %s, which is over, holds "
+                          "addresses this file needs, and provium cannot remove it: %s: run "
+                          "provium clean"), record->name, record->bridge, record->run,
+                        local_error->message);
+            return FALSE;
+        }
+        *removed = TRUE;
+        if (!existed)
+            continue;  /* gone already: another run removed it */
+        if (owner == PV_NETWORK_OWNER_REUSED)
+            pv_run_note(run, _("%s: removed network '%s' (bridge %s), left by run %s on "
+                               "addresses this file needs: that run is over (its pid %"
+                               PRId64 " is another process now, on the machine and "
+                               "boot that recorded it)"),
+                        file->path, record->name, record->bridge, record->run, record->pid);
+        else
+            pv_run_note(run, _("%s: removed network '%s' (bridge %s), left by run %s on "
+                               "addresses this file needs: that run is over (no process %"
+                               PRId64 " runs on the machine and boot that recorded "
+                               "it)"),
+                        file->path, record->name, record->bridge, record->run, record->pid);
+        pv_event_network_reclaimed(pv_run_peek_events(run), file->path, record->name,
+                                   record->bridge, record->run, record->pid,
+                                   owner == PV_NETWORK_OWNER_REUSED ? "pid_reused" :
+                                   "process_gone");
+    }
+    return TRUE;
+}
+
 /**
  * pv_file_create_networks:
  *
@@ -223,9 +288,10 @@ pv_file_net_create_all(PvFile *file, GError **error)
  * then made a transient libvirt network (network_created).  While a network
  * with a host address of another file or run holds one of the file's CIDRs
  * on the host, the file waits (file_blocked network_busy), its clock
- * stopped; a signal ends the wait.  The check and the creation are one step
- * for the run's files.  Those created stay for pv_file_end() even when a
- * later one fails.
+ * stopped; a signal ends the wait.  A network of a run that is provably
+ * over in the way is removed first (pv_file_net_reclaim()).  The check and
+ * the creation are one step for the run's files.  Those created stay for
+ * pv_file_end() even when a later one fails.
  */
 gboolean
 pv_file_create_networks(PvFile *file, GError **error)
@@ -239,9 +305,19 @@ pv_file_create_networks(PvFile *file, GError **error)
     for (;;) {
         g_autoptr(GError) busy = NULL;
         PvNetworkInventory *inventory = pv_run_lock_networks(run, TRUE, error);
+        gboolean reclaimed = FALSE;
 
         if (!inventory)
             break;
+        if (!pv_file_net_reclaim(file, inventory, &reclaimed, error)) {
+            pv_run_unlock_networks(run);
+            break;
+        }
+        if (reclaimed) {
+            /* Read the host again: the routes of what was removed are gone. */
+            pv_run_unlock_networks(run);
+            continue;
+        }
         if (pv_network_plan_check_routes(file->networks, inventory, &busy)) {
             ok = pv_file_net_create_all(file, error);
             pv_run_unlock_networks(run);

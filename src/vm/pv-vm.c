@@ -303,7 +303,9 @@ pv_vm_agent_context(PvVm *vm, PvAgentContext *ctx)
 /**
  * pv_vm_exec:
  *
- * Runs a program in the guest through its agent.
+ * Runs a program in the guest through its agent, for provium's own short
+ * commands: its output comes back in the agent's reply, so it must stay
+ * small (vm:run() is pv_vm_run()).
  */
 gboolean
 pv_vm_exec(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result, GError **error)
@@ -340,6 +342,27 @@ pv_vm_file_exists(PvVm *vm, const char *path, gboolean *exists, GError **error)
         return FALSE;
     }
     *exists = result.exit_code == 0;
+    return TRUE;
+}
+
+/**
+ * pv_vm_run:
+ *
+ * vm:run(): runs a program in the guest through its agent, with its output
+ * of any size up to PV_AGENT_OUTPUT_MAX (pv_agent_run()).
+ */
+gboolean
+pv_vm_run(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result, GError **error)
+{
+    PvAgentContext ctx;
+
+    if (!pv_vm_require_agent(vm, error))
+        return FALSE;
+    pv_vm_agent_context(vm, &ctx);
+    if (!pv_agent_run(pv_domain_peek_virdomain(vm->domain), &ctx, exec, result, error)) {
+        pv_vm_explain_agent_error(vm, error);
+        return FALSE;
+    }
     return TRUE;
 }
 

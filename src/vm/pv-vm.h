@@ -105,6 +105,8 @@ gboolean pv_vm_reset(PvVm *vm, GError **error);
 
 gboolean pv_vm_exec(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result,
                     GError **error);
+gboolean pv_vm_run(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result,
+                   GError **error);
 gboolean pv_vm_write_file(PvVm *vm, const char *path, GBytes *data, const char *mode,
                           GError **error);
 GBytes *pv_vm_read_file(PvVm *vm, const char *path, GError **error);

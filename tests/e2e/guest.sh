@@ -89,6 +89,37 @@ test("write_file: a new file is 0644, an existing one keeps its mode", function(
     t:assert_eq("#!/bin/sh\n", vm:read_file("/tmp/script"))
 end)
 
+-- More output than the agent's reply may hold (libvirt takes 10 MiB, as
+-- base64): whole, and the VM runs commands after it.
+test("output larger than an agent reply", function(t)
+    local r = vm:run("head -c 10000000 /dev/zero; echo done >&2")
+    r:assert_ok()
+    t:assert_eq(10000000, #r.stdout)
+    t:assert(r.stdout == string.rep("\0", 10000000), "the output is not all zero bytes")
+    t:assert_eq("done\n", r.stderr)
+    t:assert(not r.truncated, "truncated")
+    r = vm:run({"head", "-c", "5000000", "/dev/zero"})
+    t:assert_eq(5000000, #r.stdout)
+end)
+
+test("a command after large output", function(t)
+    t:assert_eq("after\n", vm:run("echo after").stdout)
+    -- Through a shell, an argv still gets exactly the environment given.
+    local env = vm:run({"env"}, {env = {["A-B"] = "1"}}).stdout
+    t:assert_contains(env, "A-B=1\n")
+    t:assert(not env:find("PWD="), env)
+    -- The large output's files are gone from the guest's memory.
+    t:assert_eq("0\n", vm:run("find /tmp -name '.provium-run-*' -size +1000k | wc -l").stdout)
+end)
+
+test("output beyond what vm:run() keeps", function(t)
+    local err = t:assert_raises(function() vm:run("head -c 70000000 /dev/zero") end)
+    t:assert_contains(err, "the command wrote more than 64M to its standard output, the " ..
+                      "most vm:run() keeps")
+    t:assert_eq("still\n", vm:run("echo still").stdout)
+    t:assert_eq("0\n", vm:run("find /tmp -name '.provium-run-*' -size +1000k | wc -l").stdout)
+end)
+
 test("shutdown", function(t)
     vm:shutdown()
     t:assert_eq("stopped", vm:state())
@@ -109,11 +140,16 @@ check "a guest's stderr: no control character reaches the terminal" \
     sh -c "! tr -d '\n\t' < '$WORK/out' | LC_ALL=C grep -q '[[:cntrl:]]'"
 check "a guest's stderr: JUnit is valid" \
     xmllint --noout --schema "$PV_TEST_SRCDIR/reportdata/junit.xsd" "$WORK/junit.xml"
-check "summary line" grep -qx "10 passed, 3 failed, 0 skipped" "$WORK/out"
+check "summary line" grep -qx "13 passed, 3 failed, 0 skipped" "$WORK/out"
 check "a NUL where it cannot travel: an error" \
     out_has "PASS  a NUL where it cannot travel: an error, nothing cut short"
 check "write_file: a new file is 0644, an existing one keeps its mode" \
     out_has "PASS  write_file: a new file is 0644, an existing one keeps its mode"
+check "more output than an agent reply: whole" out_has "PASS  output larger than an agent reply"
+check "more output than an agent reply: the VM runs commands after it" \
+    out_has "PASS  a command after large output"
+check "more output than vm:run() keeps: a clear error, the VM still usable" \
+    out_has "PASS  output beyond what vm:run() keeps"
 check "nothing left in virsh list --all" no_domains_left
 check "overlays and logs stay in the run directory" \
     test -f "$WORK/runs/latest/vms/${PREFIX}guest-g.console.log"

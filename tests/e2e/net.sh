@@ -178,6 +178,63 @@ check "same host address in two runs: the second waited (network_busy)" \
 check "same host address in two runs: nothing left in virsh net-list --all" \
     sh -c "! virsh net-list --all --name | grep -q '^$PREFIX'"
 
+# A run killed with SIGKILL leaves its network with its host address (the
+# host's route to it stays); the next run that needs those addresses removes
+# it, in one line saying which, whose and why, once the killed run is
+# provably over (no process of its pid on the machine and boot that recorded
+# it).  One whose run cannot be proved over is left alone.
+mkdir "$WORK/dead" "$WORK/dead2"
+cp "$WORK/provium.conf" "$WORK/dead/"
+cp "$WORK/provium.conf" "$WORK/dead2/"
+cat > "$WORK/dead/held.test.lua" <<'LUA'
+provium:network("wan", {cidr = "10.9.0.0/24", host = "10.9.0.1"})
+local v = provium:vm("v", "tiny", {nics = {"wan"}})
+test("holds", function(t)
+  v:boot()
+  provium:sleep("300s")
+end)
+LUA
+cp "$WORK/host2/b.test.lua" "$WORK/dead2/"
+"$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs1" "$WORK/dead" \
+    > "$WORK/out1" 2>&1 &
+pid=$!
+i=0
+until virsh domstate "${PREFIX}held-v" 2>/dev/null | grep -q running || [ $i -ge 240 ]; do
+    sleep 0.5
+    i=$((i + 1))
+done
+kill -KILL $pid
+wait $pid
+held="${PREFIX}held-wan"
+record=$(grep -lx "name=$held" "$NETWORK_RECORDS"/*.network 2>/dev/null | head -1)
+dead_run=$(sed -n 's/^run=//p' "$record" 2>/dev/null)
+check "SIGKILL with a host address: the network and its record are left" \
+    sh -c "virsh net-info '$held' >/dev/null && [ -n '$record' ] && [ -n '$dead_run' ]"
+check "SIGKILL with a host address: the host keeps a route into 10.9.0.0/24" \
+    sh -c "ip -4 route show 10.9.0.0/24 | grep -q 'dev pv-'"
+# A record of another machine proves nothing of its pid here.
+cp "$record" "$WORK/record.saved"
+sed 's/^machine=.*/machine=00000000000000000000000000000001/' "$WORK/record.saved" > "$record"
+run_provium --no-psi "$WORK/dead2"
+check "a network whose run is not provably over: exit 2" status_is 2
+check "a network whose run is not provably over: one line, with what to do" \
+    test "$(grep -c "b.test.lua:1: network 'wan': cidr 10.9.0.0/24 clashes with the host's route to 10.9.0.0/24 (dev pv-[0-9a-f]*), which a provium network holds whose run provium cannot prove is over .*run provium clean" "$WORK/out")" -eq 1
+check "a network whose run is not provably over: left alone" \
+    sh -c "virsh net-info '$held' >/dev/null && test -f '$record'"
+cp "$WORK/record.saved" "$record"
+run_provium --no-psi "$WORK/dead2"
+check "the next run that needs the addresses: passes" status_is 0
+check "the next run: one line naming the network, the run and why it is over" \
+    test "$(grep -c "^provium: .*b.test.lua: removed network '$held' (bridge pv-[0-9a-f]*), left by run $dead_run on addresses this file needs: that run is over (no process $pid runs on the machine and boot that recorded it)$" "$WORK/err")" -eq 1
+check "the next run: network_reclaimed, before its own network_created" \
+    test "$(events "[.[] | select(.kind == \"network_reclaimed\" or .kind == \"network_created\")] |
+                    [.[0].kind, .[0].network, .[0].owner_run, .[0].owner_pid, .[0].reason,
+                     .[1].kind] == [\"network_reclaimed\", \"$held\", \"$dead_run\", $pid,
+                                    \"process_gone\", \"network_created\"]")" = true
+check "the next run: the killed run's network and record are gone" \
+    sh -c "! virsh net-info '$held' >/dev/null 2>&1 && ! test -f '$record'"
+check "the next run: nothing left in virsh net-list --all" no_networks_left
+
 # SIGINT while a test runs: the file's networks go with its domains.
 start_sigint() {  # runs sigint.test.lua in the background ($pid) until its VM runs
     "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" "$WORK/sig" \

@@ -222,6 +222,28 @@ check "under timeout(1): JUnit written" test -s "$WORK/tmo.xml"
 check "under timeout(1): its VM destroyed" stopped_reason destroyed
 check "under timeout(1): nothing left" no_domains_left
 
+# Two signals 50 ms apart, as timeout(1) sends them on a loaded host (to
+# provium, then to its group, the main loop looking in between): still one.
+# The file is stuck in C code, so the run is still ending at the second.
+mkdir "$WORK/two"
+cp "$WORK/provium.conf" "$WORK/two/"
+cat > "$WORK/two/a.test.lua" <<LUA
+test("C code that runs long", function(t)
+  provium:vm("v"):boot({agent = false})
+  io.open("$WORK/two.mark", "w"):close()
+  string.find(("a"):rep(2e5), ".-.-.-.-.-b")
+end)
+LUA
+start_b --timeout 0 --junit "$WORK/two.xml" "$WORK/two"
+wait_marked "$WORK/two.mark"
+kill -TERM $pid
+sleep 0.05
+kill -TERM $pid
+wait_b
+check "two signals 50 ms apart: one interruption, the results printed" \
+    sh -c "! grep -q 'interrupted again' '$WORK/err' && grep -q '^0 passed, 1 failed' '$WORK/out'"
+check "two signals 50 ms apart: JUnit written" test -s "$WORK/two.xml"
+
 # The top level: C code that runs long, or a finalizer that loops when the
 # state closes, breaks its file at discovery (provium list, a run) with one
 # line naming the file (and line), exit 2; the other files go on.

@@ -409,10 +409,19 @@ typedef struct {
     PvRun *run;
     PvDispatcher *dispatcher;
     guint signals;
+    gint64 first_us;            /* when the first came, monotonic */
 } PvCmdRunSignals;
 
 /* How long a second signal waits for domains being created, to destroy them. */
 #define PV_CMD_RUN_CREATE_WAIT_US (30 * G_USEC_PER_SEC)
+/*
+ * Signals this close to the first are the same interruption: timeout(1)
+ * sends its signal to provium and then to provium's process group (GLib
+ * folds the two into one only when both come before the main loop looks),
+ * a dropped ssh session SIGHUP and SIGTERM alike.  A person's second
+ * Ctrl-C comes later.
+ */
+#define PV_CMD_RUN_SAME_SIGNAL_US (250 * 1000)
 
 /*
  * SIGINT, SIGTERM or SIGHUP (a terminal or ssh session gone): the run
@@ -421,14 +430,20 @@ typedef struct {
  * results so far are printed.  A second one exits at once, after
  * destroying the run's domains (waiting only for those being created right
  * now, which would come up after provium is gone) and its networks.
+ * Signals within PV_CMD_RUN_SAME_SIGNAL_US of the first count as the first.
  */
 static gboolean
 pv_cmd_run_on_signal(gpointer user_data)
 {
     PvCmdRunSignals *signals = user_data;
     PvDomainRegistry *domains = pv_run_peek_domains(signals->run);
+    gint64 now = g_get_monotonic_time();
     const char *message;
 
+    if (signals->signals == 1 && now - signals->first_us < PV_CMD_RUN_SAME_SIGNAL_US)
+        return G_SOURCE_CONTINUE;
+    if (signals->signals == 0)
+        signals->first_us = now;
     signals->signals++;
     if (signals->signals > 1) {
         guint left = pv_domain_registry_close(domains, g_get_monotonic_time() +

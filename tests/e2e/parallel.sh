@@ -55,7 +55,9 @@ done
 cat > "$WORK/fifo/c.test.lua" <<'LUA'
 test("small", function(t) provium:vm("v"):boot():run("true"):assert_ok() end)
 LUA
-run_provium --no-psi --mem 1G "$WORK/fifo"
+# Discovery order: the history this results directory holds (two/'s files
+# have the same names below their provium.conf) would otherwise decide it.
+run_provium --no-psi --mem 1G --order fifo "$WORK/fifo"
 check "claim larger than what is free: exit 0" status_is 0
 check "claim larger than what is free: b blocked on pool_full" \
     test "$(events '[.[] | select(.kind == "file_blocked" and .reason == "pool_full")][0].path | endswith("/b.test.lua")')" = true
@@ -81,7 +83,7 @@ test("one VM", function(t)
     provium:sleep("3s")
 end)
 LUA
-run_provium --no-psi --mem 700M "$WORK/mem"
+run_provium --no-psi --mem 700M --order fifo "$WORK/mem"
 check "unclaimed VMs: exit 0" status_is 0
 check "unclaimed VMs: a's second VM waited on pool_full" \
     test "$(events '[.[] | select(.kind == "file_blocked" and (.path | endswith("/a.test.lua")))][0] | [.reason, .waiting_for] | join(" ")')" = "\"pool_full vm 'two' (256M and 1 vCPU)\""

@@ -47,7 +47,9 @@ until virsh list --all --name 2>/dev/null | grep -q "^$PREFIX" || [ $i -ge 600 ]
     i=$((i + 1))
 done
 kill -INT $pid
-sleep 0.05
+# A second signal within 250 ms is the same interruption (timeout(1) signals
+# provium and then its group): a person's second Ctrl-C comes later.
+sleep 0.4
 kill -INT $pid
 wait $pid
 status=$?

@@ -57,17 +57,8 @@ struct _PvDomainRegistry {
     int agent_id;
 };
 
-static const char *const pv_domain_state_names[] = {
-    "starting", "running", "ready", "stopped",
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(pv_domain_state_names) == PV_DOMAIN_STATE_LAST);
-
-const char *
-pv_domain_state_to_string(PvDomainState state)
-{
-    g_return_val_if_fail(state < PV_DOMAIN_STATE_LAST, "unknown");
-    return pv_domain_state_names[state];
-}
+PV_ENUM_IMPL(pv_domain_state, PvDomainState, PV_DOMAIN_STATE_LAST,
+             "starting", "running", "ready", "stopped");
 
 PvDomain *
 pv_domain_ref(PvDomain *domain)

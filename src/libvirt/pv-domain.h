@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
+#include "pv-enum.h"
 #include "pv-wake.h"
 
 typedef enum {
@@ -17,7 +18,7 @@ typedef enum {
     PV_DOMAIN_STATE_LAST
 } PvDomainState;
 
-const char *pv_domain_state_to_string(PvDomainState state);
+PV_ENUM_DECL(pv_domain_state, PvDomainState);
 
 typedef struct _PvDomain PvDomain;
 typedef struct _PvDomainRegistry PvDomainRegistry;

@@ -17,29 +17,8 @@
 #define PV_NETWORK_PRIVATE
 #include "pv-network-private.h"
 
-static const char *const pv_network_forward_names[PV_NETWORK_FORWARD_LAST] = {
-    "none", "nat",
-};
-
-const char *
-pv_network_forward_to_string(PvNetworkForward forward)
-{
-    return forward < PV_NETWORK_FORWARD_LAST ? pv_network_forward_names[forward] : NULL;
-}
-
-gboolean
-pv_network_forward_from_string(const char *text, PvNetworkForward *forward)
-{
-    PvNetworkForward i;
-
-    for (i = 0; i < PV_NETWORK_FORWARD_LAST; i++) {
-        if (g_strcmp0(text, pv_network_forward_names[i]) == 0) {
-            *forward = i;
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
+PV_ENUM_IMPL(pv_network_forward, PvNetworkForward, PV_NETWORK_FORWARD_LAST,
+             "none", "nat");
 
 static void
 pv_network_free(PvNetwork *net)

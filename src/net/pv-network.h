@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "pv-enum.h"
 #include "pv-ipv4.h"
 #include "pv-network-record.h"
 
@@ -21,8 +22,7 @@ typedef enum {
     PV_NETWORK_FORWARD_LAST
 } PvNetworkForward;
 
-const char *pv_network_forward_to_string(PvNetworkForward forward);
-gboolean pv_network_forward_from_string(const char *text, PvNetworkForward *forward);
+PV_ENUM_DECL(pv_network_forward, PvNetworkForward);
 
 /**
  * PvNetworkOptions:
@@ -49,7 +49,7 @@ typedef enum {
     PV_NIC_ADDRESS_LAST
 } PvNicAddressing;
 
-const char *pv_nic_addressing_to_string(PvNicAddressing addressing);
+PV_ENUM_DECL(pv_nic_addressing, PvNicAddressing);
 
 /**
  * PvNic:

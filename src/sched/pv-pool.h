@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "pv-enum.h"
+
 /* vCPUs are counted in thousandths, so an overcommitted budget is exact. */
 #define PV_MCPU 1000
 
@@ -57,7 +59,7 @@ typedef enum {
     PV_BLOCK_LAST
 } PvBlockReason;
 
-const char *pv_block_reason_to_string(PvBlockReason reason);
+PV_ENUM_DECL(pv_block_reason, PvBlockReason);
 
 typedef struct _PvPool PvPool;
 typedef struct _PvBudget PvBudget;

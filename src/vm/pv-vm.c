@@ -505,7 +505,7 @@ pv_vm_end(gpointer data, PvVmEnd why, gboolean keep)
         return;
     }
     pv_domain_destroy(vm->domain, NULL);
-    pv_vm_stopped(vm, why == PV_VM_END_TEST ? "test_ended" : "file_ended");
+    pv_vm_stopped(vm, pv_vm_end_to_string(why));
     pv_vm_release_nics(vm);
 }
 

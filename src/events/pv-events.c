@@ -231,17 +231,6 @@ pv_event_add_uint(GVariantBuilder *fields, const char *key, guint64 value)
     g_variant_builder_add(fields, "{sv}", key, g_variant_new_uint64(value));
 }
 
-/* {memory: bytes, cpus: float}, as pool_state and claims carry it */
-void
-pv_event_add_amount(GVariantBuilder *fields, const char *key, guint64 memory, double cpus)
-{
-    g_auto(GVariantBuilder) amount = PV_EVENT_FIELDS_INIT;
-
-    pv_event_add_uint(&amount, "memory", memory);
-    g_variant_builder_add(&amount, "{sv}", "cpus", g_variant_new_double(cpus));
-    g_variant_builder_add(fields, "{sv}", key, g_variant_builder_end(&amount));
-}
-
 static void
 pv_event_pack(msgpack_packer *pk, GVariant *value)
 {

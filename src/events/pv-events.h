@@ -34,7 +34,6 @@ GVariant *pv_event_new_str(const char *value);
 void pv_event_add_str(GVariantBuilder *fields, const char *key, const char *value);
 void pv_event_add_int(GVariantBuilder *fields, const char *key, gint64 value);
 void pv_event_add_uint(GVariantBuilder *fields, const char *key, guint64 value);
-void pv_event_add_amount(GVariantBuilder *fields, const char *key, guint64 memory, double cpus);
 
 /* Encoding, shared by the sink, the reader and the tests. */
 GBytes *pv_event_encode(GVariant *event);

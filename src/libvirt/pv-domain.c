@@ -626,16 +626,6 @@ pv_domain_peek_virdomain(PvDomain *domain)
     return domain->dom;
 }
 
-/**
- * pv_domain_peek_label:
- * Returns: (transfer none): the VM's name in the test file
- */
-const char *
-pv_domain_peek_label(PvDomain *domain)
-{
-    return domain->label;
-}
-
 PvDomainState
 pv_domain_get_state(PvDomain *domain)
 {
@@ -675,32 +665,11 @@ pv_domain_dup_stop_reason(PvDomain *domain)
 }
 
 static gboolean
-pv_domain_agent_or_stopped(gpointer data)
-{
-    PvDomain *domain = data;
-
-    return domain->state == PV_DOMAIN_STATE_READY || domain->state == PV_DOMAIN_STATE_STOPPED;
-}
-
-static gboolean
 pv_domain_is_stopped(gpointer data)
 {
     PvDomain *domain = data;
 
     return domain->state == PV_DOMAIN_STATE_STOPPED;
-}
-
-/**
- * pv_domain_wait_agent:
- * @deadline: monotonic time
- *
- * Waits for libvirt's agent-connected event.  PV_WAIT_READY also ends the
- * wait when the domain stopped: check pv_domain_get_state().
- */
-PvWaitResult
-pv_domain_wait_agent(PvDomain *domain, gint64 deadline, GError **error)
-{
-    return pv_wake_wait(domain->wake, deadline, pv_domain_agent_or_stopped, domain, error);
 }
 
 /**

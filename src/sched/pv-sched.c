@@ -123,17 +123,6 @@ pv_sched_file_ended(PvSched *sched)
     g_mutex_unlock(&sched->lock);
 }
 
-guint
-pv_sched_get_in_flight(PvSched *sched)
-{
-    guint n;
-
-    g_mutex_lock(&sched->lock);
-    n = sched->in_flight;
-    g_mutex_unlock(&sched->lock);
-    return n;
-}
-
 /**
  * pv_sched_count_waiting:
  *
@@ -151,22 +140,6 @@ pv_sched_count_waiting(PvSched *sched, PvBlockReason reason)
         n += ((PvSchedWaiter *)l->data)->reason == reason;
     g_mutex_unlock(&sched->lock);
     return n;
-}
-
-/**
- * pv_sched_get_generation:
- *
- * How many times pv_sched_notify() was called: what a waiter compares with.
- */
-guint
-pv_sched_get_generation(PvSched *sched)
-{
-    guint generation;
-
-    g_mutex_lock(&sched->lock);
-    generation = sched->generation;
-    g_mutex_unlock(&sched->lock);
-    return generation;
 }
 
 /**

@@ -70,8 +70,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvSched, pv_sched_free)
 
 void pv_sched_file_started(PvSched *sched);
 void pv_sched_file_ended(PvSched *sched);
-guint pv_sched_get_in_flight(PvSched *sched);
 void pv_sched_notify(PvSched *sched);
 gboolean pv_sched_wait(PvSched *sched, const PvSchedWait *wait, GError **error);
-guint pv_sched_get_generation(PvSched *sched);
 guint pv_sched_count_waiting(PvSched *sched, PvBlockReason reason);

@@ -118,19 +118,6 @@ pv_vm_peek_console_log(PvVm *vm)
 }
 
 /**
- * pv_vm_describe:
- * Returns: (transfer full): "vm 'web' (domain 'pv-1-t-web')", or "vm 'web'"
- */
-char *
-pv_vm_describe(PvVm *vm)
-{
-    if (vm->domain)
-        return g_strdup_printf(_("vm '%s' (domain '%s')"), vm->name,
-                               pv_domain_peek_name(vm->domain));
-    return g_strdup_printf(_("vm '%s'"), vm->name);
-}
-
-/**
  * pv_vm_check_scope:
  *
  * Whether the VM may still be used: a VM made inside a test ended with it.

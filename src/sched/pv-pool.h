@@ -54,7 +54,7 @@ typedef enum {
     PV_BLOCK_BOOT_GATE,
     PV_BLOCK_LLC_BUSY,
     PV_BLOCK_NETWORK_BUSY,   /* a CIDR of the file's is another provium network's on the host */
-    PV_BLOCK_FIXTURE_BUILD,   /* another process builds the fixture it needs */
+    PV_BLOCK_FIXTURE_BUILD,   /* another file or run builds the fixture it needs */
 
     PV_BLOCK_LAST
 } PvBlockReason;

@@ -1,5 +1,5 @@
 /*
- * fuzz-events.c: reading an event stream (src/events/pv-events.c), and what
+ * fuzz-events.c: reading an event stream (src/events/pv-event-reader.c), and what
  * `provium events` and `provium report` make of it
  *
  * The input is a saved events.msgpack.  Every event the reader returns is

@@ -307,16 +307,16 @@ test_check_line(void)
 static void
 test_check_names(void)
 {
-    g_autofree char *names = pv_console_check_names();
+    g_autofree char *names = pv_console_check_known();
     guint mask = 0;
 
     g_assert_cmpstr(names, ==, "panic, oops, bug, oom, segfault, call_trace, all");
-    g_assert_true(pv_console_check_from_string("oom", &mask));
-    g_assert_true(pv_console_check_from_string("segfault", &mask));
+    g_assert_true(pv_console_check_parse("oom", &mask));
+    g_assert_true(pv_console_check_parse("segfault", &mask));
     g_assert_cmpuint(mask, ==, (1u << PV_CONSOLE_CHECK_OOM) | (1u << PV_CONSOLE_CHECK_SEGFAULT));
-    g_assert_false(pv_console_check_from_string("Oops", &mask));
-    g_assert_false(pv_console_check_from_string("", &mask));
-    g_assert_true(pv_console_check_from_string("all", &mask));
+    g_assert_false(pv_console_check_parse("Oops", &mask));
+    g_assert_false(pv_console_check_parse("", &mask));
+    g_assert_true(pv_console_check_parse("all", &mask));
     g_assert_cmpuint(mask, ==, PV_CONSOLE_CHECKS_ALL);
 }
 

@@ -342,6 +342,56 @@ test_wait(Fixture *fx, gconstpointer data)
     g_assert_null(pv_fixture_wait_get_failure(waiter.wait));
 }
 
+/*
+ * The store knows the keys its own process builds: a wait for one of them
+ * is a wait for another file of the same run (which notifies when its
+ * build ends), not for another run.  Committed, failed or abandoned, the
+ * build is over.
+ */
+static void
+test_building_here(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFixtureKey) key = make_key("web");
+    g_autoptr(PvFixtureKey) other_key = make_key("db");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvFixtureStore) other = pv_fixture_store_open(fx->dir, &error);
+    g_autoptr(PvFixtureEntry) entry = NULL;
+    g_auto(PvFixtureAcquisition) builder = { 0 };
+    g_auto(PvFixtureAcquisition) waiter = { 0 };
+
+    g_assert_false(pv_fixture_store_is_building(fx->store, key->key));
+    g_assert_true(pv_fixture_store_acquire(fx->store, key->key, "pid 1", &builder, &error));
+    g_assert_cmpint(builder.outcome, ==, PV_FIXTURE_BUILD);
+    g_assert_true(pv_fixture_store_is_building(fx->store, key->key));
+    g_assert_false(pv_fixture_store_is_building(fx->store, other_key->key));
+    /* Another run's store sees the lock, not a build of its own. */
+    g_assert_false(pv_fixture_store_is_building(other, key->key));
+    /* Another file of the run waits, for a build of its own run's. */
+    g_assert_true(pv_fixture_store_acquire(fx->store, key->key, "pid 1", &waiter, &error));
+    g_assert_cmpint(waiter.outcome, ==, PV_FIXTURE_WAIT);
+    g_assert_true(pv_fixture_store_is_building(fx->store, key->key));
+    entry = build(fx, builder.build, key, "web");
+    g_assert_false(pv_fixture_store_is_building(fx->store, key->key));
+    g_assert_true(pv_fixture_wait_is_done(waiter.wait));
+    pv_fixture_acquisition_clear(&builder);
+    pv_fixture_acquisition_clear(&waiter);
+
+    /* Failed, and abandoned. */
+    g_assert_true(pv_fixture_store_acquire(fx->store, other_key->key, "pid 1", &builder,
+                                           &error));
+    g_assert_cmpint(builder.outcome, ==, PV_FIXTURE_BUILD);
+    g_assert_true(pv_fixture_store_is_building(fx->store, other_key->key));
+    pv_fixture_build_fail(builder.build, "broken");
+    g_assert_false(pv_fixture_store_is_building(fx->store, other_key->key));
+    pv_fixture_acquisition_clear(&builder);
+    g_assert_true(pv_fixture_store_acquire(fx->store, other_key->key, "pid 1", &builder,
+                                           &error));
+    g_assert_cmpint(builder.outcome, ==, PV_FIXTURE_BUILD);
+    g_assert_true(pv_fixture_store_is_building(fx->store, other_key->key));
+    pv_fixture_acquisition_clear(&builder);
+    g_assert_false(pv_fixture_store_is_building(fx->store, other_key->key));
+}
+
 static void
 truncate_file(const char *path, goffset size)
 {
@@ -807,6 +857,7 @@ main(int argc, char **argv)
     ADD("/fixture/store/killed-builder", test_killed_builder);
     ADD("/fixture/store/concurrent-builders", test_concurrent_builders);
     ADD("/fixture/store/wait", test_wait);
+    ADD("/fixture/store/building-here", test_building_here);
     ADD("/fixture/store/truncated", test_truncated);
     ADD("/fixture/store/changed-contents", test_changed_contents);
     ADD("/fixture/store/slots", test_slots);

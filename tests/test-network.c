@@ -271,6 +271,69 @@ test_plan_networks(void)
 }
 
 /*
+ * What a busy file waits for: the bridges of the provium networks in the
+ * way, each once, and whether all of them are its own run's (only then can
+ * a deadlock among the run's files be what keeps it waiting).
+ */
+static void
+test_plan_busy_bridges(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvNetworkInventory) inventory = make_inventory();
+    g_autoptr(PvNetworkPlan) plan = pv_network_plan_new("run2", "pv-r2-", "/t/wan.test.lua",
+                                                        "wan");
+    g_autoptr(GPtrArray) bridges = NULL;
+    PvNetwork *blocked = NULL;
+    PvNetwork *wan;
+    gboolean this_run = TRUE;
+
+    add_network(plan, inventory, "iso", "10.30.0.0/24", NULL, FALSE, NULL);
+    wan = add_network(plan, inventory, "wan", "10.9.0.0/16", "10.9.0.1", FALSE, NULL);
+    add_network(plan, inventory, "lab", "10.20.0.0/24", "10.20.0.1", FALSE, NULL);
+    bridges = pv_network_plan_busy_bridges(plan, inventory, &blocked, &this_run);
+    g_assert_cmpuint(bridges->len, ==, 0);
+    g_assert_null(blocked);
+    g_assert_false(this_run);
+    g_clear_pointer(&bridges, g_ptr_array_unref);
+
+    /* Two routes of one network of run1's, another of run2's: wan's way. */
+    g_array_append_val(inventory->routes, ((PvRoute) { g_strdup("pv-1111111111"),
+                                                       { 0x0a090000, 24 } }));
+    g_array_append_val(inventory->routes, ((PvRoute) { g_strdup("pv-1111111111"),
+                                                       { 0x0a090100, 24 } }));
+    g_array_append_val(inventory->routes, ((PvRoute) { g_strdup("pv-2222222222"),
+                                                       { 0x0a090200, 24 } }));
+    g_hash_table_add(inventory->provium_bridges, g_strdup("pv-1111111111"));
+    g_hash_table_add(inventory->provium_bridges, g_strdup("pv-2222222222"));
+    g_hash_table_insert(inventory->bridge_runs, g_strdup("pv-1111111111"), g_strdup("run1"));
+    g_hash_table_insert(inventory->bridge_runs, g_strdup("pv-2222222222"), g_strdup("run2"));
+    g_assert_false(pv_network_plan_check_routes(plan, inventory, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_RESOURCES);
+    bridges = pv_network_plan_busy_bridges(plan, inventory, &blocked, &this_run);
+    g_assert_cmpuint(bridges->len, ==, 2);
+    g_assert_cmpstr(bridges->pdata[0], ==, "pv-1111111111");
+    g_assert_cmpstr(bridges->pdata[1], ==, "pv-2222222222");
+    g_assert_true(blocked == wan);
+    g_assert_false(this_run);
+    g_clear_pointer(&bridges, g_ptr_array_unref);
+
+    /* run1's network gone: only this run's own is in the way. */
+    g_array_remove_range(inventory->routes, inventory->routes->len - 3, 2);
+    g_hash_table_remove(inventory->provium_bridges, "pv-1111111111");
+    bridges = pv_network_plan_busy_bridges(plan, inventory, NULL, &this_run);
+    g_assert_cmpuint(bridges->len, ==, 1);
+    g_assert_cmpstr(bridges->pdata[0], ==, "pv-2222222222");
+    g_assert_true(this_run);
+    g_clear_pointer(&bridges, g_ptr_array_unref);
+
+    /* Once wan exists, nothing is in its way. */
+    pv_network_set_live(wan, TRUE);
+    bridges = pv_network_plan_busy_bridges(plan, inventory, &blocked, &this_run);
+    g_assert_cmpuint(bridges->len, ==, 0);
+    g_assert_false(this_run);
+}
+
+/*
  * A network left by a run that is provably over (the inventory's
  * dead_bridges): its route is no mistake of the file, and no reason to
  * wait; it is named for removal before creation.  One whose run is not
@@ -522,6 +585,7 @@ main(int argc, char **argv)
     g_test_add_func("/network/ipv4/routes", test_routes);
     g_test_add_func("/network/plan/networks", test_plan_networks);
     g_test_add_func("/network/plan/dead-network", test_plan_dead_network);
+    g_test_add_func("/network/plan/busy-bridges", test_plan_busy_bridges);
     g_test_add_func("/network/plan/bridge-and-mac", test_bridge_and_mac);
     g_test_add_func("/network/plan/nics", test_plan_nics);
     g_test_add_func("/network/xml", test_xml);

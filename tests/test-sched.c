@@ -3,7 +3,10 @@
  * deadlock detector
  *
  * Workers are real threads; what they wait for is a counter the tests give
- * back, so every wake-up comes from pv_sched_notify(), never from a timer.
+ * back, so every wake-up comes from pv_sched_notify(), never from a timer,
+ * but for what another process holds (a wait's retry_us).  Waits of every
+ * kind meet in one detector: the pool, LLC groups, another file's network
+ * (run/pv-file-net.c) or fixture build (vm/pv-vm-fixture.c).
  */
 #include "config.h"
 
@@ -24,6 +27,9 @@ typedef struct {
     PvSched *sched;
     Stock *stock;
     guint want;
+    const char *who;       /* NULL: "worker wanting N" */
+    const char *need;
+    gint64 retry_us;
     PvWake wake;
     gboolean ok;
     GError *error;
@@ -78,7 +84,8 @@ worker_run(gpointer data)
     Worker *w = data;
     g_autofree char *who = g_strdup_printf("worker wanting %u", w->want);
     PvSchedWait wait = {
-        &w->wake, G_MAXINT64, stock_try, worker_blocked, NULL, w, who,
+        &w->wake, G_MAXINT64, stock_try, worker_blocked, NULL, w, w->who ? w->who : who,
+        w->need, w->retry_us,
     };
 
     w->ok = pv_sched_wait(w->sched, &wait, &w->error);
@@ -330,6 +337,220 @@ test_deadlock_when_a_file_ends(void)
     g_mutex_clear(&stock.lock);
 }
 
+/* Counts tries: a worker that tries again without a notify is seen. */
+static gint tries;
+
+static PvSchedTry
+counting_try(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GError **error)
+{
+    g_atomic_int_inc(&tries);
+    return stock_try(user_data, reason, on_files, error);
+}
+
+static gpointer
+counting_worker_run(gpointer data)
+{
+    Worker *w = data;
+    PvSchedWait wait = {
+        &w->wake, G_MAXINT64, counting_try, worker_blocked, NULL, w, "counted", NULL,
+        w->retry_us,
+    };
+
+    w->ok = pv_sched_wait(w->sched, &wait, &w->error);
+    g_atomic_int_set(&w->done, TRUE);
+    return NULL;
+}
+
+/*
+ * What another process holds (another run's fixture build or network) is
+ * given back where no notify is heard: the waiter tries again after its
+ * retry_us, and goes on without a notify.
+ */
+static void
+test_retry_another_process(void)
+{
+    g_autoptr(PvSched) sched = pv_sched_new();
+    Stock stock = { .free = 0, .reason = PV_BLOCK_FIXTURE_BUILD, .on_files = FALSE };
+    Worker *w = worker_new(sched, &stock, 1);
+    GThread *thread;
+
+    g_mutex_init(&stock.lock);
+    w->retry_us = 10 * 1000;
+    pv_sched_file_started(sched);
+    thread = g_thread_new("worker", worker_run, w);
+    wait_for(&w->started);
+    settle();
+    g_assert_false(g_atomic_int_get(&w->done));
+    /* Another process's build ends: no notify. */
+    g_mutex_lock(&stock.lock);
+    stock.free = 1;
+    g_mutex_unlock(&stock.lock);
+    wait_for(&w->done);
+    g_thread_join(thread);
+    g_assert_true(w->ok);
+    g_assert_cmpuint(w->seen->len, ==, 2);
+    g_assert_cmpstr(w->seen->pdata[0], ==, "fixture_build");
+    g_assert_cmpstr(w->seen->pdata[1], ==, "none");
+    pv_sched_file_ended(sched);
+    worker_free(w);
+    g_mutex_clear(&stock.lock);
+}
+
+/*
+ * What a file of this run holds is given back with a notify: no retry on a
+ * timer then, however short retry_us is.
+ */
+static void
+test_retry_not_for_this_run(void)
+{
+    g_autoptr(PvSched) sched = pv_sched_new();
+    Stock stock = { .free = 0, .reason = PV_BLOCK_NETWORK_BUSY, .on_files = TRUE };
+    Worker *w = worker_new(sched, &stock, 1);
+    GThread *thread;
+    gint before;
+
+    g_mutex_init(&stock.lock);
+    w->retry_us = 1000;
+    pv_sched_file_started(sched);
+    pv_sched_file_started(sched);  /* the file holding the network runs */
+    g_atomic_int_set(&tries, 0);
+    thread = g_thread_new("worker", counting_worker_run, w);
+    wait_for(&w->started);
+    before = g_atomic_int_get(&tries);
+    settle();  /* fifty times its retry_us */
+    g_assert_cmpint(g_atomic_int_get(&tries), ==, before);
+    g_mutex_lock(&stock.lock);
+    stock.free = 1;
+    g_mutex_unlock(&stock.lock);
+    settle();
+    g_assert_false(g_atomic_int_get(&w->done));
+    pv_sched_notify(sched);  /* the network destroyed */
+    g_thread_join(thread);
+    g_assert_true(w->ok);
+    pv_sched_file_ended(sched);
+    pv_sched_file_ended(sched);
+    worker_free(w);
+    g_mutex_clear(&stock.lock);
+}
+
+/*
+ * Two files of one run: @old_reason's waiter first, then @young_reason's,
+ * each for what only the other gives back.  The young one gives up with
+ * its message; the old one goes on once the young's file ends.
+ */
+static void
+run_deadlock_pair(PvBlockReason old_reason, PvBlockReason young_reason, const char *who,
+                  const char *need, const char *const *expected)
+{
+    g_autoptr(PvSched) sched = pv_sched_new();
+    Stock old_stock = { .free = 0, .reason = old_reason, .on_files = TRUE };
+    Stock young_stock = { .free = 0, .reason = young_reason, .on_files = TRUE };
+    Worker *old = worker_new(sched, &old_stock, 1);
+    Worker *young = worker_new(sched, &young_stock, 1);
+    GThread *t_old;
+    GThread *t_young;
+    guint i;
+
+    g_mutex_init(&old_stock.lock);
+    g_mutex_init(&young_stock.lock);
+    young->who = who;
+    young->need = need;
+    young->retry_us = 1000;  /* no retry for what this run holds, nor a way out */
+    pv_sched_file_started(sched);
+    pv_sched_file_started(sched);
+    t_old = g_thread_new("old", worker_run, old);
+    wait_for(&old->started);
+    settle();
+    g_assert_false(g_atomic_int_get(&old->done));
+    t_young = g_thread_new("young", worker_run, young);
+    g_thread_join(t_young);
+    g_assert_false(young->ok);
+    g_assert_error(young->error, PV_ERROR, PV_ERROR_RESOURCES);
+    for (i = 0; expected[i]; i++) {
+        if (!strstr(young->error->message, expected[i]))
+            g_error("'%s' is not in '%s'", expected[i], young->error->message);
+    }
+    settle();
+    g_assert_false(g_atomic_int_get(&old->done));
+
+    /* The young file ends: what it held first, then its end. */
+    stock_give(sched, &old_stock, 1);
+    pv_sched_file_ended(sched);
+    g_thread_join(t_old);
+    g_assert_true(old->ok);
+    pv_sched_file_ended(sched);
+    worker_free(old);
+    worker_free(young);
+    g_mutex_clear(&old_stock.lock);
+    g_mutex_clear(&young_stock.lock);
+}
+
+/* A file waiting for the pool another's claim holds, which waits for the first's network. */
+static void
+test_deadlock_network(void)
+{
+    const char *const expected[] = {
+        "network 'wan' needs the host's addresses in 10.9.0.0/24, which a network of another "
+        "of this run's files holds", "never end", "-j 1", NULL,
+    };
+
+    run_deadlock_pair(PV_BLOCK_POOL_FULL, PV_BLOCK_NETWORK_BUSY, "network 'wan'",
+                      "10.9.0.0/24", expected);
+}
+
+/* A fixture's builder waiting for the pool, and a file waiting for its build. */
+static void
+test_deadlock_fixture_build(void)
+{
+    const char *const expected[] = {
+        "vm 'web' waits for the build of fixture 'base', which another of this run's files "
+        "is making", "never end", NULL,
+    };
+
+    run_deadlock_pair(PV_BLOCK_POOL_FULL, PV_BLOCK_FIXTURE_BUILD, "vm 'web'", "fixture 'base'",
+                      expected);
+}
+
+/*
+ * The pool's waiter closes a cycle with a network's: its message does not
+ * say that every file waits for the pool.
+ */
+static void
+test_deadlock_mixed_pool(void)
+{
+    const char *const expected[] = {
+        "vm 'web' needs 256M and 1 vCPU, but every running file is waiting for what another "
+        "of them holds", "never end", NULL,
+    };
+
+    run_deadlock_pair(PV_BLOCK_NETWORK_BUSY, PV_BLOCK_POOL_FULL, "vm 'web'", "256M and 1 vCPU",
+                      expected);
+}
+
+/* Waiting for another process's build alone is no deadlock: it ends by itself. */
+static void
+test_another_process_is_not_deadlock(void)
+{
+    g_autoptr(PvSched) sched = pv_sched_new();
+    Stock stock = { .free = 0, .reason = PV_BLOCK_FIXTURE_BUILD, .on_files = FALSE };
+    Worker *w = worker_new(sched, &stock, 1);
+    GThread *thread;
+
+    g_mutex_init(&stock.lock);
+    w->retry_us = 5 * 1000;
+    pv_sched_file_started(sched);
+    thread = g_thread_new("worker", worker_run, w);
+    wait_for(&w->started);
+    settle();  /* ten retries */
+    g_assert_false(g_atomic_int_get(&w->done));
+    stock_give(sched, &stock, 1);
+    g_thread_join(thread);
+    g_assert_true(w->ok);
+    pv_sched_file_ended(sched);
+    worker_free(w);
+    g_mutex_clear(&stock.lock);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -342,5 +563,12 @@ main(int argc, char **argv)
     g_test_add_func("/sched/deadlock/one-file", test_deadlock_one_file);
     g_test_add_func("/sched/deadlock/host-is-not", test_host_is_not_deadlock);
     g_test_add_func("/sched/deadlock/file-ends", test_deadlock_when_a_file_ends);
+    g_test_add_func("/sched/retry/another-process", test_retry_another_process);
+    g_test_add_func("/sched/retry/not-for-this-run", test_retry_not_for_this_run);
+    g_test_add_func("/sched/deadlock/network", test_deadlock_network);
+    g_test_add_func("/sched/deadlock/fixture-build", test_deadlock_fixture_build);
+    g_test_add_func("/sched/deadlock/mixed-pool", test_deadlock_mixed_pool);
+    g_test_add_func("/sched/deadlock/another-process-is-not",
+                    test_another_process_is_not_deadlock);
     return g_test_run();
 }

@@ -282,8 +282,8 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
 
             for (n = 0; names[n]; n++) {
                 g_strstrip(names[n]);
-                if (!pv_console_check_from_string(names[n], &profile->console_ignore)) {
-                    g_autofree char *known = pv_console_check_names();
+                if (!pv_console_check_parse(names[n], &profile->console_ignore)) {
+                    g_autofree char *known = pv_console_check_known();
 
                     g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
                                 _("%s: [%s] console_ignore: '%s' is not a console check "

@@ -2,6 +2,9 @@
  * pv-event-kinds.h: one typed constructor per event kind, and the schema
  * doc/events.md documents
  *
+ * The schema and its check are pv-event-kinds.c's; the constructors are
+ * grouped by subject in pv-event-kinds-run.c, -file.c and -vm.c.
+ *
  * Nothing outside src/events/ emits an event any other way: each kind has
  * exactly the fields its schema entry names (tests/test-events checks the
  * schema against doc/events.md, tests/events-used.sh that every kind is

@@ -28,13 +28,12 @@ GVariant *pv_events_emit(PvEvents *events, const char *kind, GVariant *fields);
 
 gint64 pv_events_now_ns(void);
 
-/* Building an event's fields, for the constructors of pv-event-kinds.c. */
+/* Building an event's fields, for the constructors of pv-event-kinds*.c. */
 #define PV_EVENT_FIELDS_INIT G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT)
 GVariant *pv_event_new_str(const char *value);
 void pv_event_add_str(GVariantBuilder *fields, const char *key, const char *value);
 void pv_event_add_int(GVariantBuilder *fields, const char *key, gint64 value);
 void pv_event_add_uint(GVariantBuilder *fields, const char *key, guint64 value);
-void pv_event_add_amount(GVariantBuilder *fields, const char *key, guint64 memory, double cpus);
 
 /* Encoding, shared by the sink, the reader and the tests. */
 GBytes *pv_event_encode(GVariant *event);

@@ -20,15 +20,8 @@
 #include "pv-doctor.h"
 #include "pv-perf.h"
 
-static const char *const pv_check_status_names[] = { "PASS", "WARN", "FAIL" };
-G_STATIC_ASSERT(G_N_ELEMENTS(pv_check_status_names) == PV_CHECK_LAST);
-
-const char *
-pv_check_status_to_string(PvCheckStatus status)
-{
-    g_return_val_if_fail(status < PV_CHECK_LAST, "????");
-    return pv_check_status_names[status];
-}
+PV_ENUM_IMPL(pv_check_status, PvCheckStatus, PV_CHECK_LAST,
+             "PASS", "WARN", "FAIL");
 
 PvCheck *
 pv_check_new(PvCheckStatus status, const char *id, const char *format, ...)

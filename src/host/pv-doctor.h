@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "pv-config.h"
+#include "pv-enum.h"
 #include "pv-qemu-user.h"
 
 typedef enum {
@@ -18,7 +19,7 @@ typedef enum {
     PV_CHECK_LAST
 } PvCheckStatus;
 
-const char *pv_check_status_to_string(PvCheckStatus status);
+PV_ENUM_DECL(pv_check_status, PvCheckStatus);
 
 /**
  * PvCheck:

@@ -304,18 +304,11 @@ pv_host_get_size(virConnect *conn, guint64 *memory, guint *cpus, GError **error)
  * as no record: the next run takes the knobs' values as the host's.
  */
 
-static const char *const pv_ksm_knob_names[PV_KSM_LAST] = {
-    "run", "pages_to_scan", "sleep_millisecs",
-};
+PV_ENUM_IMPL(pv_ksm_knob, PvKsmKnob, PV_KSM_LAST,
+             "run", "pages_to_scan", "sleep_millisecs");
 
 /* What provium sets: ksmd on, scanning fast enough for short-lived guests. */
 static const PvKsmSettings pv_ksm_tuning = { { 1, 1000, 100 } };
-
-const char *
-pv_ksm_knob_to_string(PvKsmKnob knob)
-{
-    return knob < PV_KSM_LAST ? pv_ksm_knob_names[knob] : NULL;
-}
 
 /* "run 0, pages_to_scan 100, sleep_millisecs 20" */
 static char *

@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
+#include "pv-enum.h"
+
 #define PV_HOST_DEFAULT_RESERVE (G_GUINT64_CONSTANT(3) * 512 * 1024 * 1024)  /* 1.5 GiB */
 #define PV_PSI_DEFAULT_CPU_PCT 50.0
 #define PV_PSI_DEFAULT_MEMORY_PCT 10.0
@@ -44,7 +46,7 @@ typedef enum {
     PV_KSM_LAST
 } PvKsmKnob;
 
-const char *pv_ksm_knob_to_string(PvKsmKnob knob);
+PV_ENUM_DECL(pv_ksm_knob, PvKsmKnob);
 
 typedef struct {
     gint64 values[PV_KSM_LAST];

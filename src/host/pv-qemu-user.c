@@ -162,12 +162,6 @@ pv_qemu_user_get_uid(const PvQemuUser *user)
     return user->uid;
 }
 
-gid_t
-pv_qemu_user_get_gid(const PvQemuUser *user)
-{
-    return user->gid;
-}
-
 /**
  * pv_qemu_user_peek_name:
  *

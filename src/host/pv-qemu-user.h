@@ -16,7 +16,6 @@ void pv_qemu_user_free(PvQemuUser *user);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvQemuUser, pv_qemu_user_free)
 
 uid_t pv_qemu_user_get_uid(const PvQemuUser *user);
-gid_t pv_qemu_user_get_gid(const PvQemuUser *user);
 const char *pv_qemu_user_peek_name(const PvQemuUser *user);
 gboolean pv_qemu_user_is_checked(const PvQemuUser *user);
 gboolean pv_qemu_user_can_enter(PvQemuUser *user, const char *dir, char **blocker);

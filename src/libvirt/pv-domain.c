@@ -57,17 +57,8 @@ struct _PvDomainRegistry {
     int agent_id;
 };
 
-static const char *const pv_domain_state_names[] = {
-    "starting", "running", "ready", "stopped",
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(pv_domain_state_names) == PV_DOMAIN_STATE_LAST);
-
-const char *
-pv_domain_state_to_string(PvDomainState state)
-{
-    g_return_val_if_fail(state < PV_DOMAIN_STATE_LAST, "unknown");
-    return pv_domain_state_names[state];
-}
+PV_ENUM_IMPL(pv_domain_state, PvDomainState, PV_DOMAIN_STATE_LAST,
+             "starting", "running", "ready", "stopped");
 
 PvDomain *
 pv_domain_ref(PvDomain *domain)
@@ -635,16 +626,6 @@ pv_domain_peek_virdomain(PvDomain *domain)
     return domain->dom;
 }
 
-/**
- * pv_domain_peek_label:
- * Returns: (transfer none): the VM's name in the test file
- */
-const char *
-pv_domain_peek_label(PvDomain *domain)
-{
-    return domain->label;
-}
-
 PvDomainState
 pv_domain_get_state(PvDomain *domain)
 {
@@ -684,32 +665,11 @@ pv_domain_dup_stop_reason(PvDomain *domain)
 }
 
 static gboolean
-pv_domain_agent_or_stopped(gpointer data)
-{
-    PvDomain *domain = data;
-
-    return domain->state == PV_DOMAIN_STATE_READY || domain->state == PV_DOMAIN_STATE_STOPPED;
-}
-
-static gboolean
 pv_domain_is_stopped(gpointer data)
 {
     PvDomain *domain = data;
 
     return domain->state == PV_DOMAIN_STATE_STOPPED;
-}
-
-/**
- * pv_domain_wait_agent:
- * @deadline: monotonic time
- *
- * Waits for libvirt's agent-connected event.  PV_WAIT_READY also ends the
- * wait when the domain stopped: check pv_domain_get_state().
- */
-PvWaitResult
-pv_domain_wait_agent(PvDomain *domain, gint64 deadline, GError **error)
-{
-    return pv_wake_wait(domain->wake, deadline, pv_domain_agent_or_stopped, domain, error);
 }
 
 /**

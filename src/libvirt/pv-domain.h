@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
+#include "pv-enum.h"
 #include "pv-wake.h"
 
 typedef enum {
@@ -17,7 +18,7 @@ typedef enum {
     PV_DOMAIN_STATE_LAST
 } PvDomainState;
 
-const char *pv_domain_state_to_string(PvDomainState state);
+PV_ENUM_DECL(pv_domain_state, PvDomainState);
 
 typedef struct _PvDomain PvDomain;
 typedef struct _PvDomainRegistry PvDomainRegistry;
@@ -71,12 +72,10 @@ void pv_domain_unref(PvDomain *domain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvDomain, pv_domain_unref)
 
 const char *pv_domain_peek_name(PvDomain *domain);
-const char *pv_domain_peek_label(PvDomain *domain);
 virDomain *pv_domain_peek_virdomain(PvDomain *domain);
 PvDomainState pv_domain_get_state(PvDomain *domain);
 PvDomainState pv_domain_peek_state_locked(PvDomain *domain);
 char *pv_domain_dup_stop_reason(PvDomain *domain);
-PvWaitResult pv_domain_wait_agent(PvDomain *domain, gint64 deadline, GError **error);
 PvWaitResult pv_domain_wait_stopped(PvDomain *domain, gint64 deadline, GError **error);
 gboolean pv_domain_shutdown(PvDomain *domain, gint64 deadline, GError **error);
 gboolean pv_domain_destroy(PvDomain *domain, GError **error);

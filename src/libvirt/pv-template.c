@@ -552,33 +552,8 @@ pv_template_parse(const char *xml, gsize len, const char *template_path, GError 
     return doc;
 }
 
-static const char *const pv_virt_type_names[] = { "auto", "kvm", "qemu" };
-G_STATIC_ASSERT(G_N_ELEMENTS(pv_virt_type_names) == PV_VIRT_LAST);
-
-const char *
-pv_virt_type_to_string(PvVirtType type)
-{
-    g_return_val_if_fail(type < PV_VIRT_LAST, "unknown");
-    return pv_virt_type_names[type];
-}
-
-/**
- * pv_virt_type_from_string:
- * Returns: whether @text is "auto", "kvm" or "qemu"
- */
-gboolean
-pv_virt_type_from_string(const char *text, PvVirtType *type)
-{
-    guint i;
-
-    for (i = 0; i < PV_VIRT_LAST; i++) {
-        if (g_strcmp0(text, pv_virt_type_names[i]) == 0) {
-            *type = i;
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
+PV_ENUM_IMPL(pv_virt_type, PvVirtType, PV_VIRT_LAST,
+             "auto", "kvm", "qemu");
 
 /**
  * pv_template_render:

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "pv-enum.h"
 #include "pv-perf.h"
 
 #define PV_METADATA_URI "http://provium.org/xmlns/domain/1.0"
@@ -25,8 +26,7 @@ typedef enum {
     PV_VIRT_LAST
 } PvVirtType;
 
-const char *pv_virt_type_to_string(PvVirtType type);
-gboolean pv_virt_type_from_string(const char *text, PvVirtType *type);
+PV_ENUM_DECL(pv_virt_type, PvVirtType);
 
 /**
  * PvDomainNic:

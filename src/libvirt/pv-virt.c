@@ -67,31 +67,8 @@ static const char pv_virt_probe_template[] =
     "  </devices>\n"
     "</domain>\n";
 
-static const char *const pv_probe_verdict_names[] = {
-    "none", "ok", "failed", "hangs", "inconclusive",
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(pv_probe_verdict_names) == PV_PROBE_LAST);
-
-const char *
-pv_probe_verdict_to_string(PvProbeVerdict verdict)
-{
-    g_return_val_if_fail(verdict < PV_PROBE_LAST, "unknown");
-    return pv_probe_verdict_names[verdict];
-}
-
-gboolean
-pv_probe_verdict_from_string(const char *text, PvProbeVerdict *verdict)
-{
-    guint i;
-
-    for (i = 0; i < PV_PROBE_LAST; i++) {
-        if (g_strcmp0(text, pv_probe_verdict_names[i]) == 0) {
-            *verdict = i;
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
+PV_ENUM_IMPL(pv_probe_verdict, PvProbeVerdict, PV_PROBE_LAST,
+             "none", "ok", "failed", "hangs", "inconclusive");
 
 void
 pv_probe_result_clear(PvProbeResult *result)

@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
+#include "pv-enum.h"
 #include "pv-template.h"
 
 /**
@@ -26,8 +27,7 @@ typedef enum {
     PV_PROBE_LAST
 } PvProbeVerdict;
 
-const char *pv_probe_verdict_to_string(PvProbeVerdict verdict);
-gboolean pv_probe_verdict_from_string(const char *text, PvProbeVerdict *verdict);
+PV_ENUM_DECL(pv_probe_verdict, PvProbeVerdict);
 
 typedef struct {
     PvProbeVerdict verdict;

@@ -337,9 +337,9 @@ pv_lua_add_console_check(lua_State *L, const char *name, const char *what, guint
 {
     char *known;
 
-    if (pv_console_check_from_string(name, mask))
+    if (pv_console_check_parse(name, mask))
         return;
-    known = pv_console_check_names();
+    known = pv_console_check_known();
     lua_pushstring(L, known);
     g_free(known);
     luaL_error(L, "%s: '%s' is not a console check (known: %s)", what, name,

@@ -148,6 +148,37 @@ pv_network_inventory_add_local(PvNetworkInventory *inventory, GError **error)
 }
 
 /**
+ * pv_network_host_routes_via:
+ * @bridges: (element-type utf8): interface names
+ *
+ * Whether this machine has a route through one of @bridges now: what a file
+ * waiting for the routes of other networks (pv_network_plan_busy_bridges())
+ * looks at cheaply, before looking again at everything.  Only this
+ * machine's routes are ever in a network's way (see
+ * pv_network_inventory_add_host()).
+ * Returns: FALSE also when the routes cannot be read: nothing is known to
+ *   be in the way, and the full look says what is wrong
+ */
+gboolean
+pv_network_host_routes_via(GPtrArray *bridges)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GArray) routes = NULL;
+    guint i;
+
+    if (!g_file_get_contents("/proc/net/route", &text, NULL, NULL))
+        return FALSE;
+    routes = pv_routes_parse_proc(text, NULL);
+    for (i = 0; routes && i < routes->len; i++) {
+        const PvRoute *route = &g_array_index(routes, PvRoute, i);
+
+        if (g_ptr_array_find_with_equal_func(bridges, route->iface, g_str_equal, NULL))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/**
  * pv_network_inventory_add_host:
  * @record_dir: where ownership records are (their bridges are provium's)
  *
@@ -184,6 +215,7 @@ pv_network_inventory_add_host(PvNetworkInventory *inventory, virConnect *conn,
     /* Whose each bridge is follows from the records as they are now. */
     g_hash_table_remove_all(inventory->recorded_bridges);
     g_hash_table_remove_all(inventory->provium_bridges);
+    g_hash_table_remove_all(inventory->bridge_runs);
     g_hash_table_remove_all(inventory->dead_bridges);
     for (i = 0; i < records->len; i++) {
         PvNetworkRecord *record = records->pdata[i];
@@ -199,6 +231,9 @@ pv_network_inventory_add_host(PvNetworkInventory *inventory, virConnect *conn,
                                 g_steal_pointer(&records->pdata[i]));
         } else if (pv_network_record_owner_alive(record)) {
             g_hash_table_add(inventory->provium_bridges, g_strdup(record->bridge));
+            if (record->run)
+                g_hash_table_insert(inventory->bridge_runs, g_strdup(record->bridge),
+                                    g_strdup(record->run));
         }
         /* Else its maker died, unprovably or with a kept domain on it: it stays
          * until provium clean, and its route is the host's to a new network. */

@@ -11,6 +11,7 @@
 
 gboolean pv_network_inventory_add_host(PvNetworkInventory *inventory, virConnect *conn,
                                        const char *record_dir, GError **error);
+gboolean pv_network_host_routes_via(GPtrArray *bridges);
 
 gboolean pv_network_create(virConnect *conn, PvNetworkPlan *plan, PvNetwork *net,
                            const char *record_dir, GError **error);

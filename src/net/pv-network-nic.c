@@ -18,15 +18,8 @@
 /* The first three bytes of every MAC provium makes: QEMU's own OUI. */
 #define PV_MAC_OUI "52:54:00"
 
-static const char *const pv_nic_addressing_names[PV_NIC_ADDRESS_LAST] = {
-    "agent", "dhcp",
-};
-
-const char *
-pv_nic_addressing_to_string(PvNicAddressing addressing)
-{
-    return addressing < PV_NIC_ADDRESS_LAST ? pv_nic_addressing_names[addressing] : NULL;
-}
+PV_ENUM_IMPL(pv_nic_addressing, PvNicAddressing, PV_NIC_ADDRESS_LAST,
+             "agent", "dhcp");
 
 void
 pv_nic_free(PvNic *nic)

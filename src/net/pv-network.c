@@ -17,29 +17,8 @@
 #define PV_NETWORK_PRIVATE
 #include "pv-network-private.h"
 
-static const char *const pv_network_forward_names[PV_NETWORK_FORWARD_LAST] = {
-    "none", "nat",
-};
-
-const char *
-pv_network_forward_to_string(PvNetworkForward forward)
-{
-    return forward < PV_NETWORK_FORWARD_LAST ? pv_network_forward_names[forward] : NULL;
-}
-
-gboolean
-pv_network_forward_from_string(const char *text, PvNetworkForward *forward)
-{
-    PvNetworkForward i;
-
-    for (i = 0; i < PV_NETWORK_FORWARD_LAST; i++) {
-        if (g_strcmp0(text, pv_network_forward_names[i]) == 0) {
-            *forward = i;
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
+PV_ENUM_IMPL(pv_network_forward, PvNetworkForward, PV_NETWORK_FORWARD_LAST,
+             "none", "nat");
 
 static void
 pv_network_free(PvNetwork *net)
@@ -163,6 +142,7 @@ pv_network_inventory_new(void)
     inventory->interfaces = pv_string_set_new();
     inventory->macs = pv_string_set_new();
     inventory->provium_bridges = pv_string_set_new();
+    inventory->bridge_runs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     inventory->recorded_bridges = pv_string_set_new();
     inventory->attached = pv_string_set_new();
     inventory->dead_bridges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
@@ -179,6 +159,7 @@ pv_network_inventory_free(PvNetworkInventory *inventory)
     g_hash_table_unref(inventory->interfaces);
     g_hash_table_unref(inventory->macs);
     g_hash_table_unref(inventory->provium_bridges);
+    g_hash_table_unref(inventory->bridge_runs);
     g_hash_table_unref(inventory->recorded_bridges);
     g_hash_table_unref(inventory->attached);
     g_hash_table_unref(inventory->dead_bridges);
@@ -658,6 +639,56 @@ pv_network_plan_dead_clashes(PvNetworkPlan *plan, PvNetworkInventory *inventory)
         }
     }
     return records;
+}
+
+/**
+ * pv_network_plan_busy_bridges:
+ * @blocked: (out) (optional) (transfer none): the first of @plan's networks
+ *   in their way
+ * @this_run: (out) (optional): whether each of them is recorded as a
+ *   network of @plan's own run: then only another file of this run frees
+ *   the addresses, by ending
+ *
+ * What a file waits for when pv_network_plan_check_routes() says busy: the
+ * bridges of the other provium networks whose routes are in the way of
+ * @plan's networks that give the host an address and do not exist yet.
+ * Returns: (transfer full) (element-type utf8): each once; empty when none
+ *   is in the way
+ */
+GPtrArray *
+pv_network_plan_busy_bridges(PvNetworkPlan *plan, PvNetworkInventory *inventory,
+                             PvNetwork **blocked, gboolean *this_run)
+{
+    GPtrArray *bridges = g_ptr_array_new_with_free_func(g_free);
+    gboolean ours = TRUE;
+    guint i;
+    guint j;
+
+    if (blocked)
+        *blocked = NULL;
+    for (i = 0; i < plan->networks->len; i++) {
+        PvNetwork *net = plan->networks->pdata[i];
+
+        if (!net->has_host || net->live)
+            continue;
+        for (j = 0; inventory->routes && j < inventory->routes->len; j++) {
+            const PvRoute *route = &g_array_index(inventory->routes, PvRoute, j);
+
+            if (route->dest.prefix == 0 || !pv_cidr_overlaps(&net->cidr, &route->dest) ||
+                pv_network_route_owner(inventory, route) != PV_ROUTE_PROVIUM)
+                continue;
+            if (blocked && !*blocked)
+                *blocked = net;
+            if (g_strcmp0(g_hash_table_lookup(inventory->bridge_runs, route->iface),
+                          plan->run_id) != 0)
+                ours = FALSE;
+            if (!g_ptr_array_find_with_equal_func(bridges, route->iface, g_str_equal, NULL))
+                g_ptr_array_add(bridges, g_strdup(route->iface));
+        }
+    }
+    if (this_run)
+        *this_run = ours && bridges->len > 0;
+    return bridges;
 }
 
 /* Returns: (transfer none) (nullable): the network @net of the file */

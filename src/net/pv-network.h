@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "pv-enum.h"
 #include "pv-ipv4.h"
 #include "pv-network-record.h"
 
@@ -21,8 +22,7 @@ typedef enum {
     PV_NETWORK_FORWARD_LAST
 } PvNetworkForward;
 
-const char *pv_network_forward_to_string(PvNetworkForward forward);
-gboolean pv_network_forward_from_string(const char *text, PvNetworkForward *forward);
+PV_ENUM_DECL(pv_network_forward, PvNetworkForward);
 
 /**
  * PvNetworkOptions:
@@ -49,7 +49,7 @@ typedef enum {
     PV_NIC_ADDRESS_LAST
 } PvNicAddressing;
 
-const char *pv_nic_addressing_to_string(PvNicAddressing addressing);
+PV_ENUM_DECL(pv_nic_addressing, PvNicAddressing);
 
 /**
  * PvNic:
@@ -97,6 +97,7 @@ typedef struct {
     GHashTable *interfaces;        /* interface names: bridges, taps, NICs */
     GHashTable *macs;              /* MAC addresses, lowercase */
     GHashTable *provium_bridges;   /* bridges of provium's networks (ownership records) */
+    GHashTable *bridge_runs;       /* bridge -> run id (owned): each provium_bridges' run */
     GHashTable *recorded_bridges;  /* bridges of every recorded provium network */
     GHashTable *attached;          /* networks and bridges a domain's interface is on */
     /* bridge -> PvNetworkRecord (owned): provium networks of runs that are
@@ -126,6 +127,8 @@ const char *pv_network_plan_peek_file(PvNetworkPlan *plan);
 gboolean pv_network_plan_check_routes(PvNetworkPlan *plan, PvNetworkInventory *inventory,
                                       GError **error);
 GPtrArray *pv_network_plan_dead_clashes(PvNetworkPlan *plan, PvNetworkInventory *inventory);
+GPtrArray *pv_network_plan_busy_bridges(PvNetworkPlan *plan, PvNetworkInventory *inventory,
+                                        PvNetwork **blocked, gboolean *this_run);
 PvNetwork *pv_network_plan_lookup(PvNetworkPlan *plan, const char *net);
 GPtrArray *pv_network_plan_peek_networks(PvNetworkPlan *plan);
 const PvNic *pv_network_plan_add_nic(PvNetworkPlan *plan, const char *vm, guint index,

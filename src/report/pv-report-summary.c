@@ -30,18 +30,6 @@ pv_summary_add_ns(gint64 a, gint64 b)
     return a > G_MAXINT64 - b ? G_MAXINT64 : a + b;
 }
 
-PvBlockReason
-pv_block_reason_from_string(const char *text)
-{
-    guint i;
-
-    for (i = 0; i < PV_BLOCK_LAST; i++) {
-        if (g_strcmp0(text, pv_block_reason_to_string(i)) == 0)
-            return i;
-    }
-    return PV_BLOCK_NONE;
-}
-
 static void
 pv_summary_span_free(PvSummarySpan *span)
 {
@@ -331,7 +319,8 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
             if (span)
                 span->end_ns = ts;
             span = g_new0(PvSummarySpan, 1);
-            span->reason = pv_block_reason_from_string(pv_event_get_str(event, "reason"));
+            /* A reason this provium does not know stays PV_BLOCK_NONE. */
+            pv_block_reason_from_string(pv_event_get_str(event, "reason"), &span->reason);
             span->start_ns = ts;
             span->queued = !file->dispatched;
             span->waiting_for = g_strdup(pv_event_get_str(event, "waiting_for"));

@@ -100,4 +100,3 @@ typedef struct {
 
 char *pv_summary_svg_many(const PvSummary *const *summaries, const char *const *labels,
                           guint n, const PvSvgOptions *options);
-PvBlockReason pv_block_reason_from_string(const char *text);

@@ -6,7 +6,11 @@
  * inventory of what the libvirt host uses, shared by its files under a lock
  * (pv_run_lock_networks()).  At discovery the top level declares the same
  * networks, which are checked (file:line for the file's mistakes) against an
- * inventory of the file's own and never created.  doc/networks.md is the
+ * inventory of the file's own and never created.  A file whose networks
+ * need host addresses another provium network holds waits for them through
+ * the run's scheduler (pv_sched_wait(): woken when a file of the run
+ * destroys its networks; a deadlock among the run's files ends with one of
+ * them giving up, not with a wait for ever).  doc/networks.md is the
  * design.
  */
 #include "config.h"
@@ -19,6 +23,8 @@
 #define PV_FILE_PRIVATE
 #include "pv-file-private.h"
 #include "pv-network-host.h"
+#include "pv-resources.h"
+#include "pv-sched.h"
 
 /* Discovery runs the top level before the file begins: nothing is created then. */
 static gboolean
@@ -188,8 +194,13 @@ pv_file_release_nics(PvFile *file, const char *vm)
     }
 }
 
-/* How often a file waiting for a CIDR another provium network holds looks again. */
-#define PV_FILE_NET_POLL_US (G_USEC_PER_SEC)
+/*
+ * How often a file waiting for a CIDR another process's provium network
+ * holds looks again: that process cannot tell this run's scheduler when
+ * its network goes, nor can it when it dies without destroying it (then
+ * the look removes it, pv_file_net_reclaim()).
+ */
+#define PV_FILE_NET_RETRY_US (G_USEC_PER_SEC)
 
 /* Creates the file's networks not created yet; the run's inventory is locked. */
 static gboolean
@@ -280,6 +291,66 @@ pv_file_net_reclaim(PvFile *file, PvNetworkInventory *inventory, gboolean *remov
     return TRUE;
 }
 
+/* A file waiting for host routes that other provium networks hold. */
+typedef struct {
+    PvFile *file;
+    GPtrArray *bridges;      /* the networks in the way, by bridge */
+    gboolean this_run;       /* each of them a network of this run's files */
+    gint64 look_again;       /* another process's: when to look at everything again */
+} PvFileNetWait;
+
+/*
+ * The wait's try takes nothing: it says when to look again, under the
+ * run's network lock (which a try, under the scheduler's, may not take)
+ * and through libvirt (which a try may not wait for).  Granted once no
+ * route of the networks in the way is left on the host (a file of this run
+ * destroyed them, and notified), or, for another process's network, once
+ * its retry is due: the scheduler tries again after PV_FILE_NET_RETRY_US
+ * then, since that process cannot notify.  Blocked on the run's own
+ * networks, it is the scheduler's to see a deadlock.
+ */
+static PvSchedTry
+pv_file_net_try(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GError **error)
+{
+    PvFileNetWait *wait = user_data;
+
+    if ((wait->bridges->len > 0 && !pv_network_host_routes_via(wait->bridges)) ||
+        (!wait->this_run && g_get_monotonic_time() >= wait->look_again))
+        return PV_SCHED_GRANTED;
+    *reason = PV_BLOCK_NETWORK_BUSY;
+    *on_files = wait->this_run;
+    return PV_SCHED_BLOCKED;
+}
+
+static gboolean
+pv_file_net_check(gpointer user_data, GError **error)
+{
+    return pv_file_check(((PvFileNetWait *)user_data)->file, error);
+}
+
+/* Waits until the networks in the way may be gone: then look again. */
+static gboolean
+pv_file_net_wait(PvFile *file, PvFileNetWait *wait, PvNetwork *blocked, GError **error)
+{
+    g_autofree char *who = blocked ?
+        g_strdup_printf(_("network '%s'"), pv_network_peek_net(blocked)) : NULL;
+    g_autofree char *need = blocked ? pv_cidr_to_string(pv_network_peek_cidr(blocked)) : NULL;
+    PvSchedWait sched_wait = {
+        .wake = &file->wake,
+        .deadline = G_MAXINT64,
+        .try_take = pv_file_net_try,
+        .check = pv_file_net_check,
+        .user_data = wait,
+        .who = who,
+        .need = need,
+        .retry_us = PV_FILE_NET_RETRY_US,
+    };
+
+    wait->look_again = g_get_monotonic_time() + PV_FILE_NET_RETRY_US;
+    return pv_sched_wait(pv_resources_peek_sched(pv_run_peek_resources(file->run)), &sched_wait,
+                         error);
+}
+
 /**
  * pv_file_create_networks:
  *
@@ -288,23 +359,28 @@ pv_file_net_reclaim(PvFile *file, PvNetworkInventory *inventory, gboolean *remov
  * then made a transient libvirt network (network_created).  While a network
  * with a host address of another file or run holds one of the file's CIDRs
  * on the host, the file waits (file_blocked network_busy), its clock
- * stopped; a signal ends the wait.  A network of a run that is provably
- * over in the way is removed first (pv_file_net_reclaim()).  The check and
- * the creation are one step for the run's files.  Those created stay for
- * pv_file_end() even when a later one fails.
+ * stopped; a signal ends the wait, and so does a deadlock: every running
+ * file of the run waiting for another, this one for another's network.  A
+ * network of a run that is provably over in the way is removed first
+ * (pv_file_net_reclaim()).  The check and the creation are one step for
+ * the run's files.  Those created stay for pv_file_end() even when a later
+ * one fails.
  */
 gboolean
 pv_file_create_networks(PvFile *file, GError **error)
 {
     PvRun *run = file->run;
-    gboolean ok;
+    gboolean ok = FALSE;
 
     file->networks_created = TRUE;
     if (!file->networks || pv_network_plan_peek_networks(file->networks)->len == 0)
         return TRUE;
     for (;;) {
         g_autoptr(GError) busy = NULL;
+        g_autoptr(GPtrArray) bridges = NULL;
         PvNetworkInventory *inventory = pv_run_lock_networks(run, TRUE, error);
+        PvFileNetWait wait = { file };
+        PvNetwork *blocked = NULL;
         gboolean reclaimed = FALSE;
 
         if (!inventory)
@@ -321,22 +397,23 @@ pv_file_create_networks(PvFile *file, GError **error)
         if (pv_network_plan_check_routes(file->networks, inventory, &busy)) {
             ok = pv_file_net_create_all(file, error);
             pv_run_unlock_networks(run);
-            pv_file_unblock(file);
-            return ok;
+            break;
         }
+        if (g_error_matches(busy, PV_ERROR, PV_ERROR_RESOURCES))
+            bridges = pv_network_plan_busy_bridges(file->networks, inventory, &blocked,
+                                                   &wait.this_run);
         pv_run_unlock_networks(run);
-        if (!g_error_matches(busy, PV_ERROR, PV_ERROR_RESOURCES)) {
+        if (!bridges) {
             g_propagate_error(error, g_steal_pointer(&busy));
             break;
         }
         pv_file_block(file, PV_BLOCK_NETWORK_BUSY, busy->message);
-        if (!pv_file_check(file, error) ||
-            pv_wake_wait(&file->wake, g_get_monotonic_time() + PV_FILE_NET_POLL_US, NULL, NULL,
-                         error) == PV_WAIT_INTERRUPTED)
+        wait.bridges = bridges;
+        if (!pv_file_net_wait(file, &wait, blocked, error))
             break;
     }
     pv_file_unblock(file);
-    return FALSE;
+    return ok;
 }
 
 /**
@@ -350,6 +427,7 @@ void
 pv_file_destroy_networks(PvFile *file)
 {
     PvRun *run = file->run;
+    gboolean destroyed = FALSE;
     GPtrArray *networks;
     guint i;
 
@@ -376,5 +454,9 @@ pv_file_destroy_networks(PvFile *file)
         }
         pv_event_network_destroyed(pv_run_peek_events(run), file->path,
                                    pv_network_peek_net(net), pv_network_peek_name(net));
+        destroyed = TRUE;
     }
+    /* Its host addresses are free: the run's files waiting for them look again. */
+    if (destroyed)
+        pv_sched_notify(pv_resources_peek_sched(pv_run_peek_resources(run)));
 }

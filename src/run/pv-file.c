@@ -25,29 +25,14 @@
 #include "pv-text.h"
 #include "pv-units.h"
 
-static const char *const pv_test_status_names[] = {
-    "passed", "failed", "skipped", "not_run", "flaky",
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(pv_test_status_names) == PV_TEST_STATUS_LAST);
+PV_ENUM_IMPL(pv_test_status, PvTestStatus, PV_TEST_STATUS_LAST,
+             "passed", "failed", "skipped", "not_run", "flaky");
 
-static const char *const pv_file_status_names[] = {
-    "queued", "running", "passed", "failed", "error", "cancelled", "not_run",
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(pv_file_status_names) == PV_FILE_STATUS_LAST);
+PV_ENUM_IMPL(pv_file_status, PvFileStatus, PV_FILE_STATUS_LAST,
+             "queued", "running", "passed", "failed", "error", "cancelled", "not_run");
 
-const char *
-pv_test_status_to_string(PvTestStatus status)
-{
-    g_return_val_if_fail(status < PV_TEST_STATUS_LAST, "unknown");
-    return pv_test_status_names[status];
-}
-
-const char *
-pv_file_status_to_string(PvFileStatus status)
-{
-    g_return_val_if_fail(status < PV_FILE_STATUS_LAST, "unknown");
-    return pv_file_status_names[status];
-}
+PV_ENUM_IMPL(pv_vm_end, PvVmEnd, PV_VM_END_LAST,
+             "test_ended", "file_ended");
 
 /* "boot" for tests/boot.test.lua */
 static char *

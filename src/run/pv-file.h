@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "pv-config.h"
+#include "pv-enum.h"
 #include "pv-network.h"
 #include "pv-pool.h"
 #include "pv-run.h"
@@ -22,7 +23,7 @@ typedef enum {
     PV_TEST_STATUS_LAST
 } PvTestStatus;
 
-const char *pv_test_status_to_string(PvTestStatus status);
+PV_ENUM_DECL(pv_test_status, PvTestStatus);
 
 typedef enum {
     PV_FILE_QUEUED,
@@ -36,7 +37,7 @@ typedef enum {
     PV_FILE_STATUS_LAST
 } PvFileStatus;
 
-const char *pv_file_status_to_string(PvFileStatus status);
+PV_ENUM_DECL(pv_file_status, PvFileStatus);
 
 /*
  * A file's top level only declares its tests: it gets this long, or
@@ -74,6 +75,8 @@ typedef enum {
 
     PV_VM_END_LAST
 } PvVmEnd;
+
+PV_ENUM_DECL(pv_vm_end, PvVmEnd);
 
 /**
  * PvFileVmOps:

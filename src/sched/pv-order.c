@@ -15,31 +15,8 @@
 
 #include "pv-order.h"
 
-static const char *const pv_order_names[] = {
-    "longest-first", "fifo",
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(pv_order_names) == PV_ORDER_LAST);
-
-const char *
-pv_order_to_string(PvOrder order)
-{
-    g_return_val_if_fail(order < PV_ORDER_LAST, "unknown");
-    return pv_order_names[order];
-}
-
-gboolean
-pv_order_from_string(const char *name, PvOrder *order)
-{
-    guint i;
-
-    for (i = 0; i < PV_ORDER_LAST; i++) {
-        if (g_str_equal(name, pv_order_names[i])) {
-            *order = i;
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
+PV_ENUM_IMPL(pv_order, PvOrder, PV_ORDER_LAST,
+             "longest-first", "fifo");
 
 static gint
 pv_order_compare_ns(gconstpointer a, gconstpointer b)

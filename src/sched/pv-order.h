@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "pv-enum.h"
 #include "pv-pool.h"
 
 typedef enum {
@@ -14,8 +15,7 @@ typedef enum {
     PV_ORDER_LAST
 } PvOrder;
 
-const char *pv_order_to_string(PvOrder order);
-gboolean pv_order_from_string(const char *name, PvOrder *order);
+PV_ENUM_DECL(pv_order, PvOrder);
 
 gint64 pv_order_median(const gint64 *expected, guint n);
 guint *pv_order_files(const gint64 *expected, guint n, PvOrder order);

@@ -19,19 +19,9 @@
 #include "pv-pool.h"
 #include "pv-units.h"
 
-static const char *const pv_block_reason_names[] = {
-    "none", "pool_full", "psi_pressure", "host_memory", "jobs_cap", "boot_gate", "llc_busy",
-    "network_busy",
-    "fixture_build",
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(pv_block_reason_names) == PV_BLOCK_LAST);
-
-const char *
-pv_block_reason_to_string(PvBlockReason reason)
-{
-    g_return_val_if_fail(reason < PV_BLOCK_LAST, "unknown");
-    return pv_block_reason_names[reason];
-}
+PV_ENUM_IMPL(pv_block_reason, PvBlockReason, PV_BLOCK_LAST,
+             "none", "pool_full", "psi_pressure", "host_memory", "jobs_cap", "boot_gate",
+             "llc_busy", "network_busy", "fixture_build");
 
 /**
  * pv_amount_format:

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "pv-enum.h"
+
 /* vCPUs are counted in thousandths, so an overcommitted budget is exact. */
 #define PV_MCPU 1000
 
@@ -52,12 +54,12 @@ typedef enum {
     PV_BLOCK_BOOT_GATE,
     PV_BLOCK_LLC_BUSY,
     PV_BLOCK_NETWORK_BUSY,   /* a CIDR of the file's is another provium network's on the host */
-    PV_BLOCK_FIXTURE_BUILD,   /* another process builds the fixture it needs */
+    PV_BLOCK_FIXTURE_BUILD,   /* another file or run builds the fixture it needs */
 
     PV_BLOCK_LAST
 } PvBlockReason;
 
-const char *pv_block_reason_to_string(PvBlockReason reason);
+PV_ENUM_DECL(pv_block_reason, PvBlockReason);
 
 typedef struct _PvPool PvPool;
 typedef struct _PvBudget PvBudget;

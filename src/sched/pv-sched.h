@@ -26,8 +26,9 @@ typedef enum {
  * PvSchedTryFunc:
  * @reason: (out): on BLOCKED, why (a file_blocked reason)
  * @on_files: (out): on BLOCKED, whether only another file of this run can
- *   end the wait (by giving back pool or LLC groups), as opposed to the
- *   host (pressure, memory) or time (the boot gate)
+ *   end the wait (by giving back pool or LLC groups, destroying a network,
+ *   finishing a fixture's build), as opposed to the host (pressure, memory),
+ *   time (the boot gate) or another process (its network, its build)
  *
  * Tries to take everything a wait is for, all or nothing.  Called with the
  * scheduler's lock held: it must not wait, and must not call back into the
@@ -62,6 +63,12 @@ typedef struct {
     gpointer user_data;
     const char *who;           /* for the deadlock message: "vm 'web'" */
     const char *need;          /* nullable: what it waits for, "256M and 1 vCPU" */
+    /*
+     * 0, or how long after a blocked try that said !on_files to try again
+     * without a notify: what another process holds (its network, its
+     * fixture build) is given back where no pv_sched_notify() hears it.
+     */
+    gint64 retry_us;
 } PvSchedWait;
 
 PvSched *pv_sched_new(void);
@@ -70,8 +77,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvSched, pv_sched_free)
 
 void pv_sched_file_started(PvSched *sched);
 void pv_sched_file_ended(PvSched *sched);
-guint pv_sched_get_in_flight(PvSched *sched);
 void pv_sched_notify(PvSched *sched);
 gboolean pv_sched_wait(PvSched *sched, const PvSchedWait *wait, GError **error);
-guint pv_sched_get_generation(PvSched *sched);
 guint pv_sched_count_waiting(PvSched *sched, PvBlockReason reason);

@@ -30,31 +30,8 @@
 #include "pv-order.h"
 #include "pv-shard.h"
 
-static const char *const pv_shard_mode_names[] = {
-    "time", "hash", "slice",
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(pv_shard_mode_names) == PV_SHARD_LAST);
-
-const char *
-pv_shard_mode_to_string(PvShardMode mode)
-{
-    g_return_val_if_fail(mode < PV_SHARD_LAST, "unknown");
-    return pv_shard_mode_names[mode];
-}
-
-gboolean
-pv_shard_mode_from_string(const char *name, PvShardMode *mode)
-{
-    guint i;
-
-    for (i = 0; i < PV_SHARD_LAST; i++) {
-        if (g_str_equal(name, pv_shard_mode_names[i])) {
-            *mode = i;
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
+PV_ENUM_IMPL(pv_shard_mode, PvShardMode, PV_SHARD_LAST,
+             "time", "hash", "slice");
 
 /* Digits only: no sign, no space, no hexadecimal; 1 to PV_SHARD_MAX. */
 static gboolean

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "pv-enum.h"
+
 /* More shares than this is not a CI's job matrix but a mistake. */
 #define PV_SHARD_MAX 10000
 
@@ -29,8 +31,7 @@ typedef struct {
     guint total;
 } PvShard;
 
-const char *pv_shard_mode_to_string(PvShardMode mode);
-gboolean pv_shard_mode_from_string(const char *name, PvShardMode *mode);
+PV_ENUM_DECL(pv_shard_mode, PvShardMode);
 
 gboolean pv_shard_parse(const char *text, PvShard *shard, GError **error);
 gboolean pv_shard_from_env(const char *const *envp, PvShard *shard, char **status_file,

@@ -22,22 +22,14 @@
 #define PV_CONSOLE_SCAN_LINE_MAX (64 * 1024)
 #define PV_CONSOLE_SCAN_READ (256 * 1024)
 
-static const char *const pv_console_check_names_table[] = {
-    "panic", "oops", "bug", "oom", "segfault", "call_trace",
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(pv_console_check_names_table) == PV_CONSOLE_CHECK_LAST);
+PV_ENUM_IMPL(pv_console_check, PvConsoleCheck, PV_CONSOLE_CHECK_LAST,
+             "panic", "oops", "bug", "oom", "segfault", "call_trace");
 
+/* Words for people, not names: no way back, so not a PV_ENUM_IMPL() table. */
 static const char *const pv_console_check_descriptions[] = {
     "kernel panic", "kernel Oops", "kernel BUG", "out of memory", "segfault", "call trace",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(pv_console_check_descriptions) == PV_CONSOLE_CHECK_LAST);
-
-const char *
-pv_console_check_to_string(PvConsoleCheck check)
-{
-    g_return_val_if_fail(check < PV_CONSOLE_CHECK_LAST, "unknown");
-    return pv_console_check_names_table[check];
-}
 
 /* For people: "kernel panic" */
 const char *
@@ -48,40 +40,41 @@ pv_console_check_describe(PvConsoleCheck check)
 }
 
 /**
- * pv_console_check_from_string:
+ * pv_console_check_parse:
  * @name: a check's name ("oops"), or "all"
  * @mask: (inout): its bit (or every bit) is added
  *
  * Returns: FALSE when @name is neither
  */
 gboolean
-pv_console_check_from_string(const char *name, guint *mask)
+pv_console_check_parse(const char *name, guint *mask)
 {
-    guint i;
+    PvConsoleCheck check;
 
     if (g_strcmp0(name, "all") == 0) {
         *mask |= PV_CONSOLE_CHECKS_ALL;
         return TRUE;
     }
-    for (i = 0; i < PV_CONSOLE_CHECK_LAST; i++) {
-        if (g_strcmp0(name, pv_console_check_names_table[i]) == 0) {
-            *mask |= 1u << i;
-            return TRUE;
-        }
-    }
-    return FALSE;
+    if (!pv_console_check_from_string(name, &check))
+        return FALSE;
+    *mask |= 1u << check;
+    return TRUE;
 }
 
 /**
- * pv_console_check_names:
+ * pv_console_check_known:
  * Returns: (transfer full): "panic, oops, bug, oom, segfault, call_trace, all"
  */
 char *
-pv_console_check_names(void)
+pv_console_check_known(void)
 {
-    g_autofree char *names = g_strjoinv(", ", (char **)pv_console_check_names_table);
+    g_autoptr(GString) known = g_string_new(NULL);
+    guint i;
 
-    return g_strconcat(names, ", all", NULL);
+    for (i = 0; i < G_N_ELEMENTS(pv_console_check_names); i++)
+        g_string_append_printf(known, "%s, ", pv_console_check_names[i]);
+    g_string_append(known, "all");
+    return g_string_free(g_steal_pointer(&known), FALSE);
 }
 
 static gboolean

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "pv-console.h"
+#include "pv-enum.h"
 
 /**
  * PvConsoleCheck:
@@ -25,9 +26,9 @@ typedef enum {
 
 #define PV_CONSOLE_CHECKS_ALL ((1u << PV_CONSOLE_CHECK_LAST) - 1)
 
-const char *pv_console_check_to_string(PvConsoleCheck check);
-gboolean pv_console_check_from_string(const char *name, guint *mask);
-char *pv_console_check_names(void);
+PV_ENUM_DECL(pv_console_check, PvConsoleCheck);
+gboolean pv_console_check_parse(const char *name, guint *mask);
+char *pv_console_check_known(void);
 const char *pv_console_check_describe(PvConsoleCheck check);
 PvConsoleCheck pv_console_check_line(const char *line, gsize len);
 

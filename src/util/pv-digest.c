@@ -123,26 +123,6 @@ pv_digest_open(const char *path, struct stat *st, GError **error)
 }
 
 /**
- * pv_digest_file:
- *
- * Hashes a regular file's contents (symbolic links followed).
- * Returns: (transfer full): its SHA-256 in hex, or NULL with @error set
- */
-char *
-pv_digest_file(const char *path, GError **error)
-{
-    struct stat st;
-    int fd = pv_digest_open(path, &st, error);
-    char *hex;
-
-    if (fd < 0)
-        return NULL;
-    hex = pv_digest_fd(fd, path, error);
-    close(fd);
-    return hex;
-}
-
-/**
  * pv_digest_is_hex:
  *
  * Whether @text is a digest as this module writes them: 64 lowercase hex digits.

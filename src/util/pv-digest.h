@@ -13,7 +13,6 @@
 
 char *pv_digest_bytes(gconstpointer data, gsize len);
 char *pv_digest_fd(int fd, const char *path, GError **error);
-char *pv_digest_file(const char *path, GError **error);
 gboolean pv_digest_is_hex(const char *text);
 
 typedef struct _PvDigestCache PvDigestCache;

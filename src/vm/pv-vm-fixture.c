@@ -7,8 +7,9 @@
  *   1. the key: the fixture file, its inputs, the profile, the accelerator
  *      and the hypervisor (pv-fixture-key.c);
  *   2. the store says hit, build (the key's build lock is ours) or wait
- *      (another process builds it: file_blocked fixture_build, then look
- *      again);
+ *      (another file of the run, or another run, builds it: file_blocked
+ *      fixture_build through the run's scheduler, which sees a deadlock
+ *      among the run's files; then look again);
  *   3. a build boots the VM under slot 0's domain name and UUID, runs the
  *      fixture's setup on it, saves it into the build (with a disk, its
  *      overlay goes with the memory state) and commits: a build
@@ -30,10 +31,16 @@
 #define PV_VM_PRIVATE
 #include "pv-error.h"
 #include "pv-fixture-key.h"
+#include "pv-resources.h"
+#include "pv-sched.h"
 #include "pv-vm-private.h"
 
-/* How often a waiter for another process's build looks at its file's interrupts. */
-#define PV_VM_FIXTURE_WAIT_SLICE_US (G_USEC_PER_SEC / 5)
+/*
+ * How often a file waiting for another run's build looks whether it ended:
+ * that run cannot notify this one's scheduler.  A build of this run's own
+ * files notifies when it ends (pv_vm_fixture_entry()).
+ */
+#define PV_VM_FIXTURE_RETRY_US (G_USEC_PER_SEC / 5)
 /* Console lines a failed build's error carries. */
 #define PV_VM_FIXTURE_EXCERPT_LINES 20
 #define PV_VM_FIXTURE_STATE "memory.state"
@@ -171,30 +178,76 @@ pv_vm_fixture_make_state(PvVm *vm, const PvVmBootOptions *options, const char *n
     return FALSE;
 }
 
-/* Another process builds the key: wait for it, interruptibly, saying so. */
+/* A VM waiting for another's build of its fixture. */
+typedef struct {
+    PvVm *vm;
+    PvFixtureStore *store;
+    PvFixtureWait *wait;
+    const char *waiting_for;
+} PvVmFixtureWait;
+
+/*
+ * Granted once the builder is gone (finished, failed or killed).  A build
+ * of this run's files notifies when it ends; another run's is looked at
+ * again every PV_VM_FIXTURE_RETRY_US, since it cannot.
+ */
+static PvSchedTry
+pv_vm_fixture_try(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GError **error)
+{
+    PvVmFixtureWait *wait = user_data;
+
+    if (pv_fixture_wait_is_done(wait->wait))
+        return PV_SCHED_GRANTED;
+    *reason = PV_BLOCK_FIXTURE_BUILD;
+    *on_files = pv_fixture_store_is_building(wait->store, wait->vm->fixture_key);
+    return PV_SCHED_BLOCKED;
+}
+
+static void
+pv_vm_fixture_blocked(gpointer user_data, PvBlockReason reason)
+{
+    PvVmFixtureWait *wait = user_data;
+
+    if (reason == PV_BLOCK_NONE)
+        pv_file_unblock(wait->vm->file);
+    else
+        pv_file_block(wait->vm->file, reason, wait->waiting_for);
+}
+
 static gboolean
-pv_vm_fixture_wait(PvVm *vm, PvFixtureWait *wait, GError **error)
+pv_vm_fixture_check(gpointer user_data, GError **error)
+{
+    return pv_file_check(((PvVmFixtureWait *)user_data)->vm->file, error);
+}
+
+/* Another file or run builds the key: wait for it, interruptibly, saying so. */
+static gboolean
+pv_vm_fixture_wait(PvVm *vm, PvFixtureStore *store, PvFixtureWait *wait, GError **error)
 {
     const char *holder = pv_fixture_wait_peek_holder(wait);
     g_autofree char *waiting_for = g_strdup_printf(_("fixture '%s' built by %s"),
                                                    vm->fixture->name, holder ? holder : "?");
+    g_autofree char *who = g_strdup_printf(_("vm '%s'"), vm->name);
+    g_autofree char *need = g_strdup_printf(_("fixture '%s'"), vm->fixture->name);
     g_autofree char *failure = NULL;
-    gboolean ok = TRUE;
+    PvVmFixtureWait fixture_wait = { vm, store, wait, waiting_for };
+    PvSchedWait sched_wait = {
+        .wake = pv_file_peek_wake(vm->file),
+        .deadline = G_MAXINT64,
+        .try_take = pv_vm_fixture_try,
+        .blocked = pv_vm_fixture_blocked,
+        .check = pv_vm_fixture_check,
+        .user_data = &fixture_wait,
+        .who = who,
+        .need = need,
+        .retry_us = PV_VM_FIXTURE_RETRY_US,
+    };
+    gboolean ok;
 
     pv_event_fixture_build_waiting(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file),
                                    vm->name, vm->fixture->name, vm->fixture_key, holder);
-    pv_file_block(vm->file, PV_BLOCK_FIXTURE_BUILD, waiting_for);
-    while (!pv_fixture_wait_is_done(wait)) {
-        g_autoptr(GError) slice_error = NULL;
-
-        if (!pv_file_check(vm->file, error)) {
-            ok = FALSE;
-            break;
-        }
-        pv_fixture_wait_block(wait, g_get_monotonic_time() + PV_VM_FIXTURE_WAIT_SLICE_US, NULL,
-                              &slice_error);
-    }
-    pv_file_unblock(vm->file);
+    ok = pv_sched_wait(pv_resources_peek_sched(pv_run_peek_resources(vm->run)), &sched_wait,
+                       error);
     if (ok && (failure = pv_fixture_wait_get_failure(wait))) {
         g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
                     _("fixture '%s' (%s) did not build in %s: %s"), vm->fixture->name,
@@ -291,11 +344,18 @@ pv_vm_fixture_entry(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
         switch (acquisition.outcome) {
         case PV_FIXTURE_HIT:
             return g_steal_pointer(&acquisition.entry);
-        case PV_FIXTURE_BUILD:
-            return pv_vm_fixture_build(vm, store, key, acquisition.build, options, setup,
-                                       user_data, error);
+        case PV_FIXTURE_BUILD: {
+            PvFixtureEntry *built = pv_vm_fixture_build(vm, store, key, acquisition.build,
+                                                        options, setup, user_data, error);
+
+            /* The build is over, committed, failed or abandoned: its lock goes
+             * now, and this run's files waiting for it look again. */
+            pv_fixture_acquisition_clear(&acquisition);
+            pv_sched_notify(pv_resources_peek_sched(pv_run_peek_resources(vm->run)));
+            return built;
+        }
         case PV_FIXTURE_WAIT:
-            if (!pv_vm_fixture_wait(vm, acquisition.wait, error))
+            if (!pv_vm_fixture_wait(vm, store, acquisition.wait, error))
                 return NULL;
             break;
         default:

@@ -118,19 +118,6 @@ pv_vm_peek_console_log(PvVm *vm)
 }
 
 /**
- * pv_vm_describe:
- * Returns: (transfer full): "vm 'web' (domain 'pv-1-t-web')", or "vm 'web'"
- */
-char *
-pv_vm_describe(PvVm *vm)
-{
-    if (vm->domain)
-        return g_strdup_printf(_("vm '%s' (domain '%s')"), vm->name,
-                               pv_domain_peek_name(vm->domain));
-    return g_strdup_printf(_("vm '%s'"), vm->name);
-}
-
-/**
  * pv_vm_check_scope:
  *
  * Whether the VM may still be used: a VM made inside a test ended with it.
@@ -505,7 +492,7 @@ pv_vm_end(gpointer data, PvVmEnd why, gboolean keep)
         return;
     }
     pv_domain_destroy(vm->domain, NULL);
-    pv_vm_stopped(vm, why == PV_VM_END_TEST ? "test_ended" : "file_ended");
+    pv_vm_stopped(vm, pv_vm_end_to_string(why));
     pv_vm_release_nics(vm);
 }
 

@@ -372,6 +372,42 @@ check "kept: the kept domain still runs, untouched" \
 check "kept: provium clean --prefix removes it" \
     sh -c "! virsh list --all --name | grep -qx '$kept'"
 
+# 7c. Two files of one run wait for each other: a builds a fixture, and its
+# build's boot waits for the pool that b's claim holds, while b waits for
+# a's build.  Neither could ever go on: the wait that closed the cycle
+# gives up, saying so, the other file then goes on, and the run ends (it
+# used to wait for ever).  b asks later, so a holds the build.
+echo "cycle" > "$WORK/files/cycle.conf"
+cat > "$WORK/fixtures/cycle.fixture.lua" <<'LUA'
+return fixture("cycle", {inputs = {"../files/cycle.conf"}}, function(vm)
+    vm:run("true"):assert_ok()
+end)
+LUA
+mkdir -p "$WORK/cycle"
+cat > "$WORK/cycle/a.test.lua" <<'LUA'
+test("builds the fixture", function(t)
+    provium:vm("a", {fixture = "cycle"}):boot()
+end)
+LUA
+cat > "$WORK/cycle/b.test.lua" <<'LUA'
+provium:claim({memory = "900M", cpus = 1})
+test("needs the fixture a builds", function(t)
+    provium:sleep("5s")
+    provium:vm("b", {fixture = "cycle"}):boot()
+end)
+LUA
+timeout 900 "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" \
+    --cache-dir "$CACHE" --no-psi --mem 1G --cpus 4 -j 2 "$WORK/cycle" \
+    > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "a build and its waiter waiting for each other: the run ends, failed" status_is 1
+check "a build and its waiter waiting for each other: one says it would never end" \
+    grep -q "this would never end" "$WORK/out" "$WORK/err"
+check "a build and its waiter waiting for each other: b waited (fixture_build)" \
+    [ "$(count fixture_build_waiting)" = 1 ]
+check "a build and its waiter waiting for each other: no fixture domain left" \
+    no_fixture_domains
+
 # 8. Mistakes: one line each.
 cat > "$WORK/missing.test.lua" <<'LUA'
 local vm = provium:vm("e", {fixture = "nosuch"})

@@ -178,6 +178,40 @@ check "same host address in two runs: the second waited (network_busy)" \
 check "same host address in two runs: nothing left in virsh net-list --all" \
     sh -c "! virsh net-list --all --name | grep -q '^$PREFIX'"
 
+# Two files of one run wait for each other: a holds the network b needs
+# and waits for the pool that b's claim holds.  Neither could ever go on:
+# the wait that closed the cycle gives up, saying so, the other file then
+# goes on, and the run ends (it used to wait for ever).  b starts later,
+# so a's network is there first.
+mkdir "$WORK/cycle"
+cp "$WORK/provium.conf" "$WORK/cycle/"
+cat > "$WORK/cycle/a.test.lua" <<'LUA'
+provium:network("wan", {cidr = "10.9.0.0/24", host = "10.9.0.1"})
+local v = provium:vm("v", "tiny", {nics = {"wan"}})
+test("boots once the pool has room", function(t)
+  provium:sleep("8s")
+  v:boot()
+end)
+LUA
+cat > "$WORK/cycle/b.test.lua" <<'LUA'
+provium:claim({memory = "900M", cpus = 1})
+provium:sleep("3s")
+provium:network("wan", {cidr = "10.9.0.0/24", host = "10.9.0.1"})
+test("needs a's addresses", function(t) end)
+LUA
+timeout 600 "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi \
+    --mem 1G --cpus 4 -j 2 "$WORK/cycle" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "two files waiting for each other: the run ends, failed" status_is 1
+check "two files waiting for each other: one says it would never end" \
+    grep -q "this would never end" "$WORK/out" "$WORK/err"
+check "two files waiting for each other: the other one passes" \
+    test "$(events '[.[] | select(.kind == "file_completed" and .status == "passed")] | length')" -eq 1
+check "two files waiting for each other: b waited (network_busy)" \
+    test "$(events '[.[] | select(.kind == "file_blocked" and .reason == "network_busy")] | length')" -eq 1
+check "two files waiting for each other: nothing left in virsh net-list --all" \
+    no_networks_left
+
 # A run killed with SIGKILL leaves its network with its host address (the
 # host's route to it stays); the next run that needs those addresses removes
 # it, in one line saying which, whose and why, once the killed run is

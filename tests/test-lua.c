@@ -479,8 +479,10 @@ test_keep_failed(Fixture *fx, gconstpointer data)
     g_autoptr(PvFile) passing = run_file(fx, "nokeep",
         "test('passes', function(t) provium:vm('gone'):boot({agent = false}) end)\n");
     const char *kept;
-    g_autoptr(virDomain) dom = NULL;
+    g_autoptr(GPtrArray) domains = NULL;
+    const PvDomainEntry *entry = NULL;
     g_auto(PvMetadata) metadata = { 0 };
+    guint i;
 
     g_assert_cmpuint(pv_file_peek_kept(file)->len, ==, 1);
     kept = pv_file_peek_kept(file)->pdata[0];
@@ -489,8 +491,14 @@ test_keep_failed(Fixture *fx, gconstpointer data)
     g_assert_cmpuint(pv_file_peek_kept(passing)->len, ==, 0);
     g_assert_false(domain_exists(fx, pv_vm_peek_domain_name(pv_file_peek_vm(passing, 0))));
 
-    dom = virDomainLookupByName(pv_run_peek_conn(fx->run), kept);
-    g_assert_true(pv_metadata_get(dom, &metadata));
+    domains = pv_domain_list(pv_run_peek_conn(fx->run), NULL);
+    g_assert_nonnull(domains);
+    for (i = 0; i < domains->len; i++) {
+        if (g_str_equal(((PvDomainEntry *)domains->pdata[i])->name, kept))
+            entry = domains->pdata[i];
+    }
+    g_assert_nonnull(entry);
+    g_assert_true(pv_metadata_get(entry, &metadata));
     g_assert_cmpstr(metadata.vm, ==, "kept");
     g_assert_cmpstr(metadata.run, ==, pv_run_peek_id(fx->run));
     g_assert_cmpstr(metadata.prefix, ==, pv_run_peek_prefix(fx->run));

@@ -16,6 +16,7 @@
 #include "pv-doctor.h"
 #include "pv-i18n.h"
 #include "pv-libvirt.h"
+#include "pv-node.h"
 #include "pv-results.h"
 #include "pv-virt.h"
 
@@ -148,18 +149,12 @@ pv_doctor_check_qemu(GPtrArray *checks, virConnect *conn, gboolean local)
 static guint64
 pv_doctor_free_hugepages(virConnect *conn)
 {
-    unsigned int size = 2048;
-    unsigned long long count = 0;
+    guint64 count = 0;
     guint64 total = 0;
-    int node;
+    guint node;
 
-    for (node = 0; node < 1024; node++) {
-        if (virNodeGetFreePages(conn, 1, &size, node, 1, &count, 0) < 0) {
-            virResetLastError();
-            break;
-        }
+    for (node = 0; node < 1024 && pv_node_get_free_pages(conn, node, &count); node++)
         total += count;
-    }
     return total;
 }
 
@@ -322,18 +317,17 @@ pv_doctor_print(GPtrArray *checks)
 static PvCheck *
 pv_doctor_check_libvirt(virConnect *conn, gboolean local)
 {
-    g_autofree char *uri = virConnectGetURI(conn);
+    g_autofree char *uri = pv_libvirt_get_uri(conn, NULL);
     g_autofree char *lib_text = NULL;
     g_autofree char *hv_text = NULL;
-    const char *hv_type = virConnectGetType(conn);
-    unsigned long lib = 0;
-    unsigned long hv = 0;
+    const char *hv_type;
+    PvNodeVersions versions;
     PvCheck *check;
 
-    if (virConnectGetLibVersion(conn, &lib) < 0 || virConnectGetVersion(conn, &hv) < 0)
-        virResetLastError();
-    lib_text = g_strdup_printf("%lu.%lu.%lu", lib / 1000000, lib / 1000 % 1000, lib % 1000);
-    hv_text = g_strdup_printf("%lu.%lu.%lu", hv / 1000000, hv / 1000 % 1000, hv % 1000);
+    pv_node_get_versions(conn, &versions);
+    hv_type = versions.type;
+    lib_text = pv_node_format_version(versions.libvirt);
+    hv_text = pv_node_format_version(versions.hypervisor);
     check = pv_check_new(PV_CHECK_PASS, "libvirt", _("connected to %s (libvirt %s, %s %s)"),
                          uri ? uri : "?", lib_text, hv_type ? hv_type : "?", hv_text);
     pv_check_set_bool(check, "connected", TRUE);
@@ -424,9 +418,7 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
         pv_doctor_add(checks, pv_doctor_check_libvirt(conn, local));
         cache_dir = args.cache_dir ? g_strdup(args.cache_dir) : pv_cache_dir_default();
         virt = pv_virt_new(conn, local, cache_dir);
-        caps = virConnectGetCapabilities(conn);
-        if (!caps)
-            virResetLastError();
+        caps = pv_node_get_capabilities(conn, NULL);
         pv_doctor_check_kvm(checks, virt, local, !args.probe);
         pv_doctor_check_qemu(checks, conn, local);
     }
@@ -459,7 +451,6 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
     for (i = 0; i < checks->len; i++)
         failed = failed || ((PvCheck *)checks->pdata[i])->status == PV_CHECK_FAIL;
     g_clear_pointer(&virt, pv_virt_free);
-    if (conn)
-        virConnectClose(conn);
+    pv_libvirt_close(conn);
     return failed ? PV_EXIT_FAILED : PV_EXIT_OK;
 }

@@ -31,67 +31,6 @@
 #include "pv-tags.h"
 #include "pv-units.h"
 
-
-
-/*
- * Refuses to share a prefix with domains that already exist: they belong to
- * another run (or an earlier one that left them), and names would clash.
- * --force removes them first, if they are provium's; a domain provium did
- * not create is never touched.
- */
-static gboolean
-pv_cmd_run_check_prefix_free(PvRun *run, GError **error)
-{
-    virConnect *conn = pv_run_peek_conn(run);
-    const char *prefix = pv_run_peek_prefix(run);
-    virDomainPtr *domains = NULL;
-    int n;
-    g_autoptr(GString) taken = g_string_new(NULL);
-    g_autofree char *foreign = NULL;
-    guint count = 0;
-    int i;
-
-    if (pv_run_peek_options(run)->force &&
-        pv_clean_domains(conn, prefix, TRUE, NULL, NULL, NULL, error) == 0 && error && *error)
-        return FALSE;
-    n = virConnectListAllDomains(conn, &domains, 0);
-    if (n < 0) {
-        virResetLastError();
-        return TRUE;
-    }
-    for (i = 0; i < n; i++) {
-        const char *name = virDomainGetName(domains[i]);
-        g_auto(PvMetadata) metadata = { 0 };
-
-        if (name && g_str_has_prefix(name, prefix)) {
-            if (!foreign && !pv_metadata_get(domains[i], &metadata))
-                foreign = g_strdup(name);
-            if (count < 5)
-                g_string_append_printf(taken, "%s%s", count ? ", " : "", name);
-            count++;
-        }
-        virDomainFree(domains[i]);
-    }
-    free(domains);
-    if (count == 0)
-        return TRUE;
-    if (foreign)
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("domain '%s' has the prefix '%s' but provium did not create it; "
-                      "choose another --prefix"), foreign, prefix);
-    else
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    g_dngettext(GETTEXT_PACKAGE,
-                                "%u domain with prefix '%s' already exists (%s%s); remove it "
-                                "with --force or 'provium clean --prefix %s', or choose another "
-                                "--prefix",
-                                "%u domains with prefix '%s' already exist (%s%s); remove them "
-                                "with --force or 'provium clean --prefix %s', or choose another "
-                                "--prefix", count),
-                    count, prefix, taken->str, count > 5 ? ", ..." : "", prefix);
-    return FALSE;
-}
-
 static GVariant *
 pv_cmd_run_ksm_settings(const PvKsmSettings *settings)
 {
@@ -229,7 +168,7 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
     const PvRunOptions *options = pv_run_peek_options(run);
     PvAmount total = pv_pool_get_total(pv_resources_peek_pool(pv_run_peek_resources(run)));
     g_autofree char *memory = pv_size_format(total.memory);
-    g_autofree char *uri = virConnectGetURI(pv_run_peek_conn(run));
+    g_autofree char *uri = pv_libvirt_get_uri(pv_run_peek_conn(run), NULL);
     g_autofree char *gate = NULL;
     g_autofree char *psi = NULL;
     g_autofree char *expected = NULL;
@@ -300,7 +239,7 @@ pv_cmd_run_note(const char *line, gpointer user_data)
 static void
 pv_cmd_run_emit_started(PvRun *run, char **argv)
 {
-    g_autofree char *uri = virConnectGetURI(pv_run_peek_conn(run));
+    g_autofree char *uri = pv_libvirt_get_uri(pv_run_peek_conn(run), NULL);
     const char *reason = NULL;
     PvVirtType virt_auto = pv_run_get_virt_auto(run, &reason);
 
@@ -700,7 +639,9 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
             goto usage;
     }
     if (!pv_run_connect(run, &error) || !pv_run_make_resources(run, &error) ||
-        !pv_cmd_run_check_prefix_free(run, &error) || !pv_run_prepare_dir(run, &error))
+        !pv_clean_check_prefix_free(pv_run_peek_conn(run), pv_run_peek_prefix(run),
+                                    pv_run_peek_options(run)->force, &error) ||
+        !pv_run_prepare_dir(run, &error))
         goto usage;
     events = pv_run_peek_events(run);
     pv_cmd_run_prune(run);

@@ -18,7 +18,7 @@
 
 #include "pv-error.h"
 #include "pv-host.h"
-#include "pv-libvirt.h"
+#include "pv-node.h"
 #include "pv-safe.h"
 
 /**
@@ -196,36 +196,13 @@ pv_meminfo_parse(const char *text, const char *key, guint64 *bytes)
 gboolean
 pv_host_read_mem_available(virConnect *conn, gboolean local, guint64 *bytes)
 {
-    virNodeMemoryStatsPtr stats = NULL;
-    int n = 0;
-    guint64 kib = 0;
-    int i;
-
     if (local) {
         g_autofree char *text = NULL;
 
         return g_file_get_contents("/proc/meminfo", &text, NULL, NULL) &&
             pv_meminfo_parse(text, "MemAvailable", bytes);
     }
-    if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) < 0 || n <= 0) {
-        virResetLastError();
-        return FALSE;
-    }
-    stats = g_new0(virNodeMemoryStats, n);
-    if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats, &n, 0) < 0) {
-        virResetLastError();
-        g_free(stats);
-        return FALSE;
-    }
-    for (i = 0; i < n; i++) {
-        if (g_str_equal(stats[i].field, VIR_NODE_MEMORY_STATS_FREE) ||
-            g_str_equal(stats[i].field, VIR_NODE_MEMORY_STATS_BUFFERS) ||
-            g_str_equal(stats[i].field, VIR_NODE_MEMORY_STATS_CACHED))
-            kib += stats[i].value;
-    }
-    g_free(stats);
-    *bytes = kib * 1024;
-    return TRUE;
+    return pv_node_get_memory_free(conn, bytes);
 }
 
 /**
@@ -240,43 +217,6 @@ pv_host_guard_ok(guint64 mem_available, guint64 unresident, guint64 reserve, gui
 {
     return mem_available >= want && mem_available - want >= reserve &&
         mem_available - want - reserve >= unresident;
-}
-
-/**
- * pv_host_get_size:
- * @memory: (out): the host's memory, bytes
- * @cpus: (out): its online CPUs
- *
- * From libvirt, so a remote host is sized from its own node info.
- */
-gboolean
-pv_host_get_size(virConnect *conn, guint64 *memory, guint *cpus, GError **error)
-{
-    virNodeInfo info;
-    virNodeMemoryStatsPtr stats = NULL;
-    int n = 0;
-    int i;
-    guint64 total_kib = 0;
-
-    if (virNodeGetInfo(conn, &info) < 0) {
-        pv_libvirt_set_error(error, _("cannot read the host's size"));
-        return FALSE;
-    }
-    /* nodeinfo's memory can be one NUMA cell's; the memory stats are whole. */
-    if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) == 0 && n > 0) {
-        stats = g_new0(virNodeMemoryStats, n);
-        if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats, &n, 0) == 0) {
-            for (i = 0; i < n; i++) {
-                if (g_str_equal(stats[i].field, VIR_NODE_MEMORY_STATS_TOTAL))
-                    total_kib = stats[i].value;
-            }
-        }
-        g_free(stats);
-    }
-    virResetLastError();
-    *memory = (total_kib ? total_kib : info.memory) * 1024;
-    *cpus = info.cpus;
-    return TRUE;
 }
 
 /*

@@ -31,8 +31,6 @@ gboolean pv_host_read_mem_available(virConnect *conn, gboolean local, guint64 *b
 gboolean pv_host_guard_ok(guint64 mem_available, guint64 unresident, guint64 reserve,
                           guint64 want);
 
-gboolean pv_host_get_size(virConnect *conn, guint64 *memory, guint *cpus, GError **error);
-
 #define PV_KSM_SYSFS_DIR "/sys/kernel/mm/ksm"
 #define PV_KSM_STATE_DIR "/run/provium"
 

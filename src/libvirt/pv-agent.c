@@ -342,6 +342,52 @@ pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path, 
 }
 
 /**
+ * pv_agent_find_interface:
+ * @addresses: (out) (optional) (transfer full): its IPv4 addresses
+ *
+ * Asks the guest agent which interface has MAC @mac (qemu-ga's
+ * guest-network-get-interfaces, through virDomainInterfaceAddresses()).
+ * Returns: (transfer full): the interface's name in the guest ("eth0"), or
+ *   NULL with @error set (PV_ERROR_GUEST)
+ */
+char *
+pv_agent_find_interface(virDomain *dom, const char *mac, GStrv *addresses, GError **error)
+{
+    virDomainInterfacePtr *ifaces = NULL;
+    char *name = NULL;
+    int n = virDomainInterfaceAddresses(dom, &ifaces, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
+                                        0);
+    int i;
+
+    if (n < 0) {
+        pv_libvirt_set_error(error, _("cannot list the guest's interfaces"));
+        if (error && *error)
+            (*error)->code = PV_ERROR_GUEST;
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (!name && ifaces[i]->hwaddr && g_ascii_strcasecmp(ifaces[i]->hwaddr, mac) == 0) {
+            g_autoptr(GStrvBuilder) found = g_strv_builder_new();
+            size_t j;
+
+            name = g_strdup(ifaces[i]->name);
+            for (j = 0; j < ifaces[i]->naddrs; j++) {
+                if (ifaces[i]->addrs[j].type == VIR_IP_ADDR_TYPE_IPV4)
+                    g_strv_builder_add(found, ifaces[i]->addrs[j].addr);
+            }
+            if (addresses)
+                *addresses = g_strv_builder_end(found);
+        }
+        virDomainInterfaceFree(ifaces[i]);
+    }
+    free(ifaces);
+    if (!name)
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("the guest has no interface with MAC %s (is virtio_net loaded?)"), mac);
+    return name;
+}
+
+/**
  * pv_agent_ping:
  * @timeout_s: how long the one call may take
  *

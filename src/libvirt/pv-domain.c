@@ -18,6 +18,7 @@
 #define PV_DOMAIN_PRIVATE
 #include "pv-domain-private.h"
 #include "pv-libvirt.h"
+#include "pv-template.h"
 
 static const char *const pv_domain_state_names[] = {
     "starting", "running", "ready", "stopped",
@@ -507,4 +508,35 @@ pv_domain_keep(PvDomain *domain)
                              VIR_DOMAIN_AFFECT_LIVE) < 0)
         g_debug("cannot mark domain '%s' kept", domain->name);
     virResetLastError();
+}
+
+/**
+ * pv_domain_handle_set_link:
+ *
+ * Pulls (@up FALSE) or plugs back the virtual cable of the NIC with MAC
+ * @mac of the running domain @dom: its <link state> in the live domain, changed with
+ * virDomainUpdateDeviceFlags(); the guest sees its carrier go, as when a
+ * cable is pulled.
+ */
+gboolean
+pv_domain_handle_set_link(virDomain *dom, const char *mac, gboolean up, GError **error)
+{
+    g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
+    g_autofree char *iface = NULL;
+
+    if (!xml) {
+        pv_libvirt_set_error(error, _("cannot read the definition of domain '%s'"),
+                             virDomainGetName(dom));
+        return FALSE;
+    }
+    iface = pv_template_nic_link_xml(xml, mac, up, error);
+    if (!iface)
+        return FALSE;
+    if (virDomainUpdateDeviceFlags(dom, iface, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        pv_libvirt_set_error(error, up ? _("cannot set the link of %s up in domain '%s'") :
+                             _("cannot set the link of %s down in domain '%s'"), mac,
+                             virDomainGetName(dom));
+        return FALSE;
+    }
+    return TRUE;
 }

@@ -16,6 +16,7 @@
 
 #include "pv-clean.h"
 #include "pv-error.h"
+#include "pv-libvirt.h"
 #define PV_FILE_PRIVATE
 #include "pv-file-private.h"
 #include "pv-network-host.h"
@@ -238,7 +239,7 @@ pv_file_net_reclaim(PvFile *file, PvNetworkInventory *inventory, gboolean *remov
     *removed = FALSE;
     if (dead->len == 0)
         return TRUE;
-    uri = virConnectGetURI(conn);
+    uri = pv_libvirt_get_uri(conn, NULL);
     for (i = 0; i < dead->len; i++) {
         const PvNetworkRecord *record = dead->pdata[i];
         PvNetworkOwner owner = pv_network_record_owner(record);

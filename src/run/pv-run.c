@@ -23,6 +23,7 @@
 #include "pv-libvirt.h"
 #include "pv-results.h"
 #include "pv-network-host.h"
+#include "pv-node.h"
 #include "pv-run.h"
 #include "pv-safe.h"
 
@@ -368,7 +369,7 @@ pv_run_destroy_networks(PvRun *run)
     guint i;
 
     g_mutex_lock(&run->net_lock);
-    if (!run->conn || !(uri = virConnectGetURI(run->conn)))
+    if (!run->conn || !(uri = pv_libvirt_get_uri(run->conn, NULL)))
         return 0;
     records = pv_network_record_list(run->net_record_dir, NULL);
     for (i = 0; records && i < records->len; i++) {
@@ -443,8 +444,7 @@ pv_run_free(PvRun *run)
     pv_domain_registry_free(run->domains);
     pv_virt_free(run->virt);
     g_free(run->virt_reason);
-    if (run->conn)
-        virConnectClose(run->conn);
+    pv_libvirt_close(run->conn);
     pv_events_free(run->events);
     pv_resources_free(run->resources);
     pv_topology_free(run->topology);
@@ -496,7 +496,7 @@ pv_run_make_resources(PvRun *run, GError **error)
     guint64 host_memory = 0;
     gboolean guard;
 
-    if (!pv_host_get_size(run->conn, &host_memory, &run->host_cpus, error))
+    if (!pv_node_get_size(run->conn, &host_memory, &run->host_cpus, error))
         return FALSE;
     config.pool.memory = options->mem ? options->mem : host_memory / 10 * 8;
     config.pool.mcpus = (guint64)((options->cpus ? options->cpus : run->host_cpus) *
@@ -767,14 +767,12 @@ pv_run_get_template(PvRun *run, const char *path, GError **error)
 static gint64
 pv_run_get_qemu_uid(PvRun *run)
 {
-    g_autofree char *caps = virConnectGetCapabilities(run->conn);
+    g_autofree char *caps = pv_node_get_capabilities(run->conn, NULL);
     uid_t uid;
     gid_t gid;
 
-    if (!caps) {
-        virResetLastError();
+    if (!caps)
         return -1;
-    }
     if (!pv_qemu_user_parse_caps(caps, pv_virt_type_to_string(run->virt_auto), &uid, &gid))
         return -1;
     return uid;
@@ -810,16 +808,14 @@ pv_run_get_fixture_store(PvRun *run, const char **hypervisor, GError **error)
             pv_fixture_store_set_qemu_uid(run->fixtures, pv_run_get_qemu_uid(run));
     }
     if (run->fixtures && !run->hypervisor) {
-        unsigned long qemu = 0;
-        unsigned long lib = 0;
+        PvNodeVersions versions;
+        g_autofree char *qemu = NULL;
+        g_autofree char *lib = NULL;
 
-        virConnectGetVersion(run->conn, &qemu);
-        virConnectGetLibVersion(run->conn, &lib);
-        virResetLastError();
-        run->hypervisor = g_strdup_printf("%s %lu.%lu.%lu, libvirt %lu.%lu.%lu",
-                                          virConnectGetType(run->conn),
-                                          qemu / 1000000, qemu / 1000 % 1000, qemu % 1000,
-                                          lib / 1000000, lib / 1000 % 1000, lib % 1000);
+        pv_node_get_versions(run->conn, &versions);
+        qemu = pv_node_format_version(versions.hypervisor);
+        lib = pv_node_format_version(versions.libvirt);
+        run->hypervisor = g_strdup_printf("%s %s, libvirt %s", versions.type, qemu, lib);
     }
     store = run->fixtures;
     g_mutex_unlock(&run->lock);
@@ -842,11 +838,9 @@ pv_run_get_topology(PvRun *run, GError **error)
 
     g_mutex_lock(&run->lock);
     if (!run->topology) {
-        g_autofree char *caps = virConnectGetCapabilities(run->conn);
+        g_autofree char *caps = pv_node_get_capabilities(run->conn, error);
 
-        if (!caps)
-            pv_libvirt_set_error(error, _("cannot read the host's capabilities"));
-        else
+        if (caps)
             run->topology = pv_topology_parse(caps, error);
     }
     topology = run->topology;
@@ -871,10 +865,8 @@ pv_run_peek_qemu_user(PvRun *run)
 
     g_mutex_lock(&run->lock);
     if (!run->qemu_user_read && run->host_local) {
-        g_autofree char *caps = virConnectGetCapabilities(run->conn);
+        g_autofree char *caps = pv_node_get_capabilities(run->conn, NULL);
 
-        if (!caps)
-            virResetLastError();
         run->qemu_user = pv_qemu_user_new_from_caps(caps);
         if (run->qemu_user && !pv_qemu_user_is_checked(run->qemu_user))
             g_clear_pointer(&run->qemu_user, pv_qemu_user_free);
@@ -899,14 +891,11 @@ pv_run_get_free_hugepages(PvRun *run, guint nodes)
     guint node;
 
     for (node = 0; node < nodes; node++) {
-        unsigned int size = 2048;
-        unsigned long long count = 0;
+        guint64 count = 0;
 
-        if (virNodeGetFreePages(run->conn, 1, &size, node, 1, &count, 0) < 0) {
-            virResetLastError();
+        if (!pv_node_get_free_pages(run->conn, node, &count))
             count = 0;
-        }
-        g_array_append_vals(free_pages, &(guint64){ count }, 1);
+        g_array_append_vals(free_pages, &count, 1);
     }
     return free_pages;
 }

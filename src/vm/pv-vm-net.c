@@ -170,7 +170,8 @@ pv_vm_set_link(PvVm *vm, const char *net, gboolean up, GError **error)
                     _("vm '%s' is not running: boot it before vm:link()"), vm->name);
         return FALSE;
     }
-    if (!pv_guest_net_set_link(pv_domain_peek_virdomain(vm->domain), nic->mac, up, error)) {
+    if (!pv_domain_handle_set_link(pv_domain_peek_virdomain(vm->domain), nic->mac, up,
+                                   error)) {
         g_prefix_error(error, _("vm '%s': network '%s': "), vm->name, net);
         return FALSE;
     }

@@ -31,43 +31,14 @@
 #include "pv-tags.h"
 #include "pv-units.h"
 
-static GVariant *
-pv_cmd_run_ksm_settings(const PvKsmSettings *settings)
-{
-    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
-
-    pv_event_add_int(&fields, "run", settings->values[PV_KSM_RUN]);
-    pv_event_add_int(&fields, "pages_to_scan", settings->values[PV_KSM_PAGES_TO_SCAN]);
-    pv_event_add_int(&fields, "sleep_millisecs", settings->values[PV_KSM_SLEEP_MILLISECS]);
-    return g_variant_builder_end(&fields);
-}
-
+/* The startup line says tuned or not; what was written, with -v. */
 static PvKsm *
 pv_cmd_run_tune_ksm(PvRun *run)
 {
-    g_auto(GVariantBuilder) knobs = PV_EVENT_FIELDS_INIT;
-    PvKsm *ksm;
-    locale_t previous;
+    PvKsm *ksm = pv_run_tune_ksm(run);
 
-    if (pv_run_peek_options(run)->no_ksm || !pv_run_host_is_local(run))
-        return NULL;
-    /* Its message is recorded too (see pv-i18n.c). */
-    previous = pv_i18n_untranslated_begin();
-    ksm = pv_host_tune_ksm(PV_KSM_SYSFS_DIR, PV_KSM_STATE_DIR);
-    pv_i18n_end(previous);
-    /* The startup line says tuned or not; what was written, with -v. */
-    if (pv_run_peek_options(run)->verbosity == PV_VERBOSITY_VERBOSE || !ksm->tuned)
+    if (ksm && (pv_run_peek_options(run)->verbosity == PV_VERBOSITY_VERBOSE || !ksm->tuned))
         g_printerr("%s\n", ksm->message);
-    if (!ksm->have_previous) {
-        pv_event_ksm_tuned(pv_run_peek_events(run), ksm->tuned, NULL, NULL, ksm->message);
-        return ksm;
-    }
-    g_variant_builder_add(&knobs, "{sv}", "ksm_run",
-                          g_variant_new_boolean(ksm->written.values[PV_KSM_RUN] == 1));
-    pv_event_add_int(&knobs, "pages_to_scan", ksm->written.values[PV_KSM_PAGES_TO_SCAN]);
-    pv_event_add_int(&knobs, "sleep_millisecs", ksm->written.values[PV_KSM_SLEEP_MILLISECS]);
-    pv_event_ksm_tuned(pv_run_peek_events(run), ksm->tuned, g_variant_builder_end(&knobs),
-                       pv_cmd_run_ksm_settings(&ksm->previous), ksm->message);
     return ksm;
 }
 
@@ -75,15 +46,10 @@ pv_cmd_run_tune_ksm(PvRun *run)
 static void
 pv_cmd_run_restore_ksm(PvRun *run, PvKsm *ksm)
 {
-    locale_t previous = pv_i18n_untranslated_begin();
-    g_autofree char *line = ksm ? pv_host_restore_ksm(ksm) : NULL;
+    g_autofree char *line = pv_run_restore_ksm(run, ksm);
 
-    pv_i18n_end(previous);
-    if (!line)
-        return;
-    g_printerr("%s\n", line);
-    pv_event_ksm_restored(pv_run_peek_events(run), ksm->restored,
-                          pv_cmd_run_ksm_settings(&ksm->previous), line);
+    if (line)
+        g_printerr("%s\n", line);
 }
 
 /* The run directory keeps each file's full (verbose) block. */
@@ -166,9 +132,11 @@ static void
 pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunShare *share)
 {
     const PvRunOptions *options = pv_run_peek_options(run);
-    PvAmount total = pv_pool_get_total(pv_resources_peek_pool(pv_run_peek_resources(run)));
+    PvHost *host = pv_run_peek_host(run, 0);
+    PvAmount total = pv_run_get_pool_total(run);
     g_autofree char *memory = pv_size_format(total.memory);
-    g_autofree char *uri = pv_libvirt_get_uri(pv_run_peek_conn(run), NULL);
+    const char *uri = pv_host_peek_uri(host);
+    guint cpus = 0;
     g_autofree char *gate = NULL;
     g_autofree char *psi = NULL;
     g_autofree char *expected = NULL;
@@ -177,14 +145,14 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
 
     if (options->verbosity == PV_VERBOSITY_QUIET)
         return;
+    pv_host_get_size(host, NULL, &cpus, NULL);
     gate = options->boot_workers ?
         g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u domain", "%u domains",
                                     options->boot_workers), options->boot_workers) :
-        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u vCPU", "%u vCPUs",
-                                    pv_run_get_host_cpus(run)), pv_run_get_host_cpus(run));
+        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u vCPU", "%u vCPUs", cpus), cpus);
     if (options->no_psi)
         psi = g_strdup(_("off (--no-psi)"));
-    else if (!pv_run_host_is_local(run))
+    else if (!pv_host_is_this_machine(host))
         psi = g_strdup(_("not this host's"));
     else
         psi = g_strdup_printf(_("cpu %g%%, memory %g%%"), options->psi_threshold.cpu,
@@ -221,7 +189,7 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
     g_printerr(_("provium: pool %s memory, %g vCPUs; boot gate %s at once; PSI %s; KSM %s; "
                  "host %s (%s)%s%s\n"),
                memory, total.mcpus / (double)PV_MCPU, gate, psi, ksm_state,
-               pv_run_peek_host(run), uri ? uri : "?", expected ? expected : "",
+               pv_run_peek_machine(run), uri ? uri : "?", expected ? expected : "",
                sharing ? sharing : "");
 }
 
@@ -239,15 +207,16 @@ pv_cmd_run_note(const char *line, gpointer user_data)
 static void
 pv_cmd_run_emit_started(PvRun *run, char **argv)
 {
-    g_autofree char *uri = pv_libvirt_get_uri(pv_run_peek_conn(run), NULL);
+    PvHost *host = pv_run_peek_host(run, 0);
     const char *reason = NULL;
-    PvVirtType virt_auto = pv_run_get_virt_auto(run, &reason);
+    PvVirtType virt_auto = pv_host_get_virt_auto(host, &reason);
+    guint cpus = 0;
 
-    pv_event_run_started(pv_run_peek_events(run), (const char *const *)argv, uri,
-                         pv_run_peek_host(run), pv_run_peek_prefix(run), pv_run_peek_dir(run),
-                         pv_run_get_pid(run),
-                         pv_pool_get_total(pv_resources_peek_pool(pv_run_peek_resources(run))),
-                         pv_run_get_host_cpus(run),
+    pv_host_get_size(host, NULL, &cpus, NULL);
+    pv_event_run_started(pv_run_peek_events(run), (const char *const *)argv,
+                         pv_host_peek_uri(host), pv_run_peek_machine(run),
+                         pv_run_peek_prefix(run), pv_run_peek_dir(run), pv_run_get_pid(run),
+                         pv_run_get_pool_total(run), cpus,
                          pv_virt_type_to_string(pv_run_peek_options(run)->virt_type),
                          pv_virt_type_to_string(virt_auto), reason);
 }
@@ -365,16 +334,15 @@ static gboolean
 pv_cmd_run_on_signal(gpointer user_data)
 {
     PvCmdRunSignals *signals = user_data;
-    PvDomainRegistry *domains = pv_run_peek_domains(signals->run);
     const char *message;
 
     signals->signals++;
     if (signals->signals > 1) {
-        guint left = pv_domain_registry_close(domains, g_get_monotonic_time() +
-                                              PV_CMD_RUN_CREATE_WAIT_US);
+        guint left = pv_run_close_domains(signals->run, g_get_monotonic_time() +
+                                          PV_CMD_RUN_CREATE_WAIT_US);
         guint networks_left;
 
-        pv_domain_registry_destroy_all(domains);
+        pv_run_destroy_domains(signals->run);
         /* After the domains on them; no file of the run creates one after this. */
         networks_left = pv_run_destroy_networks(signals->run);
         if (networks_left > 0)
@@ -403,8 +371,8 @@ pv_cmd_run_on_signal(gpointer user_data)
     g_printerr("provium: %s\n", _(message));
     pv_dispatcher_interrupt(signals->dispatcher);
     /* No new domain, and those being created are destroyed as they start. */
-    pv_domain_registry_close(domains, 0);
-    pv_domain_registry_destroy_all(domains);
+    pv_run_close_domains(signals->run, 0);
+    pv_run_destroy_domains(signals->run);
     return G_SOURCE_CONTINUE;
 }
 
@@ -435,7 +403,7 @@ pv_cmd_run_finish(PvRun *run, GPtrArray *files, gint64 started, gboolean cancell
         failed_files += status == PV_FILE_FAILED;
     }
     pv_event_run_finished(pv_run_peek_events(run), counts, pv_events_now_ns() - started,
-                          pv_pool_get_used(pv_resources_peek_pool(pv_run_peek_resources(run))));
+                          pv_run_get_pool_used(run));
     if (cancelled)
         return PV_EXIT_CANCELLED;
     if (counts[5] > 0)
@@ -639,8 +607,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
             goto usage;
     }
     if (!pv_run_connect(run, &error) || !pv_run_make_resources(run, &error) ||
-        !pv_clean_check_prefix_free(pv_run_peek_conn(run), pv_run_peek_prefix(run),
-                                    pv_run_peek_options(run)->force, &error) ||
+        !pv_run_check_prefix_free(run, &error) ||
         !pv_run_prepare_dir(run, &error))
         goto usage;
     events = pv_run_peek_events(run);
@@ -658,7 +625,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     file_logs = pv_terminal_new_for_blocks(pv_cmd_run_write_file_log, run);
     pv_events_add_listener(events, pv_terminal_on_event, file_logs);
     if (args.junit) {
-        junit = pv_junit_new(args.junit, pv_run_peek_host(run));
+        junit = pv_junit_new(args.junit, pv_run_peek_machine(run));
         pv_events_add_listener(events, pv_junit_on_event, junit);
     }
     if (args.json) {
@@ -669,7 +636,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     if (options.verbosity == PV_VERBOSITY_VERBOSE && options.virt_type == PV_VIRT_AUTO) {
         const char *reason = NULL;
 
-        pv_run_get_virt_auto(run, &reason);
+        pv_host_get_virt_auto(pv_run_peek_host(run, 0), &reason);
         g_printerr(_("provium: --virt-type auto: %s\n"), reason);
     }
     ksm = pv_cmd_run_tune_ksm(run);
@@ -710,7 +677,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     for (i = 0; i < G_N_ELEMENTS(handled); i++)
         g_source_remove(signal_ids[i]);
     /* The last safety net: nothing of this run outlives it unless kept. */
-    pv_domain_registry_destroy_all(pv_run_peek_domains(run));
+    pv_run_destroy_domains(run);
     pv_cmd_run_restore_ksm(run, ksm);
     status = pv_cmd_run_finish(run, files, started, pv_dispatcher_was_cancelled(dispatcher));
     pv_plan_save(plan);

@@ -314,6 +314,31 @@ pv_file_get_selected_count(PvFile *file)
 }
 
 /**
+ * pv_file_set_host:
+ * @host: (transfer none): outlives the file's run
+ *
+ * The libvirt host the file runs on, whole: its VMs, networks and
+ * fixtures are that host's.
+ */
+void
+pv_file_set_host(PvFile *file, PvHost *host)
+{
+    file->host = host;
+}
+
+/**
+ * pv_file_peek_host:
+ *
+ * Returns: (transfer none) (nullable): the host the file runs on; NULL
+ *   until it is dispatched (at discovery)
+ */
+PvHost *
+pv_file_peek_host(PvFile *file)
+{
+    return file->host;
+}
+
+/**
  * pv_file_set_budget:
  * @budget: (transfer none): its claim, or the pool; outlives the file's run
  *

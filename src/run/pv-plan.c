@@ -231,9 +231,7 @@ pv_plan_replay(PvPlan *plan, GPtrArray *queue, const gint64 *expected)
         jobs[i].duration_ns = expected[i];
         jobs[i].want = pv_plan_want(queue->pdata[i]);
     }
-    return pv_order_estimate(jobs, queue->len,
-                             pv_pool_get_total(pv_resources_peek_pool(
-                                 pv_run_peek_resources(plan->run))),
+    return pv_order_estimate(jobs, queue->len, pv_run_get_pool_total(plan->run),
                              options->jobs);
 }
 

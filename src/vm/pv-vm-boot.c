@@ -170,7 +170,7 @@ gboolean
 pv_vm_acquire(PvVm *const *vms, guint n, GError **error)
 {
     PvVmAcquire acquire = { vms, n, { 0, 0 }, NULL, vms[0]->file, NULL };
-    PvPool *pool = pv_resources_peek_pool(pv_run_peek_resources(vms[0]->run));
+    PvPool *pool = pv_resources_peek_pool(pv_host_peek_resources(vms[0]->host));
     g_autoptr(GArray) free_pages = NULL;
     g_autoptr(GString) waiting_for = g_string_new(NULL);
     g_autofree char *amount = NULL;
@@ -186,12 +186,12 @@ pv_vm_acquire(PvVm *const *vms, guint n, GError **error)
         pv_pool_note_vm(pool, one);
         g_string_append_printf(waiting_for, "%s'%s'", i ? ", " : "", vms[i]->name);
         if (vms[i]->boot->shape.perf && !acquire.host) {
-            const PvTopology *host = pv_run_get_topology(vms[i]->run, error);
+            const PvTopology *host = pv_host_get_topology(vms[i]->host, error);
 
             if (!host)
                 return FALSE;
             /* The host's topology with its free hugepages of now. */
-            free_pages = pv_run_get_free_hugepages(vms[i]->run, host->nodes);
+            free_pages = pv_host_get_free_hugepages(vms[i]->host, host->nodes);
             now = *host;
             now.free_hugepages = free_pages;
             acquire.host = &now;
@@ -251,7 +251,7 @@ pv_vm_boot_settled(PvVm *vm, gint64 now)
     default:
         break;
     }
-    if (vm->virt_type == PV_VIRT_KVM && pv_run_is_local(vm->run) &&
+    if (vm->virt_type == PV_VIRT_KVM && pv_host_is_local(vm->host) &&
         now >= boot->started + PV_VM_KVM_SILENT_US && pv_vm_console_silent(vm) &&
         pv_vm_explain_kvm(vm, &boot->error)) {
         g_prefix_error(&boot->error, _("vm '%s' (domain '%s') printed nothing on its console "

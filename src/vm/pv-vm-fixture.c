@@ -106,9 +106,9 @@ pv_vm_fixture_key(PvVm *vm, PvFixtureStore *store, const char *hypervisor, GErro
     inputs.profile = vm->profile;
     inputs.virt_type = pv_vm_virt_request(pv_run_peek_options(vm->run)->virt_type,
                                           vm->profile->virt_type,
-                                          pv_run_get_virt_auto(vm->run, &reason));
+                                          pv_host_get_virt_auto(vm->host, &reason));
     if (inputs.virt_type == PV_VIRT_AUTO)
-        inputs.virt_type = pv_run_get_virt_auto(vm->run, &reason);
+        inputs.virt_type = pv_host_get_virt_auto(vm->host, &reason);
     inputs.hypervisor = hypervisor;
     key = pv_fixture_key_compute(&inputs, pv_fixture_store_peek_digests(store), error);
     if (!key)
@@ -357,7 +357,7 @@ pv_vm_fixture_claim_slot(PvVm *vm, PvFixtureEntry *entry, GError **error)
     for (;;) {
         PvFixtureSlot *slot = pv_fixture_entry_claim_slot(entry, error);
 
-        if (!slot || !pv_domain_registry_is_kept(pv_run_peek_domains(vm->run),
+        if (!slot || !pv_domain_registry_is_kept(pv_host_peek_domains(vm->host),
                                                  pv_fixture_slot_get_domain_name(slot)))
             return slot;
         g_ptr_array_add(passed, slot);
@@ -377,7 +377,6 @@ gboolean
 pv_vm_boot_fixture(PvVm *vm, const PvVmBootOptions *options, PvVmFixtureSetupFunc setup,
                    gpointer user_data, GError **error)
 {
-    const char *hypervisor = NULL;
     PvFixtureStore *store;
     g_autoptr(PvFixtureKey) key = NULL;
     g_autoptr(PvFixtureEntry) entry = NULL;
@@ -389,10 +388,10 @@ pv_vm_boot_fixture(PvVm *vm, const PvVmBootOptions *options, PvVmFixtureSetupFun
     if (!pv_vm_boot_prepare(vm, options, error))
         return FALSE;
     pv_vm_boot_finish(vm);
-    store = pv_run_get_fixture_store(vm->run, &hypervisor, error);
+    store = pv_host_get_fixture_store(vm->host, error);
     if (!store)
         return FALSE;
-    key = pv_vm_fixture_key(vm, store, hypervisor, error);
+    key = pv_vm_fixture_key(vm, store, pv_host_peek_hypervisor(vm->host), error);
     if (!key)
         return FALSE;
     g_free(vm->fixture_key);

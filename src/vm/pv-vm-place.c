@@ -57,11 +57,10 @@ static PvPerfOutcome
 pv_vm_plan_budget(PvVm *vm, PvVmBoot *boot, const PvTopology *topology,
                   const gboolean *unusable, GArray *groups, char **reason)
 {
-    const PvRunOptions *options = pv_run_peek_options(vm->run);
     guint online = topology->cpus->len;
-    guint cap = options->cpu_cap ? options->cpu_cap : MAX((online * 3 + 9) / 10, 1);
+    guint cap = pv_host_get_cpu_cap(vm->host);
 
-    cap = MAX(cap, boot->shape.cpus);
+    cap = MAX(cap ? cap : MAX((online * 3 + 9) / 10, 1), boot->shape.cpus);
     g_clear_pointer(&boot->placement.cpuset, g_free);
     if (cap > online) {
         *reason = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
@@ -92,7 +91,7 @@ pv_vm_plan_perf(PvVm *vm, PvVmBoot *boot, const PvTopology *topology, const gboo
                 GArray *groups, char **reason)
 {
     PvFile *file = vm->file;
-    PvLocks *locks = pv_resources_peek_locks(pv_run_peek_resources(vm->run));
+    PvLocks *locks = pv_resources_peek_locks(pv_host_peek_resources(vm->host));
     const PvClaimSpec *claim = pv_file_peek_claim(file);
     guint ngroups = topology->groups->len;
     g_autofree gboolean *in_use = pv_vm_groups_in_use(vm, ngroups);
@@ -151,7 +150,7 @@ PvSchedTry
 pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host, PvBlockReason *reason,
                 gboolean *on_files, GError **error)
 {
-    PvLocks *locks = pv_resources_peek_locks(pv_run_peek_resources(vm->run));
+    PvLocks *locks = pv_resources_peek_locks(pv_host_peek_resources(vm->host));
     PvLockMode mode = pv_run_peek_options(vm->run)->no_perf_mode ? PV_LOCK_SHARED
                                                                  : PV_LOCK_EXCLUSIVE;
     guint ngroups = host->groups->len;
@@ -212,7 +211,7 @@ pv_vm_perf_warnings(PvVm *vm, const PvVmBoot *boot)
         return warnings;
     for (i = 0; i < plan->warnings->len; i++)
         g_ptr_array_add(warnings, g_strdup(plan->warnings->pdata[i]));
-    if (pv_run_host_is_local(vm->run) && (running = pv_host_read_running()) > plan->nvcpus / 2)
+    if ((running = pv_host_read_running(vm->host)) > plan->nvcpus / 2)
         g_ptr_array_add(warnings,
                         g_strdup_printf(_("host load: %u other tasks running, above half of "
                                           "the VM's %u vCPUs; results may be noisy"),

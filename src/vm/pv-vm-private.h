@@ -42,6 +42,7 @@ typedef struct {
 struct _PvVm {
     PvFile *file;             /* the owner; outlives the VM's use */
     PvRun *run;
+    PvHost *host;             /* where its domains run: its file's host */
     char *name;
     PvProfile *profile;
     PvVmOptions options;      /* provium:vm()'s */

@@ -34,7 +34,7 @@ pv_vm_try_host(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GE
 {
     PvVm *vm = user_data;
 
-    *reason = pv_resources_try_boot(pv_run_peek_resources(vm->run), vm->boot->shape.memory,
+    *reason = pv_resources_try_boot(pv_host_peek_resources(vm->host), vm->boot->shape.memory,
                                     vm->gate_weight);
     *on_files = FALSE;
     return *reason == PV_BLOCK_NONE ? PV_SCHED_GRANTED : PV_SCHED_BLOCKED;
@@ -92,7 +92,7 @@ pv_vm_make_overlay(const char *base, const char *overlay, GError **error)
 static gboolean
 pv_vm_check_reach(PvVm *vm, const char *disk, GError **error)
 {
-    PvQemuUser *user = pv_run_peek_qemu_user(vm->run);
+    PvQemuUser *user = pv_host_peek_qemu_user(vm->host);
     const struct {
         const char *key;
         const char *path;
@@ -178,7 +178,7 @@ pv_vm_request_identity(PvVm *vm, const char *name, const char *file_name,
     inputs->vm = vm_name;
     inputs->run_id = pv_run_peek_id(run);
     inputs->prefix = pv_run_peek_prefix(run);
-    inputs->host = pv_run_peek_host(run);
+    inputs->host = pv_run_peek_machine(run);
     inputs->pid = pv_run_get_pid(run);
     inputs->console_log = vm->console_log;
     inputs->overlay = vm->overlay;
@@ -215,7 +215,7 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     pv_vm_request_identity(vm, name, file_name, vm_name, &inputs);
     inputs.virt_type = pv_vm_virt_request(pv_run_peek_options(run)->virt_type,
                                           vm->profile->virt_type,
-                                          pv_run_get_virt_auto(run, &reason));
+                                          pv_host_get_virt_auto(vm->host, &reason));
     inputs.nosharepages = pv_run_peek_options(run)->no_ksm;
     inputs.plan = boot->placement.plan;
     inputs.cpuset = boot->placement.cpuset;
@@ -239,7 +239,7 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     }
     if (!pv_write_file_atomic(xml_path, xml, -1, error))
         return NULL;
-    domain = pv_domain_start(pv_run_peek_domains(run), name, vm->name, boot->shape.memory, xml,
+    domain = pv_domain_start(pv_host_peek_domains(vm->host), name, vm->name, boot->shape.memory, xml,
                              pv_file_peek_wake(vm->file), &callbacks, error);
     if (!domain) {
         g_prefix_error(error, _("vm '%s': "), vm->name);
@@ -267,8 +267,8 @@ pv_vm_explain_kvm(PvVm *vm, GError **error)
     g_auto(PvProbeResult) probe = { 0 };
     g_autofree char *diagnosis = NULL;
 
-    pv_virt_get_probe(pv_run_peek_virt(vm->run), TRUE, &probe);
-    diagnosis = pv_virt_diagnose(pv_virt_libvirt_has_kvm(pv_run_peek_virt(vm->run)), &probe);
+    pv_virt_get_probe(pv_host_peek_virt(vm->host), TRUE, &probe);
+    diagnosis = pv_virt_diagnose(pv_virt_libvirt_has_kvm(pv_host_peek_virt(vm->host)), &probe);
     if (!diagnosis)
         return FALSE;
     if (error && *error)
@@ -295,13 +295,12 @@ pv_vm_drop_hugepages(PvVmBoot *boot)
 static PvDomain *
 pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
 {
-    PvRun *run = vm->run;
     PvVmBoot *boot = vm->boot;
     PvPerfPlan *plan = boot->placement.plan;
-    gboolean realtime = plan && pv_run_get_host_fact(run, PV_HOST_FACT_REALTIME) != 0;
+    gboolean realtime = plan && pv_host_get_fact(vm->host, PV_HOST_FACT_REALTIME) != 0;
     PvDomain *domain = NULL;
 
-    if (plan && plan->hugepages && pv_run_get_host_fact(run, PV_HOST_FACT_HUGETLBFS) == 0)
+    if (plan && plan->hugepages && pv_host_get_fact(vm->host, PV_HOST_FACT_HUGETLBFS) == 0)
         pv_vm_drop_hugepages(boot);
     for (;;) {
         g_autoptr(GError) start_error = NULL;
@@ -309,15 +308,15 @@ pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
         domain = pv_vm_start_domain(vm, name, realtime, &start_error);
         if (domain) {
             if (realtime)
-                pv_run_set_host_fact(run, PV_HOST_FACT_REALTIME, 1);
+                pv_host_set_fact(vm->host, PV_HOST_FACT_REALTIME, 1);
             break;
         }
         if (realtime && g_error_matches(start_error, PV_ERROR, PV_ERROR_NO_REALTIME)) {
-            pv_run_set_host_fact(run, PV_HOST_FACT_REALTIME, 0);
+            pv_host_set_fact(vm->host, PV_HOST_FACT_REALTIME, 0);
             realtime = FALSE;
         } else if (plan && plan->hugepages &&
                    g_error_matches(start_error, PV_ERROR, PV_ERROR_NO_HUGETLBFS)) {
-            pv_run_set_host_fact(run, PV_HOST_FACT_HUGETLBFS, 0);
+            pv_host_set_fact(vm->host, PV_HOST_FACT_HUGETLBFS, 0);
             pv_vm_drop_hugepages(boot);
         } else {
             if (vm->virt_type == PV_VIRT_KVM && pv_vm_explain_kvm(vm, &start_error))
@@ -327,7 +326,7 @@ pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
             break;
         }
     }
-    if (plan && pv_run_get_host_fact(run, PV_HOST_FACT_REALTIME) == 0)
+    if (plan && pv_host_get_fact(vm->host, PV_HOST_FACT_REALTIME) == 0)
         g_ptr_array_add(boot->placement.warnings,
                         g_strdup(_("realtime scheduling is not permitted for the domain here: "
                                    "vCPUs run without SCHED_FIFO")));
@@ -343,7 +342,7 @@ gboolean
 pv_vm_start_one(PvVm *vm, GError **error)
 {
     PvRun *run = vm->run;
-    PvResources *resources = pv_run_peek_resources(run);
+    PvResources *resources = pv_host_peek_resources(vm->host);
     PvVmBoot *boot = vm->boot;
     g_autofree char *amount = pv_amount_format(pv_amount(boot->shape.memory, boot->shape.cpus));
     g_autofree char *waiting_for = g_strdup_printf(_("vm '%s' (%s)"), vm->name, amount);
@@ -354,7 +353,7 @@ pv_vm_start_one(PvVm *vm, GError **error)
 
     if (!pv_vm_check_reach(vm, vm->profile->disk, error))
         return FALSE;
-    vm->gate_weight = pv_resources_gate_weigh(pv_run_peek_resources(run), boot->shape.cpus,
+    vm->gate_weight = pv_resources_gate_weigh(pv_host_peek_resources(vm->host), boot->shape.cpus,
                                               FALSE);
     if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
         return FALSE;
@@ -367,9 +366,9 @@ pv_vm_start_one(PvVm *vm, GError **error)
      * way out (libvirt's autodestroy) or left behind.
      */
     name = vm->domain_name ? g_strdup(vm->domain_name) :
-        pv_domain_registry_claim_name(pv_run_peek_domains(run), base);
+        pv_domain_registry_claim_name(pv_host_peek_domains(vm->host), base);
     /* One kept by --keep-failed is the user's (pv-vm-fixture.c). */
-    if (vm->domain_name && pv_domain_registry_is_kept(pv_run_peek_domains(run), name)) {
+    if (vm->domain_name && pv_domain_registry_is_kept(pv_host_peek_domains(vm->host), name)) {
         g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
                     _("domain '%s', which this fixture's build needs, was kept after a failed "
                       "test (--keep-failed); remove it with provium clean"), name);
@@ -377,7 +376,7 @@ pv_vm_start_one(PvVm *vm, GError **error)
         pv_vm_leave_gate(vm);
         return FALSE;
     }
-    if (vm->domain_name && pv_domain_registry_destroy_stale(pv_run_peek_domains(run), name))
+    if (vm->domain_name && pv_domain_registry_destroy_stale(pv_host_peek_domains(vm->host), name))
         pv_run_note(run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
                            "run that ended"), pv_file_peek_path(vm->file), name);
     boot->placement.warnings = pv_vm_perf_warnings(vm, boot);
@@ -440,7 +439,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     if (!pv_vm_check_reach(vm, disk, error))
         return FALSE;
     /* A restore weighs what it costs, less than a boot (pv-pool.h). */
-    vm->gate_weight = pv_resources_gate_weigh(pv_run_peek_resources(run), boot->shape.cpus,
+    vm->gate_weight = pv_resources_gate_weigh(pv_host_peek_resources(vm->host), boot->shape.cpus,
                                               TRUE);
     if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
         return FALSE;
@@ -462,19 +461,19 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     }
     pv_vm_request_identity(vm, name, file_name, vm_name, &inputs);
     pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
-    if (pv_domain_registry_destroy_stale(pv_run_peek_domains(run), name))
+    if (pv_domain_registry_destroy_stale(pv_host_peek_domains(vm->host), name))
         pv_run_note(run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
                            "run that ended"), pv_file_peek_path(vm->file), name);
-    saved = pv_domain_save_image_xml(pv_run_peek_domains(run), state_path, error);
+    saved = pv_domain_save_image_xml(pv_host_peek_domains(vm->host), state_path, error);
     if (saved)
         xml = pv_template_restore_xml(saved, &request, error);
     if (!xml || !pv_write_file_atomic(xml_path, xml, -1, error)) {
         pv_vm_leave_gate(vm);
         return FALSE;
     }
-    domain = pv_domain_restore(pv_run_peek_domains(run), name, vm->name, boot->shape.memory,
+    domain = pv_domain_restore(pv_host_peek_domains(vm->host), name, vm->name, boot->shape.memory,
                                state_path, xml, pv_file_peek_wake(vm->file), &callbacks, error);
-    pv_resources_boot_started(pv_run_peek_resources(run), boot->shape.memory);
+    pv_resources_boot_started(pv_host_peek_resources(vm->host), boot->shape.memory);
     if (!domain) {
         g_prefix_error(error, _("vm '%s': "), vm->name);
         pv_vm_leave_gate(vm);

@@ -63,6 +63,7 @@ pv_vm_new(PvFile *file, const char *name, PvProfile *profile, const PvVmOptions 
     vm->nics = g_ptr_array_new();
     vm->file = file;
     vm->run = pv_file_peek_run(file);
+    vm->host = pv_file_peek_host(file);
     vm->name = g_strdup(name);
     vm->profile = profile;
     vm->options = *options;
@@ -180,7 +181,7 @@ void
 pv_vm_leave_gate(PvVm *vm)
 {
     if (g_atomic_int_compare_and_exchange(&vm->in_gate, TRUE, FALSE))
-        pv_resources_boot_over(pv_run_peek_resources(vm->run), vm->gate_weight);
+        pv_resources_boot_over(pv_host_peek_resources(vm->host), vm->gate_weight);
 }
 
 /**
@@ -652,6 +653,6 @@ pv_vm_sched_wait(PvVm *vm, const char *who, const char *need, const char *waitin
         pv_vm_wait_check, &wait, who, need,
     };
 
-    return pv_sched_wait(pv_resources_peek_sched(pv_run_peek_resources(vm->run)), &sched_wait,
+    return pv_sched_wait(pv_resources_peek_sched(pv_host_peek_resources(vm->host)), &sched_wait,
                          error);
 }

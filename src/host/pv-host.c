@@ -7,7 +7,8 @@
  * registry of the domains started through it; its facts, read once (its
  * size, topology and LLC groups, what --virt-type auto means there, who
  * QEMU runs as, the hypervisor's versions) and what libvirt refused there,
- * learned by trying; the pool and boot gate its files share
+ * learned by trying; where it keeps the files its domains open (its
+ * storage, pv-host-storage.c); the pool and boot gate its files share
  * (PvResources), with the memory guard's reading; its networks' inventory;
  * its fixture cache.  Facts come from libvirt (libvirt/pv-node.c), so a
  * remote host answers for itself; what only this machine's files tell
@@ -46,10 +47,11 @@ struct _PvHost {
     guint cpus;
     gint facts[PV_HOST_FACT_LAST];  /* atomic */
 
+    PvQemuUser *qemu_user;      /* NULL: not this machine, or not checkable */
+    PvHostStorage *storage;     /* where its domains' files are */
+
     GMutex lock;                /* guards what is read on first use */
     PvTopology *topology;
-    PvQemuUser *qemu_user;      /* read once, when qemu_user_read */
-    gboolean qemu_user_read;
     PvFixtureStore *fixtures;
     char *hypervisor;           /* "QEMU 7.2.0, libvirt 9.0.0", for fixture keys */
 
@@ -130,6 +132,15 @@ pv_host_open(const PvHostOptions *options, GError **error)
         host->name = g_strdup(g_get_host_name());
     cache_dir = options->cache_dir ? g_strdup(options->cache_dir) : pv_cache_dir_default();
     host->virt = pv_virt_new(host->conn, host->local, cache_dir);
+    if (host->this_machine) {
+        g_autofree char *caps = pv_node_get_capabilities(host->conn, NULL);
+
+        host->qemu_user = pv_qemu_user_new_from_caps(caps);
+        if (host->qemu_user && !pv_qemu_user_is_checked(host->qemu_user))
+            g_clear_pointer(&host->qemu_user, pv_qemu_user_free);
+    }
+    /* Its libvirt shares this machine's files; a storage pool's for others is next. */
+    host->storage = pv_host_storage_new_local(host->qemu_user);
     /* Kept domains must outlive the connection; the others must not. */
     host->domains = pv_domain_registry_new(host->conn, !options->keep_domains, error);
     if (!host->domains)
@@ -148,6 +159,7 @@ pv_host_free(PvHost *host)
     g_free(host->virt_reason);
     pv_libvirt_close(host->conn);
     pv_topology_free(host->topology);
+    pv_host_storage_free(host->storage);
     pv_qemu_user_free(host->qemu_user);
     pv_fixture_store_free(host->fixtures);
     g_free(host->hypervisor);
@@ -346,30 +358,29 @@ pv_host_get_topology(PvHost *host, GError **error)
 /**
  * pv_host_peek_qemu_user:
  *
- * The user QEMU runs as on the host (from libvirt's capabilities), to ask
- * what it can reach before a boot: NULL for a host that is not this
- * machine (the paths are not this machine's), where libvirt has no DAC
- * model (QEMU runs as root), or where provium cannot ask as that user (not
- * root).  Read once.
+ * The user QEMU runs as on the host (from libvirt's capabilities), which
+ * its storage asks what it can reach before a boot: NULL for a host that
+ * is not this machine (the paths are not this machine's), where libvirt has
+ * no DAC model (QEMU runs as root), or where provium cannot ask as that
+ * user (not root).  Read as the host opens.
  * Returns: (transfer none) (nullable)
  */
 PvQemuUser *
 pv_host_peek_qemu_user(PvHost *host)
 {
-    PvQemuUser *user;
+    return host->qemu_user;
+}
 
-    g_mutex_lock(&host->lock);
-    if (!host->qemu_user_read && host->this_machine) {
-        g_autofree char *caps = pv_node_get_capabilities(host->conn, NULL);
-
-        host->qemu_user = pv_qemu_user_new_from_caps(caps);
-        if (host->qemu_user && !pv_qemu_user_is_checked(host->qemu_user))
-            g_clear_pointer(&host->qemu_user, pv_qemu_user_free);
-    }
-    host->qemu_user_read = TRUE;
-    user = host->qemu_user;
-    g_mutex_unlock(&host->lock);
-    return user;
+/**
+ * pv_host_peek_storage:
+ *
+ * Returns: (transfer none): where the host keeps the files its domains
+ *   open (pv-host-storage.c)
+ */
+PvHostStorage *
+pv_host_peek_storage(PvHost *host)
+{
+    return host->storage;
 }
 
 /**

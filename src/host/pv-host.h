@@ -9,6 +9,7 @@
 
 #include "pv-domain.h"
 #include "pv-fixture-store.h"
+#include "pv-host-storage.h"
 #include "pv-ksm.h"
 #include "pv-local.h"
 #include "pv-network.h"
@@ -74,6 +75,7 @@ PvVirt *pv_host_peek_virt(PvHost *host);
 PvVirtType pv_host_get_virt_auto(PvHost *host, const char **reason);
 PvTopology *pv_host_get_topology(PvHost *host, GError **error);
 PvQemuUser *pv_host_peek_qemu_user(PvHost *host);
+PvHostStorage *pv_host_peek_storage(PvHost *host);
 const char *pv_host_peek_hypervisor(PvHost *host);
 char *pv_host_dup_capabilities(PvHost *host);
 gint pv_host_get_fact(PvHost *host, PvHostFact fact);

@@ -206,16 +206,22 @@ pv_run_note(PvRun *run, const char *format, ...)
 /**
  * pv_run_prepare_dir:
  *
- * Creates the run's results directory, points "latest" at it and starts
- * writing the event stream there.
+ * Creates the run's results directory, points "latest" at it, gives its
+ * vms/ to the hosts' storage (pv_host_storage_set_dir()) and starts
+ * writing the event stream there.  After pv_run_connect().
  */
 gboolean
 pv_run_prepare_dir(PvRun *run, GError **error)
 {
     g_autofree char *events_path = NULL;
+    g_autofree char *vms = NULL;
+    guint i;
 
     if (!pv_run_make_dir(run, error))
         return FALSE;
+    vms = g_build_filename(run->dir, "vms", NULL);
+    for (i = 0; i < run->hosts->len; i++)
+        pv_host_storage_set_dir(pv_host_peek_storage(run->hosts->pdata[i]), vms);
     events_path = g_build_filename(run->dir, "events.msgpack", NULL);
     return pv_events_add_file(run->events, events_path, error);
 }

@@ -127,7 +127,8 @@ pv_vm_fixture_make_state(PvVm *vm, const PvVmBootOptions *options, const char *n
                          const char *uuid, const char *dir, PvVmFixtureSetupFunc setup,
                          gpointer user_data, char **console, GError **error)
 {
-    g_autofree char *state = g_build_filename(dir, PV_VM_FIXTURE_STATE, NULL);
+    PvHostStorage *storage = pv_host_peek_storage(vm->host);
+    g_autofree char *state = pv_host_storage_fixture_path(storage, dir, PV_VM_FIXTURE_STATE);
     g_autofree char *tail = NULL;
     g_autoptr(GError) local_error = NULL;
     gboolean ok;
@@ -143,11 +144,10 @@ pv_vm_fixture_make_state(PvVm *vm, const PvVmBootOptions *options, const char *n
          * (over the profile's disk) becomes the slot's, before stopping
          * removes it. */
         if (ok && vm->overlay) {
-            g_autofree char *disk = g_build_filename(dir, PV_VM_FIXTURE_DISK, NULL);
-            g_autoptr(GFile) from = g_file_new_for_path(vm->overlay);
-            g_autoptr(GFile) to = g_file_new_for_path(disk);
+            g_autofree char *disk = pv_host_storage_fixture_path(storage, dir,
+                                                                 PV_VM_FIXTURE_DISK);
 
-            ok = g_file_move(from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, &local_error);
+            ok = pv_host_storage_keep_overlay(storage, vm->overlay, disk, &local_error);
             if (ok)
                 g_clear_pointer(&vm->overlay, g_free);
         }
@@ -309,10 +309,12 @@ static gboolean
 pv_vm_fixture_restore(PvVm *vm, const PvVmBootOptions *options, GError **error)
 {
     PvFixtureSlot *slot = vm->fixture_slot;
-    g_autofree char *state = g_build_filename(pv_fixture_slot_get_dir(slot),
-                                              PV_VM_FIXTURE_STATE, NULL);
+    PvHostStorage *storage = pv_host_peek_storage(vm->host);
+    g_autofree char *state = pv_host_storage_fixture_path(storage, pv_fixture_slot_get_dir(slot),
+                                                          PV_VM_FIXTURE_STATE);
     g_autofree char *disk = vm->profile->disk ?
-        g_build_filename(pv_fixture_slot_get_dir(slot), PV_VM_FIXTURE_DISK, NULL) : NULL;
+        pv_host_storage_fixture_path(storage, pv_fixture_slot_get_dir(slot),
+                                     PV_VM_FIXTURE_DISK) : NULL;
     gboolean ok;
 
     /* The slot's disk may be QEMU's user's; its state, which root's libvirt reads, not. */

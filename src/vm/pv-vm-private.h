@@ -34,6 +34,9 @@ typedef struct {
     PvVmPlacement placement;
     gint64 timeout_ns;
     gboolean no_agent;
+    char *kernel;            /* the files its domain opens, as its host names them */
+    char *initrd;            /*   (pv-host-storage.c); NULL: none */
+    char *disk;              /*   the overlay's base */
     gint64 started;          /* monotonic: when the domain started */
     gboolean ready;          /* its agent connected (or it needs none) */
     GError *error;           /* why it did not boot */
@@ -47,8 +50,8 @@ struct _PvVm {
     PvProfile *profile;
     PvVmOptions options;      /* provium:vm()'s */
     PvDomain *domain;         /* the current or last domain */
-    char *console_log;
-    char *overlay;
+    char *console_log;        /* its console log, read on this machine */
+    char *overlay;            /* its overlay on the host (pv-host-storage.c) */
     gboolean touched;         /* used in the running test: show its console */
     PvAmount charge;          /* taken from the file's budget for the domain */
     gboolean charged;

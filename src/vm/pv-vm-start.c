@@ -2,9 +2,11 @@
  * pv-vm-start.c: stage 2 of a boot, starting one VM's domain
  *
  * The host must take the boot first (pressure, memory, the boot gate: a
- * wait through pv_vm_sched_wait()), once QEMU's user can reach its files
- * (pv_vm_check_reach()).  Then the domain gets its name, its disk overlay
- * and its console log, the request is assembled
+ * wait through pv_vm_sched_wait()), once its storage has the files the
+ * domain opens (pv_vm_provide_files(): on a host that shares this machine's
+ * files, QEMU's user must reach them).  Then the domain gets its name, its
+ * disk overlay and its console log from the host's storage, the request is
+ * assembled
  * (pv-vm-request.c) and rendered from the profile's template, and libvirt
  * starts it.  What the host refuses (realtime scheduling, hugepages without
  * hugetlbfs) becomes a warning and the same domain without it; a KVM domain
@@ -40,103 +42,62 @@ pv_vm_try_host(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GE
     return *reason == PV_BLOCK_NONE ? PV_SCHED_GRANTED : PV_SCHED_BLOCKED;
 }
 
-/* qcow2 images start with "QFI\xfb"; anything else is taken as raw. */
-static const char *
-pv_vm_image_format(const char *path)
-{
-    guchar magic[4] = { 0 };
-    int fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
-    gssize got = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
-
-    if (fd >= 0)
-        close(fd);
-    return got == 4 && memcmp(magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
-}
-
-/* A qcow2 overlay of @base: what the domain writes goes there, never into @base. */
+/*
+ * The files the VM's domain opens, made available on its host
+ * (pv_host_storage_provide()): the profile's kernel and initrd, and @disk,
+ * the profile's disk image, or with @restore a fixture slot's disk, which
+ * is on the host already.  Their paths there go into the boot, for its
+ * request.  With a disk, the host must also be able to keep its overlay.
+ * Before the host takes the boot: a file QEMU cannot reach fails it now,
+ * not after waiting.
+ */
 static gboolean
-pv_vm_make_overlay(const char *base, const char *overlay, GError **error)
+pv_vm_provide_files(PvVm *vm, const char *disk, gboolean restore, GError **error)
 {
-    const char *argv[] = {
-        PV_QEMU_IMG, "create", "-q", "-f", "qcow2",
-        "-F", pv_vm_image_format(base), "-b", base, overlay, NULL,
-    };
-    g_autofree char *err_text = NULL;
-    int status = 0;
-    g_autoptr(GError) local_error = NULL;
+    PvHostStorage *storage = pv_host_peek_storage(vm->host);
+    PvVmBoot *boot = vm->boot;
 
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                      NULL, &err_text, &status, &local_error)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot run %s: %s"),
-                    PV_QEMU_IMG, local_error->message);
+    if (vm->profile->kernel &&
+        !(boot->kernel = pv_host_storage_provide(storage, vm->profile->kernel, vm->name,
+                                                 "kernel", error)))
+        return FALSE;
+    if (vm->profile->initrd &&
+        !(boot->initrd = pv_host_storage_provide(storage, vm->profile->initrd, vm->name,
+                                                 "initrd", error)))
+        return FALSE;
+    if (!disk)
+        return TRUE;
+    if (restore) {
+        if (!pv_host_storage_check_file(storage, disk, vm->name, "disk", error))
+            return FALSE;
+        boot->disk = g_strdup(disk);
+    } else if (!(boot->disk = pv_host_storage_provide(storage, disk, vm->name, "disk",
+                                                      error))) {
         return FALSE;
     }
-    if (!g_spawn_check_wait_status(status, NULL)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_IO,
-                    _("cannot make a disk overlay of %s: %s"), base, g_strstrip(err_text));
-        return FALSE;
-    }
-    return TRUE;
+    return pv_host_storage_check_overlays(storage, vm->name, error);
 }
 
 /*
- * Whether QEMU, as the user libvirt runs it as, can reach what this domain
- * makes it open: the kernel, initrd and disk (@disk: the profile's, or a
- * fixture's saved state) and the run directory the overlay goes into.
- * libvirt relabels those files for that user but not the directories above
- * them, so a checkout in a 0700 home directory would end in QEMU's "could
- * not open kernel file ...: Permission denied": the boot fails here
- * instead, naming the directory and the fix.  A file itself unreadable is
- * left to libvirt's relabelling.
+ * The domain @name's console log (where its XML has it logged, where it is
+ * read here) and, with a disk, its overlay of @base, a path on the host.
  */
 static gboolean
-pv_vm_check_reach(PvVm *vm, const char *disk, GError **error)
+pv_vm_make_files(PvVm *vm, const char *name, const char *base, PvHostConsole *console,
+                 GError **error)
 {
-    PvQemuUser *user = pv_host_peek_qemu_user(vm->host);
-    const struct {
-        const char *key;
-        const char *path;
-    } files[] = {
-        { "kernel", vm->profile->kernel },
-        { "initrd", vm->profile->initrd },
-        { "disk", disk },
-    };
-    g_autofree char *overlay = NULL;
-    g_autofree char *run_dir = NULL;
-    g_autofree char *blocker = NULL;
-    g_autofree char *fix = NULL;
-    gsize i;
+    PvHostStorage *storage = pv_host_peek_storage(vm->host);
 
-    if (!user)
-        return TRUE;
-    for (i = 0; i < G_N_ELEMENTS(files); i++) {
-        if (!files[i].path || pv_qemu_user_can_read(user, files[i].path, &blocker) ||
-            g_str_equal(blocker, files[i].path)) {
-            g_clear_pointer(&blocker, g_free);
-            continue;
-        }
-        fix = pv_qemu_user_format_fix(user, blocker);
-        g_set_error(error, PV_ERROR, PV_ERROR_IO,
-                    _("vm '%s': QEMU runs as %s (uid %u), which may not enter %s on the way to "
-                      "its %s %s: let it in with %s (as virt-manager does), or move the file"),
-                    vm->name, pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
-                    blocker, files[i].key, files[i].path, fix);
+    if (!pv_host_storage_open_console(storage, name, console, error))
         return FALSE;
+    g_free(vm->console_log);
+    vm->console_log = g_strdup(console->path);
+    if (base && !vm->overlay) {
+        vm->overlay = pv_host_storage_make_overlay(storage, base, name, error);
+        if (!vm->overlay)
+            return FALSE;
     }
-    if (!disk)
-        return TRUE;
-    overlay = pv_run_vm_path(vm->run, "overlay", ".qcow2");
-    run_dir = g_path_get_dirname(overlay);
-    if (pv_qemu_user_can_enter(user, run_dir, &blocker))
-        return TRUE;
-    fix = pv_qemu_user_format_fix(user, blocker);
-    g_set_error(error, PV_ERROR, PV_ERROR_IO,
-                _("vm '%s': QEMU runs as %s (uid %u), which may not enter %s on the way to the "
-                  "run directory %s, where its disk overlay goes: let it in with %s (as "
-                  "virt-manager does), or give --results-dir elsewhere"),
-                vm->name, pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
-                blocker, run_dir, fix);
-    return FALSE;
+    return TRUE;
 }
 
 /* A domain of the file stopped without being asked (main thread). */
@@ -163,12 +124,13 @@ pv_vm_on_ready(PvDomain *domain, gpointer user_data)
 
 /*
  * What names a domain of @vm in its request (booted or restored): its name,
- * its file and run, its console log and overlay.  @file_name and @vm_name
- * are the valid-UTF-8 forms the caller keeps alive.
+ * its file and run, its files on the host (@console's log, the overlay).
+ * @file_name and @vm_name are the valid-UTF-8 forms the caller keeps alive.
  */
 static void
 pv_vm_request_identity(PvVm *vm, const char *name, const char *file_name,
-                       const char *vm_name, PvVmRequestInputs *inputs)
+                       const char *vm_name, const PvHostConsole *console,
+                       PvVmRequestInputs *inputs)
 {
     PvRun *run = vm->run;
 
@@ -180,7 +142,9 @@ pv_vm_request_identity(PvVm *vm, const char *name, const char *file_name,
     inputs->prefix = pv_run_peek_prefix(run);
     inputs->host = pv_run_peek_machine(run);
     inputs->pid = pv_run_get_pid(run);
-    inputs->console_log = vm->console_log;
+    inputs->kernel = vm->boot->kernel;
+    inputs->initrd = vm->boot->initrd;
+    inputs->console_log = console->log;
     inputs->overlay = vm->overlay;
 }
 
@@ -198,21 +162,15 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     g_autofree char *xml_path = pv_run_vm_path(run, name, ".xml");
     g_autoptr(GBytes) template = NULL;
     g_autofree PvDomainNic *nics = NULL;
+    g_auto(PvHostConsole) console = { 0 };
     PvVmRequestInputs inputs = { 0 };
     PvDomainRequest request;
     PvDomainCallbacks callbacks = { pv_vm_on_stopped, pv_vm_on_ready, vm };
     PvDomain *domain;
 
-    g_free(vm->console_log);
-    vm->console_log = pv_run_vm_path(run, name, ".console.log");
-    if (vm->profile->disk && !vm->overlay) {
-        g_autofree char *overlay = pv_run_vm_path(run, name, ".qcow2");
-
-        if (!pv_vm_make_overlay(vm->profile->disk, overlay, error))
-            return NULL;
-        vm->overlay = g_steal_pointer(&overlay);
-    }
-    pv_vm_request_identity(vm, name, file_name, vm_name, &inputs);
+    if (!pv_vm_make_files(vm, name, boot->disk, &console, error))
+        return NULL;
+    pv_vm_request_identity(vm, name, file_name, vm_name, &console, &inputs);
     inputs.virt_type = pv_vm_virt_request(pv_run_peek_options(run)->virt_type,
                                           vm->profile->virt_type,
                                           pv_host_get_virt_auto(vm->host, &reason));
@@ -245,6 +203,7 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
         g_prefix_error(error, _("vm '%s': "), vm->name);
         return NULL;
     }
+    pv_host_storage_follow_console(pv_host_peek_storage(vm->host), domain, &console);
     {
         g_autofree char *who = g_strdup_printf(_("vm '%s' (domain '%s')"), vm->name, name);
 
@@ -351,7 +310,7 @@ pv_vm_start_one(PvVm *vm, GError **error)
     g_autofree char *name = NULL;
     PvDomain *domain;
 
-    if (!pv_vm_check_reach(vm, vm->profile->disk, error))
+    if (!pv_vm_provide_files(vm, vm->profile->disk, FALSE, error))
         return FALSE;
     vm->gate_weight = pv_resources_gate_weigh(pv_host_peek_resources(vm->host), boot->shape.cpus,
                                               FALSE);
@@ -429,6 +388,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     g_autofree char *xml = NULL;
     g_autofree char *xml_path = NULL;
     g_autofree char *title = NULL;
+    g_auto(PvHostConsole) console = { 0 };
     PvVmRequestInputs inputs = { 0 };
     PvDomainRequest request;
     PvDomainCallbacks callbacks = { pv_vm_on_stopped, pv_vm_on_ready, vm };
@@ -436,7 +396,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     PvDomain *domain;
     gint64 deadline;
 
-    if (!pv_vm_check_reach(vm, disk, error))
+    if (!pv_vm_provide_files(vm, disk, TRUE, error))
         return FALSE;
     /* A restore weighs what it costs, less than a boot (pv-pool.h). */
     vm->gate_weight = pv_resources_gate_weigh(pv_host_peek_resources(vm->host), boot->shape.cpus,
@@ -445,21 +405,14 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
         return FALSE;
     g_atomic_int_set(&vm->in_gate, TRUE);
     boot->started = g_get_monotonic_time();
-    g_free(vm->console_log);
-    vm->console_log = pv_run_vm_path(run, name, ".console.log");
     xml_path = pv_run_vm_path(run, name, ".xml");
     /* The saved disk state is the base of the VM's own overlay: never written. */
-    if (disk) {
-        g_autofree char *overlay = pv_run_vm_path(run, name, ".qcow2");
-
-        if (!pv_vm_make_overlay(disk, overlay, error)) {
-            pv_vm_leave_gate(vm);
-            return FALSE;
-        }
-        g_free(vm->overlay);
-        vm->overlay = g_steal_pointer(&overlay);
+    g_clear_pointer(&vm->overlay, g_free);
+    if (!pv_vm_make_files(vm, name, boot->disk, &console, error)) {
+        pv_vm_leave_gate(vm);
+        return FALSE;
     }
-    pv_vm_request_identity(vm, name, file_name, vm_name, &inputs);
+    pv_vm_request_identity(vm, name, file_name, vm_name, &console, &inputs);
     pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
     if (pv_domain_registry_destroy_stale(pv_host_peek_domains(vm->host), name))
         pv_run_note(run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
@@ -479,6 +432,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
         pv_vm_leave_gate(vm);
         return FALSE;
     }
+    pv_host_storage_follow_console(pv_host_peek_storage(vm->host), domain, &console);
     g_clear_pointer(&vm->domain, pv_domain_unref);
     vm->domain = domain;
 

@@ -2,9 +2,10 @@
  * pv-vm.c: a VM as a test file sees it: a profile, and a domain while booted
  *
  * Everything here runs on the owning file's worker thread, but for the
- * domain callbacks (the main thread).  A VM's artifacts live in the run
- * directory: the rendered domain XML, the serial console log and, for disk
- * profiles, the qcow2 overlay (removed when the VM's domain ends).  The
+ * domain callbacks (the main thread).  The rendered domain XML is kept in
+ * the run directory; the files its domain opens are its host's storage's
+ * (pv-host-storage.c): the serial console log and, for disk profiles, the
+ * qcow2 overlay (removed when the VM's domain ends).  The
  * boot itself is in pv-vm-boot.c, placement in pv-vm-place.c, the domain
  * request in pv-vm-request.c.
  *
@@ -214,7 +215,7 @@ static void
 pv_vm_remove_overlay(PvVm *vm)
 {
     if (vm->overlay) {
-        g_unlink(vm->overlay);
+        pv_host_storage_remove(pv_host_peek_storage(vm->host), vm->overlay);
         g_clear_pointer(&vm->overlay, g_free);
     }
 }
@@ -603,6 +604,9 @@ pv_vm_boot_free(PvVmBoot *boot)
         return;
     pv_vm_placement_clear(&boot->placement);
     g_clear_error(&boot->error);
+    g_free(boot->kernel);
+    g_free(boot->initrd);
+    g_free(boot->disk);
     g_free(boot);
 }
 

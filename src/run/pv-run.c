@@ -426,19 +426,6 @@ pv_run_get_config(PvRun *run, const char *test_file, GError **error)
 }
 
 /**
- * pv_run_vm_path:
- *
- * Returns: (transfer full): "<run dir>/vms/<domain><suffix>"
- */
-char *
-pv_run_vm_path(PvRun *run, const char *domain, const char *suffix)
-{
-    g_autofree char *file = g_strconcat(domain, suffix, NULL);
-
-    return g_build_filename(run->dir, "vms", file, NULL);
-}
-
-/**
  * pv_run_get_template:
  *
  * A template's text, read once per run.

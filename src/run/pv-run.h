@@ -120,7 +120,6 @@ PvKsm *pv_run_tune_ksm(PvRun *run);
 char *pv_run_restore_ksm(PvRun *run, PvKsm *ksm);
 
 PvConfig *pv_run_get_config(PvRun *run, const char *test_file, GError **error);
-char *pv_run_vm_path(PvRun *run, const char *domain, const char *suffix);
 GBytes *pv_run_get_template(PvRun *run, const char *path, GError **error);
 
 void pv_run_write_later(PvRun *run, const char *path, const char *data);

@@ -17,6 +17,42 @@
 #include "pv-vm.h"
 
 /*
+ * PvVmContext: what the VMs of one file need of the run and the file,
+ * read once as each VM is made (pv-vm-context.c).  Strings are borrowed
+ * from the run and the file, which outlive their VMs.  What the file does
+ * as its VMs' owner (its time and interrupts, waits, budget, scope,
+ * networks, consoles) stays its own: vm/ calls the file for that.
+ */
+typedef struct {
+    /* Where its domains run */
+    PvHost *host;                  /* NULL at discovery: on no host yet */
+    PvDomainRegistry *domains;     /* the host's */
+    PvHostStorage *storage;        /* the host's: the files its domains open */
+
+    /* The run */
+    PvEvents *events;
+    PvRun *run;                    /* its notes (pv_run_note()) and template cache */
+    const char *run_id;
+    const char *prefix;            /* of every domain name */
+    const char *machine;           /* this machine's name, for the domains' metadata */
+    gint64 pid;
+    const char *run_dir;           /* nullable: the results directory (records) */
+    PvVirtType virt_type;          /* --virt-type */
+    gboolean no_ksm;               /* --no-ksm: domains do not share pages */
+    gboolean no_perf_mode;         /* --no-perf-mode: LLC groups shared */
+
+    /* The file, the VMs' owner */
+    PvFile *file;
+    const char *path;              /* as the user sees it */
+    const char *abs_path;
+    const char *stem;              /* safe in domain names */
+    PvWake *wake;                  /* its interrupts and its domains' events */
+} PvVmContext;
+
+void pv_vm_context_init(PvVmContext *ctx, PvFile *file);
+char *pv_vm_context_record_path(const PvVmContext *ctx, const char *name, const char *suffix);
+
+/*
  * What performance mode (or budgeted mode) adds to a boot: either a pinning
  * plan or a shared CPU set, with the LLC groups they hold.
  */
@@ -43,9 +79,7 @@ typedef struct {
 } PvVmBoot;
 
 struct _PvVm {
-    PvFile *file;             /* the owner; outlives the VM's use */
-    PvRun *run;
-    PvHost *host;             /* where its domains run: its file's host */
+    PvVmContext ctx;          /* its file's: the owner outlives the VM's use */
     char *name;
     PvProfile *profile;
     PvVmOptions options;      /* provium:vm()'s */

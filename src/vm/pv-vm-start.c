@@ -36,7 +36,7 @@ pv_vm_try_host(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GE
 {
     PvVm *vm = user_data;
 
-    *reason = pv_resources_try_boot(pv_host_peek_resources(vm->host), vm->boot->shape.memory,
+    *reason = pv_resources_try_boot(pv_host_peek_resources(vm->ctx.host), vm->boot->shape.memory,
                                     vm->gate_weight);
     *on_files = FALSE;
     return *reason == PV_BLOCK_NONE ? PV_SCHED_GRANTED : PV_SCHED_BLOCKED;
@@ -54,7 +54,7 @@ pv_vm_try_host(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GE
 static gboolean
 pv_vm_provide_files(PvVm *vm, const char *disk, gboolean restore, GError **error)
 {
-    PvHostStorage *storage = pv_host_peek_storage(vm->host);
+    PvHostStorage *storage = vm->ctx.storage;
     PvVmBoot *boot = vm->boot;
 
     if (vm->profile->kernel &&
@@ -86,7 +86,7 @@ static gboolean
 pv_vm_make_files(PvVm *vm, const char *name, const char *base, PvHostConsole *console,
                  GError **error)
 {
-    PvHostStorage *storage = pv_host_peek_storage(vm->host);
+    PvHostStorage *storage = vm->ctx.storage;
 
     if (!pv_host_storage_open_console(storage, name, console, error))
         return FALSE;
@@ -110,9 +110,9 @@ pv_vm_on_stopped(PvDomain *domain, const char *reason, gpointer user_data)
 
     pv_vm_leave_gate(vm);
     if (pv_domain_claim_stop_report(domain))
-        pv_event_vm_stopped(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file), vm->name,
+        pv_event_vm_stopped(vm->ctx.events, vm->ctx.path, vm->name,
                             pv_domain_peek_name(domain), reason);
-    pv_file_interrupt_test(vm->file, PV_ERROR_DOMAIN_STOPPED, msg);
+    pv_file_interrupt_test(vm->ctx.file, PV_ERROR_DOMAIN_STOPPED, msg);
 }
 
 /* Its guest agent connected (main thread): the boot is over, the next may go. */
@@ -132,16 +132,15 @@ pv_vm_request_identity(PvVm *vm, const char *name, const char *file_name,
                        const char *vm_name, const PvHostConsole *console,
                        PvVmRequestInputs *inputs)
 {
-    PvRun *run = vm->run;
 
     inputs->domain = name;
     inputs->file = file_name;
-    inputs->file_shown = pv_file_peek_path(vm->file);
+    inputs->file_shown = vm->ctx.path;
     inputs->vm = vm_name;
-    inputs->run_id = pv_run_peek_id(run);
-    inputs->prefix = pv_run_peek_prefix(run);
-    inputs->host = pv_run_peek_machine(run);
-    inputs->pid = pv_run_get_pid(run);
+    inputs->run_id = vm->ctx.run_id;
+    inputs->prefix = vm->ctx.prefix;
+    inputs->host = vm->ctx.machine;
+    inputs->pid = vm->ctx.pid;
     inputs->kernel = vm->boot->kernel;
     inputs->initrd = vm->boot->initrd;
     inputs->console_log = console->log;
@@ -152,14 +151,13 @@ pv_vm_request_identity(PvVm *vm, const char *name, const char *file_name,
 static PvDomain *
 pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error)
 {
-    PvRun *run = vm->run;
     PvVmBoot *boot = vm->boot;
     const char *reason = NULL;
-    g_autofree char *file_name = pv_text_make_valid(pv_file_peek_abs_path(vm->file), -1);
+    g_autofree char *file_name = pv_text_make_valid(vm->ctx.abs_path, -1);
     g_autofree char *vm_name = pv_text_make_valid(vm->name, -1);
     g_autofree char *xml = NULL;
     g_autofree char *title = NULL;
-    g_autofree char *xml_path = pv_run_vm_path(run, name, ".xml");
+    g_autofree char *xml_path = pv_vm_context_record_path(&vm->ctx, name, ".xml");
     g_autoptr(GBytes) template = NULL;
     g_autofree PvDomainNic *nics = NULL;
     g_auto(PvHostConsole) console = { 0 };
@@ -171,10 +169,10 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     if (!pv_vm_make_files(vm, name, boot->disk, &console, error))
         return NULL;
     pv_vm_request_identity(vm, name, file_name, vm_name, &console, &inputs);
-    inputs.virt_type = pv_vm_virt_request(pv_run_peek_options(run)->virt_type,
+    inputs.virt_type = pv_vm_virt_request(vm->ctx.virt_type,
                                           vm->profile->virt_type,
-                                          pv_host_get_virt_auto(vm->host, &reason));
-    inputs.nosharepages = pv_run_peek_options(run)->no_ksm;
+                                          pv_host_get_virt_auto(vm->ctx.host, &reason));
+    inputs.nosharepages = vm->ctx.no_ksm;
     inputs.plan = boot->placement.plan;
     inputs.cpuset = boot->placement.cpuset;
     inputs.realtime = realtime;
@@ -183,7 +181,7 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     inputs.n_nics = vm->nics->len;
     pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
     request.uuid = vm->domain_uuid;
-    template = pv_run_get_template(run, vm->profile->template_path, error);
+    template = pv_run_get_template(vm->ctx.run, vm->profile->template_path, error);
     if (template) {
         gsize len;
         const char *text = g_bytes_get_data(template, &len);
@@ -197,17 +195,17 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     }
     if (!pv_write_file_atomic(xml_path, xml, -1, error))
         return NULL;
-    domain = pv_domain_start(pv_host_peek_domains(vm->host), name, vm->name, boot->shape.memory, xml,
-                             pv_file_peek_wake(vm->file), &callbacks, error);
+    domain = pv_domain_start(vm->ctx.domains, name, vm->name, boot->shape.memory, xml,
+                             vm->ctx.wake, &callbacks, error);
     if (!domain) {
         g_prefix_error(error, _("vm '%s': "), vm->name);
         return NULL;
     }
-    pv_host_storage_follow_console(pv_host_peek_storage(vm->host), domain, &console);
+    pv_host_storage_follow_console(vm->ctx.storage, domain, &console);
     {
         g_autofree char *who = g_strdup_printf(_("vm '%s' (domain '%s')"), vm->name, name);
 
-        pv_file_watch_console(vm->file, vm, who, vm->console_log,
+        pv_file_watch_console(vm->ctx.file, vm, who, vm->console_log,
                               vm->profile->console_ignore | vm->options.console_ignore);
     }
     return domain;
@@ -226,8 +224,8 @@ pv_vm_explain_kvm(PvVm *vm, GError **error)
     g_auto(PvProbeResult) probe = { 0 };
     g_autofree char *diagnosis = NULL;
 
-    pv_virt_get_probe(pv_host_peek_virt(vm->host), TRUE, &probe);
-    diagnosis = pv_virt_diagnose(pv_virt_libvirt_has_kvm(pv_host_peek_virt(vm->host)), &probe);
+    pv_virt_get_probe(pv_host_peek_virt(vm->ctx.host), TRUE, &probe);
+    diagnosis = pv_virt_diagnose(pv_virt_libvirt_has_kvm(pv_host_peek_virt(vm->ctx.host)), &probe);
     if (!diagnosis)
         return FALSE;
     if (error && *error)
@@ -256,10 +254,10 @@ pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
 {
     PvVmBoot *boot = vm->boot;
     PvPerfPlan *plan = boot->placement.plan;
-    gboolean realtime = plan && pv_host_get_fact(vm->host, PV_HOST_FACT_REALTIME) != 0;
+    gboolean realtime = plan && pv_host_get_fact(vm->ctx.host, PV_HOST_FACT_REALTIME) != 0;
     PvDomain *domain = NULL;
 
-    if (plan && plan->hugepages && pv_host_get_fact(vm->host, PV_HOST_FACT_HUGETLBFS) == 0)
+    if (plan && plan->hugepages && pv_host_get_fact(vm->ctx.host, PV_HOST_FACT_HUGETLBFS) == 0)
         pv_vm_drop_hugepages(boot);
     for (;;) {
         g_autoptr(GError) start_error = NULL;
@@ -267,15 +265,15 @@ pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
         domain = pv_vm_start_domain(vm, name, realtime, &start_error);
         if (domain) {
             if (realtime)
-                pv_host_set_fact(vm->host, PV_HOST_FACT_REALTIME, 1);
+                pv_host_set_fact(vm->ctx.host, PV_HOST_FACT_REALTIME, 1);
             break;
         }
         if (realtime && g_error_matches(start_error, PV_ERROR, PV_ERROR_NO_REALTIME)) {
-            pv_host_set_fact(vm->host, PV_HOST_FACT_REALTIME, 0);
+            pv_host_set_fact(vm->ctx.host, PV_HOST_FACT_REALTIME, 0);
             realtime = FALSE;
         } else if (plan && plan->hugepages &&
                    g_error_matches(start_error, PV_ERROR, PV_ERROR_NO_HUGETLBFS)) {
-            pv_host_set_fact(vm->host, PV_HOST_FACT_HUGETLBFS, 0);
+            pv_host_set_fact(vm->ctx.host, PV_HOST_FACT_HUGETLBFS, 0);
             pv_vm_drop_hugepages(boot);
         } else {
             if (vm->virt_type == PV_VIRT_KVM && pv_vm_explain_kvm(vm, &start_error))
@@ -285,7 +283,7 @@ pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
             break;
         }
     }
-    if (plan && pv_host_get_fact(vm->host, PV_HOST_FACT_REALTIME) == 0)
+    if (plan && pv_host_get_fact(vm->ctx.host, PV_HOST_FACT_REALTIME) == 0)
         g_ptr_array_add(boot->placement.warnings,
                         g_strdup(_("realtime scheduling is not permitted for the domain here: "
                                    "vCPUs run without SCHED_FIFO")));
@@ -300,8 +298,7 @@ pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
 gboolean
 pv_vm_start_one(PvVm *vm, GError **error)
 {
-    PvRun *run = vm->run;
-    PvResources *resources = pv_host_peek_resources(vm->host);
+    PvResources *resources = pv_host_peek_resources(vm->ctx.host);
     PvVmBoot *boot = vm->boot;
     g_autofree char *amount = pv_amount_format(pv_amount(boot->shape.memory, boot->shape.cpus));
     g_autofree char *waiting_for = g_strdup_printf(_("vm '%s' (%s)"), vm->name, amount);
@@ -312,12 +309,12 @@ pv_vm_start_one(PvVm *vm, GError **error)
 
     if (!pv_vm_provide_files(vm, vm->profile->disk, FALSE, error))
         return FALSE;
-    vm->gate_weight = pv_resources_gate_weigh(pv_host_peek_resources(vm->host), boot->shape.cpus,
+    vm->gate_weight = pv_resources_gate_weigh(pv_host_peek_resources(vm->ctx.host), boot->shape.cpus,
                                               FALSE);
     if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
         return FALSE;
     g_atomic_int_set(&vm->in_gate, TRUE);
-    base = g_strdup_printf("%s%s-%s", pv_run_peek_prefix(run), pv_file_peek_stem(vm->file),
+    base = g_strdup_printf("%s%s-%s", vm->ctx.prefix, vm->ctx.stem,
                            vm_part);
     /*
      * A fixture's build boots under its slot's name (pv-vm-fixture.c), which
@@ -325,9 +322,9 @@ pv_vm_start_one(PvVm *vm, GError **error)
      * way out (libvirt's autodestroy) or left behind.
      */
     name = vm->domain_name ? g_strdup(vm->domain_name) :
-        pv_domain_registry_claim_name(pv_host_peek_domains(vm->host), base);
+        pv_domain_registry_claim_name(vm->ctx.domains, base);
     /* One kept by --keep-failed is the user's (pv-vm-fixture.c). */
-    if (vm->domain_name && pv_domain_registry_is_kept(pv_host_peek_domains(vm->host), name)) {
+    if (vm->domain_name && pv_domain_registry_is_kept(vm->ctx.domains, name)) {
         g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
                     _("domain '%s', which this fixture's build needs, was kept after a failed "
                       "test (--keep-failed); remove it with provium clean"), name);
@@ -335,9 +332,9 @@ pv_vm_start_one(PvVm *vm, GError **error)
         pv_vm_leave_gate(vm);
         return FALSE;
     }
-    if (vm->domain_name && pv_domain_registry_destroy_stale(pv_host_peek_domains(vm->host), name))
-        pv_run_note(run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
-                           "run that ended"), pv_file_peek_path(vm->file), name);
+    if (vm->domain_name && pv_domain_registry_destroy_stale(vm->ctx.domains, name))
+        pv_run_note(vm->ctx.run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
+                           "run that ended"), vm->ctx.path, name);
     boot->placement.warnings = pv_vm_perf_warnings(vm, boot);
     boot->started = g_get_monotonic_time();
     domain = pv_vm_start_with_fallbacks(vm, name, error);
@@ -352,11 +349,11 @@ pv_vm_start_one(PvVm *vm, GError **error)
         g_autofree char *described = boot->placement.plan ?
             pv_perf_plan_describe(boot->placement.plan) : NULL;
 
-        pv_event_perf_plan(pv_run_peek_events(run), pv_file_peek_path(vm->file), vm->name,
+        pv_event_perf_plan(vm->ctx.events, vm->ctx.path, vm->name,
                            described, boot->placement.cpuset, boot->placement.warnings,
                            boot->placement.plan ? boot->placement.plan->notes : NULL);
     }
-    pv_event_vm_spawned(pv_run_peek_events(run), pv_file_peek_path(vm->file), vm->name,
+    pv_event_vm_spawned(vm->ctx.events, vm->ctx.path, vm->name,
                         pv_domain_peek_name(domain), boot->shape.memory, boot->shape.cpus);
     if (boot->no_agent) {
         pv_vm_leave_gate(vm);
@@ -378,11 +375,10 @@ pv_vm_start_one(PvVm *vm, GError **error)
 gboolean
 pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **error)
 {
-    PvRun *run = vm->run;
     PvVmBoot *boot = vm->boot;
     g_autofree char *amount = pv_amount_format(pv_amount(boot->shape.memory, boot->shape.cpus));
     g_autofree char *waiting_for = g_strdup_printf(_("vm '%s' (%s)"), vm->name, amount);
-    g_autofree char *file_name = pv_text_make_valid(pv_file_peek_abs_path(vm->file), -1);
+    g_autofree char *file_name = pv_text_make_valid(vm->ctx.abs_path, -1);
     g_autofree char *vm_name = pv_text_make_valid(vm->name, -1);
     g_autofree char *saved = NULL;
     g_autofree char *xml = NULL;
@@ -399,13 +395,13 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     if (!pv_vm_provide_files(vm, disk, TRUE, error))
         return FALSE;
     /* A restore weighs what it costs, less than a boot (pv-pool.h). */
-    vm->gate_weight = pv_resources_gate_weigh(pv_host_peek_resources(vm->host), boot->shape.cpus,
+    vm->gate_weight = pv_resources_gate_weigh(pv_host_peek_resources(vm->ctx.host), boot->shape.cpus,
                                               TRUE);
     if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
         return FALSE;
     g_atomic_int_set(&vm->in_gate, TRUE);
     boot->started = g_get_monotonic_time();
-    xml_path = pv_run_vm_path(run, name, ".xml");
+    xml_path = pv_vm_context_record_path(&vm->ctx, name, ".xml");
     /* The saved disk state is the base of the VM's own overlay: never written. */
     g_clear_pointer(&vm->overlay, g_free);
     if (!pv_vm_make_files(vm, name, boot->disk, &console, error)) {
@@ -414,25 +410,25 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     }
     pv_vm_request_identity(vm, name, file_name, vm_name, &console, &inputs);
     pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
-    if (pv_domain_registry_destroy_stale(pv_host_peek_domains(vm->host), name))
-        pv_run_note(run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
-                           "run that ended"), pv_file_peek_path(vm->file), name);
-    saved = pv_domain_save_image_xml(pv_host_peek_domains(vm->host), state_path, error);
+    if (pv_domain_registry_destroy_stale(vm->ctx.domains, name))
+        pv_run_note(vm->ctx.run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
+                           "run that ended"), vm->ctx.path, name);
+    saved = pv_domain_save_image_xml(vm->ctx.domains, state_path, error);
     if (saved)
         xml = pv_template_restore_xml(saved, &request, error);
     if (!xml || !pv_write_file_atomic(xml_path, xml, -1, error)) {
         pv_vm_leave_gate(vm);
         return FALSE;
     }
-    domain = pv_domain_restore(pv_host_peek_domains(vm->host), name, vm->name, boot->shape.memory,
-                               state_path, xml, pv_file_peek_wake(vm->file), &callbacks, error);
-    pv_resources_boot_started(pv_host_peek_resources(vm->host), boot->shape.memory);
+    domain = pv_domain_restore(vm->ctx.domains, name, vm->name, boot->shape.memory,
+                               state_path, xml, vm->ctx.wake, &callbacks, error);
+    pv_resources_boot_started(pv_host_peek_resources(vm->ctx.host), boot->shape.memory);
     if (!domain) {
         g_prefix_error(error, _("vm '%s': "), vm->name);
         pv_vm_leave_gate(vm);
         return FALSE;
     }
-    pv_host_storage_follow_console(pv_host_peek_storage(vm->host), domain, &console);
+    pv_host_storage_follow_console(vm->ctx.storage, domain, &console);
     g_clear_pointer(&vm->domain, pv_domain_unref);
     vm->domain = domain;
 
@@ -444,7 +440,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
 
         if (pv_agent_ping(pv_domain_peek_virdomain(domain), PV_VM_PING_TIMEOUT_S, &ping_error))
             break;
-        if (!pv_file_check(vm->file, error))
+        if (!pv_file_check(vm->ctx.file, error))
             return FALSE;
         if (pv_domain_get_state(domain) == PV_DOMAIN_STATE_STOPPED) {
             reason = pv_domain_dup_stop_reason(domain);
@@ -460,7 +456,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
             return FALSE;
         }
         /* The file's wake ends this pause early on an interrupt or a stop. */
-        pv_wake_wait(pv_file_peek_wake(vm->file),
+        pv_wake_wait(vm->ctx.wake,
                      g_get_monotonic_time() + G_USEC_PER_SEC / 10, NULL, NULL, &ignored);
     }
     pv_domain_set_ready(domain);

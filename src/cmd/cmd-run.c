@@ -69,22 +69,6 @@ pv_cmd_run_write_file_log(const PvReportFile *file, const char *block, gpointer 
     pv_run_write_later(run, path, block);
 }
 
-/* What the startup line says of --shard. */
-typedef struct {
-    guint files;            /* in this share */
-    guint all;              /* in every share */
-    PvShardMode mode;       /* as applied */
-    gint64 longest_ns;      /* the longest share's expected run time; -1 unknown */
-    char *fingerprint;
-} PvCmdRunShare;
-
-static void
-pv_cmd_run_share_clear(PvCmdRunShare *share)
-{
-    g_clear_pointer(&share->fingerprint, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvCmdRunShare, pv_cmd_run_share_clear)
-
 /* What the status line shows besides the dispatcher's snapshot. */
 typedef struct {
     PvTerminal *terminal;
@@ -129,7 +113,7 @@ pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
  * the host, and the expected run time when the history gives one.
  */
 static void
-pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunShare *share)
+pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvPlanShare *share)
 {
     const PvRunOptions *options = pv_run_peek_options(run);
     PvHost *host = pv_run_peek_host(run, 0);
@@ -274,43 +258,6 @@ pv_cmd_run_emit_discovered(PvRun *run, GPtrArray *files)
         pv_event_file_discovered(pv_run_peek_events(run), pv_file_peek_path(file), tests,
                                  claim->memory, claim->cpus, claim->declared);
     }
-}
-
-/*
- * --shard K/N: @files keeps share K's files, in discovery order, and the
- * others are dropped before anything of them is reported or run.  The
- * longest share's run time is estimated as this one's is, on this pool.
- */
-static void
-pv_cmd_run_take_share(PvRun *run, PvPlan *plan, GPtrArray *files, PvCmdRunShare *out)
-{
-    const PvShard *shard = &pv_run_peek_options(run)->shard;
-    g_autoptr(PvPlanShares) shares = pv_plan_split(plan, files, shard->mode, shard->total);
-    /* Each share's files, borrowed. */
-    g_autoptr(GPtrArray) each = g_ptr_array_new_full(shard->total,
-                                                     (GDestroyNotify)g_ptr_array_unref);
-    guint s;
-    guint i;
-
-    out->all = files->len;
-    out->mode = shares->mode;
-    out->fingerprint = g_strdup(shares->fingerprint);
-    out->longest_ns = -1;
-    for (s = 0; s < shard->total; s++)
-        g_ptr_array_add(each, g_ptr_array_new());
-    for (i = 0; i < files->len; i++)
-        g_ptr_array_add(each->pdata[shares->share[i]], files->pdata[i]);
-    for (s = 0; s < shard->total; s++) {
-        GPtrArray *share = each->pdata[s];
-
-        if (share->len)
-            out->longest_ns = MAX(out->longest_ns, pv_plan_estimate(plan, share));
-    }
-    for (i = files->len; i-- > 0; ) {
-        if (shares->share[i] != shard->index - 1)
-            g_ptr_array_remove_index(files, i);
-    }
-    out->files = files->len;
 }
 
 typedef struct {
@@ -532,7 +479,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     g_autoptr(PvJson) json = NULL;
     g_autoptr(PvKsm) ksm = NULL;
     g_autoptr(PvPlan) plan = NULL;
-    g_auto(PvCmdRunShare) share = { 0 };
+    g_auto(PvPlanShare) share = { 0 };
     PvCmdRunStatus status_data = { NULL, -1, g_get_monotonic_time() };
     PvCmdRunSignals signals = { 0 };
     const int handled[] = { SIGINT, SIGTERM, SIGHUP };
@@ -650,7 +597,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     }
     plan = pv_plan_new(run);
     if (options.shard.total)
-        pv_cmd_run_take_share(run, plan, files, &share);
+        pv_plan_take_share(plan, files, &share);
     pv_cmd_run_emit_discovered(run, files);
     pv_plan_order(plan, files);
     pv_cmd_run_print_startup(run, ksm, plan, &share);

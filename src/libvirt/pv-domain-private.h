@@ -48,5 +48,4 @@ struct _PvDomainRegistry {
 #define PV_DOMAIN_KEPT_DESCRIPTION \
     "provium: kept after a failed test (--keep-failed); provium clean removes it"
 
-void pv_domain_registry_forget(PvDomainRegistry *registry, PvDomain *domain);
 int pv_domain_handle_is_active(virDomain *ours);

@@ -37,16 +37,6 @@ pv_domain_registry_lookup(PvDomainRegistry *registry, virDomain *dom)
     return domain;
 }
 
-/* The domain stopped: the registry no longer answers for it. */
-void
-pv_domain_registry_forget(PvDomainRegistry *registry, PvDomain *domain)
-{
-    g_mutex_lock(&registry->lock);
-    if (g_hash_table_lookup(registry->by_name, domain->name) == domain)
-        g_hash_table_remove(registry->by_name, domain->name);
-    g_mutex_unlock(&registry->lock);
-}
-
 static char *
 pv_domain_describe_stop(int event, int detail)
 {
@@ -68,20 +58,6 @@ pv_domain_describe_stop(int event, int detail)
     default:
         return g_strdup_printf(_("the domain stopped (libvirt reason %d)"), detail);
     }
-}
-
-/*
- * Whether our domain @ours still runs, for a stop event that carries no id
- * (libvirt clears a domain's id before it sends the event of a destroy or
- * a save): -1 when unknown.  An RPC: call it without locks held.
- */
-int
-pv_domain_handle_is_active(virDomain *ours)
-{
-    int active = ours ? virDomainIsActive(ours) : -1;
-
-    virResetLastError();
-    return active;
 }
 
 /*

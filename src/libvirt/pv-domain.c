@@ -53,6 +53,30 @@ pv_domain_unref(PvDomain *domain)
     g_free(domain);
 }
 
+/* The domain stopped: the registry no longer answers for it. */
+static void
+pv_domain_registry_forget(PvDomainRegistry *registry, PvDomain *domain)
+{
+    g_mutex_lock(&registry->lock);
+    if (g_hash_table_lookup(registry->by_name, domain->name) == domain)
+        g_hash_table_remove(registry->by_name, domain->name);
+    g_mutex_unlock(&registry->lock);
+}
+
+/*
+ * Whether our domain @ours still runs, for a stop event that carries no id
+ * (libvirt clears a domain's id before it sends the event of a destroy or
+ * a save): -1 when unknown.  An RPC: call it without locks held.
+ */
+int
+pv_domain_handle_is_active(virDomain *ours)
+{
+    int active = ours ? virDomainIsActive(ours) : -1;
+
+    virResetLastError();
+    return active;
+}
+
 static void pv_domain_mark_stopping(PvDomain *domain);
 static void pv_domain_mark_stopped(PvDomain *domain, const char *reason);
 

@@ -132,7 +132,6 @@ pv_vm_request_identity(PvVm *vm, const char *name, const char *file_name,
                        const char *vm_name, const PvHostConsole *console,
                        PvVmRequestInputs *inputs)
 {
-
     inputs->domain = name;
     inputs->file = file_name;
     inputs->file_shown = vm->ctx.path;

@@ -514,12 +514,12 @@ test_keep_failed(Fixture *fx, gconstpointer data)
     g_assert_cmpint(metadata.pid, ==, pv_run_get_pid(fx->run));
 
     /* This process is alive: clean leaves it unless forced. */
-    g_assert_cmpuint(pv_clean_domains(fixture_conn(fx), pv_run_peek_prefix(fx->run), FALSE, pid_is_this_process,
-                                      NULL, NULL, NULL),
+    g_assert_cmpuint(pv_clean_domains(fixture_conn(fx), pv_run_peek_prefix(fx->run), FALSE,
+                                      pid_is_this_process, NULL, NULL, NULL),
                      ==, 0);
     g_assert_true(domain_exists(fx, kept));
-    g_assert_cmpuint(pv_clean_domains(fixture_conn(fx), pv_run_peek_prefix(fx->run), TRUE, pid_is_this_process,
-                                      NULL, NULL, NULL),
+    g_assert_cmpuint(pv_clean_domains(fixture_conn(fx), pv_run_peek_prefix(fx->run), TRUE,
+                                      pid_is_this_process, NULL, NULL, NULL),
                      ==, 1);
     g_assert_false(domain_exists(fx, kept));
 }

@@ -8,11 +8,11 @@
  * LLC groups and the pool allow, and a head that does not fit holds the
  * files behind it (FIFO).  A file runs whole on one host (today the run's
  * one), which it is given as it starts.  A claim becomes a budget of the
- * file's own in the host's pool; a file without one holds a small overhead.  Each admitted file runs,
- * whole, on one worker thread of a pool that grows to as many files as run
- * at once (threads are reused: creating one per file was a tenth of a
- * 1,000-file dispatch), and reports back to the main loop when it ends; what
- * it held is then given back.
+ * file's own in the host's pool; a file without one holds a small
+ * overhead.  Each admitted file runs, whole, on one worker thread of a
+ * pool that grows to as many files as run at once (threads are reused:
+ * creating one per file was a tenth of a 1,000-file dispatch), and reports
+ * back to the main loop when it ends; what it held is then given back.
  *
  * The queue is looked at again whenever the run's resources change (a VM
  * gave back its memory, a file ended, pressure fell), and once a second.

@@ -170,7 +170,7 @@ gboolean
 pv_vm_acquire(PvVm *const *vms, guint n, GError **error)
 {
     PvVmAcquire acquire = { vms, n, { 0, 0 }, NULL, vms[0]->ctx.file, NULL };
-    PvPool *pool = pv_resources_peek_pool(pv_host_peek_resources(vms[0]->ctx.host));
+    PvPool *pool = pv_resources_peek_pool(vms[0]->ctx.resources);
     g_autoptr(GArray) free_pages = NULL;
     g_autoptr(GString) waiting_for = g_string_new(NULL);
     g_autofree char *amount = NULL;

@@ -30,6 +30,7 @@ pv_vm_context_init(PvVmContext *ctx, PvFile *file)
     memset(ctx, 0, sizeof(*ctx));
     ctx->host = pv_file_peek_host(file);
     ctx->domains = ctx->host ? pv_host_peek_domains(ctx->host) : NULL;
+    ctx->resources = ctx->host ? pv_host_peek_resources(ctx->host) : NULL;
     ctx->storage = ctx->host ? pv_host_peek_storage(ctx->host) : NULL;
     ctx->events = pv_run_peek_events(run);
     ctx->run = run;

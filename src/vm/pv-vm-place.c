@@ -91,7 +91,7 @@ pv_vm_plan_perf(PvVm *vm, PvVmBoot *boot, const PvTopology *topology, const gboo
                 GArray *groups, char **reason)
 {
     PvFile *file = vm->ctx.file;
-    PvLocks *locks = pv_resources_peek_locks(pv_host_peek_resources(vm->ctx.host));
+    PvLocks *locks = pv_resources_peek_locks(vm->ctx.resources);
     const PvClaimSpec *claim = pv_file_peek_claim(file);
     guint ngroups = topology->groups->len;
     g_autofree gboolean *in_use = pv_vm_groups_in_use(vm, ngroups);
@@ -150,7 +150,7 @@ PvSchedTry
 pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host, PvBlockReason *reason,
                 gboolean *on_files, GError **error)
 {
-    PvLocks *locks = pv_resources_peek_locks(pv_host_peek_resources(vm->ctx.host));
+    PvLocks *locks = pv_resources_peek_locks(vm->ctx.resources);
     PvLockMode mode = vm->ctx.no_perf_mode ? PV_LOCK_SHARED
                                                                  : PV_LOCK_EXCLUSIVE;
     guint ngroups = host->groups->len;

@@ -27,6 +27,7 @@ typedef struct {
     /* Where its domains run */
     PvHost *host;                  /* NULL at discovery: on no host yet */
     PvDomainRegistry *domains;     /* the host's */
+    PvResources *resources;        /* the host's: pool, boot gate, scheduler, LLC locks */
     PvHostStorage *storage;        /* the host's: the files its domains open */
 
     /* The run */

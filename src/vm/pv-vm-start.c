@@ -36,7 +36,7 @@ pv_vm_try_host(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GE
 {
     PvVm *vm = user_data;
 
-    *reason = pv_resources_try_boot(pv_host_peek_resources(vm->ctx.host), vm->boot->shape.memory,
+    *reason = pv_resources_try_boot(vm->ctx.resources, vm->boot->shape.memory,
                                     vm->gate_weight);
     *on_files = FALSE;
     return *reason == PV_BLOCK_NONE ? PV_SCHED_GRANTED : PV_SCHED_BLOCKED;
@@ -297,7 +297,7 @@ pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
 gboolean
 pv_vm_start_one(PvVm *vm, GError **error)
 {
-    PvResources *resources = pv_host_peek_resources(vm->ctx.host);
+    PvResources *resources = vm->ctx.resources;
     PvVmBoot *boot = vm->boot;
     g_autofree char *amount = pv_amount_format(pv_amount(boot->shape.memory, boot->shape.cpus));
     g_autofree char *waiting_for = g_strdup_printf(_("vm '%s' (%s)"), vm->name, amount);
@@ -308,7 +308,7 @@ pv_vm_start_one(PvVm *vm, GError **error)
 
     if (!pv_vm_provide_files(vm, vm->profile->disk, FALSE, error))
         return FALSE;
-    vm->gate_weight = pv_resources_gate_weigh(pv_host_peek_resources(vm->ctx.host), boot->shape.cpus,
+    vm->gate_weight = pv_resources_gate_weigh(vm->ctx.resources, boot->shape.cpus,
                                               FALSE);
     if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
         return FALSE;
@@ -332,8 +332,8 @@ pv_vm_start_one(PvVm *vm, GError **error)
         return FALSE;
     }
     if (vm->domain_name && pv_domain_registry_destroy_stale(vm->ctx.domains, name))
-        pv_run_note(vm->ctx.run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
-                           "run that ended"), vm->ctx.path, name);
+        pv_run_note(vm->ctx.run, _("%s: destroyed domain '%s', left running on its fixture "
+                                   "slot by a run that ended"), vm->ctx.path, name);
     boot->placement.warnings = pv_vm_perf_warnings(vm, boot);
     boot->started = g_get_monotonic_time();
     domain = pv_vm_start_with_fallbacks(vm, name, error);
@@ -394,7 +394,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     if (!pv_vm_provide_files(vm, disk, TRUE, error))
         return FALSE;
     /* A restore weighs what it costs, less than a boot (pv-pool.h). */
-    vm->gate_weight = pv_resources_gate_weigh(pv_host_peek_resources(vm->ctx.host), boot->shape.cpus,
+    vm->gate_weight = pv_resources_gate_weigh(vm->ctx.resources, boot->shape.cpus,
                                               TRUE);
     if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
         return FALSE;
@@ -410,8 +410,8 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     pv_vm_request_identity(vm, name, file_name, vm_name, &console, &inputs);
     pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
     if (pv_domain_registry_destroy_stale(vm->ctx.domains, name))
-        pv_run_note(vm->ctx.run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
-                           "run that ended"), vm->ctx.path, name);
+        pv_run_note(vm->ctx.run, _("%s: destroyed domain '%s', left running on its fixture "
+                                   "slot by a run that ended"), vm->ctx.path, name);
     saved = pv_domain_save_image_xml(vm->ctx.domains, state_path, error);
     if (saved)
         xml = pv_template_restore_xml(saved, &request, error);
@@ -421,7 +421,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     }
     domain = pv_domain_restore(vm->ctx.domains, name, vm->name, boot->shape.memory,
                                state_path, xml, vm->ctx.wake, &callbacks, error);
-    pv_resources_boot_started(pv_host_peek_resources(vm->ctx.host), boot->shape.memory);
+    pv_resources_boot_started(vm->ctx.resources, boot->shape.memory);
     if (!domain) {
         g_prefix_error(error, _("vm '%s': "), vm->name);
         pv_vm_leave_gate(vm);

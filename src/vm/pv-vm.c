@@ -180,7 +180,7 @@ void
 pv_vm_leave_gate(PvVm *vm)
 {
     if (g_atomic_int_compare_and_exchange(&vm->in_gate, TRUE, FALSE))
-        pv_resources_boot_over(pv_host_peek_resources(vm->ctx.host), vm->gate_weight);
+        pv_resources_boot_over(vm->ctx.resources, vm->gate_weight);
 }
 
 /**
@@ -655,6 +655,6 @@ pv_vm_sched_wait(PvVm *vm, const char *who, const char *need, const char *waitin
         pv_vm_wait_check, &wait, who, need,
     };
 
-    return pv_sched_wait(pv_resources_peek_sched(pv_host_peek_resources(vm->ctx.host)), &sched_wait,
+    return pv_sched_wait(pv_resources_peek_sched(vm->ctx.resources), &sched_wait,
                          error);
 }

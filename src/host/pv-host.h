@@ -75,7 +75,6 @@ PvVirt *pv_host_peek_virt(PvHost *host);
 PvVirtType pv_host_get_virt_auto(PvHost *host, const char **reason);
 PvTopology *pv_host_get_topology(PvHost *host, GError **error);
 PvQemuUser *pv_host_peek_qemu_user(PvHost *host);
-PvHostStorage *pv_host_peek_storage(PvHost *host);
 const char *pv_host_peek_hypervisor(PvHost *host);
 char *pv_host_dup_capabilities(PvHost *host);
 gint pv_host_get_fact(PvHost *host, PvHostFact fact);
@@ -90,6 +89,7 @@ guint pv_host_read_running(PvHost *host);
 PvKsm *pv_host_tune_ksm(PvHost *host);
 
 /* What a run keeps there */
+PvHostStorage *pv_host_peek_storage(PvHost *host);
 gboolean pv_host_make_resources(PvHost *host, GError **error);
 PvResources *pv_host_peek_resources(PvHost *host);
 PvDomainRegistry *pv_host_peek_domains(PvHost *host);

@@ -1,5 +1,5 @@
 /*
- * fuzz-agent.c: the guest agent's replies (src/libvirt/pv-agent.c)
+ * fuzz-agent.c: the guest agent's replies (src/libvirt/pv-agent-reply.c)
  *
  * The input is the text of one reply, as virDomainQemuAgentCommand() returns
  * it from a guest that may be broken or hostile.  It is read as the reply to

@@ -13,7 +13,7 @@
  * It calls what the run will call: pv_network_plan_*() for the plan,
  * pv_network_create()/pv_network_destroy() with ownership records in the
  * default directory, pv_template_render() for the NICs,
- * pv_guest_net_configure() and pv_guest_net_set_link() on the guests.
+ * pv_guest_net_configure() and pv_domain_handle_set_link() on the guests.
  * Needs $PV_TEST_IMAGE and $PROVIUM_DATADIR, as make check sets them.
  */
 #include "config.h"
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "pv-autocleanups.h"
+#include "pv-domain.h"
 #include "pv-guest-net.h"
 #include "pv-libvirt.h"
 #include "pv-network-host.h"
@@ -483,13 +484,13 @@ scenario(const char *prefix)
             "a3 on file a's dmz does not reach lan, even with a lan address");
     }
 
-    tap(&ctx, pv_guest_net_set_link(a2->dom, a2_nic->mac, FALSE, &error),
+    tap(&ctx, pv_domain_handle_set_link(a2->dom, a2_nic->mac, FALSE, &error),
         "link down through virDomainUpdateDeviceFlags");
     if (error)
         g_print("# %s\n", error->message);
     g_clear_error(&error);
     tap(&ctx, !vm_ping(&ctx, a1, "192.168.77.11", 1), "with a2's link down, a1's ping fails");
-    tap(&ctx, pv_guest_net_set_link(a2->dom, a2_nic->mac, TRUE, &error), "link up again");
+    tap(&ctx, pv_domain_handle_set_link(a2->dom, a2_nic->mac, TRUE, &error), "link up again");
     g_clear_error(&error);
     tap(&ctx, vm_ping(&ctx, a1, "192.168.77.11", 5), "with a2's link up, a1's ping passes");
 

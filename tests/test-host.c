@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "pv-error.h"
-#include "pv-host.h"
+#include "pv-ksm.h"
+#include "pv-local.h"
+#include "pv-resources.h"
 #include "pv-units.h"
 
 static void
@@ -96,17 +98,17 @@ test_guard(void)
 
     g_assert_cmpuint(reserve, ==, 1536 * PV_MIB);
     /* 4G available: a 1G VM leaves 3G, over the reserve. */
-    g_assert_true(pv_host_guard_ok(4 * PV_GIB, 0, reserve, PV_GIB));
+    g_assert_true(pv_resources_guard_ok(4 * PV_GIB, 0, reserve, PV_GIB));
     /* Exactly the reserve left is enough. */
-    g_assert_true(pv_host_guard_ok(2560 * PV_MIB, 0, reserve, PV_GIB));
-    g_assert_false(pv_host_guard_ok(2559 * PV_MIB, 0, reserve, PV_GIB));
-    g_assert_false(pv_host_guard_ok(512 * PV_MIB, 0, reserve, PV_GIB));
+    g_assert_true(pv_resources_guard_ok(2560 * PV_MIB, 0, reserve, PV_GIB));
+    g_assert_false(pv_resources_guard_ok(2559 * PV_MIB, 0, reserve, PV_GIB));
+    g_assert_false(pv_resources_guard_ok(512 * PV_MIB, 0, reserve, PV_GIB));
     /* Guests booted but not resident yet count against what is available:
      * a burst of 1G boots on one 4G reading stops after the first. */
-    g_assert_true(pv_host_guard_ok(4 * PV_GIB, 0, reserve, PV_GIB));
-    g_assert_false(pv_host_guard_ok(4 * PV_GIB, PV_GIB, reserve, PV_GIB) &&
-                   pv_host_guard_ok(4 * PV_GIB, 2 * PV_GIB, reserve, PV_GIB));
-    g_assert_false(pv_host_guard_ok(4 * PV_GIB, 2 * PV_GIB, reserve, PV_GIB));
+    g_assert_true(pv_resources_guard_ok(4 * PV_GIB, 0, reserve, PV_GIB));
+    g_assert_false(pv_resources_guard_ok(4 * PV_GIB, PV_GIB, reserve, PV_GIB) &&
+                   pv_resources_guard_ok(4 * PV_GIB, 2 * PV_GIB, reserve, PV_GIB));
+    g_assert_false(pv_resources_guard_ok(4 * PV_GIB, 2 * PV_GIB, reserve, PV_GIB));
 }
 
 /*
@@ -184,7 +186,7 @@ assert_settings(const PvKsmSettings *settings, gint64 run, gint64 pages, gint64 
 static void
 test_ksm_restore(KsmFixture *fx, gconstpointer data)
 {
-    g_autoptr(PvKsm) ksm = pv_host_tune_ksm(fx->sysfs, fx->state);
+    g_autoptr(PvKsm) ksm = pv_ksm_tune(fx->sysfs, fx->state);
     g_autofree char *knobs = NULL;
     g_autofree char *line = NULL;
 
@@ -200,7 +202,7 @@ test_ksm_restore(KsmFixture *fx, gconstpointer data)
     g_assert_cmpstr(knobs, ==, "1 1000 100");
 
     /* The only run ends: the host gets its own settings back. */
-    line = pv_host_restore_ksm(ksm);
+    line = pv_ksm_restore(ksm);
     g_assert_cmpstr(line, ==,
                     "provium: ksm put back: run 0, pages_to_scan 100, sleep_millisecs 20");
     g_assert_true(ksm->restored);
@@ -209,37 +211,37 @@ test_ksm_restore(KsmFixture *fx, gconstpointer data)
     g_assert_cmpstr(knobs, ==, "0 100 20");
     /* Once only. */
     g_clear_pointer(&line, g_free);
-    line = pv_host_restore_ksm(ksm);
+    line = pv_ksm_restore(ksm);
     g_assert_null(line);
 }
 
 static void
 test_ksm_overlap(KsmFixture *fx, gconstpointer data)
 {
-    g_autoptr(PvKsm) a = pv_host_tune_ksm(fx->sysfs, fx->state);
+    g_autoptr(PvKsm) a = pv_ksm_tune(fx->sysfs, fx->state);
     g_autoptr(PvKsm) b = NULL;
     g_autoptr(PvKsm) c = NULL;
     g_autofree char *line = NULL;
     g_autofree char *knobs = NULL;
 
     /* B starts while A runs: what it finds is A's tuning, not the host's. */
-    b = pv_host_tune_ksm(fx->sysfs, fx->state);
+    b = pv_ksm_tune(fx->sysfs, fx->state);
     g_assert_true(b->tuned);
     assert_settings(&b->previous, 0, 100, 20);
 
     /* A ends first: B still runs, KSM stays tuned. */
-    line = pv_host_restore_ksm(a);
+    line = pv_ksm_restore(a);
     g_assert_null(line);
     g_assert_false(a->restored);
     knobs = read_knobs(fx);
     g_assert_cmpstr(knobs, ==, "1 1000 100");
 
     /* C starts and B ends: C is the last, and puts the host's settings back. */
-    c = pv_host_tune_ksm(fx->sysfs, fx->state);
+    c = pv_ksm_tune(fx->sysfs, fx->state);
     assert_settings(&c->previous, 0, 100, 20);
-    line = pv_host_restore_ksm(b);
+    line = pv_ksm_restore(b);
     g_assert_null(line);
-    line = pv_host_restore_ksm(c);
+    line = pv_ksm_restore(c);
     g_assert_nonnull(line);
     g_free(knobs);
     knobs = read_knobs(fx);
@@ -255,7 +257,7 @@ tune_and_die(KsmFixture *fx)
 
     g_assert_cmpint(child, >=, 0);
     if (child == 0) {
-        PvKsm *ksm = pv_host_tune_ksm(fx->sysfs, fx->state);
+        PvKsm *ksm = pv_ksm_tune(fx->sysfs, fx->state);
 
         if (!ksm->tuned)
             _exit(3);
@@ -280,9 +282,9 @@ test_ksm_killed(KsmFixture *fx, gconstpointer data)
     g_assert_cmpstr(knobs, ==, "1 1000 100");
 
     /* ...until the next run ends, which puts back the host's, not the killed run's. */
-    ksm = pv_host_tune_ksm(fx->sysfs, fx->state);
+    ksm = pv_ksm_tune(fx->sysfs, fx->state);
     assert_settings(&ksm->previous, 0, 100, 20);
-    line = pv_host_restore_ksm(ksm);
+    line = pv_ksm_restore(ksm);
     g_assert_nonnull(line);
     g_free(knobs);
     knobs = read_knobs(fx);
@@ -293,9 +295,9 @@ test_ksm_killed(KsmFixture *fx, gconstpointer data)
     /* Killed, then the administrator set KSM: theirs are the host's settings now. */
     tune_and_die(fx);
     write_knobs(fx, NULL, "500\n", NULL);
-    ksm = pv_host_tune_ksm(fx->sysfs, fx->state);
+    ksm = pv_ksm_tune(fx->sysfs, fx->state);
     assert_settings(&ksm->previous, 1, 500, 100);
-    line = pv_host_restore_ksm(ksm);
+    line = pv_ksm_restore(ksm);
     g_free(knobs);
     knobs = read_knobs(fx);
     g_assert_cmpstr(knobs, ==, "1 500 100");
@@ -304,13 +306,13 @@ test_ksm_killed(KsmFixture *fx, gconstpointer data)
 static void
 test_ksm_changed(KsmFixture *fx, gconstpointer data)
 {
-    g_autoptr(PvKsm) ksm = pv_host_tune_ksm(fx->sysfs, fx->state);
+    g_autoptr(PvKsm) ksm = pv_ksm_tune(fx->sysfs, fx->state);
     g_autofree char *line = NULL;
     g_autofree char *knobs = NULL;
 
     /* Someone set KSM while provium ran: the end leaves their setting. */
     write_knobs(fx, NULL, NULL, "50\n");
-    line = pv_host_restore_ksm(ksm);
+    line = pv_ksm_restore(ksm);
     g_assert_cmpstr(line, ==,
                     "provium: ksm left as it is: changed while provium ran (run 1, "
                     "pages_to_scan 1000, sleep_millisecs 50)");
@@ -323,7 +325,7 @@ static void
 test_ksm_unavailable(KsmFixture *fx, gconstpointer data)
 {
     g_autofree char *missing = g_build_filename(fx->dir, "nope", NULL);
-    g_autoptr(PvKsm) ksm = pv_host_tune_ksm(missing, fx->state);
+    g_autoptr(PvKsm) ksm = pv_ksm_tune(missing, fx->state);
     g_autoptr(PvKsm) unsafe = NULL;
     g_autofree char *line = NULL;
     g_autofree char *knobs = NULL;
@@ -333,13 +335,13 @@ test_ksm_unavailable(KsmFixture *fx, gconstpointer data)
     g_assert_false(ksm->have_previous);
     g_assert_true(g_str_has_prefix(ksm->message, "provium: ksm not tuned ("));
     g_assert_nonnull(strstr(ksm->message, missing));
-    line = pv_host_restore_ksm(ksm);
+    line = pv_ksm_restore(ksm);
     g_assert_null(line);
 
     /* What to put back lives where only root writes. */
     g_assert_cmpint(g_mkdir_with_parents(fx->state, 0755), ==, 0);
     g_assert_cmpint(g_chmod(fx->state, 0777), ==, 0);
-    unsafe = pv_host_tune_ksm(fx->sysfs, fx->state);
+    unsafe = pv_ksm_tune(fx->sysfs, fx->state);
     g_assert_false(unsafe->tuned);
     expected = g_strdup_printf("provium: ksm not tuned (%s is writable by everyone)", fx->state);
     g_assert_cmpstr(unsafe->message, ==, expected);

@@ -81,12 +81,20 @@ fixture_teardown(Fixture *fx, gconstpointer data)
     g_free(fx->dir);
 }
 
+/* The connection to the run's host. */
+static virConnect *
+fixture_conn(Fixture *fx)
+{
+    return pv_host_peek_conn(pv_run_peek_host(fx->run, 0));
+}
+
 /* What the dispatcher does around a file's run. */
 static void
 execute(Fixture *fx, PvFile *file)
 {
-    PvResources *resources = pv_run_peek_resources(fx->run);
+    PvResources *resources = pv_host_peek_resources(pv_run_peek_host(fx->run, 0));
 
+    pv_file_set_host(file, pv_run_peek_host(fx->run, 0));
     pv_file_set_budget(file, pv_pool_peek_budget(pv_resources_peek_pool(resources)), FALSE);
     pv_sched_file_started(pv_resources_peek_sched(resources));
     pv_lua_run_file(file);
@@ -177,7 +185,7 @@ assert_result_of(Fixture *fx, PvFile *file, guint i, const char *name, PvTestSta
 static gboolean
 domain_exists(Fixture *fx, const char *name)
 {
-    g_autoptr(virDomain) dom = virDomainLookupByName(pv_run_peek_conn(fx->run), name);
+    g_autoptr(virDomain) dom = virDomainLookupByName(fixture_conn(fx), name);
 
     virResetLastError();
     return dom != NULL;
@@ -479,8 +487,10 @@ test_keep_failed(Fixture *fx, gconstpointer data)
     g_autoptr(PvFile) passing = run_file(fx, "nokeep",
         "test('passes', function(t) provium:vm('gone'):boot({agent = false}) end)\n");
     const char *kept;
-    g_autoptr(virDomain) dom = NULL;
+    g_autoptr(GPtrArray) domains = NULL;
+    const PvDomainEntry *entry = NULL;
     g_auto(PvMetadata) metadata = { 0 };
+    guint i;
 
     g_assert_cmpuint(pv_file_peek_kept(file)->len, ==, 1);
     kept = pv_file_peek_kept(file)->pdata[0];
@@ -489,8 +499,14 @@ test_keep_failed(Fixture *fx, gconstpointer data)
     g_assert_cmpuint(pv_file_peek_kept(passing)->len, ==, 0);
     g_assert_false(domain_exists(fx, pv_vm_peek_domain_name(pv_file_peek_vm(passing, 0))));
 
-    dom = virDomainLookupByName(pv_run_peek_conn(fx->run), kept);
-    g_assert_true(pv_metadata_get(dom, &metadata));
+    domains = pv_domain_list(fixture_conn(fx), NULL);
+    g_assert_nonnull(domains);
+    for (i = 0; i < domains->len; i++) {
+        if (g_str_equal(((PvDomainEntry *)domains->pdata[i])->name, kept))
+            entry = domains->pdata[i];
+    }
+    g_assert_nonnull(entry);
+    g_assert_true(pv_metadata_get(entry, &metadata));
     g_assert_cmpstr(metadata.vm, ==, "kept");
     g_assert_cmpstr(metadata.run, ==, pv_run_peek_id(fx->run));
     g_assert_cmpstr(metadata.prefix, ==, pv_run_peek_prefix(fx->run));
@@ -498,12 +514,12 @@ test_keep_failed(Fixture *fx, gconstpointer data)
     g_assert_cmpint(metadata.pid, ==, pv_run_get_pid(fx->run));
 
     /* This process is alive: clean leaves it unless forced. */
-    g_assert_cmpuint(pv_clean_domains(pv_run_peek_conn(fx->run), pv_run_peek_prefix(fx->run), FALSE, pid_is_this_process,
-                                      NULL, NULL, NULL),
+    g_assert_cmpuint(pv_clean_domains(fixture_conn(fx), pv_run_peek_prefix(fx->run), FALSE,
+                                      pid_is_this_process, NULL, NULL, NULL),
                      ==, 0);
     g_assert_true(domain_exists(fx, kept));
-    g_assert_cmpuint(pv_clean_domains(pv_run_peek_conn(fx->run), pv_run_peek_prefix(fx->run), TRUE, pid_is_this_process,
-                                      NULL, NULL, NULL),
+    g_assert_cmpuint(pv_clean_domains(fixture_conn(fx), pv_run_peek_prefix(fx->run), TRUE,
+                                      pid_is_this_process, NULL, NULL, NULL),
                      ==, 1);
     g_assert_false(domain_exists(fx, kept));
 }

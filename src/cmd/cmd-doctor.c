@@ -3,6 +3,8 @@
  *
  * One line per check, or with --json one document whose checks carry their
  * facts (host/pv-doctor.c): what tests and scripts read instead of wording.
+ * The host checked is a PvHost, as a run opens it: its facts are the ones a
+ * run reads.
  */
 #include "config.h"
 
@@ -14,8 +16,10 @@
 #include "pv-config.h"
 #include "pv-datadir.h"
 #include "pv-doctor.h"
+#include "pv-host.h"
 #include "pv-i18n.h"
 #include "pv-libvirt.h"
+#include "pv-node.h"
 #include "pv-results.h"
 #include "pv-virt.h"
 
@@ -143,24 +147,6 @@ pv_doctor_check_qemu(GPtrArray *checks, virConnect *conn, gboolean local)
     pv_check_set_bool(check, "probed", TRUE);
     pv_check_set_bool(check, "boots", check->status == PV_CHECK_PASS);
     pv_doctor_add(checks, check);
-}
-
-static guint64
-pv_doctor_free_hugepages(virConnect *conn)
-{
-    unsigned int size = 2048;
-    unsigned long long count = 0;
-    guint64 total = 0;
-    int node;
-
-    for (node = 0; node < 1024; node++) {
-        if (virNodeGetFreePages(conn, 1, &size, node, 1, &count, 0) < 0) {
-            virResetLastError();
-            break;
-        }
-        total += count;
-    }
-    return total;
 }
 
 /* The results directory a run would use: --results-dir, [run] results-dir, the default. */
@@ -320,20 +306,20 @@ pv_doctor_print(GPtrArray *checks)
 
 /* Facts: "uri", "local", "libvirt_version", "hypervisor", "hypervisor_version". */
 static PvCheck *
-pv_doctor_check_libvirt(virConnect *conn, gboolean local)
+pv_doctor_check_libvirt(PvHost *host)
 {
-    g_autofree char *uri = virConnectGetURI(conn);
+    const char *uri = pv_host_peek_uri(host);
+    gboolean local = pv_host_is_local(host);
     g_autofree char *lib_text = NULL;
     g_autofree char *hv_text = NULL;
-    const char *hv_type = virConnectGetType(conn);
-    unsigned long lib = 0;
-    unsigned long hv = 0;
+    const char *hv_type;
+    PvNodeVersions versions;
     PvCheck *check;
 
-    if (virConnectGetLibVersion(conn, &lib) < 0 || virConnectGetVersion(conn, &hv) < 0)
-        virResetLastError();
-    lib_text = g_strdup_printf("%lu.%lu.%lu", lib / 1000000, lib / 1000 % 1000, lib % 1000);
-    hv_text = g_strdup_printf("%lu.%lu.%lu", hv / 1000000, hv / 1000 % 1000, hv % 1000);
+    pv_node_get_versions(pv_host_peek_conn(host), &versions);
+    hv_type = versions.type;
+    lib_text = pv_node_format_version(versions.libvirt);
+    hv_text = pv_node_format_version(versions.hypervisor);
     check = pv_check_new(PV_CHECK_PASS, "libvirt", _("connected to %s (libvirt %s, %s %s)"),
                          uri ? uri : "?", lib_text, hv_type ? hv_type : "?", hv_text);
     pv_check_set_bool(check, "connected", TRUE);
@@ -372,11 +358,10 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
     g_autoptr(GPtrArray) checks = g_ptr_array_new_with_free_func((GDestroyNotify)pv_check_free);
     g_autoptr(GError) error = NULL;
-    g_autoptr(PvVirt) virt = NULL;
+    g_autoptr(PvHost) host = NULL;
+    PvHostOptions host_options = { 0 };
     g_autofree char *caps = NULL;
-    g_autofree char *cache_dir = NULL;
     g_autofree char *mounts = NULL;
-    virConnect *conn;
     gboolean local = TRUE;
     gboolean failed = FALSE;
     locale_t previous = (locale_t)0;
@@ -411,8 +396,10 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
     if (args.json)
         previous = pv_i18n_untranslated_begin();
 
-    conn = pv_libvirt_open(args.uri, &error);
-    if (!conn) {
+    host_options.uri = args.uri;
+    host_options.cache_dir = args.cache_dir;
+    host = pv_host_open(&host_options, &error);
+    if (!host) {
         PvCheck *check = pv_check_new(PV_CHECK_FAIL, "libvirt",
                                       _("%s: start libvirtd (tools/setup-debian.sh does), or "
                                         "give the URI with -c"), error->message);
@@ -420,22 +407,18 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
         pv_check_set_bool(check, "connected", FALSE);
         pv_doctor_add(checks, check);
     } else {
-        local = pv_libvirt_is_local(conn);
-        pv_doctor_add(checks, pv_doctor_check_libvirt(conn, local));
-        cache_dir = args.cache_dir ? g_strdup(args.cache_dir) : pv_cache_dir_default();
-        virt = pv_virt_new(conn, local, cache_dir);
-        caps = virConnectGetCapabilities(conn);
-        if (!caps)
-            virResetLastError();
-        pv_doctor_check_kvm(checks, virt, local, !args.probe);
-        pv_doctor_check_qemu(checks, conn, local);
+        local = pv_host_is_local(host);
+        pv_doctor_add(checks, pv_doctor_check_libvirt(host));
+        caps = pv_host_dup_capabilities(host);
+        pv_doctor_check_kvm(checks, pv_host_peek_virt(host), local, !args.probe);
+        pv_doctor_check_qemu(checks, pv_host_peek_conn(host), local);
     }
     pv_doctor_check_profiles(checks, &args, caps, local);
     if (local) {
         if (!g_file_get_contents("/proc/mounts", &mounts, NULL, NULL))
             mounts = NULL;
         pv_doctor_add(checks, pv_doctor_check_hugepages(mounts,
-                                                        conn ? pv_doctor_free_hugepages(conn)
+                                                        host ? pv_host_count_free_hugepages(host)
                                                              : 0));
         pv_doctor_add(checks, pv_doctor_check_psi("/proc"));
         pv_doctor_add(checks, pv_doctor_check_ksm("/sys/kernel/mm/ksm"));
@@ -444,7 +427,7 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
                                            _("remote host: hugepages, PSI and KSM are not "
                                              "checked from here (provium skips them too)")));
     }
-    if (conn)
+    if (host)
         pv_doctor_add(checks, pv_doctor_check_llc(caps));
     pv_doctor_check_image(checks);
 
@@ -458,8 +441,6 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
     }
     for (i = 0; i < checks->len; i++)
         failed = failed || ((PvCheck *)checks->pdata[i])->status == PV_CHECK_FAIL;
-    g_clear_pointer(&virt, pv_virt_free);
-    if (conn)
-        virConnectClose(conn);
+    g_clear_pointer(&host, pv_host_free);
     return failed ? PV_EXIT_FAILED : PV_EXIT_OK;
 }

@@ -31,104 +31,14 @@
 #include "pv-tags.h"
 #include "pv-units.h"
 
-
-
-/*
- * Refuses to share a prefix with domains that already exist: they belong to
- * another run (or an earlier one that left them), and names would clash.
- * --force removes them first, if they are provium's; a domain provium did
- * not create is never touched.
- */
-static gboolean
-pv_cmd_run_check_prefix_free(PvRun *run, GError **error)
-{
-    virConnect *conn = pv_run_peek_conn(run);
-    const char *prefix = pv_run_peek_prefix(run);
-    virDomainPtr *domains = NULL;
-    int n;
-    g_autoptr(GString) taken = g_string_new(NULL);
-    g_autofree char *foreign = NULL;
-    guint count = 0;
-    int i;
-
-    if (pv_run_peek_options(run)->force &&
-        pv_clean_domains(conn, prefix, TRUE, NULL, NULL, NULL, error) == 0 && error && *error)
-        return FALSE;
-    n = virConnectListAllDomains(conn, &domains, 0);
-    if (n < 0) {
-        virResetLastError();
-        return TRUE;
-    }
-    for (i = 0; i < n; i++) {
-        const char *name = virDomainGetName(domains[i]);
-        g_auto(PvMetadata) metadata = { 0 };
-
-        if (name && g_str_has_prefix(name, prefix)) {
-            if (!foreign && !pv_metadata_get(domains[i], &metadata))
-                foreign = g_strdup(name);
-            if (count < 5)
-                g_string_append_printf(taken, "%s%s", count ? ", " : "", name);
-            count++;
-        }
-        virDomainFree(domains[i]);
-    }
-    free(domains);
-    if (count == 0)
-        return TRUE;
-    if (foreign)
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("domain '%s' has the prefix '%s' but provium did not create it; "
-                      "choose another --prefix"), foreign, prefix);
-    else
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    g_dngettext(GETTEXT_PACKAGE,
-                                "%u domain with prefix '%s' already exists (%s%s); remove it "
-                                "with --force or 'provium clean --prefix %s', or choose another "
-                                "--prefix",
-                                "%u domains with prefix '%s' already exist (%s%s); remove them "
-                                "with --force or 'provium clean --prefix %s', or choose another "
-                                "--prefix", count),
-                    count, prefix, taken->str, count > 5 ? ", ..." : "", prefix);
-    return FALSE;
-}
-
-static GVariant *
-pv_cmd_run_ksm_settings(const PvKsmSettings *settings)
-{
-    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
-
-    pv_event_add_int(&fields, "run", settings->values[PV_KSM_RUN]);
-    pv_event_add_int(&fields, "pages_to_scan", settings->values[PV_KSM_PAGES_TO_SCAN]);
-    pv_event_add_int(&fields, "sleep_millisecs", settings->values[PV_KSM_SLEEP_MILLISECS]);
-    return g_variant_builder_end(&fields);
-}
-
+/* The startup line says tuned or not; what was written, with -v. */
 static PvKsm *
 pv_cmd_run_tune_ksm(PvRun *run)
 {
-    g_auto(GVariantBuilder) knobs = PV_EVENT_FIELDS_INIT;
-    PvKsm *ksm;
-    locale_t previous;
+    PvKsm *ksm = pv_run_tune_ksm(run);
 
-    if (pv_run_peek_options(run)->no_ksm || !pv_run_host_is_local(run))
-        return NULL;
-    /* Its message is recorded too (see pv-i18n.c). */
-    previous = pv_i18n_untranslated_begin();
-    ksm = pv_host_tune_ksm(PV_KSM_SYSFS_DIR, PV_KSM_STATE_DIR);
-    pv_i18n_end(previous);
-    /* The startup line says tuned or not; what was written, with -v. */
-    if (pv_run_peek_options(run)->verbosity == PV_VERBOSITY_VERBOSE || !ksm->tuned)
+    if (ksm && (pv_run_peek_options(run)->verbosity == PV_VERBOSITY_VERBOSE || !ksm->tuned))
         g_printerr("%s\n", ksm->message);
-    if (!ksm->have_previous) {
-        pv_event_ksm_tuned(pv_run_peek_events(run), ksm->tuned, NULL, NULL, ksm->message);
-        return ksm;
-    }
-    g_variant_builder_add(&knobs, "{sv}", "ksm_run",
-                          g_variant_new_boolean(ksm->written.values[PV_KSM_RUN] == 1));
-    pv_event_add_int(&knobs, "pages_to_scan", ksm->written.values[PV_KSM_PAGES_TO_SCAN]);
-    pv_event_add_int(&knobs, "sleep_millisecs", ksm->written.values[PV_KSM_SLEEP_MILLISECS]);
-    pv_event_ksm_tuned(pv_run_peek_events(run), ksm->tuned, g_variant_builder_end(&knobs),
-                       pv_cmd_run_ksm_settings(&ksm->previous), ksm->message);
     return ksm;
 }
 
@@ -136,15 +46,10 @@ pv_cmd_run_tune_ksm(PvRun *run)
 static void
 pv_cmd_run_restore_ksm(PvRun *run, PvKsm *ksm)
 {
-    locale_t previous = pv_i18n_untranslated_begin();
-    g_autofree char *line = ksm ? pv_host_restore_ksm(ksm) : NULL;
+    g_autofree char *line = pv_run_restore_ksm(run, ksm);
 
-    pv_i18n_end(previous);
-    if (!line)
-        return;
-    g_printerr("%s\n", line);
-    pv_event_ksm_restored(pv_run_peek_events(run), ksm->restored,
-                          pv_cmd_run_ksm_settings(&ksm->previous), line);
+    if (line)
+        g_printerr("%s\n", line);
 }
 
 /* The run directory keeps each file's full (verbose) block. */
@@ -163,22 +68,6 @@ pv_cmd_run_write_file_log(const PvReportFile *file, const char *block, gpointer 
     }
     pv_run_write_later(run, path, block);
 }
-
-/* What the startup line says of --shard. */
-typedef struct {
-    guint files;            /* in this share */
-    guint all;              /* in every share */
-    PvShardMode mode;       /* as applied */
-    gint64 longest_ns;      /* the longest share's expected run time; -1 unknown */
-    char *fingerprint;
-} PvCmdRunShare;
-
-static void
-pv_cmd_run_share_clear(PvCmdRunShare *share)
-{
-    g_clear_pointer(&share->fingerprint, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvCmdRunShare, pv_cmd_run_share_clear)
 
 /* What the status line shows besides the dispatcher's snapshot. */
 typedef struct {
@@ -224,12 +113,14 @@ pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
  * the host, and the expected run time when the history gives one.
  */
 static void
-pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunShare *share)
+pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvPlanShare *share)
 {
     const PvRunOptions *options = pv_run_peek_options(run);
-    PvAmount total = pv_pool_get_total(pv_resources_peek_pool(pv_run_peek_resources(run)));
+    PvHost *host = pv_run_peek_host(run, 0);
+    PvAmount total = pv_run_get_pool_total(run);
     g_autofree char *memory = pv_size_format(total.memory);
-    g_autofree char *uri = virConnectGetURI(pv_run_peek_conn(run));
+    const char *uri = pv_host_peek_uri(host);
+    guint cpus = 0;
     g_autofree char *gate = NULL;
     g_autofree char *psi = NULL;
     g_autofree char *expected = NULL;
@@ -238,14 +129,14 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
 
     if (options->verbosity == PV_VERBOSITY_QUIET)
         return;
+    pv_host_get_size(host, NULL, &cpus, NULL);
     gate = options->boot_workers ?
         g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u domain", "%u domains",
                                     options->boot_workers), options->boot_workers) :
-        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u vCPU", "%u vCPUs",
-                                    pv_run_get_host_cpus(run)), pv_run_get_host_cpus(run));
+        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u vCPU", "%u vCPUs", cpus), cpus);
     if (options->no_psi)
         psi = g_strdup(_("off (--no-psi)"));
-    else if (!pv_run_host_is_local(run))
+    else if (!pv_host_is_this_machine(host))
         psi = g_strdup(_("not this host's"));
     else
         psi = g_strdup_printf(_("cpu %g%%, memory %g%%"), options->psi_threshold.cpu,
@@ -282,7 +173,7 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
     g_printerr(_("provium: pool %s memory, %g vCPUs; boot gate %s at once; PSI %s; KSM %s; "
                  "host %s (%s)%s%s\n"),
                memory, total.mcpus / (double)PV_MCPU, gate, psi, ksm_state,
-               pv_run_peek_host(run), uri ? uri : "?", expected ? expected : "",
+               pv_run_peek_machine(run), uri ? uri : "?", expected ? expected : "",
                sharing ? sharing : "");
 }
 
@@ -300,15 +191,16 @@ pv_cmd_run_note(const char *line, gpointer user_data)
 static void
 pv_cmd_run_emit_started(PvRun *run, char **argv)
 {
-    g_autofree char *uri = virConnectGetURI(pv_run_peek_conn(run));
+    PvHost *host = pv_run_peek_host(run, 0);
     const char *reason = NULL;
-    PvVirtType virt_auto = pv_run_get_virt_auto(run, &reason);
+    PvVirtType virt_auto = pv_host_get_virt_auto(host, &reason);
+    guint cpus = 0;
 
-    pv_event_run_started(pv_run_peek_events(run), (const char *const *)argv, uri,
-                         pv_run_peek_host(run), pv_run_peek_prefix(run), pv_run_peek_dir(run),
-                         pv_run_get_pid(run),
-                         pv_pool_get_total(pv_resources_peek_pool(pv_run_peek_resources(run))),
-                         pv_run_get_host_cpus(run),
+    pv_host_get_size(host, NULL, &cpus, NULL);
+    pv_event_run_started(pv_run_peek_events(run), (const char *const *)argv,
+                         pv_host_peek_uri(host), pv_run_peek_machine(run),
+                         pv_run_peek_prefix(run), pv_run_peek_dir(run), pv_run_get_pid(run),
+                         pv_run_get_pool_total(run), cpus,
                          pv_virt_type_to_string(pv_run_peek_options(run)->virt_type),
                          pv_virt_type_to_string(virt_auto), reason);
 }
@@ -368,43 +260,6 @@ pv_cmd_run_emit_discovered(PvRun *run, GPtrArray *files)
     }
 }
 
-/*
- * --shard K/N: @files keeps share K's files, in discovery order, and the
- * others are dropped before anything of them is reported or run.  The
- * longest share's run time is estimated as this one's is, on this pool.
- */
-static void
-pv_cmd_run_take_share(PvRun *run, PvPlan *plan, GPtrArray *files, PvCmdRunShare *out)
-{
-    const PvShard *shard = &pv_run_peek_options(run)->shard;
-    g_autoptr(PvPlanShares) shares = pv_plan_split(plan, files, shard->mode, shard->total);
-    /* Each share's files, borrowed. */
-    g_autoptr(GPtrArray) each = g_ptr_array_new_full(shard->total,
-                                                     (GDestroyNotify)g_ptr_array_unref);
-    guint s;
-    guint i;
-
-    out->all = files->len;
-    out->mode = shares->mode;
-    out->fingerprint = g_strdup(shares->fingerprint);
-    out->longest_ns = -1;
-    for (s = 0; s < shard->total; s++)
-        g_ptr_array_add(each, g_ptr_array_new());
-    for (i = 0; i < files->len; i++)
-        g_ptr_array_add(each->pdata[shares->share[i]], files->pdata[i]);
-    for (s = 0; s < shard->total; s++) {
-        GPtrArray *share = each->pdata[s];
-
-        if (share->len)
-            out->longest_ns = MAX(out->longest_ns, pv_plan_estimate(plan, share));
-    }
-    for (i = files->len; i-- > 0; ) {
-        if (shares->share[i] != shard->index - 1)
-            g_ptr_array_remove_index(files, i);
-    }
-    out->files = files->len;
-}
-
 typedef struct {
     PvRun *run;
     PvDispatcher *dispatcher;
@@ -436,7 +291,6 @@ static gboolean
 pv_cmd_run_on_signal(gpointer user_data)
 {
     PvCmdRunSignals *signals = user_data;
-    PvDomainRegistry *domains = pv_run_peek_domains(signals->run);
     gint64 now = g_get_monotonic_time();
     const char *message;
 
@@ -446,11 +300,11 @@ pv_cmd_run_on_signal(gpointer user_data)
         signals->first_us = now;
     signals->signals++;
     if (signals->signals > 1) {
-        guint left = pv_domain_registry_close(domains, g_get_monotonic_time() +
-                                              PV_CMD_RUN_CREATE_WAIT_US);
+        guint left = pv_run_close_domains(signals->run, g_get_monotonic_time() +
+                                          PV_CMD_RUN_CREATE_WAIT_US);
         guint networks_left;
 
-        pv_domain_registry_destroy_all(domains);
+        pv_run_destroy_domains(signals->run);
         /* After the domains on them; no file of the run creates one after this. */
         networks_left = pv_run_destroy_networks(signals->run);
         if (networks_left > 0)
@@ -479,8 +333,8 @@ pv_cmd_run_on_signal(gpointer user_data)
     g_printerr("provium: %s\n", _(message));
     pv_dispatcher_interrupt(signals->dispatcher);
     /* No new domain, and those being created are destroyed as they start. */
-    pv_domain_registry_close(domains, 0);
-    pv_domain_registry_destroy_all(domains);
+    pv_run_close_domains(signals->run, 0);
+    pv_run_destroy_domains(signals->run);
     return G_SOURCE_CONTINUE;
 }
 
@@ -511,7 +365,7 @@ pv_cmd_run_finish(PvRun *run, GPtrArray *files, gint64 started, gboolean cancell
         failed_files += status == PV_FILE_FAILED;
     }
     pv_event_run_finished(pv_run_peek_events(run), counts, pv_events_now_ns() - started,
-                          pv_pool_get_used(pv_resources_peek_pool(pv_run_peek_resources(run))));
+                          pv_run_get_pool_used(run));
     if (cancelled)
         return PV_EXIT_CANCELLED;
     if (counts[5] > 0)
@@ -640,7 +494,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     g_autoptr(PvJson) json = NULL;
     g_autoptr(PvKsm) ksm = NULL;
     g_autoptr(PvPlan) plan = NULL;
-    g_auto(PvCmdRunShare) share = { 0 };
+    g_auto(PvPlanShare) share = { 0 };
     PvCmdRunStatus status_data = { NULL, -1, g_get_monotonic_time() };
     PvCmdRunSignals signals = { 0 };
     const int handled[] = { SIGINT, SIGTERM, SIGHUP };
@@ -715,7 +569,8 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
             goto usage;
     }
     if (!pv_run_connect(run, &error) || !pv_run_make_resources(run, &error) ||
-        !pv_cmd_run_check_prefix_free(run, &error) || !pv_run_prepare_dir(run, &error))
+        !pv_run_check_prefix_free(run, &error) ||
+        !pv_run_prepare_dir(run, &error))
         goto usage;
     events = pv_run_peek_events(run);
     pv_cmd_run_prune(run);
@@ -732,7 +587,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     file_logs = pv_terminal_new_for_blocks(pv_cmd_run_write_file_log, run);
     pv_events_add_listener(events, pv_terminal_on_event, file_logs);
     if (args.junit) {
-        junit = pv_junit_new(args.junit, pv_run_peek_host(run));
+        junit = pv_junit_new(args.junit, pv_run_peek_machine(run));
         pv_events_add_listener(events, pv_junit_on_event, junit);
     }
     if (args.json) {
@@ -743,7 +598,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     if (options.verbosity == PV_VERBOSITY_VERBOSE && options.virt_type == PV_VIRT_AUTO) {
         const char *reason = NULL;
 
-        pv_run_get_virt_auto(run, &reason);
+        pv_host_get_virt_auto(pv_run_peek_host(run, 0), &reason);
         g_printerr(_("provium: --virt-type auto: %s\n"), reason);
     }
     ksm = pv_cmd_run_tune_ksm(run);
@@ -757,7 +612,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     }
     plan = pv_plan_new(run);
     if (options.shard.total)
-        pv_cmd_run_take_share(run, plan, files, &share);
+        pv_plan_take_share(plan, files, &share);
     pv_cmd_run_emit_discovered(run, files);
     pv_plan_order(plan, files);
     pv_cmd_run_print_startup(run, ksm, plan, &share);
@@ -784,7 +639,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     for (i = 0; i < G_N_ELEMENTS(handled); i++)
         g_source_remove(signal_ids[i]);
     /* The last safety net: nothing of this run outlives it unless kept. */
-    pv_domain_registry_destroy_all(pv_run_peek_domains(run));
+    pv_run_destroy_domains(run);
     pv_cmd_run_restore_ksm(run, ksm);
     status = pv_cmd_run_finish(run, files, started, pv_dispatcher_was_cancelled(dispatcher));
     pv_plan_save(plan);

@@ -1,643 +1,429 @@
 /*
- * pv-host.c: readings of the host: memory, pressure (PSI), KSM, size
+ * pv-host.c: one libvirt host of a run: its connection, its facts, and
+ * everything a run keeps per host
  *
- * The size of the host comes from libvirt, so a remote host is sized from
- * its own node info.  Memory pressure, PSI and KSM are read from local files
- * and only used when the hypervisor is local.  The parsing and the decisions
- * are pure functions, tested with readings written by the tests.
+ * A run has one PvHost per libvirt connection (today one: -c), and a file
+ * runs whole on one of them.  The host owns the connection and the
+ * registry of the domains started through it; its facts, read once (its
+ * size, topology and LLC groups, what --virt-type auto means there, who
+ * QEMU runs as, the hypervisor's versions) and what libvirt refused there,
+ * learned by trying; where it keeps the files its domains open (its
+ * storage, pv-host-storage.c); the pool and boot gate its files share
+ * (PvResources), with the memory guard's reading; its networks' inventory;
+ * its fixture cache.  Its facts and its state now are read in
+ * pv-host-facts.c.  Everything here is safe from any thread.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include "pv-error.h"
-#include "pv-host.h"
+#define PV_HOST_PRIVATE
+#include "pv-host-private.h"
+#include "pv-i18n.h"
 #include "pv-libvirt.h"
-#include "pv-safe.h"
+#include "pv-network-host.h"
+#include "pv-node.h"
 
-/**
- * pv_psi_parse_avg10:
- * @text: /proc/pressure/<resource>'s contents
- *
- * Reads the "some" line's avg10, a percentage.
- */
-gboolean
-pv_psi_parse_avg10(const char *text, double *avg10)
-{
-    const char *line = text;
 
-    while (line && *line) {
-        if (g_str_has_prefix(line, "some ")) {
-            const char *p = strstr(line, "avg10=");
-            char *end = NULL;
-            double value;
-
-            if (!p)
-                return FALSE;
-            value = g_ascii_strtod(p + strlen("avg10="), &end);
-            if (end == p + strlen("avg10="))
-                return FALSE;
-            *avg10 = value;
-            return TRUE;
-        }
-        line = strchr(line, '\n');
-        if (line)
-            line++;
-    }
-    return FALSE;
-}
-
-/**
- * pv_psi_parse_threshold:
- * @text: "50" (CPU only) or "cpu=50,memory=10" (either or both)
- * @threshold: (inout): updated on success
- */
-gboolean
-pv_psi_parse_threshold(const char *text, PvPsiThreshold *threshold, GError **error)
-{
-    g_auto(GStrv) parts = g_strsplit(text, ",", -1);
-    PvPsiThreshold out = *threshold;
-    gsize i;
-
-    if (!parts[0])
-        goto invalid;
-    for (i = 0; parts[i]; i++) {
-        char *part = g_strstrip(parts[i]);
-        double *slot = &out.cpu;
-        char *end = NULL;
-        double value;
-
-        if (g_str_has_prefix(part, "cpu=")) {
-            part += strlen("cpu=");
-        } else if (g_str_has_prefix(part, "memory=")) {
-            part += strlen("memory=");
-            slot = &out.memory;
-        } else if (parts[1]) {
-            goto invalid;
-        }
-        value = g_ascii_strtod(part, &end);
-        if (!*part || *end || value <= 0 || value > 100)
-            goto invalid;
-        *slot = value;
-    }
-    *threshold = out;
-    return TRUE;
-
- invalid:
-    g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                _("--psi-threshold: invalid threshold '%s' (write a percentage such as 50, "
-                  "or cpu=50,memory=10)"), text);
-    return FALSE;
-}
-
-/**
- * pv_psi_throttled:
- *
- * Whether new work should wait: CPU or memory pressure above its threshold.
- */
-gboolean
-pv_psi_throttled(const PvPsiReading *reading, const PvPsiThreshold *threshold)
-{
-    return reading->cpu > threshold->cpu || reading->memory > threshold->memory;
-}
-
-static gboolean
-pv_host_read_psi_file(const char *resource, double *avg10)
-{
-    g_autofree char *path = g_strdup_printf("/proc/pressure/%s", resource);
-    g_autofree char *text = NULL;
-
-    return g_file_get_contents(path, &text, NULL, NULL) && pv_psi_parse_avg10(text, avg10);
-}
-
-/**
- * pv_host_read_psi:
- *
- * Returns: FALSE when this host has no PSI
- */
-gboolean
-pv_host_read_psi(PvPsiReading *reading)
-{
-    PvPsiReading r = { 0 };
-
-    if (!pv_host_read_psi_file("cpu", &r.cpu) || !pv_host_read_psi_file("memory", &r.memory))
-        return FALSE;
-    *reading = r;
-    return TRUE;
-}
-
-/**
- * pv_host_psi_trigger_open:
- * @resource: "cpu" or "memory"
- * @pct: the threshold, as a share of a 10 s window
- *
- * Registers a kernel PSI trigger: the fd polls POLLPRI when "some" stall time
- * passes @pct % of 10 s.
- * Returns: the fd, or -1 where triggers are not permitted
- */
-int
-pv_host_psi_trigger_open(const char *resource, double pct)
-{
-    g_autofree char *path = g_strdup_printf("/proc/pressure/%s", resource);
-    g_autofree char *trigger = g_strdup_printf("some %" G_GINT64_FORMAT " 10000000",
-                                               (gint64)(pct * 100000));
-    int fd = g_open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
-
-    if (fd < 0)
-        return -1;
-    if (write(fd, trigger, strlen(trigger) + 1) < 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/**
- * pv_meminfo_parse:
- * @key: e.g. "MemAvailable"
- *
- * Reads one /proc/meminfo value, in bytes.
- */
-gboolean
-pv_meminfo_parse(const char *text, const char *key, guint64 *bytes)
-{
-    gsize len = strlen(key);
-    const char *line = text;
-
-    while (line && *line) {
-        if (strncmp(line, key, len) == 0 && line[len] == ':') {
-            char *end = NULL;
-            guint64 kib = g_ascii_strtoull(line + len + 1, &end, 10);
-
-            if (end == line + len + 1)
-                return FALSE;
-            *bytes = kib * 1024;
-            return TRUE;
-        }
-        line = strchr(line, '\n');
-        if (line)
-            line++;
-    }
-    return FALSE;
-}
-
-/**
- * pv_host_read_mem_available:
- * @local: the hypervisor runs here: read /proc/meminfo
- *
- * MemAvailable, or, from a remote host's libvirt, free + buffers + cached.
- */
-gboolean
-pv_host_read_mem_available(virConnect *conn, gboolean local, guint64 *bytes)
-{
-    virNodeMemoryStatsPtr stats = NULL;
-    int n = 0;
-    guint64 kib = 0;
-    int i;
-
-    if (local) {
-        g_autofree char *text = NULL;
-
-        return g_file_get_contents("/proc/meminfo", &text, NULL, NULL) &&
-            pv_meminfo_parse(text, "MemAvailable", bytes);
-    }
-    if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) < 0 || n <= 0) {
-        virResetLastError();
-        return FALSE;
-    }
-    stats = g_new0(virNodeMemoryStats, n);
-    if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats, &n, 0) < 0) {
-        virResetLastError();
-        g_free(stats);
-        return FALSE;
-    }
-    for (i = 0; i < n; i++) {
-        if (g_str_equal(stats[i].field, VIR_NODE_MEMORY_STATS_FREE) ||
-            g_str_equal(stats[i].field, VIR_NODE_MEMORY_STATS_BUFFERS) ||
-            g_str_equal(stats[i].field, VIR_NODE_MEMORY_STATS_CACHED))
-            kib += stats[i].value;
-    }
-    g_free(stats);
-    *bytes = kib * 1024;
-    return TRUE;
-}
-
-/**
- * pv_host_guard_ok:
- * @unresident: memory promised to running VMs that they do not use yet:
- *   MemAvailable does not show it, but they may take it at any time
- *
- * Whether a VM of @want bytes may boot, leaving @reserve to the host.
- */
-gboolean
-pv_host_guard_ok(guint64 mem_available, guint64 unresident, guint64 reserve, guint64 want)
-{
-    return mem_available >= want && mem_available - want >= reserve &&
-        mem_available - want - reserve >= unresident;
-}
-
-/**
- * pv_host_get_size:
- * @memory: (out): the host's memory, bytes
- * @cpus: (out): its online CPUs
- *
- * From libvirt, so a remote host is sized from its own node info.
- */
-gboolean
-pv_host_get_size(virConnect *conn, guint64 *memory, guint *cpus, GError **error)
-{
-    virNodeInfo info;
-    virNodeMemoryStatsPtr stats = NULL;
-    int n = 0;
-    int i;
-    guint64 total_kib = 0;
-
-    if (virNodeGetInfo(conn, &info) < 0) {
-        pv_libvirt_set_error(error, _("cannot read the host's size"));
-        return FALSE;
-    }
-    /* nodeinfo's memory can be one NUMA cell's; the memory stats are whole. */
-    if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) == 0 && n > 0) {
-        stats = g_new0(virNodeMemoryStats, n);
-        if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats, &n, 0) == 0) {
-            for (i = 0; i < n; i++) {
-                if (g_str_equal(stats[i].field, VIR_NODE_MEMORY_STATS_TOTAL))
-                    total_kib = stats[i].value;
-            }
-        }
-        g_free(stats);
-    }
-    virResetLastError();
-    *memory = (total_kib ? total_kib : info.memory) * 1024;
-    *cpus = info.cpus;
-    return TRUE;
-}
-
-/*
- * KSM is one setting for the whole host, and several provium runs may
- * overlap on it.  The first run to tune it records the host's own settings;
- * the last run to end puts them back.  Two files in PV_KSM_STATE_DIR, which
- * must be root's (or yours) and not writable by everyone:
- *
- * - ksm.state holds the host's settings ("previous") and what provium wrote
- *   ("written").  A run reads or changes it only while it holds an exclusive
- *   flock on it, briefly.
- * - ksm.users: each run that keeps KSM tuned holds a shared flock on its own
- *   descriptor of it for its whole life.  The kernel drops it when the run
- *   dies, SIGKILL included: there is no count to get wrong.
- *
- * With ksm.state locked, a run that can take ksm.users exclusively is alone.
- * Starting alone, it takes the knobs' current values as the host's, unless
- * ksm.state says a run was killed before putting them back (the knobs still
- * hold what that run wrote): then the recorded ones are the host's.  Ending
- * alone, it puts the host's settings back, unless someone changed the knobs
- * since provium wrote them, and empties ksm.state.  Every flock on ksm.users
- * that can conflict is taken with ksm.state locked, so a conversion between
- * shared and exclusive (not atomic in flock(2)) is never seen half done.
- * A run killed while writing ksm.state leaves it unreadable, which counts
- * as no record: the next run takes the knobs' values as the host's.
- */
-
-PV_ENUM_IMPL(pv_ksm_knob, PvKsmKnob, PV_KSM_LAST,
-             "run", "pages_to_scan", "sleep_millisecs");
-
-/* What provium sets: ksmd on, scanning fast enough for short-lived guests. */
-static const PvKsmSettings pv_ksm_tuning = { { 1, 1000, 100 } };
-
-/* "run 0, pages_to_scan 100, sleep_millisecs 20" */
+/* The host part of @uri ("lab2" of qemu+ssh://root@lab2/system), or NULL. */
 static char *
-pv_ksm_settings_format(const PvKsmSettings *settings)
+pv_host_name_from_uri(const char *uri)
 {
-    GString *out = g_string_new(NULL);
-    PvKsmKnob knob;
+    g_autoptr(GUri) parsed = uri ? g_uri_parse(uri, G_URI_FLAGS_NON_DNS, NULL) : NULL;
+    const char *host = parsed ? g_uri_get_host(parsed) : NULL;
 
-    for (knob = 0; knob < PV_KSM_LAST; knob++)
-        g_string_append_printf(out, "%s%s %" G_GINT64_FORMAT, knob ? ", " : "",
-                               pv_ksm_knob_names[knob], settings->values[knob]);
-    return g_string_free(out, FALSE);
+    return host && *host ? g_strdup(host) : NULL;
 }
 
-static gboolean
-pv_ksm_settings_equal(const PvKsmSettings *a, const PvKsmSettings *b)
+/**
+ * pv_host_open:
+ * @options: (transfer none): copied
+ *
+ * Opens the libvirt connection and subscribes to its domain events.  Call
+ * on the main thread.
+ * Returns: (transfer full): the host, or NULL with @error set
+ */
+PvHost *
+pv_host_open(const PvHostOptions *options, GError **error)
 {
-    return memcmp(a->values, b->values, sizeof(a->values)) == 0;
-}
+    g_autoptr(PvHost) host = g_new0(PvHost, 1);
+    g_autofree char *cache_dir = NULL;
+    guint i;
 
-static gboolean
-pv_ksm_read(const char *sysfs_dir, PvKsmSettings *settings, char **why)
-{
-    PvKsmSettings out;
-    PvKsmKnob knob;
+    host->options = *options;
+    host->options.uri = g_strdup(options->uri);
+    host->options.name = g_strdup(options->name);
+    host->options.cache_dir = g_strdup(options->cache_dir);
+    host->options.lock_dir = g_strdup(options->lock_dir);
+    g_mutex_init(&host->lock);
+    g_mutex_init(&host->virt_lock);
+    g_mutex_init(&host->net_lock);
+    host->net_record_dir = pv_network_record_dir_default();
+    for (i = 0; i < PV_HOST_FACT_LAST; i++)
+        host->facts[i] = -1;
 
-    for (knob = 0; knob < PV_KSM_LAST; knob++) {
-        g_autofree char *path = g_build_filename(sysfs_dir, pv_ksm_knob_names[knob], NULL);
-        g_autofree char *text = NULL;
-        g_autoptr(GError) error = NULL;
-        char *end = NULL;
+    host->conn = pv_libvirt_open(options->uri, error);
+    if (!host->conn)
+        return NULL;
+    host->uri = pv_libvirt_get_uri(host->conn, NULL);
+    host->local = pv_libvirt_is_local(host->conn);
+    host->test = pv_libvirt_is_test(host->conn);
+    /* PSI, KSM and the rest of /proc and /sys are this machine's: only for a
+     * hypervisor running here; libvirt's test driver runs no guests. */
+    host->this_machine = host->local && !host->test;
+    if (options->name)
+        host->name = g_strdup(options->name);
+    else if (!host->local)
+        host->name = pv_host_name_from_uri(host->uri);
+    if (!host->name)
+        host->name = g_strdup(g_get_host_name());
+    cache_dir = options->cache_dir ? g_strdup(options->cache_dir) : pv_cache_dir_default();
+    host->virt = pv_virt_new(host->conn, host->local, cache_dir);
+    if (host->this_machine) {
+        g_autofree char *caps = pv_node_get_capabilities(host->conn, NULL);
 
-        if (!g_file_get_contents(path, &text, NULL, &error)) {
-            *why = g_strdup(error->message);
-            return FALSE;
-        }
-        out.values[knob] = g_ascii_strtoll(g_strstrip(text), &end, 10);
-        if (!*text || *end) {
-            *why = g_strdup_printf(_("%s: '%s' is not a number"), path, text);
-            return FALSE;
-        }
+        host->qemu_user = pv_qemu_user_new_from_caps(caps);
+        if (host->qemu_user && !pv_qemu_user_is_checked(host->qemu_user))
+            g_clear_pointer(&host->qemu_user, pv_qemu_user_free);
     }
-    *settings = out;
-    return TRUE;
-}
-
-static gboolean
-pv_ksm_write(const char *sysfs_dir, const PvKsmSettings *settings, char **why)
-{
-    PvKsmKnob knob;
-
-    for (knob = 0; knob < PV_KSM_LAST; knob++) {
-        g_autofree char *path = g_build_filename(sysfs_dir, pv_ksm_knob_names[knob], NULL);
-        g_autofree char *value = g_strdup_printf("%" G_GINT64_FORMAT, settings->values[knob]);
-        /* sysfs knobs are written in place, never replaced */
-        int fd = g_open(path, O_WRONLY | O_TRUNC | O_CLOEXEC, 0);
-        gboolean ok = fd >= 0 && write(fd, value, strlen(value)) == (gssize)strlen(value);
-        int saved = errno;
-
-        if (fd >= 0)
-            close(fd);
-        if (!ok) {
-            *why = g_strdup_printf("%s: %s", path, g_strerror(saved));
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-/* ksm.state: "previous" and "written", or nothing (FALSE) */
-static gboolean
-pv_ksm_state_load(int fd, PvKsmSettings *previous, PvKsmSettings *written)
-{
-    g_autoptr(GString) text = g_string_new(NULL);
-    g_autoptr(GKeyFile) kf = g_key_file_new();
-    PvKsmSettings *groups[] = { previous, written };
-    const char *names[] = { "previous", "written" };
-    char buf[512];
-    gssize n;
-    gsize i;
-
-    while ((n = pread(fd, buf, sizeof(buf), text->len)) > 0 && text->len < 4096)
-        g_string_append_len(text, buf, n);
-    if (n < 0 || !g_key_file_load_from_data(kf, text->str, text->len, G_KEY_FILE_NONE, NULL))
-        return FALSE;
-    for (i = 0; i < G_N_ELEMENTS(groups); i++) {
-        PvKsmKnob knob;
-
-        for (knob = 0; knob < PV_KSM_LAST; knob++) {
-            g_autoptr(GError) error = NULL;
-
-            groups[i]->values[knob] = g_key_file_get_int64(kf, names[i],
-                                                           pv_ksm_knob_names[knob], &error);
-            if (error)
-                return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-/* Writes ksm.state, or empties it when @previous is NULL. */
-static void
-pv_ksm_state_save(int fd, const PvKsmSettings *previous, const PvKsmSettings *written)
-{
-    g_autoptr(GString) text = g_string_new(NULL);
-    const PvKsmSettings *groups[] = { previous, written };
-    const char *names[] = { "previous", "written" };
-    gsize i;
-
-    if (previous) {
-        g_string_append(text, "# provium: the host's KSM settings, put back by the last run "
-                        "to end\n");
-        for (i = 0; i < G_N_ELEMENTS(groups); i++) {
-            PvKsmKnob knob;
-
-            g_string_append_printf(text, "[%s]\n", names[i]);
-            for (knob = 0; knob < PV_KSM_LAST; knob++)
-                g_string_append_printf(text, "%s=%" G_GINT64_FORMAT "\n",
-                                       pv_ksm_knob_names[knob], groups[i]->values[knob]);
-        }
-    }
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, text->str, text->len, 0) != (gssize)text->len)
-        g_debug("cannot record the host's KSM settings");
+    /* Its libvirt shares this machine's files; a storage pool's for others is next. */
+    host->storage = pv_host_storage_new_local(host->qemu_user);
+    /* Kept domains must outlive the connection; the others must not. */
+    host->domains = pv_domain_registry_new(host->conn, !options->keep_domains, error);
+    if (!host->domains)
+        return NULL;
+    return g_steal_pointer(&host);
 }
 
 void
-pv_ksm_free(PvKsm *ksm)
+pv_host_free(PvHost *host)
 {
-    if (!ksm)
+    if (!host)
         return;
-    g_free(pv_host_restore_ksm(ksm));
-    if (ksm->state_fd >= 0)
-        close(ksm->state_fd);
-    g_free(ksm->message);
-    g_free(ksm->sysfs_dir);
-    g_free(ksm);
+    pv_domain_registry_free(host->domains);
+    pv_resources_free(host->resources);
+    pv_virt_free(host->virt);
+    g_free(host->virt_reason);
+    pv_libvirt_close(host->conn);
+    pv_topology_free(host->topology);
+    pv_host_storage_free(host->storage);
+    pv_qemu_user_free(host->qemu_user);
+    pv_fixture_store_free(host->fixtures);
+    g_free(host->hypervisor);
+    pv_network_inventory_free(host->net_inventory);
+    g_free(host->net_record_dir);
+    g_mutex_clear(&host->lock);
+    g_mutex_clear(&host->virt_lock);
+    g_mutex_clear(&host->net_lock);
+    g_free((char *)host->options.uri);
+    g_free((char *)host->options.name);
+    g_free((char *)host->options.cache_dir);
+    g_free((char *)host->options.lock_dir);
+    g_free(host->name);
+    g_free(host->uri);
+    g_free(host);
 }
 
-/*
- * Opens ksm.state and ksm.users in @state_dir, ksm.state locked.
- * Returns: FALSE with @why set
+/**
+ * pv_host_peek_name:
+ *
+ * Returns: (transfer none): what messages and events call the host: the
+ *   name it was given, else the host part of a remote URI, else this
+ *   machine's name
  */
-static gboolean
-pv_ksm_open_state(PvKsm *ksm, const char *state_dir, char **why)
+const char *
+pv_host_peek_name(PvHost *host)
 {
-    g_autoptr(GError) error = NULL;
-    int dirfd;
+    return host->name;
+}
 
-    if (g_mkdir_with_parents(state_dir, 0755) < 0) {
-        *why = g_strdup_printf(_("cannot create %s: %s"), state_dir, g_strerror(errno));
+/**
+ * pv_host_peek_uri:
+ *
+ * Returns: (transfer none) (nullable): the URI as libvirt names it
+ *   ("qemu:///system"); NULL when libvirt does not say
+ */
+const char *
+pv_host_peek_uri(PvHost *host)
+{
+    return host->uri;
+}
+
+/**
+ * pv_host_peek_conn:
+ *
+ * Returns: (transfer none): the connection, for libvirt/'s functions
+ */
+virConnect *
+pv_host_peek_conn(PvHost *host)
+{
+    return host->conn;
+}
+
+/**
+ * pv_host_is_local:
+ *
+ * Whether libvirt runs on this machine, so that the files it reads and
+ * writes (images, overlays, console logs, saved states) are this machine's.
+ */
+gboolean
+pv_host_is_local(PvHost *host)
+{
+    return host->local;
+}
+
+/**
+ * pv_host_is_this_machine:
+ *
+ * Whether a real hypervisor on this machine runs the host's guests: what
+ * this machine's /proc and /sys say (pressure, MemAvailable, KSM, load,
+ * the user QEMU runs as) is about the host.  FALSE for a remote host and
+ * for libvirt's test driver.
+ */
+gboolean
+pv_host_is_this_machine(PvHost *host)
+{
+    return host->this_machine;
+}
+
+/**
+ * pv_host_is_test:
+ *
+ * Whether the host is libvirt's test driver (test:///default): it runs no
+ * guests, and its networks are on no host.
+ */
+gboolean
+pv_host_is_test(PvHost *host)
+{
+    return host->test;
+}
+
+/**
+ * pv_host_get_cpu_cap:
+ *
+ * Returns: budgeted mode's CPUs there (--cpu-cap); 0: 30 % of its online
+ *   CPUs
+ */
+guint
+pv_host_get_cpu_cap(PvHost *host)
+{
+    return host->options.cpu_cap;
+}
+
+/**
+ * pv_host_peek_storage:
+ *
+ * Returns: (transfer none): where the host keeps the files its domains
+ *   open (pv-host-storage.c)
+ */
+PvHostStorage *
+pv_host_peek_storage(PvHost *host)
+{
+    return host->storage;
+}
+
+/* The host guard's reading: MemAvailable, and what guests do not use yet. */
+static gboolean
+pv_host_read_memory(gpointer user_data, guint64 *available, guint64 *unresident)
+{
+    PvHost *host = user_data;
+    gboolean known = host->local ? pv_local_read_mem_available(available)
+                                 : pv_node_get_memory_free(host->conn, available);
+
+    if (!known)
         return FALSE;
-    }
-    dirfd = pv_safe_dir_open(state_dir, &error);
-    if (dirfd < 0) {
-        *why = g_strdup(error->message);
-        return FALSE;
-    }
-    ksm->state_fd = pv_safe_openat(dirfd, state_dir, "ksm.state", O_RDWR | O_CREAT, 0644,
-                                   &error);
-    if (ksm->state_fd >= 0)
-        ksm->users_fd = pv_safe_openat(dirfd, state_dir, "ksm.users", O_RDWR | O_CREAT, 0644,
-                                       &error);
-    close(dirfd);
-    if (ksm->users_fd < 0 || flock(ksm->state_fd, LOCK_EX) < 0) {
-        *why = g_strdup(error ? error->message : g_strerror(errno));
-        return FALSE;
-    }
+    *unresident = pv_domain_registry_unresident(host->domains);
     return TRUE;
 }
 
 /**
- * pv_host_tune_ksm:
- * @sysfs_dir: PV_KSM_SYSFS_DIR, or a directory of the tests
- * @state_dir: PV_KSM_STATE_DIR, or a directory of the tests: what to put
- *   back, shared by every provium run on the host
+ * pv_host_make_resources:
  *
- * Best effort: run = 1, pages_to_scan = 1000, sleep_millisecs = 100, after
- * recording the host's own settings for pv_host_restore_ksm().  Safe with
- * other provium runs tuning and restoring at the same time, and with runs
- * that were killed (see above).
- * Returns: (transfer full): what was done; its message is the line to print
+ * Sizes the pool from the host (80 % of its memory, its online CPUs) unless
+ * the options say, and the boot gate from its CPUs.
  */
-PvKsm *
-pv_host_tune_ksm(const char *sysfs_dir, const char *state_dir)
+gboolean
+pv_host_make_resources(PvHost *host, GError **error)
 {
-    g_autoptr(PvKsm) ksm = g_new0(PvKsm, 1);
-    g_autofree char *why = NULL;
-    g_autofree char *run_path = g_build_filename(sysfs_dir, pv_ksm_knob_names[PV_KSM_RUN], NULL);
-    PvKsmSettings current;
-    PvKsmSettings saved_previous;
-    PvKsmSettings saved_written;
-    gboolean saved;
-    gboolean alone;
-    GString *line;
-    PvKsmKnob knob;
+    const PvHostOptions *options = &host->options;
+    PvResourcesConfig config = { { 0 } };
+    guint64 memory = 0;
+    guint cpus = 0;
 
-    ksm->sysfs_dir = g_strdup(sysfs_dir);
-    ksm->state_fd = -1;
-    ksm->users_fd = -1;
-    /* Not permitted here (not root, a read-only /sys): say so before anything. */
-    if (access(run_path, W_OK) < 0) {
-        why = g_strdup_printf("%s: %s", run_path, g_strerror(errno));
-        goto fail;
+    if (!pv_host_get_size(host, &memory, &cpus, error))
+        return FALSE;
+    config.pool.memory = options->mem ? options->mem : memory / 10 * 8;
+    config.pool.mcpus = (guint64)((options->cpus ? options->cpus : cpus) *
+                                  options->cpu_overcommit * PV_MCPU);
+    config.gate_limit = options->boot_workers ? options->boot_workers : cpus;
+    config.gate_counts_domains = options->boot_workers > 0;
+    config.lock_dir = options->lock_dir;
+    config.host_reserve = options->reserve;
+    /* libvirt's test driver runs no guests: nothing to guard. */
+    if (!host->test) {
+        config.read_memory = pv_host_read_memory;
+        config.read_memory_data = host;
     }
-    if (!pv_ksm_open_state(ksm, state_dir, &why) || !pv_ksm_read(sysfs_dir, &current, &why))
-        goto fail;
-    alone = flock(ksm->users_fd, LOCK_EX | LOCK_NB) == 0;
-    saved = pv_ksm_state_load(ksm->state_fd, &saved_previous, &saved_written);
-    /* Alone, a record is a killed run's, valid while the knobs hold what it wrote. */
-    if (saved && (!alone || pv_ksm_settings_equal(&current, &saved_written)))
-        ksm->previous = saved_previous;
-    else
-        ksm->previous = current;
-    ksm->have_previous = TRUE;
-
-    if (!pv_ksm_write(sysfs_dir, &pv_ksm_tuning, &why)) {
-        g_autofree char *ignored = NULL;
-
-        if (alone) {
-            pv_ksm_write(sysfs_dir, &ksm->previous, &ignored);
-            pv_ksm_state_save(ksm->state_fd, NULL, NULL);
-        }
-        if (!pv_ksm_read(sysfs_dir, &ksm->written, &ignored))
-            ksm->written = ksm->previous;
-        goto fail;
-    }
-    /* What the kernel holds now, which is what was written. */
-    if (!pv_ksm_read(sysfs_dir, &ksm->written, &why))
-        ksm->written = pv_ksm_tuning;
-    pv_ksm_state_save(ksm->state_fd, &ksm->previous, &ksm->written);
-    /* With ksm.state locked nobody else takes ksm.users: this never waits. */
-    flock(ksm->users_fd, LOCK_SH);
-    flock(ksm->state_fd, LOCK_UN);
-    ksm->tuned = TRUE;
-
-    line = g_string_new(_("provium: ksm tuned: "));
-    for (knob = 0; knob < PV_KSM_LAST; knob++)
-        g_string_append_printf(line, "%s%s %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT,
-                               knob ? ", " : "", pv_ksm_knob_names[knob],
-                               ksm->previous.values[knob], ksm->written.values[knob]);
-    g_string_append(line, _(" (put back when the last provium run on this host ends)"));
-    ksm->message = g_string_free(line, FALSE);
-    return g_steal_pointer(&ksm);
-
- fail:
-    if (ksm->users_fd >= 0)
-        close(ksm->users_fd);
-    ksm->users_fd = -1;
-    if (ksm->state_fd >= 0)
-        flock(ksm->state_fd, LOCK_UN);
-    ksm->message = g_strdup_printf(_("provium: ksm not tuned (%s)"), why);
-    return g_steal_pointer(&ksm);
+    host->resources = pv_resources_new(&config);
+    return TRUE;
 }
 
 /**
- * pv_host_restore_ksm:
+ * pv_host_peek_resources:
  *
- * This run no longer needs KSM tuned.  When it is the last provium run on
- * the host that does, puts the host's own settings back, unless someone
- * changed the knobs since provium wrote them.  Once only.
- * Returns: (transfer full) (nullable): the line to print; NULL when other
- *   runs still keep KSM tuned, or this one did not tune it
+ * Returns: (transfer none): the pool, boot gate, LLC groups and pressure
+ *   its files share, once pv_host_make_resources() made them
  */
-char *
-pv_host_restore_ksm(PvKsm *ksm)
+PvResources *
+pv_host_peek_resources(PvHost *host)
 {
-    g_autofree char *settings = NULL;
-    g_autofree char *why = NULL;
-    PvKsmSettings previous;
-    PvKsmSettings written;
-    PvKsmSettings current;
-    char *line = NULL;
+    return host->resources;
+}
 
-    if (ksm->users_fd < 0)
+/**
+ * pv_host_peek_domains:
+ *
+ * Returns: (transfer none): the registry of the domains the run started
+ *   there
+ */
+PvDomainRegistry *
+pv_host_peek_domains(PvHost *host)
+{
+    return host->domains;
+}
+
+/**
+ * pv_host_peek_network_record_dir:
+ *
+ * Where the run records the networks it creates there (doc/networks.md).
+ */
+const char *
+pv_host_peek_network_record_dir(PvHost *host)
+{
+    return host->net_record_dir;
+}
+
+/**
+ * pv_host_lock_networks:
+ * @refresh: read what the host uses again (before creating networks)
+ *
+ * The host's network inventory (the names, bridges and MACs in use there
+ * and taken by the run's files), locked until pv_host_unlock_networks().
+ * Read from the host the first time.  Any worker.
+ * Returns: (transfer none): the inventory, or NULL with @error set (and
+ *   nothing locked)
+ */
+PvNetworkInventory *
+pv_host_lock_networks(PvHost *host, gboolean refresh, GError **error)
+{
+    g_mutex_lock(&host->net_lock);
+    if (!host->net_inventory) {
+        g_autoptr(PvNetworkInventory) inventory = pv_network_inventory_new();
+
+        if (!pv_network_inventory_add_host(inventory, host->conn, host->net_record_dir,
+                                           error)) {
+            g_mutex_unlock(&host->net_lock);
+            return NULL;
+        }
+        host->net_inventory = g_steal_pointer(&inventory);
+    } else if (refresh && !pv_network_inventory_add_host(host->net_inventory, host->conn,
+                                                         host->net_record_dir, error)) {
+        g_mutex_unlock(&host->net_lock);
         return NULL;
-    flock(ksm->state_fd, LOCK_EX);
-    if (flock(ksm->users_fd, LOCK_EX | LOCK_NB) == 0) {
-        if (!pv_ksm_state_load(ksm->state_fd, &previous, &written)) {
-            previous = ksm->previous;
-            written = ksm->written;
-        }
-        if (!pv_ksm_read(ksm->sysfs_dir, &current, &why)) {
-            line = g_strdup_printf(_("provium: ksm not put back (%s)"), why);
-        } else if (!pv_ksm_settings_equal(&current, &written)) {
-            settings = pv_ksm_settings_format(&current);
-            line = g_strdup_printf(_("provium: ksm left as it is: changed while provium ran "
-                                     "(%s)"), settings);
-        } else if (!pv_ksm_write(ksm->sysfs_dir, &previous, &why)) {
-            line = g_strdup_printf(_("provium: ksm not put back (%s)"), why);
-        } else {
-            settings = pv_ksm_settings_format(&previous);
-            line = g_strdup_printf(_("provium: ksm put back: %s"), settings);
-            ksm->previous = previous;
-            ksm->restored = TRUE;
-        }
-        pv_ksm_state_save(ksm->state_fd, NULL, NULL);
     }
-    close(ksm->users_fd);
-    ksm->users_fd = -1;
-    flock(ksm->state_fd, LOCK_UN);
-    return line;
+    return host->net_inventory;
+}
+
+void
+pv_host_unlock_networks(PvHost *host)
+{
+    g_mutex_unlock(&host->net_lock);
 }
 
 /**
- * pv_host_read_running:
+ * pv_host_destroy_networks:
+ * @run_id: the run whose networks go, and @pid its process
  *
- * "procs_running" of /proc/stat, less the thread reading it: how many other
- * tasks want a CPU.  The least of a few samples 10 ms apart, so that a
- * passing burst (this run's own threads, libvirtd answering) is not load.
- * Returns: 0 where it cannot tell
+ * Destroys every network the run recorded on the host that is still
+ * there, and its record: for a second signal, which exits without letting
+ * the files end.  The inventory stays locked after, so none of the run's
+ * files creates another one before the process exits.  Main thread.
+ * Returns: how many could not be destroyed (`provium clean` removes them)
  */
 guint
-pv_host_read_running(void)
+pv_host_destroy_networks(PvHost *host, const char *run_id, gint64 pid)
 {
-    guint least = G_MAXUINT;
+    g_autoptr(GPtrArray) records = NULL;
+    guint left = 0;
     guint i;
 
-    for (i = 0; i < 5 && least > 0; i++) {
-        g_autofree char *stat = NULL;
-        const char *line;
-        guint64 n;
+    g_mutex_lock(&host->net_lock);
+    if (!host->uri)
+        return 0;
+    records = pv_network_record_list(host->net_record_dir, NULL);
+    for (i = 0; records && i < records->len; i++) {
+        const PvNetworkRecord *record = records->pdata[i];
 
-        if (i)
-            g_usleep(10 * 1000);
-        if (!g_file_get_contents("/proc/stat", &stat, NULL, NULL) ||
-            !(line = strstr(stat, "procs_running ")))
-            return 0;
-        n = g_ascii_strtoull(line + strlen("procs_running "), NULL, 10);
-        least = MIN(least, n > 0 ? n - 1 : 0);
+        if (g_strcmp0(record->run, run_id) != 0 || g_strcmp0(record->uri, host->uri) != 0 ||
+            record->pid != pid)
+            continue;
+        if (!pv_network_destroy_recorded(host->conn, record, host->net_record_dir, NULL, NULL))
+            left++;
     }
-    return least;
+    return left;
+}
+
+/*
+ * The user libvirt runs QEMU as for @virt_type domains (the DAC base label
+ * of its capabilities), or -1 when it does not say.
+ */
+static gint64
+pv_host_get_qemu_uid(PvHost *host, PvVirtType virt_type)
+{
+    g_autofree char *caps = pv_node_get_capabilities(host->conn, NULL);
+    uid_t uid;
+    gid_t gid;
+
+    if (!caps)
+        return -1;
+    if (!pv_qemu_user_parse_caps(caps, pv_virt_type_to_string(virt_type), &uid, &gid))
+        return -1;
+    return uid;
+}
+
+/**
+ * pv_host_get_fixture_store:
+ *
+ * The host's fixture cache (doc/fixtures.md), opened on first use.  A state
+ * must be a file libvirtd reads: on a remote libvirt host fixtures are
+ * refused for now.
+ * Returns: (transfer none): the store, or NULL with @error set
+ */
+PvFixtureStore *
+pv_host_get_fixture_store(PvHost *host, GError **error)
+{
+    PvVirtType virt_type;
+    PvFixtureStore *store;
+
+    if (!host->local) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("fixtures need the libvirt host to be this machine (their saved states "
+                      "are local files); %s is not: boot without fixture ="),
+                    host->options.uri ? host->options.uri : "?");
+        return NULL;
+    }
+    virt_type = pv_host_get_virt_auto(host, NULL);
+    g_mutex_lock(&host->lock);
+    if (!host->fixtures) {
+        g_autofree char *dir = pv_fixture_store_default_dir(host->options.cache_dir);
+
+        host->fixtures = pv_fixture_store_open(dir, error);
+        if (host->fixtures)
+            pv_fixture_store_set_qemu_uid(host->fixtures, pv_host_get_qemu_uid(host, virt_type));
+    }
+    store = host->fixtures;
+    g_mutex_unlock(&host->lock);
+    return store;
 }

@@ -1,78 +1,100 @@
 /*
- * pv-host.h: readings of the host: memory, pressure (PSI), KSM, size
+ * pv-host.h: one libvirt host of a run: its connection, its facts, and
+ * everything a run keeps per host
  */
 #pragma once
 
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
-#include "pv-enum.h"
-
-#define PV_HOST_DEFAULT_RESERVE (G_GUINT64_CONSTANT(3) * 512 * 1024 * 1024)  /* 1.5 GiB */
-#define PV_PSI_DEFAULT_CPU_PCT 50.0
-#define PV_PSI_DEFAULT_MEMORY_PCT 10.0
-
-typedef struct {
-    double cpu;      /* "some" avg10, percent */
-    double memory;
-} PvPsiReading;
-
-typedef struct {
-    double cpu;      /* thresholds, percent */
-    double memory;
-} PvPsiThreshold;
-
-gboolean pv_psi_parse_avg10(const char *text, double *avg10);
-gboolean pv_psi_parse_threshold(const char *text, PvPsiThreshold *threshold, GError **error);
-gboolean pv_psi_throttled(const PvPsiReading *reading, const PvPsiThreshold *threshold);
-gboolean pv_host_read_psi(PvPsiReading *reading);
-int pv_host_psi_trigger_open(const char *resource, double pct);
-
-gboolean pv_meminfo_parse(const char *text, const char *key, guint64 *bytes);
-gboolean pv_host_read_mem_available(virConnect *conn, gboolean local, guint64 *bytes);
-gboolean pv_host_guard_ok(guint64 mem_available, guint64 unresident, guint64 reserve,
-                          guint64 want);
-
-gboolean pv_host_get_size(virConnect *conn, guint64 *memory, guint *cpus, GError **error);
-
-#define PV_KSM_SYSFS_DIR "/sys/kernel/mm/ksm"
-#define PV_KSM_STATE_DIR "/run/provium"
-
-typedef enum {
-    PV_KSM_RUN,
-    PV_KSM_PAGES_TO_SCAN,
-    PV_KSM_SLEEP_MILLISECS,
-
-    PV_KSM_LAST
-} PvKsmKnob;
-
-PV_ENUM_DECL(pv_ksm_knob, PvKsmKnob);
-
-typedef struct {
-    gint64 values[PV_KSM_LAST];
-} PvKsmSettings;
+#include "pv-domain.h"
+#include "pv-fixture-store.h"
+#include "pv-host-storage.h"
+#include "pv-ksm.h"
+#include "pv-local.h"
+#include "pv-network.h"
+#include "pv-perf.h"
+#include "pv-qemu-user.h"
+#include "pv-resources.h"
+#include "pv-virt.h"
 
 /**
- * PvKsm:
+ * PvHostOptions:
  *
- * A run's hold on the host's KSM settings, from pv_host_tune_ksm() until
- * pv_host_restore_ksm().
+ * How a run opens a host and sizes what its files share there.  Zero
+ * leaves a size to the host's own (80 % of its memory, its online CPUs).
  */
 typedef struct {
-    gboolean tuned;          /* every knob was written */
-    gboolean have_previous;  /* @previous is known */
-    PvKsmSettings previous;  /* the host's own: the last run to end puts them back */
-    PvKsmSettings written;   /* what the knobs hold after tuning */
-    char *message;           /* the line to print */
-    gboolean restored;       /* pv_host_restore_ksm() put @previous back */
-    /* private */
-    char *sysfs_dir;
-    int state_fd;            /* ksm.state: what to put back; flocked to read or change it */
-    int users_fd;            /* ksm.users: flocked shared while this run keeps KSM tuned */
-} PvKsm;
+    const char *uri;            /* NULL: LIBVIRT_DEFAULT_URI or libvirt's default */
+    const char *name;           /* for messages and events; NULL: from the URI */
+    const char *cache_dir;      /* the KVM probe's verdict, the fixture cache; NULL: default */
+    PvVirtType virt_type;       /* --virt-type: AUTO asks what QEMU can do there */
+    gboolean keep_domains;      /* domains may outlive the connection (--keep-failed) */
 
-PvKsm *pv_host_tune_ksm(const char *sysfs_dir, const char *state_dir);
-char *pv_host_restore_ksm(PvKsm *ksm);
-void pv_ksm_free(PvKsm *ksm);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvKsm, pv_ksm_free)
-guint pv_host_read_running(void);
+    /* The pool and the boot gate */
+    guint64 mem;                /* pool memory; 0: 80 % of the host's */
+    guint cpus;                 /* pool vCPUs; 0: the host's online CPUs */
+    double cpu_overcommit;      /* multiplies the vCPU budget */
+    guint boot_workers;         /* domains booting at once; 0: by vCPUs */
+    guint64 reserve;            /* memory each boot leaves to the host */
+    const char *lock_dir;       /* the LLC group locks; NULL: PV_LOCKS_DEFAULT_DIR */
+    guint cpu_cap;              /* budgeted mode's CPUs; 0: 30 % of online */
+} PvHostOptions;
+
+/**
+ * PvHostFact:
+ *
+ * What libvirt refused on this host, learned by trying: -1 not tried yet,
+ * 0 refused, 1 works.
+ */
+typedef enum {
+    PV_HOST_FACT_REALTIME,    /* SCHED_FIFO for a domain's vCPUs */
+    PV_HOST_FACT_HUGETLBFS,   /* hugepages through a hugetlbfs mount */
+
+    PV_HOST_FACT_LAST
+} PvHostFact;
+
+typedef struct _PvHost PvHost;
+
+PvHost *pv_host_open(const PvHostOptions *options, GError **error);
+void pv_host_free(PvHost *host);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvHost, pv_host_free)
+
+/* Who it is */
+const char *pv_host_peek_name(PvHost *host);
+const char *pv_host_peek_uri(PvHost *host);
+virConnect *pv_host_peek_conn(PvHost *host);
+gboolean pv_host_is_local(PvHost *host);
+gboolean pv_host_is_this_machine(PvHost *host);
+gboolean pv_host_is_test(PvHost *host);
+guint pv_host_get_cpu_cap(PvHost *host);
+
+/* Its facts, read once */
+gboolean pv_host_get_size(PvHost *host, guint64 *memory, guint *cpus, GError **error);
+PvVirt *pv_host_peek_virt(PvHost *host);
+PvVirtType pv_host_get_virt_auto(PvHost *host, const char **reason);
+PvTopology *pv_host_get_topology(PvHost *host, GError **error);
+PvQemuUser *pv_host_peek_qemu_user(PvHost *host);
+const char *pv_host_peek_hypervisor(PvHost *host);
+char *pv_host_dup_capabilities(PvHost *host);
+gint pv_host_get_fact(PvHost *host, PvHostFact fact);
+void pv_host_set_fact(PvHost *host, PvHostFact fact, gint value);
+
+/* Its state now */
+GArray *pv_host_get_free_hugepages(PvHost *host, guint nodes);
+guint64 pv_host_count_free_hugepages(PvHost *host);
+gboolean pv_host_read_pressure(PvHost *host, PvPsiReading *reading);
+int pv_host_open_pressure_trigger(PvHost *host, const char *resource, double pct);
+guint pv_host_read_running(PvHost *host);
+PvKsm *pv_host_tune_ksm(PvHost *host);
+
+/* What a run keeps there */
+PvHostStorage *pv_host_peek_storage(PvHost *host);
+gboolean pv_host_make_resources(PvHost *host, GError **error);
+PvResources *pv_host_peek_resources(PvHost *host);
+PvDomainRegistry *pv_host_peek_domains(PvHost *host);
+const char *pv_host_peek_network_record_dir(PvHost *host);
+PvNetworkInventory *pv_host_lock_networks(PvHost *host, gboolean refresh, GError **error);
+void pv_host_unlock_networks(PvHost *host);
+guint pv_host_destroy_networks(PvHost *host, const char *run_id, gint64 pid);
+PvFixtureStore *pv_host_get_fixture_store(PvHost *host, GError **error);

@@ -52,6 +52,7 @@ gboolean pv_agent_exec(virDomain *dom, const PvAgentContext *ctx, const PvAgentE
                        PvAgentExecResult *result, GError **error);
 gboolean pv_agent_file_write(virDomain *dom, const PvAgentContext *ctx, const char *path,
                              GBytes *data, GError **error);
+char *pv_agent_find_interface(virDomain *dom, const char *mac, GStrv *addresses, GError **error);
 gboolean pv_agent_ping(virDomain *dom, int timeout_s, GError **error);
 gboolean pv_agent_set_time(virDomain *dom, GError **error);
 GBytes *pv_agent_file_read(virDomain *dom, const PvAgentContext *ctx, const char *path,

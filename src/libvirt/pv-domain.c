@@ -1,18 +1,13 @@
 /*
- * pv-domain.c: one libvirt domain's life, and the run's registry of them
+ * pv-domain.c: one libvirt domain's life: created or restored, its state as
+ * libvirt's events leave it, waited for, saved, shut down, destroyed, kept
  *
  * Domains are transient (virDomainCreateXML): stopping one removes it from
  * libvirt.  Unless domains are to be kept after the run, they are also
  * started with VIR_DOMAIN_START_AUTODESTROY, so libvirt destroys them if
- * provium dies without cleaning up.
- *
- * libvirt's events arrive on the main thread.  The registry finds the domain
- * by name (it is registered before it is created, so no event is missed) and
- * updates its state under the owning worker's PvWake lock, then wakes the
- * worker.  Names are not reused within a run, but for a fixture slot's (a
- * build's domain, then the one restored from its save): events are matched
- * to the domain by libvirt's id too, so a late event for a saved or
- * destroyed domain cannot touch a new one.
+ * provium dies without cleaning up.  The state changes under the owning
+ * worker's PvWake lock, from the worker itself or from the registry's event
+ * handlers on the main thread (pv-domain-registry.c).
  */
 #include "config.h"
 
@@ -20,42 +15,10 @@
 #include <libvirt/virterror.h>
 
 #include "pv-autocleanups.h"
-#include "pv-domain.h"
+#define PV_DOMAIN_PRIVATE
+#include "pv-domain-private.h"
 #include "pv-libvirt.h"
 #include "pv-template.h"
-
-struct _PvDomain {
-    gint ref;
-    PvDomainRegistry *registry;  /* outlives every domain */
-    char *name;
-    char *label;                 /* the VM's name in the test file */
-    guint64 memory;              /* what the guest was given, bytes */
-    virDomain *dom;              /* set once created */
-    PvWake *wake;                /* the owner's; its lock guards the fields below */
-    PvDomainState state;
-    gboolean stop_expected;
-    gboolean stop_reported;
-    gboolean kept;
-    char *stop_reason;
-    gboolean pending_stop;       /* a stop heard while being created ... */
-    unsigned int pending_stop_id;  /* ... its libvirt id (maybe (unsigned)-1: none) */
-    char *pending_stop_reason;
-    PvDomainCallbacks callbacks;
-    gboolean ready_told;
-};
-
-struct _PvDomainRegistry {
-    GMutex lock;
-    GCond created;           /* broadcast when a creation ends */
-    guint creating;          /* under lock: virDomainCreateXML() calls in flight */
-    gboolean closed;         /* under lock: the run is stopping, no new domain */
-    virConnect *conn;
-    gint autodestroy;        /* atomic: cleared if the driver lacks it */
-    GHashTable *by_name;     /* name -> PvDomain (a reference) */
-    GHashTable *used_names;  /* every name this run has used */
-    int lifecycle_id;
-    int agent_id;
-};
 
 PV_ENUM_IMPL(pv_domain_state, PvDomainState, PV_DOMAIN_STATE_LAST,
              "starting", "running", "ready", "stopped");
@@ -81,20 +44,7 @@ pv_domain_unref(PvDomain *domain)
     g_free(domain);
 }
 
-static PvDomain *
-pv_domain_registry_lookup(PvDomainRegistry *registry, virDomain *dom)
-{
-    const char *name = virDomainGetName(dom);
-    PvDomain *domain;
-
-    g_mutex_lock(&registry->lock);
-    domain = name ? g_hash_table_lookup(registry->by_name, name) : NULL;
-    if (domain)
-        pv_domain_ref(domain);
-    g_mutex_unlock(&registry->lock);
-    return domain;
-}
-
+/* The domain stopped: the registry no longer answers for it. */
 static void
 pv_domain_registry_forget(PvDomainRegistry *registry, PvDomain *domain)
 {
@@ -104,40 +54,12 @@ pv_domain_registry_forget(PvDomainRegistry *registry, PvDomain *domain)
     g_mutex_unlock(&registry->lock);
 }
 
-static void pv_domain_mark_stopping(PvDomain *domain);
-static void pv_domain_mark_stopped(PvDomain *domain, const char *reason);
-
-static char *
-pv_domain_describe_stop(int event, int detail)
-{
-    if (event == VIR_DOMAIN_EVENT_CRASHED)
-        return g_strdup(_("the guest crashed"));
-    switch (detail) {
-    case VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN:
-        return g_strdup(_("the guest shut down"));
-    case VIR_DOMAIN_EVENT_STOPPED_DESTROYED:
-        return g_strdup(_("the domain was destroyed"));
-    case VIR_DOMAIN_EVENT_STOPPED_CRASHED:
-        return g_strdup(_("the guest crashed"));
-    case VIR_DOMAIN_EVENT_STOPPED_FAILED:
-        return g_strdup(_("the hypervisor process failed or was killed"));
-    case VIR_DOMAIN_EVENT_STOPPED_MIGRATED:
-        return g_strdup(_("the domain was migrated away"));
-    case VIR_DOMAIN_EVENT_STOPPED_SAVED:
-        return g_strdup(_("the domain was saved"));
-    default:
-        return g_strdup_printf(_("the domain stopped (libvirt reason %d)"), detail);
-    }
-}
-
-#define PV_DOMAIN_NO_ID ((unsigned int)-1)
-
 /*
  * Whether our domain @ours still runs, for a stop event that carries no id
  * (libvirt clears a domain's id before it sends the event of a destroy or
  * a save): -1 when unknown.  An RPC: call it without locks held.
  */
-static int
+int
 pv_domain_handle_is_active(virDomain *ours)
 {
     int active = ours ? virDomainIsActive(ours) : -1;
@@ -146,207 +68,8 @@ pv_domain_handle_is_active(virDomain *ours)
     return active;
 }
 
-/*
- * With the wake's lock held: whether a stop event of libvirt's @dom is
- * about @domain.  A fixture slot's name (and UUID) serves a build's domain
- * and then the domain restored from its save (pv_domain_restore()), and a
- * killed run's domain of that name may still be going away when another
- * run's starts: a late event of the other one must not touch ours.  With
- * an id, the ids tell; without one, whether ours still runs (@ours_active,
- * pv_domain_handle_is_active(), looked up by the UUID only one domain can
- * have at a time).  A domain still being created cannot have been saved;
- * other stops are judged once it exists (pv_domain_on_lifecycle()).
- */
-static gboolean
-pv_domain_event_is_ours(PvDomain *domain, virDomain *dom, gboolean saved, int ours_active)
-{
-    if (!domain->dom)
-        return !saved;
-    if (virDomainGetID(dom) != PV_DOMAIN_NO_ID)
-        return virDomainGetID(domain->dom) == virDomainGetID(dom);
-    return ours_active != 1;
-}
-
-/* A new reference to the domain's libvirt handle, or NULL before it exists. */
-static virDomain *
-pv_domain_dup_handle(PvDomain *domain)
-{
-    virDomain *ours = NULL;
-
-    g_mutex_lock(&domain->wake->lock);
-    if (domain->dom && virDomainRef(domain->dom) == 0)
-        ours = domain->dom;
-    g_mutex_unlock(&domain->wake->lock);
-    return ours;
-}
-
-static int
-pv_domain_on_lifecycle(virConnect *conn, virDomain *dom, int event, int detail, void *opaque)
-{
-    PvDomainRegistry *registry = opaque;
-    g_autoptr(PvDomain) domain = NULL;
-    g_autofree char *reason = NULL;
-    gboolean unexpected = FALSE;
-    int ours_active = -1;
-
-    if (event != VIR_DOMAIN_EVENT_STOPPED && event != VIR_DOMAIN_EVENT_CRASHED)
-        return 0;
-    domain = pv_domain_registry_lookup(registry, dom);
-    if (!domain)
-        return 0;
-
-    reason = pv_domain_describe_stop(event, detail);
-    if (virDomainGetID(dom) == PV_DOMAIN_NO_ID) {
-        g_autoptr(virDomain) ours = pv_domain_dup_handle(domain);
-
-        ours_active = pv_domain_handle_is_active(ours);
-    }
-    g_mutex_lock(&domain->wake->lock);
-    if (!pv_domain_event_is_ours(domain, dom, event == VIR_DOMAIN_EVENT_STOPPED &&
-                                 detail == VIR_DOMAIN_EVENT_STOPPED_SAVED, ours_active)) {
-        g_mutex_unlock(&domain->wake->lock);
-        return 0;
-    }
-    /* Still being created: whose stop it is is known once ours exists. */
-    if (!domain->dom) {
-        domain->pending_stop = TRUE;
-        domain->pending_stop_id = virDomainGetID(dom);
-        g_free(domain->pending_stop_reason);
-        domain->pending_stop_reason = g_steal_pointer(&reason);
-        g_mutex_unlock(&domain->wake->lock);
-        return 0;
-    }
-    if (domain->state != PV_DOMAIN_STATE_STOPPED) {
-        domain->state = PV_DOMAIN_STATE_STOPPED;
-        g_free(domain->stop_reason);
-        domain->stop_reason = g_strdup(reason);
-        unexpected = !domain->stop_expected;
-    }
-    g_cond_broadcast(&domain->wake->cond);
-    g_mutex_unlock(&domain->wake->lock);
-
-    if (unexpected && domain->callbacks.stopped)
-        domain->callbacks.stopped(domain, reason, domain->callbacks.user_data);
-    return 0;
-}
-
-static void
-pv_domain_on_agent(virConnect *conn, virDomain *dom, int state, int reason, void *opaque)
-{
-    PvDomainRegistry *registry = opaque;
-    g_autoptr(PvDomain) domain = pv_domain_registry_lookup(registry, dom);
-    gboolean first_ready = FALSE;
-
-    if (!domain)
-        return;
-    g_mutex_lock(&domain->wake->lock);
-    /* A running domain's event: it has its id. */
-    if (!pv_domain_event_is_ours(domain, dom, FALSE, -1)) {
-        g_mutex_unlock(&domain->wake->lock);
-        return;
-    }
-    if (state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED &&
-        domain->state != PV_DOMAIN_STATE_STOPPED) {
-        domain->state = PV_DOMAIN_STATE_READY;
-        first_ready = !domain->ready_told;
-        domain->ready_told = TRUE;
-    } else if (state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED &&
-               domain->state == PV_DOMAIN_STATE_READY) {
-        domain->state = PV_DOMAIN_STATE_RUNNING;
-    }
-    g_cond_broadcast(&domain->wake->cond);
-    g_mutex_unlock(&domain->wake->lock);
-    if (first_ready && domain->callbacks.ready)
-        domain->callbacks.ready(domain, domain->callbacks.user_data);
-}
-
-/**
- * pv_domain_registry_new:
- * @autodestroy: start domains so that libvirt destroys them when this
- *   connection closes
- *
- * Subscribes to @conn's lifecycle and agent events.  Call on the main thread,
- * after pv_libvirt_init().
- * Returns: (transfer full): the registry, or NULL with @error set
- */
-PvDomainRegistry *
-pv_domain_registry_new(virConnect *conn, gboolean autodestroy, GError **error)
-{
-    PvDomainRegistry *registry = g_new0(PvDomainRegistry, 1);
-
-    g_mutex_init(&registry->lock);
-    g_cond_init(&registry->created);
-    virConnectRef(conn);
-    registry->conn = conn;
-    registry->autodestroy = autodestroy;
-    registry->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                              (GDestroyNotify)pv_domain_unref);
-    registry->used_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    registry->lifecycle_id =
-        virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                         VIR_DOMAIN_EVENT_CALLBACK(pv_domain_on_lifecycle),
-                                         registry, NULL);
-    if (registry->lifecycle_id < 0) {
-        pv_libvirt_set_error(error, _("cannot subscribe to libvirt's domain events"));
-        pv_domain_registry_free(registry);
-        return NULL;
-    }
-    registry->agent_id =
-        virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE,
-                                         VIR_DOMAIN_EVENT_CALLBACK(pv_domain_on_agent),
-                                         registry, NULL);
-    /* Drivers without a guest agent (test:///) have no such event. */
-    if (registry->agent_id < 0)
-        virResetLastError();
-    return registry;
-}
-
-void
-pv_domain_registry_free(PvDomainRegistry *registry)
-{
-    if (!registry)
-        return;
-    if (registry->lifecycle_id >= 0)
-        virConnectDomainEventDeregisterAny(registry->conn, registry->lifecycle_id);
-    if (registry->agent_id >= 0)
-        virConnectDomainEventDeregisterAny(registry->conn, registry->agent_id);
-    g_hash_table_unref(registry->by_name);
-    g_hash_table_unref(registry->used_names);
-    virConnectClose(registry->conn);
-    g_cond_clear(&registry->created);
-    g_mutex_clear(&registry->lock);
-    g_free(registry);
-}
-
-/**
- * pv_domain_registry_claim_name:
- * @base: the wanted name, e.g. "pv-3fa9c1-boot-web"
- *
- * Picks @base, or @base-2, @base-3...: a name this run has not used and no
- * domain on the host has.
- * Returns: (transfer full): the name
- */
-char *
-pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base)
-{
-    guint n;
-
-    g_mutex_lock(&registry->lock);
-    for (n = 1;; n++) {
-        g_autofree char *name = n == 1 ? g_strdup(base) : g_strdup_printf("%s-%u", base, n);
-        g_autoptr(virDomain) existing = NULL;
-
-        if (g_hash_table_contains(registry->used_names, name))
-            continue;
-        existing = virDomainLookupByName(registry->conn, name);
-        if (existing)
-            continue;
-        virResetLastError();
-        g_hash_table_add(registry->used_names, g_strdup(name));
-        g_mutex_unlock(&registry->lock);
-        return g_steal_pointer(&name);
-    }
-}
+static void pv_domain_mark_stopping(PvDomain *domain);
+static void pv_domain_mark_stopped(PvDomain *domain, const char *reason);
 
 /*
  * Creates the domain @name: from @xml, or, with @state_path, by restoring
@@ -525,49 +248,6 @@ pv_domain_restore(PvDomainRegistry *registry, const char *name, const char *labe
 {
     return pv_domain_launch(registry, name, label, memory, xml, state_path, wake, callbacks,
                             error);
-}
-
-/**
- * pv_domain_registry_destroy_stale:
- * @name: a name only one holder may use at a time (a fixture slot's, whose
- *   lock the caller holds)
- *
- * A domain of provium's (it has provium's metadata) still running under
- * @name belongs to no one any more: a run that was killed, or kept it with
- * --keep-failed, and ended.  It is destroyed; anything else is left alone.
- * Returns: whether one was destroyed
- */
-gboolean
-pv_domain_registry_destroy_stale(PvDomainRegistry *registry, const char *name)
-{
-    g_autoptr(virDomain) dom = virDomainLookupByName(registry->conn, name);
-    g_autofree char *metadata = NULL;
-    gboolean destroyed = FALSE;
-
-    if (dom)
-        metadata = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, PV_METADATA_URI, 0);
-    if (metadata)
-        destroyed = virDomainDestroy(dom) == 0;
-    virResetLastError();
-    return destroyed;
-}
-
-/**
- * pv_domain_save_image_xml:
- *
- * Returns: (transfer full): the domain XML a state file was saved with, or
- *   NULL with @error set
- */
-char *
-pv_domain_save_image_xml(PvDomainRegistry *registry, const char *state_path, GError **error)
-{
-    char *xml = virDomainSaveImageGetXMLDesc(registry->conn, state_path,
-                                             VIR_DOMAIN_SAVE_IMAGE_XML_SECURE);
-
-    if (!xml)
-        pv_libvirt_set_error(error, _("cannot read the domain of the saved state %s"),
-                             state_path);
-    return xml;
 }
 
 /**
@@ -793,10 +473,6 @@ pv_domain_stop_was_expected(PvDomain *domain)
     return expected;
 }
 
-/* A kept domain's description (virsh desc), which later runs look for. */
-#define PV_DOMAIN_KEPT_DESCRIPTION \
-    "provium: kept after a failed test (--keep-failed); provium clean removes it"
-
 /**
  * pv_domain_keep:
  *
@@ -819,138 +495,32 @@ pv_domain_keep(PvDomain *domain)
 }
 
 /**
- * pv_domain_registry_is_kept:
+ * pv_domain_handle_set_link:
  *
- * Returns: whether a domain of provium's named @name runs, kept after a
- *   failed test by a run that ended (pv_domain_keep()): a fixture slot's
- *   name then stays its own until provium clean removes it
+ * Pulls (@up FALSE) or plugs back the virtual cable of the NIC with MAC
+ * @mac of the running domain @dom: its <link state> in the live domain, changed with
+ * virDomainUpdateDeviceFlags(); the guest sees its carrier go, as when a
+ * cable is pulled.
  */
 gboolean
-pv_domain_registry_is_kept(PvDomainRegistry *registry, const char *name)
+pv_domain_handle_set_link(virDomain *dom, const char *mac, gboolean up, GError **error)
 {
-    g_autoptr(virDomain) dom = virDomainLookupByName(registry->conn, name);
-    g_autofree char *metadata = NULL;
-    g_autofree char *description = NULL;
+    g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
+    g_autofree char *iface = NULL;
 
-    if (dom && virDomainIsActive(dom) == 1) {
-        metadata = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, PV_METADATA_URI, 0);
-        description = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_DESCRIPTION, NULL, 0);
+    if (!xml) {
+        pv_libvirt_set_error(error, _("cannot read the definition of domain '%s'"),
+                             virDomainGetName(dom));
+        return FALSE;
     }
-    virResetLastError();
-    return metadata && g_strcmp0(description, PV_DOMAIN_KEPT_DESCRIPTION) == 0;
-}
-
-/**
- * pv_domain_registry_destroy_all:
- *
- * Destroys every running domain of the run that is not kept: on
- * cancellation and as the last safety net before exit.  Safe from any
- * thread, also while workers use the domains.
- * Returns: how many were destroyed
- */
-guint
-pv_domain_registry_destroy_all(PvDomainRegistry *registry)
-{
-    g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func((GDestroyNotify)pv_domain_unref);
-    GHashTableIter iter;
-    gpointer value;
-    guint destroyed = 0;
-    guint i;
-
-    g_mutex_lock(&registry->lock);
-    g_hash_table_iter_init(&iter, registry->by_name);
-    while (g_hash_table_iter_next(&iter, NULL, &value))
-        g_ptr_array_add(domains, pv_domain_ref(value));
-    g_mutex_unlock(&registry->lock);
-
-    for (i = 0; i < domains->len; i++) {
-        PvDomain *domain = domains->pdata[i];
-        gboolean skip;
-
-        g_mutex_lock(&domain->wake->lock);
-        skip = domain->kept || !domain->dom;
-        g_mutex_unlock(&domain->wake->lock);
-        if (skip)
-            continue;
-        if (pv_domain_destroy(domain, NULL))
-            destroyed++;
+    iface = pv_template_nic_link_xml(xml, mac, up, error);
+    if (!iface)
+        return FALSE;
+    if (virDomainUpdateDeviceFlags(dom, iface, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        pv_libvirt_set_error(error, up ? _("cannot set the link of %s up in domain '%s'") :
+                             _("cannot set the link of %s down in domain '%s'"), mac,
+                             virDomainGetName(dom));
+        return FALSE;
     }
-    return destroyed;
-}
-
-/**
- * pv_domain_registry_close:
- * @deadline: monotonic time until which to wait for domains being created
- *
- * The run is stopping: no domain starts from now on, and each one whose
- * virDomainCreateXML() is in flight is destroyed by its worker as soon as
- * it exists.  Waits until @deadline for those, so that a caller about to
- * exit leaves none behind.  Any thread.
- * Returns: how many creations were still in flight at @deadline
- */
-guint
-pv_domain_registry_close(PvDomainRegistry *registry, gint64 deadline)
-{
-    guint creating;
-
-    g_mutex_lock(&registry->lock);
-    registry->closed = TRUE;
-    while (registry->creating > 0 &&
-           g_cond_wait_until(&registry->created, &registry->lock, deadline))
-        ;
-    creating = registry->creating;
-    g_mutex_unlock(&registry->lock);
-    return creating;
-}
-
-/**
- * pv_domain_registry_unresident:
- *
- * Memory the run's running guests were given but do not use yet: the host's
- * MemAvailable does not show it, and they may take it at any time.  A guest
- * whose resident size libvirt cannot tell counts whole.
- */
-guint64
-pv_domain_registry_unresident(PvDomainRegistry *registry)
-{
-    g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func((GDestroyNotify)pv_domain_unref);
-    GHashTableIter iter;
-    gpointer value;
-    guint64 total = 0;
-    guint i;
-
-    g_mutex_lock(&registry->lock);
-    g_hash_table_iter_init(&iter, registry->by_name);
-    while (g_hash_table_iter_next(&iter, NULL, &value))
-        g_ptr_array_add(domains, pv_domain_ref(value));
-    g_mutex_unlock(&registry->lock);
-
-    for (i = 0; i < domains->len; i++) {
-        PvDomain *domain = domains->pdata[i];
-        virDomainMemoryStatStruct stats[VIR_DOMAIN_MEMORY_STAT_NR];
-        guint64 rss = 0;
-        virDomain *dom;
-        int n = 0;
-        int j;
-
-        g_mutex_lock(&domain->wake->lock);
-        dom = domain->state == PV_DOMAIN_STATE_STOPPED || domain->kept ? NULL : domain->dom;
-        if (dom)
-            virDomainRef(dom);
-        g_mutex_unlock(&domain->wake->lock);
-        if (!dom && pv_domain_get_state(domain) == PV_DOMAIN_STATE_STOPPED)
-            continue;
-        if (dom) {
-            n = virDomainMemoryStats(dom, stats, VIR_DOMAIN_MEMORY_STAT_NR, 0);
-            virDomainFree(dom);
-            virResetLastError();
-        }
-        for (j = 0; j < n; j++) {
-            if (stats[j].tag == VIR_DOMAIN_MEMORY_STAT_RSS)
-                rss = stats[j].val * 1024;
-        }
-        if (rss < domain->memory)
-            total += domain->memory - rss;
-    }
-    return total;
+    return TRUE;
 }

@@ -80,5 +80,7 @@ PvWaitResult pv_domain_wait_stopped(PvDomain *domain, gint64 deadline, GError **
 gboolean pv_domain_shutdown(PvDomain *domain, gint64 deadline, GError **error);
 gboolean pv_domain_destroy(PvDomain *domain, GError **error);
 void pv_domain_keep(PvDomain *domain);
+gboolean pv_domain_handle_set_link(virDomain *dom, const char *mac, gboolean up,
+                                   GError **error);
 gboolean pv_domain_claim_stop_report(PvDomain *domain);
 gboolean pv_domain_stop_was_expected(PvDomain *domain);

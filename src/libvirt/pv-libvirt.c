@@ -69,6 +69,20 @@ pv_libvirt_set_error(GError **error, const char *format, ...)
 }
 
 /**
+ * pv_libvirt_set_last_error:
+ *
+ * Sets @error to libvirt's message alone, code PV_ERROR_LIBVIRT: for a
+ * caller that says what it was doing with pv_error_prefix().
+ */
+void
+pv_libvirt_set_last_error(GError **error)
+{
+    const char *msg = virGetLastErrorMessage();
+
+    g_set_error_literal(error, PV_ERROR, PV_ERROR_LIBVIRT, msg ? msg : _("unknown libvirt error"));
+}
+
+/**
  * pv_libvirt_set_error_code:
  *
  * pv_libvirt_set_error() with the code the caller's layer means (a guest
@@ -156,6 +170,36 @@ pv_libvirt_open(const char *uri, GError **error)
     if (virConnectSetKeepAlive(conn, 5, 3) < 0)
         virResetLastError();
     return conn;
+}
+
+/**
+ * pv_libvirt_close:
+ *
+ * Drops a reference to @conn (the last closes it).  Accepts NULL.
+ */
+void
+pv_libvirt_close(virConnect *conn)
+{
+    if (conn)
+        virConnectClose(conn);
+}
+
+/**
+ * pv_libvirt_get_uri:
+ *
+ * Returns: (transfer full): the URI @conn is connected to, as libvirt
+ *   names it ("qemu:///system"), or NULL with @error set to libvirt's reason
+ */
+char *
+pv_libvirt_get_uri(virConnect *conn, GError **error)
+{
+    char *uri = virConnectGetURI(conn);
+
+    if (!uri) {
+        pv_libvirt_set_last_error(error);
+        virResetLastError();
+    }
+    return uri;
 }
 
 /**

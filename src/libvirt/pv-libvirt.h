@@ -11,11 +11,14 @@
 
 void pv_libvirt_init(void);
 void pv_libvirt_set_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+void pv_libvirt_set_last_error(GError **error);
 void pv_libvirt_set_error_code(GError **error, PvErrorCode code, const char *format, ...)
     G_GNUC_PRINTF(3, 4);
 void pv_libvirt_set_start_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
 gboolean pv_libvirt_last_error_is(int code);
 virConnect *pv_libvirt_open(const char *uri, GError **error);
+void pv_libvirt_close(virConnect *conn);
+char *pv_libvirt_get_uri(virConnect *conn, GError **error);
 gboolean pv_libvirt_is_local(virConnect *conn);
 gboolean pv_libvirt_is_test(virConnect *conn);
 gboolean pv_libvirt_has_kvm(virConnect *conn);

@@ -120,7 +120,7 @@ pv_lua_provium_vm(lua_State *L)
     /* provium list connects to nothing and boots nothing: no files to check. */
     profile = pv_config_lookup_profile(pv_file_peek_config(file),
                                        profile_name ? profile_name : fixture_profile,
-                                       pv_run_peek_conn(pv_file_peek_run(file)) != NULL, &error);
+                                       pv_run_get_host_count(pv_file_peek_run(file)) > 0, &error);
     g_free(fixture_profile);
     if (!profile) {
         pv_vm_fixture_free(fixture);

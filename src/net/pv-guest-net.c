@@ -1,12 +1,10 @@
 /*
- * pv-guest-net.c: a running guest's NICs: addresses and link state
+ * pv-guest-net.c: a running guest's NICs: their addresses
  *
- * The guest agent names the guest's interface that has a NIC's MAC (qemu-ga's
- * guest-network-get-interfaces, through virDomainInterfaceAddresses()), and
- * runs `ip` (static addresses) or `udhcpc` (DHCP) there with guest-exec:
- * arguments, never a shell line.  Link state is the NIC's <link state> in
- * the live domain, changed with virDomainUpdateDeviceFlags(): the guest sees
- * its carrier go, as when a cable is pulled.
+ * The guest agent names the guest's interface that has a NIC's MAC
+ * (pv_agent_find_interface()), and runs `ip` (static addresses) or `udhcpc`
+ * (DHCP) there with guest-exec: arguments, never a shell line.  Link state
+ * is the domain's (pv_domain_handle_set_link()).
  */
 #include "config.h"
 
@@ -16,56 +14,9 @@
 
 #include "pv-error.h"
 #include "pv-guest-net.h"
-#include "pv-libvirt.h"
-#include "pv-template.h"
 
 /* How often to look again for an address the guest's own DHCP client gets. */
 #define PV_GUEST_NET_POLL_US (200 * 1000)
-
-/**
- * pv_guest_net_find_interface:
- * @addresses: (out) (optional) (transfer full): its IPv4 addresses
- *
- * Asks the guest agent which interface has MAC @mac.
- * Returns: (transfer full): the interface's name in the guest ("eth0"), or
- *   NULL with @error set (PV_ERROR_GUEST)
- */
-char *
-pv_guest_net_find_interface(virDomain *dom, const char *mac, GStrv *addresses, GError **error)
-{
-    virDomainInterfacePtr *ifaces = NULL;
-    char *name = NULL;
-    int n = virDomainInterfaceAddresses(dom, &ifaces, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
-                                        0);
-    int i;
-
-    if (n < 0) {
-        pv_libvirt_set_error(error, _("cannot list the guest's interfaces"));
-        if (error && *error)
-            (*error)->code = PV_ERROR_GUEST;
-        return NULL;
-    }
-    for (i = 0; i < n; i++) {
-        if (!name && ifaces[i]->hwaddr && g_ascii_strcasecmp(ifaces[i]->hwaddr, mac) == 0) {
-            g_autoptr(GStrvBuilder) found = g_strv_builder_new();
-            size_t j;
-
-            name = g_strdup(ifaces[i]->name);
-            for (j = 0; j < ifaces[i]->naddrs; j++) {
-                if (ifaces[i]->addrs[j].type == VIR_IP_ADDR_TYPE_IPV4)
-                    g_strv_builder_add(found, ifaces[i]->addrs[j].addr);
-            }
-            if (addresses)
-                *addresses = g_strv_builder_end(found);
-        }
-        virDomainInterfaceFree(ifaces[i]);
-    }
-    free(ifaces);
-    if (!name)
-        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
-                    _("the guest has no interface with MAC %s (is virtio_net loaded?)"), mac);
-    return name;
-}
 
 /* Runs @path with @args in the guest; fails unless it exits 0. */
 static gboolean
@@ -132,7 +83,7 @@ pv_guest_net_dhcp(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
         g_clear_error(&client_error);
     for (;;) {
         g_auto(GStrv) addresses = NULL;
-        g_autofree char *name = pv_guest_net_find_interface(dom, nic->mac, &addresses, error);
+        g_autofree char *name = pv_agent_find_interface(dom, nic->mac, &addresses, error);
 
         if (!name)
             return FALSE;
@@ -168,7 +119,7 @@ pv_guest_net_configure(virDomain *dom, const PvAgentContext *ctx, const PvNic *n
                        gint64 deadline, GError **error)
 {
     g_auto(GStrv) addresses = NULL;
-    g_autofree char *ifname = pv_guest_net_find_interface(dom, nic->mac, &addresses, error);
+    g_autofree char *ifname = pv_agent_find_interface(dom, nic->mac, &addresses, error);
     gboolean ok;
 
     if (!ifname) {
@@ -182,33 +133,4 @@ pv_guest_net_configure(virDomain *dom, const PvAgentContext *ctx, const PvNic *n
     if (!ok)
         g_prefix_error(error, _("vm '%s': network '%s': "), nic->vm, nic->net);
     return ok;
-}
-
-/**
- * pv_guest_net_set_link:
- *
- * Pulls (@up FALSE) or plugs back the virtual cable of the domain's NIC
- * with MAC @mac.
- */
-gboolean
-pv_guest_net_set_link(virDomain *dom, const char *mac, gboolean up, GError **error)
-{
-    g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
-    g_autofree char *iface = NULL;
-
-    if (!xml) {
-        pv_libvirt_set_error(error, _("cannot read the definition of domain '%s'"),
-                             virDomainGetName(dom));
-        return FALSE;
-    }
-    iface = pv_template_nic_link_xml(xml, mac, up, error);
-    if (!iface)
-        return FALSE;
-    if (virDomainUpdateDeviceFlags(dom, iface, VIR_DOMAIN_AFFECT_LIVE) < 0) {
-        pv_libvirt_set_error(error, up ? _("cannot set the link of %s up in domain '%s'") :
-                             _("cannot set the link of %s down in domain '%s'"), mac,
-                             virDomainGetName(dom));
-        return FALSE;
-    }
-    return TRUE;
 }

@@ -1,5 +1,5 @@
 /*
- * pv-guest-net.h: a running guest's NICs: addresses and link state
+ * pv-guest-net.h: a running guest's NICs: their addresses
  */
 #pragma once
 
@@ -9,8 +9,5 @@
 #include "pv-agent.h"
 #include "pv-network.h"
 
-char *pv_guest_net_find_interface(virDomain *dom, const char *mac, GStrv *addresses,
-                                  GError **error);
 gboolean pv_guest_net_configure(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
                                 gint64 deadline, GError **error);
-gboolean pv_guest_net_set_link(virDomain *dom, const char *mac, gboolean up, GError **error);

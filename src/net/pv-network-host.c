@@ -19,6 +19,7 @@
 
 #include "pv-autocleanups.h"
 #include "pv-error.h"
+#include "pv-libvirt-net.h"
 #include "pv-libvirt.h"
 #include "pv-network-host.h"
 
@@ -50,26 +51,19 @@ static gboolean
 pv_network_inventory_add_networks(PvNetworkInventory *inventory, virConnect *conn,
                                   GError **error)
 {
-    virNetworkPtr *nets = NULL;
-    int n = virConnectListAllNetworks(conn, &nets, 0);
-    int i;
+    g_autoptr(GPtrArray) nets = pv_libvirt_list_networks(conn, error);
+    guint i;
 
-    if (n < 0) {
-        pv_libvirt_set_error(error, _("cannot list libvirt networks"));
+    if (!nets)
         return FALSE;
-    }
-    for (i = 0; i < n; i++) {
-        g_autofree char *bridge = virNetworkGetBridgeName(nets[i]);
-        g_autofree char *xml = virNetworkGetXMLDesc(nets[i], 0);
+    for (i = 0; i < nets->len; i++) {
+        PvLibvirtNetwork *net = nets->pdata[i];
 
-        g_hash_table_add(inventory->networks, g_strdup(virNetworkGetName(nets[i])));
-        if (bridge)
-            g_hash_table_add(inventory->interfaces, g_steal_pointer(&bridge));
-        pv_xml_collect(xml, "/network/mac/@address", inventory->macs);
-        virNetworkFree(nets[i]);
+        g_hash_table_add(inventory->networks, g_strdup(net->name));
+        if (net->bridge)
+            g_hash_table_add(inventory->interfaces, g_strdup(net->bridge));
+        pv_xml_collect(net->xml, "/network/mac/@address", inventory->macs);
     }
-    free(nets);
-    virResetLastError();
     return TRUE;
 }
 
@@ -77,26 +71,19 @@ static gboolean
 pv_network_inventory_add_domains(PvNetworkInventory *inventory, virConnect *conn,
                                  GError **error)
 {
-    virDomainPtr *doms = NULL;
-    int n = virConnectListAllDomains(conn, &doms, 0);
-    int i;
+    g_autoptr(GPtrArray) xmls = pv_libvirt_list_domain_xml(conn, error);
+    guint i;
 
-    if (n < 0) {
-        pv_libvirt_set_error(error, _("cannot list domains"));
+    if (!xmls)
         return FALSE;
-    }
-    for (i = 0; i < n; i++) {
-        g_autofree char *xml = virDomainGetXMLDesc(doms[i], 0);
+    for (i = 0; i < xmls->len; i++) {
+        const char *xml = xmls->pdata[i];
 
-        /* A domain that went away meanwhile has no MACs to take. */
         pv_xml_collect(xml, "/domain/devices/interface/mac/@address", inventory->macs);
         pv_xml_collect(xml, "/domain/devices/interface/target/@dev", inventory->interfaces);
         pv_xml_collect(xml, "/domain/devices/interface/source/@network", inventory->attached);
         pv_xml_collect(xml, "/domain/devices/interface/source/@bridge", inventory->attached);
-        virDomainFree(doms[i]);
     }
-    free(doms);
-    virResetLastError();
     return TRUE;
 }
 
@@ -105,20 +92,16 @@ pv_network_inventory_add_domains(PvNetworkInventory *inventory, virConnect *conn
 static void
 pv_network_inventory_add_interfaces(PvNetworkInventory *inventory, virConnect *conn)
 {
-    virInterfacePtr *ifaces = NULL;
-    int n = virConnectListAllInterfaces(conn, &ifaces, 0);
-    int i;
+    g_autoptr(GPtrArray) ifaces = pv_libvirt_list_interfaces(conn);
+    guint i;
 
-    for (i = 0; i < n; i++) {
-        const char *mac = virInterfaceGetMACString(ifaces[i]);
+    for (i = 0; i < ifaces->len; i++) {
+        PvLibvirtInterface *iface = ifaces->pdata[i];
 
-        g_hash_table_add(inventory->interfaces, g_strdup(virInterfaceGetName(ifaces[i])));
-        if (mac && *mac)
-            g_hash_table_add(inventory->macs, g_ascii_strdown(mac, -1));
-        virInterfaceFree(ifaces[i]);
+        g_hash_table_add(inventory->interfaces, g_strdup(iface->name));
+        if (iface->mac)
+            g_hash_table_add(inventory->macs, g_ascii_strdown(iface->mac, -1));
     }
-    free(ifaces);
-    virResetLastError();
 }
 
 /* This machine's own view: every interface in /sys/class/net, the routes. */
@@ -196,7 +179,7 @@ pv_network_inventory_add_host(PvNetworkInventory *inventory, virConnect *conn,
                               const char *record_dir, GError **error)
 {
     g_autoptr(GPtrArray) records = NULL;
-    g_autofree char *uri = virConnectGetURI(conn);
+    g_autofree char *uri = pv_libvirt_get_uri(conn, NULL);
     guint i;
 
     g_hash_table_remove_all(inventory->attached);
@@ -255,8 +238,8 @@ pv_network_create(virConnect *conn, PvNetworkPlan *plan, PvNetwork *net,
                   const char *record_dir, GError **error)
 {
     g_autofree char *xml = pv_network_xml(net);
-    g_autofree char *uri = virConnectGetURI(conn);
-    g_autoptr(virNetwork) created = NULL;
+    g_autoptr(GError) uri_error = NULL;
+    g_autofree char *uri = pv_libvirt_get_uri(conn, &uri_error);
     PvNetworkRecord record = {
         .name = (char *)pv_network_peek_name(net),
         .uuid = (char *)pv_network_peek_uuid(net),
@@ -274,8 +257,9 @@ pv_network_create(virConnect *conn, PvNetworkPlan *plan, PvNetwork *net,
     };
 
     if (!uri) {
-        pv_libvirt_set_error(error, _("network '%s': cannot tell libvirt's URI"),
-                             pv_network_peek_net(net));
+        pv_error_prefix(&uri_error, _("network '%s': cannot tell libvirt's URI"),
+                        pv_network_peek_net(net));
+        g_propagate_error(error, g_steal_pointer(&uri_error));
         return FALSE;
     }
     if (!pv_network_record_write(record_dir, &record, error)) {
@@ -283,10 +267,9 @@ pv_network_create(virConnect *conn, PvNetworkPlan *plan, PvNetwork *net,
                        pv_network_peek_net(net));
         return FALSE;
     }
-    created = virNetworkCreateXML(conn, xml);
-    if (!created) {
-        pv_libvirt_set_error(error, _("network '%s': libvirt cannot create '%s'"),
-                             pv_network_peek_net(net), pv_network_peek_name(net));
+    if (!pv_libvirt_network_create(conn, xml, error)) {
+        pv_error_prefix(error, _("network '%s': libvirt cannot create '%s'"),
+                        pv_network_peek_net(net), pv_network_peek_name(net));
         pv_network_record_remove(record_dir, record.uuid, NULL);
         return FALSE;
     }
@@ -306,29 +289,8 @@ gboolean
 pv_network_destroy_recorded(virConnect *conn, const PvNetworkRecord *record,
                             const char *record_dir, gboolean *existed, GError **error)
 {
-    g_autoptr(virNetwork) vnet = virNetworkLookupByUUIDString(conn, record->uuid);
-
-    if (existed)
-        *existed = vnet != NULL;
-    if (!vnet) {
-        if (!pv_libvirt_last_error_is(VIR_ERR_NO_NETWORK)) {
-            pv_libvirt_set_error(error, _("cannot look up network '%s'"), record->name);
-            return FALSE;
-        }
-        virResetLastError();
-        return pv_network_record_remove(record_dir, record->uuid, error);
-    }
-    if (g_strcmp0(virNetworkGetName(vnet), record->name) != 0) {
-        g_set_error(error, PV_ERROR, PV_ERROR_LIBVIRT,
-                    _("network %s is named '%s', not '%s' as provium recorded: left alone"),
-                    record->uuid, virNetworkGetName(vnet), record->name);
+    if (!pv_libvirt_network_destroy(conn, record->uuid, record->name, existed, error))
         return FALSE;
-    }
-    if (virNetworkDestroy(vnet) < 0 && !pv_libvirt_last_error_is(VIR_ERR_OPERATION_INVALID)) {
-        pv_libvirt_set_error(error, _("cannot destroy network '%s'"), record->name);
-        return FALSE;
-    }
-    virResetLastError();
     return pv_network_record_remove(record_dir, record->uuid, error);
 }
 
@@ -352,16 +314,15 @@ pv_network_destroy(virConnect *conn, PvNetwork *net, const char *record_dir, GEr
 }
 
 static gboolean
-pv_network_update_lease(virConnect *conn, const PvNetwork *net, const PvNic *nic,
-                        unsigned int command, GError **error)
+pv_network_update_lease(virConnect *conn, const PvNetwork *net, const PvNic *nic, gboolean add,
+                        GError **error)
 {
-    g_autoptr(virNetwork) vnet = virNetworkLookupByUUIDString(conn, pv_network_peek_uuid(net));
     g_autofree char *xml = pv_network_dhcp_host_xml(nic);
 
-    if (!vnet || virNetworkUpdate(vnet, command, VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, xml,
-                                  VIR_NETWORK_UPDATE_AFFECT_LIVE) < 0) {
-        pv_libvirt_set_error(error, _("network '%s': cannot change the DHCP lease of vm '%s'"),
-                             pv_network_peek_net(net), nic->vm);
+    if (!pv_libvirt_network_update_dhcp_host(conn, pv_network_peek_uuid(net), add, xml,
+                                             error)) {
+        pv_error_prefix(error, _("network '%s': cannot change the DHCP lease of vm '%s'"),
+                        pv_network_peek_net(net), nic->vm);
         return FALSE;
     }
     return TRUE;
@@ -376,7 +337,7 @@ pv_network_update_lease(virConnect *conn, const PvNetwork *net, const PvNic *nic
 gboolean
 pv_network_add_lease(virConnect *conn, const PvNetwork *net, const PvNic *nic, GError **error)
 {
-    return pv_network_update_lease(conn, net, nic, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, error);
+    return pv_network_update_lease(conn, net, nic, TRUE, error);
 }
 
 /**
@@ -389,5 +350,5 @@ gboolean
 pv_network_remove_lease(virConnect *conn, const PvNetwork *net, const PvNic *nic,
                         GError **error)
 {
-    return pv_network_update_lease(conn, net, nic, VIR_NETWORK_UPDATE_COMMAND_DELETE, error);
+    return pv_network_update_lease(conn, net, nic, FALSE, error);
 }

@@ -18,6 +18,7 @@
 
 #include "pv-autocleanups.h"
 #include "pv-clean.h"
+#include "pv-domain-list.h"
 #include "pv-error.h"
 #include "pv-fixture-store.h"
 #include "pv-libvirt.h"
@@ -83,21 +84,17 @@ pv_metadata_parse(const char *xml, PvMetadata *metadata, GError **error)
 /**
  * pv_metadata_get:
  *
- * Returns: whether @dom carries provium's metadata; @metadata is filled
+ * Returns: whether @entry carries provium's metadata; @metadata is filled
  *   when it does
  */
 gboolean
-pv_metadata_get(virDomain *dom, PvMetadata *metadata)
+pv_metadata_get(const PvDomainEntry *entry, PvMetadata *metadata)
 {
-    g_autofree char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT,
-                                                PV_METADATA_URI, 0);
-
-    if (!xml) {
-        virResetLastError();
+    if (!entry->metadata) {
         memset(metadata, 0, sizeof(*metadata));
         return FALSE;
     }
-    return pv_metadata_parse(xml, metadata, NULL);
+    return pv_metadata_parse(entry->metadata, metadata, NULL);
 }
 
 /**
@@ -144,29 +141,6 @@ pv_clean_decide(const PvMetadata *metadata, const char *name, const char *prefix
     return PV_CLEAN_REMOVE;
 }
 
-static gboolean
-pv_clean_remove(virDomain *dom, GError **error)
-{
-    const char *name = virDomainGetName(dom);
-    int persistent = virDomainIsPersistent(dom);
-
-    if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) {
-        pv_libvirt_set_error(error, _("cannot destroy domain '%s'"), name);
-        return FALSE;
-    }
-    if (persistent == 1 &&
-        virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-                               VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-                               VIR_DOMAIN_UNDEFINE_NVRAM) < 0 &&
-        /* Not every driver knows every flag. */
-        (!pv_libvirt_last_error_is(VIR_ERR_INVALID_ARG) || virDomainUndefine(dom) < 0)) {
-        pv_libvirt_set_error(error, _("cannot undefine domain '%s'"), name);
-        return FALSE;
-    }
-    virResetLastError();
-    return TRUE;
-}
-
 /**
  * pv_clean_domains:
  * @prefix: (nullable): only this run prefix
@@ -183,36 +157,30 @@ guint
 pv_clean_domains(virConnect *conn, const char *prefix, gboolean force, PvPidAliveFunc alive,
                  PvCleanReportFunc report, gpointer user_data, GError **error)
 {
-    virDomainPtr *domains = NULL;
+    g_autoptr(GPtrArray) domains = pv_domain_list(conn, error);
     const char *host = g_get_host_name();
     guint removed = 0;
-    int n;
-    int i;
+    guint i;
 
-    n = virConnectListAllDomains(conn, &domains, 0);
-    if (n < 0) {
-        pv_libvirt_set_error(error, _("cannot list domains"));
+    if (!domains)
         return 0;
-    }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < domains->len; i++) {
         g_auto(PvMetadata) metadata = { 0 };
         g_autoptr(GError) local_error = NULL;
-        const char *name = virDomainGetName(domains[i]);
-        gboolean ours = pv_metadata_get(domains[i], &metadata);
+        const char *name = ((PvDomainEntry *)domains->pdata[i])->name;
+        gboolean ours = pv_metadata_get(domains->pdata[i], &metadata);
         PvCleanDecision decision = pv_clean_decide(ours ? &metadata : NULL, name, prefix,
                                                    host,
                                                    alive ? alive : pv_clean_pid_is_provium,
                                                    force);
 
         if (decision == PV_CLEAN_REMOVE) {
-            if (pv_clean_remove(domains[i], &local_error))
+            if (pv_domain_entry_remove(domains->pdata[i], &local_error))
                 removed++;
         }
         if (ours && report)
             report(name, &metadata, decision, local_error, user_data);
-        virDomainFree(domains[i]);
     }
-    free(domains);
     return removed;
 }
 
@@ -258,7 +226,7 @@ pv_clean_networks(virConnect *conn, const char *record_dir, const char *prefix,
                   gpointer user_data, GError **error)
 {
     g_autoptr(GPtrArray) records = pv_network_record_list(record_dir, error);
-    g_autofree char *uri = virConnectGetURI(conn);
+    g_autofree char *uri = pv_libvirt_get_uri(conn, NULL);
     guint removed = 0;
     guint i;
 
@@ -280,4 +248,60 @@ pv_clean_networks(virConnect *conn, const char *record_dir, const char *prefix,
             report(record, decision, existed, local_error, user_data);
     }
     return removed;
+}
+
+/**
+ * pv_clean_check_prefix_free:
+ * @force: remove provium's domains of @prefix first (--force)
+ *
+ * A run refuses to share a prefix with domains that already exist on its
+ * host: they belong to another run (or an earlier one that left them), and
+ * names would clash.  --force removes them first, if they are provium's; a
+ * domain provium did not create is never touched.  Where the domains cannot
+ * be listed, the prefix counts as free.
+ */
+gboolean
+pv_clean_check_prefix_free(virConnect *conn, const char *prefix, gboolean force,
+                           GError **error)
+{
+    g_autoptr(GPtrArray) domains = NULL;
+    g_autoptr(GString) taken = g_string_new(NULL);
+    g_autofree char *foreign = NULL;
+    guint count = 0;
+    guint i;
+
+    if (force && pv_clean_domains(conn, prefix, TRUE, NULL, NULL, NULL, error) == 0 &&
+        error && *error)
+        return FALSE;
+    domains = pv_domain_list(conn, NULL);
+    for (i = 0; domains && i < domains->len; i++) {
+        const PvDomainEntry *entry = domains->pdata[i];
+        const char *name = entry->name;
+        g_auto(PvMetadata) metadata = { 0 };
+
+        if (name && g_str_has_prefix(name, prefix)) {
+            if (!foreign && !pv_metadata_get(entry, &metadata))
+                foreign = g_strdup(name);
+            if (count < 5)
+                g_string_append_printf(taken, "%s%s", count ? ", " : "", name);
+            count++;
+        }
+    }
+    if (count == 0)
+        return TRUE;
+    if (foreign)
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("domain '%s' has the prefix '%s' but provium did not create it; "
+                      "choose another --prefix"), foreign, prefix);
+    else
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    g_dngettext(GETTEXT_PACKAGE,
+                                "%u domain with prefix '%s' already exists (%s%s); remove it "
+                                "with --force or 'provium clean --prefix %s', or choose another "
+                                "--prefix",
+                                "%u domains with prefix '%s' already exist (%s%s); remove them "
+                                "with --force or 'provium clean --prefix %s', or choose another "
+                                "--prefix", count),
+                    count, prefix, taken->str, count > 5 ? ", ..." : "", prefix);
+    return FALSE;
 }

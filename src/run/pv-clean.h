@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
+#include "pv-domain-list.h"
 #include "pv-network-record.h"
 
 /**
@@ -25,7 +26,7 @@ typedef struct {
 void pv_metadata_clear(PvMetadata *metadata);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvMetadata, pv_metadata_clear)
 gboolean pv_metadata_parse(const char *xml, PvMetadata *metadata, GError **error);
-gboolean pv_metadata_get(virDomain *dom, PvMetadata *metadata);
+gboolean pv_metadata_get(const PvDomainEntry *entry, PvMetadata *metadata);
 
 typedef enum {
     PV_CLEAN_REMOVE,
@@ -49,6 +50,9 @@ typedef void (*PvCleanReportFunc)(const char *name, const PvMetadata *metadata,
 guint pv_clean_domains(virConnect *conn, const char *prefix, gboolean force,
                        PvPidAliveFunc alive, PvCleanReportFunc report, gpointer user_data,
                        GError **error);
+
+gboolean pv_clean_check_prefix_free(virConnect *conn, const char *prefix, gboolean force,
+                                    GError **error);
 
 typedef gboolean (*PvNetworkAliveFunc)(const PvNetworkRecord *record);
 

@@ -6,12 +6,13 @@
  * they are given (the plan's, pv-plan.c: longest first or discovery order);
  * the head of the queue runs when the jobs cap, host pressure, the
  * LLC groups and the pool allow, and a head that does not fit holds the
- * files behind it (FIFO).  A claim becomes a budget of the file's own in the
- * pool; a file without one holds a small overhead.  Each admitted file runs,
- * whole, on one worker thread of a pool that grows to as many files as run
- * at once (threads are reused: creating one per file was a tenth of a
- * 1,000-file dispatch), and reports back to the main loop when it ends; what
- * it held is then given back.
+ * files behind it (FIFO).  A file runs whole on one host (today the run's
+ * one), which it is given as it starts.  A claim becomes a budget of the
+ * file's own in the host's pool; a file without one holds a small
+ * overhead.  Each admitted file runs, whole, on one worker thread of a
+ * pool that grows to as many files as run at once (threads are reused:
+ * creating one per file was a tenth of a 1,000-file dispatch), and reports
+ * back to the main loop when it ends; what it held is then given back.
  *
  * The queue is looked at again whenever the run's resources change (a VM
  * gave back its memory, a file ended, pressure fell), and once a second.
@@ -39,7 +40,8 @@
 
 struct _PvDispatcher {
     PvRun *run;
-    PvResources *resources;
+    PvHost *host;           /* where files run: the run's one host, today */
+    PvResources *resources; /* its */
     GPtrArray *files;       /* PvFile, borrowed, in the order they start */
     PvFileRunFunc run_file;
     guint next;             /* the first file not yet dispatched */
@@ -206,6 +208,7 @@ pv_dispatcher_start(PvDispatcher *dispatcher, PvFile *file, PvAmount taken, PvBu
     job->claim = claim;
     pv_file_set_status(file, PV_FILE_RUNNING, NULL);
     pv_file_set_times(file, pv_events_now_ns(), 0);
+    pv_file_set_host(file, dispatcher->host);
     pv_file_set_budget(file, claim ? claim : pv_pool_peek_budget(pool), llc_claim_held);
     pv_sched_file_started(pv_resources_peek_sched(dispatcher->resources));
     pv_event_file_dispatched(events, pv_file_peek_path(file), taken);
@@ -351,7 +354,7 @@ pv_dispatcher_try_head(PvDispatcher *dispatcher, PvFile *file)
 
     if (claim->llcs && !options->no_perf_mode) {
         g_autoptr(GError) error = NULL;
-        PvTopology *topology = pv_run_get_topology(run, &error);
+        PvTopology *topology = pv_host_get_topology(dispatcher->host, &error);
 
         /* A host that has fewer groups than claimed never will: its VMs skip. */
         if (topology && topology->groups->len >= claim->llcs) {
@@ -364,7 +367,7 @@ pv_dispatcher_try_head(PvDispatcher *dispatcher, PvFile *file)
     if (reason != PV_BLOCK_NONE)
         return reason;
     if (llcs) {
-        PvTopology *topology = pv_run_get_topology(run, NULL);
+        PvTopology *topology = pv_host_get_topology(dispatcher->host, NULL);
 
         if (!pv_dispatcher_take_llcs(dispatcher, file, claim->llcs, topology->groups->len)) {
             /* Another run took them meanwhile. */
@@ -464,7 +467,7 @@ pv_dispatcher_update_psi(PvDispatcher *dispatcher)
     PvPsiReading reading;
     gboolean throttled;
 
-    if (options->no_psi || !pv_run_host_is_local(run) || !pv_host_read_psi(&reading))
+    if (options->no_psi || !pv_host_read_pressure(dispatcher->host, &reading))
         return;
     throttled = pv_psi_throttled(&reading, &options->psi_threshold);
     dispatcher->psi = reading;
@@ -498,12 +501,13 @@ pv_dispatcher_watch_psi(PvDispatcher *dispatcher)
     };
     gsize i;
 
-    if (options->no_psi || !pv_run_host_is_local(dispatcher->run))
+    if (options->no_psi || !pv_host_is_this_machine(dispatcher->host))
         return;
     pv_dispatcher_update_psi(dispatcher);
     for (i = 0; i < G_N_ELEMENTS(triggers); i++) {
         /* Where triggers are not permitted, the 1 Hz tick reads avg10. */
-        int fd = pv_host_psi_trigger_open(triggers[i].resource, triggers[i].pct);
+        int fd = pv_host_open_pressure_trigger(dispatcher->host, triggers[i].resource,
+                                               triggers[i].pct);
         guint id;
 
         if (fd < 0)
@@ -608,7 +612,8 @@ pv_dispatcher_new(PvRun *run, GPtrArray *files, PvFileRunFunc run_file)
     PvDispatcher *dispatcher = g_new0(PvDispatcher, 1);
 
     dispatcher->run = run;
-    dispatcher->resources = pv_run_peek_resources(run);
+    dispatcher->host = pv_run_peek_host(run, 0);
+    dispatcher->resources = pv_host_peek_resources(dispatcher->host);
     dispatcher->files = g_ptr_array_ref(files);
     dispatcher->run_file = run_file;
     dispatcher->loop = g_main_loop_new(NULL, FALSE);

@@ -2,15 +2,16 @@
  * pv-file-net.c: a test file's networks: planned as the file declares them,
  * created before its first test, destroyed when it ends
  *
- * The file owns its PvNetworkPlan (src/net/pv-network.c); the run owns the
- * inventory of what the libvirt host uses, shared by its files under a lock
- * (pv_run_lock_networks()).  At discovery the top level declares the same
- * networks, which are checked (file:line for the file's mistakes) against an
- * inventory of the file's own and never created.  A file whose networks
+ * The file owns its PvNetworkPlan (src/net/pv-network.c); its host owns the
+ * inventory of what the libvirt host uses, shared by the files running
+ * there under a lock (pv_host_lock_networks()).  At discovery the top level
+ * declares the same networks, which are checked (file:line for the file's
+ * mistakes) against an inventory of the file's own (of the run's first
+ * host: the file has none yet) and never created.  A file whose networks
  * need host addresses another provium network holds waits for them through
- * the run's scheduler (pv_sched_wait(): woken when a file of the run
- * destroys its networks; a deadlock among the run's files ends with one of
- * them giving up, not with a wait for ever).  doc/networks.md is the
+ * its host's scheduler (pv_sched_wait(): woken when a file of the run
+ * destroys its networks there; a deadlock among the run's files ends with
+ * one of them giving up, not with a wait for ever).  doc/networks.md is the
  * design.
  */
 #include "config.h"
@@ -20,6 +21,7 @@
 
 #include "pv-clean.h"
 #include "pv-error.h"
+#include "pv-libvirt.h"
 #define PV_FILE_PRIVATE
 #include "pv-file-private.h"
 #include "pv-network-host.h"
@@ -41,14 +43,14 @@ static PvNetworkInventory *
 pv_file_net_lock(PvFile *file, GError **error)
 {
     if (!pv_file_net_discovering(file))
-        return pv_run_lock_networks(file->run, FALSE, error);
+        return pv_host_lock_networks(file->host, FALSE, error);
     if (!file->net_discovery) {
         g_autoptr(PvNetworkInventory) inventory = pv_network_inventory_new();
-        virConnect *conn = pv_run_peek_conn(file->run);
+        PvHost *host = pv_run_get_host_count(file->run) ? pv_run_peek_host(file->run, 0) : NULL;
 
         /* provium list does not connect: the host's routes stay unknown, unchecked. */
-        if (conn && !pv_network_inventory_add_host(inventory, conn,
-                                                   pv_run_peek_network_record_dir(file->run),
+        if (host && !pv_network_inventory_add_host(inventory, pv_host_peek_conn(host),
+                                                   pv_host_peek_network_record_dir(host),
                                                    error))
             return NULL;
         file->net_discovery = g_steal_pointer(&inventory);
@@ -60,7 +62,7 @@ static void
 pv_file_net_unlock(PvFile *file)
 {
     if (!pv_file_net_discovering(file))
-        pv_run_unlock_networks(file->run);
+        pv_host_unlock_networks(file->host);
 }
 
 static PvNetworkPlan *
@@ -159,7 +161,7 @@ pv_file_add_nic(PvFile *file, const char *vm, guint index, const char *net, cons
         return NULL;
     network = pv_network_plan_lookup(plan, net);
     if (pv_network_is_live(network) && pv_network_has_dhcp_server(network) &&
-        !pv_network_add_lease(pv_run_peek_conn(file->run), network, nic, error))
+        !pv_network_add_lease(pv_host_peek_conn(file->host), network, nic, error))
         return NULL;
     return nic;
 }
@@ -190,7 +192,7 @@ pv_file_release_nics(PvFile *file, const char *vm)
         PvNetwork *network = pv_network_plan_lookup(file->networks, nic->net);
 
         if (network && pv_network_is_live(network) && pv_network_has_dhcp_server(network))
-            pv_network_remove_lease(pv_run_peek_conn(file->run), network, nic, NULL);
+            pv_network_remove_lease(pv_host_peek_conn(file->host), network, nic, NULL);
     }
 }
 
@@ -216,8 +218,8 @@ pv_file_net_create_all(PvFile *file, GError **error)
 
         if (pv_network_is_live(net))
             continue;
-        if (!pv_network_create(pv_run_peek_conn(run), file->networks, net,
-                               pv_run_peek_network_record_dir(run), error))
+        if (!pv_network_create(pv_host_peek_conn(file->host), file->networks, net,
+                               pv_host_peek_network_record_dir(file->host), error))
             return FALSE;
         cidr = pv_cidr_to_string(pv_network_peek_cidr(net));
         pv_event_network_created(pv_run_peek_events(run), file->path, pv_network_peek_net(net),
@@ -241,7 +243,7 @@ pv_file_net_reclaim(PvFile *file, PvNetworkInventory *inventory, gboolean *remov
                     GError **error)
 {
     PvRun *run = file->run;
-    virConnect *conn = pv_run_peek_conn(run);
+    virConnect *conn = pv_host_peek_conn(file->host);
     g_autoptr(GPtrArray) dead = pv_network_plan_dead_clashes(file->networks, inventory);
     g_autofree char *uri = NULL;
     guint i;
@@ -249,7 +251,7 @@ pv_file_net_reclaim(PvFile *file, PvNetworkInventory *inventory, gboolean *remov
     *removed = FALSE;
     if (dead->len == 0)
         return TRUE;
-    uri = virConnectGetURI(conn);
+    uri = pv_libvirt_get_uri(conn, NULL);
     for (i = 0; i < dead->len; i++) {
         const PvNetworkRecord *record = dead->pdata[i];
         PvNetworkOwner owner = pv_network_record_owner(record);
@@ -259,7 +261,8 @@ pv_file_net_reclaim(PvFile *file, PvNetworkInventory *inventory, gboolean *remov
         if (pv_clean_network_decide(record, uri, NULL, pv_network_record_owner_maybe_alive,
                                     FALSE) != PV_CLEAN_REMOVE)
             continue;
-        if (!pv_network_destroy_recorded(conn, record, pv_run_peek_network_record_dir(run),
+        if (!pv_network_destroy_recorded(conn, record,
+                                         pv_host_peek_network_record_dir(file->host),
                                          &existed, &local_error)) {
             g_set_error(error, PV_ERROR, PV_ERROR_LIBVIRT,
                         _("network '%s' (bridge %s), left by run %s, which is over, holds "
@@ -301,7 +304,7 @@ typedef struct {
 
 /*
  * The wait's try takes nothing: it says when to look again, under the
- * run's network lock (which a try, under the scheduler's, may not take)
+ * host's network lock (which a try, under the scheduler's, may not take)
  * and through libvirt (which a try may not wait for).  Granted once no
  * route of the networks in the way is left on the host (a file of this run
  * destroyed them, and notified), or, for another process's network, once
@@ -347,8 +350,8 @@ pv_file_net_wait(PvFile *file, PvFileNetWait *wait, PvNetwork *blocked, GError *
     };
 
     wait->look_again = g_get_monotonic_time() + PV_FILE_NET_RETRY_US;
-    return pv_sched_wait(pv_resources_peek_sched(pv_run_peek_resources(file->run)), &sched_wait,
-                         error);
+    return pv_sched_wait(pv_resources_peek_sched(pv_host_peek_resources(file->host)),
+                         &sched_wait, error);
 }
 
 /**
@@ -369,7 +372,6 @@ pv_file_net_wait(PvFile *file, PvFileNetWait *wait, PvNetwork *blocked, GError *
 gboolean
 pv_file_create_networks(PvFile *file, GError **error)
 {
-    PvRun *run = file->run;
     gboolean ok = FALSE;
 
     file->networks_created = TRUE;
@@ -378,7 +380,7 @@ pv_file_create_networks(PvFile *file, GError **error)
     for (;;) {
         g_autoptr(GError) busy = NULL;
         g_autoptr(GPtrArray) bridges = NULL;
-        PvNetworkInventory *inventory = pv_run_lock_networks(run, TRUE, error);
+        PvNetworkInventory *inventory = pv_host_lock_networks(file->host, TRUE, error);
         PvFileNetWait wait = { file };
         PvNetwork *blocked = NULL;
         gboolean reclaimed = FALSE;
@@ -386,23 +388,23 @@ pv_file_create_networks(PvFile *file, GError **error)
         if (!inventory)
             break;
         if (!pv_file_net_reclaim(file, inventory, &reclaimed, error)) {
-            pv_run_unlock_networks(run);
+            pv_host_unlock_networks(file->host);
             break;
         }
         if (reclaimed) {
             /* Read the host again: the routes of what was removed are gone. */
-            pv_run_unlock_networks(run);
+            pv_host_unlock_networks(file->host);
             continue;
         }
         if (pv_network_plan_check_routes(file->networks, inventory, &busy)) {
             ok = pv_file_net_create_all(file, error);
-            pv_run_unlock_networks(run);
+            pv_host_unlock_networks(file->host);
             break;
         }
         if (g_error_matches(busy, PV_ERROR, PV_ERROR_RESOURCES))
             bridges = pv_network_plan_busy_bridges(file->networks, inventory, &blocked,
                                                    &wait.this_run);
-        pv_run_unlock_networks(run);
+        pv_host_unlock_networks(file->host);
         if (!bridges) {
             g_propagate_error(error, g_steal_pointer(&busy));
             break;
@@ -446,8 +448,8 @@ pv_file_destroy_networks(PvFile *file)
                         pv_network_peek_net(net), pv_network_peek_name(net));
             continue;
         }
-        if (!pv_network_destroy(pv_run_peek_conn(run), net,
-                                pv_run_peek_network_record_dir(run), &error)) {
+        if (!pv_network_destroy(pv_host_peek_conn(file->host), net,
+                                pv_host_peek_network_record_dir(file->host), &error)) {
             pv_run_note(run, _("%s: %s: provium clean removes it after the run"), file->path,
                         error->message);
             continue;
@@ -456,7 +458,7 @@ pv_file_destroy_networks(PvFile *file)
                                    pv_network_peek_net(net), pv_network_peek_name(net));
         destroyed = TRUE;
     }
-    /* Its host addresses are free: the run's files waiting for them look again. */
+    /* Its host addresses are free: the run's files waiting for them there look again. */
     if (destroyed)
-        pv_sched_notify(pv_resources_peek_sched(pv_run_peek_resources(run)));
+        pv_sched_notify(pv_resources_peek_sched(pv_host_peek_resources(file->host)));
 }

@@ -32,8 +32,9 @@ struct _PvFile {
     guint selected;            /* how many */
     PvClaimSpec claim;
 
-    /* The pool: set by the dispatcher when the file starts. */
-    PvBudget *budget;          /* its claim, or the pool; borrowed */
+    /* Its place: set by the dispatcher when the file starts. */
+    PvHost *host;              /* the libvirt host it runs on, whole; borrowed */
+    PvBudget *budget;          /* its claim, or the host's pool; borrowed */
     gboolean llc_claim_held;
 
     PvWake wake;

@@ -1,6 +1,6 @@
 /*
- * pv-file-test.c: a file's tests as they begin and end, their results, and
- * the scopes of the VMs they make
+ * pv-file-test.c: a file's tests: what discovery learned of them, as they
+ * begin and end, their results, and the scopes of the VMs they make
  *
  * A VM made inside a test belongs to that test: when the test ends, however
  * it ends, its domain is destroyed and what it took is given back
@@ -18,6 +18,83 @@
 #define PV_FILE_PRIVATE
 #include "pv-file-private.h"
 #include "pv-run.h"
+#include "pv-tags.h"
+
+/**
+ * pv_file_set_discovered:
+ * @test_names: (transfer container): the tests' names, in order
+ * @test_tags: (transfer container): their tags (char **), in order
+ *
+ * What the top level declared; the tests that --tags selects will run.
+ */
+void
+pv_file_set_discovered(PvFile *file, GPtrArray *test_names, GPtrArray *test_tags,
+                       const PvClaimSpec *claim)
+{
+    const char *const *spec = (const char *const *)pv_run_peek_options(file->run)->tags;
+    guint i;
+
+    g_ptr_array_unref(file->test_names);
+    file->test_names = test_names;
+    g_ptr_array_unref(file->test_tags);
+    file->test_tags = test_tags;
+    file->claim = *claim;
+    g_array_set_size(file->test_selected, test_names->len);
+    file->selected = 0;
+    for (i = 0; i < test_names->len; i++) {
+        gboolean selected = pv_tags_select(spec, test_tags->pdata[i]);
+
+        g_array_index(file->test_selected, gboolean, i) = selected;
+        file->selected += selected;
+    }
+}
+
+guint
+pv_file_get_test_count(PvFile *file)
+{
+    return file->test_names->len;
+}
+
+const char *
+pv_file_peek_test_name(PvFile *file, guint index)
+{
+    return index < file->test_names->len ? file->test_names->pdata[index] : NULL;
+}
+
+/**
+ * pv_file_peek_test_tags:
+ * Returns: (transfer none): the tags of test @index (from 0), NULL-terminated
+ */
+const char *const *
+pv_file_peek_test_tags(PvFile *file, guint index)
+{
+    static const char *const none[] = { NULL };
+
+    return index < file->test_tags->len ? file->test_tags->pdata[index] : none;
+}
+
+/**
+ * pv_file_test_is_selected:
+ *
+ * Returns: whether test @index (from 0) runs: --tags chose it
+ */
+gboolean
+pv_file_test_is_selected(PvFile *file, guint index)
+{
+    return index < file->test_selected->len &&
+        g_array_index(file->test_selected, gboolean, index);
+}
+
+/**
+ * pv_file_get_selected_count:
+ *
+ * Returns: how many of its tests run; a file with none is not run at all
+ */
+guint
+pv_file_get_selected_count(PvFile *file)
+{
+    return file->selected;
+}
 
 /**
  * pv_file_add_vm:

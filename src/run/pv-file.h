@@ -127,7 +127,9 @@ const char *const *pv_file_peek_test_tags(PvFile *file, guint index);
 gboolean pv_file_test_is_selected(PvFile *file, guint index);
 guint pv_file_get_selected_count(PvFile *file);
 
-/* Its place in the pool, set by the dispatcher */
+/* Its place: a host, and its share of the host's pool, set by the dispatcher */
+void pv_file_set_host(PvFile *file, PvHost *host);
+PvHost *pv_file_peek_host(PvFile *file);
 void pv_file_set_budget(PvFile *file, PvBudget *budget, gboolean llc_claim_held);
 PvBudget *pv_file_peek_budget(PvFile *file);
 gboolean pv_file_holds_llc_claim(PvFile *file);

@@ -231,9 +231,7 @@ pv_plan_replay(PvPlan *plan, GPtrArray *queue, const gint64 *expected)
         jobs[i].duration_ns = expected[i];
         jobs[i].want = pv_plan_want(queue->pdata[i]);
     }
-    return pv_order_estimate(jobs, queue->len,
-                             pv_pool_get_total(pv_resources_peek_pool(
-                                 pv_run_peek_resources(plan->run))),
+    return pv_order_estimate(jobs, queue->len, pv_run_get_pool_total(plan->run),
                              options->jobs);
 }
 
@@ -328,4 +326,52 @@ pv_plan_save(PvPlan *plan)
     }
     if (!pv_history_save(plan->history, &error))
         pv_run_note(plan->run, _("the duration history was not saved: %s"), error->message);
+}
+
+void
+pv_plan_share_clear(PvPlanShare *share)
+{
+    g_clear_pointer(&share->fingerprint, g_free);
+}
+
+/**
+ * pv_plan_take_share:
+ * @files: (element-type PvFile): the run's files, in discovery order
+ * @out: (out caller-allocates): what the startup line says of the share;
+ *   clear with pv_plan_share_clear()
+ *
+ * --shard K/N: @files keeps share K's files, in discovery order, and the
+ * others are dropped before anything of them is reported or run.  The
+ * longest share's run time is estimated as this one's is, on this pool.
+ */
+void
+pv_plan_take_share(PvPlan *plan, GPtrArray *files, PvPlanShare *out)
+{
+    const PvShard *shard = &pv_run_peek_options(plan->run)->shard;
+    g_autoptr(PvPlanShares) shares = pv_plan_split(plan, files, shard->mode, shard->total);
+    /* Each share's files, borrowed. */
+    g_autoptr(GPtrArray) each = g_ptr_array_new_full(shard->total,
+                                                     (GDestroyNotify)g_ptr_array_unref);
+    guint s;
+    guint i;
+
+    out->all = files->len;
+    out->mode = shares->mode;
+    out->fingerprint = g_strdup(shares->fingerprint);
+    out->longest_ns = -1;
+    for (s = 0; s < shard->total; s++)
+        g_ptr_array_add(each, g_ptr_array_new());
+    for (i = 0; i < files->len; i++)
+        g_ptr_array_add(each->pdata[shares->share[i]], files->pdata[i]);
+    for (s = 0; s < shard->total; s++) {
+        GPtrArray *share = each->pdata[s];
+
+        if (share->len)
+            out->longest_ns = MAX(out->longest_ns, pv_plan_estimate(plan, share));
+    }
+    for (i = files->len; i-- > 0; ) {
+        if (shares->share[i] != shard->index - 1)
+            g_ptr_array_remove_index(files, i);
+    }
+    out->files = files->len;
 }

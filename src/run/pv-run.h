@@ -1,25 +1,17 @@
 /*
- * pv-run.h: one invocation of provium: options, identity, connection, and
- * the services its files share
+ * pv-run.h: one invocation of provium: options, identity, its libvirt
+ * hosts, and the services its files share
  */
 #pragma once
 
 #include <glib.h>
-#include <libvirt/libvirt.h>
 
 #include "pv-config.h"
-#include "pv-domain.h"
 #include "pv-event-kinds.h"
 #include "pv-events.h"
-#include "pv-fixture-store.h"
 #include "pv-host.h"
 #include "pv-order.h"
-#include "pv-network.h"
-#include "pv-perf.h"
-#include "pv-qemu-user.h"
-#include "pv-resources.h"
 #include "pv-shard.h"
-#include "pv-virt.h"
 
 /* How many run directories stay without --keep-runs. */
 #define PV_RUN_KEEP_RUNS_DEFAULT 20
@@ -102,54 +94,33 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvRun, pv_run_free)
 
 void pv_run_set_note_func(PvRun *run, PvRunNoteFunc func, gpointer user_data);
 void pv_run_note(PvRun *run, const char *format, ...) G_GNUC_PRINTF(2, 3);
-gboolean pv_run_connect(PvRun *run, GError **error);
-gboolean pv_run_make_resources(PvRun *run, GError **error);
 gboolean pv_run_prepare_dir(PvRun *run, GError **error);
 
 const PvRunOptions *pv_run_peek_options(PvRun *run);
 const char *pv_run_peek_id(PvRun *run);
 const char *pv_run_peek_prefix(PvRun *run);
-const char *pv_run_peek_host(PvRun *run);
+const char *pv_run_peek_machine(PvRun *run);
 gint64 pv_run_get_pid(PvRun *run);
 const char *pv_run_peek_dir(PvRun *run);
 const char *pv_run_peek_results_base(PvRun *run);
-virConnect *pv_run_peek_conn(PvRun *run);
-gboolean pv_run_is_local(PvRun *run);
-gboolean pv_run_host_is_local(PvRun *run);
-guint pv_run_get_host_cpus(PvRun *run);
 PvEvents *pv_run_peek_events(PvRun *run);
-PvDomainRegistry *pv_run_peek_domains(PvRun *run);
-PvResources *pv_run_peek_resources(PvRun *run);
-PvVirt *pv_run_peek_virt(PvRun *run);
-PvVirtType pv_run_get_virt_auto(PvRun *run, const char **reason);
+
+/* Its libvirt hosts */
+gboolean pv_run_connect(PvRun *run, GError **error);
+gboolean pv_run_make_resources(PvRun *run, GError **error);
+guint pv_run_get_host_count(PvRun *run);
+PvHost *pv_run_peek_host(PvRun *run, guint index);
+PvAmount pv_run_get_pool_total(PvRun *run);
+PvAmount pv_run_get_pool_used(PvRun *run);
+guint pv_run_close_domains(PvRun *run, gint64 deadline);
+void pv_run_destroy_domains(PvRun *run);
+guint pv_run_destroy_networks(PvRun *run);
+gboolean pv_run_check_prefix_free(PvRun *run, GError **error);
+PvKsm *pv_run_tune_ksm(PvRun *run);
+char *pv_run_restore_ksm(PvRun *run, PvKsm *ksm);
 
 PvConfig *pv_run_get_config(PvRun *run, const char *test_file, GError **error);
-char *pv_run_vm_path(PvRun *run, const char *domain, const char *suffix);
 GBytes *pv_run_get_template(PvRun *run, const char *path, GError **error);
-PvFixtureStore *pv_run_get_fixture_store(PvRun *run, const char **hypervisor, GError **error);
-PvTopology *pv_run_get_topology(PvRun *run, GError **error);
-PvQemuUser *pv_run_peek_qemu_user(PvRun *run);
-GArray *pv_run_get_free_hugepages(PvRun *run, guint nodes);
-/**
- * PvHostFact:
- *
- * What libvirt refused on this host, learned by trying: -1 not tried yet,
- * 0 refused, 1 works.
- */
-typedef enum {
-    PV_HOST_FACT_REALTIME,    /* SCHED_FIFO for a domain's vCPUs */
-    PV_HOST_FACT_HUGETLBFS,   /* hugepages through a hugetlbfs mount */
-
-    PV_HOST_FACT_LAST
-} PvHostFact;
-
-gint pv_run_get_host_fact(PvRun *run, PvHostFact fact);
-void pv_run_set_host_fact(PvRun *run, PvHostFact fact, gint value);
-
-const char *pv_run_peek_network_record_dir(PvRun *run);
-PvNetworkInventory *pv_run_lock_networks(PvRun *run, gboolean refresh, GError **error);
-void pv_run_unlock_networks(PvRun *run);
-guint pv_run_destroy_networks(PvRun *run);
 
 void pv_run_write_later(PvRun *run, const char *path, const char *data);
 void pv_run_flush_writes(PvRun *run);

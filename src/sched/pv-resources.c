@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include "pv-host.h"
 #include "pv-resources.h"
 
 struct _PvResources {
@@ -29,6 +28,20 @@ struct _PvResources {
     GSourceFunc changed;
     gpointer changed_data;
 };
+
+/**
+ * pv_resources_guard_ok:
+ * @unresident: memory promised to running VMs that they do not use yet:
+ *   MemAvailable does not show it, but they may take it at any time
+ *
+ * Whether a VM of @want bytes may boot, leaving @reserve to the host.
+ */
+gboolean
+pv_resources_guard_ok(guint64 mem_available, guint64 unresident, guint64 reserve, guint64 want)
+{
+    return mem_available >= want && mem_available - want >= reserve &&
+        mem_available - want - reserve >= unresident;
+}
 
 static void
 pv_resources_on_released(gpointer user_data)
@@ -155,7 +168,7 @@ pv_resources_guard_enter(PvResources *resources, guint64 memory)
         return TRUE;
     g_mutex_lock(&resources->guard_lock);
     ok = !resources->read_memory(resources->read_memory_data, &available, &unresident) ||
-        pv_host_guard_ok(available, unresident + resources->guard_pending,
+        pv_resources_guard_ok(available, unresident + resources->guard_pending,
                          resources->host_reserve, memory);
     if (ok)
         resources->guard_pending += memory;

@@ -35,6 +35,12 @@ typedef struct {
     gpointer read_memory_data;
 } PvResourcesConfig;
 
+/* What each boot leaves to the host, by default (--host-reserve). */
+#define PV_HOST_DEFAULT_RESERVE (G_GUINT64_CONSTANT(3) * 512 * 1024 * 1024)  /* 1.5 GiB */
+
+gboolean pv_resources_guard_ok(guint64 mem_available, guint64 unresident, guint64 reserve,
+                               guint64 want);
+
 typedef struct _PvResources PvResources;
 
 PvResources *pv_resources_new(const PvResourcesConfig *config);

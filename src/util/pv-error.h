@@ -32,3 +32,4 @@ typedef enum {
 } PvErrorCode;
 
 GQuark pv_error_quark(void);
+void pv_error_prefix(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);

@@ -43,9 +43,9 @@ pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error)
     PvVmBoot *boot;
 
     vm->touched = TRUE;
-    if (!pv_file_check(vm->file, error))
+    if (!pv_file_check(vm->ctx.file, error))
         return FALSE;
-    if (!pv_file_peek_current_test(vm->file)) {
+    if (!pv_file_peek_current_test(vm->ctx.file)) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
                             _("vm:boot() runs only inside a test: move it into a test() "
                               "function"));
@@ -169,8 +169,8 @@ pv_vm_try_acquire(gpointer user_data, PvBlockReason *reason, gboolean *on_files,
 gboolean
 pv_vm_acquire(PvVm *const *vms, guint n, GError **error)
 {
-    PvVmAcquire acquire = { vms, n, { 0, 0 }, NULL, vms[0]->file, NULL };
-    PvPool *pool = pv_resources_peek_pool(pv_run_peek_resources(vms[0]->run));
+    PvVmAcquire acquire = { vms, n, { 0, 0 }, NULL, vms[0]->ctx.file, NULL };
+    PvPool *pool = pv_resources_peek_pool(vms[0]->ctx.resources);
     g_autoptr(GArray) free_pages = NULL;
     g_autoptr(GString) waiting_for = g_string_new(NULL);
     g_autofree char *amount = NULL;
@@ -186,12 +186,12 @@ pv_vm_acquire(PvVm *const *vms, guint n, GError **error)
         pv_pool_note_vm(pool, one);
         g_string_append_printf(waiting_for, "%s'%s'", i ? ", " : "", vms[i]->name);
         if (vms[i]->boot->shape.perf && !acquire.host) {
-            const PvTopology *host = pv_run_get_topology(vms[i]->run, error);
+            const PvTopology *host = pv_host_get_topology(vms[i]->ctx.host, error);
 
             if (!host)
                 return FALSE;
             /* The host's topology with its free hugepages of now. */
-            free_pages = pv_run_get_free_hugepages(vms[i]->run, host->nodes);
+            free_pages = pv_host_get_free_hugepages(vms[i]->ctx.host, host->nodes);
             now = *host;
             now.free_hugepages = free_pages;
             acquire.host = &now;
@@ -239,7 +239,7 @@ pv_vm_boot_settled(PvVm *vm, gint64 now)
     switch (pv_domain_get_state(vm->domain)) {
     case PV_DOMAIN_STATE_READY:
         boot->ready = TRUE;
-        pv_event_vm_ready(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file), vm->name,
+        pv_event_vm_ready(vm->ctx.events, vm->ctx.path, vm->name,
                           pv_domain_peek_name(vm->domain), (now - boot->started) * 1000);
         return TRUE;
     case PV_DOMAIN_STATE_STOPPED:
@@ -251,7 +251,7 @@ pv_vm_boot_settled(PvVm *vm, gint64 now)
     default:
         break;
     }
-    if (vm->virt_type == PV_VIRT_KVM && pv_run_is_local(vm->run) &&
+    if (vm->virt_type == PV_VIRT_KVM && pv_host_is_local(vm->ctx.host) &&
         now >= boot->started + PV_VM_KVM_SILENT_US && pv_vm_console_silent(vm) &&
         pv_vm_explain_kvm(vm, &boot->error)) {
         g_prefix_error(&boot->error, _("vm '%s' (domain '%s') printed nothing on its console "
@@ -296,7 +296,7 @@ pv_vm_any_changed(gpointer user_data)
 static gboolean
 pv_vm_wait_all(PvVm *const *vms, guint n, GError **error)
 {
-    PvFile *file = vms[0]->file;
+    PvFile *file = vms[0]->ctx.file;
     g_autofree PvDomainState *seen = g_new0(PvDomainState, MAX(n, 1));
     PvVmWatch watch = { vms, n, seen };
 
@@ -322,7 +322,7 @@ pv_vm_wait_all(PvVm *const *vms, guint n, GError **error)
         if (!pv_file_check(file, error))
             return FALSE;
         /* Domain events and interrupts come through the file's wake. */
-        if (pv_wake_wait(pv_file_peek_wake(file), MIN(next, pv_file_deadline(file)),
+        if (pv_wake_wait(vms[0]->ctx.wake, MIN(next, pv_file_deadline(file)),
                          pv_vm_any_changed, &watch, error) == PV_WAIT_INTERRUPTED)
             return FALSE;
     }
@@ -401,7 +401,7 @@ gboolean
 pv_vm_boot_all(PvVm *const *vms, guint n, const PvVmBootOptions *options, GError **error)
 {
     g_autoptr(GError) interrupted = NULL;
-    PvFile *file = vms[0]->file;
+    PvFile *file = vms[0]->ctx.file;
     gboolean failed = FALSE;
     guint prepared;
     guint started;
@@ -417,7 +417,7 @@ pv_vm_boot_all(PvVm *const *vms, guint n, const PvVmBootOptions *options, GError
                 return FALSE;
             }
         }
-        if (vms[i]->file != file) {
+        if (vms[i]->ctx.file != file) {
             g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
                         _("vm '%s' belongs to another file"), vms[i]->name);
             return FALSE;

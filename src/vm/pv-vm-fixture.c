@@ -111,11 +111,11 @@ pv_vm_fixture_key(PvVm *vm, PvFixtureStore *store, const char *hypervisor, GErro
     inputs.inputs = (const char *const *)vm->fixture->inputs;
     inputs.input_dir = dir;
     inputs.profile = vm->profile;
-    inputs.virt_type = pv_vm_virt_request(pv_run_peek_options(vm->run)->virt_type,
+    inputs.virt_type = pv_vm_virt_request(vm->ctx.virt_type,
                                           vm->profile->virt_type,
-                                          pv_run_get_virt_auto(vm->run, &reason));
+                                          pv_host_get_virt_auto(vm->ctx.host, &reason));
     if (inputs.virt_type == PV_VIRT_AUTO)
-        inputs.virt_type = pv_run_get_virt_auto(vm->run, &reason);
+        inputs.virt_type = pv_host_get_virt_auto(vm->ctx.host, &reason);
     inputs.hypervisor = hypervisor;
     key = pv_fixture_key_compute(&inputs, pv_fixture_store_peek_digests(store), error);
     if (!key)
@@ -134,7 +134,8 @@ pv_vm_fixture_make_state(PvVm *vm, const PvVmBootOptions *options, const char *n
                          const char *uuid, const char *dir, PvVmFixtureSetupFunc setup,
                          gpointer user_data, char **console, GError **error)
 {
-    g_autofree char *state = g_build_filename(dir, PV_VM_FIXTURE_STATE, NULL);
+    PvHostStorage *storage = vm->ctx.storage;
+    g_autofree char *state = pv_host_storage_fixture_path(storage, dir, PV_VM_FIXTURE_STATE);
     g_autofree char *tail = NULL;
     g_autoptr(GError) local_error = NULL;
     gboolean ok;
@@ -150,11 +151,10 @@ pv_vm_fixture_make_state(PvVm *vm, const PvVmBootOptions *options, const char *n
          * (over the profile's disk) becomes the slot's, before stopping
          * removes it. */
         if (ok && vm->overlay) {
-            g_autofree char *disk = g_build_filename(dir, PV_VM_FIXTURE_DISK, NULL);
-            g_autoptr(GFile) from = g_file_new_for_path(vm->overlay);
-            g_autoptr(GFile) to = g_file_new_for_path(disk);
+            g_autofree char *disk = pv_host_storage_fixture_path(storage, dir,
+                                                                 PV_VM_FIXTURE_DISK);
 
-            ok = g_file_move(from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, &local_error);
+            ok = pv_host_storage_keep_overlay(storage, vm->overlay, disk, &local_error);
             if (ok)
                 g_clear_pointer(&vm->overlay, g_free);
         }
@@ -209,15 +209,15 @@ pv_vm_fixture_blocked(gpointer user_data, PvBlockReason reason)
     PvVmFixtureWait *wait = user_data;
 
     if (reason == PV_BLOCK_NONE)
-        pv_file_unblock(wait->vm->file);
+        pv_file_unblock(wait->vm->ctx.file);
     else
-        pv_file_block(wait->vm->file, reason, wait->waiting_for);
+        pv_file_block(wait->vm->ctx.file, reason, wait->waiting_for);
 }
 
 static gboolean
 pv_vm_fixture_check(gpointer user_data, GError **error)
 {
-    return pv_file_check(((PvVmFixtureWait *)user_data)->vm->file, error);
+    return pv_file_check(((PvVmFixtureWait *)user_data)->vm->ctx.file, error);
 }
 
 /* Another file or run builds the key: wait for it, interruptibly, saying so. */
@@ -232,7 +232,7 @@ pv_vm_fixture_wait(PvVm *vm, PvFixtureStore *store, PvFixtureWait *wait, GError 
     g_autofree char *failure = NULL;
     PvVmFixtureWait fixture_wait = { vm, store, wait, waiting_for };
     PvSchedWait sched_wait = {
-        .wake = pv_file_peek_wake(vm->file),
+        .wake = vm->ctx.wake,
         .deadline = G_MAXINT64,
         .try_take = pv_vm_fixture_try,
         .blocked = pv_vm_fixture_blocked,
@@ -244,10 +244,9 @@ pv_vm_fixture_wait(PvVm *vm, PvFixtureStore *store, PvFixtureWait *wait, GError 
     };
     gboolean ok;
 
-    pv_event_fixture_build_waiting(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file),
+    pv_event_fixture_build_waiting(vm->ctx.events, vm->ctx.path,
                                    vm->name, vm->fixture->name, vm->fixture_key, holder);
-    ok = pv_sched_wait(pv_resources_peek_sched(pv_run_peek_resources(vm->run)), &sched_wait,
-                       error);
+    ok = pv_sched_wait(pv_resources_peek_sched(vm->ctx.resources), &sched_wait, error);
     if (ok && (failure = pv_fixture_wait_get_failure(wait))) {
         g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
                     _("fixture '%s' (%s) did not build in %s: %s"), vm->fixture->name,
@@ -268,8 +267,8 @@ pv_vm_fixture_prune(PvVm *vm, PvFixtureStore *store)
     {
         g_autofree char *cap = pv_size_format(PV_FIXTURE_STORE_DEFAULT_MAX_SIZE);
 
-        pv_run_note(vm->run, _("%s: cannot keep the fixture cache under %s: %s"),
-                    pv_file_peek_path(vm->file), cap, error->message);
+        pv_run_note(vm->ctx.run, _("%s: cannot keep the fixture cache under %s: %s"),
+                    vm->ctx.path, cap, error->message);
     }
 }
 
@@ -279,8 +278,8 @@ pv_vm_fixture_build(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
                     PvFixtureBuild *build, const PvVmBootOptions *options,
                     PvVmFixtureSetupFunc setup, gpointer user_data, GError **error)
 {
-    PvEvents *events = pv_run_peek_events(vm->run);
-    const char *path = pv_file_peek_path(vm->file);
+    PvEvents *events = vm->ctx.events;
+    const char *path = vm->ctx.path;
     g_autofree char *name = pv_fixture_store_slot_domain_name(store, key->key, 0);
     g_autofree char *uuid = pv_fixture_store_slot_uuid(store, key->key, 0);
     g_autofree char *dir = pv_fixture_build_get_slot_dir(build);
@@ -314,7 +313,7 @@ pv_vm_fixture_build(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
          * included) the files waiting for it fail with this.
          */
         if (!g_error_matches(local_error, PV_ERROR, PV_ERROR_CANCELLED) &&
-            pv_file_check(vm->file, NULL))
+            pv_file_check(vm->ctx.file, NULL))
             pv_fixture_build_fail(build, failure);
         g_propagate_error(error, g_steal_pointer(&local_error));
         return NULL;
@@ -331,8 +330,8 @@ pv_vm_fixture_entry(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
 {
     /* A record (the build lock, fixture_build_waiting): not translated. */
     g_autofree char *holder = g_strdup_printf("pid %" G_GINT64_FORMAT ", run %s, %s",
-                                              pv_run_get_pid(vm->run), pv_run_peek_id(vm->run),
-                                              pv_file_peek_path(vm->file));
+                                              vm->ctx.pid, vm->ctx.run_id,
+                                              vm->ctx.path);
 
     for (;;) {
         g_auto(PvFixtureAcquisition) acquisition = { 0 };
@@ -340,7 +339,7 @@ pv_vm_fixture_entry(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
         if (!pv_fixture_store_acquire(store, key->key, holder, &acquisition, error))
             return NULL;
         if (acquisition.warning)
-            pv_run_note(vm->run, "%s: %s", pv_file_peek_path(vm->file), acquisition.warning);
+            pv_run_note(vm->ctx.run, "%s: %s", vm->ctx.path, acquisition.warning);
         switch (acquisition.outcome) {
         case PV_FIXTURE_HIT:
             return g_steal_pointer(&acquisition.entry);
@@ -351,7 +350,7 @@ pv_vm_fixture_entry(PvVm *vm, PvFixtureStore *store, const PvFixtureKey *key,
             /* The build is over, committed, failed or abandoned: its lock goes
              * now, and this run's files waiting for it look again. */
             pv_fixture_acquisition_clear(&acquisition);
-            pv_sched_notify(pv_resources_peek_sched(pv_run_peek_resources(vm->run)));
+            pv_sched_notify(pv_resources_peek_sched(vm->ctx.resources));
             return built;
         }
         case PV_FIXTURE_WAIT:
@@ -369,10 +368,12 @@ static gboolean
 pv_vm_fixture_restore(PvVm *vm, const PvVmBootOptions *options, GError **error)
 {
     PvFixtureSlot *slot = vm->fixture_slot;
-    g_autofree char *state = g_build_filename(pv_fixture_slot_get_dir(slot),
-                                              PV_VM_FIXTURE_STATE, NULL);
+    PvHostStorage *storage = vm->ctx.storage;
+    g_autofree char *state = pv_host_storage_fixture_path(storage, pv_fixture_slot_get_dir(slot),
+                                                          PV_VM_FIXTURE_STATE);
     g_autofree char *disk = vm->profile->disk ?
-        g_build_filename(pv_fixture_slot_get_dir(slot), PV_VM_FIXTURE_DISK, NULL) : NULL;
+        pv_host_storage_fixture_path(storage, pv_fixture_slot_get_dir(slot),
+                                     PV_VM_FIXTURE_DISK) : NULL;
     gboolean ok;
 
     /* The slot's disk may be QEMU's user's; its state, which root's libvirt reads, not. */
@@ -390,7 +391,7 @@ pv_vm_fixture_restore(PvVm *vm, const PvVmBootOptions *options, GError **error)
     if (vm->domain && g_strcmp0(pv_domain_peek_name(vm->domain), vm->domain_name) == 0)
         vm->fixture_domain = vm->domain;
     if (ok)
-        pv_event_vm_restored(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file), vm->name,
+        pv_event_vm_restored(vm->ctx.events, vm->ctx.path, vm->name,
                              pv_domain_peek_name(vm->domain), vm->fixture->name,
                              vm->fixture_key, pv_fixture_slot_get_index(slot),
                              (g_get_monotonic_time() - vm->boot->started) * 1000);
@@ -417,7 +418,7 @@ pv_vm_fixture_claim_slot(PvVm *vm, PvFixtureEntry *entry, GError **error)
     for (;;) {
         PvFixtureSlot *slot = pv_fixture_entry_claim_slot(entry, error);
 
-        if (!slot || !pv_domain_registry_is_kept(pv_run_peek_domains(vm->run),
+        if (!slot || !pv_domain_registry_is_kept(vm->ctx.domains,
                                                  pv_fixture_slot_get_domain_name(slot)))
             return slot;
         g_ptr_array_add(passed, slot);
@@ -437,7 +438,6 @@ gboolean
 pv_vm_boot_fixture(PvVm *vm, const PvVmBootOptions *options, PvVmFixtureSetupFunc setup,
                    gpointer user_data, GError **error)
 {
-    const char *hypervisor = NULL;
     PvFixtureStore *store;
     g_autoptr(PvFixtureKey) key = NULL;
     g_autoptr(PvFixtureEntry) entry = NULL;
@@ -449,10 +449,10 @@ pv_vm_boot_fixture(PvVm *vm, const PvVmBootOptions *options, PvVmFixtureSetupFun
     if (!pv_vm_boot_prepare(vm, options, error))
         return FALSE;
     pv_vm_boot_finish(vm);
-    store = pv_run_get_fixture_store(vm->run, &hypervisor, error);
+    store = pv_host_get_fixture_store(vm->ctx.host, error);
     if (!store)
         return FALSE;
-    key = pv_vm_fixture_key(vm, store, hypervisor, error);
+    key = pv_vm_fixture_key(vm, store, pv_host_peek_hypervisor(vm->ctx.host), error);
     if (!key)
         return FALSE;
     g_free(vm->fixture_key);
@@ -464,7 +464,7 @@ pv_vm_boot_fixture(PvVm *vm, const PvVmBootOptions *options, PvVmFixtureSetupFun
     if (!slot)
         return FALSE;
     if (pv_fixture_slot_peek_warning(slot))
-        pv_run_note(vm->run, "%s: %s", pv_file_peek_path(vm->file),
+        pv_run_note(vm->ctx.run, "%s: %s", vm->ctx.path,
                     pv_fixture_slot_peek_warning(slot));
     if (!pv_fixture_slot_is_ready(slot)) {
         /* Every state is in use: this slot's is made as a build, under its name. */

@@ -33,7 +33,7 @@ pv_vm_add_nics(PvVm *vm, const PvVmNicSpec *nics, guint n, GError **error)
     guint i;
 
     for (i = 0; i < n; i++) {
-        const PvNic *nic = pv_file_add_nic(vm->file, vm->name, i, nics[i].net, nics[i].ip,
+        const PvNic *nic = pv_file_add_nic(vm->ctx.file, vm->name, i, nics[i].net, nics[i].ip,
                                            error);
 
         if (!nic) {
@@ -135,7 +135,7 @@ gboolean
 pv_vm_configure_nics(PvVm *vm, GError **error)
 {
     gint64 deadline = MIN(g_get_monotonic_time() + PV_VM_NET_TIMEOUT_US,
-                          pv_file_deadline(vm->file));
+                          pv_file_deadline(vm->ctx.file));
     PvAgentContext ctx;
     guint i;
 
@@ -170,11 +170,12 @@ pv_vm_set_link(PvVm *vm, const char *net, gboolean up, GError **error)
                     _("vm '%s' is not running: boot it before vm:link()"), vm->name);
         return FALSE;
     }
-    if (!pv_guest_net_set_link(pv_domain_peek_virdomain(vm->domain), nic->mac, up, error)) {
+    if (!pv_domain_handle_set_link(pv_domain_peek_virdomain(vm->domain), nic->mac, up,
+                                   error)) {
         g_prefix_error(error, _("vm '%s': network '%s': "), vm->name, net);
         return FALSE;
     }
-    pv_event_vm_link(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file), vm->name,
+    pv_event_vm_link(vm->ctx.events, vm->ctx.path, vm->name,
                      pv_domain_peek_name(vm->domain), net, up);
     return TRUE;
 }

@@ -28,8 +28,8 @@ static char *
 pv_vm_holder(PvVm *vm)
 {
     return g_strdup_printf("pid %" G_GINT64_FORMAT ", prefix %s, %s, vm '%s'\n",
-                           pv_run_get_pid(vm->run), pv_run_peek_prefix(vm->run),
-                           pv_file_peek_path(vm->file), vm->name);
+                           vm->ctx.pid, vm->ctx.prefix,
+                           vm->ctx.path, vm->name);
 }
 
 /* Per group: used by another running VM of the file (exclusively). */
@@ -40,8 +40,8 @@ pv_vm_groups_in_use(PvVm *vm, guint ngroups)
     guint i;
     guint j;
 
-    for (i = 0; i < pv_file_get_vm_count(vm->file); i++) {
-        const PvVm *other = pv_file_peek_vm(vm->file, i);
+    for (i = 0; i < pv_file_get_vm_count(vm->ctx.file); i++) {
+        const PvVm *other = pv_file_peek_vm(vm->ctx.file, i);
 
         for (j = 0; other != vm && j < other->llc_groups->len; j++)
             in_use[g_array_index(other->llc_groups, guint, j)] = TRUE;
@@ -57,11 +57,10 @@ static PvPerfOutcome
 pv_vm_plan_budget(PvVm *vm, PvVmBoot *boot, const PvTopology *topology,
                   const gboolean *unusable, GArray *groups, char **reason)
 {
-    const PvRunOptions *options = pv_run_peek_options(vm->run);
     guint online = topology->cpus->len;
-    guint cap = options->cpu_cap ? options->cpu_cap : MAX((online * 3 + 9) / 10, 1);
+    guint cap = pv_host_get_cpu_cap(vm->ctx.host);
 
-    cap = MAX(cap, boot->shape.cpus);
+    cap = MAX(cap ? cap : MAX((online * 3 + 9) / 10, 1), boot->shape.cpus);
     g_clear_pointer(&boot->placement.cpuset, g_free);
     if (cap > online) {
         *reason = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
@@ -91,8 +90,8 @@ static PvPerfOutcome
 pv_vm_plan_perf(PvVm *vm, PvVmBoot *boot, const PvTopology *topology, const gboolean *probe,
                 GArray *groups, char **reason)
 {
-    PvFile *file = vm->file;
-    PvLocks *locks = pv_resources_peek_locks(pv_run_peek_resources(vm->run));
+    PvFile *file = vm->ctx.file;
+    PvLocks *locks = pv_resources_peek_locks(vm->ctx.resources);
     const PvClaimSpec *claim = pv_file_peek_claim(file);
     guint ngroups = topology->groups->len;
     g_autofree gboolean *in_use = pv_vm_groups_in_use(vm, ngroups);
@@ -151,8 +150,8 @@ PvSchedTry
 pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host, PvBlockReason *reason,
                 gboolean *on_files, GError **error)
 {
-    PvLocks *locks = pv_resources_peek_locks(pv_run_peek_resources(vm->run));
-    PvLockMode mode = pv_run_peek_options(vm->run)->no_perf_mode ? PV_LOCK_SHARED
+    PvLocks *locks = pv_resources_peek_locks(vm->ctx.resources);
+    PvLockMode mode = vm->ctx.no_perf_mode ? PV_LOCK_SHARED
                                                                  : PV_LOCK_EXCLUSIVE;
     guint ngroups = host->groups->len;
     g_autofree gboolean *probe = pv_locks_unusable(locks, ngroups, mode);
@@ -167,7 +166,7 @@ pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host, PvBlockReason 
     if (mode == PV_LOCK_SHARED) {
         /* What the file holds shared it may share again. */
         for (g = 0; g < ngroups; g++)
-            probe[g] = probe[g] && !pv_locks_held(locks, vm->file, g);
+            probe[g] = probe[g] && !pv_locks_held(locks, vm->ctx.file, g);
         outcome = pv_vm_plan_budget(vm, boot, host, probe, groups, &why);
     } else {
         outcome = pv_vm_plan_perf(vm, boot, host, probe, groups, &why);
@@ -177,7 +176,7 @@ pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host, PvBlockReason 
         return PV_SCHED_FAILED;
     }
     if (outcome == PV_PERF_OK &&
-        pv_locks_take(locks, vm->file, (const guint *)groups->data, groups->len, mode, holder,
+        pv_locks_take(locks, vm->ctx.file, (const guint *)groups->data, groups->len, mode, holder,
                       &busy, error)) {
         g_array_append_vals(vm->llc_groups, groups->data, groups->len);
         return PV_SCHED_GRANTED;
@@ -186,7 +185,7 @@ pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host, PvBlockReason 
         return PV_SCHED_FAILED;  /* @error is set */
     /* Another run's groups will come free when it ends; only ours can deadlock. */
     for (g = 0; g < ngroups; g++) {
-        if (probe[g] && !pv_locks_held(locks, vm->file, g) && !pv_locks_held(locks, NULL, g))
+        if (probe[g] && !pv_locks_held(locks, vm->ctx.file, g) && !pv_locks_held(locks, NULL, g))
             others = TRUE;
     }
     *reason = PV_BLOCK_LLC_BUSY;
@@ -212,7 +211,7 @@ pv_vm_perf_warnings(PvVm *vm, const PvVmBoot *boot)
         return warnings;
     for (i = 0; i < plan->warnings->len; i++)
         g_ptr_array_add(warnings, g_strdup(plan->warnings->pdata[i]));
-    if (pv_run_host_is_local(vm->run) && (running = pv_host_read_running()) > plan->nvcpus / 2)
+    if ((running = pv_host_read_running(vm->ctx.host)) > plan->nvcpus / 2)
         g_ptr_array_add(warnings,
                         g_strdup_printf(_("host load: %u other tasks running, above half of "
                                           "the VM's %u vCPUs; results may be noisy"),

@@ -17,6 +17,43 @@
 #include "pv-vm.h"
 
 /*
+ * PvVmContext: what the VMs of one file need of the run and the file,
+ * read once as each VM is made (pv-vm-context.c).  Strings are borrowed
+ * from the run and the file, which outlive their VMs.  What the file does
+ * as its VMs' owner (its time and interrupts, waits, budget, scope,
+ * networks, consoles) stays its own: vm/ calls the file for that.
+ */
+typedef struct {
+    /* Where its domains run */
+    PvHost *host;                  /* NULL at discovery: on no host yet */
+    PvDomainRegistry *domains;     /* the host's */
+    PvResources *resources;        /* the host's: pool, boot gate, scheduler, LLC locks */
+    PvHostStorage *storage;        /* the host's: the files its domains open */
+
+    /* The run */
+    PvEvents *events;
+    PvRun *run;                    /* its notes (pv_run_note()) and template cache */
+    const char *run_id;
+    const char *prefix;            /* of every domain name */
+    const char *machine;           /* this machine's name, for the domains' metadata */
+    gint64 pid;
+    const char *run_dir;           /* nullable: the results directory (records) */
+    PvVirtType virt_type;          /* --virt-type */
+    gboolean no_ksm;               /* --no-ksm: domains do not share pages */
+    gboolean no_perf_mode;         /* --no-perf-mode: LLC groups shared */
+
+    /* The file, the VMs' owner */
+    PvFile *file;
+    const char *path;              /* as the user sees it */
+    const char *abs_path;
+    const char *stem;              /* safe in domain names */
+    PvWake *wake;                  /* its interrupts and its domains' events */
+} PvVmContext;
+
+void pv_vm_context_init(PvVmContext *ctx, PvFile *file);
+char *pv_vm_context_record_path(const PvVmContext *ctx, const char *name, const char *suffix);
+
+/*
  * What performance mode (or budgeted mode) adds to a boot: either a pinning
  * plan or a shared CPU set, with the LLC groups they hold.
  */
@@ -34,20 +71,22 @@ typedef struct {
     PvVmPlacement placement;
     gint64 timeout_ns;
     gboolean no_agent;
+    char *kernel;            /* the files its domain opens, as its host names them */
+    char *initrd;            /*   (pv-host-storage.c); NULL: none */
+    char *disk;              /*   the overlay's base */
     gint64 started;          /* monotonic: when the domain started */
     gboolean ready;          /* its agent connected (or it needs none) */
     GError *error;           /* why it did not boot */
 } PvVmBoot;
 
 struct _PvVm {
-    PvFile *file;             /* the owner; outlives the VM's use */
-    PvRun *run;
+    PvVmContext ctx;          /* its file's: the owner outlives the VM's use */
     char *name;
     PvProfile *profile;
     PvVmOptions options;      /* provium:vm()'s */
     PvDomain *domain;         /* the current or last domain */
-    char *console_log;
-    char *overlay;
+    char *console_log;        /* its console log, read on this machine */
+    char *overlay;            /* its overlay on the host (pv-host-storage.c) */
     gboolean touched;         /* used in the running test: show its console */
     PvAmount charge;          /* taken from the file's budget for the domain */
     gboolean charged;

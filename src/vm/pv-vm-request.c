@@ -136,8 +136,8 @@ pv_vm_request_fill(PvDomainRequest *request, const PvProfile *profile, const PvV
     request->memory = shape->memory;
     request->vcpus = shape->cpus;
     request->virt_type = inputs->virt_type;
-    request->kernel = profile->kernel;
-    request->initrd = profile->initrd;
+    request->kernel = inputs->kernel ? inputs->kernel : profile->kernel;
+    request->initrd = inputs->initrd ? inputs->initrd : profile->initrd;
     request->cmdline = profile->cmdline;
     request->disk = inputs->overlay;
     request->console_log = inputs->console_log;

@@ -31,7 +31,8 @@ PvVirtType pv_vm_virt_request(PvVirtType option, PvVirtType profile, PvVirtType 
  * PvVmRequestInputs:
  *
  * Everything a domain request is made of, beyond the shape: who, where its
- * files go, and what performance mode placed.  Strings are borrowed.
+ * files are on its host (pv-host-storage.c), and what performance mode
+ * placed.  Strings are borrowed.
  */
 typedef struct {
     const char *domain;         /* its libvirt name */
@@ -42,7 +43,9 @@ typedef struct {
     const char *prefix;
     const char *host;
     gint64 pid;
-    const char *console_log;
+    const char *kernel;         /* nullable: the profile's, as its host names it; NULL: as */
+    const char *initrd;         /*   the profile names it */
+    const char *console_log;    /* as the host names it */
     const char *overlay;        /* nullable: the disk overlay of a disk profile */
     PvVirtType virt_type;       /* from pv_vm_virt_request() */
     gboolean nosharepages;      /* --no-ksm */

@@ -2,9 +2,11 @@
  * pv-vm-start.c: stage 2 of a boot, starting one VM's domain
  *
  * The host must take the boot first (pressure, memory, the boot gate: a
- * wait through pv_vm_sched_wait()), once QEMU's user can reach its files
- * (pv_vm_check_reach()).  Then the domain gets its name, its disk overlay
- * and its console log, the request is assembled
+ * wait through pv_vm_sched_wait()), once its storage has the files the
+ * domain opens (pv_vm_provide_files(): on a host that shares this machine's
+ * files, QEMU's user must reach them).  Then the domain gets its name, its
+ * disk overlay and its console log from the host's storage, the request is
+ * assembled
  * (pv-vm-request.c) and rendered from the profile's template, and libvirt
  * starts it.  What the host refuses (realtime scheduling, hugepages without
  * hugetlbfs) becomes a warning and the same domain without it; a KVM domain
@@ -34,109 +36,68 @@ pv_vm_try_host(gpointer user_data, PvBlockReason *reason, gboolean *on_files, GE
 {
     PvVm *vm = user_data;
 
-    *reason = pv_resources_try_boot(pv_run_peek_resources(vm->run), vm->boot->shape.memory,
+    *reason = pv_resources_try_boot(vm->ctx.resources, vm->boot->shape.memory,
                                     vm->gate_weight);
     *on_files = FALSE;
     return *reason == PV_BLOCK_NONE ? PV_SCHED_GRANTED : PV_SCHED_BLOCKED;
 }
 
-/* qcow2 images start with "QFI\xfb"; anything else is taken as raw. */
-static const char *
-pv_vm_image_format(const char *path)
-{
-    guchar magic[4] = { 0 };
-    int fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
-    gssize got = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
-
-    if (fd >= 0)
-        close(fd);
-    return got == 4 && memcmp(magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
-}
-
-/* A qcow2 overlay of @base: what the domain writes goes there, never into @base. */
+/*
+ * The files the VM's domain opens, made available on its host
+ * (pv_host_storage_provide()): the profile's kernel and initrd, and @disk,
+ * the profile's disk image, or with @restore a fixture slot's disk, which
+ * is on the host already.  Their paths there go into the boot, for its
+ * request.  With a disk, the host must also be able to keep its overlay.
+ * Before the host takes the boot: a file QEMU cannot reach fails it now,
+ * not after waiting.
+ */
 static gboolean
-pv_vm_make_overlay(const char *base, const char *overlay, GError **error)
+pv_vm_provide_files(PvVm *vm, const char *disk, gboolean restore, GError **error)
 {
-    const char *argv[] = {
-        PV_QEMU_IMG, "create", "-q", "-f", "qcow2",
-        "-F", pv_vm_image_format(base), "-b", base, overlay, NULL,
-    };
-    g_autofree char *err_text = NULL;
-    int status = 0;
-    g_autoptr(GError) local_error = NULL;
+    PvHostStorage *storage = vm->ctx.storage;
+    PvVmBoot *boot = vm->boot;
 
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                      NULL, &err_text, &status, &local_error)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot run %s: %s"),
-                    PV_QEMU_IMG, local_error->message);
+    if (vm->profile->kernel &&
+        !(boot->kernel = pv_host_storage_provide(storage, vm->profile->kernel, vm->name,
+                                                 "kernel", error)))
+        return FALSE;
+    if (vm->profile->initrd &&
+        !(boot->initrd = pv_host_storage_provide(storage, vm->profile->initrd, vm->name,
+                                                 "initrd", error)))
+        return FALSE;
+    if (!disk)
+        return TRUE;
+    if (restore) {
+        if (!pv_host_storage_check_file(storage, disk, vm->name, "disk", error))
+            return FALSE;
+        boot->disk = g_strdup(disk);
+    } else if (!(boot->disk = pv_host_storage_provide(storage, disk, vm->name, "disk",
+                                                      error))) {
         return FALSE;
     }
-    if (!g_spawn_check_wait_status(status, NULL)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_IO,
-                    _("cannot make a disk overlay of %s: %s"), base, g_strstrip(err_text));
-        return FALSE;
-    }
-    return TRUE;
+    return pv_host_storage_check_overlays(storage, vm->name, error);
 }
 
 /*
- * Whether QEMU, as the user libvirt runs it as, can reach what this domain
- * makes it open: the kernel, initrd and disk (@disk: the profile's, or a
- * fixture's saved state) and the run directory the overlay goes into.
- * libvirt relabels those files for that user but not the directories above
- * them, so a checkout in a 0700 home directory would end in QEMU's "could
- * not open kernel file ...: Permission denied": the boot fails here
- * instead, naming the directory and the fix.  A file itself unreadable is
- * left to libvirt's relabelling.
+ * The domain @name's console log (where its XML has it logged, where it is
+ * read here) and, with a disk, its overlay of @base, a path on the host.
  */
 static gboolean
-pv_vm_check_reach(PvVm *vm, const char *disk, GError **error)
+pv_vm_make_files(PvVm *vm, const char *name, const char *base, PvHostConsole *console,
+                 GError **error)
 {
-    PvQemuUser *user = pv_run_peek_qemu_user(vm->run);
-    const struct {
-        const char *key;
-        const char *path;
-    } files[] = {
-        { "kernel", vm->profile->kernel },
-        { "initrd", vm->profile->initrd },
-        { "disk", disk },
-    };
-    g_autofree char *overlay = NULL;
-    g_autofree char *run_dir = NULL;
-    g_autofree char *blocker = NULL;
-    g_autofree char *fix = NULL;
-    gsize i;
+    PvHostStorage *storage = vm->ctx.storage;
 
-    if (!user)
-        return TRUE;
-    for (i = 0; i < G_N_ELEMENTS(files); i++) {
-        if (!files[i].path || pv_qemu_user_can_read(user, files[i].path, &blocker) ||
-            g_str_equal(blocker, files[i].path)) {
-            g_clear_pointer(&blocker, g_free);
-            continue;
-        }
-        fix = pv_qemu_user_format_fix(user, blocker);
-        g_set_error(error, PV_ERROR, PV_ERROR_IO,
-                    _("vm '%s': QEMU runs as %s (uid %u), which may not enter %s on the way to "
-                      "its %s %s: let it in with %s (as virt-manager does), or move the file"),
-                    vm->name, pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
-                    blocker, files[i].key, files[i].path, fix);
+    if (!pv_host_storage_open_console(storage, name, console, error))
         return FALSE;
+    g_free(vm->console_log);
+    vm->console_log = g_strdup(console->path);
+    if (base && !vm->overlay) {
+        vm->overlay = pv_host_storage_make_overlay(storage, base, name, error);
+        if (!vm->overlay)
+            return FALSE;
     }
-    if (!disk)
-        return TRUE;
-    overlay = pv_run_vm_path(vm->run, "overlay", ".qcow2");
-    run_dir = g_path_get_dirname(overlay);
-    if (pv_qemu_user_can_enter(user, run_dir, &blocker))
-        return TRUE;
-    fix = pv_qemu_user_format_fix(user, blocker);
-    g_set_error(error, PV_ERROR, PV_ERROR_IO,
-                _("vm '%s': QEMU runs as %s (uid %u), which may not enter %s on the way to the "
-                  "run directory %s, where its disk overlay goes: let it in with %s (as "
-                  "virt-manager does), or give --results-dir elsewhere"),
-                vm->name, pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
-                blocker, run_dir, fix);
-    return FALSE;
+    return TRUE;
 }
 
 /* A domain of the file stopped without being asked (main thread). */
@@ -149,9 +110,9 @@ pv_vm_on_stopped(PvDomain *domain, const char *reason, gpointer user_data)
 
     pv_vm_leave_gate(vm);
     if (pv_domain_claim_stop_report(domain))
-        pv_event_vm_stopped(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file), vm->name,
+        pv_event_vm_stopped(vm->ctx.events, vm->ctx.path, vm->name,
                             pv_domain_peek_name(domain), reason);
-    pv_file_interrupt_test(vm->file, PV_ERROR_DOMAIN_STOPPED, msg);
+    pv_file_interrupt_test(vm->ctx.file, PV_ERROR_DOMAIN_STOPPED, msg);
 }
 
 /* Its guest agent connected (main thread): the boot is over, the next may go. */
@@ -163,24 +124,25 @@ pv_vm_on_ready(PvDomain *domain, gpointer user_data)
 
 /*
  * What names a domain of @vm in its request (booted or restored): its name,
- * its file and run, its console log and overlay.  @file_name and @vm_name
- * are the valid-UTF-8 forms the caller keeps alive.
+ * its file and run, its files on the host (@console's log, the overlay).
+ * @file_name and @vm_name are the valid-UTF-8 forms the caller keeps alive.
  */
 static void
 pv_vm_request_identity(PvVm *vm, const char *name, const char *file_name,
-                       const char *vm_name, PvVmRequestInputs *inputs)
+                       const char *vm_name, const PvHostConsole *console,
+                       PvVmRequestInputs *inputs)
 {
-    PvRun *run = vm->run;
-
     inputs->domain = name;
     inputs->file = file_name;
-    inputs->file_shown = pv_file_peek_path(vm->file);
+    inputs->file_shown = vm->ctx.path;
     inputs->vm = vm_name;
-    inputs->run_id = pv_run_peek_id(run);
-    inputs->prefix = pv_run_peek_prefix(run);
-    inputs->host = pv_run_peek_host(run);
-    inputs->pid = pv_run_get_pid(run);
-    inputs->console_log = vm->console_log;
+    inputs->run_id = vm->ctx.run_id;
+    inputs->prefix = vm->ctx.prefix;
+    inputs->host = vm->ctx.machine;
+    inputs->pid = vm->ctx.pid;
+    inputs->kernel = vm->boot->kernel;
+    inputs->initrd = vm->boot->initrd;
+    inputs->console_log = console->log;
     inputs->overlay = vm->overlay;
 }
 
@@ -188,35 +150,28 @@ pv_vm_request_identity(PvVm *vm, const char *name, const char *file_name,
 static PvDomain *
 pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error)
 {
-    PvRun *run = vm->run;
     PvVmBoot *boot = vm->boot;
     const char *reason = NULL;
-    g_autofree char *file_name = pv_text_make_valid(pv_file_peek_abs_path(vm->file), -1);
+    g_autofree char *file_name = pv_text_make_valid(vm->ctx.abs_path, -1);
     g_autofree char *vm_name = pv_text_make_valid(vm->name, -1);
     g_autofree char *xml = NULL;
     g_autofree char *title = NULL;
-    g_autofree char *xml_path = pv_run_vm_path(run, name, ".xml");
+    g_autofree char *xml_path = pv_vm_context_record_path(&vm->ctx, name, ".xml");
     g_autoptr(GBytes) template = NULL;
     g_autofree PvDomainNic *nics = NULL;
+    g_auto(PvHostConsole) console = { 0 };
     PvVmRequestInputs inputs = { 0 };
     PvDomainRequest request;
     PvDomainCallbacks callbacks = { pv_vm_on_stopped, pv_vm_on_ready, vm };
     PvDomain *domain;
 
-    g_free(vm->console_log);
-    vm->console_log = pv_run_vm_path(run, name, ".console.log");
-    if (vm->profile->disk && !vm->overlay) {
-        g_autofree char *overlay = pv_run_vm_path(run, name, ".qcow2");
-
-        if (!pv_vm_make_overlay(vm->profile->disk, overlay, error))
-            return NULL;
-        vm->overlay = g_steal_pointer(&overlay);
-    }
-    pv_vm_request_identity(vm, name, file_name, vm_name, &inputs);
-    inputs.virt_type = pv_vm_virt_request(pv_run_peek_options(run)->virt_type,
+    if (!pv_vm_make_files(vm, name, boot->disk, &console, error))
+        return NULL;
+    pv_vm_request_identity(vm, name, file_name, vm_name, &console, &inputs);
+    inputs.virt_type = pv_vm_virt_request(vm->ctx.virt_type,
                                           vm->profile->virt_type,
-                                          pv_run_get_virt_auto(run, &reason));
-    inputs.nosharepages = pv_run_peek_options(run)->no_ksm;
+                                          pv_host_get_virt_auto(vm->ctx.host, &reason));
+    inputs.nosharepages = vm->ctx.no_ksm;
     inputs.plan = boot->placement.plan;
     inputs.cpuset = boot->placement.cpuset;
     inputs.realtime = realtime;
@@ -225,7 +180,7 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     inputs.n_nics = vm->nics->len;
     pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
     request.uuid = vm->domain_uuid;
-    template = pv_run_get_template(run, vm->profile->template_path, error);
+    template = pv_run_get_template(vm->ctx.run, vm->profile->template_path, error);
     if (template) {
         gsize len;
         const char *text = g_bytes_get_data(template, &len);
@@ -239,16 +194,17 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     }
     if (!pv_write_file_atomic(xml_path, xml, -1, error))
         return NULL;
-    domain = pv_domain_start(pv_run_peek_domains(run), name, vm->name, boot->shape.memory, xml,
-                             pv_file_peek_wake(vm->file), &callbacks, error);
+    domain = pv_domain_start(vm->ctx.domains, name, vm->name, boot->shape.memory, xml,
+                             vm->ctx.wake, &callbacks, error);
     if (!domain) {
         g_prefix_error(error, _("vm '%s': "), vm->name);
         return NULL;
     }
+    pv_host_storage_follow_console(vm->ctx.storage, domain, &console);
     {
         g_autofree char *who = g_strdup_printf(_("vm '%s' (domain '%s')"), vm->name, name);
 
-        pv_file_watch_console(vm->file, vm, who, vm->console_log,
+        pv_file_watch_console(vm->ctx.file, vm, who, vm->console_log,
                               vm->profile->console_ignore | vm->options.console_ignore);
     }
     return domain;
@@ -267,8 +223,8 @@ pv_vm_explain_kvm(PvVm *vm, GError **error)
     g_auto(PvProbeResult) probe = { 0 };
     g_autofree char *diagnosis = NULL;
 
-    pv_virt_get_probe(pv_run_peek_virt(vm->run), TRUE, &probe);
-    diagnosis = pv_virt_diagnose(pv_virt_libvirt_has_kvm(pv_run_peek_virt(vm->run)), &probe);
+    pv_virt_get_probe(pv_host_peek_virt(vm->ctx.host), TRUE, &probe);
+    diagnosis = pv_virt_diagnose(pv_virt_libvirt_has_kvm(pv_host_peek_virt(vm->ctx.host)), &probe);
     if (!diagnosis)
         return FALSE;
     if (error && *error)
@@ -295,13 +251,12 @@ pv_vm_drop_hugepages(PvVmBoot *boot)
 static PvDomain *
 pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
 {
-    PvRun *run = vm->run;
     PvVmBoot *boot = vm->boot;
     PvPerfPlan *plan = boot->placement.plan;
-    gboolean realtime = plan && pv_run_get_host_fact(run, PV_HOST_FACT_REALTIME) != 0;
+    gboolean realtime = plan && pv_host_get_fact(vm->ctx.host, PV_HOST_FACT_REALTIME) != 0;
     PvDomain *domain = NULL;
 
-    if (plan && plan->hugepages && pv_run_get_host_fact(run, PV_HOST_FACT_HUGETLBFS) == 0)
+    if (plan && plan->hugepages && pv_host_get_fact(vm->ctx.host, PV_HOST_FACT_HUGETLBFS) == 0)
         pv_vm_drop_hugepages(boot);
     for (;;) {
         g_autoptr(GError) start_error = NULL;
@@ -309,15 +264,15 @@ pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
         domain = pv_vm_start_domain(vm, name, realtime, &start_error);
         if (domain) {
             if (realtime)
-                pv_run_set_host_fact(run, PV_HOST_FACT_REALTIME, 1);
+                pv_host_set_fact(vm->ctx.host, PV_HOST_FACT_REALTIME, 1);
             break;
         }
         if (realtime && g_error_matches(start_error, PV_ERROR, PV_ERROR_NO_REALTIME)) {
-            pv_run_set_host_fact(run, PV_HOST_FACT_REALTIME, 0);
+            pv_host_set_fact(vm->ctx.host, PV_HOST_FACT_REALTIME, 0);
             realtime = FALSE;
         } else if (plan && plan->hugepages &&
                    g_error_matches(start_error, PV_ERROR, PV_ERROR_NO_HUGETLBFS)) {
-            pv_run_set_host_fact(run, PV_HOST_FACT_HUGETLBFS, 0);
+            pv_host_set_fact(vm->ctx.host, PV_HOST_FACT_HUGETLBFS, 0);
             pv_vm_drop_hugepages(boot);
         } else {
             if (vm->virt_type == PV_VIRT_KVM && pv_vm_explain_kvm(vm, &start_error))
@@ -327,7 +282,7 @@ pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
             break;
         }
     }
-    if (plan && pv_run_get_host_fact(run, PV_HOST_FACT_REALTIME) == 0)
+    if (plan && pv_host_get_fact(vm->ctx.host, PV_HOST_FACT_REALTIME) == 0)
         g_ptr_array_add(boot->placement.warnings,
                         g_strdup(_("realtime scheduling is not permitted for the domain here: "
                                    "vCPUs run without SCHED_FIFO")));
@@ -342,8 +297,7 @@ pv_vm_start_with_fallbacks(PvVm *vm, const char *name, GError **error)
 gboolean
 pv_vm_start_one(PvVm *vm, GError **error)
 {
-    PvRun *run = vm->run;
-    PvResources *resources = pv_run_peek_resources(run);
+    PvResources *resources = vm->ctx.resources;
     PvVmBoot *boot = vm->boot;
     g_autofree char *amount = pv_amount_format(pv_amount(boot->shape.memory, boot->shape.cpus));
     g_autofree char *waiting_for = g_strdup_printf(_("vm '%s' (%s)"), vm->name, amount);
@@ -352,14 +306,14 @@ pv_vm_start_one(PvVm *vm, GError **error)
     g_autofree char *name = NULL;
     PvDomain *domain;
 
-    if (!pv_vm_check_reach(vm, vm->profile->disk, error))
+    if (!pv_vm_provide_files(vm, vm->profile->disk, FALSE, error))
         return FALSE;
-    vm->gate_weight = pv_resources_gate_weigh(pv_run_peek_resources(run), boot->shape.cpus,
+    vm->gate_weight = pv_resources_gate_weigh(vm->ctx.resources, boot->shape.cpus,
                                               FALSE);
     if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
         return FALSE;
     g_atomic_int_set(&vm->in_gate, TRUE);
-    base = g_strdup_printf("%s%s-%s", pv_run_peek_prefix(run), pv_file_peek_stem(vm->file),
+    base = g_strdup_printf("%s%s-%s", vm->ctx.prefix, vm->ctx.stem,
                            vm_part);
     /*
      * A fixture's build boots under its slot's name (pv-vm-fixture.c), which
@@ -367,9 +321,9 @@ pv_vm_start_one(PvVm *vm, GError **error)
      * way out (libvirt's autodestroy) or left behind.
      */
     name = vm->domain_name ? g_strdup(vm->domain_name) :
-        pv_domain_registry_claim_name(pv_run_peek_domains(run), base);
+        pv_domain_registry_claim_name(vm->ctx.domains, base);
     /* One kept by --keep-failed is the user's (pv-vm-fixture.c). */
-    if (vm->domain_name && pv_domain_registry_is_kept(pv_run_peek_domains(run), name)) {
+    if (vm->domain_name && pv_domain_registry_is_kept(vm->ctx.domains, name)) {
         g_set_error(error, PV_ERROR, PV_ERROR_RESOURCES,
                     _("domain '%s', which this fixture's build needs, was kept after a failed "
                       "test (--keep-failed); remove it with provium clean"), name);
@@ -377,9 +331,9 @@ pv_vm_start_one(PvVm *vm, GError **error)
         pv_vm_leave_gate(vm);
         return FALSE;
     }
-    if (vm->domain_name && pv_domain_registry_destroy_stale(pv_run_peek_domains(run), name))
-        pv_run_note(run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
-                           "run that ended"), pv_file_peek_path(vm->file), name);
+    if (vm->domain_name && pv_domain_registry_destroy_stale(vm->ctx.domains, name))
+        pv_run_note(vm->ctx.run, _("%s: destroyed domain '%s', left running on its fixture "
+                                   "slot by a run that ended"), vm->ctx.path, name);
     boot->placement.warnings = pv_vm_perf_warnings(vm, boot);
     boot->started = g_get_monotonic_time();
     domain = pv_vm_start_with_fallbacks(vm, name, error);
@@ -394,11 +348,11 @@ pv_vm_start_one(PvVm *vm, GError **error)
         g_autofree char *described = boot->placement.plan ?
             pv_perf_plan_describe(boot->placement.plan) : NULL;
 
-        pv_event_perf_plan(pv_run_peek_events(run), pv_file_peek_path(vm->file), vm->name,
+        pv_event_perf_plan(vm->ctx.events, vm->ctx.path, vm->name,
                            described, boot->placement.cpuset, boot->placement.warnings,
                            boot->placement.plan ? boot->placement.plan->notes : NULL);
     }
-    pv_event_vm_spawned(pv_run_peek_events(run), pv_file_peek_path(vm->file), vm->name,
+    pv_event_vm_spawned(vm->ctx.events, vm->ctx.path, vm->name,
                         pv_domain_peek_name(domain), boot->shape.memory, boot->shape.cpus);
     if (boot->no_agent) {
         pv_vm_leave_gate(vm);
@@ -420,16 +374,16 @@ pv_vm_start_one(PvVm *vm, GError **error)
 gboolean
 pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **error)
 {
-    PvRun *run = vm->run;
     PvVmBoot *boot = vm->boot;
     g_autofree char *amount = pv_amount_format(pv_amount(boot->shape.memory, boot->shape.cpus));
     g_autofree char *waiting_for = g_strdup_printf(_("vm '%s' (%s)"), vm->name, amount);
-    g_autofree char *file_name = pv_text_make_valid(pv_file_peek_abs_path(vm->file), -1);
+    g_autofree char *file_name = pv_text_make_valid(vm->ctx.abs_path, -1);
     g_autofree char *vm_name = pv_text_make_valid(vm->name, -1);
     g_autofree char *saved = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *xml_path = NULL;
     g_autofree char *title = NULL;
+    g_auto(PvHostConsole) console = { 0 };
     PvVmRequestInputs inputs = { 0 };
     PvDomainRequest request;
     PvDomainCallbacks callbacks = { pv_vm_on_stopped, pv_vm_on_ready, vm };
@@ -437,49 +391,43 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     PvDomain *domain;
     gint64 deadline;
 
-    if (!pv_vm_check_reach(vm, disk, error))
+    if (!pv_vm_provide_files(vm, disk, TRUE, error))
         return FALSE;
     /* A restore weighs what it costs, less than a boot (pv-pool.h). */
-    vm->gate_weight = pv_resources_gate_weigh(pv_run_peek_resources(run), boot->shape.cpus,
+    vm->gate_weight = pv_resources_gate_weigh(vm->ctx.resources, boot->shape.cpus,
                                               TRUE);
     if (!pv_vm_sched_wait(vm, waiting_for, amount, waiting_for, pv_vm_try_host, vm, error))
         return FALSE;
     g_atomic_int_set(&vm->in_gate, TRUE);
     boot->started = g_get_monotonic_time();
-    g_free(vm->console_log);
-    vm->console_log = pv_run_vm_path(run, name, ".console.log");
-    xml_path = pv_run_vm_path(run, name, ".xml");
+    xml_path = pv_vm_context_record_path(&vm->ctx, name, ".xml");
     /* The saved disk state is the base of the VM's own overlay: never written. */
-    if (disk) {
-        g_autofree char *overlay = pv_run_vm_path(run, name, ".qcow2");
-
-        if (!pv_vm_make_overlay(disk, overlay, error)) {
-            pv_vm_leave_gate(vm);
-            return FALSE;
-        }
-        g_free(vm->overlay);
-        vm->overlay = g_steal_pointer(&overlay);
+    g_clear_pointer(&vm->overlay, g_free);
+    if (!pv_vm_make_files(vm, name, boot->disk, &console, error)) {
+        pv_vm_leave_gate(vm);
+        return FALSE;
     }
-    pv_vm_request_identity(vm, name, file_name, vm_name, &inputs);
+    pv_vm_request_identity(vm, name, file_name, vm_name, &console, &inputs);
     pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
-    if (pv_domain_registry_destroy_stale(pv_run_peek_domains(run), name))
-        pv_run_note(run, _("%s: destroyed domain '%s', left running on its fixture slot by a "
-                           "run that ended"), pv_file_peek_path(vm->file), name);
-    saved = pv_domain_save_image_xml(pv_run_peek_domains(run), state_path, error);
+    if (pv_domain_registry_destroy_stale(vm->ctx.domains, name))
+        pv_run_note(vm->ctx.run, _("%s: destroyed domain '%s', left running on its fixture "
+                                   "slot by a run that ended"), vm->ctx.path, name);
+    saved = pv_domain_save_image_xml(vm->ctx.domains, state_path, error);
     if (saved)
         xml = pv_template_restore_xml(saved, &request, error);
     if (!xml || !pv_write_file_atomic(xml_path, xml, -1, error)) {
         pv_vm_leave_gate(vm);
         return FALSE;
     }
-    domain = pv_domain_restore(pv_run_peek_domains(run), name, vm->name, boot->shape.memory,
-                               state_path, xml, pv_file_peek_wake(vm->file), &callbacks, error);
-    pv_resources_boot_started(pv_run_peek_resources(run), boot->shape.memory);
+    domain = pv_domain_restore(vm->ctx.domains, name, vm->name, boot->shape.memory,
+                               state_path, xml, vm->ctx.wake, &callbacks, error);
+    pv_resources_boot_started(vm->ctx.resources, boot->shape.memory);
     if (!domain) {
         g_prefix_error(error, _("vm '%s': "), vm->name);
         pv_vm_leave_gate(vm);
         return FALSE;
     }
+    pv_host_storage_follow_console(vm->ctx.storage, domain, &console);
     g_clear_pointer(&vm->domain, pv_domain_unref);
     vm->domain = domain;
 
@@ -491,7 +439,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
 
         if (pv_agent_ping(pv_domain_peek_virdomain(domain), PV_VM_PING_TIMEOUT_S, &ping_error))
             break;
-        if (!pv_file_check(vm->file, error))
+        if (!pv_file_check(vm->ctx.file, error))
             return FALSE;
         if (pv_domain_get_state(domain) == PV_DOMAIN_STATE_STOPPED) {
             reason = pv_domain_dup_stop_reason(domain);
@@ -507,7 +455,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
             return FALSE;
         }
         /* The file's wake ends this pause early on an interrupt or a stop. */
-        pv_wake_wait(pv_file_peek_wake(vm->file),
+        pv_wake_wait(vm->ctx.wake,
                      g_get_monotonic_time() + G_USEC_PER_SEC / 10, NULL, NULL, &ignored);
     }
     pv_domain_set_ready(domain);

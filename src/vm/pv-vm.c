@@ -2,9 +2,10 @@
  * pv-vm.c: a VM as a test file sees it: a profile, and a domain while booted
  *
  * Everything here runs on the owning file's worker thread, but for the
- * domain callbacks (the main thread).  A VM's artifacts live in the run
- * directory: the rendered domain XML, the serial console log and, for disk
- * profiles, the qcow2 overlay (removed when the VM's domain ends).  The
+ * domain callbacks (the main thread).  The rendered domain XML is kept in
+ * the run directory; the files its domain opens are its host's storage's
+ * (pv-host-storage.c): the serial console log and, for disk profiles, the
+ * qcow2 overlay (removed when the VM's domain ends).  The
  * boot itself is in pv-vm-boot.c, placement in pv-vm-place.c, the domain
  * request in pv-vm-request.c.
  *
@@ -61,8 +62,7 @@ pv_vm_new(PvFile *file, const char *name, PvProfile *profile, const PvVmOptions 
 
     vm->llc_groups = g_array_new(FALSE, FALSE, sizeof(guint));
     vm->nics = g_ptr_array_new();
-    vm->file = file;
-    vm->run = pv_file_peek_run(file);
+    pv_vm_context_init(&vm->ctx, file);
     vm->name = g_strdup(name);
     vm->profile = profile;
     vm->options = *options;
@@ -125,7 +125,7 @@ pv_vm_peek_console_log(PvVm *vm)
 gboolean
 pv_vm_check_scope(PvVm *vm, GError **error)
 {
-    if (pv_file_vm_in_scope(vm->file, vm))
+    if (pv_file_vm_in_scope(vm->ctx.file, vm))
         return TRUE;
     g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
                 _("vm '%s' was made inside a test that has ended, and ended with it: make it "
@@ -167,7 +167,7 @@ void
 pv_vm_leave_gate(PvVm *vm)
 {
     if (g_atomic_int_compare_and_exchange(&vm->in_gate, TRUE, FALSE))
-        pv_resources_boot_over(pv_run_peek_resources(vm->run), vm->gate_weight);
+        pv_resources_boot_over(vm->ctx.resources, vm->gate_weight);
 }
 
 /**
@@ -183,7 +183,7 @@ pv_vm_release_charge(PvVm *vm)
     g_array_set_size(vm->llc_groups, 0);
     if (!vm->charged)
         return;
-    pv_budget_give(pv_file_peek_budget(vm->file), vm->charge);
+    pv_budget_give(pv_file_peek_budget(vm->ctx.file), vm->charge);
     vm->charged = FALSE;
 }
 
@@ -192,7 +192,7 @@ void
 pv_vm_emit_stopped(PvVm *vm, const char *reason)
 {
     if (pv_domain_claim_stop_report(vm->domain))
-        pv_event_vm_stopped(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file), vm->name,
+        pv_event_vm_stopped(vm->ctx.events, vm->ctx.path, vm->name,
                             pv_domain_peek_name(vm->domain), reason);
 }
 
@@ -200,7 +200,7 @@ static void
 pv_vm_remove_overlay(PvVm *vm)
 {
     if (vm->overlay) {
-        g_unlink(vm->overlay);
+        pv_host_storage_remove(vm->ctx.storage, vm->overlay);
         g_clear_pointer(&vm->overlay, g_free);
     }
 }
@@ -232,7 +232,7 @@ pv_vm_require_agent(PvVm *vm, GError **error)
     }
     switch (pv_domain_get_state(vm->domain)) {
     case PV_DOMAIN_STATE_READY:
-        return pv_file_check(vm->file, error);
+        return pv_file_check(vm->ctx.file, error);
     case PV_DOMAIN_STATE_STOPPED:
         reason = pv_domain_dup_stop_reason(vm->domain);
         g_set_error(error, PV_ERROR, PV_ERROR_DOMAIN_STOPPED,
@@ -282,9 +282,9 @@ pv_vm_check_cb(gpointer user_data, GError **error)
 void
 pv_vm_agent_context(PvVm *vm, PvAgentContext *ctx)
 {
-    ctx->wake = pv_file_peek_wake(vm->file);
+    ctx->wake = vm->ctx.wake;
     ctx->check = pv_vm_check_cb;
-    ctx->check_data = vm->file;
+    ctx->check_data = vm->ctx.file;
 }
 
 /**
@@ -430,7 +430,7 @@ pv_vm_shutdown(PvVm *vm, gint64 timeout_ns, GError **error)
     if (!pv_vm_is_running(vm))
         return TRUE;
     deadline = g_get_monotonic_time() + (timeout_ns ? timeout_ns : PV_VM_SHUTDOWN_TIMEOUT_NS) / 1000;
-    if (!pv_domain_shutdown(vm->domain, MIN(deadline, pv_file_deadline(vm->file)), error))
+    if (!pv_domain_shutdown(vm->domain, MIN(deadline, pv_file_deadline(vm->ctx.file)), error))
         return FALSE;
     pv_vm_stopped(vm, "shutdown");
     return TRUE;
@@ -467,7 +467,7 @@ pv_vm_release_nics(PvVm *vm)
     if (vm->nics->len == 0)
         return;
     g_ptr_array_set_size(vm->nics, 0);
-    pv_file_release_nics(vm->file, vm->name);
+    pv_file_release_nics(vm->ctx.file, vm->name);
 }
 
 /*
@@ -589,6 +589,9 @@ pv_vm_boot_free(PvVmBoot *boot)
         return;
     pv_vm_placement_clear(&boot->placement);
     g_clear_error(&boot->error);
+    g_free(boot->kernel);
+    g_free(boot->initrd);
+    g_free(boot->disk);
     g_free(boot);
 }
 
@@ -633,12 +636,12 @@ gboolean
 pv_vm_sched_wait(PvVm *vm, const char *who, const char *need, const char *waiting_for,
                  PvSchedTryFunc try_take, gpointer data, GError **error)
 {
-    PvVmWait wait = { vm->file, waiting_for, data, try_take };
+    PvVmWait wait = { vm->ctx.file, waiting_for, data, try_take };
     PvSchedWait sched_wait = {
-        pv_file_peek_wake(vm->file), G_MAXINT64, pv_vm_wait_try, pv_vm_wait_blocked,
+        vm->ctx.wake, G_MAXINT64, pv_vm_wait_try, pv_vm_wait_blocked,
         pv_vm_wait_check, &wait, who, need,
     };
 
-    return pv_sched_wait(pv_resources_peek_sched(pv_run_peek_resources(vm->run)), &sched_wait,
+    return pv_sched_wait(pv_resources_peek_sched(vm->ctx.resources), &sched_wait,
                          error);
 }

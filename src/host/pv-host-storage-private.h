@@ -1,0 +1,39 @@
+/*
+ * pv-host-storage-private.h: what an implementation of a host's storage
+ * provides (pv-host-storage-local.c; a host's storage pool next)
+ */
+#pragma once
+
+#if !defined(PV_HOST_STORAGE_PRIVATE)
+# error "only src/host/pv-host-storage*.c include pv-host-storage-private.h"
+#endif
+
+#include "pv-host-storage.h"
+
+/*
+ * One function per operation of pv-host-storage.h, with the same contract;
+ * set_dir may be NULL.
+ */
+typedef struct {
+    void (*set_dir)(PvHostStorage *storage, const char *dir);
+    char *(*provide)(PvHostStorage *storage, const char *path, const char *vm, const char *role,
+                     GError **error);
+    gboolean (*check_file)(PvHostStorage *storage, const char *path, const char *vm,
+                           const char *role, GError **error);
+    gboolean (*check_overlays)(PvHostStorage *storage, const char *vm, GError **error);
+    char *(*make_overlay)(PvHostStorage *storage, const char *base, const char *name,
+                          GError **error);
+    gboolean (*keep_overlay)(PvHostStorage *storage, const char *overlay, const char *to,
+                             GError **error);
+    void (*remove)(PvHostStorage *storage, const char *path);
+    char *(*fixture_path)(PvHostStorage *storage, const char *slot_dir, const char *file);
+    gboolean (*open_console)(PvHostStorage *storage, const char *name, PvHostConsole *console,
+                             GError **error);
+    void (*follow_console)(PvHostStorage *storage, PvDomain *domain,
+                           const PvHostConsole *console);
+    void (*free)(PvHostStorage *storage);
+} PvHostStorageClass;
+
+struct _PvHostStorage {
+    const PvHostStorageClass *klass;
+};

@@ -1,0 +1,180 @@
+/*
+ * pv-host-storage.c: the files a host's domains open, and where they are
+ * kept there
+ *
+ * Every file a domain needs on its host goes through here: the images of
+ * this machine a profile names (kernel, initrd, a disk's base), the overlay
+ * each domain writes into, a fixture slot's saved state and disk, and the
+ * serial console log.  vm/ hands over paths of this machine and gets back
+ * what the domain XML is to name; it never builds a path on the host
+ * itself.  Which implementation a host has is its PvHost's choice:
+ * pv-host-storage-local.c, for a libvirt that shares this machine's files
+ * (the same paths, overlays and logs in the run directory).  A host whose
+ * files are not this machine's keeps them in a libvirt storage pool of
+ * provium's instead, behind the same functions: see doc/architecture.md,
+ * "A host's files".
+ */
+#include "config.h"
+
+#define PV_HOST_STORAGE_PRIVATE
+#include "pv-host-storage-private.h"
+
+void
+pv_host_console_clear(PvHostConsole *console)
+{
+    g_clear_pointer(&console->log, g_free);
+    g_clear_pointer(&console->path, g_free);
+}
+
+void
+pv_host_storage_free(PvHostStorage *storage)
+{
+    if (storage)
+        storage->klass->free(storage);
+}
+
+/**
+ * pv_host_storage_set_dir:
+ * @dir: this run's directory of its VMs' files on this machine (the run
+ *   directory's vms/); it must outlive nothing: copied
+ *
+ * Where what is made for the run's domains and read on this machine goes
+ * (console logs; with a host that shares this machine's files, overlays
+ * too).  Set before the first boot.
+ */
+void
+pv_host_storage_set_dir(PvHostStorage *storage, const char *dir)
+{
+    if (storage->klass->set_dir)
+        storage->klass->set_dir(storage, dir);
+}
+
+/**
+ * pv_host_storage_provide:
+ * @path: a file of this machine: a profile's kernel, initrd or disk image
+ * @vm: the VM whose domain opens it, for messages
+ * @role: what it is to the domain ("kernel", "initrd", "disk"), for messages
+ *
+ * Makes @path available to the host's domains.  A host that shares this
+ * machine's files takes it where it is, once QEMU's user there can reach
+ * it; a host that does not gets a copy of it, once per content.
+ * Returns: (transfer full): the path the domain XML names, or NULL with
+ *   @error set (naming the directory in the way, and the fix)
+ */
+char *
+pv_host_storage_provide(PvHostStorage *storage, const char *path, const char *vm,
+                        const char *role, GError **error)
+{
+    return storage->klass->provide(storage, path, vm, role, error);
+}
+
+/**
+ * pv_host_storage_check_file:
+ * @path: a file already on the host: pv_host_storage_fixture_path()'s
+ *
+ * Whether a domain of @vm can open @path there.
+ */
+gboolean
+pv_host_storage_check_file(PvHostStorage *storage, const char *path, const char *vm,
+                           const char *role, GError **error)
+{
+    return storage->klass->check_file(storage, path, vm, role, error);
+}
+
+/**
+ * pv_host_storage_check_overlays:
+ *
+ * Whether the host can keep overlays for the domains of @vm (before a boot
+ * with a disk waits for the host: it would fail only after).
+ */
+gboolean
+pv_host_storage_check_overlays(PvHostStorage *storage, const char *vm, GError **error)
+{
+    return storage->klass->check_overlays(storage, vm, error);
+}
+
+/**
+ * pv_host_storage_make_overlay:
+ * @base: a path on the host: pv_host_storage_provide()'s, or a fixture
+ *   slot's disk
+ * @name: the domain's name
+ *
+ * A new qcow2 overlay of @base for domain @name: what the domain writes goes
+ * there, never into @base.
+ * Returns: (transfer full): the overlay's path on the host, for the domain
+ *   XML, or NULL with @error set
+ */
+char *
+pv_host_storage_make_overlay(PvHostStorage *storage, const char *base, const char *name,
+                             GError **error)
+{
+    return storage->klass->make_overlay(storage, base, name, error);
+}
+
+/**
+ * pv_host_storage_keep_overlay:
+ * @overlay: pv_host_storage_make_overlay()'s, its domain saved or stopped
+ * @to: pv_host_storage_fixture_path()'s: a fixture slot's disk
+ *
+ * The overlay is kept as @to instead of being removed: a saved state goes
+ * with the disk it was saved with.
+ */
+gboolean
+pv_host_storage_keep_overlay(PvHostStorage *storage, const char *overlay, const char *to,
+                             GError **error)
+{
+    return storage->klass->keep_overlay(storage, overlay, to, error);
+}
+
+/**
+ * pv_host_storage_remove:
+ *
+ * Removes a file made for a domain (an overlay), once its domain is gone.
+ */
+void
+pv_host_storage_remove(PvHostStorage *storage, const char *path)
+{
+    storage->klass->remove(storage, path);
+}
+
+/**
+ * pv_host_storage_fixture_path:
+ * @slot_dir: a fixture slot's directory (the store, fixture/)
+ * @file: the slot's file: its memory state, its disk
+ *
+ * Returns: (transfer full): where the host keeps that file: libvirt saves
+ *   the state there, and restores it from there
+ */
+char *
+pv_host_storage_fixture_path(PvHostStorage *storage, const char *slot_dir, const char *file)
+{
+    return storage->klass->fixture_path(storage, slot_dir, file);
+}
+
+/**
+ * pv_host_storage_open_console:
+ * @name: the domain's name
+ * @console: (out caller-allocates): clear with pv_host_console_clear()
+ *
+ * Where domain @name's serial console is logged: what its XML names, and
+ * where it is read on this machine.
+ */
+gboolean
+pv_host_storage_open_console(PvHostStorage *storage, const char *name, PvHostConsole *console,
+                             GError **error)
+{
+    return storage->klass->open_console(storage, name, console, error);
+}
+
+/**
+ * pv_host_storage_follow_console:
+ *
+ * @domain runs: from now on its console fills @console's path (where the
+ * host writes the log itself, there is nothing to do).
+ */
+void
+pv_host_storage_follow_console(PvHostStorage *storage, PvDomain *domain,
+                               const PvHostConsole *console)
+{
+    storage->klass->follow_console(storage, domain, console);
+}

@@ -1,0 +1,50 @@
+/*
+ * pv-host-storage.h: the files a host's domains open, and where they are
+ * kept there
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "pv-domain.h"
+#include "pv-qemu-user.h"
+
+typedef struct _PvHostStorage PvHostStorage;
+
+/**
+ * PvHostConsole:
+ *
+ * A domain's serial console log: what its XML names on the host, and where
+ * provium reads it on this machine (console tails, checks, expect).
+ */
+typedef struct {
+    char *log;        /* the domain XML's <log file=>, a path on the host; NULL: none */
+    char *path;       /* the same bytes, readable here */
+} PvHostConsole;
+
+void pv_host_console_clear(PvHostConsole *console);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvHostConsole, pv_host_console_clear)
+
+PvHostStorage *pv_host_storage_new_local(PvQemuUser *user);
+void pv_host_storage_free(PvHostStorage *storage);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvHostStorage, pv_host_storage_free)
+
+void pv_host_storage_set_dir(PvHostStorage *storage, const char *dir);
+
+char *pv_host_storage_provide(PvHostStorage *storage, const char *path, const char *vm,
+                              const char *role, GError **error);
+gboolean pv_host_storage_check_file(PvHostStorage *storage, const char *path, const char *vm,
+                                    const char *role, GError **error);
+gboolean pv_host_storage_check_overlays(PvHostStorage *storage, const char *vm,
+                                        GError **error);
+char *pv_host_storage_make_overlay(PvHostStorage *storage, const char *base, const char *name,
+                                   GError **error);
+gboolean pv_host_storage_keep_overlay(PvHostStorage *storage, const char *overlay,
+                                      const char *to, GError **error);
+void pv_host_storage_remove(PvHostStorage *storage, const char *path);
+char *pv_host_storage_fixture_path(PvHostStorage *storage, const char *slot_dir,
+                                   const char *file);
+gboolean pv_host_storage_open_console(PvHostStorage *storage, const char *name,
+                                      PvHostConsole *console, GError **error);
+void pv_host_storage_follow_console(PvHostStorage *storage, PvDomain *domain,
+                                    const PvHostConsole *console);

@@ -125,11 +125,12 @@ pv_domain_launch(PvDomainRegistry *registry, const char *name, const char *label
         else if (!(dom = virDomainLookupByName(registry->conn, name)))
             pv_libvirt_set_error(error, _("domain '%s' was restored, but is gone"), name);
     } else {
+        /* Read once: another file's creation may clear it while this one's runs. */
+        gboolean autodestroy = g_atomic_int_get(&registry->autodestroy);
+
         dom = virDomainCreateXML(registry->conn, xml,
-                                 g_atomic_int_get(&registry->autodestroy) ?
-                                 VIR_DOMAIN_START_AUTODESTROY : 0);
-        if (!dom && g_atomic_int_get(&registry->autodestroy) &&
-            pv_libvirt_last_error_is(VIR_ERR_INVALID_ARG)) {
+                                 autodestroy ? VIR_DOMAIN_START_AUTODESTROY : 0);
+        if (!dom && autodestroy && pv_libvirt_last_error_is(VIR_ERR_INVALID_ARG)) {
             /* Drivers without it (test:///) reject the flag: go on without. */
             g_atomic_int_set(&registry->autodestroy, FALSE);
             dom = virDomainCreateXML(registry->conn, xml, 0);

@@ -772,6 +772,120 @@ test_collect_attempts(void)
     g_assert_nonnull(strstr(first->console_excerpt, "boom"));
 }
 
+/*
+ * A file of @attempts attempts (--retries) whose test "t" fails in each but
+ * the last, which ends with @last ("failed" or "flaky"); each attempt logs
+ * "try N" and fails with "f:2: no N".
+ */
+static GPtrArray *
+retried(guint attempts, const char *last)
+{
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+    guint a;
+
+    g_ptr_array_add(lines, g_strdup("{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>}"));
+    g_ptr_array_add(lines, g_strdup("{'kind': <'file_dispatched'>, 'ts': <int64 1>,"
+                                    " 'path': <'f'>}"));
+    for (a = 1; a <= attempts; a++) {
+        if (a > 1)
+            g_ptr_array_add(lines, g_strdup_printf("{'kind': <'file_retried'>, 'ts': <int64 %u>,"
+                                                   " 'path': <'f'>, 'attempt': <uint32 %u>}",
+                                                   a * 10, a));
+        g_ptr_array_add(lines, g_strdup_printf("{'kind': <'test_started'>, 'ts': <int64 %u>,"
+                                               " 'path': <'f'>, 'name': <'t'>}", a * 10 + 1));
+        g_ptr_array_add(lines, g_strdup_printf("{'kind': <'test_log'>, 'ts': <int64 %u>,"
+                                               " 'path': <'f'>, 'name': <'t'>,"
+                                               " 'text': <'try %u'>}", a * 10 + 2, a));
+        if (a < attempts || g_str_equal(last, "failed"))
+            g_ptr_array_add(lines, g_strdup_printf("{'kind': <'test_failed'>, 'ts': <int64 %u>,"
+                                                   " 'path': <'f'>, 'name': <'t'>,"
+                                                   " 'duration_ns': <int64 %u>,"
+                                                   " 'reason': <'f:2: no %u'>}",
+                                                   a * 10 + 3, a, a));
+        else
+            g_ptr_array_add(lines, g_strdup_printf("{'kind': <'test_flaky'>, 'ts': <int64 %u>,"
+                                                   " 'path': <'f'>, 'name': <'t'>,"
+                                                   " 'duration_ns': <int64 %u>,"
+                                                   " 'failures': <@as []>}", a * 10 + 3, a));
+    }
+    g_ptr_array_add(lines, g_strdup_printf("{'kind': <'file_completed'>, 'ts': <int64 %u>,"
+                                           " 'path': <'f'>, 'status': <'%s'>}", attempts * 10 + 5,
+                                           g_str_equal(last, "failed") ? "failed" : "passed"));
+    g_ptr_array_add(lines, NULL);
+    return stream((const char *const *)lines->pdata);
+}
+
+/*
+ * --retries 3: every attempt stays with the test, once, in order (a test
+ * that always fails has 3 earlier attempts, not one holding the others),
+ * and the page lists each with its message and output.
+ */
+static void
+test_collect_every_attempt(void)
+{
+    const struct {
+        guint attempts;
+        const char *last;
+        const char *section;
+    } cases[] = {
+        { 4, "failed", "failures" },
+        { 3, "flaky", "flaky" },
+    };
+    gsize c;
+
+    for (c = 0; c < G_N_ELEMENTS(cases); c++) {
+        g_autoptr(GPtrArray) events = retried(cases[c].attempts, cases[c].last);
+        g_autoptr(PvReport) report = pv_report_new();
+        const PvReportTest *test;
+        g_autofree char *page = NULL;
+        g_autofree char *xpath = NULL;
+        const char *body;
+        xmlDoc *doc;
+        guint a;
+
+        pv_report_add_stream(report, "runs/r", events, FALSE);
+        pv_report_finish(report);
+        test = find_test(report, "f", "t");
+        g_assert_nonnull(test);
+        g_assert_cmpstr(test->status, ==, cases[c].last);
+        g_assert_cmpuint(test->attempt, ==, cases[c].attempts);
+        g_assert_cmpuint(test->attempts->len, ==, cases[c].attempts - 1);
+        for (a = 0; a < test->attempts->len; a++) {
+            const PvReportTest *attempt = test->attempts->pdata[a];
+            g_autofree char *log = g_strdup_printf("try %u\n", a + 1);
+
+            g_assert_cmpuint(attempt->attempt, ==, a + 1);
+            g_assert_cmpstr(attempt->status, ==, "failed");
+            g_assert_cmpstr(attempt->log->str, ==, log);
+            g_assert_cmpuint(attempt->attempts->len, ==, 0);
+        }
+
+        page = pv_report_html(report, NULL);
+        body = page + strlen("<!DOCTYPE html>\n");
+        doc = xmlReadMemory(body, strlen(body), "page.html", NULL, XML_PARSE_NONET);
+        g_assert_nonnull(doc);
+        xpath = g_strdup_printf("string(count(//*[@id='%s']//*[@class='attempts']/*))",
+                                cases[c].section);
+        {
+            g_autofree char *count = g_strdup_printf("%u", cases[c].attempts);
+
+            assert_xpath(doc, xpath, count);
+        }
+        /* Each earlier attempt with its message and its output. */
+        for (a = 1; a < cases[c].attempts; a++) {
+            g_autofree char *reason = g_strdup_printf("//*[@class='attempts']/*[%u]/"
+                                                      "*[@class='reason'][. = 'f:2: no %u']",
+                                                      a, a);
+            g_autofree char *log = g_strdup_printf("//*[@class='attempts']/*[%u]/"
+                                                   "*[@class='log'][. = 'try %u\n']", a, a);
+
+            assert_xpath_found(doc, reason);
+            assert_xpath_found(doc, log);
+        }
+        xmlFreeDoc(doc);
+    }
+}
+
 /* Whatever a name or an output holds, it is text on the page, never markup. */
 static void
 test_html_escape(void)
@@ -974,6 +1088,7 @@ main(int argc, char **argv)
     g_test_add_func("/report/merge/overlap", test_merge_overlap);
     g_test_add_func("/report/merge/svg", test_merge_svg);
     g_test_add_func("/report/collect/attempts", test_collect_attempts);
+    g_test_add_func("/report/collect/every-attempt", test_collect_every_attempt);
     g_test_add_func("/report/html/escape", test_html_escape);
     g_test_add_func("/report/html/writer", test_html_writer);
     g_test_add_func("/report/html/page", test_html_page);

@@ -899,8 +899,10 @@ test_html_escape(void)
         { "a & b \"c\" 'd'", "a &amp; b &quot;c&quot; &#39;d&#39;" },
         { "&amp;", "&amp;amp;" },
         { "</style><b>", "&lt;/style&gt;&lt;b&gt;" },
-        /* Control characters are shown, a carriage return dropped, invalid bytes spelled. */
-        { "esc \x1b[2J bell \x07 cr\r", "esc \xe2\x90\x9b[2J bell \xe2\x90\x87 cr" },
+        /* Control characters are shown (a carriage return too), invalid bytes spelled. */
+        { "esc \x1b[2J bell \x07 cr\rX", "esc \xe2\x90\x9b[2J bell \xe2\x90\x87 cr\xe2\x90\x8dX" },
+        /* A line's end written CRLF is a line's end. */
+        { "crlf\r\nend\r", "crlf\nend" },
         { "bad \xff byte", "bad \\xff byte" },
         { "line\n\ttab", "line\n\ttab" },
         /* Noncharacters HTML refuses: U+FDD0, U+FFFE, U+1FFFF. */

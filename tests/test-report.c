@@ -8,6 +8,7 @@
 #include <libxml/xpath.h>
 #include <string.h>
 
+#include "pv-events.h"
 #include "pv-html.h"
 #include "pv-report-collect.h"
 #include "pv-report-html.h"
@@ -886,6 +887,81 @@ test_collect_every_attempt(void)
     }
 }
 
+/*
+ * A failing test that printed 1M and failed with a 100K message: the page
+ * keeps the output's last 64K from a line's start and the message's first
+ * 64K to a line's end, each saying how much and where the whole is.
+ */
+static void
+test_html_long_output(void)
+{
+    g_autoptr(GString) log = g_string_new(NULL);
+    g_autoptr(GString) reason = g_string_new("f:2: too long\n");
+    g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+    g_autoptr(PvReport) report = pv_report_new();
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+    g_autofree char *page = NULL;
+    g_autofree char *shown = NULL;
+    g_autofree char *message = NULL;
+    g_autofree char *note = NULL;
+    const char *body;
+    xmlDoc *doc;
+    guint i;
+
+    for (i = 0; i < 20000; i++)
+        g_string_append_printf(log, "line %05u \u00e9\u00e9\u00e9 of the output, long enough\n",
+                               i);
+    g_string_truncate(log, log->len - 1);
+    while (reason->len < 100 * 1024)
+        g_string_append(reason, "and more of the message\n");
+    g_ptr_array_add(events, g_variant_ref_sink(g_variant_parse(G_VARIANT_TYPE_VARDICT,
+        "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>, 'dir': <'/runs/r'>}",
+        NULL, NULL, NULL)));
+    g_ptr_array_add(events, g_variant_ref_sink(g_variant_parse(G_VARIANT_TYPE_VARDICT,
+        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'f'>}", NULL, NULL, NULL)));
+    g_variant_builder_add(&fields, "{sv}", "kind", g_variant_new_string("test_log"));
+    g_variant_builder_add(&fields, "{sv}", "ts", g_variant_new_int64(1));
+    g_variant_builder_add(&fields, "{sv}", "path", g_variant_new_string("f"));
+    g_variant_builder_add(&fields, "{sv}", "name", g_variant_new_string("t"));
+    g_variant_builder_add(&fields, "{sv}", "text", g_variant_new_string(log->str));
+    g_ptr_array_add(events, g_variant_ref_sink(g_variant_builder_end(&fields)));
+    g_variant_builder_init(&fields, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(&fields, "{sv}", "kind", g_variant_new_string("test_failed"));
+    g_variant_builder_add(&fields, "{sv}", "ts", g_variant_new_int64(2));
+    g_variant_builder_add(&fields, "{sv}", "path", g_variant_new_string("f"));
+    g_variant_builder_add(&fields, "{sv}", "name", g_variant_new_string("t"));
+    g_variant_builder_add(&fields, "{sv}", "reason", g_variant_new_string(reason->str));
+    g_ptr_array_add(events, g_variant_ref_sink(g_variant_builder_end(&fields)));
+    g_ptr_array_add(events, g_variant_ref_sink(g_variant_parse(G_VARIANT_TYPE_VARDICT,
+        "{'kind': <'file_completed'>, 'ts': <int64 3>, 'path': <'f'>, 'status': <'failed'>}",
+        NULL, NULL, NULL)));
+    pv_report_add_stream(report, "runs/r", events, FALSE);
+    pv_report_finish(report);
+    /* The collector ends each line. */
+    g_string_append_c(log, '\n');
+    page = pv_report_html(report, NULL);
+    g_assert_cmpuint(strlen(page), <, 200 * 1024);
+    body = page + strlen("<!DOCTYPE html>\n");
+    doc = xmlReadMemory(body, strlen(body), "page.html", NULL, XML_PARSE_NONET);
+    g_assert_nonnull(doc);
+    shown = xpath_string(doc, "string(//*[@id='t-1-1']/*[@class='log'])");
+    g_assert_cmpuint(strlen(shown), <=, 64 * 1024);
+    g_assert_cmpuint(strlen(shown), >, 60 * 1024);
+    g_assert_true(g_str_has_prefix(shown, "line "));
+    g_assert_true(g_str_has_suffix(log->str, shown));
+    message = xpath_string(doc, "string(//*[@id='t-1-1']/*[@class='reason'])");
+    g_assert_cmpuint(strlen(message), <=, 64 * 1024);
+    g_assert_true(g_str_has_prefix(message, "f:2: too long\nand more"));
+    g_assert_true(g_str_has_suffix(message, "of the message\n"));
+    assert_xpath(doc, "string(count(//*[@id='t-1-1']/*[@class='cut']))", "2");
+    note = xpath_string(doc, "string(//*[@id='t-1-1']/*[@class='cut'][2])");
+    g_test_message("%s", note);
+    g_assert_true(g_str_has_prefix(note, "Only the last 64K of 8"));
+    g_assert_nonnull(strstr(note, "/runs/r/files/"));
+    g_assert_nonnull(strstr(note, "provium events runs/r"));
+    xmlFreeDoc(doc);
+}
+
 /* Whatever a name or an output holds, it is text on the page, never markup. */
 static void
 test_html_escape(void)
@@ -1094,5 +1170,6 @@ main(int argc, char **argv)
     g_test_add_func("/report/html/escape", test_html_escape);
     g_test_add_func("/report/html/writer", test_html_writer);
     g_test_add_func("/report/html/page", test_html_page);
+    g_test_add_func("/report/html/long-output", test_html_long_output);
     return g_test_run();
 }

@@ -54,6 +54,7 @@ const char pv_report_html_style[] =
     ".problem>:not(h3){margin-left:12px;margin-right:12px}\n"
     ".problem>:last-child{margin-bottom:10px}\n"
     ".where{margin:8px 12px 0}.label{color:var(--muted)}\n"
+    ".cut{color:var(--muted);font-size:.85em;margin:4px 0}\n"
     ".attempts{padding-left:1.4em}.attempts li{margin:6px 0}.attempts p{margin:0}\n"
     ":target{outline:3px solid var(--link);outline-offset:2px}\n"
     ".figure{overflow-x:auto;background:#ffffff;border:1px solid var(--line);"

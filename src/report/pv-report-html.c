@@ -28,6 +28,9 @@
 #include "pv-safe.h"
 #include "pv-units.h"
 
+/* What the page keeps of an output or a message (pv_page_pre()). */
+#define PV_PAGE_TEXT_MAX (64 * 1024)
+
 /* A console tail in a failure's excerpt: "--- console of vm 'v' (domain 'd') ---" */
 #define PV_CONSOLE_HEADING "--- console of vm '"
 
@@ -164,9 +167,83 @@ pv_page_consoles(PvHtml *html, const char *excerpt)
     }
 }
 
+/*
+ * Where the whole of what the page cut of @result is: its run directory's
+ * files/ (each file's log, every line of it) and its stream.
+ */
+static void
+pv_page_cut_note(PvHtml *html, const PvReport *report, const PvReportTest *result,
+                 gboolean tail, gsize whole)
+{
+    const PvReportStream *stream = report->streams->pdata[
+        result->stream >= 1 && result->stream <= report->streams->len ? result->stream - 1 : 0];
+    /* What it keeps, at most: a line's worth less is the same to a reader. */
+    g_autofree char *kept = pv_size_format(PV_PAGE_TEXT_MAX);
+    g_autofree char *all = pv_size_format(whole);
+    g_autofree char *files = stream->dir ? g_strconcat(stream->dir, G_DIR_SEPARATOR_S, "files",
+                                                       G_DIR_SEPARATOR_S, NULL) : NULL;
+
+    pv_html_open(html, "p", "class", "cut", NULL);
+    if (files && tail)
+        /* TRANSLATORS: "Only the last 64K of 9.8M shown: the whole is in DIR/files/, and
+         * in provium events STREAM." */
+        pv_html_printf(html, _("Only the last %s of %s shown: the whole is in %s, and in "
+                               "provium events %s."), kept, all, files, stream->origin);
+    else if (files)
+        pv_html_printf(html, _("Only the first %s of %s shown: the whole is in %s, and in "
+                               "provium events %s."), kept, all, files, stream->origin);
+    else if (tail)
+        pv_html_printf(html, _("Only the last %s of %s shown: the whole is in provium events %s."),
+                       kept, all, stream->origin);
+    else
+        pv_html_printf(html, _("Only the first %s of %s shown: the whole is in provium events "
+                               "%s."), kept, all, stream->origin);
+    pv_html_close(html, "p");
+}
+
+/*
+ * @text in a <pre> of @class, kept to PV_PAGE_TEXT_MAX bytes: with @tail
+ * its last part, from a line's start (an output ends where it failed),
+ * else its first part, to a line's end (a message starts with where); a
+ * line before it says how much and where the whole is.  A 10M output would
+ * make a page no browser renders in good time.
+ */
+static void
+pv_page_pre(PvHtml *html, const PvReport *report, const PvReportTest *result, const char *class,
+            const char *text, gboolean tail)
+{
+    gsize len = strlen(text);
+    const char *start = text;
+    const char *end = text + len;
+    g_autofree char *kept = NULL;
+
+    if (len > PV_PAGE_TEXT_MAX && tail) {
+        const char *line;
+
+        start = end - PV_PAGE_TEXT_MAX;
+        line = memchr(start, '\n', end - start);
+        if (line && line + 1 < end)
+            start = line + 1;
+        while ((*start & 0xc0) == 0x80)
+            start++;
+    } else if (len > PV_PAGE_TEXT_MAX) {
+        const char *line = g_strrstr_len(text, PV_PAGE_TEXT_MAX, "\n");
+
+        end = line ? line + 1 : text + PV_PAGE_TEXT_MAX;
+        while (end > text && (*end & 0xc0) == 0x80)
+            end--;
+    }
+    if (start != text || end != text + len) {
+        pv_page_cut_note(html, report, result, tail, len);
+        kept = g_strndup(start, end - start);
+    }
+    pv_html_element(html, "pre", kept ? kept : text, "class", class, NULL);
+}
+
 /* One result's details: its message, where, its output, its consoles. */
 static void
-pv_page_result(PvHtml *html, const PvReportFile *file, const PvReportTest *result)
+pv_page_result(PvHtml *html, const PvReport *report, const PvReportFile *file,
+               const PvReportTest *result)
 {
     g_autofree char *location = pv_page_location(file->path, result->reason);
 
@@ -179,10 +256,10 @@ pv_page_result(PvHtml *html, const PvReportFile *file, const PvReportTest *resul
         pv_html_close(html, "p");
     }
     if (result->reason && *result->reason)
-        pv_html_element(html, "pre", result->reason, "class", "reason", NULL);
+        pv_page_pre(html, report, result, "reason", result->reason, FALSE);
     if (result->log->len) {
         pv_html_element(html, "h4", _("output"), NULL);
-        pv_html_element(html, "pre", result->log->str, "class", "log", NULL);
+        pv_page_pre(html, report, result, "log", result->log->str, TRUE);
     }
     pv_page_consoles(html, result->console_excerpt);
 }
@@ -215,7 +292,7 @@ pv_page_attempts(PvHtml *html, const PvReport *report, const PvReportFile *file,
         pv_html_text(html, ")");
         pv_html_close(html, "p");
         if (g_strcmp0(attempt->status, "passed") != 0)
-            pv_page_result(html, file, attempt);
+            pv_page_result(html, report, file, attempt);
         pv_html_close(html, "li");
     }
     /* A test of one stream: its last attempt is the result itself (flaky: passed). */
@@ -287,7 +364,7 @@ pv_page_problems(PvHtml *html, const PvReport *report, const char *which)
             pv_html_close(html, "span");
             pv_html_close(html, "h3");
             if (!flaky)
-                pv_page_result(html, file, test);
+                pv_page_result(html, report, file, test);
             pv_page_attempts(html, report, file, test);
             pv_html_close(html, "article");
         }

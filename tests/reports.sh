@@ -159,3 +159,31 @@ check "report of a directory without a stream: no page" test ! -e "$WORK/mistake
 status=$?
 check "events without a stream: exit 2" status_is 2
 check "events without a stream: one line" err_is_one_line
+
+# A file is one file across streams by its path in the corpus, whatever
+# directory the run started from: a rerun of clone2's failed f07 from the
+# parent directory, which passes, makes it flaky, not two files.
+mkdir "$WORK/clone2"
+cat > "$WORK/clone2/f07.test.lua" <<LUA
+test("wobbles", function(t)
+    local f = io.open("$WORK/f07.mark")
+    if not f then
+        io.open("$WORK/f07.mark", "w"):close()
+        t:fail("first time")
+    end
+    f:close()
+end)
+LUA
+(cd "$WORK/clone2" && run_t --save-events "$WORK/here.msgpack" . && exit "$status")
+status=$?
+check "run in clone2: exit 1 (f07 failed)" status_is 1
+check "file_discovered: the file's key, its path in the corpus" \
+    test "$("$PROVIUM" events "$WORK/here.msgpack" --kind file_discovered | jq -r .key)" = f07.test.lua
+(cd "$WORK" && run_t --filter f07 --save-events "$WORK/parent.msgpack" clone2 && exit "$status")
+status=$?
+check "rerun from the parent directory: exit 0 (f07 passed)" status_is 0
+check "rerun from the parent directory: the same key, another path" \
+    test "$("$PROVIUM" events "$WORK/parent.msgpack" --kind file_discovered | jq -r '.key + " " + .path')" = "f07.test.lua clone2/f07.test.lua"
+"$PROVIUM" report "$WORK/here.msgpack" "$WORK/parent.msgpack" > "$WORK/out" 2> "$WORK/err"
+check "report of both: one file, its test flaky" \
+    grep -q '^2 runs: 1 file in [^;]*; 0 passed, 0 failed, 0 skipped, 1 flaky' "$WORK/out"

@@ -689,6 +689,67 @@ test_merge_overlap(void)
     g_assert_nonnull(strstr(page, "<span class=\"why\">results: failed (s1), passed (s2)</span>"));
 }
 
+/*
+ * One stream of one file at @path (its key @key, NULL for a stream from
+ * before keys) whose test "t" ends with @status.
+ */
+static GPtrArray *
+keyed(const char *run, const char *path, const char *key, const char *status)
+{
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+
+    g_ptr_array_add(lines, g_strdup_printf("{'kind': <'run_started'>, 'ts': <int64 0>,"
+                                           " 'run': <'%s'>}", run));
+    if (key)
+        g_ptr_array_add(lines, g_strdup_printf("{'kind': <'file_discovered'>, 'ts': <int64 0>,"
+                                               " 'path': <'%s'>, 'key': <'%s'>}", path, key));
+    g_ptr_array_add(lines, g_strdup_printf("{'kind': <'file_dispatched'>, 'ts': <int64 0>,"
+                                           " 'path': <'%s'>}", path));
+    g_ptr_array_add(lines, g_strdup_printf("{'kind': <'test_%s'>, 'ts': <int64 1>,"
+                                           " 'path': <'%s'>, 'name': <'t'>,"
+                                           " 'reason': <'no'>}", status, path));
+    g_ptr_array_add(lines, g_strdup_printf("{'kind': <'file_completed'>, 'ts': <int64 2>,"
+                                           " 'path': <'%s'>, 'status': <'%s'>}", path, status));
+    g_ptr_array_add(lines, NULL);
+    return stream((const char *const *)lines->pdata);
+}
+
+/*
+ * A file is the same file in every stream by its key, its path relative to
+ * the corpus root, whatever directory each run was started from: failed
+ * as f07.test.lua and passed as clone2/f07.test.lua is one flaky test.
+ * Streams from before keys go by path.
+ */
+static void
+test_merge_by_key(void)
+{
+    g_autoptr(PvReport) report = pv_report_new();
+    g_autoptr(PvReport) old = pv_report_new();
+    g_autoptr(GPtrArray) s1 = keyed("r1", "f07.test.lua", "f07.test.lua", "failed");
+    g_autoptr(GPtrArray) s2 = keyed("r2", "clone2/f07.test.lua", "f07.test.lua", "passed");
+    g_autoptr(GPtrArray) o1 = keyed("o1", "f07.test.lua", NULL, "failed");
+    g_autoptr(GPtrArray) o2 = keyed("o2", "clone2/f07.test.lua", NULL, "passed");
+    const PvReportFile *file;
+
+    pv_report_add_stream(report, "s1", s1, FALSE);
+    pv_report_add_stream(report, "s2", s2, FALSE);
+    pv_report_finish(report);
+    g_assert_cmpuint(report->files->len, ==, 1);
+    file = report->files->pdata[0];
+    g_assert_cmpstr(file->key, ==, "f07.test.lua");
+    g_assert_cmpuint(report->flaky, ==, 1);
+    g_assert_cmpuint(report->failed, ==, 0);
+    g_assert_cmpuint(report->shared->len, ==, 1);
+
+    pv_report_add_stream(old, "o1", o1, FALSE);
+    pv_report_add_stream(old, "o2", o2, FALSE);
+    pv_report_finish(old);
+    g_assert_cmpuint(old->files->len, ==, 2);
+    g_assert_null(((PvReportFile *)old->files->pdata[0])->key);
+    g_assert_cmpuint(old->failed, ==, 1);
+    g_assert_cmpuint(old->passed, ==, 1);
+}
+
 /* One band per stream on one time axis, each file's bar a link when asked. */
 static void
 test_merge_svg(void)
@@ -1165,6 +1226,7 @@ main(int argc, char **argv)
     g_test_add_func("/report/merge/shares", test_merge_shares);
     g_test_add_func("/report/merge/overlap", test_merge_overlap);
     g_test_add_func("/report/merge/svg", test_merge_svg);
+    g_test_add_func("/report/merge/by-key", test_merge_by_key);
     g_test_add_func("/report/collect/attempts", test_collect_attempts);
     g_test_add_func("/report/collect/every-attempt", test_collect_every_attempt);
     g_test_add_func("/report/html/escape", test_html_escape);

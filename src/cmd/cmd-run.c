@@ -310,7 +310,7 @@ pv_cmd_run_emit_started(PvRun *run, char **argv)
                          pv_pool_get_total(pv_resources_peek_pool(pv_run_peek_resources(run))),
                          pv_run_get_host_cpus(run),
                          pv_virt_type_to_string(pv_run_peek_options(run)->virt_type),
-                         pv_virt_type_to_string(virt_auto), reason);
+                         pv_virt_type_to_string(virt_auto), reason, NULL);
 }
 
 /*
@@ -349,7 +349,7 @@ pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
 
 /* file_discovered for each file this run runs (with --shard, its share's). */
 static void
-pv_cmd_run_emit_discovered(PvRun *run, GPtrArray *files)
+pv_cmd_run_emit_discovered(PvRun *run, PvPlan *plan, GPtrArray *files)
 {
     guint i;
 
@@ -357,13 +357,14 @@ pv_cmd_run_emit_discovered(PvRun *run, GPtrArray *files)
         PvFile *file = files->pdata[i];
         const PvClaimSpec *claim = pv_file_peek_claim(file);
         g_autoptr(GPtrArray) tests = g_ptr_array_new();
+        g_autofree char *key = pv_plan_dup_key(plan, file);
         guint t;
 
         for (t = 0; t < pv_file_get_test_count(file); t++) {
             if (pv_file_test_is_selected(file, t))
                 g_ptr_array_add(tests, (gpointer)pv_file_peek_test_name(file, t));
         }
-        pv_event_file_discovered(pv_run_peek_events(run), pv_file_peek_path(file), tests,
+        pv_event_file_discovered(pv_run_peek_events(run), pv_file_peek_path(file), key, tests,
                                  claim->memory, claim->cpus, claim->declared);
     }
 }
@@ -758,7 +759,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     plan = pv_plan_new(run);
     if (options.shard.total)
         pv_cmd_run_take_share(run, plan, files, &share);
-    pv_cmd_run_emit_discovered(run, files);
+    pv_cmd_run_emit_discovered(run, plan, files);
     pv_plan_order(plan, files);
     pv_cmd_run_print_startup(run, ksm, plan, &share);
     if (options.shard.total && files->len == 0)

@@ -45,6 +45,7 @@ pv_report_file_free(PvReportFile *file)
     if (!file)
         return;
     g_free(file->path);
+    g_free(file->key);
     g_free(file->status);
     g_free(file->error);
     g_ptr_array_unref(file->tests);

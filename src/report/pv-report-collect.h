@@ -30,6 +30,8 @@ struct _PvReportTest {
 
 typedef struct {
     char *path;
+    char *key;             /* nullable: file_discovered's, its path relative to the corpus
+                            * root, when a report reads streams that have it */
     char *status;          /* file_completed's */
     char *error;           /* nullable */
     gint64 started_ns;     /* file_dispatched's ts; 0 if never dispatched */

@@ -5,9 +5,11 @@
  * directory's events.msgpack) whole: a PvSummary of each (its figures, its
  * timeline band, its own leak check: claims and pools are per run), and
  * each file's results as the other reporters see them (pv-report-collect.c).
- * The files are then merged by path, and their tests by name, so that a CI
- * job split into shares reads as the one run it stands for: every test
- * once.  A test found in more than one stream (shares that overlapped by
+ * The files are then merged by their key (file_discovered's path relative
+ * to the corpus root, so that runs from other directories, or clones,
+ * agree; by path in streams older than the key), and their tests by name,
+ * so that a CI job split into shares reads as the one run it stands for:
+ * every test once.  A test found in more than one stream (shares that overlapped by
  * mistake, a job run again) is not counted twice: it is one test whose
  * attempts hold each stream's result, with its origin, and whose status
  * says what they say together (failed and passed: flaky; the same: that).
@@ -21,6 +23,7 @@
 #include "pv-error.h"
 #include "pv-report-junit.h"
 #include "pv-report.h"
+#include "pv-text.h"
 #include "pv-units.h"
 
 /**
@@ -260,6 +263,8 @@ pv_report_add_stream(PvReport *report, const char *origin, GPtrArray *events,
 {
     PvReportStream *stream = g_new0(PvReportStream, 1);
     g_autoptr(PvReportCollector) collector = pv_report_collector_new();
+    /* path -> key, from file_discovered; borrowed from @events */
+    g_autoptr(GHashTable) keys = g_hash_table_new(g_str_hash, g_str_equal);
     guint i;
 
     stream->origin = g_strdup(origin);
@@ -275,11 +280,17 @@ pv_report_add_stream(PvReport *report, const char *origin, GPtrArray *events,
             stream->run = g_strdup(pv_event_get_str(event, "run"));
             stream->host = g_strdup(pv_event_get_str(event, "host"));
             stream->dir = g_strdup(pv_event_get_str(event, "dir"));
+        } else if (g_str_equal(pv_event_get_kind(event), "file_discovered") &&
+                   pv_event_get_str(event, "path") && pv_event_get_str(event, "key")) {
+            g_hash_table_insert(keys, (gpointer)pv_event_get_str(event, "path"),
+                                (gpointer)pv_event_get_str(event, "key"));
         }
         file = pv_report_collector_feed(collector, event);
         if (file) {
+            const char *key = g_hash_table_lookup(keys, pv_event_get_str(event, "path"));
             guint t;
 
+            file->key = key ? pv_text_name(key) : NULL;
             file->origin = g_strdup(origin);
             file->host = g_strdup(stream->host);
             for (t = 0; t < file->tests->len; t++) {
@@ -304,13 +315,21 @@ pv_report_add_stream(PvReport *report, const char *origin, GPtrArray *events,
     g_ptr_array_add(report->streams, stream);
 }
 
+/* What a file is known by across streams: its key, or in an older stream its path. */
+static const char *
+pv_report_file_id(const PvReportFile *file)
+{
+    return file->key ? file->key : file->path;
+}
+
 static int
-pv_report_compare_paths(gconstpointer a, gconstpointer b)
+pv_report_compare_files(gconstpointer a, gconstpointer b)
 {
     const PvReportFile *x = *(PvReportFile *const *)a;
     const PvReportFile *y = *(PvReportFile *const *)b;
+    int by_id = strcmp(pv_report_file_id(x), pv_report_file_id(y));
 
-    return strcmp(x->path, y->path);
+    return by_id ? by_id : strcmp(x->path, y->path);
 }
 
 static void
@@ -338,14 +357,14 @@ pv_report_count(PvReport *report)
 /**
  * pv_report_finish:
  *
- * Merges the streams' files by path, each test once, and counts.  Call once,
- * after the last pv_report_add_stream().
+ * Merges the streams' files by key (by path where a stream has none), each
+ * test once, and counts.  Call once, after the last pv_report_add_stream().
  */
 void
 pv_report_finish(PvReport *report)
 {
     g_autoptr(GPtrArray) all = g_steal_pointer(&report->files);
-    g_autoptr(GHashTable) by_path = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) by_id = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GHashTable) shared = g_hash_table_new(g_str_hash, g_str_equal);
     guint i;
     guint j;
@@ -353,11 +372,12 @@ pv_report_finish(PvReport *report)
     report->files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_file_free);
     for (i = 0; i < all->len; i++) {
         PvReportFile *file = all->pdata[i];
+        const char *id = pv_report_file_id(file);
 
-        if (!g_hash_table_contains(by_path, file->path)) {
-            g_hash_table_insert(by_path, file->path, file);
+        if (!g_hash_table_contains(by_id, id)) {
+            g_hash_table_insert(by_id, (gpointer)id, file);
             g_ptr_array_add(report->files, g_steal_pointer(&all->pdata[i]));
-        } else if (g_hash_table_add(shared, g_hash_table_lookup(by_path, file->path))) {
+        } else if (g_hash_table_add(shared, g_hash_table_lookup(by_id, id))) {
             report->shared_files++;
         }
     }
@@ -376,14 +396,14 @@ pv_report_finish(PvReport *report)
         for (j = 0; j < all->len; j++) {
             PvReportFile *other = all->pdata[j];
 
-            if (other && g_str_equal(other->path, file->path)) {
+            if (other && g_str_equal(pv_report_file_id(other), pv_report_file_id(file))) {
                 pv_report_merge_file(file, other);
                 pv_report_take_tests(other, results, order);
             }
         }
         pv_report_settle_file(report, file, results, order);
     }
-    g_ptr_array_sort(report->files, pv_report_compare_paths);
+    g_ptr_array_sort(report->files, pv_report_compare_files);
     pv_report_count(report);
 }
 

@@ -28,7 +28,8 @@ typedef struct {
 
 typedef struct {
     GPtrArray *streams;    /* PvReportStream, in the order given */
-    GPtrArray *files;      /* PvReportFile: each file once, each test once, by path */
+    GPtrArray *files;      /* PvReportFile: each file once (by key, else path), each test
+                            * once, in that order */
     GArray *shared;        /* PvReportShared */
     guint shared_files;    /* files that ran in more than one stream */
     guint passed;          /* tests, counted once each */

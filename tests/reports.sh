@@ -187,3 +187,17 @@ check "rerun from the parent directory: the same key, another path" \
 "$PROVIUM" report "$WORK/here.msgpack" "$WORK/parent.msgpack" > "$WORK/out" 2> "$WORK/err"
 check "report of both: one file, its test flaky" \
     grep -q '^2 runs: 1 file in [^;]*; 0 passed, 0 failed, 0 skipped, 1 flaky' "$WORK/out"
+
+# run_started comes first though it waits for discovery (which decides the
+# share): what a top level prints at discovery comes after it, with its file.
+mkdir "$WORK/top"
+printf 'print("from the top")\ntest("t", function(t) end)\n' > "$WORK/top/a.test.lua"
+printf 'print("left out")\ntest("u", function(t) end)\n' > "$WORK/top/b.test.lua"
+run_t --filter a.test "$WORK/top"
+check "a top level that prints: run_started is still the first event" \
+    test "$(events '.[0].kind')" = '"run_started"'
+check "a top level that prints: its line comes before its file_discovered" \
+    test "$(events '[.[] | select(.kind == "test_log" or .kind == "file_discovered") | .kind] | .[0:2] | join(",")')" = '"test_log,file_discovered"'
+run_t --shard hash:1/1 --tags nothing "$WORK/top"
+check "--tags that selects nothing: run_started recorded all the same" \
+    test "$(events 'map(.kind) | join(",")')" = '"run_started"'

@@ -186,8 +186,12 @@ empty=0
 ran=0
 k=1
 while [ $k -le 3 ]; do
-    run_t --shard "hash:$k/3" --history "$WORK/two.json" --junit "$WORK/two$k.xml" "$WORK/two"
+    run_t --shard "hash:$k/3" --history "$WORK/two.json" --junit "$WORK/two$k.xml" \
+        --save-events "$WORK/two$k.msgpack" "$WORK/two"
     check "2 files, share $k/3: exit 0" status_is 0
+    partition=$(sed -n 's/.*; share [0-9]*\/3 by hash (partition \([0-9a-f]*\)).*/\1/p' "$WORK/err")
+    check "2 files, share $k/3: run_started says which share, of which partition" \
+        test "$(events '.[] | select(.kind == "run_started") | .shard | "\(.index)/\(.total) \(.mode) \(.partition) \(.files)"' | tr -d '"')" = "$k/3 hash $partition 2"
     if grep -q "^provium: share $k/3 is empty (2 files in 3 shares): nothing to run$" "$WORK/err"; then
         empty=$((empty + 1))
         check "an empty share: its JUnit file has no test case" \
@@ -198,6 +202,54 @@ while [ $k -le 3 ]; do
 done
 check "2 files in 3 shares: one share at least is empty, and says so" test "$empty" -ge 1
 check "2 files in 3 shares: each file ran once" test "$ran" -eq 2
+
+# provium report of the jobs' streams says which share each ran, and fails
+# (exit 1, one line each) when they split the files differently or a share
+# is missing: tests did not run.
+"$PROVIUM" report "$WORK/two1.msgpack" "$WORK/two2.msgpack" "$WORK/two3.msgpack" \
+    > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report of the 3 shares: exit 0" status_is 0
+check "report of the 3 shares: each stream's share" \
+    test "$(grep -c '^  \[\([123]\)\] .*, share \1/3: ' "$WORK/out")" -eq 3
+check "report of the 3 shares: nothing missing, nothing twice" \
+    sh -c "! grep -q -e 'missing' -e 'otherwise' -e 'streams: ' '$WORK/out'"
+"$PROVIUM" report "$WORK/two1.msgpack" "$WORK/two3.msgpack" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report without share 2: exit 1" status_is 1
+check "report without share 2: one line saying so" \
+    test "$(grep -c '^share 2/3 of partition [0-9a-f]* is missing: ' "$WORK/out")" -eq 1
+run_t --shard "hash:2/3" --history "$WORK/two.json" --save-events "$WORK/two2again.msgpack" \
+    "$WORK/two"
+"$PROVIUM" report "$WORK/two1.msgpack" "$WORK/two2.msgpack" "$WORK/two3.msgpack" \
+    "$WORK/two2again.msgpack" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report with share 2 run again: exit 0" status_is 0
+check "report with share 2 run again: one line saying so" \
+    test "$(grep -c '^share 2/3 of partition [0-9a-f]* is in 2 streams: \[2\], \[4\]$' "$WORK/out")" -eq 1
+for k in 1 2 3; do
+    "$PROVIUM" report --html "$WORK/two$k.html" "$WORK/two$k.msgpack" > "$WORK/out" 2> "$WORK/err"
+    if [ "$(xmllint --xpath 'count(//*[local-name()="tr"][@class="r-file"])' "$WORK/two$k.html")" -eq 0 ]; then
+        check "the page of an empty share says so" \
+            xmllint --xpath '//*[local-name()="p"][@class="share"][starts-with(., "share '$k'/3 by hash (partition ")][contains(., ": empty, none of the 2 files")]' "$WORK/two$k.html"
+    fi
+done
+# Jobs that read different histories: one without its own falls back to
+# hash, the others pack by time; their partitions differ.
+k=1
+for history in two.json nohistory.json two.json; do
+    run_t --shard "$k/3" --history "$WORK/$history" --save-events "$WORK/mixed$k.msgpack" \
+        "$WORK/two"
+    k=$((k + 1))
+done
+check "a job without the history: by hash" \
+    test "$("$PROVIUM" events "$WORK/mixed2.msgpack" --kind run_started | jq -r .shard.mode)" = hash
+"$PROVIUM" report "$WORK/mixed1.msgpack" "$WORK/mixed2.msgpack" "$WORK/mixed3.msgpack" \
+    > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report of jobs that split the files differently: exit 1" status_is 1
+check "report of jobs that split the files differently: one line saying so" \
+    test "$(grep -c '^\[2\] split the selection otherwise than \[1\]: share 2/3 of partition [0-9a-f]* (hash, 2 files), not of [0-9a-f]* (time, 2 files)' "$WORK/out")" -eq 1
 
 # The history travels: a clone in another directory reads it.
 cp -r "$C" "$WORK/clone"

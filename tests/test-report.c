@@ -750,6 +750,146 @@ test_merge_by_key(void)
     g_assert_cmpuint(old->passed, ==, 1);
 }
 
+/* share(), its run_started saying it ran share @index/@total of @partition (of 4 files). */
+static GPtrArray *
+share_of(const char *run, guint index, guint total, const char *partition,
+         const char *const *results)
+{
+    GPtrArray *events = share(run, 0, results);
+    g_autofree char *started = g_strdup_printf(
+        "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'%s'>, 'host': <'h-%s'>,"
+        " 'uri': <'test:///default'>, 'shard': <{'index': <uint64 %u>, 'total': <uint64 %u>,"
+        " 'mode': <'time'>, 'partition': <'%s'>, 'files': <uint64 4>}>}",
+        run, run, index, total, partition);
+    g_autoptr(GError) error = NULL;
+
+    g_variant_unref(events->pdata[0]);
+    events->pdata[0] = g_variant_parse(G_VARIANT_TYPE_VARDICT, started, NULL, NULL, &error);
+    g_assert_no_error(error);
+    return events;
+}
+
+/* The report of streams of shares: "RUN K/N PARTITION", each with one passing file. */
+static PvReport *
+report_of_shares(const char *const *runs)
+{
+    PvReport *report = pv_report_new();
+    gsize i;
+
+    for (i = 0; runs[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(runs[i], " ", 3);
+        g_autofree char *file = g_strdup_printf("c/%s.test.lua x passed", f[0]);
+        const char *const results[] = { file, NULL };
+        guint index = 0;
+        guint total = 0;
+        g_autoptr(GPtrArray) events = NULL;
+
+        g_assert_cmpint(sscanf(f[1], "%u/%u", &index, &total), ==, 2);
+        events = share_of(f[0], index, total, f[2], results);
+        pv_report_add_stream(report, f[0], events, FALSE);
+    }
+    pv_report_finish(report);
+    return report;
+}
+
+/*
+ * Streams say which share each ran; the report holds them together: the
+ * same partition, every share once.  A partition that differs or a missing
+ * share is a report that cannot pass (tests did not run); a share run twice
+ * is said.
+ */
+static void
+test_merge_share_checks(void)
+{
+    const struct {
+        const char *runs[5];
+        gboolean incomplete;
+        const char *problems;
+    } cases[] = {
+        { { "s1 1/3 aaaa0001", "s2 2/3 aaaa0001", "s3 3/3 aaaa0001", NULL }, FALSE, "" },
+        { { "s1 1/3 aaaa0001", "s3 3/3 aaaa0001", NULL }, TRUE,
+          "share 2/3 of partition aaaa0001 is missing: no stream ran it, so its files did "
+          "not run\n" },
+        { { "s1 1/3 aaaa0001", "s2 2/3 bbbb0002", "s3 3/3 aaaa0001", NULL }, TRUE,
+          "[2] split the selection otherwise than [1]: share 2/3 of partition bbbb0002 "
+          "(time, 4 files), not of aaaa0001 (time, 4 files); files may have run twice or not "
+          "at all\n"
+          "share 2/3 of partition aaaa0001 is missing: no stream ran it, so its files did "
+          "not run\n" },
+        { { "s1 1/3 aaaa0001", "s2 2/3 aaaa0001", "s3 3/3 aaaa0001", "s4 2/3 aaaa0001", NULL },
+          FALSE, "share 2/3 of partition aaaa0001 is in 2 streams: [2], [4]\n" },
+        /* As many shares, another split: still not the same partition. */
+        { { "s1 1/2 aaaa0001", "s2 2/3 aaaa0001", NULL }, TRUE,
+          "[2] split the selection otherwise than [1]: share 2/3 of partition aaaa0001 "
+          "(time, 4 files), not of aaaa0001 (time, 4 files); files may have run twice or not "
+          "at all\n"
+          "share 2/2 of partition aaaa0001 is missing: no stream ran it, so its files did "
+          "not run\n" },
+    };
+    gsize c;
+
+    for (c = 0; c < G_N_ELEMENTS(cases); c++) {
+        g_autoptr(PvReport) report = report_of_shares(cases[c].runs);
+        g_autoptr(GString) problems = g_string_new(NULL);
+        g_autofree char *text = pv_report_format(report);
+        g_autofree char *page = pv_report_html(report, NULL);
+        guint i;
+
+        g_test_message("%s", text);
+        for (i = 0; i < report->share_problems->len; i++)
+            g_string_append_printf(problems, "%s\n",
+                                   (const char *)report->share_problems->pdata[i]);
+        g_assert_cmpstr(problems->str, ==, cases[c].problems);
+        g_assert_cmpint(report->shares_incomplete, ==, cases[c].incomplete);
+        /* The text: each stream's share, each problem on a line of its own. */
+        g_assert_nonnull(strstr(text, "  [1] s1: run s1 on test:///default, host h-s1, share 1/"));
+        g_assert_nonnull(strstr(text, problems->str));
+        /* The page: each stream's share, and the problems. */
+        g_assert_nonnull(strstr(page, "<span class=\"share\">share 1/"));
+        if (report->share_problems->len) {
+            g_autofree char *first = pv_html_escape(report->share_problems->pdata[0]);
+            g_autofree char *item = g_strdup_printf("<li>%s</li>", first);
+
+            g_assert_nonnull(strstr(page, "<ul class=\"share-problems\">"));
+            g_assert_nonnull(strstr(page, item));
+        } else {
+            g_assert_null(strstr(page, "<ul class=\"share-problems\">"));
+        }
+    }
+}
+
+/* The report of one share says which; an empty one, that it was empty. */
+static void
+test_one_share(void)
+{
+    const char *const none[] = { NULL };
+    const char *const one[] = { "c/a.test.lua x passed", NULL };
+    g_autoptr(GPtrArray) empty = share_of("s3", 3, 3, "aaaa0001", none);
+    g_autoptr(GPtrArray) full = share_of("s1", 1, 3, "aaaa0001", one);
+    g_autoptr(PvReport) report = pv_report_new();
+    g_autoptr(PvReport) other = pv_report_new();
+    g_autofree char *text = NULL;
+    g_autofree char *page = NULL;
+    g_autofree char *full_text = NULL;
+
+    pv_report_add_stream(report, "s3", empty, FALSE);
+    pv_report_finish(report);
+    /* One stream: no share is missing, whatever the others did. */
+    g_assert_false(report->shares_incomplete);
+    text = pv_report_format(report);
+    g_assert_nonnull(strstr(text, "\nshare 3/3 by time (partition aaaa0001): empty, none of "
+                                  "the 4 files of the selection is in it\n"));
+    page = pv_report_html(report, NULL);
+    g_assert_nonnull(strstr(page, "<p class=\"share\">share 3/3 by time (partition aaaa0001): "
+                                  "empty, none of the 4 files of the selection is in it</p>"));
+
+    pv_report_add_stream(other, "s1", full, FALSE);
+    pv_report_finish(other);
+    full_text = pv_report_format(other);
+    g_assert_nonnull(strstr(full_text, "\nshare 1/3 by time (partition aaaa0001): 1 of 4 "
+                                       "files\n"));
+}
+
 /* One band per stream on one time axis, each file's bar a link when asked. */
 static void
 test_merge_svg(void)
@@ -1227,6 +1367,8 @@ main(int argc, char **argv)
     g_test_add_func("/report/merge/overlap", test_merge_overlap);
     g_test_add_func("/report/merge/svg", test_merge_svg);
     g_test_add_func("/report/merge/by-key", test_merge_by_key);
+    g_test_add_func("/report/merge/share-checks", test_merge_share_checks);
+    g_test_add_func("/report/one-share", test_one_share);
     g_test_add_func("/report/collect/attempts", test_collect_attempts);
     g_test_add_func("/report/collect/every-attempt", test_collect_every_attempt);
     g_test_add_func("/report/html/escape", test_html_escape);

@@ -41,7 +41,9 @@ pv_cmd_report(int argc, char **argv, GError **out_error)
           "events.msgpack): files by duration, peak and mean parallelism, time blocked per\n"
           "reason, VMs per file, and a leak check.  Several streams (the shares of a corpus\n"
           "run as separate CI jobs) make one report: figures over all of them, every test\n"
-          "once, the leak check per stream.  Exits 1 when a leak check fails."));
+          "once, the leak check per stream, and which share each ran.  Exits 1 when a leak\n"
+          "check fails, or when the streams' shares split the files differently or one is\n"
+          "missing (tests did not run)."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     if (!pv_cmd_parse(context, &argc, &argv, out_error))
@@ -70,7 +72,9 @@ pv_cmd_report(int argc, char **argv, GError **out_error)
         goto fail;
     if (html_path && !pv_report_write_html(report, html_path, &error))
         goto fail;
-    return pv_report_count_leaks(report) ? PV_EXIT_FAILED : PV_EXIT_OK;
+    /* A share split otherwise or missing: tests did not run, which CI must not pass. */
+    return pv_report_count_leaks(report) || report->shares_incomplete ? PV_EXIT_FAILED
+                                                                       : PV_EXIT_OK;
 
  fail:
     g_propagate_error(out_error, g_steal_pointer(&error));

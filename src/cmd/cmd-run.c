@@ -296,13 +296,29 @@ pv_cmd_run_note(const char *line, gpointer user_data)
     g_printerr("provium: %s\n", shown);
 }
 
-/* @argv: the command line as given, before option parsing took from it */
+/*
+ * @argv: the command line as given, before option parsing took from it
+ * @share: (nullable): the share the run runs (--shard)
+ */
 static void
-pv_cmd_run_emit_started(PvRun *run, char **argv)
+pv_cmd_run_emit_started(PvRun *run, char **argv, const PvCmdRunShare *share)
 {
     g_autofree char *uri = virConnectGetURI(pv_run_peek_conn(run));
+    const PvShard *shard = &pv_run_peek_options(run)->shard;
     const char *reason = NULL;
     PvVirtType virt_auto = pv_run_get_virt_auto(run, &reason);
+    GVariant *fields = NULL;
+
+    if (share) {
+        g_auto(GVariantBuilder) builder = PV_EVENT_FIELDS_INIT;
+
+        pv_event_add_uint(&builder, "index", shard->index);
+        pv_event_add_uint(&builder, "total", shard->total);
+        pv_event_add_str(&builder, "mode", pv_shard_mode_to_string(share->mode));
+        pv_event_add_str(&builder, "partition", share->fingerprint);
+        pv_event_add_uint(&builder, "files", share->all);
+        fields = g_variant_builder_end(&builder);
+    }
 
     pv_event_run_started(pv_run_peek_events(run), (const char *const *)argv, uri,
                          pv_run_peek_host(run), pv_run_peek_prefix(run), pv_run_peek_dir(run),
@@ -310,7 +326,7 @@ pv_cmd_run_emit_started(PvRun *run, char **argv)
                          pv_pool_get_total(pv_resources_peek_pool(pv_run_peek_resources(run))),
                          pv_run_get_host_cpus(run),
                          pv_virt_type_to_string(pv_run_peek_options(run)->virt_type),
-                         pv_virt_type_to_string(virt_auto), reason, NULL);
+                         pv_virt_type_to_string(virt_auto), reason, fields);
 }
 
 /*
@@ -326,6 +342,9 @@ pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
     const PvRunOptions *options = pv_run_peek_options(run);
     guint i;
 
+    /* What the top levels print goes out after run_started, for the files the run keeps. */
+    for (i = 0; i < files->len; i++)
+        pv_file_hold_log(files->pdata[i]);
     /* Why a file broke goes into the records (see pv-i18n.c). */
     pv_lua_discover_files(files, g_get_num_processors(), TRUE);
     for (i = 0; options->tags && i < files->len; ) {
@@ -360,6 +379,7 @@ pv_cmd_run_emit_discovered(PvRun *run, PvPlan *plan, GPtrArray *files)
         g_autofree char *key = pv_plan_dup_key(plan, file);
         guint t;
 
+        pv_file_release_log(file);
         for (t = 0; t < pv_file_get_test_count(file); t++) {
             if (pv_file_test_is_selected(file, t))
                 g_ptr_array_add(tests, (gpointer)pv_file_peek_test_name(file, t));
@@ -740,7 +760,15 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         json = pv_json_new(stdout);
         pv_events_add_listener(events, pv_json_on_event, json);
     }
-    pv_cmd_run_emit_started(run, given);
+    /* run_started says which share the run runs: it comes once discovery has told. */
+    if (!pv_cmd_run_discover(run, files, &error)) {
+        pv_cmd_run_emit_started(run, given, NULL);
+        goto usage;
+    }
+    plan = pv_plan_new(run);
+    if (options.shard.total)
+        pv_cmd_run_take_share(run, plan, files, &share);
+    pv_cmd_run_emit_started(run, given, options.shard.total ? &share : NULL);
     if (options.verbosity == PV_VERBOSITY_VERBOSE && options.virt_type == PV_VIRT_AUTO) {
         const char *reason = NULL;
 
@@ -752,13 +780,6 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         g_printerr(_("provium: --no-perf-mode: performance-mode VMs run as ordinary VMs on a "
                      "shared CPU set; pinning, NUMA binding, hugepages and realtime do not "
                      "apply\n"));
-    if (!pv_cmd_run_discover(run, files, &error)) {
-        pv_cmd_run_restore_ksm(run, ksm);
-        goto usage;
-    }
-    plan = pv_plan_new(run);
-    if (options.shard.total)
-        pv_cmd_run_take_share(run, plan, files, &share);
     pv_cmd_run_emit_discovered(run, plan, files);
     pv_plan_order(plan, files);
     pv_cmd_run_print_startup(run, ksm, plan, &share);

@@ -43,6 +43,8 @@ const char pv_report_html_style[] =
     ".facts dt{color:var(--muted)}.facts dd{margin:0 18px 0 0}\n"
     ".runs{margin:4px 0;padding-left:1.6em;color:var(--muted)}\n"
     ".note{color:var(--flaky)}\n"
+    ".runs .share{display:block}.share-problems{color:var(--failed);font-weight:600;"
+    "margin:6px 0;padding-left:1.4em}\n"
     ".chip{display:inline-block;padding:0 .55em;border:1px solid currentColor;"
     "border-radius:1em;font-size:.8em;font-weight:600;line-height:1.5;white-space:nowrap}\n"
     ".problem{background:var(--panel);border:1px solid var(--line);border-radius:6px;"

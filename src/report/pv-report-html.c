@@ -452,6 +452,12 @@ pv_page_header(PvHtml *html, const PvReport *report)
     if (when)
         pv_page_fact(html, _("started"), when);
     pv_html_close(html, "dl");
+    if (report->streams->len == 1) {
+        g_autofree char *share = pv_report_format_share(first);
+
+        if (share)
+            pv_html_element(html, "p", share, "class", "share", NULL);
+    }
     if (report->streams->len > 1) {
         pv_html_open(html, "ol", "class", "runs", NULL);
         for (i = 0; i < report->streams->len; i++) {
@@ -461,15 +467,25 @@ pv_page_header(PvHtml *html, const PvReport *report)
             g_autofree char *its = pv_summary_format_counts(summary->passed, summary->failed,
                                                             summary->skipped, summary->flaky);
 
+            g_autofree char *share = pv_report_format_share(stream);
+
             pv_html_open(html, "li", NULL);
             pv_html_element(html, "code", stream->origin, NULL);
             pv_html_text(html, ": ");
             /* TRANSLATORS: one run of a report: "run ID, host H, 1m05s; 3 passed, ..." */
             pv_html_printf(html, _("run %s, host %s, %s; %s"), stream->run ? stream->run : "?",
                            stream->host ? stream->host : "?", took, its);
+            if (share)
+                pv_html_element(html, "span", share, "class", "share", NULL);
             pv_html_close(html, "li");
         }
         pv_html_close(html, "ol");
+    }
+    if (report->share_problems->len) {
+        pv_html_open(html, "ul", "class", "share-problems", NULL);
+        for (i = 0; i < report->share_problems->len; i++)
+            pv_html_element(html, "li", report->share_problems->pdata[i], NULL);
+        pv_html_close(html, "ul");
     }
     if (report->shared->len)
         pv_html_element(html, "p", g_dngettext(GETTEXT_PACKAGE,

@@ -13,7 +13,10 @@
  * mistake, a job run again) is not counted twice: it is one test whose
  * attempts hold each stream's result, with its origin, and whose status
  * says what they say together (failed and passed: flaky; the same: that).
- * The text says which tests that was.
+ * The text says which tests that was.  Streams of CI shares (run_started's
+ * shard) must stand for every share of one split: a stream of another
+ * partition, or a share none ran, means tests did not run, and the report
+ * says so, one line each (pv_report_check_shares()).
  */
 #include "config.h"
 
@@ -56,6 +59,8 @@ pv_report_stream_free(PvReportStream *stream)
     g_free(stream->run);
     g_free(stream->host);
     g_free(stream->dir);
+    g_free(stream->share.mode);
+    g_free(stream->share.partition);
     pv_summary_free(stream->summary);
     g_free(stream);
 }
@@ -68,6 +73,7 @@ pv_report_new(void)
     report->streams = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_stream_free);
     report->files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_file_free);
     report->shared = g_array_new(FALSE, FALSE, sizeof(PvReportShared));
+    report->share_problems = g_ptr_array_new_with_free_func(g_free);
     return report;
 }
 
@@ -79,6 +85,7 @@ pv_report_free(PvReport *report)
     g_ptr_array_unref(report->streams);
     g_ptr_array_unref(report->files);
     g_array_unref(report->shared);
+    g_ptr_array_unref(report->share_problems);
     g_free(report);
 }
 
@@ -251,6 +258,28 @@ pv_report_settle_file(PvReport *report, PvReportFile *file, GHashTable *results,
     }
 }
 
+/* run_started's shard into @share; all 0 when it has none (or not a share). */
+static void
+pv_report_read_share(GVariant *event, PvReportShare *share)
+{
+    g_autoptr(GVariant) shard = g_variant_lookup_value(event, "shard", G_VARIANT_TYPE_VARDICT);
+    gint64 index = shard ? pv_event_get_int(shard, "index", 0) : 0;
+    gint64 total = shard ? pv_event_get_int(shard, "total", 0) : 0;
+
+    g_clear_pointer(&share->mode, g_free);
+    g_clear_pointer(&share->partition, g_free);
+    memset(share, 0, sizeof(*share));
+    if (index < 1 || index > total || total > G_MAXUINT)
+        return;
+    share->index = index;
+    share->total = total;
+    share->mode = pv_text_name(pv_event_get_str(shard, "mode") ?
+                               pv_event_get_str(shard, "mode") : "?");
+    share->partition = pv_text_name(pv_event_get_str(shard, "partition") ?
+                                    pv_event_get_str(shard, "partition") : "?");
+    share->files = CLAMP(pv_event_get_int(shard, "files", 0), 0, G_MAXUINT);
+}
+
 /**
  * pv_report_add_stream:
  * @origin: what the stream was read from, as given
@@ -280,6 +309,7 @@ pv_report_add_stream(PvReport *report, const char *origin, GPtrArray *events,
             stream->run = g_strdup(pv_event_get_str(event, "run"));
             stream->host = g_strdup(pv_event_get_str(event, "host"));
             stream->dir = g_strdup(pv_event_get_str(event, "dir"));
+            pv_report_read_share(event, &stream->share);
         } else if (g_str_equal(pv_event_get_kind(event), "file_discovered") &&
                    pv_event_get_str(event, "path") && pv_event_get_str(event, "key")) {
             g_hash_table_insert(keys, (gpointer)pv_event_get_str(event, "path"),
@@ -354,6 +384,88 @@ pv_report_count(PvReport *report)
     }
 }
 
+/* "[2], [4]": the streams (from 1) in @streams. */
+static char *
+pv_report_list_streams(GArray *streams)
+{
+    GString *out = g_string_new(NULL);
+    guint i;
+
+    for (i = 0; i < streams->len; i++)
+        g_string_append_printf(out, "%s[%u]", i ? ", " : "", g_array_index(streams, guint, i));
+    return g_string_free(out, FALSE);
+}
+
+/*
+ * The streams of shares, held to the first of them: each should have the
+ * same partition (the same files split the same way), and together every
+ * share of it once.  A partition that differs, or a share no stream ran,
+ * means tests may not have run: shares_incomplete.  A share more than one
+ * stream ran (a job run again) is said, not counted against them.
+ */
+static void
+pv_report_check_shares(PvReport *report)
+{
+    const PvReportStream *first = NULL;
+    guint first_number = 0;
+    g_autoptr(GPtrArray) each = NULL;   /* per share of the first's partition: GArray of guint */
+    guint i;
+    guint k;
+
+    for (i = 0; i < report->streams->len && !first; i++) {
+        const PvReportStream *stream = report->streams->pdata[i];
+
+        if (stream->share.total) {
+            first = stream;
+            first_number = i + 1;
+        }
+    }
+    if (!first || report->streams->len < 2)
+        return;
+    each = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    for (k = 0; k < first->share.total; k++)
+        g_ptr_array_add(each, g_array_new(FALSE, FALSE, sizeof(guint)));
+    for (i = 0; i < report->streams->len; i++) {
+        const PvReportStream *stream = report->streams->pdata[i];
+        guint number = i + 1;
+
+        if (!stream->share.total)
+            continue;
+        if (stream->share.total == first->share.total &&
+            g_str_equal(stream->share.partition, first->share.partition)) {
+            g_array_append_val(each->pdata[stream->share.index - 1], number);
+            continue;
+        }
+        report->shares_incomplete = TRUE;
+        g_ptr_array_add(report->share_problems, g_strdup_printf(
+            /* TRANSLATORS: "[3] split the selection otherwise than [1]: share 2/3 of partition
+             * 9c1e... (hash, 30 files), not of 3fa9... (time, 30 files); files may have run
+             * twice or not at all" */
+            _("[%u] split the selection otherwise than [%u]: share %u/%u of partition %s "
+              "(%s, %u files), not of %s (%s, %u files); files may have run twice or not "
+              "at all"), number, first_number,
+            stream->share.index, stream->share.total, stream->share.partition,
+            stream->share.mode, stream->share.files, first->share.partition, first->share.mode,
+            first->share.files));
+    }
+    for (k = 0; k < first->share.total; k++) {
+        GArray *streams = each->pdata[k];
+        g_autofree char *which = pv_report_list_streams(streams);
+
+        if (streams->len == 0) {
+            report->shares_incomplete = TRUE;
+            g_ptr_array_add(report->share_problems, g_strdup_printf(
+                _("share %u/%u of partition %s is missing: no stream ran it, so its files "
+                  "did not run"), k + 1, first->share.total, first->share.partition));
+        } else if (streams->len > 1) {
+            g_ptr_array_add(report->share_problems, g_strdup_printf(
+                /* TRANSLATORS: "share 2/3 of partition 3fa9c1d2 is in 2 streams: [2], [4]" */
+                _("share %u/%u of partition %s is in %u streams: %s"), k + 1,
+                first->share.total, first->share.partition, streams->len, which));
+        }
+    }
+}
+
 /**
  * pv_report_finish:
  *
@@ -405,6 +517,7 @@ pv_report_finish(PvReport *report)
     }
     g_ptr_array_sort(report->files, pv_report_compare_files);
     pv_report_count(report);
+    pv_report_check_shares(report);
 }
 
 /**
@@ -475,6 +588,38 @@ pv_report_compare_lanes(gconstpointer a, gconstpointer b)
     return strcmp(x->file->path, y->file->path);
 }
 
+/**
+ * pv_report_format_share:
+ *
+ * Returns: (transfer full) (nullable): which share @stream's run ran, for
+ *   people ("share 2/3 by time (partition 3fa9c1d2): 10 of 30 files", or
+ *   that it was empty); NULL when it ran the whole selection
+ */
+char *
+pv_report_format_share(const PvReportStream *stream)
+{
+    const PvReportShare *share = &stream->share;
+    guint files = stream->summary->files->len;
+
+    if (!share->total)
+        return NULL;
+    if (files == 0)
+        return g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                           "share %u/%u by %s (partition %s): empty, none of "
+                                           "the %u file of the selection is in it",
+                                           "share %u/%u by %s (partition %s): empty, none of "
+                                           "the %u files of the selection is in it",
+                                           share->files),
+                               share->index, share->total, share->mode, share->partition,
+                               share->files);
+    return g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                       "share %u/%u by %s (partition %s): %u of %u file",
+                                       "share %u/%u by %s (partition %s): %u of %u files",
+                                       share->files),
+                           share->index, share->total, share->mode, share->partition, files,
+                           share->files);
+}
+
 /* The figures of several streams: what pv_summary_format() says of one. */
 static void
 pv_report_format_streams(const PvReport *report, GString *out)
@@ -508,11 +653,21 @@ pv_report_format_streams(const PvReport *report, GString *out)
         g_autofree char *its_counts = pv_summary_format_counts(summary->passed, summary->failed,
                                                                summary->skipped, summary->flaky);
 
-        /* TRANSLATORS: "[1] DIR: run ID on URI, host H: 3 files in 20s; 3 passed, ..." */
-        g_string_append_printf(out, _("  [%u] %s: run %s on %s, host %s: %s in %s; %s\n"),
-                               i + 1, stream->origin, stream->run ? stream->run : "?",
-                               summary->uri ? summary->uri : "?",
-                               stream->host ? stream->host : "?", its_files, took, its_counts);
+        if (stream->share.total)
+            /* TRANSLATORS: "[1] DIR: run ID on URI, host H, share 1/3: 3 files in 20s; ..." */
+            g_string_append_printf(out, _("  [%u] %s: run %s on %s, host %s, share %u/%u: %s "
+                                          "in %s; %s\n"),
+                                   i + 1, stream->origin, stream->run ? stream->run : "?",
+                                   summary->uri ? summary->uri : "?",
+                                   stream->host ? stream->host : "?", stream->share.index,
+                                   stream->share.total, its_files, took, its_counts);
+        else
+            /* TRANSLATORS: "[1] DIR: run ID on URI, host H: 3 files in 20s; 3 passed, ..." */
+            g_string_append_printf(out, _("  [%u] %s: run %s on %s, host %s: %s in %s; %s\n"),
+                                   i + 1, stream->origin, stream->run ? stream->run : "?",
+                                   summary->uri ? summary->uri : "?",
+                                   stream->host ? stream->host : "?", its_files, took,
+                                   its_counts);
         for (j = 0; j < summary->files->len; j++) {
             PvReportLane lane = { summary->files->pdata[j], i + 1 };
 
@@ -524,6 +679,9 @@ pv_report_format_streams(const PvReport *report, GString *out)
             blocked_files[j] += summary->blocked_files[j];
         }
     }
+
+    for (i = 0; i < report->share_problems->len; i++)
+        g_string_append_printf(out, "%s\n", (const char *)report->share_problems->pdata[i]);
 
     g_string_append(out, _("\nfiles by duration:\n"));
     g_array_sort(lanes, pv_report_compare_lanes);
@@ -626,10 +784,13 @@ pv_report_format(const PvReport *report)
     g_autoptr(GString) out = g_string_new(NULL);
 
     if (report->streams->len == 1) {
-        g_autofree char *one = pv_summary_format(((PvReportStream *)report->streams->pdata[0])
-                                                 ->summary);
+        const PvReportStream *stream = report->streams->pdata[0];
+        g_autofree char *one = pv_summary_format(stream->summary);
+        g_autofree char *share = pv_report_format_share(stream);
 
         g_string_append(out, one);
+        if (share)
+            g_string_append_printf(out, "\n%s\n", share);
     } else {
         pv_report_format_streams(report, out);
     }

@@ -12,11 +12,21 @@
 /* A run directory's event stream. */
 #define PV_REPORT_EVENTS_FILENAME "events.msgpack"
 
+/* The share of a corpus a stream's run ran (run_started's shard). */
+typedef struct {
+    guint index;           /* from 1; 0: it ran no share, the whole selection */
+    guint total;
+    char *mode;            /* as applied: time, hash, slice */
+    char *partition;       /* who runs what: the same in every job of one split */
+    guint files;           /* the whole selection's, every share's */
+} PvReportShare;
+
 typedef struct {
     char *origin;          /* as given: an event stream or a run directory */
     char *run;             /* run_started's; nullable */
     char *host;            /* nullable */
     char *dir;             /* the run directory; nullable */
+    PvReportShare share;
     PvSummary *summary;
 } PvReportStream;
 
@@ -40,9 +50,17 @@ typedef struct {
     guint errors;          /* broken files */
     gint64 start_ns;       /* the first run's start */
     gint64 end_ns;         /* the last run's end */
+    /*
+     * char *, one line each, for people: streams of shares that split the
+     * selection differently, a share no stream ran, a share more than one
+     * ran (pv_report_finish())
+     */
+    GPtrArray *share_problems;
+    gboolean shares_incomplete;  /* partitions differ or a share is missing: tests did not run */
 } PvReport;
 
 PvEventReader *pv_report_open_stream(const char *origin, GError **error);
+char *pv_report_format_share(const PvReportStream *stream);
 PvReport *pv_report_new(void);
 void pv_report_free(PvReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvReport, pv_report_free)

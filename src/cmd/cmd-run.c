@@ -27,6 +27,7 @@
 #include "pv-report-terminal.h"
 #include "pv-plan.h"
 #include "pv-results.h"
+#include "pv-safe.h"
 #include "pv-run.h"
 #include "pv-tags.h"
 #include "pv-units.h"
@@ -164,19 +165,30 @@ pv_cmd_run_write_file_log(const PvReportFile *file, const char *block, gpointer 
     pv_run_write_later(run, path, block);
 }
 
-/* What the startup line says of --shard. */
+/* The share a run runs (--shard), for its startup line, run_started and its directory. */
 typedef struct {
     guint files;            /* in this share */
     guint all;              /* in every share */
     PvShardMode mode;       /* as applied */
     gint64 longest_ns;      /* the longest share's expected run time; -1 unknown */
     char *fingerprint;
+    /*
+     * --rerun-failed --shard K/N: the run of share K/N whose failed files run
+     * again, as they are (not split); they stand for that run's share
+     */
+    char *rerun_of;
+    /* An empty share: what the run of this share before it left failed, kept listed. */
+    GPtrArray *carried;
+    char *carried_from;
 } PvCmdRunShare;
 
 static void
 pv_cmd_run_share_clear(PvCmdRunShare *share)
 {
     g_clear_pointer(&share->fingerprint, g_free);
+    g_clear_pointer(&share->rerun_of, g_free);
+    g_clear_pointer(&share->carried, g_ptr_array_unref);
+    g_clear_pointer(&share->carried_from, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvCmdRunShare, pv_cmd_run_share_clear)
 
@@ -266,15 +278,34 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
         const char *mode = options->shard.mode == PV_SHARD_TIME && share->mode == PV_SHARD_HASH ?
             _("hash (no duration history)") : pv_shard_mode_to_string(share->mode);
 
-        if (share->longest_ns >= 0) {
+        if (share->rerun_of) {
+            sharing = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                                  "; share %u/%u by %s (partition %s): the %u "
+                                                  "file that failed in its run %s, not split "
+                                                  "again",
+                                                  "; share %u/%u by %s (partition %s): the %u "
+                                                  "files that failed in its run %s, not split "
+                                                  "again", share->files),
+                                      options->shard.index, options->shard.total,
+                                      pv_shard_mode_to_string(share->mode), share->fingerprint,
+                                      share->files, share->rerun_of);
+        } else if (share->longest_ns >= 0) {
             g_autofree char *longest = pv_duration_format(share->longest_ns);
 
-            sharing = g_strdup_printf(_("; share %u/%u by %s (partition %s): %u of %u files, "
-                                        "the longest share expected to take %s"),
+            sharing = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                                  "; share %u/%u by %s (partition %s): %u of %u "
+                                                  "file, the longest share expected to take %s",
+                                                  "; share %u/%u by %s (partition %s): %u of %u "
+                                                  "files, the longest share expected to take %s",
+                                                  share->all),
                                       options->shard.index, options->shard.total, mode,
                                       share->fingerprint, share->files, share->all, longest);
         } else {
-            sharing = g_strdup_printf(_("; share %u/%u by %s (partition %s): %u of %u files"),
+            sharing = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
+                                                  "; share %u/%u by %s (partition %s): %u of %u "
+                                                  "file",
+                                                  "; share %u/%u by %s (partition %s): %u of %u "
+                                                  "files", share->all),
                                       options->shard.index, options->shard.total, mode,
                                       share->fingerprint, share->files, share->all);
         }
@@ -426,6 +457,60 @@ pv_cmd_run_take_share(PvRun *run, PvPlan *plan, GPtrArray *files, PvCmdRunShare 
     out->files = files->len;
 }
 
+/*
+ * --rerun-failed --shard K/N, the failed files of run @dir of share K/N
+ * (@ran): they are that share's, and all run, not split again; the run
+ * stands for the same share of the same partition.
+ */
+static void
+pv_cmd_run_keep_share(PvRun *run, GPtrArray *files, const PvResultsShare *ran,
+                      const char *dir, PvCmdRunShare *out)
+{
+    const PvShard *shard = &pv_run_peek_options(run)->shard;
+
+    if (!pv_shard_mode_from_string(ran->mode, &out->mode))
+        out->mode = shard->mode;
+    out->all = ran->files;
+    out->files = files->len;
+    out->fingerprint = g_strdup(ran->partition);
+    out->longest_ns = -1;
+    out->rerun_of = g_path_get_basename(dir);
+}
+
+/*
+ * The run directory says which share the run runs, for --rerun-failed
+ * --shard.  An empty share keeps listed, as failed, what the run of the
+ * same share before it left failed (what --rerun-failed --shard K/N would
+ * have run): a run that ran nothing does not make failures disappear.
+ */
+static void
+pv_cmd_run_record_share(PvRun *run, GPtrArray *files, PvCmdRunShare *share)
+{
+    const PvShard *shard = &pv_run_peek_options(run)->shard;
+    PvResultsShare record = { shard->index, shard->total,
+                              (char *)pv_shard_mode_to_string(share->mode), share->fingerprint,
+                              share->all };
+    g_autofree char *data = pv_results_share_to_data(&record);
+    g_autofree char *path = g_build_filename(pv_run_peek_dir(run), PV_RESULTS_SHARE_FILE, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvResultsShare) before = NULL;
+    g_autoptr(GPtrArray) carried = NULL;
+    g_autofree char *before_dir = NULL;
+
+    if (!pv_write_file_atomic(path, data, -1, &error))
+        pv_run_note(run, _("the run directory does not say which share this run ran "
+                           "(--rerun-failed --shard will not find it): %s"), error->message);
+    if (files->len > 0 || share->rerun_of)
+        return;
+    carried = pv_results_read_failed_of_share(pv_run_peek_results_base(run), shard->index,
+                                              shard->total, pv_run_peek_id(run), &before_dir,
+                                              &before, NULL);
+    if (!carried || !before || carried->len == 0)
+        return;
+    share->carried = g_steal_pointer(&carried);
+    share->carried_from = g_path_get_basename(before_dir);
+}
+
 typedef struct {
     PvRun *run;
     PvDispatcher *dispatcher;
@@ -554,9 +639,12 @@ pv_cmd_run_prune(PvRun *run)
                     error->message);
 }
 
-/* The run directory lists the files that failed, for --rerun-failed. */
+/*
+ * The run directory lists the files that failed, for --rerun-failed; an
+ * empty share, those the run of its share before it left (@carried).
+ */
 static void
-pv_cmd_run_write_failed(PvRun *run, GPtrArray *files)
+pv_cmd_run_write_failed(PvRun *run, GPtrArray *files, GPtrArray *carried)
 {
     g_autoptr(GString) text = g_string_new(NULL);
     g_autofree char *path = g_build_filename(pv_run_peek_dir(run), PV_RESULTS_FAILED_LIST, NULL);
@@ -568,6 +656,8 @@ pv_cmd_run_write_failed(PvRun *run, GPtrArray *files)
         if (status == PV_FILE_FAILED || status == PV_FILE_ERROR)
             g_string_append_printf(text, "%s\n", pv_file_peek_abs_path(files->pdata[i]));
     }
+    for (i = 0; carried && i < carried->len; i++)
+        g_string_append_printf(text, "%s\n", (const char *)carried->pdata[i]);
     pv_run_write_later(run, path, text->str);
 }
 
@@ -589,23 +679,34 @@ pv_cmd_run_write_html(PvRun *run, const char *path, GError **error)
  * --rerun-failed: the files that failed in the latest run, under the PATHs
  * (the current directory without one), NULL-terminated in *@failed; none
  * (said so) when none failed.  A file elsewhere is not run, and said so:
- * what the list names is not the user's to run by this command.
+ * what the list names is not the user's to run by this command.  With
+ * --shard K/N, the latest run of share K/N's, which are not split again
+ * (*@ran and *@ran_dir say which run; *@ran NULL: a run of the whole
+ * selection, whose failures are split as any selection is).
  */
 static gboolean
 pv_cmd_run_read_failed(PvRunArgs *args, PvRunOptions *options, GPtrArray **failed,
-                       GError **error)
+                       PvResultsShare **ran, char **ran_dir, GError **error)
 {
     g_autofree char *base = pv_results_base(options->results_dir);
     g_autofree char *latest = NULL;
-    g_autoptr(GPtrArray) paths = pv_results_read_failed(base, &latest, error);
+    g_autoptr(PvResultsShare) share = NULL;
+    g_autoptr(GPtrArray) paths = options->shard.total ?
+        pv_results_read_failed_of_share(base, options->shard.index, options->shard.total, NULL,
+                                        &latest, &share, error) :
+        pv_results_read_failed(base, &latest, error);
     g_autoptr(GPtrArray) outside = NULL;
     g_autofree char *here = g_get_current_dir();
 
     if (!paths)
         return FALSE;
     if (paths->len == 0) {
-        g_printerr(_("provium: no file failed in the latest run (%s): nothing to run\n"),
-                   latest);
+        if (share)
+            g_printerr(_("provium: no file failed in the latest run of share %u/%u (%s): "
+                         "nothing to run\n"), share->index, share->total, latest);
+        else
+            g_printerr(_("provium: no file failed in the latest run (%s): nothing to run\n"),
+                       latest);
         *failed = g_steal_pointer(&paths);
         return TRUE;
     }
@@ -635,6 +736,8 @@ pv_cmd_run_read_failed(PvRunArgs *args, PvRunOptions *options, GPtrArray **faile
                    outside->len, (const char *)outside->pdata[0]);
     g_ptr_array_add(paths, NULL);
     *failed = g_steal_pointer(&paths);
+    *ran = g_steal_pointer(&share);
+    *ran_dir = g_steal_pointer(&latest);
     return TRUE;
 }
 
@@ -651,6 +754,8 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     /* Option parsing takes from argv: run_started records it whole. */
     g_auto(GStrv) given = g_strdupv(argv);
     g_autoptr(GPtrArray) failed = NULL;
+    g_autoptr(PvResultsShare) failed_share = NULL;
+    g_autofree char *failed_dir = NULL;
     g_autoptr(GPtrArray) paths = NULL;
     g_autoptr(GPtrArray) files = NULL;
     g_autoptr(PvRun) run = NULL;
@@ -695,7 +800,8 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         if (!pv_results_check_base(base, &error))
             goto usage;
     }
-    if (args.rerun_failed && !pv_cmd_run_read_failed(&args, &options, &failed, &error))
+    if (args.rerun_failed &&
+        !pv_cmd_run_read_failed(&args, &options, &failed, &failed_share, &failed_dir, &error))
         goto usage;
     if (failed && failed->len == 0)
         return PV_EXIT_OK;
@@ -766,8 +872,12 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         goto usage;
     }
     plan = pv_plan_new(run);
-    if (options.shard.total)
+    if (options.shard.total && failed_share)
+        pv_cmd_run_keep_share(run, files, failed_share, failed_dir, &share);
+    else if (options.shard.total)
         pv_cmd_run_take_share(run, plan, files, &share);
+    if (options.shard.total)
+        pv_cmd_run_record_share(run, files, &share);
     pv_cmd_run_emit_started(run, given, options.shard.total ? &share : NULL);
     if (options.verbosity == PV_VERBOSITY_VERBOSE && options.virt_type == PV_VIRT_AUTO) {
         const char *reason = NULL;
@@ -790,6 +900,15 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
                                "provium: share %u/%u is empty (%u files in %u shares): nothing "
                                "to run\n", share.all),
                    options.shard.index, options.shard.total, share.all, options.shard.total);
+    if (share.carried)
+        g_printerr(g_dngettext(GETTEXT_PACKAGE,
+                               "provium: its list of failed files keeps the %u file that failed "
+                               "in the run of share %u/%u before it (%s), for --rerun-failed\n",
+                               "provium: its list of failed files keeps the %u files that failed "
+                               "in the run of share %u/%u before it (%s), for --rerun-failed\n",
+                               share.carried->len),
+                   share.carried->len, options.shard.index, options.shard.total,
+                   share.carried_from);
 
     dispatcher = pv_dispatcher_new(run, pv_plan_peek_queue(plan), pv_lua_run_file);
     status_data.terminal = terminal;
@@ -810,7 +929,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     pv_cmd_run_restore_ksm(run, ksm);
     status = pv_cmd_run_finish(run, files, started, pv_dispatcher_was_cancelled(dispatcher));
     pv_plan_save(plan);
-    pv_cmd_run_write_failed(run, files);
+    pv_cmd_run_write_failed(run, files, share.carried);
     pv_run_flush_writes(run);
     if (junit && !pv_junit_write(junit, &error))
         goto usage;

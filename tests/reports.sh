@@ -136,6 +136,25 @@ check "a share reported twice: the text says which tests both ran" \
 check "a share reported twice: one JUnit test case each, with both results" \
     test "$(xmllint --xpath 'count(//testcase)' "$WORK/again.xml") $(xmllint --xpath 'count(//testcase[@name="passes"]/properties/property[@name="provium.result"])' "$WORK/again.xml")" = "4 2"
 
+# The same run twice (its stream and its run directory): said, counted once.
+"$PROVIUM" report "$WORK/s1.msgpack" "$WORK/s1.msgpack" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "the same run twice: exit 0" status_is 0
+check "the same run twice: one line saying so" \
+    sh -c "[ \$(wc -l < '$WORK/err') -eq 1 ] && grep -q '^provium: $WORK/s1.msgpack is the same run as $WORK/s1.msgpack ([0-9a-f-]*): it counts once$' '$WORK/err'"
+check "the same run twice: counted once, as one run" \
+    sh -c "cmp -s '$WORK/out' '$WORK/s1.txt'"
+# A results directory (a CI job's artifact): its latest run, said so.
+latest=$(readlink "$WORK/runs/latest")
+"$PROVIUM" report "$WORK/runs" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report of a results directory: exit 0" status_is 0
+check "report of a results directory: it reads the latest run, and says so" \
+    sh -c "grep -qx 'provium: $WORK/runs is a results directory: reading its latest run, $latest' '$WORK/err' && grep -q '^run $latest ' '$WORK/out'"
+"$PROVIUM" events "$WORK/runs" > "$WORK/out" 2> "$WORK/err"
+check "events of a results directory: its latest run's" \
+    sh -c "[ \"\$(jq -r .run '$WORK/out' | sort -u)\" = '$latest' ] && grep -q 'reading its latest run' '$WORK/err'"
+
 # provium events of several streams: each line says which.
 "$PROVIUM" events "$WORK/s1.msgpack" "$WORK/runs/latest" > "$WORK/out" 2> "$WORK/err"
 status=$?

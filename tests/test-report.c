@@ -890,6 +890,26 @@ test_one_share(void)
                                        "files\n"));
 }
 
+/* The same run given twice counts once, and a note says so. */
+static void
+test_merge_same_run(void)
+{
+    const char *const one[] = { "c/a.test.lua x failed", NULL };
+    g_autoptr(GPtrArray) first = share("s1", 0, one);
+    g_autoptr(GPtrArray) again = share("s1", 0, one);
+    g_autoptr(PvReport) report = pv_report_new();
+
+    g_assert_true(pv_report_add_stream(report, "runs/latest", first, FALSE));
+    g_assert_false(pv_report_add_stream(report, "s1.msgpack", again, FALSE));
+    pv_report_finish(report);
+    g_assert_cmpuint(report->streams->len, ==, 1);
+    g_assert_cmpuint(report->failed, ==, 1);
+    g_assert_cmpuint(report->shared->len, ==, 0);
+    g_assert_cmpuint(report->notes->len, ==, 1);
+    g_assert_cmpstr(report->notes->pdata[0], ==,
+                    "s1.msgpack is the same run as runs/latest (s1): it counts once");
+}
+
 /* One band per stream on one time axis, each file's bar a link when asked. */
 static void
 test_merge_svg(void)
@@ -1367,6 +1387,7 @@ main(int argc, char **argv)
     g_test_add_func("/report/merge/overlap", test_merge_overlap);
     g_test_add_func("/report/merge/svg", test_merge_svg);
     g_test_add_func("/report/merge/by-key", test_merge_by_key);
+    g_test_add_func("/report/merge/same-run", test_merge_same_run);
     g_test_add_func("/report/merge/share-checks", test_merge_share_checks);
     g_test_add_func("/report/one-share", test_one_share);
     g_test_add_func("/report/collect/attempts", test_collect_attempts);

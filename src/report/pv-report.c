@@ -26,30 +26,46 @@
 #include "pv-error.h"
 #include "pv-report-junit.h"
 #include "pv-report.h"
+#include "pv-results.h"
 #include "pv-text.h"
 #include "pv-units.h"
 
 /**
  * pv_report_open_stream:
- * @origin: an event stream, or a run directory (its events.msgpack)
+ * @origin: an event stream, a run directory (its events.msgpack), or a
+ *   results directory (its latest run's)
+ * @note: (out) (transfer full) (nullable): for people, when @origin was
+ *   read through its latest run
  *
  * Returns: (transfer full): a reader, or NULL with @error set (usage)
  */
 PvEventReader *
-pv_report_open_stream(const char *origin, GError **error)
+pv_report_open_stream(const char *origin, char **note, GError **error)
 {
     g_autofree char *inside = NULL;
+    g_autofree char *latest = NULL;
+    g_autofree char *target = NULL;
 
+    *note = NULL;
     if (!g_file_test(origin, G_FILE_TEST_IS_DIR))
         return pv_event_reader_new(origin, error);
     inside = g_build_filename(origin, PV_REPORT_EVENTS_FILENAME, NULL);
-    if (!g_file_test(inside, G_FILE_TEST_EXISTS)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("%s is a directory without %s: give an event stream (--save-events) or a "
-                      "run directory"), origin, PV_REPORT_EVENTS_FILENAME);
-        return NULL;
+    if (g_file_test(inside, G_FILE_TEST_EXISTS))
+        return pv_event_reader_new(inside, error);
+    /* A results directory (--results-dir, a CI job's artifact): its newest run. */
+    latest = g_build_filename(origin, "latest", NULL);
+    target = g_file_read_link(latest, NULL);
+    g_free(inside);
+    inside = g_build_filename(latest, PV_REPORT_EVENTS_FILENAME, NULL);
+    if (target && pv_results_is_run_name(target) && g_file_test(inside, G_FILE_TEST_EXISTS)) {
+        *note = g_strdup_printf(_("%s is a results directory: reading its latest run, %s"),
+                                origin, target);
+        return pv_event_reader_new(inside, error);
     }
-    return pv_event_reader_new(inside, error);
+    g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                _("%s is a directory without %s: give an event stream (--save-events), a "
+                  "run directory or a results directory"), origin, PV_REPORT_EVENTS_FILENAME);
+    return NULL;
 }
 
 static void
@@ -74,6 +90,7 @@ pv_report_new(void)
     report->files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_file_free);
     report->shared = g_array_new(FALSE, FALSE, sizeof(PvReportShared));
     report->share_problems = g_ptr_array_new_with_free_func(g_free);
+    report->notes = g_ptr_array_new_with_free_func(g_free);
     return report;
 }
 
@@ -86,6 +103,7 @@ pv_report_free(PvReport *report)
     g_ptr_array_unref(report->files);
     g_array_unref(report->shared);
     g_ptr_array_unref(report->share_problems);
+    g_ptr_array_unref(report->notes);
     g_free(report);
 }
 
@@ -280,21 +298,54 @@ pv_report_read_share(GVariant *event, PvReportShare *share)
     share->files = CLAMP(pv_event_get_int(shard, "files", 0), 0, G_MAXUINT);
 }
 
+/* The run @events are of: the last run_started's (streams joined with cat(1) hold several). */
+static const char *
+pv_report_peek_run(GPtrArray *events)
+{
+    guint i;
+
+    for (i = events->len; i-- > 0; ) {
+        if (g_str_equal(pv_event_get_kind(events->pdata[i]), "run_started"))
+            return pv_event_get_str(events->pdata[i], "run");
+    }
+    return NULL;
+}
+
 /**
  * pv_report_add_stream:
  * @origin: what the stream was read from, as given
  * @events: (element-type GVariant): its events, in order
  * @truncated: it ended inside an event
+ *
+ * Returns: FALSE when @events are of a run an earlier stream is of (the
+ *   same run given twice, as a run directory and its stream, say): it
+ *   counts once, so it is left out, and a note says so
  */
-void
+gboolean
 pv_report_add_stream(PvReport *report, const char *origin, GPtrArray *events,
                      gboolean truncated)
 {
-    PvReportStream *stream = g_new0(PvReportStream, 1);
-    g_autoptr(PvReportCollector) collector = pv_report_collector_new();
+    PvReportStream *stream;
+    g_autoptr(PvReportCollector) collector = NULL;
     /* path -> key, from file_discovered; borrowed from @events */
-    g_autoptr(GHashTable) keys = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) keys = NULL;
+    const char *run = pv_report_peek_run(events);
     guint i;
+
+    for (i = 0; run && i < report->streams->len; i++) {
+        const PvReportStream *earlier = report->streams->pdata[i];
+
+        if (g_strcmp0(earlier->run, run) == 0) {
+            g_ptr_array_add(report->notes, g_strdup_printf(
+                /* TRANSLATORS: "b.msgpack is the same run as runs/latest (RUN ID): ..." */
+                _("%s is the same run as %s (%s): it counts once"), origin, earlier->origin,
+                run));
+            return FALSE;
+        }
+    }
+    stream = g_new0(PvReportStream, 1);
+    collector = pv_report_collector_new();
+    keys = g_hash_table_new(g_str_hash, g_str_equal);
 
     stream->origin = g_strdup(origin);
     stream->summary = pv_summary_new(events, truncated);
@@ -343,6 +394,7 @@ pv_report_add_stream(PvReport *report, const char *origin, GPtrArray *events,
         report->start_ns = stream->summary->start_ns;
     report->end_ns = MAX(report->end_ns, stream->summary->end_ns);
     g_ptr_array_add(report->streams, stream);
+    return TRUE;
 }
 
 /* What a file is known by across streams: its key, or in an older stream its path. */
@@ -534,13 +586,16 @@ pv_report_load(const char *const *origins, GError **error)
     gsize i;
 
     for (i = 0; origins[i]; i++) {
-        g_autoptr(PvEventReader) reader = pv_report_open_stream(origins[i], error);
+        g_autofree char *note = NULL;
+        g_autoptr(PvEventReader) reader = pv_report_open_stream(origins[i], &note, error);
         g_autoptr(GPtrArray) events = NULL;
         g_autoptr(GError) local = NULL;
         GVariant *event;
 
         if (!reader)
             return NULL;
+        if (note)
+            g_ptr_array_add(report->notes, g_steal_pointer(&note));
         events = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
         while ((event = pv_event_reader_next(reader, &local)))
             g_ptr_array_add(events, event);

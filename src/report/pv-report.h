@@ -57,15 +57,17 @@ typedef struct {
      */
     GPtrArray *share_problems;
     gboolean shares_incomplete;  /* partitions differ or a share is missing: tests did not run */
+    GPtrArray *notes;      /* char *: for people, what reading the streams met (a run given
+                            * twice, a results directory read through its latest run) */
 } PvReport;
 
-PvEventReader *pv_report_open_stream(const char *origin, GError **error);
+PvEventReader *pv_report_open_stream(const char *origin, char **note, GError **error);
 char *pv_report_format_share(const PvReportStream *stream);
 PvReport *pv_report_new(void);
 void pv_report_free(PvReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvReport, pv_report_free)
-void pv_report_add_stream(PvReport *report, const char *origin, GPtrArray *events,
-                          gboolean truncated);
+gboolean pv_report_add_stream(PvReport *report, const char *origin, GPtrArray *events,
+                              gboolean truncated);
 void pv_report_finish(PvReport *report);
 PvReport *pv_report_load(const char *const *origins, GError **error);
 guint pv_report_count_leaks(const PvReport *report);

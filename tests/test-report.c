@@ -890,6 +890,48 @@ test_one_share(void)
                                        "files\n"));
 }
 
+/*
+ * A file failed in one stream (5s) and passed when run again (1s): its row
+ * says passed, with the stream that passed and its duration, not the
+ * failed one's.
+ */
+static void
+test_merge_file_row(void)
+{
+    const char *const failed[] = {
+        "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r1'>}",
+        "{'kind': <'test_failed'>, 'ts': <int64 1>, 'path': <'a'>, 'name': <'t'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 5>, 'path': <'a'>, 'status': <'failed'>,"
+        " 'duration_ns': <int64 5000000000>}",
+        NULL,
+    };
+    const char *const passed[] = {
+        "{'kind': <'run_started'>, 'ts': <int64 10>, 'run': <'r2'>}",
+        "{'kind': <'test_passed'>, 'ts': <int64 11>, 'path': <'a'>, 'name': <'t'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 12>, 'path': <'a'>, 'status': <'passed'>,"
+        " 'duration_ns': <int64 1000000000>}",
+        NULL,
+    };
+    g_autoptr(GPtrArray) one = stream(failed);
+    g_autoptr(GPtrArray) two = stream(passed);
+    g_autoptr(PvReport) report = pv_report_new();
+    g_autofree char *page = NULL;
+    const PvReportFile *file;
+
+    pv_report_add_stream(report, "s1", one, FALSE);
+    pv_report_add_stream(report, "s2", two, FALSE);
+    pv_report_finish(report);
+    file = report->files->pdata[0];
+    g_assert_cmpstr(file->status, ==, "passed");
+    g_assert_cmpstr(file->origin, ==, "s2");
+    g_assert_cmpint(file->duration_ns, ==, S);
+    page = pv_report_html(report, NULL);
+    g_assert_nonnull(strstr(page, "<span class=\"chip s-passed\">passed</span></td>"
+                                  "<th scope=\"rowgroup\" class=\"c-name\">a"
+                                  "<span class=\"origin\">s2</span></th>"));
+    g_assert_nonnull(strstr(page, "<td class=\"c-dur\" data-ns=\"1000000000\">1.0s</td>"));
+}
+
 /* The same run given twice counts once, and a note says so. */
 static void
 test_merge_same_run(void)
@@ -1388,6 +1430,7 @@ main(int argc, char **argv)
     g_test_add_func("/report/merge/svg", test_merge_svg);
     g_test_add_func("/report/merge/by-key", test_merge_by_key);
     g_test_add_func("/report/merge/same-run", test_merge_same_run);
+    g_test_add_func("/report/merge/file-row", test_merge_file_row);
     g_test_add_func("/report/merge/share-checks", test_merge_share_checks);
     g_test_add_func("/report/one-share", test_one_share);
     g_test_add_func("/report/collect/attempts", test_collect_attempts);

@@ -550,9 +550,13 @@ pv_report_finish(PvReport *report)
         PvReportFile *file = report->files->pdata[i];
         g_autoptr(GHashTable) results = NULL;
         g_autoptr(GPtrArray) order = NULL;
+        g_autofree char *first_status = NULL;
+        gint64 first_duration = file->duration_ns;
+        const PvReportFile *lead = NULL;
 
         if (!g_hash_table_contains(shared, file))
             continue;
+        first_status = g_strdup(file->status);
         results = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify)g_ptr_array_unref);
         order = g_ptr_array_new_with_free_func(g_free);
@@ -566,6 +570,27 @@ pv_report_finish(PvReport *report)
             }
         }
         pv_report_settle_file(report, file, results, order);
+        /*
+         * Its row stands for the latest stream that ended it as it ends:
+         * that one's origin, host and duration, not a failed stream's next
+         * to "passed".
+         */
+        for (j = 0; j < all->len; j++) {
+            const PvReportFile *other = all->pdata[j];
+
+            if (other && g_str_equal(pv_report_file_id(other), pv_report_file_id(file)) &&
+                g_strcmp0(other->status, file->status) == 0)
+                lead = other;
+        }
+        if (lead) {
+            g_free(file->origin);
+            g_free(file->host);
+            file->origin = g_strdup(lead->origin);
+            file->host = g_strdup(lead->host);
+            file->duration_ns = lead->duration_ns;
+        } else if (g_strcmp0(first_status, file->status) == 0) {
+            file->duration_ns = first_duration;
+        }
     }
     g_ptr_array_sort(report->files, pv_report_compare_files);
     pv_report_count(report);

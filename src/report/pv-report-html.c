@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -551,6 +552,70 @@ pv_page_all_tags(const PvReport *report)
     return tags;
 }
 
+/* What the filter says it shows: "3 files" and "12 tests", "%u" for the count. */
+static const char *
+pv_page_files_word(guint n)
+{
+    /* TRANSLATORS: what the page's filter shows: the script fills in %u */
+    return g_dngettext(GETTEXT_PACKAGE, "%u file", "%u files", n);
+}
+
+static const char *
+pv_page_tests_word(guint n)
+{
+    /* TRANSLATORS: what the page's filter shows: the script fills in %u */
+    return g_dngettext(GETTEXT_PACKAGE, "%u test", "%u tests", n);
+}
+
+/*
+ * How gettext words a count (@word) for every count from 0 to @max,
+ * for the script: a JSON array of [from, text], "{n}" in text standing for
+ * the count, each entry good from its count to the next one's.  So the
+ * script words "1 file" and "2 files", and a language with more plural
+ * forms, as the catalog does, without knowing its plural rule.
+ */
+static char *
+pv_page_plural_forms(const char *(*word)(guint n), guint max)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonNode) root = NULL;
+    const char *previous = NULL;
+    guint n;
+
+    json_builder_begin_array(builder);
+    for (n = 0; n <= max; n++) {
+        const char *form = word(n);
+        g_autofree char *text = NULL;
+        const char *at;
+
+        if (previous && g_str_equal(form, previous))
+            continue;
+        previous = form;
+        at = strstr(form, "%u");
+        text = at ? g_strdup_printf("%.*s{n}%s", (int)(at - form), form, at + 2)
+                  : g_strdup(form);
+        json_builder_begin_array(builder);
+        json_builder_add_int_value(builder, n);
+        json_builder_add_string_value(builder, text);
+        json_builder_end_array(builder);
+    }
+    json_builder_end_array(builder);
+    root = json_builder_get_root(builder);
+    return json_to_string(root, FALSE);
+}
+
+/* How many tests the table has: the most the filter can show. */
+static guint
+pv_page_count_tests(const PvReport *report)
+{
+    guint tests = 0;
+    guint f;
+
+    for (f = 0; f < report->files->len; f++)
+        tests += ((PvReportFile *)report->files->pdata[f])->tests->len;
+    return tests;
+}
+
 /* The filters: hidden until the script shows them, for they need it. */
 static void
 pv_page_filters(PvHtml *html, const PvReport *report)
@@ -559,12 +624,15 @@ pv_page_filters(PvHtml *html, const PvReport *report)
         "failed", "flaky", "passed", "skipped", "not_run", "error",
     };
     g_autoptr(GPtrArray) tags = pv_page_all_tags(report);
+    g_autofree char *files = pv_page_plural_forms(pv_page_files_word, report->files->len);
+    g_autofree char *tests = pv_page_plural_forms(pv_page_tests_word,
+                                                  pv_page_count_tests(report));
     gsize i;
 
-    /* TRANSLATORS: the script puts the numbers for {files} and {tests}: keep them */
+    /* TRANSLATORS: the script puts "3 files" for {files} and "12 tests" for {tests}: keep them */
     pv_html_open(html, "form", "id", "filters", "class", "filters", "hidden", "hidden",
-                 "role", "search", "data-shown", _("{files} files and {tests} tests shown"),
-                 NULL);
+                 "role", "search", "data-shown", _("{files} and {tests} shown"),
+                 "data-files", files, "data-tests", tests, NULL);
     pv_html_open(html, "label", NULL);
     pv_html_text(html, _("status"));
     pv_html_text(html, " ");

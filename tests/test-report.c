@@ -1177,11 +1177,11 @@ test_html_long_output(void)
     g_string_truncate(log, log->len - 1);
     while (reason->len < 100 * 1024)
         g_string_append(reason, "and more of the message\n");
-    g_ptr_array_add(events, g_variant_ref_sink(g_variant_parse(G_VARIANT_TYPE_VARDICT,
+    g_ptr_array_add(events, g_variant_parse(G_VARIANT_TYPE_VARDICT,
         "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>, 'dir': <'/runs/r'>}",
-        NULL, NULL, NULL)));
-    g_ptr_array_add(events, g_variant_ref_sink(g_variant_parse(G_VARIANT_TYPE_VARDICT,
-        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'f'>}", NULL, NULL, NULL)));
+        NULL, NULL, NULL));
+    g_ptr_array_add(events, g_variant_parse(G_VARIANT_TYPE_VARDICT,
+        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'f'>}", NULL, NULL, NULL));
     g_variant_builder_add(&fields, "{sv}", "kind", g_variant_new_string("test_log"));
     g_variant_builder_add(&fields, "{sv}", "ts", g_variant_new_int64(1));
     g_variant_builder_add(&fields, "{sv}", "path", g_variant_new_string("f"));
@@ -1195,9 +1195,9 @@ test_html_long_output(void)
     g_variant_builder_add(&fields, "{sv}", "name", g_variant_new_string("t"));
     g_variant_builder_add(&fields, "{sv}", "reason", g_variant_new_string(reason->str));
     g_ptr_array_add(events, g_variant_ref_sink(g_variant_builder_end(&fields)));
-    g_ptr_array_add(events, g_variant_ref_sink(g_variant_parse(G_VARIANT_TYPE_VARDICT,
+    g_ptr_array_add(events, g_variant_parse(G_VARIANT_TYPE_VARDICT,
         "{'kind': <'file_completed'>, 'ts': <int64 3>, 'path': <'f'>, 'status': <'failed'>}",
-        NULL, NULL, NULL)));
+        NULL, NULL, NULL));
     pv_report_add_stream(report, "runs/r", events, FALSE);
     pv_report_finish(report);
     /* The collector ends each line. */

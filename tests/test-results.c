@@ -229,6 +229,17 @@ test_failed_of_share(void)
     run_of(base, "20260101-130000-000005", 2, 4, "/t/x.test.lua\n");
     /* Of no share, not finished: no list, passed over. */
     run_of(base, "20260101-140000-000006", 0, 0, NULL);
+    /* Its share empty, it ran nothing: passed over, whatever it lists. */
+    run_of(base, "20260101-140000-000007", 2, 3, "/t/carried.test.lua\n");
+    {
+        g_autofree char *ini = g_build_filename(base, "20260101-140000-000007",
+                                                PV_RESULTS_SHARE_FILE, NULL);
+        PvResultsShare empty = { 2, 3, (char *)"time", (char *)"abcd1234", 6, TRUE };
+        g_autofree char *data = pv_results_share_to_data(&empty);
+
+        g_assert_true(g_file_set_contents(ini, data, -1, &error));
+        g_assert_no_error(error);
+    }
 
     paths = pv_results_read_failed_of_share(base, 2, 3, NULL, &dir, &share, &error);
     g_assert_no_error(error);
@@ -257,7 +268,7 @@ test_failed_of_share(void)
     g_clear_pointer(&dir, g_free);
 
     /* A newer run of the whole selection stands for every share. */
-    run_of(base, "20260101-150000-000007", 0, 0, "/t/c.test.lua\n");
+    run_of(base, "20260101-150000-000008", 0, 0, "/t/c.test.lua\n");
     paths = pv_results_read_failed_of_share(base, 2, 3, NULL, &dir, &share, &error);
     g_assert_no_error(error);
     g_clear_pointer(&list, g_free);
@@ -268,7 +279,7 @@ test_failed_of_share(void)
     g_clear_pointer(&dir, g_free);
 
     /* The newest of the share did not finish: said, not passed over. */
-    run_of(base, "20260101-160000-000008", 2, 3, NULL);
+    run_of(base, "20260101-160000-000009", 2, 3, NULL);
     g_assert_null(pv_results_read_failed_of_share(base, 2, 3, NULL, &dir, &share, &error));
     g_assert_error(error, PV_ERROR, PV_ERROR_USAGE);
     g_assert_nonnull(strstr(error->message, "the latest run of share 2/3"));

@@ -9,8 +9,10 @@
  * CI job reruns its failures even with a results directory of its own.
  * Otherwise --shard splits the selection (pv_cmd_run_take_share()).  The
  * run directory records the share (share.ini) and, when the run ends, the
- * files that failed (failed.list); an empty share lists those its share's
- * run before it left, so a run that ran nothing hides no failure.
+ * files that failed (failed.list); an empty share's run ran nothing and
+ * changes nothing: --rerun-failed --shard passes over it, and its list keeps
+ * the failures of the run that one reads, so that none disappears from
+ * latest.
  */
 #include "config.h"
 
@@ -155,9 +157,11 @@ pv_cmd_run_keep_share(PvRun *run, GPtrArray *files, const PvResultsShare *ran,
 
 /*
  * The run directory says which share the run runs, for --rerun-failed
- * --shard.  An empty share keeps listed, as failed, what the run of the
- * same share before it left failed (what --rerun-failed --shard K/N would
- * have run): a run that ran nothing does not make failures disappear.
+ * --shard, and whether it was empty.  A run that runs nothing changes
+ * nothing for --rerun-failed: --shard K/N passes over it, and its failed
+ * list keeps what the run --shard K/N reads listed (the share's run
+ * before it, or a run of the whole selection), so that latest's still
+ * names those failures.
  */
 void
 pv_cmd_run_record_share(PvRun *run, GPtrArray *files, PvCmdRunShare *share)
@@ -165,7 +169,7 @@ pv_cmd_run_record_share(PvRun *run, GPtrArray *files, PvCmdRunShare *share)
     const PvShard *shard = &pv_run_peek_options(run)->shard;
     PvResultsShare record = { shard->index, shard->total,
                               (char *)pv_shard_mode_to_string(share->mode), share->fingerprint,
-                              share->all };
+                              share->all, files->len == 0 };
     g_autofree char *data = pv_results_share_to_data(&record);
     g_autofree char *path = g_build_filename(pv_run_peek_dir(run), PV_RESULTS_SHARE_FILE, NULL);
     g_autoptr(GError) error = NULL;
@@ -176,12 +180,12 @@ pv_cmd_run_record_share(PvRun *run, GPtrArray *files, PvCmdRunShare *share)
     if (!pv_write_file_atomic(path, data, -1, &error))
         pv_run_note(run, _("the run directory does not say which share this run ran "
                            "(--rerun-failed --shard will not find it): %s"), error->message);
-    if (files->len > 0 || share->rerun_of)
+    if (files->len > 0)
         return;
     carried = pv_results_read_failed_of_share(pv_run_peek_results_base(run), shard->index,
                                               shard->total, pv_run_peek_id(run), &before_dir,
                                               &before, NULL);
-    if (!carried || !before || carried->len == 0)
+    if (!carried || carried->len == 0)
         return;
     share->carried = g_steal_pointer(&carried);
     share->carried_from = g_path_get_basename(before_dir);
@@ -189,7 +193,7 @@ pv_cmd_run_record_share(PvRun *run, GPtrArray *files, PvCmdRunShare *share)
 
 /*
  * The run directory lists the files that failed, for --rerun-failed; an
- * empty share, those the run of its share before it left (@carried).
+ * empty share, those the run --rerun-failed --shard K/N reads left (@carried).
  */
 void
 pv_cmd_run_write_failed(PvRun *run, GPtrArray *files, GPtrArray *carried)

@@ -26,7 +26,7 @@ typedef struct {
      * again, as they are (not split); they stand for that run's share
      */
     char *rerun_of;
-    /* An empty share: what the run of this share before it left failed, kept listed. */
+    /* An empty share: what the run --rerun-failed --shard K/N reads left failed, kept listed. */
     GPtrArray *carried;
     char *carried_from;
 } PvCmdRunShare;

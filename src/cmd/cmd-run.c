@@ -652,12 +652,11 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     if (share.carried)
         g_printerr(g_dngettext(GETTEXT_PACKAGE,
                                "provium: its list of failed files keeps the %u file that failed "
-                               "in the run of share %u/%u before it (%s), for --rerun-failed\n",
+                               "in run %s before it, for --rerun-failed\n",
                                "provium: its list of failed files keeps the %u files that failed "
-                               "in the run of share %u/%u before it (%s), for --rerun-failed\n",
+                               "in run %s before it, for --rerun-failed\n",
                                share.carried->len),
-                   share.carried->len, options.shard.index, options.shard.total,
-                   share.carried_from);
+                   share.carried->len, share.carried_from);
 
     dispatcher = pv_dispatcher_new(run, pv_plan_peek_queue(plan), pv_lua_run_file);
     status_data.terminal = terminal;

@@ -193,6 +193,7 @@ pv_results_share_to_data(const PvResultsShare *share)
     g_key_file_set_string(file, PV_RESULTS_SHARE_GROUP, "mode", share->mode);
     g_key_file_set_string(file, PV_RESULTS_SHARE_GROUP, "partition", share->partition);
     g_key_file_set_integer(file, PV_RESULTS_SHARE_GROUP, "files", share->files);
+    g_key_file_set_boolean(file, PV_RESULTS_SHARE_GROUP, "empty", share->empty);
     return g_key_file_to_data(file, NULL, NULL);
 }
 
@@ -224,6 +225,7 @@ pv_results_read_share(const char *run_dir)
     share->mode = g_key_file_get_string(file, PV_RESULTS_SHARE_GROUP, "mode", NULL);
     share->partition = g_key_file_get_string(file, PV_RESULTS_SHARE_GROUP, "partition", NULL);
     share->files = MAX(g_key_file_get_integer(file, PV_RESULTS_SHARE_GROUP, "files", NULL), 0);
+    share->empty = g_key_file_get_boolean(file, PV_RESULTS_SHARE_GROUP, "empty", NULL);
     if (!share->mode)
         share->mode = g_strdup("?");
     if (!share->partition)
@@ -320,7 +322,8 @@ pv_results_dir_is_live(const char *dir)
  * when a run of the whole selection is newer, that run (its failures are
  * split into shares as any selection is).  Runs of other shares are passed
  * over: with one results directory for all the jobs of a pipeline, each
- * reruns its own; and so are those that say no share and did not finish.
+ * reruns its own; and so are those that say no share and did not finish,
+ * and those whose share was empty: a run that ran nothing changes nothing.
  * Returns: (transfer full) (element-type filename): the failed files'
  *   absolute paths, maybe none; NULL with @error set (usage) when no run
  *   stands for the share, or the newest of the share did not finish
@@ -343,7 +346,7 @@ pv_results_read_failed_of_share(const char *base, guint index, guint total,
             continue;
         dir = g_build_filename(base, name, NULL);
         ran = pv_results_read_share(dir);
-        if (ran && (ran->index != index || ran->total != total))
+        if (ran && (ran->empty || ran->index != index || ran->total != total))
             continue;
         paths = pv_results_read_list(dir);
         if (!paths && (!ran || pv_results_dir_is_live(dir)))

@@ -26,6 +26,7 @@ typedef struct {
     char *mode;             /* as applied: time, hash, slice */
     char *partition;        /* pv_shard_fingerprint(): who runs what */
     guint files;            /* the whole selection's, every share's */
+    gboolean empty;         /* the share had no file: the run ran nothing */
 } PvResultsShare;
 
 void pv_results_share_free(PvResultsShare *share);

@@ -185,17 +185,22 @@ pv_cmd_list_print_share(const PvShard *shard, const PvPlanShares *shares)
     for (i = 0; i < shares->total; i++)
         most = MAX(most, shares->work_ns[i]);
     if (most < 0) {
-        g_printerr(_("share %u/%u by %s (partition %s): %u of %u files\n"), shard->index,
-                   shard->total, mode, shares->fingerprint, shares->counts[shard->index - 1],
-                   shares->n);
+        g_printerr(g_dngettext(GETTEXT_PACKAGE,
+                               "share %u/%u by %s (partition %s): %u of %u file\n",
+                               "share %u/%u by %s (partition %s): %u of %u files\n", shares->n),
+                   shard->index, shard->total, mode, shares->fingerprint,
+                   shares->counts[shard->index - 1], shares->n);
         return;
     }
     expected = pv_duration_format(shares->work_ns[shard->index - 1]);
     longest = pv_duration_format(most);
-    g_printerr(_("share %u/%u by %s (partition %s): %u of %u files, expected %s one file "
-                 "after another (the longest share %s)\n"), shard->index, shard->total, mode,
-               shares->fingerprint, shares->counts[shard->index - 1], shares->n, expected,
-               longest);
+    g_printerr(g_dngettext(GETTEXT_PACKAGE,
+                           "share %u/%u by %s (partition %s): %u of %u file, expected %s one "
+                           "file after another (the longest share %s)\n",
+                           "share %u/%u by %s (partition %s): %u of %u files, expected %s one "
+                           "file after another (the longest share %s)\n", shares->n),
+               shard->index, shard->total, mode, shares->fingerprint,
+               shares->counts[shard->index - 1], shares->n, expected, longest);
 }
 
 int

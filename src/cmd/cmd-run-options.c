@@ -103,7 +103,8 @@ pv_cmd_run_parse_args(int *argc, char ***argv, gboolean fixtures, PvRunArgs *arg
           NULL },
         { "rerun-failed", 0, 0, G_OPTION_ARG_NONE, &args->rerun_failed,
           N_("Run only the files that failed in the latest run (of --results-dir) and are "
-             "under the PATHs (default: the current directory)"), NULL },
+             "under the PATHs (default: the current directory); with --shard K/N, those of "
+             "the latest run of share K/N, not split again"), NULL },
         { "retries", 0, 0, G_OPTION_ARG_INT, &args->retries,
           N_("Run a failed file again, up to N times; a test that fails and then passes "
              "is reported flaky (default 0)"), N_("N") },

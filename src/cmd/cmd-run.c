@@ -12,6 +12,7 @@
 #include "cmd.h"
 #define PV_CMD_RUN_PRIVATE
 #include "cmd-run-options.h"
+#include "cmd-run-select.h"
 #include "pv-text.h"
 #include "pv-clean.h"
 #include "pv-discover.h"
@@ -164,22 +165,6 @@ pv_cmd_run_write_file_log(const PvReportFile *file, const char *block, gpointer 
     pv_run_write_later(run, path, block);
 }
 
-/* What the startup line says of --shard. */
-typedef struct {
-    guint files;            /* in this share */
-    guint all;              /* in every share */
-    PvShardMode mode;       /* as applied */
-    gint64 longest_ns;      /* the longest share's expected run time; -1 unknown */
-    char *fingerprint;
-} PvCmdRunShare;
-
-static void
-pv_cmd_run_share_clear(PvCmdRunShare *share)
-{
-    g_clear_pointer(&share->fingerprint, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvCmdRunShare, pv_cmd_run_share_clear)
-
 /* What the status line shows besides the dispatcher's snapshot. */
 typedef struct {
     PvTerminal *terminal;
@@ -262,23 +247,8 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
         expected = g_strdup_printf(_("; expected run time %s (%s)"), duration,
                                    pv_order_to_string(options->order));
     }
-    if (options->shard.total) {
-        const char *mode = options->shard.mode == PV_SHARD_TIME && share->mode == PV_SHARD_HASH ?
-            _("hash (no duration history)") : pv_shard_mode_to_string(share->mode);
-
-        if (share->longest_ns >= 0) {
-            g_autofree char *longest = pv_duration_format(share->longest_ns);
-
-            sharing = g_strdup_printf(_("; share %u/%u by %s (partition %s): %u of %u files, "
-                                        "the longest share expected to take %s"),
-                                      options->shard.index, options->shard.total, mode,
-                                      share->fingerprint, share->files, share->all, longest);
-        } else {
-            sharing = g_strdup_printf(_("; share %u/%u by %s (partition %s): %u of %u files"),
-                                      options->shard.index, options->shard.total, mode,
-                                      share->fingerprint, share->files, share->all);
-        }
-    }
+    if (options->shard.total)
+        sharing = pv_cmd_run_describe_share(run, share);
     g_printerr(_("provium: pool %s memory, %g vCPUs; boot gate %s at once; PSI %s; KSM %s; "
                  "host %s (%s)%s%s\n"),
                memory, total.mcpus / (double)PV_MCPU, gate, psi, ksm_state,
@@ -296,13 +266,17 @@ pv_cmd_run_note(const char *line, gpointer user_data)
     g_printerr("provium: %s\n", shown);
 }
 
-/* @argv: the command line as given, before option parsing took from it */
+/*
+ * @argv: the command line as given, before option parsing took from it
+ * @share: (nullable): the share the run runs (--shard)
+ */
 static void
-pv_cmd_run_emit_started(PvRun *run, char **argv)
+pv_cmd_run_emit_started(PvRun *run, char **argv, const PvCmdRunShare *share)
 {
     g_autofree char *uri = virConnectGetURI(pv_run_peek_conn(run));
     const char *reason = NULL;
     PvVirtType virt_auto = pv_run_get_virt_auto(run, &reason);
+
 
     pv_event_run_started(pv_run_peek_events(run), (const char *const *)argv, uri,
                          pv_run_peek_host(run), pv_run_peek_prefix(run), pv_run_peek_dir(run),
@@ -310,7 +284,8 @@ pv_cmd_run_emit_started(PvRun *run, char **argv)
                          pv_pool_get_total(pv_resources_peek_pool(pv_run_peek_resources(run))),
                          pv_run_get_host_cpus(run),
                          pv_virt_type_to_string(pv_run_peek_options(run)->virt_type),
-                         pv_virt_type_to_string(virt_auto), reason);
+                         pv_virt_type_to_string(virt_auto), reason,
+                         share ? pv_cmd_run_share_fields(run, share) : NULL);
 }
 
 /*
@@ -326,6 +301,9 @@ pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
     const PvRunOptions *options = pv_run_peek_options(run);
     guint i;
 
+    /* What the top levels print goes out after run_started, for the files the run keeps. */
+    for (i = 0; i < files->len; i++)
+        pv_file_hold_log(files->pdata[i]);
     /* Why a file broke goes into the records (see pv-i18n.c). */
     pv_lua_discover_files(files, g_get_num_processors(), TRUE);
     for (i = 0; options->tags && i < files->len; ) {
@@ -349,7 +327,7 @@ pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
 
 /* file_discovered for each file this run runs (with --shard, its share's). */
 static void
-pv_cmd_run_emit_discovered(PvRun *run, GPtrArray *files)
+pv_cmd_run_emit_discovered(PvRun *run, PvPlan *plan, GPtrArray *files)
 {
     guint i;
 
@@ -357,52 +335,17 @@ pv_cmd_run_emit_discovered(PvRun *run, GPtrArray *files)
         PvFile *file = files->pdata[i];
         const PvClaimSpec *claim = pv_file_peek_claim(file);
         g_autoptr(GPtrArray) tests = g_ptr_array_new();
+        g_autofree char *key = pv_plan_dup_key(plan, file);
         guint t;
 
+        pv_file_release_log(file);
         for (t = 0; t < pv_file_get_test_count(file); t++) {
             if (pv_file_test_is_selected(file, t))
                 g_ptr_array_add(tests, (gpointer)pv_file_peek_test_name(file, t));
         }
-        pv_event_file_discovered(pv_run_peek_events(run), pv_file_peek_path(file), tests,
+        pv_event_file_discovered(pv_run_peek_events(run), pv_file_peek_path(file), key, tests,
                                  claim->memory, claim->cpus, claim->declared);
     }
-}
-
-/*
- * --shard K/N: @files keeps share K's files, in discovery order, and the
- * others are dropped before anything of them is reported or run.  The
- * longest share's run time is estimated as this one's is, on this pool.
- */
-static void
-pv_cmd_run_take_share(PvRun *run, PvPlan *plan, GPtrArray *files, PvCmdRunShare *out)
-{
-    const PvShard *shard = &pv_run_peek_options(run)->shard;
-    g_autoptr(PvPlanShares) shares = pv_plan_split(plan, files, shard->mode, shard->total);
-    /* Each share's files, borrowed. */
-    g_autoptr(GPtrArray) each = g_ptr_array_new_full(shard->total,
-                                                     (GDestroyNotify)g_ptr_array_unref);
-    guint s;
-    guint i;
-
-    out->all = files->len;
-    out->mode = shares->mode;
-    out->fingerprint = g_strdup(shares->fingerprint);
-    out->longest_ns = -1;
-    for (s = 0; s < shard->total; s++)
-        g_ptr_array_add(each, g_ptr_array_new());
-    for (i = 0; i < files->len; i++)
-        g_ptr_array_add(each->pdata[shares->share[i]], files->pdata[i]);
-    for (s = 0; s < shard->total; s++) {
-        GPtrArray *share = each->pdata[s];
-
-        if (share->len)
-            out->longest_ns = MAX(out->longest_ns, pv_plan_estimate(plan, share));
-    }
-    for (i = files->len; i-- > 0; ) {
-        if (shares->share[i] != shard->index - 1)
-            g_ptr_array_remove_index(files, i);
-    }
-    out->files = files->len;
 }
 
 typedef struct {
@@ -533,23 +476,6 @@ pv_cmd_run_prune(PvRun *run)
                     error->message);
 }
 
-/* The run directory lists the files that failed, for --rerun-failed. */
-static void
-pv_cmd_run_write_failed(PvRun *run, GPtrArray *files)
-{
-    g_autoptr(GString) text = g_string_new(NULL);
-    g_autofree char *path = g_build_filename(pv_run_peek_dir(run), PV_RESULTS_FAILED_LIST, NULL);
-    guint i;
-
-    for (i = 0; i < files->len; i++) {
-        PvFileStatus status = pv_file_get_status(files->pdata[i]);
-
-        if (status == PV_FILE_FAILED || status == PV_FILE_ERROR)
-            g_string_append_printf(text, "%s\n", pv_file_peek_abs_path(files->pdata[i]));
-    }
-    pv_run_write_later(run, path, text->str);
-}
-
 /* --html: the page of this run, from its run directory's stream, as provium report makes it. */
 static gboolean
 pv_cmd_run_write_html(PvRun *run, const char *path, GError **error)
@@ -565,59 +491,6 @@ pv_cmd_run_write_html(PvRun *run, const char *path, GError **error)
 }
 
 /*
- * --rerun-failed: the files that failed in the latest run, under the PATHs
- * (the current directory without one), NULL-terminated in *@failed; none
- * (said so) when none failed.  A file elsewhere is not run, and said so:
- * what the list names is not the user's to run by this command.
- */
-static gboolean
-pv_cmd_run_read_failed(PvRunArgs *args, PvRunOptions *options, GPtrArray **failed,
-                       GError **error)
-{
-    g_autofree char *base = pv_results_base(options->results_dir);
-    g_autofree char *latest = NULL;
-    g_autoptr(GPtrArray) paths = pv_results_read_failed(base, &latest, error);
-    g_autoptr(GPtrArray) outside = NULL;
-    g_autofree char *here = g_get_current_dir();
-
-    if (!paths)
-        return FALSE;
-    if (paths->len == 0) {
-        g_printerr(_("provium: no file failed in the latest run (%s): nothing to run\n"),
-                   latest);
-        *failed = g_steal_pointer(&paths);
-        return TRUE;
-    }
-    outside = pv_results_keep_under(paths, (const char *const *)args->paths);
-    if (paths->len == 0 && args->paths) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--rerun-failed: no file that failed in the latest run (%s) is under the "
-                      "PATHs given; %s is not (give its directory as PATH)"), latest,
-                    (const char *)outside->pdata[0]);
-        return FALSE;
-    }
-    if (paths->len == 0) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--rerun-failed: no file that failed in the latest run (%s) is under the "
-                      "current directory %s; %s is not (give its directory as PATH)"), latest,
-                    here, (const char *)outside->pdata[0]);
-        return FALSE;
-    }
-    if (outside->len > 0)
-        g_printerr(g_dngettext(GETTEXT_PACKAGE,
-                               "provium: --rerun-failed: %u file that failed in the latest run "
-                               "is not under the PATHs (or the current directory) and is not "
-                               "run: %s\n",
-                               "provium: --rerun-failed: %u files that failed in the latest run "
-                               "are not under the PATHs (or the current directory) and are not "
-                               "run, such as %s\n", outside->len),
-                   outside->len, (const char *)outside->pdata[0]);
-    g_ptr_array_add(paths, NULL);
-    *failed = g_steal_pointer(&paths);
-    return TRUE;
-}
-
-/*
  * provium [PATH...] runs the test files; provium fixture build [PATH...] the
  * fixture files, each as a file with one test that boots a VM of it.
  */
@@ -630,6 +503,8 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     /* Option parsing takes from argv: run_started records it whole. */
     g_auto(GStrv) given = g_strdupv(argv);
     g_autoptr(GPtrArray) failed = NULL;
+    g_autoptr(PvResultsShare) failed_share = NULL;
+    g_autofree char *failed_dir = NULL;
     g_autoptr(GPtrArray) paths = NULL;
     g_autoptr(GPtrArray) files = NULL;
     g_autoptr(PvRun) run = NULL;
@@ -674,7 +549,8 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         if (!pv_results_check_base(base, &error))
             goto usage;
     }
-    if (args.rerun_failed && !pv_cmd_run_read_failed(&args, &options, &failed, &error))
+    if (args.rerun_failed &&
+        !pv_cmd_run_read_failed(&args, &options, &failed, &failed_share, &failed_dir, &error))
         goto usage;
     if (failed && failed->len == 0)
         return PV_EXIT_OK;
@@ -739,7 +615,19 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         json = pv_json_new(stdout);
         pv_events_add_listener(events, pv_json_on_event, json);
     }
-    pv_cmd_run_emit_started(run, given);
+    /* run_started says which share the run runs: it comes once discovery has told. */
+    if (!pv_cmd_run_discover(run, files, &error)) {
+        pv_cmd_run_emit_started(run, given, NULL);
+        goto usage;
+    }
+    plan = pv_plan_new(run);
+    if (options.shard.total && failed_share)
+        pv_cmd_run_keep_share(run, files, failed_share, failed_dir, &share);
+    else if (options.shard.total)
+        pv_cmd_run_take_share(run, plan, files, &share);
+    if (options.shard.total)
+        pv_cmd_run_record_share(run, files, &share);
+    pv_cmd_run_emit_started(run, given, options.shard.total ? &share : NULL);
     if (options.verbosity == PV_VERBOSITY_VERBOSE && options.virt_type == PV_VIRT_AUTO) {
         const char *reason = NULL;
 
@@ -751,14 +639,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         g_printerr(_("provium: --no-perf-mode: performance-mode VMs run as ordinary VMs on a "
                      "shared CPU set; pinning, NUMA binding, hugepages and realtime do not "
                      "apply\n"));
-    if (!pv_cmd_run_discover(run, files, &error)) {
-        pv_cmd_run_restore_ksm(run, ksm);
-        goto usage;
-    }
-    plan = pv_plan_new(run);
-    if (options.shard.total)
-        pv_cmd_run_take_share(run, plan, files, &share);
-    pv_cmd_run_emit_discovered(run, files);
+    pv_cmd_run_emit_discovered(run, plan, files);
     pv_plan_order(plan, files);
     pv_cmd_run_print_startup(run, ksm, plan, &share);
     if (options.shard.total && files->len == 0)
@@ -768,6 +649,14 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
                                "provium: share %u/%u is empty (%u files in %u shares): nothing "
                                "to run\n", share.all),
                    options.shard.index, options.shard.total, share.all, options.shard.total);
+    if (share.carried)
+        g_printerr(g_dngettext(GETTEXT_PACKAGE,
+                               "provium: its list of failed files keeps the %u file that failed "
+                               "in run %s before it, for --rerun-failed\n",
+                               "provium: its list of failed files keeps the %u files that failed "
+                               "in run %s before it, for --rerun-failed\n",
+                               share.carried->len),
+                   share.carried->len, share.carried_from);
 
     dispatcher = pv_dispatcher_new(run, pv_plan_peek_queue(plan), pv_lua_run_file);
     status_data.terminal = terminal;
@@ -788,7 +677,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     pv_cmd_run_restore_ksm(run, ksm);
     status = pv_cmd_run_finish(run, files, started, pv_dispatcher_was_cancelled(dispatcher));
     pv_plan_save(plan);
-    pv_cmd_run_write_failed(run, files);
+    pv_cmd_run_write_failed(run, files, share.carried);
     pv_run_flush_writes(run);
     if (junit && !pv_junit_write(junit, &error))
         goto usage;

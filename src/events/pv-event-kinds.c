@@ -14,14 +14,15 @@
 
 static const PvEventSchema pv_event_schema[] = {
     { "run_started", "pv_event_run_started",
-      "argv uri version host prefix dir pid pool host_cpus virt_type virt_auto virt_reason", "" },
+      "argv uri version host prefix dir pid pool host_cpus virt_type virt_auto virt_reason",
+      "shard" },
     { "run_interrupted", "pv_event_run_interrupted", "signals message", "" },
     { "ksm_tuned", "pv_event_ksm_tuned", "tuned message",
       "ksm_run pages_to_scan sleep_millisecs previous" },
     { "ksm_restored", "pv_event_ksm_restored", "restored previous message", "" },
     { "psi_state", "pv_event_psi_state", "throttled cpu memory", "" },
     { "pool_state", "pv_event_pool_state", "used available", "" },
-    { "file_discovered", "pv_event_file_discovered", "path tests claim", "" },
+    { "file_discovered", "pv_event_file_discovered", "path key tests claim", "" },
     { "file_blocked", "pv_event_file_blocked", "path reason waiting_for", "" },
     { "file_unblocked", "pv_event_file_unblocked", "path reason blocked_ns", "" },
     { "file_dispatched", "pv_event_file_dispatched", "path reservation", "" },
@@ -206,11 +207,16 @@ pv_event_add_strings(GVariantBuilder *fields, const char *key, const char *const
     g_variant_builder_add(fields, "{sv}", key, g_variant_builder_end(&array));
 }
 
+/**
+ * pv_event_run_started:
+ * @shard: (nullable) (transfer floating): a{sv} of index, total, mode,
+ *   partition, files: the share this run runs (--shard); NULL for none
+ */
 void
 pv_event_run_started(PvEvents *events, const char *const *argv, const char *uri,
                      const char *host, const char *prefix, const char *dir, gint64 pid,
                      PvAmount pool, guint host_cpus, const char *virt_type,
-                     const char *virt_auto, const char *virt_reason)
+                     const char *virt_auto, const char *virt_reason, GVariant *shard)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
     g_autoptr(GPtrArray) args = g_ptr_array_new();
@@ -230,6 +236,8 @@ pv_event_run_started(PvEvents *events, const char *const *argv, const char *uri,
     pv_event_add_str(&fields, "virt_type", virt_type);
     pv_event_add_str(&fields, "virt_auto", virt_auto);
     pv_event_add_str(&fields, "virt_reason", virt_reason ? virt_reason : "");
+    if (shard)
+        g_variant_builder_add(&fields, "{sv}", "shard", shard);
     pv_event_emit_checked(events, "run_started", &fields);
 }
 
@@ -336,13 +344,15 @@ pv_event_pool_state(PvEvents *events, PvAmount used, PvAmount available)
 }
 
 void
-pv_event_file_discovered(PvEvents *events, const char *path, GPtrArray *tests,
-                         guint64 claim_memory, guint claim_cpus, gboolean declared)
+pv_event_file_discovered(PvEvents *events, const char *path, const char *key,
+                         GPtrArray *tests, guint64 claim_memory, guint claim_cpus,
+                         gboolean declared)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
     g_auto(GVariantBuilder) claim = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_str(&fields, "key", key);
     pv_event_add_strv(&fields, "tests", tests);
     pv_event_add_uint(&claim, "memory", claim_memory);
     pv_event_add_uint(&claim, "cpus", claim_cpus);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "pv-error.h"
@@ -168,6 +169,110 @@ test_open_refuses(void)
     remove_dir(dir);
 }
 
+/* How many names @dir holds. */
+static guint
+count_names(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    guint n = 0;
+
+    while (g_dir_read_name(d))
+        n++;
+    return n;
+}
+
+/*
+ * One rule for every output path, checked before a run and again by the
+ * writer: a device, a FIFO or a symbolic link is refused, never replaced
+ * (`--junit /dev/null` as root replaced the host's /dev/null); the null
+ * device takes the output and stays what it is; a test file's name is
+ * refused.  The null device here is one of the test's own (never the
+ * host's /dev/null: a provium without the rule would replace it).
+ */
+static void
+test_output_rule(void)
+{
+    g_autofree char *dir = make_dir();
+    g_autofree char *victim = g_build_filename(dir, "victim", NULL);
+    g_autofree char *sym = g_build_filename(dir, "link.xml", NULL);
+    g_autofree char *fifo = g_build_filename(dir, "fifo.xml", NULL);
+    g_autofree char *null = g_build_filename(dir, "null", NULL);
+    g_autofree char *zero = g_build_filename(dir, "zero", NULL);
+    g_autofree char *test_file = g_build_filename(dir, "a.test.lua", NULL);
+    g_autofree char *fixture_file = g_build_filename(dir, "web.fixture.lua", NULL);
+    g_autofree char *text = NULL;
+    const char *refused[] = { sym, fifo, zero };
+    gboolean devices = geteuid() == 0;
+    struct stat st;
+    guint names;
+    gsize i;
+
+    g_assert_true(g_file_set_contents(victim, "precious", -1, NULL));
+    g_assert_cmpint(symlink(victim, sym), ==, 0);
+    g_assert_cmpint(mkfifo(fifo, 0644), ==, 0);
+    if (devices) {
+        g_assert_cmpint(mknod(null, S_IFCHR | 0666, makedev(1, 3)), ==, 0);
+        g_assert_cmpint(mknod(zero, S_IFCHR | 0666, makedev(1, 5)), ==, 0);
+    }
+    names = count_names(dir);
+    for (i = 0; i < G_N_ELEMENTS(refused); i++) {
+        g_autoptr(GError) error = NULL;
+        gboolean replace;
+
+        if (!devices && refused[i] == zero)
+            continue;
+        for (replace = FALSE; replace <= TRUE; replace++) {
+            g_assert_false(pv_safe_check_output(refused[i], replace, &error));
+            g_assert_error(error, PV_ERROR, PV_ERROR_USAGE);
+            g_assert_nonnull(strstr(error->message, refused[i]));
+            g_clear_error(&error);
+        }
+        /* Changed into one after the check: the writer refuses it as well. */
+        g_assert_false(pv_write_file_atomic(refused[i], "<testsuites/>", -1, &error));
+        g_assert_error(error, PV_ERROR, PV_ERROR_IO);
+        g_assert_nonnull(strstr(error->message, refused[i]));
+    }
+    g_assert_cmpint(lstat(sym, &st), ==, 0);
+    g_assert_true(S_ISLNK(st.st_mode));
+    g_assert_cmpint(lstat(fifo, &st), ==, 0);
+    g_assert_true(S_ISFIFO(st.st_mode));
+    g_assert_true(g_file_get_contents(victim, &text, NULL, NULL));
+    g_assert_cmpstr(text, ==, "precious");
+    if (devices) {
+        g_autoptr(GError) error = NULL;
+
+        g_assert_cmpint(lstat(zero, &st), ==, 0);
+        g_assert_true(S_ISCHR(st.st_mode));
+        g_assert_true(pv_safe_is_discard(null));
+        g_assert_false(pv_safe_is_discard(zero));
+        g_assert_true(pv_safe_check_output(null, TRUE, &error));
+        g_assert_true(pv_safe_check_output(null, FALSE, &error));
+        g_assert_true(pv_write_file_atomic(null, "<testsuites/>", -1, &error));
+        g_assert_no_error(error);
+        g_assert_cmpint(lstat(null, &st), ==, 0);
+        g_assert_true(S_ISCHR(st.st_mode));
+        g_assert_cmpuint(major(st.st_rdev), ==, 1);
+        g_assert_cmpuint(minor(st.st_rdev), ==, 3);
+    } else {
+        g_test_message("not root: no device nodes of the test's own");
+    }
+    /* The path /dev/null means discard whatever it is (only asked, never written). */
+    g_assert_true(pv_safe_is_discard("/dev/null"));
+    /* Nothing new beside them: no temporary file left. */
+    g_assert_cmpuint(count_names(dir), ==, names);
+    /* A test file's name, there or not: a glob the shell expanded. */
+    g_assert_true(g_file_set_contents(test_file, "test('a', function() end)", -1, NULL));
+    for (i = 0; i < 2; i++) {
+        g_autoptr(GError) error = NULL;
+        const char *path = i == 0 ? test_file : fixture_file;
+
+        g_assert_false(pv_safe_check_output(path, TRUE, &error));
+        g_assert_error(error, PV_ERROR, PV_ERROR_USAGE);
+        g_assert_nonnull(strstr(error->message, "would overwrite"));
+    }
+    remove_dir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -176,5 +281,6 @@ main(int argc, char **argv)
     g_test_add_func("/safe/atomic/rename-fails", test_atomic_rename_fails);
     g_test_add_func("/safe/atomic/modes", test_atomic_modes);
     g_test_add_func("/safe/open/refuses", test_open_refuses);
+    g_test_add_func("/safe/output/rule", test_output_rule);
     return g_test_run();
 }

@@ -28,6 +28,7 @@
 #include "pv-plan.h"
 #include "pv-results.h"
 #include "pv-run.h"
+#include "pv-safe.h"
 #include "pv-tags.h"
 #include "pv-units.h"
 
@@ -719,7 +720,9 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         goto usage;
     events = pv_run_peek_events(run);
     pv_cmd_run_prune(run);
-    if (args.save_events && !pv_events_add_file(events, args.save_events, &error)) {
+    /* --save-events /dev/null: the stream is discarded, /dev/null left alone. */
+    if (args.save_events && !pv_safe_is_discard(args.save_events) &&
+        !pv_events_add_file(events, args.save_events, &error)) {
         g_prefix_error(&error, "--save-events: ");
         goto usage;
     }

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <glib/gi18n.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "pv-error.h"
@@ -271,15 +272,78 @@ pv_safe_openat(int dirfd, const char *dir, const char *name, int flags, mode_t m
 }
 
 /**
+ * pv_safe_is_discard:
+ * @path: an output path
+ *
+ * Whether @path is the null device: the path /dev/null itself (whatever it
+ * now is: a host whose /dev/null was replaced by a file keeps its meaning),
+ * or a character device that is the null device (major 1, minor 3), not
+ * through a symbolic link.  Output to it is discarded: provium writes
+ * nothing, and never replaces it.
+ */
+gboolean
+pv_safe_is_discard(const char *path)
+{
+    struct stat st;
+
+    if (g_str_equal(path, "/dev/null"))
+        return TRUE;
+    return lstat(path, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+        minor(st.st_rdev) == 3;
+}
+
+/*
+ * The rule for what an output path may already be, for pv_safe_check_output()
+ * before the run and pv_write_file_atomic() right before its rename: nothing,
+ * or a regular file (with one link unless @replace: a rename makes a new
+ * file and leaves the other links alone).  A directory, a device, a FIFO, a
+ * socket or a symbolic link (which a rename would replace, /dev/stdout among
+ * them) is refused: as root, replacing one breaks the host for everyone.
+ */
+static gboolean
+pv_safe_check_existing(const char *path, gboolean replace, PvErrorCode code, GError **error)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0)
+        return TRUE;
+    if (S_ISDIR(st.st_mode)) {
+        g_set_error(error, PV_ERROR, code, _("%s is a directory: give a file's path"), path);
+        return FALSE;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        g_set_error(error, PV_ERROR, code,
+                    _("%s is a symbolic link, which provium does not follow "
+                      "(remove it or use another path)"), path);
+        return FALSE;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        g_set_error(error, PV_ERROR, code,
+                    _("%s is not a regular file (remove it or use another path)"), path);
+        return FALSE;
+    }
+    if (!replace && st.st_nlink > 1) {
+        g_set_error(error, PV_ERROR, code,
+                    _("%s has other hard links (remove it or use another path)"), path);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/**
  * pv_safe_check_output:
  * @path: a file provium will write when the run ends, or all along
- * @replace: it is written through a rename (pv_write_file_atomic()), which
- *   replaces whatever @path names; else opened (pv_safe_openat()), which
- *   refuses a link or anything but a regular file
+ * @replace: it is written through a rename (pv_write_file_atomic()); else
+ *   opened (pv_safe_openat())
  *
- * Checks, before a run starts, that @path can be written then: its
- * directory exists and may be written, and @path is not a directory (nor,
- * unless @replace, what pv_safe_openat() refuses).  Makes nothing.
+ * Checks, before anything runs, that @path can be written then: it is the
+ * null device (pv_safe_is_discard(): accepted, nothing will be written), or
+ * nothing or a regular file (a directory, a device, a FIFO, a socket or a
+ * symbolic link is refused; a file with other hard links too, unless
+ * @replace), in a directory that exists and may be written; and its name
+ * is not a test or fixture file's (`--junit tests/\*.test.lua`, a glob the
+ * shell expanded, would make the first test file the report).  Makes
+ * nothing.
  * Returns: FALSE with @error (usage) saying why
  */
 gboolean
@@ -293,29 +357,17 @@ pv_safe_check_output(const char *path, gboolean replace, GError **error)
                             _("an empty path: give a file's path"));
         return FALSE;
     }
-    if (lstat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("%s is a directory: give a file's path"), path);
-            return FALSE;
-        }
-        if (!replace && S_ISLNK(st.st_mode)) {
-            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("%s is a symbolic link, which provium does not follow "
-                          "(remove it or use another path)"), path);
-            return FALSE;
-        }
-        if (!replace && !S_ISREG(st.st_mode)) {
-            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("%s is not a regular file (remove it or use another path)"), path);
-            return FALSE;
-        }
-        if (!replace && st.st_nlink > 1) {
-            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("%s has other hard links (remove it or use another path)"), path);
-            return FALSE;
-        }
+    if (g_str_has_suffix(path, ".test.lua") || g_str_has_suffix(path, ".fixture.lua")) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("%s is a test or fixture file's name: writing it would overwrite one "
+                      "(the shell may have expanded a glob after the option); give the "
+                      "output another name"), path);
+        return FALSE;
     }
+    if (pv_safe_is_discard(path))
+        return TRUE;
+    if (!pv_safe_check_existing(path, replace, PV_ERROR_USAGE, error))
+        return FALSE;
     dir = g_path_get_dirname(path);
     if (stat(dir, &st) < 0 || access(dir, W_OK | X_OK) < 0) {
         int saved = errno;
@@ -338,18 +390,25 @@ pv_safe_check_output(const char *path, gboolean replace, GError **error)
  * Writes @path through a temporary file and a rename, so a reader never sees
  * it half written.  Without fsync: these are reports, not data that must
  * survive a power cut, and a sync per file made dispatch I/O-bound (two
- * syncs per test file, a third of a 1,000-file run's time).
+ * syncs per test file, a third of a 1,000-file run's time).  The null
+ * device (pv_safe_is_discard()) takes the data: nothing is written.  What
+ * pv_safe_check_output() refuses is refused here too, right before the
+ * rename: what @path names may have changed since the run started.
  */
 gboolean
 pv_write_file_atomic(const char *path, const char *data, gssize len, GError **error)
 {
     g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
-    int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
+    int fd;
     gsize left = len < 0 ? strlen(data) : (gsize)len;
-    /* On failure, the template names what mkstemp tried, not a file it made. */
-    gboolean made = fd >= 0;
+    gboolean made;
     int saved;
 
+    if (pv_safe_is_discard(path))
+        return TRUE;
+    fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
+    /* On failure, the template names what mkstemp tried, not a file it made. */
+    made = fd >= 0;
     if (fd < 0)
         goto fail;
     while (left > 0) {
@@ -367,6 +426,10 @@ pv_write_file_atomic(const char *path, const char *data, gssize len, GError **er
         goto fail;
     }
     fd = -1;
+    if (!pv_safe_check_existing(path, TRUE, PV_ERROR_IO, error)) {
+        g_unlink(tmp);
+        return FALSE;
+    }
     if (rename(tmp, path) == 0)
         return TRUE;
 

@@ -14,5 +14,6 @@ int pv_safe_dir_open(const char *dir, GError **error);
 DIR *pv_safe_fdopendir(int dirfd, const char *dir, GError **error);
 int pv_safe_openat(int dirfd, const char *dir, const char *name, int flags, mode_t mode,
                    GError **error);
+gboolean pv_safe_is_discard(const char *path);
 gboolean pv_safe_check_output(const char *path, gboolean replace, GError **error);
 gboolean pv_write_file_atomic(const char *path, const char *data, gssize len, GError **error);

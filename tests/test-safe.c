@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -273,6 +275,115 @@ test_output_rule(void)
     remove_dir(dir);
 }
 
+/* Whether some user other than @except has @gid as primary group. */
+static gboolean
+group_is_primary_of_other(gid_t gid, uid_t except)
+{
+    struct passwd *pw;
+    gboolean found = FALSE;
+
+    setpwent();
+    while (!found && (pw = getpwent()))
+        found = pw->pw_gid == gid && pw->pw_uid != except;
+    endpwent();
+    return found;
+}
+
+/*
+ * A group another user is in makes a file it may write untrusted (a 0664
+ * fixture file, a 0775 fixtures/, a 0660 memory state); root's group, and
+ * a group with no member but the owner (a user private group), do not.
+ * The groups come from this host's accounts.
+ */
+static void
+test_untrusted_group(void)
+{
+    struct passwd *pw;
+    struct group *gr;
+    struct stat st = { 0 };
+    gid_t shared = 0;
+    uid_t member = 0;
+    gid_t empty = 0;
+    uid_t private_owner = 0;
+    gid_t private_gid = 0;
+    g_autofree char *shared_name = NULL;
+    g_autofree char *why = NULL;
+    g_autofree char *expected = NULL;
+
+    /* A group that is another user's primary group: nogroup is nobody's. */
+    setpwent();
+    while ((pw = getpwent())) {
+        if (pw->pw_uid != 0 && pw->pw_uid != geteuid() && pw->pw_gid != 0) {
+            shared = pw->pw_gid;
+            member = pw->pw_uid;
+            break;
+        }
+    }
+    endpwent();
+    /* A group nobody is in (Debian's staff), and a user's private group. */
+    setgrent();
+    while ((gr = getgrent())) {
+        if (gr->gr_gid == 0 || (gr->gr_mem && gr->gr_mem[0]))
+            continue;
+        if (!empty && !group_is_primary_of_other(gr->gr_gid, (uid_t)-1))
+            empty = gr->gr_gid;
+        if (!private_gid && (pw = getpwnam(gr->gr_name)) && pw->pw_gid == gr->gr_gid &&
+            pw->pw_uid != 0 && !group_is_primary_of_other(gr->gr_gid, pw->pw_uid)) {
+            private_gid = gr->gr_gid;
+            private_owner = pw->pw_uid;
+        }
+    }
+    endgrent();
+
+    st.st_uid = geteuid();
+    st.st_mode = S_IFREG | 0664;
+    st.st_gid = 0;
+    g_assert_null(pv_safe_untrusted(&st));
+    st.st_mode = S_IFREG | 0644;
+    st.st_gid = shared ? shared : 1;
+    g_assert_null(pv_safe_untrusted(&st));
+    if (!shared) {
+        g_test_skip("no user but root and you on this host");
+        return;
+    }
+    shared_name = g_strdup(getgrgid(shared) ? getgrgid(shared)->gr_name : NULL);
+    expected = shared_name ?
+        g_strdup_printf("writable by group %s, whose members include ", shared_name) :
+        g_strdup_printf("writable by group %u, whose members include ", (guint)shared);
+    st.st_mode = S_IFREG | 0664;
+    why = pv_safe_untrusted(&st);
+    g_test_message("gid %u (user %u's): %s", (guint)shared, (guint)member, why);
+    g_assert_nonnull(why);
+    g_assert_true(g_str_has_prefix(why, expected));
+    g_clear_pointer(&why, g_free);
+    st.st_mode = S_IFDIR | 0775;
+    why = pv_safe_untrusted(&st);
+    g_assert_nonnull(why);
+    g_assert_true(g_str_has_prefix(why, expected));
+    g_clear_pointer(&why, g_free);
+    st.st_mode = S_IFREG | 0660;
+    why = pv_safe_group_untrusted(&st);
+    g_assert_nonnull(why);
+    g_clear_pointer(&why, g_free);
+    /* Writable by everyone says that first. */
+    st.st_mode = S_IFREG | 0666;
+    why = pv_safe_untrusted(&st);
+    g_assert_cmpstr(why, ==, "writable by everyone");
+    g_clear_pointer(&why, g_free);
+    if (empty) {
+        st.st_mode = S_IFREG | 0664;
+        st.st_gid = empty;
+        g_assert_null(pv_safe_untrusted(&st));
+    }
+    if (private_gid) {
+        /* The owner alone is in it: trusted as far as the group goes. */
+        st.st_uid = private_owner;
+        st.st_gid = private_gid;
+        st.st_mode = S_IFREG | 0664;
+        g_assert_null(pv_safe_group_untrusted(&st));
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -282,5 +393,6 @@ main(int argc, char **argv)
     g_test_add_func("/safe/atomic/modes", test_atomic_modes);
     g_test_add_func("/safe/open/refuses", test_open_refuses);
     g_test_add_func("/safe/output/rule", test_output_rule);
+    g_test_add_func("/safe/untrusted/group", test_untrusted_group);
     return g_test_run();
 }

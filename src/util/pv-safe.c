@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
 #include <glib/gi18n.h>
 #include <sys/sysmacros.h>
@@ -35,14 +37,138 @@ pv_safe_sudo_uid(void)
     return *end || uid > G_MAXUINT32 ? -1 : (gint64)uid;
 }
 
+/* Whether @uid is someone whose writing the rule trusts anyway: @owner, root, you. */
+static gboolean
+pv_safe_uid_is_trusted(uid_t uid, uid_t owner)
+{
+    return uid == owner || uid == 0 || uid == geteuid() || (gint64)uid == pv_safe_sudo_uid();
+}
+
+/*
+ * getgrgid_r() into @grp with a buffer large enough for any group.
+ * Returns: @grp, or NULL when there is no such group; *@buf (transfer full)
+ *   holds its strings either way
+ */
+static struct group *
+pv_safe_get_group(gid_t gid, struct group *grp, char **buf)
+{
+    struct group *found = NULL;
+    gsize size = 4096;
+    int err;
+
+    for (;;) {
+        *buf = g_malloc(size);
+        err = getgrgid_r(gid, grp, *buf, size, &found);
+        if (err != ERANGE || size >= 64 * 1024 * 1024)
+            break;
+        g_free(*buf);
+        size *= 4;
+    }
+    return err == 0 ? found : NULL;
+}
+
+/*
+ * A member of group @gid who is not trusted with @owner's files
+ * (pv_safe_uid_is_trusted()): a supplementary member, or a user whose
+ * primary group it is.  Returns: (transfer full) (nullable): the member's
+ * name; NULL when the group has none (a user private group: the group named
+ * as its user, who alone is in it).  Asked once per group and owner: the
+ * answer is kept for the process, under a lock (getpwent() is not
+ * reentrant).
+ */
+static char *
+pv_safe_group_stranger(gid_t gid, uid_t owner)
+{
+    static GHashTable *known;   /* "gid:owner" -> the member's name, or "" */
+    G_LOCK_DEFINE_STATIC(known);
+    g_autofree char *key = g_strdup_printf("%u:%u", (guint)gid, (guint)owner);
+    const char *found;
+    char *stranger = NULL;
+    char *buf = NULL;
+    struct group grp;
+    struct group *gr;
+    struct passwd *pw;
+
+    G_LOCK(known);
+    if (!known)
+        known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    found = g_hash_table_lookup(known, key);
+    if (found) {
+        stranger = *found ? g_strdup(found) : NULL;
+        G_UNLOCK(known);
+        return stranger;
+    }
+    gr = pv_safe_get_group(gid, &grp, &buf);
+    if (gr) {
+        char **member;
+
+        for (member = gr->gr_mem; !stranger && member && *member; member++) {
+            g_autofree char *user_buf = g_malloc(65536);
+            struct passwd pwd;
+            struct passwd *user = NULL;
+
+            /* A member without an account (or too long a one) is nobody's to trust. */
+            if (getpwnam_r(*member, &pwd, user_buf, 65536, &user) != 0 || !user ||
+                !pv_safe_uid_is_trusted(user->pw_uid, owner))
+                stranger = g_strdup(*member);
+        }
+    }
+    g_free(buf);
+    setpwent();
+    while (!stranger && (pw = getpwent())) {
+        if (pw->pw_gid == gid && !pv_safe_uid_is_trusted(pw->pw_uid, owner))
+            stranger = g_strdup(pw->pw_name);
+    }
+    endpwent();
+    g_hash_table_insert(known, g_steal_pointer(&key), g_strdup(stranger ? stranger : ""));
+    G_UNLOCK(known);
+    return stranger;
+}
+
+/**
+ * pv_safe_group_untrusted:
+ * @st: a file's or a directory's status
+ *
+ * Whether @st's group gives someone else than its owner, you and root the
+ * right to write it: when it is writable by the group, unless the group is
+ * root's (gid 0) or has no member but those (Debian's user private groups:
+ * the group named as its user, who alone is in it).
+ * Returns: (transfer full) (nullable): NULL when not; else why, as
+ *   pv_safe_untrusted()'s: "writable by group staff, whose members include
+ *   alice"
+ */
+char *
+pv_safe_group_untrusted(const struct stat *st)
+{
+    g_autofree char *stranger = NULL;
+    g_autofree char *buf = NULL;
+    struct group grp;
+    struct group *gr;
+
+    if (!(st->st_mode & S_IWGRP) || st->st_gid == 0)
+        return NULL;
+    stranger = pv_safe_group_stranger(st->st_gid, st->st_uid);
+    if (!stranger)
+        return NULL;
+    gr = pv_safe_get_group(st->st_gid, &grp, &buf);
+    if (!gr)
+        return g_strdup_printf(_("writable by group %u, whose members include %s"),
+                               (guint)st->st_gid, stranger);
+    return g_strdup_printf(_("writable by group %s, whose members include %s"), gr->gr_name,
+                           stranger);
+}
+
 /**
  * pv_safe_untrusted:
  * @st: a file's or a directory's status, symbolic links followed
  *
- * Whether someone else than you (and root) could change what @st describes.
+ * Whether someone else than you (and root) could change what @st describes:
+ * another owner, everyone's write permission, or the group's
+ * (pv_safe_group_untrusted()).
  * Returns: (transfer full) (nullable): NULL when it is safe; else why not,
  *   to follow "is" or a colon: "owned by uid 1000, not by you (root)",
- *   "writable by everyone"
+ *   "writable by everyone", "writable by group staff, whose members include
+ *   alice"
  */
 char *
 pv_safe_untrusted(const struct stat *st)
@@ -52,7 +178,7 @@ pv_safe_untrusted(const struct stat *st)
                                g_get_user_name());
     if (st->st_mode & S_IWOTH)
         return g_strdup(_("writable by everyone"));
-    return NULL;
+    return pv_safe_group_untrusted(st);
 }
 
 /*

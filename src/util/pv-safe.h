@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <sys/stat.h>
 
+char *pv_safe_group_untrusted(const struct stat *st);
 char *pv_safe_untrusted(const struct stat *st);
 char *pv_safe_find_up(const char *start, const char *name, const char *stop, gboolean pass_over,
                       char **untrusted, char **why);

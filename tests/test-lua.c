@@ -826,6 +826,22 @@ test_read_host_file_base(Fixture *fx, gconstpointer data)
     assert_result(file, 1, "fixture", PV_TEST_PASSED, NULL);
 }
 
+/* busted's nesting: test() inside a test is an error at its line, not a silent pass. */
+static void
+test_nested_test(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "nested",
+        "test('outer', function(t)\n"
+        "  test('inner', function(t) t:fail('never runs') end)\n"
+        "end)\n"
+        "test('after', function(t) end)\n");
+
+    assert_result(file, 0, "outer", PV_TEST_FAILED,
+                  "nested.test.lua:2: test() inside a test: declare tests at a file's top level");
+    assert_result(file, 1, "after", PV_TEST_PASSED, NULL);
+    g_assert_cmpuint(results_of(fx, file), ==, 2);
+}
+
 static void
 drop_debug(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
@@ -857,6 +873,7 @@ main(int argc, char **argv)
     ADD("/lua/nul/messages", test_nul_messages);
     ADD("/lua/coroutine-after-end", test_coroutine_after_end);
     ADD("/lua/read-host-file/base", test_read_host_file_base);
+    ADD("/lua/test/nested", test_nested_test);
 #undef ADD
     g_test_add("/lua/vm/keep-failed", Fixture, GINT_TO_POINTER(TRUE), fixture_setup,
                test_keep_failed, fixture_teardown);

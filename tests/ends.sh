@@ -301,8 +301,7 @@ check "SIGHUP: nothing left" no_domains_left
 
 # A second signal exits at once, and removes the networks of the run and
 # their records as well as its domains.  The file holds its worker (in C
-# code; not os.execute(), during which system(3) ignores SIGINT) after the
-# first, so the second one finds its network.
+# code) after the first, so the second one finds its network.
 mkdir "$WORK/twice"
 cp "$WORK/provium.conf" "$WORK/twice/"
 cat > "$WORK/twice/a.test.lua" <<LUA
@@ -326,3 +325,42 @@ check "second signal: says it destroyed the run's domains and networks" \
     err_has "interrupted again; destroyed this run's domains and networks, exiting"
 check "second signal: no record left" no_records_left
 check "second signal: nothing left" no_domains_left
+
+# A file's shell commands (os.execute(), io.popen()) run in process groups
+# of their own, ended with the file: a command past --timeout is stopped
+# (not waited for until the file is given up, its loop left spinning after
+# provium), and what a given-up file left in the background ends too.
+# gone PIDFILE: that process is gone (up to 10 s for init to reap it).
+gone() {
+    p=$(cat "$1" 2> /dev/null) || return 1
+    i=0
+    while kill -0 "$p" 2> /dev/null && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    ! kill -0 "$p" 2> /dev/null
+}
+at_exit 'for f in "$WORK"/cmd-*.pid; do [ -s "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null; done'
+mkdir "$WORK/cmd"
+cp "$WORK/provium.conf" "$WORK/cmd/"
+cat > "$WORK/cmd/loop.test.lua" <<LUA
+test("a command that loops", function(t)
+  os.execute("echo \$\$ > $WORK/cmd-loop.pid; while :; do :; done")
+end)
+test("after it", function(t) end)
+LUA
+cat > "$WORK/cmd/stuck.test.lua" <<LUA
+test("leaves a command, then runs long in C", function(t)
+  os.execute("sleep 600 & echo \$! > $WORK/cmd-bg.pid")
+  string.find(("a"):rep(2e5), ".-.-.-.-.-b")
+end)
+LUA
+start=$(date +%s)
+run_b --timeout 2s "$WORK/cmd"
+check "commands past --timeout: the run ends (exit 1)" status_is 1
+check "commands past --timeout: within the timeout and a grace" took_under 30
+check "a command past --timeout: its test timed out, not given up" \
+    sh -c "grep -A1 'FAIL  a command that loops' '$WORK/out' | grep -qx '        $WORK/cmd/loop.test.lua:2: the file timed out after 2.0s (--timeout)'"
+check "a command past --timeout: it is stopped" gone "$WORK/cmd-loop.pid"
+check "a given-up file: what its command left in the background is stopped" \
+    gone "$WORK/cmd-bg.pid"

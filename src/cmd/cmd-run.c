@@ -25,6 +25,7 @@
 #include "pv-report-json.h"
 #include "pv-report-junit.h"
 #include "pv-report-terminal.h"
+#include "pv-pgroup.h"
 #include "pv-plan.h"
 #include "pv-results.h"
 #include "pv-run.h"
@@ -454,6 +455,8 @@ pv_cmd_run_on_signal(gpointer user_data)
         pv_domain_registry_destroy_all(domains);
         /* After the domains on them; no file of the run creates one after this. */
         networks_left = pv_run_destroy_networks(signals->run);
+        /* What the files' shell commands left running (pv-pgroup.c). */
+        pv_pgroup_kill_all();
         if (networks_left > 0)
             g_printerr(g_dngettext(GETTEXT_PACKAGE,
                                    "provium: %u network of this run could not be destroyed: "

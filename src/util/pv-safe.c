@@ -212,6 +212,31 @@ pv_safe_chain_trusted(const char *dir, const struct stat *dir_st, const char *na
 }
 
 /**
+ * pv_safe_path_trusted:
+ * @dir: a directory, absolute
+ * @name: a relative path under it ("mylib.lua", "a/b/init.lua")
+ * @untrusted: (out) (transfer full): when not: the first that is not,
+ *   @dir or a component of @name
+ * @why: (out) (transfer full): why not, to follow "is"
+ *
+ * Whether @dir and each component of @name on the way are trusted
+ * (pv_safe_untrusted(), links followed).
+ */
+gboolean
+pv_safe_path_trusted(const char *dir, const char *name, char **untrusted, char **why)
+{
+    struct stat st;
+
+    *untrusted = *why = NULL;
+    if (stat(dir, &st) < 0) {
+        *why = g_strdup(g_strerror(errno));
+        *untrusted = g_strdup(dir);
+        return FALSE;
+    }
+    return pv_safe_chain_trusted(dir, &st, name, untrusted, why);
+}
+
+/**
  * pv_safe_find_up:
  * @start: an absolute directory
  * @name: a file's name, or a relative path to one ("fixtures/web.fixture.lua")

@@ -9,6 +9,7 @@
 
 char *pv_safe_group_untrusted(const struct stat *st);
 char *pv_safe_untrusted(const struct stat *st);
+gboolean pv_safe_path_trusted(const char *dir, const char *name, char **untrusted, char **why);
 char *pv_safe_find_up(const char *start, const char *name, const char *stop, gboolean pass_over,
                       char **untrusted, char **why);
 int pv_safe_dir_open(const char *dir, GError **error);

@@ -364,3 +364,44 @@ check "a command past --timeout: its test timed out, not given up" \
 check "a command past --timeout: it is stopped" gone "$WORK/cmd-loop.pid"
 check "a given-up file: what its command left in the background is stopped" \
     gone "$WORK/cmd-bg.pid"
+
+# A signal while the files are discovered (their top levels run) cancels
+# the run: no file runs, each is reported cancelled, the results are
+# printed, exit 130; provium list exits 130 at once, having printed
+# nothing.  The top level spins (5 s at most: without the fix, the run went
+# on, or died of the signal without results).
+mkdir "$WORK/disc"
+cat > "$WORK/disc/a.test.lua" <<LUA
+io.open("$WORK/disc.mark", "w"):close()
+local t0 = os.time()
+while os.time() - t0 < 5 do end
+test("a", function(t) end)
+LUA
+echo 'test("b", function(t) end)' > "$WORK/disc/b.test.lua"
+for sig in INT TERM HUP; do
+    rm -f "$WORK/disc.mark"
+    start_b --save-events "$WORK/disc.msgpack" "$WORK/disc"
+    wait_marked "$WORK/disc.mark"
+    start=$(date +%s)
+    kill -$sig $pid
+    wait_b
+    check "SIG$sig during discovery: exit 130" status_is 130
+    check "SIG$sig during discovery: at once" took_under 4
+    check "SIG$sig during discovery: no file ran, each cancelled" \
+        sh -c "[ \$(grep -c 'cancelled before it started' '$WORK/out') -eq 2 ] && ! grep -q PASS '$WORK/out'"
+    check "SIG$sig during discovery: results printed" \
+        grep -qx "0 passed, 0 failed, 0 skipped" "$WORK/out"
+    check "SIG$sig during discovery: run_finished, 2 cancelled" \
+        test "$("$PROVIUM" events "$WORK/disc.msgpack" | jq -s '[.[] | select(.kind == "run_finished")][0].cancelled')" = 2
+    rm -f "$WORK/disc.mark"
+    "$PROVIUM" list "$WORK/disc" > "$WORK/out" 2> "$WORK/err" &
+    pid=$!
+    wait_marked "$WORK/disc.mark"
+    start=$(date +%s)
+    kill -$sig $pid
+    wait $pid
+    status=$?
+    check "SIG$sig during provium list: exit 130 at once" \
+        sh -c "[ $status -eq 130 ] && [ \$(( \$(date +%s) - $start )) -lt 4 ]"
+    check "SIG$sig during provium list: nothing printed" test ! -s "$WORK/out"
+done

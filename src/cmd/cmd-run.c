@@ -323,13 +323,19 @@ pv_cmd_run_emit_started(PvRun *run, char **argv)
  * reported, so nothing of it boots, not even at its top level.
  */
 static gboolean
-pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
+pv_cmd_run_discover(PvRun *run, GPtrArray *files, const guint *signals, GError **error)
 {
     const PvRunOptions *options = pv_run_peek_options(run);
     guint i;
 
-    /* Why a file broke goes into the records (see pv-i18n.c). */
-    pv_lua_discover_files(files, g_get_num_processors(), TRUE);
+    /* Why a file broke goes into the records (see pv-i18n.c); signals are heard meanwhile. */
+    pv_cmd_discover(files, TRUE);
+    if (*signals) {
+        /* Interrupted: no file runs, each is cancelled before it started (the dispatcher). */
+        for (i = 0; i < files->len; i++)
+            pv_file_set_status(files->pdata[i], PV_FILE_QUEUED, NULL);
+        return TRUE;
+    }
     for (i = 0; options->tags && i < files->len; ) {
         PvFile *file = files->pdata[i];
 
@@ -409,7 +415,9 @@ pv_cmd_run_take_share(PvRun *run, PvPlan *plan, GPtrArray *files, PvCmdRunShare 
 
 typedef struct {
     PvRun *run;
-    PvDispatcher *dispatcher;
+    GPtrArray *files;           /* cancelled by a signal while they are discovered */
+    PvDispatcher *dispatcher;   /* NULL until the files are discovered */
+    PvKsm *ksm;                 /* put back by a second signal */
     guint signals;
     gint64 first_us;            /* when the first came, monotonic */
 } PvCmdRunSignals;
@@ -429,9 +437,11 @@ typedef struct {
  * SIGINT, SIGTERM or SIGHUP (a terminal or ssh session gone): the run
  * stops, its domains are destroyed, its files end (their networks with
  * them; a file stuck in its own code is given up, pv-dispatcher.c), the
- * results so far are printed.  A second one exits at once, after
+ * results so far are printed.  While the files are discovered, their top
+ * levels are cancelled, and none runs.  A second one exits at once, after
  * destroying the run's domains (waiting only for those being created right
- * now, which would come up after provium is gone) and its networks.
+ * now, which would come up after provium is gone), its networks and what
+ * its files' commands left running, and putting KSM back.
  * Signals within PV_CMD_RUN_SAME_SIGNAL_US of the first count as the first.
  */
 static gboolean
@@ -476,12 +486,23 @@ pv_cmd_run_on_signal(gpointer user_data)
         message = N_("interrupted again; destroyed this run's domains and networks, exiting");
         pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
         g_printerr("provium: %s\n", _(message));
+        pv_cmd_run_restore_ksm(signals->run, signals->ksm);
         _exit(PV_EXIT_CANCELLED);
     }
     message = N_("interrupted; stopping (interrupt again to exit at once)");
     pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
     g_printerr("provium: %s\n", _(message));
-    pv_dispatcher_interrupt(signals->dispatcher);
+    if (signals->dispatcher) {
+        pv_dispatcher_interrupt(signals->dispatcher);
+    } else {
+        /* What a cancelled top level says goes into the records (see pv-i18n.c). */
+        locale_t previous = pv_i18n_untranslated_begin();
+        guint i;
+
+        for (i = 0; i < signals->files->len; i++)
+            pv_file_cancel(signals->files->pdata[i], _("cancelled by a signal"));
+        pv_i18n_end(previous);
+    }
     /* No new domain, and those being created are destroyed as they start. */
     pv_domain_registry_close(domains, 0);
     pv_domain_registry_destroy_all(domains);
@@ -752,12 +773,20 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         pv_run_get_virt_auto(run, &reason);
         g_printerr(_("provium: --virt-type auto: %s\n"), reason);
     }
+    /* From here on a signal cancels the run and puts KSM back, discovery included. */
+    signals.run = run;
+    signals.files = files;
+    for (i = 0; i < G_N_ELEMENTS(handled); i++)
+        signal_ids[i] = g_unix_signal_add(handled[i], pv_cmd_run_on_signal, &signals);
     ksm = pv_cmd_run_tune_ksm(run);
+    signals.ksm = ksm;
     if (options.no_perf_mode)
         g_printerr(_("provium: --no-perf-mode: performance-mode VMs run as ordinary VMs on a "
                      "shared CPU set; pinning, NUMA binding, hugepages and realtime do not "
                      "apply\n"));
-    if (!pv_cmd_run_discover(run, files, &error)) {
+    if (!pv_cmd_run_discover(run, files, &signals.signals, &error)) {
+        for (i = 0; i < G_N_ELEMENTS(handled); i++)
+            g_source_remove(signal_ids[i]);
         pv_cmd_run_restore_ksm(run, ksm);
         goto usage;
     }
@@ -781,10 +810,10 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     /* A status line would write over the prompt. */
     if (!options.debug_on_failure && !options.shell)
         pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, &status_data);
-    signals.run = run;
     signals.dispatcher = dispatcher;
-    for (i = 0; i < G_N_ELEMENTS(handled); i++)
-        signal_ids[i] = g_unix_signal_add(handled[i], pv_cmd_run_on_signal, &signals);
+    /* A signal while the files were discovered: each is cancelled before it starts. */
+    if (signals.signals)
+        pv_dispatcher_interrupt(dispatcher);
     status_data.started = g_get_monotonic_time();
     pv_dispatcher_run(dispatcher);
     for (i = 0; i < G_N_ELEMENTS(handled); i++)

@@ -35,6 +35,8 @@ extern char **environ;
 G_LOCK_DEFINE_STATIC(groups);
 /* owner -> GArray of pid_t: its groups' ids, each its leader's pid */
 static GHashTable *groups;
+/* pv_pgroup_kill_all() ran: provium exits, no command starts any more. */
+static gboolean closed;
 
 static GArray *
 pv_pgroup_peek_locked(gconstpointer owner, gboolean make)
@@ -96,7 +98,7 @@ pv_pgroup_spawn_shell(gconstpointer owner, const char *command, int child_in, in
     posix_spawnattr_setsigdefault(&attr, &set);
     /* Under the lock: pv_pgroup_kill() never misses a group being made. */
     G_LOCK(groups);
-    err = posix_spawn(pid, "/bin/sh", &actions, &attr, argv, environ);
+    err = closed ? ECANCELED : posix_spawn(pid, "/bin/sh", &actions, &attr, argv, environ);
     if (err == 0)
         g_array_append_val(pv_pgroup_peek_locked(owner, TRUE), *pid);
     G_UNLOCK(groups);
@@ -225,8 +227,8 @@ pv_pgroup_kill(gconstpointer owner)
 /**
  * pv_pgroup_kill_all:
  *
- * Every owner's groups end, as pv_pgroup_kill() ends one's: provium exits
- * at once (a second signal).
+ * Every owner's groups end, as pv_pgroup_kill() ends one's, and no command
+ * starts after: provium exits at once (a second signal).
  */
 void
 pv_pgroup_kill_all(void)
@@ -236,6 +238,7 @@ pv_pgroup_kill_all(void)
     gpointer value;
 
     G_LOCK(groups);
+    closed = TRUE;
     if (groups) {
         g_hash_table_iter_init(&iter, groups);
         while (g_hash_table_iter_next(&iter, NULL, &value))

@@ -558,14 +558,33 @@ pv_cmd_run_prune(PvRun *run)
                     error->message);
 }
 
-/* The run directory lists the files that failed, for --rerun-failed. */
+/*
+ * The run directory lists the files that failed, for --rerun-failed.  With
+ * --rerun-failed, @previous is the list it read: what it names that this
+ * run did not settle (a file outside the PATHs, one cancelled or not run)
+ * stays on the list, so that rerunning until nothing failed, from any
+ * directory, leaves no failure behind.
+ */
 static void
-pv_cmd_run_write_failed(PvRun *run, GPtrArray *files)
+pv_cmd_run_write_failed(PvRun *run, GPtrArray *files, GPtrArray *previous)
 {
     g_autoptr(GString) text = g_string_new(NULL);
     g_autofree char *path = g_build_filename(pv_run_peek_dir(run), PV_RESULTS_FAILED_LIST, NULL);
+    /* abs path -> whether it failed now, for the files this run settled */
+    g_autoptr(GHashTable) settled = g_hash_table_new(g_str_hash, g_str_equal);
     guint i;
 
+    for (i = 0; i < files->len; i++) {
+        PvFileStatus status = pv_file_get_status(files->pdata[i]);
+
+        if (status == PV_FILE_PASSED || status == PV_FILE_FAILED || status == PV_FILE_ERROR)
+            g_hash_table_insert(settled, (gpointer)pv_file_peek_abs_path(files->pdata[i]),
+                                GINT_TO_POINTER(status != PV_FILE_PASSED));
+    }
+    for (i = 0; previous && i < previous->len; i++) {
+        if (!g_hash_table_contains(settled, previous->pdata[i]))
+            g_string_append_printf(text, "%s\n", (const char *)previous->pdata[i]);
+    }
     for (i = 0; i < files->len; i++) {
         PvFileStatus status = pv_file_get_status(files->pdata[i]);
 
@@ -597,16 +616,21 @@ pv_cmd_run_write_html(PvRun *run, const char *path, GError **error)
  */
 static gboolean
 pv_cmd_run_read_failed(PvRunArgs *args, PvRunOptions *options, GPtrArray **failed,
-                       GError **error)
+                       GPtrArray **previous, GError **error)
 {
     g_autofree char *base = pv_results_base(options->results_dir);
     g_autofree char *latest = NULL;
     g_autoptr(GPtrArray) paths = pv_results_read_failed(base, &latest, error);
     g_autoptr(GPtrArray) outside = NULL;
     g_autofree char *here = g_get_current_dir();
+    guint i;
 
     if (!paths)
         return FALSE;
+    /* The whole list, for this run's (pv_cmd_run_write_failed()). */
+    *previous = g_ptr_array_new_with_free_func(g_free);
+    for (i = 0; i < paths->len; i++)
+        g_ptr_array_add(*previous, g_strdup(paths->pdata[i]));
     if (paths->len == 0) {
         g_printerr(_("provium: no file failed in the latest run (%s): nothing to run\n"),
                    latest);
@@ -655,6 +679,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     /* Option parsing takes from argv: run_started records it whole. */
     g_auto(GStrv) given = g_strdupv(argv);
     g_autoptr(GPtrArray) failed = NULL;
+    g_autoptr(GPtrArray) failed_before = NULL;
     g_autoptr(GPtrArray) paths = NULL;
     g_autoptr(GPtrArray) files = NULL;
     g_autoptr(PvRun) run = NULL;
@@ -699,7 +724,8 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         if (!pv_results_check_base(base, &error))
             goto usage;
     }
-    if (args.rerun_failed && !pv_cmd_run_read_failed(&args, &options, &failed, &error))
+    if (args.rerun_failed &&
+        !pv_cmd_run_read_failed(&args, &options, &failed, &failed_before, &error))
         goto usage;
     if (failed && failed->len == 0)
         return PV_EXIT_OK;
@@ -823,7 +849,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     pv_cmd_run_restore_ksm(run, ksm);
     status = pv_cmd_run_finish(run, files, started, pv_dispatcher_was_cancelled(dispatcher));
     pv_plan_save(plan);
-    pv_cmd_run_write_failed(run, files);
+    pv_cmd_run_write_failed(run, files, failed_before);
     pv_run_flush_writes(run);
     if (junit && !pv_junit_write(junit, &error))
         goto usage;

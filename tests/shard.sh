@@ -321,12 +321,25 @@ job all --shard "slice:3/3" --filter /a.test "$WORK/six"
 check "an empty share after a run of the whole selection: latest's failed list still has b" \
     test "$(cat "$WORK/jobs/rall/latest/failed.list")" = "$WORK/six/b.test.lua"
 : > "$WORK/union"
+: > "$WORK/listed"
 for k in 1 2 3; do
     job all --rerun-failed --shard "slice:$k/3" "$WORK/six"
     "$PROVIUM" events "$WORK/jobs/rall/latest" --kind file_discovered | jq -r .path >> "$WORK/union"
 done
 check "after a run of the whole selection, --rerun-failed --shard K/3: b once over the shares" \
     test "$(cat "$WORK/union")" = "$WORK/six/b.test.lua"
+# Two failures, split over the shares: a share that reruns one lists its own
+# failure only (an empty share carries the run's, above).
+cp "$WORK/six/e.test.lua" "$WORK/e.keep"
+echo 'test("e", function(t) t:fail("e fails") end)' > "$WORK/six/e.test.lua"
+job all "$WORK/six"
+for k in 1 2 3; do
+    job all --rerun-failed --shard "slice:$k/3" "$WORK/six"
+    grep -q "is empty" "$WORK/err" || cat "$WORK/jobs/rall/latest/failed.list" >> "$WORK/listed"
+done
+check "two failures split: each share's run lists its own failure, not the other's" \
+    test "$(sort "$WORK/listed" | tr '\n' ,)" = "$WORK/six/b.test.lua,$WORK/six/e.test.lua,"
+cp "$WORK/e.keep" "$WORK/six/e.test.lua"
 
 # The history travels: a clone in another directory reads it.
 cp -r "$C" "$WORK/clone"

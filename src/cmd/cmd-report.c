@@ -52,6 +52,19 @@ pv_cmd_report(int argc, char **argv, GError **out_error)
         return PV_EXIT_USAGE;
     if (!pv_cmd_check_streams(files, "report", &error))
         goto fail;
+    /* Before the streams are read: a wrong OUT is said at once, and nothing is replaced. */
+    if (svg_path && !pv_safe_check_output(svg_path, TRUE, &error)) {
+        g_prefix_error(&error, "--svg: ");
+        goto fail;
+    }
+    if (junit_path && !pv_safe_check_output(junit_path, TRUE, &error)) {
+        g_prefix_error(&error, "--junit: ");
+        goto fail;
+    }
+    if (html_path && !pv_safe_check_output(html_path, TRUE, &error)) {
+        g_prefix_error(&error, "--html: ");
+        goto fail;
+    }
     report = pv_report_load((const char *const *)files, &error);
     if (!report)
         goto fail;

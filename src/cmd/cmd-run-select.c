@@ -192,25 +192,61 @@ pv_cmd_run_record_share(PvRun *run, GPtrArray *files, PvCmdRunShare *share)
 }
 
 /*
- * The run directory lists the files that failed, for --rerun-failed; an
- * empty share, those the run --rerun-failed --shard K/N reads left (@carried).
+ * The run directory lists the files that failed, for --rerun-failed.
+ * @previous is the list this run read (--rerun-failed's, or an empty
+ * share's carried one): what it names that this run did not settle (a file
+ * outside the PATHs, one cancelled or not run) stays on the list, so that
+ * rerunning until nothing failed, from any directory, and a run that ran
+ * nothing, leave no failure behind.
  */
 void
-pv_cmd_run_write_failed(PvRun *run, GPtrArray *files, GPtrArray *carried)
+pv_cmd_run_write_failed(PvRun *run, GPtrArray *files, GPtrArray *previous)
 {
     g_autoptr(GString) text = g_string_new(NULL);
     g_autofree char *path = g_build_filename(pv_run_peek_dir(run), PV_RESULTS_FAILED_LIST, NULL);
+    /* abs path -> whether it failed now, for the files this run settled */
+    g_autoptr(GHashTable) settled = g_hash_table_new(g_str_hash, g_str_equal);
     guint i;
 
+    for (i = 0; i < files->len; i++) {
+        PvFileStatus status = pv_file_get_status(files->pdata[i]);
+
+        if (status == PV_FILE_PASSED || status == PV_FILE_FAILED || status == PV_FILE_ERROR)
+            g_hash_table_insert(settled, (gpointer)pv_file_peek_abs_path(files->pdata[i]),
+                                GINT_TO_POINTER(status != PV_FILE_PASSED));
+    }
+    for (i = 0; previous && i < previous->len; i++) {
+        if (!g_hash_table_contains(settled, previous->pdata[i]))
+            g_string_append_printf(text, "%s\n", (const char *)previous->pdata[i]);
+    }
     for (i = 0; i < files->len; i++) {
         PvFileStatus status = pv_file_get_status(files->pdata[i]);
 
         if (status == PV_FILE_FAILED || status == PV_FILE_ERROR)
             g_string_append_printf(text, "%s\n", pv_file_peek_abs_path(files->pdata[i]));
     }
-    for (i = 0; carried && i < carried->len; i++)
-        g_string_append_printf(text, "%s\n", (const char *)carried->pdata[i]);
     pv_run_write_later(run, path, text->str);
+}
+
+/*
+ * --rerun-failed --shard K/N of a run of the whole selection, its failures
+ * split: of @previous, only this share's @files stay listed; the others are
+ * the other shares' to keep.
+ */
+void
+pv_cmd_run_keep_listed(GPtrArray *previous, GPtrArray *files)
+{
+    g_autoptr(GHashTable) mine = g_hash_table_new(g_str_hash, g_str_equal);
+    guint i;
+
+    for (i = 0; i < files->len; i++)
+        g_hash_table_add(mine, (gpointer)pv_file_peek_abs_path(files->pdata[i]));
+    for (i = 0; i < previous->len; ) {
+        if (g_hash_table_contains(mine, previous->pdata[i]))
+            i++;
+        else
+            g_ptr_array_remove_index(previous, i);
+    }
 }
 
 /*
@@ -220,11 +256,13 @@ pv_cmd_run_write_failed(PvRun *run, GPtrArray *files, GPtrArray *carried)
  * what the list names is not the user's to run by this command.  With
  * --shard K/N, the latest run of share K/N's, which are not split again
  * (*@ran and *@ran_dir say which run; *@ran NULL: a run of the whole
- * selection, whose failures are split as any selection is).
+ * selection, whose failures are split as any selection is).  *@previous
+ * is the whole list read, for this run's (pv_cmd_run_write_failed()).
  */
 gboolean
 pv_cmd_run_read_failed(PvRunArgs *args, PvRunOptions *options, GPtrArray **failed,
-                       PvResultsShare **ran, char **ran_dir, GError **error)
+                       GPtrArray **previous, PvResultsShare **ran, char **ran_dir,
+                       GError **error)
 {
     g_autofree char *base = pv_results_base(options->results_dir);
     g_autofree char *latest = NULL;
@@ -236,8 +274,13 @@ pv_cmd_run_read_failed(PvRunArgs *args, PvRunOptions *options, GPtrArray **faile
     g_autoptr(GPtrArray) outside = NULL;
     g_autofree char *here = g_get_current_dir();
 
+    guint i;
+
     if (!paths)
         return FALSE;
+    *previous = g_ptr_array_new_with_free_func(g_free);
+    for (i = 0; i < paths->len; i++)
+        g_ptr_array_add(*previous, g_strdup(paths->pdata[i]));
     if (paths->len == 0) {
         if (share)
             g_printerr(_("provium: no file failed in the latest run of share %u/%u (%s): "

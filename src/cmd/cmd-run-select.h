@@ -40,6 +40,8 @@ void pv_cmd_run_take_share(PvRun *run, PvPlan *plan, GPtrArray *files, PvCmdRunS
 void pv_cmd_run_keep_share(PvRun *run, GPtrArray *files, const PvResultsShare *ran,
                            const char *dir, PvCmdRunShare *out);
 void pv_cmd_run_record_share(PvRun *run, GPtrArray *files, PvCmdRunShare *share);
-void pv_cmd_run_write_failed(PvRun *run, GPtrArray *files, GPtrArray *carried);
+void pv_cmd_run_keep_listed(GPtrArray *previous, GPtrArray *files);
+void pv_cmd_run_write_failed(PvRun *run, GPtrArray *files, GPtrArray *previous);
 gboolean pv_cmd_run_read_failed(PvRunArgs *args, PvRunOptions *options, GPtrArray **failed,
-                                PvResultsShare **ran, char **ran_dir, GError **error);
+                                GPtrArray **previous, PvResultsShare **ran, char **ran_dir,
+                                GError **error);

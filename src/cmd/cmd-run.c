@@ -26,9 +26,11 @@
 #include "pv-report-json.h"
 #include "pv-report-junit.h"
 #include "pv-report-terminal.h"
+#include "pv-pgroup.h"
 #include "pv-plan.h"
 #include "pv-results.h"
 #include "pv-run.h"
+#include "pv-safe.h"
 #include "pv-tags.h"
 #include "pv-units.h"
 
@@ -296,7 +298,7 @@ pv_cmd_run_emit_started(PvRun *run, char **argv, const PvCmdRunShare *share)
  * reported, so nothing of it boots, not even at its top level.
  */
 static gboolean
-pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
+pv_cmd_run_discover(PvRun *run, GPtrArray *files, const guint *signals, GError **error)
 {
     const PvRunOptions *options = pv_run_peek_options(run);
     guint i;
@@ -304,8 +306,14 @@ pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
     /* What the top levels print goes out after run_started, for the files the run keeps. */
     for (i = 0; i < files->len; i++)
         pv_file_hold_log(files->pdata[i]);
-    /* Why a file broke goes into the records (see pv-i18n.c). */
-    pv_lua_discover_files(files, g_get_num_processors(), TRUE);
+    /* Why a file broke goes into the records (see pv-i18n.c); signals are heard meanwhile. */
+    pv_cmd_discover(files, TRUE);
+    if (*signals) {
+        /* Interrupted: no file runs, each is cancelled before it started (the dispatcher). */
+        for (i = 0; i < files->len; i++)
+            pv_file_set_status(files->pdata[i], PV_FILE_QUEUED, NULL);
+        return TRUE;
+    }
     for (i = 0; options->tags && i < files->len; ) {
         PvFile *file = files->pdata[i];
 
@@ -350,9 +358,12 @@ pv_cmd_run_emit_discovered(PvRun *run, PvPlan *plan, GPtrArray *files)
 
 typedef struct {
     PvRun *run;
-    PvDispatcher *dispatcher;
+    GPtrArray *files;           /* cancelled by a signal while they are discovered */
+    PvDispatcher *dispatcher;   /* NULL until the files are discovered */
+    PvKsm *ksm;                 /* put back by a second signal */
     guint signals;
     gint64 first_us;            /* when the first came, monotonic */
+    gboolean started;           /* run_started is out: run_interrupted may follow */
 } PvCmdRunSignals;
 
 /* How long a second signal waits for domains being created, to destroy them. */
@@ -370,9 +381,11 @@ typedef struct {
  * SIGINT, SIGTERM or SIGHUP (a terminal or ssh session gone): the run
  * stops, its domains are destroyed, its files end (their networks with
  * them; a file stuck in its own code is given up, pv-dispatcher.c), the
- * results so far are printed.  A second one exits at once, after
+ * results so far are printed.  While the files are discovered, their top
+ * levels are cancelled, and none runs.  A second one exits at once, after
  * destroying the run's domains (waiting only for those being created right
- * now, which would come up after provium is gone) and its networks.
+ * now, which would come up after provium is gone), its networks and what
+ * its files' commands left running, and putting KSM back.
  * Signals within PV_CMD_RUN_SAME_SIGNAL_US of the first count as the first.
  */
 static gboolean
@@ -396,6 +409,8 @@ pv_cmd_run_on_signal(gpointer user_data)
         pv_domain_registry_destroy_all(domains);
         /* After the domains on them; no file of the run creates one after this. */
         networks_left = pv_run_destroy_networks(signals->run);
+        /* What the files' shell commands left running (pv-pgroup.c). */
+        pv_pgroup_kill_all();
         if (networks_left > 0)
             g_printerr(g_dngettext(GETTEXT_PACKAGE,
                                    "provium: %u network of this run could not be destroyed: "
@@ -413,18 +428,45 @@ pv_cmd_run_on_signal(gpointer user_data)
                                    "list --all\n", left),
                        left, pv_run_peek_prefix(signals->run));
         message = N_("interrupted again; destroyed this run's domains and networks, exiting");
-        pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
+        if (signals->started)
+            pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals,
+                                     message);
         g_printerr("provium: %s\n", _(message));
+        pv_cmd_run_restore_ksm(signals->run, signals->ksm);
         _exit(PV_EXIT_CANCELLED);
     }
     message = N_("interrupted; stopping (interrupt again to exit at once)");
-    pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
+    if (signals->started)
+        pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
     g_printerr("provium: %s\n", _(message));
-    pv_dispatcher_interrupt(signals->dispatcher);
+    if (signals->dispatcher) {
+        pv_dispatcher_interrupt(signals->dispatcher);
+    } else {
+        /* What a cancelled top level says goes into the records (see pv-i18n.c). */
+        locale_t previous = pv_i18n_untranslated_begin();
+        guint i;
+
+        for (i = 0; i < signals->files->len; i++)
+            pv_file_cancel(signals->files->pdata[i], _("cancelled by a signal"));
+        pv_i18n_end(previous);
+    }
     /* No new domain, and those being created are destroyed as they start. */
     pv_domain_registry_close(domains, 0);
     pv_domain_registry_destroy_all(domains);
     return G_SOURCE_CONTINUE;
+}
+
+/*
+ * run_started is out: a signal that came while the files were discovered
+ * goes into the stream after it, as run_interrupted.
+ */
+static void
+pv_cmd_run_started(PvCmdRunSignals *signals)
+{
+    signals->started = TRUE;
+    if (signals->signals > 0)
+        pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals,
+                                 N_("interrupted; stopping (interrupt again to exit at once)"));
 }
 
 /*
@@ -503,6 +545,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     /* Option parsing takes from argv: run_started records it whole. */
     g_auto(GStrv) given = g_strdupv(argv);
     g_autoptr(GPtrArray) failed = NULL;
+    g_autoptr(GPtrArray) failed_before = NULL;
     g_autoptr(PvResultsShare) failed_share = NULL;
     g_autofree char *failed_dir = NULL;
     g_autoptr(GPtrArray) paths = NULL;
@@ -550,7 +593,8 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
             goto usage;
     }
     if (args.rerun_failed &&
-        !pv_cmd_run_read_failed(&args, &options, &failed, &failed_share, &failed_dir, &error))
+        !pv_cmd_run_read_failed(&args, &options, &failed, &failed_before, &failed_share,
+                                &failed_dir, &error))
         goto usage;
     if (failed && failed->len == 0)
         return PV_EXIT_OK;
@@ -595,7 +639,9 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         goto usage;
     events = pv_run_peek_events(run);
     pv_cmd_run_prune(run);
-    if (args.save_events && !pv_events_add_file(events, args.save_events, &error)) {
+    /* --save-events /dev/null: the stream is discarded, /dev/null left alone. */
+    if (args.save_events && !pv_safe_is_discard(args.save_events) &&
+        !pv_events_add_file(events, args.save_events, &error)) {
         g_prefix_error(&error, "--save-events: ");
         goto usage;
     }
@@ -615,8 +661,15 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         json = pv_json_new(stdout);
         pv_events_add_listener(events, pv_json_on_event, json);
     }
+    /* From here on a signal cancels the run (and puts KSM back), discovery included. */
+    signals.run = run;
+    signals.files = files;
+    for (i = 0; i < G_N_ELEMENTS(handled); i++)
+        signal_ids[i] = g_unix_signal_add(handled[i], pv_cmd_run_on_signal, &signals);
     /* run_started says which share the run runs: it comes once discovery has told. */
-    if (!pv_cmd_run_discover(run, files, &error)) {
+    if (!pv_cmd_run_discover(run, files, &signals.signals, &error)) {
+        for (i = 0; i < G_N_ELEMENTS(handled); i++)
+            g_source_remove(signal_ids[i]);
         pv_cmd_run_emit_started(run, given, NULL);
         goto usage;
     }
@@ -625,9 +678,12 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         pv_cmd_run_keep_share(run, files, failed_share, failed_dir, &share);
     else if (options.shard.total)
         pv_cmd_run_take_share(run, plan, files, &share);
+    if (options.shard.total && !failed_share && failed_before)
+        pv_cmd_run_keep_listed(failed_before, files);
     if (options.shard.total)
         pv_cmd_run_record_share(run, files, &share);
     pv_cmd_run_emit_started(run, given, options.shard.total ? &share : NULL);
+    pv_cmd_run_started(&signals);
     if (options.verbosity == PV_VERBOSITY_VERBOSE && options.virt_type == PV_VIRT_AUTO) {
         const char *reason = NULL;
 
@@ -635,6 +691,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         g_printerr(_("provium: --virt-type auto: %s\n"), reason);
     }
     ksm = pv_cmd_run_tune_ksm(run);
+    signals.ksm = ksm;
     if (options.no_perf_mode)
         g_printerr(_("provium: --no-perf-mode: performance-mode VMs run as ordinary VMs on a "
                      "shared CPU set; pinning, NUMA binding, hugepages and realtime do not "
@@ -664,10 +721,10 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     /* A status line would write over the prompt. */
     if (!options.debug_on_failure && !options.shell)
         pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, &status_data);
-    signals.run = run;
     signals.dispatcher = dispatcher;
-    for (i = 0; i < G_N_ELEMENTS(handled); i++)
-        signal_ids[i] = g_unix_signal_add(handled[i], pv_cmd_run_on_signal, &signals);
+    /* A signal while the files were discovered: each is cancelled before it starts. */
+    if (signals.signals)
+        pv_dispatcher_interrupt(dispatcher);
     status_data.started = g_get_monotonic_time();
     pv_dispatcher_run(dispatcher);
     for (i = 0; i < G_N_ELEMENTS(handled); i++)
@@ -677,7 +734,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     pv_cmd_run_restore_ksm(run, ksm);
     status = pv_cmd_run_finish(run, files, started, pv_dispatcher_was_cancelled(dispatcher));
     pv_plan_save(plan);
-    pv_cmd_run_write_failed(run, files, share.carried);
+    pv_cmd_run_write_failed(run, files, share.carried ? share.carried : failed_before);
     pv_run_flush_writes(run);
     if (junit && !pv_junit_write(junit, &error))
         goto usage;

@@ -549,34 +549,6 @@ pv_report_html(const PvReport *report, GHashTable *trends)
 }
 
 /**
- * pv_report_html_check_path:
- *
- * Whether the page can be written at @path: its directory exists and takes
- * new files, and it is not a directory.  For `provium --html` before the
- * run, so that a run is not lost to a typo.
- */
-gboolean
-pv_report_html_check_path(const char *path, GError **error)
-{
-    g_autofree char *dir = g_path_get_dirname(path);
-
-    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--html: %s is a directory; name the page's file, e.g. %s/report.html"),
-                    path, path);
-        return FALSE;
-    }
-    if (!g_file_test(dir, G_FILE_TEST_IS_DIR) || access(dir, W_OK | X_OK) < 0) {
-        int saved = g_file_test(dir, G_FILE_TEST_IS_DIR) ? errno : ENOENT;
-
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--html: cannot write %s: %s: %s"), path, dir, g_strerror(saved));
-        return FALSE;
-    }
-    return TRUE;
-}
-
-/**
  * pv_report_write_html:
  *
  * The page of @report, with the files' trends from their results

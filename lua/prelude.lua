@@ -14,6 +14,9 @@ local by_name = {}
 -- A unique value raised by t:skip(), so nothing else can look like a skip.
 local SKIP = setmetatable({}, { __tostring = function() return "skip" end })
 
+-- The name of the test running now, if one is: test() inside it is a mistake.
+local running
+
 local TEST_OPTIONS = { tags = true, timeout = true, skip = true }
 local WAIT_OPTIONS = { timeout = true, interval = true }
 
@@ -43,6 +46,10 @@ function test(name, opts, fn)
     -- test(name, fn): the options are optional
     if fn == nil then
         fn, opts = opts, {}
+    end
+    -- busted's nesting: the inner test would never run, and the outer pass.
+    if running then
+        raise("test() inside a test: declare tests at a file's top level")
     end
     if type(name) ~= "string" or name == "" then
         raise("test(): the first argument must be the test's name (a string)")
@@ -483,7 +490,9 @@ function runner.run(i)
         return "skipped", entry.skip, nil
     end
     current = { t = t, name = entry.name, fn = entry.fn }
+    running = entry.name
     local ok, err = xpcall(entry.fn, handler, t)
+    running = nil
     current = nil
     t._ended = true
     local cause

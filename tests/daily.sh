@@ -166,6 +166,13 @@ echo 'test("fails", function(t) end)' > "$WORK/rerun/d.test.lua"
 rerun --rerun-failed --filter d.test
 check "--rerun-failed --filter: only the fixed file, which passes (exit 0)" status_is 0
 check "--rerun-failed --filter: ran d alone" test "$(rerun_dispatched)" = "d.test.lua"
+# What --filter left out it did not settle: e stays listed, and runs next.
+rerun --rerun-failed
+check "--rerun-failed after --filter: the file it left out is still listed and runs" \
+    test "$(rerun_dispatched)" = "e.test.lua"
+echo 'test("fixed", function(t) end)' > "$WORK/rerun/e.test.lua"
+rerun --rerun-failed
+check "--rerun-failed: the last failed file, fixed, passes (exit 0)" status_is 0
 rerun --rerun-failed
 check "--rerun-failed after a run where nothing failed: exit 0" status_is 0
 check "--rerun-failed after a run where nothing failed: says so" \

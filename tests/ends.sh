@@ -301,8 +301,7 @@ check "SIGHUP: nothing left" no_domains_left
 
 # A second signal exits at once, and removes the networks of the run and
 # their records as well as its domains.  The file holds its worker (in C
-# code; not os.execute(), during which system(3) ignores SIGINT) after the
-# first, so the second one finds its network.
+# code) after the first, so the second one finds its network.
 mkdir "$WORK/twice"
 cp "$WORK/provium.conf" "$WORK/twice/"
 cat > "$WORK/twice/a.test.lua" <<LUA
@@ -326,3 +325,83 @@ check "second signal: says it destroyed the run's domains and networks" \
     err_has "interrupted again; destroyed this run's domains and networks, exiting"
 check "second signal: no record left" no_records_left
 check "second signal: nothing left" no_domains_left
+
+# A file's shell commands (os.execute(), io.popen()) run in process groups
+# of their own, ended with the file: a command past --timeout is stopped
+# (not waited for until the file is given up, its loop left spinning after
+# provium), and what a given-up file left in the background ends too.
+# gone PIDFILE: that process is gone (up to 10 s for init to reap it).
+gone() {
+    p=$(cat "$1" 2> /dev/null) || return 1
+    i=0
+    while kill -0 "$p" 2> /dev/null && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    ! kill -0 "$p" 2> /dev/null
+}
+at_exit 'for f in "$WORK"/cmd-*.pid; do [ -s "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null; done'
+mkdir "$WORK/cmd"
+cp "$WORK/provium.conf" "$WORK/cmd/"
+cat > "$WORK/cmd/loop.test.lua" <<LUA
+test("a command that loops", function(t)
+  os.execute("echo \$\$ > $WORK/cmd-loop.pid; while :; do :; done")
+end)
+test("after it", function(t) end)
+LUA
+cat > "$WORK/cmd/stuck.test.lua" <<LUA
+test("leaves a command, then runs long in C", function(t)
+  os.execute("sleep 600 & echo \$! > $WORK/cmd-bg.pid")
+  string.find(("a"):rep(2e5), ".-.-.-.-.-b")
+end)
+LUA
+start=$(date +%s)
+run_b --timeout 2s "$WORK/cmd"
+check "commands past --timeout: the run ends (exit 1)" status_is 1
+check "commands past --timeout: within the timeout and a grace" took_under 30
+check "a command past --timeout: its test timed out, not given up" \
+    sh -c "grep -A1 'FAIL  a command that loops' '$WORK/out' | grep -qx '        $WORK/cmd/loop.test.lua:2: the file timed out after 2.0s (--timeout)'"
+check "a command past --timeout: it is stopped" gone "$WORK/cmd-loop.pid"
+check "a given-up file: what its command left in the background is stopped" \
+    gone "$WORK/cmd-bg.pid"
+
+# A signal while the files are discovered (their top levels run) cancels
+# the run: no file runs, each is reported cancelled, the results are
+# printed, exit 130; provium list exits 130 at once, having printed
+# nothing.  The top level spins (5 s at most: without the fix, the run went
+# on, or died of the signal without results).
+mkdir "$WORK/disc"
+cat > "$WORK/disc/a.test.lua" <<LUA
+io.open("$WORK/disc.mark", "w"):close()
+local t0 = os.time()
+while os.time() - t0 < 5 do end
+test("a", function(t) end)
+LUA
+echo 'test("b", function(t) end)' > "$WORK/disc/b.test.lua"
+for sig in INT TERM HUP; do
+    rm -f "$WORK/disc.mark"
+    start_b --save-events "$WORK/disc.msgpack" "$WORK/disc"
+    wait_marked "$WORK/disc.mark"
+    start=$(date +%s)
+    kill -$sig $pid
+    wait_b
+    check "SIG$sig during discovery: exit 130" status_is 130
+    check "SIG$sig during discovery: at once" took_under 4
+    check "SIG$sig during discovery: no file ran, each cancelled" \
+        sh -c "[ \$(grep -c 'cancelled before it started' '$WORK/out') -eq 2 ] && ! grep -q PASS '$WORK/out'"
+    check "SIG$sig during discovery: results printed" \
+        grep -qx "0 passed, 0 failed, 0 skipped" "$WORK/out"
+    check "SIG$sig during discovery: run_finished, 2 cancelled" \
+        test "$("$PROVIUM" events "$WORK/disc.msgpack" | jq -s '[.[] | select(.kind == "run_finished")][0].cancelled')" = 2
+    rm -f "$WORK/disc.mark"
+    "$PROVIUM" list "$WORK/disc" > "$WORK/out" 2> "$WORK/err" &
+    pid=$!
+    wait_marked "$WORK/disc.mark"
+    start=$(date +%s)
+    kill -$sig $pid
+    wait $pid
+    status=$?
+    check "SIG$sig during provium list: exit 130 at once" \
+        sh -c "[ $status -eq 130 ] && [ \$(( \$(date +%s) - $start )) -lt 4 ]"
+    check "SIG$sig during provium list: nothing printed" test ! -s "$WORK/out"
+done

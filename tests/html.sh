@@ -39,6 +39,7 @@ cat > "$WORK/t/a.test.lua" <<'LUA'
 test("passes", {tags = {"fast"}}, function(t) print("hello from a") end)
 test("fails <b>&amp;</b> \"quoted\"", {tags = {"net"}}, function(t)
     print("about to fail <script>document.title = 'injected'</script>")
+    print("cr\rX")
     t:assert(1 == 2, "one is not two <&>")
 end)
 test("skipped", {skip = "not today"}, function(t) end)
@@ -97,10 +98,12 @@ cat > "$WORK/probe.js" <<'JS'
   var bar = document.querySelector(".figure svg a");
   root.setAttribute("data-bar-link", bar ? bar.href.baseVal : "");
   if (form.hidden) return;
+  root.setAttribute("data-shown-all", form.elements.shown.value);
   form.elements.status.value = "failed";
   form.dispatchEvent(new Event("change"));
   root.setAttribute("data-failed-rows",
                     document.querySelectorAll("tr.r-test:not([hidden])").length);
+  root.setAttribute("data-shown-failed", form.elements.shown.value);
   form.reset();
   form.dispatchEvent(new Event("change"));
   document.querySelector("th[data-sort=duration] button").click();
@@ -127,7 +130,7 @@ dom() { xmllint --html --xpath "$1" "$WORK/dom.html" 2>/dev/null; }
 check "Chromium rendered the page" test "$(dom 'count(//tr)')" -gt 0
 check "DOM: the failure's message" \
     test "$(dom 'string(//article[contains(@class, "p-failed")]/pre[@class="reason"])')" = \
-        "$WORK/t/a.test.lua:4: one is not two <&>"
+        "$WORK/t/a.test.lua:5: one is not two <&>"
 check "DOM: the failed test's name, as text" \
     test "$(dom 'string(//article[contains(@class, "p-failed")]//span[@class="name"])')" = \
         'fails <b>&amp;</b> "quoted"'
@@ -144,6 +147,11 @@ check "DOM: a file's bar in the timeline links to its rows" \
 check "DOM: the script showed the filters" test "$(dom 'string(/html/@data-filters-shown)')" = yes
 check "DOM: filtered on failed, one test row is left" \
     test "$(dom 'string(/html/@data-failed-rows)')" -eq 1
+check "DOM: the filter says how many it shows, in the singular for one" \
+    test "$(dom 'concat(/html/@data-shown-all, " / ", /html/@data-shown-failed)')" = \
+        "3 files and 5 tests shown / 1 file and 1 test shown"
+check "DOM: a carriage return in the output shows as ␍" \
+    test "$(dom 'contains(//article[contains(@class, "p-failed")]/pre[@class="log"], "cr␍X")')" = true
 check "DOM: sorted by duration, the longest file first" \
     test "$(dom 'concat(/html/@data-sorted, " ", /html/@data-sort-shown)')" = "yes descending"
 top=$(dom 'string(/html/@data-failure-top)')
@@ -162,7 +170,7 @@ probe "$WORK/noscript.html" "$WORK/probe.html"
 browser --dump-dom "file://$WORK/probe.html" > "$WORK/dom.html"
 check "without its script: the failure's message" \
     test "$(dom 'string(//article[contains(@class, "p-failed")]/pre[@class="reason"])')" = \
-        "$WORK/t/a.test.lua:4: one is not two <&>"
+        "$WORK/t/a.test.lua:5: one is not two <&>"
 check "without its script: the failure's heading in view" \
     test "$(dom 'string(/html/@data-failure-top)')" -ge 0 -a \
         "$(dom 'string(/html/@data-failure-bottom)')" -le "$(dom 'string(/html/@data-viewport)')"
@@ -190,10 +198,25 @@ check "trend: a sparkline for the file, over its two runs" \
         substring-before(//*[local-name()='svg' and @class='spark']/@aria-label, ':'))" \
         "$WORK/trend.html")" = "1 the last 2 runs"
 
+# --retries 3: every attempt is on the page, with its message and output.
+mkdir "$WORK/r"
+cat > "$WORK/r/always.test.lua" <<'LUA'
+test("always fails", function(t)
+    print("trying")
+    t:fail("no luck")
+end)
+LUA
+run_t --retries 3 --html "$WORK/retries.html" "$WORK/r"
+check "--retries 3, always failing: exit 1" status_is 1
+check "--retries 3, always failing: the page shows its 4 attempts" \
+    test "$(xmllint --xpath "count(//*[@id='failures']//*[@class='attempts']/*[local-name()='li'])" "$WORK/retries.html")" -eq 4
+check "--retries 3, always failing: each earlier one's message and output" \
+    test "$(xmllint --xpath "count(//*[@id='failures']//*[@class='attempts']/*[local-name()='li'][*[@class='reason'] and *[@class='log']])" "$WORK/retries.html")" -eq 3
+
 # --html checks its path before anything runs.
 run_t --html "$WORK/nowhere/page.html" "$WORK/t/c.test.lua"
 check "--html in a missing directory: exit 2" status_is 2
 check "--html in a missing directory: one line naming it" \
     sh -c "[ \$(wc -l < '$WORK/err') -eq 1 ] && grep -q -- '--html: cannot write $WORK/nowhere/page.html' '$WORK/err'"
 check "--html in a missing directory: nothing ran" \
-    test "$(ls "$WORK/runs" | grep -c '^[0-9]\{8\}-[0-9]\{6\}-')" -eq 2
+    test "$(ls "$WORK/runs" | grep -c '^[0-9]\{8\}-[0-9]\{6\}-')" -eq 3

@@ -136,6 +136,25 @@ check "a share reported twice: the text says which tests both ran" \
 check "a share reported twice: one JUnit test case each, with both results" \
     test "$(xmllint --xpath 'count(//testcase)' "$WORK/again.xml") $(xmllint --xpath 'count(//testcase[@name="passes"]/properties/property[@name="provium.result"])' "$WORK/again.xml")" = "4 2"
 
+# The same run twice (its stream and its run directory): said, counted once.
+"$PROVIUM" report "$WORK/s1.msgpack" "$WORK/s1.msgpack" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "the same run twice: exit 0" status_is 0
+check "the same run twice: one line saying so" \
+    sh -c "[ \$(wc -l < '$WORK/err') -eq 1 ] && grep -q '^provium: $WORK/s1.msgpack is the same run as $WORK/s1.msgpack ([0-9a-f-]*): it counts once$' '$WORK/err'"
+check "the same run twice: counted once, as one run" \
+    sh -c "cmp -s '$WORK/out' '$WORK/s1.txt'"
+# A results directory (a CI job's artifact): its latest run, said so.
+latest=$(readlink "$WORK/runs/latest")
+"$PROVIUM" report "$WORK/runs" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report of a results directory: exit 0" status_is 0
+check "report of a results directory: it reads the latest run, and says so" \
+    sh -c "grep -qx 'provium: $WORK/runs is a results directory: reading its latest run, $latest' '$WORK/err' && grep -q '^run $latest ' '$WORK/out'"
+"$PROVIUM" events "$WORK/runs" > "$WORK/out" 2> "$WORK/err"
+check "events of a results directory: its latest run's" \
+    sh -c "[ \"\$(jq -r .run '$WORK/out' | sort -u)\" = '$latest' ] && grep -q 'reading its latest run' '$WORK/err'"
+
 # provium events of several streams: each line says which.
 "$PROVIUM" events "$WORK/s1.msgpack" "$WORK/runs/latest" > "$WORK/out" 2> "$WORK/err"
 status=$?
@@ -159,3 +178,45 @@ check "report of a directory without a stream: no page" test ! -e "$WORK/mistake
 status=$?
 check "events without a stream: exit 2" status_is 2
 check "events without a stream: one line" err_is_one_line
+
+# A file is one file across streams by its path in the corpus, whatever
+# directory the run started from: a rerun of clone2's failed f07 from the
+# parent directory, which passes, makes it flaky, not two files.
+mkdir "$WORK/clone2"
+cat > "$WORK/clone2/f07.test.lua" <<LUA
+test("wobbles", function(t)
+    local f = io.open("$WORK/f07.mark")
+    if not f then
+        io.open("$WORK/f07.mark", "w"):close()
+        t:fail("first time")
+    end
+    f:close()
+end)
+LUA
+(cd "$WORK/clone2" && run_t --save-events "$WORK/here.msgpack" . && exit "$status")
+status=$?
+check "run in clone2: exit 1 (f07 failed)" status_is 1
+check "file_discovered: the file's key, its path in the corpus" \
+    test "$("$PROVIUM" events "$WORK/here.msgpack" --kind file_discovered | jq -r .key)" = f07.test.lua
+(cd "$WORK" && run_t --filter f07 --save-events "$WORK/parent.msgpack" clone2 && exit "$status")
+status=$?
+check "rerun from the parent directory: exit 0 (f07 passed)" status_is 0
+check "rerun from the parent directory: the same key, another path" \
+    test "$("$PROVIUM" events "$WORK/parent.msgpack" --kind file_discovered | jq -r '.key + " " + .path')" = "f07.test.lua clone2/f07.test.lua"
+"$PROVIUM" report "$WORK/here.msgpack" "$WORK/parent.msgpack" > "$WORK/out" 2> "$WORK/err"
+check "report of both: one file, its test flaky" \
+    grep -q '^2 runs: 1 file in [^;]*; 0 passed, 0 failed, 0 skipped, 1 flaky' "$WORK/out"
+
+# run_started comes first though it waits for discovery (which decides the
+# share): what a top level prints at discovery comes after it, with its file.
+mkdir "$WORK/top"
+printf 'print("from the top")\ntest("t", function(t) end)\n' > "$WORK/top/a.test.lua"
+printf 'print("left out")\ntest("u", function(t) end)\n' > "$WORK/top/b.test.lua"
+run_t --filter a.test "$WORK/top"
+check "a top level that prints: run_started is still the first event" \
+    test "$(events '.[0].kind')" = '"run_started"'
+check "a top level that prints: its line comes before its file_discovered" \
+    test "$(events '[.[] | select(.kind == "test_log" or .kind == "file_discovered") | .kind] | .[0:2] | join(",")')" = '"test_log,file_discovered"'
+run_t --shard hash:1/1 --tags nothing "$WORK/top"
+check "--tags that selects nothing: run_started recorded all the same" \
+    test "$(events 'map(.kind) | join(",")')" = '"run_started"'

@@ -107,6 +107,31 @@ check "--rerun-failed where no failed file is: one line saying so" \
 check "--rerun-failed where no failed file is: nothing ran" \
     sh -c "[ ! -e '$WORK/y.mark' ] && [ ! -e '$WORK/x.mark' ]"
 
+# 2b. --rerun-failed from a subdirectory keeps the other failures on the
+# list: from a/, with a/f and b/g failed, the new list still names b/g, so
+# rerunning until nothing failed leaves nothing broken; a file that passes
+# now leaves the list.
+mark_test "$WORK/sub/a/f.test.lua" "$WORK/f.mark" fails
+mark_test "$WORK/sub/b/g.test.lua" "$WORK/g.mark" fails
+run_in "$WORK/sub" --results-dir "$WORK/rs"
+check "a/f and b/g fail (exit 1)" status_is 1
+rm -f "$WORK/f.mark" "$WORK/g.mark"
+run_in "$WORK/sub/a" --results-dir "$WORK/rs" --rerun-failed
+check "--rerun-failed from a/: a/f runs again, b/g does not" \
+    sh -c "[ -e '$WORK/f.mark' ] && [ ! -e '$WORK/g.mark' ]"
+check "--rerun-failed from a/: the new list keeps b/g and a/f" \
+    test "$(sort "$WORK/rs/latest/failed.list" | tr '\n' ' ')" = "$WORK/sub/a/f.test.lua $WORK/sub/b/g.test.lua "
+mark_test "$WORK/sub/a/f.test.lua" "$WORK/f.mark"
+run_in "$WORK/sub/a" --results-dir "$WORK/rs" --rerun-failed
+check "--rerun-failed from a/, a/f fixed: passes (exit 0)" status_is 0
+check "--rerun-failed from a/, a/f fixed: the new list names only b/g" \
+    test "$(cat "$WORK/rs/latest/failed.list")" = "$WORK/sub/b/g.test.lua"
+rm -f "$WORK/g.mark"
+run_in "$WORK/sub" --results-dir "$WORK/rs" --rerun-failed
+check "--rerun-failed from the top: b/g runs again" test -e "$WORK/g.mark"
+check "--rerun-failed from the top: the list names b/g only" \
+    test "$(cat "$WORK/rs/latest/failed.list")" = "$WORK/sub/b/g.test.lua"
+
 # 3. Two runs sharing a results directory with --keep-runs 1: the second
 # does not prune the first's directory while it runs.
 mkdir "$WORK/slow"

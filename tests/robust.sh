@@ -118,7 +118,7 @@ check "control characters: none reaches the terminal" \
     sh -c "! tr -d '\n\t' < '$WORK/out' | LC_ALL=C grep -q '[[:cntrl:]]'"
 check "control characters: shown as control pictures" out_has "FAIL  colors ␛[2J"
 check "control characters: in the failure message" out_has "bad ␁ byte ␛]0;title␇ and �"
-check "control characters: in the output" out_has "out ␛[31mred␛[0m ␇  over ␡ �"
+check "control characters: in the output" out_has "out ␛[31mred␛[0m ␇ ␍ over ␡ �"
 check "control characters: the event stream keeps them" \
     test "$(events '[.[] | select(.kind == "test_log")][0].text')" = "\"out \\u001b[31mred\\u001b[0m \\u0007 \\r over \\u007f $(printf '\302\233')\""
 

@@ -88,4 +88,78 @@ status=$?
 check "provium locks in a directory everyone may write: exit 2" status_is 2
 check "provium locks in a directory everyone may write: one line" \
     err_line "provium: $WORK/locks is writable by everyone; choose another lock directory with --lock-dir"
+# Every output path, one rule, checked before anything runs: what is not a
+# regular file is refused, never replaced (--junit /dev/null as root
+# replaced the host's /dev/null); the null device means "discard" and stays
+# a device.  The null device here is the test's own, never /dev/null.
+runs_made() { ls "$WORK/runs" 2>/dev/null | grep -c '^[0-9]\{8\}-[0-9]\{6\}-'; }
+is_device() { [ -c "$1" ] && [ ! -L "$1" ]; }
+run_t "$WORK/t"
+before=$(runs_made)
+mkfifo "$WORK/out.fifo"
+for opt in --junit --html --history --save-events; do
+    run_t "$opt" "$WORK/out.fifo" "$WORK/t"
+    check "$opt to a FIFO: exit 2, one line" sh -c "[ $status -eq 2 ] && [ \$(wc -l < '$WORK/err') -eq 1 ]"
+    check "$opt to a FIFO: says so" err_line "provium: $opt: $WORK/out.fifo is not a regular file (remove it or use another path)"
+    check "$opt to a FIFO: still a FIFO" test -p "$WORK/out.fifo"
+done
+ln -s "$WORK/victim" "$WORK/out.link"
+for opt in --junit --html --history; do
+    run_t "$opt" "$WORK/out.link" "$WORK/t"
+    check "$opt to a symbolic link: exit 2, says so" \
+        sh -c "[ $status -eq 2 ] && grep -q 'is a symbolic link' '$WORK/err'"
+    check "$opt to a symbolic link: the link and its target are intact" \
+        sh -c "[ -L '$WORK/out.link' ] && [ \"\$(cat '$WORK/victim')\" = precious ]"
+done
+# tests/*.test.lua after --junit: the shell made the first test file the report's path.
+cp "$WORK/t/a.test.lua" "$WORK/a.copy"
+run_t --junit "$WORK/t/a.test.lua" "$WORK/t"
+check "--junit naming a test file: exit 2" status_is 2
+check "--junit naming a test file: one line says it would overwrite it" \
+    sh -c "[ \$(wc -l < '$WORK/err') -eq 1 ] && grep -q -- '--junit: $WORK/t/a.test.lua is a test or fixture file.s name: writing it would overwrite one' '$WORK/err'"
+check "--junit naming a test file: the test file is intact" cmp -s "$WORK/t/a.test.lua" "$WORK/a.copy"
+run_t --html "$WORK/web.fixture.lua" "$WORK/t"
+check "--html naming a fixture file: exit 2" status_is 2
+check "--html naming a fixture file: never written" test ! -e "$WORK/web.fixture.lua"
+check "refused outputs: nothing ran" test "$(runs_made)" -eq "$before"
+"$PROVIUM" report --junit "$WORK/out.fifo" "$WORK/runs/latest" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report --junit to a FIFO: exit 2, says so" \
+    sh -c "[ $status -eq 2 ] && grep -qxF 'provium: --junit: $WORK/out.fifo is not a regular file (remove it or use another path)' '$WORK/err'"
+check "report --junit to a FIFO: before the report is printed" test ! -s "$WORK/out"
+for opt in --svg --html; do
+    "$PROVIUM" report "$opt" "$WORK/out.link" "$WORK/runs/latest" > "$WORK/out" 2> "$WORK/err"
+    status=$?
+    check "report $opt to a symbolic link: exit 2, the link intact" \
+        sh -c "[ $status -eq 2 ] && [ -L '$WORK/out.link' ]"
+done
+"$PROVIUM" history merge "$WORK/out.fifo" "$WORK/runs/history.json" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "history merge OUT a FIFO: exit 2, still a FIFO" sh -c "[ $status -eq 2 ] && [ -p '$WORK/out.fifo' ]"
+if [ "$(id -u)" -eq 0 ]; then
+    mknod "$WORK/null" c 1 3
+    mknod "$WORK/zero" c 1 5
+    run_t --junit "$WORK/null" --html "$WORK/null" --history "$WORK/null" \
+        --save-events "$WORK/null" "$WORK/t"
+    check "every output to a null device: the run passes" status_is 0
+    check "every output to a null device: it is still the null device" is_device "$WORK/null"
+    check "every output to a null device: nothing said of it" sh -c "! grep -q null '$WORK/err'"
+    "$PROVIUM" report --junit "$WORK/null" --html "$WORK/null" --svg "$WORK/null" \
+        "$WORK/runs/latest" > "$WORK/out" 2> "$WORK/err"
+    status=$?
+    check "report's outputs to a null device: passes, still a device" \
+        sh -c "[ $status -eq 0 ] && [ -c '$WORK/null' ]"
+    "$PROVIUM" history merge "$WORK/null" "$WORK/runs/history.json" > "$WORK/out" 2> "$WORK/err"
+    status=$?
+    check "history merge OUT a null device: passes, still a device" \
+        sh -c "[ $status -eq 0 ] && [ -c '$WORK/null' ]"
+    for opt in --junit --html --history; do
+        run_t "$opt" "$WORK/zero" "$WORK/t"
+        check "$opt to another device: exit 2, says so, still a device" \
+            sh -c "[ $status -eq 2 ] && grep -q 'zero is not a regular file' '$WORK/err' && [ -c '$WORK/zero' ]"
+    done
+else
+    skip "outputs to a null device" "needs root to make a device node"
+fi
+
 check "nothing left" no_domains_left

@@ -186,8 +186,12 @@ empty=0
 ran=0
 k=1
 while [ $k -le 3 ]; do
-    run_t --shard "hash:$k/3" --history "$WORK/two.json" --junit "$WORK/two$k.xml" "$WORK/two"
+    run_t --shard "hash:$k/3" --history "$WORK/two.json" --junit "$WORK/two$k.xml" \
+        --save-events "$WORK/two$k.msgpack" "$WORK/two"
     check "2 files, share $k/3: exit 0" status_is 0
+    partition=$(sed -n 's/.*; share [0-9]*\/3 by hash (partition \([0-9a-f]*\)).*/\1/p' "$WORK/err")
+    check "2 files, share $k/3: run_started says which share, of which partition" \
+        test "$(events '.[] | select(.kind == "run_started") | .shard | "\(.index)/\(.total) \(.mode) \(.partition) \(.files)"' | tr -d '"')" = "$k/3 hash $partition 2"
     if grep -q "^provium: share $k/3 is empty (2 files in 3 shares): nothing to run$" "$WORK/err"; then
         empty=$((empty + 1))
         check "an empty share: its JUnit file has no test case" \
@@ -198,6 +202,144 @@ while [ $k -le 3 ]; do
 done
 check "2 files in 3 shares: one share at least is empty, and says so" test "$empty" -ge 1
 check "2 files in 3 shares: each file ran once" test "$ran" -eq 2
+
+# provium report of the jobs' streams says which share each ran, and fails
+# (exit 1, one line each) when they split the files differently or a share
+# is missing: tests did not run.
+"$PROVIUM" report "$WORK/two1.msgpack" "$WORK/two2.msgpack" "$WORK/two3.msgpack" \
+    > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report of the 3 shares: exit 0" status_is 0
+check "report of the 3 shares: each stream's share" \
+    test "$(grep -c '^  \[\([123]\)\] .*, share \1/3: ' "$WORK/out")" -eq 3
+check "report of the 3 shares: nothing missing, nothing twice" \
+    sh -c "! grep -q -e 'missing' -e 'otherwise' -e 'streams: ' '$WORK/out'"
+"$PROVIUM" report "$WORK/two1.msgpack" "$WORK/two3.msgpack" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report without share 2: exit 1" status_is 1
+check "report without share 2: one line saying so" \
+    test "$(grep -c '^share 2/3 of partition [0-9a-f]* is missing: ' "$WORK/out")" -eq 1
+run_t --shard "hash:2/3" --history "$WORK/two.json" --save-events "$WORK/two2again.msgpack" \
+    "$WORK/two"
+"$PROVIUM" report "$WORK/two1.msgpack" "$WORK/two2.msgpack" "$WORK/two3.msgpack" \
+    "$WORK/two2again.msgpack" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report with share 2 run again: exit 0" status_is 0
+check "report with share 2 run again: one line saying so" \
+    test "$(grep -c '^share 2/3 of partition [0-9a-f]* is in 2 streams: \[2\], \[4\]$' "$WORK/out")" -eq 1
+for k in 1 2 3; do
+    "$PROVIUM" report --html "$WORK/two$k.html" "$WORK/two$k.msgpack" > "$WORK/out" 2> "$WORK/err"
+    if [ "$(xmllint --xpath 'count(//*[local-name()="tr"][@class="r-file"])' "$WORK/two$k.html")" -eq 0 ]; then
+        check "the page of an empty share says so" \
+            xmllint --xpath '//*[local-name()="p"][@class="share"][starts-with(., "share '$k'/3 by hash (partition ")][contains(., ": empty, none of the 2 files")]' "$WORK/two$k.html"
+    fi
+done
+# Jobs that read different histories: one without its own falls back to
+# hash, the others pack by time; their partitions differ.
+k=1
+for history in two.json nohistory.json two.json; do
+    run_t --shard "$k/3" --history "$WORK/$history" --save-events "$WORK/mixed$k.msgpack" \
+        "$WORK/two"
+    k=$((k + 1))
+done
+check "a job without the history: by hash" \
+    test "$("$PROVIUM" events "$WORK/mixed2.msgpack" --kind run_started | jq -r .shard.mode)" = hash
+"$PROVIUM" report "$WORK/mixed1.msgpack" "$WORK/mixed2.msgpack" "$WORK/mixed3.msgpack" \
+    > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "report of jobs that split the files differently: exit 1" status_is 1
+check "report of jobs that split the files differently: one line saying so" \
+    test "$(grep -c '^\[2\] split the selection otherwise than \[1\]: share 2/3 of partition [0-9a-f]* (hash, 2 files), not of [0-9a-f]* (time, 2 files)' "$WORK/out")" -eq 1
+
+# Each CI job with its own results directory: --rerun-failed --shard K/N
+# reruns the failures of that job's share, as they are, not split again
+# (split, b of share 2 went to share 1, and share 2 was empty and exited 0).
+mkdir "$WORK/six" "$WORK/jobs"
+for n in a b c d e f; do
+    echo "test(\"$n\", function(t) end)" > "$WORK/six/$n.test.lua"
+done
+echo 'test("b", function(t) t:fail("b fails") end)' > "$WORK/six/b.test.lua"
+# job K ARGS...: share K's CI job, in its own results directory; sets $status.
+job() {
+    k=$1
+    shift
+    "$PROVIUM" -c "$T" --prefix "$PREFIX" --no-psi --no-ksm --results-dir "$WORK/jobs/r$k" \
+        --history "$WORK/jobs/h$k.json" "$@" > "$WORK/out" 2> "$WORK/err"
+    status=$?
+}
+for k in 1 2 3; do
+    job $k --shard "slice:$k/3" "$WORK/six"
+done
+check "six files by slice: b failed in share 2 (exit 1)" \
+    test "$(cat "$WORK/jobs/r2/latest/failed.list")" = "$WORK/six/b.test.lua"
+check "the run directory says which share it ran" \
+    grep -qx 'index=2' "$WORK/jobs/r2/latest/share.ini"
+job 2 --rerun-failed --shard "slice:2/3" "$WORK/six"
+check "--rerun-failed --shard 2/3: share 2's failure runs again, and fails (exit 1)" status_is 1
+check "--rerun-failed --shard 2/3: the file that failed, and only it" \
+    test "$("$PROVIUM" events "$WORK/jobs/r2/latest" --kind file_discovered | jq -r .path)" = "$WORK/six/b.test.lua"
+check "--rerun-failed --shard 2/3: the startup line says so" \
+    err_has "share 2/3 by slice (partition "
+check "--rerun-failed --shard 2/3: it stands for share 2 of the same partition" \
+    test "$("$PROVIUM" events "$WORK/jobs/r2/latest" --kind run_started | jq -r '.shard | "\(.index)/\(.total) \(.partition) \(.files)"')" = \
+         "2/3 $("$PROVIUM" events "$WORK/jobs/r1/latest" --kind run_started | jq -r .shard.partition) 6"
+for k in 1 3; do
+    job $k --rerun-failed --shard "slice:$k/3" "$WORK/six"
+    check "--rerun-failed --shard $k/3: nothing failed in share $k, exit 0" \
+        sh -c "[ $status -eq 0 ] && grep -q 'no file failed in the latest run of share $k/3' '$WORK/err'"
+done
+# A run that runs nothing (its share empty) keeps the failures of the run of
+# its share before it listed: --rerun-failed, with --shard or not, still
+# reruns b.
+job 2 --shard "slice:2/3" --filter /a.test "$WORK/six"
+check "an empty share after a failure: exit 0" status_is 0
+check "an empty share after a failure: says it keeps b listed" \
+    err_has "its list of failed files keeps the 1 file that failed in run "
+check "an empty share after a failure: latest's failed list still has b" \
+    test "$(cat "$WORK/jobs/r2/latest/failed.list")" = "$WORK/six/b.test.lua"
+job 2 --rerun-failed --shard "slice:2/3" "$WORK/six"
+check "--rerun-failed --shard 2/3 after the empty run: b runs again" \
+    sh -c "[ $status -eq 1 ] && [ \"\$('$PROVIUM' events '$WORK/jobs/r2/latest' --kind file_discovered | jq -r .path)\" = '$WORK/six/b.test.lua' ]"
+job 2 --shard "slice:2/3" --filter /a.test "$WORK/six"
+job 2 --rerun-failed "$WORK/six"
+check "--rerun-failed without --shard after the empty run: b runs again" \
+    sh -c "[ $status -eq 1 ] && [ \"\$('$PROVIUM' events '$WORK/jobs/r2/latest' --kind file_discovered | jq -r .path)\" = '$WORK/six/b.test.lua' ]"
+# One results directory for every job: each reruns its own share's failures.
+for k in 1 2 3; do
+    job all --shard "slice:$k/3" "$WORK/six"
+done
+job all --rerun-failed --shard "slice:2/3" "$WORK/six"
+check "one results directory, --rerun-failed --shard 2/3 after share 3 ran: b" \
+    sh -c "[ $status -eq 1 ] && [ \"\$('$PROVIUM' events '$WORK/jobs/rall/latest' --kind file_discovered | jq -r .path)\" = '$WORK/six/b.test.lua' ]"
+job all --rerun-failed --shard "slice:1/4" "$WORK/six"
+check "--rerun-failed --shard 1/4 where no run of it or of the whole selection is: exit 2, one line" \
+    sh -c "[ $status -eq 2 ] && [ \$(wc -l < '$WORK/err') -eq 1 ] && grep -q 'no earlier run of share 1/4, nor of the whole selection' '$WORK/err'"
+# A run of the whole selection: its failures are split into shares, and an
+# empty share's run after it changes nothing.
+job all "$WORK/six"
+job all --shard "slice:3/3" --filter /a.test "$WORK/six"
+check "an empty share after a run of the whole selection: latest's failed list still has b" \
+    test "$(cat "$WORK/jobs/rall/latest/failed.list")" = "$WORK/six/b.test.lua"
+: > "$WORK/union"
+: > "$WORK/listed"
+for k in 1 2 3; do
+    job all --rerun-failed --shard "slice:$k/3" "$WORK/six"
+    "$PROVIUM" events "$WORK/jobs/rall/latest" --kind file_discovered | jq -r .path >> "$WORK/union"
+done
+check "after a run of the whole selection, --rerun-failed --shard K/3: b once over the shares" \
+    test "$(cat "$WORK/union")" = "$WORK/six/b.test.lua"
+# Two failures, split over the shares: a share that reruns one lists its own
+# failure only (an empty share carries the run's, above).
+cp "$WORK/six/e.test.lua" "$WORK/e.keep"
+echo 'test("e", function(t) t:fail("e fails") end)' > "$WORK/six/e.test.lua"
+job all "$WORK/six"
+for k in 1 2 3; do
+    job all --rerun-failed --shard "slice:$k/3" "$WORK/six"
+    grep -q "is empty" "$WORK/err" || cat "$WORK/jobs/rall/latest/failed.list" >> "$WORK/listed"
+done
+check "two failures split: each share's run lists its own failure, not the other's" \
+    test "$(sort "$WORK/listed" | tr '\n' ,)" = "$WORK/six/b.test.lua,$WORK/six/e.test.lua,"
+cp "$WORK/e.keep" "$WORK/six/e.test.lua"
 
 # The history travels: a clone in another directory reads it.
 cp -r "$C" "$WORK/clone"

@@ -97,12 +97,15 @@ load_events(void)
 
     pv_event_run_started(events, argv, "qemu:///system", "ci", "pv-3fa9c1-",
                          "/srv/.provium/runs/20261123-091512-3fa9c1", 4242, pool, 2, "auto",
-                         "qemu", "QEMU cannot use KVM here: guests run under plain emulation");
+                         "qemu", "QEMU cannot use KVM here: guests run under plain emulation",
+                         g_variant_new_parsed("{'index': <uint64 2>, 'total': <uint64 3>, "
+                                              "'mode': <'time'>, 'partition': <'3fa9c1d2'>, "
+                                              "'files': <uint64 30>}"));
     pv_event_ksm_tuned(events, TRUE, g_variant_builder_end(&knobs),
                        g_variant_builder_end(&previous),
                        "provium: ksm tuned (run = on, pages_to_scan = 1000, "
                        "sleep_millisecs = 100)");
-    pv_event_file_discovered(events, path, tests, 0, 0, FALSE);
+    pv_event_file_discovered(events, path, "boot.test.lua", tests, 0, 0, FALSE);
     pv_event_psi_state(events, FALSE, 0.25, 0.0);
     pv_event_pool_state(events, (PvAmount){ 0, 0 }, pool);
     pv_event_file_blocked(events, path, PV_BLOCK_POOL_FULL, "the per-file overhead: 50M");

@@ -656,7 +656,8 @@ owned_by_other(void)
 }
 
 /*
- * A slot's saved state that someone else owns, or everyone may write, is
+ * A slot's saved state that someone else owns, or everyone (or a group with
+ * someone else in it) may write, is
  * refused before anything restores it, naming it; it is not judged
  * corrupt and removed either.
  */
@@ -681,6 +682,16 @@ test_untrusted_slot(Fixture *fx, gconstpointer data)
     assert_refused(error, state, "writable by everyone");
     g_clear_error(&error);
 
+    /* 0660 of a group another user is in (nogroup: nobody's). */
+    g_assert_cmpint(chmod(state, 0660), ==, 0);
+    g_assert_cmpint(chown(state, 0, OTHER_UID), ==, 0);
+    slot = pv_fixture_entry_claim_slot(entry, &error);
+    g_assert_null(slot);
+    g_assert_nonnull(error);
+    g_assert_nonnull(strstr(error->message, " is writable by group "));
+    g_assert_nonnull(strstr(error->message, ", whose members include "));
+    g_clear_error(&error);
+
     g_assert_cmpint(chmod(state, 0644), ==, 0);
     g_assert_cmpint(chown(state, OTHER_UID, OTHER_UID), ==, 0);
     slot = pv_fixture_entry_claim_slot(entry, &error);
@@ -697,7 +708,9 @@ test_untrusted_slot(Fixture *fx, gconstpointer data)
     assert_refused(error, slot_dir, other);
     g_clear_error(&error);
 
+    /* Root's group may write it. */
     g_assert_cmpint(chown(slot_dir, 0, 0), ==, 0);
+    g_assert_cmpint(chmod(state, 0660), ==, 0);
     slot = pv_fixture_entry_claim_slot(entry, &error);
     g_assert_no_error(error);
     g_assert_true(pv_fixture_slot_is_ready(slot));

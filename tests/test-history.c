@@ -55,9 +55,6 @@ test_history_corrupt(void)
         "{\"version\": 1, \"files\": {\"/t/a.test.lua\": {\"duration_ns\": 5",  /* cut short */
         "[1, 2, 3]",
         "{\"version\": 3, \"files\": {}}",
-        "{\"version\": 1, \"files\": {\"/t/a.test.lua\": 7}}",
-        "{\"version\": 1, \"files\": {\"/t/a.test.lua\": {\"duration_ns\": -3}}}",
-        "{\"version\": 2, \"files\": {\"a.test.lua\": 7}}",
         "{\"version\": 2, \"files\": []}",
         "\xff\xfe not json",
     };
@@ -175,6 +172,111 @@ test_history_absurd(void)
     again = pv_history_load(path, "/t", &warning);
     g_assert_cmpint(pv_history_get(again, "max.test.lua"), ==, S(3));
     g_assert_cmpint(pv_history_get(again, "a.test.lua"), ==, S(5));
+    remove_dir(dir);
+}
+
+/*
+ * One entry that is not a duration (negative, null, a fraction, past
+ * INT64_MAX, a string, not an object) is left out alone: the other files'
+ * entries are read, and kept when the run saves.
+ */
+static void
+test_history_bad_entries(void)
+{
+    const char *const bad[] = {
+        "{\"duration_ns\": -5}",
+        "{\"duration_ns\": null}",
+        "{\"duration_ns\": 1e300}",
+        "{\"duration_ns\": 18446744073709551615}",
+        "{\"duration_ns\": \"5\"}",
+        "{\"runs\": 3}",
+        "7",
+        "null",
+    };
+    g_autofree char *dir = make_dir();
+    g_autofree char *path = g_build_filename(dir, PV_HISTORY_FILENAME, NULL);
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *text = g_strdup_printf(
+            "{\"version\": 2, \"files\": {\"bad.test.lua\": %s, "
+            "\"good.test.lua\": {\"duration_ns\": 5000000000, \"runs\": 2, "
+            "\"ts\": 1796000000000000000}}}", bad[i]);
+        g_autofree char *warning = NULL;
+        g_autoptr(PvHistory) history = NULL;
+        g_autoptr(PvHistory) again = NULL;
+        g_autoptr(GError) error = NULL;
+
+        g_test_message("bad.test.lua: %s", bad[i]);
+        g_assert_true(g_file_set_contents(path, text, -1, NULL));
+        history = pv_history_load(path, "/t", &warning);
+        g_assert_null(warning);
+        g_assert_cmpint(pv_history_get(history, "bad.test.lua"), ==, -1);
+        g_assert_cmpint(pv_history_get(history, "good.test.lua"), ==, S(5));
+        g_assert_cmpuint(pv_history_count(history), ==, 1);
+        /* Another file's run saves: good.test.lua's entry is not lost. */
+        pv_history_record(history, "other.test.lua", S(2));
+        g_assert_true(pv_history_save(history, &error));
+        g_assert_no_error(error);
+        again = pv_history_load(path, "/t", &warning);
+        g_assert_null(warning);
+        g_assert_cmpint(pv_history_get(again, "good.test.lua"), ==, S(5));
+        g_assert_cmpint(pv_history_get(again, "other.test.lua"), ==, S(2));
+    }
+    /* A version 1 history: the same, under the corpus root. */
+    g_assert_true(g_file_set_contents(path, "{\"version\": 1, \"files\": {"
+                                      "\"/t/a.test.lua\": {\"duration_ns\": -3}, "
+                                      "\"/t/b.test.lua\": 7, "
+                                      "\"/t/c.test.lua\": {\"duration_ns\": 4000000000}}}",
+                                      -1, NULL));
+    {
+        g_autofree char *warning = NULL;
+        g_autoptr(PvHistory) history = pv_history_load(path, "/t", &warning);
+
+        g_assert_null(warning);
+        g_assert_cmpint(pv_history_get(history, "a.test.lua"), ==, -1);
+        g_assert_cmpint(pv_history_get(history, "b.test.lua"), ==, -1);
+        g_assert_cmpint(pv_history_get(history, "c.test.lua"), ==, S(4));
+    }
+    remove_dir(dir);
+}
+
+/* An empty file (or only blanks) is an empty history: no warning, no critical. */
+static void
+test_history_empty(void)
+{
+    const char *const empty[] = { "", "\n  \n" };
+    g_autofree char *dir = make_dir();
+    g_autofree char *path = g_build_filename(dir, PV_HISTORY_FILENAME, NULL);
+    g_autofree char *in = g_build_filename(dir, "in.json", NULL);
+    g_autofree char *out = g_build_filename(dir, "out.json", NULL);
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(empty); i++) {
+        g_autofree char *warning = NULL;
+        g_autoptr(PvHistory) history = NULL;
+        g_autoptr(PvHistory) again = NULL;
+        g_autoptr(GError) error = NULL;
+        const char *inputs[] = { in, NULL };
+        guint count = 99;
+
+        g_assert_true(g_file_set_contents(path, empty[i], -1, NULL));
+        history = pv_history_load(path, "/t", &warning);
+        g_assert_null(warning);
+        g_assert_cmpuint(pv_history_count(history), ==, 0);
+        pv_history_record(history, "a.test.lua", S(2));
+        g_assert_true(pv_history_save(history, &error));
+        g_assert_no_error(error);
+        again = pv_history_load(path, "/t", &warning);
+        g_assert_cmpint(pv_history_get(again, "a.test.lua"), ==, S(2));
+        /* provium history merge takes it as a history of no file. */
+        g_assert_true(g_file_set_contents(in, empty[i], -1, NULL));
+        g_assert_true(pv_history_merge_files(out, inputs, &count, &error));
+        g_assert_no_error(error);
+        g_assert_cmpuint(count, ==, 0);
+    }
+    g_unlink(in);
+    g_unlink(out);
     remove_dir(dir);
 }
 
@@ -438,6 +540,8 @@ main(int argc, char **argv)
     g_test_add_func("/history/corrupt", test_history_corrupt);
     g_test_add_func("/history/merge", test_history_merge);
     g_test_add_func("/history/absurd", test_history_absurd);
+    g_test_add_func("/history/bad-entries", test_history_bad_entries);
+    g_test_add_func("/history/empty", test_history_empty);
     g_test_add_func("/history/nothing-recorded", test_history_nothing_recorded);
     g_test_add_func("/history/key", test_history_key);
     g_test_add_func("/history/moved", test_history_moved);

@@ -9,6 +9,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -842,6 +844,167 @@ test_read_host_file_base(Fixture *fx, gconstpointer data)
     assert_result(file, 1, "fixture", PV_TEST_PASSED, NULL);
 }
 
+/* busted's nesting: test() inside a test is an error at its line, not a silent pass. */
+static void
+test_nested_test(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(PvFile) file = run_file(fx, "nested",
+        "test('outer', function(t)\n"
+        "  test('inner', function(t) t:fail('never runs') end)\n"
+        "end)\n"
+        "test('after', function(t) end)\n");
+
+    assert_result(file, 0, "outer", PV_TEST_FAILED,
+                  "nested.test.lua:2: test() inside a test: declare tests at a file's top level");
+    assert_result(file, 1, "after", PV_TEST_PASSED, NULL);
+    g_assert_cmpuint(results_of(fx, file), ==, 2);
+}
+
+/*
+ * require() finds modules beside the test file and beside its fixture
+ * files, then in the system's paths, never in the current directory
+ * (another user's mylib.lua in /tmp would run as root); a module beside the
+ * file that someone else could have put there is refused.
+ */
+static void
+test_require(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *cwd = g_dir_make_tmp("pv-lua-cwd-XXXXXX", NULL);
+    g_autofree char *marker = g_build_filename(cwd, "ran", NULL);
+    g_autofree char *planted = g_strdup_printf("io.open('%s', 'w'):close()\nreturn 'cwd'\n",
+                                               marker);
+    g_autofree char *fixtures = g_build_filename(fx->dir, "fixtures", NULL);
+    g_autofree char *shared = g_build_filename(fx->dir, "shared", NULL);
+    g_autofree char *before = g_get_current_dir();
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", cwd);
+    g_autofree char *code = NULL;
+    g_autoptr(PvFile) file = NULL;
+
+    write_file(cwd, "mylib.lua", planted);
+    write_file(fx->dir, "beside.lua", "return 'beside'\n");
+    g_assert_cmpint(g_mkdir(fixtures, 0755), ==, 0);
+    write_file(fixtures, "fixlib.lua", "return 'beside the fixture'\n");
+    write_file(fixtures, "f.fixture.lua",
+               "seen_by_fixture = require('fixlib')\n"
+               "return fixture('f', {}, function(vm) end)\n");
+    g_assert_cmpint(g_mkdir(shared, 0755), ==, 0);
+    g_assert_cmpint(g_chmod(shared, 0777), ==, 0);
+    write_file(shared, "open.lua", "return 'planted'\n");
+    code = g_strdup_printf(
+        "test('not the current directory', function(t)\n"
+        "  local ok, err = pcall(require, 'mylib')\n"
+        "  t:assert_eq(false, ok)\n"
+        "  t:assert_contains(err, \"module 'mylib' not found\")\n"
+        "  t:assert_eq(nil, package.path:find('./', 1, true))\n"
+        "  t:assert_eq(nil, package.cpath:find('./', 1, true))\n"
+        "end)\n"
+        "test('beside the file', function(t)\n"
+        "  t:assert_eq('beside', require('beside'))\n"
+        "  t:assert_eq(1, package.path:find('%s/?.lua;', 1, true))\n"
+        "end)\n"
+        "test('beside its fixture file', function(t)\n"
+        "  provium:vm('a', {fixture = 'f'})\n"
+        "  t:assert_eq('beside the fixture', seen_by_fixture)\n"
+        "end)\n"
+        "test('someone else could have put it there', function(t)\n"
+        "  require('shared.open')\n"
+        "end)\n", fx->dir);
+    g_assert_cmpint(g_chdir(cwd), ==, 0);
+    file = run_file(fx, "req", code);
+    g_assert_cmpint(g_chdir(before), ==, 0);
+    assert_result(file, 0, "not the current directory", PV_TEST_PASSED, NULL);
+    assert_result(file, 1, "beside the file", PV_TEST_PASSED, NULL);
+    assert_result(file, 2, "beside its fixture file", PV_TEST_PASSED, NULL);
+    {
+        g_autofree char *expected = g_strdup_printf(
+            "req.test.lua:17: module 'shared.open': not loading %s/open.lua: %s is writable by "
+            "everyone", shared, shared);
+
+        assert_result(file, 3, "someone else could have put it there", PV_TEST_FAILED,
+                      expected);
+    }
+    g_assert_false(g_file_test(marker, G_FILE_TEST_EXISTS));
+    g_assert_cmpint(system(cmd), ==, 0);
+}
+
+/* Whether process @pid is gone, waiting up to 10 s for its parent to reap it. */
+static gboolean
+process_gone(const char *pid_file)
+{
+    g_autofree char *text = NULL;
+    gint64 until = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    pid_t pid;
+
+    g_assert_true(g_file_get_contents(pid_file, &text, NULL, NULL));
+    pid = atoi(text);
+    g_assert_cmpint(pid, >, 1);
+    while (kill(pid, 0) == 0 && g_get_monotonic_time() < until)
+        g_usleep(50000);
+    if (kill(pid, 0) == 0) {
+        kill(pid, SIGKILL);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/*
+ * os.execute() and io.popen() keep Lua 5.4's results; what their commands
+ * leave running ends with the file, and a command past its test's timeout
+ * is stopped then, not waited for.
+ */
+static void
+test_commands(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *bg = g_build_filename(fx->dir, "bg.pid", NULL);
+    g_autofree char *popen_pid = g_build_filename(fx->dir, "popen.pid", NULL);
+    g_autofree char *loop = g_build_filename(fx->dir, "loop.pid", NULL);
+    g_autofree char *written = g_build_filename(fx->dir, "written", NULL);
+    g_autofree char *code = g_strdup_printf(
+        "local function three(...) return {n = select('#', ...), ...} end\n"
+        "test('results', function(t)\n"
+        "  t:assert_eq({n = 3, nil, 'exit', 3}, three(os.execute('exit 3')))\n"
+        "  t:assert_eq({n = 3, true, 'exit', 0}, three(os.execute('true')))\n"
+        "  t:assert_eq({n = 3, nil, 'signal', 15}, three(os.execute('kill -TERM $$')))\n"
+        "  t:assert_eq(true, os.execute())\n"
+        "  local f = io.popen('echo out; exit 4')\n"
+        "  t:assert_eq('out\\n', f:read('a'))\n"
+        "  t:assert_eq({n = 3, nil, 'exit', 4}, three(f:close()))\n"
+        "  local w = io.popen('cat > %s', 'w')\n"
+        "  w:write('in')\n"
+        "  t:assert_eq({n = 3, true, 'exit', 0}, three(w:close()))\n"
+        "  t:assert_eq('in', io.open('%s'):read('a'))\n"
+        "  t:assert_eq(io.type(w), 'closed file')\n"
+        "  local r = io.popen('cat')\n"
+        "  t:assert_eq('', r:read('a'))\n"
+        "  r:close()\n"
+        "end)\n"
+        "test('leaves commands running', function(t)\n"
+        "  os.execute('sleep 600 & echo $! > %s')\n"
+        "  kept = io.popen('echo $$; exec sleep 600')\n"
+        "  local out = io.open('%s', 'w')\n"
+        "  out:write(kept:read('l'))\n"
+        "  out:close()\n"
+        "end)\n"
+        "test('past its timeout', {timeout = '300ms'}, function(t)\n"
+        "  os.execute('echo $$ > %s; exec sleep 30')\n"
+        "end)\n"
+        "test('after it', function(t) end)\n", written, written, bg, popen_pid, loop);
+    gint64 started = g_get_monotonic_time();
+    g_autoptr(PvFile) file = run_file(fx, "commands", code);
+    gint64 took = g_get_monotonic_time() - started;
+
+    assert_result(file, 0, "results", PV_TEST_PASSED, NULL);
+    assert_result(file, 1, "leaves commands running", PV_TEST_PASSED, NULL);
+    assert_result(file, 2, "past its timeout", PV_TEST_FAILED, "the test timed out after 300ms");
+    assert_result(file, 3, "after it", PV_TEST_PASSED, NULL);
+    g_assert_cmpint(result(file, 2).duration_ns, <, 10 * PV_NSEC_PER_SEC);
+    /* An unclosed pipe's command is ended with the file, not waited for. */
+    g_assert_cmpint(took, <, 20 * G_USEC_PER_SEC);
+    g_assert_true(process_gone(bg));
+    g_assert_true(process_gone(popen_pid));
+    g_assert_true(process_gone(loop));
+}
+
 static void
 drop_debug(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
@@ -873,6 +1036,9 @@ main(int argc, char **argv)
     ADD("/lua/nul/messages", test_nul_messages);
     ADD("/lua/coroutine-after-end", test_coroutine_after_end);
     ADD("/lua/read-host-file/base", test_read_host_file_base);
+    ADD("/lua/test/nested", test_nested_test);
+    ADD("/lua/require", test_require);
+    ADD("/lua/commands", test_commands);
 #undef ADD
     g_test_add("/lua/vm/keep-failed", Fixture, GINT_TO_POINTER(TRUE), fixture_setup,
                test_keep_failed, fixture_teardown);

@@ -8,6 +8,7 @@
 #include <libxml/xpath.h>
 #include <string.h>
 
+#include "pv-events.h"
 #include "pv-html.h"
 #include "pv-report-collect.h"
 #include "pv-report-html.h"
@@ -688,6 +689,269 @@ test_merge_overlap(void)
     g_assert_nonnull(strstr(page, "<span class=\"why\">results: failed (s1), passed (s2)</span>"));
 }
 
+/*
+ * One stream of one file at @path (its key @key, NULL for a stream from
+ * before keys) whose test "t" ends with @status.
+ */
+static GPtrArray *
+keyed(const char *run, const char *path, const char *key, const char *status)
+{
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+
+    g_ptr_array_add(lines, g_strdup_printf("{'kind': <'run_started'>, 'ts': <int64 0>,"
+                                           " 'run': <'%s'>}", run));
+    if (key)
+        g_ptr_array_add(lines, g_strdup_printf("{'kind': <'file_discovered'>, 'ts': <int64 0>,"
+                                               " 'path': <'%s'>, 'key': <'%s'>}", path, key));
+    g_ptr_array_add(lines, g_strdup_printf("{'kind': <'file_dispatched'>, 'ts': <int64 0>,"
+                                           " 'path': <'%s'>}", path));
+    g_ptr_array_add(lines, g_strdup_printf("{'kind': <'test_%s'>, 'ts': <int64 1>,"
+                                           " 'path': <'%s'>, 'name': <'t'>,"
+                                           " 'reason': <'no'>}", status, path));
+    g_ptr_array_add(lines, g_strdup_printf("{'kind': <'file_completed'>, 'ts': <int64 2>,"
+                                           " 'path': <'%s'>, 'status': <'%s'>}", path, status));
+    g_ptr_array_add(lines, NULL);
+    return stream((const char *const *)lines->pdata);
+}
+
+/*
+ * A file is the same file in every stream by its key, its path relative to
+ * the corpus root, whatever directory each run was started from: failed
+ * as f07.test.lua and passed as clone2/f07.test.lua is one flaky test.
+ * Streams from before keys go by path.
+ */
+static void
+test_merge_by_key(void)
+{
+    g_autoptr(PvReport) report = pv_report_new();
+    g_autoptr(PvReport) old = pv_report_new();
+    g_autoptr(GPtrArray) s1 = keyed("r1", "f07.test.lua", "f07.test.lua", "failed");
+    g_autoptr(GPtrArray) s2 = keyed("r2", "clone2/f07.test.lua", "f07.test.lua", "passed");
+    g_autoptr(GPtrArray) o1 = keyed("o1", "f07.test.lua", NULL, "failed");
+    g_autoptr(GPtrArray) o2 = keyed("o2", "clone2/f07.test.lua", NULL, "passed");
+    const PvReportFile *file;
+
+    pv_report_add_stream(report, "s1", s1, FALSE);
+    pv_report_add_stream(report, "s2", s2, FALSE);
+    pv_report_finish(report);
+    g_assert_cmpuint(report->files->len, ==, 1);
+    file = report->files->pdata[0];
+    g_assert_cmpstr(file->key, ==, "f07.test.lua");
+    g_assert_cmpuint(report->flaky, ==, 1);
+    g_assert_cmpuint(report->failed, ==, 0);
+    g_assert_cmpuint(report->shared->len, ==, 1);
+
+    pv_report_add_stream(old, "o1", o1, FALSE);
+    pv_report_add_stream(old, "o2", o2, FALSE);
+    pv_report_finish(old);
+    g_assert_cmpuint(old->files->len, ==, 2);
+    g_assert_null(((PvReportFile *)old->files->pdata[0])->key);
+    g_assert_cmpuint(old->failed, ==, 1);
+    g_assert_cmpuint(old->passed, ==, 1);
+}
+
+/* share(), its run_started saying it ran share @index/@total of @partition (of 4 files). */
+static GPtrArray *
+share_of(const char *run, guint index, guint total, const char *partition,
+         const char *const *results)
+{
+    GPtrArray *events = share(run, 0, results);
+    g_autofree char *started = g_strdup_printf(
+        "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'%s'>, 'host': <'h-%s'>,"
+        " 'uri': <'test:///default'>, 'shard': <{'index': <uint64 %u>, 'total': <uint64 %u>,"
+        " 'mode': <'time'>, 'partition': <'%s'>, 'files': <uint64 4>}>}",
+        run, run, index, total, partition);
+    g_autoptr(GError) error = NULL;
+
+    g_variant_unref(events->pdata[0]);
+    events->pdata[0] = g_variant_parse(G_VARIANT_TYPE_VARDICT, started, NULL, NULL, &error);
+    g_assert_no_error(error);
+    return events;
+}
+
+/* The report of streams of shares: "RUN K/N PARTITION", each with one passing file. */
+static PvReport *
+report_of_shares(const char *const *runs)
+{
+    PvReport *report = pv_report_new();
+    gsize i;
+
+    for (i = 0; runs[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(runs[i], " ", 3);
+        g_autofree char *file = g_strdup_printf("c/%s.test.lua x passed", f[0]);
+        const char *const results[] = { file, NULL };
+        guint index = 0;
+        guint total = 0;
+        g_autoptr(GPtrArray) events = NULL;
+
+        g_assert_cmpint(sscanf(f[1], "%u/%u", &index, &total), ==, 2);
+        events = share_of(f[0], index, total, f[2], results);
+        pv_report_add_stream(report, f[0], events, FALSE);
+    }
+    pv_report_finish(report);
+    return report;
+}
+
+/*
+ * Streams say which share each ran; the report holds them together: the
+ * same partition, every share once.  A partition that differs or a missing
+ * share is a report that cannot pass (tests did not run); a share run twice
+ * is said.
+ */
+static void
+test_merge_share_checks(void)
+{
+    const struct {
+        const char *runs[5];
+        gboolean incomplete;
+        const char *problems;
+    } cases[] = {
+        { { "s1 1/3 aaaa0001", "s2 2/3 aaaa0001", "s3 3/3 aaaa0001", NULL }, FALSE, "" },
+        { { "s1 1/3 aaaa0001", "s3 3/3 aaaa0001", NULL }, TRUE,
+          "share 2/3 of partition aaaa0001 is missing: no stream ran it, so its files did "
+          "not run\n" },
+        { { "s1 1/3 aaaa0001", "s2 2/3 bbbb0002", "s3 3/3 aaaa0001", NULL }, TRUE,
+          "[2] split the selection otherwise than [1]: share 2/3 of partition bbbb0002 "
+          "(time, 4 files), not of aaaa0001 (time, 4 files); files may have run twice or not "
+          "at all\n"
+          "share 2/3 of partition aaaa0001 is missing: no stream ran it, so its files did "
+          "not run\n" },
+        { { "s1 1/3 aaaa0001", "s2 2/3 aaaa0001", "s3 3/3 aaaa0001", "s4 2/3 aaaa0001", NULL },
+          FALSE, "share 2/3 of partition aaaa0001 is in 2 streams: [2], [4]\n" },
+        /* As many shares, another split: still not the same partition. */
+        { { "s1 1/2 aaaa0001", "s2 2/3 aaaa0001", NULL }, TRUE,
+          "[2] split the selection otherwise than [1]: share 2/3 of partition aaaa0001 "
+          "(time, 4 files), not of aaaa0001 (time, 4 files); files may have run twice or not "
+          "at all\n"
+          "share 2/2 of partition aaaa0001 is missing: no stream ran it, so its files did "
+          "not run\n" },
+    };
+    gsize c;
+
+    for (c = 0; c < G_N_ELEMENTS(cases); c++) {
+        g_autoptr(PvReport) report = report_of_shares(cases[c].runs);
+        g_autoptr(GString) problems = g_string_new(NULL);
+        g_autofree char *text = pv_report_format(report);
+        g_autofree char *page = pv_report_html(report, NULL);
+        guint i;
+
+        g_test_message("%s", text);
+        for (i = 0; i < report->share_problems->len; i++)
+            g_string_append_printf(problems, "%s\n",
+                                   (const char *)report->share_problems->pdata[i]);
+        g_assert_cmpstr(problems->str, ==, cases[c].problems);
+        g_assert_cmpint(report->shares_incomplete, ==, cases[c].incomplete);
+        /* The text: each stream's share, each problem on a line of its own. */
+        g_assert_nonnull(strstr(text, "  [1] s1: run s1 on test:///default, host h-s1, share 1/"));
+        g_assert_nonnull(strstr(text, problems->str));
+        /* The page: each stream's share, and the problems. */
+        g_assert_nonnull(strstr(page, "<span class=\"share\">share 1/"));
+        if (report->share_problems->len) {
+            g_autofree char *first = pv_html_escape(report->share_problems->pdata[0]);
+            g_autofree char *item = g_strdup_printf("<li>%s</li>", first);
+
+            g_assert_nonnull(strstr(page, "<ul class=\"share-problems\">"));
+            g_assert_nonnull(strstr(page, item));
+        } else {
+            g_assert_null(strstr(page, "<ul class=\"share-problems\">"));
+        }
+    }
+}
+
+/* The report of one share says which; an empty one, that it was empty. */
+static void
+test_one_share(void)
+{
+    const char *const none[] = { NULL };
+    const char *const one[] = { "c/a.test.lua x passed", NULL };
+    g_autoptr(GPtrArray) empty = share_of("s3", 3, 3, "aaaa0001", none);
+    g_autoptr(GPtrArray) full = share_of("s1", 1, 3, "aaaa0001", one);
+    g_autoptr(PvReport) report = pv_report_new();
+    g_autoptr(PvReport) other = pv_report_new();
+    g_autofree char *text = NULL;
+    g_autofree char *page = NULL;
+    g_autofree char *full_text = NULL;
+
+    pv_report_add_stream(report, "s3", empty, FALSE);
+    pv_report_finish(report);
+    /* One stream: no share is missing, whatever the others did. */
+    g_assert_false(report->shares_incomplete);
+    text = pv_report_format(report);
+    g_assert_nonnull(strstr(text, "\nshare 3/3 by time (partition aaaa0001): empty, none of "
+                                  "the 4 files of the selection is in it\n"));
+    page = pv_report_html(report, NULL);
+    g_assert_nonnull(strstr(page, "<p class=\"share\">share 3/3 by time (partition aaaa0001): "
+                                  "empty, none of the 4 files of the selection is in it</p>"));
+
+    pv_report_add_stream(other, "s1", full, FALSE);
+    pv_report_finish(other);
+    full_text = pv_report_format(other);
+    g_assert_nonnull(strstr(full_text, "\nshare 1/3 by time (partition aaaa0001): 1 of 4 "
+                                       "files\n"));
+}
+
+/*
+ * A file failed in one stream (5s) and passed when run again (1s): its row
+ * says passed, with the stream that passed and its duration, not the
+ * failed one's.
+ */
+static void
+test_merge_file_row(void)
+{
+    const char *const failed[] = {
+        "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r1'>}",
+        "{'kind': <'test_failed'>, 'ts': <int64 1>, 'path': <'a'>, 'name': <'t'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 5>, 'path': <'a'>, 'status': <'failed'>,"
+        " 'duration_ns': <int64 5000000000>}",
+        NULL,
+    };
+    const char *const passed[] = {
+        "{'kind': <'run_started'>, 'ts': <int64 10>, 'run': <'r2'>}",
+        "{'kind': <'test_passed'>, 'ts': <int64 11>, 'path': <'a'>, 'name': <'t'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 12>, 'path': <'a'>, 'status': <'passed'>,"
+        " 'duration_ns': <int64 1000000000>}",
+        NULL,
+    };
+    g_autoptr(GPtrArray) one = stream(failed);
+    g_autoptr(GPtrArray) two = stream(passed);
+    g_autoptr(PvReport) report = pv_report_new();
+    g_autofree char *page = NULL;
+    const PvReportFile *file;
+
+    pv_report_add_stream(report, "s1", one, FALSE);
+    pv_report_add_stream(report, "s2", two, FALSE);
+    pv_report_finish(report);
+    file = report->files->pdata[0];
+    g_assert_cmpstr(file->status, ==, "passed");
+    g_assert_cmpstr(file->origin, ==, "s2");
+    g_assert_cmpint(file->duration_ns, ==, S);
+    page = pv_report_html(report, NULL);
+    g_assert_nonnull(strstr(page, "<span class=\"chip s-passed\">passed</span></td>"
+                                  "<th scope=\"rowgroup\" class=\"c-name\">a"
+                                  "<span class=\"origin\">s2</span></th>"));
+    g_assert_nonnull(strstr(page, "<td class=\"c-dur\" data-ns=\"1000000000\">1.0s</td>"));
+}
+
+/* The same run given twice counts once, and a note says so. */
+static void
+test_merge_same_run(void)
+{
+    const char *const one[] = { "c/a.test.lua x failed", NULL };
+    g_autoptr(GPtrArray) first = share("s1", 0, one);
+    g_autoptr(GPtrArray) again = share("s1", 0, one);
+    g_autoptr(PvReport) report = pv_report_new();
+
+    g_assert_true(pv_report_add_stream(report, "runs/latest", first, FALSE));
+    g_assert_false(pv_report_add_stream(report, "s1.msgpack", again, FALSE));
+    pv_report_finish(report);
+    g_assert_cmpuint(report->streams->len, ==, 1);
+    g_assert_cmpuint(report->failed, ==, 1);
+    g_assert_cmpuint(report->shared->len, ==, 0);
+    g_assert_cmpuint(report->notes->len, ==, 1);
+    g_assert_cmpstr(report->notes->pdata[0], ==,
+                    "s1.msgpack is the same run as runs/latest (s1): it counts once");
+}
+
 /* One band per stream on one time axis, each file's bar a link when asked. */
 static void
 test_merge_svg(void)
@@ -772,6 +1036,195 @@ test_collect_attempts(void)
     g_assert_nonnull(strstr(first->console_excerpt, "boom"));
 }
 
+/*
+ * A file of @attempts attempts (--retries) whose test "t" fails in each but
+ * the last, which ends with @last ("failed" or "flaky"); each attempt logs
+ * "try N" and fails with "f:2: no N".
+ */
+static GPtrArray *
+retried(guint attempts, const char *last)
+{
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+    guint a;
+
+    g_ptr_array_add(lines, g_strdup("{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>}"));
+    g_ptr_array_add(lines, g_strdup("{'kind': <'file_dispatched'>, 'ts': <int64 1>,"
+                                    " 'path': <'f'>}"));
+    for (a = 1; a <= attempts; a++) {
+        if (a > 1)
+            g_ptr_array_add(lines, g_strdup_printf("{'kind': <'file_retried'>, 'ts': <int64 %u>,"
+                                                   " 'path': <'f'>, 'attempt': <uint32 %u>}",
+                                                   a * 10, a));
+        g_ptr_array_add(lines, g_strdup_printf("{'kind': <'test_started'>, 'ts': <int64 %u>,"
+                                               " 'path': <'f'>, 'name': <'t'>}", a * 10 + 1));
+        g_ptr_array_add(lines, g_strdup_printf("{'kind': <'test_log'>, 'ts': <int64 %u>,"
+                                               " 'path': <'f'>, 'name': <'t'>,"
+                                               " 'text': <'try %u'>}", a * 10 + 2, a));
+        if (a < attempts || g_str_equal(last, "failed"))
+            g_ptr_array_add(lines, g_strdup_printf("{'kind': <'test_failed'>, 'ts': <int64 %u>,"
+                                                   " 'path': <'f'>, 'name': <'t'>,"
+                                                   " 'duration_ns': <int64 %u>,"
+                                                   " 'reason': <'f:2: no %u'>}",
+                                                   a * 10 + 3, a, a));
+        else
+            g_ptr_array_add(lines, g_strdup_printf("{'kind': <'test_flaky'>, 'ts': <int64 %u>,"
+                                                   " 'path': <'f'>, 'name': <'t'>,"
+                                                   " 'duration_ns': <int64 %u>,"
+                                                   " 'failures': <@as []>}", a * 10 + 3, a));
+    }
+    g_ptr_array_add(lines, g_strdup_printf("{'kind': <'file_completed'>, 'ts': <int64 %u>,"
+                                           " 'path': <'f'>, 'status': <'%s'>}", attempts * 10 + 5,
+                                           g_str_equal(last, "failed") ? "failed" : "passed"));
+    g_ptr_array_add(lines, NULL);
+    return stream((const char *const *)lines->pdata);
+}
+
+/*
+ * --retries 3: every attempt stays with the test, once, in order (a test
+ * that always fails has 3 earlier attempts, not one holding the others),
+ * and the page lists each with its message and output.
+ */
+static void
+test_collect_every_attempt(void)
+{
+    const struct {
+        guint attempts;
+        const char *last;
+        const char *section;
+    } cases[] = {
+        { 4, "failed", "failures" },
+        { 3, "flaky", "flaky" },
+    };
+    gsize c;
+
+    for (c = 0; c < G_N_ELEMENTS(cases); c++) {
+        g_autoptr(GPtrArray) events = retried(cases[c].attempts, cases[c].last);
+        g_autoptr(PvReport) report = pv_report_new();
+        const PvReportTest *test;
+        g_autofree char *page = NULL;
+        g_autofree char *xpath = NULL;
+        const char *body;
+        xmlDoc *doc;
+        guint a;
+
+        pv_report_add_stream(report, "runs/r", events, FALSE);
+        pv_report_finish(report);
+        test = find_test(report, "f", "t");
+        g_assert_nonnull(test);
+        g_assert_cmpstr(test->status, ==, cases[c].last);
+        g_assert_cmpuint(test->attempt, ==, cases[c].attempts);
+        g_assert_cmpuint(test->attempts->len, ==, cases[c].attempts - 1);
+        for (a = 0; a < test->attempts->len; a++) {
+            const PvReportTest *attempt = test->attempts->pdata[a];
+            g_autofree char *log = g_strdup_printf("try %u\n", a + 1);
+
+            g_assert_cmpuint(attempt->attempt, ==, a + 1);
+            g_assert_cmpstr(attempt->status, ==, "failed");
+            g_assert_cmpstr(attempt->log->str, ==, log);
+            g_assert_cmpuint(attempt->attempts->len, ==, 0);
+        }
+
+        page = pv_report_html(report, NULL);
+        body = page + strlen("<!DOCTYPE html>\n");
+        doc = xmlReadMemory(body, strlen(body), "page.html", NULL, XML_PARSE_NONET);
+        g_assert_nonnull(doc);
+        xpath = g_strdup_printf("string(count(//*[@id='%s']//*[@class='attempts']/*))",
+                                cases[c].section);
+        {
+            g_autofree char *count = g_strdup_printf("%u", cases[c].attempts);
+
+            assert_xpath(doc, xpath, count);
+        }
+        /* Each earlier attempt with its message and its output. */
+        for (a = 1; a < cases[c].attempts; a++) {
+            g_autofree char *reason = g_strdup_printf("//*[@class='attempts']/*[%u]/"
+                                                      "*[@class='reason'][. = 'f:2: no %u']",
+                                                      a, a);
+            g_autofree char *log = g_strdup_printf("//*[@class='attempts']/*[%u]/"
+                                                   "*[@class='log'][. = 'try %u\n']", a, a);
+
+            assert_xpath_found(doc, reason);
+            assert_xpath_found(doc, log);
+        }
+        xmlFreeDoc(doc);
+    }
+}
+
+/*
+ * A failing test that printed 1M and failed with a 100K message: the page
+ * keeps the output's last 64K from a line's start and the message's first
+ * 64K to a line's end, each saying how much and where the whole is.
+ */
+static void
+test_html_long_output(void)
+{
+    g_autoptr(GString) log = g_string_new(NULL);
+    g_autoptr(GString) reason = g_string_new("f:2: too long\n");
+    g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+    g_autoptr(PvReport) report = pv_report_new();
+    g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+    g_autofree char *page = NULL;
+    g_autofree char *shown = NULL;
+    g_autofree char *message = NULL;
+    g_autofree char *note = NULL;
+    const char *body;
+    xmlDoc *doc;
+    guint i;
+
+    for (i = 0; i < 20000; i++)
+        g_string_append_printf(log, "line %05u \u00e9\u00e9\u00e9 of the output, long enough\n",
+                               i);
+    g_string_truncate(log, log->len - 1);
+    while (reason->len < 100 * 1024)
+        g_string_append(reason, "and more of the message\n");
+    g_ptr_array_add(events, g_variant_parse(G_VARIANT_TYPE_VARDICT,
+        "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>, 'dir': <'/runs/r'>}",
+        NULL, NULL, NULL));
+    g_ptr_array_add(events, g_variant_parse(G_VARIANT_TYPE_VARDICT,
+        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'f'>}", NULL, NULL, NULL));
+    g_variant_builder_add(&fields, "{sv}", "kind", g_variant_new_string("test_log"));
+    g_variant_builder_add(&fields, "{sv}", "ts", g_variant_new_int64(1));
+    g_variant_builder_add(&fields, "{sv}", "path", g_variant_new_string("f"));
+    g_variant_builder_add(&fields, "{sv}", "name", g_variant_new_string("t"));
+    g_variant_builder_add(&fields, "{sv}", "text", g_variant_new_string(log->str));
+    g_ptr_array_add(events, g_variant_ref_sink(g_variant_builder_end(&fields)));
+    g_variant_builder_init(&fields, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(&fields, "{sv}", "kind", g_variant_new_string("test_failed"));
+    g_variant_builder_add(&fields, "{sv}", "ts", g_variant_new_int64(2));
+    g_variant_builder_add(&fields, "{sv}", "path", g_variant_new_string("f"));
+    g_variant_builder_add(&fields, "{sv}", "name", g_variant_new_string("t"));
+    g_variant_builder_add(&fields, "{sv}", "reason", g_variant_new_string(reason->str));
+    g_ptr_array_add(events, g_variant_ref_sink(g_variant_builder_end(&fields)));
+    g_ptr_array_add(events, g_variant_parse(G_VARIANT_TYPE_VARDICT,
+        "{'kind': <'file_completed'>, 'ts': <int64 3>, 'path': <'f'>, 'status': <'failed'>}",
+        NULL, NULL, NULL));
+    pv_report_add_stream(report, "runs/r", events, FALSE);
+    pv_report_finish(report);
+    /* The collector ends each line. */
+    g_string_append_c(log, '\n');
+    page = pv_report_html(report, NULL);
+    g_assert_cmpuint(strlen(page), <, 200 * 1024);
+    body = page + strlen("<!DOCTYPE html>\n");
+    doc = xmlReadMemory(body, strlen(body), "page.html", NULL, XML_PARSE_NONET);
+    g_assert_nonnull(doc);
+    shown = xpath_string(doc, "string(//*[@id='t-1-1']/*[@class='log'])");
+    g_assert_cmpuint(strlen(shown), <=, 64 * 1024);
+    g_assert_cmpuint(strlen(shown), >, 60 * 1024);
+    g_assert_true(g_str_has_prefix(shown, "line "));
+    g_assert_true(g_str_has_suffix(log->str, shown));
+    message = xpath_string(doc, "string(//*[@id='t-1-1']/*[@class='reason'])");
+    g_assert_cmpuint(strlen(message), <=, 64 * 1024);
+    g_assert_true(g_str_has_prefix(message, "f:2: too long\nand more"));
+    g_assert_true(g_str_has_suffix(message, "of the message\n"));
+    assert_xpath(doc, "string(count(//*[@id='t-1-1']/*[@class='cut']))", "2");
+    note = xpath_string(doc, "string(//*[@id='t-1-1']/*[@class='cut'][2])");
+    g_test_message("%s", note);
+    g_assert_true(g_str_has_prefix(note, "Only the last 64K of 8"));
+    g_assert_nonnull(strstr(note, "/runs/r/files/"));
+    g_assert_nonnull(strstr(note, "provium events runs/r"));
+    xmlFreeDoc(doc);
+}
+
 /* Whatever a name or an output holds, it is text on the page, never markup. */
 static void
 test_html_escape(void)
@@ -785,8 +1238,10 @@ test_html_escape(void)
         { "a & b \"c\" 'd'", "a &amp; b &quot;c&quot; &#39;d&#39;" },
         { "&amp;", "&amp;amp;" },
         { "</style><b>", "&lt;/style&gt;&lt;b&gt;" },
-        /* Control characters are shown, a carriage return dropped, invalid bytes spelled. */
-        { "esc \x1b[2J bell \x07 cr\r", "esc \xe2\x90\x9b[2J bell \xe2\x90\x87 cr" },
+        /* Control characters are shown (a carriage return too), invalid bytes spelled. */
+        { "esc \x1b[2J bell \x07 cr\rX", "esc \xe2\x90\x9b[2J bell \xe2\x90\x87 cr\xe2\x90\x8dX" },
+        /* A line's end written CRLF is a line's end. */
+        { "crlf\r\nend\r", "crlf\nend" },
         { "bad \xff byte", "bad \\xff byte" },
         { "line\n\ttab", "line\n\ttab" },
         /* Noncharacters HTML refuses: U+FDD0, U+FFFE, U+1FFFF. */
@@ -973,9 +1428,16 @@ main(int argc, char **argv)
     g_test_add_func("/report/merge/shares", test_merge_shares);
     g_test_add_func("/report/merge/overlap", test_merge_overlap);
     g_test_add_func("/report/merge/svg", test_merge_svg);
+    g_test_add_func("/report/merge/by-key", test_merge_by_key);
+    g_test_add_func("/report/merge/same-run", test_merge_same_run);
+    g_test_add_func("/report/merge/file-row", test_merge_file_row);
+    g_test_add_func("/report/merge/share-checks", test_merge_share_checks);
+    g_test_add_func("/report/one-share", test_one_share);
     g_test_add_func("/report/collect/attempts", test_collect_attempts);
+    g_test_add_func("/report/collect/every-attempt", test_collect_every_attempt);
     g_test_add_func("/report/html/escape", test_html_escape);
     g_test_add_func("/report/html/writer", test_html_writer);
     g_test_add_func("/report/html/page", test_html_page);
+    g_test_add_func("/report/html/long-output", test_html_long_output);
     return g_test_run();
 }

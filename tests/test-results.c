@@ -1,7 +1,8 @@
 /*
  * test-results.c: the results directory (pv-results.c): run directories
  * locked while their run lives, pruned in the order they started, the
- * directory itself checked, --rerun-failed's files kept to the corpus
+ * directory itself checked, --rerun-failed's files kept to the corpus, and
+ * the run whose failures --rerun-failed --shard K/N reruns
  */
 #include "config.h"
 
@@ -180,6 +181,121 @@ test_keep_under(void)
     g_assert_cmpstr(left, ==, "/srv/t/ab/y.test.lua /srv/evil/z.test.lua /tmp/w.test.lua");
 }
 
+/*
+ * Run @id in @base, ended: share @index/@total (0/0: the whole selection),
+ * its failed files @failed (NULL: it did not finish).
+ */
+static void
+run_of(const char *base, const char *id, guint index, guint total, const char *failed)
+{
+    g_autofree char *dir = g_build_filename(base, id, NULL);
+    g_autoptr(GError) error = NULL;
+
+    start(base, id, FALSE);
+    if (total) {
+        PvResultsShare share = { index, total, (char *)"time", (char *)"abcd1234", 6 };
+        g_autofree char *data = pv_results_share_to_data(&share);
+        g_autofree char *path = g_build_filename(dir, PV_RESULTS_SHARE_FILE, NULL);
+
+        g_assert_true(g_file_set_contents(path, data, -1, &error));
+    }
+    if (failed) {
+        g_autofree char *path = g_build_filename(dir, PV_RESULTS_FAILED_LIST, NULL);
+
+        g_assert_true(g_file_set_contents(path, failed, -1, &error));
+    }
+    g_assert_no_error(error);
+}
+
+/*
+ * --rerun-failed --shard K/N: the newest run of share K/N (its failures
+ * as they are), or a newer run of the whole selection (to be split);
+ * other shares, and runs of no share that did not finish, passed over.
+ */
+static void
+test_failed_of_share(void)
+{
+    g_autofree char *base = make_dir();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) paths = NULL;
+    g_autoptr(PvResultsShare) share = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *list = NULL;
+
+    run_of(base, "20260101-100000-000001", 0, 0, "/t/old.test.lua\n");
+    run_of(base, "20260101-110000-000002", 2, 3, "/t/b.test.lua\n/t/e.test.lua\n");
+    run_of(base, "20260101-120000-000003", 1, 3, "/t/a.test.lua\n");
+    run_of(base, "20260101-120000-000004", 3, 3, "");
+    run_of(base, "20260101-130000-000005", 2, 4, "/t/x.test.lua\n");
+    /* Of no share, not finished: no list, passed over. */
+    run_of(base, "20260101-140000-000006", 0, 0, NULL);
+    /* Its share empty, it ran nothing: passed over, whatever it lists. */
+    run_of(base, "20260101-140000-000007", 2, 3, "/t/carried.test.lua\n");
+    {
+        g_autofree char *ini = g_build_filename(base, "20260101-140000-000007",
+                                                PV_RESULTS_SHARE_FILE, NULL);
+        PvResultsShare empty = { 2, 3, (char *)"time", (char *)"abcd1234", 6, TRUE };
+        g_autofree char *data = pv_results_share_to_data(&empty);
+
+        g_assert_true(g_file_set_contents(ini, data, -1, &error));
+        g_assert_no_error(error);
+    }
+
+    paths = pv_results_read_failed_of_share(base, 2, 3, NULL, &dir, &share, &error);
+    g_assert_no_error(error);
+    list = joined(paths);
+    g_assert_cmpstr(list, ==, "/t/b.test.lua /t/e.test.lua");
+    g_assert_true(g_str_has_suffix(dir, "20260101-110000-000002"));
+    g_assert_nonnull(share);
+    g_assert_cmpuint(share->index, ==, 2);
+    g_assert_cmpuint(share->total, ==, 3);
+    g_assert_cmpstr(share->mode, ==, "time");
+    g_assert_cmpstr(share->partition, ==, "abcd1234");
+    g_assert_cmpuint(share->files, ==, 6);
+    g_clear_pointer(&paths, g_ptr_array_unref);
+    g_clear_pointer(&share, pv_results_share_free);
+    g_clear_pointer(&dir, g_free);
+
+    /* Passing over the run asking: the one before it. */
+    paths = pv_results_read_failed_of_share(base, 1, 3, "20260101-120000-000003", &dir, &share,
+                                            &error);
+    g_assert_no_error(error);
+    g_clear_pointer(&list, g_free);
+    list = joined(paths);
+    g_assert_cmpstr(list, ==, "/t/old.test.lua");
+    g_assert_null(share);
+    g_clear_pointer(&paths, g_ptr_array_unref);
+    g_clear_pointer(&dir, g_free);
+
+    /* A newer run of the whole selection stands for every share. */
+    run_of(base, "20260101-150000-000008", 0, 0, "/t/c.test.lua\n");
+    paths = pv_results_read_failed_of_share(base, 2, 3, NULL, &dir, &share, &error);
+    g_assert_no_error(error);
+    g_clear_pointer(&list, g_free);
+    list = joined(paths);
+    g_assert_cmpstr(list, ==, "/t/c.test.lua");
+    g_assert_null(share);
+    g_clear_pointer(&paths, g_ptr_array_unref);
+    g_clear_pointer(&dir, g_free);
+
+    /* The newest of the share did not finish: said, not passed over. */
+    run_of(base, "20260101-160000-000009", 2, 3, NULL);
+    g_assert_null(pv_results_read_failed_of_share(base, 2, 3, NULL, &dir, &share, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_USAGE);
+    g_assert_nonnull(strstr(error->message, "the latest run of share 2/3"));
+    g_clear_error(&error);
+
+    /* No run of 1/5, none of the whole selection: said. */
+    remove_dir(base);
+    g_free(base);
+    base = make_dir();
+    run_of(base, "20260101-100000-000001", 2, 3, "");
+    g_assert_null(pv_results_read_failed_of_share(base, 1, 5, NULL, &dir, &share, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_USAGE);
+    g_assert_nonnull(strstr(error->message, "no earlier run of share 1/5"));
+    remove_dir(base);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -188,5 +304,6 @@ main(int argc, char **argv)
     g_test_add_func("/results/prune/live", test_prune_live);
     g_test_add_func("/results/check-base", test_check_base);
     g_test_add_func("/results/keep-under", test_keep_under);
+    g_test_add_func("/results/failed-of-share", test_failed_of_share);
     return g_test_run();
 }

@@ -52,8 +52,11 @@ test_sanitize(void)
         /* Colors, a bell, a screen clear: shown, not obeyed. */
         { "\033[31mred\033[0m\a", -1, "\xe2\x90\x9b[31mred\xe2\x90\x9b[0m\xe2\x90\x87" },
         { "\033[2J", -1, "\xe2\x90\x9b[2J" },
-        /* A carriage return would let a line overwrite another. */
-        { "FAIL\rPASS\r\n", -1, "FAILPASS\n" },
+        /* A carriage return would let a line overwrite another: shown; CRLF is a line's end. */
+        { "FAIL\rPASS\r\n", -1, "FAIL\xe2\x90\x8dPASS\n" },
+        { "cr\rX", -1, "cr\xe2\x90\x8dX" },
+        { "a\r\nb\r", -1, "a\nb" },
+        { "\r\r\n", -1, "\xe2\x90\x8d\n" },
         { "nul \0 and \001", 11, "nul \\x00 and \xe2\x90\x81" },
         { "del \177", -1, "del \xe2\x90\xa1" },
         /* C1 CSI, and what XML 1.0 forbids. */

@@ -89,3 +89,41 @@ uses_fixture "$WORK/good/t/a.test.lua"
 list "$WORK/good/t"
 check "a trusted fixture file above the test file: provium list passes" status_is 0
 check "a trusted fixture file above the test file: its test is listed" out_has "uses the fixture"
+
+# 5. Writable by a group another user is in ($OTHER's primary group): a
+# 0775 fixtures/, a 0664 fixture file, a 0664 provium.conf.  Which member
+# is named is the host's; the group's name too.
+GROUP=$(getent group "$OTHER" | cut -d: -f1)
+GROUP=${GROUP:-$OTHER}
+by_group="writable by group $GROUP, whose members include "
+plant_fixture "$WORK/group"
+chgrp "$OTHER" "$WORK/group/fixtures"
+chmod 0775 "$WORK/group/fixtures"
+uses_fixture "$WORK/group/a.test.lua"
+list "$WORK/group"
+check "a group-writable fixtures/ of another user's group: exit 2" status_is 2
+check "a group-writable fixtures/ of another user's group: never run" not_pwned
+check "a group-writable fixtures/ of another user's group: one line says which and why" \
+    out_has "fixture 'web': not running $WORK/group/fixtures/web.fixture.lua: $WORK/group/fixtures is $by_group"
+chgrp 0 "$WORK/group/fixtures"
+chgrp "$OTHER" "$WORK/group/fixtures/web.fixture.lua"
+chmod 0664 "$WORK/group/fixtures/web.fixture.lua"
+list "$WORK/group"
+check "a 0664 fixture file of another user's group: never run" not_pwned
+check "a 0664 fixture file of another user's group: says so" \
+    out_has "$WORK/group/fixtures/web.fixture.lua is $by_group"
+mkdir -p "$WORK/groupconf/t"
+printf '[planted]\n' > "$WORK/groupconf/provium.conf"
+chgrp "$OTHER" "$WORK/groupconf/provium.conf"
+chmod 0664 "$WORK/groupconf/provium.conf"
+echo 'test("fine", function(t) end)' > "$WORK/groupconf/t/a.test.lua"
+run_t "$WORK/groupconf/t"
+check "a 0664 provium.conf of another user's group is not used" status_is 0
+check "a 0664 provium.conf of another user's group: one line says why" \
+    err_has "provium: not using $WORK/groupconf/provium.conf: $by_group"
+# Root's group may write: as before.
+chgrp 0 "$WORK/group/fixtures/web.fixture.lua" "$WORK/groupconf/provium.conf"
+chmod 0775 "$WORK/good/fixtures"
+chmod 0664 "$WORK/good/fixtures/web.fixture.lua"
+list "$WORK/good/t"
+check "root's group may write the fixture file and fixtures/: it runs" status_is 0

@@ -229,7 +229,9 @@ pv_doctor_check_profiles(GPtrArray *checks, PvDoctorArgs *args, const char *caps
     }
     names = pv_config_list_profiles(config);
     for (i = 0; i < names->len; i++) {
-        g_autoptr(PvProfile) profile = pv_config_get_profile(config, names->pdata[i], &error);
+        /* A missing file is the profile check's to report, with its facts. */
+        g_autoptr(PvProfile) profile = pv_config_lookup_profile(config, names->pdata[i], FALSE,
+                                                                &error);
 
         if (!profile) {
             g_autofree char *name = g_strdup_printf("profile %s",

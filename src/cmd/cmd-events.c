@@ -93,10 +93,10 @@ pv_cmd_events(int argc, char **argv, GError **out_error)
     guint i;
 
     g_option_context_set_summary(context,
-        _("Prints saved event streams (--save-events, or a run directory and its\n"
-          "events.msgpack) as one JSON object per line, for jq and friends.  With\n"
-          "several, one after the other, each line with the field \"origin\": the stream\n"
-          "or run directory it came from, as given."));
+        _("Prints saved event streams (--save-events, a run directory and its\n"
+          "events.msgpack, or a results directory's latest run) as one JSON object per\n"
+          "line, for jq and friends.  With several, one after the other, each line with\n"
+          "the field \"origin\": the stream or run directory it came from, as given."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     if (!pv_cmd_parse(context, &argc, &argv, out_error) ||
@@ -106,10 +106,16 @@ pv_cmd_events(int argc, char **argv, GError **out_error)
         goto fail;
     /* Every one readable before anything is printed. */
     for (i = 0; files[i]; i++) {
-        PvEventReader *reader = pv_report_open_stream(files[i], &error);
+        g_autofree char *note = NULL;
+        PvEventReader *reader = pv_report_open_stream(files[i], &note, &error);
 
         if (!reader)
             goto fail;
+        if (note) {
+            g_autofree char *shown = pv_text_sanitize(note, -1);
+
+            g_printerr("provium: %s\n", shown);
+        }
         g_ptr_array_add(readers, reader);
     }
     for (i = 0; files[i]; i++) {

@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "pv-history.h"
+#include "pv-safe.h"
 
 int
 pv_cmd_history(int argc, char **argv, GError **out_error)
@@ -65,6 +66,10 @@ pv_cmd_history(int argc, char **argv, GError **out_error)
                     g_file_test(out, G_FILE_TEST_IS_DIR) ?
                     _("history merge: OUT %s is a directory; name the history file in it") :
                     _("history merge: OUT %s: its directory does not exist"), words[1]);
+        return PV_EXIT_USAGE;
+    }
+    if (!pv_safe_check_output(out, TRUE, &error)) {
+        g_propagate_prefixed_error(out_error, g_steal_pointer(&error), "history merge: OUT: ");
         return PV_EXIT_USAGE;
     }
     if (!pv_history_merge_files(out, (const char *const *)words + 2, &count, &error)) {

@@ -5,13 +5,17 @@
  */
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "pv-discover.h"
 #include "pv-file.h"
 #include "pv-lua.h"
+#include "pv-pgroup.h"
 #include "pv-plan.h"
 #include "pv-run.h"
 #include "pv-tags.h"
@@ -185,17 +189,81 @@ pv_cmd_list_print_share(const PvShard *shard, const PvPlanShares *shares)
     for (i = 0; i < shares->total; i++)
         most = MAX(most, shares->work_ns[i]);
     if (most < 0) {
-        g_printerr(_("share %u/%u by %s (partition %s): %u of %u files\n"), shard->index,
-                   shard->total, mode, shares->fingerprint, shares->counts[shard->index - 1],
-                   shares->n);
+        g_printerr(g_dngettext(GETTEXT_PACKAGE,
+                               "share %u/%u by %s (partition %s): %u of %u file\n",
+                               "share %u/%u by %s (partition %s): %u of %u files\n", shares->n),
+                   shard->index, shard->total, mode, shares->fingerprint,
+                   shares->counts[shard->index - 1], shares->n);
         return;
     }
     expected = pv_duration_format(shares->work_ns[shard->index - 1]);
     longest = pv_duration_format(most);
-    g_printerr(_("share %u/%u by %s (partition %s): %u of %u files, expected %s one file "
-                 "after another (the longest share %s)\n"), shard->index, shard->total, mode,
-               shares->fingerprint, shares->counts[shard->index - 1], shares->n, expected,
-               longest);
+    g_printerr(g_dngettext(GETTEXT_PACKAGE,
+                           "share %u/%u by %s (partition %s): %u of %u file, expected %s one "
+                           "file after another (the longest share %s)\n",
+                           "share %u/%u by %s (partition %s): %u of %u files, expected %s one "
+                           "file after another (the longest share %s)\n", shares->n),
+               shard->index, shard->total, mode, shares->fingerprint,
+               shares->counts[shard->index - 1], shares->n, expected, longest);
+}
+
+typedef struct {
+    GPtrArray *files;
+    gboolean untranslated;
+    GMainLoop *loop;
+} PvCmdDiscovery;
+
+static gboolean
+pv_cmd_discover_done(gpointer data)
+{
+    g_main_loop_quit(data);
+    return G_SOURCE_REMOVE;
+}
+
+static gpointer
+pv_cmd_discover_thread(gpointer data)
+{
+    PvCmdDiscovery *discovery = data;
+
+    pv_lua_discover_files(discovery->files, g_get_num_processors(), discovery->untranslated);
+    g_idle_add_full(G_PRIORITY_HIGH, pv_cmd_discover_done, g_main_loop_ref(discovery->loop),
+                    (GDestroyNotify)g_main_loop_unref);
+    return NULL;
+}
+
+/**
+ * pv_cmd_discover:
+ *
+ * pv_lua_discover_files() on another thread, the main loop running
+ * meanwhile: a signal source of the command (a run's, provium list's) is
+ * heard while top levels run, and may cancel their files
+ * (pv_file_cancel()).
+ */
+void
+pv_cmd_discover(GPtrArray *files, gboolean untranslated)
+{
+    PvCmdDiscovery discovery = { files, untranslated, g_main_loop_new(NULL, FALSE) };
+    GThread *thread = g_thread_new("pv-discover", pv_cmd_discover_thread, &discovery);
+
+    g_main_loop_run(discovery.loop);
+    g_thread_join(thread);
+    g_main_loop_unref(discovery.loop);
+}
+
+/*
+ * SIGINT, SIGTERM or SIGHUP while top levels run: nothing is printed yet
+ * and nothing booted; what their commands started ends, and provium exits.
+ */
+static gboolean
+pv_cmd_list_on_signal(gpointer user_data)
+{
+    GPtrArray *files = user_data;
+    guint i;
+
+    for (i = 0; i < files->len; i++)
+        pv_file_cancel(files->pdata[i], _("cancelled by a signal"));
+    pv_pgroup_kill_all();
+    _exit(PV_EXIT_CANCELLED);
 }
 
 int
@@ -250,6 +318,8 @@ pv_cmd_list(int argc, char **argv, GError **out_error)
     PvRunOptions options;
     PvShard shard = { 0 };
     gboolean broken = FALSE;
+    const int handled[] = { SIGINT, SIGTERM, SIGHUP };
+    guint signal_ids[G_N_ELEMENTS(handled)];
     guint i;
 
     g_option_context_set_summary(context,
@@ -292,7 +362,11 @@ pv_cmd_list(int argc, char **argv, GError **out_error)
     for (i = 0; i < paths->len; i++)
         g_ptr_array_add(files, pv_file_new(run, paths->pdata[i]));
     /* Each top level bounded: one that never returns breaks its file. */
-    pv_lua_discover_files(files, g_get_num_processors(), FALSE);
+    for (i = 0; i < G_N_ELEMENTS(handled); i++)
+        signal_ids[i] = g_unix_signal_add(handled[i], pv_cmd_list_on_signal, files);
+    pv_cmd_discover(files, FALSE);
+    for (i = 0; i < G_N_ELEMENTS(handled); i++)
+        g_source_remove(signal_ids[i]);
 
     for (i = files->len; i-- > 0; ) {
         PvFile *file = files->pdata[i];

@@ -35,22 +35,44 @@ pv_cmd_report(int argc, char **argv, GError **out_error)
     g_autoptr(GError) error = NULL;
     g_autoptr(PvReport) report = NULL;
     g_autofree char *text = NULL;
+    guint i;
 
     g_option_context_set_summary(context,
-        _("Summarizes saved event streams (--save-events, or a run directory and its\n"
-          "events.msgpack): files by duration, peak and mean parallelism, time blocked per\n"
-          "reason, VMs per file, and a leak check.  Several streams (the shares of a corpus\n"
-          "run as separate CI jobs) make one report: figures over all of them, every test\n"
-          "once, the leak check per stream.  Exits 1 when a leak check fails."));
+        _("Summarizes saved event streams (--save-events, a run directory and its\n"
+          "events.msgpack, or a results directory and its latest run): files by duration,\n"
+          "peak and mean parallelism, time blocked per reason, VMs per file, and a leak\n"
+          "check.  Several streams (the shares of a corpus run as separate CI jobs) make\n"
+          "one report: figures over all of them, every test once, the leak check per\n"
+          "stream, and which share each ran.  Exits 1 when a leak check fails, or when the\n"
+          "streams' shares split the files differently or one is missing (tests did not\n"
+          "run)."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     if (!pv_cmd_parse(context, &argc, &argv, out_error))
         return PV_EXIT_USAGE;
     if (!pv_cmd_check_streams(files, "report", &error))
         goto fail;
+    /* Before the streams are read: a wrong OUT is said at once, and nothing is replaced. */
+    if (svg_path && !pv_safe_check_output(svg_path, TRUE, &error)) {
+        g_prefix_error(&error, "--svg: ");
+        goto fail;
+    }
+    if (junit_path && !pv_safe_check_output(junit_path, TRUE, &error)) {
+        g_prefix_error(&error, "--junit: ");
+        goto fail;
+    }
+    if (html_path && !pv_safe_check_output(html_path, TRUE, &error)) {
+        g_prefix_error(&error, "--html: ");
+        goto fail;
+    }
     report = pv_report_load((const char *const *)files, &error);
     if (!report)
         goto fail;
+    for (i = 0; i < report->notes->len; i++) {
+        g_autofree char *note = pv_text_sanitize(report->notes->pdata[i], -1);
+
+        g_printerr("provium: %s\n", note);
+    }
     text = pv_report_format(report);
     {
         /* Paths and names from the streams may hold escape sequences. */
@@ -70,7 +92,9 @@ pv_cmd_report(int argc, char **argv, GError **out_error)
         goto fail;
     if (html_path && !pv_report_write_html(report, html_path, &error))
         goto fail;
-    return pv_report_count_leaks(report) ? PV_EXIT_FAILED : PV_EXIT_OK;
+    /* A share split otherwise or missing: tests did not run, which CI must not pass. */
+    return pv_report_count_leaks(report) || report->shares_incomplete ? PV_EXIT_FAILED
+                                                                       : PV_EXIT_OK;
 
  fail:
     g_propagate_error(out_error, g_steal_pointer(&error));

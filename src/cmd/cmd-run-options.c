@@ -24,7 +24,6 @@
 #include "pv-config.h"
 #include "pv-error.h"
 #include "pv-order.h"
-#include "pv-report-html.h"
 #include "pv-results.h"
 #include "pv-safe.h"
 #include "pv-shard.h"
@@ -103,7 +102,8 @@ pv_cmd_run_parse_args(int *argc, char ***argv, gboolean fixtures, PvRunArgs *arg
           NULL },
         { "rerun-failed", 0, 0, G_OPTION_ARG_NONE, &args->rerun_failed,
           N_("Run only the files that failed in the latest run (of --results-dir) and are "
-             "under the PATHs (default: the current directory)"), NULL },
+             "under the PATHs (default: the current directory); with --shard K/N, those of "
+             "the latest run of share K/N, not split again"), NULL },
         { "retries", 0, 0, G_OPTION_ARG_INT, &args->retries,
           N_("Run a failed file again, up to N times; a test that fails and then passes "
              "is reported flaky (default 0)"), N_("N") },
@@ -296,6 +296,11 @@ pv_cmd_check_history(const char *text, char **path, GError **error)
                     _("--history: %s: no such directory"), dir);
         return FALSE;
     }
+    /* A run writes it back when it ends. */
+    if (!pv_safe_check_output(abs_path, TRUE, error)) {
+        g_prefix_error(error, "--history: ");
+        return FALSE;
+    }
     g_free(*path);
     *path = g_steal_pointer(&abs_path);
     return TRUE;
@@ -414,8 +419,10 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, gboolean quiet, GError 
         g_prefix_error(error, "--save-events: ");
         return FALSE;
     }
-    if (args->html && !pv_report_html_check_path(args->html, error))
+    if (args->html && !pv_safe_check_output(args->html, TRUE, error)) {
+        g_prefix_error(error, "--html: ");
         return FALSE;
+    }
     if (args->verbose && args->quiet) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
                             _("--verbose and --quiet contradict each other; choose one"));

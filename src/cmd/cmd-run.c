@@ -12,6 +12,7 @@
 #include "cmd.h"
 #define PV_CMD_RUN_PRIVATE
 #include "cmd-run-options.h"
+#include "cmd-run-select.h"
 #include "pv-text.h"
 #include "pv-clean.h"
 #include "pv-discover.h"
@@ -25,9 +26,11 @@
 #include "pv-report-json.h"
 #include "pv-report-junit.h"
 #include "pv-report-terminal.h"
+#include "pv-pgroup.h"
 #include "pv-plan.h"
 #include "pv-results.h"
 #include "pv-run.h"
+#include "pv-safe.h"
 #include "pv-tags.h"
 #include "pv-units.h"
 
@@ -113,7 +116,7 @@ pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
  * the host, and the expected run time when the history gives one.
  */
 static void
-pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvPlanShare *share)
+pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunShare *share)
 {
     const PvRunOptions *options = pv_run_peek_options(run);
     PvHost *host = pv_run_peek_host(run, 0);
@@ -153,23 +156,8 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvPlanShare
         expected = g_strdup_printf(_("; expected run time %s (%s)"), duration,
                                    pv_order_to_string(options->order));
     }
-    if (options->shard.total) {
-        const char *mode = options->shard.mode == PV_SHARD_TIME && share->mode == PV_SHARD_HASH ?
-            _("hash (no duration history)") : pv_shard_mode_to_string(share->mode);
-
-        if (share->longest_ns >= 0) {
-            g_autofree char *longest = pv_duration_format(share->longest_ns);
-
-            sharing = g_strdup_printf(_("; share %u/%u by %s (partition %s): %u of %u files, "
-                                        "the longest share expected to take %s"),
-                                      options->shard.index, options->shard.total, mode,
-                                      share->fingerprint, share->files, share->all, longest);
-        } else {
-            sharing = g_strdup_printf(_("; share %u/%u by %s (partition %s): %u of %u files"),
-                                      options->shard.index, options->shard.total, mode,
-                                      share->fingerprint, share->files, share->all);
-        }
-    }
+    if (options->shard.total)
+        sharing = pv_cmd_run_describe_share(run, share);
     g_printerr(_("provium: pool %s memory, %g vCPUs; boot gate %s at once; PSI %s; KSM %s; "
                  "host %s (%s)%s%s\n"),
                memory, total.mcpus / (double)PV_MCPU, gate, psi, ksm_state,
@@ -187,9 +175,12 @@ pv_cmd_run_note(const char *line, gpointer user_data)
     g_printerr("provium: %s\n", shown);
 }
 
-/* @argv: the command line as given, before option parsing took from it */
+/*
+ * @argv: the command line as given, before option parsing took from it
+ * @share: (nullable): the share the run runs (--shard)
+ */
 static void
-pv_cmd_run_emit_started(PvRun *run, char **argv)
+pv_cmd_run_emit_started(PvRun *run, char **argv, const PvCmdRunShare *share)
 {
     PvHost *host = pv_run_peek_host(run, 0);
     const char *reason = NULL;
@@ -202,7 +193,8 @@ pv_cmd_run_emit_started(PvRun *run, char **argv)
                          pv_run_peek_prefix(run), pv_run_peek_dir(run), pv_run_get_pid(run),
                          pv_run_get_pool_total(run), cpus,
                          pv_virt_type_to_string(pv_run_peek_options(run)->virt_type),
-                         pv_virt_type_to_string(virt_auto), reason);
+                         pv_virt_type_to_string(virt_auto), reason,
+                         share ? pv_cmd_run_share_fields(run, share) : NULL);
 }
 
 /*
@@ -213,13 +205,22 @@ pv_cmd_run_emit_started(PvRun *run, char **argv)
  * reported, so nothing of it boots, not even at its top level.
  */
 static gboolean
-pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
+pv_cmd_run_discover(PvRun *run, GPtrArray *files, const guint *signals, GError **error)
 {
     const PvRunOptions *options = pv_run_peek_options(run);
     guint i;
 
-    /* Why a file broke goes into the records (see pv-i18n.c). */
-    pv_lua_discover_files(files, g_get_num_processors(), TRUE);
+    /* What the top levels print goes out after run_started, for the files the run keeps. */
+    for (i = 0; i < files->len; i++)
+        pv_file_hold_log(files->pdata[i]);
+    /* Why a file broke goes into the records (see pv-i18n.c); signals are heard meanwhile. */
+    pv_cmd_discover(files, TRUE);
+    if (*signals) {
+        /* Interrupted: no file runs, each is cancelled before it started (the dispatcher). */
+        for (i = 0; i < files->len; i++)
+            pv_file_set_status(files->pdata[i], PV_FILE_QUEUED, NULL);
+        return TRUE;
+    }
     for (i = 0; options->tags && i < files->len; ) {
         PvFile *file = files->pdata[i];
 
@@ -241,7 +242,7 @@ pv_cmd_run_discover(PvRun *run, GPtrArray *files, GError **error)
 
 /* file_discovered for each file this run runs (with --shard, its share's). */
 static void
-pv_cmd_run_emit_discovered(PvRun *run, GPtrArray *files)
+pv_cmd_run_emit_discovered(PvRun *run, PvPlan *plan, GPtrArray *files)
 {
     guint i;
 
@@ -249,22 +250,27 @@ pv_cmd_run_emit_discovered(PvRun *run, GPtrArray *files)
         PvFile *file = files->pdata[i];
         const PvClaimSpec *claim = pv_file_peek_claim(file);
         g_autoptr(GPtrArray) tests = g_ptr_array_new();
+        g_autofree char *key = pv_plan_dup_key(plan, file);
         guint t;
 
+        pv_file_release_log(file);
         for (t = 0; t < pv_file_get_test_count(file); t++) {
             if (pv_file_test_is_selected(file, t))
                 g_ptr_array_add(tests, (gpointer)pv_file_peek_test_name(file, t));
         }
-        pv_event_file_discovered(pv_run_peek_events(run), pv_file_peek_path(file), tests,
+        pv_event_file_discovered(pv_run_peek_events(run), pv_file_peek_path(file), key, tests,
                                  claim->memory, claim->cpus, claim->declared);
     }
 }
 
 typedef struct {
     PvRun *run;
-    PvDispatcher *dispatcher;
+    GPtrArray *files;           /* cancelled by a signal while they are discovered */
+    PvDispatcher *dispatcher;   /* NULL until the files are discovered */
+    PvKsm *ksm;                 /* put back by a second signal */
     guint signals;
     gint64 first_us;            /* when the first came, monotonic */
+    gboolean started;           /* run_started is out: run_interrupted may follow */
 } PvCmdRunSignals;
 
 /* How long a second signal waits for domains being created, to destroy them. */
@@ -282,9 +288,11 @@ typedef struct {
  * SIGINT, SIGTERM or SIGHUP (a terminal or ssh session gone): the run
  * stops, its domains are destroyed, its files end (their networks with
  * them; a file stuck in its own code is given up, pv-dispatcher.c), the
- * results so far are printed.  A second one exits at once, after
+ * results so far are printed.  While the files are discovered, their top
+ * levels are cancelled, and none runs.  A second one exits at once, after
  * destroying the run's domains (waiting only for those being created right
- * now, which would come up after provium is gone) and its networks.
+ * now, which would come up after provium is gone), its networks and what
+ * its files' commands left running, and putting KSM back.
  * Signals within PV_CMD_RUN_SAME_SIGNAL_US of the first count as the first.
  */
 static gboolean
@@ -307,6 +315,8 @@ pv_cmd_run_on_signal(gpointer user_data)
         pv_run_destroy_domains(signals->run);
         /* After the domains on them; no file of the run creates one after this. */
         networks_left = pv_run_destroy_networks(signals->run);
+        /* What the files' shell commands left running (pv-pgroup.c). */
+        pv_pgroup_kill_all();
         if (networks_left > 0)
             g_printerr(g_dngettext(GETTEXT_PACKAGE,
                                    "provium: %u network of this run could not be destroyed: "
@@ -324,18 +334,45 @@ pv_cmd_run_on_signal(gpointer user_data)
                                    "list --all\n", left),
                        left, pv_run_peek_prefix(signals->run));
         message = N_("interrupted again; destroyed this run's domains and networks, exiting");
-        pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
+        if (signals->started)
+            pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals,
+                                     message);
         g_printerr("provium: %s\n", _(message));
+        pv_cmd_run_restore_ksm(signals->run, signals->ksm);
         _exit(PV_EXIT_CANCELLED);
     }
     message = N_("interrupted; stopping (interrupt again to exit at once)");
-    pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
+    if (signals->started)
+        pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
     g_printerr("provium: %s\n", _(message));
-    pv_dispatcher_interrupt(signals->dispatcher);
+    if (signals->dispatcher) {
+        pv_dispatcher_interrupt(signals->dispatcher);
+    } else {
+        /* What a cancelled top level says goes into the records (see pv-i18n.c). */
+        locale_t previous = pv_i18n_untranslated_begin();
+        guint i;
+
+        for (i = 0; i < signals->files->len; i++)
+            pv_file_cancel(signals->files->pdata[i], _("cancelled by a signal"));
+        pv_i18n_end(previous);
+    }
     /* No new domain, and those being created are destroyed as they start. */
     pv_run_close_domains(signals->run, 0);
     pv_run_destroy_domains(signals->run);
     return G_SOURCE_CONTINUE;
+}
+
+/*
+ * run_started is out: a signal that came while the files were discovered
+ * goes into the stream after it, as run_interrupted.
+ */
+static void
+pv_cmd_run_started(PvCmdRunSignals *signals)
+{
+    signals->started = TRUE;
+    if (signals->signals > 0)
+        pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals,
+                                 N_("interrupted; stopping (interrupt again to exit at once)"));
 }
 
 /*
@@ -387,23 +424,6 @@ pv_cmd_run_prune(PvRun *run)
                     error->message);
 }
 
-/* The run directory lists the files that failed, for --rerun-failed. */
-static void
-pv_cmd_run_write_failed(PvRun *run, GPtrArray *files)
-{
-    g_autoptr(GString) text = g_string_new(NULL);
-    g_autofree char *path = g_build_filename(pv_run_peek_dir(run), PV_RESULTS_FAILED_LIST, NULL);
-    guint i;
-
-    for (i = 0; i < files->len; i++) {
-        PvFileStatus status = pv_file_get_status(files->pdata[i]);
-
-        if (status == PV_FILE_FAILED || status == PV_FILE_ERROR)
-            g_string_append_printf(text, "%s\n", pv_file_peek_abs_path(files->pdata[i]));
-    }
-    pv_run_write_later(run, path, text->str);
-}
-
 /* --html: the page of this run, from its run directory's stream, as provium report makes it. */
 static gboolean
 pv_cmd_run_write_html(PvRun *run, const char *path, GError **error)
@@ -419,59 +439,6 @@ pv_cmd_run_write_html(PvRun *run, const char *path, GError **error)
 }
 
 /*
- * --rerun-failed: the files that failed in the latest run, under the PATHs
- * (the current directory without one), NULL-terminated in *@failed; none
- * (said so) when none failed.  A file elsewhere is not run, and said so:
- * what the list names is not the user's to run by this command.
- */
-static gboolean
-pv_cmd_run_read_failed(PvRunArgs *args, PvRunOptions *options, GPtrArray **failed,
-                       GError **error)
-{
-    g_autofree char *base = pv_results_base(options->results_dir);
-    g_autofree char *latest = NULL;
-    g_autoptr(GPtrArray) paths = pv_results_read_failed(base, &latest, error);
-    g_autoptr(GPtrArray) outside = NULL;
-    g_autofree char *here = g_get_current_dir();
-
-    if (!paths)
-        return FALSE;
-    if (paths->len == 0) {
-        g_printerr(_("provium: no file failed in the latest run (%s): nothing to run\n"),
-                   latest);
-        *failed = g_steal_pointer(&paths);
-        return TRUE;
-    }
-    outside = pv_results_keep_under(paths, (const char *const *)args->paths);
-    if (paths->len == 0 && args->paths) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--rerun-failed: no file that failed in the latest run (%s) is under the "
-                      "PATHs given; %s is not (give its directory as PATH)"), latest,
-                    (const char *)outside->pdata[0]);
-        return FALSE;
-    }
-    if (paths->len == 0) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--rerun-failed: no file that failed in the latest run (%s) is under the "
-                      "current directory %s; %s is not (give its directory as PATH)"), latest,
-                    here, (const char *)outside->pdata[0]);
-        return FALSE;
-    }
-    if (outside->len > 0)
-        g_printerr(g_dngettext(GETTEXT_PACKAGE,
-                               "provium: --rerun-failed: %u file that failed in the latest run "
-                               "is not under the PATHs (or the current directory) and is not "
-                               "run: %s\n",
-                               "provium: --rerun-failed: %u files that failed in the latest run "
-                               "are not under the PATHs (or the current directory) and are not "
-                               "run, such as %s\n", outside->len),
-                   outside->len, (const char *)outside->pdata[0]);
-    g_ptr_array_add(paths, NULL);
-    *failed = g_steal_pointer(&paths);
-    return TRUE;
-}
-
-/*
  * provium [PATH...] runs the test files; provium fixture build [PATH...] the
  * fixture files, each as a file with one test that boots a VM of it.
  */
@@ -484,6 +451,9 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     /* Option parsing takes from argv: run_started records it whole. */
     g_auto(GStrv) given = g_strdupv(argv);
     g_autoptr(GPtrArray) failed = NULL;
+    g_autoptr(GPtrArray) failed_before = NULL;
+    g_autoptr(PvResultsShare) failed_share = NULL;
+    g_autofree char *failed_dir = NULL;
     g_autoptr(GPtrArray) paths = NULL;
     g_autoptr(GPtrArray) files = NULL;
     g_autoptr(PvRun) run = NULL;
@@ -494,7 +464,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     g_autoptr(PvJson) json = NULL;
     g_autoptr(PvKsm) ksm = NULL;
     g_autoptr(PvPlan) plan = NULL;
-    g_auto(PvPlanShare) share = { 0 };
+    g_auto(PvCmdRunShare) share = { 0 };
     PvCmdRunStatus status_data = { NULL, -1, g_get_monotonic_time() };
     PvCmdRunSignals signals = { 0 };
     const int handled[] = { SIGINT, SIGTERM, SIGHUP };
@@ -528,7 +498,9 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         if (!pv_results_check_base(base, &error))
             goto usage;
     }
-    if (args.rerun_failed && !pv_cmd_run_read_failed(&args, &options, &failed, &error))
+    if (args.rerun_failed &&
+        !pv_cmd_run_read_failed(&args, &options, &failed, &failed_before, &failed_share,
+                                &failed_dir, &error))
         goto usage;
     if (failed && failed->len == 0)
         return PV_EXIT_OK;
@@ -574,7 +546,9 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         goto usage;
     events = pv_run_peek_events(run);
     pv_cmd_run_prune(run);
-    if (args.save_events && !pv_events_add_file(events, args.save_events, &error)) {
+    /* --save-events /dev/null: the stream is discarded, /dev/null left alone. */
+    if (args.save_events && !pv_safe_is_discard(args.save_events) &&
+        !pv_events_add_file(events, args.save_events, &error)) {
         g_prefix_error(&error, "--save-events: ");
         goto usage;
     }
@@ -594,7 +568,29 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         json = pv_json_new(stdout);
         pv_events_add_listener(events, pv_json_on_event, json);
     }
-    pv_cmd_run_emit_started(run, given);
+    /* From here on a signal cancels the run (and puts KSM back), discovery included. */
+    signals.run = run;
+    signals.files = files;
+    for (i = 0; i < G_N_ELEMENTS(handled); i++)
+        signal_ids[i] = g_unix_signal_add(handled[i], pv_cmd_run_on_signal, &signals);
+    /* run_started says which share the run runs: it comes once discovery has told. */
+    if (!pv_cmd_run_discover(run, files, &signals.signals, &error)) {
+        for (i = 0; i < G_N_ELEMENTS(handled); i++)
+            g_source_remove(signal_ids[i]);
+        pv_cmd_run_emit_started(run, given, NULL);
+        goto usage;
+    }
+    plan = pv_plan_new(run);
+    if (options.shard.total && failed_share)
+        pv_cmd_run_keep_share(run, files, failed_share, failed_dir, &share);
+    else if (options.shard.total)
+        pv_cmd_run_take_share(run, plan, files, &share);
+    if (options.shard.total && !failed_share && failed_before)
+        pv_cmd_run_keep_listed(failed_before, files);
+    if (options.shard.total)
+        pv_cmd_run_record_share(run, files, &share);
+    pv_cmd_run_emit_started(run, given, options.shard.total ? &share : NULL);
+    pv_cmd_run_started(&signals);
     if (options.verbosity == PV_VERBOSITY_VERBOSE && options.virt_type == PV_VIRT_AUTO) {
         const char *reason = NULL;
 
@@ -602,18 +598,12 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
         g_printerr(_("provium: --virt-type auto: %s\n"), reason);
     }
     ksm = pv_cmd_run_tune_ksm(run);
+    signals.ksm = ksm;
     if (options.no_perf_mode)
         g_printerr(_("provium: --no-perf-mode: performance-mode VMs run as ordinary VMs on a "
                      "shared CPU set; pinning, NUMA binding, hugepages and realtime do not "
                      "apply\n"));
-    if (!pv_cmd_run_discover(run, files, &error)) {
-        pv_cmd_run_restore_ksm(run, ksm);
-        goto usage;
-    }
-    plan = pv_plan_new(run);
-    if (options.shard.total)
-        pv_plan_take_share(plan, files, &share);
-    pv_cmd_run_emit_discovered(run, files);
+    pv_cmd_run_emit_discovered(run, plan, files);
     pv_plan_order(plan, files);
     pv_cmd_run_print_startup(run, ksm, plan, &share);
     if (options.shard.total && files->len == 0)
@@ -623,6 +613,14 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
                                "provium: share %u/%u is empty (%u files in %u shares): nothing "
                                "to run\n", share.all),
                    options.shard.index, options.shard.total, share.all, options.shard.total);
+    if (share.carried)
+        g_printerr(g_dngettext(GETTEXT_PACKAGE,
+                               "provium: its list of failed files keeps the %u file that failed "
+                               "in run %s before it, for --rerun-failed\n",
+                               "provium: its list of failed files keeps the %u files that failed "
+                               "in run %s before it, for --rerun-failed\n",
+                               share.carried->len),
+                   share.carried->len, share.carried_from);
 
     dispatcher = pv_dispatcher_new(run, pv_plan_peek_queue(plan), pv_lua_run_file);
     status_data.terminal = terminal;
@@ -630,10 +628,10 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     /* A status line would write over the prompt. */
     if (!options.debug_on_failure && !options.shell)
         pv_dispatcher_set_status_func(dispatcher, pv_cmd_run_status, &status_data);
-    signals.run = run;
     signals.dispatcher = dispatcher;
-    for (i = 0; i < G_N_ELEMENTS(handled); i++)
-        signal_ids[i] = g_unix_signal_add(handled[i], pv_cmd_run_on_signal, &signals);
+    /* A signal while the files were discovered: each is cancelled before it starts. */
+    if (signals.signals)
+        pv_dispatcher_interrupt(dispatcher);
     status_data.started = g_get_monotonic_time();
     pv_dispatcher_run(dispatcher);
     for (i = 0; i < G_N_ELEMENTS(handled); i++)
@@ -643,7 +641,7 @@ pv_cmd_run_files(int argc, char **argv, gboolean fixtures, GError **out_error)
     pv_cmd_run_restore_ksm(run, ksm);
     status = pv_cmd_run_finish(run, files, started, pv_dispatcher_was_cancelled(dispatcher));
     pv_plan_save(plan);
-    pv_cmd_run_write_failed(run, files);
+    pv_cmd_run_write_failed(run, files, share.carried ? share.carried : failed_before);
     pv_run_flush_writes(run);
     if (junit && !pv_junit_write(junit, &error))
         goto usage;

@@ -47,3 +47,4 @@ gboolean pv_cmd_config_results_dir(const char *config, char **paths, char **resu
 gboolean pv_cmd_check_path(const char *path, GError **error);
 gboolean pv_cmd_parse(GOptionContext *context, int *argc, char ***argv, GError **error);
 gboolean pv_cmd_check_streams(char **files, const char *command, GError **error);
+void pv_cmd_discover(GPtrArray *files, gboolean untranslated);

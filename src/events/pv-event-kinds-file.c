@@ -15,13 +15,15 @@
 #include "pv-event-kinds-private.h"
 
 void
-pv_event_file_discovered(PvEvents *events, const char *path, GPtrArray *tests,
-                         guint64 claim_memory, guint claim_cpus, gboolean declared)
+pv_event_file_discovered(PvEvents *events, const char *path, const char *key,
+                         GPtrArray *tests, guint64 claim_memory, guint claim_cpus,
+                         gboolean declared)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
     g_auto(GVariantBuilder) claim = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_str(&fields, "key", key);
     pv_event_add_strv(&fields, "tests", tests);
     pv_event_add_uint(&claim, "memory", claim_memory);
     pv_event_add_uint(&claim, "cpus", claim_cpus);

@@ -12,11 +12,16 @@
 #define PV_EVENT_KINDS_PRIVATE
 #include "pv-event-kinds-private.h"
 
+/**
+ * pv_event_run_started:
+ * @shard: (nullable) (transfer floating): a{sv} of index, total, mode,
+ *   partition, files: the share this run runs (--shard); NULL for none
+ */
 void
 pv_event_run_started(PvEvents *events, const char *const *argv, const char *uri,
                      const char *host, const char *prefix, const char *dir, gint64 pid,
                      PvAmount pool, guint host_cpus, const char *virt_type,
-                     const char *virt_auto, const char *virt_reason)
+                     const char *virt_auto, const char *virt_reason, GVariant *shard)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
     g_autoptr(GPtrArray) args = g_ptr_array_new();
@@ -36,6 +41,8 @@ pv_event_run_started(PvEvents *events, const char *const *argv, const char *uri,
     pv_event_add_str(&fields, "virt_type", virt_type);
     pv_event_add_str(&fields, "virt_auto", virt_auto);
     pv_event_add_str(&fields, "virt_reason", virt_reason ? virt_reason : "");
+    if (shard)
+        g_variant_builder_add(&fields, "{sv}", "shard", shard);
     pv_event_emit_checked(events, "run_started", &fields);
 }
 

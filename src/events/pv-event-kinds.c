@@ -21,14 +21,15 @@
 
 static const PvEventSchema pv_event_schema[] = {
     { "run_started", "pv_event_run_started",
-      "argv uri version host prefix dir pid pool host_cpus virt_type virt_auto virt_reason", "" },
+      "argv uri version host prefix dir pid pool host_cpus virt_type virt_auto virt_reason",
+      "shard" },
     { "run_interrupted", "pv_event_run_interrupted", "signals message", "" },
     { "ksm_tuned", "pv_event_ksm_tuned", "tuned message",
       "ksm_run pages_to_scan sleep_millisecs previous" },
     { "ksm_restored", "pv_event_ksm_restored", "restored previous message", "" },
     { "psi_state", "pv_event_psi_state", "throttled cpu memory", "" },
     { "pool_state", "pv_event_pool_state", "used available", "" },
-    { "file_discovered", "pv_event_file_discovered", "path tests claim", "" },
+    { "file_discovered", "pv_event_file_discovered", "path key tests claim", "" },
     { "file_blocked", "pv_event_file_blocked", "path reason waiting_for", "" },
     { "file_unblocked", "pv_event_file_unblocked", "path reason blocked_ns", "" },
     { "file_dispatched", "pv_event_file_dispatched", "path reservation", "" },

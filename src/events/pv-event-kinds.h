@@ -39,7 +39,7 @@ gboolean pv_event_check_schema(GVariant *event, char **problem);
 void pv_event_run_started(PvEvents *events, const char *const *argv, const char *uri,
                           const char *host, const char *prefix, const char *dir, gint64 pid,
                           PvAmount pool, guint host_cpus, const char *virt_type,
-                          const char *virt_auto, const char *virt_reason);
+                          const char *virt_auto, const char *virt_reason, GVariant *shard);
 void pv_event_run_interrupted(PvEvents *events, guint signals, const char *message);
 /* run_finished's counts: passed, failed, skipped, flaky, cancelled, errors, not_run */
 #define PV_RUN_COUNTS 7
@@ -53,8 +53,9 @@ void pv_event_psi_state(PvEvents *events, gboolean throttled, double cpu, double
 void pv_event_pool_state(PvEvents *events, PvAmount used, PvAmount available);
 
 /* Files */
-void pv_event_file_discovered(PvEvents *events, const char *path, GPtrArray *tests,
-                              guint64 claim_memory, guint claim_cpus, gboolean declared);
+void pv_event_file_discovered(PvEvents *events, const char *path, const char *key,
+                              GPtrArray *tests, guint64 claim_memory, guint claim_cpus,
+                              gboolean declared);
 void pv_event_file_blocked(PvEvents *events, const char *path, PvBlockReason reason,
                            const char *waiting_for);
 void pv_event_file_unblocked(PvEvents *events, const char *path, PvBlockReason reason,

@@ -200,6 +200,7 @@ pv_doctor_check_profile(GPtrArray *checks, const PvProfile *profile, PvQemuUser 
                                  _("%s: %s %s does not exist: fix the path"),
                                  profile->origin, files[i].key, files[i].path);
             pv_check_set_bool(check, "exists", FALSE);
+            pv_check_set_bool(check, "reachable", FALSE);
         } else if (pv_qemu_user_can_read(user, files[i].path, &blocker)) {
             g_string_append_printf(checked, "%s%s", checked->len ? ", " : "", files[i].key);
             continue;

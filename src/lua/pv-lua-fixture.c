@@ -106,6 +106,37 @@ pv_lua_fixture_find(PvFile *file, const char *name, char **refused)
     return path;
 }
 
+/*
+ * require() looks beside the fixture file @path too, after the test file's
+ * directory (pv-lua-stdlib.c), from its top level on.
+ */
+static void
+pv_lua_fixture_add_module_dir(lua_State *L, const char *path)
+{
+    char *dir = g_path_get_dirname(path);
+    lua_Integer n;
+    lua_Integer i;
+    gboolean known = FALSE;
+
+    if (lua_getfield(L, LUA_REGISTRYINDEX, PV_LUA_MODULE_DIRS) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        g_free(dir);
+        return;
+    }
+    n = lua_rawlen(L, -1);
+    for (i = 1; i <= n && !known; i++) {
+        lua_rawgeti(L, -1, i);
+        known = g_strcmp0(lua_tostring(L, -1), dir) == 0;
+        lua_pop(L, 1);
+    }
+    if (!known) {
+        lua_pushstring(L, dir);
+        lua_rawseti(L, -2, n + 1);
+    }
+    lua_pop(L, 1);
+    g_free(dir);
+}
+
 /* Frees what a load holds, then raises the message. */
 static G_NORETURN void
 pv_lua_fixture_fail(lua_State *L, char *path, char *text, const char *format, ...)
@@ -157,6 +188,7 @@ pv_lua_fixture_load(lua_State *L, PvFile *file, const char *name, char **profile
         g_error_free(error);
         pv_lua_fixture_fail(L, path, text, "%s", lua_tostring(L, -1));
     }
+    pv_lua_fixture_add_module_dir(L, path);
     lua_pushfstring(L, "@%s", path);
     status = luaL_loadbuffer(L, text, len, lua_tostring(L, -1));
     lua_remove(L, -2);

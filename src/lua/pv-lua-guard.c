@@ -37,6 +37,7 @@
 #include "config.h"
 
 #include "pv-lua.h"
+#include "pv-pgroup.h"
 
 static PvLuaFile *
 pv_lua_guard_peek(lua_State *L)
@@ -186,14 +187,19 @@ pv_lua_user_end(lua_State *L, PvLuaMark mark)
 void
 pv_lua_close(PvLuaState *L)
 {
+    PvLuaFile *lua_file;
     PvWake *wake;
     guint depth;
 
     if (!L)
         return;
-    wake = pv_lua_guard_wake(pv_lua_guard_peek(L));
+    lua_file = pv_lua_guard_peek(L);
+    wake = pv_lua_guard_wake(lua_file);
     depth = pv_wake_leave(wake);
+    lua_file->closing = TRUE;
     lua_close(L);
+    /* What the file's commands left running (pv-lua-stdlib.c) ends with it. */
+    pv_pgroup_kill(lua_file->file);
     pv_wake_restore(wake, depth);
 }
 

@@ -301,6 +301,7 @@ pv_lua_new(PvLuaFile *lua_file, GError **error)
     luaL_openlibs(L);
     pv_lua_guard_register(L);
     pv_lua_hook_register(L);
+    pv_lua_stdlib_register(L);
     pv_lua_push_function(L, &print);
     lua_setglobal(L, "print");
     lua_getglobal(L, "os");

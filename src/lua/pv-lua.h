@@ -16,6 +16,8 @@
 #define PV_LUA_CONSOLE "provium.Console"
 #define PV_LUA_PROVIUM "provium.Provium"
 #define PV_LUA_FIXTURE_SUFFIX ".fixture.lua"
+/* Registry: the directories require() looks in first, the test file's then its fixtures'. */
+#define PV_LUA_MODULE_DIRS "provium.module_dirs"
 
 /**
  * PvLuaFile:
@@ -36,6 +38,7 @@ typedef struct {
     gboolean track_lines;      /* the top level runs: the hook notes its line */
     gboolean user_hooks;       /* the file set a debug hook of its own */
     guint gc_depth;            /* provium's frame that holds the collector (its depth); 0 none */
+    gboolean closing;          /* the state closes: a command's pipe ends its command */
 } PvLuaFile;
 
 /**
@@ -82,6 +85,9 @@ PvLuaMark pv_lua_user_begin(lua_State *L);
 void pv_lua_user_end(lua_State *L, PvLuaMark mark);
 void pv_lua_close(PvLuaState *L);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvLuaState, pv_lua_close)
+
+/* pv-lua-stdlib.c: require() beside the file, os.execute() and io.popen() in process groups */
+void pv_lua_stdlib_register(lua_State *L);
 
 /* pv-lua-debug.c: --debug-on-failure's and provium shell's prompt, helpers of the prelude */
 int pv_lua_debug_begin(lua_State *L);

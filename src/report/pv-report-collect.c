@@ -45,6 +45,7 @@ pv_report_file_free(PvReportFile *file)
     if (!file)
         return;
     g_free(file->path);
+    g_free(file->key);
     g_free(file->status);
     g_free(file->error);
     g_ptr_array_unref(file->tests);
@@ -151,14 +152,22 @@ pv_report_file_test(PvReportFile *file, const char *name)
     test->failures = g_ptr_array_new_with_free_func(g_free);
     test->attempt = file->attempts;
     test->attempts = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_test_free);
-    /* Its results in the earlier attempts, oldest first, go with it. */
+    /*
+     * Its results in the earlier attempts, oldest first, go with it: one
+     * list, each attempt once (an earlier result brings its own earlier
+     * ones along, which go before it).
+     */
     for (i = 0; i < file->earlier->len; ) {
         PvReportTest *earlier = file->earlier->pdata[i];
 
-        if (g_str_equal(earlier->name, name))
+        if (g_str_equal(earlier->name, name)) {
+            g_ptr_array_extend_and_steal(test->attempts, g_steal_pointer(&earlier->attempts));
+            earlier->attempts = g_ptr_array_new_with_free_func(
+                (GDestroyNotify)pv_report_test_free);
             g_ptr_array_add(test->attempts, g_ptr_array_steal_index(file->earlier, i));
-        else
+        } else {
             i++;
+        }
     }
     g_ptr_array_add(file->tests, test);
     return test;

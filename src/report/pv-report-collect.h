@@ -19,8 +19,9 @@ struct _PvReportTest {
     guint attempt;         /* the file's attempt this result is of (--retries), from 1 */
     /*
      * PvReportTest: its results in the file's earlier attempts, oldest
-     * first; when a report reads several streams and the test is in more
-     * than one, every result of it, each with its origin (pv-report.c)
+     * first, each once (none has attempts of its own); when a report reads
+     * several streams and the test is in more than one, every result of
+     * it, each with its origin (pv-report.c)
      */
     GPtrArray *attempts;
     char *origin;          /* nullable: the stream it came from, when a report reads streams */
@@ -29,6 +30,8 @@ struct _PvReportTest {
 
 typedef struct {
     char *path;
+    char *key;             /* nullable: file_discovered's, its path relative to the corpus
+                            * root, when a report reads streams that have it */
     char *status;          /* file_completed's */
     char *error;           /* nullable */
     gint64 started_ns;     /* file_dispatched's ts; 0 if never dispatched */

@@ -12,52 +12,53 @@
  * only filters the table (status, tag, text) and sorts it by duration.
  * Everything it shows comes from the event streams, as the other reporters
  * see them (pv-report.c), and reaches the page through the escaping writer
- * (pv-html.c).  Colors follow the reader's light or dark preference.
+ * (pv-html.c).  Colors follow the reader's light or dark preference.  The
+ * failures are pv-report-html-problems.c's.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "pv-error.h"
 #include "pv-html.h"
+#define PV_REPORT_HTML_PRIVATE
+#include "pv-report-html-private.h"
 #include "pv-report-html.h"
 #include "pv-report-trend.h"
 #include "pv-safe.h"
 #include "pv-units.h"
 
-/* A console tail in a failure's excerpt: "--- console of vm 'v' (domain 'd') ---" */
-#define PV_CONSOLE_HEADING "--- console of vm '"
-
 /* Each file's and test's id in the page, for links. */
-static char *
+char *
 pv_page_file_id(guint file)
 {
     return g_strdup_printf("f-%u", file + 1);
 }
 
-static char *
+char *
 pv_page_test_id(guint file, guint test)
 {
     return g_strdup_printf("t-%u-%u", file + 1, test + 1);
 }
 
-static char *
+char *
 pv_page_file_href(guint file)
 {
     return g_strdup_printf("#f-%u", file + 1);
 }
 
-static char *
+char *
 pv_page_test_href(guint file, guint test)
 {
     return g_strdup_printf("#t-%u-%u", file + 1, test + 1);
 }
 
 /* What a status is called on the page, for people. */
-static const char *
+const char *
 pv_page_status_label(const char *status)
 {
     if (g_strcmp0(status, "passed") == 0)
@@ -78,7 +79,7 @@ pv_page_status_label(const char *status)
 }
 
 /* A status as a chip; its class (s-STATUS) gives its color. */
-static void
+void
 pv_page_chip(PvHtml *html, const char *status)
 {
     g_autofree char *class = g_strdup_printf("chip s-%s", status ? status : "unknown");
@@ -86,213 +87,12 @@ pv_page_chip(PvHtml *html, const char *status)
     pv_html_element(html, "span", pv_page_status_label(status), "class", class, NULL);
 }
 
-static void
+void
 pv_page_duration(PvHtml *html, gint64 ns)
 {
     g_autofree char *text = pv_duration_format(ns);
 
     pv_html_text(html, text);
-}
-
-/*
- * Where a failure points: the first line of @reason that starts with the
- * test file's own "PATH:LINE:", as provium's assertions and Lua's errors
- * write it.  Returns: (transfer full) (nullable): "PATH:LINE"
- */
-static char *
-pv_page_location(const char *path, const char *reason)
-{
-    g_auto(GStrv) lines = reason ? g_strsplit(reason, "\n", -1) : NULL;
-    gsize i;
-
-    for (i = 0; lines && lines[i]; i++) {
-        const char *line = g_strchug(lines[i]);
-        const char *p;
-
-        if (!g_str_has_prefix(line, path) || line[strlen(path)] != ':')
-            continue;
-        p = line + strlen(path) + 1;
-        if (!g_ascii_isdigit(*p))
-            continue;
-        while (g_ascii_isdigit(*p))
-            p++;
-        if (*p == ':')
-            return g_strndup(line, p - line);
-    }
-    return NULL;
-}
-
-/*
- * The console tails of a failure's excerpt, one per VM, each under its
- * heading line.
- */
-static void
-pv_page_consoles(PvHtml *html, const char *excerpt)
-{
-    g_auto(GStrv) lines = NULL;
-    g_autoptr(GString) tail = NULL;
-    g_autofree char *heading = NULL;
-    gsize i;
-
-    if (!excerpt || !*excerpt)
-        return;
-    lines = g_strsplit(excerpt, "\n", -1);
-    for (i = 0; ; i++) {
-        gboolean next = !lines[i] || (g_str_has_prefix(lines[i], PV_CONSOLE_HEADING) &&
-                                      g_str_has_suffix(lines[i], " ---"));
-
-        if (next && (heading || (tail && tail->len))) {
-            g_autofree char *title = heading ?
-                g_strstrip(g_strndup(heading + 4, strlen(heading) - 8)) :
-                g_strdup(_("console"));
-
-            pv_html_element(html, "h4", title, NULL);
-            pv_html_element(html, "pre", tail ? tail->str : "", "class", "console", NULL);
-            g_clear_pointer(&heading, g_free);
-            if (tail)
-                g_string_truncate(tail, 0);
-        }
-        if (!lines[i])
-            break;
-        if (next) {
-            heading = g_strdup(lines[i]);
-            continue;
-        }
-        if (!tail)
-            tail = g_string_new(NULL);
-        g_string_append_printf(tail, "%s%s", tail->len ? "\n" : "", lines[i]);
-    }
-}
-
-/* One result's details: its message, where, its output, its consoles. */
-static void
-pv_page_result(PvHtml *html, const PvReportFile *file, const PvReportTest *result)
-{
-    g_autofree char *location = pv_page_location(file->path, result->reason);
-
-    if (location) {
-        pv_html_open(html, "p", "class", "where", NULL);
-        /* TRANSLATORS: a label before FILE:LINE, where a test failed */
-        pv_html_element(html, "span", _("where"), "class", "label", NULL);
-        pv_html_text(html, " ");
-        pv_html_element(html, "code", location, NULL);
-        pv_html_close(html, "p");
-    }
-    if (result->reason && *result->reason)
-        pv_html_element(html, "pre", result->reason, "class", "reason", NULL);
-    if (result->log->len) {
-        pv_html_element(html, "h4", _("output"), NULL);
-        pv_html_element(html, "pre", result->log->str, "class", "log", NULL);
-    }
-    pv_page_consoles(html, result->console_excerpt);
-}
-
-/* Each earlier attempt (--retries), and each stream's result of a test several ran. */
-static void
-pv_page_attempts(PvHtml *html, const PvReport *report, const PvReportFile *file,
-                 const PvReportTest *test)
-{
-    guint i;
-
-    if (!test->attempts || test->attempts->len == 0)
-        return;
-    pv_html_element(html, "h4", _("attempts"), NULL);
-    pv_html_open(html, "ol", "class", "attempts", NULL);
-    for (i = 0; i < test->attempts->len; i++) {
-        const PvReportTest *attempt = test->attempts->pdata[i];
-
-        pv_html_open(html, "li", NULL);
-        pv_html_open(html, "p", NULL);
-        pv_page_chip(html, attempt->status);
-        pv_html_text(html, " ");
-        if (report->streams->len > 1 && attempt->origin)
-            /* TRANSLATORS: "attempt 2, in job3.msgpack": where a test ran, of several streams */
-            pv_html_printf(html, _("attempt %u, in %s"), attempt->attempt, attempt->origin);
-        else
-            pv_html_printf(html, _("attempt %u"), attempt->attempt);
-        pv_html_text(html, " (");
-        pv_page_duration(html, attempt->duration_ns);
-        pv_html_text(html, ")");
-        pv_html_close(html, "p");
-        if (g_strcmp0(attempt->status, "passed") != 0)
-            pv_page_result(html, file, attempt);
-        pv_html_close(html, "li");
-    }
-    /* A test of one stream: its last attempt is the result itself (flaky: passed). */
-    if (test->origin) {
-        pv_html_open(html, "li", NULL);
-        pv_html_open(html, "p", NULL);
-        pv_page_chip(html, g_strcmp0(test->status, "flaky") == 0 ? "passed" : test->status);
-        pv_html_text(html, " ");
-        pv_html_printf(html, _("attempt %u"), test->attempt);
-        pv_html_close(html, "p");
-        pv_html_close(html, "li");
-    }
-    pv_html_close(html, "ol");
-}
-
-/* The failures, broken files and flaky tests, at the top where they are seen. */
-static void
-pv_page_problems(PvHtml *html, const PvReport *report, const char *which)
-{
-    gboolean flaky = g_str_equal(which, "flaky");
-    guint count = flaky ? report->flaky : report->failed + report->errors;
-    guint f;
-    guint t;
-
-    if (count == 0)
-        return;
-    pv_html_open(html, "section", "id", flaky ? "flaky" : "failures", NULL);
-    pv_html_open(html, "h2", NULL);
-    if (flaky)
-        pv_html_printf(html, g_dngettext(GETTEXT_PACKAGE, "%u flaky test", "%u flaky tests",
-                                         count), count);
-    else
-        pv_html_printf(html, g_dngettext(GETTEXT_PACKAGE, "%u failure", "%u failures", count),
-                       count);
-    pv_html_close(html, "h2");
-    for (f = 0; f < report->files->len; f++) {
-        const PvReportFile *file = report->files->pdata[f];
-        g_autofree char *file_href = pv_page_file_href(f);
-
-        if (!flaky && g_strcmp0(file->status, "error") == 0) {
-            pv_html_open(html, "article", "class", "problem p-error", NULL);
-            pv_html_open(html, "h3", NULL);
-            pv_page_chip(html, file->status);
-            pv_html_text(html, " ");
-            pv_html_element(html, "a", file->path, "href", file_href, NULL);
-            pv_html_close(html, "h3");
-            if (file->error)
-                pv_html_element(html, "pre", file->error, "class", "reason", NULL);
-            pv_html_close(html, "article");
-        }
-        for (t = 0; t < file->tests->len; t++) {
-            const PvReportTest *test = file->tests->pdata[t];
-            g_autofree char *id = pv_page_test_id(f, t);
-            g_autofree char *class = NULL;
-
-            if (g_strcmp0(test->status, flaky ? "flaky" : "failed") != 0)
-                continue;
-            class = g_strdup_printf("problem p-%s", test->status);
-            pv_html_open(html, "article", "class", class, "id", id, NULL);
-            pv_html_open(html, "h3", NULL);
-            pv_page_chip(html, test->status);
-            pv_html_text(html, " ");
-            pv_html_element(html, "a", file->path, "href", file_href, NULL);
-            pv_html_text(html, " \u203a ");
-            pv_html_element(html, "span", test->name, "class", "name", NULL);
-            pv_html_text(html, " ");
-            pv_html_open(html, "span", "class", "dur", NULL);
-            pv_page_duration(html, test->duration_ns);
-            pv_html_close(html, "span");
-            pv_html_close(html, "h3");
-            if (!flaky)
-                pv_page_result(html, file, test);
-            pv_page_attempts(html, report, file, test);
-            pv_html_close(html, "article");
-        }
-    }
-    pv_html_close(html, "section");
 }
 
 static void
@@ -375,6 +175,12 @@ pv_page_header(PvHtml *html, const PvReport *report)
     if (when)
         pv_page_fact(html, _("started"), when);
     pv_html_close(html, "dl");
+    if (report->streams->len == 1) {
+        g_autofree char *share = pv_report_format_share(first);
+
+        if (share)
+            pv_html_element(html, "p", share, "class", "share", NULL);
+    }
     if (report->streams->len > 1) {
         pv_html_open(html, "ol", "class", "runs", NULL);
         for (i = 0; i < report->streams->len; i++) {
@@ -384,15 +190,25 @@ pv_page_header(PvHtml *html, const PvReport *report)
             g_autofree char *its = pv_summary_format_counts(summary->passed, summary->failed,
                                                             summary->skipped, summary->flaky);
 
+            g_autofree char *share = pv_report_format_share(stream);
+
             pv_html_open(html, "li", NULL);
             pv_html_element(html, "code", stream->origin, NULL);
             pv_html_text(html, ": ");
             /* TRANSLATORS: one run of a report: "run ID, host H, 1m05s; 3 passed, ..." */
             pv_html_printf(html, _("run %s, host %s, %s; %s"), stream->run ? stream->run : "?",
                            stream->host ? stream->host : "?", took, its);
+            if (share)
+                pv_html_element(html, "span", share, "class", "share", NULL);
             pv_html_close(html, "li");
         }
         pv_html_close(html, "ol");
+    }
+    if (report->share_problems->len) {
+        pv_html_open(html, "ul", "class", "share-problems", NULL);
+        for (i = 0; i < report->share_problems->len; i++)
+            pv_html_element(html, "li", report->share_problems->pdata[i], NULL);
+        pv_html_close(html, "ul");
     }
     if (report->shared->len)
         pv_html_element(html, "p", g_dngettext(GETTEXT_PACKAGE,
@@ -458,6 +274,70 @@ pv_page_all_tags(const PvReport *report)
     return tags;
 }
 
+/* What the filter says it shows: "3 files" and "12 tests", "%u" for the count. */
+static const char *
+pv_page_files_word(guint n)
+{
+    /* TRANSLATORS: what the page's filter shows: the script fills in %u */
+    return g_dngettext(GETTEXT_PACKAGE, "%u file", "%u files", n);
+}
+
+static const char *
+pv_page_tests_word(guint n)
+{
+    /* TRANSLATORS: what the page's filter shows: the script fills in %u */
+    return g_dngettext(GETTEXT_PACKAGE, "%u test", "%u tests", n);
+}
+
+/*
+ * How gettext words a count (@word) for every count from 0 to @max,
+ * for the script: a JSON array of [from, text], "{n}" in text standing for
+ * the count, each entry good from its count to the next one's.  So the
+ * script words "1 file" and "2 files", and a language with more plural
+ * forms, as the catalog does, without knowing its plural rule.
+ */
+static char *
+pv_page_plural_forms(const char *(*word)(guint n), guint max)
+{
+    g_autoptr(JsonBuilder) builder = json_builder_new();
+    g_autoptr(JsonNode) root = NULL;
+    const char *previous = NULL;
+    guint n;
+
+    json_builder_begin_array(builder);
+    for (n = 0; n <= max; n++) {
+        const char *form = word(n);
+        g_autofree char *text = NULL;
+        const char *at;
+
+        if (previous && g_str_equal(form, previous))
+            continue;
+        previous = form;
+        at = strstr(form, "%u");
+        text = at ? g_strdup_printf("%.*s{n}%s", (int)(at - form), form, at + 2)
+                  : g_strdup(form);
+        json_builder_begin_array(builder);
+        json_builder_add_int_value(builder, n);
+        json_builder_add_string_value(builder, text);
+        json_builder_end_array(builder);
+    }
+    json_builder_end_array(builder);
+    root = json_builder_get_root(builder);
+    return json_to_string(root, FALSE);
+}
+
+/* How many tests the table has: the most the filter can show. */
+static guint
+pv_page_count_tests(const PvReport *report)
+{
+    guint tests = 0;
+    guint f;
+
+    for (f = 0; f < report->files->len; f++)
+        tests += ((PvReportFile *)report->files->pdata[f])->tests->len;
+    return tests;
+}
+
 /* The filters: hidden until the script shows them, for they need it. */
 static void
 pv_page_filters(PvHtml *html, const PvReport *report)
@@ -466,12 +346,15 @@ pv_page_filters(PvHtml *html, const PvReport *report)
         "failed", "flaky", "passed", "skipped", "not_run", "error",
     };
     g_autoptr(GPtrArray) tags = pv_page_all_tags(report);
+    g_autofree char *files = pv_page_plural_forms(pv_page_files_word, report->files->len);
+    g_autofree char *tests = pv_page_plural_forms(pv_page_tests_word,
+                                                  pv_page_count_tests(report));
     gsize i;
 
-    /* TRANSLATORS: the script puts the numbers for {files} and {tests}: keep them */
+    /* TRANSLATORS: the script puts "3 files" for {files} and "12 tests" for {tests}: keep them */
     pv_html_open(html, "form", "id", "filters", "class", "filters", "hidden", "hidden",
-                 "role", "search", "data-shown", _("{files} files and {tests} tests shown"),
-                 NULL);
+                 "role", "search", "data-shown", _("{files} and {tests} shown"),
+                 "data-files", files, "data-tests", tests, NULL);
     pv_html_open(html, "label", NULL);
     pv_html_text(html, _("status"));
     pv_html_text(html, " ");
@@ -663,34 +546,6 @@ pv_report_html(const PvReport *report, GHashTable *trends)
     pv_html_raw(html, pv_report_html_script);
     pv_html_close(html, "script");
     return pv_html_end(html);
-}
-
-/**
- * pv_report_html_check_path:
- *
- * Whether the page can be written at @path: its directory exists and takes
- * new files, and it is not a directory.  For `provium --html` before the
- * run, so that a run is not lost to a typo.
- */
-gboolean
-pv_report_html_check_path(const char *path, GError **error)
-{
-    g_autofree char *dir = g_path_get_dirname(path);
-
-    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--html: %s is a directory; name the page's file, e.g. %s/report.html"),
-                    path, path);
-        return FALSE;
-    }
-    if (!g_file_test(dir, G_FILE_TEST_IS_DIR) || access(dir, W_OK | X_OK) < 0) {
-        int saved = g_file_test(dir, G_FILE_TEST_IS_DIR) ? errno : ENOENT;
-
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("--html: cannot write %s: %s: %s"), path, dir, g_strerror(saved));
-        return FALSE;
-    }
-    return TRUE;
 }
 
 /**

@@ -5,13 +5,19 @@
  * directory's events.msgpack) whole: a PvSummary of each (its figures, its
  * timeline band, its own leak check: claims and pools are per run), and
  * each file's results as the other reporters see them (pv-report-collect.c).
- * The files are then merged by path, and their tests by name, so that a CI
- * job split into shares reads as the one run it stands for: every test
- * once.  A test found in more than one stream (shares that overlapped by
+ * The files are then merged by their key (file_discovered's path relative
+ * to the corpus root, so that runs from other directories, or clones,
+ * agree; by path in streams older than the key), and their tests by name,
+ * so that a CI job split into shares reads as the one run it stands for:
+ * every test once.  A test found in more than one stream (shares that overlapped by
  * mistake, a job run again) is not counted twice: it is one test whose
  * attempts hold each stream's result, with its origin, and whose status
  * says what they say together (failed and passed: flaky; the same: that).
- * The text says which tests that was.
+ * The text says which tests that was.  Streams of CI shares (run_started's
+ * shard) must stand for every share of one split: a stream of another
+ * partition, or a share none ran, means tests did not run, and the report
+ * says so, one line each (pv_report_check_shares()).  What the report says
+ * to people, its text and timeline, is pv-report-format.c's.
  */
 #include "config.h"
 
@@ -21,29 +27,45 @@
 #include "pv-error.h"
 #include "pv-report-junit.h"
 #include "pv-report.h"
-#include "pv-units.h"
+#include "pv-results.h"
+#include "pv-text.h"
 
 /**
  * pv_report_open_stream:
- * @origin: an event stream, or a run directory (its events.msgpack)
+ * @origin: an event stream, a run directory (its events.msgpack), or a
+ *   results directory (its latest run's)
+ * @note: (out) (transfer full) (nullable): for people, when @origin was
+ *   read through its latest run
  *
  * Returns: (transfer full): a reader, or NULL with @error set (usage)
  */
 PvEventReader *
-pv_report_open_stream(const char *origin, GError **error)
+pv_report_open_stream(const char *origin, char **note, GError **error)
 {
     g_autofree char *inside = NULL;
+    g_autofree char *latest = NULL;
+    g_autofree char *target = NULL;
 
+    *note = NULL;
     if (!g_file_test(origin, G_FILE_TEST_IS_DIR))
         return pv_event_reader_new(origin, error);
     inside = g_build_filename(origin, PV_REPORT_EVENTS_FILENAME, NULL);
-    if (!g_file_test(inside, G_FILE_TEST_EXISTS)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("%s is a directory without %s: give an event stream (--save-events) or a "
-                      "run directory"), origin, PV_REPORT_EVENTS_FILENAME);
-        return NULL;
+    if (g_file_test(inside, G_FILE_TEST_EXISTS))
+        return pv_event_reader_new(inside, error);
+    /* A results directory (--results-dir, a CI job's artifact): its newest run. */
+    latest = g_build_filename(origin, "latest", NULL);
+    target = g_file_read_link(latest, NULL);
+    g_free(inside);
+    inside = g_build_filename(latest, PV_REPORT_EVENTS_FILENAME, NULL);
+    if (target && pv_results_is_run_name(target) && g_file_test(inside, G_FILE_TEST_EXISTS)) {
+        *note = g_strdup_printf(_("%s is a results directory: reading its latest run, %s"),
+                                origin, target);
+        return pv_event_reader_new(inside, error);
     }
-    return pv_event_reader_new(inside, error);
+    g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                _("%s is a directory without %s: give an event stream (--save-events), a "
+                  "run directory or a results directory"), origin, PV_REPORT_EVENTS_FILENAME);
+    return NULL;
 }
 
 static void
@@ -53,6 +75,8 @@ pv_report_stream_free(PvReportStream *stream)
     g_free(stream->run);
     g_free(stream->host);
     g_free(stream->dir);
+    g_free(stream->share.mode);
+    g_free(stream->share.partition);
     pv_summary_free(stream->summary);
     g_free(stream);
 }
@@ -65,6 +89,8 @@ pv_report_new(void)
     report->streams = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_stream_free);
     report->files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_file_free);
     report->shared = g_array_new(FALSE, FALSE, sizeof(PvReportShared));
+    report->share_problems = g_ptr_array_new_with_free_func(g_free);
+    report->notes = g_ptr_array_new_with_free_func(g_free);
     return report;
 }
 
@@ -76,6 +102,8 @@ pv_report_free(PvReport *report)
     g_ptr_array_unref(report->streams);
     g_ptr_array_unref(report->files);
     g_array_unref(report->shared);
+    g_ptr_array_unref(report->share_problems);
+    g_ptr_array_unref(report->notes);
     g_free(report);
 }
 
@@ -248,19 +276,76 @@ pv_report_settle_file(PvReport *report, PvReportFile *file, GHashTable *results,
     }
 }
 
+/* run_started's shard into @share; all 0 when it has none (or not a share). */
+static void
+pv_report_read_share(GVariant *event, PvReportShare *share)
+{
+    g_autoptr(GVariant) shard = g_variant_lookup_value(event, "shard", G_VARIANT_TYPE_VARDICT);
+    gint64 index = shard ? pv_event_get_int(shard, "index", 0) : 0;
+    gint64 total = shard ? pv_event_get_int(shard, "total", 0) : 0;
+
+    g_clear_pointer(&share->mode, g_free);
+    g_clear_pointer(&share->partition, g_free);
+    memset(share, 0, sizeof(*share));
+    if (index < 1 || index > total || total > G_MAXUINT)
+        return;
+    share->index = index;
+    share->total = total;
+    share->mode = pv_text_name(pv_event_get_str(shard, "mode") ?
+                               pv_event_get_str(shard, "mode") : "?");
+    share->partition = pv_text_name(pv_event_get_str(shard, "partition") ?
+                                    pv_event_get_str(shard, "partition") : "?");
+    share->files = CLAMP(pv_event_get_int(shard, "files", 0), 0, G_MAXUINT);
+}
+
+/* The run @events are of: the last run_started's (streams joined with cat(1) hold several). */
+static const char *
+pv_report_peek_run(GPtrArray *events)
+{
+    guint i;
+
+    for (i = events->len; i-- > 0; ) {
+        if (g_str_equal(pv_event_get_kind(events->pdata[i]), "run_started"))
+            return pv_event_get_str(events->pdata[i], "run");
+    }
+    return NULL;
+}
+
 /**
  * pv_report_add_stream:
  * @origin: what the stream was read from, as given
  * @events: (element-type GVariant): its events, in order
  * @truncated: it ended inside an event
+ *
+ * Returns: FALSE when @events are of a run an earlier stream is of (the
+ *   same run given twice, as a run directory and its stream, say): it
+ *   counts once, so it is left out, and a note says so
  */
-void
+gboolean
 pv_report_add_stream(PvReport *report, const char *origin, GPtrArray *events,
                      gboolean truncated)
 {
-    PvReportStream *stream = g_new0(PvReportStream, 1);
-    g_autoptr(PvReportCollector) collector = pv_report_collector_new();
+    PvReportStream *stream;
+    g_autoptr(PvReportCollector) collector = NULL;
+    /* path -> key, from file_discovered; borrowed from @events */
+    g_autoptr(GHashTable) keys = NULL;
+    const char *run = pv_report_peek_run(events);
     guint i;
+
+    for (i = 0; run && i < report->streams->len; i++) {
+        const PvReportStream *earlier = report->streams->pdata[i];
+
+        if (g_strcmp0(earlier->run, run) == 0) {
+            g_ptr_array_add(report->notes, g_strdup_printf(
+                /* TRANSLATORS: "b.msgpack is the same run as runs/latest (RUN ID): ..." */
+                _("%s is the same run as %s (%s): it counts once"), origin, earlier->origin,
+                run));
+            return FALSE;
+        }
+    }
+    stream = g_new0(PvReportStream, 1);
+    collector = pv_report_collector_new();
+    keys = g_hash_table_new(g_str_hash, g_str_equal);
 
     stream->origin = g_strdup(origin);
     stream->summary = pv_summary_new(events, truncated);
@@ -275,11 +360,18 @@ pv_report_add_stream(PvReport *report, const char *origin, GPtrArray *events,
             stream->run = g_strdup(pv_event_get_str(event, "run"));
             stream->host = g_strdup(pv_event_get_str(event, "host"));
             stream->dir = g_strdup(pv_event_get_str(event, "dir"));
+            pv_report_read_share(event, &stream->share);
+        } else if (g_str_equal(pv_event_get_kind(event), "file_discovered") &&
+                   pv_event_get_str(event, "path") && pv_event_get_str(event, "key")) {
+            g_hash_table_insert(keys, (gpointer)pv_event_get_str(event, "path"),
+                                (gpointer)pv_event_get_str(event, "key"));
         }
         file = pv_report_collector_feed(collector, event);
         if (file) {
+            const char *key = g_hash_table_lookup(keys, pv_event_get_str(event, "path"));
             guint t;
 
+            file->key = key ? pv_text_name(key) : NULL;
             file->origin = g_strdup(origin);
             file->host = g_strdup(stream->host);
             for (t = 0; t < file->tests->len; t++) {
@@ -302,15 +394,24 @@ pv_report_add_stream(PvReport *report, const char *origin, GPtrArray *events,
         report->start_ns = stream->summary->start_ns;
     report->end_ns = MAX(report->end_ns, stream->summary->end_ns);
     g_ptr_array_add(report->streams, stream);
+    return TRUE;
+}
+
+/* What a file is known by across streams: its key, or in an older stream its path. */
+static const char *
+pv_report_file_id(const PvReportFile *file)
+{
+    return file->key ? file->key : file->path;
 }
 
 static int
-pv_report_compare_paths(gconstpointer a, gconstpointer b)
+pv_report_compare_files(gconstpointer a, gconstpointer b)
 {
     const PvReportFile *x = *(PvReportFile *const *)a;
     const PvReportFile *y = *(PvReportFile *const *)b;
+    int by_id = strcmp(pv_report_file_id(x), pv_report_file_id(y));
 
-    return strcmp(x->path, y->path);
+    return by_id ? by_id : strcmp(x->path, y->path);
 }
 
 static void
@@ -335,17 +436,99 @@ pv_report_count(PvReport *report)
     }
 }
 
+/* "[2], [4]": the streams (from 1) in @streams. */
+static char *
+pv_report_list_streams(GArray *streams)
+{
+    GString *out = g_string_new(NULL);
+    guint i;
+
+    for (i = 0; i < streams->len; i++)
+        g_string_append_printf(out, "%s[%u]", i ? ", " : "", g_array_index(streams, guint, i));
+    return g_string_free(out, FALSE);
+}
+
+/*
+ * The streams of shares, held to the first of them: each should have the
+ * same partition (the same files split the same way), and together every
+ * share of it once.  A partition that differs, or a share no stream ran,
+ * means tests may not have run: shares_incomplete.  A share more than one
+ * stream ran (a job run again) is said, not counted against them.
+ */
+static void
+pv_report_check_shares(PvReport *report)
+{
+    const PvReportStream *first = NULL;
+    guint first_number = 0;
+    g_autoptr(GPtrArray) each = NULL;   /* per share of the first's partition: GArray of guint */
+    guint i;
+    guint k;
+
+    for (i = 0; i < report->streams->len && !first; i++) {
+        const PvReportStream *stream = report->streams->pdata[i];
+
+        if (stream->share.total) {
+            first = stream;
+            first_number = i + 1;
+        }
+    }
+    if (!first || report->streams->len < 2)
+        return;
+    each = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    for (k = 0; k < first->share.total; k++)
+        g_ptr_array_add(each, g_array_new(FALSE, FALSE, sizeof(guint)));
+    for (i = 0; i < report->streams->len; i++) {
+        const PvReportStream *stream = report->streams->pdata[i];
+        guint number = i + 1;
+
+        if (!stream->share.total)
+            continue;
+        if (stream->share.total == first->share.total &&
+            g_str_equal(stream->share.partition, first->share.partition)) {
+            g_array_append_val(each->pdata[stream->share.index - 1], number);
+            continue;
+        }
+        report->shares_incomplete = TRUE;
+        g_ptr_array_add(report->share_problems, g_strdup_printf(
+            /* TRANSLATORS: "[3] split the selection otherwise than [1]: share 2/3 of partition
+             * 9c1e... (hash, 30 files), not of 3fa9... (time, 30 files); files may have run
+             * twice or not at all" */
+            _("[%u] split the selection otherwise than [%u]: share %u/%u of partition %s "
+              "(%s, %u files), not of %s (%s, %u files); files may have run twice or not "
+              "at all"), number, first_number,
+            stream->share.index, stream->share.total, stream->share.partition,
+            stream->share.mode, stream->share.files, first->share.partition, first->share.mode,
+            first->share.files));
+    }
+    for (k = 0; k < first->share.total; k++) {
+        GArray *streams = each->pdata[k];
+        g_autofree char *which = pv_report_list_streams(streams);
+
+        if (streams->len == 0) {
+            report->shares_incomplete = TRUE;
+            g_ptr_array_add(report->share_problems, g_strdup_printf(
+                _("share %u/%u of partition %s is missing: no stream ran it, so its files "
+                  "did not run"), k + 1, first->share.total, first->share.partition));
+        } else if (streams->len > 1) {
+            g_ptr_array_add(report->share_problems, g_strdup_printf(
+                /* TRANSLATORS: "share 2/3 of partition 3fa9c1d2 is in 2 streams: [2], [4]" */
+                _("share %u/%u of partition %s is in %u streams: %s"), k + 1,
+                first->share.total, first->share.partition, streams->len, which));
+        }
+    }
+}
+
 /**
  * pv_report_finish:
  *
- * Merges the streams' files by path, each test once, and counts.  Call once,
- * after the last pv_report_add_stream().
+ * Merges the streams' files by key (by path where a stream has none), each
+ * test once, and counts.  Call once, after the last pv_report_add_stream().
  */
 void
 pv_report_finish(PvReport *report)
 {
     g_autoptr(GPtrArray) all = g_steal_pointer(&report->files);
-    g_autoptr(GHashTable) by_path = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) by_id = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GHashTable) shared = g_hash_table_new(g_str_hash, g_str_equal);
     guint i;
     guint j;
@@ -353,11 +536,12 @@ pv_report_finish(PvReport *report)
     report->files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_report_file_free);
     for (i = 0; i < all->len; i++) {
         PvReportFile *file = all->pdata[i];
+        const char *id = pv_report_file_id(file);
 
-        if (!g_hash_table_contains(by_path, file->path)) {
-            g_hash_table_insert(by_path, file->path, file);
+        if (!g_hash_table_contains(by_id, id)) {
+            g_hash_table_insert(by_id, (gpointer)id, file);
             g_ptr_array_add(report->files, g_steal_pointer(&all->pdata[i]));
-        } else if (g_hash_table_add(shared, g_hash_table_lookup(by_path, file->path))) {
+        } else if (g_hash_table_add(shared, g_hash_table_lookup(by_id, id))) {
             report->shared_files++;
         }
     }
@@ -366,9 +550,13 @@ pv_report_finish(PvReport *report)
         PvReportFile *file = report->files->pdata[i];
         g_autoptr(GHashTable) results = NULL;
         g_autoptr(GPtrArray) order = NULL;
+        g_autofree char *first_status = NULL;
+        gint64 first_duration = file->duration_ns;
+        const PvReportFile *lead = NULL;
 
         if (!g_hash_table_contains(shared, file))
             continue;
+        first_status = g_strdup(file->status);
         results = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify)g_ptr_array_unref);
         order = g_ptr_array_new_with_free_func(g_free);
@@ -376,15 +564,37 @@ pv_report_finish(PvReport *report)
         for (j = 0; j < all->len; j++) {
             PvReportFile *other = all->pdata[j];
 
-            if (other && g_str_equal(other->path, file->path)) {
+            if (other && g_str_equal(pv_report_file_id(other), pv_report_file_id(file))) {
                 pv_report_merge_file(file, other);
                 pv_report_take_tests(other, results, order);
             }
         }
         pv_report_settle_file(report, file, results, order);
+        /*
+         * Its row stands for the latest stream that ended it as it ends:
+         * that one's origin, host and duration, not a failed stream's next
+         * to "passed".
+         */
+        for (j = 0; j < all->len; j++) {
+            const PvReportFile *other = all->pdata[j];
+
+            if (other && g_str_equal(pv_report_file_id(other), pv_report_file_id(file)) &&
+                g_strcmp0(other->status, file->status) == 0)
+                lead = other;
+        }
+        if (lead) {
+            g_free(file->origin);
+            g_free(file->host);
+            file->origin = g_strdup(lead->origin);
+            file->host = g_strdup(lead->host);
+            file->duration_ns = lead->duration_ns;
+        } else if (g_strcmp0(first_status, file->status) == 0) {
+            file->duration_ns = first_duration;
+        }
     }
-    g_ptr_array_sort(report->files, pv_report_compare_paths);
+    g_ptr_array_sort(report->files, pv_report_compare_files);
     pv_report_count(report);
+    pv_report_check_shares(report);
 }
 
 /**
@@ -401,13 +611,16 @@ pv_report_load(const char *const *origins, GError **error)
     gsize i;
 
     for (i = 0; origins[i]; i++) {
-        g_autoptr(PvEventReader) reader = pv_report_open_stream(origins[i], error);
+        g_autofree char *note = NULL;
+        g_autoptr(PvEventReader) reader = pv_report_open_stream(origins[i], &note, error);
         g_autoptr(GPtrArray) events = NULL;
         g_autoptr(GError) local = NULL;
         GVariant *event;
 
         if (!reader)
             return NULL;
+        if (note)
+            g_ptr_array_add(report->notes, g_steal_pointer(&note));
         events = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
         while ((event = pv_event_reader_next(reader, &local)))
             g_ptr_array_add(events, event);
@@ -435,237 +648,6 @@ pv_report_count_leaks(const PvReport *report)
     for (i = 0; i < report->streams->len; i++)
         leaks += ((PvReportStream *)report->streams->pdata[i])->summary->leaks->len;
     return leaks;
-}
-
-typedef struct {
-    const PvSummaryFile *file;
-    guint stream;          /* from 1 */
-} PvReportLane;
-
-static int
-pv_report_compare_lanes(gconstpointer a, gconstpointer b)
-{
-    const PvReportLane *x = a;
-    const PvReportLane *y = b;
-
-    if (x->file->duration_ns != y->file->duration_ns)
-        return x->file->duration_ns > y->file->duration_ns ? -1 : 1;
-    if (x->stream != y->stream)
-        return x->stream < y->stream ? -1 : 1;
-    return strcmp(x->file->path, y->file->path);
-}
-
-/* The figures of several streams: what pv_summary_format() says of one. */
-static void
-pv_report_format_streams(const PvReport *report, GString *out)
-{
-    g_autoptr(GArray) lanes = g_array_new(FALSE, FALSE, sizeof(PvReportLane));
-    g_autofree char *duration = pv_duration_format(report->end_ns - report->start_ns);
-    g_autofree char *files = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u file", "%u files",
-                                                         report->files->len),
-                                             report->files->len);
-    g_autofree char *counts = pv_summary_format_counts(report->passed, report->failed,
-                                                       report->skipped, report->flaky);
-    gint64 blocked_ns[PV_BLOCK_LAST] = { 0 };
-    guint blocked_files[PV_BLOCK_LAST] = { 0 };
-    gboolean any_blocked = FALSE;
-    guint n = report->streams->len;
-    guint i;
-    guint j;
-
-    /* TRANSLATORS: "3 runs: 12 files in 1m05s; 30 passed, 1 failed, 0 skipped" */
-    g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE, "%u run: %s in %s; %s\n",
-                                            "%u runs: %s in %s; %s\n", n),
-                           n, files, duration, counts);
-    for (i = 0; i < n; i++) {
-        const PvReportStream *stream = report->streams->pdata[i];
-        const PvSummary *summary = stream->summary;
-        g_autofree char *took = pv_duration_format(summary->end_ns - summary->start_ns);
-        g_autofree char *its_files = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u file",
-                                                                 "%u files",
-                                                                 summary->files->len),
-                                                     summary->files->len);
-        g_autofree char *its_counts = pv_summary_format_counts(summary->passed, summary->failed,
-                                                               summary->skipped, summary->flaky);
-
-        /* TRANSLATORS: "[1] DIR: run ID on URI, host H: 3 files in 20s; 3 passed, ..." */
-        g_string_append_printf(out, _("  [%u] %s: run %s on %s, host %s: %s in %s; %s\n"),
-                               i + 1, stream->origin, stream->run ? stream->run : "?",
-                               summary->uri ? summary->uri : "?",
-                               stream->host ? stream->host : "?", its_files, took, its_counts);
-        for (j = 0; j < summary->files->len; j++) {
-            PvReportLane lane = { summary->files->pdata[j], i + 1 };
-
-            g_array_append_val(lanes, lane);
-        }
-        for (j = 1; j < PV_BLOCK_LAST; j++) {
-            blocked_ns[j] = MIN(blocked_ns[j], G_MAXINT64 - summary->blocked_ns[j]) +
-                summary->blocked_ns[j];
-            blocked_files[j] += summary->blocked_files[j];
-        }
-    }
-
-    g_string_append(out, _("\nfiles by duration:\n"));
-    g_array_sort(lanes, pv_report_compare_lanes);
-    for (i = 0; i < lanes->len; i++) {
-        const PvReportLane *lane = &g_array_index(lanes, PvReportLane, i);
-        g_autofree char *took = pv_duration_format(lane->file->duration_ns);
-
-        /* TRANSLATORS: a column: pad the singular to the plural's width; [N]: its run */
-        g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE,
-                                                "  %8s  %-9s  %2u VM   %s  [%u]\n",
-                                                "  %8s  %-9s  %2u VMs  %s  [%u]\n",
-                                                lane->file->vms->len),
-                               took, lane->file->status ? lane->file->status : "?",
-                               lane->file->vms->len, lane->file->path, lane->stream);
-    }
-
-    g_string_append(out, _("\nparallelism:\n"));
-    for (i = 0; i < n; i++) {
-        const PvSummary *summary = ((PvReportStream *)report->streams->pdata[i])->summary;
-
-        g_string_append_printf(out, _("  [%u] files peak %u, mean %.2f; VMs peak %u, "
-                                      "mean %.2f\n"),
-                               i + 1, summary->peak_files, summary->mean_files,
-                               summary->peak_vms, summary->mean_vms);
-    }
-
-    g_string_append(out, _("\ntime blocked, by reason:\n"));
-    for (i = 1; i < PV_BLOCK_LAST; i++) {
-        g_autofree char *took = NULL;
-
-        if (!blocked_files[i])
-            continue;
-        any_blocked = TRUE;
-        took = pv_duration_format(blocked_ns[i]);
-        g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE, "  %-13s %8s  (%u file)\n",
-                                                "  %-13s %8s  (%u files)\n", blocked_files[i]),
-                               pv_block_reason_to_string(i), took, blocked_files[i]);
-    }
-    if (!any_blocked)
-        g_string_append(out, _("  nothing waited\n"));
-
-    g_string_append(out, _("\nleak check, per run:\n"));
-    for (i = 0; i < n; i++) {
-        const PvSummary *summary = ((PvReportStream *)report->streams->pdata[i])->summary;
-
-        if (summary->leaks->len == 0) {
-            g_string_append_printf(out, _("  [%u] ok\n"), i + 1);
-            continue;
-        }
-        g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE, "  [%u] %u problem\n",
-                                                "  [%u] %u problems\n", summary->leaks->len),
-                               i + 1, summary->leaks->len);
-        for (j = 0; j < summary->leaks->len; j++)
-            g_string_append_printf(out, "      %s\n", (const char *)summary->leaks->pdata[j]);
-    }
-}
-
-/* The tests found in more than one stream, each with every result. */
-static void
-pv_report_format_shared(const PvReport *report, GString *out)
-{
-    guint i;
-    guint a;
-
-    if (report->shared->len == 0)
-        return;
-    g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE,
-                                            "\n%u test ran in more than one stream, "
-                                            "and counts once:\n",
-                                            "\n%u tests ran in more than one stream, "
-                                            "and count once each:\n", report->shared->len),
-                           report->shared->len);
-    for (i = 0; i < report->shared->len; i++) {
-        const PvReportShared *shared = &g_array_index(report->shared, PvReportShared, i);
-        g_autoptr(GString) results = g_string_new(NULL);
-
-        for (a = 0; a < shared->test->attempts->len; a++) {
-            const PvReportTest *result = shared->test->attempts->pdata[a];
-
-            g_string_append_printf(results, "%s%s [%u]", a ? ", " : "", result->status,
-                                   result->stream);
-        }
-        /* TRANSLATORS: "FILE: TEST: failed [1], passed [2]; counted flaky" */
-        g_string_append_printf(out, _("  %s: %s: %s; counted %s\n"), shared->file->path,
-                               shared->test->name, results->str, shared->test->status);
-    }
-}
-
-/**
- * pv_report_format:
- *
- * The report for people: pv_summary_format()'s for one stream; for several,
- * the same figures over all of them, each run's line and leak check, and
- * the tests that more than one stream ran.
- * Returns: (transfer full)
- */
-char *
-pv_report_format(const PvReport *report)
-{
-    g_autoptr(GString) out = g_string_new(NULL);
-
-    if (report->streams->len == 1) {
-        g_autofree char *one = pv_summary_format(((PvReportStream *)report->streams->pdata[0])
-                                                 ->summary);
-
-        g_string_append(out, one);
-    } else {
-        pv_report_format_streams(report, out);
-    }
-    pv_report_format_shared(report, out);
-    return g_string_free(g_steal_pointer(&out), FALSE);
-}
-
-/**
- * pv_report_svg:
- * @links: (nullable): path -> href: each file's bar links there
- * @fragment: an <svg> element to put in a page, not a document
- *
- * Returns: (transfer full): the timeline, one band per stream
- */
-char *
-pv_report_svg(const PvReport *report, GHashTable *links, gboolean fragment)
-{
-    g_autoptr(GPtrArray) summaries = g_ptr_array_new();
-    g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
-    g_autofree char *title = NULL;
-    g_autofree char *subtitle = NULL;
-    PvSvgOptions options = { NULL, NULL, links, fragment };
-    guint i;
-
-    for (i = 0; i < report->streams->len; i++) {
-        const PvReportStream *stream = report->streams->pdata[i];
-        const PvSummary *summary = stream->summary;
-        g_autofree char *counts = pv_summary_format_counts(summary->passed, summary->failed,
-                                                           summary->skipped, summary->flaky);
-
-        g_ptr_array_add(summaries, (gpointer)summary);
-        /* TRANSLATORS: a band of the timeline: "[1] DIR: run ID, host H; 3 passed, ..." */
-        g_ptr_array_add(labels, g_strdup_printf(_("[%u] %s: run %s, host %s; %s"), i + 1,
-                                                stream->origin, stream->run ? stream->run : "?",
-                                                stream->host ? stream->host : "?", counts));
-    }
-    if (report->streams->len > 1) {
-        g_autofree char *duration = pv_duration_format(report->end_ns - report->start_ns);
-        g_autofree char *files = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u file",
-                                                             "%u files", report->files->len),
-                                                 report->files->len);
-        g_autofree char *counts = pv_summary_format_counts(report->passed, report->failed,
-                                                           report->skipped, report->flaky);
-
-        title = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "provium: %u run",
-                                            "provium: %u runs", report->streams->len),
-                                report->streams->len);
-        /* TRANSLATORS: "12 files in 1m05s: 30 passed, 1 failed, 0 skipped" */
-        subtitle = g_strdup_printf(_("%s in %s: %s"), files, duration, counts);
-        options.title = title;
-        options.subtitle = subtitle;
-    }
-    return pv_summary_svg_many((const PvSummary *const *)summaries->pdata,
-                               report->streams->len > 1 ?
-                               (const char *const *)labels->pdata : NULL,
-                               summaries->len, &options);
 }
 
 /**

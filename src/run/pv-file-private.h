@@ -72,6 +72,9 @@ struct _PvFile {
     char *console_problem;     /* the first one the running test met */
     gpointer console_problem_vm;
     gboolean console_interrupted;
+    /* Its output while held (pv_file_hold_log()): the discovering worker and the main thread. */
+    GMutex log_lock;
+    GPtrArray *held_log;       /* char *: top-level lines; NULL: not held */
     /* Its networks (pv-file-net.c) */
     PvNetworkPlan *networks;   /* NULL until the top level declares one */
     PvNetworkInventory *net_discovery;  /* what discovery checks against */

@@ -17,6 +17,7 @@
 #include "pv-error.h"
 #define PV_FILE_PRIVATE
 #include "pv-file-private.h"
+#include "pv-pgroup.h"
 #include "pv-run.h"
 #include "pv-tags.h"
 
@@ -483,6 +484,8 @@ pv_file_give_up(PvFile *file)
     g_autofree char *grace = pv_duration_format(PV_FILE_GIVE_UP_GRACE_US * 1000);
     g_autofree char *message = NULL;
 
+    /* What its shell commands left running ends now: its worker may never close its state. */
+    pv_pgroup_kill(file);
     /* Whatever it waited for or paused for, its clock runs now. */
     file->blocked = PV_BLOCK_NONE;
     file->paused_since = 0;

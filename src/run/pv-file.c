@@ -69,6 +69,7 @@ pv_file_new(PvRun *run, const char *path)
     file->vms = g_array_new(FALSE, TRUE, sizeof(PvFileVm));
     file->kept = g_ptr_array_new_with_free_func(g_free);
     g_mutex_init(&file->console_lock);
+    g_mutex_init(&file->log_lock);
     file->consoles = g_ptr_array_new_with_free_func((GDestroyNotify)pv_file_console_free);
     file->failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify)g_ptr_array_unref);
@@ -126,6 +127,8 @@ pv_file_free(PvFile *file)
     g_ptr_array_unref(file->kept);
     g_ptr_array_unref(file->consoles);
     g_mutex_clear(&file->console_lock);
+    g_mutex_clear(&file->log_lock);
+    g_clear_pointer(&file->held_log, g_ptr_array_unref);
     g_free(file->console_problem);
     g_hash_table_unref(file->failures);
     g_ptr_array_unref(file->failed_now);
@@ -339,8 +342,52 @@ pv_file_get_times(PvFile *file, gint64 *started_ns, gint64 *finished_ns)
 void
 pv_file_log(PvFile *file, const char *text)
 {
+    g_mutex_lock(&file->log_lock);
+    if (file->held_log) {
+        /* Only discovery's top level runs while held: no test is current. */
+        g_ptr_array_add(file->held_log, g_strdup(text));
+        g_mutex_unlock(&file->log_lock);
+        return;
+    }
+    g_mutex_unlock(&file->log_lock);
     pv_event_test_log(pv_run_peek_events(file->run), file->path,
                       file->current_test ? file->current_test : "", text);
+}
+
+/**
+ * pv_file_hold_log:
+ *
+ * From now on, and until pv_file_release_log(), the file's output is kept
+ * rather than emitted: what its top level prints at discovery then comes
+ * after run_started (which waits for discovery to know the run's share),
+ * and never for a file the run leaves out.
+ */
+void
+pv_file_hold_log(PvFile *file)
+{
+    g_mutex_lock(&file->log_lock);
+    if (!file->held_log)
+        file->held_log = g_ptr_array_new_with_free_func(g_free);
+    g_mutex_unlock(&file->log_lock);
+}
+
+/**
+ * pv_file_release_log:
+ *
+ * Emits the output kept since pv_file_hold_log(), in order, and emits what
+ * comes after as it comes.
+ */
+void
+pv_file_release_log(PvFile *file)
+{
+    g_autoptr(GPtrArray) held = NULL;
+    guint i;
+
+    g_mutex_lock(&file->log_lock);
+    held = g_steal_pointer(&file->held_log);
+    g_mutex_unlock(&file->log_lock);
+    for (i = 0; held && i < held->len; i++)
+        pv_event_test_log(pv_run_peek_events(file->run), file->path, "", held->pdata[i]);
 }
 
 /**

@@ -168,6 +168,8 @@ void pv_file_cancel(PvFile *file, const char *reason);
 void pv_file_block(PvFile *file, PvBlockReason reason, const char *waiting_for);
 void pv_file_unblock(PvFile *file);
 void pv_file_log(PvFile *file, const char *text);
+void pv_file_hold_log(PvFile *file);
+void pv_file_release_log(PvFile *file);
 void pv_file_interrupt_test(PvFile *file, PvErrorCode code, const char *message);
 void pv_file_pause(PvFile *file);
 void pv_file_resume(PvFile *file);

@@ -22,10 +22,11 @@
  * into what is there now (another run may have saved meanwhile), then
  * replaces it with a rename, so a reader never sees it half written.  A
  * history that is missing or cannot be read is an empty one: the run goes
- * on in discovery order, and says so once.  An entry of more than
- * PV_HISTORY_MAX_NS is not believed (a file of the history edited by hand,
- * or by another user): that file counts as unknown, and its next run
- * replaces the entry.
+ * on in discovery order, and says so once; an empty file is an empty
+ * history.  An entry that is not a duration, or of more than
+ * PV_HISTORY_MAX_NS, is not believed (a file of the history edited by
+ * hand, or by another user): that file counts as unknown, and its next run
+ * replaces the entry; the other files' entries stay.
  */
 #include "config.h"
 
@@ -81,9 +82,30 @@ pv_history_make_key(const char *root, const char *abs_path)
 }
 
 /*
+ * @object's member @name when it is an integer from @min to @max, else
+ * @fallback: a number too large for one (18446744073709551615 reads as -1),
+ * a fraction (1e300), null, a string or no member at all.
+ */
+static gint64
+pv_history_get_int(JsonObject *object, const char *name, gint64 min, gint64 max,
+                   gint64 fallback)
+{
+    JsonNode *node = json_object_get_member(object, name);
+    gint64 value;
+
+    if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+        return fallback;
+    value = json_node_get_int(node);
+    return value >= min && value <= max ? value : fallback;
+}
+
+/*
  * Reads @path into @entries.  @root: the corpus root, to read version 1's
- * absolute keys; NULL refuses them.  Returns: FALSE with @why set when it
- * is there but not a history
+ * absolute keys; NULL refuses them.  An empty file is an empty history.
+ * An entry that is not a file's duration (not an object, a duration_ns
+ * that is not a whole number of nanoseconds from 0 to PV_HISTORY_MAX_NS)
+ * is left out alone: that file counts as unknown, the others as they are.
+ * Returns: FALSE with @why set when it is there but not a history
  */
 static gboolean
 pv_history_read(const char *path, const char *root, GHashTable *entries, char **why)
@@ -100,6 +122,9 @@ pv_history_read(const char *path, const char *root, GHashTable *entries, char **
         *why = g_strdup(error->message);
         return FALSE;
     }
+    /* Nothing in it (a file made empty, /dev/null): nothing known yet. */
+    if (!json_parser_get_root(parser))
+        return TRUE;
     if (!JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
         goto invalid;
     root_object = json_node_get_object(json_parser_get_root(parser));
@@ -122,18 +147,14 @@ pv_history_read(const char *path, const char *root, GHashTable *entries, char **
         PvHistoryEntry *entry;
 
         if (!JSON_NODE_HOLDS_OBJECT(node))
-            goto invalid;
+            continue;
         file = json_node_get_object(node);
         entry = g_new0(PvHistoryEntry, 1);
-        entry->duration_ns = json_object_get_int_member_with_default(file, "duration_ns", -1);
-        entry->runs = json_object_get_int_member_with_default(file, "runs", 1);
-        entry->ts = json_object_get_int_member_with_default(file, "ts", 0);
+        /* Past the bound: "expected run time 2562047h"; the file counts as unknown. */
+        entry->duration_ns = pv_history_get_int(file, "duration_ns", 0, PV_HISTORY_MAX_NS, -1);
+        entry->runs = pv_history_get_int(file, "runs", 1, G_MAXINT32, 1);
+        entry->ts = pv_history_get_int(file, "ts", 0, G_MAXINT64, 0);
         if (entry->duration_ns < 0) {
-            g_free(entry);
-            goto invalid;
-        }
-        if (entry->duration_ns > PV_HISTORY_MAX_NS) {
-            /* "expected run time 2562047h": the file counts as unknown. */
             g_free(entry);
             continue;
         }

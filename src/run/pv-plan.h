@@ -32,22 +32,6 @@ typedef struct {
 void pv_plan_shares_free(PvPlanShares *shares);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvPlanShares, pv_plan_shares_free)
 
-/**
- * PvPlanShare:
- *
- * This job's share (pv_plan_take_share()), as the startup line says it.
- */
-typedef struct {
-    guint files;            /* in this share */
-    guint all;              /* in every share */
-    PvShardMode mode;       /* as applied */
-    gint64 longest_ns;      /* the longest share's expected run time; -1 unknown */
-    char *fingerprint;
-} PvPlanShare;
-
-void pv_plan_share_clear(PvPlanShare *share);
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvPlanShare, pv_plan_share_clear)
-
 PvPlan *pv_plan_new(PvRun *run);
 void pv_plan_free(PvPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvPlan, pv_plan_free)
@@ -58,7 +42,6 @@ gint64 pv_plan_get_file_expected(PvPlan *plan, PvFile *file);
 PvPlanShares *pv_plan_split(PvPlan *plan, GPtrArray *files, PvShardMode mode, guint total);
 gint64 pv_plan_estimate(PvPlan *plan, GPtrArray *files);
 void pv_plan_order(PvPlan *plan, GPtrArray *files);
-void pv_plan_take_share(PvPlan *plan, GPtrArray *files, PvPlanShare *out);
 
 GPtrArray *pv_plan_peek_queue(PvPlan *plan);
 gint64 pv_plan_get_expected(PvPlan *plan);

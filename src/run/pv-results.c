@@ -5,7 +5,10 @@
  * by its id ("20261123-091512-3fa9c1", so they sort by time), "latest"
  * pointing at the newest, and the duration history.  Each run directory
  * lists the files that failed in it (PV_RESULTS_FAILED_LIST), which
- * --rerun-failed reads from the latest.  Old run directories
+ * --rerun-failed reads from the latest; a run of a share (--shard) says
+ * which (PV_RESULTS_SHARE_FILE), and --rerun-failed --shard K/N reads the
+ * newest run of share K/N instead: a CI job reruns its own failures, even
+ * where every job has its own results directory.  Old run directories
  * are removed so that the last --keep-runs stay; only directories named as
  * provium names runs are touched, and removal never follows a symbolic
  * link out of them.
@@ -162,6 +165,98 @@ pv_results_start_run(const char *base, const char *id, int *lock_fd, GError **er
     return NULL;
 }
 
+void
+pv_results_share_free(PvResultsShare *share)
+{
+    if (!share)
+        return;
+    g_free(share->mode);
+    g_free(share->partition);
+    g_free(share);
+}
+
+#define PV_RESULTS_SHARE_GROUP "share"
+
+/**
+ * pv_results_share_to_data:
+ *
+ * Returns: (transfer full): @share as its run directory keeps it
+ *   (PV_RESULTS_SHARE_FILE)
+ */
+char *
+pv_results_share_to_data(const PvResultsShare *share)
+{
+    g_autoptr(GKeyFile) file = g_key_file_new();
+
+    g_key_file_set_integer(file, PV_RESULTS_SHARE_GROUP, "index", share->index);
+    g_key_file_set_integer(file, PV_RESULTS_SHARE_GROUP, "total", share->total);
+    g_key_file_set_string(file, PV_RESULTS_SHARE_GROUP, "mode", share->mode);
+    g_key_file_set_string(file, PV_RESULTS_SHARE_GROUP, "partition", share->partition);
+    g_key_file_set_integer(file, PV_RESULTS_SHARE_GROUP, "files", share->files);
+    g_key_file_set_boolean(file, PV_RESULTS_SHARE_GROUP, "empty", share->empty);
+    return g_key_file_to_data(file, NULL, NULL);
+}
+
+/**
+ * pv_results_read_share:
+ * @run_dir: a run directory
+ *
+ * Returns: (transfer full) (nullable): the share its run ran; NULL when it
+ *   says none (it ran the whole selection, an older provium made it, or it
+ *   had not got that far)
+ */
+PvResultsShare *
+pv_results_read_share(const char *run_dir)
+{
+    g_autofree char *path = g_build_filename(run_dir, PV_RESULTS_SHARE_FILE, NULL);
+    g_autoptr(GKeyFile) file = g_key_file_new();
+    g_autoptr(PvResultsShare) share = g_new0(PvResultsShare, 1);
+    gint index;
+    gint total;
+
+    if (!g_key_file_load_from_file(file, path, G_KEY_FILE_NONE, NULL))
+        return NULL;
+    index = g_key_file_get_integer(file, PV_RESULTS_SHARE_GROUP, "index", NULL);
+    total = g_key_file_get_integer(file, PV_RESULTS_SHARE_GROUP, "total", NULL);
+    if (index < 1 || index > total)
+        return NULL;
+    share->index = index;
+    share->total = total;
+    share->mode = g_key_file_get_string(file, PV_RESULTS_SHARE_GROUP, "mode", NULL);
+    share->partition = g_key_file_get_string(file, PV_RESULTS_SHARE_GROUP, "partition", NULL);
+    share->files = MAX(g_key_file_get_integer(file, PV_RESULTS_SHARE_GROUP, "files", NULL), 0);
+    share->empty = g_key_file_get_boolean(file, PV_RESULTS_SHARE_GROUP, "empty", NULL);
+    if (!share->mode)
+        share->mode = g_strdup("?");
+    if (!share->partition)
+        share->partition = g_strdup("?");
+    return g_steal_pointer(&share);
+}
+
+/*
+ * The files @dir's run lists as failed, or NULL when it lists none (it did
+ * not finish, or an older provium made it).
+ */
+static GPtrArray *
+pv_results_read_list(const char *dir)
+{
+    g_autofree char *list = g_build_filename(dir, PV_RESULTS_FAILED_LIST, NULL);
+    g_autofree char *text = NULL;
+    GPtrArray *paths;
+    g_auto(GStrv) lines = NULL;
+    gsize i;
+
+    if (!g_file_get_contents(list, &text, NULL, NULL))
+        return NULL;
+    paths = g_ptr_array_new_with_free_func(g_free);
+    lines = g_strsplit(text, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+        if (*lines[i])
+            g_ptr_array_add(paths, g_strdup(lines[i]));
+    }
+    return paths;
+}
+
 /**
  * pv_results_read_failed:
  * @base: the results directory
@@ -178,11 +273,7 @@ pv_results_read_failed(const char *base, char **run_dir, GError **error)
     g_autofree char *latest = g_build_filename(base, "latest", NULL);
     g_autofree char *target = g_file_read_link(latest, NULL);
     g_autofree char *dir = NULL;
-    g_autofree char *list = NULL;
-    g_autofree char *text = NULL;
-    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
-    g_auto(GStrv) lines = NULL;
-    gsize i;
+    g_autoptr(GPtrArray) paths = NULL;
 
     if (!target || !pv_results_is_run_name(target)) {
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
@@ -190,20 +281,91 @@ pv_results_read_failed(const char *base, char **run_dir, GError **error)
         return NULL;
     }
     dir = g_build_filename(base, target, NULL);
-    list = g_build_filename(dir, PV_RESULTS_FAILED_LIST, NULL);
-    if (!g_file_get_contents(list, &text, NULL, NULL)) {
+    paths = pv_results_read_list(dir);
+    if (!paths) {
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
                     _("--rerun-failed: the latest run (%s) did not finish, or an older provium "
                       "made it: it has no %s; run the tests again"), dir, PV_RESULTS_FAILED_LIST);
         return NULL;
     }
-    lines = g_strsplit(text, "\n", -1);
-    for (i = 0; lines[i]; i++) {
-        if (*lines[i])
-            g_ptr_array_add(paths, g_strdup(lines[i]));
-    }
     *run_dir = g_steal_pointer(&dir);
     return g_steal_pointer(&paths);
+}
+
+/* Whether the run of directory @dir is still going (it holds its lock). */
+static gboolean
+pv_results_dir_is_live(const char *dir)
+{
+    g_autofree char *lock = g_build_filename(dir, PV_RESULTS_LOCK, NULL);
+    int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    gboolean live;
+
+    if (fd < 0)
+        return FALSE;
+    live = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+    close(fd);
+    return live;
+}
+
+/**
+ * pv_results_read_failed_of_share:
+ * @base: the results directory
+ * @index: (not nullable): the share, from 1, of @total
+ * @exclude: (nullable): a run id to pass over (the run asking)
+ * @run_dir: (out) (transfer full): the run's directory, for messages
+ * @share: (out) (transfer full) (nullable): the share that run ran; NULL
+ *   when it ran the whole selection
+ *
+ * What --rerun-failed --shard K/N reruns: the files that failed in the
+ * newest run that stands for share K/N, which is the newest run of that
+ * share (its failures are the share's own: they are not split again), or,
+ * when a run of the whole selection is newer, that run (its failures are
+ * split into shares as any selection is).  Runs of other shares are passed
+ * over: with one results directory for all the jobs of a pipeline, each
+ * reruns its own; and so are those that say no share and did not finish,
+ * and those whose share was empty: a run that ran nothing changes nothing.
+ * Returns: (transfer full) (element-type filename): the failed files'
+ *   absolute paths, maybe none; NULL with @error set (usage) when no run
+ *   stands for the share, or the newest of the share did not finish
+ */
+GPtrArray *
+pv_results_read_failed_of_share(const char *base, guint index, guint total,
+                                const char *exclude, char **run_dir, PvResultsShare **share,
+                                GError **error)
+{
+    g_autoptr(GPtrArray) runs = pv_results_list_runs(base);
+    guint i;
+
+    for (i = runs->len; i-- > 0; ) {
+        const char *name = runs->pdata[i];
+        g_autofree char *dir = NULL;
+        g_autoptr(PvResultsShare) ran = NULL;
+        g_autoptr(GPtrArray) paths = NULL;
+
+        if (exclude && g_str_equal(name, exclude))
+            continue;
+        dir = g_build_filename(base, name, NULL);
+        ran = pv_results_read_share(dir);
+        if (ran && (ran->empty || ran->index != index || ran->total != total))
+            continue;
+        paths = pv_results_read_list(dir);
+        if (!paths && (!ran || pv_results_dir_is_live(dir)))
+            continue;
+        if (!paths) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("--rerun-failed: the latest run of share %u/%u (%s) did not finish: "
+                          "it has no %s; run the share again"), index, total, dir,
+                        PV_RESULTS_FAILED_LIST);
+            return NULL;
+        }
+        *run_dir = g_steal_pointer(&dir);
+        *share = g_steal_pointer(&ran);
+        return g_steal_pointer(&paths);
+    }
+    g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                _("--rerun-failed: no earlier run of share %u/%u, nor of the whole selection, in "
+                  "%s (see --results-dir)"), index, total, base);
+    return NULL;
 }
 
 /* Whether @path is @dir or under it; both canonical. */

@@ -13,8 +13,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
 #include <glib/gi18n.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "pv-error.h"
@@ -34,14 +37,138 @@ pv_safe_sudo_uid(void)
     return *end || uid > G_MAXUINT32 ? -1 : (gint64)uid;
 }
 
+/* Whether @uid is someone whose writing the rule trusts anyway: @owner, root, you. */
+static gboolean
+pv_safe_uid_is_trusted(uid_t uid, uid_t owner)
+{
+    return uid == owner || uid == 0 || uid == geteuid() || (gint64)uid == pv_safe_sudo_uid();
+}
+
+/*
+ * getgrgid_r() into @grp with a buffer large enough for any group.
+ * Returns: @grp, or NULL when there is no such group; *@buf (transfer full)
+ *   holds its strings either way
+ */
+static struct group *
+pv_safe_get_group(gid_t gid, struct group *grp, char **buf)
+{
+    struct group *found = NULL;
+    gsize size = 4096;
+    int err;
+
+    for (;;) {
+        *buf = g_malloc(size);
+        err = getgrgid_r(gid, grp, *buf, size, &found);
+        if (err != ERANGE || size >= 64 * 1024 * 1024)
+            break;
+        g_free(*buf);
+        size *= 4;
+    }
+    return err == 0 ? found : NULL;
+}
+
+/*
+ * A member of group @gid who is not trusted with @owner's files
+ * (pv_safe_uid_is_trusted()): a supplementary member, or a user whose
+ * primary group it is.  Returns: (transfer full) (nullable): the member's
+ * name; NULL when the group has none (a user private group: the group named
+ * as its user, who alone is in it).  Asked once per group and owner: the
+ * answer is kept for the process, under a lock (getpwent() is not
+ * reentrant).
+ */
+static char *
+pv_safe_group_stranger(gid_t gid, uid_t owner)
+{
+    static GHashTable *known;   /* "gid:owner" -> the member's name, or "" */
+    G_LOCK_DEFINE_STATIC(known);
+    g_autofree char *key = g_strdup_printf("%u:%u", (guint)gid, (guint)owner);
+    const char *found;
+    char *stranger = NULL;
+    char *buf = NULL;
+    struct group grp;
+    struct group *gr;
+    struct passwd *pw;
+
+    G_LOCK(known);
+    if (!known)
+        known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    found = g_hash_table_lookup(known, key);
+    if (found) {
+        stranger = *found ? g_strdup(found) : NULL;
+        G_UNLOCK(known);
+        return stranger;
+    }
+    gr = pv_safe_get_group(gid, &grp, &buf);
+    if (gr) {
+        char **member;
+
+        for (member = gr->gr_mem; !stranger && member && *member; member++) {
+            g_autofree char *user_buf = g_malloc(65536);
+            struct passwd pwd;
+            struct passwd *user = NULL;
+
+            /* A member without an account (or too long a one) is nobody's to trust. */
+            if (getpwnam_r(*member, &pwd, user_buf, 65536, &user) != 0 || !user ||
+                !pv_safe_uid_is_trusted(user->pw_uid, owner))
+                stranger = g_strdup(*member);
+        }
+    }
+    g_free(buf);
+    setpwent();
+    while (!stranger && (pw = getpwent())) {
+        if (pw->pw_gid == gid && !pv_safe_uid_is_trusted(pw->pw_uid, owner))
+            stranger = g_strdup(pw->pw_name);
+    }
+    endpwent();
+    g_hash_table_insert(known, g_steal_pointer(&key), g_strdup(stranger ? stranger : ""));
+    G_UNLOCK(known);
+    return stranger;
+}
+
+/**
+ * pv_safe_group_untrusted:
+ * @st: a file's or a directory's status
+ *
+ * Whether @st's group gives someone else than its owner, you and root the
+ * right to write it: when it is writable by the group, unless the group is
+ * root's (gid 0) or has no member but those (Debian's user private groups:
+ * the group named as its user, who alone is in it).
+ * Returns: (transfer full) (nullable): NULL when not; else why, as
+ *   pv_safe_untrusted()'s: "writable by group staff, whose members include
+ *   alice"
+ */
+char *
+pv_safe_group_untrusted(const struct stat *st)
+{
+    g_autofree char *stranger = NULL;
+    g_autofree char *buf = NULL;
+    struct group grp;
+    struct group *gr;
+
+    if (!(st->st_mode & S_IWGRP) || st->st_gid == 0)
+        return NULL;
+    stranger = pv_safe_group_stranger(st->st_gid, st->st_uid);
+    if (!stranger)
+        return NULL;
+    gr = pv_safe_get_group(st->st_gid, &grp, &buf);
+    if (!gr)
+        return g_strdup_printf(_("writable by group %u, whose members include %s"),
+                               (guint)st->st_gid, stranger);
+    return g_strdup_printf(_("writable by group %s, whose members include %s"), gr->gr_name,
+                           stranger);
+}
+
 /**
  * pv_safe_untrusted:
  * @st: a file's or a directory's status, symbolic links followed
  *
- * Whether someone else than you (and root) could change what @st describes.
+ * Whether someone else than you (and root) could change what @st describes:
+ * another owner, everyone's write permission, or the group's
+ * (pv_safe_group_untrusted()).
  * Returns: (transfer full) (nullable): NULL when it is safe; else why not,
  *   to follow "is" or a colon: "owned by uid 1000, not by you (root)",
- *   "writable by everyone"
+ *   "writable by everyone", "writable by group staff, whose members include
+ *   alice"
  */
 char *
 pv_safe_untrusted(const struct stat *st)
@@ -51,7 +178,7 @@ pv_safe_untrusted(const struct stat *st)
                                g_get_user_name());
     if (st->st_mode & S_IWOTH)
         return g_strdup(_("writable by everyone"));
-    return NULL;
+    return pv_safe_group_untrusted(st);
 }
 
 /*
@@ -82,6 +209,31 @@ pv_safe_chain_trusted(const char *dir, const struct stat *dir_st, const char *na
         return TRUE;
     *untrusted = g_steal_pointer(&path);
     return FALSE;
+}
+
+/**
+ * pv_safe_path_trusted:
+ * @dir: a directory, absolute
+ * @name: a relative path under it ("mylib.lua", "a/b/init.lua")
+ * @untrusted: (out) (transfer full): when not: the first that is not,
+ *   @dir or a component of @name
+ * @why: (out) (transfer full): why not, to follow "is"
+ *
+ * Whether @dir and each component of @name on the way are trusted
+ * (pv_safe_untrusted(), links followed).
+ */
+gboolean
+pv_safe_path_trusted(const char *dir, const char *name, char **untrusted, char **why)
+{
+    struct stat st;
+
+    *untrusted = *why = NULL;
+    if (stat(dir, &st) < 0) {
+        *why = g_strdup(g_strerror(errno));
+        *untrusted = g_strdup(dir);
+        return FALSE;
+    }
+    return pv_safe_chain_trusted(dir, &st, name, untrusted, why);
 }
 
 /**
@@ -271,15 +423,78 @@ pv_safe_openat(int dirfd, const char *dir, const char *name, int flags, mode_t m
 }
 
 /**
+ * pv_safe_is_discard:
+ * @path: an output path
+ *
+ * Whether @path is the null device: the path /dev/null itself (whatever it
+ * now is: a host whose /dev/null was replaced by a file keeps its meaning),
+ * or a character device that is the null device (major 1, minor 3), not
+ * through a symbolic link.  Output to it is discarded: provium writes
+ * nothing, and never replaces it.
+ */
+gboolean
+pv_safe_is_discard(const char *path)
+{
+    struct stat st;
+
+    if (g_str_equal(path, "/dev/null"))
+        return TRUE;
+    return lstat(path, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+        minor(st.st_rdev) == 3;
+}
+
+/*
+ * The rule for what an output path may already be, for pv_safe_check_output()
+ * before the run and pv_write_file_atomic() right before its rename: nothing,
+ * or a regular file (with one link unless @replace: a rename makes a new
+ * file and leaves the other links alone).  A directory, a device, a FIFO, a
+ * socket or a symbolic link (which a rename would replace, /dev/stdout among
+ * them) is refused: as root, replacing one breaks the host for everyone.
+ */
+static gboolean
+pv_safe_check_existing(const char *path, gboolean replace, PvErrorCode code, GError **error)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0)
+        return TRUE;
+    if (S_ISDIR(st.st_mode)) {
+        g_set_error(error, PV_ERROR, code, _("%s is a directory: give a file's path"), path);
+        return FALSE;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        g_set_error(error, PV_ERROR, code,
+                    _("%s is a symbolic link, which provium does not follow "
+                      "(remove it or use another path)"), path);
+        return FALSE;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        g_set_error(error, PV_ERROR, code,
+                    _("%s is not a regular file (remove it or use another path)"), path);
+        return FALSE;
+    }
+    if (!replace && st.st_nlink > 1) {
+        g_set_error(error, PV_ERROR, code,
+                    _("%s has other hard links (remove it or use another path)"), path);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/**
  * pv_safe_check_output:
  * @path: a file provium will write when the run ends, or all along
- * @replace: it is written through a rename (pv_write_file_atomic()), which
- *   replaces whatever @path names; else opened (pv_safe_openat()), which
- *   refuses a link or anything but a regular file
+ * @replace: it is written through a rename (pv_write_file_atomic()); else
+ *   opened (pv_safe_openat())
  *
- * Checks, before a run starts, that @path can be written then: its
- * directory exists and may be written, and @path is not a directory (nor,
- * unless @replace, what pv_safe_openat() refuses).  Makes nothing.
+ * Checks, before anything runs, that @path can be written then: it is the
+ * null device (pv_safe_is_discard(): accepted, nothing will be written), or
+ * nothing or a regular file (a directory, a device, a FIFO, a socket or a
+ * symbolic link is refused; a file with other hard links too, unless
+ * @replace), in a directory that exists and may be written; and its name
+ * is not a test or fixture file's (`--junit tests/\*.test.lua`, a glob the
+ * shell expanded, would make the first test file the report).  Makes
+ * nothing.
  * Returns: FALSE with @error (usage) saying why
  */
 gboolean
@@ -293,29 +508,17 @@ pv_safe_check_output(const char *path, gboolean replace, GError **error)
                             _("an empty path: give a file's path"));
         return FALSE;
     }
-    if (lstat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("%s is a directory: give a file's path"), path);
-            return FALSE;
-        }
-        if (!replace && S_ISLNK(st.st_mode)) {
-            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("%s is a symbolic link, which provium does not follow "
-                          "(remove it or use another path)"), path);
-            return FALSE;
-        }
-        if (!replace && !S_ISREG(st.st_mode)) {
-            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("%s is not a regular file (remove it or use another path)"), path);
-            return FALSE;
-        }
-        if (!replace && st.st_nlink > 1) {
-            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("%s has other hard links (remove it or use another path)"), path);
-            return FALSE;
-        }
+    if (g_str_has_suffix(path, ".test.lua") || g_str_has_suffix(path, ".fixture.lua")) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("%s is a test or fixture file's name: writing it would overwrite one "
+                      "(the shell may have expanded a glob after the option); give the "
+                      "output another name"), path);
+        return FALSE;
     }
+    if (pv_safe_is_discard(path))
+        return TRUE;
+    if (!pv_safe_check_existing(path, replace, PV_ERROR_USAGE, error))
+        return FALSE;
     dir = g_path_get_dirname(path);
     if (stat(dir, &st) < 0 || access(dir, W_OK | X_OK) < 0) {
         int saved = errno;
@@ -338,18 +541,25 @@ pv_safe_check_output(const char *path, gboolean replace, GError **error)
  * Writes @path through a temporary file and a rename, so a reader never sees
  * it half written.  Without fsync: these are reports, not data that must
  * survive a power cut, and a sync per file made dispatch I/O-bound (two
- * syncs per test file, a third of a 1,000-file run's time).
+ * syncs per test file, a third of a 1,000-file run's time).  The null
+ * device (pv_safe_is_discard()) takes the data: nothing is written.  What
+ * pv_safe_check_output() refuses is refused here too, right before the
+ * rename: what @path names may have changed since the run started.
  */
 gboolean
 pv_write_file_atomic(const char *path, const char *data, gssize len, GError **error)
 {
     g_autofree char *tmp = g_strconcat(path, ".XXXXXX", NULL);
-    int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
+    int fd;
     gsize left = len < 0 ? strlen(data) : (gsize)len;
-    /* On failure, the template names what mkstemp tried, not a file it made. */
-    gboolean made = fd >= 0;
+    gboolean made;
     int saved;
 
+    if (pv_safe_is_discard(path))
+        return TRUE;
+    fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
+    /* On failure, the template names what mkstemp tried, not a file it made. */
+    made = fd >= 0;
     if (fd < 0)
         goto fail;
     while (left > 0) {
@@ -367,6 +577,10 @@ pv_write_file_atomic(const char *path, const char *data, gssize len, GError **er
         goto fail;
     }
     fd = -1;
+    if (!pv_safe_check_existing(path, TRUE, PV_ERROR_IO, error)) {
+        g_unlink(tmp);
+        return FALSE;
+    }
     if (rename(tmp, path) == 0)
         return TRUE;
 

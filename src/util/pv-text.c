@@ -105,8 +105,8 @@ pv_text_sanitize_full(const char *text, gssize len, gboolean one_line)
         if (pv_text_is_safe(c) && !(one_line && (c == '\n' || c == '\t')) &&
             !pv_text_is_bidi_control(c))
             g_string_append_len(out, p, g_utf8_next_char(p) - p);
-        else if (c == '\r' && !one_line)
-            continue;
+        else if (c == '\r' && !one_line && (p[1] == '\n' || p[1] == '\0'))
+            continue;   /* a line's end, as CRLF writes it */
         else if (c < 0x20)
             g_string_append_unichar(out, 0x2400 + c);
         else if (c == 0x7f)
@@ -125,10 +125,13 @@ pv_text_sanitize_full(const char *text, gssize len, gboolean one_line)
  * @len: bytes of @text, or -1 up to its NUL
  *
  * The one place text from outside is made fit for people and XML: valid
- * UTF-8 (invalid bytes as "\xNN"), carriage returns dropped, other control
- * characters shown as their Unicode control pictures (ESC as U+241B "␛",
- * DEL as U+2421 "␡"), bidirectional controls as "\u{202E}", and C1
- * controls, U+FFFE and U+FFFF as U+FFFD.  Newlines and tabs stay.
+ * UTF-8 (invalid bytes as "\xNN"), control characters shown as their
+ * Unicode control pictures (ESC as U+241B "␛", DEL as U+2421 "␡", a
+ * carriage return as U+240D "␍", so that "FAIL\rPASS" cannot show as
+ * "PASS"), bidirectional controls as "\u{202E}", and C1 controls, U+FFFE
+ * and U+FFFF as U+FFFD.  Newlines and tabs stay, and so does a line's end
+ * written CRLF: a carriage return before a newline, or ending @text, is
+ * dropped.
  * Returns: (transfer full)
  */
 char *

@@ -126,3 +126,16 @@ check "doctor, after: the profile's files and the results directory are reachabl
 status=$?
 check "after: the boot from the checkout's image and disk passes" status_is 0
 check "after: nothing left" no_domains_left
+
+# A profile whose file is missing: the doctor's facts say which file and that
+# it neither exists nor is in QEMU's reach (no message to parse).
+mkdir "$WORK/missing"
+printf '[profile default]\nkernel = %s/gone/vmlinuz\ninitrd = %s/initrd.img\nmemory = 256M\n' \
+    "$WORK" "$WORK/img" > "$WORK/missing/provium.conf"
+doctor_json "$WORK/missing"
+check "doctor, a missing kernel: exit 1" status_is 1
+check "doctor, a missing kernel: its facts name the file and say it does not exist" \
+    test "$(fact 'profile default' file)" = kernel \
+        -a "$(fact 'profile default' path)" = "$WORK/gone/vmlinuz" \
+        -a "$(fact 'profile default' exists)" = false \
+        -a "$(fact 'profile default' reachable)" = false

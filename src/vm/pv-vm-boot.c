@@ -18,8 +18,9 @@
  * provium.boot({a, b, c}) runs the three stages over its VMs; vm:start() the
  * first two for one VM, vm:wait() the last; vm:boot() all three for one.
  * When one VM of a call fails, the call fails with every failed VM's reason
- * and console; the VMs that did boot are destroyed, and the failed ones are
- * left as they are, so --keep-failed can keep them.
+ * and console, and every VM of the call is destroyed, so that the file's
+ * next test finds the pool as it was; with --keep-failed the failed ones
+ * stay (their test's end keeps them).
  */
 #include "config.h"
 
@@ -362,13 +363,14 @@ pv_vm_boot_report(PvVm *const *vms, guint n, GError **error)
 }
 
 /*
- * A boot call failed: the VMs that did boot are destroyed, the failed ones
- * whose domain runs are kept (their console, --keep-failed), and the others
- * give their charge back.
+ * A boot call failed: every VM of it whose domain runs is destroyed (its
+ * console is in the call's error already), but with --keep-failed the failed
+ * ones; the others give their charge back.
  */
 static void
 pv_vm_boot_unwind(PvVm *const *vms, guint n)
 {
+    gboolean keep = vms[0]->ctx.keep_failed;
     guint i;
 
     for (i = 0; i < n; i++) {
@@ -376,10 +378,11 @@ pv_vm_boot_unwind(PvVm *const *vms, guint n)
 
         if (!vm->boot)
             continue;
-        if (vm->boot->error && pv_vm_is_running(vm)) {
-            /* With its charge, until its scope ends. */
+        if (vm->boot->error && keep && pv_vm_is_running(vm)) {
+            /* With its charge, until its test ends and keeps it. */
             pv_vm_boot_finish(vm);
-        } else if (vm->domain && vm->boot->started && pv_vm_is_running(vm)) {
+        } else if (vm->domain && (vm->boot->started || vm->boot->error) &&
+                   pv_vm_is_running(vm)) {
             pv_vm_boot_finish(vm);
             pv_vm_destroy(vm, NULL);
         } else {
@@ -483,8 +486,8 @@ pv_vm_boot_all(PvVm *const *vms, guint n, const PvVmBootOptions *options, GError
  *
  * Charges the VM, waits until the host can take its boot, renders and starts
  * the domain and waits for its guest agent (unless @options says not to).
- * A domain that started stays running on failure, so its console can be read
- * and --keep-failed can keep it.
+ * A domain that started is destroyed on failure, its console in @error;
+ * --keep-failed keeps it.
  */
 gboolean
 pv_vm_boot(PvVm *vm, const PvVmBootOptions *options, GError **error)

@@ -42,6 +42,7 @@ pv_vm_context_init(PvVmContext *ctx, PvFile *file)
     ctx->virt_type = options->virt_type;
     ctx->no_ksm = options->no_ksm;
     ctx->no_perf_mode = options->no_perf_mode;
+    ctx->keep_failed = options->keep_failed;
     ctx->file = file;
     ctx->path = pv_file_peek_path(file);
     ctx->abs_path = pv_file_peek_abs_path(file);

@@ -41,6 +41,7 @@ typedef struct {
     PvVirtType virt_type;          /* --virt-type */
     gboolean no_ksm;               /* --no-ksm: domains do not share pages */
     gboolean no_perf_mode;         /* --no-perf-mode: LLC groups shared */
+    gboolean keep_failed;          /* --keep-failed: a boot's failed VMs stay */
 
     /* The file, the VMs' owner */
     PvFile *file;

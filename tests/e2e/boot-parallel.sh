@@ -3,7 +3,8 @@
 # boot gate allows and returns when every agent is connected; the events and
 # the SVG timeline show the boots overlap.  A member that fails (its agent
 # silent, or its domain unable to start) fails the call with its reason and
-# console, the others are destroyed, and every charge goes back.  A signal
+# console, every VM of the call is destroyed (--keep-failed keeps the failed
+# ones), and every charge goes back.  A signal
 # (SIGINT, SIGTERM) mid-boot leaves no domain and no reservation.  The
 # charges are taken all together or not at all.  vm:start() and vm:wait()
 # split a boot in two.
@@ -80,7 +81,7 @@ check "report --svg: each on a row of its own, so all three show" \
 check "provium.boot of three: nothing left" no_domains_left
 
 # (b) One member's agent never connects: the call fails naming it, with its
-# console; the others are destroyed by the call; the test fails.
+# console; every VM of the call is destroyed by the call; the test fails.
 mkfile member <<'LUA'
 test("one of three does not boot", function(t)
     local a, mute, b = provium:vm("a"), provium:vm("mute", "noagent"), provium:vm("b")
@@ -92,9 +93,9 @@ end)
 LUA
 run_provium --no-psi --cpus 3 --boot-workers 3 "$WORK/member"
 check "failing member: exit 1" status_is 1
-check "failing member: the call failed, leaving the others stopped and the member running" \
+check "failing member: the call failed, leaving every VM of it stopped" \
     test "$(events '[.[] | select(.kind == "test_log") | .text] | join(",")')" = \
-        '"returned false,states stopped running stopped"'
+        '"returned false,states stopped stopped stopped"'
 check "failing member: the failure names the VM and why, at the call's line" \
     out_has "member.test.lua:3: 1 of 3 VMs did not boot:"
 check "failing member: ... the guest agent that did not connect" \
@@ -105,13 +106,46 @@ check "failing member: the call's error carries the member's console" \
 check "failing member: the error blames no other VM" \
     test "$(events '[.[] | select(.kind == "test_failed")][0].reason
                     | contains("vm '"'a'"'") or contains("vm '"'b'"'")')" = false
-check "failing member: the call destroyed a and b, the test's end the member" \
-    test "$(events '[.[] | select(.kind == "vm_stopped") | [.vm, .reason] | join(" ")] | join(",")')" = \
-        '"a destroyed,b destroyed,mute test_ended"'
-check "failing member: a and b were destroyed before the test ended" \
-    test "$(sequence)" = '"T+++RR--F-"'
+check "failing member: the call destroyed a, b and the member" \
+    test "$(events '[.[] | select(.kind == "vm_stopped") | [.vm, .reason] | join(" ")] | sort | join(",")')" = \
+        '"a destroyed,b destroyed,mute destroyed"'
+check "failing member: all three were destroyed before the test ended" \
+    test "$(sequence)" = '"T+++RR---F"'
 check "failing member: the pool is empty at the end" pool_empty_at_end
 check "failing member: nothing left" no_domains_left
+
+# ... with --keep-failed the member that failed stays for a look, the others
+# do not.
+run_provium --no-psi --cpus 3 --boot-workers 3 --keep-failed "$WORK/member"
+check "failing member, --keep-failed: the call left the member running" \
+    test "$(events '[.[] | select(.kind == "test_log") | .text] | join(",")')" = \
+        '"returned false,states stopped running stopped"'
+check "failing member, --keep-failed: its domain is kept, the others' are not" \
+    test "$(virsh list --all --name | grep "^$PREFIX" | tr '\n' ' ')" = "${PREFIX}member-mute "
+for d in $(virsh list --all --name | grep "^$PREFIX"); do
+    virsh -q destroy "$d" > /dev/null 2>&1
+    virsh -q undefine "$d" > /dev/null 2>&1
+done
+
+# (c) Two VMs of the file's top level that never get ready: the failed group
+# boot destroys both, so the file's next test has the pool back.
+mkfile group <<'LUA'
+local a, b = provium:vm("a", "noagent"), provium:vm("b", "noagent")
+test("neither gets ready", function(t)
+    provium.boot({a, b}, {timeout = "20s"})
+end)
+test("the pool is back for the next test", function(t)
+    provium.boot({provium:vm("c"), provium:vm("d")})
+end)
+LUA
+run_provium --no-psi --cpus 2 --boot-workers 2 "$WORK/group"
+check "a failed group of the top level: the next test passes" \
+    test "$(events '[.[] | select(.kind == "test_passed" or .kind == "test_failed") | .kind] | join(",")')" = \
+        '"test_failed,test_passed"'
+check "a failed group of the top level: both destroyed by the call" \
+    test "$(events '[.[] | select(.kind == "vm_stopped" and (.vm == "a" or .vm == "b")) | .reason] | join(",")')" = \
+        '"destroyed,destroyed"'
+check "a failed group of the top level: nothing left" no_domains_left
 
 # One member's domain cannot start at all (QEMU cannot load its kernel): the
 # call fails at once naming it, the member that had started is destroyed

@@ -44,7 +44,8 @@ static const PvEventSchema pv_event_schema[] = {
       "path vm fixture key holder", "" },
     { "fixture_build_finished", "pv_event_fixture_build_finished",
       "path vm fixture key duration_ns ok", "error" },
-    { "vm_restored", "pv_event_vm_restored", "path vm domain fixture key slot restore_ns", "" },
+    { "vm_restored", "pv_event_vm_restored", "path vm domain fixture key slot restore_ns",
+      "clock_not_set" },
     { "test_passed", "pv_event_test_ended", "path name tags duration_ns", "" },
     { "test_failed", "pv_event_test_ended", "path name tags duration_ns reason",
       "console_excerpt" },
@@ -632,7 +633,8 @@ pv_event_fixture_build_finished(PvEvents *events, const char *path, const char *
 
 void
 pv_event_vm_restored(PvEvents *events, const char *path, const char *vm, const char *domain,
-                     const char *fixture, const char *key, guint slot, gint64 restore_ns)
+                     const char *fixture, const char *key, guint slot, gint64 restore_ns,
+                     const char *clock_not_set)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
@@ -643,6 +645,8 @@ pv_event_vm_restored(PvEvents *events, const char *path, const char *vm, const c
     pv_event_add_str(&fields, "key", key);
     pv_event_add_int(&fields, "slot", slot);
     pv_event_add_int(&fields, "restore_ns", restore_ns);
+    if (clock_not_set)
+        pv_event_add_str(&fields, "clock_not_set", clock_not_set);
     pv_event_emit_checked(events, "vm_restored", &fields);
 }
 

@@ -333,7 +333,8 @@ pv_vm_fixture_restore(PvVm *vm, const PvVmBootOptions *options, GError **error)
         pv_event_vm_restored(pv_run_peek_events(vm->run), pv_file_peek_path(vm->file), vm->name,
                              pv_domain_peek_name(vm->domain), vm->fixture->name,
                              vm->fixture_key, pv_fixture_slot_get_index(slot),
-                             (g_get_monotonic_time() - vm->boot->started) * 1000);
+                             (g_get_monotonic_time() - vm->boot->started) * 1000,
+                             vm->boot->clock_not_set);
     if (!ok && !(vm->domain && pv_vm_is_running(vm)))
         pv_vm_boot_abandon(vm);
     else

@@ -602,6 +602,7 @@ pv_vm_boot_free(PvVmBoot *boot)
         return;
     pv_vm_placement_clear(&boot->placement);
     g_clear_error(&boot->error);
+    g_free(boot->clock_not_set);
     g_free(boot);
 }
 

@@ -144,7 +144,12 @@ load_events(void)
     pv_event_fixture_build_finished(events, path, "db", "base", "3b9ea7753e12f76e", 1000,
                                     "fixture 'base' did not build: its setup failed");
     pv_event_vm_restored(events, path, "db", "pvfx-3a8cae1d-3b9ea7753e12-0", "base",
-                         "3b9ea7753e12f76e", 0, 880000000);
+                         "3b9ea7753e12f76e", 0, 880000000, NULL);
+    pv_event_vm_restored(events, path, "db", "pvfx-3a8cae1d-3b9ea7753e12-1", "base",
+                         "3b9ea7753e12f76e", 1, 910000000,
+                         "cannot set the guest's clock through its agent: this feature or "
+                         "command is not currently supported; date -u -s @1764000000: exit "
+                         "status 1");
     pv_event_claim_released(events, path, pv_amount(52428800, 0), (PvAmount){ 0, 0 }, 0);
     pv_event_file_completed(events, path, "failed", 4200000000, NULL, none);
     pv_event_run_interrupted(events, 1, "interrupted; stopping (interrupt again to exit at once)");

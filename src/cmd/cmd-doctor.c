@@ -16,6 +16,7 @@
 #include "pv-config.h"
 #include "pv-datadir.h"
 #include "pv-doctor.h"
+#include "pv-fixture-store.h"
 #include "pv-host.h"
 #include "pv-i18n.h"
 #include "pv-libvirt.h"
@@ -173,8 +174,8 @@ pv_doctor_results_dir(PvDoctorArgs *args, PvConfig *config, const char *config_p
 
 /*
  * The provium.conf, then what QEMU's user (from libvirt's capabilities)
- * can reach: each profile's files, and the results directory where the
- * disk overlays go.
+ * can reach: each profile's files, the results directory where the disk
+ * overlays go, and the fixture cache where saved disks stay.
  */
 static void
 pv_doctor_check_profiles(GPtrArray *checks, PvDoctorArgs *args, const char *caps,
@@ -184,6 +185,7 @@ pv_doctor_check_profiles(GPtrArray *checks, PvDoctorArgs *args, const char *caps
     g_autoptr(PvConfig) config = NULL;
     g_autofree char *path = NULL;
     g_autofree char *results_dir = NULL;
+    g_autofree char *fixture_dir = NULL;
     g_autoptr(GPtrArray) names = NULL;
     g_autoptr(PvQemuUser) user = NULL;
     gboolean disks = FALSE;
@@ -249,6 +251,8 @@ pv_doctor_check_profiles(GPtrArray *checks, PvDoctorArgs *args, const char *caps
     }
     results_dir = pv_doctor_results_dir(args, config, path);
     pv_doctor_add(checks, pv_doctor_check_results_dir(results_dir, user, disks));
+    fixture_dir = pv_fixture_store_default_dir(args->cache_dir);
+    pv_doctor_add(checks, pv_doctor_check_fixture_cache(fixture_dir, user, disks));
 }
 
 /* Facts: "buildable". */

@@ -110,7 +110,8 @@ pv_event_fixture_build_finished(PvEvents *events, const char *path, const char *
 
 void
 pv_event_vm_restored(PvEvents *events, const char *path, const char *vm, const char *domain,
-                     const char *fixture, const char *key, guint slot, gint64 restore_ns)
+                     const char *fixture, const char *key, guint slot, gint64 restore_ns,
+                     const char *clock_not_set)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
@@ -121,6 +122,8 @@ pv_event_vm_restored(PvEvents *events, const char *path, const char *vm, const c
     pv_event_add_str(&fields, "key", key);
     pv_event_add_int(&fields, "slot", slot);
     pv_event_add_int(&fields, "restore_ns", restore_ns);
+    if (clock_not_set)
+        pv_event_add_str(&fields, "clock_not_set", clock_not_set);
     pv_event_emit_checked(events, "vm_restored", &fields);
 }
 

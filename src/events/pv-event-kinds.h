@@ -103,7 +103,7 @@ void pv_event_fixture_build_finished(PvEvents *events, const char *path, const c
                                      const char *error);
 void pv_event_vm_restored(PvEvents *events, const char *path, const char *vm,
                           const char *domain, const char *fixture, const char *key, guint slot,
-                          gint64 restore_ns);
+                          gint64 restore_ns, const char *clock_not_set);
 void pv_event_vm_stopped(PvEvents *events, const char *path, const char *vm,
                          const char *domain, const char *reason);
 void pv_event_vm_link(PvEvents *events, const char *path, const char *vm, const char *domain,

@@ -290,6 +290,46 @@ pv_doctor_check_results_dir(const char *dir, PvQemuUser *user, gboolean needed)
 }
 
 /**
+ * pv_doctor_check_fixture_cache:
+ * @dir: the fixture cache (CACHE/fixtures), which need not exist yet
+ * @user: the user QEMU runs as
+ * @needed: whether a profile boots a disk (a fixture's saved disk goes
+ *   into the cache, and QEMU opens it there): a failure then, else a warning
+ *
+ * Whether QEMU can reach the fixture cache, where restores boot saved disks.
+ */
+PvCheck *
+pv_doctor_check_fixture_cache(const char *dir, PvQemuUser *user, gboolean needed)
+{
+    g_autofree char *abs = g_canonicalize_filename(dir, NULL);
+    g_autofree char *blocker = NULL;
+    g_autofree char *fix = NULL;
+    PvCheck *check;
+
+    if (pv_qemu_user_can_enter(user, abs, &blocker)) {
+        check = pv_check_new(PV_CHECK_PASS, "fixture_cache",
+                             _("QEMU (%s, uid %u) can reach %s, where fixtures keep their saved "
+                               "disks"), pv_qemu_user_peek_name(user),
+                             (unsigned)pv_qemu_user_get_uid(user), abs);
+    } else {
+        fix = pv_qemu_user_format_fix(user, blocker);
+        check = pv_check_new(needed ? PV_CHECK_FAIL : PV_CHECK_WARN, "fixture_cache",
+                             _("QEMU (%s, uid %u) cannot reach %s, where fixtures keep their "
+                               "saved disks: it may not enter %s; let it in with %s (as "
+                               "virt-manager does), or give --cache-dir elsewhere"),
+                             pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
+                             abs, blocker, fix);
+        pv_check_set_string(check, "fix", fix);
+    }
+    pv_check_set_name(check, "fixture cache");
+    pv_check_set_string(check, "dir", abs);
+    pv_check_set_bool(check, "reachable", blocker == NULL);
+    pv_check_set_string(check, "blocker", blocker);
+    pv_doctor_set_user(check, user);
+    return check;
+}
+
+/**
  * pv_doctor_check_llc:
  * @caps_xml: (nullable): libvirt's host capabilities
  *

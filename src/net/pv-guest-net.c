@@ -2,9 +2,10 @@
  * pv-guest-net.c: a running guest's NICs: their addresses
  *
  * The guest agent names the guest's interface that has a NIC's MAC
- * (pv_agent_find_interface()), and runs `ip` (static addresses) or `udhcpc`
- * (DHCP) there with guest-exec: arguments, never a shell line.  Link state
- * is the domain's (pv_domain_handle_set_link()).
+ * (pv_agent_find_interface()), and runs `ip` (static addresses) or a DHCP
+ * client (udhcpc, dhclient, dhcpcd, else a runtime systemd-networkd file)
+ * there with guest-exec: arguments, never a shell line.  Link state is the
+ * domain's (pv_domain_handle_set_link()).
  */
 #include "config.h"
 
@@ -69,18 +70,71 @@ pv_guest_net_set_static(virDomain *dom, const PvAgentContext *ctx, const PvNic *
     return !nic->gateway || pv_guest_net_run(dom, ctx, deadline, "ip", route, error);
 }
 
-/* A DHCP client run once through the agent (the test image's busybox
- * udhcpc); where there is none, the guest's own client must get the lease:
- * wait for the address until @deadline. */
+/*
+ * systemd-networkd (Debian's and Ubuntu's cloud images) configures only the
+ * interfaces a .network file matches, the first NIC's from cloud-init: a
+ * runtime one for this NIC's MAC, then networkctl reloads and reconfigures.
+ */
+static gboolean
+pv_guest_net_networkd(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
+                      const char *ifname, gint64 deadline, GError **error)
+{
+    g_autofree char *path = g_strdup_printf("/run/systemd/network/10-provium-%s.network",
+                                            ifname);
+    g_autofree char *text = g_strdup_printf("# provium: network '%s' of vm '%s'\n"
+                                            "[Match]\nMACAddress=%s\n\n"
+                                            "[Network]\nDHCP=ipv4\n", nic->net, nic->vm,
+                                            nic->mac);
+    g_autoptr(GBytes) data = g_bytes_new_take(g_steal_pointer(&text), strlen(text));
+    const char *const active[] = { "is-active", "--quiet", "systemd-networkd.service", NULL };
+    const char *const reload[] = { "reload", NULL };
+    const char *const reconfigure[] = { "reconfigure", ifname, NULL };
+
+    return pv_guest_net_run(dom, ctx, deadline, "systemctl", active, error) &&
+           pv_agent_file_write(dom, ctx, path, data, error) &&
+           pv_guest_net_run(dom, ctx, deadline, "networkctl", reload, error) &&
+           pv_guest_net_run(dom, ctx, deadline, "networkctl", reconfigure, error);
+}
+
+/*
+ * The guest's DHCP client asked once through the agent: busybox's udhcpc
+ * (the test image's), ISC's dhclient, dhcpcd, else systemd-networkd; where
+ * none answers, the guest's own configuration must get the lease: wait for
+ * the address until @deadline.
+ */
 static gboolean
 pv_guest_net_dhcp(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
                   const char *ifname, gint64 deadline, GError **error)
 {
-    const char *const args[] = { "-i", ifname, "-q", "-n", "-t", "10", "-T", "1", NULL };
+    const char *const udhcpc[] = { "-i", ifname, "-q", "-n", "-t", "10", "-T", "1", NULL };
+    const char *const dhclient[] = { "-1", "-4", ifname, NULL };
+    const char *const dhcpcd[] = { "-1", "-4", "-w", ifname, NULL };
+    const struct {
+        const char *path;
+        const char *const *args;
+    } clients[] = {
+        { "udhcpc", udhcpc },
+        { "dhclient", dhclient },
+        { "dhcpcd", dhcpcd },
+    };
     g_autoptr(GError) client_error = NULL;
+    gboolean asked = FALSE;
+    gsize i;
 
-    if (pv_guest_net_run(dom, ctx, deadline, "udhcpc", args, &client_error))
+    for (i = 0; i < G_N_ELEMENTS(clients) && !asked; i++) {
         g_clear_error(&client_error);
+        asked = pv_guest_net_run(dom, ctx, deadline, clients[i].path, clients[i].args,
+                                 &client_error);
+    }
+    if (!asked) {
+        g_clear_error(&client_error);
+        asked = pv_guest_net_networkd(dom, ctx, nic, ifname, deadline, &client_error);
+    }
+    if (asked)
+        g_clear_error(&client_error);
+    else
+        g_prefix_error(&client_error, _("no DHCP client answered (udhcpc, dhclient, dhcpcd, "
+                                        "systemd-networkd); the last: "));
     for (;;) {
         g_auto(GStrv) addresses = NULL;
         g_autofree char *name = pv_agent_find_interface(dom, nic->mac, &addresses, error);

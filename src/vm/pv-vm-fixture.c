@@ -394,7 +394,8 @@ pv_vm_fixture_restore(PvVm *vm, const PvVmBootOptions *options, GError **error)
         pv_event_vm_restored(vm->ctx.events, vm->ctx.path, vm->name,
                              pv_domain_peek_name(vm->domain), vm->fixture->name,
                              vm->fixture_key, pv_fixture_slot_get_index(slot),
-                             (g_get_monotonic_time() - vm->boot->started) * 1000);
+                             (g_get_monotonic_time() - vm->boot->started) * 1000,
+                             vm->boot->clock_not_set);
     if (!ok && !(vm->domain && pv_vm_is_running(vm)))
         pv_vm_boot_abandon(vm);
     else
@@ -425,6 +426,33 @@ pv_vm_fixture_claim_slot(PvVm *vm, PvFixtureEntry *entry, GError **error)
     }
 }
 
+/*
+ * A fixture of a profile with a disk keeps the saved disk in the cache, and
+ * QEMU, as the user libvirt runs it as, opens it there at each restore: a
+ * cache it may not enter (a --cache-dir of mode 0700) is refused before a
+ * build, naming the directory and the fix, rather than failing every
+ * restore after a good build.
+ */
+static gboolean
+pv_vm_fixture_check_reach(PvVm *vm, PvFixtureStore *store, GError **error)
+{
+    PvQemuUser *user = pv_host_peek_qemu_user(vm->ctx.host);
+    const char *dir = pv_fixture_store_get_dir(store);
+    g_autofree char *blocker = NULL;
+    g_autofree char *fix = NULL;
+
+    if (!user || !vm->profile->disk || pv_qemu_user_can_enter(user, dir, &blocker))
+        return TRUE;
+    fix = pv_qemu_user_format_fix(user, blocker);
+    g_set_error(error, PV_ERROR, PV_ERROR_IO,
+                _("vm '%s': QEMU runs as %s (uid %u), which may not enter %s on the way to the "
+                  "fixture cache %s, where fixture '%s' keeps its saved disk: let it in with %s "
+                  "(as virt-manager does), or give --cache-dir elsewhere"),
+                vm->name, pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
+                blocker, dir, vm->fixture->name, fix);
+    return FALSE;
+}
+
 /**
  * pv_vm_boot_fixture:
  * @setup: runs the fixture's setup on a build's VM
@@ -450,7 +478,7 @@ pv_vm_boot_fixture(PvVm *vm, const PvVmBootOptions *options, PvVmFixtureSetupFun
         return FALSE;
     pv_vm_boot_finish(vm);
     store = pv_host_get_fixture_store(vm->ctx.host, error);
-    if (!store)
+    if (!store || !pv_vm_fixture_check_reach(vm, store, error))
         return FALSE;
     key = pv_vm_fixture_key(vm, store, pv_host_peek_hypervisor(vm->ctx.host), error);
     if (!key)

@@ -77,6 +77,7 @@ typedef struct {
     char *disk;              /*   the overlay's base */
     gint64 started;          /* monotonic: when the domain started */
     gboolean ready;          /* its agent connected (or it needs none) */
+    char *clock_not_set;     /* a restore: why the guest's clock could not be set */
     GError *error;           /* why it did not boot */
 } PvVmBoot;
 

@@ -364,6 +364,47 @@ pv_vm_start_one(PvVm *vm, GError **error)
 /* How long one guest-ping of a restored guest may take. */
 #define PV_VM_PING_TIMEOUT_S 1
 
+/* How long date(1) in the guest may take to set its clock. */
+#define PV_VM_DATE_TIMEOUT_US (10 * G_USEC_PER_SEC)
+
+/*
+ * A restored guest's clock stands where it was saved: set it to the host's.
+ * qemu-ga's guest-set-time first, which it refuses where the guest has no
+ * /sbin/hwclock (busybox's sits in /bin), then date(1) through guest-exec.
+ * When neither can, the guest runs on with the saved clock and the
+ * vm_restored event says why (boot->clock_not_set): not a failure.
+ */
+static void
+pv_vm_set_clock(PvVm *vm, PvDomain *domain)
+{
+    virDomain *dom = pv_domain_peek_virdomain(domain);
+    g_autoptr(GError) agent_error = NULL;
+    g_autoptr(GError) date_error = NULL;
+    g_auto(PvAgentExecResult) result = { 0 };
+    g_autofree char *at = NULL;
+    const char *args[] = { "-u", "-s", NULL, NULL };
+    PvAgentExec exec = { "date", args, NULL, NULL, 0 };
+    PvAgentContext ctx;
+
+    if (pv_agent_set_time(dom, &agent_error))
+        return;
+    at = g_strdup_printf("@%" G_GINT64_FORMAT, g_get_real_time() / G_USEC_PER_SEC);
+    args[2] = at;
+    exec.deadline = g_get_monotonic_time() + PV_VM_DATE_TIMEOUT_US;
+    pv_vm_agent_context(vm, &ctx);
+    if (pv_agent_exec(dom, &ctx, &exec, &result, &date_error) && !result.timed_out &&
+        !result.signaled && result.exit_code == 0)
+        return;
+    if (!date_error)
+        date_error = g_error_new(PV_ERROR, PV_ERROR_GUEST,
+                                 result.timed_out ? "date -u -s %s: timed out" :
+                                 "date -u -s %s: exit status %" G_GINT64_FORMAT, at,
+                                 result.exit_code);
+    g_free(vm->boot->clock_not_set);
+    vm->boot->clock_not_set = g_strdup_printf("%s; %s", agent_error->message,
+                                              date_error->message);
+}
+
 /*
  * Restores the VM's domain from @state_path under vm->domain_name, with this
  * run's console log and metadata (and with @disk, the disk state saved with
@@ -460,10 +501,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     }
     pv_domain_set_ready(domain);
     pv_vm_leave_gate(vm);
-    if (!pv_agent_set_time(pv_domain_peek_virdomain(domain), error)) {
-        g_prefix_error(error, _("vm '%s' (domain '%s'): "), vm->name, name);
-        return FALSE;
-    }
+    pv_vm_set_clock(vm, domain);
     boot->ready = TRUE;
     return TRUE;
 }

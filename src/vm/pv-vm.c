@@ -592,6 +592,7 @@ pv_vm_boot_free(PvVmBoot *boot)
     g_free(boot->kernel);
     g_free(boot->initrd);
     g_free(boot->disk);
+    g_free(boot->clock_not_set);
     g_free(boot);
 }
 

@@ -4,7 +4,8 @@
 # and its root on the qcow2 (each VM's own overlay).  Through vm:run: systemd
 # came up, the distribution's qemu-guest-agent runs, cloud-init took the
 # hostname from a NoCloud seed on the kernel command line, and / is the
-# image's ext4.  Skipped where the image cannot be built (no way to Debian's
+# image's ext4; both its NICs got their addresses by DHCP from the guest's
+# own stack.  Skipped where the image cannot be built (no way to Debian's
 # archive) and was never built before.
 : "${PV_DEBIAN_IMAGE:?run through make check}"
 : "${PV_TEST_SRCDIR:?run through make check}"
@@ -43,11 +44,19 @@ cmdline = root=/dev/vda console=ttyS0 rcupdate.rcu_cpu_stall_suppress=1 ds=noclo
 memory = 1G
 cpus = 1
 CONF
+# Two DHCP networks: cloud-init's fallback configuration takes the first NIC
+# (systemd-networkd), provium asks the guest's client for the second (the
+# image has no busybox udhcpc).
 cat > "$WORK/debian.test.lua" <<LUA
+provium:network("one", {cidr = "10.97.1.0/24", host = "10.97.1.1", dhcp = true})
+provium:network("two", {cidr = "10.97.2.0/24", host = "10.97.2.1", dhcp = true})
 test("a Debian 12 guest with systemd and cloud-init", function(t)
     -- About half a minute to the agent under plain emulation, minutes when
     -- the host is loaded: these bounds only tell "never came" apart.
-    local vm = provium:vm("deb", "debian"):boot({timeout = "10m"})
+    local vm = provium:vm("deb", "debian", {nics = {"one", "two"}}):boot({timeout = "10m"})
+    local addrs = vm:run("ip -4 -o addr show").stdout
+    t:assert_contains(addrs, vm:ip("one") .. "/24")
+    t:assert_contains(addrs, vm:ip("two") .. "/24")
     local r = vm:run("systemctl is-system-running --wait", {timeout = "10m"})
     local failed = vm:run("systemctl --failed --no-legend --plain").stdout
     t:assert(r.stdout == "running\n" or r.stdout == "degraded\n",

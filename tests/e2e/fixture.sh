@@ -372,6 +372,37 @@ check "kept: the kept domain still runs, untouched" \
 check "kept: provium clean --prefix removes it" \
     sh -c "! virsh list --all --name | grep -qx '$kept'"
 
+# 7b. A guest without /sbin/hwclock (busybox's applets in /bin): qemu-ga
+# refuses guest-set-time, so the restore sets the clock with date(1); without
+# date(1) either, the restore still passes and vm_restored says why the clock
+# stands where it was saved.  Each setup turns the clock back an hour first.
+mkdir "$WORK/clock"
+for f in nohwclock nodate; do
+    cat > "$WORK/fixtures/$f.fixture.lua" <<LUA
+return fixture("$f", {}, function(vm)
+    vm:run("date -u -s @\$((\$(date +%s) - 3600)) && rm -f /sbin/hwclock"):assert_ok()
+    if "$f" == "nodate" then vm:run("rm -f /bin/date"):assert_ok() end
+end)
+LUA
+done
+cat > "$WORK/clock/clock.test.lua" <<'LUA'
+test("no hwclock: the clock is set by date", function(t)
+    local vm = provium:vm("a", {fixture = "nohwclock"}):boot()
+    local skew = tonumber(vm:run("date +%s").stdout) - os.time()
+    t:assert(math.abs(skew) <= 5, "the guest's clock is off by " .. skew .. " s")
+end)
+test("neither: restored, its clock as saved", function(t)
+    local vm = provium:vm("b", {fixture = "nodate"}):boot()
+    t:assert_eq("ready", vm:state())
+end)
+LUA
+fx "$WORK/clock"
+check "no /sbin/hwclock in the guest: the restores pass (exit 0)" status_is 0
+check "no /sbin/hwclock: date(1) set the clock, so vm_restored says nothing of it" \
+    test "$(events '[.[] | select(.kind == "vm_restored" and .fixture == "nohwclock")][0] | has("clock_not_set")')" = false
+check "neither hwclock nor date: vm_restored says the clock was not set, and why" \
+    test "$(events '[.[] | select(.kind == "vm_restored" and .fixture == "nodate")][0].clock_not_set | test("date")')" = true
+
 # 7c. Two files of one run wait for each other: a builds a fixture, and its
 # build's boot waits for the pool that b's claim holds, while b waits for
 # a's build.  Neither could ever go on: the wait that closed the cycle

@@ -96,6 +96,33 @@ check "run directory out of reach: no overlay was made" \
     sh -c "! ls '$HOMEDIR'/runs/*/vms/*.qcow2 2> /dev/null"
 check "run directory out of reach: nothing left" no_domains_left
 
+# A fixture of the disk's profile with its cache behind the home directory:
+# refused before the build (which would pass, then every restore fail), one
+# line naming the directory, the fix and --cache-dir; the doctor says so too.
+mkdir -p "$WORK/fx/fixtures"
+cp "$WORK/o/provium.conf" "$WORK/fx/"
+printf 'return fixture("base", {}, function(vm) vm:run("true"):assert_ok() end)\n' \
+    > "$WORK/fx/fixtures/base.fixture.lua"
+printf 'test("restored", function(t) provium:vm("a", {fixture = "base"}):boot() end)\n' \
+    > "$WORK/fx/fx.test.lua"
+"$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs" --cache-dir "$HOMEDIR/cache" \
+    "$WORK/fx" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "fixture cache out of reach: a failed test" status_is 1
+check "fixture cache out of reach: one line naming the directory, the fix and --cache-dir" \
+    sh -c "grep -F \"which may not enter $HOMEDIR on the way to the fixture cache $HOMEDIR/cache/fixtures\" '$WORK/out' |
+           grep -F 'let it in with setfacl -m u:$QEMU_USER:x $HOMEDIR' | grep -qF -- '--cache-dir'"
+check "fixture cache out of reach: refused before a build" \
+    test "$(events '[.[] | select(.kind == "fixture_build_started" or .kind == "vm_spawned")] | length')" -eq 0
+check "fixture cache out of reach: nothing left" no_domains_left
+doctor_json --cache-dir "$HOMEDIR/cache" "$WORK/fx"
+check "doctor: the fixture cache is out of QEMU's reach, behind the home directory" \
+    test "$(fact fixture_cache status)" = FAIL -a "$(fact fixture_cache blocker)" = "$HOMEDIR" \
+        -a "$(fact fixture_cache dir)" = "$HOMEDIR/cache/fixtures"
+doctor_json --cache-dir "$WORK/cache" "$WORK/fx"
+check "doctor: a fixture cache it can reach passes" \
+    test "$(fact fixture_cache status)" = PASS -a "$(fact fixture_cache reachable)" = true
+
 # What tools/setup-debian.sh does for its checkout.
 if ! command -v setfacl > /dev/null 2>&1; then
     ok "tools/qemu-search-acl.sh # SKIP setfacl is not installed (tools/setup-debian.sh installs acl)"

@@ -203,6 +203,7 @@ function fixture(name, opts, setup) end
 ---@field cpus? integer
 ---@field timeout? provium.Duration Until the guest agent connects (default "2m")
 ---@field agent? boolean false: do not wait for the guest agent
+---@field ready? "agent"|"systemd"|"cloud-init" After the agent, wait (within timeout) until systemd says running (degraded fails, naming the failed units) or cloud-init has finished (its errors fail)
 ---@field performance_mode? boolean
 ---@field llcs? integer
 ---@field cores? integer

@@ -70,7 +70,7 @@ pv_lua_check_vm_options(lua_State *L, int arg, const char *what, gboolean boot,
     };
     static const char *const boot_known[] = {
         "memory", "cpus", "performance_mode", "llcs", "cores", "threads", "timeout", "agent",
-        NULL,
+        "ready", NULL,
     };
     int top = lua_gettop(L);
 
@@ -96,6 +96,10 @@ pv_lua_check_vm_options(lua_State *L, int arg, const char *what, gboolean boot,
             options->timeout_ns = pv_lua_check_duration(L, -1, "timeout");
         if (lua_getfield(L, arg, "agent") != LUA_TNIL)
             options->no_agent = !lua_toboolean(L, -1);
+        if (lua_getfield(L, arg, "ready") != LUA_TNIL &&
+            (lua_type(L, -1) != LUA_TSTRING ||
+             !pv_vm_ready_from_string(lua_tostring(L, -1), &options->ready)))
+            luaL_error(L, "%s: ready must be \"agent\", \"systemd\" or \"cloud-init\"", what);
     }
     lua_settop(L, top);
 }
@@ -143,7 +147,7 @@ pv_lua_vm_boot(lua_State *L)
         if (options.vm.memory || options.vm.cpus || options.vm.performance_mode != -1 ||
             options.vm.llcs || options.vm.cores || options.vm.threads || options.no_agent)
             return luaL_error(L, "vm:boot(): vm '%s' is restored from fixture '%s': only "
-                              "timeout goes with it (the fixture's profile sets the rest)",
+                              "timeout and ready go with it (the fixture's profile sets the rest)",
                               pv_vm_peek_name(vm), pv_vm_peek_fixture(vm)->name);
         if (!pv_vm_boot_fixture(vm, &options, pv_lua_fixture_setup, L, &error))
             pv_lua_raise_error(L, error);

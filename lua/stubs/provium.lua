@@ -113,6 +113,8 @@ function Test:log(msg) end
 ---@field console_ignore? provium.ConsoleCheck|provium.ConsoleCheck[] Console checks turned off
 ---@field nics? (string|provium.NicOptions)[] One NIC per entry, on the file's networks, in order
 ---@field fixture? string Restore the VM from fixtures/NAME.fixture.lua (no memory, cpus or performance mode with it)
+---@field cmdline? string Kernel command line of this VM, after its profile's
+---@field boot_timeout? provium.Duration Until the guest agent connects, for this VM's boots (default: its profile's boot_timeout, else "2m")
 
 ---@class provium.NicOptions
 ---@field net string The network's name in the file (or the table provium:network() returned)

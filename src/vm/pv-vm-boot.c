@@ -74,7 +74,9 @@ pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error)
         pv_vm_boot_free(boot);
         return FALSE;
     }
-    boot->timeout_ns = options->timeout_ns ? options->timeout_ns : PV_VM_BOOT_TIMEOUT_NS;
+    /* The boot's timeout, else the VM's or its profile's boot_timeout, else 2 minutes. */
+    boot->timeout_ns = options->timeout_ns ? options->timeout_ns :
+        vm->profile->boot_timeout_ns ? vm->profile->boot_timeout_ns : PV_VM_BOOT_TIMEOUT_NS;
     boot->no_agent = options->no_agent;
     boot->ready_when = options->ready;
     if (boot->no_agent && boot->ready_when != PV_VM_READY_AGENT) {

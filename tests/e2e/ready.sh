@@ -84,3 +84,33 @@ check "ready with agent = false: the test fails saying why" \
 check "mistakes: no domain was started" \
     test "$(events '[.[] | select(.kind == "vm_spawned")] | length')" -eq 0
 check "mistakes: nothing left" no_domains_left
+
+# What a VM sets of its profile: cmdline (after the profile's), boot_timeout;
+# a profile may start from another and set its own boot_timeout.
+mkdir "$WORK/own"
+cp "$WORK/provium.conf" "$WORK/own/"
+cat >> "$WORK/own/provium.conf" <<'CONF'
+
+[profile mute : noagent]
+boot_timeout = 4s
+CONF
+cat > "$WORK/own/own.test.lua" <<'LUA'
+test("its own cmdline", function(t)
+    local vm = provium:vm("f", {cmdline = "provium.test=per-vm", boot_timeout = "3m"}):boot()
+    t:assert_contains(vm:run("cat /proc/cmdline").stdout, "no_timer_check provium.test=per-vm")
+end)
+test("its own boot_timeout", function(t)
+    provium:vm("g", "noagent", {boot_timeout = "5s"}):boot()
+end)
+test("its profile's boot_timeout, inherited profile", function(t)
+    provium:vm("h", "mute"):boot()
+end)
+LUA
+run_provium "$WORK/own"
+check "a VM's cmdline goes after its profile's" \
+    test "$(result "its own cmdline" | jq -r .kind)" = test_passed
+check "a VM's boot_timeout is its boot's" \
+    sh -c "'$PROVIUM' events '$WORK/runs/latest/events.msgpack' | jq -r 'select(.name == \"its own boot_timeout\" and .kind == \"test_failed\") | .reason' | grep -q 'did not connect within 5.0s'"
+check "a profile's boot_timeout, in a profile that inherits the rest" \
+    sh -c "'$PROVIUM' events '$WORK/runs/latest/events.msgpack' | jq -r 'select(.name == \"its profile'\"'\"'s boot_timeout, inherited profile\" and .kind == \"test_failed\") | .reason' | grep -q 'did not connect within 4.0s'"
+check "own settings: nothing left" no_domains_left

@@ -272,6 +272,12 @@ function VM:console() end
 ---@param opts? provium.ShutdownOptions
 function VM:shutdown(opts) end
 
+---Reboots the guest (through its agent, else ACPI) and returns once its agent
+---answers from the new boot and its NICs have their addresses again.
+---@param opts? provium.ShutdownOptions timeout: default the boot's ("2m", or the profile's boot_timeout)
+---@return provium.VM
+function VM:reboot(opts) end
+
 ---Destroys the domain at once.
 function VM:destroy() end
 

@@ -79,6 +79,7 @@ char *pv_domain_dup_stop_reason(PvDomain *domain);
 PvWaitResult pv_domain_wait_agent(PvDomain *domain, gint64 deadline, GError **error);
 PvWaitResult pv_domain_wait_stopped(PvDomain *domain, gint64 deadline, GError **error);
 gboolean pv_domain_shutdown(PvDomain *domain, gint64 deadline, GError **error);
+gboolean pv_domain_reboot(PvDomain *domain, GError **error);
 gboolean pv_domain_destroy(PvDomain *domain, GError **error);
 void pv_domain_keep(PvDomain *domain);
 gboolean pv_domain_claim_stop_report(PvDomain *domain);

@@ -457,6 +457,24 @@ pv_lua_vm_shutdown(lua_State *L)
     return 0;
 }
 
+/* vm:reboot([{timeout = "2m"}]) */
+static int
+pv_lua_vm_reboot(lua_State *L)
+{
+    static const char *const known[] = { "timeout", NULL };
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    gint64 timeout_ns = 0;
+    GError *error = NULL;
+
+    pv_lua_check_options(L, 2, "vm:reboot()", known);
+    if (lua_istable(L, 2) && lua_getfield(L, 2, "timeout") != LUA_TNIL)
+        timeout_ns = pv_lua_check_duration(L, -1, "timeout");
+    if (!pv_vm_reboot(vm, timeout_ns, &error))
+        pv_lua_raise_error(L, error);
+    lua_settop(L, 1);
+    return 1;
+}
+
 static int
 pv_lua_vm_destroy(lua_State *L)
 {
@@ -577,6 +595,7 @@ static const luaL_Reg pv_lua_vm_methods[] = {
     { "read_file", pv_lua_vm_read_file },
     { "console", pv_lua_vm_console },
     { "shutdown", pv_lua_vm_shutdown },
+    { "reboot", pv_lua_vm_reboot },
     { "destroy", pv_lua_vm_destroy },
     { "reset", pv_lua_vm_reset },
     { "name", pv_lua_vm_name },

@@ -120,6 +120,7 @@ gboolean pv_vm_write_file(PvVm *vm, const char *path, GBytes *data, const char *
                           GError **error);
 GBytes *pv_vm_read_file(PvVm *vm, const char *path, GError **error);
 gboolean pv_vm_shutdown(PvVm *vm, gint64 timeout_ns, GError **error);
+gboolean pv_vm_reboot(PvVm *vm, gint64 timeout_ns, GError **error);
 gboolean pv_vm_destroy(PvVm *vm, GError **error);
 void pv_vm_touch(PvVm *vm);
 char *pv_vm_console_tail(PvVm *vm, guint lines);

@@ -114,3 +114,25 @@ check "a VM's boot_timeout is its boot's" \
 check "a profile's boot_timeout, in a profile that inherits the rest" \
     sh -c "'$PROVIUM' events '$WORK/runs/latest/events.msgpack' | jq -r 'select(.name == \"its profile'\"'\"'s boot_timeout, inherited profile\" and .kind == \"test_failed\") | .reason' | grep -q 'did not connect within 4.0s'"
 check "own settings: nothing left" no_domains_left
+
+# vm:reboot(): the guest reboots, the call returns once its agent answers
+# from the new boot, its NIC's address set again.
+mkdir "$WORK/reboot"
+cp "$WORK/provium.conf" "$WORK/reboot/"
+cat > "$WORK/reboot/reboot.test.lua" <<'LUA'
+provium:network("lan", {cidr = "10.96.7.0/24"})
+test("reboot", function(t)
+    local vm = provium:vm("r", {nics = {"lan"}}):boot()
+    local id = vm:run("cat /proc/sys/kernel/random/boot_id").stdout
+    vm:write_file("/tmp/before", "x")
+    t:assert_eq(vm, vm:reboot())
+    t:assert(vm:run("cat /proc/sys/kernel/random/boot_id").stdout ~= id, "the same boot id")
+    t:assert(not vm:run("test -e /tmp/before"):ok(), "the old boot's /tmp is still there")
+    t:assert_contains(vm:run("ip -4 -o addr show").stdout, vm:ip("lan") .. "/24")
+end)
+LUA
+run_provium "$WORK/reboot"
+check "vm:reboot(): a new boot, its address set again (exit 0)" status_is 0
+check "vm:reboot(): one domain the whole time" \
+    test "$(events '[.[] | select(.kind == "vm_spawned")] | length')" -eq 1
+check "vm:reboot(): nothing left" no_domains_left

@@ -98,6 +98,61 @@ test_profile_values(Fixture *fx, gconstpointer data)
     g_assert_true(g_str_has_suffix(profile->template_path, "/xml-templates/default.xml"));
 }
 
+/* [profile web : default] and inherit = default start from that profile; boot_timeout. */
+static void
+test_profile_inherit(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvConfig) config = NULL;
+    g_autoptr(PvProfile) profile = NULL;
+    g_autofree char *kernel = g_build_filename(fx->dir, "img", "vmlinuz", NULL);
+
+    write_file(fx->dir, "img/vmlinuz", "k");
+    write_file(fx->dir, "img/initrd", "i");
+    config = load(fx, "[profile base]\n"
+                  "kernel = img/vmlinuz\n"
+                  "initrd = img/initrd\n"
+                  "cmdline = console=ttyS0\n"
+                  "memory = 512M\n"
+                  "boot_timeout = 5m\n"
+                  "[profile web : base]\n"
+                  "cpus = 2\n"
+                  "[profile db]\n"
+                  "inherit = web\n"
+                  "memory = 1G\n"
+                  "boot_timeout = 90s\n", &error);
+    g_assert_no_error(error);
+    profile = pv_config_get_profile(config, "web", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(profile->name, ==, "web");
+    g_assert_cmpstr(profile->kernel, ==, kernel);
+    g_assert_cmpstr(profile->cmdline, ==, "console=ttyS0");
+    g_assert_cmpuint(profile->memory, ==, 512 * PV_MIB);
+    g_assert_cmpuint(profile->cpus, ==, 2);
+    g_assert_cmpint(profile->boot_timeout_ns, ==, 300 * G_GINT64_CONSTANT(1000000000));
+    g_clear_pointer(&profile, pv_profile_free);
+
+    profile = pv_config_get_profile(config, "db", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(profile->kernel, ==, kernel);
+    g_assert_cmpuint(profile->cpus, ==, 2);
+    g_assert_cmpuint(profile->memory, ==, PV_GIB);
+    g_assert_cmpint(profile->boot_timeout_ns, ==, 90 * G_GINT64_CONSTANT(1000000000));
+    g_clear_pointer(&profile, pv_profile_free);
+    g_clear_pointer(&config, pv_config_free);
+
+    /* The parent must come first; a bad duration is named. */
+    config = load(fx, "[profile web : later]\ncpus = 2\n[profile later]\n", &error);
+    g_assert_null(config);
+    g_assert_error(error, PV_ERROR, PV_ERROR_CONFIG);
+    g_assert_nonnull(strstr(error->message, "inherits from profile 'later', which is not "
+                                            "defined above it"));
+    g_clear_error(&error);
+    config = load(fx, "[profile web]\nboot_timeout = soon\n", &error);
+    g_assert_null(config);
+    g_assert_nonnull(strstr(error->message, "boot_timeout: 'soon' is not a duration"));
+}
+
 static void
 test_default_profile(Fixture *fx, gconstpointer data)
 {
@@ -468,6 +523,7 @@ main(int argc, char **argv)
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
     ADD("/config/profile/values", test_profile_values);
     ADD("/config/profile/default", test_default_profile);
+    ADD("/config/profile/inherit", test_profile_inherit);
     ADD("/config/profile/unknown", test_unknown_profile);
     ADD("/config/profile/missing-files", test_missing_files);
     ADD("/config/profile/local-template", test_local_template);

@@ -113,6 +113,8 @@ function Test:log(msg) end
 ---@field console_ignore? provium.ConsoleCheck|provium.ConsoleCheck[] Console checks turned off
 ---@field nics? (string|provium.NicOptions)[] One NIC per entry, on the file's networks, in order
 ---@field fixture? string Restore the VM from fixtures/NAME.fixture.lua (no memory, cpus or performance mode with it)
+---@field cmdline? string Kernel command line of this VM, after its profile's
+---@field boot_timeout? provium.Duration Until the guest agent connects, for this VM's boots (default: its profile's boot_timeout, else "2m")
 
 ---@class provium.NicOptions
 ---@field net string The network's name in the file (or the table provium:network() returned)
@@ -203,6 +205,7 @@ function fixture(name, opts, setup) end
 ---@field cpus? integer
 ---@field timeout? provium.Duration Until the guest agent connects (default "2m")
 ---@field agent? boolean false: do not wait for the guest agent
+---@field ready? "agent"|"systemd"|"cloud-init" After the agent, wait (within timeout) until systemd says running (degraded fails, naming the failed units) or cloud-init has finished (its errors fail)
 ---@field performance_mode? boolean
 ---@field llcs? integer
 ---@field cores? integer
@@ -268,6 +271,12 @@ function VM:console() end
 ---Powers the guest off and waits for it to stop.
 ---@param opts? provium.ShutdownOptions
 function VM:shutdown(opts) end
+
+---Reboots the guest (through its agent, else ACPI) and returns once its agent
+---answers from the new boot and its NICs have their addresses again.
+---@param opts? provium.ShutdownOptions timeout: default the boot's ("2m", or the profile's boot_timeout)
+---@return provium.VM
+function VM:reboot(opts) end
 
 ---Destroys the domain at once.
 function VM:destroy() end

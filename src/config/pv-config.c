@@ -63,7 +63,7 @@ pv_config_setting_free(PvConfigSetting *setting)
 static const char *const pv_profile_keys[] = {
     "template", "kernel", "initrd", "cmdline", "disk", "memory", "cpus",
     "performance_mode", "llcs", "cores", "threads", "virt_type", "virt-type", "console_ignore",
-    NULL
+    "boot_timeout", "inherit", NULL
 };
 
 void
@@ -73,6 +73,7 @@ pv_profile_free(PvProfile *profile)
         return;
     g_free(profile->name);
     g_free(profile->origin);
+    g_free(profile->inherit);
     g_free(profile->config_dir);
     g_free(profile->template_name);
     g_free(profile->template_path);
@@ -109,6 +110,8 @@ pv_profile_copy(const PvProfile *profile)
     copy->threads = profile->threads;
     copy->virt_type = profile->virt_type;
     copy->console_ignore = profile->console_ignore;
+    copy->boot_timeout_ns = profile->boot_timeout_ns;
+    copy->inherit = g_strdup(profile->inherit);
     return copy;
 }
 
@@ -187,12 +190,23 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
                        const char *config_dir, GError **error)
 {
     /* "[profile]" alone has no space after the word. */
-    const char *name = g_str_equal(group, "profile") ? "" : group + strlen("profile ");
+    const char *rest = g_str_equal(group, "profile") ? "" : group + strlen("profile ");
+    g_autofree char *name = NULL;
+    g_autofree char *parent = NULL;
     g_autoptr(PvProfile) profile = NULL;
     g_auto(GStrv) keys = NULL;
+    const char *colon = strchr(rest, ':');
     gsize i;
 
-    name += strspn(name, " ");
+    /* [profile web : default] starts from default; so does inherit = default. */
+    name = colon ? g_strndup(rest, colon - rest) : g_strdup(rest);
+    g_strstrip(name);
+    if (colon)
+        parent = g_strstrip(g_strdup(colon + 1));
+    else
+        parent = g_key_file_get_string(kf, group, "inherit", NULL);
+    if (parent)
+        g_strstrip(parent);
     if (!*name) {
         g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
                     _("%s: [%s] has no profile name (write [profile NAME])"),
@@ -205,7 +219,27 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
         return FALSE;
     }
 
-    profile = pv_profile_new_default(name, config->display_path);
+    if (parent) {
+        const PvProfile *base = g_hash_table_lookup(config->profiles, parent);
+
+        if (!base || g_str_equal(parent, name)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                        _("%s: [%s] inherits from profile '%s', which is not defined above it"),
+                        config->display_path, group, parent);
+            return FALSE;
+        }
+        profile = pv_profile_copy(base);
+        g_free(profile->name);
+        profile->name = g_strdup(name);
+        g_free(profile->origin);
+        profile->origin = g_strdup(config->display_path);
+        g_free(profile->config_dir);
+        profile->config_dir = NULL;
+        g_free(profile->inherit);
+        profile->inherit = g_strdup(parent);
+    } else {
+        profile = pv_profile_new_default(name, config->display_path);
+    }
     keys = g_key_file_get_keys(kf, group, NULL, NULL);
     for (i = 0; keys && keys[i]; i++) {
         const char *key = keys[i];
@@ -292,6 +326,16 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
                     return FALSE;
                 }
             }
+        } else if (g_str_equal(key, "boot_timeout")) {
+            if (!pv_duration_parse(value, &profile->boot_timeout_ns, &local_error) ||
+                profile->boot_timeout_ns <= 0) {
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                            _("%s: [%s] boot_timeout: '%s' is not a duration (\"5m\", \"90s\")"),
+                            config->display_path, group, value);
+                return FALSE;
+            }
+        } else if (g_str_equal(key, "inherit")) {
+            /* Read above, before the other keys. */
         } else if (g_str_equal(key, "template")) {
             g_free(profile->template_name);
             profile->template_name = g_steal_pointer(&value);
@@ -307,6 +351,7 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
             *path = pv_config_resolve_path(config_dir, value);
         }
     }
+    g_free(profile->config_dir);
     profile->config_dir = g_strdup(config_dir);
     g_hash_table_insert(config->profiles, profile->name, profile);
     g_steal_pointer(&profile);

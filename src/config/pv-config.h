@@ -36,6 +36,8 @@ typedef struct {
     guint threads;
     PvVirtType virt_type;   /* virt_type = kvm|qemu|auto; AUTO unless set */
     guint console_ignore;   /* console checks turned off: PvConsoleCheck bits */
+    gint64 boot_timeout_ns; /* until the agent connects; 0: provium's default */
+    char *inherit;          /* the profile it started from, or NULL */
 } PvProfile;
 
 PvProfile *pv_profile_copy(const PvProfile *profile);

@@ -438,6 +438,26 @@ pv_domain_shutdown(PvDomain *domain, gint64 deadline, GError **error)
 }
 
 /**
+ * pv_domain_reboot:
+ *
+ * Asks the guest to reboot, through its agent when connected, else with
+ * the ACPI power button; the domain stays (its template's on_reboot is
+ * restart).  Returns at once: the caller waits for the guest to come back.
+ */
+gboolean
+pv_domain_reboot(PvDomain *domain, GError **error)
+{
+    unsigned int flags = pv_domain_get_state(domain) == PV_DOMAIN_STATE_READY ?
+        VIR_DOMAIN_REBOOT_GUEST_AGENT : VIR_DOMAIN_REBOOT_ACPI_POWER_BTN;
+
+    if (virDomainReboot(domain->dom, flags) < 0) {
+        pv_libvirt_set_error(error, _("cannot reboot domain '%s'"), domain->name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/**
  * pv_domain_claim_stop_report:
  *
  * A stop is reported (vm_stopped) by whoever sees it first: the worker that

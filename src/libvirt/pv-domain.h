@@ -78,6 +78,7 @@ PvDomainState pv_domain_peek_state_locked(PvDomain *domain);
 char *pv_domain_dup_stop_reason(PvDomain *domain);
 PvWaitResult pv_domain_wait_stopped(PvDomain *domain, gint64 deadline, GError **error);
 gboolean pv_domain_shutdown(PvDomain *domain, gint64 deadline, GError **error);
+gboolean pv_domain_reboot(PvDomain *domain, GError **error);
 gboolean pv_domain_destroy(PvDomain *domain, GError **error);
 void pv_domain_keep(PvDomain *domain);
 gboolean pv_domain_handle_set_link(virDomain *dom, const char *mac, gboolean up,

@@ -95,6 +95,8 @@ pv_lua_provium_vm(lua_State *L)
     PvProfile *profile;
     PvVmFixture *fixture;
     char *fixture_profile = NULL;
+    const char *cmdline = NULL;
+    gint64 boot_timeout_ns = 0;
     PvVm *vm;
     int opts = 0;
 
@@ -114,6 +116,11 @@ pv_lua_provium_vm(lua_State *L)
         luaL_checktype(L, opts, LUA_TTABLE);
         pv_lua_check_vm_options(L, opts, "provium:vm()", FALSE, &options);
         n_nics = pv_lua_provium_check_nics(L, opts, nics);
+        /* What a VM sets of its profile: on the stack until the profile is copied. */
+        if (lua_getfield(L, opts, "cmdline") != LUA_TNIL)
+            cmdline = pv_lua_check_text(L, -1, "provium:vm(): cmdline");
+        if (lua_getfield(L, opts, "boot_timeout") != LUA_TNIL)
+            boot_timeout_ns = pv_lua_check_duration(L, -1, "provium:vm(): boot_timeout");
     }
     /* Raises before it holds anything; pushes the fixture's setup function. */
     fixture = pv_lua_fixture_vm(L, opts, &fixture_profile);
@@ -126,6 +133,16 @@ pv_lua_provium_vm(lua_State *L)
         pv_vm_fixture_free(fixture);
         pv_lua_raise_error(L, error);
     }
+    /* The VM's own copy: its cmdline goes after the profile's. */
+    if (cmdline && *cmdline) {
+        char *joined = profile->cmdline && *profile->cmdline ?
+            g_strconcat(profile->cmdline, " ", cmdline, NULL) : g_strdup(cmdline);
+
+        g_free(profile->cmdline);
+        profile->cmdline = joined;
+    }
+    if (boot_timeout_ns > 0)
+        profile->boot_timeout_ns = boot_timeout_ns;
     vm = pv_vm_new(file, name, profile, &options.vm);
     if (fixture)
         pv_lua_fixture_attach(L, vm, fixture);

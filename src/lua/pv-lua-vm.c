@@ -66,11 +66,11 @@ pv_lua_check_vm_options(lua_State *L, int arg, const char *what, gboolean boot,
 {
     static const char *const vm_known[] = {
         "memory", "cpus", "performance_mode", "llcs", "cores", "threads", "console_ignore",
-        "nics", "fixture", NULL,
+        "nics", "fixture", "cmdline", "boot_timeout", NULL,
     };
     static const char *const boot_known[] = {
         "memory", "cpus", "performance_mode", "llcs", "cores", "threads", "timeout", "agent",
-        NULL,
+        "ready", NULL,
     };
     int top = lua_gettop(L);
 
@@ -96,6 +96,10 @@ pv_lua_check_vm_options(lua_State *L, int arg, const char *what, gboolean boot,
             options->timeout_ns = pv_lua_check_duration(L, -1, "timeout");
         if (lua_getfield(L, arg, "agent") != LUA_TNIL)
             options->no_agent = !lua_toboolean(L, -1);
+        if (lua_getfield(L, arg, "ready") != LUA_TNIL &&
+            (lua_type(L, -1) != LUA_TSTRING ||
+             !pv_vm_ready_from_string(lua_tostring(L, -1), &options->ready)))
+            luaL_error(L, "%s: ready must be \"agent\", \"systemd\" or \"cloud-init\"", what);
     }
     lua_settop(L, top);
 }
@@ -143,7 +147,7 @@ pv_lua_vm_boot(lua_State *L)
         if (options.vm.memory || options.vm.cpus || options.vm.performance_mode != -1 ||
             options.vm.llcs || options.vm.cores || options.vm.threads || options.no_agent)
             return luaL_error(L, "vm:boot(): vm '%s' is restored from fixture '%s': only "
-                              "timeout goes with it (the fixture's profile sets the rest)",
+                              "timeout and ready go with it (the fixture's profile sets the rest)",
                               pv_vm_peek_name(vm), pv_vm_peek_fixture(vm)->name);
         if (!pv_vm_boot_fixture(vm, &options, pv_lua_fixture_setup, L, &error))
             pv_lua_raise_error(L, error);
@@ -453,6 +457,24 @@ pv_lua_vm_shutdown(lua_State *L)
     return 0;
 }
 
+/* vm:reboot([{timeout = "2m"}]) */
+static int
+pv_lua_vm_reboot(lua_State *L)
+{
+    static const char *const known[] = { "timeout", NULL };
+    PvVm *vm = pv_lua_check_vm(L, 1);
+    gint64 timeout_ns = 0;
+    GError *error = NULL;
+
+    pv_lua_check_options(L, 2, "vm:reboot()", known);
+    if (lua_istable(L, 2) && lua_getfield(L, 2, "timeout") != LUA_TNIL)
+        timeout_ns = pv_lua_check_duration(L, -1, "timeout");
+    if (!pv_vm_reboot(vm, timeout_ns, &error))
+        pv_lua_raise_error(L, error);
+    lua_settop(L, 1);
+    return 1;
+}
+
 static int
 pv_lua_vm_destroy(lua_State *L)
 {
@@ -573,6 +595,7 @@ static const luaL_Reg pv_lua_vm_methods[] = {
     { "read_file", pv_lua_vm_read_file },
     { "console", pv_lua_vm_console },
     { "shutdown", pv_lua_vm_shutdown },
+    { "reboot", pv_lua_vm_reboot },
     { "destroy", pv_lua_vm_destroy },
     { "reset", pv_lua_vm_reset },
     { "name", pv_lua_vm_name },

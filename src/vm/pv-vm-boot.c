@@ -25,6 +25,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #define PV_VM_PRIVATE
 #include "pv-error.h"
@@ -73,8 +74,19 @@ pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error)
         pv_vm_boot_free(boot);
         return FALSE;
     }
-    boot->timeout_ns = options->timeout_ns ? options->timeout_ns : PV_VM_BOOT_TIMEOUT_NS;
+    /* The boot's timeout, else the VM's or its profile's boot_timeout, else 2 minutes. */
+    boot->timeout_ns = options->timeout_ns ? options->timeout_ns :
+        vm->profile->boot_timeout_ns ? vm->profile->boot_timeout_ns : PV_VM_BOOT_TIMEOUT_NS;
     boot->no_agent = options->no_agent;
+    boot->ready_when = options->ready;
+    if (boot->no_agent && boot->ready_when != PV_VM_READY_AGENT) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("vm '%s': ready = \"%s\" asks the guest through its agent: it cannot go "
+                      "with agent = false"), vm->name,
+                    boot->ready_when == PV_VM_READY_SYSTEMD ? "systemd" : "cloud-init");
+        pv_vm_boot_free(boot);
+        return FALSE;
+    }
     vm->boot = boot;
     return TRUE;
 }
@@ -458,7 +470,8 @@ pv_vm_boot_all(PvVm *const *vms, guint n, const PvVmBootOptions *options, GError
     for (i = 0; !interrupted && !failed && i < n; i++) {
         g_autoptr(GError) net_error = NULL;
 
-        if (pv_vm_configure_nics(vms[i], &net_error))
+        if (pv_vm_configure_nics(vms[i], &net_error) &&
+            pv_vm_wait_guest_ready(vms[i], &net_error))
             continue;
         if (!pv_file_check(file, &interrupted))
             break;
@@ -544,10 +557,134 @@ pv_vm_wait(PvVm *vm, GError **error)
         pv_vm_boot_finish(vm);
         return FALSE;
     }
-    if (!pv_vm_configure_nics(vm, error)) {
+    if (!pv_vm_configure_nics(vm, error) || !pv_vm_wait_guest_ready(vm, error)) {
         pv_vm_boot_finish(vm);
         return FALSE;
     }
     pv_vm_boot_finish(vm);
     return TRUE;
+}
+
+/**
+ * pv_vm_ready_from_string:
+ *
+ * vm:boot{ready = ...}'s words: "agent", "systemd", "cloud-init".
+ */
+gboolean
+pv_vm_ready_from_string(const char *text, PvVmReady *ready)
+{
+    static const char *const names[] = { "agent", "systemd", "cloud-init" };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (g_str_equal(text, names[i])) {
+            *ready = (PvVmReady)i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* Runs @args in the guest with what is left of the boot's time; its stdout, stripped. */
+static char *
+pv_vm_ready_ask(PvVm *vm, const char *const *argv, gint64 deadline, gint64 *exit_code,
+                gboolean *timed_out, GError **error)
+{
+    g_auto(PvAgentExecResult) result = { 0 };
+    PvAgentExec exec = { argv[0], argv + 1, NULL, NULL, deadline };
+    char *out;
+
+    if (!pv_vm_exec(vm, &exec, &result, error))
+        return NULL;
+    *timed_out = result.timed_out;
+    *exit_code = result.signaled ? 128 + result.signal : result.exit_code;
+    out = g_strndup(g_bytes_get_data(result.out, NULL), g_bytes_get_size(result.out));
+    return g_strstrip(out);
+}
+
+/* "a.service loaded failed failed A\nb.mount ..." -> "a.service, b.mount" */
+static char *
+pv_vm_ready_first_words(const char *text)
+{
+    g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+    g_autoptr(GString) words = g_string_new(NULL);
+    guint i;
+
+    for (i = 0; lines[i]; i++) {
+        g_strstrip(lines[i]);
+        if (!*lines[i])
+            continue;
+        g_string_append_printf(words, "%s%.*s", words->len ? ", " : "",
+                               (int)strcspn(lines[i], " \t"), lines[i]);
+    }
+    return g_string_free(g_steal_pointer(&words), FALSE);
+}
+
+/**
+ * pv_vm_wait_guest_ready:
+ *
+ * vm:boot{ready = "systemd"}: after the agent, waits (within the boot's
+ * timeout) until systemd says the system is running, and fails naming the
+ * failed units when it says degraded or anything else; ready =
+ * "cloud-init": until cloud-init has finished, failing with its errors.
+ */
+gboolean
+pv_vm_wait_guest_ready(PvVm *vm, GError **error)
+{
+    static const char *const systemd[] = { "systemctl", "is-system-running", "--wait", NULL };
+    static const char *const failed[] = {
+        "systemctl", "list-units", "--failed", "--no-legend", "--plain", NULL,
+    };
+    static const char *const cloud_init[] = { "cloud-init", "status", "--wait", NULL };
+    static const char *const cloud_init_long[] = { "cloud-init", "status", "--long", NULL };
+    PvVmBoot *boot = vm->boot;
+    gint64 deadline = boot->started + boot->timeout_ns / 1000;
+    g_autofree char *out = NULL;
+    g_autofree char *detail = NULL;
+    g_autofree char *timeout = NULL;
+    g_autofree char *units = NULL;
+    gint64 code = 0;
+    gboolean timed_out = FALSE;
+
+    if (boot->ready_when == PV_VM_READY_AGENT || boot->no_agent)
+        return TRUE;
+    timeout = pv_duration_format(boot->timeout_ns);
+    if (boot->ready_when == PV_VM_READY_SYSTEMD) {
+        out = pv_vm_ready_ask(vm, systemd, deadline, &code, &timed_out, error);
+        if (!out)
+            return FALSE;
+        if (!timed_out && g_str_equal(out, "running"))
+            return TRUE;
+        if (timed_out) {
+            g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
+                        _("vm '%s': systemd was still starting after %s (ready = \"systemd\")"),
+                        vm->name, timeout);
+            return FALSE;
+        }
+        detail = pv_vm_ready_ask(vm, failed, g_get_monotonic_time() + 10 * G_USEC_PER_SEC,
+                                 &code, &timed_out, NULL);
+        units = pv_vm_ready_first_words(detail);
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("vm '%s': systemd says the system is %s, not running (ready = "
+                      "\"systemd\"); failed units: %s"), vm->name, *out ? out : "?",
+                    *units ? units : _("none listed"));
+        return FALSE;
+    }
+    out = pv_vm_ready_ask(vm, cloud_init, deadline, &code, &timed_out, error);
+    if (!out)
+        return FALSE;
+    if (!timed_out && code == 0)
+        return TRUE;
+    if (timed_out) {
+        g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
+                    _("vm '%s': cloud-init had not finished after %s (ready = \"cloud-init\")"),
+                    vm->name, timeout);
+        return FALSE;
+    }
+    detail = pv_vm_ready_ask(vm, cloud_init_long, g_get_monotonic_time() + 10 * G_USEC_PER_SEC,
+                             &code, &timed_out, NULL);
+    g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                _("vm '%s': cloud-init did not finish cleanly (ready = \"cloud-init\"): %s"),
+                vm->name, detail && *detail ? detail : out);
+    return FALSE;
 }

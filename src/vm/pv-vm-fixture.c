@@ -138,13 +138,16 @@ pv_vm_fixture_make_state(PvVm *vm, const PvVmBootOptions *options, const char *n
     g_autofree char *state = pv_host_storage_fixture_path(storage, dir, PV_VM_FIXTURE_STATE);
     g_autofree char *tail = NULL;
     g_autoptr(GError) local_error = NULL;
+    /* ready = "systemd" is asked of each restore, not of the build's boot. */
+    PvVmBootOptions build_options = *options;
     gboolean ok;
 
+    build_options.ready = PV_VM_READY_AGENT;
     g_free(vm->domain_name);
     vm->domain_name = g_strdup(name);
     g_free(vm->domain_uuid);
     vm->domain_uuid = g_strdup(uuid);
-    ok = pv_vm_boot(vm, options, &local_error) && setup(vm, user_data, &local_error);
+    ok = pv_vm_boot(vm, &build_options, &local_error) && setup(vm, user_data, &local_error);
     if (ok) {
         ok = pv_domain_save(vm->domain, state, &local_error);
         /* The memory state goes with the disk it was saved with: the overlay
@@ -387,7 +390,7 @@ pv_vm_fixture_restore(PvVm *vm, const PvVmBootOptions *options, GError **error)
     }
     g_free(vm->domain_name);
     vm->domain_name = g_strdup(pv_fixture_slot_get_domain_name(slot));
-    ok = pv_vm_restore_one(vm, state, disk, error);
+    ok = pv_vm_restore_one(vm, state, disk, error) && pv_vm_wait_guest_ready(vm, error);
     if (vm->domain && g_strcmp0(pv_domain_peek_name(vm->domain), vm->domain_name) == 0)
         vm->fixture_domain = vm->domain;
     if (ok)

@@ -139,7 +139,7 @@ pv_vm_configure_nics(PvVm *vm, GError **error)
     PvAgentContext ctx;
     guint i;
 
-    if (vm->nics->len == 0 || vm->boot->no_agent)
+    if (vm->nics->len == 0 || (vm->boot && vm->boot->no_agent))
         return TRUE;
     pv_vm_agent_context(vm, &ctx);
     for (i = 0; i < vm->nics->len; i++) {

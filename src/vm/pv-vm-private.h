@@ -75,6 +75,7 @@ typedef struct {
     char *kernel;            /* the files its domain opens, as its host names them */
     char *initrd;            /*   (pv-host-storage.c); NULL: none */
     char *disk;              /*   the overlay's base */
+    PvVmReady ready_when;    /* what the boot waits for after the agent */
     gint64 started;          /* monotonic: when the domain started */
     gboolean ready;          /* its agent connected (or it needs none) */
     char *clock_not_set;     /* a restore: why the guest's clock could not be set */
@@ -137,6 +138,7 @@ void pv_vm_release_nics(PvVm *vm);
 /* pv-vm-net.c */
 PvDomainNic *pv_vm_domain_nics(PvVm *vm);
 gboolean pv_vm_configure_nics(PvVm *vm, GError **error);
+gboolean pv_vm_wait_guest_ready(PvVm *vm, GError **error);
 
 /* pv-vm-start.c */
 gboolean pv_vm_start_one(PvVm *vm, GError **error);

@@ -436,6 +436,83 @@ pv_vm_shutdown(PvVm *vm, gint64 timeout_ns, GError **error)
     return TRUE;
 }
 
+/* How often vm:reboot() asks whether the guest came back. */
+#define PV_VM_REBOOT_POLL_US (250 * 1000)
+
+/* The guest's boot id, through its agent; NULL when it does not answer now. */
+static char *
+pv_vm_boot_id(PvVm *vm)
+{
+    static const char *const args[] = { "/proc/sys/kernel/random/boot_id", NULL };
+    g_auto(PvAgentExecResult) result = { 0 };
+    PvAgentExec exec = { "cat", args, NULL, NULL,
+                         g_get_monotonic_time() + 5 * G_USEC_PER_SEC };
+    g_autoptr(GError) error = NULL;
+    char *id;
+
+    if (pv_domain_get_state(vm->domain) != PV_DOMAIN_STATE_READY ||
+        !pv_vm_exec(vm, &exec, &result, &error) || result.timed_out || result.exit_code != 0)
+        return NULL;
+    id = g_strndup(g_bytes_get_data(result.out, NULL), g_bytes_get_size(result.out));
+    return g_strstrip(id);
+}
+
+/**
+ * pv_vm_reboot:
+ * @timeout_ns: how long the guest has to come back; 0: its boot timeout
+ *
+ * vm:reboot(): the guest reboots (through its agent, else ACPI) and this
+ * returns once its agent answers from the new boot (its boot id changed)
+ * and its NICs have their addresses again.
+ */
+gboolean
+pv_vm_reboot(PvVm *vm, gint64 timeout_ns, GError **error)
+{
+    g_autofree char *before = NULL;
+    g_autofree char *timeout = NULL;
+    gint64 deadline;
+
+    if (!pv_vm_require_agent(vm, error))
+        return FALSE;
+    if (!timeout_ns)
+        timeout_ns = vm->profile->boot_timeout_ns ? vm->profile->boot_timeout_ns
+                                                  : PV_VM_BOOT_TIMEOUT_NS;
+    timeout = pv_duration_format(timeout_ns);
+    deadline = g_get_monotonic_time() + timeout_ns / 1000;
+    before = pv_vm_boot_id(vm);
+    if (!pv_domain_reboot(vm->domain, error))
+        return FALSE;
+    for (;;) {
+        g_autofree char *now = NULL;
+        g_autoptr(GError) ignored = NULL;
+
+        if (!pv_file_check(vm->ctx.file, error))
+            return FALSE;
+        if (pv_domain_get_state(vm->domain) == PV_DOMAIN_STATE_STOPPED) {
+            g_autofree char *reason = pv_domain_dup_stop_reason(vm->domain);
+
+            g_set_error(error, PV_ERROR, PV_ERROR_DOMAIN_STOPPED,
+                        _("vm '%s' (domain '%s') stopped while rebooting: %s"), vm->name,
+                        pv_domain_peek_name(vm->domain), reason ? reason : "?");
+            return FALSE;
+        }
+        now = pv_vm_boot_id(vm);
+        if (now && *now && g_strcmp0(now, before) != 0)
+            break;
+        if (g_get_monotonic_time() >= deadline) {
+            g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
+                        _("vm '%s' (domain '%s') did not come back from its reboot within %s"),
+                        vm->name, pv_domain_peek_name(vm->domain), timeout);
+            return FALSE;
+        }
+        pv_wake_wait(vm->ctx.wake,
+                     MIN(deadline, g_get_monotonic_time() + PV_VM_REBOOT_POLL_US), NULL, NULL,
+                     &ignored);
+    }
+    /* Addresses set through the agent went with the old boot. */
+    return pv_vm_configure_nics(vm, error);
+}
+
 /**
  * pv_vm_destroy:
  *

@@ -33,10 +33,18 @@ typedef struct {
 void pv_vm_options_init(PvVmOptions *options);
 void pv_vm_options_apply(PvVmOptions *options, const PvVmOptions *over);
 
+/* When a boot returns (vm:boot{ready = ...}): the guest's own word after its agent's. */
+typedef enum {
+    PV_VM_READY_AGENT,       /* the agent answers (and the NICs have their addresses) */
+    PV_VM_READY_SYSTEMD,     /* then systemctl is-system-running --wait says running */
+    PV_VM_READY_CLOUD_INIT,  /* then cloud-init status --wait says done */
+} PvVmReady;
+
 typedef struct {
     PvVmOptions vm;        /* over provium:vm()'s, for this boot */
     gint64 timeout_ns;     /* until the agent connects; 0: the default */
     gboolean no_agent;     /* ready as soon as the domain runs */
+    PvVmReady ready;
 } PvVmBootOptions;
 
 void pv_vm_boot_options_init(PvVmBootOptions *options);
@@ -82,6 +90,7 @@ gboolean pv_vm_boot_all(PvVm *const *vms, guint n, const PvVmBootOptions *option
                         GError **error);
 gboolean pv_vm_start(PvVm *vm, const PvVmBootOptions *options, GError **error);
 gboolean pv_vm_wait(PvVm *vm, GError **error);
+gboolean pv_vm_ready_from_string(const char *text, PvVmReady *ready);
 
 /**
  * PvVmNicSpec:
@@ -111,6 +120,7 @@ gboolean pv_vm_write_file(PvVm *vm, const char *path, GBytes *data, const char *
                           GError **error);
 GBytes *pv_vm_read_file(PvVm *vm, const char *path, GError **error);
 gboolean pv_vm_shutdown(PvVm *vm, gint64 timeout_ns, GError **error);
+gboolean pv_vm_reboot(PvVm *vm, gint64 timeout_ns, GError **error);
 gboolean pv_vm_destroy(PvVm *vm, GError **error);
 void pv_vm_touch(PvVm *vm);
 char *pv_vm_console_tail(PvVm *vm, guint lines);

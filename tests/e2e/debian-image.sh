@@ -53,7 +53,9 @@ provium:network("two", {cidr = "10.97.2.0/24", host = "10.97.2.1", dhcp = true})
 test("a Debian 12 guest with systemd and cloud-init", function(t)
     -- About half a minute to the agent under plain emulation, minutes when
     -- the host is loaded: these bounds only tell "never came" apart.
-    local vm = provium:vm("deb", "debian", {nics = {"one", "two"}}):boot({timeout = "10m"})
+    local vm = provium:vm("deb", "debian", {nics = {"one", "two"}})
+    vm:boot({timeout = "10m", ready = "cloud-init"})
+    t:assert_contains(vm:run("cloud-init status").stdout, "status: done")
     local addrs = vm:run("ip -4 -o addr show").stdout
     t:assert_contains(addrs, vm:ip("one") .. "/24")
     t:assert_contains(addrs, vm:ip("two") .. "/24")
@@ -71,6 +73,15 @@ test("a Debian 12 guest with systemd and cloud-init", function(t)
     t:assert_eq("/dev/vda ext4 debian-root\n",
                 vm:run("findmnt -n -r -o SOURCE,FSTYPE,LABEL /").stdout)
     t:assert_contains(vm:run("uname -a").stdout, "-cloud-amd64 ")
+    -- A reboot: systemd comes back, and so do both DHCP addresses.
+    local id = vm:run("cat /proc/sys/kernel/random/boot_id").stdout
+    vm:reboot({timeout = "10m"})
+    t:assert(vm:run("cat /proc/sys/kernel/random/boot_id").stdout ~= id, "the same boot id")
+    r = vm:run("systemctl is-system-running --wait", {timeout = "10m"})
+    t:assert(r.stdout == "running\n" or r.stdout == "degraded\n", "systemd after the reboot: " .. r.stdout)
+    addrs = vm:run("ip -4 -o addr show").stdout
+    t:assert_contains(addrs, vm:ip("one") .. "/24")
+    t:assert_contains(addrs, vm:ip("two") .. "/24")
 end)
 LUA
 

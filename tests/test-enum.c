@@ -24,6 +24,7 @@
 #include "pv-shard.h"
 #include "pv-template.h"
 #include "pv-virt.h"
+#include "pv-vm.h"
 
 typedef enum {
     PV_FRUIT_APPLE,
@@ -179,6 +180,7 @@ test_names(void)
                 "passed failed skipped not_run flaky");
     CHECK_NAMES(pv_virt_type, PvVirtType, PV_VIRT_LAST, "auto kvm qemu");
     CHECK_NAMES(pv_vm_end, PvVmEnd, PV_VM_END_LAST, "test_ended file_ended");
+    CHECK_NAMES(pv_vm_ready, PvVmReady, PV_VM_READY_LAST, "agent systemd cloud-init");
 }
 
 int

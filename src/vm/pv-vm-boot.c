@@ -83,7 +83,7 @@ pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error)
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
                     _("vm '%s': ready = \"%s\" asks the guest through its agent: it cannot go "
                       "with agent = false"), vm->name,
-                    boot->ready_when == PV_VM_READY_SYSTEMD ? "systemd" : "cloud-init");
+                    pv_vm_ready_to_string(boot->ready_when));
         pv_vm_boot_free(boot);
         return FALSE;
     }
@@ -565,25 +565,9 @@ pv_vm_wait(PvVm *vm, GError **error)
     return TRUE;
 }
 
-/**
- * pv_vm_ready_from_string:
- *
- * vm:boot{ready = ...}'s words: "agent", "systemd", "cloud-init".
- */
-gboolean
-pv_vm_ready_from_string(const char *text, PvVmReady *ready)
-{
-    static const char *const names[] = { "agent", "systemd", "cloud-init" };
-    guint i;
-
-    for (i = 0; i < G_N_ELEMENTS(names); i++) {
-        if (g_str_equal(text, names[i])) {
-            *ready = (PvVmReady)i;
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
+/* vm:boot{ready = ...}'s words. */
+PV_ENUM_IMPL(pv_vm_ready, PvVmReady, PV_VM_READY_LAST,
+             "agent", "systemd", "cloud-init");
 
 /* Runs @args in the guest with what is left of the boot's time; its stdout, stripped. */
 static char *

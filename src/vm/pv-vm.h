@@ -7,6 +7,7 @@
 
 #include "pv-agent.h"
 #include "pv-config.h"
+#include "pv-enum.h"
 #include "pv-file.h"
 
 typedef struct _PvVm PvVm;
@@ -38,7 +39,11 @@ typedef enum {
     PV_VM_READY_AGENT,       /* the agent answers (and the NICs have their addresses) */
     PV_VM_READY_SYSTEMD,     /* then systemctl is-system-running --wait says running */
     PV_VM_READY_CLOUD_INIT,  /* then cloud-init status --wait says done */
+
+    PV_VM_READY_LAST
 } PvVmReady;
+
+PV_ENUM_DECL(pv_vm_ready, PvVmReady);
 
 typedef struct {
     PvVmOptions vm;        /* over provium:vm()'s, for this boot */
@@ -90,7 +95,6 @@ gboolean pv_vm_boot_all(PvVm *const *vms, guint n, const PvVmBootOptions *option
                         GError **error);
 gboolean pv_vm_start(PvVm *vm, const PvVmBootOptions *options, GError **error);
 gboolean pv_vm_wait(PvVm *vm, GError **error);
-gboolean pv_vm_ready_from_string(const char *text, PvVmReady *ready);
 
 /**
  * PvVmNicSpec:

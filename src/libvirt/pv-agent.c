@@ -42,9 +42,13 @@ pv_agent_exec_result_clear(PvAgentExecResult *result)
     g_clear_pointer(&result->err, g_bytes_unref);
 }
 
+static gboolean pv_agent_is_disabled(virDomain *dom, const char *command);
+
 /*
  * Sends {"execute": @command, "arguments": @arguments} and returns the
- * reply's text, for a pv_agent_parse_*() function.
+ * reply's text, for a pv_agent_parse_*() function.  A command the guest's
+ * qemu-ga has disabled fails saying so and where to allow it (guest-info
+ * says which are; libvirt's error does not tell).
  */
 static char *
 pv_agent_call(virDomain *dom, const char *command, JsonNode *arguments, GError **error)
@@ -70,6 +74,13 @@ pv_agent_call(virDomain *dom, const char *command, JsonNode *arguments, GError *
     if (!reply) {
         pv_libvirt_set_error_code(error, PV_ERROR_GUEST, _("guest agent command %s failed"),
                                   command);
+        if (!g_str_equal(command, "guest-info") && pv_agent_is_disabled(dom, command)) {
+            g_clear_error(error);
+            g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                        _("the guest agent refuses %s: it is disabled in the guest's qemu-ga "
+                          "(--block-rpcs or --allow-rpcs, in /etc/qemu/qemu-ga.conf or, on "
+                          "RHEL, /etc/sysconfig/qemu-ga): allow it there"), command);
+        }
         return NULL;
     }
     return reply;
@@ -395,6 +406,60 @@ pv_agent_parse_file_open(const char *reply, gint64 *handle, GError **error)
     }
     *handle = json_node_get_int(ret);
     return TRUE;
+}
+
+/**
+ * pv_agent_parse_disabled:
+ * @reply: guest-info's reply text
+ * @disabled: (out): whether @command is among its supported_commands with
+ *   enabled false (a command it does not list is not disabled)
+ */
+gboolean
+pv_agent_parse_disabled(const char *reply, const char *command, gboolean *disabled,
+                        GError **error)
+{
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply("guest-info", reply, error);
+    JsonObject *object = pv_agent_return_object(ret, "guest-info", error);
+    JsonNode *list;
+    JsonArray *commands;
+    guint i;
+
+    *disabled = FALSE;
+    if (!object)
+        return FALSE;
+    list = pv_agent_member(object, "supported_commands");
+    if (!list)
+        return TRUE;
+    if (!JSON_NODE_HOLDS_ARRAY(list))
+        return pv_agent_type_error("guest-info", "supported_commands", _("a list"), error);
+    commands = json_node_get_array(list);
+    for (i = 0; i < json_array_get_length(commands); i++) {
+        JsonNode *node = json_array_get_element(commands, i);
+        JsonObject *entry = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+        JsonNode *name = entry ? pv_agent_member(entry, "name") : NULL;
+        gboolean enabled = TRUE;
+
+        if (!name || !JSON_NODE_HOLDS_VALUE(name) ||
+            json_node_get_value_type(name) != G_TYPE_STRING ||
+            g_strcmp0(json_node_get_string(name), command) != 0)
+            continue;
+        if (!pv_agent_get_bool(entry, "guest-info", "enabled", &enabled, error))
+            return FALSE;
+        *disabled = !enabled;
+        return TRUE;
+    }
+    return TRUE;
+}
+
+/* Whether the guest's qemu-ga says @command is disabled; FALSE when it cannot tell. */
+static gboolean
+pv_agent_is_disabled(virDomain *dom, const char *command)
+{
+    g_autofree char *reply = pv_agent_call(dom, "guest-info", NULL, NULL);
+    gboolean disabled = FALSE;
+
+    virResetLastError();
+    return reply && pv_agent_parse_disabled(reply, command, &disabled, NULL) && disabled;
 }
 
 /**

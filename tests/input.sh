@@ -131,3 +131,22 @@ printf '{"version": 1, "files": {"%s": {"duration_ns": 9223372036854775807, "run
 run_t "$WORK/hist"
 check "absurd history entry: the run goes on (exit 0)" status_is 0
 check "absurd history entry: not believed" err_has "expected run time 2.0s (longest-first)"
+
+# What a VM sets of its profile (cmdline after the profile's, boot_timeout),
+# a profile that starts from another, and a NUL in a VM's cmdline.
+mkdir "$WORK/own"
+printf '[profile default]\nmemory = 128M\ncmdline = console=ttyS0\n[profile kid : default]\nboot_timeout = 3m\n' \
+    > "$WORK/own/provium.conf"
+cat > "$WORK/own/own.test.lua" <<'LUA'
+test("boots", function(t)
+    provium:vm("v", "kid", {cmdline = "provium.x=1", boot_timeout = "1m"}):boot({agent = false})
+end)
+LUA
+run_t "$WORK/own"
+check "a VM's cmdline: it boots (exit 0)" status_is 0
+check "a VM's cmdline: after its inherited profile's, in the domain XML" \
+    sh -c "grep -q '<cmdline>console=ttyS0 provium.x=1</cmdline>' '$WORK/runs/latest/vms/'*own-v.xml"
+printf 'test("x", function(t) end)\nprovium:vm("v", {cmdline = "a\\0b"})\n' > "$WORK/own/nul.test.lua"
+run_t "$WORK/own/nul.test.lua"
+check "a NUL in a VM's cmdline: an error at its line" \
+    out_has "nul.test.lua:2: provium:vm(): cmdline"

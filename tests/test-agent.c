@@ -543,6 +543,41 @@ test_run_too_large(void)
     g_assert_nonnull(strstr(error->message, "more than 64M to its standard error"));
 }
 
+/* guest-info says which commands qemu-ga has disabled (--block-rpcs). */
+static void
+test_disabled(void)
+{
+    const char *reply = "{\"return\": {\"version\": \"7.2.0\", \"supported_commands\": ["
+                        "{\"enabled\": false, \"name\": \"guest-exec\", "
+                        "\"success-response\": true},"
+                        "{\"enabled\": true, \"name\": \"guest-ping\"},"
+                        "{\"name\": \"guest-file-open\"}, 42, {\"name\": 7}]}}";
+    g_autoptr(GError) error = NULL;
+    gboolean disabled = TRUE;
+
+    g_assert_true(pv_agent_parse_disabled(reply, "guest-exec", &disabled, &error));
+    g_assert_no_error(error);
+    g_assert_true(disabled);
+    g_assert_true(pv_agent_parse_disabled(reply, "guest-ping", &disabled, &error));
+    g_assert_false(disabled);
+    /* Listed without "enabled", or not listed: not disabled. */
+    g_assert_true(pv_agent_parse_disabled(reply, "guest-file-open", &disabled, &error));
+    g_assert_false(disabled);
+    g_assert_true(pv_agent_parse_disabled(reply, "guest-file-read", &disabled, &error));
+    g_assert_false(disabled);
+    g_assert_true(pv_agent_parse_disabled("{\"return\": {}}", "guest-exec", &disabled, &error));
+    g_assert_false(disabled);
+    /* A hostile reply: an error, never a crash. */
+    g_assert_false(pv_agent_parse_disabled("{\"return\": {\"supported_commands\": 1}}",
+                                           "guest-exec", &disabled, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_GUEST);
+    g_clear_error(&error);
+    g_assert_false(pv_agent_parse_disabled(
+        "{\"return\": {\"supported_commands\": [{\"name\": \"guest-exec\", \"enabled\": 1}]}}",
+        "guest-exec", &disabled, &error));
+    g_assert_error(error, PV_ERROR, PV_ERROR_GUEST);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -550,6 +585,7 @@ main(int argc, char **argv)
     g_test_add_func("/agent/exec-status", test_exec_status);
     g_test_add_func("/agent/exec-status/hostile", test_exec_status_hostile);
     g_test_add_func("/agent/deep", test_deep);
+    g_test_add_func("/agent/disabled", test_disabled);
     g_test_add_func("/agent/two-values", test_two_values);
     g_test_add_func("/agent/lone-surrogate", test_lone_surrogate);
     g_test_add_func("/agent/bad-escape", test_bad_escape);

@@ -346,6 +346,49 @@ pv_agent_parse_file_open(const char *reply, gint64 *handle, GError **error)
 }
 
 /**
+ * pv_agent_parse_disabled:
+ * @reply: guest-info's reply text
+ * @disabled: (out): whether @command is among its supported_commands with
+ *   enabled false (a command it does not list is not disabled)
+ */
+gboolean
+pv_agent_parse_disabled(const char *reply, const char *command, gboolean *disabled,
+                        GError **error)
+{
+    g_autoptr(JsonNode) ret = pv_agent_parse_reply("guest-info", reply, error);
+    JsonObject *object = pv_agent_return_object(ret, "guest-info", error);
+    JsonNode *list;
+    JsonArray *commands;
+    guint i;
+
+    *disabled = FALSE;
+    if (!object)
+        return FALSE;
+    list = pv_agent_member(object, "supported_commands");
+    if (!list)
+        return TRUE;
+    if (!JSON_NODE_HOLDS_ARRAY(list))
+        return pv_agent_type_error("guest-info", "supported_commands", _("a list"), error);
+    commands = json_node_get_array(list);
+    for (i = 0; i < json_array_get_length(commands); i++) {
+        JsonNode *node = json_array_get_element(commands, i);
+        JsonObject *entry = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+        JsonNode *name = entry ? pv_agent_member(entry, "name") : NULL;
+        gboolean enabled = TRUE;
+
+        if (!name || !JSON_NODE_HOLDS_VALUE(name) ||
+            json_node_get_value_type(name) != G_TYPE_STRING ||
+            g_strcmp0(json_node_get_string(name), command) != 0)
+            continue;
+        if (!pv_agent_get_bool(entry, "guest-info", "enabled", &enabled, error))
+            return FALSE;
+        *disabled = !enabled;
+        return TRUE;
+    }
+    return TRUE;
+}
+
+/**
  * pv_agent_parse_file_write:
  * @reply: guest-file-write's reply text
  * @count: (out): how many bytes the guest wrote, at least 1

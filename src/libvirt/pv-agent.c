@@ -42,9 +42,13 @@ pv_agent_exec_result_clear(PvAgentExecResult *result)
     g_clear_pointer(&result->err, g_bytes_unref);
 }
 
+static gboolean pv_agent_is_disabled(virDomain *dom, const char *command);
+
 /*
  * Sends {"execute": @command, "arguments": @arguments} and returns the
- * reply's text, for a pv_agent_parse_*() function.
+ * reply's text, for a pv_agent_parse_*() function.  A command the guest's
+ * qemu-ga has disabled fails saying so and where to allow it (guest-info
+ * says which are; libvirt's error does not tell).
  */
 static char *
 pv_agent_call(virDomain *dom, const char *command, JsonNode *arguments, GError **error)
@@ -70,9 +74,27 @@ pv_agent_call(virDomain *dom, const char *command, JsonNode *arguments, GError *
     if (!reply) {
         pv_libvirt_set_error_code(error, PV_ERROR_GUEST, _("guest agent command %s failed"),
                                   command);
+        if (!g_str_equal(command, "guest-info") && pv_agent_is_disabled(dom, command)) {
+            g_clear_error(error);
+            g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                        _("the guest agent refuses %s: it is disabled in the guest's qemu-ga "
+                          "(--block-rpcs or --allow-rpcs, in /etc/qemu/qemu-ga.conf or, on "
+                          "RHEL, /etc/sysconfig/qemu-ga): allow it there"), command);
+        }
         return NULL;
     }
     return reply;
+}
+
+/* Whether the guest's qemu-ga says @command is disabled; FALSE when it cannot tell. */
+static gboolean
+pv_agent_is_disabled(virDomain *dom, const char *command)
+{
+    g_autofree char *reply = pv_agent_call(dom, "guest-info", NULL, NULL);
+    gboolean disabled = FALSE;
+
+    virResetLastError();
+    return reply && pv_agent_parse_disabled(reply, command, &disabled, NULL) && disabled;
 }
 
 static gboolean

@@ -78,6 +78,8 @@ gboolean pv_agent_parse_exec_pid(const char *reply, gint64 *pid, GError **error)
 gboolean pv_agent_parse_exec_status(const char *reply, gboolean *exited,
                                     PvAgentExecResult *result, GError **error);
 gboolean pv_agent_parse_file_open(const char *reply, gint64 *handle, GError **error);
+gboolean pv_agent_parse_disabled(const char *reply, const char *command, gboolean *disabled,
+                                 GError **error);
 gboolean pv_agent_parse_file_write(const char *reply, gint64 *count, GError **error);
 gboolean pv_agent_parse_file_read(const char *reply, GByteArray *content, gboolean *eof,
                                   GError **error);

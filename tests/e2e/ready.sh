@@ -136,3 +136,24 @@ check "vm:reboot(): a new boot, its address set again (exit 0)" status_is 0
 check "vm:reboot(): one domain the whole time" \
     test "$(events '[.[] | select(.kind == "vm_spawned")] | length')" -eq 1
 check "vm:reboot(): nothing left" no_domains_left
+
+# A command the guest's qemu-ga has disabled (--block-rpcs, here from its
+# configuration file, which the test image's qemu-ga reads when it restarts):
+# the failure says so and where to allow it, not libvirt's words.
+mkdir "$WORK/blocked"
+cp "$WORK/provium.conf" "$WORK/blocked/"
+cat > "$WORK/blocked/blocked.test.lua" <<'LUA'
+test("a blocked command", function(t)
+    local vm = provium:vm("q"):boot()
+    vm:run("mkdir -p /etc/qemu && printf '[general]\\nblock-rpcs=guest-file-write\\n' > /etc/qemu/qemu-ga.conf"):assert_ok()
+    vm:run("(sleep 1; kill $(pidof qemu-ga)) > /dev/null 2>&1 &"):assert_ok()
+    provium:sleep("3s")
+    wait_until(function() return pcall(function() vm:run("true") end) end, {timeout = "60s"})
+    vm:write_file("/tmp/x", "x")
+end)
+LUA
+run_provium "$WORK/blocked"
+check "a blocked agent command: the test fails" status_is 1
+check "a blocked agent command: named, with where to allow it" \
+    out_has "the guest agent refuses guest-file-write: it is disabled in the guest's qemu-ga (--block-rpcs or --allow-rpcs"
+check "a blocked agent command: nothing left" no_domains_left

@@ -248,6 +248,41 @@ pv_doctor_check_profile(GPtrArray *checks, const PvProfile *profile, PvQemuUser 
     g_ptr_array_add(checks, check);
 }
 
+/*
+ * Whether QEMU, as @user, can reach directory @dir, @where (a clause: "where
+ * runs keep their disk overlays"); @option moves it.  A failure when
+ * @needed, else a warning.  Facts: "dir", "reachable", "blocker", "fix".
+ */
+static PvCheck *
+pv_doctor_check_dir_reach(const char *id, const char *name, const char *dir, const char *where,
+                          const char *option, PvQemuUser *user, gboolean needed)
+{
+    g_autofree char *abs = g_canonicalize_filename(dir, NULL);
+    g_autofree char *blocker = NULL;
+    g_autofree char *fix = NULL;
+    PvCheck *check;
+
+    if (pv_qemu_user_can_enter(user, abs, &blocker)) {
+        check = pv_check_new(PV_CHECK_PASS, id, _("QEMU (%s, uid %u) can reach %s, %s"),
+                             pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
+                             abs, where);
+    } else {
+        fix = pv_qemu_user_format_fix(user, blocker);
+        check = pv_check_new(needed ? PV_CHECK_FAIL : PV_CHECK_WARN, id,
+                             _("QEMU (%s, uid %u) cannot reach %s, %s: it may not enter %s; let "
+                               "it in with %s (as virt-manager does), or give %s elsewhere"),
+                             pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
+                             abs, where, blocker, fix, option);
+        pv_check_set_string(check, "fix", fix);
+    }
+    pv_check_set_name(check, name);
+    pv_check_set_string(check, "dir", abs);
+    pv_check_set_bool(check, "reachable", blocker == NULL);
+    pv_check_set_string(check, "blocker", blocker);
+    pv_doctor_set_user(check, user);
+    return check;
+}
+
 /**
  * pv_doctor_check_results_dir:
  * @dir: the results directory (--results-dir), which need not exist yet
@@ -261,32 +296,9 @@ pv_doctor_check_profile(GPtrArray *checks, const PvProfile *profile, PvQemuUser 
 PvCheck *
 pv_doctor_check_results_dir(const char *dir, PvQemuUser *user, gboolean needed)
 {
-    g_autofree char *abs = g_canonicalize_filename(dir, NULL);
-    g_autofree char *blocker = NULL;
-    g_autofree char *fix = NULL;
-    PvCheck *check;
-
-    if (pv_qemu_user_can_enter(user, abs, &blocker)) {
-        check = pv_check_new(PV_CHECK_PASS, "results_dir",
-                             _("QEMU (%s, uid %u) can reach %s, where runs keep their disk "
-                               "overlays"), pv_qemu_user_peek_name(user),
-                             (unsigned)pv_qemu_user_get_uid(user), abs);
-    } else {
-        fix = pv_qemu_user_format_fix(user, blocker);
-        check = pv_check_new(needed ? PV_CHECK_FAIL : PV_CHECK_WARN, "results_dir",
-                             _("QEMU (%s, uid %u) cannot reach %s, where runs keep their disk "
-                               "overlays: it may not enter %s; let it in with %s (as "
-                               "virt-manager does), or give --results-dir elsewhere"),
-                             pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
-                             abs, blocker, fix);
-        pv_check_set_string(check, "fix", fix);
-    }
-    pv_check_set_name(check, "results dir");
-    pv_check_set_string(check, "dir", abs);
-    pv_check_set_bool(check, "reachable", blocker == NULL);
-    pv_check_set_string(check, "blocker", blocker);
-    pv_doctor_set_user(check, user);
-    return check;
+    return pv_doctor_check_dir_reach("results_dir", "results dir", dir,
+                                     _("where runs keep their disk overlays"), "--results-dir",
+                                     user, needed);
 }
 
 /**
@@ -301,32 +313,9 @@ pv_doctor_check_results_dir(const char *dir, PvQemuUser *user, gboolean needed)
 PvCheck *
 pv_doctor_check_fixture_cache(const char *dir, PvQemuUser *user, gboolean needed)
 {
-    g_autofree char *abs = g_canonicalize_filename(dir, NULL);
-    g_autofree char *blocker = NULL;
-    g_autofree char *fix = NULL;
-    PvCheck *check;
-
-    if (pv_qemu_user_can_enter(user, abs, &blocker)) {
-        check = pv_check_new(PV_CHECK_PASS, "fixture_cache",
-                             _("QEMU (%s, uid %u) can reach %s, where fixtures keep their saved "
-                               "disks"), pv_qemu_user_peek_name(user),
-                             (unsigned)pv_qemu_user_get_uid(user), abs);
-    } else {
-        fix = pv_qemu_user_format_fix(user, blocker);
-        check = pv_check_new(needed ? PV_CHECK_FAIL : PV_CHECK_WARN, "fixture_cache",
-                             _("QEMU (%s, uid %u) cannot reach %s, where fixtures keep their "
-                               "saved disks: it may not enter %s; let it in with %s (as "
-                               "virt-manager does), or give --cache-dir elsewhere"),
-                             pv_qemu_user_peek_name(user), (unsigned)pv_qemu_user_get_uid(user),
-                             abs, blocker, fix);
-        pv_check_set_string(check, "fix", fix);
-    }
-    pv_check_set_name(check, "fixture cache");
-    pv_check_set_string(check, "dir", abs);
-    pv_check_set_bool(check, "reachable", blocker == NULL);
-    pv_check_set_string(check, "blocker", blocker);
-    pv_doctor_set_user(check, user);
-    return check;
+    return pv_doctor_check_dir_reach("fixture_cache", "fixture cache", dir,
+                                     _("where fixtures keep their saved disks"), "--cache-dir",
+                                     user, needed);
 }
 
 /**

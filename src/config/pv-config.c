@@ -6,7 +6,9 @@
  * loaded (unknown groups and keys, malformed sizes), so a typo is reported
  * once, before anything boots.  Paths are resolved against the
  * file's directory; whether they exist is checked when a test asks for the
- * profile, so a config may name images that only some hosts have.
+ * profile, so a config may name images that only some hosts have.  One
+ * profile's keys are pv-profile.c's; which profile a group starts from
+ * ([profile web : default], inherit = default) is decided here.
  */
 #include "config.h"
 
@@ -60,76 +62,6 @@ pv_config_setting_free(PvConfigSetting *setting)
     g_free(setting);
 }
 
-static const char *const pv_profile_keys[] = {
-    "template", "kernel", "initrd", "cmdline", "disk", "memory", "cpus",
-    "performance_mode", "llcs", "cores", "threads", "virt_type", "virt-type", "console_ignore",
-    "boot_timeout", "inherit", NULL
-};
-
-void
-pv_profile_free(PvProfile *profile)
-{
-    if (!profile)
-        return;
-    g_free(profile->name);
-    g_free(profile->origin);
-    g_free(profile->inherit);
-    g_free(profile->config_dir);
-    g_free(profile->template_name);
-    g_free(profile->template_path);
-    g_free(profile->kernel);
-    g_free(profile->initrd);
-    g_free(profile->cmdline);
-    g_free(profile->disk);
-    g_free(profile);
-}
-
-/**
- * pv_profile_copy:
- * Returns: (transfer full): a deep copy
- */
-PvProfile *
-pv_profile_copy(const PvProfile *profile)
-{
-    PvProfile *copy = g_new0(PvProfile, 1);
-
-    copy->name = g_strdup(profile->name);
-    copy->origin = g_strdup(profile->origin);
-    copy->config_dir = g_strdup(profile->config_dir);
-    copy->template_name = g_strdup(profile->template_name);
-    copy->template_path = g_strdup(profile->template_path);
-    copy->kernel = g_strdup(profile->kernel);
-    copy->initrd = g_strdup(profile->initrd);
-    copy->cmdline = g_strdup(profile->cmdline);
-    copy->disk = g_strdup(profile->disk);
-    copy->memory = profile->memory;
-    copy->cpus = profile->cpus;
-    copy->performance_mode = profile->performance_mode;
-    copy->llcs = profile->llcs;
-    copy->cores = profile->cores;
-    copy->threads = profile->threads;
-    copy->virt_type = profile->virt_type;
-    copy->console_ignore = profile->console_ignore;
-    copy->boot_timeout_ns = profile->boot_timeout_ns;
-    copy->inherit = g_strdup(profile->inherit);
-    return copy;
-}
-
-static PvProfile *
-pv_profile_new_default(const char *name, const char *origin)
-{
-    PvProfile *profile = g_new0(PvProfile, 1);
-
-    profile->name = g_strdup(name);
-    profile->origin = g_strdup(origin);
-    profile->template_name = g_strdup("default");
-    profile->memory = PV_PROFILE_DEFAULT_MEMORY;
-    profile->cpus = PV_PROFILE_DEFAULT_CPUS;
-    profile->llcs = 1;
-    profile->cores = 1;
-    profile->threads = 1;
-    return profile;
-}
 
 static PvConfig *
 pv_config_new(const char *path)
@@ -173,17 +105,6 @@ pv_config_free(PvConfig *config)
     g_free(config);
 }
 
-static char *
-pv_config_resolve_path(const char *config_dir, const char *value)
-{
-    g_autofree char *expanded = NULL;
-
-    if (g_str_has_prefix(value, "~/"))
-        expanded = g_build_filename(g_get_home_dir(), value + 2, NULL);
-    else
-        expanded = g_strdup(value);
-    return g_canonicalize_filename(expanded, config_dir);
-}
 
 static gboolean
 pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
@@ -242,114 +163,9 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
     }
     keys = g_key_file_get_keys(kf, group, NULL, NULL);
     for (i = 0; keys && keys[i]; i++) {
-        const char *key = keys[i];
-        g_autofree char *value = NULL;
-        g_autoptr(GError) local_error = NULL;
-
-        if (!g_strv_contains(pv_profile_keys, key)) {
-            g_autofree char *known = g_strjoinv(", ", (char **)pv_profile_keys);
-            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
-                        _("%s: [%s]: unknown key '%s' (known keys: %s)"),
-                        config->display_path, group, key, known);
+        if (!pv_profile_set_key(profile, kf, group, keys[i], config_dir, config->display_path,
+                                error))
             return FALSE;
-        }
-        /* A value GKeyFile refuses (not UTF-8, a bad escape) is an error, never skipped. */
-        value = g_key_file_get_string(kf, group, key, &local_error);
-        if (!value) {
-            if (g_error_matches(local_error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_UNKNOWN_ENCODING))
-                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
-                            _("%s: [%s] %s: the value is not valid UTF-8"),
-                            config->display_path, group, key);
-            else
-                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s: [%s] %s: %s",
-                            config->display_path, group, key, local_error->message);
-            return FALSE;
-        }
-        g_clear_error(&local_error);  /* a doubtful escape is kept as written */
-        g_strstrip(value);
-        if (g_str_equal(key, "memory")) {
-            if (!pv_size_parse(value, &profile->memory, &local_error)) {
-                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s: [%s] memory: %s",
-                            config->display_path, group, local_error->message);
-                return FALSE;
-            }
-        } else if (g_str_equal(key, "cpus") || g_str_equal(key, "llcs") ||
-                   g_str_equal(key, "cores") || g_str_equal(key, "threads")) {
-            char *end = NULL;
-            guint64 n = g_ascii_strtoull(value, &end, 10);
-
-            if (!*value || *end || n < 1 || n > 4096) {
-                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
-                            _("%s: [%s] %s: '%s' is not a number between 1 and 4096"),
-                            config->display_path, group, key, value);
-                return FALSE;
-            }
-            if (g_str_equal(key, "cpus"))
-                profile->cpus = n;
-            else if (g_str_equal(key, "llcs"))
-                profile->llcs = n;
-            else if (g_str_equal(key, "cores"))
-                profile->cores = n;
-            else
-                profile->threads = n;
-        } else if (g_str_equal(key, "performance_mode")) {
-            if (!g_key_file_get_boolean(kf, group, key, &local_error)) {
-                if (local_error) {
-                    g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
-                                _("%s: [%s] performance_mode: '%s' is not true or false"),
-                                config->display_path, group, value);
-                    return FALSE;
-                }
-            } else {
-                profile->performance_mode = TRUE;
-            }
-        } else if (g_str_equal(key, "virt_type") || g_str_equal(key, "virt-type")) {
-            if (!pv_virt_type_from_string(value, &profile->virt_type)) {
-                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
-                            _("%s: [%s] %s: '%s' is not kvm, qemu or auto"),
-                            config->display_path, group, key, value);
-                return FALSE;
-            }
-        } else if (g_str_equal(key, "console_ignore")) {
-            g_auto(GStrv) names = g_strsplit(value, ",", -1);
-            guint n;
-
-            for (n = 0; names[n]; n++) {
-                g_strstrip(names[n]);
-                if (!pv_console_check_parse(names[n], &profile->console_ignore)) {
-                    g_autofree char *known = pv_console_check_known();
-
-                    g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
-                                _("%s: [%s] console_ignore: '%s' is not a console check "
-                                  "(known: %s)"), config->display_path, group, names[n],
-                                known);
-                    return FALSE;
-                }
-            }
-        } else if (g_str_equal(key, "boot_timeout")) {
-            if (!pv_duration_parse(value, &profile->boot_timeout_ns, &local_error) ||
-                profile->boot_timeout_ns <= 0) {
-                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
-                            _("%s: [%s] boot_timeout: '%s' is not a duration (\"5m\", \"90s\")"),
-                            config->display_path, group, value);
-                return FALSE;
-            }
-        } else if (g_str_equal(key, "inherit")) {
-            /* Read above, before the other keys. */
-        } else if (g_str_equal(key, "template")) {
-            g_free(profile->template_name);
-            profile->template_name = g_steal_pointer(&value);
-        } else if (g_str_equal(key, "cmdline")) {
-            g_free(profile->cmdline);
-            profile->cmdline = g_steal_pointer(&value);
-        } else {
-            char **path = g_str_equal(key, "kernel") ? &profile->kernel :
-                g_str_equal(key, "initrd") ? &profile->initrd : &profile->disk;
-
-            /* A key written twice (or in a group written twice) is listed twice. */
-            g_free(*path);
-            *path = pv_config_resolve_path(config_dir, value);
-        }
     }
     g_free(profile->config_dir);
     profile->config_dir = g_strdup(config_dir);
@@ -532,7 +348,7 @@ pv_config_find_template(const char *config_dir, const char *name, GError **error
     g_autofree char *file = NULL;
 
     if (strchr(name, '/') || g_str_has_suffix(name, ".xml")) {
-        g_autofree char *path = pv_config_resolve_path(config_dir ? config_dir : ".", name);
+        g_autofree char *path = pv_profile_resolve_path(config_dir ? config_dir : ".", name);
 
         if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
             g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,

@@ -40,7 +40,11 @@ typedef struct {
     char *inherit;          /* the profile it started from, or NULL */
 } PvProfile;
 
+PvProfile *pv_profile_new_default(const char *name, const char *origin);
+char *pv_profile_resolve_path(const char *config_dir, const char *value);
 PvProfile *pv_profile_copy(const PvProfile *profile);
+gboolean pv_profile_set_key(PvProfile *profile, GKeyFile *kf, const char *group, const char *key,
+                            const char *config_dir, const char *display_path, GError **error);
 void pv_profile_free(PvProfile *profile);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvProfile, pv_profile_free)
 

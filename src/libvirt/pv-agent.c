@@ -72,9 +72,14 @@ pv_agent_call(virDomain *dom, const char *command, JsonNode *arguments, GError *
 
     reply = virDomainQemuAgentCommand(dom, text, PV_AGENT_CALL_TIMEOUT, 0);
     if (!reply) {
+        /* An agent that did not answer at all would not answer guest-info either. */
+        int code = virGetLastErrorCode();
+        gboolean answered = code != VIR_ERR_AGENT_UNRESPONSIVE && code != VIR_ERR_AGENT_UNSYNCED;
+
         pv_libvirt_set_error_code(error, PV_ERROR_GUEST, _("guest agent command %s failed"),
                                   command);
-        if (!g_str_equal(command, "guest-info") && pv_agent_is_disabled(dom, command)) {
+        if (answered && !g_str_equal(command, "guest-info") &&
+            pv_agent_is_disabled(dom, command)) {
             g_clear_error(error);
             g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
                         _("the guest agent refuses %s: it is disabled in the guest's qemu-ga "

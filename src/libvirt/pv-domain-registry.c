@@ -327,6 +327,22 @@ pv_domain_registry_is_kept(PvDomainRegistry *registry, const char *name)
     return metadata && g_strcmp0(description, PV_DOMAIN_KEPT_DESCRIPTION) == 0;
 }
 
+/* Every domain of the registry now, each with a reference: used outside the lock. */
+static GPtrArray *
+pv_domain_registry_snapshot(PvDomainRegistry *registry)
+{
+    GPtrArray *domains = g_ptr_array_new_with_free_func((GDestroyNotify)pv_domain_unref);
+    GHashTableIter iter;
+    gpointer value;
+
+    g_mutex_lock(&registry->lock);
+    g_hash_table_iter_init(&iter, registry->by_name);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        g_ptr_array_add(domains, pv_domain_ref(value));
+    g_mutex_unlock(&registry->lock);
+    return domains;
+}
+
 /**
  * pv_domain_registry_destroy_all:
  *
@@ -338,17 +354,9 @@ pv_domain_registry_is_kept(PvDomainRegistry *registry, const char *name)
 guint
 pv_domain_registry_destroy_all(PvDomainRegistry *registry)
 {
-    g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func((GDestroyNotify)pv_domain_unref);
-    GHashTableIter iter;
-    gpointer value;
+    g_autoptr(GPtrArray) domains = pv_domain_registry_snapshot(registry);
     guint destroyed = 0;
     guint i;
-
-    g_mutex_lock(&registry->lock);
-    g_hash_table_iter_init(&iter, registry->by_name);
-    while (g_hash_table_iter_next(&iter, NULL, &value))
-        g_ptr_array_add(domains, pv_domain_ref(value));
-    g_mutex_unlock(&registry->lock);
 
     for (i = 0; i < domains->len; i++) {
         PvDomain *domain = domains->pdata[i];
@@ -400,17 +408,9 @@ pv_domain_registry_close(PvDomainRegistry *registry, gint64 deadline)
 guint64
 pv_domain_registry_unresident(PvDomainRegistry *registry)
 {
-    g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func((GDestroyNotify)pv_domain_unref);
-    GHashTableIter iter;
-    gpointer value;
+    g_autoptr(GPtrArray) domains = pv_domain_registry_snapshot(registry);
     guint64 total = 0;
     guint i;
-
-    g_mutex_lock(&registry->lock);
-    g_hash_table_iter_init(&iter, registry->by_name);
-    while (g_hash_table_iter_next(&iter, NULL, &value))
-        g_ptr_array_add(domains, pv_domain_ref(value));
-    g_mutex_unlock(&registry->lock);
 
     for (i = 0; i < domains->len; i++) {
         PvDomain *domain = domains->pdata[i];

@@ -81,11 +81,12 @@ pv_guest_net_networkd(virDomain *dom, const PvAgentContext *ctx, const PvNic *ni
 {
     g_autofree char *path = g_strdup_printf("/run/systemd/network/10-provium-%s.network",
                                             ifname);
-    g_autofree char *text = g_strdup_printf("# provium: network '%s' of vm '%s'\n"
-                                            "[Match]\nMACAddress=%s\n\n"
-                                            "[Network]\nDHCP=ipv4\n", nic->net, nic->vm,
-                                            nic->mac);
-    g_autoptr(GBytes) data = g_bytes_new_take(g_steal_pointer(&text), strlen(text));
+    char *text = g_strdup_printf("# provium: network '%s' of vm '%s'\n"
+                                 "[Match]\nMACAddress=%s\n\n[Network]\nDHCP=ipv4\n",
+                                 nic->net, nic->vm, nic->mac);
+    /* The length first: the order a call's arguments are evaluated in is not C's to say. */
+    gsize len = strlen(text);
+    g_autoptr(GBytes) data = g_bytes_new_take(text, len);
     const char *const active[] = { "is-active", "--quiet", "systemd-networkd.service", NULL };
     const char *const reload[] = { "reload", NULL };
     const char *const reconfigure[] = { "reconfigure", ifname, NULL };

@@ -868,6 +868,175 @@ bench_fixtures(Bench *b, double bound, guint reps, double *cold, double *warm)
     g_print("   (the lower bound is N cold boots' CPU over %u CPUs: %.1f s)\n", b->cpus, bound);
 }
 
+/*
+ * 10. a real image: the Debian 12 guest (tools/build-debian-image.sh, in
+ * $PV_DEBIAN_IMAGE), whose cold boot under emulation costs many times the
+ * test image's.  Its kernel and initrd given directly, root on its qcow2,
+ * as examples/debian/ boots it.
+ */
+#define BENCH_DEBIAN_CMDLINE "root=/dev/vda console=ttyS0 rcupdate.rcu_cpu_stall_suppress=1"
+
+typedef struct {
+    double cold_s;        /* medians over the repetitions */
+    double warm_s;
+    double ready_s[3];    /* one VM alone: agent, systemd, cloud-init */
+    guint reps;
+} Debian;
+
+static const char *const debian_ready[] = { "agent", "systemd", "cloud-init" };
+
+static char *
+debian_conf(const char *image)
+{
+    return g_strdup_printf("[profile default]\nkernel = %s/vmlinuz\ninitrd = %s/initrd.img\n"
+                           "disk = %s/debian.qcow2\ncmdline = " BENCH_DEBIAN_CMDLINE "\n"
+                           "memory = 1G\ncpus = 1\nboot_timeout = 20m\n", image, image, image);
+}
+
+static const char *debian_cold_test =
+    "test(\"boots and runs a command\", function(t)\n"
+    "    provium:vm(\"v\"):boot():run(\"uname -r\"):assert_ok()\n"
+    "end)\n";
+
+/* One VM per test, booted alone to each readiness. */
+static const char *debian_ready_test =
+    "for _, ready in ipairs({\"agent\", \"systemd\", \"cloud-init\"}) do\n"
+    "    test(\"ready = \" .. ready, function(t)\n"
+    "        provium:vm(\"v\" .. ready:gsub(\"-\", \"\")):boot({ready = ready})\n"
+    "    end)\n"
+    "end\n";
+
+/* A run on the Debian image: its wall time; @events, when given, saves its stream. */
+static double
+bench_debian_run(Bench *b, const char *corpus, const char *cache, const char *events)
+{
+    g_autofree char *prefix = bench_prefix(b);
+    g_autofree char *results = g_build_filename(b->work, "runs", NULL);
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    Run run;
+
+    g_ptr_array_add(argv, b->provium);
+    g_ptr_array_add(argv, (char *)"-q");
+    g_ptr_array_add(argv, (char *)"-c");
+    g_ptr_array_add(argv, (char *)"qemu:///system");
+    g_ptr_array_add(argv, (char *)"--timeout=40m");
+    g_ptr_array_add(argv, (char *)"--prefix");
+    g_ptr_array_add(argv, prefix);
+    g_ptr_array_add(argv, (char *)"--results-dir");
+    g_ptr_array_add(argv, results);
+    if (cache) {
+        g_ptr_array_add(argv, (char *)"--cache-dir");
+        g_ptr_array_add(argv, (char *)cache);
+    }
+    if (events) {
+        g_ptr_array_add(argv, (char *)"--save-events");
+        g_ptr_array_add(argv, (char *)events);
+    }
+    g_ptr_array_add(argv, (char *)corpus);
+    g_ptr_array_add(argv, NULL);
+    bench_settle();
+    run = bench_run((char **)argv->pdata, b->work, TRUE);
+    if (run.status != 0)
+        g_error("provium failed (exit %d) on the Debian image's %s; see %s", run.status, corpus,
+                results);
+    return run.wall_s;
+}
+
+/* Each test's duration in @events, by the order of debian_ready. */
+static void
+bench_debian_ready_times(const char *events, double *ready_s)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvEventReader) reader = pv_event_reader_new(events, &error);
+    GVariant *event;
+    guint i;
+
+    if (!reader)
+        g_error("%s", error->message);
+    while ((event = pv_event_reader_next(reader, &error))) {
+        if (g_strcmp0(pv_event_get_kind(event), "test_passed") == 0) {
+            const char *name = pv_event_get_str(event, "name");
+
+            for (i = 0; i < G_N_ELEMENTS(debian_ready); i++)
+                if (name && g_str_has_prefix(name, "ready = ") &&
+                    strcmp(name + strlen("ready = "), debian_ready[i]) == 0)
+                    ready_s[i] = pv_event_get_int(event, "duration_ns", 0) / 1e9;
+        }
+        g_variant_unref(event);
+    }
+}
+
+/*
+ * Section 10: N files on the Debian image, each booting one VM and running
+ * a command, cold; the same corpus restoring one fixture from a warm cache
+ * (built in a run not counted); interleaved per repetition.  Then one VM
+ * alone to each readiness.  FALSE (with a line saying why) without the image.
+ */
+static gboolean
+bench_debian(Bench *b, guint reps, Debian *d)
+{
+    const char *image = g_getenv("PV_DEBIAN_IMAGE");
+    g_autofree char *disk = NULL;
+    g_autofree char *conf = NULL;
+    g_autofree char *cold = NULL;
+    g_autofree char *warm = NULL;
+    g_autofree char *ready = NULL;
+    g_autofree char *fixtures = NULL;
+    g_autofree char *cache = NULL;
+    g_autofree char *events = NULL;
+    double cold_runs[BENCH_REPS], warm_runs[BENCH_REPS];
+    guint rep;
+
+    memset(d, 0, sizeof(*d));
+    disk = image ? g_build_filename(image, "debian.qcow2", NULL) : NULL;
+    if (!disk || !g_file_test(disk, G_FILE_TEST_IS_REGULAR)) {
+        g_print("\n10. the Debian image: skipped, no image (make debian-image, then make bench)\n");
+        return FALSE;
+    }
+    conf = debian_conf(image);
+    cold = make_corpus(b, "debian-cold", BENCH_N, conf, debian_cold_test);
+    warm = make_corpus(b, "debian-warm", BENCH_N, conf, fixture_test);
+    ready = make_corpus(b, "debian-ready", 1, conf, debian_ready_test);
+    fixtures = g_build_filename(warm, "fixtures", NULL);
+    g_mkdir_with_parents(fixtures, 0755);
+    write_file(g_build_filename(fixtures, "base.fixture.lua", NULL), fixture_def);
+    cache = g_build_filename(b->work, "debian-cache", NULL);
+    /* Fills the cache: the fixture's build and the slots N files at once need. */
+    bench_debian_run(b, warm, cache, NULL);
+    for (rep = 0; rep < reps; rep++) {
+        cold_runs[rep] = bench_debian_run(b, cold, NULL, NULL);
+        warm_runs[rep] = bench_debian_run(b, warm, cache, NULL);
+    }
+    rm_rf(cache);
+    events = g_build_filename(b->work, "debian-ready.msgpack", NULL);
+    bench_debian_run(b, ready, NULL, events);
+    bench_debian_ready_times(events, d->ready_s);
+    d->cold_s = median(cold_runs, reps);
+    d->warm_s = median(warm_runs, reps);
+    d->reps = reps;
+    g_print("\n10. the Debian 12 image (systemd, cloud-init; 1 GiB, 1 vCPU): N = %u files, "
+            "each one VM\n    running uname -r\n", BENCH_N);
+    g_print("   %-44s %10s %10s %16s\n", "", "makespan", "x cold", "runs (min..max)");
+    g_print("   %-44s %9.1fs %10.2f %3u (%.1f..%.1fs)\n", "cold boots", d->cold_s, 1.0, reps,
+            minimum(cold_runs, reps), maximum(cold_runs, reps));
+    g_print("   %-44s %9.1fs %10.3f %3u (%.1f..%.1fs)\n", "one fixture restored, warm cache",
+            d->warm_s, d->warm_s / d->cold_s, reps, minimum(warm_runs, reps),
+            maximum(warm_runs, reps));
+    g_print("   one VM alone, boot to ready (the test's time): agent %.1f s, systemd %.1f s, "
+            "cloud-init %.1f s\n", d->ready_s[0], d->ready_s[1], d->ready_s[2]);
+    return TRUE;
+}
+
+static void
+bench_debian_line(const Debian *d)
+{
+    g_print("debian_cold_s=%.2f debian_warm_s=%.2f debian_warm_ratio=%.3f "
+            "debian_ready_agent_s=%.1f debian_ready_systemd_s=%.1f "
+            "debian_ready_cloud_init_s=%.1f", d->cold_s, d->warm_s,
+            d->cold_s > 0 ? d->warm_s / d->cold_s : 0, d->ready_s[0], d->ready_s[1],
+            d->ready_s[2]);
+}
+
 static void
 bench_cleanup(Bench *b)
 {
@@ -959,7 +1128,10 @@ main(int argc, char **argv)
     gboolean fixtures_only = FALSE;
     gboolean vms_only = FALSE;
     gboolean shard_only = FALSE;
+    gboolean debian_only = FALSE;
     g_autofree char *compare = NULL;
+    Debian debian;
+    gboolean debian_ran;
     Shard shard;
     double fixture_cold = 0, fixture_warm = 0;
     Order order;
@@ -973,6 +1145,9 @@ main(int argc, char **argv)
           "about 1 min)", NULL },
         { "fixtures-only", 0, 0, G_OPTION_ARG_NONE, &fixtures_only,
           "Only section 8 (fixtures), with the CPU lower bound it is compared to", NULL },
+        { "debian-only", 0, 0, G_OPTION_ARG_NONE, &debian_only,
+          "Only section 10, the Debian image cold and from a fixture ($PV_DEBIAN_IMAGE, "
+          "make debian-image)", NULL },
         { "vms-only", 0, 0, G_OPTION_ARG_NONE, &vms_only,
           "Only section 2 (N real VMs against virsh -P 2 and -P 4)", NULL },
         { "compare", 0, 0, G_OPTION_ARG_FILENAME, &compare,
@@ -1068,13 +1243,23 @@ main(int argc, char **argv)
         bench_shard_print(&shard);
         bench_cleanup(&b);
         g_print("\nbench: shard_time_s=%.2f shard_hash_s=%.2f shard_ideal_s=%.2f "
-                "shard_time_ratio=%.3f shard_hash_ratio=%.3f\n", shard.time_s, shard.hash_s,
+                "shard_time_ratio=%.3f shard_hash_ratio=%.3f", shard.time_s, shard.hash_s,
                 shard.time_ideal_s, shard.time_s / shard.time_ideal_s,
                 shard.hash_s / shard.hash_ideal_s);
         return 0;
     }
     if (vms_only)
         return bench_vms_only(&b, compare);
+    if (debian_only) {
+        debian_ran = bench_debian(&b, quick ? 1 : BENCH_REPS, &debian);
+        bench_cleanup(&b);
+        if (!debian_ran)
+            return 77;
+        g_print("\nbench: ");
+        bench_debian_line(&debian);
+        g_print("\n");
+        return 0;
+    }
     if (fixtures_only) {
         guint reps = quick ? 1 : BENCH_REPS;
 
@@ -1242,6 +1427,9 @@ main(int argc, char **argv)
     shard = bench_shard(&b);
     bench_shard_print(&shard);
 
+    /* 10. a real image */
+    debian_ran = bench_debian(&b, quick ? 1 : BENCH_REPS, &debian);
+
     bench_cleanup(&b);
     g_print("\nbench: dispatch_files_per_s=%.0f makespan_s=%.2f best_virsh_s=%.2f "
             "lower_bound_s=%.2f ratio_to_bound=%.3f speedup_vs_virsh=%.3f "
@@ -1251,7 +1439,7 @@ main(int argc, char **argv)
             "network_to_boot=%.3f "
             "boot_cpu_s=%.2f boot_cpu_full_s=%.2f boot_cpu_notests_s=%.2f "
             "fixture_cold_ratio=%.3f fixture_warm_ratio=%.3f "
-            "shard_time_ratio=%.3f shard_hash_ratio=%.3f\n",
+            "shard_time_ratio=%.3f shard_hash_ratio=%.3f",
             d1k.files_per_s, makespan, best_virsh, bound, ratio, best_virsh / makespan,
             one_s, seq_s, par_s, par_s / one_s, seq_s / par_s,
             order.fifo_s / order.bound_s, order.lpt_s / order.bound_s, net_s,
@@ -1259,5 +1447,10 @@ main(int argc, char **argv)
             boot_default_s, boot_full_s, boot_notests_s,
             fixture_cold / bound, fixture_warm / bound,
             shard.time_s / shard.time_ideal_s, shard.hash_s / shard.hash_ideal_s);
+    if (debian_ran) {
+        g_print(" ");
+        bench_debian_line(&debian);
+    }
+    g_print("\n");
     return 0;
 }

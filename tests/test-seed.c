@@ -277,7 +277,7 @@ test_network_config(void)
                     "    dhcp4: false\n"
                     "    addresses: [\"10.0.2.7/24\"]\n"
                     "    routes:\n"
-                    "      - to: default\n"
+                    "      - to: 0.0.0.0/0\n"
                     "        via: 10.0.2.1\n"
                     "    nameservers:\n"
                     "      addresses: [10.0.2.1]\n"

@@ -97,9 +97,42 @@ pv_guest_net_networkd(virDomain *dom, const PvAgentContext *ctx, const PvNic *ni
            pv_guest_net_run(dom, ctx, deadline, "networkctl", reconfigure, error);
 }
 
-static gboolean pv_guest_net_wait_address(virDomain *dom, const PvAgentContext *ctx,
-                                          const PvNic *nic, const char *ifname,
-                                          gint64 deadline, const GError *why, GError **error);
+/*
+ * Until @deadline, whether the guest's interface with @nic's MAC has its
+ * address; @why (nullable) says, on a timeout, why it may not have come.
+ */
+static gboolean
+pv_guest_net_wait_address(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
+                          const char *ifname, gint64 deadline, const GError *why,
+                          GError **error)
+{
+    for (;;) {
+        g_auto(GStrv) addresses = NULL;
+        g_autofree char *name = pv_agent_find_interface(dom, nic->mac, &addresses, error);
+
+        if (!name)
+            return FALSE;
+        if (pv_guest_net_has(addresses, nic->ip))
+            return TRUE;
+        if (g_get_monotonic_time() >= deadline) {
+            g_autofree char *had = addresses && *addresses ?
+                g_strjoinv(", ", addresses) : g_strdup(_("none"));
+
+            if (nic->addressing == PV_NIC_ADDRESS_DHCP)
+                g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
+                            _("%s did not get %s by DHCP (it has: %s)%s%s"), ifname, nic->ip,
+                            had, why ? ": " : "", why ? why->message : "");
+            else
+                g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
+                            _("%s did not get %s (it has: %s)%s%s"), ifname, nic->ip, had,
+                            why ? ": " : "", why ? why->message : "");
+            return FALSE;
+        }
+        if (pv_wake_wait(ctx->wake, MIN(deadline, g_get_monotonic_time() + PV_GUEST_NET_POLL_US),
+                         NULL, NULL, error) == PV_WAIT_INTERRUPTED)
+            return FALSE;
+    }
+}
 
 /*
  * The guest's DHCP client asked once through the agent: busybox's udhcpc
@@ -141,43 +174,6 @@ pv_guest_net_dhcp(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
         g_prefix_error(&client_error, _("no DHCP client answered (udhcpc, dhclient, dhcpcd, "
                                         "systemd-networkd); the last: "));
     return pv_guest_net_wait_address(dom, ctx, nic, ifname, deadline, client_error, error);
-}
-
-/*
- * Until @deadline, whether the guest's interface with @nic's MAC has its
- * address; @why (nullable) says, on a timeout, why it may not have come.
- */
-static gboolean
-pv_guest_net_wait_address(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
-                          const char *ifname, gint64 deadline, const GError *why,
-                          GError **error)
-{
-    for (;;) {
-        g_auto(GStrv) addresses = NULL;
-        g_autofree char *name = pv_agent_find_interface(dom, nic->mac, &addresses, error);
-
-        if (!name)
-            return FALSE;
-        if (pv_guest_net_has(addresses, nic->ip))
-            return TRUE;
-        if (g_get_monotonic_time() >= deadline) {
-            g_autofree char *had = addresses && *addresses ?
-                g_strjoinv(", ", addresses) : g_strdup(_("none"));
-
-            if (nic->addressing == PV_NIC_ADDRESS_DHCP)
-                g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
-                            _("%s did not get %s by DHCP (it has: %s)%s%s"), ifname, nic->ip,
-                            had, why ? ": " : "", why ? why->message : "");
-            else
-                g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
-                            _("%s did not get %s (it has: %s)%s%s"), ifname, nic->ip, had,
-                            why ? ": " : "", why ? why->message : "");
-            return FALSE;
-        }
-        if (pv_wake_wait(ctx->wake, MIN(deadline, g_get_monotonic_time() + PV_GUEST_NET_POLL_US),
-                         NULL, NULL, error) == PV_WAIT_INTERRUPTED)
-            return FALSE;
-    }
 }
 
 /**

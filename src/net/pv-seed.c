@@ -101,7 +101,7 @@ pv_seed_network_config(const PvNic *const *nics, guint n_nics)
         g_string_append_printf(text, "    dhcp4: false\n    addresses: [\"%s/%u\"]\n",
                                nic->ip, nic->prefix);
         if (nic->gateway)
-            g_string_append_printf(text, "    routes:\n      - to: default\n        via: %s\n"
+            g_string_append_printf(text, "    routes:\n      - to: 0.0.0.0/0\n        via: %s\n"
                                    "    nameservers:\n      addresses: [%s]\n",
                                    nic->gateway, nic->gateway);
     }

@@ -73,7 +73,7 @@ test("a Debian 12 guest with systemd and cloud-init", function(t)
     t:assert_contains(vm:run("ip -4 route show default").stdout, "default via 10.97.3.1 ")
     t:assert_contains(vm:run("cat /etc/netplan/50-cloud-init.yaml").stdout, vm:mac("three"))
     local networkd = vm:run("ls /run/systemd/network/").stdout
-    t:assert(not networkd:find("provium", 1, true), "provium configured a NIC: " .. networkd)
+    t:assert(not networkd:find("10-provium-", 1, true), "provium configured a NIC: " .. networkd)
     t:assert_eq("written by user-data", vm:run("cat /run/provium-user-data").stdout)
     local r = vm:run("systemctl is-system-running --wait", {timeout = "10m"})
     local failed = vm:run("systemctl --failed --no-legend --plain").stdout

@@ -14,6 +14,7 @@
 #include "pv-error.h"
 #include "pv-iso9660.h"
 #include "pv-seed.h"
+#include "pv-template.h"
 
 #define SECTOR PV_ISO9660_SECTOR
 
@@ -389,6 +390,60 @@ test_profile_keys(void)
     g_rmdir(dir);
 }
 
+/*
+ * The seed in the domain XML: a read-only CD-ROM; a restore points the saved
+ * domain's seed (the build's, gone) at the restored domain's own.
+ */
+static void
+test_domain_xml(void)
+{
+    static const char template_xml[] =
+        "<domain type='qemu'><name>x</name><memory>1</memory>"
+        "<os><type arch='x86_64' machine='pc'>hvm</type></os>"
+        "<devices><disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>"
+        "</devices></domain>";
+    static const char q35_xml[] =
+        "<domain type='qemu'><name>x</name><memory>1</memory>"
+        "<os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os><devices/></domain>";
+    static const char saved_xml[] =
+        "<domain type='qemu'><name>x</name><devices>"
+        "<disk type='file' device='cdrom'><source file='/old/build.seed.iso'/>"
+        "<target dev='hdc' bus='ide'/><readonly/><alias name='ua-provium-seed'/></disk>"
+        "<disk type='file' device='cdrom'><source file='/theirs.iso'/>"
+        "<target dev='hdd' bus='ide'/></disk>"
+        "</devices></domain>";
+    PvDomainRequest request = { .name = "d", .seed = "/run/vms/d.seed.iso" };
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = pv_template_render(template_xml, strlen(template_xml), "t.xml",
+                                              &request, NULL, &error);
+    g_autofree char *q35 = NULL;
+    g_autofree char *restored = NULL;
+    g_autofree char *none = NULL;
+
+    g_assert_no_error(error);
+    /* The template's own CD-ROM keeps hdc: the seed takes the next name. */
+    g_assert_nonnull(strstr(xml, "<source file=\"/run/vms/d.seed.iso\"/>\n"
+                                 "      <target dev=\"hdd\" bus=\"ide\"/>\n"
+                                 "      <readonly/>\n"
+                                 "      <alias name=\"ua-provium-seed\"/>"));
+    q35 = pv_template_render(q35_xml, strlen(q35_xml), "t.xml", &request, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(q35, "<target dev=\"sda\" bus=\"sata\"/>"));
+
+    restored = pv_template_restore_xml(saved_xml, &request, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(restored, "/run/vms/d.seed.iso"));
+    g_assert_null(strstr(restored, "/old/build.seed.iso"));
+    g_assert_nonnull(strstr(restored, "/theirs.iso"));
+
+    /* Without a seed, none. */
+    request.seed = NULL;
+    none = pv_template_render(template_xml, strlen(template_xml), "t.xml", &request, NULL,
+                              &error);
+    g_assert_no_error(error);
+    g_assert_null(strstr(none, "ua-provium-seed"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -399,5 +454,6 @@ main(int argc, char **argv)
     g_test_add_func("/seed/network-config", test_network_config);
     g_test_add_func("/seed/image", test_image);
     g_test_add_func("/seed/profile-keys", test_profile_keys);
+    g_test_add_func("/seed/domain-xml", test_domain_xml);
     return g_test_run();
 }

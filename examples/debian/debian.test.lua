@@ -13,6 +13,9 @@ test("boots, systemd comes up, runs a command", function(t)
     end
     t:assert(r.stdout == "running\n" or r.stdout == "degraded\n", "systemd: " .. r.stdout)
 
+    -- cloud_init = yes (provium.conf): the hostname is the VM's name.
+    t:assert_eq("deb\n", vm:run("hostname").stdout)
+
     local u = vm:run("uname -a")
     u:assert_ok()
     t:assert_contains(u.stdout, "Linux")

@@ -452,7 +452,10 @@ pv_config_lookup_profile(PvConfig *config, const char *name, gboolean check_file
         return g_steal_pointer(&profile);
     if (!pv_config_check_file(profile, "kernel", profile->kernel, error) ||
         !pv_config_check_file(profile, "initrd", profile->initrd, error) ||
-        !pv_config_check_file(profile, "disk", profile->disk, error))
+        !pv_config_check_file(profile, "disk", profile->disk, error) ||
+        !pv_config_check_file(profile, "user_data",
+                              profile->cloud_init ? profile->cloud_init->user_data_file : NULL,
+                              error))
         return NULL;
     return g_steal_pointer(&profile);
 }

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "pv-cloud-init.h"
 #include "pv-template.h"
 
 #define PV_CONFIG_FILENAME "provium.conf"
@@ -38,6 +39,7 @@ typedef struct {
     guint console_ignore;   /* console checks turned off: PvConsoleCheck bits */
     gint64 boot_timeout_ns; /* until the agent connects; 0: provium's default */
     char *inherit;          /* the profile it started from, or NULL */
+    PvCloudInit *cloud_init; /* nullable: cloud_init and user_data (pv-cloud-init.c) */
 } PvProfile;
 
 PvProfile *pv_profile_new_default(const char *name, const char *origin);

@@ -17,7 +17,7 @@
 static const char *const pv_profile_keys[] = {
     "template", "kernel", "initrd", "cmdline", "disk", "memory", "cpus",
     "performance_mode", "llcs", "cores", "threads", "virt_type", "virt-type", "console_ignore",
-    "boot_timeout", "inherit", NULL
+    "boot_timeout", "inherit", "cloud_init", "user_data", NULL
 };
 
 void
@@ -35,6 +35,7 @@ pv_profile_free(PvProfile *profile)
     g_free(profile->initrd);
     g_free(profile->cmdline);
     g_free(profile->disk);
+    pv_cloud_init_free(profile->cloud_init);
     g_free(profile);
 }
 
@@ -66,6 +67,7 @@ pv_profile_copy(const PvProfile *profile)
     copy->console_ignore = profile->console_ignore;
     copy->boot_timeout_ns = profile->boot_timeout_ns;
     copy->inherit = g_strdup(profile->inherit);
+    copy->cloud_init = pv_cloud_init_copy(profile->cloud_init);
     return copy;
 }
 
@@ -136,6 +138,9 @@ pv_profile_set_key(PvProfile *profile, GKeyFile *kf, const char *group, const ch
     }
     g_clear_error(&local_error);  /* a doubtful escape is kept as written */
     g_strstrip(value);
+    if (pv_cloud_init_is_key(key))
+        return pv_cloud_init_set_key(&profile->cloud_init, key, value, config_dir, display_path,
+                                     group, error);
     if (g_str_equal(key, "memory")) {
         if (!pv_size_parse(value, &profile->memory, &local_error)) {
             g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s: [%s] memory: %s",

@@ -26,6 +26,7 @@
 #define PV_HOST_STORAGE_PRIVATE
 #include "pv-host-storage-private.h"
 #include "pv-qemu-user.h"
+#include "pv-safe.h"
 
 typedef struct {
     PvHostStorage parent;
@@ -171,6 +172,27 @@ pv_host_storage_local_keep_overlay(PvHostStorage *storage, const char *overlay,
     return g_file_move(from, dest, G_FILE_COPY_NONE, NULL, NULL, NULL, error);
 }
 
+/*
+ * Written beside the overlays, readable by all (it holds nothing secret
+ * that the guest would not show), then checked as QEMU's user.
+ */
+static char *
+pv_host_storage_local_put_file(PvHostStorage *storage, const char *name, GBytes *contents,
+                               const char *vm, const char *role, GError **error)
+{
+    g_autofree char *path = pv_host_storage_local_path(storage, name, "");
+    gsize len = 0;
+    const char *data = g_bytes_get_data(contents, &len);
+
+    if (!pv_write_file_atomic(path, data, len, error))
+        return NULL;
+    if (!pv_host_storage_local_check_file(storage, path, vm, role, error)) {
+        g_unlink(path);
+        return NULL;
+    }
+    return g_steal_pointer(&path);
+}
+
 static void
 pv_host_storage_local_remove(PvHostStorage *storage, const char *path)
 {
@@ -217,6 +239,7 @@ static const PvHostStorageClass pv_host_storage_local_class = {
     pv_host_storage_local_check_overlays,
     pv_host_storage_local_make_overlay,
     pv_host_storage_local_keep_overlay,
+    pv_host_storage_local_put_file,
     pv_host_storage_local_remove,
     pv_host_storage_local_fixture_path,
     pv_host_storage_local_open_console,

@@ -25,6 +25,8 @@ typedef struct {
                           GError **error);
     gboolean (*keep_overlay)(PvHostStorage *storage, const char *overlay, const char *to,
                              GError **error);
+    char *(*put_file)(PvHostStorage *storage, const char *name, GBytes *contents,
+                      const char *vm, const char *role, GError **error);
     void (*remove)(PvHostStorage *storage, const char *path);
     char *(*fixture_path)(PvHostStorage *storage, const char *slot_dir, const char *file);
     gboolean (*open_console)(PvHostStorage *storage, const char *name, PvHostConsole *console,

@@ -127,9 +127,29 @@ pv_host_storage_keep_overlay(PvHostStorage *storage, const char *overlay, const 
 }
 
 /**
+ * pv_host_storage_put_file:
+ * @name: the file's name, unique in the run: the domain's name and a suffix
+ * @contents: what provium made for the domain (a cloud-init seed)
+ * @vm: the VM whose domain opens it, for messages
+ * @role: what it is to the domain ("cloud-init seed"), for messages
+ *
+ * A file provium made for one domain, put where the domain can open it
+ * read-only; removed with pv_host_storage_remove() as the overlay is.
+ * Returns: (transfer full): the path the domain XML names, or NULL with
+ *   @error set
+ */
+char *
+pv_host_storage_put_file(PvHostStorage *storage, const char *name, GBytes *contents,
+                         const char *vm, const char *role, GError **error)
+{
+    return storage->klass->put_file(storage, name, contents, vm, role, error);
+}
+
+/**
  * pv_host_storage_remove:
  *
- * Removes a file made for a domain (an overlay), once its domain is gone.
+ * Removes a file made for a domain (an overlay, a put file), once its
+ * domain is gone.
  */
 void
 pv_host_storage_remove(PvHostStorage *storage, const char *path)

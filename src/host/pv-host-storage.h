@@ -41,6 +41,8 @@ char *pv_host_storage_make_overlay(PvHostStorage *storage, const char *base, con
                                    GError **error);
 gboolean pv_host_storage_keep_overlay(PvHostStorage *storage, const char *overlay,
                                       const char *to, GError **error);
+char *pv_host_storage_put_file(PvHostStorage *storage, const char *name, GBytes *contents,
+                               const char *vm, const char *role, GError **error);
 void pv_host_storage_remove(PvHostStorage *storage, const char *path);
 char *pv_host_storage_fixture_path(PvHostStorage *storage, const char *slot_dir,
                                    const char *file);

@@ -28,6 +28,10 @@ void pv_template_set_boot(xmlNode *domain, const PvDomainRequest *request);
 gboolean pv_template_add_disk(xmlNode *domain, xmlNode *devices, const PvDomainRequest *request,
                               GError **error);
 void pv_template_set_console(xmlNode *devices, const char *log_path);
+/* pv-template-seed.c */
+gboolean pv_template_add_seed(xmlNode *domain, xmlNode *devices, const char *seed,
+                              GError **error);
+gboolean pv_template_restore_seed(xmlNode *devices, const char *seed);
 void pv_template_ensure_agent_channel(xmlNode *devices);
 void pv_template_set_metadata(xmlNode *domain, const PvDomainRequest *request);
 void pv_template_add_nics(xmlNode *devices, const PvDomainRequest *request);

@@ -3,9 +3,10 @@
  *
  * A template is ordinary libvirt domain XML.  Rendering parses it with
  * libxml2, sets the elements provium owns (name, title, memory, vCPUs, boot,
- * the overlay disk, the NICs on provium's networks, the logged serial
- * console, the agent channel, provium's metadata) and keeps everything else
- * as the user wrote it (each part is set in pv-template-parts.c).  Values
+ * the overlay disk, the cloud-init seed, the NICs on provium's networks, the
+ * logged serial console, the agent channel, provium's metadata) and keeps
+ * everything else as the user wrote it (each part is set in
+ * pv-template-parts.c; the seed in pv-template-seed.c).  Values
  * only ever reach the document through libxml2's tree API, which escapes
  * them.
  */
@@ -159,6 +160,10 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
         g_prefix_error(error, "%s: ", template_path);
         return NULL;
     }
+    if (request->seed && !pv_template_add_seed(domain, devices, request->seed, error)) {
+        g_prefix_error(error, "%s: ", template_path);
+        return NULL;
+    }
     pv_template_add_nics(devices, request);
     if (request->console_log)
         pv_template_set_console(devices, request->console_log);
@@ -200,7 +205,7 @@ pv_template_dump(xmlDoc *doc, GError **error)
 /**
  * pv_template_restore_xml:
  * @saved_xml: the XML a state was saved with (virDomainSaveImageGetXMLDesc())
- * @request: its console_log, metadata fields and disk; nothing else is used
+ * @request: its console_log, metadata fields, disk and seed; nothing else is used
  *
  * The XML to restore a saved state with: the saved domain as it was, with
  * this run's console log, metadata and disk overlay.  libvirt refuses any
@@ -237,6 +242,8 @@ pv_template_restore_xml(const char *saved_xml, const PvDomainRequest *request, G
             break;
         }
     }
+    if (request->seed)
+        pv_template_restore_seed(devices, request->seed);
     if (request->console_log)
         pv_template_set_console(devices, request->console_log);
     if (request->run_id)

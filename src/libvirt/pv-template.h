@@ -57,6 +57,7 @@ typedef struct {
     const char *initrd;
     const char *cmdline;
     const char *disk;        /* a qcow2 overlay made for this domain */
+    const char *seed;        /* nullable: its cloud-init seed, a read-only CD-ROM */
     const char *console_log;
     gboolean nosharepages;
     const PvDomainNic *nics; /* added after the template's own NICs, which are kept */

@@ -97,6 +97,7 @@ pv_lua_provium_vm(lua_State *L)
     char *fixture_profile = NULL;
     const char *cmdline = NULL;
     gint64 boot_timeout_ns = 0;
+    PvLuaCloudInit cloud_init = { 0 };
     PvVm *vm;
     int opts = 0;
 
@@ -121,6 +122,7 @@ pv_lua_provium_vm(lua_State *L)
             cmdline = pv_lua_check_text(L, -1, "provium:vm(): cmdline");
         if (lua_getfield(L, opts, "boot_timeout") != LUA_TNIL)
             boot_timeout_ns = pv_lua_check_duration(L, -1, "provium:vm(): boot_timeout");
+        pv_lua_check_cloud_init(L, opts, &cloud_init);
     }
     /* Raises before it holds anything; pushes the fixture's setup function. */
     fixture = pv_lua_fixture_vm(L, opts, &fixture_profile);
@@ -143,6 +145,9 @@ pv_lua_provium_vm(lua_State *L)
     }
     if (boot_timeout_ns > 0)
         profile->boot_timeout_ns = boot_timeout_ns;
+    if (cloud_init.given)
+        pv_cloud_init_set_vm(&profile->cloud_init, cloud_init.enabled, cloud_init.user_data,
+                             cloud_init.meta_data, cloud_init.network_config);
     vm = pv_vm_new(file, name, profile, &options.vm);
     if (fixture)
         pv_lua_fixture_attach(L, vm, fixture);

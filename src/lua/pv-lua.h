@@ -118,6 +118,17 @@ void pv_lua_vm_push(lua_State *L, PvVm *vm);
 PvVm *pv_lua_check_vm(lua_State *L, int arg);
 void pv_lua_check_vm_options(lua_State *L, int arg, const char *what, gboolean boot,
                              PvVmBootOptions *options);
+
+/* pv-lua-cloud-init.c: provium:vm()'s cloud_init, its strings left on the stack */
+typedef struct {
+    gboolean given;              /* the option is there */
+    gboolean enabled;
+    const char *user_data;       /* nullable */
+    const char *meta_data;       /* nullable: a JSON object */
+    const char *network_config;  /* nullable */
+} PvLuaCloudInit;
+
+void pv_lua_check_cloud_init(lua_State *L, int opts, PvLuaCloudInit *out);
 int pv_lua_vm_boot_all(lua_State *L);
 void pv_lua_result_register(lua_State *L);
 void pv_lua_result_push(lua_State *L, const char *command, const PvAgentExecResult *result);

@@ -98,6 +98,43 @@ pv_guest_net_networkd(virDomain *dom, const PvAgentContext *ctx, const PvNic *ni
 }
 
 /*
+ * Until @deadline, whether the guest's interface with @nic's MAC has its
+ * address; @why (nullable) says, on a timeout, why it may not have come.
+ */
+static gboolean
+pv_guest_net_wait_address(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
+                          const char *ifname, gint64 deadline, const GError *why,
+                          GError **error)
+{
+    for (;;) {
+        g_auto(GStrv) addresses = NULL;
+        g_autofree char *name = pv_agent_find_interface(dom, nic->mac, &addresses, error);
+
+        if (!name)
+            return FALSE;
+        if (pv_guest_net_has(addresses, nic->ip))
+            return TRUE;
+        if (g_get_monotonic_time() >= deadline) {
+            g_autofree char *had = addresses && *addresses ?
+                g_strjoinv(", ", addresses) : g_strdup(_("none"));
+
+            if (nic->addressing == PV_NIC_ADDRESS_DHCP)
+                g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
+                            _("%s did not get %s by DHCP (it has: %s)%s%s"), ifname, nic->ip,
+                            had, why ? ": " : "", why ? why->message : "");
+            else
+                g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
+                            _("%s did not get %s (it has: %s)%s%s"), ifname, nic->ip, had,
+                            why ? ": " : "", why ? why->message : "");
+            return FALSE;
+        }
+        if (pv_wake_wait(ctx->wake, MIN(deadline, g_get_monotonic_time() + PV_GUEST_NET_POLL_US),
+                         NULL, NULL, error) == PV_WAIT_INTERRUPTED)
+            return FALSE;
+    }
+}
+
+/*
  * The guest's DHCP client asked once through the agent: busybox's udhcpc
  * (the test image's), ISC's dhclient, dhcpcd, else systemd-networkd; where
  * none answers, the guest's own configuration must get the lease: wait for
@@ -136,27 +173,7 @@ pv_guest_net_dhcp(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
     else
         g_prefix_error(&client_error, _("no DHCP client answered (udhcpc, dhclient, dhcpcd, "
                                         "systemd-networkd); the last: "));
-    for (;;) {
-        g_auto(GStrv) addresses = NULL;
-        g_autofree char *name = pv_agent_find_interface(dom, nic->mac, &addresses, error);
-
-        if (!name)
-            return FALSE;
-        if (pv_guest_net_has(addresses, nic->ip))
-            return TRUE;
-        if (g_get_monotonic_time() >= deadline) {
-            g_autofree char *had = addresses && *addresses ?
-                g_strjoinv(", ", addresses) : g_strdup(_("none"));
-
-            g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
-                        _("%s did not get %s by DHCP (it has: %s)%s%s"), ifname, nic->ip, had,
-                        client_error ? ": " : "", client_error ? client_error->message : "");
-            return FALSE;
-        }
-        if (pv_wake_wait(ctx->wake, MIN(deadline, g_get_monotonic_time() + PV_GUEST_NET_POLL_US),
-                         NULL, NULL, error) == PV_WAIT_INTERRUPTED)
-            return FALSE;
-    }
+    return pv_guest_net_wait_address(dom, ctx, nic, ifname, deadline, client_error, error);
 }
 
 /**
@@ -188,4 +205,30 @@ pv_guest_net_configure(virDomain *dom, const PvAgentContext *ctx, const PvNic *n
     if (!ok)
         g_prefix_error(error, _("vm '%s': network '%s': "), nic->vm, nic->net);
     return ok;
+}
+
+/**
+ * pv_guest_net_wait:
+ * @nic: as planned, configured by the guest itself (a cloud-init seed's
+ *   network-config)
+ * @deadline: monotonic time by which the guest must have the address
+ *
+ * Waits until the guest has @nic's address, and sets nothing: the guest's
+ * own network stack configures the NIC.
+ */
+gboolean
+pv_guest_net_wait(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
+                  gint64 deadline, GError **error)
+{
+    g_auto(GStrv) addresses = NULL;
+    g_autofree char *ifname = pv_agent_find_interface(dom, nic->mac, &addresses, error);
+    g_autoptr(GError) why = g_error_new_literal(PV_ERROR, PV_ERROR_GUEST,
+                                                _("the guest configures it itself, from its "
+                                                  "cloud-init seed's network-config"));
+
+    if (!ifname || !pv_guest_net_wait_address(dom, ctx, nic, ifname, deadline, why, error)) {
+        g_prefix_error(error, _("vm '%s': network '%s': "), nic->vm, nic->net);
+        return FALSE;
+    }
+    return TRUE;
 }

@@ -11,3 +11,5 @@
 
 gboolean pv_guest_net_configure(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
                                 gint64 deadline, GError **error);
+gboolean pv_guest_net_wait(virDomain *dom, const PvAgentContext *ctx, const PvNic *nic,
+                           gint64 deadline, GError **error);

@@ -129,7 +129,9 @@ pv_vm_domain_nics(PvVm *vm)
  * pv_vm_configure_nics:
  *
  * The VM's agent is connected: each NIC gets its address, through the agent
- * or DHCP (pv_guest_net_configure()), before the boot returns.
+ * or DHCP (pv_guest_net_configure()), before the boot returns; with a
+ * cloud-init seed, the guest's own network stack gives it, and provium only
+ * waits for it (pv_guest_net_wait()).
  */
 gboolean
 pv_vm_configure_nics(PvVm *vm, GError **error)
@@ -143,8 +145,11 @@ pv_vm_configure_nics(PvVm *vm, GError **error)
         return TRUE;
     pv_vm_agent_context(vm, &ctx);
     for (i = 0; i < vm->nics->len; i++) {
-        if (!pv_guest_net_configure(pv_domain_peek_virdomain(vm->domain), &ctx,
-                                    vm->nics->pdata[i], deadline, error))
+        virDomain *dom = pv_domain_peek_virdomain(vm->domain);
+
+        /* With a seed, the guest's own network stack configures them (pv-vm-seed.c). */
+        if (vm->seed ? !pv_guest_net_wait(dom, &ctx, vm->nics->pdata[i], deadline, error) :
+            !pv_guest_net_configure(dom, &ctx, vm->nics->pdata[i], deadline, error))
             return FALSE;
     }
     return TRUE;

@@ -90,6 +90,7 @@ struct _PvVm {
     PvDomain *domain;         /* the current or last domain */
     char *console_log;        /* its console log, read on this machine */
     char *overlay;            /* its overlay on the host (pv-host-storage.c) */
+    char *seed;               /* its domain's cloud-init seed on the host (pv-vm-seed.c) */
     gboolean touched;         /* used in the running test: show its console */
     PvAmount charge;          /* taken from the file's budget for the domain */
     gboolean charged;
@@ -140,6 +141,11 @@ void pv_vm_release_nics(PvVm *vm);
 PvDomainNic *pv_vm_domain_nics(PvVm *vm);
 gboolean pv_vm_configure_nics(PvVm *vm, GError **error);
 gboolean pv_vm_wait_guest_ready(PvVm *vm, GError **error);
+
+/* pv-vm-seed.c */
+gboolean pv_vm_has_cloud_init(PvVm *vm);
+gboolean pv_vm_make_seed(PvVm *vm, const char *name, GError **error);
+void pv_vm_remove_seed(PvVm *vm);
 
 /* pv-vm-start.c */
 gboolean pv_vm_start_one(PvVm *vm, GError **error);

@@ -47,6 +47,7 @@ typedef struct {
     const char *initrd;         /*   the profile names it */
     const char *console_log;    /* as the host names it */
     const char *overlay;        /* nullable: the disk overlay of a disk profile */
+    const char *seed;           /* nullable: its cloud-init seed, as the host names it */
     PvVirtType virt_type;       /* from pv_vm_virt_request() */
     gboolean nosharepages;      /* --no-ksm */
     const PvPerfPlan *plan;     /* nullable: performance mode's pinning */

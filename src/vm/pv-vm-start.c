@@ -80,7 +80,8 @@ pv_vm_provide_files(PvVm *vm, const char *disk, gboolean restore, GError **error
 
 /*
  * The domain @name's console log (where its XML has it logged, where it is
- * read here) and, with a disk, its overlay of @base, a path on the host.
+ * read here), with a disk its overlay of @base, a path on the host, and
+ * with cloud-init its seed (a new one for each domain: pv-vm-seed.c).
  */
 static gboolean
 pv_vm_make_files(PvVm *vm, const char *name, const char *base, PvHostConsole *console,
@@ -97,7 +98,7 @@ pv_vm_make_files(PvVm *vm, const char *name, const char *base, PvHostConsole *co
         if (!vm->overlay)
             return FALSE;
     }
-    return TRUE;
+    return pv_vm_make_seed(vm, name, error);
 }
 
 /* A domain of the file stopped without being asked (main thread). */
@@ -144,6 +145,7 @@ pv_vm_request_identity(PvVm *vm, const char *name, const char *file_name,
     inputs->initrd = vm->boot->initrd;
     inputs->console_log = console->log;
     inputs->overlay = vm->overlay;
+    inputs->seed = vm->seed;
 }
 
 /* Renders the VM's domain and starts it; the VM is inside the gate. */
@@ -339,6 +341,7 @@ pv_vm_start_one(PvVm *vm, GError **error)
     domain = pv_vm_start_with_fallbacks(vm, name, error);
     pv_resources_boot_started(resources, boot->shape.memory);
     if (!domain) {
+        pv_vm_remove_seed(vm);
         pv_vm_leave_gate(vm);
         return FALSE;
     }
@@ -457,6 +460,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     if (saved)
         xml = pv_template_restore_xml(saved, &request, error);
     if (!xml || !pv_write_file_atomic(xml_path, xml, -1, error)) {
+        pv_vm_remove_seed(vm);
         pv_vm_leave_gate(vm);
         return FALSE;
     }
@@ -465,6 +469,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     pv_resources_boot_started(vm->ctx.resources, boot->shape.memory);
     if (!domain) {
         g_prefix_error(error, _("vm '%s': "), vm->name);
+        pv_vm_remove_seed(vm);
         pv_vm_leave_gate(vm);
         return FALSE;
     }

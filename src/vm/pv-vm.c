@@ -87,6 +87,7 @@ pv_vm_free(gpointer data)
     g_free(vm->name);
     g_free(vm->console_log);
     g_free(vm->overlay);
+    g_free(vm->seed);
     g_free(vm);
 }
 
@@ -212,6 +213,7 @@ pv_vm_stopped(PvVm *vm, const char *reason)
 {
     pv_vm_emit_stopped(vm, reason);
     pv_vm_remove_overlay(vm);
+    pv_vm_remove_seed(vm);
     pv_vm_release_charge(vm);
     /* Settling may come again for the same domain: the slot goes back once. */
     if (vm->fixture_domain && vm->fixture_domain == vm->domain)

@@ -2,10 +2,11 @@
 # The Debian 12 guest (tools/build-debian-image.sh): built, or found up to
 # date in its cache, then booted once, its kernel and initrd given directly
 # and its root on the qcow2 (each VM's own overlay).  Through vm:run: systemd
-# came up, the distribution's qemu-guest-agent runs, cloud-init took the
-# hostname from a NoCloud seed on the kernel command line, and / is the
-# image's ext4; both its NICs got their addresses by DHCP from the guest's
-# own stack.  Skipped where the image cannot be built (no way to Debian's
+# came up, the distribution's qemu-guest-agent runs, cloud-init read the
+# VM's own NoCloud seed (cloud_init: the hostname is the VM's name, its
+# user-data wrote a file, its network-config set a fixed address and the
+# gateway), and / is the image's ext4; the guest's own stack configured all
+# three NICs (two by DHCP), which provium only waited for.  Skipped where the image cannot be built (no way to Debian's
 # archive) and was never built before.
 : "${PV_DEBIAN_IMAGE:?run through make check}"
 : "${PV_TEST_SRCDIR:?run through make check}"
@@ -30,35 +31,50 @@ fi
 ok "tools/build-debian-image.sh: $(tail -n 1 "$WORK/build.log")"
 grep -E 'built in|found in the cache|up to date' "$WORK/build.log" | sed 's/^/# /'
 
-# The hostname comes from the test, through cloud-init (ds=nocloud;h=...);
-# the image's own /etc/hostname says "debian".  A guest the loaded host
-# starves of CPU for long reports an RCU stall with a call trace, which the
-# console checks would take for a kernel bug: not reported.
+# The hostname comes from the VM's name, through cloud-init and the seed
+# provium makes (cloud_init = yes); the image's own /etc/hostname says
+# "debian".  A guest the loaded host starves of CPU for long reports an RCU
+# stall with a call trace, which the console checks would take for a kernel
+# bug: not reported.
 host=pv-deb-$$
 cat > "$WORK/provium.conf" <<CONF
 [profile debian]
 kernel = $PV_DEBIAN_IMAGE/vmlinuz
 initrd = $PV_DEBIAN_IMAGE/initrd.img
 disk = $PV_DEBIAN_IMAGE/debian.qcow2
-cmdline = root=/dev/vda console=ttyS0 rcupdate.rcu_cpu_stall_suppress=1 ds=nocloud;h=$host;i=$host
+cmdline = root=/dev/vda console=ttyS0 rcupdate.rcu_cpu_stall_suppress=1
+cloud_init = yes
 memory = 1G
 cpus = 1
 CONF
-# Two DHCP networks: cloud-init's fallback configuration takes the first NIC
-# (systemd-networkd), provium asks the guest's client for the second (the
-# image has no busybox udhcpc).
+# Two DHCP networks and a NAT network with a fixed address: the seed's
+# network-config has all three (matched by MAC), and the guest's own stack
+# (netplan, systemd-networkd) configures them; provium runs no DHCP client
+# and writes no networkd file of its own (/run/systemd/network/10-provium-*,
+# beside netplan's).  The VM's user_data writes a file.
 cat > "$WORK/debian.test.lua" <<LUA
 provium:network("one", {cidr = "10.97.1.0/24", host = "10.97.1.1", dhcp = true})
 provium:network("two", {cidr = "10.97.2.0/24", host = "10.97.2.1", dhcp = true})
+provium:network("three", {cidr = "10.97.3.0/24", host = "10.97.3.1", forward = "nat"})
 test("a Debian 12 guest with systemd and cloud-init", function(t)
     -- About half a minute to the agent under plain emulation, minutes when
     -- the host is loaded: these bounds only tell "never came" apart.
-    local vm = provium:vm("deb", "debian", {nics = {"one", "two"}})
+    local vm = provium:vm("$host", "debian", {
+        nics = {"one", "two", {net = "three", ip = "10.97.3.9"}},
+        cloud_init = {user_data = "#cloud-config\nwrite_files:\n" ..
+                      "  - path: /run/provium-user-data\n    content: written by user-data\n"},
+    })
     vm:boot({timeout = "10m", ready = "cloud-init"})
     t:assert_contains(vm:run("cloud-init status").stdout, "status: done")
     local addrs = vm:run("ip -4 -o addr show").stdout
     t:assert_contains(addrs, vm:ip("one") .. "/24")
     t:assert_contains(addrs, vm:ip("two") .. "/24")
+    t:assert_contains(addrs, " inet 10.97.3.9/24 ")
+    t:assert_contains(vm:run("ip -4 route show default").stdout, "default via 10.97.3.1 ")
+    t:assert_contains(vm:run("cat /etc/netplan/50-cloud-init.yaml").stdout, vm:mac("three"))
+    local networkd = vm:run("ls /run/systemd/network/").stdout
+    t:assert(not networkd:find("10-provium-", 1, true), "provium configured a NIC: " .. networkd)
+    t:assert_eq("written by user-data", vm:run("cat /run/provium-user-data").stdout)
     local r = vm:run("systemctl is-system-running --wait", {timeout = "10m"})
     local failed = vm:run("systemctl --failed --no-legend --plain").stdout
     t:assert(r.stdout == "running\n" or r.stdout == "degraded\n",
@@ -69,11 +85,11 @@ test("a Debian 12 guest with systemd and cloud-init", function(t)
     t:assert_eq("$host\n", vm:run("hostname").stdout)
     local ci = vm:run("cloud-init status --wait --long", {timeout = "10m"})
     print("cloud-init: " .. ci.stdout)
-    t:assert_contains(ci.stdout, "DataSourceNoCloud")
+    t:assert_contains(ci.stdout, "DataSourceNoCloud [seed=/dev/sr0]")
     t:assert_eq("/dev/vda ext4 debian-root\n",
                 vm:run("findmnt -n -r -o SOURCE,FSTYPE,LABEL /").stdout)
     t:assert_contains(vm:run("uname -a").stdout, "-cloud-amd64 ")
-    -- A reboot: systemd comes back, and so do both DHCP addresses.
+    -- A reboot: systemd comes back, and so do all three addresses.
     local id = vm:run("cat /proc/sys/kernel/random/boot_id").stdout
     vm:reboot({timeout = "10m"})
     t:assert(vm:run("cat /proc/sys/kernel/random/boot_id").stdout ~= id, "the same boot id")
@@ -82,6 +98,7 @@ test("a Debian 12 guest with systemd and cloud-init", function(t)
     addrs = vm:run("ip -4 -o addr show").stdout
     t:assert_contains(addrs, vm:ip("one") .. "/24")
     t:assert_contains(addrs, vm:ip("two") .. "/24")
+    t:assert_contains(addrs, " inet 10.97.3.9/24 ")
 end)
 LUA
 
@@ -91,6 +108,8 @@ grep -F '| ' "$WORK/out" | sed 's/^/# /'
 echo "# boot to agent: $(events '[.[] | select(.kind == "vm_ready") | .boot_ns / 1e9 | floor] | .[0]') s"
 check "exit status 0" status_is 0
 check "overlays are removed" sh -c "! ls '$WORK'/runs/latest/vms/*.qcow2 2>/dev/null"
+check "the domain had its seed, a CD-ROM" grep -q 'device="cdrom"' "$WORK"/runs/latest/vms/*.xml
+check "seeds are removed" sh -c "! ls '$WORK'/runs/latest/vms/*.seed.iso 2>/dev/null"
 check "nothing left in virsh list --all" no_domains_left
 # The image in the build tree is QEMU's to read: files 0644, directory 0755.
 check "the image's files are 0644, its directory 0755" sh -c "

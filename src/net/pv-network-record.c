@@ -14,7 +14,9 @@
  * is never provium's to remove.
  *
  * Two judgements of the creator: `provium clean`, which a person runs,
- * takes a record of this host name whose pid is gone as over
+ * judges its ownership record (pv_network_record_get_owner(),
+ * pv_owner_judge()), and a record of an older provium, without a machine
+ * id, as before: one of this host name whose pid is gone is over
  * (pv_network_record_owner_alive()); a run that finds a network in its way
  * removes it only with proof (pv_network_record_owner()): the record names
  * this machine (machine-id) and this boot (boot_id), so its pid means this

@@ -4,9 +4,9 @@
  *
  * Unlike the registry's (pv-domain-registry.c), these are domains of any
  * run, or of no provium at all: listed with their name and provium's
- * metadata and its lease (pv-domain-lease.c), if they carry it, and removed whole (destroyed, then undefined
- * if someone defined them) when the caller decided they are provium's to
- * remove.
+ * metadata and its lease (pv-domain-lease.c), if they carry it, and
+ * removed whole (destroyed, then undefined if someone defined them) when
+ * the caller decided they are provium's to remove.
  */
 #include "config.h"
 

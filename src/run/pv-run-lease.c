@@ -95,6 +95,8 @@ pv_run_start_lease(PvRun *run)
         pv_run_note(run, _("this machine has no machine id (/etc/machine-id): its "
                            "domains and networks name it by its host name '%s' instead; "
                            "systemd-machine-id-setup gives it one"), g_get_host_name());
+    /* The domains made before the first renewal carry the lease from now. */
+    pv_lease_renew(run->lease, g_get_real_time() / G_USEC_PER_SEC);
     renewer = g_new0(PvRunRenewer, 1);
     g_mutex_init(&renewer->lock);
     g_cond_init(&renewer->cond);

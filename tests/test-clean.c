@@ -6,11 +6,13 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "pv-autocleanups.h"
 #include "pv-clean.h"
+#include "pv-domain-lease.h"
 #include "pv-error.h"
 #include "pv-libvirt.h"
 #include "pv-network-host.h"
@@ -28,38 +30,221 @@ never_alive(gint64 pid)
     return FALSE;
 }
 
+static gboolean
+record_always_alive_fn(const PvNetworkRecord *record)
+{
+    return TRUE;
+}
+
+static gboolean
+record_never_alive_fn(const PvNetworkRecord *record)
+{
+    return FALSE;
+}
+
+/* Who judges in these tests: machine m1 in boot b1, host h1, at 1000 s. */
+static gboolean
+probe_none(gint64 pid, guint64 *start)
+{
+    *start = 0;
+    return FALSE;
+}
+
+static PvCleanHere
+here_m1(PvPidAliveFunc alive)
+{
+    PvCleanHere here = {
+        .owner = { .machine = "m1", .boot = "b1", .now = 1000, .probe = probe_none },
+        .host = "h1",
+        .alive = alive,
+    };
+
+    return here;
+}
+
 static void
 test_decide(void)
 {
     PvMetadata md = { (char *)"run1", (char *)"pv-a-", (char *)"/t/x.test.lua",
                       (char *)"web", (char *)"host1", 42 };
     PvMetadata no_run = { 0 };
+    PvCleanHere host1 = here_m1(never_alive);
+    PvCleanHere host1_alive = here_m1(always_alive);
+    PvCleanHere host2_alive = here_m1(always_alive);
 
-    g_assert_cmpint(pv_clean_decide(NULL, "pv-a-x-web", NULL, "host1", never_alive, FALSE), ==,
+    host1.host = host1_alive.host = "host1";
+    host2_alive.host = "host2";
+    g_assert_cmpint(pv_clean_decide(NULL, "pv-a-x-web", NULL, &host1, FALSE, NULL), ==,
                     PV_CLEAN_SKIP_NOT_OURS);
-    g_assert_cmpint(pv_clean_decide(&no_run, "pv-a-x-web", NULL, "host1", never_alive, TRUE),
+    g_assert_cmpint(pv_clean_decide(&no_run, "pv-a-x-web", NULL, &host1, TRUE, NULL),
                     ==, PV_CLEAN_SKIP_NOT_OURS);
-    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, "host1", never_alive, FALSE), ==,
+    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, &host1, FALSE, NULL), ==,
                     PV_CLEAN_REMOVE);
-    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", "pv-a-", "host1", never_alive, FALSE),
+    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", "pv-a-", &host1, FALSE, NULL),
                     ==, PV_CLEAN_REMOVE);
-    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", "pv-b-", "host1", never_alive, FALSE),
+    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", "pv-b-", &host1, FALSE, NULL),
                     ==, PV_CLEAN_SKIP_PREFIX);
     /* The metadata's prefix and the name must both match. */
-    g_assert_cmpint(pv_clean_decide(&md, "renamed", "pv-a-", "host1", never_alive, FALSE),
+    g_assert_cmpint(pv_clean_decide(&md, "renamed", "pv-a-", &host1, FALSE, NULL),
                     ==, PV_CLEAN_SKIP_PREFIX);
     /* A VM restored from a fixture is named after its slot: its prefix is in its metadata. */
-    g_assert_cmpint(pv_clean_decide(&md, "pvfx-3a9e21c4-5c1399e7e2a7-0", "pv-a-", "host1",
-                                    never_alive, FALSE), ==, PV_CLEAN_REMOVE);
-    g_assert_cmpint(pv_clean_decide(&md, "pvfx-3a9e21c4-5c1399e7e2a7-0", "pv-b-", "host1",
-                                    never_alive, FALSE), ==, PV_CLEAN_SKIP_PREFIX);
-    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, "host1", always_alive, FALSE), ==,
+    g_assert_cmpint(pv_clean_decide(&md, "pvfx-3a9e21c4-5c1399e7e2a7-0", "pv-a-", &host1,
+                                    FALSE, NULL), ==, PV_CLEAN_REMOVE);
+    g_assert_cmpint(pv_clean_decide(&md, "pvfx-3a9e21c4-5c1399e7e2a7-0", "pv-b-", &host1,
+                                    FALSE, NULL), ==, PV_CLEAN_SKIP_PREFIX);
+    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, &host1_alive, FALSE, NULL), ==,
                     PV_CLEAN_SKIP_RUNNING);
-    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, "host1", always_alive, TRUE), ==,
+    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, &host1_alive, TRUE, NULL), ==,
                     PV_CLEAN_REMOVE);
-    /* A pid on another host says nothing about this one. */
-    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, "host2", always_alive, FALSE), ==,
+    /* An older provium's record (no machine id): a pid on another host says nothing. */
+    g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", NULL, &host2_alive, FALSE, NULL), ==,
                     PV_CLEAN_REMOVE);
+}
+
+/* Pid 42 runs here, started at 100; pid 7 runs, its start unknown; no other. */
+static gboolean
+probe_some(gint64 pid, guint64 *start)
+{
+    *start = pid == 42 ? 100 : 0;
+    return pid == 42 || pid == 7;
+}
+
+/*
+ * Whether a run is over, from its domain's ownership record, judged on
+ * machine m1 in boot b1 at 1000 s: by its process on the same machine and
+ * boot, never after a reboot, by its lease from another machine, as before
+ * for an older provium's record; --force removes whatever is provium's.
+ */
+static void
+test_liveness(void)
+{
+    static const struct {
+        const char *what;
+        const char *machine;
+        const char *boot;
+        const char *host;
+        gint64 pid;
+        guint64 pid_start;
+        gint64 renewed;
+        gint64 expires;
+        PvOwnerState state;
+        PvCleanDecision decision;
+    } cases[] = {
+        { "same machine, its process runs", "m1", "b1", "h1", 42, 100, 990, 1290,
+          PV_OWNER_RUNNING, PV_CLEAN_SKIP_RUNNING },
+        { "same machine, its start time unknown", "m1", "b1", "h1", 7, 100, 990, 1290,
+          PV_OWNER_RUNNING, PV_CLEAN_SKIP_RUNNING },
+        { "same machine, its process is gone", "m1", "b1", "h1", 43, 100, 990, 1290,
+          PV_OWNER_EXITED, PV_CLEAN_REMOVE },
+        { "same machine, its pid is another process", "m1", "b1", "h1", 42, 99, 990, 1290,
+          PV_OWNER_EXITED, PV_CLEAN_REMOVE },
+        { "same machine, a stale lease but its process runs", "m1", "b1", "h1", 42, 100, 10,
+          20, PV_OWNER_RUNNING, PV_CLEAN_SKIP_RUNNING },
+        { "same machine, another boot, a fresh lease", "m1", "b0", "h1", 42, 100, 990, 1290,
+          PV_OWNER_REBOOTED, PV_CLEAN_REMOVE },
+        { "another machine, a fresh lease, its pid runs here", "m2", "b2", "h2", 42, 100,
+          990, 1290, PV_OWNER_LEASED, PV_CLEAN_SKIP_RUNNING },
+        { "another machine, a fresh lease, its pid gone here", "m2", "b2", "h2", 43, 100,
+          990, 1290, PV_OWNER_LEASED, PV_CLEAN_SKIP_RUNNING },
+        { "another machine, the lease ends now", "m2", "b2", "h2", 43, 0, 700, 1000,
+          PV_OWNER_LEASED, PV_CLEAN_SKIP_RUNNING },
+        { "another machine, a stale lease", "m2", "b2", "h2", 42, 100, 600, 900,
+          PV_OWNER_EXPIRED, PV_CLEAN_REMOVE },
+        { "another machine, the same boot id, a stale lease", "m2", "b1", "h1", 42, 100, 600,
+          999, PV_OWNER_EXPIRED, PV_CLEAN_REMOVE },
+        { "another machine, no lease", "m2", "b2", "h2", 43, 0, 0, 0,
+          PV_OWNER_UNLEASED, PV_CLEAN_SKIP_RUNNING },
+        { "a machine without an id, another boot, a fresh lease", "host:h1", "b0", "h1", 43,
+          0, 990, 1290, PV_OWNER_LEASED, PV_CLEAN_SKIP_RUNNING },
+        { "a machine without an id, another boot, a stale lease", "host:h1", "b0", "h1", 43,
+          0, 600, 900, PV_OWNER_EXPIRED, PV_CLEAN_REMOVE },
+        { "an older record, this host, its pid runs", NULL, NULL, "h1", 42, 0, 0, 0,
+          PV_OWNER_OLD, PV_CLEAN_SKIP_RUNNING },
+        { "an older record, this host, its pid gone", NULL, NULL, "h1", 43, 0, 0, 0,
+          PV_OWNER_OLD, PV_CLEAN_REMOVE },
+        { "an older record, another host", NULL, NULL, "h2", 42, 0, 0, 0,
+          PV_OWNER_OLD, PV_CLEAN_REMOVE },
+    };
+    PvCleanHere here = here_m1(NULL);
+    gsize i;
+
+    here.owner.probe = probe_some;
+    here.alive = NULL;
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        PvMetadata md = {
+            .run = (char *)"r", .prefix = (char *)"pv-a-", .host = (char *)cases[i].host,
+            .pid = cases[i].pid, .machine = (char *)cases[i].machine,
+            .boot = (char *)cases[i].boot, .pid_start = cases[i].pid_start,
+            .renewed = cases[i].renewed, .expires = cases[i].expires,
+        };
+        PvOwner owner;
+        PvOwnerState state = PV_OWNER_LAST;
+
+        g_test_message("%s", cases[i].what);
+        /* Older records: what decided before, a provium pid of this host. */
+        here.alive = cases[i].pid == 42 ? always_alive : never_alive;
+        pv_metadata_get_owner(&md, &owner);
+        g_assert_cmpstr(pv_owner_state_to_string(pv_owner_judge(&owner, &here.owner)), ==,
+                        pv_owner_state_to_string(cases[i].state));
+        g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", "pv-a-", &here, FALSE, &state), ==,
+                        cases[i].decision);
+        g_assert_cmpint(state, ==, cases[i].state);
+        g_assert_cmpint(pv_owner_state_is_over(state), ==,
+                        cases[i].state != PV_OWNER_OLD &&
+                        cases[i].decision == PV_CLEAN_REMOVE);
+        /* --force: whatever is provium's goes. */
+        g_assert_cmpint(pv_clean_decide(&md, "pv-a-x-web", "pv-a-", &here, TRUE, NULL), ==,
+                        PV_CLEAN_REMOVE);
+    }
+}
+
+/* The same judgement of a network, its lease the record's mtime and length. */
+static void
+test_network_liveness(void)
+{
+    PvNetworkRecord rec = {
+        .name = (char *)"pv-a-x-lan", .uuid = (char *)"u", .uri = (char *)"qemu:///system",
+        .run = (char *)"r", .prefix = (char *)"pv-a-", .host = (char *)"h2",
+        .machine = (char *)"m2", .boot = (char *)"b2", .pid = 42, .pid_start = 100,
+        .lease = 300, .renewed = 800,
+    };
+    PvCleanHere here = here_m1(never_alive);
+    PvOwnerState state = PV_OWNER_LAST;
+
+    here.owner.probe = probe_some;
+    here.network_alive = record_always_alive_fn;
+    g_assert_cmpint(pv_clean_network_judge(&rec, "qemu:///system", NULL, &here, FALSE, &state),
+                    ==, PV_CLEAN_SKIP_RUNNING);
+    g_assert_cmpint(state, ==, PV_OWNER_LEASED);
+    g_assert_cmpint(pv_clean_network_judge(&rec, "qemu:///system", NULL, &here, TRUE, NULL),
+                    ==, PV_CLEAN_REMOVE);
+    rec.renewed = 699;
+    g_assert_cmpint(pv_clean_network_judge(&rec, "qemu:///system", NULL, &here, FALSE, &state),
+                    ==, PV_CLEAN_REMOVE);
+    g_assert_cmpint(state, ==, PV_OWNER_EXPIRED);
+    /* A record with no lease length (the provium before this one) has no lease. */
+    rec.lease = 0;
+    g_assert_cmpint(pv_clean_network_judge(&rec, "qemu:///system", NULL, &here, FALSE, &state),
+                    ==, PV_CLEAN_SKIP_RUNNING);
+    g_assert_cmpint(state, ==, PV_OWNER_UNLEASED);
+    /* This machine: its process decides, whatever the lease. */
+    rec.machine = (char *)"m1";
+    rec.boot = (char *)"b1";
+    g_assert_cmpint(pv_clean_network_judge(&rec, "qemu:///system", NULL, &here, FALSE, &state),
+                    ==, PV_CLEAN_SKIP_RUNNING);
+    g_assert_cmpint(state, ==, PV_OWNER_RUNNING);
+    rec.pid = 43;
+    g_assert_cmpint(pv_clean_network_judge(&rec, "qemu:///system", NULL, &here, FALSE, &state),
+                    ==, PV_CLEAN_REMOVE);
+    g_assert_cmpint(state, ==, PV_OWNER_EXITED);
+    /* An older record: what decided before (its host name and pid). */
+    rec.machine = NULL;
+    g_assert_cmpint(pv_clean_network_judge(&rec, "qemu:///system", NULL, &here, FALSE, &state),
+                    ==, PV_CLEAN_SKIP_RUNNING);
+    g_assert_cmpint(state, ==, PV_OWNER_OLD);
+    here.network_alive = record_never_alive_fn;
+    g_assert_cmpint(pv_clean_network_judge(&rec, "qemu:///system", NULL, &here, FALSE, NULL),
+                    ==, PV_CLEAN_REMOVE);
 }
 
 static void
@@ -91,6 +276,101 @@ test_metadata_parse(void)
     g_assert_false(pv_metadata_parse("not xml", &other, NULL));
 }
 
+static gboolean
+exists(virConnect *conn, const char *name)
+{
+    g_autoptr(virDomain) dom = virDomainLookupByName(conn, name);
+
+    virResetLastError();
+    return dom != NULL;
+}
+
+/* A domain of a run of machine @machine, with a lease until @expires (0: none). */
+static void
+define_owned_domain(virConnect *conn, const char *name, const char *machine, gint64 expires)
+{
+    g_autoptr(virDomain) dom = NULL;
+    g_autofree char *xml = g_strdup_printf(
+        "<domain type='test'><name>%s</name><memory>65536</memory>"
+        "<os><type>hvm</type></os></domain>", name);
+    g_autofree char *instance = g_strdup_printf(
+        "<instance><run>r-%s</run><prefix>pv-c-</prefix><host>h-%s</host><pid>1</pid>"
+        "<machine>%s</machine><boot>b-%s</boot><pid_start>5</pid_start></instance>",
+        machine, machine, machine, machine);
+    PvOwner owner = { .renewed = expires - 300, .expires = expires };
+    g_autofree char *lease = pv_domain_lease_xml(&owner);
+
+    dom = virDomainCreateXML(conn, xml, 0);
+    g_assert_nonnull(dom);
+    g_assert_cmpint(virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, instance,
+                                         "provium", PV_METADATA_URI, 0), ==, 0);
+    if (expires)
+        g_assert_cmpint(virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, lease,
+                                             PV_LEASE_PREFIX, PV_LEASE_URI,
+                                             VIR_DOMAIN_AFFECT_LIVE), ==, 0);
+}
+
+typedef struct {
+    guint kept_leased;
+    guint kept_unleased;
+    guint removed_expired;
+} DomainTally;
+
+static void
+count_domain(const char *name, const PvMetadata *metadata, PvCleanDecision decision,
+             PvOwnerState state, const GError *error, gpointer user_data)
+{
+    DomainTally *tally = user_data;
+
+    g_assert_no_error(error);
+    if (decision == PV_CLEAN_SKIP_RUNNING && state == PV_OWNER_LEASED)
+        tally->kept_leased++;
+    else if (decision == PV_CLEAN_SKIP_RUNNING && state == PV_OWNER_UNLEASED)
+        tally->kept_unleased++;
+    else if (decision == PV_CLEAN_REMOVE && state == PV_OWNER_EXPIRED)
+        tally->removed_expired++;
+}
+
+/*
+ * provium clean on machine m1, on libvirt's test driver: domains of runs of
+ * other machines stay while their lease holds (or when they have none),
+ * and go once it has run out or with --force.
+ */
+static void
+test_clean_other_machine(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = pv_libvirt_open("test:///default", &error);
+    PvCleanHere here = here_m1(never_alive);
+    DomainTally tally = { 0 };
+
+    g_assert_no_error(error);
+    define_owned_domain(conn, "pv-c-fresh", "m2", 1290);
+    define_owned_domain(conn, "pv-c-stale", "m3", 900);
+    define_owned_domain(conn, "pv-c-unleased", "m4", 0);
+
+    g_assert_cmpuint(pv_clean_domains(conn, "pv-c-", FALSE, &here, count_domain, &tally,
+                                      &error), ==, 1);
+    g_assert_no_error(error);
+    g_assert_cmpuint(tally.kept_leased, ==, 1);
+    g_assert_cmpuint(tally.kept_unleased, ==, 1);
+    g_assert_cmpuint(tally.removed_expired, ==, 1);
+    g_assert_true(exists(conn, "pv-c-fresh"));
+    g_assert_false(exists(conn, "pv-c-stale"));
+    g_assert_true(exists(conn, "pv-c-unleased"));
+
+    /* Later, the fresh one's lease has run out too. */
+    here.owner.now = 1291;
+    memset(&tally, 0, sizeof(tally));
+    g_assert_cmpuint(pv_clean_domains(conn, "pv-c-", FALSE, &here, count_domain, &tally,
+                                      &error), ==, 1);
+    g_assert_cmpuint(tally.removed_expired, ==, 1);
+    g_assert_false(exists(conn, "pv-c-fresh"));
+    g_assert_true(exists(conn, "pv-c-unleased"));
+    g_assert_cmpuint(pv_clean_domains(conn, "pv-c-", TRUE, &here, NULL, NULL, &error), ==, 1);
+    g_assert_false(exists(conn, "pv-c-unleased"));
+}
+
 static void
 define_domain(virConnect *conn, const char *name, gboolean ours, gboolean start)
 {
@@ -110,20 +390,12 @@ define_domain(virConnect *conn, const char *name, gboolean ours, gboolean start)
         g_assert_cmpint(virDomainCreate(dom), ==, 0);
 }
 
-static gboolean
-exists(virConnect *conn, const char *name)
-{
-    g_autoptr(virDomain) dom = virDomainLookupByName(conn, name);
-
-    virResetLastError();
-    return dom != NULL;
-}
-
 static void
 test_clean_test_driver(void)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = pv_libvirt_open("test:///default", &error);
+    PvCleanHere here = here_m1(never_alive);
     guint removed;
 
     g_assert_no_error(error);
@@ -133,7 +405,7 @@ test_clean_test_driver(void)
     define_domain(conn, "pv-c-impostor", FALSE, TRUE);
     define_domain(conn, "pv-d-other-run", TRUE, FALSE);
 
-    removed = pv_clean_domains(conn, "pv-c-", FALSE, never_alive, NULL, NULL, &error);
+    removed = pv_clean_domains(conn, "pv-c-", FALSE, &here, NULL, NULL, &error);
     g_assert_no_error(error);
     g_assert_cmpuint(removed, ==, 2);
     g_assert_false(exists(conn, "pv-c-mine-running"));
@@ -185,13 +457,6 @@ test_network_decide(void)
                     PV_CLEAN_SKIP_PREFIX);
 }
 
-/* A pid that runs, started at 100; 7, which runs, start unknown; no other. */
-static gboolean
-probe_some(gint64 pid, guint64 *start)
-{
-    *start = pid == 42 ? 100 : 0;
-    return pid == 42 || pid == 7;
-}
 
 /*
  * A run that finds a network in its way removes it only with proof that the
@@ -308,6 +573,7 @@ test_records(void)
         .host = (char *)g_get_host_name(), .machine = (char *)pv_machine_id(),
         .boot = (char *)pv_boot_id(), .pid = getpid(),
         .pid_start = pv_process_start_time(getpid()),
+        .lease = 300,
     };
     PvNetworkRecord dead = rec;
     const PvNetworkRecord *got;
@@ -348,6 +614,32 @@ test_records(void)
     g_assert_cmpstr(got->bridge, ==, "pv-0123456789");
     g_assert_cmpuint(got->pid_start, ==, rec.pid_start);
 
+    /* Its lease: the record's length from the file's mtime, which its run renews. */
+    g_assert_cmpint(got->lease, ==, 300);
+    g_assert_cmpint(got->renewed, >, 1000);
+    {
+        g_autofree char *path = g_strdup_printf("%s/%s.network", dir, uuid);
+        struct timespec old_times[2] = { { 1000, 0 }, { 1000, 0 } };
+        PvOwner self = { .machine = rec.machine, .boot = rec.boot, .pid = rec.pid,
+                         .pid_start = rec.pid_start };
+        PvOwner other = self;
+        g_autoptr(GPtrArray) again = NULL;
+        PvOwner owner;
+
+        g_assert_cmpint(utimensat(AT_FDCWD, path, old_times, 0), ==, 0);
+        other.pid_start++;
+        g_assert_cmpuint(pv_network_record_renew(dir, &other), ==, 0);
+        again = pv_network_record_list(dir, &error);
+        g_assert_cmpint(((PvNetworkRecord *)again->pdata[0])->renewed, ==, 1000);
+        pv_network_record_get_owner(again->pdata[0], &owner);
+        g_assert_cmpint(owner.expires, ==, 1300);
+        g_clear_pointer(&again, g_ptr_array_unref);
+        g_assert_cmpuint(pv_network_record_renew(dir, &self), ==, 1);
+        again = pv_network_record_list(dir, &error);
+        g_assert_cmpint(((PvNetworkRecord *)again->pdata[0])->renewed, >,
+                        g_get_real_time() / G_USEC_PER_SEC - 60);
+    }
+
     g_assert_true(pv_network_record_remove(dir, uuid, &error));
     g_assert_true(pv_network_record_remove(dir, uuid, &error));
     g_assert_no_error(error);
@@ -384,8 +676,8 @@ typedef struct {
 } NetworkTally;
 
 static void
-count_network(const PvNetworkRecord *record, PvCleanDecision decision, gboolean existed,
-              const GError *error, gpointer user_data)
+count_network(const PvNetworkRecord *record, PvCleanDecision decision, PvOwnerState state,
+              gboolean existed, const GError *error, gpointer user_data)
 {
     NetworkTally *tally = user_data;
 
@@ -420,8 +712,13 @@ test_clean_networks_test_driver(void)
         .prefix = (char *)"pv-n-", .host = (char *)g_get_host_name(), .pid = 1,
     };
     NetworkTally tally = { 0 };
+    PvCleanHere gone;
     guint removed;
 
+    /* This machine, where no process runs any more. */
+    pv_clean_here_init(&gone);
+    gone.owner.probe = probe_none;
+    gone.network_alive = record_never_alive;
     g_assert_no_error(error);
     g_assert_true(pv_network_inventory_add_host(inventory, conn, dir, &error));
     g_assert_no_error(error);
@@ -455,8 +752,8 @@ test_clean_networks_test_driver(void)
 
     /* Another prefix: nothing of ours. */
     memset(&tally, 0, sizeof(tally));
-    removed = pv_clean_networks(conn, dir, "pv-o-", FALSE, record_never_alive, count_network,
-                                &tally, &error);
+    removed = pv_clean_networks(conn, dir, "pv-o-", FALSE, &gone, count_network, &tally,
+                                &error);
     g_assert_cmpuint(removed, ==, 0);
     g_assert_cmpuint(tally.kept + tally.removed + tally.elsewhere, ==, 0);
 
@@ -470,8 +767,8 @@ test_clean_networks_test_driver(void)
         .pid = 1 }, &error));
 
     memset(&tally, 0, sizeof(tally));
-    removed = pv_clean_networks(conn, dir, NULL, FALSE, record_never_alive, count_network,
-                                &tally, &error);
+    removed = pv_clean_networks(conn, dir, NULL, FALSE, &gone, count_network, &tally,
+                                &error);
     g_assert_no_error(error);
     g_assert_cmpuint(removed, ==, 1);
     g_assert_cmpuint(tally.gone, ==, 1);
@@ -494,6 +791,9 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/clean/decide", test_decide);
+    g_test_add_func("/clean/liveness", test_liveness);
+    g_test_add_func("/clean/network/liveness", test_network_liveness);
+    g_test_add_func("/clean/other-machine", test_clean_other_machine);
     g_test_add_func("/clean/metadata/parse", test_metadata_parse);
     g_test_add_func("/clean/test-driver", test_clean_test_driver);
     g_test_add_func("/clean/network/decide", test_network_decide);

@@ -17,6 +17,7 @@
 #include "pv-lua.h"
 #include "pv-autocleanups.h"
 #include "pv-clean.h"
+#include "pv-domain-lease.h"
 #include "pv-file.h"
 #include "pv-libvirt.h"
 #include "pv-run.h"
@@ -472,12 +473,6 @@ test_vm_test_driver(Fixture *fx, gconstpointer data)
     }
 }
 
-static gboolean
-pid_is_this_process(gint64 pid)
-{
-    return pid == getpid();
-}
-
 static void
 test_keep_failed(Fixture *fx, gconstpointer data)
 {
@@ -514,15 +509,54 @@ test_keep_failed(Fixture *fx, gconstpointer data)
     g_assert_cmpstr(metadata.prefix, ==, pv_run_peek_prefix(fx->run));
     g_assert_true(g_str_has_suffix(metadata.file, "/keep.test.lua"));
     g_assert_cmpint(metadata.pid, ==, pv_run_get_pid(fx->run));
+    /* Its ownership record: this machine, this boot, this process, the run's lease. */
+    g_assert_cmpstr(metadata.machine, ==, pv_machine_id());
+    g_assert_cmpstr(metadata.boot, ==, pv_boot_id());
+    g_assert_cmpuint(metadata.pid_start, ==, pv_process_start_time(getpid()));
+    g_assert_cmpint(metadata.expires - metadata.renewed, ==,
+                    pv_lease_get_length(pv_run_peek_lease(fx->run)));
+
+    /* The run renews the lease in its domains' metadata. */
+    {
+        PvOwner owner;
+        g_autoptr(GPtrArray) again = NULL;
+        g_auto(PvMetadata) renewed = { 0 };
+
+        pv_lease_renew(pv_run_peek_lease(fx->run), metadata.renewed + 1000);
+        pv_lease_get_owner(pv_run_peek_lease(fx->run), &owner);
+        g_assert_cmpuint(pv_domain_registry_renew_lease(
+                             pv_host_peek_domains(pv_run_peek_host(fx->run, 0)), &owner),
+                         ==, 1);
+        again = pv_domain_list(fixture_conn(fx), NULL);
+        for (i = 0; i < again->len; i++) {
+            if (g_str_equal(((PvDomainEntry *)again->pdata[i])->name, kept))
+                g_assert_true(pv_metadata_get(again->pdata[i], &renewed));
+        }
+        g_assert_cmpint(renewed.renewed, ==, metadata.renewed + 1000);
+        metadata.expires = renewed.expires;
+    }
 
     /* This process is alive: clean leaves it unless forced. */
     g_assert_cmpuint(pv_clean_domains(fixture_conn(fx), pv_run_peek_prefix(fx->run), FALSE,
-                                      pid_is_this_process, NULL, NULL, NULL),
+                                      NULL, NULL, NULL, NULL),
                      ==, 0);
     g_assert_true(domain_exists(fx, kept));
-    g_assert_cmpuint(pv_clean_domains(fixture_conn(fx), pv_run_peek_prefix(fx->run), TRUE,
-                                      pid_is_this_process, NULL, NULL, NULL),
-                     ==, 1);
+    /* From another machine, its lease tells: left while it holds, removed once it ran out. */
+    {
+        PvCleanHere other;
+
+        pv_clean_here_init(&other);
+        other.owner.machine = "another-machine";
+        other.owner.now = metadata.expires;
+        g_assert_cmpuint(pv_clean_domains(fixture_conn(fx), pv_run_peek_prefix(fx->run), FALSE,
+                                          &other, NULL, NULL, NULL),
+                         ==, 0);
+        g_assert_true(domain_exists(fx, kept));
+        other.owner.now = metadata.expires + 1;
+        g_assert_cmpuint(pv_clean_domains(fixture_conn(fx), pv_run_peek_prefix(fx->run), FALSE,
+                                          &other, NULL, NULL, NULL),
+                         ==, 1);
+    }
     g_assert_false(domain_exists(fx, kept));
 }
 

@@ -11,32 +11,86 @@
 #include "pv-autocleanups.h"
 #include "pv-clean.h"
 #include "pv-libvirt.h"
+#include "pv-units.h"
 
 typedef struct {
     guint skipped;
     guint failed;
     guint forgotten;
+    gboolean force;
+    gint64 now;              /* seconds since the epoch */
 } PvCleanTally;
+
+/* Seconds as people read them: "4m 10s". */
+static char *
+pv_cmd_clean_seconds(gint64 seconds)
+{
+    return pv_duration_format(MAX(seconds, 0) * G_GINT64_CONSTANT(1000000000));
+}
+
+/*
+ * Why a run's domain or network was kept (@decision SKIP_RUNNING) or
+ * removed (REMOVE): one clause, judged from its ownership record.  NULL
+ * when a removal needs no word (its process on this machine is gone, or an
+ * older provium's record).
+ */
+static char *
+pv_cmd_clean_why(PvCleanTally *tally, PvCleanDecision decision, PvOwnerState state,
+                 const char *run, const PvOwner *owner)
+{
+    const char *host = owner->host ? owner->host : "?";
+    g_autofree char *left = pv_cmd_clean_seconds(owner->expires - tally->now);
+    g_autofree char *ago = pv_cmd_clean_seconds(tally->now - owner->expires);
+
+    if (decision == PV_CLEAN_SKIP_RUNNING) {
+        switch (state) {
+        case PV_OWNER_LEASED:
+            return g_strdup_printf(_("its run %s is on another machine (%s), whose lease on it "
+                                     "holds %s more"), run, host, left);
+        case PV_OWNER_UNLEASED:
+            return g_strdup_printf(_("its run %s is on another machine (%s), which keeps no "
+                                     "lease on it to tell whether that run is over"), run, host);
+        default:
+            return g_strdup_printf(_("its run %s is still going (pid %" PRId64 ")"), run,
+                                   owner->pid);
+        }
+    }
+    if (tally->force && !pv_owner_state_is_over(state))
+        return g_strdup_printf(_("--force, though its run %s may still be going"), run);
+    if (state == PV_OWNER_EXPIRED)
+        return g_strdup_printf(_("its run %s on another machine (%s) let its lease run out "
+                                 "%s ago"), run, host, ago);
+    if (state == PV_OWNER_REBOOTED)
+        return g_strdup_printf(_("its run %s was on this machine before it last booted"), run);
+    return NULL;
+}
 
 static void
 pv_cmd_clean_report(const char *name, const PvMetadata *metadata, PvCleanDecision decision,
-                    const GError *error, gpointer user_data)
+                    PvOwnerState state, const GError *error, gpointer user_data)
 {
     PvCleanTally *tally = user_data;
+    g_autofree char *why = NULL;
+    PvOwner owner;
 
+    pv_metadata_get_owner(metadata, &owner);
     switch (decision) {
     case PV_CLEAN_REMOVE:
         if (error) {
             g_printerr("provium: %s\n", error->message);
             tally->failed++;
+        } else if ((why = pv_cmd_clean_why(tally, decision, state, metadata->run, &owner))) {
+            g_print(_("removed %s (run %s, %s, vm '%s'): %s\n"), name, metadata->run,
+                    metadata->file ? metadata->file : "?", metadata->vm ? metadata->vm : "?",
+                    why);
         } else {
             g_print(_("removed %s (run %s, %s, vm '%s')\n"), name, metadata->run,
                     metadata->file ? metadata->file : "?", metadata->vm ? metadata->vm : "?");
         }
         break;
     case PV_CLEAN_SKIP_RUNNING:
-        g_print(_("kept %s: its run %s is still going (pid %" PRId64 "); "
-                  "use --force to remove it anyway\n"), name, metadata->run, metadata->pid);
+        why = pv_cmd_clean_why(tally, decision, state, metadata->run, &owner);
+        g_print(_("kept %s: %s; use --force to remove it anyway\n"), name, why);
         tally->skipped++;
         break;
     case PV_CLEAN_SKIP_PREFIX:
@@ -48,15 +102,24 @@ pv_cmd_clean_report(const char *name, const PvMetadata *metadata, PvCleanDecisio
 
 static void
 pv_cmd_clean_report_network(const PvNetworkRecord *record, PvCleanDecision decision,
-                            gboolean existed, const GError *error, gpointer user_data)
+                            PvOwnerState state, gboolean existed, const GError *error,
+                            gpointer user_data)
 {
     PvCleanTally *tally = user_data;
+    g_autofree char *why = NULL;
+    PvOwner owner;
 
+    pv_network_record_get_owner(record, &owner);
     switch (decision) {
     case PV_CLEAN_REMOVE:
         if (error) {
             g_printerr("provium: %s\n", error->message);
             tally->failed++;
+        } else if (existed &&
+                   (why = pv_cmd_clean_why(tally, decision, state, record->run, &owner))) {
+            g_print(_("removed network %s (run %s, %s, network '%s'): %s\n"), record->name,
+                    record->run, record->file ? record->file : "?",
+                    record->net ? record->net : "?", why);
         } else if (existed) {
             g_print(_("removed network %s (run %s, %s, network '%s')\n"), record->name,
                     record->run, record->file ? record->file : "?",
@@ -68,9 +131,9 @@ pv_cmd_clean_report_network(const PvNetworkRecord *record, PvCleanDecision decis
         }
         break;
     case PV_CLEAN_SKIP_RUNNING:
-        g_print(_("kept network %s: its run %s is still going (pid %" PRId64 "); "
-                  "use --force to remove it anyway\n"), record->name, record->run,
-                record->pid);
+        why = pv_cmd_clean_why(tally, decision, state, record->run, &owner);
+        g_print(_("kept network %s: %s; use --force to remove it anyway\n"), record->name,
+                why);
         tally->skipped++;
         break;
     case PV_CLEAN_SKIP_ELSEWHERE:
@@ -96,7 +159,8 @@ pv_cmd_clean(int argc, char **argv, GError **out_error)
         { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix,
           N_("Only the domains and networks of runs with this prefix"), N_("P") },
         { "force", 0, 0, G_OPTION_ARG_NONE, &force,
-          N_("Also remove domains and networks of provium runs that are still going"),
+          N_("Also remove domains and networks of provium runs that are, or may be, still "
+             "going (on this machine or another)"),
           NULL },
         { NULL },
     };
@@ -105,6 +169,7 @@ pv_cmd_clean(int argc, char **argv, GError **out_error)
     g_autoptr(virConnect) conn = NULL;
     g_autofree char *record_dir = pv_network_record_dir_default();
     PvCleanTally tally = { 0 };
+    PvCleanHere here;
     guint removed;
     guint removed_networks;
 
@@ -112,7 +177,10 @@ pv_cmd_clean(int argc, char **argv, GError **out_error)
         _("Destroys and undefines the domains provium created (those carrying provium's\n"
           "metadata, never selected by name alone), then destroys the networks it\n"
           "created (those it recorded in /run/provium/networks, still under the\n"
-          "recorded UUID and name), and reports each one removed."));
+          "recorded UUID and name), and reports each one removed.  What a run still\n"
+          "going owns is kept, with one line saying why: a run of this machine whose\n"
+          "process runs, or a run of another machine whose lease, which the run\n"
+          "renews, has not run out."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     if (!pv_cmd_parse(context, &argc, &argv, out_error))
@@ -128,13 +196,21 @@ pv_cmd_clean(int argc, char **argv, GError **out_error)
         g_propagate_error(out_error, g_steal_pointer(&error));
         return PV_EXIT_USAGE;
     }
-    removed = pv_clean_domains(conn, prefix, force, NULL, pv_cmd_clean_report, &tally, &error);
+    pv_clean_here_init(&here);
+    tally.force = force;
+    tally.now = here.owner.now;
+    if (pv_machine_id_is_fallback(here.owner.machine))
+        g_printerr(_("provium: this machine has no machine id (/etc/machine-id): its runs' "
+                     "records name it '%s', so what they left before its last boot goes only "
+                     "once their lease runs out; systemd-machine-id-setup gives it one\n"),
+                   here.owner.machine);
+    removed = pv_clean_domains(conn, prefix, force, &here, pv_cmd_clean_report, &tally, &error);
     if (error) {
         g_propagate_error(out_error, g_steal_pointer(&error));
         return PV_EXIT_USAGE;
     }
     /* After the domains: a network goes once nothing is plugged into it. */
-    removed_networks = pv_clean_networks(conn, record_dir, prefix, force, NULL,
+    removed_networks = pv_clean_networks(conn, record_dir, prefix, force, &here,
                                          pv_cmd_clean_report_network, &tally, &error);
     if (error) {
         g_propagate_error(out_error, g_steal_pointer(&error));

@@ -4,15 +4,16 @@
  *
  * Unlike the registry's (pv-domain-registry.c), these are domains of any
  * run, or of no provium at all: listed with their name and provium's
- * metadata, if they carry it, and removed whole (destroyed, then undefined
- * if someone defined them) when the caller decided they are provium's to
- * remove.
+ * metadata and its lease (pv-domain-lease.c), if they carry it, and
+ * removed whole (destroyed, then undefined if someone defined them) when
+ * the caller decided they are provium's to remove.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <libvirt/virterror.h>
 
+#include "pv-domain-lease.h"
 #include "pv-domain-list.h"
 #include "pv-libvirt.h"
 #include "pv-template.h"
@@ -24,6 +25,7 @@ pv_domain_entry_free(PvDomainEntry *entry)
         return;
     g_free(entry->name);
     g_free(entry->metadata);
+    g_free(entry->lease);
     if (entry->dom)
         virDomainFree(entry->dom);
     g_free(entry);
@@ -55,6 +57,9 @@ pv_domain_list(virConnect *conn, GError **error)
         entry->name = g_strdup(virDomainGetName(domains[i]));
         entry->metadata = virDomainGetMetadata(domains[i], VIR_DOMAIN_METADATA_ELEMENT,
                                                PV_METADATA_URI, 0);
+        if (entry->metadata)
+            entry->lease = virDomainGetMetadata(domains[i], VIR_DOMAIN_METADATA_ELEMENT,
+                                                PV_LEASE_URI, 0);
         g_ptr_array_add(out, entry);
     }
     free(domains);

@@ -16,6 +16,7 @@ typedef struct {
     char *name;
     char *metadata;      /* nullable: provium's <metadata> element (pv-template.c); NULL
                             when it has none, so it is not provium's */
+    char *lease;         /* nullable: its lease element (pv-domain-lease.c) */
     /* private */
     virDomain *dom;
 } PvDomainEntry;

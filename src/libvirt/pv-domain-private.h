@@ -49,3 +49,4 @@ struct _PvDomainRegistry {
     "provium: kept after a failed test (--keep-failed); provium clean removes it"
 
 int pv_domain_handle_is_active(virDomain *ours);
+GPtrArray *pv_domain_registry_snapshot(PvDomainRegistry *registry);

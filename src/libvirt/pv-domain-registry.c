@@ -328,7 +328,7 @@ pv_domain_registry_is_kept(PvDomainRegistry *registry, const char *name)
 }
 
 /* Every domain of the registry now, each with a reference: used outside the lock. */
-static GPtrArray *
+GPtrArray *
 pv_domain_registry_snapshot(PvDomainRegistry *registry)
 {
     GPtrArray *domains = g_ptr_array_new_with_free_func((GDestroyNotify)pv_domain_unref);

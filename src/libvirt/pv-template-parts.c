@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "pv-autocleanups.h"
+#include "pv-domain-lease.h"
 #include "pv-error.h"
 #define PV_TEMPLATE_PRIVATE
 #include "pv-template-private.h"
@@ -285,6 +286,25 @@ pv_template_ensure_agent_channel(xmlNode *devices)
     xmlSetProp(target, BAD_CAST "name", BAD_CAST PV_AGENT_CHANNEL);
 }
 
+/* The lease the run renews (pv-domain-lease.c), as it stands when the domain is made. */
+static void
+pv_template_set_lease(xmlNode *metadata, const PvOwner *owner)
+{
+    g_autofree char *renewed = NULL;
+    g_autofree char *expires = NULL;
+    xmlNode *lease;
+
+    if (!owner || owner->expires <= 0)
+        return;
+    renewed = g_strdup_printf("%" G_GINT64_FORMAT, owner->renewed);
+    expires = g_strdup_printf("%" G_GINT64_FORMAT, owner->expires);
+    lease = xmlNewDocNode(metadata->doc, NULL, BAD_CAST "lease", NULL);
+    xmlSetNs(lease, xmlNewNs(lease, BAD_CAST PV_LEASE_URI, BAD_CAST PV_LEASE_PREFIX));
+    xmlSetProp(lease, BAD_CAST "renewed", BAD_CAST renewed);
+    xmlSetProp(lease, BAD_CAST "expires", BAD_CAST expires);
+    xmlAddChild(metadata, lease);
+}
+
 void
 pv_template_set_metadata(xmlNode *domain, const PvDomainRequest *request)
 {
@@ -293,6 +313,9 @@ pv_template_set_metadata(xmlNode *domain, const PvDomainRequest *request)
     xmlNode *child;
     xmlNs *ns;
     g_autofree char *pid = g_strdup_printf("%" G_GINT64_FORMAT, request->pid);
+    const PvOwner *owner = request->owner;
+    g_autofree char *pid_start = owner && owner->pid_start ?
+        g_strdup_printf("%" G_GUINT64_FORMAT, owner->pid_start) : NULL;
     const struct {
         const char *element;
         const char *value;
@@ -303,15 +326,19 @@ pv_template_set_metadata(xmlNode *domain, const PvDomainRequest *request)
         { "vm", request->vm },
         { "host", request->host },
         { "pid", pid },
+        { "machine", owner ? owner->machine : NULL },
+        { "boot", owner ? owner->boot : NULL },
+        { "pid_start", pid_start },
     };
     gsize i;
 
-    /* A template copied from a provium domain may carry an old instance. */
+    /* A template copied from a provium domain may carry an old instance and lease. */
     child = metadata->children;
     while (child) {
         xmlNode *next = child->next;
 
-        if (child->ns && xmlStrEqual(child->ns->href, BAD_CAST PV_METADATA_URI)) {
+        if (child->ns && (xmlStrEqual(child->ns->href, BAD_CAST PV_METADATA_URI) ||
+                          xmlStrEqual(child->ns->href, BAD_CAST PV_LEASE_URI))) {
             xmlUnlinkNode(child);
             xmlFreeNode(child);
         }
@@ -336,6 +363,7 @@ pv_template_set_metadata(xmlNode *domain, const PvDomainRequest *request)
         xmlAddChild(child, xmlNewDocText(domain->doc, BAD_CAST text));
         xmlAddChild(instance, child);
     }
+    pv_template_set_lease(metadata, owner);
 }
 
 /* The first child named @name, placed right after @after when created. */

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "pv-enum.h"
+#include "pv-owner.h"
 #include "pv-perf.h"
 
 #define PV_METADATA_URI "http://provium.org/xmlns/domain/1.0"
@@ -79,6 +80,7 @@ typedef struct {
     const char *vm;
     const char *host;
     gint64 pid;
+    const PvOwner *owner;    /* nullable: its machine, boot, pid's start and lease */
 } PvDomainRequest;
 
 char *pv_template_render(const char *template_xml, gsize len, const char *template_path,

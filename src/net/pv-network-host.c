@@ -254,6 +254,7 @@ pv_network_create(virConnect *conn, PvNetworkPlan *plan, PvNetwork *net,
         .boot = (char *)pv_boot_id(),
         .pid = getpid(),
         .pid_start = pv_process_start_time(getpid()),
+        .lease = pv_lease_length_default(),
     };
 
     if (!uri) {

@@ -7,12 +7,16 @@
  * machine (/run/provium/networks as root), written before
  * virNetworkCreateXML() and removed after the network is destroyed.  The
  * UUID is provium's own choice, in the network's XML, so a record matches
- * one network exactly; the creator's pid and start time tell whether the
- * run that made it still goes.  A network without a record is never
- * provium's to remove.
+ * one network exactly; the creator's machine, boot, pid and start time
+ * tell whether the run that made it still goes (util/pv-owner.c), and from
+ * another machine the record's lease does: the run renews the file's mtime
+ * while it lives (pv_network_record_renew()).  A network without a record
+ * is never provium's to remove.
  *
  * Two judgements of the creator: `provium clean`, which a person runs,
- * takes a record of this host name whose pid is gone as over
+ * judges its ownership record (pv_network_record_get_owner(),
+ * pv_owner_judge()), and a record of an older provium, without a machine
+ * id, as before: one of this host name whose pid is gone is over
  * (pv_network_record_owner_alive()); a run that finds a network in its way
  * removes it only with proof (pv_network_record_owner()): the record names
  * this machine (machine-id) and this boot (boot_id), so its pid means this
@@ -31,6 +35,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pv-error.h"
@@ -57,6 +62,8 @@ pv_network_record_clear(PvNetworkRecord *record)
     g_clear_pointer(&record->boot, g_free);
     record->pid = 0;
     record->pid_start = 0;
+    record->lease = 0;
+    record->renewed = 0;
 }
 
 void
@@ -105,6 +112,8 @@ pv_network_record_to_data(const PvNetworkRecord *record)
     }
     g_key_file_set_int64(kf, PV_NETWORK_RECORD_GROUP, "pid", record->pid);
     g_key_file_set_uint64(kf, PV_NETWORK_RECORD_GROUP, "pid_start", record->pid_start);
+    if (record->lease > 0)
+        g_key_file_set_int64(kf, PV_NETWORK_RECORD_GROUP, "lease", record->lease);
     return g_key_file_to_data(kf, NULL, NULL);
 }
 
@@ -132,9 +141,11 @@ pv_network_record_parse(const char *data, PvNetworkRecord *record, GError **erro
             g_key_file_get_string(kf, PV_NETWORK_RECORD_GROUP, pv_network_record_keys[i],
                                   NULL);
     out.pid = g_key_file_get_int64(kf, PV_NETWORK_RECORD_GROUP, "pid", &local_error);
-    if (!local_error)
+    if (!local_error) {
         out.pid_start = g_key_file_get_uint64(kf, PV_NETWORK_RECORD_GROUP, "pid_start",
                                               NULL);
+        out.lease = g_key_file_get_int64(kf, PV_NETWORK_RECORD_GROUP, "lease", NULL);
+    }
     if (local_error || !out.name || !out.uuid || !out.uri || !out.run || out.pid <= 0) {
         g_set_error_literal(error, PV_ERROR, PV_ERROR_IO,
                             _("not a network record: name, uuid, uri, run or pid is missing"));
@@ -274,12 +285,17 @@ pv_network_record_read(int dirfd, const char *dir, const char *name)
     g_autoptr(PvNetworkRecord) record = g_new0(PvNetworkRecord, 1);
     g_autofree char *uuid = g_strndup(name, strlen(name) - strlen(PV_NETWORK_RECORD_SUFFIX));
     char buf[PV_NETWORK_RECORD_MAX + 1];
+    struct stat st;
     gsize len = 0;
     gssize n;
     int fd = pv_safe_openat(dirfd, dir, name, O_RDONLY, 0, NULL);
 
     if (fd < 0)
         return NULL;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return NULL;
+    }
     while (len < PV_NETWORK_RECORD_MAX) {
         n = read(fd, buf + len, PV_NETWORK_RECORD_MAX - len);
         if (n < 0 && errno == EINTR)
@@ -293,6 +309,7 @@ pv_network_record_read(int dirfd, const char *dir, const char *name)
     /* A record names its own file: anything else is not one of provium's. */
     if (!pv_network_record_parse(buf, record, NULL) || g_strcmp0(record->uuid, uuid) != 0)
         return NULL;
+    record->renewed = st.st_mtime;
     return g_steal_pointer(&record);
 }
 
@@ -336,31 +353,61 @@ pv_network_record_list(const char *dir, GError **error)
 }
 
 /**
- * pv_process_start_time:
+ * pv_network_record_get_owner:
+ * @owner: (out caller-allocates): borrows @record's strings
  *
- * When process @pid started (field 22 of /proc/PID/stat, in clock ticks
- * after boot): with the pid, it names one process, even after pids wrap.
- * Returns: the start time, or 0 when there is no such process
+ * Who made the network of @record.  Its lease is the record's: the run
+ * renews the file's mtime (pv_network_record_renew()), and it holds for
+ * the record's lease length from then.
  */
-guint64
-pv_process_start_time(gint64 pid)
+void
+pv_network_record_get_owner(const PvNetworkRecord *record, PvOwner *owner)
 {
-    g_autofree char *path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/stat", pid);
-    g_autofree char *text = NULL;
-    g_auto(GStrv) fields = NULL;
-    const char *after_comm;
+    memset(owner, 0, sizeof(*owner));
+    owner->machine = record->machine;
+    owner->boot = record->boot;
+    owner->host = record->host;
+    owner->pid = record->pid;
+    owner->pid_start = record->pid_start;
+    if (record->lease > 0 && record->renewed > 0) {
+        owner->renewed = record->renewed;
+        owner->expires = record->renewed + record->lease;
+    }
+}
 
-    if (pid <= 0 || !g_file_get_contents(path, &text, NULL, NULL))
+/**
+ * pv_network_record_renew:
+ * @self: this process's ownership record (pv_lease_get_owner())
+ *
+ * Renews the lease of every record in @dir that @self made: sets its
+ * file's mtime to now.  A record removed meanwhile (its network destroyed)
+ * stays removed: the file is touched, never written.
+ * Returns: how many were renewed
+ */
+guint
+pv_network_record_renew(const char *dir, const PvOwner *self)
+{
+    g_autoptr(GPtrArray) records = pv_network_record_list(dir, NULL);
+    guint renewed = 0;
+    guint i;
+    int dirfd;
+
+    if (!records || records->len == 0 || (dirfd = pv_safe_dir_open(dir, NULL)) < 0)
         return 0;
-    /* The command name may hold spaces and parentheses: skip to its last ')'. */
-    after_comm = strrchr(text, ')');
-    if (!after_comm)
-        return 0;
-    fields = g_strsplit(after_comm + 1, " ", 0);
-    /* fields[0] is empty (the space after ')'), fields[1] is field 3. */
-    if (g_strv_length(fields) < 21)
-        return 0;
-    return g_ascii_strtoull(fields[20], NULL, 10);
+    for (i = 0; i < records->len; i++) {
+        const PvNetworkRecord *record = records->pdata[i];
+        g_autofree char *name = NULL;
+
+        if (record->pid != self->pid || record->pid_start != self->pid_start ||
+            g_strcmp0(record->machine, self->machine) != 0 ||
+            g_strcmp0(record->boot, self->boot) != 0)
+            continue;
+        name = pv_network_record_file_name(record->uuid);
+        if (utimensat(dirfd, name, NULL, AT_SYMLINK_NOFOLLOW) == 0)
+            renewed++;
+    }
+    close(dirfd);
+    return renewed;
 }
 
 /**
@@ -381,73 +428,6 @@ pv_network_record_owner_alive(const PvNetworkRecord *record)
         return FALSE;
     start = pv_process_start_time(record->pid);
     return start == 0 || record->pid_start == 0 || start == record->pid_start;
-}
-
-/* The first line of @path, stripped; NULL when unreadable or empty. */
-static char *
-pv_read_id(const char *path)
-{
-    g_autofree char *text = NULL;
-
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return NULL;
-    g_strstrip(text);
-    return *text && !strchr(text, '\n') ? g_steal_pointer(&text) : NULL;
-}
-
-/**
- * pv_machine_id:
- *
- * Returns: (nullable): this machine's /etc/machine-id, read once
- */
-const char *
-pv_machine_id(void)
-{
-    static char *id;
-    static gsize done;
-
-    if (g_once_init_enter(&done)) {
-        id = pv_read_id("/etc/machine-id");
-        if (!id)
-            id = pv_read_id("/var/lib/dbus/machine-id");
-        g_once_init_leave(&done, 1);
-    }
-    return id;
-}
-
-/**
- * pv_boot_id:
- *
- * Returns: (nullable): the kernel's id of this boot, read once
- */
-const char *
-pv_boot_id(void)
-{
-    static char *id;
-    static gsize done;
-
-    if (g_once_init_enter(&done)) {
-        id = pv_read_id("/proc/sys/kernel/random/boot_id");
-        g_once_init_leave(&done, 1);
-    }
-    return id;
-}
-
-/**
- * pv_process_probe:
- * @start: (out): when @pid started (pv_process_start_time()), 0 if unknown
- *
- * Returns: whether a process @pid runs on this machine (one this user may
- *   not signal runs too)
- */
-gboolean
-pv_process_probe(gint64 pid, guint64 *start)
-{
-    *start = 0;
-    if (pid <= 0 || pid > G_MAXINT32 || (kill((pid_t)pid, 0) < 0 && errno != EPERM))
-        return FALSE;
-    *start = pv_process_start_time(pid);
-    return TRUE;
 }
 
 /**

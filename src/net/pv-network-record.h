@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+#include "pv-owner.h"
+
 #define PV_NETWORK_RECORD_DIR "/run/provium/networks"
 
 /**
@@ -28,6 +30,8 @@ typedef struct {
     char *boot;              /* ... and its boot, /proc/sys/kernel/random/boot_id (nullable) */
     gint64 pid;
     guint64 pid_start;       /* the creator's start time, clock ticks after boot */
+    gint64 lease;            /* seconds the record's lease holds; 0: none (older records) */
+    gint64 renewed;          /* not written: the file's mtime, which the run renews */
 } PvNetworkRecord;
 
 void pv_network_record_clear(PvNetworkRecord *record);
@@ -43,12 +47,10 @@ gboolean pv_network_record_write(const char *dir, const PvNetworkRecord *record,
                                  GError **error);
 gboolean pv_network_record_remove(const char *dir, const char *uuid, GError **error);
 GPtrArray *pv_network_record_list(const char *dir, GError **error);
+void pv_network_record_get_owner(const PvNetworkRecord *record, PvOwner *owner);
+guint pv_network_record_renew(const char *dir, const PvOwner *self);
 
-guint64 pv_process_start_time(gint64 pid);
 gboolean pv_network_record_owner_alive(const PvNetworkRecord *record);
-
-const char *pv_machine_id(void);
-const char *pv_boot_id(void);
 
 /**
  * PvNetworkOwner:
@@ -64,10 +66,6 @@ typedef enum {
     PV_NETWORK_OWNER_REUSED,   /* its pid is a process started at another time */
 } PvNetworkOwner;
 
-/* Whether @pid runs; @start: its start time, 0 when it cannot be read. */
-typedef gboolean (*PvProcessProbeFunc)(gint64 pid, guint64 *start);
-
-gboolean pv_process_probe(gint64 pid, guint64 *start);
 PvNetworkOwner pv_network_record_judge(const PvNetworkRecord *record, const char *machine,
                                        const char *boot, PvProcessProbeFunc probe);
 PvNetworkOwner pv_network_record_owner(const PvNetworkRecord *record);

@@ -5,8 +5,13 @@
  * network only if provium recorded it (pv-network-record.c: libvirt 9.0
  * networks have no metadata) and libvirt still has it under the recorded
  * UUID and name.  Names are never enough.  What belongs to a run still going
- * on this host is left alone unless forced, so cleaning up after one run
- * cannot break another.
+ * is left alone unless forced, so cleaning up after one run cannot break
+ * another: whether it goes on is its ownership record's to say
+ * (util/pv-owner.c): on the machine and in the boot that made it, by its
+ * process; from another machine, by the lease the run keeps fresh in its
+ * domains' metadata (pv-domain-lease.c) and its network records.  Records
+ * of an older provium, without a machine id, are judged as they were: by
+ * host name and pid.
  */
 #include "config.h"
 
@@ -18,6 +23,7 @@
 
 #include "pv-autocleanups.h"
 #include "pv-clean.h"
+#include "pv-domain-lease.h"
 #include "pv-domain-list.h"
 #include "pv-error.h"
 #include "pv-fixture-store.h"
@@ -33,7 +39,12 @@ pv_metadata_clear(PvMetadata *metadata)
     g_clear_pointer(&metadata->file, g_free);
     g_clear_pointer(&metadata->vm, g_free);
     g_clear_pointer(&metadata->host, g_free);
+    g_clear_pointer(&metadata->machine, g_free);
+    g_clear_pointer(&metadata->boot, g_free);
     metadata->pid = 0;
+    metadata->pid_start = 0;
+    metadata->renewed = 0;
+    metadata->expires = 0;
 }
 
 /**
@@ -77,6 +88,12 @@ pv_metadata_parse(const char *xml, PvMetadata *metadata, GError **error)
             metadata->host = g_strdup((const char *)text);
         else if (xmlStrEqual(child->name, BAD_CAST "pid"))
             metadata->pid = g_ascii_strtoll((const char *)text, NULL, 10);
+        else if (xmlStrEqual(child->name, BAD_CAST "machine"))
+            metadata->machine = g_strdup((const char *)text);
+        else if (xmlStrEqual(child->name, BAD_CAST "boot"))
+            metadata->boot = g_strdup((const char *)text);
+        else if (xmlStrEqual(child->name, BAD_CAST "pid_start"))
+            metadata->pid_start = g_ascii_strtoull((const char *)text, NULL, 10);
     }
     return TRUE;
 }
@@ -85,7 +102,7 @@ pv_metadata_parse(const char *xml, PvMetadata *metadata, GError **error)
  * pv_metadata_get:
  *
  * Returns: whether @entry carries provium's metadata; @metadata is filled
- *   when it does
+ *   when it does, with its lease when it has one
  */
 gboolean
 pv_metadata_get(const PvDomainEntry *entry, PvMetadata *metadata)
@@ -94,7 +111,43 @@ pv_metadata_get(const PvDomainEntry *entry, PvMetadata *metadata)
         memset(metadata, 0, sizeof(*metadata));
         return FALSE;
     }
-    return pv_metadata_parse(entry->metadata, metadata, NULL);
+    if (!pv_metadata_parse(entry->metadata, metadata, NULL))
+        return FALSE;
+    pv_domain_lease_parse(entry->lease, &metadata->renewed, &metadata->expires);
+    return TRUE;
+}
+
+/**
+ * pv_metadata_get_owner:
+ * @owner: (out caller-allocates): borrows @metadata's strings
+ */
+void
+pv_metadata_get_owner(const PvMetadata *metadata, PvOwner *owner)
+{
+    memset(owner, 0, sizeof(*owner));
+    owner->machine = metadata->machine;
+    owner->boot = metadata->boot;
+    owner->host = metadata->host;
+    owner->pid = metadata->pid;
+    owner->pid_start = metadata->pid_start;
+    owner->renewed = metadata->renewed;
+    owner->expires = metadata->expires;
+}
+
+/**
+ * pv_clean_here_init:
+ *
+ * This machine, this boot, now; its processes, and for older records the
+ * checks of before (pv_clean_pid_is_provium(),
+ * pv_network_record_owner_alive()).
+ */
+void
+pv_clean_here_init(PvCleanHere *here)
+{
+    pv_owner_here_init(&here->owner);
+    here->host = g_get_host_name();
+    here->alive = pv_clean_pid_is_provium;
+    here->network_alive = pv_network_record_owner_alive;
 }
 
 /**
@@ -120,33 +173,49 @@ pv_clean_pid_is_provium(gint64 pid)
  * pv_clean_decide:
  * @metadata: (nullable): NULL when the domain has no provium metadata
  * @prefix: (nullable): only domains of this prefix
- * @alive: tells whether a provium pid on this host is still running
+ * @here: who judges whether its run is over
+ * @state: (out) (optional): what its owner is, seen from @here (set when
+ *   the domain is provium's and of @prefix)
  *
- * Pure: what `provium clean` does with one domain.  With @prefix, the
- * domain's metadata must name that prefix and its name start with it, or,
- * for a VM restored from a fixture, with a fixture slot's prefix.
+ * Pure but for @here's probes: what `provium clean` does with one domain.
+ * With @prefix, the domain's metadata must name that prefix and its name
+ * start with it, or, for a VM restored from a fixture, with a fixture
+ * slot's prefix.  Its run's record decides (pv_owner_judge()): a run of
+ * this machine and boot by its process, of another boot of this machine
+ * never, of another machine by its lease; a record without a machine id,
+ * as before: a pid of this host name that runs provium.
  */
 PvCleanDecision
 pv_clean_decide(const PvMetadata *metadata, const char *name, const char *prefix,
-                const char *this_host, PvPidAliveFunc alive, gboolean force)
+                const PvCleanHere *here, gboolean force, PvOwnerState *state)
 {
+    PvOwner owner;
+    PvOwnerState judged;
+    gboolean live;
+
     if (!metadata || !metadata->run)
         return PV_CLEAN_SKIP_NOT_OURS;
     if (prefix && (g_strcmp0(metadata->prefix, prefix) != 0 ||
                    !(g_str_has_prefix(name, prefix) ||
                      g_str_has_prefix(name, PV_FIXTURE_DOMAIN_PREFIX))))
         return PV_CLEAN_SKIP_PREFIX;
-    if (!force && g_strcmp0(metadata->host, this_host) == 0 && alive(metadata->pid))
-        return PV_CLEAN_SKIP_RUNNING;
-    return PV_CLEAN_REMOVE;
+    pv_metadata_get_owner(metadata, &owner);
+    judged = pv_owner_judge(&owner, &here->owner);
+    if (judged == PV_OWNER_OLD)
+        live = g_strcmp0(metadata->host, here->host) == 0 && here->alive(metadata->pid);
+    else
+        live = !pv_owner_state_is_over(judged);
+    if (state)
+        *state = judged;
+    return !force && live ? PV_CLEAN_SKIP_RUNNING : PV_CLEAN_REMOVE;
 }
 
 /**
  * pv_clean_domains:
  * @prefix: (nullable): only this run prefix
  * @force: also domains of provium runs still going
- * @alive: (nullable): whether a run's pid still runs; NULL for
- *   pv_clean_pid_is_provium()
+ * @here: (nullable): who judges whether a run is over; NULL: this machine
+ *   now (pv_clean_here_init())
  * @report: called for every provium domain (not for others)
  *
  * Destroys and undefines provium's domains on @conn.
@@ -154,32 +223,35 @@ pv_clean_decide(const PvMetadata *metadata, const char *name, const char *prefix
  *   not be listed
  */
 guint
-pv_clean_domains(virConnect *conn, const char *prefix, gboolean force, PvPidAliveFunc alive,
+pv_clean_domains(virConnect *conn, const char *prefix, gboolean force, const PvCleanHere *here,
                  PvCleanReportFunc report, gpointer user_data, GError **error)
 {
     g_autoptr(GPtrArray) domains = pv_domain_list(conn, error);
-    const char *host = g_get_host_name();
+    PvCleanHere now;
     guint removed = 0;
     guint i;
 
     if (!domains)
         return 0;
+    if (!here) {
+        pv_clean_here_init(&now);
+        here = &now;
+    }
     for (i = 0; i < domains->len; i++) {
         g_auto(PvMetadata) metadata = { 0 };
         g_autoptr(GError) local_error = NULL;
         const char *name = ((PvDomainEntry *)domains->pdata[i])->name;
         gboolean ours = pv_metadata_get(domains->pdata[i], &metadata);
+        PvOwnerState state = PV_OWNER_OLD;
         PvCleanDecision decision = pv_clean_decide(ours ? &metadata : NULL, name, prefix,
-                                                   host,
-                                                   alive ? alive : pv_clean_pid_is_provium,
-                                                   force);
+                                                   here, force, &state);
 
         if (decision == PV_CLEAN_REMOVE) {
             if (pv_domain_entry_remove(domains->pdata[i], &local_error))
                 removed++;
         }
         if (ours && report)
-            report(name, &metadata, decision, local_error, user_data);
+            report(name, &metadata, decision, state, local_error, user_data);
     }
     return removed;
 }
@@ -207,11 +279,48 @@ pv_clean_network_decide(const PvNetworkRecord *record, const char *uri, const ch
 }
 
 /**
+ * pv_clean_network_judge:
+ * @uri: the URI `provium clean` is connected to (virConnectGetURI())
+ * @prefix: (nullable): only networks of this prefix
+ * @here: who judges whether its run is over
+ * @state: (out) (optional): what its maker is, seen from @here (set when
+ *   the record is of @prefix and @uri)
+ *
+ * What `provium clean` does with one recorded network: as
+ * pv_clean_decide() with a domain, its record's owner and lease
+ * (pv_network_record_get_owner()) deciding whether its run is over.
+ */
+PvCleanDecision
+pv_clean_network_judge(const PvNetworkRecord *record, const char *uri, const char *prefix,
+                       const PvCleanHere *here, gboolean force, PvOwnerState *state)
+{
+    PvOwner owner;
+    PvOwnerState judged;
+    gboolean live;
+
+    if (prefix && (g_strcmp0(record->prefix, prefix) != 0 ||
+                   !g_str_has_prefix(record->name, prefix)))
+        return PV_CLEAN_SKIP_PREFIX;
+    if (g_strcmp0(record->uri, uri) != 0)
+        return PV_CLEAN_SKIP_ELSEWHERE;
+    pv_network_record_get_owner(record, &owner);
+    judged = pv_owner_judge(&owner, &here->owner);
+    if (judged == PV_OWNER_OLD)
+        live = here->network_alive(record);
+    else
+        live = !pv_owner_state_is_over(judged);
+    if (state)
+        *state = judged;
+    return !force && live ? PV_CLEAN_SKIP_RUNNING : PV_CLEAN_REMOVE;
+}
+
+/**
  * pv_clean_networks:
  * @record_dir: where the ownership records are
  * @prefix: (nullable): only this run prefix
  * @force: also networks of provium runs still going
- * @alive: (nullable): NULL for pv_network_record_owner_alive()
+ * @here: (nullable): who judges whether a run is over; NULL: this machine
+ *   now (pv_clean_here_init())
  * @report: called for every recorded network
  *
  * Destroys the networks provium recorded on @conn's host whose run is over,
@@ -222,30 +331,35 @@ pv_clean_network_decide(const PvNetworkRecord *record, const char *uri, const ch
  */
 guint
 pv_clean_networks(virConnect *conn, const char *record_dir, const char *prefix,
-                  gboolean force, PvNetworkAliveFunc alive, PvCleanNetworkReportFunc report,
+                  gboolean force, const PvCleanHere *here, PvCleanNetworkReportFunc report,
                   gpointer user_data, GError **error)
 {
     g_autoptr(GPtrArray) records = pv_network_record_list(record_dir, error);
     g_autofree char *uri = pv_libvirt_get_uri(conn, NULL);
+    PvCleanHere now;
     guint removed = 0;
     guint i;
 
     if (!records)
         return 0;
+    if (!here) {
+        pv_clean_here_init(&now);
+        here = &now;
+    }
     for (i = 0; i < records->len; i++) {
         const PvNetworkRecord *record = records->pdata[i];
         g_autoptr(GError) local_error = NULL;
         gboolean existed = FALSE;
-        PvCleanDecision decision =
-            pv_clean_network_decide(record, uri, prefix,
-                                    alive ? alive : pv_network_record_owner_alive, force);
+        PvOwnerState state = PV_OWNER_OLD;
+        PvCleanDecision decision = pv_clean_network_judge(record, uri, prefix, here, force,
+                                                          &state);
 
         if (decision == PV_CLEAN_REMOVE &&
             pv_network_destroy_recorded(conn, record, record_dir, &existed, &local_error) &&
             existed)
             removed++;
         if (report)
-            report(record, decision, existed, local_error, user_data);
+            report(record, decision, state, existed, local_error, user_data);
     }
     return removed;
 }

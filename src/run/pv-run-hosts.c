@@ -55,6 +55,7 @@ pv_run_connect(PvRun *run, GError **error)
         return FALSE;
     g_ptr_array_add(run->hosts, host);
     pv_host_get_virt_auto(host, NULL);
+    pv_run_start_lease(run);
     return TRUE;
 }
 

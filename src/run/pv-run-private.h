@@ -7,7 +7,10 @@
 # error "only src/run/pv-run*.c include pv-run-private.h"
 #endif
 
+#include "pv-owner.h"
 #include "pv-run.h"
+
+typedef struct _PvRunRenewer PvRunRenewer;
 
 struct _PvRun {
     const PvRunOptions *options;
@@ -30,4 +33,10 @@ struct _PvRun {
     GHashTable *config_refusals;  /* what was said of provium.conf files not used */
     GHashTable *templates;      /* template path -> GBytes, read once per run */
     PvConfig *builtin_config;
+
+    PvLease *lease;             /* its ownership record and lease (pv-run-lease.c) */
+    PvRunRenewer *renewer;      /* renews it while the run lives */
 };
+
+void pv_run_start_lease(PvRun *run);
+void pv_run_stop_lease(PvRun *run);

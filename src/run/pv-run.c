@@ -169,6 +169,7 @@ pv_run_new(const PvRunOptions *options)
                                            (GDestroyNotify)g_bytes_unref);
     run->builtin_config = pv_config_new_builtin();
     run->events = pv_events_new(run->id);
+    run->lease = pv_lease_new(pv_lease_length_default());
     return run;
 }
 
@@ -283,6 +284,7 @@ pv_run_free(PvRun *run)
     if (!run)
         return;
     pv_run_flush_writes(run);
+    pv_run_stop_lease(run);
     g_ptr_array_unref(run->hosts);
     pv_events_free(run->events);
     g_hash_table_unref(run->configs);
@@ -298,6 +300,7 @@ pv_run_free(PvRun *run)
     if (run->dir_lock >= 0)
         close(run->dir_lock);
     g_free(run->base);
+    pv_lease_free(run->lease);
     g_free(run);
 }
 

@@ -6,11 +6,13 @@
 
 #include <glib.h>
 
+
 #include "pv-config.h"
 #include "pv-event-kinds.h"
 #include "pv-events.h"
 #include "pv-host.h"
 #include "pv-order.h"
+#include "pv-owner.h"
 #include "pv-shard.h"
 
 /* How many run directories stay without --keep-runs. */
@@ -101,6 +103,7 @@ const char *pv_run_peek_id(PvRun *run);
 const char *pv_run_peek_prefix(PvRun *run);
 const char *pv_run_peek_machine(PvRun *run);
 gint64 pv_run_get_pid(PvRun *run);
+PvLease *pv_run_peek_lease(PvRun *run);
 const char *pv_run_peek_dir(PvRun *run);
 const char *pv_run_peek_results_base(PvRun *run);
 PvEvents *pv_run_peek_events(PvRun *run);

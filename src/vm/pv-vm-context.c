@@ -38,6 +38,7 @@ pv_vm_context_init(PvVmContext *ctx, PvFile *file)
     ctx->prefix = pv_run_peek_prefix(run);
     ctx->machine = pv_run_peek_machine(run);
     ctx->pid = pv_run_get_pid(run);
+    ctx->lease = pv_run_peek_lease(run);
     ctx->run_dir = pv_run_peek_dir(run);
     ctx->virt_type = options->virt_type;
     ctx->no_ksm = options->no_ksm;

@@ -37,6 +37,7 @@ typedef struct {
     const char *prefix;            /* of every domain name */
     const char *machine;           /* this machine's name, for the domains' metadata */
     gint64 pid;
+    PvLease *lease;                /* the run's ownership record, for the domains' metadata */
     const char *run_dir;           /* nullable: the results directory (records) */
     PvVirtType virt_type;          /* --virt-type */
     gboolean no_ksm;               /* --no-ksm: domains do not share pages */

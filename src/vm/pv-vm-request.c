@@ -159,4 +159,5 @@ pv_vm_request_fill(PvDomainRequest *request, const PvProfile *profile, const PvV
     request->vm = inputs->vm;
     request->host = inputs->host;
     request->pid = inputs->pid;
+    request->owner = inputs->owner.machine ? &inputs->owner : NULL;
 }

@@ -43,6 +43,7 @@ typedef struct {
     const char *prefix;
     const char *host;
     gint64 pid;
+    PvOwner owner;              /* its machine, boot and lease as the domain is made */
     const char *kernel;         /* nullable: the profile's, as its host names it; NULL: as */
     const char *initrd;         /*   the profile names it */
     const char *console_log;    /* as the host names it */

@@ -141,6 +141,8 @@ pv_vm_request_identity(PvVm *vm, const char *name, const char *file_name,
     inputs->prefix = vm->ctx.prefix;
     inputs->host = vm->ctx.machine;
     inputs->pid = vm->ctx.pid;
+    if (vm->ctx.lease)
+        pv_lease_get_owner(vm->ctx.lease, &inputs->owner);
     inputs->kernel = vm->boot->kernel;
     inputs->initrd = vm->boot->initrd;
     inputs->console_log = console->log;

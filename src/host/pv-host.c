@@ -88,8 +88,16 @@ pv_host_open(const PvHostOptions *options, GError **error)
         if (host->qemu_user && !pv_qemu_user_is_checked(host->qemu_user))
             g_clear_pointer(&host->qemu_user, pv_qemu_user_free);
     }
-    /* Its libvirt shares this machine's files; a storage pool's for others is next. */
-    host->storage = pv_host_storage_new_local(host->qemu_user);
+    /* A libvirt on this machine shares its files (the test driver's, too);
+     * any other host gets them through provium's storage pool there. */
+    if (host->local || host->test) {
+        host->storage = pv_host_storage_new_local(host->qemu_user);
+        pv_host_storage_set_conn(host->storage, host->conn);
+    } else {
+        g_autofree char *digests = g_build_filename(cache_dir, "digests", NULL);
+
+        host->storage = pv_host_storage_new_pool(host->conn, digests);
+    }
     /* Kept domains must outlive the connection; the others must not. */
     host->domains = pv_domain_registry_new(host->conn, !options->keep_domains, error);
     if (!host->domains)

@@ -327,13 +327,31 @@ static void
 pv_host_storage_pool_copy_console(PvHostStoragePool *self, PvPoolConsole *console)
 {
     g_autoptr(GError) error = NULL;
+    g_autofree char *rolled = NULL;
     guint64 got = 0;
+    guint64 physical = 0;
 
     /* self->pool is set before any console is followed, and stays */
     if (!pv_storage_pool_download(self->pool, console->vol, console->offset, console->fd, &got,
                                   &error))
         g_debug("%s", error->message);
     console->offset += got;
+    if (got > 0)
+        return;
+    g_free(pv_storage_pool_find_vol(self->pool, console->vol, &physical));
+    if (physical >= console->offset)
+        return;
+    /*
+     * Shorter than what was copied: virtlogd rolled the log over (at 2 MiB)
+     * to NAME.0 and began anew.  The end of the old one, then the new one.
+     */
+    rolled = g_strconcat(console->vol, ".0", NULL);
+    pv_storage_pool_refresh(self->pool);
+    if (!pv_storage_pool_download(self->pool, rolled, console->offset, console->fd, &got, NULL))
+        g_debug("cannot read the end of %s", rolled);
+    console->offset = 0;
+    if (pv_storage_pool_download(self->pool, console->vol, 0, console->fd, &got, NULL))
+        console->offset = got;
 }
 
 static gpointer
@@ -420,8 +438,12 @@ pv_host_storage_pool_close_console(PvHostStorage *storage, const char *name)
     }
     g_mutex_unlock(&self->follow_lock);
     g_mutex_lock(&self->lock);
-    if (index >= 0 && self->pool)
+    if (index >= 0 && self->pool) {
+        g_autofree char *rolled = g_strconcat(vol, ".0", NULL);
+
         pv_storage_pool_delete_vol(self->pool, vol, NULL);
+        pv_storage_pool_delete_vol(self->pool, rolled, NULL);
+    }
     g_mutex_unlock(&self->lock);
 }
 

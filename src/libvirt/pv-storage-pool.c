@@ -252,6 +252,19 @@ pv_storage_pool_delete_vol(PvStoragePool *pool, const char *name, GError **error
 }
 
 /**
+ * pv_storage_pool_refresh:
+ *
+ * Makes libvirt look at the pool's directory again: a file something else
+ * made there (virtlogd's rolled-over log) becomes a volume.
+ */
+void
+pv_storage_pool_refresh(PvStoragePool *pool)
+{
+    if (virStoragePoolRefresh(pool->pool, 0) < 0)
+        virResetLastError();
+}
+
+/**
  * pv_storage_pool_list_vols:
  *
  * Returns: (transfer full): the names of the pool's volumes, or NULL with

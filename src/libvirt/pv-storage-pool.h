@@ -38,6 +38,7 @@ char *pv_storage_pool_find_vol(PvStoragePool *pool, const char *name, guint64 *p
 char *pv_storage_pool_create_vol(PvStoragePool *pool, const PvStorageVolSpec *spec,
                                  GError **error);
 gboolean pv_storage_pool_delete_vol(PvStoragePool *pool, const char *name, GError **error);
+void pv_storage_pool_refresh(PvStoragePool *pool);
 char **pv_storage_pool_list_vols(PvStoragePool *pool, GError **error);
 gboolean pv_storage_pool_upload(PvStoragePool *pool, const char *name, int fd, guint64 size,
                                 GError **error);

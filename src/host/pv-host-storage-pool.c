@@ -158,8 +158,8 @@ pv_host_storage_pool_upload(PvHostStoragePool *self, const char *name, int fd, g
         g_free(pv_storage_pool_find_vol(self->pool, name, &physical));
         if (physical != size) {
             g_set_error(error, PV_ERROR, PV_ERROR_LIBVIRT,
-                        _("the volume '%s' has %" G_GUINT64_FORMAT " bytes after its "
-                          "upload, not %" G_GUINT64_FORMAT), name, physical, size);
+                        _("the volume '%s' has %llu bytes after its upload, not %llu"),
+                        name, (unsigned long long)physical, (unsigned long long)size);
             ok = FALSE;
         }
     }

@@ -9,7 +9,9 @@
 # - the VM boots, reads its disk and writes to its console, which
 #   console():expect() finds (the log is that host's, copied here);
 # - its overlay and console log are volumes, gone after the run;
-# - vol:POOL/NAME and host:/PATH name files on that host, uploading nothing.
+# - vol:POOL/NAME and host:/PATH name files on that host, uploading nothing;
+# - --keep-failed keeps a failed VM's overlay with its domain, and provium
+#   clean removes both.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../libvirt-host.sh"
 at_exit host_stop_all
@@ -117,6 +119,24 @@ check "vol:POOL/NAME and host:/PATH: exit status 0" status_is 0
 check "... the test passed" out_has "1 passed, 0 failed, 0 skipped"
 check "... nothing uploaded" test "$(vols | grep -c '^sha256-')" = 3
 check "... its overlay gone" no_volumes_left
+
+# Kept with --keep-failed, removed by provium clean.
+cat > "$WORK/t/remote.test.lua" <<'LUA'
+test("fails", function(t)
+    provium:vm("k", "onhost"):boot()
+    error("kept on purpose")
+end)
+LUA
+remote_run --keep-failed
+check "a failed file with --keep-failed: exit status 1" status_is 1
+check "... its domain is kept there" sh -c "virsh -q list --name | grep -q '^$PREFIX'"
+check "... with its overlay volume" sh -c "virsh -q vol-list provium | grep -q '^$PREFIX.*\.qcow2 '"
+"$PROVIUM" clean -c "$URI" --prefix "$PREFIX" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "provium clean: exit status 0" status_is 0
+check "... the domain is gone" no_domains_left
+check "... and its volumes" no_volumes_left
+check "... the uploaded images stay" test "$(vols | grep -c '^sha256-')" = 3
 
 # A volume that is not there: one line naming it.
 sed -i "s|^disk = vol:provium/$DISK|disk = vol:provium/no-such.img|" "$WORK/provium.conf"

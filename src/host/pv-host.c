@@ -114,9 +114,10 @@ pv_host_free(PvHost *host)
     pv_resources_free(host->resources);
     pv_virt_free(host->virt);
     g_free(host->virt_reason);
+    /* Before the connection: it copies the last of the consoles through it. */
+    pv_host_storage_free(host->storage);
     pv_libvirt_close(host->conn);
     pv_topology_free(host->topology);
-    pv_host_storage_free(host->storage);
     pv_qemu_user_free(host->qemu_user);
     pv_fixture_store_free(host->fixtures);
     g_free(host->hypervisor);

@@ -87,13 +87,14 @@ pv_storage_pool_define(virConnect *conn, const char *name, const char *dir, GErr
     virStoragePool *pool = virStoragePoolDefineXML(conn, xml, 0);
 
     if (!pool) {
+        g_autoptr(GError) define_error = NULL;
+
+        pv_libvirt_set_error(&define_error, _("cannot define the storage pool '%s' in %s"),
+                             name, dir);
         /* Another run defined it at the same time. */
         pool = virStoragePoolLookupByName(conn, name);
-        if (!pool) {
-            pv_libvirt_set_error(error, _("cannot define the storage pool '%s' in %s"),
-                                 name, dir);
-            return NULL;
-        }
+        if (!pool)
+            g_propagate_error(error, g_steal_pointer(&define_error));
         return pool;
     }
     if (virStoragePoolBuild(pool, 0) < 0) {

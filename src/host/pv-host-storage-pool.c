@@ -280,11 +280,12 @@ static void
 pv_host_storage_pool_remove(PvHostStorage *storage, const char *path)
 {
     PvHostStoragePool *self = (PvHostStoragePool *)storage;
+    g_autofree char *key = NULL;
     g_autofree char *vol = NULL;
     g_autoptr(GError) error = NULL;
 
     g_mutex_lock(&self->lock);
-    g_hash_table_steal_extended(self->overlays, path, NULL, (gpointer *)&vol);
+    g_hash_table_steal_extended(self->overlays, path, (gpointer *)&key, (gpointer *)&vol);
     if (vol && self->pool && !pv_storage_pool_delete_vol(self->pool, vol, &error))
         g_debug("%s", error->message);
     g_mutex_unlock(&self->lock);

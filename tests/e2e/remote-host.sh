@@ -83,7 +83,7 @@ remote_run
 check "a run there: exit status 0" status_is 0
 check "... the test passed (disk read, console expect)" out_has "1 passed, 0 failed, 0 skipped"
 check "the pool 'provium' is there, running" \
-    sh -c "virsh -q pool-list --name | grep -qx provium"
+    sh -c "virsh pool-info provium | grep -q '^State: *running'"
 check "the kernel, initrd and disk are volumes named by their SHA-256" \
     sh -c "vols=\$(virsh -q vol-list provium | awk '{ print \$1 }');
            echo \"\$vols\" | grep -qx $KERNEL && echo \"\$vols\" | grep -qx $INITRD &&
@@ -130,7 +130,8 @@ LUA
 remote_run --keep-failed
 check "a failed file with --keep-failed: exit status 1" status_is 1
 check "... its domain is kept there" sh -c "virsh -q list --name | grep -q '^$PREFIX'"
-check "... with its overlay volume" sh -c "virsh -q vol-list provium | grep -q '^$PREFIX.*\.qcow2 '"
+kept_overlay() { vols | grep -q "^$PREFIX.*\.qcow2\$"; }
+check "... with its overlay volume" kept_overlay
 "$PROVIUM" clean -c "$URI" --prefix "$PREFIX" > "$WORK/out" 2> "$WORK/err"
 status=$?
 check "provium clean: exit status 0" status_is 0

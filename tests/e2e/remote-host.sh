@@ -7,7 +7,8 @@
 # - the images are volumes named by their SHA-256, uploaded once: a second
 #   run with another profile naming the same bytes leaves them as they were;
 # - the VM boots, reads its disk and writes to its console, which
-#   console():expect() finds (the log is that host's, copied here);
+#   console():expect() finds (the log is that host's, copied here), also
+#   past virtlogd's rollover of the log;
 # - its overlay and console log are volumes, gone after the run;
 # - vol:POOL/NAME and host:/PATH name files on that host, uploading nothing;
 # - --keep-failed keeps a failed VM's overlay with its domain, and provium
@@ -65,6 +66,7 @@ test("disk and console on a remote host", function(t)
     t:assert_eq("provium data disk\n", vm:read_file("/mnt/hello.txt"))
     vm:run("echo from-the-remote-guest > /dev/ttyS0"):assert_ok()
     vm:console():expect("from%-the%-remote%-guest", "60s")
+    $2
 end)
 LUA
 }
@@ -94,10 +96,17 @@ check "its console log was copied into the run directory" \
 check "nothing left in virsh list --all there" no_domains_left
 before=$(mtime "$DISK")
 
-# Another profile, other files, the same bytes: nothing goes up again.
-write_test again
+# Another profile, other files, the same bytes: nothing goes up again.  Its
+# console goes past virtlogd's rollover (at 2 MiB the log moves to NAME.0
+# and begins anew): what comes after is read on.
+write_test again 'vm:run("head -c 2200000 /dev/zero | tr \"\\\\0\" x > /dev/ttyS0; echo after-the-rollover > /dev/ttyS0", {timeout = "2m"})
+    vm:console():expect("after%-the%-rollover", "60s")'
 remote_run
 check "a second run with another profile of the same bytes: exit status 0" status_is 0
+check "... console():expect() read on past the log's rollover" \
+    out_has "1 passed, 0 failed, 0 skipped"
+check "... and the copy here has every byte, the old log's end too" \
+    sh -c "[ \$(cat '$WORK'/runs/latest/vms/*.console.log | tr -cd x | wc -c) -ge 2200000 ]"
 check "... no volume uploaded again (the disk's is as it was)" test "$(mtime "$DISK")" = "$before"
 check "... and no other image volume" test "$(vols | grep -c '^sha256-')" = 3
 check "... its overlay gone too" no_volumes_left

@@ -66,7 +66,7 @@ test("disk and console on a remote host", function(t)
     t:assert_eq("provium data disk\n", vm:read_file("/mnt/hello.txt"))
     vm:run("echo from-the-remote-guest > /dev/ttyS0"):assert_ok()
     vm:console():expect("from%-the%-remote%-guest", "60s")
-    $2
+    ${2:-}
 end)
 LUA
 }

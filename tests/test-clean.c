@@ -786,6 +786,34 @@ test_clean_networks_test_driver(void)
     remove_dir(dir);
 }
 
+/* The volumes of provium's pool that are a domain's, and which domain. */
+static void
+test_volume_domain(void)
+{
+    static const struct {
+        const char *volume;
+        const char *prefix;
+        const char *domain;
+    } cases[] = {
+        { "pv1-f-vm.qcow2", NULL, "pv1-f-vm" },
+        { "pv1-f-vm.console.log", NULL, "pv1-f-vm" },
+        { "pv1-f-vm.console.log.0", NULL, "pv1-f-vm" },
+        { "pv1-f-vm.seed.iso", NULL, "pv1-f-vm" },
+        { "pv1-f-vm.seed.iso", "pv1-", "pv1-f-vm" },
+        { "pv1-f-vm.seed.iso", "pv2-", NULL },
+        { "sha256-0123abcd", NULL, NULL },
+        { "pv1-f-vm.raw", NULL, NULL },
+        { ".qcow2", NULL, NULL },
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *domain = pv_clean_volume_domain(cases[i].volume, cases[i].prefix);
+
+        g_assert_cmpstr(domain, ==, cases[i].domain);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -800,5 +828,6 @@ main(int argc, char **argv)
     g_test_add_func("/clean/network/records", test_records);
     g_test_add_func("/clean/network/owner", test_network_owner);
     g_test_add_func("/clean/network/test-driver", test_clean_networks_test_driver);
+    g_test_add_func("/clean/volume-domain", test_volume_domain);
     return g_test_run();
 }

@@ -278,6 +278,44 @@ test_missing_files(Fixture *fx, gconstpointer data)
     g_assert_true(g_str_has_suffix(profile->template_path, "/t/mine.xml"));
 }
 
+/* vol:POOL/NAME and host:/PATH are on the host: kept as written, not checked here. */
+static void
+test_on_host_files(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvConfig) config = load(fx, "[profile a]\n"
+                                      "kernel = host:/var/lib/libvirt/boot/vmlinuz\n"
+                                      "disk = vol:images/debian 12.qcow2\n", &error);
+    g_autoptr(PvProfile) profile = NULL;
+    const char *bad[] = {
+        "disk = vol:images\n", "names no volume: write vol:POOL/NAME",
+        "disk = vol:/x.img\n", "names no volume: write vol:POOL/NAME",
+        "disk = vol:a/b/c\n", "names no volume: write vol:POOL/NAME",
+        "initrd = host:boot/initrd.img\n", "initrd: 'host:boot/initrd.img' is not an "
+        "absolute path on the host: write host:/PATH",
+    };
+    gsize i;
+
+    g_assert_no_error(error);
+    profile = pv_config_get_profile(config, "a", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(profile->kernel, ==, "host:/var/lib/libvirt/boot/vmlinuz");
+    g_assert_cmpstr(profile->disk, ==, "vol:images/debian 12.qcow2");
+    g_assert_true(pv_profile_path_is_on_host(profile->disk));
+    g_assert_false(pv_profile_path_is_on_host("/var/lib/x.img"));
+
+    for (i = 0; i < G_N_ELEMENTS(bad); i += 2) {
+        g_autofree char *text = g_strconcat("[profile a]\n", bad[i], NULL);
+        g_autoptr(PvConfig) refused = load(fx, text, &error);
+
+        g_assert_null(refused);
+        g_assert_error(error, PV_ERROR, PV_ERROR_CONFIG);
+        g_assert_nonnull(strstr(error->message, "provium.conf: [profile a] "));
+        g_assert_nonnull(strstr(error->message, bad[i + 1]));
+        g_clear_error(&error);
+    }
+}
+
 static void
 test_local_template(Fixture *fx, gconstpointer data)
 {
@@ -527,6 +565,7 @@ main(int argc, char **argv)
     ADD("/config/profile/unknown", test_unknown_profile);
     ADD("/config/profile/missing-files", test_missing_files);
     ADD("/config/profile/local-template", test_local_template);
+    ADD("/config/profile/on-host", test_on_host_files);
     ADD("/config/load/errors", test_errors);
     ADD("/config/run/values", test_run_group);
     ADD("/config/run/errors", test_run_group_errors);

@@ -1,20 +1,28 @@
 /*
- * test-host-object.c: a PvHost on libvirt's test driver, and the storage of
- * a host that shares this machine's files
+ * test-host-object.c: a PvHost on libvirt's test driver, the storage of a
+ * host that shares this machine's files, and the storage pool of one that
+ * does not
  *
  * What the rest of provium relies on: a host is what its URI says (the
  * test driver is this machine's, runs no guests, and so reads none of this
  * machine's pressure or KSM), its facts come from libvirt, and its storage
  * names a file of this machine by its own path, makes overlays and console
- * logs in the run's directory, and keeps or removes them.
+ * logs in the run's directory, and keeps or removes them.  A host whose
+ * files are not this machine's gets provium's storage pool, made on first
+ * use, with overlays as volumes backed by their base; a file of a profile
+ * on the host already (vol:, host:) is named where it is.  (Uploads need a
+ * real libvirtd: tests/e2e/remote-host.sh.)
  */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "pv-digest.h"
 #include "pv-error.h"
 #include "pv-host.h"
+#include "pv-libvirt.h"
+#include "pv-storage-pool.h"
 
 static PvHost *
 open_test_host(void)
@@ -185,6 +193,187 @@ test_storage_local(void)
     g_assert_cmpint(system(cmd), ==, 0);
 }
 
+/* The volumes' XML: an empty upload target, and an overlay on its base. */
+static void
+test_storage_vol_xml(void)
+{
+    PvStorageVolSpec base = { "sha256-ab", "raw", "0644", NULL, NULL };
+    PvStorageVolSpec overlay = { "pv-1-t-<web>.qcow2", "qcow2", NULL,
+                                 "/var/lib/libvirt/images/provium/sha256-ab", "raw" };
+    PvStorageVolSpec probed = { "o.qcow2", "qcow2", NULL, "/srv/a&b.img", NULL };
+    g_autofree char *base_xml = pv_storage_vol_xml(&base);
+    g_autofree char *overlay_xml = pv_storage_vol_xml(&overlay);
+    g_autofree char *probed_xml = pv_storage_vol_xml(&probed);
+    g_autofree char *pool_xml = pv_storage_pool_xml("provium", "/var/lib/libvirt/images/provium");
+
+    g_assert_cmpstr(base_xml, ==,
+                    "<volume type='file'>\n"
+                    "  <name>sha256-ab</name>\n"
+                    "  <capacity unit='bytes'>0</capacity>\n"
+                    "  <target>\n"
+                    "    <format type='raw'/>\n"
+                    "    <permissions><mode>0644</mode></permissions>\n"
+                    "  </target>\n"
+                    "</volume>\n");
+    g_assert_cmpstr(overlay_xml, ==,
+                    "<volume type='file'>\n"
+                    "  <name>pv-1-t-&lt;web&gt;.qcow2</name>\n"
+                    "  <capacity unit='bytes'>0</capacity>\n"
+                    "  <target>\n"
+                    "    <format type='qcow2'/>\n"
+                    "  </target>\n"
+                    "  <backingStore>\n"
+                    "    <path>/var/lib/libvirt/images/provium/sha256-ab</path>\n"
+                    "    <format type='raw'/>\n"
+                    "  </backingStore>\n"
+                    "</volume>\n");
+    /* Without a known format, libvirt probes the backing file. */
+    g_assert_nonnull(strstr(probed_xml, "<path>/srv/a&amp;b.img</path>\n  </backingStore>"));
+    g_assert_cmpstr(pool_xml, ==,
+                    "<pool type='dir'>\n"
+                    "  <name>provium</name>\n"
+                    "  <target>\n"
+                    "    <path>/var/lib/libvirt/images/provium</path>\n"
+                    "    <permissions><mode>0711</mode></permissions>\n"
+                    "  </target>\n"
+                    "</pool>\n");
+}
+
+/* The backing store's path of @conn's volume @name of pool provium, or NULL. */
+static char *
+vol_backing(virConnect *conn, const char *name)
+{
+    virStoragePool *pool = virStoragePoolLookupByName(conn, PV_STORAGE_POOL_NAME);
+    virStorageVol *vol = pool ? virStorageVolLookupByName(pool, name) : NULL;
+    g_autofree char *xml = vol ? virStorageVolGetXMLDesc(vol, 0) : NULL;
+    const char *start = xml ? strstr(xml, "<backingStore>") : NULL;
+    const char *path = start ? strstr(start, "<path>") : NULL;
+    const char *end = path ? strstr(path, "</path>") : NULL;
+
+    if (vol)
+        virStorageVolFree(vol);
+    if (pool)
+        virStoragePoolFree(pool);
+    virResetLastError();
+    return end ? g_strndup(path + 6, end - path - 6) : NULL;
+}
+
+/*
+ * A host whose files are not this machine's (the test driver stands in: it
+ * keeps pools and volumes, but takes no upload).
+ */
+static void
+test_storage_pool(void)
+{
+    g_autoptr(GError) error = NULL;
+    virConnect *conn = pv_libvirt_open("test:///default", &error);
+    g_autofree char *dir = g_dir_make_tmp("pv-storage-XXXXXX", NULL);
+    g_autofree char *vms = g_build_filename(dir, "vms", NULL);
+    g_autofree char *digests = g_build_filename(dir, "digests", NULL);
+    g_autofree char *image = g_build_filename(dir, "big.img", NULL);
+    g_autofree char *contents = g_malloc0(PV_DIGEST_CACHE_MIN_SIZE);
+    g_autofree char *hex = pv_digest_bytes(contents, PV_DIGEST_CACHE_MIN_SIZE);
+    g_autofree char *uploaded = g_strconcat("sha256-", hex, NULL);
+    g_autofree char *base = NULL;
+    g_autofree char *overlay = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *backing = NULL;
+    g_autofree char *expected = NULL;
+    g_autofree char *cmd = NULL;
+    g_auto(PvHostConsole) console = { 0 };
+    g_autoptr(PvStoragePool) pool = NULL;
+    PvStorageVolSpec spec = { "base.img", "raw", NULL, NULL, NULL };
+    PvHostStorage *storage;
+
+    g_assert_no_error(error);
+    g_assert_cmpint(g_mkdir(vms, 0755), ==, 0);
+    storage = pv_host_storage_new_pool(conn, digests);
+    pv_host_storage_set_dir(storage, vms);
+
+    /* No pool before it is needed; the first VM with a disk makes it, running. */
+    g_assert_null(pv_storage_pool_open(conn, PV_STORAGE_POOL_NAME, PV_STORAGE_POOL_DIR, FALSE,
+                                       &error));
+    g_assert_no_error(error);
+    g_assert_true(pv_host_storage_check_overlays(storage, "web", &error));
+    g_assert_no_error(error);
+    pool = pv_storage_pool_open(conn, PV_STORAGE_POOL_NAME, PV_STORAGE_POOL_DIR, FALSE, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(pool);
+
+    /* A file on the host already is named where it is, never read here. */
+    base = pv_storage_pool_create_vol(pool, &spec, &error);
+    g_assert_no_error(error);
+    path = pv_host_storage_provide(storage, "vol:provium/base.img", "web", "disk", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(path, ==, base);
+    g_clear_pointer(&path, g_free);
+    path = pv_host_storage_provide(storage, "host:/srv/images/a.qcow2", "web", "disk", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(path, ==, "/srv/images/a.qcow2");
+    g_clear_pointer(&path, g_free);
+    path = pv_host_storage_provide(storage, "vol:provium/none.img", "web", "disk", &error);
+    g_assert_null(path);
+    g_assert_error(error, PV_ERROR, PV_ERROR_LIBVIRT);
+    g_assert_nonnull(strstr(error->message, "vol:provium/none.img"));
+    g_clear_error(&error);
+
+    /* An overlay is a volume of the pool, backed by its base, gone with its VM. */
+    overlay = pv_host_storage_make_overlay(storage, base, "pv-1-t-web", &error);
+    g_assert_no_error(error);
+    expected = g_build_filename(PV_STORAGE_POOL_DIR, "pv-1-t-web.qcow2", NULL);
+    g_assert_cmpstr(overlay, ==, expected);
+    backing = vol_backing(conn, "pv-1-t-web.qcow2");
+    g_assert_cmpstr(backing, ==, base);
+    pv_host_storage_remove(storage, overlay);
+    g_clear_pointer(&path, g_free);
+    path = pv_storage_pool_find_vol(pool, "pv-1-t-web.qcow2", NULL);
+    g_assert_null(path);
+
+    /* The console: logged into a volume there, read in the run's directory. */
+    g_assert_true(pv_host_storage_open_console(storage, "pv-1-t-web", &console, &error));
+    g_assert_no_error(error);
+    g_clear_pointer(&expected, g_free);
+    expected = g_build_filename(PV_STORAGE_POOL_DIR, "pv-1-t-web.console.log", NULL);
+    g_assert_cmpstr(console.log, ==, expected);
+    g_clear_pointer(&expected, g_free);
+    expected = g_build_filename(vms, "pv-1-t-web.console.log", NULL);
+    g_assert_cmpstr(console.path, ==, expected);
+    pv_host_storage_follow_console(storage, NULL, &console);
+    pv_host_storage_close_console(storage, "pv-1-t-web");
+    g_clear_pointer(&path, g_free);
+    path = pv_storage_pool_find_vol(pool, "pv-1-t-web.console.log", NULL);
+    g_assert_null(path);
+
+    /*
+     * A file of this machine goes up by its digest, recorded so the next run
+     * does not read it again; an upload the host refuses leaves no volume.
+     */
+    g_assert_true(g_file_set_contents(image, contents, PV_DIGEST_CACHE_MIN_SIZE, NULL));
+    path = pv_host_storage_provide(storage, image, "web", "disk", &error);
+    g_assert_null(path);
+    g_assert_error(error, PV_ERROR, PV_ERROR_LIBVIRT);
+    g_assert_nonnull(strstr(error->message, image));
+    g_assert_nonnull(strstr(error->message, uploaded));
+    g_clear_error(&error);
+    path = pv_storage_pool_find_vol(pool, uploaded, NULL);
+    g_assert_null(path);
+    {
+        g_autoptr(PvDigestCache) cache = pv_digest_cache_new(digests);
+        gboolean cached = FALSE;
+        g_autofree char *again = pv_digest_cache_file(cache, image, &cached, &error);
+
+        g_assert_no_error(error);
+        g_assert_cmpstr(again, ==, hex);
+        g_assert_true(cached);
+    }
+
+    pv_host_storage_free(storage);
+    g_clear_pointer(&pool, pv_storage_pool_free);
+    pv_libvirt_close(conn);
+    cmd = g_strdup_printf("rm -rf '%s'", dir);
+    g_assert_cmpint(system(cmd), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -193,5 +382,7 @@ main(int argc, char **argv)
     g_test_add_func("/host/options", test_host_options);
     g_test_add_func("/host/unreachable", test_host_unreachable);
     g_test_add_func("/host/storage/local", test_storage_local);
+    g_test_add_func("/host/storage/vol-xml", test_storage_vol_xml);
+    g_test_add_func("/host/storage/pool", test_storage_pool);
     return g_test_run();
 }

@@ -172,15 +172,17 @@ pv_cmd_clean(int argc, char **argv, GError **out_error)
     PvCleanHere here;
     guint removed;
     guint removed_networks;
+    guint removed_volumes;
 
     g_option_context_set_summary(context,
         _("Destroys and undefines the domains provium created (those carrying provium's\n"
           "metadata, never selected by name alone), then destroys the networks it\n"
           "created (those it recorded in /run/provium/networks, still under the\n"
-          "recorded UUID and name), and reports each one removed.  What a run still\n"
-          "going owns is kept, with one line saying why: a run of this machine whose\n"
-          "process runs, or a run of another machine whose lease, which the run\n"
-          "renews, has not run out."));
+          "recorded UUID and name), and reports each one removed.  On a remote host,\n"
+          "the volumes of provium's storage pool made for domains now gone go too.\n"
+          "What a run still going owns is kept, with one line saying why: a run of\n"
+          "this machine whose process runs, or a run of another machine whose lease,\n"
+          "which the run renews, has not run out."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     if (!pv_cmd_parse(context, &argc, &argv, out_error))
@@ -209,6 +211,12 @@ pv_cmd_clean(int argc, char **argv, GError **out_error)
         g_propagate_error(out_error, g_steal_pointer(&error));
         return PV_EXIT_USAGE;
     }
+    /* After the domains: the overlays and logs of those gone, on a remote host. */
+    removed_volumes = pv_clean_volumes(conn, prefix, &error);
+    if (error) {
+        g_propagate_error(out_error, g_steal_pointer(&error));
+        return PV_EXIT_USAGE;
+    }
     /* After the domains: a network goes once nothing is plugged into it. */
     removed_networks = pv_clean_networks(conn, record_dir, prefix, force, &here,
                                          pv_cmd_clean_report_network, &tally, &error);
@@ -216,14 +224,19 @@ pv_cmd_clean(int argc, char **argv, GError **out_error)
         g_propagate_error(out_error, g_steal_pointer(&error));
         return PV_EXIT_USAGE;
     }
-    if (removed == 0 && removed_networks == 0 && tally.failed == 0 && tally.skipped == 0 &&
-        tally.forgotten == 0) {
+    if (removed == 0 && removed_networks == 0 && removed_volumes == 0 && tally.failed == 0 &&
+        tally.skipped == 0 && tally.forgotten == 0) {
         g_print(_("nothing to clean\n"));
     } else {
         g_print(g_dngettext(GETTEXT_PACKAGE, "removed %u domain\n", "removed %u domains\n",
                             removed), removed);
         g_print(g_dngettext(GETTEXT_PACKAGE, "removed %u network\n", "removed %u networks\n",
                             removed_networks), removed_networks);
+        if (removed_volumes)
+            g_print(g_dngettext(GETTEXT_PACKAGE,
+                                "removed %u volume of the storage pool 'provium'\n",
+                                "removed %u volumes of the storage pool 'provium'\n",
+                                removed_volumes), removed_volumes);
     }
     return tally.failed ? PV_EXIT_FAILED : PV_EXIT_OK;
 }

@@ -381,7 +381,8 @@ static gboolean
 pv_config_check_file(const PvProfile *profile, const char *key, const char *path,
                      GError **error)
 {
-    if (!path || g_file_test(path, G_FILE_TEST_IS_REGULAR))
+    /* vol: and host: are on the host: libvirt says at boot what it lacks */
+    if (!path || pv_profile_path_is_on_host(path) || g_file_test(path, G_FILE_TEST_IS_REGULAR))
         return TRUE;
     g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
                 _("profile '%s' (%s): %s file '%s' does not exist"),

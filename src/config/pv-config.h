@@ -13,6 +13,10 @@
 #define PV_PROFILE_DEFAULT_MEMORY (256 * G_GUINT64_CONSTANT(1024) * 1024)
 #define PV_PROFILE_DEFAULT_CPUS 1
 
+/* A profile's kernel, initrd or disk on the libvirt host already, not here */
+#define PV_PROFILE_VOL_PREFIX "vol:"     /* vol:POOL/NAME: a volume of the host */
+#define PV_PROFILE_HOST_PREFIX "host:"   /* host:/PATH: a path on the host */
+
 /**
  * PvProfile:
  *
@@ -44,6 +48,7 @@ typedef struct {
 
 PvProfile *pv_profile_new_default(const char *name, const char *origin);
 char *pv_profile_resolve_path(const char *config_dir, const char *value);
+gboolean pv_profile_path_is_on_host(const char *path);
 PvProfile *pv_profile_copy(const PvProfile *profile);
 gboolean pv_profile_set_key(PvProfile *profile, GKeyFile *kf, const char *group, const char *key,
                             const char *config_dir, const char *display_path, GError **error);

@@ -88,6 +88,50 @@ pv_profile_new_default(const char *name, const char *origin)
     return profile;
 }
 
+/**
+ * pv_profile_path_is_on_host:
+ * @path: (nullable): a profile's kernel, initrd or disk
+ *
+ * Whether @path names a file on the libvirt host already (vol:POOL/NAME,
+ * host:/PATH), which nothing reads or checks on this machine.
+ */
+gboolean
+pv_profile_path_is_on_host(const char *path)
+{
+    return path && (g_str_has_prefix(path, PV_PROFILE_VOL_PREFIX) ||
+                    g_str_has_prefix(path, PV_PROFILE_HOST_PREFIX));
+}
+
+/*
+ * A file on the host, as written: host: takes an absolute path there,
+ * vol: a pool and a volume of it.
+ */
+static gboolean
+pv_profile_check_on_host(const char *value, const char *display_path, const char *group,
+                         const char *key, GError **error)
+{
+    const char *rest;
+    const char *slash;
+
+    if (g_str_has_prefix(value, PV_PROFILE_HOST_PREFIX)) {
+        rest = value + strlen(PV_PROFILE_HOST_PREFIX);
+        if (g_path_is_absolute(rest))
+            return TRUE;
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                    _("%s: [%s] %s: '%s' is not an absolute path on the host: write "
+                      "host:/PATH"), display_path, group, key, value);
+        return FALSE;
+    }
+    rest = value + strlen(PV_PROFILE_VOL_PREFIX);
+    slash = strchr(rest, '/');
+    if (slash && slash > rest && slash[1] && !strchr(slash + 1, '/'))
+        return TRUE;
+    g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                _("%s: [%s] %s: '%s' names no volume: write vol:POOL/NAME"),
+                display_path, group, key, value);
+    return FALSE;
+}
+
 /* A path of the file, "~/" for the home directory, against @config_dir. */
 char *
 pv_profile_resolve_path(const char *config_dir, const char *value)
@@ -220,9 +264,13 @@ pv_profile_set_key(PvProfile *profile, GKeyFile *kf, const char *group, const ch
         char **path = g_str_equal(key, "kernel") ? &profile->kernel :
             g_str_equal(key, "initrd") ? &profile->initrd : &profile->disk;
 
+        if (pv_profile_path_is_on_host(value) &&
+            !pv_profile_check_on_host(value, display_path, group, key, error))
+            return FALSE;
         /* A key written twice (or in a group written twice) is listed twice. */
         g_free(*path);
-        *path = pv_profile_resolve_path(config_dir, value);
+        *path = pv_profile_path_is_on_host(value) ? g_steal_pointer(&value) :
+            pv_profile_resolve_path(config_dir, value);
     }
     return TRUE;
 }

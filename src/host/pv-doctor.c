@@ -193,7 +193,8 @@ pv_doctor_check_profile(GPtrArray *checks, const PvProfile *profile, PvQemuUser 
         g_autofree char *blocker = NULL;
         g_autofree char *fix = NULL;
 
-        if (!files[i].path)
+        /* vol: and host: are on the libvirt host, not here */
+        if (!files[i].path || pv_profile_path_is_on_host(files[i].path))
             continue;
         if (!g_file_test(files[i].path, G_FILE_TEST_IS_REGULAR)) {
             check = pv_check_new(PV_CHECK_FAIL, "profile",

@@ -233,18 +233,18 @@ pv_host_storage_local_free(PvHostStorage *storage)
 }
 
 static const PvHostStorageClass pv_host_storage_local_class = {
-    pv_host_storage_local_set_dir,
-    pv_host_storage_local_provide,
-    pv_host_storage_local_check_file,
-    pv_host_storage_local_check_overlays,
-    pv_host_storage_local_make_overlay,
-    pv_host_storage_local_keep_overlay,
-    pv_host_storage_local_put_file,
-    pv_host_storage_local_remove,
-    pv_host_storage_local_fixture_path,
-    pv_host_storage_local_open_console,
-    pv_host_storage_local_follow_console,
-    pv_host_storage_local_free,
+    .set_dir = pv_host_storage_local_set_dir,
+    .provide = pv_host_storage_local_provide,
+    .check_file = pv_host_storage_local_check_file,
+    .check_overlays = pv_host_storage_local_check_overlays,
+    .make_overlay = pv_host_storage_local_make_overlay,
+    .keep_overlay = pv_host_storage_local_keep_overlay,
+    .put_file = pv_host_storage_local_put_file,
+    .remove = pv_host_storage_local_remove,
+    .fixture_path = pv_host_storage_local_fixture_path,
+    .open_console = pv_host_storage_local_open_console,
+    .follow_console = pv_host_storage_local_follow_console,
+    .free = pv_host_storage_local_free,
 };
 
 /**

@@ -12,7 +12,8 @@
 
 /*
  * One function per operation of pv-host-storage.h, with the same contract;
- * set_dir may be NULL.
+ * set_dir and close_console may be NULL.  provide() gets files of this
+ * machine only: pv-host-storage.c resolves vol: and host: itself.
  */
 typedef struct {
     void (*set_dir)(PvHostStorage *storage, const char *dir);
@@ -34,8 +35,10 @@ typedef struct {
     void (*follow_console)(PvHostStorage *storage, PvDomain *domain,
                            const PvHostConsole *console);
     void (*free)(PvHostStorage *storage);
+    void (*close_console)(PvHostStorage *storage, const char *name);
 } PvHostStorageClass;
 
 struct _PvHostStorage {
     const PvHostStorageClass *klass;
+    virConnect *conn;         /* borrowed from the host: resolves vol:; NULL: none */
 };

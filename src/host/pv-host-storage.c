@@ -9,12 +9,22 @@
  * what the domain XML is to name; it never builds a path on the host
  * itself.  Which implementation a host has is its PvHost's choice:
  * pv-host-storage-local.c, for a libvirt that shares this machine's files
- * (the same paths, overlays and logs in the run directory).  A host whose
- * files are not this machine's keeps them in a libvirt storage pool of
- * provium's instead, behind the same functions: see doc/architecture.md,
- * "A host's files".
+ * (the same paths, overlays and logs in the run directory), and
+ * pv-host-storage-pool.c, for a host whose files are not this machine's:
+ * they go into a libvirt storage pool of provium's there, behind the same
+ * functions (doc/architecture.md, "A host's files"; doc/hosts.md).
+ *
+ * A profile's file may also be on the host already, on either kind:
+ * vol:POOL/NAME, a volume of the host, or host:/PATH, a path there.  Those
+ * are resolved here, through libvirt, and never checked on this machine.
  */
 #include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "pv-config.h"
+#include "pv-storage-pool.h"
 
 #define PV_HOST_STORAGE_PRIVATE
 #include "pv-host-storage-private.h"
@@ -50,6 +60,39 @@ pv_host_storage_set_dir(PvHostStorage *storage, const char *dir)
 }
 
 /**
+ * pv_host_storage_set_conn:
+ * @conn: (transfer none): the host's connection, which must outlive the
+ *   storage
+ *
+ * How vol:POOL/NAME is resolved (pv_host_storage_new_pool() has it already).
+ */
+void
+pv_host_storage_set_conn(PvHostStorage *storage, virConnect *conn)
+{
+    storage->conn = conn;
+}
+
+/* vol:POOL/NAME: the volume's path on the host. */
+static char *
+pv_host_storage_resolve_vol(PvHostStorage *storage, const char *spec, GError **error)
+{
+    const char *slash = strchr(spec, '/');
+    g_autofree char *pool = slash ? g_strndup(spec, slash - spec) : NULL;
+
+    if (!pool || !*pool || !slash[1]) {
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                    _("'vol:%s' names no volume: write vol:POOL/NAME"), spec);
+        return NULL;
+    }
+    if (!storage->conn) {
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                    _("'vol:%s' needs a libvirt host"), spec);
+        return NULL;
+    }
+    return pv_storage_vol_lookup_path(storage->conn, pool, slash + 1, NULL, error);
+}
+
+/**
  * pv_host_storage_provide:
  * @path: a file of this machine: a profile's kernel, initrd or disk image
  * @vm: the VM whose domain opens it, for messages
@@ -57,7 +100,8 @@ pv_host_storage_set_dir(PvHostStorage *storage, const char *dir)
  *
  * Makes @path available to the host's domains.  A host that shares this
  * machine's files takes it where it is, once QEMU's user there can reach
- * it; a host that does not gets a copy of it, once per content.
+ * it; a host that does not gets a copy of it, once per content.  A file on
+ * the host already (pv_profile_path_is_on_host()) is taken as it is.
  * Returns: (transfer full): the path the domain XML names, or NULL with
  *   @error set (naming the directory in the way, and the fix)
  */
@@ -65,7 +109,24 @@ char *
 pv_host_storage_provide(PvHostStorage *storage, const char *path, const char *vm,
                         const char *role, GError **error)
 {
-    return storage->klass->provide(storage, path, vm, role, error);
+    g_autofree char *on_host = NULL;
+
+    if (g_str_has_prefix(path, PV_PROFILE_HOST_PREFIX)) {
+        on_host = g_strdup(path + strlen(PV_PROFILE_HOST_PREFIX));
+    } else if (g_str_has_prefix(path, PV_PROFILE_VOL_PREFIX)) {
+        on_host = pv_host_storage_resolve_vol(storage,
+                                              path + strlen(PV_PROFILE_VOL_PREFIX),
+                                              error);
+        if (!on_host) {
+            g_prefix_error(error, _("vm '%s': its %s %s: "), vm, role, path);
+            return NULL;
+        }
+    } else {
+        return storage->klass->provide(storage, path, vm, role, error);
+    }
+    if (!storage->klass->check_file(storage, on_host, vm, role, error))
+        return NULL;
+    return g_steal_pointer(&on_host);
 }
 
 /**
@@ -197,4 +258,18 @@ pv_host_storage_follow_console(PvHostStorage *storage, PvDomain *domain,
                                const PvHostConsole *console)
 {
     storage->klass->follow_console(storage, domain, console);
+}
+
+/**
+ * pv_host_storage_close_console:
+ * @name: the domain's name, as pv_host_storage_open_console() had it
+ *
+ * Domain @name is gone: what its console logged is all read here, and what
+ * the host kept of it goes.
+ */
+void
+pv_host_storage_close_console(PvHostStorage *storage, const char *name)
+{
+    if (storage->klass->close_console)
+        storage->klass->close_console(storage, name);
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libvirt/libvirt.h>
 
 #include "pv-domain.h"
 #include "pv-qemu-user.h"
@@ -26,10 +27,12 @@ void pv_host_console_clear(PvHostConsole *console);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PvHostConsole, pv_host_console_clear)
 
 PvHostStorage *pv_host_storage_new_local(PvQemuUser *user);
+PvHostStorage *pv_host_storage_new_pool(virConnect *conn, const char *digest_dir);
 void pv_host_storage_free(PvHostStorage *storage);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvHostStorage, pv_host_storage_free)
 
 void pv_host_storage_set_dir(PvHostStorage *storage, const char *dir);
+void pv_host_storage_set_conn(PvHostStorage *storage, virConnect *conn);
 
 char *pv_host_storage_provide(PvHostStorage *storage, const char *path, const char *vm,
                               const char *role, GError **error);
@@ -50,3 +53,4 @@ gboolean pv_host_storage_open_console(PvHostStorage *storage, const char *name,
                                       PvHostConsole *console, GError **error);
 void pv_host_storage_follow_console(PvHostStorage *storage, PvDomain *domain,
                                     const PvHostConsole *console);
+void pv_host_storage_close_console(PvHostStorage *storage, const char *name);

@@ -88,8 +88,16 @@ pv_host_open(const PvHostOptions *options, GError **error)
         if (host->qemu_user && !pv_qemu_user_is_checked(host->qemu_user))
             g_clear_pointer(&host->qemu_user, pv_qemu_user_free);
     }
-    /* Its libvirt shares this machine's files; a storage pool's for others is next. */
-    host->storage = pv_host_storage_new_local(host->qemu_user);
+    /* A libvirt on this machine shares its files (the test driver's, too);
+     * any other host gets them through provium's storage pool there. */
+    if (host->local || host->test) {
+        host->storage = pv_host_storage_new_local(host->qemu_user);
+        pv_host_storage_set_conn(host->storage, host->conn);
+    } else {
+        g_autofree char *digests = g_build_filename(cache_dir, "digests", NULL);
+
+        host->storage = pv_host_storage_new_pool(host->conn, digests);
+    }
     /* Kept domains must outlive the connection; the others must not. */
     host->domains = pv_domain_registry_new(host->conn, !options->keep_domains, error);
     if (!host->domains)
@@ -106,9 +114,10 @@ pv_host_free(PvHost *host)
     pv_resources_free(host->resources);
     pv_virt_free(host->virt);
     g_free(host->virt_reason);
+    /* Before the connection: it copies the last of the consoles through it. */
+    pv_host_storage_free(host->storage);
     pv_libvirt_close(host->conn);
     pv_topology_free(host->topology);
-    pv_host_storage_free(host->storage);
     pv_qemu_user_free(host->qemu_user);
     pv_fixture_store_free(host->fixtures);
     g_free(host->hypervisor);

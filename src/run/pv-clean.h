@@ -93,3 +93,6 @@ typedef void (*PvCleanNetworkReportFunc)(const PvNetworkRecord *record,
 guint pv_clean_networks(virConnect *conn, const char *record_dir, const char *prefix,
                         gboolean force, const PvCleanHere *here,
                         PvCleanNetworkReportFunc report, gpointer user_data, GError **error);
+
+char *pv_clean_volume_domain(const char *volume, const char *prefix);
+guint pv_clean_volumes(virConnect *conn, const char *prefix, GError **error);

@@ -211,6 +211,8 @@ pv_vm_remove_overlay(PvVm *vm)
 static void
 pv_vm_stopped(PvVm *vm, const char *reason)
 {
+    if (vm->domain)
+        pv_host_storage_close_console(vm->ctx.storage, pv_domain_peek_name(vm->domain));
     pv_vm_emit_stopped(vm, reason);
     pv_vm_remove_overlay(vm);
     pv_vm_remove_seed(vm);

@@ -420,6 +420,7 @@ pv_config_lookup_profile(PvConfig *config, const char *name, gboolean check_file
     g_autoptr(PvProfile) profile = NULL;
     g_autoptr(GError) local_error = NULL;
     char *template_path;
+    guint i;
 
     if (!name)
         name = PV_PROFILE_DEFAULT;
@@ -454,6 +455,12 @@ pv_config_lookup_profile(PvConfig *config, const char *name, gboolean check_file
         !pv_config_check_file(profile, "initrd", profile->initrd, error) ||
         !pv_config_check_file(profile, "disk", profile->disk, error))
         return NULL;
+    for (i = 0; profile->disks && i < profile->disks->len; i++) {
+        const PvDiskSpec *spec = profile->disks->pdata[i];
+
+        if (!pv_config_check_file(profile, "disks", spec->file, error))
+            return NULL;
+    }
     return g_steal_pointer(&profile);
 }
 

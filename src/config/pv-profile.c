@@ -17,7 +17,7 @@
 static const char *const pv_profile_keys[] = {
     "template", "kernel", "initrd", "cmdline", "disk", "memory", "cpus",
     "performance_mode", "llcs", "cores", "threads", "virt_type", "virt-type", "console_ignore",
-    "boot_timeout", "inherit", NULL
+    "boot_timeout", "inherit", "disks", "firmware", NULL
 };
 
 void
@@ -35,6 +35,8 @@ pv_profile_free(PvProfile *profile)
     g_free(profile->initrd);
     g_free(profile->cmdline);
     g_free(profile->disk);
+    if (profile->disks)
+        g_ptr_array_unref(profile->disks);
     g_free(profile);
 }
 
@@ -66,6 +68,8 @@ pv_profile_copy(const PvProfile *profile)
     copy->console_ignore = profile->console_ignore;
     copy->boot_timeout_ns = profile->boot_timeout_ns;
     copy->inherit = g_strdup(profile->inherit);
+    copy->disks = pv_disk_specs_copy(profile->disks);
+    copy->firmware = profile->firmware;
     return copy;
 }
 
@@ -200,6 +204,24 @@ pv_profile_set_key(PvProfile *profile, GKeyFile *kf, const char *group, const ch
             profile->boot_timeout_ns <= 0) {
             g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
                         _("%s: [%s] boot_timeout: '%s' is not a duration (\"5m\", \"90s\")"),
+                        display_path, group, value);
+            return FALSE;
+        }
+    } else if (g_str_equal(key, "disks")) {
+        GPtrArray *disks = pv_disk_specs_parse(value, config_dir, &local_error);
+
+        if (!disks) {
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s: [%s] disks: %s",
+                        display_path, group, local_error->message);
+            return FALSE;
+        }
+        if (profile->disks)
+            g_ptr_array_unref(profile->disks);
+        profile->disks = disks->len ? disks : (g_ptr_array_unref(disks), NULL);
+    } else if (g_str_equal(key, "firmware")) {
+        if (!pv_firmware_from_string(value, &profile->firmware)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                        _("%s: [%s] firmware: '%s' is not bios or efi"),
                         display_path, group, value);
             return FALSE;
         }

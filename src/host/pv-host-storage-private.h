@@ -32,6 +32,10 @@ typedef struct {
     void (*follow_console)(PvHostStorage *storage, PvDomain *domain,
                            const PvHostConsole *console);
     void (*free)(PvHostStorage *storage);
+    /* A VM's more disks and UEFI variables (may be NULL: not on this host) */
+    char *(*make_blank)(PvHostStorage *storage, const char *name, guint64 size,
+                        GError **error);
+    char *(*nvram_path)(PvHostStorage *storage, const char *name, GError **error);
 } PvHostStorageClass;
 
 struct _PvHostStorage {

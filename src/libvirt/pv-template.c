@@ -142,6 +142,7 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
         pv_xml_set_text(vcpu, n);
     }
     pv_template_set_boot(domain, request);
+    pv_template_set_firmware(domain, request);
     if (request->llcs)
         pv_template_set_topology(domain, request, pv_xml_attr_equal(domain, "type", "kvm"));
     if (request->perf)
@@ -156,6 +157,10 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
 
     devices = pv_xml_ensure_child(domain, "devices", FALSE);
     if (request->disk && !pv_template_add_disk(domain, devices, request, error)) {
+        g_prefix_error(error, "%s: ", template_path);
+        return NULL;
+    }
+    if (!pv_template_add_disks(devices, request, error)) {
         g_prefix_error(error, "%s: ", template_path);
         return NULL;
     }

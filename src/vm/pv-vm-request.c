@@ -140,6 +140,10 @@ pv_vm_request_fill(PvDomainRequest *request, const PvProfile *profile, const PvV
     request->initrd = inputs->initrd ? inputs->initrd : profile->initrd;
     request->cmdline = profile->cmdline;
     request->disk = inputs->overlay;
+    request->disks = inputs->disks;
+    request->n_disks = inputs->n_disks;
+    request->firmware = profile->firmware;
+    request->nvram = inputs->nvram;
     request->console_log = inputs->console_log;
     request->nosharepages = inputs->nosharepages;
     request->nics = inputs->nics;

@@ -115,6 +115,13 @@ function Test:log(msg) end
 ---@field fixture? string Restore the VM from fixtures/NAME.fixture.lua (no memory, cpus or performance mode with it)
 ---@field cmdline? string Kernel command line of this VM, after its profile's
 ---@field boot_timeout? provium.Duration Until the guest agent connects, for this VM's boots (default: its profile's boot_timeout, else "2m")
+---@field disks? provium.DiskOptions[] More disks beside the root disk, replacing its profile's: virtio ones vdb, vdc... (after vda), SCSI ones sda, sdb...
+---@field firmware? "bios"|"efi" "efi": UEFI firmware libvirt picks (Debian: ovmf); default its profile's firmware, else "bios"
+
+---@class provium.DiskOptions
+---@field size? provium.Size A blank qcow2 disk of this size (give size or file)
+---@field file? string An image (relative to the test file) the VM boots an overlay of: never written
+---@field bus? "virtio"|"scsi" Default "virtio"; "scsi" puts it on a virtio-scsi controller
 
 ---@class provium.NicOptions
 ---@field net string The network's name in the file (or the table provium:network() returned)

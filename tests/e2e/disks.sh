@@ -33,7 +33,7 @@ test("more disks", function(t)
     provium.boot({a, b})
     t:assert_eq("131072\n", sectors(a, "vdb"), "the blank virtio disk is vdb, 64M")
     t:assert_eq("65536\n", sectors(a, "sda"), "the SCSI disk is sda, 32M")
-    t:assert_eq("provium-disk1\n", a:read_file("/sys/block/vdb/serial"))
+    t:assert_eq("provium-disk1", a:read_file("/sys/block/vdb/serial"), "its serial")
     t:assert_eq("32768\n", sectors(b, "sda"), "the profile's SCSI disk is sda, 16M")
     -- The file disk is vdc: the guest reads the file and writes over it.
     a:run("mkdir -p /mnt && mount /dev/vdc /mnt"):assert_ok()

@@ -215,9 +215,12 @@ pv_profile_set_key(PvProfile *profile, GKeyFile *kf, const char *group, const ch
                         display_path, group, local_error->message);
             return FALSE;
         }
-        if (profile->disks)
-            g_ptr_array_unref(profile->disks);
-        profile->disks = disks->len ? disks : (g_ptr_array_unref(disks), NULL);
+        /* An empty value (a profile that inherits disks) means none. */
+        g_clear_pointer(&profile->disks, g_ptr_array_unref);
+        if (disks->len)
+            profile->disks = disks;
+        else
+            g_ptr_array_unref(disks);
     } else if (g_str_equal(key, "firmware")) {
         if (!pv_firmware_from_string(value, &profile->firmware)) {
             g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,

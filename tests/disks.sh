@@ -1,7 +1,8 @@
 #!/bin/sh
 # A VM's more disks and its firmware, on libvirt's test driver (no guests):
 # the domain XML names each disk, its bus and the virtio-scsi controller;
-# the files made for them are gone after the run; every mistake in
+# the files made for them are gone after the run (kept with a kept domain
+# by --keep-failed); every mistake in
 # provium:vm()'s disks and firmware, and in a profile's, is one line naming
 # the file (and line) with exit 2; firmware = efi on a host without UEFI
 # firmware (the test driver has none) fails the boot saying what to install.
@@ -47,6 +48,18 @@ check "no disk files left in the run directory" \
     sh -c "! ls '$WORK'/runs/latest/vms/ | grep -q 'qcow2\$'"
 check "the file disk is an overlay: the file is not named in the domain" \
     sh -c "! grep -q 'data.qcow2' '$xml_v'"
+
+# --keep-failed keeps a failed test's domain with its files, disks too.
+cat > "$WORK/d/keep.test.lua" <<'LUA'
+test("kept", function(t)
+    provium:vm("k", {disks = {{size = "1M"}}}):boot({agent = false})
+    t:fail("keep it")
+end)
+LUA
+run_t --keep-failed "$WORK/d/keep.test.lua"
+check "--keep-failed: the test fails (exit 1)" status_is 1
+check "--keep-failed: the kept domain's disk stays in the run directory" \
+    sh -c "ls '$WORK'/runs/latest/vms/ | grep -q 'keep-k-disk1.qcow2\$'"
 
 # What provium:vm() refuses: one line at the line of the call, exit 2.
 bad() {

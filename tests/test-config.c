@@ -554,6 +554,49 @@ test_run_group_errors(Fixture *fx, gconstpointer data)
     g_assert_false(g_strv_contains(keys, "config"));
 }
 
+/* A profile's disks: SIZE[:BUS] and file:PATH[:BUS], in order. */
+static void
+test_disks(void)
+{
+    static const char *const bad[] = { "1X", "1G:ide", "file:", "0", "1G,,2G", "scsi" };
+    g_autoptr(GPtrArray) specs = NULL;
+    const PvDiskSpec *spec;
+    gsize i;
+
+    specs = pv_disk_specs_parse(" 1G, file:data.qcow2 , 2G:scsi, file:a:b:virtio,", "/etc/x",
+                                NULL);
+    g_assert_nonnull(specs);
+    g_assert_cmpuint(specs->len, ==, 4);
+    spec = specs->pdata[0];
+    g_assert_cmpuint(spec->size, ==, G_GUINT64_CONSTANT(1) << 30);
+    g_assert_null(spec->file);
+    g_assert_cmpint(spec->bus, ==, PV_DISK_BUS_VIRTIO);
+    spec = specs->pdata[1];
+    g_assert_cmpuint(spec->size, ==, 0);
+    g_assert_cmpstr(spec->file, ==, "/etc/x/data.qcow2");
+    spec = specs->pdata[2];
+    g_assert_cmpuint(spec->size, ==, G_GUINT64_CONSTANT(2) << 30);
+    g_assert_cmpint(spec->bus, ==, PV_DISK_BUS_SCSI);
+    spec = specs->pdata[3];
+    g_assert_cmpstr(spec->file, ==, "/etc/x/a:b");
+    g_assert_cmpint(spec->bus, ==, PV_DISK_BUS_VIRTIO);
+    g_clear_pointer(&specs, g_ptr_array_unref);
+
+    specs = pv_disk_specs_parse("  ", "/etc/x", NULL);
+    g_assert_nonnull(specs);
+    g_assert_cmpuint(specs->len, ==, 0);
+    g_clear_pointer(&specs, g_ptr_array_unref);
+
+    for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GPtrArray) none = pv_disk_specs_parse(bad[i], "/etc/x", &error);
+
+        g_assert_null(none);
+        g_assert_error(error, PV_ERROR, PV_ERROR_CONFIG);
+        g_test_message("%s: %s", bad[i], error->message);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -575,5 +618,6 @@ main(int argc, char **argv)
 #undef ADD
     g_test_add_func("/config/find/xdg", test_find_xdg);
     g_test_add_func("/config/find/sudo", test_find_sudo);
+    g_test_add_func("/config/disks", test_disks);
     return g_test_run();
 }

@@ -39,6 +39,7 @@ static const struct {
     { "provium.NetworkOptions", "provium:network('probe', PROBE)" },
     { "provium.NicOptions", "provium:vm('probe', {nics = {PROBE}})" },
     { "provium.CloudInitOptions", "provium:vm('probe', {cloud_init = PROBE})" },
+    { "provium.DiskOptions", "provium:vm('probe', {disks = {PROBE}})" },
     { "provium.BootOptions", "provium:vm('probe'):boot(PROBE)" },
     { "provium.RunOptions", "provium:vm('probe'):run('true', PROBE)" },
     { "provium.WriteFileOptions", "provium:vm('probe'):write_file('/f', 'x', PROBE)" },

@@ -56,6 +56,27 @@ request_nics(GKeyFile *kf, GPtrArray *words)
     return nics;
 }
 
+/* disks = PATH [BUS];...: the strings stay in @words. */
+static GArray *
+request_disks(GKeyFile *kf, GPtrArray *words)
+{
+    g_auto(GStrv) entries = g_key_file_get_string_list(kf, "request", "disks", NULL, NULL);
+    GArray *disks = g_array_new(FALSE, TRUE, sizeof(PvDomainDisk));
+    gsize i;
+
+    for (i = 0; entries && entries[i]; i++) {
+        char **fields = g_strsplit(g_strstrip(entries[i]), " ", 2);
+        PvDomainDisk disk = { 0 };
+
+        g_assert_nonnull(fields[0]);
+        g_ptr_array_add(words, fields);
+        disk.path = fields[0];
+        g_assert_true(!fields[1] || pv_disk_bus_from_string(fields[1], &disk.bus));
+        g_array_append_val(disks, disk);
+    }
+    return disks;
+}
+
 static void
 test_case(gconstpointer data)
 {
@@ -73,6 +94,8 @@ test_case(gconstpointer data)
     g_autofree char *s_virt = NULL;
     g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     g_autoptr(GArray) nics = NULL;
+    g_autoptr(GArray) disks = NULL;
+    g_autofree char *s_firmware = NULL, *s_nvram = NULL;
     PvDomainRequest request = { 0 };
 
     g_assert_true(g_key_file_load_from_file(kf, request_path, G_KEY_FILE_NONE, &error));
@@ -98,6 +121,12 @@ test_case(gconstpointer data)
     nics = request_nics(kf, words);
     request.nics = (const PvDomainNic *)nics->data;
     request.n_nics = nics->len;
+    disks = request_disks(kf, words);
+    request.disks = (const PvDomainDisk *)disks->data;
+    request.n_disks = disks->len;
+    s_firmware = request_string(kf, "firmware");
+    g_assert_true(!s_firmware || pv_firmware_from_string(s_firmware, &request.firmware));
+    request.nvram = s_nvram = request_string(kf, "nvram");
 
     rendered = pv_template_render_file(in_path, &request, NULL, &error);
 

@@ -16,7 +16,7 @@ arch=amd64
 kernel_meta=linux-image-cloud-amd64
 libs="libc6 libgcc-s1 libglib2.0-0 libpcre2-8-0 libffi8 libmount1 libblkid1
       libselinux1 zlib1g liburing2 libnuma1 libudev1"
-modules="virtio_pci virtio_console virtio_blk virtio_net virtio-rng"
+modules="virtio_pci virtio_console virtio_blk virtio_net virtio-rng virtio_scsi sd_mod"
 
 for tool in apt-get apt-cache dpkg-deb readelf cpio gzip mke2fs sha256sum; do
     command -v "$tool" >/dev/null 2>&1 || {

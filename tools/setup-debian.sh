@@ -3,7 +3,10 @@
 #   - install the build dependencies, libvirt, QEMU (and dnsmasq, libvirt's
 #     DHCP server for networks with a host address) and the test tools
 #     (Chromium, tidy and Python for the report page's browser test;
-#     mmdebstrap for the Debian guest, tools/build-debian-image.sh);
+#     mmdebstrap for the Debian guest, tools/build-debian-image.sh; ovmf,
+#     the UEFI firmware libvirt picks for firmware = efi, and what
+#     tests/e2e/efi.sh builds a UEFI-bootable disk with: systemd-boot-efi's
+#     stub, mtools, fdisk's sfdisk);
 #   - give /dev/kvm udev's ownership where no udev manages it;
 #   - start virtlogd and libvirtd when they are not running;
 #   - let the user QEMU runs as reach this checkout (an ACL on each
@@ -23,9 +26,10 @@ packages="
     libglib2.0-dev libvirt-dev libvirt-glib-1.0-dev libxml2-dev
     liblua5.4-dev libmsgpack-dev libjson-glib-dev nettle-dev
     libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
-    dnsmasq-base
+    dnsmasq-base ovmf
     tini acl
     binutils cpio e2fsprogs xz-utils mmdebstrap
+    systemd-boot-efi mtools fdisk
     libxml2-utils librsvg2-bin jq bsdutils
     chromium tidy python3
     dpkg-dev debhelper lintian bash-completion

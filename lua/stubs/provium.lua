@@ -116,11 +116,18 @@ function Test:log(msg) end
 ---@field cmdline? string Kernel command line of this VM, after its profile's
 ---@field boot_timeout? provium.Duration Until the guest agent connects, for this VM's boots (default: its profile's boot_timeout, else "2m")
 ---@field cloud_init? boolean|provium.CloudInitOptions A cloud-init NoCloud seed of its own for each boot (true; false turns its profile's cloud_init off; doc/guests.md)
+---@field disks? provium.DiskOptions[] More disks beside the root disk, replacing its profile's: virtio ones vdb, vdc... (after vda), SCSI ones sda, sdb...
+---@field firmware? "bios"|"efi" "efi": UEFI firmware libvirt picks (Debian: ovmf); default its profile's firmware, else "bios"
 
 ---@class provium.CloudInitOptions
 ---@field user_data? string The seed's user-data ("#cloud-config ..."), instead of its profile's user_data file
 ---@field meta_data? table Keys merged over provium's meta-data (instance-id, local-hostname = the VM's name)
 ---@field network_config? string The seed's network-config, instead of provium's (version 2, its NICs by MAC)
+
+---@class provium.DiskOptions
+---@field size? provium.Size A blank qcow2 disk of this size (give size or file)
+---@field file? string An image (relative to the test file) the VM boots an overlay of: never written
+---@field bus? "virtio"|"scsi" Default "virtio"; "scsi" puts it on a virtio-scsi controller
 
 ---@class provium.NicOptions
 ---@field net string The network's name in the file (or the table provium:network() returned)

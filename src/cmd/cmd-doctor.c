@@ -418,6 +418,7 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
         caps = pv_host_dup_capabilities(host);
         pv_doctor_check_kvm(checks, pv_host_peek_virt(host), local, !args.probe);
         pv_doctor_check_qemu(checks, pv_host_peek_conn(host), local);
+        pv_doctor_add(checks, pv_doctor_check_uefi(pv_host_peek_efi_firmware(host)));
     }
     pv_doctor_check_profiles(checks, &args, caps, local);
     if (local) {

@@ -421,6 +421,7 @@ pv_config_lookup_profile(PvConfig *config, const char *name, gboolean check_file
     g_autoptr(PvProfile) profile = NULL;
     g_autoptr(GError) local_error = NULL;
     char *template_path;
+    guint i;
 
     if (!name)
         name = PV_PROFILE_DEFAULT;
@@ -458,6 +459,12 @@ pv_config_lookup_profile(PvConfig *config, const char *name, gboolean check_file
                               profile->cloud_init ? profile->cloud_init->user_data_file : NULL,
                               error))
         return NULL;
+    for (i = 0; profile->disks && i < profile->disks->len; i++) {
+        const PvDiskSpec *spec = profile->disks->pdata[i];
+
+        if (!pv_config_check_file(profile, "disks", spec->file, error))
+            return NULL;
+    }
     return g_steal_pointer(&profile);
 }
 

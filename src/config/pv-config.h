@@ -18,6 +18,25 @@
 #define PV_PROFILE_HOST_PREFIX "host:"   /* host:/PATH: a path on the host */
 
 /**
+ * PvDiskSpec:
+ *
+ * One disk a VM has beside its root disk (a profile's `disks`, a VM's
+ * option): a blank qcow2 of @size bytes, or an overlay of @file, never
+ * written; on @bus.
+ */
+typedef struct {
+    guint64 size;        /* a blank disk; 0 with a file */
+    char *file;          /* nullable: an image of this machine, absolute */
+    PvDiskBus bus;
+} PvDiskSpec;
+
+PvDiskSpec *pv_disk_spec_new(guint64 size, const char *file, PvDiskBus bus);
+void pv_disk_spec_free(PvDiskSpec *spec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvDiskSpec, pv_disk_spec_free)
+GPtrArray *pv_disk_specs_copy(GPtrArray *specs);
+GPtrArray *pv_disk_specs_parse(const char *value, const char *config_dir, GError **error);
+
+/**
  * PvProfile:
  *
  * One [profile NAME] group with every path made absolute.  Unset paths are
@@ -42,6 +61,8 @@ typedef struct {
     PvVirtType virt_type;   /* virt_type = kvm|qemu|auto; AUTO unless set */
     guint console_ignore;   /* console checks turned off: PvConsoleCheck bits */
     gint64 boot_timeout_ns; /* until the agent connects; 0: provium's default */
+    GPtrArray *disks;       /* PvDiskSpec: disks beside the root disk; NULL: none */
+    PvFirmware firmware;    /* firmware = bios|efi */
     char *inherit;          /* the profile it started from, or NULL */
     PvCloudInit *cloud_init; /* nullable: cloud_init and user_data (pv-cloud-init.c) */
 } PvProfile;

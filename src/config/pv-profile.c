@@ -17,7 +17,7 @@
 static const char *const pv_profile_keys[] = {
     "template", "kernel", "initrd", "cmdline", "disk", "memory", "cpus",
     "performance_mode", "llcs", "cores", "threads", "virt_type", "virt-type", "console_ignore",
-    "boot_timeout", "inherit", "cloud_init", "user_data", NULL
+    "boot_timeout", "inherit", "cloud_init", "user_data", "disks", "firmware", NULL
 };
 
 void
@@ -36,6 +36,8 @@ pv_profile_free(PvProfile *profile)
     g_free(profile->cmdline);
     g_free(profile->disk);
     pv_cloud_init_free(profile->cloud_init);
+    if (profile->disks)
+        g_ptr_array_unref(profile->disks);
     g_free(profile);
 }
 
@@ -68,6 +70,8 @@ pv_profile_copy(const PvProfile *profile)
     copy->boot_timeout_ns = profile->boot_timeout_ns;
     copy->inherit = g_strdup(profile->inherit);
     copy->cloud_init = pv_cloud_init_copy(profile->cloud_init);
+    copy->disks = pv_disk_specs_copy(profile->disks);
+    copy->firmware = profile->firmware;
     return copy;
 }
 
@@ -249,6 +253,27 @@ pv_profile_set_key(PvProfile *profile, GKeyFile *kf, const char *group, const ch
             profile->boot_timeout_ns <= 0) {
             g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
                         _("%s: [%s] boot_timeout: '%s' is not a duration (\"5m\", \"90s\")"),
+                        display_path, group, value);
+            return FALSE;
+        }
+    } else if (g_str_equal(key, "disks")) {
+        GPtrArray *disks = pv_disk_specs_parse(value, config_dir, &local_error);
+
+        if (!disks) {
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s: [%s] disks: %s",
+                        display_path, group, local_error->message);
+            return FALSE;
+        }
+        /* An empty value (a profile that inherits disks) means none. */
+        g_clear_pointer(&profile->disks, g_ptr_array_unref);
+        if (disks->len)
+            profile->disks = disks;
+        else
+            g_ptr_array_unref(disks);
+    } else if (g_str_equal(key, "firmware")) {
+        if (!pv_firmware_from_string(value, &profile->firmware)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                        _("%s: [%s] firmware: '%s' is not bios or efi"),
                         display_path, group, value);
             return FALSE;
         }

@@ -320,6 +320,31 @@ pv_doctor_check_fixture_cache(const char *dir, PvQemuUser *user, gboolean needed
 }
 
 /**
+ * pv_doctor_check_uefi:
+ * @firmware: (nullable): pv_host_peek_efi_firmware()'s
+ *
+ * Whether libvirt can give a domain UEFI firmware (a profile's
+ * `firmware = efi`).  Without it only such profiles fail: a warning.
+ * Facts: "available", "firmware".
+ */
+PvCheck *
+pv_doctor_check_uefi(const char *firmware)
+{
+    PvCheck *check;
+
+    if (firmware)
+        check = pv_check_new(PV_CHECK_PASS, "uefi",
+                             _("libvirt picks UEFI firmware for firmware = efi (%s)"), firmware);
+    else
+        check = pv_check_new(PV_CHECK_WARN, "uefi",
+                             _("libvirt offers no UEFI firmware: a profile with firmware = efi "
+                               "cannot boot here; install it (Debian: apt install ovmf)"));
+    pv_check_set_bool(check, "available", firmware != NULL);
+    pv_check_set_string(check, "firmware", firmware);
+    return check;
+}
+
+/**
  * pv_doctor_check_llc:
  * @caps_xml: (nullable): libvirt's host capabilities
  *

@@ -50,6 +50,7 @@ void pv_doctor_check_profile(GPtrArray *checks, const PvProfile *profile, PvQemu
 PvCheck *pv_doctor_check_results_dir(const char *dir, PvQemuUser *user, gboolean needed);
 PvCheck *pv_doctor_check_fixture_cache(const char *dir, PvQemuUser *user, gboolean needed);
 PvCheck *pv_doctor_check_llc(const char *caps_xml);
+PvCheck *pv_doctor_check_uefi(const char *firmware);
 PvCheck *pv_doctor_check_hugepages(const char *mounts, guint64 free_pages);
 PvCheck *pv_doctor_check_psi(const char *proc_dir);
 PvCheck *pv_doctor_check_ksm(const char *sysfs_dir);

@@ -171,6 +171,29 @@ pv_host_peek_hypervisor(PvHost *host)
     return hypervisor;
 }
 
+/**
+ * pv_host_peek_efi_firmware:
+ *
+ * The UEFI firmware libvirt picks from for `firmware = efi` on the host
+ * (pv_node_get_efi_firmware()), read once.
+ * Returns: (transfer none) (nullable): its first image, or NULL where the
+ *   host has none (Debian: the ovmf package is not installed)
+ */
+const char *
+pv_host_peek_efi_firmware(PvHost *host)
+{
+    const char *firmware;
+
+    g_mutex_lock(&host->lock);
+    if (!host->efi_read) {
+        host->efi_firmware = pv_node_get_efi_firmware(host->conn);
+        host->efi_read = TRUE;
+    }
+    firmware = host->efi_firmware;
+    g_mutex_unlock(&host->lock);
+    return firmware;
+}
+
 gint
 pv_host_get_fact(PvHost *host, PvHostFact fact)
 {

@@ -35,6 +35,8 @@ struct _PvHost {
     PvTopology *topology;
     PvFixtureStore *fixtures;
     char *hypervisor;           /* "QEMU 7.2.0, libvirt 9.0.0", for fixture keys */
+    gboolean efi_read;
+    char *efi_firmware;         /* the UEFI firmware libvirt picks from; NULL: none */
 
     GMutex net_lock;            /* guards the network inventory */
     PvNetworkInventory *net_inventory;  /* NULL until a file declares a network */

@@ -2,9 +2,9 @@
  * pv-host-storage-local.c: a host's files where libvirt shares this
  * machine's: the same paths
  *
- * A profile's images are named where they are; overlays are qcow2 files
- * made with qemu-img beside the run's other VM files (the run directory's
- * vms/), and removed or moved with plain file calls; a fixture slot's files
+ * A profile's images are named where they are; overlays and blank disks
+ * are qcow2 files made with qemu-img beside the run's other VM files (the
+ * run directory's vms/, where libvirt also keeps a UEFI domain's variables), and removed or moved with plain file calls; a fixture slot's files
  * are in the slot's directory; libvirt writes each console log straight
  * into the run directory, where provium reads it.
  *
@@ -162,6 +162,41 @@ pv_host_storage_local_make_overlay(PvHostStorage *storage, const char *base, con
     return g_steal_pointer(&overlay);
 }
 
+/* A blank qcow2 disk, made with qemu-img in the run directory. */
+static char *
+pv_host_storage_local_make_blank(PvHostStorage *storage, const char *name, guint64 size,
+                                 GError **error)
+{
+    g_autofree char *path = pv_host_storage_local_path(storage, name, ".qcow2");
+    g_autofree char *bytes = g_strdup_printf("%" G_GUINT64_FORMAT, size);
+    const char *argv[] = {
+        PV_QEMU_IMG, "create", "-q", "-f", "qcow2", path, bytes, NULL,
+    };
+    g_autofree char *err_text = NULL;
+    int status = 0;
+    g_autoptr(GError) local_error = NULL;
+
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                      NULL, &err_text, &status, &local_error)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot run %s: %s"),
+                    PV_QEMU_IMG, local_error->message);
+        return NULL;
+    }
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO,
+                    _("cannot make a blank disk %s: %s"), path, g_strstrip(err_text));
+        return NULL;
+    }
+    return g_steal_pointer(&path);
+}
+
+/* Beside the overlays: libvirt makes it there, as QEMU's user. */
+static char *
+pv_host_storage_local_nvram_path(PvHostStorage *storage, const char *name, GError **error)
+{
+    return pv_host_storage_local_path(storage, name, ".VARS.fd");
+}
+
 static gboolean
 pv_host_storage_local_keep_overlay(PvHostStorage *storage, const char *overlay,
                                    const char *to, GError **error)
@@ -245,6 +280,8 @@ static const PvHostStorageClass pv_host_storage_local_class = {
     .open_console = pv_host_storage_local_open_console,
     .follow_console = pv_host_storage_local_follow_console,
     .free = pv_host_storage_local_free,
+    .make_blank = pv_host_storage_local_make_blank,
+    .nvram_path = pv_host_storage_local_nvram_path,
 };
 
 /**

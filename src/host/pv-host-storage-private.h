@@ -36,6 +36,10 @@ typedef struct {
                            const PvHostConsole *console);
     void (*free)(PvHostStorage *storage);
     void (*close_console)(PvHostStorage *storage, const char *name);
+    /* A VM's more disks and UEFI variables (may be NULL: not on this host) */
+    char *(*make_blank)(PvHostStorage *storage, const char *name, guint64 size,
+                        GError **error);
+    char *(*nvram_path)(PvHostStorage *storage, const char *name, GError **error);
 } PvHostStorageClass;
 
 struct _PvHostStorage {

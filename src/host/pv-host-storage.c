@@ -4,8 +4,8 @@
  *
  * Every file a domain needs on its host goes through here: the images of
  * this machine a profile names (kernel, initrd, a disk's base), the overlay
- * each domain writes into, a fixture slot's saved state and disk, and the
- * serial console log.  vm/ hands over paths of this machine and gets back
+ * each domain writes into, a VM's blank disks and UEFI variables, a fixture
+ * slot's saved state and disk, and the serial console log.  vm/ hands over paths of this machine and gets back
  * what the domain XML is to name; it never builds a path on the host
  * itself.  Which implementation a host has is its PvHost's choice:
  * pv-host-storage-local.c, for a libvirt that shares this machine's files
@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "pv-config.h"
+#include "pv-error.h"
 #include "pv-storage-pool.h"
 
 #define PV_HOST_STORAGE_PRIVATE
@@ -173,6 +174,49 @@ pv_host_storage_make_overlay(PvHostStorage *storage, const char *base, const cha
 }
 
 /**
+ * pv_host_storage_make_blank:
+ * @name: the disk's name: the domain's, with a suffix of the caller's
+ * @size: in bytes
+ *
+ * A new, empty qcow2 disk of @size for a domain (a VM's `disks`), removed
+ * with pv_host_storage_remove() as an overlay is.
+ * Returns: (transfer full): its path on the host, for the domain XML, or
+ *   NULL with @error set
+ */
+char *
+pv_host_storage_make_blank(PvHostStorage *storage, const char *name, guint64 size,
+                           GError **error)
+{
+    if (!storage->klass->make_blank) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_IO,
+                            _("this host's storage cannot make blank disks"));
+        return NULL;
+    }
+    return storage->klass->make_blank(storage, name, size, error);
+}
+
+/**
+ * pv_host_storage_nvram_path:
+ * @name: the domain's name
+ *
+ * Where the UEFI variables of domain @name are kept on the host: libvirt
+ * makes the file from its firmware's template as the domain starts (it is
+ * not made here), and pv_host_storage_remove() removes it with the domain.
+ * Returns: (transfer full): the path the domain XML's <nvram> names, or
+ *   NULL with @error set
+ */
+char *
+pv_host_storage_nvram_path(PvHostStorage *storage, const char *name, GError **error)
+{
+    if (!storage->klass->nvram_path) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_IO,
+                            _("this host's storage cannot keep UEFI variables"));
+        return NULL;
+    }
+    return storage->klass->nvram_path(storage, name, error);
+}
+
+/**
  * pv_host_storage_keep_overlay:
  * @overlay: pv_host_storage_make_overlay()'s, its domain saved or stopped
  * @to: pv_host_storage_fixture_path()'s: a fixture slot's disk
@@ -209,8 +253,8 @@ pv_host_storage_put_file(PvHostStorage *storage, const char *name, GBytes *conte
 /**
  * pv_host_storage_remove:
  *
- * Removes a file made for a domain (an overlay, a put file), once its
- * domain is gone.
+ * Removes a file made for a domain (an overlay, a put file, a blank disk,
+ * its UEFI variables), once its domain is gone.
  */
 void
 pv_host_storage_remove(PvHostStorage *storage, const char *path)

@@ -46,6 +46,9 @@ gboolean pv_host_storage_keep_overlay(PvHostStorage *storage, const char *overla
                                       const char *to, GError **error);
 char *pv_host_storage_put_file(PvHostStorage *storage, const char *name, GBytes *contents,
                                const char *vm, const char *role, GError **error);
+char *pv_host_storage_make_blank(PvHostStorage *storage, const char *name, guint64 size,
+                                 GError **error);
+char *pv_host_storage_nvram_path(PvHostStorage *storage, const char *name, GError **error);
 void pv_host_storage_remove(PvHostStorage *storage, const char *path);
 char *pv_host_storage_fixture_path(PvHostStorage *storage, const char *slot_dir,
                                    const char *file);

@@ -121,6 +121,7 @@ pv_host_free(PvHost *host)
     pv_qemu_user_free(host->qemu_user);
     pv_fixture_store_free(host->fixtures);
     g_free(host->hypervisor);
+    g_free(host->efi_firmware);
     pv_network_inventory_free(host->net_inventory);
     g_free(host->net_record_dir);
     g_mutex_clear(&host->lock);

@@ -76,6 +76,7 @@ PvVirtType pv_host_get_virt_auto(PvHost *host, const char **reason);
 PvTopology *pv_host_get_topology(PvHost *host, GError **error);
 PvQemuUser *pv_host_peek_qemu_user(PvHost *host);
 const char *pv_host_peek_hypervisor(PvHost *host);
+const char *pv_host_peek_efi_firmware(PvHost *host);
 char *pv_host_dup_capabilities(PvHost *host);
 gint pv_host_get_fact(PvHost *host, PvHostFact fact);
 void pv_host_set_fact(PvHost *host, PvHostFact fact, gint value);

@@ -9,7 +9,11 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <string.h>
 
+#include "pv-autocleanups.h"
 #include "pv-libvirt.h"
 #include "pv-node.h"
 
@@ -157,4 +161,44 @@ pv_node_format_version(unsigned long version)
 {
     return g_strdup_printf("%lu.%lu.%lu", version / 1000000, version / 1000 % 1000,
                            version % 1000);
+}
+
+/**
+ * pv_node_get_efi_firmware:
+ *
+ * Whether libvirt can pick UEFI firmware for an x86_64 domain on the host
+ * (`<os firmware='efi'>`): its domain capabilities list efi among the
+ * firmware it auto-selects from, which it reads from the firmware
+ * descriptors QEMU's firmware packages install (Debian's ovmf).
+ * Returns: (transfer full) (nullable): the first firmware image libvirt
+ *   lists (its loader), "efi" when it lists none, or NULL where it offers
+ *   no UEFI firmware or cannot say
+ */
+char *
+pv_node_get_efi_firmware(virConnect *conn)
+{
+    g_autofree char *caps = virConnectGetDomainCapabilities(conn, NULL, "x86_64", NULL,
+                                                            "qemu", 0);
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(xmlXPathContext) xpath = NULL;
+    g_autoptr(xmlXPathObject) efi = NULL;
+    g_autoptr(xmlXPathObject) loader = NULL;
+
+    if (!caps) {
+        virResetLastError();
+        return NULL;
+    }
+    doc = xmlReadMemory(caps, strlen(caps), "domcapabilities.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc || !(xpath = xmlXPathNewContext(doc)))
+        return NULL;
+    efi = xmlXPathEvalExpression(BAD_CAST "/domainCapabilities/os[@supported='yes']"
+                                 "/enum[@name='firmware']/value[text()='efi']", xpath);
+    if (!efi || xmlXPathNodeSetIsEmpty(efi->nodesetval))
+        return NULL;
+    loader = xmlXPathEvalExpression(BAD_CAST "string(/domainCapabilities/os/loader/value[1])",
+                                    xpath);
+    if (loader && loader->stringval && *loader->stringval)
+        return g_strdup((const char *)loader->stringval);
+    return g_strdup("efi");
 }

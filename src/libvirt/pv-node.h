@@ -10,6 +10,7 @@
 gboolean pv_node_get_size(virConnect *conn, guint64 *memory, guint *cpus, GError **error);
 gboolean pv_node_get_memory_free(virConnect *conn, guint64 *bytes);
 char *pv_node_get_capabilities(virConnect *conn, GError **error);
+char *pv_node_get_efi_firmware(virConnect *conn);
 gboolean pv_node_get_free_pages(virConnect *conn, guint node, guint64 *count);
 
 /**

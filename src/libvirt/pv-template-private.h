@@ -38,3 +38,8 @@ void pv_template_add_nics(xmlNode *devices, const PvDomainRequest *request);
 void pv_template_set_topology(xmlNode *domain, const PvDomainRequest *request, gboolean kvm);
 void pv_template_set_perf(xmlNode *domain, const PvDomainRequest *request, gboolean kvm);
 void pv_template_set_budget(xmlNode *domain, const char *cpuset);
+
+/* More disks and the firmware (pv-template-disks.c) */
+void pv_template_set_firmware(xmlNode *domain, const PvDomainRequest *request);
+gboolean pv_template_add_disks(xmlNode *devices, const PvDomainRequest *request,
+                               GError **error);

@@ -143,6 +143,7 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
         pv_xml_set_text(vcpu, n);
     }
     pv_template_set_boot(domain, request);
+    pv_template_set_firmware(domain, request);
     if (request->llcs)
         pv_template_set_topology(domain, request, pv_xml_attr_equal(domain, "type", "kvm"));
     if (request->perf)
@@ -160,7 +161,8 @@ pv_template_render(const char *template_xml, gsize len, const char *template_pat
         g_prefix_error(error, "%s: ", template_path);
         return NULL;
     }
-    if (request->seed && !pv_template_add_seed(domain, devices, request->seed, error)) {
+    if (!pv_template_add_disks(devices, request, error) ||
+        (request->seed && !pv_template_add_seed(domain, devices, request->seed, error))) {
         g_prefix_error(error, "%s: ", template_path);
         return NULL;
     }

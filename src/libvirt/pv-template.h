@@ -30,6 +30,47 @@ typedef enum {
 PV_ENUM_DECL(pv_virt_type, PvVirtType);
 
 /**
+ * PvDiskBus:
+ *
+ * The bus of a disk provium adds beside the root disk: virtio-blk (vdX in
+ * the guest), or SCSI on one virtio-scsi controller (sdX).
+ */
+typedef enum {
+    PV_DISK_BUS_VIRTIO,
+    PV_DISK_BUS_SCSI,
+
+    PV_DISK_BUS_LAST
+} PvDiskBus;
+
+PV_ENUM_DECL(pv_disk_bus, PvDiskBus);
+
+/**
+ * PvFirmware:
+ *
+ * What the domain boots with: the template's own firmware (bios), or UEFI
+ * through libvirt's firmware auto-selection (efi).
+ */
+typedef enum {
+    PV_FIRMWARE_BIOS,
+    PV_FIRMWARE_EFI,
+
+    PV_FIRMWARE_LAST
+} PvFirmware;
+
+PV_ENUM_DECL(pv_firmware, PvFirmware);
+
+/**
+ * PvDomainDisk:
+ *
+ * A disk provium adds after the root disk: a qcow2 file on the host made
+ * for this domain (a blank disk, or an overlay of a file).
+ */
+typedef struct {
+    const char *path;
+    PvDiskBus bus;
+} PvDomainDisk;
+
+/**
  * PvDomainNic:
  *
  * A NIC provium adds to a domain: a virtio NIC on a libvirt network.
@@ -59,6 +100,10 @@ typedef struct {
     const char *cmdline;
     const char *disk;        /* a qcow2 overlay made for this domain */
     const char *seed;        /* nullable: its cloud-init seed, a read-only CD-ROM */
+    const PvDomainDisk *disks; /* more disks, after the root disk, in order */
+    guint n_disks;
+    PvFirmware firmware;     /* EFI: <os firmware='efi'>, the template's <loader> gone */
+    const char *nvram;       /* with EFI: where the domain's UEFI variables are kept */
     const char *console_log;
     gboolean nosharepages;
     const PvDomainNic *nics; /* added after the template's own NICs, which are kept */

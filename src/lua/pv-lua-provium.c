@@ -98,6 +98,8 @@ pv_lua_provium_vm(lua_State *L)
     const char *cmdline = NULL;
     gint64 boot_timeout_ns = 0;
     PvLuaCloudInit cloud_init = { 0 };
+    PvLuaVmDisks disks = { 0 };
+    gboolean check_files = pv_run_get_host_count(pv_file_peek_run(file)) > 0;
     PvVm *vm;
     int opts = 0;
 
@@ -123,13 +125,14 @@ pv_lua_provium_vm(lua_State *L)
         if (lua_getfield(L, opts, "boot_timeout") != LUA_TNIL)
             boot_timeout_ns = pv_lua_check_duration(L, -1, "provium:vm(): boot_timeout");
         pv_lua_check_cloud_init(L, opts, &cloud_init);
+        pv_lua_check_vm_disks(L, opts, check_files, &disks);
     }
     /* Raises before it holds anything; pushes the fixture's setup function. */
     fixture = pv_lua_fixture_vm(L, opts, &fixture_profile);
     /* provium list connects to nothing and boots nothing: no files to check. */
     profile = pv_config_lookup_profile(pv_file_peek_config(file),
                                        profile_name ? profile_name : fixture_profile,
-                                       pv_run_get_host_count(pv_file_peek_run(file)) > 0, &error);
+                                       check_files, &error);
     g_free(fixture_profile);
     if (!profile) {
         pv_vm_fixture_free(fixture);
@@ -148,6 +151,11 @@ pv_lua_provium_vm(lua_State *L)
     if (cloud_init.given)
         pv_cloud_init_set_vm(&profile->cloud_init, cloud_init.enabled, cloud_init.user_data,
                              cloud_init.meta_data, cloud_init.network_config);
+    if (!pv_lua_apply_vm_disks(L, &disks, fixture != NULL, profile, &error)) {
+        pv_profile_free(profile);
+        pv_vm_fixture_free(fixture);
+        pv_lua_raise_error(L, error);
+    }
     vm = pv_vm_new(file, name, profile, &options.vm);
     if (fixture)
         pv_lua_fixture_attach(L, vm, fixture);

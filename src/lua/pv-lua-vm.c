@@ -66,7 +66,7 @@ pv_lua_check_vm_options(lua_State *L, int arg, const char *what, gboolean boot,
 {
     static const char *const vm_known[] = {
         "memory", "cpus", "performance_mode", "llcs", "cores", "threads", "console_ignore",
-        "nics", "fixture", "cmdline", "boot_timeout", "cloud_init", NULL,
+        "nics", "fixture", "cmdline", "boot_timeout", "cloud_init", "disks", "firmware", NULL,
     };
     static const char *const boot_known[] = {
         "memory", "cpus", "performance_mode", "llcs", "cores", "threads", "timeout", "agent",

@@ -130,6 +130,23 @@ typedef struct {
 
 void pv_lua_check_cloud_init(lua_State *L, int opts, PvLuaCloudInit *out);
 int pv_lua_vm_boot_all(lua_State *L);
+
+/* pv-lua-disks.c: a VM's disks and firmware (provium:vm()'s disks =, firmware =) */
+#define PV_LUA_MAX_DISKS 24
+typedef struct {
+    guint n;                /* disks given (0 with disks = {}) */
+    gboolean disks_set;     /* disks = given: they replace the profile's */
+    struct {
+        guint64 size;
+        const char *file;   /* borrowed from the options table */
+        PvDiskBus bus;
+    } disks[PV_LUA_MAX_DISKS];
+    gboolean firmware_set;
+    PvFirmware firmware;
+} PvLuaVmDisks;
+void pv_lua_check_vm_disks(lua_State *L, int opts, gboolean check_files, PvLuaVmDisks *out);
+gboolean pv_lua_apply_vm_disks(lua_State *L, const PvLuaVmDisks *disks, gboolean fixture,
+                               PvProfile *profile, GError **error);
 void pv_lua_result_register(lua_State *L);
 void pv_lua_result_push(lua_State *L, const char *command, const PvAgentExecResult *result);
 void pv_lua_console_register(lua_State *L);

@@ -76,6 +76,8 @@ typedef struct {
     char *kernel;            /* the files its domain opens, as its host names them */
     char *initrd;            /*   (pv-host-storage.c); NULL: none */
     char *disk;              /*   the overlay's base */
+    GPtrArray *disk_bases;   /* char *, per `disks` entry: a file's base on the host, or
+                                NULL for a blank disk (pv-vm-disks.c); NULL: no disks */
     PvVmReady ready_when;    /* what the boot waits for after the agent */
     gint64 started;          /* monotonic: when the domain started */
     gboolean ready;          /* its agent connected (or it needs none) */
@@ -92,6 +94,8 @@ struct _PvVm {
     char *console_log;        /* its console log, read on this machine */
     char *overlay;            /* its overlay on the host (pv-host-storage.c) */
     char *seed;               /* its domain's cloud-init seed on the host (pv-vm-seed.c) */
+    GPtrArray *disk_files;    /* char *: its more disks on the host, in `disks` order */
+    char *nvram;              /* with firmware = efi: its UEFI variables on the host */
     gboolean touched;         /* used in the running test: show its console */
     PvAmount charge;          /* taken from the file's budget for the domain */
     gboolean charged;
@@ -153,3 +157,9 @@ gboolean pv_vm_start_one(PvVm *vm, GError **error);
 gboolean pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk,
                            GError **error);
 gboolean pv_vm_explain_kvm(PvVm *vm, GError **error);
+
+/* pv-vm-disks.c */
+gboolean pv_vm_provide_disks(PvVm *vm, gboolean restore, GError **error);
+gboolean pv_vm_make_disks(PvVm *vm, const char *name, GError **error);
+PvDomainDisk *pv_vm_domain_disks(PvVm *vm, guint *n);
+void pv_vm_remove_disks(PvVm *vm);

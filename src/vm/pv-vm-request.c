@@ -141,6 +141,10 @@ pv_vm_request_fill(PvDomainRequest *request, const PvProfile *profile, const PvV
     request->cmdline = profile->cmdline;
     request->disk = inputs->overlay;
     request->seed = inputs->seed;
+    request->disks = inputs->disks;
+    request->n_disks = inputs->n_disks;
+    request->firmware = profile->firmware;
+    request->nvram = inputs->nvram;
     request->console_log = inputs->console_log;
     request->nosharepages = inputs->nosharepages;
     request->nics = inputs->nics;

@@ -56,6 +56,9 @@ typedef struct {
     gboolean realtime;
     const PvDomainNic *nics;    /* nullable: NICs on the file's networks */
     guint n_nics;
+    const PvDomainDisk *disks;  /* nullable: the VM's more disks, on the host */
+    guint n_disks;
+    const char *nvram;          /* nullable: with EFI, its UEFI variables on the host */
 } PvVmRequestInputs;
 
 void pv_vm_request_fill(PvDomainRequest *request, const PvProfile *profile,

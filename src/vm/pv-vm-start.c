@@ -65,6 +65,8 @@ pv_vm_provide_files(PvVm *vm, const char *disk, gboolean restore, GError **error
         !(boot->initrd = pv_host_storage_provide(storage, vm->profile->initrd, vm->name,
                                                  "initrd", error)))
         return FALSE;
+    if (!pv_vm_provide_disks(vm, restore, error))
+        return FALSE;
     if (!disk)
         return TRUE;
     if (restore) {
@@ -80,8 +82,9 @@ pv_vm_provide_files(PvVm *vm, const char *disk, gboolean restore, GError **error
 
 /*
  * The domain @name's console log (where its XML has it logged, where it is
- * read here), with a disk its overlay of @base, a path on the host, and
- * with cloud-init its seed (a new one for each domain: pv-vm-seed.c).
+ * read here), with a disk its overlay of @base, a path on the host; its
+ * more disks and UEFI variables (pv-vm-disks.c), and with cloud-init its
+ * seed (a new one for each domain: pv-vm-seed.c).
  */
 static gboolean
 pv_vm_make_files(PvVm *vm, const char *name, const char *base, PvHostConsole *console,
@@ -98,7 +101,7 @@ pv_vm_make_files(PvVm *vm, const char *name, const char *base, PvHostConsole *co
         if (!vm->overlay)
             return FALSE;
     }
-    return pv_vm_make_seed(vm, name, error);
+    return pv_vm_make_disks(vm, name, error) && pv_vm_make_seed(vm, name, error);
 }
 
 /* A domain of the file stopped without being asked (main thread). */
@@ -163,6 +166,7 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     g_autofree char *xml_path = pv_vm_context_record_path(&vm->ctx, name, ".xml");
     g_autoptr(GBytes) template = NULL;
     g_autofree PvDomainNic *nics = NULL;
+    g_autofree PvDomainDisk *disks = NULL;
     g_auto(PvHostConsole) console = { 0 };
     PvVmRequestInputs inputs = { 0 };
     PvDomainRequest request;
@@ -182,6 +186,9 @@ pv_vm_start_domain(PvVm *vm, const char *name, gboolean realtime, GError **error
     nics = pv_vm_domain_nics(vm);
     inputs.nics = nics;
     inputs.n_nics = vm->nics->len;
+    disks = pv_vm_domain_disks(vm, &inputs.n_disks);
+    inputs.disks = disks;
+    inputs.nvram = vm->nvram;
     pv_vm_request_fill(&request, vm->profile, &boot->shape, &inputs, &title);
     request.uuid = vm->domain_uuid;
     template = pv_run_get_template(vm->ctx.run, vm->profile->template_path, error);

@@ -88,6 +88,9 @@ pv_vm_free(gpointer data)
     g_free(vm->console_log);
     g_free(vm->overlay);
     g_free(vm->seed);
+    if (vm->disk_files)
+        g_ptr_array_unref(vm->disk_files);
+    g_free(vm->nvram);
     g_free(vm);
 }
 
@@ -205,6 +208,7 @@ pv_vm_remove_overlay(PvVm *vm)
         pv_host_storage_remove(vm->ctx.storage, vm->overlay);
         g_clear_pointer(&vm->overlay, g_free);
     }
+    pv_vm_remove_disks(vm);
 }
 
 /* The domain is gone: what it held goes back. */
@@ -477,6 +481,8 @@ pv_vm_boot_free(PvVmBoot *boot)
     g_free(boot->kernel);
     g_free(boot->initrd);
     g_free(boot->disk);
+    if (boot->disk_bases)
+        g_ptr_array_unref(boot->disk_bases);
     g_free(boot->clock_not_set);
     g_free(boot);
 }

@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "pv-clean.h"
 #include "pv-digest.h"
 #include "pv-error.h"
 #include "pv-host.h"
@@ -365,6 +366,60 @@ test_storage_pool(void)
         g_assert_no_error(error);
         g_assert_cmpstr(again, ==, hex);
         g_assert_true(cached);
+    }
+
+    /* A blank disk of a VM's `disks`: an empty qcow2 volume, gone with its VM. */
+    g_clear_pointer(&path, g_free);
+    path = pv_host_storage_make_blank(storage, "pv-1-t-web-disk1", 64 * 1024 * 1024, &error);
+    g_assert_no_error(error);
+    g_clear_pointer(&expected, g_free);
+    expected = g_build_filename(PV_STORAGE_POOL_DIR, "pv-1-t-web-disk1.qcow2", NULL);
+    g_assert_cmpstr(path, ==, expected);
+    pv_host_storage_remove(storage, path);
+    g_clear_pointer(&path, g_free);
+    path = pv_storage_pool_find_vol(pool, "pv-1-t-web-disk1.qcow2", NULL);
+    g_assert_null(path);
+
+    /*
+     * provium clean: a VM's volumes go once its domain is gone, its more
+     * disks (DOMAIN-diskN) too; a live domain's stay (the test driver's
+     * "test"), and the uploaded images.
+     */
+    {
+        const char *const live[] = {
+            "test.qcow2", "test-disk1.qcow2", "test-disk12.qcow2", "test.seed.iso",
+            "sha256-00", NULL,
+        };
+        const char *const gone[] = {
+            "gone.qcow2", "gone-disk1.qcow2", "gone.seed.iso", "gone.console.log",
+            "test-diskx.qcow2", NULL,
+        };
+        guint i;
+
+        for (i = 0; live[i]; i++) {
+            PvStorageVolSpec vol = { live[i], "raw", NULL, NULL, NULL };
+
+            g_free(pv_storage_pool_create_vol(pool, &vol, &error));
+            g_assert_no_error(error);
+        }
+        for (i = 0; gone[i]; i++) {
+            PvStorageVolSpec vol = { gone[i], "raw", NULL, NULL, NULL };
+
+            g_free(pv_storage_pool_create_vol(pool, &vol, &error));
+            g_assert_no_error(error);
+        }
+        g_assert_cmpuint(pv_clean_volumes(conn, NULL, &error), ==, g_strv_length((char **)gone));
+        g_assert_no_error(error);
+        for (i = 0; live[i]; i++) {
+            g_clear_pointer(&path, g_free);
+            path = pv_storage_pool_find_vol(pool, live[i], NULL);
+            g_assert_nonnull(path);
+        }
+        for (i = 0; gone[i]; i++) {
+            g_clear_pointer(&path, g_free);
+            path = pv_storage_pool_find_vol(pool, gone[i], NULL);
+            g_assert_null(path);
+        }
     }
 
     pv_host_storage_free(storage);

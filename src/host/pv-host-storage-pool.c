@@ -312,6 +312,25 @@ pv_host_storage_pool_put_file(PvHostStorage *storage, const char *name, GBytes *
     return path;
 }
 
+/* Volume "@name.qcow2", empty, of @size bytes: a blank disk of a VM's `disks`. */
+static char *
+pv_host_storage_pool_make_blank(PvHostStorage *storage, const char *name, guint64 size,
+                                GError **error)
+{
+    PvHostStoragePool *self = (PvHostStoragePool *)storage;
+    g_autofree char *vol = g_strconcat(name, ".qcow2", NULL);
+    PvStorageVolSpec spec = { vol, "qcow2", NULL, NULL, NULL, size };
+    char *path = NULL;
+
+    g_mutex_lock(&self->lock);
+    if (pv_host_storage_pool_get(self, error))
+        path = pv_storage_pool_create_vol(self->pool, &spec, error);
+    if (path)
+        g_hash_table_replace(self->overlays, g_strdup(path), g_strdup(vol));
+    g_mutex_unlock(&self->lock);
+    return path;
+}
+
 /* An overlay made here: its volume is deleted. */
 static void
 pv_host_storage_pool_remove(PvHostStorage *storage, const char *path)
@@ -524,6 +543,7 @@ static const PvHostStorageClass pv_host_storage_pool_class = {
     .follow_console = pv_host_storage_pool_follow_console,
     .free = pv_host_storage_pool_free,
     .close_console = pv_host_storage_pool_close_console,
+    .make_blank = pv_host_storage_pool_make_blank,
 };
 
 /**

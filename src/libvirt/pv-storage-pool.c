@@ -59,7 +59,8 @@ pv_storage_vol_xml(const PvStorageVolSpec *spec)
 
     g_string_append_printf(xml, "  <name>%s</name>\n", name);
     /* 0: as big as the backing file, or empty until uploaded to */
-    g_string_append(xml, "  <capacity unit='bytes'>0</capacity>\n");
+    g_string_append_printf(xml, "  <capacity unit='bytes'>%" G_GUINT64_FORMAT "</capacity>\n",
+                           spec->capacity);
     g_string_append(xml, "  <target>\n");
     g_string_append_printf(xml, "    <format type='%s'/>\n", spec->format);
     if (spec->mode)

@@ -21,6 +21,8 @@ typedef struct {
     const char *mode;            /* octal, e.g. "0644"; NULL: libvirt's */
     const char *backing;         /* nullable: a path on the host */
     const char *backing_format;  /* nullable: libvirt probes the backing file */
+    guint64 capacity;            /* bytes, for a blank disk; 0: the backing file's, or
+                                  * empty until uploaded to */
 } PvStorageVolSpec;
 
 typedef struct _PvStoragePool PvStoragePool;

@@ -6,8 +6,9 @@
  * "provium" there (host/pv-host-storage-pool.c), deleted with the VM.  A
  * run that died, or kept its domains (--keep-failed), leaves them: once
  * `provium clean` has removed the domains it may, a volume DOMAIN.qcow2,
- * DOMAIN.console.log, DOMAIN.console.log.0 or DOMAIN.seed.iso (its
- * cloud-init seed) whose domain is no longer on
+ * DOMAIN.console.log, DOMAIN.console.log.0, DOMAIN.seed.iso (its
+ * cloud-init seed) or DOMAIN-diskN.qcow2 (a disk of its `disks`) whose
+ * domain is no longer on
  * the host goes too.  The uploaded images (sha256-HEX) are a cache, and
  * stay.  (A run between creating a VM's overlay and starting its domain
  * is the one moment an overlay has no domain: milliseconds.)
@@ -49,6 +50,27 @@ pv_clean_volume_domain(const char *volume, const char *prefix)
     return NULL;
 }
 
+/*
+ * Whether @volume is a live domain's: DOMAIN.SUFFIX, or DOMAIN-diskN.qcow2
+ * (a VM's more disks).  A domain whose own name ends in -diskN (a VM named
+ * so) is matched both ways: a volume is kept whenever either could be
+ * a live domain's.
+ */
+static gboolean
+pv_clean_volume_is_live(const char *domain, GHashTable *names)
+{
+    const char *dash = strrchr(domain, '-');
+    g_autofree char *owner = NULL;
+
+    if (g_hash_table_contains(names, domain))
+        return TRUE;
+    if (!dash || !g_str_has_prefix(dash, "-disk") || !dash[5] ||
+        strspn(dash + 5, "0123456789") != strlen(dash + 5))
+        return FALSE;
+    owner = g_strndup(domain, dash - domain);
+    return g_hash_table_contains(names, owner);
+}
+
 /**
  * pv_clean_volumes:
  * @prefix: (nullable): only volumes of this run prefix
@@ -84,7 +106,7 @@ pv_clean_volumes(virConnect *conn, const char *prefix, GError **error)
         g_autofree char *domain = pv_clean_volume_domain(volumes[i], prefix);
         g_autoptr(GError) local_error = NULL;
 
-        if (!domain || g_hash_table_contains(names, domain))
+        if (!domain || pv_clean_volume_is_live(domain, names))
             continue;
         if (pv_storage_pool_delete_vol(pool, volumes[i], &local_error))
             removed++;

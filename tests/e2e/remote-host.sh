@@ -122,15 +122,19 @@ cmdline = console=ttyS0 quiet no_timer_check
 disk = vol:provium/$DISK
 memory = 256M
 cloud_init = yes
+disks = 16M
 CONF
-# Its cloud-init seed, made here, is put into the pool beside the overlay.
+# Its cloud-init seed, made here, and a blank disk are put into the pool
+# beside the overlay.
 write_test onhost "local p = io.popen(\"virsh -c '$URI' -q vol-list provium\")
     local vols = p:read(\"a\")
     p:close()
-    t:assert_contains(vols, \"$PREFIX\"); t:assert_contains(vols, \".seed.iso\")"
+    t:assert_contains(vols, \"$PREFIX\"); t:assert_contains(vols, \".seed.iso\")
+    t:assert_contains(vols, \"-disk1.qcow2\")
+    t:assert_eq(\"16777216\\n\", vm:run(\"blockdev --getsize64 /dev/vdb\"):assert_ok().stdout)"
 remote_run
 check "vol:POOL/NAME and host:/PATH: exit status 0" status_is 0
-check "... the test passed (its cloud-init seed a volume of the pool)" \
+check "... the test passed (its cloud-init seed and blank disk volumes of the pool)" \
     out_has "1 passed, 0 failed, 0 skipped"
 check "... nothing uploaded" test "$(vols | grep -c '^sha256-')" = 3
 check "... its overlay gone" no_volumes_left

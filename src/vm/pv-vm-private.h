@@ -7,6 +7,7 @@
 # error "only src/vm/ includes pv-vm-private.h"
 #endif
 
+#include "pv-console-stream.h"
 #include "pv-domain.h"
 #include "pv-file.h"
 #include "pv-fixture-store.h"
@@ -89,6 +90,9 @@ struct _PvVm {
     PvVmOptions options;      /* provium:vm()'s */
     PvDomain *domain;         /* the current or last domain */
     char *console_log;        /* its console log, read on this machine */
+    PvConsoleStream *console_stream;  /* typing into the console (pv-vm-console.c) */
+    PvDomain *console_domain;         /* whose console the stream is: a ref */
+    struct _PvVmShell *shell;         /* the console channel's session (pv-vm-console.c) */
     char *overlay;            /* its overlay on the host (pv-host-storage.c) */
     gboolean touched;         /* used in the running test: show its console */
     PvAmount charge;          /* taken from the file's budget for the domain */
@@ -135,6 +139,9 @@ PvSchedTry pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host,
 GPtrArray *pv_vm_perf_warnings(PvVm *vm, const PvVmBoot *boot);
 
 void pv_vm_release_nics(PvVm *vm);
+
+/* pv-vm-console.c */
+void pv_vm_console_close(PvVm *vm);
 
 /* pv-vm-net.c */
 PvDomainNic *pv_vm_domain_nics(PvVm *vm);

@@ -1,0 +1,743 @@
+/*
+ * pv-shell-session.c: a shell on a serial console as a command channel
+ * (profile channel = console), as seed 002's kvmrunner drives its guests:
+ * log in, then type each command framed by markers and read its output
+ * back from what the console prints.
+ *
+ * Logging in answers `login:` and `Password:` prompts, and otherwise types
+ * a probe (printf of a fresh marker) until a shell answers it: a console
+ * with a shell already on it (an autologin, the test image) needs no
+ * login.  Then `stty -echo` and empty prompts keep what is typed out of
+ * what is read.
+ *
+ * A command runs as one typed line:
+ *
+ *     printf '%s_B\n' M; ( CMD ) <IN >O 2>E; s=$?; base64 O | sed 's/^/M_o /';
+ *     base64 E | sed 's/^/M_e /'; rm -f O E IN; printf '%s_E %s\n' M "$s"
+ *
+ * so its standard output and error come back apart and exact (base64, each
+ * line tagged, whatever the command prints and whatever the kernel prints
+ * between), and its exit status after them.  The typed text never holds
+ * a tag as the output has it ("M_B" is typed as '%s_B' ... M), so an echo
+ * that could not be turned off is not mistaken for output.  A command that
+ * is not plain printable ASCII on one short line travels as a file first;
+ * files and standard input travel as base64 lines typed into a file of
+ * the guest's /tmp (a line discipline takes at most 4095 characters a
+ * line, and control characters would edit or interrupt the line), in
+ * batches each acknowledged by a marker, so the guest's tty never holds
+ * more than a batch.
+ *
+ * A command past its deadline is interrupted (Ctrl-C) and the session
+ * types a probe before its next command; a login prompt where a command's
+ * end was awaited means the shell ended: the login is lost (an error),
+ * and the next command logs in again.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pv-error.h"
+#include "pv-shell-session.h"
+
+/* The longest line typed with a command on it. */
+#define PV_SHELL_LINE_MAX 2048
+/* Base64 characters of a file's line, and lines a batch. */
+#define PV_SHELL_B64_LINE 1536
+#define PV_SHELL_B64_BATCH 8
+/* How long the console must be quiet before its last line is read as a prompt. */
+#define PV_SHELL_QUIET_US (400 * 1000)
+/* Between two probes while no shell answers. */
+#define PV_SHELL_PROBE_US (3 * G_USEC_PER_SEC)
+/* Refused logins before the session gives up. */
+#define PV_SHELL_LOGIN_TRIES 3
+#define PV_SHELL_TMP "/tmp/.provium-console-"
+
+struct _PvShellSession {
+    PvShellIo io;
+    char *user;              /* nullable */
+    char *password;          /* nullable */
+    GString *buf;            /* what the console printed, not yet consumed */
+    gboolean logged_in;
+    gboolean needs_sync;     /* a command was interrupted: probe before the next */
+    guint serial;            /* makes each marker unique in the session */
+    guint32 id;              /* ... and across sessions */
+};
+
+void
+pv_shell_result_clear(PvShellResult *result)
+{
+    g_clear_pointer(&result->out, g_bytes_unref);
+    g_clear_pointer(&result->err, g_bytes_unref);
+}
+
+/**
+ * pv_shell_session_new:
+ * @user: (nullable): what to answer a `login:` prompt; NULL: a shell is
+ *   (or comes) on the console by itself
+ * @password: (nullable): what to answer a `Password:` prompt
+ */
+PvShellSession *
+pv_shell_session_new(const PvShellIo *io, const char *user, const char *password)
+{
+    PvShellSession *session = g_new0(PvShellSession, 1);
+
+    session->io = *io;
+    session->user = g_strdup(user);
+    session->password = g_strdup(password);
+    session->buf = g_string_new(NULL);
+    session->id = g_random_int();
+    return session;
+}
+
+void
+pv_shell_session_free(PvShellSession *session)
+{
+    if (!session)
+        return;
+    g_free(session->user);
+    if (session->password)
+        memset(session->password, 0, strlen(session->password));
+    g_free(session->password);
+    g_string_free(session->buf, TRUE);
+    g_free(session);
+}
+
+static char *
+pv_shell_marker(PvShellSession *session)
+{
+    return g_strdup_printf("PV%08x%u", session->id, ++session->serial);
+}
+
+static gboolean
+pv_shell_send(PvShellSession *session, const char *text, GError **error)
+{
+    return session->io.send(session->io.io, text, strlen(text), error);
+}
+
+/* Reads until @deadline; returns FALSE on an interrupt.  *@got: something came. */
+static gboolean
+pv_shell_read(PvShellSession *session, gint64 deadline, gboolean *got, GError **error)
+{
+    gsize before = session->buf->len;
+
+    if (!session->io.read(session->io.io, session->buf, deadline, error))
+        return FALSE;
+    *got = session->buf->len > before;
+    return TRUE;
+}
+
+/* Where @tag ("M_B") starts a line's text in the buffer from @from; -1 if not yet. */
+static gssize
+pv_shell_find(PvShellSession *session, gsize from, const char *tag)
+{
+    const char *found;
+
+    if (from > session->buf->len)
+        return -1;
+    found = g_strstr_len(session->buf->str + from, session->buf->len - from, tag);
+    return found ? found - session->buf->str : -1;
+}
+
+/* The console's last line, without spaces and carriage returns: a prompt? */
+static gboolean
+pv_shell_tail_is(PvShellSession *session, const char *prompt, gsize *line_start)
+{
+    gsize start = session->buf->len;
+    g_autofree char *line = NULL;
+    gsize len;
+
+    while (start > 0 && session->buf->str[start - 1] != '\n')
+        start--;
+    line = g_strndup(session->buf->str + start, session->buf->len - start);
+    g_strdelimit(line, "\r", ' ');
+    g_strchomp(line);
+    len = strlen(line);
+    if (len < strlen(prompt) ||
+        g_ascii_strcasecmp(line + len - strlen(prompt), prompt) != 0)
+        return FALSE;
+    *line_start = start;
+    return TRUE;
+}
+
+static guint
+pv_shell_count(PvShellSession *session, gsize from, const char *what)
+{
+    guint n = 0;
+    gssize at;
+
+    while ((at = pv_shell_find(session, from, what)) >= 0) {
+        n++;
+        from = at + 1;
+    }
+    return n;
+}
+
+static void
+pv_shell_consume(PvShellSession *session, gsize upto)
+{
+    g_string_erase(session->buf, 0, MIN(upto, session->buf->len));
+}
+
+/* The console's last lines, for an error. */
+static char *
+pv_shell_tail(PvShellSession *session)
+{
+    gsize len = session->buf->len;
+    gsize start = len > 200 ? len - 200 : 0;
+    g_autofree char *text = g_strndup(session->buf->str + start, len - start);
+
+    g_strdelimit(text, "\r", ' ');
+    g_strstrip(text);
+    return g_strdup(*text ? text : _("(nothing)"));
+}
+
+/*
+ * Types @line (a command ending in "printf '%s_%s\n' M TAG") and reads
+ * until "M_TAG" appears: the shell ran it.  A login prompt instead, once
+ * the console is quiet: the shell ended.
+ */
+static gboolean
+pv_shell_await(PvShellSession *session, const char *tag, gsize from, gint64 deadline,
+               gsize *end, GError **error)
+{
+    gint64 quiet_since = g_get_monotonic_time();
+
+    for (;;) {
+        gssize at = pv_shell_find(session, from, tag);
+        gboolean got = FALSE;
+        gsize prompt;
+
+        if (at >= 0) {
+            const char *nl = memchr(session->buf->str + at, '\n', session->buf->len - at);
+
+            if (nl) {
+                *end = nl - session->buf->str + 1;
+                return TRUE;
+            }
+        }
+        if (g_get_monotonic_time() >= deadline) {
+            g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT, "timeout");
+            return FALSE;
+        }
+        if (!pv_shell_read(session, MIN(deadline, g_get_monotonic_time() + PV_SHELL_QUIET_US),
+                           &got, error))
+            return FALSE;
+        if (got) {
+            quiet_since = g_get_monotonic_time();
+            continue;
+        }
+        if (g_get_monotonic_time() - quiet_since >= PV_SHELL_QUIET_US &&
+            pv_shell_find(session, from, tag) < 0 &&
+            pv_shell_tail_is(session, "login:", &prompt) && prompt >= from) {
+            g_autofree char *tail = pv_shell_tail(session);
+
+            session->logged_in = FALSE;
+            g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                        _("the shell on the console ended (a login prompt came instead of "
+                          "the command's end): the next call logs in again; last output: %s"),
+                        tail);
+            return FALSE;
+        }
+    }
+}
+
+/* After a shell answered: no echo, no prompts, so only output is read. */
+static gboolean
+pv_shell_setup(PvShellSession *session, gint64 deadline, GError **error)
+{
+    g_autofree char *marker = pv_shell_marker(session);
+    g_autofree char *line = g_strdup_printf("stty -echo 2>/dev/null; PS1=''; PS2=''; "
+                                            "printf '%%s_%%s\\n' %s S\n", marker);
+    g_autofree char *tag = g_strdup_printf("%s_S", marker);
+    gsize from = session->buf->len;
+    gsize end;
+
+    if (!pv_shell_send(session, line, error) ||
+        !pv_shell_await(session, tag, from, deadline, &end, error))
+        return FALSE;
+    pv_shell_consume(session, end);
+    return TRUE;
+}
+
+/**
+ * pv_shell_session_login:
+ *
+ * Makes sure a shell answers on the console: logs in if the console asks,
+ * or types a probe until a shell answers it.  Does nothing when logged in
+ * already and the last command ended normally.
+ */
+gboolean
+pv_shell_session_login(PvShellSession *session, gint64 deadline, GError **error)
+{
+    g_autofree char *marker = NULL;
+    g_autofree char *probe = NULL;
+    g_autofree char *tag = NULL;
+    gsize answered = G_MAXSIZE;   /* the output's length when a prompt was last answered */
+    gsize probe_from = G_MAXSIZE;
+    gsize start = session->buf->len;
+    gint64 last_probe = 0;
+    gint64 quiet_since = g_get_monotonic_time();
+
+    if (session->logged_in && !session->needs_sync)
+        return TRUE;
+    marker = pv_shell_marker(session);
+    probe = g_strdup_printf("printf '%%s_%%s\\n' %s P\n", marker);
+    tag = g_strdup_printf("%s_P", marker);
+    if (session->needs_sync && !pv_shell_send(session, "\003", error))
+        return FALSE;
+    for (;;) {
+        gboolean got = FALSE;
+        gsize prompt;
+        gint64 now;
+
+        if (probe_from != G_MAXSIZE && pv_shell_find(session, probe_from, tag) >= 0) {
+            session->logged_in = TRUE;
+            session->needs_sync = FALSE;
+            pv_shell_consume(session, session->buf->len);
+            return pv_shell_setup(session, deadline, error);
+        }
+        now = g_get_monotonic_time();
+        if (now >= deadline) {
+            g_autofree char *tail = pv_shell_tail(session);
+
+            g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT,
+                        _("no shell answered on the console in time; last output: %s"), tail);
+            return FALSE;
+        }
+        if (!pv_shell_read(session, MIN(deadline, now + PV_SHELL_QUIET_US), &got, error))
+            return FALSE;
+        if (got) {
+            quiet_since = g_get_monotonic_time();
+            continue;
+        }
+        now = g_get_monotonic_time();
+        if (now - quiet_since < PV_SHELL_QUIET_US)
+            continue;
+        if (pv_shell_count(session, start, "incorrect") >= PV_SHELL_LOGIN_TRIES) {
+            g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                        _("the console refused the login as '%s': check console_user and "
+                          "console_password"), session->user ? session->user : "");
+            return FALSE;
+        }
+        if (pv_shell_tail_is(session, "login:", &prompt)) {
+            if (session->buf->len == answered)
+                continue;
+            if (!session->user) {
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                            _("the console asks for a login: set the profile's console_user "
+                              "(and console_password)"));
+                return FALSE;
+            }
+            answered = session->buf->len;
+            if (!pv_shell_send(session, session->user, error) ||
+                !pv_shell_send(session, "\n", error))
+                return FALSE;
+            continue;
+        }
+        if (pv_shell_tail_is(session, "password:", &prompt)) {
+            if (session->buf->len == answered)
+                continue;
+            if (!session->password) {
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                            _("the console asks for a password: set the profile's "
+                              "console_password"));
+                return FALSE;
+            }
+            answered = session->buf->len;
+            if (!pv_shell_send(session, session->password, error) ||
+                !pv_shell_send(session, "\n", error))
+                return FALSE;
+            continue;
+        }
+        if (last_probe == 0 || now - last_probe >= PV_SHELL_PROBE_US) {
+            if (probe_from == G_MAXSIZE)
+                probe_from = session->buf->len;
+            last_probe = now;
+            if (!pv_shell_send(session, probe, error))
+                return FALSE;
+        }
+    }
+}
+
+/**
+ * pv_shell_quote_argv:
+ * @env: (nullable): "NAME=value"s: then the command runs under `env -i`
+ *   with exactly those
+ *
+ * Returns: (transfer full): @path and @args as one shell command line
+ */
+char *
+pv_shell_quote_argv(const char *path, const char *const *args, const char *const *env)
+{
+    GString *line = g_string_new(NULL);
+    gsize i;
+
+    if (env) {
+        g_string_append(line, "env -i --");
+        for (i = 0; env[i]; i++) {
+            g_autofree char *q = g_shell_quote(env[i]);
+
+            g_string_append_printf(line, " %s", q);
+        }
+        g_string_append_c(line, ' ');
+    }
+    {
+        g_autofree char *q = g_shell_quote(path);
+
+        g_string_append(line, q);
+    }
+    for (i = 0; args && args[i]; i++) {
+        g_autofree char *q = g_shell_quote(args[i]);
+
+        g_string_append_printf(line, " %s", q);
+    }
+    return g_string_free(line, FALSE);
+}
+
+/**
+ * pv_shell_base64_lines:
+ * Returns: (transfer full): @data in base64, @line_len characters a line
+ *   (a multiple of 4, so each line decodes alone); an empty vector for no data
+ */
+char **
+pv_shell_base64_lines(GBytes *data, gsize line_len)
+{
+    gsize len;
+    const guchar *p = g_bytes_get_data(data, &len);
+    gsize per_line = line_len / 4 * 3;
+    GPtrArray *lines = g_ptr_array_new();
+    gsize off;
+
+    for (off = 0; off < len; off += per_line)
+        g_ptr_array_add(lines, g_base64_encode(p + off, MIN(per_line, len - off)));
+    g_ptr_array_add(lines, NULL);
+    return (char **)g_ptr_array_free(lines, FALSE);
+}
+
+/* Whether @text is typed as it is: printable ASCII on one short line. */
+static gboolean
+pv_shell_is_plain(const char *text)
+{
+    const char *p;
+
+    if (strlen(text) > PV_SHELL_LINE_MAX / 2)
+        return FALSE;
+    for (p = text; *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p > 0x7e)
+            return FALSE;
+    return TRUE;
+}
+
+/*
+ * Types @data into @path in the guest (made anew, the shell's umask): base64
+ * lines into @path.b64 in acknowledged batches, decoded by the last.
+ */
+static gboolean
+pv_shell_upload(PvShellSession *session, const char *path, GBytes *data, gint64 deadline,
+                GError **error)
+{
+    g_auto(GStrv) lines = pv_shell_base64_lines(data, PV_SHELL_B64_LINE);
+    g_autofree char *qpath = g_shell_quote(path);
+    g_autofree char *b64 = g_strdup_printf("%s.b64", path);
+    g_autofree char *qb64 = g_shell_quote(b64);
+    gsize i = 0;
+    gboolean first = TRUE;
+    gboolean last = FALSE;
+
+    while (!last) {
+        g_autofree char *marker = pv_shell_marker(session);
+        g_autofree char *tag = g_strdup_printf("%s_C", marker);
+        GString *batch = g_string_new(NULL);
+        gsize from = session->buf->len;
+        gsize end;
+        guint n;
+        gboolean ok;
+
+        if (first)
+            g_string_append_printf(batch, "rm -f %s %s; : >%s\n", qpath, qb64, qb64);
+        for (n = 0; n < PV_SHELL_B64_BATCH && lines[i]; n++, i++)
+            g_string_append_printf(batch, "printf %%s '%s' >>%s\n", lines[i], qb64);
+        last = !lines[i];
+        if (last)
+            g_string_append_printf(batch, "base64 -d %s >%s; rm -f %s\n", qb64, qpath, qb64);
+        g_string_append_printf(batch, "printf '%%s_%%s\\n' %s C\n", marker);
+        first = FALSE;
+        ok = session->io.send(session->io.io, batch->str, batch->len, error) &&
+             pv_shell_await(session, tag, from, deadline, &end, error);
+        g_string_free(batch, TRUE);
+        if (!ok)
+            return FALSE;
+        pv_shell_consume(session, end);
+    }
+    return TRUE;
+}
+
+/* Appends the base64 of each line tagged @tag ("M_o ") between @from and @to to @out. */
+static void
+pv_shell_collect(const char *text, gsize from, gsize to, const char *tag, GString *out)
+{
+    gsize tag_len = strlen(tag);
+    gsize pos = from;
+
+    while (pos < to) {
+        const char *nl = memchr(text + pos, '\n', to - pos);
+        gsize end = nl ? (gsize)(nl - text) : to;
+
+        if (end - pos > tag_len && memcmp(text + pos, tag, tag_len) == 0) {
+            gsize i;
+
+            for (i = pos + tag_len; i < end; i++)
+                if (g_ascii_isalnum(text[i]) || text[i] == '+' || text[i] == '/' ||
+                    text[i] == '=')
+                    g_string_append_c(out, text[i]);
+        }
+        pos = end + 1;
+    }
+}
+
+static GBytes *
+pv_shell_decode(GString *b64)
+{
+    gsize len = 0;
+    guchar *bytes;
+
+    if (b64->len == 0)
+        return g_bytes_new(NULL, 0);
+    bytes = g_base64_decode(b64->str, &len);
+    return g_bytes_new_take(bytes, len);
+}
+
+/**
+ * pv_shell_parse_framed:
+ * @text: what the console printed since the command was typed
+ * @end: (out): where the frame ends in @text (after "M_E STATUS\n")
+ *
+ * Reads one command's frame: its output and error (lines "M_o BASE64",
+ * "M_e BASE64" after "M_B") and its status ("M_E STATUS").
+ *
+ * Returns: TRUE with @result filled when the frame is whole; FALSE when
+ *   it is not yet (@error unset) or its status is not a number (@error set)
+ */
+gboolean
+pv_shell_parse_framed(const char *text, gsize len, const char *marker, gsize *end,
+                      PvShellResult *result, GError **error)
+{
+    g_autofree char *begin_tag = g_strdup_printf("%s_B\n", marker);
+    g_autofree char *begin_cr = g_strdup_printf("%s_B\r", marker);
+    g_autofree char *end_tag = g_strdup_printf("\n%s_E ", marker);
+    g_autofree char *out_tag = g_strdup_printf("%s_o ", marker);
+    g_autofree char *err_tag = g_strdup_printf("%s_e ", marker);
+    const char *b = g_strstr_len(text, len, begin_tag);
+    const char *b_cr = g_strstr_len(text, len, begin_cr);
+    const char *e;
+    const char *nl;
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autoptr(GString) err = g_string_new(NULL);
+    g_autofree char *status = NULL;
+    char *stop;
+    gint64 value;
+
+    if (!b || (b_cr && b_cr < b))
+        b = b_cr;
+    if (!b)
+        return FALSE;
+    b = memchr(b, '\n', len - (b - text));
+    if (!b)
+        return FALSE;
+    e = g_strstr_len(b, len - (b - text), end_tag);
+    if (!e)
+        return FALSE;
+    nl = memchr(e + 1, '\n', len - (e + 1 - text));
+    if (!nl)
+        return FALSE;
+    status = g_strndup(e + strlen(end_tag), nl - (e + strlen(end_tag)));
+    g_strstrip(g_strdelimit(status, "\r", ' '));
+    value = g_ascii_strtoll(status, &stop, 10);
+    if (!*status || *stop || value < 0 || value > 255) {
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
+                    _("the shell on the console gave no exit status ('%s')"), status);
+        return FALSE;
+    }
+    pv_shell_collect(text, b - text + 1, e - text + 1, out_tag, out);
+    pv_shell_collect(text, b - text + 1, e - text + 1, err_tag, err);
+    result->timed_out = FALSE;
+    result->status = (int)value;
+    result->out = pv_shell_decode(out);
+    result->err = pv_shell_decode(err);
+    *end = nl - text + 1;
+    return TRUE;
+}
+
+/*
+ * Types the frame around @command (one plain line) and reads its result.
+ * @input_path: (nullable): the command's standard input, a file already in the guest.
+ */
+static gboolean
+pv_shell_run_line(PvShellSession *session, const char *command, const char *input_path,
+                  gint64 deadline, PvShellResult *result, GError **error)
+{
+    g_autofree char *marker = pv_shell_marker(session);
+    g_autofree char *o = g_strdup_printf(PV_SHELL_TMP "%s.o", marker);
+    g_autofree char *e = g_strdup_printf(PV_SHELL_TMP "%s.e", marker);
+    g_autofree char *line = g_strdup_printf(
+        "printf '%%s_B\\n' %s; ( %s ) <%s >%s 2>%s; s=$?; "
+        "base64 %s | sed 's/^/%s_o /'; base64 %s | sed 's/^/%s_e /'; "
+        "rm -f %s %s%s%s; printf '%%s_E %%s\\n' %s \"$s\"\n",
+        marker, command, input_path ? input_path : "/dev/null", o, e,
+        o, marker, e, marker, o, e, input_path ? " " : "", input_path ? input_path : "",
+        marker);
+
+    g_autofree char *tag = g_strdup_printf("%s_E", marker);
+    gsize from = session->buf->len;
+    gsize end = 0;
+    GError *local = NULL;
+
+    if (!pv_shell_send(session, line, error))
+        return FALSE;
+    if (!pv_shell_await(session, tag, from, deadline, &end, &local)) {
+        if (g_error_matches(local, PV_ERROR, PV_ERROR_TIMEOUT)) {
+            g_error_free(local);
+            /* The command still runs: Ctrl-C, and a probe before the next. */
+            session->needs_sync = TRUE;
+            result->timed_out = TRUE;
+            return pv_shell_send(session, "\003", error);
+        }
+        g_propagate_error(error, local);
+        return FALSE;
+    }
+    if (!pv_shell_parse_framed(session->buf->str + from, session->buf->len - from, marker,
+                               &end, result, &local)) {
+        if (!local)
+            local = g_error_new(PV_ERROR, PV_ERROR_GUEST,
+                                _("the shell on the console printed a command's end without "
+                                  "its beginning"));
+        g_propagate_error(error, local);
+        session->needs_sync = TRUE;
+        return FALSE;
+    }
+    pv_shell_consume(session, from + end);
+    return TRUE;
+}
+
+/**
+ * pv_shell_session_run:
+ * @script: a shell command line (pv_shell_quote_argv())
+ * @input: (nullable): its standard input
+ * @result: (out caller-allocates): its status and output; timed_out when
+ *   @deadline came first (then interrupted)
+ *
+ * Runs @script in the console's shell, logged in first if need be.
+ * Returns: FALSE with @error set when the console failed (not the
+ *   command: its status is in @result)
+ */
+gboolean
+pv_shell_session_run(PvShellSession *session, const char *script, GBytes *input,
+                     gint64 deadline, PvShellResult *result, GError **error)
+{
+    g_autofree char *marker = NULL;
+    g_autofree char *input_path = NULL;
+    g_autofree char *script_path = NULL;
+    g_autofree char *command = NULL;
+
+    if (!pv_shell_session_login(session, deadline, error))
+        return FALSE;
+    marker = pv_shell_marker(session);
+    if (input) {
+        input_path = g_strdup_printf(PV_SHELL_TMP "%s.i", marker);
+        if (!pv_shell_upload(session, input_path, input, deadline, error))
+            return FALSE;
+    }
+    if (pv_shell_is_plain(script)) {
+        command = g_strdup(script);
+    } else {
+        g_autoptr(GBytes) text = g_bytes_new(script, strlen(script));
+
+        script_path = g_strdup_printf(PV_SHELL_TMP "%s.sh", marker);
+        if (!pv_shell_upload(session, script_path, text, deadline, error))
+            return FALSE;
+        command = g_strdup_printf("/bin/sh %s; r=$?; rm -f %s; (exit $r)", script_path,
+                                  script_path);
+    }
+    return pv_shell_run_line(session, command, input_path, deadline, result, error);
+}
+
+/**
+ * pv_shell_session_read_file:
+ * @max: the most it reads: beyond, an error
+ * Returns: (transfer full): the guest file's bytes, or NULL with @error set
+ */
+GBytes *
+pv_shell_session_read_file(PvShellSession *session, const char *path, gsize max,
+                           gint64 deadline, GError **error)
+{
+    g_auto(PvShellResult) result = { 0 };
+    g_autofree char *qpath = g_shell_quote(path);
+    g_autofree char *script = g_strdup_printf("cat -- %s", qpath);
+
+    if (!pv_shell_session_run(session, script, NULL, deadline, &result, error))
+        return NULL;
+    if (result.timed_out) {
+        g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT, _("the console took too long"));
+        return NULL;
+    }
+    if (result.status != 0) {
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST, "%.*s",
+                    (int)g_bytes_get_size(result.err),
+                    (const char *)g_bytes_get_data(result.err, NULL));
+        g_strchomp((*error)->message);
+        return NULL;
+    }
+    if (g_bytes_get_size(result.out) > max) {
+        g_autofree char *size = g_format_size_full(max, G_FORMAT_SIZE_IEC_UNITS);
+
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST, _("the file is larger than %s"), size);
+        return NULL;
+    }
+    return g_steal_pointer(&result.out);
+}
+
+/**
+ * pv_shell_session_write_file:
+ * @mode: (nullable): octal permissions; NULL: a new file gets 0644, an
+ *   existing one keeps its own
+ *
+ * Writes @data to @path in the guest: typed into a file of /tmp, then
+ * decoded into place.
+ */
+gboolean
+pv_shell_session_write_file(PvShellSession *session, const char *path, GBytes *data,
+                            const char *mode, gint64 deadline, GError **error)
+{
+    g_auto(PvShellResult) result = { 0 };
+    g_autofree char *marker = NULL;
+    g_autofree char *tmp = NULL;
+    g_autofree char *qpath = g_shell_quote(path);
+    g_autofree char *qmode = g_shell_quote(mode ? mode : "0644");
+    g_autofree char *script = NULL;
+
+    if (!pv_shell_session_login(session, deadline, error))
+        return FALSE;
+    marker = pv_shell_marker(session);
+    tmp = g_strdup_printf(PV_SHELL_TMP "%s.w", marker);
+    if (!pv_shell_upload(session, tmp, data, deadline, error))
+        return FALSE;
+    script = g_strdup_printf("n=; [ -e %s ] || n=1; cat %s >%s && "
+                             "{ [ -z \"$n\" ]%s || chmod %s %s; }; r=$?; rm -f %s; (exit $r)",
+                             qpath, tmp, qpath, mode ? " && false" : "", qmode, qpath, tmp);
+    if (!pv_shell_run_line(session, script, NULL, deadline, &result, error))
+        return FALSE;
+    if (result.timed_out) {
+        g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT, _("the console took too long"));
+        return FALSE;
+    }
+    if (result.status != 0) {
+        g_set_error(error, PV_ERROR, PV_ERROR_GUEST, "%.*s",
+                    (int)g_bytes_get_size(result.err),
+                    (const char *)g_bytes_get_data(result.err, NULL));
+        g_strchomp((*error)->message);
+        return FALSE;
+    }
+    return TRUE;
+}

@@ -38,6 +38,9 @@ typedef struct {
     guint console_ignore;   /* console checks turned off: PvConsoleCheck bits */
     gint64 boot_timeout_ns; /* until the agent connects; 0: provium's default */
     char *inherit;          /* the profile it started from, or NULL */
+    gboolean console_channel;  /* channel = console: commands through the serial console */
+    char *console_user;        /* nullable: what its login: prompt is answered */
+    char *console_password;    /* nullable: what its Password: prompt is answered */
 } PvProfile;
 
 PvProfile *pv_profile_new_default(const char *name, const char *origin);

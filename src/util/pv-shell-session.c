@@ -28,9 +28,10 @@
  * more than a batch.
  *
  * A command past its deadline is interrupted (Ctrl-C) and the session
- * types a probe before its next command; a login prompt where a command's
- * end was awaited means the shell ended: the login is lost (an error),
- * and the next command logs in again.
+ * types a probe before its next command; a prompt where a command's end
+ * was awaited (a login prompt, or a new shell's: the session's own prints
+ * none) means the shell ended: the login is lost (an error), and the next
+ * command logs in again.
  */
 #include "config.h"
 
@@ -194,9 +195,10 @@ pv_shell_tail(PvShellSession *session)
 }
 
 /*
- * Types @line (a command ending in "printf '%s_%s\n' M TAG") and reads
- * until "M_TAG" appears: the shell ran it.  A login prompt instead, once
- * the console is quiet: the shell ended.
+ * Reads until "M_TAG" appears (the shell ran what was typed) and the line
+ * ends.  A prompt instead (login:, or a shell's, ending in # or $: the
+ * session's shell prints none), once the console is quiet: the shell
+ * ended.
  */
 static gboolean
 pv_shell_await(PvShellSession *session, const char *tag, gsize from, gint64 deadline,
@@ -230,13 +232,15 @@ pv_shell_await(PvShellSession *session, const char *tag, gsize from, gint64 dead
         }
         if (g_get_monotonic_time() - quiet_since >= PV_SHELL_QUIET_US &&
             pv_shell_find(session, from, tag) < 0 &&
-            pv_shell_tail_is(session, "login:", &prompt) && prompt >= from) {
+            (pv_shell_tail_is(session, "login:", &prompt) ||
+             pv_shell_tail_is(session, "#", &prompt) || pv_shell_tail_is(session, "$", &prompt)) &&
+            prompt >= from) {
             g_autofree char *tail = pv_shell_tail(session);
 
             session->logged_in = FALSE;
             g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
-                        _("the shell on the console ended (a login prompt came instead of "
-                          "the command's end): the next call logs in again; last output: %s"),
+                        _("the shell on the console ended (a prompt came instead of the "
+                          "command's end): the next call logs in again; last output: %s"),
                         tail);
             return FALSE;
         }

@@ -73,6 +73,7 @@ typedef struct {
     PvVmPlacement placement;
     gint64 timeout_ns;
     gboolean no_agent;
+    gboolean console_login;  /* channel = console: ready when a shell answers there */
     char *kernel;            /* the files its domain opens, as its host names them */
     char *initrd;            /*   (pv-host-storage.c); NULL: none */
     char *disk;              /*   the overlay's base */
@@ -142,6 +143,14 @@ void pv_vm_release_nics(PvVm *vm);
 
 /* pv-vm-console.c */
 void pv_vm_console_close(PvVm *vm);
+gboolean pv_vm_console_login(PvVm *vm, gint64 deadline, GError **error);
+gboolean pv_vm_console_configure_nics(PvVm *vm, gint64 boot_deadline, gint64 timeout_us,
+                                      GError **error);
+gboolean pv_vm_console_exec(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result,
+                            GError **error);
+GBytes *pv_vm_console_read_file(PvVm *vm, const char *path, GError **error);
+gboolean pv_vm_console_write_file(PvVm *vm, const char *path, GBytes *data, const char *mode,
+                                  GError **error);
 
 /* pv-vm-net.c */
 PvDomainNic *pv_vm_domain_nics(PvVm *vm);

@@ -112,9 +112,18 @@ pv_shell_marker(PvShellSession *session)
 }
 
 static gboolean
+pv_shell_send_len(PvShellSession *session, const char *text, gsize len, GError **error)
+{
+    if (session->io.send(session->io.io, text, len, error))
+        return TRUE;
+    session->needs_sync = TRUE;
+    return FALSE;
+}
+
+static gboolean
 pv_shell_send(PvShellSession *session, const char *text, GError **error)
 {
-    return session->io.send(session->io.io, text, strlen(text), error);
+    return pv_shell_send_len(session, text, strlen(text), error);
 }
 
 /* Reads until @deadline; returns FALSE on an interrupt.  *@got: something came. */
@@ -123,8 +132,11 @@ pv_shell_read(PvShellSession *session, gint64 deadline, gboolean *got, GError **
 {
     gsize before = session->buf->len;
 
-    if (!session->io.read(session->io.io, session->buf, deadline, error))
+    if (!session->io.read(session->io.io, session->buf, deadline, error)) {
+        /* Interrupted: whatever was typed may still run; a probe before the next. */
+        session->needs_sync = TRUE;
         return FALSE;
+    }
     *got = session->buf->len > before;
     return TRUE;
 }
@@ -468,7 +480,7 @@ pv_shell_upload(PvShellSession *session, const char *path, GBytes *data, gint64 
             g_string_append_printf(batch, "base64 -d %s >%s; rm -f %s\n", qb64, qpath, qb64);
         g_string_append_printf(batch, "printf '%%s_%%s\\n' %s C\n", marker);
         first = FALSE;
-        ok = session->io.send(session->io.io, batch->str, batch->len, error) &&
+        ok = pv_shell_send_len(session, batch->str, batch->len, error) &&
              pv_shell_await(session, tag, from, deadline, &end, error);
         g_string_free(batch, TRUE);
         if (!ok)

@@ -18,7 +18,8 @@
  * so its standard output and error come back apart and exact (base64, each
  * line tagged, whatever the command prints and whatever the kernel prints
  * between), and its exit status after them.  The typed text never holds
- * a tag as the output has it ("M_B" is typed as '%s_B' ... M), so an echo
+ * the markers that start and end a frame ("M_B" is typed as '%s_B' ... M),
+ * and output lines count only where their tag starts the line, so an echo
  * that could not be turned off is not mistaken for output.  A command that
  * is not plain printable ASCII on one short line travels as a file first;
  * files and standard input travel as base64 lines typed into a file of

@@ -46,8 +46,12 @@ gboolean pv_shell_session_write_file(PvShellSession *session, const char *path, 
 GBytes *pv_shell_session_read_file(PvShellSession *session, const char *path, gsize max,
                                    gint64 deadline, GError **error);
 
-/* The pieces, for tests. */
+/* The longest line typed with a command on it. */
+#define PV_SHELL_LINE_MAX 2048
+
+/* The text of it all (pv-shell-frame.c). */
 char *pv_shell_quote_argv(const char *path, const char *const *args, const char *const *env);
 char **pv_shell_base64_lines(GBytes *data, gsize line_len);
+gboolean pv_shell_is_plain(const char *text);
 gboolean pv_shell_parse_framed(const char *text, gsize len, const char *marker, gsize *end,
                                PvShellResult *result, GError **error);

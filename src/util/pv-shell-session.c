@@ -4,8 +4,10 @@
  * log in, then type each command framed by markers and read its output
  * back from what the console prints.
  *
- * Logging in answers `login:` and `Password:` prompts, and otherwise types
- * a probe (printf of a fresh marker) until a shell answers it: a console
+ * Logging in answers the latest `login:` or `Password:` prompt near the
+ * output's end (a serial console mixes the guest's messages into its
+ * prompts), and otherwise types a probe (printf of a fresh marker) until a
+ * shell answers it: a console
  * with a shell already on it (an autologin, the test image) needs no
  * login.  Then `stty -echo` and empty prompts keep what is typed out of
  * what is read.
@@ -50,6 +52,8 @@
 #define PV_SHELL_QUIET_US (400 * 1000)
 /* Between two probes while no shell answers. */
 #define PV_SHELL_PROBE_US (3 * G_USEC_PER_SEC)
+/* How near the output's end a login or password prompt is looked for. */
+#define PV_SHELL_PROMPT_NEAR 512
 /* Refused logins before the session gives up. */
 #define PV_SHELL_LOGIN_TRIES 3
 #define PV_SHELL_TMP "/tmp/.provium-console-"
@@ -206,8 +210,35 @@ pv_shell_tail(PvShellSession *session)
 }
 
 /*
+ * Where the latest login or password prompt is in the output's last
+ * PV_SHELL_PROMPT_NEAR bytes after @from, or -1: not only at the very end,
+ * since the guest's messages (cloud-init's, the kernel's) may follow a
+ * prompt on the console.  "Last login:" (after a login) is no prompt.
+ */
+static gssize
+pv_shell_last_prompt(PvShellSession *session, gsize from, gboolean *password)
+{
+    const char *text = session->buf->str;
+    gsize len = session->buf->len;
+    gsize pos = MAX(from, len > PV_SHELL_PROMPT_NEAR ? len - PV_SHELL_PROMPT_NEAR : 0);
+    gssize last = -1;
+
+    for (; pos < len; pos++) {
+        if (len - pos >= 6 && g_ascii_strncasecmp(text + pos, "login:", 6) == 0 &&
+            !(pos >= 5 && g_ascii_strncasecmp(text + pos - 5, "last ", 5) == 0)) {
+            last = pos;
+            *password = FALSE;
+        } else if (len - pos >= 9 && g_ascii_strncasecmp(text + pos, "password:", 9) == 0) {
+            last = pos;
+            *password = TRUE;
+        }
+    }
+    return last;
+}
+
+/*
  * Reads until "M_TAG" appears (the shell ran what was typed) and the line
- * ends.  A prompt instead (login:, or a shell's, ending in # or $: the
+ * ends.  A prompt instead (a login's, or a shell's ending in # or $: the
  * session's shell prints none), once the console is quiet: the shell
  * ended.
  */
@@ -220,6 +251,7 @@ pv_shell_await(PvShellSession *session, const char *tag, gsize from, gint64 dead
     for (;;) {
         gssize at = pv_shell_find(session, from, tag);
         gboolean got = FALSE;
+        gboolean password;
         gsize prompt;
 
         if (at >= 0) {
@@ -243,9 +275,9 @@ pv_shell_await(PvShellSession *session, const char *tag, gsize from, gint64 dead
         }
         if (g_get_monotonic_time() - quiet_since >= PV_SHELL_QUIET_US &&
             pv_shell_find(session, from, tag) < 0 &&
-            (pv_shell_tail_is(session, "login:", &prompt) ||
-             pv_shell_tail_is(session, "#", &prompt) || pv_shell_tail_is(session, "$", &prompt)) &&
-            prompt >= from) {
+            (pv_shell_last_prompt(session, from, &password) >= 0 ||
+             ((pv_shell_tail_is(session, "#", &prompt) || pv_shell_tail_is(session, "$", &prompt)) &&
+              prompt >= from))) {
             g_autofree char *tail = pv_shell_tail(session);
 
             session->logged_in = FALSE;
@@ -289,7 +321,7 @@ pv_shell_session_login(PvShellSession *session, gint64 deadline, GError **error)
     g_autofree char *marker = NULL;
     g_autofree char *probe = NULL;
     g_autofree char *tag = NULL;
-    gsize answered = G_MAXSIZE;   /* the output's length when a prompt was last answered */
+    gsize answered = 0;           /* the output's length when a prompt was last answered */
     gsize probe_from = G_MAXSIZE;
     gsize start = session->buf->len;
     gint64 last_probe = 0;
@@ -304,7 +336,9 @@ pv_shell_session_login(PvShellSession *session, gint64 deadline, GError **error)
         return FALSE;
     for (;;) {
         gboolean got = FALSE;
+        gboolean password = FALSE;
         gsize prompt;
+        gssize at;
         gint64 now;
 
         if (probe_from != G_MAXSIZE && pv_shell_find(session, probe_from, tag) >= 0) {
@@ -336,9 +370,9 @@ pv_shell_session_login(PvShellSession *session, gint64 deadline, GError **error)
                           "console_password"), session->user ? session->user : "");
             return FALSE;
         }
-        if (pv_shell_tail_is(session, "login:", &prompt)) {
-            if (session->buf->len == answered)
-                continue;
+        at = pv_shell_tail_is(session, "#", &prompt) || pv_shell_tail_is(session, "$", &prompt) ?
+            -1 : pv_shell_last_prompt(session, answered, &password);
+        if (at >= 0 && !password) {
             if (!session->user) {
                 g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
                             _("the console asks for a login: set the profile's console_user "
@@ -351,9 +385,7 @@ pv_shell_session_login(PvShellSession *session, gint64 deadline, GError **error)
                 return FALSE;
             continue;
         }
-        if (pv_shell_tail_is(session, "password:", &prompt)) {
-            if (session->buf->len == answered)
-                continue;
+        if (at >= 0) {
             if (!session->password) {
                 g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
                             _("the console asks for a password: set the profile's "

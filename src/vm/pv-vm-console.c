@@ -37,7 +37,7 @@ struct _PvVmShell {
 };
 
 static void
-pv_vm_shell_free(struct _PvVmShell *shell)
+pv_vm_shell_free(PvVmShell *shell)
 {
     if (!shell)
         return;
@@ -126,7 +126,7 @@ pv_vm_console_send(PvVm *vm, const char *data, gsize len, GError **error)
 static gboolean
 pv_vm_shell_send(gpointer io, const char *text, gsize len, GError **error)
 {
-    struct _PvVmShell *shell = io;
+    PvVmShell *shell = io;
     PvVm *vm = shell->vm;
 
     return pv_console_stream_send(vm->console_stream, text, len,
@@ -137,7 +137,7 @@ pv_vm_shell_send(gpointer io, const char *text, gsize len, GError **error)
 static gboolean
 pv_vm_shell_read(gpointer io, GString *out, gint64 deadline, GError **error)
 {
-    struct _PvVmShell *shell = io;
+    PvVmShell *shell = io;
     PvVm *vm = shell->vm;
 
     for (;;) {
@@ -180,17 +180,17 @@ pv_vm_shell_read(gpointer io, GString *out, gint64 deadline, GError **error)
  * and a session that reads the log from its beginning (so a login prompt
  * printed before is seen).
  */
-static struct _PvVmShell *
+static PvVmShell *
 pv_vm_shell(PvVm *vm, GError **error)
 {
-    struct _PvVmShell *shell;
+    PvVmShell *shell;
     PvShellIo io = { pv_vm_shell_send, pv_vm_shell_read, NULL };
 
     if (!pv_vm_require_running(vm, error) || !pv_vm_console_stream(vm, error))
         return NULL;
     if (vm->shell)
         return vm->shell;
-    shell = g_new0(struct _PvVmShell, 1);
+    shell = g_new0(PvVmShell, 1);
     shell->vm = vm;
     shell->reader = pv_console_reader_new(vm->console_log);
     io.io = shell;
@@ -210,7 +210,7 @@ pv_vm_shell(PvVm *vm, GError **error)
 gboolean
 pv_vm_console_login(PvVm *vm, gint64 deadline, GError **error)
 {
-    struct _PvVmShell *shell = pv_vm_shell(vm, error);
+    PvVmShell *shell = pv_vm_shell(vm, error);
 
     if (!shell)
         return FALSE;
@@ -233,7 +233,7 @@ gboolean
 pv_vm_console_exec(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result,
                    GError **error)
 {
-    struct _PvVmShell *shell = pv_vm_shell(vm, error);
+    PvVmShell *shell = pv_vm_shell(vm, error);
     g_autofree char *script = NULL;
     g_auto(PvShellResult) shell_result = { 0 };
 
@@ -261,7 +261,7 @@ pv_vm_console_exec(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result,
 GBytes *
 pv_vm_console_read_file(PvVm *vm, const char *path, GError **error)
 {
-    struct _PvVmShell *shell = pv_vm_shell(vm, error);
+    PvVmShell *shell = pv_vm_shell(vm, error);
     GBytes *data;
 
     if (!shell)
@@ -279,7 +279,7 @@ gboolean
 pv_vm_console_write_file(PvVm *vm, const char *path, GBytes *data, const char *mode,
                          GError **error)
 {
-    struct _PvVmShell *shell = pv_vm_shell(vm, error);
+    PvVmShell *shell = pv_vm_shell(vm, error);
 
     if (!shell)
         return FALSE;

@@ -84,6 +84,9 @@ typedef struct {
     GError *error;           /* why it did not boot */
 } PvVmBoot;
 
+/* The console channel of a VM's domain (pv-vm-console.c). */
+typedef struct _PvVmShell PvVmShell;
+
 struct _PvVm {
     PvVmContext ctx;          /* its file's: the owner outlives the VM's use */
     char *name;
@@ -93,7 +96,7 @@ struct _PvVm {
     char *console_log;        /* its console log, read on this machine */
     PvConsoleStream *console_stream;  /* typing into the console (pv-vm-console.c) */
     PvDomain *console_domain;         /* whose console the stream is: a ref */
-    struct _PvVmShell *shell;         /* the console channel's session (pv-vm-console.c) */
+    PvVmShell *shell;                 /* the console channel's session (pv-vm-console.c) */
     char *overlay;            /* its overlay on the host (pv-host-storage.c) */
     gboolean touched;         /* used in the running test: show its console */
     PvAmount charge;          /* taken from the file's budget for the domain */

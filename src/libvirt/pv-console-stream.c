@@ -34,7 +34,7 @@ struct _PvConsoleStream {
     GMutex lock;                   /* closed, ended, and every call of recv */
     gboolean closed;               /* the owner closed it: recv is not called any more */
     gboolean ended;                /* EOF, a hang-up or an error */
-    gboolean watched;              /* the event callback is registered */
+    gboolean watched;              /* the event callback is registered: close() removes it */
     PvConsoleStreamRecvFunc recv;
     gpointer user_data;
     GDestroyNotify notify;
@@ -93,11 +93,13 @@ pv_console_stream_event(virStreamPtr st, int events, void *opaque)
     if (events & (VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP))
         end = TRUE;
     if (end) {
+        /*
+         * No more events, but the callback stays until close(): libvirt's
+         * remote streams do not free a callback removed while it is being
+         * dispatched (its free function is never called).
+         */
         pv_console_stream_end_locked(stream);
-        if (stream->watched) {
-            stream->watched = FALSE;
-            virStreamEventRemoveCallback(st);
-        }
+        virStreamEventUpdateCallback(st, 0);
     }
     g_mutex_unlock(&stream->lock);
 }

@@ -15,7 +15,9 @@
  *
  * Thread rules: open, send and close from any one thread (a file's
  * worker); the callback runs on the main loop.  close() returns once no
- * callback can run any more: the caller may then free what it gave.
+ * callback can call the caller's any more: the caller may then free what
+ * it gave; the stream itself is freed on the main loop, after any
+ * callback libvirt dispatched before its removal.
  */
 #include "config.h"
 
@@ -29,7 +31,6 @@
 #define PV_CONSOLE_STREAM_RETRY_US (5 * 1000)
 
 struct _PvConsoleStream {
-    gint refs;                     /* atomic: the owner's, the event callback's */
     virStream *st;
     GMutex lock;                   /* closed, ended, and every call of recv */
     gboolean closed;               /* the owner closed it: recv is not called any more */
@@ -41,16 +42,22 @@ struct _PvConsoleStream {
 };
 
 static void
-pv_console_stream_unref(gpointer data)
+pv_console_stream_free(gpointer data)
 {
     PvConsoleStream *stream = data;
 
-    if (!g_atomic_int_dec_and_test(&stream->refs))
-        return;
     if (stream->st)
         virStreamFree(stream->st);
     g_mutex_clear(&stream->lock);
     g_free(stream);
+}
+
+/* On the main loop, once no callback of the stream can be in flight any more. */
+static gboolean
+pv_console_stream_release(gpointer data)
+{
+    pv_console_stream_free(data);
+    return G_SOURCE_REMOVE;
 }
 
 /* Under the lock: the stream is over; says so once to the owner's callback. */
@@ -143,22 +150,23 @@ pv_console_stream_open(virDomain *dom, PvConsoleStreamRecvFunc recv, gpointer us
         return NULL;
     }
     stream = g_new0(PvConsoleStream, 1);
-    stream->refs = 1;
     stream->st = st;
     g_mutex_init(&stream->lock);
     stream->recv = recv;
     stream->user_data = user_data;
     stream->notify = notify;
-    g_atomic_int_inc(&stream->refs);
+    /*
+     * No free function: libvirt's remote streams call it later, on the
+     * event loop, if ever (a sanitized run found none called).  close()
+     * hands the stream to the main loop instead, where the callback runs.
+     */
     if (virStreamEventAddCallback(st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
                                   VIR_STREAM_EVENT_HANGUP, pv_console_stream_event, stream,
-                                  pv_console_stream_unref) < 0) {
+                                  NULL) < 0) {
         pv_libvirt_set_error(error, _("cannot watch the console of domain '%s'"),
                              virDomainGetName(dom));
         virStreamAbort(st);
-        stream->refs = 1;
-        stream->closed = TRUE;
-        pv_console_stream_unref(stream);
+        pv_console_stream_free(stream);
         if (notify)
             notify(user_data);
         return NULL;
@@ -248,5 +256,9 @@ pv_console_stream_close(PvConsoleStream *stream)
     if (stream->notify)
         stream->notify(stream->user_data);
     stream->notify = NULL;
-    pv_console_stream_unref(stream);
+    /* A callback libvirt dispatched before the removal may still come. */
+    if (watched)
+        g_idle_add(pv_console_stream_release, stream);
+    else
+        pv_console_stream_free(stream);
 }

@@ -153,6 +153,40 @@ test_profile_inherit(Fixture *fx, gconstpointer data)
     g_assert_nonnull(strstr(error->message, "boot_timeout: 'soon' is not a duration"));
 }
 
+/* channel = console with its login, inherited; any other channel is named. */
+static void
+test_profile_channel(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvConfig) config = NULL;
+    g_autoptr(PvProfile) profile = NULL;
+    g_autoptr(PvProfile) plain = NULL;
+
+    config = load(fx, "[profile base]\n"
+                  "channel = console\n"
+                  "console_user = root\n"
+                  "console_password = pass word\n"
+                  "[profile web : base]\n"
+                  "[profile agent]\n"
+                  "channel = agent\n", &error);
+    g_assert_no_error(error);
+    profile = pv_config_get_profile(config, "web", &error);
+    g_assert_no_error(error);
+    g_assert_true(profile->console_channel);
+    g_assert_cmpstr(profile->console_user, ==, "root");
+    g_assert_cmpstr(profile->console_password, ==, "pass word");
+    plain = pv_config_get_profile(config, "agent", &error);
+    g_assert_no_error(error);
+    g_assert_false(plain->console_channel);
+    g_assert_null(plain->console_user);
+    g_clear_pointer(&config, pv_config_free);
+
+    config = load(fx, "[profile web]\nchannel = ssh\n", &error);
+    g_assert_null(config);
+    g_assert_error(error, PV_ERROR, PV_ERROR_CONFIG);
+    g_assert_nonnull(strstr(error->message, "[profile web] channel: 'ssh' is not agent or console"));
+}
+
 static void
 test_default_profile(Fixture *fx, gconstpointer data)
 {
@@ -605,6 +639,7 @@ main(int argc, char **argv)
     ADD("/config/profile/values", test_profile_values);
     ADD("/config/profile/default", test_default_profile);
     ADD("/config/profile/inherit", test_profile_inherit);
+    ADD("/config/profile/channel", test_profile_channel);
     ADD("/config/profile/unknown", test_unknown_profile);
     ADD("/config/profile/missing-files", test_missing_files);
     ADD("/config/profile/local-template", test_local_template);

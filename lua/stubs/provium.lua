@@ -368,6 +368,13 @@ function Console:allow(...) end
 ---@return string
 function Console:expect(pattern, timeout) end
 
+---Types the text into the console as it is: "\r" is the Enter key,
+---"\x03" Ctrl-C.  The console's stream stays open until the domain stops;
+---another session holding the console (a `virsh console`) is an error.
+---@param text string
+---@return provium.Console
+function Console:send(text) end
+
 ---Everything the console printed so far.
 ---@return string
 function Console:text() end

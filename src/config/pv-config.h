@@ -65,6 +65,9 @@ typedef struct {
     PvFirmware firmware;    /* firmware = bios|efi */
     char *inherit;          /* the profile it started from, or NULL */
     PvCloudInit *cloud_init; /* nullable: cloud_init and user_data (pv-cloud-init.c) */
+    gboolean console_channel;  /* channel = console: commands through the serial console */
+    char *console_user;        /* nullable: what its login: prompt is answered */
+    char *console_password;    /* nullable: what its Password: prompt is answered */
 } PvProfile;
 
 PvProfile *pv_profile_new_default(const char *name, const char *origin);

@@ -17,7 +17,8 @@
 static const char *const pv_profile_keys[] = {
     "template", "kernel", "initrd", "cmdline", "disk", "memory", "cpus",
     "performance_mode", "llcs", "cores", "threads", "virt_type", "virt-type", "console_ignore",
-    "boot_timeout", "inherit", "cloud_init", "user_data", "disks", "firmware", NULL
+    "boot_timeout", "inherit", "cloud_init", "user_data", "disks", "firmware", "channel",
+    "console_user", "console_password", NULL
 };
 
 void
@@ -38,6 +39,8 @@ pv_profile_free(PvProfile *profile)
     pv_cloud_init_free(profile->cloud_init);
     if (profile->disks)
         g_ptr_array_unref(profile->disks);
+    g_free(profile->console_user);
+    g_free(profile->console_password);
     g_free(profile);
 }
 
@@ -72,6 +75,9 @@ pv_profile_copy(const PvProfile *profile)
     copy->cloud_init = pv_cloud_init_copy(profile->cloud_init);
     copy->disks = pv_disk_specs_copy(profile->disks);
     copy->firmware = profile->firmware;
+    copy->console_channel = profile->console_channel;
+    copy->console_user = g_strdup(profile->console_user);
+    copy->console_password = g_strdup(profile->console_password);
     return copy;
 }
 
@@ -277,6 +283,20 @@ pv_profile_set_key(PvProfile *profile, GKeyFile *kf, const char *group, const ch
                         display_path, group, value);
             return FALSE;
         }
+    } else if (g_str_equal(key, "channel")) {
+        if (!g_str_equal(value, "agent") && !g_str_equal(value, "console")) {
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                        _("%s: [%s] channel: '%s' is not agent or console"),
+                        display_path, group, value);
+            return FALSE;
+        }
+        profile->console_channel = g_str_equal(value, "console");
+    } else if (g_str_equal(key, "console_user")) {
+        g_free(profile->console_user);
+        profile->console_user = g_steal_pointer(&value);
+    } else if (g_str_equal(key, "console_password")) {
+        g_free(profile->console_password);
+        profile->console_password = g_steal_pointer(&value);
     } else if (g_str_equal(key, "inherit")) {
         /* pv-config.c reads it first: the profile starts from that one. */
     } else if (g_str_equal(key, "template")) {

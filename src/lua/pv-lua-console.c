@@ -5,6 +5,7 @@
  *   c:expect("login:", "30s") -> matched text
  *   c:text() -> everything so far
  *   c:allow("oops") -> c: the running test expects an Oops on this console
+ *   c:send("root\r") -> c: types into the console
  *
  * expect() searches with a Lua pattern from where the previous match of this
  * console object ended, so successive expects follow the output in order.
@@ -184,6 +185,22 @@ pv_lua_console_expect(lua_State *L)
     }
 }
 
+/* console:send(text) -> console: types @text into the console, as it is */
+static int
+pv_lua_console_send(lua_State *L)
+{
+    PvLuaConsole *console = pv_lua_check_console(L, 1);
+    size_t len;
+    const char *text = luaL_checklstring(L, 2, &len);
+    GError *error = NULL;
+
+    lua_settop(L, 2);
+    if (!pv_vm_console_send(console->vm, text, len, &error))
+        pv_lua_raise_error(L, error);
+    lua_settop(L, 1);
+    return 1;
+}
+
 /*
  * console:allow(check, ...): the running test expects these on the console
  * ("panic", "oops", "bug", "oom", "segfault", "call_trace", "all"): they do
@@ -223,6 +240,7 @@ pv_lua_console_tostring(lua_State *L)
 static const luaL_Reg pv_lua_console_methods[] = {
     { "allow", pv_lua_console_allow },
     { "expect", pv_lua_console_expect },
+    { "send", pv_lua_console_send },
     { "text", pv_lua_console_text },
     { NULL, NULL },
 };

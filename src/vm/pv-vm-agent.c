@@ -1,7 +1,8 @@
 /*
  * pv-vm-agent.c: what a VM does through its guest agent: run commands
  * (provium's own short ones, and vm:run()'s of any size), read and write
- * files.  Each call first checks the VM is in scope and its agent
+ * files; a VM whose profile says channel = console does them through its
+ * console instead (pv-vm-console.c).  Each call first checks the VM is in scope and its agent
  * connected, and a failed call that the domain's stop explains says so.
  */
 #include "config.h"
@@ -96,6 +97,8 @@ pv_vm_exec(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result, GError 
 {
     PvAgentContext ctx;
 
+    if (vm->profile->console_channel)
+        return pv_vm_console_exec(vm, exec, result, error);
     if (!pv_vm_require_agent(vm, error))
         return FALSE;
     pv_vm_agent_context(vm, &ctx);
@@ -140,6 +143,8 @@ pv_vm_run(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result, GError *
 {
     PvAgentContext ctx;
 
+    if (vm->profile->console_channel)
+        return pv_vm_console_exec(vm, exec, result, error);
     if (!pv_vm_require_agent(vm, error))
         return FALSE;
     pv_vm_agent_context(vm, &ctx);
@@ -165,6 +170,8 @@ pv_vm_write_file(PvVm *vm, const char *path, GBytes *data, const char *mode, GEr
     PvAgentExec chmod_exec = { "chmod", args, NULL, NULL, G_MAXINT64 };
     gboolean exists = FALSE;
 
+    if (vm->profile->console_channel)
+        return pv_vm_console_write_file(vm, path, data, mode, error);
     if (!pv_vm_require_agent(vm, error))
         return FALSE;
     if (!mode && !pv_vm_file_exists(vm, path, &exists, error)) {
@@ -200,6 +207,8 @@ pv_vm_read_file(PvVm *vm, const char *path, GError **error)
     PvAgentContext ctx;
     GBytes *data;
 
+    if (vm->profile->console_channel)
+        return pv_vm_console_read_file(vm, path, error);
     if (!pv_vm_require_agent(vm, error))
         return NULL;
     pv_vm_agent_context(vm, &ctx);

@@ -77,9 +77,11 @@ pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error)
     /* The boot's timeout, else the VM's or its profile's boot_timeout, else 2 minutes. */
     boot->timeout_ns = options->timeout_ns ? options->timeout_ns :
         vm->profile->boot_timeout_ns ? vm->profile->boot_timeout_ns : PV_VM_BOOT_TIMEOUT_NS;
-    boot->no_agent = options->no_agent;
+    /* channel = console: no agent to wait for, but a shell on the console. */
+    boot->no_agent = options->no_agent || vm->profile->console_channel;
+    boot->console_login = vm->profile->console_channel && !options->no_agent;
     boot->ready_when = options->ready;
-    if (boot->no_agent && boot->ready_when != PV_VM_READY_AGENT) {
+    if (options->no_agent && boot->ready_when != PV_VM_READY_AGENT) {
         g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
                     _("vm '%s': ready = \"%s\" asks the guest through its agent: it cannot go "
                       "with agent = false"), vm->name,
@@ -607,6 +609,8 @@ pv_vm_ready_first_words(const char *text)
 /**
  * pv_vm_wait_guest_ready:
  *
+ * channel = console: first waits until a shell answers on the console
+ * (logged in if it asks).
  * vm:boot{ready = "systemd"}: after the agent, waits (within the boot's
  * timeout) until systemd says the system is running, and fails naming the
  * failed units when it says degraded or anything else; ready =
@@ -630,9 +634,13 @@ pv_vm_wait_guest_ready(PvVm *vm, GError **error)
     gint64 code = 0;
     gboolean timed_out = FALSE;
 
-    if (boot->ready_when == PV_VM_READY_AGENT || boot->no_agent)
-        return TRUE;
     timeout = pv_duration_format(boot->timeout_ns);
+    if (boot->console_login && !pv_vm_console_login(vm, deadline, error)) {
+        g_prefix_error(error, _("vm '%s' did not get ready within %s: "), vm->name, timeout);
+        return FALSE;
+    }
+    if (boot->ready_when == PV_VM_READY_AGENT || (boot->no_agent && !boot->console_login))
+        return TRUE;
     if (boot->ready_when == PV_VM_READY_SYSTEMD) {
         out = pv_vm_ready_ask(vm, systemd, deadline, &code, &timed_out, error);
         if (!out)

@@ -476,6 +476,13 @@ pv_vm_boot_fixture(PvVm *vm, const PvVmBootOptions *options, PvVmFixtureSetupFun
 
     g_return_val_if_fail(vm->fixture, FALSE);
     vm->touched = TRUE;
+    if (vm->profile->console_channel) {
+        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                    _("vm '%s': a fixture needs the guest agent (its restore asks it): "
+                      "profile '%s' says channel = console; boot it without the fixture"),
+                    vm->name, vm->profile->name);
+        return FALSE;
+    }
     /* What a boot checks, before the store is touched. */
     if (!pv_vm_boot_prepare(vm, options, error))
         return FALSE;

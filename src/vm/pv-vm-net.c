@@ -131,7 +131,8 @@ pv_vm_domain_nics(PvVm *vm)
  * The VM's agent is connected: each NIC gets its address, through the agent
  * or DHCP (pv_guest_net_configure()), before the boot returns; with a
  * cloud-init seed, the guest's own network stack gives it, and provium only
- * waits for it (pv_guest_net_wait()).
+ * waits for it (pv_guest_net_wait()); with channel = console, through the
+ * console once its shell answers.
  */
 gboolean
 pv_vm_configure_nics(PvVm *vm, GError **error)
@@ -141,7 +142,12 @@ pv_vm_configure_nics(PvVm *vm, GError **error)
     PvAgentContext ctx;
     guint i;
 
-    if (vm->nics->len == 0 || (vm->boot && vm->boot->no_agent))
+    if (vm->nics->len == 0)
+        return TRUE;
+    if (vm->boot && vm->boot->console_login)
+        return pv_vm_console_configure_nics(vm, vm->boot->started + vm->boot->timeout_ns / 1000,
+                                            PV_VM_NET_TIMEOUT_US, error);
+    if (vm->boot && vm->boot->no_agent)
         return TRUE;
     pv_vm_agent_context(vm, &ctx);
     for (i = 0; i < vm->nics->len; i++) {

@@ -7,6 +7,7 @@
 # error "only src/vm/ includes pv-vm-private.h"
 #endif
 
+#include "pv-console-stream.h"
 #include "pv-domain.h"
 #include "pv-file.h"
 #include "pv-fixture-store.h"
@@ -73,6 +74,7 @@ typedef struct {
     PvVmPlacement placement;
     gint64 timeout_ns;
     gboolean no_agent;
+    gboolean console_login;  /* channel = console: ready when a shell answers there */
     char *kernel;            /* the files its domain opens, as its host names them */
     char *initrd;            /*   (pv-host-storage.c); NULL: none */
     char *disk;              /*   the overlay's base */
@@ -85,6 +87,9 @@ typedef struct {
     GError *error;           /* why it did not boot */
 } PvVmBoot;
 
+/* The console channel of a VM's domain (pv-vm-console.c). */
+typedef struct _PvVmShell PvVmShell;
+
 struct _PvVm {
     PvVmContext ctx;          /* its file's: the owner outlives the VM's use */
     char *name;
@@ -92,6 +97,9 @@ struct _PvVm {
     PvVmOptions options;      /* provium:vm()'s */
     PvDomain *domain;         /* the current or last domain */
     char *console_log;        /* its console log, read on this machine */
+    PvConsoleStream *console_stream;  /* typing into the console (pv-vm-console.c) */
+    PvDomain *console_domain;         /* whose console the stream is: a ref */
+    PvVmShell *shell;                 /* the console channel's session (pv-vm-console.c) */
     char *overlay;            /* its overlay on the host (pv-host-storage.c) */
     char *seed;               /* its domain's cloud-init seed on the host (pv-vm-seed.c) */
     GPtrArray *disk_files;    /* char *: its more disks on the host, in `disks` order */
@@ -141,6 +149,17 @@ PvSchedTry pv_vm_try_place(PvVm *vm, PvVmBoot *boot, const PvTopology *host,
 GPtrArray *pv_vm_perf_warnings(PvVm *vm, const PvVmBoot *boot);
 
 void pv_vm_release_nics(PvVm *vm);
+
+/* pv-vm-console.c */
+void pv_vm_console_close(PvVm *vm);
+gboolean pv_vm_console_login(PvVm *vm, gint64 deadline, GError **error);
+gboolean pv_vm_console_configure_nics(PvVm *vm, gint64 boot_deadline, gint64 timeout_us,
+                                      GError **error);
+gboolean pv_vm_console_exec(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result,
+                            GError **error);
+GBytes *pv_vm_console_read_file(PvVm *vm, const char *path, GError **error);
+gboolean pv_vm_console_write_file(PvVm *vm, const char *path, GBytes *data, const char *mode,
+                                  GError **error);
 
 /* pv-vm-net.c */
 PvDomainNic *pv_vm_domain_nics(PvVm *vm);

@@ -77,6 +77,7 @@ pv_vm_free(gpointer data)
     PvVm *vm = data;
 
     g_clear_pointer(&vm->boot, pv_vm_boot_free);
+    pv_vm_console_close(vm);
     g_clear_pointer(&vm->domain, pv_domain_unref);
     pv_vm_fixture_release(vm);
     pv_vm_fixture_free(vm->fixture);
@@ -218,6 +219,7 @@ pv_vm_stopped(PvVm *vm, const char *reason)
     if (vm->domain)
         pv_host_storage_close_console(vm->ctx.storage, pv_domain_peek_name(vm->domain));
     pv_vm_emit_stopped(vm, reason);
+    pv_vm_console_close(vm);
     pv_vm_remove_overlay(vm);
     pv_vm_remove_seed(vm);
     pv_vm_release_charge(vm);

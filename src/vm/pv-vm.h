@@ -129,3 +129,4 @@ gboolean pv_vm_destroy(PvVm *vm, GError **error);
 void pv_vm_touch(PvVm *vm);
 char *pv_vm_console_tail(PvVm *vm, guint lines);
 char *pv_vm_console_text(PvVm *vm);
+gboolean pv_vm_console_send(PvVm *vm, const char *data, gsize len, GError **error);

@@ -132,6 +132,21 @@ test_event_strings(void)
     g_assert_cmpstr(pv_event_get_str(event, "path"), ==, "caf\\xe9.test.lua");
 }
 
+/* A command's output as a string: "" where it has none, never NULL. */
+static void
+test_from_bytes(void)
+{
+    g_autoptr(GBytes) empty = g_bytes_new(NULL, 0);
+    g_autoptr(GBytes) text = g_bytes_new("ab\0c", 4);
+    g_autofree char *a = pv_text_from_bytes(NULL);
+    g_autofree char *b = pv_text_from_bytes(empty);
+    g_autofree char *c = pv_text_from_bytes(text);
+
+    g_assert_cmpstr(a, ==, "");
+    g_assert_cmpstr(b, ==, "");
+    g_assert_cmpmem(c, 5, "ab\0c", 5);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -141,5 +156,6 @@ main(int argc, char **argv)
     g_test_add_func("/text/one-line", test_one_line);
     g_test_add_func("/text/name", test_name);
     g_test_add_func("/text/event-strings", test_event_strings);
+    g_test_add_func("/text/from-bytes", test_from_bytes);
     return g_test_run();
 }

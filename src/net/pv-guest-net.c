@@ -15,6 +15,7 @@
 
 #include "pv-error.h"
 #include "pv-guest-net.h"
+#include "pv-text.h"
 
 /* How often to look again for an address the guest's own DHCP client gets. */
 #define PV_GUEST_NET_POLL_US (200 * 1000)
@@ -33,7 +34,7 @@ pv_guest_net_run(virDomain *dom, const PvAgentContext *ctx, gint64 deadline,
         return FALSE;
     if (!result.timed_out && !result.signaled && result.exit_code == 0)
         return TRUE;
-    line = g_strndup(g_bytes_get_data(result.err, NULL), g_bytes_get_size(result.err));
+    line = pv_text_from_bytes(result.err);
     g_strstrip(line);
     if (result.timed_out)
         g_set_error(error, PV_ERROR, PV_ERROR_TIMEOUT, _("'%s %s' in the guest did not end"),

@@ -156,6 +156,23 @@ pv_text_name(const char *text)
 }
 
 /**
+ * pv_text_from_bytes:
+ * @bytes: (nullable): a command's output
+ *
+ * @bytes as a string, NUL-terminated: "" for NULL or none (an empty
+ * GBytes has no data, and g_strndup() of that is NULL).
+ * Returns: (transfer full)
+ */
+char *
+pv_text_from_bytes(GBytes *bytes)
+{
+    gsize len = 0;
+    const char *data = bytes ? g_bytes_get_data(bytes, &len) : NULL;
+
+    return data && len ? g_strndup(data, len) : g_strdup("");
+}
+
+/**
  * pv_text_one_line:
  *
  * pv_text_sanitize() with newlines and tabs as spaces: for a domain's

@@ -31,6 +31,7 @@
 #include "pv-error.h"
 #include "pv-units.h"
 #include "pv-vm-private.h"
+#include "pv-text.h"
 
 /* When a KVM guest's silent console makes provium ask whether KVM hangs here. */
 #define PV_VM_KVM_SILENT_US (10 * G_USEC_PER_SEC)
@@ -584,7 +585,7 @@ pv_vm_ready_ask(PvVm *vm, const char *const *argv, gint64 deadline, gint64 *exit
         return NULL;
     *timed_out = result.timed_out;
     *exit_code = result.signaled ? 128 + result.signal : result.exit_code;
-    out = g_strndup(g_bytes_get_data(result.out, NULL), g_bytes_get_size(result.out));
+    out = pv_text_from_bytes(result.out);
     return g_strstrip(out);
 }
 

@@ -22,6 +22,7 @@
 #include "pv-shell-session.h"
 #include "pv-units.h"
 #include "pv-vm-private.h"
+#include "pv-text.h"
 
 /* How often the console log is looked at while the channel waits for output. */
 #define PV_VM_CONSOLE_POLL_US (50 * 1000)
@@ -322,8 +323,7 @@ pv_vm_console_configure_nic(PvVm *vm, const PvNic *nic, gint64 deadline, GError 
     if (!pv_vm_console_exec(vm, &exec, &result, error))
         return FALSE;
     if (result.timed_out || result.exit_code != 0) {
-        g_autofree char *err = g_strndup(g_bytes_get_data(result.err, NULL),
-                                         g_bytes_get_size(result.err));
+        g_autofree char *err = pv_text_from_bytes(result.err);
 
         g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
                     result.timed_out ?

@@ -27,6 +27,7 @@
 #include "pv-error.h"
 #include "pv-locks.h"
 #include "pv-vm-private.h"
+#include "pv-text.h"
 
 /* Console lines a failed test shows per VM. */
 #define PV_VM_EXCERPT_LINES 10
@@ -267,7 +268,7 @@ pv_vm_boot_id(PvVm *vm)
     if (pv_domain_get_state(vm->domain) != PV_DOMAIN_STATE_READY ||
         !pv_vm_exec(vm, &exec, &result, &error) || result.timed_out || result.exit_code != 0)
         return NULL;
-    id = g_strndup(g_bytes_get_data(result.out, NULL), g_bytes_get_size(result.out));
+    id = pv_text_from_bytes(result.out);
     return g_strstrip(id);
 }
 

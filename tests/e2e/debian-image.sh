@@ -46,6 +46,14 @@ cmdline = root=/dev/vda console=ttyS0 rcupdate.rcu_cpu_stall_suppress=1
 cloud_init = yes
 memory = 1G
 cpus = 1
+
+# The same image without its agent: the serial console is the channel,
+# root's password set through the seed's user-data (root is locked in the
+# image).
+[profile debian-console : debian]
+channel = console
+console_user = root
+console_password = provium-console
 CONF
 # Two DHCP networks and a NAT network with a fixed address: the seed's
 # network-config has all three (matched by MAC), and the guest's own stack
@@ -100,10 +108,47 @@ test("a Debian 12 guest with systemd and cloud-init", function(t)
     t:assert_contains(addrs, vm:ip("two") .. "/24")
     t:assert_contains(addrs, " inet 10.97.3.9/24 ")
 end)
+
+test("a Debian 12 guest without its agent, through its serial console", function(t)
+    local vm = provium:vm("$host-c", "debian-console", {
+        cmdline = "systemd.mask=qemu-guest-agent.service",
+        nics = {"one", {net = "three", ip = "10.97.3.19"}},
+        cloud_init = {user_data = "#cloud-config\nchpasswd:\n  expire: false\n  users:\n" ..
+                      "    - {name: root, password: provium-console, type: text}\n"},
+    })
+    -- Ready once provium has logged in on the console and a shell answers.
+    vm:boot({timeout = "10m"})
+    t:assert_eq("masked-runtime\n",
+                vm:run("systemctl is-enabled qemu-guest-agent.service").stdout)
+    local r = vm:run("echo out; echo err >&2; exit 3")
+    t:assert_eq(3, r.exit_code)
+    t:assert_eq("out\n", r.stdout)
+    t:assert_eq("err\n", r.stderr)
+    t:assert_eq("$host-c\n", vm:run("hostname"):assert_ok().stdout)
+    -- The seed's network-config: the guest's own stack took both addresses.
+    local addrs = vm:run("ip -4 -o addr show"):assert_ok().stdout
+    t:assert_contains(addrs, vm:ip("one") .. "/24")
+    t:assert_contains(addrs, " inet 10.97.3.19/24 ")
+    local bytes = {}
+    for i = 0, 255 do bytes[#bytes + 1] = string.char(i) end
+    local data = table.concat(bytes):rep(16)
+    vm:write_file("/root/blob", data)
+    t:assert_eq(data, vm:read_file("/root/blob"))
+    local slow = vm:run("sleep 60", {timeout = "3s"})
+    t:assert(slow.timed_out, "sleep 60 should time out")
+    t:assert_eq("again\n", vm:run("echo again").stdout)
+    vm:console():send("echo typed-$((6*7)) > /dev/ttyS0\r")
+    vm:console():expect("typed%-42", "60s")
+    -- systemd powers off on ACPI (else provium destroys it at the timeout).
+    vm:shutdown({timeout = "5m"})
+    local state, why = vm:state()
+    t:assert_eq("stopped", state)
+    t:assert_eq("shut down by provium", why)
+end)
 LUA
 
 run_provium -v --timeout 20m "$WORK"
-check "the test passed" out_has "1 passed, 0 failed, 0 skipped"
+check "both tests passed" out_has "2 passed, 0 failed, 0 skipped"
 grep -F '| ' "$WORK/out" | sed 's/^/# /'
 echo "# boot to agent: $(events '[.[] | select(.kind == "vm_ready") | .boot_ns / 1e9 | floor] | .[0]') s"
 check "exit status 0" status_is 0

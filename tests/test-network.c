@@ -516,6 +516,12 @@ test_plan_nics(void)
     nic = add_nic(plan, inventory, "east", 0, "lan", "192.168.100.10");
     g_assert_cmpstr(nic->mac, ==, first_mac);
     g_assert_cmpuint(pv_network_peek_nics(pv_network_plan_lookup(plan, "lan"))->len, ==, 3);
+    /*
+     * But a DHCP address east had (wan's .127) goes to another VM only when
+     * none other is left: dnsmasq still holds its lease for east's MAC.
+     */
+    nic = add_nic(plan, inventory, "later", 0, "wan", NULL);
+    g_assert_cmpstr(nic->ip, ==, "10.9.0.126");
 }
 
 /* The UUID is random: the golden files hold a fixed one. */

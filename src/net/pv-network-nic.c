@@ -70,21 +70,30 @@ pv_network_nic_at(const PvNetwork *net, guint32 addr)
     return NULL;
 }
 
-/* The highest free address below the DHCP range (or in the whole network
- * without a DHCP server): users tend to give low addresses to their VMs. */
+/*
+ * The highest free address below the DHCP range (or in the whole network
+ * without a DHCP server): users tend to give low addresses to their VMs.
+ * With a DHCP server, an address a VM gone had is given again only when no
+ * other is left: dnsmasq keeps its lease for the old MAC for an hour and
+ * would give the new VM another address than its fixed lease says.
+ */
 static gboolean
 pv_network_allocate(const PvNetwork *net, guint32 *addr)
 {
     guint32 first = net->cidr.addr + 1;
     guint32 top = pv_network_has_dhcp_server(net) ? net->range_start - 1 :
         pv_cidr_broadcast(&net->cidr) - 1;
+    gboolean reuse;
     guint32 a;
 
-    for (a = top; a >= first && a <= top; a--) {
-        if ((net->has_host && a == net->host) || pv_network_nic_at(net, a))
-            continue;
-        *addr = a;
-        return TRUE;
+    for (reuse = FALSE; reuse <= TRUE; reuse++) {
+        for (a = top; a >= first && a <= top; a--) {
+            if ((net->has_host && a == net->host) || pv_network_nic_at(net, a) ||
+                (!reuse && g_hash_table_contains(net->leased, GUINT_TO_POINTER(a))))
+                continue;
+            *addr = a;
+            return TRUE;
+        }
     }
     return FALSE;
 }
@@ -239,6 +248,7 @@ pv_network_plan_take_vm_nics(PvNetworkPlan *plan, const char *vm,
 
     for (i = 0; i < plan->networks->len; i++) {
         PvNetwork *network = plan->networks->pdata[i];
+        guint32 addr;
         guint j = 0;
 
         while (j < network->nics->len) {
@@ -249,6 +259,8 @@ pv_network_plan_take_vm_nics(PvNetworkPlan *plan, const char *vm,
                 continue;
             }
             g_hash_table_remove(inventory->macs, nic->mac);
+            if (nic->addressing == PV_NIC_ADDRESS_DHCP && pv_ipv4_parse(nic->ip, &addr))
+                g_hash_table_add(network->leased, GUINT_TO_POINTER(addr));
             g_ptr_array_add(taken, g_ptr_array_steal_index(network->nics, j));
         }
     }

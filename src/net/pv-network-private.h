@@ -27,6 +27,9 @@ struct _PvNetwork {
     guint32 range_start;     /* with a DHCP server: what dnsmasq hands to strangers */
     guint32 range_end;
     GPtrArray *nics;         /* PvNic, owned */
+    GHashTable *leased;      /* with a DHCP server: addresses (GUINT_TO_POINTER) of NICs
+                              * gone, whose lease dnsmasq may still hold for their MAC
+                              * (it then gives a new MAC another address) */
     gboolean live;           /* created on the host, not yet destroyed */
 };
 

@@ -31,6 +31,8 @@ pv_network_free(PvNetwork *net)
     g_free(net->uuid);
     g_free(net->host_text);
     g_ptr_array_unref(net->nics);
+    if (net->leased)
+        g_hash_table_unref(net->leased);
     g_free(net);
 }
 
@@ -526,6 +528,7 @@ pv_network_plan_add(PvNetworkPlan *plan, const char *net, const PvNetworkOptions
     g_ptr_array_add(holder, network);
     network->net = g_strdup(net);
     network->nics = g_ptr_array_new_with_free_func((GDestroyNotify)pv_nic_free);
+    network->leased = g_hash_table_new(g_direct_hash, g_direct_equal);
     network->dhcp = options->dhcp;
     if (!pv_network_parse_cidr(net, options->cidr, &network->cidr, error))
         return NULL;

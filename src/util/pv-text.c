@@ -159,8 +159,9 @@ pv_text_name(const char *text)
  * pv_text_from_bytes:
  * @bytes: (nullable): a command's output
  *
- * @bytes as a string, NUL-terminated: "" for NULL or none (an empty
- * GBytes has no data, and g_strndup() of that is NULL).
+ * Every byte of @bytes, NUL-terminated: "" for NULL or none (an empty
+ * GBytes has no data, and g_strndup() of that is NULL; g_strndup() also
+ * stops at a NUL, as strncpy() does).
  * Returns: (transfer full)
  */
 char *
@@ -168,8 +169,12 @@ pv_text_from_bytes(GBytes *bytes)
 {
     gsize len = 0;
     const char *data = bytes ? g_bytes_get_data(bytes, &len) : NULL;
+    char *text = g_malloc(len + 1);
 
-    return data && len ? g_strndup(data, len) : g_strdup("");
+    if (len)
+        memcpy(text, data, len);
+    text[len] = '\0';
+    return text;
 }
 
 /**

@@ -114,7 +114,7 @@ function Test:log(msg) end
 ---@field nics? (string|provium.NicOptions)[] One NIC per entry, on the file's networks, in order
 ---@field fixture? string Restore the VM from fixtures/NAME.fixture.lua (no memory, cpus or performance mode with it)
 ---@field cmdline? string Kernel command line of this VM, after its profile's
----@field boot_timeout? provium.Duration Until the guest agent connects, for this VM's boots (default: its profile's boot_timeout, else "2m")
+---@field boot_timeout? provium.Duration Until the guest agent connects, for this VM's boots (default: its profile's boot_timeout, else "5m")
 ---@field cloud_init? boolean|provium.CloudInitOptions A cloud-init NoCloud seed of its own for each boot (true; false turns its profile's cloud_init off; doc/guests.md)
 ---@field disks? provium.DiskOptions[] More disks beside the root disk, replacing its profile's: virtio ones vdb, vdc... (after vda), SCSI ones sda, sdb...
 ---@field firmware? "bios"|"efi" "efi": UEFI firmware libvirt picks (Debian: ovmf); default its profile's firmware, else "bios"
@@ -216,7 +216,7 @@ function fixture(name, opts, setup) end
 ---@class provium.BootOptions
 ---@field memory? provium.Size
 ---@field cpus? integer
----@field timeout? provium.Duration Until the guest agent connects (default "2m")
+---@field timeout? provium.Duration Until the guest agent connects (default "5m")
 ---@field agent? boolean false: do not wait for the guest agent
 ---@field ready? "agent"|"systemd"|"cloud-init" After the agent, wait (within timeout) until systemd says running (degraded fails, naming the failed units) or cloud-init has finished (its errors fail)
 ---@field performance_mode? boolean
@@ -287,7 +287,7 @@ function VM:shutdown(opts) end
 
 ---Reboots the guest (through its agent, else ACPI) and returns once its agent
 ---answers from the new boot and its NICs have their addresses again.
----@param opts? provium.ShutdownOptions timeout: default the boot's ("2m", or the profile's boot_timeout)
+---@param opts? provium.ShutdownOptions timeout: default the boot's ("5m", or the profile's boot_timeout)
 ---@return provium.VM
 function VM:reboot(opts) end
 

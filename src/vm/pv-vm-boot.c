@@ -75,7 +75,7 @@ pv_vm_boot_prepare(PvVm *vm, const PvVmBootOptions *options, GError **error)
         pv_vm_boot_free(boot);
         return FALSE;
     }
-    /* The boot's timeout, else the VM's or its profile's boot_timeout, else 2 minutes. */
+    /* The boot's timeout, else the VM's or its profile's boot_timeout, else 5 minutes. */
     boot->timeout_ns = options->timeout_ns ? options->timeout_ns :
         vm->profile->boot_timeout_ns ? vm->profile->boot_timeout_ns : PV_VM_BOOT_TIMEOUT_NS;
     /* channel = console: no agent to wait for, but a shell on the console. */

@@ -202,6 +202,26 @@ pv_vm_shell(PvVm *vm, GError **error)
 }
 
 /**
+ * pv_vm_console_forget_shell:
+ *
+ * The guest reboots: the shell provium was logged into goes with the old
+ * boot.  The next call logs in again, reading the console on from where
+ * the last session was (an old login prompt is not answered again).
+ */
+void
+pv_vm_console_forget_shell(PvVm *vm)
+{
+    PvShellIo io = { pv_vm_shell_send, pv_vm_shell_read, NULL };
+
+    if (!vm->shell)
+        return;
+    pv_shell_session_free(vm->shell->session);
+    io.io = vm->shell;
+    vm->shell->session = pv_shell_session_new(&io, vm->profile->console_user,
+                                              vm->profile->console_password);
+}
+
+/**
  * pv_vm_console_login:
  * @deadline: monotonic
  *

@@ -153,6 +153,7 @@ void pv_vm_release_nics(PvVm *vm);
 /* pv-vm-console.c */
 void pv_vm_console_close(PvVm *vm);
 gboolean pv_vm_console_login(PvVm *vm, gint64 deadline, GError **error);
+void pv_vm_console_forget_shell(PvVm *vm);
 gboolean pv_vm_console_configure_nics(PvVm *vm, gint64 boot_deadline, gint64 timeout_us,
                                       GError **error);
 gboolean pv_vm_console_exec(PvVm *vm, const PvAgentExec *exec, PvAgentExecResult *result,

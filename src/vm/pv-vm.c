@@ -265,7 +265,8 @@ pv_vm_boot_id(PvVm *vm)
     g_autoptr(GError) error = NULL;
     char *id;
 
-    if (pv_domain_get_state(vm->domain) != PV_DOMAIN_STATE_READY ||
+    if ((!vm->profile->console_channel &&
+         pv_domain_get_state(vm->domain) != PV_DOMAIN_STATE_READY) ||
         !pv_vm_exec(vm, &exec, &result, &error) || result.timed_out || result.exit_code != 0)
         return NULL;
     id = pv_text_from_bytes(result.out);
@@ -278,7 +279,8 @@ pv_vm_boot_id(PvVm *vm)
  *
  * vm:reboot(): the guest reboots (through its agent, else ACPI) and this
  * returns once its agent answers from the new boot (its boot id changed)
- * and its NICs have their addresses again.
+ * and its NICs have their addresses again.  With channel = console,
+ * through ACPI, and provium logs in on the console of the new boot.
  */
 gboolean
 pv_vm_reboot(PvVm *vm, gint64 timeout_ns, GError **error)
@@ -287,8 +289,18 @@ pv_vm_reboot(PvVm *vm, gint64 timeout_ns, GError **error)
     g_autofree char *timeout = NULL;
     gint64 deadline;
 
-    if (!pv_vm_require_agent(vm, error))
+    if (vm->profile->console_channel) {
+        vm->touched = TRUE;
+        if (!pv_vm_check_scope(vm, error))
+            return FALSE;
+        if (!pv_vm_is_running(vm)) {
+            g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                        _("vm '%s' is not running: boot it first"), vm->name);
+            return FALSE;
+        }
+    } else if (!pv_vm_require_agent(vm, error)) {
         return FALSE;
+    }
     if (!timeout_ns)
         timeout_ns = vm->profile->boot_timeout_ns ? vm->profile->boot_timeout_ns
                                                   : PV_VM_BOOT_TIMEOUT_NS;
@@ -311,7 +323,19 @@ pv_vm_reboot(PvVm *vm, gint64 timeout_ns, GError **error)
                         pv_domain_peek_name(vm->domain), reason ? reason : "?");
             return FALSE;
         }
-        now = pv_vm_boot_id(vm);
+        /*
+         * channel = console: log in again (the old shell may still answer
+         * a probe before it goes: the boot id tells).
+         */
+        if (vm->profile->console_channel) {
+            g_autoptr(GError) login_error = NULL;
+
+            pv_vm_console_forget_shell(vm);
+            if (pv_vm_console_login(vm, deadline, &login_error))
+                now = pv_vm_boot_id(vm);
+        } else {
+            now = pv_vm_boot_id(vm);
+        }
         if (now && *now && g_strcmp0(now, before) != 0)
             break;
         if (g_get_monotonic_time() >= deadline) {

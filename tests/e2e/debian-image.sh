@@ -139,6 +139,12 @@ test("a Debian 12 guest without its agent, through its serial console", function
     t:assert_eq("again\n", vm:run("echo again").stdout)
     vm:console():send("echo typed-$((6*7)) > /dev/ttyS0\r")
     vm:console():expect("typed%-42", "60s")
+    -- A reboot through ACPI: provium logs in on the new boot's console.
+    local id = vm:run("cat /proc/sys/kernel/random/boot_id"):assert_ok().stdout
+    vm:reboot({timeout = "10m"})
+    t:assert(vm:run("cat /proc/sys/kernel/random/boot_id"):assert_ok().stdout ~= id,
+             "the same boot id after vm:reboot()")
+    t:assert_contains(vm:run("ip -4 -o addr show"):assert_ok().stdout, " inet 10.97.3.19/24 ")
     -- systemd powers off on ACPI (else provium destroys it at the timeout).
     vm:shutdown({timeout = "5m"})
     local state, why = vm:state()

@@ -37,7 +37,7 @@ printf '[profile default]\nmemory = 128M\nconsole_ignore = oom, opps\n' > "$WORK
 echo 'test("x", function(t) end)' > "$WORK/p/a.test.lua"
 run_t "$WORK/p"
 check "profile: exit 2" status_is 2
-check "profile: a misspelt check names the file and profile" \
-    err_has "provium.conf: [profile default] console_ignore: 'opps' is not a console check $KNOWN"
+check "profile: a misspelt check names the file, line and profile" \
+    err_has "provium.conf:3: [profile default] console_ignore: 'opps' is not a console check $KNOWN"
 check "profile: one line" err_is_one_line
 check "nothing left" no_domains_left

@@ -96,8 +96,8 @@ for value in "disks = 1X" "disks = 1G:ide" "firmware = uefi"; do
     printf '[profile default]\nmemory = 128M\n%s\n' "$value" > "$WORK/p/provium.conf"
     run_t "$WORK/p"
     check "profile '$value': exit 2" status_is 2
-    check "profile '$value': names the file and key" \
-        sh -c "grep -q 'provium.conf: \[profile default\] ${value%% *}: ' '$WORK/err' '$WORK/out'"
+    check "profile '$value': names the file, line and key" \
+        sh -c "grep -q 'provium.conf:3: \[profile default\] ${value%% *}: ' '$WORK/err' '$WORK/out'"
 done
 printf '[profile default]\nmemory = 128M\ndisks = file:gone.qcow2\n' > "$WORK/p/provium.conf"
 printf 'test("x", function(t) provium:vm("v"):boot({agent = false}) end)\n' > "$WORK/p/a.test.lua"

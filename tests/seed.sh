@@ -77,5 +77,5 @@ check "a missing user_data file: named, at the VM's line" \
 printf '[profile default]\nmemory = 128M\ncloud_init = maybe\n' > "$WORK/gone/provium.conf"
 run_t "$WORK/gone"
 check "cloud_init = maybe: exit 2" status_is 2
-check "cloud_init = maybe: one line naming the file and key" \
-    err_has "$WORK/gone/provium.conf: [profile default] cloud_init: 'maybe' is not yes or no"
+check "cloud_init = maybe: one line naming the file, line and key" \
+    err_has "$WORK/gone/provium.conf:3: [profile default] cloud_init: 'maybe' is not yes or no"

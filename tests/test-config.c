@@ -344,7 +344,7 @@ test_on_host_files(Fixture *fx, gconstpointer data)
 
         g_assert_null(refused);
         g_assert_error(error, PV_ERROR, PV_ERROR_CONFIG);
-        g_assert_nonnull(strstr(error->message, "provium.conf: [profile a] "));
+        g_assert_nonnull(strstr(error->message, "provium.conf:2: [profile a] "));
         g_assert_nonnull(strstr(error->message, bad[i + 1]));
         g_clear_error(&error);
     }

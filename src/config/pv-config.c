@@ -106,8 +106,10 @@ pv_config_free(PvConfig *config)
 }
 
 
+static guint pv_config_key_line(const char *text, const char *group, const char *key);
+
 static gboolean
-pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
+pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *text, const char *group,
                        const char *config_dir, GError **error)
 {
     /* "[profile]" alone has no space after the word. */
@@ -163,8 +165,12 @@ pv_config_load_profile(PvConfig *config, GKeyFile *kf, const char *group,
     }
     keys = g_key_file_get_keys(kf, group, NULL, NULL);
     for (i = 0; keys && keys[i]; i++) {
-        if (!pv_profile_set_key(profile, kf, group, keys[i], config_dir, config->display_path,
-                                error))
+        /* A mistake names the key's line: "provium.conf:12: [profile web] disks: ...". */
+        guint line = pv_config_key_line(text, group, keys[i]);
+        g_autofree char *where = line ? g_strdup_printf("%s:%u", config->display_path, line)
+                                      : g_strdup(config->display_path);
+
+        if (!pv_profile_set_key(profile, kf, group, keys[i], config_dir, where, error))
             return FALSE;
     }
     g_free(profile->config_dir);
@@ -323,7 +329,7 @@ pv_config_load(const char *path, GError **error)
                         groups[i]);
             return NULL;
         }
-        if (!pv_config_load_profile(config, kf, groups[i], config_dir, error))
+        if (!pv_config_load_profile(config, kf, text, groups[i], config_dir, error))
             return NULL;
     }
     if (!g_hash_table_contains(config->profiles, PV_PROFILE_DEFAULT)) {

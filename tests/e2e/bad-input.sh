@@ -58,7 +58,7 @@ check "a disk without a kernel: nothing left in virsh list --all" no_domains_lef
 printf '[profile default]\nmemroy = 1G\n' > "$WORK/tpl/provium.conf"
 run_provium "$WORK/tpl"
 check "config typo: exit 2" status_is 2
-check "config typo: one line naming file and key" err_has "provium.conf: [profile default]: unknown key 'memroy'"
+check "config typo: one line naming file, line and key" err_has "provium.conf:2: [profile default]: unknown key 'memroy'"
 
 "$PROVIUM" -c "test:///$WORK/no-such-node.xml" --results-dir "$WORK/runs" "$WORK/t/size.test.lua" \
     > "$WORK/out" 2> "$WORK/err"

@@ -113,6 +113,6 @@ check "--virt-type xen: only that line" err_is_one_line
 printf '[profile default]\nvirt_type = fast\n' > "$WORK/t/provium.conf"
 run_provium "$WORK/t"
 check "profile virt_type = fast: exit 2" status_is 2
-check "profile virt_type = fast: names file and key" \
-    err_has "provium.conf: [profile default] virt_type: 'fast' is not kvm, qemu or auto"
+check "profile virt_type = fast: names file, line and key" \
+    err_has "provium.conf:2: [profile default] virt_type: 'fast' is not kvm, qemu or auto"
 check "nothing left in virsh list --all" no_domains_left

@@ -144,8 +144,10 @@ pv_vm_configure_nics(PvVm *vm, GError **error)
 
     if (vm->nics->len == 0)
         return TRUE;
-    if (vm->boot && vm->boot->console_login)
-        return pv_vm_console_configure_nics(vm, vm->boot->started + vm->boot->timeout_ns / 1000,
+    /* During a boot, as it logs in; after one (vm:reboot()), by the profile. */
+    if (vm->boot ? vm->boot->console_login : vm->profile->console_channel)
+        return pv_vm_console_configure_nics(vm, vm->boot ? vm->boot->started +
+                                            vm->boot->timeout_ns / 1000 : deadline,
                                             PV_VM_NET_TIMEOUT_US, error);
     if (vm->boot && vm->boot->no_agent)
         return TRUE;

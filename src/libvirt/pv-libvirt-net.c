@@ -156,8 +156,8 @@ pv_libvirt_network_create(virConnect *conn, const char *xml, GError **error)
  *   another name is not provium's, and is left alone
  * @existed: (out) (optional): whether libvirt still had the network
  *
- * Destroys the network, if libvirt still has it; one that is gone is not
- * an error.
+ * Destroys the network, if libvirt still has it; one that is gone, also
+ * between the lookup and the destroy, is not an error.
  */
 gboolean
 pv_libvirt_network_destroy(virConnect *conn, const char *uuid, const char *name,
@@ -181,7 +181,13 @@ pv_libvirt_network_destroy(virConnect *conn, const char *uuid, const char *name,
                     uuid, virNetworkGetName(vnet), name);
         return FALSE;
     }
-    if (virNetworkDestroy(vnet) < 0 && !pv_libvirt_last_error_is(VIR_ERR_OPERATION_INVALID)) {
+    /*
+     * Not running (a defined network), or gone since the lookup: its owner
+     * destroyed it meanwhile (a run ending as `provium clean --force`
+     * removes its domain).
+     */
+    if (virNetworkDestroy(vnet) < 0 && !pv_libvirt_last_error_is(VIR_ERR_OPERATION_INVALID) &&
+        !pv_libvirt_last_error_is(VIR_ERR_NO_NETWORK)) {
         pv_libvirt_set_error(error, _("cannot destroy network '%s'"), name);
         return FALSE;
     }

@@ -134,6 +134,27 @@ pv_host_storage_local_image_format(const char *path)
     return got == 4 && memcmp(magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
 }
 
+/* Runs qemu-img with @argv; its complaint, when it fails, becomes @error. */
+static gboolean
+pv_host_storage_local_qemu_img(const char *const *argv, GError **error)
+{
+    g_autofree char *err_text = NULL;
+    int status = 0;
+    g_autoptr(GError) local_error = NULL;
+
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                      NULL, &err_text, &status, &local_error)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot run %s: %s"),
+                    PV_QEMU_IMG, local_error->message);
+        return FALSE;
+    }
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        g_set_error_literal(error, PV_ERROR, PV_ERROR_IO, g_strstrip(err_text));
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* A qcow2 overlay of @base, made with qemu-img in the run directory. */
 static char *
 pv_host_storage_local_make_overlay(PvHostStorage *storage, const char *base, const char *name,
@@ -144,19 +165,9 @@ pv_host_storage_local_make_overlay(PvHostStorage *storage, const char *base, con
         PV_QEMU_IMG, "create", "-q", "-f", "qcow2",
         "-F", pv_host_storage_local_image_format(base), "-b", base, overlay, NULL,
     };
-    g_autofree char *err_text = NULL;
-    int status = 0;
-    g_autoptr(GError) local_error = NULL;
 
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                      NULL, &err_text, &status, &local_error)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot run %s: %s"),
-                    PV_QEMU_IMG, local_error->message);
-        return NULL;
-    }
-    if (!g_spawn_check_wait_status(status, NULL)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_IO,
-                    _("cannot make a disk overlay of %s: %s"), base, g_strstrip(err_text));
+    if (!pv_host_storage_local_qemu_img(argv, error)) {
+        g_prefix_error(error, _("cannot make a disk overlay of %s: "), base);
         return NULL;
     }
     return g_steal_pointer(&overlay);
@@ -172,19 +183,9 @@ pv_host_storage_local_make_blank(PvHostStorage *storage, const char *name, guint
     const char *argv[] = {
         PV_QEMU_IMG, "create", "-q", "-f", "qcow2", path, bytes, NULL,
     };
-    g_autofree char *err_text = NULL;
-    int status = 0;
-    g_autoptr(GError) local_error = NULL;
 
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                      NULL, &err_text, &status, &local_error)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_IO, _("cannot run %s: %s"),
-                    PV_QEMU_IMG, local_error->message);
-        return NULL;
-    }
-    if (!g_spawn_check_wait_status(status, NULL)) {
-        g_set_error(error, PV_ERROR, PV_ERROR_IO,
-                    _("cannot make a blank disk %s: %s"), path, g_strstrip(err_text));
+    if (!pv_host_storage_local_qemu_img(argv, error)) {
+        g_prefix_error(error, _("cannot make a blank disk %s: "), path);
         return NULL;
     }
     return g_steal_pointer(&path);

@@ -14,9 +14,9 @@
 #include "pv-error.h"
 #include "pv-vm-private.h"
 
-/* The VM is in scope, booted and its agent connected; else why not. */
+/* The VM is in scope and its domain runs; else why not. */
 gboolean
-pv_vm_require_agent(PvVm *vm, GError **error)
+pv_vm_require_running(PvVm *vm, GError **error)
 {
     g_autofree char *reason = NULL;
 
@@ -28,21 +28,29 @@ pv_vm_require_agent(PvVm *vm, GError **error)
                     _("vm '%s' is not booted: call vm:boot() first"), vm->name);
         return FALSE;
     }
-    switch (pv_domain_get_state(vm->domain)) {
-    case PV_DOMAIN_STATE_READY:
-        return pv_file_check(vm->ctx.file, error);
-    case PV_DOMAIN_STATE_STOPPED:
+    if (pv_domain_get_state(vm->domain) == PV_DOMAIN_STATE_STOPPED) {
         reason = pv_domain_dup_stop_reason(vm->domain);
         g_set_error(error, PV_ERROR, PV_ERROR_DOMAIN_STOPPED,
                     _("vm '%s' (domain '%s') is not running: %s"),
                     vm->name, pv_domain_peek_name(vm->domain), reason ? reason : "?");
         return FALSE;
-    default:
+    }
+    return pv_file_check(vm->ctx.file, error);
+}
+
+/* The VM runs (pv_vm_require_running()) and its agent is connected; else why not. */
+gboolean
+pv_vm_require_agent(PvVm *vm, GError **error)
+{
+    if (!pv_vm_require_running(vm, error))
+        return FALSE;
+    if (pv_domain_get_state(vm->domain) != PV_DOMAIN_STATE_READY) {
         g_set_error(error, PV_ERROR, PV_ERROR_GUEST,
                     _("the guest agent of vm '%s' (domain '%s') is not connected"),
                     vm->name, pv_domain_peek_name(vm->domain));
         return FALSE;
     }
+    return TRUE;
 }
 
 /*

@@ -61,30 +61,6 @@ pv_vm_console_close(PvVm *vm)
     g_clear_pointer(&vm->console_domain, pv_domain_unref);
 }
 
-/* The VM is in scope and its domain runs; else why not. */
-static gboolean
-pv_vm_require_running(PvVm *vm, GError **error)
-{
-    g_autofree char *reason = NULL;
-
-    vm->touched = TRUE;
-    if (!pv_vm_check_scope(vm, error))
-        return FALSE;
-    if (!vm->domain) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("vm '%s' is not booted: call vm:boot() first"), vm->name);
-        return FALSE;
-    }
-    if (pv_domain_get_state(vm->domain) == PV_DOMAIN_STATE_STOPPED) {
-        reason = pv_domain_dup_stop_reason(vm->domain);
-        g_set_error(error, PV_ERROR, PV_ERROR_DOMAIN_STOPPED,
-                    _("vm '%s' (domain '%s') is not running: %s"),
-                    vm->name, pv_domain_peek_name(vm->domain), reason ? reason : "?");
-        return FALSE;
-    }
-    return pv_file_check(vm->ctx.file, error);
-}
-
 /* The stream of the running domain's console, opened if need be. */
 static PvConsoleStream *
 pv_vm_console_stream(PvVm *vm, GError **error)

@@ -133,6 +133,7 @@ void pv_vm_settle_stopped(PvVm *vm);
 void pv_vm_boot_free(PvVmBoot *boot);
 void pv_vm_emit_stopped(PvVm *vm, const char *reason);
 void pv_vm_agent_context(PvVm *vm, PvAgentContext *ctx);
+gboolean pv_vm_require_running(PvVm *vm, GError **error);
 gboolean pv_vm_require_agent(PvVm *vm, GError **error);
 gboolean pv_vm_sched_wait(PvVm *vm, const char *who, const char *need, const char *waiting_for,
                           PvSchedTryFunc try_take, gpointer data, GError **error);

@@ -152,17 +152,8 @@ pv_template_add_disks(xmlNode *devices, const PvDomainRequest *request, GError *
         }
         if (scsi && !controller)
             controller = pv_template_scsi_controller(devices);
-        disk = pv_xml_new_child(devices, "disk", NULL);
-        xmlSetProp(disk, BAD_CAST "type", BAD_CAST "file");
-        xmlSetProp(disk, BAD_CAST "device", BAD_CAST "disk");
-        node = pv_xml_new_child(disk, "driver", NULL);
-        xmlSetProp(node, BAD_CAST "name", BAD_CAST "qemu");
-        xmlSetProp(node, BAD_CAST "type", BAD_CAST "qcow2");
-        node = pv_xml_new_child(disk, "source", NULL);
-        xmlSetProp(node, BAD_CAST "file", BAD_CAST spec->path);
-        node = pv_xml_new_child(disk, "target", NULL);
-        xmlSetProp(node, BAD_CAST "dev", BAD_CAST target);
-        xmlSetProp(node, BAD_CAST "bus", BAD_CAST(scsi ? "scsi" : "virtio"));
+        disk = pv_template_new_file_disk(devices, "disk", "qcow2", spec->path, target,
+                                         scsi ? "scsi" : "virtio");
         pv_xml_new_child(disk, "serial", serial);
         if (scsi) {
             g_autofree char *unit_text = g_strdup_printf("%u", unit);

@@ -198,12 +198,42 @@ pv_template_firmware_boots_disks(xmlNode *os, GError **error)
     return TRUE;
 }
 
+/**
+ * pv_template_new_file_disk:
+ * @device: "disk" or "cdrom"
+ * @format: the driver's type: "qcow2", "raw"
+ * @path: the file on the host
+ * @target_dev: "vdb", "sda", "hdc"
+ * @bus: "virtio", "scsi", "sata", "ide"
+ *
+ * Adds a file-backed <disk> with its driver, source and target: what every
+ * disk provium adds has.  Returns: (transfer none): the new <disk>
+ */
+xmlNode *
+pv_template_new_file_disk(xmlNode *devices, const char *device, const char *format,
+                          const char *path, const char *target_dev, const char *bus)
+{
+    xmlNode *disk = pv_xml_new_child(devices, "disk", NULL);
+    xmlNode *node;
+
+    xmlSetProp(disk, BAD_CAST "type", BAD_CAST "file");
+    xmlSetProp(disk, BAD_CAST "device", BAD_CAST device);
+    node = pv_xml_new_child(disk, "driver", NULL);
+    xmlSetProp(node, BAD_CAST "name", BAD_CAST "qemu");
+    xmlSetProp(node, BAD_CAST "type", BAD_CAST format);
+    node = pv_xml_new_child(disk, "source", NULL);
+    xmlSetProp(node, BAD_CAST "file", BAD_CAST path);
+    node = pv_xml_new_child(disk, "target", NULL);
+    xmlSetProp(node, BAD_CAST "dev", BAD_CAST target_dev);
+    xmlSetProp(node, BAD_CAST "bus", BAD_CAST bus);
+    return disk;
+}
+
 gboolean
 pv_template_add_disk(xmlNode *domain, xmlNode *devices, const PvDomainRequest *request,
                      GError **error)
 {
     g_autofree char *target_dev = pv_template_free_disk_target(devices);
-    xmlNode *disk;
     xmlNode *node;
     xmlNode *os;
 
@@ -212,17 +242,7 @@ pv_template_add_disk(xmlNode *domain, xmlNode *devices, const PvDomainRequest *r
                             _("the template uses every virtio disk name (vda to vdz)"));
         return FALSE;
     }
-    disk = pv_xml_new_child(devices, "disk", NULL);
-    xmlSetProp(disk, BAD_CAST "type", BAD_CAST "file");
-    xmlSetProp(disk, BAD_CAST "device", BAD_CAST "disk");
-    node = pv_xml_new_child(disk, "driver", NULL);
-    xmlSetProp(node, BAD_CAST "name", BAD_CAST "qemu");
-    xmlSetProp(node, BAD_CAST "type", BAD_CAST "qcow2");
-    node = pv_xml_new_child(disk, "source", NULL);
-    xmlSetProp(node, BAD_CAST "file", BAD_CAST request->disk);
-    node = pv_xml_new_child(disk, "target", NULL);
-    xmlSetProp(node, BAD_CAST "dev", BAD_CAST target_dev);
-    xmlSetProp(node, BAD_CAST "bus", BAD_CAST "virtio");
+    pv_template_new_file_disk(devices, "disk", "qcow2", request->disk, target_dev, "virtio");
 
     /* Without a kernel the disk is what boots, unless the template says. */
     os = pv_xml_ensure_child(domain, "os", FALSE);

@@ -25,6 +25,8 @@ gboolean pv_xml_attr_equal(xmlNode *node, const char *attr, const char *value);
 /* The parts of a domain provium sets (pv-template-parts.c) */
 void pv_template_set_memory(xmlNode *domain, guint64 bytes);
 void pv_template_set_boot(xmlNode *domain, const PvDomainRequest *request);
+xmlNode *pv_template_new_file_disk(xmlNode *devices, const char *device, const char *format,
+                                   const char *path, const char *target_dev, const char *bus);
 gboolean pv_template_add_disk(xmlNode *domain, xmlNode *devices, const PvDomainRequest *request,
                               GError **error);
 void pv_template_set_console(xmlNode *devices, const char *log_path);

@@ -79,17 +79,8 @@ pv_template_add_seed(xmlNode *domain, xmlNode *devices, const char *seed, GError
                               "the cloud-init seed"));
         return FALSE;
     }
-    disk = pv_xml_new_child(devices, "disk", NULL);
-    xmlSetProp(disk, BAD_CAST "type", BAD_CAST "file");
-    xmlSetProp(disk, BAD_CAST "device", BAD_CAST "cdrom");
-    node = pv_xml_new_child(disk, "driver", NULL);
-    xmlSetProp(node, BAD_CAST "name", BAD_CAST "qemu");
-    xmlSetProp(node, BAD_CAST "type", BAD_CAST "raw");
-    node = pv_xml_new_child(disk, "source", NULL);
-    xmlSetProp(node, BAD_CAST "file", BAD_CAST seed);
-    node = pv_xml_new_child(disk, "target", NULL);
-    xmlSetProp(node, BAD_CAST "dev", BAD_CAST target_dev);
-    xmlSetProp(node, BAD_CAST "bus", BAD_CAST (sata ? "sata" : "ide"));
+    disk = pv_template_new_file_disk(devices, "cdrom", "raw", seed, target_dev,
+                                     sata ? "sata" : "ide");
     pv_xml_new_child(disk, "readonly", NULL);
     node = pv_xml_new_child(disk, "alias", NULL);
     xmlSetProp(node, BAD_CAST "name", BAD_CAST PV_TEMPLATE_SEED_ALIAS);

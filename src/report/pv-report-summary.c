@@ -17,6 +17,7 @@
 
 #include "pv-events.h"
 #include "pv-report-summary.h"
+#include "pv-text.h"
 #include "pv-units.h"
 
 /*
@@ -108,19 +109,21 @@ pv_summary_file(PvSummary *summary, GHashTable *by_path, const char *path)
     return file;
 }
 
+/* The host named @name in the stream, made one line to show, added when new. */
 static PvSummaryHost *
 pv_summary_host(PvSummary *summary, const char *name)
 {
+    g_autofree char *shown = pv_text_name(name);
     PvSummaryHost *host;
     guint i;
 
     for (i = 0; i < summary->hosts->len; i++) {
         host = summary->hosts->pdata[i];
-        if (g_str_equal(host->name, name))
+        if (g_str_equal(host->name, shown))
             return host;
     }
     host = g_new0(PvSummaryHost, 1);
-    host->name = g_strdup(name);
+    host->name = g_steal_pointer(&shown);
     g_ptr_array_add(summary->hosts, host);
     return host;
 }
@@ -429,9 +432,13 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
         const char *host = file && !g_str_equal(kind, "network_created") ?
             pv_event_get_str(event, "host") : NULL;
 
-        if (host && g_strcmp0(file->host, host) != 0) {
-            g_free(file->host);
-            file->host = g_strdup(pv_summary_host(summary, host)->name);
+        if (host) {
+            const char *name = pv_summary_host(summary, host)->name;
+
+            if (g_strcmp0(file->host, name) != 0) {
+                g_free(file->host);
+                file->host = g_strdup(name);
+            }
         }
 
         if (i == 0)

@@ -1648,6 +1648,56 @@ test_hosts_junit_and_page(void)
     g_assert_nonnull(strstr(page, "qemu+ssh://lab2/system"));
 }
 
+static void
+collect_block(const PvReportFile *file, const char *block, gpointer user_data)
+{
+    g_string_append(user_data, block);
+}
+
+/* The terminal's blocks and --json say where each file ran, when there were several hosts. */
+static void
+test_hosts_terminal_and_json(void)
+{
+    const char *const *const runs[] = { two_hosts, clean_run };
+    guint r;
+
+    for (r = 0; r < G_N_ELEMENTS(runs); r++) {
+        g_autoptr(GPtrArray) events = stream(runs[r]);
+        g_autoptr(GString) blocks = g_string_new(NULL);
+        g_autoptr(PvTerminal) terminal = pv_terminal_new_for_blocks(collect_block, blocks);
+        g_autoptr(PvReportCollector) collector = pv_report_collector_new();
+        g_autoptr(GString) json = g_string_new(NULL);
+        guint i;
+
+        for (i = 0; i < events->len; i++) {
+            g_autoptr(PvReportFile) file = pv_report_collector_feed(collector,
+                                                                    events->pdata[i]);
+
+            pv_terminal_on_event(events->pdata[i], terminal);
+            if (file) {
+                g_autofree char *line = pv_json_format_file(file);
+
+                g_string_append_printf(json, "%s\n", line);
+            }
+        }
+        g_test_message("%s%s", blocks->str, json->str);
+        if (r == 0) {
+            g_assert_nonnull(strstr(blocks->str, "b failed (4.0s)\n  on host lab2\n  FAIL  t"));
+            g_assert_nonnull(strstr(blocks->str, "a passed (6.0s)\n  on host ci\n"));
+            /* d never ran anywhere. */
+            g_assert_nonnull(strstr(blocks->str, "d not_run (0ms)\n"));
+            g_assert_null(strstr(blocks->str, "d not_run (0ms)\n  on host"));
+            g_assert_nonnull(strstr(json->str, "{\"path\":\"b\",\"status\":\"failed\","
+                                               "\"duration_ns\":4000000000,\"duration\":4.0,"
+                                               "\"attempts\":1,\"host\":\"lab2\","));
+        } else {
+            g_assert_nonnull(strstr(blocks->str, "b failed (2.0s)\n"));
+            g_assert_null(strstr(blocks->str, "on host"));
+            g_assert_null(strstr(json->str, "\"host\""));
+        }
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1679,5 +1729,6 @@ main(int argc, char **argv)
     g_test_add_func("/report/hosts/one", test_hosts_one);
     g_test_add_func("/report/hosts/svg", test_hosts_svg);
     g_test_add_func("/report/hosts/junit-and-page", test_hosts_junit_and_page);
+    g_test_add_func("/report/hosts/terminal-and-json", test_hosts_terminal_and_json);
     return g_test_run();
 }

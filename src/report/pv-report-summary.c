@@ -109,22 +109,22 @@ pv_summary_file(PvSummary *summary, GHashTable *by_path, const char *path)
     return file;
 }
 
-/* The host named @name in the stream, made one line to show, added when new. */
+/*
+ * The host named @name in the stream, made one line to show, added when
+ * new; @by_name: its name -> PvSummaryHost (however many a stream names).
+ */
 static PvSummaryHost *
-pv_summary_host(PvSummary *summary, const char *name)
+pv_summary_host(PvSummary *summary, GHashTable *by_name, const char *name)
 {
     g_autofree char *shown = pv_text_name(name);
-    PvSummaryHost *host;
-    guint i;
+    PvSummaryHost *host = g_hash_table_lookup(by_name, shown);
 
-    for (i = 0; i < summary->hosts->len; i++) {
-        host = summary->hosts->pdata[i];
-        if (g_str_equal(host->name, shown))
-            return host;
-    }
+    if (host)
+        return host;
     host = g_new0(PvSummaryHost, 1);
     host->name = g_steal_pointer(&shown);
     g_ptr_array_add(summary->hosts, host);
+    g_hash_table_insert(by_name, host->name, host);
     return host;
 }
 
@@ -181,7 +181,7 @@ pv_summary_get_amount(GVariant *event, const char *key, guint64 *memory, double 
 
 /* run_started's hosts: each one's URI and pool. */
 static void
-pv_summary_read_hosts(PvSummary *summary, GVariant *event)
+pv_summary_read_hosts(PvSummary *summary, GHashTable *by_name, GVariant *event)
 {
     g_autoptr(GVariant) hosts = g_variant_lookup_value(event, "hosts", G_VARIANT_TYPE_ARRAY);
     gsize i;
@@ -198,7 +198,7 @@ pv_summary_read_hosts(PvSummary *summary, GVariant *event)
         name = pv_event_get_str(fields, "name");
         if (!name)
             continue;
-        host = pv_summary_host(summary, name);
+        host = pv_summary_host(summary, by_name, name);
         g_free(host->uri);
         host->uri = g_strdup(pv_event_get_str(fields, "uri"));
         pv_summary_get_amount(fields, "pool", &host->pool_memory, &host->pool_cpus);
@@ -271,41 +271,52 @@ pv_summary_weighted_peak(GArray *edges)
 static void
 pv_summary_finish_hosts(PvSummary *summary)
 {
+    guint n = summary->hosts->len;
+    g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    g_autoptr(GPtrArray) memory = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
     guint h;
+    guint i;
+    guint j;
 
-    for (h = 0; h < summary->hosts->len; h++) {
+    for (h = 0; h < n; h++) {
         PvSummaryHost *host = summary->hosts->pdata[h];
-        g_autoptr(GArray) vms = g_array_new(FALSE, FALSE, sizeof(PvSummaryWeightedEdge));
-        g_autoptr(GArray) memory = g_array_new(FALSE, FALSE, sizeof(PvSummaryWeightedEdge));
-        guint i;
-        guint j;
 
-        for (i = 0; i < summary->files->len; i++) {
-            const PvSummaryFile *file = summary->files->pdata[i];
+        g_hash_table_insert(index, host->name, GUINT_TO_POINTER(h + 1));
+        g_ptr_array_add(vms, g_array_new(FALSE, FALSE, sizeof(PvSummaryWeightedEdge)));
+        g_ptr_array_add(memory, g_array_new(FALSE, FALSE, sizeof(PvSummaryWeightedEdge)));
+    }
+    for (i = 0; i < summary->files->len; i++) {
+        const PvSummaryFile *file = summary->files->pdata[i];
+        guint at = file->host ? GPOINTER_TO_UINT(g_hash_table_lookup(index, file->host)) : 0;
+        PvSummaryHost *host;
 
-            if (g_strcmp0(file->host, host->name) != 0)
-                continue;
-            host->files++;
-            host->passed += file->passed;
-            host->failed += file->failed;
-            for (j = 0; j < file->vms->len; j++) {
-                const PvSummaryVm *vm = file->vms->pdata[j];
-                gint64 end = vm->stopped_ns ? vm->stopped_ns : summary->end_ns;
-                PvSummaryWeightedEdge up = { vm->spawned_ns, 1 };
-                PvSummaryWeightedEdge down = { end, -1 };
-                double weight = (double)vm->memory;
+        if (!at)
+            continue;
+        host = summary->hosts->pdata[at - 1];
+        host->files++;
+        host->passed += file->passed;
+        host->failed += file->failed;
+        for (j = 0; j < file->vms->len; j++) {
+            const PvSummaryVm *vm = file->vms->pdata[j];
+            gint64 end = vm->stopped_ns ? vm->stopped_ns : summary->end_ns;
+            PvSummaryWeightedEdge up = { vm->spawned_ns, 1 };
+            PvSummaryWeightedEdge down = { end, -1 };
 
-                host->vm_ns = pv_summary_add_ns(host->vm_ns, MAX(end - vm->spawned_ns, 0));
-                g_array_append_val(vms, up);
-                g_array_append_val(vms, down);
-                up.delta = weight;
-                down.delta = -weight;
-                g_array_append_val(memory, up);
-                g_array_append_val(memory, down);
-            }
+            host->vm_ns = pv_summary_add_ns(host->vm_ns, MAX(end - vm->spawned_ns, 0));
+            g_array_append_val(vms->pdata[at - 1], up);
+            g_array_append_val(vms->pdata[at - 1], down);
+            up.delta = (double)vm->memory;
+            down.delta = -(double)vm->memory;
+            g_array_append_val(memory->pdata[at - 1], up);
+            g_array_append_val(memory->pdata[at - 1], down);
         }
-        host->peak_vms = (guint)MIN(pv_summary_weighted_peak(vms), G_MAXUINT);
-        host->peak_memory = pv_summary_weighted_peak(memory);
+    }
+    for (h = 0; h < n; h++) {
+        PvSummaryHost *host = summary->hosts->pdata[h];
+
+        host->peak_vms = (guint)MIN(pv_summary_weighted_peak(vms->pdata[h]), G_MAXUINT);
+        host->peak_memory = pv_summary_weighted_peak(memory->pdata[h]);
     }
 }
 
@@ -413,6 +424,7 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
 {
     PvSummary *summary = g_new0(PvSummary, 1);
     g_autoptr(GHashTable) by_path = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) by_host = g_hash_table_new(g_str_hash, g_str_equal);
     gboolean kept_any = FALSE;   /* a kept domain legitimately holds pool */
     guint i;
 
@@ -433,7 +445,7 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
             pv_event_get_str(event, "host") : NULL;
 
         if (host) {
-            const char *name = pv_summary_host(summary, host)->name;
+            const char *name = pv_summary_host(summary, by_host, host)->name;
 
             if (g_strcmp0(file->host, name) != 0) {
                 g_free(file->host);
@@ -453,7 +465,7 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
             summary->uri = g_strdup(pv_event_get_str(event, "uri"));
             summary->start_ns = ts;
             pv_summary_get_amount(event, "pool", &summary->pool_memory, &summary->pool_cpus);
-            pv_summary_read_hosts(summary, event);
+            pv_summary_read_hosts(summary, by_host, event);
         } else if (g_str_equal(kind, "file_dispatched") && file) {
             PvSummarySpan *span = pv_summary_open_span(file);
 

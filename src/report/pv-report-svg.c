@@ -610,7 +610,8 @@ static GArray *
 pv_svg_layout_lanes(const PvSummary *summary, double top, double *bottom)
 {
     GArray *rows = g_array_new(FALSE, FALSE, sizeof(PvSvgRow));
-    gboolean unplaced = FALSE;
+    g_autoptr(GHashTable) by_host = NULL;
+    g_autoptr(GPtrArray) groups = NULL;
     double y = top;
     guint h;
     guint i;
@@ -621,26 +622,30 @@ pv_svg_layout_lanes(const PvSummary *summary, double top, double *bottom)
         *bottom = y;
         return rows;
     }
-    for (h = 0; h < summary->hosts->len; h++) {
-        const PvSummaryHost *host = summary->hosts->pdata[h];
-
-        pv_svg_add_heading_row(rows, host, &y);
-        for (i = 0; i < summary->files->len; i++) {
-            const PvSummaryFile *file = summary->files->pdata[i];
-
-            if (g_strcmp0(file->host, host->name) == 0)
-                pv_svg_add_file_row(rows, file, &y);
-        }
+    /* Each host's files, in discovery order; the last group: those never placed. */
+    by_host = g_hash_table_new(g_str_hash, g_str_equal);
+    groups = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    for (h = 0; h <= summary->hosts->len; h++) {
+        g_ptr_array_add(groups, g_ptr_array_new());
+        if (h < summary->hosts->len)
+            g_hash_table_insert(by_host, ((PvSummaryHost *)summary->hosts->pdata[h])->name,
+                                groups->pdata[h]);
     }
     for (i = 0; i < summary->files->len; i++) {
         const PvSummaryFile *file = summary->files->pdata[i];
+        GPtrArray *group = file->host ? g_hash_table_lookup(by_host, file->host) : NULL;
 
-        if (file->host)
-            continue;
-        if (!unplaced)
-            pv_svg_add_heading_row(rows, NULL, &y);
-        unplaced = TRUE;
-        pv_svg_add_file_row(rows, file, &y);
+        g_ptr_array_add(group ? group : groups->pdata[summary->hosts->len], (gpointer)file);
+    }
+    for (h = 0; h <= summary->hosts->len; h++) {
+        GPtrArray *group = groups->pdata[h];
+
+        if (h == summary->hosts->len && group->len == 0)
+            break;
+        pv_svg_add_heading_row(rows, h < summary->hosts->len ? summary->hosts->pdata[h] : NULL,
+                               &y);
+        for (i = 0; i < group->len; i++)
+            pv_svg_add_file_row(rows, group->pdata[i], &y);
     }
     *bottom = y;
     return rows;

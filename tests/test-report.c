@@ -1417,7 +1417,7 @@ test_html_page(void)
  * never placed.  Its events name each file's host.
  */
 static const char *const two_hosts[] = {
-    "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>, 'host': <'client'>,"
+    "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'rh'>, 'host': <'client'>,"
     " 'uri': <'qemu:///system'>, 'pool': <{'memory': <uint64 6442450944>, 'cpus': <3.0>}>,"
     " 'hosts': <[{'name': <'ci'>, 'uri': <'qemu:///system'>,"
     "             'pool': <{'memory': <uint64 4294967296>, 'cpus': <2.0>}>, 'cpus': <uint32 2>},"
@@ -1698,6 +1698,38 @@ test_hosts_terminal_and_json(void)
     }
 }
 
+/*
+ * provium report of a run on two hosts and an older run (no hosts): the
+ * first's line has its hosts' figures under it and its files their host;
+ * the other reads as before.
+ */
+static void
+test_hosts_merge(void)
+{
+    g_autoptr(GPtrArray) two = stream(two_hosts);
+    g_autoptr(GPtrArray) old = stream(clean_run);
+    g_autoptr(PvReport) report = pv_report_new();
+    g_autofree char *text = NULL;
+    g_autofree char *svg = NULL;
+    g_auto(GStrv) parts = NULL;
+
+    pv_report_add_stream(report, "runs/two", two, FALSE);
+    pv_report_add_stream(report, "runs/old", old, FALSE);
+    pv_report_finish(report);
+    text = pv_report_format(report);
+    svg = pv_report_svg(report, NULL, FALSE);
+    g_test_message("%s", text);
+    g_assert_nonnull(strstr(text, "\n      ci: 2 files, 2 passed, 0 failed; VM time 10.0s"));
+    g_assert_nonnull(strstr(text, "\n      lab2: 1 file, 0 passed, 1 failed"));
+    g_assert_nonnull(strstr(text, "  6.0s  passed      2 VMs  a  [1 ci]\n"));
+    g_assert_nonnull(strstr(text, "  4.0s  failed      1 VM   b  [1 lab2]\n"));
+    g_assert_nonnull(strstr(text, "  2.0s  failed      0 VMs  b  [2]\n"));
+    /* The first run's band has a part per host; the older run's none. */
+    g_assert_nonnull(strstr(svg, "host lab2: 1 file"));
+    parts = g_strsplit(svg, "class=\"host-heading\"", -1);
+    g_assert_cmpuint(g_strv_length(parts), ==, 4);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1730,5 +1762,6 @@ main(int argc, char **argv)
     g_test_add_func("/report/hosts/svg", test_hosts_svg);
     g_test_add_func("/report/hosts/junit-and-page", test_hosts_junit_and_page);
     g_test_add_func("/report/hosts/terminal-and-json", test_hosts_terminal_and_json);
+    g_test_add_func("/report/hosts/merge", test_hosts_merge);
     return g_test_run();
 }

@@ -10,10 +10,10 @@
  * when the run finishes.  provium report writes one from several runs' streams
  * (pv-report.c): a test that more than one of them ran is one <testcase>,
  * with a property per result ("provium.result": "STREAM: status").  Each
- * test case names the libvirt host it ran on in a property "host" (the
- * way pytest's record_property writes one, which Jenkins' JUnit plugin and
- * GitLab keep with the case); the suite's hostname stays the machine that
- * ran provium, as JUnit has it.
+ * test case names the libvirt host it ran on in a property "host", as its
+ * tags are (pytest's record_property's form, what a CI that reads test
+ * case properties reads; GitLab shows none of them); the suite's hostname
+ * stays the machine that ran provium, which is what it says in JUnit.
  */
 #include "config.h"
 

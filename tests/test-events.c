@@ -78,6 +78,10 @@ load_events(void)
     PvAmount claim = { 1073741824, 1000 };
     const char *path = "tests/boot.test.lua";
     const char *const slow[] = { "slow", "net", NULL };
+    const PvEventHost hosts[] = {
+        { "ci", "qemu:///system", { G_GUINT64_CONSTANT(12884901888), 1000 }, 2 },
+        { "lab2", "qemu+ssh://root@lab2/system", { G_GUINT64_CONSTANT(7335919616), 1000 }, 4 },
+    };
     guint i;
 
     g_ptr_array_add(tests, "boots");
@@ -98,6 +102,7 @@ load_events(void)
     pv_event_run_started(events, argv, "qemu:///system", "ci", "pv-3fa9c1-",
                          "/srv/.provium/runs/20261123-091512-3fa9c1", 4242, pool, 2, "auto",
                          "qemu", "QEMU cannot use KVM here: guests run under plain emulation",
+                         hosts, G_N_ELEMENTS(hosts),
                          g_variant_new_parsed("{'index': <uint64 2>, 'total': <uint64 3>, "
                                               "'mode': <'time'>, 'partition': <'3fa9c1d2'>, "
                                               "'files': <uint64 30>}"));
@@ -110,6 +115,8 @@ load_events(void)
     pv_event_pool_state(events, (PvAmount){ 0, 0 }, pool);
     pv_event_file_blocked(events, path, PV_BLOCK_POOL_FULL, "the per-file overhead: 50M");
     pv_event_file_unblocked(events, path, PV_BLOCK_POOL_FULL, 1500000);
+    /* Placed: from here on, the file's events name its host. */
+    pv_events_set_file_host(events, path, "lab2");
     pv_event_file_dispatched(events, path, pv_amount(52428800, 0));
     pv_event_claim_acquired(events, path, pv_amount(52428800, 0));
     pv_event_network_created(events, path, "lan", "pv-3fa9c1-boot-lan", "pv-3963dfddd3",
@@ -505,6 +512,38 @@ on_event(GVariant *event, gpointer user_data)
     g_ptr_array_add(user_data, g_variant_ref(event));
 }
 
+/*
+ * Each file's events name the host it runs on now, whoever emits them; a
+ * file on no host (waiting to be placed, or never placed) names none.
+ */
+static void
+test_file_host(void)
+{
+    g_autoptr(PvEvents) events = pv_events_new("run-x");
+    g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+
+    pv_events_add_listener(events, on_event, seen);
+    pv_event_file_blocked(events, "a.test.lua", PV_BLOCK_POOL_FULL, "its claim");
+    pv_events_set_file_host(events, "a.test.lua", "ci");
+    pv_events_set_file_host(events, "b.test.lua", "lab2");
+    pv_event_file_dispatched(events, "a.test.lua", pv_amount(1, 0));
+    pv_event_file_dispatched(events, "b.test.lua", pv_amount(1, 0));
+    pv_event_test_log(events, "c.test.lua", "", "at discovery");
+    /* Placed again, on another host (a host lost, --retries). */
+    pv_events_set_file_host(events, "a.test.lua", NULL);
+    pv_event_file_blocked(events, "a.test.lua", PV_BLOCK_POOL_FULL, "its claim");
+    pv_events_set_file_host(events, "a.test.lua", "lab2");
+    pv_event_vm_spawned(events, "a.test.lua", "web", "d", 1, 1);
+
+    g_assert_cmpuint(seen->len, ==, 6);
+    g_assert_null(pv_event_get_str(seen->pdata[0], "host"));
+    g_assert_cmpstr(pv_event_get_str(seen->pdata[1], "host"), ==, "ci");
+    g_assert_cmpstr(pv_event_get_str(seen->pdata[2], "host"), ==, "lab2");
+    g_assert_null(pv_event_get_str(seen->pdata[3], "host"));
+    g_assert_null(pv_event_get_str(seen->pdata[4], "host"));
+    g_assert_cmpstr(pv_event_get_str(seen->pdata[5], "host"), ==, "lab2");
+}
+
 static void
 test_sink(void)
 {
@@ -520,6 +559,7 @@ test_sink(void)
     close(fd);
     g_assert_true(pv_events_add_file(events, path, &error));
     pv_events_add_listener(events, on_event, seen);
+    pv_events_set_file_host(events, "a.test.lua", "lab2");
     pv_event_vm_ready(events, "a.test.lua", "web", "d", 42);
     g_variant_unref(pv_events_emit(events, "run_finished", NULL));
     /* Listeners see what the file gets, in order, with the common fields. */
@@ -532,6 +572,7 @@ test_sink(void)
     g_assert_nonnull(event);
     g_assert_cmpint(pv_event_get_int(event, "boot_ns", 0), ==, 42);
     g_assert_cmpstr(pv_event_get_str(event, "path"), ==, "a.test.lua");
+    g_assert_cmpstr(pv_event_get_str(event, "host"), ==, "lab2");
     g_variant_unref(event);
     event = pv_event_reader_next(reader, &error);
     g_assert_cmpstr(pv_event_get_kind(event), ==, "run_finished");
@@ -687,6 +728,7 @@ main(int argc, char **argv)
     g_test_add_func("/events/not-a-stream", test_not_a_stream);
     g_test_add_func("/events/huge-header", test_huge_header);
     g_test_add_func("/events/sink", test_sink);
+    g_test_add_func("/events/file-host", test_file_host);
     g_test_add_func("/events/empty-strings", test_empty_strings);
     g_test_add_func("/events/odd-numbers", test_odd_numbers);
     g_test_add_func("/events/shrinks", test_shrinks);

@@ -1412,6 +1412,324 @@ test_html_page(void)
     xmlFreeDoc(doc);
 }
 
+/*
+ * A run on two libvirt hosts (issue 21): ci runs a and c, lab2 runs b; d is
+ * never placed.  Its events name each file's host.
+ */
+static const char *const two_hosts[] = {
+    "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'rh'>, 'host': <'client'>,"
+    " 'uri': <'qemu:///system'>, 'pool': <{'memory': <uint64 6442450944>, 'cpus': <3.0>}>,"
+    " 'hosts': <[{'name': <'ci'>, 'uri': <'qemu:///system'>,"
+    "             'pool': <{'memory': <uint64 4294967296>, 'cpus': <2.0>}>, 'cpus': <uint32 2>},"
+    "            {'name': <'lab2'>, 'uri': <'qemu+ssh://lab2/system'>,"
+    "             'pool': <{'memory': <uint64 2147483648>, 'cpus': <1.0>}>, 'cpus': <uint32 1>}]>}",
+    "{'kind': <'file_blocked'>, 'ts': <int64 0>, 'path': <'d'>, 'reason': <'pool_full'>}",
+    "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'a'>, 'host': <'ci'>}",
+    "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'b'>, 'host': <'lab2'>}",
+    "{'kind': <'network_created'>, 'ts': <int64 0>, 'path': <'b'>, 'host': <'lab2'>,"
+    " 'net': <'lan'>, 'address': <'10.9.0.1'>}",
+    "{'kind': <'vm_spawned'>, 'ts': <int64 1000000000>, 'path': <'a'>, 'host': <'ci'>,"
+    " 'vm': <'v1'>, 'domain': <'d1'>, 'memory': <uint64 1073741824>}",
+    "{'kind': <'vm_spawned'>, 'ts': <int64 1000000000>, 'path': <'a'>, 'host': <'ci'>,"
+    " 'vm': <'v2'>, 'domain': <'d2'>, 'memory': <uint64 536870912>}",
+    "{'kind': <'vm_spawned'>, 'ts': <int64 2000000000>, 'path': <'b'>, 'host': <'lab2'>,"
+    " 'vm': <'v'>, 'domain': <'d3'>, 'memory': <uint64 268435456>}",
+    "{'kind': <'test_started'>, 'ts': <int64 2000000000>, 'path': <'b'>, 'host': <'lab2'>,"
+    " 'name': <'t'>}",
+    "{'kind': <'test_failed'>, 'ts': <int64 4000000000>, 'path': <'b'>, 'host': <'lab2'>,"
+    " 'name': <'t'>, 'reason': <'b:1: no'>}",
+    "{'kind': <'vm_stopped'>, 'ts': <int64 4000000000>, 'path': <'b'>, 'host': <'lab2'>,"
+    " 'vm': <'v'>, 'domain': <'d3'>, 'reason': <'file_ended'>}",
+    "{'kind': <'file_completed'>, 'ts': <int64 4000000000>, 'path': <'b'>, 'host': <'lab2'>,"
+    " 'status': <'failed'>, 'duration_ns': <int64 4000000000>}",
+    "{'kind': <'test_started'>, 'ts': <int64 1000000000>, 'path': <'a'>, 'host': <'ci'>,"
+    " 'name': <'t'>}",
+    "{'kind': <'test_passed'>, 'ts': <int64 5000000000>, 'path': <'a'>, 'host': <'ci'>,"
+    " 'name': <'t'>}",
+    "{'kind': <'vm_stopped'>, 'ts': <int64 5000000000>, 'path': <'a'>, 'host': <'ci'>,"
+    " 'vm': <'v1'>, 'domain': <'d1'>, 'reason': <'file_ended'>}",
+    "{'kind': <'vm_stopped'>, 'ts': <int64 6000000000>, 'path': <'a'>, 'host': <'ci'>,"
+    " 'vm': <'v2'>, 'domain': <'d2'>, 'reason': <'file_ended'>}",
+    "{'kind': <'file_completed'>, 'ts': <int64 6000000000>, 'path': <'a'>, 'host': <'ci'>,"
+    " 'status': <'passed'>, 'duration_ns': <int64 6000000000>}",
+    "{'kind': <'file_dispatched'>, 'ts': <int64 6000000000>, 'path': <'c'>, 'host': <'ci'>}",
+    "{'kind': <'vm_spawned'>, 'ts': <int64 7000000000>, 'path': <'c'>, 'host': <'ci'>,"
+    " 'vm': <'v'>, 'domain': <'d4'>, 'memory': <uint64 1073741824>}",
+    "{'kind': <'test_started'>, 'ts': <int64 7000000000>, 'path': <'c'>, 'host': <'ci'>,"
+    " 'name': <'u'>}",
+    "{'kind': <'test_passed'>, 'ts': <int64 8000000000>, 'path': <'c'>, 'host': <'ci'>,"
+    " 'name': <'u'>}",
+    "{'kind': <'vm_stopped'>, 'ts': <int64 8000000000>, 'path': <'c'>, 'host': <'ci'>,"
+    " 'vm': <'v'>, 'domain': <'d4'>, 'reason': <'file_ended'>}",
+    "{'kind': <'file_completed'>, 'ts': <int64 9000000000>, 'path': <'c'>, 'host': <'ci'>,"
+    " 'status': <'passed'>, 'duration_ns': <int64 3000000000>}",
+    "{'kind': <'file_completed'>, 'ts': <int64 9000000000>, 'path': <'d'>,"
+    " 'status': <'not_run'>, 'duration_ns': <int64 0>}",
+    "{'kind': <'run_finished'>, 'ts': <int64 9000000000>, 'passed': <uint32 2>,"
+    " 'failed': <uint32 1>, 'skipped': <uint32 0>}",
+    NULL,
+};
+
+static const PvSummaryHost *
+summary_host(const PvSummary *summary, guint i, const char *name)
+{
+    const PvSummaryHost *host;
+
+    g_assert_cmpuint(i, <, summary->hosts->len);
+    host = summary->hosts->pdata[i];
+    g_assert_cmpstr(host->name, ==, name);
+    return host;
+}
+
+/* provium report's figures per host: files, tests, VM time, peaks. */
+static void
+test_hosts_figures(void)
+{
+    g_autoptr(GPtrArray) events = stream(two_hosts);
+    g_autoptr(PvSummary) summary = pv_summary_new(events, FALSE);
+    g_autofree char *text = pv_summary_format(summary);
+    const PvSummaryHost *ci;
+    const PvSummaryHost *lab2;
+
+    g_test_message("%s", text);
+    g_assert_cmpuint(summary->hosts->len, ==, 2);
+    ci = summary_host(summary, 0, "ci");
+    lab2 = summary_host(summary, 1, "lab2");
+    g_assert_cmpstr(ci->uri, ==, "qemu:///system");
+    g_assert_cmpstr(lab2->uri, ==, "qemu+ssh://lab2/system");
+    g_assert_cmpuint(lab2->pool_memory, ==, G_GUINT64_CONSTANT(2147483648));
+    g_assert_cmpfloat_with_epsilon(lab2->pool_cpus, 1.0, 1e-9);
+    g_assert_cmpuint(ci->files, ==, 2);
+    g_assert_cmpuint(ci->passed, ==, 2);
+    g_assert_cmpuint(ci->failed, ==, 0);
+    /* d1 1..5 s, d2 1..6 s, d4 7..8 s */
+    g_assert_cmpint(ci->vm_ns, ==, 10 * S);
+    g_assert_cmpuint(ci->peak_vms, ==, 2);
+    g_assert_cmpuint(ci->peak_memory, ==, G_GUINT64_CONSTANT(1610612736));
+    g_assert_cmpuint(lab2->files, ==, 1);
+    g_assert_cmpuint(lab2->passed, ==, 0);
+    g_assert_cmpuint(lab2->failed, ==, 1);
+    g_assert_cmpint(lab2->vm_ns, ==, 2 * S);
+    g_assert_cmpuint(lab2->peak_vms, ==, 1);
+    g_assert_cmpuint(lab2->peak_memory, ==, G_GUINT64_CONSTANT(268435456));
+    g_assert_nonnull(strstr(text, "2 hosts:\n"
+                                  "  ci: 2 files, 2 passed, 0 failed; VM time 10.0s; VMs peak 2 "
+                                  "(1.5G); qemu:///system, pool 4G and 2 vCPUs\n"
+                                  "  lab2: 1 file, 0 passed, 1 failed; VM time 2.0s; VMs peak 1 "
+                                  "(256M); qemu+ssh://lab2/system, pool 2G and 1 vCPUs\n"));
+    /* Each file says where it ran; d never did. */
+    g_assert_nonnull(strstr(text, "      4.0s  failed      1 VM   b  [lab2]\n"));
+    g_assert_nonnull(strstr(text, "       0ms  not_run     0 VMs  d  [-]\n"));
+}
+
+/* One host, or a stream of a provium before hosts: no figures per host, as before. */
+static void
+test_hosts_one(void)
+{
+    const char *const old_network[] = {
+        "{'kind': <'run_started'>, 'ts': <int64 0>, 'run': <'r'>, 'host': <'client'>}",
+        "{'kind': <'file_dispatched'>, 'ts': <int64 0>, 'path': <'a'>}",
+        /* Before hosts, network_created's host was the address on the network. */
+        "{'kind': <'network_created'>, 'ts': <int64 0>, 'path': <'a'>, 'host': <'10.9.0.1'>}",
+        "{'kind': <'test_passed'>, 'ts': <int64 1>, 'path': <'a'>, 'name': <'t'>}",
+        "{'kind': <'file_completed'>, 'ts': <int64 2>, 'path': <'a'>, 'status': <'passed'>}",
+        "{'kind': <'run_finished'>, 'ts': <int64 2>}",
+        NULL,
+    };
+    g_autoptr(GPtrArray) old_events = stream(old_network);
+    g_autoptr(GPtrArray) clean_events = stream(clean_run);
+    g_autoptr(PvSummary) old = pv_summary_new(old_events, FALSE);
+    g_autoptr(PvSummary) clean = pv_summary_new(clean_events, FALSE);
+    g_autofree char *text = pv_summary_format(old);
+    g_autofree char *svg = pv_summary_svg(old);
+    g_autoptr(PvReport) report = pv_report_new();
+    const PvReportFile *file;
+
+    g_assert_cmpuint(old->hosts->len, ==, 0);
+    g_assert_cmpuint(clean->hosts->len, ==, 0);
+    g_assert_null(((PvSummaryFile *)old->files->pdata[0])->host);
+    g_assert_null(strstr(text, "host"));
+    g_assert_null(strstr(svg, "host-heading"));
+    pv_report_add_stream(report, "old", old_events, FALSE);
+    pv_report_finish(report);
+    file = report->files->pdata[0];
+    g_assert_null(file->vm_host);
+    g_assert_null(((PvReportTest *)file->tests->pdata[0])->host);
+}
+
+/* The timeline: a part per host in the run's band, each with its files. */
+static void
+test_hosts_svg(void)
+{
+    g_autoptr(GPtrArray) events = stream(two_hosts);
+    g_autoptr(PvSummary) summary = pv_summary_new(events, FALSE);
+    g_autofree char *svg = pv_summary_svg(summary);
+    xmlDoc *doc = xmlReadMemory(svg, strlen(svg), "run.svg", NULL, XML_PARSE_NONET);
+    const char *heading = "//*[local-name()='text'][@class='host-heading']";
+    g_autofree char *count = NULL;
+    g_autofree char *ci_y = NULL;
+    g_autofree char *lab2_y = NULL;
+    g_autofree char *none_y = NULL;
+    g_autofree char *expr = NULL;
+    double y[4];
+    guint i;
+
+    g_assert_nonnull(doc);
+    /* ci, lab2, and the files never placed */
+    count = g_strdup_printf("string(count(%s))", heading);
+    assert_xpath(doc, count, "3");
+    assert_xpath_found(doc, "//*[local-name()='text'][@class='host-heading']"
+                            "[starts-with(., 'host ci: 2 files, 2 passed')]");
+    assert_xpath_found(doc, "//*[local-name()='text'][@class='host-heading']"
+                            "[starts-with(., 'host lab2: 1 file, 0 passed, 1 failed')]");
+    ci_y = xpath_string(doc, "string((//*[local-name()='text'][@class='host-heading'])[1]/@y)");
+    lab2_y = xpath_string(doc, "string((//*[local-name()='text'][@class='host-heading'])[2]/@y)");
+    none_y = xpath_string(doc, "string((//*[local-name()='text'][@class='host-heading'])[3]/@y)");
+    /* Each file's label under its host's heading: a and c under ci, b under lab2, d last. */
+    for (i = 0; i < 4; i++) {
+        const char *paths[] = { "a", "c", "b", "d" };
+        g_autofree char *one = g_strdup_printf("string(//*[local-name()='text']"
+                                               "[*[local-name()='title'] = '%s']/@y)", paths[i]);
+        g_autofree char *value = xpath_string(doc, one);
+
+        g_assert_cmpstr(value, !=, "");
+        y[i] = g_ascii_strtod(value, NULL);
+    }
+    g_assert_cmpfloat(g_ascii_strtod(ci_y, NULL), <, y[0]);
+    g_assert_cmpfloat(y[0], <, y[1]);
+    g_assert_cmpfloat(y[1], <, g_ascii_strtod(lab2_y, NULL));
+    g_assert_cmpfloat(g_ascii_strtod(lab2_y, NULL), <, y[2]);
+    g_assert_cmpfloat(y[2], <, g_ascii_strtod(none_y, NULL));
+    g_assert_cmpfloat(g_ascii_strtod(none_y, NULL), <, y[3]);
+    /* The whole picture holds every lane: its height is below the last. */
+    expr = xpath_string(doc, "string(/*/@height)");
+    g_assert_cmpfloat(g_ascii_strtod(expr, NULL), >, y[3]);
+    xmlFreeDoc(doc);
+}
+
+/* JUnit: each test case names the host it ran on; the page's file rows too. */
+static void
+test_hosts_junit_and_page(void)
+{
+    g_autoptr(GPtrArray) events = stream(two_hosts);
+    g_autoptr(PvReport) report = pv_report_new();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = g_dir_make_tmp("pv-report-hosts-XXXXXX", &error);
+    g_autofree char *path = NULL;
+    g_autofree char *page = NULL;
+    g_autofree char *text = NULL;
+    xmlDoc *doc;
+
+    g_assert_no_error(error);
+    path = g_build_filename(dir, "junit.xml", NULL);
+    pv_report_add_stream(report, "runs/r", events, FALSE);
+    pv_report_finish(report);
+    text = pv_report_format(report);
+    g_assert_nonnull(strstr(text, "  lab2: 1 file, 0 passed, 1 failed"));
+    g_assert_true(pv_report_write_junit(report, path, &error));
+    g_assert_no_error(error);
+    doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+    g_assert_nonnull(doc);
+    assert_xpath(doc, "string(//testsuite[@name='a']/testcase[@name='t']/properties/"
+                      "property[@name='host']/@value)", "ci");
+    assert_xpath(doc, "string(//testsuite[@name='b']/testcase[@name='t']/properties/"
+                      "property[@name='host']/@value)", "lab2");
+    assert_xpath(doc, "string(//testsuite[@name='c']/testcase[@name='u']/properties/"
+                      "property[@name='host']/@value)", "ci");
+    /* Every test case that ran names one. */
+    assert_xpath(doc, "string(count(//testcase[not(properties/property[@name='host'])]"
+                      "[not(skipped)]))", "0");
+    xmlFreeDoc(doc);
+    g_unlink(path);
+    g_rmdir(dir);
+
+    page = pv_report_html(report, NULL);
+    g_assert_nonnull(strstr(page, "<span class=\"on-host\">lab2</span>"));
+    g_assert_nonnull(strstr(page, "qemu+ssh://lab2/system"));
+}
+
+static void
+collect_block(const PvReportFile *file, const char *block, gpointer user_data)
+{
+    g_string_append(user_data, block);
+}
+
+/* The terminal's blocks and --json say where each file ran, when there were several hosts. */
+static void
+test_hosts_terminal_and_json(void)
+{
+    const char *const *const runs[] = { two_hosts, clean_run };
+    guint r;
+
+    for (r = 0; r < G_N_ELEMENTS(runs); r++) {
+        g_autoptr(GPtrArray) events = stream(runs[r]);
+        g_autoptr(GString) blocks = g_string_new(NULL);
+        g_autoptr(PvTerminal) terminal = pv_terminal_new_for_blocks(collect_block, blocks);
+        g_autoptr(PvReportCollector) collector = pv_report_collector_new();
+        g_autoptr(GString) json = g_string_new(NULL);
+        guint i;
+
+        for (i = 0; i < events->len; i++) {
+            g_autoptr(PvReportFile) file = pv_report_collector_feed(collector,
+                                                                    events->pdata[i]);
+
+            pv_terminal_on_event(events->pdata[i], terminal);
+            if (file) {
+                g_autofree char *line = pv_json_format_file(file);
+
+                g_string_append_printf(json, "%s\n", line);
+            }
+        }
+        g_test_message("%s%s", blocks->str, json->str);
+        if (r == 0) {
+            g_assert_nonnull(strstr(blocks->str, "b failed (4.0s)\n  on host lab2\n  FAIL  t"));
+            g_assert_nonnull(strstr(blocks->str, "a passed (6.0s)\n  on host ci\n"));
+            /* d never ran anywhere. */
+            g_assert_nonnull(strstr(blocks->str, "d not_run (0ms)\n"));
+            g_assert_null(strstr(blocks->str, "d not_run (0ms)\n  on host"));
+            g_assert_nonnull(strstr(json->str, "{\"path\":\"b\",\"status\":\"failed\","
+                                               "\"duration_ns\":4000000000,\"duration\":4.0,"
+                                               "\"attempts\":1,\"host\":\"lab2\","));
+        } else {
+            g_assert_nonnull(strstr(blocks->str, "b failed (2.0s)\n"));
+            g_assert_null(strstr(blocks->str, "on host"));
+            g_assert_null(strstr(json->str, "\"host\""));
+        }
+    }
+}
+
+/*
+ * provium report of a run on two hosts and an older run (no hosts): the
+ * first's line has its hosts' figures under it and its files their host;
+ * the other reads as before.
+ */
+static void
+test_hosts_merge(void)
+{
+    g_autoptr(GPtrArray) two = stream(two_hosts);
+    g_autoptr(GPtrArray) old = stream(clean_run);
+    g_autoptr(PvReport) report = pv_report_new();
+    g_autofree char *text = NULL;
+    g_autofree char *svg = NULL;
+    g_auto(GStrv) parts = NULL;
+
+    pv_report_add_stream(report, "runs/two", two, FALSE);
+    pv_report_add_stream(report, "runs/old", old, FALSE);
+    pv_report_finish(report);
+    text = pv_report_format(report);
+    svg = pv_report_svg(report, NULL, FALSE);
+    g_test_message("%s", text);
+    g_assert_nonnull(strstr(text, "\n      ci: 2 files, 2 passed, 0 failed; VM time 10.0s"));
+    g_assert_nonnull(strstr(text, "\n      lab2: 1 file, 0 passed, 1 failed"));
+    g_assert_nonnull(strstr(text, "  6.0s  passed      2 VMs  a  [1 ci]\n"));
+    g_assert_nonnull(strstr(text, "  4.0s  failed      1 VM   b  [1 lab2]\n"));
+    g_assert_nonnull(strstr(text, "  2.0s  failed      0 VMs  b  [2]\n"));
+    /* The first run's band has a part per host; the older run's none. */
+    g_assert_nonnull(strstr(svg, "host lab2: 1 file"));
+    parts = g_strsplit(svg, "class=\"host-heading\"", -1);
+    g_assert_cmpuint(g_strv_length(parts), ==, 4);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1439,5 +1757,11 @@ main(int argc, char **argv)
     g_test_add_func("/report/html/writer", test_html_writer);
     g_test_add_func("/report/html/page", test_html_page);
     g_test_add_func("/report/html/long-output", test_html_long_output);
+    g_test_add_func("/report/hosts/figures", test_hosts_figures);
+    g_test_add_func("/report/hosts/one", test_hosts_one);
+    g_test_add_func("/report/hosts/svg", test_hosts_svg);
+    g_test_add_func("/report/hosts/junit-and-page", test_hosts_junit_and_page);
+    g_test_add_func("/report/hosts/terminal-and-json", test_hosts_terminal_and_json);
+    g_test_add_func("/report/hosts/merge", test_hosts_merge);
     return g_test_run();
 }

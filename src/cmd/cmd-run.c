@@ -185,15 +185,25 @@ pv_cmd_run_emit_started(PvRun *run, char **argv, const PvCmdRunShare *share)
     PvHost *host = pv_run_peek_host(run, 0);
     const char *reason = NULL;
     PvVirtType virt_auto = pv_host_get_virt_auto(host, &reason);
-    guint cpus = 0;
+    guint n = pv_run_get_host_count(run);
+    g_autofree PvEventHost *hosts = g_new0(PvEventHost, n);
+    guint i;
 
-    pv_host_get_size(host, NULL, &cpus, NULL);
+    /* Each host as the events of its files name it. */
+    for (i = 0; i < n; i++) {
+        PvHost *each = pv_run_peek_host(run, i);
+
+        hosts[i].name = pv_host_peek_name(each);
+        hosts[i].uri = pv_host_peek_uri(each);
+        hosts[i].pool = pv_pool_get_total(pv_resources_peek_pool(pv_host_peek_resources(each)));
+        pv_host_get_size(each, NULL, &hosts[i].cpus, NULL);
+    }
     pv_event_run_started(pv_run_peek_events(run), (const char *const *)argv,
                          pv_host_peek_uri(host), pv_run_peek_machine(run),
                          pv_run_peek_prefix(run), pv_run_peek_dir(run), pv_run_get_pid(run),
-                         pv_run_get_pool_total(run), cpus,
+                         pv_run_get_pool_total(run), hosts[0].cpus,
                          pv_virt_type_to_string(pv_run_peek_options(run)->virt_type),
-                         pv_virt_type_to_string(virt_auto), reason,
+                         pv_virt_type_to_string(virt_auto), reason, hosts, n,
                          share ? pv_cmd_run_share_fields(run, share) : NULL);
 }
 

@@ -39,6 +39,7 @@ pv_event_file_blocked(PvEvents *events, const char *path, PvBlockReason reason,
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "reason", pv_block_reason_to_string(reason));
     pv_event_add_str(&fields, "waiting_for", waiting_for ? waiting_for : "");
     pv_event_emit_checked(events, "file_blocked", &fields);
@@ -51,6 +52,7 @@ pv_event_file_unblocked(PvEvents *events, const char *path, PvBlockReason reason
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "reason", pv_block_reason_to_string(reason));
     pv_event_add_int(&fields, "blocked_ns", blocked_ns);
     pv_event_emit_checked(events, "file_unblocked", &fields);
@@ -62,6 +64,7 @@ pv_event_file_dispatched(PvEvents *events, const char *path, PvAmount reservatio
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_amount_value(&fields, "reservation", reservation);
     pv_event_emit_checked(events, "file_dispatched", &fields);
 }
@@ -72,6 +75,7 @@ pv_event_claim_acquired(PvEvents *events, const char *path, PvAmount claim)
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_uint(&fields, "memory", claim.memory);
     pv_event_add_double(&fields, "cpus", claim.mcpus / (double)PV_MCPU);
     pv_event_emit_checked(events, "claim_acquired", &fields);
@@ -84,6 +88,7 @@ pv_event_claim_released(PvEvents *events, const char *path, PvAmount claim,
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_uint(&fields, "memory", claim.memory);
     pv_event_add_double(&fields, "cpus", claim.mcpus / (double)PV_MCPU);
     pv_event_add_amount_value(&fields, "pool_used", pool_used);
@@ -103,6 +108,7 @@ pv_event_file_completed(PvEvents *events, const char *path, const char *status,
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "status", status);
     pv_event_add_int(&fields, "duration_ns", duration_ns);
     if (error)
@@ -122,6 +128,7 @@ pv_event_test_started(PvEvents *events, const char *path, const char *name,
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "name", name);
     pv_event_add_strings(&fields, "tags", tags);
     pv_event_emit_checked(events, "test_started", &fields);
@@ -133,6 +140,7 @@ pv_event_test_log(PvEvents *events, const char *path, const char *name, const ch
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "name", name);
     pv_event_add_str(&fields, "text", text);
     pv_event_emit_checked(events, "test_log", &fields);
@@ -156,6 +164,7 @@ pv_event_test_ended(PvEvents *events, const char *path, const char *name,
     g_autofree char *kind = g_strconcat("test_", status, NULL);
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "name", name);
     pv_event_add_strings(&fields, "tags", tags);
     pv_event_add_int(&fields, "duration_ns", duration_ns);
@@ -183,6 +192,7 @@ pv_event_test_flaky(PvEvents *events, const char *path, const char *name, gint64
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "name", name);
     pv_event_add_int(&fields, "duration_ns", duration_ns);
     pv_event_add_strv(&fields, "failures", failures);
@@ -202,6 +212,7 @@ pv_event_file_retried(PvEvents *events, const char *path, guint attempt, guint a
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_uint(&fields, "attempt", attempt);
     pv_event_add_uint(&fields, "attempts", attempts);
     pv_event_add_strv(&fields, "failed", failed);

@@ -14,4 +14,5 @@ void pv_event_add_amount_value(GVariantBuilder *fields, const char *key, PvAmoun
 void pv_event_add_double(GVariantBuilder *fields, const char *key, double value);
 void pv_event_add_bool(GVariantBuilder *fields, const char *key, gboolean value);
 void pv_event_add_strv(GVariantBuilder *fields, const char *key, GPtrArray *strings);
+void pv_event_add_file_host(PvEvents *events, GVariantBuilder *fields, const char *path);
 void pv_event_add_strings(GVariantBuilder *fields, const char *key, const char *const *strings);

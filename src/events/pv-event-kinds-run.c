@@ -14,6 +14,8 @@
 
 /**
  * pv_event_run_started:
+ * @host: this machine's name (the client's)
+ * @hosts: (array length=n_hosts): the run's libvirt hosts, the default first
  * @shard: (nullable) (transfer floating): a{sv} of index, total, mode,
  *   partition, files: the share this run runs (--shard); NULL for none
  */
@@ -21,9 +23,11 @@ void
 pv_event_run_started(PvEvents *events, const char *const *argv, const char *uri,
                      const char *host, const char *prefix, const char *dir, gint64 pid,
                      PvAmount pool, guint host_cpus, const char *virt_type,
-                     const char *virt_auto, const char *virt_reason, GVariant *shard)
+                     const char *virt_auto, const char *virt_reason,
+                     const PvEventHost *hosts, guint n_hosts, GVariant *shard)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+    g_auto(GVariantBuilder) list = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE("aa{sv}"));
     g_autoptr(GPtrArray) args = g_ptr_array_new();
     gsize i;
 
@@ -41,6 +45,16 @@ pv_event_run_started(PvEvents *events, const char *const *argv, const char *uri,
     pv_event_add_str(&fields, "virt_type", virt_type);
     pv_event_add_str(&fields, "virt_auto", virt_auto);
     pv_event_add_str(&fields, "virt_reason", virt_reason ? virt_reason : "");
+    for (i = 0; i < n_hosts; i++) {
+        g_auto(GVariantBuilder) one = PV_EVENT_FIELDS_INIT;
+
+        pv_event_add_str(&one, "name", hosts[i].name);
+        pv_event_add_str(&one, "uri", hosts[i].uri ? hosts[i].uri : "");
+        pv_event_add_amount_value(&one, "pool", hosts[i].pool);
+        pv_event_add_uint(&one, "cpus", hosts[i].cpus);
+        g_variant_builder_add_value(&list, g_variant_builder_end(&one));
+    }
+    g_variant_builder_add(&fields, "{sv}", "hosts", g_variant_builder_end(&list));
     if (shard)
         g_variant_builder_add(&fields, "{sv}", "shard", shard);
     pv_event_emit_checked(events, "run_started", &fields);

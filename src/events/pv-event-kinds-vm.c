@@ -22,6 +22,7 @@ pv_event_vm_spawned(PvEvents *events, const char *path, const char *vm, const ch
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "vm", vm);
     pv_event_add_str(&fields, "domain", domain);
     pv_event_add_uint(&fields, "memory", memory);
@@ -36,6 +37,7 @@ pv_event_vm_ready(PvEvents *events, const char *path, const char *vm, const char
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "vm", vm);
     pv_event_add_str(&fields, "domain", domain);
     pv_event_add_int(&fields, "boot_ns", boot_ns);
@@ -49,6 +51,7 @@ pv_event_vm_stopped(PvEvents *events, const char *path, const char *vm, const ch
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "vm", vm);
     pv_event_add_str(&fields, "domain", domain);
     pv_event_add_str(&fields, "reason", reason);
@@ -62,6 +65,7 @@ pv_event_fixture_build_started(PvEvents *events, const char *path, const char *v
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "vm", vm);
     pv_event_add_str(&fields, "fixture", fixture);
     pv_event_add_str(&fields, "key", key);
@@ -79,6 +83,7 @@ pv_event_fixture_build_waiting(PvEvents *events, const char *path, const char *v
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "vm", vm);
     pv_event_add_str(&fields, "fixture", fixture);
     pv_event_add_str(&fields, "key", key);
@@ -98,6 +103,7 @@ pv_event_fixture_build_finished(PvEvents *events, const char *path, const char *
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "vm", vm);
     pv_event_add_str(&fields, "fixture", fixture);
     pv_event_add_str(&fields, "key", key);
@@ -116,6 +122,7 @@ pv_event_vm_restored(PvEvents *events, const char *path, const char *vm, const c
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "vm", vm);
     pv_event_add_str(&fields, "domain", domain);
     pv_event_add_str(&fields, "fixture", fixture);
@@ -138,6 +145,7 @@ pv_event_vm_link(PvEvents *events, const char *path, const char *vm, const char 
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "vm", vm);
     pv_event_add_str(&fields, "domain", domain);
     pv_event_add_str(&fields, "net", net);
@@ -149,23 +157,24 @@ pv_event_vm_link(PvEvents *events, const char *path, const char *vm, const char 
  * pv_event_network_created:
  * @net: the network's name in the test file
  * @network: the libvirt network's name
- * @host: (nullable): the host's address on it
+ * @address: (nullable): the host's address on it
  * @forward: "none" (isolated) or "nat"
  */
 void
 pv_event_network_created(PvEvents *events, const char *path, const char *net,
                          const char *network, const char *bridge, const char *cidr,
-                         const char *host, gboolean dhcp, const char *forward)
+                         const char *address, gboolean dhcp, const char *forward)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "net", net);
     pv_event_add_str(&fields, "network", network);
     pv_event_add_str(&fields, "bridge", bridge);
     pv_event_add_str(&fields, "cidr", cidr);
-    if (host)
-        pv_event_add_str(&fields, "host", host);
+    if (address)
+        pv_event_add_str(&fields, "address", address);
     pv_event_add_bool(&fields, "dhcp", dhcp);
     pv_event_add_str(&fields, "forward", forward);
     pv_event_emit_checked(events, "network_created", &fields);
@@ -178,6 +187,7 @@ pv_event_network_destroyed(PvEvents *events, const char *path, const char *net,
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "net", net);
     pv_event_add_str(&fields, "network", network);
     pv_event_emit_checked(events, "network_destroyed", &fields);
@@ -199,6 +209,7 @@ pv_event_network_reclaimed(PvEvents *events, const char *path, const char *netwo
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "network", network);
     pv_event_add_str(&fields, "bridge", bridge);
     pv_event_add_str(&fields, "owner_run", owner_run);
@@ -219,6 +230,7 @@ pv_event_perf_plan(PvEvents *events, const char *path, const char *vm, const cha
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_str(&fields, "path", path);
+    pv_event_add_file_host(events, &fields, path);
     pv_event_add_str(&fields, "vm", vm);
     pv_event_add_str(&fields, "mode", plan ? "performance" : "budgeted");
     if (plan)

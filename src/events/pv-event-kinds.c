@@ -21,7 +21,7 @@
 
 static const PvEventSchema pv_event_schema[] = {
     { "run_started", "pv_event_run_started",
-      "argv uri version host prefix dir pid pool host_cpus virt_type virt_auto virt_reason",
+      "argv uri version host prefix dir pid pool host_cpus virt_type virt_auto virt_reason hosts",
       "shard" },
     { "run_interrupted", "pv_event_run_interrupted", "signals message", "" },
     { "ksm_tuned", "pv_event_ksm_tuned", "tuned message",
@@ -30,39 +30,39 @@ static const PvEventSchema pv_event_schema[] = {
     { "psi_state", "pv_event_psi_state", "throttled cpu memory", "" },
     { "pool_state", "pv_event_pool_state", "used available", "" },
     { "file_discovered", "pv_event_file_discovered", "path key tests claim", "" },
-    { "file_blocked", "pv_event_file_blocked", "path reason waiting_for", "" },
-    { "file_unblocked", "pv_event_file_unblocked", "path reason blocked_ns", "" },
-    { "file_dispatched", "pv_event_file_dispatched", "path reservation", "" },
-    { "claim_acquired", "pv_event_claim_acquired", "path memory cpus", "" },
+    { "file_blocked", "pv_event_file_blocked", "path reason waiting_for", "host" },
+    { "file_unblocked", "pv_event_file_unblocked", "path reason blocked_ns", "host" },
+    { "file_dispatched", "pv_event_file_dispatched", "path reservation host", "" },
+    { "claim_acquired", "pv_event_claim_acquired", "path memory cpus host", "" },
     { "network_created", "pv_event_network_created",
-      "path net network bridge cidr dhcp forward", "host" },
-    { "network_destroyed", "pv_event_network_destroyed", "path net network", "" },
+      "path net network bridge cidr dhcp forward host", "address" },
+    { "network_destroyed", "pv_event_network_destroyed", "path net network host", "" },
     { "network_reclaimed", "pv_event_network_reclaimed",
-      "path network bridge owner_run owner_pid reason", "" },
-    { "test_started", "pv_event_test_started", "path name tags", "" },
-    { "test_log", "pv_event_test_log", "path name text", "" },
-    { "vm_spawned", "pv_event_vm_spawned", "path vm domain memory cpus", "" },
-    { "perf_plan", "pv_event_perf_plan", "path vm mode warnings notes", "plan cpuset" },
-    { "vm_ready", "pv_event_vm_ready", "path vm domain boot_ns", "" },
-    { "vm_stopped", "pv_event_vm_stopped", "path vm domain reason", "" },
-    { "vm_link", "pv_event_vm_link", "path vm domain net up", "" },
-    { "fixture_build_started", "pv_event_fixture_build_started", "path vm fixture key", "" },
+      "path network bridge owner_run owner_pid reason host", "" },
+    { "test_started", "pv_event_test_started", "path name tags host", "" },
+    { "test_log", "pv_event_test_log", "path name text", "host" },
+    { "vm_spawned", "pv_event_vm_spawned", "path vm domain memory cpus host", "" },
+    { "perf_plan", "pv_event_perf_plan", "path vm mode warnings notes host", "plan cpuset" },
+    { "vm_ready", "pv_event_vm_ready", "path vm domain boot_ns host", "" },
+    { "vm_stopped", "pv_event_vm_stopped", "path vm domain reason host", "" },
+    { "vm_link", "pv_event_vm_link", "path vm domain net up host", "" },
+    { "fixture_build_started", "pv_event_fixture_build_started", "path vm fixture key host", "" },
     { "fixture_build_waiting", "pv_event_fixture_build_waiting",
-      "path vm fixture key holder", "" },
+      "path vm fixture key holder host", "" },
     { "fixture_build_finished", "pv_event_fixture_build_finished",
-      "path vm fixture key duration_ns ok", "error" },
-    { "vm_restored", "pv_event_vm_restored", "path vm domain fixture key slot restore_ns",
+      "path vm fixture key duration_ns ok host", "error" },
+    { "vm_restored", "pv_event_vm_restored", "path vm domain fixture key slot restore_ns host",
       "clock_not_set" },
-    { "test_passed", "pv_event_test_ended", "path name tags duration_ns", "" },
-    { "test_failed", "pv_event_test_ended", "path name tags duration_ns reason",
+    { "test_passed", "pv_event_test_ended", "path name tags duration_ns host", "" },
+    { "test_failed", "pv_event_test_ended", "path name tags duration_ns reason host",
       "console_excerpt" },
-    { "test_skipped", "pv_event_test_ended", "path name tags duration_ns reason", "cause" },
-    { "test_not_run", "pv_event_test_ended", "path name tags duration_ns reason", "" },
-    { "test_flaky", "pv_event_test_flaky", "path name duration_ns failures", "" },
-    { "file_retried", "pv_event_file_retried", "path attempt attempts failed", "" },
+    { "test_skipped", "pv_event_test_ended", "path name tags duration_ns reason host", "cause" },
+    { "test_not_run", "pv_event_test_ended", "path name tags duration_ns reason", "host" },
+    { "test_flaky", "pv_event_test_flaky", "path name duration_ns failures host", "" },
+    { "file_retried", "pv_event_file_retried", "path attempt attempts failed host", "" },
     { "claim_released", "pv_event_claim_released",
-      "path memory cpus pool_used in_flight", "" },
-    { "file_completed", "pv_event_file_completed", "path status duration_ns kept", "error" },
+      "path memory cpus pool_used in_flight host", "" },
+    { "file_completed", "pv_event_file_completed", "path status duration_ns kept", "error host" },
     { "run_finished", "pv_event_run_finished",
       "passed failed skipped flaky cancelled errors not_run duration_ns pool_used", "" },
 };
@@ -213,4 +213,17 @@ pv_event_add_strings(GVariantBuilder *fields, const char *key, const char *const
     for (i = 0; strings && strings[i]; i++)
         g_variant_builder_add_value(&array, pv_event_new_str(strings[i]));
     g_variant_builder_add(fields, "{sv}", key, g_variant_builder_end(&array));
+}
+
+/*
+ * "host": the name of the host @path runs on, when it has one (the sink
+ * knows: pv_events_set_file_host()).
+ */
+void
+pv_event_add_file_host(PvEvents *events, GVariantBuilder *fields, const char *path)
+{
+    g_autofree char *host = pv_events_dup_file_host(events, path);
+
+    if (host)
+        pv_event_add_str(fields, "host", host);
 }

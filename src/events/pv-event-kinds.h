@@ -35,11 +35,24 @@ const PvEventSchema *pv_event_schemas(guint *n);
 const PvEventSchema *pv_event_schema_lookup(const char *kind);
 gboolean pv_event_check_schema(GVariant *event, char **problem);
 
+/**
+ * PvEventHost:
+ *
+ * One libvirt host of a run, as run_started lists it.
+ */
+typedef struct {
+    const char *name;      /* what the other events' host names it */
+    const char *uri;
+    PvAmount pool;         /* its pool's totals */
+    guint cpus;            /* its CPUs */
+} PvEventHost;
+
 /* A run */
 void pv_event_run_started(PvEvents *events, const char *const *argv, const char *uri,
                           const char *host, const char *prefix, const char *dir, gint64 pid,
                           PvAmount pool, guint host_cpus, const char *virt_type,
-                          const char *virt_auto, const char *virt_reason, GVariant *shard);
+                          const char *virt_auto, const char *virt_reason,
+                          const PvEventHost *hosts, guint n_hosts, GVariant *shard);
 void pv_event_run_interrupted(PvEvents *events, guint signals, const char *message);
 /* run_finished's counts: passed, failed, skipped, flaky, cancelled, errors, not_run */
 #define PV_RUN_COUNTS 7
@@ -72,7 +85,7 @@ void pv_event_file_retried(PvEvents *events, const char *path, guint attempt, gu
 /* Networks */
 void pv_event_network_created(PvEvents *events, const char *path, const char *net,
                               const char *network, const char *bridge, const char *cidr,
-                              const char *host, gboolean dhcp, const char *forward);
+                              const char *address, gboolean dhcp, const char *forward);
 void pv_event_network_destroyed(PvEvents *events, const char *path, const char *net,
                                 const char *network);
 void pv_event_network_reclaimed(PvEvents *events, const char *path, const char *network,

@@ -8,6 +8,11 @@
  * events.  This file owns the sink (its files, descriptors and listeners),
  * emitting, the field builders the constructors use and the encoder;
  * reading a stream back is pv-event-reader.c's.
+ *
+ * The sink also knows which host each file runs on (the file tells it as
+ * it is given one, pv_file_set_host()), so every event about a file, its
+ * VMs, networks and fixtures names its host, whoever emits it: the
+ * dispatcher, the file's worker or vm/.
  */
 #include "config.h"
 
@@ -33,6 +38,8 @@ struct _PvEvents {
     GArray *fds;          /* int; the ones we opened are also in owned_fds */
     GArray *owned_fds;
     GArray *listeners;    /* PvEventListener */
+    GMutex hosts_lock;    /* not the lock: constructors ask while listeners run */
+    GHashTable *hosts;    /* char *path -> char *host: where each file runs now */
 };
 
 /**
@@ -58,6 +65,8 @@ pv_events_new(const char *run_id)
     events->fds = g_array_new(FALSE, FALSE, sizeof(int));
     events->owned_fds = g_array_new(FALSE, FALSE, sizeof(int));
     events->listeners = g_array_new(FALSE, FALSE, sizeof(PvEventListener));
+    g_mutex_init(&events->hosts_lock);
+    events->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return events;
 }
 
@@ -73,6 +82,8 @@ pv_events_free(PvEvents *events)
     g_array_unref(events->fds);
     g_array_unref(events->owned_fds);
     g_array_unref(events->listeners);
+    g_hash_table_unref(events->hosts);
+    g_mutex_clear(&events->hosts_lock);
     g_free(events->run_id);
     g_mutex_clear(&events->lock);
     g_free(events);
@@ -120,6 +131,42 @@ pv_events_add_listener(PvEvents *events, PvEventFunc func, gpointer user_data)
     g_mutex_lock(&events->lock);
     g_array_append_val(events->listeners, listener);
     g_mutex_unlock(&events->lock);
+}
+
+/**
+ * pv_events_set_file_host:
+ * @path: the file, as its events name it
+ * @host: (nullable): the name of the host it runs on from now on; NULL:
+ *   on none (waiting to be placed again)
+ *
+ * From now on, the events of @path that name a host name @host.
+ */
+void
+pv_events_set_file_host(PvEvents *events, const char *path, const char *host)
+{
+    g_mutex_lock(&events->hosts_lock);
+    if (host)
+        g_hash_table_replace(events->hosts, g_strdup(path), g_strdup(host));
+    else
+        g_hash_table_remove(events->hosts, path);
+    g_mutex_unlock(&events->hosts_lock);
+}
+
+/**
+ * pv_events_dup_file_host:
+ *
+ * Returns: (transfer full) (nullable): the name of the host @path runs
+ *   on, NULL before it is given one
+ */
+char *
+pv_events_dup_file_host(PvEvents *events, const char *path)
+{
+    char *host;
+
+    g_mutex_lock(&events->hosts_lock);
+    host = path ? g_strdup(g_hash_table_lookup(events->hosts, path)) : NULL;
+    g_mutex_unlock(&events->hosts_lock);
+    return host;
 }
 
 static void

@@ -25,6 +25,8 @@ gboolean pv_events_add_file(PvEvents *events, const char *path, GError **error);
 void pv_events_add_fd(PvEvents *events, int fd);
 void pv_events_add_listener(PvEvents *events, PvEventFunc func, gpointer user_data);
 GVariant *pv_events_emit(PvEvents *events, const char *kind, GVariant *fields);
+void pv_events_set_file_host(PvEvents *events, const char *path, const char *host);
+char *pv_events_dup_file_host(PvEvents *events, const char *path);
 
 gint64 pv_events_now_ns(void);
 

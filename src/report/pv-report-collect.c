@@ -31,6 +31,7 @@ pv_report_test_free(PvReportTest *test)
     g_free(test->status);
     g_free(test->reason);
     g_free(test->console_excerpt);
+    g_free(test->host);
     g_ptr_array_unref(test->tags);
     g_string_free(test->log, TRUE);
     g_clear_pointer(&test->failures, g_ptr_array_unref);
@@ -54,6 +55,7 @@ pv_report_file_free(PvReportFile *file)
     g_string_free(file->log, TRUE);
     g_free(file->origin);
     g_free(file->host);
+    g_free(file->vm_host);
     g_free(file);
 }
 
@@ -191,6 +193,11 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
         g_str_equal(kind, "file_blocked") || g_str_equal(kind, "file_unblocked"))
         return NULL;
     file = pv_report_collector_file(collector, path);
+    /* An older stream's network_created has the address on the network there. */
+    if (pv_event_get_str(event, "host") && !g_str_equal(kind, "network_created")) {
+        g_free(file->vm_host);
+        file->vm_host = pv_report_get_name(event, "host");
+    }
 
     if (g_str_equal(kind, "file_dispatched")) {
         file->started_ns = pv_event_get_int(event, "ts", 0);
@@ -199,6 +206,8 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
         PvReportTest *test = pv_report_file_test(file, name ? name : "");
 
         pv_report_add_strings(event, "tags", test->tags);
+        g_free(test->host);
+        test->host = pv_report_get_name(event, "host");
     } else if (g_str_equal(kind, "test_log")) {
         g_autofree char *name = pv_report_get_name(event, "name");
         g_autofree char *text = pv_report_get_text(event, "text");
@@ -218,6 +227,10 @@ pv_report_collector_feed(PvReportCollector *collector, GVariant *event)
         test->duration_ns = pv_event_get_int(event, "duration_ns", 0);
         test->reason = pv_report_get_text(event, "reason");
         test->console_excerpt = pv_report_get_text(event, "console_excerpt");
+        if (pv_event_get_str(event, "host")) {
+            g_free(test->host);
+            test->host = pv_report_get_name(event, "host");
+        }
         /* test_flaky has none: test_started's stay. */
         if (tags) {
             g_ptr_array_set_size(test->tags, 0);

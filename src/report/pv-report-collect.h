@@ -13,6 +13,7 @@ struct _PvReportTest {
     gint64 duration_ns;
     char *reason;          /* nullable */
     char *console_excerpt; /* nullable */
+    char *host;            /* nullable: the libvirt host it ran on, as its events name it */
     GPtrArray *tags;       /* char *: the test's tags */
     GString *log;          /* the test's print() and t:log() lines */
     GPtrArray *failures;   /* flaky: the reasons of its earlier failed attempts */
@@ -43,6 +44,8 @@ typedef struct {
     GPtrArray *earlier;    /* PvReportTest: earlier attempts' results not yet claimed */
     char *origin;          /* nullable: the stream it came from, when a report reads several */
     char *host;            /* nullable: its run's host, when a report reads streams */
+    char *vm_host;         /* nullable: the libvirt host it ran on, as its events name it
+                            * (the last; older streams name none) */
 } PvReportFile;
 
 void pv_report_test_free(PvReportTest *test);

@@ -19,6 +19,7 @@
 typedef struct {
     const PvSummaryFile *file;
     guint stream;          /* from 1 */
+    guint hosts;           /* its run's hosts */
 } PvReportLane;
 
 static int
@@ -114,8 +115,10 @@ pv_report_format_streams(const PvReport *report, GString *out)
                                    summary->uri ? summary->uri : "?",
                                    stream->host ? stream->host : "?", its_files, took,
                                    its_counts);
+        /* A run on several libvirt hosts: each one's figures under its line. */
+        pv_summary_format_hosts(summary, out, "      ");
         for (j = 0; j < summary->files->len; j++) {
-            PvReportLane lane = { summary->files->pdata[j], i + 1 };
+            PvReportLane lane = { summary->files->pdata[j], i + 1, summary->hosts->len };
 
             g_array_append_val(lanes, lane);
         }
@@ -135,13 +138,24 @@ pv_report_format_streams(const PvReport *report, GString *out)
         const PvReportLane *lane = &g_array_index(lanes, PvReportLane, i);
         g_autofree char *took = pv_duration_format(lane->file->duration_ns);
 
-        /* TRANSLATORS: a column: pad the singular to the plural's width; [N]: its run */
-        g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE,
-                                                "  %8s  %-9s  %2u VM   %s  [%u]\n",
-                                                "  %8s  %-9s  %2u VMs  %s  [%u]\n",
-                                                lane->file->vms->len),
-                               took, lane->file->status ? lane->file->status : "?",
-                               lane->file->vms->len, lane->file->path, lane->stream);
+        if (lane->file->host && lane->hosts > 1)
+            /* TRANSLATORS: a column: pad the singular to the plural's width; [N H]: its run
+             * and the host it ran on */
+            g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE,
+                                                    "  %8s  %-9s  %2u VM   %s  [%u %s]\n",
+                                                    "  %8s  %-9s  %2u VMs  %s  [%u %s]\n",
+                                                    lane->file->vms->len),
+                                   took, lane->file->status ? lane->file->status : "?",
+                                   lane->file->vms->len, lane->file->path, lane->stream,
+                                   lane->file->host);
+        else
+            /* TRANSLATORS: a column: pad the singular to the plural's width; [N]: its run */
+            g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE,
+                                                    "  %8s  %-9s  %2u VM   %s  [%u]\n",
+                                                    "  %8s  %-9s  %2u VMs  %s  [%u]\n",
+                                                    lane->file->vms->len),
+                                   took, lane->file->status ? lane->file->status : "?",
+                                   lane->file->vms->len, lane->file->path, lane->stream);
     }
 
     g_string_append(out, _("\nparallelism:\n"));

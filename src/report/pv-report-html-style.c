@@ -82,7 +82,7 @@ const char pv_report_html_style[] =
     ".c-dur{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\n"
     ".tag{display:inline-block;margin:0 4px 2px 0;padding:0 6px;border-radius:4px;"
     "background:var(--code);font-size:.85em}\n"
-    ".why,.origin{display:block;color:var(--muted);font-size:.85em;font-weight:normal}\n"
+    ".why,.origin,.on-host{display:block;color:var(--muted);font-size:.85em;font-weight:normal}\n"
     ".spark{display:block;width:96px;height:22px}\n"
     ".spark polyline{fill:none;stroke:var(--link);stroke-width:1.5}"
     ".spark circle{fill:var(--link)}\n"

@@ -130,12 +130,21 @@ pv_page_header(PvHtml *html, const PvReport *report)
     for (i = 0; i < report->streams->len; i++) {
         const PvReportStream *stream = report->streams->pdata[i];
         const char *uri = stream->summary->uri;
+        guint h;
 
         if (stream->host && !g_ptr_array_find_with_equal_func(hosts, stream->host, g_str_equal,
                                                               NULL))
             g_ptr_array_add(hosts, g_strdup(stream->host));
         if (uri && !g_ptr_array_find_with_equal_func(uris, uri, g_str_equal, NULL))
             g_ptr_array_add(uris, g_strdup(uri));
+        /* A run on several libvirt hosts: each one's. */
+        for (h = 0; h < stream->summary->hosts->len; h++) {
+            const PvSummaryHost *host = stream->summary->hosts->pdata[h];
+
+            if (host->uri && !g_ptr_array_find_with_equal_func(uris, host->uri, g_str_equal,
+                                                               NULL))
+                g_ptr_array_add(uris, g_strdup(host->uri));
+        }
     }
     g_ptr_array_add(hosts, NULL);
     g_ptr_array_add(uris, NULL);
@@ -404,10 +413,30 @@ pv_page_results(PvHtml *html, const PvReportTest *test)
     pv_html_close(html, "span");
 }
 
+/* Whether the report's files ran on more than one libvirt host. */
+static gboolean
+pv_page_several_hosts(const PvReport *report)
+{
+    const char *seen = NULL;
+    guint f;
+
+    for (f = 0; f < report->files->len; f++) {
+        const PvReportFile *file = report->files->pdata[f];
+
+        if (!file->vm_host)
+            continue;
+        if (seen && !g_str_equal(seen, file->vm_host))
+            return TRUE;
+        seen = file->vm_host;
+    }
+    return FALSE;
+}
+
 /* The table: a body per file (its row, then its tests'), in path order. */
 static void
 pv_page_table(PvHtml *html, const PvReport *report, GHashTable *trends)
 {
+    gboolean hosts = pv_page_several_hosts(report);
     guint f;
     guint t;
 
@@ -440,6 +469,8 @@ pv_page_table(PvHtml *html, const PvReport *report, GHashTable *trends)
         pv_html_text(html, file->path);
         if (report->streams->len > 1 && file->origin)
             pv_html_element(html, "span", file->origin, "class", "origin", NULL);
+        if (hosts && file->vm_host)
+            pv_html_element(html, "span", file->vm_host, "class", "on-host", NULL);
         pv_html_close(html, "th");
         pv_page_tags(html, NULL);
         pv_page_duration_cell(html, file->duration_ns);

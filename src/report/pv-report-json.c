@@ -58,6 +58,10 @@ pv_json_format_file(const PvReportFile *file)
     json_builder_add_double_value(b, file->duration_ns / 1e9);
     json_builder_set_member_name(b, "attempts");
     json_builder_add_int_value(b, file->attempts);
+    if (file->vm_host) {
+        json_builder_set_member_name(b, "host");
+        json_builder_add_string_value(b, file->vm_host);
+    }
     if (file->error) {
         json_builder_set_member_name(b, "error");
         json_builder_add_string_value(b, file->error);

@@ -9,7 +9,11 @@
  * <stackTrace>).  This is the dialect Jenkins and GitLab read.  Written with libxml2, atomically,
  * when the run finishes.  provium report writes one from several runs' streams
  * (pv-report.c): a test that more than one of them ran is one <testcase>,
- * with a property per result ("provium.result": "STREAM: status").
+ * with a property per result ("provium.result": "STREAM: status").  Each
+ * test case names the libvirt host it ran on in a property "host", as its
+ * tags are (pytest's record_property's form, what a CI that reads test
+ * case properties reads; GitLab shows none of them); the suite's hostname
+ * stays the machine that ran provium, which is what it says in JUnit.
  */
 #include "config.h"
 
@@ -160,7 +164,8 @@ pv_junit_add_property(xmlNode **properties, xmlNode *testcase, const char *name,
 
 /*
  * A test's tags, as properties the way pytest's record_property writes them,
- * and, for a test that several streams ran, each one's result.
+ * the host it ran on, and, for a test that several streams ran, each one's
+ * result.
  */
 static void
 pv_junit_add_properties(xmlNode *testcase, const PvReportTest *test)
@@ -168,6 +173,8 @@ pv_junit_add_properties(xmlNode *testcase, const PvReportTest *test)
     xmlNode *properties = NULL;
     guint i;
 
+    if (test->host)
+        pv_junit_add_property(&properties, testcase, "host", test->host);
     for (i = 0; i < test->tags->len; i++)
         pv_junit_add_property(&properties, testcase, "tag", test->tags->pdata[i]);
     for (i = 0; !test->origin && test->attempts && i < test->attempts->len; i++) {

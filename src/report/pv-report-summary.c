@@ -6,7 +6,9 @@
  * boots), the pool's use over time, peak and mean parallelism, time blocked
  * per reason, and a leak check: every claim released, the pool empty
  * whenever no file runs and at the end, every VM stopped (or kept on
- * purpose).
+ * purpose).  A run on several libvirt hosts has its figures per host too:
+ * each file on the host its events name, its tests, VMs and their time
+ * counted there.
  */
 #include "config.h"
 
@@ -15,6 +17,7 @@
 
 #include "pv-events.h"
 #include "pv-report-summary.h"
+#include "pv-text.h"
 #include "pv-units.h"
 
 /*
@@ -56,9 +59,18 @@ pv_summary_build_free(PvSummaryBuild *build)
 }
 
 static void
+pv_summary_host_free(PvSummaryHost *host)
+{
+    g_free(host->name);
+    g_free(host->uri);
+    g_free(host);
+}
+
+static void
 pv_summary_file_free(PvSummaryFile *file)
 {
     g_free(file->path);
+    g_free(file->host);
     g_free(file->status);
     g_ptr_array_unref(file->spans);
     g_ptr_array_unref(file->vms);
@@ -76,6 +88,7 @@ pv_summary_free(PvSummary *summary)
     g_ptr_array_unref(summary->files);
     g_array_unref(summary->pool);
     g_ptr_array_unref(summary->leaks);
+    g_ptr_array_unref(summary->hosts);
     g_free(summary);
 }
 
@@ -94,6 +107,25 @@ pv_summary_file(PvSummary *summary, GHashTable *by_path, const char *path)
         g_hash_table_insert(by_path, file->path, file);
     }
     return file;
+}
+
+/*
+ * The host named @name in the stream, made one line to show, added when
+ * new; @by_name: its name -> PvSummaryHost (however many a stream names).
+ */
+static PvSummaryHost *
+pv_summary_host(PvSummary *summary, GHashTable *by_name, const char *name)
+{
+    g_autofree char *shown = pv_text_name(name);
+    PvSummaryHost *host = g_hash_table_lookup(by_name, shown);
+
+    if (host)
+        return host;
+    host = g_new0(PvSummaryHost, 1);
+    host->name = g_steal_pointer(&shown);
+    g_ptr_array_add(summary->hosts, host);
+    g_hash_table_insert(by_name, host->name, host);
+    return host;
 }
 
 static PvSummarySpan *
@@ -147,6 +179,32 @@ pv_summary_get_amount(GVariant *event, const char *key, guint64 *memory, double 
     *cpus = pv_summary_get_double(value, "cpus");
 }
 
+/* run_started's hosts: each one's URI and pool. */
+static void
+pv_summary_read_hosts(PvSummary *summary, GHashTable *by_name, GVariant *event)
+{
+    g_autoptr(GVariant) hosts = g_variant_lookup_value(event, "hosts", G_VARIANT_TYPE_ARRAY);
+    gsize i;
+
+    for (i = 0; hosts && i < g_variant_n_children(hosts); i++) {
+        g_autoptr(GVariant) one = g_variant_get_child_value(hosts, i);
+        g_autoptr(GVariant) fields = g_variant_is_of_type(one, G_VARIANT_TYPE_VARIANT) ?
+            g_variant_get_variant(one) : g_variant_ref(one);
+        const char *name;
+        PvSummaryHost *host;
+
+        if (!g_variant_is_of_type(fields, G_VARIANT_TYPE_VARDICT))
+            continue;
+        name = pv_event_get_str(fields, "name");
+        if (!name)
+            continue;
+        host = pv_summary_host(summary, by_name, name);
+        g_free(host->uri);
+        host->uri = g_strdup(pv_event_get_str(fields, "uri"));
+        pv_summary_get_amount(fields, "pool", &host->pool_memory, &host->pool_cpus);
+    }
+}
+
 static void
 pv_summary_leak(PvSummary *summary, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
@@ -174,6 +232,92 @@ pv_summary_edge_compare(gconstpointer a, gconstpointer b)
     if (x->ts != y->ts)
         return x->ts < y->ts ? -1 : 1;
     return x->delta - y->delta;  /* an end before a start at the same time */
+}
+
+typedef struct {
+    gint64 ts;
+    double delta;          /* a double: whatever a stream holds, the sum cannot overflow */
+} PvSummaryWeightedEdge;
+
+static int
+pv_summary_weighted_edge_compare(gconstpointer a, gconstpointer b)
+{
+    const PvSummaryWeightedEdge *x = a;
+    const PvSummaryWeightedEdge *y = b;
+
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return x->delta < y->delta ? -1 : x->delta > y->delta;  /* ends first */
+}
+
+/* The most the weights of intervals open at once add up to. */
+static guint64
+pv_summary_weighted_peak(GArray *edges)
+{
+    double open = 0;
+    double peak = 0;
+    guint i;
+
+    g_array_sort(edges, pv_summary_weighted_edge_compare);
+    for (i = 0; i < edges->len; i++) {
+        open += g_array_index(edges, PvSummaryWeightedEdge, i).delta;
+        peak = MAX(peak, open);
+    }
+    /* 2^63 and above do not convert back. */
+    return peak < 9.2e18 ? (guint64)peak : G_GUINT64_CONSTANT(9200000000000000000);
+}
+
+/* Each host's figures: its files', their tests' and their VMs'. */
+static void
+pv_summary_finish_hosts(PvSummary *summary)
+{
+    guint n = summary->hosts->len;
+    g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    g_autoptr(GPtrArray) memory = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+    guint h;
+    guint i;
+    guint j;
+
+    for (h = 0; h < n; h++) {
+        PvSummaryHost *host = summary->hosts->pdata[h];
+
+        g_hash_table_insert(index, host->name, GUINT_TO_POINTER(h + 1));
+        g_ptr_array_add(vms, g_array_new(FALSE, FALSE, sizeof(PvSummaryWeightedEdge)));
+        g_ptr_array_add(memory, g_array_new(FALSE, FALSE, sizeof(PvSummaryWeightedEdge)));
+    }
+    for (i = 0; i < summary->files->len; i++) {
+        const PvSummaryFile *file = summary->files->pdata[i];
+        guint at = file->host ? GPOINTER_TO_UINT(g_hash_table_lookup(index, file->host)) : 0;
+        PvSummaryHost *host;
+
+        if (!at)
+            continue;
+        host = summary->hosts->pdata[at - 1];
+        host->files++;
+        host->passed += file->passed;
+        host->failed += file->failed;
+        for (j = 0; j < file->vms->len; j++) {
+            const PvSummaryVm *vm = file->vms->pdata[j];
+            gint64 end = vm->stopped_ns ? vm->stopped_ns : summary->end_ns;
+            PvSummaryWeightedEdge up = { vm->spawned_ns, 1 };
+            PvSummaryWeightedEdge down = { end, -1 };
+
+            host->vm_ns = pv_summary_add_ns(host->vm_ns, MAX(end - vm->spawned_ns, 0));
+            g_array_append_val(vms->pdata[at - 1], up);
+            g_array_append_val(vms->pdata[at - 1], down);
+            up.delta = (double)vm->memory;
+            down.delta = -(double)vm->memory;
+            g_array_append_val(memory->pdata[at - 1], up);
+            g_array_append_val(memory->pdata[at - 1], down);
+        }
+    }
+    for (h = 0; h < n; h++) {
+        PvSummaryHost *host = summary->hosts->pdata[h];
+
+        host->peak_vms = (guint)MIN(pv_summary_weighted_peak(vms->pdata[h]), G_MAXUINT);
+        host->peak_memory = pv_summary_weighted_peak(memory->pdata[h]);
+    }
 }
 
 /* Peak and time-weighted mean of how many intervals are open at once. */
@@ -261,6 +405,7 @@ pv_summary_finish(PvSummary *summary)
                            &summary->mean_files);
     pv_summary_concurrency(vm_edges, summary->start_ns, summary->end_ns, &summary->peak_vms,
                            &summary->mean_vms);
+    pv_summary_finish_hosts(summary);
     if (!summary->finished)
         pv_summary_leak(summary, summary->truncated ?
                         _("the stream ends inside an event: the run was killed") :
@@ -279,12 +424,14 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
 {
     PvSummary *summary = g_new0(PvSummary, 1);
     g_autoptr(GHashTable) by_path = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) by_host = g_hash_table_new(g_str_hash, g_str_equal);
     gboolean kept_any = FALSE;   /* a kept domain legitimately holds pool */
     guint i;
 
     summary->files = g_ptr_array_new_with_free_func((GDestroyNotify)pv_summary_file_free);
     summary->pool = g_array_new(FALSE, FALSE, sizeof(PvSummaryPoolSample));
     summary->leaks = g_ptr_array_new_with_free_func(g_free);
+    summary->hosts = g_ptr_array_new_with_free_func((GDestroyNotify)pv_summary_host_free);
     summary->truncated = truncated;
 
     for (i = 0; i < events->len; i++) {
@@ -293,6 +440,18 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
         const char *path = pv_event_get_str(event, "path");
         gint64 ts = CLAMP(pv_event_get_int(event, "ts", 0), 0, PV_SUMMARY_TS_MAX);
         PvSummaryFile *file = path ? pv_summary_file(summary, by_path, path) : NULL;
+        /* An older stream's network_created has the address on the network there. */
+        const char *host = file && !g_str_equal(kind, "network_created") ?
+            pv_event_get_str(event, "host") : NULL;
+
+        if (host) {
+            const char *name = pv_summary_host(summary, by_host, host)->name;
+
+            if (g_strcmp0(file->host, name) != 0) {
+                g_free(file->host);
+                file->host = g_strdup(name);
+            }
+        }
 
         if (i == 0)
             summary->start_ns = summary->end_ns = ts;
@@ -306,6 +465,7 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
             summary->uri = g_strdup(pv_event_get_str(event, "uri"));
             summary->start_ns = ts;
             pv_summary_get_amount(event, "pool", &summary->pool_memory, &summary->pool_cpus);
+            pv_summary_read_hosts(summary, by_host, event);
         } else if (g_str_equal(kind, "file_dispatched") && file) {
             PvSummarySpan *span = pv_summary_open_span(file);
 
@@ -351,6 +511,7 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
             vm->name = g_strdup(pv_event_get_str(event, "vm"));
             vm->domain = g_strdup(pv_event_get_str(event, "domain"));
             vm->spawned_ns = ts;
+            vm->memory = (guint64)MAX(pv_event_get_int(event, "memory", 0), 0);
             g_ptr_array_add(file->vms, vm);
         } else if (g_str_equal(kind, "vm_restored") && file) {
             /* A restored VM has no vm_spawned: its restore began restore_ns ago. */
@@ -401,11 +562,12 @@ pv_summary_new(GPtrArray *events, gboolean truncated)
         } else if (g_str_has_prefix(kind, "test_") && file && !g_str_equal(kind, "test_log") &&
                    !g_str_equal(kind, "test_started")) {
             file->tests++;
-            if (g_str_equal(kind, "test_failed"))
-                file->failed++;
+            file->passed += g_str_equal(kind, "test_passed");
+            file->failed += g_str_equal(kind, "test_failed");
         } else if (g_str_equal(kind, "file_retried") && file) {
             /* The new attempt's tests supersede these. */
             file->tests = 0;
+            file->passed = 0;
             file->failed = 0;
         } else if (g_str_equal(kind, "file_completed") && file) {
             file->completed = TRUE;
@@ -483,6 +645,57 @@ pv_summary_format_counts(guint passed, guint failed, guint skipped, guint flaky)
 }
 
 /**
+ * pv_summary_format_host:
+ *
+ * Returns: (transfer full): @host's figures on one line, for people
+ *   ("lab2: 3 files, 5 passed, 1 failed; VM time 2m10s; VMs peak 2 (1G)")
+ */
+char *
+pv_summary_format_host(const PvSummaryHost *host)
+{
+    g_autofree char *files = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u file", "%u files",
+                                                         host->files), host->files);
+    g_autofree char *vm_time = pv_duration_format(host->vm_ns);
+    g_autofree char *memory = pv_size_format(host->peak_memory);
+
+    /* TRANSLATORS: one host of a run: "lab2: 3 files, 5 passed, 1 failed; VM time 2m10s;
+     * VMs peak 2 (1G)" */
+    return g_strdup_printf(_("%s: %s, %u passed, %u failed; VM time %s; VMs peak %u (%s)"),
+                           host->name, files, host->passed, host->failed, vm_time,
+                           host->peak_vms, memory);
+}
+
+/**
+ * pv_summary_format_hosts:
+ * @indent: before each line
+ *
+ * Appends to @out each host's figures, a line each, when @summary's run
+ * had more than one host; nothing for one.
+ */
+void
+pv_summary_format_hosts(const PvSummary *summary, GString *out, const char *indent)
+{
+    guint i;
+
+    if (summary->hosts->len < 2)
+        return;
+    for (i = 0; i < summary->hosts->len; i++) {
+        const PvSummaryHost *host = summary->hosts->pdata[i];
+        g_autofree char *figures = pv_summary_format_host(host);
+
+        g_string_append_printf(out, "%s%s", indent, figures);
+        if (host->uri) {
+            g_autofree char *pool = pv_size_format(host->pool_memory);
+
+            /* TRANSLATORS: after a host's figures: its URI and its pool */
+            g_string_append_printf(out, _("; %s, pool %s and %g vCPUs"), host->uri, pool,
+                                   host->pool_cpus);
+        }
+        g_string_append_c(out, '\n');
+    }
+}
+
+/**
  * pv_summary_format:
  *
  * The report for people.
@@ -508,6 +721,12 @@ pv_summary_format(const PvSummary *summary)
                            summary->run ? summary->run : "?", summary->uri ? summary->uri : "?",
                            files, duration, counts);
     g_string_append_printf(out, _("pool: %s and %g vCPUs\n\n"), pool_memory, summary->pool_cpus);
+    if (summary->hosts->len > 1) {
+        g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE, "%u host:\n", "%u hosts:\n",
+                                                summary->hosts->len), summary->hosts->len);
+        pv_summary_format_hosts(summary, out, "  ");
+        g_string_append_c(out, '\n');
+    }
 
     g_string_append(out, _("files by duration:\n"));
     for (i = 0; i < summary->files->len; i++)
@@ -517,6 +736,17 @@ pv_summary_format(const PvSummary *summary)
         const PvSummaryFile *file = sorted->pdata[i];
         g_autofree char *took = pv_duration_format(file->duration_ns);
 
+        if (summary->hosts->len > 1) {
+            /* TRANSLATORS: a column: pad the singular to the plural's width; the file's
+             * host last, in brackets */
+            g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE,
+                                                    "  %8s  %-9s  %2u VM   %s  [%s]\n",
+                                                    "  %8s  %-9s  %2u VMs  %s  [%s]\n",
+                                                    file->vms->len),
+                                   took, file->status ? file->status : "?", file->vms->len,
+                                   file->path, file->host ? file->host : "-");
+            continue;
+        }
         /* TRANSLATORS: a column: pad the singular to the plural's width */
         g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE, "  %8s  %-9s  %2u VM   %s\n",
                                                 "  %8s  %-9s  %2u VMs  %s\n", file->vms->len),

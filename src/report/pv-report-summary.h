@@ -23,6 +23,7 @@ typedef struct {
     gint64 stopped_ns;     /* 0: never stopped in the stream */
     char *stop_reason;
     char *fixture;         /* restored from this fixture (vm_restored); NULL: booted */
+    guint64 memory;        /* vm_spawned's; 0 for a restored VM (its event has none) */
 } PvSummaryVm;
 
 /* A fixture's build, from fixture_build_started to fixture_build_finished. */
@@ -36,6 +37,8 @@ typedef struct {
 
 typedef struct {
     char *path;
+    char *host;            /* nullable: the host its events name, the last one (older
+                            * streams name none) */
     char *status;
     gboolean dispatched;
     gboolean completed;
@@ -43,6 +46,7 @@ typedef struct {
     gint64 completed_ns;
     gint64 duration_ns;
     guint tests;
+    guint passed;
     guint failed;
     GPtrArray *spans;      /* PvSummarySpan */
     GPtrArray *vms;        /* PvSummaryVm */
@@ -55,6 +59,20 @@ typedef struct {
     guint64 memory;
     double cpus;
 } PvSummaryPoolSample;
+
+/* One libvirt host of a run, and what its files did there. */
+typedef struct {
+    char *name;
+    char *uri;             /* nullable: when run_started does not list it */
+    guint64 pool_memory;   /* its pool's, from run_started; 0 when not listed */
+    double pool_cpus;
+    guint files;           /* files that ran there */
+    guint passed;          /* their tests, the last attempt's */
+    guint failed;
+    gint64 vm_ns;          /* its VMs' time, spawned (or restore begun) to stopped */
+    guint peak_vms;        /* VMs at once */
+    guint64 peak_memory;   /* the memory of its booted VMs at once */
+} PvSummaryHost;
 
 typedef struct {
     char *run;
@@ -81,6 +99,11 @@ typedef struct {
     guint kept;            /* domains kept on purpose (--keep-failed) */
     guint restored_vms;    /* VMs restored from fixtures */
     guint fixture_builds;  /* fixture builds started */
+    /*
+     * PvSummaryHost: run_started's hosts, then any other its files' events
+     * name, in that order; empty for a stream of a provium before hosts
+     */
+    GPtrArray *hosts;
 } PvSummary;
 
 PvSummary *pv_summary_new(GPtrArray *events, gboolean truncated);
@@ -88,6 +111,8 @@ void pv_summary_free(PvSummary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvSummary, pv_summary_free)
 char *pv_summary_format_counts(guint passed, guint failed, guint skipped, guint flaky);
 char *pv_summary_format(const PvSummary *summary);
+char *pv_summary_format_host(const PvSummaryHost *host);
+void pv_summary_format_hosts(const PvSummary *summary, GString *out, const char *indent);
 char *pv_summary_svg(const PvSummary *summary);
 
 /* How pv_summary_svg_many() draws. */

@@ -14,7 +14,10 @@
  * memory and vCPU use.  Every mark has a <title>, so hovering in a browser
  * explains it.  Several runs (provium report of several streams) are bands
  * one below the other, each with its heading, lanes and pool, on one time
- * axis: shares of a corpus run at once on several CI machines.  For the
+ * axis: shares of a corpus run at once on several CI machines.  A run on
+ * several libvirt hosts has, inside its band, a part per host (its
+ * heading with the host's figures, then the lanes of the files that ran
+ * there; files never placed last), above the run's pool.  For the
  * report page, each file's label and bar link to its section.  Built with
  * libxml2, as all of provium's XML.
  */
@@ -44,6 +47,7 @@
 #define SVG_BUILD_COLOR "#8d6e63"
 
 #define SVG_BAND_HEAD_H 48.0
+#define SVG_HOST_HEAD_H 26.0
 #define SVG_BAND_GAP 20.0
 #define SVG_XLINK_NS "http://www.w3.org/1999/xlink"
 
@@ -569,29 +573,107 @@ pv_svg_pool_chart(PvSvg *svg, const PvSummary *summary, double y, gboolean memor
     pv_svg_line(svg->root, SVG_LABEL_W, y, SVG_LABEL_W + SVG_PLOT_W, y, "#9e9e9e", 1);
 }
 
-/* The height of a band's lanes, and each lane's top from @top (@lane_y, one more). */
-static double
-pv_svg_layout_lanes(const PvSummary *summary, double top, double *lane_y)
+/*
+ * What a band draws above its pool, top to bottom: a lane per file, and
+ * with several hosts a heading before each host's lanes.
+ */
+typedef struct {
+    const PvSummaryFile *file;   /* nullable: a heading */
+    const PvSummaryHost *host;   /* a heading's; NULL for files never placed */
+    double y;
+} PvSvgRow;
+
+static void
+pv_svg_add_file_row(GArray *rows, const PvSummaryFile *file, double *y)
 {
+    g_autofree guint *boots = g_new0(guint, MAX(file->vms->len, 1));
+    PvSvgRow row = { file, NULL, *y };
+
+    g_array_append_val(rows, row);
+    *y += pv_svg_lane_height(pv_svg_boot_rows(file, boots)) + SVG_LANE_GAP;
+}
+
+static void
+pv_svg_add_heading_row(GArray *rows, const PvSummaryHost *host, double *y)
+{
+    PvSvgRow row = { NULL, host, *y };
+
+    g_array_append_val(rows, row);
+    *y += SVG_HOST_HEAD_H;
+}
+
+/*
+ * The rows of @summary's band from @top: its files in discovery order, or
+ * by host when it ran on several.  @bottom: where the last ends.
+ */
+static GArray *
+pv_svg_layout_lanes(const PvSummary *summary, double top, double *bottom)
+{
+    GArray *rows = g_array_new(FALSE, FALSE, sizeof(PvSvgRow));
+    g_autoptr(GHashTable) by_host = NULL;
+    g_autoptr(GPtrArray) groups = NULL;
+    double y = top;
+    guint h;
     guint i;
 
-    lane_y[0] = top;
+    if (summary->hosts->len < 2) {
+        for (i = 0; i < summary->files->len; i++)
+            pv_svg_add_file_row(rows, summary->files->pdata[i], &y);
+        *bottom = y;
+        return rows;
+    }
+    /* Each host's files, in discovery order; the last group: those never placed. */
+    by_host = g_hash_table_new(g_str_hash, g_str_equal);
+    groups = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    for (h = 0; h <= summary->hosts->len; h++) {
+        g_ptr_array_add(groups, g_ptr_array_new());
+        if (h < summary->hosts->len)
+            g_hash_table_insert(by_host, ((PvSummaryHost *)summary->hosts->pdata[h])->name,
+                                groups->pdata[h]);
+    }
     for (i = 0; i < summary->files->len; i++) {
         const PvSummaryFile *file = summary->files->pdata[i];
-        g_autofree guint *rows = g_new0(guint, MAX(file->vms->len, 1));
+        GPtrArray *group = file->host ? g_hash_table_lookup(by_host, file->host) : NULL;
 
-        lane_y[i + 1] = lane_y[i] + pv_svg_lane_height(pv_svg_boot_rows(file, rows)) +
-            SVG_LANE_GAP;
+        g_ptr_array_add(group ? group : groups->pdata[summary->hosts->len], (gpointer)file);
     }
-    return lane_y[summary->files->len];
+    for (h = 0; h <= summary->hosts->len; h++) {
+        GPtrArray *group = groups->pdata[h];
+
+        if (h == summary->hosts->len && group->len == 0)
+            break;
+        pv_svg_add_heading_row(rows, h < summary->hosts->len ? summary->hosts->pdata[h] : NULL,
+                               &y);
+        for (i = 0; i < group->len; i++)
+            pv_svg_add_file_row(rows, group->pdata[i], &y);
+    }
+    *bottom = y;
+    return rows;
+}
+
+/* A host's heading in a band: a rule and its figures. */
+static void
+pv_svg_host_heading(PvSvg *svg, const PvSummaryHost *host, double y)
+{
+    g_autofree char *text = host ? pv_summary_format_host(host) : NULL;
+    /* TRANSLATORS: the heading of a timeline's part: "host lab2: 3 files, ..." */
+    g_autofree char *label = host ? g_strdup_printf(_("host %s"), text)
+                                  : g_strdup(_("never placed on a host"));
+    xmlNode *node;
+
+    pv_svg_line(svg->root, SVG_LABEL_W - 250, y + 4, SVG_WIDTH - SVG_RIGHT, y + 4, "#bdbdbd", 1);
+    node = pv_svg_text(svg->root, SVG_LABEL_W - 250, y + 18, label, NULL);
+    pv_svg_attr(node, "font-weight", "bold");
+    pv_svg_attr(node, "class", "host-heading");
 }
 
 /* One run: its heading (@label, nullable), its lanes and its pool, from @top. */
 static double
 pv_svg_band(PvSvg *svg, const PvSummary *summary, const char *label, double top)
 {
-    g_autofree double *lane_y = g_new0(double, summary->files->len + 1);
+    g_autoptr(GArray) rows = NULL;
     double lanes_bottom;
+    guint lane = 0;
     guint i;
 
     if (label) {
@@ -602,10 +684,16 @@ pv_svg_band(PvSvg *svg, const PvSummary *summary, const char *label, double top)
         pv_svg_attr(node, "font-weight", "bold");
         top += SVG_BAND_HEAD_H;
     }
-    lanes_bottom = pv_svg_layout_lanes(summary, top, lane_y);
-    pv_svg_axis(svg, lane_y[0] - 8, lanes_bottom);
-    for (i = 0; i < summary->files->len; i++)
-        pv_svg_lane(svg, summary->files->pdata[i], i, lane_y[i]);
+    rows = pv_svg_layout_lanes(summary, top, &lanes_bottom);
+    pv_svg_axis(svg, top - 8, lanes_bottom);
+    for (i = 0; i < rows->len; i++) {
+        const PvSvgRow *row = &g_array_index(rows, PvSvgRow, i);
+
+        if (row->file)
+            pv_svg_lane(svg, row->file, lane++, row->y);
+        else
+            pv_svg_host_heading(svg, row->host, row->y);
+    }
     pv_svg_pool_chart(svg, summary, lanes_bottom + 30, TRUE);
     pv_svg_pool_chart(svg, summary, lanes_bottom + 30 + SVG_CHART_H + 22, FALSE);
     return lanes_bottom + 30 + 2 * (SVG_CHART_H + 22);
@@ -649,10 +737,11 @@ pv_summary_svg_many(const PvSummary *const *summaries, const char *const *labels
     /* Each band as high as its lanes and their overlapping boots need. */
     height = top;
     for (i = 0; i < n; i++) {
-        g_autofree double *lane_y = g_new0(double, summaries[i]->files->len + 1);
+        g_autoptr(GArray) rows = pv_svg_layout_lanes(summaries[i],
+                                                     height + (labels ? SVG_BAND_HEAD_H : 0),
+                                                     &height);
 
-        height = pv_svg_layout_lanes(summaries[i], height + (labels ? SVG_BAND_HEAD_H : 0),
-                                     lane_y) + 30 + 2 * (SVG_CHART_H + 22) + SVG_BAND_GAP;
+        height += 30 + 2 * (SVG_CHART_H + 22) + SVG_BAND_GAP;
     }
     height = height - SVG_BAND_GAP + 20;
 

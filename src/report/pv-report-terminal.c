@@ -4,7 +4,8 @@
  * An event listener.  Each file's block is printed whole when the file
  * completes, so blocks of files running at once never interleave; the
  * summary line comes with run_finished.  On a TTY a live status line stays
- * below the blocks.
+ * below the blocks.  In a run on several libvirt hosts (run_started's
+ * hosts), each block says which one its file ran on.
  */
 #include "config.h"
 
@@ -29,6 +30,7 @@ struct _PvTerminal {
     char *status;          /* the live status line, on a TTY */
     PvReportCollector *collector;
     GHashTable *warned;    /* performance-mode warnings already printed */
+    guint hosts;           /* the run's libvirt hosts (run_started's) */
 };
 
 static PvTerminal *
@@ -245,6 +247,18 @@ pv_terminal_format_block(const PvReportFile *file, PvVerbosity verbosity, gboole
     return g_string_free(g_steal_pointer(&block), FALSE);
 }
 
+/* @block with a line naming @host after its first. */
+static char *
+pv_terminal_add_host(const char *block, const char *host)
+{
+    const char *eol = strchr(block, '\n');
+    g_autofree char *where = g_strdup_printf(_("  on host %s\n"), host);
+
+    if (!eol)
+        return g_strdup(block);
+    return g_strdup_printf("%.*s%s%s", (int)(eol + 1 - block), block, where, eol + 1);
+}
+
 static void
 pv_terminal_on_file_completed(PvTerminal *terminal, PvReportFile *file)
 {
@@ -254,6 +268,12 @@ pv_terminal_on_file_completed(PvTerminal *terminal, PvReportFile *file)
         file->attempts == 1)
         return;
     block = pv_terminal_format_block(file, terminal->verbosity, terminal->color);
+    /* A run on several hosts: where it ran, under the block's first line. */
+    if (terminal->hosts > 1 && file->vm_host) {
+        g_autofree char *plain = g_steal_pointer(&block);
+
+        block = pv_terminal_add_host(plain, file->vm_host);
+    }
     if (terminal->block_func)
         terminal->block_func(file, block, terminal->block_data);
     else
@@ -356,6 +376,11 @@ pv_terminal_on_event(GVariant *event, gpointer user_data)
 
     const char *kind = pv_event_get_kind(event);
 
+    if (g_strcmp0(kind, "run_started") == 0) {
+        g_autoptr(GVariant) hosts = g_variant_lookup_value(event, "hosts", G_VARIANT_TYPE_ARRAY);
+
+        terminal->hosts = hosts ? g_variant_n_children(hosts) : 0;
+    }
     if (file)
         pv_terminal_on_file_completed(terminal, file);
     else if (terminal->block_func)

@@ -180,6 +180,7 @@ pv_report_merge_test(GPtrArray *results)
     test->duration_ns = lead->duration_ns;
     test->reason = g_strdup(lead->reason);
     test->console_excerpt = g_strdup(lead->console_excerpt);
+    test->host = g_strdup(lead->host);
     test->tags = g_ptr_array_new_with_free_func(g_free);
     pv_report_copy_strings(test->tags, lead->tags);
     test->log = g_string_new(lead->log->str);
@@ -585,8 +586,10 @@ pv_report_finish(PvReport *report)
         if (lead) {
             g_free(file->origin);
             g_free(file->host);
+            g_free(file->vm_host);
             file->origin = g_strdup(lead->origin);
             file->host = g_strdup(lead->host);
+            file->vm_host = g_strdup(lead->vm_host);
             file->duration_ns = lead->duration_ns;
         } else if (g_strcmp0(first_status, file->status) == 0) {
             file->duration_ns = first_duration;

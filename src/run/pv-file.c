@@ -227,15 +227,19 @@ pv_file_peek_claim(PvFile *file)
 
 /**
  * pv_file_set_host:
- * @host: (transfer none): outlives the file's run
+ * @host: (transfer none) (nullable): outlives the file's run; NULL: on no
+ *   host (waiting to be placed again)
  *
  * The libvirt host the file runs on, whole: its VMs, networks and
- * fixtures are that host's.
+ * fixtures are that host's, and its events name it (doc/events.md).
  */
 void
 pv_file_set_host(PvFile *file, PvHost *host)
 {
     file->host = host;
+    /* Its events name the host from now on, whoever emits them. */
+    pv_events_set_file_host(pv_run_peek_events(file->run), file->path,
+                            host ? pv_host_peek_name(host) : NULL);
 }
 
 /**

@@ -1162,7 +1162,10 @@ bench_host_stop(BenchHost *host)
  * run of 11 and 12 shares: PSI and KSM are this machine's readings, which
  * provium has only for a local host, so they are off for both alike (the
  * machine is shared: PSI would hold the local run's boots for other
- * tenants' load), and both boot under emulation, host B having no KVM.
+ * tenants' load), and both boot under emulation (--virt-type qemu).  No
+ * wait for a quiet host first (bench_settle()): without PSI the pressure a
+ * run leaves changes nothing provium decides, and the runs compared are
+ * interleaved, so what other tenants do weighs on both alike.
  * Returns: the makespan; < 0 when provium failed, @why (nullable) then
  *   holds the first line it printed
  */
@@ -1196,7 +1199,6 @@ bench_provium_with(Bench *b, const char *corpus, const char *const *options, cha
     err_fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (err_fd < 0)
         g_error("%s: %s", err_path, g_strerror(errno));
-    bench_settle();
     start = now_s();
     if (!g_spawn_async_with_fds(b->work, (char **)argv->pdata, NULL,
                                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,

@@ -296,9 +296,14 @@ pv_config_load_settings(PvConfig *config, GKeyFile *kf, const char *text, const 
         if (!g_strv_contains(known, name)) {
             g_autofree char *list = g_strjoinv(", ", (char **)known);
 
-            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
-                        _("%s:%u: [%s]: unknown key '%s' (known keys: %s)"),
-                        config->display_path, line, shown, keys[i], list);
+            if (known == pv_run_keys)
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                            _("%s:%u: [run]: unknown key '%s' (known keys: %s)"),
+                            config->display_path, line, keys[i], list);
+            else
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                            _("%s:%u: [%s]: unknown key '%s' (known keys: %s)"),
+                            config->display_path, line, shown, keys[i], list);
             return FALSE;
         }
         value = g_key_file_get_string(kf, group, keys[i], &local_error);
@@ -359,8 +364,11 @@ pv_config_load_host(PvConfig *config, GKeyFile *kf, const char *text, const char
     for (i = 0; i < host->settings->len; i++) {
         PvConfigSetting *setting = host->settings->pdata[i];
 
-        if (g_str_equal(setting->key, "uri"))
+        /* GKeyFile gives a key written twice twice, with the last value. */
+        if (g_str_equal(setting->key, "uri")) {
+            g_free(host->uri);
             host->uri = g_strdup(setting->value);
+        }
     }
     if (!host->uri || !*host->uri) {
         g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,

@@ -165,8 +165,8 @@ guint
 pv_dispatcher_rank_hosts(const PvHostRoom *rooms, guint n, PvAmount want, PvAmount need,
                          guint *order)
 {
-    double memory_left[n ? n : 1];
-    double cpus_left[n ? n : 1];
+    g_autofree double *memory_left = g_new0(double, n ? n : 1);
+    g_autofree double *cpus_left = g_new0(double, n ? n : 1);
     guint count = 0;
     guint i;
     guint j;

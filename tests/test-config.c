@@ -588,6 +588,73 @@ test_run_group_errors(Fixture *fx, gconstpointer data)
     g_assert_false(g_strv_contains(keys, "config"));
 }
 
+/* [host NAME] groups: read in file order, each with its uri and its line. */
+static void
+test_host_groups(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvConfig) config = load(fx, "[run]\n"
+                                      "hosts = lab2, local\n"
+                                      "\n"
+                                      "[host local]\n"
+                                      "uri = qemu:///system\n"
+                                      "\n"
+                                      "[host  lab2]\n"
+                                      "uri = qemu+ssh://lab2/system\n"
+                                      "cpu_overcommit = 2\n"
+                                      "boot-workers = 3\n", &error);
+    const PvConfigHost *host;
+    const PvConfigSetting *setting;
+
+    g_assert_no_error(error);
+    g_assert_cmpuint(pv_config_peek_hosts(config)->len, ==, 2);
+    host = pv_config_lookup_host(config, "lab2");
+    g_assert_nonnull(host);
+    g_assert_cmpstr(host->uri, ==, "qemu+ssh://lab2/system");
+    g_assert_cmpuint(host->line, ==, 7);
+    g_assert_cmpuint(host->settings->len, ==, 3);
+    setting = host->settings->pdata[1];
+    g_assert_cmpstr(setting->key, ==, "cpu-overcommit");
+    g_assert_cmpstr(setting->value, ==, "2");
+    g_assert_cmpuint(setting->line, ==, 9);
+    host = pv_config_lookup_host(config, "local");
+    g_assert_cmpstr(host->uri, ==, "qemu:///system");
+    g_assert_null(pv_config_lookup_host(config, "lab3"));
+    setting = pv_config_peek_run_settings(config)->pdata[0];
+    g_assert_cmpstr(setting->key, ==, "hosts");
+    g_assert_cmpstr(setting->value, ==, "lab2, local");
+}
+
+static void
+test_host_group_errors(Fixture *fx, gconstpointer data)
+{
+    const struct {
+        const char *text;
+        const char *expect;
+    } cases[] = {
+        { "[profile a]\n\n[host lab2]\ncpus = 2\n",
+          "provium.conf:3: [host lab2] has no uri: write uri = " },
+        { "[host lab2]\nuri = \n", "provium.conf:1: [host lab2] has no uri" },
+        { "[host lab2]\nuri = qemu:///system\nmemory = 8G\n",
+          "provium.conf:3: [host lab2]: unknown key 'memory' (known keys: uri, cpus, mem," },
+        { "[host]\nuri = qemu:///system\n", "provium.conf:1: [host]: a host's name is one word" },
+        { "[host a,b]\nuri = qemu:///system\n", "[host a,b]: a host's name is one word" },
+        { "[host a]\nuri = x:///\n[host  a]\nuri = y:///\n",
+          "provium.conf:3: [host a] is written twice (first at line 1)" },
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(PvConfig) config = load(fx, cases[i].text, &error);
+
+        g_assert_null(config);
+        g_assert_error(error, PV_ERROR, PV_ERROR_CONFIG);
+        g_test_message("%s -> %s", cases[i].text, error->message);
+        g_assert_nonnull(strstr(error->message, cases[i].expect));
+    }
+}
+
 /* A profile's disks: SIZE[:BUS] and file:PATH[:BUS], in order. */
 static void
 test_disks(void)
@@ -647,6 +714,8 @@ main(int argc, char **argv)
     ADD("/config/load/errors", test_errors);
     ADD("/config/run/values", test_run_group);
     ADD("/config/run/errors", test_run_group_errors);
+    ADD("/config/host/groups", test_host_groups);
+    ADD("/config/host/errors", test_host_group_errors);
     ADD("/config/find/walk-up", test_find);
     ADD("/config/find/writable", test_find_writable);
     ADD("/config/find/owner", test_find_owner);

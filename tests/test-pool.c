@@ -262,6 +262,74 @@ test_gate_restore(void)
  * flight waiting for one, the pool would still fit it (seen in CI: twenty
  * 50M overheads in a 1G pool, and no 256M VM could boot).
  */
+/*
+ * Placement across hosts: where the file fits now, the host with the most
+ * of its pool left after it first; then the others, where it waits; never
+ * a host whose whole pool cannot hold it.
+ */
+static void
+test_rank_hosts(void)
+{
+    const struct {
+        const char *what;
+        guint n;
+        PvHostRoom rooms[3];
+        PvAmount want;
+        PvAmount need;
+        guint count;
+        guint order[3];
+    } cases[] = {
+        { "one host: itself", 1, { { pv_amount(1024 * MIB, 2), pv_amount(0, 0) } },
+          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 0), 1, { 0 } },
+        { "two empty equal hosts: the run's order", 2,
+          { { pv_amount(1024 * MIB, 2), pv_amount(0, 0) },
+            { pv_amount(1024 * MIB, 2), pv_amount(0, 0) } },
+          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 0), 2, { 0, 1 } },
+        { "the default busy: the other first", 2,
+          { { pv_amount(1024 * MIB, 2), pv_amount(512 * MIB, 1) },
+            { pv_amount(1024 * MIB, 2), pv_amount(0, 0) } },
+          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 0), 2, { 1, 0 } },
+        { "a share of the pool, not bytes: the bigger host busier still wins", 2,
+          { { pv_amount(1024 * MIB, 2), pv_amount(0, 0) },
+            { pv_amount(8192 * MIB, 8), pv_amount(2048 * MIB, 2) } },
+          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 0), 2, { 1, 0 } },
+        { "equal memory: vCPUs decide", 2,
+          { { pv_amount(1024 * MIB, 4), pv_amount(0, 3) },
+            { pv_amount(1024 * MIB, 4), pv_amount(0, 1) } },
+          pv_amount(256 * MIB, 1), pv_amount(256 * MIB, 1), 2, { 1, 0 } },
+        { "fits now beats more room where it does not fit", 2,
+          { { pv_amount(4096 * MIB, 8), pv_amount(3900 * MIB, 0) },
+            { pv_amount(1024 * MIB, 2), pv_amount(700 * MIB, 1) } },
+          pv_amount(300 * MIB, 1), pv_amount(300 * MIB, 1), 2, { 1, 0 } },
+        { "fits nowhere now: all, in order of room, to wait", 2,
+          { { pv_amount(1024 * MIB, 2), pv_amount(1000 * MIB, 2) },
+            { pv_amount(1024 * MIB, 2), pv_amount(900 * MIB, 2) } },
+          pv_amount(256 * MIB, 1), pv_amount(256 * MIB, 1), 2, { 1, 0 } },
+        { "too big for one host: the others only", 3,
+          { { pv_amount(8192 * MIB, 8), pv_amount(0, 0) },
+            { pv_amount(1024 * MIB, 8), pv_amount(0, 0) },
+            { pv_amount(4096 * MIB, 1), pv_amount(0, 0) } },
+          pv_amount(2048 * MIB, 2), pv_amount(2048 * MIB, 2), 1, { 0 } },
+        { "too big for every host: none", 2,
+          { { pv_amount(1024 * MIB, 2), pv_amount(0, 0) },
+            { pv_amount(2048 * MIB, 1), pv_amount(0, 0) } },
+          pv_amount(4096 * MIB, 1), pv_amount(4096 * MIB, 1), 0, { 0 } },
+    };
+    gsize i;
+    guint j;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        guint order[3] = { 99, 99, 99 };
+        guint count = pv_dispatcher_rank_hosts(cases[i].rooms, cases[i].n, cases[i].want,
+                                               cases[i].need, order);
+
+        g_test_message("%s", cases[i].what);
+        g_assert_cmpuint(count, ==, cases[i].count);
+        for (j = 0; j < count; j++)
+            g_assert_cmpuint(order[j], ==, cases[i].order[j]);
+    }
+}
+
 static void
 test_overhead_headroom(void)
 {
@@ -392,6 +460,7 @@ main(int argc, char **argv)
     g_test_add_func("/gate/workers", test_gate_workers);
     g_test_add_func("/dispatcher/admission", test_admission);
     g_test_add_func("/dispatcher/overhead-headroom", test_overhead_headroom);
+    g_test_add_func("/dispatcher/rank-hosts", test_rank_hosts);
     g_test_add_func("/dispatcher/block-reasons", test_block_names);
     return g_test_run();
 }

@@ -34,6 +34,9 @@ void
 pv_run_args_clear(PvRunArgs *args)
 {
     g_free(args->uri);
+    g_strfreev(args->uris);
+    g_free(args->hosts);
+    g_clear_pointer(&args->config_hosts, g_ptr_array_unref);
     g_free(args->config);
     g_free(args->filter);
     g_free(args->tags);
@@ -77,9 +80,10 @@ pv_cmd_run_parse_args(int *argc, char ***argv, gboolean fixtures, PvRunArgs *arg
                       GError **error)
 {
     const GOptionEntry entries[] = {
-        { "connect", 'c', 0, G_OPTION_ARG_STRING, &args->uri,
-          N_("libvirt URI, as for virsh (default: $LIBVIRT_DEFAULT_URI, else libvirt's)"),
-          N_("URI") },
+        { "connect", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &args->uris,
+          N_("libvirt URI, as for virsh (default: $LIBVIRT_DEFAULT_URI, else libvirt's); "
+             "give it again for more hosts: each file runs whole on one of them, the first "
+             "is the default"), N_("URI") },
         { "config", 0, 0, G_OPTION_ARG_FILENAME, &args->config,
           N_("Use this provium.conf instead of searching for one"), N_("FILE") },
         { "filter", 0, 0, G_OPTION_ARG_STRING, &args->filter,
@@ -306,6 +310,52 @@ pv_cmd_check_history(const char *text, char **path, GError **error)
     return TRUE;
 }
 
+/*
+ * The run's hosts: each -c, else [run] hosts (resolved by
+ * pv_cmd_run_apply_config()), else [run] connect or libvirt's default.  The
+ * first is the default host.
+ */
+static gboolean
+pv_cmd_run_check_hosts(PvRunArgs *args, PvRunOptions *options, GError **error)
+{
+    g_autoptr(GPtrArray) hosts = NULL;
+    guint i;
+    guint j;
+
+    if (args->uris && args->uris[0]) {
+        hosts = g_ptr_array_new_with_free_func((GDestroyNotify)pv_run_host_free);
+        for (i = 0; args->uris[i]; i++) {
+            PvRunHost *host;
+
+            for (j = 0; j < i; j++) {
+                if (g_str_equal(args->uris[j], args->uris[i])) {
+                    g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
+                                _("-c: '%s' is given twice: give each host once"),
+                                args->uris[i]);
+                    return FALSE;
+                }
+            }
+            host = g_new0(PvRunHost, 1);
+            host->uri = g_strdup(args->uris[i]);
+            g_ptr_array_add(hosts, host);
+        }
+    } else if (args->config_hosts) {
+        hosts = g_steal_pointer(&args->config_hosts);
+    } else {
+        PvRunHost *host = g_new0(PvRunHost, 1);
+
+        hosts = g_ptr_array_new_with_free_func((GDestroyNotify)pv_run_host_free);
+        host->uri = g_strdup(args->uri);
+        g_ptr_array_add(hosts, host);
+    }
+    g_free(options->uri);
+    options->uri = g_strdup(((PvRunHost *)hosts->pdata[0])->uri);
+    if (options->hosts)
+        g_ptr_array_unref(options->hosts);
+    options->hosts = g_steal_pointer(&hosts);
+    return TRUE;
+}
+
 /**
  * pv_cmd_run_check:
  * @quiet: say nothing (a [run] value checked alone)
@@ -448,7 +498,8 @@ pv_cmd_run_check(PvRunArgs *args, PvRunOptions *options, gboolean quiet, GError 
         return FALSE;
     }
     options->cache_dir = g_steal_pointer(&args->cache_dir);
-    options->uri = g_steal_pointer(&args->uri);
+    if (!pv_cmd_run_check_hosts(args, options, error))
+        return FALSE;
     options->config_path = g_steal_pointer(&args->config);
     options->filter = g_steal_pointer(&args->filter);
     options->prefix = g_steal_pointer(&args->prefix);
@@ -489,6 +540,7 @@ static const struct {
     gsize offset;
 } pv_run_key_map[] = {
     { "connect", PV_RUN_KEY_STRING, G_STRUCT_OFFSET(PvRunArgs, uri) },
+    { "hosts", PV_RUN_KEY_STRING, G_STRUCT_OFFSET(PvRunArgs, hosts) },
     { "mem", PV_RUN_KEY_STRING, G_STRUCT_OFFSET(PvRunArgs, mem) },
     { "cpus", PV_RUN_KEY_INT, G_STRUCT_OFFSET(PvRunArgs, cpus) },
     { "cpu-overcommit", PV_RUN_KEY_STRING, G_STRUCT_OFFSET(PvRunArgs, cpu_overcommit) },
@@ -592,6 +644,136 @@ pv_cmd_find_config(const char *config, char **paths, char **refused)
     return pv_config_find(probe, refused);
 }
 
+/*
+ * A [host NAME] group into @host: each key checked as the run option of
+ * the same name would be (a mistake names its line); what it does not
+ * give stays 0, the run's.
+ */
+static gboolean
+pv_cmd_run_load_host(PvConfig *config, const PvConfigHost *group, PvRunHost *host,
+                     GError **error)
+{
+    g_auto(PvRunArgs) alone = { 0 };
+    g_auto(PvRunOptions) options = { 0 };
+    guint i;
+
+    pv_run_args_init(&alone);
+    pv_run_options_init(&options);
+    for (i = 0; i < group->settings->len; i++) {
+        const PvConfigSetting *setting = group->settings->pdata[i];
+        g_auto(PvRunArgs) one = { 0 };
+        g_auto(PvRunOptions) checked = { 0 };
+
+        if (g_str_equal(setting->key, "uri"))
+            continue;
+        pv_run_args_init(&one);
+        pv_run_options_init(&checked);
+        if (!pv_cmd_run_apply_setting(&one, setting, NULL, error) ||
+            !pv_cmd_run_check(&one, &checked, TRUE, error) ||
+            !pv_cmd_run_apply_setting(&alone, setting, NULL, error)) {
+            g_prefix_error(error, "%s:%u: [host %s] %s: ", pv_config_peek_path(config),
+                           setting->line, group->name, setting->key);
+            if ((*error)->domain == PV_ERROR)
+                (*error)->code = PV_ERROR_CONFIG;
+            return FALSE;
+        }
+    }
+    if (!pv_cmd_run_check(&alone, &options, TRUE, error))
+        return FALSE;
+    host->name = g_strdup(group->name);
+    host->uri = g_strdup(group->uri);
+    host->mem = options.mem;
+    host->cpus = options.cpus;
+    host->cpu_overcommit = alone.cpu_overcommit ? options.cpu_overcommit : 0;
+    host->boot_workers = options.boot_workers;
+    host->jobs = options.jobs;
+    return TRUE;
+}
+
+/*
+ * Every [host NAME] group is checked; [run] hosts = NAME, NAME names the
+ * run's hosts by their groups (not by URI: a URI goes in the group, or to
+ * -c), the first the default.  -c on the command line takes their place.
+ */
+static gboolean
+pv_cmd_run_apply_hosts(PvRunArgs *args, PvConfig *config, GError **error)
+{
+    GPtrArray *groups = pv_config_peek_hosts(config);
+    GPtrArray *settings = pv_config_peek_run_settings(config);
+    g_autoptr(GPtrArray) hosts = g_ptr_array_new_with_free_func((GDestroyNotify)pv_run_host_free);
+    const PvConfigSetting *line = NULL;
+    g_auto(GStrv) names = NULL;
+    guint connect_line = 0;
+    guint i;
+    guint j;
+
+    for (i = 0; i < groups->len; i++) {
+        g_autoptr(PvRunHost) host = g_new0(PvRunHost, 1);
+
+        if (!pv_cmd_run_load_host(config, groups->pdata[i], host, error))
+            return FALSE;
+    }
+    for (i = 0; i < settings->len; i++) {
+        const PvConfigSetting *setting = settings->pdata[i];
+
+        if (g_str_equal(setting->key, "hosts"))
+            line = setting;
+        else if (g_str_equal(setting->key, "connect"))
+            connect_line = setting->line;
+    }
+    if (!line)
+        return TRUE;
+    if (connect_line) {
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                    _("%s:%u: [run] hosts: [run] connect (line %u) names a host too; keep "
+                      "one of them"), pv_config_peek_path(config), line->line, connect_line);
+        return FALSE;
+    }
+    names = g_strsplit(line->value, ",", -1);
+    for (i = 0; names[i]; i++) {
+        const char *name = g_strstrip(names[i]);
+        const PvConfigHost *group;
+        PvRunHost *host;
+
+        if (!*name)
+            continue;
+        group = pv_config_lookup_host(config, name);
+        if (!group) {
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                        _("%s:%u: [run] hosts: no [host %s] in this file; declare it (with "
+                          "uri = the host's libvirt URI) or give the URI with -c"),
+                        pv_config_peek_path(config), line->line, name);
+            return FALSE;
+        }
+        for (j = 0; j < hosts->len; j++) {
+            PvRunHost *other = hosts->pdata[j];
+
+            if (g_str_equal(other->name, name) || g_str_equal(other->uri, group->uri)) {
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                            _("%s:%u: [run] hosts: '%s' and '%s' are the same host (%s); name "
+                              "each host once"), pv_config_peek_path(config), line->line,
+                            other->name, name, group->uri);
+                return FALSE;
+            }
+        }
+        host = g_new0(PvRunHost, 1);
+        g_ptr_array_add(hosts, host);
+        if (!pv_cmd_run_load_host(config, group, host, error))
+            return FALSE;
+    }
+    if (hosts->len == 0) {
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                    _("%s:%u: [run] hosts: no host named; write hosts = NAME, NAME (each a "
+                      "[host NAME] of this file)"), pv_config_peek_path(config), line->line);
+        return FALSE;
+    }
+    if (!args->uris || !args->uris[0]) {
+        g_clear_pointer(&args->config_hosts, g_ptr_array_unref);
+        args->config_hosts = g_steal_pointer(&hosts);
+    }
+    return TRUE;
+}
+
 /**
  * pv_cmd_run_apply_config:
  *
@@ -639,7 +821,7 @@ pv_cmd_run_apply_config(PvRunArgs *args, GError **error)
             return FALSE;
         }
     }
-    return TRUE;
+    return pv_cmd_run_apply_hosts(args, config, error);
 }
 
 /**

@@ -21,7 +21,10 @@
  * The options as given, before they are checked into PvRunOptions.
  */
 typedef struct {
-    char *uri;
+    char *uri;              /* [run] connect */
+    char **uris;            /* -c, each time given */
+    char *hosts;            /* [run] hosts, as written */
+    GPtrArray *config_hosts; /* PvRunHost: [run] hosts resolved; NULL: none */
     char *config;
     char *filter;
     char *tags;

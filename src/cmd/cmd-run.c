@@ -87,6 +87,7 @@ pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
     g_autofree char *total = pv_size_format(status->total.memory);
     g_autofree char *line = NULL;
     g_autofree char *left = NULL;
+    g_autofree char *hosts = NULL;
 
     if (data->expected_ns >= 0) {
         gint64 elapsed = (g_get_monotonic_time() - data->started) * 1000;
@@ -100,11 +101,26 @@ pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
             left = g_strdup_printf(_("; expected %s, running over"), expected);
         }
     }
-    line = g_strdup_printf(_("[%u done, %u running, %u queued] pool: %s/%s, %g/%g vCPUs%s%s%s"),
+    /* With several hosts, each one's VMs: "; hosts: a 2 VMs, lab2 1 VM". */
+    if (status->n_hosts > 1) {
+        GString *list = g_string_new(NULL);
+        guint i;
+
+        for (i = 0; i < status->n_hosts; i++) {
+            g_autofree char *one = g_strdup_printf(
+                g_dngettext(GETTEXT_PACKAGE, "%s %u VM", "%s %u VMs", status->hosts[i].vms),
+                status->hosts[i].name, status->hosts[i].vms);
+
+            g_string_append_printf(list, "%s%s", i ? ", " : "", one);
+        }
+        hosts = g_strdup_printf(_("; hosts: %s"), list->str);
+        g_string_free(list, TRUE);
+    }
+    line = g_strdup_printf(_("[%u done, %u running, %u queued] pool: %s/%s, %g/%g vCPUs%s%s%s%s"),
                            status->done, status->running, status->queued, used, total,
                            status->used.mcpus / (double)PV_MCPU,
                            status->total.mcpus / (double)PV_MCPU,
-                           left ? left : "",
+                           hosts ? hosts : "", left ? left : "",
                            status->head_blocked != PV_BLOCK_NONE ? _("; next waits: ") : "",
                            status->head_blocked != PV_BLOCK_NONE ?
                            pv_block_reason_to_string(status->head_blocked) : "");
@@ -122,8 +138,9 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
     PvHost *host = pv_run_peek_host(run, 0);
     PvAmount total = pv_run_get_pool_total(run);
     g_autofree char *memory = pv_size_format(total.memory);
-    const char *uri = pv_host_peek_uri(host);
+    g_autoptr(GString) uris = g_string_new(NULL);
     guint cpus = 0;
+    guint i;
     g_autofree char *gate = NULL;
     g_autofree char *psi = NULL;
     g_autofree char *expected = NULL;
@@ -132,6 +149,12 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
 
     if (options->verbosity == PV_VERBOSITY_QUIET)
         return;
+    /* Several hosts: each one's URI, the default first. */
+    for (i = 0; i < pv_run_get_host_count(run); i++) {
+        const char *uri = pv_host_peek_uri(pv_run_peek_host(run, i));
+
+        g_string_append_printf(uris, "%s%s", i ? ", " : "", uri ? uri : "?");
+    }
     pv_host_get_size(host, NULL, &cpus, NULL);
     gate = options->boot_workers ?
         g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u domain", "%u domains",
@@ -161,7 +184,7 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
     g_printerr(_("provium: pool %s memory, %g vCPUs; boot gate %s at once; PSI %s; KSM %s; "
                  "host %s (%s)%s%s\n"),
                memory, total.mcpus / (double)PV_MCPU, gate, psi, ksm_state,
-               pv_run_peek_machine(run), uri ? uri : "?", expected ? expected : "",
+               pv_run_peek_machine(run), uris->str, expected ? expected : "",
                sharing ? sharing : "");
 }
 

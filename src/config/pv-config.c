@@ -1,8 +1,9 @@
 /*
  * pv-config.c: provium.conf, its profiles, and where it is found
  *
- * A provium.conf is a GKeyFile of [profile NAME] groups and one [run] group
- * of defaults for the run's options.  It is read whole and checked when
+ * A provium.conf is a GKeyFile of [profile NAME] groups, one [run] group
+ * of defaults for the run's options, and [host NAME] groups: libvirt hosts
+ * a run may use together ([run] hosts = NAME, ...).  It is read whole and checked when
  * loaded (unknown groups and keys, malformed sizes), so a typo is reported
  * once, before anything boots.  Paths are resolved against the
  * file's directory; whether they exist is checked when a test asks for the
@@ -29,6 +30,7 @@ struct _PvConfig {
     char *display_path;  /* as shown in messages */
     GHashTable *profiles; /* name -> PvProfile */
     GPtrArray *run;       /* PvConfigSetting: the [run] group, in file order */
+    GPtrArray *hosts;     /* PvConfigHost: the [host NAME] groups, in file order */
 };
 
 /*
@@ -40,7 +42,15 @@ static const char *const pv_run_keys[] = {
     "connect", "mem", "cpus", "cpu-overcommit", "jobs", "timeout", "host-reserve",
     "boot-workers", "psi-threshold", "retries", "results-dir", "keep-runs", "virt-type",
     "order", "cache-dir", "lock-dir", "cpu-cap", "fail-fast", "no-psi", "no-ksm",
-    "keep-failed", "perf-strict", "no-perf-mode", NULL
+    "keep-failed", "perf-strict", "no-perf-mode", "hosts", NULL
+};
+
+/*
+ * A [host NAME] group's keys: its URI, and the run options it may size
+ * for that host alone.  Written with '-' or '_'.
+ */
+static const char *const pv_host_keys[] = {
+    "uri", "cpus", "mem", "cpu-overcommit", "boot-workers", "jobs", NULL
 };
 
 /**
@@ -63,6 +73,15 @@ pv_config_setting_free(PvConfigSetting *setting)
 }
 
 
+static void
+pv_config_host_free(PvConfigHost *host)
+{
+    g_free(host->name);
+    g_free(host->uri);
+    g_ptr_array_unref(host->settings);
+    g_free(host);
+}
+
 static PvConfig *
 pv_config_new(const char *path)
 {
@@ -73,6 +92,7 @@ pv_config_new(const char *path)
     config->profiles = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                              (GDestroyNotify)pv_profile_free);
     config->run = g_ptr_array_new_with_free_func((GDestroyNotify)pv_config_setting_free);
+    config->hosts = g_ptr_array_new_with_free_func((GDestroyNotify)pv_config_host_free);
     return config;
 }
 
@@ -102,6 +122,7 @@ pv_config_free(PvConfig *config)
     g_free(config->display_path);
     g_hash_table_unref(config->profiles);
     g_ptr_array_unref(config->run);
+    g_ptr_array_unref(config->hosts);
     g_free(config);
 }
 
@@ -234,9 +255,10 @@ pv_config_check_groups(PvConfig *config, const char *text, GError **error)
         if (*line != '[' || !end || end[1 + strspn(end + 1, " \t")])
             continue;
         group = g_strndup(line + 1, end - line - 1);
-        if (g_str_has_prefix(group, "profile ")) {
-            const char *name = group + strlen("profile ");
-            char *normal = g_strconcat("profile ", name + strspn(name, " "), NULL);
+        if (g_str_has_prefix(group, "profile ") || g_str_has_prefix(group, "host ")) {
+            const char *kind = g_str_has_prefix(group, "host ") ? "host " : "profile ";
+            const char *name = group + strlen(kind);
+            char *normal = g_strconcat(kind, name + strspn(name, " "), NULL);
 
             g_free(group);
             group = normal;
@@ -252,10 +274,16 @@ pv_config_check_groups(PvConfig *config, const char *text, GError **error)
     return TRUE;
 }
 
+/*
+ * The keys of [@group] into @settings, in file order, each checked against
+ * @known; @shown is the group as messages name it ("run", "host lab2").
+ */
 static gboolean
-pv_config_load_run(PvConfig *config, GKeyFile *kf, const char *text, GError **error)
+pv_config_load_settings(PvConfig *config, GKeyFile *kf, const char *text, const char *group,
+                        const char *shown, const char *const *known, GPtrArray *settings,
+                        GError **error)
 {
-    g_auto(GStrv) keys = g_key_file_get_keys(kf, "run", NULL, NULL);
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
     gsize i;
 
     for (i = 0; keys && keys[i]; i++) {
@@ -263,27 +291,91 @@ pv_config_load_run(PvConfig *config, GKeyFile *kf, const char *text, GError **er
         g_autoptr(GError) local_error = NULL;
         g_autofree char *value = NULL;
         PvConfigSetting *setting;
-        guint line = pv_config_key_line(text, "run", keys[i]);
+        guint line = pv_config_key_line(text, group, keys[i]);
 
-        if (!g_strv_contains(pv_run_keys, name)) {
-            g_autofree char *known = g_strjoinv(", ", (char **)pv_run_keys);
+        if (!g_strv_contains(known, name)) {
+            g_autofree char *list = g_strjoinv(", ", (char **)known);
 
-            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
-                        _("%s:%u: [run]: unknown key '%s' (known keys: %s)"),
-                        config->display_path, line, keys[i], known);
+            if (known == pv_run_keys)
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                            _("%s:%u: [run]: unknown key '%s' (known keys: %s)"),
+                            config->display_path, line, keys[i], list);
+            else
+                g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                            _("%s:%u: [%s]: unknown key '%s' (known keys: %s)"),
+                            config->display_path, line, shown, keys[i], list);
             return FALSE;
         }
-        value = g_key_file_get_string(kf, "run", keys[i], &local_error);
+        value = g_key_file_get_string(kf, group, keys[i], &local_error);
         if (!value) {
-            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s:%u: [run] %s: %s",
-                        config->display_path, line, keys[i], local_error->message);
+            g_set_error(error, PV_ERROR, PV_ERROR_CONFIG, "%s:%u: [%s] %s: %s",
+                        config->display_path, line, shown, keys[i], local_error->message);
             return FALSE;
         }
         setting = g_new0(PvConfigSetting, 1);
         setting->key = g_steal_pointer(&name);
         setting->value = g_strdup(g_strstrip(value));
         setting->line = line;
-        g_ptr_array_add(config->run, setting);
+        g_ptr_array_add(settings, setting);
+    }
+    return TRUE;
+}
+
+/* The line of [@group] in @text, from 1; 0 when not found. */
+static guint
+pv_config_group_line(const char *text, const char *group)
+{
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    guint i;
+
+    for (i = 0; lines[i]; i++) {
+        char *line = g_strstrip(lines[i]);
+        char *end = strchr(line, ']');
+
+        if (*line == '[' && end && (gsize)(end - line - 1) == strlen(group) &&
+            strncmp(line + 1, group, strlen(group)) == 0)
+            return i + 1;
+    }
+    return 0;
+}
+
+/* [host NAME]: a libvirt host a run may use; its uri is required. */
+static gboolean
+pv_config_load_host(PvConfig *config, GKeyFile *kf, const char *text, const char *group,
+                    GError **error)
+{
+    const char *rest = group + strlen("host");
+    PvConfigHost *host = g_new0(PvConfigHost, 1);
+    guint i;
+
+    host->name = g_strdup(rest + strspn(rest, " "));
+    host->line = pv_config_group_line(text, group);
+    host->settings = g_ptr_array_new_with_free_func((GDestroyNotify)pv_config_setting_free);
+    g_ptr_array_add(config->hosts, host);
+    if (!*host->name || strpbrk(host->name, ", \t")) {
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                    _("%s:%u: [%s]: a host's name is one word without commas (write "
+                      "[host NAME])"), config->display_path, host->line, group);
+        return FALSE;
+    }
+    if (!pv_config_load_settings(config, kf, text, group, group, pv_host_keys, host->settings,
+                                 error))
+        return FALSE;
+    for (i = 0; i < host->settings->len; i++) {
+        PvConfigSetting *setting = host->settings->pdata[i];
+
+        /* GKeyFile gives a key written twice twice, with the last value. */
+        if (g_str_equal(setting->key, "uri")) {
+            g_free(host->uri);
+            host->uri = g_strdup(setting->value);
+        }
+    }
+    if (!host->uri || !*host->uri) {
+        g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
+                    _("%s:%u: [%s] has no uri: write uri = the host's libvirt URI, e.g. "
+                      "qemu+ssh://%s/system"), config->display_path, host->line, group,
+                    host->name);
+        return FALSE;
     }
     return TRUE;
 }
@@ -319,14 +411,20 @@ pv_config_load(const char *path, GError **error)
     groups = g_key_file_get_groups(kf, NULL);
     for (i = 0; groups[i]; i++) {
         if (g_str_equal(groups[i], "run")) {
-            if (!pv_config_load_run(config, kf, text, error))
+            if (!pv_config_load_settings(config, kf, text, "run", "run", pv_run_keys,
+                                         config->run, error))
+                return NULL;
+            continue;
+        }
+        if (g_str_has_prefix(groups[i], "host ") || g_str_equal(groups[i], "host")) {
+            if (!pv_config_load_host(config, kf, text, groups[i], error))
                 return NULL;
             continue;
         }
         if (!g_str_has_prefix(groups[i], "profile ") && !g_str_equal(groups[i], "profile")) {
             g_set_error(error, PV_ERROR, PV_ERROR_CONFIG,
-                        _("%s: unknown group [%s] (write [profile NAME] or [run])"), path,
-                        groups[i]);
+                        _("%s: unknown group [%s] (write [profile NAME], [host NAME] or "
+                          "[run])"), path, groups[i]);
             return NULL;
         }
         if (!pv_config_load_profile(config, kf, text, groups[i], config_dir, error))
@@ -599,6 +697,38 @@ GPtrArray *
 pv_config_peek_run_settings(PvConfig *config)
 {
     return config->run;
+}
+
+/**
+ * pv_config_peek_hosts:
+ *
+ * Returns: (transfer none) (element-type PvConfigHost): the [host NAME]
+ *   groups, in file order; empty without one
+ */
+GPtrArray *
+pv_config_peek_hosts(PvConfig *config)
+{
+    return config->hosts;
+}
+
+/**
+ * pv_config_lookup_host:
+ *
+ * Returns: (transfer none) (nullable): the [host @name] group; NULL when
+ *   the file has none of that name
+ */
+const PvConfigHost *
+pv_config_lookup_host(PvConfig *config, const char *name)
+{
+    guint i;
+
+    for (i = 0; i < config->hosts->len; i++) {
+        const PvConfigHost *host = config->hosts->pdata[i];
+
+        if (g_str_equal(host->name, name))
+            return host;
+    }
+    return NULL;
 }
 
 /**

@@ -91,6 +91,20 @@ typedef struct {
     guint line;          /* in the file, from 1 */
 } PvConfigSetting;
 
+/**
+ * PvConfigHost:
+ *
+ * A [host NAME] group: a libvirt host a run may use ([run] hosts), and
+ * what it sizes for that host alone (cpus, mem, cpu-overcommit,
+ * boot-workers, jobs: keys of the run options of the same name).
+ */
+typedef struct {
+    char *name;
+    char *uri;
+    guint line;          /* of [host NAME], from 1 */
+    GPtrArray *settings; /* PvConfigSetting, in file order; uri among them */
+} PvConfigHost;
+
 typedef struct _PvConfig PvConfig;
 
 PvConfig *pv_config_new_builtin(void);
@@ -105,6 +119,8 @@ guint64 pv_config_get_default_memory(PvConfig *config);
 GPtrArray *pv_config_list_profiles(PvConfig *config);
 const char *const *pv_config_run_keys(void);
 GPtrArray *pv_config_peek_run_settings(PvConfig *config);
+GPtrArray *pv_config_peek_hosts(PvConfig *config);
+const PvConfigHost *pv_config_lookup_host(PvConfig *config, const char *name);
 const char *pv_config_peek_path(PvConfig *config);
 
 char *pv_config_find(const char *test_file, char **refused);

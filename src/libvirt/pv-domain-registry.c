@@ -344,6 +344,23 @@ pv_domain_registry_snapshot(PvDomainRegistry *registry)
 }
 
 /**
+ * pv_domain_registry_count:
+ *
+ * Returns: how many domains of the run the registry holds now (for the
+ *   status line).  Any thread.
+ */
+guint
+pv_domain_registry_count(PvDomainRegistry *registry)
+{
+    guint count;
+
+    g_mutex_lock(&registry->lock);
+    count = g_hash_table_size(registry->by_name);
+    g_mutex_unlock(&registry->lock);
+    return count;
+}
+
+/**
  * pv_domain_registry_destroy_all:
  *
  * Destroys every running domain of the run that is not kept: on

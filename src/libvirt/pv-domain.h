@@ -52,6 +52,7 @@ PvDomainRegistry *pv_domain_registry_new(virConnect *conn, gboolean autodestroy,
 void pv_domain_registry_free(PvDomainRegistry *registry);
 char *pv_domain_registry_claim_name(PvDomainRegistry *registry, const char *base);
 guint pv_domain_registry_destroy_all(PvDomainRegistry *registry);
+guint pv_domain_registry_count(PvDomainRegistry *registry);
 guint pv_domain_registry_close(PvDomainRegistry *registry, gint64 deadline);
 
 PvDomain *pv_domain_start(PvDomainRegistry *registry, const char *name, const char *label,

@@ -46,7 +46,7 @@ pv_lua_debug_begin(lua_State *L)
     const char *test = luaL_checkstring(L, 1);
     size_t message_len = 0;
     const char *message = luaL_checklstring(L, 2, &message_len);
-    const char *uri = pv_run_peek_options(pv_file_peek_run(file))->uri;
+    const char *uri = pv_host_peek_uri(pv_file_peek_host(file));
     g_autoptr(GPtrArray) domains = pv_lua_debug_open(L, file);
     /* Names and the message from the file reach the terminal escaped, whole. */
     g_autofree char *path_shown = pv_text_name(pv_file_peek_path(file));
@@ -72,7 +72,7 @@ pv_lua_shell_begin(lua_State *L)
 {
     PvFile *file = pv_lua_get_file(L);
     const char *profile = luaL_checkstring(L, 1);
-    const char *uri = pv_run_peek_options(pv_file_peek_run(file))->uri;
+    const char *uri = pv_host_peek_uri(pv_file_peek_host(file));
     g_autoptr(GPtrArray) domains = pv_lua_debug_open(L, file);
     guint i;
 

@@ -24,5 +24,17 @@ typedef struct {
     guint llcs_free;        /* LLC groups nobody holds now */
 } PvAdmission;
 
+/**
+ * PvHostRoom:
+ *
+ * One host's pool, as the head of the queue is placed.
+ */
+typedef struct {
+    PvAmount total;
+    PvAmount used;
+} PvHostRoom;
+
+guint pv_dispatcher_rank_hosts(const PvHostRoom *rooms, guint n, PvAmount want, PvAmount need,
+                               guint *order);
 PvBlockReason pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want,
                                   gboolean claim, PvBudget **budget);

@@ -6,9 +6,15 @@
  * they are given (the plan's, pv-plan.c: longest first or discovery order);
  * the head of the queue runs when the jobs cap, host pressure, the
  * LLC groups and the pool allow, and a head that does not fit holds the
- * files behind it (FIFO).  A file runs whole on one host (today the run's
- * one), which it is given as it starts.  A claim becomes a budget of the
- * file's own in the host's pool; a file without one holds a small
+ * files behind it (FIFO).  A file runs whole on one host, which it is
+ * given as it starts: with several hosts, the head tries them in the order
+ * pv_dispatcher_rank_hosts() gives (where it fits now, the one with the
+ * most room left first) and starts on the first that admits it; where none
+ * does, it waits until one does, so it starts on the host it fits first.
+ * A file whose claim no host's pool can ever hold fails at once.  Each
+ * host has its own pool, boot gate, pressure, LLC groups and jobs cap
+ * ([host NAME] jobs); --jobs caps the run.  A claim becomes a budget of the
+ * file's own in its host's pool; a file without one holds a small
  * overhead.  Each admitted file runs, whole, on one worker thread of a
  * pool that grows to as many files as run at once (threads are reused:
  * creating one per file was a tenth of a 1,000-file dispatch), and reports
@@ -38,10 +44,22 @@
 #include "pv-i18n.h"
 #include "pv-locks.h"
 
+/* One host the dispatcher places files on, and what it knows of it. */
+typedef struct {
+    PvDispatcher *dispatcher;
+    PvHost *host;
+    PvResources *resources; /* its pool, boot gate, LLC locks */
+    guint index;            /* in the run */
+    guint jobs;             /* [host NAME] jobs; 0: no cap of its own */
+    guint running;          /* its files in flight */
+    PvPsiReading psi;
+    gboolean psi_known;
+} PvDispatchHost;
+
 struct _PvDispatcher {
     PvRun *run;
-    PvHost *host;           /* where files run: the run's one host, today */
-    PvResources *resources; /* its */
+    PvDispatchHost *hosts;  /* the run's, in its order: host 0 the default */
+    guint n_hosts;
     GPtrArray *files;       /* PvFile, borrowed, in the order they start */
     PvFileRunFunc run_file;
     guint next;             /* the first file not yet dispatched */
@@ -59,8 +77,6 @@ struct _PvDispatcher {
     gint pump_pending;      /* atomic: a pump is queued on the main loop */
     GArray *psi_fds;        /* kernel PSI triggers, with their watches */
     GArray *psi_watch_ids;
-    PvPsiReading psi;
-    gboolean psi_known;
     PvDispatchStatusFunc status_func;
     gpointer status_data;
 };
@@ -68,6 +84,7 @@ struct _PvDispatcher {
 /* What the dispatcher keeps of a file it started, until it ends. */
 typedef struct {
     PvDispatcher *dispatcher;
+    PvDispatchHost *where;  /* the host it runs on */
     PvFile *file;
     PvAmount taken;         /* the claim, or the overhead */
     PvBudget *claim;        /* NULL without one */
@@ -114,6 +131,69 @@ pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want, gbool
     return PV_BLOCK_NONE;
 }
 
+/*
+ * @room's share of its memory (or vCPUs) left after @need: up to 1;
+ * negative, by how much it lacks, when @need does not fit now.
+ */
+static double
+pv_dispatcher_room_left(const PvHostRoom *room, PvAmount need, gboolean cpus)
+{
+    double total = cpus ? room->total.mcpus : room->total.memory;
+    double used = (double)(cpus ? room->used.mcpus : room->used.memory) +
+        (cpus ? need.mcpus : need.memory);
+
+    if (total == 0)
+        return 0;
+    return (total - used) / total;
+}
+
+/**
+ * pv_dispatcher_rank_hosts:
+ * @rooms: (array length=n): each host's pool now
+ * @want: what the file holds while it runs: its claim, or the overhead
+ * @need: what it needs free to start now (its claim, or its first VM)
+ * @order: (out) (array length=n): host indexes, in the order to try them
+ *
+ * The order in which the head of the queue tries the hosts: first those
+ * where @need fits now, the one with the largest share of its pool left
+ * after it first (memory, then vCPUs, then the run's order of hosts), then
+ * the others in the same order, where it waits.  A host whose whole pool
+ * cannot hold @want is left out: the file can never run there.
+ * Returns: how many hosts @order holds; 0 when no host can ever hold @want
+ */
+guint
+pv_dispatcher_rank_hosts(const PvHostRoom *rooms, guint n, PvAmount want, PvAmount need,
+                         guint *order)
+{
+    g_autofree double *memory_left = g_new0(double, n ? n : 1);
+    g_autofree double *cpus_left = g_new0(double, n ? n : 1);
+    guint count = 0;
+    guint i;
+    guint j;
+
+    for (i = 0; i < n; i++) {
+        if (!pv_amount_fits(want, rooms[i].total))
+            continue;
+        memory_left[i] = pv_dispatcher_room_left(&rooms[i], need, FALSE);
+        cpus_left[i] = pv_dispatcher_room_left(&rooms[i], need, TRUE);
+        /* Insertion sort: a handful of hosts, stable for equal rooms. */
+        for (j = count; j > 0; j--) {
+            guint k = order[j - 1];
+            gboolean fits_i = memory_left[i] >= 0 && cpus_left[i] >= 0;
+            gboolean fits_k = memory_left[k] >= 0 && cpus_left[k] >= 0;
+
+            if (fits_i != fits_k ? !fits_i :
+                memory_left[i] != memory_left[k] ? memory_left[i] < memory_left[k] :
+                cpus_left[i] <= cpus_left[k])
+                break;
+            order[j] = k;
+        }
+        order[j] = i;
+        count++;
+    }
+    return count;
+}
+
 static void pv_dispatcher_pump(PvDispatcher *dispatcher);
 
 static PvAmount
@@ -152,22 +232,25 @@ pv_dispatcher_finish_job(gpointer user_data)
 {
     PvDispatchJob *job = user_data;
     PvDispatcher *dispatcher = job->dispatcher;
+    PvDispatchHost *where = job->where;
     PvFile *file = job->file;
-    PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
+    PvPool *pool = pv_resources_peek_pool(where->resources);
 
     pv_file_set_times(file, 0, pv_events_now_ns());
     dispatcher->running--;
+    where->running--;
     g_ptr_array_remove_fast(dispatcher->jobs, job);
     if (job->claim)
         pv_budget_release_claim(job->claim);
     else
         pv_pool_give_overhead(pool, job->taken.memory);
-    pv_resources_release_llcs(dispatcher->resources, file);
+    pv_resources_release_llcs(where->resources, file);
     /* What it held went back first: the others are not deadlocked by its end. */
-    pv_sched_file_ended(pv_resources_peek_sched(dispatcher->resources));
-    /* What the pool holds now, for the report's leak check. */
+    pv_sched_file_ended(pv_resources_peek_sched(where->resources));
+    /* What the pools hold now, for the report's leak check. */
     pv_event_claim_released(pv_run_peek_events(dispatcher->run), pv_file_peek_path(file),
-                            job->taken, pv_pool_get_used(pool), dispatcher->running);
+                            job->taken, pv_run_get_pool_used(dispatcher->run),
+                            dispatcher->running);
     pv_dispatcher_complete(dispatcher, file);
     g_free(job);
     pv_dispatcher_pump(dispatcher);
@@ -195,25 +278,27 @@ pv_dispatcher_worker(gpointer data, gpointer user_data)
 }
 
 static void
-pv_dispatcher_start(PvDispatcher *dispatcher, PvFile *file, PvAmount taken, PvBudget *claim,
-                    gboolean llc_claim_held)
+pv_dispatcher_start(PvDispatcher *dispatcher, PvDispatchHost *where, PvFile *file,
+                    PvAmount taken, PvBudget *claim, gboolean llc_claim_held)
 {
     PvDispatchJob *job = g_new0(PvDispatchJob, 1);
     PvEvents *events = pv_run_peek_events(dispatcher->run);
-    PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
+    PvPool *pool = pv_resources_peek_pool(where->resources);
 
     job->dispatcher = dispatcher;
+    job->where = where;
     job->file = file;
     job->taken = taken;
     job->claim = claim;
     pv_file_set_status(file, PV_FILE_RUNNING, NULL);
     pv_file_set_times(file, pv_events_now_ns(), 0);
-    pv_file_set_host(file, dispatcher->host);
+    pv_file_set_host(file, where->host);
     pv_file_set_budget(file, claim ? claim : pv_pool_peek_budget(pool), llc_claim_held);
-    pv_sched_file_started(pv_resources_peek_sched(dispatcher->resources));
+    pv_sched_file_started(pv_resources_peek_sched(where->resources));
     pv_event_file_dispatched(events, pv_file_peek_path(file), taken);
     pv_event_claim_acquired(events, pv_file_peek_path(file), taken);
     dispatcher->running++;
+    where->running++;
     g_ptr_array_add(dispatcher->jobs, job);
     /* No limit: the pool, not the thread pool, decides how many run. */
     g_thread_pool_push(dispatcher->workers, job, NULL);
@@ -221,9 +306,9 @@ pv_dispatcher_start(PvDispatcher *dispatcher, PvFile *file, PvAmount taken, PvBu
 
 /* LLC groups nobody holds exclusively now. */
 static guint
-pv_dispatcher_free_llcs(PvDispatcher *dispatcher, guint ngroups)
+pv_dispatcher_free_llcs(PvDispatchHost *where, guint ngroups)
 {
-    PvLocks *locks = pv_resources_peek_locks(dispatcher->resources);
+    PvLocks *locks = pv_resources_peek_locks(where->resources);
     g_autofree gboolean *unusable = pv_locks_unusable(locks, ngroups, PV_LOCK_EXCLUSIVE);
     guint free_groups = 0;
     guint g;
@@ -239,10 +324,10 @@ pv_dispatcher_free_llcs(PvDispatcher *dispatcher, guint ngroups)
  * for never will: the file runs without, and its performance VMs skip.
  */
 static gboolean
-pv_dispatcher_take_llcs(PvDispatcher *dispatcher, PvFile *file, guint llcs, guint ngroups)
+pv_dispatcher_take_llcs(PvDispatchHost *where, PvFile *file, guint llcs, guint ngroups)
 {
-    PvRun *run = dispatcher->run;
-    PvLocks *locks = pv_resources_peek_locks(dispatcher->resources);
+    PvRun *run = where->dispatcher->run;
+    PvLocks *locks = pv_resources_peek_locks(where->resources);
     g_autofree gboolean *unusable = pv_locks_unusable(locks, ngroups, PV_LOCK_EXCLUSIVE);
     g_autoptr(GArray) groups = g_array_new(FALSE, FALSE, sizeof(guint));
     g_autofree char *holder = NULL;
@@ -286,7 +371,8 @@ pv_dispatcher_set_head_blocked(PvDispatcher *dispatcher, PvFile *file, PvBlockRe
         break;
     case PV_BLOCK_PSI_PRESSURE:
         waiting_for = g_strdup_printf(_("host pressure to drop (cpu %.1f%%, memory %.1f%%)"),
-                                      dispatcher->psi.cpu, dispatcher->psi.memory);
+                                      dispatcher->hosts[0].psi.cpu,
+                                      dispatcher->hosts[0].psi.memory);
         break;
     case PV_BLOCK_LLC_BUSY:
         waiting_for = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE,
@@ -313,38 +399,63 @@ pv_dispatcher_skip(PvDispatcher *dispatcher, PvFile *file, PvFileStatus status,
     pv_dispatcher_complete(dispatcher, file);
 }
 
+/* How people see host @i: its name, or its URI where another host has the same name. */
+static const char *
+pv_dispatcher_host_label(PvDispatcher *dispatcher, guint i)
+{
+    const char *name = pv_host_peek_name(dispatcher->hosts[i].host);
+    const char *uri = pv_host_peek_uri(dispatcher->hosts[i].host);
+    guint j;
+
+    for (j = 0; j < dispatcher->n_hosts; j++) {
+        if (j != i && uri && g_str_equal(name, pv_host_peek_name(dispatcher->hosts[j].host)))
+            return uri;
+    }
+    return name;
+}
+
 static void
 pv_dispatcher_report_status(PvDispatcher *dispatcher)
 {
-    PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
+    g_autofree PvDispatchHostStatus *hosts = g_new0(PvDispatchHostStatus, dispatcher->n_hosts);
     PvDispatchStatus status;
+    guint i;
 
     if (!dispatcher->status_func)
         return;
     status.done = dispatcher->done;
     status.running = dispatcher->running;
     status.queued = dispatcher->files->len - dispatcher->next;
-    status.used = pv_pool_get_used(pool);
-    status.total = pv_pool_get_total(pool);
+    status.used = pv_run_get_pool_used(dispatcher->run);
+    status.total = pv_run_get_pool_total(dispatcher->run);
     status.head_blocked = dispatcher->head_blocked;
+    for (i = 0; i < dispatcher->n_hosts; i++) {
+        PvHost *host = dispatcher->hosts[i].host;
+
+        hosts[i].name = pv_dispatcher_host_label(dispatcher, i);
+        hosts[i].files = dispatcher->hosts[i].running;
+        hosts[i].vms = pv_domain_registry_count(pv_host_peek_domains(host));
+    }
+    status.n_hosts = dispatcher->n_hosts;
+    status.hosts = hosts;
     dispatcher->status_func(&status, dispatcher->status_data);
 }
 
-/* Admits the head of the queue, if it may run now. */
+/* Admits the head of the queue on @where, if it may run there now. */
 static PvBlockReason
-pv_dispatcher_try_head(PvDispatcher *dispatcher, PvFile *file)
+pv_dispatcher_try_host(PvDispatchHost *where, PvFile *file)
 {
-    PvRun *run = dispatcher->run;
-    const PvRunOptions *options = pv_run_peek_options(run);
+    PvDispatcher *dispatcher = where->dispatcher;
+    const PvRunOptions *options = pv_run_peek_options(dispatcher->run);
     const PvClaimSpec *claim = pv_file_peek_claim(file);
-    PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
+    PvPool *pool = pv_resources_peek_pool(where->resources);
     PvConfig *config = pv_file_peek_config(file);
     PvAmount want = pv_dispatcher_want(file);
     PvAdmission state = {
-        dispatcher->running, options->jobs,
-        !options->no_psi && pv_resources_is_throttled(dispatcher->resources),
+        where->running, where->jobs,
+        !options->no_psi && pv_resources_is_throttled(where->resources),
         claim->declared || !config ? 0 : pv_config_get_default_memory(config),
-        pv_sched_count_waiting(pv_resources_peek_sched(dispatcher->resources),
+        pv_sched_count_waiting(pv_resources_peek_sched(where->resources),
                                PV_BLOCK_POOL_FULL) > 0,
         0, 0,
     };
@@ -354,12 +465,12 @@ pv_dispatcher_try_head(PvDispatcher *dispatcher, PvFile *file)
 
     if (claim->llcs && !options->no_perf_mode) {
         g_autoptr(GError) error = NULL;
-        PvTopology *topology = pv_host_get_topology(dispatcher->host, &error);
+        PvTopology *topology = pv_host_get_topology(where->host, &error);
 
         /* A host that has fewer groups than claimed never will: its VMs skip. */
         if (topology && topology->groups->len >= claim->llcs) {
             state.llcs_wanted = claim->llcs;
-            state.llcs_free = pv_dispatcher_free_llcs(dispatcher, topology->groups->len);
+            state.llcs_free = pv_dispatcher_free_llcs(where, topology->groups->len);
             llcs = TRUE;
         }
     }
@@ -367,9 +478,9 @@ pv_dispatcher_try_head(PvDispatcher *dispatcher, PvFile *file)
     if (reason != PV_BLOCK_NONE)
         return reason;
     if (llcs) {
-        PvTopology *topology = pv_host_get_topology(dispatcher->host, NULL);
+        PvTopology *topology = pv_host_get_topology(where->host, NULL);
 
-        if (!pv_dispatcher_take_llcs(dispatcher, file, claim->llcs, topology->groups->len)) {
+        if (!pv_dispatcher_take_llcs(where, file, claim->llcs, topology->groups->len)) {
             /* Another run took them meanwhile. */
             if (budget)
                 pv_budget_release_claim(budget);
@@ -379,20 +490,95 @@ pv_dispatcher_try_head(PvDispatcher *dispatcher, PvFile *file)
         }
     }
     pv_dispatcher_set_head_blocked(dispatcher, file, PV_BLOCK_NONE);
-    pv_dispatcher_start(dispatcher, file, want, budget, llcs);
+    pv_dispatcher_start(dispatcher, where, file, want, budget, llcs);
     return PV_BLOCK_NONE;
+}
+
+/*
+ * What the head needs free to start now: its claim, or the overhead and
+ * the memory of the VM it likely boots.
+ */
+static PvAmount
+pv_dispatcher_need(PvFile *file)
+{
+    const PvClaimSpec *claim = pv_file_peek_claim(file);
+    PvConfig *config = pv_file_peek_config(file);
+
+    if (claim->declared || !config)
+        return pv_dispatcher_want(file);
+    return pv_amount(PV_FILE_OVERHEAD_MEMORY + pv_config_get_default_memory(config), 0);
+}
+
+/*
+ * Admits the head of the queue on the first host, in
+ * pv_dispatcher_rank_hosts()'s order, that lets it run now.
+ * Returns: why it must wait (on the host it ranks first), or PV_BLOCK_NONE
+ */
+static PvBlockReason
+pv_dispatcher_try_head(PvDispatcher *dispatcher, PvFile *file, const guint *order,
+                       guint count)
+{
+    const PvRunOptions *options = pv_run_peek_options(dispatcher->run);
+    PvBlockReason first = PV_BLOCK_NONE;
+    guint i;
+
+    /* --jobs caps the run, whatever host would take the file. */
+    if (options->jobs && dispatcher->running >= options->jobs)
+        return PV_BLOCK_JOBS_CAP;
+    for (i = 0; i < count; i++) {
+        PvBlockReason reason = pv_dispatcher_try_host(&dispatcher->hosts[order[i]], file);
+
+        if (reason == PV_BLOCK_NONE)
+            return PV_BLOCK_NONE;
+        if (i == 0)
+            first = reason;
+    }
+    return first;
+}
+
+/* The head's claim fits no host's whole pool: the line that says so. */
+static char *
+pv_dispatcher_too_big(PvDispatcher *dispatcher, PvFile *file)
+{
+    g_autofree char *need = pv_amount_format(pv_dispatcher_want(file));
+    g_autoptr(GString) offers = g_string_new(NULL);
+    guint i;
+
+    if (dispatcher->n_hosts == 1) {
+        PvPool *pool = pv_resources_peek_pool(dispatcher->hosts[0].resources);
+        g_autofree char *total = pv_amount_format(pv_pool_get_total(pool));
+
+        return g_strdup_printf(
+            _("%s: provium:claim() asks for %s, more than the whole pool (%s); claim less "
+              "or give the pool more (--mem, --cpus)"), pv_file_peek_path(file), need, total);
+    }
+    for (i = 0; i < dispatcher->n_hosts; i++) {
+        PvPool *pool = pv_resources_peek_pool(dispatcher->hosts[i].resources);
+        g_autofree char *total = pv_amount_format(pv_pool_get_total(pool));
+
+        /* TRANSLATORS: one host and its pool, in a list: "lab2 8G and 4 vCPUs" */
+        g_string_append_printf(offers, i ? _(", %s %s") : _("%s %s"),
+                               pv_dispatcher_host_label(dispatcher, i), total);
+    }
+    return g_strdup_printf(
+        _("%s: provium:claim() asks for %s, more than any host's whole pool (%s); claim less "
+          "or give a host more (--mem, --cpus, or mem and cpus of its [host NAME])"),
+        pv_file_peek_path(file), need, offers->str);
 }
 
 static void
 pv_dispatcher_pump(PvDispatcher *dispatcher)
 {
-    PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
+    g_autofree PvHostRoom *rooms = g_new0(PvHostRoom, dispatcher->n_hosts);
+    g_autofree guint *order = g_new0(guint, dispatcher->n_hosts);
     /* Why files wait or are skipped goes into the records (see pv-i18n.c). */
     locale_t previous = pv_i18n_untranslated_begin();
 
     while (dispatcher->next < dispatcher->files->len) {
         PvFile *file = dispatcher->files->pdata[dispatcher->next];
         PvBlockReason reason;
+        guint count;
+        guint i;
 
         if (pv_file_get_status(file) == PV_FILE_ERROR) {
             /* Broken at discovery: reported in its turn, never run. */
@@ -412,18 +598,22 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
                                _("not run: an earlier file failed (--fail-fast)"));
             continue;
         }
-        if (!pv_amount_fits(pv_dispatcher_want(file), pv_pool_get_total(pool))) {
-            g_autofree char *need = pv_amount_format(pv_dispatcher_want(file));
-            g_autofree char *total = pv_amount_format(pv_pool_get_total(pool));
-            g_autofree char *why = g_strdup_printf(
-                _("%s: provium:claim() asks for %s, more than the whole pool (%s); claim less "
-                  "or give the pool more (--mem, --cpus)"), pv_file_peek_path(file), need, total);
+        for (i = 0; i < dispatcher->n_hosts; i++) {
+            PvPool *pool = pv_resources_peek_pool(dispatcher->hosts[i].resources);
+
+            rooms[i].total = pv_pool_get_total(pool);
+            rooms[i].used = pv_pool_get_used(pool);
+        }
+        count = pv_dispatcher_rank_hosts(rooms, dispatcher->n_hosts, pv_dispatcher_want(file),
+                                         pv_dispatcher_need(file), order);
+        if (count == 0) {
+            g_autofree char *why = pv_dispatcher_too_big(dispatcher, file);
 
             dispatcher->next++;
             pv_dispatcher_skip(dispatcher, file, PV_FILE_ERROR, why);
             continue;
         }
-        reason = pv_dispatcher_try_head(dispatcher, file);
+        reason = pv_dispatcher_try_head(dispatcher, file, order, count);
         if (reason != PV_BLOCK_NONE) {
             pv_dispatcher_set_head_blocked(dispatcher, file, reason);
             break;
@@ -460,36 +650,37 @@ pv_dispatcher_on_changed(gpointer user_data)
 }
 
 static void
-pv_dispatcher_update_psi(PvDispatcher *dispatcher)
+pv_dispatcher_update_psi(PvDispatchHost *where)
 {
-    PvRun *run = dispatcher->run;
+    PvRun *run = where->dispatcher->run;
     const PvRunOptions *options = pv_run_peek_options(run);
     PvPsiReading reading;
     gboolean throttled;
 
-    if (options->no_psi || !pv_host_read_pressure(dispatcher->host, &reading))
+    if (options->no_psi || !pv_host_read_pressure(where->host, &reading))
         return;
     throttled = pv_psi_throttled(&reading, &options->psi_threshold);
-    dispatcher->psi = reading;
-    if (dispatcher->psi_known && throttled == pv_resources_is_throttled(dispatcher->resources))
+    where->psi = reading;
+    if (where->psi_known && throttled == pv_resources_is_throttled(where->resources))
         return;
-    dispatcher->psi_known = TRUE;
+    where->psi_known = TRUE;
     pv_event_psi_state(pv_run_peek_events(run), throttled, reading.cpu, reading.memory);
-    pv_resources_set_throttled(dispatcher->resources, throttled);
+    pv_resources_set_throttled(where->resources, throttled);
 }
 
 static gboolean
 pv_dispatcher_on_psi_trigger(int fd, GIOCondition condition, gpointer user_data)
 {
-    PvDispatcher *dispatcher = user_data;
+    PvDispatchHost *where = user_data;
 
     /* The kernel saw pressure pass the threshold: look now, not at the tick. */
-    pv_dispatcher_update_psi(dispatcher);
+    pv_dispatcher_update_psi(where);
     return G_SOURCE_CONTINUE;
 }
 
+/* Kernel triggers for the pressure of @where, where it is this machine. */
 static void
-pv_dispatcher_watch_psi(PvDispatcher *dispatcher)
+pv_dispatcher_watch_host_psi(PvDispatcher *dispatcher, PvDispatchHost *where)
 {
     const PvRunOptions *options = pv_run_peek_options(dispatcher->run);
     const struct {
@@ -501,18 +692,18 @@ pv_dispatcher_watch_psi(PvDispatcher *dispatcher)
     };
     gsize i;
 
-    if (options->no_psi || !pv_host_is_this_machine(dispatcher->host))
+    if (options->no_psi || !pv_host_is_this_machine(where->host))
         return;
-    pv_dispatcher_update_psi(dispatcher);
+    pv_dispatcher_update_psi(where);
     for (i = 0; i < G_N_ELEMENTS(triggers); i++) {
         /* Where triggers are not permitted, the 1 Hz tick reads avg10. */
-        int fd = pv_host_open_pressure_trigger(dispatcher->host, triggers[i].resource,
+        int fd = pv_host_open_pressure_trigger(where->host, triggers[i].resource,
                                                triggers[i].pct);
         guint id;
 
         if (fd < 0)
             continue;
-        id = g_unix_fd_add(fd, G_IO_PRI, pv_dispatcher_on_psi_trigger, dispatcher);
+        id = g_unix_fd_add(fd, G_IO_PRI, pv_dispatcher_on_psi_trigger, where);
         g_array_append_val(dispatcher->psi_fds, fd);
         g_array_append_val(dispatcher->psi_watch_ids, id);
     }
@@ -521,9 +712,8 @@ pv_dispatcher_watch_psi(PvDispatcher *dispatcher)
 static void
 pv_dispatcher_emit_pool_state(PvDispatcher *dispatcher)
 {
-    PvPool *pool = pv_resources_peek_pool(dispatcher->resources);
-    PvAmount used = pv_pool_get_used(pool);
-    PvAmount total = pv_pool_get_total(pool);
+    PvAmount used = pv_run_get_pool_used(dispatcher->run);
+    PvAmount total = pv_run_get_pool_total(dispatcher->run);
     PvAmount available = { total.memory - used.memory, total.mcpus - used.mcpus };
 
     pv_event_pool_state(pv_run_peek_events(dispatcher->run), used, available);
@@ -565,9 +755,11 @@ pv_dispatcher_tick(gpointer user_data)
     PvDispatcher *dispatcher = user_data;
     guint i;
 
-    pv_dispatcher_update_psi(dispatcher);
+    for (i = 0; i < dispatcher->n_hosts; i++)
+        pv_dispatcher_update_psi(&dispatcher->hosts[i]);
     pv_dispatcher_emit_pool_state(dispatcher);
-    pv_resources_changed(dispatcher->resources);
+    for (i = 0; i < dispatcher->n_hosts; i++)
+        pv_resources_changed(dispatcher->hosts[i].resources);
     /* A kernel that panicked in a running test fails it now. */
     for (i = 0; i < dispatcher->next; i++)
         pv_file_scan_consoles(dispatcher->files->pdata[i]);
@@ -610,10 +802,21 @@ PvDispatcher *
 pv_dispatcher_new(PvRun *run, GPtrArray *files, PvFileRunFunc run_file)
 {
     PvDispatcher *dispatcher = g_new0(PvDispatcher, 1);
+    guint i;
 
     dispatcher->run = run;
-    dispatcher->host = pv_run_peek_host(run, 0);
-    dispatcher->resources = pv_host_peek_resources(dispatcher->host);
+    dispatcher->n_hosts = pv_run_get_host_count(run);
+    dispatcher->hosts = g_new0(PvDispatchHost, dispatcher->n_hosts);
+    for (i = 0; i < dispatcher->n_hosts; i++) {
+        PvDispatchHost *where = &dispatcher->hosts[i];
+
+        where->dispatcher = dispatcher;
+        where->host = pv_run_peek_host(run, i);
+        where->resources = pv_host_peek_resources(where->host);
+        where->index = i;
+        where->jobs = pv_run_get_host_jobs(run, i);
+        pv_resources_set_changed_func(where->resources, pv_dispatcher_on_changed, dispatcher);
+    }
     dispatcher->files = g_ptr_array_ref(files);
     dispatcher->run_file = run_file;
     dispatcher->loop = g_main_loop_new(NULL, FALSE);
@@ -621,7 +824,6 @@ pv_dispatcher_new(PvRun *run, GPtrArray *files, PvFileRunFunc run_file)
     dispatcher->jobs = g_ptr_array_new();
     dispatcher->psi_fds = g_array_new(FALSE, FALSE, sizeof(int));
     dispatcher->psi_watch_ids = g_array_new(FALSE, FALSE, sizeof(guint));
-    pv_resources_set_changed_func(dispatcher->resources, pv_dispatcher_on_changed, dispatcher);
     return dispatcher;
 }
 
@@ -650,7 +852,8 @@ pv_dispatcher_run(PvDispatcher *dispatcher)
     guint i;
 
     dispatcher->tick_id = g_timeout_add_seconds(1, pv_dispatcher_tick, dispatcher);
-    pv_dispatcher_watch_psi(dispatcher);
+    for (i = 0; i < dispatcher->n_hosts; i++)
+        pv_dispatcher_watch_host_psi(dispatcher, &dispatcher->hosts[i]);
     /* The pool's use over time starts and ends with the run, not the tick. */
     pv_dispatcher_emit_pool_state(dispatcher);
     pv_dispatcher_pump(dispatcher);
@@ -675,12 +878,15 @@ pv_dispatcher_was_cancelled(PvDispatcher *dispatcher)
 void
 pv_dispatcher_free(PvDispatcher *dispatcher)
 {
+    guint i;
+
     if (!dispatcher)
         return;
     /* Every job has finished (the loop ran until none ran): not the workers given up. */
     g_thread_pool_free(dispatcher->workers, FALSE, dispatcher->given_up == 0);
     g_ptr_array_unref(dispatcher->jobs);
-    pv_resources_set_changed_func(dispatcher->resources, NULL, NULL);
+    for (i = 0; i < dispatcher->n_hosts; i++)
+        pv_resources_set_changed_func(dispatcher->hosts[i].resources, NULL, NULL);
     /* A pump queued by a late release must not outlive the dispatcher. */
     while (g_source_remove_by_user_data(dispatcher))
         ;
@@ -688,5 +894,6 @@ pv_dispatcher_free(PvDispatcher *dispatcher)
     g_main_loop_unref(dispatcher->loop);
     g_array_unref(dispatcher->psi_fds);
     g_array_unref(dispatcher->psi_watch_ids);
+    g_free(dispatcher->hosts);
     g_free(dispatcher);
 }

@@ -11,6 +11,17 @@
 typedef struct _PvDispatcher PvDispatcher;
 
 /**
+ * PvDispatchHostStatus:
+ *
+ * One host of the run, for the live status line.
+ */
+typedef struct {
+    const char *name;
+    guint files;            /* its files running */
+    guint vms;              /* the run's domains there now */
+} PvDispatchHostStatus;
+
+/**
  * PvDispatchStatus:
  *
  * A snapshot for the live status line.
@@ -22,6 +33,8 @@ typedef struct {
     PvAmount used;
     PvAmount total;
     PvBlockReason head_blocked;  /* why the head of the queue waits */
+    guint n_hosts;
+    const PvDispatchHostStatus *hosts;  /* borrowed, for the call only */
 } PvDispatchStatus;
 
 typedef void (*PvDispatchStatusFunc)(const PvDispatchStatus *status, gpointer user_data);

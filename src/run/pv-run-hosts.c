@@ -3,13 +3,15 @@
  * their prefix checked, their KSM tuned and put back, and what the run
  * left on them destroyed on a second signal
  *
- * Each host is a PvHost (host/pv-host.c).  Today a run has the one that -c
- * (or libvirt's default) names, host 0; the array is real, so that several
- * -c and [host NAME] sections are a matter of opening more.  A file runs
- * whole on one host: the dispatcher gives it one as it starts.
+ * Each host is a PvHost (host/pv-host.c): one per -c, or per name of
+ * [run] hosts (a [host NAME] group of provium.conf), or the one libvirt's
+ * default names; host 0 is the default.  Each has its own pool and boot
+ * gate, sized by its own options.  A file runs whole on one host: the
+ * dispatcher gives it one as it starts (pv-dispatcher.c).
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "pv-clean.h"
@@ -17,19 +19,22 @@
 #define PV_RUN_PRIVATE
 #include "pv-run-private.h"
 
-/* What the options say of the host -c names. */
+/* What the options say of @spec: its own sizes, else the run's. */
 static void
-pv_run_host_options(const PvRunOptions *options, PvHostOptions *host)
+pv_run_host_options(const PvRunOptions *options, const PvRunHost *spec, PvHostOptions *host)
 {
     memset(host, 0, sizeof(*host));
-    host->uri = options->uri;
+    host->uri = spec ? spec->uri : options->uri;
+    host->name = spec ? spec->name : NULL;
     host->cache_dir = options->cache_dir;
     host->virt_type = options->virt_type;
     host->keep_domains = options->keep_failed;
-    host->mem = options->mem;
-    host->cpus = options->cpus;
-    host->cpu_overcommit = options->cpu_overcommit;
-    host->boot_workers = options->boot_workers;
+    host->mem = spec && spec->mem ? spec->mem : options->mem;
+    host->cpus = spec && spec->cpus ? spec->cpus : options->cpus;
+    host->cpu_overcommit = spec && spec->cpu_overcommit ? spec->cpu_overcommit :
+        options->cpu_overcommit;
+    host->boot_workers = spec && spec->boot_workers ? spec->boot_workers :
+        options->boot_workers;
     host->reserve = options->host_reserve;
     host->lock_dir = options->lock_dir;
     host->cpu_cap = options->cpu_cap;
@@ -38,25 +43,53 @@ pv_run_host_options(const PvRunOptions *options, PvHostOptions *host)
 /**
  * pv_run_connect:
  *
- * Opens the run's libvirt hosts (pv_host_open(): the connection, its
- * domain events) and decides what --virt-type auto means there (a probe
- * boot the first time, see pv-virt.c); today the one -c names.  Main
- * thread.
+ * Opens each of the run's libvirt hosts (pv_host_open(): the connection,
+ * its domain events) and decides what --virt-type auto means there (a
+ * probe boot the first time, see pv-virt.c).  A host that cannot be opened
+ * fails the run before anything starts; the ones opened are closed with
+ * the run.  Main thread.
  */
 gboolean
 pv_run_connect(PvRun *run, GError **error)
 {
-    PvHostOptions options;
-    PvHost *host;
+    const GPtrArray *specs = run->options->hosts;
+    guint count = specs && specs->len ? specs->len : 1;
+    guint i;
 
-    pv_run_host_options(run->options, &options);
-    host = pv_host_open(&options, error);
-    if (!host)
-        return FALSE;
-    g_ptr_array_add(run->hosts, host);
-    pv_host_get_virt_auto(host, NULL);
+    for (i = 0; i < count; i++) {
+        const PvRunHost *spec = specs && specs->len ? specs->pdata[i] : NULL;
+        PvHostOptions options;
+        PvHost *host;
+
+        pv_run_host_options(run->options, spec, &options);
+        host = pv_host_open(&options, error);
+        if (!host) {
+            if (count > 1 && spec && spec->name)
+                g_prefix_error(error, _("host '%s': "), spec->name);
+            return FALSE;
+        }
+        g_ptr_array_add(run->hosts, host);
+        pv_host_get_virt_auto(host, NULL);
+    }
     pv_run_start_lease(run);
     return TRUE;
+}
+
+/**
+ * pv_run_get_host_jobs:
+ * @index: from 0
+ *
+ * Returns: how many files may run at once on host @index ([host NAME]
+ *   jobs); 0 when only its pool decides
+ */
+guint
+pv_run_get_host_jobs(PvRun *run, guint index)
+{
+    const GPtrArray *specs = run->options->hosts;
+
+    if (!specs || index >= specs->len)
+        return 0;
+    return ((const PvRunHost *)specs->pdata[index])->jobs;
 }
 
 /**
@@ -226,18 +259,23 @@ pv_run_ksm_settings(const PvKsmSettings *settings)
 /**
  * pv_run_tune_ksm:
  *
- * Tunes KSM on the run's host (pv_host_tune_ksm()) unless --no-ksm says
- * not to, and says so (ksm_tuned).
+ * Tunes KSM on the run's host that is this machine (pv_host_tune_ksm())
+ * unless --no-ksm says not to, and says so (ksm_tuned).
  * Returns: (transfer full) (nullable): the hold, whose message is the line
- *   to print; NULL with --no-ksm, or when the host is not this machine
+ *   to print; NULL with --no-ksm, or when no host is this machine
  */
 PvKsm *
 pv_run_tune_ksm(PvRun *run)
 {
     g_auto(GVariantBuilder) knobs = PV_EVENT_FIELDS_INIT;
-    PvKsm *ksm;
+    PvKsm *ksm = NULL;
+    guint i;
 
-    if (run->options->no_ksm || !(ksm = pv_host_tune_ksm(pv_run_peek_host(run, 0))))
+    if (run->options->no_ksm)
+        return NULL;
+    for (i = 0; i < run->hosts->len && !ksm; i++)
+        ksm = pv_host_tune_ksm(run->hosts->pdata[i]);
+    if (!ksm)
         return NULL;
     if (!ksm->have_previous) {
         pv_event_ksm_tuned(run->events, ksm->tuned, NULL, NULL, ksm->message);

@@ -43,9 +43,20 @@ pv_run_options_init(PvRunOptions *options)
 }
 
 void
+pv_run_host_free(PvRunHost *host)
+{
+    if (!host)
+        return;
+    g_free(host->name);
+    g_free(host->uri);
+    g_free(host);
+}
+
+void
 pv_run_options_clear(PvRunOptions *options)
 {
     g_clear_pointer(&options->uri, g_free);
+    g_clear_pointer(&options->hosts, g_ptr_array_unref);
     g_clear_pointer(&options->config_path, g_free);
     g_clear_pointer(&options->filter, g_free);
     g_clear_pointer(&options->tags, g_strfreev);

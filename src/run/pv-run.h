@@ -28,12 +28,34 @@ typedef enum {
 } PvVerbosity;
 
 /**
+ * PvRunHost:
+ *
+ * One libvirt host of the run, as a -c or a [host NAME] group names it,
+ * and what it sizes for itself.  0 takes the run's option (--mem, --cpus,
+ * --cpu-overcommit, --boot-workers), which applies to each host.
+ */
+typedef struct {
+    char *name;             /* [host NAME]; NULL: from the URI */
+    char *uri;              /* NULL: LIBVIRT_DEFAULT_URI or libvirt's default */
+    guint64 mem;
+    guint cpus;
+    double cpu_overcommit;
+    guint boot_workers;
+    guint jobs;             /* files in flight on it at most; 0: its pool decides */
+} PvRunHost;
+
+void pv_run_host_free(PvRunHost *host);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvRunHost, pv_run_host_free)
+
+/**
  * PvRunOptions:
  *
  * What the command line asked for, already parsed and checked.
  */
 typedef struct {
-    char *uri;              /* NULL: LIBVIRT_DEFAULT_URI or libvirt's default */
+    char *uri;              /* the default host's (hosts[0]); NULL: libvirt's default */
+    GPtrArray *hosts;       /* PvRunHost: the run's hosts, the default first; NULL: one,
+                             * @uri's */
     char *config_path;      /* --config; NULL: search */
     char *filter;
     char **tags;               /* --tags, pv_tags_parse()'s terms; NULL: every test */
@@ -113,6 +135,7 @@ gboolean pv_run_connect(PvRun *run, GError **error);
 gboolean pv_run_make_resources(PvRun *run, GError **error);
 guint pv_run_get_host_count(PvRun *run);
 PvHost *pv_run_peek_host(PvRun *run, guint index);
+guint pv_run_get_host_jobs(PvRun *run, guint index);
 PvAmount pv_run_get_pool_total(PvRun *run);
 PvAmount pv_run_get_pool_used(PvRun *run);
 guint pv_run_close_domains(PvRun *run, gint64 deadline);

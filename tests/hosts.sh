@@ -1,0 +1,143 @@
+#!/bin/sh
+# Several libvirt hosts in one run, on libvirt's test driver: two -c, or
+# [host NAME] groups and [run] hosts; each host with its own pool; a file
+# too big for every host fails at once naming them; the mistakes of the
+# options and of provium.conf (one line naming the option or file:line,
+# exit 2); the status line names each host's VMs.  No guests: VMs boot
+# with {agent = false}.  Two hosts: test:///default and a second test
+# driver from a node file ($WORK/node.xml), a host of its own.
+. "$(dirname "$0")/lib.sh"
+
+PTY="python3 $PV_TEST_SRCDIR/pty-session.py"
+B="test://$WORK/node.xml"
+cat > "$WORK/node.xml" <<XML
+<node>
+  <cpu><mhz>2000</mhz><model>i686</model><nodes>1</nodes><sockets>1</sockets>
+    <cores>2</cores><threads>1</threads></cpu>
+  <memory>4194304</memory>
+</node>
+XML
+max_open() {
+    events "[.[] | select(.kind == \"$1\" or .kind == \"$2\")
+             | if .kind == \"$1\" then 1 else -1 end]
+            | reduce .[] as \$d ({n: 0, max: 0}; .n += \$d | .max = ([.max, .n] | max)) | .max"
+}
+hosts_run() {
+    "$PROVIUM" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi --no-ksm "$@" \
+        > "$WORK/out" 2> "$WORK/err"
+    status=$?
+}
+
+mkdir "$WORK/c"
+printf '[profile default]\nmemory = 256M\ncpus = 1\n' > "$WORK/c/provium.conf"
+for i in 1 2 3 4 5 6; do
+    cat > "$WORK/c/f$i.test.lua" <<'LUA'
+test("boots, holds, stops", function(t)
+    local vm = provium:vm("v"):boot({agent = false})
+    provium:sleep("300ms")
+    vm:destroy()
+end)
+LUA
+done
+
+# 400M holds one 256M VM (and the file's overhead), not two: one host runs
+# one file at a time, two hosts two.
+hosts_run -c "$T" --mem 400M --cpus 1 "$WORK/c"
+check "one host of 400M: exit 0" status_is 0
+check "... one VM at a time" test "$(max_open vm_spawned vm_stopped)" -eq 1
+hosts_run -c "$T" -c "$B" --mem 400M --cpus 1 "$WORK/c"
+check "two -c, 400M each: exit 0" status_is 0
+check "... all six passed" out_has "6 passed, 0 failed, 0 skipped"
+check "... two VMs at once: each host ran one" test "$(max_open vm_spawned vm_stopped)" -eq 2
+check "... the startup line names both hosts" err_has "($T, $B)"
+
+# A claim no host's pool can hold fails at once, naming each host and what it offers.
+cat > "$WORK/c/big.test.lua" <<'LUA'
+provium:claim({memory = "2G", cpus = 1})
+test("never runs", function(t) end)
+LUA
+hosts_run -c "$T" -c "$B" --mem 400M --cpus 1 "$WORK/c"
+check "a file too big for every host: exit 2" status_is 2
+check "... its line names both hosts and what each offers" \
+    out_has "more than any host's whole pool ($T 400M and 1 vCPU, $B 400M and 1 vCPU)"
+check "... the others ran" out_has "6 passed, 0 failed, 0 skipped"
+rm "$WORK/c/big.test.lua"
+
+hosts_run -c "$T" -c "$T" "$WORK/c"
+check "the same -c twice: exit 2" status_is 2
+check "... one line naming -c" sh -c "[ \$(wc -l < '$WORK/err') -eq 1 ] &&
+    grep -qF -- \"-c: '$T' is given twice\" '$WORK/err'"
+
+# provium.conf: [host NAME] groups, sized each, and [run] hosts.
+conf() {
+    cat > "$WORK/c/provium.conf" <<CONF
+[profile default]
+memory = 256M
+cpus = 1
+
+[run]
+$1
+
+[host a]
+uri = $T
+mem = 400M
+cpus = 1
+
+[host b]
+uri = $B
+mem = 400M
+$2
+CONF
+}
+conf "hosts = a, b" "boot_workers = 1"
+hosts_run "$WORK/c"
+check "[run] hosts = a, b: exit 0" status_is 0
+check "... two VMs at once, each host sized by its [host] group" \
+    test "$(max_open vm_spawned vm_stopped)" -eq 2
+conf "hosts = a, b" "jobs = 0"
+hosts_run -c "$T" --mem 400M --cpus 1 "$WORK/c"
+check "-c takes the place of [run] hosts: one VM at a time" \
+    test "$(max_open vm_spawned vm_stopped)" -eq 1
+# [host a] jobs = 1 caps host a; host b's pool holds one: still two at once,
+# and --jobs 1 caps the run.
+conf "hosts = a, b" "jobs = 1"
+hosts_run --jobs 1 "$WORK/c"
+check "--jobs 1 caps the run over both hosts" test "$(max_open file_dispatched file_completed)" -eq 1
+
+# Mistakes: one line naming file:line, exit 2, before anything runs.
+mistake() {
+    hosts_run "$WORK/c"
+    check "$1: exit 2" status_is 2
+    check "... one line: $2" sh -c "[ \$(wc -l < '$WORK/err') -eq 1 ] &&
+        grep -qF -- \"$2\" '$WORK/err'"
+    check "... nothing ran" sh -c "! grep -q passed '$WORK/out'"
+}
+conf "hosts = a, c" ""
+mistake "an unknown host name" "provium.conf:6: [run] hosts: no [host c] in this file"
+conf "hosts = a, $T" ""
+mistake "a URI in [run] hosts" "provium.conf:6: [run] hosts: no [host $T] in this file"
+conf "hosts = a, a" ""
+mistake "a host named twice" "provium.conf:6: [run] hosts: 'a' and 'a' are the same host"
+conf "hosts = a, b" "uri = $T"
+mistake "two names, one host" "[run] hosts: 'a' and 'b' are the same host"
+conf "hosts = a, b" "cpus = two"
+mistake "a bad value in [host]" "provium.conf:16: [host b] cpus: 'two' is not a number"
+conf "hosts = a, b
+connect = $T" ""
+mistake "[run] hosts and connect" "provium.conf:6: [run] hosts: [run] connect (line 7)"
+conf "hosts = a" "
+[host c]
+mem = 1G"
+mistake "a [host] without uri" "provium.conf:17: [host c] has no uri"
+
+# The status line, on a terminal: each host's VMs, by name.
+conf "hosts = a, b" ""
+$PTY -- "$PROVIUM" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi --no-ksm \
+    "$WORK/c" > "$WORK/out" 2> "$WORK/err"
+check "on a terminal, the status line names each host's VMs" \
+    grep -qE "hosts: [^ ]+ [0-9]+ VMs?, [^ ]+ [0-9]+ VMs?" "$WORK/out"
+conf "" ""
+$PTY -- "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-psi --no-ksm \
+    "$WORK/c" > "$WORK/out" 2> "$WORK/err"
+check "... and with one host, as before, none" sh -c "grep -q 'running' '$WORK/out' &&
+    ! grep -q 'hosts:' '$WORK/out'"

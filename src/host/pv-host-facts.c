@@ -4,9 +4,10 @@
  * now (free hugepages, pressure, load, KSM)
  *
  * Facts come from libvirt (libvirt/pv-node.c), so a remote host answers for
- * itself; what only this machine's own files tell (pressure, the tasks that
- * want a CPU, KSM: pv-local.c, pv-ksm.c) is read only when the host is this
- * machine, and goes without otherwise.  What does not change is read once,
+ * itself; what only this machine's own files tell (PSI, the tasks that want
+ * a CPU, KSM: pv-local.c, pv-ksm.c) is read only when the host is this
+ * machine.  A remote host's pressure is a stand-in from libvirt's CPU
+ * stats; the rest goes without there.  What does not change is read once,
  * under the host's lock; safe from any thread.
  */
 #include "config.h"

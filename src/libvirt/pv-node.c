@@ -2,9 +2,10 @@
  * pv-node.c: a libvirt host as libvirt describes it: its size, memory,
  * capabilities, free hugepages and hypervisor
  *
- * Everything here is asked of libvirt, so a remote host answers for itself.
- * What this machine's own files tell better when the host is this machine
- * (MemAvailable, pressure, KSM) is read in host/ instead.
+ * Everything here is asked of libvirt, so a remote host answers for itself
+ * (its CPU load and KSM's parameters too).  What this machine's own files
+ * tell better when the host is this machine (MemAvailable, pressure, KSM)
+ * is read in host/ instead.
  */
 #include "config.h"
 

@@ -21,6 +21,9 @@
  *   - plain emulation does not get through: inconclusive when KVM did not
  *     either (plain emulation is used, and nothing is cached).
  *
+ * A remote host's probe (provium doctor's) takes its image and console log
+ * through the host's storage pool (host/pv-host.c, pv_virt_probe_boot_at()).
+ *
  * The verdict is cached per libvirt URI, keyed by the host's boot, libvirt's
  * and QEMU's versions and /dev/kvm's owner and mode, so runs do not pay for
  * the probe again until one of those changes.  The probe domains carry

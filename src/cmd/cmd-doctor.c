@@ -72,12 +72,19 @@ pv_doctor_judge_kvm(PvVirt *virt, gboolean local, const PvProbeResult *probe)
                             _("libvirt offers no KVM here (no /dev/kvm?): guests run under plain "
                               "emulation, several times slower"));
     took = pv_doctor_seconds(probe->duration_us);
+    /* A run does not probe a remote host: --virt-type auto uses KVM there. */
+    if (!local && probe->verdict == PV_PROBE_OK)
+        return pv_check_new(PV_CHECK_PASS, "kvm",
+                            _("a probe guest booted under KVM on the remote host (probed in %s "
+                              "through its storage pool): --virt-type auto uses KVM"), took);
     if (!local)
-        how = g_strdup_printf(_("probed in %s through the host's storage pool; a run there "
-                                "does not probe, and uses KVM unless --virt-type qemu"), took);
-    else
-        how = probe->cached ? g_strdup(_("cached; --probe boots it again"))
-                            : g_strdup_printf(_("probed in %s"), took);
+        return pv_check_new(PV_CHECK_WARN, "kvm",
+                            _("KVM does not serve on the remote host: %s (probed in %s through "
+                              "its storage pool); a run there does not probe, and --virt-type "
+                              "auto uses KVM where libvirt offers it: give --virt-type qemu"),
+                            message, took);
+    how = probe->cached ? g_strdup(_("cached; --probe boots it again"))
+                        : g_strdup_printf(_("probed in %s"), took);
     switch (probe->verdict) {
     case PV_PROBE_OK:
         return pv_check_new(PV_CHECK_PASS, "kvm",

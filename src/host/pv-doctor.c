@@ -608,10 +608,11 @@ pv_doctor_check_ksm_remote(gboolean known, gint64 pages_to_scan, gint64 sleep_mi
                                "leaves KSM there as it is"));
     else if (pages_sharing > 0)
         check = pv_check_new(PV_CHECK_WARN, "ksm",
-                             _("KSM merges pages on the remote host (%" G_GINT64_FORMAT " pages "
-                               "shared, %" G_GINT64_FORMAT " scanned each %" G_GINT64_FORMAT
-                               " ms, from libvirt); provium leaves it as it is there"),
-                             pages_sharing, pages_to_scan, sleep_millisecs);
+                             _("KSM merges pages on the remote host (%lld pages shared, %lld "
+                               "scanned each %lld ms, from libvirt); provium leaves it as it is "
+                               "there"),
+                             (long long)pages_sharing, (long long)pages_to_scan,
+                             (long long)sleep_millisecs);
     else
         check = pv_check_new(PV_CHECK_WARN, "ksm",
                              _("KSM shares no pages on the remote host (from libvirt): provium "

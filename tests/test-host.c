@@ -15,6 +15,7 @@
 #include "pv-error.h"
 #include "pv-ksm.h"
 #include "pv-local.h"
+#include "pv-node.h"
 #include "pv-resources.h"
 #include "pv-units.h"
 
@@ -72,6 +73,25 @@ test_psi_throttled(void)
     g_assert_true(pv_psi_throttled(&busy_cpu, &t));
     g_assert_true(pv_psi_throttled(&busy_memory, &t));
     g_assert_false(pv_psi_throttled(&at_threshold, &t));
+}
+
+/* A remote host's CPU pressure, from libvirt's CPU times: none until nearly saturated. */
+static void
+test_cpu_pressure(void)
+{
+    const PvNodeCpuTimes start = { 1000, 1000 };
+    const PvNodeCpuTimes half = { 1500, 1500 };
+    const PvNodeCpuTimes busy = { 1900, 1100 };
+    const PvNodeCpuTimes saturated = { 2000, 1000 };
+    const PvNodeCpuTimes nearly = { 1950, 1050 };
+
+    g_assert_cmpfloat(pv_node_cpu_pressure(&start, &start), ==, 0);
+    g_assert_cmpfloat(pv_node_cpu_pressure(&start, &half), ==, 0);
+    g_assert_cmpfloat(pv_node_cpu_pressure(&start, &busy), ==, 0);
+    g_assert_cmpfloat(pv_node_cpu_pressure(&start, &saturated), ==, 100);
+    g_assert_cmpfloat_with_epsilon(pv_node_cpu_pressure(&start, &nearly), 50, 1e-9);
+    /* counters that went back (a host rebooted) read as no time passed */
+    g_assert_cmpfloat(pv_node_cpu_pressure(&saturated, &start), ==, 0);
 }
 
 static void
@@ -357,6 +377,7 @@ main(int argc, char **argv)
     g_test_add_func("/host/psi/threshold", test_psi_threshold);
     g_test_add_func("/host/psi/throttled", test_psi_throttled);
     g_test_add_func("/host/meminfo", test_meminfo);
+    g_test_add_func("/host/cpu-pressure", test_cpu_pressure);
     g_test_add_func("/host/guard", test_guard);
 #define ADD(path, fn) g_test_add(path, KsmFixture, NULL, ksm_setup, fn, ksm_teardown)
     ADD("/host/ksm/restore", test_ksm_restore);

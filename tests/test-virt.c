@@ -507,6 +507,7 @@ test_json(void)
     g_assert_cmpint(json_object_get_int_member(root, "passed"), ==, 1);
     g_assert_cmpint(json_object_get_int_member(root, "warnings"), ==, 0);
     g_assert_cmpint(json_object_get_int_member(root, "failed"), ==, 1);
+    g_assert_cmpint(json_object_get_int_member(root, "skipped"), ==, 0);
     array = json_object_get_array_member(root, "checks");
     g_assert_cmpuint(json_array_get_length(array), ==, 2);
     first = json_array_get_object_element(array, 0);
@@ -579,6 +580,87 @@ test_psi_ksm(void)
     g_rmdir(dir);
 }
 
+/* A remote host's checks say what libvirt tells of it, and SKIP what cannot be known. */
+static void
+test_remote(void)
+{
+    g_autoptr(GPtrArray) checks = g_ptr_array_new_with_free_func((GDestroyNotify)pv_check_free);
+    g_autoptr(PvCheck) unknown = pv_doctor_check_hugepages_remote(FALSE, 0);
+    g_autoptr(PvCheck) none = pv_doctor_check_hugepages_remote(TRUE, 0);
+    g_autoptr(PvCheck) some = pv_doctor_check_hugepages_remote(TRUE, 64);
+    g_autoptr(PvCheck) ksm_none = pv_doctor_check_ksm_remote(FALSE, -1, -1, -1);
+    g_autoptr(PvCheck) ksm = pv_doctor_check_ksm_remote(TRUE, 100, 20, 0);
+    g_autoptr(PvCheck) node = pv_doctor_check_node(G_GUINT64_CONSTANT(4) << 30, 3, 1);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *text = NULL;
+    JsonObject *root;
+    PvCheck *psi;
+
+    g_assert_cmpint(unknown->status, ==, PV_CHECK_WARN);
+    g_assert_false(json_object_get_boolean_member(unknown->facts, "from_libvirt"));
+    g_assert_cmpint(none->status, ==, PV_CHECK_WARN);
+    g_assert_true(json_object_get_null_member(none->facts, "hugetlbfs"));
+    g_assert_cmpint(some->status, ==, PV_CHECK_PASS);
+    g_assert_cmpint(json_object_get_int_member(some->facts, "free_2m_pages"), ==, 64);
+    g_assert_nonnull(strstr(some->message, "64"));
+
+    g_assert_cmpint(ksm_none->status, ==, PV_CHECK_WARN);
+    g_assert_false(json_object_get_boolean_member(ksm_none->facts, "from_libvirt"));
+    g_assert_false(json_object_get_boolean_member(ksm->facts, "writable"));
+    g_assert_cmpint(json_object_get_int_member(ksm->facts, "pages_to_scan"), ==, 100);
+
+    g_assert_cmpint(node->status, ==, PV_CHECK_PASS);
+    g_assert_cmpint(json_object_get_int_member(node->facts, "cpus"), ==, 3);
+    g_assert_cmpint(json_object_get_int_member(node->facts, "memory"), ==,
+                    G_GINT64_CONSTANT(4) << 30);
+
+    /* PSI is this machine's: SKIP, never this machine's reading */
+    psi = pv_doctor_check_psi_remote(TRUE);
+    g_assert_cmpint(psi->status, ==, PV_CHECK_SKIP);
+    g_assert_cmpstr(pv_check_status_to_string(psi->status), ==, "SKIP");
+    g_assert_false(json_object_get_boolean_member(psi->facts, "readable"));
+    g_assert_true(json_object_get_boolean_member(psi->facts, "libvirt_stats"));
+    g_ptr_array_add(checks, psi);
+    text = pv_doctor_format_json(checks);
+    g_assert_true(json_parser_load_from_data(parser, text, -1, NULL));
+    root = json_node_get_object(json_parser_get_root(parser));
+    g_assert_cmpint(json_object_get_int_member(root, "skipped"), ==, 1);
+    g_assert_cmpint(json_object_get_int_member(root, "passed"), ==, 0);
+}
+
+/* A remote host's profile: this machine's files, which must be readable to upload. */
+static void
+test_profile_upload(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("pv-doctor-XXXXXX", NULL);
+    g_autofree char *kernel = g_build_filename(dir, "vmlinuz", NULL);
+    g_autofree char *missing = g_build_filename(dir, "initrd.img", NULL);
+    PvProfile profile = { 0 };
+    g_autoptr(PvCheck) ok = NULL;
+    g_autoptr(PvCheck) bad = NULL;
+    g_autoptr(PvCheck) on_host = NULL;
+
+    g_assert_true(g_file_set_contents(kernel, "k", -1, NULL));
+    profile.name = (char *)"default";
+    profile.origin = (char *)"provium.conf:3";
+    profile.kernel = kernel;
+    ok = pv_doctor_check_profile_upload(&profile);
+    g_assert_cmpint(ok->status, ==, PV_CHECK_PASS);
+    g_assert_cmpstr(json_object_get_string_member(ok->facts, "uploaded"), ==, "kernel");
+    profile.initrd = missing;
+    bad = pv_doctor_check_profile_upload(&profile);
+    g_assert_cmpint(bad->status, ==, PV_CHECK_FAIL);
+    g_assert_cmpstr(json_object_get_string_member(bad->facts, "file"), ==, "initrd");
+    g_assert_nonnull(strstr(bad->message, "provium.conf:3"));
+    profile.initrd = NULL;
+    profile.disk = (char *)"vol:default/base.qcow2";
+    on_host = pv_doctor_check_profile_upload(&profile);
+    g_assert_cmpint(on_host->status, ==, PV_CHECK_PASS);
+    g_assert_cmpstr(json_object_get_string_member(on_host->facts, "uploaded"), ==, "kernel");
+    g_unlink(kernel);
+    g_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -598,5 +680,7 @@ main(int argc, char **argv)
     g_test_add_func("/doctor/json", test_json);
     g_test_add_func("/doctor/hugepages", test_hugepages);
     g_test_add_func("/doctor/psi-ksm", test_psi_ksm);
+    g_test_add_func("/doctor/remote", test_remote);
+    g_test_add_func("/doctor/profile-upload", test_profile_upload);
     return g_test_run();
 }

@@ -19,9 +19,11 @@
 #include "pv-fixture-store.h"
 #include "pv-host.h"
 #include "pv-i18n.h"
+#include "pv-network.h"
 #include "pv-libvirt.h"
 #include "pv-node.h"
 #include "pv-results.h"
+#include "pv-storage-pool.h"
 #include "pv-virt.h"
 
 typedef struct {
@@ -69,11 +71,18 @@ pv_doctor_judge_kvm(PvVirt *virt, gboolean local, const PvProbeResult *probe)
         return pv_check_new(PV_CHECK_WARN, "kvm",
                             _("libvirt offers no KVM here (no /dev/kvm?): guests run under plain "
                               "emulation, several times slower"));
+    took = pv_doctor_seconds(probe->duration_us);
+    /* A run does not probe a remote host: --virt-type auto uses KVM there. */
+    if (!local && probe->verdict == PV_PROBE_OK)
+        return pv_check_new(PV_CHECK_PASS, "kvm",
+                            _("a probe guest booted under KVM on the remote host (probed in %s "
+                              "through its storage pool): --virt-type auto uses KVM"), took);
     if (!local)
         return pv_check_new(PV_CHECK_WARN, "kvm",
-                            _("libvirt offers KVM on the remote host; not probed (the probe "
-                              "reads the console locally)"));
-    took = pv_doctor_seconds(probe->duration_us);
+                            _("KVM does not serve on the remote host: %s (probed in %s through "
+                              "its storage pool); a run there does not probe, and --virt-type "
+                              "auto uses KVM where libvirt offers it: give --virt-type qemu"),
+                            message, took);
     how = probe->cached ? g_strdup(_("cached; --probe boots it again"))
                         : g_strdup_printf(_("probed in %s"), took);
     switch (probe->verdict) {
@@ -100,50 +109,58 @@ pv_doctor_judge_kvm(PvVirt *virt, gboolean local, const PvProbeResult *probe)
 
 /*
  * Facts: "libvirt_kvm" (libvirt offers type='kvm'), "verdict" (the probe's:
- * none, ok, failed, hangs, inconclusive), "cached", and "auto", what
- * --virt-type auto uses here.
+ * none, ok, failed, hangs, inconclusive), "cached", "probed" (a probe ran
+ * now), and "auto", what --virt-type auto uses there.  A remote host is
+ * probed through its storage pool, every time (the cache's key reads this
+ * machine).
  */
 static void
-pv_doctor_check_kvm(GPtrArray *checks, PvVirt *virt, gboolean local, gboolean use_cache)
+pv_doctor_check_kvm(GPtrArray *checks, PvHost *host, gboolean use_cache)
 {
+    PvVirt *virt = pv_host_peek_virt(host);
+    gboolean local = pv_host_is_local(host);
     g_auto(PvProbeResult) probe = { 0 };
     g_autofree char *reason = NULL;
     PvCheck *check;
 
-    pv_virt_get_probe(virt, use_cache, &probe);
+    if (local)
+        pv_virt_get_probe(virt, use_cache, &probe);
+    else if (pv_virt_libvirt_has_kvm(virt))
+        pv_host_probe_kvm(host, &probe);
     check = pv_doctor_judge_kvm(virt, local, &probe);
     pv_check_set_bool(check, "libvirt_kvm", pv_virt_libvirt_has_kvm(virt));
     pv_check_set_string(check, "verdict", pv_probe_verdict_to_string(probe.verdict));
     pv_check_set_bool(check, "cached", probe.cached);
+    pv_check_set_bool(check, "probed", probe.verdict != PV_PROBE_NONE && !probe.cached);
     pv_check_set_string(check, "auto", pv_virt_type_to_string(pv_virt_get_auto(virt, &reason)));
     pv_doctor_add(checks, check);
 }
 
-/* qemu: plain emulation must work, or nothing boots.  Facts: "probed", "boots". */
+/*
+ * qemu: plain emulation must work, or nothing boots: a probe guest, on a
+ * remote host through its storage pool.  Facts: "probed", "boots",
+ * "seconds".
+ */
 static void
-pv_doctor_check_qemu(GPtrArray *checks, virConnect *conn, gboolean local)
+pv_doctor_check_qemu(GPtrArray *checks, PvHost *host)
 {
     g_auto(PvProbeResult) probe = { 0 };
     g_autofree char *took = NULL;
     PvCheck *check;
 
-    if (!local) {
-        check = pv_check_new(PV_CHECK_WARN, "qemu", _("remote host: not probed"));
-        pv_check_set_bool(check, "probed", FALSE);
-        pv_doctor_add(checks, check);
-        return;
-    }
-    if (pv_virt_probe_boot(conn, PV_VIRT_QEMU, 20 * G_USEC_PER_SEC, &probe)) {
+    if (pv_host_probe_boot(host, PV_VIRT_QEMU, 20 * G_USEC_PER_SEC, &probe)) {
         took = pv_doctor_seconds(probe.duration_us);
         check = pv_check_new(PV_CHECK_PASS, "qemu",
                              _("a probe guest booted under plain emulation (%s)"), took);
         pv_check_set_double(check, "seconds", probe.duration_us / (double)G_USEC_PER_SEC);
     } else {
+        const char *uri = pv_host_peek_uri(host);
+
         check = pv_check_new(PV_CHECK_FAIL, "qemu",
                              _("a probe guest did not boot under plain emulation: %s: is "
-                               "qemu-system-x86 installed, and does 'virsh -c qemu:///system "
+                               "qemu-system-x86 installed there, and does 'virsh -c %s "
                                "domcapabilities --virttype qemu' work?"),
-                             probe.message ? probe.message : "?");
+                             probe.message ? probe.message : "?", uri ? uri : "URI");
     }
     pv_check_set_bool(check, "probed", TRUE);
     pv_check_set_bool(check, "boots", check->status == PV_CHECK_PASS);
@@ -170,6 +187,45 @@ pv_doctor_results_dir(PvDoctorArgs *args, PvConfig *config, const char *config_p
         }
     }
     return pv_results_base(NULL);
+}
+
+/*
+ * A remote host's profiles: their kernel, initrd and disk are this
+ * machine's files, uploaded into provium's storage pool there on first use
+ * (vol: and host: name what is there already, checked as a run boots).
+ * The overlays are volumes of that pool: no results directory or fixture
+ * cache of this machine's is QEMU's to reach.
+ */
+static void
+pv_doctor_check_profiles_remote(GPtrArray *checks, PvConfig *config)
+{
+    g_autoptr(GPtrArray) names = pv_config_list_profiles(config);
+    g_autoptr(GError) error = NULL;
+    PvCheck *check;
+    guint i;
+
+    for (i = 0; i < names->len; i++) {
+        g_autoptr(PvProfile) profile = pv_config_lookup_profile(config, names->pdata[i], FALSE,
+                                                                &error);
+        g_autofree char *name = g_strdup_printf("profile %s", (const char *)names->pdata[i]);
+
+        if (!profile) {
+            check = pv_check_new(PV_CHECK_FAIL, "profile", "%s", error->message);
+            g_clear_error(&error);
+        } else {
+            check = pv_doctor_check_profile_upload(profile);
+            pv_check_set_string(check, "origin", profile->origin);
+        }
+        pv_check_set_name(check, name);
+        pv_check_set_string(check, "profile", names->pdata[i]);
+        pv_doctor_add(checks, check);
+    }
+    check = pv_check_new(PV_CHECK_SKIP, "results_dir",
+                         _("a remote host keeps the disk overlays in provium's storage pool "
+                           "there, not in the results directory"));
+    pv_check_set_name(check, "results dir");
+    pv_check_set_bool(check, "checked", FALSE);
+    pv_doctor_add(checks, check);
 }
 
 /*
@@ -214,10 +270,7 @@ pv_doctor_check_profiles(GPtrArray *checks, PvDoctorArgs *args, const char *caps
     pv_check_set_string(check, "path", path);
     pv_doctor_add(checks, check);
     if (!local) {
-        check = pv_check_new(PV_CHECK_WARN, "profiles",
-                             _("remote host: its files are not checked from here"));
-        pv_check_set_bool(check, "checked", FALSE);
-        pv_doctor_add(checks, check);
+        pv_doctor_check_profiles_remote(checks, config);
         return;
     }
     user = pv_qemu_user_new_from_caps(caps);
@@ -283,7 +336,7 @@ pv_doctor_check_image(GPtrArray *checks)
     pv_doctor_add(checks, check);
 }
 
-/* One line per check, then the counts. */
+/* One line per check, then the counts (the skipped ones where there are). */
 static void
 pv_doctor_print(GPtrArray *checks)
 {
@@ -291,6 +344,7 @@ pv_doctor_print(GPtrArray *checks)
     g_autofree char *passed = NULL;
     g_autofree char *warnings = NULL;
     g_autofree char *failed = NULL;
+    g_autofree char *skipped = NULL;
     guint i;
 
     for (i = 0; i < checks->len; i++) {
@@ -306,8 +360,15 @@ pv_doctor_print(GPtrArray *checks)
                                            counts[PV_CHECK_WARN]), counts[PV_CHECK_WARN]);
     failed = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u failed", "%u failed",
                                          counts[PV_CHECK_FAIL]), counts[PV_CHECK_FAIL]);
-    /* TRANSLATORS: the checks' counts, in the order passed, warnings, failed */
-    g_print(_("provium doctor: %s, %s, %s\n"), passed, warnings, failed);
+    if (counts[PV_CHECK_SKIP] == 0) {
+        /* TRANSLATORS: the checks' counts, in the order passed, warnings, failed */
+        g_print(_("provium doctor: %s, %s, %s\n"), passed, warnings, failed);
+        return;
+    }
+    skipped = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u skipped", "%u skipped",
+                                          counts[PV_CHECK_SKIP]), counts[PV_CHECK_SKIP]);
+    /* TRANSLATORS: the checks' counts: passed, warnings, failed, skipped */
+    g_print(_("provium doctor: %s, %s, %s, %s\n"), passed, warnings, failed, skipped);
 }
 
 /* Facts: "uri", "local", "libvirt_version", "hypervisor", "hypervisor_version". */
@@ -335,6 +396,125 @@ pv_doctor_check_libvirt(PvHost *host)
     pv_check_set_string(check, "hypervisor", hv_type);
     pv_check_set_string(check, "hypervisor_version", hv_text);
     return check;
+}
+
+/*
+ * A remote host's storage pool, where provium uploads images and keeps
+ * overlays and console logs (host/pv-host-storage-pool.c): there, or made
+ * now, as a run's first upload would (the probe boots go through it).
+ * Facts: "pool", "existed", "usable", "volumes".
+ */
+static void
+pv_doctor_check_pool(GPtrArray *checks, PvHost *host)
+{
+    virConnect *conn = pv_host_peek_conn(host);
+    g_autoptr(PvStoragePool) found = pv_storage_pool_open(conn, PV_STORAGE_POOL_NAME, NULL,
+                                                          FALSE, NULL);
+    g_autoptr(PvStoragePool) pool = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) vols = NULL;
+    PvCheck *check;
+
+    pool = pv_storage_pool_open(conn, PV_STORAGE_POOL_NAME, PV_STORAGE_POOL_DIR, TRUE, &error);
+    if (pool)
+        vols = pv_storage_pool_list_vols(pool, NULL);
+    if (!pool)
+        check = pv_check_new(PV_CHECK_FAIL, "storage_pool",
+                             _("provium's storage pool '%s' cannot be made on the host (%s): "
+                               "nothing boots there; let libvirt define a dir pool in %s, or "
+                               "define '%s' yourself (virsh pool-define-as)"),
+                             PV_STORAGE_POOL_NAME, error ? error->message : "?",
+                             PV_STORAGE_POOL_DIR, PV_STORAGE_POOL_NAME);
+    else if (found)
+        check = pv_check_new(PV_CHECK_PASS, "storage_pool",
+                             g_dngettext(GETTEXT_PACKAGE,
+                                         "provium's storage pool '%s' is there, running, with %u "
+                                         "volume (images are uploaded into it once)",
+                                         "provium's storage pool '%s' is there, running, with %u "
+                                         "volumes (images are uploaded into it once)",
+                                         vols ? g_strv_length(vols) : 0),
+                             PV_STORAGE_POOL_NAME, vols ? g_strv_length(vols) : 0);
+    else
+        check = pv_check_new(PV_CHECK_PASS, "storage_pool",
+                             _("provium's storage pool '%s' was not there: made it now, in %s "
+                               "(images are uploaded into it once)"),
+                             PV_STORAGE_POOL_NAME, PV_STORAGE_POOL_DIR);
+    pv_check_set_name(check, "storage pool");
+    pv_check_set_string(check, "pool", PV_STORAGE_POOL_NAME);
+    pv_check_set_bool(check, "existed", found != NULL);
+    pv_check_set_bool(check, "usable", pool != NULL);
+    pv_check_set_int(check, "volumes", vols ? g_strv_length(vols) : 0);
+    pv_doctor_add(checks, check);
+}
+
+/* node: the host's size as libvirt gives it, which sizes a run's pool there. */
+static void
+pv_doctor_check_size(GPtrArray *checks, PvHost *host, const char *caps)
+{
+    g_autoptr(GError) error = NULL;
+    guint64 memory = 0;
+    guint cpus = 0;
+
+    if (!pv_host_get_size(host, &memory, &cpus, &error)) {
+        PvCheck *check = pv_check_new(PV_CHECK_FAIL, "node", "%s", error->message);
+
+        pv_check_set_bool(check, "readable", FALSE);
+        pv_doctor_add(checks, check);
+        return;
+    }
+    pv_doctor_add(checks, pv_doctor_check_node(memory, cpus, pv_node_count_cells(caps)));
+}
+
+/*
+ * networks: what the host uses, from libvirt (a run's networks pick names,
+ * bridges and addresses around it).  Facts: "readable", "networks",
+ * "routes_known" (only this machine's routes are read; libvirt refuses a
+ * clashing network on a remote host itself).
+ */
+static void
+pv_doctor_check_networks(GPtrArray *checks, PvHost *host)
+{
+    g_autoptr(GError) error = NULL;
+    PvNetworkInventory *inventory = pv_host_lock_networks(host, FALSE, &error);
+    PvCheck *check;
+    guint count;
+    gboolean routes;
+
+    if (!inventory) {
+        check = pv_check_new(PV_CHECK_WARN, "networks",
+                             _("cannot read the host's networks (%s): a test that declares "
+                               "networks fails there"), error->message);
+        pv_check_set_bool(check, "readable", FALSE);
+        pv_doctor_add(checks, check);
+        return;
+    }
+    count = g_hash_table_size(inventory->networks);
+    routes = inventory->routes != NULL;
+    pv_host_unlock_networks(host);
+    if (routes)
+        check = pv_check_new(PV_CHECK_PASS, "networks",
+                             g_dngettext(GETTEXT_PACKAGE,
+                                         "%u libvirt network on the host; a test's networks "
+                                         "avoid its names, bridges and routes",
+                                         "%u libvirt networks on the host; a test's networks "
+                                         "avoid their names, bridges and routes", count),
+                             count);
+    else
+        check = pv_check_new(PV_CHECK_PASS, "networks",
+                             g_dngettext(GETTEXT_PACKAGE,
+                                         "%u libvirt network on the host; a test's networks "
+                                         "avoid its names and bridges (the host's routes are "
+                                         "not read from here: libvirt refuses a network that "
+                                         "clashes with one)",
+                                         "%u libvirt networks on the host; a test's networks "
+                                         "avoid their names and bridges (the host's routes are "
+                                         "not read from here: libvirt refuses a network that "
+                                         "clashes with one)", count),
+                             count);
+    pv_check_set_bool(check, "readable", TRUE);
+    pv_check_set_int(check, "networks", count);
+    pv_check_set_bool(check, "routes_known", routes);
+    pv_doctor_add(checks, check);
 }
 
 int
@@ -416,12 +596,32 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
         local = pv_host_is_local(host);
         pv_doctor_add(checks, pv_doctor_check_libvirt(host));
         caps = pv_host_dup_capabilities(host);
-        pv_doctor_check_kvm(checks, pv_host_peek_virt(host), local, !args.probe);
-        pv_doctor_check_qemu(checks, pv_host_peek_conn(host), local);
+        if (!local)
+            pv_doctor_check_pool(checks, host);
+        pv_doctor_check_kvm(checks, host, !args.probe);
+        pv_doctor_check_qemu(checks, host);
         pv_doctor_add(checks, pv_doctor_check_uefi(pv_host_peek_efi_firmware(host)));
     }
     pv_doctor_check_profiles(checks, &args, caps, local);
-    if (local) {
+    if (host)
+        pv_doctor_check_size(checks, host, caps);
+    if (host && !local) {
+        guint64 pages = 0;
+        guint64 free_memory = 0;
+        PvNodeKsm ksm;
+        gboolean known;
+
+        pv_doctor_add(checks, pv_doctor_check_hugepages_remote(
+            pv_node_get_free_pages(pv_host_peek_conn(host), 0, &pages),
+            pv_host_count_free_hugepages(host)));
+        pv_doctor_add(checks, pv_doctor_check_psi_remote(
+            pv_host_has_pressure(host) &&
+            pv_node_get_memory_free(pv_host_peek_conn(host), &free_memory)));
+        known = pv_node_get_ksm(pv_host_peek_conn(host), &ksm);
+        pv_doctor_add(checks, pv_doctor_check_ksm_remote(known, ksm.pages_to_scan,
+                                                         ksm.sleep_millisecs,
+                                                         ksm.pages_sharing));
+    } else {
         if (!g_file_get_contents("/proc/mounts", &mounts, NULL, NULL))
             mounts = NULL;
         pv_doctor_add(checks, pv_doctor_check_hugepages(mounts,
@@ -429,13 +629,11 @@ pv_cmd_doctor(int argc, char **argv, GError **out_error)
                                                              : 0));
         pv_doctor_add(checks, pv_doctor_check_psi("/proc"));
         pv_doctor_add(checks, pv_doctor_check_ksm("/sys/kernel/mm/ksm"));
-    } else {
-        pv_doctor_add(checks, pv_check_new(PV_CHECK_WARN, "host",
-                                           _("remote host: hugepages, PSI and KSM are not "
-                                             "checked from here (provium skips them too)")));
     }
-    if (host)
+    if (host) {
         pv_doctor_add(checks, pv_doctor_check_llc(caps));
+        pv_doctor_check_networks(checks, host);
+    }
     pv_doctor_check_image(checks);
 
     if (args.json) {

@@ -160,19 +160,27 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
         g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u domain", "%u domains",
                                     options->boot_workers), options->boot_workers) :
         g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u vCPU", "%u vCPUs", cpus), cpus);
+    /* What a remote host cannot give is said here, once: each in its field. */
     if (options->no_psi)
         psi = g_strdup(_("off (--no-psi)"));
-    else if (!pv_host_is_this_machine(host))
-        psi = g_strdup(_("not this host's"));
-    else
+    else if (pv_host_is_this_machine(host))
         psi = g_strdup_printf(_("cpu %g%%, memory %g%%"), options->psi_threshold.cpu,
                               options->psi_threshold.memory);
+    else if (pv_host_is_test(host) || pv_host_is_local(host))
+        psi = g_strdup(_("not this host's"));
+    else if (pv_host_has_pressure(host))
+        psi = g_strdup_printf(_("not there (remote): cpu %g%% from the CPU load libvirt gives, "
+                                "memory by the guard alone"), options->psi_threshold.cpu);
+    else
+        psi = g_strdup(_("off: not there (remote), and libvirt gives no CPU load"));
     if (options->no_ksm)
         ksm_state = _("off (--no-ksm)");
-    else if (!ksm)
+    else if (ksm)
+        ksm_state = ksm->tuned ? _("tuned") : _("not tuned");
+    else if (pv_host_is_test(host) || pv_host_is_local(host))
         ksm_state = _("not this host's");
     else
-        ksm_state = ksm->tuned ? _("tuned") : _("not tuned");
+        ksm_state = _("left as it is there (remote: libvirt cannot turn it on)");
     if (pv_plan_get_expected(plan) >= 0) {
         g_autofree char *duration = pv_duration_format(pv_plan_get_expected(plan));
 

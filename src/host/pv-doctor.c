@@ -3,7 +3,9 @@
  *
  * In the spirit of libvirt's virt-host-validate: each check is one line,
  * PASS, WARN (provium works, with less: emulation instead of KVM, regular
- * pages instead of hugepages) or FAIL (tests will not run), with what to do.
+ * pages instead of hugepages) or FAIL (tests will not run), with what to do;
+ * SKIP where the answer cannot be known from here (a remote host's PSI):
+ * never this machine's reading passed off as the host's.
  * The checks that only read text or files take them as arguments, so the
  * tests can give them any host.  Each check has a stable id and records
  * what it found as facts, which `provium doctor --json` prints: tests and
@@ -21,7 +23,7 @@
 #include "pv-perf.h"
 
 PV_ENUM_IMPL(pv_check_status, PvCheckStatus, PV_CHECK_LAST,
-             "PASS", "WARN", "FAIL");
+             "PASS", "WARN", "FAIL", "SKIP");
 
 PvCheck *
 pv_check_new(PvCheckStatus status, const char *id, const char *format, ...)
@@ -102,7 +104,7 @@ pv_check_set_double(PvCheck *check, const char *key, double value)
  *
  * `provium doctor --json`: one object, "checks" an array with one object
  * per check ("id", "name", "status", "message" and the check's facts), then
- * the counts "passed", "warnings", "failed".
+ * the counts "passed", "warnings", "failed", "skipped".
  * Returns: (transfer full): the document, ending in a newline
  */
 char *
@@ -146,6 +148,8 @@ pv_doctor_format_json(GPtrArray *checks)
     json_builder_add_int_value(b, counts[PV_CHECK_WARN]);
     json_builder_set_member_name(b, "failed");
     json_builder_add_int_value(b, counts[PV_CHECK_FAIL]);
+    json_builder_set_member_name(b, "skipped");
+    json_builder_add_int_value(b, counts[PV_CHECK_SKIP]);
     json_builder_end_object(b);
     root = json_builder_get_root(b);
     json_generator_set_root(gen, root);
@@ -482,5 +486,208 @@ pv_doctor_check_ksm(const char *sysfs_dir)
                              _("%s is not writable (not root, or a container): provium leaves "
                                "KSM as it is, so guests share fewer pages"), run);
     pv_check_set_bool(check, "writable", writable);
+    return check;
+}
+
+/**
+ * pv_doctor_check_node:
+ * @memory: the host's memory, bytes (libvirt's node info and memory stats)
+ * @cpus: its online CPUs
+ * @numa_nodes: its NUMA cells (capabilities); 0 unknown
+ *
+ * The host's size as libvirt gives it, which sizes a run's pool there.
+ * Facts: "cpus", "memory" (bytes), "numa_nodes".
+ */
+PvCheck *
+pv_doctor_check_node(guint64 memory, guint cpus, guint numa_nodes)
+{
+    g_autofree char *size = g_format_size_full(memory, G_FORMAT_SIZE_IEC_UNITS);
+    g_autofree char *shown = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u CPU", "%u CPUs",
+                                                         cpus), cpus);
+    PvCheck *check;
+
+    /* TRANSLATORS: "2 CPUs, 3.8 GiB memory (libvirt's node info)" */
+    check = pv_check_new(PV_CHECK_PASS, "node", _("%s, %s memory (libvirt's node info): a run's "
+                                                  "pool there takes 80 %% of it"), shown, size);
+    pv_check_set_int(check, "cpus", cpus);
+    pv_check_set_int(check, "memory", MIN(memory, G_MAXINT64));
+    pv_check_set_int(check, "numa_nodes", numa_nodes);
+    return check;
+}
+
+/**
+ * pv_doctor_check_hugepages_remote:
+ * @known: whether libvirt answered for the host's 2 MiB pages
+ * @free_pages: free 2 MiB pages over every NUMA node, from libvirt
+ *
+ * A remote host's hugepages: libvirt gives the free pages, not whether a
+ * hugetlbfs is mounted there (performance mode learns that by trying).
+ * Facts as pv_doctor_check_hugepages()'s: "hugetlbfs" null (not known from
+ * here), "free_2m_pages"; and "from_libvirt".
+ */
+PvCheck *
+pv_doctor_check_hugepages_remote(gboolean known, guint64 free_pages)
+{
+    PvCheck *check;
+
+    if (!known)
+        check = pv_check_new(PV_CHECK_WARN, "hugepages",
+                             _("libvirt does not say how many 2 MiB pages the host has free: "
+                               "performance mode uses regular pages"));
+    else if (free_pages > 0)
+        check = pv_check_new(PV_CHECK_PASS, "hugepages",
+                             g_dngettext(GETTEXT_PACKAGE,
+                                         "%" PRIu64 " free 2 MiB page, from libvirt (whether "
+                                         "a hugetlbfs is mounted there, performance mode "
+                                         "learns by trying)",
+                                         "%" PRIu64 " free 2 MiB pages, from libvirt (whether "
+                                         "a hugetlbfs is mounted there, performance mode "
+                                         "learns by trying)", MIN(free_pages, G_MAXULONG)),
+                             free_pages);
+    else
+        check = pv_check_new(PV_CHECK_WARN, "hugepages",
+                             _("libvirt says the host has no free 2 MiB pages: performance "
+                               "mode uses regular pages (reserve some there: sysctl "
+                               "vm.nr_hugepages=N)"));
+    pv_check_set_string(check, "hugetlbfs", NULL);
+    pv_check_set_int(check, "free_2m_pages", MIN(free_pages, G_MAXINT64));
+    pv_check_set_bool(check, "from_libvirt", known);
+    return check;
+}
+
+/**
+ * pv_doctor_check_psi_remote:
+ * @libvirt_stats: whether libvirt gives the host's CPU and memory stats
+ *
+ * PSI is read from this machine's /proc: a remote host's cannot be known.
+ * Facts: "readable" (FALSE), "libvirt_stats".
+ */
+PvCheck *
+pv_doctor_check_psi_remote(gboolean libvirt_stats)
+{
+    PvCheck *check;
+
+    if (libvirt_stats)
+        check = pv_check_new(PV_CHECK_SKIP, "psi",
+                             _("a remote host's pressure (PSI) cannot be read from here: "
+                               "provium throttles on its CPU load from libvirt instead, and "
+                               "the memory guard reads its free memory from libvirt"));
+    else
+        check = pv_check_new(PV_CHECK_SKIP, "psi",
+                             _("a remote host's pressure (PSI) cannot be read from here, and "
+                               "libvirt gives no CPU or memory stats of it: provium does not "
+                               "throttle new work there"));
+    pv_check_set_bool(check, "readable", FALSE);
+    pv_check_set_bool(check, "libvirt_stats", libvirt_stats);
+    return check;
+}
+
+/**
+ * pv_doctor_check_ksm_remote:
+ * @known: whether libvirt gave the host's KSM parameters
+ * @pages_to_scan: their shm_pages_to_scan, @sleep_millisecs and
+ *   @pages_sharing (pages merged now)
+ *
+ * A remote host's KSM, seen through libvirt.  provium does not tune it
+ * there: libvirt gives the scan rate but not the run knob, and runs from
+ * several machines could not agree on which of them puts the host's own
+ * settings back (pv-ksm.c's lock files are this machine's).  A warning
+ * either way, saying what libvirt tells.  Facts: "writable" (FALSE: whether
+ * provium tunes it), "from_libvirt", "pages_to_scan", "sleep_millisecs",
+ * "pages_sharing".
+ */
+PvCheck *
+pv_doctor_check_ksm_remote(gboolean known, gint64 pages_to_scan, gint64 sleep_millisecs,
+                           gint64 pages_sharing)
+{
+    PvCheck *check;
+
+    if (!known)
+        check = pv_check_new(PV_CHECK_WARN, "ksm",
+                             _("libvirt gives no KSM parameters of the remote host: provium "
+                               "leaves KSM there as it is"));
+    else if (pages_sharing > 0)
+        check = pv_check_new(PV_CHECK_WARN, "ksm",
+                             _("KSM merges pages on the remote host (%lld pages shared, %lld "
+                               "scanned each %lld ms, from libvirt); provium leaves it as it is "
+                               "there"),
+                             (long long)pages_sharing, (long long)pages_to_scan,
+                             (long long)sleep_millisecs);
+    else
+        check = pv_check_new(PV_CHECK_WARN, "ksm",
+                             _("KSM shares no pages on the remote host (from libvirt): provium "
+                               "leaves it as it is there, and libvirt cannot turn it on; to "
+                               "have guests share pages, echo 1 > /sys/kernel/mm/ksm/run "
+                               "there"));
+    pv_check_set_bool(check, "writable", FALSE);
+    pv_check_set_bool(check, "from_libvirt", known);
+    pv_check_set_int(check, "pages_to_scan", pages_to_scan);
+    pv_check_set_int(check, "sleep_millisecs", sleep_millisecs);
+    pv_check_set_int(check, "pages_sharing", pages_sharing);
+    return check;
+}
+
+/**
+ * pv_doctor_check_profile_upload:
+ *
+ * A profile for a remote host: its kernel, initrd and disk are this
+ * machine's files, which a run uploads into provium's storage pool there,
+ * so they must be readable here (vol: and host: are on the host already).
+ * Facts: "reachable" (readable here), "uploaded" (what goes through the
+ * pool), "file" and "path" (the first that is not readable).
+ */
+PvCheck *
+pv_doctor_check_profile_upload(const PvProfile *profile)
+{
+    const struct {
+        const char *key;
+        const char *path;
+    } files[] = {
+        { "kernel", profile->kernel },
+        { "initrd", profile->initrd },
+        { "disk", profile->disk },
+    };
+    g_autoptr(GString) uploaded = g_string_new(NULL);
+    g_autoptr(GString) on_host = g_string_new(NULL);
+    PvCheck *check;
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(files); i++) {
+        if (!files[i].path)
+            continue;
+        if (pv_profile_path_is_on_host(files[i].path)) {
+            g_string_append_printf(on_host, "%s%s", on_host->len ? ", " : "", files[i].key);
+            continue;
+        }
+        if (g_file_test(files[i].path, G_FILE_TEST_IS_REGULAR) &&
+            access(files[i].path, R_OK) == 0) {
+            g_string_append_printf(uploaded, "%s%s", uploaded->len ? ", " : "", files[i].key);
+            continue;
+        }
+        check = pv_check_new(PV_CHECK_FAIL, "profile",
+                             _("%s: %s %s is not a file provium can read here, to upload it to "
+                               "the host: fix the path"),
+                             profile->origin, files[i].key, files[i].path);
+        pv_check_set_bool(check, "reachable", FALSE);
+        pv_check_set_string(check, "file", files[i].key);
+        pv_check_set_string(check, "path", files[i].path);
+        return check;
+    }
+    if (uploaded->len == 0 && on_host->len == 0)
+        check = pv_check_new(PV_CHECK_PASS, "profile",
+                             _("%s: names no kernel or disk (the template boots what it says)"),
+                             profile->origin);
+    else if (on_host->len == 0)
+        check = pv_check_new(PV_CHECK_PASS, "profile",
+                             _("%s: its %s are uploaded into provium's storage pool on the host "
+                               "on first use"), profile->origin, uploaded->str);
+    else
+        check = pv_check_new(PV_CHECK_PASS, "profile",
+                             _("%s: its %s are uploaded into provium's storage pool on the host "
+                               "on first use; its %s are on the host (checked as a run boots)"),
+                             profile->origin, uploaded->len ? uploaded->str : "-",
+                             on_host->str);
+    pv_check_set_bool(check, "reachable", TRUE);
+    pv_check_set_string(check, "uploaded", uploaded->str);
     return check;
 }

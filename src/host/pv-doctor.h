@@ -15,6 +15,7 @@ typedef enum {
     PV_CHECK_PASS,
     PV_CHECK_WARN,
     PV_CHECK_FAIL,
+    PV_CHECK_SKIP,    /* cannot be known from here (a remote host): says why */
 
     PV_CHECK_LAST
 } PvCheckStatus;
@@ -54,3 +55,11 @@ PvCheck *pv_doctor_check_uefi(const char *firmware);
 PvCheck *pv_doctor_check_hugepages(const char *mounts, guint64 free_pages);
 PvCheck *pv_doctor_check_psi(const char *proc_dir);
 PvCheck *pv_doctor_check_ksm(const char *sysfs_dir);
+
+/* A remote host's, from libvirt's view of it */
+PvCheck *pv_doctor_check_node(guint64 memory, guint cpus, guint numa_nodes);
+PvCheck *pv_doctor_check_hugepages_remote(gboolean known, guint64 free_pages);
+PvCheck *pv_doctor_check_psi_remote(gboolean libvirt_stats);
+PvCheck *pv_doctor_check_ksm_remote(gboolean known, gint64 pages_to_scan,
+                                   gint64 sleep_millisecs, gint64 pages_sharing);
+PvCheck *pv_doctor_check_profile_upload(const PvProfile *profile);

@@ -4,9 +4,10 @@
  * now (free hugepages, pressure, load, KSM)
  *
  * Facts come from libvirt (libvirt/pv-node.c), so a remote host answers for
- * itself; what only this machine's own files tell (pressure, the tasks that
- * want a CPU, KSM: pv-local.c, pv-ksm.c) is read only when the host is this
- * machine, and goes without otherwise.  What does not change is read once,
+ * itself; what only this machine's own files tell (PSI, the tasks that want
+ * a CPU, KSM: pv-local.c, pv-ksm.c) is read only when the host is this
+ * machine.  A remote host's pressure is a stand-in from libvirt's CPU
+ * stats; the rest goes without there.  What does not change is read once,
  * under the host's lock; safe from any thread.
  */
 #include "config.h"
@@ -246,17 +247,75 @@ pv_host_count_free_hugepages(PvHost *host)
     return total;
 }
 
+/* How long a remote host's load window grows before it starts anew, as PSI's avg10. */
+#define PV_HOST_LOAD_WINDOW_US (10 * G_USEC_PER_SEC)
+
+/*
+ * A remote host's pressure from libvirt's CPU stats: the CPU reading of
+ * pv_node_cpu_pressure() over the window since its start (1 to 10 s); the
+ * memory reading is 0, the memory guard's part (libvirt's free memory).
+ */
+static gboolean
+pv_host_read_load(PvHost *host, PvPsiReading *reading)
+{
+    PvNodeCpuTimes now;
+    gint64 now_us = g_get_monotonic_time();
+    gboolean known = FALSE;
+
+    if (!pv_node_get_cpu_times(host->conn, &now))
+        return FALSE;
+    g_mutex_lock(&host->load_lock);
+    if (host->load_read) {
+        reading->cpu = pv_node_cpu_pressure(&host->load_then, &now);
+        reading->memory = 0;
+        known = TRUE;
+    }
+    if (!host->load_read || now_us - host->load_then_us >= PV_HOST_LOAD_WINDOW_US) {
+        host->load_then = now;
+        host->load_then_us = now_us;
+        host->load_read = TRUE;
+    }
+    g_mutex_unlock(&host->load_lock);
+    return known;
+}
+
 /**
  * pv_host_read_pressure:
  *
- * The host's pressure (PSI) now.
- * Returns: FALSE for a host that is not this machine, or a kernel without
- *   PSI
+ * The host's pressure now: PSI on this machine; on a remote host, a
+ * stand-in from libvirt's CPU stats (pv_node_cpu_pressure(); the first
+ * call only starts its window).
+ * Returns: FALSE where it cannot be read: libvirt's test driver, a kernel
+ *   without PSI, a remote libvirt without CPU stats, or the first remote
+ *   reading
  */
 gboolean
 pv_host_read_pressure(PvHost *host, PvPsiReading *reading)
 {
-    return host->this_machine && pv_local_read_psi(reading);
+    if (host->this_machine)
+        return pv_local_read_psi(reading);
+    if (host->local || host->test)
+        return FALSE;
+    return pv_host_read_load(host, reading);
+}
+
+/**
+ * pv_host_has_pressure:
+ *
+ * Whether pv_host_read_pressure() can read the host's pressure: PSI here,
+ * libvirt's CPU stats of a remote host.
+ */
+gboolean
+pv_host_has_pressure(PvHost *host)
+{
+    PvNodeCpuTimes times;
+    PvPsiReading reading;
+
+    if (host->this_machine)
+        return pv_local_read_psi(&reading);
+    if (host->local || host->test)
+        return FALSE;
+    return pv_node_get_cpu_times(host->conn, &times);
 }
 
 /**

@@ -8,6 +8,7 @@
 #endif
 
 #include "pv-host.h"
+#include "pv-node.h"
 
 struct _PvHost {
     PvHostOptions options;      /* its strings are the host's own */
@@ -37,6 +38,11 @@ struct _PvHost {
     char *hypervisor;           /* "QEMU 7.2.0, libvirt 9.0.0", for fixture keys */
     gboolean efi_read;
     char *efi_firmware;         /* the UEFI firmware libvirt picks from; NULL: none */
+
+    GMutex load_lock;           /* guards the remote load reading: */
+    gboolean load_read;
+    PvNodeCpuTimes load_then;   /* the CPU times the window starts at */
+    gint64 load_then_us;
 
     GMutex net_lock;            /* guards the network inventory */
     PvNetworkInventory *net_inventory;  /* NULL until a file declares a network */

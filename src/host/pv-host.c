@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "pv-error.h"
@@ -60,6 +61,7 @@ pv_host_open(const PvHostOptions *options, GError **error)
     g_mutex_init(&host->lock);
     g_mutex_init(&host->virt_lock);
     g_mutex_init(&host->net_lock);
+    g_mutex_init(&host->load_lock);
     host->net_record_dir = pv_network_record_dir_default();
     for (i = 0; i < PV_HOST_FACT_LAST; i++)
         host->facts[i] = -1;
@@ -127,6 +129,7 @@ pv_host_free(PvHost *host)
     g_mutex_clear(&host->lock);
     g_mutex_clear(&host->virt_lock);
     g_mutex_clear(&host->net_lock);
+    g_mutex_clear(&host->load_lock);
     g_free((char *)host->options.uri);
     g_free((char *)host->options.name);
     g_free((char *)host->options.cache_dir);
@@ -436,4 +439,80 @@ pv_host_get_fixture_store(PvHost *host, GError **error)
     store = host->fixtures;
     g_mutex_unlock(&host->lock);
     return store;
+}
+
+/**
+ * pv_host_probe_boot:
+ * @result: (out caller-allocates): as pv_virt_probe_boot()'s
+ *
+ * Boots one probe guest of @type on the host (pv-virt.c) and watches its
+ * console: on a remote host, its image is uploaded into provium's storage
+ * pool there and its console log copied here through it, as a run's
+ * domains' are.  Sets the storage's directory: not while a run uses the
+ * host (provium doctor's).
+ * Returns: whether it reached long mode
+ */
+gboolean
+pv_host_probe_boot(PvHost *host, PvVirtType type, gint64 timeout_us, PvProbeResult *result)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) image = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *name = NULL;
+    g_autofree char *vol = NULL;
+    g_autofree char *kernel = NULL;
+    g_auto(PvHostConsole) console = { 0 };
+    gint64 started = g_get_monotonic_time();
+    gboolean reached = FALSE;
+
+    if (host->local)
+        return pv_virt_probe_boot(host->conn, type, timeout_us, result);
+    pv_probe_result_clear(result);
+    dir = g_dir_make_tmp("provium-probe-XXXXXX", &error);
+    if (dir) {
+        image = pv_virt_probe_image();
+        name = pv_virt_probe_name(type);
+        vol = g_strconcat(name, ".img", NULL);
+        pv_host_storage_set_dir(host->storage, dir);
+        kernel = pv_host_storage_put_file(host->storage, vol, image, name, "kernel", &error);
+    }
+    if (kernel && pv_host_storage_open_console(host->storage, name, &console, &error)) {
+        PvProbeFiles files = { kernel, console.log, console.path };
+
+        pv_host_storage_follow_console(host->storage, NULL, &console);
+        reached = pv_virt_probe_boot_at(host->conn, type, name, &files, timeout_us, result);
+        pv_host_storage_close_console(host->storage, name);
+    } else {
+        result->verdict = PV_PROBE_INCONCLUSIVE;
+        result->message = g_strdup(error->message);
+    }
+    if (kernel)
+        pv_host_storage_remove(host->storage, kernel);
+    if (console.path)
+        g_unlink(console.path);
+    if (dir)
+        g_rmdir(dir);
+    result->duration_us = g_get_monotonic_time() - started;
+    return reached;
+}
+
+static gboolean
+pv_host_probe_boot_func(PvVirtType type, gint64 timeout_us, PvProbeResult *result,
+                        gpointer data)
+{
+    return pv_host_probe_boot(data, type, timeout_us, result);
+}
+
+/**
+ * pv_host_probe_kvm:
+ * @result: (out caller-allocates)
+ *
+ * Probes whether QEMU can use KVM on the host (pv_virt_probe_with()),
+ * now, whatever a cache says: what provium doctor tells of a remote host,
+ * whose probe verdict is not cached (its cache key reads this machine).
+ */
+void
+pv_host_probe_kvm(PvHost *host, PvProbeResult *result)
+{
+    pv_virt_probe_with(pv_host_probe_boot_func, host, result);
 }

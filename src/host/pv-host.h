@@ -79,12 +79,16 @@ const char *pv_host_peek_hypervisor(PvHost *host);
 const char *pv_host_peek_efi_firmware(PvHost *host);
 char *pv_host_dup_capabilities(PvHost *host);
 gint pv_host_get_fact(PvHost *host, PvHostFact fact);
+gboolean pv_host_probe_boot(PvHost *host, PvVirtType type, gint64 timeout_us,
+                            PvProbeResult *result);
+void pv_host_probe_kvm(PvHost *host, PvProbeResult *result);
 void pv_host_set_fact(PvHost *host, PvHostFact fact, gint value);
 
 /* Its state now */
 GArray *pv_host_get_free_hugepages(PvHost *host, guint nodes);
 guint64 pv_host_count_free_hugepages(PvHost *host);
 gboolean pv_host_read_pressure(PvHost *host, PvPsiReading *reading);
+gboolean pv_host_has_pressure(PvHost *host);
 int pv_host_open_pressure_trigger(PvHost *host, const char *resource, double pct);
 guint pv_host_read_running(PvHost *host);
 PvKsm *pv_host_tune_ksm(PvHost *host);

@@ -2,9 +2,10 @@
  * pv-node.c: a libvirt host as libvirt describes it: its size, memory,
  * capabilities, free hugepages and hypervisor
  *
- * Everything here is asked of libvirt, so a remote host answers for itself.
- * What this machine's own files tell better when the host is this machine
- * (MemAvailable, pressure, KSM) is read in host/ instead.
+ * Everything here is asked of libvirt, so a remote host answers for itself
+ * (its CPU load and KSM's parameters too).  What this machine's own files
+ * tell better when the host is this machine (MemAvailable, pressure, KSM)
+ * is read in host/ instead.
  */
 #include "config.h"
 
@@ -201,4 +202,137 @@ pv_node_get_efi_firmware(virConnect *conn)
     if (loader && loader->stringval && *loader->stringval)
         return g_strdup((const char *)loader->stringval);
     return g_strdup("efi");
+}
+
+/**
+ * pv_node_get_ksm:
+ * @ksm: (out caller-allocates): KSM's settings and state on the host
+ *
+ * From libvirt's memory parameters (shm_*): libvirt gives KSM's scan rate
+ * and how many pages it merged, not whether it runs (its run knob is not
+ * among them).
+ * Returns: FALSE where libvirt gives none (no KSM there, or a driver
+ *   without them)
+ */
+gboolean
+pv_node_get_ksm(virConnect *conn, PvNodeKsm *ksm)
+{
+    g_autofree virTypedParameterPtr params = NULL;
+    int n = 0;
+    int i;
+
+    ksm->pages_to_scan = ksm->sleep_millisecs = ksm->pages_sharing = -1;
+    if (virNodeGetMemoryParameters(conn, NULL, &n, 0) < 0 || n <= 0) {
+        virResetLastError();
+        return FALSE;
+    }
+    params = g_new0(virTypedParameter, n);
+    if (virNodeGetMemoryParameters(conn, params, &n, 0) < 0) {
+        virResetLastError();
+        return FALSE;
+    }
+    for (i = 0; i < n; i++) {
+        gint64 value;
+
+        if (params[i].type == VIR_TYPED_PARAM_UINT)
+            value = params[i].value.ui;
+        else if (params[i].type == VIR_TYPED_PARAM_ULLONG)
+            value = (gint64)MIN(params[i].value.ul, G_MAXINT64);
+        else
+            continue;
+        if (g_str_equal(params[i].field, VIR_NODE_MEMORY_SHARED_PAGES_TO_SCAN))
+            ksm->pages_to_scan = value;
+        else if (g_str_equal(params[i].field, VIR_NODE_MEMORY_SHARED_SLEEP_MILLISECS))
+            ksm->sleep_millisecs = value;
+        else if (g_str_equal(params[i].field, VIR_NODE_MEMORY_SHARED_PAGES_SHARING))
+            ksm->pages_sharing = value;
+    }
+    virTypedParamsClear(params, n);
+    return ksm->pages_to_scan >= 0;
+}
+
+/**
+ * pv_node_get_cpu_times:
+ * @times: (out caller-allocates): the time the host's CPUs spent, over all
+ *   of them, since it booted
+ *
+ * From libvirt's CPU stats (virNodeGetCPUStats), so a remote host tells
+ * its own load.
+ * Returns: FALSE where libvirt cannot tell
+ */
+gboolean
+pv_node_get_cpu_times(virConnect *conn, PvNodeCpuTimes *times)
+{
+    g_autofree virNodeCPUStatsPtr stats = NULL;
+    int n = 0;
+    int i;
+
+    memset(times, 0, sizeof(*times));
+    if (virNodeGetCPUStats(conn, VIR_NODE_CPU_STATS_ALL_CPUS, NULL, &n, 0) < 0 || n <= 0) {
+        virResetLastError();
+        return FALSE;
+    }
+    stats = g_new0(virNodeCPUStats, n);
+    if (virNodeGetCPUStats(conn, VIR_NODE_CPU_STATS_ALL_CPUS, stats, &n, 0) < 0) {
+        virResetLastError();
+        return FALSE;
+    }
+    for (i = 0; i < n; i++) {
+        if (g_str_equal(stats[i].field, VIR_NODE_CPU_STATS_IDLE))
+            times->idle = stats[i].value;
+        else if (g_str_equal(stats[i].field, VIR_NODE_CPU_STATS_IOWAIT))
+            times->idle += stats[i].value;
+        else if (g_str_equal(stats[i].field, VIR_NODE_CPU_STATS_KERNEL) ||
+                 g_str_equal(stats[i].field, VIR_NODE_CPU_STATS_USER))
+            times->busy += stats[i].value;
+    }
+    return times->idle + times->busy > 0;
+}
+
+/**
+ * pv_node_cpu_pressure:
+ * @then: an earlier reading of pv_node_get_cpu_times()
+ * @now: a later one
+ *
+ * A stand-in for PSI's CPU "some" avg10 where PSI cannot be read (a remote
+ * host): tasks wait for a CPU only once the CPUs are nearly all busy, so
+ * it is 0 up to 90 % busy and rises to 100 at 100 % busy.  A host running
+ * its guests at 80 % is not under pressure; one saturated is.
+ * Returns: percent; 0 when no time passed between the readings
+ */
+double
+pv_node_cpu_pressure(const PvNodeCpuTimes *then, const PvNodeCpuTimes *now)
+{
+    guint64 busy = now->busy > then->busy ? now->busy - then->busy : 0;
+    guint64 idle = now->idle > then->idle ? now->idle - then->idle : 0;
+    double total = (double)busy + (double)idle;
+
+    if (total == 0)
+        return 0;
+    /* (share - 0.9) * 1000, without the rounding of share's division */
+    return CLAMP((10.0 * busy - 9.0 * total) * 100.0 / total, 0.0, 100.0);
+}
+
+/**
+ * pv_node_count_cells:
+ * @caps_xml: libvirt's capabilities
+ *
+ * Returns: the host's NUMA cells; 0 where the capabilities do not say
+ */
+guint
+pv_node_count_cells(const char *caps_xml)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(xmlXPathContext) xpath = NULL;
+    g_autoptr(xmlXPathObject) count = NULL;
+
+    if (!caps_xml)
+        return 0;
+    doc = xmlReadMemory(caps_xml, strlen(caps_xml), "capabilities.xml", NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc || !(xpath = xmlXPathNewContext(doc)))
+        return 0;
+    count = xmlXPathEvalExpression(BAD_CAST "count(/capabilities/host/topology/cells/cell)",
+                                   xpath);
+    return count && count->type == XPATH_NUMBER ? (guint)count->floatval : 0;
 }

@@ -13,6 +13,25 @@ char *pv_node_get_capabilities(virConnect *conn, GError **error);
 char *pv_node_get_efi_firmware(virConnect *conn);
 gboolean pv_node_get_free_pages(virConnect *conn, guint node, guint64 *count);
 
+/* KSM as libvirt gives it; -1 where it does not say. */
+typedef struct {
+    gint64 pages_to_scan;
+    gint64 sleep_millisecs;
+    gint64 pages_sharing;     /* pages merged now: KSM runs when above 0 */
+} PvNodeKsm;
+
+gboolean pv_node_get_ksm(virConnect *conn, PvNodeKsm *ksm);
+guint pv_node_count_cells(const char *caps_xml);
+
+/* The time a host's CPUs spent, nanoseconds over all of them. */
+typedef struct {
+    guint64 busy;    /* kernel + user */
+    guint64 idle;    /* idle + iowait */
+} PvNodeCpuTimes;
+
+gboolean pv_node_get_cpu_times(virConnect *conn, PvNodeCpuTimes *times);
+double pv_node_cpu_pressure(const PvNodeCpuTimes *then, const PvNodeCpuTimes *now);
+
 /**
  * PvNodeVersions:
  *

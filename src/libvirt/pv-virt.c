@@ -21,6 +21,9 @@
  *   - plain emulation does not get through: inconclusive when KVM did not
  *     either (plain emulation is used, and nothing is cached).
  *
+ * A remote host's probe (provium doctor's) takes its image and console log
+ * through the host's storage pool (host/pv-host.c, pv_virt_probe_boot_at()).
+ *
  * The verdict is cached per libvirt URI, keyed by the host's boot, libvirt's
  * and QEMU's versions and /dev/kvm's owner and mode, so runs do not pay for
  * the probe again until one of those changes.  The probe domains carry
@@ -290,26 +293,49 @@ pv_virt_sleep(gint64 us)
 }
 
 /**
- * pv_virt_probe_boot:
- * @type: PV_VIRT_KVM or PV_VIRT_QEMU
- * @result: (out caller-allocates): OK (reached, @result->reach_us after the
- *   domain started), FAILED (did not start, with libvirt's reason) or HANGS
- *   (started, never reached: for @type alone)
+ * pv_virt_probe_image:
  *
- * Boots one probe guest and watches its console until it reaches long mode
- * or @timeout_us passes from the domain's start, then destroys it.
+ * Returns: (transfer full): the probe guest's "kernel", for a host that
+ *   takes it through its storage (pv_virt_probe_boot_at())
+ */
+GBytes *
+pv_virt_probe_image(void)
+{
+    return g_bytes_new_static(pv_probe_image, sizeof(pv_probe_image));
+}
+
+/**
+ * pv_virt_probe_name:
+ *
+ * Returns: (transfer full): a name for a probe domain of @type, unique on
+ *   its host
+ */
+char *
+pv_virt_probe_name(PvVirtType type)
+{
+    return g_strdup_printf("pv-probe-%d-%s-%06x", (int)getpid(), pv_virt_type_to_string(type),
+                           g_random_int_range(0, 0x1000000));
+}
+
+/**
+ * pv_virt_probe_boot_at:
+ * @name: the domain's, from pv_virt_probe_name()
+ * @files: where the host finds the probe image and logs the console, and
+ *   where its console is read here
+ * @result: (out caller-allocates): as pv_virt_probe_boot()'s
+ *
+ * Boots one probe guest of files already in place on the host (a remote
+ * one takes them through provium's storage pool there), watches its
+ * console until it reaches long mode or @timeout_us passes from the
+ * domain's start, then destroys it.  Removes nothing.
  * Returns: whether it reached long mode
  */
 gboolean
-pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us, PvProbeResult *result)
+pv_virt_probe_boot_at(virConnect *conn, PvVirtType type, const char *name,
+                      const PvProbeFiles *files, gint64 timeout_us, PvProbeResult *result)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *dir = g_dir_make_tmp("provium-probe-XXXXXX", &error);
-    g_autofree char *console = NULL;
-    g_autofree char *image = NULL;
-    g_autofree char *name = NULL;
     g_autofree char *xml = NULL;
-    g_autofree char *pid = NULL;
     g_autofree char *seen = NULL;
     PvDomainRequest request = { 0 };
     gint64 started = g_get_monotonic_time();
@@ -318,30 +344,11 @@ pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us, PvProbe
     gboolean reached = FALSE;
 
     pv_probe_result_clear(result);
-    if (!dir) {
-        result->verdict = PV_PROBE_INCONCLUSIVE;
-        result->message = g_strdup(error->message);
-        return FALSE;
-    }
-    /* QEMU (its own user) reads the image; virtlogd writes the log. */
-    g_chmod(dir, 0755);
-    console = g_build_filename(dir, "console.log", NULL);
-    image = g_build_filename(dir, "probe.img", NULL);
-    if (!g_file_set_contents_full(image, (const char *)pv_probe_image, sizeof(pv_probe_image),
-                                  G_FILE_SET_CONTENTS_NONE, 0644, &error)) {
-        result->verdict = PV_PROBE_INCONCLUSIVE;
-        result->message = g_strdup(error->message);
-        g_rmdir(dir);
-        return FALSE;
-    }
-    name = g_strdup_printf("pv-probe-%d-%s-%06x", (int)getpid(), pv_virt_type_to_string(type),
-                           g_random_int_range(0, 0x1000000));
-    pid = g_strdup_printf("%d", (int)getpid());
     request.name = name;
     request.title = "provium: accelerator probe";
     request.virt_type = type;
-    request.console_log = console;
-    request.kernel = image;
+    request.console_log = files->console_log;
+    request.kernel = files->kernel;
     request.run_id = "probe";
     request.prefix = "pv-probe-";
     request.vm = pv_virt_type_to_string(type);
@@ -363,7 +370,7 @@ pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us, PvProbe
             g_autofree char *raw = NULL;
             gsize len = 0;
 
-            if (g_file_get_contents(console, &raw, &len, NULL)) {
+            if (g_file_get_contents(files->console_path, &raw, &len, NULL)) {
                 g_free(seen);
                 seen = pv_console_sanitize(raw, len);
                 reached = pv_virt_console_reached(seen);
@@ -385,10 +392,86 @@ pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us, PvProbe
         }
     }
     result->duration_us = g_get_monotonic_time() - started;
+    return reached;
+}
+
+/**
+ * pv_virt_probe_boot:
+ * @type: PV_VIRT_KVM or PV_VIRT_QEMU
+ * @result: (out caller-allocates): OK (reached, @result->reach_us after the
+ *   domain started), FAILED (did not start, with libvirt's reason) or HANGS
+ *   (started, never reached: for @type alone)
+ *
+ * Boots one probe guest on a host that is this machine, its image and
+ * console log in a directory of this machine's, and watches its console
+ * until it reaches long mode or @timeout_us passes from the domain's
+ * start, then destroys it.
+ * Returns: whether it reached long mode
+ */
+gboolean
+pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us, PvProbeResult *result)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = g_dir_make_tmp("provium-probe-XXXXXX", &error);
+    g_autofree char *console = NULL;
+    g_autofree char *image = NULL;
+    g_autofree char *name = NULL;
+    PvProbeFiles files = { 0 };
+    gint64 started = g_get_monotonic_time();
+    gboolean reached;
+
+    pv_probe_result_clear(result);
+    if (!dir) {
+        result->verdict = PV_PROBE_INCONCLUSIVE;
+        result->message = g_strdup(error->message);
+        return FALSE;
+    }
+    /* QEMU (its own user) reads the image; virtlogd writes the log. */
+    g_chmod(dir, 0755);
+    console = g_build_filename(dir, "console.log", NULL);
+    image = g_build_filename(dir, "probe.img", NULL);
+    if (!g_file_set_contents_full(image, (const char *)pv_probe_image, sizeof(pv_probe_image),
+                                  G_FILE_SET_CONTENTS_NONE, 0644, &error)) {
+        result->verdict = PV_PROBE_INCONCLUSIVE;
+        result->message = g_strdup(error->message);
+        g_rmdir(dir);
+        return FALSE;
+    }
+    name = pv_virt_probe_name(type);
+    files.kernel = image;
+    files.console_log = console;
+    files.console_path = console;
+    reached = pv_virt_probe_boot_at(conn, type, name, &files, timeout_us, result);
+    result->duration_us = g_get_monotonic_time() - started;
     g_unlink(console);
     g_unlink(image);
     g_rmdir(dir);
     return reached;
+}
+
+/**
+ * pv_virt_probe_with:
+ * @boot: boots one probe guest, as pv_virt_probe_boot() does
+ * @result: (out caller-allocates): the verdict on KVM
+ *
+ * KVM, then plain emulation to compare with (pv_virt_judge()): a KVM that
+ * gets there much later than emulation is one whose guests crawl or stall.
+ */
+void
+pv_virt_probe_with(PvProbeBootFunc boot, gpointer data, PvProbeResult *result)
+{
+    g_auto(PvProbeResult) kvm = { 0 };
+    g_auto(PvProbeResult) qemu = { 0 };
+    gint64 started = g_get_monotonic_time();
+
+    boot(PV_VIRT_KVM, PV_VIRT_PROBE_KVM_TIMEOUT_US, &kvm, data);
+    if (kvm.verdict == PV_PROBE_FAILED) {
+        pv_probe_result_copy(result, &kvm);
+        return;
+    }
+    boot(PV_VIRT_QEMU, PV_VIRT_PROBE_QEMU_TIMEOUT_US, &qemu, data);
+    pv_virt_judge(&kvm, &qemu, result);
+    result->duration_us = g_get_monotonic_time() - started;
 }
 
 struct _PvVirt {
@@ -536,25 +619,19 @@ pv_virt_judge(const PvProbeResult *kvm, const PvProbeResult *qemu, PvProbeResult
     result->reach_us = kvm->reach_us;
 }
 
-/*
- * KVM, then plain emulation to compare with: a KVM that gets there much later
- * than emulation is one whose guests crawl or stall.
- */
+static gboolean
+pv_virt_probe_boot_here(PvVirtType type, gint64 timeout_us, PvProbeResult *result,
+                        gpointer data)
+{
+    PvVirt *virt = data;
+
+    return pv_virt_probe_boot(virt->conn, type, timeout_us, result);
+}
+
 static void
 pv_virt_run_probe(PvVirt *virt, PvProbeResult *result)
 {
-    g_auto(PvProbeResult) kvm = { 0 };
-    g_auto(PvProbeResult) qemu = { 0 };
-    gint64 started = g_get_monotonic_time();
-
-    pv_virt_probe_boot(virt->conn, PV_VIRT_KVM, PV_VIRT_PROBE_KVM_TIMEOUT_US, &kvm);
-    if (kvm.verdict == PV_PROBE_FAILED) {
-        pv_probe_result_copy(result, &kvm);
-        return;
-    }
-    pv_virt_probe_boot(virt->conn, PV_VIRT_QEMU, PV_VIRT_PROBE_QEMU_TIMEOUT_US, &qemu);
-    pv_virt_judge(&kvm, &qemu, result);
-    result->duration_us = g_get_monotonic_time() - started;
+    pv_virt_probe_with(pv_virt_probe_boot_here, virt, result);
 }
 
 /*

@@ -65,4 +65,25 @@ PvVirtType pv_virt_get_auto(PvVirt *virt, char **reason);
 gboolean pv_virt_probe_boot(virConnect *conn, PvVirtType type, gint64 timeout_us,
                             PvProbeResult *result);
 
+/**
+ * PvProbeFiles:
+ *
+ * A probe guest's files on its host, for pv_virt_probe_boot_at().
+ */
+typedef struct {
+    const char *kernel;        /* the probe image, a path on the host */
+    const char *console_log;   /* where the host logs the console */
+    const char *console_path;  /* where that log is read here */
+} PvProbeFiles;
+
+typedef gboolean (*PvProbeBootFunc)(PvVirtType type, gint64 timeout_us, PvProbeResult *result,
+                                    gpointer data);
+
+GBytes *pv_virt_probe_image(void);
+char *pv_virt_probe_name(PvVirtType type);
+gboolean pv_virt_probe_boot_at(virConnect *conn, PvVirtType type, const char *name,
+                               const PvProbeFiles *files, gint64 timeout_us,
+                               PvProbeResult *result);
+void pv_virt_probe_with(PvProbeBootFunc boot, gpointer data, PvProbeResult *result);
+
 char *pv_cache_dir_default(void);

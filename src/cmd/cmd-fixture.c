@@ -35,7 +35,7 @@ pv_cmd_fixture_age(gint64 then, gint64 now)
 }
 
 static int
-pv_cmd_fixture_list(const char *dir, GError **error)
+pv_cmd_fixture_list(const char *dir, virConnect *remote, GError **error)
 {
     g_autoptr(PvFixtureStore) store = NULL;
     g_autoptr(GPtrArray) infos = NULL;
@@ -51,6 +51,8 @@ pv_cmd_fixture_list(const char *dir, GError **error)
         return PV_EXIT_OK;
     }
     store = pv_fixture_store_open(dir, error);
+    if (store && remote)
+        pv_host_fixtures_count_volumes(store, remote);
     if (store)
         infos = pv_fixture_store_list(store, error);
     if (!infos)
@@ -115,6 +117,8 @@ pv_cmd_fixture_prune(const char *dir, virConnect *remote, guint64 max_size, GErr
         return PV_EXIT_OK;
     }
     store = pv_fixture_store_open(dir, error);
+    if (store && remote)
+        pv_host_fixtures_count_volumes(store, remote);
     if (!store || !pv_host_fixtures_prune(store, remote, max_size, pv_cmd_fixture_report, NULL,
                                           &remaining, error))
         return PV_EXIT_USAGE;
@@ -221,6 +225,6 @@ pv_cmd_fixture(int argc, char **argv, GError **out_error)
         dir = pv_fixture_store_default_dir(cache_dir);
     }
     if (strcmp(words[0], "list") == 0)
-        return pv_cmd_fixture_list(dir, out_error);
+        return pv_cmd_fixture_list(dir, remote, out_error);
     return pv_cmd_fixture_prune(dir, remote, max_size, out_error);
 }

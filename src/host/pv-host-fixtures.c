@@ -15,6 +15,7 @@
  * A pool made again (its volumes gone) is another identity: the old store
  * is never taken for the new pool's.
  *
+ * An entry's size counts its volumes there (so the cap holds for them too).
  * Pruning a host's store removes the volumes of the entries it removed,
  * and of the entries no store holds any more (a build killed before its
  * commit, an entry removed by hand), never those of an entry or a build
@@ -157,6 +158,69 @@ pv_host_fixtures_sweep(PvFixtureStore *store, PvStoragePool *pool, GError **erro
         }
     }
     return ok;
+}
+
+typedef struct {
+    virConnect *conn;        /* borrowed: the store's host, open while it is listed */
+    char *prefix;            /* "pvfx-STOREID-" */
+} PvHostFixturesSizes;
+
+static void
+pv_host_fixtures_sizes_free(gpointer data)
+{
+    PvHostFixturesSizes *sizes = data;
+
+    g_free(sizes->prefix);
+    g_free(sizes);
+}
+
+/* The bytes of entry @key's volumes on the host. */
+static guint64
+pv_host_fixtures_size(const char *key, gpointer data)
+{
+    PvHostFixturesSizes *sizes = data;
+    g_autoptr(PvStoragePool) pool = pv_storage_pool_open(sizes->conn, PV_STORAGE_POOL_NAME,
+                                                         PV_STORAGE_POOL_DIR, FALSE, NULL);
+    g_autofree char *prefix = g_strdup_printf("%s%.*s-", sizes->prefix,
+                                              PV_FIXTURE_KEY_SHORT_LEN, key);
+    g_auto(GStrv) names = NULL;
+    guint64 total = 0;
+    guint i;
+
+    if (!pool)
+        return 0;
+    pv_storage_pool_refresh(pool);
+    names = pv_storage_pool_list_vols(pool, NULL);
+    for (i = 0; names && names[i]; i++) {
+        guint64 physical = 0;
+
+        if (!g_str_has_prefix(names[i], prefix) ||
+            !strstr(names[i], PV_HOST_FIXTURES_VOLUME_MARK))
+            continue;
+        g_free(pv_storage_pool_find_vol(pool, names[i], &physical));
+        total += physical;
+    }
+    return total;
+}
+
+/**
+ * pv_host_fixtures_count_volumes:
+ * @conn: (transfer none): the remote host of @store; must stay open while
+ *   the store is listed or pruned
+ *
+ * An entry of @store counts its volumes on the host in its size: in
+ * `fixture list`, and against the cap a prune keeps it under.
+ */
+void
+pv_host_fixtures_count_volumes(PvFixtureStore *store, virConnect *conn)
+{
+    PvHostFixturesSizes *sizes = g_new0(PvHostFixturesSizes, 1);
+
+    sizes->conn = conn;
+    sizes->prefix = g_strdup_printf(PV_FIXTURE_DOMAIN_PREFIX "%s-",
+                                    pv_fixture_store_get_id(store));
+    pv_fixture_store_set_size_elsewhere(store, pv_host_fixtures_size, sizes,
+                                        pv_host_fixtures_sizes_free);
 }
 
 /**

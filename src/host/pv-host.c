@@ -433,8 +433,10 @@ pv_host_get_fixture_store(PvHost *host, GError **error)
             pv_host_fixtures_dir(host->options.cache_dir, identity) : NULL;
 
         host->fixtures = dir ? pv_fixture_store_open(dir, error) : NULL;
-        if (host->fixtures)
+        if (host->fixtures) {
+            pv_host_fixtures_count_volumes(host->fixtures, host->conn);
             host->fixture_host = g_steal_pointer(&identity);
+        }
         else
             g_prefix_error(error, _("the fixture cache of host '%s': "), host->name);
     }

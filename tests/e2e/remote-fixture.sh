@@ -66,10 +66,19 @@ test("restored from its fixture", function(t)
     t:assert_eq("in-memory\n", vm:read_file("/tmp/fx-mark"))
     vm:run("sync; echo 3 > /proc/sys/vm/drop_caches"):assert_ok()
     t:assert_eq("on-disk\n", vm:read_file("/mnt/fx-mark"))
+    vm:run("echo dirty > /tmp/dirty"):assert_ok()
+    vm:reset()
+    t:assert(not vm:run("test -e /tmp/dirty"):ok(), "vm:reset() went back to the fixture")
+    t:assert_eq("in-memory\n", vm:read_file("/tmp/fx-mark"))
 end)
 LUA
 
-vols() { virsh -c "$B" -q vol-list provium 2> /dev/null | awk '{ print $1 }'; }
+# A file libvirt made there itself (a saved state, UEFI variables) is a
+# volume once the pool is looked at again.
+vols() {
+    virsh -c "$B" -q pool-refresh provium > /dev/null 2>&1
+    virsh -c "$B" -q vol-list provium 2> /dev/null | awk '{ print $1 }'
+}
 fixture_vols() { vols | grep -c '\.fixture-'; }
 # What a run leaves: the volumes of a domain (overlay, console, UEFI
 # variables), its own or a fixture slot's, and domains.
@@ -96,10 +105,10 @@ show() { sed 's/^/# /' "$WORK/out" "$WORK/err" | tail -20; }
 
 on "$B" "$WORK/t"
 check "a fixture on host B: exit status 0" status_is 0 || show
-check "... the test passed (memory and disk state restored)" \
+check "... the test passed (memory and disk state restored, vm:reset())" \
     out_has "1 passed, 0 failed, 0 skipped"
-check "... it was built once, then restored" \
-    test "$(count fixture_build_started)/$(count vm_restored)" = 1/1
+check "... it was built once, then restored (and restored again by vm:reset())" \
+    test "$(count fixture_build_started)/$(count vm_restored)" = 1/2
 check "... its state and disk are volumes of the pool there" test "$(fixture_vols)" = 2
 check "... nothing of the run left on host B but the fixture" nothing_of_a_run_left
 remote_key=$(restored_key)
@@ -108,7 +117,7 @@ on "$B" "$WORK/t"
 check "a second run on host B: exit status 0" status_is 0 || show
 check "... the test passed" out_has "1 passed, 0 failed, 0 skipped"
 check "... a cache hit: nothing built, restored" \
-    test "$(count fixture_build_started)/$(count vm_restored)" = 0/1
+    test "$(count fixture_build_started)/$(count vm_restored)" = 0/2
 check "... under the same key" test "$(restored_key)" = "$remote_key"
 check "... nothing of the run left on host B but the fixture" nothing_of_a_run_left
 
@@ -123,6 +132,11 @@ short_local=$(echo "$local_key" | cut -c1-12)
 fixture_cmd list -c "$B"
 check "fixture list -c URI: exit status 0" status_is 0
 check "... shows host B's fixture" out_has "$short_remote"
+# Its size is its volumes' there (a 256 MiB guest's state: megabytes), not
+# the few kilobytes of its records here.
+remote_size=$(awk -v k="$short_remote" '$1 == k { print $3 }' "$WORK/out")
+check "... its size counts its volumes on host B ($remote_size)" \
+    sh -c "echo '$remote_size' | grep -Eq '^[0-9.]+[MG]\$'"
 check "... and not this machine's" sh -c "! grep -qF '$short_local' '$WORK/out'"
 fixture_cmd list
 check "fixture list shows this machine's fixture, not host B's" \
@@ -152,7 +166,9 @@ else
 test("boots under UEFI on host B", function(t)
     local vm = provium:vm("e", "efi"):boot()
     vm:run("test -d /sys/firmware/efi"):assert_ok()
-    local p = io.popen("virsh -c '" .. os.getenv("PV_B") .. "' -q vol-list provium")
+    local b = os.getenv("PV_B")
+    local p = io.popen("virsh -c '" .. b .. "' -q pool-refresh provium > /dev/null; " ..
+                       "virsh -c '" .. b .. "' -q vol-list provium")
     local vols = p:read("a")
     p:close()
     t:assert_contains(vols, ".VARS.fd")

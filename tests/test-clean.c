@@ -801,6 +801,10 @@ test_volume_domain(void)
         { "pv1-f-vm.seed.iso", NULL, "pv1-f-vm" },
         { "pv1-f-vm.seed.iso", "pv1-", "pv1-f-vm" },
         { "pv1-f-vm.seed.iso", "pv2-", NULL },
+        { "pv1-f-vm.VARS.fd", NULL, "pv1-f-vm" },
+        /* a fixture slot's files are the fixture cache's, not a domain's */
+        { "pvfx-0a1b2c3d-3fa9c1e2b4d5-0.fixture-memory-state", NULL, NULL },
+        { "pvfx-0a1b2c3d-3fa9c1e2b4d5-0.fixture-disk-qcow2", NULL, NULL },
         { "sha256-0123abcd", NULL, NULL },
         { "pv1-f-vm.raw", NULL, NULL },
         { ".qcow2", NULL, NULL },

@@ -231,6 +231,54 @@ test_key_same(KeyFixture *fx, gconstpointer data)
     fx->in.input_dir = fx->dir;
 }
 
+/*
+ * A state saved on a remote host is restored there only: its key names the
+ * host (URI and pool), so a local fixture of the same profile, or another
+ * host's, is another entry; this machine's keys have no host part.
+ */
+static void
+test_key_host(KeyFixture *fx, gconstpointer data)
+{
+    g_autofree char *local = compute(fx);
+    g_autofree char *host_b = NULL;
+    g_autofree char *host_b_again = NULL;
+    g_autofree char *host_c = NULL;
+    g_autofree char *other_pool = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(PvFixtureKey) key = NULL;
+    gboolean has_host = FALSE;
+    guint i;
+
+    fx->in.host = "qemu+tcp://127.0.0.1:16599/system 1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+    host_b = compute(fx);
+    host_b_again = compute(fx);
+    g_assert_cmpstr(host_b, !=, local);
+    g_assert_cmpstr(host_b, ==, host_b_again);
+    key = pv_fixture_key_compute(&fx->in, NULL, &error);
+    g_assert_no_error(error);
+    for (i = 0; i < key->parts->len; i++) {
+        const PvFixtureKeyPart *part = key->parts->pdata[i];
+
+        if (g_str_equal(part->name, "host")) {
+            g_assert_cmpstr(part->value, ==, fx->in.host);
+            has_host = TRUE;
+        }
+    }
+    g_assert_true(has_host);
+    fx->in.host = "qemu+ssh://lab2/system 1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+    host_c = compute(fx);
+    g_assert_cmpstr(host_c, !=, host_b);
+    g_assert_cmpstr(host_c, !=, local);
+    /* The pool made again: its volumes are gone, so are its fixtures. */
+    fx->in.host = "qemu+tcp://127.0.0.1:16599/system 6fa459ea-ee8a-3ca4-894e-db77e160355e";
+    other_pool = compute(fx);
+    g_assert_cmpstr(other_pool, !=, host_b);
+    fx->in.host = NULL;
+    g_free(key->key);
+    key->key = compute(fx);
+    g_assert_cmpstr(key->key, ==, local);
+}
+
 static void
 test_key_missing_input(KeyFixture *fx, gconstpointer data)
 {
@@ -524,6 +572,7 @@ main(int argc, char **argv)
     g_test_add("/fixture/key/changes", KeyFixture, NULL, key_setup, test_key_changes,
                key_teardown);
     g_test_add("/fixture/key/same", KeyFixture, NULL, key_setup, test_key_same, key_teardown);
+    g_test_add("/fixture/key/host", KeyFixture, NULL, key_setup, test_key_host, key_teardown);
     g_test_add("/fixture/key/missing-input", KeyFixture, NULL, key_setup, test_key_missing_input,
                key_teardown);
     g_test_add("/fixture/key/missing-kernel", KeyFixture, NULL, key_setup,

@@ -22,6 +22,7 @@
 #include "pv-digest.h"
 #include "pv-error.h"
 #include "pv-host.h"
+#include "pv-host-fixtures.h"
 #include "pv-libvirt.h"
 #include "pv-storage-pool.h"
 
@@ -160,7 +161,7 @@ test_storage_local(void)
     g_assert_cmpstr(console.log, ==, expected);
 
     /* A fixture slot's files are in its directory. */
-    state = pv_host_storage_fixture_path(storage, slot, "memory.state");
+    state = pv_host_storage_fixture_path(storage, slot, "pvfx-0-0", "memory.state");
     g_clear_pointer(&expected, g_free);
     expected = g_build_filename(slot, "memory.state", NULL);
     g_assert_cmpstr(state, ==, expected);
@@ -175,7 +176,7 @@ test_storage_local(void)
         g_assert_cmpstr(overlay, ==, expected);
         g_assert_true(g_file_test(overlay, G_FILE_TEST_IS_REGULAR));
         /* Kept as a slot's disk, it is there and no longer in the run's directory. */
-        kept = pv_host_storage_fixture_path(storage, slot, "disk.qcow2");
+        kept = pv_host_storage_fixture_path(storage, slot, "pvfx-0-0", "disk.qcow2");
         g_assert_true(pv_host_storage_keep_overlay(storage, overlay, kept, &error));
         g_assert_no_error(error);
         g_assert_false(g_file_test(overlay, G_FILE_TEST_EXISTS));
@@ -429,6 +430,122 @@ test_storage_pool(void)
     g_assert_cmpint(system(cmd), ==, 0);
 }
 
+/* Whether provium's pool on @conn has volume @name. */
+static gboolean
+pool_has(virConnect *conn, const char *name)
+{
+    g_autoptr(PvStoragePool) pool = pv_storage_pool_open(conn, PV_STORAGE_POOL_NAME,
+                                                         PV_STORAGE_POOL_DIR, FALSE, NULL);
+    g_autofree char *path = pool ? pv_storage_pool_find_vol(pool, name, NULL) : NULL;
+
+    return path != NULL;
+}
+
+/*
+ * A remote host's fixtures: a store of their own on this machine, named
+ * after the host's URI and pool; their states, and UEFI variables, are
+ * volumes of provium's pool there, and pruning the store deletes the
+ * volumes no entry or build holds, never another store's.
+ */
+static void
+test_storage_pool_fixtures(void)
+{
+    static const char key_a[] = "3fa9c1e2b4d5aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    static const char key_b[] = "0123456789abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    g_autoptr(GError) error = NULL;
+    virConnect *conn = pv_libvirt_open("test:///default", &error);
+    g_autofree char *dir = g_dir_make_tmp("pv-storage-fixtures-XXXXXX", NULL);
+    g_autofree char *digests = g_build_filename(dir, "digests", NULL);
+    g_autofree char *identity = NULL;
+    g_autofree char *again = NULL;
+    g_autofree char *store_dir = NULL;
+    g_autofree char *prefix = g_build_filename(dir, "fixtures-hosts", NULL);
+    g_autofree char *slot_a = NULL;
+    g_autofree char *slot_b = NULL;
+    g_autofree char *state = NULL;
+    g_autofree char *nvram = NULL;
+    g_autofree char *expected = NULL;
+    g_autofree char *vol_a = NULL;
+    g_autofree char *vol_b = NULL;
+    g_autofree char *cmd = NULL;
+    const char *vol_other = "pvfx-ffffffff-3fa9c1e2b4d5-0.fixture-memory-state";
+    g_autoptr(PvFixtureStore) store = NULL;
+    g_autoptr(PvStoragePool) pool = NULL;
+    g_auto(PvFixtureAcquisition) building = { 0 };
+    PvHostStorage *storage;
+    const char *vols[3];
+    guint i;
+
+    g_assert_no_error(error);
+    storage = pv_host_storage_new_pool(conn, digests);
+    identity = pv_host_fixtures_identity(conn, TRUE, &error);
+    g_assert_no_error(error);
+    g_assert_true(g_str_has_prefix(identity, "test:///default "));
+    again = pv_host_fixtures_identity(conn, FALSE, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(again, ==, identity);
+    store_dir = pv_host_fixtures_dir(dir, identity);
+    g_assert_true(g_str_has_prefix(store_dir, prefix));
+    store = pv_fixture_store_open(store_dir, &error);
+    g_assert_no_error(error);
+
+    /* A slot's state is a volume of the pool, named after the slot. */
+    slot_a = pv_fixture_store_slot_domain_name(store, key_a, 0);
+    slot_b = pv_fixture_store_slot_domain_name(store, key_b, 0);
+    state = pv_host_storage_fixture_path(storage, "/no/such/slot", slot_a, "memory.state");
+    vol_a = pv_host_fixtures_volume(slot_a, "memory.state");
+    vol_b = pv_host_fixtures_volume(slot_b, "disk.qcow2");
+    expected = g_build_filename(PV_STORAGE_POOL_DIR, vol_a, NULL);
+    g_assert_cmpstr(state, ==, expected);
+    g_assert_true(g_str_has_suffix(vol_b, ".fixture-disk-qcow2"));
+    g_assert_null(pv_clean_volume_domain(vol_a, NULL));
+
+    /* UEFI variables: in the pool, where libvirt makes them. */
+    nvram = pv_host_storage_nvram_path(storage, "pv-1-t-efi", &error);
+    g_assert_no_error(error);
+    g_clear_pointer(&expected, g_free);
+    expected = g_build_filename(PV_STORAGE_POOL_DIR, "pv-1-t-efi.VARS.fd", NULL);
+    g_assert_cmpstr(nvram, ==, expected);
+
+    /* Key A's volume is a killed build's; key B is being built; the third is another store's. */
+    pool = pv_storage_pool_open(conn, PV_STORAGE_POOL_NAME, PV_STORAGE_POOL_DIR, FALSE, &error);
+    g_assert_no_error(error);
+    vols[0] = vol_a;
+    vols[1] = vol_b;
+    vols[2] = vol_other;
+    for (i = 0; i < G_N_ELEMENTS(vols); i++) {
+        PvStorageVolSpec spec = { vols[i], "raw", NULL, NULL, NULL, 1024 };
+        g_autofree char *made = pv_storage_pool_create_vol(pool, &spec, &error);
+
+        g_assert_no_error(error);
+        g_assert_nonnull(made);
+    }
+    g_assert_true(pv_fixture_store_acquire(store, key_b, "test", &building, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(building.outcome, ==, PV_FIXTURE_BUILD);
+    g_assert_true(pv_host_fixtures_prune(store, conn, PV_FIXTURE_STORE_DEFAULT_MAX_SIZE, NULL,
+                                         NULL, NULL, &error));
+    g_assert_no_error(error);
+    g_assert_false(pool_has(conn, vol_a));
+    g_assert_true(pool_has(conn, vol_b));
+    g_assert_true(pool_has(conn, vol_other));
+    /* The build gone without a commit: its volume goes at the next prune. */
+    pv_fixture_acquisition_clear(&building);
+    g_assert_true(pv_host_fixtures_prune(store, conn, PV_FIXTURE_STORE_DEFAULT_MAX_SIZE, NULL,
+                                         NULL, NULL, &error));
+    g_assert_no_error(error);
+    g_assert_false(pool_has(conn, vol_b));
+    g_assert_true(pool_has(conn, vol_other));
+    g_assert_true(pv_storage_pool_delete_vol(pool, vol_other, &error));
+
+    pv_host_storage_free(storage);
+    g_clear_pointer(&store, pv_fixture_store_free);
+    g_clear_pointer(&pool, pv_storage_pool_free);
+    pv_libvirt_close(conn);
+    cmd = g_strdup_printf("rm -rf '%s'", dir);
+    g_assert_cmpint(system(cmd), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -439,5 +556,6 @@ main(int argc, char **argv)
     g_test_add_func("/host/storage/local", test_storage_local);
     g_test_add_func("/host/storage/vol-xml", test_storage_vol_xml);
     g_test_add_func("/host/storage/pool", test_storage_pool);
+    g_test_add_func("/host/storage/pool-fixtures", test_storage_pool_fixtures);
     return g_test_run();
 }

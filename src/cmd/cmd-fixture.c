@@ -2,6 +2,9 @@
  * cmd-fixture.c: provium fixture build|list|prune: the cache of prepared VMs
  *
  * build is a run of the fixture files (cmd-run.c); list and prune are here.
+ * With -c URI of a remote host, they act on that host's fixtures only: the
+ * store this machine keeps for it (host/pv-host-fixtures.c), and prune
+ * deletes the volumes of what it removes from provium's pool there.
  */
 #include "config.h"
 
@@ -9,8 +12,11 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "pv-autocleanups.h"
 #include "pv-error.h"
 #include "pv-fixture-store.h"
+#include "pv-host-fixtures.h"
+#include "pv-libvirt.h"
 #include "pv-units.h"
 
 /* "45s", "12m", "5h", "3d": how long ago, to the unit that matters. */
@@ -29,7 +35,7 @@ pv_cmd_fixture_age(gint64 then, gint64 now)
 }
 
 static int
-pv_cmd_fixture_list(const char *dir, GError **error)
+pv_cmd_fixture_list(const char *dir, virConnect *remote, GError **error)
 {
     g_autoptr(PvFixtureStore) store = NULL;
     g_autoptr(GPtrArray) infos = NULL;
@@ -45,6 +51,8 @@ pv_cmd_fixture_list(const char *dir, GError **error)
         return PV_EXIT_OK;
     }
     store = pv_fixture_store_open(dir, error);
+    if (store && remote)
+        pv_host_fixtures_count_volumes(store, remote);
     if (store)
         infos = pv_fixture_store_list(store, error);
     if (!infos)
@@ -97,7 +105,7 @@ pv_cmd_fixture_report(const PvFixtureInfo *info, gboolean removed, gpointer user
 }
 
 static int
-pv_cmd_fixture_prune(const char *dir, guint64 max_size, GError **error)
+pv_cmd_fixture_prune(const char *dir, virConnect *remote, guint64 max_size, GError **error)
 {
     g_autoptr(PvFixtureStore) store = NULL;
     g_autofree char *cap = pv_size_format(max_size);
@@ -109,7 +117,9 @@ pv_cmd_fixture_prune(const char *dir, guint64 max_size, GError **error)
         return PV_EXIT_OK;
     }
     store = pv_fixture_store_open(dir, error);
-    if (!store || !pv_fixture_store_prune(store, max_size, pv_cmd_fixture_report, NULL,
+    if (store && remote)
+        pv_host_fixtures_count_volumes(store, remote);
+    if (!store || !pv_host_fixtures_prune(store, remote, max_size, pv_cmd_fixture_report, NULL,
                                           &remaining, error))
         return PV_EXIT_USAGE;
     left = pv_size_format(remaining);
@@ -122,9 +132,16 @@ pv_cmd_fixture(int argc, char **argv, GError **out_error)
 {
     g_autofree char *cache_dir = NULL;
     g_autofree char *max_size_text = NULL;
+    g_autofree char *uri = NULL;
     g_autofree char *dir = NULL;
+    g_autofree char *identity = NULL;
     g_auto(GStrv) words = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    virConnect *remote = NULL;
     const GOptionEntry entries[] = {
+        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
+          N_("the fixtures of this libvirt host (a remote one's are kept apart), as for "
+             "virsh"), N_("URI") },
         { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &cache_dir,
           N_("provium's cache; fixtures are in DIR/fixtures (default /var/cache/provium as "
              "root, else $XDG_CACHE_HOME/provium)"), N_("DIR") },
@@ -150,7 +167,10 @@ pv_cmd_fixture(int argc, char **argv, GError **out_error)
           "          cached; takes the options of a run (provium fixture build --help)\n"
           "  list    every cached fixture: key, name, size, age, last use, slots\n"
           "  prune   remove corrupt fixtures, then the least recently used, until the\n"
-          "          cache holds at most --max-size; a fixture in use is never removed"));
+          "          cache holds at most --max-size; a fixture in use is never removed\n"
+          "\n"
+          "With -c URI of a remote host, list and prune act on that host's fixtures\n"
+          "only; prune also deletes their volumes from provium's storage pool there."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     if (!pv_cmd_parse(context, &argc, &argv, out_error))
@@ -179,8 +199,32 @@ pv_cmd_fixture(int argc, char **argv, GError **out_error)
             return PV_EXIT_USAGE;
         }
     }
-    dir = pv_fixture_store_default_dir(cache_dir);
+    if (uri) {
+        conn = pv_libvirt_open(uri, out_error);
+        if (!conn)
+            return PV_EXIT_USAGE;
+        if (!pv_libvirt_is_local(conn))
+            remote = conn;
+    }
+    if (remote) {
+        /* Its store is named after its pool: no pool, no fixture (nothing is made) */
+        identity = pv_host_fixtures_identity(remote, FALSE, &error);
+        if (!identity && error) {
+            g_propagate_error(out_error, g_steal_pointer(&error));
+            return PV_EXIT_USAGE;
+        }
+        if (!identity) {
+            g_print(_("no fixture is cached on %s (it has no storage pool '%s')\n"), uri,
+                    PV_STORAGE_POOL_NAME);
+            return PV_EXIT_OK;
+        }
+        dir = pv_host_fixtures_dir(cache_dir, identity);
+        g_print(_("host %s: the fixtures' states are volumes of its storage pool '%s'\n"),
+                uri, PV_STORAGE_POOL_NAME);
+    } else {
+        dir = pv_fixture_store_default_dir(cache_dir);
+    }
     if (strcmp(words[0], "list") == 0)
-        return pv_cmd_fixture_list(dir, out_error);
-    return pv_cmd_fixture_prune(dir, max_size, out_error);
+        return pv_cmd_fixture_list(dir, remote, out_error);
+    return pv_cmd_fixture_prune(dir, remote, max_size, out_error);
 }

@@ -35,6 +35,7 @@ struct _PvHost {
     GMutex lock;                /* guards what is read on first use */
     PvTopology *topology;
     PvFixtureStore *fixtures;
+    char *fixture_host;         /* remote: its identity, in fixture keys (pv-host-fixtures.c) */
     char *hypervisor;           /* "QEMU 7.2.0, libvirt 9.0.0", for fixture keys */
     gboolean efi_read;
     char *efi_firmware;         /* the UEFI firmware libvirt picks from; NULL: none */

@@ -195,7 +195,7 @@ pv_host_storage_local_make_blank(PvHostStorage *storage, const char *name, guint
 static char *
 pv_host_storage_local_nvram_path(PvHostStorage *storage, const char *name, GError **error)
 {
-    return pv_host_storage_local_path(storage, name, ".VARS.fd");
+    return pv_host_storage_local_path(storage, name, PV_HOST_STORAGE_NVRAM_SUFFIX);
 }
 
 static gboolean
@@ -237,7 +237,7 @@ pv_host_storage_local_remove(PvHostStorage *storage, const char *path)
 
 static char *
 pv_host_storage_local_fixture_path(PvHostStorage *storage, const char *slot_dir,
-                                   const char *file)
+                                   const char *slot_name, const char *file)
 {
     return g_build_filename(slot_dir, file, NULL);
 }

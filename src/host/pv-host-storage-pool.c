@@ -24,6 +24,15 @@
  *   types into it; the log also holds what the guest printed before
  *   anyone could connect.
  *
+ * - with firmware = efi, each domain's UEFI variables, "DOMAIN.VARS.fd",
+ *   which the host's libvirt makes from its firmware's template as the
+ *   domain starts: deleted with the domain;
+ * - each fixture slot's memory state and disk, "SLOT.fixture-memory-state"
+ *   and "SLOT.fixture-disk-qcow2" (pv-host-fixtures.c): libvirt saves into
+ *   the first and restores from it; the second is the build's overlay,
+ *   copied.  They stay until `provium fixture prune -c URI` removes their
+ *   entry.
+ *
  * A profile's vol:POOL/NAME or host:/PATH is resolved before this
  * (pv-host-storage.c): it is on the host already.
  */
@@ -39,6 +48,7 @@
 
 #include "pv-digest.h"
 #include "pv-error.h"
+#include "pv-host-fixtures.h"
 #define PV_HOST_STORAGE_PRIVATE
 #include "pv-host-storage-private.h"
 #include "pv-storage-pool.h"
@@ -65,6 +75,7 @@ typedef struct {
     GHashTable *bases;           /* uploaded: host path -> its format ("raw", "qcow2") */
     GHashTable *uploading;       /* volume names this process is uploading */
     GHashTable *overlays;        /* host path -> volume name */
+    char *pool_dir;              /* the pool's directory on the host; NULL until asked */
 
     GMutex follow_lock;          /* guards what follows; held while copying */
     GCond follow_cond;
@@ -101,6 +112,21 @@ pv_host_storage_pool_get(PvHostStoragePool *self, GError **error)
         self->pool = pv_storage_pool_open(self->conn, PV_STORAGE_POOL_NAME,
                                           PV_STORAGE_POOL_DIR, TRUE, error);
     return self->pool;
+}
+
+/*
+ * Lock held.  The path of volume @vol, which libvirt itself writes (a saved
+ * state, UEFI variables): in the pool's directory, a volume once the pool
+ * is refreshed.
+ */
+static char *
+pv_host_storage_pool_path(PvHostStoragePool *self, const char *vol, GError **error)
+{
+    if (!pv_host_storage_pool_get(self, error))
+        return NULL;
+    if (!self->pool_dir && !(self->pool_dir = pv_storage_pool_get_dir(self->pool, error)))
+        return NULL;
+    return g_build_filename(self->pool_dir, vol, NULL);
 }
 
 /* qcow2 images start with "QFI\xfb"; anything else is taken as raw. */
@@ -265,14 +291,48 @@ pv_host_storage_pool_make_overlay(PvHostStorage *storage, const char *base, cons
     return path;
 }
 
+/*
+ * libvirt renames no volume: the overlay's bytes (qcow2, its backing store
+ * an uploaded image of the pool, by path) are copied into the slot's
+ * volume through this machine, and the overlay deleted.  An overlay holds
+ * what the fixture's setup wrote: megabytes.
+ */
 static gboolean
 pv_host_storage_pool_keep_overlay(PvHostStorage *storage, const char *overlay, const char *to,
                                   GError **error)
 {
-    g_set_error_literal(error, PV_ERROR, PV_ERROR_USAGE,
-                        _("fixtures are not kept on a host whose files are not this "
-                          "machine's yet"));
-    return FALSE;
+    PvHostStoragePool *self = (PvHostStoragePool *)storage;
+    g_autofree char *target = g_path_get_basename(to);
+    g_autofree char *tmp = NULL;
+    g_autofree char *kept = NULL;
+    const char *vol;
+    guint64 got = 0;
+    int fd = g_file_open_tmp("provium-keep-XXXXXX", &tmp, error);
+
+    if (fd < 0)
+        return FALSE;
+    g_unlink(tmp);
+    g_mutex_lock(&self->lock);
+    vol = g_hash_table_lookup(self->overlays, overlay);
+    if (!vol) {
+        g_set_error(error, PV_ERROR, PV_ERROR_IO,
+                    _("%s is no overlay provium made on this host"), overlay);
+    } else if (pv_storage_pool_download(self->pool, vol, 0, fd, &got, error)) {
+        /* A killed build's volume of that name, made by libvirt or not */
+        pv_storage_pool_refresh(self->pool);
+        pv_storage_pool_delete_vol(self->pool, target, NULL);
+        kept = pv_host_storage_pool_upload(self, target, fd, got, error);
+    }
+    if (kept) {
+        pv_storage_pool_delete_vol(self->pool, vol, NULL);
+        g_hash_table_remove(self->overlays, overlay);
+        g_hash_table_replace(self->bases, g_strdup(kept), g_strdup("qcow2"));
+    }
+    g_mutex_unlock(&self->lock);
+    close(fd);
+    if (!kept)
+        g_prefix_error(error, _("cannot keep the disk of the fixture's state: "));
+    return kept != NULL;
 }
 
 /*
@@ -342,16 +402,59 @@ pv_host_storage_pool_remove(PvHostStorage *storage, const char *path)
 
     g_mutex_lock(&self->lock);
     g_hash_table_steal_extended(self->overlays, path, (gpointer *)&key, (gpointer *)&vol);
+    /* libvirt made the UEFI variables: a volume once the pool looks again */
+    if (vol && self->pool && g_str_has_suffix(vol, PV_HOST_STORAGE_NVRAM_SUFFIX))
+        pv_storage_pool_refresh(self->pool);
     if (vol && self->pool && !pv_storage_pool_delete_vol(self->pool, vol, &error))
         g_debug("%s", error->message);
     g_mutex_unlock(&self->lock);
 }
 
+/*
+ * Volume "SLOT.fixture-FILE" of the pool (pv-host-fixtures.c), which
+ * libvirt saves the state into or provium copies the disk into: the slot's
+ * directory on this machine holds only its manifest.
+ */
 static char *
 pv_host_storage_pool_fixture_path(PvHostStorage *storage, const char *slot_dir,
-                                  const char *file)
+                                  const char *slot_name, const char *file)
 {
-    return g_build_filename(slot_dir, file, NULL);
+    PvHostStoragePool *self = (PvHostStoragePool *)storage;
+    g_autofree char *vol = pv_host_fixtures_volume(slot_name, file);
+    g_autoptr(GError) error = NULL;
+    char *path;
+
+    g_mutex_lock(&self->lock);
+    path = pv_host_storage_pool_path(self, vol, &error);
+    if (!path) {
+        /* libvirt says so at the save or the restore */
+        g_debug("%s", error->message);
+        path = g_build_filename(PV_STORAGE_POOL_DIR, vol, NULL);
+    }
+    if (g_str_has_suffix(file, ".qcow2"))
+        g_hash_table_replace(self->bases, g_strdup(path), g_strdup("qcow2"));
+    g_mutex_unlock(&self->lock);
+    return path;
+}
+
+/*
+ * "@name.VARS.fd" in the pool's directory: libvirt makes it from its
+ * firmware's template as the domain starts, and it is deleted with the
+ * domain (or by `provium clean`, as the overlay).
+ */
+static char *
+pv_host_storage_pool_nvram_path(PvHostStorage *storage, const char *name, GError **error)
+{
+    PvHostStoragePool *self = (PvHostStoragePool *)storage;
+    g_autofree char *vol = g_strconcat(name, PV_HOST_STORAGE_NVRAM_SUFFIX, NULL);
+    char *path;
+
+    g_mutex_lock(&self->lock);
+    path = pv_host_storage_pool_path(self, vol, error);
+    if (path)
+        g_hash_table_replace(self->overlays, g_strdup(path), g_steal_pointer(&vol));
+    g_mutex_unlock(&self->lock);
+    return path;
 }
 
 /* The console log: volume "@name.console.log", copied into the run directory. */
@@ -522,6 +625,7 @@ pv_host_storage_pool_free(PvHostStorage *storage)
     pv_storage_pool_free(self->pool);
     pv_digest_cache_free(self->digests);
     g_free(self->dir);
+    g_free(self->pool_dir);
     g_mutex_clear(&self->lock);
     g_cond_clear(&self->cond);
     g_mutex_clear(&self->follow_lock);
@@ -544,6 +648,7 @@ static const PvHostStorageClass pv_host_storage_pool_class = {
     .free = pv_host_storage_pool_free,
     .close_console = pv_host_storage_pool_close_console,
     .make_blank = pv_host_storage_pool_make_blank,
+    .nvram_path = pv_host_storage_pool_nvram_path,
 };
 
 /**

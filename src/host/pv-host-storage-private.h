@@ -29,7 +29,8 @@ typedef struct {
     char *(*put_file)(PvHostStorage *storage, const char *name, GBytes *contents,
                       const char *vm, const char *role, GError **error);
     void (*remove)(PvHostStorage *storage, const char *path);
-    char *(*fixture_path)(PvHostStorage *storage, const char *slot_dir, const char *file);
+    char *(*fixture_path)(PvHostStorage *storage, const char *slot_dir, const char *slot_name,
+                          const char *file);
     gboolean (*open_console)(PvHostStorage *storage, const char *name, PvHostConsole *console,
                              GError **error);
     void (*follow_console)(PvHostStorage *storage, PvDomain *domain,

@@ -265,15 +265,18 @@ pv_host_storage_remove(PvHostStorage *storage, const char *path)
 /**
  * pv_host_storage_fixture_path:
  * @slot_dir: a fixture slot's directory (the store, fixture/)
+ * @slot_name: the slot's domain name, which names its files where they are
+ *   not in @slot_dir (a remote host's pool)
  * @file: the slot's file: its memory state, its disk
  *
  * Returns: (transfer full): where the host keeps that file: libvirt saves
  *   the state there, and restores it from there
  */
 char *
-pv_host_storage_fixture_path(PvHostStorage *storage, const char *slot_dir, const char *file)
+pv_host_storage_fixture_path(PvHostStorage *storage, const char *slot_dir,
+                             const char *slot_name, const char *file)
 {
-    return storage->klass->fixture_path(storage, slot_dir, file);
+    return storage->klass->fixture_path(storage, slot_dir, slot_name, file);
 }
 
 /**

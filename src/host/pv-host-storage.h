@@ -12,6 +12,10 @@
 
 typedef struct _PvHostStorage PvHostStorage;
 
+/* A domain's UEFI variables: "DOMAIN.VARS.fd" (pv_host_storage_nvram_path()) */
+#define PV_HOST_STORAGE_NVRAM_SUFFIX ".VARS.fd"
+
+
 /**
  * PvHostConsole:
  *
@@ -51,7 +55,7 @@ char *pv_host_storage_make_blank(PvHostStorage *storage, const char *name, guint
 char *pv_host_storage_nvram_path(PvHostStorage *storage, const char *name, GError **error);
 void pv_host_storage_remove(PvHostStorage *storage, const char *path);
 char *pv_host_storage_fixture_path(PvHostStorage *storage, const char *slot_dir,
-                                   const char *file);
+                                   const char *slot_name, const char *file);
 gboolean pv_host_storage_open_console(PvHostStorage *storage, const char *name,
                                       PvHostConsole *console, GError **error);
 void pv_host_storage_follow_console(PvHostStorage *storage, PvDomain *domain,

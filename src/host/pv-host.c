@@ -22,6 +22,7 @@
 #include "pv-error.h"
 #define PV_HOST_PRIVATE
 #include "pv-host-private.h"
+#include "pv-host-fixtures.h"
 #include "pv-i18n.h"
 #include "pv-libvirt.h"
 #include "pv-network-host.h"
@@ -122,6 +123,7 @@ pv_host_free(PvHost *host)
     pv_topology_free(host->topology);
     pv_qemu_user_free(host->qemu_user);
     pv_fixture_store_free(host->fixtures);
+    g_free(host->fixture_host);
     g_free(host->hypervisor);
     g_free(host->efi_firmware);
     pv_network_inventory_free(host->net_inventory);
@@ -409,9 +411,9 @@ pv_host_get_qemu_uid(PvHost *host, PvVirtType virt_type)
 /**
  * pv_host_get_fixture_store:
  *
- * The host's fixture cache (doc/fixtures.md), opened on first use.  A state
- * must be a file libvirtd reads: on a remote libvirt host fixtures are
- * refused for now.
+ * The host's fixture cache (doc/fixtures.md), opened on first use.  On a
+ * remote host, its own store on this machine, whose states are volumes of
+ * provium's pool there (pv-host-fixtures.c): the pool is made if need be.
  * Returns: (transfer none): the store, or NULL with @error set
  */
 PvFixtureStore *
@@ -420,21 +422,26 @@ pv_host_get_fixture_store(PvHost *host, GError **error)
     PvVirtType virt_type;
     PvFixtureStore *store;
 
-    if (!host->local) {
-        g_set_error(error, PV_ERROR, PV_ERROR_USAGE,
-                    _("fixtures need the libvirt host to be this machine (their saved states "
-                      "are local files); %s is not: boot without fixture ="),
-                    host->options.uri ? host->options.uri : "?");
-        return NULL;
-    }
-    virt_type = pv_host_get_virt_auto(host, NULL);
+    virt_type = host->local ? pv_host_get_virt_auto(host, NULL) : PV_VIRT_AUTO;
     g_mutex_lock(&host->lock);
-    if (!host->fixtures) {
+    if (!host->fixtures && host->local) {
         g_autofree char *dir = pv_fixture_store_default_dir(host->options.cache_dir);
 
         host->fixtures = pv_fixture_store_open(dir, error);
         if (host->fixtures)
             pv_fixture_store_set_qemu_uid(host->fixtures, pv_host_get_qemu_uid(host, virt_type));
+    } else if (!host->fixtures) {
+        g_autofree char *identity = pv_host_fixtures_identity(host->conn, TRUE, error);
+        g_autofree char *dir = identity ?
+            pv_host_fixtures_dir(host->options.cache_dir, identity) : NULL;
+
+        host->fixtures = dir ? pv_fixture_store_open(dir, error) : NULL;
+        if (host->fixtures) {
+            pv_host_fixtures_count_volumes(host->fixtures, host->conn);
+            host->fixture_host = g_steal_pointer(&identity);
+        }
+        else
+            g_prefix_error(error, _("the fixture cache of host '%s': "), host->name);
     }
     store = host->fixtures;
     g_mutex_unlock(&host->lock);
@@ -515,4 +522,22 @@ void
 pv_host_probe_kvm(PvHost *host, PvProbeResult *result)
 {
     pv_virt_probe_with(pv_host_probe_boot_func, host, result);
+}
+
+/**
+ * pv_host_peek_fixture_host:
+ *
+ * Returns: (transfer none) (nullable): what a fixture key names a remote
+ *   host by (its URI and its pool), once its store is open; NULL on this
+ *   machine's host
+ */
+const char *
+pv_host_peek_fixture_host(PvHost *host)
+{
+    const char *identity;
+
+    g_mutex_lock(&host->lock);
+    identity = host->fixture_host;
+    g_mutex_unlock(&host->lock);
+    return identity;
 }

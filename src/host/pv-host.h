@@ -103,3 +103,4 @@ PvNetworkInventory *pv_host_lock_networks(PvHost *host, gboolean refresh, GError
 void pv_host_unlock_networks(PvHost *host);
 guint pv_host_destroy_networks(PvHost *host, const char *run_id, gint64 pid);
 PvFixtureStore *pv_host_get_fixture_store(PvHost *host, GError **error);
+const char *pv_host_peek_fixture_host(PvHost *host);

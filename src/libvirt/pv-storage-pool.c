@@ -354,6 +354,56 @@ pv_storage_pool_download(PvStoragePool *pool, const char *name, guint64 offset, 
     return ok;
 }
 
+/**
+ * pv_storage_pool_get_uuid:
+ *
+ * Returns: (transfer full): the pool's UUID, which a pool made again does not
+ *   have: what names the pool's contents for as long as they can be there,
+ *   or NULL with @error set
+ */
+char *
+pv_storage_pool_get_uuid(PvStoragePool *pool, GError **error)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+
+    if (virStoragePoolGetUUIDString(pool->pool, uuid) < 0) {
+        pv_libvirt_set_error(error, _("cannot read the storage pool '%s'"), pool->name);
+        return NULL;
+    }
+    return g_strdup(uuid);
+}
+
+/**
+ * pv_storage_pool_get_dir:
+ *
+ * Returns: (transfer full): the pool's directory on the host (its XML's
+ *   target path), where a file libvirt writes itself (a saved state, UEFI
+ *   variables) becomes a volume, or NULL with @error set
+ */
+char *
+pv_storage_pool_get_dir(PvStoragePool *pool, GError **error)
+{
+    g_autofree char *xml = virStoragePoolGetXMLDesc(pool->pool, 0);
+    g_autoptr(xmlDoc) doc = xml ? xmlReadMemory(xml, strlen(xml), "pool.xml", NULL,
+                                                XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                XML_PARSE_NOWARNING) : NULL;
+    g_autoptr(xmlXPathContext) ctx = doc ? xmlXPathNewContext(doc) : NULL;
+    g_autoptr(xmlXPathObject) found = ctx ?
+        xmlXPathEvalExpression(BAD_CAST "string(/pool/target/path)", ctx) : NULL;
+
+    if (!xml) {
+        pv_libvirt_set_error(error, _("cannot read the storage pool '%s'"), pool->name);
+        return NULL;
+    }
+    if (!found || found->type != XPATH_STRING || !found->stringval ||
+        !g_path_is_absolute((const char *)found->stringval)) {
+        g_set_error(error, PV_ERROR, PV_ERROR_LIBVIRT,
+                    _("the storage pool '%s' names no directory"), pool->name);
+        return NULL;
+    }
+    return g_strdup((const char *)found->stringval);
+}
+
 /* The format a volume's XML names ("raw", "qcow2"), or NULL. */
 static char *
 pv_storage_vol_xml_format(const char *xml)

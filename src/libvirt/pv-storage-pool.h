@@ -36,6 +36,8 @@ void pv_storage_pool_free(PvStoragePool *pool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvStoragePool, pv_storage_pool_free)
 
 const char *pv_storage_pool_peek_name(PvStoragePool *pool);
+char *pv_storage_pool_get_uuid(PvStoragePool *pool, GError **error);
+char *pv_storage_pool_get_dir(PvStoragePool *pool, GError **error);
 char *pv_storage_pool_find_vol(PvStoragePool *pool, const char *name, guint64 *physical);
 char *pv_storage_pool_create_vol(PvStoragePool *pool, const PvStorageVolSpec *spec,
                                  GError **error);

@@ -7,7 +7,7 @@
  * run that died, or kept its domains (--keep-failed), leaves them: once
  * `provium clean` has removed the domains it may, a volume DOMAIN.qcow2,
  * DOMAIN.console.log, DOMAIN.console.log.0, DOMAIN.seed.iso (its
- * cloud-init seed) or DOMAIN-diskN.qcow2 (a disk of its `disks`) whose
+ * cloud-init seed), DOMAIN.VARS.fd (its UEFI variables) or DOMAIN-diskN.qcow2 (a disk of its `disks`) whose
  * domain is no longer on
  * the host goes too.  The uploaded images (sha256-HEX) are a cache, and
  * stay.  (A run between creating a VM's overlay and starting its domain
@@ -21,7 +21,7 @@
 #include "pv-storage-pool.h"
 
 static const char *const pv_clean_volume_suffixes[] = {
-    ".qcow2", ".console.log", ".console.log.0", ".seed.iso",
+    ".qcow2", ".console.log", ".console.log.0", ".seed.iso", ".VARS.fd",
 };
 
 /**
@@ -93,6 +93,8 @@ pv_clean_volumes(virConnect *conn, const char *prefix, GError **error)
 
     if (!pool)
         return 0;
+    /* UEFI variables and saved states are files libvirt made: volumes once looked at */
+    pv_storage_pool_refresh(pool);
     volumes = pv_storage_pool_list_vols(pool, error);
     if (!volumes)
         return 0;

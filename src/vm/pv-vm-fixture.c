@@ -31,6 +31,7 @@
 #define PV_VM_PRIVATE
 #include "pv-error.h"
 #include "pv-fixture-key.h"
+#include "pv-host-fixtures.h"
 #include "pv-resources.h"
 #include "pv-sched.h"
 #include "pv-vm-private.h"
@@ -117,6 +118,7 @@ pv_vm_fixture_key(PvVm *vm, PvFixtureStore *store, const char *hypervisor, GErro
     if (inputs.virt_type == PV_VIRT_AUTO)
         inputs.virt_type = pv_host_get_virt_auto(vm->ctx.host, &reason);
     inputs.hypervisor = hypervisor;
+    inputs.host = pv_host_peek_fixture_host(vm->ctx.host);
     key = pv_fixture_key_compute(&inputs, pv_fixture_store_peek_digests(store), error);
     if (!key)
         g_prefix_error(error, _("fixture '%s' (%s): "), vm->fixture->name, vm->fixture->path);
@@ -135,7 +137,8 @@ pv_vm_fixture_make_state(PvVm *vm, const PvVmBootOptions *options, const char *n
                          gpointer user_data, char **console, GError **error)
 {
     PvHostStorage *storage = vm->ctx.storage;
-    g_autofree char *state = pv_host_storage_fixture_path(storage, dir, PV_VM_FIXTURE_STATE);
+    g_autofree char *state = pv_host_storage_fixture_path(storage, dir, name,
+                                                          PV_VM_FIXTURE_STATE);
     g_autofree char *tail = NULL;
     g_autoptr(GError) local_error = NULL;
     /* ready = "systemd" is asked of each restore, not of the build's boot. */
@@ -154,7 +157,7 @@ pv_vm_fixture_make_state(PvVm *vm, const PvVmBootOptions *options, const char *n
          * (over the profile's disk) becomes the slot's, before stopping
          * removes it. */
         if (ok && vm->overlay) {
-            g_autofree char *disk = pv_host_storage_fixture_path(storage, dir,
+            g_autofree char *disk = pv_host_storage_fixture_path(storage, dir, name,
                                                                  PV_VM_FIXTURE_DISK);
 
             ok = pv_host_storage_keep_overlay(storage, vm->overlay, disk, &local_error);
@@ -265,8 +268,10 @@ pv_vm_fixture_prune(PvVm *vm, PvFixtureStore *store)
 {
     g_autoptr(GError) error = NULL;
 
-    if (!pv_fixture_store_prune(store, PV_FIXTURE_STORE_DEFAULT_MAX_SIZE, NULL, NULL, NULL,
-                                &error))
+    PvHost *host = vm->ctx.host;
+
+    if (!pv_host_fixtures_prune(store, pv_host_is_local(host) ? NULL : pv_host_peek_conn(host),
+                                PV_FIXTURE_STORE_DEFAULT_MAX_SIZE, NULL, NULL, NULL, &error))
     {
         g_autofree char *cap = pv_size_format(PV_FIXTURE_STORE_DEFAULT_MAX_SIZE);
 
@@ -372,15 +377,21 @@ pv_vm_fixture_restore(PvVm *vm, const PvVmBootOptions *options, GError **error)
 {
     PvFixtureSlot *slot = vm->fixture_slot;
     PvHostStorage *storage = vm->ctx.storage;
-    g_autofree char *state = pv_host_storage_fixture_path(storage, pv_fixture_slot_get_dir(slot),
+    const char *dir = pv_fixture_slot_get_dir(slot);
+    const char *name = pv_fixture_slot_get_domain_name(slot);
+    g_autofree char *state = pv_host_storage_fixture_path(storage, dir, name,
                                                           PV_VM_FIXTURE_STATE);
     g_autofree char *disk = vm->profile->disk ?
-        pv_host_storage_fixture_path(storage, pv_fixture_slot_get_dir(slot),
-                                     PV_VM_FIXTURE_DISK) : NULL;
+        pv_host_storage_fixture_path(storage, dir, name, PV_VM_FIXTURE_DISK) : NULL;
     gboolean ok;
 
-    /* The slot's disk may be QEMU's user's; its state, which root's libvirt reads, not. */
-    if (!pv_fixture_slot_check_private(slot, PV_VM_FIXTURE_STATE, error))
+    /*
+     * The slot's disk may be QEMU's user's; its state, which root's libvirt
+     * reads, not.  On a remote host both are volumes of provium's pool there,
+     * which only that host's libvirt writes.
+     */
+    if (pv_host_is_local(vm->ctx.host) &&
+        !pv_fixture_slot_check_private(slot, PV_VM_FIXTURE_STATE, error))
         return FALSE;
     if (!pv_vm_boot_prepare(vm, options, error))
         return FALSE;

@@ -44,7 +44,10 @@ remove_tree(const char *dir)
     while (d && (name = g_dir_read_name(d))) {
         g_autofree char *path = g_build_filename(dir, name, NULL);
 
-        g_assert_cmpint(unlink(path), ==, 0);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+            remove_tree(path);
+        else
+            g_assert_cmpint(unlink(path), ==, 0);
     }
     g_assert_cmpint(rmdir(dir), ==, 0);
 }
@@ -523,6 +526,43 @@ test_bad_dir(void)
     g_assert_nonnull(strstr(error->message, "--lock-dir"));
 }
 
+/* A remote host's group 0 is not this machine's: its locks are apart. */
+static void
+test_host_dir(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *remote_dir = pv_locks_host_dir(fx->dir, "qemu+ssh://lab2/system");
+    g_autofree char *same_dir = pv_locks_host_dir(fx->dir, "qemu+ssh://lab2/system");
+    g_autofree char *local_dir = pv_locks_host_dir(fx->dir, NULL);
+    g_autofree char *other_dir = pv_locks_host_dir(fx->dir, "qemu+ssh://lab3/system");
+    g_autoptr(PvLocks) here = pv_locks_new(fx->dir);
+    g_autoptr(PvLocks) remote = NULL;
+    g_autoptr(GPtrArray) holders = NULL;
+    g_autoptr(GError) error = NULL;
+    guint group = 0;
+    gboolean busy = FALSE;
+    int owner;
+
+    g_assert_cmpstr(local_dir, ==, fx->dir);
+    g_assert_cmpstr(remote_dir, ==, same_dir);
+    g_assert_cmpstr(remote_dir, !=, other_dir);
+    g_assert_true(g_str_has_prefix(remote_dir, fx->dir));
+    g_assert_null(strchr(remote_dir + strlen(fx->dir) + strlen("/hosts/"), '/'));
+
+    spawn_holder(fx, 0, PV_LOCK_EXCLUSIVE);
+    g_assert_false(pv_locks_take(here, &owner, &group, 1, PV_LOCK_EXCLUSIVE, "here\n", &busy,
+                                 &error));
+    g_assert_no_error(error);
+    g_assert_true(busy);
+    remote = pv_locks_new(remote_dir);
+    g_assert_true(pv_locks_take(remote, &owner, &group, 1, PV_LOCK_EXCLUSIVE, "remote\n", &busy,
+                                &error));
+    g_assert_no_error(error);
+    holders = pv_locks_list(remote_dir, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(holders->len, ==, 1);
+    pv_locks_release(remote, &owner);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -543,5 +583,6 @@ main(int argc, char **argv)
                fixture_teardown);
     g_test_add("/locks/modes", Fixture, NULL, fixture_setup, test_modes, fixture_teardown);
     g_test_add_func("/locks/bad-dir", test_bad_dir);
+    g_test_add("/locks/host-dir", Fixture, NULL, fixture_setup, test_host_dir, fixture_teardown);
     return g_test_run();
 }

@@ -264,6 +264,7 @@ pv_host_make_resources(PvHost *host, GError **error)
 {
     const PvHostOptions *options = &host->options;
     PvResourcesConfig config = { { 0 } };
+    g_autofree char *lock_dir = NULL;
     guint64 memory = 0;
     guint cpus = 0;
 
@@ -274,7 +275,10 @@ pv_host_make_resources(PvHost *host, GError **error)
                                   options->cpu_overcommit * PV_MCPU);
     config.gate_limit = options->boot_workers ? options->boot_workers : cpus;
     config.gate_counts_domains = options->boot_workers > 0;
-    config.lock_dir = options->lock_dir;
+    /* A remote host's LLC groups are not this machine's: their locks apart. */
+    lock_dir = pv_locks_host_dir(options->lock_dir ? options->lock_dir : PV_LOCKS_DEFAULT_DIR,
+                                 host->local ? NULL : host->uri);
+    config.lock_dir = lock_dir;
     config.host_reserve = options->reserve;
     /* libvirt's test driver runs no guests: nothing to guard. */
     if (!host->test) {

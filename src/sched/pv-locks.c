@@ -362,6 +362,34 @@ pv_lock_holder_free(PvLockHolder *holder)
 }
 
 /**
+ * pv_locks_host_dir:
+ * @dir: where this machine's host keeps its locks (--lock-dir)
+ * @uri: (nullable): a remote host's URI; NULL for this machine's host
+ *
+ * The LLC groups of each host are its own: group 3 of a remote host is not
+ * this machine's group 3.  A remote host's locks live in a directory of
+ * @dir named after its URI (hosts/qemu+ssh___lab2_system), so that runs
+ * started here keep apart on each host, and a host never waits for
+ * another's groups.
+ * Returns: (transfer full): the directory
+ */
+char *
+pv_locks_host_dir(const char *dir, const char *uri)
+{
+    g_autofree char *name = NULL;
+    char *c;
+
+    if (!uri)
+        return g_strdup(dir);
+    name = g_strdup(uri);
+    for (c = name; *c; c++) {
+        if (!g_ascii_isalnum(*c) && !strchr("+-.", *c))
+            *c = '_';
+    }
+    return g_build_filename(dir, "hosts", name, NULL);
+}
+
+/**
  * pv_locks_list:
  *
  * Who holds which group now (provium locks).  Records of holders that died

@@ -31,3 +31,4 @@ typedef struct {
 } PvLockHolder;
 
 GPtrArray *pv_locks_list(const char *dir, GError **error);
+char *pv_locks_host_dir(const char *dir, const char *uri);

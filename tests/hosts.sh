@@ -50,6 +50,13 @@ check "two -c, 400M each: exit 0" status_is 0
 check "... all six passed" out_has "6 passed, 0 failed, 0 skipped"
 check "... two VMs at once: each host ran one" test "$(max_open vm_spawned vm_stopped)" -eq 2
 check "... the startup line names both hosts" err_has "($T, $B)"
+check "... then one line per host: its pool, PSI and KSM" \
+    sh -c "[ \$(grep -c '^provium: host .*: pool 400M memory, 1 vCPUs; PSI .*; KSM ' '$WORK/err') = 2 ]"
+# Both hosts would be this machine's name: their URIs name them apart.
+check "... the events name the two hosts apart" \
+    test "$(events '[.[] | select(.kind == "file_dispatched") | .host] | unique | length')" -eq 2
+check "... each by its URI" \
+    test "$(events "[.[] | select(.kind == \"file_dispatched\") | .host] | unique == ([\"$T\", \"$B\"] | sort)")" = true
 
 # A claim no host's pool can hold fails at once, naming each host and what it offers.
 cat > "$WORK/c/big.test.lua" <<'LUA'

@@ -127,15 +127,44 @@ pv_cmd_run_status(const PvDispatchStatus *status, gpointer user_data)
     pv_terminal_set_status(data->terminal, line);
 }
 
+/* What the throttle and KSM are on @host: a remote host's says what is off there. */
+static void
+pv_cmd_run_host_state(const PvRunOptions *options, PvHost *host, PvKsm *ksm, char **psi,
+                      const char **ksm_state)
+{
+    if (options->no_psi)
+        *psi = g_strdup(_("off (--no-psi)"));
+    else if (pv_host_is_this_machine(host))
+        *psi = g_strdup_printf(_("cpu %g%%, memory %g%%"), options->psi_threshold.cpu,
+                               options->psi_threshold.memory);
+    else if (pv_host_is_test(host) || pv_host_is_local(host))
+        *psi = g_strdup(_("not this host's"));
+    else if (pv_host_has_pressure(host))
+        *psi = g_strdup_printf(_("not there (remote): cpu %g%% from the CPU load libvirt gives, "
+                                 "memory by the guard alone"), options->psi_threshold.cpu);
+    else
+        *psi = g_strdup(_("off: not there (remote), and libvirt gives no CPU load"));
+    if (options->no_ksm)
+        *ksm_state = _("off (--no-ksm)");
+    else if (ksm && pv_host_is_this_machine(host))
+        *ksm_state = ksm->tuned ? _("tuned") : _("not tuned");
+    else if (pv_host_is_test(host) || pv_host_is_local(host))
+        *ksm_state = _("not this host's");
+    else
+        *ksm_state = _("left as it is there (remote: libvirt cannot turn it on)");
+}
+
 /*
  * One line on stderr as the run starts: the pool, the boot gate, PSI, KSM,
- * the host, and the expected run time when the history gives one.
+ * the host, and the expected run time when the history gives one.  With
+ * several hosts, then one line per host: its pool, PSI and KSM there.
  */
 static void
 pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunShare *share)
 {
     const PvRunOptions *options = pv_run_peek_options(run);
     PvHost *host = pv_run_peek_host(run, 0);
+    guint n = pv_run_get_host_count(run);
     PvAmount total = pv_run_get_pool_total(run);
     g_autofree char *memory = pv_size_format(total.memory);
     g_autoptr(GString) uris = g_string_new(NULL);
@@ -150,7 +179,7 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
     if (options->verbosity == PV_VERBOSITY_QUIET)
         return;
     /* Several hosts: each one's URI, the default first. */
-    for (i = 0; i < pv_run_get_host_count(run); i++) {
+    for (i = 0; i < n; i++) {
         const char *uri = pv_host_peek_uri(pv_run_peek_host(run, i));
 
         g_string_append_printf(uris, "%s%s", i ? ", " : "", uri ? uri : "?");
@@ -161,26 +190,12 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
                                     options->boot_workers), options->boot_workers) :
         g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u vCPU", "%u vCPUs", cpus), cpus);
     /* What a remote host cannot give is said here, once: each in its field. */
-    if (options->no_psi)
-        psi = g_strdup(_("off (--no-psi)"));
-    else if (pv_host_is_this_machine(host))
-        psi = g_strdup_printf(_("cpu %g%%, memory %g%%"), options->psi_threshold.cpu,
-                              options->psi_threshold.memory);
-    else if (pv_host_is_test(host) || pv_host_is_local(host))
-        psi = g_strdup(_("not this host's"));
-    else if (pv_host_has_pressure(host))
-        psi = g_strdup_printf(_("not there (remote): cpu %g%% from the CPU load libvirt gives, "
-                                "memory by the guard alone"), options->psi_threshold.cpu);
-    else
-        psi = g_strdup(_("off: not there (remote), and libvirt gives no CPU load"));
-    if (options->no_ksm)
-        ksm_state = _("off (--no-ksm)");
-    else if (ksm)
-        ksm_state = ksm->tuned ? _("tuned") : _("not tuned");
-    else if (pv_host_is_test(host) || pv_host_is_local(host))
-        ksm_state = _("not this host's");
-    else
-        ksm_state = _("left as it is there (remote: libvirt cannot turn it on)");
+    if (n > 1) {
+        psi = g_strdup(_("per host, below"));
+        ksm_state = _("per host, below");
+    } else {
+        pv_cmd_run_host_state(options, host, ksm, &psi, &ksm_state);
+    }
     if (pv_plan_get_expected(plan) >= 0) {
         g_autofree char *duration = pv_duration_format(pv_plan_get_expected(plan));
 
@@ -194,6 +209,21 @@ pv_cmd_run_print_startup(PvRun *run, PvKsm *ksm, PvPlan *plan, const PvCmdRunSha
                memory, total.mcpus / (double)PV_MCPU, gate, psi, ksm_state,
                pv_run_peek_machine(run), uris->str, expected ? expected : "",
                sharing ? sharing : "");
+    for (i = 0; n > 1 && i < n; i++) {
+        PvHost *each = pv_run_peek_host(run, i);
+        PvAmount pool = pv_pool_get_total(pv_resources_peek_pool(pv_host_peek_resources(each)));
+        g_autofree char *pool_memory = pv_size_format(pool.memory);
+        g_autofree char *each_psi = NULL;
+        const char *each_ksm;
+
+        const char *uri = pv_host_peek_uri(each);
+        g_autofree char *label = g_strcmp0(uri, pv_host_peek_name(each)) == 0 ? g_strdup(uri) :
+            g_strdup_printf("%s (%s)", pv_host_peek_name(each), uri ? uri : "?");
+
+        pv_cmd_run_host_state(options, each, ksm, &each_psi, &each_ksm);
+        g_printerr(_("provium: host %s: pool %s memory, %g vCPUs; PSI %s; KSM %s\n"), label,
+                   pool_memory, pool.mcpus / (double)PV_MCPU, each_psi, each_ksm);
+    }
 }
 
 /* What the library has to say to people, on the terminal. */

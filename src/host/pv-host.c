@@ -155,6 +155,19 @@ pv_host_peek_name(PvHost *host)
 }
 
 /**
+ * pv_host_set_name:
+ *
+ * Names the host for messages and events from now on: a run whose hosts
+ * would read the same names them apart.  Before the host is in use.
+ */
+void
+pv_host_set_name(PvHost *host, const char *name)
+{
+    g_free(host->name);
+    host->name = g_strdup(name);
+}
+
+/**
  * pv_host_peek_uri:
  *
  * Returns: (transfer none) (nullable): the URI as libvirt names it

@@ -62,6 +62,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvHost, pv_host_free)
 
 /* Who it is */
 const char *pv_host_peek_name(PvHost *host);
+void pv_host_set_name(PvHost *host, const char *name);
 const char *pv_host_peek_uri(PvHost *host);
 virConnect *pv_host_peek_conn(PvHost *host);
 gboolean pv_host_is_local(PvHost *host);

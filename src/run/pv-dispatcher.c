@@ -399,21 +399,6 @@ pv_dispatcher_skip(PvDispatcher *dispatcher, PvFile *file, PvFileStatus status,
     pv_dispatcher_complete(dispatcher, file);
 }
 
-/* How people see host @i: its name, or its URI where another host has the same name. */
-static const char *
-pv_dispatcher_host_label(PvDispatcher *dispatcher, guint i)
-{
-    const char *name = pv_host_peek_name(dispatcher->hosts[i].host);
-    const char *uri = pv_host_peek_uri(dispatcher->hosts[i].host);
-    guint j;
-
-    for (j = 0; j < dispatcher->n_hosts; j++) {
-        if (j != i && uri && g_str_equal(name, pv_host_peek_name(dispatcher->hosts[j].host)))
-            return uri;
-    }
-    return name;
-}
-
 static void
 pv_dispatcher_report_status(PvDispatcher *dispatcher)
 {
@@ -432,7 +417,7 @@ pv_dispatcher_report_status(PvDispatcher *dispatcher)
     for (i = 0; i < dispatcher->n_hosts; i++) {
         PvHost *host = dispatcher->hosts[i].host;
 
-        hosts[i].name = pv_dispatcher_host_label(dispatcher, i);
+        hosts[i].name = pv_host_peek_name(dispatcher->hosts[i].host);
         hosts[i].files = dispatcher->hosts[i].running;
         hosts[i].vms = pv_domain_registry_count(pv_host_peek_domains(host));
     }
@@ -558,7 +543,7 @@ pv_dispatcher_too_big(PvDispatcher *dispatcher, PvFile *file)
 
         /* TRANSLATORS: one host and its pool, in a list: "lab2 8G and 4 vCPUs" */
         g_string_append_printf(offers, i ? _(", %s %s") : _("%s %s"),
-                               pv_dispatcher_host_label(dispatcher, i), total);
+                               pv_host_peek_name(dispatcher->hosts[i].host), total);
     }
     return g_strdup_printf(
         _("%s: provium:claim() asks for %s, more than any host's whole pool (%s); claim less "

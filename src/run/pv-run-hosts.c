@@ -40,6 +40,33 @@ pv_run_host_options(const PvRunOptions *options, const PvRunHost *spec, PvHostOp
     host->cpu_cap = options->cpu_cap;
 }
 
+/*
+ * Two hosts that would read the same (two -c whose URIs name no host, so
+ * both are this machine's name) are named by their URIs instead: the
+ * events, the report and the status line tell each host by its name.
+ */
+static void
+pv_run_name_hosts_apart(PvRun *run)
+{
+    g_autofree gboolean *clash = g_new0(gboolean, MAX(run->hosts->len, 1));
+    guint i;
+    guint j;
+
+    for (i = 0; i < run->hosts->len; i++) {
+        for (j = 0; j < run->hosts->len; j++) {
+            if (j != i && g_str_equal(pv_host_peek_name(run->hosts->pdata[i]),
+                                      pv_host_peek_name(run->hosts->pdata[j])))
+                clash[i] = TRUE;
+        }
+    }
+    for (i = 0; i < run->hosts->len; i++) {
+        const char *uri = pv_host_peek_uri(run->hosts->pdata[i]);
+
+        if (clash[i] && uri)
+            pv_host_set_name(run->hosts->pdata[i], uri);
+    }
+}
+
 /**
  * pv_run_connect:
  *
@@ -71,6 +98,7 @@ pv_run_connect(PvRun *run, GError **error)
         g_ptr_array_add(run->hosts, host);
         pv_host_get_virt_auto(host, NULL);
     }
+    pv_run_name_hosts_apart(run);
     pv_run_start_lease(run);
     return TRUE;
 }

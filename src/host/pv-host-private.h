@@ -8,6 +8,7 @@
 #endif
 
 #include "pv-host.h"
+#include "pv-libvirt.h"
 
 struct _PvHost {
     PvHostOptions options;      /* its strings are the host's own */
@@ -37,6 +38,18 @@ struct _PvHost {
     char *hypervisor;           /* "QEMU 7.2.0, libvirt 9.0.0", for fixture keys */
     gboolean efi_read;
     char *efi_firmware;         /* the UEFI firmware libvirt picks from; NULL: none */
+
+    gint lost;                  /* atomic: its connection closed under the run */
+    gboolean watching_close;    /* libvirt tells us when it does */
+    /*
+     * Guards what follows; a lock of its own, since libvirt may say the
+     * connection closed from inside a call made under host->lock.
+     */
+    GMutex lost_lock;
+    PvLibvirtCloseReason lost_reason;  /* once lost */
+    PvHostLostFunc lost_func;
+    gpointer lost_data;
+    guint lost_idle;            /* lost_func's call on the main loop, pending */
 
     GMutex net_lock;            /* guards the network inventory */
     PvNetworkInventory *net_inventory;  /* NULL until a file declares a network */

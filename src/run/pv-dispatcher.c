@@ -24,6 +24,13 @@
  * removed, reported timed out or cancelled), what it held goes back, and
  * the run goes on and ends without waiting for the stuck thread, which
  * never touches anything of the run again.
+ *
+ * A host can be lost mid-run (pv_host_is_lost(): its connection closed):
+ * the files running there are stopped at once (pv_file_lose_host(): their
+ * tests fail with the loss, cause host_lost), nothing more is placed there,
+ * and a file that lost its host runs again elsewhere when --retries allows
+ * and another host is there; with no host left, the files still queued end
+ * not run, with the same line.
  */
 #include "config.h"
 
@@ -54,6 +61,7 @@ struct _PvDispatcher {
     GMainLoop *loop;
     GThreadPool *workers;
     GPtrArray *jobs;        /* PvDispatchJob, running */
+    GQueue again;           /* PvFile: lost with their host, to run elsewhere first */
     guint given_up;         /* files given up: their workers never end */
     guint tick_id;
     gint pump_pending;      /* atomic: a pump is queued on the main loop */
@@ -116,6 +124,17 @@ pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want, gbool
 
 static void pv_dispatcher_pump(PvDispatcher *dispatcher);
 
+/*
+ * Where the next file may go: a host of the run that is not lost, or NULL
+ * when none is left.  (One host today; placing files over several hosts
+ * considers only those this would return.)
+ */
+static PvHost *
+pv_dispatcher_host_up(PvDispatcher *dispatcher)
+{
+    return pv_host_is_lost(dispatcher->host) ? NULL : dispatcher->host;
+}
+
 static PvAmount
 pv_dispatcher_want(PvFile *file)
 {
@@ -141,7 +160,9 @@ pv_dispatcher_complete(PvDispatcher *dispatcher, PvFile *file)
     pv_event_file_completed(pv_run_peek_events(dispatcher->run), pv_file_peek_path(file),
                             pv_file_status_to_string(pv_file_get_status(file)),
                             started ? finished - started : 0, pv_file_peek_error(file),
-                            pv_file_peek_kept(file));
+                            pv_file_peek_kept(file),
+                            pv_file_get_status(file) == PV_FILE_PASSED ? NULL :
+                            pv_file_peek_cause(file));
     if (pv_run_peek_options(dispatcher->run)->fail_fast && !dispatcher->stop_dispatch &&
         (pv_file_get_status(file) == PV_FILE_FAILED || pv_file_get_status(file) == PV_FILE_ERROR))
         dispatcher->stop_dispatch = TRUE;
@@ -168,8 +189,14 @@ pv_dispatcher_finish_job(gpointer user_data)
     /* What the pool holds now, for the report's leak check. */
     pv_event_claim_released(pv_run_peek_events(dispatcher->run), pv_file_peek_path(file),
                             job->taken, pv_pool_get_used(pool), dispatcher->running);
-    pv_dispatcher_complete(dispatcher, file);
     g_free(job);
+    /* Its host was lost: --retries runs it again on another, if one is left. */
+    if (pv_dispatcher_host_up(dispatcher) && pv_file_retry_elsewhere(file)) {
+        g_queue_push_tail(&dispatcher->again, file);
+        pv_dispatcher_pump(dispatcher);
+        return G_SOURCE_REMOVE;
+    }
+    pv_dispatcher_complete(dispatcher, file);
     pv_dispatcher_pump(dispatcher);
     return G_SOURCE_REMOVE;
 }
@@ -390,6 +417,33 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
     /* Why files wait or are skipped goes into the records (see pv-i18n.c). */
     locale_t previous = pv_i18n_untranslated_begin();
 
+    /* Files that lost their host start again before any other. */
+    while (!g_queue_is_empty(&dispatcher->again)) {
+        PvFile *file = g_queue_peek_head(&dispatcher->again);
+        PvBlockReason reason;
+
+        if (dispatcher->interrupted) {
+            g_queue_pop_head(&dispatcher->again);
+            pv_dispatcher_skip(dispatcher, file, PV_FILE_CANCELLED,
+                               _("cancelled before it started"));
+            continue;
+        }
+        if (!pv_dispatcher_host_up(dispatcher)) {
+            g_autofree char *loss = pv_host_describe_loss(dispatcher->host);
+            g_autofree char *why = g_strdup_printf(_("not run: %s"), loss);
+
+            g_queue_pop_head(&dispatcher->again);
+            pv_file_lose_host(file, why);
+            pv_dispatcher_skip(dispatcher, file, PV_FILE_NOT_RUN, why);
+            continue;
+        }
+        reason = pv_dispatcher_try_head(dispatcher, file);
+        if (reason != PV_BLOCK_NONE) {
+            pv_dispatcher_set_head_blocked(dispatcher, file, reason);
+            goto out;
+        }
+        g_queue_pop_head(&dispatcher->again);
+    }
     while (dispatcher->next < dispatcher->files->len) {
         PvFile *file = dispatcher->files->pdata[dispatcher->next];
         PvBlockReason reason;
@@ -412,6 +466,15 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
                                _("not run: an earlier file failed (--fail-fast)"));
             continue;
         }
+        if (!pv_dispatcher_host_up(dispatcher)) {
+            g_autofree char *loss = pv_host_describe_loss(dispatcher->host);
+            g_autofree char *why = g_strdup_printf(_("not run: %s"), loss);
+
+            dispatcher->next++;
+            pv_file_lose_host(file, why);
+            pv_dispatcher_skip(dispatcher, file, PV_FILE_NOT_RUN, why);
+            continue;
+        }
         if (!pv_amount_fits(pv_dispatcher_want(file), pv_pool_get_total(pool))) {
             g_autofree char *need = pv_amount_format(pv_dispatcher_want(file));
             g_autofree char *total = pv_amount_format(pv_pool_get_total(pool));
@@ -430,10 +493,12 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
         }
         dispatcher->next++;
     }
-    if (dispatcher->next >= dispatcher->files->len)
+ out:
+    if (dispatcher->next >= dispatcher->files->len && g_queue_is_empty(&dispatcher->again))
         dispatcher->head_blocked = PV_BLOCK_NONE;
     pv_dispatcher_report_status(dispatcher);
-    if (dispatcher->running == 0 && dispatcher->next >= dispatcher->files->len)
+    if (dispatcher->running == 0 && dispatcher->next >= dispatcher->files->len &&
+        g_queue_is_empty(&dispatcher->again))
         g_main_loop_quit(dispatcher->loop);
     pv_i18n_end(previous);
 }
@@ -575,6 +640,36 @@ pv_dispatcher_tick(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+/*
+ * A host of the run was lost (its connection closed): the files running
+ * there stop now, whatever they wait for, failed with one line naming the
+ * host; nothing more goes there (pv_dispatcher_host_up()).
+ */
+static void
+pv_dispatcher_on_host_lost(PvHost *host, gpointer user_data)
+{
+    PvDispatcher *dispatcher = user_data;
+    g_autofree char *line = pv_host_describe_loss(host);
+    g_autofree char *record = NULL;
+    locale_t previous;
+    guint i;
+
+    pv_run_note(dispatcher->run, "%s", line);
+    /* What the files' results say goes into the records (see pv-i18n.c). */
+    previous = pv_i18n_untranslated_begin();
+    record = pv_host_describe_loss(host);
+    pv_i18n_end(previous);
+    for (i = 0; i < dispatcher->jobs->len; i++) {
+        PvDispatchJob *job = dispatcher->jobs->pdata[i];
+
+        if (pv_file_peek_host(job->file) == host)
+            pv_file_lose_host(job->file, record);
+    }
+    /* Whatever waits there for the host's resources wakes, and the queue moves. */
+    pv_resources_changed(pv_host_peek_resources(host));
+    pv_dispatcher_pump(dispatcher);
+}
+
 /**
  * pv_dispatcher_interrupt:
  *
@@ -622,6 +717,8 @@ pv_dispatcher_new(PvRun *run, GPtrArray *files, PvFileRunFunc run_file)
     dispatcher->psi_fds = g_array_new(FALSE, FALSE, sizeof(int));
     dispatcher->psi_watch_ids = g_array_new(FALSE, FALSE, sizeof(guint));
     pv_resources_set_changed_func(dispatcher->resources, pv_dispatcher_on_changed, dispatcher);
+    g_queue_init(&dispatcher->again);
+    pv_host_set_lost_func(dispatcher->host, pv_dispatcher_on_host_lost, dispatcher);
     return dispatcher;
 }
 
@@ -654,7 +751,8 @@ pv_dispatcher_run(PvDispatcher *dispatcher)
     /* The pool's use over time starts and ends with the run, not the tick. */
     pv_dispatcher_emit_pool_state(dispatcher);
     pv_dispatcher_pump(dispatcher);
-    if (dispatcher->running > 0 || dispatcher->next < dispatcher->files->len)
+    if (dispatcher->running > 0 || dispatcher->next < dispatcher->files->len ||
+        !g_queue_is_empty(&dispatcher->again))
         g_main_loop_run(dispatcher->loop);
     pv_dispatcher_emit_pool_state(dispatcher);
     g_source_remove(dispatcher->tick_id);
@@ -681,6 +779,8 @@ pv_dispatcher_free(PvDispatcher *dispatcher)
     g_thread_pool_free(dispatcher->workers, FALSE, dispatcher->given_up == 0);
     g_ptr_array_unref(dispatcher->jobs);
     pv_resources_set_changed_func(dispatcher->resources, NULL, NULL);
+    pv_host_set_lost_func(dispatcher->host, NULL, NULL);
+    g_queue_clear(&dispatcher->again);
     /* A pump queued by a late release must not outlive the dispatcher. */
     while (g_source_remove_by_user_data(dispatcher))
         ;

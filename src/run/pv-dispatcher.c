@@ -340,6 +340,17 @@ pv_dispatcher_skip(PvDispatcher *dispatcher, PvFile *file, PvFileStatus status,
     pv_dispatcher_complete(dispatcher, file);
 }
 
+/* No host is left for @file: it does not run, with the loss's line. */
+static void
+pv_dispatcher_skip_lost(PvDispatcher *dispatcher, PvFile *file)
+{
+    g_autofree char *loss = pv_host_describe_loss(dispatcher->host);
+    g_autofree char *why = g_strdup_printf(_("not run: %s"), loss);
+
+    pv_file_lose_host(file, why);
+    pv_dispatcher_skip(dispatcher, file, PV_FILE_NOT_RUN, why);
+}
+
 static void
 pv_dispatcher_report_status(PvDispatcher *dispatcher)
 {
@@ -429,12 +440,8 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
             continue;
         }
         if (!pv_dispatcher_host_up(dispatcher)) {
-            g_autofree char *loss = pv_host_describe_loss(dispatcher->host);
-            g_autofree char *why = g_strdup_printf(_("not run: %s"), loss);
-
             g_queue_pop_head(&dispatcher->again);
-            pv_file_lose_host(file, why);
-            pv_dispatcher_skip(dispatcher, file, PV_FILE_NOT_RUN, why);
+            pv_dispatcher_skip_lost(dispatcher, file);
             continue;
         }
         reason = pv_dispatcher_try_head(dispatcher, file);
@@ -467,12 +474,8 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
             continue;
         }
         if (!pv_dispatcher_host_up(dispatcher)) {
-            g_autofree char *loss = pv_host_describe_loss(dispatcher->host);
-            g_autofree char *why = g_strdup_printf(_("not run: %s"), loss);
-
             dispatcher->next++;
-            pv_file_lose_host(file, why);
-            pv_dispatcher_skip(dispatcher, file, PV_FILE_NOT_RUN, why);
+            pv_dispatcher_skip_lost(dispatcher, file);
             continue;
         }
         if (!pv_amount_fits(pv_dispatcher_want(file), pv_pool_get_total(pool))) {

@@ -33,11 +33,14 @@ export LIBVIRT_DEFAULT_URI=$URI
 echo "# host: $URI"
 write_conf
 
-# lost_run DIR TIMEOUT: runs provium on $URI over DIR in the background,
+# lost_run DIR [ARGS...]: runs provium on $URI over DIR in the background,
 # results in $WORK/runs-DIR; $pid
 lost_run() {
-    "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs-$1" --no-psi -j 1 \
-        --virt-type qemu --config "$WORK/provium.conf" "$WORK/$1" > "$WORK/out" 2> "$WORK/err" &
+    _dir=$1
+    shift
+    "$PROVIUM" -c "$URI" --prefix "$PREFIX" --results-dir "$WORK/runs-$_dir" --no-psi -j 1 \
+        --virt-type qemu --config "$WORK/provium.conf" "$@" "$WORK/$_dir" \
+        > "$WORK/out" 2> "$WORK/err" &
     pid=$!
 }
 
@@ -69,7 +72,8 @@ ev() {
     "$PROVIUM" events "$WORK/runs-$_dir/latest/events.msgpack" | jq -s "$@"
 }
 
-# 1. Killed while a test's command runs; a second file waits behind it (-j 1).
+# 1. Killed while a test's command runs; a second file waits behind it (-j 1);
+# --retries 1 has no other host to run the first on.
 mkdir "$WORK/killed"
 cat > "$WORK/killed/a.test.lua" <<LUA
 test("in a command", function(t)
@@ -84,7 +88,7 @@ test("queued", function(t)
     provium:vm("w"):boot()
 end)
 LUA
-lost_run killed
+lost_run killed --retries 1
 n=0
 until [ -e "$WORK/in-command" ] || ! kill -0 "$pid" 2> /dev/null || [ $n -ge 600 ]; do
     sleep 0.5
@@ -110,6 +114,8 @@ check "killed: its file failed, cause host_lost" \
 check "killed: the queued file not run, cause host_lost" \
     test "$(ev killed '[.[] | select(.kind == "file_completed" and (.path | endswith("b.test.lua"))
         and .status == "not_run" and .cause == "host_lost")] | length')" = 1
+check "killed: --retries 1 runs nothing again on the lost host" \
+    test "$(ev killed '[.[] | select(.kind == "file_retried")] | length')" = 0
 check "killed: no VM of the queued file was started" \
     test "$(ev killed '[.[] | select(.kind == "vm_spawned" and .vm == "w")] | length')" = 0
 check "killed: one line on stderr names the host as lost" \

@@ -40,7 +40,7 @@ struct _PvHost {
     char *efi_firmware;         /* the UEFI firmware libvirt picks from; NULL: none */
 
     gint lost;                  /* atomic: its connection closed under the run */
-    gboolean watching_close;    /* libvirt tells us when it does */
+    PvLibvirtCloseWatch *close_watch;  /* libvirt tells us when it does; NULL: not */
     /*
      * Guards what follows; a lock of its own, since libvirt may say the
      * connection closed from inside a call made under host->lock.

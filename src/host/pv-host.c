@@ -158,7 +158,7 @@ pv_host_open(const PvHostOptions *options, GError **error)
 
         host->storage = pv_host_storage_new_pool(host->conn, digests);
     }
-    host->watching_close = pv_libvirt_watch_close(host->conn, pv_host_on_closed, host);
+    host->close_watch = pv_libvirt_watch_close(host->conn, pv_host_on_closed, host);
     /* Kept domains must outlive the connection; the others must not. */
     host->domains = pv_domain_registry_new(host->conn, !options->keep_domains, error);
     if (!host->domains)
@@ -172,8 +172,7 @@ pv_host_free(PvHost *host)
     if (!host)
         return;
     /* Nothing hears of the connection after this. */
-    if (host->watching_close)
-        pv_libvirt_unwatch_close(host->conn);
+    pv_libvirt_unwatch_close(host->conn, g_steal_pointer(&host->close_watch));
     if (host->lost_idle)
         g_source_remove(host->lost_idle);
     pv_domain_registry_free(host->domains);

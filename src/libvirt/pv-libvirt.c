@@ -179,10 +179,10 @@ pv_libvirt_open(const char *uri, GError **error)
     return conn;
 }
 
-typedef struct {
+struct _PvLibvirtCloseWatch {
     PvLibvirtClosedFunc func;
     gpointer user_data;
-} PvLibvirtCloseWatch;
+};
 
 static void
 pv_libvirt_on_close(virConnectPtr conn, int reason, void *opaque)
@@ -213,34 +213,43 @@ pv_libvirt_on_close(virConnectPtr conn, int reason, void *opaque)
  *   (the daemon went away, keepalive gave up), on whichever thread libvirt
  *   noticed it: the main loop's, or a worker's in a call
  *
- * Returns: whether libvirt will tell (its remote driver does, which every
- *   qemu URI goes through; the test driver does not)
+ * Returns: (transfer full) (nullable): the watch, for
+ *   pv_libvirt_unwatch_close(); NULL when libvirt refused it
  */
-gboolean
+PvLibvirtCloseWatch *
 pv_libvirt_watch_close(virConnect *conn, PvLibvirtClosedFunc func, gpointer user_data)
 {
     PvLibvirtCloseWatch *watch = g_new0(PvLibvirtCloseWatch, 1);
 
     watch->func = func;
     watch->user_data = user_data;
-    if (virConnectRegisterCloseCallback(conn, pv_libvirt_on_close, watch, g_free) < 0) {
+    /*
+     * Ours to free (pv_libvirt_unwatch_close()), not libvirt's: a driver
+     * without close callbacks (test:///) says yes and keeps nothing.
+     */
+    if (virConnectRegisterCloseCallback(conn, pv_libvirt_on_close, watch, NULL) < 0) {
         virResetLastError();
         g_free(watch);
-        return FALSE;
+        return NULL;
     }
-    return TRUE;
+    return watch;
 }
 
 /**
  * pv_libvirt_unwatch_close:
+ * @watch: (transfer full) (nullable): from pv_libvirt_watch_close()
  *
- * Undoes pv_libvirt_watch_close(): @func is not called after this returns.
+ * Undoes pv_libvirt_watch_close(): its func is not called after this
+ * returns.  Call before the connection's last close.
  */
 void
-pv_libvirt_unwatch_close(virConnect *conn)
+pv_libvirt_unwatch_close(virConnect *conn, PvLibvirtCloseWatch *watch)
 {
+    if (!watch)
+        return;
     if (virConnectUnregisterCloseCallback(conn, pv_libvirt_on_close) < 0)
         virResetLastError();
+    g_free(watch);
 }
 
 /**

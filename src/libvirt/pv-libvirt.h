@@ -26,6 +26,7 @@ typedef enum {
 } PvLibvirtCloseReason;
 
 typedef void (*PvLibvirtClosedFunc)(PvLibvirtCloseReason reason, gpointer user_data);
+typedef struct _PvLibvirtCloseWatch PvLibvirtCloseWatch;
 
 void pv_libvirt_init(void);
 void pv_libvirt_set_error(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
@@ -36,8 +37,9 @@ void pv_libvirt_set_start_error(GError **error, const char *format, ...) G_GNUC_
 gboolean pv_libvirt_last_error_is(int code);
 virConnect *pv_libvirt_open(const char *uri, GError **error);
 void pv_libvirt_close(virConnect *conn);
-gboolean pv_libvirt_watch_close(virConnect *conn, PvLibvirtClosedFunc func, gpointer user_data);
-void pv_libvirt_unwatch_close(virConnect *conn);
+PvLibvirtCloseWatch *pv_libvirt_watch_close(virConnect *conn, PvLibvirtClosedFunc func,
+                                            gpointer user_data);
+void pv_libvirt_unwatch_close(virConnect *conn, PvLibvirtCloseWatch *watch);
 const char *pv_libvirt_close_reason_describe(PvLibvirtCloseReason reason);
 char *pv_libvirt_get_uri(virConnect *conn, GError **error);
 gboolean pv_libvirt_is_local(virConnect *conn);

@@ -10,8 +10,9 @@
 #   closes, the loss is heard at once;
 # - stopped (SIGSTOP) while a VM boots (provium waits for its agent, an
 #   event that will never come): only keepalive notices, within about 20 s.
-# Not here yet: a run on two hosts at once, where the others' files go on
-# (-c given twice is not there yet).
+# - on two hosts at once (qemu:///system and the second libvirtd, -c given
+#   twice; skipped by a provium that takes one host): the run goes on on
+#   the other host, and --retries 1 runs the lost host's file again there.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../libvirt-host.sh"
 at_exit host_stop_all
@@ -158,3 +159,53 @@ check "stopped: one line on stderr names the host as lost" \
     test "$(grep -c "$URI.*lost\|lost.*$URI" "$WORK/err")" = 1
 host_stop lost
 check "no QEMU of its domains is left running" no_qemu_left
+
+# 3. Two hosts: qemu:///system and host B, one VM each at a time (as
+# two-hosts.sh); B killed while each runs a file.
+if ! "$PROVIUM" --help 2>&1 | grep -q -- "again for more hosts"; then
+    ok "two hosts, one lost # SKIP this provium takes one host (-c once)"
+    exit 0
+fi
+host_start lost --no-kvm
+check "a second libvirtd for two hosts" test $? = 0
+B=$(host_uri lost)
+SYSTEM=qemu:///system
+export LIBVIRT_DEFAULT_URI=$SYSTEM
+mkdir "$WORK/two"
+for f in one two; do
+    cat > "$WORK/two/$f.test.lua" <<LUA
+test("runs", function(t)
+    provium:vm("$f"):boot()
+    io.open("$WORK/two-$f-" .. tostring(os.time()) .. "-" .. math.random(1e9), "w"):close()
+    provium:sleep("15s")
+end)
+LUA
+done
+"$PROVIUM" -c "$SYSTEM" -c "$B" --prefix "$PREFIX" --results-dir "$WORK/runs-two" \
+    --virt-type qemu --mem 400M --cpus 1 --no-psi --retries 1 --config "$WORK/provium.conf" \
+    "$WORK/two" > "$WORK/out" 2> "$WORK/err" &
+pid=$!
+n=0
+until [ "$(ls "$WORK" | grep -c '^two-')" -ge 2 ] || ! kill -0 "$pid" 2> /dev/null ||
+      [ $n -ge 600 ]; do
+    sleep 0.5
+    n=$((n + 1))
+done
+check "two hosts: both files started, one on each" test "$(ls "$WORK" | grep -c '^two-')" -ge 2
+check "two hosts: B's libvirtd is killed" host_kill lost KILL
+lost_wait 150
+echo "# ended ${took} s after the kill"
+check "two hosts: the run went on and passed (the lost file again, on the other host)" \
+    status_is 0
+check "two hosts: one file was retried" \
+    test "$(ev two '[.[] | select(.kind == "file_retried")] | length')" = 1
+check "two hosts: its first attempt failed with host B's loss" \
+    test "$(ev two --arg u "$B" '[.[] | select(.kind == "test_flaky" and
+        (.failures[0] | contains($u)))] | length')" = 1
+check "two hosts: both files passed in the end" \
+    test "$(ev two '[.[] | select(.kind == "file_completed" and .status == "passed")]
+        | length')" = 2
+check "two hosts: one line on stderr names host B as lost" \
+    test "$(grep -c "$B.*lost\|lost.*$B" "$WORK/err")" = 1
+host_stop lost
+check "two hosts: no QEMU of its domains is left running" no_qemu_left

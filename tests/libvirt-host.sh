@@ -30,6 +30,13 @@
 #                       stops its daemons, and checks that no process of its
 #                       namespace is left (with it go its mounts); returns 1,
 #                       after killing them, when one was
+#   host_kill NAME [SIGNAL]
+#                       sends SIGNAL (KILL unless given; STOP makes a daemon
+#                       that no longer answers) to its libvirtd alone, as a
+#                       daemon that crashed or hangs: its domains' QEMU
+#                       processes run on, and host_stop kills them without
+#                       counting them as left (a stopped daemon is killed
+#                       first)
 #   host_stop_all       every host this shell started, then the shared
 #                       directory: call it when the test ends (with lib.sh:
 #                       at_exit host_stop_all)
@@ -245,9 +252,60 @@ _host_ns_pids() {
     done
 }
 
+# _host_descendants PID: the processes under PID, however deep.
+_host_descendants() {
+    for _h_p in /proc/[0-9]*; do
+        _h_s=$(cat "$_h_p/stat" 2> /dev/null) || continue
+        echo "${_h_p#/proc/} $(echo "${_h_s##*) }" | cut -d' ' -f2)"
+    done | awk -v root="$1" '{ parent[$1] = $2 }
+        END {
+            want[root] = 1
+            do {
+                more = 0
+                for (p in parent)
+                    if (!(p in want) && (parent[p] in want)) { want[p] = 1; more = 1 }
+            } while (more)
+            for (p in want) if (p != root) print p
+        }'
+}
+
+host_kill() {
+    _h_state="$HOSTS_DIR/$1"
+    _h_ns=$(cat "$_h_state/ns" 2> /dev/null) || return 1
+    # never this shell's own namespace, whatever the file says
+    [ "$_h_ns" != "$(readlink /proc/$$/ns/mnt)" ] || return 1
+    # Its domains' QEMU (in mount namespaces of libvirt's own), now under
+    # the supervisor's tini, which ends with the daemon: host_stop kills
+    # them, since no daemon is left to destroy them.
+    for _h_p in $(_host_descendants "$(cat "$_h_state/pid")"); do
+        case $(cat "/proc/$_h_p/comm" 2> /dev/null) in
+        qemu-system-*) echo "$_h_p" >> "$_h_state/qemu" ;;
+        esac
+    done
+    touch "$_h_state/killed"
+    _h_sent=1
+    for _h_p in $(_host_ns_pids "$_h_ns"); do
+        if [ "$(cat "/proc/$_h_p/comm" 2> /dev/null)" = libvirtd ]; then
+            kill -"${2:-KILL}" "$_h_p" && _h_sent=0
+        fi
+    done
+    return $_h_sent
+}
+
 host_stop() {
     _h_state="$HOSTS_DIR/$1"
     [ -d "$_h_state" ] || return 0
+    if [ -e "$_h_state/killed" ]; then
+        # A daemon that does not answer would hold up the supervisor's virsh.
+        host_kill "$1" KILL
+        for _h_p in $(sort -u "$_h_state/qemu" 2> /dev/null); do
+            case $(cat "/proc/$_h_p/comm" 2> /dev/null) in
+            qemu-system-*)
+                echo "host $1: QEMU $_h_p of its killed daemon: killed" >> "$_h_state/log"
+                kill -9 "$_h_p" 2> /dev/null ;;
+            esac
+        done
+    fi
     _h_pid=$(cat "$_h_state/pid" 2> /dev/null)
     _h_ns=$(cat "$_h_state/ns" 2> /dev/null)
     touch "$_h_state/stop"
@@ -266,8 +324,11 @@ host_stop() {
         done
     fi
     HOSTS_STARTED=$(echo "$HOSTS_STARTED" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
+    _h_killed=0
+    [ -e "$_h_state/killed" ] && _h_killed=1
     rm -rf "$_h_state"
-    [ -z "$_h_left" ]
+    # After host_kill, its domains' processes were left by the test's design.
+    [ -z "$_h_left" ] || [ $_h_killed = 1 ]
 }
 
 host_stop_all() {

@@ -158,7 +158,7 @@ load_events(void)
                          "command is not currently supported; date -u -s @1764000000: exit "
                          "status 1");
     pv_event_claim_released(events, path, pv_amount(52428800, 0), (PvAmount){ 0, 0 }, 0);
-    pv_event_file_completed(events, path, "failed", 4200000000, NULL, none);
+    pv_event_file_completed(events, path, "failed", 4200000000, NULL, none, NULL);
     pv_event_run_interrupted(events, 1, "interrupted; stopping (interrupt again to exit at once)");
     pv_event_ksm_restored(events, TRUE, g_variant_builder_end(&again),
                           "provium: ksm settings restored");
@@ -166,6 +166,16 @@ load_events(void)
     /* Kinds added since, last, so the golden files only grow. */
     pv_event_network_reclaimed(events, path, "pv-aa11bb-boot-wan", "pv-0a5e1c7b42",
                                "20261123-080000-aa11bb", 4100, "process_gone");
+    /* A host lost under a file (doc/hosts.md): its test failed, the rest not run. */
+    pv_event_test_ended(events, path, "boots", NULL, "failed", 2000000000, "host_lost",
+                        "host 'lab2' (qemu+ssh://lab2/system) was lost: the daemon closed the "
+                        "connection", NULL);
+    pv_event_test_ended(events, path, "later", NULL, "not_run", 0, "host_lost",
+                        "host 'lab2' (qemu+ssh://lab2/system) was lost: the daemon closed the "
+                        "connection", NULL);
+    pv_event_file_completed(events, path, "failed", 2100000000,
+                            "host 'lab2' (qemu+ssh://lab2/system) was lost: the daemon closed "
+                            "the connection", none, "host_lost");
     (void)claim;
 
     for (i = 0; i < made->len; i++)

@@ -11,7 +11,10 @@
  * files are not this machine's gets provium's storage pool, made on first
  * use, with overlays as volumes backed by their base; a file of a profile
  * on the host already (vol:, host:) is named where it is.  (Uploads need a
- * real libvirtd: tests/e2e/remote-host.sh.)
+ * real libvirtd: tests/e2e/remote-host.sh.)  A host lost under the run
+ * (its connection closed: libvirt says so from any thread) stays lost and
+ * tells its listener once, on the main loop, and never after it is freed
+ * (a real daemon going away: tests/e2e/host-lost.sh).
  */
 #include "config.h"
 
@@ -544,6 +547,74 @@ test_storage_pool_fixtures(void)
     pv_libvirt_close(conn);
     cmd = g_strdup_printf("rm -rf '%s'", dir);
     g_assert_cmpint(system(cmd), ==, 0);
+
+static void
+count_lost(PvHost *host, gpointer user_data)
+{
+    guint *calls = user_data;
+
+    g_assert_true(pv_host_is_lost(host));
+    (*calls)++;
+}
+
+static gpointer
+mark_lost_thread(gpointer user_data)
+{
+    pv_host_mark_lost(user_data, PV_LIBVIRT_CLOSED_KEEPALIVE);
+    return NULL;
+}
+
+static void
+test_host_lost(void)
+{
+    g_autoptr(PvHost) host = open_test_host();
+    g_autoptr(PvHost) other = open_test_host();
+    g_autofree char *line = NULL;
+    guint calls = 0;
+
+    g_assert_false(pv_host_is_lost(host));
+    pv_host_set_lost_func(host, count_lost, &calls);
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    g_assert_cmpuint(calls, ==, 0);
+
+    /* From libvirt's thread: heard on the main loop, once. */
+    g_thread_join(g_thread_new("lost", mark_lost_thread, host));
+    g_assert_true(pv_host_is_lost(host));
+    g_assert_cmpuint(calls, ==, 0);
+    pv_host_mark_lost(host, PV_LIBVIRT_CLOSED_EOF);
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    g_assert_cmpuint(calls, ==, 1);
+    pv_host_mark_lost(host, PV_LIBVIRT_CLOSED_EOF);
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    g_assert_cmpuint(calls, ==, 1);
+    /* One line, naming the host, its URI and the first reason. */
+    line = pv_host_describe_loss(host);
+    g_assert_nonnull(strstr(line, pv_host_peek_name(host)));
+    g_assert_nonnull(strstr(line, "test:///default"));
+    g_assert_nonnull(strstr(line, pv_libvirt_close_reason_describe(PV_LIBVIRT_CLOSED_KEEPALIVE)));
+    g_assert_null(strchr(line, '\n'));
+
+    /* A listener set after the loss hears it too; one unset hears nothing. */
+    pv_host_set_lost_func(host, count_lost, &calls);
+    pv_host_set_lost_func(host, NULL, NULL);
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    g_assert_cmpuint(calls, ==, 1);
+    pv_host_set_lost_func(host, count_lost, &calls);
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    g_assert_cmpuint(calls, ==, 2);
+
+    /* Freed with the call pending: it never comes. */
+    pv_host_set_lost_func(other, count_lost, &calls);
+    pv_host_mark_lost(other, PV_LIBVIRT_CLOSED_EOF);
+    g_clear_pointer(&other, pv_host_free);
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    g_assert_cmpuint(calls, ==, 2);
 }
 
 int
@@ -557,5 +628,7 @@ main(int argc, char **argv)
     g_test_add_func("/host/storage/vol-xml", test_storage_vol_xml);
     g_test_add_func("/host/storage/pool", test_storage_pool);
     g_test_add_func("/host/storage/pool-fixtures", test_storage_pool_fixtures);
+
+    g_test_add_func("/host/lost", test_host_lost);
     return g_test_run();
 }

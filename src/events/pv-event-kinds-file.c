@@ -100,10 +100,13 @@ pv_event_claim_released(PvEvents *events, const char *path, PvAmount claim,
  * pv_event_file_completed:
  * @error: (nullable)
  * @kept: (element-type utf8): domains left running
+ * @cause: (nullable): when what ended it was not the file's doing, its code
+ *   ("host_lost")
  */
 void
 pv_event_file_completed(PvEvents *events, const char *path, const char *status,
-                        gint64 duration_ns, const char *error, GPtrArray *kept)
+                        gint64 duration_ns, const char *error, GPtrArray *kept,
+                        const char *cause)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
@@ -114,6 +117,8 @@ pv_event_file_completed(PvEvents *events, const char *path, const char *status,
     if (error)
         pv_event_add_str(&fields, "error", error);
     pv_event_add_strv(&fields, "kept", kept);
+    if (cause)
+        pv_event_add_str(&fields, "cause", cause);
     pv_event_emit_checked(events, "file_completed", &fields);
 }
 
@@ -150,8 +155,8 @@ pv_event_test_log(PvEvents *events, const char *path, const char *name, const ch
  * pv_event_test_ended:
  * @tags: (nullable): the test's tags, NULL-terminated
  * @status: "passed", "failed", "skipped" or "not_run": the kind is test_@status
- * @cause: (nullable): for a skip the host imposed, its code
- *   ("perf_mode_unavailable")
+ * @cause: (nullable): for a skip, failure or test not run the host imposed,
+ *   its code ("perf_mode_unavailable", "host_lost")
  * @reason: (nullable): the failure, or why skipped or not run
  * @console_excerpt: (nullable): for a failure
  */

@@ -78,7 +78,8 @@ void pv_event_claim_acquired(PvEvents *events, const char *path, PvAmount claim)
 void pv_event_claim_released(PvEvents *events, const char *path, PvAmount claim,
                              PvAmount pool_used, guint in_flight);
 void pv_event_file_completed(PvEvents *events, const char *path, const char *status,
-                             gint64 duration_ns, const char *error, GPtrArray *kept);
+                             gint64 duration_ns, const char *error, GPtrArray *kept,
+                             const char *cause);
 void pv_event_file_retried(PvEvents *events, const char *path, guint attempt, guint attempts,
                            GPtrArray *failed);
 

@@ -9,6 +9,7 @@
 
 #include "pv-host.h"
 #include "pv-node.h"
+#include "pv-libvirt.h"
 
 struct _PvHost {
     PvHostOptions options;      /* its strings are the host's own */
@@ -44,6 +45,17 @@ struct _PvHost {
     gboolean load_read;
     PvNodeCpuTimes load_then;   /* the CPU times the window starts at */
     gint64 load_then_us;
+    gint lost;                  /* atomic: its connection closed under the run */
+    PvLibvirtCloseWatch *close_watch;  /* libvirt tells us when it does; NULL: not */
+    /*
+     * Guards what follows; a lock of its own, since libvirt may say the
+     * connection closed from inside a call made under host->lock.
+     */
+    GMutex lost_lock;
+    PvLibvirtCloseReason lost_reason;  /* once lost */
+    PvHostLostFunc lost_func;
+    gpointer lost_data;
+    guint lost_idle;            /* lost_func's call on the main loop, pending */
 
     GMutex net_lock;            /* guards the network inventory */
     PvNetworkInventory *net_inventory;  /* NULL until a file declares a network */

@@ -12,6 +12,15 @@
  * (PvResources), with the memory guard's reading; its networks' inventory;
  * its fixture cache.  Its facts and its state now are read in
  * pv-host-facts.c.  Everything here is safe from any thread.
+ *
+ * A host can go away under a run (its daemon killed or stopped, the machine
+ * gone, the link cut): libvirt closes the connection (at once when the
+ * socket closes, after keepalive's probes go unanswered otherwise,
+ * pv-libvirt.c) and tells us; the host is then lost for the rest of the
+ * run (pv_host_is_lost()), and whoever placed files on it hears it on the
+ * main loop (pv_host_set_lost_func(): the dispatcher, which stops the files
+ * running there).  Its connection stays open (a closed one fails every
+ * call at once) until the host is freed.
  */
 #include "config.h"
 
@@ -39,6 +48,56 @@ pv_host_name_from_uri(const char *uri)
     return host && *host ? g_strdup(host) : NULL;
 }
 
+static gboolean
+pv_host_lost_idle(gpointer user_data)
+{
+    PvHost *host = user_data;
+    PvHostLostFunc func;
+    gpointer data;
+
+    g_mutex_lock(&host->lost_lock);
+    host->lost_idle = 0;
+    func = host->lost_func;
+    data = host->lost_data;
+    g_mutex_unlock(&host->lost_lock);
+    if (func)
+        func(host, data);
+    return G_SOURCE_REMOVE;
+}
+
+/* Under host->lost_lock: lost_func hears it on the main loop, once. */
+static void
+pv_host_schedule_lost_locked(PvHost *host)
+{
+    if (host->lost_func && !host->lost_idle)
+        host->lost_idle = g_idle_add_full(G_PRIORITY_HIGH, pv_host_lost_idle, host, NULL);
+}
+
+/**
+ * pv_host_mark_lost:
+ *
+ * The host's connection closed under the run (libvirt told, or a test
+ * says so): the host is lost for good, and its lost func hears it on the
+ * main loop.  A second call changes nothing.  Any thread.
+ */
+void
+pv_host_mark_lost(PvHost *host, PvLibvirtCloseReason reason)
+{
+    if (!g_atomic_int_compare_and_exchange(&host->lost, FALSE, TRUE))
+        return;
+    g_mutex_lock(&host->lost_lock);
+    host->lost_reason = reason;
+    pv_host_schedule_lost_locked(host);
+    g_mutex_unlock(&host->lost_lock);
+}
+
+/* libvirt's close callback: any thread. */
+static void
+pv_host_on_closed(PvLibvirtCloseReason reason, gpointer user_data)
+{
+    pv_host_mark_lost(user_data, reason);
+}
+
 /**
  * pv_host_open:
  * @options: (transfer none): copied
@@ -63,6 +122,7 @@ pv_host_open(const PvHostOptions *options, GError **error)
     g_mutex_init(&host->virt_lock);
     g_mutex_init(&host->net_lock);
     g_mutex_init(&host->load_lock);
+    g_mutex_init(&host->lost_lock);
     host->net_record_dir = pv_network_record_dir_default();
     for (i = 0; i < PV_HOST_FACT_LAST; i++)
         host->facts[i] = -1;
@@ -101,6 +161,7 @@ pv_host_open(const PvHostOptions *options, GError **error)
 
         host->storage = pv_host_storage_new_pool(host->conn, digests);
     }
+    host->close_watch = pv_libvirt_watch_close(host->conn, pv_host_on_closed, host);
     /* Kept domains must outlive the connection; the others must not. */
     host->domains = pv_domain_registry_new(host->conn, !options->keep_domains, error);
     if (!host->domains)
@@ -113,6 +174,10 @@ pv_host_free(PvHost *host)
 {
     if (!host)
         return;
+    /* Nothing hears of the connection after this. */
+    pv_libvirt_unwatch_close(host->conn, g_steal_pointer(&host->close_watch));
+    if (host->lost_idle)
+        g_source_remove(host->lost_idle);
     pv_domain_registry_free(host->domains);
     pv_resources_free(host->resources);
     pv_virt_free(host->virt);
@@ -132,6 +197,7 @@ pv_host_free(PvHost *host)
     g_mutex_clear(&host->virt_lock);
     g_mutex_clear(&host->net_lock);
     g_mutex_clear(&host->load_lock);
+    g_mutex_clear(&host->lost_lock);
     g_free((char *)host->options.uri);
     g_free((char *)host->options.name);
     g_free((char *)host->options.cache_dir);
@@ -238,6 +304,59 @@ guint
 pv_host_get_cpu_cap(PvHost *host)
 {
     return host->options.cpu_cap;
+}
+
+/**
+ * pv_host_is_lost:
+ *
+ * Whether the host's connection closed under the run: nothing more runs
+ * there, and what ran there failed (doc/hosts.md).  Any thread.
+ */
+gboolean
+pv_host_is_lost(PvHost *host)
+{
+    return g_atomic_int_get(&host->lost);
+}
+
+/**
+ * pv_host_describe_loss:
+ *
+ * Returns: (transfer full): one line naming the lost host and why it is
+ *   lost, in the caller's language (a record's: under the C locale)
+ */
+char *
+pv_host_describe_loss(PvHost *host)
+{
+    PvLibvirtCloseReason reason;
+
+    g_mutex_lock(&host->lost_lock);
+    reason = host->lost_reason;
+    g_mutex_unlock(&host->lost_lock);
+    return g_strdup_printf(_("host '%s' (%s) was lost: %s"), host->name,
+                           host->uri ? host->uri : host->options.uri ? host->options.uri : "?",
+                           pv_libvirt_close_reason_describe(reason));
+}
+
+/**
+ * pv_host_set_lost_func:
+ * @func: (nullable): called on the main loop once the host is lost (at
+ *   once, on the loop's next turn, when it is already); NULL: no longer
+ *
+ * Who hears that the host is lost: one listener.  Main thread.
+ */
+void
+pv_host_set_lost_func(PvHost *host, PvHostLostFunc func, gpointer user_data)
+{
+    g_mutex_lock(&host->lost_lock);
+    host->lost_func = func;
+    host->lost_data = user_data;
+    if (!func && host->lost_idle) {
+        g_source_remove(host->lost_idle);
+        host->lost_idle = 0;
+    }
+    if (pv_host_is_lost(host))
+        pv_host_schedule_lost_locked(host);
+    g_mutex_unlock(&host->lost_lock);
 }
 
 /**

@@ -11,6 +11,7 @@
 #include "pv-fixture-store.h"
 #include "pv-host-storage.h"
 #include "pv-ksm.h"
+#include "pv-libvirt.h"
 #include "pv-local.h"
 #include "pv-network.h"
 #include "pv-perf.h"
@@ -56,6 +57,14 @@ typedef enum {
 
 typedef struct _PvHost PvHost;
 
+/**
+ * PvHostLostFunc:
+ *
+ * The host's connection closed under the run (pv_host_set_lost_func()).
+ * Main thread.
+ */
+typedef void (*PvHostLostFunc)(PvHost *host, gpointer user_data);
+
 PvHost *pv_host_open(const PvHostOptions *options, GError **error);
 void pv_host_free(PvHost *host);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PvHost, pv_host_free)
@@ -69,6 +78,12 @@ gboolean pv_host_is_local(PvHost *host);
 gboolean pv_host_is_this_machine(PvHost *host);
 gboolean pv_host_is_test(PvHost *host);
 guint pv_host_get_cpu_cap(PvHost *host);
+
+/* Whether it is still there */
+gboolean pv_host_is_lost(PvHost *host);
+char *pv_host_describe_loss(PvHost *host);
+void pv_host_set_lost_func(PvHost *host, PvHostLostFunc func, gpointer user_data);
+void pv_host_mark_lost(PvHost *host, PvLibvirtCloseReason reason);
 
 /* Its facts, read once */
 gboolean pv_host_get_size(PvHost *host, guint64 *memory, guint *cpus, GError **error);

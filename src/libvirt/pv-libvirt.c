@@ -166,10 +166,110 @@ pv_libvirt_open(const char *uri, GError **error)
             pv_libvirt_set_error(error, _("cannot connect to libvirt's default URI"));
         return NULL;
     }
-    /* Best effort: not every driver (test:///) supports keepalive. */
-    if (virConnectSetKeepAlive(conn, 5, 3) < 0)
+    /*
+     * Best effort: not every driver (test:///) supports keepalive.  A probe
+     * every PV_LIBVIRT_KEEPALIVE_INTERVAL s of silence, and the connection
+     * closes after PV_LIBVIRT_KEEPALIVE_COUNT unanswered ones: a daemon that
+     * stopped answering (stopped, a host gone, a link cut) is noticed within
+     * about 5 * (3 + 1) = 20 s; one whose socket closed (killed) at once.
+     */
+    if (virConnectSetKeepAlive(conn, PV_LIBVIRT_KEEPALIVE_INTERVAL,
+                               PV_LIBVIRT_KEEPALIVE_COUNT) < 0)
         virResetLastError();
     return conn;
+}
+
+struct _PvLibvirtCloseWatch {
+    PvLibvirtClosedFunc func;
+    gpointer user_data;
+};
+
+static void
+pv_libvirt_on_close(virConnectPtr conn, int reason, void *opaque)
+{
+    PvLibvirtCloseWatch *watch = opaque;
+    PvLibvirtCloseReason why;
+
+    switch (reason) {
+    case VIR_CONNECT_CLOSE_REASON_EOF:
+        why = PV_LIBVIRT_CLOSED_EOF;
+        break;
+    case VIR_CONNECT_CLOSE_REASON_KEEPALIVE:
+        why = PV_LIBVIRT_CLOSED_KEEPALIVE;
+        break;
+    case VIR_CONNECT_CLOSE_REASON_CLIENT:
+        /* Ours: not a loss. */
+        return;
+    default:
+        why = PV_LIBVIRT_CLOSED_ERROR;
+        break;
+    }
+    watch->func(why, watch->user_data);
+}
+
+/**
+ * pv_libvirt_watch_close:
+ * @func: called when the connection closes other than by our own close
+ *   (the daemon went away, keepalive gave up), on whichever thread libvirt
+ *   noticed it: the main loop's, or a worker's in a call
+ *
+ * Returns: (transfer full) (nullable): the watch, for
+ *   pv_libvirt_unwatch_close(); NULL when libvirt refused it
+ */
+PvLibvirtCloseWatch *
+pv_libvirt_watch_close(virConnect *conn, PvLibvirtClosedFunc func, gpointer user_data)
+{
+    PvLibvirtCloseWatch *watch = g_new0(PvLibvirtCloseWatch, 1);
+
+    watch->func = func;
+    watch->user_data = user_data;
+    /*
+     * Ours to free (pv_libvirt_unwatch_close()), not libvirt's: a driver
+     * without close callbacks (test:///) says yes and keeps nothing.
+     */
+    if (virConnectRegisterCloseCallback(conn, pv_libvirt_on_close, watch, NULL) < 0) {
+        virResetLastError();
+        g_free(watch);
+        return NULL;
+    }
+    return watch;
+}
+
+/**
+ * pv_libvirt_unwatch_close:
+ * @watch: (transfer full) (nullable): from pv_libvirt_watch_close()
+ *
+ * Undoes pv_libvirt_watch_close(): its func is not called after this
+ * returns.  Call before the connection's last close.
+ */
+void
+pv_libvirt_unwatch_close(virConnect *conn, PvLibvirtCloseWatch *watch)
+{
+    if (!watch)
+        return;
+    if (virConnectUnregisterCloseCallback(conn, pv_libvirt_on_close) < 0)
+        virResetLastError();
+    g_free(watch);
+}
+
+/**
+ * pv_libvirt_close_reason_describe:
+ *
+ * Returns: why a connection closed, for people (translated: call it under
+ *   the C locale for a record)
+ */
+const char *
+pv_libvirt_close_reason_describe(PvLibvirtCloseReason reason)
+{
+    switch (reason) {
+    case PV_LIBVIRT_CLOSED_EOF:
+        return _("the daemon closed the connection");
+    case PV_LIBVIRT_CLOSED_KEEPALIVE:
+        return _("the daemon stopped answering");
+    case PV_LIBVIRT_CLOSED_ERROR:
+    default:
+        return _("the connection failed");
+    }
 }
 
 /**

@@ -30,6 +30,13 @@
  * removed, reported timed out or cancelled), what it held goes back, and
  * the run goes on and ends without waiting for the stuck thread, which
  * never touches anything of the run again.
+ *
+ * A host can be lost mid-run (pv_host_is_lost(): its connection closed):
+ * the files running there are stopped at once (pv_file_lose_host(): their
+ * tests fail with the loss, cause host_lost), nothing more is placed there,
+ * and a file that lost its host runs again elsewhere when --retries allows
+ * and another host is there; with no host left, the files still queued end
+ * not run, with the same line.
  */
 #include "config.h"
 
@@ -72,6 +79,7 @@ struct _PvDispatcher {
     GMainLoop *loop;
     GThreadPool *workers;
     GPtrArray *jobs;        /* PvDispatchJob, running */
+    GQueue again;           /* PvFile: lost with their host, to run elsewhere first */
     guint given_up;         /* files given up: their workers never end */
     guint tick_id;
     gint pump_pending;      /* atomic: a pump is queued on the main loop */
@@ -196,6 +204,23 @@ pv_dispatcher_rank_hosts(const PvHostRoom *rooms, guint n, PvAmount want, PvAmou
 
 static void pv_dispatcher_pump(PvDispatcher *dispatcher);
 
+/*
+ * Where the next file may go: a host of the run that is not lost, or NULL
+ * when none is left.  (One host today; placing files over several hosts
+ * considers only those this would return.)
+ */
+static PvHost *
+pv_dispatcher_host_up(PvDispatcher *dispatcher)
+{
+    guint i;
+
+    for (i = 0; i < dispatcher->n_hosts; i++) {
+        if (!pv_host_is_lost(dispatcher->hosts[i].host))
+            return dispatcher->hosts[i].host;
+    }
+    return NULL;
+}
+
 static PvAmount
 pv_dispatcher_want(PvFile *file)
 {
@@ -221,7 +246,9 @@ pv_dispatcher_complete(PvDispatcher *dispatcher, PvFile *file)
     pv_event_file_completed(pv_run_peek_events(dispatcher->run), pv_file_peek_path(file),
                             pv_file_status_to_string(pv_file_get_status(file)),
                             started ? finished - started : 0, pv_file_peek_error(file),
-                            pv_file_peek_kept(file));
+                            pv_file_peek_kept(file),
+                            pv_file_get_status(file) == PV_FILE_PASSED ? NULL :
+                            pv_file_peek_cause(file));
     if (pv_run_peek_options(dispatcher->run)->fail_fast && !dispatcher->stop_dispatch &&
         (pv_file_get_status(file) == PV_FILE_FAILED || pv_file_get_status(file) == PV_FILE_ERROR))
         dispatcher->stop_dispatch = TRUE;
@@ -251,8 +278,14 @@ pv_dispatcher_finish_job(gpointer user_data)
     pv_event_claim_released(pv_run_peek_events(dispatcher->run), pv_file_peek_path(file),
                             job->taken, pv_run_get_pool_used(dispatcher->run),
                             dispatcher->running);
-    pv_dispatcher_complete(dispatcher, file);
     g_free(job);
+    /* Its host was lost: --retries runs it again on another, if one is left. */
+    if (pv_dispatcher_host_up(dispatcher) && pv_file_retry_elsewhere(file)) {
+        g_queue_push_tail(&dispatcher->again, file);
+        pv_dispatcher_pump(dispatcher);
+        return G_SOURCE_REMOVE;
+    }
+    pv_dispatcher_complete(dispatcher, file);
     pv_dispatcher_pump(dispatcher);
     return G_SOURCE_REMOVE;
 }
@@ -397,6 +430,27 @@ pv_dispatcher_skip(PvDispatcher *dispatcher, PvFile *file, PvFileStatus status,
 {
     pv_file_set_status(file, status, why);
     pv_dispatcher_complete(dispatcher, file);
+}
+
+/* No host is left for @file: it does not run, with each lost host's line. */
+static void
+pv_dispatcher_skip_lost(PvDispatcher *dispatcher, PvFile *file)
+{
+    g_autoptr(GString) losses = g_string_new(NULL);
+    g_autofree char *why = NULL;
+    guint i;
+
+    for (i = 0; i < dispatcher->n_hosts; i++) {
+        g_autofree char *loss = NULL;
+
+        if (!pv_host_is_lost(dispatcher->hosts[i].host))
+            continue;
+        loss = pv_host_describe_loss(dispatcher->hosts[i].host);
+        g_string_append_printf(losses, "%s%s", losses->len ? "; " : "", loss);
+    }
+    why = g_strdup_printf(_("not run: %s"), losses->str);
+    pv_file_lose_host(file, why);
+    pv_dispatcher_skip(dispatcher, file, PV_FILE_NOT_RUN, why);
 }
 
 static void
@@ -551,6 +605,33 @@ pv_dispatcher_too_big(PvDispatcher *dispatcher, PvFile *file)
         pv_file_peek_path(file), need, offers->str);
 }
 
+/*
+ * The hosts @file may try, in pv_dispatcher_rank_hosts()'s order, lost
+ * hosts left out.  Returns: how many; 0 when no host can ever hold it;
+ * G_MAXUINT when those that could are all lost.
+ */
+static guint
+pv_dispatcher_place(PvDispatcher *dispatcher, PvFile *file, PvHostRoom *rooms, guint *order)
+{
+    guint count;
+    guint kept = 0;
+    guint i;
+
+    for (i = 0; i < dispatcher->n_hosts; i++) {
+        PvPool *pool = pv_resources_peek_pool(dispatcher->hosts[i].resources);
+
+        rooms[i].total = pv_pool_get_total(pool);
+        rooms[i].used = pv_pool_get_used(pool);
+    }
+    count = pv_dispatcher_rank_hosts(rooms, dispatcher->n_hosts, pv_dispatcher_want(file),
+                                     pv_dispatcher_need(file), order);
+    for (i = 0; i < count; i++) {
+        if (!pv_host_is_lost(dispatcher->hosts[order[i]].host))
+            order[kept++] = order[i];
+    }
+    return count > 0 && kept == 0 ? G_MAXUINT : kept;
+}
+
 static void
 pv_dispatcher_pump(PvDispatcher *dispatcher)
 {
@@ -559,11 +640,41 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
     /* Why files wait or are skipped goes into the records (see pv-i18n.c). */
     locale_t previous = pv_i18n_untranslated_begin();
 
+    /* Files that lost their host start again before any other. */
+    while (!g_queue_is_empty(&dispatcher->again)) {
+        PvFile *file = g_queue_peek_head(&dispatcher->again);
+        PvBlockReason reason;
+        guint count;
+
+        if (dispatcher->interrupted) {
+            g_queue_pop_head(&dispatcher->again);
+            pv_dispatcher_skip(dispatcher, file, PV_FILE_CANCELLED,
+                               _("cancelled before it started"));
+            continue;
+        }
+        if (!pv_dispatcher_host_up(dispatcher)) {
+            g_queue_pop_head(&dispatcher->again);
+            pv_dispatcher_skip_lost(dispatcher, file);
+            continue;
+        }
+        count = pv_dispatcher_place(dispatcher, file, rooms, order);
+        if (count == 0 || count == G_MAXUINT) {
+            /* It ran on a lost host it alone could fit on. */
+            g_queue_pop_head(&dispatcher->again);
+            pv_dispatcher_skip_lost(dispatcher, file);
+            continue;
+        }
+        reason = pv_dispatcher_try_head(dispatcher, file, order, count);
+        if (reason != PV_BLOCK_NONE) {
+            pv_dispatcher_set_head_blocked(dispatcher, file, reason);
+            goto out;
+        }
+        g_queue_pop_head(&dispatcher->again);
+    }
     while (dispatcher->next < dispatcher->files->len) {
         PvFile *file = dispatcher->files->pdata[dispatcher->next];
         PvBlockReason reason;
         guint count;
-        guint i;
 
         if (pv_file_get_status(file) == PV_FILE_ERROR) {
             /* Broken at discovery: reported in its turn, never run. */
@@ -583,14 +694,18 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
                                _("not run: an earlier file failed (--fail-fast)"));
             continue;
         }
-        for (i = 0; i < dispatcher->n_hosts; i++) {
-            PvPool *pool = pv_resources_peek_pool(dispatcher->hosts[i].resources);
-
-            rooms[i].total = pv_pool_get_total(pool);
-            rooms[i].used = pv_pool_get_used(pool);
+        if (!pv_dispatcher_host_up(dispatcher)) {
+            dispatcher->next++;
+            pv_dispatcher_skip_lost(dispatcher, file);
+            continue;
         }
-        count = pv_dispatcher_rank_hosts(rooms, dispatcher->n_hosts, pv_dispatcher_want(file),
-                                         pv_dispatcher_need(file), order);
+        count = pv_dispatcher_place(dispatcher, file, rooms, order);
+        if (count == G_MAXUINT) {
+            /* Every host that could hold it is lost. */
+            dispatcher->next++;
+            pv_dispatcher_skip_lost(dispatcher, file);
+            continue;
+        }
         if (count == 0) {
             g_autofree char *why = pv_dispatcher_too_big(dispatcher, file);
 
@@ -605,10 +720,12 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
         }
         dispatcher->next++;
     }
-    if (dispatcher->next >= dispatcher->files->len)
+ out:
+    if (dispatcher->next >= dispatcher->files->len && g_queue_is_empty(&dispatcher->again))
         dispatcher->head_blocked = PV_BLOCK_NONE;
     pv_dispatcher_report_status(dispatcher);
-    if (dispatcher->running == 0 && dispatcher->next >= dispatcher->files->len)
+    if (dispatcher->running == 0 && dispatcher->next >= dispatcher->files->len &&
+        g_queue_is_empty(&dispatcher->again))
         g_main_loop_quit(dispatcher->loop);
     pv_i18n_end(previous);
 }
@@ -752,6 +869,36 @@ pv_dispatcher_tick(gpointer user_data)
     return G_SOURCE_CONTINUE;
 }
 
+/*
+ * A host of the run was lost (its connection closed): the files running
+ * there stop now, whatever they wait for, failed with one line naming the
+ * host; nothing more goes there (pv_dispatcher_host_up()).
+ */
+static void
+pv_dispatcher_on_host_lost(PvHost *host, gpointer user_data)
+{
+    PvDispatcher *dispatcher = user_data;
+    g_autofree char *line = pv_host_describe_loss(host);
+    g_autofree char *record = NULL;
+    locale_t previous;
+    guint i;
+
+    pv_run_note(dispatcher->run, "%s", line);
+    /* What the files' results say goes into the records (see pv-i18n.c). */
+    previous = pv_i18n_untranslated_begin();
+    record = pv_host_describe_loss(host);
+    pv_i18n_end(previous);
+    for (i = 0; i < dispatcher->jobs->len; i++) {
+        PvDispatchJob *job = dispatcher->jobs->pdata[i];
+
+        if (pv_file_peek_host(job->file) == host)
+            pv_file_lose_host(job->file, record);
+    }
+    /* Whatever waits there for the host's resources wakes, and the queue moves. */
+    pv_resources_changed(pv_host_peek_resources(host));
+    pv_dispatcher_pump(dispatcher);
+}
+
 /**
  * pv_dispatcher_interrupt:
  *
@@ -809,6 +956,9 @@ pv_dispatcher_new(PvRun *run, GPtrArray *files, PvFileRunFunc run_file)
     dispatcher->jobs = g_ptr_array_new();
     dispatcher->psi_fds = g_array_new(FALSE, FALSE, sizeof(int));
     dispatcher->psi_watch_ids = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_queue_init(&dispatcher->again);
+    for (i = 0; i < dispatcher->n_hosts; i++)
+        pv_host_set_lost_func(dispatcher->hosts[i].host, pv_dispatcher_on_host_lost, dispatcher);
     return dispatcher;
 }
 
@@ -842,7 +992,8 @@ pv_dispatcher_run(PvDispatcher *dispatcher)
     /* The pool's use over time starts and ends with the run, not the tick. */
     pv_dispatcher_emit_pool_state(dispatcher);
     pv_dispatcher_pump(dispatcher);
-    if (dispatcher->running > 0 || dispatcher->next < dispatcher->files->len)
+    if (dispatcher->running > 0 || dispatcher->next < dispatcher->files->len ||
+        !g_queue_is_empty(&dispatcher->again))
         g_main_loop_run(dispatcher->loop);
     pv_dispatcher_emit_pool_state(dispatcher);
     g_source_remove(dispatcher->tick_id);
@@ -870,8 +1021,11 @@ pv_dispatcher_free(PvDispatcher *dispatcher)
     /* Every job has finished (the loop ran until none ran): not the workers given up. */
     g_thread_pool_free(dispatcher->workers, FALSE, dispatcher->given_up == 0);
     g_ptr_array_unref(dispatcher->jobs);
-    for (i = 0; i < dispatcher->n_hosts; i++)
+    for (i = 0; i < dispatcher->n_hosts; i++) {
         pv_resources_set_changed_func(dispatcher->hosts[i].resources, NULL, NULL);
+        pv_host_set_lost_func(dispatcher->hosts[i].host, NULL, NULL);
+    }
+    g_queue_clear(&dispatcher->again);
     /* A pump queued by a late release must not outlive the dispatcher. */
     while (g_source_remove_by_user_data(dispatcher))
         ;

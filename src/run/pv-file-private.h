@@ -51,6 +51,7 @@ struct _PvFile {
     gboolean ended;            /* pv_file_end() ran for this attempt */
     gint top_level_line;       /* the top level's line last run; 0 unknown */
     guint attempt;             /* from 0; --retries runs a failed file again */
+    gint host_lost;            /* atomic: its host was lost under this attempt */
     GHashTable *failures;      /* test name -> GPtrArray of its earlier attempts' reasons */
     GPtrArray *failed_now;     /* names of the tests that failed in this attempt */
     PvBlockReason blocked;     /* what the worker waits for, if anything */

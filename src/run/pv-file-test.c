@@ -17,6 +17,7 @@
 #include "pv-error.h"
 #define PV_FILE_PRIVATE
 #include "pv-file-private.h"
+#include "pv-host.h"
 #include "pv-pgroup.h"
 #include "pv-run.h"
 #include "pv-tags.h"
@@ -334,10 +335,21 @@ pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause, const cha
             message = both;
         }
     }
-    if (!pv_file_check(file, &interrupt) && status != PV_TEST_FAILED) {
+    /*
+     * Its host was lost: whatever the test saw of it (a call that failed on
+     * the closed connection, a wait woken), the loss is its failure.
+     */
+    if (status == PV_TEST_FAILED && file->host && pv_host_is_lost(file->host) &&
+        !pv_file_lost_host(file)) {
+        g_autofree char *loss = pv_host_describe_loss(file->host);
+
+        pv_file_lose_host(file, loss);
+    }
+    if (!pv_file_check(file, &interrupt) &&
+        (status != PV_TEST_FAILED || interrupt->code == PV_ERROR_HOST_LOST)) {
         status = PV_TEST_FAILED;
         message = interrupt->message;
-        cause = NULL;
+        cause = interrupt->code == PV_ERROR_HOST_LOST ? pv_file_peek_cause(file) : NULL;
     }
     if (status == PV_TEST_FAILED && !message)
         message = _("failed");
@@ -345,7 +357,8 @@ pv_file_end_test(PvFile *file, PvTestStatus status, const char *cause, const cha
         excerpt = pv_file_console_excerpt(file);
     pv_file_add_result(file, file->current_declared, status,
                        (g_get_monotonic_time() - file->test_started) * 1000,
-                       status == PV_TEST_SKIPPED ? cause : NULL, message, excerpt);
+                       status == PV_TEST_SKIPPED || status == PV_TEST_FAILED ? cause : NULL,
+                       message, excerpt);
 
     keep = pv_run_peek_options(file->run)->keep_failed && status == PV_TEST_FAILED &&
         pv_file_last_attempt(file);
@@ -393,7 +406,8 @@ pv_file_not_run(PvFile *file, guint from, const char *reason)
 
     for (i = from; i < file->test_names->len; i++) {
         if (pv_file_test_is_selected(file, i))
-            pv_file_add_result(file, i, PV_TEST_NOT_RUN, 0, NULL, reason, NULL);
+            pv_file_add_result(file, i, PV_TEST_NOT_RUN, 0, pv_file_peek_cause(file), reason,
+                               NULL);
     }
     if (!file->error)
         file->error = g_strdup(reason);
@@ -411,7 +425,13 @@ pv_file_end(PvFile *file, const char *error)
 {
     gboolean keep;
 
-    if (error)
+    /* Its host went away: what broke (its networks, say) broke with it. */
+    if (file->host && pv_host_is_lost(file->host) && !pv_file_lost_host(file)) {
+        g_autofree char *loss = pv_host_describe_loss(file->host);
+
+        pv_file_lose_host(file, loss);
+    }
+    if (error && !pv_file_lost_host(file))
         pv_file_set_status(file, PV_FILE_ERROR, error);
     keep = pv_run_peek_options(file->run)->keep_failed &&
         (file->any_failed || file->status == PV_FILE_ERROR) && pv_file_last_attempt(file);
@@ -427,7 +447,16 @@ pv_file_end(PvFile *file, const char *error)
         file->status = PV_FILE_FAILED;
     else
         file->status = PV_FILE_PASSED;
+    /* Lost with its host: file_completed says so, in the loss's one line. */
+    if (file->status == PV_FILE_FAILED && pv_file_lost_host(file) && !file->error) {
+        g_autoptr(GError) loss = NULL;
+
+        if (!pv_wake_check(&file->wake, &loss))
+            file->error = g_strdup(loss->message);
+    }
 }
+
+static gboolean pv_file_start_over(PvFile *file);
 
 /**
  * pv_file_retry:
@@ -446,6 +475,41 @@ pv_file_retry(PvFile *file)
 
     if (file->status != PV_FILE_FAILED || file->attempt >= retries)
         return FALSE;
+    /* Not where its host was lost: only another host (pv_file_retry_elsewhere()). */
+    if (pv_file_lost_host(file))
+        return FALSE;
+    return pv_file_start_over(file);
+}
+
+/**
+ * pv_file_retry_elsewhere:
+ *
+ * After pv_file_end(), on the main thread: a file whose host was lost
+ * with an attempt of --retries left starts over, as pv_file_retry()
+ * would, to be placed on another host; the dispatcher asks only when
+ * another host is there.
+ * Returns: whether the file runs again
+ */
+gboolean
+pv_file_retry_elsewhere(PvFile *file)
+{
+    guint retries = pv_run_peek_options(file->run)->retries;
+
+    if (!pv_file_lost_host(file) || file->status != PV_FILE_FAILED || file->attempt >= retries)
+        return FALSE;
+    if (!pv_file_start_over(file))
+        return FALSE;
+    g_atomic_int_set(&file->host_lost, FALSE);
+    file->host = NULL;
+    return TRUE;
+}
+
+/* A new attempt of a failed file; FALSE when it was cancelled. */
+static gboolean
+pv_file_start_over(PvFile *file)
+{
+    guint retries = pv_run_peek_options(file->run)->retries;
+
     /* A cancellation stays, and the file stays failed; a timeout is forgotten. */
     if (!pv_wake_reset_unless_cancelled(&file->wake))
         return FALSE;
@@ -522,4 +586,44 @@ pv_file_give_up(PvFile *file)
     pv_file_end(file, NULL);
     if (file->status == PV_FILE_PASSED)
         pv_file_set_status(file, PV_FILE_FAILED, message);
+}
+
+/**
+ * pv_file_lose_host:
+ * @message: one line naming the host (pv_host_describe_loss())
+ *
+ * The file's host was lost: the file stops (its running test fails with
+ * @message, cause "host_lost", the tests after it do not run), whatever it
+ * waits for.  Any thread; for a file not started, what it is reported
+ * with.
+ */
+void
+pv_file_lose_host(PvFile *file, const char *message)
+{
+    g_atomic_int_set(&file->host_lost, TRUE);
+    pv_wake_interrupt(&file->wake, PV_INTERRUPT_FILE, PV_ERROR_HOST_LOST, message);
+}
+
+/**
+ * pv_file_lost_host:
+ *
+ * Whether the file's host was lost under its attempt.  Any thread.
+ */
+gboolean
+pv_file_lost_host(PvFile *file)
+{
+    return g_atomic_int_get(&file->host_lost);
+}
+
+/**
+ * pv_file_peek_cause:
+ *
+ * Returns: (nullable): why the file did not pass, when that was not the
+ *   file's doing: "host_lost" (the `cause` of its results and of
+ *   file_completed); NULL otherwise
+ */
+const char *
+pv_file_peek_cause(PvFile *file)
+{
+    return pv_file_lost_host(file) ? "host_lost" : NULL;
 }

@@ -159,6 +159,10 @@ const char *pv_file_peek_current_test(PvFile *file);
 void pv_file_end(PvFile *file, const char *error);
 gboolean pv_file_retry(PvFile *file);
 void pv_file_give_up(PvFile *file);
+void pv_file_lose_host(PvFile *file, const char *message);
+gboolean pv_file_lost_host(PvFile *file);
+const char *pv_file_peek_cause(PvFile *file);
+gboolean pv_file_retry_elsewhere(PvFile *file);
 
 /* Time, interrupts and waits */
 gboolean pv_file_check(PvFile *file, GError **error);

@@ -40,7 +40,9 @@ pv_run_renew_lease(PvRun *run)
     for (i = 0; i < run->hosts->len; i++) {
         PvHost *host = run->hosts->pdata[i];
 
-        pv_domain_registry_renew_lease(pv_host_peek_domains(host), &owner);
+        /* A lost host's connection is closed: nothing to renew there. */
+        if (!pv_host_is_lost(host))
+            pv_domain_registry_renew_lease(pv_host_peek_domains(host), &owner);
         pv_network_record_renew(pv_host_peek_network_record_dir(host), &owner);
     }
 }

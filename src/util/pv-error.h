@@ -27,6 +27,7 @@ typedef enum {
     PV_ERROR_PERF_UNAVAILABLE, /* the host can never give performance mode */
     PV_ERROR_NO_REALTIME,    /* libvirt refuses SCHED_FIFO for domains here */
     PV_ERROR_NO_HUGETLBFS,   /* libvirt has no hugetlbfs mount for hugepages */
+    PV_ERROR_HOST_LOST,      /* the libvirt host's connection closed under the run */
 
     PV_ERROR_LAST
 } PvErrorCode;

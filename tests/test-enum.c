@@ -160,7 +160,7 @@ test_names(void)
     CHECK_NAMES(pv_block_reason, PvBlockReason, PV_BLOCK_LAST,
                 "none pool_full psi_pressure host_memory jobs_cap boot_gate llc_busy "
                 "network_busy fixture_build");
-    CHECK_NAMES(pv_check_status, PvCheckStatus, PV_CHECK_LAST, "PASS WARN FAIL");
+    CHECK_NAMES(pv_check_status, PvCheckStatus, PV_CHECK_LAST, "PASS WARN FAIL SKIP");
     CHECK_NAMES(pv_console_check, PvConsoleCheck, PV_CONSOLE_CHECK_LAST,
                 "panic oops bug oom segfault call_trace");
     CHECK_NAMES(pv_domain_state, PvDomainState, PV_DOMAIN_STATE_LAST,

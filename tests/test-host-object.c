@@ -547,6 +547,7 @@ test_storage_pool_fixtures(void)
     pv_libvirt_close(conn);
     cmd = g_strdup_printf("rm -rf '%s'", dir);
     g_assert_cmpint(system(cmd), ==, 0);
+}
 
 static void
 count_lost(PvHost *host, gpointer user_data)

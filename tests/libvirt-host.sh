@@ -14,8 +14,8 @@
 #       --no-cache-banks binds an empty directory over each
 #       /sys/devices/system/cpu/cpu*/cache: libvirt then reports no cache
 #       banks, as on a CI machine whose CPU gives no cache information.
-#       --no-kvm binds /dev/null over /dev/kvm: libvirt then offers no KVM,
-#       as on a machine without /dev/kvm.
+#       --no-kvm binds an empty file over /dev/kvm: libvirt then offers no
+#       KVM, as on a machine without /dev/kvm.
 #       Returns 0 once it answers at $(host_uri NAME); 77 when this machine
 #       cannot have such a host (not root, unshare not permitted, no
 #       libvirtd): $HOST_SKIP says why, in one line; 1 when it did not come
@@ -152,7 +152,12 @@ if [ "$no_cache" = 1 ]; then
     done
 fi
 if [ "$no_kvm" = 1 ] && [ -e /dev/kvm ]; then
-    mount --bind /dev/null /dev/kvm
+    # Not /dev/null: its times change as anything writes to it, and libvirt,
+    # which reads /dev/kvm's to know whether its QEMU capabilities are
+    # still good, would probe QEMU again at every domain start.
+    : > /tmp/no-kvm
+    chmod 000 /tmp/no-kvm
+    mount --bind /tmp/no-kvm /dev/kvm
 fi
 set +e
 virtlogd -d -p /run/libvirt/virtlogd.pid

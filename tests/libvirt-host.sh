@@ -153,8 +153,8 @@ if [ "$no_cache" = 1 ]; then
 fi
 if [ "$no_kvm" = 1 ] && [ -e /dev/kvm ]; then
     # Not /dev/null: its times change as anything writes to it, and libvirt,
-    # which reads /dev/kvm's to know whether its QEMU capabilities are
-    # still good, would probe QEMU again at every domain start.
+    # which reads the times of /dev/kvm to know whether the QEMU capabilities
+    # it keeps are still good, would probe QEMU again at every domain start.
     : > /tmp/no-kvm
     chmod 000 /tmp/no-kvm
     mount --bind /tmp/no-kvm /dev/kvm

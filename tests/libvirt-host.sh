@@ -14,8 +14,10 @@
 #       --no-cache-banks binds an empty directory over each
 #       /sys/devices/system/cpu/cpu*/cache: libvirt then reports no cache
 #       banks, as on a CI machine whose CPU gives no cache information.
-#       --no-kvm binds an empty file over /dev/kvm: libvirt then offers no
-#       KVM, as on a machine without /dev/kvm.
+#       --no-kvm binds /dev/null over /dev/kvm: libvirt then offers no KVM,
+#       as on a machine without /dev/kvm.  (Not an empty file, which would
+#       spare libvirt probing QEMU again at each domain start: libvirt
+#       cannot move a regular file into a domain's /dev.)
 #       Returns 0 once it answers at $(host_uri NAME); 77 when this machine
 #       cannot have such a host (not root, unshare not permitted, no
 #       libvirtd): $HOST_SKIP says why, in one line; 1 when it did not come
@@ -152,12 +154,7 @@ if [ "$no_cache" = 1 ]; then
     done
 fi
 if [ "$no_kvm" = 1 ] && [ -e /dev/kvm ]; then
-    # Not /dev/null: its times change as anything writes to it, and libvirt,
-    # which reads the times of /dev/kvm to know whether the QEMU capabilities
-    # it keeps are still good, would probe QEMU again at every domain start.
-    : > /tmp/no-kvm
-    chmod 000 /tmp/no-kvm
-    mount --bind /tmp/no-kvm /dev/kvm
+    mount --bind /dev/null /dev/kvm
 fi
 set +e
 virtlogd -d -p /run/libvirt/virtlogd.pid

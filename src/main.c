@@ -31,7 +31,7 @@ static const PvCommand pv_commands[] = {
     { "clean", pv_cmd_clean, PV_GLOBAL_CONNECT },
     { "events", pv_cmd_events, 0 },
     { "report", pv_cmd_report, 0 },
-    { "locks", pv_cmd_locks, 0 },
+    { "locks", pv_cmd_locks, PV_GLOBAL_CONNECT },
     { "doctor", pv_cmd_doctor, PV_GLOBAL_CONNECT | PV_GLOBAL_CONFIG },
     { "shell", pv_cmd_shell, PV_GLOBAL_CONNECT | PV_GLOBAL_CONFIG },
     { "fixture", pv_cmd_fixture, 0 },

@@ -148,3 +148,11 @@ $PTY -- "$PROVIUM" -c "$T" --prefix "$PREFIX" --results-dir "$WORK/runs" --no-ps
     "$WORK/c" > "$WORK/out" 2> "$WORK/err"
 check "... and with one host, as before, none" sh -c "grep -q 'running' '$WORK/out' &&
     ! grep -q 'hosts:' '$WORK/out'"
+
+# provium locks takes -c, before its name or after (a remote host's locks are its own).
+"$PROVIUM" -c "$T" locks --lock-dir "$WORK/locks" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "provium -c URI locks: exit 0" status_is 0
+"$PROVIUM" locks -c "$T" --lock-dir "$WORK/locks" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "provium locks -c URI: exit 0" status_is 0

@@ -1519,6 +1519,8 @@ test_hosts_figures(void)
                                   "(256M); qemu+ssh://lab2/system, pool 2G and 1 vCPUs\n"));
     /* Each file says where it ran; d never did. */
     g_assert_nonnull(strstr(text, "      4.0s  failed      1 VM   b  [lab2]\n"));
+    /* The header names no one host's URI for a run of several. */
+    g_assert_nonnull(strstr(text, " on 2 hosts: "));
     g_assert_nonnull(strstr(text, "       0ms  not_run     0 VMs  d  [-]\n"));
 }
 

@@ -580,7 +580,10 @@ pv_host_storage_pool_follow_console(PvHostStorage *storage, PvDomain *domain,
     g_mutex_unlock(&self->follow_lock);
 }
 
-/* Domain @name is gone: the rest of its log is copied, and the volume deleted. */
+/*
+ * Domain @name is gone, or never started: the rest of its log is copied,
+ * when it was followed, and the volume deleted.
+ */
 static void
 pv_host_storage_pool_close_console(PvHostStorage *storage, const char *name)
 {
@@ -598,7 +601,7 @@ pv_host_storage_pool_close_console(PvHostStorage *storage, const char *name)
     }
     g_mutex_unlock(&self->follow_lock);
     g_mutex_lock(&self->lock);
-    if (index >= 0 && self->pool) {
+    if (self->pool) {
         g_autofree char *rolled = g_strconcat(vol, ".0", NULL);
 
         pv_storage_pool_delete_vol(self->pool, vol, NULL);

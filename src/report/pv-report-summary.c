@@ -716,10 +716,15 @@ pv_summary_format(const PvSummary *summary)
     gboolean any_blocked = FALSE;
     guint i;
 
-    /* TRANSLATORS: "run ID on URI: 3 files in 1m05s; 3 passed, 1 failed, 0 skipped" */
+    g_autofree char *where = summary->hosts->len > 1 ?
+        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u host", "%u hosts", summary->hosts->len),
+                        summary->hosts->len) :
+        g_strdup(summary->uri ? summary->uri : "?");
+
+    /* TRANSLATORS: "run ID on URI: 3 files in 1m05s; 3 passed, 1 failed, 0 skipped"; URI may
+     * be "2 hosts" */
     g_string_append_printf(out, _("run %s on %s: %s in %s; %s\n"),
-                           summary->run ? summary->run : "?", summary->uri ? summary->uri : "?",
-                           files, duration, counts);
+                           summary->run ? summary->run : "?", where, files, duration, counts);
     g_string_append_printf(out, _("pool: %s and %g vCPUs\n\n"), pool_memory, summary->pool_cpus);
     if (summary->hosts->len > 1) {
         g_string_append_printf(out, g_dngettext(GETTEXT_PACKAGE, "%u host:\n", "%u hosts:\n",

@@ -104,6 +104,18 @@ pv_vm_make_files(PvVm *vm, const char *name, const char *base, PvHostConsole *co
     return pv_vm_make_disks(vm, name, error) && pv_vm_make_seed(vm, name, error);
 }
 
+/*
+ * The domain @name did not start: its seed and its console log (a volume
+ * on a remote host) go; its overlay and disks stay with the VM, for its
+ * next start, until the VM ends.
+ */
+static void
+pv_vm_forget_files(PvVm *vm, const char *name)
+{
+    pv_vm_remove_seed(vm);
+    pv_host_storage_close_console(vm->ctx.storage, name);
+}
+
 /* A domain of the file stopped without being asked (main thread). */
 static void
 pv_vm_on_stopped(PvDomain *domain, const char *reason, gpointer user_data)
@@ -350,7 +362,7 @@ pv_vm_start_one(PvVm *vm, GError **error)
     domain = pv_vm_start_with_fallbacks(vm, name, error);
     pv_resources_boot_started(resources, boot->shape.memory);
     if (!domain) {
-        pv_vm_remove_seed(vm);
+        pv_vm_forget_files(vm, name);
         pv_vm_leave_gate(vm);
         return FALSE;
     }
@@ -457,6 +469,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     /* The saved disk state is the base of the VM's own overlay: never written. */
     g_clear_pointer(&vm->overlay, g_free);
     if (!pv_vm_make_files(vm, name, boot->disk, &console, error)) {
+        pv_vm_forget_files(vm, name);
         pv_vm_leave_gate(vm);
         return FALSE;
     }
@@ -469,7 +482,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     if (saved)
         xml = pv_template_restore_xml(saved, &request, error);
     if (!xml || !pv_write_file_atomic(xml_path, xml, -1, error)) {
-        pv_vm_remove_seed(vm);
+        pv_vm_forget_files(vm, name);
         pv_vm_leave_gate(vm);
         return FALSE;
     }
@@ -478,7 +491,7 @@ pv_vm_restore_one(PvVm *vm, const char *state_path, const char *disk, GError **e
     pv_resources_boot_started(vm->ctx.resources, boot->shape.memory);
     if (!domain) {
         g_prefix_error(error, _("vm '%s': "), vm->name);
-        pv_vm_remove_seed(vm);
+        pv_vm_forget_files(vm, name);
         pv_vm_leave_gate(vm);
         return FALSE;
     }

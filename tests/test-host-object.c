@@ -349,6 +349,17 @@ test_storage_pool(void)
     path = pv_storage_pool_find_vol(pool, "pv-1-t-web.console.log", NULL);
     g_assert_null(path);
 
+    /* A domain that never started: its console volume goes all the same. */
+    pv_host_console_clear(&console);
+    g_assert_true(pv_host_storage_open_console(storage, "pv-1-t-gone", &console, &error));
+    g_assert_no_error(error);
+    path = pv_storage_pool_find_vol(pool, "pv-1-t-gone.console.log", NULL);
+    g_assert_nonnull(path);
+    g_clear_pointer(&path, g_free);
+    pv_host_storage_close_console(storage, "pv-1-t-gone");
+    path = pv_storage_pool_find_vol(pool, "pv-1-t-gone.console.log", NULL);
+    g_assert_null(path);
+
     /*
      * A file of this machine goes up by its digest, recorded so the next run
      * does not read it again; an upload the host refuses leaves no volume.

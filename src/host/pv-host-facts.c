@@ -27,7 +27,14 @@ pv_host_decide_virt(PvHost *host)
 
     host->virt_decided = TRUE;
     /* An explicit --virt-type overrides every profile: auto is never asked. */
-    if (host->options.virt_type == PV_VIRT_AUTO) {
+    if (host->options.virt_type == PV_VIRT_AUTO && !host->local && !host->test &&
+        pv_virt_libvirt_has_kvm(host->virt)) {
+        /* A remote host is probed through its storage pool, each run: not cached. */
+        g_auto(PvProbeResult) probe = { 0 };
+
+        pv_host_probe_kvm(host, &probe);
+        host->virt_auto = pv_virt_choose(TRUE, FALSE, &probe, &host->virt_reason);
+    } else if (host->options.virt_type == PV_VIRT_AUTO) {
         host->virt_auto = pv_virt_get_auto(host->virt, &host->virt_reason);
     } else {
         host->virt_auto = host->options.virt_type;

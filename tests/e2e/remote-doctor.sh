@@ -69,6 +69,7 @@ for h in b u; do
         test "$(fact llc from_cache_banks)" = "$(caps_banks "$uri")"
     check "$h: KVM as its domain capabilities say" \
         test "$(fact kvm libvirt_kvm)" = "$(has_kvm "$uri")"
+    [ $h = b ] && b_auto=$(fact kvm auto)
     if [ "$(has_kvm "$uri")" = true ]; then
         check "$h: KVM probed there" test "$(fact kvm probed)" = true
         check "$h: ... with a verdict" \
@@ -139,3 +140,22 @@ check "run on b: the throttle read host b's load (psi_state)" \
     test "$(events '[.[] | select(.kind == "psi_state")] | length')" -ge 1
 check "run on b: no domain of the run left there" \
     test -z "$(virsh -c "$B" list --all --name | grep "^$PREFIX")"
+
+# --virt-type auto on a remote host: probed as the run starts (through its
+# pool), so a run decides as the doctor does (on nested KVM that hangs
+# guests: plain emulation, not a guest that never boots).
+"$PROVIUM" -c "$B" --prefix "$PREFIX" --results-dir "$WORK/runs" \
+    --config "$WORK/provium.conf" "$WORK/t" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "run on b, --virt-type auto: exit 0" status_is 0
+[ "$status" = 0 ] || sed 's/^/# run: /' "$WORK/out" "$WORK/err" | tail -20
+check "... auto means there what the doctor's probe said ($b_auto)" \
+    test "$(events '.[] | select(.kind == "run_started") | .virt_auto')" = "\"$b_auto\""
+if [ "$(has_kvm "$B")" = true ]; then
+    check "... decided by a probe there, not by libvirt's word" \
+        sh -c "! $PROVIUM events '$WORK/runs/latest/events.msgpack' --kind run_started |
+               grep -q 'not probed'"
+fi
+check "... no domain or volume of the probe or the run left there" \
+    sh -c "[ -z \"\$(virsh -c '$B' list --all --name | grep .)\" ] &&
+           ! virsh -c '$B' vol-list provium | grep -q 'probe\|$PREFIX'"

@@ -72,19 +72,12 @@ pv_doctor_judge_kvm(PvVirt *virt, gboolean local, const PvProbeResult *probe)
                             _("libvirt offers no KVM here (no /dev/kvm?): guests run under plain "
                               "emulation, several times slower"));
     took = pv_doctor_seconds(probe->duration_us);
-    /* A run does not probe a remote host: --virt-type auto uses KVM there. */
-    if (!local && probe->verdict == PV_PROBE_OK)
-        return pv_check_new(PV_CHECK_PASS, "kvm",
-                            _("a probe guest booted under KVM on the remote host (probed in %s "
-                              "through its storage pool): --virt-type auto uses KVM"), took);
     if (!local)
-        return pv_check_new(PV_CHECK_WARN, "kvm",
-                            _("KVM does not serve on the remote host: %s (probed in %s through "
-                              "its storage pool); a run there does not probe, and --virt-type "
-                              "auto uses KVM where libvirt offers it: give --virt-type qemu"),
-                            message, took);
-    how = probe->cached ? g_strdup(_("cached; --probe boots it again"))
-                        : g_strdup_printf(_("probed in %s"), took);
+        how = g_strdup_printf(_("probed in %s through the host's storage pool, as a run there "
+                                "does"), took);
+    else
+        how = probe->cached ? g_strdup(_("cached; --probe boots it again"))
+                            : g_strdup_printf(_("probed in %s"), took);
     switch (probe->verdict) {
     case PV_PROBE_OK:
         return pv_check_new(PV_CHECK_PASS, "kvm",
@@ -132,7 +125,10 @@ pv_doctor_check_kvm(GPtrArray *checks, PvHost *host, gboolean use_cache)
     pv_check_set_string(check, "verdict", pv_probe_verdict_to_string(probe.verdict));
     pv_check_set_bool(check, "cached", probe.cached);
     pv_check_set_bool(check, "probed", probe.verdict != PV_PROBE_NONE && !probe.cached);
-    pv_check_set_string(check, "auto", pv_virt_type_to_string(pv_virt_get_auto(virt, &reason)));
+    /* A remote host's run decides from the same probe (pv-host-facts.c). */
+    pv_check_set_string(check, "auto", pv_virt_type_to_string(
+        local ? pv_virt_get_auto(virt, &reason)
+              : pv_virt_choose(pv_virt_libvirt_has_kvm(virt), FALSE, &probe, &reason)));
     pv_doctor_add(checks, check);
 }
 

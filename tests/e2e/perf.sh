@@ -108,7 +108,7 @@ else
     check "1x1x1: enough hugepages ($free_pages free): the plan uses them" \
         test "$(plan_fact hugepages)" = yes
 fi
-check "1x1x1: the lock is released" sh -c "'$PROVIUM' locks --lock-dir '$LOCKS' | grep -qx 'no LLC group is held'"
+check "1x1x1: the lock is released" sh -c "'$PROVIUM' locks -c '$URI' --lock-dir '$LOCKS' | grep -qx 'no LLC group is held'"
 check "1x1x1: nothing left" no_domains_left
 
 # A busy host: a warning, not a failure.
@@ -204,7 +204,7 @@ HOLD_PREFIX="${PREFIX%-}h-"
     "$WORK/hold" > "$WORK/hold.out" 2>&1 &
 holder=$!
 i=0
-until "$PROVIUM" locks --lock-dir "$LOCKS" > "$WORK/locks.out" 2>&1 &&
+until "$PROVIUM" locks -c "$URI" --lock-dir "$LOCKS" > "$WORK/locks.out" 2>&1 &&
       grep -q "hold.test.lua" "$WORK/locks.out" || [ $i -ge 300 ]; do
     sleep 0.1
     i=$((i + 1))

@@ -45,6 +45,8 @@ done
 hosts_run -c "$T" --mem 400M --cpus 1 "$WORK/c"
 check "one host of 400M: exit 0" status_is 0
 check "... one VM at a time" test "$(max_open vm_spawned vm_stopped)" -eq 1
+check "... pool_state has no hosts of its own" \
+    test "$(events '[.[] | select(.kind == "pool_state" and has("hosts"))] | length')" -eq 0
 hosts_run -c "$T" -c "$B" --mem 400M --cpus 1 "$WORK/c"
 check "two -c, 400M each: exit 0" status_is 0
 check "... all six passed" out_has "6 passed, 0 failed, 0 skipped"
@@ -57,6 +59,24 @@ check "... the events name the two hosts apart" \
     test "$(events '[.[] | select(.kind == "file_dispatched") | .host] | unique | length')" -eq 2
 check "... each by its URI" \
     test "$(events "[.[] | select(.kind == \"file_dispatched\") | .host] | unique == ([\"$T\", \"$B\"] | sort)")" = true
+
+# pool_state gives each host's pool beside the whole: two files that hold a
+# VM for 2.5 s, one on each host, are seen by the 1 Hz pool_state with 256M
+# and more used on both; the parts add up to the whole.
+mkdir "$WORK/p"
+cp "$WORK/c/provium.conf" "$WORK/p/"
+for i in 1 2; do
+    printf 'test("holds", function(t)\n  provium:vm("v"):boot({agent = false})\n  provium:sleep("2500ms")\nend)\n' \
+        > "$WORK/p/h$i.test.lua"
+done
+hosts_run -c "$T" -c "$B" --mem 400M --cpus 1 "$WORK/p"
+check "pool_state on two hosts: exit 0" status_is 0
+check "... it gives each host's pool, in run_started's order" \
+    test "$(events "[.[] | select(.kind == \"pool_state\") | [.hosts[].name]] | unique == [[\"$T\", \"$B\"]]")" = true
+check "... both hosts held a VM at once" \
+    test "$(events '[.[] | select(.kind == "pool_state") | select(all(.hosts[]; .used.memory >= 268435456))] | length')" -ge 1
+check "... the parts add up to the whole" \
+    test "$(events '[.[] | select(.kind == "pool_state") | select(([.hosts[].used.memory] | add) != .used.memory or ([.hosts[].available.memory] | add) != .available.memory)] | length')" -eq 0
 
 # A claim no host's pool can hold fails at once, naming each host and what it offers.
 cat > "$WORK/c/big.test.lua" <<'LUA'

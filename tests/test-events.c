@@ -82,6 +82,11 @@ load_events(void)
         { "ci", "qemu:///system", { G_GUINT64_CONSTANT(12884901888), 1000 }, 2 },
         { "lab2", "qemu+ssh://root@lab2/system", { G_GUINT64_CONSTANT(7335919616), 1000 }, 4 },
     };
+    /* A run on those two hosts: what each pool holds. */
+    const PvEventPoolHost pool_hosts[] = {
+        { "ci", { 0, 0 }, { G_GUINT64_CONSTANT(12884901888), 1000 } },
+        { "lab2", { 52428800, 0 }, { G_GUINT64_CONSTANT(7283490816), 1000 } },
+    };
     guint i;
 
     g_ptr_array_add(tests, "boots");
@@ -111,8 +116,10 @@ load_events(void)
                        "provium: ksm tuned (run = on, pages_to_scan = 1000, "
                        "sleep_millisecs = 100)");
     pv_event_file_discovered(events, path, "boot.test.lua", tests, 0, 0, FALSE);
-    pv_event_psi_state(events, FALSE, 0.25, 0.0);
-    pv_event_pool_state(events, (PvAmount){ 0, 0 }, pool);
+    pv_event_psi_state(events, "ci", FALSE, 0.25, 0.0);
+    pv_event_pool_state(events, (PvAmount){ 0, 0 }, pool, NULL, 0);
+    pv_event_pool_state(events, pv_amount(52428800, 0), pool, pool_hosts,
+                        G_N_ELEMENTS(pool_hosts));
     pv_event_file_blocked(events, path, PV_BLOCK_POOL_FULL, "the per-file overhead: 50M");
     pv_event_file_unblocked(events, path, PV_BLOCK_POOL_FULL, 1500000);
     /* Placed: from here on, the file's events name its host. */

@@ -141,23 +141,50 @@ pv_event_ksm_restored(PvEvents *events, gboolean restored, GVariant *previous,
     pv_event_emit_checked(events, "ksm_restored", &fields);
 }
 
+/**
+ * pv_event_psi_state:
+ * @host: the host whose pressure it is (as the other events' host)
+ */
 void
-pv_event_psi_state(PvEvents *events, gboolean throttled, double cpu, double memory)
+pv_event_psi_state(PvEvents *events, const char *host, gboolean throttled, double cpu,
+                   double memory)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
 
     pv_event_add_bool(&fields, "throttled", throttled);
     pv_event_add_double(&fields, "cpu", cpu);
     pv_event_add_double(&fields, "memory", memory);
+    pv_event_add_str(&fields, "host", host);
     pv_event_emit_checked(events, "psi_state", &fields);
 }
 
+/**
+ * pv_event_pool_state:
+ * @used: what the run's pools hold together
+ * @hosts: (array length=n_hosts) (nullable): each host's pool, for a run on
+ *   several hosts; none for one
+ */
 void
-pv_event_pool_state(PvEvents *events, PvAmount used, PvAmount available)
+pv_event_pool_state(PvEvents *events, PvAmount used, PvAmount available,
+                    const PvEventPoolHost *hosts, guint n_hosts)
 {
     g_auto(GVariantBuilder) fields = PV_EVENT_FIELDS_INIT;
+    guint i;
 
     pv_event_add_amount_value(&fields, "used", used);
     pv_event_add_amount_value(&fields, "available", available);
+    if (n_hosts > 0) {
+        g_auto(GVariantBuilder) list = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE("aa{sv}"));
+
+        for (i = 0; i < n_hosts; i++) {
+            g_auto(GVariantBuilder) one = PV_EVENT_FIELDS_INIT;
+
+            pv_event_add_str(&one, "name", hosts[i].name);
+            pv_event_add_amount_value(&one, "used", hosts[i].used);
+            pv_event_add_amount_value(&one, "available", hosts[i].available);
+            g_variant_builder_add_value(&list, g_variant_builder_end(&one));
+        }
+        g_variant_builder_add(&fields, "{sv}", "hosts", g_variant_builder_end(&list));
+    }
     pv_event_emit_checked(events, "pool_state", &fields);
 }

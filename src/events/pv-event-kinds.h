@@ -47,6 +47,17 @@ typedef struct {
     guint cpus;            /* its CPUs */
 } PvEventHost;
 
+/**
+ * PvEventPoolHost:
+ *
+ * One host's pool in pool_state.
+ */
+typedef struct {
+    const char *name;      /* as the other events' host */
+    PvAmount used;
+    PvAmount available;
+} PvEventPoolHost;
+
 /* A run */
 void pv_event_run_started(PvEvents *events, const char *const *argv, const char *uri,
                           const char *host, const char *prefix, const char *dir, gint64 pid,
@@ -62,8 +73,10 @@ void pv_event_ksm_tuned(PvEvents *events, gboolean tuned, GVariant *knobs, GVari
                         const char *message);
 void pv_event_ksm_restored(PvEvents *events, gboolean restored, GVariant *previous,
                            const char *message);
-void pv_event_psi_state(PvEvents *events, gboolean throttled, double cpu, double memory);
-void pv_event_pool_state(PvEvents *events, PvAmount used, PvAmount available);
+void pv_event_psi_state(PvEvents *events, const char *host, gboolean throttled, double cpu,
+                        double memory);
+void pv_event_pool_state(PvEvents *events, PvAmount used, PvAmount available,
+                         const PvEventPoolHost *hosts, guint n_hosts);
 
 /* Files */
 void pv_event_file_discovered(PvEvents *events, const char *path, const char *key,

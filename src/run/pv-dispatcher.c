@@ -766,7 +766,8 @@ pv_dispatcher_update_psi(PvDispatchHost *where)
     if (where->psi_known && throttled == pv_resources_is_throttled(where->resources))
         return;
     where->psi_known = TRUE;
-    pv_event_psi_state(pv_run_peek_events(run), throttled, reading.cpu, reading.memory);
+    pv_event_psi_state(pv_run_peek_events(run), pv_host_peek_name(where->host), throttled,
+                       reading.cpu, reading.memory);
     pv_resources_set_throttled(where->resources, throttled);
 }
 
@@ -811,14 +812,27 @@ pv_dispatcher_watch_host_psi(PvDispatcher *dispatcher, PvDispatchHost *where)
     }
 }
 
+/* The run's pool together, and each host's when there are several. */
 static void
 pv_dispatcher_emit_pool_state(PvDispatcher *dispatcher)
 {
     PvAmount used = pv_run_get_pool_used(dispatcher->run);
     PvAmount total = pv_run_get_pool_total(dispatcher->run);
     PvAmount available = { total.memory - used.memory, total.mcpus - used.mcpus };
+    guint n = dispatcher->n_hosts > 1 ? dispatcher->n_hosts : 0;
+    g_autofree PvEventPoolHost *hosts = n ? g_new0(PvEventPoolHost, n) : NULL;
+    guint i;
 
-    pv_event_pool_state(pv_run_peek_events(dispatcher->run), used, available);
+    for (i = 0; i < n; i++) {
+        PvPool *pool = pv_resources_peek_pool(dispatcher->hosts[i].resources);
+        PvAmount host_total = pv_pool_get_total(pool);
+
+        hosts[i].name = pv_host_peek_name(dispatcher->hosts[i].host);
+        hosts[i].used = pv_pool_get_used(pool);
+        hosts[i].available.memory = host_total.memory - hosts[i].used.memory;
+        hosts[i].available.mcpus = host_total.mcpus - hosts[i].used.mcpus;
+    }
+    pv_event_pool_state(pv_run_peek_events(dispatcher->run), used, available, hosts, n);
 }
 
 /*

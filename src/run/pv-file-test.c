@@ -206,7 +206,11 @@ pv_file_add_result(PvFile *file, guint index, PvTestStatus status, gint64 durati
     const char *name = pv_file_peek_test_name(file, index);
     GPtrArray *failures = g_hash_table_lookup(file->failures, name);
 
-    /* Passed after failing in an earlier attempt: not a plain pass. */
+    /*
+     * Passed after failing in an earlier attempt: not a plain pass.  A
+     * failure because the file's host was lost is not the test's, and does
+     * not make it flaky (the attempt is rerun on another host all the same).
+     */
     if (status == PV_TEST_PASSED && failures) {
         file->counts[PV_TEST_FLAKY]++;
         pv_event_test_flaky(pv_run_peek_events(file->run), file->path, name, duration_ns,
@@ -216,11 +220,13 @@ pv_file_add_result(PvFile *file, guint index, PvTestStatus status, gint64 durati
     file->counts[status]++;
     if (status == PV_TEST_FAILED) {
         file->any_failed = TRUE;
-        if (!failures) {
-            failures = g_ptr_array_new_with_free_func(g_free);
-            g_hash_table_insert(file->failures, g_strdup(name), failures);
+        if (g_strcmp0(cause, "host_lost") != 0) {
+            if (!failures) {
+                failures = g_ptr_array_new_with_free_func(g_free);
+                g_hash_table_insert(file->failures, g_strdup(name), failures);
+            }
+            g_ptr_array_add(failures, g_strdup(message ? message : ""));
         }
-        g_ptr_array_add(failures, g_strdup(message ? message : ""));
         g_ptr_array_add(file->failed_now, g_strdup(name));
     }
     pv_event_test_ended(pv_run_peek_events(file->run), file->path, name,

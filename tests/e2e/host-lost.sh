@@ -200,8 +200,10 @@ check "two hosts: the run went on and passed (the lost file again, on the other 
 check "two hosts: one file was retried" \
     test "$(ev two '[.[] | select(.kind == "file_retried")] | length')" = 1
 check "two hosts: its first attempt failed with host B's loss" \
-    test "$(ev two --arg u "$B" '[.[] | select(.kind == "test_flaky" and
-        (.failures[0] | contains($u)))] | length')" = 1
+    test "$(ev two --arg u "$B" '[.[] | select(.kind == "test_failed" and
+        .cause == "host_lost" and (.reason | contains($u)))] | length')" = 1
+check "two hosts: then it passed, not flaky: the failure was the host's" \
+    test "$(ev two '[.[] | select(.kind == "test_flaky")] | length')" = 0
 check "two hosts: both files passed in the end" \
     test "$(ev two '[.[] | select(.kind == "file_completed" and .status == "passed")]
         | length')" = 2

@@ -176,3 +176,21 @@ check "provium -c URI locks: exit 0" status_is 0
 "$PROVIUM" locks -c "$T" --lock-dir "$WORK/locks" > "$WORK/out" 2> "$WORK/err"
 status=$?
 check "provium locks -c URI: exit 0" status_is 0
+
+# provium clean takes -c once per host: each host in turn, its URI first;
+# the same host twice, or one that does not answer, and nothing is cleaned.
+"$PROVIUM" clean -c "$T" -c "$B" --prefix "$PREFIX" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "provium clean -c A -c B: exit 0" status_is 0
+check "... each host in turn, after a line naming it" \
+    sh -c "[ \"\$(grep '^on ' '$WORK/out')\" = \"on $T:
+on $B:\" ]"
+"$PROVIUM" clean -c "$T" -c "$T" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "provium clean, the same -c twice: exit 2" status_is 2
+check "... one line naming -c" sh -c "[ \$(wc -l < '$WORK/err') -eq 1 ] &&
+    grep -qF -- \"-c: '$T' is given twice\" '$WORK/err'"
+"$PROVIUM" clean -c "$T" -c "nosuch:///x" > "$WORK/out" 2> "$WORK/err"
+status=$?
+check "provium clean, a host that does not answer: exit 2" status_is 2
+check "... nothing said of the other: it was not cleaned" test ! -s "$WORK/out"

@@ -1,6 +1,6 @@
 /*
- * cmd-clean.c: provium clean [--prefix P]: remove domains and networks provium
- * left behind
+ * cmd-clean.c: provium clean [-c URI]... [--prefix P]: remove domains and
+ * networks provium left behind, on each host given
  */
 #include "config.h"
 
@@ -19,6 +19,8 @@ typedef struct {
     guint forgotten;
     gboolean force;
     gint64 now;              /* seconds since the epoch */
+    char **uris;             /* the hosts of this call, when several */
+    GHashTable *told;        /* networks of other hosts already said kept */
 } PvCleanTally;
 
 /* Seconds as people read them: "4m 10s". */
@@ -137,6 +139,10 @@ pv_cmd_clean_report_network(const PvNetworkRecord *record, PvCleanDecision decis
         tally->skipped++;
         break;
     case PV_CLEAN_SKIP_ELSEWHERE:
+        /* Another -c of this call cleans it; else it is said once, not per host. */
+        if ((tally->uris && g_strv_contains((const char *const *)tally->uris, record->uri)) ||
+            !g_hash_table_add(tally->told, g_strdup(record->name)))
+            break;
         g_print(_("kept network %s: it was made through %s; clean it with -c %s\n"),
                 record->name, record->uri, record->uri);
         tally->skipped++;
@@ -147,15 +153,61 @@ pv_cmd_clean_report_network(const PvNetworkRecord *record, PvCleanDecision decis
     }
 }
 
+/*
+ * Cleans the host of @conn: its domains, then the volumes of those gone
+ * (remote), then its networks; says what it removed.  @header: a line to
+ * say first, when several hosts are cleaned.
+ */
+static gboolean
+pv_cmd_clean_host(virConnect *conn, const char *header, const char *prefix, gboolean force,
+                  PvCleanHere *here, PvCleanTally *tally, GError **error)
+{
+    g_autofree char *record_dir = pv_network_record_dir_default();
+    guint before = tally->failed + tally->skipped + tally->forgotten;
+    guint removed;
+    guint removed_networks;
+    guint removed_volumes;
+
+    if (header)
+        g_print("%s\n", header);
+    removed = pv_clean_domains(conn, prefix, force, here, pv_cmd_clean_report, tally, error);
+    if (*error)
+        return FALSE;
+    /* After the domains: the overlays and logs of those gone, on a remote host. */
+    removed_volumes = pv_clean_volumes(conn, prefix, error);
+    if (*error)
+        return FALSE;
+    /* After the domains: a network goes once nothing is plugged into it. */
+    removed_networks = pv_clean_networks(conn, record_dir, prefix, force, here,
+                                         pv_cmd_clean_report_network, tally, error);
+    if (*error)
+        return FALSE;
+    if (removed == 0 && removed_networks == 0 && removed_volumes == 0 &&
+        tally->failed + tally->skipped + tally->forgotten == before) {
+        g_print(_("nothing to clean\n"));
+        return TRUE;
+    }
+    g_print(g_dngettext(GETTEXT_PACKAGE, "removed %u domain\n", "removed %u domains\n",
+                        removed), removed);
+    g_print(g_dngettext(GETTEXT_PACKAGE, "removed %u network\n", "removed %u networks\n",
+                        removed_networks), removed_networks);
+    if (removed_volumes)
+        g_print(g_dngettext(GETTEXT_PACKAGE,
+                            "removed %u volume of the storage pool 'provium'\n",
+                            "removed %u volumes of the storage pool 'provium'\n",
+                            removed_volumes), removed_volumes);
+    return TRUE;
+}
+
 int
 pv_cmd_clean(int argc, char **argv, GError **out_error)
 {
-    g_autofree char *uri = NULL;
+    g_auto(GStrv) uris = NULL;
     g_autofree char *prefix = NULL;
     gboolean force = FALSE;
     const GOptionEntry entries[] = {
-        { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri,
-          N_("libvirt URI, as for virsh"), N_("URI") },
+        { "connect", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &uris,
+          N_("libvirt URI, as for virsh; again for another host"), N_("URI") },
         { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix,
           N_("Only the domains and networks of runs with this prefix"), N_("P") },
         { "force", 0, 0, G_OPTION_ARG_NONE, &force,
@@ -165,14 +217,13 @@ pv_cmd_clean(int argc, char **argv, GError **out_error)
         { NULL },
     };
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(virConnect) conn = NULL;
-    g_autofree char *record_dir = pv_network_record_dir_default();
+    g_autoptr(GPtrArray) conns = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)pv_virConnectClose);
+    g_autoptr(GHashTable) told = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     PvCleanTally tally = { 0 };
     PvCleanHere here;
-    guint removed;
-    guint removed_networks;
-    guint removed_volumes;
+    guint n;
+    guint i;
 
     g_option_context_set_summary(context,
         _("Destroys and undefines the domains provium created (those carrying provium's\n"
@@ -182,7 +233,8 @@ pv_cmd_clean(int argc, char **argv, GError **out_error)
           "the volumes of provium's storage pool made for domains now gone go too.\n"
           "What a run still going owns is kept, with one line saying why: a run of\n"
           "this machine whose process runs, or a run of another machine whose lease,\n"
-          "which the run renews, has not run out."));
+          "which the run renews, has not run out.  With -c given more than once,\n"
+          "each host in turn, its URI first."));
     g_option_context_add_main_entries(context, entries, GETTEXT_PACKAGE);
     g_option_context_set_translation_domain(context, GETTEXT_PACKAGE);
     if (!pv_cmd_parse(context, &argc, &argv, out_error))
@@ -192,51 +244,38 @@ pv_cmd_clean(int argc, char **argv, GError **out_error)
                     _("clean takes no arguments (see provium clean --help)"));
         return PV_EXIT_USAGE;
     }
+    n = uris ? g_strv_length(uris) : 0;
+    for (i = 0; i < n; i++) {
+        if (g_strv_contains((const char *const *)uris + i + 1, uris[i])) {
+            g_set_error(out_error, PV_ERROR, PV_ERROR_USAGE,
+                        _("-c: '%s' is given twice: give each host once"), uris[i]);
+            return PV_EXIT_USAGE;
+        }
+    }
+    /* Every host answers before anything is removed from one. */
+    for (i = 0; i < MAX(n, 1); i++) {
+        virConnect *conn = pv_libvirt_open(n ? uris[i] : NULL, out_error);
 
-    conn = pv_libvirt_open(uri, &error);
-    if (!conn) {
-        g_propagate_error(out_error, g_steal_pointer(&error));
-        return PV_EXIT_USAGE;
+        if (!conn)
+            return PV_EXIT_USAGE;
+        g_ptr_array_add(conns, conn);
     }
     pv_clean_here_init(&here);
     tally.force = force;
     tally.now = here.owner.now;
+    tally.uris = n > 1 ? uris : NULL;
+    tally.told = told;
     if (pv_machine_id_is_fallback(here.owner.machine))
         g_printerr(_("provium: this machine has no machine id (/etc/machine-id): its runs' "
                      "records name it '%s', so what they left before its last boot goes only "
                      "once their lease runs out; systemd-machine-id-setup gives it one\n"),
                    here.owner.machine);
-    removed = pv_clean_domains(conn, prefix, force, &here, pv_cmd_clean_report, &tally, &error);
-    if (error) {
-        g_propagate_error(out_error, g_steal_pointer(&error));
-        return PV_EXIT_USAGE;
-    }
-    /* After the domains: the overlays and logs of those gone, on a remote host. */
-    removed_volumes = pv_clean_volumes(conn, prefix, &error);
-    if (error) {
-        g_propagate_error(out_error, g_steal_pointer(&error));
-        return PV_EXIT_USAGE;
-    }
-    /* After the domains: a network goes once nothing is plugged into it. */
-    removed_networks = pv_clean_networks(conn, record_dir, prefix, force, &here,
-                                         pv_cmd_clean_report_network, &tally, &error);
-    if (error) {
-        g_propagate_error(out_error, g_steal_pointer(&error));
-        return PV_EXIT_USAGE;
-    }
-    if (removed == 0 && removed_networks == 0 && removed_volumes == 0 && tally.failed == 0 &&
-        tally.skipped == 0 && tally.forgotten == 0) {
-        g_print(_("nothing to clean\n"));
-    } else {
-        g_print(g_dngettext(GETTEXT_PACKAGE, "removed %u domain\n", "removed %u domains\n",
-                            removed), removed);
-        g_print(g_dngettext(GETTEXT_PACKAGE, "removed %u network\n", "removed %u networks\n",
-                            removed_networks), removed_networks);
-        if (removed_volumes)
-            g_print(g_dngettext(GETTEXT_PACKAGE,
-                                "removed %u volume of the storage pool 'provium'\n",
-                                "removed %u volumes of the storage pool 'provium'\n",
-                                removed_volumes), removed_volumes);
+    for (i = 0; i < conns->len; i++) {
+        g_autofree char *header = n > 1 ? g_strdup_printf(_("on %s:"), uris[i]) : NULL;
+
+        if (!pv_cmd_clean_host(conns->pdata[i], header, prefix, force, &here, &tally,
+                               out_error))
+            return PV_EXIT_USAGE;
     }
     return tally.failed ? PV_EXIT_FAILED : PV_EXIT_OK;
 }

@@ -57,9 +57,10 @@ check "... and one on host B" test "$(on_b | wc -l)" -eq 1
 check "... the file too big for every host failed at once, naming both and their pools" \
     sh -c "grep -F 'big.test.lua: provium:claim() asks for 64G and 1 vCPU, more than any host' \
         '$WORK/out' | grep -F '400M and 1 vCPU, 127.0.0.1 400M and 1 vCPU)'"
-"$PROVIUM" clean -c "$URI" --prefix "$PREFIX" > /dev/null 2>&1
-"$PROVIUM" clean -c "$B" --prefix "$PREFIX" > /dev/null 2>&1
-check "provium clean on each host: nothing left on either" nothing_on_either
+"$PROVIUM" clean -c "$URI" -c "$B" --prefix "$PREFIX" > "$WORK/clean.out" 2>&1
+check "provium clean -c A -c B: it removed the kept domain on each" \
+    test "$(grep -c '^removed 1 domain$' "$WORK/clean.out")" -eq 2
+check "... nothing left on either" nothing_on_either
 
 # SIGINT while a VM runs on each host.
 rm "$WORK/t/big.test.lua"

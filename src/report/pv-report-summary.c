@@ -218,9 +218,10 @@ pv_summary_leak(PvSummary *summary, const char *format, ...)
     va_end(ap);
 }
 
+/* An interval's start (+ its weight) or end (-): 1 for a count, bytes for memory. */
 typedef struct {
     gint64 ts;
-    int delta;
+    double delta;          /* a double: whatever a stream holds, the sum cannot overflow */
 } PvSummaryEdge;
 
 static int
@@ -231,23 +232,7 @@ pv_summary_edge_compare(gconstpointer a, gconstpointer b)
 
     if (x->ts != y->ts)
         return x->ts < y->ts ? -1 : 1;
-    return x->delta - y->delta;  /* an end before a start at the same time */
-}
-
-typedef struct {
-    gint64 ts;
-    double delta;          /* a double: whatever a stream holds, the sum cannot overflow */
-} PvSummaryWeightedEdge;
-
-static int
-pv_summary_weighted_edge_compare(gconstpointer a, gconstpointer b)
-{
-    const PvSummaryWeightedEdge *x = a;
-    const PvSummaryWeightedEdge *y = b;
-
-    if (x->ts != y->ts)
-        return x->ts < y->ts ? -1 : 1;
-    return x->delta < y->delta ? -1 : x->delta > y->delta;  /* ends first */
+    return x->delta < y->delta ? -1 : x->delta > y->delta;  /* an end before a start */
 }
 
 /* The most the weights of intervals open at once add up to. */
@@ -258,9 +243,9 @@ pv_summary_weighted_peak(GArray *edges)
     double peak = 0;
     guint i;
 
-    g_array_sort(edges, pv_summary_weighted_edge_compare);
+    g_array_sort(edges, pv_summary_edge_compare);
     for (i = 0; i < edges->len; i++) {
-        open += g_array_index(edges, PvSummaryWeightedEdge, i).delta;
+        open += g_array_index(edges, PvSummaryEdge, i).delta;
         peak = MAX(peak, open);
     }
     /* 2^63 and above do not convert back. */
@@ -283,8 +268,8 @@ pv_summary_finish_hosts(PvSummary *summary)
         PvSummaryHost *host = summary->hosts->pdata[h];
 
         g_hash_table_insert(index, host->name, GUINT_TO_POINTER(h + 1));
-        g_ptr_array_add(vms, g_array_new(FALSE, FALSE, sizeof(PvSummaryWeightedEdge)));
-        g_ptr_array_add(memory, g_array_new(FALSE, FALSE, sizeof(PvSummaryWeightedEdge)));
+        g_ptr_array_add(vms, g_array_new(FALSE, FALSE, sizeof(PvSummaryEdge)));
+        g_ptr_array_add(memory, g_array_new(FALSE, FALSE, sizeof(PvSummaryEdge)));
     }
     for (i = 0; i < summary->files->len; i++) {
         const PvSummaryFile *file = summary->files->pdata[i];
@@ -300,8 +285,8 @@ pv_summary_finish_hosts(PvSummary *summary)
         for (j = 0; j < file->vms->len; j++) {
             const PvSummaryVm *vm = file->vms->pdata[j];
             gint64 end = vm->stopped_ns ? vm->stopped_ns : summary->end_ns;
-            PvSummaryWeightedEdge up = { vm->spawned_ns, 1 };
-            PvSummaryWeightedEdge down = { end, -1 };
+            PvSummaryEdge up = { vm->spawned_ns, 1 };
+            PvSummaryEdge down = { end, -1 };
 
             host->vm_ns = pv_summary_add_ns(host->vm_ns, MAX(end - vm->spawned_ns, 0));
             g_array_append_val(vms->pdata[at - 1], up);
@@ -324,7 +309,7 @@ pv_summary_finish_hosts(PvSummary *summary)
 static void
 pv_summary_concurrency(GArray *edges, gint64 start, gint64 end, guint *peak, double *mean)
 {
-    int open = 0;
+    double open = 0;
     gint64 last = start;
     double area = 0;
     guint i;
@@ -334,12 +319,12 @@ pv_summary_concurrency(GArray *edges, gint64 start, gint64 end, guint *peak, dou
     for (i = 0; i < edges->len; i++) {
         PvSummaryEdge *e = &g_array_index(edges, PvSummaryEdge, i);
 
-        area += (double)open * (e->ts - last);
+        area += open * (e->ts - last);
         last = e->ts;
         open += e->delta;
         *peak = MAX(*peak, (guint)MAX(open, 0));
     }
-    area += (double)open * (end - last);
+    area += open * (end - last);
     *mean = end > start ? area / (end - start) : 0;
 }
 

@@ -135,7 +135,6 @@ pv_host_fixtures_sweep(PvFixtureStore *store, PvStoragePool *pool, GError **erro
     gboolean ok = TRUE;
     guint i;
 
-    pv_storage_pool_refresh(pool);
     names = pv_storage_pool_list_vols(pool, error);
     if (!names)
         return FALSE;
@@ -189,7 +188,6 @@ pv_host_fixtures_size(const char *key, gpointer data)
 
     if (!pool)
         return 0;
-    pv_storage_pool_refresh(pool);
     names = pv_storage_pool_list_vols(pool, NULL);
     for (i = 0; names && names[i]; i++) {
         guint64 physical = 0;

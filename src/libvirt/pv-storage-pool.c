@@ -269,6 +269,8 @@ pv_storage_pool_refresh(PvStoragePool *pool)
 /**
  * pv_storage_pool_list_vols:
  *
+ * The pool's volumes as they are now: its directory is looked at again
+ * first (pv_storage_pool_refresh()).
  * Returns: (transfer full): the names of the pool's volumes, or NULL with
  *   @error set
  */
@@ -276,10 +278,12 @@ char **
 pv_storage_pool_list_vols(PvStoragePool *pool, GError **error)
 {
     virStorageVol **vols = NULL;
-    int n = virStoragePoolListAllVolumes(pool->pool, &vols, 0);
     GPtrArray *names;
+    int n;
     int i;
 
+    pv_storage_pool_refresh(pool);
+    n = virStoragePoolListAllVolumes(pool->pool, &vols, 0);
     if (n < 0) {
         pv_libvirt_set_error(error, _("cannot list the volumes of the storage pool '%s'"),
                              pool->name);

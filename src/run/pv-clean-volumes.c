@@ -93,8 +93,7 @@ pv_clean_volumes(virConnect *conn, const char *prefix, GError **error)
 
     if (!pool)
         return 0;
-    /* UEFI variables and saved states are files libvirt made: volumes once looked at */
-    pv_storage_pool_refresh(pool);
+    /* UEFI variables and saved states are files libvirt made: listing looks at them again. */
     volumes = pv_storage_pool_list_vols(pool, error);
     if (!volumes)
         return 0;

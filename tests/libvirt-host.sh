@@ -247,6 +247,27 @@ host_start() {
     return 0
 }
 
+# host_start_or_skip NAME WHAT [OPTION...]: host_start as a test begins.
+# Where a second host cannot run here: one SKIP line (WHAT names what is
+# skipped) and exit 0.  A host that does not come up fails the test, with
+# the end of its log.
+host_start_or_skip() {
+    _h_first=$1
+    _h_what=$2
+    shift 2
+    host_start "$_h_first" "$@"
+    _h_started=$?
+    if [ $_h_started = 77 ]; then
+        ok "$_h_what # SKIP $HOST_SKIP"
+        exit 0
+    fi
+    check "a second libvirtd answers over TCP" test $_h_started = 0
+    if [ $_h_started != 0 ]; then
+        host_log "$_h_first" | sed "s/^/# /" | tail -40
+        exit 1
+    fi
+}
+
 # _host_ns_pids NS: the processes in mount namespace NS ("mnt:[...]").
 _host_ns_pids() {
     for _h_p in /proc/[0-9]*; do

@@ -60,6 +60,28 @@ check "... the events name the two hosts apart" \
 check "... each by its URI" \
     test "$(events "[.[] | select(.kind == \"file_dispatched\") | .host] | unique == ([\"$T\", \"$B\"] | sort)")" = true
 
+# One vCPU each and memory to spare: a file goes to a host only once the VM
+# it likely boots (the default profile's) has room there, counting the
+# files placed there that have not booted theirs yet.  So no file waits
+# for the pool in its host's place while the other host frees first, and
+# the six files spread three and three.  (Placed by memory alone, the host
+# with the larger share of memory left took four and their VMs waited.)
+hosts_run -c "$T" -c "$B" --cpus 1 "$WORK/c"
+check "one vCPU each: exit 0" status_is 0
+check "... no file waited for the pool on its host: they waited in the queue" \
+    test "$(events '[.[] | select(.kind == "file_blocked" and (.waiting_for | startswith("vm ")))] | length')" -eq 0
+check "... and said what for: room for it and its likely VM" \
+    test "$(events '[.[] | select(.kind == "file_blocked") | .waiting_for] | unique')" = \
+        '[
+  "room on a host for it and the VM it likely boots: 306M and 1 vCPU"
+]'
+check "... each host ran three" \
+    test "$(events '[.[] | select(.kind == "file_dispatched") | .host] | group_by(.) | map(length)')" = \
+        '[
+  3,
+  3
+]'
+
 # pool_state gives each host's pool beside the whole: two files that hold a
 # VM for 2.5 s, one on each host, are seen by the 1 Hz pool_state with 256M
 # and more used on both; the parts add up to the whole.

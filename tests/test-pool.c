@@ -278,53 +278,60 @@ test_rank_hosts(void)
         PvAmount need;
         guint count;
         guint order[3];
+        guint fit;           /* how many of order need fits now */
     } cases[] = {
         { "one host: itself", 1, { { pv_amount(1024 * MIB, 2), pv_amount(0, 0) } },
-          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 0), 1, { 0 } },
+          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 0), 1, { 0 }, 1 },
         { "two empty equal hosts: the run's order", 2,
           { { pv_amount(1024 * MIB, 2), pv_amount(0, 0) },
             { pv_amount(1024 * MIB, 2), pv_amount(0, 0) } },
-          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 0), 2, { 0, 1 } },
+          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 0), 2, { 0, 1 }, 2 },
         { "the default busy: the other first", 2,
           { { pv_amount(1024 * MIB, 2), pv_amount(512 * MIB, 1) },
             { pv_amount(1024 * MIB, 2), pv_amount(0, 0) } },
-          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 0), 2, { 1, 0 } },
+          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 0), 2, { 1, 0 }, 2 },
         { "a share of the pool, not bytes: the bigger host busier still wins", 2,
           { { pv_amount(1024 * MIB, 2), pv_amount(0, 0) },
             { pv_amount(8192 * MIB, 8), pv_amount(2048 * MIB, 2) } },
-          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 0), 2, { 1, 0 } },
+          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 0), 2, { 1, 0 }, 2 },
         { "equal memory: vCPUs decide", 2,
           { { pv_amount(1024 * MIB, 4), pv_amount(0, 3) },
             { pv_amount(1024 * MIB, 4), pv_amount(0, 1) } },
-          pv_amount(256 * MIB, 1), pv_amount(256 * MIB, 1), 2, { 1, 0 } },
+          pv_amount(256 * MIB, 1), pv_amount(256 * MIB, 1), 2, { 1, 0 }, 2 },
         { "fits now beats more room where it does not fit", 2,
           { { pv_amount(4096 * MIB, 8), pv_amount(3900 * MIB, 0) },
             { pv_amount(1024 * MIB, 2), pv_amount(700 * MIB, 1) } },
-          pv_amount(300 * MIB, 1), pv_amount(300 * MIB, 1), 2, { 1, 0 } },
+          pv_amount(300 * MIB, 1), pv_amount(300 * MIB, 1), 2, { 1, 0 }, 1 },
         { "fits nowhere now: all, in order of room, to wait", 2,
           { { pv_amount(1024 * MIB, 2), pv_amount(1000 * MIB, 2) },
             { pv_amount(1024 * MIB, 2), pv_amount(900 * MIB, 2) } },
-          pv_amount(256 * MIB, 1), pv_amount(256 * MIB, 1), 2, { 1, 0 } },
+          pv_amount(256 * MIB, 1), pv_amount(256 * MIB, 1), 2, { 1, 0 }, 0 },
+        { "a VM's vCPU counts: two hosts whose one vCPU is taken fit it nowhere now", 2,
+          { { pv_amount(18 * 1024 * MIB, 1), pv_amount(562 * MIB, 1) },
+            { pv_amount(20 * 1024 * MIB, 1), pv_amount(612 * MIB, 1) } },
+          pv_amount(50 * MIB, 0), pv_amount(306 * MIB, 1), 2, { 1, 0 }, 0 },
         { "too big for one host: the others only", 3,
           { { pv_amount(8192 * MIB, 8), pv_amount(0, 0) },
             { pv_amount(1024 * MIB, 8), pv_amount(0, 0) },
             { pv_amount(4096 * MIB, 1), pv_amount(0, 0) } },
-          pv_amount(2048 * MIB, 2), pv_amount(2048 * MIB, 2), 1, { 0 } },
+          pv_amount(2048 * MIB, 2), pv_amount(2048 * MIB, 2), 1, { 0 }, 1 },
         { "too big for every host: none", 2,
           { { pv_amount(1024 * MIB, 2), pv_amount(0, 0) },
             { pv_amount(2048 * MIB, 1), pv_amount(0, 0) } },
-          pv_amount(4096 * MIB, 1), pv_amount(4096 * MIB, 1), 0, { 0 } },
+          pv_amount(4096 * MIB, 1), pv_amount(4096 * MIB, 1), 0, { 0 }, 0 },
     };
     gsize i;
     guint j;
 
     for (i = 0; i < G_N_ELEMENTS(cases); i++) {
         guint order[3] = { 99, 99, 99 };
+        guint fit = 99;
         guint count = pv_dispatcher_rank_hosts(cases[i].rooms, cases[i].n, cases[i].want,
-                                               cases[i].need, order);
+                                               cases[i].need, order, &fit);
 
         g_test_message("%s", cases[i].what);
         g_assert_cmpuint(count, ==, cases[i].count);
+        g_assert_cmpuint(fit, ==, cases[i].fit);
         for (j = 0; j < count; j++)
             g_assert_cmpuint(order[j], ==, cases[i].order[j]);
     }

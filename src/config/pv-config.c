@@ -662,6 +662,20 @@ pv_config_get_default_memory(PvConfig *config)
     return found ? found->memory : PV_PROFILE_DEFAULT_MEMORY;
 }
 
+/**
+ * pv_config_get_default_cpus:
+ *
+ * The vCPUs of a VM of the default profile (see
+ * pv_config_get_default_memory()).
+ */
+guint
+pv_config_get_default_cpus(PvConfig *config)
+{
+    const PvProfile *found = g_hash_table_lookup(config->profiles, PV_PROFILE_DEFAULT);
+
+    return found ? found->cpus : PV_PROFILE_DEFAULT_CPUS;
+}
+
 static gint
 pv_config_compare_names(gconstpointer a, gconstpointer b)
 {

@@ -116,6 +116,7 @@ PvProfile *pv_config_get_profile(PvConfig *config, const char *name, GError **er
 PvProfile *pv_config_lookup_profile(PvConfig *config, const char *name, gboolean check_files,
                                      GError **error);
 guint64 pv_config_get_default_memory(PvConfig *config);
+guint pv_config_get_default_cpus(PvConfig *config);
 GPtrArray *pv_config_list_profiles(PvConfig *config);
 const char *const *pv_config_run_keys(void);
 GPtrArray *pv_config_peek_run_settings(PvConfig *config);

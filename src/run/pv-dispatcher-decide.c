@@ -72,6 +72,7 @@ pv_dispatcher_room_left(const PvHostRoom *room, PvAmount need, gboolean cpus)
  * @want: what the file holds while it runs: its claim, or the overhead
  * @need: what it needs free to start now (its claim, or its first VM)
  * @order: (out) (array length=n): host indexes, in the order to try them
+ * @fit: (out) (optional): how many of them, first in @order, @need fits now
  *
  * The order in which the head of the queue tries the hosts: first those
  * where @need fits now, the one with the largest share of its pool left
@@ -82,7 +83,7 @@ pv_dispatcher_room_left(const PvHostRoom *room, PvAmount need, gboolean cpus)
  */
 guint
 pv_dispatcher_rank_hosts(const PvHostRoom *rooms, guint n, PvAmount want, PvAmount need,
-                         guint *order)
+                         guint *order, guint *fit)
 {
     g_autofree double *memory_left = g_new0(double, n ? n : 1);
     g_autofree double *cpus_left = g_new0(double, n ? n : 1);
@@ -109,6 +110,12 @@ pv_dispatcher_rank_hosts(const PvHostRoom *rooms, guint n, PvAmount want, PvAmou
         }
         order[j] = i;
         count++;
+    }
+    if (fit) {
+        for (*fit = 0; *fit < count; (*fit)++) {
+            if (memory_left[order[*fit]] < 0 || cpus_left[order[*fit]] < 0)
+                break;
+        }
     }
     return count;
 }

@@ -35,6 +35,6 @@ typedef struct {
 } PvHostRoom;
 
 guint pv_dispatcher_rank_hosts(const PvHostRoom *rooms, guint n, PvAmount want, PvAmount need,
-                               guint *order);
+                               guint *order, guint *fit);
 PvBlockReason pv_dispatcher_admit(PvPool *pool, const PvAdmission *state, PvAmount want,
                                   gboolean claim, PvBudget **budget);

@@ -10,9 +10,12 @@
  * given as it starts: with several hosts, the head tries them in the order
  * pv_dispatcher_rank_hosts() gives (where it fits now, the one with the
  * most room left first) and starts on the first that admits it
- * (pv_dispatcher_admit(); both are pure, in pv-dispatcher-decide.c); where
- * none does, it waits until one does, so it starts on the host it fits
- * first.
+ * (pv_dispatcher_admit(); both are pure, in pv-dispatcher-decide.c).  A
+ * host's room counts each file running there as its need (its claim, or
+ * the VM it likely boots) until it ends, booted or not; a head that fits no
+ * host now waits in the queue while files run (pv_dispatcher_hold_head()),
+ * so it starts on the host where room comes first, not where its VM would
+ * wait for the pool.
  * A file whose claim no host's pool can ever hold fails at once.  Each
  * host has its own pool, boot gate, pressure, LLC groups and jobs cap
  * ([host NAME] jobs); --jobs caps the run.  A claim becomes a budget of the
@@ -61,6 +64,7 @@ typedef struct {
     guint index;            /* in the run */
     guint jobs;             /* [host NAME] jobs; 0: no cap of its own */
     guint running;          /* its files in flight */
+    PvAmount expected;      /* their needs (pv_dispatcher_need()) together */
     PvPsiReading psi;
     gboolean psi_known;
 } PvDispatchHost;
@@ -97,6 +101,7 @@ typedef struct {
     PvDispatchHost *where;  /* the host it runs on */
     PvFile *file;
     PvAmount taken;         /* the claim, or the overhead */
+    PvAmount need;          /* pv_dispatcher_need() as it started */
     PvBudget *claim;        /* NULL without one */
     PvWakeWatch watch;      /* the watchdog's, main thread */
     gboolean given_up;      /* its worker is stuck: another ends the file */
@@ -129,6 +134,22 @@ pv_dispatcher_want(PvFile *file)
     if (claim->declared)
         return pv_amount(claim->memory, claim->cpus);
     return pv_amount(PV_FILE_OVERHEAD_MEMORY, 0);
+}
+
+/*
+ * What the head needs free to start now: its claim, or the overhead and
+ * the VM it likely boots (the default profile's memory and vCPUs).
+ */
+static PvAmount
+pv_dispatcher_need(PvFile *file)
+{
+    const PvClaimSpec *claim = pv_file_peek_claim(file);
+    PvConfig *config = pv_file_peek_config(file);
+
+    if (claim->declared || !config)
+        return pv_dispatcher_want(file);
+    return pv_amount(PV_FILE_OVERHEAD_MEMORY + pv_config_get_default_memory(config),
+                     pv_config_get_default_cpus(config));
 }
 
 static void
@@ -166,6 +187,8 @@ pv_dispatcher_finish_job(gpointer user_data)
     pv_file_set_times(file, 0, pv_events_now_ns());
     dispatcher->running--;
     where->running--;
+    where->expected.memory -= job->need.memory;
+    where->expected.mcpus -= job->need.mcpus;
     g_ptr_array_remove_fast(dispatcher->jobs, job);
     if (job->claim)
         pv_budget_release_claim(job->claim);
@@ -222,6 +245,7 @@ pv_dispatcher_start(PvDispatcher *dispatcher, PvDispatchHost *where, PvFile *fil
     job->where = where;
     job->file = file;
     job->taken = taken;
+    job->need = pv_dispatcher_need(file);
     job->claim = claim;
     pv_file_set_status(file, PV_FILE_RUNNING, NULL);
     pv_file_set_times(file, pv_events_now_ns(), 0);
@@ -232,6 +256,7 @@ pv_dispatcher_start(PvDispatcher *dispatcher, PvDispatchHost *where, PvFile *fil
     pv_event_claim_acquired(events, pv_file_peek_path(file), taken);
     dispatcher->running++;
     where->running++;
+    where->expected = pv_amount_add(where->expected, job->need);
     g_ptr_array_add(dispatcher->jobs, job);
     /* No limit: the pool, not the thread pool, decides how many run. */
     g_thread_pool_push(dispatcher->workers, job, NULL);
@@ -315,9 +340,18 @@ pv_dispatcher_set_head_blocked(PvDispatcher *dispatcher, PvFile *file, PvBlockRe
         break;
     default: {
         g_autofree char *want = pv_amount_format(pv_dispatcher_want(file));
+        g_autofree char *need = NULL;
 
-        waiting_for = g_strdup_printf(claim->declared ? _("its claim: %s") :
-                                      _("the per-file overhead: %s"), want);
+        if (claim->declared) {
+            waiting_for = g_strdup_printf(_("its claim: %s"), want);
+        } else if (dispatcher->n_hosts > 1) {
+            /* pv_dispatcher_hold_head() */
+            need = pv_amount_format(pv_dispatcher_need(file));
+            waiting_for = g_strdup_printf(_("room on a host for it and the VM it likely "
+                                            "boots: %s"), need);
+        } else {
+            waiting_for = g_strdup_printf(_("the per-file overhead: %s"), want);
+        }
         break;
     }
     }
@@ -434,21 +468,6 @@ pv_dispatcher_try_host(PvDispatchHost *where, PvFile *file)
 }
 
 /*
- * What the head needs free to start now: its claim, or the overhead and
- * the memory of the VM it likely boots.
- */
-static PvAmount
-pv_dispatcher_need(PvFile *file)
-{
-    const PvClaimSpec *claim = pv_file_peek_claim(file);
-    PvConfig *config = pv_file_peek_config(file);
-
-    if (claim->declared || !config)
-        return pv_dispatcher_want(file);
-    return pv_amount(PV_FILE_OVERHEAD_MEMORY + pv_config_get_default_memory(config), 0);
-}
-
-/*
  * Admits the head of the queue on the first host, in
  * pv_dispatcher_rank_hosts()'s order, that lets it run now.
  * Returns: why it must wait (on the host it ranks first), or PV_BLOCK_NONE
@@ -507,29 +526,52 @@ pv_dispatcher_too_big(PvDispatcher *dispatcher, PvFile *file)
 
 /*
  * The hosts @file may try, in pv_dispatcher_rank_hosts()'s order, lost
- * hosts left out.  Returns: how many; 0 when no host can ever hold it;
- * G_MAXUINT when those that could are all lost.
+ * hosts left out; @fit: how many of them, first, its need fits now.
+ * Returns: how many; 0 when no host can ever hold it; G_MAXUINT when those
+ * that could are all lost.
  */
 static guint
-pv_dispatcher_place(PvDispatcher *dispatcher, PvFile *file, PvHostRoom *rooms, guint *order)
+pv_dispatcher_place(PvDispatcher *dispatcher, PvFile *file, PvHostRoom *rooms, guint *order,
+                    guint *fit)
 {
     guint count;
+    guint fit_all;
     guint kept = 0;
     guint i;
 
     for (i = 0; i < dispatcher->n_hosts; i++) {
-        PvPool *pool = pv_resources_peek_pool(dispatcher->hosts[i].resources);
+        PvDispatchHost *where = &dispatcher->hosts[i];
+        PvPool *pool = pv_resources_peek_pool(where->resources);
+        PvAmount used = pv_pool_get_used(pool);
 
         rooms[i].total = pv_pool_get_total(pool);
-        rooms[i].used = pv_pool_get_used(pool);
+        /* A file that has not booted its VM yet will: count it as if it had. */
+        rooms[i].used.memory = MAX(used.memory, where->expected.memory);
+        rooms[i].used.mcpus = MAX(used.mcpus, where->expected.mcpus);
     }
     count = pv_dispatcher_rank_hosts(rooms, dispatcher->n_hosts, pv_dispatcher_want(file),
-                                     pv_dispatcher_need(file), order);
+                                     pv_dispatcher_need(file), order, &fit_all);
+    *fit = 0;
     for (i = 0; i < count; i++) {
-        if (!pv_host_is_lost(dispatcher->hosts[order[i]].host))
-            order[kept++] = order[i];
+        if (pv_host_is_lost(dispatcher->hosts[order[i]].host))
+            continue;
+        *fit += i < fit_all;
+        order[kept++] = order[i];
     }
     return count > 0 && kept == 0 ? G_MAXUINT : kept;
+}
+
+/*
+ * With several hosts, a head that fits none of them now waits in the queue
+ * while files of the run are in flight, rather than being placed where it
+ * would wait for the pool: it goes where room comes first.  With one host
+ * there is no choice to keep open (the file waits in its place, its top
+ * level and tests before its first boot running meanwhile).
+ */
+static gboolean
+pv_dispatcher_hold_head(PvDispatcher *dispatcher, guint fit)
+{
+    return dispatcher->n_hosts > 1 && fit == 0 && dispatcher->running > 0;
 }
 
 static void
@@ -545,6 +587,7 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
         PvFile *file = g_queue_peek_head(&dispatcher->again);
         PvBlockReason reason;
         guint count;
+        guint fit;
 
         if (dispatcher->interrupted) {
             g_queue_pop_head(&dispatcher->again);
@@ -557,14 +600,15 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
             pv_dispatcher_skip_lost(dispatcher, file);
             continue;
         }
-        count = pv_dispatcher_place(dispatcher, file, rooms, order);
+        count = pv_dispatcher_place(dispatcher, file, rooms, order, &fit);
         if (count == 0 || count == G_MAXUINT) {
             /* It ran on a lost host it alone could fit on. */
             g_queue_pop_head(&dispatcher->again);
             pv_dispatcher_skip_lost(dispatcher, file);
             continue;
         }
-        reason = pv_dispatcher_try_head(dispatcher, file, order, count);
+        reason = pv_dispatcher_hold_head(dispatcher, fit) ? PV_BLOCK_POOL_FULL :
+            pv_dispatcher_try_head(dispatcher, file, order, count);
         if (reason != PV_BLOCK_NONE) {
             pv_dispatcher_set_head_blocked(dispatcher, file, reason);
             goto out;
@@ -575,6 +619,7 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
         PvFile *file = dispatcher->files->pdata[dispatcher->next];
         PvBlockReason reason;
         guint count;
+        guint fit;
 
         if (pv_file_get_status(file) == PV_FILE_ERROR) {
             /* Broken at discovery: reported in its turn, never run. */
@@ -599,7 +644,7 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
             pv_dispatcher_skip_lost(dispatcher, file);
             continue;
         }
-        count = pv_dispatcher_place(dispatcher, file, rooms, order);
+        count = pv_dispatcher_place(dispatcher, file, rooms, order, &fit);
         if (count == G_MAXUINT) {
             /* Every host that could hold it is lost. */
             dispatcher->next++;
@@ -613,7 +658,8 @@ pv_dispatcher_pump(PvDispatcher *dispatcher)
             pv_dispatcher_skip(dispatcher, file, PV_FILE_ERROR, why);
             continue;
         }
-        reason = pv_dispatcher_try_head(dispatcher, file, order, count);
+        reason = pv_dispatcher_hold_head(dispatcher, fit) ? PV_BLOCK_POOL_FULL :
+            pv_dispatcher_try_head(dispatcher, file, order, count);
         if (reason != PV_BLOCK_NONE) {
             pv_dispatcher_set_head_blocked(dispatcher, file, reason);
             break;

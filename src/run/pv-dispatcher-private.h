@@ -4,7 +4,7 @@
 #pragma once
 
 #if !defined(PV_DISPATCHER_PRIVATE)
-# error "only pv-dispatcher.c and the tests include pv-dispatcher-private.h"
+# error "only pv-dispatcher.c, pv-dispatcher-decide.c and the tests include pv-dispatcher-private.h"
 #endif
 
 #include "pv-pool.h"

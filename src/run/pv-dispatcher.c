@@ -526,7 +526,9 @@ pv_dispatcher_too_big(PvDispatcher *dispatcher, PvFile *file)
 
 /*
  * The hosts @file may try, in pv_dispatcher_rank_hosts()'s order, lost
- * hosts left out; @fit: how many of them, first, its need fits now.
+ * hosts left out; @fit: how many of them, first, its need fits now, or
+ * G_MAXUINT when it fits none of their whole pools (the need is a guess:
+ * the file may boot smaller VMs).
  * Returns: how many; 0 when no host can ever hold it; G_MAXUINT when those
  * that could are all lost.
  */
@@ -534,6 +536,8 @@ static guint
 pv_dispatcher_place(PvDispatcher *dispatcher, PvFile *file, PvHostRoom *rooms, guint *order,
                     guint *fit)
 {
+    PvAmount need = pv_dispatcher_need(file);
+    gboolean could = FALSE;
     guint count;
     guint fit_all;
     guint kept = 0;
@@ -550,28 +554,37 @@ pv_dispatcher_place(PvDispatcher *dispatcher, PvFile *file, PvHostRoom *rooms, g
         rooms[i].used.mcpus = MAX(used.mcpus, where->expected.mcpus);
     }
     count = pv_dispatcher_rank_hosts(rooms, dispatcher->n_hosts, pv_dispatcher_want(file),
-                                     pv_dispatcher_need(file), order, &fit_all);
+                                     need, order, &fit_all);
     *fit = 0;
     for (i = 0; i < count; i++) {
         if (pv_host_is_lost(dispatcher->hosts[order[i]].host))
             continue;
         *fit += i < fit_all;
+        could = could || pv_amount_fits(need, rooms[order[i]].total);
         order[kept++] = order[i];
     }
+    if (!could)
+        *fit = G_MAXUINT;
     return count > 0 && kept == 0 ? G_MAXUINT : kept;
 }
 
 /*
  * With several hosts, a head that fits none of them now waits in the queue
  * while files of the run are in flight, rather than being placed where it
- * would wait for the pool: it goes where room comes first.  With one host
+ * would wait for the pool: it goes where room comes first.  Not when its
+ * need fits no host's whole pool (@fit G_MAXUINT): it is placed as on one
+ * host, rather than wait for the run to be idle.  With one host
  * there is no choice to keep open (the file waits in its place, its top
  * level and tests before its first boot running meanwhile).
  */
 static gboolean
 pv_dispatcher_hold_head(PvDispatcher *dispatcher, guint fit)
 {
-    return dispatcher->n_hosts > 1 && fit == 0 && dispatcher->running > 0;
+    guint jobs = pv_run_peek_options(dispatcher->run)->jobs;
+
+    /* At --jobs, pv_dispatcher_try_head() says so. */
+    return dispatcher->n_hosts > 1 && fit == 0 && dispatcher->running > 0 &&
+        !(jobs && dispatcher->running >= jobs);
 }
 
 static void
@@ -758,18 +771,19 @@ pv_dispatcher_watch_host_psi(PvDispatcher *dispatcher, PvDispatchHost *where)
     }
 }
 
-/* The run's pool together, and each host's when there are several. */
+/*
+ * The run's pool together, and each host's when there are several: the
+ * whole is the sum of the same readings, so the parts add up to it.
+ */
 static void
 pv_dispatcher_emit_pool_state(PvDispatcher *dispatcher)
 {
-    PvAmount used = pv_run_get_pool_used(dispatcher->run);
-    PvAmount total = pv_run_get_pool_total(dispatcher->run);
-    PvAmount available = { total.memory - used.memory, total.mcpus - used.mcpus };
-    guint n = dispatcher->n_hosts > 1 ? dispatcher->n_hosts : 0;
-    g_autofree PvEventPoolHost *hosts = n ? g_new0(PvEventPoolHost, n) : NULL;
+    g_autofree PvEventPoolHost *hosts = g_new0(PvEventPoolHost, dispatcher->n_hosts);
+    PvAmount used = { 0, 0 };
+    PvAmount available = { 0, 0 };
     guint i;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < dispatcher->n_hosts; i++) {
         PvPool *pool = pv_resources_peek_pool(dispatcher->hosts[i].resources);
         PvAmount host_total = pv_pool_get_total(pool);
 
@@ -777,8 +791,11 @@ pv_dispatcher_emit_pool_state(PvDispatcher *dispatcher)
         hosts[i].used = pv_pool_get_used(pool);
         hosts[i].available.memory = host_total.memory - hosts[i].used.memory;
         hosts[i].available.mcpus = host_total.mcpus - hosts[i].used.mcpus;
+        used = pv_amount_add(used, hosts[i].used);
+        available = pv_amount_add(available, hosts[i].available);
     }
-    pv_event_pool_state(pv_run_peek_events(dispatcher->run), used, available, hosts, n);
+    pv_event_pool_state(pv_run_peek_events(dispatcher->run), used, available, hosts,
+                        dispatcher->n_hosts > 1 ? dispatcher->n_hosts : 0);
 }
 
 /*

@@ -19,8 +19,8 @@ typedef struct {
     guint forgotten;
     gboolean force;
     gint64 now;              /* seconds since the epoch */
-    char **uris;             /* the hosts of this call, when several */
-    GHashTable *told;        /* networks of other hosts already said kept */
+    GPtrArray *uris;         /* the hosts of this call as libvirt names them, when several */
+    GHashTable *told;        /* networks of other hosts already said kept (URI + name) */
 } PvCleanTally;
 
 /* Seconds as people read them: "4m 10s". */
@@ -140,8 +140,9 @@ pv_cmd_clean_report_network(const PvNetworkRecord *record, PvCleanDecision decis
         break;
     case PV_CLEAN_SKIP_ELSEWHERE:
         /* Another -c of this call cleans it; else it is said once, not per host. */
-        if ((tally->uris && g_strv_contains((const char *const *)tally->uris, record->uri)) ||
-            !g_hash_table_add(tally->told, g_strdup(record->name)))
+        if ((tally->uris &&
+             g_ptr_array_find_with_equal_func(tally->uris, record->uri, g_str_equal, NULL)) ||
+            !g_hash_table_add(tally->told, g_strconcat(record->uri, " ", record->name, NULL)))
             break;
         g_print(_("kept network %s: it was made through %s; clean it with -c %s\n"),
                 record->name, record->uri, record->uri);
@@ -219,6 +220,7 @@ pv_cmd_clean(int argc, char **argv, GError **out_error)
     g_autoptr(GOptionContext) context = g_option_context_new(NULL);
     g_autoptr(GPtrArray) conns = g_ptr_array_new_with_free_func(
         (GDestroyNotify)pv_virConnectClose);
+    g_autoptr(GPtrArray) canonical = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) told = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     PvCleanTally tally = { 0 };
     PvCleanHere here;
@@ -255,15 +257,28 @@ pv_cmd_clean(int argc, char **argv, GError **out_error)
     /* Every host answers before anything is removed from one. */
     for (i = 0; i < MAX(n, 1); i++) {
         virConnect *conn = pv_libvirt_open(n ? uris[i] : NULL, out_error);
+        char *uri;
 
         if (!conn)
             return PV_EXIT_USAGE;
         g_ptr_array_add(conns, conn);
+        /* Two spellings of one host (an alias, a default) are one host. */
+        uri = pv_libvirt_get_uri(conn, NULL);
+        if (!uri)
+            uri = g_strdup(n ? uris[i] : "");
+        if (g_ptr_array_find_with_equal_func(canonical, uri, g_str_equal, NULL)) {
+            g_set_error(out_error, PV_ERROR, PV_ERROR_USAGE,
+                        _("-c: '%s' is the host of an earlier -c (%s): give each host once"),
+                        uris[i], uri);
+            g_free(uri);
+            return PV_EXIT_USAGE;
+        }
+        g_ptr_array_add(canonical, uri);
     }
     pv_clean_here_init(&here);
     tally.force = force;
     tally.now = here.owner.now;
-    tally.uris = n > 1 ? uris : NULL;
+    tally.uris = n > 1 ? canonical : NULL;
     tally.told = told;
     if (pv_machine_id_is_fallback(here.owner.machine))
         g_printerr(_("provium: this machine has no machine id (/etc/machine-id): its runs' "

@@ -179,7 +179,7 @@ test_names(void)
     CHECK_NAMES(pv_test_status, PvTestStatus, PV_TEST_STATUS_LAST,
                 "passed failed skipped not_run flaky");
     CHECK_NAMES(pv_virt_type, PvVirtType, PV_VIRT_LAST, "auto kvm qemu");
-    CHECK_NAMES(pv_vm_end, PvVmEnd, PV_VM_END_LAST, "test_ended file_ended");
+    CHECK_NAMES(pv_vm_end, PvVmEnd, PV_VM_END_LAST, "test_ended file_ended destroyed");
     CHECK_NAMES(pv_vm_ready, PvVmReady, PV_VM_READY_LAST, "agent systemd cloud-init");
 }
 

@@ -416,14 +416,6 @@ pv_cmd_run_on_signal(gpointer user_data)
     if (signals->started)
         pv_event_run_interrupted(pv_run_peek_events(signals->run), signals->signals, message);
     g_printerr("provium: %s\n", _(message));
-    /*
-     * No new domain, and those being created are destroyed as they start.
-     * The run's domains go before the files are woken, so that it is the
-     * run that stops them (vm_stopped "destroyed"), not a test that the
-     * wake-up ends first.
-     */
-    pv_run_close_domains(signals->run, 0);
-    pv_run_destroy_domains(signals->run);
     if (signals->dispatcher) {
         pv_dispatcher_interrupt(signals->dispatcher);
     } else {
@@ -435,6 +427,14 @@ pv_cmd_run_on_signal(gpointer user_data)
             pv_file_cancel(signals->files->pdata[i], _("cancelled by a signal"));
         pv_i18n_end(previous);
     }
+    /*
+     * No new domain, and those being created are destroyed as they start.
+     * After the files are cancelled, so that what a test sees of it is the
+     * cancellation; a test the wake-up ends first destroys its VMs itself,
+     * as the run's (pv_file_end_scope(): vm_stopped "destroyed").
+     */
+    pv_run_close_domains(signals->run, 0);
+    pv_run_destroy_domains(signals->run);
     return G_SOURCE_CONTINUE;
 }
 

@@ -288,12 +288,18 @@ pv_file_console_excerpt(PvFile *file)
     return out->len ? g_string_free(g_steal_pointer(&out), FALSE) : NULL;
 }
 
-/* The VMs of a scope that is over: destroyed, or kept for --keep-failed. */
+/*
+ * The VMs of a scope that is over: destroyed, or kept for --keep-failed.
+ * A scope that ends because the run is stopping ends as the run would end
+ * it, whichever of the two gets there first.
+ */
 static void
 pv_file_end_scope(PvFile *file, gint test, PvVmEnd why, gboolean keep)
 {
     guint i;
 
+    if (pv_wake_is_cancelled(&file->wake))
+        why = PV_VM_END_CANCELLED;
     for (i = 0; i < file->vms->len; i++) {
         PvFileVm *entry = &g_array_index(file->vms, PvFileVm, i);
         gboolean running;

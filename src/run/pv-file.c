@@ -32,7 +32,7 @@ PV_ENUM_IMPL(pv_file_status, PvFileStatus, PV_FILE_STATUS_LAST,
              "queued", "running", "passed", "failed", "error", "cancelled", "not_run");
 
 PV_ENUM_IMPL(pv_vm_end, PvVmEnd, PV_VM_END_LAST,
-             "test_ended", "file_ended");
+             "test_ended", "file_ended", "destroyed");
 
 /* "boot" for tests/boot.test.lua */
 static char *

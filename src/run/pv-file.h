@@ -72,6 +72,7 @@ typedef struct {
 typedef enum {
     PV_VM_END_TEST,     /* the test that made it ended: "test_ended" */
     PV_VM_END_FILE,     /* its file ended: "file_ended" */
+    PV_VM_END_CANCELLED, /* the run is stopping (a signal): "destroyed", as the run's */
 
     PV_VM_END_LAST
 } PvVmEnd;

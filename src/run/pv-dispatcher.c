@@ -573,9 +573,9 @@ pv_dispatcher_place(PvDispatcher *dispatcher, PvFile *file, PvHostRoom *rooms, g
  * while files of the run are in flight, rather than being placed where it
  * would wait for the pool: it goes where room comes first.  Not when its
  * need fits no host's whole pool (@fit G_MAXUINT): it is placed as on one
- * host, rather than wait for the run to be idle.  With one host
- * there is no choice to keep open (the file waits in its place, its top
- * level and tests before its first boot running meanwhile).
+ * host, rather than wait for the run to be idle.  With one host there is
+ * no choice to keep open (the file waits in its place, its top level and
+ * tests before its first boot running meanwhile).
  */
 static gboolean
 pv_dispatcher_hold_head(PvDispatcher *dispatcher, guint fit)

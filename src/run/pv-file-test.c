@@ -206,11 +206,7 @@ pv_file_add_result(PvFile *file, guint index, PvTestStatus status, gint64 durati
     const char *name = pv_file_peek_test_name(file, index);
     GPtrArray *failures = g_hash_table_lookup(file->failures, name);
 
-    /*
-     * Passed after failing in an earlier attempt: not a plain pass.  A
-     * failure because the file's host was lost is not the test's, and does
-     * not make it flaky (the attempt is rerun on another host all the same).
-     */
+    /* Passed after failing in an earlier attempt: not a plain pass. */
     if (status == PV_TEST_PASSED && failures) {
         file->counts[PV_TEST_FLAKY]++;
         pv_event_test_flaky(pv_run_peek_events(file->run), file->path, name, duration_ns,
@@ -220,6 +216,11 @@ pv_file_add_result(PvFile *file, guint index, PvTestStatus status, gint64 durati
     file->counts[status]++;
     if (status == PV_TEST_FAILED) {
         file->any_failed = TRUE;
+        /*
+         * A failure because the file's host was lost is not the test's: it
+         * is not kept as an earlier failure, so a pass on another host is
+         * not flaky (the test is rerun all the same: failed_now).
+         */
         if (g_strcmp0(cause, "host_lost") != 0) {
             if (!failures) {
                 failures = g_ptr_array_new_with_free_func(g_free);
